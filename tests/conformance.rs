@@ -266,6 +266,7 @@ fn conformance(backend: Backend) {
     let mut failures = Vec::new();
     let mut now_passing = Vec::new();
     let mut report = String::new();
+    let mut details = String::new();
     // (label, entries, rows ok, SQL ok) of each corpus
     let mut per_corpus = Vec::new();
     for corpus in CORPORA {
@@ -310,6 +311,9 @@ fn conformance(backend: Backend) {
                         .unwrap_or("");
                     let why: String = why.chars().take(160).collect();
                     report.push_str(&format!("{label}\t{kind}\t{expr}\t{why}\n"));
+                    if kind == "rows" || o.rows_ok {
+                        details.push_str(&format!("[{label}] {expr}\n{}\n", o.detail));
+                    }
                 }
                 if !ok && !listed {
                     failures.push(format!("[{label}] {expr}\n{}", o.detail));
@@ -343,6 +347,7 @@ fn conformance(backend: Backend) {
     );
     if let Ok(path) = std::env::var("DJQ_GAPS_OUT") {
         std::fs::write(format!("{path}.{}", backend.name()), &report).unwrap();
+        std::fs::write(format!("{path}.{}.details", backend.name()), &details).unwrap();
     }
     assert!(
         failures.is_empty(),
