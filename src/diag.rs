@@ -38,6 +38,8 @@ pub enum ErrorKind {
     Attribute,
     /// Django's `FieldError` (unknown field, lookup, bad expression).
     Field,
+    /// Django's `OutputFieldIsNoneError`, a `FieldError`: an expression whose type is unknown.
+    OutputFieldIsNone,
     /// Django's `FieldDoesNotExist` (`only('nope')`).
     FieldDoesNotExist,
     /// `Model.DoesNotExist`; the payload is the model name.
@@ -68,6 +70,7 @@ impl ErrorKind {
             ErrorKind::Name => "NameError".into(),
             ErrorKind::Attribute => "AttributeError".into(),
             ErrorKind::Field => "FieldError".into(),
+            ErrorKind::OutputFieldIsNone => "OutputFieldIsNoneError".into(),
             ErrorKind::FieldDoesNotExist => "FieldDoesNotExist".into(),
             ErrorKind::DoesNotExist(_) => "DoesNotExist".into(),
             ErrorKind::MultipleObjectsReturned(_) => "MultipleObjectsReturned".into(),

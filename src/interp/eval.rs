@@ -59,14 +59,7 @@ impl Args {
 }
 
 /// Names of `django.db.models` (and functions) djq does not implement yet.
-const LATER: &[&str] = &[
-    "Exists",
-    "Subquery",
-    "Prefetch",
-    "Func",
-    "Window",
-    "FilteredRelation",
-];
+const LATER: &[&str] = &["Prefetch", "Func", "Window", "FilteredRelation"];
 
 impl Session {
     pub(super) fn eval(&mut self, e: &Expr) -> Result<Obj> {
@@ -390,22 +383,9 @@ impl Session {
         };
         match b {
             Builtin::Q => {
-                let mut children = Vec::new();
-                for (o, s) in &args.pos {
-                    match o {
-                        Obj::Q(q) => children.push(crate::query::QChild::Node((**q).clone())),
-                        other => {
-                            return Err(Diagnostic::new(
-                                ErrorKind::Type,
-                                format!(
-                                    "Q() positional arguments must be Q objects, not {}",
-                                    other.type_name()
-                                ),
-                            )
-                            .at(*s));
-                        }
-                    }
-                }
+                let children = super::functions::q_children(&args, |t| {
+                    format!("Q() positional arguments must be Q objects or expressions, not {t}")
+                })?;
                 let kw = self.leaves(&args)?;
                 Ok(Obj::Q(Rc::new(QNode::new(children, kw))))
             }
@@ -414,6 +394,9 @@ impl Session {
             }
             Builtin::Func(func) => self.func_expr(func, &args).map(|f| Obj::F(Rc::new(f))),
             Builtin::Value => self.value_expr(&args).map(|f| Obj::F(Rc::new(f))),
+            Builtin::Subquery | Builtin::Exists => self
+                .subquery_expr(b == Builtin::Exists, &args)
+                .map(|f| Obj::F(Rc::new(f))),
             Builtin::Case => self.case_expr(&args).map(|f| Obj::F(Rc::new(f))),
             Builtin::When => self.when_expr(&args).map(|f| Obj::F(Rc::new(f))),
             Builtin::Field(kind) => self.field_instance(kind, &args),
@@ -421,8 +404,19 @@ impl Session {
                 Obj::Value(Value::Text(name)) => Ok(Obj::F(Rc::new(if b == Builtin::F {
                     FExpr::Ref { name, span }
                 } else {
-                    FExpr::OuterRef { name, span }
+                    FExpr::OuterRef {
+                        name,
+                        depth: 0,
+                        span,
+                    }
                 }))),
+                Obj::F(f) if b == Builtin::OuterRef && matches!(*f, FExpr::OuterRef { .. }) => {
+                    let mut f = (*f).clone();
+                    if let FExpr::OuterRef { depth, .. } = &mut f {
+                        *depth += 1;
+                    }
+                    Ok(Obj::F(Rc::new(f)))
+                }
                 other => Err(Diagnostic::new(
                     ErrorKind::Type,
                     format!("F() expects a field name string, not {}", other.type_name()),
@@ -920,6 +914,13 @@ impl Session {
     fn unary(&mut self, op: UnaryOp, v: Obj, span: Span) -> Result<Obj> {
         match (op, v) {
             (UnaryOp::Invert, Obj::Q(q)) => Ok(Obj::Q(Rc::new((*q).clone().negate()))),
+            (UnaryOp::Invert, Obj::F(f)) if matches!(*f, FExpr::Subquery { exists: true, .. }) => {
+                let mut f = (*f).clone();
+                if let FExpr::Subquery { negated, .. } = &mut f {
+                    *negated = !*negated;
+                }
+                Ok(Obj::F(Rc::new(f)))
+            }
             (UnaryOp::Not, v) => Ok(Obj::bool(!self.truthy(&v, &dummy(span))?)),
             (UnaryOp::Neg, Obj::Value(Value::Int(i))) => Ok(Obj::int(-i)),
             (UnaryOp::Neg, Obj::Value(Value::Float(f))) => Ok(Obj::Value(Value::Float(-f))),
@@ -947,18 +948,23 @@ impl Session {
 
     pub(super) fn binary(&mut self, op: BinOp, l: Obj, r: Obj, span: Span) -> Result<Obj> {
         match (op, &l, &r) {
-            (BinOp::BitOr, Obj::Q(a), Obj::Q(b)) => {
-                return Ok(Obj::Q(Rc::new(
-                    (**a).clone().combine((**b).clone(), Connector::Or),
-                )));
-            }
-            (BinOp::BitAnd, Obj::Q(a), Obj::Q(b)) => {
-                return Ok(Obj::Q(Rc::new(
-                    (**a).clone().combine((**b).clone(), Connector::And),
-                )));
-            }
             (BinOp::Mod, Obj::Value(Value::Text(template)), values) => {
                 return self.percent_format(template, values, span);
+            }
+            // `q1 | q2`; Django's `Combinable.__and__/__or__` on conditional expressions makes
+            // `Q(a) & Q(b)` of them.
+            (BinOp::BitOr | BinOp::BitAnd, Obj::Q(_) | Obj::F(_), Obj::Q(_) | Obj::F(_)) => {
+                let node = |o: &Obj| match super::functions::q_child(o, span) {
+                    Some(crate::query::QChild::Node(n)) => n,
+                    Some(child) => QNode::new(vec![child], Vec::new()),
+                    None => unreachable!("a Q or an expression"),
+                };
+                let conn = if op == BinOp::BitOr {
+                    Connector::Or
+                } else {
+                    Connector::And
+                };
+                return Ok(Obj::Q(Rc::new(node(&l).combine(node(&r), conn))));
             }
             (BinOp::BitOr | BinOp::BitAnd, Obj::QuerySet(a), Obj::QuerySet(b)) => {
                 if a.query.model != b.query.model {
@@ -1264,6 +1270,8 @@ fn builtin(n: &str) -> Option<Obj> {
             Field(crate::schema::FieldKind::from_django_name(n).expect("checked"))
         }
         "OuterRef" => OuterRef,
+        "Subquery" => Subquery,
+        "Exists" => Exists,
         "print" => Print,
         "len" => Len,
         "str" => Str,

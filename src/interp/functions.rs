@@ -121,6 +121,44 @@ impl Session {
         }))
     }
 
+    /// `Subquery(qs)` and `Exists(qs)`: the queryset's query, nested when the expression is
+    /// resolved against the query it is used in.
+    pub(super) fn subquery_expr(&mut self, exists: bool, args: &Args) -> Result<FExpr> {
+        let name = if exists { "Exists" } else { "Subquery" };
+        args.no_kwargs_except(&["output_field"], name)?;
+        let query = match args.pos.as_slice() {
+            [(Obj::QuerySet(qs), _)] => qs.query.clone(),
+            [(Obj::Manager(m), _)] => self.manager_queryset(*m).query,
+            [(other, s)] => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("{name}() expects a queryset, not {}", other.type_name()),
+                )
+                .at(*s));
+            }
+            _ => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("{name}() takes one queryset argument"),
+                )
+                .at(args.span));
+            }
+        };
+        if args.kwarg("output_field").is_some() {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("djq does not support output_field= on {name}() yet"),
+            )
+            .at(args.span));
+        }
+        Ok(FExpr::Subquery {
+            query: Box::new(query),
+            exists,
+            negated: false,
+            span: args.span,
+        })
+    }
+
     /// `When(Q(...), lookup=value, then=result)`.
     pub(super) fn when_expr(&mut self, args: &Args) -> Result<FExpr> {
         let children = q_children(args, |t| {
@@ -276,14 +314,26 @@ fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
     })
 }
 
-/// The positional arguments of `filter()`/`When()`, which must be Q objects; `message` says
-/// what else was given.
+/// The positional arguments of `Q()`/`filter()`/`When()`, which must be Q objects or
+/// (conditional) expressions; `message` says what else was given.
 pub(super) fn q_children(args: &Args, message: impl Fn(&str) -> String) -> Result<Vec<QChild>> {
     args.pos
         .iter()
-        .map(|(o, s)| match o {
-            Obj::Q(q) => Ok(QChild::Node((**q).clone())),
-            other => Err(Diagnostic::new(ErrorKind::Type, message(&other.type_name())).at(*s)),
+        .map(|(o, s)| {
+            q_child(o, *s)
+                .ok_or_else(|| Diagnostic::new(ErrorKind::Type, message(&o.type_name())).at(*s))
         })
         .collect()
+}
+
+/// A Q object or an expression as a child of a Q tree.
+pub(super) fn q_child(o: &Obj, span: Span) -> Option<QChild> {
+    match o {
+        Obj::Q(q) => Some(QChild::Node((**q).clone())),
+        Obj::F(f) => Some(QChild::Expr {
+            expr: (**f).clone(),
+            span,
+        }),
+        _ => None,
+    }
 }

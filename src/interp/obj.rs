@@ -170,6 +170,8 @@ pub enum Builtin {
     Q,
     F,
     OuterRef,
+    Subquery,
+    Exists,
     /// `Count`, `Sum`, ... (`django.db.models` aggregates).
     Aggregate(crate::query::expr::AggFunc),
     /// `Lower`, `Coalesce`, `Cast`, ... (`django.db.models.functions`).

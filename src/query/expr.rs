@@ -178,6 +178,16 @@ pub enum Expr {
         /// condition in parentheses (`WhereNode.resolved`).
         resolved: bool,
     },
+    /// `OuterRef('name')` before its queryset is nested: resolved against the query
+    /// `depth` levels out when it is (`OuterRef(OuterRef('pk'))` has depth 1).
+    OuterRef {
+        name: String,
+        depth: u32,
+    },
+    /// `NOT expr` (`~Exists(...)`).
+    Not(Box<Expr>),
+    /// A condition used as a value (`annotate(flag=Q(...))`).
+    Condition(Box<WhereNode>),
     /// An annotation referred to by name (`filter(num_books__gt=2)`, `order_by('-n')`).
     Ref {
         name: String,
@@ -349,7 +359,8 @@ impl Expr {
                 .select
                 .first()
                 .map_or(ValueType::Any, |s| s.expr.value_type()),
-            Expr::Exists(_) => ValueType::Bool,
+            Expr::Exists(_) | Expr::Not(_) | Expr::Condition(_) => ValueType::Bool,
+            Expr::OuterRef { .. } => ValueType::Any,
             Expr::One => ValueType::Int,
             Expr::Parens(e) => e.value_type(),
             Expr::Ref { source, .. } => source.value_type(),
@@ -370,6 +381,16 @@ impl Expr {
                     },
                 }
             }
+        }
+    }
+
+    /// Whether this is a condition every backend accepts bare in WHERE (EXISTS, a Q tree);
+    /// Django's `conditional_expression_supported_in_where_clause`.
+    pub fn is_condition(&self) -> bool {
+        match self {
+            Expr::Exists(_) | Expr::Condition(_) => true,
+            Expr::Not(e) | Expr::Ref { source: e, .. } => e.is_condition(),
+            _ => false,
         }
     }
 
@@ -406,20 +427,30 @@ impl Expr {
     pub fn relabel(&mut self, rename: &dyn Fn(&str) -> String) {
         match self {
             Expr::Col(c) => c.alias = rename(&c.alias),
+            Expr::Subquery(q) | Expr::Exists(q) => q.relabel_external(rename),
+            other => other.for_each_child_mut(&mut |e| e.relabel(rename)),
+        }
+    }
+
+    /// Calls `f` on each expression directly inside this one (a subquery's own expressions
+    /// included: see [`Query::for_each_expr_mut`]).
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        match self {
             Expr::Combined { lhs, rhs, .. } => {
-                lhs.relabel(rename);
-                rhs.relabel(rename);
+                f(lhs);
+                f(rhs);
             }
-            Expr::Func { args, .. } => args.iter_mut().for_each(|a| a.relabel(rename)),
+            Expr::Func { args, .. } => args.iter_mut().for_each(f),
             Expr::Case { whens, default, .. } => {
                 for (w, e) in whens {
-                    w.relabel(rename);
-                    e.relabel(rename);
+                    w.for_each_expr_mut(f);
+                    f(e);
                 }
-                default.relabel(rename);
+                f(default);
             }
-            Expr::Subquery(q) | Expr::Exists(q) => q.relabel_external(rename),
-            Expr::Ref { source, .. } => source.relabel(rename),
+            Expr::Subquery(q) | Expr::Exists(q) => q.for_each_expr_mut(f),
+            Expr::Ref { source, .. } | Expr::Not(source) => f(source),
+            Expr::Condition(w) => w.for_each_expr_mut(f),
             Expr::Aggregate {
                 arg,
                 filter,
@@ -427,19 +458,19 @@ impl Expr {
                 ..
             } => {
                 if let Some(a) = arg {
-                    a.relabel(rename);
+                    f(a);
                 }
-                if let Some(f) = filter {
-                    f.relabel(rename);
+                if let Some(w) = filter {
+                    w.for_each_expr_mut(f);
                 }
                 if let Some(d) = default {
-                    d.relabel(rename);
+                    f(d);
                 }
             }
-            Expr::Value(_) | Expr::One => {}
+            Expr::Col(_) | Expr::Value(_) | Expr::One | Expr::OuterRef { .. } => {}
             wrapper => {
                 if let Some(inner) = wrapper.wrapped_mut() {
-                    inner.relabel(rename);
+                    f(inner);
                 }
             }
         }
@@ -457,10 +488,51 @@ impl Query {
                 rename(a)
             }
         };
-        self.where_.relabel(&outer);
-        for a in &mut self.external_aliases {
-            *a = rename(a);
+        self.for_each_expr_mut(&mut |e| e.relabel(&outer));
+    }
+
+    /// Calls `f` on each top-level expression of this query: the where tree's, the selected
+    /// and hidden annotations', the ordering's and the grouping's (not the combined queries',
+    /// which have aliases of their own).
+    pub fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        self.where_.for_each_expr_mut(f);
+        for s in self
+            .select
+            .iter_mut()
+            .chain(&mut self.annotations)
+            .chain(&mut self.hidden_annotations)
+            .chain(&mut self.extra_select)
+        {
+            f(&mut s.expr);
         }
+        for o in &mut self.order_by {
+            if let super::OrderSpec::Expr { expr, .. } = o {
+                f(expr);
+            }
+        }
+        if let super::GroupBy::Exprs(exprs) = &mut self.group_by {
+            exprs.iter_mut().for_each(f);
+        }
+    }
+
+    /// Columns of enclosing queries referenced from here or from subqueries nested here
+    /// (Django's `get_external_cols`).
+    pub fn external_cols(&self) -> Vec<Expr> {
+        let own: Vec<&str> = self.tables.iter().map(|t| t.alias.as_str()).collect();
+        let mut q = self.clone();
+        let mut found = Vec::new();
+        fn collect(e: &mut Expr, own: &[&str], found: &mut Vec<Expr>) {
+            match e {
+                Expr::Col(c) if !own.contains(&c.alias.as_str()) => {
+                    if !found.contains(e) {
+                        found.push(e.clone());
+                    }
+                }
+                other => other.for_each_child_mut(&mut |c| collect(c, own, found)),
+            }
+        }
+        q.for_each_expr_mut(&mut |e| collect(e, &own, &mut found));
+        found
     }
 }
 
@@ -604,15 +676,15 @@ pub enum Rhs {
 }
 
 impl Rhs {
-    fn relabel(&mut self, rename: &dyn Fn(&str) -> String) {
+    fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
         match self {
-            Rhs::Expr(e) => e.relabel(rename),
-            Rhs::List(items) => items.iter_mut().for_each(|e| e.relabel(rename)),
+            Rhs::Expr(e) => f(e),
+            Rhs::List(items) => items.iter_mut().for_each(f),
             Rhs::Range(a, b) => {
-                a.relabel(rename);
-                b.relabel(rename);
+                f(a);
+                f(b);
             }
-            Rhs::Cast(inner, _) => inner.relabel(rename),
+            Rhs::Cast(inner, _) => inner.for_each_expr_mut(f),
             Rhs::Value(_) | Rhs::Bool(_) | Rhs::Tuples(_) | Rhs::Array(_) => {}
         }
     }
@@ -765,13 +837,20 @@ impl WhereNode {
     }
 
     pub fn relabel(&mut self, rename: &dyn Fn(&str) -> String) {
+        self.for_each_expr_mut(&mut |e| e.relabel(rename));
+    }
+
+    /// Calls `f` on each expression of the tree (lookups' sides, conditions).
+    pub fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
         match self {
-            WhereNode::Node { children, .. } => children.iter_mut().for_each(|c| c.relabel(rename)),
-            WhereNode::Lookup(l) => {
-                l.lhs.relabel(rename);
-                l.rhs.relabel(rename);
+            WhereNode::Node { children, .. } => {
+                children.iter_mut().for_each(|c| c.for_each_expr_mut(f))
             }
-            WhereNode::Condition(e) => e.relabel(rename),
+            WhereNode::Lookup(l) => {
+                f(&mut l.lhs);
+                l.rhs.for_each_expr_mut(f);
+            }
+            WhereNode::Condition(e) => f(e),
             WhereNode::Nothing => {}
         }
     }

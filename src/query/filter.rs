@@ -28,6 +28,11 @@ pub enum QChild {
         value: Operand,
         span: Span,
     },
+    /// A conditional expression (`Exists(...)`, a boolean `Case(...)`).
+    Expr {
+        expr: FExpr,
+        span: Span,
+    },
 }
 
 /// A right-hand side as the user wrote it, before resolution against a query.
@@ -49,8 +54,17 @@ pub enum FExpr {
         name: String,
         span: Span,
     },
+    /// `OuterRef('pk')`; `depth` counts the extra wrappings (`OuterRef(OuterRef('pk'))`: 1).
     OuterRef {
         name: String,
+        depth: u32,
+        span: Span,
+    },
+    /// `Subquery(qs)`, `Exists(qs)`, `~Exists(qs)`.
+    Subquery {
+        query: Box<Query>,
+        exists: bool,
+        negated: bool,
         span: Span,
     },
     Value(Value),
@@ -257,6 +271,11 @@ impl Query {
                         current_negated,
                     )
                     .map_err(|d| d.at(*span))?,
+                QChild::Expr { expr, span } => (
+                    self.build_condition(schema, expr, can_reuse)
+                        .map_err(|d| d.at(*span))?,
+                    Vec::new(),
+                ),
             };
             promoter.add_votes(needed_inner);
             if !clause.is_empty() {
@@ -272,6 +291,28 @@ impl Query {
             .iter()
             .map(|t| (t.alias.clone(), t.refcount))
             .collect()
+    }
+
+    /// Django's `build_filter` for an expression: it must be conditional, and becomes
+    /// `expr = True` (which the compiler writes as the bare condition where it can).
+    fn build_condition(
+        &mut self,
+        schema: &Schema,
+        expr: &FExpr,
+        can_reuse: &mut Vec<String>,
+    ) -> Result<WhereNode> {
+        let e = self.resolve_f(schema, expr, Some(can_reuse))?;
+        if e.value_type() != ValueType::Bool {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                "Cannot filter against a non-conditional expression.",
+            ));
+        }
+        Ok(WhereNode::Lookup(Box::new(super::Lookup {
+            lhs: e,
+            kind: LookupKind::Exact,
+            rhs: Rhs::Value(Value::Bool(true)),
+        })))
     }
 
     /// Django's `build_filter` for one `key=value`.
@@ -440,7 +481,12 @@ impl Query {
             }
             Operand::F(f) => Prepared::Expr(self.resolve_f(schema, f, can_reuse)?),
             Operand::Query(q) => {
-                Prepared::Expr(Expr::Subquery(Box::new(self.as_subquery(schema, q))))
+                let mut q = (**q).clone();
+                q.select_pk_if_empty(schema);
+                if !q.is_sliced() {
+                    q.clear_ordering(true, true);
+                }
+                Prepared::Expr(Expr::Subquery(Box::new(self.as_subquery(schema, q)?)))
             }
         })
     }
@@ -562,12 +608,35 @@ impl Query {
                 )
                 .at(*span));
             }
-            FExpr::OuterRef { span, .. } => {
-                return Err(Diagnostic::new(
-                    ErrorKind::Value,
-                    "This queryset contains a reference to an outer query and may only be used in a subquery.",
-                )
-                .at(*span));
+            FExpr::OuterRef { name, depth, .. } => Expr::OuterRef {
+                name: name.clone(),
+                depth: *depth,
+            },
+            FExpr::Subquery {
+                query,
+                exists,
+                negated,
+                span,
+            } => {
+                let inner = if *exists {
+                    query.as_ref().clone().into_exists(schema)
+                } else if query.select.len() + query.annotations.len() != 1 {
+                    // Django's `Query.output_field`: one selected column or annotation.
+                    return Err(Diagnostic::new(
+                        ErrorKind::OutputFieldIsNone,
+                        "Cannot resolve expression type, unknown output_field",
+                    )
+                    .at(*span));
+                } else {
+                    query.as_ref().clone()
+                };
+                let inner = Box::new(self.as_subquery(schema, inner).map_err(|d| d.at(*span))?);
+                let e = if *exists {
+                    Expr::Exists(inner)
+                } else {
+                    Expr::Subquery(inner)
+                };
+                if *negated { Expr::Not(Box::new(e)) } else { e }
             }
         })
     }
@@ -698,26 +767,49 @@ impl Query {
         Ok(expr)
     }
 
-    /// A queryset used inside another query: select the pk unless it selects something,
-    /// and take the next alias prefix (Django's `Query.resolve_expression`).
-    pub fn as_subquery(&self, schema: &Schema, inner: &Query) -> Query {
-        let mut q = inner.clone();
-        if q.select.is_empty() {
-            let base = q.base_alias().to_string();
-            let model = schema.model(q.model);
-            q.select = vec![SelectItem {
+    /// Django's `Query.resolve_expression`: nest `inner` in this query — its aliases take
+    /// the next prefix and its `OuterRef`s that point here become this query's columns.
+    pub fn as_subquery(&mut self, schema: &Schema, mut inner: Query) -> Result<Query> {
+        inner.bump_prefix(self);
+        inner.subquery = true;
+        let mut failed = None;
+        inner.for_each_expr_mut(&mut |e| self.resolve_outer_ref(schema, e, &mut failed));
+        for part in &mut inner.combined {
+            part.for_each_expr_mut(&mut |e| self.resolve_outer_ref(schema, e, &mut failed));
+        }
+        failed.map_or(Ok(inner), Err)
+    }
+
+    /// Replace `OuterRef`s of depth 0 in `e` by this query's columns; deeper ones come one
+    /// level closer.
+    fn resolve_outer_ref(
+        &mut self,
+        schema: &Schema,
+        e: &mut Expr,
+        failed: &mut Option<Diagnostic>,
+    ) {
+        match e {
+            Expr::OuterRef { name, depth: 0 } => match self.resolve_ref(schema, name, None) {
+                Ok(col) => *e = col,
+                Err(d) => *failed = failed.take().or(Some(d)),
+            },
+            Expr::OuterRef { depth, .. } => *depth -= 1,
+            other => other.for_each_child_mut(&mut |c| self.resolve_outer_ref(schema, c, failed)),
+        }
+    }
+
+    /// Select the pk when nothing is selected (a queryset used as `__in=qs`).
+    pub fn select_pk_if_empty(&mut self, schema: &Schema) {
+        if self.select.is_empty() {
+            let base = self.base_alias().to_string();
+            let model = schema.model(self.model);
+            self.select = vec![SelectItem {
                 name: model.pk_field().name.clone(),
-                expr: Expr::Col(path::col(schema, (q.model, model.pk), &base)),
+                expr: Expr::Col(path::col(schema, (self.model, model.pk), &base)),
                 aliased: false,
             }];
-            q.default_cols = false;
+            self.default_cols = false;
         }
-        if !q.is_sliced() {
-            q.clear_ordering(true, true);
-        }
-        q.bump_prefix(&self.alias_prefix);
-        q.subquery = true;
-        q
     }
 
     /// Django's `split_exclude`: `exclude(books__pages__gt=400)` becomes
@@ -734,6 +826,7 @@ impl Query {
         let value = match value {
             Operand::F(FExpr::Ref { name, span }) => Operand::F(FExpr::OuterRef {
                 name: name.clone(),
+                depth: 0,
                 span: *span,
             }),
             other => other.clone(),
@@ -751,8 +844,7 @@ impl Query {
         )?;
         inner.clear_ordering(true, true);
         let (prefix, contains_louter) = inner.trim_start(schema, names_with_path);
-        inner.bump_prefix(&self.alias_prefix);
-        inner.subquery = true;
+        let mut inner = self.as_subquery(schema, inner)?;
         let outer = self.resolve_ref(schema, &prefix, None)?;
         let lhs = inner.select[0].expr.clone();
         inner.where_.add(

@@ -105,8 +105,9 @@ pub struct Query {
     /// `defer()`/`only()` names and which of the two.
     pub deferred: Vec<String>,
     pub defer_mode: bool,
-    /// Aliases of an enclosing query referenced from here (printed unquoted).
-    pub external_aliases: Vec<String>,
+    /// Alias prefixes taken by this query and the subqueries nested in it (Django's
+    /// `subq_aliases`).
+    pub subq_aliases: Vec<String>,
     /// This query is nested inside another.
     pub subquery: bool,
     /// Joins made for the last filter's field path (`split_exclude` trims them).
@@ -182,7 +183,7 @@ impl Query {
             select_related: SelectRelated::None,
             deferred: Vec::new(),
             defer_mode: true,
-            external_aliases: Vec::new(),
+            subq_aliases: vec!["T".into()],
             subquery: false,
             lookup_joins: Vec::new(),
             extra_select: Vec::new(),
@@ -469,34 +470,33 @@ impl Query {
                 j.parent = rename(&j.parent);
             }
         }
-        self.where_.relabel(&rename);
-        for s in self.select.iter_mut().chain(self.annotations.iter_mut()) {
-            s.expr.relabel(&rename);
-        }
-        for o in &mut self.order_by {
-            if let OrderSpec::Expr { expr, .. } = o {
-                expr.relabel(&rename);
-            }
-        }
+        self.for_each_expr_mut(&mut |e| e.relabel(&rename));
     }
 
-    /// Django's `bump_prefix`: give every alias of this (inner) query the next prefix letter.
-    pub fn bump_prefix(&mut self, outer_prefix: &str) {
-        if self.alias_prefix != outer_prefix {
+    /// Django's `bump_prefix`: when this (inner) query's prefix is the outer one's, take the
+    /// first prefix letter not used by this query or its own subqueries.
+    pub fn bump_prefix(&mut self, outer: &mut Query) {
+        if self.alias_prefix != outer.alias_prefix {
             return;
         }
-        let next = outer_prefix
-            .chars()
-            .next()
-            .and_then(|c| char::from_u32(c as u32 + 1))
-            .unwrap_or('U');
-        self.alias_prefix = next.to_string();
+        let start = self.alias_prefix.chars().next().unwrap_or('T');
+        let next = (start..='Z')
+            .map(String::from)
+            .find(|p| !self.subq_aliases.contains(p))
+            .unwrap_or_else(|| "U".into());
+        self.subq_aliases.push(next.clone());
+        for p in &self.subq_aliases {
+            if !outer.subq_aliases.contains(p) {
+                outer.subq_aliases.push(p.clone());
+            }
+        }
         let map: Vec<(String, String)> = self
             .tables
             .iter()
             .enumerate()
             .map(|(i, t)| (t.alias.clone(), format!("{next}{i}")))
             .collect();
+        self.alias_prefix = next;
         self.change_aliases(&map);
     }
 }

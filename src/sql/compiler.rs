@@ -383,10 +383,10 @@ impl Writer<'_> {
         }
         let d = self.dialect;
         // Django's `Exact.as_sql`: `bool_field=True` is the bare column where booleans are
-        // native (`NOT col` for False).
+        // native (`NOT col` for False); EXISTS and conditions are bare everywhere.
         if let (LookupKind::Exact, Rhs::Value(Value::Bool(b))) = (&l.kind, &l.rhs)
             && l.lhs.value_type() == ValueType::Bool
-            && d.native_boolean()
+            && (d.native_boolean() || l.lhs.is_condition())
         {
             let col = self.expr(&l.lhs)?;
             return Ok(Cond::Sql(if *b {
@@ -681,6 +681,20 @@ impl Writer<'_> {
             }
             Expr::Subquery(q) => self.subquery(q, "(")?,
             Expr::Exists(q) => self.subquery(q, "EXISTS(")?,
+            Expr::Not(inner) => Frag::new("NOT ").joined(self.expr(inner)?),
+            // Django compiles a condition that matches nothing as `0`, one that matches
+            // everything as `True`.
+            Expr::Condition(w) => match self.condition(w)? {
+                Cond::Sql(f) => f,
+                Cond::Empty => Frag::new("0"),
+                Cond::Full => Frag::param(Value::Bool(true)),
+            },
+            Expr::OuterRef { .. } => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Value,
+                    "This queryset contains a reference to an outer query and may only be used in a subquery.",
+                ));
+            }
         })
     }
 }
