@@ -7,6 +7,7 @@ use super::eval::Args;
 use super::obj::{Obj, QsKind, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::query::FExpr;
+use crate::query::annotate::Aggregation;
 use crate::query::expr::AggFunc;
 use crate::value::Value;
 use std::rc::Rc;
@@ -131,16 +132,20 @@ impl Session {
             .iter()
             .map(|(n, e, _)| (n.clone(), e.clone()))
             .collect();
-        let query = qs
+        let aggregation = qs
             .query
             .aggregation(&self.schema, &aggs)
             .map_err(|d| d.at(args.span))?;
-        let q = QuerySet::new(query, QsKind::Values);
-        let row = self
-            .fetch_all(&q)
-            .map_err(|d| d.at(args.span))?
-            .into_iter()
-            .next();
+        let row = match aggregation {
+            Aggregation::Flat(query) => self
+                .fetch_all(&QuerySet::new(query, QsKind::Values))
+                .map_err(|d| d.at(args.span))?
+                .into_iter()
+                .next(),
+            Aggregation::Nested { inner, aggs } => self
+                .fetch_aggregate_over(&inner, &aggs)
+                .map_err(|d| d.at(args.span))?,
+        };
         Ok(match row {
             Some(dict) => dict,
             // Nothing ran (an empty queryset): Count is 0, the others None.

@@ -86,6 +86,29 @@ impl Session {
         Ok(n)
     }
 
+    /// `aggregate()` over a subquery: the one row as a dict, `None` when nothing ran.
+    pub(super) fn fetch_aggregate_over(
+        &mut self,
+        inner: &crate::query::Query,
+        aggs: &[crate::query::SelectItem],
+    ) -> Result<Option<Obj>> {
+        let Some(st) = crate::sql::aggregate_over(&self.schema, self.dialect, inner, aggs)? else {
+            return Ok(None);
+        };
+        let types: Vec<_> = aggs.iter().map(|a| a.expr.value_type()).collect();
+        let mut out = None;
+        self.run_rows(&st, &types, &mut |row| {
+            let pairs = aggs
+                .iter()
+                .zip(row)
+                .map(|(a, v)| (Obj::str(a.name.clone()), Obj::Value(v)))
+                .collect();
+            out = Some(Obj::dict(pairs));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     pub(super) fn exists(&mut self, qs: &QuerySet) -> Result<bool> {
         let q = QuerySet::new(
             qs.query.clone().into_exists(&self.schema),

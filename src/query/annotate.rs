@@ -80,18 +80,22 @@ impl Query {
         };
     }
 
-    /// Django's `get_aggregation` for `aggregate(**aggs)`: the query whose single row holds
-    /// the results.
-    pub fn aggregation(&self, schema: &Schema, aggs: &[(String, FExpr)]) -> Result<Query> {
-        let nested = self.distinct
+    /// Django's `get_aggregation` for `aggregate(**aggs)` (and `count()`): the query whose
+    /// single row holds the results.
+    pub fn aggregation(&self, schema: &Schema, aggs: &[(String, FExpr)]) -> Result<Aggregation> {
+        let existing = self
+            .annotations
+            .iter()
+            .chain(&self.hidden_annotations)
+            .any(|a| a.expr.contains_aggregate())
+            || self.where_.contains_aggregate();
+        if matches!(self.group_by, GroupBy::Exprs(_))
+            || existing
             || self.is_sliced()
-            || !matches!(self.group_by, GroupBy::None)
-            || self.annotations.iter().any(|a| a.expr.contains_aggregate());
-        if nested {
-            return Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                "aggregate() over a sliced, distinct or already aggregated queryset is not supported by djq yet",
-            ));
+            || self.distinct
+            || self.combinator.is_some()
+        {
+            return self.nested_aggregation(schema, aggs, existing);
         }
         let mut q = self.clone();
         q.select.clear();
@@ -101,19 +105,79 @@ impl Query {
         q.annotations.clear();
         for (name, expr) in aggs {
             let resolved = q.resolve_f(schema, expr, None)?;
-            if !resolved.contains_aggregate() {
-                return Err(Diagnostic::new(
-                    ErrorKind::Type,
-                    format!("{name} is not an aggregate expression"),
-                ));
-            }
+            check_aggregate(name, &resolved)?;
             q.annotations.push(SelectItem {
                 name: name.clone(),
                 expr: resolved,
                 aliased: true,
             });
         }
-        Ok(q)
+        Ok(Aggregation::Flat(q))
+    }
+
+    /// The aggregates over this query as a subquery: what it selects is what they read.
+    fn nested_aggregation(
+        &self,
+        schema: &Schema,
+        aggs: &[(String, FExpr)],
+        existing: bool,
+    ) -> Result<Aggregation> {
+        let mut inner = self.clone();
+        inner.subquery = true;
+        inner.select_related = super::SelectRelated::None;
+        inner.clear_ordering(false, true);
+        // Annotations are read by name from the subquery.
+        inner.summarize = true;
+        let mut resolved = Vec::with_capacity(aggs.len());
+        for (name, expr) in aggs {
+            let e = inner.resolve_f(schema, expr, None)?;
+            check_aggregate(name, &e)?;
+            resolved.push((name.clone(), e));
+        }
+        inner.summarize = false;
+        if !inner.distinct {
+            if inner.default_cols && existing {
+                let base = inner.base_alias().to_string();
+                let pk = (inner.model, schema.model(inner.model).pk);
+                inner.group_by =
+                    GroupBy::Exprs(vec![Expr::Col(super::path::col(schema, pk, &base))]);
+            }
+            inner.default_cols = false;
+            if inner.combinator.is_none() {
+                let mut wanted: Vec<String> = Vec::new();
+                if let GroupBy::Exprs(exprs) = &inner.group_by {
+                    exprs.iter().for_each(|e| e.ref_names(&mut wanted));
+                }
+                resolved.iter().for_each(|(_, e)| e.ref_names(&mut wanted));
+                let (keep, masked): (Vec<_>, Vec<_>) = std::mem::take(&mut inner.annotations)
+                    .into_iter()
+                    .partition(|a| wanted.contains(&a.name) || !a.expr.group_by_cols().is_empty());
+                inner.annotations = keep;
+                inner.hidden_annotations.extend(masked);
+            }
+        }
+        // Columns the aggregates read are selected by the subquery as `__colN`.
+        let mut cols: Vec<Expr> = Vec::new();
+        let mut outer = Vec::with_capacity(resolved.len());
+        for (name, mut e) in resolved {
+            e.for_each_child_mut(&mut |c| c.repoint_cols(&mut cols));
+            outer.push(SelectItem {
+                name,
+                expr: e,
+                aliased: false,
+            });
+        }
+        for (i, c) in cols.into_iter().enumerate() {
+            inner.annotations.push(SelectItem {
+                name: format!("__col{}", i + 1),
+                expr: c,
+                aliased: true,
+            });
+        }
+        if inner.select.is_empty() && !inner.default_cols && inner.annotations.is_empty() {
+            inner.select_pk_if_empty(schema);
+        }
+        Ok(Aggregation::Nested { inner, aggs: outer })
     }
 
     /// An aggregate's expression: its argument, `FILTER (WHERE ...)` (joins it needs made
@@ -129,7 +193,8 @@ impl Query {
     ) -> Result<Expr> {
         let arg = match arg {
             Some(FExpr::Ref { name, .. })
-                if self.annotation(name).is_some_and(Expr::contains_aggregate) =>
+                if !self.summarize
+                    && self.annotation(name).is_some_and(Expr::contains_aggregate) =>
             {
                 return Err(Diagnostic::field(format!(
                     "Cannot compute {}('{name}'): '{name}' is an aggregate",
@@ -171,6 +236,63 @@ impl Query {
             };
         }
         Ok(agg)
+    }
+}
+
+/// What `aggregate()` runs.
+#[derive(Debug, Clone)]
+pub enum Aggregation {
+    /// One query whose annotations are the aggregates.
+    Flat(Query),
+    /// Django's `AggregateQuery`: `SELECT aggs FROM (inner) subquery`.
+    Nested { inner: Query, aggs: Vec<SelectItem> },
+}
+
+/// `aggregate(name=expr)` needs an aggregate in `expr`.
+fn check_aggregate(name: &str, e: &Expr) -> Result<()> {
+    if e.contains_aggregate() {
+        Ok(())
+    } else {
+        Err(Diagnostic::new(
+            ErrorKind::Type,
+            format!("{name} is not an aggregate expression"),
+        ))
+    }
+}
+
+impl Expr {
+    /// Names of the annotations this expression refers to.
+    fn ref_names(&self, out: &mut Vec<String>) {
+        let mut e = self.clone();
+        fn walk(e: &mut Expr, out: &mut Vec<String>) {
+            match e {
+                Expr::Ref { name, .. } => out.push(name.clone()),
+                other => other.for_each_child_mut(&mut |c| walk(c, out)),
+            }
+        }
+        walk(&mut e, out);
+    }
+
+    /// Replace columns (outside annotation references) by references to `__colN`
+    /// selections of the subquery, numbered in `cols`.
+    fn repoint_cols(&mut self, cols: &mut Vec<Expr>) {
+        match self {
+            Expr::Col(_) => {
+                let i = match cols.iter().position(|c| c == self) {
+                    Some(i) => i,
+                    None => {
+                        cols.push(self.clone());
+                        cols.len() - 1
+                    }
+                };
+                *self = Expr::Ref {
+                    name: format!("__col{}", i + 1),
+                    source: Box::new(self.clone()),
+                };
+            }
+            Expr::Ref { .. } | Expr::Subquery(_) | Expr::Exists(_) => {}
+            other => other.for_each_child_mut(&mut |c| c.repoint_cols(cols)),
+        }
     }
 }
 

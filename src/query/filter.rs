@@ -732,7 +732,14 @@ impl Query {
         can_reuse: Option<&mut Vec<String>>,
     ) -> Result<Expr> {
         if let Some(expr) = self.annotation(name) {
-            return Ok(expr.clone());
+            return Ok(if self.summarize {
+                Expr::Ref {
+                    name: name.to_string(),
+                    source: Box::new(expr.clone()),
+                }
+            } else {
+                expr.clone()
+            });
         }
         let parts: Vec<String> = name.split("__").map(str::to_string).collect();
         let base = self.base_alias().to_string();

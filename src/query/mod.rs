@@ -122,6 +122,9 @@ pub struct Query {
     /// combined (this query then only contributes its select list, ordering and limits).
     pub combinator: Option<(Combinator, bool)>,
     pub combined: Vec<Query>,
+    /// Resolving `aggregate()` over this query as a subquery: annotation names resolve to
+    /// references to its selected columns, not to their expressions.
+    pub summarize: bool,
 }
 
 /// Django's set operations.
@@ -191,6 +194,7 @@ impl Query {
             hidden_annotations: Vec::new(),
             combinator: None,
             combined: Vec::new(),
+            summarize: false,
         };
         q.tables.push(Table {
             alias: schema.model(model).table.clone(),

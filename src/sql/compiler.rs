@@ -5,6 +5,7 @@
 use super::Dialect;
 use super::frag::Frag;
 use crate::diag::{Diagnostic, ErrorKind, Result};
+use crate::query::annotate::Aggregation;
 use crate::query::expr::{Connector, DatePart, LookupKind};
 use crate::query::setup::{OrderTarget, Plan};
 use crate::query::{Expr, JoinType, Lookup, Nulls, Query, Rhs, WhereNode};
@@ -51,70 +52,44 @@ pub fn select(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Compil
 
 /// Compile `count()`; `None` when the count is 0 without a query.
 pub fn count(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Option<Statement>> {
-    let w = Writer { schema, dialect };
-    let mut inner = query.clone();
-    inner.select_related = crate::query::SelectRelated::None;
-    let aggregating = !matches!(inner.group_by, crate::query::GroupBy::None)
-        || inner
-            .annotations
-            .iter()
-            .any(|a| a.expr.contains_aggregate());
-    if inner.distinct || inner.is_sliced() || aggregating || inner.combinator.is_some() {
-        // DISTINCT ON fields keep their ordering (Django's clear_ordering(force=False)).
-        inner.clear_ordering(false, true);
-        if !inner.distinct && inner.default_cols {
-            let model = schema.model(inner.model);
-            let base = inner.base_alias().to_string();
-            if aggregating {
-                // Django's get_aggregation: group by the pk, select only what the count
-                // needs (the annotations stay for HAVING).
-                inner.group_by = crate::query::GroupBy::Exprs(vec![Expr::Col(
-                    crate::query::path::col(schema, (inner.model, model.pk), &base),
-                )]);
-                let annotations = std::mem::take(&mut inner.annotations);
-                inner.hidden_annotations.extend(annotations);
-            }
-            inner.select = vec![crate::query::SelectItem {
-                name: model.pk_field().name.clone(),
-                expr: Expr::Col(crate::query::path::col(
-                    schema,
-                    (inner.model, model.pk),
-                    &base,
-                )),
-                aliased: false,
-            }];
-            inner.default_cols = false;
-        }
-        let plan = inner.plan(schema)?;
-        let Some(sub) = w.select_frag(&inner, &plan, true)? else {
-            return Ok(None);
-        };
-        let mut f = Frag::new("SELECT COUNT(*) FROM (");
-        f.push(sub);
-        f.push_str(") subquery");
-        return Ok(Some(w.finish(f)));
+    let star = crate::query::FExpr::Aggregate {
+        func: crate::query::expr::AggFunc::Count,
+        arg: None,
+        distinct: false,
+        filter: None,
+        default: None,
+        span: crate::diag::Span::default(),
+    };
+    match query.aggregation(schema, &[("__count".into(), star)])? {
+        Aggregation::Nested { inner, aggs } => aggregate_over(schema, dialect, &inner, &aggs),
+        Aggregation::Flat(q) => Ok(select(schema, dialect, &q)?.statement),
     }
-    inner.clear_ordering(false, true);
-    inner.default_cols = false;
-    inner.select.clear();
-    inner.annotations.clear();
+}
+
+/// Django's `AggregateQuery`: `SELECT agg, ... FROM (inner) subquery`; `None` when the
+/// inner query matches nothing.
+pub fn aggregate_over(
+    schema: &Schema,
+    dialect: Dialect,
+    inner: &Query,
+    aggs: &[crate::query::SelectItem],
+) -> Result<Option<Statement>> {
+    let w = Writer { schema, dialect };
+    let mut inner = inner.clone();
     let plan = inner.plan(schema)?;
-    let Some(from) = w.table_sources(&inner) else {
+    let Some(sub) = w.select_frag(&inner, &plan, true)? else {
         return Ok(None);
     };
-    let mut f = Frag::new("SELECT COUNT(*) AS ");
-    f.push_str(&dialect.quote("__count"));
-    f.push_str(" FROM ");
-    f.push(from);
-    match w.condition(&inner.where_)? {
-        Cond::Empty => return Ok(None),
-        Cond::Full => {}
-        Cond::Sql(c) => {
-            f.push_str(" WHERE ");
-            f.push(c);
+    let mut f = Frag::new("SELECT ");
+    for (i, a) in aggs.iter().enumerate() {
+        if i > 0 {
+            f.push_str(", ");
         }
+        f.push(w.expr(&a.expr)?);
     }
-    let _ = plan;
+    f.push_str(" FROM (");
+    f.push(sub);
+    f.push_str(") subquery");
     Ok(Some(w.finish(f)))
 }
 

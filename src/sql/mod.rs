@@ -7,5 +7,5 @@ pub mod dialect;
 mod frag;
 pub mod insert;
 
-pub use compiler::{Compiled, Statement, count, select};
+pub use compiler::{Compiled, Statement, aggregate_over, count, select};
 pub use dialect::Dialect;
