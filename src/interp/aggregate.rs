@@ -62,6 +62,13 @@ impl Session {
                 .at(span));
             }
         };
+        if arg.is_none() && filter.is_some() {
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                "Star cannot be used with filter. Please specify a field.",
+            )
+            .at(span));
+        }
         let default = match args.kwarg("default") {
             None | Some(Obj::Value(Value::Null)) => None,
             Some(_) if func == AggFunc::Count => {
@@ -203,9 +210,23 @@ impl Session {
             };
             out.push((alias, (**f).clone(), *span));
         }
+        if what == "annotations"
+            && let Some((name, ..)) = out
+                .iter()
+                .find(|(n, ..)| args.kw.iter().any(|(k, ..)| k == n))
+        {
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                format!(
+                    "The named annotation '{name}' conflicts with the default name for another annotation."
+                ),
+            )
+            .at(args.span));
+        }
         for (name, o, span) in &args.kw {
             let expr = match o {
                 Obj::F(f) => (**f).clone(),
+                Obj::Q(q) => FExpr::Condition((**q).clone()),
                 other => {
                     return Err(Diagnostic::new(
                         ErrorKind::Type,

@@ -179,9 +179,22 @@ impl Session {
                 Ok(wrap(qs))
             }
             "values" | "values_list" => {
-                let fields = args.strings(name)?;
+                let mut fields = args.strings(name)?;
                 if name == "values" {
-                    args.no_kwargs_except(&[], name)?;
+                    // values(**expressions): annotate them, then select them by name.
+                    for (key, o, s) in &args.kw {
+                        let Obj::F(f) = o else {
+                            return Err(type_error(
+                                &format!("QuerySet.values() received non-expression(s): {key}."),
+                                *s,
+                            ));
+                        };
+                        qs.query
+                            .add_annotation(&self.schema, key, f, true)
+                            .map_err(|d| d.at(*s))?;
+                        qs.query.group_for_aggregate();
+                        fields.push((key.clone(), *s));
+                    }
                     qs.kind = QsKind::Values;
                 } else {
                     args.no_kwargs_except(&["flat", "named"], name)?;
@@ -579,6 +592,12 @@ impl Session {
             if let Some(a) = annotations.iter().find(|a| a.name == *name) {
                 select.push(a.clone());
                 continue;
+            }
+            if q.hidden_annotations.iter().any(|a| a.name == *name) {
+                return Err(Diagnostic::field(format!(
+                    "Cannot select the '{name}' alias. Use annotate() to promote it."
+                ))
+                .at(*span));
             }
             let expr = q.resolve_ref(&self.schema, name, None).map_err(|d| {
                 if name.contains("__") {

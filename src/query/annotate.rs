@@ -70,7 +70,13 @@ impl Query {
         self.group_by = if self.default_cols {
             GroupBy::All
         } else {
-            let mut exprs: Vec<Expr> = self.select.iter().map(|s| s.expr.clone()).collect();
+            // Aggregates selected by name (`values('num_books')`) are not grouped by.
+            let mut exprs: Vec<Expr> = self
+                .select
+                .iter()
+                .filter(|s| !s.expr.contains_aggregate())
+                .map(|s| s.expr.clone())
+                .collect();
             for a in &self.annotations {
                 if !a.expr.contains_aggregate() {
                     exprs.extend(a.expr.group_by_cols());
@@ -297,19 +303,24 @@ impl Expr {
 }
 
 impl FExpr {
-    /// Django's `default_alias`: `pages__avg` for `Avg('pages')`.
+    /// Django's `default_alias`: `pages__avg` for `Avg('pages')`, `Count__sum` for
+    /// `Sum(Count('id'))`; none for an aggregate with a filter or of anything else.
     pub fn default_alias(&self) -> Option<String> {
-        match self {
-            FExpr::Aggregate {
-                func,
-                arg: Some(arg),
-                ..
-            } => match &**arg {
-                FExpr::Ref { name, .. } => Some(format!("{name}__{}", func.name().to_lowercase())),
-                _ => None,
-            },
-            _ => None,
-        }
+        let FExpr::Aggregate {
+            func,
+            arg: Some(arg),
+            filter: None,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let inner = match &**arg {
+            FExpr::Ref { name, .. } => name.clone(),
+            FExpr::Aggregate { func, .. } => func.name().to_string(),
+            _ => return None,
+        };
+        Some(format!("{inner}__{}", func.name().to_lowercase()))
     }
 }
 

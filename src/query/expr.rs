@@ -289,7 +289,8 @@ impl Expr {
     pub fn contains_aggregate(&self) -> bool {
         match self {
             Expr::Aggregate { .. } => true,
-            Expr::Ref { source, .. } => source.contains_aggregate(),
+            Expr::Ref { source, .. } | Expr::Not(source) => source.contains_aggregate(),
+            Expr::Condition(w) => w.contains_aggregate(),
             Expr::Combined { lhs, rhs, .. } => lhs.contains_aggregate() || rhs.contains_aggregate(),
             Expr::Func { args, .. } => args.iter().any(Expr::contains_aggregate),
             Expr::Case { whens, default, .. } => {
@@ -310,6 +311,7 @@ impl Expr {
             Expr::Col(_) => vec![self.clone()],
             Expr::Aggregate { .. } | Expr::Value(_) | Expr::One => Vec::new(),
             Expr::Ref { source, .. } if source.contains_aggregate() => Vec::new(),
+            Expr::Condition(w) => w.group_by_cols(),
             _ if self.contains_aggregate() => match self {
                 Expr::Combined { lhs, rhs, .. } => {
                     [lhs.group_by_cols(), rhs.group_by_cols()].concat()

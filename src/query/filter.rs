@@ -97,6 +97,8 @@ pub enum FExpr {
         output: Option<super::expr::DbType>,
         span: Span,
     },
+    /// A `Q(...)` used as a value (`annotate(flag=Q(...))`).
+    Condition(QNode),
     /// A `When(...)` outside `Case`.
     When(Box<When>),
     /// `F('x').desc(nulls_last=True)`: an ordering, for `order_by()`.
@@ -301,7 +303,8 @@ impl Query {
         expr: &FExpr,
         can_reuse: &mut Vec<String>,
     ) -> Result<WhereNode> {
-        let e = self.resolve_f(schema, expr, Some(can_reuse))?;
+        let mut e = self.resolve_f(schema, expr, Some(can_reuse))?;
+        e.resolve_again();
         if e.value_type() != ValueType::Bool {
             return Err(Diagnostic::new(
                 ErrorKind::Type,
@@ -595,6 +598,7 @@ impl Query {
                 super::func::build_case(resolved, default_expr, classes, *output, typed)
                     .map_err(|d| d.at(*span))?
             }
+            FExpr::Condition(q) => Expr::Condition(Box::new(self.resolve_condition(schema, q)?)),
             FExpr::When(_) => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
