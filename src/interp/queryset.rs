@@ -562,10 +562,24 @@ impl Session {
 
     /// `values()`/`values_list()` columns (Django's `add_fields`).
     fn set_values(&mut self, qs: &mut QuerySet, fields: &[(String, Span)]) -> Result<()> {
+        self.set_query_values(&mut qs.query, fields)
+    }
+
+    /// [`Session::set_values`] on a query; the queries of a combination that select
+    /// everything get the same columns (Django's `_get_combinator_part_sql`).
+    fn set_query_values(
+        &mut self,
+        q: &mut crate::query::Query,
+        fields: &[(String, Span)],
+    ) -> Result<()> {
         if fields.is_empty() {
             return Ok(());
         }
-        let q = &mut qs.query;
+        for part in &mut q.combined {
+            if part.default_cols {
+                self.set_query_values(part, fields)?;
+            }
+        }
         let base = q.base_alias().to_string();
         q.ref_alias(&base);
         // Grouping by a model queryset's columns stays (Django's set_values turns

@@ -351,10 +351,17 @@ impl Query {
     /// `qs.union(*others, all=...)` and siblings (Django's `_combinator_query`): a clone
     /// without ordering or limits, combining this query with the others.
     pub fn combine(&self, combinator: Combinator, all: bool, others: Vec<Query>) -> Query {
+        // Django 6's `_combinator_query`: the combination keeps the default ordering; the
+        // first query stays as it is, the others lose their explicit ordering.
         let mut q = self.clone();
         q.clear_ordering(true, true);
+        q.default_ordering = true;
         q.low_mark = 0;
         q.high_mark = None;
+        let others = others.into_iter().map(|mut o| {
+            o.clear_ordering(false, false);
+            o
+        });
         q.combined = std::iter::once(self.clone()).chain(others).collect();
         q.combinator = Some((combinator, all));
         q
@@ -399,6 +406,11 @@ impl Query {
         self.order_by.clear();
         if clear_default {
             self.default_ordering = false;
+        }
+        // Combined queries kept their default ordering when combined; clearing it
+        // percolates.
+        for q in &mut self.combined {
+            q.clear_ordering(false, clear_default);
         }
     }
 
