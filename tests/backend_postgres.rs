@@ -333,6 +333,42 @@ fn rows_stream_in_order_and_a_callback_error_stops_them() {
     assert_eq!(one(db.as_mut(), "SELECT 1", &[]), Value::Int(1));
 }
 
+/// Truncations decode as Django's converter makes them: DATE_TRUNC of a date (a timestamptz)
+/// as a date, of a datetime `AT TIME ZONE 'UTC'` (a naive timestamp) as an aware datetime; a
+/// table's own timestamp column stays naive.
+#[test]
+fn truncations_follow_their_output_field() {
+    let Some(mut db) = fresh() else { return };
+    db.execute(
+        "CREATE TABLE d (day date, at timestamptz, naive timestamp)",
+        &[],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO d VALUES ('1667-05-03', '2021-06-07 08:09:10+02', '2021-06-07 08:09:10')",
+        &[],
+    )
+    .unwrap();
+    use ValueType as T;
+    let got = rows(
+        db.as_mut(),
+        "SELECT DATE_TRUNC('year', day), DATE_TRUNC('month', at AT TIME ZONE 'UTC'), \
+         DATE_TRUNC('day', at AT TIME ZONE 'UTC'), naive FROM d",
+        &[],
+        &[T::Date, T::DateTime, T::Date, T::DateTime],
+    );
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert_eq!(
+        got[0],
+        [
+            Value::Date(date(1667, 1, 1)),
+            Value::DateTime(date(2021, 6, 1).and_time(NaiveTime::MIN).and_utc()),
+            Value::Date(date(2021, 6, 7)),
+            Value::NaiveDateTime(date(2021, 6, 7).and_hms_opt(8, 9, 10).unwrap()),
+        ]
+    );
+}
+
 #[test]
 fn server_errors_carry_the_servers_message() {
     let Some(mut db) = fresh() else { return };

@@ -24,7 +24,7 @@ use postgres::{Client, Statement};
 use postgres_native_tls::MakeTlsConnector;
 
 use self::config::{ConnectOptions, Host, Lookups};
-use self::convert::{Param, ParamError, Raw};
+use self::convert::{Origin, Param, ParamError, Raw};
 use super::{Backend, Canceller};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::sql::Dialect;
@@ -312,12 +312,14 @@ impl Backend for PostgresBackend {
                     .map(|(i, column)| {
                         let Raw(raw) = row.try_get(i)?;
                         let want = types.get(i).copied().unwrap_or(ValueType::Any);
-                        convert::decode(column.type_(), raw, want).map_err(|problem| {
-                            Failure::Djq(Diagnostic::new(
-                                ErrorKind::Value,
-                                format!("cannot read column '{}': {problem}", column.name()),
-                            ))
-                        })
+                        convert::decode(column.type_(), raw, want, Origin::of(column)).map_err(
+                            |problem| {
+                                Failure::Djq(Diagnostic::new(
+                                    ErrorKind::Value,
+                                    format!("cannot read column '{}': {problem}", column.name()),
+                                ))
+                            },
+                        )
                     })
                     .collect::<Result<Vec<Value>, Failure>>()?;
                 on_row(values)?;
@@ -352,13 +354,14 @@ impl Backend for PostgresBackend {
                     "an INSERT whose id is wanted needs RETURNING on PostgreSQL",
                 )));
             }
-            let ty = statement.columns()[0].type_();
+            let column = &statement.columns()[0];
+            let ty = column.type_();
             let mut rows = client.query_raw(statement, bind(params))?;
             let mut id = None;
             while let Some(row) = rows.next()? {
                 if id.is_none() {
                     let Raw(raw) = row.try_get(0)?;
-                    id = match convert::decode(ty, raw, ValueType::Int) {
+                    id = match convert::decode(ty, raw, ValueType::Int, Origin::of(column)) {
                         Ok(Value::Int(i)) => Some(i),
                         _ => {
                             return Err(Failure::Djq(Diagnostic::new(
