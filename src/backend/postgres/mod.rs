@@ -504,30 +504,53 @@ fn is_stale(e: &postgres::Error) -> bool {
 }
 
 /// The server's message for a failed statement (`relation "x" does not exist`), with its
-/// detail and hint as help; a cancelled statement (SQLSTATE 57014) is "query cancelled".
+/// detail and hint as help, as the exception Django raises for it (see [`error_kind`]); a
+/// cancelled statement (SQLSTATE 57014) is "query cancelled".
 fn database_error(e: postgres::Error) -> Diagnostic {
     if e.is_closed() {
         return Diagnostic::new(
-            ErrorKind::Database,
+            ErrorKind::Operational,
             "the connection to the server was closed",
         );
     }
-    if e.code() == Some(&SqlState::QUERY_CANCELED) {
-        return Diagnostic::new(ErrorKind::Database, "query cancelled");
+    let Some(db) = e.as_db_error() else {
+        return Diagnostic::new(ErrorKind::Database, error_chain(&e));
+    };
+    let kind = error_kind(db.code());
+    if db.code() == &SqlState::QUERY_CANCELED {
+        return Diagnostic::new(kind, "query cancelled");
     }
-    let diagnostic = Diagnostic::new(ErrorKind::Database, error_chain(&e));
-    match e.as_db_error() {
-        Some(db) => {
-            let help: Vec<String> = [("DETAIL", db.detail()), ("HINT", db.hint())]
-                .into_iter()
-                .filter_map(|(label, text)| text.map(|t| format!("{label}: {t}")))
-                .collect();
-            if help.is_empty() {
-                diagnostic
-            } else {
-                diagnostic.with_help(help.join("\n"))
-            }
-        }
-        None => diagnostic,
+    let diagnostic = Diagnostic::new(kind, db.message());
+    let help: Vec<String> = [("DETAIL", db.detail()), ("HINT", db.hint())]
+        .into_iter()
+        .filter_map(|(label, text)| text.map(|t| format!("{label}: {t}")))
+        .collect();
+    if help.is_empty() {
+        diagnostic
+    } else {
+        diagnostic.with_help(help.join("\n"))
+    }
+}
+
+/// The exception psycopg raises for a SQLSTATE, by its class (the first two characters, or
+/// the first one for the F, H, P and X classes), which Django re-raises as its own: `42`
+/// (syntax, unknown names, grouping) is a ProgrammingError, `23` an IntegrityError, `22` a
+/// DataError, `08`, `53`, `57` and the like OperationalErrors.
+fn error_kind(code: &SqlState) -> ErrorKind {
+    let code = code.code();
+    match code.get(..2).unwrap_or(code) {
+        "0A" => ErrorKind::NotSupported,
+        "10" | "20" | "21" | "26" | "34" | "3D" | "3F" | "42" | "44" => ErrorKind::Programming,
+        "22" => ErrorKind::Data,
+        "23" => ErrorKind::Integrity,
+        "24" | "25" | "2B" | "2D" => ErrorKind::Internal,
+        "08" | "27" | "28" | "2F" | "38" | "39" | "3B" | "40" | "53" | "54" | "55" | "57"
+        | "58" => ErrorKind::Operational,
+        _ => match code.get(..1) {
+            Some("F" | "H") => ErrorKind::Operational,
+            Some("P") => ErrorKind::Programming,
+            Some("X") => ErrorKind::Internal,
+            _ => ErrorKind::Database,
+        },
     }
 }
