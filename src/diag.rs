@@ -52,10 +52,26 @@ pub enum ErrorKind {
     Validation,
     Index,
     Key,
-    /// A feature of Django that djq does not implement yet.
+    /// Django's `NotSupportedError`: a feature of Django that djq does not implement yet, or
+    /// one the database does not support (PostgreSQL's SQLSTATE class 0A).
     NotSupported,
-    /// An error reported by the database driver.
+    /// Django's `DatabaseError`: a database error none of the kinds below describes.
     Database,
+    /// Django's `OperationalError`: the database could not carry the statement out (SQLite's
+    /// `no such column` or syntax errors, a lost connection, a cancelled statement).
+    Operational,
+    /// Django's `ProgrammingError`: PostgreSQL rejected the statement (SQLSTATE class 42:
+    /// syntax, unknown names, grouping), or the parameters do not fit it.
+    Programming,
+    /// Django's `IntegrityError`: a constraint failed.
+    Integrity,
+    /// Django's `DataError`: a value the database cannot take (SQLSTATE class 22).
+    Data,
+    /// Django's `InternalError`: the database's own state (an aborted transaction, internal
+    /// errors).
+    Internal,
+    /// Django's `InterfaceError`: the driver was used wrongly.
+    Interface,
     /// Reading files, connecting, command-line problems.
     Io,
     /// Ctrl-C stopped a running statement.
@@ -81,6 +97,12 @@ impl ErrorKind {
             ErrorKind::Key => "KeyError".into(),
             ErrorKind::NotSupported => "NotSupportedError".into(),
             ErrorKind::Database => "DatabaseError".into(),
+            ErrorKind::Operational => "OperationalError".into(),
+            ErrorKind::Programming => "ProgrammingError".into(),
+            ErrorKind::Integrity => "IntegrityError".into(),
+            ErrorKind::Data => "DataError".into(),
+            ErrorKind::Internal => "InternalError".into(),
+            ErrorKind::Interface => "InterfaceError".into(),
             ErrorKind::Io => "IOError".into(),
             ErrorKind::KeyboardInterrupt => "KeyboardInterrupt".into(),
         }

@@ -333,18 +333,55 @@ fn rows_stream_in_order_and_a_callback_error_stops_them() {
     assert_eq!(one(db.as_mut(), "SELECT 1", &[]), Value::Int(1));
 }
 
+/// Truncations decode as Django's converter makes them: DATE_TRUNC of a date (a timestamptz)
+/// as a date, of a datetime `AT TIME ZONE 'UTC'` (a naive timestamp) as an aware datetime; a
+/// table's own timestamp column stays naive.
+#[test]
+fn truncations_follow_their_output_field() {
+    let Some(mut db) = fresh() else { return };
+    db.execute(
+        "CREATE TABLE d (day date, at timestamptz, naive timestamp)",
+        &[],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO d VALUES ('1667-05-03', '2021-06-07 08:09:10+02', '2021-06-07 08:09:10')",
+        &[],
+    )
+    .unwrap();
+    use ValueType as T;
+    let got = rows(
+        db.as_mut(),
+        "SELECT DATE_TRUNC('year', day), DATE_TRUNC('month', at AT TIME ZONE 'UTC'), \
+         DATE_TRUNC('day', at AT TIME ZONE 'UTC'), naive FROM d",
+        &[],
+        &[T::Date, T::DateTime, T::Date, T::DateTime],
+    );
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert_eq!(
+        got[0],
+        [
+            Value::Date(date(1667, 1, 1)),
+            Value::DateTime(date(2021, 6, 1).and_time(NaiveTime::MIN).and_utc()),
+            Value::Date(date(2021, 6, 7)),
+            Value::NaiveDateTime(date(2021, 6, 7).and_hms_opt(8, 9, 10).unwrap()),
+        ]
+    );
+}
+
 #[test]
 fn server_errors_carry_the_servers_message() {
     let Some(mut db) = fresh() else { return };
     let err = db
         .query("SELECT * FROM nowhere", &[], &[], &mut |_| Ok(()))
         .unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Database);
+    assert_eq!(err.kind, ErrorKind::Programming);
     assert_eq!(err.message, "relation \"nowhere\" does not exist");
     assert!(error(db.as_mut(), "SELEC 1", &[]).starts_with("syntax error at or near"));
     db.execute("CREATE TABLE u (k text UNIQUE)", &[]).unwrap();
     db.execute("INSERT INTO u VALUES ('a')", &[]).unwrap();
     let dup = db.execute("INSERT INTO u VALUES ('a')", &[]).unwrap_err();
+    assert_eq!(dup.kind, ErrorKind::Integrity);
     assert_eq!(
         dup.message,
         "duplicate key value violates unique constraint \"u_k_key\""
@@ -352,6 +389,40 @@ fn server_errors_carry_the_servers_message() {
     assert_eq!(
         dup.help.as_deref(),
         Some("DETAIL: Key (k)=(a) already exists.")
+    );
+    // Each SQLSTATE class raises the exception psycopg raises for it, which Django re-raises.
+    let kind = |db: &mut dyn Backend, sql: &str| {
+        db.query(sql, &[], &[], &mut |_| Ok(())).unwrap_err().kind
+    };
+    assert_eq!(kind(db.as_mut(), "SELEC 1"), ErrorKind::Programming);
+    assert_eq!(
+        kind(db.as_mut(), "SELECT k, count(*) FROM u"),
+        ErrorKind::Programming
+    );
+    assert_eq!(kind(db.as_mut(), "SELECT 1 / 0"), ErrorKind::Data);
+    assert_eq!(kind(db.as_mut(), "SELECT 'x'::int"), ErrorKind::Data);
+    assert_eq!(
+        kind(db.as_mut(), "DO $$ BEGIN RAISE 'boom'; END $$"),
+        ErrorKind::Programming,
+        "PL/pgSQL's P0001"
+    );
+    assert_eq!(
+        kind(db.as_mut(), "DO $$ BEGIN RAISE SQLSTATE '53100'; END $$"),
+        ErrorKind::Operational,
+        "disk full"
+    );
+    assert_eq!(
+        kind(db.as_mut(), "DO $$ BEGIN RAISE SQLSTATE 'XX000'; END $$"),
+        ErrorKind::Internal
+    );
+    assert_eq!(
+        kind(db.as_mut(), "DO $$ BEGIN RAISE SQLSTATE '0A000'; END $$"),
+        ErrorKind::NotSupported
+    );
+    assert_eq!(
+        kind(db.as_mut(), "DO $$ BEGIN RAISE SQLSTATE '72000'; END $$"),
+        ErrorKind::Database,
+        "snapshot failure"
     );
     let unknown = error(db.as_mut(), "SELECT 'a b'::tsvector", &[]);
     assert!(
@@ -486,7 +557,7 @@ fn a_running_query_can_be_cancelled_from_another_thread() {
         .query("SELECT pg_sleep(10)", &[], &[], &mut |_| Ok(()))
         .unwrap_err();
     canceller.join().unwrap();
-    assert_eq!(err.kind, ErrorKind::Database);
+    assert_eq!(err.kind, ErrorKind::Operational);
     assert_eq!(err.message, "query cancelled");
     assert!(
         started.elapsed() < Duration::from_secs(5),

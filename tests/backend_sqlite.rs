@@ -286,7 +286,7 @@ fn django_date_extract_matches_django() {
             &mut |_| Ok(()),
         )
         .unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Database);
+    assert_eq!(err.kind, ErrorKind::Operational);
     assert_eq!(
         err.message,
         "'datetime.date' object has no attribute 'hour'"
@@ -516,7 +516,7 @@ fn files_open_by_path_and_url_and_read_only_refuses_writes() {
         Value::Int(2)
     );
     let err = ro.execute("DELETE FROM books_book", &[]).unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Database);
+    assert_eq!(err.kind, ErrorKind::Operational);
     assert_eq!(err.message, "attempt to write a readonly database");
     assert_eq!(
         one(ro.as_mut(), "SELECT COUNT(*) FROM books_book", &[]),
@@ -568,15 +568,56 @@ fn database_errors_carry_sqlites_message() {
     let err = db
         .query("SELECT * FROM books_book", &[], &[], &mut |_| Ok(()))
         .unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Database);
+    assert_eq!(err.kind, ErrorKind::Operational);
     assert_eq!(err.message, "no such table: books_book");
     let err = db.execute("SELECT ?", &[]).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Programming);
     assert_eq!(
         err.message,
         "Incorrect number of bindings supplied. The current statement uses 1, and there are 0 supplied."
     );
     let err = backend::open_sqlite_script("CREATE TABLE (").err().unwrap();
-    assert_eq!(err.kind, ErrorKind::Database);
+    assert_eq!(err.kind, ErrorKind::Operational);
+    assert_eq!(err.message, "near \"(\": syntax error");
+}
+
+/// The `sqlite3` module's exception classes, which Django re-raises: constraint failures are
+/// IntegrityErrors, `no such column` and misused aggregates OperationalErrors; the message is
+/// SQLite's alone, without the statement.
+#[test]
+fn database_errors_are_classed_like_the_sqlite3_modules() {
+    let mut db = backend::open_sqlite_script(
+        "CREATE TABLE t (id integer PRIMARY KEY, k text UNIQUE NOT NULL, n integer);
+         INSERT INTO t VALUES (1, 'a', 1);",
+    )
+    .unwrap();
+    let err =
+        |db: &mut dyn Backend, sql: &str| db.query(sql, &[], &[], &mut |_| Ok(())).unwrap_err();
+    let missing = err(db.as_mut(), "SELECT nope FROM t");
+    assert_eq!(
+        (missing.kind, missing.message.as_str()),
+        (ErrorKind::Operational, "no such column: nope")
+    );
+    let having = err(db.as_mut(), "SELECT n FROM t HAVING n > 0");
+    assert_eq!(
+        (having.kind, having.message.as_str()),
+        (
+            ErrorKind::Operational,
+            "HAVING clause on a non-aggregate query"
+        )
+    );
+    let dup = err(db.as_mut(), "INSERT INTO t (k) VALUES ('a') RETURNING id");
+    assert_eq!(
+        (dup.kind, dup.message.as_str()),
+        (ErrorKind::Integrity, "UNIQUE constraint failed: t.k")
+    );
+    let null = db
+        .execute("INSERT INTO t (k) VALUES (NULL)", &[])
+        .unwrap_err();
+    assert_eq!(
+        (null.kind, null.message.as_str()),
+        (ErrorKind::Integrity, "NOT NULL constraint failed: t.k")
+    );
 }
 
 #[test]
@@ -612,7 +653,7 @@ fn cancelled(db: &mut dyn Backend, cancel: &Arc<Canceller>, sql: &str) -> (Strin
         })
         .unwrap_err();
     canceller.join().unwrap();
-    assert_eq!(err.kind, ErrorKind::Database);
+    assert_eq!(err.kind, ErrorKind::Operational);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "cancelled after {:?}",

@@ -246,7 +246,8 @@ fn database_errors_exit_1() {
     ]));
     assert_eq!(r.code, Some(1), "{r:?}");
     assert!(
-        r.stderr.starts_with("error: DatabaseError: "),
+        r.stderr
+            .starts_with("error: OperationalError: no such column: books_book.pages"),
         "{}",
         r.stderr
     );
@@ -692,7 +693,7 @@ fn ctrl_c_cancels_the_running_query_and_the_run_fails() {
         .read_to_string(&mut stderr)
         .expect("read stderr");
     assert!(
-        stderr.starts_with("error: DatabaseError: query cancelled\n"),
+        stderr.starts_with("error: OperationalError: query cancelled\n"),
         "{stderr}"
     );
 }

@@ -216,7 +216,7 @@ fn ctrl_c_cancels_the_running_query(repl: &mut Repl) {
         .send_control(ControlCode::EndOfText)
         .expect("send Ctrl-C");
     let out = repl.expect("query cancelled");
-    assert!(out.contains("error: DatabaseError"), "{out}");
+    assert!(out.contains("error: OperationalError"), "{out}");
     repl.prompt();
     let waited = pressed.elapsed();
     assert!(

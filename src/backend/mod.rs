@@ -61,8 +61,9 @@ pub trait Backend {
 
     /// A handle that cancels the statement this session is running when called from another
     /// thread (Ctrl-C in the shell); the interrupted call fails with "query cancelled"
-    /// ([`ErrorKind::Database`]) and the session stays usable. Called with no statement
-    /// running, it does nothing. `None` when the backend cannot cancel.
+    /// ([`ErrorKind::Operational`], as Django reports it) and the session stays usable.
+    /// Called with no statement running, it does nothing. `None` when the backend cannot
+    /// cancel.
     fn canceller(&self) -> Option<Canceller> {
         None
     }

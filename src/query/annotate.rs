@@ -224,6 +224,7 @@ impl Query {
             distinct,
             filter,
             default,
+            resolved: false,
         };
         // Django wraps a plain default in `Value(default, output_field=<the aggregate's>)`:
         // a decimal one is a Decimal, cast to NUMERIC on SQLite.

@@ -162,6 +162,8 @@ pub enum Expr {
         distinct: bool,
         filter: Option<Box<WhereNode>>,
         default: Option<Box<Expr>>,
+        /// Resolved a second time (used in a filter): the filter prints in parentheses.
+        resolved: bool,
     },
     /// A database function (`LOWER(x)`, `COALESCE(a, b)`, `CAST(x AS ...)`), producing `output`.
     Func {
@@ -418,6 +420,7 @@ impl Expr {
                 default.resolve_again();
             }
             Expr::Func { args, .. } => args.iter_mut().for_each(Expr::resolve_again),
+            Expr::Aggregate { resolved, .. } => *resolved = true,
             Expr::Combined { lhs, rhs, .. } => {
                 lhs.resolve_again();
                 rhs.resolve_again();

@@ -110,6 +110,68 @@ pub enum FExpr {
     },
 }
 
+impl FExpr {
+    /// Whether an aggregate function is written in this expression (a reference to an
+    /// aggregating annotation is not one).
+    pub fn contains_aggregate(&self) -> bool {
+        match self {
+            FExpr::Aggregate { .. } => true,
+            FExpr::Combined { lhs, rhs, .. } => {
+                lhs.contains_aggregate() || rhs.contains_aggregate()
+            }
+            FExpr::Func { args, .. } => args.iter().any(FExpr::contains_aggregate),
+            FExpr::Case { whens, default, .. } => {
+                default.contains_aggregate() || whens.iter().any(|w| w.then.contains_aggregate())
+            }
+            FExpr::OrderBy { expr, .. } => expr.contains_aggregate(),
+            _ => false,
+        }
+    }
+
+    /// The expression as Django's `repr()` shows it (`OrderBy(Count(F(books)),
+    /// descending=True)`), for error messages.
+    pub fn django_repr(&self) -> String {
+        match self {
+            FExpr::Ref { name, .. } => format!("F({name})"),
+            FExpr::OuterRef { name, .. } => format!("OuterRef({name})"),
+            FExpr::Value(v) => format!("Value({})", super::lookups::python_repr(v)),
+            FExpr::Combined { op, lhs, rhs } => {
+                format!(
+                    "{} {} {}",
+                    lhs.django_repr(),
+                    op.symbol(),
+                    rhs.django_repr()
+                )
+            }
+            FExpr::Aggregate {
+                func,
+                arg,
+                distinct,
+                ..
+            } => {
+                let arg = arg.as_ref().map_or("'*'".to_string(), |a| a.django_repr());
+                let extra = if *distinct { ", distinct=True" } else { "" };
+                format!("{}({arg}{extra})", func.name())
+            }
+            FExpr::Func { func, args, .. } => {
+                let args: Vec<String> = args.iter().map(FExpr::django_repr).collect();
+                format!("{}({})", func.name(), args.join(", "))
+            }
+            FExpr::OrderBy {
+                expr, descending, ..
+            } => {
+                let d = if *descending { "True" } else { "False" };
+                format!("OrderBy({}, descending={d})", expr.django_repr())
+            }
+            FExpr::Case { .. } => "Case(...)".into(),
+            FExpr::When(_) => "When(...)".into(),
+            FExpr::Subquery { exists: true, .. } => "Exists(...)".into(),
+            FExpr::Subquery { .. } => "Subquery(...)".into(),
+            FExpr::Condition(_) => "Q(...)".into(),
+        }
+    }
+}
+
 /// `When(Q(...) or lookups, then=...)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct When {
@@ -648,6 +710,12 @@ impl Query {
     /// An `order_by()` argument that is an expression: `F('x').desc(nulls_last=True)`,
     /// `Lower('title')`, `Case(...)` (ascending unless ordered).
     pub fn order_spec(&mut self, schema: &Schema, f: &FExpr) -> Result<super::OrderSpec> {
+        if f.contains_aggregate() {
+            return Err(Diagnostic::field(format!(
+                "Using an aggregate in order_by() without also including it in annotate() is not allowed: {}",
+                f.django_repr()
+            )));
+        }
         let (inner, descending, nulls) = match f {
             FExpr::OrderBy {
                 expr,

@@ -609,6 +609,7 @@ impl Writer<'_> {
                 distinct,
                 filter,
                 default,
+                resolved,
             } => {
                 let mut f = Frag::new(format!("{}(", func.sql()));
                 if *distinct {
@@ -623,7 +624,7 @@ impl Writer<'_> {
                     match self.condition(w)? {
                         Cond::Sql(c) => {
                             f.push_str(" FILTER (WHERE ");
-                            f.push(c);
+                            f.push(if *resolved { c.parenthesized() } else { c });
                             f.push_str(")");
                         }
                         Cond::Full => {}

@@ -291,35 +291,34 @@ impl Dialect {
         }
     }
 
-    /// `Trunc(x, kind)` (Django's `date_trunc_sql` and siblings), for a date, datetime or
-    /// time source.
-    fn trunc(self, part: DatePart, source: ValueType, inner: Frag) -> Frag {
+    /// `Trunc(x, kind)` (Django's `date_trunc_sql` and siblings): the function follows the
+    /// output type, the time zone conversion a datetime source.
+    fn trunc(self, part: DatePart, source: ValueType, output: ValueType, inner: Frag) -> Frag {
         let kind = Value::Text(part.name().to_string());
-        match (self, source) {
-            (Dialect::Sqlite, ValueType::DateTime) => {
-                call("django_datetime_trunc(", vec![kind], inner, utc_pair(), ")")
+        let aware = source == ValueType::DateTime;
+        match self {
+            Dialect::Sqlite => {
+                let name = match output {
+                    ValueType::DateTime => "django_datetime_trunc(",
+                    ValueType::Time => "django_time_trunc(",
+                    _ => "django_date_trunc(",
+                };
+                let tz = if aware {
+                    utc_pair()
+                } else {
+                    vec![Value::Null, Value::Null]
+                };
+                call(name, vec![kind], inner, tz, ")")
             }
-            (Dialect::Sqlite, ValueType::Time) => call(
-                "django_time_trunc(",
-                vec![kind],
-                inner,
-                vec![Value::Null, Value::Null],
-                ")",
-            ),
-            (Dialect::Sqlite, _) => call(
-                "django_date_trunc(",
-                vec![kind],
-                inner,
-                vec![Value::Null, Value::Null],
-                ")",
-            ),
-            (Dialect::Postgres, ValueType::DateTime) => {
-                call("DATE_TRUNC(", vec![kind], at_utc(inner), vec![], ")")
+            Dialect::Postgres => {
+                let inner = if aware { at_utc(inner) } else { inner };
+                let close = if output == ValueType::Time {
+                    ")::time"
+                } else {
+                    ")"
+                };
+                call("DATE_TRUNC(", vec![kind], inner, vec![], close)
             }
-            (Dialect::Postgres, ValueType::Time) => {
-                call("DATE_TRUNC(", vec![kind], inner, vec![], ")::time")
-            }
-            (Dialect::Postgres, _) => call("DATE_TRUNC(", vec![kind], inner, vec![], ")"),
         }
     }
 
@@ -543,7 +542,7 @@ impl Dialect {
             Now => Frag::new("STATEMENT_TIMESTAMP()"),
             Trunc(part) => {
                 let (x, ty) = args.pop().expect("arity");
-                self.trunc(part, ty, x)
+                self.trunc(part, ty, output, x)
             }
             // FixDecimalInputMixin: PostgreSQL has no ROUND/MOD over double precision.
             Round | Mod if !sqlite => {

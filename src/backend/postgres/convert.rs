@@ -10,9 +10,9 @@
 //! The way out is [`decode`]: the column's PostgreSQL type gives the value (psycopg's loaders,
 //! with Django's: timestamptz in UTC, jsonb and inet as text first), then the requested
 //! [`ValueType`] converts it as Django's expression converters do (`int()`, `float()`,
-//! `Decimal()` of what the database returned, `json.loads` for JSONField). PostgreSQL returns
-//! numerics with their own scale and Django does not quantize them on this backend, so neither
-//! does djq.
+//! `Decimal()` of what the database returned, `json.loads` for JSONField, and for a computed
+//! column the date truncations' converter). PostgreSQL returns numerics with their own scale
+//! and Django does not quantize them on this backend, so neither does djq.
 
 use std::error::Error;
 use std::fmt;
@@ -21,6 +21,7 @@ use std::str::FromStr;
 
 use bytes::BytesMut;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use postgres::Column;
 use postgres::types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 use postgres_protocol::types as wire;
 use rust_decimal::Decimal;
@@ -445,14 +446,38 @@ impl<'a> FromSql<'a> for Raw<'a> {
     }
 }
 
-/// Decodes one column of type `ty` as `want`. The error says what is wrong; the caller adds
-/// which column it came from.
-pub fn decode(ty: &Type, raw: Option<&[u8]>, want: ValueType) -> Result<Value, String> {
+/// Where a column's values come from, which decides whether an expression's converter applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A table's own column, selected as it is (the server names its table).
+    Table,
+    /// An expression the statement computes.
+    Computed,
+}
+
+impl Origin {
+    /// Where the statement's result `column` comes from, as the server describes it.
+    pub fn of(column: &Column) -> Origin {
+        match column.table_oid() {
+            Some(_) => Origin::Table,
+            None => Origin::Computed,
+        }
+    }
+}
+
+/// Decodes one column of type `ty`, coming from `origin`, as `want`. The error says what is
+/// wrong; the caller adds which column it came from.
+pub fn decode(
+    ty: &Type,
+    raw: Option<&[u8]>,
+    want: ValueType,
+    origin: Origin,
+) -> Result<Value, String> {
     let Some(raw) = raw else {
         return Ok(Value::Null);
     };
     let value = natural(ty, raw).map_err(|e| e.to_string())?;
-    Ok(for_output_field(value, want))
+    Ok(for_output_field(value, want, origin))
 }
 
 /// The value as psycopg (with Django's loaders) reads the column's type.
@@ -551,8 +576,20 @@ fn decode_array(member: &Type, raw: &[u8]) -> Result<serde_json::Value, BoxError
 
 /// Django's expression converters: `int()`, `float()` and `Decimal()` of what the database
 /// returned for an integer, float or decimal output field, `json.loads` for a JSONField.
-fn for_output_field(value: Value, want: ValueType) -> Value {
+///
+/// A computed date or datetime follows its output field as the date truncations' converter
+/// (`convert_trunc_expression`) makes it: `DATE_TRUNC` of a date returns a timestamptz, whose
+/// date a DateField keeps; of a datetime `AT TIME ZONE 'UTC'` a naive timestamp, which a
+/// DateTimeField makes aware in UTC (`USE_TZ = True`). A table's own `timestamp` column stays
+/// naive, as psycopg reads it and Django leaves it.
+fn for_output_field(value: Value, want: ValueType, origin: Origin) -> Value {
+    let computed = origin == Origin::Computed;
     match (want, value) {
+        (ValueType::Date, Value::DateTime(dt)) if computed => Value::Date(dt.date_naive()),
+        (ValueType::Date, Value::NaiveDateTime(dt)) if computed => Value::Date(dt.date()),
+        (ValueType::DateTime, Value::NaiveDateTime(dt)) if computed => {
+            Value::DateTime(dt.and_utc())
+        }
         (ValueType::Int, Value::Float(f)) if f.is_finite() => Value::Int(f.trunc() as i64),
         (ValueType::Int, Value::Decimal(d)) => {
             d.trunc().to_i64().map_or(Value::Decimal(d), Value::Int)
@@ -777,43 +814,80 @@ mod tests {
 
     #[test]
     fn output_fields_convert_like_django() {
+        let computed = Origin::Computed;
         let dec = |s: &str| Decimal::from_str(s).unwrap();
         assert_eq!(
-            for_output_field(Value::Decimal(dec("2.75")), ValueType::Int),
+            for_output_field(Value::Decimal(dec("2.75")), ValueType::Int, computed),
             Value::Int(2)
         );
         assert_eq!(
-            for_output_field(Value::Decimal(dec("2.5")), ValueType::Float),
+            for_output_field(Value::Decimal(dec("2.5")), ValueType::Float, computed),
             Value::Float(2.5)
         );
         assert_eq!(
-            for_output_field(Value::Int(3), ValueType::Decimal { places: Some(2) }),
+            for_output_field(
+                Value::Int(3),
+                ValueType::Decimal { places: Some(2) },
+                computed
+            ),
             Value::Decimal(dec("3"))
         );
         // Numerics keep the scale PostgreSQL gave them.
         assert_eq!(
             for_output_field(
                 Value::Decimal(dec("15.3333333333333333")),
-                ValueType::Decimal { places: Some(2) }
+                ValueType::Decimal { places: Some(2) },
+                computed
             ),
             Value::Decimal(dec("15.3333333333333333"))
         );
         assert_eq!(
-            for_output_field(Value::Text("[1]".into()), ValueType::Json),
+            for_output_field(Value::Text("[1]".into()), ValueType::Json, computed),
             Value::Json(json!([1]))
         );
         assert_eq!(
-            for_output_field(Value::Text("oops".into()), ValueType::Json),
+            for_output_field(Value::Text("oops".into()), ValueType::Json, computed),
             Value::Text("oops".into())
         );
     }
 
     #[test]
+    fn computed_dates_follow_their_output_field() {
+        let stamp = NaiveDate::from_ymd_opt(1667, 1, 1)
+            .unwrap()
+            .and_time(NaiveTime::MIN);
+        let computed = |value, want| for_output_field(value, want, Origin::Computed);
+        // DATE_TRUNC of a date (a timestamptz) for a DateField, of a datetime AT TIME ZONE
+        // 'UTC' (a naive timestamp) for a DateField or a DateTimeField.
+        assert_eq!(
+            computed(Value::DateTime(stamp.and_utc()), ValueType::Date),
+            Value::Date(stamp.date())
+        );
+        assert_eq!(
+            computed(Value::NaiveDateTime(stamp), ValueType::Date),
+            Value::Date(stamp.date())
+        );
+        assert_eq!(
+            computed(Value::NaiveDateTime(stamp), ValueType::DateTime),
+            Value::DateTime(stamp.and_utc())
+        );
+        // A table's own timestamp column stays as psycopg reads it.
+        assert_eq!(
+            for_output_field(
+                Value::NaiveDateTime(stamp),
+                ValueType::DateTime,
+                Origin::Table
+            ),
+            Value::NaiveDateTime(stamp)
+        );
+    }
+
+    #[test]
     fn unknown_types_name_themselves() {
-        let err = decode(&Type::TS_VECTOR, Some(b"x"), ValueType::Any).unwrap_err();
+        let err = decode(&Type::TS_VECTOR, Some(b"x"), ValueType::Any, Origin::Table).unwrap_err();
         assert!(err.contains("tsvector"), "{err}");
         assert_eq!(
-            decode(&Type::TS_VECTOR, None, ValueType::Any),
+            decode(&Type::TS_VECTOR, None, ValueType::Any, Origin::Table),
             Ok(Value::Null)
         );
     }

@@ -24,7 +24,7 @@ use postgres::{Client, Statement};
 use postgres_native_tls::MakeTlsConnector;
 
 use self::config::{ConnectOptions, Host, Lookups};
-use self::convert::{Param, ParamError, Raw};
+use self::convert::{Origin, Param, ParamError, Raw};
 use super::{Backend, Canceller};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::sql::Dialect;
@@ -312,12 +312,14 @@ impl Backend for PostgresBackend {
                     .map(|(i, column)| {
                         let Raw(raw) = row.try_get(i)?;
                         let want = types.get(i).copied().unwrap_or(ValueType::Any);
-                        convert::decode(column.type_(), raw, want).map_err(|problem| {
-                            Failure::Djq(Diagnostic::new(
-                                ErrorKind::Value,
-                                format!("cannot read column '{}': {problem}", column.name()),
-                            ))
-                        })
+                        convert::decode(column.type_(), raw, want, Origin::of(column)).map_err(
+                            |problem| {
+                                Failure::Djq(Diagnostic::new(
+                                    ErrorKind::Value,
+                                    format!("cannot read column '{}': {problem}", column.name()),
+                                ))
+                            },
+                        )
                     })
                     .collect::<Result<Vec<Value>, Failure>>()?;
                 on_row(values)?;
@@ -352,13 +354,14 @@ impl Backend for PostgresBackend {
                     "an INSERT whose id is wanted needs RETURNING on PostgreSQL",
                 )));
             }
-            let ty = statement.columns()[0].type_();
+            let column = &statement.columns()[0];
+            let ty = column.type_();
             let mut rows = client.query_raw(statement, bind(params))?;
             let mut id = None;
             while let Some(row) = rows.next()? {
                 if id.is_none() {
                     let Raw(raw) = row.try_get(0)?;
-                    id = match convert::decode(ty, raw, ValueType::Int) {
+                    id = match convert::decode(ty, raw, ValueType::Int, Origin::of(column)) {
                         Ok(Value::Int(i)) => Some(i),
                         _ => {
                             return Err(Failure::Djq(Diagnostic::new(
@@ -501,30 +504,53 @@ fn is_stale(e: &postgres::Error) -> bool {
 }
 
 /// The server's message for a failed statement (`relation "x" does not exist`), with its
-/// detail and hint as help; a cancelled statement (SQLSTATE 57014) is "query cancelled".
+/// detail and hint as help, as the exception Django raises for it (see [`error_kind`]); a
+/// cancelled statement (SQLSTATE 57014) is "query cancelled".
 fn database_error(e: postgres::Error) -> Diagnostic {
     if e.is_closed() {
         return Diagnostic::new(
-            ErrorKind::Database,
+            ErrorKind::Operational,
             "the connection to the server was closed",
         );
     }
-    if e.code() == Some(&SqlState::QUERY_CANCELED) {
-        return Diagnostic::new(ErrorKind::Database, "query cancelled");
+    let Some(db) = e.as_db_error() else {
+        return Diagnostic::new(ErrorKind::Database, error_chain(&e));
+    };
+    let kind = error_kind(db.code());
+    if db.code() == &SqlState::QUERY_CANCELED {
+        return Diagnostic::new(kind, "query cancelled");
     }
-    let diagnostic = Diagnostic::new(ErrorKind::Database, error_chain(&e));
-    match e.as_db_error() {
-        Some(db) => {
-            let help: Vec<String> = [("DETAIL", db.detail()), ("HINT", db.hint())]
-                .into_iter()
-                .filter_map(|(label, text)| text.map(|t| format!("{label}: {t}")))
-                .collect();
-            if help.is_empty() {
-                diagnostic
-            } else {
-                diagnostic.with_help(help.join("\n"))
-            }
-        }
-        None => diagnostic,
+    let diagnostic = Diagnostic::new(kind, db.message());
+    let help: Vec<String> = [("DETAIL", db.detail()), ("HINT", db.hint())]
+        .into_iter()
+        .filter_map(|(label, text)| text.map(|t| format!("{label}: {t}")))
+        .collect();
+    if help.is_empty() {
+        diagnostic
+    } else {
+        diagnostic.with_help(help.join("\n"))
+    }
+}
+
+/// The exception psycopg raises for a SQLSTATE, by its class (the first two characters, or
+/// the first one for the F, H, P and X classes), which Django re-raises as its own: `42`
+/// (syntax, unknown names, grouping) is a ProgrammingError, `23` an IntegrityError, `22` a
+/// DataError, `08`, `53`, `57` and the like OperationalErrors.
+fn error_kind(code: &SqlState) -> ErrorKind {
+    let code = code.code();
+    match code.get(..2).unwrap_or(code) {
+        "0A" => ErrorKind::NotSupported,
+        "10" | "20" | "21" | "26" | "34" | "3D" | "3F" | "42" | "44" => ErrorKind::Programming,
+        "22" => ErrorKind::Data,
+        "23" => ErrorKind::Integrity,
+        "24" | "25" | "2B" | "2D" => ErrorKind::Internal,
+        "08" | "27" | "28" | "2F" | "38" | "39" | "3B" | "40" | "53" | "54" | "55" | "57"
+        | "58" => ErrorKind::Operational,
+        _ => match code.get(..1) {
+            Some("F" | "H") => ErrorKind::Operational,
+            Some("P") => ErrorKind::Programming,
+            Some("X") => ErrorKind::Internal,
+            _ => ErrorKind::Database,
+        },
     }
 }

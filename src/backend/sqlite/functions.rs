@@ -1129,8 +1129,10 @@ mod tests {
     }
 }
 
-/// Django's SQLite aggregates `STDDEV_POP/SAMP` and `VAR_POP/SAMP` (Welford's running
-/// variance; NULLs skipped; NULL for no rows, or one row with a sample).
+/// Django's SQLite aggregates `STDDEV_POP/SAMP` and `VAR_POP/SAMP` (Python's `statistics`
+/// module: NULLs skipped; NULL for no rows, or one row with a sample). Integers are summed
+/// exactly and the result rounded once, as `statistics` does with fractions; floats (or sums
+/// too large for 128 bits) use Welford's running variance.
 struct Spread {
     sample: bool,
     /// Standard deviation (the root) rather than variance.
@@ -1142,11 +1144,16 @@ struct Running {
     n: u64,
     mean: f64,
     m2: f64,
+    /// `(sum, sum of squares)` while every value is an integer and nothing overflowed.
+    exact: Option<(i128, i128)>,
 }
 
 impl rusqlite::functions::Aggregate<Running, Option<f64>> for Spread {
     fn init(&self, _: &mut rusqlite::functions::Context<'_>) -> rusqlite::Result<Running> {
-        Ok(Running::default())
+        Ok(Running {
+            exact: Some((0, 0)),
+            ..Running::default()
+        })
     }
 
     fn step(
@@ -1154,14 +1161,14 @@ impl rusqlite::functions::Aggregate<Running, Option<f64>> for Spread {
         ctx: &mut rusqlite::functions::Context<'_>,
         acc: &mut Running,
     ) -> rusqlite::Result<()> {
-        let x = match ctx.get_raw(0) {
-            ValueRef::Integer(i) => i as f64,
-            ValueRef::Real(f) => f,
+        let (x, int) = match ctx.get_raw(0) {
+            ValueRef::Integer(i) => (i as f64, Some(i128::from(i))),
+            ValueRef::Real(f) => (f, None),
             ValueRef::Text(t) => match std::str::from_utf8(t)
                 .ok()
                 .and_then(|t| t.trim().parse().ok())
             {
-                Some(f) => f,
+                Some(f) => (f, None),
                 None => return Ok(()),
             },
             _ => return Ok(()),
@@ -1170,6 +1177,12 @@ impl rusqlite::functions::Aggregate<Running, Option<f64>> for Spread {
         let delta = x - acc.mean;
         acc.mean += delta / acc.n as f64;
         acc.m2 += delta * (x - acc.mean);
+        acc.exact = match (acc.exact, int) {
+            (Some((sum, sq)), Some(i)) => sum
+                .checked_add(i)
+                .zip(i.checked_mul(i).and_then(|ii| sq.checked_add(ii))),
+            _ => None,
+        };
         Ok(())
     }
 
@@ -1183,7 +1196,94 @@ impl rusqlite::functions::Aggregate<Running, Option<f64>> for Spread {
         if acc.n == 0 || n <= 0.0 {
             return Ok(None);
         }
+        if let Some(v) = acc
+            .exact
+            .and_then(|(sum, sq)| exact_spread(acc.n, sum, sq, self.sample, self.root))
+        {
+            return Ok(Some(v));
+        }
         let var = acc.m2 / n;
         Ok(Some(if self.root { var.sqrt() } else { var }))
     }
+}
+
+/// The variance (or its root) of integers from their count, sum and sum of squares, rounded
+/// once: `(n·Σx² − (Σx)²) / (n·d)` with `d` = `n` or `n − 1`. `None` on overflow.
+fn exact_spread(n: u64, sum: i128, sq: i128, sample: bool, root: bool) -> Option<f64> {
+    let n = i128::from(n);
+    let num = n.checked_mul(sq)?.checked_sub(sum.checked_mul(sum)?)?;
+    let den = n.checked_mul(if sample { n - 1 } else { n })?;
+    let (num, den) = (u128::try_from(num).ok()?, u128::try_from(den).ok()?);
+    let g = gcd(num, den);
+    let (num, den) = (num / g, den / g);
+    if root {
+        sqrt_of_ratio(num, den)
+    } else {
+        ratio(num, den)
+    }
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.max(1)
+}
+
+fn bits(x: u128) -> i32 {
+    128 - x.leading_zeros() as i32
+}
+
+/// `num / den` correctly rounded: a quotient of 62–63 bits rounded to odd, then to nearest.
+fn ratio(num: u128, den: u128) -> Option<f64> {
+    if num == 0 {
+        return Some(0.0);
+    }
+    let shift = 62 - (bits(num) - bits(den));
+    let (n, d) = if shift >= 0 {
+        (num.checked_shl(shift as u32)?, den)
+    } else {
+        (num, den.checked_shl((-shift) as u32)?)
+    };
+    if bits(n) > 127 || bits(d) > 127 {
+        return None;
+    }
+    let q = n / d;
+    let q = q | u128::from(n % d != 0);
+    Some(u64::try_from(q).ok()? as f64 * 2f64.powi(-shift))
+}
+
+/// `sqrt(num / den)` correctly rounded (Python's `_float_sqrt_of_frac`).
+fn sqrt_of_ratio(num: u128, den: u128) -> Option<f64> {
+    if num == 0 {
+        return Some(0.0);
+    }
+    const WIDTH: i32 = 2 * 53 + 3;
+    let q = (bits(num) - bits(den) - WIDTH).div_euclid(2);
+    let (n, d, scale) = if q >= 0 {
+        (num, den.checked_shl(2 * q as u32)?, q)
+    } else {
+        (num.checked_shl((-2 * q) as u32)?, den, q)
+    };
+    if bits(n) > 127 || bits(d) > 127 {
+        return None;
+    }
+    let a = isqrt(n / d);
+    let a = a | u128::from(a.checked_mul(a)?.checked_mul(d)? != n);
+    // `a` has about 55 bits: one rounding to a float, then an exact scaling.
+    Some(u64::try_from(a).ok()? as f64 * 2f64.powi(scale))
+}
+
+fn isqrt(x: u128) -> u128 {
+    if x < 2 {
+        return x;
+    }
+    let mut r = (x as f64).sqrt() as u128;
+    while r.checked_mul(r).is_none_or(|rr| rr > x) {
+        r -= 1;
+    }
+    while (r + 1).checked_mul(r + 1).is_some_and(|rr| rr <= x) {
+        r += 1;
+    }
+    r
 }

@@ -92,8 +92,9 @@ impl SqliteBackend {
         let mut stmt = self.conn.prepare_cached(sql).map_err(database_error)?;
         let expected = stmt.parameter_count();
         if expected != params.len() {
+            // The `sqlite3` module's own check, a ProgrammingError.
             return Err(Diagnostic::new(
-                ErrorKind::Database,
+                ErrorKind::Programming,
                 format!(
                     "Incorrect number of bindings supplied. The current statement uses {expected}, \
                      and there are {} supplied.",
@@ -180,7 +181,8 @@ impl Backend for SqliteBackend {
         Some(&self.conn)
     }
 
-    /// `sqlite3_interrupt`: the running statement stops with "query cancelled"; with none
+    /// `sqlite3_interrupt`: the running statement stops with "query cancelled" (an
+    /// OperationalError, as the `sqlite3` module reports an interrupt); with none
     /// running, nothing happens (the next statement runs as usual).
     fn canceller(&self) -> Option<Canceller> {
         let handle = self.conn.get_interrupt_handle();
@@ -197,14 +199,49 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
         rusqlite::Error::SqliteFailure(err, None) => {
             rusqlite::ffi::code_to_str(err.extended_code).to_string()
         }
-        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        rusqlite::Error::SqliteFailure(_, Some(message))
+        | rusqlite::Error::SqlInputError { msg: message, .. } => message.clone(),
         other => other.to_string(),
     }
 }
 
+/// A SQLite error as Django reports it: SQLite's message, with the exception class the
+/// `sqlite3` module picks from the primary result code (which Django re-raises as its own).
 fn database_error(e: rusqlite::Error) -> Diagnostic {
-    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
-        return Diagnostic::new(ErrorKind::Database, "query cancelled");
+    let (rusqlite::Error::SqliteFailure(failure, _)
+    | rusqlite::Error::SqlInputError { error: failure, .. }) = &e
+    else {
+        return Diagnostic::new(ErrorKind::Database, sqlite_message(&e));
+    };
+    if failure.code == rusqlite::ErrorCode::OperationInterrupted {
+        return Diagnostic::new(ErrorKind::Operational, "query cancelled");
     }
-    Diagnostic::new(ErrorKind::Database, sqlite_message(&e))
+    Diagnostic::new(error_kind(failure.extended_code), sqlite_message(&e))
+}
+
+/// The `sqlite3` module's exception class for a result code (CPython's
+/// `get_exception_class`): constraint failures are IntegrityErrors, most others (`no such
+/// column`, syntax, locks, I/O) OperationalErrors.
+fn error_kind(extended_code: std::ffi::c_int) -> ErrorKind {
+    use rusqlite::ffi;
+    match extended_code & 0xff {
+        ffi::SQLITE_INTERNAL | ffi::SQLITE_NOTFOUND => ErrorKind::Internal,
+        ffi::SQLITE_ERROR
+        | ffi::SQLITE_PERM
+        | ffi::SQLITE_ABORT
+        | ffi::SQLITE_BUSY
+        | ffi::SQLITE_LOCKED
+        | ffi::SQLITE_READONLY
+        | ffi::SQLITE_INTERRUPT
+        | ffi::SQLITE_IOERR
+        | ffi::SQLITE_FULL
+        | ffi::SQLITE_CANTOPEN
+        | ffi::SQLITE_PROTOCOL
+        | ffi::SQLITE_EMPTY
+        | ffi::SQLITE_SCHEMA => ErrorKind::Operational,
+        ffi::SQLITE_TOOBIG => ErrorKind::Data,
+        ffi::SQLITE_CONSTRAINT | ffi::SQLITE_MISMATCH => ErrorKind::Integrity,
+        ffi::SQLITE_MISUSE | ffi::SQLITE_RANGE => ErrorKind::Interface,
+        _ => ErrorKind::Database,
+    }
 }
