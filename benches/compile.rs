@@ -1,5 +1,6 @@
 //! Benchmarks, each against a baseline measured in the same run:
-//! - compile: parse + resolve + compile (djq `--sql-only`) of the seed tutorial's queries,
+//! - compile: parse + resolve + compile (djq `--sql-only`) of the seed pages' queries (five
+//!   of them aggregating),
 //!   against SQLite preparing the same SQL (`sqlite3_prepare`);
 //! - start-to-exit: `djq library.sqlite3 -c 'Book.objects.count()'` against `djq --version`
 //!   (process start alone).
@@ -26,10 +27,23 @@ const QUERIES: &[&str] = &[
     "Book.objects.select_related('author').all()",
     "Author.objects.filter(books__pages__gt=400).distinct()",
     "Author.objects.exclude(books__pages__gt=400)",
+    // Aggregation, expressions and subqueries (the seed pages' headline queries).
+    "Author.objects.annotate(num_books=Count('books')).order_by('-num_books').first()",
+    "Author.objects.annotate(total_pages=Sum('books__pages')).filter(total_pages__gt=1000)",
+    "Book.objects.aggregate(n=Count('id', filter=Q(pages__gt=400)), avg=Avg('pages'))",
+    "Author.objects.annotate(has_long=Exists(Book.objects.filter(author=OuterRef('pk'), pages__gt=1000)))",
+    "Book.objects.annotate(month=TruncMonth('publication_date')).values('month').annotate(n=Count('id'))",
 ];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The demo database with Django's SQLite functions (`django_date_trunc`, ...) registered.
+fn connection() -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(database()).unwrap();
+    djq::backend::sqlite::functions::register(&conn).unwrap();
+    conn
 }
 
 fn database() -> String {
@@ -78,7 +92,7 @@ fn djq_compile(bencher: divan::Bencher, query: &str) {
 
 #[divan::bench]
 fn sqlite_prepare_baseline(bencher: divan::Bencher) {
-    let conn = rusqlite::Connection::open(database()).unwrap();
+    let conn = connection();
     let sqls = compiled_sql();
     bencher.bench_local(|| {
         for sql in &sqls {
@@ -122,7 +136,7 @@ fn median(n: usize, mut f: impl FnMut()) -> Duration {
 
 fn summary() {
     let mut s = session();
-    let conn = rusqlite::Connection::open(database()).unwrap();
+    let conn = connection();
     println!("\nsummary (medians; ratio = djq / baseline in this run)");
     let mut total_djq = Duration::ZERO;
     let mut total_prep = Duration::ZERO;

@@ -79,6 +79,20 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Whether the database raised it (a `django.db.utils.DatabaseError`).
+    pub fn is_database(&self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Database
+                | ErrorKind::Operational
+                | ErrorKind::Programming
+                | ErrorKind::Integrity
+                | ErrorKind::Data
+                | ErrorKind::Internal
+                | ErrorKind::Interface
+        )
+    }
+
     /// The exception name as Django/Python prints it.
     pub fn python_name(&self) -> String {
         match self {

@@ -64,7 +64,11 @@ fn with_code<'a>(mut cmd: Command, code: impl IntoIterator<Item = &'a str>) -> C
 
 /// Django's recording of one expression of the library corpus (tools/record.py).
 fn recorded(expr: &str) -> Json {
-    let path = root().join("fixtures/conformance/library.sqlite.json");
+    recorded_in("library", expr)
+}
+
+fn recorded_in(corpus: &str, expr: &str) -> Json {
+    let path = root().join(format!("fixtures/conformance/{corpus}.sqlite.json"));
     let doc: Json = serde_json::from_str(&std::fs::read_to_string(path).expect("recording"))
         .expect("valid JSON");
     doc["entries"]
@@ -72,7 +76,7 @@ fn recorded(expr: &str) -> Json {
         .expect("entries")
         .iter()
         .find(|e| e["expr"] == expr)
-        .unwrap_or_else(|| panic!("{expr} is not in library.corpus"))
+        .unwrap_or_else(|| panic!("{expr} is not in {corpus}.corpus"))
         .clone()
 }
 
@@ -168,6 +172,27 @@ fn unknown_field_shows_djangos_message_a_caret_and_a_suggestion() {
 "
         )
     );
+}
+
+#[test]
+fn wrong_expressions_give_djangos_error_under_the_culprit() {
+    for (expr, column, width) in [
+        ("Author.objects.annotate(n=Count('nope'))", 33, 6),
+        ("Book.objects.annotate(x=Sum('title') + 1)", 23, 18),
+        ("Book.objects.filter(pages__gt=Avg('pages'))", 21, 22),
+    ] {
+        let django = &recorded_in("library_agg", expr)["error"];
+        let r = run(library().args(["-c", expr]));
+        assert_eq!(r.code, Some(1), "{expr}");
+        let head = format!(
+            "error: {}: {}\n  --> -c:1:{column}\n   |\n 1 | {expr}\n   | {}{}\n",
+            django["type"].as_str().unwrap(),
+            django["message"].as_str().unwrap(),
+            " ".repeat(column - 1),
+            "^".repeat(width)
+        );
+        assert!(r.stderr.starts_with(&head), "{expr}:\n{}", r.stderr);
+    }
 }
 
 #[test]

@@ -102,9 +102,11 @@ impl Session {
         sink.begin(&names)?;
         if let Some(st) = &compiled.statement {
             let backend = backend.as_mut().ok_or_else(super::no_database)?;
-            backend.query(&st.sql, &st.params, &types, &mut |row| {
-                sink.row(&row[..shown.min(row.len())])
-            })?;
+            backend
+                .query(&st.sql, &st.params, &types, &mut |row| {
+                    sink.row(&row[..shown.min(row.len())])
+                })
+                .map_err(|d| qs.blamed(d))?;
         }
         sink.end()
     }

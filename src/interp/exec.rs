@@ -25,7 +25,8 @@ impl Session {
             return Ok(plan);
         };
         let types: Vec<_> = plan.columns.iter().map(|c| c.ty).collect();
-        self.run_rows(&st, &types, &mut |row| on_row(&plan, row))?;
+        self.run_rows(&st, &types, &mut |row| on_row(&plan, row))
+            .map_err(|d| qs.blamed(d))?;
         Ok(plan)
     }
 

@@ -27,6 +27,9 @@ pub struct QuerySet {
     pub prefetch: Vec<String>,
     /// The results once evaluated.
     pub cache: ResultCache,
+    /// Where an error the database raises for this query points: a filter on an aggregate
+    /// without annotate() (the database refuses the HAVING it becomes).
+    pub blame: Option<crate::diag::Span>,
 }
 
 impl QuerySet {
@@ -36,6 +39,15 @@ impl QuerySet {
             kind,
             prefetch: Vec::new(),
             cache: ResultCache::default(),
+            blame: None,
+        }
+    }
+
+    /// A database error of this query, pointed at its blamed span if it has one.
+    pub fn blamed(&self, d: crate::diag::Diagnostic) -> crate::diag::Diagnostic {
+        match self.blame {
+            Some(span) if d.kind.is_database() => d.at(span),
+            _ => d,
         }
     }
 }

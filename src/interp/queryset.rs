@@ -519,6 +519,13 @@ impl Session {
             format!("Cannot filter against a non-conditional expression ({t}).")
         })?;
         let kw = self.leaves(args)?;
+        if qs.blame.is_none() {
+            qs.blame = args
+                .kw
+                .iter()
+                .find(|(_, o, _)| matches!(o, Obj::F(f) if f.contains_aggregate()))
+                .map(|(.., s)| *s);
+        }
         let node = QNode::new(children, kw);
         let node = if exclude { node.negate() } else { node };
         qs.query
