@@ -139,7 +139,14 @@ pub fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     for input in &inputs {
-        if let Err(d) = ctrl_c.run(|| session.run(&input.text)) {
+        let run = |s: &mut Session| {
+            if input.name == "-c" {
+                s.run(&input.text)
+            } else {
+                s.run_script(&input.text)
+            }
+        };
+        if let Err(d) = ctrl_c.run(|| run(&mut session)) {
             report(&d, Some(input));
             status = ExitCode::from(1);
             break;

@@ -65,6 +65,10 @@ pub enum ErrorKind {
     Programming,
     /// Django's `IntegrityError`: a constraint failed.
     Integrity,
+    /// Django's `ProtectedError` (an IntegrityError): a PROTECT relation refused a delete.
+    Protected,
+    /// Django's `RestrictedError` (an IntegrityError): a RESTRICT relation refused a delete.
+    Restricted,
     /// Django's `DataError`: a value the database cannot take (SQLSTATE class 22).
     Data,
     /// Django's `InternalError`: the database's own state (an aborted transaction, internal
@@ -112,6 +116,8 @@ impl ErrorKind {
             ErrorKind::NotSupported => "NotSupportedError".into(),
             ErrorKind::Database => "DatabaseError".into(),
             ErrorKind::Operational => "OperationalError".into(),
+            ErrorKind::Protected => "ProtectedError".into(),
+            ErrorKind::Restricted => "RestrictedError".into(),
             ErrorKind::Programming => "ProgrammingError".into(),
             ErrorKind::Integrity => "IntegrityError".into(),
             ErrorKind::Data => "DataError".into(),

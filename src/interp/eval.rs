@@ -360,7 +360,7 @@ impl Session {
                     .map(|f| Obj::F(Rc::new(f))),
                 Obj::Dict(pairs) => self.dict_method(pairs, &name, &args),
                 Obj::List(items) => self.list_method(items, &name, &args),
-                Obj::Instance(inst) => self.instance_method(inst, &name, args.span),
+                Obj::Instance(inst) => self.instance_method(inst, &name, &args),
                 other => Err(self.no_attribute(other, &name, args.span)),
             },
             Obj::Builtin(b) => self.call_builtin(b, args),

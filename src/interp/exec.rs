@@ -11,6 +11,9 @@ use crate::sql::Statement;
 use crate::value::Value;
 use std::rc::Rc;
 
+/// Methods of model instances djq implements (besides `get_FOO_display()`).
+const INSTANCE_METHODS: &[&str] = &["save", "delete", "refresh_from_db"];
+
 impl Session {
     /// Run a SELECT, handing each raw row to `on_row`; returns the plan. Runs nothing (and
     /// calls nothing) when Django would run no query, or with `--sql-only`.
@@ -358,18 +361,8 @@ impl Session {
                 }
                 Ok(Obj::QuerySet(Rc::new(qs)))
             }
-            None if display_field(&model, name).is_some() => {
+            None if display_field(&model, name).is_some() || INSTANCE_METHODS.contains(&name) => {
                 Ok(Obj::Method(Rc::new(Obj::Instance(inst)), name.into()))
-            }
-            None if matches!(name, "save" | "delete" | "refresh_from_db" | "full_clean") => {
-                Err(Diagnostic::new(
-                    ErrorKind::NotSupported,
-                    format!(
-                        "{}.{name}() is not supported by djq yet (writes come in a later release)",
-                        model.name
-                    ),
-                )
-                .at(span))
             }
             None => Err(self.no_attribute(&Obj::Instance(inst), name, span)),
         }
@@ -417,16 +410,24 @@ impl Session {
         Ok(value)
     }
 
-    /// A method of a model instance: `get_FOO_display()` for fields with choices.
+    /// A method of a model instance: `save()`, `delete()`, `refresh_from_db()`, and
+    /// `get_FOO_display()` for fields with choices.
     pub(super) fn instance_method(
         &mut self,
-        inst: &Instance,
+        inst: &Rc<Instance>,
         name: &str,
-        span: Span,
+        args: &super::eval::Args,
     ) -> Result<Obj> {
+        let span = args.span;
+        match name {
+            "save" => return self.save(inst, args).map(|()| Obj::NONE),
+            "refresh_from_db" => return self.refresh_from_db(inst, args).map(|()| Obj::NONE),
+            "delete" => return self.delete_instance(inst, args),
+            _ => {}
+        }
         let model = self.schema.model(inst.model);
         let Some(field) = display_field(model, name) else {
-            return Err(self.no_attribute(&Obj::Instance(Rc::new(inst.clone())), name, span));
+            return Err(self.no_attribute(&Obj::Instance(inst.clone()), name, span));
         };
         let value = inst.get(&field.attname()).unwrap_or(Value::Null);
         Ok(match field.choices.iter().find(|(v, _)| *v == value) {

@@ -8,6 +8,7 @@
 
 mod aggregate;
 mod containers;
+mod delete;
 mod display;
 mod eval;
 mod exec;
@@ -16,6 +17,7 @@ mod functions;
 pub mod obj;
 mod queryset;
 mod stmt;
+mod update;
 mod write;
 
 use crate::backend::{Backend, Canceller};
@@ -139,13 +141,24 @@ impl Session {
         self.vars.keys()
     }
 
-    /// Parse and run `src`; the first error stops the run.
+    /// Parse and run `src`, showing the value of each expression statement as the shell
+    /// does; the first error stops the run.
     pub fn run(&mut self, src: &str) -> Result<()> {
+        self.run_program(src, true)
+    }
+
+    /// Parse and run `src` as Python runs a script file: expression statements show nothing
+    /// (only `print` writes); the first error stops the run.
+    pub fn run_script(&mut self, src: &str) -> Result<()> {
+        self.run_program(src, false)
+    }
+
+    fn run_program(&mut self, src: &str, echo: bool) -> Result<()> {
         let program = crate::syntax::parse_program(src)?;
         INTERRUPTED.store(false, std::sync::atomic::Ordering::SeqCst);
         for stmt in &program.body {
             self.pending.clear();
-            let res = self.exec_top(stmt);
+            let res = self.exec_top(stmt, echo);
             if self.opts.sql_only {
                 self.flush_sql_only()?;
             }
@@ -159,8 +172,9 @@ impl Session {
         Ok(())
     }
 
-    fn exec_top(&mut self, stmt: &Stmt) -> Result<()> {
+    fn exec_top(&mut self, stmt: &Stmt, echo: bool) -> Result<()> {
         match &stmt.kind {
+            StmtKind::Expr(e) if !echo => self.eval(e).map(|_| ()),
             StmtKind::Expr(e) => match self.eval_displayed(e)? {
                 // Like Python's shell, the human formats do not echo None; JSON shows null.
                 Some(v)

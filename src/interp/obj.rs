@@ -154,6 +154,17 @@ impl Instance {
         }
     }
 
+    /// Cache `related` as the object of foreign key `name`.
+    pub fn set_related(&self, name: &str, related: Option<Instance>) {
+        self.forget_related(name);
+        self.related.borrow_mut().push((name.to_string(), related));
+    }
+
+    /// Drop the cached object of foreign key `name` (its id changed).
+    pub fn forget_related(&self, name: &str) {
+        self.related.borrow_mut().retain(|(n, _)| n != name);
+    }
+
     /// A snapshot of the field values.
     pub fn fields(&self) -> Vec<(String, Value)> {
         self.values.borrow().clone()

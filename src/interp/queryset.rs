@@ -308,6 +308,11 @@ impl Session {
             "aggregate" => self.aggregate(&qs, &args),
             "create" => self.create(qs.query.model, &args),
             "bulk_create" => self.bulk_create(qs.query.model, &args),
+            "bulk_update" => self.bulk_update(qs.query.model, &args),
+            "update" => self.update_queryset(&qs, &args),
+            "delete" => self.delete_queryset(&qs, &args),
+            "get_or_create" => self.get_or_create(qs, &args),
+            "update_or_create" => self.update_or_create(qs, &args),
             other => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!("QuerySet.{other}() is not supported by djq yet"),
@@ -533,7 +538,7 @@ impl Session {
             .map_err(|d| d.at(args.span))
     }
 
-    fn get(&mut self, mut qs: QuerySet, args: &Args) -> Result<Obj> {
+    pub(super) fn get(&mut self, mut qs: QuerySet, args: &Args) -> Result<Obj> {
         let span = args.span;
         self.apply_filter(&mut qs, false, args)?;
         if !qs.query.is_sliced() {

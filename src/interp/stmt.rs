@@ -223,6 +223,10 @@ impl Session {
                 let key = self.eval(index)?;
                 self.set_item(&container, key, v, target.span)
             }
+            ExprKind::Attribute { value: owner, attr } => match self.eval(owner)? {
+                Obj::Instance(inst) => self.set_attribute(&inst, &attr.name, v, target.span),
+                _ => Err(cannot_assign(target)),
+            },
             _ => Err(cannot_assign(target)),
         }
     }

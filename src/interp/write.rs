@@ -147,7 +147,7 @@ impl Session {
 
     /// Insert `instances` and give them their primary keys. `atomic`: in one transaction
     /// (Django's bulk_create), unless one is already open.
-    fn insert_instances(
+    pub(super) fn insert_instances(
         &mut self,
         model: ModelId,
         instances: &[Rc<Instance>],
@@ -156,12 +156,7 @@ impl Session {
         if instances.is_empty() {
             return Ok(());
         }
-        if self.read_only {
-            return Err(Diagnostic::new(
-                ErrorKind::Database,
-                "refusing to write: djq was started with --read-only",
-            ));
-        }
+        self.refuse_if_read_only()?;
         let m = self.schema.model(model).clone();
         let pk = m.pk_field().clone();
         let auto_pk = matches!(
@@ -304,7 +299,12 @@ impl Session {
 
     /// Django's `Field.get_default`: the models.py default (called when callable), else
     /// `""` for text fields that are not null, else None.
-    fn default_value(&mut self, model: ModelId, field: usize, span: Span) -> Result<Value> {
+    pub(super) fn default_value(
+        &mut self,
+        model: ModelId,
+        field: usize,
+        span: Span,
+    ) -> Result<Value> {
         let f = &self.schema.model(model).fields[field];
         let (kind, null) = (f.kind, f.null);
         if let Some(expr) = f.default.clone() {
@@ -347,7 +347,13 @@ impl Session {
         }
     }
 
-    fn wrong_instance(&self, model: ModelId, field: usize, got: &Obj, span: Span) -> Diagnostic {
+    pub(super) fn wrong_instance(
+        &self,
+        model: ModelId,
+        field: usize,
+        got: &Obj,
+        span: Span,
+    ) -> Diagnostic {
         let m = self.schema.model(model);
         let (model, f) = (&m.name, &m.fields[field]);
         let target = f
@@ -361,7 +367,7 @@ impl Session {
         Diagnostic::new(
             ErrorKind::Value,
             format!(
-                "Cannot assign {shown}: \"{model}.{}\" must be a \"{target}\" instance.",
+                "Cannot assign \"{shown}\": \"{model}.{}\" must be a \"{target}\" instance.",
                 f.name
             ),
         )

@@ -125,6 +125,8 @@ pub struct Query {
     /// Resolving `aggregate()` over this query as a subquery: annotation names resolve to
     /// references to its selected columns, not to their expressions.
     pub summarize: bool,
+    /// `select_for_update()`: lock the selected rows (PostgreSQL's `FOR UPDATE`).
+    pub select_for_update: bool,
 }
 
 /// Django's set operations.
@@ -195,6 +197,7 @@ impl Query {
             combinator: None,
             combined: Vec::new(),
             summarize: false,
+            select_for_update: false,
         };
         q.tables.push(Table {
             alias: schema.model(model).table.clone(),
@@ -487,6 +490,32 @@ impl Query {
             }
         }
         self.for_each_expr_mut(&mut |e| e.relabel(&rename));
+    }
+
+    /// The query an UPDATE or DELETE runs: this one when it reads only its own table, else
+    /// `pk IN (SELECT pk ...)` over it (Django's `SQLUpdateCompiler.pre_sql_setup` and
+    /// `SQLDeleteCompiler.as_sql`).
+    pub fn for_write(&self, schema: &Schema) -> Result<Query> {
+        let mut q = self.clone();
+        q.select_related = SelectRelated::None;
+        q.clear_ordering(true, true);
+        q.select.clear();
+        q.default_cols = true;
+        q.annotations.clear();
+        q.low_mark = 0;
+        q.high_mark = None;
+        if q.tables.iter().filter(|t| t.refcount > 0).count() <= 1 {
+            return Ok(q);
+        }
+        q.default_cols = false;
+        let mut outer = Query::new(schema, self.model);
+        let pk_in = filter::QChild::Leaf {
+            key: "pk__in".into(),
+            value: filter::Operand::Query(Box::new(q)),
+            span: Span::default(),
+        };
+        outer.add_q(schema, &filter::QNode::new(vec![pk_in], Vec::new()))?;
+        Ok(outer)
     }
 
     /// Django's `bump_prefix`: when this (inner) query's prefix is the outer one's, take the

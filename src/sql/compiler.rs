@@ -28,7 +28,7 @@ pub struct Compiled {
 }
 
 /// What a where tree compiles to (Django's EmptyResultSet / FullResultSet).
-enum Cond {
+pub(super) enum Cond {
     Sql(Frag),
     /// Matches nothing: Django runs no query at all.
     Empty,
@@ -36,9 +36,9 @@ enum Cond {
     Full,
 }
 
-struct Writer<'a> {
-    schema: &'a Schema,
-    dialect: Dialect,
+pub(super) struct Writer<'a> {
+    pub(super) schema: &'a Schema,
+    pub(super) dialect: Dialect,
 }
 
 /// Compile a SELECT.
@@ -94,7 +94,7 @@ pub fn aggregate_over(
 }
 
 impl Writer<'_> {
-    fn finish(&self, frag: Frag) -> Statement {
+    pub(super) fn finish(&self, frag: Frag) -> Statement {
         frag.finish(self.dialect)
     }
 
@@ -166,6 +166,9 @@ impl Writer<'_> {
             }
         }
         self.order_and_limit(&mut f, q, plan)?;
+        if q.select_for_update {
+            f.push_str(self.dialect.for_update());
+        }
         Ok(Some(f))
     }
 
@@ -288,7 +291,7 @@ impl Writer<'_> {
     }
 
     /// Django's `WhereNode.as_sql`.
-    fn condition(&self, node: &WhereNode) -> Result<Cond> {
+    pub(super) fn condition(&self, node: &WhereNode) -> Result<Cond> {
         match node {
             WhereNode::Nothing => Ok(Cond::Empty),
             WhereNode::Lookup(l) => self.lookup(l),
@@ -512,7 +515,7 @@ impl Writer<'_> {
         }
     }
 
-    fn expr(&self, e: &Expr) -> Result<Frag> {
+    pub(super) fn expr(&self, e: &Expr) -> Result<Frag> {
         let d = self.dialect;
         Ok(match e {
             Expr::Col(c) => Frag::new(format!("{}.{}", d.quote(&c.alias), d.quote(&c.column))),

@@ -186,6 +186,15 @@ impl Dialect {
         }
     }
 
+    /// `select_for_update()`'s clause: PostgreSQL locks the rows; SQLite has no such clause
+    /// (Django leaves it out: `has_select_for_update` is false).
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// ` LIMIT n OFFSET m` as Django writes it for this backend.
     pub fn limit_offset(self, low: usize, high: Option<usize>) -> String {
         let limit = match (high, low) {

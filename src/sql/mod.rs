@@ -1,11 +1,13 @@
 //! SQL: compiles the query IR into SQL text and bound parameters.
 //!
-//! [`compiler`] writes Django's statement shapes; [`dialect`] owns every backend difference.
+//! [`compiler`] writes Django's SELECT shapes, [`insert`] and [`modify`] its INSERT, UPDATE and
+//! DELETE statements; [`dialect`] owns every backend difference.
 
 pub mod compiler;
 pub mod dialect;
 mod frag;
 pub mod insert;
+pub mod modify;
 
 pub use compiler::{Compiled, Statement, aggregate_over, count, select};
 pub use dialect::Dialect;

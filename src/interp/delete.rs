@@ -1,0 +1,517 @@
+//! Deleting rows: `obj.delete()` and `qs.delete()` through Django's deletion `Collector` —
+//! what each relation's `on_delete` asks for (CASCADE collects, PROTECT and RESTRICT refuse,
+//! SET_NULL and SET_DEFAULT update, DO_NOTHING leaves it to the database), "fast deletes"
+//! (one DELETE for related rows nothing else depends on), the order models are deleted in,
+//! and the `(total, {"app.Model": count})` Django returns. Relations introspected without
+//! `--models` are DO_NOTHING: the database's own constraints decide.
+
+use super::Session;
+use super::eval::Args;
+use super::obj::{Instance, Obj, QsKind, QuerySet};
+use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::query::{Operand, QChild, QNode, Query};
+use crate::schema::{ModelId, OnDelete};
+use crate::value::Value;
+use std::rc::Rc;
+
+/// Django's `GET_ITERATOR_CHUNK_SIZE`: primary keys per `DELETE ... IN (...)`.
+const CHUNK: usize = 100;
+
+/// What is to be deleted or updated, collected before anything runs.
+#[derive(Default)]
+struct Collector {
+    /// Instances to delete, by model in the order models were first seen.
+    data: Vec<(ModelId, Vec<Rc<Instance>>)>,
+    /// `(model, must be deleted after)`: a row's referrers go first.
+    dependencies: Vec<(ModelId, ModelId)>,
+    /// Queries whose rows are deleted with one statement each.
+    fast_deletes: Vec<Query>,
+    /// SET_NULL / SET_DEFAULT: `(model, field, value, rows)`.
+    field_updates: Vec<(ModelId, usize, Value, Query)>,
+    /// RESTRICT: `("'Model.field'", referred model, referring model, pks)`: referrers that
+    /// block the delete unless they are deleted too.
+    restricted: Vec<(String, ModelId, ModelId, Vec<Value>)>,
+}
+
+/// The objects handed to `collect`: a queryset, or instances already fetched.
+enum Objs {
+    Query(Box<Query>),
+    Instances(Vec<Rc<Instance>>),
+}
+
+impl Session {
+    /// `obj.delete()`.
+    pub(super) fn delete_instance(&mut self, inst: &Rc<Instance>, args: &Args) -> Result<Obj> {
+        args.no_kwargs_except(&["using", "keep_parents"], "delete")?;
+        let model = self.schema.model(inst.model);
+        let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
+        if pk.is_null() {
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                format!(
+                    "{} object can't be deleted because its {} attribute is set to None.",
+                    model.name,
+                    model.pk_field().attname()
+                ),
+            )
+            .at(args.span));
+        }
+        let mut c = Collector::default();
+        self.collect(
+            &mut c,
+            inst.model,
+            Objs::Instances(vec![inst.clone()]),
+            None,
+            false,
+        )
+        .and_then(|()| self.check_restricted(&c))
+        .and_then(|()| self.run_collector(c))
+        .map_err(|d| d.at(args.span))
+    }
+
+    /// `qs.delete()`.
+    pub(super) fn delete_queryset(&mut self, qs: &QuerySet, args: &Args) -> Result<Obj> {
+        let refuse = |msg: &str| Err(Diagnostic::new(ErrorKind::Type, msg).at(args.span));
+        if qs.query.is_sliced() {
+            return refuse("Cannot use 'limit' or 'offset' with delete().");
+        }
+        if !qs.query.distinct_fields.is_empty() {
+            return refuse("Cannot call delete() after .distinct(*fields).");
+        }
+        if qs.kind != QsKind::Instances {
+            return refuse("Cannot call delete() after .values() or .values_list()");
+        }
+        if qs.query.combinator.is_some() {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "Calling QuerySet.delete() after a set operation is not supported.",
+            )
+            .at(args.span));
+        }
+        let mut q = qs.query.clone();
+        q.clear_ordering(true, true);
+        q.select_related = crate::query::SelectRelated::None;
+        let mut c = Collector::default();
+        self.collect(&mut c, q.model, Objs::Query(Box::new(q)), None, false)
+            .and_then(|()| self.check_restricted(&c))
+            .and_then(|()| self.run_collector(c))
+            .map_err(|d| d.at(args.span))
+    }
+
+    /// Relations whose rows refer to `model`: `(referring model, its foreign key field)`
+    /// (Django's `get_candidate_relations_to_delete`, through tables included).
+    fn referrers(&self, model: ModelId) -> Vec<(ModelId, usize)> {
+        let mut out = Vec::new();
+        for (id, m) in self.schema.models.iter().enumerate() {
+            for (i, f) in m.fields.iter().enumerate() {
+                if f.relation.as_ref().is_some_and(|r| r.to == model) {
+                    out.push((id, i));
+                }
+            }
+        }
+        out
+    }
+
+    fn on_delete(&self, (model, field): (ModelId, usize)) -> OnDelete {
+        self.schema.model(model).fields[field]
+            .relation
+            .as_ref()
+            .map_or(OnDelete::DoNothing, |r| r.on_delete)
+    }
+
+    /// Django's `can_fast_delete`: rows of `model` can go without fetching them when nothing
+    /// refers to them but DO_NOTHING relations (and the relation that got here cascades).
+    fn can_fast_delete(&self, model: ModelId, from: Option<OnDelete>) -> bool {
+        if from.is_some_and(|o| o != OnDelete::Cascade) {
+            return false;
+        }
+        self.referrers(model)
+            .into_iter()
+            .all(|r| self.on_delete(r) == OnDelete::DoNothing)
+    }
+
+    /// Django's `Collector.collect`.
+    fn collect(
+        &mut self,
+        c: &mut Collector,
+        model: ModelId,
+        objs: Objs,
+        source: Option<ModelId>,
+        nullable: bool,
+    ) -> Result<()> {
+        let instances = match objs {
+            Objs::Query(q) if self.can_fast_delete(model, None) => {
+                c.fast_deletes.push(*q);
+                return Ok(());
+            }
+            Objs::Query(q) => self.fetch_instances(*q)?,
+            Objs::Instances(v) => v,
+        };
+        let new = c.add(self, model, instances, source, nullable);
+        if new.is_empty() {
+            return Ok(());
+        }
+        let batch = match self.dialect {
+            crate::sql::Dialect::Sqlite => 500,
+            crate::sql::Dialect::Postgres => new.len(),
+        };
+        let mut model_fast: Vec<(ModelId, Vec<usize>)> = Vec::new();
+        let mut protected: Vec<(String, Vec<Rc<Instance>>)> = Vec::new();
+        for rel in self.referrers(model) {
+            let on_delete = self.on_delete(rel);
+            if on_delete == OnDelete::DoNothing {
+                continue;
+            }
+            let (rel_model, field) = rel;
+            if self.can_fast_delete(rel_model, Some(on_delete)) {
+                match model_fast.iter_mut().find(|(m, _)| *m == rel_model) {
+                    Some((_, fields)) => fields.push(field),
+                    None => model_fast.push((rel_model, vec![field])),
+                }
+                continue;
+            }
+            let f = &self.schema.model(rel_model).fields[field];
+            let (null, key) = (
+                f.null,
+                format!("'{}.{}'", self.schema.model(rel_model).name, f.name),
+            );
+            for chunk in new.chunks(batch.max(1)) {
+                let sub = self.related_query(rel_model, &[field], chunk)?;
+                match on_delete {
+                    OnDelete::SetNull | OnDelete::SetDefault => {
+                        let value = if on_delete == OnDelete::SetNull {
+                            Value::Null
+                        } else {
+                            self.default_value(rel_model, field, Span::default())?
+                        };
+                        c.field_updates.push((rel_model, field, value, sub));
+                    }
+                    _ => {
+                        let sub_objs = self.fetch_referrers(rel_model, sub)?;
+                        if sub_objs.is_empty() {
+                            continue;
+                        }
+                        match on_delete {
+                            OnDelete::Cascade => self.collect(
+                                c,
+                                rel_model,
+                                Objs::Instances(sub_objs),
+                                Some(model),
+                                null,
+                            )?,
+                            OnDelete::Protect => {
+                                match protected.iter_mut().find(|(k, _)| *k == key) {
+                                    Some((_, objs)) => objs.extend(sub_objs),
+                                    None => protected.push((key.clone(), sub_objs)),
+                                }
+                            }
+                            _ => {
+                                let pk = self.schema.model(rel_model).pk_field().attname();
+                                let pks = sub_objs
+                                    .iter()
+                                    .map(|i| i.get(&pk).unwrap_or(Value::Null))
+                                    .collect();
+                                c.restricted.push((key.clone(), model, rel_model, pks));
+                                c.dependencies.push((model, rel_model));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !protected.is_empty() {
+            let keys: Vec<&str> = protected.iter().map(|(k, _)| k.as_str()).collect();
+            return Err(Diagnostic::new(
+                ErrorKind::Protected,
+                format!(
+                    "Cannot delete some instances of model '{}' because they are referenced through protected foreign keys: {}.",
+                    self.schema.model(model).name,
+                    keys.join(", ")
+                ),
+            ));
+        }
+        for (rel_model, fields) in model_fast {
+            for chunk in new.chunks(batch.max(1)) {
+                let q = self.related_query(rel_model, &fields, chunk)?;
+                c.fast_deletes.push(q);
+            }
+        }
+        Ok(())
+    }
+
+    /// RESTRICT referrers block the delete unless they are being deleted too.
+    fn check_restricted(&self, c: &Collector) -> Result<()> {
+        let mut keys: Vec<&str> = Vec::new();
+        let mut referred = None;
+        for (key, target, model, pks) in &c.restricted {
+            let pk = self.schema.model(*model).pk_field().attname();
+            let collected = |v: &Value| {
+                c.data.iter().any(|(m, insts)| {
+                    m == model && insts.iter().any(|i| i.get(&pk).as_ref() == Some(v))
+                })
+            };
+            if pks.iter().any(|v| !collected(v)) {
+                if !keys.contains(&key.as_str()) {
+                    keys.push(key);
+                }
+                referred.get_or_insert(*target);
+            }
+        }
+        match referred {
+            None => Ok(()),
+            Some(m) => Err(Diagnostic::new(
+                ErrorKind::Restricted,
+                format!(
+                    "Cannot delete some instances of model '{}' because they are referenced through restricted foreign keys: {}.",
+                    self.schema.model(m).name,
+                    keys.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// `related_model._base_manager.filter(field__in=objs)` (OR over several fields).
+    fn related_query(
+        &self,
+        model: ModelId,
+        fields: &[usize],
+        objs: &[Rc<Instance>],
+    ) -> Result<Query> {
+        let m = self.schema.model(model);
+        let mut children = Vec::new();
+        for &i in fields {
+            let f = &m.fields[i];
+            let fk = f.relation.as_ref().expect("a foreign key");
+            let target = self.schema.model(fk.to).fields[fk.to_field].attname();
+            let values = objs
+                .iter()
+                .map(|o| Operand::Value(o.get(&target).unwrap_or(Value::Null)))
+                .collect();
+            children.push(QChild::Leaf {
+                key: format!("{}__in", f.name),
+                value: Operand::List(values),
+                span: Span::default(),
+            });
+        }
+        let node = if children.len() == 1 {
+            QNode::new(children, Vec::new())
+        } else {
+            children
+                .into_iter()
+                .map(|c| QNode::new(vec![c], Vec::new()))
+                .reduce(|a, b| a.combine(b, crate::query::expr::Connector::Or))
+                .expect("at least one field")
+        };
+        let mut q = Query::new(&self.schema, model);
+        q.add_q(&self.schema, &node)?;
+        Ok(q)
+    }
+
+    /// The referring rows a cascade needs: only the fields other rows refer to.
+    fn fetch_referrers(&mut self, model: ModelId, mut q: Query) -> Result<Vec<Rc<Instance>>> {
+        let mut only: Vec<String> = Vec::new();
+        for rel in self.referrers(model) {
+            let f = &self.schema.model(rel.0).fields[rel.1];
+            let fk = f.relation.as_ref().expect("a foreign key");
+            let name = self.schema.model(model).fields[fk.to_field].name.clone();
+            if !only.contains(&name) {
+                only.push(name);
+            }
+        }
+        if only.is_empty() {
+            only.push(self.schema.model(model).pk_field().name.clone());
+        }
+        q.deferred = only;
+        q.defer_mode = false;
+        self.fetch_instances(q)
+    }
+
+    fn fetch_instances(&mut self, q: Query) -> Result<Vec<Rc<Instance>>> {
+        let qs = QuerySet::new(q, QsKind::Instances);
+        Ok(self
+            .fetch_all(&qs)?
+            .into_iter()
+            .filter_map(|o| match o {
+                Obj::Instance(i) => Some(i),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Django's `Collector.delete`: fast deletes, field updates, then each model's rows in
+    /// dependency order, in one transaction; `(total, {"app.Model": count})`.
+    fn run_collector(&mut self, mut c: Collector) -> Result<Obj> {
+        for (model, insts) in &mut c.data {
+            let pk = self.schema.model(*model).pk_field().attname();
+            insts.sort_by_key(|i| match i.get(&pk) {
+                Some(Value::Int(n)) => (n, String::new()),
+                other => (0, other.map(|v| v.to_python_str()).unwrap_or_default()),
+            });
+        }
+        c.sort();
+        let mut counter: Vec<(String, u64)> = Vec::new();
+        let mut count = |label: String, n: u64, always: bool| {
+            if n == 0 && !always {
+                return;
+            }
+            match counter.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, total)) => *total += n,
+                None => counter.push((label, n)),
+            }
+        };
+        let single = c.data.len() == 1
+            && c.data[0].1.len() == 1
+            && c.fast_deletes.is_empty()
+            && c.field_updates.is_empty()
+            && self.can_fast_delete(c.data[0].0, None);
+        if single {
+            let (model, insts) = &c.data[0];
+            let n = self.delete_batch(*model, insts)?;
+            count(self.label(*model), n, true);
+        } else {
+            self.refuse_if_read_only()?;
+            for q in &c.fast_deletes {
+                let q = q.for_write(&self.schema)?;
+                if let Some(st) = crate::sql::modify::delete(&self.schema, self.dialect, &q)? {
+                    let n = self.execute_write(&st, 0)?;
+                    count(self.label(q.model), n, false);
+                }
+            }
+            for (model, field, value, q) in &c.field_updates {
+                let f = &self.schema.model(*model).fields[*field];
+                let set = vec![(
+                    f.column.clone(),
+                    crate::query::Expr::Value(crate::query::lookups::prep_value(
+                        f.kind,
+                        Some(&f.name),
+                        value.clone(),
+                    )?),
+                )];
+                let q = q.for_write(&self.schema)?;
+                if let Some(st) = crate::sql::modify::update(&self.schema, self.dialect, &q, &set)?
+                {
+                    self.execute_write(&st, 0)?;
+                }
+            }
+            for (model, insts) in &mut c.data {
+                insts.reverse();
+                let n = self.delete_batch(*model, insts)?;
+                count(self.label(*model), n, false);
+            }
+        }
+        for (model, insts) in &c.data {
+            let pk = self.schema.model(*model).pk_field().attname();
+            for i in insts {
+                i.set(&pk, Value::Null);
+            }
+        }
+        let total: u64 = counter.iter().map(|(_, n)| n).sum();
+        let per_model = counter
+            .into_iter()
+            .map(|(l, n)| (Obj::str(l), Obj::int(n as i64)))
+            .collect();
+        Ok(Obj::Tuple(Rc::new(vec![
+            Obj::int(total as i64),
+            Obj::dict(per_model),
+        ])))
+    }
+
+    /// `DELETE FROM t WHERE pk IN (...)`, 100 keys at a time; the rows deleted.
+    fn delete_batch(&mut self, model: ModelId, insts: &[Rc<Instance>]) -> Result<u64> {
+        let pk = self.schema.model(model).pk_field().attname();
+        let mut n = 0;
+        for chunk in insts.chunks(CHUNK) {
+            let values = chunk
+                .iter()
+                .map(|i| Operand::Value(i.get(&pk).unwrap_or(Value::Null)))
+                .collect();
+            let mut q = Query::new(&self.schema, model);
+            q.add_q(
+                &self.schema,
+                &QNode::new(
+                    Vec::new(),
+                    vec![QChild::Leaf {
+                        key: format!("{pk}__in"),
+                        value: Operand::List(values),
+                        span: Span::default(),
+                    }],
+                ),
+            )?;
+            if let Some(st) = crate::sql::modify::delete(&self.schema, self.dialect, &q)? {
+                n += self.execute_write(&st, chunk.len() as u64)?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Django's `Model._meta.label`: `books.Book`.
+    fn label(&self, model: ModelId) -> String {
+        let m = self.schema.model(model);
+        if m.app_label.is_empty() {
+            m.name.clone()
+        } else {
+            format!("{}.{}", m.app_label, m.name)
+        }
+    }
+}
+
+impl Collector {
+    /// Django's `Collector.add`: the instances not collected yet; a non-null relation from
+    /// `source` makes `source` wait for `model`.
+    fn add(
+        &mut self,
+        session: &Session,
+        model: ModelId,
+        objs: Vec<Rc<Instance>>,
+        source: Option<ModelId>,
+        nullable: bool,
+    ) -> Vec<Rc<Instance>> {
+        let pk = session.schema.model(model).pk_field().attname();
+        let entry = match self.data.iter().position(|(m, _)| *m == model) {
+            Some(i) => i,
+            None => {
+                self.data.push((model, Vec::new()));
+                self.data.len() - 1
+            }
+        };
+        let mut new = Vec::new();
+        for o in objs {
+            let id = o.get(&pk);
+            let seen = self.data[entry]
+                .1
+                .iter()
+                .chain(&new)
+                .any(|i: &Rc<Instance>| i.get(&pk) == id);
+            if !seen {
+                new.push(o);
+            }
+        }
+        self.data[entry].1.extend(new.iter().cloned());
+        if let (Some(source), false) = (source, nullable) {
+            self.dependencies.push((source, model));
+        }
+        new
+    }
+
+    /// Django's `Collector.sort`: a model goes once everything it waits for has gone.
+    fn sort(&mut self) {
+        let mut sorted: Vec<(ModelId, Vec<Rc<Instance>>)> = Vec::new();
+        let mut pending = std::mem::take(&mut self.data);
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|(m, _)| {
+                self.dependencies
+                    .iter()
+                    .filter(|(waiting, _)| waiting == m)
+                    .all(|(_, dep)| dep == m || sorted.iter().any(|(s, _)| s == dep))
+            });
+            match ready {
+                Some(i) => sorted.push(pending.remove(i)),
+                None => {
+                    // A cycle: keep the remaining order (Django gives up sorting too).
+                    sorted.append(&mut pending);
+                }
+            }
+        }
+        self.data = sorted;
+    }
+}

@@ -1,0 +1,62 @@
+//! UPDATE and DELETE statements as Django's `SQLUpdateCompiler` and `SQLDeleteCompiler`
+//! write them: one table, its columns qualified by the table name in WHERE; a query that
+//! needs other tables first becomes `WHERE pk IN (subquery)` ([`Query::for_write`]).
+//!
+//! [`Query::for_write`]: crate::query::Query::for_write
+
+use super::compiler::{Cond, Writer};
+use super::frag::Frag;
+use super::{Dialect, Statement};
+use crate::diag::Result;
+use crate::query::{Expr, Query};
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// `UPDATE "table" SET "col" = value, ... WHERE ...`; `None` when the query matches
+/// nothing (Django runs no statement and reports 0 rows).
+pub fn update(
+    schema: &Schema,
+    dialect: Dialect,
+    query: &Query,
+    set: &[(String, Expr)],
+) -> Result<Option<Statement>> {
+    let w = Writer { schema, dialect };
+    let mut f = Frag::new(format!(
+        "UPDATE {} SET ",
+        dialect.quote(&schema.model(query.model).table)
+    ));
+    for (i, (column, value)) in set.iter().enumerate() {
+        if i > 0 {
+            f.push_str(", ");
+        }
+        f.push_str(&dialect.quote(column));
+        f.push_str(" = ");
+        match value {
+            Expr::Value(Value::Null) => f.push_str("NULL"),
+            other => f.push(w.expr(other)?),
+        }
+    }
+    where_clause(&w, query, f)
+}
+
+/// `DELETE FROM "table" WHERE ...`; `None` when the query matches nothing.
+pub fn delete(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Option<Statement>> {
+    let w = Writer { schema, dialect };
+    let f = Frag::new(format!(
+        "DELETE FROM {}",
+        dialect.quote(&schema.model(query.model).table)
+    ));
+    where_clause(&w, query, f)
+}
+
+fn where_clause(w: &Writer, query: &Query, mut f: Frag) -> Result<Option<Statement>> {
+    match w.condition(&query.where_)? {
+        Cond::Empty => return Ok(None),
+        Cond::Full => {}
+        Cond::Sql(c) => {
+            f.push_str(" WHERE ");
+            f.push(c);
+        }
+    }
+    Ok(Some(w.finish(f)))
+}
