@@ -96,6 +96,7 @@ fn main() {
             columns: &columns,
             returning: Some("id"),
             rows: &rows,
+            ignore_conflicts: false,
         },
     ) {
         db.query(&st.sql, &st.params, &[ValueType::Int], &mut |_| Ok(()))

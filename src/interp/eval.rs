@@ -10,6 +10,7 @@ use crate::value::Value;
 use std::rc::Rc;
 
 /// Call arguments after evaluation, with the spans errors point at.
+#[derive(Clone)]
 pub struct Args {
     pub pos: Vec<(Obj, Span)>,
     /// `(name, value, span of the whole keyword argument)`
@@ -283,7 +284,9 @@ impl Session {
                 _ => Err(self.no_attribute(&obj, name, span)),
             },
             Obj::Manager(_) | Obj::QuerySet(_) => {
-                if super::queryset::METHODS.contains(&name) {
+                let related = matches!(&obj, Obj::QuerySet(qs) if qs.related.is_some())
+                    && super::related::RELATED_METHODS.contains(&name);
+                if related || super::queryset::METHODS.contains(&name) {
                     Ok(Obj::Method(Rc::new(obj), name.to_string()))
                 } else {
                     Err(self.no_attribute(&obj, name, span))

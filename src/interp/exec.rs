@@ -2,7 +2,7 @@
 //! instances, dicts or tuples; `prefetch_related` queries; attribute access on instances.
 
 use super::Session;
-use super::obj::{Instance, Obj, QsKind, QuerySet, ResultCache};
+use super::obj::{Instance, Obj, QsKind, QuerySet, RelatedKind, RelatedLink, ResultCache};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::query::setup::Plan;
 use crate::query::{Operand, QChild, QNode};
@@ -320,15 +320,36 @@ impl Session {
             return Ok(loaded.map_or(Obj::NONE, |r| Obj::Instance(Rc::new(r))));
         }
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
-        let related = |target: crate::schema::ModelId, key: String| (target, key);
+        let pk_attname = model.pk_field().attname();
         let found = if let Some(rel) = model.reverse.iter().find(|r| r.accessor == name) {
+            let from = self.schema.model(rel.from);
             Some(match rel.via {
-                ReverseVia::ForeignKey(fi) => related(
-                    rel.from,
-                    self.schema.model(rel.from).fields[fi].name.clone(),
-                ),
+                ReverseVia::ForeignKey(fi) => {
+                    let f = &from.fields[fi];
+                    let to_field = f.relation.as_ref().map_or(model.pk, |r| r.to_field);
+                    (
+                        rel.from,
+                        f.name.clone(),
+                        model.fields[to_field].attname(),
+                        RelatedKind::ForeignKey {
+                            model: rel.from,
+                            field: f.name.clone(),
+                        },
+                    )
+                }
                 ReverseVia::ManyToMany(mi) => {
-                    related(rel.from, self.schema.model(rel.from).m2m[mi].name.clone())
+                    let mm = &from.m2m[mi];
+                    (
+                        rel.from,
+                        mm.name.clone(),
+                        pk_attname,
+                        RelatedKind::ManyToMany {
+                            through: mm.through,
+                            source: mm.target_field,
+                            target: mm.source_field,
+                            target_model: rel.from,
+                        },
+                    )
                 }
             })
         } else if let Some(mm) = model.m2m.iter().find(|m| m.name == name) {
@@ -338,17 +359,29 @@ impl Session {
                 .iter()
                 .find(|r| r.from == inst.model && matches!(r.via, ReverseVia::ManyToMany(_)))
                 .map(|r| {
-                    related(
+                    (
                         mm.to,
                         format!("{}__{}", r.query_name, model.pk_field().name),
+                        pk_attname,
+                        RelatedKind::ManyToMany {
+                            through: mm.through,
+                            source: mm.source_field,
+                            target: mm.target_field,
+                            target_model: mm.to,
+                        },
                     )
                 })
         } else {
             None
         };
         match found {
-            Some((target, key)) => {
+            Some((target, key, owner_attname, kind)) => {
                 let mut qs = self.manager_queryset(target);
+                qs.related = Some(Rc::new(RelatedLink {
+                    instance: inst.clone(),
+                    owner_attname,
+                    kind,
+                }));
                 let leaf = QChild::Leaf {
                     key,
                     value: Operand::Value(pk),

@@ -16,6 +16,7 @@ mod format;
 mod functions;
 pub mod obj;
 mod queryset;
+mod related;
 mod stmt;
 mod update;
 mod write;

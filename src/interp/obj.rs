@@ -27,6 +27,8 @@ pub struct QuerySet {
     pub prefetch: Vec<String>,
     /// The results once evaluated.
     pub cache: ResultCache,
+    /// Set for a related manager (`author.books`, `article.tags`): its owner.
+    pub related: Option<Rc<RelatedLink>>,
     /// Where an error the database raises for this query points: a filter on an aggregate
     /// without annotate() (the database refuses the HAVING it becomes).
     pub blame: Option<crate::diag::Span>,
@@ -40,6 +42,7 @@ impl QuerySet {
             prefetch: Vec::new(),
             cache: ResultCache::default(),
             blame: None,
+            related: None,
         }
     }
 
@@ -97,6 +100,29 @@ impl PartialEq for ResultCache {
     fn eq(&self, _: &ResultCache) -> bool {
         true
     }
+}
+
+/// The owner of a related manager and how its objects refer to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelatedLink {
+    pub instance: Rc<Instance>,
+    /// The owner's field the relation stores (its pk's attname, or a `to_field`'s).
+    pub owner_attname: String,
+    pub kind: RelatedKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelatedKind {
+    /// `author.books`: `model`'s foreign key `field` points at the owner.
+    ForeignKey { model: ModelId, field: String },
+    /// `article.tags` / `tag.article_set`: rows of `through` whose field `source` points at
+    /// the owner and `target` at an object of `target_model`.
+    ManyToMany {
+        through: ModelId,
+        source: usize,
+        target: usize,
+        target_model: ModelId,
+    },
 }
 
 /// A model instance: loaded field values by attname, in the order they were selected,

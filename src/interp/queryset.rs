@@ -66,7 +66,14 @@ impl Session {
         args: Args,
     ) -> Result<Obj> {
         let span = args.span;
+        if let Some(link) = source.related.clone()
+            && let Some(result) = self.related_method(&link, &source, name, &args)
+        {
+            return result;
+        }
         let mut qs = (*source).clone();
+        // What a related manager's methods return is a plain queryset.
+        qs.related = None;
         let cached = source.cache.get();
         let schema = &self.schema;
         match name {

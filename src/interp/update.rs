@@ -208,7 +208,7 @@ impl Session {
 
     /// Run `UPDATE ... SET set WHERE <query's filter>`; the number of rows changed
     /// (`sql_only_rows` with `--sql-only`, where nothing runs).
-    fn update_rows(
+    pub(super) fn update_rows(
         &mut self,
         model: ModelId,
         query: &Query,

@@ -225,6 +225,7 @@ impl Session {
                     columns: &columns,
                     returning: Some(&pk_field.column),
                     rows: &rows,
+                    ignore_conflicts: false,
                 },
             );
             let mut ids = Vec::with_capacity(rows.len());

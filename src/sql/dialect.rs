@@ -186,6 +186,17 @@ impl Dialect {
         }
     }
 
+    /// The start of an INSERT and what follows its rows: `INSERT INTO`, or with
+    /// `ignore_conflicts` SQLite's `INSERT OR IGNORE INTO` / PostgreSQL's `ON CONFLICT DO
+    /// NOTHING` (Django's `insert_statement` and `on_conflict_suffix_sql`).
+    pub fn insert_conflict(self, ignore_conflicts: bool) -> (&'static str, &'static str) {
+        match (self, ignore_conflicts) {
+            (_, false) => ("INSERT INTO", ""),
+            (Dialect::Sqlite, true) => ("INSERT OR IGNORE INTO", ""),
+            (Dialect::Postgres, true) => ("INSERT INTO", " ON CONFLICT DO NOTHING"),
+        }
+    }
+
     /// `select_for_update()`'s clause: PostgreSQL locks the rows; SQLite has no such clause
     /// (Django leaves it out: `has_select_for_update` is false).
     pub fn for_update(self) -> &'static str {

@@ -13,6 +13,9 @@ pub struct Insert<'a> {
     /// The primary key column to return, when the database assigns it.
     pub returning: Option<&'a str>,
     pub rows: &'a [Vec<Value>],
+    /// `bulk_create(ignore_conflicts=True)`: rows that would violate a constraint are
+    /// skipped (`INSERT OR IGNORE` / `ON CONFLICT DO NOTHING`).
+    pub ignore_conflicts: bool,
 }
 
 /// Rows per INSERT: Django's `bulk_batch_size` (SQLite: 999 parameters per statement, 500
@@ -29,8 +32,9 @@ pub fn batch_size(dialect: Dialect, columns: usize) -> usize {
 /// The INSERT statements for `insert`, one per batch.
 pub fn insert(dialect: Dialect, insert: &Insert) -> Vec<Statement> {
     let q = |s: &str| dialect.quote(s);
+    let (verb, on_conflict) = dialect.insert_conflict(insert.ignore_conflicts);
     let head = format!(
-        "INSERT INTO {} ({}) VALUES ",
+        "{verb} {} ({}) VALUES ",
         q(insert.table),
         insert
             .columns
@@ -58,6 +62,7 @@ pub fn insert(dialect: Dialect, insert: &Insert) -> Vec<Statement> {
                 }
                 f.push_str(")");
             }
+            f.push_str(on_conflict);
             f.push_str(&returning);
             f.finish(dialect)
         })
