@@ -283,10 +283,14 @@ impl Session {
                 ))),
                 _ => Err(self.no_attribute(&obj, name, span)),
             },
+            Obj::Manager(m) if name == "model" => Ok(Obj::Model(*m)),
+            Obj::Manager(_) if name == "_db" => Ok(Obj::NONE),
             Obj::Manager(_) | Obj::QuerySet(_) => {
                 let related = matches!(&obj, Obj::QuerySet(qs) if qs.related.is_some())
                     && super::related::RELATED_METHODS.contains(&name);
-                if related || super::queryset::METHODS.contains(&name) {
+                let own = (name == "get_queryset" && matches!(obj, Obj::QuerySet(_)))
+                    || self.has_custom_method(&obj, name);
+                if related || own || super::queryset::METHODS.contains(&name) {
                     Ok(Obj::Method(Rc::new(obj), name.to_string()))
                 } else {
                     Err(self.no_attribute(&obj, name, span))
@@ -349,8 +353,15 @@ impl Session {
     pub(super) fn call(&mut self, f: Obj, args: Args) -> Result<Obj> {
         match f {
             Obj::Method(recv, name) => match &*recv {
+                Obj::Manager(_) | Obj::QuerySet(_)
+                    if let Some(result) = self.call_custom_method(&recv, &name, &args) =>
+                {
+                    result
+                }
+                // `super().get_queryset()` in a models.py manager method.
+                Obj::QuerySet(_) if name == "get_queryset" => Ok((*recv).clone()),
                 Obj::Manager(m) => {
-                    let qs = Rc::new(self.manager_queryset(*m));
+                    let qs = Rc::new(self.default_queryset(*m)?);
                     self.queryset_method(qs, &name, args)
                 }
                 Obj::QuerySet(qs) => self.queryset_method(qs.clone(), &name, args),
@@ -397,6 +408,7 @@ impl Session {
             }
             Builtin::Func(func) => self.func_expr(func, &args).map(|f| Obj::F(Rc::new(f))),
             Builtin::Value => self.value_expr(&args).map(|f| Obj::F(Rc::new(f))),
+            Builtin::Super => self.super_manager(span),
             Builtin::Subquery | Builtin::Exists => self
                 .subquery_expr(b == Builtin::Exists, &args)
                 .map(|f| Obj::F(Rc::new(f))),
@@ -1273,6 +1285,7 @@ fn builtin(n: &str) -> Option<Obj> {
             Field(crate::schema::FieldKind::from_django_name(n).expect("checked"))
         }
         "OuterRef" => OuterRef,
+        "super" => Super,
         "Subquery" => Subquery,
         "Exists" => Exists,
         "print" => Print,

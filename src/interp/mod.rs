@@ -14,6 +14,7 @@ mod eval;
 mod exec;
 mod format;
 mod functions;
+mod managers;
 pub mod obj;
 mod queryset;
 mod related;
@@ -81,6 +82,8 @@ pub struct Session {
     pub read_only: bool,
     /// A transaction is open (`--rollback`); writes then run inside it.
     in_transaction: bool,
+    /// Models whose models.py manager methods are running, innermost last (`super()`).
+    manager_models: Vec<crate::schema::ModelId>,
 }
 
 /// Set by Ctrl-C while a statement runs; loops check it at each iteration.
@@ -127,6 +130,7 @@ impl Session {
             pending: Vec::new(),
             read_only: false,
             in_transaction: false,
+            manager_models: Vec::new(),
         }
     }
 

@@ -219,6 +219,7 @@ pub enum Builtin {
     Q,
     F,
     OuterRef,
+    Super,
     Subquery,
     Exists,
     /// `Count`, `Sum`, ... (`django.db.models` aggregates).

@@ -44,6 +44,30 @@ pub struct Model {
     pub str_expr: Option<Expr>,
     /// Indexes: (name, columns, unique).
     pub indexes: Vec<Index>,
+    /// Managers models.py assigns (`objects = ArticleManager()`), the default first.
+    pub managers: Vec<Manager>,
+}
+
+/// A custom manager: the methods its Manager and QuerySet classes define in models.py.
+#[derive(Debug, Clone, Default)]
+pub struct Manager {
+    /// The attribute (`objects`).
+    pub name: String,
+    /// Methods of the Manager subclass (`get_queryset` apart).
+    pub methods: Vec<Method>,
+    /// Methods of its QuerySet class (`as_manager()`, `from_queryset(QS)`, or the class
+    /// `get_queryset` returns), available on the manager and its querysets.
+    pub queryset_methods: Vec<Method>,
+    /// An overridden `get_queryset` that narrows the rows (`super().get_queryset().filter(...)`).
+    pub get_queryset: Option<Method>,
+}
+
+/// A `def` in a Manager or QuerySet class, run by the interpreter with `self` bound.
+#[derive(Debug, Clone)]
+pub struct Method {
+    pub name: String,
+    pub params: Vec<crate::syntax::ast::Param>,
+    pub body: Vec<crate::syntax::ast::Stmt>,
 }
 
 #[derive(Debug, Clone)]
@@ -417,6 +441,7 @@ impl Model {
             auto_created: false,
             str_expr: None,
             indexes: Vec::new(),
+            managers: Vec::new(),
         }
     }
 

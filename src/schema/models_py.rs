@@ -39,8 +39,8 @@ pub struct ModelDecl {
     pub indexes: Vec<Index>,
     /// What `__str__` returns, when it is a single `return`.
     pub str_expr: Option<Expr>,
-    /// Names of managers assigned in the class (`objects = ArticleManager()`).
-    pub managers: Vec<String>,
+    /// Managers assigned in the class (`objects = ArticleManager()`), with their methods.
+    pub managers: Vec<super::Manager>,
     /// The through model Django creates for a ManyToManyField without `through=`.
     pub auto_created: bool,
     /// `Meta.proxy`: shares its concrete parent's table and fields.

@@ -96,6 +96,7 @@ fn model_without_relations(decl: &ModelDecl) -> Model {
     model.auto_created = decl.auto_created;
     model.str_expr = decl.str_expr.clone();
     model.indexes = decl.indexes.clone();
+    model.managers = decl.managers.clone();
     model
 }
 

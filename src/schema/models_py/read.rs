@@ -60,7 +60,7 @@ struct Resolved<'a> {
     /// The concrete model this one extends (multi-table inheritance, or what a proxy proxies).
     parent: Option<usize>,
     str_expr: Option<&'a Expr>,
-    managers: Vec<String>,
+    managers: Vec<crate::schema::Manager>,
     notes: Vec<String>,
 }
 

@@ -6,7 +6,7 @@ use super::{
     Target, dotted, last_segment,
 };
 use crate::schema::introspect::python_title;
-use crate::schema::{Field, FieldKind, OnDelete};
+use crate::schema::{Field, FieldKind, Manager, Method, OnDelete};
 use crate::syntax::ast::{Arg, Expr, ExprKind, Stmt, StmtKind, UnaryOp};
 use crate::value::Value;
 
@@ -54,7 +54,9 @@ impl<'a> Reader<'a> {
             }
             FieldClass::ManyToMany => self.read_many_to_many(args, c).map(MemberKind::ManyToMany),
             FieldClass::Manager => {
-                r.managers.push(name.to_string());
+                let manager = self.read_manager(name, value, c);
+                r.managers.retain(|m| m.name != name);
+                r.managers.push(manager);
                 return;
             }
             FieldClass::Other => return,
@@ -72,6 +74,93 @@ impl<'a> Reader<'a> {
             file: c.file,
             kind,
         });
+    }
+
+    /// A manager assignment: `ArticleManager()`, `ArticleQuerySet.as_manager()`,
+    /// `ArticleManager.from_queryset(ArticleQuerySet)()`; the methods of the classes it names
+    /// that these files define.
+    fn read_manager(&self, name: &str, value: &'a Expr, c: Class<'a>) -> Manager {
+        let mut m = Manager {
+            name: name.to_string(),
+            ..Manager::default()
+        };
+        let ExprKind::Call { func, .. } = &value.kind else {
+            return m;
+        };
+        let (manager_class, queryset_class) = match &func.kind {
+            // QS.as_manager()
+            ExprKind::Attribute { value, attr } if attr.name == "as_manager" => {
+                (None, dotted(value))
+            }
+            // Manager.from_queryset(QS)()
+            ExprKind::Call { func, args } => match (&func.kind, args.first()) {
+                (ExprKind::Attribute { value, attr }, Some(Arg::Positional(qs)))
+                    if attr.name == "from_queryset" =>
+                {
+                    (dotted(value), dotted(qs))
+                }
+                _ => (None, None),
+            },
+            _ => (dotted(func), None),
+        };
+        let mut queryset_class = queryset_class;
+        if let Some(class) = manager_class {
+            for method in self.class_methods(last_segment(&class), c.file, 0) {
+                if method.name != "get_queryset" {
+                    m.methods.push(method);
+                    continue;
+                }
+                // `return ArticleQuerySet(self.model, using=self._db)` names the QuerySet
+                // class; anything else narrows the queryset and runs as written.
+                let returned = super::single_return(&method.body).and_then(|e| match &e.kind {
+                    ExprKind::Call { func, .. } => {
+                        dotted(func).filter(|q| self.find_class(last_segment(q), c.file).is_some())
+                    }
+                    _ => None,
+                });
+                match returned {
+                    Some(q) => queryset_class = Some(q),
+                    None => m.get_queryset = Some(method),
+                }
+            }
+        }
+        if let Some(class) = queryset_class {
+            m.queryset_methods = self.class_methods(last_segment(&class), c.file, 0);
+        }
+        m
+    }
+
+    /// The `def`s of a class in these files and of its bases found here (own ones win).
+    fn class_methods(&self, name: &str, file: usize, depth: usize) -> Vec<Method> {
+        let Some(class) = self.find_class(name, file).filter(|_| depth < MAX_DEPTH) else {
+            return Vec::new();
+        };
+        let c = self.classes[class];
+        let mut methods: Vec<Method> = Vec::new();
+        for stmt in c.body {
+            if let StmtKind::FunctionDef {
+                name, params, body, ..
+            } = &stmt.kind
+            {
+                methods.push(Method {
+                    name: name.name.clone(),
+                    params: params.clone(),
+                    body: body.clone(),
+                });
+            }
+        }
+        for base in c.bases {
+            if let Arg::Positional(base) = base
+                && let Some(path) = dotted(base)
+            {
+                for inherited in self.class_methods(last_segment(&path), c.file, depth + 1) {
+                    if !methods.iter().any(|m| m.name == inherited.name) {
+                        methods.push(inherited);
+                    }
+                }
+            }
+        }
+        methods
     }
 
     /// What the callee makes: `models.CharField`, `TreeForeignKey`, a local `CharField`
