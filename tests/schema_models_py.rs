@@ -105,7 +105,8 @@ fn a_models_file_declares_models_with_djangos_defaults() {
             ("Book", "shelf", "shelf_book")
         ]
     );
-    assert_eq!(decls[1].managers, ["objects"]);
+    let managers: Vec<_> = decls[1].managers.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(managers, ["objects"]);
     assert!(
         decls.iter().all(|d| d.notes.is_empty()),
         "{:?}",
@@ -901,4 +902,50 @@ class Item(models.Model):
         (prices.kind, prices.decimal),
         (FieldKind::DecimalField, Some((5, 2)))
     );
+}
+
+#[test]
+fn custom_managers_keep_their_methods() {
+    const APP: &str = r#"
+from django.db import models
+
+class EntryQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(live=True)
+
+class EntryManager(models.Manager):
+    def get_queryset(self):
+        return EntryQuerySet(self.model, using=self._db)
+
+    def newest(self):
+        return self.get_queryset().order_by("-id")
+
+class VisibleManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(live=True)
+
+class Entry(models.Model):
+    live = models.BooleanField(default=False)
+    objects = EntryManager()
+    visible = VisibleManager()
+    alt = EntryManager.from_queryset(EntryQuerySet)()
+    qs = EntryQuerySet.as_manager()
+"#;
+    let dir = project(&[("news/models.py", APP)]);
+    let decls = load(&[dir.path().join("news/models.py")]);
+    let names = |ms: &[djq::schema::Method]| ms.iter().map(|m| m.name.clone()).collect::<Vec<_>>();
+    let m = &decls[0].managers;
+    assert_eq!(m.len(), 4);
+    assert_eq!(
+        (m[0].name.as_str(), names(&m[0].methods)),
+        ("objects", vec!["newest".to_string()])
+    );
+    assert_eq!(names(&m[0].queryset_methods), ["live"]);
+    assert!(
+        m[0].get_queryset.is_none(),
+        "returning the QuerySet class only names it"
+    );
+    assert!(m[1].get_queryset.is_some() && m[1].queryset_methods.is_empty());
+    assert_eq!(names(&m[2].queryset_methods), ["live"]);
+    assert_eq!(names(&m[3].queryset_methods), ["live"]);
 }
