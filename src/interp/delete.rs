@@ -26,6 +26,8 @@ struct Collector {
     dependencies: Vec<(ModelId, ModelId)>,
     /// Queries whose rows are deleted with one statement each.
     fast_deletes: Vec<Query>,
+    /// Why a model's rows are collected (`CASCADE via Book.author`), for the shell's preview.
+    reasons: Vec<(ModelId, String)>,
     /// SET_NULL / SET_DEFAULT: `(model, field, value, rows)`.
     field_updates: Vec<(ModelId, usize, Value, Query)>,
     /// RESTRICT: `("'Model.field'", referred model, referring model, pks)`: referrers that
@@ -65,6 +67,7 @@ impl Session {
             false,
         )
         .and_then(|()| self.check_restricted(&c))
+        .and_then(|()| self.confirm_delete(&c))
         .and_then(|()| self.run_collector(c))
         .map_err(|d| d.at(args.span))
     }
@@ -94,6 +97,7 @@ impl Session {
         let mut c = Collector::default();
         self.collect(&mut c, q.model, Objs::Query(Box::new(q)), None, false)
             .and_then(|()| self.check_restricted(&c))
+            .and_then(|()| self.confirm_delete(&c))
             .and_then(|()| self.run_collector(c))
             .map_err(|d| d.at(args.span))
     }
@@ -175,6 +179,10 @@ impl Session {
                 f.null,
                 format!("'{}.{}'", self.schema.model(rel_model).name, f.name),
             );
+            c.because(
+                rel_model,
+                format!("{} via {}", on_delete.django_name(), key.trim_matches('\'')),
+            );
             for chunk in new.chunks(batch.max(1)) {
                 let sub = self.related_query(rel_model, &[field], chunk)?;
                 match on_delete {
@@ -231,6 +239,12 @@ impl Session {
             ));
         }
         for (rel_model, fields) in model_fast {
+            let m = self.schema.model(rel_model);
+            let via: Vec<String> = fields
+                .iter()
+                .map(|&f| format!("{}.{}", m.name, m.fields[f].name))
+                .collect();
+            c.because(rel_model, format!("CASCADE via {}", via.join(", ")));
             for chunk in new.chunks(batch.max(1)) {
                 let q = self.related_query(rel_model, &fields, chunk)?;
                 c.fast_deletes.push(q);
@@ -336,6 +350,53 @@ impl Session {
                 _ => None,
             })
             .collect())
+    }
+
+    /// In the interactive shell: show what the delete will touch (rows per model, why) and
+    /// ask before anything changes.
+    fn confirm_delete(&mut self, c: &Collector) -> Result<()> {
+        if self.confirm.is_none() {
+            return Ok(());
+        }
+        let mut lines: Vec<String> = Vec::new();
+        let why = |m: ModelId| {
+            c.reasons
+                .iter()
+                .find(|(r, _)| *r == m)
+                .map_or(String::new(), |(_, w)| format!("  ({w})"))
+        };
+        for (model, insts) in &c.data {
+            lines.push(format!(
+                "  {:<28} {:>6}{}",
+                self.label(*model),
+                insts.len(),
+                why(*model)
+            ));
+        }
+        for q in &c.fast_deletes {
+            let n = self.count(&QuerySet::new(q.clone(), QsKind::Instances))?;
+            if n > 0 {
+                lines.push(format!(
+                    "  {:<28} {n:>6}{}",
+                    self.label(q.model),
+                    why(q.model)
+                ));
+            }
+        }
+        for (model, field, value, q) in &c.field_updates {
+            let n = self.count(&QuerySet::new(q.clone(), QsKind::Instances))?;
+            if n > 0 {
+                let f = &self.schema.model(*model).fields[*field];
+                lines.push(format!(
+                    "  {:<28} {n:>6}  (set {} = {})",
+                    self.label(*model),
+                    f.name,
+                    crate::query::lookups::python_repr(value)
+                ));
+            }
+        }
+        let text = format!("delete() will remove:\n{}", lines.join("\n"));
+        self.ask(&text, "nothing was deleted")
     }
 
     /// Django's `Collector.delete`: fast deletes, field updates, then each model's rows in
@@ -456,6 +517,13 @@ impl Session {
 }
 
 impl Collector {
+    /// Note why `model`'s rows are collected (the first reason wins).
+    fn because(&mut self, model: ModelId, why: String) {
+        if !self.reasons.iter().any(|(m, _)| *m == model) {
+            self.reasons.push((model, why));
+        }
+    }
+
     /// Django's `Collector.add`: the instances not collected yet; a non-null relation from
     /// `source` makes `source` wait for `model`.
     fn add(

@@ -84,6 +84,9 @@ pub struct Session {
     in_transaction: bool,
     /// Models whose models.py manager methods are running, innermost last (`super()`).
     manager_models: Vec<crate::schema::ModelId>,
+    /// The interactive shell's question before a `delete()` or `update()` runs: shown the
+    /// summary of what would change, it says whether to go on.
+    pub confirm: Option<Box<dyn FnMut(&str) -> bool>>,
 }
 
 /// Set by Ctrl-C while a statement runs; loops check it at each iteration.
@@ -131,6 +134,7 @@ impl Session {
             read_only: false,
             in_transaction: false,
             manager_models: Vec::new(),
+            confirm: None,
         }
     }
 

@@ -246,6 +246,27 @@ impl Session {
         backend.execute(&st.sql, &st.params)
     }
 
+    /// Ask the shell's user to confirm `text`; a refusal stops the statement with
+    /// `refused` ("nothing was deleted").
+    pub(super) fn ask(&mut self, text: &str, refused: &str) -> Result<()> {
+        if self.confirm.is_none() {
+            return Ok(());
+        }
+        // What the statement showed so far (its SQL) goes before the question.
+        self.out.flush().map_err(crate::render::io_error)?;
+        let Some(confirm) = self.confirm.as_mut() else {
+            return Ok(());
+        };
+        if confirm(text) {
+            Ok(())
+        } else {
+            Err(Diagnostic::new(
+                ErrorKind::KeyboardInterrupt,
+                format!("cancelled: {refused}"),
+            ))
+        }
+    }
+
     /// `--read-only` refuses every write before it reaches the database.
     pub(super) fn refuse_if_read_only(&self) -> Result<()> {
         if self.read_only {
@@ -396,6 +417,17 @@ impl Session {
                 "Cannot update model field with no values (update() needs keyword arguments).",
                 args.span,
             ));
+        }
+        if self.confirm.is_some() {
+            let n = self.count(&QuerySet::new(query.clone(), super::obj::QsKind::Instances))?;
+            let columns: Vec<&str> = set.iter().map(|(c, _)| c.as_str()).collect();
+            let text = format!(
+                "update() will change {n} row(s) of {} (setting {})",
+                model.name,
+                columns.join(", ")
+            );
+            self.ask(&text, "nothing was updated")
+                .map_err(|d| d.at(args.span))?;
         }
         let n = self
             .update_rows(query.model, &query, &set, 0)

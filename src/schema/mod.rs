@@ -154,6 +154,20 @@ pub enum OnDelete {
     DoNothing,
 }
 
+impl OnDelete {
+    /// The name models.py writes (`CASCADE` for `models.CASCADE`).
+    pub fn django_name(self) -> &'static str {
+        match self {
+            OnDelete::Cascade => "CASCADE",
+            OnDelete::Protect => "PROTECT",
+            OnDelete::Restrict => "RESTRICT",
+            OnDelete::SetNull => "SET_NULL",
+            OnDelete::SetDefault => "SET_DEFAULT",
+            OnDelete::DoNothing => "DO_NOTHING",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ManyToMany {
     pub name: String,

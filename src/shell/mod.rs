@@ -46,6 +46,8 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
+    // delete() and update() say what they would change and wait for a yes.
+    session.confirm = Some(Box::new(confirm));
     let models = session.schema.user_models().count();
     println!(
         "djq {} — {} ({models} models). \\help for help, \\q to quit.",
@@ -93,6 +95,17 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
         let _ = rl.save_history(h);
     }
     Ok(())
+}
+
+/// Print what a write would change and read the answer from the terminal.
+fn confirm(summary: &str) -> bool {
+    use std::io::Write;
+    println!("{summary}");
+    print!("Proceed? [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok()
+        && matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
 }
 
 #[derive(PartialEq, Eq)]
