@@ -65,6 +65,12 @@ pub enum ErrorKind {
     Programming,
     /// Django's `IntegrityError`: a constraint failed.
     Integrity,
+    /// Django's `ProtectedError` (an `IntegrityError`): deleting an object that
+    /// `on_delete=PROTECT` keeps.
+    Protected,
+    /// Django's `RestrictedError` (an `IntegrityError`): deleting an object that
+    /// `on_delete=RESTRICT` keeps.
+    Restricted,
     /// Django's `DataError`: a value the database cannot take (SQLSTATE class 22).
     Data,
     /// Django's `InternalError`: the database's own state (an aborted transaction, internal
@@ -76,6 +82,9 @@ pub enum ErrorKind {
     Io,
     /// Ctrl-C stopped a running statement.
     KeyboardInterrupt,
+    /// Another Python exception, by class name, as `raise` and `assert` make them
+    /// (`AssertionError`, `ZeroDivisionError`, `RuntimeError`, `Exception`).
+    Python(String),
 }
 
 impl ErrorKind {
@@ -114,11 +123,14 @@ impl ErrorKind {
             ErrorKind::Operational => "OperationalError".into(),
             ErrorKind::Programming => "ProgrammingError".into(),
             ErrorKind::Integrity => "IntegrityError".into(),
+            ErrorKind::Protected => "ProtectedError".into(),
+            ErrorKind::Restricted => "RestrictedError".into(),
             ErrorKind::Data => "DataError".into(),
             ErrorKind::Internal => "InternalError".into(),
             ErrorKind::Interface => "InterfaceError".into(),
             ErrorKind::Io => "IOError".into(),
             ErrorKind::KeyboardInterrupt => "KeyboardInterrupt".into(),
+            ErrorKind::Python(name) => name.clone(),
         }
     }
 }
