@@ -338,3 +338,60 @@ fn ctrl_c_in_a_script_rolls_it_back() {
         .expect("count items");
     assert_eq!(items, 3, "the create before Ctrl-C is rolled back");
 }
+
+#[test]
+fn a_finally_block_still_queries_after_a_failed_statement() {
+    let script = r#"a = Author.objects.create(name="Loader")
+try:
+    Book.objects.create(title="Dup", author=a, publication_date="2000-01-01", isbn="9780141439518")
+finally:
+    print(Author.objects.filter(name="Loader").count())
+"#;
+    for db in Db::all() {
+        let before = db.snapshot();
+        let r = db.run(&[], script);
+        assert_eq!(r.code, Some(1), "{} {r:?}", db.name());
+        assert_eq!(r.stdout, "1\n", "{} {r:?}", db.name());
+        assert!(r.stderr.starts_with("error: IntegrityError: "), "{r:?}");
+        assert!(
+            db.snapshot() == before,
+            "{}: the database changed",
+            db.name()
+        );
+    }
+}
+
+#[test]
+fn uncaught_raise_and_assert_are_reported_where_they_are() {
+    let db = Db::sqlite();
+    for (script, expected) in [
+        (
+            "x = 1\nraise ValueError(f\"bad {x}\")\n",
+            "error: ValueError: bad 1\n  --> <stdin>:2:1",
+        ),
+        (
+            "assert Book.objects.count() == 0, \"not empty\"\n",
+            "error: AssertionError: not empty\n  --> <stdin>:1:1",
+        ),
+        (
+            "try:\n    Book.objects.get(pk=-1)\nexcept Author.DoesNotExist:\n    pass\n",
+            "error: Book.DoesNotExist: Book matching query does not exist.\n  --> <stdin>:2:5",
+        ),
+        (
+            "try:\n    1 // 0\nexcept ValueError:\n    pass\nexcept ZeroDivisionError:\n    raise\n",
+            "error: ZeroDivisionError: integer division or modulo by zero\n  --> <stdin>:2:5",
+        ),
+        (
+            "raise\n",
+            "error: RuntimeError: No active exception to reraise\n  --> <stdin>:1:1",
+        ),
+        (
+            "try:\n    Book.objects.none().get()\nexcept 42:\n    pass\n",
+            "error: TypeError: catching classes that do not inherit from BaseException is not allowed",
+        ),
+    ] {
+        let r = db.run(&[], script);
+        assert_eq!(r.code, Some(1), "{script}: {r:?}");
+        assert!(r.stderr.starts_with(expected), "{script}: {}", r.stderr);
+    }
+}

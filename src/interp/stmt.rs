@@ -228,7 +228,8 @@ impl Session {
 
     /// `try`: the body (its statements protected by savepoints inside a transaction, see
     /// [`Session::catching`]), the first handler that catches its error, `else` when it
-    /// completed, `finally` however it ended (a `return`, `break` or `continue` there wins).
+    /// completed, `finally` however it ended (its error, `return`, `break` or `continue`
+    /// wins).
     fn exec_try(
         &mut self,
         body: &[Stmt],
@@ -236,14 +237,11 @@ impl Session {
         orelse: &[Stmt],
         finalbody: &[Stmt],
     ) -> Result<Flow> {
-        let result = if handlers.is_empty() {
-            self.exec_block(body)
-        } else {
-            match self.catching(|s| s.exec_block(body)) {
-                Ok(Flow::Next) => self.exec_block(orelse),
-                Ok(flow) => Ok(flow),
-                Err(d) => self.handle(d, handlers),
-            }
+        // With a `finally` only, the savepoints keep the transaction usable for it.
+        let result = match self.catching(|s| s.exec_block(body)) {
+            Ok(Flow::Next) => self.exec_block(orelse),
+            Ok(flow) => Ok(flow),
+            Err(d) => self.handle(d, handlers),
         };
         if finalbody.is_empty() {
             return result;

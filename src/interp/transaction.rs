@@ -8,7 +8,7 @@
 //!
 //! Django scripts run in autocommit, where a failed statement is rolled back alone. Inside
 //! djq's transaction a failed statement aborts the whole transaction on PostgreSQL, so while
-//! a `try` with handlers runs its body ([`Session::catching`]), each database call made
+//! a `try` runs its body ([`Session::catching`]), each database call made
 //! through [`Session::on_backend`] runs in a savepoint of its own: a caught error then undoes
 //! only that statement, as in Django. Savepoints are bookkeeping: they are not in the
 //! session's `log`, nor shown by `--sql-only` or the SQL echo.
@@ -22,8 +22,8 @@ use crate::diag::Result;
 pub(super) struct Transactions {
     /// Open atomic levels: 0 in autocommit, 1 in a transaction, more with savepoints.
     depth: usize,
-    /// A `try` body with handlers is running, outside any atomic block of its own: each
-    /// statement runs in a savepoint.
+    /// A `try` body is running, outside any atomic block of its own: each statement runs in
+    /// a savepoint.
     catching: bool,
 }
 
@@ -128,8 +128,8 @@ impl Session {
         }
     }
 
-    /// Run `f` (a `try` body with handlers) so that a database error it raises and a
-    /// handler catches leaves the open transaction usable.
+    /// Run `f` (a `try` body) so that a database error it raises leaves the open
+    /// transaction usable for the handler that catches it, or the `finally` block.
     pub(super) fn catching<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         let outer = std::mem::replace(&mut self.tx.catching, true);
         let result = f(self);
