@@ -50,6 +50,9 @@ pub struct Args {
     /// Run everything, then roll every change back
     #[arg(long)]
     pub rollback: bool,
+    /// Run scripts in autocommit, each statement on its own (default: one transaction)
+    #[arg(long)]
+    pub no_atomic: bool,
     /// No colors
     #[arg(long)]
     pub no_color: bool,
@@ -116,7 +119,13 @@ pub fn main() -> ExitCode {
         }
     };
     let Some(inputs) = inputs else {
-        return match crate::shell::run(&mut session, color) {
+        let repl = |s: &mut Session| crate::shell::run(s, color);
+        let result = if args.rollback {
+            session.rolled_back(repl)
+        } else {
+            repl(&mut session)
+        };
+        return match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(d) => {
                 report(&d, None);
@@ -131,34 +140,37 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let mut status = ExitCode::SUCCESS;
-    if args.rollback
-        && let Err(d) = session.begin()
-    {
-        report(&d, None);
-        return ExitCode::from(1);
-    }
-    for input in &inputs {
-        let run = |s: &mut Session| {
-            if input.name == "-c" {
-                s.run(&input.text)
-            } else {
-                s.run_script(&input.text)
-            }
-        };
-        if let Err(d) = ctrl_c.run(|| run(&mut session)) {
-            report(&d, Some(input));
-            status = ExitCode::from(1);
-            break;
+    // The input an error came from, for its caret.
+    let mut failed = None;
+    let mut run_all = |s: &mut Session| -> Result<()> {
+        for input in &inputs {
+            // A file runs as Python runs scripts (expression values are not shown).
+            ctrl_c
+                .run(|| {
+                    if input.name == "-c" {
+                        s.run(&input.text)
+                    } else {
+                        s.run_script(&input.text)
+                    }
+                })
+                .inspect_err(|_| failed = Some(input))?;
+        }
+        Ok(())
+    };
+    let result = if args.rollback {
+        session.rolled_back(run_all)
+    } else if args.no_atomic {
+        run_all(&mut session)
+    } else {
+        session.atomic(run_all)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(d) => {
+            report(&d, failed);
+            ExitCode::from(1)
         }
     }
-    if args.rollback
-        && let Err(d) = session.rollback()
-    {
-        report(&d, None);
-        status = ExitCode::from(1);
-    }
-    status
 }
 
 /// The code to run: `-c` arguments, a `-f` file, or piped stdin; `None` for the REPL.

@@ -65,9 +65,11 @@ pub enum ErrorKind {
     Programming,
     /// Django's `IntegrityError`: a constraint failed.
     Integrity,
-    /// Django's `ProtectedError` (an IntegrityError): a PROTECT relation refused a delete.
+    /// Django's `ProtectedError` (an `IntegrityError`): deleting an object that
+    /// `on_delete=PROTECT` keeps.
     Protected,
-    /// Django's `RestrictedError` (an IntegrityError): a RESTRICT relation refused a delete.
+    /// Django's `RestrictedError` (an `IntegrityError`): deleting an object that
+    /// `on_delete=RESTRICT` keeps.
     Restricted,
     /// Django's `DataError`: a value the database cannot take (SQLSTATE class 22).
     Data,
@@ -80,6 +82,9 @@ pub enum ErrorKind {
     Io,
     /// Ctrl-C stopped a running statement.
     KeyboardInterrupt,
+    /// Another Python exception, by class name, as `raise` and `assert` make them
+    /// (`AssertionError`, `ZeroDivisionError`, `RuntimeError`, `Exception`).
+    Python(String),
 }
 
 impl ErrorKind {
@@ -116,15 +121,16 @@ impl ErrorKind {
             ErrorKind::NotSupported => "NotSupportedError".into(),
             ErrorKind::Database => "DatabaseError".into(),
             ErrorKind::Operational => "OperationalError".into(),
-            ErrorKind::Protected => "ProtectedError".into(),
-            ErrorKind::Restricted => "RestrictedError".into(),
             ErrorKind::Programming => "ProgrammingError".into(),
             ErrorKind::Integrity => "IntegrityError".into(),
+            ErrorKind::Protected => "ProtectedError".into(),
+            ErrorKind::Restricted => "RestrictedError".into(),
             ErrorKind::Data => "DataError".into(),
             ErrorKind::Internal => "InternalError".into(),
             ErrorKind::Interface => "InterfaceError".into(),
             ErrorKind::Io => "IOError".into(),
             ErrorKind::KeyboardInterrupt => "KeyboardInterrupt".into(),
+            ErrorKind::Python(name) => name.clone(),
         }
     }
 }

@@ -150,6 +150,7 @@ scripts!(
     blog_articles,
     blog_formatting,
     blog_relations,
+    exceptions,
     helpers,
     list_books,
     lookups,

@@ -54,6 +54,11 @@ pub trait Backend {
     fn commit(&mut self) -> Result<()>;
     fn rollback(&mut self) -> Result<()>;
 
+    /// Creates, releases or rolls back to a savepoint inside the open transaction.
+    fn savepoint(&mut self, op: Savepoint) -> Result<()> {
+        self.execute(&op.sql(), &[]).map(drop)
+    }
+
     /// The SQLite connection, for introspection (`schema::introspect::sqlite`).
     fn as_sqlite(&self) -> Option<&rusqlite::Connection> {
         None
@@ -78,6 +83,25 @@ pub trait Backend {
         _rows: &[Vec<Value>],
     ) -> Option<Result<u64>> {
         None
+    }
+}
+
+/// A savepoint statement, by savepoint name (Django's `savepoint`, `savepoint_commit`,
+/// `savepoint_rollback`; the same SQL on SQLite and PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Savepoint<'a> {
+    Create(&'a str),
+    Release(&'a str),
+    RollbackTo(&'a str),
+}
+
+impl Savepoint<'_> {
+    pub fn sql(self) -> String {
+        match self {
+            Savepoint::Create(name) => format!("SAVEPOINT \"{name}\""),
+            Savepoint::Release(name) => format!("RELEASE SAVEPOINT \"{name}\""),
+            Savepoint::RollbackTo(name) => format!("ROLLBACK TO SAVEPOINT \"{name}\""),
+        }
     }
 }
 

@@ -410,16 +410,7 @@ impl Session {
             });
         }
         c.sort();
-        let mut counter: Vec<(String, u64)> = Vec::new();
-        let mut count = |label: String, n: u64, always: bool| {
-            if n == 0 && !always {
-                return;
-            }
-            match counter.iter_mut().find(|(l, _)| *l == label) {
-                Some((_, total)) => *total += n,
-                None => counter.push((label, n)),
-            }
-        };
+        let mut counter = Counter::default();
         let single = c.data.len() == 1
             && c.data[0].1.len() == 1
             && c.fast_deletes.is_empty()
@@ -428,37 +419,10 @@ impl Session {
         if single {
             let (model, insts) = &c.data[0];
             let n = self.delete_batch(*model, insts)?;
-            count(self.label(*model), n, true);
+            counter.add(self.label(*model), n, true);
         } else {
             self.refuse_if_read_only()?;
-            for q in &c.fast_deletes {
-                let q = q.for_write(&self.schema)?;
-                if let Some(st) = crate::sql::modify::delete(&self.schema, self.dialect, &q)? {
-                    let n = self.execute_write(&st, 0)?;
-                    count(self.label(q.model), n, false);
-                }
-            }
-            for (model, field, value, q) in &c.field_updates {
-                let f = &self.schema.model(*model).fields[*field];
-                let set = vec![(
-                    f.column.clone(),
-                    crate::query::Expr::Value(crate::query::lookups::prep_value(
-                        f.kind,
-                        Some(&f.name),
-                        value.clone(),
-                    )?),
-                )];
-                let q = q.for_write(&self.schema)?;
-                if let Some(st) = crate::sql::modify::update(&self.schema, self.dialect, &q, &set)?
-                {
-                    self.execute_write(&st, 0)?;
-                }
-            }
-            for (model, insts) in &mut c.data {
-                insts.reverse();
-                let n = self.delete_batch(*model, insts)?;
-                count(self.label(*model), n, false);
-            }
+            self.atomic(|s| s.delete_collected(&mut c, &mut counter))?;
         }
         for (model, insts) in &c.data {
             let pk = self.schema.model(*model).pk_field().attname();
@@ -466,8 +430,9 @@ impl Session {
                 i.set(&pk, Value::Null);
             }
         }
-        let total: u64 = counter.iter().map(|(_, n)| n).sum();
+        let total: u64 = counter.0.iter().map(|(_, n)| n).sum();
         let per_model = counter
+            .0
             .into_iter()
             .map(|(l, n)| (Obj::str(l), Obj::int(n as i64)))
             .collect();
@@ -475,6 +440,35 @@ impl Session {
             Obj::int(total as i64),
             Obj::dict(per_model),
         ])))
+    }
+
+    /// The statements of a collected delete, in Django's order.
+    fn delete_collected(&mut self, c: &mut Collector, counter: &mut Counter) -> Result<()> {
+        for q in &c.fast_deletes {
+            let q = q.for_write(&self.schema)?;
+            if let Some(st) = crate::sql::modify::delete(&self.schema, self.dialect, &q)? {
+                let n = self.execute_write(&st, 0)?;
+                counter.add(self.label(q.model), n, false);
+            }
+        }
+        for (model, field, value, q) in &c.field_updates {
+            let f = &self.schema.model(*model).fields[*field];
+            let set = vec![(
+                f.column.clone(),
+                crate::query::Expr::Value(crate::query::lookups::prep_value(
+                    f.kind,
+                    Some(&f.name),
+                    value.clone(),
+                )?),
+            )];
+            self.update_rows(*model, q, &set, 0)?;
+        }
+        for (model, insts) in &mut c.data {
+            insts.reverse();
+            let n = self.delete_batch(*model, insts)?;
+            counter.add(self.label(*model), n, false);
+        }
+        Ok(())
     }
 
     /// `DELETE FROM t WHERE pk IN (...)`, 100 keys at a time; the rows deleted.
@@ -512,6 +506,23 @@ impl Session {
             m.name.clone()
         } else {
             format!("{}.{}", m.app_label, m.name)
+        }
+    }
+}
+
+/// Rows deleted per model label, in the order Django's `Counter` first sees them.
+#[derive(Default)]
+struct Counter(Vec<(String, u64)>);
+
+impl Counter {
+    /// Count `n` rows of `label`; zero counts only when `always`.
+    fn add(&mut self, label: String, n: u64, always: bool) {
+        if n == 0 && !always {
+            return;
+        }
+        match self.0.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, total)) => *total += n,
+            None => self.0.push((label, n)),
         }
     }
 }

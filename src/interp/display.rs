@@ -96,17 +96,21 @@ impl Session {
             self.show_sql(st)?;
         }
         let Session {
-            backend, out, opts, ..
+            backend,
+            out,
+            opts,
+            tx,
+            ..
         } = self;
         let mut sink = render::sink(opts.format, shape, opts.style, out);
         sink.begin(&names)?;
         if let Some(st) = &compiled.statement {
-            let backend = backend.as_mut().ok_or_else(super::no_database)?;
-            backend
-                .query(&st.sql, &st.params, &types, &mut |row| {
+            tx.statement(backend.as_deref_mut(), |b| {
+                b.query(&st.sql, &st.params, &types, &mut |row| {
                     sink.row(&row[..shown.min(row.len())])
                 })
-                .map_err(|d| qs.blamed(d))?;
+            })
+            .map_err(|d| qs.blamed(d))?;
         }
         sink.end()
     }

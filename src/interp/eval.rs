@@ -316,6 +316,9 @@ impl Session {
                 }
                 temporal_part(v, name).ok_or_else(|| self.no_attribute(&obj, name, span))
             }
+            Obj::ExceptionClass(c) if name == "__name__" => {
+                Ok(Obj::str(super::exceptions::short_name(c)))
+            }
             Obj::Dict(_) if super::containers::DICT_METHODS.contains(&name) => {
                 Ok(Obj::Method(Rc::new(obj), name.into()))
             }
@@ -380,6 +383,7 @@ impl Session {
             Obj::Builtin(b) => self.call_builtin(b, args),
             Obj::Function(f) => self.call_function(&f, args),
             Obj::Model(m) => self.new_instance(m, &args).map(Obj::Instance),
+            Obj::ExceptionClass(c) => self.new_exception(&c, &args),
             other => Err(Diagnostic::new(
                 ErrorKind::Type,
                 format!("'{}' object is not callable", other.type_name()),
@@ -783,12 +787,16 @@ impl Session {
                 )
                 .at(span)),
             },
-            Builtin::Type => Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                "this builtin is not supported by djq yet",
-            )
-            .at(span)),
-            Builtin::NoOp => Ok(Obj::NONE),
+            Builtin::Type => match one(&args)? {
+                Obj::Exception(e) => Ok(super::exceptions::type_of(&e)),
+                _ => Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    "type() of anything but an exception is not supported by djq yet",
+                )
+                .at(span)),
+            },
+            // `transaction.atomic()` outside a `with` statement does nothing.
+            Builtin::NoOp | Builtin::Atomic => Ok(Obj::NONE),
         }
     }
 
@@ -1023,9 +1031,12 @@ impl Session {
             })));
         }
         match (&l, &r) {
-            (Obj::Value(a), Obj::Value(b)) => scalar_binary(op, a, b)
-                .map(Obj::Value)
-                .ok_or_else(|| unsupported(op, &l, &r, span)),
+            (Obj::Value(a), Obj::Value(b)) => {
+                scalar_binary(op, a, b).map(Obj::Value).ok_or_else(|| {
+                    zero_division(op, a, b)
+                        .map_or_else(|| unsupported(op, &l, &r, span), |d| d.at(span))
+                })
+            }
             (Obj::List(a), Obj::List(b)) if op == BinOp::Add => Ok(Obj::list(
                 a.borrow()
                     .iter()
@@ -1189,6 +1200,8 @@ fn is_instance(o: &Obj, cls: &Obj) -> Result<bool> {
             false
         }
         Obj::Model(m) => matches!(o, Obj::Instance(i) if i.model == *m),
+        Obj::ExceptionClass(c) => matches!(o, Obj::Exception(e)
+            if super::exceptions::is_subclass(&super::exceptions::class_of(&e.kind), c)),
         Obj::Builtin(b) => match (b, o) {
             (Builtin::Str, Obj::Value(Value::Text(_)))
             | (Builtin::Bool, Obj::Value(Value::Bool(_)))
@@ -1318,14 +1331,7 @@ fn builtin(n: &str) -> Option<Obj> {
         "os" | "django" | "models" | "transaction" | "timezone" | "settings" | "sys" => {
             return Some(Obj::Module(n.to_string()));
         }
-        "ObjectDoesNotExist"
-        | "MultipleObjectsReturned"
-        | "FieldError"
-        | "ValidationError"
-        | "IntegrityError"
-        | "Exception"
-        | "ValueError"
-        | "TypeError" => {
+        n if super::exceptions::is_class(n) => {
             return Some(Obj::ExceptionClass(n.to_string()));
         }
         _ => return None,
@@ -1337,7 +1343,8 @@ pub(super) fn module_attribute(module: &str, name: &str) -> Obj {
         ("models", n) => builtin(n).unwrap_or_else(|| Obj::Module(format!("models.{n}"))),
         ("datetime", "date") => Obj::Builtin(Builtin::Date),
         ("datetime", "datetime") => Obj::Builtin(Builtin::DateTime),
-        (_, "setup" | "setdefault" | "atomic") => Obj::Builtin(Builtin::NoOp),
+        ("transaction" | "django.db.transaction", "atomic") => Obj::Builtin(Builtin::Atomic),
+        (_, "setup" | "setdefault") => Obj::Builtin(Builtin::NoOp),
         (m, n) => Obj::Module(format!("{m}.{n}")),
     }
 }
@@ -1656,6 +1663,32 @@ pub(super) fn obj_eq(a: &Obj, b: &Obj) -> bool {
         }
         _ => a == b,
     }
+}
+
+/// Python's ZeroDivisionError for `/`, `//` and `%` by a zero int or float.
+fn zero_division(op: BinOp, a: &Value, b: &Value) -> Option<Diagnostic> {
+    let float = matches!(a, Value::Float(_)) || matches!(b, Value::Float(_));
+    let zero = match b {
+        Value::Int(0) | Value::Bool(false) => true,
+        Value::Float(f) => *f == 0.0,
+        _ => false,
+    };
+    if !zero || !matches!(a, Value::Int(_) | Value::Bool(_) | Value::Float(_)) {
+        return None;
+    }
+    let message = match (op, float) {
+        (BinOp::Div, false) => "division by zero",
+        (BinOp::FloorDiv, false) => "integer division or modulo by zero",
+        (BinOp::Mod, false) => "integer modulo by zero",
+        (BinOp::Div, true) => "float division by zero",
+        (BinOp::FloorDiv, true) => "float floor division by zero",
+        (BinOp::Mod, true) => "float modulo",
+        _ => return None,
+    };
+    Some(Diagnostic::new(
+        ErrorKind::Python("ZeroDivisionError".into()),
+        message,
+    ))
 }
 
 fn unsupported(op: BinOp, l: &Obj, r: &Obj, span: Span) -> Diagnostic {

@@ -45,8 +45,7 @@ impl Session {
             return Ok(());
         }
         self.show_sql(st)?;
-        let backend = self.backend.as_mut().ok_or_else(super::no_database)?;
-        backend.query(&st.sql, &st.params, types, on_row)
+        self.on_backend(|b| b.query(&st.sql, &st.params, types, on_row))
     }
 
     /// Run a queryset's query (and its prefetches) into Python objects (instances, dicts,
@@ -484,6 +483,7 @@ impl Session {
                 let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
                 Ok(format!("{} object ({})", model.name, pk.to_python_str()))
             }
+            Obj::Exception(e) => Ok(e.message.clone()),
             other => self.repr(other),
         }
     }
@@ -546,6 +546,7 @@ impl Session {
             Obj::Method(_, n) => format!("<bound method {n}>"),
             Obj::Module(m) => format!("<module '{m}'>"),
             Obj::ExceptionClass(c) => format!("<class '{c}'>"),
+            Obj::Exception(e) => super::exceptions::repr(e),
         })
     }
 

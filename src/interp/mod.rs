@@ -4,13 +4,15 @@
 //! [`Session`] is one shell session (REPL, `-c`, `-f`): variables persist across inputs.
 //! [`eval`] evaluates expressions, [`queryset`] implements QuerySet/Manager methods on top
 //! of the query IR, [`exec`] runs queries and turns rows into instances, [`display`] shows
-//! values in the chosen format.
+//! values in the chosen format, [`stmt`] runs statements, [`exceptions`] matches and raises
+//! Python's and Django's exceptions, [`transaction`] owns transactions and savepoints.
 
 mod aggregate;
 mod containers;
 mod delete;
 mod display;
 mod eval;
+mod exceptions;
 mod exec;
 mod format;
 mod functions;
@@ -19,6 +21,7 @@ pub mod obj;
 mod queryset;
 mod related;
 mod stmt;
+mod transaction;
 mod update;
 mod write;
 
@@ -80,14 +83,19 @@ pub struct Session {
     pending: Vec<Statement>,
     /// Refuse every write (`--read-only`).
     pub read_only: bool,
-    /// A transaction is open (`--rollback`); writes then run inside it.
-    in_transaction: bool,
+    /// Open transaction and savepoints.
+    tx: transaction::Transactions,
+    /// The exceptions being handled by `except` blocks, innermost last (for a bare `raise`).
+    handling: Vec<Diagnostic>,
     /// Models whose models.py manager methods are running, innermost last (`super()`).
     manager_models: Vec<crate::schema::ModelId>,
     /// The interactive shell's question before a `delete()` or `update()` runs: shown the
     /// summary of what would change, it says whether to go on.
-    pub confirm: Option<Box<dyn FnMut(&str) -> bool>>,
+    pub confirm: Option<Confirm>,
 }
+
+/// Asks the user whether a write may go on, shown what it would change.
+pub type Confirm = Box<dyn FnMut(&str) -> bool>;
 
 /// Set by Ctrl-C while a statement runs; loops check it at each iteration.
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -132,7 +140,8 @@ impl Session {
             log: Vec::new(),
             pending: Vec::new(),
             read_only: false,
-            in_transaction: false,
+            tx: transaction::Transactions::default(),
+            handling: Vec::new(),
             manager_models: Vec::new(),
             confirm: None,
         }
@@ -244,24 +253,6 @@ impl Session {
 }
 
 impl Session {
-    /// Start a transaction (for `--rollback`).
-    pub fn begin(&mut self) -> Result<()> {
-        if let Some(b) = self.backend.as_mut() {
-            b.begin()?;
-        }
-        self.in_transaction = true;
-        Ok(())
-    }
-
-    /// Roll the transaction back.
-    pub fn rollback(&mut self) -> Result<()> {
-        self.in_transaction = false;
-        match self.backend.as_mut() {
-            Some(b) => b.rollback(),
-            None => Ok(()),
-        }
-    }
-
     /// What cancels the query this session is running, from another thread (Ctrl-C): take
     /// it once, before running anything. `None` without a database or when it cannot cancel.
     pub fn canceller(&self) -> Option<Canceller> {

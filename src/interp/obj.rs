@@ -263,6 +263,8 @@ pub enum Builtin {
     DateTime,
     /// Accepted boilerplate (`django.setup()`, `os.environ.setdefault(...)`): returns None.
     NoOp,
+    /// `transaction.atomic`, run by a `with` statement.
+    Atomic,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -292,8 +294,11 @@ pub enum Obj {
     Method(Rc<Obj>, String),
     /// A module or namespace (`os`, `django`, `models`, `transaction`).
     Module(String),
-    /// `Book.DoesNotExist` / `Book.MultipleObjectsReturned` / a Django exception class.
+    /// `Book.DoesNotExist` / `Book.MultipleObjectsReturned` / a Python or Django exception
+    /// class, by name (see `interp::exceptions`).
     ExceptionClass(String),
+    /// An exception object: caught by `except ... as e`, or made by calling its class.
+    Exception(Rc<crate::diag::Diagnostic>),
 }
 
 impl Obj {
@@ -368,6 +373,7 @@ impl Obj {
             Obj::Method(..) => "method".into(),
             Obj::Module(_) => "module".into(),
             Obj::ExceptionClass(_) => "type".into(),
+            Obj::Exception(e) => e.kind.python_name(),
         }
     }
 }

@@ -1,12 +1,15 @@
-//! Statements: assignment, control flow (`if`, `for`, `while`, `break`, `continue`), imports,
-//! `with transaction.atomic():`, and small helper functions (`def`, `lambda`) with their
-//! local scopes; comprehensions run in a scope of their own, as in Python 3.
+//! Statements: assignment, control flow (`if`, `for`, `while`, `break`, `continue`,
+//! `try`/`except`/`else`/`finally`, `raise`, `assert`), imports, `with transaction.atomic():`,
+//! and small helper functions (`def`, `lambda`) with their local scopes; comprehensions run in
+//! a scope of their own, as in Python 3.
 
 use super::Session;
 use super::eval::Args;
 use super::obj::{Builtin, Function, FunctionBody, Obj};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::syntax::ast::{Comprehension, Expr, ExprKind, ParamKind, Stmt, StmtKind};
+use crate::syntax::ast::{
+    Comprehension, ExceptHandler, Expr, ExprKind, ParamKind, Stmt, StmtKind, WithItem,
+};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -130,21 +133,7 @@ impl Session {
                 }
                 self.exec_block(orelse)
             }
-            StmtKind::With { items, body } => {
-                for item in items {
-                    let ExprKind::Call { func, .. } = &item.context.kind else {
-                        return Err(only_atomic(&item.context));
-                    };
-                    if !matches!(self.eval(func)?, Obj::Builtin(Builtin::NoOp)) {
-                        return Err(only_atomic(&item.context));
-                    }
-                    let v = self.eval(&item.context)?;
-                    if let Some(target) = &item.target {
-                        self.assign(target, v)?;
-                    }
-                }
-                self.exec_block(body)
-            }
+            StmtKind::With { items, body } => self.exec_with(items, body),
             StmtKind::FunctionDef {
                 name,
                 params,
@@ -166,17 +155,127 @@ impl Session {
                 self.bind(&name.name, Obj::Function(Rc::new(f)));
                 Ok(Flow::Next)
             }
-            StmtKind::Try { .. } => Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                "try/except is not supported by djq yet (it comes with writes, in a later release)",
-            )
-            .at(stmt.span)),
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => self.exec_try(body, handlers, orelse, finalbody),
+            StmtKind::Raise(value) => Err(match value {
+                Some(e) => {
+                    let v = self.eval(e)?;
+                    self.raised(v, stmt.span)
+                }
+                None => self.handling.last().cloned().unwrap_or_else(|| {
+                    Diagnostic::new(
+                        ErrorKind::Python("RuntimeError".into()),
+                        "No active exception to reraise",
+                    )
+                    .at(stmt.span)
+                }),
+            }),
+            StmtKind::Assert { test, msg } => {
+                let t = self.eval(test)?;
+                if self.truthy(&t, test)? {
+                    return Ok(Flow::Next);
+                }
+                let message = match msg {
+                    Some(m) => {
+                        let m = self.eval(m)?;
+                        self.py_str(&m)?
+                    }
+                    None => String::new(),
+                };
+                Err(
+                    Diagnostic::new(ErrorKind::Python("AssertionError".into()), message)
+                        .at(stmt.span),
+                )
+            }
             _ => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "this statement is not supported by djq yet",
             )
             .at(stmt.span)),
         }
+    }
+
+    /// `with transaction.atomic(), ...:` — each item a level of [`Session::atomic`] around the
+    /// rest; `as x` binds None, as Django's `Atomic.__enter__` returns.
+    fn exec_with(&mut self, items: &[WithItem], body: &[Stmt]) -> Result<Flow> {
+        let Some((item, rest)) = items.split_first() else {
+            return self.exec_block(body);
+        };
+        let ExprKind::Call { func, args } = &item.context.kind else {
+            return Err(only_atomic(&item.context));
+        };
+        if !matches!(self.eval(func)?, Obj::Builtin(Builtin::Atomic)) {
+            return Err(only_atomic(&item.context));
+        }
+        if !args.is_empty() {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "arguments of transaction.atomic() are not supported by djq yet",
+            )
+            .at(item.context.span));
+        }
+        self.atomic(|s| {
+            if let Some(target) = &item.target {
+                s.assign(target, Obj::NONE)?;
+            }
+            s.exec_with(rest, body)
+        })
+    }
+
+    /// `try`: the body (its statements protected by savepoints inside a transaction, see
+    /// [`Session::catching`]), the first handler that catches its error, `else` when it
+    /// completed, `finally` however it ended (its error, `return`, `break` or `continue`
+    /// wins).
+    fn exec_try(
+        &mut self,
+        body: &[Stmt],
+        handlers: &[ExceptHandler],
+        orelse: &[Stmt],
+        finalbody: &[Stmt],
+    ) -> Result<Flow> {
+        // With a `finally` only, the savepoints keep the transaction usable for it.
+        let result = match self.catching(|s| s.exec_block(body)) {
+            Ok(Flow::Next) => self.exec_block(orelse),
+            Ok(flow) => Ok(flow),
+            Err(d) => self.handle(d, handlers),
+        };
+        if finalbody.is_empty() {
+            return result;
+        }
+        match self.exec_block(finalbody)? {
+            Flow::Next => result,
+            flow => Ok(flow),
+        }
+    }
+
+    /// Run the first handler that catches `d`, with `d` as the exception being handled (and
+    /// bound to its `as` name, which is unbound afterwards, as in Python); `d` again when none
+    /// catches it.
+    fn handle(&mut self, d: Diagnostic, handlers: &[ExceptHandler]) -> Result<Flow> {
+        for h in handlers {
+            let classes = match &h.typ {
+                Some(t) => Some(self.eval(t)?),
+                None => None,
+            };
+            if !super::exceptions::catches(&d, classes.as_ref(), h.span)? {
+                continue;
+            }
+            if let Some(name) = &h.name {
+                self.bind(&name.name, Obj::Exception(Rc::new(d.clone())));
+            }
+            self.handling.push(d);
+            let result = self.exec_block(&h.body);
+            self.handling.pop();
+            if let Some(name) = &h.name {
+                self.unbind(&name.name);
+            }
+            return result;
+        }
+        Err(d)
     }
 
     /// Run statements in order until one breaks, continues or returns.
@@ -237,6 +336,14 @@ impl Session {
         match self.frames.last_mut() {
             Some(frame) => frame.insert(name.to_string(), v),
             None => self.vars.insert(name.to_string(), v),
+        };
+    }
+
+    /// Remove a name from the innermost scope.
+    fn unbind(&mut self, name: &str) {
+        match self.frames.last_mut() {
+            Some(frame) => frame.remove(name),
+            None => self.vars.remove(name),
         };
     }
 

@@ -242,8 +242,7 @@ impl Session {
             return Ok(sql_only_rows);
         }
         self.show_sql(st)?;
-        let backend = self.backend.as_mut().ok_or_else(super::no_database)?;
-        backend.execute(&st.sql, &st.params)
+        self.on_backend(|b| b.execute(&st.sql, &st.params))
     }
 
     /// Ask the shell's user to confirm `text`; a refusal stops the statement with
@@ -564,7 +563,21 @@ impl Session {
             (_, crate::sql::Dialect::Sqlite) => 999 / (2 + fields.len()),
             _ => instances.len(),
         };
-        let pk_name = m.pk_field().name.clone();
+        self.atomic(|s| s.bulk_update_batches(model, &instances, &fields, batch, span))
+            .map(|rows| Obj::int(rows as i64))
+    }
+
+    /// `bulk_update`'s UPDATE statements, `batch` objects each; the rows matched.
+    fn bulk_update_batches(
+        &mut self,
+        model: ModelId,
+        instances: &[Rc<Instance>],
+        fields: &[Field],
+        batch: usize,
+        span: Span,
+    ) -> Result<u64> {
+        let m = self.schema.model(model);
+        let (pk_name, pk_attname) = (m.pk_field().name.clone(), m.pk_field().attname());
         let mut rows = 0;
         for chunk in instances.chunks(batch.max(1)) {
             let pks: Vec<Value> = chunk
@@ -583,7 +596,7 @@ impl Session {
                 ),
             )?;
             let mut set = Vec::with_capacity(fields.len());
-            for f in &fields {
+            for f in fields {
                 let whens = chunk
                     .iter()
                     .zip(&pks)
@@ -627,7 +640,7 @@ impl Session {
                 .update_rows(model, &query, &set, chunk.len() as u64)
                 .map_err(|d| d.at(span))?;
         }
-        Ok(Obj::int(rows as i64))
+        Ok(rows)
     }
 
     /// `get_or_create(defaults=None, **kwargs)`: `(obj, created)`.
@@ -701,13 +714,17 @@ impl Session {
             kw: params,
             span: args.span,
         };
-        Ok((self.create(model, &create)?, true))
+        Ok((self.atomic(|s| s.create(model, &create))?, true))
     }
 
     /// `update_or_create(defaults=None, create_defaults=None, **kwargs)`: `(obj, created)`;
     /// an existing row is locked (`FOR UPDATE` on PostgreSQL) and saved with the defaults'
     /// fields plus the date and time fields (their `pre_save` may change them).
-    pub(super) fn update_or_create(&mut self, mut qs: QuerySet, args: &Args) -> Result<Obj> {
+    pub(super) fn update_or_create(&mut self, qs: QuerySet, args: &Args) -> Result<Obj> {
+        self.atomic(|s| s.update_or_create_locked(qs, args))
+    }
+
+    fn update_or_create_locked(&mut self, mut qs: QuerySet, args: &Args) -> Result<Obj> {
         qs.query.select_for_update = true;
         let create_key = if args.kwarg("create_defaults").is_some() {
             "create_defaults"

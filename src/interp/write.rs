@@ -146,7 +146,7 @@ impl Session {
     }
 
     /// Insert `instances` and give them their primary keys. `atomic`: in one transaction
-    /// (Django's bulk_create), unless one is already open.
+    /// (Django's bulk_create; a savepoint when one is open).
     pub(super) fn insert_instances(
         &mut self,
         model: ModelId,
@@ -167,22 +167,15 @@ impl Session {
         let (without_pk, with_pk): (Vec<&Rc<Instance>>, Vec<&Rc<Instance>>) = instances
             .iter()
             .partition(|i| auto_pk && i.get(&pk.attname()).is_none_or(|v| v.is_null()));
-        let own = atomic && !self.in_transaction && !self.opts.sql_only && self.backend.is_some();
-        if own {
-            self.begin()?;
+        let insert = |s: &mut Session| {
+            s.insert_group(&m.table, &m.fields, m.pk, &without_pk, true)
+                .and_then(|()| s.insert_group(&m.table, &m.fields, m.pk, &with_pk, false))
+        };
+        if atomic {
+            self.atomic(insert)
+        } else {
+            insert(self)
         }
-        let result = self
-            .insert_group(&m.table, &m.fields, m.pk, &without_pk, true)
-            .and_then(|()| self.insert_group(&m.table, &m.fields, m.pk, &with_pk, false));
-        if own {
-            self.in_transaction = false;
-            let backend = self.backend.as_mut().expect("checked above");
-            match &result {
-                Ok(()) => backend.commit()?,
-                Err(_) => backend.rollback()?,
-            }
-        }
-        result
     }
 
     /// One INSERT group: the pk column left out (`db_assigns_pk`) or given.
@@ -271,16 +264,14 @@ impl Session {
         };
         self.note_statement(&copy);
         self.show_sql(&copy)?;
-        let backend = self.backend.as_mut().ok_or_else(super::no_database)?;
-        match backend.copy_in(table, &columns, &rows) {
-            Some(loaded) => loaded?,
-            None => {
-                return Err(Diagnostic::new(
+        self.on_backend(|b| {
+            b.copy_in(table, &columns, &rows).unwrap_or_else(|| {
+                Err(Diagnostic::new(
                     ErrorKind::NotSupported,
                     "this database cannot COPY",
-                ));
-            }
-        };
+                ))
+            })
+        })?;
         Ok(ids)
     }
 

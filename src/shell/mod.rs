@@ -76,7 +76,17 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
                 }
                 // Tables fit the terminal as it is now (it may have been resized).
                 session.opts.style = Style::stdout(session.opts.style.color);
-                if let Err(d) = ctrl_c.run(|| session.run(&line)) {
+                // Each entry autocommits; inside `--rollback`'s transaction an entry that
+                // fails is undone alone, and the session stays usable.
+                let run = |s: &mut Session| s.run(&line);
+                let result = ctrl_c.run(|| {
+                    if session.in_transaction() {
+                        session.atomic(run)
+                    } else {
+                        run(session)
+                    }
+                });
+                if let Err(d) = result {
                     eprintln!(
                         "{}",
                         render::diagnostic::diagnostic(&d, Some(("<input>", &line)), style)

@@ -395,6 +395,12 @@ impl Backend for PostgresBackend {
         self.run_script("ROLLBACK")
     }
 
+    /// Through the simple protocol: nothing to prepare or cache, and `ROLLBACK TO` runs in
+    /// a transaction a failed statement aborted.
+    fn savepoint(&mut self, op: super::Savepoint) -> Result<()> {
+        self.run_script(&op.sql())
+    }
+
     fn copy_in(
         &mut self,
         table: &str,
