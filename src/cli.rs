@@ -32,6 +32,9 @@ pub struct Args {
     /// Run CODE and exit (repeatable; run in order in one session)
     #[arg(short = 'c', value_name = "CODE")]
     pub code: Vec<String>,
+    /// Install a Django JSON fixture first, as `manage.py loaddata` does (repeatable; all in one transaction)
+    #[arg(long = "loaddata", value_name = "FIXTURE")]
+    pub loaddata: Vec<String>,
     /// Run a script file (`-` for stdin)
     #[arg(short = 'f', value_name = "FILE")]
     pub file: Option<String>,
@@ -108,12 +111,27 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if args.sql_only && !args.loaddata.is_empty() {
+        report(
+            &Diagnostic::new(
+                ErrorKind::Io,
+                "--loaddata runs writes: it cannot be combined with --sql-only",
+            ),
+            None,
+        );
+        return ExitCode::from(2);
+    }
     let inputs = match inputs(&args) {
         Ok(i) => i,
         Err(d) => {
             report(&d, None);
             return ExitCode::from(2);
         }
+    };
+    // With fixtures to load, no code means no REPL either (like `manage.py loaddata`).
+    let inputs = match inputs {
+        None if !args.loaddata.is_empty() => Some(Vec::new()),
+        other => other,
     };
     let Some(inputs) = inputs else {
         return match crate::shell::run(&mut session, color) {
@@ -138,7 +156,11 @@ pub fn main() -> ExitCode {
         report(&d, None);
         return ExitCode::from(1);
     }
-    for input in &inputs {
+    if !args.loaddata.is_empty() && load_fixtures(&args, &mut session, &report) != ExitCode::SUCCESS
+    {
+        status = ExitCode::from(1);
+    }
+    for input in inputs.iter().take_while(|_| status == ExitCode::SUCCESS) {
         if let Err(d) = ctrl_c.run(|| session.run(&input.text)) {
             report(&d, Some(input));
             status = ExitCode::from(1);
@@ -152,6 +174,29 @@ pub fn main() -> ExitCode {
         status = ExitCode::from(1);
     }
     status
+}
+
+/// `--loaddata`: install the fixtures, then print Django's summary (to stderr when stdout is
+/// reserved for JSON documents).
+fn load_fixtures(
+    args: &Args,
+    session: &mut Session,
+    report: &dyn Fn(&Diagnostic, Option<&Input>),
+) -> ExitCode {
+    match session.loaddata(&args.loaddata) {
+        Ok(summary) => {
+            if matches!(args.format, Some(FormatArg::Json | FormatArg::Ndjson)) {
+                eprintln!("{summary}");
+            } else {
+                println!("{summary}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            report(&d, None);
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// The code to run: `-c` arguments, a `-f` file, or piped stdin; `None` for the REPL.

@@ -4,13 +4,14 @@
 //! [`Session`] is one shell session (REPL, `-c`, `-f`): variables persist across inputs.
 //! [`eval`] evaluates expressions, [`queryset`] implements QuerySet/Manager methods on top
 //! of the query IR, [`exec`] runs queries and turns rows into instances, [`display`] shows
-//! values in the chosen format.
+//! values in the chosen format, [`fixtures`] loads and dumps Django's JSON fixtures.
 
 mod aggregate;
 mod containers;
 mod display;
 mod eval;
 mod exec;
+mod fixtures;
 mod format;
 mod functions;
 pub mod obj;

@@ -304,7 +304,12 @@ impl Session {
 
     /// Django's `Field.get_default`: the models.py default (called when callable), else
     /// `""` for text fields that are not null, else None.
-    fn default_value(&mut self, model: ModelId, field: usize, span: Span) -> Result<Value> {
+    pub(super) fn default_value(
+        &mut self,
+        model: ModelId,
+        field: usize,
+        span: Span,
+    ) -> Result<Value> {
         let f = &self.schema.model(model).fields[field];
         let (kind, null) = (f.kind, f.null);
         if let Some(expr) = f.default.clone() {

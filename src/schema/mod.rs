@@ -44,6 +44,9 @@ pub struct Model {
     pub str_expr: Option<Expr>,
     /// Indexes: (name, columns, unique).
     pub indexes: Vec<Index>,
+    /// Position among the models.py declarations (Django's definition order, the order
+    /// `app_config.get_models()` lists them in); `None` for a model only introspected.
+    pub declared: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -417,6 +420,7 @@ impl Model {
             auto_created: false,
             str_expr: None,
             indexes: Vec::new(),
+            declared: None,
         }
     }
 
