@@ -32,6 +32,9 @@ pub struct Args {
     /// Run CODE and exit (repeatable; run in order in one session)
     #[arg(short = 'c', value_name = "CODE")]
     pub code: Vec<String>,
+    /// Install a Django JSON fixture first, as `manage.py loaddata` does (repeatable; all in one transaction)
+    #[arg(long = "loaddata", value_name = "FIXTURE")]
+    pub loaddata: Vec<String>,
     /// Run a script file (`-` for stdin)
     #[arg(short = 'f', value_name = "FILE")]
     pub file: Option<String>,
@@ -111,12 +114,27 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if args.sql_only && !args.loaddata.is_empty() {
+        report(
+            &Diagnostic::new(
+                ErrorKind::Io,
+                "--loaddata runs writes: it cannot be combined with --sql-only",
+            ),
+            None,
+        );
+        return ExitCode::from(2);
+    }
     let inputs = match inputs(&args) {
         Ok(i) => i,
         Err(d) => {
             report(&d, None);
             return ExitCode::from(2);
         }
+    };
+    // With fixtures to load, no code means no REPL either (like `manage.py loaddata`).
+    let inputs = match inputs {
+        None if !args.loaddata.is_empty() => Some(Vec::new()),
+        other => other,
     };
     let Some(inputs) = inputs else {
         let repl = |s: &mut Session| crate::shell::run(s, color);
@@ -143,6 +161,15 @@ pub fn main() -> ExitCode {
     // The input an error came from, for its caret.
     let mut failed = None;
     let mut run_all = |s: &mut Session| -> Result<()> {
+        if !args.loaddata.is_empty() {
+            let summary = s.loaddata(&args.loaddata)?;
+            // Machine-readable stdout holds only the documents.
+            if matches!(args.format, Some(FormatArg::Json | FormatArg::Ndjson)) {
+                eprintln!("{summary}");
+            } else {
+                println!("{summary}");
+            }
+        }
         for input in &inputs {
             // A file runs as Python runs scripts (expression values are not shown).
             ctrl_c

@@ -78,6 +78,11 @@ pub enum ErrorKind {
     Internal,
     /// Django's `InterfaceError`: the driver was used wrongly.
     Interface,
+    /// Django's `DeserializationError`: a fixture that cannot be read or installed.
+    Deserialization,
+    /// Django's `CommandError`: a management command's arguments do not fit
+    /// (`dumpdata("nope")`).
+    Command,
     /// Reading files, connecting, command-line problems.
     Io,
     /// Ctrl-C stopped a running statement.
@@ -128,6 +133,8 @@ impl ErrorKind {
             ErrorKind::Data => "DataError".into(),
             ErrorKind::Internal => "InternalError".into(),
             ErrorKind::Interface => "InterfaceError".into(),
+            ErrorKind::Deserialization => "DeserializationError".into(),
+            ErrorKind::Command => "CommandError".into(),
             ErrorKind::Io => "IOError".into(),
             ErrorKind::KeyboardInterrupt => "KeyboardInterrupt".into(),
             ErrorKind::Python(name) => name.clone(),

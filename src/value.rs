@@ -156,6 +156,28 @@ pub fn duration_iso(us: i64) -> String {
     format!("{sign}P{days}DT{h:02}H{m:02}M{s:02}{ms}S")
 }
 
+/// Django's `duration_string` (how the serializers write a DurationField): `[D ]HH:MM:SS[.ffffff]`.
+pub fn duration_string(us: i64) -> String {
+    let days = us.div_euclid(86_400_000_000);
+    let rem = us.rem_euclid(86_400_000_000);
+    let (h, m, s, frac) = (
+        rem / 3_600_000_000,
+        rem / 60_000_000 % 60,
+        rem / 1_000_000 % 60,
+        rem % 1_000_000,
+    );
+    let mut out = if days != 0 {
+        format!("{days} ")
+    } else {
+        String::new()
+    };
+    out.push_str(&format!("{h:02}:{m:02}:{s:02}"));
+    if frac != 0 {
+        out.push_str(&format!(".{frac:06}"));
+    }
+    out
+}
+
 /// Python's `str(timedelta)`.
 fn python_timedelta(us: i64) -> String {
     let days = us.div_euclid(86_400_000_000);
@@ -220,6 +242,11 @@ mod tests {
         assert_eq!(
             duration_iso(2 * 86_400_000_000 + 17 * 3_600_000_000 + 16 * 60_000_000 + 29_000_000),
             "P2DT17H16M29S"
+        );
+        assert_eq!(duration_string(-1), "-1 23:59:59.999999");
+        assert_eq!(
+            duration_string(2 * 86_400_000_000 + 61_000_000),
+            "2 00:01:01"
         );
         assert_eq!(python_float(1.0), "1.0");
         assert_eq!(python_float(1e20), "1e+20");

@@ -1,6 +1,6 @@
-//! Django's text parsers for dates, times, datetimes (`django.utils.dateparse`) and UUIDs
-//! (`uuid.UUID`), shared by the backends: SQLite stores these values as text, and PostgreSQL
-//! parameters may arrive as text where the server expects a date.
+//! Django's text parsers for dates, times, datetimes, durations (`django.utils.dateparse`) and
+//! UUIDs (`uuid.UUID`), shared by the backends (SQLite stores these values as text, and
+//! PostgreSQL parameters may arrive as text where the server expects a date) and by fixtures.
 
 use std::sync::LazyLock;
 
@@ -81,6 +81,47 @@ pub(crate) fn parse_datetime(s: &str) -> Result<chrono::DateTime<FixedOffset>, S
         .ok_or_else(invalid)
 }
 
+static ISO_DURATION_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^([-+]?)P(?:([0-9]+(?:[.,][0-9]+)?)D)?",
+        r"(?:T(?:([0-9]+(?:[.,][0-9]+)?)H)?(?:([0-9]+(?:[.,][0-9]+)?)M)?(?:([0-9]+(?:[.,][0-9]+)?)S)?)?$"
+    ))
+    .expect("valid regex")
+});
+
+static STANDARD_DURATION_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:(-?[0-9]+) (?:days?, )?)?(-?)(?:([0-9]+):)??(?:([0-9]+):)?([0-9]+)(?:[.,]([0-9]{1,6})[0-9]{0,6})?$")
+        .expect("valid regex")
+});
+
+/// Django's `parse_duration` in microseconds: its standard format (`3 04:05:06.000007`, what
+/// `duration_string` writes) and ISO 8601 (`P3DT4H5M6S`).
+pub(crate) fn parse_duration(s: &str) -> Result<i64, String> {
+    let invalid = || format!("'{s}' is not a valid duration");
+    if let Some(c) = STANDARD_DURATION_RE.captures(s) {
+        let num = |i: usize| -> i64 { c.get(i).map_or(0, |m| m.as_str().parse().unwrap_or(0)) };
+        let sign = if c.get(2).is_some_and(|m| m.as_str() == "-") {
+            -1
+        } else {
+            1
+        };
+        let frac = c
+            .get(6)
+            .map_or(0, |m| format!("{:0<6}", m.as_str()).parse().unwrap_or(0));
+        let time = ((num(3) * 60 + num(4)) * 60 + num(5)) * 1_000_000 + frac;
+        return Ok(num(1) * 86_400_000_000 + sign * time);
+    }
+    let c = ISO_DURATION_RE.captures(s).ok_or_else(invalid)?;
+    let part = |i: usize, unit: f64| -> f64 {
+        c.get(i).map_or(0.0, |m| {
+            m.as_str().replace(',', ".").parse::<f64>().unwrap_or(0.0) * unit
+        })
+    };
+    let us = part(2, 86_400e6) + part(3, 3_600e6) + part(4, 60e6) + part(5, 1e6);
+    let sign = if &c[1] == "-" { -1.0 } else { 1.0 };
+    Ok((sign * us).round() as i64)
+}
+
 /// `uuid.UUID(value)`: 32 hex digits (braces, hyphens and a `urn:uuid:` prefix allowed),
 /// shown in the canonical lowercase hyphenated form.
 pub(crate) fn uuid(s: &str) -> Result<String, String> {
@@ -124,6 +165,23 @@ mod tests {
             "07:05:09.123456"
         );
         assert_eq!(parse_date("2024-3-1").unwrap().to_string(), "2024-03-01");
+    }
+
+    #[test]
+    fn parses_durations_like_django() {
+        assert_eq!(
+            parse_duration("2 17:16:29").unwrap(),
+            2 * 86_400_000_000 + 62_189_000_000
+        );
+        assert_eq!(parse_duration("-1 23:59:59.999999").unwrap(), -1);
+        assert_eq!(parse_duration("05:06").unwrap(), 306_000_000);
+        assert_eq!(parse_duration("1:02:03.5").unwrap(), 3_723_500_000);
+        assert_eq!(
+            parse_duration("P2DT17H16M29S").unwrap(),
+            2 * 86_400_000_000 + 62_189_000_000
+        );
+        assert_eq!(parse_duration("-PT1.5S").unwrap(), -1_500_000);
+        assert!(parse_duration("soon").is_err());
     }
 
     #[test]

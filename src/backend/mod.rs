@@ -5,7 +5,7 @@
 //! conversions between [`Value`]s and the driver's values in both directions, as Django's
 //! backend adapters and converters do.
 
-mod dateparse;
+pub(crate) mod dateparse;
 pub mod postgres;
 pub mod sqlite;
 

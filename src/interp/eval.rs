@@ -179,7 +179,10 @@ impl Session {
             return self.eval(e).map(Some);
         };
         let f = self.eval(func)?;
-        let silent = matches!(f, Obj::Builtin(Builtin::Print | Builtin::NoOp));
+        let silent = matches!(
+            f,
+            Obj::Builtin(Builtin::Print | Builtin::NoOp | Builtin::Dumpdata)
+        );
         let args = self.eval_args(args, e.span)?;
         let v = self.call(f, args)?;
         Ok((!silent).then_some(v))
@@ -442,6 +445,7 @@ impl Session {
                 )
                 .at(span)),
             },
+            Builtin::Dumpdata => self.dumpdata(&args),
             Builtin::Print => {
                 args.no_kwargs_except(&["sep", "end", "flush"], "print")?;
                 let text_arg = |name: &str, default: &str| -> Result<String> {
@@ -1328,6 +1332,7 @@ fn builtin(n: &str) -> Option<Obj> {
         "round" => Round,
         "date" => Date,
         "datetime" => DateTime,
+        "dumpdata" => Dumpdata,
         "os" | "django" | "models" | "transaction" | "timezone" | "settings" | "sys" => {
             return Some(Obj::Module(n.to_string()));
         }

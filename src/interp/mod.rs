@@ -5,7 +5,8 @@
 //! [`eval`] evaluates expressions, [`queryset`] implements QuerySet/Manager methods on top
 //! of the query IR, [`exec`] runs queries and turns rows into instances, [`display`] shows
 //! values in the chosen format, [`stmt`] runs statements, [`exceptions`] matches and raises
-//! Python's and Django's exceptions, [`transaction`] owns transactions and savepoints.
+//! Python's and Django's exceptions, [`transaction`] owns transactions and savepoints,
+//! [`fixtures`] loads and dumps Django's JSON fixtures.
 
 mod aggregate;
 mod containers;
@@ -14,6 +15,7 @@ mod display;
 mod eval;
 mod exceptions;
 mod exec;
+mod fixtures;
 mod format;
 mod functions;
 mod managers;

@@ -261,6 +261,8 @@ pub enum Builtin {
     Date,
     /// `datetime.datetime(y, m, d, ...)`
     DateTime,
+    /// `dumpdata(*labels, indent=None, output=None)`: `manage.py dumpdata`'s JSON.
+    Dumpdata,
     /// Accepted boilerplate (`django.setup()`, `os.environ.setdefault(...)`): returns None.
     NoOp,
     /// `transaction.atomic`, run by a `with` statement.

@@ -46,6 +46,9 @@ pub struct Model {
     pub indexes: Vec<Index>,
     /// Managers models.py assigns (`objects = ArticleManager()`), the default first.
     pub managers: Vec<Manager>,
+    /// Position among the models.py declarations (Django's definition order, the order
+    /// `app_config.get_models()` lists them in); `None` for a model only introspected.
+    pub declared: Option<usize>,
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.
@@ -456,6 +459,7 @@ impl Model {
             str_expr: None,
             indexes: Vec::new(),
             managers: Vec::new(),
+            declared: None,
         }
     }
 

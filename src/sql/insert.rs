@@ -1,6 +1,7 @@
 //! INSERT statements as Django's `SQLInsertCompiler` writes them (multi-row `VALUES` with
-//! `RETURNING` the primary key, batched by the backend's parameter limit), and the
-//! `COPY ... FROM STDIN` statement djq uses to bulk-load PostgreSQL.
+//! `RETURNING` the primary key, batched by the backend's parameter limit), the upserts
+//! fixtures load with (`ON CONFLICT ... DO UPDATE`), and the `COPY ... FROM STDIN` statement
+//! djq uses to bulk-load PostgreSQL.
 
 use super::frag::Frag;
 use super::{Dialect, Statement};
@@ -31,8 +32,38 @@ pub fn batch_size(dialect: Dialect, columns: usize) -> usize {
 
 /// The INSERT statements for `insert`, one per batch.
 pub fn insert(dialect: Dialect, insert: &Insert) -> Vec<Statement> {
+    statements(dialect, insert, "")
+}
+
+/// INSERTs that update the row already holding the same `conflict` key instead (`ON CONFLICT
+/// (...) DO UPDATE SET "col" = EXCLUDED."col", ...` on both SQLite and PostgreSQL), or skip it
+/// when every column is part of the key (`DO NOTHING`); one per batch. What loaddata's raw
+/// save leaves (UPDATE, then INSERT when no row matched), in one statement per batch.
+pub fn upsert(dialect: Dialect, insert: &Insert, conflict: &[String]) -> Vec<Statement> {
     let q = |s: &str| dialect.quote(s);
-    let (verb, on_conflict) = dialect.insert_conflict(insert.ignore_conflicts);
+    let updates: Vec<String> = insert
+        .columns
+        .iter()
+        .filter(|c| !conflict.contains(c))
+        .map(|c| format!("{0} = EXCLUDED.{0}", q(c)))
+        .collect();
+    let action = if updates.is_empty() {
+        "DO NOTHING".to_string()
+    } else {
+        format!("DO UPDATE SET {}", updates.join(", "))
+    };
+    let keys: Vec<String> = conflict.iter().map(|c| q(c)).collect();
+    statements(
+        dialect,
+        insert,
+        &format!(" ON CONFLICT ({}) {action}", keys.join(", ")),
+    )
+}
+
+/// Multi-row INSERTs, batched, with `on_conflict` before the RETURNING clause.
+fn statements(dialect: Dialect, insert: &Insert, on_conflict: &str) -> Vec<Statement> {
+    let q = |s: &str| dialect.quote(s);
+    let (verb, ignore) = dialect.insert_conflict(insert.ignore_conflicts);
     let head = format!(
         "{verb} {} ({}) VALUES ",
         q(insert.table),
@@ -63,6 +94,7 @@ pub fn insert(dialect: Dialect, insert: &Insert) -> Vec<Statement> {
                 f.push_str(")");
             }
             f.push_str(on_conflict);
+            f.push_str(ignore);
             f.push_str(&returning);
             f.finish(dialect)
         })

@@ -22,8 +22,9 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
     let mut replaced: HashMap<ModelId, Model> = HashMap::new();
     let mut claimed: HashSet<ModelId> = HashSet::new();
     let mut slots = Vec::with_capacity(decls.len());
-    for decl in decls {
-        let model = model_without_relations(decl);
+    for (position, decl) in decls.iter().enumerate() {
+        let mut model = model_without_relations(decl);
+        model.declared = Some(position);
         let existing = schema
             .find_table(&decl.table)
             .filter(|id| !decl.proxy && !claimed.contains(id));
