@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
+use support::Backend;
 
 /// A writer whose bytes the test can read back.
 #[derive(Clone, Default)]
@@ -75,21 +76,6 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/pg/pgapp/models.py",
     },
 ];
-
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -5,11 +5,14 @@
 //!
 //! The query count comes from a library [`Session`]'s log (the binary does not report it).
 
+mod support;
+
 use assert_cmd::Command;
 use djq::interp::{Options, Session};
 use djq::render::Format;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
+use support::text::first_difference;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -57,19 +60,6 @@ fn expected(name: &str) -> Expected {
         queries: doc["queries"].as_u64().expect("queries") as usize,
         error,
     }
-}
-
-/// The first line where `actual` and `expected` differ, for a readable failure.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let (mut e, mut a) = (expected.lines(), actual.lines());
-    for n in 1.. {
-        match (e.next(), a.next()) {
-            (None, None) => return "the texts differ only in their line endings".into(),
-            (x, y) if x == y => continue,
-            (x, y) => return format!("line {n}:\n  expected: {x:?}\n    actual: {y:?}"),
-        }
-    }
-    unreachable!()
 }
 
 fn check(name: &str) {

@@ -5,7 +5,8 @@ Usage (from the repository root):
 
     tools/.venv/bin/python tools/build_fixtures.py
 
-For each dataset (the `books` demo library and the `blog` test app; not `pgapp`, which is
+For each dataset (the `books` demo library, the `blog` test app, the `tutorial` database -- the
+`books` app with no rows -- and the `shop` app of the write tests; not `pgapp`, which is
 PostgreSQL-only) this:
   1. creates an empty SQLite file in a temporary directory and runs Django's `migrate`
      with only contenttypes and that app installed (settings: tools/djangoproj);
@@ -54,6 +55,10 @@ DATASETS = {
     "library": {"app": "books", "dir": ROOT / "fixtures" / "demo", "name": "library"},
     "blog": {"app": "blog", "dir": ROOT / "fixtures" / "blog", "name": "blog"},
     "pgapp": {"app": "pgapp", "dir": ROOT / "fixtures" / "pg", "name": "pgapp", "postgres_only": True},
+    # the seed tutorial's database right after `migrate`: its books/models.py (verbatim from the
+    # page, fixtures/tutorial/books/models.py) defines the demo library's models
+    "tutorial": {"app": "books", "dir": ROOT / "fixtures" / "tutorial", "name": "tutorial"},
+    "shop": {"app": "shop", "dir": ROOT / "fixtures" / "shop", "name": "shop"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -85,7 +90,8 @@ def child_build(dataset, target, backend="sqlite"):
 
     call_command("migrate", verbosity=0, interactive=False)
     with transaction.atomic():
-        {"library": load_library, "blog": load_blog, "pgapp": load_pgapp}[dataset]()
+        {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
+         "shop": load_shop}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -167,6 +173,59 @@ def load_pgapp():
         if row["data"] is JSON_NULL:
             row["data"] = JSONNull()  # JSON null; None is SQL NULL
         Thing.objects.create(**row)
+
+
+def load_nothing():
+    pass
+
+
+def load_shop():
+    from shop.models import Carrier, Category, Customer, Order, OrderLine, Product, Review, Supplier, Tag
+    from data.shop import CARRIERS, CATEGORIES, CUSTOMERS, ORDERS, PRODUCTS, REVIEWS, SUPPLIERS, TAGS, at
+
+    categories = {}
+    for name, parent in CATEGORIES:
+        categories[name] = Category.objects.create(name=name, parent=categories.get(parent))
+    suppliers = {name: Supplier.objects.create(name=name) for name in SUPPLIERS}
+    carriers = {name: Carrier.objects.create(name=name) for name in CARRIERS}
+    tags = {name: Tag.objects.create(name=name) for name in TAGS}
+    Through = Product.tags.through
+    products = {}
+    for n, (name, sku, price, in_stock, category, supplier, tag_names) in enumerate(PRODUCTS, 1):
+        product = Product.objects.create(
+            name=name, sku=sku, price_cents=price, in_stock=in_stock, category=categories[category],
+            supplier=suppliers.get(supplier))
+        Product.objects.filter(pk=product.pk).update(created_at=at(n), updated_at=at(n))
+        # one through row at a time, in list order, so the ids are deterministic
+        for tag in tag_names:
+            Through.objects.create(product_id=product.pk, tag_id=tags[tag].pk)
+        products[sku] = product
+    customers = {email: Customer.objects.create(name=name, email=email) for name, email in CUSTOMERS}
+    orders = []
+    for n, (email, carrier, status, note, lines) in enumerate(ORDERS, 1):
+        order = Order.objects.create(customer=customers[email], carrier=carriers[carrier], status=status, note=note)
+        Order.objects.filter(pk=order.pk).update(placed_at=at(n))
+        for sku, quantity in lines:
+            OrderLine.objects.create(order=order, product=products[sku], quantity=quantity)
+        orders.append(order)
+    for email, order, rating, text in REVIEWS:
+        Review.objects.create(customer=customers[email], order=orders[order - 1], rating=rating, text=text)
+
+
+def same_models(a, b):
+    """Do two models.py files define the same models, up to docstrings, quotes, blank lines and
+    the order of the statements in a class body?"""
+    import ast
+
+    def shape(path):
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                node.body = sorted(node.body, key=ast.dump)
+        return [ast.dump(n) for n in body]
+
+    return shape(a) == shape(b)
 
 
 # ---------------------------------------------------------------------------------------
@@ -549,6 +608,9 @@ def main():
     datasets = args.datasets or list(DATASETS)
     python = sys.executable
     check_migrations(python)
+    tutorial_models = DATASETS["tutorial"]["dir"] / "books" / "models.py"
+    if not same_models(tutorial_models, ROOT / "fixtures" / "demo" / "books" / "models.py"):
+        sys.exit(f"build_fixtures: {tutorial_models.relative_to(ROOT)} no longer defines the books app's models")
     if not args.postgres:
         for dataset in datasets:
             if not DATASETS[dataset].get("postgres_only"):

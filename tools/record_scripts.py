@@ -18,7 +18,10 @@ Each fixtures/scripts/<name>.py is a Django shell script written the way users w
   whatever settings module the script names is an alias of `djangoproj.settings`, so the
   script's own boilerplate is what configures Django;
 - every statement sent to the database is counted (a wrapper installed on each new
-  connection), and the copy must be byte-identical afterwards: these scripts only read.
+  connection; transaction control is not counted), and the copy must be byte-identical
+  afterwards: these scripts only read.
+
+tools/record_writes.py runs sequences of scripts that write, with the same machinery.
 
 Output: fixtures/scripts/<name>.expected.json
 
@@ -63,11 +66,12 @@ _IMPORT_APP = re.compile(r"^from\s+(\w+)\.models\s+import\b", re.MULTILINE)
 _SETTINGS = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
 
 
-def script_app(text, name):
-    apps = set(_IMPORT_APP.findall(text)) & set(APPS)
-    if len(apps) != 1:
-        raise SystemExit(f"record_scripts.py: {name} must import models from exactly one of {sorted(APPS)}")
-    return apps.pop()
+def script_app(text, name, apps):
+    """The one app of `apps` the script imports models from."""
+    found = set(_IMPORT_APP.findall(text)) & set(apps)
+    if len(found) != 1:
+        raise SystemExit(f"{name} must import models from exactly one of {sorted(apps)}")
+    return found.pop()
 
 
 def expected_path(script):
@@ -97,52 +101,67 @@ def alias_settings(text):
     sys.modules[m.group(1)] = djangoproj.settings
 
 
-def run_script(script):
+_TRANSACTION_CONTROL = re.compile(r"\s*(?:BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+
+def run_django_script(script, app, env):
+    """Run `script` verbatim under Django, in this fresh interpreter, with Django's settings
+    taken from `env` (DJQ_DB_BACKEND, DJQ_DB_PATH or DJQ_PG_*; DJQ_APPS is `app`).
+
+    Returns (stdout, error, queries): what it printed, {"type", "message"} of the exception
+    it raised (None if it ran to the end), and how many statements it sent to the database
+    (transaction control -- BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE -- not counted)."""
     text = script.read_text(encoding="utf-8")
-    app = script_app(text, script.name)
+    os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+    os.environ.update({**env, "DJQ_APPS": app})
+    sys.path.insert(0, str(PROJECT))
+    alias_settings(text)
+
+    import django
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    if django.VERSION[0] != EXPECTED_DJANGO_MAJOR:
+        raise SystemExit(
+            f"{Path(sys.argv[0]).name}: expected Django {EXPECTED_DJANGO_MAJOR}.x in tools/.venv, "
+            f"found {django.__version__}"
+        )
+
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        if not _TRANSACTION_CONTROL.match(sql):
+            queries += 1
+        return execute(sql, params, many, context)
+
+    def on_connect(sender, connection, **kwargs):
+        connection.execute_wrappers.append(count)
+
+    connection_created.connect(on_connect)
+    out = io.StringIO()
+    error = None
+    sys.argv = [str(script)]
+    with contextlib.redirect_stdout(out):
+        try:
+            runpy.run_path(str(script), run_name="__main__")
+        except Exception as e:  # noqa: BLE001 - recording what the script raised
+            error = {"type": type(e).__qualname__, "message": str(e)}
+    connections.close_all()
+    return out.getvalue(), error, queries
+
+
+def run_script(script):
+    app = script_app(script.read_text(encoding="utf-8"), script.name, APPS)
     with tempfile.TemporaryDirectory(prefix="djq-scripts-") as tmp:
         db = Path(tmp) / "db.sqlite3"
         shutil.copyfile(ROOT / APPS[app]["database"], db)
         before = sha256(db)
-        os.environ.pop("DJANGO_SETTINGS_MODULE", None)
-        os.environ.update({"DJQ_DB_BACKEND": "sqlite", "DJQ_DB_PATH": str(db), "DJQ_APPS": app})
-        sys.path.insert(0, str(PROJECT))
-        alias_settings(text)
-
-        import django
-        from django.db.backends.signals import connection_created
-
-        if django.VERSION[0] != EXPECTED_DJANGO_MAJOR:
-            raise SystemExit(
-                f"record_scripts.py: expected Django {EXPECTED_DJANGO_MAJOR}.x in tools/.venv, "
-                f"found {django.__version__}"
-            )
-
-        queries = 0
-
-        def count(execute, sql, params, many, context):
-            nonlocal queries
-            queries += 1
-            return execute(sql, params, many, context)
-
-        def on_connect(sender, connection, **kwargs):
-            connection.execute_wrappers.append(count)
-
-        connection_created.connect(on_connect)
-        out = io.StringIO()
-        error = None
-        sys.argv = [str(script)]
-        with contextlib.redirect_stdout(out):
-            try:
-                runpy.run_path(str(script), run_name="__main__")
-            except Exception as e:  # noqa: BLE001 - recording what the script raised
-                error = {"type": type(e).__qualname__, "message": str(e)}
-
-        from django.db import connections
-
-        connections.close_all()
+        stdout, error, queries = run_django_script(script, app, {"DJQ_DB_BACKEND": "sqlite", "DJQ_DB_PATH": str(db)})
         if sha256(db) != before:
             raise SystemExit(f"record_scripts.py: {script.name} wrote to the database; scripts here only read")
+
+    import django
 
     doc = {
         "django": django.__version__,
@@ -153,7 +172,7 @@ def run_script(script):
     }
     if error:
         doc["error"] = error
-    doc["stdout"] = out.getvalue().splitlines(keepends=True)
+    doc["stdout"] = stdout.splitlines(keepends=True)
     return doc
 
 

@@ -4,3 +4,20 @@
 
 pub mod pg;
 pub mod slow;
+pub mod text;
+
+/// The two database backends djq speaks to, named as in the recordings' file names.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}

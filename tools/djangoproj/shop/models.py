@@ -1,0 +1,1 @@
+../../../fixtures/shop/shop/models.py
