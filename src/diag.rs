@@ -143,12 +143,15 @@ impl ErrorKind {
 }
 
 /// An error with everything needed to show it well.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub kind: ErrorKind,
     pub message: String,
     pub span: Option<Span>,
     pub help: Option<String>,
+    /// The rows a `ProtectedError`/`RestrictedError` names (its `protected_objects`): each
+    /// a model id and its field values by attname.
+    pub objects: Vec<(usize, Vec<(String, crate::value::Value)>)>,
 }
 
 impl Diagnostic {
@@ -158,6 +161,7 @@ impl Diagnostic {
             message: message.into(),
             span: None,
             help: None,
+            objects: Vec::new(),
         }
     }
 

@@ -30,9 +30,9 @@ struct Collector {
     reasons: Vec<(ModelId, String)>,
     /// SET_NULL / SET_DEFAULT: `(model, field, value, rows)`.
     field_updates: Vec<(ModelId, usize, Value, Query)>,
-    /// RESTRICT: `("'Model.field'", referred model, referring model, pks)`: referrers that
-    /// block the delete unless they are deleted too.
-    restricted: Vec<(String, ModelId, ModelId, Vec<Value>)>,
+    /// RESTRICT: `("'Model.field'", referred model, referring model, referrers)`: rows
+    /// that block the delete unless they are deleted too.
+    restricted: Vec<(String, ModelId, ModelId, Vec<Rc<Instance>>)>,
 }
 
 /// The objects handed to `collect`: a queryset, or instances already fetched.
@@ -200,13 +200,30 @@ impl Session {
                             continue;
                         }
                         match on_delete {
-                            OnDelete::Cascade => self.collect(
-                                c,
-                                rel_model,
-                                Objs::Instances(sub_objs),
-                                Some(model),
-                                null,
-                            )?,
+                            OnDelete::Cascade => {
+                                let inner = self.collect(
+                                    c,
+                                    rel_model,
+                                    Objs::Instances(sub_objs),
+                                    Some(model),
+                                    null,
+                                );
+                                // A PROTECT further down is reported under this relation.
+                                match inner {
+                                    Err(d) if d.kind == ErrorKind::Protected => {
+                                        let objs = d
+                                            .objects
+                                            .into_iter()
+                                            .map(|(m, v)| Rc::new(Instance::new(m, v)))
+                                            .collect::<Vec<_>>();
+                                        match protected.iter_mut().find(|(k, _)| *k == key) {
+                                            Some((_, o)) => o.extend(objs),
+                                            None => protected.push((key.clone(), objs)),
+                                        }
+                                    }
+                                    other => other?,
+                                }
+                            }
                             OnDelete::Protect => {
                                 match protected.iter_mut().find(|(k, _)| *k == key) {
                                     Some((_, objs)) => objs.extend(sub_objs),
@@ -214,13 +231,8 @@ impl Session {
                                 }
                             }
                             _ => {
-                                let pk = self.schema.model(rel_model).pk_field().attname();
-                                let pks = sub_objs
-                                    .iter()
-                                    .map(|i| i.get(&pk).unwrap_or(Value::Null))
-                                    .collect();
-                                c.restricted.push((key.clone(), model, rel_model, pks));
-                                c.dependencies.push((model, rel_model));
+                                c.restricted.push((key.clone(), model, rel_model, sub_objs));
+                                c.depend(model, rel_model);
                             }
                         }
                     }
@@ -229,14 +241,19 @@ impl Session {
         }
         if !protected.is_empty() {
             let keys: Vec<&str> = protected.iter().map(|(k, _)| k.as_str()).collect();
-            return Err(Diagnostic::new(
+            let mut d = Diagnostic::new(
                 ErrorKind::Protected,
                 format!(
                     "Cannot delete some instances of model '{}' because they are referenced through protected foreign keys: {}.",
                     self.schema.model(model).name,
                     keys.join(", ")
                 ),
-            ));
+            );
+            d.objects = protected
+                .iter()
+                .flat_map(|(_, objs)| objs.iter().map(|i| (i.model, i.fields())))
+                .collect();
+            return Err(d);
         }
         for (rel_model, fields) in model_fast {
             let m = self.schema.model(rel_model);
@@ -253,34 +270,67 @@ impl Session {
         Ok(())
     }
 
-    /// RESTRICT referrers block the delete unless they are being deleted too.
-    fn check_restricted(&self, c: &Collector) -> Result<()> {
+    /// RESTRICT referrers block the delete unless they are being deleted too: collected, or
+    /// among the rows of a fast delete (Django asks the database which).
+    fn check_restricted(&mut self, c: &Collector) -> Result<()> {
         let mut keys: Vec<&str> = Vec::new();
         let mut referred = None;
-        for (key, target, model, pks) in &c.restricted {
+        let mut blocking: Vec<Rc<Instance>> = Vec::new();
+        for (key, target, model, objs) in &c.restricted {
             let pk = self.schema.model(*model).pk_field().attname();
-            let collected = |v: &Value| {
-                c.data.iter().any(|(m, insts)| {
-                    m == model && insts.iter().any(|i| i.get(&pk).as_ref() == Some(v))
-                })
+            let collected = |i: &Rc<Instance>| {
+                c.data
+                    .iter()
+                    .any(|(m, insts)| m == model && insts.iter().any(|o| o.get(&pk) == i.get(&pk)))
             };
-            if pks.iter().any(|v| !collected(v)) {
+            let mut left: Vec<Rc<Instance>> =
+                objs.iter().filter(|i| !collected(i)).cloned().collect();
+            for q in c.fast_deletes.iter().filter(|q| q.model == *model) {
+                if left.is_empty() {
+                    break;
+                }
+                let pks: Vec<Value> = left
+                    .iter()
+                    .map(|i| i.get(&pk).unwrap_or(Value::Null))
+                    .collect();
+                let mut q = q.clone();
+                let pk_name = self.schema.model(*model).pk_field().name.clone();
+                q.add_q(
+                    &self.schema,
+                    &QNode::new(
+                        Vec::new(),
+                        vec![QChild::Leaf {
+                            key: format!("{pk_name}__in"),
+                            value: Operand::List(pks.into_iter().map(Operand::Value).collect()),
+                            span: Span::default(),
+                        }],
+                    ),
+                )?;
+                let deleted = self.fetch_instances(q)?;
+                left.retain(|i| !deleted.iter().any(|d| d.get(&pk) == i.get(&pk)));
+            }
+            if !left.is_empty() {
                 if !keys.contains(&key.as_str()) {
                     keys.push(key);
                 }
                 referred.get_or_insert(*target);
+                blocking.extend(left);
             }
         }
         match referred {
             None => Ok(()),
-            Some(m) => Err(Diagnostic::new(
-                ErrorKind::Restricted,
-                format!(
-                    "Cannot delete some instances of model '{}' because they are referenced through restricted foreign keys: {}.",
-                    self.schema.model(m).name,
-                    keys.join(", ")
-                ),
-            )),
+            Some(m) => {
+                let mut d = Diagnostic::new(
+                    ErrorKind::Restricted,
+                    format!(
+                        "Cannot delete some instances of model '{}' because they are referenced through restricted foreign keys: {}.",
+                        self.schema.model(m).name,
+                        keys.join(", ")
+                    ),
+                );
+                d.objects = blocking.iter().map(|i| (i.model, i.fields())).collect();
+                Err(d)
+            }
         }
     }
 
@@ -567,30 +617,51 @@ impl Collector {
         }
         self.data[entry].1.extend(new.iter().cloned());
         if let (Some(source), false) = (source, nullable) {
-            self.dependencies.push((source, model));
+            self.depend(source, model);
         }
         new
     }
 
+    /// Django's `add_dependency`: `model`'s rows go after `dependency`'s, which gets an
+    /// entry (maybe empty) in the order of deletion.
+    fn depend(&mut self, model: ModelId, dependency: ModelId) {
+        self.dependencies.push((model, dependency));
+        if !self.data.iter().any(|(m, _)| *m == dependency) {
+            self.data.push((dependency, Vec::new()));
+        }
+    }
+
     /// Django's `Collector.sort`: a model goes once everything it waits for has gone.
     fn sort(&mut self) {
-        let mut sorted: Vec<(ModelId, Vec<Rc<Instance>>)> = Vec::new();
-        let mut pending = std::mem::take(&mut self.data);
-        while !pending.is_empty() {
-            let ready = pending.iter().position(|(m, _)| {
-                self.dependencies
+        let mut order: Vec<ModelId> = Vec::new();
+        while order.len() < self.data.len() {
+            let mut found = false;
+            for (m, _) in &self.data {
+                if order.contains(m) {
+                    continue;
+                }
+                let ready = self
+                    .dependencies
                     .iter()
                     .filter(|(waiting, _)| waiting == m)
-                    .all(|(_, dep)| dep == m || sorted.iter().any(|(s, _)| s == dep))
-            });
-            match ready {
-                Some(i) => sorted.push(pending.remove(i)),
-                None => {
-                    // A cycle: keep the remaining order (Django gives up sorting too).
-                    sorted.append(&mut pending);
+                    .all(|(_, dep)| order.contains(dep));
+                if ready {
+                    order.push(*m);
+                    found = true;
                 }
             }
+            if !found {
+                // A cycle: Django leaves the order as it was.
+                return;
+            }
         }
-        self.data = sorted;
+        let mut data = std::mem::take(&mut self.data);
+        self.data = order
+            .into_iter()
+            .filter_map(|m| {
+                let i = data.iter().position(|(d, _)| *d == m)?;
+                Some(data.remove(i))
+            })
+            .collect();
     }
 }

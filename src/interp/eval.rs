@@ -322,6 +322,32 @@ impl Session {
             Obj::ExceptionClass(c) if name == "__name__" => {
                 Ok(Obj::str(super::exceptions::short_name(c)))
             }
+            // ProtectedError.protected_objects / RestrictedError.restricted_objects (a set in
+            // Django; a list here).
+            Obj::Exception(e)
+                if matches!(name, "protected_objects" | "restricted_objects")
+                    && matches!(
+                        e.kind,
+                        crate::diag::ErrorKind::Protected | crate::diag::ErrorKind::Restricted
+                    ) =>
+            {
+                Ok(Obj::list(
+                    e.objects
+                        .iter()
+                        .map(|(m, values)| {
+                            Obj::Instance(Rc::new(super::obj::Instance::new(*m, values.clone())))
+                        })
+                        .collect(),
+                ))
+            }
+            // `e.args`: the message (Django's exceptions carry their message first).
+            Obj::Exception(e) if name == "args" => {
+                Ok(Obj::Tuple(Rc::new(if e.message.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Obj::str(e.message.clone())]
+                })))
+            }
             Obj::Dict(_) if super::containers::DICT_METHODS.contains(&name) => {
                 Ok(Obj::Method(Rc::new(obj), name.into()))
             }
