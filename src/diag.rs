@@ -142,6 +142,9 @@ impl ErrorKind {
     }
 }
 
+/// A row an error names: its model's id and its field values by attname.
+pub type ErrorObject = (usize, Vec<(String, crate::value::Value)>);
+
 /// An error with everything needed to show it well.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
@@ -151,7 +154,7 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The rows a `ProtectedError`/`RestrictedError` names (its `protected_objects`): each
     /// a model id and its field values by attname.
-    pub objects: Vec<(usize, Vec<(String, crate::value::Value)>)>,
+    pub objects: Box<[ErrorObject]>,
 }
 
 impl Diagnostic {
@@ -161,7 +164,7 @@ impl Diagnostic {
             message: message.into(),
             span: None,
             help: None,
-            objects: Vec::new(),
+            objects: Box::default(),
         }
     }
 

@@ -213,6 +213,7 @@ impl Session {
                                     Err(d) if d.kind == ErrorKind::Protected => {
                                         let objs = d
                                             .objects
+                                            .into_vec()
                                             .into_iter()
                                             .map(|(m, v)| Rc::new(Instance::new(m, v)))
                                             .collect::<Vec<_>>();
@@ -252,7 +253,8 @@ impl Session {
             d.objects = protected
                 .iter()
                 .flat_map(|(_, objs)| objs.iter().map(|i| (i.model, i.fields())))
-                .collect();
+                .collect::<Vec<_>>()
+                .into_boxed_slice();
             return Err(d);
         }
         for (rel_model, fields) in model_fast {
@@ -328,7 +330,11 @@ impl Session {
                         keys.join(", ")
                     ),
                 );
-                d.objects = blocking.iter().map(|i| (i.model, i.fields())).collect();
+                d.objects = blocking
+                    .iter()
+                    .map(|i| (i.model, i.fields()))
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice();
                 Err(d)
             }
         }
