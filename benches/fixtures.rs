@@ -61,6 +61,16 @@ fn write_fixture(path: &Path) {
     writeln!(out, "\n]").unwrap();
 }
 
+/// Runs per figure.
+const RUNS: usize = 5;
+
+/// The median of `RUNS` timings.
+fn median(mut run: impl FnMut() -> Duration) -> Duration {
+    let mut times: Vec<Duration> = (0..RUNS).map(|_| run()).collect();
+    times.sort();
+    times[RUNS / 2]
+}
+
 fn rate(d: Duration) -> f64 {
     ROWS as f64 / d.as_secs_f64()
 }
@@ -71,53 +81,59 @@ fn main() {
     write_fixture(&fixture);
 
     // Baseline: one prepared INSERT per row, in one transaction.
-    let path = fresh_database(dir.path(), "baseline.sqlite3");
-    let mut conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    let t = Instant::now();
-    let tx = conn.transaction().unwrap();
-    {
-        let mut st = tx
-            .prepare(
-                "INSERT INTO books_book (id, title, author_id, publication_date, isbn, genre, pages) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .unwrap();
-        for i in 0..ROWS {
-            st.execute(rusqlite::params![
-                (i + 1) as i64,
-                format!("Book {i}"),
-                1,
-                "2000-01-01",
-                format!("{i:013}"),
-                "FIC",
-                (i % 900) as i64
-            ])
-            .unwrap();
+    // Each figure is the median of RUNS runs, each on a fresh copy of the database.
+    let baseline = median(|| {
+        let path = fresh_database(dir.path(), "baseline.sqlite3");
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        let t = Instant::now();
+        let tx = conn.transaction().unwrap();
+        {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO books_book (id, title, author_id, publication_date, isbn, genre, pages) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .unwrap();
+            for i in 0..ROWS {
+                st.execute(rusqlite::params![
+                    (i + 1) as i64,
+                    format!("Book {i}"),
+                    1,
+                    "2000-01-01",
+                    format!("{i:013}"),
+                    "FIC",
+                    (i % 900) as i64
+                ])
+                .unwrap();
+            }
         }
-    }
-    tx.commit().unwrap();
-    let baseline = t.elapsed();
-
-    let path = fresh_database(dir.path(), "loaddata.sqlite3");
-    let mut s = session(&path);
-    let t = Instant::now();
-    let summary = s.loaddata(&[fixture.display().to_string()]).unwrap();
-    let loaddata = t.elapsed();
-    assert_eq!(
-        summary,
-        format!("Installed {ROWS} object(s) from 1 fixture(s)")
-    );
-
-    let path = fresh_database(dir.path(), "bulk_create.sqlite3");
-    let mut s = session(&path);
+        tx.commit().unwrap();
+        t.elapsed()
+    });
+    let loaddata = median(|| {
+        let path = fresh_database(dir.path(), "loaddata.sqlite3");
+        let mut s = session(&path);
+        let t = Instant::now();
+        let summary = s.loaddata(&[fixture.display().to_string()]).unwrap();
+        let d = t.elapsed();
+        assert_eq!(
+            summary,
+            format!("Installed {ROWS} object(s) from 1 fixture(s)")
+        );
+        d
+    });
     let script = format!(
         "_ = Book.objects.bulk_create([Book(title=f\"Book {{i}}\", author_id=1, publication_date=\"2000-01-01\", \
          isbn=f\"{{i:013d}}\", genre=\"FIC\", pages=i % 900) for i in range({ROWS})])"
     );
-    let t = Instant::now();
-    s.run(&script).unwrap();
-    let bulk_create = t.elapsed();
+    let bulk_create = median(|| {
+        let path = fresh_database(dir.path(), "bulk_create.sqlite3");
+        let mut s = session(&path);
+        let t = Instant::now();
+        s.run(&script).unwrap();
+        t.elapsed()
+    });
 
     println!(
         "baseline: rusqlite prepared INSERT loop, {ROWS} books: {:.0} ms ({:.0} rows/s)",

@@ -62,7 +62,7 @@ impl Value {
             Value::Float(f) => python_float(*f),
             Value::Decimal(d) => d.to_string(),
             Value::Text(s) | Value::Uuid(s) => s.clone(),
-            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Date(d) => python_date(d),
             Value::DateTime(dt) => format!("{}+00:00", python_datetime(&dt.naive_utc())),
             Value::NaiveDateTime(dt) => python_datetime(dt),
             Value::Time(t) => python_time(t),
@@ -122,12 +122,19 @@ fn iso_time(t: &NaiveTime) -> String {
     }
 }
 
+/// `str(date)`: `YYYY-MM-DD` (formatted directly: bulk loads format one per row).
+fn python_date(d: &chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
 fn python_datetime(dt: &NaiveDateTime) -> String {
-    format!("{} {}", dt.format("%Y-%m-%d"), python_time(&dt.time()))
+    format!("{} {}", python_date(&dt.date()), python_time(&dt.time()))
 }
 
 fn python_time(t: &NaiveTime) -> String {
-    let base = t.format("%H:%M:%S").to_string();
+    use chrono::Timelike;
+    let base = format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second());
     let us = frac_micros(t.nanosecond());
     if us == 0 {
         base
