@@ -167,6 +167,43 @@ fn an_error_shows_a_caret_and_the_session_goes_on() {
 }
 
 #[test]
+fn delete_and_update_say_what_they_change_and_wait_for_a_yes() {
+    let mut repl = Repl::start(false);
+    repl.session
+        .send_line("Author.objects.filter(name='Jane Austen').delete()")
+        .expect("send a line");
+    let summary = repl.expect("Proceed? [y/N]");
+    for part in [
+        "delete() will remove",
+        "books.Author",
+        "books.Book",
+        "(CASCADE via Book.author)",
+    ] {
+        assert!(summary.contains(part), "{part}: {summary}");
+    }
+    repl.run("n", "nothing was deleted");
+    repl.run(
+        "print('left:', Book.objects.filter(author__name='Jane Austen').count())",
+        "left: 6",
+    );
+    repl.session
+        .send_line("Book.objects.filter(author__name='Jane Austen').update(pages=1)")
+        .expect("send a line");
+    let summary = repl.expect("Proceed? [y/N]");
+    assert!(
+        summary.contains("update() will change 6 row(s) of Book"),
+        "{summary}"
+    );
+    repl.session.send_line("y").expect("send a line");
+    repl.prompt();
+    repl.run(
+        "p = list(Book.objects.filter(author__name='Jane Austen').values_list('pages', flat=True)); print('pages:', min(p), max(p))",
+        "pages: 1 1",
+    );
+    drop(repl.quit());
+}
+
+#[test]
 fn meta_commands_list_and_describe_models() {
     let mut repl = Repl::start(false);
     let out = repl.run("\\models", "books_book");
