@@ -165,14 +165,7 @@ pub fn duration_iso(us: i64) -> String {
 
 /// Django's `duration_string` (how the serializers write a DurationField): `[D ]HH:MM:SS[.ffffff]`.
 pub fn duration_string(us: i64) -> String {
-    let days = us.div_euclid(86_400_000_000);
-    let rem = us.rem_euclid(86_400_000_000);
-    let (h, m, s, frac) = (
-        rem / 3_600_000_000,
-        rem / 60_000_000 % 60,
-        rem / 1_000_000 % 60,
-        rem % 1_000_000,
-    );
+    let (days, h, m, s, frac) = timedelta_parts(us);
     let mut out = if days != 0 {
         format!("{days} ")
     } else {
@@ -185,16 +178,23 @@ pub fn duration_string(us: i64) -> String {
     out
 }
 
-/// Python's `str(timedelta)`.
-fn python_timedelta(us: i64) -> String {
+/// A duration in microseconds as Python's `timedelta` normalizes it: `(days, hours, minutes,
+/// seconds, microseconds)`, only the days negative.
+fn timedelta_parts(us: i64) -> (i64, i64, i64, i64, i64) {
     let days = us.div_euclid(86_400_000_000);
     let rem = us.rem_euclid(86_400_000_000);
-    let (h, m, s, frac) = (
+    (
+        days,
         rem / 3_600_000_000,
         rem / 60_000_000 % 60,
         rem / 1_000_000 % 60,
         rem % 1_000_000,
-    );
+    )
+}
+
+/// Python's `str(timedelta)`.
+fn python_timedelta(us: i64) -> String {
+    let (days, h, m, s, frac) = timedelta_parts(us);
     let mut out = String::new();
     if days != 0 {
         let plural = if days.abs() == 1 { "" } else { "s" };

@@ -8,10 +8,8 @@ mod support;
 
 use assert_cmd::Command;
 use serde_json::Value as Json;
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const LIBRARY: &str = "fixtures/demo/library.sqlite3";
 const LIBRARY_MODELS: &str = "fixtures/demo/books/models.py";
@@ -670,55 +668,30 @@ fn ctrl_c_cancels_the_running_query_and_the_run_fails() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = support::slow::sqlite(dir.path());
     let models = support::slow::models(dir.path());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_djq"))
-        .args([&db, "--models", &models])
-        .args(["-c", "print('started')", "-c", "Slow.objects.count()"])
-        .args(["-c", "print('not reached')"])
-        .current_dir(root())
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start djq");
-    // Each input's output is written when it ends: the slow query starts right after.
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read stdout");
-    assert_eq!(line, "started\n");
-    std::thread::sleep(Duration::from_millis(300));
-    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
-    // SAFETY: kill has no preconditions; `pid` is our child, not yet waited for.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let sent = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for djq") {
-            break status;
-        }
-        if sent.elapsed() > Duration::from_secs(10) {
-            child.kill().expect("kill djq");
-            panic!("djq still runs 10 s after Ctrl-C");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert!(
-        sent.elapsed() < Duration::from_secs(2),
-        "djq ended {:?} after Ctrl-C",
-        sent.elapsed()
+    let r = support::slow::interrupt(
+        &root(),
+        &db,
+        &models,
+        &[
+            "-c",
+            "print('started')",
+            "-c",
+            "Slow.objects.count()",
+            "-c",
+            "print('not reached')",
+        ],
     );
-    assert_eq!(status.code(), Some(1), "{status:?}");
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).expect("read stdout");
-    assert_eq!(rest, "", "nothing runs after the cancelled query");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr)
-        .expect("read stderr");
     assert!(
-        stderr.starts_with("error: OperationalError: query cancelled\n"),
-        "{stderr}"
+        r.after < Duration::from_secs(2),
+        "djq ended {:?} after Ctrl-C",
+        r.after
+    );
+    assert_eq!(r.status.code(), Some(1), "{:?}", r.status);
+    assert_eq!(r.stdout, "", "nothing runs after the cancelled query");
+    assert!(
+        r.stderr
+            .starts_with("error: OperationalError: query cancelled\n"),
+        "{}",
+        r.stderr
     );
 }

@@ -10,10 +10,7 @@ mod support;
 
 use djq::backend::{self, Backend};
 use djq::value::Value;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 use support::pg;
 
 const MODELS: &str = "fixtures/demo/books/models.py";
@@ -291,47 +288,19 @@ fn ctrl_c_in_a_script_rolls_it_back() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = support::slow::sqlite(dir.path());
     let models = support::slow::models(dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_djq"))
-        .args([&db, "--models", &models])
-        .args([
+    let r = support::slow::interrupt(
+        &root(),
+        &db,
+        &models,
+        &[
             "-c",
             "item = Item.objects.create(id=4, name='four'); print('started')",
-        ])
-        .args(["-c", "Slow.objects.count()"])
-        .current_dir(root())
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start djq");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read stdout");
-    assert_eq!(line, "started\n");
-    std::thread::sleep(Duration::from_millis(300));
-    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
-    // SAFETY: kill has no preconditions; `pid` is our child, not yet waited for.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let sent = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for djq") {
-            break status;
-        }
-        if sent.elapsed() > Duration::from_secs(10) {
-            child.kill().expect("kill djq");
-            panic!("djq still runs 10 s after Ctrl-C");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert_eq!(status.code(), Some(1), "{status:?}");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr)
-        .expect("read stderr");
+            "-c",
+            "Slow.objects.count()",
+        ],
+    );
+    assert_eq!(r.status.code(), Some(1), "{:?}", r.status);
+    let stderr = r.stderr;
     assert!(stderr.contains("query cancelled"), "{stderr}");
     let items: i64 = rusqlite::Connection::open(Path::new(&db))
         .and_then(|c| c.query_row("SELECT count(*) FROM item", [], |r| r.get(0)))

@@ -242,20 +242,8 @@ impl Session {
         }
         if !protected.is_empty() {
             let keys: Vec<&str> = protected.iter().map(|(k, _)| k.as_str()).collect();
-            let mut d = Diagnostic::new(
-                ErrorKind::Protected,
-                format!(
-                    "Cannot delete some instances of model '{}' because they are referenced through protected foreign keys: {}.",
-                    self.schema.model(model).name,
-                    keys.join(", ")
-                ),
-            );
-            d.objects = protected
-                .iter()
-                .flat_map(|(_, objs)| objs.iter().map(|i| (i.model, i.fields())))
-                .collect::<Vec<_>>()
-                .into_boxed_slice();
-            return Err(d);
+            let objs = protected.iter().flat_map(|(_, o)| o);
+            return Err(self.refused(ErrorKind::Protected, model, &keys, objs));
         }
         for (rel_model, fields) in model_fast {
             let m = self.schema.model(rel_model);
@@ -321,23 +309,37 @@ impl Session {
         }
         match referred {
             None => Ok(()),
-            Some(m) => {
-                let mut d = Diagnostic::new(
-                    ErrorKind::Restricted,
-                    format!(
-                        "Cannot delete some instances of model '{}' because they are referenced through restricted foreign keys: {}.",
-                        self.schema.model(m).name,
-                        keys.join(", ")
-                    ),
-                );
-                d.objects = blocking
-                    .iter()
-                    .map(|i| (i.model, i.fields()))
-                    .collect::<Vec<_>>()
-                    .into_boxed_slice();
-                Err(d)
-            }
+            Some(m) => Err(self.refused(ErrorKind::Restricted, m, &keys, blocking.iter())),
         }
+    }
+
+    /// Django's ProtectedError / RestrictedError: deleting `model`'s rows is refused by the
+    /// relations `keys` (`'Book.author'`) for the rows `objs` (its `protected_objects`).
+    fn refused<'i>(
+        &self,
+        kind: ErrorKind,
+        model: ModelId,
+        keys: &[&str],
+        objs: impl Iterator<Item = &'i Rc<Instance>>,
+    ) -> Diagnostic {
+        let how = if kind == ErrorKind::Protected {
+            "protected"
+        } else {
+            "restricted"
+        };
+        let mut d = Diagnostic::new(
+            kind,
+            format!(
+                "Cannot delete some instances of model '{}' because they are referenced through {how} foreign keys: {}.",
+                self.schema.model(model).name,
+                keys.join(", ")
+            ),
+        );
+        d.objects = objs
+            .map(|i| (i.model, i.fields()))
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
+        d
     }
 
     /// `related_model._base_manager.filter(field__in=objs)` (OR over several fields).

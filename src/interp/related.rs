@@ -52,6 +52,21 @@ impl Session {
 
     /// The through table's rows of the owner (non-null targets only).
     fn constrained_target(&self, link: &RelatedLink) -> Result<Query> {
+        self.through_rows(link, |target| {
+            target.null.then(|| QChild::Leaf {
+                key: format!("{}__isnull", target.name),
+                value: Operand::Value(Value::Bool(false)),
+                span: Span::default(),
+            })
+        })
+    }
+
+    /// `through.objects.filter(source=owner, <extra on the target field>)`.
+    fn through_rows(
+        &self,
+        link: &RelatedLink,
+        extra: impl FnOnce(&crate::schema::Field) -> Option<QChild>,
+    ) -> Result<Query> {
         let RelatedKind::ManyToMany {
             through,
             source,
@@ -63,20 +78,14 @@ impl Session {
         };
         let owner = self.owner_value(link)?;
         let t = self.schema.model(*through);
-        let mut kw = vec![QChild::Leaf {
+        let mut children = vec![QChild::Leaf {
             key: t.fields[*source].name.clone(),
             value: Operand::Value(owner),
             span: Span::default(),
         }];
-        if t.fields[*target].null {
-            kw.push(QChild::Leaf {
-                key: format!("{}__isnull", t.fields[*target].name),
-                value: Operand::Value(Value::Bool(false)),
-                span: Span::default(),
-            });
-        }
+        children.extend(extra(&t.fields[*target]));
         let mut q = Query::new(&self.schema, *through);
-        q.add_q(&self.schema, &QNode::new(Vec::new(), kw))?;
+        q.add_q(&self.schema, &QNode::new(children, Vec::new()))?;
         Ok(q)
     }
 
@@ -347,31 +356,13 @@ impl Session {
 
     /// `DELETE FROM through WHERE source = owner [AND target IN keys]`.
     fn remove_through_rows(&mut self, link: &RelatedLink, keys: Option<&[Value]>) -> Result<()> {
-        let RelatedKind::ManyToMany {
-            through,
-            source,
-            target,
-            ..
-        } = &link.kind
-        else {
-            unreachable!("many-to-many only");
-        };
-        let owner = self.owner_value(link)?;
-        let t = self.schema.model(*through);
-        let mut children = vec![QChild::Leaf {
-            key: t.fields[*source].name.clone(),
-            value: Operand::Value(owner),
-            span: Span::default(),
-        }];
-        if let Some(keys) = keys {
-            children.push(QChild::Leaf {
-                key: format!("{}__in", t.fields[*target].name),
+        let q = self.through_rows(link, |target| {
+            keys.map(|keys| QChild::Leaf {
+                key: format!("{}__in", target.name),
                 value: Operand::List(keys.iter().cloned().map(Operand::Value).collect()),
                 span: Span::default(),
-            });
-        }
-        let mut q = Query::new(&self.schema, *through);
-        q.add_q(&self.schema, &QNode::new(children, Vec::new()))?;
+            })
+        })?;
         let q = q.for_write(&self.schema)?;
         if let Some(st) = crate::sql::modify::delete(&self.schema, self.dialect, &q)? {
             self.execute_write(&st, 0)?;

@@ -54,3 +54,67 @@ pub fn postgres(server: &PgServer) -> String {
         "{ITEMS} CREATE VIEW slow AS SELECT 1 AS id FROM pg_sleep(120);"
     ))
 }
+
+/// How a djq run interrupted by Ctrl-C ended.
+pub struct Interrupted {
+    pub status: std::process::ExitStatus,
+    /// Time from the signal to the exit.
+    pub after: std::time::Duration,
+    /// Standard output after the `started` line, and standard error.
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run djq on `db` with `--models models` and `args`, whose code prints `started` right before
+/// the slow query; send SIGINT (Ctrl-C) once it runs and wait for djq to exit.
+pub fn interrupt(root: &Path, db: &str, models: &str, args: &[&str]) -> Interrupted {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_djq"))
+        .args([db, "--models", models])
+        .args(args)
+        .current_dir(root)
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start djq");
+    // Each input's output is written when it ends: the slow query starts right after.
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read stdout");
+    assert_eq!(line, "started\n");
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    // SAFETY: kill has no preconditions; `pid` is our child, not yet waited for.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let sent = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for djq") {
+            break status;
+        }
+        if sent.elapsed() > Duration::from_secs(10) {
+            child.kill().expect("kill djq");
+            panic!("djq still runs 10 s after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let after = sent.elapsed();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read stdout");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    Interrupted {
+        status,
+        after,
+        stdout: rest,
+        stderr,
+    }
+}
