@@ -1,9 +1,9 @@
 //! Fixtures: Django's JSON serialization format, both ways, with the semantics of `manage.py
 //! loaddata` and `dumpdata` (natural keys aside).
 //!
-//! Loading ([`Session::loaddata`], the `--loaddata` flag) reads each file as a stream of
-//! `{"model": "app_label.modelname", "pk": ..., "fields": {...}}` objects (one object in memory
-//! at a time), converts every value as the field's `to_python` would (Django's
+//! Loading ([`Session::loaddata`], the `--loaddata` flag) reads each file whole (as Django's
+//! loaddata does) and parses it as a stream of `{"model": "app_label.modelname", "pk": ...,
+//! "fields": {...}}` objects (one parsed object at a time), converts every value as the field's `to_python` would (Django's
 //! `DeserializationError` messages), and saves the objects as loaddata's raw save does: an
 //! existing primary key is updated, a new one inserted, fields the fixture leaves out get
 //! their defaults, and each many-to-many list replaces the object's set. Consecutive objects of
@@ -58,7 +58,9 @@ impl Session {
                 message: format!("Problem installing fixture '{path}': {}", d.message),
                 ..d
             };
-            let file = std::fs::File::open(path)
+            // Read whole (as Django's loaddata does) and parsed one object at a time: parsing
+            // from memory is several times faster than from a reader.
+            let text = std::fs::read(path)
                 .map_err(|e| Diagnostic::new(ErrorKind::Io, format!("cannot read {path}: {e}")))?;
             let mut loader = Loader {
                 batch: None,
@@ -66,7 +68,7 @@ impl Session {
                 installed: 0,
             };
             let mut failure = None;
-            let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
+            let mut de = serde_json::Deserializer::from_slice(&text);
             let parsed = ObjectStream {
                 on_object: &mut |obj| loader.add(self, obj),
                 failure: &mut failure,
