@@ -66,6 +66,7 @@ impl Session {
                 batch: None,
                 models: &mut models,
                 installed: 0,
+                labels: Vec::new(),
             };
             let mut failure = None;
             let mut de = serde_json::Deserializer::from_slice(&text);
@@ -660,11 +661,13 @@ struct Loader<'a> {
     /// Models saved so far, in first-seen order (constraint checks, sequence resets).
     models: &'a mut Vec<ModelId>,
     installed: usize,
+    /// Model labels already resolved (`books.book` → its id).
+    labels: Vec<(String, ModelId)>,
 }
 
 impl Loader<'_> {
     fn add(&mut self, s: &mut Session, obj: Json) -> Result<()> {
-        let object = Object::read(s, obj)?;
+        let object = Object::read(s, obj, &mut self.labels)?;
         let rows = s.schema.model(object.model).fields.len();
         let per_batch = insert::batch_size(s.dialect, rows) * 64;
         let joins = self.batch.as_ref().is_some_and(|b| {
@@ -721,7 +724,7 @@ struct Object {
 }
 
 impl Object {
-    fn read(s: &mut Session, obj: Json) -> Result<Object> {
+    fn read(s: &mut Session, obj: Json, labels: &mut Vec<(String, ModelId)>) -> Result<Object> {
         let Json::Object(mut obj) = obj else {
             return Err(deserialization(format!(
                 "Error deserializing object: {} is not a fixture object",
@@ -732,15 +735,24 @@ impl Object {
             .get("model")
             .ok_or_else(|| deserialization("Error deserializing object: 'model'".into()))?;
         let model_label = python_str(identifier);
-        let model = model_label
-            .split_once('.')
-            .and_then(|(app, name)| {
-                s.schema
-                    .models
-                    .iter()
-                    .position(|m| m.app_label == app && m.name.eq_ignore_ascii_case(name))
-            })
-            .ok_or_else(|| deserialization(format!("Invalid model identifier: {model_label}")))?;
+        let model = match labels.iter().find(|(l, _)| *l == model_label) {
+            Some((_, m)) => *m,
+            None => {
+                let m = model_label
+                    .split_once('.')
+                    .and_then(|(app, name)| {
+                        s.schema
+                            .models
+                            .iter()
+                            .position(|m| m.app_label == app && m.name.eq_ignore_ascii_case(name))
+                    })
+                    .ok_or_else(|| {
+                        deserialization(format!("Invalid model identifier: {model_label}"))
+                    })?;
+                labels.push((model_label.clone(), m));
+                m
+            }
+        };
         let raw_pk = obj.get("pk").cloned();
         let shown_pk = raw_pk.as_ref().map_or("None".into(), python_str);
         let with_data = |e: Diagnostic, value: &Json| {

@@ -50,9 +50,19 @@ impl Dialect {
 
     /// Placeholder for the `n`th parameter (1-based) in the driver's own style.
     pub fn placeholder(self, n: usize) -> String {
+        let mut s = String::new();
+        self.push_placeholder(&mut s, n);
+        s
+    }
+
+    /// [`Dialect::placeholder`], written onto `sql` (statements of bulk loads have many).
+    pub fn push_placeholder(self, sql: &mut String, n: usize) {
         match self {
-            Dialect::Sqlite => "?".to_string(),
-            Dialect::Postgres => format!("${n}"),
+            Dialect::Sqlite => sql.push('?'),
+            Dialect::Postgres => {
+                use std::fmt::Write;
+                let _ = write!(sql, "${n}");
+            }
         }
     }
 

@@ -29,6 +29,12 @@ impl Frag {
         }
     }
 
+    /// Append one parameter (what `push(Frag::param(v))` does, without its allocations).
+    pub fn push_param(&mut self, v: Value) {
+        self.sql.push(PARAM);
+        self.params.push(v);
+    }
+
     pub fn push(&mut self, other: Frag) {
         self.sql.push_str(&other.sql);
         self.params.extend(other.params);
@@ -70,7 +76,7 @@ impl Frag {
         for ch in self.sql.chars() {
             if ch == PARAM {
                 n += 1;
-                sql.push_str(&dialect.placeholder(n));
+                dialect.push_placeholder(&mut sql, n);
             } else {
                 sql.push(ch);
             }

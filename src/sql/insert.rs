@@ -83,13 +83,14 @@ fn statements(dialect: Dialect, insert: &Insert, on_conflict: &str) -> Vec<State
         .chunks(batch_size(dialect, insert.columns.len()))
         .map(|batch| {
             let mut f = Frag::new(head.clone());
+            f.params.reserve(batch.len() * insert.columns.len());
             for (i, row) in batch.iter().enumerate() {
                 f.push_str(if i == 0 { "(" } else { ", (" });
                 for (j, v) in row.iter().enumerate() {
                     if j > 0 {
                         f.push_str(", ");
                     }
-                    f.push(Frag::param(v.clone()));
+                    f.push_param(v.clone());
                 }
                 f.push_str(")");
             }
