@@ -204,6 +204,36 @@ fn delete_and_update_say_what_they_change_and_wait_for_a_yes() {
 }
 
 #[test]
+fn loading_a_relation_row_by_row_gets_an_n_plus_one_warning() {
+    let mut repl = Repl::start(false);
+    let out = repl.run(
+        "for b in Book.objects.order_by('id')[:4]: print(b.author.name)\n",
+        "add .select_related('author') to the queryset",
+    );
+    assert!(
+        out.contains(
+            "warning: N+1 queries: Book.author was loaded one object at a time, 4 queries"
+        ),
+        "{out}"
+    );
+    let out = repl.run(
+        "n = [a.books.count() for a in Author.objects.all()[:3]]",
+        "add .prefetch_related('books') to the queryset",
+    );
+    assert!(
+        out.contains("Author.books was loaded one object at a time, 3 queries"),
+        "{out}"
+    );
+    // With the fix, no warning: the next output is the marker alone.
+    let out = repl.run(
+        "x = [b.author.name for b in Book.objects.select_related('author')[:4]]; print('done', 2 * 2)",
+        "done 4",
+    );
+    assert!(!out.contains("warning"), "{out}");
+    drop(repl.quit());
+}
+
+#[test]
 fn meta_commands_list_and_describe_models() {
     let mut repl = Repl::start(false);
     let out = repl.run("\\models", "books_book");

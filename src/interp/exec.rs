@@ -51,6 +51,7 @@ impl Session {
     /// Run a queryset's query (and its prefetches) into Python objects (instances, dicts,
     /// tuples or scalars). Does not use or fill the result cache: see [`Session::evaluate`].
     pub(super) fn fetch_all(&mut self, qs: &QuerySet) -> Result<Vec<Obj>> {
+        self.note_via(qs);
         let mut out = Vec::new();
         let kind = qs.kind.clone();
         let model = qs.query.model;
@@ -75,7 +76,15 @@ impl Session {
         Ok(items)
     }
 
+    /// A query of a related manager's objects counts toward the N+1 warning.
+    fn note_via(&mut self, qs: &QuerySet) {
+        if let Some(via) = &qs.via {
+            self.note_lazy_load(via.0.clone(), via.1.clone());
+        }
+    }
+
     pub(super) fn count(&mut self, qs: &QuerySet) -> Result<i64> {
+        self.note_via(qs);
         let Some(st) = crate::sql::count(&self.schema, self.dialect, &qs.query)? else {
             return Ok(0);
         };
@@ -309,6 +318,10 @@ impl Session {
                 .add_q(&self.schema, &QNode::new(vec![leaf], Vec::new()))?;
             qs.query.clear_ordering(true, true);
             qs.query.set_limits(None, Some(21));
+            self.note_lazy_load(
+                format!("{}.{name}", model.name),
+                format!("select_related('{name}')"),
+            );
             let loaded = match self.fetch_all(&qs)?.into_iter().next() {
                 Some(Obj::Instance(r)) => Some((*r).clone()),
                 _ => None,
@@ -376,6 +389,10 @@ impl Session {
         match found {
             Some((target, key, owner_attname, kind)) => {
                 let mut qs = self.manager_queryset(target);
+                qs.via = Some(Rc::new((
+                    format!("{}.{name}", model.name),
+                    format!("prefetch_related('{name}')"),
+                )));
                 qs.related = Some(Rc::new(RelatedLink {
                     instance: inst.clone(),
                     owner_attname,

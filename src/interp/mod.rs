@@ -94,6 +94,12 @@ pub struct Session {
     /// The interactive shell's question before a `delete()` or `update()` runs: shown the
     /// summary of what would change, it says whether to go on.
     pub confirm: Option<Confirm>,
+    /// Warn when a statement loads one relation row by row (the N+1 pattern); the shell
+    /// turns it on.
+    pub warn_n_plus_one: bool,
+    /// Relations loaded one object at a time during the current top-level statement:
+    /// `("Book.author", the fix)` and how often.
+    lazy_loads: Vec<((String, String), usize)>,
 }
 
 /// Asks the user whether a write may go on, shown what it would change.
@@ -146,6 +152,8 @@ impl Session {
             handling: Vec::new(),
             manager_models: Vec::new(),
             confirm: None,
+            warn_n_plus_one: false,
+            lazy_loads: Vec::new(),
         }
     }
 
@@ -178,7 +186,9 @@ impl Session {
         INTERRUPTED.store(false, std::sync::atomic::Ordering::SeqCst);
         for stmt in &program.body {
             self.pending.clear();
+            self.lazy_loads.clear();
             let res = self.exec_top(stmt, echo);
+            self.warn_about_lazy_loads()?;
             if self.opts.sql_only {
                 self.flush_sql_only()?;
             }
@@ -217,6 +227,31 @@ impl Session {
     fn note_statement(&mut self, st: &Statement) {
         self.log.push(st.clone());
         self.pending.push(st.clone());
+    }
+
+    /// Note a query that loaded relation `label` (`Book.author`) for one object; `fix` is
+    /// what would load it for all at once (`select_related('author')`).
+    fn note_lazy_load(&mut self, label: String, fix: String) {
+        let key = (label, fix);
+        match self.lazy_loads.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => self.lazy_loads.push((key, 1)),
+        }
+    }
+
+    /// The N+1 warning: a relation loaded object by object more than once in one statement.
+    fn warn_about_lazy_loads(&mut self) -> Result<()> {
+        let loads = std::mem::take(&mut self.lazy_loads);
+        if !self.warn_n_plus_one {
+            return Ok(());
+        }
+        self.out.flush().map_err(crate::render::io_error)?;
+        for ((label, fix), n) in loads.into_iter().filter(|(_, n)| *n > 1) {
+            eprintln!(
+                "warning: N+1 queries: {label} was loaded one object at a time, {n} queries; add .{fix} to the queryset"
+            );
+        }
+        Ok(())
     }
 
     fn flush_sql_only(&mut self) -> Result<()> {

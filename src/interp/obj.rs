@@ -29,6 +29,9 @@ pub struct QuerySet {
     pub cache: ResultCache,
     /// Set for a related manager (`author.books`, `article.tags`): its owner.
     pub related: Option<Rc<RelatedLink>>,
+    /// A related manager's relation (`Author.books`) and the prefetch that would load it for
+    /// every owner at once, kept by the querysets made from it (the N+1 warning).
+    pub via: Option<Rc<(String, String)>>,
     /// Where an error the database raises for this query points: a filter on an aggregate
     /// without annotate() (the database refuses the HAVING it becomes).
     pub blame: Option<crate::diag::Span>,
@@ -43,6 +46,7 @@ impl QuerySet {
             cache: ResultCache::default(),
             blame: None,
             related: None,
+            via: None,
         }
     }
 

@@ -40,10 +40,11 @@ impl Session {
                 if matches!(link.kind, RelatedKind::ManyToMany { .. })
                     && qs.cache.get().is_none() =>
             {
-                let through = match self.constrained_target(link) {
+                let mut through = match self.constrained_target(link) {
                     Ok(q) => QuerySet::new(q, QsKind::Instances),
                     Err(d) => return Some(Err(d.at(args.span))),
                 };
+                through.via = qs.via.clone();
                 self.queryset_method(Rc::new(through), name, args.clone())
             }
             _ => return None,

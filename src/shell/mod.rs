@@ -48,6 +48,8 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
     }
     // delete() and update() say what they would change and wait for a yes.
     session.confirm = Some(Box::new(confirm));
+    // Relations loaded row by row in one statement get a warning naming the fix.
+    session.warn_n_plus_one = true;
     let models = session.schema.user_models().count();
     println!(
         "djq {} — {} ({models} models). \\help for help, \\q to quit.",
