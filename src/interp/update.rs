@@ -153,7 +153,7 @@ impl Session {
             let mut set = Vec::with_capacity(fields.len());
             for i in fields {
                 let f = &model.fields[i];
-                let v = pre_save_update(inst, f);
+                let v = super::write::pre_save(inst, f, false);
                 set.push((f.column.clone(), Expr::Value(prep(f, v)?)));
             }
             let query = self.pk_query(inst.model, pk)?;
@@ -773,21 +773,6 @@ fn leaf(key: &str, value: Operand) -> QChild {
         value,
         span: Span::default(),
     }
-}
-
-/// Django's `pre_save` for an update: `auto_now` stamps the time; `auto_now_add` keeps it.
-fn pre_save_update(inst: &Instance, f: &Field) -> Value {
-    if f.auto_now {
-        let now = chrono::Utc::now();
-        let v = match f.kind {
-            FieldKind::DateField => Value::Date(now.date_naive()),
-            FieldKind::TimeField => Value::Time(now.time()),
-            _ => Value::DateTime(now),
-        };
-        inst.set(&f.attname(), v.clone());
-        return v;
-    }
-    inst.get(&f.attname()).unwrap_or(Value::Null)
 }
 
 /// A value as the field stores it (Django's `get_db_prep_save`).

@@ -199,7 +199,7 @@ impl Session {
             let mut row = Vec::with_capacity(cols.len());
             for &i in &cols {
                 let f = &fields[i];
-                let v = self.pre_save(inst, f)?;
+                let v = pre_save(inst, f, true);
                 row.push(crate::query::lookups::prep_value(f.kind, Some(&f.name), v)?);
             }
             rows.push(row);
@@ -273,20 +273,6 @@ impl Session {
             })
         })?;
         Ok(ids)
-    }
-
-    /// Django's `pre_save` for an insert: `auto_now`/`auto_now_add` stamp the time.
-    fn pre_save(&self, inst: &Instance, f: &Field) -> Result<Value> {
-        if f.auto_now || f.auto_now_add {
-            let now = chrono::Utc::now();
-            let v = match f.kind {
-                FieldKind::DateField => Value::Date(now.date_naive()),
-                _ => Value::DateTime(now),
-            };
-            inst.set(&f.attname(), v.clone());
-            return Ok(v);
-        }
-        Ok(inst.get(&f.attname()).unwrap_or(Value::Null))
     }
 
     /// Django's `Field.get_default`: the models.py default (called when callable), else
@@ -369,4 +355,20 @@ impl Session {
 
 fn type_error(msg: &str, span: Span) -> Diagnostic {
     Diagnostic::new(ErrorKind::Type, msg).at(span)
+}
+
+/// Django's `Field.pre_save(instance, add)`: `auto_now` stamps the time on every save,
+/// `auto_now_add` on the insert (`add`); the value is set on the instance too.
+pub(super) fn pre_save(inst: &Instance, f: &Field, add: bool) -> Value {
+    if f.auto_now || (add && f.auto_now_add) {
+        let now = chrono::Utc::now();
+        let v = match f.kind {
+            FieldKind::DateField => Value::Date(now.date_naive()),
+            FieldKind::TimeField => Value::Time(now.time()),
+            _ => Value::DateTime(now),
+        };
+        inst.set(&f.attname(), v.clone());
+        return v;
+    }
+    inst.get(&f.attname()).unwrap_or(Value::Null)
 }
