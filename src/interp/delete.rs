@@ -279,22 +279,12 @@ impl Session {
                 if left.is_empty() {
                     break;
                 }
-                let pks: Vec<Value> = left
-                    .iter()
-                    .map(|i| i.get(&pk).unwrap_or(Value::Null))
-                    .collect();
+                let pks = left.iter().map(|i| i.get(&pk).unwrap_or(Value::Null));
                 let mut q = q.clone();
                 let pk_name = self.schema.model(*model).pk_field().name.clone();
                 q.add_q(
                     &self.schema,
-                    &QNode::new(
-                        Vec::new(),
-                        vec![QChild::Leaf {
-                            key: format!("{pk_name}__in"),
-                            value: Operand::List(pks.into_iter().map(Operand::Value).collect()),
-                            span: Span::default(),
-                        }],
-                    ),
+                    &QNode::leaf(format!("{pk_name}__in"), Operand::values(pks)),
                 )?;
                 let deleted = self.fetch_instances(q)?;
                 left.retain(|i| !deleted.iter().any(|d| d.get(&pk) == i.get(&pk)));
@@ -534,21 +524,11 @@ impl Session {
         let pk = self.schema.model(model).pk_field().attname();
         let mut n = 0;
         for chunk in insts.chunks(CHUNK) {
-            let values = chunk
-                .iter()
-                .map(|i| Operand::Value(i.get(&pk).unwrap_or(Value::Null)))
-                .collect();
+            let values = chunk.iter().map(|i| i.get(&pk).unwrap_or(Value::Null));
             let mut q = Query::new(&self.schema, model);
             q.add_q(
                 &self.schema,
-                &QNode::new(
-                    Vec::new(),
-                    vec![QChild::Leaf {
-                        key: format!("{pk}__in"),
-                        value: Operand::List(values),
-                        span: Span::default(),
-                    }],
-                ),
+                &QNode::leaf(format!("{pk}__in"), Operand::values(values)),
             )?;
             if let Some(st) = crate::sql::modify::delete(&self.schema, self.dialect, &q)? {
                 n += self.execute_write(&st, chunk.len() as u64)?;

@@ -266,7 +266,13 @@ impl Session {
                 self.nullable_fk(*model, field, "remove", args.span)?;
                 let keys = self.keys_of(*model, args)?;
                 let mut query = qs.query.clone();
-                query.add_q(&self.schema, &in_node(&self.pk_name(*model), &keys))?;
+                query.add_q(
+                    &self.schema,
+                    &QNode::leaf(
+                        format!("{}__in", self.pk_name(*model)),
+                        Operand::values(keys.clone()),
+                    ),
+                )?;
                 let column = self.fk_column(*model, field);
                 self.update_rows(*model, &query, &[(column, Expr::Value(Value::Null))], 0)?;
                 for (o, _) in &args.pos {
@@ -405,7 +411,13 @@ impl Session {
     /// `Model.objects.filter(pk__in=keys)`'s query.
     fn pks_query(&self, model: ModelId, keys: &[Value]) -> Result<Query> {
         let mut q = Query::new(&self.schema, model);
-        q.add_q(&self.schema, &in_node(&self.pk_name(model), keys))?;
+        q.add_q(
+            &self.schema,
+            &QNode::leaf(
+                format!("{}__in", self.pk_name(model)),
+                Operand::values(keys.to_vec()),
+            ),
+        )?;
         Ok(q)
     }
 
@@ -428,18 +440,6 @@ impl Session {
             })
             .collect())
     }
-}
-
-/// `name__in=keys` as a Q.
-fn in_node(name: &str, keys: &[Value]) -> QNode {
-    QNode::new(
-        Vec::new(),
-        vec![QChild::Leaf {
-            key: format!("{name}__in"),
-            value: Operand::List(keys.iter().cloned().map(Operand::Value).collect()),
-            span: Span::default(),
-        }],
-    )
 }
 
 /// `keys` in the order CPython iterates `set(keys)` (Django collects related keys in sets):

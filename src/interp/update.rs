@@ -6,7 +6,7 @@ use super::Session;
 use super::eval::Args;
 use super::obj::{Instance, Obj, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::query::{Expr, FExpr, Operand, QChild, QNode, Query};
+use crate::query::{Expr, FExpr, Operand, QNode, Query};
 use crate::schema::{Field, FieldKind, ModelId};
 use crate::sql::Statement;
 use crate::value::Value;
@@ -280,10 +280,7 @@ impl Session {
     /// `Model.objects.filter(pk=value)`'s query.
     pub(super) fn pk_query(&self, model: ModelId, pk: Value) -> Result<Query> {
         let mut q = Query::new(&self.schema, model);
-        q.add_q(
-            &self.schema,
-            &QNode::new(Vec::new(), vec![leaf("pk", Operand::Value(pk))]),
-        )?;
+        q.add_q(&self.schema, &QNode::leaf("pk", Operand::Value(pk)))?;
         Ok(q)
     }
 
@@ -587,13 +584,7 @@ impl Session {
             let mut query = Query::new(&self.schema, model);
             query.add_q(
                 &self.schema,
-                &QNode::new(
-                    Vec::new(),
-                    vec![leaf(
-                        &format!("{pk_name}__in"),
-                        Operand::List(pks.iter().cloned().map(Operand::Value).collect()),
-                    )],
-                ),
+                &QNode::leaf(format!("{pk_name}__in"), Operand::values(pks.clone())),
             )?;
             let mut set = Vec::with_capacity(fields.len());
             for f in fields {
@@ -603,10 +594,7 @@ impl Session {
                     .map(|(inst, pk)| {
                         let v = inst.get(&f.attname()).unwrap_or(Value::Null);
                         Ok(crate::query::filter::When {
-                            condition: QNode::new(
-                                Vec::new(),
-                                vec![leaf(&pk_name, Operand::Value(pk.clone()))],
-                            ),
+                            condition: QNode::leaf(pk_name.clone(), Operand::Value(pk.clone())),
                             then: FExpr::Value(prep(f, v)?),
                         })
                     })
@@ -763,15 +751,6 @@ impl Session {
             self.save(inst, &save)?;
         }
         Ok(Obj::Tuple(Rc::new(vec![obj, Obj::bool(created)])))
-    }
-}
-
-/// `key=value` as a Q leaf.
-fn leaf(key: &str, value: Operand) -> QChild {
-    QChild::Leaf {
-        key: key.to_string(),
-        value,
-        span: Span::default(),
     }
 }
 

@@ -47,6 +47,13 @@ pub enum Operand {
     Instance(ModelId, Value),
 }
 
+impl Operand {
+    /// A list of plain values (`pk__in=[...]`).
+    pub fn values(values: impl IntoIterator<Item = Value>) -> Operand {
+        Operand::List(values.into_iter().map(Operand::Value).collect())
+    }
+}
+
 /// `F()` expressions with arithmetic.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FExpr {
@@ -192,6 +199,18 @@ impl QNode {
             negated: false,
             children,
         }
+    }
+
+    /// `Q(key=value)`, a lookup djq builds itself (no source span).
+    pub fn leaf(key: impl Into<String>, value: Operand) -> QNode {
+        QNode::new(
+            vec![QChild::Leaf {
+                key: key.into(),
+                value,
+                span: Span::default(),
+            }],
+            Vec::new(),
+        )
     }
 
     pub fn is_empty(&self) -> bool {
@@ -910,17 +929,7 @@ impl Query {
             }),
             other => other.clone(),
         };
-        inner.add_q(
-            schema,
-            &QNode::new(
-                Vec::new(),
-                vec![QChild::Leaf {
-                    key: key.to_string(),
-                    value,
-                    span: Span::default(),
-                }],
-            ),
-        )?;
+        inner.add_q(schema, &QNode::leaf(key, value))?;
         inner.clear_ordering(true, true);
         let (prefix, contains_louter) = inner.trim_start(schema, names_with_path);
         let mut inner = self.as_subquery(schema, inner)?;

@@ -509,12 +509,8 @@ impl Query {
         }
         q.default_cols = false;
         let mut outer = Query::new(schema, self.model);
-        let pk_in = filter::QChild::Leaf {
-            key: "pk__in".into(),
-            value: filter::Operand::Query(Box::new(q)),
-            span: Span::default(),
-        };
-        outer.add_q(schema, &filter::QNode::new(vec![pk_in], Vec::new()))?;
+        let pk_in = filter::QNode::leaf("pk__in", filter::Operand::Query(Box::new(q)));
+        outer.add_q(schema, &pk_in)?;
         Ok(outer)
     }
 
