@@ -6,10 +6,11 @@ use super::Dialect;
 use super::frag::Frag;
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::query::annotate::Aggregation;
-use crate::query::expr::{Connector, DatePart, LookupKind};
+use crate::query::expr::{Connector, DatePart, DbType, LookupKind};
+use crate::query::func::FuncKind;
 use crate::query::setup::{OrderTarget, Plan};
 use crate::query::{Expr, JoinType, Lookup, Nulls, Query, Rhs, WhereNode};
-use crate::schema::Schema;
+use crate::schema::{FieldKind, Schema};
 use crate::value::{Value, ValueType};
 
 /// A finished statement: SQL in the driver's placeholder style and its parameters.
@@ -34,6 +35,75 @@ pub(super) enum Cond {
     Empty,
     /// Matches everything: no WHERE clause.
     Full,
+}
+
+/// Why writing an expression stopped: Django's `EmptyResultSet` (the expression stands on a
+/// subquery or filter that can match nothing; whoever holds it decides what that means, as
+/// Django's compiler catches the exception at a select column, a function argument, a
+/// `When`, `EXISTS` or a where child), or an error.
+pub(super) enum Stop {
+    Empty,
+    Error(Diagnostic),
+}
+
+impl From<Diagnostic> for Stop {
+    fn from(d: Diagnostic) -> Stop {
+        Stop::Error(d)
+    }
+}
+
+/// A piece of SQL, or why there is none.
+pub(super) type Out<T> = std::result::Result<T, Stop>;
+
+/// Catch `EmptyResultSet`: `empty` stands for it (at the top of a statement, `None`: Django's
+/// `execute_sql` runs nothing and returns no rows).
+pub(super) fn catch_empty<T>(r: Out<T>, empty: T) -> Result<T> {
+    match r {
+        Err(Stop::Empty) => Ok(empty),
+        Err(Stop::Error(d)) => Err(d),
+        Ok(v) => Ok(v),
+    }
+}
+
+/// Django's `empty_result_set_value` of an expression whose SQL is EmptyResultSet: the value
+/// that stands for it in a select column or a function argument; `None` for Django's
+/// `NotImplemented` (no such value).
+fn empty_value(e: &Expr) -> Option<Value> {
+    match e {
+        Expr::Aggregate { func, .. } if *func == crate::query::expr::AggFunc::Count => {
+            Some(Value::Int(0))
+        }
+        Expr::Aggregate { .. } | Expr::Subquery(_) => Some(Value::Null),
+        Expr::Value(v) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// A `Value` expression: a parameter, or `NULL` for None.
+fn value(v: Value) -> Frag {
+    match v {
+        Value::Null => Frag::new("NULL"),
+        v => Frag::param(v),
+    }
+}
+
+/// The field Django's `Value` infers from its Python value (`Value._resolve_output_field`).
+fn value_field(v: &Value) -> Option<DbType> {
+    let kind = match v {
+        Value::Text(_) => FieldKind::CharField,
+        Value::Bool(_) => FieldKind::BooleanField,
+        Value::Int(_) => FieldKind::IntegerField,
+        Value::Float(_) => FieldKind::FloatField,
+        Value::Decimal(_) => FieldKind::DecimalField,
+        Value::Date(_) => FieldKind::DateField,
+        Value::DateTime(_) | Value::NaiveDateTime(_) => FieldKind::DateTimeField,
+        Value::Time(_) => FieldKind::TimeField,
+        Value::Duration(_) => FieldKind::DurationField,
+        Value::Uuid(_) => FieldKind::UuidField,
+        Value::Bytes(_) => FieldKind::BinaryField,
+        Value::Null | Value::Json(_) => return None,
+    };
+    Some(crate::query::func::db_type(kind, None, None))
 }
 
 pub(super) struct Writer<'a> {
@@ -85,7 +155,7 @@ pub fn aggregate_over(
         if i > 0 {
             f.push_str(", ");
         }
-        f.push(w.expr(&a.expr)?);
+        f.push(w.column(&a.expr)?);
     }
     f.push_str(" FROM (");
     f.push(sub);
@@ -98,17 +168,22 @@ impl Writer<'_> {
         frag.finish(self.dialect)
     }
 
+    /// A SELECT; `None` when it can match nothing (Django runs no query).
     fn select_frag(&self, q: &Query, plan: &Plan, col_aliases: bool) -> Result<Option<Frag>> {
         if let Some((combinator, all)) = q.combinator {
             return self.combined_frag(q, plan, combinator, all);
         }
+        catch_empty(self.select_sql(q, plan, col_aliases).map(Some), None)
+    }
+
+    fn select_sql(&self, q: &Query, plan: &Plan, col_aliases: bool) -> Out<Frag> {
         let mut f = Frag::new("SELECT ");
         if !plan.distinct_on.is_empty() {
             let fields = plan
                 .distinct_on
                 .iter()
                 .map(|e| self.expr(e))
-                .collect::<Result<Vec<_>>>()?;
+                .collect::<Out<Vec<_>>>()?;
             f.push(self.dialect.distinct_on(fields)?);
         } else if q.distinct {
             f.push_str("DISTINCT ");
@@ -118,7 +193,7 @@ impl Writer<'_> {
             if i > 0 {
                 f.push_str(", ");
             }
-            f.push(self.expr(&c.expr)?);
+            f.push(self.column(&c.expr)?);
             let alias = match (&c.alias, col_aliases) {
                 (Some(a), _) => Some(a.clone()),
                 (None, true) => {
@@ -132,13 +207,11 @@ impl Writer<'_> {
                 f.push_str(&self.dialect.quote(&a));
             }
         }
-        let Some(from) = self.table_sources(q) else {
-            return Ok(None);
-        };
+        let from = self.table_sources(q).ok_or(Stop::Empty)?;
         f.push_str(" FROM ");
         f.push(from);
         match self.condition(&plan.where_)? {
-            Cond::Empty => return Ok(None),
+            Cond::Empty => return Err(Stop::Empty),
             Cond::Full => {}
             Cond::Sql(c) => {
                 f.push_str(" WHERE ");
@@ -157,7 +230,7 @@ impl Writer<'_> {
         }
         if let Some(h) = &plan.having {
             match self.condition(h)? {
-                Cond::Empty => return Ok(None),
+                Cond::Empty => return Err(Stop::Empty),
                 Cond::Full => {}
                 Cond::Sql(c) => {
                     f.push_str(" HAVING ");
@@ -169,11 +242,21 @@ impl Writer<'_> {
         if q.select_for_update {
             f.push_str(self.dialect.for_update());
         }
-        Ok(Some(f))
+        Ok(f)
+    }
+
+    /// A select column, Django's `get_select`: an expression that is EmptyResultSet becomes
+    /// its empty value, or `0`.
+    fn column(&self, e: &Expr) -> Result<Frag> {
+        match self.expr(e) {
+            Err(Stop::Empty) => Ok(empty_value(e).map_or_else(|| Frag::new("0"), value)),
+            Err(Stop::Error(d)) => Err(d),
+            Ok(f) => Ok(f),
+        }
     }
 
     /// ` ORDER BY ... LIMIT ... OFFSET ...`
-    fn order_and_limit(&self, f: &mut Frag, q: &Query, plan: &Plan) -> Result<()> {
+    fn order_and_limit(&self, f: &mut Frag, q: &Query, plan: &Plan) -> Out<()> {
         if !plan.order_by.is_empty() {
             f.push_str(" ORDER BY ");
             for (i, o) in plan.order_by.iter().enumerate() {
@@ -254,8 +337,10 @@ impl Writer<'_> {
             }
             f.push(p);
         }
-        self.order_and_limit(&mut f, q, plan)?;
-        Ok(Some(f))
+        catch_empty(
+            self.order_and_limit(&mut f, q, plan).map(|()| Some(f)),
+            None,
+        )
     }
 
     /// The FROM clause: active aliases in creation order; the first is the base table.
@@ -294,9 +379,9 @@ impl Writer<'_> {
     pub(super) fn condition(&self, node: &WhereNode) -> Result<Cond> {
         match node {
             WhereNode::Nothing => Ok(Cond::Empty),
-            WhereNode::Lookup(l) => self.lookup(l),
+            WhereNode::Lookup(l) => catch_empty(self.lookup(l), Cond::Empty),
             WhereNode::Condition(Expr::Exists(q)) if q.is_empty() => Ok(Cond::Empty),
-            WhereNode::Condition(e) => Ok(Cond::Sql(self.expr(e)?)),
+            WhereNode::Condition(e) => catch_empty(self.expr(e).map(Cond::Sql), Cond::Empty),
             WhereNode::Node {
                 connector,
                 negated,
@@ -349,7 +434,7 @@ impl Writer<'_> {
         }
     }
 
-    fn lookup(&self, l: &Lookup) -> Result<Cond> {
+    fn lookup(&self, l: &Lookup) -> Out<Cond> {
         if let Some(c) = self.year_lookup(l)? {
             return Ok(Cond::Sql(c));
         }
@@ -428,16 +513,16 @@ impl Writer<'_> {
                         let items = items
                             .iter()
                             .map(|v| self.expr(&Expr::Value(v.clone())))
-                            .collect::<Result<Vec<_>>>()?;
+                            .collect::<Out<Vec<_>>>()?;
                         d.array(items)?.parenthesized()
                     }
                     Rhs::Value(v) => Frag::param(v.clone()),
                     Rhs::Expr(e) => self.expr(e)?.parenthesized(),
                     other => {
-                        return Err(Diagnostic::new(
+                        return Err(Stop::Error(Diagnostic::new(
                             ErrorKind::NotSupported,
                             format!("djq cannot cast {other:?} to an array"),
-                        ));
+                        )));
                     }
                 };
                 operator(&mut f, op, d.cast(rhs, *ty)?);
@@ -456,20 +541,20 @@ impl Writer<'_> {
                 }
             }
             (kind, rhs) => {
-                return Err(Diagnostic::new(
+                return Err(Stop::Error(Diagnostic::new(
                     ErrorKind::NotSupported,
                     format!(
                         "djq cannot compile the lookup '{}' with {rhs:?}",
                         kind.name()
                     ),
-                ));
+                )));
             }
         }
         Ok(Cond::Sql(f))
     }
 
     /// Django's `YearLookup`: `__year` comparisons become ranges on the column itself.
-    fn year_lookup(&self, l: &Lookup) -> Result<Option<Frag>> {
+    fn year_lookup(&self, l: &Lookup) -> Out<Option<Frag>> {
         let Expr::Extract {
             part: part @ (DatePart::Year | DatePart::IsoYear),
             source,
@@ -508,19 +593,18 @@ impl Writer<'_> {
 
     /// An item of a lookup's list or range: a value is a parameter (None too, unlike a
     /// `Value(None)` expression's `NULL`), an expression compiles.
-    fn rhs_item(&self, e: &Expr) -> Result<Frag> {
+    fn rhs_item(&self, e: &Expr) -> Out<Frag> {
         match e {
             Expr::Value(v) => Ok(Frag::param(v.clone())),
             e => self.expr(e),
         }
     }
 
-    pub(super) fn expr(&self, e: &Expr) -> Result<Frag> {
+    pub(super) fn expr(&self, e: &Expr) -> Out<Frag> {
         let d = self.dialect;
         Ok(match e {
             Expr::Col(c) => Frag::new(format!("{}.{}", d.quote(&c.alias), d.quote(&c.column))),
-            Expr::Value(Value::Null) => Frag::new("NULL"),
-            Expr::Value(v) => Frag::param(v.clone()),
+            Expr::Value(v) => value(v.clone()),
             Expr::One => Frag::param(Value::Int(1)),
             Expr::Parens(inner) => {
                 let f = self.expr(inner)?;
@@ -575,18 +659,33 @@ impl Writer<'_> {
                             default = then;
                             break;
                         }
-                        Cond::Sql(c) => {
-                            let mut f = Frag::new("WHEN ");
-                            f.push(if *resolved { c.parenthesized() } else { c });
-                            f.push_str(" THEN ");
-                            f.push(self.expr(then)?);
-                            cases.push(f);
-                        }
+                        // A When whose result is EmptyResultSet is dropped too.
+                        Cond::Sql(c) => match self.expr(then) {
+                            Err(Stop::Empty) => {}
+                            then => {
+                                let mut f = Frag::new("WHEN ");
+                                f.push(if *resolved { c.parenthesized() } else { c });
+                                f.push_str(" THEN ");
+                                f.push(then?);
+                                cases.push(f);
+                            }
+                        },
                     }
                 }
-                let default = self.expr(default)?;
+                let default_sql = self.expr(default)?;
                 if cases.is_empty() {
-                    default
+                    // Only the default is left: a Value keeps its type through a Cast.
+                    match default {
+                        Expr::Value(v) => match value_field(v) {
+                            Some(ty) => d.func(
+                                FuncKind::Cast(ty),
+                                vec![(default_sql, default.value_type())],
+                                crate::query::func::db_value_type(ty),
+                            )?,
+                            None => default_sql,
+                        },
+                        _ => default_sql,
+                    }
                 } else {
                     let mut f = Frag::new("CASE ");
                     for c in cases {
@@ -594,7 +693,7 @@ impl Writer<'_> {
                         f.push_str(" ");
                     }
                     f.push_str("ELSE ");
-                    f.push(default);
+                    f.push(default_sql);
                     f.push_str(" END");
                     f
                 }
@@ -602,7 +701,7 @@ impl Writer<'_> {
             Expr::Func { func, args, output } => {
                 let mut compiled = Vec::with_capacity(args.len());
                 for a in args {
-                    compiled.push((self.expr(a)?, a.value_type()));
+                    compiled.push((self.func_arg(a)?, a.value_type()));
                 }
                 d.func(*func, compiled, *output)?
             }
@@ -623,6 +722,9 @@ impl Writer<'_> {
                     None => f.push_str("*"),
                 }
                 f.push_str(")");
+                // A filter that matches nothing makes the aggregate EmptyResultSet; with a
+                // default, Django's `Coalesce(aggregate, default)` puts NULL in its place.
+                let mut empty = false;
                 if let Some(w) = filter {
                     match self.condition(w)? {
                         Cond::Sql(c) => {
@@ -631,16 +733,18 @@ impl Writer<'_> {
                             f.push_str(")");
                         }
                         Cond::Full => {}
-                        Cond::Empty => {
-                            return Err(Diagnostic::new(
-                                ErrorKind::NotSupported,
-                                "djq cannot compile an aggregate filter that matches nothing yet",
-                            ));
-                        }
+                        Cond::Empty if default.is_some() => empty = true,
+                        Cond::Empty => return Err(Stop::Empty),
                     }
                 }
                 let ty = e.value_type();
                 let f = match default {
+                    Some(dflt) if empty => {
+                        let mut c = Frag::new("COALESCE(NULL, ");
+                        c.push(self.expr(dflt)?);
+                        c.push_str(")");
+                        c
+                    }
                     Some(dflt) => {
                         let inner = Frag::new(d.numeric(std::mem::take(&mut f.sql), ty))
                             .joined_params(f.params);
@@ -659,7 +763,11 @@ impl Writer<'_> {
                 }
             }
             Expr::Subquery(q) => self.subquery(q, "(")?,
-            Expr::Exists(q) => self.subquery(q, "EXISTS(")?,
+            // Django's `Exists.as_sql`: over nothing, `False`.
+            Expr::Exists(q) => match self.subquery(q, "EXISTS(") {
+                Err(Stop::Empty) => Frag::param(Value::Bool(false)),
+                r => r?,
+            },
             Expr::Not(inner) => Frag::new("NOT ").joined(self.expr(inner)?),
             // Django compiles a condition that matches nothing as `0`, one that matches
             // everything as `True`.
@@ -669,10 +777,10 @@ impl Writer<'_> {
                 Cond::Full => Frag::param(Value::Bool(true)),
             },
             Expr::OuterRef { .. } => {
-                return Err(Diagnostic::new(
+                return Err(Stop::Error(Diagnostic::new(
                     ErrorKind::Value,
                     "This queryset contains a reference to an outer query and may only be used in a subquery.",
-                ));
+                )));
             }
         })
     }
@@ -682,7 +790,7 @@ impl Writer<'_> {
     /// Django's `get_group_by` after the candidates: PostgreSQL keeps only a table's primary
     /// key when it is grouped by (`collapse_group_by`), selected expressions with an alias are
     /// referred to by position, duplicates go.
-    fn group_by(&self, q: &Query, plan: &Plan, col_aliases: bool) -> Result<Vec<Frag>> {
+    fn group_by(&self, q: &Query, plan: &Plan, col_aliases: bool) -> Out<Vec<Frag>> {
         let mut exprs = plan.group_by.clone();
         if self.dialect.groups_by_selected_pks() {
             let pk_aliases: Vec<String> = exprs
@@ -721,6 +829,15 @@ impl Writer<'_> {
         Ok(out)
     }
 
+    /// A function's argument, Django's `Func.as_sql`: one that is EmptyResultSet becomes its
+    /// empty value, or the function is EmptyResultSet too.
+    fn func_arg(&self, a: &Expr) -> Out<Frag> {
+        match self.expr(a) {
+            Err(Stop::Empty) => empty_value(a).map(value).ok_or(Stop::Empty),
+            r => r,
+        }
+    }
+
     /// Whether a column is the primary key of the table its alias stands for.
     fn is_pk(&self, q: &Query, c: &crate::query::Col) -> bool {
         q.tables
@@ -730,17 +847,11 @@ impl Writer<'_> {
             .is_some_and(|m| self.schema.model(m).pk_field().column == c.column)
     }
 
-    /// A nested SELECT, `open` … `)`. An inner query that can match nothing (Django's
-    /// EmptyResultSet inside a subquery) is not handled yet.
-    fn subquery(&self, q: &Query, open: &str) -> Result<Frag> {
+    /// A nested SELECT, `open` … `)`; EmptyResultSet when the inner query can match nothing.
+    fn subquery(&self, q: &Query, open: &str) -> Out<Frag> {
         let mut q = q.clone();
         let plan = q.plan(self.schema)?;
-        let inner = self.select_frag(&q, &plan, false)?.ok_or_else(|| {
-            Diagnostic::new(
-                ErrorKind::NotSupported,
-                "djq cannot compile a subquery that matches nothing yet",
-            )
-        })?;
+        let inner = self.select_frag(&q, &plan, false)?.ok_or(Stop::Empty)?;
         let mut f = Frag::new(open);
         f.push(inner);
         f.push_str(")");

@@ -4,7 +4,7 @@
 //!
 //! [`Query::for_write`]: crate::query::Query::for_write
 
-use super::compiler::{Cond, Writer};
+use super::compiler::{Cond, Writer, catch_empty};
 use super::frag::Frag;
 use super::{Dialect, Statement};
 use crate::diag::Result;
@@ -33,7 +33,11 @@ pub fn update(
         f.push_str(" = ");
         match value {
             Expr::Value(Value::Null) => f.push_str("NULL"),
-            other => f.push(w.expr(other)?),
+            // A value that is EmptyResultSet: Django runs no statement.
+            other => match catch_empty(w.expr(other).map(Some), None)? {
+                Some(v) => f.push(v),
+                None => return Ok(None),
+            },
         }
     }
     where_clause(&w, query, f)
