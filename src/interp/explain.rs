@@ -110,14 +110,14 @@ impl Session {
             )
             .at(stmt.span));
         };
-        let logged = self.log.len();
+        let logged = self.log.total();
         let sql_only = std::mem::replace(&mut self.opts.sql_only, true);
         let confirm = self.confirm.take();
         let value = self.eval(expr);
         self.opts.sql_only = sql_only;
         self.confirm = confirm;
         self.pending.clear();
-        let ran = self.log.split_off(logged).pop();
+        let ran = self.log.take_since(logged);
         let qs = match value? {
             Obj::QuerySet(qs) => Some((*qs).clone()),
             Obj::Manager(m) => Some(self.default_queryset(m)?),

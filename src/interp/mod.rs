@@ -19,6 +19,7 @@ mod explain;
 mod fixtures;
 mod format;
 mod functions;
+mod log;
 mod managers;
 pub mod obj;
 mod queryset;
@@ -36,6 +37,7 @@ use crate::sql::{Dialect, Statement};
 use crate::syntax::ast::{Stmt, StmtKind};
 pub use eval::MODEL_ATTRIBUTES;
 pub use exec::INSTANCE_METHODS;
+pub use log::QueryLog;
 pub use obj::Obj;
 pub use queryset::{METHODS as QUERYSET_METHODS, Returns, returns};
 pub use related::RELATED_METHODS;
@@ -102,8 +104,8 @@ pub struct Session {
     frames: Vec<HashMap<String, Obj>>,
     pub opts: Options,
     out: Box<dyn Write>,
-    /// Every statement run (with `sql_only`: that would run), in order.
-    pub log: Vec<Statement>,
+    /// The statements run (with `sql_only`: that would run): how many, and the latest.
+    pub log: QueryLog,
     /// Statements of the current top-level statement (for `--sql-only` output).
     pending: Vec<Statement>,
     /// Refuse every write (`--read-only`).
@@ -189,7 +191,7 @@ impl Session {
             frames: Vec::new(),
             opts,
             out,
-            log: Vec::new(),
+            log: QueryLog::default(),
             pending: Vec::new(),
             read_only: false,
             tx: transaction::Transactions::default(),

@@ -169,7 +169,7 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
                         s.run(&input.text)
                     }
                 };
-                let (queries, started) = (session.log.len(), Instant::now());
+                let (queries, started) = (session.log.total(), Instant::now());
                 let result = ctrl_c.run(|| {
                     if session.in_transaction() {
                         session.atomic(run)
@@ -177,7 +177,7 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
                         run(session)
                     }
                 });
-                let queries = session.log.len() - queries;
+                let queries = session.log.total() - queries;
                 let summary = status(queries, started.elapsed(), session.opts.timing);
                 if let (Some(text), Ok(())) = (summary, &result) {
                     println!("{}", style.paint(text, owo_colors::Style::new().dimmed()));
@@ -205,7 +205,7 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
 
 /// The line after a statement: how many queries it ran and (`\timing`) how long it took;
 /// nothing for a statement that ran no query.
-fn status(queries: usize, elapsed: Duration, timing: bool) -> Option<String> {
+fn status(queries: u64, elapsed: Duration, timing: bool) -> Option<String> {
     if queries == 0 {
         return None;
     }

@@ -1,0 +1,95 @@
+//! The query log: how many statements a session has run (with `--sql-only`: would run), and
+//! the latest of them, as Django's `connection.queries` keeps them — at most
+//! [`QueryLog::LIMIT`], so a script that runs millions of statements holds a bounded log.
+
+use crate::sql::Statement;
+use std::collections::VecDeque;
+use std::ops::Deref;
+
+/// The latest statements, oldest first, and the count of every statement logged.
+#[derive(Debug, Default)]
+pub struct QueryLog {
+    recent: VecDeque<Statement>,
+    total: u64,
+}
+
+impl QueryLog {
+    /// Django's `BaseDatabaseWrapper.queries_limit`.
+    pub const LIMIT: usize = 9000;
+
+    pub fn push(&mut self, st: Statement) {
+        if self.recent.len() == Self::LIMIT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(st);
+        self.total += 1;
+    }
+
+    /// Every statement logged since the session began (or the last [`clear`](Self::clear)).
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Take back what was logged after [`total`](Self::total) was `mark`; the last of it.
+    pub fn take_since(&mut self, mark: u64) -> Option<Statement> {
+        let n = usize::try_from(self.total.saturating_sub(mark)).unwrap_or(usize::MAX);
+        let kept = self.recent.len().saturating_sub(n);
+        self.total = mark.min(self.total);
+        self.recent.split_off(kept).pop_back()
+    }
+
+    pub fn clear(&mut self) {
+        self.recent.clear();
+        self.total = 0;
+    }
+}
+
+impl Deref for QueryLog {
+    type Target = VecDeque<Statement>;
+
+    fn deref(&self) -> &VecDeque<Statement> {
+        &self.recent
+    }
+}
+
+impl<'a> IntoIterator for &'a QueryLog {
+    type Item = &'a Statement;
+    type IntoIter = std::collections::vec_deque::Iter<'a, Statement>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.recent.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(i: usize) -> Statement {
+        Statement {
+            sql: format!("SELECT {i}"),
+            params: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn keeps_the_latest_and_counts_all() {
+        let mut log = QueryLog::default();
+        for i in 0..QueryLog::LIMIT + 5 {
+            log.push(st(i));
+        }
+        assert_eq!(log.len(), QueryLog::LIMIT);
+        assert_eq!(log.total(), QueryLog::LIMIT as u64 + 5);
+        assert_eq!(log[0].sql, "SELECT 5");
+        let mark = log.total();
+        log.push(st(1));
+        log.push(st(2));
+        assert_eq!(log.take_since(mark).unwrap().sql, "SELECT 2");
+        assert_eq!(log.total(), mark);
+        assert_eq!(
+            log.back().unwrap().sql,
+            format!("SELECT {}", QueryLog::LIMIT + 4)
+        );
+        assert_eq!(log.take_since(log.total()), None);
+    }
+}
