@@ -235,6 +235,11 @@ fn prefetching_needs_a_chunk_size_and_then_prefetches_each_chunk() {
         let params: Vec<String> = st.params.iter().map(|p| p.to_json().to_string()).collect();
         assert_eq!(format!("[{}]", params.join(", ")), ids, "{}", st.sql);
     }
+    // Shown, the iterator streams its rows: its prefetches would load nothing shown.
+    s.log.clear();
+    s.run("Author.objects.prefetch_related('books').iterator(chunk_size=2)")
+        .unwrap();
+    assert_eq!(s.log.len(), 1, "{:?}", s.log);
 }
 
 /// Runs djq with `code` on `db`: what it printed and its peak resident memory in bytes.

@@ -75,9 +75,10 @@ impl Session {
             }
             return Ok(());
         }
-        if !qs.prefetch.is_empty() || qs.cache.get().is_some() {
-            // Prefetching needs the fetched instances, and an evaluated queryset is shown
-            // from its cache (running nothing): display from the objects.
+        // Prefetching needs the fetched instances, and an evaluated queryset is shown from
+        // its cache (running nothing): display from the objects. An `iterator()` streams
+        // instead: its prefetches would only load relations the rows do not show.
+        if (!qs.prefetch.is_empty() && qs.chunk_size.is_none()) || qs.cache.get().is_some() {
             let objs = self.evaluate(qs)?;
             let compiled = crate::sql::select(&self.schema, self.dialect, &qs.query)?;
             let names = shown_names(&compiled.plan);
