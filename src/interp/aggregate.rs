@@ -24,21 +24,8 @@ impl Session {
         )?;
         let arg = match args.pos.as_slice() {
             [(Obj::Value(Value::Text(s)), _)] if s == "*" && func == AggFunc::Count => None,
-            [(Obj::Value(Value::Text(s)), s_span)] => Some(Box::new(FExpr::Ref {
-                name: s.clone(),
-                span: *s_span,
-            })),
-            [(Obj::F(f), _)] => Some(Box::new((**f).clone())),
-            [(other, s)] => {
-                return Err(Diagnostic::new(
-                    ErrorKind::Type,
-                    format!(
-                        "{name}() expects a field name or an expression, not {}",
-                        other.type_name()
-                    ),
-                )
-                .at(*s));
-            }
+            // A literal is a Value, as Django's `_parse_expressions` makes it: `Count(5)`.
+            [(o, s)] => Some(Box::new(super::functions::operand(o, *s, name)?)),
             _ => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,

@@ -293,7 +293,7 @@ fn field_of(o: &Obj, name: &str, span: Span) -> Result<DbType> {
 }
 
 /// A function argument: a field name, an expression or a plain value.
-fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
+pub(super) fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
     Ok(match o {
         Obj::Value(Value::Text(s)) => FExpr::Ref {
             name: s.clone(),
