@@ -144,6 +144,7 @@ scripts!(
     helpers,
     list_books,
     lookups,
+    nested_values,
     not_found,
     python_values,
     q_and_f,

@@ -2,13 +2,12 @@
 //! containers scripts build while they loop over querysets.
 
 use super::Session;
-use super::eval::{Args, obj_eq};
-use super::obj::Obj;
+use super::eval::Args;
+use super::nested::{position, py_eq};
+use super::obj::{DictRef, ListRef, Obj};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{CmpOp, Expr};
 use crate::value::Value;
-use std::cell::RefCell;
-use std::rc::Rc;
 
 /// Methods of `list` that djq implements.
 pub const LIST_METHODS: &[&str] = &[
@@ -30,12 +29,7 @@ pub const DICT_METHODS: &[&str] = &[
 ];
 
 impl Session {
-    pub(super) fn list_method(
-        &mut self,
-        list: &Rc<RefCell<Vec<Obj>>>,
-        name: &str,
-        args: &Args,
-    ) -> Result<Obj> {
+    pub(super) fn list_method(&mut self, list: &ListRef, name: &str, args: &Args) -> Result<Obj> {
         let span = args.span;
         let arg = |i: usize| args.pos.get(i).map(|(o, _)| o.clone());
         let needs = |i: usize| {
@@ -43,7 +37,6 @@ impl Session {
                 Diagnostic::new(ErrorKind::Type, format!("{name}() takes an argument")).at(span)
             })
         };
-        let position = |items: &[Obj], x: &Obj| items.iter().position(|i| obj_eq(i, x));
         match name {
             "append" => list.borrow_mut().push(needs(0)?),
             "extend" => {
@@ -80,7 +73,7 @@ impl Session {
             }
             "remove" | "index" => {
                 let x = needs(0)?;
-                let found = position(&list.borrow(), &x);
+                let found = position(list.borrow().iter(), &x)?;
                 let Some(i) = found else {
                     let msg = if name == "remove" {
                         "list.remove(x): x not in list".to_string()
@@ -96,7 +89,10 @@ impl Session {
             }
             "count" => {
                 let x = needs(0)?;
-                let n = list.borrow().iter().filter(|i| obj_eq(i, &x)).count();
+                let mut n = 0;
+                for i in list.borrow().iter() {
+                    n += usize::from(super::nested::is(i, &x) || py_eq(i, &x)?);
+                }
                 return Ok(Obj::int(n as i64));
             }
             "sort" => {
@@ -112,19 +108,14 @@ impl Session {
         Ok(Obj::NONE)
     }
 
-    pub(super) fn dict_method(
-        &mut self,
-        dict: &Rc<RefCell<Vec<(Obj, Obj)>>>,
-        name: &str,
-        args: &Args,
-    ) -> Result<Obj> {
+    pub(super) fn dict_method(&mut self, dict: &DictRef, name: &str, args: &Args) -> Result<Obj> {
         let span = args.span;
         let arg = |i: usize| args.pos.get(i).map(|(o, _)| o.clone());
         let key = arg(0).unwrap_or(Obj::NONE);
-        let find = |pairs: &[(Obj, Obj)]| pairs.iter().position(|(k, _)| obj_eq(k, &key));
+        let find = |pairs: &[(Obj, Obj)]| position(pairs.iter().map(|(k, _)| k), &key);
         let pairs = dict.borrow().clone();
         Ok(match name {
-            "get" => match find(&pairs) {
+            "get" => match find(&pairs)? {
                 Some(i) => pairs[i].1.clone(),
                 None => arg(1).unwrap_or(Obj::NONE),
             },
@@ -133,10 +124,10 @@ impl Session {
             "items" => Obj::list(
                 pairs
                     .into_iter()
-                    .map(|(k, v)| Obj::Tuple(Rc::new(vec![k, v])))
+                    .map(|(k, v)| Obj::tuple(vec![k, v]))
                     .collect(),
             ),
-            "setdefault" => match find(&pairs) {
+            "setdefault" => match find(&pairs)? {
                 Some(i) => pairs[i].1.clone(),
                 None => {
                     let v = arg(1).unwrap_or(Obj::NONE);
@@ -144,7 +135,7 @@ impl Session {
                     v
                 }
             },
-            "pop" => match (find(&pairs), arg(1)) {
+            "pop" => match (find(&pairs)?, arg(1)) {
                 (Some(i), _) => dict.borrow_mut().remove(i).1,
                 (None, Some(default)) => default,
                 (None, None) => {
@@ -201,9 +192,10 @@ impl Session {
     ) -> Result<()> {
         match (container, &key) {
             (Obj::Dict(d), _) => {
+                let at = position(d.borrow().iter().map(|(k, _)| k), &key)?;
                 let mut pairs = d.borrow_mut();
-                match pairs.iter_mut().find(|(k, _)| obj_eq(k, &key)) {
-                    Some(slot) => slot.1 = value,
+                match at {
+                    Some(i) => pairs[i].1 = value,
                     None => pairs.push((key, value)),
                 }
                 Ok(())

@@ -484,10 +484,10 @@ impl Session {
             .into_iter()
             .map(|(l, n)| (Obj::str(l), Obj::int(n as i64)))
             .collect();
-        Ok(Obj::Tuple(Rc::new(vec![
+        Ok(Obj::tuple(vec![
             Obj::int(total as i64),
             Obj::dict(per_model),
-        ])))
+        ]))
     }
 
     /// The statements of a collected delete, in Django's order.

@@ -2,6 +2,7 @@
 //! instances and dicts become records, scalars print; SQL is shown before results in the
 //! human formats.
 
+use super::nested::{Writing, deeper};
 use super::obj::{Obj, QsKind, QuerySet};
 use super::{Session, SqlEcho};
 use crate::diag::{Diagnostic, ErrorKind, Result};
@@ -208,7 +209,11 @@ impl Session {
         .map_err(render::io_error)
     }
 
+    /// A value as JSON; a container inside itself is Python's `json.dumps` ValueError.
     fn json_value(&mut self, o: &Obj) -> Result<serde_json::Value> {
+        let _writing = Writing::enter(o)
+            .map_err(|_| Diagnostic::new(ErrorKind::Value, "Circular reference detected"))?;
+        let _level = deeper("while encoding a JSON object")?;
         Ok(match o {
             Obj::Value(v) => v.to_json(),
             Obj::List(_) | Obj::Tuple(_) | Obj::Row(_) => serde_json::Value::Array(

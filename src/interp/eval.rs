@@ -1,6 +1,7 @@
 //! Expression evaluation: names, literals, attributes, calls, operators and subscripts.
 
 use super::Session;
+use super::nested::{deeper, is, position, py_eq};
 use super::obj::{Builtin, Function, FunctionBody, Obj, QsKind, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::query::expr::{Arith, Connector};
@@ -75,14 +76,14 @@ impl Session {
             ExprKind::None => Ok(Obj::NONE),
             ExprKind::FString(parts) => Ok(Obj::str(self.fstring(parts)?)),
             ExprKind::List(items) => Ok(Obj::list(self.eval_all(items)?)),
-            ExprKind::Tuple(items) => Ok(Obj::Tuple(Rc::new(self.eval_all(items)?))),
+            ExprKind::Tuple(items) => Ok(Obj::tuple(self.eval_all(items)?)),
             ExprKind::Set(items) => Ok(Obj::list(self.eval_all(items)?)),
             ExprKind::Dict(pairs) => {
                 let mut out = Vec::new();
                 for (k, v) in pairs {
                     out.push((self.eval(k)?, self.eval(v)?));
                 }
-                Ok(Obj::dict(dedup_keys(out)))
+                Ok(Obj::dict(dedup_keys(out).map_err(|d| d.at(e.span))?))
             }
             ExprKind::Attribute { value, attr } => {
                 let obj = self.eval(value)?;
@@ -158,7 +159,7 @@ impl Session {
                     out.push((s.eval(key)?, s.eval(value)?));
                     Ok(())
                 })?;
-                Ok(Obj::dict(dedup_keys(out)))
+                Ok(Obj::dict(dedup_keys(out).map_err(|d| d.at(e.span))?))
             }
             ExprKind::Lambda { params, body } => Ok(Obj::Function(Rc::new(Function {
                 name: "<lambda>".into(),
@@ -345,13 +346,11 @@ impl Session {
                 ))
             }
             // `e.args`: the message (Django's exceptions carry their message first).
-            Obj::Exception(e) if name == "args" => {
-                Ok(Obj::Tuple(Rc::new(if e.message.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![Obj::str(e.message.clone())]
-                })))
-            }
+            Obj::Exception(e) if name == "args" => Ok(Obj::tuple(if e.message.is_empty() {
+                Vec::new()
+            } else {
+                vec![Obj::str(e.message.clone())]
+            })),
             Obj::Dict(_) if super::containers::DICT_METHODS.contains(&name) => {
                 Ok(Obj::Method(Rc::new(obj), name.into()))
             }
@@ -421,7 +420,10 @@ impl Session {
                 Obj::Instance(inst) => self.instance_method(inst, &name, &args),
                 other => Err(self.no_attribute(other, &name, args.span)),
             },
-            Obj::Builtin(b) => self.call_builtin(b, args),
+            Obj::Builtin(b) => {
+                let span = args.span;
+                self.call_builtin(b, args).map_err(|d| d.at(span))
+            }
             Obj::Function(f) => self.call_function(&f, args),
             Obj::Model(m) => self.new_instance(m, &args).map(Obj::Instance),
             Obj::ExceptionClass(c) => self.new_exception(&c, &args),
@@ -595,7 +597,7 @@ impl Session {
                 Ok(if b == Builtin::List {
                     Obj::list(items)
                 } else {
-                    Obj::Tuple(Rc::new(items))
+                    Obj::tuple(items)
                 })
             }
             Builtin::Range => {
@@ -730,7 +732,7 @@ impl Session {
                     items
                         .into_iter()
                         .zip(start..)
-                        .map(|(o, i)| Obj::Tuple(Rc::new(vec![Obj::int(i), o])))
+                        .map(|(o, i)| Obj::tuple(vec![Obj::int(i), o]))
                         .collect(),
                 ))
             }
@@ -743,7 +745,7 @@ impl Session {
                 let n = lists.iter().map(Vec::len).min().unwrap_or(0);
                 Ok(Obj::list(
                     (0..n)
-                        .map(|i| Obj::Tuple(Rc::new(lists.iter().map(|l| l[i].clone()).collect())))
+                        .map(|i| Obj::tuple(lists.iter().map(|l| l[i].clone()).collect()))
                         .collect(),
                 ))
             }
@@ -817,7 +819,7 @@ impl Session {
                 for (k, v, _) in &args.kw {
                     pairs.push((Obj::str(k.clone()), v.clone()));
                 }
-                Ok(Obj::dict(dedup_keys(pairs)))
+                Ok(Obj::dict(dedup_keys(pairs).map_err(|d| d.at(args.span))?))
             }
             Builtin::Getattr => {
                 let (obj, name) = match (args.pos.first(), args.pos.get(1)) {
@@ -934,7 +936,7 @@ impl Session {
             }
             return match &obj {
                 Obj::List(v) => Ok(Obj::list(pick(&v.borrow(), lo, hi, step))),
-                Obj::Tuple(v) => Ok(Obj::Tuple(Rc::new(pick(v, lo, hi, step)))),
+                Obj::Tuple(v) => Ok(Obj::tuple(pick(v, lo, hi, step))),
                 Obj::Value(Value::Text(s)) => {
                     let chars: Vec<char> = s.chars().collect();
                     Ok(Obj::str(
@@ -966,11 +968,8 @@ impl Session {
                         Diagnostic::new(ErrorKind::Index, "list index out of range").at(span)
                     })
             }
-            (Obj::Dict(pairs), key) => pairs
-                .borrow()
-                .iter()
-                .find(|(k, _)| obj_eq(k, key))
-                .map(|(_, v)| v.clone())
+            (Obj::Dict(pairs), key) => position(pairs.borrow().iter().map(|(k, _)| k), key)?
+                .map(|i| pairs.borrow()[i].1.clone())
                 .ok_or_else(|| {
                     Diagnostic::new(ErrorKind::Key, self.repr(key).unwrap_or_default()).at(span)
                 }),
@@ -1106,9 +1105,9 @@ impl Session {
                     .cloned()
                     .collect(),
             )),
-            (Obj::Tuple(a), Obj::Tuple(b)) if op == BinOp::Add => Ok(Obj::Tuple(Rc::new(
-                a.iter().chain(b.iter()).cloned().collect(),
-            ))),
+            (Obj::Tuple(a), Obj::Tuple(b)) if op == BinOp::Add => {
+                Ok(Obj::tuple(a.iter().chain(b.iter()).cloned().collect()))
+            }
             _ => Err(unsupported(op, &l, &r, span)),
         }
     }
@@ -1116,27 +1115,22 @@ impl Session {
     pub(super) fn compare(&mut self, op: CmpOp, l: &Obj, r: &Obj, span: Span) -> Result<bool> {
         use std::cmp::Ordering;
         match op {
-            CmpOp::Eq => return Ok(obj_eq(l, r)),
-            CmpOp::NotEq => return Ok(!obj_eq(l, r)),
-            CmpOp::Is => {
-                return Ok(obj_eq(l, r) && (l.is_none() || matches!(l, Obj::Value(Value::Bool(_)))));
-            }
-            CmpOp::IsNot => {
-                return Ok(
-                    !(obj_eq(l, r) && (l.is_none() || matches!(l, Obj::Value(Value::Bool(_)))))
-                );
-            }
+            CmpOp::Eq => return py_eq(l, r).map_err(|d| d.at(span)),
+            CmpOp::NotEq => return py_eq(l, r).map(|e| !e).map_err(|d| d.at(span)),
+            CmpOp::Is => return Ok(is(l, r)),
+            CmpOp::IsNot => return Ok(!is(l, r)),
             CmpOp::In | CmpOp::NotIn => {
                 let found = match r {
                     Obj::Value(Value::Text(hay)) => match l {
                         Obj::Value(Value::Text(needle)) => hay.contains(needle.as_str()),
                         _ => false,
                     },
-                    Obj::Dict(pairs) => pairs.borrow().iter().any(|(k, _)| obj_eq(k, l)),
-                    other => self
-                        .iter_obj(other, &dummy(span))?
-                        .iter()
-                        .any(|x| obj_eq(x, l)),
+                    Obj::Dict(pairs) => position(pairs.borrow().iter().map(|(k, _)| k), l)
+                        .map_err(|d| d.at(span))?
+                        .is_some(),
+                    other => position(self.iter_obj(other, &dummy(span))?.iter(), l)
+                        .map_err(|d| d.at(span))?
+                        .is_some(),
                 };
                 return Ok(found == (op == CmpOp::In));
             }
@@ -1147,12 +1141,13 @@ impl Session {
             (Obj::List(_), Obj::List(_)) | (Obj::Tuple(_), Obj::Tuple(_)) => {
                 // Lexicographic: the first unequal items decide, else the lengths.
                 let (a, b) = (l.items().unwrap_or_default(), r.items().unwrap_or_default());
-                match a.iter().zip(&b).find(|(x, y)| !obj_eq(x, y)) {
-                    Some((x, y)) => {
+                let _level = deeper("in comparison").map_err(|d| d.at(span))?;
+                for (x, y) in a.iter().zip(&b) {
+                    if !(is(x, y) || py_eq(x, y).map_err(|d| d.at(span))?) {
                         return self.compare(op, x, y, span);
                     }
-                    None => Some(a.len().cmp(&b.len())),
                 }
+                Some(a.len().cmp(&b.len()))
             }
             _ => None,
         }
@@ -1326,15 +1321,15 @@ fn isinstance_arg() -> Diagnostic {
 
 /// Dict entries with later values replacing earlier ones for the same key (in place, as
 /// Python's dict keeps the first insertion position).
-fn dedup_keys(pairs: Vec<(Obj, Obj)>) -> Vec<(Obj, Obj)> {
+fn dedup_keys(pairs: Vec<(Obj, Obj)>) -> Result<Vec<(Obj, Obj)>> {
     let mut out: Vec<(Obj, Obj)> = Vec::new();
     for (k, v) in pairs {
-        match out.iter_mut().find(|(old, _)| obj_eq(old, &k)) {
-            Some(slot) => slot.1 = v,
+        match position(out.iter().map(|(old, _)| old), &k)? {
+            Some(i) => out[i].1 = v,
             None => out.push((k, v)),
         }
     }
-    out
+    Ok(out)
 }
 
 /// `items[lo:hi:step]` with Python's rules for missing and negative bounds.
@@ -1666,7 +1661,7 @@ fn arith(op: BinOp) -> Option<Arith> {
     })
 }
 
-fn as_f64(v: &Value) -> Option<f64> {
+pub(super) fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Int(i) => Some(*i as f64),
         Value::Float(f) => Some(*f),
@@ -1789,19 +1784,6 @@ fn scalar_cmp(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
         (DateTime(x), DateTime(y)) => Some(x.cmp(y)),
         (Decimal(x), Decimal(y)) => Some(x.cmp(y)),
         _ => None,
-    }
-}
-
-pub(super) fn obj_eq(a: &Obj, b: &Obj) -> bool {
-    match (a, b) {
-        (Obj::Value(x), Obj::Value(y)) => match (as_f64(x), as_f64(y)) {
-            (Some(p), Some(q)) => p == q,
-            _ => x == y,
-        },
-        (Obj::Instance(x), Obj::Instance(y)) => {
-            x.model == y.model && x.fields().first() == y.fields().first()
-        }
-        _ => a == b,
     }
 }
 

@@ -32,6 +32,8 @@ const CLASSES: &[(&str, &str)] = &[
     ("ValueError", "Exception"),
     ("RuntimeError", "Exception"),
     ("NotImplementedError", "RuntimeError"),
+    ("RecursionError", "RuntimeError"),
+    ("MemoryError", "Exception"),
     ("ObjectDoesNotExist", "Exception"),
     ("MultipleObjectsReturned", "Exception"),
     ("FieldDoesNotExist", "Exception"),
@@ -209,9 +211,7 @@ impl Session {
             [] => String::new(),
             [(arg, _)] if kind == ErrorKind::Key => self.repr(arg)?,
             [(arg, _)] => self.py_str(arg)?,
-            many => self.repr(&Obj::Tuple(Rc::new(
-                many.iter().map(|(o, _)| o.clone()).collect(),
-            )))?,
+            many => self.repr(&Obj::tuple(many.iter().map(|(o, _)| o.clone()).collect()))?,
         };
         Ok(Obj::Exception(Rc::new(Diagnostic::new(kind, message))))
     }

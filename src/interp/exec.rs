@@ -2,6 +2,7 @@
 //! instances, dicts or tuples; `prefetch_related` queries; attribute access on instances.
 
 use super::Session;
+use super::nested::{Writing, deeper};
 use super::obj::{Instance, Obj, QsKind, QuerySet, RelatedKind, RelatedLink, ResultCache};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::query::setup::Plan;
@@ -578,8 +579,18 @@ impl Session {
         }
     }
 
-    /// Python's `repr()`.
+    /// Python's `repr()`; a container inside itself is `[...]`/`{...}`.
     pub(super) fn repr(&mut self, o: &Obj) -> Result<String> {
+        let Ok(_writing) = Writing::enter(o) else {
+            return Ok(match o {
+                Obj::Dict(_) => "{...}",
+                Obj::Tuple(_) => "(...)",
+                Obj::Row(_) => "...",
+                _ => "[...]",
+            }
+            .into());
+        };
+        let _level = deeper("while getting the repr of an object")?;
         Ok(match o {
             Obj::Value(v) => value_repr(v),
             Obj::List(items) => {
@@ -811,15 +822,15 @@ fn row_to_obj(kind: &QsKind, model: crate::schema::ModelId, plan: &Plan, row: Ve
         QsKind::ValuesList { flat: true, .. } => {
             Obj::Value(row.into_iter().next().unwrap_or(Value::Null))
         }
-        QsKind::ValuesList { named: true, .. } => Obj::Row(Rc::new(
+        QsKind::ValuesList { named: true, .. } => Obj::row(
             plan.columns[..shown]
                 .iter()
                 .zip(row)
                 .map(|(c, v)| (c.name.clone(), Obj::Value(v)))
                 .collect(),
-        )),
-        QsKind::ValuesList { .. } => Obj::Tuple(Rc::new(
-            row.into_iter().take(shown).map(Obj::Value).collect(),
-        )),
+        ),
+        QsKind::ValuesList { .. } => {
+            Obj::tuple(row.into_iter().take(shown).map(Obj::Value).collect())
+        }
     }
 }

@@ -21,6 +21,7 @@ mod format;
 mod functions;
 mod log;
 mod managers;
+mod nested;
 pub mod obj;
 mod queryset;
 mod related;
@@ -287,7 +288,7 @@ impl Session {
                 {
                     Ok(())
                 }
-                Some(v) => self.display(&v, e),
+                Some(v) => self.display(&v, e).map_err(|d| d.at(e.span)),
                 None => Ok(()),
             },
             _ => {

@@ -1,6 +1,7 @@
 //! Runtime objects of the interpreter: Python values, Django classes, managers, querysets,
 //! instances, Q and F.
 
+use super::nested::Nest;
 use crate::query::{FExpr, QNode, Query};
 use crate::schema::ModelId;
 use crate::value::Value;
@@ -19,7 +20,7 @@ pub enum QsKind {
 }
 
 /// A lazy QuerySet: the query plus how to present it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct QuerySet {
     pub query: Query,
     pub kind: QsKind,
@@ -111,7 +112,7 @@ impl PartialEq for ResultCache {
 }
 
 /// The owner of a related manager and how its objects refer to it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RelatedLink {
     pub instance: Rc<Instance>,
     /// The owner's field the relation stores (its pk's attname, or a `to_field`'s).
@@ -135,7 +136,7 @@ pub enum RelatedKind {
 
 /// A model instance: loaded field values by attname, in the order they were selected,
 /// plus annotations and instances cached by `select_related`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Instance {
     pub model: ModelId,
     /// Field values by attname (assignable, like Python attributes).
@@ -277,16 +278,22 @@ pub enum Builtin {
     Atomic,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// A list as names hold it: shared and mutable.
+pub type ListRef = Rc<Nest<RefCell<Vec<Obj>>>>;
+
+/// A dict as names hold it: shared and mutable, its pairs in insertion order.
+pub type DictRef = Rc<Nest<RefCell<Vec<(Obj, Obj)>>>>;
+
+#[derive(Debug, Clone)]
 pub enum Obj {
     Value(Value),
     /// A list: mutable, and shared by every name bound to it, as in Python.
-    List(Rc<RefCell<Vec<Obj>>>),
-    Tuple(Rc<Vec<Obj>>),
+    List(ListRef),
+    Tuple(Rc<Nest<Vec<Obj>>>),
     /// A `values_list(named=True)` row: a named tuple whose fields are the column names.
-    Row(Rc<Vec<(String, Obj)>>),
+    Row(Rc<Nest<Vec<(String, Obj)>>>),
     /// A dict, in insertion order: mutable and shared like a list.
-    Dict(Rc<RefCell<Vec<(Obj, Obj)>>>),
+    Dict(DictRef),
     /// A model class (`Book`).
     Model(ModelId),
     /// `Book.objects`
@@ -327,11 +334,20 @@ impl Obj {
     }
 
     pub fn list(items: Vec<Obj>) -> Obj {
-        Obj::List(Rc::new(RefCell::new(items)))
+        Obj::List(Rc::new(Nest::new(RefCell::new(items))))
+    }
+
+    pub fn tuple(items: Vec<Obj>) -> Obj {
+        Obj::Tuple(Rc::new(Nest::new(items)))
+    }
+
+    /// A `values_list(named=True)` row.
+    pub fn row(fields: Vec<(String, Obj)>) -> Obj {
+        Obj::Row(Rc::new(Nest::new(fields)))
     }
 
     pub fn dict(pairs: Vec<(Obj, Obj)>) -> Obj {
-        Obj::Dict(Rc::new(RefCell::new(pairs)))
+        Obj::Dict(Rc::new(Nest::new(RefCell::new(pairs))))
     }
 
     /// A copy of the items of a list or tuple (or named row).

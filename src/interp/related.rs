@@ -132,7 +132,9 @@ impl Session {
         let made = self.queryset_method(Rc::new(plain), name, args.clone())?;
         if let RelatedKind::ManyToMany { .. } = link.kind {
             let obj = match &made {
-                Obj::Tuple(t) if t.get(1) == Some(&Obj::bool(true)) => t[0].clone(),
+                Obj::Tuple(t) if matches!(t.get(1), Some(Obj::Value(Value::Bool(true)))) => {
+                    t[0].clone()
+                }
                 Obj::Instance(_) => made.clone(),
                 _ => return Ok(made),
             };

@@ -406,7 +406,7 @@ impl Session {
         for p in &f.params {
             let name = p.name.name.clone();
             let v = match p.kind {
-                ParamKind::VarArgs => Obj::Tuple(Rc::new(pos.by_ref().collect())),
+                ParamKind::VarArgs => Obj::tuple(pos.by_ref().collect()),
                 ParamKind::KwArgs => {
                     Obj::dict(kw.drain(..).map(|(k, v)| (Obj::str(k), v)).collect())
                 }

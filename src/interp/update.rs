@@ -637,7 +637,7 @@ impl Session {
     /// `get_or_create(defaults=None, **kwargs)`: `(obj, created)`.
     pub(super) fn get_or_create(&mut self, qs: QuerySet, args: &Args) -> Result<Obj> {
         let (obj, created) = self.get_or_create_inner(qs, args, "defaults")?;
-        Ok(Obj::Tuple(Rc::new(vec![obj, Obj::bool(created)])))
+        Ok(Obj::tuple(vec![obj, Obj::bool(created)]))
     }
 
     fn get_or_create_inner(
@@ -753,7 +753,7 @@ impl Session {
             };
             self.save(inst, &save)?;
         }
-        Ok(Obj::Tuple(Rc::new(vec![obj, Obj::bool(created)])))
+        Ok(Obj::tuple(vec![obj, Obj::bool(created)]))
     }
 }
 

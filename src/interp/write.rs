@@ -145,7 +145,7 @@ impl Session {
         }
         self.insert_instances(model, &instances, true)
             .map_err(|d| d.at(args.span))?;
-        Ok(Obj::List(Rc::new(std::cell::RefCell::new(items))))
+        Ok(Obj::list(items))
     }
 
     /// Insert `instances` and give them their primary keys. `atomic`: in one transaction
