@@ -334,7 +334,9 @@ impl Obj {
     }
 
     pub fn list(items: Vec<Obj>) -> Obj {
-        Obj::List(Rc::new(Nest::new(RefCell::new(items))))
+        let l = Rc::new(Nest::new(RefCell::new(items)));
+        super::nested::collect::list(&l);
+        Obj::List(l)
     }
 
     pub fn tuple(items: Vec<Obj>) -> Obj {
@@ -347,7 +349,9 @@ impl Obj {
     }
 
     pub fn dict(pairs: Vec<(Obj, Obj)>) -> Obj {
-        Obj::Dict(Rc::new(Nest::new(RefCell::new(pairs))))
+        let d = Rc::new(Nest::new(RefCell::new(pairs)));
+        super::nested::collect::dict(&d);
+        Obj::Dict(d)
     }
 
     /// A copy of the items of a list or tuple (or named row).

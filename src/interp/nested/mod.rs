@@ -8,8 +8,11 @@
 //!   past [`LIMIT`] levels it raises Python's RecursionError;
 //! - [`py_eq`] and [`is`] are Python's `==` and `is` on objects, with the identity shortcut
 //!   that makes a list holding itself equal to itself;
+//! - [`collect`] frees reference cycles nothing else refers to, as CPython's gc does;
 //! - [`Writing`] marks the containers whose `repr()` or JSON is being written, so one inside
 //!   itself shows as `[...]`, `(...)` or `{...}` (or is refused, in JSON).
+
+pub mod collect;
 
 use super::eval::as_f64;
 use super::obj::Obj;
