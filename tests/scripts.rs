@@ -148,6 +148,7 @@ scripts!(
     not_found,
     python_values,
     q_and_f,
+    ranges,
     related_loading,
     relations,
     values,

@@ -2,7 +2,7 @@
 
 use super::Session;
 use super::nested::{deeper, is, position, py_eq};
-use super::obj::{Builtin, Function, FunctionBody, Obj, QsKind, QuerySet};
+use super::obj::{Builtin, Function, FunctionBody, Obj, QsKind, QuerySet, Range};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::query::expr::{Arith, Connector};
 use crate::query::{FExpr, QNode};
@@ -521,6 +521,7 @@ impl Session {
                     Obj::Value(Value::Text(s)) => s.chars().count(),
                     Obj::List(v) => v.borrow().len(),
                     Obj::Tuple(v) => v.len(),
+                    Obj::Range(r) => usize::try_from(r.len()).unwrap_or(usize::MAX),
                     Obj::Row(v) => v.len(),
                     Obj::Dict(d) => d.borrow().len(),
                     Obj::QuerySet(_) | Obj::Manager(_) => self.iter_obj(&o, &dummy(span))?.len(),
@@ -619,32 +620,23 @@ impl Session {
                 let (start, stop, step) = match ints.as_slice() {
                     [stop] => (0, *stop, 1),
                     [a, b] => (*a, *b, 1),
-                    [a, b, c] if *c != 0 => (*a, *b, *c),
+                    [_, _, 0] => {
+                        return Err(Diagnostic::new(
+                            ErrorKind::Value,
+                            "range() arg 3 must not be zero",
+                        )
+                        .at(span));
+                    }
+                    [a, b, c] => (*a, *b, *c),
                     _ => {
                         return Err(Diagnostic::new(
                             ErrorKind::Type,
-                            "range expected 1 to 3 integer arguments",
+                            format!("range expected at most 3 arguments, got {}", ints.len()),
                         )
                         .at(span));
                     }
                 };
-                // djq's ranges are lists: one too long to hold is refused up front.
-                let (from, to, by) = (i128::from(start), i128::from(stop), i128::from(step));
-                let len = if by > 0 {
-                    (to - from + by - 1) / by
-                } else {
-                    (from - to - by - 1) / -by
-                }
-                .max(0);
-                if len > MAX_RANGE {
-                    return Err(Diagnostic::new(
-                        ErrorKind::Python("MemoryError".into()),
-                        format!("range() of {len} numbers is more than djq holds ({MAX_RANGE})"),
-                    )
-                    .at(span));
-                }
-                let out = (0..len).map(|k| Obj::int((from + k * by) as i64)).collect();
-                Ok(Obj::list(out))
+                Ok(Obj::Range(Range { start, stop, step }))
             }
             Builtin::Sum => {
                 let items = self.iter_obj(&one(&args)?, &dummy(span))?;
@@ -937,6 +929,7 @@ impl Session {
             return match &obj {
                 Obj::List(v) => Ok(Obj::list(pick(&v.borrow(), lo, hi, step))),
                 Obj::Tuple(v) => Ok(Obj::tuple(pick(v, lo, hi, step))),
+                Obj::Range(r) => Ok(Obj::Range(slice_range(*r, lo, hi, step))),
                 Obj::Value(Value::Text(s)) => {
                     let chars: Vec<char> = s.chars().collect();
                     Ok(Obj::str(
@@ -984,6 +977,18 @@ impl Session {
                     .ok_or_else(|| {
                         Diagnostic::new(ErrorKind::Index, "string index out of range").at(span)
                     })
+            }
+            (Obj::Range(r), Obj::Value(Value::Int(i))) => {
+                let n = r.len();
+                let j = if *i < 0 { i.saturating_add(n) } else { *i };
+                if (0..n).contains(&j) {
+                    Ok(Obj::int(r.get(j)))
+                } else {
+                    Err(
+                        Diagnostic::new(ErrorKind::Index, "range object index out of range")
+                            .at(span),
+                    )
+                }
             }
             _ => Err(Diagnostic::new(
                 ErrorKind::Type,
@@ -1128,6 +1133,11 @@ impl Session {
                     Obj::Dict(pairs) => position(pairs.borrow().iter().map(|(k, _)| k), l)
                         .map_err(|d| d.at(span))?
                         .is_some(),
+                    Obj::Range(r) => match l {
+                        Obj::Value(Value::Int(i)) => r.contains(*i),
+                        Obj::Value(Value::Bool(b)) => r.contains(i64::from(*b)),
+                        _ => false,
+                    },
                     other => position(self.iter_obj(other, &dummy(span))?.iter(), l)
                         .map_err(|d| d.at(span))?
                         .is_some(),
@@ -1186,6 +1196,7 @@ impl Session {
             Obj::Tuple(v) => !v.is_empty(),
             Obj::Row(v) => !v.is_empty(),
             Obj::Dict(d) => !d.borrow().is_empty(),
+            Obj::Range(r) => !r.is_empty(),
             Obj::QuerySet(_) => !self.iter_obj(o, at)?.is_empty(),
             _ => true,
         })
@@ -1206,6 +1217,15 @@ impl Session {
         {
             return self.stream(qs, chunk_size, e.span, each);
         }
+        // A range makes its numbers one at a time.
+        if let Obj::Range(r) = o {
+            for k in 0..r.len() {
+                if let ControlFlow::Break(b) = each(self, Obj::int(r.get(k)))? {
+                    return Ok(ControlFlow::Break(b));
+                }
+            }
+            return Ok(ControlFlow::Continue(()));
+        }
         for item in self.iter_obj(&o, e)? {
             if let ControlFlow::Break(b) = each(self, item)? {
                 return Ok(ControlFlow::Break(b));
@@ -1218,6 +1238,23 @@ impl Session {
         match o {
             Obj::List(_) | Obj::Tuple(_) | Obj::Row(_) => Ok(o.items().unwrap_or_default()),
             Obj::Dict(d) => Ok(d.borrow().iter().map(|(k, _)| k.clone()).collect()),
+            Obj::Range(r) => {
+                if r.len() > MAX_RANGE {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Python("MemoryError".into()),
+                        format!(
+                            "{} has {} numbers, more than djq makes a list of ({MAX_RANGE})",
+                            r.repr(),
+                            r.len()
+                        ),
+                    )
+                    .at(at.span)
+                    .with_help(
+                        "loop over it with `for`: a range makes its numbers one at a time",
+                    ));
+                }
+                Ok((0..r.len()).map(|k| Obj::int(r.get(k))).collect())
+            }
             Obj::Value(Value::Text(s)) => Ok(s.chars().map(|c| Obj::str(c.to_string())).collect()),
             Obj::QuerySet(qs) => match qs.chunk_size {
                 // `iterator()`: run again, as a new generator would be.
@@ -1334,28 +1371,46 @@ fn dedup_keys(pairs: Vec<(Obj, Obj)>) -> Result<Vec<(Obj, Obj)>> {
 
 /// `items[lo:hi:step]` with Python's rules for missing and negative bounds.
 pub(super) fn pick<T: Clone>(items: &[T], lo: Option<i64>, hi: Option<i64>, step: i64) -> Vec<T> {
-    let n = items.len() as i64;
+    let (first, count) = slice_indices(items.len() as i64, lo, hi, step);
+    (0..count)
+        .map(|k| items[(first + k * step) as usize].clone())
+        .collect()
+}
+
+/// Python's `slice.indices(n)`: the first index a slice takes and how many, by `step`.
+fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i64) {
     let clamp = |i: i64, min: i64, max: i64| (if i < 0 { i + n } else { i }).clamp(min, max);
-    let mut out = Vec::new();
-    if step > 0 {
-        let (mut i, end) = (
+    let (first, end) = if step > 0 {
+        (
             lo.map_or(0, |v| clamp(v, 0, n)),
             hi.map_or(n, |v| clamp(v, 0, n)),
-        );
-        while i < end {
-            out.push(items[i as usize].clone());
-            i += step;
-        }
+        )
     } else {
-        let start = lo.map_or(n - 1, |v| clamp(v, -1, n - 1));
-        let end = hi.map_or(-1, |v| clamp(v, -1, n - 1));
-        let mut i = start;
-        while i > end {
-            out.push(items[i as usize].clone());
-            i += step;
-        }
+        (
+            lo.map_or(n - 1, |v| clamp(v, -1, n - 1)),
+            hi.map_or(-1, |v| clamp(v, -1, n - 1)),
+        )
+    };
+    let count = if step > 0 {
+        (end - first + step - 1) / step
+    } else {
+        (first - end - step - 1) / -step
+    };
+    (first, count.max(0))
+}
+
+/// `range(...)[lo:hi:step]`: a range again, as in Python.
+fn slice_range(r: Range, lo: Option<i64>, hi: Option<i64>, step: i64) -> Range {
+    let (first, count) = slice_indices(r.len(), lo, hi, step);
+    let start = r.get(first);
+    let by = r.step.saturating_mul(step);
+    let stop = (i128::from(start) + i128::from(count) * i128::from(by))
+        .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    Range {
+        start,
+        stop,
+        step: by,
     }
-    out
 }
 
 /// An expression standing for a span (for errors raised outside any real node).
@@ -1813,10 +1868,9 @@ fn zero_division(op: BinOp, a: &Value, b: &Value) -> Option<Diagnostic> {
     ))
 }
 
-/// Integer arithmetic whose result does not fit djq's 64-bit integers (Python's are
-/// unbounded), or `0 ** -n`.
-/// The most numbers a `range()` holds (djq's ranges are lists).
-const MAX_RANGE: i128 = 50_000_000;
+/// The most numbers of a `range()` made into a list (`list(range(n))`, `sorted()`, ...); a
+/// `for` loop over a range of any length makes its numbers one at a time.
+const MAX_RANGE: i64 = 10_000_000;
 
 /// The longest string `*`, padding and format widths make, in bytes: past it Python would
 /// run out of memory.

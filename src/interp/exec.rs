@@ -597,6 +597,7 @@ impl Session {
                 let items = items.borrow().clone();
                 format!("[{}]", self.repr_items(&items)?)
             }
+            Obj::Range(r) => r.repr(),
             Obj::Tuple(items) if items.len() == 1 => format!("({},)", self.repr_items(items)?),
             Obj::Tuple(items) => format!("({})", self.repr_items(items)?),
             Obj::Row(fields) => {

@@ -278,6 +278,56 @@ pub enum Builtin {
     Atomic,
 }
 
+/// `range(start, stop, step)`: numbers made as they are needed, as Python's range is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub start: i64,
+    pub stop: i64,
+    pub step: i64,
+}
+
+impl Range {
+    /// How many numbers: Python's `len(range(...))`.
+    pub fn len(&self) -> i64 {
+        let (from, to, by) = (
+            i128::from(self.start),
+            i128::from(self.stop),
+            i128::from(self.step),
+        );
+        let n = if by > 0 {
+            (to - from + by - 1) / by
+        } else {
+            (from - to - by - 1) / -by
+        };
+        // Only range(i64::MIN, i64::MAX) and its like hold more than i64::MAX numbers.
+        n.clamp(0, i128::from(i64::MAX)) as i64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `k`-th number (`0 <= k < len`).
+    pub fn get(&self, k: i64) -> i64 {
+        (i128::from(self.start) + i128::from(k) * i128::from(self.step)) as i64
+    }
+
+    /// Whether `x` is one of the numbers.
+    pub fn contains(&self, x: i64) -> bool {
+        let d = i128::from(x) - i128::from(self.start);
+        let by = i128::from(self.step);
+        d % by == 0 && (0..i128::from(self.len())).contains(&(d / by))
+    }
+
+    /// Python's `repr()`: `range(0, 3)`, `range(0, 10, 2)`.
+    pub fn repr(&self) -> String {
+        match self.step {
+            1 => format!("range({}, {})", self.start, self.stop),
+            step => format!("range({}, {}, {step})", self.start, self.stop),
+        }
+    }
+}
+
 /// A list as names hold it: shared and mutable.
 pub type ListRef = Rc<Nest<RefCell<Vec<Obj>>>>;
 
@@ -290,6 +340,7 @@ pub enum Obj {
     /// A list: mutable, and shared by every name bound to it, as in Python.
     List(ListRef),
     Tuple(Rc<Nest<Vec<Obj>>>),
+    Range(Range),
     /// A `values_list(named=True)` row: a named tuple whose fields are the column names.
     Row(Rc<Nest<Vec<(String, Obj)>>>),
     /// A dict, in insertion order: mutable and shared like a list.
@@ -374,6 +425,7 @@ impl Obj {
             Obj::Value(v) => v.type_name().into(),
             Obj::List(_) => "list".into(),
             Obj::Tuple(_) => "tuple".into(),
+            Obj::Range(_) => "range".into(),
             Obj::Row(_) => "Row".into(),
             Obj::Dict(_) => "dict".into(),
             Obj::Model(_) => "ModelBase".into(),

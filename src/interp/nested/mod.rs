@@ -296,6 +296,11 @@ pub fn py_eq(a: &Obj, b: &Obj) -> Result<bool> {
             }
             true
         }
+        // Ranges are equal when they give the same numbers.
+        (Obj::Range(x), Obj::Range(y)) => {
+            let n = x.len();
+            n == y.len() && (n == 0 || (x.start == y.start && (n == 1 || x.step == y.step)))
+        }
         (Obj::Method(x, n), Obj::Method(y, m)) => n == m && is(x, y),
         (Obj::Q(x), Obj::Q(y)) => x == y,
         (Obj::F(x), Obj::F(y)) => x == y,
