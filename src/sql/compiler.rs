@@ -6,11 +6,11 @@ use super::Dialect;
 use super::frag::Frag;
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::query::annotate::Aggregation;
-use crate::query::expr::{Connector, DatePart, DbType, LookupKind};
-use crate::query::func::FuncKind;
+use crate::query::expr::{Connector, DatePart, LookupKind};
+use crate::query::func::{FuncKind, db_type, db_value_type, value_class};
 use crate::query::setup::{OrderTarget, Plan};
 use crate::query::{Expr, JoinType, Lookup, Nulls, Query, Rhs, WhereNode};
-use crate::schema::{FieldKind, Schema};
+use crate::schema::Schema;
 use crate::value::{Value, ValueType};
 
 /// A finished statement: SQL in the driver's placeholder style and its parameters.
@@ -85,25 +85,6 @@ fn value(v: Value) -> Frag {
         Value::Null => Frag::new("NULL"),
         v => Frag::param(v),
     }
-}
-
-/// The field Django's `Value` infers from its Python value (`Value._resolve_output_field`).
-fn value_field(v: &Value) -> Option<DbType> {
-    let kind = match v {
-        Value::Text(_) => FieldKind::CharField,
-        Value::Bool(_) => FieldKind::BooleanField,
-        Value::Int(_) => FieldKind::IntegerField,
-        Value::Float(_) => FieldKind::FloatField,
-        Value::Decimal(_) => FieldKind::DecimalField,
-        Value::Date(_) => FieldKind::DateField,
-        Value::DateTime(_) | Value::NaiveDateTime(_) => FieldKind::DateTimeField,
-        Value::Time(_) => FieldKind::TimeField,
-        Value::Duration(_) => FieldKind::DurationField,
-        Value::Uuid(_) => FieldKind::UuidField,
-        Value::Bytes(_) => FieldKind::BinaryField,
-        Value::Null | Value::Json(_) => return None,
-    };
-    Some(crate::query::func::db_type(kind, None, None))
 }
 
 pub(super) struct Writer<'a> {
@@ -676,11 +657,11 @@ impl Writer<'_> {
                 if cases.is_empty() {
                     // Only the default is left: a Value keeps its type through a Cast.
                     match default {
-                        Expr::Value(v) => match value_field(v) {
+                        Expr::Value(v) => match value_class(v).map(|k| db_type(k, None, None)) {
                             Some(ty) => d.func(
                                 FuncKind::Cast(ty),
                                 vec![(default_sql, default.value_type())],
-                                crate::query::func::db_value_type(ty),
+                                db_value_type(ty),
                             )?,
                             None => default_sql,
                         },
