@@ -47,6 +47,6 @@ fn a_string_repeated_past_memory_is_a_memory_error() {
     let err = run(&input).unwrap_err();
     assert_eq!(
         err,
-        "the repeated string would be longer than djq allows (1 GiB)"
+        "the repeated string would be longer than djq allows (256 MiB)"
     );
 }

@@ -1640,7 +1640,7 @@ fn str_method(s: &str, name: &str, args: &Args) -> Result<Obj> {
                 return Err(Diagnostic::new(
                     ErrorKind::Python("MemoryError".into()),
                     format!(
-                        "{name}() width {width} would make a string longer than djq allows (1 GiB)"
+                        "{name}() width {width} would make a string longer than djq allows ({MAX_TEXT_SAID})"
                     ),
                 )
                 .at(args.span));
@@ -1778,7 +1778,9 @@ fn scalar_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
         }));
     }
     match (op, a, b) {
-        (BinOp::Add, Text(x), Text(y)) => Some(Text(format!("{x}{y}"))),
+        (BinOp::Add, Text(x), Text(y)) => {
+            (x.len() + y.len() <= MAX_TEXT).then(|| Text(format!("{x}{y}")))
+        }
         (BinOp::Mul, Text(x), Int(n)) | (BinOp::Mul, Int(n), Text(x)) => {
             let n = (*n).max(0) as usize;
             (x.len().checked_mul(n)? <= MAX_TEXT).then(|| Text(x.repeat(n)))
@@ -1872,20 +1874,25 @@ fn zero_division(op: BinOp, a: &Value, b: &Value) -> Option<Diagnostic> {
 /// `for` loop over a range of any length makes its numbers one at a time.
 const MAX_RANGE: i64 = 10_000_000;
 
-/// The longest string `*`, padding and format widths make, in bytes: past it Python would
-/// run out of memory.
-pub(super) const MAX_TEXT: usize = 1 << 30;
+/// The longest string `+`, `*`, padding and format widths make, in bytes (256 MiB): a
+/// shell's strings stay far below it, and a few strings past it would take gigabytes.
+pub(super) const MAX_TEXT: usize = 1 << 28;
 
-/// The MemoryError of a string repeated past [`MAX_TEXT`].
+/// [`MAX_TEXT`] as messages say it.
+pub(super) const MAX_TEXT_SAID: &str = "256 MiB";
+
+/// The MemoryError of a string repeated or joined past [`MAX_TEXT`].
 fn repeated_too_long(op: BinOp, a: &Value, b: &Value) -> Option<Diagnostic> {
-    match (op, a, b) {
+    let what = match (op, a, b) {
         (BinOp::Mul, Value::Text(_), Value::Int(_))
-        | (BinOp::Mul, Value::Int(_), Value::Text(_)) => Some(Diagnostic::new(
-            ErrorKind::Python("MemoryError".into()),
-            "the repeated string would be longer than djq allows (1 GiB)",
-        )),
-        _ => None,
-    }
+        | (BinOp::Mul, Value::Int(_), Value::Text(_)) => "repeated",
+        (BinOp::Add, Value::Text(_), Value::Text(_)) => "joined",
+        _ => return None,
+    };
+    Some(Diagnostic::new(
+        ErrorKind::Python("MemoryError".into()),
+        format!("the {what} string would be longer than djq allows ({MAX_TEXT_SAID})"),
+    ))
 }
 
 fn int_overflow(op: BinOp, a: &Value, b: &Value) -> Option<Diagnostic> {
