@@ -12,26 +12,10 @@ use djq::render::Format;
 use djq::schema;
 use djq::value::Value;
 use serde_json::Value as Json;
-use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::PathBuf;
-use std::rc::Rc;
 use support::Backend;
-
-/// A writer whose bytes the test can read back.
-#[derive(Clone, Default)]
-struct Buffer(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use support::output::Output;
 
 struct Corpus {
     name: &'static str,
@@ -91,7 +75,7 @@ fn database_url(corpus: &Corpus, backend: Backend) -> Option<String> {
     }
 }
 
-fn session(corpus: &Corpus, url: &str, out: Buffer) -> Session {
+fn session(corpus: &Corpus, url: &str, out: Output) -> Session {
     let mut backend = djq::backend::connect(url, true).expect("open fixture database");
     let mut schema = schema::introspect::database(backend.as_mut()).expect("introspect");
     let decls = schema::models_py::load(&[root().join(corpus.models)]).expect("models.py");
@@ -135,9 +119,9 @@ fn normalize_rows(result: &Json, ordered: bool) -> Json {
     }
 }
 
-fn run_entry(s: &mut Session, out: &Buffer, entry: &Json, backend: Backend) -> Outcome {
+fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> Outcome {
     let expr = entry["expr"].as_str().unwrap();
-    out.0.borrow_mut().clear();
+    out.clear();
     s.log.clear();
     let res = s.run(expr);
     let queries: Vec<Json> = s
@@ -187,7 +171,7 @@ fn run_entry(s: &mut Session, out: &Buffer, entry: &Json, backend: Backend) -> O
             false
         }
         (None, Ok(())) => {
-            let text = String::from_utf8(out.0.borrow().clone()).unwrap();
+            let text = out.text();
             match serde_json::from_str::<Json>(text.trim()) {
                 Ok(got) => {
                     let ordered = entry["ordered"].as_bool().unwrap_or(true);
@@ -270,7 +254,7 @@ fn conformance(backend: Backend) {
             Backend::Sqlite => corpus.name.to_string(),
             Backend::Postgres => format!("{}.postgres", corpus.name),
         };
-        let out = Buffer::default();
+        let out = Output::default();
         let mut s = session(corpus, &url, out.clone());
         let before = (total, rows_ok, sql_ok);
         for entry in recording["entries"].as_array().unwrap() {

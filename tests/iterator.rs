@@ -10,37 +10,15 @@ use djq::interp::{Options, Session};
 use djq::render::Format;
 use djq::schema;
 use serde_json::Value as Json;
-use std::cell::RefCell;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
-use std::rc::Rc;
+use support::output::Output;
 use support::{Backend, pg};
 
 const MODELS: &str = "fixtures/demo/books/models.py";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// What a session printed.
-#[derive(Clone, Default)]
-struct Output(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Output {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.borrow().clone()).expect("UTF-8")
-    }
 }
 
 /// A session on `url` with the library's models.py, printing into the returned output.

@@ -5,25 +5,10 @@
 
 mod support;
 
+use support::output::Output;
+
 use djq::interp::{Options, Session};
 use djq::render::Format;
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
-
-/// What a session printed.
-#[derive(Clone, Default)]
-struct Output(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// A session on a new database holding `sql`, its schema introspected (no models.py).
 fn session(sql: &str) -> Option<(Session, String, Output)> {
@@ -60,7 +45,7 @@ fn array_columns_cast_to_their_element_type_from_the_catalog() {
          AND \"place\".\"scores\" && (ARRAY[$3, $4])::integer[] \
          AND \"place\".\"tags\" @> (ARRAY[$5])::varchar(20)[])"
     );
-    let printed: serde_json::Value = serde_json::from_slice(&out.0.borrow()).unwrap();
+    let printed: serde_json::Value = serde_json::from_str(&out.text()).unwrap();
     assert_eq!(printed, serde_json::json!([[1, "b", 2]]));
 }
 

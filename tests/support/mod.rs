@@ -2,6 +2,7 @@
 //! of them.
 #![allow(dead_code)]
 
+pub mod output;
 pub mod peak;
 pub mod pg;
 pub mod repl;
