@@ -290,10 +290,15 @@ for i in range(1000000):
     );
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
+    // The server says why before it closes the socket; a client busy sending its next
+    // query may only see the socket closed. Either is the right error.
     assert!(
-        stderr.starts_with(
-            "error: OperationalError: terminating connection due to administrator command"
-        ),
+        [
+            "error: OperationalError: terminating connection due to administrator command",
+            "error: OperationalError: the connection to the server was closed",
+        ]
+        .iter()
+        .any(|m| stderr.starts_with(m)),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
