@@ -10,9 +10,9 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 use support::repl::Repl;
 use support::{pg, slow};
@@ -250,16 +250,7 @@ fn postgres_disk_full_mid_script_rolls_back_with_a_clear_error() {
 /// Runs `script` with djq on `db`, kills djq's PostgreSQL connection once it printed
 /// `started`; djq's output.
 fn killed_mid_script(db: &str, script: &str) -> Output {
-    let mut child = djq(db)
-        .args(["-c", script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start djq");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read stdout");
-    assert_eq!(line, "started\n");
+    let (child, mut stdout) = slow::spawn_started(djq(db).args(["-c", script]));
     let mut admin = postgres::Client::connect(db, postgres::NoTls).expect("connect");
     let killed: i64 = admin
         .query_one(
@@ -273,7 +264,7 @@ fn killed_mid_script(db: &str, script: &str) -> Output {
     let mut rest = Vec::new();
     stdout.read_to_end(&mut rest).expect("read stdout");
     let mut out = child.wait_with_output().expect("wait for djq");
-    out.stdout = [line.into_bytes(), rest].concat();
+    out.stdout = [b"started\n".to_vec(), rest].concat();
     out
 }
 

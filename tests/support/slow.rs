@@ -68,24 +68,17 @@ pub struct Interrupted {
 /// Run djq on `db` with `--models models` and `args`, whose code prints `started` right before
 /// the slow query; send SIGINT (Ctrl-C) once it runs and wait for djq to exit.
 pub fn interrupt(root: &Path, db: &str, models: &str, args: &[&str]) -> Interrupted {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::Read;
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_djq"))
-        .args([db, "--models", models])
+    let mut djq = Command::new(env!("CARGO_BIN_EXE_djq"));
+    djq.args([db, "--models", models])
         .args(args)
         .current_dir(root)
         .env_remove("DATABASE_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start djq");
+        .stdin(Stdio::null());
     // Each input's output is written when it ends: the slow query starts right after.
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read stdout");
-    assert_eq!(line, "started\n");
+    let (mut child, mut stdout) = spawn_started(&mut djq);
     std::thread::sleep(Duration::from_millis(300));
     let pid = libc::pid_t::try_from(child.id()).expect("a pid");
     // SAFETY: kill has no preconditions; `pid` is our child, not yet waited for.
@@ -117,4 +110,26 @@ pub fn interrupt(root: &Path, db: &str, models: &str, args: &[&str]) -> Interrup
         stdout: rest,
         stderr,
     }
+}
+
+/// Start `djq` with its output piped and wait until it prints its first line, which must be
+/// `started`: the child, and its standard output to read the rest from.
+pub fn spawn_started(
+    djq: &mut std::process::Command,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStdout>,
+) {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let mut child = djq
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start djq");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read stdout");
+    assert_eq!(line, "started\n");
+    (child, stdout)
 }
