@@ -67,7 +67,9 @@ impl Value {
             Value::Time(t) => J::String(iso_time(t)),
             Value::Duration(us) => J::String(duration_iso(*us)),
             Value::Json(v) => v.clone(),
-            Value::Bytes(b) => J::String(String::from_utf8_lossy(b).into_owned()),
+            // What `str()` gives (as Django's serializer writes a text field holding bytes):
+            // every byte kept, none replaced.
+            Value::Bytes(b) => J::String(python_bytes(b)),
         }
     }
 
@@ -87,7 +89,7 @@ impl Value {
             Value::Time(t) => python_time(t),
             Value::Duration(us) => python_timedelta(*us),
             Value::Json(v) => v.to_string(),
-            Value::Bytes(b) => format!("{b:?}"),
+            Value::Bytes(b) => python_bytes(b),
         }
     }
 
@@ -95,6 +97,33 @@ impl Value {
     pub fn display(&self) -> String {
         self.to_python_str()
     }
+}
+
+/// Python's `repr(bytes)` (which `str()` gives too): `b'\x00\xffA'`, in double quotes when
+/// the bytes hold a `'` and no `"`.
+pub fn python_bytes(bytes: &[u8]) -> String {
+    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = format!("b{quote}");
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            _ if char::from(b) == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..0x7f => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 /// Python's `repr(float)`: shortest round-trip digits, always with a dot or exponent.
@@ -253,6 +282,15 @@ pub enum ValueType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_print_as_python_repr() {
+        // Expected values from Python's repr().
+        assert_eq!(python_bytes(b"\x00\xff\x00"), r"b'\x00\xff\x00'");
+        assert_eq!(python_bytes(b"a'b"), r#"b"a'b""#);
+        assert_eq!(python_bytes(b"a'\"b"), r#"b'a\'"b'"#);
+        assert_eq!(python_bytes(b"\\\t\n\r\x7f ~"), r"b'\\\t\n\r\x7f ~'");
+    }
 
     #[test]
     fn json_encoding_matches_django() {

@@ -358,22 +358,26 @@ impl Session {
                 .at(args.span));
             }
         };
-        let models = self.dump_models(&labels).map_err(|d| d.at(args.span))?;
-        // Rows stream straight to the output: the session's, set aside while queries run.
-        let mut out: Box<dyn Write> = match &output {
-            Some(path) => Box::new(std::io::BufWriter::new(
-                std::fs::File::create(path).map_err(|e| {
-                    Diagnostic::new(ErrorKind::Io, format!("cannot write {path}: {e}"))
-                })?,
-            )),
-            None => std::mem::replace(&mut self.out, Box::new(std::io::sink())),
-        };
-        let result = self.dump(&models, indent, &mut out);
-        let flushed = out.flush().map_err(crate::render::io_error);
-        if output.is_none() {
-            self.out = out;
+        if output.is_some() {
+            // Writing a file is a side effect too.
+            self.refuse_if_read_only().map_err(|d| d.at(args.span))?;
         }
-        result.and(flushed).map_err(|d| d.at(args.span))?;
+        let models = self.dump_models(&labels).map_err(|d| d.at(args.span))?;
+        // Rows stream straight to the output: a file written whole or not at all, or the
+        // session's output, set aside while queries run.
+        let result = match &output {
+            Some(path) => {
+                crate::render::write_file_whole(path, |out| self.dump(&models, indent, out))
+            }
+            None => {
+                let mut out = std::mem::replace(&mut self.out, Box::new(std::io::sink()));
+                let result = self.dump(&models, indent, &mut out);
+                let flushed = out.flush().map_err(crate::render::io_error);
+                self.out = out;
+                result.and(flushed)
+            }
+        };
+        result.map_err(|d| serialization_error(d).at(args.span))?;
         Ok(Obj::NONE)
     }
 
@@ -543,6 +547,19 @@ impl Session {
             out.push(Some(sets));
         }
         Ok(out)
+    }
+}
+
+/// dumpdata's "Unable to serialize database" CommandError around what went wrong, except for
+/// what is not a Python `Exception` (Ctrl-C), output errors (a closed pipe, a full disk: djq's
+/// own) and what djq cannot do yet.
+fn serialization_error(d: Diagnostic) -> Diagnostic {
+    match d.kind {
+        ErrorKind::KeyboardInterrupt | ErrorKind::Io | ErrorKind::NotSupported => d,
+        _ => Diagnostic::new(
+            ErrorKind::Command,
+            format!("Unable to serialize database: {}", d.message),
+        ),
     }
 }
 

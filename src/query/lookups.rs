@@ -814,8 +814,10 @@ pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value
             }),
             _ => Err(invalid(&v, "value has an invalid format")),
         },
+        // Bytes (a BLOB read from a text column) are written back as the bytes they are, where
+        // Django's `str()` would store their repr: a save never alters what it did not set.
         _ => Ok(match v {
-            Value::Text(_) => v,
+            Value::Text(_) | Value::Bytes(_) => v,
             other => Value::Text(other.to_python_str()),
         }),
     }

@@ -191,6 +191,62 @@ pub fn scalar(format: Format, value: &Value, out: &mut dyn Write) -> Result<()> 
     out.flush().map_err(io_error)
 }
 
+/// Writes the file `path` names whole or not at all: `write` fills a new file next to it, which
+/// takes the file's place only once everything is written (a failure leaves any old file as it
+/// was, and no partial one). A symbolic link `path` names is followed, since the user named
+/// it; the new file is created afresh (never through a link someone left in its place) with
+/// the old file's permissions.
+pub fn write_file_whole(
+    path: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let cannot =
+        |e: std::io::Error| Diagnostic::new(ErrorKind::Io, format!("cannot write {path}: {e}"));
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+    // The file's own errors first (a directory, no permission), as creating it would give.
+    let permissions = match std::fs::OpenOptions::new().write(true).open(&target) {
+        Ok(old) => Some(old.metadata().map_err(cannot)?.permissions()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(cannot(e)),
+    };
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let mut last_error = None;
+    let (temp, file) = (0..100)
+        .find_map(|n| {
+            let temp = dir.join(format!(".{name}.djq-{}-{n}", std::process::id()));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temp)
+            {
+                Ok(file) => Some((temp, file)),
+                Err(e) => {
+                    last_error = Some(e);
+                    None
+                }
+            }
+        })
+        .ok_or_else(|| cannot(last_error.expect("at least one attempt")))?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = write(&mut out)
+        .and_then(|()| out.into_inner().map_err(|e| io_error(e.error())))
+        .and_then(|file| {
+            if let Some(permissions) = permissions {
+                file.set_permissions(permissions).map_err(cannot)?;
+            }
+            file.sync_all().map_err(io_error)
+        })
+        .and_then(|()| std::fs::rename(&temp, &target).map_err(cannot));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
 /// An output error (a closed pipe, a full disk).
 pub(crate) fn io_error(e: impl Display) -> Diagnostic {
     Diagnostic::new(ErrorKind::Io, format!("cannot write output: {e}"))

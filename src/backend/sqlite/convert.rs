@@ -5,7 +5,6 @@
 //! [`decode`] is the way out (the backend's `get_db_converters` and the fields'
 //! `from_db_value`), driven by the [`ValueType`] of the output field.
 
-use std::borrow::Cow;
 use std::str::FromStr;
 
 use rusqlite::types::{Value as Sql, ValueRef};
@@ -35,9 +34,25 @@ pub fn adapt(value: &Value) -> Sql {
     }
 }
 
-/// Decodes one column as `ty`. The error says what is wrong with the value; the caller adds
-/// which column it came from.
-pub fn decode(raw: ValueRef<'_>, ty: ValueType) -> Result<Value, String> {
+/// Why a column's value could not be read.
+#[derive(Debug, PartialEq)]
+pub enum Unreadable {
+    /// Text that is not UTF-8: the `sqlite3` module refuses it (an OperationalError, raised
+    /// before any converter runs) rather than read an altered string. The text as its message
+    /// quotes it: decoded with replacement characters, as Python's `%s` formatting does.
+    NotUtf8(String),
+    /// What is wrong with the value for `ty` (the caller adds which column it came from).
+    Invalid(String),
+}
+
+impl From<String> for Unreadable {
+    fn from(problem: String) -> Self {
+        Unreadable::Invalid(problem)
+    }
+}
+
+/// Decodes one column as `ty`.
+pub fn decode(raw: ValueRef<'_>, ty: ValueType) -> Result<Value, Unreadable> {
     use ValueRef as R;
     Ok(match (ty, raw) {
         (_, R::Null) => Value::Null,
@@ -48,24 +63,24 @@ pub fn decode(raw: ValueRef<'_>, ty: ValueType) -> Result<Value, String> {
         // `bool(value) if value in (1, 0) else value`
         (ValueType::Bool, R::Integer(i @ (0 | 1))) => Value::Bool(i == 1),
         (ValueType::Bool, R::Real(f)) if f == 0.0 || f == 1.0 => Value::Bool(f == 1.0),
-        (ValueType::Date, R::Text(t)) => Value::Date(parse_date(&text(t))?),
-        (ValueType::DateTime, R::Text(t)) => Value::DateTime(parse_datetime(&text(t))?.to_utc()),
-        (ValueType::Time, R::Text(t)) => Value::Time(parse_time(&text(t))?),
+        (ValueType::Date, R::Text(t)) => Value::Date(parse_date(text(t)?)?),
+        (ValueType::DateTime, R::Text(t)) => Value::DateTime(parse_datetime(text(t)?)?.to_utc()),
+        (ValueType::Time, R::Text(t)) => Value::Time(parse_time(text(t)?)?),
         (ValueType::Duration, R::Integer(us)) => Value::Duration(us),
         (ValueType::Duration, R::Real(us)) if us.is_finite() => {
             Value::Duration(us.round_ties_even() as i64)
         }
-        (ValueType::Uuid, R::Text(t)) => Value::Uuid(uuid(&text(t))?),
+        (ValueType::Uuid, R::Text(t)) => Value::Uuid(uuid(text(t)?)?),
         // JSONField.from_db_value: text that is not JSON comes back as it is.
         (ValueType::Json, R::Text(t)) => {
-            let t = text(t);
-            serde_json::from_str(&t).map_or_else(|_| Value::Text(t.into_owned()), Value::Json)
+            let t = text(t)?;
+            serde_json::from_str(t).map_or_else(|_| Value::Text(t.to_string()), Value::Json)
         }
         (ValueType::Json, R::Integer(i)) => Value::Json(i.into()),
         (ValueType::Json, R::Real(f)) => {
             serde_json::Number::from_f64(f).map_or(Value::Float(f), |n| Value::Json(n.into()))
         }
-        (ValueType::Bytes, R::Text(t)) => Value::Bytes(t.to_vec()),
+        (ValueType::Bytes, R::Text(t)) => Value::Bytes(text(t)?.as_bytes().to_vec()),
         (
             ValueType::Date
             | ValueType::DateTime
@@ -74,26 +89,23 @@ pub fn decode(raw: ValueRef<'_>, ty: ValueType) -> Result<Value, String> {
             | ValueType::Uuid,
             _,
         ) => {
-            return Err(format!(
+            return Err(Unreadable::Invalid(format!(
                 "{} is not a valid {}",
                 describe(raw),
                 type_name(ty)
-            ));
+            )));
         }
         (_, R::Integer(i)) => Value::Int(i),
         (_, R::Real(f)) => Value::Float(f),
-        (_, R::Text(t)) => Value::Text(text(t).into_owned()),
+        (_, R::Text(t)) => Value::Text(text(t)?.to_string()),
         (_, R::Blob(b)) => Value::Bytes(b.to_vec()),
     })
 }
 
-/// A text value as a string (invalid UTF-8 replaced, as Python's `errors="replace"`);
-/// borrowed when the bytes are valid, which they nearly always are.
-fn text(bytes: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(bytes),
-    }
+/// A text value as a string; text that is not UTF-8 is refused, never altered.
+fn text(bytes: &[u8]) -> Result<&str, Unreadable> {
+    std::str::from_utf8(bytes)
+        .map_err(|_| Unreadable::NotUtf8(String::from_utf8_lossy(bytes).into_owned()))
 }
 
 fn type_name(ty: ValueType) -> &'static str {
@@ -114,21 +126,20 @@ fn describe(raw: ValueRef<'_>) -> String {
         ValueRef::Null => "NULL".into(),
         ValueRef::Integer(i) => format!("integer {i}"),
         ValueRef::Real(f) => format!("real {}", python_float(f)),
-        ValueRef::Text(t) => format!("'{}'", text(t)),
+        ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t)),
         ValueRef::Blob(b) => format!("a blob of {} bytes", b.len()),
     }
 }
 
 /// `DecimalField`'s converter: `Decimal(value)` for integers and text, the float rounded to
 /// the 15 significant digits SQLite keeps, then quantized to the field's decimal places.
-fn decimal(raw: ValueRef<'_>, places: Option<u32>) -> Result<Decimal, String> {
-    let invalid = || format!("{} is not a valid decimal", describe(raw));
+fn decimal(raw: ValueRef<'_>, places: Option<u32>) -> Result<Decimal, Unreadable> {
+    let invalid = || Unreadable::Invalid(format!("{} is not a valid decimal", describe(raw)));
     let value = match raw {
         ValueRef::Integer(i) => Decimal::from(i),
         ValueRef::Real(f) => decimal_from_float(f).ok_or_else(invalid)?,
         ValueRef::Text(t) => {
-            let t = text(t);
-            let t = t.trim();
+            let t = text(t)?.trim();
             Decimal::from_str(t)
                 .or_else(|_| Decimal::from_scientific(t))
                 .map_err(|_| invalid())?

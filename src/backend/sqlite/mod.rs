@@ -176,11 +176,16 @@ fn decode_row(
         .map(|(i, name)| {
             let ty = types.get(i).copied().unwrap_or(ValueType::Any);
             let raw = row.get_ref(i).map_err(database_error)?;
-            convert::decode(raw, ty).map_err(|problem| {
-                Diagnostic::new(
+            convert::decode(raw, ty).map_err(|unreadable| match unreadable {
+                // The `sqlite3` module's own message.
+                convert::Unreadable::NotUtf8(text) => Diagnostic::new(
+                    ErrorKind::Operational,
+                    format!("Could not decode to UTF-8 column '{name}' with text '{text}'"),
+                ),
+                convert::Unreadable::Invalid(problem) => Diagnostic::new(
                     ErrorKind::Value,
                     format!("cannot read column '{name}': {problem}"),
-                )
+                ),
             })
         })
         .collect()
