@@ -233,3 +233,47 @@ fn dumpdata_selects_models_like_django() {
         "{err}"
     );
 }
+
+#[test]
+fn dumpdata_to_a_file_is_refused_under_read_only_like_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, fixture_db, _, models, tables) = APPS[0];
+    let db = sqlite(dir.path(), fixture_db, tables, false);
+    let file = dir.path().join("dump.json");
+    let dump = format!(
+        "dumpdata('books.author', output={:?})",
+        file.display().to_string()
+    );
+    let refused = "error: DatabaseError: refusing to write: djq was started with --read-only";
+    let (code, _, err) =
+        run(djq(&db, models).args(["--read-only", "-c", "Author.objects.create(name='x')"]));
+    assert_eq!((code, err.lines().next()), (Some(1), Some(refused)));
+    let (code, _, err) = run(djq(&db, models).args(["--read-only", "-c", &dump]));
+    assert_eq!((code, err.lines().next()), (Some(1), Some(refused)));
+    assert!(!file.exists());
+    // Printing is no side effect.
+    let (code, out, err) =
+        run(djq(&db, models).args(["--read-only", "-c", "dumpdata('books.author')"]));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("[{\"model\": \"books.author\""), "{out}");
+}
+
+#[test]
+fn dumpdata_writes_through_a_link_the_user_names_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, fixture_db, _, models, tables) = APPS[0];
+    let db = sqlite(dir.path(), fixture_db, tables, false);
+    let (target, link) = (dir.path().join("target.json"), dir.path().join("link.json"));
+    std::fs::write(&target, "old").unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let dump = format!(
+        "dumpdata('books.author', output={:?})",
+        link.display().to_string()
+    );
+    let (code, _, err) = run(djq(&db, models).args(["-c", &dump]));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    let authors: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(authors.len(), 70);
+}

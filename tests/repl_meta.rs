@@ -145,6 +145,22 @@ fn o_sends_results_to_a_file_until_o_alone() {
 }
 
 #[test]
+fn o_under_read_only_is_refused_like_a_write_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("out.txt");
+    let mut repl = Repl::start_with(false, &["--read-only"]);
+    let refused = "error: DatabaseError: refusing to write: djq was started with --read-only";
+    let out = repl.run("Author.objects.create(name='x')", "--read-only");
+    assert!(out.contains(refused), "{out}");
+    let out = repl.run(&format!("\\o {}", file.display()), "--read-only");
+    assert!(out.contains(refused), "{out}");
+    assert!(!file.exists());
+    // Results still go to the terminal.
+    repl.run("Author.objects.count()", "70");
+    drop(repl.quit());
+}
+
+#[test]
 fn e_edits_the_last_input_and_runs_it() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let editor = dir.path().join("editor.sh");

@@ -266,8 +266,9 @@ impl Session {
         }
     }
 
-    /// `--read-only` refuses every write before it reaches the database.
-    pub(super) fn refuse_if_read_only(&self) -> Result<()> {
+    /// `--read-only` refuses every write before it reaches the database, and every file it
+    /// would write (`dumpdata(output=...)`, `\o FILE`).
+    pub fn refuse_if_read_only(&self) -> Result<()> {
         if self.read_only {
             return Err(Diagnostic::new(
                 ErrorKind::Database,

@@ -273,8 +273,17 @@ fn write_result(session: &mut Session, text: &str) {
     }
 }
 
-/// `\o FILE`: results to FILE from now on, without colors; `\o`: back to the terminal.
+/// `\o FILE`: results to FILE from now on, without colors (refused with `--read-only`, as a
+/// write); `\o`: back to the terminal.
 fn redirect(session: &mut Session, shell: &mut Shell, path: Option<&str>) {
+    if path.is_some()
+        && let Err(d) = session.refuse_if_read_only()
+    {
+        return eprintln!(
+            "{}",
+            crate::render::diagnostic(&d, None, shell.error_style())
+        );
+    }
     let out: Box<dyn Write> = match path {
         Some(path) => match std::fs::File::create(path) {
             Ok(file) => Box::new(std::io::BufWriter::new(file)),
