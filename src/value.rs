@@ -23,11 +23,17 @@ pub enum Value {
     /// A duration in microseconds.
     Duration(i64),
     Uuid(String),
-    Json(serde_json::Value),
+    /// Boxed: a JSON document is rare and large, and every value pays for the largest kind.
+    Json(Box<serde_json::Value>),
     Bytes(Vec<u8>),
 }
 
 impl Value {
+    /// A JSON document as a value.
+    pub fn json(document: serde_json::Value) -> Value {
+        Value::Json(Box::new(document))
+    }
+
     /// Python's name of the value's type, for messages.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -66,7 +72,7 @@ impl Value {
             Value::NaiveDateTime(dt) => J::String(iso_datetime(dt)),
             Value::Time(t) => J::String(iso_time(t)),
             Value::Duration(us) => J::String(duration_iso(*us)),
-            Value::Json(v) => v.clone(),
+            Value::Json(v) => (**v).clone(),
             // What `str()` gives (as Django's serializer writes a text field holding bytes):
             // every byte kept, none replaced.
             Value::Bytes(b) => J::String(python_bytes(b)),

@@ -85,12 +85,12 @@ fn every_value_type_round_trips() {
         Value::Time(NaiveTime::from_hms_opt(7, 8, 9).unwrap()),
         Value::Duration(2 * 86_400_000_000 + 1),
         Value::Uuid("12345678-9abc-def0-1234-56789abcdef0".into()),
-        Value::Json(json!({"a": [1, 2]})),
-        Value::Json(json!({"tags": ["a", "b"], "n": 1})),
+        Value::json(json!({"a": [1, 2]})),
+        Value::json(json!({"tags": ["a", "b"], "n": 1})),
         Value::Bytes(vec![0, 159, 146, 150]),
         text("192.168.0.1"),
-        Value::Json(json!([1, null, 3])),
-        Value::Json(json!(["x", "y"])),
+        Value::json(json!([1, null, 3])),
+        Value::json(json!(["x", "y"])),
     ];
     let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
     let insert = format!("INSERT INTO t VALUES ({})", placeholders.join(", "));
@@ -174,7 +174,7 @@ fn enums_domains_and_catalog_types() {
             text("pg_class"),
             text("r"),
             Value::Int(26),
-            Value::Json(json!([[1, 2], [3, 4]]))
+            Value::json(json!([[1, 2], [3, 4]]))
         ]]
     );
 }
@@ -217,7 +217,7 @@ fn parameters_take_the_type_the_server_infers() {
         got[7],
         Value::Uuid("12345678-1234-5678-1234-567812345678".into())
     );
-    assert_eq!(got[8], Value::Json(json!("plain")));
+    assert_eq!(got[8], Value::json(json!("plain")));
 
     // The parameter's type comes from its context: int2 here, so the range is checked.
     assert_eq!(
@@ -286,7 +286,7 @@ fn output_fields_convert_like_django() {
             Value::Float(2.0),
             dec("2.5"),
             dec("1.6666666666666667"),
-            Value::Json(json!({"a": 1}))
+            Value::json(json!({"a": 1}))
         ]
     );
 }

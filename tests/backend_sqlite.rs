@@ -50,7 +50,7 @@ fn every_value_type_round_trips() {
         Value::Time(NaiveTime::from_hms_opt(7, 8, 9).unwrap()),
         Value::Duration(2 * 86_400_000_000 + 1),
         Value::Uuid("12345678-9abc-def0-1234-56789abcdef0".into()),
-        Value::Json(serde_json::json!({"tags": ["a", "b"], "n": 1})),
+        Value::json(serde_json::json!({"tags": ["a", "b"], "n": 1})),
         Value::Bytes(vec![0, 159, 146, 150]),
     ];
     let changed = db
@@ -148,7 +148,7 @@ fn decodes_like_djangos_converters() {
         (
             "SELECT '[1, 2]'",
             ValueType::Json,
-            Value::Json(serde_json::json!([1, 2])),
+            Value::json(serde_json::json!([1, 2])),
         ),
         ("SELECT x'00ff'", ValueType::Any, Value::Bytes(vec![0, 255])),
         (

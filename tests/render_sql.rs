@@ -26,7 +26,7 @@ fn params() -> Vec<Value> {
         Value::DateTime(stamp.and_utc()),
         Value::Duration(90_000_000),
         Value::Uuid("12345678-9abc-def0-1234-56789abcdef0".into()),
-        Value::Json(serde_json::json!({"a": [1, "x"]})),
+        Value::json(serde_json::json!({"a": [1, "x"]})),
         Value::Bytes(vec![0xde, 0xad]),
     ]
 }

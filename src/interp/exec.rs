@@ -3,9 +3,9 @@
 
 use super::Session;
 use super::nested::{Writing, deeper};
-use super::obj::{Instance, Obj, QsKind, QuerySet, RelatedKind, RelatedLink, ResultCache};
+use super::obj::{Instance, Layout, Obj, QsKind, QuerySet, RelatedKind, RelatedLink, ResultCache};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::query::setup::Plan;
+use crate::query::setup::{Plan, PlanCol};
 use crate::query::{Operand, QChild, QNode};
 use crate::schema::ReverseVia;
 use crate::sql::Statement;
@@ -92,6 +92,7 @@ impl Session {
             .on_backend(|b| b.open_cursor(&st.sql, &st.params, &types))
             .map_err(failed)?;
         let prefetching = qs.kind == QsKind::Instances && !qs.prefetch.is_empty();
+        let layouts = Layouts::of(&plan);
         let mut chunks = |s: &mut Session| loop {
             let rows = s
                 .on_backend(|b| b.fetch(cursor, chunk_size))
@@ -99,7 +100,7 @@ impl Session {
             let last = rows.len() < chunk_size;
             let mut objs: Vec<Obj> = rows
                 .into_iter()
-                .map(|row| row_to_obj(&qs.kind, qs.query.model, &plan, row))
+                .map(|row| row_to_obj(&qs.kind, qs.query.model, &plan, &layouts, row))
                 .collect();
             if prefetching {
                 s.prefetch(qs, &mut objs).map_err(|d| d.at(at))?;
@@ -129,8 +130,10 @@ impl Session {
         let mut out = Vec::new();
         let kind = qs.kind.clone();
         let model = qs.query.model;
+        let mut layouts = None;
         self.run_select(qs, &mut |plan, row| {
-            out.push(row_to_obj(&kind, model, plan, row));
+            let layouts = layouts.get_or_insert_with(|| Layouts::of(plan));
+            out.push(row_to_obj(&kind, model, plan, layouts, row));
             Ok(())
         })?;
         if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.opts.sql_only {
@@ -315,21 +318,18 @@ impl Session {
                         if !key.is_null() && t.get(&target_key).as_ref() == Some(&key) =>
                     {
                         let t = (**t).clone();
-                        t.values
-                            .borrow_mut()
-                            .retain(|(k, _)| !k.starts_with(PREFETCH_SOURCE));
+                        t.retain_attributes(|k| !k.starts_with(PREFETCH_SOURCE));
                         Some(t)
                     }
                     _ => None,
                 });
                 if single {
                     if let Some(t) = matching.into_iter().next() {
-                        inst.related.borrow_mut().push((lookup.clone(), Some(t)));
+                        inst.set_related(lookup, Some(t));
                     }
                 } else {
-                    let inst = Rc::make_mut(inst);
                     let items = matching.map(|t| Obj::Instance(Rc::new(t))).collect();
-                    inst.prefetched.push((lookup.clone(), Rc::new(items)));
+                    Rc::make_mut(inst).set_prefetched(lookup, Rc::new(items));
                 }
             }
         }
@@ -400,9 +400,7 @@ impl Session {
                 Some(Obj::Instance(r)) => Some((*r).clone()),
                 _ => None,
             };
-            inst.related
-                .borrow_mut()
-                .push((name.to_string(), loaded.clone()));
+            inst.set_related(name, loaded.clone());
             return Ok(loaded.map_or(Obj::NONE, |r| Obj::Instance(Rc::new(r))));
         }
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
@@ -479,8 +477,8 @@ impl Session {
                 };
                 qs.query
                     .add_q(&self.schema, &QNode::new(vec![leaf], Vec::new()))?;
-                if let Some((_, items)) = inst.prefetched.iter().find(|(n, _)| n == name) {
-                    qs.cache = ResultCache::prefetched(items.clone());
+                if let Some(items) = inst.prefetched(name) {
+                    qs.cache = ResultCache::prefetched(items);
                 }
                 Ok(Obj::QuerySet(Rc::new(qs)))
             }
@@ -500,8 +498,8 @@ impl Session {
         span: Span,
     ) -> Result<Value> {
         let attname = f.attname();
-        if let Some((_, v)) = inst.loaded.borrow().iter().find(|(k, _)| *k == attname) {
-            return Ok(v.clone());
+        if let Some(v) = inst.deferred(&attname) {
+            return Ok(v);
         }
         let model = self.schema.model(inst.model);
         let pk_field = model.pk_field();
@@ -529,7 +527,7 @@ impl Session {
                 .at(span));
             }
         };
-        inst.loaded.borrow_mut().push((attname, value.clone()));
+        inst.set_deferred(&attname, value.clone());
         Ok(value)
     }
 
@@ -768,47 +766,72 @@ fn attribute_values(objs: &[Obj], attname: &str) -> Vec<Value> {
     out
 }
 
-/// One database row as the Python object Django would yield.
-fn row_to_obj(kind: &QsKind, model: crate::schema::ModelId, plan: &Plan, row: Vec<Value>) -> Obj {
+/// The attnames of the instances a query's rows become, made once per query and shared by
+/// every row: the queried model's (its shown columns), then each `select_related` model's.
+pub(super) struct Layouts {
+    root: Layout,
+    related: Vec<Layout>,
+}
+
+impl Layouts {
+    pub(super) fn of(plan: &Plan) -> Layouts {
+        let names = |columns: &mut dyn Iterator<Item = &PlanCol>| -> Layout {
+            Rc::new(columns.map(|c| c.name.clone()).collect())
+        };
+        Layouts {
+            root: names(&mut plan.columns[..plan.shown].iter()),
+            related: plan
+                .related
+                .iter()
+                .map(|r| names(&mut r.columns.iter().map(|&i| &plan.columns[i])))
+                .collect(),
+        }
+    }
+}
+
+/// One database row as the Python object Django would yield; `layouts` are the plan's.
+fn row_to_obj(
+    kind: &QsKind,
+    model: crate::schema::ModelId,
+    plan: &Plan,
+    layouts: &Layouts,
+    mut row: Vec<Value>,
+) -> Obj {
     let shown = plan.shown.min(row.len());
     match kind {
         QsKind::Instances => {
-            let values = plan.columns[..shown]
-                .iter()
-                .zip(row.iter())
-                .map(|(c, v)| (c.name.clone(), v.clone()))
-                .collect();
-            let root = Instance::new(model, values);
             // select_related objects, nested along their paths (`article__writer` inside
             // `article`), deepest first so that each is complete when attached.
             let mut loaded: Vec<(String, Option<Instance>)> = plan
                 .related
                 .iter()
-                .map(|r| {
-                    let values: Vec<(String, Value)> = r
+                .zip(&layouts.related)
+                .map(|(r, layout)| {
+                    let values: Vec<Value> = r
                         .columns
                         .iter()
-                        .map(|&i| {
-                            let v = row.get(i).cloned().unwrap_or(Value::Null);
-                            (plan.columns[i].name.clone(), v)
-                        })
+                        .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
                         .collect();
                     // A LEFT OUTER JOIN that found nothing: the relation is None.
-                    let found = values.iter().any(|(_, v)| !v.is_null());
-                    let inst = found.then(|| Instance::new(r.model, values));
+                    let found = values.iter().any(|v| !v.is_null());
+                    let inst =
+                        found.then(|| Instance::with_layout(r.model, layout.clone(), values));
                     (r.path.clone(), inst)
                 })
                 .collect();
+            row.truncate(shown);
+            row.shrink_to_fit();
+            let root = Instance::with_layout(model, layouts.root.clone(), row);
             loaded.sort_by_key(|(path, _)| std::cmp::Reverse(path.matches("__").count()));
             while !loaded.is_empty() {
                 let (path, inst) = loaded.remove(0);
                 match path.rsplit_once("__") {
                     Some((parent, name)) => {
                         if let Some((_, Some(p))) = loaded.iter().find(|(p, _)| p == parent) {
-                            p.related.borrow_mut().push((name.to_string(), inst));
+                            p.set_related(name, inst);
                         }
                     }
-                    None => root.related.borrow_mut().push((path, inst)),
+                    None => root.set_related(&path, inst),
                 }
             }
             Obj::Instance(Rc::new(root))

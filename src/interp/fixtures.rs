@@ -880,7 +880,7 @@ fn to_python(field: &Field, value: &Json) -> Result<Value> {
     };
     let v = match (kind, value) {
         (_, Json::Null) => Value::Null,
-        (JsonField, v) => Value::Json(v.clone()),
+        (JsonField, v) => Value::json(v.clone()),
         (k, v) if k.is_integer() => match v {
             Json::Number(n) => n
                 .as_i64()

@@ -134,75 +134,168 @@ pub enum RelatedKind {
     },
 }
 
+/// The attnames of an instance's values, in order: one list shared by every instance a query
+/// loads (a million rows hold one copy), copied for an instance only when it gains an
+/// attribute of its own.
+pub type Layout = Rc<Vec<String>>;
+
 /// A model instance: loaded field values by attname, in the order they were selected,
 /// plus annotations and instances cached by `select_related`.
 #[derive(Debug, Clone)]
 pub struct Instance {
     pub model: ModelId,
     /// Field values by attname (assignable, like Python attributes).
-    pub values: RefCell<Vec<(String, Value)>>,
+    values: RefCell<Values>,
+    /// What was loaded besides the row, allocated once there is some (most instances have
+    /// none, and a list of a million pays for each byte here).
+    loaded: RefCell<Option<Box<Loaded>>>,
+}
+
+/// What an instance loaded besides its row's values.
+#[derive(Debug, Clone, Default)]
+struct Loaded {
     /// Related instances loaded so far — with the row (`select_related`), by
     /// `prefetch_related` of a foreign key, or on first access — by field name; `None` for
     /// a null foreign key.
-    pub related: RefCell<Vec<(String, Option<Instance>)>>,
+    related: Vec<(String, Option<Instance>)>,
     /// Objects of reverse and many-to-many relations loaded by `prefetch_related`, by
     /// accessor name.
-    pub prefetched: Vec<(String, Rc<Vec<Obj>>)>,
-    /// Fields deferred by `only()`/`defer()`, loaded on first access.
-    pub loaded: RefCell<Vec<(String, Value)>>,
+    prefetched: Vec<(String, Rc<Vec<Obj>>)>,
+    /// Fields deferred by `only()`/`defer()`, loaded on first access, by attname.
+    deferred: Vec<(String, Value)>,
+}
+
+/// An instance's values: `values[i]` is the value of `layout[i]`.
+#[derive(Debug, Clone)]
+struct Values {
+    layout: Layout,
+    values: Vec<Value>,
 }
 
 impl Instance {
     pub fn new(model: ModelId, values: Vec<(String, Value)>) -> Instance {
+        let (names, values) = values.into_iter().unzip();
+        Instance::with_layout(model, Rc::new(names), values)
+    }
+
+    /// An instance whose `values` are those of `layout`'s attnames (as many, in order).
+    pub fn with_layout(model: ModelId, layout: Layout, values: Vec<Value>) -> Instance {
+        debug_assert_eq!(layout.len(), values.len());
         Instance {
             model,
-            values: RefCell::new(values),
-            related: RefCell::default(),
-            prefetched: Vec::new(),
+            values: RefCell::new(Values { layout, values }),
             loaded: RefCell::default(),
         }
     }
 
+    /// What was loaded besides the row, for reading (`None`: nothing yet).
+    fn loaded(&self) -> std::cell::Ref<'_, Option<Box<Loaded>>> {
+        self.loaded.borrow()
+    }
+
+    /// What was loaded besides the row, for adding to.
+    fn loading(&self) -> std::cell::RefMut<'_, Loaded> {
+        std::cell::RefMut::map(self.loaded.borrow_mut(), |l| {
+            &mut **l.get_or_insert_default()
+        })
+    }
+
     /// A related instance already loaded for field `name`: `Some(None)` for a null one.
     pub fn related(&self, name: &str) -> Option<Option<Instance>> {
-        let related = self.related.borrow();
+        let loaded = self.loaded();
+        let related = &loaded.as_ref()?.related;
         related
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, r)| r.clone())
     }
 
-    pub fn get(&self, attname: &str) -> Option<Value> {
-        self.values
-            .borrow()
+    /// The objects `prefetch_related` loaded for the relation `accessor`.
+    pub fn prefetched(&self, accessor: &str) -> Option<Rc<Vec<Obj>>> {
+        let loaded = self.loaded();
+        let prefetched = &loaded.as_ref()?.prefetched;
+        prefetched
+            .iter()
+            .find(|(n, _)| n == accessor)
+            .map(|(_, items)| items.clone())
+    }
+
+    /// Keep `items` as what `prefetch_related` loaded for `accessor` (on this instance only:
+    /// `&mut`, so a shared one is copied first, as `Rc::make_mut` does).
+    pub fn set_prefetched(&mut self, accessor: &str, items: Rc<Vec<Obj>>) {
+        let loaded = self.loaded.get_mut().get_or_insert_default();
+        loaded.prefetched.push((accessor.to_string(), items));
+    }
+
+    /// The value of deferred field `attname`, once loaded.
+    pub fn deferred(&self, attname: &str) -> Option<Value> {
+        let loaded = self.loaded();
+        let deferred = &loaded.as_ref()?.deferred;
+        deferred
             .iter()
             .find(|(k, _)| k == attname)
             .map(|(_, v)| v.clone())
     }
 
+    /// Keep `value` as the loaded value of deferred field `attname`.
+    pub fn set_deferred(&self, attname: &str, value: Value) {
+        self.loading().deferred.push((attname.to_string(), value));
+    }
+
+    pub fn get(&self, attname: &str) -> Option<Value> {
+        let values = self.values.borrow();
+        let i = values.layout.iter().position(|k| k == attname)?;
+        Some(values.values[i].clone())
+    }
+
     /// Set (or add) the value of `attname`.
     pub fn set(&self, attname: &str, value: Value) {
         let mut values = self.values.borrow_mut();
-        match values.iter_mut().find(|(k, _)| k == attname) {
-            Some((_, v)) => *v = value,
-            None => values.push((attname.to_string(), value)),
+        match values.layout.iter().position(|k| k == attname) {
+            Some(i) => values.values[i] = value,
+            None => {
+                Rc::make_mut(&mut values.layout).push(attname.to_string());
+                values.values.push(value);
+            }
         }
+    }
+
+    /// Drop the attributes whose attnames `keep` refuses.
+    pub fn retain_attributes(&self, keep: impl Fn(&str) -> bool) {
+        let mut values = self.values.borrow_mut();
+        if values.layout.iter().all(|k| keep(k)) {
+            return;
+        }
+        let Values { layout, values } = &mut *values;
+        let kept: Vec<bool> = layout.iter().map(|k| keep(k)).collect();
+        let mut flags = kept.iter();
+        values.retain(|_| *flags.next().expect("a flag per value"));
+        let mut flags = kept.iter();
+        Rc::make_mut(layout).retain(|_| *flags.next().expect("a flag per name"));
     }
 
     /// Cache `related` as the object of foreign key `name`.
     pub fn set_related(&self, name: &str, related: Option<Instance>) {
         self.forget_related(name);
-        self.related.borrow_mut().push((name.to_string(), related));
+        self.loading().related.push((name.to_string(), related));
     }
 
     /// Drop the cached object of foreign key `name` (its id changed).
     pub fn forget_related(&self, name: &str) {
-        self.related.borrow_mut().retain(|(n, _)| n != name);
+        if let Some(loaded) = self.loaded.borrow_mut().as_mut() {
+            loaded.related.retain(|(n, _)| n != name);
+        }
     }
 
     /// A snapshot of the field values.
     pub fn fields(&self) -> Vec<(String, Value)> {
-        self.values.borrow().clone()
+        let values = self.values.borrow();
+        values
+            .layout
+            .iter()
+            .cloned()
+            .zip(values.values.iter().cloned())
+            .collect()
     }
 }
 

@@ -785,7 +785,7 @@ impl Session {
                     .collect::<Result<_>>()?,
             ),
             // A dict is a JSON document (`data__contains={"a": 1}`).
-            Obj::Dict(_) => Operand::Value(Value::Json(self.json_document(o, span)?)),
+            Obj::Dict(_) => Operand::Value(Value::json(self.json_document(o, span)?)),
             Obj::F(f) => Operand::F((**f).clone()),
             Obj::QuerySet(qs) => Operand::Query(Box::new(qs.query.clone())),
             Obj::Manager(m) => Operand::Query(Box::new(self.manager_queryset(*m).query)),

@@ -95,7 +95,9 @@ impl Session {
             values.push((self.schema.model(model).fields[i].attname(), v));
         }
         let inst = Instance::new(model, values);
-        *inst.related.borrow_mut() = related;
+        for (name, object) in related {
+            inst.set_related(&name, object);
+        }
         Ok(Rc::new(inst))
     }
 

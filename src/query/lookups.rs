@@ -449,7 +449,7 @@ pub fn build_lookup(
         if out.kind == FieldKind::JsonField
             && (kind == LookupKind::Exact || (kind == LookupKind::IExact && out.json_key))
         {
-            let null = Rhs::Value(Value::Json(serde_json::Value::Null));
+            let null = Rhs::Value(Value::json(serde_json::Value::Null));
             return Ok(lookup(expr, LookupKind::Exact, null));
         }
         if !matches!(
@@ -539,7 +539,7 @@ fn prepare_rhs(
                 .iter()
                 .map(|v| serde_json::Value::String(v.to_python_str()))
                 .collect();
-            Ok(Rhs::Value(Value::Json(serde_json::Value::Array(keys))))
+            Ok(Rhs::Value(Value::json(serde_json::Value::Array(keys))))
         }
         LookupKind::IsNull => match rhs {
             Prepared::Value(Value::Bool(b)) => Ok(Rhs::Bool(b)),
@@ -658,7 +658,7 @@ fn array_rhs(out: &OutputField, rhs: Prepared) -> Result<Rhs> {
 
 /// A list as one JSON document (a jsonb or array parameter).
 fn json_list(items: &[Value]) -> Value {
-    Value::Json(serde_json::Value::Array(
+    Value::json(serde_json::Value::Array(
         items.iter().map(Value::to_json).collect(),
     ))
 }
@@ -728,7 +728,7 @@ pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value
         // JSONField's get_db_prep_value: the value as a JSON document (psycopg's Jsonb).
         JsonField => Ok(match v {
             Value::Json(_) => v,
-            other => Value::Json(other.to_json()),
+            other => Value::json(other.to_json()),
         }),
         // A list (a JSON array) binds as the array it is.
         ArrayField => Ok(v),

@@ -498,7 +498,7 @@ impl Dialect {
             ),
             _ => (
                 if text { "#>>" } else { "#>" },
-                Value::Json(keys.iter().map(|k| serde_json::json!(k)).collect()),
+                Value::json(keys.iter().map(|k| serde_json::json!(k)).collect()),
             ),
         };
         let mut f = wrap("(", source, &format!(" {op} "));

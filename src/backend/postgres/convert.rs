@@ -140,7 +140,10 @@ fn is_text_like(ty: &Type) -> bool {
 /// A one-dimensional array from a JSON array (how djq holds lists), each element sent as the
 /// array's member type.
 fn encode_array(value: &Value, member: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
-    let Value::Json(serde_json::Value::Array(items)) = value else {
+    let Some(serde_json::Value::Array(items)) = (match value {
+        Value::Json(j) => Some(&**j),
+        _ => None,
+    }) else {
         return Err(reject(format!(
             "cannot send {} as an array of {}",
             describe(value),
@@ -178,7 +181,7 @@ fn json_to_value(item: &serde_json::Value) -> Value {
             .map(Value::Int)
             .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
         J::String(s) => Value::Text(s.clone()),
-        J::Array(_) | J::Object(_) => Value::Json(item.clone()),
+        J::Array(_) | J::Object(_) => Value::json(item.clone()),
     }
 }
 
@@ -404,7 +407,7 @@ fn to_time(value: &Value, ty: &Type) -> Result<NaiveTime, BoxError> {
 /// A JSON parameter: JSONField's `json.dumps(value)`, so text becomes a JSON string.
 fn to_json(value: &Value) -> serde_json::Value {
     match value {
-        Value::Json(j) => j.clone(),
+        Value::Json(j) => (**j).clone(),
         Value::Text(s) => serde_json::Value::String(s.clone()),
         Value::Bool(b) => serde_json::Value::Bool(*b),
         Value::Int(i) => (*i).into(),
@@ -485,7 +488,7 @@ fn natural(ty: &Type, raw: &[u8]) -> Result<Value, BoxError> {
     match ty.kind() {
         Kind::Domain(base) => return natural(base, raw),
         Kind::Enum(_) => return Ok(Value::Text(wire::text_from_sql(raw)?.to_string())),
-        Kind::Array(member) => return decode_array(member, raw).map(Value::Json),
+        Kind::Array(member) => return decode_array(member, raw).map(Value::json),
         _ => {}
     }
     Ok(match *ty {
@@ -515,7 +518,7 @@ fn natural(ty: &Type, raw: &[u8]) -> Result<Value, BoxError> {
                 .collect();
             Value::Uuid(uuid(&hex)?)
         }
-        Type::JSON | Type::JSONB => Value::Json(serde_json::Value::from_sql(ty, raw)?),
+        Type::JSON | Type::JSONB => Value::json(serde_json::Value::from_sql(ty, raw)?),
         Type::BYTEA => Value::Bytes(wire::bytea_from_sql(raw).to_vec()),
         Type::INET | Type::CIDR => {
             let inet = wire::inet_from_sql(raw)?;
@@ -602,7 +605,7 @@ fn for_output_field(value: Value, want: ValueType, origin: Origin) -> Value {
             Decimal::from_f64_retain(f).map_or(Value::Float(f), Value::Decimal)
         }
         (ValueType::Json, Value::Text(t)) => {
-            serde_json::from_str(&t).map_or(Value::Text(t), Value::Json)
+            serde_json::from_str(&t).map_or(Value::Text(t), Value::json)
         }
         (_, value) => value,
     }
@@ -767,12 +770,12 @@ mod tests {
         );
         let doc = json!({"tags": ["a"], "n": 1});
         assert_eq!(
-            round_trip(Value::Json(doc.clone()), &Type::JSONB),
-            Value::Json(doc)
+            round_trip(Value::json(doc.clone()), &Type::JSONB),
+            Value::json(doc)
         );
         assert_eq!(
             round_trip(Value::Text("x".into()), &Type::JSONB),
-            Value::Json(json!("x"))
+            Value::json(json!("x"))
         );
         assert_eq!(
             round_trip(Value::Bytes(vec![0, 255]), &Type::BYTEA),
@@ -797,13 +800,13 @@ mod tests {
     fn arrays_are_json_lists() {
         let ints = Type::INT4_ARRAY;
         assert_eq!(
-            round_trip(Value::Json(json!([1, null, 3])), &ints),
-            Value::Json(json!([1, null, 3]))
+            round_trip(Value::json(json!([1, null, 3])), &ints),
+            Value::json(json!([1, null, 3]))
         );
         let texts = Type::TEXT_ARRAY;
         assert_eq!(
-            round_trip(Value::Json(json!(["a", "b"])), &texts),
-            Value::Json(json!(["a", "b"]))
+            round_trip(Value::json(json!(["a", "b"])), &texts),
+            Value::json(json!(["a", "b"]))
         );
         assert!(
             encoded(Value::Int(1), &ints)
@@ -843,7 +846,7 @@ mod tests {
         );
         assert_eq!(
             for_output_field(Value::Text("[1]".into()), ValueType::Json, computed),
-            Value::Json(json!([1]))
+            Value::json(json!([1]))
         );
         assert_eq!(
             for_output_field(Value::Text("oops".into()), ValueType::Json, computed),

@@ -74,11 +74,11 @@ pub fn decode(raw: ValueRef<'_>, ty: ValueType) -> Result<Value, Unreadable> {
         // JSONField.from_db_value: text that is not JSON comes back as it is.
         (ValueType::Json, R::Text(t)) => {
             let t = text(t)?;
-            serde_json::from_str(t).map_or_else(|_| Value::Text(t.to_string()), Value::Json)
+            serde_json::from_str(t).map_or_else(|_| Value::Text(t.to_string()), Value::json)
         }
-        (ValueType::Json, R::Integer(i)) => Value::Json(i.into()),
+        (ValueType::Json, R::Integer(i)) => Value::json(i.into()),
         (ValueType::Json, R::Real(f)) => {
-            serde_json::Number::from_f64(f).map_or(Value::Float(f), |n| Value::Json(n.into()))
+            serde_json::Number::from_f64(f).map_or(Value::Float(f), |n| Value::json(n.into()))
         }
         (ValueType::Bytes, R::Text(t)) => Value::Bytes(text(t)?.as_bytes().to_vec()),
         (
