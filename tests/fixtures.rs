@@ -259,7 +259,7 @@ fn dumpdata_to_a_file_is_refused_under_read_only_like_a_write() {
 }
 
 #[test]
-fn dumpdata_writes_through_a_link_the_user_names_and_keeps_the_link() {
+fn dumpdata_writes_through_a_link_or_a_device_the_user_names() {
     let dir = tempfile::tempdir().unwrap();
     let (_, fixture_db, _, models, tables) = APPS[0];
     let db = sqlite(dir.path(), fixture_db, tables, false);
@@ -276,4 +276,14 @@ fn dumpdata_writes_through_a_link_the_user_names_and_keeps_the_link() {
     let authors: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
     assert_eq!(authors.len(), 70);
+    // A device cannot be replaced by a new file: it is written in place.
+    let (code, out, err) =
+        run(djq(&db, models).args(["-c", "dumpdata('books.author', output='/dev/stdout')"]));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&out)
+            .unwrap()
+            .len(),
+        70
+    );
 }

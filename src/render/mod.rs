@@ -195,7 +195,8 @@ pub fn scalar(format: Format, value: &Value, out: &mut dyn Write) -> Result<()> 
 /// takes the file's place only once everything is written (a failure leaves any old file as it
 /// was, and no partial one). A symbolic link `path` names is followed, since the user named
 /// it; the new file is created afresh (never through a link someone left in its place) with
-/// the old file's permissions.
+/// the old file's permissions. A device or a pipe (`/dev/stdout`) cannot be replaced: it is
+/// written in place.
 pub fn write_file_whole(
     path: &str,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
@@ -203,6 +204,13 @@ pub fn write_file_whole(
     let cannot =
         |e: std::io::Error| Diagnostic::new(ErrorKind::Io, format!("cannot write {path}: {e}"));
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+    if let Ok(meta) = std::fs::metadata(&target)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&target).map_err(cannot)?);
+        return write(&mut out).and_then(|()| out.flush().map_err(io_error));
+    }
     // The file's own errors first (a directory, no permission), as creating it would give.
     let permissions = match std::fs::OpenOptions::new().write(true).open(&target) {
         Ok(old) => Some(old.metadata().map_err(cannot)?.permissions()),
