@@ -6,7 +6,7 @@
 //! Then what a row held as a Python object costs: `x = list(Book.objects.all())`'s peak above
 //! the `count()` baseline, per row, against the row's own data (8 bytes per integer column,
 //! the bytes of each text; about 61 bytes a book here). Before instances shared their query's
-//! layout it was 1,312 bytes a row (21x); now about 512 (8x).
+//! layout it was 1,312 bytes a row (21x); now about 458 (7.5x).
 //!
 //! Run with `cargo bench --bench iterator` (builds the release binary).
 

@@ -592,6 +592,16 @@ impl Session {
             }
             Builtin::List | Builtin::Tuple => {
                 let items = match args.pos.first() {
+                    // A queryset nothing else holds (`list(Book.objects.all())`): no one can
+                    // see its result cache, so its rows go straight into the list instead of
+                    // into a cache of the same size as well.
+                    Some((Obj::QuerySet(qs), _))
+                        if Rc::strong_count(qs) == 1
+                            && qs.chunk_size.is_none()
+                            && qs.cache.get().is_none() =>
+                    {
+                        self.fetch_all(qs).map_err(|d| d.at(span))?
+                    }
                     Some((o, _)) => self.iter_obj(o, &dummy(span))?,
                     None => Vec::new(),
                 };

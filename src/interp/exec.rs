@@ -820,7 +820,6 @@ fn row_to_obj(
                 })
                 .collect();
             row.truncate(shown);
-            row.shrink_to_fit();
             let root = Instance::with_layout(model, layouts.root.clone(), row);
             loaded.sort_by_key(|(path, _)| std::cmp::Reverse(path.matches("__").count()));
             while !loaded.is_empty() {

@@ -169,7 +169,8 @@ struct Loaded {
 #[derive(Debug, Clone)]
 struct Values {
     layout: Layout,
-    values: Vec<Value>,
+    /// A boxed slice, not a `Vec`: no spare capacity, and one word less per instance.
+    values: Box<[Value]>,
 }
 
 impl Instance {
@@ -183,7 +184,10 @@ impl Instance {
         debug_assert_eq!(layout.len(), values.len());
         Instance {
             model,
-            values: RefCell::new(Values { layout, values }),
+            values: RefCell::new(Values {
+                layout,
+                values: values.into_boxed_slice(),
+            }),
             loaded: RefCell::default(),
         }
     }
@@ -255,7 +259,9 @@ impl Instance {
             Some(i) => values.values[i] = value,
             None => {
                 Rc::make_mut(&mut values.layout).push(attname.to_string());
-                values.values.push(value);
+                let mut all = std::mem::take(&mut values.values).into_vec();
+                all.push(value);
+                values.values = all.into_boxed_slice();
             }
         }
     }
@@ -269,7 +275,9 @@ impl Instance {
         let Values { layout, values } = &mut *values;
         let kept: Vec<bool> = layout.iter().map(|k| keep(k)).collect();
         let mut flags = kept.iter();
-        values.retain(|_| *flags.next().expect("a flag per value"));
+        let mut all = std::mem::take(values).into_vec();
+        all.retain(|_| *flags.next().expect("a flag per value"));
+        *values = all.into_boxed_slice();
         let mut flags = kept.iter();
         Rc::make_mut(layout).retain(|_| *flags.next().expect("a flag per name"));
     }
