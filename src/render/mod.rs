@@ -11,6 +11,9 @@
 //!   ([`highlight_sql`]);
 //! - [`mod@diagnostic`] shows errors with the source line and a caret.
 //!
+//! [`write_file_whole`] writes a file the user names (`dumpdata(output=...)`) whole or not at
+//! all.
+//!
 //! Nothing here decides whether to color: the caller passes a [`Style`] built from the
 //! terminal, `NO_COLOR` and `--no-color`.
 

@@ -3,7 +3,9 @@
 //! [`adapt`] is the way in (Django's `adapt_*_value` plus the `sqlite3` module's adapters: dates
 //! and datetimes become text, decimals text, UUIDs 32 hex digits, durations microseconds).
 //! [`decode`] is the way out (the backend's `get_db_converters` and the fields'
-//! `from_db_value`), driven by the [`ValueType`] of the output field.
+//! `from_db_value`), driven by the [`ValueType`] of the output field. Text that is not UTF-8
+//! is refused as the `sqlite3` module refuses it ([`Unreadable::NotUtf8`]), never read altered;
+//! a BLOB stays bytes whatever the field.
 
 use std::str::FromStr;
 
