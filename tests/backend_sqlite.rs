@@ -417,6 +417,11 @@ fn regexp_follows_python_re_search() {
         Value::Null
     );
     assert_eq!(one(db.as_mut(), "SELECT 'x' REGEXP NULL", &[]), Value::Null);
+    // A BLOB is searched as Python's str() of bytes: b'\x00\xff' (Django: True).
+    assert_eq!(
+        one(db.as_mut(), r"SELECT x'00ff' REGEXP '^b.\\x00\\xff.$'", &[]),
+        Value::Int(1)
+    );
     let err = db
         .query("SELECT 'x' REGEXP '(?P<a>x)(?P=a)'", &[], &[], &mut |_| {
             Ok(Continue(()))

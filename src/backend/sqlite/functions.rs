@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value as Sql, ValueRef};
 
-use crate::value::{Value, python_float};
+use crate::value::{Value, python_bytes, python_float};
 
 type Func = fn(&[ValueRef<'_>]) -> Result<Sql, String>;
 type FloatFn = fn(f64) -> f64;
@@ -554,7 +554,7 @@ fn py_repr(v: ValueRef<'_>) -> String {
         ValueRef::Integer(i) => i.to_string(),
         ValueRef::Real(f) => python_float(f),
         ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t)),
-        ValueRef::Blob(b) => format!("b'{}'", String::from_utf8_lossy(b)),
+        ValueRef::Blob(b) => python_bytes(b),
     }
 }
 
