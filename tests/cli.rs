@@ -619,6 +619,97 @@ fn database_url_picks_the_database() {
 }
 
 #[test]
+fn help_names_database_url_but_never_shows_its_value() {
+    let r = run(djq()
+        .env("DATABASE_URL", "postgres://u:S3CR3T@h/db")
+        .arg("--help"));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("[env: DATABASE_URL]"), "{}", r.stdout);
+    assert!(!r.stdout.contains("S3CR3T"), "{}", r.stdout);
+    // An empty variable counts as unset: the demo library opens.
+    let r = run(djq().env("DATABASE_URL", "").args([
+        "--format",
+        "json",
+        "-c",
+        "Author.objects.count()",
+    ]));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (Some(0), "70\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn passwords_in_the_url_are_never_echoed() {
+    for url in [
+        "postgres://u:%ff%fe@h/db",
+        "postgres://u@h/db?password=%ff%fe",
+    ] {
+        let r = run(djq().args([url, "-c", "1"]));
+        assert_eq!(r.code, Some(1));
+        assert!(!r.stderr.contains("%ff"), "{}", r.stderr);
+        assert!(r.stderr.contains("is not valid UTF-8"), "{}", r.stderr);
+    }
+    let r = run(djq().args(["postgres://u:%ff%fe@h/db", "-c", "1"]));
+    assert_eq!(
+        r.stderr,
+        "error: IOError: the password in the database URL is not valid UTF-8 once percent-decoded\n"
+    );
+}
+
+#[test]
+fn a_password_file_others_can_read_is_ignored_with_libpqs_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pgpass");
+    std::fs::write(&file, "*:*:*:*:S3CR3T\n").unwrap();
+    // Nothing listens on the port: the run fails after the password file is considered.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://u@127.0.0.1:{port}/db?sslmode=disable");
+    let warning = format!(
+        "warning: password file \"{}\" has group or world access; permissions should be u=rw \
+         (0600) or less\n",
+        file.display()
+    );
+    for (mode, warned) in [(0o600, false), (0o400, false), (0o644, true), (0o660, true)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let r = run(djq()
+            .env("PGPASSFILE", &file)
+            .args([url.as_str(), "-c", "1"]));
+        assert_eq!(r.code, Some(1), "{mode:o}");
+        assert_eq!(
+            r.stderr.starts_with(&warning),
+            warned,
+            "{mode:o}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("Connection refused"),
+            "{mode:o}: {}",
+            r.stderr
+        );
+    }
+    // A directory is not a password file either.
+    let r = run(djq()
+        .env("PGPASSFILE", dir.path())
+        .args([url.as_str(), "-c", "1"]));
+    assert!(
+        r.stderr.starts_with(&format!(
+            "warning: password file \"{}\" is not a plain file\n",
+            dir.path().display()
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn read_only_and_rollback_run_reads() {
     let expr = "Book.objects.filter(pages__gt=900)";
     for flag in ["--read-only", "--rollback"] {
