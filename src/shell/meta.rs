@@ -317,30 +317,23 @@ fn edit(shell: &Shell, file: Option<&str>) -> Flow {
     })
 }
 
-/// Edit `text` in a new temporary file; the text as the editor left it.
+/// Edit `text` in a new temporary file, private to the user (0600) and created anew (no
+/// symbolic link followed), as psql does; the text as the editor left it. The file is removed
+/// afterwards.
 fn edit_in_temp_file(text: &str) -> Result<String, String> {
-    let dir = std::env::temp_dir();
-    let (path, mut file) = (0..100)
-        .find_map(|n| {
-            let path = dir.join(format!("djq-edit-{}-{n}.py", std::process::id()));
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .ok()?;
-            Some((path, file))
-        })
-        .ok_or_else(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let result = file
-        .write_all(format!("{text}\n").as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
-        .and_then(|()| {
-            drop(file);
-            run_editor(&path)
-        })
-        .and_then(|()| read(&path));
-    let _ = std::fs::remove_file(&path);
-    result
+    let mut file = tempfile::Builder::new()
+        .prefix("djq-edit-")
+        .suffix(".py")
+        .tempfile()
+        .map_err(|e| {
+            let dir = std::env::temp_dir();
+            format!("cannot create a temporary file in {}: {e}", dir.display())
+        })?;
+    file.write_all(format!("{text}\n").as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|e| format!("cannot write {}: {e}", file.path().display()))?;
+    run_editor(file.path())?;
+    read(file.path())
 }
 
 /// Run the user's editor on `path` through the shell (so `EDITOR="code -w"` works).
