@@ -112,6 +112,8 @@ pub(super) struct Shell {
     /// Whether results for the terminal go through a pager (then they are not fitted to
     /// its width: the pager scrolls sideways).
     paged: bool,
+    /// The history file, for `\help` (`None`: no history is kept).
+    pub history: Option<std::path::PathBuf>,
 }
 
 impl Shell {
@@ -121,6 +123,7 @@ impl Shell {
             output: None,
             color,
             paged,
+            history: None,
         }
     }
 
@@ -155,8 +158,29 @@ pub(super) struct Input {
 }
 
 impl Input {
-    /// A line (or lines) typed at the prompt.
+    /// A line (or lines) typed at the prompt. Input typed after a space (to keep it out of
+    /// the history) runs without the indentation all its lines share, as if typed at the
+    /// margin.
     pub fn typed(text: String) -> Input {
+        let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let first = lines.next().map_or("", |l| &l[..indent(l)]);
+        let common = lines.fold(first, |common, line| {
+            let same = common
+                .bytes()
+                .zip(line.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            &common[..same]
+        });
+        let text = match common.len() {
+            0 => text,
+            n => text
+                .lines()
+                .map(|l| l.get(n..).unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
         Input {
             name: "<input>".into(),
             text,
@@ -249,7 +273,7 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
             },
             None => eprintln!("usage: \\i FILE"),
         },
-        "help" | "?" => help(),
+        "help" | "?" => help(shell),
         other => {
             let names = COMMANDS
                 .iter()
@@ -361,7 +385,7 @@ fn read(path: &std::path::Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn help() {
+fn help(shell: &Shell) {
     println!(
         "Type Django ORM expressions, e.g. Book.objects.filter(pages__gt=400).order_by('-pages')[:5]"
     );
@@ -371,5 +395,13 @@ fn help() {
             names += &format!(" (\\{a})");
         }
         println!("  {:<28} {}", format!("{names} {}", c.args), c.help);
+    }
+    match &shell.history {
+        Some(path) => println!(
+            "History: {} (a line starting with a space is not kept; DJQ_HISTFILE names another \
+             file, DJQ_HISTFILE= keeps none)",
+            path.display()
+        ),
+        None => println!("History: none is kept (DJQ_HISTFILE)"),
     }
 }
