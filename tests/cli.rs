@@ -786,3 +786,117 @@ fn ctrl_c_cancels_the_running_query_and_the_run_fails() {
         r.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// control characters from the database
+// ---------------------------------------------------------------------------------------
+
+/// A terminal control character that must never reach people's output raw.
+fn raw_control(text: &str) -> Option<char> {
+    text.chars().find(|&c| c != '\n' && c.is_control())
+}
+
+#[test]
+fn control_characters_are_escaped_in_table_and_vertical_output_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = support::hostile_database(dir.path());
+    let db = db.to_str().unwrap();
+    let header = format!(
+        "Evil2J.objects.annotate(**{{'{}': F('id')}}).values('{}')",
+        support::CLEAR,
+        support::CLEAR
+    );
+    let code = [
+        "Evil2J.objects.order_by('id')",
+        "Evil2J.objects.get(pk=1)",
+        "Evil2J.objects.get(pk=1).note",
+        "list(Evil2J.objects.order_by('id').values_list('note', flat=True))",
+        header.as_str(),
+    ];
+    for format in ["table", "vertical"] {
+        let r = run(with_code(djq(), code).args([db, "--format", format]));
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert_eq!(raw_control(&r.stdout), None, "{format}:\n{}", r.stdout);
+        for shown in [r"\x1b]0;pwned\x07a", r"b\x1b[2J", r"tab\there\r\x9b\x7f"] {
+            assert!(
+                r.stdout.contains(shown),
+                "{format}: {shown} in\n{}",
+                r.stdout
+            );
+        }
+        // A list shows Python's repr of its strings.
+        assert!(
+            r.stdout.contains(r"['b\x1b[2J', 'line1\nline2']"),
+            "{}",
+            r.stdout
+        );
+        // A newline in a value is laid out on the next line.
+        assert!(
+            r.stdout
+                .lines()
+                .any(|l| l.contains("line2") && !l.contains("line1")),
+            "{}",
+            r.stdout
+        );
+    }
+    // The SQL shown for people.
+    let r = run(djq().args([db, "--sql-only", "-c", "Evil2J.objects.all()"]));
+    assert_eq!(raw_control(&r.stdout), None, "{}", r.stdout);
+    assert!(r.stdout.contains(r#"FROM "evil\x1b[2J""#), "{}", r.stdout);
+    // Errors quoting a value or a name.
+    for code in [
+        "Evil2J.objects.filter(id=Evil2J.objects.get(pk=1).note)",
+        &format!("Evil2J.objects.filter(**{{'{}': 1}})", support::RETITLE),
+    ] {
+        let r = run(djq().args([db, "-c", code]));
+        assert_eq!(r.code, Some(1));
+        assert_eq!(raw_control(&r.stderr), None, "{}", r.stderr);
+    }
+    let r = run(djq().args([
+        db,
+        "-c",
+        "Evil2J.objects.filter(id=Evil2J.objects.get(pk=1).note)",
+    ]));
+    assert!(
+        r.stderr
+            .starts_with(r"error: ValueError: Field 'id' expected a number but got 'b\x1b[2J'."),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn csv_json_and_print_stay_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = support::hostile_database(dir.path());
+    let db = db.to_str().unwrap();
+    let all = "Evil2J.objects.order_by('id')";
+    let r = run(djq().args([db, "--format", "json", "-c", all]));
+    let rows = json_documents(&r.stdout);
+    assert_eq!(
+        rows,
+        [serde_json::json!([
+            {"id": 1, "na_0_pwned_me": format!("{}a", support::RETITLE), "note": format!("b{}", support::CLEAR)},
+            {"id": 2, "na_0_pwned_me": "tab\there\r\u{9b}\x7f", "note": "line1\nline2"},
+        ])]
+    );
+    let r = run(djq().args([db, "--format", "ndjson", "-c", all]));
+    assert_eq!(json_documents(&r.stdout).len(), 2);
+    assert!(
+        !r.stdout.contains('\x1b'),
+        "JSON escapes ESC itself: {}",
+        r.stdout
+    );
+    let r = run(djq().args([db, "--format", "csv", "-c", all]));
+    assert_eq!(
+        r.stdout,
+        format!(
+            "id,na_0_pwned_me,note\n1,{}a,b{}\n2,\"tab\there\r\u{9b}\x7f\",\"line1\nline2\"\n",
+            support::RETITLE,
+            support::CLEAR
+        )
+    );
+    // What a program prints is its output, as Python writes it.
+    let r = run(djq().args([db, "-c", "print(Evil2J.objects.get(pk=1).note)"]));
+    assert_eq!(r.stdout, format!("b{}\n", support::CLEAR));
+}

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use super::describe;
 use crate::interp::{Session, SqlEcho};
-use crate::render::{Format, Style};
+use crate::render::{Format, Style, escape_controls};
 
 /// One meta command: its name, other names, arguments and what it does (for `\help` and
 /// completion).
@@ -212,7 +212,7 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
             for (_, m) in session.schema.user_models() {
                 text += &format!("{:<24} {}\n", m.name, m.table);
             }
-            write_result(session, &text);
+            write_result(session, &escape_controls(&text));
         }
         "d" => match arg.map(|a| describe::find(&session.schema, a)) {
             Some(Ok(id)) => {
@@ -252,7 +252,7 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
             }
         }
         "explain" => match session.explain(arg) {
-            Ok(plan) => write_result(session, &format!("{plan}\n")),
+            Ok(plan) => write_result(session, &escape_controls(&format!("{plan}\n"))),
             Err(d) => eprintln!(
                 "{}",
                 crate::render::diagnostic(&d, arg.map(|a| ("\\explain", a)), shell.error_style())
