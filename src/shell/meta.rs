@@ -405,3 +405,21 @@ fn help(shell: &Shell) {
         None => println!("History: none is kept (DJQ_HISTFILE)"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_typed_after_a_space_runs_at_the_margin() {
+        let typed = |text: &str| Input::typed(text.to_string()).text;
+        assert_eq!(typed("  print(1)"), "print(1)");
+        assert_eq!(
+            typed(" for b in x:\n     print(b)\n"),
+            "for b in x:\n    print(b)"
+        );
+        // Indentation the lines do not share is left for the parser to judge.
+        assert_eq!(typed("\tx = 1\n  y = 2"), "\tx = 1\n  y = 2");
+        assert_eq!(typed("print(1)"), "print(1)");
+    }
+}

@@ -1,5 +1,7 @@
-//! Shell: the interactive REPL — line editing, history, multi-line input while brackets or
-//! blocks are open, backslash meta commands, errors shown with carets (the session survives).
+//! Shell: the interactive REPL — line editing, history (the file [`HistoryFile`] finds:
+//! private, `DJQ_HISTFILE=` for none, lines typed after a space left out), multi-line input
+//! while brackets or blocks are open, backslash meta commands, errors shown with carets (the
+//! session survives).
 //! Ctrl-C at the prompt abandons the line; while a statement runs it cancels the query
 //! ([`ctrl_c`], which `-c`/`-f` runs use too).
 
