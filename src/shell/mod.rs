@@ -1,4 +1,4 @@
-//! Shell: the interactive REPL — line editing, history (the file [`HistoryFile`] finds:
+//! Shell: the interactive REPL — line editing, history (the file `HistoryFile` finds:
 //! private, `DJQ_HISTFILE=` for none, lines typed after a space left out), multi-line input
 //! while brackets or blocks are open, backslash meta commands, errors shown with carets (the
 //! session survives).
