@@ -24,7 +24,8 @@ const DEMO_MODELS: &str = include_str!("../fixtures/demo/books/models.py");
 )]
 pub struct Args {
     /// SQLite file, sqlite:///abs/path, sqlite::memory:, or postgres://... (default: $DATABASE_URL, else the demo library)
-    #[arg(env = "DATABASE_URL")]
+    // The variable's value may hold a password: `--help` names it, never shows it.
+    #[arg(env = "DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
     /// A models.py file, an app folder or a Django project root (repeatable)
     #[arg(long = "models", value_name = "PATH")]
@@ -129,7 +130,9 @@ impl Input {
 }
 
 pub fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    // An empty DATABASE_URL (or argument) names no database, as unset.
+    args.database = args.database.filter(|d| !d.is_empty());
     // Colors only on a terminal, unless --no-color or NO_COLOR (set and not empty).
     let colors_wanted = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let color = colors_wanted && std::io::stdout().is_terminal();

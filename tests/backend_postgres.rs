@@ -674,6 +674,53 @@ fn passwords_are_checked_by_the_server() {
 }
 
 #[test]
+fn a_password_file_others_can_read_is_ignored_with_libpqs_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(server) = pg::server() else { return };
+    let Some((address, user, password)) = server.password_login() else {
+        pg::loud("SKIPPED: password login needs the tests' own cluster");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pgpass");
+    std::fs::write(&file, format!("*:*:*:{user}:{password}\n")).unwrap();
+    let url = format!("postgres://{user}@{address}/postgres?sslmode=disable");
+    let djq = || {
+        let mut cmd = assert_cmd::Command::cargo_bin("djq").unwrap();
+        cmd.env_remove("PGPASSWORD").env("PGPASSFILE", &file).args([
+            url.as_str(),
+            "--format",
+            "json",
+            "-c",
+            "1 + 1",
+        ]);
+        cmd.output().unwrap()
+    };
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let private = djq();
+    assert_eq!(
+        String::from_utf8_lossy(&private.stdout),
+        "2\n",
+        "{}",
+        String::from_utf8_lossy(&private.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&private.stderr), "");
+    for mode in [0o640, 0o604, 0o610] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let shared = djq();
+        let stderr = String::from_utf8_lossy(&shared.stderr);
+        let warning = format!(
+            "warning: password file \"{}\" has group or world access; permissions should be \
+             u=rw (0600) or less\n",
+            file.display()
+        );
+        assert!(stderr.starts_with(&warning), "{mode:o}: {stderr}");
+        assert!(stderr.contains("asks for a password"), "{mode:o}: {stderr}");
+        assert_eq!(shared.status.code(), Some(1));
+    }
+}
+
+#[test]
 fn tls_is_used_and_verified_as_sslmode_says() {
     let Some(server) = pg::server() else { return };
     let (Some(port), Some(cert)) = (server.port(), server.tls_certificate()) else {

@@ -619,6 +619,97 @@ fn database_url_picks_the_database() {
 }
 
 #[test]
+fn help_names_database_url_but_never_shows_its_value() {
+    let r = run(djq()
+        .env("DATABASE_URL", "postgres://u:S3CR3T@h/db")
+        .arg("--help"));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("[env: DATABASE_URL]"), "{}", r.stdout);
+    assert!(!r.stdout.contains("S3CR3T"), "{}", r.stdout);
+    // An empty variable counts as unset: the demo library opens.
+    let r = run(djq().env("DATABASE_URL", "").args([
+        "--format",
+        "json",
+        "-c",
+        "Author.objects.count()",
+    ]));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (Some(0), "70\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn passwords_in_the_url_are_never_echoed() {
+    for url in [
+        "postgres://u:%ff%fe@h/db",
+        "postgres://u@h/db?password=%ff%fe",
+    ] {
+        let r = run(djq().args([url, "-c", "1"]));
+        assert_eq!(r.code, Some(1));
+        assert!(!r.stderr.contains("%ff"), "{}", r.stderr);
+        assert!(r.stderr.contains("is not valid UTF-8"), "{}", r.stderr);
+    }
+    let r = run(djq().args(["postgres://u:%ff%fe@h/db", "-c", "1"]));
+    assert_eq!(
+        r.stderr,
+        "error: IOError: the password in the database URL is not valid UTF-8 once percent-decoded\n"
+    );
+}
+
+#[test]
+fn a_password_file_others_can_read_is_ignored_with_libpqs_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pgpass");
+    std::fs::write(&file, "*:*:*:*:S3CR3T\n").unwrap();
+    // Nothing listens on the port: the run fails after the password file is considered.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://u@127.0.0.1:{port}/db?sslmode=disable");
+    let warning = format!(
+        "warning: password file \"{}\" has group or world access; permissions should be u=rw \
+         (0600) or less\n",
+        file.display()
+    );
+    for (mode, warned) in [(0o600, false), (0o400, false), (0o644, true), (0o660, true)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let r = run(djq()
+            .env("PGPASSFILE", &file)
+            .args([url.as_str(), "-c", "1"]));
+        assert_eq!(r.code, Some(1), "{mode:o}");
+        assert_eq!(
+            r.stderr.starts_with(&warning),
+            warned,
+            "{mode:o}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("Connection refused"),
+            "{mode:o}: {}",
+            r.stderr
+        );
+    }
+    // A directory is not a password file either.
+    let r = run(djq()
+        .env("PGPASSFILE", dir.path())
+        .args([url.as_str(), "-c", "1"]));
+    assert!(
+        r.stderr.starts_with(&format!(
+            "warning: password file \"{}\" is not a plain file\n",
+            dir.path().display()
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn read_only_and_rollback_run_reads() {
     let expr = "Book.objects.filter(pages__gt=900)";
     for flag in ["--read-only", "--rollback"] {
@@ -694,4 +785,118 @@ fn ctrl_c_cancels_the_running_query_and_the_run_fails() {
         "{}",
         r.stderr
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// control characters from the database
+// ---------------------------------------------------------------------------------------
+
+/// A terminal control character that must never reach people's output raw.
+fn raw_control(text: &str) -> Option<char> {
+    text.chars().find(|&c| c != '\n' && c.is_control())
+}
+
+#[test]
+fn control_characters_are_escaped_in_table_and_vertical_output_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = support::hostile_database(dir.path());
+    let db = db.to_str().unwrap();
+    let header = format!(
+        "Evil2J.objects.annotate(**{{'{}': F('id')}}).values('{}')",
+        support::CLEAR,
+        support::CLEAR
+    );
+    let code = [
+        "Evil2J.objects.order_by('id')",
+        "Evil2J.objects.get(pk=1)",
+        "Evil2J.objects.get(pk=1).note",
+        "list(Evil2J.objects.order_by('id').values_list('note', flat=True))",
+        header.as_str(),
+    ];
+    for format in ["table", "vertical"] {
+        let r = run(with_code(djq(), code).args([db, "--format", format]));
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert_eq!(raw_control(&r.stdout), None, "{format}:\n{}", r.stdout);
+        for shown in [r"\x1b]0;pwned\x07a", r"b\x1b[2J", r"tab\there\r\x9b\x7f"] {
+            assert!(
+                r.stdout.contains(shown),
+                "{format}: {shown} in\n{}",
+                r.stdout
+            );
+        }
+        // A list shows Python's repr of its strings.
+        assert!(
+            r.stdout.contains(r"['b\x1b[2J', 'line1\nline2']"),
+            "{}",
+            r.stdout
+        );
+        // A newline in a value is laid out on the next line.
+        assert!(
+            r.stdout
+                .lines()
+                .any(|l| l.contains("line2") && !l.contains("line1")),
+            "{}",
+            r.stdout
+        );
+    }
+    // The SQL shown for people.
+    let r = run(djq().args([db, "--sql-only", "-c", "Evil2J.objects.all()"]));
+    assert_eq!(raw_control(&r.stdout), None, "{}", r.stdout);
+    assert!(r.stdout.contains(r#"FROM "evil\x1b[2J""#), "{}", r.stdout);
+    // Errors quoting a value or a name.
+    for code in [
+        "Evil2J.objects.filter(id=Evil2J.objects.get(pk=1).note)",
+        &format!("Evil2J.objects.filter(**{{'{}': 1}})", support::RETITLE),
+    ] {
+        let r = run(djq().args([db, "-c", code]));
+        assert_eq!(r.code, Some(1));
+        assert_eq!(raw_control(&r.stderr), None, "{}", r.stderr);
+    }
+    let r = run(djq().args([
+        db,
+        "-c",
+        "Evil2J.objects.filter(id=Evil2J.objects.get(pk=1).note)",
+    ]));
+    assert!(
+        r.stderr
+            .starts_with(r"error: ValueError: Field 'id' expected a number but got 'b\x1b[2J'."),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn csv_json_and_print_stay_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = support::hostile_database(dir.path());
+    let db = db.to_str().unwrap();
+    let all = "Evil2J.objects.order_by('id')";
+    let r = run(djq().args([db, "--format", "json", "-c", all]));
+    let rows = json_documents(&r.stdout);
+    assert_eq!(
+        rows,
+        [serde_json::json!([
+            {"id": 1, "na_0_pwned_me": format!("{}a", support::RETITLE), "note": format!("b{}", support::CLEAR)},
+            {"id": 2, "na_0_pwned_me": "tab\there\r\u{9b}\x7f", "note": "line1\nline2"},
+        ])]
+    );
+    let r = run(djq().args([db, "--format", "ndjson", "-c", all]));
+    assert_eq!(json_documents(&r.stdout).len(), 2);
+    assert!(
+        !r.stdout.contains('\x1b'),
+        "JSON escapes ESC itself: {}",
+        r.stdout
+    );
+    let r = run(djq().args([db, "--format", "csv", "-c", all]));
+    assert_eq!(
+        r.stdout,
+        format!(
+            "id,na_0_pwned_me,note\n1,{}a,b{}\n2,\"tab\there\r\u{9b}\x7f\",\"line1\nline2\"\n",
+            support::RETITLE,
+            support::CLEAR
+        )
+    );
+    // What a program prints is its output, as Python writes it.
+    let r = run(djq().args([db, "-c", "print(Evil2J.objects.get(pk=1).note)"]));
+    assert_eq!(r.stdout, format!("b{}\n", support::CLEAR));
 }

@@ -198,6 +198,39 @@ fn e_edits_the_last_input_and_runs_it() {
 }
 
 #[test]
+fn e_edits_in_a_temporary_file_only_the_user_can_read() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let editor = dir.path().join("editor.sh");
+    let record = dir.path().join("seen");
+    // Records the file's permissions and whether it is a symbolic link, then its name.
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nstat -c '%a %F' \"$1\" > {rec}\necho \"$1\" >> {rec}\n",
+            rec = record.display()
+        ),
+    )
+    .expect("editor");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&editor)
+        .status()
+        .expect("chmod");
+    let editor = editor.display().to_string();
+    let mut repl = Repl::start_env(false, &[], &[("EDITOR", &editor), ("VISUAL", "false")]);
+    repl.run("print(6 * 7)", "42");
+    repl.run("\\e", "42");
+    drop(repl.quit());
+    let seen = std::fs::read_to_string(&record).expect("the editor ran");
+    let (stat, path) = seen.split_once('\n').expect("two lines");
+    assert_eq!(stat, "600 regular file", "{seen}");
+    assert!(
+        !std::path::Path::new(path.trim_end()).exists(),
+        "the temporary file is removed: {seen}"
+    );
+}
+
+#[test]
 fn i_runs_a_script_file() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let script = dir.path().join("count.py");

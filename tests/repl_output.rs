@@ -136,3 +136,44 @@ fn less_pages_a_long_result_until_q() {
         .expect("send Ctrl-D");
     repl.session.expect(support::repl::Eof).expect("djq exits");
 }
+
+#[test]
+fn terminal_commands_from_the_database_are_shown_escaped() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = support::hostile_database(dir.path());
+    let mut repl = Repl::start_with(false, &[db.to_str().unwrap()]);
+    let mut shown = String::new();
+    for (line, last) in [
+        ("\\models", r"evil\x1b[2J"),
+        ("\\d Evil2J", "┘\r\n"),
+        ("Evil2J.objects.order_by('id')", "(2 rows)"),
+        ("Evil2J.objects.get(pk=1)", "[2J\r\n"),
+        ("Evil2J.objects.get(pk=1).note", "[2J\r\n"),
+        ("[Evil2J.objects.get(pk=1).note]", "']\r\n"),
+        (
+            "Evil2J.objects.filter(id=Evil2J.objects.get(pk=1).note)",
+            "^\r\n",
+        ),
+    ] {
+        shown += &repl.run(line, last);
+    }
+    // The rows and their echo were shown, escaped; none of the terminal commands ran.
+    for part in [
+        r#"evil\x1b[2J"#,
+        r"na\x1b]0;pwned\x07me",
+        r"\x1b]0;pwned\x07a",
+        r"b\x1b[2J",
+        r"tab\there\r\x9b\x7f",
+        r"['b\x1b[2J']",
+        r"Field 'id' expected a number but got 'b\x1b[2J'",
+    ] {
+        assert!(shown.contains(part), "{part} missing from:\n{shown}");
+    }
+    for raw in [support::RETITLE, support::CLEAR, "\u{9b}", "\x07"] {
+        assert!(
+            !shown.contains(raw),
+            "{raw:?} reached the terminal:\n{shown:?}"
+        );
+    }
+    drop(repl.quit());
+}

@@ -40,11 +40,12 @@ impl Session {
                 self.record(fields)
             }
             other => {
-                let json = matches!(self.opts.format, Format::Json | Format::Ndjson);
-                let text = if json {
-                    self.json_value(other)?.to_string()
-                } else {
-                    self.repr(other)?
+                let text = match self.opts.format {
+                    Format::Json | Format::Ndjson => self.json_value(other)?.to_string(),
+                    Format::Csv => self.repr(other)?,
+                    Format::Table | Format::Vertical => {
+                        render::escape_controls(&self.repr(other)?).into_owned()
+                    }
                 };
                 writeln!(self.out, "{text}").map_err(render::io_error)
             }

@@ -13,7 +13,7 @@
 use owo_colors::Style as Paint;
 use unicode_width::UnicodeWidthStr;
 
-use super::Style;
+use super::{Style, escape_controls};
 use crate::diag::{Diagnostic, ErrorKind};
 
 const TAB: &str = "    ";
@@ -37,7 +37,7 @@ pub fn diagnostic(d: &Diagnostic, source: Option<(&str, &str)>, style: Style) ->
         "{}: {}: {}",
         style.paint("error", Paint::new().red().bold()),
         exception_name(&d.kind),
-        d.message
+        escape_controls(&d.message)
     )];
     let blue = Paint::new().blue().bold();
     let mut indent = "  ".to_string();
@@ -64,8 +64,9 @@ pub fn diagnostic(d: &Diagnostic, source: Option<(&str, &str)>, style: Style) ->
     }
     if let Some(help) = &d.help {
         lines.push(format!(
-            "{indent}{} {help}",
-            style.paint("= help:", Paint::new().bold())
+            "{indent}{} {}",
+            style.paint("= help:", Paint::new().bold()),
+            escape_controls(help)
         ));
     }
     lines.join("\n")
@@ -121,21 +122,13 @@ fn display_width(s: &str) -> usize {
     visible(s.trim_end_matches('\r')).width()
 }
 
-/// A source line as shown: tabs expanded, control characters (a NUL byte, an escape) as
-/// their Unicode control pictures (`␀`), so that nothing invisible or terminal-controlling
-/// reaches the screen and every character has a width; a byte order mark dropped.
+/// A source line as shown: tabs expanded, other control characters (a NUL byte, an escape)
+/// escaped as everywhere djq shows text ([`escape_controls`]: `\x00`), so that nothing
+/// invisible or terminal-controlling reaches the screen and every character has a width; a
+/// byte order mark dropped.
 fn visible(line: &str) -> String {
-    line.chars()
-        .map(|c| match c {
-            '\t' => TAB.to_string(),
-            '\0'..='\x1f' => {
-                char::from_u32(0x2400 + c as u32).map_or_else(String::new, String::from)
-            }
-            '\x7f' => "\u{2421}".to_string(),
-            '\u{feff}' => String::new(),
-            c => c.to_string(),
-        })
-        .collect()
+    let line = line.replace('\t', TAB).replace('\u{feff}', "");
+    escape_controls(&line).into_owned()
 }
 
 /// The widest source line shown in full, in columns; longer lines are cut to a window of
@@ -204,8 +197,8 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_are_shown_as_pictures() {
-        assert_eq!(visible("a\0b\tc\x1b"), "a\u{2400}b    c\u{241b}");
-        assert_eq!(display_width("\0"), 1);
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(visible("a\0b\tc\x1b\u{feff}"), "a\\x00b    c\\x1b");
+        assert_eq!(display_width("\0"), 4);
     }
 }

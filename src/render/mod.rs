@@ -16,6 +16,12 @@
 //!
 //! Nothing here decides whether to color: the caller passes a [`Style`] built from the
 //! terminal, `NO_COLOR` and `--no-color`.
+//!
+//! Text for people never carries control characters of its own: what a database or a
+//! models.py holds goes through [`escape_controls`] before the table and vertical views,
+//! scalars, `\d`/`\models`, SQL echoes and error messages show it (a value cannot retitle
+//! or clear the terminal). CSV, JSON and NDJSON stay exact (JSON escapes by itself), as does
+//! what a program `print()`s.
 
 pub mod csv;
 pub mod diagnostic;
@@ -23,6 +29,7 @@ pub mod json;
 pub mod sql;
 pub mod table;
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::io::Write;
 use std::str::FromStr;
@@ -188,10 +195,30 @@ pub fn scalar(format: Format, value: &Value, out: &mut dyn Write) -> Result<()> 
         Format::Json | Format::Ndjson => json::write_line(out, &value.to_json())?,
         Format::Csv => csv::write_scalar(value, &mut *out)?,
         Format::Table | Format::Vertical => {
-            writeln!(out, "{}", value.display()).map_err(io_error)?
+            writeln!(out, "{}", escape_controls(&value.display())).map_err(io_error)?
         }
     }
     out.flush().map_err(io_error)
+}
+
+/// `text` with every control character but the newline (C0, DEL, C1) escaped as Python's
+/// `repr` escapes it — `\t`, `\r`, `\x1b`, `\x9b` — so that it is safe on a terminal. The
+/// newline is left for the views to lay out (a multi-line cell, a continued line).
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let is_control = |c: char| c != '\n' && c.is_control();
+    if !text.contains(is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if is_control(c) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Writes the file `path` names whole or not at all: `write` fills a new file next to it, which
@@ -277,6 +304,15 @@ mod tests {
         assert_eq!(
             err.message,
             "unknown output format 'xml' (expected table, vertical, csv, json or ndjson)"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_but_newlines() {
+        assert_eq!(escape_controls("plain é\nline"), "plain é\nline");
+        assert_eq!(
+            escape_controls("\x1b]0;pwned\x07\x1b[2J\t\r\0\x7f\u{9b}"),
+            "\\x1b]0;pwned\\x07\\x1b[2J\\t\\r\\x00\\x7f\\x9b"
         );
     }
 

@@ -1,11 +1,12 @@
 //! SQL display: statements with their parameters inlined, ready to paste into `sqlite3` or
-//! `psql` ([`sql_inline`]), and syntax coloring ([`highlight_sql`]). Both walk the statement
+//! `psql` ([`sql_inline`]), and SQL as shown to people ([`highlight_sql`]: syntax colors,
+//! control characters escaped). Both walk the statement
 //! with one small lexer that knows quoted strings, quoted identifiers and comments, so a `?`
 //! or `$1` inside them is left alone.
 
 use owo_colors::Style as Paint;
 
-use super::Style;
+use super::{Style, escape_controls};
 use crate::backend::sqlite::convert::adapt;
 use crate::sql::Dialect;
 use crate::value::{Value, duration_iso, python_float};
@@ -355,13 +356,15 @@ pub fn pretty_sql(sql: &str) -> String {
     out
 }
 
-/// `sql` with keywords, strings, numbers, placeholders and comments colored (unchanged when
-/// `style.color` is off).
+/// `sql` as shown to people: its control characters escaped (a value inlined may hold
+/// them: [`escape_controls`]), keywords, strings, numbers, placeholders and comments colored
+/// when `style.color` is on.
 pub fn highlight_sql(sql: &str, style: Style) -> String {
+    let sql = escape_controls(sql);
     if !style.color {
-        return sql.to_string();
+        return sql.into_owned();
     }
-    lex(sql)
+    lex(&sql)
         .into_iter()
         .map(|(kind, token)| {
             let paint = match kind {

@@ -1,6 +1,8 @@
 //! The views for people: a table (comfy-table) with a row-count footer, the vertical view
 //! (one `column | value` block per row, like psql's `\x`), and single records as
 //! `column | value` lines. NULL is shown as `NULL`, dimmed when colored; numbers align right.
+//! Names and values show their control characters escaped ([`escape_controls`]); a newline
+//! in a value is laid out (the cell or the value continues on the next line).
 
 use std::io::Write;
 
@@ -8,7 +10,7 @@ use comfy_table::{Attribute, Cell, CellAlignment, ContentArrangement, Table, pre
 use owo_colors::Style as Paint;
 use unicode_width::UnicodeWidthStr;
 
-use super::{RowSink, Style, io_error};
+use super::{RowSink, Style, escape_controls, io_error};
 use crate::diag::Result;
 use crate::value::Value;
 
@@ -104,7 +106,7 @@ fn cell(value: &Value) -> Cell {
     match value {
         Value::Null => Cell::new(NULL).add_attribute(Attribute::Dim),
         v if is_number(v) => Cell::new(v.display()).set_alignment(CellAlignment::Right),
-        v => Cell::new(v.display()),
+        v => Cell::new(escape_controls(&v.display())),
     }
 }
 
@@ -112,7 +114,7 @@ impl RowSink for TableSink<'_> {
     fn begin(&mut self, columns: &[String]) -> Result<()> {
         self.header = columns
             .iter()
-            .map(|c| Cell::new(c).add_attribute(Attribute::Bold))
+            .map(|c| Cell::new(escape_controls(c)).add_attribute(Attribute::Bold))
             .collect();
         self.table.set_header(self.header.clone());
         Ok(())
@@ -163,7 +165,10 @@ impl<'w> VerticalSink<'w> {
 
 impl RowSink for VerticalSink<'_> {
     fn begin(&mut self, columns: &[String]) -> Result<()> {
-        self.columns = columns.to_vec();
+        self.columns = columns
+            .iter()
+            .map(|c| escape_controls(c).into_owned())
+            .collect();
         Ok(())
     }
 
@@ -201,14 +206,15 @@ pub fn write_record(
     values: &[Value],
     out: &mut dyn Write,
 ) -> Result<()> {
-    let name_width = columns.iter().map(|c| c.width()).max().unwrap_or(0);
-    for (name, value) in columns.iter().zip(values) {
+    let names: Vec<_> = columns.iter().map(|c| escape_controls(c)).collect();
+    let name_width = names.iter().map(|c| c.width()).max().unwrap_or(0);
+    for (name, value) in names.iter().zip(values) {
         let (text, paint) = match value {
             Value::Null => (NULL.to_string(), Paint::new().dimmed()),
-            v => (v.display(), Paint::new()),
+            v => (escape_controls(&v.display()).into_owned(), Paint::new()),
         };
         for (i, line) in text.split('\n').enumerate() {
-            let label = if i == 0 { name.as_str() } else { "" };
+            let label = if i == 0 { name.as_ref() } else { "" };
             let pad = " ".repeat(name_width - label.width());
             let label = style.paint(label, Paint::new().bold());
             let line = style.paint(line, paint);

@@ -1,13 +1,14 @@
 //! `\d Model`: one model described as Django sees it, psql's `\d` made ORM-aware — its
 //! fields (Django field class, column, null, key, default) in a table, then choices,
 //! relations both ways with the names lookups use, many-to-many fields with their through
-//! tables, indexes and unique constraints, `Meta.ordering` and managers.
+//! tables, indexes and unique constraints, `Meta.ordering` and managers. Names and values
+//! from the database or models.py show their control characters escaped.
 
 use comfy_table::{Attribute, Cell};
 use owo_colors::Style as Paint;
 use unicode_width::UnicodeWidthStr;
 
-use crate::render::Style;
+use crate::render::{Style, escape_controls};
 use crate::schema::{Field, FieldKind, Model, ModelId, ReverseVia, Schema};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::value::Value;
@@ -44,13 +45,17 @@ pub(super) fn describe(schema: &Schema, id: ModelId, style: Style) -> String {
     } else {
         format!("{}.{}", m.app_label, m.name)
     };
-    let mut out = format!("{} (table \"{}\")\n", heading(&label), m.table);
+    let mut out = format!(
+        "{} (table \"{}\")\n",
+        heading(&escape_controls(&label)),
+        escape_controls(&m.table)
+    );
     out += &format!("{}\n", fields_table(schema, m, style));
     let mut section = |title: &str, rows: Vec<Vec<String>>| {
         if !rows.is_empty() {
             out += &format!("{}\n", heading(title));
             for line in aligned(&rows) {
-                out += &format!("  {line}\n");
+                out += &format!("  {}\n", escape_controls(&line));
             }
         }
     };
@@ -60,11 +65,13 @@ pub(super) fn describe(schema: &Schema, id: ModelId, style: Style) -> String {
     section("Referenced by:", referenced_by(schema, m));
     section("Indexes:", indexes(m));
     if !m.ordering.is_empty() {
-        out += &format!("{} {}\n", heading("Ordering:"), m.ordering.join(", "));
+        let ordering = m.ordering.join(", ");
+        out += &format!("{} {}\n", heading("Ordering:"), escape_controls(&ordering));
     }
     if !m.managers.is_empty() {
         let names: Vec<&str> = m.managers.iter().map(|g| g.name.as_str()).collect();
-        out += &format!("{} {}\n", heading("Managers:"), names.join(", "));
+        let names = names.join(", ");
+        out += &format!("{} {}\n", heading("Managers:"), escape_controls(&names));
     }
     out
 }
@@ -84,14 +91,15 @@ fn fields_table(schema: &Schema, m: &Model, style: Style) -> comfy_table::Table 
         } else {
             ""
         };
-        table.add_row(vec![
+        let row = [
             f.name.clone(),
             field_type(schema, f),
             f.column.clone(),
             if f.null { "null" } else { "" }.to_string(),
             key.to_string(),
             default(f),
-        ]);
+        ];
+        table.add_row(row.map(|cell| escape_controls(&cell).into_owned()));
     }
     table
 }

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use super::describe;
 use crate::interp::{Session, SqlEcho};
-use crate::render::{Format, Style};
+use crate::render::{Format, Style, escape_controls};
 
 /// One meta command: its name, other names, arguments and what it does (for `\help` and
 /// completion).
@@ -112,6 +112,8 @@ pub(super) struct Shell {
     /// Whether results for the terminal go through a pager (then they are not fitted to
     /// its width: the pager scrolls sideways).
     paged: bool,
+    /// The history file, for `\help` (`None`: no history is kept).
+    pub history: Option<std::path::PathBuf>,
 }
 
 impl Shell {
@@ -121,6 +123,7 @@ impl Shell {
             output: None,
             color,
             paged,
+            history: None,
         }
     }
 
@@ -155,8 +158,29 @@ pub(super) struct Input {
 }
 
 impl Input {
-    /// A line (or lines) typed at the prompt.
+    /// A line (or lines) typed at the prompt. Input typed after a space (to keep it out of
+    /// the history) runs without the indentation all its lines share, as if typed at the
+    /// margin.
     pub fn typed(text: String) -> Input {
+        let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let first = lines.next().map_or("", |l| &l[..indent(l)]);
+        let common = lines.fold(first, |common, line| {
+            let same = common
+                .bytes()
+                .zip(line.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            &common[..same]
+        });
+        let text = match common.len() {
+            0 => text,
+            n => text
+                .lines()
+                .map(|l| l.get(n..).unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
         Input {
             name: "<input>".into(),
             text,
@@ -188,7 +212,7 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
             for (_, m) in session.schema.user_models() {
                 text += &format!("{:<24} {}\n", m.name, m.table);
             }
-            write_result(session, &text);
+            write_result(session, &escape_controls(&text));
         }
         "d" => match arg.map(|a| describe::find(&session.schema, a)) {
             Some(Ok(id)) => {
@@ -228,7 +252,7 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
             }
         }
         "explain" => match session.explain(arg) {
-            Ok(plan) => write_result(session, &format!("{plan}\n")),
+            Ok(plan) => write_result(session, &escape_controls(&format!("{plan}\n"))),
             Err(d) => eprintln!(
                 "{}",
                 crate::render::diagnostic(&d, arg.map(|a| ("\\explain", a)), shell.error_style())
@@ -249,7 +273,7 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
             },
             None => eprintln!("usage: \\i FILE"),
         },
-        "help" | "?" => help(),
+        "help" | "?" => help(shell),
         other => {
             let names = COMMANDS
                 .iter()
@@ -326,30 +350,23 @@ fn edit(shell: &Shell, file: Option<&str>) -> Flow {
     })
 }
 
-/// Edit `text` in a new temporary file; the text as the editor left it.
+/// Edit `text` in a new temporary file, private to the user (0600) and created anew (no
+/// symbolic link followed), as psql does; the text as the editor left it. The file is removed
+/// afterwards.
 fn edit_in_temp_file(text: &str) -> Result<String, String> {
-    let dir = std::env::temp_dir();
-    let (path, mut file) = (0..100)
-        .find_map(|n| {
-            let path = dir.join(format!("djq-edit-{}-{n}.py", std::process::id()));
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .ok()?;
-            Some((path, file))
-        })
-        .ok_or_else(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let result = file
-        .write_all(format!("{text}\n").as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
-        .and_then(|()| {
-            drop(file);
-            run_editor(&path)
-        })
-        .and_then(|()| read(&path));
-    let _ = std::fs::remove_file(&path);
-    result
+    let mut file = tempfile::Builder::new()
+        .prefix("djq-edit-")
+        .suffix(".py")
+        .tempfile()
+        .map_err(|e| {
+            let dir = std::env::temp_dir();
+            format!("cannot create a temporary file in {}: {e}", dir.display())
+        })?;
+    file.write_all(format!("{text}\n").as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|e| format!("cannot write {}: {e}", file.path().display()))?;
+    run_editor(file.path())?;
+    read(file.path())
 }
 
 /// Run the user's editor on `path` through the shell (so `EDITOR="code -w"` works).
@@ -377,7 +394,7 @@ fn read(path: &std::path::Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn help() {
+fn help(shell: &Shell) {
     println!(
         "Type Django ORM expressions, e.g. Book.objects.filter(pages__gt=400).order_by('-pages')[:5]"
     );
@@ -387,5 +404,31 @@ fn help() {
             names += &format!(" (\\{a})");
         }
         println!("  {:<28} {}", format!("{names} {}", c.args), c.help);
+    }
+    match &shell.history {
+        Some(path) => println!(
+            "History: {} (a line starting with a space is not kept; DJQ_HISTFILE names another \
+             file, DJQ_HISTFILE= keeps none)",
+            path.display()
+        ),
+        None => println!("History: none is kept (DJQ_HISTFILE)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_typed_after_a_space_runs_at_the_margin() {
+        let typed = |text: &str| Input::typed(text.to_string()).text;
+        assert_eq!(typed("  print(1)"), "print(1)");
+        assert_eq!(
+            typed(" for b in x:\n     print(b)\n"),
+            "for b in x:\n    print(b)"
+        );
+        // Indentation the lines do not share is left for the parser to judge.
+        assert_eq!(typed("\tx = 1\n  y = 2"), "\tx = 1\n  y = 2");
+        assert_eq!(typed("print(1)"), "print(1)");
     }
 }

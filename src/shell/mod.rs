@@ -1,5 +1,7 @@
-//! Shell: the interactive REPL — line editing, history, multi-line input while brackets or
-//! blocks are open, backslash meta commands, errors shown with carets (the session survives).
+//! Shell: the interactive REPL — line editing, history (the file `HistoryFile` finds:
+//! private, `DJQ_HISTFILE=` for none, lines typed after a space left out), multi-line input
+//! while brackets or blocks are open, backslash meta commands, errors shown with carets (the
+//! session survives).
 //! Ctrl-C at the prompt abandons the line; while a statement runs it cancels the query
 //! ([`ctrl_c`], which `-c`/`-f` runs use too).
 
@@ -22,7 +24,7 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 #[derive(Helper)]
@@ -82,12 +84,66 @@ impl Validator for ReplHelper {
     }
 }
 
-/// The history file: `$XDG_DATA_HOME/djq/history`, else `~/.local/share/djq/history`.
-fn history_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    Some(base.join("djq").join("history"))
+/// The file the REPL's history is read from and written to.
+struct HistoryFile {
+    path: PathBuf,
+    /// Named by `DJQ_HISTFILE` (used as named, symbolic links and all), or chosen by djq.
+    named: bool,
+}
+
+impl HistoryFile {
+    /// `$DJQ_HISTFILE` (empty or `/dev/null`: no history at all), else
+    /// `$XDG_DATA_HOME/djq/history`, else `~/.local/share/djq/history`.
+    fn find() -> Option<HistoryFile> {
+        if let Some(named) = std::env::var_os("DJQ_HISTFILE") {
+            return (!named.is_empty() && named != "/dev/null").then(|| HistoryFile {
+                path: named.into(),
+                named: true,
+            });
+        }
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+        Some(HistoryFile {
+            path: base.join("djq").join("history"),
+            named: false,
+        })
+    }
+
+    /// A symbolic link on the way to a file djq chose itself (the file or its `djq`
+    /// directory): such a file is neither read nor written.
+    fn link(&self) -> Option<&Path> {
+        if self.named {
+            return None;
+        }
+        [Some(self.path.as_path()), self.path.parent()]
+            .into_iter()
+            .flatten()
+            .find(|p| p.symlink_metadata().is_ok_and(|m| m.is_symlink()))
+    }
+
+    /// Writes the session's history (the file private to the user: rustyline creates it
+    /// 0600), creating djq's own directory (0700) if need be.
+    fn save(&self, rl: &mut Editor<ReplHelper, rustyline::history::DefaultHistory>) {
+        if !self.named
+            && let Some(dir) = self.path.parent()
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            let _ = std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir);
+        }
+        if self.link().is_some() {
+            return;
+        }
+        if let Err(e) = rl.save_history(&self.path) {
+            eprintln!(
+                "warning: cannot write the history file {}: {e}",
+                self.path.display()
+            );
+        }
+    }
 }
 
 /// How many rows of a queryset the shell shows before the total (Django's
@@ -96,8 +152,10 @@ const REPR_OUTPUT_SIZE: usize = 20;
 
 pub fn run(session: &mut Session, color: bool) -> Result<()> {
     let rl_err = |e: ReadlineError| Diagnostic::new(ErrorKind::Io, format!("terminal: {e}"));
+    // A line typed with a leading space is not kept (bash's HISTCONTROL=ignorespace).
     let config = Config::builder()
         .completion_type(CompletionType::List)
+        .history_ignore_space(true)
         .build();
     let mut rl: Editor<ReplHelper, rustyline::history::DefaultHistory> =
         Editor::with_config(config).map_err(rl_err)?;
@@ -109,9 +167,19 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
         match_brackets: Cell::new(false),
     }));
     let ctrl_c = CtrlC::new(session.canceller())?;
-    let history = history_path();
+    let history = HistoryFile::find().filter(|h| match h.link() {
+        Some(link) => {
+            eprintln!(
+                "warning: {} is a symbolic link: no history is kept (DJQ_HISTFILE names a file \
+                 to use)",
+                link.display()
+            );
+            false
+        }
+        None => true,
+    });
     if let Some(h) = &history {
-        let _ = rl.load_history(h);
+        let _ = rl.load_history(&h.path);
     }
     // delete() and update() say what they would change and wait for a yes.
     session.confirm = Some(Box::new(confirm));
@@ -123,6 +191,7 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
     // Results longer or wider than the terminal go through the pager, unwrapped.
     let pager = pager::Pager::new();
     let mut shell = meta::Shell::new(color, pager.pages());
+    shell.history = history.as_ref().map(|h| h.path.clone());
     let _ = session.set_out(Box::new(pager));
     let models = session.schema.user_models().count();
     println!(
@@ -195,10 +264,7 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
         }
     }
     if let Some(h) = &history {
-        if let Some(dir) = h.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let _ = rl.save_history(h);
+        h.save(&mut rl);
     }
     Ok(())
 }

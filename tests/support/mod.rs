@@ -24,3 +24,34 @@ impl Backend {
         }
     }
 }
+
+/// An operating-system command that retitles the terminal, and one that clears it.
+pub const RETITLE: &str = "\x1b]0;pwned\x07";
+pub const CLEAR: &str = "\x1b[2J";
+
+/// A SQLite file in `dir` whose table name, a column name and values hold terminal
+/// commands ([`RETITLE`], [`CLEAR`]) and other control characters: table `evil<CLEAR>`
+/// (model `Evil2J`), columns `id`, `na<RETITLE>me` (field `na_0_pwned_me`) and `note`.
+pub fn hostile_database(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("hostile.sqlite3");
+    let db = rusqlite::Connection::open(&path).expect("create the database");
+    db.execute_batch(&format!(
+        "CREATE TABLE \"evil{CLEAR}\" (id integer primary key, \"na{RETITLE}me\" text, note text)"
+    ))
+    .expect("create the table");
+    for (id, name, note) in [
+        (1, format!("{RETITLE}a"), format!("b{CLEAR}")),
+        (
+            2,
+            "tab\there\r\u{9b}\x7f".to_string(),
+            "line1\nline2".to_string(),
+        ),
+    ] {
+        db.execute(
+            &format!("INSERT INTO \"evil{CLEAR}\" VALUES (?1, ?2, ?3)"),
+            rusqlite::params![id, name, note],
+        )
+        .expect("insert");
+    }
+    path
+}

@@ -44,6 +44,7 @@ impl Repl {
             .env("XDG_DATA_HOME", home.path().join("data"))
             .env("TERM", "xterm-256color")
             .env_remove("DATABASE_URL")
+            .env_remove("DJQ_HISTFILE")
             // Output longer than the terminal goes through the pager: `cat` shows it all
             // and returns (tests of the pager itself set their own).
             .env("PAGER", "cat")

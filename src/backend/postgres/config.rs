@@ -2,8 +2,8 @@
 //! it — from the `PG*` environment variables, the password file `~/.pgpass`, and libpq's
 //! defaults (the local socket directory, port 5432, the OS user, a database named like the user).
 //!
-//! [`ConnectOptions::resolve`] is pure apart from the lookups it is handed (environment, files),
-//! so every rule is unit-tested; [`ConnectOptions::tls`] builds the native-tls connector each
+//! [`ConnectOptions::resolve`] is pure apart from the lookups it is handed (environment, files,
+//! warnings), so every rule is unit-tested; [`ConnectOptions::tls`] builds the native-tls connector each
 //! `sslmode` calls for.
 
 use std::path::{Path, PathBuf};
@@ -98,10 +98,15 @@ pub struct Lookups<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
     /// The contents of a file, `None` when it cannot be read.
     pub read_file: &'a dyn Fn(&Path) -> Option<String>,
+    /// A file's `st_mode` (type and permission bits, symbolic links followed), `None` when it
+    /// does not exist.
+    pub mode: &'a dyn Fn(&Path) -> Option<u32>,
     /// Whether a path exists (for finding the default socket).
     pub exists: &'a dyn Fn(&Path) -> bool,
     /// The name of the user running the program.
     pub os_user: &'a dyn Fn() -> Option<String>,
+    /// Says something the user should know (a password file ignored), without stopping.
+    pub warn: &'a dyn Fn(&str),
 }
 
 impl Lookups<'static> {
@@ -110,8 +115,13 @@ impl Lookups<'static> {
         Lookups {
             env: &|name| std::env::var(name).ok().filter(|v| !v.is_empty()),
             read_file: &|path| std::fs::read_to_string(path).ok(),
+            mode: &|path| {
+                use std::os::unix::fs::MetadataExt;
+                std::fs::metadata(path).ok().map(|m| m.mode())
+            },
             exists: &|path| path.exists(),
             os_user: &os_user,
+            warn: &|message| eprintln!("warning: {message}"),
         }
     }
 }
@@ -121,6 +131,8 @@ impl ConnectOptions {
     /// URL first, then `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`,
     /// `PGSSLROOTCERT`, `PGAPPNAME`, `PGCONNECT_TIMEOUT`, `PGOPTIONS`, then the password file
     /// (`PGPASSFILE` or `~/.pgpass`) when no password is given, then the defaults.
+    /// A password file that is not a plain file, or that its group or others may use, is
+    /// ignored with libpq's warning.
     pub fn resolve(url: &str, look: &Lookups<'_>) -> Result<ConnectOptions> {
         let mut given = parse_url(url)?;
         let from_env = |field: &mut Option<String>, name: &str| {
@@ -189,7 +201,7 @@ impl ConnectOptions {
             let file = (look.env)("PGPASSFILE")
                 .map(PathBuf::from)
                 .or_else(|| (look.env)("HOME").map(|home| Path::new(&home).join(".pgpass")))?;
-            let contents = (look.read_file)(&file)?;
+            let contents = read_password_file(&file, look)?;
             let (host, port) = &hosts[0];
             // libpq matches a socket connection against the host name `localhost`.
             let host = match host {
@@ -322,6 +334,25 @@ fn pem_certificates(pem: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The contents of the password file `file`, unless it is missing, unreadable, or not private
+/// (libpq's checks and warnings, as `passwordFromFile` words them).
+fn read_password_file(file: &Path, look: &Lookups<'_>) -> Option<String> {
+    let mode = (look.mode)(file)?;
+    let shown = file.display();
+    if mode & libc::S_IFMT != libc::S_IFREG {
+        (look.warn)(&format!("password file \"{shown}\" is not a plain file"));
+        return None;
+    }
+    if mode & (libc::S_IRWXG | libc::S_IRWXO) != 0 {
+        (look.warn)(&format!(
+            "password file \"{shown}\" has group or world access; permissions should be u=rw \
+             (0600) or less"
+        ));
+        return None;
+    }
+    (look.read_file)(file)
+}
+
 /// libpq's default host: the local socket directory where a server listens on `port`, else
 /// `localhost`.
 fn default_host(port: u16, look: &Lookups<'_>) -> Host {
@@ -337,7 +368,9 @@ fn parse_url(url: &str) -> Result<Given> {
     let rest = url
         .strip_prefix("postgresql://")
         .or_else(|| url.strip_prefix("postgres://"))
-        .ok_or_else(|| invalid(format!("'{url}' is not a postgres:// URL")))?;
+        .ok_or_else(|| {
+            invalid("the database URL does not start with postgres:// or postgresql://")
+        })?;
     let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let mut given = Given::default();
@@ -348,8 +381,8 @@ fn parse_url(url: &str) -> Result<Given> {
                 Some((user, password)) => (user, Some(password)),
                 None => (userinfo, None),
             };
-            given.user = non_empty(decode(user)?);
-            given.password = password.map(decode).transpose()?;
+            given.user = non_empty(decode(user, "the user name")?);
+            given.password = password.map(|p| decode(p, "the password")).transpose()?;
             hostspec
         }
         None => authority,
@@ -359,7 +392,7 @@ fn parse_url(url: &str) -> Result<Given> {
         let mut ports = Vec::new();
         for spec in hostspec.split(',') {
             let (host, port) = split_host_port(spec)?;
-            hosts.push(decode(host)?);
+            hosts.push(decode(host, "a host name")?);
             ports.push(port.unwrap_or_default().to_string());
         }
         given.hosts = Some(hosts.join(","));
@@ -367,15 +400,16 @@ fn parse_url(url: &str) -> Result<Given> {
             given.ports = Some(ports.join(","));
         }
     }
-    given.dbname = non_empty(decode(path)?);
+    given.dbname = non_empty(decode(path, "the database name")?);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').ok_or_else(|| {
             invalid(format!(
                 "missing '=' after '{pair}' in the database URL's parameters"
             ))
         })?;
-        let value = Some(decode(value)?);
-        match decode(key)?.as_str() {
+        let key = decode(key, "a parameter name")?;
+        let value = Some(decode(value, &format!("the value of '{key}'"))?);
+        match key.as_str() {
             "host" => given.hosts = value,
             "port" => given.ports = value,
             "user" => given.user = value,
@@ -420,11 +454,17 @@ fn split_host_port(spec: &str) -> Result<(&str, Option<&str>)> {
     })
 }
 
-fn decode(text: &str) -> Result<String> {
+/// `text` percent-decoded. The error names `what` failed, never its text: it may be a
+/// password (in the user info or a parameter).
+fn decode(text: &str, what: &str) -> Result<String> {
     percent_decode_str(text)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| invalid(format!("'{text}' in the database URL is not valid UTF-8")))
+        .map_err(|_| {
+            invalid(format!(
+                "{what} in the database URL is not valid UTF-8 once percent-decoded"
+            ))
+        })
 }
 
 fn non_empty(text: String) -> Option<String> {
@@ -532,8 +572,10 @@ mod tests {
         let look = Lookups {
             env: &|name| env.get(name).cloned(),
             read_file: &|path| files.get(path).cloned(),
+            mode: &|path| files.contains_key(path).then_some(libc::S_IFREG | 0o600),
             exists: &|path| files.contains_key(path),
             os_user: &|| Some("osuser".to_string()),
+            warn: &|message| panic!("unexpected warning: {message}"),
         };
         ConnectOptions::resolve(url, &look)
     }
