@@ -130,9 +130,9 @@ pub enum Shape {
 pub trait RowSink {
     fn begin(&mut self, columns: &[String]) -> Result<()>;
     fn row(&mut self, row: &[Value]) -> Result<()>;
-    /// The rows given were the first `total` (the human views say so in their footer;
-    /// the machine formats are never given part of a result).
-    fn total(&mut self, _total: i64) -> Result<()> {
+    /// The rows given were the first of a longer result (the human views say so in their
+    /// footer; the machine formats are never given part of a result).
+    fn more(&mut self) -> Result<()> {
         Ok(())
     }
     /// Finishes the output (closing brackets, the table itself, the row count footer).
