@@ -7,7 +7,7 @@ use crate::render::{self, Format, Style};
 use crate::schema;
 use crate::sql::Dialect;
 use clap::{Parser, ValueEnum};
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -232,7 +232,7 @@ pub fn main() -> ExitCode {
             if matches!(args.format, Some(FormatArg::Json | FormatArg::Ndjson)) {
                 eprintln!("{summary}");
             } else {
-                println!("{summary}");
+                writeln!(std::io::stdout(), "{summary}").map_err(render::io_error)?;
             }
         }
         for input in &inputs {
@@ -260,6 +260,9 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of the output has gone (`djq ... | head`): the run ends there, quietly,
+        // as psql's does (an atomic run's changes are rolled back, as when it is cut off).
+        Err(d) if render::is_broken_pipe(&d) => ExitCode::SUCCESS,
         Err(d) => {
             report(&d, failed);
             ExitCode::from(1)

@@ -191,9 +191,46 @@ pub fn scalar(format: Format, value: &Value, out: &mut dyn Write) -> Result<()> 
     out.flush().map_err(io_error)
 }
 
-/// An output error (a closed pipe, a full disk).
-pub(crate) fn io_error(e: impl Display) -> Diagnostic {
+/// An output error (a full disk, a closed pipe). Output whose reader has gone (`djq ... |
+/// head`) is Python's `BrokenPipeError`, which ends a run quietly ([`is_broken_pipe`]).
+pub(crate) fn io_error(e: impl OutputError) -> Diagnostic {
+    if e.is_broken_pipe() {
+        return Diagnostic::new(
+            ErrorKind::Python("BrokenPipeError".into()),
+            "[Errno 32] Broken pipe",
+        );
+    }
     Diagnostic::new(ErrorKind::Io, format!("cannot write output: {e}"))
+}
+
+/// Whether `d` is output written into a closed pipe: the reader wants no more, and djq
+/// stops as psql does, quietly and with status 0.
+pub fn is_broken_pipe(d: &Diagnostic) -> bool {
+    matches!(&d.kind, ErrorKind::Python(name) if name == "BrokenPipeError")
+}
+
+/// The errors of the writers output goes through.
+pub(crate) trait OutputError: Display {
+    /// Whether it is a write into a closed pipe.
+    fn is_broken_pipe(&self) -> bool;
+}
+
+impl OutputError for std::io::Error {
+    fn is_broken_pipe(&self) -> bool {
+        self.kind() == std::io::ErrorKind::BrokenPipe
+    }
+}
+
+impl OutputError for serde_json::Error {
+    fn is_broken_pipe(&self) -> bool {
+        self.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl OutputError for ::csv::Error {
+    fn is_broken_pipe(&self) -> bool {
+        matches!(self.kind(), ::csv::ErrorKind::Io(e) if e.is_broken_pipe())
+    }
 }
 
 #[cfg(test)]
