@@ -5,6 +5,7 @@
 
 mod support;
 
+use support::pg;
 use support::repl::{ControlCode, Repl};
 
 #[test]
@@ -80,6 +81,28 @@ fn a_big_queryset_runs_what_djangos_repr_runs_one_query_with_limit_21() {
     assert!(out.contains("\r\nLIMIT 21\r\n"), "{out}");
     assert!(out.contains("(first 20 rows;"), "{out}");
     assert!(out.contains("2 queries, "), "{out}");
+    drop(repl.quit());
+}
+
+#[test]
+fn a_big_queryset_runs_one_query_with_limit_21_on_postgres() {
+    let Some(server) = pg::server() else { return };
+    let sql = std::fs::read_to_string("fixtures/demo/library.postgres.sql")
+        .expect("read the PostgreSQL fixture");
+    let db = server.database_from_sql(&sql);
+    let mut repl = Repl::start_with(false, &[&db, "--models", "fixtures/demo/books"]);
+    let out = repl.run("Book.objects.filter(genre='FIC')", " ms");
+    assert!(
+        out.contains("ORDER BY \"books_book\".\"publication_date\" DESC\r\nLIMIT 21\r\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(first 20 rows; \\all shows every row)\r\n1 query, "),
+        "{out}"
+    );
+    let out = repl.run("Book.objects.order_by('id')[5:]", " ms");
+    assert!(out.contains("\r\nLIMIT 21\r\nOFFSET 5\r\n"), "{out}");
+    assert!(out.contains("(first 20 rows;"), "{out}");
     drop(repl.quit());
 }
 
