@@ -1,6 +1,6 @@
-//! Displaying the value of a top-level expression: querysets stream into a row sink,
-//! instances and dicts become records, scalars print; SQL is shown before results in the
-//! human formats.
+//! Displaying the value of a top-level expression: querysets stream into a row sink (in the
+//! shell's human views, only the first rows, read as Django's repr reads them), instances
+//! and dicts become records, scalars print; SQL is shown before results in the human formats.
 
 use super::nested::{Writing, deeper};
 use super::obj::{Obj, QsKind, QuerySet};
