@@ -7,9 +7,10 @@ use crate::render::{self, Format, Style};
 use crate::schema;
 use crate::sql::Dialect;
 use clap::{Parser, ValueEnum};
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// The demo library database (Django's migrations' DDL plus data), embedded.
 const DEMO_SQL: &str = include_str!("../fixtures/demo/library.sql");
@@ -57,9 +58,39 @@ pub struct Args {
     /// Run scripts in autocommit, each statement on its own (default: one transaction)
     #[arg(long)]
     pub no_atomic: bool,
+    /// Cancel any statement running longer than DURATION (500ms, 30s, 5min, 1h; 0: no limit)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub statement_timeout: Option<Duration>,
     /// No colors
     #[arg(long)]
     pub no_color: bool,
+}
+
+/// A duration as `--statement-timeout` takes it: a whole number and one of PostgreSQL's
+/// units (`ms`, `s`, `min`, `h`), at most what PostgreSQL's `statement_timeout` holds
+/// (2147483647 ms, about 24 days); `0` means no limit.
+fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let usage = || "expected a whole number and a unit: 500ms, 30s, 5min, 1h (0: no limit)";
+    if number.is_empty() {
+        return Err(usage().into());
+    }
+    let per_unit_ms: u64 = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        "" if number.bytes().all(|b| b == b'0') => 1,
+        _ => return Err(usage().into()),
+    };
+    let ms = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(per_unit_ms))
+        .filter(|ms| *ms <= i32::MAX as u64)
+        .ok_or("out of range: at most 2147483647ms (about 24 days)")?;
+    Ok(Duration::from_millis(ms))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -204,7 +235,7 @@ pub fn main() -> ExitCode {
             if matches!(args.format, Some(FormatArg::Json | FormatArg::Ndjson)) {
                 eprintln!("{summary}");
             } else {
-                println!("{summary}");
+                writeln!(std::io::stdout(), "{summary}").map_err(render::io_error)?;
             }
         }
         for input in &inputs {
@@ -232,6 +263,9 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of the output has gone (`djq ... | head`): the run ends there, quietly,
+        // as psql's does (an atomic run's changes are rolled back, as when it is cut off).
+        Err(d) if render::is_broken_pipe(&d) => ExitCode::SUCCESS,
         Err(d) => {
             report(&d, failed);
             ExitCode::from(1)
@@ -288,21 +322,20 @@ fn open(args: &Args, color: bool) -> Result<Session> {
         };
         return Ok(Session::new(schema, None, dialect, opts, out));
     }
-    let (backend, mut schema, demo) = match &args.database {
-        Some(url) => {
-            let mut backend = crate::backend::connect(url, args.read_only)?;
-            let schema = schema::introspect::database(backend.as_mut())?;
-            (backend, schema, false)
-        }
-        None => {
-            let mut backend = crate::backend::open_sqlite_script_as(
+    let (mut backend, demo) = match &args.database {
+        Some(url) => (crate::backend::connect(url, args.read_only)?, false),
+        None => (
+            crate::backend::open_sqlite_script_as(
                 DEMO_SQL,
                 "demo library (in memory: changes are not saved)",
-            )?;
-            let schema = schema::introspect::database(backend.as_mut())?;
-            (backend, schema, true)
-        }
+            )?,
+            true,
+        ),
     };
+    if let Some(timeout) = args.statement_timeout {
+        backend.set_statement_timeout(timeout)?;
+    }
+    let mut schema = schema::introspect::database(backend.as_mut())?;
     if demo {
         let demo_decls = schema::models_py::load_source("books", "books/models.py", DEMO_MODELS)?;
         schema::models_py::overlay(&mut schema, &demo_decls)?;

@@ -799,6 +799,9 @@ impl Backend for Counting<'_> {
     fn close_cursor(&mut self, cursor: djq::backend::CursorId) -> Result<()> {
         self.inner.close_cursor(cursor)
     }
+    fn set_statement_timeout(&mut self, timeout: std::time::Duration) -> Result<()> {
+        self.inner.set_statement_timeout(timeout)
+    }
     fn begin(&mut self) -> Result<()> {
         self.inner.begin()
     }

@@ -17,6 +17,7 @@
 //! >>> Book.objects.filter(pags=1)          run with -c
 //! >>> [stdin] Book.objects.filter(         run with -f - and the text on stdin
 //! >>> [read-only] Book.objects.all().delete()
+//! >>> [arg --statement-timeout=1s] ...     run with one more argument (repeatable)
 //! error: FieldError: ...                   the expected stderr, line by line
 //! 1> a line                                an expected stdout line
 //! ```
@@ -40,6 +41,8 @@ struct Case {
     input: Vec<u8>,
     stdin: bool,
     read_only: bool,
+    /// Arguments of `[arg ...]` tags.
+    args: Vec<String>,
     stderr: String,
     stdout: String,
 }
@@ -127,13 +130,19 @@ fn parse(text: &str) -> Vec<Case> {
     let mut cases: Vec<Case> = Vec::new();
     for line in text.lines() {
         if let Some(header) = line.strip_prefix(">>> ") {
-            let (mut stdin, mut read_only) = (false, false);
+            let (mut stdin, mut read_only, mut args) = (false, false, Vec::new());
             let mut code = header;
             loop {
                 if let Some(rest) = code.strip_prefix("[stdin] ") {
                     (stdin, code) = (true, rest);
                 } else if let Some(rest) = code.strip_prefix("[read-only] ") {
                     (read_only, code) = (true, rest);
+                } else if let Some((arg, rest)) = code
+                    .strip_prefix("[arg ")
+                    .and_then(|rest| rest.split_once("] "))
+                {
+                    args.push(arg.to_string());
+                    code = rest;
                 } else {
                     break;
                 }
@@ -143,6 +152,7 @@ fn parse(text: &str) -> Vec<Case> {
                 input: unescape(code),
                 stdin,
                 read_only,
+                args,
                 stderr: String::new(),
                 stdout: String::new(),
             });
@@ -172,6 +182,7 @@ fn run(case: &Case, database: Option<&Path>) -> Outcome {
     if case.read_only {
         cmd.arg("--read-only");
     }
+    cmd.args(&case.args);
     if case.stdin {
         cmd.args(["-f", "-"]).write_stdin(case.input.clone());
     } else {

@@ -1,10 +1,11 @@
 //! What the REPL shows after each input, in a real terminal: the SQL laid out clause by
-//! clause, NULL told apart from text, a big queryset cut to its first rows with the total
-//! (`\all` shows the rest), the queries each statement ran and how long it took, and results
-//! too long or too wide for the terminal going through the pager.
+//! clause, NULL told apart from text, a big queryset shown as Django's repr reads it (one query,
+//! `LIMIT 21`; `\all` shows every row), the queries each statement ran and how long it took,
+//! and results too long or too wide for the terminal going through the pager.
 
 mod support;
 
+use support::pg;
 use support::repl::{ControlCode, Repl};
 
 #[test]
@@ -31,20 +32,77 @@ fn the_banner_names_the_database_and_counts_the_models() {
 }
 
 #[test]
-fn a_big_queryset_shows_its_first_rows_and_the_total() {
+fn a_big_queryset_runs_what_djangos_repr_runs_one_query_with_limit_21() {
     let mut repl = Repl::start(false);
+    // Django's repr is `list(qs[:21])`: one query, LIMIT 21, 20 rows shown, no COUNT.
     let out = repl.run("Book.objects.order_by('id')", " ms");
     assert!(
-        out.contains("(20 of 243 rows; \\all shows every row)\r\n2 queries, "),
+        out.contains("ORDER BY \"books_book\".\"id\" ASC\r\nLIMIT 21\r\n"),
         "{out}"
     );
-    // Django's repr reads 21 rows; djq reads as many, then counts.
-    assert!(out.contains("SELECT COUNT(*)"), "{out}");
+    assert!(
+        out.contains("(first 20 rows; \\all shows every row)\r\n1 query, "),
+        "{out}"
+    );
+    assert!(!out.contains("COUNT"), "{out}");
     assert!(out.contains("Pride and Prejudice"), "{out}");
+    assert!(
+        !out.contains("│ 21  ┆"),
+        "the 21st row is read, not shown: {out}"
+    );
     let out = repl.run("\\all", "(243 rows)");
     assert!(out.contains("│ 243 ┆"), "the last rows too: {out}");
-    // A result that fits is shown whole.
-    repl.run("Book.objects.order_by('id')[:20]", "(20 rows)");
+    // values() and values_list() are shown the same way.
+    for input in [
+        "Book.objects.values('title')",
+        "Book.objects.values_list('title', flat=True)",
+        "Book.objects.values_list('id', 'title')",
+    ] {
+        let out = repl.run(input, " ms");
+        assert!(out.contains("\r\nLIMIT 21\r\n"), "{input}: {out}");
+        assert!(
+            out.contains("(first 20 rows; \\all shows every row)\r\n1 query, "),
+            "{input}: {out}"
+        );
+    }
+    // A sliced queryset: the slice of the slice, as Django takes it.
+    let out = repl.run("Book.objects.order_by('id')[5:100]", " ms");
+    assert!(out.contains("\r\nLIMIT 21\r\nOFFSET 5\r\n"), "{out}");
+    assert!(out.contains("(first 20 rows;"), "{out}");
+    let out = repl.run("Book.objects.order_by('id')[230:]", " ms");
+    assert!(out.contains("\r\nLIMIT 21\r\nOFFSET 230\r\n"), "{out}");
+    assert!(out.contains("(13 rows)\r\n1 query, "), "{out}");
+    // A result that fits is shown whole, with no more than its own query.
+    let out = repl.run("Book.objects.order_by('id')[:20]", " ms");
+    assert!(out.contains("\r\nLIMIT 20\r\n"), "{out}");
+    assert!(out.contains("(20 rows)\r\n1 query, "), "{out}");
+    // Prefetching: the 21 instances, then their relations, as Django's repr.
+    let out = repl.run("Author.objects.prefetch_related('books')", " ms");
+    assert!(out.contains("\r\nLIMIT 21\r\n"), "{out}");
+    assert!(out.contains("(first 20 rows;"), "{out}");
+    assert!(out.contains("2 queries, "), "{out}");
+    drop(repl.quit());
+}
+
+#[test]
+fn a_big_queryset_runs_one_query_with_limit_21_on_postgres() {
+    let Some(server) = pg::server() else { return };
+    let sql = std::fs::read_to_string("fixtures/demo/library.postgres.sql")
+        .expect("read the PostgreSQL fixture");
+    let db = server.database_from_sql(&sql);
+    let mut repl = Repl::start_with(false, &[&db, "--models", "fixtures/demo/books"]);
+    let out = repl.run("Book.objects.filter(genre='FIC')", " ms");
+    assert!(
+        out.contains("ORDER BY \"books_book\".\"publication_date\" DESC\r\nLIMIT 21\r\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(first 20 rows; \\all shows every row)\r\n1 query, "),
+        "{out}"
+    );
+    let out = repl.run("Book.objects.order_by('id')[5:]", " ms");
+    assert!(out.contains("\r\nLIMIT 21\r\nOFFSET 5\r\n"), "{out}");
+    assert!(out.contains("(first 20 rows;"), "{out}");
     drop(repl.quit());
 }
 

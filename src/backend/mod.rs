@@ -15,6 +15,7 @@ pub mod sqlite;
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::sql::Dialect;
@@ -22,6 +23,10 @@ use crate::value::{Value, ValueType};
 
 pub use self::postgres::PostgresBackend;
 pub use sqlite::SqliteBackend;
+
+/// The message of a statement cancelled by the statement timeout, PostgreSQL's own (SQLite has
+/// no timeout of its own, and djq's says the same).
+pub const STATEMENT_TIMEOUT: &str = "canceling statement due to statement timeout";
 
 /// Cancels the query a session is running, from another thread (see [`Backend::canceller`]).
 pub type Canceller = Box<dyn Fn() -> Result<()> + Send + Sync>;
@@ -109,6 +114,13 @@ pub trait Backend {
     fn canceller(&self) -> Option<Canceller> {
         None
     }
+
+    /// Cancels every statement of the session that runs longer than `timeout` (zero: no
+    /// limit, as PostgreSQL's `statement_timeout = 0`): it fails with an OperationalError
+    /// saying `canceling statement due to statement timeout`. PostgreSQL sets its own
+    /// `statement_timeout`, whose cancellation the server reports; SQLite has none, and a
+    /// progress handler interrupts the statement when its time is up.
+    fn set_statement_timeout(&mut self, timeout: Duration) -> Result<()>;
 
     /// Bulk-load `rows` into `table` through the backend's fast path (PostgreSQL's binary
     /// `COPY ... FROM STDIN`, the statement [`crate::sql::insert::copy`] spells); the number

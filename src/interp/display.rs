@@ -1,6 +1,6 @@
-//! Displaying the value of a top-level expression: querysets stream into a row sink,
-//! instances and dicts become records, scalars print; SQL is shown before results in the
-//! human formats.
+//! Displaying the value of a top-level expression: querysets stream into a row sink (in the
+//! shell's human views, only the first rows, read as Django's repr reads them), instances
+//! and dicts become records, scalars print; SQL is shown before results in the human formats.
 
 use super::nested::{Writing, deeper};
 use super::obj::{Obj, QsKind, QuerySet};
@@ -77,98 +77,70 @@ impl Session {
             }
             return Ok(());
         }
-        // Prefetching needs the fetched instances, and an evaluated queryset is shown from
-        // its cache (running nothing): display from the objects. An `iterator()` streams
-        // instead: its prefetches would only load relations the rows do not show.
-        if (!qs.prefetch.is_empty() && qs.chunk_size.is_none()) || qs.cache.get().is_some() {
-            let objs = self.evaluate(qs)?;
-            let compiled = crate::sql::select(&self.schema, self.dialect, &qs.query)?;
-            let names = shown_names(&compiled.plan);
-            let mut sink = render::sink(self.opts.format, shape, self.opts.style, &mut self.out);
-            sink.begin(&names)?;
-            for o in objs.iter() {
-                sink.row(&object_row(o))?;
-            }
-            return sink.end();
-        }
-        let compiled = crate::sql::select(&self.schema, self.dialect, &qs.query)?;
-        let names = shown_names(&compiled.plan);
-        let shown = compiled.plan.shown;
-        let types: Vec<_> = compiled.plan.columns.iter().map(|c| c.ty).collect();
-        if let Some(st) = &compiled.statement {
-            self.note_statement(st);
-            self.show_sql(st)?;
-        }
+        // The human views show what Django's repr shows, `list(qs[:21])`: one query reading
+        // one row more than is shown, the extra row only saying that there are more (`\all`
+        // shows them). The machine formats get every row.
         let limit = match self.opts.format {
             Format::Table | Format::Vertical => self.opts.max_rows,
             _ => None,
         };
-        if let (Some(limit), Some(st)) = (limit, &compiled.statement) {
-            return self.display_first_rows(qs, st, &types, names, limit);
-        }
-        let Session {
-            backend,
-            out,
-            opts,
-            tx,
-            ..
-        } = self;
-        let mut sink = render::sink(opts.format, shape, opts.style, out);
-        sink.begin(&names)?;
-        if let Some(st) = &compiled.statement {
-            tx.statement(backend.as_deref_mut(), |b| {
-                b.query(&st.sql, &st.params, &types, &mut |row| {
-                    sink.row(&row[..shown.min(row.len())])
-                        .map(|()| ControlFlow::Continue(()))
-                })
-            })
-            .map_err(|d| qs.blamed(d))?;
-        }
-        sink.end()
-    }
-
-    /// Show at most `limit` rows of a queryset (the shell's view of a big result, as
-    /// Django's repr truncates): only `limit + 1` rows are read; when there are more, a
-    /// COUNT query gives the total for the footer, and [`Session::show_all`] shows them all.
-    fn display_first_rows(
-        &mut self,
-        qs: &QuerySet,
-        st: &Statement,
-        types: &[crate::value::ValueType],
-        names: Vec<String>,
-        limit: usize,
-    ) -> Result<()> {
-        let shown = names.len();
-        let mut rows = Vec::new();
-        let mut more = false;
-        self.on_backend(|b| {
-            b.query(&st.sql, &st.params, types, &mut |mut row| {
-                if rows.len() == limit {
-                    more = true;
-                    return Ok(ControlFlow::Break(()));
-                }
-                row.truncate(shown);
-                rows.push(row);
-                Ok(ControlFlow::Continue(()))
-            })
-        })
-        .map_err(|d| qs.blamed(d))?;
-        let total = if more {
-            self.truncated = Some(qs.clone());
-            Some(self.count(qs)?)
-        } else {
-            None
+        let head;
+        let run = match limit {
+            Some(limit) if qs.cache.get().is_none() => {
+                let mut sliced = qs.clone();
+                sliced.query.set_limits(None, Some(limit + 1));
+                head = sliced;
+                &head
+            }
+            _ => qs,
         };
-        let shape = Shape::Objects;
-        let mut sink = render::sink(self.opts.format, shape, self.opts.style, &mut self.out);
-        sink.begin(&names)?;
-        for row in &rows {
-            sink.row(row)?;
+        let compiled = crate::sql::select(&self.schema, self.dialect, &run.query)?;
+        let names = shown_names(&compiled.plan);
+        // Prefetching needs the fetched instances, and an evaluated queryset is shown from
+        // its cache (running nothing): display from the objects. An `iterator()` streams
+        // instead: its prefetches would only load relations the rows do not show.
+        let more = if (!run.prefetch.is_empty() && run.chunk_size.is_none())
+            || run.cache.get().is_some()
+        {
+            let objs = self.evaluate(run)?;
+            let sink = render::sink(self.opts.format, shape, self.opts.style, &mut self.out);
+            let mut head = Head::new(sink, limit, &names)?;
+            for o in objs.iter() {
+                if head.row(&object_row(o))?.is_break() {
+                    break;
+                }
+            }
+            head.end()?
+        } else {
+            let shown = compiled.plan.shown;
+            let types: Vec<_> = compiled.plan.columns.iter().map(|c| c.ty).collect();
+            if let Some(st) = &compiled.statement {
+                self.note_statement(st);
+                self.show_sql(st)?;
+            }
+            let Session {
+                backend,
+                out,
+                opts,
+                tx,
+                ..
+            } = self;
+            let sink = render::sink(opts.format, shape, opts.style, out);
+            let mut head = Head::new(sink, limit, &names)?;
+            if let Some(st) = &compiled.statement {
+                tx.statement(backend.as_deref_mut(), |b| {
+                    b.query(&st.sql, &st.params, &types, &mut |row| {
+                        head.row(&row[..shown.min(row.len())])
+                    })
+                })
+                .map_err(|d| run.blamed(d))?;
+            }
+            head.end()?
+        };
+        if more {
+            self.truncated = Some(qs.clone());
         }
-        if let Some(total) = total {
-            sink.total(total)?;
-        }
-        sink.end()
+        Ok(())
     }
 
     /// Show every row of the last queryset shown truncated (`\all` in the shell).
@@ -240,6 +212,50 @@ impl Session {
             ),
             other => serde_json::Value::String(self.repr(other)?),
         })
+    }
+}
+
+/// A row sink given at most `limit` rows: a row past the limit only marks the result as
+/// longer (Django's repr reads one row more than it shows) and stops the reading.
+struct Head<'w> {
+    sink: Box<dyn render::RowSink + 'w>,
+    limit: Option<usize>,
+    rows: usize,
+    more: bool,
+}
+
+impl<'w> Head<'w> {
+    fn new(
+        mut sink: Box<dyn render::RowSink + 'w>,
+        limit: Option<usize>,
+        names: &[String],
+    ) -> Result<Self> {
+        sink.begin(names)?;
+        Ok(Head {
+            sink,
+            limit,
+            rows: 0,
+            more: false,
+        })
+    }
+
+    fn row(&mut self, row: &[Value]) -> Result<ControlFlow<()>> {
+        if self.limit == Some(self.rows) {
+            self.more = true;
+            return Ok(ControlFlow::Break(()));
+        }
+        self.rows += 1;
+        self.sink.row(row)?;
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// Finishes the output; whether rows were left out.
+    fn end(mut self) -> Result<bool> {
+        if self.more {
+            self.sink.more()?;
+        }
+        self.sink.end()?;
+        Ok(self.more)
     }
 }
 

@@ -55,8 +55,8 @@ pub struct Options {
     pub show_sql: SqlEcho,
     /// After each statement, say how long it took (`\\timing`).
     pub timing: bool,
-    /// The human formats show at most this many rows of a queryset, then the total
-    /// (the shell's default is Django's repr size, 20).
+    /// The human formats show at most this many rows of a queryset, reading one more to
+    /// say whether there are more (the shell's default is Django's repr size, 20).
     pub max_rows: Option<usize>,
     /// Compile and print SQL only; run nothing.
     pub sql_only: bool,

@@ -140,9 +140,9 @@ pub enum Shape {
 pub trait RowSink {
     fn begin(&mut self, columns: &[String]) -> Result<()>;
     fn row(&mut self, row: &[Value]) -> Result<()>;
-    /// The rows given were the first `total` (the human views say so in their footer;
-    /// the machine formats are never given part of a result).
-    fn total(&mut self, _total: i64) -> Result<()> {
+    /// The rows given were the first of a longer result (the human views say so in their
+    /// footer; the machine formats are never given part of a result).
+    fn more(&mut self) -> Result<()> {
         Ok(())
     }
     /// Finishes the output (closing brackets, the table itself, the row count footer).
@@ -252,42 +252,66 @@ pub fn write_file_whole(
         _ => std::path::Path::new("."),
     };
     let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let mut last_error = None;
-    let (temp, file) = (0..100)
-        .find_map(|n| {
-            let temp = dir.join(format!(".{name}.djq-{}-{n}", std::process::id()));
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temp)
-            {
-                Ok(file) => Some((temp, file)),
-                Err(e) => {
-                    last_error = Some(e);
-                    None
-                }
-            }
-        })
-        .ok_or_else(|| cannot(last_error.expect("at least one attempt")))?;
-    let mut out = std::io::BufWriter::new(file);
-    let written = write(&mut out)
-        .and_then(|()| out.into_inner().map_err(|e| io_error(e.error())))
-        .and_then(|file| {
-            if let Some(permissions) = permissions {
-                file.set_permissions(permissions).map_err(cannot)?;
-            }
-            file.sync_all().map_err(io_error)
-        })
-        .and_then(|()| std::fs::rename(&temp, &target).map_err(cannot));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    // A new file gets the mode creating it would give (0666 less the umask); a replaced one
+    // keeps its own.
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.djq-"))
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(cannot)?;
+    let mut out = std::io::BufWriter::new(temp);
+    write(&mut out)?;
+    let temp = out.into_inner().map_err(|e| io_error(e.into_error()))?;
+    if let Some(permissions) = permissions {
+        temp.as_file()
+            .set_permissions(permissions)
+            .map_err(cannot)?;
     }
-    written
+    temp.as_file().sync_all().map_err(io_error)?;
+    temp.persist(&target).map_err(|e| cannot(e.error))?;
+    Ok(())
 }
 
-/// An output error (a closed pipe, a full disk).
-pub(crate) fn io_error(e: impl Display) -> Diagnostic {
+/// An output error (a full disk, a closed pipe). Output whose reader has gone (`djq ... |
+/// head`) is Python's `BrokenPipeError`, which ends a run quietly ([`is_broken_pipe`]).
+pub(crate) fn io_error(e: impl OutputError) -> Diagnostic {
+    if e.is_broken_pipe() {
+        return Diagnostic::new(
+            ErrorKind::Python("BrokenPipeError".into()),
+            "[Errno 32] Broken pipe",
+        );
+    }
     Diagnostic::new(ErrorKind::Io, format!("cannot write output: {e}"))
+}
+
+/// Whether `d` is output written into a closed pipe: the reader wants no more, and djq
+/// stops as psql does, quietly and with status 0.
+pub fn is_broken_pipe(d: &Diagnostic) -> bool {
+    matches!(&d.kind, ErrorKind::Python(name) if name == "BrokenPipeError")
+}
+
+/// The errors of the writers output goes through.
+pub(crate) trait OutputError: Display {
+    /// Whether it is a write into a closed pipe.
+    fn is_broken_pipe(&self) -> bool;
+}
+
+impl OutputError for std::io::Error {
+    fn is_broken_pipe(&self) -> bool {
+        self.kind() == std::io::ErrorKind::BrokenPipe
+    }
+}
+
+impl OutputError for serde_json::Error {
+    fn is_broken_pipe(&self) -> bool {
+        self.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl OutputError for ::csv::Error {
+    fn is_broken_pipe(&self) -> bool {
+        matches!(self.kind(), ::csv::ErrorKind::Io(e) if e.is_broken_pipe())
+    }
 }
 
 #[cfg(test)]

@@ -20,31 +20,16 @@ fn is_number(value: &Value) -> bool {
     matches!(value, Value::Int(_) | Value::Float(_) | Value::Decimal(_))
 }
 
-/// `(1 row)`, `(5 rows)`; when only the first rows of a result are shown,
-/// `(20 of 1,234 rows; \all shows every row)`.
-fn footer(style: Style, rows: usize, total: Option<i64>) -> String {
-    let text = match total {
-        Some(total) => format!(
-            "({rows} of {} rows; \\all shows every row)",
-            thousands(total)
-        ),
-        None if rows == 1 => "(1 row)".to_string(),
-        None => format!("({rows} rows)"),
+/// `(1 row)`, `(5 rows)`; when only the first rows of a longer result are shown,
+/// `(first 20 rows; \all shows every row)` (how many there are is not known: counting them
+/// would be a query of its own, which Django's repr does not run).
+fn footer(style: Style, rows: usize, more: bool) -> String {
+    let text = match rows {
+        _ if more => format!("(first {rows} rows; \\all shows every row)"),
+        1 => "(1 row)".to_string(),
+        _ => format!("({rows} rows)"),
     };
     style.paint(text, Paint::new().dimmed())
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// How many rows a table holds before it is written and the next rows start a new one
@@ -60,7 +45,7 @@ pub struct TableSink<'w> {
     header: Vec<Cell>,
     /// Rows written in earlier batches.
     written: usize,
-    total: Option<i64>,
+    more: bool,
 }
 
 /// An empty table drawn as djq draws every table: condensed UTF-8 borders, styled only
@@ -89,7 +74,7 @@ impl<'w> TableSink<'w> {
             table: new_table(style),
             header: Vec::new(),
             written: 0,
-            total: None,
+            more: false,
         }
     }
 
@@ -128,8 +113,8 @@ impl RowSink for TableSink<'_> {
         Ok(())
     }
 
-    fn total(&mut self, total: i64) -> Result<()> {
-        self.total = Some(total);
+    fn more(&mut self) -> Result<()> {
+        self.more = true;
         Ok(())
     }
 
@@ -137,7 +122,7 @@ impl RowSink for TableSink<'_> {
         if self.table.row_count() > 0 || self.written == 0 {
             self.write_table()?;
         }
-        writeln!(self.out, "{}", footer(self.style, self.written, self.total)).map_err(io_error)?;
+        writeln!(self.out, "{}", footer(self.style, self.written, self.more)).map_err(io_error)?;
         self.out.flush().map_err(io_error)
     }
 }
@@ -148,7 +133,7 @@ pub struct VerticalSink<'w> {
     style: Style,
     columns: Vec<String>,
     rows: usize,
-    total: Option<i64>,
+    more: bool,
 }
 
 impl<'w> VerticalSink<'w> {
@@ -158,7 +143,7 @@ impl<'w> VerticalSink<'w> {
             style,
             columns: Vec::new(),
             rows: 0,
-            total: None,
+            more: false,
         }
     }
 }
@@ -187,13 +172,13 @@ impl RowSink for VerticalSink<'_> {
         write_record(self.style, &self.columns, row, self.out)
     }
 
-    fn total(&mut self, total: i64) -> Result<()> {
-        self.total = Some(total);
+    fn more(&mut self) -> Result<()> {
+        self.more = true;
         Ok(())
     }
 
     fn end(&mut self) -> Result<()> {
-        writeln!(self.out, "{}", footer(self.style, self.rows, self.total)).map_err(io_error)?;
+        writeln!(self.out, "{}", footer(self.style, self.rows, self.more)).map_err(io_error)?;
         self.out.flush().map_err(io_error)
     }
 }

@@ -146,8 +146,8 @@ impl HistoryFile {
     }
 }
 
-/// How many rows of a queryset the shell shows before the total (Django's
-/// `REPR_OUTPUT_SIZE`); `\all` shows the rest.
+/// How many rows of a queryset the shell shows (Django's `REPR_OUTPUT_SIZE`: its repr reads
+/// one more, to know whether there are more); `\all` shows every row.
 const REPR_OUTPUT_SIZE: usize = 20;
 
 pub fn run(session: &mut Session, color: bool) -> Result<()> {
@@ -185,7 +185,7 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
     session.confirm = Some(Box::new(confirm));
     // Relations loaded row by row in one statement get a warning naming the fix.
     session.warn_n_plus_one = true;
-    // Big results show their first rows and the total, as Django's repr does.
+    // Big results show their first rows, read as Django's repr reads them (`LIMIT 21`).
     session.opts.max_rows = Some(REPR_OUTPUT_SIZE);
     session.opts.timing = true;
     // Results longer or wider than the terminal go through the pager, unwrapped.

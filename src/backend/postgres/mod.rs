@@ -1,7 +1,8 @@
 //! The PostgreSQL backend (the blocking `postgres` crate): connecting as libpq would, setting
 //! the session up as Django's PostgreSQL backend does (time zone UTC), running statements
 //! through a small prepared-statement cache, streaming rows, server-side cursors as Django's
-//! `chunked_cursor()` declares them, and cancelling a running query from another thread.
+//! `chunked_cursor()` declares them, cancelling a running query from another thread, and the
+//! server's `statement_timeout`.
 //!
 //! [`config`] turns a URL into connection settings (environment, `~/.pgpass`, TLS);
 //! [`convert`] owns the value conversions in both directions.
@@ -15,6 +16,8 @@ pub mod convert;
 use std::collections::HashMap;
 use std::error::Error as _;
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -53,6 +56,9 @@ pub struct PostgresBackend {
     options: ConnectOptions,
     setup: String,
     cursors: Cursors<Cursor>,
+    /// Set by the [`Backend::canceller`]: a statement the server then cancels was cancelled
+    /// by the user ("query cancelled"), not by its `statement_timeout` (the server's reason).
+    cancelled: Arc<AtomicBool>,
 }
 
 /// A server-side cursor (`DECLARE`d by [`Backend::open_cursor`]).
@@ -90,6 +96,7 @@ impl PostgresBackend {
             options,
             setup,
             cursors: Cursors::default(),
+            cancelled: Arc::default(),
         })
     }
 
@@ -261,6 +268,7 @@ impl PostgresBackend {
         mut op: impl FnMut(&mut Client, &Statement) -> Result<T, Failure>,
     ) -> Result<T> {
         self.ensure_connected()?;
+        self.cancelled.store(false, Ordering::Relaxed);
         let mut retried = false;
         loop {
             let statement = self.statement_for(sql, params)?;
@@ -274,11 +282,25 @@ impl PostgresBackend {
                     if is_stale(&e) {
                         self.statements.clear();
                     }
-                    return Err(database_error(e));
+                    return Err(self.statement_error(e));
                 }
                 Err(Failure::Djq(d)) => return Err(d),
             }
         }
+    }
+}
+
+impl PostgresBackend {
+    /// A failed statement's error ([`database_error`]); a statement cancelled at the user's
+    /// request (Ctrl-C) is "query cancelled", as on SQLite.
+    fn statement_error(&self, e: postgres::Error) -> Diagnostic {
+        let cancelled = e
+            .as_db_error()
+            .is_some_and(|db| db.code() == &SqlState::QUERY_CANCELED);
+        if cancelled && self.cancelled.swap(false, Ordering::Relaxed) {
+            return Diagnostic::new(ErrorKind::Operational, "query cancelled");
+        }
+        database_error(e)
     }
 }
 
@@ -413,6 +435,7 @@ impl Backend for PostgresBackend {
     }
 
     fn fetch(&mut self, cursor: CursorId, n: usize) -> Result<Vec<Vec<Value>>> {
+        self.cancelled.store(false, Ordering::Relaxed);
         let cursor = self.cursors.get_mut(cursor)?;
         if cursor.done {
             return Ok(Vec::new());
@@ -436,7 +459,7 @@ impl Backend for PostgresBackend {
         };
         let rows = match read() {
             Ok(rows) => rows,
-            Err(Failure::Driver(e)) => return Err(database_error(e)),
+            Err(Failure::Driver(e)) => return Err(self.statement_error(e)),
             Err(Failure::Djq(d)) => return Err(d),
         };
         cursor.done = rows.len() < n;
@@ -539,7 +562,9 @@ impl Backend for PostgresBackend {
     fn canceller(&self) -> Option<Canceller> {
         let token = self.client.cancel_token();
         let tls = self.tls.clone();
+        let cancelled = self.cancelled.clone();
         Some(Box::new(move || {
+            cancelled.store(true, Ordering::Relaxed);
             token.cancel_query(tls.clone()).map_err(|e| {
                 Diagnostic::new(
                     ErrorKind::Database,
@@ -547,6 +572,17 @@ impl Backend for PostgresBackend {
                 )
             })
         }))
+    }
+
+    /// `SET statement_timeout` (in milliseconds), kept with the session's setup so that a
+    /// connection opened again after a lost one has it too. The server cancels a statement
+    /// past it and says why (`canceling statement due to statement timeout`).
+    fn set_statement_timeout(&mut self, timeout: Duration) -> Result<()> {
+        let set = format!("SET statement_timeout = {}", timeout.as_millis());
+        self.run_script(&set)?;
+        self.setup.push_str("; ");
+        self.setup.push_str(&set);
+        Ok(())
     }
 }
 
@@ -636,8 +672,7 @@ fn is_stale(e: &postgres::Error) -> bool {
 }
 
 /// The server's message for a failed statement (`relation "x" does not exist`), with its
-/// detail and hint as help, as the exception Django raises for it (see [`error_kind`]); a
-/// cancelled statement (SQLSTATE 57014) is "query cancelled".
+/// detail and hint as help, as the exception Django raises for it (see [`error_kind`]).
 fn database_error(e: postgres::Error) -> Diagnostic {
     if e.is_closed() {
         return Diagnostic::new(
@@ -649,9 +684,6 @@ fn database_error(e: postgres::Error) -> Diagnostic {
         return Diagnostic::new(ErrorKind::Database, error_chain(&e));
     };
     let kind = error_kind(db.code());
-    if db.code() == &SqlState::QUERY_CANCELED {
-        return Diagnostic::new(kind, "query cancelled");
-    }
     let diagnostic = Diagnostic::new(kind, db.message());
     let help: Vec<String> = [("DETAIL", db.detail()), ("HINT", db.hint())]
         .into_iter()

@@ -1,7 +1,8 @@
 //! The SQLite backend (rusqlite): opening files and in-memory databases the way Django's SQLite
 //! backend configures its connections, running statements through the prepared-statement
 //! cache, binding parameters and decoding rows, cursors that step a statement across calls,
-//! and interrupting a running statement from another thread.
+//! interrupting a running statement from another thread, and the statement timeout (a
+//! progress handler).
 //!
 //! [`convert`] owns the value conversions in both directions; [`functions`] owns the SQL
 //! functions Django registers on every connection (`django_date_extract`, `regexp`, ...).
@@ -12,11 +13,13 @@ pub mod functions;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::rc::Rc;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use rusqlite::{CachedStatement, Connection, OpenFlags};
 
-use super::{Backend, Canceller, CursorId, Cursors};
+use super::{Backend, Canceller, CursorId, Cursors, STATEMENT_TIMEOUT};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::sql::Dialect;
 use crate::value::{Value, ValueType};
@@ -28,6 +31,42 @@ pub struct SqliteBackend {
     /// What [`Backend::describe`] names: the path as given, or `:memory:`.
     pub(super) location: String,
     cursors: Cursors<Cursor>,
+    /// `--statement-timeout`, once set.
+    timeout: Option<Timeout>,
+}
+
+/// How often SQLite's progress handler runs: every this many virtual machine instructions
+/// (a few microseconds of work).
+const PROGRESS_STEPS: std::ffi::c_int = 1000;
+
+/// The statement timeout: how long a statement may run, and the deadline of the one running,
+/// which SQLite's progress handler checks.
+struct Timeout {
+    limit: Duration,
+    /// When the handler was installed: deadlines count from it.
+    origin: Instant,
+    /// The running statement's deadline, in nanoseconds after `origin`; 0 when none runs.
+    deadline: Arc<AtomicU64>,
+    /// Set by the handler when it interrupted a statement.
+    fired: Arc<AtomicBool>,
+}
+
+impl Timeout {
+    /// Starts the clock of a statement.
+    fn arm(&self) {
+        let deadline = (self.origin.elapsed() + self.limit).as_nanos();
+        self.fired.store(false, Ordering::Relaxed);
+        self.deadline.store(
+            u64::try_from(deadline).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Stops the clock; whether the statement was interrupted for running out of time.
+    fn disarm(&self) -> bool {
+        self.deadline.store(0, Ordering::Relaxed);
+        self.fired.load(Ordering::Relaxed)
+    }
 }
 
 self_cell::self_cell!(
@@ -128,7 +167,59 @@ impl SqliteBackend {
             conn: Rc::new(conn),
             location,
             cursors: Cursors::default(),
+            timeout: None,
         })
+    }
+
+    /// The next `n` rows of an open cursor ([`Backend::fetch`]).
+    fn fetch_rows(&mut self, cursor: CursorId, n: usize) -> Result<Vec<Vec<Value>>> {
+        let Cursor {
+            statement,
+            names,
+            types,
+            done,
+        } = self.cursors.get_mut(cursor)?;
+        let mut out = Vec::new();
+        if *done {
+            return Ok(out);
+        }
+        let read = statement.with_dependent_mut(|_, stmt| {
+            let mut rows = stmt.raw_query();
+            let read = loop {
+                if out.len() == n {
+                    break Ok(false);
+                }
+                match rows.next() {
+                    Ok(Some(row)) => match decode_row(row, names, types) {
+                        Ok(values) => out.push(values),
+                        Err(e) => break Err(e),
+                    },
+                    Ok(None) => break Ok(true),
+                    Err(e) => break Err(database_error(e)),
+                }
+            };
+            // Not dropped, which would reset the statement (see `Cursor`).
+            std::mem::forget(rows);
+            read
+        });
+        // Finished, or failed: it is not stepped again.
+        *done = read.as_ref().map_or(true, |finished| *finished);
+        read.map(|_| out)
+    }
+
+    /// Runs one statement (`f`) against the statement timeout: interrupted when its time is
+    /// up, it fails with [`STATEMENT_TIMEOUT`].
+    fn timed<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let Some(timeout) = &self.timeout else {
+            return f(self);
+        };
+        timeout.arm();
+        let result = f(self);
+        let fired = self.timeout.as_ref().is_some_and(Timeout::disarm);
+        match result {
+            Err(_) if fired => Err(Diagnostic::new(ErrorKind::Operational, STATEMENT_TIMEOUT)),
+            other => other,
+        }
     }
 }
 
@@ -207,15 +298,17 @@ impl Backend for SqliteBackend {
         types: &[ValueType],
         on_row: &mut dyn FnMut(Vec<Value>) -> Result<ControlFlow<()>>,
     ) -> Result<()> {
-        let mut stmt = prepare(&self.conn, sql, params)?;
-        let names = column_names(&stmt);
-        let mut rows = stmt.raw_query();
-        while let Some(row) = rows.next().map_err(database_error)? {
-            if on_row(decode_row(row, &names, types)?)?.is_break() {
-                break;
+        self.timed(|this| {
+            let mut stmt = prepare(&this.conn, sql, params)?;
+            let names = column_names(&stmt);
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next().map_err(database_error)? {
+                if on_row(decode_row(row, &names, types)?)?.is_break() {
+                    break;
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     fn open_cursor(
@@ -241,38 +334,7 @@ impl Backend for SqliteBackend {
     }
 
     fn fetch(&mut self, cursor: CursorId, n: usize) -> Result<Vec<Vec<Value>>> {
-        let Cursor {
-            statement,
-            names,
-            types,
-            done,
-        } = self.cursors.get_mut(cursor)?;
-        let mut out = Vec::new();
-        if *done {
-            return Ok(out);
-        }
-        let read = statement.with_dependent_mut(|_, stmt| {
-            let mut rows = stmt.raw_query();
-            let read = loop {
-                if out.len() == n {
-                    break Ok(false);
-                }
-                match rows.next() {
-                    Ok(Some(row)) => match decode_row(row, names, types) {
-                        Ok(values) => out.push(values),
-                        Err(e) => break Err(e),
-                    },
-                    Ok(None) => break Ok(true),
-                    Err(e) => break Err(database_error(e)),
-                }
-            };
-            // Not dropped, which would reset the statement (see `Cursor`).
-            std::mem::forget(rows);
-            read
-        });
-        // Finished, or failed: it is not stepped again.
-        *done = read.as_ref().map_or(true, |finished| *finished);
-        read.map(|_| out)
+        self.timed(|this| this.fetch_rows(cursor, n))
     }
 
     fn close_cursor(&mut self, cursor: CursorId) -> Result<()> {
@@ -286,9 +348,11 @@ impl Backend for SqliteBackend {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        let mut stmt = prepare(&self.conn, sql, params)?;
-        let changed = stmt.raw_execute().map_err(database_error)?;
-        Ok(changed as u64)
+        self.timed(|this| {
+            let mut stmt = prepare(&this.conn, sql, params)?;
+            let changed = stmt.raw_execute().map_err(database_error)?;
+            Ok(changed as u64)
+        })
     }
 
     fn insert_returning_id(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>> {
@@ -321,6 +385,49 @@ impl Backend for SqliteBackend {
             handle.interrupt();
             Ok(())
         }))
+    }
+
+    /// A progress handler checks the running statement's deadline every
+    /// [`PROGRESS_STEPS`] instructions and interrupts it once passed.
+    fn set_statement_timeout(&mut self, limit: Duration) -> Result<()> {
+        let conn = Rc::get_mut(&mut self.conn).ok_or_else(|| {
+            Diagnostic::new(
+                ErrorKind::Interface,
+                "the statement timeout cannot change while cursors are open",
+            )
+        })?;
+        if limit.is_zero() {
+            self.timeout = None;
+            return conn
+                .progress_handler(0, None::<fn() -> bool>)
+                .map_err(database_error);
+        }
+        let timeout = Timeout {
+            limit,
+            origin: Instant::now(),
+            deadline: Arc::new(AtomicU64::new(0)),
+            fired: Arc::new(AtomicBool::new(false)),
+        };
+        let (origin, deadline, fired) = (
+            timeout.origin,
+            timeout.deadline.clone(),
+            timeout.fired.clone(),
+        );
+        conn.progress_handler(
+            PROGRESS_STEPS,
+            Some(move || {
+                let at = deadline.load(Ordering::Relaxed);
+                let late =
+                    at != 0 && u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX) >= at;
+                if late {
+                    fired.store(true, Ordering::Relaxed);
+                }
+                late
+            }),
+        )
+        .map_err(database_error)?;
+        self.timeout = Some(timeout);
+        Ok(())
     }
 }
 
