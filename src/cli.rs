@@ -6,8 +6,9 @@ use crate::interp::{Options, Session, SqlEcho};
 use crate::render::{self, Format, Style};
 use crate::schema;
 use crate::sql::Dialect;
+use crate::syntax::source::read_script;
 use clap::{Parser, ValueEnum};
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -236,7 +237,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The code to run: `-c` arguments, a `-f` file, or piped stdin; `None` for the REPL.
+/// The code to run: `-c` arguments, a `-f` file, or piped stdin (files and stdin read as
+/// [`read_script`] bounds them); `None` for the REPL.
 fn inputs(args: &Args) -> Result<Option<Vec<Input>>> {
     let mut out: Vec<Input> = args
         .code
@@ -244,19 +246,18 @@ fn inputs(args: &Args) -> Result<Option<Vec<Input>>> {
         .map(|c| Input::new("-c", c.clone()))
         .collect();
     let read_stdin = || -> Result<Input> {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
-            Diagnostic::new(ErrorKind::Io, format!("cannot read standard input: {e}"))
-        })?;
-        Ok(Input::from_bytes("<stdin>", bytes))
+        Ok(Input::from_bytes(
+            "<stdin>",
+            read_script("standard input", std::io::stdin().lock())?,
+        ))
     };
     match args.file.as_deref() {
         Some("-") => out.push(read_stdin()?),
-        Some(path) => out.push(Input::from_bytes(
-            path,
-            std::fs::read(path)
-                .map_err(|e| Diagnostic::new(ErrorKind::Io, format!("cannot read {path}: {e}")))?,
-        )),
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| Diagnostic::new(ErrorKind::Io, format!("cannot read {path}: {e}")))?;
+            out.push(Input::from_bytes(path, read_script(path, file)?));
+        }
         None if out.is_empty() && !std::io::stdin().is_terminal() => out.push(read_stdin()?),
         None => {}
     }
