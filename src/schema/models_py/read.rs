@@ -133,6 +133,8 @@ struct Reader<'a> {
     files: &'a [SourceFile],
     scopes: Vec<Scope<'a>>,
     classes: Vec<Class<'a>>,
+    /// Class name → the classes of that name, in file and declaration order.
+    by_name: HashMap<&'a str, Vec<usize>>,
     model_memo: Vec<Option<bool>>,
     resolved: Vec<Option<Rc<Resolved<'a>>>>,
     resolving: Vec<bool>,
@@ -185,10 +187,15 @@ impl<'a> Reader<'a> {
             scopes.push(scope);
         }
         let n = classes.len();
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, c) in classes.iter().enumerate() {
+            by_name.entry(c.name).or_default().push(i);
+        }
         Reader {
             files,
             scopes,
             classes,
+            by_name,
             model_memo: vec![None; n],
             resolved: vec![None; n],
             resolving: vec![false; n],
@@ -201,7 +208,12 @@ impl<'a> Reader<'a> {
             .classes
             .get(name)
             .copied()
-            .or_else(|| self.classes.iter().position(|c| c.name == name))
+            .or_else(|| self.named(name).first().copied())
+    }
+
+    /// The classes called `name`, in file and declaration order.
+    fn named(&self, name: &str) -> &[usize] {
+        self.by_name.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Does the class derive from `models.Model`, through classes in these files or through a
@@ -568,8 +580,8 @@ impl<'a> Reader<'a> {
                 // The class itself when it is among the files read: in this file, else in the
                 // app it was imported from (whose label apps.py may have changed), else any.
                 let imported = self.scopes[file].imports.get(name.as_str()).cloned();
-                let models: Vec<usize> = (0..self.classes.len())
-                    .filter(|&c| self.classes[c].name == name && self.is_model(c))
+                let models: Vec<usize> = (self.named(name).to_vec().into_iter())
+                    .filter(|&c| self.is_model(c))
                     .collect();
                 let in_file = models.iter().find(|&&c| self.classes[c].file == file);
                 let in_app = models.iter().find(|&&c| {
