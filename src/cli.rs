@@ -266,7 +266,11 @@ fn inputs(args: &Args) -> Result<Option<Vec<Input>>> {
 
 /// Open the database (or none, for `--sql-only --models`), build the schema, make a session.
 fn open(args: &Args, color: bool) -> Result<Session> {
-    let decls = schema::models_py::load(&args.models)?;
+    let schema::models_py::Models { decls, warnings } = schema::models_py::read(&args.models)?;
+    // A model djq cannot read is left out, and said so once, at start-up.
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
     let opts = Options {
         style: Style::stdout(color),
         show_sql: if std::io::stdout().is_terminal() {

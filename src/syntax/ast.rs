@@ -284,6 +284,21 @@ pub enum StmtKind {
     Pass,
     Break,
     Continue,
+    /// A statement of a module read with [`parse_module`](crate::syntax::parse_module) that
+    /// djq cannot parse (Python it does not implement, such as `match` or `async def`): read
+    /// past, and raising `error` if it runs.
+    Unread {
+        /// The class or function the statement defines, when it is a definition.
+        defines: Option<Definition>,
+        error: Box<crate::diag::Diagnostic>,
+    },
+}
+
+/// What an unread statement would define: `class NAME` or `def NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    pub class: bool,
+    pub name: Ident,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -56,6 +56,8 @@ pub(super) enum Tok<'a> {
     Op(&'static str),
     Int(i64),
     Float(f64),
+    /// An imaginary literal (`1j`), which djq reads but does not implement.
+    Imaginary,
     Str(StrLit),
     Newline,
     Indent,
@@ -352,6 +354,14 @@ impl<'a> Lexer<'a> {
         let (rest, number) = number(self.rest()).expect("called at a digit");
         let end = self.end - rest.len();
         let span = Span::new(start, end);
+        if let Number::Decimal { .. } = number
+            && rest.starts_with(['j', 'J'])
+            && !rest[1..].starts_with(is_name_continue)
+        {
+            self.pos = end + 1;
+            self.push(Tok::Imaginary, start, end + 1);
+            return Ok(());
+        }
         if rest.starts_with(is_name_continue) || matches!(number, Number::Radix { digits: "", .. })
         {
             // `1abc`, `1_`, `0o8`, `0x`, `1j`: the error covers the letters stuck to the number.
@@ -530,9 +540,6 @@ impl Number<'_> {
     /// The message for this number followed by `rest`, which starts with a name character.
     fn invalid(&self, rest: &str) -> String {
         match self {
-            Number::Decimal { .. } if rest.starts_with(['j', 'J']) => {
-                "complex numbers are not supported".to_string()
-            }
             Number::Decimal { .. } => "invalid decimal literal".to_string(),
             Number::Radix { radix, .. } => {
                 let name = match radix {

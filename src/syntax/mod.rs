@@ -11,4 +11,4 @@ pub mod scan;
 pub mod source;
 
 pub use lexer::KEYWORDS;
-pub use parser::{needs_more_input, parse_expression, parse_program};
+pub use parser::{needs_more_input, parse_expression, parse_module, parse_program};

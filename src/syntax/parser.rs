@@ -19,6 +19,18 @@ pub fn parse_program(src: &str) -> diag::Result<ast::Program> {
     program(src).map_err(|e| *e.diag)
 }
 
+/// Parse a module that is read rather than run (a models.py): each statement that does not
+/// parse — Python djq does not implement, such as `match`, `async def` or `type X = int`, or
+/// a syntax error inside one statement — is read past whole and kept as
+/// [`StmtKind::Unread`] with its error. Errors of the whole file (tokens: an unclosed bracket or
+/// string, bad indentation) are still errors.
+pub fn parse_module(src: &str) -> diag::Result<ast::Program> {
+    let tokens = lexer::tokenize(src).map_err(|e| *e.diag)?;
+    let mut parser = Parser::new(src, tokens);
+    parser.tolerant = true;
+    parser.statements().map_err(|e| *e.diag)
+}
+
 /// Parse `src` as one expression (a bare tuple such as `1, 2` included), surrounding whitespace
 /// and a trailing newline allowed.
 pub fn parse_expression(src: &str) -> diag::Result<ast::Expr> {
@@ -71,12 +83,7 @@ fn single_expression(src: &str) -> PResult<ast::Expr> {
 }
 
 fn statements<'a>(src: &'a str, tokens: Vec<Token<'a>>) -> PResult<ast::Program> {
-    let mut parser = Parser::new(src, tokens);
-    let mut body = Vec::new();
-    while !parser.at(&Tok::Eof) {
-        body.extend(parser.statement()?);
-    }
-    Ok(ast::Program { body })
+    Parser::new(src, tokens).statements()
 }
 
 /// Where `return`, `break` and `continue` are allowed.
@@ -93,6 +100,9 @@ struct Parser<'a> {
     /// Current nesting of expressions, capped at [`MAX_DEPTH`].
     depth: usize,
     context: Context,
+    /// Reading a module rather than a program to run: statements that do not parse are read
+    /// past (see [`parse_module`]).
+    tolerant: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -103,7 +113,17 @@ impl<'a> Parser<'a> {
             pos: 0,
             depth: 0,
             context: Context::default(),
+            tolerant: false,
         }
+    }
+
+    /// Statements up to the end of the input.
+    fn statements(&mut self) -> PResult<ast::Program> {
+        let mut body = Vec::new();
+        while !self.at(&Tok::Eof) {
+            body.extend(self.statement()?);
+        }
+        Ok(ast::Program { body })
     }
 
     fn tok(&self) -> &Tok<'a> {

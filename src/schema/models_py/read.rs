@@ -11,21 +11,50 @@ use std::rc::Rc;
 
 use super::{FieldDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl, SourceFile};
 use crate::schema::{Field, FieldKind, Index, OnDelete};
-use crate::syntax::ast::{Arg, Expr, ExprKind, Stmt, StmtKind};
+use crate::syntax::ast::{Arg, Definition, Expr, ExprKind, Stmt, StmtKind};
 
 /// Every concrete model in `files` (in file and declaration order), each followed by the
-/// through models auto-created for its many-to-many fields.
-pub(super) fn declarations(files: &[SourceFile]) -> Vec<ModelDecl> {
+/// through models auto-created for its many-to-many fields; and a warning for each model (or
+/// module-level class) left out because a statement that could declare part of it was not
+/// read ([`StmtKind::Unread`]).
+pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>) {
     let mut reader = Reader::new(files);
     let mut decls = Vec::new();
+    let mut warnings = std::mem::take(&mut reader.warnings);
     for class in 0..reader.classes.len() {
-        if reader.is_model(class) && !reader.resolve(class).meta.is_abstract {
+        if !reader.is_model(class) {
+            continue;
+        }
+        // An abstract model's unread statement is said once, for each concrete model.
+        let r = reader.resolve(class);
+        if r.meta.is_abstract {
+            continue;
+        }
+        if let Some(why) = &r.unread {
+            let c = reader.classes[class];
+            warnings.push(format!("model {}.{} left out: {why}", r.app_label, c.name));
+        } else {
             let (decl, throughs) = reader.materialize(class);
             decls.push(decl);
             decls.extend(throughs);
         }
     }
-    decls
+    (decls, warnings)
+}
+
+/// The first statement of a class body (or of its nested classes, such as `Meta`) that was
+/// not read and may declare something: not a method, whose absence changes no field. Its
+/// error's message (which names the file and line, see `models_py::parse_source`).
+fn unread_in(body: &[Stmt]) -> Option<String> {
+    body.iter().find_map(|stmt| match &stmt.kind {
+        StmtKind::Unread {
+            defines: Some(Definition { class: false, .. }),
+            ..
+        } => None,
+        StmtKind::Unread { error, .. } => Some(error.message.clone()),
+        StmtKind::ClassDef { body, .. } => unread_in(body),
+        _ => None,
+    })
 }
 
 /// How far to follow names (constants, field subclasses) before giving up.
@@ -62,6 +91,9 @@ struct Resolved<'a> {
     str_expr: Option<&'a Expr>,
     managers: Vec<crate::schema::Manager>,
     notes: Vec<String>,
+    /// Why the model cannot be read: a statement of its body (or of an abstract base's) that
+    /// was not read.
+    unread: Option<String>,
 }
 
 #[derive(Clone)]
@@ -138,16 +170,23 @@ struct Reader<'a> {
     model_memo: Vec<Option<bool>>,
     resolved: Vec<Option<Rc<Resolved<'a>>>>,
     resolving: Vec<bool>,
+    /// Module-level classes whose statement was not read.
+    warnings: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
     fn new(files: &'a [SourceFile]) -> Self {
         let mut scopes = Vec::new();
         let mut classes = Vec::new();
+        let mut warnings = Vec::new();
         for (file, source) in files.iter().enumerate() {
             let mut scope = Scope::default();
             for stmt in &source.program.body {
                 match &stmt.kind {
+                    StmtKind::Unread {
+                        defines: Some(Definition { class: true, name }),
+                        error,
+                    } => warnings.push(format!("class {} left out: {}", name.name, error.message)),
                     StmtKind::ClassDef {
                         name, bases, body, ..
                     } => {
@@ -199,6 +238,7 @@ impl<'a> Reader<'a> {
             model_memo: vec![None; n],
             resolved: vec![None; n],
             resolving: vec![false; n],
+            warnings,
         }
     }
 
@@ -260,6 +300,7 @@ impl<'a> Reader<'a> {
             str_expr: None,
             managers: Vec::new(),
             notes: Vec::new(),
+            unread: unread_in(c.body),
         };
         let mut inherited_meta = None;
         for base in base_paths(c.bases) {
@@ -281,6 +322,7 @@ impl<'a> Reader<'a> {
                 }
                 r.managers.extend(p.managers.iter().cloned());
                 r.notes.extend(p.notes.iter().cloned());
+                r.unread = r.unread.take().or_else(|| p.unread.clone());
                 inherited_meta.get_or_insert_with(|| Meta {
                     is_abstract: false,
                     ..p.meta.clone()
