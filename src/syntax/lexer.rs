@@ -119,12 +119,27 @@ pub(super) fn too_deep(span: Span) -> SyntaxError {
 /// Tokenise a whole program (or REPL entry). The result always ends with `Newline` (unless the
 /// source has no tokens), the `Dedent`s closing open blocks, and `Eof`.
 pub(super) fn tokenize(src: &str) -> LexResult<Vec<Token<'_>>> {
+    program_lexer(src)?.run()
+}
+
+/// Tokenise a whole module a few top-level statements at a time, so that the tokens of a
+/// large file never all exist at once: `statements` gets the tokens of whole top-level
+/// statements (a class with its body, a decorated function), each batch ending with `Eof`;
+/// the last batch (with the closing `Newline` and `Dedent`s) is returned.
+pub(super) fn tokenize_module<'a>(
+    src: &'a str,
+    statements: &mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>,
+) -> LexResult<Vec<Token<'a>>> {
+    program_lexer(src)?.lex(Some(statements))
+}
+
+fn program_lexer(src: &str) -> LexResult<Lexer<'_>> {
     // Python refuses a NUL anywhere, in strings and comments too, before tokenising.
     if let Some(at) = src.find('\0') {
         return Err(invalid_character('\0', Span::new(at, at + 1)));
     }
     let start = if src.starts_with('\u{feff}') { 3 } else { 0 };
-    Lexer::new(src, start, src.len(), false).run()
+    Ok(Lexer::new(src, start, src.len(), false))
 }
 
 /// Tokenise the expression of an f-string field, `src[span]`, as if it were in parentheses:
@@ -192,7 +207,16 @@ impl<'a> Lexer<'a> {
         !self.fragment && self.brackets.is_empty()
     }
 
-    fn run(mut self) -> LexResult<Vec<Token<'a>>> {
+    fn run(self) -> LexResult<Vec<Token<'a>>> {
+        self.lex(None)
+    }
+
+    /// Tokenise to the end; with `statements`, handing it the tokens so far at each
+    /// top-level statement boundary (see [`tokenize_module`]).
+    fn lex(
+        mut self,
+        mut statements: Option<&mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>>,
+    ) -> LexResult<Vec<Token<'a>>> {
         let mut at_line_start = !self.fragment;
         loop {
             if at_line_start {
@@ -203,6 +227,16 @@ impl<'a> Lexer<'a> {
                     continue;
                 }
                 at_line_start = false;
+                if let Some(statements) = statements.as_mut()
+                    && self.at_statement_boundary()
+                {
+                    let mut tokens = std::mem::take(&mut self.tokens);
+                    tokens.push(Token {
+                        kind: Tok::Eof,
+                        span: Span::new(self.pos, self.pos),
+                    });
+                    statements(tokens)?;
+                }
             }
             self.pos = self.end - whitespace(self.rest()).len();
             let rest = self.rest();
@@ -426,6 +460,41 @@ impl<'a> Lexer<'a> {
         self.pos = span.end;
         self.push(Tok::Op(op), start, span.end);
         Ok(())
+    }
+
+    /// At the start of a line that begins a new top-level statement: no block or bracket open,
+    /// the line before not a decorator, and this line not an `else`/`elif`/`except`/`finally`
+    /// clause of the statement before.
+    fn at_statement_boundary(&self) -> bool {
+        if self.indents.len() > 1 || !self.brackets.is_empty() {
+            return false;
+        }
+        // The Dedents that closed the blocks of the statement before.
+        let dedents = self
+            .tokens
+            .iter()
+            .rev()
+            .take_while(|t| t.kind == Tok::Dedent)
+            .count();
+        let Some((
+            Token {
+                kind: Tok::Newline, ..
+            },
+            before,
+        )) = self.tokens[..self.tokens.len() - dedents].split_last()
+        else {
+            return false; // nothing yet
+        };
+        // A line ending at the top level: is it a decorator?
+        let line = before
+            .iter()
+            .rposition(|t| matches!(t.kind, Tok::Newline | Tok::Indent | Tok::Dedent))
+            .map_or(0, |i| i + 1);
+        if dedents == 0 && before.get(line).is_some_and(|t| t.kind == Tok::Op("@")) {
+            return false;
+        }
+        let word = take_name_chars(self.rest());
+        !matches!(word, "else" | "elif" | "except" | "finally")
     }
 
     fn finish(mut self) -> LexResult<Vec<Token<'a>>> {

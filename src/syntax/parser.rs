@@ -24,11 +24,20 @@ pub fn parse_program(src: &str) -> diag::Result<ast::Program> {
 /// a syntax error inside one statement — is read past whole and kept as
 /// [`StmtKind::Unread`] with its error. Errors of the whole file (tokens: an unclosed bracket or
 /// string, bad indentation) are still errors.
+///
+/// The file is tokenised and parsed a few top-level statements at a time
+/// ([`lexer::tokenize_module`]), so that a large file's tokens never all exist at once.
 pub fn parse_module(src: &str) -> diag::Result<ast::Program> {
-    let tokens = lexer::tokenize(src).map_err(|e| *e.diag)?;
-    let mut parser = Parser::new(src, tokens);
-    parser.tolerant = true;
-    parser.statements().map_err(|e| *e.diag)
+    let mut body = Vec::new();
+    let mut parse = |tokens| {
+        let mut parser = Parser::new(src, tokens);
+        parser.tolerant = true;
+        body.extend(parser.statements()?.body);
+        Ok(())
+    };
+    let last = lexer::tokenize_module(src, &mut parse).map_err(|e| *e.diag)?;
+    parse(last).map_err(|e| *e.diag)?;
+    Ok(ast::Program { body })
 }
 
 /// Parse `src` as one expression (a bare tuple such as `1, 2` included), surrounding whitespace

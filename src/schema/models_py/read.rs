@@ -358,6 +358,7 @@ impl<'a> Reader<'a> {
                 _ => {}
             }
         }
+        r.members.shrink_to_fit();
         r.str_expr = own_str.or(r.str_expr);
         r.meta = match own_meta {
             Some((bases, body)) => {
@@ -498,6 +499,9 @@ impl<'a> Reader<'a> {
             })
             .collect();
         declared.extend(indexes);
+        // Declarations live as long as the session: no room to grow.
+        fields.shrink_to_fit();
+        declared.shrink_to_fit();
         let decl = ModelDecl {
             pk: fields.iter().position(|f| f.field.primary_key).unwrap_or(0),
             fields,

@@ -769,6 +769,8 @@ impl Parser<'_> {
             }
             args.push(arg);
             if self.eat_op(")") {
+                // Most calls take an argument or two (a models.py has one call per field).
+                args.shrink_to_fit();
                 return Ok(args);
             }
             if !self.eat_op(",") {

@@ -188,6 +188,8 @@ impl Parser<'_> {
         while !self.eat(&Tok::Dedent) && !self.at(&Tok::Eof) {
             body.extend(self.statement()?);
         }
+        // Blocks are many and mostly short (a method's one `return`): no room to grow.
+        body.shrink_to_fit();
         Ok(body)
     }
 
@@ -234,8 +236,8 @@ impl Parser<'_> {
         let body = self.block("'for' statement", start, in_loop)?;
         let orelse = self.else_block()?;
         let kind = StmtKind::For {
-            target,
-            iter,
+            target: Box::new(target),
+            iter: Box::new(iter),
             body,
             orelse,
         };
@@ -515,7 +517,7 @@ impl Parser<'_> {
                 self.bump();
                 let test = self.expression()?;
                 let msg = if self.eat_op(",") {
-                    Some(self.expression()?)
+                    Some(Box::new(self.expression()?))
                 } else {
                     None
                 };
@@ -663,6 +665,7 @@ impl Parser<'_> {
             for target in &targets {
                 self.check_target(target, Target::Assign)?;
             }
+            targets.shrink_to_fit();
             return Ok(StmtKind::Assign { targets, value });
         }
         if let Some(op) = self.op().and_then(augmented) {
@@ -681,7 +684,7 @@ impl Parser<'_> {
             return Ok(StmtKind::AugAssign {
                 target: first,
                 op,
-                value,
+                value: Box::new(value),
             });
         }
         if self.at_op(":") {
@@ -695,9 +698,9 @@ impl Parser<'_> {
                 return Err(SyntaxError::new(message, first.span));
             }
             self.bump();
-            let annotation = self.expression()?;
+            let annotation = Box::new(self.expression()?);
             let value = if self.eat_op("=") {
-                Some(self.value()?)
+                Some(Box::new(self.value()?))
             } else {
                 None
             };
