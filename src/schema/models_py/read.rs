@@ -33,11 +33,13 @@ pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>
         if let Some(why) = &r.unread {
             let c = reader.classes[class];
             warnings.push(format!("model {}.{} left out: {why}", r.app_label, c.name));
-        } else {
-            let (decl, throughs) = reader.materialize(class);
-            decls.push(decl);
-            decls.extend(throughs);
+            continue;
         }
+        drop(r);
+        let (decl, throughs) = reader.materialize(class);
+        decls.push(decl);
+        decls.extend(throughs);
+        reader.forget_members(class);
     }
     (decls, warnings)
 }
@@ -172,6 +174,8 @@ struct Reader<'a> {
     resolving: Vec<bool>,
     /// Module-level classes whose statement was not read.
     warnings: Vec<String>,
+    /// Classes some class names among its bases.
+    is_base: Vec<bool>,
 }
 
 impl<'a> Reader<'a> {
@@ -230,7 +234,8 @@ impl<'a> Reader<'a> {
         for (i, c) in classes.iter().enumerate() {
             by_name.entry(c.name).or_default().push(i);
         }
-        Reader {
+        let mut reader = Reader {
+            is_base: vec![false; n],
             files,
             scopes,
             classes,
@@ -239,7 +244,16 @@ impl<'a> Reader<'a> {
             resolved: vec![None; n],
             resolving: vec![false; n],
             warnings,
+        };
+        for class in 0..n {
+            let c = reader.classes[class];
+            for base in base_paths(c.bases) {
+                if let Some(parent) = reader.find_class(last_segment(&base), c.file) {
+                    reader.is_base[parent] = true;
+                }
+            }
         }
+        reader
     }
 
     /// A module-level class by name: in `file` first, then in any file.
@@ -249,6 +263,20 @@ impl<'a> Reader<'a> {
             .get(name)
             .copied()
             .or_else(|| self.named(name).first().copied())
+    }
+
+    /// Once a model is built: drop its members from the cache unless another class derives
+    /// from it (whose resolution, or a proxy's, reads them); its label and Meta stay, for the
+    /// relations that point at it. A large models.py then holds each model's fields once.
+    fn forget_members(&mut self, class: usize) {
+        if !self.is_base[class]
+            && let Some(Some(r)) = self
+                .resolved
+                .get_mut(class)
+                .map(|r| r.as_mut().and_then(Rc::get_mut))
+        {
+            r.members = Vec::new();
+        }
     }
 
     /// The classes called `name`, in file and declaration order.
