@@ -125,12 +125,55 @@ pub(super) fn tokenize(src: &str) -> LexResult<Vec<Token<'_>>> {
 /// Tokenise a whole module a few top-level statements at a time, so that the tokens of a
 /// large file never all exist at once: `statements` gets the tokens of whole top-level
 /// statements (a class with its body, a decorated function), each batch ending with `Eof`;
-/// the last batch (with the closing `Newline` and `Dedent`s) is returned.
+/// the last batch (with the closing `Newline` and `Dedent`s) is returned. A top-level statement
+/// that does not tokenise (an unclosed bracket, an f-string djq cannot read) is handed to
+/// `unreadable` with its error and its text's span, up to the next line that starts a
+/// top-level statement, where tokenising starts over.
 pub(super) fn tokenize_module<'a>(
     src: &'a str,
     statements: &mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>,
+    unreadable: &mut dyn FnMut(SyntaxError, Span),
 ) -> LexResult<Vec<Token<'a>>> {
-    program_lexer(src)?.lex(Some(statements))
+    let mut lexer = program_lexer(src)?;
+    loop {
+        let error = match lexer.scan(Some(&mut *statements)) {
+            Ok(()) => match lexer.finish() {
+                Ok(tokens) => return Ok(tokens),
+                Err(error) => error,
+            },
+            Err(error) => error,
+        };
+        // The statement ends where a line starts the next one; an error past that line was
+        // reached through an open bracket (or string), which is then this statement's error.
+        let start = lexer.statement_start;
+        let at = error.diag.span.map_or(lexer.pos, |s| s.start);
+        let resume = next_statement_line(src, start);
+        let error = match lexer.brackets.first() {
+            Some((open, span)) if at >= resume => {
+                SyntaxError::new(format!("'{open}' was never closed"), *span)
+            }
+            _ => error,
+        };
+        unreadable(error, Span::new(start, resume));
+        lexer = Lexer::new(src, resume, src.len(), false);
+    }
+}
+
+/// The offset of the first line after the one holding `at` that starts a top-level statement
+/// (at column 0, with a name or a decorator, not an `else`-like clause); the end of `src` if
+/// none does.
+fn next_statement_line(src: &str, at: usize) -> usize {
+    let mut pos = at;
+    while let Some(end) = src[pos..].find(['\n', '\r']) {
+        pos += end + newline_len(&src[pos + end..]);
+        let line = &src[pos..];
+        let word = take_name_chars(line);
+        let starts = line.starts_with('@') || line.starts_with(is_name_start);
+        if starts && !matches!(word, "else" | "elif" | "except" | "finally") {
+            return pos;
+        }
+    }
+    src.len()
 }
 
 fn program_lexer(src: &str) -> LexResult<Lexer<'_>> {
@@ -165,6 +208,8 @@ struct Lexer<'a> {
     /// Open brackets with their spans, innermost last.
     brackets: Vec<(char, Span)>,
     indents: Vec<Indentation>,
+    /// Where the top-level statement being tokenised starts (see [`tokenize_module`]).
+    statement_start: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -173,6 +218,7 @@ impl<'a> Lexer<'a> {
             src,
             end,
             pos: start,
+            statement_start: start,
             fragment,
             tokens: Vec::new(),
             brackets: Vec::new(),
@@ -207,16 +253,18 @@ impl<'a> Lexer<'a> {
         !self.fragment && self.brackets.is_empty()
     }
 
-    fn run(self) -> LexResult<Vec<Token<'a>>> {
-        self.lex(None)
+    fn run(mut self) -> LexResult<Vec<Token<'a>>> {
+        self.scan(None)?;
+        self.finish()
     }
 
-    /// Tokenise to the end; with `statements`, handing it the tokens so far at each
-    /// top-level statement boundary (see [`tokenize_module`]).
-    fn lex(
-        mut self,
+    /// Tokenise to the end of the input (without the closing tokens of [`Lexer::finish`]);
+    /// with `statements`, handing it the tokens so far at each top-level statement boundary
+    /// (see [`tokenize_module`]).
+    fn scan(
+        &mut self,
         mut statements: Option<&mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>>,
-    ) -> LexResult<Vec<Token<'a>>> {
+    ) -> LexResult<()> {
         let mut at_line_start = !self.fragment;
         loop {
             if at_line_start {
@@ -235,6 +283,7 @@ impl<'a> Lexer<'a> {
                         kind: Tok::Eof,
                         span: Span::new(self.pos, self.pos),
                     });
+                    self.statement_start = self.pos;
                     statements(tokens)?;
                 }
             }
@@ -261,7 +310,7 @@ impl<'a> Lexer<'a> {
                 _ => self.operator(c)?,
             }
         }
-        self.finish()
+        Ok(())
     }
 
     /// At the start of a physical line: skip it if blank, otherwise compare its indentation
@@ -497,7 +546,7 @@ impl<'a> Lexer<'a> {
         !matches!(word, "else" | "elif" | "except" | "finally")
     }
 
-    fn finish(mut self) -> LexResult<Vec<Token<'a>>> {
+    fn finish(&mut self) -> LexResult<Vec<Token<'a>>> {
         if let Some((open, span)) = self.brackets.last() {
             return Err(SyntaxError::new(format!("'{open}' was never closed"), *span).incomplete());
         }
@@ -511,7 +560,7 @@ impl<'a> Lexer<'a> {
             }
         }
         self.push(Tok::Eof, end, end);
-        Ok(self.tokens)
+        Ok(std::mem::take(&mut self.tokens))
     }
 }
 
