@@ -7,37 +7,11 @@
 //!
 //! Run with `cargo bench --bench models_py` (builds the release binary).
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[path = "../tests/support/mod.rs"]
 mod support;
-
-/// Writes `app/models.py` under `dir`, about `bytes` long; its size.
-fn write_models(dir: &Path, bytes: u64) -> u64 {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let demo = std::fs::read_to_string(root.join("fixtures/demo/books/models.py")).unwrap();
-    let (_, body) = demo
-        .split_once("from django.db import models\n")
-        .expect("the demo's import line");
-    let app = dir.join("books");
-    std::fs::create_dir_all(&app).unwrap();
-    let mut text = String::from("from django.db import models\n");
-    let mut i = 0;
-    while (text.len() as u64) < bytes {
-        text += &body
-            .replace("Author", &format!("Author{i}"))
-            .replace("Book", &format!("Book{i}"))
-            .replace(
-                "related_name=\"books\"",
-                &format!("related_name=\"books{i}\""),
-            );
-        i += 1;
-    }
-    std::fs::write(app.join("models.py"), &text).unwrap();
-    text.len() as u64
-}
 
 fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();
@@ -50,7 +24,7 @@ fn main() {
         .and_then(|m| m.parse().ok())
         .unwrap_or(20);
     let dir = tempfile::tempdir().expect("temporary directory");
-    let size = write_models(dir.path(), megabytes * 1_000_000);
+    let size = support::models_py::write_large(dir.path(), megabytes * 1_000_000);
     let file = dir.path().join("books/models.py");
     let time = |f: &dyn Fn()| {
         median(
