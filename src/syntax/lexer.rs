@@ -633,7 +633,12 @@ fn name(i: &str) -> IResult<&str, &str> {
 }
 
 fn operator(i: &str) -> IResult<&str, &'static str> {
-    match OPERATORS.iter().find(|op| i.starts_with(**op)) {
+    let first = i.as_bytes().first();
+    // The first byte settles most candidates without comparing strings.
+    match OPERATORS
+        .iter()
+        .find(|op| op.as_bytes().first() == first && i.starts_with(**op))
+    {
         Some(op) => Ok((&i[op.len()..], op)),
         None => Err(nom::Err::Error(nom::error::Error::new(
             i,
