@@ -2,6 +2,7 @@
 //! of them.
 #![allow(dead_code)]
 
+pub mod models_py;
 pub mod output;
 pub mod peak;
 pub mod pg;
