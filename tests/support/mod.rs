@@ -2,9 +2,11 @@
 //! of them.
 #![allow(dead_code)]
 
+pub mod gaps;
 pub mod output;
 pub mod peak;
 pub mod pg;
+pub mod recording;
 pub mod repl;
 pub mod slow;
 pub mod text;
