@@ -506,11 +506,12 @@ fn recordings_keep_datetimes_at_full_precision() {
     );
 }
 
-/// Two doctored copies of recorded entries fail the comparison: a `values()` row with two
-/// keys swapped, and a datetime moved by a millisecond; a datetime moved by microseconds
-/// within the same millisecond still matches (the encoder's rule, applied by the comparison).
+/// Doctored copies of recorded entries fail the comparison: a `values()` row with two keys
+/// swapped, a datetime moved by a millisecond, a decimal written with fewer places; a datetime
+/// moved by microseconds within the same millisecond still matches (the encoder's rule,
+/// applied by the comparison).
 #[test]
-fn the_comparison_catches_swapped_keys_and_a_changed_millisecond() {
+fn the_comparison_catches_swapped_keys_a_changed_millisecond_and_decimal_places() {
     let run = |corpus: &Corpus, entry: &Json| {
         let url = database_url(corpus, Backend::Sqlite).unwrap();
         let out = Output::default();
@@ -559,6 +560,19 @@ fn the_comparison_catches_swapped_keys_and_a_changed_millisecond() {
     assert!(
         !run(blog, &next_millisecond).rows_ok,
         "{}: a millisecond later",
+        entry["expr"]
+    );
+    // decimals are compared as Django's str(): `Decimal('1.00')` is "1.00", not "1.0"
+    let rounded: Json = serde_json::from_str(
+        &entry
+            .to_string()
+            .replace(r#""rating":"1.00""#, r#""rating":"1.0""#),
+    )
+    .unwrap();
+    assert_ne!(rounded, entry);
+    assert!(
+        !run(blog, &rounded).rows_ok,
+        "{}: 1.00 as 1.0",
         entry["expr"]
     );
 }
