@@ -2,7 +2,10 @@
 //! (`fixtures/conformance/*.sqlite.json`) through the SQLite backend and checks that the rows
 //! decode to exactly what Django returned. This exercises Django's SQL functions
 //! (`django_datetime_extract`, `django_datetime_cast_date`, `REGEXP`, ...) and the converters
-//! (aware datetimes, quantized decimals, booleans) on real recorded queries.
+//! (aware datetimes, quantized decimals, booleans) on real recorded queries. The recorded
+//! values are compared as djq's JSON output writes them (tests/support/recording.rs).
+
+mod support;
 
 use std::path::Path;
 use std::sync::LazyLock;
@@ -11,6 +14,7 @@ use djq::backend;
 use djq::value::{Value, ValueType};
 use regex::Regex;
 use serde_json::Value as Json;
+use support::recording::django_json;
 
 static AWARE_DATETIME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$").unwrap());
@@ -84,7 +88,7 @@ fn check_corpus(name: &str) {
             }
         };
         checked += 1;
-        let result = &entry["result"];
+        let result = &django_json(&entry["result"]);
         let Some(mut expected) = recorded_rows(result) else {
             // exists() → a boolean; first() of nothing → null.
             let found = !raw_rows.is_empty();

@@ -3,7 +3,13 @@
 //! SQL (text and parameters) and the errors, on SQLite and on a live PostgreSQL server (started
 //! by the tests; see tests/support/pg.rs). Entries that do not match yet are listed, with a
 //! reason, in fixtures/conformance/known-gaps.tsv; that list may only shrink: a listed entry
-//! that now matches fails the test until it is removed.
+//! that now matches, or names no recorded entry, fails the test until it is removed, and the
+//! list may not grow past the count in its header (tests/support/gaps.rs).
+//!
+//! The comparison compares: rows as DjangoJSONEncoder writes them (the recording keeps full
+//! precision; tests/support/recording.rs applies the encoder's millisecond rule), object keys
+//! in order (Django's column order), and every recording holds exactly the lines of its corpus
+//! file (a corpus edited without re-recording fails).
 
 mod support;
 
@@ -12,10 +18,13 @@ use djq::render::Format;
 use djq::schema;
 use djq::value::Value;
 use serde_json::Value as Json;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use support::Backend;
 use support::output::Output;
+use support::recording::{django_json, same_json, unmatched_lines};
+
+const GAPS: &str = "fixtures/conformance/known-gaps.tsv";
 
 struct Corpus {
     name: &'static str,
@@ -106,6 +115,23 @@ struct Outcome {
     rows_ok: bool,
     sql_ok: bool,
     detail: String,
+    /// What a known-gaps reason for a failing `rows` (`sql`) entry must say, so that it states
+    /// the outcome truly: `djq raises <Type>` (Django did not raise), `djq raises nothing`
+    /// (Django raised), `message` (both raised, messages differ), `rows` (other rows); `binds`
+    /// (same SQL text, other parameters) or `SQL`.
+    rows_claim: String,
+    sql_claim: &'static str,
+}
+
+impl Outcome {
+    /// What the reason of a gaps line of `kind` (`rows`, `sql`) for this entry must say.
+    fn claim(&self, kind: &str) -> &str {
+        if kind == "rows" {
+            &self.rows_claim
+        } else {
+            self.sql_claim
+        }
+    }
 }
 
 fn normalize_rows(result: &Json, ordered: bool) -> Json {
@@ -137,8 +163,17 @@ fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> O
         })
         .collect();
     let expected_queries = entry["queries"].as_array().cloned().unwrap_or_default();
-    let sql_ok = queries == expected_queries;
+    let sql_ok = same_json(
+        &Json::Array(queries.clone()),
+        &Json::Array(expected_queries.clone()),
+    );
     let mut detail = String::new();
+    let same_text = queries.len() == expected_queries.len()
+        && queries
+            .iter()
+            .zip(&expected_queries)
+            .all(|(a, b)| a["sql"] == b["sql"]);
+    let sql_claim = if same_text { "binds" } else { "SQL" };
     if !sql_ok {
         detail.push_str(&format!(
             "SQL differs:\n  django: {}\n  djq:    {}\n",
@@ -146,10 +181,16 @@ fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> O
             Json::Array(queries)
         ));
     }
+    let mut rows_claim = String::from("rows");
     let rows_ok = match (&entry.get("error"), res) {
         (Some(err), Err(d)) => {
             let kind = d.kind.python_name();
             let ok = err["type"] == kind && err["message"] == d.message;
+            rows_claim = if err["type"] == kind {
+                "message".into()
+            } else {
+                format!("djq raises {kind}")
+            };
             if !ok {
                 detail.push_str(&format!(
                     "error differs: django {err} / djq {kind}: {}\n",
@@ -160,6 +201,7 @@ fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> O
         }
         (Some(err), Ok(())) => {
             detail.push_str(&format!("django raised {err}, djq did not\n"));
+            rows_claim = "djq raises nothing".into();
             false
         }
         (None, Err(d)) => {
@@ -168,6 +210,7 @@ fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> O
                 d.kind.python_name(),
                 d.message
             ));
+            rows_claim = format!("djq raises {}", d.kind.python_name());
             false
         }
         (None, Ok(())) => {
@@ -175,8 +218,11 @@ fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> O
             match serde_json::from_str::<Json>(text.trim()) {
                 Ok(got) => {
                     let ordered = entry["ordered"].as_bool().unwrap_or(true);
-                    let ok =
-                        normalize_rows(&got, ordered) == normalize_rows(&entry["result"], ordered);
+                    let django = django_json(&entry["result"]);
+                    let ok = same_json(
+                        &normalize_rows(&got, ordered),
+                        &normalize_rows(&django, ordered),
+                    );
                     if !ok {
                         let show = |j: &Json| {
                             let s = j.to_string();
@@ -184,7 +230,7 @@ fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> O
                         };
                         detail.push_str(&format!(
                             "rows differ:\n  django: {}\n  djq:    {}\n",
-                            show(&entry["result"]),
+                            show(&django),
                             show(&got)
                         ));
                     }
@@ -194,6 +240,7 @@ fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> O
                     detail.push_str(&format!(
                         "djq output is not one JSON document ({e}): {text}\n"
                     ));
+                    rows_claim = "JSON".into();
                     false
                 }
             }
@@ -203,27 +250,42 @@ fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> O
         rows_ok,
         sql_ok,
         detail,
+        rows_claim,
+        sql_claim,
     }
 }
 
 /// `corpus \t kind \t expr \t reason` lines; kind is `rows` (rows or error differ) or `sql`.
-fn known_gaps() -> BTreeSet<(String, String, String)> {
-    let text = std::fs::read_to_string(root().join("fixtures/conformance/known-gaps.tsv"))
-        .unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut parts = l.split('\t');
-            let corpus = parts.next().unwrap_or("").to_string();
-            let kind = parts.next().unwrap_or("").to_string();
-            let expr = parts.next().unwrap_or("").to_string();
-            (corpus, kind, expr)
-        })
-        .collect()
+fn known_gaps() -> support::gaps::Gaps {
+    support::gaps::read(GAPS, 3)
+}
+
+/// The recording of a corpus on a backend.
+fn recording(corpus: &str, backend: Backend) -> Json {
+    let path = root().join(format!(
+        "fixtures/conformance/{corpus}.{}.json",
+        backend.name()
+    ));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The corpora and backends recorded.
+fn recordings() -> impl Iterator<Item = (&'static Corpus, Backend)> {
+    CORPORA.iter().flat_map(|c| {
+        [Backend::Sqlite, Backend::Postgres]
+            .into_iter()
+            .filter(move |b| *b == Backend::Postgres || c.sqlite.is_some())
+            .map(move |b| (c, b))
+    })
 }
 
 fn conformance(backend: Backend) {
-    let gaps = known_gaps();
+    let gaps: BTreeMap<Vec<String>, String> = known_gaps()
+        .gaps
+        .into_iter()
+        .map(|g| (g.key, g.reason))
+        .collect();
+    let mut untrue = Vec::new();
     let (mut total, mut rows_ok, mut sql_ok) = (0usize, 0usize, 0usize);
     let mut failures = Vec::new();
     let mut now_passing = Vec::new();
@@ -241,13 +303,7 @@ fn conformance(backend: Backend) {
             );
             return;
         };
-        let path = root().join(format!(
-            "fixtures/conformance/{}.{}.json",
-            corpus.name,
-            backend.name()
-        ));
-        let recording: Json =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let recording = recording(corpus.name, backend);
         // Gap lines name SQLite entries by corpus (`library`) and PostgreSQL ones with the
         // backend (`library.postgres`).
         let label = match backend {
@@ -264,7 +320,14 @@ fn conformance(backend: Backend) {
             rows_ok += o.rows_ok as usize;
             sql_ok += o.sql_ok as usize;
             for (kind, ok) in [("rows", o.rows_ok), ("sql", o.sql_ok)] {
-                let listed = gaps.contains(&(label.clone(), kind.to_string(), expr.clone()));
+                let reason = gaps.get(&vec![label.clone(), kind.to_string(), expr.clone()]);
+                let listed = reason.is_some();
+                let claim = o.claim(kind);
+                if let Some(reason) = reason.filter(|r| !ok && !r.contains(claim)) {
+                    untrue.push(format!(
+                        "{label}\t{kind}\t{expr}: the reason does not say `{claim}`: {reason}"
+                    ));
+                }
                 if !ok {
                     let why = o
                         .detail
@@ -278,7 +341,10 @@ fn conformance(backend: Backend) {
                     }
                 }
                 if !ok && !listed {
-                    failures.push(format!("[{label}] {expr}\n{}", o.detail));
+                    failures.push(format!(
+                        "[{label}, {}.corpus line {}] {expr}\n{}",
+                        corpus.name, entry["line"], o.detail
+                    ));
                 }
                 if ok && listed {
                     now_passing.push(format!("{label}\t{kind}\t{expr}"));
@@ -317,6 +383,11 @@ fn conformance(backend: Backend) {
         failures.join("\n")
     );
     assert!(
+        untrue.is_empty(),
+        "these reasons in {GAPS} do not state the outcome:\n{}",
+        untrue.join("\n")
+    );
+    assert!(
         now_passing.is_empty(),
         "these entries match Django now; remove them from fixtures/conformance/known-gaps.tsv:\n{}",
         now_passing.join("\n")
@@ -338,4 +409,272 @@ fn django_conformance_sqlite() {
 #[test]
 fn django_conformance_postgres() {
     conformance(Backend::Postgres);
+}
+
+/// Every recording holds exactly the expressions of its corpus file, each with its line
+/// number: a corpus line added, removed, moved or edited without re-recording fails here.
+#[test]
+fn every_corpus_line_is_recorded_and_every_recording_is_a_corpus_line() {
+    let mut problems = Vec::new();
+    for (corpus, backend) in recordings() {
+        let path = format!("fixtures/conformance/{}.corpus", corpus.name);
+        let text = std::fs::read_to_string(root().join(&path)).unwrap();
+        let recording = recording(corpus.name, backend);
+        assert_eq!(recording["corpus"], path.as_str());
+        for p in unmatched_lines(&text, &recording) {
+            problems.push(format!("{path} ({}): {p}", backend.name()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "re-record with tools/record.py ({} problems, the first 30):\n{}",
+        problems.len(),
+        problems[..problems.len().min(30)].join("\n")
+    );
+}
+
+/// The check above, on doctored copies: a line added to the corpus, an entry dropped from the
+/// recording, an entry that names another line.
+#[test]
+fn a_corpus_edited_without_re_recording_is_caught() {
+    let text = std::fs::read_to_string(root().join("fixtures/conformance/library.corpus")).unwrap();
+    let recording = recording("library", Backend::Sqlite);
+    assert_eq!(unmatched_lines(&text, &recording), Vec::<String>::new());
+    let added = format!("{text}Book.objects.filter(pages=1)\n");
+    assert_eq!(
+        unmatched_lines(&added, &recording),
+        [format!(
+            "line {} has no recording: Book.objects.filter(pages=1)",
+            text.lines().count() + 1
+        )]
+    );
+    let edited = text.replacen("Book.objects.all()", "Book.objects.all() ", 1);
+    assert_eq!(unmatched_lines(&edited, &recording), Vec::<String>::new());
+    let edited = text.replacen("Book.objects.all()", "Book.objects.none()", 1);
+    assert_eq!(unmatched_lines(&edited, &recording).len(), 2);
+    let moved = format!("\n{text}");
+    assert!(unmatched_lines(&moved, &recording).len() > 100);
+    let mut dropped = recording.clone();
+    dropped["entries"].as_array_mut().unwrap().pop();
+    assert_eq!(unmatched_lines(&text, &dropped).len(), 1);
+    let mut renumbered = recording.clone();
+    renumbered["entries"][0]["line"] = Json::from(1);
+    assert_eq!(unmatched_lines(&text, &renumbered).len(), 2);
+}
+
+/// The recordings keep full precision: no datetime or time in DjangoJSONEncoder's
+/// millisecond form (`...T10:40:00.023Z`, `10:40:00.023`); those rules are the comparison's.
+#[test]
+fn recordings_keep_datetimes_at_full_precision() {
+    let encoder_form = regex::Regex::new(
+        r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}([+-]\d{2}:\d{2})?|\d{2}:\d{2}:\d{2}\.\d{3})$",
+    )
+    .unwrap();
+    fn strings<'a>(j: &'a Json, out: &mut Vec<&'a str>) {
+        match j {
+            Json::String(s) => out.push(s),
+            Json::Array(items) => items.iter().for_each(|i| strings(i, out)),
+            Json::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut truncated = Vec::new();
+    let mut microseconds = 0;
+    for (corpus, backend) in recordings() {
+        for entry in recording(corpus.name, backend)["entries"]
+            .as_array()
+            .unwrap()
+        {
+            let mut found = Vec::new();
+            strings(&entry["result"], &mut found);
+            for s in found {
+                if encoder_form.is_match(s) {
+                    truncated.push(format!("{}.{}: {s}", corpus.name, backend.name()));
+                }
+                microseconds += s.contains(".023757") as usize;
+            }
+        }
+    }
+    assert!(
+        truncated.is_empty(),
+        "recorded in DjangoJSONEncoder's form:\n{}",
+        truncated.join("\n")
+    );
+    assert!(
+        microseconds > 0,
+        "no recorded datetime keeps its microseconds"
+    );
+}
+
+/// Doctored copies of recorded entries fail the comparison: a `values()` row with two keys
+/// swapped, a datetime moved by a millisecond, a decimal written with fewer places; a datetime
+/// moved by microseconds within the same millisecond still matches (the encoder's rule,
+/// applied by the comparison).
+#[test]
+fn the_comparison_catches_swapped_keys_a_changed_millisecond_and_decimal_places() {
+    let run = |corpus: &Corpus, entry: &Json| {
+        let url = database_url(corpus, Backend::Sqlite).unwrap();
+        let out = Output::default();
+        let mut s = session(corpus, &url, out.clone());
+        run_entry(&mut s, &out, entry, Backend::Sqlite)
+    };
+    let find = |name: &str, pred: &dyn Fn(&Json) -> bool| {
+        let corpus = CORPORA.iter().find(|c| c.name == name).unwrap();
+        let rec = recording(name, Backend::Sqlite);
+        let entry = rec["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| pred(e))
+            .unwrap_or_else(|| panic!("no such entry in {name}"))
+            .clone();
+        (corpus, entry)
+    };
+
+    let (library, entry) = find("library", &|e| {
+        e["expr"].as_str().unwrap().contains(".values(")
+            && e["result"][0].as_object().is_some_and(|o| o.len() >= 2)
+    });
+    assert!(run(library, &entry).rows_ok, "{}", entry["expr"]);
+    let mut swapped = entry.clone();
+    for row in swapped["result"].as_array_mut().unwrap() {
+        let map = row.as_object_mut().unwrap();
+        let mut pairs: Vec<(String, Json)> = std::mem::take(map).into_iter().collect();
+        pairs.swap(0, 1);
+        map.extend(pairs);
+    }
+    assert!(
+        !run(library, &swapped).rows_ok,
+        "{}: keys swapped",
+        entry["expr"]
+    );
+
+    const STAMP: &str = "2021-02-26T10:40:00.023757+00:00";
+    let (blog, entry) = find("blog", &|e| e["result"].to_string().contains(STAMP));
+    assert!(run(blog, &entry).rows_ok, "{}", entry["expr"]);
+    let moved =
+        |to: &str| -> Json { serde_json::from_str(&entry.to_string().replace(STAMP, to)).unwrap() };
+    let same_millisecond = moved("2021-02-26T10:40:00.023001+00:00");
+    assert!(run(blog, &same_millisecond).rows_ok, "{}", entry["expr"]);
+    let next_millisecond = moved("2021-02-26T10:40:00.024757+00:00");
+    assert!(
+        !run(blog, &next_millisecond).rows_ok,
+        "{}: a millisecond later",
+        entry["expr"]
+    );
+    // decimals are compared as Django's str(): `Decimal('1.00')` is "1.00", not "1.0"
+    let rounded: Json = serde_json::from_str(
+        &entry
+            .to_string()
+            .replace(r#""rating":"1.00""#, r#""rating":"1.0""#),
+    )
+    .unwrap();
+    assert_ne!(rounded, entry);
+    assert!(
+        !run(blog, &rounded).rows_ok,
+        "{}: 1.00 as 1.0",
+        entry["expr"]
+    );
+}
+
+/// The gaps list is well formed (header count, a reason on every line) and every line names a
+/// recorded entry of a corpus and backend the replay runs; whether a listed entry now matches
+/// is `conformance`'s check.
+#[test]
+fn known_gaps_name_recorded_entries_and_keep_their_count() {
+    let gaps = known_gaps();
+    let mut problems = gaps.problems.clone();
+    for gap in &gaps.gaps {
+        let [label, kind, expr] = &gap.key[..] else {
+            unreachable!("three key fields")
+        };
+        let (name, backend) = match label.strip_suffix(".postgres") {
+            Some(name) => (name, Backend::Postgres),
+            None => (label.as_str(), Backend::Sqlite),
+        };
+        let recorded = recordings().any(|(c, b)| {
+            c.name == name
+                && b == backend
+                && recording(name, b)["entries"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["expr"] == expr.as_str())
+        });
+        if !recorded || !["rows", "sql"].contains(&kind.as_str()) {
+            problems.push(format!(
+                "line {}: no such entry: {label} {kind} {expr}",
+                gap.line
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{GAPS}:\n{}", problems.join("\n"));
+}
+
+/// The gaps list checks on doctored copies: one line more than the header's count, one
+/// fewer, no header, no reason, a line twice.
+#[test]
+fn a_gaps_list_that_grows_or_loses_its_header_is_caught() {
+    let text = std::fs::read_to_string(root().join(GAPS)).unwrap();
+    assert_eq!(
+        support::gaps::parse(&text, 3).problems,
+        Vec::<String>::new()
+    );
+    let extra = format!("{text}library\trows\tBook.objects.none()\tbecause\n");
+    let problems = support::gaps::parse(&extra, 3).problems;
+    assert!(
+        problems.len() == 1 && problems[0].contains("more than the committed"),
+        "{problems:?}"
+    );
+    let last = text.lines().rfind(|l| !l.starts_with('#')).unwrap();
+    let fewer = text.replace(&format!("{last}\n"), "");
+    assert!(support::gaps::parse(&fewer, 3).problems[0].contains("fewer than the committed"));
+    let headless: String = text
+        .lines()
+        .filter(|l| !l.starts_with("# entries:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(support::gaps::parse(&headless, 3).problems[0].contains("no `# entries: N` header"));
+    let (stem, _) = last.rsplit_once('\t').unwrap();
+    let reasonless = text.replace(last, &format!("{stem}\t "));
+    assert!(support::gaps::parse(&reasonless, 3).problems[0].contains("a reason"));
+    let twice = text.replace(last, &format!("{last}\n{last}"));
+    assert!(support::gaps::parse(&twice, 3).problems[0].contains("listed twice"));
+}
+
+/// A gaps reason must state the outcome it explains: the committed reason for `Q(...)` on
+/// SQLite says djq raises nothing (Django's recording is an error); the old one, which said
+/// djq displays the Q object's repr, and one saying djq raises are caught.
+#[test]
+fn a_gap_reason_that_misstates_the_outcome_is_caught() {
+    let library = &CORPORA[0];
+    let rec = recording(library.name, Backend::Sqlite);
+    let entry = rec["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["expr"] == r#"Q(genre="FIC")"#)
+        .unwrap();
+    let url = database_url(library, Backend::Sqlite).unwrap();
+    let out = Output::default();
+    let mut s = session(library, &url, out.clone());
+    let o = run_entry(&mut s, &out, entry, Backend::Sqlite);
+    assert!(!o.rows_ok);
+    let gaps = known_gaps();
+    let committed = gaps
+        .gaps
+        .iter()
+        .find(|g| g.key == ["library", "rows", r#"Q(genre="FIC")"#])
+        .unwrap();
+    assert!(
+        committed.reason.contains(o.claim("rows")),
+        "{}",
+        committed.reason
+    );
+    for untrue in [
+        "not a queryset: the recorder stores Django's repr as an error, djq displays the Q object's repr",
+        "djq raises TypeError",
+    ] {
+        assert!(!untrue.contains(o.claim("rows")), "{untrue}");
+    }
 }

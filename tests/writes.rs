@@ -13,8 +13,9 @@
 //! After the sequence, case `backend, sequence, tables`: the full contents of every table.
 //!
 //! Cases that do not match yet are listed with a reason in
-//! fixtures/scripts/writes-known-gaps.tsv. That list only shrinks: a listed case that matches
-//! fails the test until its line is removed.
+//! fixtures/scripts/writes-known-gaps.tsv. That list only shrinks: a listed case that matches,
+//! or names no case, fails the test until its line is removed, and the list may not hold more
+//! lines than the count in its header (tests/support/gaps.rs).
 
 mod support;
 
@@ -96,13 +97,12 @@ fn recording(sequence: &str, backend: Backend) -> Recording {
 
 /// `backend \t sequence \t script stem (or "tables")`, from the gaps list.
 fn known_gaps() -> BTreeSet<(String, String, String)> {
-    let text = std::fs::read_to_string(root().join(GAPS)).unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut parts = l.split('\t').map(str::to_string);
-            let mut next = || parts.next().unwrap_or_default();
-            (next(), next(), next())
+    support::gaps::read(GAPS, 3)
+        .gaps
+        .into_iter()
+        .map(|g| {
+            let [backend, sequence, case] = <[String; 3]>::try_from(g.key).expect("three fields");
+            (backend, sequence, case)
         })
         .collect()
 }
@@ -552,6 +552,19 @@ macro_rules! sequences {
 
 sequences!(tutorial, library_writes, shop);
 
+/// The gaps list on a doctored copy: a line more than its header's count fails.
+#[test]
+fn a_writes_gap_over_the_committed_count_is_caught() {
+    let text = std::fs::read_to_string(root().join(GAPS)).expect("the gaps list");
+    assert!(support::gaps::parse(&text, 3).problems.is_empty());
+    let grown = format!("{text}sqlite\tshop\ttables\tbecause\n");
+    let problems = support::gaps::parse(&grown, 3).problems;
+    assert!(
+        problems.len() == 1 && problems[0].contains("more than the committed 0"),
+        "{problems:?}"
+    );
+}
+
 #[test]
 fn every_sequence_is_tested_recorded_and_complete() {
     let scripts = root().join("fixtures/scripts");
@@ -602,6 +615,8 @@ fn every_sequence_is_tested_recorded_and_complete() {
     }
     let stray: Vec<_> = known_gaps().difference(&cases).cloned().collect();
     assert!(stray.is_empty(), "{GAPS} names no such case: {stray:?}");
+    let problems = support::gaps::read(GAPS, 3).problems;
+    assert!(problems.is_empty(), "{GAPS}:\n{}", problems.join("\n"));
 }
 
 /// The harness reads and normalises tables as the recorder does: the fixture as this file

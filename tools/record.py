@@ -22,11 +22,17 @@ Output: fixtures/conformance/<corpus>.<backend>.json:
      "corpus": "fixtures/conformance/library.corpus",
      "entries": [
         {"expr": "...",
+         "line": 12,            # the expression's line in the corpus file (1-based)
          "queries": [{"sql": "...", "params": [...]}, ...],
          "result": ...,         # absent when "error" is present
          "ordered": true,       # QuerySet results: qs.ordered; other results: true; absent on error
          "error": {"type": "FieldError", "message": "..."}},   # only when Django raised
         ...]}
+
+Values keep full precision: datetimes and times as Python's isoformat() (microseconds and
+UTC offset kept, e.g. "2021-03-01T09:30:00.123456+00:00"), decimals as str(), durations in
+Django's ISO 8601 form; the millisecond rule of DjangoJSONEncoder (djq's --format json
+contract) is applied by the comparison in tests/, not here.
 
 "queries" lists every statement Django sent to the driver while evaluating the expression and
 materialising its result, in order, in the driver's placeholder style (see Backend.driver_sql).
@@ -252,12 +258,13 @@ BACKENDS = {b.name: b for b in (SQLiteBackend, PostgresBackend)}
 # ---------------------------------------------------------------------------------------
 
 def read_corpus(path):
+    """[(line number, expression)] of a corpus file."""
     exprs = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        exprs.append(stripped)
+        exprs.append((number, stripped))
     return exprs
 
 
@@ -378,7 +385,7 @@ def record_corpus(corpus, backend_name, database):
     backend.check_session(connection)
     server_version = backend.server_version(connection)
     entries = []
-    for expr in read_corpus(corpus_path(corpus)):
+    for line, expr in read_corpus(corpus_path(corpus)):
         queries = []
 
         def capture(execute, sql, params, many, context):
@@ -388,7 +395,7 @@ def record_corpus(corpus, backend_name, database):
             queries.append(q)
             return execute(sql, params, many, context)
 
-        entry = {"expr": expr, "queries": queries}
+        entry = {"expr": expr, "line": line, "queries": queries}
         with transaction.atomic():
             # installed after atomic() so its BEGIN is not recorded
             with connection.execute_wrapper(capture):
@@ -426,10 +433,21 @@ def record_corpus(corpus, backend_name, database):
 # ---------------------------------------------------------------------------------------
 
 def render(doc):
+    import datetime
+
     from django.core.serializers.json import DjangoJSONEncoder
 
+    class FullPrecision(DjangoJSONEncoder):
+        """DjangoJSONEncoder without its millisecond rule: datetimes and times keep their
+        microseconds and their offset as isoformat() writes them."""
+
+        def default(self, o):
+            if isinstance(o, (datetime.datetime, datetime.time)):
+                return o.isoformat()
+            return super().default(o)
+
     def dump(v):
-        return json.dumps(v, cls=DjangoJSONEncoder, ensure_ascii=False, allow_nan=False)
+        return json.dumps(v, cls=FullPrecision, ensure_ascii=False, allow_nan=False)
 
     def rows(values, indent):
         if not values:
@@ -444,7 +462,8 @@ def render(doc):
     out.append('  "entries": [')
     entries = []
     for e in doc["entries"]:
-        parts = [f"      {dump('expr')}: {dump(e['expr'])}", f"      {dump('queries')}: {rows(e['queries'], 6)}"]
+        parts = [f"      {dump('expr')}: {dump(e['expr'])}", f"      {dump('line')}: {dump(e['line'])}",
+                 f"      {dump('queries')}: {rows(e['queries'], 6)}"]
         if "result" in e:
             r = e["result"]
             parts.append(f"      {dump('result')}: {rows(r, 6) if isinstance(r, list) else dump(r)}")

@@ -2,10 +2,12 @@
 //! of them.
 #![allow(dead_code)]
 
+pub mod gaps;
 pub mod models_py;
 pub mod output;
 pub mod peak;
 pub mod pg;
+pub mod recording;
 pub mod repl;
 pub mod slow;
 pub mod text;
