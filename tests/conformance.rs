@@ -59,6 +59,12 @@ const CORPORA: &[Corpus] = &[
         postgres: "fixtures/demo/library.postgres.sql",
         models: "fixtures/demo/books/models.py",
     },
+    Corpus {
+        name: "regressions_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+    },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {
         name: "pgapp",
