@@ -874,7 +874,10 @@ impl Query {
         inner.subquery = true;
         let mut failed = None;
         inner.for_each_expr_mut(&mut |e| self.resolve_outer_ref(schema, e, &mut failed));
+        // Django resolves the combined queries as subqueries too.
         for part in &mut inner.combined {
+            part.bump_prefix(self);
+            part.subquery = true;
             part.for_each_expr_mut(&mut |e| self.resolve_outer_ref(schema, e, &mut failed));
         }
         failed.map_or(Ok(inner), Err)
