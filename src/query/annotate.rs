@@ -1,5 +1,6 @@
 //! Annotations and aggregation: `annotate()`, `alias()`, `aggregate()` and the GROUP BY
-//! they imply, as Django's `Query.add_annotation`, `set_group_by` and `get_aggregation`.
+//! they imply, as Django's `Query.add_annotation`, `set_group_by` and `get_aggregation`, and
+//! the type an aggregate's values come back as (Django's converters by output field).
 
 use super::expr::{AggFunc, Expr};
 use super::filter::{FExpr, QNode};
