@@ -61,6 +61,19 @@ const CORPORA: &[Corpus] = &[
         postgres: "fixtures/blog/blog.postgres.sql",
         models: "fixtures/blog/blog/models.py",
     },
+    // Querysets djq once got wrong, with their families (issue 14), on the same database.
+    Corpus {
+        name: "regressions",
+        sqlite: Some("fixtures/demo/library.sqlite3"),
+        postgres: "fixtures/demo/library.postgres.sql",
+        models: "fixtures/demo/books/models.py",
+    },
+    Corpus {
+        name: "regressions_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+    },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {
         name: "pgapp",

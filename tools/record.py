@@ -89,6 +89,13 @@ CORPORA = {
     "blog_agg": {"app": "blog", "dataset": "blog",
                  "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
                  "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"},
+    # querysets djq once got wrong, with their families (issue 14): same database as library
+    "regressions": {"app": "books", "dataset": "library",
+                    "sqlite": ROOT / "fixtures" / "demo" / "library.sqlite3",
+                    "postgres": ROOT / "fixtures" / "demo" / "library.postgres.sql"},
+    "regressions_blog": {"app": "blog", "dataset": "blog",
+                         "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
+                         "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},

@@ -184,7 +184,10 @@ impl Session {
         let Some(st) = crate::sql::aggregate_over(&self.schema, self.dialect, inner, aggs)? else {
             return Ok(None);
         };
-        let types: Vec<_> = aggs.iter().map(|a| a.expr.value_type()).collect();
+        let types: Vec<_> = aggs
+            .iter()
+            .map(|a| inner.result_type(&self.schema, &a.expr))
+            .collect();
         let mut out = None;
         self.run_rows(&st, &types, &mut |row| {
             let pairs = aggs

@@ -1,5 +1,6 @@
 //! Annotations and aggregation: `annotate()`, `alias()`, `aggregate()` and the GROUP BY
-//! they imply, as Django's `Query.add_annotation`, `set_group_by` and `get_aggregation`.
+//! they imply, as Django's `Query.add_annotation`, `set_group_by` and `get_aggregation`, and
+//! the type an aggregate's values come back as (Django's converters by output field).
 
 use super::expr::{AggFunc, Expr};
 use super::filter::{FExpr, QNode};
@@ -131,7 +132,9 @@ impl Query {
         let mut inner = self.clone();
         inner.subquery = true;
         inner.select_related = super::SelectRelated::None;
-        inner.clear_ordering(false, true);
+        if inner.orderby_issubset_groupby(schema) {
+            inner.clear_ordering(false, true);
+        }
         // Annotations are read by name from the subquery.
         inner.summarize = true;
         let mut resolved = Vec::with_capacity(aggs.len());
@@ -184,6 +187,49 @@ impl Query {
             inner.select_pk_if_empty(schema);
         }
         Ok(Aggregation::Nested { inner, aggs: outer })
+    }
+
+    /// The type a selected expression's values come back as: its own, except that Django has
+    /// no converter for an aggregate whose output field is an auto field or a foreign key
+    /// (only `*IntegerField`s are made `int`), so it returns what the driver gives:
+    /// PostgreSQL's `SUM(bigint)` is `numeric`, a `Decimal` (and so is a `Max` of it).
+    pub fn result_type(&self, schema: &Schema, e: &Expr) -> ValueType {
+        match e {
+            Expr::Aggregate { .. }
+                if matches!(
+                    self.expr_class(schema, e),
+                    Some(
+                        FieldKind::AutoField
+                            | FieldKind::BigAutoField
+                            | FieldKind::SmallAutoField
+                            | FieldKind::ForeignKey
+                            | FieldKind::OneToOneField
+                    )
+                ) =>
+            {
+                ValueType::Any
+            }
+            Expr::Ref { source, .. } => self.result_type(schema, source),
+            e => e.value_type(),
+        }
+    }
+
+    /// Django's `orderby_issubset_groupby`: whether ordering a `values().annotate()` query
+    /// only by what it groups by (then `aggregate()` over it drops the ordering). An
+    /// `.asc()`/`.desc()` expression or `'?'` never is.
+    fn orderby_issubset_groupby(&self, schema: &Schema) -> bool {
+        let GroupBy::Exprs(group_by) = &self.group_by else {
+            return true;
+        };
+        let mut q = self.clone();
+        self.order_by.iter().all(|o| match o {
+            super::OrderSpec::Expr { expr, bare, .. } => *bare && group_by.contains(expr),
+            super::OrderSpec::Name { name, .. } => {
+                name != "?"
+                    && q.resolve_ref(schema, name.trim_start_matches('-'), None)
+                        .is_ok_and(|e| group_by.contains(&e))
+            }
+        })
     }
 
     /// An aggregate's expression: its argument, `FILTER (WHERE ...)` (joins it needs made

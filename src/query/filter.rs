@@ -735,19 +735,20 @@ impl Query {
                 f.django_repr()
             )));
         }
-        let (inner, descending, nulls) = match f {
+        let (inner, descending, nulls, bare) = match f {
             FExpr::OrderBy {
                 expr,
                 descending,
                 nulls,
                 ..
-            } => (&**expr, *descending, *nulls),
-            other => (other, false, None),
+            } => (&**expr, *descending, *nulls, false),
+            other => (other, false, None, true),
         };
         Ok(super::OrderSpec::Expr {
             expr: self.resolve_f(schema, inner, None)?,
             descending,
             nulls,
+            bare,
         })
     }
 
@@ -767,8 +768,9 @@ impl Query {
         }
     }
 
-    fn expr_class(&self, schema: &Schema, e: &Expr) -> Option<crate::schema::FieldKind> {
+    pub(super) fn expr_class(&self, schema: &Schema, e: &Expr) -> Option<crate::schema::FieldKind> {
         match e {
+            Expr::Ref { source, .. } | Expr::Parens(source) => self.expr_class(schema, source),
             Expr::Value(v) => super::func::value_class(v),
             Expr::Combined { .. } => super::func::type_class(e.value_type()),
             Expr::Col(c) => {
@@ -872,7 +874,10 @@ impl Query {
         inner.subquery = true;
         let mut failed = None;
         inner.for_each_expr_mut(&mut |e| self.resolve_outer_ref(schema, e, &mut failed));
+        // Django resolves the combined queries as subqueries too.
         for part in &mut inner.combined {
+            part.bump_prefix(self);
+            part.subquery = true;
             part.for_each_expr_mut(&mut |e| self.resolve_outer_ref(schema, e, &mut failed));
         }
         failed.map_or(Ok(inner), Err)

@@ -54,6 +54,8 @@ pub enum OrderSpec {
         expr: Expr,
         descending: bool,
         nulls: Option<Nulls>,
+        /// Given bare (`F('x')`), not as `.asc()`/`.desc()` (Django keeps an `OrderBy`).
+        bare: bool,
     },
 }
 

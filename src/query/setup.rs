@@ -55,6 +55,9 @@ pub struct Plan {
     /// How many leading columns are shown to the user (the rest serve DISTINCT ordering or
     /// `select_related`).
     pub shown: usize,
+    /// How many trailing columns are DISTINCT's ordering columns (Django's `extra_select`:
+    /// never aliased, never referred to by position).
+    pub extra: usize,
     pub related: Vec<RelatedCols>,
     pub order_by: Vec<PlanOrder>,
     /// `DISTINCT ON` expressions.
@@ -161,7 +164,7 @@ impl Query {
             self.select
                 .iter()
                 .map(|s| PlanCol {
-                    ty: s.expr.value_type(),
+                    ty: self.result_type(schema, &s.expr),
                     expr: s.expr.clone(),
                     alias: s.aliased.then(|| s.name.clone()),
                     name: s.name.clone(),
@@ -169,7 +172,7 @@ impl Query {
                 .collect::<Vec<_>>()
         });
         columns.extend(self.annotations.iter().map(|a| PlanCol {
-            ty: a.expr.value_type(),
+            ty: self.result_type(schema, &a.expr),
             expr: a.expr.clone(),
             alias: Some(a.name.clone()),
             name: a.name.clone(),
@@ -209,12 +212,10 @@ impl Query {
             }
         }
         let (where_, having) = self.where_.split_having();
-        let group_by =
-            self.group_by_candidates(&columns, &order_by, meta_ordering, having.as_ref());
-        // Django drops Meta.ordering from aggregating queries.
-        if meta_ordering && !matches!(self.group_by, GroupBy::None) {
-            order_by.clear();
-        }
+        // Django's `get_extra_select`: SELECT DISTINCT also selects the ordering's columns
+        // (Meta.ordering's too, even where GROUP BY drops the ORDER BY itself), and groups
+        // by them.
+        let mut extra = 0;
         if self.distinct && self.distinct_fields.is_empty() {
             for o in &order_by {
                 if let OrderTarget::Expr(e) = &o.target
@@ -226,13 +227,21 @@ impl Query {
                         alias: None,
                         name: String::new(),
                     });
+                    extra += 1;
                 }
             }
+        }
+        let group_by =
+            self.group_by_candidates(&columns, &order_by, meta_ordering, having.as_ref());
+        // Django drops Meta.ordering from aggregating queries.
+        if meta_ordering && !matches!(self.group_by, GroupBy::None) {
+            order_by.clear();
         }
         let distinct_on = self.resolve_distinct(schema)?;
         Ok(Plan {
             columns,
             shown,
+            extra,
             related,
             order_by,
             distinct_on,
@@ -440,6 +449,7 @@ impl Query {
                     expr,
                     descending,
                     nulls,
+                    ..
                 } => {
                     let descending = descending ^ default_desc;
                     let target = match columns

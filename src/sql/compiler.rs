@@ -169,23 +169,15 @@ impl Writer<'_> {
         } else if q.distinct {
             f.push_str("DISTINCT ");
         }
-        let mut col_idx = 0;
-        for (i, c) in plan.columns.iter().enumerate() {
+        let aliases = column_aliases(plan, col_aliases);
+        for (i, (c, alias)) in plan.columns.iter().zip(&aliases).enumerate() {
             if i > 0 {
                 f.push_str(", ");
             }
             f.push(self.column(&c.expr)?);
-            let alias = match (&c.alias, col_aliases) {
-                (Some(a), _) => Some(a.clone()),
-                (None, true) => {
-                    col_idx += 1;
-                    Some(format!("col{col_idx}"))
-                }
-                (None, false) => None,
-            };
             if let Some(a) = alias {
                 f.push_str(" AS ");
-                f.push_str(&self.dialect.quote(&a));
+                f.push_str(&self.dialect.quote(a));
             }
         }
         let from = self.table_sources(q).ok_or(Stop::Empty)?;
@@ -223,6 +215,37 @@ impl Writer<'_> {
         if q.select_for_update {
             f.push_str(self.dialect.for_update());
         }
+        if q.subquery && plan.extra > 0 {
+            return self.without_extra(f, plan, &aliases);
+        }
+        Ok(f)
+    }
+
+    /// Django's `as_sql` for a subquery whose DISTINCT selected its ordering's columns too:
+    /// `SELECT "subquery"."x", ... FROM (inner) subquery`, the selected columns without them.
+    fn without_extra(&self, inner: Frag, plan: &Plan, aliases: &[Option<String>]) -> Out<Frag> {
+        let subquery = self.dialect.quote("subquery");
+        let mut f = Frag::new("SELECT ");
+        let kept = plan.columns.len() - plan.extra;
+        for (i, (c, alias)) in plan.columns[..kept].iter().zip(aliases).enumerate() {
+            if i > 0 {
+                f.push_str(", ");
+            }
+            let name = match (alias, &c.expr) {
+                (Some(a), _) => a,
+                (None, Expr::Col(col)) => &col.column,
+                (None, _) => {
+                    return Err(Stop::Error(Diagnostic::new(
+                        ErrorKind::NotSupported,
+                        "djq cannot wrap an unnamed computed column of a DISTINCT subquery",
+                    )));
+                }
+            };
+            f.push_str(&format!("{subquery}.{}", self.dialect.quote(name)));
+        }
+        f.push_str(" FROM (");
+        f.push(inner);
+        f.push_str(") subquery");
         Ok(f)
     }
 
@@ -793,12 +816,14 @@ impl Writer<'_> {
                 _ => true,
             });
         }
+        let aliases = column_aliases(plan, col_aliases);
         let mut out: Vec<Frag> = Vec::new();
         for e in &exprs {
-            let position = plan
-                .columns
+            // Django maps each selected expression to its last position.
+            let position = aliases
                 .iter()
-                .position(|c| (c.alias.is_some() || col_aliases) && &c.expr == e);
+                .zip(&plan.columns)
+                .rposition(|(alias, c)| alias.is_some() && &c.expr == e);
             let f = match position {
                 Some(p) => Frag::new((p + 1).to_string()),
                 None => self.expr(e)?,
@@ -838,6 +863,25 @@ impl Writer<'_> {
         f.push_str(")");
         Ok(f)
     }
+}
+
+/// The `AS` alias of each select column: its own, else `colN` when the query is combined or
+/// aggregated over (Django's `with_col_aliases`), never for DISTINCT's ordering columns.
+fn column_aliases(plan: &Plan, col_aliases: bool) -> Vec<Option<String>> {
+    let kept = plan.columns.len() - plan.extra;
+    let mut col_idx = 0;
+    plan.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match (&c.alias, col_aliases && i < kept) {
+            (Some(a), _) => Some(a.clone()),
+            (None, true) => {
+                col_idx += 1;
+                Some(format!("col{col_idx}"))
+            }
+            (None, false) => None,
+        })
+        .collect()
 }
 
 /// ` op rhs`: the lookup's operator (`%s` marks where the right-hand side goes) after `f`.
