@@ -19,7 +19,9 @@ use crate::syntax::ast::{Arg, Definition, Expr, ExprKind, Stmt, StmtKind};
 /// read ([`StmtKind::Unread`]).
 pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>) {
     let mut reader = Reader::new(files);
-    let mut decls = Vec::new();
+    // One declaration per class, as near as can be told before reading them (a large models.py
+    // would otherwise leave up to half of a doubled vector unused).
+    let mut decls = Vec::with_capacity(reader.classes.len());
     let mut warnings = std::mem::take(&mut reader.warnings);
     for class in 0..reader.classes.len() {
         if !reader.is_model(class) {
