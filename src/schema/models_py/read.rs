@@ -450,7 +450,7 @@ impl<'a> Reader<'a> {
             .members
             .iter()
             .any(|m| matches!(&m.kind, MemberKind::Column { field, .. } if field.primary_key));
-        let mut fields = Vec::new();
+        let mut fields = Vec::with_capacity(r.members.len() + 1);
         if let Some(parent) = r.parent.filter(|_| !has_pk) {
             // Multi-table inheritance: the parent link is the primary key.
             let parent_ref = self.model_ref(parent);
