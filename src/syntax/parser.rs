@@ -45,9 +45,10 @@ pub fn parse_module(src: &str) -> diag::Result<ast::Program> {
     };
     let last = lexer::tokenize_module(src, &mut parse, &mut unreadable).map_err(|e| *e.diag)?;
     parse(last).map_err(|e| *e.diag)?;
-    Ok(ast::Program {
-        body: body.into_inner(),
-    })
+    let mut body = body.into_inner();
+    // A module's statements stay while it is read: no room to grow.
+    body.shrink_to_fit();
+    Ok(ast::Program { body })
 }
 
 /// The class or function a top-level statement's text `src[span]` defines (after its

@@ -22,6 +22,7 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
     let mut replaced: HashMap<ModelId, Model> = HashMap::new();
     let mut claimed: HashSet<ModelId> = HashSet::new();
     let mut slots = Vec::with_capacity(decls.len());
+    schema.models.reserve(decls.len());
     // Table → its first model, as `Schema::find_table` finds it (kept as models are added).
     let mut tables: HashMap<String, ModelId> = HashMap::new();
     for (id, m) in schema.models.iter().enumerate() {

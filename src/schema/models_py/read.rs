@@ -19,7 +19,9 @@ use crate::syntax::ast::{Arg, Definition, Expr, ExprKind, Stmt, StmtKind};
 /// read ([`StmtKind::Unread`]).
 pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>) {
     let mut reader = Reader::new(files);
-    let mut decls = Vec::new();
+    // One declaration per class, as near as can be told before reading them (a large models.py
+    // would otherwise leave up to half of a doubled vector unused).
+    let mut decls = Vec::with_capacity(reader.classes.len());
     let mut warnings = std::mem::take(&mut reader.warnings);
     for class in 0..reader.classes.len() {
         if !reader.is_model(class) {
@@ -448,7 +450,7 @@ impl<'a> Reader<'a> {
             .members
             .iter()
             .any(|m| matches!(&m.kind, MemberKind::Column { field, .. } if field.primary_key));
-        let mut fields = Vec::new();
+        let mut fields = Vec::with_capacity(r.members.len() + 1);
         if let Some(parent) = r.parent.filter(|_| !has_pk) {
             // Multi-table inheritance: the parent link is the primary key.
             let parent_ref = self.model_ref(parent);

@@ -277,6 +277,8 @@ impl Parser<'_> {
                 break;
             }
         }
+        // Most methods take `self` alone: no room to grow.
+        params.shrink_to_fit();
         Ok(params)
     }
 
@@ -616,14 +618,14 @@ impl Parser<'_> {
         let mut pairs = vec![(key, value)];
         loop {
             if self.eat_op("}") {
-                return Ok(pairs);
+                break;
             }
             let previous = pairs.last().map_or(0, |(key, _)| key.span.start);
             if !self.eat_op(",") {
                 return Err(self.expected_close("}", previous));
             }
             if self.eat_op("}") {
-                return Ok(pairs);
+                break;
             }
             self.refuse_dict_unpacking()?;
             let key = self.expression()?;
@@ -632,6 +634,8 @@ impl Parser<'_> {
             }
             pairs.push((key, self.expression()?));
         }
+        pairs.shrink_to_fit();
+        Ok(pairs)
     }
 
     /// The rest of a set display or comprehension, after its first element.
@@ -666,17 +670,20 @@ impl Parser<'_> {
         let mut items = vec![first];
         loop {
             if self.eat_op(close) {
-                return Ok(items);
+                break;
             }
             let previous = items.last().map_or(self.start(), |e| e.span.start);
             if !self.eat_op(",") {
                 return Err(self.expected_close(close, previous));
             }
             if self.eat_op(close) {
-                return Ok(items);
+                break;
             }
             items.push(item(self)?);
         }
+        // Displays are many in a models.py (choices, `fields=[...]`): no room to grow.
+        items.shrink_to_fit();
+        Ok(items)
     }
 
     fn close(&mut self, close: &str, previous: usize) -> PResult<()> {
