@@ -8,23 +8,17 @@ mod support;
 
 use assert_cmd::Command;
 use serde_json::Value as Json;
-use std::path::PathBuf;
 use std::time::Duration;
+use support::root;
 
 const LIBRARY: &str = "fixtures/demo/library.sqlite3";
 const LIBRARY_MODELS: &str = "fixtures/demo/books/models.py";
 const BLOG: &str = "fixtures/blog/blog.sqlite3";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// djq run from the repository root, untouched by the caller's DATABASE_URL and NO_COLOR.
 fn djq() -> Command {
-    let mut cmd = Command::cargo_bin("djq").expect("djq binary");
-    cmd.current_dir(root())
-        .env_remove("DATABASE_URL")
-        .env_remove("NO_COLOR");
+    let mut cmd = Command::from_std(support::djq());
+    cmd.env_remove("NO_COLOR");
     cmd
 }
 
@@ -760,7 +754,6 @@ fn ctrl_c_cancels_the_running_query_and_the_run_fails() {
     let db = support::slow::sqlite(dir.path());
     let models = support::slow::models(dir.path());
     let r = support::slow::interrupt(
-        &root(),
         &db,
         &models,
         &[

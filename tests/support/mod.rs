@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests (`mod support;`); each test binary uses only some
-//! of them.
+//! of them: the crate's root and the demo library's files, djq as a command, and the one rule
+//! for a test that cannot run ([`skip`]).
 #![allow(dead_code)]
 
 pub mod output;
@@ -8,6 +9,66 @@ pub mod pg;
 pub mod repl;
 pub mod slow;
 pub mod text;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The demo library: its SQLite file, its PostgreSQL dump and its models.py, relative to
+/// [`root`].
+pub const DEMO_SQLITE: &str = "fixtures/demo/library.sqlite3";
+pub const DEMO_POSTGRES: &str = "fixtures/demo/library.postgres.sql";
+pub const DEMO_MODELS: &str = "fixtures/demo/books/models.py";
+
+/// The crate's root, where the fixtures are and djq runs from.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The djq binary, run from [`root`] with no `DATABASE_URL` from the environment.
+pub fn djq() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_djq"));
+    cmd.current_dir(root()).env_remove("DATABASE_URL");
+    cmd
+}
+
+/// A copy of the demo library's SQLite file in a directory of its own (deleted when the
+/// directory is dropped): the directory and the file's path.
+pub fn demo_sqlite_copy() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("library.sqlite3");
+    std::fs::copy(root().join(DEMO_SQLITE), &path).expect("copy the demo library");
+    (dir, path.display().to_string())
+}
+
+/// A new database on the PostgreSQL server loaded with the demo library, its URL; `None` when
+/// there is no server (see [`pg::server`]).
+pub fn demo_postgres_copy() -> Option<String> {
+    Some(pg::server()?.database_from_file(DEMO_POSTGRES))
+}
+
+/// Whether a test that cannot run fails instead of saying SKIPPED: `DJQ_REQUIRE_SERVERS=1`,
+/// or `CI=true` (or `1`) unless `DJQ_REQUIRE_SERVERS=0`.
+pub fn servers_required() -> bool {
+    let flag = |name: &str| std::env::var(name).ok().map(|v| v.to_ascii_lowercase());
+    match flag("DJQ_REQUIRE_SERVERS").as_deref() {
+        Some("1") => true,
+        Some("0") => false,
+        _ => matches!(flag("CI").as_deref(), Some("true" | "1")),
+    }
+}
+
+/// The one rule for a test (or a part of one) that cannot run because a server or a privilege
+/// it needs is missing: it says `SKIPPED: <why>` on the real stderr and the caller returns
+/// early; when [`servers_required`], it panics instead, so the test fails.
+pub fn skip(why: &str) {
+    if servers_required() {
+        panic!(
+            "{why}: a test that cannot run is a failure here (CI=true or DJQ_REQUIRE_SERVERS=1; \
+             DJQ_REQUIRE_SERVERS=0 turns it off)"
+        );
+    }
+    pg::loud(&format!("SKIPPED: {why}"));
+}
 
 /// The two database backends djq speaks to, named as in the recordings' file names.
 #[derive(Clone, Copy, PartialEq)]
