@@ -9,6 +9,7 @@ mod support;
 use assert_cmd::Command;
 use serde_json::Value as Json;
 use std::time::Duration;
+use support::Run;
 use support::root;
 
 const LIBRARY: &str = "fixtures/demo/library.sqlite3";
@@ -29,21 +30,8 @@ fn library() -> Command {
     cmd
 }
 
-/// What a run of djq did.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("run djq");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    }
+    cmd.output().expect("run djq").into()
 }
 
 /// `cmd` followed by `-c CODE` for each of `code`.

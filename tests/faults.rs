@@ -343,9 +343,10 @@ fn ctrl_c_mid_script_rolls_back_on_sqlite() {
 }
 
 /// Runs this test binary's test `name` alone, with PostgreSQL's server binaries and `mount`
-/// out of reach (`DJQ_PG_BINDIR` and `PATH` an empty directory, no `DJQ_TEST_POSTGRES_URL`,
-/// no `CI`) and `DJQ_REQUIRE_SERVERS=require`: whether it passed, and what it printed.
-fn run_without_servers(name: &str, require: &str) -> (bool, String) {
+/// out of reach (`DJQ_PG_BINDIR` and `PATH` an empty directory, no `DJQ_TEST_POSTGRES_URL`)
+/// and only the switches `env` of `CI` and `DJQ_REQUIRE_SERVERS`: whether it passed, and what
+/// it printed.
+fn run_without_servers(name: &str, env: &[(&str, &str)]) -> (bool, String) {
     let empty = tempfile::tempdir().expect("temporary directory");
     let out = Command::new(std::env::current_exe().expect("this test binary"))
         .args([name, "--exact", "--test-threads=1"])
@@ -353,7 +354,8 @@ fn run_without_servers(name: &str, require: &str) -> (bool, String) {
         .env("DJQ_PG_BINDIR", empty.path())
         .env_remove("DJQ_TEST_POSTGRES_URL")
         .env_remove("CI")
-        .env("DJQ_REQUIRE_SERVERS", require)
+        .env_remove("DJQ_REQUIRE_SERVERS")
+        .envs(env.iter().copied())
         .output()
         .expect("run the test binary");
     (
@@ -374,17 +376,21 @@ fn a_test_that_cannot_set_up_says_skipped_or_fails_when_servers_are_required() {
             "cannot mount a small tmpfs",
         ),
     ] {
-        let (passed, out) = run_without_servers(name, "0");
-        assert!(passed, "{name}: {out}");
-        assert!(out.contains(&format!("SKIPPED: {why}")), "{name}: {out}");
-        assert!(out.contains("1 passed; 0 failed"), "{name}: {out}");
-        let (passed, out) = run_without_servers(name, "1");
-        assert!(!passed, "{name} passed without running: {out}");
-        assert!(!out.contains("SKIPPED"), "{name}: {out}");
-        assert!(
-            out.contains(why) && out.contains("DJQ_REQUIRE_SERVERS=1"),
-            "{name}: {out}"
-        );
-        assert!(out.contains("0 passed; 1 failed"), "{name}: {out}");
+        for env in [&[][..], &[("CI", "true"), ("DJQ_REQUIRE_SERVERS", "0")]] {
+            let (passed, out) = run_without_servers(name, env);
+            assert!(passed, "{name} {env:?}: {out}");
+            assert!(out.contains(&format!("SKIPPED: {why}")), "{name}: {out}");
+            assert!(out.contains("1 passed; 0 failed"), "{name}: {out}");
+        }
+        for env in [[("DJQ_REQUIRE_SERVERS", "1")], [("CI", "true")]] {
+            let (passed, out) = run_without_servers(name, &env);
+            assert!(!passed, "{name} {env:?} passed without running: {out}");
+            assert!(!out.contains("SKIPPED"), "{name}: {out}");
+            assert!(
+                out.contains(why) && out.contains("DJQ_REQUIRE_SERVERS=1"),
+                "{name}: {out}"
+            );
+            assert!(out.contains("0 passed; 1 failed"), "{name}: {out}");
+        }
     }
 }

@@ -18,6 +18,7 @@ mod support;
 
 use serde_json::Value as Json;
 use std::path::Path;
+use support::Run;
 use support::pg;
 use support::root;
 
@@ -99,13 +100,6 @@ impl Db {
     }
 }
 
-/// What djq did.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 impl Run {
     /// The JSON documents on stdout, after checking the run succeeded.
     fn documents(&self) -> Vec<Json> {
@@ -133,11 +127,7 @@ fn djq(url: &str, models: Option<&Path>, flags: &[&str], script: &str) -> Run {
         .timeout(std::time::Duration::from_secs(120))
         .output()
         .expect("running djq");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    out.into()
 }
 
 fn strings(doc: &Json) -> Vec<String> {

@@ -13,6 +13,7 @@ use djq::value::Value;
 use std::path::PathBuf;
 
 use support::DEMO_MODELS as MODELS;
+use support::Run;
 
 /// A database of its own, loaded with the demo library.
 enum Db {
@@ -100,19 +101,8 @@ impl Db {
             .write_stdin(script)
             .output()
             .expect("run djq");
-        Run {
-            code: out.status.code(),
-            stdout: String::from_utf8(out.stdout).expect("UTF-8"),
-            stderr: String::from_utf8(out.stderr).expect("UTF-8"),
-        }
+        out.into()
     }
-}
-
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
 }
 
 /// Creates 500 books, the last one failing as `last` says (a statement that raises).

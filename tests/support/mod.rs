@@ -31,6 +31,24 @@ pub fn djq() -> Command {
     cmd
 }
 
+/// What a run of djq did: its exit code and its output, which must be UTF-8.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+        }
+    }
+}
+
 /// A copy of the demo library's SQLite file in a directory of its own (deleted when the
 /// directory is dropped): the directory and the file's path.
 pub fn demo_sqlite_copy() -> (tempfile::TempDir, String) {
