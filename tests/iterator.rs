@@ -6,9 +6,7 @@
 
 mod support;
 
-use djq::interp::{Options, Session};
-use djq::render::Format;
-use djq::schema;
+use djq::interp::Session;
 use serde_json::Value as Json;
 use support::output::Output;
 use support::root;
@@ -18,15 +16,8 @@ use support::DEMO_MODELS as MODELS;
 
 /// A session on `url` with the library's models.py, printing into the returned output.
 fn session(url: &str) -> (Session, Output) {
-    let mut backend = djq::backend::connect(url, false).expect("connect");
-    let mut schema = schema::introspect::database(backend.as_mut()).expect("introspect");
-    let decls = schema::models_py::load(&[root().join(MODELS)]).expect("models.py");
-    schema::models_py::overlay(&mut schema, &decls).expect("overlay");
-    let dialect = backend.dialect();
-    let out = Output::default();
-    let opts = Options::plain(Format::Json);
-    let s = Session::new(schema, Some(backend), dialect, opts, Box::new(out.clone()));
-    (s, out)
+    let backend = djq::backend::connect(url, false).expect("connect");
+    support::session(backend, &[MODELS])
 }
 
 /// Querysets recorded from Django (fixtures/conformance/library.*.json) whose `iterator()`

@@ -23,14 +23,12 @@
 
 mod support;
 
-use djq::interp::{Options, Session};
-use djq::render::Format;
+use djq::interp::Session;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use std::cell::RefCell;
 
 const DEMO_SQL: &str = include_str!("../fixtures/demo/library.sql");
-const DEMO_MODELS: &str = include_str!("../fixtures/demo/books/models.py");
 
 /// The type of a field path's last field, which decides its lookups and values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -319,23 +317,10 @@ fn queryset() -> impl Strategy<Value = String> {
     })
 }
 
-/// A session on the in-memory demo database, its schema introspected and overlaid with the
-/// demo models.py, as `djq` with no arguments opens it.
+/// A session on the demo database, its schema introspected and overlaid with the demo
+/// models.py, as `djq` with no arguments opens it.
 fn demo_session(backend: Box<dyn djq::backend::Backend>) -> Session {
-    let mut backend = backend;
-    let mut schema = djq::schema::introspect::database(backend.as_mut()).expect("introspect");
-    let decls = djq::schema::models_py::load_source("books", "books/models.py", DEMO_MODELS)
-        .expect("demo models.py");
-    djq::schema::models_py::overlay(&mut schema, &decls).expect("overlay");
-    let dialect = backend.dialect();
-    let opts = Options::plain(Format::Json);
-    Session::new(
-        schema,
-        Some(backend),
-        dialect,
-        opts,
-        Box::new(std::io::sink()),
-    )
+    support::session(backend, &[support::DEMO_MODELS]).0
 }
 
 /// The seed every run starts with.

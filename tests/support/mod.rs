@@ -64,6 +64,35 @@ pub fn demo_postgres_copy() -> Option<String> {
     Some(pg::server()?.database_from_file(DEMO_POSTGRES))
 }
 
+/// A session on `backend` as djq opens one: its schema introspected and overlaid with the
+/// models.py files `models` (relative to [`root`]), printing JSON into the returned output.
+pub fn session(
+    mut backend: Box<dyn djq::backend::Backend>,
+    models: &[&str],
+) -> (djq::interp::Session, output::Output) {
+    let mut schema = djq::schema::introspect::database(backend.as_mut()).expect("introspect");
+    if !models.is_empty() {
+        let paths: Vec<PathBuf> = models.iter().map(|m| root().join(m)).collect();
+        let decls = djq::schema::models_py::load(&paths).expect("models.py");
+        djq::schema::models_py::overlay(&mut schema, &decls).expect("overlay");
+    }
+    let dialect = backend.dialect();
+    let out = output::Output::default();
+    let opts = djq::interp::Options::plain(djq::render::Format::Json);
+    let session =
+        djq::interp::Session::new(schema, Some(backend), dialect, opts, Box::new(out.clone()));
+    (session, out)
+}
+
+/// The model called `name` in `schema` (a failure names the models there are).
+pub fn model<'s>(schema: &'s djq::schema::Schema, name: &str) -> &'s djq::schema::Model {
+    let id = schema.find_model(name).unwrap_or_else(|| {
+        let names: Vec<_> = schema.models.iter().map(|m| &m.name).collect();
+        panic!("no model {name} among {names:?}")
+    });
+    schema.model(id)
+}
+
 /// Whether a test that cannot run fails instead of saying SKIPPED: `DJQ_REQUIRE_SERVERS=1`,
 /// or `CI=true` (or `1`) unless `DJQ_REQUIRE_SERVERS=0`.
 pub fn servers_required() -> bool {
