@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (`mod support;`); each test binary uses only some
-//! of them: the crate's root and the demo library's files, djq as a command, and the one rule
-//! for a test that cannot run ([`skip`]).
+//! of them: the crate's root and the demo library's files and copies, djq as a command and
+//! what a run of it did ([`Run`]), a session on a database ([`session`]), and the one rule for
+//! a test that cannot run for want of a server or a privilege ([`skip`]).
 #![allow(dead_code)]
 
 pub mod output;
