@@ -6,8 +6,9 @@ use crate::interp::{Options, Session, SqlEcho};
 use crate::render::{self, Format, Style};
 use crate::schema;
 use crate::sql::Dialect;
+use crate::syntax::source::read_script;
 use clap::{Parser, ValueEnum};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -273,7 +274,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The code to run: `-c` arguments, a `-f` file, or piped stdin; `None` for the REPL.
+/// The code to run: `-c` arguments, a `-f` file, or piped stdin (files and stdin read as
+/// [`read_script`] bounds them); `None` for the REPL.
 fn inputs(args: &Args) -> Result<Option<Vec<Input>>> {
     let mut out: Vec<Input> = args
         .code
@@ -281,19 +283,18 @@ fn inputs(args: &Args) -> Result<Option<Vec<Input>>> {
         .map(|c| Input::new("-c", c.clone()))
         .collect();
     let read_stdin = || -> Result<Input> {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
-            Diagnostic::new(ErrorKind::Io, format!("cannot read standard input: {e}"))
-        })?;
-        Ok(Input::from_bytes("<stdin>", bytes))
+        Ok(Input::from_bytes(
+            "<stdin>",
+            read_script("standard input", std::io::stdin().lock())?,
+        ))
     };
     match args.file.as_deref() {
         Some("-") => out.push(read_stdin()?),
-        Some(path) => out.push(Input::from_bytes(
-            path,
-            std::fs::read(path)
-                .map_err(|e| Diagnostic::new(ErrorKind::Io, format!("cannot read {path}: {e}")))?,
-        )),
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| Diagnostic::new(ErrorKind::Io, format!("cannot read {path}: {e}")))?;
+            out.push(Input::from_bytes(path, read_script(path, file)?));
+        }
         None if out.is_empty() && !std::io::stdin().is_terminal() => out.push(read_stdin()?),
         None => {}
     }
@@ -302,7 +303,11 @@ fn inputs(args: &Args) -> Result<Option<Vec<Input>>> {
 
 /// Open the database (or none, for `--sql-only --models`), build the schema, make a session.
 fn open(args: &Args, color: bool) -> Result<Session> {
-    let decls = schema::models_py::load(&args.models)?;
+    let schema::models_py::Models { decls, warnings } = schema::models_py::read(&args.models)?;
+    // A model djq cannot read is left out, and said so once, at start-up.
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
     let opts = Options {
         style: Style::stdout(color),
         show_sql: if std::io::stdout().is_terminal() {

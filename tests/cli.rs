@@ -359,6 +359,59 @@ fn f_runs_a_file_and_errors_name_it() {
 // output formats
 // ---------------------------------------------------------------------------------------
 
+/// The bound the endless-input tests hold djq's peak memory to (it reads at most 16 MiB of a
+/// script; reading /dev/zero whole grew past 17 GB).
+const ENDLESS_INPUT_PEAK: u64 = 200 << 20;
+
+/// djq (on the demo database) as a std Command, for support::peak.
+fn measured_djq(args: &[&str], stdin: std::process::Stdio) -> support::peak::Measured {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_djq"));
+    cmd.current_dir(root())
+        .env_remove("DATABASE_URL")
+        .args(args)
+        .stdin(stdin);
+    let m = support::peak::measure(cmd);
+    eprintln!("djq {args:?}: peak {:.1} MB", m.peak as f64 / 1e6);
+    assert!(
+        m.peak < ENDLESS_INPUT_PEAK,
+        "djq {args:?} peaked at {} bytes",
+        m.peak
+    );
+    assert_eq!(m.stdout, "");
+    m
+}
+
+#[test]
+fn endless_scripts_fail_at_once_in_bounded_memory() {
+    let null = |name: &str| {
+        format!("error: SyntaxError: source code cannot contain null bytes\n  --> {name}:1:1\n")
+    };
+    // -f /dev/zero and /dev/zero on stdin: the first NUL byte, as Python refuses it.
+    let m = measured_djq(&["-f", "/dev/zero"], std::process::Stdio::null());
+    assert_eq!(m.code, Some(1));
+    assert!(m.stderr.starts_with(&null("/dev/zero")), "{}", m.stderr);
+    let zero = || std::fs::File::open("/dev/zero").expect("/dev/zero");
+    for args in [&[][..], &["-f", "-"]] {
+        let m = measured_djq(args, zero().into());
+        assert_eq!(m.code, Some(1));
+        assert!(m.stderr.starts_with(&null("<stdin>")), "{}", m.stderr);
+    }
+    // An endless pipe of valid code: refused past the documented size.
+    let mut yes = std::process::Command::new("yes")
+        .arg("x = 1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start yes");
+    let m = measured_djq(&[], yes.stdout.take().expect("yes's output").into());
+    yes.kill().expect("stop yes");
+    yes.wait().expect("reap yes");
+    assert_eq!(m.code, Some(2));
+    assert_eq!(
+        m.stderr,
+        "error: IOError: cannot read standard input: a script may hold at most 16 MiB (16777216 bytes)\n"
+    );
+}
+
 #[test]
 fn json_prints_one_document_per_displayed_value_and_nothing_else() {
     let exprs = [

@@ -187,6 +187,63 @@ fn bad_fixtures_fail_like_django_and_change_nothing() {
     }
 }
 
+/// `--loaddata` labels name files as Django's loaddata reads them (checked against `manage.py
+/// loaddata`), and a file is parsed as it is read: an endless one that is not JSON fails at its
+/// first byte, in bounded memory (reading /dev/zero whole grew past 10 GB).
+#[test]
+fn fixture_labels_are_djangos_and_an_endless_file_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, fixture_db, _, models, tables) = APPS[0];
+    let db = sqlite(dir.path(), fixture_db, tables, false);
+    let zero = dir.path().join("zero.json");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let zero = zero.display().to_string();
+    let cases = [
+        (
+            zero.as_str(),
+            format!(
+                "error: DeserializationError: Problem installing fixture '{zero}': expected value at line 1 column 1\n"
+            ),
+        ),
+        // No extension: Django looks for zero.json (and other formats) and finds none.
+        (
+            "/dev/zero",
+            "error: CommandError: No fixture named 'zero' found.\n".to_string(),
+        ),
+        (
+            "fixtures/loaddata/books.txt",
+            "error: CommandError: Problem installing fixture 'fixtures/loaddata/books': txt is not a known serialization format.\n".to_string(),
+        ),
+        (
+            "fixtures/loaddata/nope.json",
+            "error: CommandError: No fixture named 'nope' found.\n".to_string(),
+        ),
+    ];
+    for (label, message) in cases {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_djq"));
+        cmd.current_dir(root()).env_remove("DATABASE_URL").args([
+            &db,
+            "--models",
+            models,
+            "--loaddata",
+            label,
+        ]);
+        let m = support::peak::measure(cmd);
+        eprintln!("--loaddata {label}: peak {:.1} MB", m.peak as f64 / 1e6);
+        assert_eq!((m.code, m.stderr.as_str()), (Some(1), message.as_str()));
+        assert!(m.peak < 200 << 20, "{label}: peak {} bytes", m.peak);
+    }
+    // A label without an extension loads its .json file, as Django's does.
+    let (code, out, err) = run(djq(&db, models).args([
+        "--loaddata",
+        "fixtures/loaddata/books",
+        "-c",
+        "Book.objects.count()",
+    ]));
+    assert_eq!((code, err.as_str()), (Some(0), ""), "{out}");
+    assert_eq!(out, "Installed 313 object(s) from 1 fixture(s)\n243\n");
+}
+
 #[test]
 fn loaddata_honours_read_only_and_rollback() {
     let dir = tempfile::tempdir().unwrap();

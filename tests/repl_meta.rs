@@ -252,6 +252,11 @@ fn i_runs_a_script_file() {
         "{out}"
     );
     repl.run("\\i /nonexistent.py", "cannot read /nonexistent.py");
+    // Read a chunk at a time: an endless file stops at its first NUL byte, as Python refuses.
+    repl.run(
+        "\\i /dev/zero",
+        "SyntaxError: source code cannot contain null bytes",
+    );
     repl.run("print(x + 41)", "42");
     drop(repl.quit());
 }

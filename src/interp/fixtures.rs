@@ -1,9 +1,10 @@
 //! Fixtures: Django's JSON serialization format, both ways, with the semantics of `manage.py
 //! loaddata` and `dumpdata` (natural keys aside).
 //!
-//! Loading ([`Session::loaddata`], the `--loaddata` flag) reads each file whole (as Django's
-//! loaddata does) and parses it as a stream of `{"model": "app_label.modelname", "pk": ...,
-//! "fields": {...}}` objects (one parsed object at a time), converts every value as the field's `to_python` would (Django's
+//! Loading ([`Session::loaddata`], the `--loaddata` flag) finds each file by its label as
+//! Django's loaddata does (JSON only) and parses it as it reads it, as a stream of
+//! `{"model": "app_label.modelname", "pk": ..., "fields": {...}}` objects (one parsed object at
+//! a time, so a file that is not JSON fails at once, whatever its size), converts every value as the field's `to_python` would (Django's
 //! `DeserializationError` messages), and saves the objects as loaddata's raw save does: an
 //! existing primary key is updated, a new one inserted, fields the fixture leaves out get
 //! their defaults, and each many-to-many list replaces the object's set. Consecutive objects of
@@ -58,10 +59,9 @@ impl Session {
                 message: format!("Problem installing fixture '{path}': {}", d.message),
                 ..d
             };
-            // Read whole (as Django's loaddata does) and parsed one object at a time: parsing
-            // from memory is several times faster than from a reader.
-            let text = std::fs::read(path)
-                .map_err(|e| Diagnostic::new(ErrorKind::Io, format!("cannot read {path}: {e}")))?;
+            // Parsed as it is read, one object at a time: a file that is not JSON fails at
+            // its first bad byte, and memory holds one object, not the file.
+            let file = std::io::BufReader::with_capacity(1 << 16, fixture_file(path)?);
             let mut loader = Loader {
                 batch: None,
                 models: &mut models,
@@ -69,7 +69,7 @@ impl Session {
                 labels: Vec::new(),
             };
             let mut failure = None;
-            let mut de = serde_json::Deserializer::from_slice(&text);
+            let mut de = serde_json::Deserializer::from_reader(file);
             let parsed = ObjectStream {
                 on_object: &mut |obj| loader.add(self, obj),
                 failure: &mut failure,
@@ -996,6 +996,62 @@ fn json_type(v: &Json) -> &'static str {
         Json::Object(_) => "dict",
     }
 }
+
+/// The fixture file a `--loaddata` label names, found as Django's loaddata finds it: the
+/// label's extension names the format (`books.json`), a label without one means `books.json`
+/// (Django also tries the formats djq does not read); Django's `CommandError`s otherwise.
+fn fixture_file(label: &str) -> Result<std::fs::File> {
+    let command = |message: String| Diagnostic::new(ErrorKind::Command, message);
+    // Django's parse_name: the last two dotted parts of the whole label, directories included.
+    let mut parts: Vec<&str> = label.rsplitn(3, '.').collect();
+    parts.reverse();
+    if parts.len() > 1 && COMPRESSIONS.contains(&parts[parts.len() - 1]) {
+        return Err(Diagnostic::new(
+            ErrorKind::NotSupported,
+            format!(
+                "Problem installing fixture '{label}': compressed fixtures are not supported by djq"
+            ),
+        ));
+    }
+    let path = match parts.split_last() {
+        Some((&"json", _)) => label.to_string(),
+        Some((&format, name)) if parts.len() > 1 => {
+            let name = name.join(".");
+            return Err(if ["xml", "yaml", "jsonl"].contains(&format) {
+                Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "Problem installing fixture '{name}': {format} fixtures are not supported by djq (JSON only)"
+                    ),
+                )
+            } else {
+                command(format!(
+                    "Problem installing fixture '{name}': {format} is not a known serialization format."
+                ))
+            });
+        }
+        _ => format!("{label}.json"),
+    };
+    let not_found = || {
+        let name = path.strip_suffix(".json").unwrap_or(&path);
+        let base = std::path::Path::new(name)
+            .file_name()
+            .map_or(name.into(), |n| n.to_string_lossy());
+        command(format!("No fixture named '{base}' found."))
+    };
+    match std::fs::File::open(&path) {
+        Ok(file) if file.metadata().is_ok_and(|m| !m.is_dir()) => Ok(file),
+        Ok(_) => Err(not_found()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(not_found()),
+        Err(e) => Err(Diagnostic::new(
+            ErrorKind::Io,
+            format!("cannot read {path}: {e}"),
+        )),
+    }
+}
+
+/// The compression formats Django's loaddata recognises by extension.
+const COMPRESSIONS: [&str; 5] = ["gz", "zip", "bz2", "lzma", "xz"];
 
 /// The top-level JSON list of a fixture, handed to `on_object` one object at a time.
 struct ObjectStream<'a> {

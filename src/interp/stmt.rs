@@ -196,6 +196,8 @@ impl Session {
                         .at(stmt.span),
                 )
             }
+            // A statement of models.py that djq read past: its own error, where it is.
+            StmtKind::Unread { error, .. } => Err((**error).clone()),
             _ => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "this statement is not supported by djq yet",

@@ -110,9 +110,25 @@ fn auto_pk(kind: FieldKind) -> Field {
     id
 }
 
-/// Read the models declared under `paths`: models.py files, app folders (their `models.py`
-/// or `models/` package) or project roots (whose apps are found by scanning).
+/// What `--models` read: the models, and a warning for each model left out because a
+/// statement that may declare part of it is Python djq cannot read (`path:line:col: model
+/// app.Name left out: why`).
+pub struct Models {
+    pub decls: Vec<ModelDecl>,
+    pub warnings: Vec<String>,
+}
+
+/// Read the models declared under `paths` (see [`read`]), leaving out the warnings.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<ModelDecl>> {
+    read(paths).map(|m| m.decls)
+}
+
+/// Read the models declared under `paths`: models.py files, app folders (their `models.py`
+/// or `models/` package) or project roots (whose apps are found by scanning). A file is read
+/// as a module ([`parse_module`](crate::syntax::parse_module)): a statement djq cannot parse
+/// is read past, and a model it may declare part of is left out with a warning, so that one
+/// unreadable construct does not stop the shell.
+pub fn read(paths: &[PathBuf]) -> Result<Models> {
     let mut found: Vec<(PathBuf, PathBuf)> = Vec::new();
     for path in paths {
         for (file, app_dir) in discover(path)? {
@@ -135,7 +151,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<ModelDecl>> {
         let program = parse_file(&path)?;
         files.push(SourceFile { path, app, program });
     }
-    Ok(read::declarations(&files))
+    let (decls, warnings) = read::declarations(&files);
+    Ok(Models { decls, warnings })
 }
 
 /// Read models from source text (the demo's embedded models.py): `app_label` names the app,
@@ -150,7 +167,7 @@ pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<Mode
             auto_field: FieldKind::BigAutoField,
         },
     };
-    Ok(read::declarations(&[file]))
+    Ok(read::declarations(&[file]).0)
 }
 
 /// A parsed models file and the app it belongs to.
@@ -297,16 +314,33 @@ fn parse_file(path: &Path) -> Result<Program> {
     parse_source(path, &source)
 }
 
-/// Parse a file's text; a syntax error names the file and line, and keeps its span.
+/// Parse a file's text as a module; a syntax error names the file and line, and keeps its
+/// span, as do the errors of the statements not read in module-level classes.
 fn parse_source(path: &Path, source: &str) -> Result<Program> {
-    crate::syntax::parse_program(source).map_err(|mut d| {
+    let locate = |d: &mut Diagnostic| {
         let at = d.span.map(|s| line_col(source, s.start));
         d.message = match at {
             Some((line, col)) => format!("{}:{line}:{col}: {}", path.display(), d.message),
             None => format!("{}: {}", path.display(), d.message),
         };
+    };
+    let mut program = crate::syntax::parse_module(source).map_err(|mut d| {
+        locate(&mut d);
         d
-    })
+    })?;
+    locate_unread(&mut program.body, &locate);
+    Ok(program)
+}
+
+/// Name the place of each unread statement at module level and in class bodies.
+fn locate_unread(body: &mut [crate::syntax::ast::Stmt], locate: &dyn Fn(&mut Diagnostic)) {
+    for stmt in body {
+        match &mut stmt.kind {
+            StmtKind::Unread { error, .. } => locate(error),
+            StmtKind::ClassDef { body, .. } => locate_unread(body, locate),
+            _ => {}
+        }
+    }
 }
 
 /// 1-based line and column of a byte offset.

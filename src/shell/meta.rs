@@ -261,7 +261,7 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
         "o" | "out" => redirect(session, shell, arg),
         "e" | "edit" => return edit(shell, arg),
         "i" | "include" => match arg {
-            Some(path) => match std::fs::read_to_string(path) {
+            Some(path) => match include(path) {
                 Ok(text) => {
                     return Flow::Run(Input {
                         name: path.into(),
@@ -269,7 +269,7 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
                         script: true,
                     });
                 }
-                Err(e) => eprintln!("\\i: cannot read {path}: {e}"),
+                Err(message) => eprintln!("\\i: {message}"),
             },
             None => eprintln!("usage: \\i FILE"),
         },
@@ -388,6 +388,13 @@ fn run_editor(path: &std::path::Path) -> Result<(), String> {
     } else {
         Err(format!("{editor} failed ({status}); nothing was run"))
     }
+}
+
+/// The text of a script run by `\\i`, read as `-f` reads one (bounded, UTF-8).
+fn include(path: &str) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let bytes = crate::syntax::source::read_script(path, file).map_err(|d| d.message)?;
+    String::from_utf8(bytes).map_err(|e| format!("cannot read {path}: {e}"))
 }
 
 fn read(path: &std::path::Path) -> Result<String, String> {

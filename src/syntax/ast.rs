@@ -207,6 +207,8 @@ pub struct Stmt {
     pub span: Span,
 }
 
+/// The rarer statements keep their expressions boxed, so that a statement (of which a
+/// models.py holds one per field) stays small.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StmtKind {
     Expr(Expr),
@@ -219,13 +221,13 @@ pub enum StmtKind {
     AugAssign {
         target: Expr,
         op: BinOp,
-        value: Expr,
+        value: Box<Expr>,
     },
     /// `x: int = value` (annotation kept as an expression)
     AnnAssign {
         target: Expr,
-        annotation: Expr,
-        value: Option<Expr>,
+        annotation: Box<Expr>,
+        value: Option<Box<Expr>>,
     },
     /// `import a.b as c, d`
     Import(Vec<Alias>),
@@ -241,8 +243,8 @@ pub enum StmtKind {
         orelse: Vec<Stmt>,
     },
     For {
-        target: Expr,
-        iter: Expr,
+        target: Box<Expr>,
+        iter: Box<Expr>,
         body: Vec<Stmt>,
         orelse: Vec<Stmt>,
     },
@@ -277,13 +279,28 @@ pub enum StmtKind {
     Raise(Option<Expr>),
     Assert {
         test: Expr,
-        msg: Option<Expr>,
+        msg: Option<Box<Expr>>,
     },
     Del(Vec<Expr>),
     Global(Vec<Ident>),
     Pass,
     Break,
     Continue,
+    /// A statement of a module read with [`parse_module`](crate::syntax::parse_module) that
+    /// djq cannot parse (Python it does not implement, such as `match` or `async def`): read
+    /// past, and raising `error` if it runs.
+    Unread {
+        /// The class or function the statement defines, when it is a definition.
+        defines: Option<Definition>,
+        error: Box<crate::diag::Diagnostic>,
+    },
+}
+
+/// What an unread statement would define: `class NAME` or `def NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    pub class: bool,
+    pub name: Ident,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -56,6 +56,8 @@ pub(super) enum Tok<'a> {
     Op(&'static str),
     Int(i64),
     Float(f64),
+    /// An imaginary literal (`1j`), which djq reads but does not implement.
+    Imaginary,
     Str(StrLit),
     Newline,
     Indent,
@@ -117,12 +119,70 @@ pub(super) fn too_deep(span: Span) -> SyntaxError {
 /// Tokenise a whole program (or REPL entry). The result always ends with `Newline` (unless the
 /// source has no tokens), the `Dedent`s closing open blocks, and `Eof`.
 pub(super) fn tokenize(src: &str) -> LexResult<Vec<Token<'_>>> {
+    program_lexer(src)?.run()
+}
+
+/// Tokenise a whole module a few top-level statements at a time, so that the tokens of a
+/// large file never all exist at once: `statements` gets the tokens of whole top-level
+/// statements (a class with its body, a decorated function), each batch ending with `Eof`;
+/// the last batch (with the closing `Newline` and `Dedent`s) is returned. A top-level statement
+/// that does not tokenise (an unclosed bracket, an f-string djq cannot read) is handed to
+/// `unreadable` with its error and its text's span, up to the next line that starts a
+/// top-level statement, where tokenising starts over.
+pub(super) fn tokenize_module<'a>(
+    src: &'a str,
+    statements: &mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>,
+    unreadable: &mut dyn FnMut(SyntaxError, Span),
+) -> LexResult<Vec<Token<'a>>> {
+    let mut lexer = program_lexer(src)?;
+    loop {
+        let error = match lexer.scan(Some(&mut *statements)) {
+            Ok(()) => match lexer.finish() {
+                Ok(tokens) => return Ok(tokens),
+                Err(error) => error,
+            },
+            Err(error) => error,
+        };
+        // The statement ends where a line starts the next one; an error past that line was
+        // reached through an open bracket (or string), which is then this statement's error.
+        let start = lexer.statement_start;
+        let at = error.diag.span.map_or(lexer.pos, |s| s.start);
+        let resume = next_statement_line(src, start);
+        let error = match lexer.brackets.first() {
+            Some((open, span)) if at >= resume => {
+                SyntaxError::new(format!("'{open}' was never closed"), *span)
+            }
+            _ => error,
+        };
+        unreadable(error, Span::new(start, resume));
+        lexer = Lexer::new(src, resume, src.len(), false);
+    }
+}
+
+/// The offset of the first line after the one holding `at` that starts a top-level statement
+/// (at column 0, with a name or a decorator, not an `else`-like clause); the end of `src` if
+/// none does.
+fn next_statement_line(src: &str, at: usize) -> usize {
+    let mut pos = at;
+    while let Some(end) = src[pos..].find(['\n', '\r']) {
+        pos += end + newline_len(&src[pos + end..]);
+        let line = &src[pos..];
+        let word = take_name_chars(line);
+        let starts = line.starts_with('@') || line.starts_with(is_name_start);
+        if starts && !matches!(word, "else" | "elif" | "except" | "finally") {
+            return pos;
+        }
+    }
+    src.len()
+}
+
+fn program_lexer(src: &str) -> LexResult<Lexer<'_>> {
     // Python refuses a NUL anywhere, in strings and comments too, before tokenising.
     if let Some(at) = src.find('\0') {
         return Err(invalid_character('\0', Span::new(at, at + 1)));
     }
     let start = if src.starts_with('\u{feff}') { 3 } else { 0 };
-    Lexer::new(src, start, src.len(), false).run()
+    Ok(Lexer::new(src, start, src.len(), false))
 }
 
 /// Tokenise the expression of an f-string field, `src[span]`, as if it were in parentheses:
@@ -148,6 +208,8 @@ struct Lexer<'a> {
     /// Open brackets with their spans, innermost last.
     brackets: Vec<(char, Span)>,
     indents: Vec<Indentation>,
+    /// Where the top-level statement being tokenised starts (see [`tokenize_module`]).
+    statement_start: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -156,6 +218,7 @@ impl<'a> Lexer<'a> {
             src,
             end,
             pos: start,
+            statement_start: start,
             fragment,
             tokens: Vec::new(),
             brackets: Vec::new(),
@@ -191,6 +254,17 @@ impl<'a> Lexer<'a> {
     }
 
     fn run(mut self) -> LexResult<Vec<Token<'a>>> {
+        self.scan(None)?;
+        self.finish()
+    }
+
+    /// Tokenise to the end of the input (without the closing tokens of [`Lexer::finish`]);
+    /// with `statements`, handing it the tokens so far at each top-level statement boundary
+    /// (see [`tokenize_module`]).
+    fn scan(
+        &mut self,
+        mut statements: Option<&mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>>,
+    ) -> LexResult<()> {
         let mut at_line_start = !self.fragment;
         loop {
             if at_line_start {
@@ -201,6 +275,17 @@ impl<'a> Lexer<'a> {
                     continue;
                 }
                 at_line_start = false;
+                if let Some(statements) = statements.as_mut()
+                    && self.at_statement_boundary()
+                {
+                    let mut tokens = std::mem::take(&mut self.tokens);
+                    tokens.push(Token {
+                        kind: Tok::Eof,
+                        span: Span::new(self.pos, self.pos),
+                    });
+                    self.statement_start = self.pos;
+                    statements(tokens)?;
+                }
             }
             self.pos = self.end - whitespace(self.rest()).len();
             let rest = self.rest();
@@ -225,7 +310,7 @@ impl<'a> Lexer<'a> {
                 _ => self.operator(c)?,
             }
         }
-        self.finish()
+        Ok(())
     }
 
     /// At the start of a physical line: skip it if blank, otherwise compare its indentation
@@ -352,6 +437,14 @@ impl<'a> Lexer<'a> {
         let (rest, number) = number(self.rest()).expect("called at a digit");
         let end = self.end - rest.len();
         let span = Span::new(start, end);
+        if let Number::Decimal { .. } = number
+            && rest.starts_with(['j', 'J'])
+            && !rest[1..].starts_with(is_name_continue)
+        {
+            self.pos = end + 1;
+            self.push(Tok::Imaginary, start, end + 1);
+            return Ok(());
+        }
         if rest.starts_with(is_name_continue) || matches!(number, Number::Radix { digits: "", .. })
         {
             // `1abc`, `1_`, `0o8`, `0x`, `1j`: the error covers the letters stuck to the number.
@@ -418,7 +511,42 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn finish(mut self) -> LexResult<Vec<Token<'a>>> {
+    /// At the start of a line that begins a new top-level statement: no block or bracket open,
+    /// the line before not a decorator, and this line not an `else`/`elif`/`except`/`finally`
+    /// clause of the statement before.
+    fn at_statement_boundary(&self) -> bool {
+        if self.indents.len() > 1 || !self.brackets.is_empty() {
+            return false;
+        }
+        // The Dedents that closed the blocks of the statement before.
+        let dedents = self
+            .tokens
+            .iter()
+            .rev()
+            .take_while(|t| t.kind == Tok::Dedent)
+            .count();
+        let Some((
+            Token {
+                kind: Tok::Newline, ..
+            },
+            before,
+        )) = self.tokens[..self.tokens.len() - dedents].split_last()
+        else {
+            return false; // nothing yet
+        };
+        // A line ending at the top level: is it a decorator?
+        let line = before
+            .iter()
+            .rposition(|t| matches!(t.kind, Tok::Newline | Tok::Indent | Tok::Dedent))
+            .map_or(0, |i| i + 1);
+        if dedents == 0 && before.get(line).is_some_and(|t| t.kind == Tok::Op("@")) {
+            return false;
+        }
+        let word = take_name_chars(self.rest());
+        !matches!(word, "else" | "elif" | "except" | "finally")
+    }
+
+    fn finish(&mut self) -> LexResult<Vec<Token<'a>>> {
         if let Some((open, span)) = self.brackets.last() {
             return Err(SyntaxError::new(format!("'{open}' was never closed"), *span).incomplete());
         }
@@ -432,7 +560,7 @@ impl<'a> Lexer<'a> {
             }
         }
         self.push(Tok::Eof, end, end);
-        Ok(self.tokens)
+        Ok(std::mem::take(&mut self.tokens))
     }
 }
 
@@ -505,7 +633,12 @@ fn name(i: &str) -> IResult<&str, &str> {
 }
 
 fn operator(i: &str) -> IResult<&str, &'static str> {
-    match OPERATORS.iter().find(|op| i.starts_with(**op)) {
+    let first = i.as_bytes().first();
+    // The first byte settles most candidates without comparing strings.
+    match OPERATORS
+        .iter()
+        .find(|op| op.as_bytes().first() == first && i.starts_with(**op))
+    {
         Some(op) => Ok((&i[op.len()..], op)),
         None => Err(nom::Err::Error(nom::error::Error::new(
             i,
@@ -530,9 +663,6 @@ impl Number<'_> {
     /// The message for this number followed by `rest`, which starts with a name character.
     fn invalid(&self, rest: &str) -> String {
         match self {
-            Number::Decimal { .. } if rest.starts_with(['j', 'J']) => {
-                "complex numbers are not supported".to_string()
-            }
             Number::Decimal { .. } => "invalid decimal literal".to_string(),
             Number::Radix { radix, .. } => {
                 let name = match radix {

@@ -19,6 +19,64 @@ pub fn parse_program(src: &str) -> diag::Result<ast::Program> {
     program(src).map_err(|e| *e.diag)
 }
 
+/// Parse a module that is read rather than run (a models.py): each statement that does not
+/// parse — Python djq does not implement, such as `match`, `async def` or `type X = int`, or
+/// a syntax error inside one statement — is read past whole and kept as
+/// [`StmtKind::Unread`] with its error; a top-level statement that does not even tokenise (an
+/// unclosed bracket, an f-string djq cannot read) is kept so up to the next line that starts a
+/// top-level statement. Only a NUL byte makes the whole file an error.
+///
+/// The file is tokenised and parsed a few top-level statements at a time
+/// ([`lexer::tokenize_module`]), so that a large file's tokens never all exist at once.
+pub fn parse_module(src: &str) -> diag::Result<ast::Program> {
+    let body = std::cell::RefCell::new(Vec::new());
+    let mut parse = |tokens| {
+        let mut parser = Parser::new(src, tokens);
+        parser.tolerant = true;
+        body.borrow_mut().extend(parser.statements()?.body);
+        Ok(())
+    };
+    let mut unreadable = |error: SyntaxError, span: Span| {
+        let kind = StmtKind::Unread {
+            defines: definition_in(src, span),
+            error: error.diag,
+        };
+        body.borrow_mut().push(ast::Stmt { kind, span });
+    };
+    let last = lexer::tokenize_module(src, &mut parse, &mut unreadable).map_err(|e| *e.diag)?;
+    parse(last).map_err(|e| *e.diag)?;
+    Ok(ast::Program {
+        body: body.into_inner(),
+    })
+}
+
+/// The class or function a top-level statement's text `src[span]` defines (after its
+/// decorator lines), read from the text: for a statement that does not tokenise.
+fn definition_in(src: &str, span: Span) -> Option<ast::Definition> {
+    let mut at = span.start;
+    while src[at..span.end].starts_with('@') {
+        at += src[at..span.end].find('\n')? + 1;
+    }
+    let line = &src[at..span.end];
+    let (class, rest) = match line.strip_prefix("async ").map_or(line, str::trim_start) {
+        l if l.starts_with("class ") => (true, &l[6..]),
+        l if l.starts_with("def ") => (false, &l[4..]),
+        _ => return None,
+    };
+    let rest = rest.trim_start();
+    let start = at + (line.len() - rest.len());
+    let name: &str = &rest[..rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len())];
+    (!name.is_empty()).then(|| ast::Definition {
+        class,
+        name: ast::Ident {
+            name: name.to_string(),
+            span: Span::new(start, start + name.len()),
+        },
+    })
+}
+
 /// Parse `src` as one expression (a bare tuple such as `1, 2` included), surrounding whitespace
 /// and a trailing newline allowed.
 pub fn parse_expression(src: &str) -> diag::Result<ast::Expr> {
@@ -71,12 +129,7 @@ fn single_expression(src: &str) -> PResult<ast::Expr> {
 }
 
 fn statements<'a>(src: &'a str, tokens: Vec<Token<'a>>) -> PResult<ast::Program> {
-    let mut parser = Parser::new(src, tokens);
-    let mut body = Vec::new();
-    while !parser.at(&Tok::Eof) {
-        body.extend(parser.statement()?);
-    }
-    Ok(ast::Program { body })
+    Parser::new(src, tokens).statements()
 }
 
 /// Where `return`, `break` and `continue` are allowed.
@@ -93,6 +146,9 @@ struct Parser<'a> {
     /// Current nesting of expressions, capped at [`MAX_DEPTH`].
     depth: usize,
     context: Context,
+    /// Reading a module rather than a program to run: statements that do not parse are read
+    /// past (see [`parse_module`]).
+    tolerant: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -103,7 +159,17 @@ impl<'a> Parser<'a> {
             pos: 0,
             depth: 0,
             context: Context::default(),
+            tolerant: false,
         }
+    }
+
+    /// Statements up to the end of the input.
+    fn statements(&mut self) -> PResult<ast::Program> {
+        let mut body = Vec::new();
+        while !self.at(&Tok::Eof) {
+            body.extend(self.statement()?);
+        }
+        Ok(ast::Program { body })
     }
 
     fn tok(&self) -> &Tok<'a> {

@@ -4,6 +4,7 @@
 //! a test that cannot run for want of a server or a privilege ([`skip`]).
 #![allow(dead_code)]
 
+pub mod models_py;
 pub mod output;
 pub mod peak;
 pub mod pg;

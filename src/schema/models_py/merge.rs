@@ -22,11 +22,17 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
     let mut replaced: HashMap<ModelId, Model> = HashMap::new();
     let mut claimed: HashSet<ModelId> = HashSet::new();
     let mut slots = Vec::with_capacity(decls.len());
+    // Table → its first model, as `Schema::find_table` finds it (kept as models are added).
+    let mut tables: HashMap<String, ModelId> = HashMap::new();
+    for (id, m) in schema.models.iter().enumerate() {
+        tables.entry(m.table.clone()).or_insert(id);
+    }
     for (position, decl) in decls.iter().enumerate() {
         let mut model = model_without_relations(decl);
         model.declared = Some(position);
-        let existing = schema
-            .find_table(&decl.table)
+        let existing = tables
+            .get(&decl.table)
+            .copied()
             .filter(|id| !decl.proxy && !claimed.contains(id));
         let id = match existing {
             Some(id) => {
@@ -37,17 +43,27 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
             }
             None => {
                 schema.models.push(model);
-                schema.models.len() - 1
+                let id = schema.models.len() - 1;
+                tables.entry(decl.table.clone()).or_insert(id);
+                id
             }
         };
         claimed.insert(id);
         slots.push(id);
     }
+    // (app label, lowercased name) → the first declaration of that model, as
+    // `ModelRef::matches` finds it.
+    let mut declared: HashMap<(&str, String), usize> = HashMap::new();
+    for (i, d) in decls.iter().enumerate() {
+        declared
+            .entry((d.app_label.as_str(), d.name.to_ascii_lowercase()))
+            .or_insert(i);
+    }
     // Foreign keys first: many-to-many fields find their through model's keys by target.
     for (decl, &id) in decls.iter().zip(&slots) {
         for (i, f) in decl.fields.iter().enumerate() {
             let Some(rel) = &f.relation else { continue };
-            let to = resolve(schema, decls, &slots, &rel.to);
+            let to = resolve(schema, &declared, &slots, &rel.to);
             let to_field = match &rel.to_field {
                 Some(name) => schema.models[to].concrete(name).ok_or_else(|| {
                     Diagnostic::field(format!(
@@ -69,8 +85,8 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
     }
     for (decl, &id) in decls.iter().zip(&slots) {
         for m in &decl.m2m {
-            let to = resolve(schema, decls, &slots, &m.to);
-            let through = resolve(schema, decls, &slots, &m.through);
+            let to = resolve(schema, &declared, &slots, &m.to);
+            let through = resolve(schema, &declared, &slots, &m.through);
             let (source_field, target_field) = through_keys(schema, decl, m, [id, to], through)?;
             schema.models[id].m2m.push(ManyToMany {
                 name: m.name.clone(),
@@ -103,8 +119,13 @@ fn model_without_relations(decl: &ModelDecl) -> Model {
 
 /// The id of the model a reference names: a declaration, else the database's model of its
 /// default table or of that name, else a new placeholder (`auth.User` → `User`, `auth_user`).
-fn resolve(schema: &mut Schema, decls: &[ModelDecl], slots: &[ModelId], r: &ModelRef) -> ModelId {
-    if let Some(i) = decls.iter().position(|d| r.matches(&d.app_label, &d.name)) {
+fn resolve(
+    schema: &mut Schema,
+    declared: &HashMap<(&str, String), usize>,
+    slots: &[ModelId],
+    r: &ModelRef,
+) -> ModelId {
+    if let Some(&i) = declared.get(&(r.app_label.as_str(), r.name.to_ascii_lowercase())) {
         return slots[i];
     }
     let table = r.default_table();

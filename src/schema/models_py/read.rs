@@ -11,21 +11,52 @@ use std::rc::Rc;
 
 use super::{FieldDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl, SourceFile};
 use crate::schema::{Field, FieldKind, Index, OnDelete};
-use crate::syntax::ast::{Arg, Expr, ExprKind, Stmt, StmtKind};
+use crate::syntax::ast::{Arg, Definition, Expr, ExprKind, Stmt, StmtKind};
 
 /// Every concrete model in `files` (in file and declaration order), each followed by the
-/// through models auto-created for its many-to-many fields.
-pub(super) fn declarations(files: &[SourceFile]) -> Vec<ModelDecl> {
+/// through models auto-created for its many-to-many fields; and a warning for each model (or
+/// module-level class) left out because a statement that could declare part of it was not
+/// read ([`StmtKind::Unread`]).
+pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>) {
     let mut reader = Reader::new(files);
     let mut decls = Vec::new();
+    let mut warnings = std::mem::take(&mut reader.warnings);
     for class in 0..reader.classes.len() {
-        if reader.is_model(class) && !reader.resolve(class).meta.is_abstract {
-            let (decl, throughs) = reader.materialize(class);
-            decls.push(decl);
-            decls.extend(throughs);
+        if !reader.is_model(class) {
+            continue;
         }
+        // An abstract model's unread statement is said once, for each concrete model.
+        let r = reader.resolve(class);
+        if r.meta.is_abstract {
+            continue;
+        }
+        if let Some(why) = &r.unread {
+            let c = reader.classes[class];
+            warnings.push(format!("model {}.{} left out: {why}", r.app_label, c.name));
+            continue;
+        }
+        drop(r);
+        let (decl, throughs) = reader.materialize(class);
+        decls.push(decl);
+        decls.extend(throughs);
+        reader.forget_members(class);
     }
-    decls
+    (decls, warnings)
+}
+
+/// The first statement of a class body (or of its nested classes, such as `Meta`) that was
+/// not read and may declare something: not a method, whose absence changes no field. Its
+/// error's message (which names the file and line, see `models_py::parse_source`).
+fn unread_in(body: &[Stmt]) -> Option<String> {
+    body.iter().find_map(|stmt| match &stmt.kind {
+        StmtKind::Unread {
+            defines: Some(Definition { class: false, .. }),
+            ..
+        } => None,
+        StmtKind::Unread { error, .. } => Some(error.message.clone()),
+        StmtKind::ClassDef { body, .. } => unread_in(body),
+        _ => None,
+    })
 }
 
 /// How far to follow names (constants, field subclasses) before giving up.
@@ -62,6 +93,9 @@ struct Resolved<'a> {
     str_expr: Option<&'a Expr>,
     managers: Vec<crate::schema::Manager>,
     notes: Vec<String>,
+    /// Why the model cannot be read: a statement of its body (or of an abstract base's) that
+    /// was not read.
+    unread: Option<String>,
 }
 
 #[derive(Clone)]
@@ -133,19 +167,30 @@ struct Reader<'a> {
     files: &'a [SourceFile],
     scopes: Vec<Scope<'a>>,
     classes: Vec<Class<'a>>,
+    /// Class name → the classes of that name, in file and declaration order.
+    by_name: HashMap<&'a str, Vec<usize>>,
     model_memo: Vec<Option<bool>>,
     resolved: Vec<Option<Rc<Resolved<'a>>>>,
     resolving: Vec<bool>,
+    /// Module-level classes whose statement was not read.
+    warnings: Vec<String>,
+    /// Classes some class names among its bases.
+    is_base: Vec<bool>,
 }
 
 impl<'a> Reader<'a> {
     fn new(files: &'a [SourceFile]) -> Self {
         let mut scopes = Vec::new();
         let mut classes = Vec::new();
+        let mut warnings = Vec::new();
         for (file, source) in files.iter().enumerate() {
             let mut scope = Scope::default();
             for stmt in &source.program.body {
                 match &stmt.kind {
+                    StmtKind::Unread {
+                        defines: Some(Definition { class: true, name }),
+                        error,
+                    } => warnings.push(format!("class {} left out: {}", name.name, error.message)),
                     StmtKind::ClassDef {
                         name, bases, body, ..
                     } => {
@@ -185,14 +230,30 @@ impl<'a> Reader<'a> {
             scopes.push(scope);
         }
         let n = classes.len();
-        Reader {
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, c) in classes.iter().enumerate() {
+            by_name.entry(c.name).or_default().push(i);
+        }
+        let mut reader = Reader {
+            is_base: vec![false; n],
             files,
             scopes,
             classes,
+            by_name,
             model_memo: vec![None; n],
             resolved: vec![None; n],
             resolving: vec![false; n],
+            warnings,
+        };
+        for class in 0..n {
+            let c = reader.classes[class];
+            for base in base_paths(c.bases) {
+                if let Some(parent) = reader.find_class(last_segment(&base), c.file) {
+                    reader.is_base[parent] = true;
+                }
+            }
         }
+        reader
     }
 
     /// A module-level class by name: in `file` first, then in any file.
@@ -201,7 +262,26 @@ impl<'a> Reader<'a> {
             .classes
             .get(name)
             .copied()
-            .or_else(|| self.classes.iter().position(|c| c.name == name))
+            .or_else(|| self.named(name).first().copied())
+    }
+
+    /// Once a model is built: drop its members from the cache unless another class derives
+    /// from it (whose resolution, or a proxy's, reads them); its label and Meta stay, for the
+    /// relations that point at it. A large models.py then holds each model's fields once.
+    fn forget_members(&mut self, class: usize) {
+        if !self.is_base[class]
+            && let Some(Some(r)) = self
+                .resolved
+                .get_mut(class)
+                .map(|r| r.as_mut().and_then(Rc::get_mut))
+        {
+            r.members = Vec::new();
+        }
+    }
+
+    /// The classes called `name`, in file and declaration order.
+    fn named(&self, name: &str) -> &[usize] {
+        self.by_name.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Does the class derive from `models.Model`, through classes in these files or through a
@@ -248,6 +328,7 @@ impl<'a> Reader<'a> {
             str_expr: None,
             managers: Vec::new(),
             notes: Vec::new(),
+            unread: unread_in(c.body),
         };
         let mut inherited_meta = None;
         for base in base_paths(c.bases) {
@@ -269,6 +350,7 @@ impl<'a> Reader<'a> {
                 }
                 r.managers.extend(p.managers.iter().cloned());
                 r.notes.extend(p.notes.iter().cloned());
+                r.unread = r.unread.take().or_else(|| p.unread.clone());
                 inherited_meta.get_or_insert_with(|| Meta {
                     is_abstract: false,
                     ..p.meta.clone()
@@ -304,6 +386,7 @@ impl<'a> Reader<'a> {
                 _ => {}
             }
         }
+        r.members.shrink_to_fit();
         r.str_expr = own_str.or(r.str_expr);
         r.meta = match own_meta {
             Some((bases, body)) => {
@@ -444,6 +527,9 @@ impl<'a> Reader<'a> {
             })
             .collect();
         declared.extend(indexes);
+        // Declarations live as long as the session: no room to grow.
+        fields.shrink_to_fit();
+        declared.shrink_to_fit();
         let decl = ModelDecl {
             pk: fields.iter().position(|f| f.field.primary_key).unwrap_or(0),
             fields,
@@ -568,8 +654,8 @@ impl<'a> Reader<'a> {
                 // The class itself when it is among the files read: in this file, else in the
                 // app it was imported from (whose label apps.py may have changed), else any.
                 let imported = self.scopes[file].imports.get(name.as_str()).cloned();
-                let models: Vec<usize> = (0..self.classes.len())
-                    .filter(|&c| self.classes[c].name == name && self.is_model(c))
+                let models: Vec<usize> = (self.named(name).to_vec().into_iter())
+                    .filter(|&c| self.is_model(c))
                     .collect();
                 let in_file = models.iter().find(|&&c| self.classes[c].file == file);
                 let in_app = models.iter().find(|&&c| {

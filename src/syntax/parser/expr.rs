@@ -133,7 +133,7 @@ impl Parser<'_> {
     /// Can the current token begin an expression?
     pub(super) fn at_expr_start(&self) -> bool {
         match self.tok() {
-            Tok::Name(_) | Tok::Int(_) | Tok::Float(_) | Tok::Str(_) => true,
+            Tok::Name(_) | Tok::Int(_) | Tok::Float(_) | Tok::Imaginary | Tok::Str(_) => true,
             Tok::Keyword(k) => matches!(
                 *k,
                 "None" | "True" | "False" | "not" | "lambda" | "await" | "yield"
@@ -504,6 +504,11 @@ impl Parser<'_> {
             Tok::Name(name) => ExprKind::Name(name.to_string()),
             Tok::Int(value) => ExprKind::Int(*value),
             Tok::Float(value) => ExprKind::Float(*value),
+            Tok::Imaginary => {
+                let span = self.span();
+                let literal = &self.src[span.start..span.end];
+                return Err(self.not_supported(&format!("'{literal}' (a complex number)")));
+            }
             Tok::Keyword("None") => ExprKind::None,
             Tok::Keyword("True") => ExprKind::Bool(true),
             Tok::Keyword("False") => ExprKind::Bool(false),
@@ -764,6 +769,8 @@ impl Parser<'_> {
             }
             args.push(arg);
             if self.eat_op(")") {
+                // Most calls take an argument or two (a models.py has one call per field).
+                args.shrink_to_fit();
                 return Ok(args);
             }
             if !self.eat_op(",") {

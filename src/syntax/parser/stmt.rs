@@ -5,7 +5,7 @@
 use super::expr::{Target, describe};
 use super::{Context, PResult, Parser};
 use crate::syntax::ast::{
-    Alias, BinOp, ExceptHandler, Expr, ExprKind, Span, Stmt, StmtKind, WithItem,
+    Alias, BinOp, Definition, ExceptHandler, Expr, ExprKind, Ident, Span, Stmt, StmtKind, WithItem,
 };
 use crate::syntax::lexer::{SyntaxError, Tok};
 
@@ -33,8 +33,112 @@ fn augmented(op: &str) -> Option<BinOp> {
 }
 
 impl Parser<'_> {
-    /// One compound statement, or one line of simple statements.
+    /// One compound statement, or one line of simple statements. Reading a module
+    /// ([`Parser::tolerant`]), a statement that does not parse is read past, whole, and
+    /// becomes [`StmtKind::Unread`].
     pub(super) fn statement(&mut self) -> PResult<Vec<Stmt>> {
+        let first = self.pos;
+        let start = self.start();
+        let result = self.strict_statement().map_err(|error| {
+            // Python 3.10+'s soft keywords start statements djq does not implement.
+            let statement = match self.tokens[first].kind {
+                Tok::Name("match") => "'match' (structural pattern matching)",
+                Tok::Name("type") => "'type' (a type alias statement)",
+                _ => return error,
+            };
+            self.pos = first;
+            self.not_supported(statement)
+        });
+        if !self.tolerant {
+            return result;
+        }
+        result.or_else(|error| {
+            self.pos = first;
+            let defines = self.definition_ahead();
+            self.skip_statement();
+            let kind = StmtKind::Unread {
+                defines,
+                error: error.diag,
+            };
+            Ok(vec![stmt(kind, self.since(start))])
+        })
+    }
+
+    /// The class or function the statement at the cursor defines, if it is a definition
+    /// (decorators and `async` allowed before it).
+    fn definition_ahead(&self) -> Option<Definition> {
+        let mut i = self.pos;
+        while matches!(self.tokens[i].kind, Tok::Op("@")) {
+            while !matches!(self.tokens[i].kind, Tok::Newline | Tok::Eof) {
+                i += 1;
+            }
+            i += 1;
+        }
+        if self.tokens[i].kind == Tok::Keyword("async") {
+            i += 1;
+        }
+        let class = match self.tokens[i].kind {
+            Tok::Keyword("class") => true,
+            Tok::Keyword("def") => false,
+            _ => return None,
+        };
+        match self.tokens.get(i + 1)?.kind {
+            Tok::Name(name) => Some(Definition {
+                class,
+                name: Ident {
+                    name: name.to_string(),
+                    span: self.tokens[i + 1].span,
+                },
+            }),
+            _ => None,
+        }
+    }
+
+    /// Move past the statement at the cursor: its logical line (with the decorator lines
+    /// before a definition), its indented block, and the clauses that continue it (`else`,
+    /// `elif`, `except`, `finally`).
+    fn skip_statement(&mut self) {
+        let mut depth = 0usize;
+        let mut line_start = self.pos;
+        loop {
+            match self.tok() {
+                Tok::Eof => return,
+                Tok::Indent => depth += 1,
+                Tok::Dedent if depth == 0 => return,
+                Tok::Dedent => {
+                    depth -= 1;
+                    if depth == 0 && !self.continues_statement(1) {
+                        self.bump();
+                        return;
+                    }
+                }
+                Tok::Newline if depth == 0 => {
+                    let decorator = self.tokens[line_start].kind == Tok::Op("@");
+                    self.bump();
+                    line_start = self.pos;
+                    if !decorator && !self.at(&Tok::Indent) && !self.continues_statement(0) {
+                        return;
+                    }
+                    continue;
+                }
+                Tok::Newline if self.tokens[self.pos + 1].kind != Tok::Indent => {
+                    line_start = self.pos + 1;
+                }
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    /// Is the token `ahead` of the cursor a clause that continues a compound statement?
+    fn continues_statement(&self, ahead: usize) -> bool {
+        matches!(
+            self.peek_tok(ahead),
+            Tok::Keyword("else" | "elif" | "except" | "finally")
+        )
+    }
+
+    fn strict_statement(&mut self) -> PResult<Vec<Stmt>> {
         let compound = match self.tok() {
             Tok::Indent => return Err(self.error("unexpected indent")),
             Tok::Keyword("if") => self.if_statement()?,
@@ -84,6 +188,8 @@ impl Parser<'_> {
         while !self.eat(&Tok::Dedent) && !self.at(&Tok::Eof) {
             body.extend(self.statement()?);
         }
+        // Blocks are many and mostly short (a method's one `return`): no room to grow.
+        body.shrink_to_fit();
         Ok(body)
     }
 
@@ -130,8 +236,8 @@ impl Parser<'_> {
         let body = self.block("'for' statement", start, in_loop)?;
         let orelse = self.else_block()?;
         let kind = StmtKind::For {
-            target,
-            iter,
+            target: Box::new(target),
+            iter: Box::new(iter),
             body,
             orelse,
         };
@@ -411,7 +517,7 @@ impl Parser<'_> {
                 self.bump();
                 let test = self.expression()?;
                 let msg = if self.eat_op(",") {
-                    Some(self.expression()?)
+                    Some(Box::new(self.expression()?))
                 } else {
                     None
                 };
@@ -559,6 +665,7 @@ impl Parser<'_> {
             for target in &targets {
                 self.check_target(target, Target::Assign)?;
             }
+            targets.shrink_to_fit();
             return Ok(StmtKind::Assign { targets, value });
         }
         if let Some(op) = self.op().and_then(augmented) {
@@ -577,7 +684,7 @@ impl Parser<'_> {
             return Ok(StmtKind::AugAssign {
                 target: first,
                 op,
-                value,
+                value: Box::new(value),
             });
         }
         if self.at_op(":") {
@@ -591,9 +698,9 @@ impl Parser<'_> {
                 return Err(SyntaxError::new(message, first.span));
             }
             self.bump();
-            let annotation = self.expression()?;
+            let annotation = Box::new(self.expression()?);
             let value = if self.eat_op("=") {
-                Some(self.value()?)
+                Some(Box::new(self.value()?))
             } else {
                 None
             };
