@@ -12,7 +12,8 @@
 //!                                                                         render (table/json/csv)
 //! ```
 //!
-//! - [`syntax`]: source text → AST with spans (nom). Knows nothing of Django.
+//! - [`syntax`]: source text → AST with spans (a nom lexer, a hand-written recursive-descent
+//!   parser). Knows nothing of Django.
 //! - [`schema`]: models, fields and relations, from database introspection plus `models.py`.
 //! - [`query`]: Django's query semantics — resolves names, lookups and relations into a
 //!   [`query::Query`] IR (joins, where tree, ordering, limits) exactly as Django's `Query` does.

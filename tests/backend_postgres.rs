@@ -4,7 +4,9 @@
 //! introspection — names equal to SQLite's for the same Django fixtures, in a fixed number of
 //! queries whatever the number of tables.
 //!
-//! Without a server every test prints `SKIPPED: no PostgreSQL server available` and returns.
+//! Without a server every test prints `SKIPPED: no PostgreSQL server available` and returns, or
+//! fails under `CI=true` or `DJQ_REQUIRE_SERVERS=1` (`support::skip`); so do the password and
+//! TLS tests when the server is not the tests' own cluster (or, for TLS, `openssl` is missing).
 
 mod support;
 
@@ -641,7 +643,7 @@ fn a_server_that_never_answers_times_out() {
 fn passwords_are_checked_by_the_server() {
     let Some(server) = pg::server() else { return };
     let Some((address, user, password)) = server.password_login() else {
-        pg::loud("SKIPPED: password login needs the tests' own cluster");
+        support::skip("password login needs the tests' own cluster");
         return;
     };
     let url = |pw: &str| format!("postgres://{user}:{pw}@{address}/postgres?sslmode=disable");
@@ -678,7 +680,7 @@ fn a_password_file_others_can_read_is_ignored_with_libpqs_warning() {
     use std::os::unix::fs::PermissionsExt;
     let Some(server) = pg::server() else { return };
     let Some((address, user, password)) = server.password_login() else {
-        pg::loud("SKIPPED: password login needs the tests' own cluster");
+        support::skip("password login needs the tests' own cluster");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -724,7 +726,7 @@ fn a_password_file_others_can_read_is_ignored_with_libpqs_warning() {
 fn tls_is_used_and_verified_as_sslmode_says() {
     let Some(server) = pg::server() else { return };
     let (Some(port), Some(cert)) = (server.port(), server.tls_certificate()) else {
-        pg::loud("SKIPPED: TLS needs the tests' own cluster and openssl");
+        support::skip("TLS needs the tests' own cluster and openssl");
         return;
     };
     let uses_tls = |url: &str| -> Result<bool> {

@@ -25,14 +25,13 @@
 //! Input and expected lines take escapes: `\\`, `\n`, `\t`, `\0`, `\xHH` (one raw byte, so
 //! stdin can be invalid UTF-8), `\u{HHHH}`, and `\*N{text}` for `text` repeated `N` times.
 
+mod support;
+
 use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use support::root;
 
 const CATALOG: &str = "fixtures/bad_inputs.txt";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// One catalog case.
 struct Case {

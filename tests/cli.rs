@@ -8,23 +8,18 @@ mod support;
 
 use assert_cmd::Command;
 use serde_json::Value as Json;
-use std::path::PathBuf;
 use std::time::Duration;
+use support::Run;
+use support::root;
 
 const LIBRARY: &str = "fixtures/demo/library.sqlite3";
 const LIBRARY_MODELS: &str = "fixtures/demo/books/models.py";
 const BLOG: &str = "fixtures/blog/blog.sqlite3";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// djq run from the repository root, untouched by the caller's DATABASE_URL and NO_COLOR.
 fn djq() -> Command {
-    let mut cmd = Command::cargo_bin("djq").expect("djq binary");
-    cmd.current_dir(root())
-        .env_remove("DATABASE_URL")
-        .env_remove("NO_COLOR");
+    let mut cmd = Command::from_std(support::djq());
+    cmd.env_remove("NO_COLOR");
     cmd
 }
 
@@ -35,21 +30,8 @@ fn library() -> Command {
     cmd
 }
 
-/// What a run of djq did.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("run djq");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
-    }
+    cmd.output().expect("run djq").into()
 }
 
 /// `cmd` followed by `-c CODE` for each of `code`.
@@ -813,7 +795,6 @@ fn ctrl_c_cancels_the_running_query_and_the_run_fails() {
     let db = support::slow::sqlite(dir.path());
     let models = support::slow::models(dir.path());
     let r = support::slow::interrupt(
-        &root(),
         &db,
         &models,
         &[

@@ -5,8 +5,10 @@
 //! Each run writes far more than a pipe holds (hundreds of kilobytes), so djq is still
 //! writing when the reader closes its end after the first line.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// 19,265 rows: each book with the books of its author's books' authors' books.
 const MANY_ROWS: &str =
@@ -15,10 +17,8 @@ const MANY_ROWS: &str =
 /// Runs djq on the demo library with `args`, its stdout read up to the first line and then
 /// closed; asserts it exits with status 0 and writes nothing to stderr.
 fn quiet_after_the_first_line(args: &[&str]) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_djq"))
+    let mut child = support::djq()
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DATABASE_URL")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

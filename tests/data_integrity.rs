@@ -5,20 +5,19 @@
 //! with rusqlite, then the djq binary run on them; expectations from Django 6 run on the same
 //! rows (tools/djangoproj, `DJQ_APPS=books`).
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+mod support;
 
-const MODELS: &str = "fixtures/demo/books/models.py";
+use assert_cmd::Command;
+use std::path::Path;
+use support::root;
+
+use support::DEMO_MODELS as MODELS;
 /// `x'4142ff43c328'`: "AB", a byte that starts no UTF-8 sequence, "C", a lead byte without its
 /// continuation, "(".
 const NOT_UTF8: &[u8] = b"AB\xffC\xc3(";
 /// What Django raises reading it (`Author.objects.get(pk=1)`).
 const NOT_UTF8_ERROR: &str =
     "OperationalError: Could not decode to UTF-8 column 'name' with text 'AB\u{fffd}C\u{fffd}('";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A copy of the demo library in `dir`, with `alter` run on it through rusqlite.
 fn library(dir: &Path, alter: impl FnOnce(&rusqlite::Connection)) -> String {
@@ -41,10 +40,8 @@ fn stored(db: &str, id: i64, column: &str) -> (String, Vec<u8>) {
 
 /// Runs djq on `db` with `-c` for each of `code`: (exit code, stdout, stderr).
 fn djq(db: &str, code: &[&str]) -> (Option<i32>, String, String) {
-    let mut cmd = Command::cargo_bin("djq").unwrap();
-    cmd.current_dir(root())
-        .env_remove("DATABASE_URL")
-        .args([db, "--models", MODELS]);
+    let mut cmd = Command::from_std(support::djq());
+    cmd.args([db, "--models", MODELS]);
     for c in code {
         cmd.args(["-c", c]);
     }

@@ -4,46 +4,27 @@
 //! time the script's transaction is rolled back, the error is clear and, in the shell, the
 //! session goes on.
 //!
-//! The PostgreSQL tests print `SKIPPED: ...` and return when there is no server (see
-//! `support::pg`); the PostgreSQL disk is made full with a tablespace on a small tmpfs, which
-//! needs the server to be the tests' own and `mount` to be allowed.
+//! A test that cannot set up goes by `support::skip`: it prints `SKIPPED: ...` and returns, or
+//! fails under `CI=true` or `DJQ_REQUIRE_SERVERS=1`. The PostgreSQL tests need a server (see
+//! `support::pg`); the disk-full tests need `mount` to be allowed (root, or CAP_SYS_ADMIN) for
+//! a small tmpfs, and the PostgreSQL one the server to be the tests' own (for a tablespace on
+//! that disk).
 
 mod support;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 use support::repl::Repl;
-use support::{pg, slow};
-
-const MODELS: &str = "fixtures/demo/books/models.py";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A copy of the demo library in a directory of its own.
-fn sqlite_copy() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("library.sqlite3");
-    std::fs::copy(root().join("fixtures/demo/library.sqlite3"), &path).expect("copy");
-    (dir, path.display().to_string())
-}
-
-/// The demo library on the PostgreSQL server, when there is one.
-fn postgres_copy() -> Option<String> {
-    let sql = std::fs::read_to_string(root().join("fixtures/demo/library.postgres.sql"))
-        .expect("read the PostgreSQL fixture");
-    Some(pg::server()?.database_from_sql(&sql))
-}
+use support::{
+    DEMO_MODELS as MODELS, DEMO_SQLITE, demo_postgres_copy as postgres_copy,
+    demo_sqlite_copy as sqlite_copy, pg, root, skip, slow,
+};
 
 fn djq(db: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_djq"));
-    cmd.args([db, "--models", MODELS])
-        .current_dir(root())
-        .env_remove("DATABASE_URL")
-        .env("NO_COLOR", "1");
+    let mut cmd = support::djq();
+    cmd.args([db, "--models", MODELS]).env("NO_COLOR", "1");
     cmd
 }
 
@@ -147,7 +128,7 @@ fn library(db: &str) -> String {
 struct SmallDisk(tempfile::TempDir);
 
 impl SmallDisk {
-    /// `None` (said loudly) when it cannot be mounted.
+    /// `None` (after [`skip`]) when it cannot be mounted.
     fn mount() -> Option<SmallDisk> {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mounted = Command::new("mount")
@@ -156,7 +137,7 @@ impl SmallDisk {
             .status()
             .is_ok_and(|s| s.success());
         if !mounted {
-            pg::loud("SKIPPED: cannot mount a small tmpfs for the disk-full test");
+            skip("cannot mount a small tmpfs for the disk-full test (needs root or CAP_SYS_ADMIN)");
             return None;
         }
         Some(SmallDisk(dir))
@@ -179,7 +160,7 @@ fn sqlite_disk_full_mid_script_rolls_back_with_a_clear_error() {
         return;
     };
     let db = disk.path().join("library.sqlite3");
-    std::fs::copy(root().join("fixtures/demo/library.sqlite3"), &db).expect("copy");
+    std::fs::copy(root().join(DEMO_SQLITE), &db).expect("copy");
     let db = db.display().to_string();
     let before = library(&db);
     let out = djq(&db).args(["-c", FILL]).output().expect("run djq");
@@ -198,7 +179,9 @@ fn sqlite_disk_full_mid_script_rolls_back_with_a_clear_error() {
 fn postgres_disk_full_mid_script_rolls_back_with_a_clear_error() {
     let Some(server) = pg::server() else { return };
     if !server.is_own() {
-        pg::loud("SKIPPED: the PostgreSQL server is not the tests' own: no small disk for it");
+        skip(
+            "the PostgreSQL server is not the tests' own (DJQ_TEST_POSTGRES_URL): no small disk for it",
+        );
         return;
     }
     let Some(disk) = SmallDisk::mount() else {
@@ -320,7 +303,6 @@ fn postgres_connection_killed_leaves_the_shell_alive() {
 /// the query and checks that djq says the query was cancelled and exits with status 1.
 fn ctrl_c_after_a_create(db: &str, models: &str) {
     let r = slow::interrupt(
-        &root(),
         db,
         models,
         &[
@@ -358,4 +340,57 @@ fn ctrl_c_mid_script_rolls_back_on_sqlite() {
         std::fs::read(&db).expect("read") == before,
         "not rolled back"
     );
+}
+
+/// Runs this test binary's test `name` alone, with PostgreSQL's server binaries and `mount`
+/// out of reach (`DJQ_PG_BINDIR` and `PATH` an empty directory, no `DJQ_TEST_POSTGRES_URL`)
+/// and only the switches `env` of `CI` and `DJQ_REQUIRE_SERVERS`: whether it passed, and what
+/// it printed.
+fn run_without_servers(name: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let empty = tempfile::tempdir().expect("temporary directory");
+    let out = Command::new(std::env::current_exe().expect("this test binary"))
+        .args([name, "--exact", "--test-threads=1"])
+        .env("PATH", empty.path())
+        .env("DJQ_PG_BINDIR", empty.path())
+        .env_remove("DJQ_TEST_POSTGRES_URL")
+        .env_remove("CI")
+        .env_remove("DJQ_REQUIRE_SERVERS")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run the test binary");
+    (
+        out.status.success(),
+        format!("{}{}", text(&out.stdout), text(&out.stderr)),
+    )
+}
+
+#[test]
+fn a_test_that_cannot_set_up_says_skipped_or_fails_when_servers_are_required() {
+    for (name, why) in [
+        (
+            "postgres_waits_for_a_lock_held_briefly",
+            "no PostgreSQL server available",
+        ),
+        (
+            "sqlite_disk_full_mid_script_rolls_back_with_a_clear_error",
+            "cannot mount a small tmpfs",
+        ),
+    ] {
+        for env in [&[][..], &[("CI", "true"), ("DJQ_REQUIRE_SERVERS", "0")]] {
+            let (passed, out) = run_without_servers(name, env);
+            assert!(passed, "{name} {env:?}: {out}");
+            assert!(out.contains(&format!("SKIPPED: {why}")), "{name}: {out}");
+            assert!(out.contains("1 passed; 0 failed"), "{name}: {out}");
+        }
+        for env in [[("DJQ_REQUIRE_SERVERS", "1")], [("CI", "true")]] {
+            let (passed, out) = run_without_servers(name, &env);
+            assert!(!passed, "{name} {env:?} passed without running: {out}");
+            assert!(!out.contains("SKIPPED"), "{name}: {out}");
+            assert!(
+                out.contains(why) && out.contains("DJQ_REQUIRE_SERVERS=1"),
+                "{name}: {out}"
+            );
+            assert!(out.contains("0 passed; 1 failed"), "{name}: {out}");
+        }
+    }
 }

@@ -8,7 +8,8 @@ mod support;
 
 use assert_cmd::Command;
 use djq::backend::{Backend, PostgresBackend};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use support::root;
 
 /// (app, SQLite fixture, PostgreSQL dump, models.py, the app's tables children first)
 const APPS: [(&str, &str, &str, &str, &[&str]); 2] = [
@@ -34,19 +35,13 @@ const APPS: [(&str, &str, &str, &str, &[&str]); 2] = [
     ),
 ];
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn recording(app: &str) -> String {
     std::fs::read_to_string(root().join(format!("fixtures/loaddata/{app}.json"))).unwrap()
 }
 
 fn djq(database: &str, models: &str) -> Command {
-    let mut cmd = Command::cargo_bin("djq").unwrap();
-    cmd.current_dir(root())
-        .env_remove("DATABASE_URL")
-        .args([database, "--models", models]);
+    let mut cmd = Command::from_std(support::djq());
+    cmd.args([database, "--models", models]);
     cmd
 }
 

@@ -17,12 +17,10 @@
 mod support;
 
 use serde_json::Value as Json;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use support::Run;
 use support::pg;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::root;
 
 /// The hostile strings (no NUL: see [`nul_is_stored_or_refused_cleanly`]).
 fn hostile() -> Vec<String> {
@@ -81,20 +79,16 @@ struct Db {
 
 impl Db {
     fn sqlite() -> Db {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("library.sqlite3");
-        std::fs::copy(root().join("fixtures/demo/library.sqlite3"), &path).unwrap();
+        let (dir, url) = support::demo_sqlite_copy();
         Db {
-            url: path.display().to_string(),
+            url,
             _dir: Some(dir),
         }
     }
 
     fn postgres() -> Option<Db> {
-        let sql = std::fs::read_to_string(root().join("fixtures/demo/library.postgres.sql"))
-            .expect("the PostgreSQL fixture");
         Some(Db {
-            url: pg::server()?.database_from_sql(&sql),
+            url: support::demo_postgres_copy()?,
             _dir: None,
         })
     }
@@ -104,13 +98,6 @@ impl Db {
             .chain(Db::postgres().map(|db| ("postgres", db)))
             .collect()
     }
-}
-
-/// What djq did.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
 }
 
 impl Run {
@@ -127,9 +114,8 @@ impl Run {
 /// djq on `url` with `--format json`, running the lines of `script` with `models` as
 /// `--models` (the demo's by default).
 fn djq(url: &str, models: Option<&Path>, flags: &[&str], script: &str) -> Run {
-    let demo = root().join("fixtures/demo/books/models.py");
-    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_djq"))
-        .env_remove("DATABASE_URL")
+    let demo = root().join(support::DEMO_MODELS);
+    let out = assert_cmd::Command::from_std(support::djq())
         .arg(url)
         .arg("--models")
         .arg(models.unwrap_or(&demo))
@@ -141,11 +127,7 @@ fn djq(url: &str, models: Option<&Path>, flags: &[&str], script: &str) -> Run {
         .timeout(std::time::Duration::from_secs(120))
         .output()
         .expect("running djq");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    out.into()
 }
 
 fn strings(doc: &Json) -> Vec<String> {

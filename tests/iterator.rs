@@ -6,47 +6,18 @@
 
 mod support;
 
-use djq::interp::{Options, Session};
-use djq::render::Format;
-use djq::schema;
+use djq::interp::Session;
 use serde_json::Value as Json;
-use std::path::PathBuf;
-use std::process::Command;
 use support::output::Output;
+use support::root;
 use support::{Backend, pg};
 
-const MODELS: &str = "fixtures/demo/books/models.py";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::DEMO_MODELS as MODELS;
 
 /// A session on `url` with the library's models.py, printing into the returned output.
 fn session(url: &str) -> (Session, Output) {
-    let mut backend = djq::backend::connect(url, false).expect("connect");
-    let mut schema = schema::introspect::database(backend.as_mut()).expect("introspect");
-    let decls = schema::models_py::load(&[root().join(MODELS)]).expect("models.py");
-    schema::models_py::overlay(&mut schema, &decls).expect("overlay");
-    let dialect = backend.dialect();
-    let out = Output::default();
-    let opts = Options::plain(Format::Json);
-    let s = Session::new(schema, Some(backend), dialect, opts, Box::new(out.clone()));
-    (s, out)
-}
-
-/// A copy of the demo library: its URL, and the directory that holds it.
-fn sqlite_copy() -> (String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("library.sqlite3");
-    std::fs::copy(root().join("fixtures/demo/library.sqlite3"), &path).expect("copy");
-    (path.display().to_string(), dir)
-}
-
-/// A new PostgreSQL database with the demo library; `None` without a server.
-fn postgres_copy() -> Option<String> {
-    let sql = std::fs::read_to_string(root().join("fixtures/demo/library.postgres.sql"))
-        .expect("read the PostgreSQL fixture");
-    Some(pg::server()?.database_from_sql(&sql))
+    let backend = djq::backend::connect(url, false).expect("connect");
+    support::session(backend, &[MODELS])
 }
 
 /// Querysets recorded from Django (fixtures/conformance/library.*.json) whose `iterator()`
@@ -156,14 +127,14 @@ fn loops_over_iterator_run_queries_and_writes_in_their_body() {
     if pg::server().is_some() {
         cases.extend([(Backend::Postgres, false), (Backend::Postgres, true)]);
     } else {
-        pg::loud("SKIPPED: the PostgreSQL half of this test (no server)");
+        support::skip("the PostgreSQL half of this test (no server)");
     }
     let fresh = |backend| match backend {
         Backend::Sqlite => {
-            let (url, dir) = sqlite_copy();
+            let (dir, url) = support::demo_sqlite_copy();
             (url, Some(dir))
         }
-        Backend::Postgres => (postgres_copy().expect("server"), None),
+        Backend::Postgres => (support::demo_postgres_copy().expect("server"), None),
     };
     for (backend, atomic) in cases {
         let (db, _dir) = fresh(backend);
@@ -222,17 +193,15 @@ fn prefetching_needs_a_chunk_size_and_then_prefetches_each_chunk() {
 
 /// Runs djq with `code` on `db`: what it printed and its peak resident memory in bytes.
 fn peak_memory(db: &str, code: &str) -> (String, u64) {
-    let mut djq = Command::new(env!("CARGO_BIN_EXE_djq"));
-    djq.current_dir(root())
-        .env_remove("DATABASE_URL")
-        .args([db, "--models", MODELS, "-c", code]);
+    let mut djq = support::djq();
+    djq.args([db, "--models", MODELS, "-c", code]);
     support::peak::run(djq)
 }
 
 #[test]
 fn iterating_a_large_table_holds_one_chunk_at_a_time() {
     const ROWS: u64 = 100_000;
-    let (db, _dir) = sqlite_copy();
+    let (_dir, db) = support::demo_sqlite_copy();
     support::peak::add_books(&db, ROWS);
     let (count, baseline) = peak_memory(&db, "print(Book.objects.count())");
     let (sum, streamed) = peak_memory(

@@ -7,19 +7,13 @@ mod support;
 
 use support::output::Output;
 
-use djq::interp::{Options, Session};
-use djq::render::Format;
+use djq::interp::Session;
 
 /// A session on a new database holding `sql`, its schema introspected (no models.py).
 fn session(sql: &str) -> Option<(Session, String, Output)> {
-    let pg = support::pg::server()?;
-    let url = pg.database_from_sql(sql);
-    let mut backend = djq::backend::connect(&url, false).expect("connect");
-    let schema = djq::schema::introspect::database(backend.as_mut()).expect("introspect");
-    let dialect = backend.dialect();
-    let out = Output::default();
-    let opts = Options::plain(Format::Json);
-    let session = Session::new(schema, Some(backend), dialect, opts, Box::new(out.clone()));
+    let url = support::pg::server()?.database_from_sql(sql);
+    let backend = djq::backend::connect(&url, false).expect("connect");
+    let (session, out) = support::session(backend, &[]);
     Some((session, url, out))
 }
 

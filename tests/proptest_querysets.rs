@@ -7,19 +7,28 @@
 //!
 //! Every generated expression is one Django accepts, so any error is a djq bug: the SQL it
 //! compiled was rejected, or it refused a valid queryset. The cases run on the in-memory
-//! SQLite demo database, and a subset on PostgreSQL when a server is available
-//! (tests/support/pg.rs).
+//! SQLite demo database, and fewer on PostgreSQL (tests/support/pg.rs: SKIPPED without a
+//! server, or a failure under `CI=true` / `DJQ_REQUIRE_SERVERS=1`).
+//!
+//! Each test runs its cases twice: from the fixed seed [`FIXED_SEED`], the same every time, and
+//! from a new random seed, so that new cases are tried on every run. A failure names the seed
+//! it came from and the command that reruns it, e.g.
+//!
+//! ```text
+//! seed 4711; rerun with: PROPTEST_RNG_SEED=4711 cargo test --test proptest_querysets generated_querysets_run_on_sqlite
+//! ```
+//!
+//! `PROPTEST_RNG_SEED` (proptest's own variable) replaces the random seed, so the rerun
+//! generates the same cases and shrinks to the same smallest failing queryset.
 
 mod support;
 
-use djq::interp::{Options, Session};
-use djq::render::Format;
+use djq::interp::Session;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use std::cell::RefCell;
 
 const DEMO_SQL: &str = include_str!("../fixtures/demo/library.sql");
-const DEMO_MODELS: &str = include_str!("../fixtures/demo/books/models.py");
 
 /// The type of a field path's last field, which decides its lookups and values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -308,52 +317,87 @@ fn queryset() -> impl Strategy<Value = String> {
     })
 }
 
-/// A session on the in-memory demo database, its schema introspected and overlaid with the
-/// demo models.py, as `djq` with no arguments opens it.
+/// A session on the demo database, its schema introspected and overlaid with the demo
+/// models.py, as `djq` with no arguments opens it.
 fn demo_session(backend: Box<dyn djq::backend::Backend>) -> Session {
-    let mut backend = backend;
-    let mut schema = djq::schema::introspect::database(backend.as_mut()).expect("introspect");
-    let decls = djq::schema::models_py::load_source("books", "books/models.py", DEMO_MODELS)
-        .expect("demo models.py");
-    djq::schema::models_py::overlay(&mut schema, &decls).expect("overlay");
-    let dialect = backend.dialect();
-    let opts = Options::plain(Format::Json);
-    Session::new(
-        schema,
-        Some(backend),
-        dialect,
-        opts,
-        Box::new(std::io::sink()),
-    )
+    support::session(backend, &[support::DEMO_MODELS]).0
 }
 
-/// Run `cases` generated querysets in `session`; each must succeed.
-fn check(session: Session, cases: u32) {
-    let session = RefCell::new(session);
+/// The seed every run starts with.
+const FIXED_SEED: u64 = 14;
+
+/// The seed of a run's second pass: `PROPTEST_RNG_SEED` when it is set (`seed_env`), to rerun
+/// a failure, else a new random one.
+fn run_seed(seed_env: Option<&str>) -> u64 {
+    match seed_env {
+        Some(seed) => seed
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("PROPTEST_RNG_SEED={seed:?} is not a whole number")),
+        None => {
+            use std::hash::BuildHasher;
+            std::hash::RandomState::new().hash_one(std::process::id())
+        }
+    }
+}
+
+/// Runs `property` on `cases` querysets generated from `seed`; at the first failure, the
+/// smallest failing queryset proptest shrinks it to, why it failed, and the command that
+/// reruns it (`test` is the test's name).
+fn run_cases(
+    test: &str,
+    seed: u64,
+    cases: u32,
+    property: impl Fn(&str) -> Result<(), String>,
+) -> Result<(), String> {
     let config = Config {
         cases,
         failure_persistence: None,
+        rng_seed: RngSeed::Fixed(seed),
         ..Config::default()
     };
     let mut runner = TestRunner::new(config);
     let result = runner.run(&queryset(), |expr| {
-        let outcome = session.borrow_mut().run(&expr);
-        prop_assert!(
-            outcome.is_ok(),
-            "{expr}\n  failed: {}",
-            outcome.unwrap_err()
-        );
-        Ok(())
+        property(&expr).map_err(|why| TestCaseError::fail(format!("{expr}\n  failed: {why}")))
     });
-    if let Err(e) = result {
-        panic!("{e}");
+    let rerun = format!(
+        "seed {seed}; rerun with: PROPTEST_RNG_SEED={seed} cargo test --test proptest_querysets \
+         {test}"
+    );
+    match result {
+        Ok(()) => Ok(()),
+        Err(TestError::Fail(why, _)) => Err(format!("{why}\n{rerun}")),
+        Err(e @ TestError::Abort(_)) => Err(format!("{e}\n{rerun}")),
+    }
+}
+
+/// Each of `cases` generated querysets must run in `session`, from [`FIXED_SEED`] and then
+/// from [`run_seed`]; panics at the first failure, naming its seed.
+fn check(test: &str, session: Session, cases: u32) {
+    let session = RefCell::new(session);
+    let seed_env = std::env::var("PROPTEST_RNG_SEED").ok();
+    for seed in [FIXED_SEED, run_seed(seed_env.as_deref())] {
+        let outcome = run_cases(test, seed, cases, |expr| {
+            session
+                .borrow_mut()
+                .run(expr)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(failure) = outcome {
+            panic!("{failure}");
+        }
     }
 }
 
 #[test]
 fn generated_querysets_run_on_sqlite() {
     let backend = djq::backend::open_sqlite_script(DEMO_SQL).expect("demo database");
-    check(demo_session(backend), 256);
+    check(
+        "generated_querysets_run_on_sqlite",
+        demo_session(backend),
+        128,
+    );
 }
 
 #[test]
@@ -361,7 +405,45 @@ fn generated_querysets_run_on_postgres() {
     let Some(pg) = support::pg::server() else {
         return;
     };
-    let url = pg.fixture("fixtures/demo/library.postgres.sql");
+    let url = pg.fixture(support::DEMO_POSTGRES);
     let backend = djq::backend::connect(&url, true).expect("connect");
-    check(demo_session(backend), 64);
+    check(
+        "generated_querysets_run_on_postgres",
+        demo_session(backend),
+        32,
+    );
+}
+
+#[test]
+fn a_failure_names_a_seed_that_reproduces_it() {
+    // A property that fails on some querysets: the distinct ones.
+    let property = |expr: &str| {
+        if expr.contains(".distinct()") {
+            Err("distinct".to_string())
+        } else {
+            Ok(())
+        }
+    };
+    let seed = run_seed(None);
+    let failure = run_cases("the_test", seed, 256, property).expect_err("a distinct queryset");
+    let hint = format!(
+        "seed {seed}; rerun with: PROPTEST_RNG_SEED={seed} cargo test --test proptest_querysets \
+         the_test"
+    );
+    assert!(failure.ends_with(&hint), "{failure}");
+    // The seed as the rerun gives it, read back as `check` reads it.
+    let again = run_seed(Some(&seed.to_string()));
+    assert_eq!(again, seed);
+    assert_eq!(
+        run_cases("the_test", again, 256, property),
+        Err(failure.clone())
+    );
+    // Shrunk to the smallest distinct queryset.
+    assert!(
+        failure.starts_with("Book.objects.all().distinct().count()\n"),
+        "{failure}"
+    );
+    // The fixed seed finds it too, the same way every time.
+    let fixed = run_cases("the_test", FIXED_SEED, 256, property).expect_err("distinct");
+    assert_eq!(run_cases("the_test", FIXED_SEED, 256, property), Err(fixed));
 }

@@ -1,20 +1,15 @@
 //! SQLite introspection: databases created with the DDL Django's migrations emit.
 
+mod support;
+
 use djq::schema::{FieldKind, FieldRef, Model, OnDelete, ReverseVia, Schema, introspect};
 use rusqlite::Connection;
+use support::model;
 
 fn introspect(ddl: &str) -> Schema {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch(ddl).unwrap();
     introspect::sqlite(&conn).unwrap()
-}
-
-fn model<'s>(schema: &'s Schema, name: &str) -> &'s Model {
-    let id = schema.find_model(name).unwrap_or_else(|| {
-        let names: Vec<_> = schema.models.iter().map(|m| &m.name).collect();
-        panic!("no model {name} among {names:?}")
-    });
-    schema.model(id)
 }
 
 fn field_names(model: &Model) -> Vec<&str> {

@@ -9,6 +9,7 @@ use djq::schema::models_py::{self, ModelDecl};
 use djq::schema::{FieldKind, Model, OnDelete, Schema, introspect};
 use djq::syntax::ast::ExprKind;
 use djq::value::Value;
+use support::model;
 use tempfile::TempDir;
 
 /// Write `files` (relative path → text) under a new temporary project root.
@@ -28,14 +29,6 @@ fn load(paths: &[PathBuf]) -> Vec<ModelDecl> {
 
 fn schema_of(dir: &Path) -> Schema {
     models_py::schema_from_models(&load(&[dir.to_path_buf()])).unwrap()
-}
-
-fn model<'s>(schema: &'s Schema, name: &str) -> &'s Model {
-    let id = schema.find_model(name).unwrap_or_else(|| {
-        let names: Vec<_> = schema.models.iter().map(|m| &m.name).collect();
-        panic!("no model {name} among {names:?}")
-    });
-    schema.model(id)
 }
 
 fn columns(model: &Model) -> Vec<&str> {

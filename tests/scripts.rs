@@ -12,11 +12,8 @@ use djq::interp::{Options, Session};
 use djq::render::Format;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
+use support::root;
 use support::text::first_difference;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn scripts_dir() -> PathBuf {
     root().join("fixtures/scripts")
@@ -65,10 +62,7 @@ fn expected(name: &str) -> Expected {
 fn check(name: &str) {
     let exp = expected(name);
     let script = scripts_dir().join(format!("{name}.py"));
-    let out = Command::cargo_bin("djq")
-        .unwrap()
-        .current_dir(root())
-        .env_remove("DATABASE_URL")
+    let out = Command::from_std(support::djq())
         .arg(&exp.database)
         .arg("--models")
         .arg(&exp.models)

@@ -11,16 +11,10 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
-use support::pg;
 
-const MODELS: &str = "fixtures/demo/books/models.py";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::DEMO_MODELS as MODELS;
 
 /// `Book.objects.filter(author__books__author__books...__pages__gt=0).count()`.
 fn slow_count() -> String {
@@ -32,12 +26,10 @@ fn slow_count() -> String {
 
 /// Runs djq on `db` (the demo library when `None`) with `args`; the output and how long it took.
 fn djq(db: Option<&str>, args: &[&str]) -> (Output, Duration) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_djq"));
+    let mut cmd = support::djq();
     cmd.args(db)
         .args(["--models", MODELS])
         .args(args)
-        .current_dir(root())
-        .env_remove("DATABASE_URL")
         .env("NO_COLOR", "1");
     let started = Instant::now();
     let out = cmd.output().expect("run djq");
@@ -62,13 +54,6 @@ fn assert_timed_out((out, took): &(Output, Duration), timeout: Duration) {
         *took < timeout + Duration::from_secs(5),
         "cancelled only after {took:?}"
     );
-}
-
-/// The demo library on the PostgreSQL server, when there is one.
-fn postgres_library() -> Option<String> {
-    let sql = std::fs::read_to_string(root().join("fixtures/demo/library.postgres.sql"))
-        .expect("read the PostgreSQL fixture");
-    Some(pg::server()?.database_from_sql(&sql))
 }
 
 #[test]
@@ -104,7 +89,9 @@ fn sqlite_timeout_in_the_shell_leaves_the_session_usable() {
 
 #[test]
 fn postgres_cancels_a_statement_past_the_timeout() {
-    let Some(db) = postgres_library() else { return };
+    let Some(db) = support::demo_postgres_copy() else {
+        return;
+    };
     let code = slow_count();
     let run = djq(Some(&db), &["--statement-timeout", "500ms", "-c", &code]);
     assert_timed_out(&run, Duration::from_millis(500));
@@ -112,7 +99,9 @@ fn postgres_cancels_a_statement_past_the_timeout() {
 
 #[test]
 fn postgres_takes_the_timeout_from_the_urls_options() {
-    let Some(db) = postgres_library() else { return };
+    let Some(db) = support::demo_postgres_copy() else {
+        return;
+    };
     let code = slow_count();
     // libpq's `options`: `-c statement_timeout=700`, percent-encoded, in milliseconds.
     let url = format!("{db}?options=-c%20statement_timeout%3D700");

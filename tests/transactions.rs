@@ -11,13 +11,9 @@ mod support;
 use djq::backend::{self, Backend};
 use djq::value::Value;
 use std::path::PathBuf;
-use support::pg;
 
-const MODELS: &str = "fixtures/demo/books/models.py";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::DEMO_MODELS as MODELS;
+use support::Run;
 
 /// A database of its own, loaded with the demo library.
 enum Db {
@@ -31,17 +27,16 @@ enum Db {
 
 impl Db {
     fn sqlite() -> Db {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let path = dir.path().join("library.sqlite3");
-        std::fs::copy(root().join("fixtures/demo/library.sqlite3"), &path).expect("copy");
-        Db::Sqlite { path, _dir: dir }
+        let (dir, path) = support::demo_sqlite_copy();
+        Db::Sqlite {
+            path: path.into(),
+            _dir: dir,
+        }
     }
 
     /// `None` (the server said SKIPPED) without PostgreSQL.
     fn postgres() -> Option<Db> {
-        let sql = std::fs::read_to_string(root().join("fixtures/demo/library.postgres.sql"))
-            .expect("read the PostgreSQL fixture");
-        Some(Db::Postgres(pg::server()?.database_from_sql(&sql)))
+        support::demo_postgres_copy().map(Db::Postgres)
     }
 
     /// Both databases (PostgreSQL when there is a server).
@@ -99,29 +94,15 @@ impl Db {
 
     /// djq on this database with the library's models.py, running `script` from stdin.
     fn run(&self, flags: &[&str], script: &str) -> Run {
-        let out = assert_cmd::Command::cargo_bin("djq")
-            .expect("djq binary")
-            .current_dir(root())
-            .env_remove("DATABASE_URL")
+        let out = assert_cmd::Command::from_std(support::djq())
             .env("NO_COLOR", "1")
             .args([self.url().as_str(), "--models", MODELS])
             .args(flags)
             .write_stdin(script)
             .output()
             .expect("run djq");
-        Run {
-            code: out.status.code(),
-            stdout: String::from_utf8(out.stdout).expect("UTF-8"),
-            stderr: String::from_utf8(out.stderr).expect("UTF-8"),
-        }
+        out.into()
     }
-}
-
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
 }
 
 /// Creates 500 books, the last one failing as `last` says (a statement that raises).

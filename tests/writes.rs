@@ -24,9 +24,10 @@ use regex::Regex;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use support::Backend;
+use support::root;
 use support::text::first_difference;
 
 const GAPS: &str = "fixtures/scripts/writes-known-gaps.tsv";
@@ -34,10 +35,6 @@ const GAPS: &str = "fixtures/scripts/writes-known-gaps.tsv";
 const NOW: &str = "<now>";
 /// How [`show`] names the kinds of changes a script made.
 const CHANGED: [&str; 3] = ["inserted", "updated", "deleted"];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// What Django did with one script.
 struct Script {
@@ -390,9 +387,7 @@ fn show(changes: &Json, labels: [&str; 3]) -> String {
 
 /// Runs `script` with the djq binary; why it does not do what Django did, if it does not.
 fn check_script(db: &Db, rec: &Recording, script: &Script) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_djq"))
-        .current_dir(root())
-        .env_remove("DATABASE_URL")
+    let out = support::djq()
         .arg(db.arg())
         .arg("--models")
         .arg(&rec.models)
@@ -503,8 +498,8 @@ fn check_sequence(sequence: &str, backend: Backend) {
     let rec = recording(sequence, backend);
     let dir = tempfile::tempdir().expect("temporary directory");
     let Some(db) = fresh_database(&rec, backend, &dir) else {
-        support::pg::loud(&format!(
-            "SKIPPED: no PostgreSQL server available; the {sequence} write sequence did not run"
+        support::skip(&format!(
+            "no PostgreSQL server available; the {sequence} write sequence did not run"
         ));
         return;
     };
@@ -629,7 +624,7 @@ fn recorded_changes_replay_on_the_fixture() {
             let rec = recording(sequence, backend);
             let dir = tempfile::tempdir().expect("temporary directory");
             let Some(db) = fresh_database(&rec, backend, &dir) else {
-                support::pg::loud("SKIPPED: no PostgreSQL server available; replay not checked");
+                support::skip("no PostgreSQL server available; replay not checked");
                 continue;
             };
             let start = db.tables((Utc::now(), Utc::now()));

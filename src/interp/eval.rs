@@ -262,7 +262,7 @@ impl Session {
         if LATER.contains(&n) {
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
-                format!("{n} is not supported by djq yet (aggregation and expressions come in a later release)"),
+                format!("{n} is not supported by djq yet"),
             )
             .at(span));
         }

@@ -484,7 +484,7 @@ impl Session {
 fn cannot_assign(target: &Expr) -> Diagnostic {
     Diagnostic::new(
         ErrorKind::NotSupported,
-        "djq cannot assign to this target yet (writes come in a later release)",
+        "assigning to this target is not supported by djq yet",
     )
     .at(target.span)
 }

@@ -15,9 +15,11 @@
 //!
 //! It is stopped (`pg_ctl stop -m immediate`) and deleted when the test binary exits, failed
 //! tests included (an `atexit` hook); a cluster left behind by a killed run is stopped and
-//! deleted by the next run. With no server to be had, [`server`] prints
-//! `SKIPPED: no PostgreSQL server available` to stderr and returns `None`: callers return
-//! early, loudly.
+//! deleted by the next run. With no server to be had, [`server`] goes by
+//! [`skip`](super::skip): it prints `SKIPPED: no PostgreSQL server available (why)` to stderr
+//! and returns `None`, and callers return early, loudly; under `CI=true` or
+//! `DJQ_REQUIRE_SERVERS=1` it fails the test instead. To see that without PostgreSQL on a
+//! machine that has it, point `DJQ_PG_BINDIR` at an empty directory.
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -54,31 +56,30 @@ struct Cluster {
     tls_certificate: Option<PathBuf>,
 }
 
-static SERVER: OnceLock<Option<PgServer>> = OnceLock::new();
+/// The server, or why there is none.
+static SERVER: OnceLock<Result<PgServer, String>> = OnceLock::new();
 
-/// The shared server, started on first use; `None` (after a loud SKIPPED line) when there is
-/// none to be had.
+/// The shared server, started on first use; `None` when there is none to be had, after
+/// [`skip`](super::skip) said so (or failed the test).
 pub fn server() -> Option<&'static PgServer> {
-    let server = SERVER
-        .get_or_init(|| match start() {
-            Ok(server) => {
-                // SAFETY: registers a plain `extern "C"` function with no arguments.
-                unsafe { libc::atexit(stop_at_exit) };
-                Some(server)
-            }
-            Err(why) => {
-                loud(&format!("postgres test server: {why}"));
-                None
-            }
-        })
-        .as_ref();
-    if server.is_none() {
-        loud(
-            "SKIPPED: no PostgreSQL server available (install PostgreSQL's server binaries or set \
-             DJQ_TEST_POSTGRES_URL)",
-        );
+    let server = SERVER.get_or_init(|| {
+        let server = start();
+        if server.is_ok() {
+            // SAFETY: registers a plain `extern "C"` function with no arguments.
+            unsafe { libc::atexit(stop_at_exit) };
+        }
+        server
+    });
+    match server {
+        Ok(server) => Some(server),
+        Err(why) => {
+            super::skip(&format!(
+                "no PostgreSQL server available (install PostgreSQL's server binaries or set \
+                 DJQ_TEST_POSTGRES_URL): {why}"
+            ));
+            None
+        }
     }
-    server
 }
 
 /// Writes a line to the real stderr: the test harness captures `eprintln!`, and hides it for
@@ -152,19 +153,22 @@ impl PgServer {
         url
     }
 
+    /// A new database loaded from the SQL file `path` (relative to the crate); its URL.
+    pub fn database_from_file(&self, path: &str) -> String {
+        let path = super::root().join(path);
+        let sql = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        self.database_from_sql(&sql)
+    }
+
     /// A database loaded from the fixture file `path` (relative to the crate), created once
     /// per test binary and shared: tests must not change it.
     pub fn fixture(&self, path: &str) -> String {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
         let mut shared = self.shared.lock().unwrap();
-        if let Some(url) = shared.get(&path) {
-            return url.clone();
-        }
-        let sql = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let url = self.database_from_sql(&sql);
-        shared.insert(path, url.clone());
-        url
+        let url = shared
+            .entry(super::root().join(path))
+            .or_insert_with(|| self.database_from_file(path));
+        url.clone()
     }
 }
 
@@ -392,7 +396,7 @@ impl Cluster {
 /// Called once at exit: drops the databases made on a server that is not ours, or stops and
 /// deletes our cluster.
 extern "C" fn stop_at_exit() {
-    let Some(Some(server)) = SERVER.get() else {
+    let Some(Ok(server)) = SERVER.get() else {
         return;
     };
     match &server.cluster {

@@ -4,7 +4,6 @@
 
 pub use expectrl::{ControlCode, Eof, Session, WaitStatus};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 /// Generous: CI machines are small and the first spawn may be slow.
@@ -36,14 +35,12 @@ impl Repl {
     /// Start djq with `args` and the environment variables `env` (`EDITOR`, ...) set.
     pub fn start_env(colors: bool, args: &[&str], env: &[(&str, &str)]) -> Repl {
         let home = tempfile::tempdir().expect("temporary home");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_djq"));
+        let mut cmd = super::djq();
         cmd.args(args)
             .envs(env.iter().copied())
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("HOME", home.path())
             .env("XDG_DATA_HOME", home.path().join("data"))
             .env("TERM", "xterm-256color")
-            .env_remove("DATABASE_URL")
             .env_remove("DJQ_HISTFILE")
             // Output longer than the terminal goes through the pager: `cat` shows it all
             // and returns (tests of the pager itself set their own).

@@ -67,15 +67,13 @@ pub struct Interrupted {
 
 /// Run djq on `db` with `--models models` and `args`, whose code prints `started` right before
 /// the slow query; send SIGINT (Ctrl-C) once it runs and wait for djq to exit.
-pub fn interrupt(root: &Path, db: &str, models: &str, args: &[&str]) -> Interrupted {
+pub fn interrupt(db: &str, models: &str, args: &[&str]) -> Interrupted {
     use std::io::Read;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
-    let mut djq = Command::new(env!("CARGO_BIN_EXE_djq"));
+    let mut djq = super::djq();
     djq.args([db, "--models", models])
         .args(args)
-        .current_dir(root)
-        .env_remove("DATABASE_URL")
         .stdin(Stdio::null());
     // Each input's output is written when it ends: the slow query starts right after.
     let (mut child, mut stdout) = spawn_started(&mut djq);
