@@ -311,8 +311,8 @@ fn conformance(backend: Backend) {
             continue;
         }
         let Some(url) = database_url(corpus, backend) else {
-            support::pg::loud(
-                "SKIPPED: no PostgreSQL server available; the PostgreSQL conformance corpus did not run",
+            support::skip(
+                "no PostgreSQL server available; the PostgreSQL conformance corpus did not run",
             );
             return;
         };
