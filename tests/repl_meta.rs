@@ -160,17 +160,22 @@ fn o_under_read_only_is_refused_like_a_write_and_creates_nothing() {
     drop(repl.quit());
 }
 
-#[test]
-fn e_edits_the_last_input_and_runs_it() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let editor = dir.path().join("editor.sh");
-    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/1200/1400/' \"$1\"\n").expect("editor");
+/// An executable `sh` script in `dir` running `body` (an `$EDITOR` for `\\e`); its path.
+fn editor_script(dir: &std::path::Path, body: &str) -> String {
+    let editor = dir.join("editor.sh");
+    std::fs::write(&editor, format!("#!/bin/sh\n{body}")).expect("editor");
     std::process::Command::new("chmod")
         .arg("+x")
         .arg(&editor)
         .status()
         .expect("chmod");
-    let editor = editor.display().to_string();
+    editor.display().to_string()
+}
+
+#[test]
+fn e_edits_the_last_input_and_runs_it() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let editor = editor_script(dir.path(), "sed -i 's/1200/1400/' \"$1\"\n");
     let mut repl = Repl::start_env(false, &[], &[("EDITOR", &editor), ("VISUAL", "false")]);
     repl.run(
         "Book.objects.filter(pages__gt=1200).order_by('title')",
@@ -200,23 +205,15 @@ fn e_edits_the_last_input_and_runs_it() {
 #[test]
 fn e_edits_in_a_temporary_file_only_the_user_can_read() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let editor = dir.path().join("editor.sh");
     let record = dir.path().join("seen");
     // Records the file's permissions and whether it is a symbolic link, then its name.
-    std::fs::write(
-        &editor,
-        format!(
-            "#!/bin/sh\nstat -c '%a %F' \"$1\" > {rec}\necho \"$1\" >> {rec}\n",
+    let editor = editor_script(
+        dir.path(),
+        &format!(
+            "stat -c '%a %F' \"$1\" > {rec}\necho \"$1\" >> {rec}\n",
             rec = record.display()
         ),
-    )
-    .expect("editor");
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&editor)
-        .status()
-        .expect("chmod");
-    let editor = editor.display().to_string();
+    );
     let mut repl = Repl::start_env(false, &[], &[("EDITOR", &editor), ("VISUAL", "false")]);
     repl.run("print(6 * 7)", "42");
     repl.run("\\e", "42");
