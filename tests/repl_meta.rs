@@ -160,7 +160,7 @@ fn o_under_read_only_is_refused_like_a_write_and_creates_nothing() {
     drop(repl.quit());
 }
 
-/// An executable `sh` script in `dir` running `body` (an `$EDITOR` for `\\e`); its path.
+/// An executable `sh` script in `dir` running `body` (an `$EDITOR` for `\e`); its path.
 fn editor_script(dir: &std::path::Path, body: &str) -> String {
     let editor = dir.join("editor.sh");
     std::fs::write(&editor, format!("#!/bin/sh\n{body}")).expect("editor");
