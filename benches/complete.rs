@@ -28,14 +28,14 @@ fn schema() -> Schema {
         if i > 0 {
             let mut parent = Field::new("parent", "parent_id", FieldKind::ForeignKey);
             parent.null = true;
-            parent.relation = Some(ForeignKey {
+            parent.relation = Some(Box::new(ForeignKey {
                 to: i - 1,
                 to_field: 0,
                 related_name: None,
                 related_query_name: None,
                 on_delete: OnDelete::Cascade,
                 one_to_one: false,
-            });
+            }));
             m.fields.push(parent);
         }
         schema.models.push(m);

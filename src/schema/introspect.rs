@@ -189,14 +189,14 @@ fn link_foreign_keys(schema: &mut Schema, id: ModelId, table: &Table) {
         } else {
             FieldKind::ForeignKey
         };
-        field.relation = Some(ForeignKey {
+        field.relation = Some(Box::new(ForeignKey {
             to,
             to_field,
             related_name: None,
             related_query_name: None,
             on_delete: OnDelete::DoNothing,
             one_to_one,
-        });
+        }));
     }
 }
 

@@ -94,12 +94,12 @@ pub struct Field {
     /// `(max_digits, decimal_places)` for DecimalField when known.
     pub decimal: Option<(u32, u32)>,
     /// The default as models.py writes it (`0`, `'FIC'`, `timezone.now`).
-    pub default: Option<Expr>,
+    pub default: Option<Box<Expr>>,
     pub choices: Vec<(Value, String)>,
     pub auto_now: bool,
     pub auto_now_add: bool,
     /// Set for ForeignKey and OneToOneField.
-    pub relation: Option<ForeignKey>,
+    pub relation: Option<Box<ForeignKey>>,
     /// ArrayField's `base_field`, the field of its elements (named like the array, as Django
     /// names it).
     pub base_field: Option<Box<Field>>,

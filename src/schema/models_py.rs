@@ -55,7 +55,7 @@ pub struct ModelDecl {
 #[derive(Debug, Clone)]
 pub struct FieldDecl {
     pub field: Field,
-    pub relation: Option<RelationDecl>,
+    pub relation: Option<Box<RelationDecl>>,
 }
 
 /// A ForeignKey or OneToOneField (which of the two is `field.kind`).

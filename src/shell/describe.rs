@@ -130,7 +130,7 @@ fn default(f: &Field) -> String {
     if f.auto_now_add {
         return "auto_now_add".into();
     }
-    f.default.as_ref().map(source).unwrap_or_default()
+    f.default.as_deref().map(source).unwrap_or_default()
 }
 
 /// Python source for the simple expressions defaults are (literals, names, calls of names);

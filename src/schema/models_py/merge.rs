@@ -74,14 +74,14 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
                 })?,
                 None => schema.models[to].pk,
             };
-            schema.models[id].fields[i].relation = Some(ForeignKey {
+            schema.models[id].fields[i].relation = Some(Box::new(ForeignKey {
                 to,
                 to_field,
                 related_name: rel.related_name.clone(),
                 related_query_name: rel.related_query_name.clone(),
                 on_delete: rel.on_delete,
                 one_to_one: f.field.kind == FieldKind::OneToOneField,
-            });
+            }));
         }
     }
     for (decl, &id) in decls.iter().zip(&slots) {

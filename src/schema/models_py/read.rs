@@ -478,19 +478,21 @@ impl<'a> Reader<'a> {
                     relation,
                     db_index,
                 } => {
-                    let relation = relation.as_ref().map(|rel| RelationDecl {
-                        to: self.qualify(&rel.to, member.file, &own),
-                        to_field: rel.to_field.clone(),
-                        related_name: rel
-                            .related_name
-                            .as_ref()
-                            .or(owner.default_related_name)
-                            .map(|n| interpolate(n, &own)),
-                        related_query_name: rel
-                            .related_query_name
-                            .as_deref()
-                            .map(|n| interpolate(n, &own)),
-                        on_delete: rel.on_delete,
+                    let relation = relation.as_ref().map(|rel| {
+                        Box::new(RelationDecl {
+                            to: self.qualify(&rel.to, member.file, &own),
+                            to_field: rel.to_field.clone(),
+                            related_name: rel
+                                .related_name
+                                .as_ref()
+                                .or(owner.default_related_name)
+                                .map(|n| interpolate(n, &own)),
+                            related_query_name: rel
+                                .related_query_name
+                                .as_deref()
+                                .map(|n| interpolate(n, &own)),
+                            on_delete: rel.on_delete,
+                        })
                     });
                     if *db_index {
                         indexes.push(Index {
@@ -746,14 +748,14 @@ fn auto_through(owner: &Owner, field: &str, to: &ModelRef, db_table: Option<Stri
 }
 
 /// A cascading relation Django creates itself (parent links, through models).
-fn relation_to(to: ModelRef, related_name: Option<String>) -> RelationDecl {
-    RelationDecl {
+fn relation_to(to: ModelRef, related_name: Option<String>) -> Box<RelationDecl> {
+    Box::new(RelationDecl {
         to,
         to_field: None,
         related_name,
         related_query_name: None,
         on_delete: OnDelete::Cascade,
-    }
+    })
 }
 
 /// Apps of `django.contrib` whose models are commonly referenced by class name.

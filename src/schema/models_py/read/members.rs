@@ -253,7 +253,7 @@ impl<'a> Reader<'a> {
         field.unique = flag("unique") || field.primary_key || kind == FieldKind::OneToOneField;
         field.max_length = number("max_length").or_else(|| default_max_length(class_name));
         field.decimal = number("max_digits").zip(number("decimal_places"));
-        field.default = keyword(args, "default").cloned();
+        field.default = keyword(args, "default").cloned().map(Box::new);
         field.choices = kw("choices")
             .map(|e| self.choices(e, c, 0))
             .unwrap_or_default();
