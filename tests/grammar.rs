@@ -702,7 +702,7 @@ fn errors_have_python_messages_and_precise_spans() {
         ),
         (
             "'''abc\n",
-            "unterminated triple-quoted string literal (detected at line 2)",
+            "unterminated triple-quoted string literal (detected at line 1)",
             "'''",
         ),
         ("x = 1\n    y = 2", "unexpected indent", "y"),
