@@ -32,6 +32,10 @@ impl Span {
 pub enum ErrorKind {
     /// The input does not parse.
     Syntax,
+    /// Python's `IndentationError` (a `SyntaxError`): an unexpected or missing indent.
+    Indentation,
+    /// Python's `TabError` (an `IndentationError`): tabs and spaces mixed inconsistently.
+    Tab,
     /// An unknown variable name.
     Name,
     /// An unknown attribute or method.
@@ -111,6 +115,8 @@ impl ErrorKind {
     pub fn python_name(&self) -> String {
         match self {
             ErrorKind::Syntax => "SyntaxError".into(),
+            ErrorKind::Indentation => "IndentationError".into(),
+            ErrorKind::Tab => "TabError".into(),
             ErrorKind::Name => "NameError".into(),
             ErrorKind::Attribute => "AttributeError".into(),
             ErrorKind::Field => "FieldError".into(),

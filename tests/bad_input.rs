@@ -10,10 +10,19 @@
 //!
 //! `DJQ_BLESS=1` rewrites the expected lines from the current output; review the diff by hand.
 //!
+//! The messages are Django's: `fixtures/bad_inputs.django.json`, recorded by
+//! `tools/record_bad_inputs.py`, holds what Django 6 (and CPython, for syntax errors) raises
+//! for each case's input, and `bad_input_messages_are_djangos_or_say_why_not` checks that each
+//! case's first expected line is `error: ` and that message, unless the case is djq only (a
+//! djq option such as `--read-only`: recorded so by the tool's rule) or carries a
+//! `# differs: <why>` line right above its `>>>` line. A mark on a case that now equals
+//! Django's message fails too, and so does a recording that does not hold the catalog's cases.
+//!
 //! # The file
 //!
 //! ```text
 //! # a comment
+//! # differs: <why>                         djq's message deliberately differs from Django's
 //! >>> Book.objects.filter(pags=1)          run with -c
 //! >>> [stdin] Book.objects.filter(         run with -f - and the text on stdin
 //! >>> [read-only] Book.objects.all().delete()
@@ -32,6 +41,8 @@ use std::path::Path;
 use support::root;
 
 const CATALOG: &str = "fixtures/bad_inputs.txt";
+/// What Django raises for each case, recorded by tools/record_bad_inputs.py.
+const RECORDING: &str = "fixtures/bad_inputs.django.json";
 
 /// One catalog case.
 struct Case {
@@ -44,6 +55,9 @@ struct Case {
     args: Vec<String>,
     stderr: String,
     stdout: String,
+    /// Why djq's message deliberately differs from Django's: the `# differs: ` line right
+    /// above the `>>>` line.
+    differs: Option<String>,
 }
 
 /// What the binary did with one case.
@@ -127,8 +141,11 @@ fn escape(line: &str) -> String {
 
 fn parse(text: &str) -> Vec<Case> {
     let mut cases: Vec<Case> = Vec::new();
+    let mut differs = None;
     for line in text.lines() {
-        if let Some(header) = line.strip_prefix(">>> ") {
+        if let Some(why) = line.strip_prefix("# differs: ") {
+            differs = Some(why.to_string());
+        } else if let Some(header) = line.strip_prefix(">>> ") {
             let (mut stdin, mut read_only, mut args) = (false, false, Vec::new());
             let mut code = header;
             loop {
@@ -154,9 +171,13 @@ fn parse(text: &str) -> Vec<Case> {
                 args,
                 stderr: String::new(),
                 stdout: String::new(),
+                differs: differs.take(),
             });
         } else if line.starts_with('#') || line.trim().is_empty() {
-            continue;
+            assert!(
+                differs.is_none(),
+                "a `# differs:` line is right above a >>> line"
+            );
         } else {
             let case = cases.last_mut().expect("expected lines follow a >>> line");
             let (target, line) = match line.strip_prefix("1> ") {
@@ -275,6 +296,67 @@ fn bad_inputs_fail_cleanly_with_the_expected_message_and_caret() {
     assert!(
         failures.is_empty(),
         "{} of {} cases failed (DJQ_BLESS=1 rewrites the expectations):\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Django's side of each case, from the recording (`None`: the case is djq only).
+fn django_messages() -> Vec<(String, Option<String>)> {
+    let text = std::fs::read_to_string(root().join(RECORDING)).expect("the recording");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("the recording is JSON");
+    json["cases"]
+        .as_array()
+        .expect("\"cases\"")
+        .iter()
+        .map(|entry| {
+            let case = entry["case"].as_str().expect("\"case\"").to_string();
+            let raises = match entry.get("djq_only") {
+                Some(_) => None,
+                None => Some(match &entry["raises"] {
+                    serde_json::Value::Null => "(nothing: Django runs it)".to_string(),
+                    raises => raises.as_str().expect("\"raises\"").to_string(),
+                }),
+            };
+            (case, raises)
+        })
+        .collect()
+}
+
+#[test]
+fn bad_input_messages_are_djangos_or_say_why_not() {
+    let text = std::fs::read_to_string(root().join(CATALOG)).expect("the catalog");
+    let cases = parse(&text);
+    let recorded = django_messages();
+    let headers: Vec<&str> = cases.iter().map(|c| c.header.as_str()).collect();
+    let recorded_headers: Vec<&str> = recorded.iter().map(|(h, _)| h.as_str()).collect();
+    assert_eq!(
+        headers, recorded_headers,
+        "{RECORDING} does not hold the catalog's cases: run tools/record_bad_inputs.py"
+    );
+    let mut failures = Vec::new();
+    for (case, (_, django)) in cases.iter().zip(&recorded) {
+        // bad_inputs_fail_cleanly_with_the_expected_message_and_caret holds djq to these lines.
+        let djq = case.stderr.lines().next().unwrap_or("");
+        let djq = djq.strip_prefix("error: ").unwrap_or(djq);
+        match (django, &case.differs) {
+            (None, Some(_)) => failures.push(format!("{}\nmarked, but djq only", case.header)),
+            (Some(django), None) if django != djq => failures.push(format!(
+                "{}\ndiffers from Django without a `# differs:` line:\n  djq:    {djq}\n  \
+                 Django: {django}",
+                case.header
+            )),
+            (Some(django), Some(_)) if django == djq => failures.push(format!(
+                "{}\nmarked `# differs:` but equals Django's: {django}",
+                case.header
+            )),
+            _ => {}
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases:\n\n{}",
         failures.len(),
         cases.len(),
         failures.join("\n\n")

@@ -1929,16 +1929,18 @@ fn int_overflow(op: BinOp, a: &Value, b: &Value) -> Option<Diagnostic> {
 }
 
 fn unsupported(op: BinOp, l: &Obj, r: &Obj, span: Span) -> Diagnostic {
-    Diagnostic::new(
-        ErrorKind::Type,
-        format!(
-            "unsupported operand type(s) for {}: '{}' and '{}'",
-            binop_symbol(op),
-            l.type_name(),
-            r.type_name()
+    let (left, right) = (l.type_name(), r.type_name());
+    let message = match (op, left.as_str()) {
+        // CPython's own words for a sequence concatenated with another type.
+        (BinOp::Add, "str" | "list" | "tuple") => {
+            format!("can only concatenate {left} (not \"{right}\") to {left}")
+        }
+        _ => format!(
+            "unsupported operand type(s) for {}: '{left}' and '{right}'",
+            binop_symbol(op)
         ),
-    )
-    .at(span)
+    };
+    Diagnostic::new(ErrorKind::Type, message).at(span)
 }
 
 fn binop_symbol(op: BinOp) -> &'static str {

@@ -154,7 +154,11 @@ fn kind_of(class: &str) -> ErrorKind {
 pub(super) fn catches(d: &Diagnostic, classes: Option<&Obj>, span: Span) -> Result<bool> {
     if matches!(
         d.kind,
-        ErrorKind::NotSupported | ErrorKind::Io | ErrorKind::Syntax
+        ErrorKind::NotSupported
+            | ErrorKind::Io
+            | ErrorKind::Syntax
+            | ErrorKind::Indentation
+            | ErrorKind::Tab
     ) {
         return Ok(false);
     }

@@ -62,11 +62,17 @@ impl Session {
             f => f,
         };
         let (min, max) = func.arity();
+        if pos.len() < min && max == usize::MAX {
+            // Django's variadic functions (Concat, Coalesce, Greatest, Least: two or more).
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                format!("{name} must take at least two expressions"),
+            )
+            .at(span));
+        }
         if pos.len() < min || pos.len() > max {
             let want = if min == max {
-                format!("{min} argument{}", if min == 1 { "" } else { "s" })
-            } else if max == usize::MAX {
-                format!("at least {min} arguments")
+                format!("exactly {min} argument{}", if min == 1 { "" } else { "s" })
             } else {
                 format!("{min} to {max} arguments")
             };

@@ -18,7 +18,7 @@ use nom::combinator::{opt, recognize};
 use nom::multi::many0_count;
 use nom::{IResult, Parser};
 
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Diagnostic, ErrorKind, Span};
 
 pub(super) use strings::{FPiece, StrLit};
 
@@ -82,6 +82,12 @@ impl SyntaxError {
 
     pub fn incomplete(mut self) -> Self {
         self.incomplete = true;
+        self
+    }
+
+    /// Python's `IndentationError` or `TabError` (`kind`) rather than a plain `SyntaxError`.
+    pub fn kind(mut self, kind: ErrorKind) -> Self {
+        self.diag.kind = kind;
         self
     }
 
@@ -354,6 +360,7 @@ impl<'a> Lexer<'a> {
                 "inconsistent use of tabs and spaces in indentation",
                 whitespace,
             )
+            .kind(ErrorKind::Tab)
             .help("indent with spaces only")
         };
         let top = *self
@@ -365,10 +372,10 @@ impl<'a> Lexer<'a> {
                 return Err(inconsistent());
             }
             if self.indents.len() > MAX_INDENT {
-                return Err(SyntaxError::new(
-                    "too many levels of indentation",
-                    whitespace,
-                ));
+                return Err(
+                    SyntaxError::new("too many levels of indentation", whitespace)
+                        .kind(ErrorKind::Indentation),
+                );
             }
             self.indents.push(level);
             self.push(Tok::Indent, line_start, first);
@@ -382,7 +389,8 @@ impl<'a> Lexer<'a> {
                 return Err(SyntaxError::new(
                     "unindent does not match any outer indentation level",
                     whitespace,
-                ));
+                )
+                .kind(ErrorKind::Indentation));
             }
             if level != top {
                 return Err(inconsistent());

@@ -121,17 +121,20 @@ impl Scanner<'_> {
     }
 
     fn unterminated(&self) -> SyntaxError {
-        let line = line_of(self.src, self.pos);
+        // CPython names the line of the literal's last character (a final newline's line,
+        // not the empty one after it).
+        let line = line_of(self.src, self.pos - 1);
+        let kind = if self.fstring { "f-string" } else { "string" };
         if self.triple() {
             let opening = self.src[self.start..].find(self.delimiter).unwrap_or(0) + 3;
             SyntaxError::new(
-                format!("unterminated triple-quoted string literal (detected at line {line})"),
+                format!("unterminated triple-quoted {kind} literal (detected at line {line})"),
                 Span::new(self.start, self.start + opening),
             )
             .incomplete()
         } else {
             SyntaxError::new(
-                format!("unterminated string literal (detected at line {line})"),
+                format!("unterminated {kind} literal (detected at line {line})"),
                 Span::new(self.start, self.pos),
             )
         }
@@ -318,15 +321,20 @@ impl Scanner<'_> {
         }
         if self.peek() == Some('!') {
             self.pos += 1;
-            match self.peek() {
-                Some(c @ ('r' | 's' | 'a')) if matches!(self.peek2(), Some(':' | '}')) => {
-                    field.conversion = Some(c);
+            let name_len = self
+                .rest()
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(self.rest().len());
+            match &self.rest()[..name_len] {
+                "" => return Err(self.error_here("f-string: missing conversion character")),
+                c @ ("r" | "s" | "a") if matches!(self.peek2(), Some(':' | '}')) => {
+                    field.conversion = c.chars().next();
                     self.pos += 1;
                 }
-                _ => {
-                    return Err(self.error_here(
-                        "f-string: invalid conversion character: expected 's', 'r', or 'a'",
-                    ));
+                name => {
+                    return Err(self.error_here(&format!(
+                        "f-string: invalid conversion character '{name}': expected 's', 'r', or 'a'"
+                    )));
                 }
             }
         }

@@ -4,6 +4,7 @@
 
 use super::expr::{Target, describe};
 use super::{Context, PResult, Parser};
+use crate::diag::ErrorKind;
 use crate::syntax::ast::{
     Alias, BinOp, Definition, ExceptHandler, Expr, ExprKind, Ident, Span, Stmt, StmtKind, WithItem,
 };
@@ -140,7 +141,9 @@ impl Parser<'_> {
 
     fn strict_statement(&mut self) -> PResult<Vec<Stmt>> {
         let compound = match self.tok() {
-            Tok::Indent => return Err(self.error("unexpected indent")),
+            Tok::Indent => {
+                return Err(self.error("unexpected indent").kind(ErrorKind::Indentation));
+            }
             Tok::Keyword("if") => self.if_statement()?,
             Tok::Keyword("for") => self.for_statement()?,
             Tok::Keyword("while") => self.while_statement()?,
@@ -175,9 +178,11 @@ impl Parser<'_> {
         }
         if !self.eat(&Tok::Indent) {
             let line = self.line_of(header);
-            let error = self.error(format!(
-                "expected an indented block after {what} on line {line}"
-            ));
+            let error = self
+                .error(format!(
+                    "expected an indented block after {what} on line {line}"
+                ))
+                .kind(ErrorKind::Indentation);
             return Err(if self.at_end_of_input() {
                 error.incomplete()
             } else {
