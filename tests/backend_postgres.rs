@@ -392,7 +392,11 @@ fn server_errors_carry_the_servers_message() {
         .query("SELECT * FROM nowhere", &[], &[], &mut |_| Ok(Continue(())))
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Programming);
-    assert_eq!(err.message, "relation \"nowhere\" does not exist");
+    // psycopg's message, as Django shows it: the server's, then libpq's excerpt and caret
+    assert_eq!(
+        err.message,
+        "relation \"nowhere\" does not exist\nLINE 1: SELECT * FROM nowhere\n                      ^"
+    );
     assert!(error(db.as_mut(), "SELEC 1", &[]).starts_with("syntax error at or near"));
     db.execute("CREATE TABLE u (k text UNIQUE)", &[]).unwrap();
     db.execute("INSERT INTO u VALUES ('a')", &[]).unwrap();

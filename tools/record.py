@@ -96,6 +96,14 @@ CORPORA = {
     "regressions_blog": {"app": "blog", "dataset": "blog",
                          "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
                          "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"},
+    # the proptest generator's querysets from a fixed seed (issue 14; written by
+    # tests/proptest_querysets.rs): same databases as library / blog
+    "differential": {"app": "books", "dataset": "library",
+                     "sqlite": ROOT / "fixtures" / "demo" / "library.sqlite3",
+                     "postgres": ROOT / "fixtures" / "demo" / "library.postgres.sql"},
+    "differential_blog": {"app": "blog", "dataset": "blog",
+                          "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
+                          "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},

@@ -5,7 +5,7 @@ use super::eval::Args;
 use super::obj::{Obj, QsKind, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::query::path::PathError;
-use crate::query::{Operand, OrderSpec, QChild, QNode, SelectItem, SelectRelated};
+use crate::query::{FExpr, Operand, OrderSpec, QChild, QNode, SelectItem, SelectRelated};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::value::Value;
 use std::rc::Rc;
@@ -297,6 +297,14 @@ impl Session {
                         qs.query.group_for_aggregate();
                         fields.push((key.clone(), *s));
                     }
+                    // A name given again is selected once, where it was first given (Django's
+                    // values() keys).
+                    let mut seen = Vec::new();
+                    fields.retain(|(field, _)| {
+                        let first = !seen.contains(field);
+                        seen.push(field.clone());
+                        first
+                    });
                     qs.kind = QsKind::Values;
                 } else {
                     args.no_kwargs_except(&["flat", "named"], name)?;
@@ -316,6 +324,32 @@ impl Session {
                         ));
                     }
                     qs.kind = QsKind::ValuesList { flat, named };
+                    // A name given again is selected again as F(name) under the name with
+                    // the first free number appended (Django's values_list: `title`,
+                    // `title1`).
+                    let mut names: Vec<String> = fields.iter().map(|(f, _)| f.clone()).collect();
+                    let mut seen: Vec<String> = Vec::new();
+                    let mut counter = 1;
+                    for (field, span) in &mut fields {
+                        if !seen.contains(field) {
+                            seen.push(field.clone());
+                            continue;
+                        }
+                        while names.contains(&format!("{field}{counter}")) {
+                            counter += 1;
+                        }
+                        let again = format!("{field}{counter}");
+                        let f = FExpr::Ref {
+                            name: field.clone(),
+                            span: *span,
+                        };
+                        qs.query
+                            .add_annotation(&self.schema, &again, &f, true)
+                            .map_err(|d| d.at(*span))?;
+                        qs.query.group_for_aggregate();
+                        names.push(again.clone());
+                        *field = again;
+                    }
                 }
                 self.set_values(&mut qs, &fields)?;
                 Ok(wrap(qs))

@@ -163,6 +163,14 @@ impl Query {
                     .partition(|a| wanted.contains(&a.name) || !a.expr.group_by_cols().is_empty());
                 inner.annotations = keep;
                 inner.hidden_annotations.extend(masked);
+                // So are the ones values() selects (Django's set_annotation_mask prunes them
+                // from `selected`).
+                let hidden = &inner.hidden_annotations;
+                inner.select.retain(|s| {
+                    !hidden.iter().any(|a| a.name == s.name)
+                        || wanted.contains(&s.name)
+                        || !s.expr.group_by_cols().is_empty()
+                });
             }
         }
         // Columns the aggregates read are selected by the subquery as `__colN`.

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use postgres::error::SqlState;
+use postgres::error::{ErrorPosition, SqlState};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Type;
 use postgres::{Client, Statement};
@@ -209,7 +209,7 @@ impl PostgresBackend {
         }
         let statement = match self.client.prepare_typed(sql, types) {
             Ok(statement) => statement,
-            Err(e) => return Err(self.prepare_error(e)),
+            Err(e) => return Err(self.prepare_error(e, sql)),
         };
         if self.statements.len() >= STATEMENT_CACHE_SIZE {
             self.statements.clear();
@@ -220,13 +220,23 @@ impl PostgresBackend {
 
     /// Why `sql` could not be prepared: the server's message, or, when it misses a function
     /// or operator of an extension the database does not have (unaccent, pg_trgm), that.
-    fn prepare_error(&mut self, e: postgres::Error) -> Diagnostic {
+    /// The server's message carries libpq's excerpt of `sql` at the error's position, as
+    /// psycopg's does ([`error_position`]).
+    fn prepare_error(&mut self, e: postgres::Error, sql: &str) -> Diagnostic {
         let missing = e
             .as_db_error()
             .filter(|db| db.code() == &SqlState::UNDEFINED_FUNCTION)
             .and_then(|db| Dialect::missing_extension(db.message()));
         let Some(extension) = missing else {
-            return database_error(e);
+            let excerpt = e.as_db_error().and_then(|db| match db.position() {
+                Some(ErrorPosition::Original(at)) => error_position(sql, *at as usize),
+                _ => None,
+            });
+            let mut d = database_error(e);
+            if let Some(excerpt) = excerpt {
+                d.message = format!("{}\n{excerpt}", d.message);
+            }
+            return d;
         };
         match self.installed_extensions() {
             Ok(installed) if !installed.iter().any(|name| name == extension.name) => {
@@ -694,6 +704,61 @@ fn database_error(e: postgres::Error) -> Diagnostic {
     } else {
         diagnostic.with_help(help.join("\n"))
     }
+}
+
+/// libpq's excerpt of `sql` at a server error's 1-based character `position`, which
+/// psycopg's messages (and so Django's) carry after the server's: the statement's line with
+/// the position, cut to 60 columns around it (`...` where cut), and a caret under it
+/// (fe-protocol3.c's reportErrorPosition; every character one column wide). `None` past the
+/// end.
+fn error_position(sql: &str, position: usize) -> Option<String> {
+    const DISPLAY_SIZE: usize = 60;
+    const MIN_RIGHT_CUT: usize = 10;
+    let loc = position.checked_sub(1)?;
+    let chars: Vec<char> = sql
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    let (mut line, mut begin, mut end) = (1, 0, chars.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '\r' || c == '\n' {
+            if i >= loc {
+                end = i;
+                break;
+            }
+            if c == '\r' || i == 0 || chars[i - 1] != '\r' {
+                line += 1;
+            }
+            begin = i + 1;
+        }
+    }
+    if loc > end {
+        return None;
+    }
+    let (mut cut_begin, mut cut_end) = (false, false);
+    if end - begin > DISPLAY_SIZE {
+        if begin + DISPLAY_SIZE >= loc + MIN_RIGHT_CUT {
+            end = begin + DISPLAY_SIZE;
+            cut_end = true;
+        } else {
+            if loc + MIN_RIGHT_CUT < end {
+                end = loc + MIN_RIGHT_CUT;
+                cut_end = true;
+            }
+            if end - begin > DISPLAY_SIZE {
+                begin = end - DISPLAY_SIZE;
+                cut_begin = true;
+            }
+        }
+    }
+    let prefix = format!("LINE {line}: {}", if cut_begin { "..." } else { "" });
+    let text: String = chars[begin..end].iter().collect();
+    let caret = prefix.chars().count() + loc - begin;
+    Some(format!(
+        "{prefix}{text}{}\n{}^",
+        if cut_end { "..." } else { "" },
+        " ".repeat(caret)
+    ))
 }
 
 /// The exception psycopg raises for a SQLSTATE, by its class (the first two characters, or
