@@ -74,36 +74,28 @@ CONFORMANCE = ROOT / "fixtures" / "conformance"
 
 EXPECTED_DJANGO_MAJOR = 6
 
+# The two fixture databases most corpora are recorded on.
+LIBRARY = {"app": "books", "dataset": "library",
+           "sqlite": ROOT / "fixtures" / "demo" / "library.sqlite3",
+           "postgres": ROOT / "fixtures" / "demo" / "library.postgres.sql"}
+BLOG = {"app": "blog", "dataset": "blog",
+        "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
+        "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"}
+
 CORPORA = {
-    "library": {"app": "books", "dataset": "library",
-                "sqlite": ROOT / "fixtures" / "demo" / "library.sqlite3",
-                "postgres": ROOT / "fixtures" / "demo" / "library.postgres.sql"},
-    "blog": {"app": "blog", "dataset": "blog",
-             "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
-             "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"},
-    # aggregation, annotations, expressions, subqueries, set operations (issue 4): same
-    # databases as library / blog
-    "library_agg": {"app": "books", "dataset": "library",
-                    "sqlite": ROOT / "fixtures" / "demo" / "library.sqlite3",
-                    "postgres": ROOT / "fixtures" / "demo" / "library.postgres.sql"},
-    "blog_agg": {"app": "blog", "dataset": "blog",
-                 "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
-                 "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"},
-    # querysets djq once got wrong, with their families (issue 14): same database as library
-    "regressions": {"app": "books", "dataset": "library",
-                    "sqlite": ROOT / "fixtures" / "demo" / "library.sqlite3",
-                    "postgres": ROOT / "fixtures" / "demo" / "library.postgres.sql"},
-    "regressions_blog": {"app": "blog", "dataset": "blog",
-                         "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
-                         "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"},
+    # the read path
+    "library": LIBRARY,
+    "blog": BLOG,
+    # aggregation, annotations, expressions, subqueries, set operations (issue 4)
+    "library_agg": LIBRARY,
+    "blog_agg": BLOG,
+    # querysets djq once got wrong, with their families (issue 14)
+    "regressions": LIBRARY,
+    "regressions_blog": BLOG,
     # the proptest generator's querysets from a fixed seed (issue 14; written by
-    # tests/proptest_querysets.rs): same databases as library / blog
-    "differential": {"app": "books", "dataset": "library",
-                     "sqlite": ROOT / "fixtures" / "demo" / "library.sqlite3",
-                     "postgres": ROOT / "fixtures" / "demo" / "library.postgres.sql"},
-    "differential_blog": {"app": "blog", "dataset": "blog",
-                          "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
-                          "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"},
+    # tests/proptest_querysets.rs)
+    "differential": LIBRARY,
+    "differential_blog": BLOG,
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},
