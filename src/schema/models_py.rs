@@ -148,11 +148,213 @@ pub fn read(paths: &[PathBuf]) -> Result<Models> {
                 app
             }
         };
-        let program = parse_file(&path)?;
-        files.push(SourceFile { path, app, program });
+        files.push((path, app));
     }
-    let (decls, warnings) = read::declarations(&files);
-    Ok(Models { decls, warnings })
+    read_files(files, BATCHED_FILE, BATCH)
+}
+
+/// A models file larger than this many bytes is read a batch of classes at a time.
+const BATCHED_FILE: u64 = 1_000_000;
+/// How many of a large file's classes are read at a time.
+const BATCH: usize = 2_000;
+
+/// Read `files`: each whole, but for the largest when it is over `batched_file` bytes, which
+/// is read `batch` classes at a time ([`Batched`]); both give the same models and warnings.
+fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -> Result<Models> {
+    let size = |path: &PathBuf| std::fs::metadata(path).map_or(0, |m| m.len());
+    let big = (0..files.len())
+        .max_by_key(|&i| size(&files[i].0))
+        .filter(|&i| size(&files[i].0) > batched_file);
+    let mut sources = Vec::with_capacity(files.len());
+    let mut big_source = String::new();
+    // The names the other files use, when one is batched.
+    let mut elsewhere = std::collections::HashSet::new();
+    for (i, (path, app)) in files.into_iter().enumerate() {
+        let source = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
+        let program = if Some(i) == big {
+            big_source = source;
+            Program { body: Vec::new() }
+        } else {
+            if big.is_some() {
+                elsewhere.extend(uses(&source).into_keys().map(str::to_string));
+            }
+            parse_source(&path, &source)?
+        };
+        sources.push(SourceFile { path, app, program });
+    }
+    let Some(big) = big else {
+        let (decls, warnings) = read::declarations(&sources);
+        return Ok(Models { decls, warnings });
+    };
+    let mut needed_until = uses(&big_source);
+    for name in &elsewhere {
+        needed_until.insert(name.as_str(), usize::MAX);
+    }
+    let path = sources[big].path.clone();
+    let mut batched = Batched {
+        files: sources,
+        big,
+        needed_until,
+        kept: Vec::new(),
+        read_upto: 0,
+        last_class: 0,
+        pending: 0,
+        batch,
+        decls: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let locate = locator(&path, &big_source);
+    crate::syntax::parse_module_each(&big_source, &mut |mut stmt| {
+        locate_unread(std::slice::from_mut(&mut stmt), &locate);
+        batched.push(stmt);
+    })
+    .map_err(|mut d| {
+        locate(&mut d);
+        d
+    })?;
+    Ok(batched.finish())
+}
+
+/// Reading a large models file a batch of classes at a time, so that its syntax tree never
+/// all exists at once. Each batch is read ([`read::declarations_of`]) with the other files
+/// whole and, of the large file, every statement that is not a class (imports, assignments,
+/// functions, statements not read), every class some class names among its bases, and every
+/// class a class of the batch (or another file) names; only the batch's classes are
+/// declared. This gives what reading the file whole gives because Python runs a class's body
+/// when it defines the class: its bases and every name its body uses (a relation's target, a
+/// field or manager class) are defined before it, so they are among the statements kept.
+/// Which names a class uses is found beforehand from the text ([`uses`]).
+struct Batched<'s> {
+    files: Vec<SourceFile>,
+    /// The large file, in `files`; its program holds the statements kept and the batch.
+    big: usize,
+    /// For a name of the large file: the offset of the last class that uses it
+    /// (`usize::MAX`: always kept).
+    needed_until: HashMap<&'s str, usize>,
+    /// For each statement of the large file's program: until which offset it is kept.
+    kept: Vec<usize>,
+    /// The offset of the last class already read.
+    read_upto: usize,
+    /// The offset of the last class parsed.
+    last_class: usize,
+    pending: usize,
+    batch: usize,
+    decls: Vec<ModelDecl>,
+    warnings: Vec<String>,
+}
+
+impl Batched<'_> {
+    fn push(&mut self, stmt: crate::syntax::ast::Stmt) {
+        let until = match &stmt.kind {
+            StmtKind::ClassDef { name, .. } => {
+                self.pending += 1;
+                self.last_class = name.span.start;
+                let used = self.needed_until.get(name.name.as_str());
+                used.copied().unwrap_or(0).max(name.span.start)
+            }
+            _ => usize::MAX,
+        };
+        self.files[self.big].program.body.push(stmt);
+        self.kept.push(until);
+        if self.pending == self.batch {
+            self.read_batch(false);
+        }
+    }
+
+    /// Declare the batch's classes (and, at the end, the other files'), then drop those no
+    /// later class needs.
+    fn read_batch(&mut self, last: bool) {
+        let (big, after) = (self.big, self.read_upto);
+        let wanted = |file: usize, at: usize| match file.cmp(&big) {
+            std::cmp::Ordering::Equal => at > after,
+            std::cmp::Ordering::Greater => last,
+            std::cmp::Ordering::Less => false,
+        };
+        let (decls, _, warnings) = read::declarations_of(&self.files, &wanted);
+        self.decls.extend(decls);
+        self.warnings.extend(warnings);
+        self.read_upto = self.last_class;
+        self.pending = 0;
+        let upto = self.read_upto;
+        let body = std::mem::take(&mut self.files[big].program.body);
+        let mut kept = std::mem::take(&mut self.kept).into_iter();
+        let (body, until): (Vec<_>, Vec<_>) = body
+            .into_iter()
+            .zip(kept.by_ref())
+            .filter(|&(_, until)| until > upto)
+            .unzip();
+        self.files[big].program.body = body;
+        self.kept = until;
+    }
+
+    /// Read the last batch; the files before the large one are declared first, as reading
+    /// them all whole would.
+    fn finish(mut self) -> Models {
+        self.read_batch(true);
+        let big = self.big;
+        let (mut decls, module_warnings, mut warnings) =
+            read::declarations_of(&self.files, &|file, _| file < big);
+        decls.append(&mut self.decls);
+        warnings.append(&mut self.warnings);
+        let mut all = module_warnings;
+        all.append(&mut warnings);
+        Models {
+            decls,
+            warnings: all,
+        }
+    }
+}
+
+/// The names `source` uses: for each, the offset of the last module-level class (of its
+/// name) whose text holds it, or `usize::MAX` when a class's bases, or text outside classes,
+/// do. Read from the lines, not parsed: a name in a string or a comment counts too, which only
+/// keeps a class longer.
+fn uses(source: &str) -> HashMap<&str, usize> {
+    let is_name = |c: char| c.is_alphanumeric() || c == '_';
+    let mut until: HashMap<&str, usize> = HashMap::new();
+    // The class whose text this is (the offset of its name), or usize::MAX outside classes.
+    let mut region = usize::MAX;
+    // How many brackets of a class's bases are open.
+    let mut bases = 0usize;
+    let mut at = 0;
+    for line in source.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let mut text = line;
+        if line.starts_with(|c: char| c == '@' || c == '_' || c.is_alphabetic()) {
+            region = usize::MAX;
+            bases = 0;
+            if let Some(rest) = line.strip_prefix("class ") {
+                let rest = rest.trim_start();
+                let name_len = rest.find(|c| !is_name(c)).unwrap_or(rest.len());
+                region = start + (line.len() - rest.len());
+                text = &rest[name_len..];
+                bases = usize::from(text.trim_start().starts_with('('));
+                text = text.trim_start().strip_prefix('(').unwrap_or(text);
+            }
+        }
+        let mut word = None;
+        for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+            match (word, is_name(c)) {
+                (None, true) => word = Some(i),
+                (Some(from), false) => {
+                    word = None;
+                    let name = &text[from..i];
+                    if !name.starts_with(|c: char| c.is_ascii_digit()) {
+                        let used = until.entry(name).or_insert(0);
+                        *used = (*used).max(if bases > 0 { usize::MAX } else { region });
+                    }
+                }
+                _ => {}
+            }
+            match c {
+                '(' | '[' if bases > 0 => bases += 1,
+                ')' | ']' if bases > 0 => bases -= 1,
+                _ => {}
+            }
+        }
+    }
+    until
 }
 
 /// Read models from source text (the demo's embedded models.py): `app_label` names the app,
@@ -317,19 +519,24 @@ fn parse_file(path: &Path) -> Result<Program> {
 /// Parse a file's text as a module; a syntax error names the file and line, and keeps its
 /// span, as do the errors of the statements not read in module-level classes.
 fn parse_source(path: &Path, source: &str) -> Result<Program> {
-    let locate = |d: &mut Diagnostic| {
-        let at = d.span.map(|s| line_col(source, s.start));
-        d.message = match at {
-            Some((line, col)) => format!("{}:{line}:{col}: {}", path.display(), d.message),
-            None => format!("{}: {}", path.display(), d.message),
-        };
-    };
+    let locate = locator(path, source);
     let mut program = crate::syntax::parse_module(source).map_err(|mut d| {
         locate(&mut d);
         d
     })?;
     locate_unread(&mut program.body, &locate);
     Ok(program)
+}
+
+/// Name the file, line and column of a diagnostic about `source`.
+fn locator(path: &Path, source: &str) -> impl Fn(&mut Diagnostic) {
+    move |d: &mut Diagnostic| {
+        let at = d.span.map(|s| line_col(source, s.start));
+        d.message = match at {
+            Some((line, col)) => format!("{}:{line}:{col}: {}", path.display(), d.message),
+            None => format!("{}: {}", path.display(), d.message),
+        };
+    }
 }
 
 /// Name the place of each unread statement at module level and in class bodies.
@@ -353,4 +560,86 @@ fn line_col(source: &str, offset: usize) -> (usize, usize) {
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::new(ErrorKind::Io, format!("--models {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A models file of `copies` groups of classes: abstract and multi-table inheritance,
+    /// many-to-many fields with auto-created through models, relations to classes defined
+    /// far before (in another app, by `Meta.app_label`), statements djq does not read.
+    fn large_models(copies: usize) -> String {
+        let mut text = String::from("from django.db import models\n\nMAX = 40\n\n");
+        text += "class Label(models.CharField):\n    pass\n\n";
+        for i in 0..copies {
+            let owner = i / 2;
+            text += &format!(
+                r#"class Base{i}(models.Model):
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Owner{i}(models.Model):
+    name = Label(max_length=MAX)
+    friends = models.ManyToManyField("self")
+
+    class Meta:
+        app_label = "people"
+
+
+class Place{i}(Base{i}):
+    name = models.CharField(max_length=50)
+
+
+class Restaurant{i}(Place{i}):
+    serves = models.BooleanField(default=False)
+    tags = models.ManyToManyField(Owner{i})
+    owner = models.ForeignKey(Owner{owner}, on_delete=models.CASCADE)
+
+    def __str__(self):
+        return self.name
+
+"#
+            );
+            if i % 5 == 0 {
+                text += &format!(
+                    "class Odd{i}(models.Model):\n    type X = int\n\n\
+                     class Bad{i}(models.Model):\n    name = models.CharField(max_length=(\n\n"
+                );
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn a_large_file_read_in_batches_declares_what_reading_it_whole_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = |label: &str, text: &str| {
+            let path = dir.path().join(label).join("models.py");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            let info = AppInfo {
+                label: label.to_string(),
+                auto_field: FieldKind::BigAutoField,
+            };
+            (path, info)
+        };
+        let review = "from django.db import models\nfrom shop.models import Owner7, Place3\n\n\
+                      class Review(models.Model):\n    \
+                      place = models.ForeignKey(Place3, on_delete=models.CASCADE)\n    \
+                      by = models.ForeignKey(Owner7, on_delete=models.CASCADE)\n";
+        let files = vec![
+            app("a_reviews", review),
+            app("shop", &large_models(60)),
+            app("z_reviews", review),
+        ];
+        let whole = read_files(files.clone(), u64::MAX, BATCH).unwrap();
+        let batched = read_files(files, 0, 7).unwrap();
+        assert!(whole.decls.len() > 300 && whole.warnings.len() > 20);
+        assert_eq!(format!("{:?}", batched.decls), format!("{:?}", whole.decls));
+        assert_eq!(batched.warnings, whole.warnings);
+    }
 }

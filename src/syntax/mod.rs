@@ -11,4 +11,6 @@ pub mod scan;
 pub mod source;
 
 pub use lexer::KEYWORDS;
-pub use parser::{needs_more_input, parse_expression, parse_module, parse_program};
+pub use parser::{
+    needs_more_input, parse_expression, parse_module, parse_module_each, parse_program,
+};

@@ -29,11 +29,26 @@ pub fn parse_program(src: &str) -> diag::Result<ast::Program> {
 /// The file is tokenised and parsed a few top-level statements at a time
 /// ([`lexer::tokenize_module`]), so that a large file's tokens never all exist at once.
 pub fn parse_module(src: &str) -> diag::Result<ast::Program> {
-    let body = std::cell::RefCell::new(Vec::new());
+    let mut body = Vec::new();
+    parse_module_each(src, &mut |stmt| body.push(stmt))?;
+    // A module's statements stay while it is read: no room to grow.
+    body.shrink_to_fit();
+    Ok(ast::Program { body })
+}
+
+/// [`parse_module`], handing each top-level statement to `each` in source order as soon as
+/// it is parsed instead of collecting them: a reader that keeps only some never holds the
+/// whole module's tree.
+pub fn parse_module_each(src: &str, each: &mut dyn FnMut(ast::Stmt)) -> diag::Result<()> {
+    let each = std::cell::RefCell::new(each);
     let mut parse = |tokens| {
         let mut parser = Parser::new(src, tokens);
         parser.tolerant = true;
-        body.borrow_mut().extend(parser.statements()?.body);
+        parser
+            .statements()?
+            .body
+            .into_iter()
+            .for_each(|stmt| (each.borrow_mut())(stmt));
         Ok(())
     };
     let mut unreadable = |error: SyntaxError, span: Span| {
@@ -41,14 +56,10 @@ pub fn parse_module(src: &str) -> diag::Result<ast::Program> {
             defines: definition_in(src, span),
             error: error.diag,
         };
-        body.borrow_mut().push(ast::Stmt { kind, span });
+        (each.borrow_mut())(ast::Stmt { kind, span });
     };
     let last = lexer::tokenize_module(src, &mut parse, &mut unreadable).map_err(|e| *e.diag)?;
-    parse(last).map_err(|e| *e.diag)?;
-    let mut body = body.into_inner();
-    // A module's statements stay while it is read: no room to grow.
-    body.shrink_to_fit();
-    Ok(ast::Program { body })
+    parse(last).map_err(|e| *e.diag)
 }
 
 /// The class or function a top-level statement's text `src[span]` defines (after its

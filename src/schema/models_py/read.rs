@@ -18,13 +18,28 @@ use crate::syntax::ast::{Arg, Definition, Expr, ExprKind, Stmt, StmtKind};
 /// module-level class) left out because a statement that could declare part of it was not
 /// read ([`StmtKind::Unread`]).
 pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>) {
+    let (decls, mut warnings, models) = declarations_of(files, &|_, _| true);
+    warnings.extend(models);
+    (decls, warnings)
+}
+
+/// [`declarations`] of the classes `wanted(file, offset of the class's name)` chooses (the
+/// others are still read where a wanted one needs them: its bases, its relations' targets);
+/// the warnings for the module-level classes not read, and those for the wanted models left
+/// out, apart.
+pub(super) fn declarations_of(
+    files: &[SourceFile],
+    wanted: &dyn Fn(usize, usize) -> bool,
+) -> (Vec<ModelDecl>, Vec<String>, Vec<String>) {
     let mut reader = Reader::new(files);
     // One declaration per class, as near as can be told before reading them (a large models.py
     // would otherwise leave up to half of a doubled vector unused).
     let mut decls = Vec::with_capacity(reader.classes.len());
-    let mut warnings = std::mem::take(&mut reader.warnings);
+    let module_warnings = std::mem::take(&mut reader.warnings);
+    let mut warnings = Vec::new();
     for class in 0..reader.classes.len() {
-        if !reader.is_model(class) {
+        let c = reader.classes[class];
+        if !wanted(c.file, c.at) || !reader.is_model(class) {
             continue;
         }
         // An abstract model's unread statement is said once, for each concrete model.
@@ -33,7 +48,6 @@ pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>
             continue;
         }
         if let Some(why) = &r.unread {
-            let c = reader.classes[class];
             warnings.push(format!("model {}.{} left out: {why}", r.app_label, c.name));
             continue;
         }
@@ -43,7 +57,7 @@ pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>
         decls.extend(throughs);
         reader.forget_members(class);
     }
-    (decls, warnings)
+    (decls, module_warnings, warnings)
 }
 
 /// The first statement of a class body (or of its nested classes, such as `Meta`) that was
@@ -68,6 +82,8 @@ const MAX_DEPTH: usize = 8;
 #[derive(Clone, Copy)]
 struct Class<'a> {
     file: usize,
+    /// The offset of its name in the file.
+    at: usize,
     name: &'a str,
     bases: &'a [Arg],
     body: &'a [Stmt],
@@ -199,6 +215,7 @@ impl<'a> Reader<'a> {
                         scope.classes.insert(&name.name, classes.len());
                         classes.push(Class {
                             file,
+                            at: name.span.start,
                             name: &name.name,
                             bases,
                             body,
