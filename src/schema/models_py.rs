@@ -7,6 +7,11 @@
 //! applied; merging (`merge`) places them into a schema, either onto an introspected one
 //! ([`overlay`]) or alone ([`schema_from_models`], for `--sql-only` without a database).
 //!
+//! A models file over a megabyte is parsed one statement at a time and its classes read a
+//! batch at a time (`Batched`), so that its whole syntax tree never exists at once; this
+//! reads what the whole file would, because Python defines a class's bases and the module
+//! names its body uses before the class.
+//!
 //! Where Django would generate a name from a hash (index names without `name=`), the
 //! [`Index`] name is left empty; an introspected database keeps its real names.
 
@@ -155,8 +160,10 @@ pub fn read(paths: &[PathBuf]) -> Result<Models> {
 
 /// A models file larger than this many bytes is read a batch of classes at a time.
 const BATCHED_FILE: u64 = 1_000_000;
-/// How many of a large file's classes are read at a time.
-const BATCH: usize = 2_000;
+/// How many of a large file's classes are read at a time: small batches keep the window of
+/// live statements small, and free the allocator's memory in small pieces (a 58 MB file
+/// took twice the time in batches of 2,000).
+const BATCH: usize = 50;
 
 /// Read `files`: each whole, but for the largest when it is over `batched_file` bytes, which
 /// is read `batch` classes at a time ([`Batched`]); both give the same models and warnings.
