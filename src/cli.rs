@@ -2,7 +2,7 @@
 //! and dispatching to `-c`, `-f`, piped stdin or the REPL. `main.rs` only calls [`main`].
 
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::interp::{Options, Session, SqlEcho};
+use crate::orm::{Options, Session, SqlEcho};
 use crate::render::{self, Format, Style};
 use crate::schema;
 use crate::sql::Dialect;
@@ -350,6 +350,6 @@ fn open(args: &Args, color: bool) -> Result<Session> {
     }
     let dialect = backend.dialect();
     let mut session = Session::new(schema, Some(backend), dialect, opts, out);
-    session.read_only = args.read_only;
+    session.host.read_only = args.read_only;
     Ok(session)
 }

@@ -28,7 +28,8 @@
 pub mod backend;
 pub mod cli;
 pub mod diag;
-pub mod interp;
+pub mod orm;
+pub mod py;
 pub mod query;
 pub mod render;
 pub mod schema;

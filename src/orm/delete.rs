@@ -6,9 +6,11 @@
 //! `--models` are DO_NOTHING: the database's own constraints decide.
 
 use super::Session;
-use super::eval::Args;
-use super::obj::{Instance, Obj, QsKind, QuerySet};
+use super::obj::DjangoObj;
+use super::obj::{Instance, QsKind, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
 use crate::query::{Operand, QChild, QNode, Query};
 use crate::schema::{ModelId, OnDelete};
 use crate::value::Value;
@@ -45,7 +47,7 @@ impl Session {
     /// `obj.delete()`.
     pub(super) fn delete_instance(&mut self, inst: &Rc<Instance>, args: &Args) -> Result<Obj> {
         args.no_kwargs_except(&["using", "keep_parents"], "delete")?;
-        let model = self.schema.model(inst.model);
+        let model = self.host.schema.model(inst.model);
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
         if pk.is_null() {
             return Err(Diagnostic::new(
@@ -106,7 +108,7 @@ impl Session {
     /// (Django's `get_candidate_relations_to_delete`, through tables included).
     fn referrers(&self, model: ModelId) -> Vec<(ModelId, usize)> {
         let mut out = Vec::new();
-        for (id, m) in self.schema.models.iter().enumerate() {
+        for (id, m) in self.host.schema.models.iter().enumerate() {
             for (i, f) in m.fields.iter().enumerate() {
                 if f.relation.as_ref().is_some_and(|r| r.to == model) {
                     out.push((id, i));
@@ -117,7 +119,7 @@ impl Session {
     }
 
     fn on_delete(&self, (model, field): (ModelId, usize)) -> OnDelete {
-        self.schema.model(model).fields[field]
+        self.host.schema.model(model).fields[field]
             .relation
             .as_ref()
             .map_or(OnDelete::DoNothing, |r| r.on_delete)
@@ -155,7 +157,7 @@ impl Session {
         if new.is_empty() {
             return Ok(());
         }
-        let batch = match self.dialect {
+        let batch = match self.host.dialect {
             crate::sql::Dialect::Sqlite => 500,
             crate::sql::Dialect::Postgres => new.len(),
         };
@@ -174,10 +176,10 @@ impl Session {
                 }
                 continue;
             }
-            let f = &self.schema.model(rel_model).fields[field];
+            let f = &self.host.schema.model(rel_model).fields[field];
             let (null, key) = (
                 f.null,
-                format!("'{}.{}'", self.schema.model(rel_model).name, f.name),
+                format!("'{}.{}'", self.host.schema.model(rel_model).name, f.name),
             );
             c.because(
                 rel_model,
@@ -246,7 +248,7 @@ impl Session {
             return Err(self.refused(ErrorKind::Protected, model, &keys, objs));
         }
         for (rel_model, fields) in model_fast {
-            let m = self.schema.model(rel_model);
+            let m = self.host.schema.model(rel_model);
             let via: Vec<String> = fields
                 .iter()
                 .map(|&f| format!("{}.{}", m.name, m.fields[f].name))
@@ -267,7 +269,7 @@ impl Session {
         let mut referred = None;
         let mut blocking: Vec<Rc<Instance>> = Vec::new();
         for (key, target, model, objs) in &c.restricted {
-            let pk = self.schema.model(*model).pk_field().attname();
+            let pk = self.host.schema.model(*model).pk_field().attname();
             let collected = |i: &Rc<Instance>| {
                 c.data
                     .iter()
@@ -281,9 +283,9 @@ impl Session {
                 }
                 let pks = left.iter().map(|i| i.get(&pk).unwrap_or(Value::Null));
                 let mut q = q.clone();
-                let pk_name = self.schema.model(*model).pk_field().name.clone();
+                let pk_name = self.host.schema.model(*model).pk_field().name.clone();
                 q.add_q(
-                    &self.schema,
+                    &self.host.schema,
                     &QNode::leaf(format!("{pk_name}__in"), Operand::values(pks)),
                 )?;
                 let deleted = self.fetch_instances(q)?;
@@ -321,7 +323,7 @@ impl Session {
             kind,
             format!(
                 "Cannot delete some instances of model '{}' because they are referenced through {how} foreign keys: {}.",
-                self.schema.model(model).name,
+                self.host.schema.model(model).name,
                 keys.join(", ")
             ),
         );
@@ -339,12 +341,12 @@ impl Session {
         fields: &[usize],
         objs: &[Rc<Instance>],
     ) -> Result<Query> {
-        let m = self.schema.model(model);
+        let m = self.host.schema.model(model);
         let mut children = Vec::new();
         for &i in fields {
             let f = &m.fields[i];
             let fk = f.relation.as_ref().expect("a foreign key");
-            let target = self.schema.model(fk.to).fields[fk.to_field].attname();
+            let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
             let values = objs
                 .iter()
                 .map(|o| Operand::Value(o.get(&target).unwrap_or(Value::Null)))
@@ -364,8 +366,8 @@ impl Session {
                 .reduce(|a, b| a.combine(b, crate::query::expr::Connector::Or))
                 .expect("at least one field")
         };
-        let mut q = Query::new(&self.schema, model);
-        q.add_q(&self.schema, &node)?;
+        let mut q = Query::new(&self.host.schema, model);
+        q.add_q(&self.host.schema, &node)?;
         Ok(q)
     }
 
@@ -373,15 +375,17 @@ impl Session {
     fn fetch_referrers(&mut self, model: ModelId, mut q: Query) -> Result<Vec<Rc<Instance>>> {
         let mut only: Vec<String> = Vec::new();
         for rel in self.referrers(model) {
-            let f = &self.schema.model(rel.0).fields[rel.1];
+            let f = &self.host.schema.model(rel.0).fields[rel.1];
             let fk = f.relation.as_ref().expect("a foreign key");
-            let name = self.schema.model(model).fields[fk.to_field].name.clone();
+            let name = self.host.schema.model(model).fields[fk.to_field]
+                .name
+                .clone();
             if !only.contains(&name) {
                 only.push(name);
             }
         }
         if only.is_empty() {
-            only.push(self.schema.model(model).pk_field().name.clone());
+            only.push(self.host.schema.model(model).pk_field().name.clone());
         }
         q.deferred = only;
         q.defer_mode = false;
@@ -393,17 +397,14 @@ impl Session {
         Ok(self
             .fetch_all(&qs)?
             .into_iter()
-            .filter_map(|o| match o {
-                Obj::Instance(i) => Some(i),
-                _ => None,
-            })
+            .filter_map(|o| o.instance())
             .collect())
     }
 
     /// In the interactive shell: show what the delete will touch (rows per model, why) and
     /// ask before anything changes.
     fn confirm_delete(&mut self, c: &Collector) -> Result<()> {
-        if self.confirm.is_none() {
+        if self.host.confirm.is_none() {
             return Ok(());
         }
         let mut lines: Vec<String> = Vec::new();
@@ -434,12 +435,12 @@ impl Session {
         for (model, field, value, q) in &c.field_updates {
             let n = self.count(&QuerySet::new(q.clone(), QsKind::Instances))?;
             if n > 0 {
-                let f = &self.schema.model(*model).fields[*field];
+                let f = &self.host.schema.model(*model).fields[*field];
                 lines.push(format!(
                     "  {:<28} {n:>6}  (set {} = {})",
                     self.label(*model),
                     f.name,
-                    crate::query::lookups::python_repr(value)
+                    crate::value::python_repr(value)
                 ));
             }
         }
@@ -451,7 +452,7 @@ impl Session {
     /// dependency order, in one transaction; `(total, {"app.Model": count})`.
     fn run_collector(&mut self, mut c: Collector) -> Result<Obj> {
         for (model, insts) in &mut c.data {
-            let pk = self.schema.model(*model).pk_field().attname();
+            let pk = self.host.schema.model(*model).pk_field().attname();
             insts.sort_by_key(|i| match i.get(&pk) {
                 Some(Value::Int(n)) => (n, String::new()),
                 other => (0, other.map(|v| v.to_python_str()).unwrap_or_default()),
@@ -473,7 +474,7 @@ impl Session {
             self.atomic(|s| s.delete_collected(&mut c, &mut counter))?;
         }
         for (model, insts) in &c.data {
-            let pk = self.schema.model(*model).pk_field().attname();
+            let pk = self.host.schema.model(*model).pk_field().attname();
             for i in insts {
                 i.set(&pk, Value::Null);
             }
@@ -493,14 +494,15 @@ impl Session {
     /// The statements of a collected delete, in Django's order.
     fn delete_collected(&mut self, c: &mut Collector, counter: &mut Counter) -> Result<()> {
         for q in &c.fast_deletes {
-            let q = q.for_write(&self.schema)?;
-            if let Some(st) = crate::sql::modify::delete(&self.schema, self.dialect, &q)? {
+            let q = q.for_write(&self.host.schema)?;
+            if let Some(st) = crate::sql::modify::delete(&self.host.schema, self.host.dialect, &q)?
+            {
                 let n = self.execute_write(&st, 0)?;
                 counter.add(self.label(q.model), n, false);
             }
         }
         for (model, field, value, q) in &c.field_updates {
-            let f = &self.schema.model(*model).fields[*field];
+            let f = &self.host.schema.model(*model).fields[*field];
             let set = vec![(
                 f.column.clone(),
                 crate::query::Expr::Value(crate::query::lookups::prep_value(
@@ -521,16 +523,17 @@ impl Session {
 
     /// `DELETE FROM t WHERE pk IN (...)`, 100 keys at a time; the rows deleted.
     fn delete_batch(&mut self, model: ModelId, insts: &[Rc<Instance>]) -> Result<u64> {
-        let pk = self.schema.model(model).pk_field().attname();
+        let pk = self.host.schema.model(model).pk_field().attname();
         let mut n = 0;
         for chunk in insts.chunks(CHUNK) {
             let values = chunk.iter().map(|i| i.get(&pk).unwrap_or(Value::Null));
-            let mut q = Query::new(&self.schema, model);
+            let mut q = Query::new(&self.host.schema, model);
             q.add_q(
-                &self.schema,
+                &self.host.schema,
                 &QNode::leaf(format!("{pk}__in"), Operand::values(values)),
             )?;
-            if let Some(st) = crate::sql::modify::delete(&self.schema, self.dialect, &q)? {
+            if let Some(st) = crate::sql::modify::delete(&self.host.schema, self.host.dialect, &q)?
+            {
                 n += self.execute_write(&st, chunk.len() as u64)?;
             }
         }
@@ -539,7 +542,7 @@ impl Session {
 
     /// Django's `Model._meta.label`: `books.Book`.
     fn label(&self, model: ModelId) -> String {
-        let m = self.schema.model(model);
+        let m = self.host.schema.model(model);
         if m.app_label.is_empty() {
             m.name.clone()
         } else {
@@ -583,7 +586,7 @@ impl Collector {
         source: Option<ModelId>,
         nullable: bool,
     ) -> Vec<Rc<Instance>> {
-        let pk = session.schema.model(model).pk_field().attname();
+        let pk = session.host.schema.model(model).pk_field().attname();
         let entry = match self.data.iter().position(|(m, _)| *m == model) {
             Some(i) => i,
             None => {

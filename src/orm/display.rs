@@ -2,10 +2,12 @@
 //! shell's human views, only the first rows, read as Django's repr reads them), instances
 //! and dicts become records, scalars print; SQL is shown before results in the human formats.
 
-use super::nested::{Writing, deeper};
-use super::obj::{Obj, QsKind, QuerySet};
-use super::{Session, SqlEcho};
+use super::obj::DjangoObj;
+use super::obj::{QsKind, QuerySet};
+use super::{Orm, Session, SqlEcho};
 use crate::diag::{Diagnostic, ErrorKind, Result};
+use crate::py::Obj;
+use crate::py::nested::{Writing, deeper};
 use crate::render::{self, Format, Shape};
 use crate::sql::Statement;
 use crate::syntax::ast::Expr;
@@ -16,14 +18,16 @@ use std::ops::ControlFlow;
 impl Session {
     pub(super) fn display(&mut self, v: &Obj, at: &Expr) -> Result<()> {
         match v {
-            Obj::Manager(m) => {
-                let qs = self.manager_queryset(*m);
+            v if let Some(m) = v.manager() => {
+                let qs = self.manager_queryset(m);
                 self.display_queryset(&qs).map_err(|d| d.at(at.span))
             }
-            Obj::QuerySet(qs) => self.display_queryset(qs).map_err(|d| d.at(at.span)),
-            _ if self.opts.sql_only => Ok(()),
-            Obj::Instance(inst) => self.record(inst.fields()),
-            Obj::Value(val) => render::scalar(self.opts.format, val, &mut self.out),
+            v if let Some(qs) = v.queryset() => {
+                self.display_queryset(&qs).map_err(|d| d.at(at.span))
+            }
+            _ if self.host.opts.sql_only => Ok(()),
+            v if let Some(inst) = v.instance() => self.record(inst.fields()),
+            Obj::Value(val) => render::scalar(self.host.opts.format, val, &mut self.out),
             Obj::Dict(pairs)
                 if pairs.borrow().iter().all(|(k, v)| {
                     matches!(k, Obj::Value(Value::Text(_))) && matches!(v, Obj::Value(_))
@@ -40,7 +44,7 @@ impl Session {
                 self.record(fields)
             }
             other => {
-                let text = match self.opts.format {
+                let text = match self.host.opts.format {
                     Format::Json | Format::Ndjson => self.json_value(other)?.to_string(),
                     Format::Csv => self.repr(other)?,
                     Format::Table | Format::Vertical => {
@@ -56,8 +60,8 @@ impl Session {
     fn record(&mut self, fields: Vec<(String, Value)>) -> Result<()> {
         let (cols, vals): (Vec<String>, Vec<Value>) = fields.into_iter().unzip();
         render::record(
-            self.opts.format,
-            self.opts.style,
+            self.host.opts.format,
+            self.host.opts.style,
             &cols,
             &vals,
             &mut self.out,
@@ -70,8 +74,8 @@ impl Session {
             QsKind::ValuesList { flat: true, .. } => Shape::Flat,
             QsKind::ValuesList { .. } => Shape::Arrays,
         };
-        if self.opts.sql_only {
-            let compiled = crate::sql::select(&self.schema, self.dialect, &qs.query)?;
+        if self.host.opts.sql_only {
+            let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
             if let Some(st) = compiled.statement {
                 self.note_statement(&st);
             }
@@ -80,8 +84,8 @@ impl Session {
         // The human views show what Django's repr shows, `list(qs[:21])`: one query reading
         // one row more than is shown, the extra row only saying that there are more (`\all`
         // shows them). The machine formats get every row.
-        let limit = match self.opts.format {
-            Format::Table | Format::Vertical => self.opts.max_rows,
+        let limit = match self.host.opts.format {
+            Format::Table | Format::Vertical => self.host.opts.max_rows,
             _ => None,
         };
         let head;
@@ -94,7 +98,7 @@ impl Session {
             }
             _ => qs,
         };
-        let compiled = crate::sql::select(&self.schema, self.dialect, &run.query)?;
+        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &run.query)?;
         let names = shown_names(&compiled.plan);
         // Prefetching needs the fetched instances, and an evaluated queryset is shown from
         // its cache (running nothing): display from the objects. An `iterator()` streams
@@ -103,7 +107,12 @@ impl Session {
             || run.cache.get().is_some()
         {
             let objs = self.evaluate(run)?;
-            let sink = render::sink(self.opts.format, shape, self.opts.style, &mut self.out);
+            let sink = render::sink(
+                self.host.opts.format,
+                shape,
+                self.host.opts.style,
+                &mut self.out,
+            );
             let mut head = Head::new(sink, limit, &names)?;
             for o in objs.iter() {
                 if head.row(&object_row(o))?.is_break() {
@@ -118,13 +127,10 @@ impl Session {
                 self.note_statement(st);
                 self.show_sql(st)?;
             }
-            let Session {
-                backend,
-                out,
-                opts,
-                tx,
-                ..
-            } = self;
+            let out = &mut self.out;
+            let Orm {
+                backend, opts, tx, ..
+            } = &mut self.host;
             let sink = render::sink(opts.format, shape, opts.style, out);
             let mut head = Head::new(sink, limit, &names)?;
             if let Some(st) = &compiled.statement {
@@ -138,35 +144,37 @@ impl Session {
             head.end()?
         };
         if more {
-            self.truncated = Some(qs.clone());
+            self.host.truncated = Some(qs.clone());
         }
         Ok(())
     }
 
     /// Show every row of the last queryset shown truncated (`\all` in the shell).
     pub fn show_all(&mut self) -> Result<()> {
-        let Some(qs) = self.truncated.take() else {
+        let Some(qs) = self.host.truncated.take() else {
             return Err(Diagnostic::new(
                 ErrorKind::Value,
                 "no truncated result to show (the last result was shown whole)",
             ));
         };
-        let limit = self.opts.max_rows.take();
+        let limit = self.host.opts.max_rows.take();
         let shown = self.display_queryset(&qs);
-        self.opts.max_rows = limit;
+        self.host.opts.max_rows = limit;
         shown
     }
 
     /// Print a statement's SQL before its result (table and vertical formats, `\sql on`).
     pub(super) fn show_sql(&mut self, st: &Statement) -> Result<()> {
-        if !matches!(self.opts.format, Format::Table | Format::Vertical) {
+        if !matches!(self.host.opts.format, Format::Table | Format::Vertical) {
             return Ok(());
         }
-        let sql = match self.opts.show_sql {
+        let sql = match self.host.opts.show_sql {
             SqlEcho::Off => return Ok(()),
-            SqlEcho::Inline => {
-                render::sql::pretty_sql(&render::sql::sql_inline(&st.sql, &st.params, self.dialect))
-            }
+            SqlEcho::Inline => render::sql::pretty_sql(&render::sql::sql_inline(
+                &st.sql,
+                &st.params,
+                self.host.dialect,
+            )),
             SqlEcho::Params => {
                 let params: Vec<String> =
                     st.params.iter().map(|p| p.to_json().to_string()).collect();
@@ -177,7 +185,7 @@ impl Session {
         writeln!(
             self.out,
             "{}",
-            render::sql::highlight_sql(&sql, self.opts.style)
+            render::sql::highlight_sql(&sql, self.host.opts.style)
         )
         .map_err(render::io_error)
     }
@@ -204,7 +212,7 @@ impl Session {
                 }
                 serde_json::Value::Object(m)
             }
-            Obj::Instance(inst) => serde_json::Value::Object(
+            o if let Some(inst) = o.instance() => serde_json::Value::Object(
                 inst.fields()
                     .into_iter()
                     .map(|(k, v)| (k, v.to_json()))
@@ -262,7 +270,7 @@ impl<'w> Head<'w> {
 /// The values of one object of a queryset's results, as a row.
 fn object_row(o: &Obj) -> Vec<Value> {
     match o {
-        Obj::Instance(i) => i.fields().into_iter().map(|(_, v)| v).collect(),
+        o if let Some(i) = o.instance() => i.fields().into_iter().map(|(_, v)| v).collect(),
         Obj::Dict(pairs) => pairs
             .borrow()
             .iter()

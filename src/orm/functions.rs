@@ -3,9 +3,10 @@
 //! field instances given as `output_field`.
 
 use super::Session;
-use super::eval::Args;
-use super::obj::Obj;
+use super::obj::{DjangoObj, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
 use crate::query::expr::DbType;
 use crate::query::filter::When;
 use crate::query::func::{self, FuncKind};
@@ -133,8 +134,8 @@ impl Session {
         let name = if exists { "Exists" } else { "Subquery" };
         args.no_kwargs_except(&["output_field"], name)?;
         let query = match args.pos.as_slice() {
-            [(Obj::QuerySet(qs), _)] => qs.query.clone(),
-            [(Obj::Manager(m), _)] => self.manager_queryset(*m).query,
+            [(o, _)] if let Some(qs) = o.queryset() => qs.query.clone(),
+            [(o, _)] if let Some(m) = o.manager() => self.manager_queryset(m).query,
             [(other, s)] => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
@@ -204,10 +205,7 @@ impl Session {
             .pos
             .iter()
             .map(|(o, s)| match o {
-                Obj::F(f) => match &**f {
-                    FExpr::When(w) => Ok((**w).clone()),
-                    _ => Err(not_when(o, *s)),
-                },
+                o if let Some(FExpr::When(w)) = o.f() => Ok((**w).clone()),
                 _ => Err(not_when(o, *s)),
             })
             .collect::<Result<Vec<_>>>()?;
@@ -262,7 +260,7 @@ impl Session {
             (Some(d), Some(p)) => Some((d, p)),
             _ => None,
         };
-        Ok(Obj::Field(func::db_type(kind, int("max_length"), decimal)))
+        Ok(make::field(func::db_type(kind, int("max_length"), decimal)))
     }
 }
 
@@ -286,7 +284,7 @@ fn output_field(args: &Args, name: &str) -> Result<Option<DbType>> {
 
 fn field_of(o: &Obj, name: &str, span: Span) -> Result<DbType> {
     match o {
-        Obj::Field(ty) => Ok(*ty),
+        o if let Some(ty) = o.field_instance() => Ok(ty),
         other => Err(Diagnostic::new(
             ErrorKind::Type,
             format!(
@@ -306,7 +304,7 @@ pub(super) fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
             span,
         },
         Obj::Value(v) => FExpr::Value(v.clone()),
-        Obj::F(f) => (**f).clone(),
+        o if let Some(f) = o.f() => f.clone(),
         other => {
             return Err(Diagnostic::new(
                 ErrorKind::Type,
@@ -335,9 +333,9 @@ pub(super) fn q_children(args: &Args, message: impl Fn(&str) -> String) -> Resul
 /// A Q object or an expression as a child of a Q tree.
 pub(super) fn q_child(o: &Obj, span: Span) -> Option<QChild> {
     match o {
-        Obj::Q(q) => Some(QChild::Node((**q).clone())),
-        Obj::F(f) => Some(QChild::Expr {
-            expr: (**f).clone(),
+        o if let Some(q) = o.q() => Some(QChild::Node(q.clone())),
+        o if let Some(f) = o.f() => Some(QChild::Expr {
+            expr: f.clone(),
             span,
         }),
         _ => None,

@@ -5,9 +5,11 @@
 //! table's sequence first, in one transaction.
 
 use super::Session;
-use super::eval::Args;
-use super::obj::{Instance, Obj};
+use super::obj::Instance;
+use super::obj::{DjangoObj, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
 use crate::schema::{Field, FieldKind, ModelId};
 use crate::sql::Statement;
 use crate::sql::insert::{self, Insert};
@@ -24,7 +26,7 @@ impl Session {
     pub(super) fn new_instance(&mut self, model: ModelId, args: &Args) -> Result<Rc<Instance>> {
         // Borrow the model briefly at each step: cloning it per instance would dominate
         // large `bulk_create` loads.
-        let nfields = self.schema.model(model).fields.len();
+        let nfields = self.host.schema.model(model).fields.len();
         if args.pos.len() > nfields {
             return Err(type_error(
                 "Number of args exceeds number of fields",
@@ -38,7 +40,7 @@ impl Session {
         }
         let mut unexpected = Vec::new();
         for (name, o, span) in &args.kw {
-            let m = self.schema.model(model);
+            let m = self.host.schema.model(model);
             let Some(i) = m
                 .fields
                 .iter()
@@ -57,12 +59,15 @@ impl Session {
             };
             let f = &m.fields[i];
             let value = match (&f.relation, o) {
-                (Some(fk), Obj::Instance(inst)) if f.name == *name => {
+                (Some(fk), o)
+                    if let Some(inst) = o.native::<Instance>()
+                        && f.name == *name =>
+                {
                     if inst.model != fk.to {
                         return Err(self.wrong_instance(model, i, o, *span));
                     }
-                    let target = self.schema.model(fk.to).fields[fk.to_field].attname();
-                    related.push((f.name.clone(), Some((**inst).clone())));
+                    let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
+                    related.push((f.name.clone(), Some(inst.clone())));
                     inst.get(&target).unwrap_or(Value::Null)
                 }
                 (Some(_), Obj::Value(Value::Null)) if f.name == *name => {
@@ -80,7 +85,7 @@ impl Session {
             return Err(type_error(
                 &format!(
                     "{}() got unexpected keyword arguments: {}",
-                    self.schema.model(model).name,
+                    self.host.schema.model(model).name,
                     unexpected.join(", ")
                 ),
                 args.span,
@@ -92,7 +97,7 @@ impl Session {
                 Some(v) => v,
                 None => self.default_value(model, i, args.span)?,
             };
-            values.push((self.schema.model(model).fields[i].attname(), v));
+            values.push((self.host.schema.model(model).fields[i].attname(), v));
         }
         let inst = Instance::new(model, values);
         for (name, object) in related {
@@ -115,7 +120,7 @@ impl Session {
         let inst = self.new_instance(model, args)?;
         self.insert_instances(model, std::slice::from_ref(&inst), false)
             .map_err(|d| d.at(args.span))?;
-        Ok(Obj::Instance(inst))
+        Ok(make::instance(inst))
     }
 
     /// `Model.objects.bulk_create(objs, batch_size=None)`: returns the objects, their primary
@@ -128,16 +133,20 @@ impl Session {
                 args.span,
             ));
         };
-        let items = self.iter_obj(objs, &super::eval::dummy(*span))?;
+        let items = self.iter_obj(objs, &crate::py::args::dummy(*span))?;
         let mut instances = Vec::with_capacity(items.len());
         for item in &items {
             match item {
-                Obj::Instance(i) if i.model == model => instances.push(i.clone()),
+                o if let Some(i) = o.instance()
+                    && i.model == model =>
+                {
+                    instances.push(i)
+                }
                 other => {
                     return Err(type_error(
                         &format!(
                             "bulk_create() expects {} instances, got {}",
-                            self.schema.model(model).name,
+                            self.host.schema.model(model).name,
                             other.type_name()
                         ),
                         *span,
@@ -162,7 +171,7 @@ impl Session {
             return Ok(());
         }
         self.refuse_if_read_only()?;
-        let m = self.schema.model(model).clone();
+        let m = self.host.schema.model(model).clone();
         let pk = m.pk_field().clone();
         let auto_pk = matches!(
             pk.kind,
@@ -210,14 +219,14 @@ impl Session {
             rows.push(row);
         }
         let pk_field = &fields[pk];
-        let use_copy = !self.opts.sql_only
-            && self.dialect == crate::sql::Dialect::Postgres
+        let use_copy = !self.host.opts.sql_only
+            && self.host.dialect == crate::sql::Dialect::Postgres
             && rows.len() >= COPY_THRESHOLD;
         let ids = if use_copy {
             self.copy_rows(table, pk_field, db_assigns_pk, columns, rows)?
         } else {
             let statements = insert::insert(
-                self.dialect,
+                self.host.dialect,
                 &Insert {
                     table,
                     columns: &columns,
@@ -264,7 +273,7 @@ impl Session {
             }
         }
         let copy = Statement {
-            sql: insert::copy(self.dialect, table, &columns),
+            sql: insert::copy(self.host.dialect, table, &columns),
             params: Vec::new(),
         };
         self.note_statement(&copy);
@@ -288,7 +297,7 @@ impl Session {
         field: usize,
         span: Span,
     ) -> Result<Value> {
-        let f = &self.schema.model(model).fields[field];
+        let f = &self.host.schema.model(model).fields[field];
         let (kind, null) = (f.kind, f.null);
         if let Some(expr) = f.default.clone() {
             let v = self.eval(&expr)?;
@@ -337,14 +346,14 @@ impl Session {
         got: &Obj,
         span: Span,
     ) -> Diagnostic {
-        let m = self.schema.model(model);
+        let m = self.host.schema.model(model);
         let (model, f) = (&m.name, &m.fields[field]);
         let target = f
             .relation
             .as_ref()
-            .map_or_else(String::new, |r| self.schema.model(r.to).name.clone());
+            .map_or_else(String::new, |r| self.host.schema.model(r.to).name.clone());
         let shown = match got {
-            Obj::Value(v) => crate::query::lookups::python_repr(v),
+            Obj::Value(v) => crate::value::python_repr(v),
             other => other.type_name(),
         };
         Diagnostic::new(

@@ -1,10 +1,10 @@
 //! Methods of lists, dicts and `str.join`, and assignment to `container[key]`: the mutable
 //! containers scripts build while they loop over querysets.
 
-use super::Session;
-use super::eval::Args;
+use super::args::Args;
 use super::nested::{position, py_eq};
 use super::obj::{DictRef, ListRef, Obj};
+use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{CmpOp, Expr};
 use crate::value::Value;
@@ -28,8 +28,8 @@ pub const DICT_METHODS: &[&str] = &[
     "clear",
 ];
 
-impl Session {
-    pub(super) fn list_method(&mut self, list: &ListRef, name: &str, args: &Args) -> Result<Obj> {
+impl<H: Host> Interp<H> {
+    pub fn list_method(&mut self, list: &ListRef, name: &str, args: &Args) -> Result<Obj> {
         let span = args.span;
         let arg = |i: usize| args.pos.get(i).map(|(o, _)| o.clone());
         let needs = |i: usize| {
@@ -108,7 +108,7 @@ impl Session {
         Ok(Obj::NONE)
     }
 
-    pub(super) fn dict_method(&mut self, dict: &DictRef, name: &str, args: &Args) -> Result<Obj> {
+    pub fn dict_method(&mut self, dict: &DictRef, name: &str, args: &Args) -> Result<Obj> {
         let span = args.span;
         let arg = |i: usize| args.pos.get(i).map(|(o, _)| o.clone());
         let key = arg(0).unwrap_or(Obj::NONE);
@@ -183,13 +183,7 @@ impl Session {
     }
 
     /// `container[key] = value` for lists and dicts.
-    pub(super) fn set_item(
-        &mut self,
-        container: &Obj,
-        key: Obj,
-        value: Obj,
-        span: Span,
-    ) -> Result<()> {
+    pub fn set_item(&mut self, container: &Obj, key: Obj, value: Obj, span: Span) -> Result<()> {
         match (container, &key) {
             (Obj::Dict(d), _) => {
                 let at = position(d.borrow().iter().map(|(k, _)| k), &key)?;
@@ -234,7 +228,7 @@ impl Session {
     }
 
     /// `sep.join(iterable)`.
-    pub(super) fn str_join(&mut self, sep: &str, args: &Args) -> Result<Obj> {
+    pub fn str_join(&mut self, sep: &str, args: &Args) -> Result<Obj> {
         let Some((iterable, at)) = args.pos.first() else {
             return Err(Diagnostic::new(
                 ErrorKind::Type,
@@ -266,7 +260,7 @@ impl Session {
     }
 
     /// `sorted(items, key=..., reverse=...)`: a stable sort, as Python's.
-    pub(super) fn sorted(
+    pub fn sorted(
         &mut self,
         items: Vec<Obj>,
         key: Option<&Obj>,
@@ -306,5 +300,18 @@ fn integer_needed(span: Span) -> Diagnostic {
 
 /// An expression standing for a span (for errors raised outside any real node).
 fn dummy(span: Span) -> Expr {
-    super::eval::dummy(span)
+    super::args::dummy(span)
+}
+
+/// Dict entries with later values replacing earlier ones for the same key (in place, as
+/// Python's dict keeps the first insertion position).
+pub fn dedup_keys(pairs: Vec<(Obj, Obj)>) -> Result<Vec<(Obj, Obj)>> {
+    let mut out: Vec<(Obj, Obj)> = Vec::new();
+    for (k, v) in pairs {
+        match position(out.iter().map(|(old, _)| old), &k)? {
+            Some(i) => out[i].1 = v,
+            None => out.push((k, v)),
+        }
+    }
+    Ok(out)
 }

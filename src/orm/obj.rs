@@ -1,12 +1,207 @@
-//! Runtime objects of the interpreter: Python values, Django classes, managers, querysets,
-//! instances, Q and F.
+//! Django's objects in the runtime: model classes, managers, querysets, instances, `Q`, `F`
+//! and the other expressions, field instances and Django's callables — each a
+//! [`Native`] of the Python runtime, reached from an [`Obj`] through [`DjangoObj`].
 
-use super::nested::Nest;
+use crate::native_any;
+use crate::py::{Native, Obj};
+use crate::query::expr::DbType;
 use crate::query::{FExpr, QNode, Query};
 use crate::schema::ModelId;
 use crate::value::Value;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
+
+/// A model class (`Book`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelClass(pub ModelId);
+
+/// A model's default manager (`Book.objects`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Manager(pub ModelId);
+
+/// Django's callables and classes in scope: `Q`, `F`, aggregates, database functions,
+/// field classes, `transaction.atomic`, `dumpdata`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DjangoFn {
+    Q,
+    F,
+    OuterRef,
+    Super,
+    Subquery,
+    Exists,
+    /// `Count`, `Sum`, ... (`django.db.models` aggregates).
+    Aggregate(crate::query::expr::AggFunc),
+    /// `Lower`, `Coalesce`, `Cast`, ... (`django.db.models.functions`).
+    Func(crate::query::func::FuncKind),
+    /// `Value(x, output_field=...)`
+    Value,
+    Case,
+    When,
+    /// A model field class used as an `output_field` (`CharField(max_length=20)`).
+    Field(crate::schema::FieldKind),
+    /// `dumpdata(*labels, indent=None, output=None)`: `manage.py dumpdata`'s JSON.
+    Dumpdata,
+    /// `transaction.atomic`, run by a `with` statement.
+    Atomic,
+}
+
+/// A field instance given as `output_field` (`CharField()`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldInstance(pub DbType);
+
+impl Native for ModelClass {
+    fn type_name(&self) -> Cow<'_, str> {
+        "ModelBase".into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for Manager {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Manager".into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for DjangoFn {
+    fn type_name(&self) -> Cow<'_, str> {
+        "builtin_function_or_method".into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for FieldInstance {
+    fn type_name(&self) -> Cow<'_, str> {
+        self.0.kind.django_name().into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for QNode {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Q".into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for FExpr {
+    fn type_name(&self) -> Cow<'_, str> {
+        "F".into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for QuerySet {
+    fn type_name(&self) -> Cow<'_, str> {
+        "QuerySet".into()
+    }
+    native_any!();
+}
+
+impl Native for Instance {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Model".into()
+    }
+    /// Django's `Model.__eq__`: the same concrete model and primary key.
+    fn equals(&self, other: &dyn Native) -> bool {
+        other
+            .as_any()
+            .downcast_ref::<Instance>()
+            .is_some_and(|o| self.model == o.model && self.fields().first() == o.fields().first())
+    }
+    native_any!();
+}
+
+/// Django's objects as an [`Obj`] holds them.
+pub trait DjangoObj {
+    fn model_class(&self) -> Option<ModelId>;
+    fn manager(&self) -> Option<ModelId>;
+    fn queryset(&self) -> Option<Rc<QuerySet>>;
+    fn instance(&self) -> Option<Rc<Instance>>;
+    fn q(&self) -> Option<&QNode>;
+    fn f(&self) -> Option<&FExpr>;
+    fn field_instance(&self) -> Option<DbType>;
+    fn django_fn(&self) -> Option<DjangoFn>;
+}
+
+impl DjangoObj for Obj {
+    fn model_class(&self) -> Option<ModelId> {
+        self.native::<ModelClass>().map(|m| m.0)
+    }
+    fn manager(&self) -> Option<ModelId> {
+        self.native::<Manager>().map(|m| m.0)
+    }
+    fn queryset(&self) -> Option<Rc<QuerySet>> {
+        self.native_rc()
+    }
+    fn instance(&self) -> Option<Rc<Instance>> {
+        self.native_rc()
+    }
+    fn q(&self) -> Option<&QNode> {
+        self.native()
+    }
+    fn f(&self) -> Option<&FExpr> {
+        self.native()
+    }
+    fn field_instance(&self) -> Option<DbType> {
+        self.native::<FieldInstance>().map(|f| f.0)
+    }
+    fn django_fn(&self) -> Option<DjangoFn> {
+        self.native::<DjangoFn>().copied()
+    }
+}
+
+/// The [`Obj`]s of Django's objects.
+pub mod make {
+    use super::*;
+
+    pub fn model(m: ModelId) -> Obj {
+        Obj::new_native(ModelClass(m))
+    }
+    pub fn manager(m: ModelId) -> Obj {
+        Obj::new_native(Manager(m))
+    }
+    pub fn queryset(qs: QuerySet) -> Obj {
+        Obj::new_native(qs)
+    }
+    pub fn shared_queryset(qs: Rc<QuerySet>) -> Obj {
+        Obj::Native(qs)
+    }
+    pub fn instance(i: Rc<Instance>) -> Obj {
+        Obj::Native(i)
+    }
+    pub fn q(q: QNode) -> Obj {
+        Obj::new_native(q)
+    }
+    pub fn f(f: FExpr) -> Obj {
+        Obj::new_native(f)
+    }
+    pub fn field(ty: DbType) -> Obj {
+        Obj::new_native(FieldInstance(ty))
+    }
+    pub fn function(f: DjangoFn) -> Obj {
+        Obj::new_native(f)
+    }
+}
 
 /// What a queryset yields when evaluated.
 #[derive(Debug, Clone, PartialEq)]
@@ -304,244 +499,5 @@ impl Instance {
             .cloned()
             .zip(values.values.iter().cloned())
             .collect()
-    }
-}
-
-/// A function defined with `def` or `lambda`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Function {
-    pub name: String,
-    pub params: Vec<crate::syntax::ast::Param>,
-    pub body: FunctionBody,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum FunctionBody {
-    /// A `def`'s statements.
-    Block(Vec<crate::syntax::ast::Stmt>),
-    /// A `lambda`'s expression.
-    Expr(crate::syntax::ast::Expr),
-}
-
-/// Built-in callables and classes in scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Builtin {
-    Q,
-    F,
-    OuterRef,
-    Super,
-    Subquery,
-    Exists,
-    /// `Count`, `Sum`, ... (`django.db.models` aggregates).
-    Aggregate(crate::query::expr::AggFunc),
-    /// `Lower`, `Coalesce`, `Cast`, ... (`django.db.models.functions`).
-    Func(crate::query::func::FuncKind),
-    /// `Value(x, output_field=...)`
-    Value,
-    Case,
-    When,
-    /// A model field class used as an `output_field` (`CharField(max_length=20)`).
-    Field(crate::schema::FieldKind),
-    Print,
-    Len,
-    Str,
-    Repr,
-    Int,
-    Float,
-    Bool,
-    List,
-    Tuple,
-    Dict,
-    Range,
-    Sum,
-    Min,
-    Max,
-    Sorted,
-    Reversed,
-    Any,
-    All,
-    Enumerate,
-    Zip,
-    Isinstance,
-    Getattr,
-    Type,
-    Abs,
-    Round,
-    /// `datetime.date(y, m, d)`
-    Date,
-    /// `datetime.datetime(y, m, d, ...)`
-    DateTime,
-    /// `dumpdata(*labels, indent=None, output=None)`: `manage.py dumpdata`'s JSON.
-    Dumpdata,
-    /// Accepted boilerplate (`django.setup()`, `os.environ.setdefault(...)`): returns None.
-    NoOp,
-    /// `transaction.atomic`, run by a `with` statement.
-    Atomic,
-}
-
-/// `range(start, stop, step)`: numbers made as they are needed, as Python's range is.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Range {
-    pub start: i64,
-    pub stop: i64,
-    pub step: i64,
-}
-
-impl Range {
-    /// How many numbers: Python's `len(range(...))`.
-    pub fn len(&self) -> i64 {
-        let (from, to, by) = (
-            i128::from(self.start),
-            i128::from(self.stop),
-            i128::from(self.step),
-        );
-        let n = if by > 0 {
-            (to - from + by - 1) / by
-        } else {
-            (from - to - by - 1) / -by
-        };
-        // Only range(i64::MIN, i64::MAX) and its like hold more than i64::MAX numbers.
-        n.clamp(0, i128::from(i64::MAX)) as i64
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The `k`-th number (`0 <= k < len`).
-    pub fn get(&self, k: i64) -> i64 {
-        (i128::from(self.start) + i128::from(k) * i128::from(self.step)) as i64
-    }
-
-    /// Whether `x` is one of the numbers.
-    pub fn contains(&self, x: i64) -> bool {
-        let d = i128::from(x) - i128::from(self.start);
-        let by = i128::from(self.step);
-        d % by == 0 && (0..i128::from(self.len())).contains(&(d / by))
-    }
-
-    /// Python's `repr()`: `range(0, 3)`, `range(0, 10, 2)`.
-    pub fn repr(&self) -> String {
-        match self.step {
-            1 => format!("range({}, {})", self.start, self.stop),
-            step => format!("range({}, {}, {step})", self.start, self.stop),
-        }
-    }
-}
-
-/// A list as names hold it: shared and mutable.
-pub type ListRef = Rc<Nest<RefCell<Vec<Obj>>>>;
-
-/// A dict as names hold it: shared and mutable, its pairs in insertion order.
-pub type DictRef = Rc<Nest<RefCell<Vec<(Obj, Obj)>>>>;
-
-#[derive(Debug, Clone)]
-pub enum Obj {
-    Value(Value),
-    /// A list: mutable, and shared by every name bound to it, as in Python.
-    List(ListRef),
-    Tuple(Rc<Nest<Vec<Obj>>>),
-    Range(Range),
-    /// A `values_list(named=True)` row: a named tuple whose fields are the column names.
-    Row(Rc<Nest<Vec<(String, Obj)>>>),
-    /// A dict, in insertion order: mutable and shared like a list.
-    Dict(DictRef),
-    /// A model class (`Book`).
-    Model(ModelId),
-    /// `Book.objects`
-    Manager(ModelId),
-    QuerySet(Rc<QuerySet>),
-    Instance(Rc<Instance>),
-    Q(Rc<QNode>),
-    F(Rc<FExpr>),
-    /// A field instance given as `output_field`.
-    Field(crate::query::expr::DbType),
-    Builtin(Builtin),
-    /// A function defined in the session (`def`, `lambda`).
-    Function(Rc<Function>),
-    /// `obj.method` before it is called.
-    Method(Rc<Obj>, String),
-    /// A module or namespace (`os`, `django`, `models`, `transaction`).
-    Module(String),
-    /// `Book.DoesNotExist` / `Book.MultipleObjectsReturned` / a Python or Django exception
-    /// class, by name (see `interp::exceptions`).
-    ExceptionClass(String),
-    /// An exception object: caught by `except ... as e`, or made by calling its class.
-    Exception(Rc<crate::diag::Diagnostic>),
-}
-
-impl Obj {
-    pub const NONE: Obj = Obj::Value(Value::Null);
-
-    pub fn int(i: i64) -> Obj {
-        Obj::Value(Value::Int(i))
-    }
-
-    pub fn str(s: impl Into<String>) -> Obj {
-        Obj::Value(Value::Text(s.into()))
-    }
-
-    pub fn bool(b: bool) -> Obj {
-        Obj::Value(Value::Bool(b))
-    }
-
-    pub fn list(items: Vec<Obj>) -> Obj {
-        let l = Rc::new(Nest::new(RefCell::new(items)));
-        super::nested::collect::list(&l);
-        Obj::List(l)
-    }
-
-    pub fn tuple(items: Vec<Obj>) -> Obj {
-        Obj::Tuple(Rc::new(Nest::new(items)))
-    }
-
-    /// A `values_list(named=True)` row.
-    pub fn row(fields: Vec<(String, Obj)>) -> Obj {
-        Obj::Row(Rc::new(Nest::new(fields)))
-    }
-
-    pub fn dict(pairs: Vec<(Obj, Obj)>) -> Obj {
-        let d = Rc::new(Nest::new(RefCell::new(pairs)));
-        super::nested::collect::dict(&d);
-        Obj::Dict(d)
-    }
-
-    /// A copy of the items of a list or tuple (or named row).
-    pub fn items(&self) -> Option<Vec<Obj>> {
-        match self {
-            Obj::List(items) => Some(items.borrow().clone()),
-            Obj::Tuple(items) => Some(items.to_vec()),
-            Obj::Row(fields) => Some(fields.iter().map(|(_, v)| v.clone()).collect()),
-            _ => None,
-        }
-    }
-
-    pub fn is_none(&self) -> bool {
-        matches!(self, Obj::Value(Value::Null))
-    }
-
-    /// Python's type name, for messages.
-    pub fn type_name(&self) -> String {
-        match self {
-            Obj::Value(v) => v.type_name().into(),
-            Obj::List(_) => "list".into(),
-            Obj::Tuple(_) => "tuple".into(),
-            Obj::Range(_) => "range".into(),
-            Obj::Row(_) => "Row".into(),
-            Obj::Dict(_) => "dict".into(),
-            Obj::Model(_) => "ModelBase".into(),
-            Obj::Manager(_) => "Manager".into(),
-            Obj::QuerySet(_) => "QuerySet".into(),
-            Obj::Instance(_) => "Model".into(),
-            Obj::Q(_) => "Q".into(),
-            Obj::F(_) => "F".into(),
-            Obj::Field(ty) => ty.kind.django_name().into(),
-            Obj::Builtin(_) => "builtin_function_or_method".into(),
-            Obj::Function(_) => "function".into(),
-            Obj::Method(..) => "method".into(),
-            Obj::Module(_) => "module".into(),
-            Obj::ExceptionClass(_) => "type".into(),
-            Obj::Exception(e) => e.kind.python_name(),
-        }
     }
 }

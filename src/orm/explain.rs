@@ -4,9 +4,11 @@
 //! as bound parameters, as they did when it ran.
 
 use super::Session;
-use super::eval::Args;
-use super::obj::{Obj, QuerySet};
+use super::obj::DjangoObj;
+use super::obj::QuerySet;
 use crate::diag::{Diagnostic, ErrorKind, Result};
+use crate::py::Args;
+use crate::py::Obj;
 use crate::sql::{Dialect, Statement};
 use crate::syntax::ast::StmtKind;
 use crate::value::Value;
@@ -32,10 +34,11 @@ impl Session {
             }
         }
         let prefix = self
+            .host
             .dialect
             .explain_prefix(format.as_deref(), &options)
             .map_err(|d| d.at(args.span))?;
-        let compiled = crate::sql::select(&self.schema, self.dialect, &qs.query)?;
+        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
         let Some(st) = compiled.statement else {
             return Ok(Obj::str(String::new()));
         };
@@ -67,6 +70,7 @@ impl Session {
         let st = match source {
             Some(src) => self.statement_of(src)?,
             None => self
+                .host
                 .log
                 .iter()
                 .rev()
@@ -79,10 +83,10 @@ impl Session {
                     )
                 })?,
         };
-        let prefix = self.dialect.explain_prefix(None, &[])?;
+        let prefix = self.host.dialect.explain_prefix(None, &[])?;
         let sql = format!("{prefix} {}", st.sql);
         let rows = self.on_backend(|b| b.query_all(&sql, &st.params, &[]))?;
-        Ok(match self.dialect {
+        Ok(match self.host.dialect {
             Dialect::Sqlite => sqlite_plan_tree(&rows),
             Dialect::Postgres => rows
                 .iter()
@@ -110,21 +114,24 @@ impl Session {
             )
             .at(stmt.span));
         };
-        let logged = self.log.total();
-        let sql_only = std::mem::replace(&mut self.opts.sql_only, true);
-        let confirm = self.confirm.take();
+        let logged = self.host.log.total();
+        let sql_only = std::mem::replace(&mut self.host.opts.sql_only, true);
+        let confirm = self.host.confirm.take();
         let value = self.eval(expr);
-        self.opts.sql_only = sql_only;
-        self.confirm = confirm;
-        self.pending.clear();
-        let ran = self.log.take_since(logged);
-        let qs = match value? {
-            Obj::QuerySet(qs) => Some((*qs).clone()),
-            Obj::Manager(m) => Some(self.default_queryset(m)?),
+        self.host.opts.sql_only = sql_only;
+        self.host.confirm = confirm;
+        self.host.pending.clear();
+        let ran = self.host.log.take_since(logged);
+        let value = value?;
+        let qs = match (value.queryset(), value.manager()) {
+            (Some(qs), _) => Some((*qs).clone()),
+            (_, Some(m)) => Some(self.default_queryset(m)?),
             _ => None,
         };
         let statement = match qs {
-            Some(qs) => crate::sql::select(&self.schema, self.dialect, &qs.query)?.statement,
+            Some(qs) => {
+                crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?.statement
+            }
             None => ran,
         };
         statement.ok_or_else(|| {

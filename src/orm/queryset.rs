@@ -1,9 +1,11 @@
 //! QuerySet and Manager methods: each builds a new query (Django's chaining) or evaluates one.
 
 use super::Session;
-use super::eval::Args;
-use super::obj::{Obj, QsKind, QuerySet};
+use super::obj::{DjangoObj, Instance, make};
+use super::obj::{QsKind, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
 use crate::query::path::PathError;
 use crate::query::{FExpr, Operand, OrderSpec, QChild, QNode, SelectItem, SelectRelated};
 use crate::syntax::ast::{Expr, ExprKind};
@@ -166,10 +168,10 @@ impl Session {
         // What a related manager's methods return is a plain queryset.
         qs.related = None;
         let cached = source.cache.get();
-        let schema = &self.schema;
+        let schema = &self.host.schema;
         match name {
             // A related manager filled by prefetch_related(): `.all()` is its queryset.
-            "all" if source.cache.is_prefetched() => Ok(Obj::QuerySet(source)),
+            "all" if source.cache.is_prefetched() => Ok(make::shared_queryset(source)),
             "all" => Ok(wrap(qs)),
             "iterator" => {
                 qs.chunk_size = Some(iterator_chunk_size(&qs, &args)?);
@@ -285,14 +287,14 @@ impl Session {
                 if name == "values" {
                     // values(**expressions): annotate them, then select them by name.
                     for (key, o, s) in &args.kw {
-                        let Obj::F(f) = o else {
+                        let Some(f) = o.f() else {
                             return Err(type_error(
                                 &format!("QuerySet.values() received non-expression(s): {key}."),
                                 *s,
                             ));
                         };
                         qs.query
-                            .add_annotation(&self.schema, key, f, true)
+                            .add_annotation(&self.host.schema, key, f, true)
                             .map_err(|d| d.at(*s))?;
                         qs.query.group_for_aggregate();
                         fields.push((key.clone(), *s));
@@ -344,7 +346,7 @@ impl Session {
                             span: *span,
                         };
                         qs.query
-                            .add_annotation(&self.schema, &again, &f, true)
+                            .add_annotation(&self.host.schema, &again, &f, true)
                             .map_err(|d| d.at(*span))?;
                         qs.query.group_for_aggregate();
                         names.push(again.clone());
@@ -400,7 +402,7 @@ impl Session {
                         }
                     }
                     (_, Some(f)) => {
-                        let pk = self.schema.model(q.model).pk_field().name.clone();
+                        let pk = self.host.schema.model(q.model).pk_field().name.clone();
                         let f: Vec<String> = f
                             .into_iter()
                             .map(|n| if n == "pk" { pk.clone() } else { n })
@@ -425,8 +427,10 @@ impl Session {
                 let mut others = Vec::new();
                 for (o, s) in &args.pos {
                     match o {
-                        Obj::QuerySet(other) => others.push(other.query.clone()),
-                        Obj::Manager(m) => others.push(self.manager_queryset(*m).query),
+                        o if let Some(other) = o.queryset() => others.push(other.query.clone()),
+                        o if let Some(m) = o.manager() => {
+                            others.push(self.manager_queryset(m).query)
+                        }
                         other => {
                             return Err(type_error(
                                 &format!("'{}' object is not a QuerySet", other.type_name()),
@@ -468,7 +472,7 @@ impl Session {
                     if n != "?" && qs.query.annotation(bare).is_none() {
                         let parts: Vec<String> = bare.split("__").map(str::to_string).collect();
                         crate::query::path::names_to_path(
-                            &self.schema,
+                            &self.host.schema,
                             &parts,
                             qs.query.model,
                             true,
@@ -481,9 +485,11 @@ impl Session {
                         span: *s,
                     });
                 }
-                Obj::F(f) => {
-                    specs.push(qs.query.order_spec(&self.schema, f).map_err(|d| d.at(*s))?)
-                }
+                o if let Some(f) = o.f() => specs.push(
+                    qs.query
+                        .order_spec(&self.host.schema, f)
+                        .map_err(|d| d.at(*s))?,
+                ),
                 other => {
                     return Err(Diagnostic::field(format!(
                         "Invalid order_by arguments: [{}]",
@@ -553,10 +559,8 @@ impl Session {
              .values_list({name:?}, flat=True).distinct().filter(plain_field__isnull=False).order_by(\"{desc}{name}\")"
         );
         let expr = crate::syntax::parse_expression(&chain)?;
-        self.vars
-            .insert("__djq_qs".into(), Obj::QuerySet(Rc::new(qs)));
-        let result = self.eval(&expr);
-        self.vars.remove("__djq_qs");
+        let locals = std::collections::HashMap::from([("__djq_qs".into(), make::queryset(qs))]);
+        let result = self.in_scope(locals, |s| s.eval(&expr));
         // Errors belong to the user's call, not to the chain spelled here.
         result.map_err(|mut d| {
             d.span = Some(span);
@@ -584,7 +588,7 @@ impl Session {
                 span,
             ));
         }
-        let model = self.schema.model(qs.query.model);
+        let model = self.host.schema.model(qs.query.model);
         let unique = field_name == "pk"
             || model.fields.iter().any(|f| {
                 (f.name == field_name || f.attname() == field_name) && (f.unique || f.primary_key)
@@ -613,7 +617,7 @@ impl Session {
             .or_else(|| args.kwarg("id_list"))
             .cloned();
         if let Some(ids) = ids.filter(|o| !o.is_none()) {
-            let items = self.iter_obj(&ids, &super::eval::dummy(span))?;
+            let items = self.iter_obj(&ids, &crate::py::args::dummy(span))?;
             if items.is_empty() {
                 return Ok(Obj::dict(Vec::new()));
             }
@@ -624,7 +628,7 @@ impl Session {
                 span,
             };
             qs.query
-                .add_q(&self.schema, &QNode::new(vec![leaf], Vec::new()))
+                .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))
                 .map_err(|d| d.at(span))?;
         }
         let objs = self.fetch_all(&qs).map_err(|d| d.at(span))?;
@@ -632,7 +636,9 @@ impl Session {
             .into_iter()
             .map(|o| {
                 let key = match &o {
-                    Obj::Instance(i) => Obj::Value(i.get(&attname).unwrap_or(Value::Null)),
+                    o if let Some(i) = o.native::<Instance>() => {
+                        Obj::Value(i.get(&attname).unwrap_or(Value::Null))
+                    }
                     _ => Obj::NONE,
                 };
                 (key, o)
@@ -665,13 +671,13 @@ impl Session {
             qs.blame = args
                 .kw
                 .iter()
-                .find(|(_, o, _)| matches!(o, Obj::F(f) if f.contains_aggregate()))
+                .find(|(_, o, _)| o.f().is_some_and(FExpr::contains_aggregate))
                 .map(|(.., s)| *s);
         }
         let node = QNode::new(children, kw);
         let node = if exclude { node.negate() } else { node };
         qs.query
-            .add_q(&self.schema, &node)
+            .add_q(&self.host.schema, &node)
             .map_err(|d| d.at(args.span))
     }
 
@@ -683,10 +689,10 @@ impl Session {
         }
         qs.query.set_limits(None, Some(MAX_GET_RESULTS));
         let rows = self.fetch_all(&qs).map_err(|d| d.at(span))?;
-        if self.opts.sql_only {
+        if self.host.opts.sql_only {
             return Ok(Obj::NONE);
         }
-        let model = self.schema.model(qs.query.model).name.clone();
+        let model = self.host.schema.model(qs.query.model).name.clone();
         match rows.len() {
             1 => Ok(rows.into_iter().next().expect("one row")),
             0 => Err(Diagnostic::new(
@@ -734,12 +740,12 @@ impl Session {
         // Grouping by a model queryset's columns stays (Django's set_values turns
         // group_by=True into the model's columns before the select changes).
         if q.group_by == crate::query::GroupBy::All {
-            let model = self.schema.model(q.model);
+            let model = self.host.schema.model(q.model);
             q.group_by = crate::query::GroupBy::Exprs(
                 (0..model.fields.len())
                     .map(|i| {
                         crate::query::Expr::Col(crate::query::path::col(
-                            &self.schema,
+                            &self.host.schema,
                             (q.model, i),
                             &base,
                         ))
@@ -762,11 +768,12 @@ impl Session {
                 ))
                 .at(*span));
             }
-            let expr = q.resolve_ref(&self.schema, name, None).map_err(|d| {
+            let expr = q.resolve_ref(&self.host.schema, name, None).map_err(|d| {
                 if name.contains("__") {
                     d.at(*span)
                 } else {
-                    crate::query::path::unknown_field(&self.schema, q.model, name, &[]).at(*span)
+                    crate::query::path::unknown_field(&self.host.schema, q.model, name, &[])
+                        .at(*span)
                 }
             })?;
             select.push(SelectItem {
@@ -794,7 +801,7 @@ impl Session {
 
     /// `only()`/`defer()` names must be fields (Django raises when the query is compiled).
     fn check_deferred(&self, q: &crate::query::Query) -> Result<()> {
-        let m = self.schema.model(q.model);
+        let m = self.host.schema.model(q.model);
         for name in &q.deferred {
             let head = name.split("__").next().unwrap_or(name);
             if m.get_field(head).is_none() {
@@ -820,11 +827,13 @@ impl Session {
             ),
             // A dict is a JSON document (`data__contains={"a": 1}`).
             Obj::Dict(_) => Operand::Value(Value::json(self.json_document(o, span)?)),
-            Obj::F(f) => Operand::F((**f).clone()),
-            Obj::QuerySet(qs) => Operand::Query(Box::new(qs.query.clone())),
-            Obj::Manager(m) => Operand::Query(Box::new(self.manager_queryset(*m).query)),
-            Obj::Instance(inst) => {
-                let pk = &self.schema.model(inst.model).pk_field().attname();
+            o if let Some(f) = o.f() => Operand::F(f.clone()),
+            o if let Some(qs) = o.queryset() => Operand::Query(Box::new(qs.query.clone())),
+            o if let Some(m) = o.manager() => {
+                Operand::Query(Box::new(self.manager_queryset(m).query))
+            }
+            o if let Some(inst) = o.native::<Instance>() => {
+                let pk = &self.host.schema.model(inst.model).pk_field().attname();
                 Operand::Instance(inst.model, inst.get(pk).unwrap_or(Value::Null))
             }
             other => {
@@ -931,7 +940,7 @@ impl Session {
                     )
                     .at(index.span));
                 }
-                return Ok(Obj::list(super::eval::pick(&items, lo, hi, step)));
+                return Ok(Obj::list(crate::py::eval::pick(&items, lo, hi, step)));
             }
             if step.is_some() {
                 return Err(Diagnostic::new(
@@ -970,7 +979,7 @@ impl Session {
         }
         qs.query.set_limits(Some(k), Some(k + 1));
         let rows = self.fetch_all(&qs).map_err(|d| d.at(span))?;
-        if self.opts.sql_only {
+        if self.host.opts.sql_only {
             return Ok(Obj::NONE);
         }
         rows.into_iter()
@@ -980,7 +989,7 @@ impl Session {
 }
 
 fn wrap(qs: QuerySet) -> Obj {
-    Obj::QuerySet(Rc::new(qs))
+    make::queryset(qs)
 }
 
 fn type_error(msg: &str, span: Span) -> Diagnostic {

@@ -1,49 +1,49 @@
-//! Interp: runs statements — names, attributes, calls, operators, querysets, instances —
-//! against the schema and a backend, and hands displayed values to the renderers.
+//! Django's object layer on the Python runtime (`crate::py`): model classes, managers,
+//! querysets, instances, related managers, `Q`/`F` and expressions, the deletion collector,
+//! writes, fixtures, transactions and the query log.
 //!
-//! [`Session`] is one shell session (REPL, `-c`, `-f`): variables persist across inputs.
-//! [`eval`] evaluates expressions, [`queryset`] implements QuerySet/Manager methods on top
-//! of the query IR, [`exec`] runs queries and turns rows into instances, [`display`] shows
-//! values in the chosen format, [`stmt`] runs statements, [`exceptions`] matches and raises
-//! Python's and Django's exceptions, [`transaction`] owns transactions and savepoints,
-//! [`fixtures`] loads and dumps Django's JSON fixtures, [`explain`] shows query plans.
+//! [`Orm`] is the runtime's [`Host`](crate::py::Host): the interpreter hands it every
+//! Django object ([`Native`](crate::py::Native)s defined in [`obj`]) and every name Python
+//! does not bind ([`host`]). [`Session`] is one shell session (REPL, `-c`, `-f`): an
+//! interpreter with this host, whose variables persist across inputs.
+//!
+//! **Invariant:** Django's semantics live here, Python's in `crate::py`; the SQL comes from
+//! `crate::query` (names and lookups resolved into the query IR) and `crate::sql`, rows from
+//! `crate::backend`. [`queryset`] implements QuerySet/Manager methods on the query IR,
+//! [`exec`] runs queries and turns rows into instances, [`display`] shows values in the
+//! chosen format, [`transaction`] owns transactions and savepoints, [`fixtures`] loads and
+//! dumps Django's JSON fixtures, [`explain`] shows query plans.
 
 mod aggregate;
-mod containers;
 mod delete;
 mod display;
-mod eval;
-mod exceptions;
 mod exec;
 mod explain;
 mod fixtures;
-mod format;
 mod functions;
+mod host;
 mod log;
 mod managers;
-mod nested;
 pub mod obj;
 mod queryset;
 mod related;
-mod stmt;
 mod transaction;
 mod update;
 mod write;
 
 use crate::backend::{Backend, Canceller};
 use crate::diag::{Diagnostic, ErrorKind, Result};
+pub use crate::py::{Obj, interrupt};
 use crate::render::{Format, Style};
 use crate::schema::Schema;
 use crate::sql::{Dialect, Statement};
 use crate::syntax::ast::{Stmt, StmtKind};
-pub use eval::MODEL_ATTRIBUTES;
 pub use exec::INSTANCE_METHODS;
+pub use host::MODEL_ATTRIBUTES;
 pub use log::QueryLog;
-pub use obj::Obj;
 pub use queryset::{METHODS as QUERYSET_METHODS, Returns, returns};
 pub use related::RELATED_METHODS;
 
-use std::collections::HashMap;
 use std::io::Write;
 
 /// How results are shown.
@@ -94,17 +94,15 @@ impl Options {
     }
 }
 
-/// One interpreter session.
-pub struct Session {
+/// One shell session: the Python interpreter with Django's object layer as its host.
+pub type Session = crate::py::Interp<Orm>;
+
+/// Django's object layer: the schema, the database and what a session keeps about them.
+pub struct Orm {
     pub schema: Schema,
     pub dialect: Dialect,
     backend: Option<Box<dyn Backend>>,
-    /// Global variables.
-    vars: HashMap<String, Obj>,
-    /// Local scopes of the functions and comprehensions being run, innermost last.
-    frames: Vec<HashMap<String, Obj>>,
     pub opts: Options,
-    out: Box<dyn Write>,
     /// The statements run (with `sql_only`: that would run): how many, and the latest.
     pub log: QueryLog,
     /// Statements of the current top-level statement (for `--sql-only` output).
@@ -113,8 +111,6 @@ pub struct Session {
     pub read_only: bool,
     /// Open transaction and savepoints.
     tx: transaction::Transactions,
-    /// The exceptions being handled by `except` blocks, innermost last (for a bare `raise`).
-    handling: Vec<Diagnostic>,
     /// Models whose models.py manager methods are running, innermost last (`super()`).
     manager_models: Vec<crate::schema::ModelId>,
     /// The interactive shell's question before a `delete()` or `update()` runs: shown the
@@ -146,27 +142,13 @@ pub enum VarKind {
 
 /// The names of builtins, functions, modules and exception classes in scope (for completion).
 pub fn builtin_names() -> Vec<String> {
-    eval::builtin_names()
+    let mut names = crate::py::builtins::builtin_names();
+    names.extend(host::builtin_names());
+    names
 }
 
 /// Asks the user whether a write may go on, shown what it would change.
 pub type Confirm = Box<dyn FnMut(&str) -> bool>;
-
-/// Set by Ctrl-C while a statement runs; loops check it at each iteration.
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Ask the running statement to stop (Python's KeyboardInterrupt), from any thread.
-pub fn interrupt() {
-    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
-/// Fail with KeyboardInterrupt when Ctrl-C was pressed since the statement started.
-fn check_interrupt() -> Result<()> {
-    if INTERRUPTED.swap(false, std::sync::atomic::Ordering::SeqCst) {
-        return Err(Diagnostic::new(ErrorKind::KeyboardInterrupt, ""));
-    }
-    Ok(())
-}
 
 /// The error for running a query in a session without a database.
 fn no_database() -> Diagnostic {
@@ -184,59 +166,43 @@ impl Session {
         opts: Options,
         out: Box<dyn Write>,
     ) -> Session {
-        Session {
+        let orm = Orm {
             schema,
             dialect,
             backend,
-            vars: HashMap::new(),
-            frames: Vec::new(),
             opts,
-            out,
             log: QueryLog::default(),
             pending: Vec::new(),
             read_only: false,
             tx: transaction::Transactions::default(),
-            handling: Vec::new(),
             manager_models: Vec::new(),
             confirm: None,
             warn_n_plus_one: false,
             lazy_loads: Vec::new(),
             truncated: None,
-        }
+        };
+        crate::py::Interp::with_host(orm, out)
     }
 
     pub fn backend_description(&self) -> String {
-        self.backend.as_ref().map_or_else(
-            || format!("no database ({} SQL)", self.dialect.name()),
+        self.host.backend.as_ref().map_or_else(
+            || format!("no database ({} SQL)", self.host.dialect.name()),
             |b| b.describe(),
         )
     }
 
-    /// Where results are written (the shell's `\o` writes them to a file).
-    pub fn out(&mut self) -> &mut dyn Write {
-        &mut self.out
-    }
-
-    /// Write results to `out` from now on; what was written to the old one is flushed first.
-    pub fn set_out(&mut self, out: Box<dyn Write>) -> Result<()> {
-        let flushed = self.out.flush().map_err(crate::render::io_error);
-        self.out = out;
-        flushed
-    }
-
     /// Each variable defined in the session with what it holds (for completion).
     pub fn variable_kinds(&self) -> Vec<(String, VarKind)> {
-        self.vars
-            .iter()
+        self.globals()
             .map(|(name, obj)| {
                 let kind = match obj {
-                    Obj::Model(m) => VarKind::Model(*m),
-                    Obj::Manager(m) => VarKind::Manager(*m),
-                    Obj::QuerySet(qs) => VarKind::QuerySet {
+                    o if let Some(m) = o.native::<obj::ModelClass>() => VarKind::Model(m.0),
+                    o if let Some(m) = o.native::<obj::Manager>() => VarKind::Manager(m.0),
+                    o if let Some(qs) = o.native::<obj::QuerySet>() => VarKind::QuerySet {
                         model: qs.query.model,
                         related: qs.related.is_some(),
                     },
-                    Obj::Instance(i) => VarKind::Instance(i.model),
+                    o if let Some(i) = o.native::<obj::Instance>() => VarKind::Instance(i.model),
                     _ => VarKind::Other,
                 };
                 (name.clone(), kind)
@@ -258,22 +224,22 @@ impl Session {
 
     fn run_program(&mut self, src: &str, echo: bool) -> Result<()> {
         let program = crate::syntax::parse_program(src)?;
-        INTERRUPTED.store(false, std::sync::atomic::Ordering::SeqCst);
+        crate::py::clear_interrupt();
         for stmt in &program.body {
-            self.pending.clear();
-            self.lazy_loads.clear();
+            self.host.pending.clear();
+            self.host.lazy_loads.clear();
             let res = self.exec_top(stmt, echo);
             self.warn_about_lazy_loads()?;
-            if self.opts.sql_only {
+            if self.host.opts.sql_only {
                 self.flush_sql_only()?;
             }
             if res.is_err() {
                 // What was shown before the error belongs before its message.
-                self.out.flush().map_err(crate::render::io_error)?;
+                self.flush()?;
             }
             res?;
         }
-        self.out.flush().map_err(crate::render::io_error)?;
+        self.flush()?;
         Ok(())
     }
 
@@ -284,7 +250,7 @@ impl Session {
                 // Like Python's shell, the human formats do not echo None; JSON shows null.
                 Some(v)
                     if v.is_none()
-                        && !matches!(self.opts.format, Format::Json | Format::Ndjson) =>
+                        && !matches!(self.host.opts.format, Format::Json | Format::Ndjson) =>
                 {
                     Ok(())
                 }
@@ -293,34 +259,34 @@ impl Session {
             },
             _ => {
                 let flow = self.exec(stmt)?;
-                stmt::misplaced(&flow, stmt.span).map_or(Ok(()), Err)
+                crate::py::stmt::misplaced(&flow, stmt.span).map_or(Ok(()), Err)
             }
         }
     }
 
     /// Record a statement about to run (or, with `--sql-only`, that would run).
     fn note_statement(&mut self, st: &Statement) {
-        self.log.push(st.clone());
-        self.pending.push(st.clone());
+        self.host.log.push(st.clone());
+        self.host.pending.push(st.clone());
     }
 
     /// Note a query that loaded relation `label` (`Book.author`) for one object; `fix` is
     /// what would load it for all at once (`select_related('author')`).
     fn note_lazy_load(&mut self, label: String, fix: String) {
         let key = (label, fix);
-        match self.lazy_loads.iter_mut().find(|(k, _)| *k == key) {
+        match self.host.lazy_loads.iter_mut().find(|(k, _)| *k == key) {
             Some((_, n)) => *n += 1,
-            None => self.lazy_loads.push((key, 1)),
+            None => self.host.lazy_loads.push((key, 1)),
         }
     }
 
     /// The N+1 warning: a relation loaded object by object more than once in one statement.
     fn warn_about_lazy_loads(&mut self) -> Result<()> {
-        let loads = std::mem::take(&mut self.lazy_loads);
-        if !self.warn_n_plus_one {
+        let loads = std::mem::take(&mut self.host.lazy_loads);
+        if !self.host.warn_n_plus_one {
             return Ok(());
         }
-        self.out.flush().map_err(crate::render::io_error)?;
+        self.flush()?;
         for ((label, fix), n) in loads.into_iter().filter(|(_, n)| *n > 1) {
             eprintln!(
                 "warning: N+1 queries: {label} was loaded one object at a time, {n} queries; add .{fix} to the queryset"
@@ -330,12 +296,13 @@ impl Session {
     }
 
     fn flush_sql_only(&mut self) -> Result<()> {
-        let pending = std::mem::take(&mut self.pending);
+        let pending = std::mem::take(&mut self.host.pending);
         if pending.is_empty() {
             return Ok(());
         }
-        let out = &mut self.out;
-        match self.opts.format {
+        let (opts, dialect) = (self.host.opts, self.host.dialect);
+        let out = self.out();
+        match opts.format {
             Format::Json | Format::Ndjson => {
                 let arr: Vec<serde_json::Value> = pending
                     .iter()
@@ -350,11 +317,11 @@ impl Session {
             }
             _ => {
                 for s in &pending {
-                    let sql = crate::render::sql::sql_inline(&s.sql, &s.params, self.dialect);
+                    let sql = crate::render::sql::sql_inline(&s.sql, &s.params, dialect);
                     writeln!(
                         out,
                         "{};",
-                        crate::render::sql::highlight_sql(&sql, self.opts.style)
+                        crate::render::sql::highlight_sql(&sql, opts.style)
                     )
                     .map_err(crate::render::io_error)?;
                 }
@@ -368,6 +335,6 @@ impl Session {
     /// What cancels the query this session is running, from another thread (Ctrl-C): take
     /// it once, before running anything. `None` without a database or when it cannot cancel.
     pub fn canceller(&self) -> Option<Canceller> {
-        self.backend.as_ref()?.canceller()
+        self.host.backend.as_ref()?.canceller()
     }
 }

@@ -80,24 +80,24 @@ impl Session {
 
     /// Whether a transaction is open (statements do not autocommit).
     pub fn in_transaction(&self) -> bool {
-        self.tx.depth > 0
+        self.host.tx.depth > 0
     }
 
     fn transaction<T>(&mut self, end: End, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
-        if self.opts.sql_only || self.backend.is_none() {
+        if self.host.opts.sql_only || self.host.backend.is_none() {
             return f(self);
         }
-        let level = self.tx.depth + 1;
+        let level = self.host.tx.depth + 1;
         let name = savepoint_name(level);
         self.control(|b| match level {
             1 => b.begin(),
             _ => b.savepoint(Savepoint::Create(&name)),
         })?;
-        self.tx.depth = level;
-        let catching = std::mem::replace(&mut self.tx.catching, false);
+        self.host.tx.depth = level;
+        let catching = std::mem::replace(&mut self.host.tx.catching, false);
         let result = f(self);
-        self.tx.catching = catching;
-        self.tx.depth = level - 1;
+        self.host.tx.catching = catching;
+        self.host.tx.depth = level - 1;
         let rollback = |b: &mut dyn Backend| match level {
             1 => b.rollback(),
             _ => b
@@ -131,9 +131,9 @@ impl Session {
     /// Run `f` (a `try` body) so that a database error it raises leaves the open
     /// transaction usable for the handler that catches it, or the `finally` block.
     pub(super) fn catching<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
-        let outer = std::mem::replace(&mut self.tx.catching, true);
+        let outer = std::mem::replace(&mut self.host.tx.catching, true);
         let result = f(self);
-        self.tx.catching = outer;
+        self.host.tx.catching = outer;
         result
     }
 
@@ -143,12 +143,12 @@ impl Session {
         &mut self,
         f: impl FnOnce(&mut dyn Backend) -> Result<T>,
     ) -> Result<T> {
-        self.tx.statement(self.backend.as_deref_mut(), f)
+        self.host.tx.statement(self.host.backend.as_deref_mut(), f)
     }
 
     /// Run a transaction-control call (never logged).
     fn control(&mut self, f: impl FnOnce(&mut dyn Backend) -> Result<()>) -> Result<()> {
-        match self.backend.as_deref_mut() {
+        match self.host.backend.as_deref_mut() {
             Some(b) => f(b),
             None => Ok(()),
         }

@@ -4,31 +4,33 @@
 //! narrows what the manager's querysets start from.
 
 use super::Session;
-use super::eval::Args;
-use super::obj::{Function, FunctionBody, Obj, QuerySet};
+use super::obj::QuerySet;
+use super::obj::{DjangoObj, make};
 use crate::diag::{Diagnostic, ErrorKind, Result};
+use crate::py::Args;
+use crate::py::Obj;
+use crate::py::{Function, FunctionBody};
 use crate::schema::{Manager, Method, ModelId};
-use std::rc::Rc;
 
 impl Session {
     /// The model's default manager as models.py declares it (`objects`, else the first).
     fn custom_manager(&self, model: ModelId) -> Option<&Manager> {
-        self.schema.model(model).default_manager()
+        self.host.schema.model(model).default_manager()
     }
 
     /// Whether `name` is a method models.py gives this manager or queryset.
     pub(super) fn has_custom_method(&self, obj: &Obj, name: &str) -> bool {
         match obj {
-            Obj::Manager(m) => {
+            o if let Some(m) = o.manager() => {
                 name == "get_queryset"
-                    || self.custom_manager(*m).is_some_and(|c| {
+                    || self.custom_manager(m).is_some_and(|c| {
                         c.methods
                             .iter()
                             .chain(&c.queryset_methods)
                             .any(|f| f.name == name)
                     })
             }
-            Obj::QuerySet(qs) => self
+            o if let Some(qs) = o.queryset() => self
                 .custom_manager(qs.query.model)
                 .is_some_and(|c| c.queryset_methods.iter().any(|f| f.name == name)),
             _ => false,
@@ -42,16 +44,13 @@ impl Session {
         name: &str,
         args: &Args,
     ) -> Option<Result<Obj>> {
-        let (model, on_manager) = match recv {
-            Obj::Manager(m) => (*m, true),
-            Obj::QuerySet(qs) if qs.related.is_none() => (qs.query.model, false),
+        let (model, on_manager) = match (recv.manager(), recv.queryset()) {
+            (Some(m), _) => (m, true),
+            (_, Some(qs)) if qs.related.is_none() => (qs.query.model, false),
             _ => return None,
         };
         if on_manager && name == "get_queryset" {
-            return Some(
-                self.default_queryset(model)
-                    .map(|qs| Obj::QuerySet(Rc::new(qs))),
-            );
+            return Some(self.default_queryset(model).map(make::queryset));
         }
         let custom = self.custom_manager(model)?;
         let (method, this) =
@@ -65,7 +64,7 @@ impl Session {
                     .clone();
                 let this = if on_manager {
                     match self.default_queryset(model) {
-                        Ok(qs) => Obj::QuerySet(Rc::new(qs)),
+                        Ok(qs) => make::queryset(qs),
                         Err(d) => return Some(Err(d)),
                     }
                 } else {
@@ -91,13 +90,13 @@ impl Session {
             kw: Vec::new(),
             span: crate::diag::Span::default(),
         };
-        match self.run_method(model, &method, Obj::Manager(model), &args)? {
-            Obj::QuerySet(qs) => Ok((*qs).clone()),
+        match self.run_method(model, &method, make::manager(model), &args)? {
+            o if let Some(qs) = o.queryset() => Ok((*qs).clone()),
             other => Err(Diagnostic::new(
                 ErrorKind::Type,
                 format!(
                     "{}.get_queryset() must return a QuerySet, not {}",
-                    self.schema.model(model).name,
+                    self.host.schema.model(model).name,
                     other.type_name()
                 ),
             )),
@@ -119,16 +118,16 @@ impl Session {
         };
         let mut args = args.clone();
         args.pos.insert(0, (this, args.span));
-        self.manager_models.push(model);
+        self.host.manager_models.push(model);
         let result = self.call_function(&f, args);
-        self.manager_models.pop();
+        self.host.manager_models.pop();
         result
     }
 
     /// `super()` inside a manager method: the manager Django's own `Manager` is.
     pub(super) fn super_manager(&self, span: crate::diag::Span) -> Result<Obj> {
-        match self.manager_models.last() {
-            Some(m) => Ok(Obj::QuerySet(Rc::new(self.manager_queryset(*m)))),
+        match self.host.manager_models.last() {
+            Some(m) => Ok(make::queryset(self.manager_queryset(*m))),
             None => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "djq supports super() only in the methods of models.py managers",

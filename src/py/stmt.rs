@@ -3,9 +3,9 @@
 //! and small helper functions (`def`, `lambda`) with their local scopes; comprehensions run in
 //! a scope of their own, as in Python 3.
 
-use super::Session;
-use super::eval::Args;
-use super::obj::{Builtin, Function, FunctionBody, Obj};
+use super::args::Args;
+use super::obj::{Function, FunctionBody, Obj};
+use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{
     Comprehension, ExceptHandler, Expr, ExprKind, ParamKind, Stmt, StmtKind, WithItem,
@@ -16,7 +16,7 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 
 /// How a statement ended.
-pub(super) enum Flow {
+pub enum Flow {
     Next,
     Break,
     Continue,
@@ -26,9 +26,9 @@ pub(super) enum Flow {
 /// Calls nested deeper than this are refused (instead of overflowing the stack).
 const MAX_CALL_DEPTH: usize = 100;
 
-impl Session {
+impl<H: Host> Interp<H> {
     /// Run one statement (nested statements display nothing).
-    pub(super) fn exec(&mut self, stmt: &Stmt) -> Result<Flow> {
+    pub fn exec(&mut self, stmt: &Stmt) -> Result<Flow> {
         match &stmt.kind {
             StmtKind::Expr(e) => self.eval(e).map(|_| Flow::Next),
             StmtKind::Assign { targets, value } => {
@@ -83,7 +83,7 @@ impl Session {
                 // Models, Q, F... are in scope already; bind what the module gives beyond that
                 // (`from datetime import date`).
                 for a in names {
-                    let v = super::eval::module_attribute(module, &a.name);
+                    let v = self.attribute(Obj::Module(module.clone()), &a.name, a.span)?;
                     if !matches!(v, Obj::Module(_)) {
                         let bound = a.asname.as_ref().map_or(&a.name, |i| &i.name);
                         self.bind(bound, v);
@@ -206,28 +206,16 @@ impl Session {
         }
     }
 
-    /// `with transaction.atomic(), ...:` — each item a level of [`Session::atomic`] around the
-    /// rest; `as x` binds None, as Django's `Atomic.__enter__` returns.
+    /// `with a, b:` — each item a context the host runs the rest in; `as x` binds what it
+    /// enters with.
     fn exec_with(&mut self, items: &[WithItem], body: &[Stmt]) -> Result<Flow> {
         let Some((item, rest)) = items.split_first() else {
             return self.exec_block(body);
         };
-        let ExprKind::Call { func, args } = &item.context.kind else {
-            return Err(only_atomic(&item.context));
-        };
-        if !matches!(self.eval(func)?, Obj::Builtin(Builtin::Atomic)) {
-            return Err(only_atomic(&item.context));
-        }
-        if !args.is_empty() {
-            return Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                "arguments of transaction.atomic() are not supported by djq yet",
-            )
-            .at(item.context.span));
-        }
-        self.atomic(|s| {
+        let ctx = self.eval(&item.context)?;
+        H::with_context(self, &ctx, item.context.span, &mut |s, entered| {
             if let Some(target) = &item.target {
-                s.assign(target, Obj::NONE)?;
+                s.assign(target, entered)?;
             }
             s.exec_with(rest, body)
         })
@@ -245,7 +233,7 @@ impl Session {
         finalbody: &[Stmt],
     ) -> Result<Flow> {
         // With a `finally` only, the savepoints keep the transaction usable for it.
-        let result = match self.catching(|s| s.exec_block(body)) {
+        let result = match H::guarded(self, &mut |s| s.exec_block(body)) {
             Ok(Flow::Next) => self.exec_block(orelse),
             Ok(flow) => Ok(flow),
             Err(d) => self.handle(d, handlers),
@@ -286,7 +274,7 @@ impl Session {
     }
 
     /// Run statements in order until one breaks, continues or returns.
-    pub(super) fn exec_block(&mut self, body: &[Stmt]) -> Result<Flow> {
+    pub fn exec_block(&mut self, body: &[Stmt]) -> Result<Flow> {
         for s in body {
             match self.exec(s)? {
                 Flow::Next => {}
@@ -296,7 +284,7 @@ impl Session {
         Ok(Flow::Next)
     }
 
-    pub(super) fn assign(&mut self, target: &Expr, v: Obj) -> Result<()> {
+    pub fn assign(&mut self, target: &Expr, v: Obj) -> Result<()> {
         match &target.kind {
             ExprKind::Name(n) => {
                 self.bind(n, v);
@@ -330,7 +318,9 @@ impl Session {
                 self.set_item(&container, key, v, target.span)
             }
             ExprKind::Attribute { value: owner, attr } => match self.eval(owner)? {
-                Obj::Instance(inst) => self.set_attribute(&inst, &attr.name, v, target.span),
+                owner @ Obj::Native(_) => {
+                    H::set_attribute(self, &owner, &attr.name, v, target.span)
+                }
                 _ => Err(cannot_assign(target)),
             },
             _ => Err(cannot_assign(target)),
@@ -355,7 +345,7 @@ impl Session {
     }
 
     /// A name's value: local scopes innermost first, then the session's globals.
-    pub(super) fn variable(&self, name: &str) -> Option<&Obj> {
+    pub fn variable(&self, name: &str) -> Option<&Obj> {
         self.frames
             .iter()
             .rev()
@@ -364,10 +354,10 @@ impl Session {
     }
 
     /// Run `f` in a new local scope holding `locals`.
-    pub(super) fn in_scope<T>(
+    pub fn in_scope<T>(
         &mut self,
         locals: HashMap<String, Obj>,
-        f: impl FnOnce(&mut Session) -> Result<T>,
+        f: impl FnOnce(&mut Interp<H>) -> Result<T>,
     ) -> Result<T> {
         self.frames.push(locals);
         let res = f(self);
@@ -376,7 +366,7 @@ impl Session {
     }
 
     /// Call a `def` or `lambda` function.
-    pub(super) fn call_function(&mut self, f: &Function, args: Args) -> Result<Obj> {
+    pub fn call_function(&mut self, f: &Function, args: Args) -> Result<Obj> {
         if self.frames.len() >= MAX_CALL_DEPTH {
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
@@ -450,10 +440,10 @@ impl Session {
 
     /// Run the `for`/`if` clauses of a comprehension in a scope of its own, calling `emit`
     /// for each combination that passes the conditions.
-    pub(super) fn comprehension(
+    pub fn comprehension(
         &mut self,
         generators: &[Comprehension],
-        emit: &mut dyn FnMut(&mut Session) -> Result<()>,
+        emit: &mut dyn FnMut(&mut Interp<H>) -> Result<()>,
     ) -> Result<()> {
         self.in_scope(HashMap::new(), |s| s.generate(generators, emit))
     }
@@ -461,7 +451,7 @@ impl Session {
     fn generate(
         &mut self,
         generators: &[Comprehension],
-        emit: &mut dyn FnMut(&mut Session) -> Result<()>,
+        emit: &mut dyn FnMut(&mut Interp<H>) -> Result<()>,
     ) -> Result<()> {
         let Some((g, rest)) = generators.split_first() else {
             return emit(self);
@@ -489,16 +479,8 @@ fn cannot_assign(target: &Expr) -> Diagnostic {
     .at(target.span)
 }
 
-fn only_atomic(e: &Expr) -> Diagnostic {
-    Diagnostic::new(
-        ErrorKind::NotSupported,
-        "djq supports `with transaction.atomic():` only",
-    )
-    .at(e.span)
-}
-
 /// `break`, `continue` or `return` where Python does not allow them.
-pub(super) fn misplaced(flow: &Flow, span: Span) -> Option<Diagnostic> {
+pub fn misplaced(flow: &Flow, span: Span) -> Option<Diagnostic> {
     let what = match flow {
         Flow::Next => return None,
         Flow::Break => "'break' outside loop",

@@ -4,9 +4,11 @@
 //! through table: `INSERT ... ON CONFLICT DO NOTHING`, `DELETE`).
 
 use super::Session;
-use super::eval::Args;
-use super::obj::{Obj, QsKind, QuerySet, RelatedKind, RelatedLink};
+use super::obj::{DjangoObj, Instance, make};
+use super::obj::{QsKind, QuerySet, RelatedKind, RelatedLink};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
 use crate::query::{Expr, Operand, QChild, QNode, Query};
 use crate::schema::ModelId;
 use crate::sql::insert::{self, Insert};
@@ -78,15 +80,15 @@ impl Session {
             unreachable!("many-to-many only");
         };
         let owner = self.owner_value(link)?;
-        let t = self.schema.model(*through);
+        let t = self.host.schema.model(*through);
         let mut children = vec![QChild::Leaf {
             key: t.fields[*source].name.clone(),
             value: Operand::Value(owner),
             span: Span::default(),
         }];
         children.extend(extra(&t.fields[*target]));
-        let mut q = Query::new(&self.schema, *through);
-        q.add_q(&self.schema, &QNode::new(children, Vec::new()))?;
+        let mut q = Query::new(&self.host.schema, *through);
+        q.add_q(&self.host.schema, &QNode::new(children, Vec::new()))?;
         Ok(q)
     }
 
@@ -97,7 +99,7 @@ impl Session {
             .get(&link.owner_attname)
             .unwrap_or(Value::Null);
         if v.is_null() {
-            let m = self.schema.model(link.instance.model);
+            let m = self.host.schema.model(link.instance.model);
             return Err(Diagnostic::new(
                 ErrorKind::Value,
                 format!(
@@ -123,7 +125,7 @@ impl Session {
         if let RelatedKind::ForeignKey { field, .. } = &link.kind {
             args.kw.push((
                 field.clone(),
-                Obj::Instance(link.instance.clone()),
+                make::instance(link.instance.clone()),
                 args.span,
             ));
         }
@@ -135,7 +137,7 @@ impl Session {
                 Obj::Tuple(t) if matches!(t.get(1), Some(Obj::Value(Value::Bool(true)))) => {
                     t[0].clone()
                 }
-                Obj::Instance(_) => made.clone(),
+                o if o.instance().is_some() => made.clone(),
                 _ => return Ok(made),
             };
             let add = Args {
@@ -150,12 +152,14 @@ impl Session {
 
     /// The keys of `objs` (instances of `model`, or the keys themselves).
     fn keys_of(&self, model: ModelId, args: &Args) -> Result<Vec<Value>> {
-        let m = self.schema.model(model);
+        let m = self.host.schema.model(model);
         let pk = m.pk_field().attname();
         let mut keys = Vec::new();
         for (o, span) in &args.pos {
             match o {
-                Obj::Instance(i) if i.model == model => {
+                o if let Some(i) = o.native::<Instance>()
+                    && i.model == model =>
+                {
                     let v = i.get(&pk).unwrap_or(Value::Null);
                     if v.is_null() {
                         return Err(Diagnostic::new(
@@ -177,7 +181,7 @@ impl Session {
                             "'{}' instance expected, got {}",
                             m.name,
                             match other {
-                                Obj::Value(v) => crate::query::lookups::python_repr(v),
+                                Obj::Value(v) => crate::value::python_repr(v),
                                 o => o.type_name(),
                             }
                         ),
@@ -195,8 +199,8 @@ impl Session {
         match &link.kind {
             RelatedKind::ForeignKey { model, field } => {
                 for (o, span) in &args.pos {
-                    if !matches!(o, Obj::Instance(i) if i.model == *model) {
-                        let expected = self.schema.model(*model).name.clone();
+                    if o.native::<Instance>().is_none_or(|i| i.model != *model) {
+                        let expected = self.host.schema.model(*model).name.clone();
                         return Err(Diagnostic::new(
                             ErrorKind::Type,
                             format!("'{expected}' instance expected, got {}", self.repr(o)?),
@@ -206,11 +210,11 @@ impl Session {
                 }
                 let keys = self.keys_of(*model, args)?;
                 for (o, _) in &args.pos {
-                    if let Obj::Instance(i) = o {
+                    if let Some(i) = o.instance() {
                         self.set_attribute(
-                            i,
+                            &i,
                             field,
-                            Obj::Instance(link.instance.clone()),
+                            make::instance(link.instance.clone()),
                             args.span,
                         )?;
                     }
@@ -235,7 +239,7 @@ impl Session {
                 if keys.is_empty() {
                     return Ok(());
                 }
-                let t = self.schema.model(*through).clone();
+                let t = self.host.schema.model(*through).clone();
                 let columns = vec![
                     t.fields[*source].column.clone(),
                     t.fields[*target].column.clone(),
@@ -243,7 +247,7 @@ impl Session {
                 let rows: Vec<Vec<Value>> =
                     keys.into_iter().map(|k| vec![owner.clone(), k]).collect();
                 let statements = insert::insert(
-                    self.dialect,
+                    self.host.dialect,
                     &Insert {
                         table: &t.table,
                         columns: &columns,
@@ -269,7 +273,7 @@ impl Session {
                 let keys = self.keys_of(*model, args)?;
                 let mut query = qs.query.clone();
                 query.add_q(
-                    &self.schema,
+                    &self.host.schema,
                     &QNode::leaf(
                         format!("{}__in", self.pk_name(*model)),
                         Operand::values(keys.clone()),
@@ -278,8 +282,8 @@ impl Session {
                 let column = self.fk_column(*model, field);
                 self.update_rows(*model, &query, &[(column, Expr::Value(Value::Null))], 0)?;
                 for (o, _) in &args.pos {
-                    if let Obj::Instance(i) = o {
-                        self.set_attribute(i, field, Obj::NONE, args.span)?;
+                    if let Some(i) = o.instance() {
+                        self.set_attribute(&i, field, Obj::NONE, args.span)?;
                     }
                 }
                 Ok(())
@@ -315,7 +319,7 @@ impl Session {
             )
             .at(args.span));
         };
-        let items = self.iter_obj(objs, &super::eval::dummy(*span))?;
+        let items = self.iter_obj(objs, &crate::py::args::dummy(*span))?;
         let with = |items: Vec<Obj>| Args {
             pos: items.into_iter().map(|o| (o, *span)).collect(),
             kw: Vec::new(),
@@ -331,12 +335,12 @@ impl Session {
         // Django reads the related objects (a foreign key) or their keys (many-to-many).
         let old: Vec<(Value, Obj)> = match &link.kind {
             RelatedKind::ForeignKey { .. } => {
-                let attname = self.schema.model(model).pk_field().attname();
+                let attname = self.host.schema.model(model).pk_field().attname();
                 self.fetch_all(&QuerySet::new(qs.query.clone(), QsKind::Instances))?
                     .into_iter()
-                    .filter_map(|o| match &o {
-                        Obj::Instance(i) => i.get(&attname).map(|k| (k, o.clone())),
-                        _ => None,
+                    .filter_map(|o| {
+                        let key = o.native::<Instance>()?.get(&attname)?;
+                        Some((key, o))
                     })
                     .collect()
             }
@@ -372,8 +376,8 @@ impl Session {
                 span: Span::default(),
             })
         })?;
-        let q = q.for_write(&self.schema)?;
-        if let Some(st) = crate::sql::modify::delete(&self.schema, self.dialect, &q)? {
+        let q = q.for_write(&self.host.schema)?;
+        if let Some(st) = crate::sql::modify::delete(&self.host.schema, self.host.dialect, &q)? {
             self.execute_write(&st, 0)?;
         }
         Ok(())
@@ -382,6 +386,7 @@ impl Session {
     /// Reverse foreign keys that cannot be null have no `remove()`/`clear()`.
     fn nullable_fk(&self, model: ModelId, field: &str, method: &str, span: Span) -> Result<()> {
         let f = self
+            .host
             .schema
             .model(model)
             .fields
@@ -398,7 +403,8 @@ impl Session {
     }
 
     fn fk_column(&self, model: ModelId, field: &str) -> String {
-        self.schema
+        self.host
+            .schema
             .model(model)
             .fields
             .iter()
@@ -407,14 +413,14 @@ impl Session {
     }
 
     fn pk_name(&self, model: ModelId) -> String {
-        self.schema.model(model).pk_field().name.clone()
+        self.host.schema.model(model).pk_field().name.clone()
     }
 
     /// `Model.objects.filter(pk__in=keys)`'s query.
     fn pks_query(&self, model: ModelId, keys: &[Value]) -> Result<Query> {
-        let mut q = Query::new(&self.schema, model);
+        let mut q = Query::new(&self.host.schema, model);
         q.add_q(
-            &self.schema,
+            &self.host.schema,
             &QNode::leaf(
                 format!("{}__in", self.pk_name(model)),
                 Operand::values(keys.to_vec()),
@@ -434,7 +440,7 @@ impl Session {
         };
         let values = self.queryset_method(Rc::new(plain), "values_list", args)?;
         Ok(self
-            .iter_obj(&values, &super::eval::dummy(Span::default()))?
+            .iter_obj(&values, &crate::py::args::dummy(Span::default()))?
             .into_iter()
             .filter_map(|o| match o {
                 Obj::Value(v) => Some(v),

@@ -3,9 +3,11 @@
 //! `get_or_create()` and `update_or_create()`.
 
 use super::Session;
-use super::eval::Args;
-use super::obj::{Instance, Obj, QuerySet};
+use super::obj::DjangoObj;
+use super::obj::{Instance, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
 use crate::query::{Expr, FExpr, Operand, QNode, Query};
 use crate::schema::{Field, FieldKind, ModelId};
 use crate::sql::Statement;
@@ -21,7 +23,7 @@ impl Session {
         value: Obj,
         span: Span,
     ) -> Result<()> {
-        let model = self.schema.model(inst.model);
+        let model = self.host.schema.model(inst.model);
         let name = if name == "pk" {
             model.pk_field().attname()
         } else {
@@ -54,11 +56,15 @@ impl Session {
         match (&f.relation, &value) {
             (Some(fk), _) if f.name == name => {
                 let related = match &value {
-                    Obj::Instance(r) if r.model == fk.to => Some((**r).clone()),
+                    o if let Some(r) = o.native::<Instance>()
+                        && r.model == fk.to =>
+                    {
+                        Some(r.clone())
+                    }
                     Obj::Value(Value::Null) => None,
                     other => return Err(self.wrong_instance(inst.model, i, other, span)),
                 };
-                let target = self.schema.model(fk.to).fields[fk.to_field].attname();
+                let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
                 let id = related
                     .as_ref()
                     .and_then(|r| r.get(&target))
@@ -99,11 +105,11 @@ impl Session {
             )
             .at(args.span));
         }
-        let model = self.schema.model(inst.model).clone();
+        let model = self.host.schema.model(inst.model).clone();
         let update_fields = match args.kwarg("update_fields") {
             None | Some(Obj::Value(Value::Null)) => None,
             Some(o) => {
-                let names = self.iter_obj(o, &super::eval::dummy(args.span))?;
+                let names = self.iter_obj(o, &crate::py::args::dummy(args.span))?;
                 let mut fields = Vec::new();
                 let mut bad = Vec::new();
                 for n in &names {
@@ -184,11 +190,11 @@ impl Session {
 
     /// Django's `_prepare_related_fields_for_save`: a related object must be saved first.
     pub(super) fn check_related_saved(&self, inst: &Instance, operation: &str) -> Result<()> {
-        let model = self.schema.model(inst.model);
+        let model = self.host.schema.model(inst.model);
         for f in &model.fields {
             let Some(fk) = &f.relation else { continue };
             if let Some(Some(rel)) = inst.related(&f.name) {
-                let target = self.schema.model(fk.to).fields[fk.to_field].attname();
+                let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
                 let id = rel.get(&target).unwrap_or(Value::Null);
                 if id.is_null() {
                     return Err(Diagnostic::new(
@@ -216,7 +222,7 @@ impl Session {
         sql_only_rows: u64,
     ) -> Result<u64> {
         debug_assert_eq!(query.model, model);
-        let q = query.for_write(&self.schema)?;
+        let q = query.for_write(&self.host.schema)?;
         // The UPDATE compiler resolves each value once more (`When` conditions then print
         // in parentheses).
         let set: Vec<(String, Expr)> = set
@@ -227,7 +233,8 @@ impl Session {
                 (c.clone(), e)
             })
             .collect();
-        let Some(st) = crate::sql::modify::update(&self.schema, self.dialect, &q, &set)? else {
+        let Some(st) = crate::sql::modify::update(&self.host.schema, self.host.dialect, &q, &set)?
+        else {
             return Ok(0);
         };
         self.execute_write(&st, sql_only_rows)
@@ -238,7 +245,7 @@ impl Session {
     pub(super) fn execute_write(&mut self, st: &Statement, sql_only_rows: u64) -> Result<u64> {
         self.refuse_if_read_only()?;
         self.note_statement(st);
-        if self.opts.sql_only {
+        if self.host.opts.sql_only {
             return Ok(sql_only_rows);
         }
         self.show_sql(st)?;
@@ -248,12 +255,12 @@ impl Session {
     /// Ask the shell's user to confirm `text`; a refusal stops the statement with
     /// `refused` ("nothing was deleted").
     pub(super) fn ask(&mut self, text: &str, refused: &str) -> Result<()> {
-        if self.confirm.is_none() {
+        if self.host.confirm.is_none() {
             return Ok(());
         }
         // What the statement showed so far (its SQL) goes before the question.
         self.out.flush().map_err(crate::render::io_error)?;
-        let Some(confirm) = self.confirm.as_mut() else {
+        let Some(confirm) = self.host.confirm.as_mut() else {
             return Ok(());
         };
         if confirm(text) {
@@ -269,7 +276,7 @@ impl Session {
     /// `--read-only` refuses every write before it reaches the database, and every file it
     /// would write (`dumpdata(output=...)`, `\o FILE`).
     pub fn refuse_if_read_only(&self) -> Result<()> {
-        if self.read_only {
+        if self.host.read_only {
             return Err(Diagnostic::new(
                 ErrorKind::Database,
                 "refusing to write: djq was started with --read-only",
@@ -280,8 +287,8 @@ impl Session {
 
     /// `Model.objects.filter(pk=value)`'s query.
     pub(super) fn pk_query(&self, model: ModelId, pk: Value) -> Result<Query> {
-        let mut q = Query::new(&self.schema, model);
-        q.add_q(&self.schema, &QNode::leaf("pk", Operand::Value(pk)))?;
+        let mut q = Query::new(&self.host.schema, model);
+        q.add_q(&self.host.schema, &QNode::leaf("pk", Operand::Value(pk)))?;
         Ok(q)
     }
 
@@ -289,12 +296,12 @@ impl Session {
     /// related objects).
     pub(super) fn refresh_from_db(&mut self, inst: &Instance, args: &Args) -> Result<()> {
         args.no_kwargs_except(&["fields", "using", "from_queryset"], "refresh_from_db")?;
-        let model = self.schema.model(inst.model).clone();
+        let model = self.host.schema.model(inst.model).clone();
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
         let only = match args.kwarg("fields") {
             None | Some(Obj::Value(Value::Null)) => Vec::new(),
             Some(o) => {
-                let items = self.iter_obj(o, &super::eval::dummy(args.span))?;
+                let items = self.iter_obj(o, &crate::py::args::dummy(args.span))?;
                 let mut names = Vec::new();
                 for i in &items {
                     names.push(self.py_str(i)?);
@@ -349,8 +356,8 @@ impl Session {
                 .into_iter()
                 .next()
             {
-                Some(Obj::Instance(i)) => Some(i),
-                _ => None,
+                Some(o) => o.instance(),
+                None => None,
             },
         )
     }
@@ -382,8 +389,8 @@ impl Session {
             )
             .at(args.span));
         }
-        let model = self.schema.model(qs.query.model).clone();
-        let mut query = qs.query.for_write(&self.schema)?;
+        let model = self.host.schema.model(qs.query.model).clone();
+        let mut query = qs.query.for_write(&self.host.schema)?;
         let mut set = Vec::with_capacity(args.kw.len());
         for (name, o, span) in &args.kw {
             let Some(f) = model
@@ -418,7 +425,7 @@ impl Session {
                 args.span,
             ));
         }
-        if self.confirm.is_some() {
+        if self.host.confirm.is_some() {
             let n = self.count(&QuerySet::new(query.clone(), super::obj::QsKind::Instances))?;
             let columns: Vec<&str> = set.iter().map(|(c, _)| c.as_str()).collect();
             let text = format!(
@@ -439,9 +446,9 @@ impl Session {
     /// instance's key, or the value as the field stores it.
     fn update_value(&mut self, query: &mut Query, f: &Field, o: &Obj) -> Result<Expr> {
         match o {
-            Obj::F(e) => {
+            o if let Some(e) = o.f() => {
                 let tables = query.tables.len();
-                let expr = query.resolve_f(&self.schema, e, None)?;
+                let expr = query.resolve_f(&self.host.schema, e, None)?;
                 if query.tables.len() > tables {
                     return Err(Diagnostic::field(
                         "Joined field references are not permitted in this query",
@@ -449,9 +456,11 @@ impl Session {
                 }
                 Ok(expr)
             }
-            Obj::Instance(inst) if f.relation.is_some() => {
+            o if let Some(inst) = o.native::<Instance>()
+                && f.relation.is_some() =>
+            {
                 let fk = f.relation.as_ref().expect("checked");
-                let target = self.schema.model(fk.to).fields[fk.to_field].attname();
+                let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
                 Ok(Expr::Value(inst.get(&target).unwrap_or(Value::Null)))
             }
             Obj::Value(v) => Ok(Expr::Value(prep(f, v.clone())?)),
@@ -483,7 +492,7 @@ impl Session {
             )
         })?;
         let names = arg(1, "fields").map_or(Ok(Vec::new()), |o| {
-            self.iter_obj(&o, &super::eval::dummy(span))
+            self.iter_obj(&o, &crate::py::args::dummy(span))
         })?;
         if names.is_empty() {
             return Err(Diagnostic::new(
@@ -492,11 +501,15 @@ impl Session {
             )
             .at(span));
         }
-        let m = self.schema.model(model).clone();
+        let m = self.host.schema.model(model).clone();
         let mut instances = Vec::new();
-        for o in self.iter_obj(&objs, &super::eval::dummy(span))? {
+        for o in self.iter_obj(&objs, &crate::py::args::dummy(span))? {
             match o {
-                Obj::Instance(i) if i.model == model => instances.push(i),
+                o if let Some(i) = o.instance()
+                    && i.model == model =>
+                {
+                    instances.push(i)
+                }
                 other => {
                     return Err(type_error(
                         &format!(
@@ -559,7 +572,7 @@ impl Session {
             self.check_related_saved(inst, "bulk_update")
                 .map_err(|d| d.at(span))?;
         }
-        let batch = match (args.kwarg("batch_size"), self.dialect) {
+        let batch = match (args.kwarg("batch_size"), self.host.dialect) {
             (Some(Obj::Value(Value::Int(n))), _) if *n > 0 => *n as usize,
             (_, crate::sql::Dialect::Sqlite) => 999 / (2 + fields.len()),
             _ => instances.len(),
@@ -577,7 +590,7 @@ impl Session {
         batch: usize,
         span: Span,
     ) -> Result<u64> {
-        let m = self.schema.model(model);
+        let m = self.host.schema.model(model);
         let (pk_name, pk_attname) = (m.pk_field().name.clone(), m.pk_field().attname());
         let mut rows = 0;
         for chunk in instances.chunks(batch.max(1)) {
@@ -585,9 +598,9 @@ impl Session {
                 .iter()
                 .map(|i| i.get(&pk_attname).unwrap_or(Value::Null))
                 .collect();
-            let mut query = Query::new(&self.schema, model);
+            let mut query = Query::new(&self.host.schema, model);
             query.add_q(
-                &self.schema,
+                &self.host.schema,
                 &QNode::leaf(format!("{pk_name}__in"), Operand::values(pks.clone())),
             )?;
             let mut set = Vec::with_capacity(fields.len());
@@ -615,7 +628,7 @@ impl Session {
                     output: Some(ty),
                     span,
                 };
-                let value = if self.dialect == crate::sql::Dialect::Postgres {
+                let value = if self.host.dialect == crate::sql::Dialect::Postgres {
                     FExpr::Func {
                         func: crate::query::func::FuncKind::Cast(ty),
                         args: vec![case],
@@ -625,7 +638,7 @@ impl Session {
                 } else {
                     case
                 };
-                let e = query.resolve_f(&self.schema, &value, None)?;
+                let e = query.resolve_f(&self.host.schema, &value, None)?;
                 set.push((f.column.clone(), e));
             }
             rows += self
@@ -683,7 +696,7 @@ impl Session {
             }
         }
         let model = qs.query.model;
-        let m = self.schema.model(model);
+        let m = self.host.schema.model(model);
         let invalid: Vec<String> = params
             .iter()
             .filter(|(k, ..)| {
@@ -724,16 +737,16 @@ impl Session {
             "defaults"
         };
         let (obj, created) = self.get_or_create_inner(qs, args, create_key)?;
-        if !created && let Obj::Instance(inst) = &obj {
+        if !created && let Some(inst) = obj.instance() {
             let mut update_fields = Vec::new();
             if let Some(Obj::Dict(pairs)) = args.kwarg("defaults") {
                 for (k, v) in pairs.borrow().clone() {
                     let k = self.py_str(&k)?;
-                    self.set_attribute(inst, &k, v, args.span)?;
+                    self.set_attribute(&inst, &k, v, args.span)?;
                     update_fields.push(k);
                 }
             }
-            let m = self.schema.model(inst.model);
+            let m = self.host.schema.model(inst.model);
             for f in &m.fields {
                 let dated = matches!(
                     f.kind,
@@ -752,7 +765,7 @@ impl Session {
                 )],
                 span: args.span,
             };
-            self.save(inst, &save)?;
+            self.save(&inst, &save)?;
         }
         Ok(Obj::tuple(vec![obj, Obj::bool(created)]))
     }

@@ -9,7 +9,7 @@
 //! tuple held twice, a container borrowed at that moment, anything outside lists, dicts
 //! and the tuples, rows and bound methods inside them) counts as held from outside.
 
-use super::super::obj::{DictRef, ListRef, Obj};
+use super::{DictRef, ListRef, Obj};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

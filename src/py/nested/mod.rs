@@ -14,8 +14,9 @@
 
 pub mod collect;
 
-use super::eval::as_f64;
-use super::obj::Obj;
+pub use collect::{dict as track_dict, list as track_list};
+
+pub use super::obj::{DictRef, ListRef, Obj};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::value::Value;
 use std::cell::{Cell, RefCell};
@@ -246,8 +247,7 @@ pub fn is(a: &Obj, b: &Obj) -> bool {
         (Obj::Tuple(x), Obj::Tuple(y)) => Rc::ptr_eq(x, y),
         (Obj::Row(x), Obj::Row(y)) => Rc::ptr_eq(x, y),
         (Obj::Dict(x), Obj::Dict(y)) => Rc::ptr_eq(x, y),
-        (Obj::QuerySet(x), Obj::QuerySet(y)) => Rc::ptr_eq(x, y),
-        (Obj::Instance(x), Obj::Instance(y)) => Rc::ptr_eq(x, y),
+        (Obj::Native(x), Obj::Native(y)) => Rc::ptr_eq(x, y),
         (Obj::Function(x), Obj::Function(y)) => Rc::ptr_eq(x, y),
         (Obj::Exception(x), Obj::Exception(y)) => Rc::ptr_eq(x, y),
         (Obj::Value(x @ (Value::Null | Value::Bool(_))), Obj::Value(y)) => x == y,
@@ -259,13 +259,10 @@ pub fn is(a: &Obj, b: &Obj) -> bool {
 /// without looking inside); querysets, functions and exceptions only equal themselves.
 pub fn py_eq(a: &Obj, b: &Obj) -> Result<bool> {
     Ok(match (a, b) {
-        (Obj::Value(x), Obj::Value(y)) => match (as_f64(x), as_f64(y)) {
+        (Obj::Value(x), Obj::Value(y)) => match (x.as_number(), y.as_number()) {
             (Some(p), Some(q)) => p == q,
             _ => x == y,
         },
-        (Obj::Instance(x), Obj::Instance(y)) => {
-            x.model == y.model && x.fields().first() == y.fields().first()
-        }
         (Obj::List(x), Obj::List(y)) => {
             Rc::ptr_eq(x, y) || items_eq(x.borrow().iter(), y.borrow().iter())?
         }
@@ -302,11 +299,8 @@ pub fn py_eq(a: &Obj, b: &Obj) -> Result<bool> {
             n == y.len() && (n == 0 || (x.start == y.start && (n == 1 || x.step == y.step)))
         }
         (Obj::Method(x, n), Obj::Method(y, m)) => n == m && is(x, y),
-        (Obj::Q(x), Obj::Q(y)) => x == y,
-        (Obj::F(x), Obj::F(y)) => x == y,
-        (Obj::Field(x), Obj::Field(y)) => x == y,
+        (Obj::Native(x), Obj::Native(y)) => Rc::ptr_eq(x, y) || x.equals(&**y),
         (Obj::Builtin(x), Obj::Builtin(y)) => x == y,
-        (Obj::Model(x), Obj::Model(y)) | (Obj::Manager(x), Obj::Manager(y)) => x == y,
         (Obj::Module(x), Obj::Module(y)) | (Obj::ExceptionClass(x), Obj::ExceptionClass(y)) => {
             x == y
         }

@@ -2,9 +2,10 @@
 //! instances, dicts or tuples; `prefetch_related` queries; attribute access on instances.
 
 use super::Session;
-use super::nested::{Writing, deeper};
-use super::obj::{Instance, Layout, Obj, QsKind, QuerySet, RelatedKind, RelatedLink, ResultCache};
+use super::obj::make;
+use super::obj::{Instance, Layout, QsKind, QuerySet, RelatedKind, RelatedLink, ResultCache};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Obj;
 use crate::query::setup::{Plan, PlanCol};
 use crate::query::{Operand, QChild, QNode};
 use crate::schema::ReverseVia;
@@ -24,7 +25,7 @@ impl Session {
         qs: &QuerySet,
         on_row: &mut dyn FnMut(&Plan, Vec<Value>) -> Result<()>,
     ) -> Result<Plan> {
-        let compiled = crate::sql::select(&self.schema, self.dialect, &qs.query)?;
+        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
         let plan = compiled.plan;
         let Some(st) = compiled.statement else {
             return Ok(plan);
@@ -56,7 +57,7 @@ impl Session {
     /// `--sql-only`, where it is only recorded).
     fn announce(&mut self, st: &Statement) -> Result<bool> {
         self.note_statement(st);
-        if self.opts.sql_only {
+        if self.host.opts.sql_only {
             return Ok(false);
         }
         self.show_sql(st)?;
@@ -77,8 +78,8 @@ impl Session {
         mut each: impl FnMut(&mut Session, Obj) -> Result<ControlFlow<B>>,
     ) -> Result<ControlFlow<B>> {
         self.note_via(qs);
-        let compiled =
-            crate::sql::select(&self.schema, self.dialect, &qs.query).map_err(|d| d.at(at))?;
+        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)
+            .map_err(|d| d.at(at))?;
         let plan = compiled.plan;
         let Some(st) = compiled.statement else {
             return Ok(ControlFlow::Continue(()));
@@ -136,7 +137,7 @@ impl Session {
             out.push(row_to_obj(&kind, model, plan, layouts, row));
             Ok(())
         })?;
-        if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.opts.sql_only {
+        if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.host.opts.sql_only {
             self.prefetch(qs, &mut out)?;
         }
         Ok(out)
@@ -162,7 +163,7 @@ impl Session {
 
     pub(super) fn count(&mut self, qs: &QuerySet) -> Result<i64> {
         self.note_via(qs);
-        let Some(st) = crate::sql::count(&self.schema, self.dialect, &qs.query)? else {
+        let Some(st) = crate::sql::count(&self.host.schema, self.host.dialect, &qs.query)? else {
             return Ok(0);
         };
         let mut n = 0;
@@ -181,12 +182,14 @@ impl Session {
         inner: &crate::query::Query,
         aggs: &[crate::query::SelectItem],
     ) -> Result<Option<Obj>> {
-        let Some(st) = crate::sql::aggregate_over(&self.schema, self.dialect, inner, aggs)? else {
+        let Some(st) =
+            crate::sql::aggregate_over(&self.host.schema, self.host.dialect, inner, aggs)?
+        else {
             return Ok(None);
         };
         let types: Vec<_> = aggs
             .iter()
-            .map(|a| inner.result_type(&self.schema, &a.expr))
+            .map(|a| inner.result_type(&self.host.schema, &a.expr))
             .collect();
         let mut out = None;
         self.run_rows(&st, &types, &mut |row| {
@@ -203,7 +206,7 @@ impl Session {
 
     pub(super) fn exists(&mut self, qs: &QuerySet) -> Result<bool> {
         let q = QuerySet::new(
-            qs.query.clone().into_exists(&self.schema),
+            qs.query.clone().into_exists(&self.host.schema),
             QsKind::ValuesList {
                 flat: true,
                 named: false,
@@ -221,7 +224,7 @@ impl Session {
     /// whose results are attached to each instance (a foreign key's object as if
     /// `select_related`, a reverse or many-to-many relation's objects as its manager's cache).
     fn prefetch(&mut self, qs: &QuerySet, objs: &mut [Obj]) -> Result<()> {
-        let model = self.schema.model(qs.query.model).clone();
+        let model = self.host.schema.model(qs.query.model).clone();
         let pk = model.pk_field().attname();
         for lookup in &qs.prefetch {
             let invalid = || {
@@ -250,7 +253,7 @@ impl Session {
             {
                 let fk = f.relation.clone().expect("relation");
                 source_key = f.attname();
-                target_key = self.schema.model(fk.to).fields[fk.to_field].attname();
+                target_key = self.host.schema.model(fk.to).fields[fk.to_field].attname();
                 single = true;
                 let values = attribute_values(objs, &source_key);
                 if values.is_empty() {
@@ -260,11 +263,11 @@ impl Session {
                 target_qs.query.clear_ordering(true, true);
                 target_qs
                     .query
-                    .add_prefetch_tuple_in(&self.schema, fk.to_field, values);
+                    .add_prefetch_tuple_in(&self.host.schema, fk.to_field, values);
             } else if let Some(rel) = model.reverse.iter().find(|r| r.accessor == *lookup) {
                 target_qs = self.manager_queryset(rel.from);
                 single = false;
-                let from = self.schema.model(rel.from).clone();
+                let from = self.host.schema.model(rel.from).clone();
                 match rel.via {
                     ReverseVia::ForeignKey(fi) => {
                         let fk = from.fields[fi].relation.clone().expect("relation");
@@ -283,13 +286,14 @@ impl Session {
                             continue;
                         }
                         self.filter_in(&mut target_qs, &from.m2m[mi].name, ids)?;
-                        target_qs.query.add_prefetch_source(&self.schema, 0);
+                        target_qs.query.add_prefetch_source(&self.host.schema, 0);
                         target_key = prefetch_source_name(&target_qs);
                     }
                 }
             } else if let Some(mm) = model.m2m.iter().find(|m| m.name == *lookup) {
                 let to = mm.to;
                 let query_name = self
+                    .host
                     .schema
                     .model(to)
                     .reverse
@@ -307,20 +311,24 @@ impl Session {
                 }
                 target_qs = self.manager_queryset(to);
                 self.filter_in(&mut target_qs, &query_name, ids)?;
-                target_qs.query.add_prefetch_source(&self.schema, 1);
+                target_qs.query.add_prefetch_source(&self.host.schema, 1);
                 target_key = prefetch_source_name(&target_qs);
             } else {
                 return Err(invalid());
             }
             let fetched = self.fetch_all(&target_qs)?;
             for o in objs.iter_mut() {
-                let Obj::Instance(inst) = o else { continue };
+                let mut inst = match std::mem::replace(o, Obj::NONE).into_native::<Instance>() {
+                    Ok(inst) => inst,
+                    Err(other) => {
+                        *o = other;
+                        continue;
+                    }
+                };
                 let key = inst.get(&source_key).unwrap_or(Value::Null);
-                let matching = fetched.iter().filter_map(|f| match f {
-                    Obj::Instance(t)
-                        if !key.is_null() && t.get(&target_key).as_ref() == Some(&key) =>
-                    {
-                        let t = (**t).clone();
+                let matching = fetched.iter().filter_map(|f| match f.native::<Instance>() {
+                    Some(t) if !key.is_null() && t.get(&target_key).as_ref() == Some(&key) => {
+                        let t = t.clone();
                         t.retain_attributes(|k| !k.starts_with(PREFETCH_SOURCE));
                         Some(t)
                     }
@@ -331,9 +339,10 @@ impl Session {
                         inst.set_related(lookup, Some(t));
                     }
                 } else {
-                    let items = matching.map(|t| Obj::Instance(Rc::new(t))).collect();
-                    Rc::make_mut(inst).set_prefetched(lookup, Rc::new(items));
+                    let items = matching.map(|t| make::instance(Rc::new(t))).collect();
+                    Rc::make_mut(&mut inst).set_prefetched(lookup, Rc::new(items));
                 }
+                *o = make::instance(inst);
             }
         }
         Ok(())
@@ -346,7 +355,7 @@ impl Session {
             span: Span::default(),
         };
         qs.query
-            .add_q(&self.schema, &QNode::new(vec![leaf], Vec::new()))
+            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))
     }
 
     /// `instance.attr`: a field value, a related instance (lazily queried), a related
@@ -357,7 +366,7 @@ impl Session {
         name: &str,
         span: Span,
     ) -> Result<Obj> {
-        let model = self.schema.model(inst.model).clone();
+        let model = self.host.schema.model(inst.model).clone();
         if name == "pk" {
             return Ok(Obj::Value(
                 inst.get(&model.pk_field().attname()).unwrap_or(Value::Null),
@@ -375,7 +384,7 @@ impl Session {
                 return self.deferred_value(&inst, f, span).map(Obj::Value);
             };
             if let Some(rel) = inst.related(name) {
-                return Ok(rel.map_or(Obj::NONE, |r| Obj::Instance(Rc::new(r))));
+                return Ok(rel.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
             }
             let id = match inst.get(&f.attname()) {
                 Some(v) => v.clone(),
@@ -384,7 +393,9 @@ impl Session {
             if f.attname() == name || id.is_null() {
                 return Ok(Obj::Value(id));
             }
-            let target_field = self.schema.model(fk.to).fields[fk.to_field].name.clone();
+            let target_field = self.host.schema.model(fk.to).fields[fk.to_field]
+                .name
+                .clone();
             let mut qs = self.manager_queryset(fk.to);
             let leaf = QChild::Leaf {
                 key: target_field,
@@ -392,24 +403,24 @@ impl Session {
                 span,
             };
             qs.query
-                .add_q(&self.schema, &QNode::new(vec![leaf], Vec::new()))?;
+                .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
             qs.query.clear_ordering(true, true);
             qs.query.set_limits(None, Some(21));
             self.note_lazy_load(
                 format!("{}.{name}", model.name),
                 format!("select_related('{name}')"),
             );
-            let loaded = match self.fetch_all(&qs)?.into_iter().next() {
-                Some(Obj::Instance(r)) => Some((*r).clone()),
-                _ => None,
-            };
+            let loaded = self
+                .fetch_all(&qs)?
+                .first()
+                .and_then(|o| o.native::<Instance>().cloned());
             inst.set_related(name, loaded.clone());
-            return Ok(loaded.map_or(Obj::NONE, |r| Obj::Instance(Rc::new(r))));
+            return Ok(loaded.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
         }
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
         let pk_attname = model.pk_field().attname();
         let found = if let Some(rel) = model.reverse.iter().find(|r| r.accessor == name) {
-            let from = self.schema.model(rel.from);
+            let from = self.host.schema.model(rel.from);
             Some(match rel.via {
                 ReverseVia::ForeignKey(fi) => {
                     let f = &from.fields[fi];
@@ -440,7 +451,8 @@ impl Session {
                 }
             })
         } else if let Some(mm) = model.m2m.iter().find(|m| m.name == name) {
-            self.schema
+            self.host
+                .schema
                 .model(mm.to)
                 .reverse
                 .iter()
@@ -479,16 +491,16 @@ impl Session {
                     span,
                 };
                 qs.query
-                    .add_q(&self.schema, &QNode::new(vec![leaf], Vec::new()))?;
+                    .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
                 if let Some(items) = inst.prefetched(name) {
                     qs.cache = ResultCache::prefetched(items);
                 }
-                Ok(Obj::QuerySet(Rc::new(qs)))
+                Ok(make::queryset(qs))
             }
             None if display_field(&model, name).is_some() || INSTANCE_METHODS.contains(&name) => {
-                Ok(Obj::Method(Rc::new(Obj::Instance(inst)), name.into()))
+                Ok(Obj::Method(Rc::new(make::instance(inst)), name.into()))
             }
-            None => Err(self.no_attribute(&Obj::Instance(inst), name, span)),
+            None => Err(self.no_attribute(&make::instance(inst), name, span)),
         }
     }
 
@@ -504,7 +516,7 @@ impl Session {
         if let Some(v) = inst.deferred(&attname) {
             return Ok(v);
         }
-        let model = self.schema.model(inst.model);
+        let model = self.host.schema.model(inst.model);
         let pk_field = model.pk_field();
         let pk = inst.get(&pk_field.attname()).unwrap_or(Value::Null);
         let mut qs = self.manager_queryset(inst.model);
@@ -514,15 +526,17 @@ impl Session {
             span,
         };
         qs.query
-            .add_q(&self.schema, &QNode::new(vec![leaf], Vec::new()))?;
+            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
         qs.query.deferred = vec![f.name.clone()];
         qs.query.defer_mode = false;
         qs.query.clear_ordering(true, true);
         qs.query.set_limits(None, Some(21));
         let value = match self.fetch_all(&qs)?.first() {
-            Some(Obj::Instance(row)) => row.get(&attname).unwrap_or(Value::Null),
+            Some(o) if let Some(row) = o.native::<Instance>() => {
+                row.get(&attname).unwrap_or(Value::Null)
+            }
             _ => {
-                let name = self.schema.model(inst.model).name.clone();
+                let name = self.host.schema.model(inst.model).name.clone();
                 return Err(Diagnostic::new(
                     ErrorKind::DoesNotExist(name.clone()),
                     format!("{name} matching query does not exist."),
@@ -540,7 +554,7 @@ impl Session {
         &mut self,
         inst: &Rc<Instance>,
         name: &str,
-        args: &super::eval::Args,
+        args: &crate::py::Args,
     ) -> Result<Obj> {
         let span = args.span;
         match name {
@@ -549,9 +563,9 @@ impl Session {
             "delete" => return self.delete_instance(inst, args),
             _ => {}
         }
-        let model = self.schema.model(inst.model);
+        let model = self.host.schema.model(inst.model);
         let Some(field) = display_field(model, name) else {
-            return Err(self.no_attribute(&Obj::Instance(inst.clone()), name, span));
+            return Err(self.no_attribute(&make::instance(inst.clone()), name, span));
         };
         let value = inst.get(&field.attname()).unwrap_or(Value::Null);
         Ok(match field.choices.iter().find(|(v, _)| *v == value) {
@@ -559,117 +573,7 @@ impl Session {
             None => Obj::str(value.to_python_str()),
         })
     }
-
-    /// Python's `str()`.
-    pub(super) fn py_str(&mut self, o: &Obj) -> Result<String> {
-        match o {
-            Obj::Value(v) => Ok(v.to_python_str()),
-            Obj::Instance(inst) => {
-                let model = self.schema.model(inst.model).clone();
-                if let Some(expr) = &model.str_expr {
-                    let locals = std::collections::HashMap::from([("self".to_string(), o.clone())]);
-                    if let Ok(v) = self.in_scope(locals, |s| s.eval(expr)) {
-                        return self.py_str(&v);
-                    }
-                }
-                let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
-                Ok(format!("{} object ({})", model.name, pk.to_python_str()))
-            }
-            Obj::Exception(e) => Ok(e.message.clone()),
-            other => self.repr(other),
-        }
-    }
-
-    /// Python's `repr()`; a container inside itself is `[...]`/`{...}`.
-    pub(super) fn repr(&mut self, o: &Obj) -> Result<String> {
-        let Ok(_writing) = Writing::enter(o) else {
-            return Ok(match o {
-                Obj::Dict(_) => "{...}",
-                Obj::Tuple(_) => "(...)",
-                Obj::Row(_) => "...",
-                _ => "[...]",
-            }
-            .into());
-        };
-        let _level = deeper("while getting the repr of an object")?;
-        Ok(match o {
-            Obj::Value(v) => value_repr(v),
-            Obj::List(items) => {
-                let items = items.borrow().clone();
-                format!("[{}]", self.repr_items(&items)?)
-            }
-            Obj::Range(r) => r.repr(),
-            Obj::Tuple(items) if items.len() == 1 => format!("({},)", self.repr_items(items)?),
-            Obj::Tuple(items) => format!("({})", self.repr_items(items)?),
-            Obj::Row(fields) => {
-                let mut parts = Vec::new();
-                for (name, v) in fields.iter() {
-                    parts.push(format!("{name}={}", self.repr(v)?));
-                }
-                format!("Row({})", parts.join(", "))
-            }
-            Obj::Dict(pairs) => {
-                let mut parts = Vec::new();
-                let pairs = pairs.borrow().clone();
-                for (k, v) in &pairs {
-                    parts.push(format!("{}: {}", self.repr(k)?, self.repr(v)?));
-                }
-                format!("{{{}}}", parts.join(", "))
-            }
-            Obj::Instance(inst) => {
-                let name = self.schema.model(inst.model).name.clone();
-                format!("<{name}: {}>", self.py_str(o)?)
-            }
-            Obj::QuerySet(qs) => {
-                // Django's `list(self[:21])`: from the cache when evaluated.
-                let items = match qs.cache.get() {
-                    Some(items) => items,
-                    None => {
-                        let mut q = (**qs).clone();
-                        q.query.set_limits(None, Some(21));
-                        Rc::new(self.fetch_all(&q)?)
-                    }
-                };
-                let mut shown = self.repr_items(&items[..items.len().min(20)])?;
-                if items.len() > 20 {
-                    shown.push_str(", '...(remaining elements truncated)...'");
-                }
-                format!("<QuerySet [{shown}]>")
-            }
-            Obj::Model(m) => format!("<class '{}'>", self.schema.model(*m).name),
-            Obj::Manager(m) => format!(
-                "<django.db.models.manager.Manager object ({}.objects)>",
-                self.schema.model(*m).name
-            ),
-            Obj::Q(q) => format!("<Q: {q:?}>"),
-            Obj::F(f) => format!("{f:?}"),
-            Obj::Field(ty) => format!("<django.db.models.fields.{}>", ty.kind.django_name()),
-            Obj::Builtin(b) => format!("<built-in function {b:?}>"),
-            Obj::Function(f) => format!("<function {}>", f.name),
-            Obj::Method(_, n) => format!("<bound method {n}>"),
-            Obj::Module(m) => format!("<module '{m}'>"),
-            Obj::ExceptionClass(c) => format!("<class '{c}'>"),
-            Obj::Exception(e) => super::exceptions::repr(e),
-        })
-    }
-
-    fn repr_items(&mut self, items: &[Obj]) -> Result<String> {
-        let mut parts = Vec::new();
-        for i in items {
-            parts.push(self.repr(i)?);
-        }
-        Ok(parts.join(", "))
-    }
-
-    /// Write `text` as is to the session's output (`print`).
-    pub(super) fn write_out(&mut self, text: &str) -> Result<()> {
-        self.out
-            .write_all(text.as_bytes())
-            .map_err(crate::render::io_error)
-    }
 }
-
-use std::io::Write;
 
 /// The field behind `get_FOO_display` (Django adds it for each field with choices).
 fn display_field<'m>(
@@ -681,64 +585,6 @@ fn display_field<'m>(
         .fields
         .iter()
         .find(|f| f.name == name && !f.choices.is_empty())
-}
-
-/// Python's `repr()` of a scalar.
-fn value_repr(v: &Value) -> String {
-    use chrono::{Datelike, Timelike};
-    /// `[h, m, s, us]` without a zero microsecond, then without a zero second, as CPython.
-    fn clock(t: &chrono::NaiveTime) -> Vec<u32> {
-        let mut parts = vec![t.hour(), t.minute(), t.second(), t.nanosecond() / 1000];
-        for _ in 0..2 {
-            if parts.last() == Some(&0) {
-                parts.pop();
-            }
-        }
-        parts
-    }
-    let join = |parts: Vec<String>| parts.join(", ");
-    let datetime = |dt: &chrono::NaiveDateTime| {
-        let date = [
-            dt.year().to_string(),
-            dt.month().to_string(),
-            dt.day().to_string(),
-        ];
-        let time = clock(&dt.time()).into_iter().map(|p| p.to_string());
-        join(date.into_iter().chain(time).collect())
-    };
-    match v {
-        Value::Text(_) => crate::query::lookups::python_repr(v),
-        Value::Date(d) => format!("datetime.date({}, {}, {})", d.year(), d.month(), d.day()),
-        Value::DateTime(dt) => format!(
-            "datetime.datetime({}, tzinfo=datetime.timezone.utc)",
-            datetime(&dt.naive_utc())
-        ),
-        Value::NaiveDateTime(dt) => format!("datetime.datetime({})", datetime(dt)),
-        Value::Time(t) => format!(
-            "datetime.time({})",
-            join(clock(t).into_iter().map(|p| p.to_string()).collect())
-        ),
-        Value::Duration(us) => {
-            let (days, rest) = (us.div_euclid(86_400_000_000), us.rem_euclid(86_400_000_000));
-            let parts: Vec<String> = [
-                ("days", days),
-                ("seconds", rest / 1_000_000),
-                ("microseconds", rest % 1_000_000),
-            ]
-            .into_iter()
-            .filter(|(_, n)| *n != 0)
-            .map(|(k, n)| format!("{k}={n}"))
-            .collect();
-            if parts.is_empty() {
-                "datetime.timedelta(0)".into()
-            } else {
-                format!("datetime.timedelta({})", join(parts))
-            }
-        }
-        Value::Decimal(d) => format!("Decimal('{d}')"),
-        Value::Uuid(u) => format!("UUID('{u}')"),
-        other => other.to_python_str(),
-    }
 }
 
 /// The prefix of the column a many-to-many prefetch query selects to tell which instance
@@ -758,7 +604,7 @@ fn prefetch_source_name(qs: &QuerySet) -> String {
 fn attribute_values(objs: &[Obj], attname: &str) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for o in objs {
-        if let Obj::Instance(i) = o
+        if let Some(i) = o.native::<Instance>()
             && let Some(v) = i.get(attname)
             && !v.is_null()
             && !out.contains(&v)
@@ -836,7 +682,7 @@ fn row_to_obj(
                     None => root.set_related(&path, inst),
                 }
             }
-            Obj::Instance(Rc::new(root))
+            make::instance(Rc::new(root))
         }
         QsKind::Values => Obj::dict(
             plan.columns[..shown]

@@ -1,17 +1,17 @@
 //! Python's string formatting: format specs (f-strings, `str.format`, `format()`) and the
 //! `%` operator, with Python's output for each value type.
 
-use super::Session;
-use super::eval::Args;
+use super::args::Args;
 use super::obj::Obj;
+use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::value::{Value, python_float};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-impl Session {
+impl<H: Host> Interp<H> {
     /// One replacement field: `conversion` (`!r`, `!s`, `!a`) then `format(value, spec)`.
-    pub(super) fn format_field(
+    pub fn format_field(
         &mut self,
         v: &Obj,
         conversion: Option<char>,
@@ -42,7 +42,7 @@ impl Session {
         }
         let Obj::Value(value) = v else {
             let owner = match v {
-                Obj::Instance(i) => self.schema.model(i.model).name.clone(),
+                Obj::Native(n) => self.host.type_name(&**n),
                 other => other.type_name(),
             };
             return Err(Diagnostic::new(
@@ -51,7 +51,7 @@ impl Session {
             )
             .at(span));
         };
-        if super::eval::temporal_split(value).is_some() {
+        if super::methods::temporal_split(value).is_some() {
             return strftime(value, spec).ok_or_else(|| {
                 Diagnostic::new(ErrorKind::Value, format!("Invalid format string '{spec}'"))
                     .at(span)
@@ -71,7 +71,7 @@ impl Session {
     }
 
     /// `template.format(*args, **kwargs)`.
-    pub(super) fn str_format(&mut self, template: &str, args: &Args) -> Result<Obj> {
+    pub fn str_format(&mut self, template: &str, args: &Args) -> Result<Obj> {
         let span = args.span;
         let err = |kind: ErrorKind, msg: String| Diagnostic::new(kind, msg).at(span);
         let mut out = String::new();
@@ -124,12 +124,7 @@ impl Session {
     }
 
     /// `template % values` (printf-style formatting).
-    pub(super) fn percent_format(
-        &mut self,
-        template: &str,
-        values: &Obj,
-        span: Span,
-    ) -> Result<Obj> {
+    pub fn percent_format(&mut self, template: &str, values: &Obj, span: Span) -> Result<Obj> {
         let err = |kind: ErrorKind, msg: &str| Diagnostic::new(kind, msg).at(span);
         let items: Vec<Obj> = match values {
             Obj::Tuple(items) => items.to_vec(),
@@ -305,7 +300,7 @@ impl Spec {
         };
         s.width = digits(&mut i).unwrap_or(0);
         // A width past what fits in memory is refused, not allocated.
-        if s.width > super::eval::MAX_TEXT {
+        if s.width > super::MAX_TEXT {
             return None;
         }
         if let Some(c @ (',' | '_')) = at(i) {
@@ -314,7 +309,7 @@ impl Spec {
         }
         if at(i) == Some('.') {
             i += 1;
-            s.precision = Some(digits(&mut i)?).filter(|p| *p <= super::eval::MAX_TEXT);
+            s.precision = Some(digits(&mut i)?).filter(|p| *p <= super::MAX_TEXT);
             s.precision?;
         }
         if let Some(c) = at(i) {
@@ -382,7 +377,7 @@ impl Directive {
         };
         d.width = number(&mut rest);
         // A width or precision past what fits in memory is refused, not allocated.
-        let too_big = |n: usize| n > super::eval::MAX_TEXT;
+        let too_big = |n: usize| n > super::MAX_TEXT;
         if let Some(after) = rest.strip_prefix('.') {
             rest = after;
             d.precision = Some(number(&mut rest));
@@ -489,9 +484,9 @@ fn fixed_decimal(d: Decimal, places: usize) -> String {
 
 /// Python's `strftime` (and `format()` of a date, datetime or time); `None` for a format
 /// chrono cannot read.
-pub(super) fn strftime(v: &Value, fmt: &str) -> Option<String> {
+pub fn strftime(v: &Value, fmt: &str) -> Option<String> {
     use chrono::format::{Item, StrftimeItems};
-    let (date, time) = super::eval::temporal_split(v)?;
+    let (date, time) = super::methods::temporal_split(v)?;
     if StrftimeItems::new(fmt).any(|i| matches!(i, Item::Error)) {
         return None;
     }

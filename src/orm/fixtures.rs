@@ -20,10 +20,11 @@
 //! Python's `json.dump(ensure_ascii=False)` formats it.
 
 use super::Session;
-use super::eval::Args;
-use super::obj::{Obj, QsKind, QuerySet};
+use super::obj::{QsKind, QuerySet};
 use crate::backend::dateparse;
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
 use crate::query::{OrderSpec, Query};
 use crate::schema::{Field, FieldKind, ModelId};
 use crate::sql::Dialect;
@@ -40,7 +41,7 @@ impl Session {
     /// "Installed N object(s) from M fixture(s)".
     pub fn loaddata(&mut self, paths: &[String]) -> Result<String> {
         self.refuse_if_read_only()?;
-        if self.backend.is_none() {
+        if self.host.backend.is_none() {
             return Err(super::no_database());
         }
         let result = self.atomic(|s| s.load_files(paths));
@@ -88,7 +89,7 @@ impl Session {
             message: format!("Problem installing fixtures: {}", d.message),
             ..d
         })?;
-        if installed > 0 && self.dialect == Dialect::Postgres {
+        if installed > 0 && self.host.dialect == Dialect::Postgres {
             self.reset_sequences(&models)?;
         }
         Ok(installed)
@@ -111,7 +112,7 @@ impl Session {
 
     /// Saves a batch of one model's objects, then their many-to-many sets.
     fn save_batch(&mut self, batch: Batch) -> Result<()> {
-        let m = self.schema.model(batch.model);
+        let m = self.host.schema.model(batch.model);
         let (table, pk) = (m.table.clone(), m.pk_field().clone());
         let columns: Vec<String> = m
             .fields
@@ -122,7 +123,7 @@ impl Session {
             .collect();
         let label = format!("{}.{}", m.app_label, m.name);
         let pk_index = m.pk;
-        let dialect = self.dialect;
+        let dialect = self.host.dialect;
         let insert = |rows: &[Vec<Value>]| {
             let ins = Insert {
                 ignore_conflicts: false,
@@ -138,7 +139,7 @@ impl Session {
             }
         };
         let statements = insert(&batch.rows);
-        let per_statement = insert::batch_size(self.dialect, columns.len());
+        let per_statement = insert::batch_size(self.host.dialect, columns.len());
         let mut ids: Vec<Value> = Vec::with_capacity(batch.rows.len());
         let pk_type = [pk.value_type()];
         for (k, st) in statements.iter().enumerate() {
@@ -184,11 +185,11 @@ impl Session {
     /// listed are deleted, the missing ones added (in ascending order, as Django's set of ids
     /// iterates); rows already there stay untouched.
     fn save_m2m(&mut self, model: ModelId, sets: &[M2mSet], ids: &[Value]) -> Result<()> {
-        let dialect = self.dialect;
+        let dialect = self.host.dialect;
         let q = |s: &str| dialect.quote(s);
         for set in sets {
-            let mm = &self.schema.model(model).m2m[set.m2m];
-            let through = self.schema.model(mm.through);
+            let mm = &self.host.schema.model(model).m2m[set.m2m];
+            let through = self.host.schema.model(mm.through);
             let table = through.table.clone();
             let (source, target) = (
                 &through.fields[mm.source_field],
@@ -254,16 +255,16 @@ impl Session {
     /// Django's `check_constraints(table_names)` after loading with constraint checks off:
     /// the first row whose foreign key points nowhere fails the load.
     fn check_constraints(&mut self, models: &[ModelId]) -> Result<()> {
-        if self.dialect == Dialect::Postgres {
+        if self.host.dialect == Dialect::Postgres {
             self.fixture_execute("SET CONSTRAINTS ALL IMMEDIATE", &[])?;
             return self
                 .fixture_execute("SET CONSTRAINTS ALL DEFERRED", &[])
                 .map(|_| ());
         }
         for &id in models {
-            let m = self.schema.model(id);
+            let m = self.host.schema.model(id);
             let (table, pk) = (m.table.clone(), m.pk_field().column.clone());
-            let dialect = self.dialect;
+            let dialect = self.host.dialect;
             let q = |s: &str| dialect.quote(s);
             let check = format!("PRAGMA foreign_key_check({})", q(&table));
             let Some(violation) = self
@@ -314,12 +315,12 @@ impl Session {
     /// sequence continues after the largest id.
     fn reset_sequences(&mut self, models: &[ModelId]) -> Result<()> {
         for &id in models {
-            let m = self.schema.model(id);
+            let m = self.host.schema.model(id);
             let pk = m.pk_field();
             if !is_auto(pk.kind) {
                 continue;
             }
-            let q = |s: &str| self.dialect.quote(s);
+            let q = |s: &str| self.host.dialect.quote(s);
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence($1, $2), coalesce(max({0}), 1), max({0}) IS NOT null) FROM {1}",
                 q(&pk.column),
@@ -386,17 +387,23 @@ impl Session {
     fn dump_models(&self, labels: &[(String, Span)]) -> Result<Vec<ModelId>> {
         let app_models = |app: &str| -> Vec<ModelId> {
             let mut ids: Vec<ModelId> = self
+                .host
                 .schema
                 .user_models()
                 .filter(|(_, m)| m.app_label == app)
                 .map(|(id, _)| id)
                 .collect();
-            ids.sort_by_key(|&id| (self.schema.model(id).declared.unwrap_or(usize::MAX), id));
+            ids.sort_by_key(|&id| {
+                (
+                    self.host.schema.model(id).declared.unwrap_or(usize::MAX),
+                    id,
+                )
+            });
             ids
         };
         let mut apps: Vec<(String, Option<Vec<ModelId>>)> = Vec::new();
         if labels.is_empty() {
-            for (_, m) in self.schema.user_models() {
+            for (_, m) in self.host.schema.user_models() {
                 if !apps.iter().any(|(a, _)| *a == m.app_label) {
                     apps.push((m.app_label.clone(), None));
                 }
@@ -407,7 +414,7 @@ impl Session {
                 Some((app, model)) => (app, Some(model)),
                 None => (label.as_str(), None),
             };
-            if !self.schema.models.iter().any(|m| m.app_label == app) {
+            if !self.host.schema.models.iter().any(|m| m.app_label == app) {
                 return Err(Diagnostic::new(
                     ErrorKind::Command,
                     format!("No installed app with label '{app}'."),
@@ -426,6 +433,7 @@ impl Session {
                 continue;
             };
             let Some(id) = self
+                .host
                 .schema
                 .models
                 .iter()
@@ -461,11 +469,11 @@ impl Session {
         let mut first = true;
         for &model in models {
             let m2m = self.dump_m2m(model)?;
-            let m = self.schema.model(model);
+            let m = self.host.schema.model(model);
             let label = format!("{}.{}", m.app_label, m.name.to_lowercase());
             let (fields, pk) = (m.fields.clone(), m.pk);
             let m2m_names: Vec<String> = m.m2m.iter().map(|mm| mm.name.clone()).collect();
-            let mut query = Query::new(&self.schema, model);
+            let mut query = Query::new(&self.host.schema, model);
             query.clear_ordering(true, false);
             query.order_by.push(order("pk"));
             let qs = QuerySet::new(query, QsKind::Instances);
@@ -513,8 +521,8 @@ impl Session {
     /// target's `Meta.ordering`, then pk.
     fn dump_m2m(&mut self, model: ModelId) -> Result<Vec<Option<M2mDump>>> {
         let mut out = Vec::new();
-        for mm in self.schema.model(model).m2m.clone() {
-            let through = self.schema.model(mm.through);
+        for mm in self.host.schema.model(model).m2m.clone() {
+            let through = self.host.schema.model(mm.through);
             if !through.auto_created {
                 out.push(None);
                 continue;
@@ -523,10 +531,10 @@ impl Session {
                 through.fields[mm.source_field].clone(),
                 through.fields[mm.target_field].clone(),
             );
-            let mut query = Query::new(&self.schema, mm.through);
+            let mut query = Query::new(&self.host.schema, mm.through);
             query.clear_ordering(true, false);
             query.order_by.push(order(&source.attname()));
-            for o in &self.schema.model(mm.to).ordering {
+            for o in &self.host.schema.model(mm.to).ordering {
                 if o == "?" {
                     continue;
                 }
@@ -678,8 +686,8 @@ struct Loader<'a> {
 impl Loader<'_> {
     fn add(&mut self, s: &mut Session, obj: Json) -> Result<()> {
         let object = Object::read(s, obj, &mut self.labels)?;
-        let rows = s.schema.model(object.model).fields.len();
-        let per_batch = insert::batch_size(s.dialect, rows) * 64;
+        let rows = s.host.schema.model(object.model).fields.len();
+        let per_batch = insert::batch_size(s.host.dialect, rows) * 64;
         let joins = self.batch.as_ref().is_some_and(|b| {
             b.model == object.model
                 && b.with_pk == object.with_pk
@@ -748,17 +756,17 @@ impl Object {
         let model = match labels.iter().find(|(l, _)| *l == model_label) {
             Some((_, m)) => *m,
             None => {
-                let m = model_label
-                    .split_once('.')
-                    .and_then(|(app, name)| {
-                        s.schema
-                            .models
-                            .iter()
-                            .position(|m| m.app_label == app && m.name.eq_ignore_ascii_case(name))
-                    })
-                    .ok_or_else(|| {
-                        deserialization(format!("Invalid model identifier: {model_label}"))
-                    })?;
+                let m =
+                    model_label
+                        .split_once('.')
+                        .and_then(|(app, name)| {
+                            s.host.schema.models.iter().position(|m| {
+                                m.app_label == app && m.name.eq_ignore_ascii_case(name)
+                            })
+                        })
+                        .ok_or_else(|| {
+                            deserialization(format!("Invalid model identifier: {model_label}"))
+                        })?;
                 labels.push((model_label.clone(), m));
                 m
             }
@@ -772,7 +780,7 @@ impl Object {
                 python_str(value)
             ))
         };
-        let m = s.schema.model(model);
+        let m = s.host.schema.model(model);
         let (nfields, pk_index) = (m.fields.len(), m.pk);
         let mut given: Vec<Option<Value>> = vec![None; nfields];
         if let Some(pk) = &raw_pk {
@@ -803,12 +811,12 @@ impl Object {
             if let Some(i) = m.concrete(name) {
                 let f = &m.fields[i];
                 let v = match &f.relation {
-                    Some(fk) => to_python(&s.schema.model(fk.to).fields[fk.to_field], value),
+                    Some(fk) => to_python(&s.host.schema.model(fk.to).fields[fk.to_field], value),
                     None => to_python(f, value),
                 };
                 given[i] = Some(v.map_err(|e| with_data(e, value))?);
             } else if let Some(j) = m.m2m.iter().position(|mm| mm.name == *name) {
-                let target = s.schema.model(m.m2m[j].to);
+                let target = s.host.schema.model(m.m2m[j].to);
                 let target_pk = target.pk_field();
                 let items = match value {
                     Json::Array(items) => items.as_slice(),
@@ -843,7 +851,7 @@ impl Object {
                 Some(v) => v,
                 None => s.default_value(model, i, Span::default())?,
             };
-            let f = &s.schema.model(model).fields[i];
+            let f = &s.host.schema.model(model).fields[i];
             let v = crate::query::lookups::prep_value(f.kind, Some(&f.name), v)
                 .map_err(|e| with_data(e, &Json::Null))?;
             row.push(v);
@@ -966,7 +974,7 @@ fn python_repr(v: &Json) -> String {
         Json::Bool(false) => "False".into(),
         Json::Number(n) if n.is_f64() => python_float(n.as_f64().unwrap_or(0.0)),
         Json::Number(n) => n.to_string(),
-        Json::String(s) => crate::query::lookups::python_repr(&Value::Text(s.clone())),
+        Json::String(s) => crate::value::python_repr(&Value::Text(s.clone())),
         Json::Array(items) => format!(
             "[{}]",
             items.iter().map(python_repr).collect::<Vec<_>>().join(", ")

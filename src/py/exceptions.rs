@@ -9,8 +9,8 @@
 //! support yet, a missing database, a syntax error — are never caught: a handler taking them
 //! for the script's own exception would run a path Django never runs.
 
-use super::Session;
 use super::obj::Obj;
+use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::value::Value;
 use std::rc::Rc;
@@ -77,17 +77,17 @@ const KINDS: &[ErrorKind] = &[
 ];
 
 /// The exception classes in scope by name.
-pub(super) fn class_names() -> impl Iterator<Item = &'static str> {
+pub fn class_names() -> impl Iterator<Item = &'static str> {
     std::iter::once("BaseException").chain(CLASSES.iter().map(|(c, _)| *c))
 }
 
 /// Whether `name` is an exception class in scope (`IntegrityError`, `Exception`).
-pub(super) fn is_class(name: &str) -> bool {
+pub fn is_class(name: &str) -> bool {
     class_names().any(|c| c == name)
 }
 
 /// The class of an error: `IntegrityError`, `Book.DoesNotExist`.
-pub(super) fn class_of(kind: &ErrorKind) -> String {
+pub fn class_of(kind: &ErrorKind) -> String {
     match kind {
         ErrorKind::DoesNotExist(model) | ErrorKind::MultipleObjectsReturned(model)
             if !model.is_empty() =>
@@ -99,7 +99,7 @@ pub(super) fn class_of(kind: &ErrorKind) -> String {
 }
 
 /// A class name without its model (`DoesNotExist` for `Book.DoesNotExist`): `__name__`.
-pub(super) fn short_name(class: &str) -> &str {
+pub fn short_name(class: &str) -> &str {
     class.rsplit('.').next().unwrap_or(class)
 }
 
@@ -114,7 +114,7 @@ fn base(class: &str) -> Option<&'static str> {
 }
 
 /// Whether `class` is `ancestor` or derives from it.
-pub(super) fn is_subclass(class: &str, ancestor: &str) -> bool {
+pub fn is_subclass(class: &str, ancestor: &str) -> bool {
     let mut class = class;
     loop {
         if class == ancestor {
@@ -151,7 +151,7 @@ fn kind_of(class: &str) -> ErrorKind {
 
 /// Whether an `except` clause catching `classes` (a class or a tuple of them) catches `d`;
 /// `None` for a bare `except:`.
-pub(super) fn catches(d: &Diagnostic, classes: Option<&Obj>, span: Span) -> Result<bool> {
+pub fn catches(d: &Diagnostic, classes: Option<&Obj>, span: Span) -> Result<bool> {
     if matches!(
         d.kind,
         ErrorKind::NotSupported
@@ -188,12 +188,12 @@ pub(super) fn catches(d: &Diagnostic, classes: Option<&Obj>, span: Span) -> Resu
 }
 
 /// The class of an exception object (`type(e)`).
-pub(super) fn type_of(d: &Diagnostic) -> Obj {
+pub fn type_of(d: &Diagnostic) -> Obj {
     Obj::ExceptionClass(class_of(&d.kind))
 }
 
 /// Python's `repr()` of an exception object: `IntegrityError('UNIQUE constraint failed')`.
-pub(super) fn repr(d: &Diagnostic) -> String {
+pub fn repr(d: &Diagnostic) -> String {
     let class = class_of(&d.kind);
     let name = short_name(&class);
     match &d.kind {
@@ -202,14 +202,14 @@ pub(super) fn repr(d: &Diagnostic) -> String {
         ErrorKind::Key => format!("{name}({})", d.message),
         _ => format!(
             "{name}({})",
-            crate::query::lookups::python_repr(&Value::Text(d.message.clone()))
+            crate::value::python_repr(&Value::Text(d.message.clone()))
         ),
     }
 }
 
-impl Session {
+impl<H: Host> Interp<H> {
     /// `ValueError("message")`: an exception object.
-    pub(super) fn new_exception(&mut self, class: &str, args: &super::eval::Args) -> Result<Obj> {
+    pub fn new_exception(&mut self, class: &str, args: &super::args::Args) -> Result<Obj> {
         let kind = kind_of(class);
         let message = match args.pos.as_slice() {
             [] => String::new(),
@@ -222,7 +222,7 @@ impl Session {
 
     /// The error `raise value` raises: an exception object, or a class (raised with no
     /// arguments).
-    pub(super) fn raised(&mut self, value: Obj, span: Span) -> Diagnostic {
+    pub fn raised(&mut self, value: Obj, span: Span) -> Diagnostic {
         match value {
             Obj::Exception(d) => (*d).clone().at(span),
             Obj::ExceptionClass(c) => Diagnostic::new(kind_of(&c), "").at(span),

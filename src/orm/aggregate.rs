@@ -3,14 +3,15 @@
 //! `aggregate()` (which runs its query and returns a dict, as Django's does).
 
 use super::Session;
-use super::eval::Args;
-use super::obj::{Obj, QsKind, QuerySet};
+use super::obj::{DjangoObj, make};
+use super::obj::{QsKind, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
 use crate::query::FExpr;
 use crate::query::annotate::Aggregation;
 use crate::query::expr::AggFunc;
 use crate::value::Value;
-use std::rc::Rc;
 
 impl Session {
     /// `Count(expr, distinct=, filter=, default=)` and siblings (`sample=` for StdDev and
@@ -40,7 +41,7 @@ impl Session {
         let flag = |k: &str| matches!(args.kwarg(k), Some(Obj::Value(Value::Bool(true))));
         let filter = match args.kwarg("filter") {
             None | Some(Obj::Value(Value::Null)) => None,
-            Some(Obj::Q(q)) => Some((**q).clone()),
+            Some(o) if let Some(q) = o.q() => Some(q.clone()),
             Some(other) => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
@@ -63,7 +64,7 @@ impl Session {
                     Diagnostic::new(ErrorKind::Type, "Count does not allow default.").at(span),
                 );
             }
-            Some(Obj::F(f)) => Some(Box::new((**f).clone())),
+            Some(o) if let Some(f) = o.f() => Some(Box::new(f.clone())),
             // The default takes the aggregate's output type (Avg's 0 is 0.0).
             Some(Obj::Value(Value::Int(i)))
                 if matches!(
@@ -109,11 +110,11 @@ impl Session {
         let method = if select { "annotate" } else { "alias" };
         for (name, expr, span) in self.named_expressions(args, method, "annotations")? {
             qs.query
-                .add_annotation(&self.schema, &name, &expr, select)
+                .add_annotation(&self.host.schema, &name, &expr, select)
                 .map_err(|d| d.at(span))?;
         }
         qs.query.group_for_aggregate();
-        Ok(Obj::QuerySet(Rc::new(qs)))
+        Ok(make::queryset(qs))
     }
 
     /// `aggregate(*exprs, **named)`: runs the aggregation, returns `{name: value}`.
@@ -128,7 +129,7 @@ impl Session {
             .collect();
         let aggregation = qs
             .query
-            .aggregation(&self.schema, &aggs)
+            .aggregation(&self.host.schema, &aggs)
             .map_err(|d| d.at(args.span))?;
         let row = match aggregation {
             Aggregation::Flat(query) => self
@@ -173,12 +174,12 @@ impl Session {
     ) -> Result<Vec<(String, FExpr, Span)>> {
         let mut out = Vec::new();
         for (o, span) in &args.pos {
-            let Obj::F(f) = o else {
+            let Some(f) = o.f() else {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
                     format!(
                         "QuerySet.{method}() received non-expression(s): {}.",
-                        crate::query::lookups::python_repr(&match o {
+                        crate::value::python_repr(&match o {
                             Obj::Value(v) => v.clone(),
                             _ => Value::Text(o.type_name()),
                         })
@@ -198,7 +199,7 @@ impl Session {
                 )
                 .at(*span));
             };
-            out.push((alias, (**f).clone(), *span));
+            out.push((alias, f.clone(), *span));
         }
         if what == "annotations"
             && let Some((name, ..)) = out
@@ -215,14 +216,14 @@ impl Session {
         }
         for (name, o, span) in &args.kw {
             let expr = match o {
-                Obj::F(f) => (**f).clone(),
-                Obj::Q(q) => FExpr::Condition((**q).clone()),
+                o if let Some(f) = o.f() => f.clone(),
+                o if let Some(q) = o.q() => FExpr::Condition(q.clone()),
                 other => {
                     return Err(Diagnostic::new(
                         ErrorKind::Type,
                         format!(
                             "QuerySet.{method}() received non-expression(s): {}.",
-                            crate::query::lookups::python_repr(&match other {
+                            crate::value::python_repr(&match other {
                                 Obj::Value(v) => v.clone(),
                                 _ => Value::Text(other.type_name()),
                             })
