@@ -392,6 +392,7 @@ impl<H: Host> Interp<H> {
                 .at(span)),
             },
             Builtin::NoOp => Ok(Obj::NONE),
+            Builtin::Std(f) => self.call_std(f, args),
         }
     }
 
@@ -521,14 +522,4 @@ pub fn builtin_names() -> Vec<String> {
     names.extend(MODULES.iter().map(|m| m.to_string()));
     names.extend(super::exceptions::class_names().map(str::to_string));
     names
-}
-
-/// `module.name` for the Python modules djq has.
-pub fn module_attribute(module: &str, name: &str) -> Option<Obj> {
-    Some(match (module, name) {
-        ("datetime", "date") => Obj::Builtin(Builtin::Date),
-        ("datetime", "datetime") => Obj::Builtin(Builtin::DateTime),
-        ("os" | "os.environ", "setdefault") => Obj::Builtin(Builtin::NoOp),
-        _ => return None,
-    })
 }

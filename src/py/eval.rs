@@ -230,14 +230,24 @@ impl<H: Host> Interp<H> {
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone())
                 .ok_or_else(|| self.no_attribute(&obj, name, span)),
-            Obj::Module(m) => match super::builtins::module_attribute(m, name) {
-                Some(v) => Ok(v),
-                None => Ok(self
-                    .host
-                    .module_attribute(m, name)
-                    .unwrap_or_else(|| Obj::Module(format!("{m}.{name}")))),
-            },
+            Obj::Module(m) => self.module_attribute(m, name).ok_or_else(|| {
+                Diagnostic::new(
+                    ErrorKind::Attribute,
+                    format!("module '{m}' has no attribute '{name}'"),
+                )
+                .at(span)
+            }),
+            Obj::Builtin(b) if let Some(v) = super::stdlib::class_attribute(*b, name) => Ok(v),
+            Obj::Exception(e)
+                if name == "name"
+                    && let Some(n) = super::exceptions::import_name(e) =>
+            {
+                Ok(Obj::str(n))
+            }
             Obj::Value(Value::Text(_)) => Ok(Obj::Method(Rc::new(obj), name.into())),
+            Obj::Value(Value::Decimal(_)) if name == "quantize" => {
+                Ok(Obj::Method(Rc::new(obj), name.into()))
+            }
             Obj::Value(v) if super::methods::temporal_split(v).is_some() => {
                 if super::methods::TEMPORAL_METHODS.contains(&name) {
                     return Ok(Obj::Method(Rc::new(obj.clone()), name.into()));
@@ -284,6 +294,9 @@ impl<H: Host> Interp<H> {
                 Obj::Value(Value::Text(s)) if name == "format" => self.str_format(s, &args),
                 Obj::Value(Value::Text(s)) if name == "join" => self.str_join(s, &args),
                 Obj::Value(Value::Text(s)) => super::methods::str_method(s, &name, &args),
+                Obj::Value(Value::Decimal(d)) if name == "quantize" => {
+                    super::stdlib::decimal::quantize(*d, &args)
+                }
                 Obj::Value(v) => super::methods::temporal_method(v, &name, &args),
                 Obj::Dict(pairs) => self.dict_method(pairs, &name, &args),
                 Obj::List(items) => self.list_method(items, &name, &args),

@@ -88,6 +88,8 @@ pub enum Builtin {
     DateTime,
     /// Accepted boilerplate (`django.setup()`, `os.environ.setdefault(...)`): returns None.
     NoOp,
+    /// A function or class of a standard-library module (`json.dumps`, `Decimal`).
+    Std(super::stdlib::StdFn),
 }
 
 /// `range(start, stop, step)`: numbers made as they are needed, as Python's range is.

@@ -1,0 +1,157 @@
+//! `datetime`: `date` and `datetime` (the interpreter's own builtins), `time`, `timedelta`
+//! and `timezone.utc`, as values of the runtime (dates, times, durations in microseconds).
+
+use super::{StdFn, arg, bad_args, f};
+use crate::diag::{Diagnostic, ErrorKind, Result};
+use crate::py::Args;
+use crate::py::module::Module;
+use crate::py::obj::{Builtin, Obj};
+use crate::value::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fn {
+    Time,
+    Timedelta,
+    /// `datetime.timezone` (only `timezone.utc` is made).
+    Timezone,
+    /// `date.today()`
+    Today,
+    /// `datetime.now()`
+    Now,
+    /// `date.fromisoformat(s)`
+    DateFromIso,
+    /// `datetime.fromisoformat(s)`
+    DateTimeFromIso,
+}
+
+pub fn module() -> Module {
+    Module::new([
+        ("date", Obj::Builtin(Builtin::Date)),
+        ("datetime", Obj::Builtin(Builtin::DateTime)),
+        ("time", f(StdFn::Datetime(Fn::Time))),
+        ("timedelta", f(StdFn::Datetime(Fn::Timedelta))),
+        ("timezone", f(StdFn::Datetime(Fn::Timezone))),
+    ])
+}
+
+/// Class attributes: `date.today`, `date.fromisoformat`, `datetime.now`, `timezone.utc`.
+pub fn class_attribute(b: Builtin, name: &str) -> Option<Obj> {
+    let g = |x| Some(f(StdFn::Datetime(x)));
+    match (b, name) {
+        (Builtin::Date, "today") => g(Fn::Today),
+        (Builtin::Date, "fromisoformat") => g(Fn::DateFromIso),
+        (Builtin::DateTime, "now") => g(Fn::Now),
+        (Builtin::DateTime, "fromisoformat") => g(Fn::DateTimeFromIso),
+        // The runtime's aware datetimes are UTC: `timezone.utc` marks one.
+        (Builtin::Std(StdFn::Datetime(Fn::Timezone)), "utc") => {
+            Some(Obj::Module("datetime.timezone.utc".into()))
+        }
+        _ => None,
+    }
+}
+
+/// A number argument as microseconds of `unit`.
+fn micros(o: &Obj, unit: f64) -> Option<f64> {
+    match o {
+        Obj::Value(v) => v.as_number().map(|n| n * unit),
+        _ => None,
+    }
+}
+
+pub fn call(func: Fn, args: &Args) -> Result<Obj> {
+    let text = |i: usize| match args.pos.get(i) {
+        Some((Obj::Value(Value::Text(s)), _)) => Some(s.clone()),
+        _ => None,
+    };
+    let invalid = |s: &str| {
+        Diagnostic::new(ErrorKind::Value, format!("Invalid isoformat string: '{s}'")).at(args.span)
+    };
+    match func {
+        Fn::Timedelta => {
+            const UNITS: [(&str, f64); 7] = [
+                ("days", 86_400e6),
+                ("seconds", 1e6),
+                ("microseconds", 1.0),
+                ("milliseconds", 1e3),
+                ("minutes", 60e6),
+                ("hours", 3_600e6),
+                ("weeks", 604_800e6),
+            ];
+            let mut total = 0.0;
+            for (i, (o, _)) in args.pos.iter().enumerate() {
+                let (_, unit) = UNITS.get(i).ok_or_else(|| bad_args("timedelta", args))?;
+                total += micros(o, *unit).ok_or_else(|| bad_args("timedelta", args))?;
+            }
+            for (k, o, _) in &args.kw {
+                let (_, unit) = UNITS
+                    .iter()
+                    .find(|(n, _)| n == k)
+                    .ok_or_else(|| bad_args("timedelta", args))?;
+                total += micros(o, *unit).ok_or_else(|| bad_args("timedelta", args))?;
+            }
+            Ok(Obj::Value(Value::Duration(total.round_ties_even() as i64)))
+        }
+        Fn::Time => {
+            let part = |i: usize, kw: &str| match arg(args, i, kw) {
+                None => Some(0),
+                Some(Obj::Value(Value::Int(n))) => u32::try_from(*n).ok(),
+                Some(_) => None,
+            };
+            let t = (|| {
+                chrono::NaiveTime::from_hms_micro_opt(
+                    part(0, "hour")?,
+                    part(1, "minute")?,
+                    part(2, "second")?,
+                    part(3, "microsecond")?,
+                )
+            })()
+            .ok_or_else(|| bad_args("time", args))?;
+            Ok(Obj::Value(Value::Time(t)))
+        }
+        Fn::Timezone => Err(Diagnostic::new(
+            ErrorKind::NotSupported,
+            "djq's aware datetimes are in UTC: use timezone.utc",
+        )
+        .at(args.span)),
+        Fn::Today => Ok(Obj::Value(Value::Date(chrono::Local::now().date_naive()))),
+        Fn::Now => Ok(Obj::Value(
+            match args.kwarg("tz").or(args.pos.first().map(|(o, _)| o)) {
+                Some(tz) if is_utc(tz) => Value::DateTime(chrono::Utc::now()),
+                Some(_) => return Err(bad_args("now", args)),
+                None => Value::NaiveDateTime(chrono::Local::now().naive_local()),
+            },
+        )),
+        Fn::DateFromIso => {
+            let s = text(0).ok_or_else(|| bad_args("fromisoformat", args))?;
+            chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map(|d| Obj::Value(Value::Date(d)))
+                .map_err(|_| invalid(&s))
+        }
+        Fn::DateTimeFromIso => {
+            let s = text(0).ok_or_else(|| bad_args("fromisoformat", args))?;
+            if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(&s) {
+                return Ok(Obj::Value(Value::DateTime(dt.with_timezone(&chrono::Utc))));
+            }
+            [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d",
+            ]
+            .iter()
+            .find_map(|fmt| chrono::NaiveDateTime::parse_from_str(&s, fmt).ok())
+            .or_else(|| {
+                chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+            })
+            .map(|dt| Obj::Value(Value::NaiveDateTime(dt)))
+            .ok_or_else(|| invalid(&s))
+        }
+    }
+}
+
+/// Whether `o` is `timezone.utc` (a `tzinfo=` argument).
+pub fn is_utc(o: &Obj) -> bool {
+    matches!(o, Obj::Module(m) if m == "datetime.timezone.utc")
+}
