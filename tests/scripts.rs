@@ -136,6 +136,7 @@ scripts!(
     blog_relations,
     exceptions,
     helpers,
+    imports,
     list_books,
     lookups,
     nested_values,

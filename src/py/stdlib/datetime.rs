@@ -155,3 +155,49 @@ pub fn call(func: Fn, args: &Args) -> Result<Obj> {
 pub fn is_utc(o: &Obj) -> bool {
     matches!(o, Obj::Module(m) if m == "datetime.timezone.utc")
 }
+
+/// Python's arithmetic of dates, datetimes and timedeltas (`None`: not defined for them).
+pub fn arith(op: crate::syntax::ast::BinOp, a: &Value, b: &Value) -> Option<Value> {
+    use crate::syntax::ast::BinOp::{Add, Div, FloorDiv, Mul, Sub};
+    use Value::{Date, DateTime, Duration, Int, NaiveDateTime};
+    let delta = chrono::Duration::microseconds;
+    let micros = |d: chrono::Duration| d.num_microseconds().map(Duration);
+    Some(match (op, a, b) {
+        (Add, Duration(x), Duration(y)) => Duration(x.checked_add(*y)?),
+        (Sub, Duration(x), Duration(y)) => Duration(x.checked_sub(*y)?),
+        (Mul, Duration(x), Int(n)) | (Mul, Int(n), Duration(x)) => Duration(x.checked_mul(*n)?),
+        (FloorDiv, Duration(x), Duration(y)) if *y != 0 => Int(x.div_euclid(*y)),
+        (FloorDiv, Duration(x), Int(n)) if *n != 0 => Duration(x.div_euclid(*n)),
+        (Div, Duration(x), Duration(y)) if *y != 0 => Value::Float(*x as f64 / *y as f64),
+        // A date moves by whole days only, as Python's does.
+        (Add, Date(d), Duration(x)) | (Add, Duration(x), Date(d)) => {
+            Date(d.checked_add_signed(chrono::Duration::days(x.div_euclid(86_400_000_000)))?)
+        }
+        (Sub, Date(d), Duration(x)) => {
+            Date(d.checked_sub_signed(chrono::Duration::days(x.div_euclid(86_400_000_000)))?)
+        }
+        (Add, DateTime(t), Duration(x)) | (Add, Duration(x), DateTime(t)) => {
+            DateTime(t.checked_add_signed(delta(*x))?)
+        }
+        (Sub, DateTime(t), Duration(x)) => DateTime(t.checked_sub_signed(delta(*x))?),
+        (Add, NaiveDateTime(t), Duration(x)) | (Add, Duration(x), NaiveDateTime(t)) => {
+            NaiveDateTime(t.checked_add_signed(delta(*x))?)
+        }
+        (Sub, NaiveDateTime(t), Duration(x)) => NaiveDateTime(t.checked_sub_signed(delta(*x))?),
+        (Sub, Date(x), Date(y)) => micros(x.signed_duration_since(*y))?,
+        (Sub, DateTime(x), DateTime(y)) => micros(x.signed_duration_since(*y))?,
+        (Sub, NaiveDateTime(x), NaiveDateTime(y)) => micros(x.signed_duration_since(*y))?,
+        _ => return None,
+    })
+}
+
+/// Python's ordering of two times, naive datetimes or timedeltas (dates and aware
+/// datetimes are the operators' own).
+pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::NaiveDateTime(x), Value::NaiveDateTime(y)) => Some(x.cmp(y)),
+        (Value::Time(x), Value::Time(y)) => Some(x.cmp(y)),
+        (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
