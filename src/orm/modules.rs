@@ -178,6 +178,8 @@ impl Orm {
                 m.attrs.extend(aggregates());
                 m.attrs.extend(fields());
                 m.attrs
+                    .extend(exceptions(&["ProtectedError", "RestrictedError"]));
+                m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
                 m
             }
