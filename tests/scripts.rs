@@ -146,6 +146,7 @@ scripts!(
     ranges,
     related_loading,
     relations,
+    stdlib,
     values,
 );
 

@@ -5,6 +5,7 @@ use super::args::Args;
 use super::containers::dedup_keys;
 use super::nested::position;
 use super::obj::{Function, FunctionBody, Obj, Range};
+use super::stdlib::objects::StdObj;
 use super::{Host, Interp, MAX_RANGE};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{Arg, BoolOp, Expr, ExprKind, FStringPart};
@@ -218,6 +219,9 @@ impl<H: Host> Interp<H> {
     pub fn attribute(&mut self, obj: Obj, name: &str, span: Span) -> Result<Obj> {
         match &obj {
             Obj::Native(_) | Obj::Exception(_) => {
+                if let Some(v) = super::stdlib::objects::StdObj::attribute(&obj, name) {
+                    return Ok(v);
+                }
                 if let Some(v) = H::attribute(self, &obj, name, span)? {
                     return Ok(v);
                 }
@@ -245,9 +249,7 @@ impl<H: Host> Interp<H> {
                 Ok(Obj::str(n))
             }
             Obj::Value(Value::Text(_)) => Ok(Obj::Method(Rc::new(obj), name.into())),
-            Obj::Value(Value::Decimal(_)) if name == "quantize" => {
-                Ok(Obj::Method(Rc::new(obj), name.into()))
-            }
+            Obj::Value(v) if let Some(a) = super::stdlib::value_attribute(v, name) => Ok(a),
             Obj::Value(v) if super::methods::temporal_split(v).is_some() => {
                 if super::methods::TEMPORAL_METHODS.contains(&name) {
                     return Ok(Obj::Method(Rc::new(obj.clone()), name.into()));
@@ -294,8 +296,9 @@ impl<H: Host> Interp<H> {
                 Obj::Value(Value::Text(s)) if name == "format" => self.str_format(s, &args),
                 Obj::Value(Value::Text(s)) if name == "join" => self.str_join(s, &args),
                 Obj::Value(Value::Text(s)) => super::methods::str_method(s, &name, &args),
-                Obj::Value(Value::Decimal(d)) if name == "quantize" => {
-                    super::stdlib::decimal::quantize(*d, &args)
+                Obj::Value(v) if let Some(r) = self.value_method(v, &name, &args) => r,
+                Obj::Native(n) if let Some(o) = n.as_any().downcast_ref::<StdObj>() => {
+                    self.std_method(o, &name, &args)
                 }
                 Obj::Value(v) => super::methods::temporal_method(v, &name, &args),
                 Obj::Dict(pairs) => self.dict_method(pairs, &name, &args),
@@ -308,6 +311,9 @@ impl<H: Host> Interp<H> {
             }
             Obj::Function(f) => self.call_function(&f, args),
             Obj::ExceptionClass(c) => self.new_exception(&c, &args),
+            Obj::Native(ref n) if let Some(o) = n.as_any().downcast_ref::<StdObj>() => self
+                .std_call(o, &args)
+                .unwrap_or_else(|| Err(super::stdlib::objects::not_callable(o, args.span))),
             Obj::Native(_) => H::call(self, &f, args),
             other => Err(Diagnostic::new(
                 ErrorKind::Type,

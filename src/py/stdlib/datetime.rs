@@ -1,49 +1,32 @@
 //! `datetime`: `date` and `datetime` (the interpreter's own builtins), `time`, `timedelta`
 //! and `timezone.utc`, as values of the runtime (dates, times, durations in microseconds).
 
-use super::{StdFn, arg, bad_args, f};
+use super::{arg, bad_args, f};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::py::Args;
 use crate::py::module::Module;
 use crate::py::obj::{Builtin, Obj};
 use crate::value::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fn {
-    Time,
-    Timedelta,
-    /// `datetime.timezone` (only `timezone.utc` is made).
-    Timezone,
-    /// `date.today()`
-    Today,
-    /// `datetime.now()`
-    Now,
-    /// `date.fromisoformat(s)`
-    DateFromIso,
-    /// `datetime.fromisoformat(s)`
-    DateTimeFromIso,
-}
-
 pub fn module() -> Module {
     Module::new([
         ("date", Obj::Builtin(Builtin::Date)),
         ("datetime", Obj::Builtin(Builtin::DateTime)),
-        ("time", f(StdFn::Datetime(Fn::Time))),
-        ("timedelta", f(StdFn::Datetime(Fn::Timedelta))),
-        ("timezone", f(StdFn::Datetime(Fn::Timezone))),
+        ("time", f("datetime.time")),
+        ("timedelta", f("datetime.timedelta")),
+        ("timezone", f("datetime.timezone")),
     ])
 }
 
 /// Class attributes: `date.today`, `date.fromisoformat`, `datetime.now`, `timezone.utc`.
 pub fn class_attribute(b: Builtin, name: &str) -> Option<Obj> {
-    let g = |x| Some(f(StdFn::Datetime(x)));
     match (b, name) {
-        (Builtin::Date, "today") => g(Fn::Today),
-        (Builtin::Date, "fromisoformat") => g(Fn::DateFromIso),
-        (Builtin::DateTime, "now") => g(Fn::Now),
-        (Builtin::DateTime, "fromisoformat") => g(Fn::DateTimeFromIso),
+        (Builtin::Date, "today") => Some(f("datetime.date.today")),
+        (Builtin::Date, "fromisoformat") => Some(f("datetime.date.fromisoformat")),
+        (Builtin::DateTime, "now") => Some(f("datetime.datetime.now")),
+        (Builtin::DateTime, "fromisoformat") => Some(f("datetime.datetime.fromisoformat")),
         // The runtime's aware datetimes are UTC: `timezone.utc` marks one.
-        (Builtin::Std(StdFn::Datetime(Fn::Timezone)), "utc") => {
+        (Builtin::Std("datetime.timezone"), "utc") => {
             Some(Obj::Module("datetime.timezone.utc".into()))
         }
         _ => None,
@@ -58,7 +41,7 @@ fn micros(o: &Obj, unit: f64) -> Option<f64> {
     }
 }
 
-pub fn call(func: Fn, args: &Args) -> Result<Obj> {
+pub fn call(func: &str, args: &Args) -> Result<Obj> {
     let text = |i: usize| match args.pos.get(i) {
         Some((Obj::Value(Value::Text(s)), _)) => Some(s.clone()),
         _ => None,
@@ -67,7 +50,7 @@ pub fn call(func: Fn, args: &Args) -> Result<Obj> {
         Diagnostic::new(ErrorKind::Value, format!("Invalid isoformat string: '{s}'")).at(args.span)
     };
     match func {
-        Fn::Timedelta => {
+        "datetime.timedelta" => {
             const UNITS: [(&str, f64); 7] = [
                 ("days", 86_400e6),
                 ("seconds", 1e6),
@@ -91,7 +74,7 @@ pub fn call(func: Fn, args: &Args) -> Result<Obj> {
             }
             Ok(Obj::Value(Value::Duration(total.round_ties_even() as i64)))
         }
-        Fn::Time => {
+        "datetime.time" => {
             let part = |i: usize, kw: &str| match arg(args, i, kw) {
                 None => Some(0),
                 Some(Obj::Value(Value::Int(n))) => u32::try_from(*n).ok(),
@@ -108,26 +91,26 @@ pub fn call(func: Fn, args: &Args) -> Result<Obj> {
             .ok_or_else(|| bad_args("time", args))?;
             Ok(Obj::Value(Value::Time(t)))
         }
-        Fn::Timezone => Err(Diagnostic::new(
+        "datetime.timezone" => Err(Diagnostic::new(
             ErrorKind::NotSupported,
             "djq's aware datetimes are in UTC: use timezone.utc",
         )
         .at(args.span)),
-        Fn::Today => Ok(Obj::Value(Value::Date(chrono::Local::now().date_naive()))),
-        Fn::Now => Ok(Obj::Value(
+        "datetime.date.today" => Ok(Obj::Value(Value::Date(chrono::Local::now().date_naive()))),
+        "datetime.datetime.now" => Ok(Obj::Value(
             match args.kwarg("tz").or(args.pos.first().map(|(o, _)| o)) {
                 Some(tz) if is_utc(tz) => Value::DateTime(chrono::Utc::now()),
                 Some(_) => return Err(bad_args("now", args)),
                 None => Value::NaiveDateTime(chrono::Local::now().naive_local()),
             },
         )),
-        Fn::DateFromIso => {
+        "datetime.date.fromisoformat" => {
             let s = text(0).ok_or_else(|| bad_args("fromisoformat", args))?;
             chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
                 .map(|d| Obj::Value(Value::Date(d)))
                 .map_err(|_| invalid(&s))
         }
-        Fn::DateTimeFromIso => {
+        "datetime.datetime.fromisoformat" => {
             let s = text(0).ok_or_else(|| bad_args("fromisoformat", args))?;
             if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(&s) {
                 return Ok(Obj::Value(Value::DateTime(dt.with_timezone(&chrono::Utc))));
@@ -148,6 +131,7 @@ pub fn call(func: Fn, args: &Args) -> Result<Obj> {
             .map(|dt| Obj::Value(Value::NaiveDateTime(dt)))
             .ok_or_else(|| invalid(&s))
         }
+        _ => unreachable!("not a datetime function: {func}"),
     }
 }
 
@@ -200,4 +184,17 @@ pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
         (Value::Duration(x), Value::Duration(y)) => Some(x.cmp(y)),
         _ => None,
     }
+}
+
+/// `td.days`, `td.seconds`, `td.microseconds` of a timedelta (Python normalizes: the days
+/// carry the sign, seconds and microseconds are never negative).
+pub fn duration_part(us: i64, name: &str) -> Option<Obj> {
+    const DAY: i64 = 86_400_000_000;
+    let rest = us.rem_euclid(DAY);
+    Some(Obj::int(match name {
+        "days" => us.div_euclid(DAY),
+        "seconds" => rest / 1_000_000,
+        "microseconds" => rest % 1_000_000,
+        _ => return None,
+    }))
 }

@@ -1,7 +1,7 @@
 //! `decimal`: `Decimal` (exact, from a string, an int or a float as Python converts it) and
 //! the rounding modes `quantize` takes; the runtime's decimals are `Value::Decimal`.
 
-use super::{StdFn, bad_args, f};
+use super::{bad_args, f};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::py::Args;
 use crate::py::module::Module;
@@ -9,11 +9,6 @@ use crate::py::obj::Obj;
 use crate::value::Value;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::str::FromStr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fn {
-    Decimal,
-}
 
 /// Python's rounding modes by name, with the strategy each is.
 pub const ROUNDINGS: &[(&str, RoundingStrategy)] = &[
@@ -27,14 +22,15 @@ pub const ROUNDINGS: &[(&str, RoundingStrategy)] = &[
 ];
 
 pub fn module() -> Module {
-    let mut m = Module::new([("Decimal", f(StdFn::Decimal(Fn::Decimal)))]);
+    let mut m = Module::new([("Decimal", f("decimal.Decimal"))]);
     for (name, _) in ROUNDINGS {
         m.attrs.insert(name.to_string(), Obj::str(*name));
     }
     m
 }
 
-pub fn call(Fn::Decimal: Fn, args: &Args) -> Result<Obj> {
+/// `Decimal(x)`
+pub fn call(args: &Args) -> Result<Obj> {
     let d = match args.pos.first().map(|(o, _)| o) {
         None => Decimal::ZERO,
         Some(Obj::Value(Value::Decimal(d))) => *d,
