@@ -56,6 +56,14 @@ impl<H: Host> Interp<H> {
                     Obj::Range(r) => usize::try_from(r.len()).unwrap_or(usize::MAX),
                     Obj::Row(v) => v.len(),
                     Obj::Dict(d) => d.borrow().len(),
+                    Obj::Native(n)
+                        if let Some(items) = n
+                            .as_any()
+                            .downcast_ref::<super::stdlib::objects::StdObj>()
+                            .and_then(super::stdlib::objects::StdObj::items) =>
+                    {
+                        items.len()
+                    }
                     Obj::Native(_) if let Some(n) = H::len(self, &o, span)? => n,
                     other => {
                         return Err(Diagnostic::new(
@@ -331,6 +339,9 @@ impl<H: Host> Interp<H> {
                 let mut pairs: Vec<(Obj, Obj)> = match args.pos.first() {
                     None => Vec::new(),
                     Some((Obj::Dict(d), _)) => d.borrow().clone(),
+                    Some((o, _)) if let Some(d) = super::stdlib::objects::dict_of(o) => {
+                        d.borrow().clone()
+                    }
                     Some((o, s)) => {
                         let mut pairs = Vec::new();
                         for item in self.iter_obj(o, &dummy(*s))? {

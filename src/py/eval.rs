@@ -324,6 +324,9 @@ impl<H: Host> Interp<H> {
     }
 
     fn subscript(&mut self, obj: Obj, index: &Expr, span: Span) -> Result<Obj> {
+        if let Some(r) = self.std_subscript(&obj, index) {
+            return r;
+        }
         if let Obj::Native(_) = obj {
             return H::subscript(self, &obj, index, span);
         }
@@ -495,6 +498,12 @@ impl<H: Host> Interp<H> {
                 Ok((0..r.len()).map(|k| Obj::int(r.get(k))).collect())
             }
             Obj::Value(Value::Text(s)) => Ok(s.chars().map(|c| Obj::str(c.to_string())).collect()),
+            Obj::Native(n)
+                if let Some(items) =
+                    n.as_any().downcast_ref::<StdObj>().and_then(StdObj::items) =>
+            {
+                Ok(items)
+            }
             Obj::Native(_) => match H::items(self, o, at.span)? {
                 Some(items) => Ok(items),
                 None => Err(not_iterable(o, at.span)),

@@ -1,11 +1,12 @@
 //! The standard-library modules djq has, one file each: [`datetime`], [`decimal`],
 //! [`json`], [`math`], [`text`] (`string`, `re`), [`functional`] (`functools`, `operator`),
-//! [`iter`] (`itertools`, `random`), [`uuid`]; and `os`/`sys` with the boilerplate scripts
+//! [`iter`] (`itertools`, `random`), [`uuid`], [`collections`], [`pprint`]; and `os`/`sys` with the boilerplate scripts
 //! start with. A module is made when it is first imported ([`load`]); its functions and
 //! classes are `Builtin::Std(qualified name)` values, called through [`Interp::call_std`];
 //! the objects they make that are not plain values (a regex match, an `itemgetter`) are
 //! [`objects::StdObj`]s.
 
+pub mod collections;
 pub mod datetime;
 pub mod decimal;
 pub mod functional;
@@ -13,6 +14,7 @@ pub mod iter;
 pub mod json;
 pub mod math;
 pub mod objects;
+pub mod pprint;
 pub mod text;
 pub mod uuid;
 
@@ -40,6 +42,8 @@ pub fn load(name: &str) -> Option<Module> {
         "itertools" => functions(iter::ITERTOOLS),
         "random" => functions(iter::RANDOM),
         "uuid" => functions(uuid::FUNCTIONS),
+        "collections" => functions(collections::FUNCTIONS),
+        "pprint" => functions(pprint::FUNCTIONS),
         _ => return None,
     })
 }
@@ -124,6 +128,8 @@ impl<H: Host> Interp<H> {
             "functools" | "operator" => self.call_functional(name, args),
             "itertools" | "random" => self.call_iter(name, &args),
             "uuid" => uuid::call(name, &args),
+            "collections" => self.call_collections(name, &args),
+            "pprint" => self.call_pprint(name, &args),
             _ => unreachable!("not a standard-library function: {name}"),
         }
     }

@@ -2,9 +2,9 @@
 //! pattern, `operator.itemgetter`/`attrgetter`, an endless `itertools.count()`. Each is a
 //! [`Native`] the interpreter handles itself (the host is never asked about them).
 
-use super::text::pattern_method;
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::native_any;
+use crate::py::obj::DictRef;
 use crate::py::{Args, Host, Interp, Native, Obj};
 use crate::value::Value;
 use std::borrow::Cow;
@@ -26,6 +26,17 @@ pub enum StdObj {
         start: i64,
         step: i64,
     },
+    /// `Counter`, `defaultdict`, `OrderedDict`
+    Dict {
+        kind: DictKind,
+        dict: DictRef,
+    },
+    /// A `namedtuple(...)` class and one of its tuples.
+    TupleClass(Rc<TupleClass>),
+    Tuple {
+        class: Rc<TupleClass>,
+        values: Vec<Obj>,
+    },
 }
 
 impl Native for StdObj {
@@ -36,6 +47,20 @@ impl Native for StdObj {
             StdObj::ItemGetter(_) => "itemgetter",
             StdObj::AttrGetter(_) => "attrgetter",
             StdObj::Count { .. } => "count",
+            StdObj::Dict {
+                kind: DictKind::Counter,
+                ..
+            } => "Counter",
+            StdObj::Dict {
+                kind: DictKind::DefaultDict(_),
+                ..
+            } => "defaultdict",
+            StdObj::Dict {
+                kind: DictKind::OrderedDict,
+                ..
+            } => "OrderedDict",
+            StdObj::TupleClass(_) => "type",
+            StdObj::Tuple { class, .. } => return class.name.clone().into(),
         }
         .into()
     }
@@ -51,6 +76,25 @@ impl StdObj {
         let methods = match o.native::<StdObj>()? {
             StdObj::Match { .. } => MATCH_METHODS,
             StdObj::Pattern(_) => PATTERN_METHODS,
+            StdObj::Dict {
+                kind: DictKind::Counter,
+                ..
+            } if name == "most_common" => &["most_common"],
+            // The dict's own methods work on the dict it holds.
+            StdObj::Dict { dict, .. } => {
+                return crate::py::containers::DICT_METHODS
+                    .contains(&name)
+                    .then(|| Obj::Method(Rc::new(Obj::Dict(dict.clone())), name.into()));
+            }
+            StdObj::Tuple { class, values } => {
+                if let Some(i) = class.fields.iter().position(|f| f == name) {
+                    return Some(values[i].clone());
+                }
+                &["_asdict"]
+            }
+            StdObj::TupleClass(class) if name == "_fields" => {
+                return Some(Obj::tuple(class.fields.iter().map(Obj::str).collect()));
+            }
             _ => return None,
         };
         methods
@@ -58,8 +102,19 @@ impl StdObj {
             .then(|| Obj::Method(Rc::new(o.clone()), name.into()))
     }
 
-    /// `repr()`, as Python's.
-    pub fn repr(&self) -> String {
+    /// The items iterating over it gives (a dict's keys, a tuple's values); `None`: none.
+    pub fn items(&self) -> Option<Vec<Obj>> {
+        match self {
+            StdObj::Dict { dict, .. } => {
+                Some(dict.borrow().iter().map(|(k, _)| k.clone()).collect())
+            }
+            StdObj::Tuple { values, .. } => Some(values.clone()),
+            _ => None,
+        }
+    }
+
+    /// `repr()` of the objects that need no interpreter to show.
+    fn plain_repr(&self) -> String {
         match self {
             StdObj::Match { text, spans } => {
                 let (s, e) = spans[0].unwrap_or_default();
@@ -83,15 +138,26 @@ impl StdObj {
             ),
             StdObj::Count { start, step: 1 } => format!("count({start})"),
             StdObj::Count { start, step } => format!("count({start}, {step})"),
+            _ => unreachable!("shown by collections_repr"),
         }
     }
 }
 
 impl<H: Host> Interp<H> {
+    /// `repr()` (and `str()`) of a standard-library object, as Python's.
+    pub fn std_repr(&mut self, o: &StdObj) -> Result<String> {
+        match o {
+            StdObj::Dict { .. } | StdObj::Tuple { .. } | StdObj::TupleClass(_) => {
+                self.collections_repr(o)
+            }
+            _ => Ok(o.plain_repr()),
+        }
+    }
+
     /// Call a method of a standard-library object.
     pub fn std_method(&mut self, o: &StdObj, name: &str, args: &Args) -> Result<Obj> {
         match o {
-            StdObj::Pattern(re) => pattern_method(re, name, args),
+            StdObj::Pattern(re) => self.pattern_method(re, name, args),
             StdObj::Match { text, spans } => {
                 let group = |i: &Obj| -> Result<Option<(usize, usize)>> {
                     match i {
@@ -128,6 +194,27 @@ impl<H: Host> Interp<H> {
                     _ => Err(self.no_attribute(&Obj::NONE, name, args.span)),
                 }
             }
+            StdObj::Dict { dict, .. } => {
+                let mut pairs = dict.borrow().clone();
+                sort_by_count(&mut pairs);
+                if let Some((Obj::Value(Value::Int(n)), _)) = args.pos.first() {
+                    pairs.truncate((*n).max(0) as usize);
+                }
+                Ok(Obj::list(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| Obj::tuple(vec![k, v]))
+                        .collect(),
+                ))
+            }
+            StdObj::Tuple { class, values } => Ok(Obj::dict(
+                class
+                    .fields
+                    .iter()
+                    .map(Obj::str)
+                    .zip(values.iter().cloned())
+                    .collect(),
+            )),
             _ => Err(self.no_attribute(&Obj::NONE, name, args.span)),
         }
     }
@@ -135,6 +222,9 @@ impl<H: Host> Interp<H> {
     /// Call `itemgetter(...)` / `attrgetter(...)`; `None` for other objects.
     pub fn std_call(&mut self, o: &StdObj, args: &Args) -> Option<Result<Obj>> {
         let span = args.span;
+        if let StdObj::TupleClass(class) = o {
+            return Some(self.new_named_tuple(class, args));
+        }
         let target = args.pos.first().map(|(o, _)| o.clone())?;
         Some(match o {
             StdObj::ItemGetter(keys) => {
@@ -174,4 +264,37 @@ pub fn not_callable(o: &StdObj, span: Span) -> Diagnostic {
         format!("'{}' object is not callable", o.type_name()),
     )
     .at(span)
+}
+
+/// What a dict of `collections` does beyond a dict.
+#[derive(Debug, Clone)]
+pub enum DictKind {
+    Counter,
+    /// The factory that makes a missing key's value.
+    DefaultDict(Obj),
+    OrderedDict,
+}
+
+/// A namedtuple class: its name and fields.
+#[derive(Debug)]
+pub struct TupleClass {
+    pub name: String,
+    pub fields: Vec<String>,
+}
+
+/// Counts largest first, ties in insertion order (`Counter.most_common()`).
+pub fn sort_by_count(pairs: &mut [(Obj, Obj)]) {
+    let count = |o: &Obj| match o {
+        Obj::Value(v) => v.as_number().unwrap_or(0.0),
+        _ => 0.0,
+    };
+    pairs.sort_by(|a, b| count(&b.1).total_cmp(&count(&a.1)));
+}
+
+/// The dict a `collections` dict holds.
+pub fn dict_of(o: &Obj) -> Option<DictRef> {
+    match o.native::<StdObj>()? {
+        StdObj::Dict { dict, .. } => Some(dict.clone()),
+        _ => None,
+    }
 }

@@ -109,54 +109,58 @@ impl<H: Host> Interp<H> {
             kw: args.kw.clone(),
             span: args.span,
         };
-        pattern_method(&re, super::short(name), &rest)
+        self.pattern_method(&re, super::short(name), &rest)
     }
 }
 
-/// `pattern.match(s)` and the others, for `re.match(p, s)` and a compiled pattern's methods.
-pub fn pattern_method(re: &Regex, name: &str, args: &Args) -> Result<Obj> {
-    let text = str_arg(args, 0, name)?;
-    let found = |anchored: &str| -> Result<Obj> {
-        let anchored = Regex::new(&format!("{anchored}(?:{})", re.as_str()))
-            .map_err(|e| Diagnostic::new(ErrorKind::Python("re.error".into()), e.to_string()))?;
-        Ok(match_obj(&anchored, text))
-    };
-    match name {
-        "match" => found(r"\A"),
-        "fullmatch" => {
-            let whole = Regex::new(&format!(r"\A(?:{})\z", re.as_str())).map_err(|e| {
+impl<H: Host> Interp<H> {
+    /// `pattern.match(s)` and the others, for `re.match(p, s)` and a compiled pattern's
+    /// methods.
+    pub fn pattern_method(&self, re: &Regex, name: &str, args: &Args) -> Result<Obj> {
+        let text = str_arg(args, 0, name)?;
+        let found = |anchored: &str| -> Result<Obj> {
+            let anchored = Regex::new(&format!("{anchored}(?:{})", re.as_str())).map_err(|e| {
                 Diagnostic::new(ErrorKind::Python("re.error".into()), e.to_string())
             })?;
-            Ok(match_obj(&whole, text))
+            Ok(match_obj(&anchored, text))
+        };
+        match name {
+            "match" => found(r"\A"),
+            "fullmatch" => {
+                let whole = Regex::new(&format!(r"\A(?:{})\z", re.as_str())).map_err(|e| {
+                    Diagnostic::new(ErrorKind::Python("re.error".into()), e.to_string())
+                })?;
+                Ok(match_obj(&whole, text))
+            }
+            "search" => Ok(match_obj(re, text)),
+            "findall" => Ok(Obj::list(
+                re.captures_iter(text)
+                    .map(|c| match c.len() {
+                        1 => Obj::str(&c[0]),
+                        2 => Obj::str(c.get(1).map_or("", |m| m.as_str())),
+                        _ => Obj::tuple(
+                            (1..c.len())
+                                .map(|i| Obj::str(c.get(i).map_or("", |m| m.as_str())))
+                                .collect(),
+                        ),
+                    })
+                    .collect(),
+            )),
+            "split" => Ok(Obj::list(re.split(text).map(Obj::str).collect())),
+            "sub" => {
+                let repl = text;
+                let target = str_arg(args, 1, name)?;
+                let count = match arg(args, 2, "count") {
+                    Some(Obj::Value(Value::Int(n))) => *n as usize,
+                    _ => 0,
+                };
+                let template = python_template(repl);
+                Ok(Obj::str(
+                    re.replacen(target, count, template.as_str()).into_owned(),
+                ))
+            }
+            _ => Err(bad_args(name, args)),
         }
-        "search" => Ok(match_obj(re, text)),
-        "findall" => Ok(Obj::list(
-            re.captures_iter(text)
-                .map(|c| match c.len() {
-                    1 => Obj::str(&c[0]),
-                    2 => Obj::str(c.get(1).map_or("", |m| m.as_str())),
-                    _ => Obj::tuple(
-                        (1..c.len())
-                            .map(|i| Obj::str(c.get(i).map_or("", |m| m.as_str())))
-                            .collect(),
-                    ),
-                })
-                .collect(),
-        )),
-        "split" => Ok(Obj::list(re.split(text).map(Obj::str).collect())),
-        "sub" => {
-            let repl = text;
-            let target = str_arg(args, 1, name)?;
-            let count = match arg(args, 2, "count") {
-                Some(Obj::Value(Value::Int(n))) => *n as usize,
-                _ => 0,
-            };
-            let template = python_template(repl);
-            Ok(Obj::str(
-                re.replacen(target, count, template.as_str()).into_owned(),
-            ))
-        }
-        _ => Err(bad_args(name, args)),
     }
 }
 
