@@ -131,6 +131,7 @@ macro_rules! scripts {
 }
 
 scripts!(
+    app_imports,
     blog_articles,
     blog_formatting,
     blog_relations,

@@ -20,9 +20,6 @@ const MODEL_EXCEPTIONS: [&str; 2] = ["DoesNotExist", "MultipleObjectsReturned"];
 /// What a model class answers to: its manager and its exception classes.
 pub const MODEL_ATTRIBUTES: [&str; 3] = ["objects", MODEL_EXCEPTIONS[0], MODEL_EXCEPTIONS[1]];
 
-/// Names of `django.db.models` (and functions) djq does not implement yet.
-const LATER: &[&str] = &["Prefetch", "Func", "Window", "FilteredRelation"];
-
 /// Django's callables bound to a fixed name. Aggregates, database functions and field
 /// classes come from their own registries.
 const FUNCTIONS: &[(&str, DjangoFn)] = {
@@ -94,13 +91,13 @@ fn method(obj: &Obj, name: &str) -> Obj {
 
 impl Host for Orm {
     fn name(cx: &mut Session, n: &str, span: Span) -> Result<Option<Obj>> {
-        if let Some(m) = cx.host.model_named(n, span)? {
+        if let Some(m) = super::modules::model_named(&cx.host.schema, n, span)? {
             return Ok(Some(make::model(m)));
         }
         if let Some(v) = django_name(n) {
             return Ok(Some(v));
         }
-        if LATER.contains(&n) {
+        if super::modules::LATER_EXPRESSIONS.contains(&n) {
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!("{n} is not supported by djq yet"),
@@ -128,6 +125,7 @@ impl Host for Orm {
         if let Some(m) = obj.model_class() {
             return match name {
                 "objects" => Ok(Some(make::manager(m))),
+                "__name__" => Ok(Some(Obj::str(cx.host.schema.model(m).name.clone()))),
                 _ if MODEL_EXCEPTIONS.contains(&name) => Ok(Some(Obj::ExceptionClass(format!(
                     "{}.{name}",
                     cx.host.schema.model(m).name

@@ -16,7 +16,7 @@ use super::obj::{DjangoFn, DjangoObj, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::native_any;
 use crate::py::{Args, Module, Native, Obj};
-use crate::schema::ModelId;
+use crate::schema::{ModelId, Schema};
 use crate::value::Value;
 use std::borrow::Cow;
 
@@ -63,6 +63,34 @@ const FIELDS: &[&str] = &[
 /// `django.db.models.expressions` beyond `F` and `Value`.
 const EXPRESSIONS: &[&str] = &[
     "F", "Value", "Case", "When", "Subquery", "Exists", "OuterRef", "Q",
+];
+
+/// What `django.db.models` (and `.expressions`) have that djq does not yet.
+pub(super) const LATER_EXPRESSIONS: &[&str] = &[
+    "ExpressionWrapper",
+    "Func",
+    "Window",
+    "RawSQL",
+    "Prefetch",
+    "FilteredRelation",
+];
+
+/// `django.db.models.lookups`: lookups used as expressions are not built yet.
+const LATER_LOOKUPS: &[&str] = &[
+    "Exact",
+    "IExact",
+    "GreaterThan",
+    "GreaterThanOrEqual",
+    "LessThan",
+    "LessThanOrEqual",
+    "In",
+    "Contains",
+    "IContains",
+    "StartsWith",
+    "EndsWith",
+    "Range",
+    "IsNull",
+    "Regex",
 ];
 
 /// Django's exception classes (`django.core.exceptions`, `django.db`).
@@ -181,15 +209,15 @@ impl Orm {
                     .extend(exceptions(&["ProtectedError", "RestrictedError"]));
                 m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
-                m
+                m.with_later(LATER_EXPRESSIONS)
             }
             "django.db.models.functions" => Module::new(db_functions()),
             "django.db.models.aggregates" => Module::new(aggregates()),
-            "django.db.models.expressions" => Module::new(expressions()),
+            "django.db.models.expressions" => {
+                Module::new(expressions()).with_later(LATER_EXPRESSIONS)
+            }
             "django.db.models.fields" => Module::new(fields()),
-            // Lookups as expressions (`GreaterThan(F("x"), 4)`) are not built yet: the module
-            // exists and each name says so when imported.
-            "django.db.models.lookups" => Module::default(),
+            "django.db.models.lookups" => Module::default().with_later(LATER_LOOKUPS),
             "django.conf" => Module::new([("settings", Obj::new_native(Settings))]),
             "django.core" => Module::default(),
             "django.core.exceptions" => Module::new(exceptions(CORE_EXCEPTIONS)),
@@ -241,41 +269,6 @@ impl Orm {
         Some(Module::new(
             in_app.iter().map(|(i, n)| (*n, make::model(*i))),
         ))
-    }
-
-    /// The model a bare name stands for (see the module docs); an error when two of the
-    /// project's apps define it.
-    pub(super) fn model_named(&self, name: &str, span: Span) -> Result<Option<ModelId>> {
-        let found: Vec<(ModelId, &str)> = self
-            .schema
-            .user_models()
-            .filter(|(_, m)| m.name == name)
-            .map(|(i, m)| (i, m.app_label.as_str()))
-            .collect();
-        if let [(only, _)] = found.as_slice() {
-            return Ok(Some(*only));
-        }
-        if let Some((first, _)) = found.iter().find(|(_, app)| CONTRIB.contains(app)) {
-            return Ok(Some(*first));
-        }
-        match found.as_slice() {
-            [] => Ok(None),
-            many => {
-                let apps: Vec<String> = many
-                    .iter()
-                    .map(|(_, app)| format!("{app}.{name}"))
-                    .collect();
-                let (_, app) = many[0];
-                Err(Diagnostic::new(
-                    ErrorKind::Name,
-                    format!("name '{name}' is ambiguous: {}", apps.join(", ")),
-                )
-                .at(span)
-                .with_help(format!(
-                    "import the one you mean: from {app}.models import {name}"
-                )))
-            }
-        }
     }
 }
 
@@ -448,5 +441,73 @@ impl super::Session {
             DjangoFn::Slugify => Obj::str(slugify(&self.py_str(first.unwrap_or(&Obj::NONE))?)),
             _ => unreachable!("not a module function: {f:?}"),
         })
+    }
+}
+
+/// The model a bare name stands for (see the module docs); an error when two of the
+/// project's apps define it.
+pub(super) fn model_named(schema: &Schema, name: &str, span: Span) -> Result<Option<ModelId>> {
+    let found: Vec<(ModelId, &str)> = schema
+        .user_models()
+        .filter(|(_, m)| m.name == name)
+        .map(|(i, m)| (i, m.app_label.as_str()))
+        .collect();
+    if let [(only, _)] = found.as_slice() {
+        return Ok(Some(*only));
+    }
+    if let Some((first, _)) = found.iter().find(|(_, app)| CONTRIB.contains(app)) {
+        return Ok(Some(*first));
+    }
+    match found.as_slice() {
+        [] => Ok(None),
+        many => {
+            let apps: Vec<String> = many
+                .iter()
+                .map(|(_, app)| format!("{app}.{name}"))
+                .collect();
+            let (_, app) = many[0];
+            Err(Diagnostic::new(
+                ErrorKind::Name,
+                format!("name '{name}' is ambiguous: {}", apps.join(", ")),
+            )
+            .at(span)
+            .with_help(format!(
+                "import the one you mean: from {app}.models import {name}"
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Model;
+
+    fn schema(models: &[(&str, &str)]) -> Schema {
+        Schema {
+            models: models
+                .iter()
+                .map(|(app, name)| {
+                    Model::new(*name, *app, format!("{app}_{}", name.to_lowercase()))
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_bare_model_name_is_djangos_shell_choice_or_ambiguous() {
+        let span = Span::default();
+        let s = schema(&[("auth", "User"), ("journal", "User"), ("journal", "Entry")]);
+        // Django's shell: auth (listed first in INSTALLED_APPS) wins; never the alphabet.
+        assert_eq!(model_named(&s, "User", span).unwrap(), Some(0));
+        assert_eq!(model_named(&s, "Entry", span).unwrap(), Some(2));
+        assert_eq!(model_named(&s, "Nope", span).unwrap(), None);
+        let s = schema(&[("blog", "Post"), ("news", "Post")]);
+        let e = model_named(&s, "Post", span).unwrap_err();
+        assert_eq!(e.message, "name 'Post' is ambiguous: blog.Post, news.Post");
+        assert_eq!(
+            e.help.as_deref(),
+            Some("import the one you mean: from blog.models import Post")
+        );
     }
 }

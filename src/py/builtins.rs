@@ -333,7 +333,7 @@ impl<H: Host> Interp<H> {
                 let dt = date
                     .and_hms_micro_opt(g(3), g(4), g(5), g(6))
                     .ok_or_else(bad)?;
-                Ok(Obj::Value(Value::NaiveDateTime(dt)))
+                super::stdlib::datetime::with_tzinfo(dt, &args)
             }
             Builtin::Dict => {
                 let mut pairs: Vec<(Obj, Obj)> = match args.pos.first() {
@@ -449,6 +449,7 @@ fn is_instance<H: Host>(host: &H, o: &Obj, cls: &Obj) -> Result<bool> {
         Obj::ExceptionClass(c) => matches!(o, Obj::Exception(e)
             if super::exceptions::is_subclass(&super::exceptions::class_of(&e.kind), c)),
         Obj::Builtin(b) => match (b, o) {
+            (Builtin::Std(class), o) => super::stdlib::is_instance(class, o),
             (Builtin::Str, Obj::Value(Value::Text(_)))
             | (Builtin::Bool, Obj::Value(Value::Bool(_)))
             | (Builtin::Int, Obj::Value(Value::Int(_) | Value::Bool(_)))

@@ -234,13 +234,7 @@ impl<H: Host> Interp<H> {
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone())
                 .ok_or_else(|| self.no_attribute(&obj, name, span)),
-            Obj::Module(m) => self.module_attribute(m, name).ok_or_else(|| {
-                Diagnostic::new(
-                    ErrorKind::Attribute,
-                    format!("module '{m}' has no attribute '{name}'"),
-                )
-                .at(span)
-            }),
+            Obj::Module(m) => self.get_module_attribute(m, name, span),
             Obj::Builtin(b) if let Some(v) = super::stdlib::class_attribute(*b, name) => Ok(v),
             Obj::Exception(e)
                 if name == "name"

@@ -16,10 +16,12 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A loaded module: its attributes (functions, classes, constants; submodules are found by
-/// name in the registry).
+/// name in the registry), and the names the real module has that djq does not yet (their
+/// import says so instead of claiming they do not exist).
 #[derive(Debug, Default)]
 pub struct Module {
     pub attrs: HashMap<String, Obj>,
+    pub later: &'static [&'static str],
 }
 
 impl Module {
@@ -27,7 +29,14 @@ impl Module {
     pub fn new<S: Into<String>>(attrs: impl IntoIterator<Item = (S, Obj)>) -> Module {
         Module {
             attrs: attrs.into_iter().map(|(n, o)| (n.into(), o)).collect(),
+            later: &[],
         }
+    }
+
+    /// The same module, knowing that the real one also has `later`.
+    pub fn with_later(mut self, later: &'static [&'static str]) -> Module {
+        self.later = later;
+        self
     }
 }
 
@@ -67,6 +76,42 @@ impl<H: Host> Interp<H> {
         }
         let sub = format!("{module}.{name}");
         self.module(&sub).map(|_| Obj::Module(sub))
+    }
+
+    /// `module.name` (`from module import name` when `import`): the attribute, or Python's
+    /// AttributeError (ImportError) — NotSupportedError for a name the real module has that
+    /// djq does not yet.
+    fn module_name(&mut self, module: &str, name: &str, span: Span, import: bool) -> Result<Obj> {
+        if let Some(v) = self.module_attribute(module, name) {
+            return Ok(v);
+        }
+        let d = if self.module(module).is_some_and(|m| m.later.contains(&name)) {
+            Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("{module}.{name} is not supported by djq yet"),
+            )
+        } else if import {
+            // Python names the module's file; djq's modules have none.
+            Diagnostic::new(
+                ErrorKind::Python("ImportError".into()),
+                format!("cannot import name '{name}' from '{module}' (unknown location)"),
+            )
+        } else {
+            Diagnostic::new(
+                ErrorKind::Attribute,
+                format!("module '{module}' has no attribute '{name}'"),
+            )
+        };
+        Err(d.at(span))
+    }
+
+    /// `module.name` as an expression.
+    pub fn get_module_attribute(&mut self, module: &str, name: &str, span: Span) -> Result<Obj> {
+        self.module_name(module, name, span, false)
+    }
+
+    fn import_name(&mut self, module: &str, name: &str, span: Span) -> Result<Obj> {
+        self.module_name(module, name, span, true)
     }
 
     /// The module object `name`, or Python's ModuleNotFoundError at `span`.
@@ -144,17 +189,7 @@ impl<H: Host> Interp<H> {
                 }
                 continue;
             }
-            let Some(v) = self.module_attribute(module, &a.name) else {
-                // Python names the module's file; djq's modules have none.
-                return Err(Diagnostic::new(
-                    ErrorKind::Python("ImportError".into()),
-                    format!(
-                        "cannot import name '{}' from '{module}' (unknown location)",
-                        a.name
-                    ),
-                )
-                .at(a.span));
-            };
+            let v = self.import_name(module, &a.name, a.span)?;
             let bound = a.asname.as_ref().map_or(&a.name, |i| &i.name);
             self.bind(bound, v);
         }

@@ -12,7 +12,7 @@ impl<H: Host> Interp<H> {
     pub fn py_str(&mut self, o: &Obj) -> Result<String> {
         match o {
             Obj::Value(v) => Ok(v.to_python_str()),
-            Obj::Native(n) if let Some(s) = n.as_any().downcast_ref::<StdObj>() => self.std_repr(s),
+            Obj::Native(n) if let Some(s) = n.as_any().downcast_ref::<StdObj>() => self.std_str(s),
             Obj::Native(_) => H::str(self, o),
             Obj::Exception(e) => Ok(e.message.clone()),
             other => self.repr(other),

@@ -1,6 +1,7 @@
 //! `datetime`: `date` and `datetime` (the interpreter's own builtins), `time`, `timedelta`
 //! and `timezone.utc`, as values of the runtime (dates, times, durations in microseconds).
 
+use super::objects::StdObj;
 use super::{arg, bad_args, f};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::py::Args;
@@ -26,9 +27,7 @@ pub fn class_attribute(b: Builtin, name: &str) -> Option<Obj> {
         (Builtin::DateTime, "now") => Some(f("datetime.datetime.now")),
         (Builtin::DateTime, "fromisoformat") => Some(f("datetime.datetime.fromisoformat")),
         // The runtime's aware datetimes are UTC: `timezone.utc` marks one.
-        (Builtin::Std("datetime.timezone"), "utc") => {
-            Some(Obj::Module("datetime.timezone.utc".into()))
-        }
+        (Builtin::Std("datetime.timezone"), "utc") => Some(Obj::new_native(StdObj::Utc)),
         _ => None,
     }
 }
@@ -137,7 +136,63 @@ pub fn call(func: &str, args: &Args) -> Result<Obj> {
 
 /// Whether `o` is `timezone.utc` (a `tzinfo=` argument).
 pub fn is_utc(o: &Obj) -> bool {
-    matches!(o, Obj::Module(m) if m == "datetime.timezone.utc")
+    matches!(o.native::<StdObj>(), Some(StdObj::Utc))
+}
+
+/// `dt.time()`, `dt.astimezone(timezone.utc)`, `d.replace(year=...)`; `None`: not one of
+/// these.
+pub fn method(v: &Value, name: &str, args: &Args) -> Option<Result<Obj>> {
+    use chrono::{Datelike, Timelike};
+    let naive = match v {
+        Value::DateTime(t) => Some(t.naive_utc()),
+        Value::NaiveDateTime(t) => Some(*t),
+        _ => None,
+    };
+    Some(match name {
+        "time" => Ok(Obj::Value(Value::Time(naive?.time()))),
+        "astimezone" => match args.pos.first().map(|(o, _)| o) {
+            Some(tz) if is_utc(tz) => Ok(Obj::Value(Value::DateTime(naive?.and_utc()))),
+            _ => Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "djq's aware datetimes are in UTC: astimezone() takes timezone.utc only",
+            )
+            .at(args.span)),
+        },
+        "replace" => {
+            let part = |k: &str, current: i64| match args.kwarg(k) {
+                Some(Obj::Value(Value::Int(n))) => Some(*n),
+                None => Some(current),
+                Some(_) => None,
+            };
+            let date = match v {
+                Value::Date(d) => *d,
+                _ => naive?.date(),
+            };
+            let time = naive.map(|t| t.time()).unwrap_or_default();
+            let made = (|| {
+                let d = chrono::NaiveDate::from_ymd_opt(
+                    i32::try_from(part("year", i64::from(date.year()))?).ok()?,
+                    u32::try_from(part("month", i64::from(date.month()))?).ok()?,
+                    u32::try_from(part("day", i64::from(date.day()))?).ok()?,
+                )?;
+                let t = chrono::NaiveTime::from_hms_micro_opt(
+                    u32::try_from(part("hour", i64::from(time.hour()))?).ok()?,
+                    u32::try_from(part("minute", i64::from(time.minute()))?).ok()?,
+                    u32::try_from(part("second", i64::from(time.second()))?).ok()?,
+                    u32::try_from(part("microsecond", i64::from(time.nanosecond() / 1000))?)
+                        .ok()?,
+                )?;
+                Some(match v {
+                    Value::Date(_) => Value::Date(d),
+                    Value::DateTime(_) => Value::DateTime(d.and_time(t).and_utc()),
+                    _ => Value::NaiveDateTime(d.and_time(t)),
+                })
+            })();
+            made.map(Obj::Value)
+                .ok_or_else(|| bad_args("replace", args))
+        }
+        _ => return None,
+    })
 }
 
 /// Python's arithmetic of dates, datetimes and timedeltas (`None`: not defined for them).
@@ -197,4 +252,18 @@ pub fn duration_part(us: i64, name: &str) -> Option<Obj> {
         "microseconds" => rest % 1_000_000,
         _ => return None,
     }))
+}
+
+/// `datetime(..., tzinfo=...)`: aware (UTC) with `tzinfo=timezone.utc`, naive without.
+pub fn with_tzinfo(dt: chrono::NaiveDateTime, args: &Args) -> Result<Obj> {
+    match args.kwarg("tzinfo") {
+        None => Ok(Obj::Value(Value::NaiveDateTime(dt))),
+        Some(o) if o.is_none() => Ok(Obj::Value(Value::NaiveDateTime(dt))),
+        Some(tz) if is_utc(tz) => Ok(Obj::Value(Value::DateTime(dt.and_utc()))),
+        Some(_) => Err(Diagnostic::new(
+            ErrorKind::NotSupported,
+            "djq's aware datetimes are in UTC: tzinfo= takes timezone.utc only",
+        )
+        .at(args.span)),
+    }
 }

@@ -30,7 +30,11 @@ pub fn load(name: &str) -> Option<Module> {
         "os" => Module::new([("environ", Obj::Module("os.environ".into()))]),
         // `os.environ.setdefault('DJANGO_SETTINGS_MODULE', ...)`: accepted boilerplate.
         "os.environ" => Module::new([("setdefault", Obj::Builtin(Builtin::NoOp))]),
-        "sys" => Module::new([("version_info", Obj::tuple(vec![Obj::int(3), Obj::int(12)]))]),
+        "sys" => Module::new([
+            ("version_info", Obj::tuple(vec![Obj::int(3), Obj::int(12)])),
+            ("stdout", Obj::new_native(objects::StdObj::Stream(false))),
+            ("stderr", Obj::new_native(objects::StdObj::Stream(true))),
+        ]),
         "datetime" => datetime::module(),
         "decimal" => decimal::module(),
         "json" => functions(json::FUNCTIONS),
@@ -77,8 +81,29 @@ pub fn value_attribute(v: &Value, name: &str) -> Option<Obj> {
             name.into(),
         )),
         (Value::Duration(us), _) => datetime::duration_part(*us, name),
+        (Value::DateTime(_), "tzinfo") => Some(Obj::new_native(objects::StdObj::Utc)),
+        (Value::NaiveDateTime(_), "tzinfo") => Some(Obj::NONE),
+        (Value::DateTime(_) | Value::NaiveDateTime(_), "time" | "astimezone" | "replace")
+        | (Value::Date(_), "replace") => Some(Obj::Method(
+            std::rc::Rc::new(Obj::Value(v.clone())),
+            name.into(),
+        )),
         _ => None,
     }
+}
+
+/// `isinstance(o, cls)` for a class a module defines (`uuid.UUID`, `decimal.Decimal`).
+pub fn is_instance(class: &str, o: &Obj) -> bool {
+    matches!(
+        (class, o),
+        ("uuid.UUID", Obj::Value(Value::Uuid(_)))
+            | ("decimal.Decimal", Obj::Value(Value::Decimal(_)))
+            | ("datetime.timedelta", Obj::Value(Value::Duration(_)))
+            | ("datetime.time", Obj::Value(Value::Time(_)))
+    ) || matches!(
+        (class, o.native::<objects::StdObj>()),
+        ("datetime.timezone", Some(objects::StdObj::Utc))
+    )
 }
 
 /// A module's function as an object.
@@ -138,6 +163,11 @@ impl<H: Host> Interp<H> {
     pub fn value_method(&mut self, v: &Value, name: &str, args: &Args) -> Option<Result<Obj>> {
         match (v, name) {
             (Value::Decimal(d), "quantize") => Some(decimal::quantize(*d, args)),
+            (Value::DateTime(_) | Value::NaiveDateTime(_) | Value::Date(_), _)
+                if let Some(r) = datetime::method(v, name, args) =>
+            {
+                Some(r)
+            }
             (Value::Duration(us), "total_seconds") => {
                 Some(Ok(Obj::Value(Value::Float(*us as f64 / 1e6))))
             }

@@ -31,6 +31,10 @@ pub enum StdObj {
         kind: DictKind,
         dict: DictRef,
     },
+    /// `datetime.timezone.utc`, the zone of the runtime's aware datetimes.
+    Utc,
+    /// `sys.stdout` (`false`) or `sys.stderr` (`true`).
+    Stream(bool),
     /// A `namedtuple(...)` class and one of its tuples.
     TupleClass(Rc<TupleClass>),
     Tuple {
@@ -60,6 +64,8 @@ impl Native for StdObj {
                 ..
             } => "OrderedDict",
             StdObj::TupleClass(_) => "type",
+            StdObj::Utc => "timezone",
+            StdObj::Stream(_) => "TextIOWrapper",
             StdObj::Tuple { class, .. } => return class.name.clone().into(),
         }
         .into()
@@ -92,6 +98,7 @@ impl StdObj {
                 }
                 &["_asdict"]
             }
+            StdObj::Stream(_) => &["write", "flush"],
             StdObj::TupleClass(class) if name == "_fields" => {
                 return Some(Obj::tuple(class.fields.iter().map(Obj::str).collect()));
             }
@@ -138,6 +145,11 @@ impl StdObj {
             ),
             StdObj::Count { start, step: 1 } => format!("count({start})"),
             StdObj::Count { start, step } => format!("count({start}, {step})"),
+            StdObj::Utc => "datetime.timezone.utc".into(),
+            StdObj::Stream(err) => format!(
+                "<_io.TextIOWrapper name='<{}>' mode='w' encoding='utf-8'>",
+                if *err { "stderr" } else { "stdout" }
+            ),
             _ => unreachable!("shown by collections_repr"),
         }
     }
@@ -151,6 +163,14 @@ impl<H: Host> Interp<H> {
                 self.collections_repr(o)
             }
             _ => Ok(o.plain_repr()),
+        }
+    }
+
+    /// `str()` of a standard-library object (`repr()` but for `timezone.utc`).
+    pub fn std_str(&mut self, o: &StdObj) -> Result<String> {
+        match o {
+            StdObj::Utc => Ok("UTC".into()),
+            _ => self.std_repr(o),
         }
     }
 
@@ -206,6 +226,21 @@ impl<H: Host> Interp<H> {
                         .map(|(k, v)| Obj::tuple(vec![k, v]))
                         .collect(),
                 ))
+            }
+            StdObj::Stream(err) => {
+                if name == "write" {
+                    let text = match args.pos.first() {
+                        Some((Obj::Value(Value::Text(t)), _)) => t.clone(),
+                        _ => return Err(super::bad_args("write", args)),
+                    };
+                    if *err {
+                        eprint!("{text}");
+                    } else {
+                        self.write_out(&text)?;
+                    }
+                    return Ok(Obj::int(text.chars().count() as i64));
+                }
+                Ok(Obj::NONE)
             }
             StdObj::Tuple { class, values } => Ok(Obj::dict(
                 class
