@@ -447,35 +447,31 @@ impl super::Session {
 /// The model a bare name stands for (see the module docs); an error when two of the
 /// project's apps define it.
 pub(super) fn model_named(schema: &Schema, name: &str, span: Span) -> Result<Option<ModelId>> {
-    let found: Vec<(ModelId, &str)> = schema
-        .user_models()
-        .filter(|(_, m)| m.name == name)
-        .map(|(i, m)| (i, m.app_label.as_str()))
-        .collect();
-    if let [(only, _)] = found.as_slice() {
-        return Ok(Some(*only));
+    let named = || schema.user_models().filter(|(_, m)| m.name == name);
+    // The common case, on every name a statement uses: one model or none.
+    let mut it = named();
+    match (it.next(), it.next()) {
+        (None, _) => return Ok(None),
+        (Some((only, _)), None) => return Ok(Some(only)),
+        _ => {}
     }
+    let found: Vec<(ModelId, &str)> = named().map(|(i, m)| (i, m.app_label.as_str())).collect();
     if let Some((first, _)) = found.iter().find(|(_, app)| CONTRIB.contains(app)) {
         return Ok(Some(*first));
     }
-    match found.as_slice() {
-        [] => Ok(None),
-        many => {
-            let apps: Vec<String> = many
-                .iter()
-                .map(|(_, app)| format!("{app}.{name}"))
-                .collect();
-            let (_, app) = many[0];
-            Err(Diagnostic::new(
-                ErrorKind::Name,
-                format!("name '{name}' is ambiguous: {}", apps.join(", ")),
-            )
-            .at(span)
-            .with_help(format!(
-                "import the one you mean: from {app}.models import {name}"
-            )))
-        }
-    }
+    let apps: Vec<String> = found
+        .iter()
+        .map(|(_, app)| format!("{app}.{name}"))
+        .collect();
+    Err(Diagnostic::new(
+        ErrorKind::Name,
+        format!("name '{name}' is ambiguous: {}", apps.join(", ")),
+    )
+    .at(span)
+    .with_help(format!(
+        "import the one you mean: from {}.models import {name}",
+        found[0].1
+    )))
 }
 
 #[cfg(test)]

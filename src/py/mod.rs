@@ -1,7 +1,9 @@
 //! The Python subset as a language: values and containers ([`obj`]), expressions ([`eval`]),
 //! operators ([`ops`]), builtins ([`builtins`]), methods of `str`, `list`, `dict` and dates
 //! ([`methods`], [`containers`]), statements and functions ([`stmt`]), exceptions
-//! ([`exceptions`]), string formatting ([`format`]) and the cycle collector ([`nested`]).
+//! ([`exceptions`]), string formatting ([`format`]), the cycle collector ([`nested`]),
+//! modules and imports ([`module`]: a registry the interpreter owns, filled on first import)
+//! and the standard-library modules djq has ([`stdlib`]).
 //!
 //! **Invariant: this module knows nothing of Django.** It never names `crate::orm`,
 //! `crate::query`, `crate::schema`, `crate::backend` or `crate::sql` (a test greps for it).
