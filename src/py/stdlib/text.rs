@@ -65,11 +65,12 @@ pub fn string_module() -> Module {
 
 /// A pattern compiled with Python's flags.
 pub fn compile(pattern: &str, flags: i64, span: crate::diag::Span) -> Result<Regex> {
-    let inline: String = FLAGS
-        .iter()
-        .filter(|(_, v, _)| flags & v != 0)
-        .map(|(_, _, c)| *c)
-        .collect();
+    let mut inline = String::new();
+    for (_, v, c) in FLAGS {
+        if flags & v != 0 && !inline.contains(*c) {
+            inline.push(*c);
+        }
+    }
     let source = if inline.is_empty() {
         pattern.to_string()
     } else {
@@ -96,7 +97,14 @@ impl<H: Host> Interp<H> {
             }
             _ => return Err(bad_args(name, args)),
         };
-        let flags = match arg(args, usize::MAX, "flags") {
+        // Where each function takes `flags` positionally (after the pattern).
+        let at = match name {
+            "re.compile" => 1,
+            "re.split" => 3,
+            "re.sub" => 4,
+            _ => 2,
+        };
+        let flags = match arg(args, at, "flags") {
             Some(Obj::Value(Value::Int(n))) => *n,
             _ => 0,
         };
