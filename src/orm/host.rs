@@ -613,7 +613,8 @@ impl Session {
             | DjangoFn::MakeNaive
             | DjangoFn::IsAware
             | DjangoFn::IsNaive
-            | DjangoFn::Slugify => self.call_module_fn(f, &args),
+            | DjangoFn::Slugify
+            | DjangoFn::Lookup(_) => self.call_module_fn(f, &args),
             DjangoFn::Atomic => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "arguments of transaction.atomic() are not supported by djq yet",

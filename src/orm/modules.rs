@@ -62,35 +62,41 @@ const FIELDS: &[&str] = &[
 
 /// `django.db.models.expressions` beyond `F` and `Value`.
 const EXPRESSIONS: &[&str] = &[
-    "F", "Value", "Case", "When", "Subquery", "Exists", "OuterRef", "Q",
+    "F",
+    "Value",
+    "Case",
+    "When",
+    "Subquery",
+    "Exists",
+    "OuterRef",
+    "Q",
+    "ExpressionWrapper",
 ];
 
 /// What `django.db.models` (and `.expressions`) have that djq does not yet.
-pub(super) const LATER_EXPRESSIONS: &[&str] = &[
-    "ExpressionWrapper",
-    "Func",
-    "Window",
-    "RawSQL",
-    "Prefetch",
-    "FilteredRelation",
-];
+pub(super) const LATER_EXPRESSIONS: &[&str] =
+    &["Func", "Window", "RawSQL", "Prefetch", "FilteredRelation"];
 
-/// `django.db.models.lookups`: lookups used as expressions are not built yet.
-const LATER_LOOKUPS: &[&str] = &[
-    "Exact",
-    "IExact",
-    "GreaterThan",
-    "GreaterThanOrEqual",
-    "LessThan",
-    "LessThanOrEqual",
-    "In",
-    "Contains",
-    "IContains",
-    "StartsWith",
-    "EndsWith",
-    "Range",
-    "IsNull",
-    "Regex",
+/// `django.db.models.lookups`: each class with its lookup name. Used as an expression, a
+/// lookup on a field (`GreaterThan(F("rating"), 4)`) is the filter `rating__gt=4`.
+const LOOKUPS: &[(&str, &str)] = &[
+    ("Exact", "exact"),
+    ("IExact", "iexact"),
+    ("GreaterThan", "gt"),
+    ("GreaterThanOrEqual", "gte"),
+    ("LessThan", "lt"),
+    ("LessThanOrEqual", "lte"),
+    ("In", "in"),
+    ("Contains", "contains"),
+    ("IContains", "icontains"),
+    ("StartsWith", "startswith"),
+    ("IStartsWith", "istartswith"),
+    ("EndsWith", "endswith"),
+    ("IEndsWith", "iendswith"),
+    ("Range", "range"),
+    ("IsNull", "isnull"),
+    ("Regex", "regex"),
+    ("IRegex", "iregex"),
 ];
 
 /// Django's exception classes (`django.core.exceptions`, `django.db`).
@@ -179,7 +185,9 @@ impl Orm {
                 .into_iter()
                 .filter_map(|n| {
                     let f = crate::query::func::FuncKind::from_name(&n)?;
-                    Some((n, make::function(DjangoFn::Func(f))))
+                    // ExpressionWrapper is an expression (`.expressions`), not a function.
+                    (f != crate::query::func::FuncKind::Wrapper)
+                        .then(|| (n, make::function(DjangoFn::Func(f))))
                 })
         };
         let expressions = || {
@@ -217,7 +225,11 @@ impl Orm {
                 Module::new(expressions()).with_later(LATER_EXPRESSIONS)
             }
             "django.db.models.fields" => Module::new(fields()),
-            "django.db.models.lookups" => Module::default().with_later(LATER_LOOKUPS),
+            "django.db.models.lookups" => Module::new(
+                LOOKUPS
+                    .iter()
+                    .map(|(class, lookup)| (*class, make::function(DjangoFn::Lookup(lookup)))),
+            ),
             "django.conf" => Module::new([("settings", Obj::new_native(Settings))]),
             "django.core" => Module::default(),
             "django.core.exceptions" => Module::new(exceptions(CORE_EXCEPTIONS)),
@@ -439,6 +451,35 @@ impl super::Session {
             DjangoFn::IsAware => Obj::bool(matches!(value(first)?, Value::DateTime(_))),
             DjangoFn::IsNaive => Obj::bool(!matches!(value(first)?, Value::DateTime(_))),
             DjangoFn::Slugify => Obj::str(slugify(&self.py_str(first.unwrap_or(&Obj::NONE))?)),
+            DjangoFn::Lookup(lookup) => {
+                let span = args.span;
+                let (Some((lhs, _)), Some((rhs, rhs_span)), 2) =
+                    (args.pos.first(), args.pos.get(1), args.pos.len())
+                else {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        format!("the {lookup} lookup takes 2 arguments: an expression and a value"),
+                    )
+                    .at(span));
+                };
+                let key = match lhs {
+                    o if let Some(crate::query::FExpr::Ref { name, .. }) = o.f() => name.clone(),
+                    _ => {
+                        return Err(Diagnostic::new(
+                            ErrorKind::NotSupported,
+                            "djq supports a lookup expression on a field (F(\"name\")) only",
+                        )
+                        .at(span));
+                    }
+                };
+                let value = self.operand(rhs, *rhs_span)?;
+                let leaf = crate::query::QChild::Leaf {
+                    key: format!("{key}__{lookup}"),
+                    value,
+                    span,
+                };
+                make::q(crate::query::QNode::new(Vec::new(), vec![leaf]))
+            }
             _ => unreachable!("not a module function: {f:?}"),
         })
     }

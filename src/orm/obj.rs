@@ -55,6 +55,9 @@ pub enum DjangoFn {
     IsNaive,
     /// `django.utils.text.slugify(s)`
     Slugify,
+    /// A lookup used as an expression (`GreaterThan(F("rating"), 4)`), by its lookup name
+    /// (`gt`).
+    Lookup(&'static str),
 }
 
 /// A field instance given as `output_field` (`CharField()`).
