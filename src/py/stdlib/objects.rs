@@ -211,7 +211,7 @@ impl<H: Host> Interp<H> {
                             _ => Obj::tuple(vec![Obj::int(a), Obj::int(b)]),
                         })
                     }
-                    _ => Err(self.no_attribute(&Obj::NONE, name, args.span)),
+                    _ => Err(no_attribute(o, name, args.span)),
                 }
             }
             StdObj::Dict { dict, .. } => {
@@ -250,7 +250,7 @@ impl<H: Host> Interp<H> {
                     .zip(values.iter().cloned())
                     .collect(),
             )),
-            _ => Err(self.no_attribute(&Obj::NONE, name, args.span)),
+            _ => Err(no_attribute(o, name, args.span)),
         }
     }
 
@@ -290,6 +290,15 @@ fn collect(mut out: Vec<Result<Obj>>) -> Result<Obj> {
 /// The character index of byte offset `b` (Python counts characters).
 fn char_index(text: &str, b: usize) -> i64 {
     text[..b].chars().count() as i64
+}
+
+/// The AttributeError of `o.name`.
+fn no_attribute(o: &StdObj, name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        ErrorKind::Attribute,
+        format!("'{}' object has no attribute '{name}'", o.type_name()),
+    )
+    .at(span)
 }
 
 /// Where a standard-library object is not callable.
