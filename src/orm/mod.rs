@@ -24,6 +24,7 @@ mod functions;
 mod host;
 mod log;
 mod managers;
+mod modules;
 pub mod obj;
 mod queryset;
 mod related;

@@ -302,17 +302,19 @@ impl Session {
         if let Some(expr) = f.default.clone() {
             let v = self.eval(&expr)?;
             let v = match v {
-                Obj::Module(name) if name == "timezone.now" => {
-                    Obj::Value(Value::DateTime(chrono::Utc::now()))
+                callable
+                    if matches!(callable, Obj::Builtin(_) | Obj::Function(_))
+                        || callable.django_fn().is_some() =>
+                {
+                    self.call(
+                        callable,
+                        Args {
+                            pos: Vec::new(),
+                            kw: Vec::new(),
+                            span,
+                        },
+                    )?
                 }
-                callable @ (Obj::Builtin(_) | Obj::Function(_)) => self.call(
-                    callable,
-                    Args {
-                        pos: Vec::new(),
-                        kw: Vec::new(),
-                        span,
-                    },
-                )?,
                 other => other,
             };
             return self.plain_value(&v, span);

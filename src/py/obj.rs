@@ -88,6 +88,9 @@ pub enum Builtin {
     DateTime,
     /// Accepted boilerplate (`django.setup()`, `os.environ.setdefault(...)`): returns None.
     NoOp,
+    /// A function or class of a standard-library module, by its qualified name
+    /// (`json.dumps`, `decimal.Decimal`): see `py::stdlib`.
+    Std(&'static str),
 }
 
 /// `range(start, stop, step)`: numbers made as they are needed, as Python's range is.

@@ -68,29 +68,14 @@ impl<H: Host> Interp<H> {
                 }
                 Ok(Flow::Next)
             }
-            StmtKind::Import(aliases) => {
-                for a in aliases {
-                    let top = a.name.split('.').next().unwrap_or(&a.name);
-                    let (bound, module) = match &a.asname {
-                        Some(alias) => (alias.name.clone(), a.name.clone()),
-                        None => (top.to_string(), top.to_string()),
-                    };
-                    self.bind(&bound, Obj::Module(module));
-                }
-                Ok(Flow::Next)
-            }
-            StmtKind::ImportFrom { module, names, .. } => {
-                // Models, Q, F... are in scope already; bind what the module gives beyond that
-                // (`from datetime import date`).
-                for a in names {
-                    let v = self.attribute(Obj::Module(module.clone()), &a.name, a.span)?;
-                    if !matches!(v, Obj::Module(_)) {
-                        let bound = a.asname.as_ref().map_or(&a.name, |i| &i.name);
-                        self.bind(bound, v);
-                    }
-                }
-                Ok(Flow::Next)
-            }
+            StmtKind::Import(aliases) => self.exec_import(aliases).map(|()| Flow::Next),
+            StmtKind::ImportFrom {
+                module,
+                level,
+                names,
+            } => self
+                .exec_import_from(module, *level, names, stmt.span)
+                .map(|()| Flow::Next),
             StmtKind::Pass => Ok(Flow::Next),
             StmtKind::Break => Ok(Flow::Break),
             StmtKind::Continue => Ok(Flow::Continue),
@@ -329,7 +314,7 @@ impl<H: Host> Interp<H> {
 
     /// Bind a name in the innermost scope (a function's or comprehension's locals, else the
     /// session's globals).
-    fn bind(&mut self, name: &str, v: Obj) {
+    pub(super) fn bind(&mut self, name: &str, v: Obj) {
         match self.frames.last_mut() {
             Some(frame) => frame.insert(name.to_string(), v),
             None => self.vars.insert(name.to_string(), v),
