@@ -14,14 +14,20 @@
 pub mod args;
 pub mod builtins;
 pub mod containers;
+pub mod dir_names;
 pub mod eval;
 pub mod exceptions;
+pub mod exit;
 pub mod format;
+pub mod hash;
+pub mod introspect;
 pub mod methods;
 pub mod nested;
+pub mod numbers;
 pub mod obj;
 pub mod ops;
 pub mod repr;
+pub mod sets;
 pub mod stmt;
 
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
@@ -130,6 +136,22 @@ pub trait Host: Sized + 'static {
     ) -> Result<Flow>;
     /// Whether calling `f` at the top level shows nothing (`print`, `dumpdata`).
     fn is_silent(&self, f: &Obj) -> bool;
+    /// `type(o)` of a native object (default: a class known by its type name only).
+    fn type_of(cx: &mut Interp<Self>, o: &Obj) -> Obj {
+        match o {
+            Obj::Native(n) => Obj::Type(cx.host.type_name(&**n)),
+            other => Obj::Type(other.type_name()),
+        }
+    }
+    /// `dir(o)` of a native object: the names it answers to (default: none).
+    fn dir(_cx: &mut Interp<Self>, _o: &Obj) -> Vec<String> {
+        Vec::new()
+    }
+    /// `help(o)` of a native object: a short, true description (default: none, and `help`
+    /// shows its type and repr).
+    fn help(_cx: &mut Interp<Self>, _o: &Obj) -> Option<String> {
+        None
+    }
 }
 
 /// What a `for` loop does with each item, until it breaks with a `B`.

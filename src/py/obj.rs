@@ -21,6 +21,15 @@ pub trait Native: Any + Debug {
     fn equals(&self, _other: &dyn Native) -> bool {
         false
     }
+    /// Python's `hash()`: `None` hashes by identity (as `object` does); `Err` is the
+    /// message of the TypeError of an unhashable object.
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        Ok(None)
+    }
+    /// Python's `callable()`.
+    fn callable(&self) -> bool {
+        false
+    }
     fn as_any(&self) -> &dyn Any;
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
 }
@@ -88,6 +97,28 @@ pub enum Builtin {
     DateTime,
     /// Accepted boilerplate (`django.setup()`, `os.environ.setdefault(...)`): returns None.
     NoOp,
+    Set,
+    FrozenSet,
+    Map,
+    Filter,
+    Divmod,
+    Pow,
+    Dir,
+    Vars,
+    Hasattr,
+    Setattr,
+    Id,
+    Hash,
+    Callable,
+    Chr,
+    Ord,
+    Bin,
+    Hex,
+    Oct,
+    Help,
+    /// `exit()` / `quit()`: Python's SystemExit.
+    Exit,
+    Issubclass,
 }
 
 /// `range(start, stop, step)`: numbers made as they are needed, as Python's range is.
@@ -171,6 +202,12 @@ pub enum Obj {
     Exception(Rc<crate::diag::Diagnostic>),
     /// An object of the host's (see [`Native`]).
     Native(Rc<dyn Native>),
+    /// A `set` or `frozenset` (see [`super::sets`]).
+    Set(super::sets::SetRef),
+    /// A class djq knows by its name only (`NoneType`, `function`, `QuerySet`): what
+    /// `type(x)` is when no builtin (`int`, `list`) names it. The dotted path as CPython's
+    /// repr shows it (`django.db.models.query.QuerySet`); `__name__` is its last part.
+    Type(String),
 }
 
 impl Obj {
@@ -270,6 +307,8 @@ impl Obj {
             Obj::ExceptionClass(_) => "type".into(),
             Obj::Exception(e) => e.kind.python_name(),
             Obj::Native(n) => n.type_name().into_owned(),
+            Obj::Set(s) => s.type_name().into(),
+            Obj::Type(_) => "type".into(),
         }
     }
 }

@@ -45,6 +45,12 @@ impl<H: Host> Interp<H> {
             return H::binary(self, op, &l, &r, span)
                 .unwrap_or_else(|| Err(unsupported(op, &l, &r, span)));
         }
+        if let Some(result) = self.set_binary(op, &l, &r, span) {
+            return result;
+        }
+        if let Some(result) = repeat(op, &l, &r, span) {
+            return result;
+        }
         match (&l, &r) {
             (Obj::Value(a), Obj::Value(b)) => {
                 scalar_binary(op, a, b).map(Obj::Value).ok_or_else(|| {
@@ -84,6 +90,7 @@ impl<H: Host> Interp<H> {
                     Obj::Dict(pairs) => position(pairs.borrow().iter().map(|(k, _)| k), l)
                         .map_err(|d| d.at(span))?
                         .is_some(),
+                    Obj::Set(s) => s.table.borrow().contains(l).map_err(|d| d.at(span))?,
                     Obj::Range(r) => match l {
                         Obj::Value(Value::Int(i)) => r.contains(*i),
                         Obj::Value(Value::Bool(b)) => r.contains(i64::from(*b)),
@@ -96,6 +103,9 @@ impl<H: Host> Interp<H> {
                 return Ok(found == (op == CmpOp::In));
             }
             _ => {}
+        }
+        if let Some(result) = self.set_compare(op, l, r) {
+            return result.map_err(|d| d.at(span));
         }
         let ord = match (l, r) {
             (Obj::Value(a), Obj::Value(b)) => scalar_cmp(a, b),
@@ -131,6 +141,37 @@ impl<H: Host> Interp<H> {
             _ => ord != Ordering::Less,
         })
     }
+}
+
+/// `list * n`, `n * tuple`: a sequence repeated (`str * n` is [`scalar_binary`]'s).
+fn repeat(op: BinOp, l: &Obj, r: &Obj, span: Span) -> Option<Result<Obj>> {
+    if op != BinOp::Mul {
+        return None;
+    }
+    let (seq, n) = match (l, r) {
+        (Obj::List(_) | Obj::Tuple(_), Obj::Value(Value::Int(n))) => (l, *n),
+        (Obj::Value(Value::Int(n)), Obj::List(_) | Obj::Tuple(_)) => (r, *n),
+        (Obj::List(_) | Obj::Tuple(_), Obj::Value(Value::Bool(b))) => (l, i64::from(*b)),
+        _ => return None,
+    };
+    let items = seq.items().unwrap_or_default();
+    let n = usize::try_from(n).unwrap_or(0);
+    if items.len().saturating_mul(n) > super::MAX_RANGE as usize {
+        return Some(Err(Diagnostic::new(
+            ErrorKind::Python("MemoryError".into()),
+            format!(
+                "the repeated {} would hold more than {} items, more than djq makes",
+                seq.type_name(),
+                super::MAX_RANGE
+            ),
+        )
+        .at(span)));
+    }
+    let out: Vec<Obj> = (0..n).flat_map(|_| items.iter().cloned()).collect();
+    Some(Ok(match seq {
+        Obj::List(_) => Obj::list(out),
+        _ => Obj::tuple(out),
+    }))
 }
 
 /// Python arithmetic on scalars.

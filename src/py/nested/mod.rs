@@ -14,7 +14,7 @@
 
 pub mod collect;
 
-pub use collect::{dict as track_dict, list as track_list};
+pub use collect::{dict as track_dict, list as track_list, set as track_set};
 
 pub use super::obj::{DictRef, ListRef, Obj};
 use crate::diag::{Diagnostic, ErrorKind, Result};
@@ -108,10 +108,10 @@ impl<T: Items> Items for RefCell<T> {
 }
 
 /// Whether dropping `o` may drop a container.
-fn is_nested(o: &Obj) -> bool {
+pub fn is_nested(o: &Obj) -> bool {
     matches!(
         o,
-        Obj::List(_) | Obj::Tuple(_) | Obj::Row(_) | Obj::Dict(_) | Obj::Method(..)
+        Obj::List(_) | Obj::Tuple(_) | Obj::Row(_) | Obj::Dict(_) | Obj::Set(_) | Obj::Method(..)
     )
 }
 
@@ -218,6 +218,7 @@ impl Writing {
             Obj::Dict(d) => Rc::as_ptr(d).cast::<()>() as usize,
             Obj::Tuple(t) => Rc::as_ptr(t).cast::<()>() as usize,
             Obj::Row(r) => Rc::as_ptr(r).cast::<()>() as usize,
+            Obj::Set(s) => Rc::as_ptr(s).cast::<()>() as usize,
             _ => return Ok(Writing(None)),
         };
         WRITING.with(|w| {
@@ -247,6 +248,9 @@ pub fn is(a: &Obj, b: &Obj) -> bool {
         (Obj::Tuple(x), Obj::Tuple(y)) => Rc::ptr_eq(x, y),
         (Obj::Row(x), Obj::Row(y)) => Rc::ptr_eq(x, y),
         (Obj::Dict(x), Obj::Dict(y)) => Rc::ptr_eq(x, y),
+        (Obj::Set(x), Obj::Set(y)) => Rc::ptr_eq(x, y),
+        (Obj::Builtin(x), Obj::Builtin(y)) => x == y,
+        (Obj::Type(x), Obj::Type(y)) => x == y,
         (Obj::Native(x), Obj::Native(y)) => Rc::ptr_eq(x, y),
         (Obj::Function(x), Obj::Function(y)) => Rc::ptr_eq(x, y),
         (Obj::Exception(x), Obj::Exception(y)) => Rc::ptr_eq(x, y),
@@ -297,6 +301,12 @@ pub fn py_eq(a: &Obj, b: &Obj) -> Result<bool> {
         (Obj::Range(x), Obj::Range(y)) => {
             let n = x.len();
             n == y.len() && (n == 0 || (x.start == y.start && (n == 1 || x.step == y.step)))
+        }
+        (Obj::Set(x), Obj::Set(y)) => {
+            Rc::ptr_eq(x, y) || {
+                let _level = deeper("in comparison")?;
+                x.table.borrow().equals(&y.table.borrow())?
+            }
         }
         (Obj::Method(x, n), Obj::Method(y, m)) => n == m && is(x, y),
         (Obj::Native(x), Obj::Native(y)) => Rc::ptr_eq(x, y) || x.equals(&**y),
