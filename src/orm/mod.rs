@@ -254,7 +254,11 @@ impl Session {
                 {
                     Ok(())
                 }
-                Some(v) => self.display(&v, e).map_err(|d| d.at(e.span)),
+                Some(v) => {
+                    // Python's shell binds `_` to the last value it showed.
+                    self.set_global("_", v.clone());
+                    self.display(&v, e).map_err(|d| d.at(e.span))
+                }
                 None => Ok(()),
             },
             _ => {

@@ -19,7 +19,15 @@ impl<H: Host> Interp<H> {
         };
         match b {
             Builtin::Print => {
-                args.no_kwargs_except(&["sep", "end", "flush"], "print")?;
+                args.no_kwargs_except(&["sep", "end", "file", "flush"], "print")?;
+                let to_stderr = match args.kwarg("file") {
+                    None | Some(Obj::Value(Value::Null)) => false,
+                    Some(Obj::Module(m)) if m == "sys.stdout" => false,
+                    Some(Obj::Module(m)) if m == "sys.stderr" => true,
+                    Some(other) => {
+                        return Err(self.no_attribute(other, "write", span));
+                    }
+                };
                 let text_arg = |name: &str, default: &str| -> Result<String> {
                     match args.kwarg(name) {
                         None | Some(Obj::Value(Value::Null)) => Ok(default.into()),
@@ -36,7 +44,17 @@ impl<H: Host> Interp<H> {
                 for (o, _) in &args.pos {
                     parts.push(self.py_str(o)?);
                 }
-                self.write_out(&(parts.join(&sep) + &end))?;
+                let text = parts.join(&sep) + &end;
+                if to_stderr {
+                    // What was printed before comes first.
+                    self.flush()?;
+                    let mut err = std::io::stderr();
+                    err.write_all(text.as_bytes())
+                        .and_then(|()| err.flush())
+                        .map_err(crate::render::io_error)?;
+                    return Ok(Obj::NONE);
+                }
+                self.write_out(&text)?;
                 // print(..., flush=True) shows the text now, not when the statement ends.
                 let flush = match args.kwarg("flush") {
                     Some(o) => self.truthy(o, &dummy(span))?,

@@ -151,7 +151,18 @@ impl<H: Host> Interp<H> {
             match &i.kind {
                 ExprKind::Starred(inner) => {
                     let v = self.eval(inner)?;
-                    out.extend(self.iter_obj(&v, inner)?);
+                    let items = self.iter_obj(&v, inner).map_err(|d| {
+                        if d.message.ends_with("is not iterable") {
+                            Diagnostic::new(
+                                ErrorKind::Type,
+                                format!("Value after * must be an iterable, not {}", v.type_name()),
+                            )
+                            .at(inner.span)
+                        } else {
+                            d
+                        }
+                    })?;
+                    out.extend(items);
                 }
                 _ => out.push(self.eval(i)?),
             }
@@ -266,7 +277,9 @@ impl<H: Host> Interp<H> {
                     .module_attribute(m, name)
                     .unwrap_or_else(|| Obj::Module(format!("{m}.{name}")))),
             },
-            Obj::Value(Value::Text(_)) => Ok(Obj::Method(Rc::new(obj), name.into())),
+            Obj::Value(Value::Text(_)) if super::methods::STR_METHODS.contains(&name) => {
+                Ok(Obj::Method(Rc::new(obj), name.into()))
+            }
             Obj::Value(v) if super::methods::temporal_split(v).is_some() => {
                 if super::methods::TEMPORAL_METHODS.contains(&name) {
                     return Ok(Obj::Method(Rc::new(obj.clone()), name.into()));

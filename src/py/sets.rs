@@ -10,7 +10,7 @@ use super::nested::{Items, Nest, is, py_eq};
 use super::obj::Obj;
 use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::syntax::ast::{BinOp, CmpOp, Comprehension, Expr, ExprKind};
+use crate::syntax::ast::{BinOp, CmpOp, Comprehension, Expr, ExprKind, UnaryOp};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -484,6 +484,21 @@ pub fn has_method(s: &SetObj, name: &str) -> bool {
 impl<H: Host> Interp<H> {
     /// `{a, *b}`.
     pub fn set_display(&mut self, items: &[Expr]) -> Result<Obj> {
+        // CPython compiles a display of more than two constants to a frozenset constant
+        // (built from the items, then built again from its own order when the compiler
+        // merges constants), merged into a new set: a layout of its own.
+        if items.len() > 2 && items.iter().all(is_constant) {
+            let mut first = Table::default();
+            for i in items {
+                let v = self.eval(i)?;
+                first.add(v).map_err(|d| d.at(i.span))?;
+            }
+            let mut constant = Table::default();
+            constant.add_all(first.items().cloned().collect())?;
+            let mut table = Table::default();
+            table.merge(&constant)?;
+            return Ok(SetObj::make(false, table));
+        }
         let mut table = Table::default();
         for i in items {
             match &i.kind {
@@ -623,9 +638,13 @@ impl<H: Host> Interp<H> {
         args.no_kwargs_except(&[], &format!("{kind}.{name}"))?;
         let mine = set.table.borrow().clone();
         let mut others = Vec::new();
-        if !matches!(
+        if matches!(
             name,
-            "add" | "discard" | "remove" | "pop" | "clear" | "copy"
+            "symmetric_difference"
+                | "symmetric_difference_update"
+                | "issubset"
+                | "issuperset"
+                | "isdisjoint"
         ) {
             for (o, at) in &args.pos {
                 others.push(self.table_of(o, *at)?);
@@ -660,15 +679,22 @@ impl<H: Host> Interp<H> {
             "copy" => result(mine.copy()?),
             "union" | "update" => {
                 let mut t = if name == "union" { mine.copy()? } else { mine };
-                for o in &others {
-                    t.merge(o).map_err(|d| d.at(span))?;
+                for (o, at) in &args.pos {
+                    self.update_table(&mut t, o, *at)?;
                 }
                 if name == "union" { result(t) } else { store(t) }
             }
             "intersection" | "intersection_update" => {
                 let mut t = mine.copy()?;
-                for o in &others {
-                    t = t.intersection(o).map_err(|d| d.at(span))?;
+                for (o, at) in &args.pos {
+                    t = match o {
+                        Obj::Set(other) => t.intersection(&other.table.borrow().clone()),
+                        other => {
+                            let items = self.iter_obj(other, &dummy(*at))?;
+                            t.intersection_items(&items)
+                        }
+                    }
+                    .map_err(|d| d.at(span))?;
                 }
                 if name == "intersection" {
                     result(t)
@@ -677,14 +703,18 @@ impl<H: Host> Interp<H> {
                 }
             }
             "difference" | "difference_update" => {
-                let mut t = match others.as_slice() {
-                    [o] if name == "difference" => mine.difference(o)?,
+                let mut t = match args.pos.as_slice() {
+                    [(Obj::Set(other), _)] if name == "difference" => {
+                        mine.difference(&other.table.borrow().clone())?
+                    }
                     _ => mine.copy()?,
                 };
-                if name == "difference_update" || others.len() > 1 {
-                    for o in &others {
-                        let items: Vec<Obj> = o.items().cloned().collect();
-                        t.discard_all(&items)?;
+                let single_set =
+                    name == "difference" && matches!(args.pos.as_slice(), [(Obj::Set(_), _)]);
+                if !single_set {
+                    for (o, at) in &args.pos {
+                        let items = self.iter_obj(o, &dummy(*at))?;
+                        t.discard_all(&items).map_err(|d| d.at(span))?;
                     }
                 }
                 if name == "difference" {
@@ -717,6 +747,23 @@ impl<H: Host> Interp<H> {
             )),
             _ => Err(self.no_attribute(&Obj::Set(set.clone()), name, span)),
         }
+    }
+}
+
+/// Whether CPython's compiler folds `e` to a constant (numbers, strings, None, booleans,
+/// signed numbers and tuples of constants).
+fn is_constant(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None => true,
+        ExprKind::Unary { op, operand } => {
+            *op != UnaryOp::Not && matches!(operand.kind, ExprKind::Int(_) | ExprKind::Float(_))
+        }
+        ExprKind::Tuple(items) => items.iter().all(is_constant),
+        _ => false,
     }
 }
 

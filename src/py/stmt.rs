@@ -336,6 +336,11 @@ impl<H: Host> Interp<H> {
         };
     }
 
+    /// Bind a global variable (the shell's `_`).
+    pub fn set_global(&mut self, name: &str, v: Obj) {
+        self.vars.insert(name.to_string(), v);
+    }
+
     /// Remove a name from the innermost scope.
     fn unbind(&mut self, name: &str) {
         match self.frames.last_mut() {
