@@ -525,6 +525,18 @@ impl Host for Orm {
     fn is_silent(&self, f: &Obj) -> bool {
         f.django_fn() == Some(DjangoFn::Dumpdata)
     }
+
+    fn type_of(cx: &mut Session, o: &Obj) -> Obj {
+        super::help::type_of(cx, o)
+    }
+
+    fn dir(cx: &mut Session, o: &Obj) -> Vec<String> {
+        super::help::dir(cx, o)
+    }
+
+    fn help(cx: &mut Session, o: &Obj) -> Option<String> {
+        super::help::help(cx, o)
+    }
 }
 
 /// The arithmetic of an operator on expressions.

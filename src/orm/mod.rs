@@ -21,6 +21,7 @@ mod exec;
 mod explain;
 mod fixtures;
 mod functions;
+mod help;
 mod host;
 mod log;
 mod managers;

@@ -344,17 +344,29 @@ impl<H: Host> Interp<H> {
     /// What `help(o)` writes: a short description of a builtin, a function or (the
     /// host's) a native object.
     fn help_text(&mut self, o: &Obj) -> Result<String> {
+        let doc = |b: Builtin| {
+            let name = super::builtins::builtin_name(b);
+            super::docs::BUILTIN_DOCS
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map_or((name, "", ""), |(n, sig, doc)| (*n, *sig, *doc))
+        };
         let text = match o {
             Obj::Native(_) => H::help(self, o),
-            Obj::Builtin(b) if is_class(*b) => Some(format!(
-                "Help on class {} in module builtins:\n\n{}",
-                class_path(*b),
-                self.repr(o)?
-            )),
-            Obj::Builtin(b) => Some(format!(
-                "Help on built-in function {0} in module builtins:\n\n{0}(...)",
-                super::builtins::builtin_name(*b)
-            )),
+            Obj::Method(recv, _) if matches!(**recv, Obj::Native(_)) => H::help(self, o),
+            Obj::Builtin(b) if is_class(*b) => {
+                let (name, sig, text) = doc(*b);
+                Some(format!(
+                    "Help on class {name} in module builtins:\n\nclass {name}(object)\n |  {sig}\n |  \n |  {}",
+                    text.replace("\n    ", "\n |  ")
+                ))
+            }
+            Obj::Builtin(b) => {
+                let (name, sig, text) = doc(*b);
+                Some(format!(
+                    "Help on built-in function {name} in module builtins:\n\n{sig}\n    {text}"
+                ))
+            }
             Obj::Function(f) => Some(format!("Help on function {0}:\n\n{0}(...)", f.name)),
             Obj::Method(recv, name) => Some(format!(
                 "Help on method {name} of {} object:\n\n{name}(...)",

@@ -15,6 +15,7 @@ pub mod args;
 pub mod builtins;
 pub mod containers;
 pub mod dir_names;
+pub mod docs;
 pub mod eval;
 pub mod exceptions;
 pub mod exit;
