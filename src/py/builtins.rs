@@ -367,7 +367,7 @@ impl<H: Host> Interp<H> {
             | Builtin::Chr
             | Builtin::Ord
             | Builtin::Map
-            | Builtin::Filter => self.call_numbers(b, args),
+            | Builtin::Filter => self.call_numbers(b, builtin_name(b), args),
             Builtin::Dir
             | Builtin::Vars
             | Builtin::Hasattr

@@ -20,7 +20,7 @@ pub fn hash(o: &Obj) -> Result<i64> {
         Obj::Value(v) => value_hash(v),
         Obj::Tuple(items) => tuple_hash(items.iter())?,
         Obj::Row(fields) => tuple_hash(fields.iter().map(|(_, v)| v))?,
-        Obj::Set(s) if s.frozen => s.frozen_hash(),
+        Obj::Set(s) if s.frozen => frozenset_hash(s.table.borrow().entries().map(|(h, _)| h)),
         Obj::List(_) | Obj::Dict(_) | Obj::Set(_) => return Err(unhashable(o)),
         Obj::Range(r) => {
             tuple_hash([Obj::int(r.len()), Obj::int(r.start), Obj::int(r.step)].iter())?
@@ -187,7 +187,7 @@ fn tuple_hash<'a>(items: impl ExactSizeIterator<Item = &'a Obj>) -> Result<i64> 
 }
 
 /// CPython's frozenset hash of the hashes of its items.
-pub fn frozenset_hash(hashes: impl Iterator<Item = i64>) -> i64 {
+fn frozenset_hash(hashes: impl Iterator<Item = i64>) -> i64 {
     let shuffle = |h: u64| ((h ^ 89_869_747) ^ (h << 16)).wrapping_mul(3_644_798_167);
     let mut n = 0u64;
     let mut h = 0u64;

@@ -132,10 +132,9 @@ fn round_float(f: f64, n: i64) -> f64 {
 }
 
 impl<H: Host> Interp<H> {
-    /// The builtins of this module.
-    pub fn call_numbers(&mut self, b: Builtin, args: Args) -> Result<Obj> {
+    /// The builtins of this module (`name`: the one `b` is bound to, for messages).
+    pub fn call_numbers(&mut self, b: Builtin, name: &str, args: Args) -> Result<Obj> {
         let span = args.span;
-        let name = super::builtins::builtin_name(b);
         let nargs = args.pos.len();
         let exactly = |n: usize| -> Result<()> {
             if nargs == n {

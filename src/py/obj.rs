@@ -203,7 +203,7 @@ pub enum Obj {
     /// An object of the host's (see [`Native`]).
     Native(Rc<dyn Native>),
     /// A `set` or `frozenset` (see [`super::sets`]).
-    Set(super::sets::SetRef),
+    Set(super::nested::SetRef),
     /// A class djq knows by its name only (`NoneType`, `function`, `QuerySet`): what
     /// `type(x)` is when no builtin (`int`, `list`) names it. The dotted path as CPython's
     /// repr shows it (`django.db.models.query.QuerySet`); `__name__` is its last part.

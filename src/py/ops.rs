@@ -90,7 +90,8 @@ impl<H: Host> Interp<H> {
                     Obj::Dict(pairs) => position(pairs.borrow().iter().map(|(k, _)| k), l)
                         .map_err(|d| d.at(span))?
                         .is_some(),
-                    Obj::Set(s) => s.table.borrow().contains(l).map_err(|d| d.at(span))?,
+                    Obj::Set(s) => super::sets::Hashing::contains(&*s.table.borrow(), l)
+                        .map_err(|d| d.at(span))?,
                     Obj::Range(r) => match l {
                         Obj::Value(Value::Int(i)) => r.contains(*i),
                         Obj::Value(Value::Bool(b)) => r.contains(i64::from(*b)),

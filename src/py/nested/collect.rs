@@ -9,8 +9,7 @@
 //! tuple held twice, a container borrowed at that moment, anything outside lists, dicts,
 //! sets and the tuples, rows and bound methods inside them) counts as held from outside.
 
-use super::{DictRef, ListRef, Obj};
-use crate::py::sets::SetRef;
+use super::{DictRef, ListRef, Obj, SetRef};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -13,8 +13,10 @@
 //!   itself shows as `[...]`, `(...)` or `{...}` (or is refused, in JSON).
 
 pub mod collect;
+pub mod table;
 
 pub use collect::{dict as track_dict, list as track_list, set as track_set};
+pub use table::{SetObj, SetRef, Table};
 
 pub use super::obj::{DictRef, ListRef, Obj};
 use crate::diag::{Diagnostic, ErrorKind, Result};
