@@ -126,6 +126,10 @@ impl Host for Orm {
         if let Some(m) = obj.model_class() {
             return match name {
                 "objects" => Ok(Some(make::manager(m))),
+                // `type(instance).__name__`.
+                "__name__" | "__qualname__" => {
+                    Ok(Some(Obj::str(cx.host.schema.model(m).name.clone())))
+                }
                 _ if MODEL_EXCEPTIONS.contains(&name) => Ok(Some(Obj::ExceptionClass(format!(
                     "{}.{name}",
                     cx.host.schema.model(m).name

@@ -361,10 +361,16 @@ fn int_overflow(op: BinOp, a: &Value, b: &Value) -> Option<Diagnostic> {
 
 fn unsupported(op: BinOp, l: &Obj, r: &Obj, span: Span) -> Diagnostic {
     let (left, right) = (l.type_name(), r.type_name());
+    let sequence = |t: &str| matches!(t, "str" | "list" | "tuple");
     let message = match (op, left.as_str()) {
         // CPython's own words for a sequence concatenated with another type.
         (BinOp::Add, "str" | "list" | "tuple") => {
             format!("can only concatenate {left} (not \"{right}\") to {left}")
+        }
+        // ... and for a sequence repeated by what is not an int.
+        (BinOp::Mul, _) if sequence(&left) || sequence(&right) => {
+            let other = if sequence(&left) { &right } else { &left };
+            format!("can't multiply sequence by non-int of type '{other}'")
         }
         _ => format!(
             "unsupported operand type(s) for {}: '{left}' and '{right}'",
