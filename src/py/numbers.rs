@@ -603,3 +603,45 @@ fn pow_mod(a: &Obj, b: &Obj, m: &Obj, span: Span) -> Result<Obj> {
     };
     Ok(Obj::int(result as i64))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_reads_text_as_cpython() {
+        assert_eq!(parse_int("0x1F", 0), Some(31));
+        assert_eq!(parse_int(" -0b101 ", 0), Some(-5));
+        assert_eq!(parse_int("1_000", 10), Some(1000));
+        assert_eq!(parse_int("09", 0), None);
+        assert_eq!(parse_int("00", 0), Some(0));
+        assert_eq!(parse_int("1__0", 10), None);
+        assert_eq!(parse_int("ff", 16), Some(255));
+        assert_eq!(parse_int("0xff", 16), Some(255));
+        assert_eq!(parse_int("١٢", 10), Some(12));
+        assert_eq!(parse_int("-9223372036854775808", 10), Some(i64::MIN));
+        assert_eq!(parse_int("9223372036854775808", 10), None);
+    }
+
+    #[test]
+    fn round_is_bankers_on_floats_ints_and_decimals() {
+        let span = Span::default();
+        let f = |x: f64, n: Option<i64>| round(&Obj::Value(Value::Float(x)), n, span).unwrap();
+        assert!(matches!(f(2.5, None), Obj::Value(Value::Int(2))));
+        assert!(matches!(f(2.675, Some(2)), Obj::Value(Value::Float(x)) if x == 2.67));
+        assert!(matches!(f(0.125, Some(2)), Obj::Value(Value::Float(x)) if x == 0.12));
+        let i = round(&Obj::int(1250), Some(-2), span).unwrap();
+        assert!(matches!(i, Obj::Value(Value::Int(1200))));
+        let d = |s: &str, n| {
+            let v = Obj::Value(Value::Decimal(s.parse().unwrap()));
+            match round(&v, n, span).unwrap() {
+                Obj::Value(v) => v.to_python_str(),
+                _ => unreachable!(),
+            }
+        };
+        assert_eq!(d("2.675", Some(2)), "2.68");
+        assert_eq!(d("2.5", None), "2");
+        assert_eq!(d("4.25", Some(1)), "4.2");
+        assert_eq!(d("4", Some(2)), "4.00");
+    }
+}

@@ -401,3 +401,37 @@ fn others_one(others: &[Table], kind: &str, name: &str, span: Span) -> Result<Ta
         .at(span)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    #[test]
+    fn a_set_in_a_cycle_through_a_bound_method_is_collected() {
+        crate::py::nested::collect::collect();
+        let s = SetObj::make(false, Table::default());
+        let l = Obj::list(vec![s.clone()]);
+        let Obj::Set(set) = &s else { unreachable!() };
+        let weak = Rc::downgrade(set);
+        set.table
+            .borrow_mut()
+            .add(Obj::Method(Rc::new(l.clone()), "append".into()))
+            .expect("a bound method hashes");
+        drop((s, l));
+        assert!(weak.upgrade().is_some(), "the cycle keeps itself alive");
+        assert!(crate::py::nested::collect::collect() >= 2);
+        assert!(weak.upgrade().is_none());
+    }
+
+    #[test]
+    fn unhashable_items_are_refused_and_equal_numbers_are_one_item() {
+        let mut t = Table::default();
+        let e = t.add(Obj::list(Vec::new())).unwrap_err();
+        assert_eq!(e.message, "unhashable type: 'list'");
+        t.add(Obj::int(1)).unwrap();
+        t.add(Obj::Value(crate::value::Value::Float(1.0))).unwrap();
+        t.add(Obj::bool(true)).unwrap();
+        assert_eq!(t.len(), 1);
+    }
+}
