@@ -171,6 +171,14 @@ print('after')
 }
 
 #[test]
+fn sets_show_as_python_shows_them_and_as_arrays_in_json() {
+    let r = run(library().args(["-c", "{3, 1, 2}", "-c", "frozenset({2, 1})", "-c", "set()"]));
+    assert_eq!(r.stdout, "{1, 2, 3}\nfrozenset({1, 2})\nset()\n", "{r:?}");
+    let r = run(library().args(["--format", "json", "-c", "({3, 1}, frozenset())"]));
+    assert_eq!(r.stdout, "[[1,3],[]]\n", "{r:?}");
+}
+
+#[test]
 fn print_writes_to_the_file_it_is_given() {
     let r = run(library().args([
         "-c",

@@ -192,6 +192,16 @@ impl<H: Host> Interp<H> {
                     )
                     .at(span));
                 }
+                if args.pos.len() > 1 && args.kwarg("default").is_some() {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        format!(
+                            "Cannot specify a default for {}() with multiple positional arguments",
+                            if b == Builtin::Min { "min" } else { "max" }
+                        ),
+                    )
+                    .at(span));
+                }
                 let items = if args.pos.len() == 1 {
                     self.iter_obj(&args.pos[0].0, &dummy(span))?
                 } else {
@@ -232,7 +242,15 @@ impl<H: Host> Interp<H> {
                 Ok(Obj::list(sorted))
             }
             Builtin::Reversed => {
-                let mut items = self.iter_obj(&one(&args)?, &dummy(span))?;
+                let o = one(&args)?;
+                if let Obj::Set(_) = o {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        format!("'{}' object is not reversible", o.type_name()),
+                    )
+                    .at(span));
+                }
+                let mut items = self.iter_obj(&o, &dummy(span))?;
                 items.reverse();
                 Ok(Obj::list(items))
             }
