@@ -74,6 +74,20 @@ impl<H: Host> Interp<H> {
         }
     }
 
+    /// `target op= value`: a mutable set or list is changed in place (every name bound to
+    /// it sees the change), as Python's in-place operators do; anything else is `op`.
+    pub fn augmented(&mut self, op: BinOp, l: Obj, r: Obj, span: Span) -> Result<Obj> {
+        if let Some(done) = self.set_inplace(op, &l, &r, span) {
+            return done.map(|()| l);
+        }
+        if let (BinOp::Add, Obj::List(items)) = (op, &l) {
+            let more = self.iter_obj(&r, &dummy(span))?;
+            items.borrow_mut().extend(more);
+            return Ok(l);
+        }
+        self.binary(op, l, r, span)
+    }
+
     pub fn compare(&mut self, op: CmpOp, l: &Obj, r: &Obj, span: Span) -> Result<bool> {
         use std::cmp::Ordering;
         match op {

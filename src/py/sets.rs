@@ -220,6 +220,33 @@ impl<H: Host> Interp<H> {
         )
     }
 
+    /// `a |= b`, `a &= b`, `a -= b`, `a ^= b` of a set and a set: `a` changed in place
+    /// (seen by every name bound to it), as CPython's in-place operators do; `None` when
+    /// `a` is not a mutable set or `b` not a set.
+    pub fn set_inplace(&mut self, op: BinOp, l: &Obj, r: &Obj, span: Span) -> Option<Result<()>> {
+        let (Obj::Set(a), Obj::Set(b)) = (l, r) else {
+            return None;
+        };
+        if a.frozen {
+            return None;
+        }
+        let other = b.table.borrow().clone();
+        let mut mine = a.table.borrow().clone();
+        let done = match op {
+            BinOp::BitOr => mine.merge(&other),
+            BinOp::BitAnd => mine.intersection(&other).map(|t| mine = t),
+            BinOp::Sub => other
+                .entries()
+                .try_for_each(|(h, o)| mine.discard_hashed(h, o).map(|_| ())),
+            BinOp::BitXor => mine.symmetric_update(&other),
+            _ => return None,
+        };
+        Some(
+            done.map(|()| *a.table.borrow_mut() = mine)
+                .map_err(|d| d.at(span)),
+        )
+    }
+
     /// `a <= b`, `a < b`, `a >= b`, `a > b` of two sets (subset and superset).
     pub fn set_compare(&mut self, op: CmpOp, l: &Obj, r: &Obj) -> Option<Result<bool>> {
         let (Obj::Set(a), Obj::Set(b)) = (l, r) else {

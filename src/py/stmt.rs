@@ -43,7 +43,7 @@ impl<H: Host> Interp<H> {
                     ExprKind::Name(name) => {
                         let current = self.eval(target)?;
                         let v = self.eval(value)?;
-                        let v = self.binary(*op, current, v, stmt.span)?;
+                        let v = self.augmented(*op, current, v, stmt.span)?;
                         self.bind(name, v);
                     }
                     ExprKind::Subscript {
@@ -54,7 +54,7 @@ impl<H: Host> Interp<H> {
                         let key = self.eval(index)?;
                         let current = self.item(&container, &key, index.span)?;
                         let v = self.eval(value)?;
-                        let v = self.binary(*op, current, v, stmt.span)?;
+                        let v = self.augmented(*op, current, v, stmt.span)?;
                         self.set_item(&container, key, v, target.span)?;
                     }
                     _ => return Err(cannot_assign(target)),
