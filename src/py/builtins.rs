@@ -1,5 +1,6 @@
-//! Python's builtins: the functions bound to a fixed name (`print`, `len`, `sorted`, ...), the
-//! modules djq has, and `isinstance`.
+//! Python's builtins: the functions and classes bound to a fixed name (`print`, `len`,
+//! `sorted`, `int`, `set`, ...), the modules djq has, and `isinstance`; those on numbers and
+//! iterables are [`super::numbers`]'s, those looking at objects [`super::introspect`]'s.
 
 use super::args::{Args, dummy};
 use super::obj::{Builtin, Obj, Range};

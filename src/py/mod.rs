@@ -1,7 +1,11 @@
 //! The Python subset as a language: values and containers ([`obj`]), expressions ([`eval`]),
-//! operators ([`ops`]), builtins ([`builtins`]), methods of `str`, `list`, `dict` and dates
-//! ([`methods`], [`containers`]), statements and functions ([`stmt`]), exceptions
-//! ([`exceptions`]), string formatting ([`format`]) and the cycle collector ([`nested`]).
+//! operators ([`ops`]), builtins ([`builtins`]; on numbers and iterables [`numbers`]; looking
+//! at objects — `type`, `dir`, `help`, ... — [`introspect`], with CPython's names and
+//! docstrings in [`dir_names`] and [`docs`]), sets and frozensets ([`sets`]), `hash()` and
+//! `id()` ([`hash`]), methods of `str`, `list`, `dict` and dates ([`methods`],
+//! [`containers`]), statements and functions ([`stmt`]), exceptions ([`exceptions`], and
+//! `exit()`'s SystemExit in [`exit`]), string formatting ([`format`]) and the cycle
+//! collector and set tables ([`nested`]).
 //!
 //! **Invariant: this module knows nothing of Django.** It never names `crate::orm`,
 //! `crate::query`, `crate::schema`, `crate::backend` or `crate::sql` (a test greps for it).

@@ -1,6 +1,6 @@
-//! Containers inside containers: lists, tuples, named rows and dicts may nest to any depth
-//! and even hold themselves (`a.append(a)`), as in Python. This module owns what keeps
-//! that from overflowing the stack:
+//! Containers inside containers: lists, tuples, named rows, dicts and sets may nest to any
+//! depth and even hold themselves (`a.append(a)`), as in Python. This module owns what keeps
+//! that from overflowing the stack, and the table a set keeps its items in ([`table`]):
 //!
 //! - [`Nest`] wraps a container's items and frees them level by level when the container is
 //!   dropped (CPython's "trashcan"), instead of recursing once per level;
