@@ -440,6 +440,14 @@ fn is_instance<H: Host>(host: &H, o: &Obj, cls: &Obj) -> Result<bool> {
             false
         }
         Obj::Native(_) => host.is_instance(o, cls).ok_or_else(isinstance_arg)?,
+        // A class known by its name (`type(None)`, `type(qs)`).
+        Obj::Type(path) => {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            match o {
+                Obj::Native(n) => host.type_name(&**n) == name,
+                other => other.type_name() == name,
+            }
+        }
         Obj::ExceptionClass(c) => matches!(o, Obj::Exception(e)
             if super::exceptions::is_subclass(&super::exceptions::class_of(&e.kind), c)),
         Obj::Builtin(b) => match (b, o) {

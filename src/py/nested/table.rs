@@ -69,7 +69,7 @@ const LINEAR_PROBES: usize = 9;
 const PERTURB_SHIFT: u32 = 5;
 
 #[derive(Debug, Clone, Default)]
-pub enum Slot {
+enum Slot {
     #[default]
     Empty,
     Dummy,
@@ -130,7 +130,7 @@ impl Table {
     }
 
     /// The slot holding an item equal to `key`.
-    pub fn find(&self, h: i64, key: &Obj) -> Result<Option<usize>> {
+    fn find(&self, h: i64, key: &Obj) -> Result<Option<usize>> {
         let mask = self.mask();
         let mut perturb = h as u64;
         let mut i = h as u64 as usize & mask;
