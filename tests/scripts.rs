@@ -135,6 +135,7 @@ scripts!(
     blog_formatting,
     blog_relations,
     exceptions,
+    expression_reprs,
     helpers,
     list_books,
     lookups,

@@ -434,6 +434,12 @@ impl Host for Orm {
     }
 
     fn str(cx: &mut Session, o: &Obj) -> Result<String> {
+        if let Some(q) = o.q() {
+            return Ok(super::repr::q_str(&cx.host.schema, q));
+        }
+        if let Some(f) = o.f() {
+            return Ok(super::repr::expr_str(&cx.host.schema, f));
+        }
         let Some(inst) = o.instance() else {
             return cx.repr(o);
         };
@@ -478,9 +484,9 @@ impl Host for Orm {
                 schema.model(m).name
             )
         } else if let Some(q) = o.q() {
-            format!("<Q: {q:?}>")
+            super::repr::q_repr(schema, q)
         } else if let Some(f) = o.f() {
-            format!("{f:?}")
+            super::repr::expr_repr(schema, f)
         } else if let Some(ty) = o.field_instance() {
             format!("<django.db.models.fields.{}>", ty.kind.django_name())
         } else if let Some(f) = o.django_fn() {

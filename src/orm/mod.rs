@@ -28,6 +28,7 @@ mod managers;
 pub mod obj;
 mod queryset;
 mod related;
+mod repr;
 mod transaction;
 mod update;
 mod write;

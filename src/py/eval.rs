@@ -475,10 +475,9 @@ impl<H: Host> Interp<H> {
         })
     }
 
-    /// Iterate an iterable (evaluating querysets).
     /// Python's `for` over the value of `e`: `each` gets the items in turn until it breaks.
-    /// A queryset's `iterator()` streams ([`Session::stream`]); anything else is iterated
-    /// over the list of its items.
+    /// A native object may make its items as it goes ([`Host::stream`]: a queryset's
+    /// `iterator()`); anything else is iterated over the list of its items.
     pub fn for_each<B>(
         &mut self,
         e: &Expr,

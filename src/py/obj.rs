@@ -196,7 +196,7 @@ pub enum Obj {
     /// A module or namespace (`os`, `django`, `models`, `transaction`).
     Module(String),
     /// `Book.DoesNotExist` / `Book.MultipleObjectsReturned` / a Python or Django exception
-    /// class, by name (see `interp::exceptions`).
+    /// class, by name (see [`super::exceptions`]).
     ExceptionClass(String),
     /// An exception object: caught by `except ... as e`, or made by calling its class.
     Exception(Rc<crate::diag::Diagnostic>),

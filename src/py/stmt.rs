@@ -221,8 +221,8 @@ impl<H: Host> Interp<H> {
         })
     }
 
-    /// `try`: the body (its statements protected by savepoints inside a transaction, see
-    /// [`Session::catching`]), the first handler that catches its error, `else` when it
+    /// `try`: the body (run by [`Host::guarded`]: a host may protect it, as Django's layer
+    /// does with a savepoint inside a transaction), the first handler that catches its error, `else` when it
     /// completed, `finally` however it ended (its error, `return`, `break` or `continue`
     /// wins).
     fn exec_try(
