@@ -46,6 +46,10 @@ fn class_path(b: Builtin) -> String {
 
 /// Python's `repr()` of a builtin: `<class 'int'>`, `<built-in function len>`.
 pub fn builtin_repr(b: Builtin) -> String {
+    if b == Builtin::Exit {
+        // What Python's shell shows for `exit` typed without its parentheses.
+        return "Use exit() or Ctrl-D (i.e. EOF) to exit".into();
+    }
     if is_class(b) {
         format!("<class '{}'>", class_path(b))
     } else {

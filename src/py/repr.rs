@@ -66,7 +66,14 @@ impl<H: Host> Interp<H> {
             Obj::Type(path) => format!("<class '{path}'>"),
             Obj::Builtin(b) => super::introspect::builtin_repr(*b),
             Obj::Function(f) => format!("<function {}>", f.name),
-            Obj::Method(_, n) => format!("<bound method {n}>"),
+            Obj::Method(recv, n) => match &**recv {
+                // `str.lower`: a method of a builtin type, unbound.
+                Obj::Builtin(b) => format!(
+                    "<method '{n}' of '{}' objects>",
+                    super::builtins::builtin_name(*b)
+                ),
+                _ => format!("<bound method {n}>"),
+            },
             Obj::Module(m) => format!("<module '{m}'>"),
             Obj::ExceptionClass(c) => format!("<class '{c}'>"),
             Obj::Exception(e) => super::exceptions::repr(e),
