@@ -54,6 +54,10 @@ impl Native for ModelClass {
     fn type_name(&self) -> Cow<'_, str> {
         "ModelBase".into()
     }
+    /// Django's classes, managers and functions exist once.
+    fn is_singleton(&self) -> bool {
+        true
+    }
     fn callable(&self) -> bool {
         true
     }
@@ -67,6 +71,10 @@ impl Native for Manager {
     fn type_name(&self) -> Cow<'_, str> {
         "Manager".into()
     }
+    /// Django's classes, managers and functions exist once.
+    fn is_singleton(&self) -> bool {
+        true
+    }
     fn equals(&self, other: &dyn Native) -> bool {
         other.as_any().downcast_ref() == Some(self)
     }
@@ -76,6 +84,10 @@ impl Native for Manager {
 impl Native for DjangoFn {
     fn type_name(&self) -> Cow<'_, str> {
         "builtin_function_or_method".into()
+    }
+    /// Django's classes, managers and functions exist once.
+    fn is_singleton(&self) -> bool {
+        true
     }
     fn callable(&self) -> bool {
         true

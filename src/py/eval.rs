@@ -256,6 +256,10 @@ impl<H: Host> Interp<H> {
     }
 
     pub fn attribute(&mut self, obj: Obj, name: &str, span: Span) -> Result<Obj> {
+        // `x.__class__` is `type(x)` (a native object's is its host's answer to that).
+        if name == "__class__" {
+            return Ok(self.py_type(&obj));
+        }
         match &obj {
             Obj::Native(_) | Obj::Exception(_) => {
                 if let Some(v) = H::attribute(self, &obj, name, span)? {

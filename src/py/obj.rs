@@ -30,6 +30,11 @@ pub trait Native: Any + Debug {
     fn callable(&self) -> bool {
         false
     }
+    /// Whether there is one object per value (a class, a module's function): `is` then
+    /// holds between equal objects even when the host made each anew.
+    fn is_singleton(&self) -> bool {
+        false
+    }
     fn as_any(&self) -> &dyn Any;
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
 }

@@ -253,7 +253,9 @@ pub fn is(a: &Obj, b: &Obj) -> bool {
         (Obj::Set(x), Obj::Set(y)) => Rc::ptr_eq(x, y),
         (Obj::Builtin(x), Obj::Builtin(y)) => x == y,
         (Obj::Type(x), Obj::Type(y)) => x == y,
-        (Obj::Native(x), Obj::Native(y)) => Rc::ptr_eq(x, y),
+        (Obj::Native(x), Obj::Native(y)) => {
+            Rc::ptr_eq(x, y) || (x.is_singleton() && x.equals(&**y))
+        }
         (Obj::Function(x), Obj::Function(y)) => Rc::ptr_eq(x, y),
         (Obj::Exception(x), Obj::Exception(y)) => Rc::ptr_eq(x, y),
         (Obj::Value(x @ (Value::Null | Value::Bool(_))), Obj::Value(y)) => x == y,
