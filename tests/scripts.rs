@@ -143,6 +143,7 @@ scripts!(
     lookups,
     nested_values,
     not_found,
+    python_builtins,
     python_values,
     q_and_f,
     ranges,

@@ -204,6 +204,13 @@ impl Session {
                     .map(|i| self.json_value(i))
                     .collect::<Result<_>>()?,
             ),
+            // A set as the list of its items, in its order.
+            Obj::Set(set) => serde_json::Value::Array(
+                set.to_vec()
+                    .iter()
+                    .map(|i| self.json_value(i))
+                    .collect::<Result<_>>()?,
+            ),
             Obj::Dict(pairs) => {
                 let mut m = serde_json::Map::new();
                 let pairs = pairs.borrow().clone();

@@ -3,6 +3,7 @@
 //! database functions, field classes, `transaction`), their attributes, calls, operators,
 //! iteration, `str()` and `repr()` — answered here, each by the module that owns it.
 
+use super::names::{MODEL_EXCEPTIONS, django_name};
 use super::obj::{DjangoFn, DjangoObj, Instance, QuerySet, make};
 use super::{Orm, Session};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
@@ -14,76 +15,6 @@ use crate::value::Value;
 use std::convert::Infallible;
 use std::ops::ControlFlow;
 use std::rc::Rc;
-
-/// The exception classes every model class carries.
-const MODEL_EXCEPTIONS: [&str; 2] = ["DoesNotExist", "MultipleObjectsReturned"];
-/// What a model class answers to: its manager and its exception classes.
-pub const MODEL_ATTRIBUTES: [&str; 3] = ["objects", MODEL_EXCEPTIONS[0], MODEL_EXCEPTIONS[1]];
-
-/// Django's callables bound to a fixed name. Aggregates, database functions and field
-/// classes come from their own registries.
-const FUNCTIONS: &[(&str, DjangoFn)] = {
-    use DjangoFn::*;
-    &[
-        ("Q", Q),
-        ("F", F),
-        ("Value", Value),
-        ("Case", Case),
-        ("When", When),
-        ("OuterRef", OuterRef),
-        ("super", Super),
-        ("Subquery", Subquery),
-        ("Exists", Exists),
-        ("dumpdata", Dumpdata),
-    ]
-};
-
-/// Django's modules and objects in scope by name, as Django's shell imports them.
-const MODULES: &[(&str, &str)] = &[
-    ("django", "django"),
-    ("models", "django.db.models"),
-    ("transaction", "django.db.transaction"),
-    ("timezone", "django.utils.timezone"),
-];
-
-/// The Django object bound to `n` (models aside), if any.
-pub(super) fn django_name(n: &str) -> Option<Obj> {
-    if let Some((_, f)) = FUNCTIONS.iter().find(|(name, _)| *name == n) {
-        return Some(make::function(*f));
-    }
-    if let Some(a) = crate::query::expr::AggFunc::from_name(n) {
-        return Some(make::function(DjangoFn::Aggregate(a)));
-    }
-    if let Some(f) = crate::query::func::FuncKind::from_name(n) {
-        return Some(make::function(DjangoFn::Func(f)));
-    }
-    if n.ends_with("Field")
-        && let Some(kind) = crate::schema::FieldKind::from_django_name(n)
-    {
-        return Some(make::function(DjangoFn::Field(kind)));
-    }
-    if n == "settings" {
-        return Some(Obj::new_native(super::modules::Settings));
-    }
-    MODULES
-        .iter()
-        .find(|(name, _)| *name == n)
-        .map(|(_, m)| Obj::Module(m.to_string()))
-}
-
-/// The names [`django_name`] resolves (field classes apart), for completion.
-pub(super) fn builtin_names() -> Vec<String> {
-    let mut names: Vec<String> = FUNCTIONS.iter().map(|(n, _)| n.to_string()).collect();
-    names.extend(
-        crate::query::expr::AggFunc::ALL
-            .iter()
-            .map(|a| a.name().to_string()),
-    );
-    names.extend(crate::query::func::FuncKind::class_names());
-    names.extend(MODULES.iter().map(|(m, _)| m.to_string()));
-    names.push("settings".into());
-    names
-}
 
 fn method(obj: &Obj, name: &str) -> Obj {
     Obj::Method(Rc::new(obj.clone()), name.into())
@@ -125,7 +56,10 @@ impl Host for Orm {
         if let Some(m) = obj.model_class() {
             return match name {
                 "objects" => Ok(Some(make::manager(m))),
-                "__name__" => Ok(Some(Obj::str(cx.host.schema.model(m).name.clone()))),
+                // `type(instance).__name__`.
+                "__name__" | "__qualname__" => {
+                    Ok(Some(Obj::str(cx.host.schema.model(m).name.clone())))
+                }
                 _ if MODEL_EXCEPTIONS.contains(&name) => Ok(Some(Obj::ExceptionClass(format!(
                     "{}.{name}",
                     cx.host.schema.model(m).name
@@ -536,6 +470,18 @@ impl Host for Orm {
 
     fn is_silent(&self, f: &Obj) -> bool {
         f.django_fn() == Some(DjangoFn::Dumpdata)
+    }
+
+    fn type_of(cx: &mut Session, o: &Obj) -> Obj {
+        super::help::type_of(cx, o)
+    }
+
+    fn dir(cx: &mut Session, o: &Obj) -> Vec<String> {
+        super::help::dir(cx, o)
+    }
+
+    fn help(cx: &mut Session, o: &Obj) -> Option<String> {
+        super::help::help(cx, o)
     }
 }
 

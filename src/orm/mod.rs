@@ -21,10 +21,12 @@ mod exec;
 mod explain;
 mod fixtures;
 mod functions;
+mod help;
 mod host;
 mod log;
 mod managers;
 mod modules;
+mod names;
 pub mod obj;
 mod queryset;
 mod related;
@@ -41,8 +43,8 @@ use crate::schema::Schema;
 use crate::sql::{Dialect, Statement};
 use crate::syntax::ast::{Stmt, StmtKind};
 pub use exec::INSTANCE_METHODS;
-pub use host::MODEL_ATTRIBUTES;
 pub use log::QueryLog;
+pub use names::MODEL_ATTRIBUTES;
 pub use queryset::{METHODS as QUERYSET_METHODS, Returns, returns};
 pub use related::RELATED_METHODS;
 
@@ -145,7 +147,7 @@ pub enum VarKind {
 /// The names of builtins, functions, modules and exception classes in scope (for completion).
 pub fn builtin_names() -> Vec<String> {
     let mut names = crate::py::builtins::builtin_names();
-    names.extend(host::builtin_names());
+    names.extend(names::builtin_names());
     names
 }
 
@@ -256,7 +258,11 @@ impl Session {
                 {
                     Ok(())
                 }
-                Some(v) => self.display(&v, e).map_err(|d| d.at(e.span)),
+                Some(v) => {
+                    // Python's shell binds `_` to the last value it showed.
+                    self.set_global("_", v.clone());
+                    self.display(&v, e).map_err(|d| d.at(e.span))
+                }
                 None => Ok(()),
             },
             _ => {

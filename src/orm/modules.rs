@@ -193,7 +193,7 @@ impl Orm {
         let expressions = || {
             EXPRESSIONS
                 .iter()
-                .filter_map(|n| Some((n.to_string(), super::host::django_name(n)?)))
+                .filter_map(|n| Some((n.to_string(), super::names::django_name(n)?)))
         };
         let module = |n: &str| Obj::Module(n.to_string());
         Some(match name {

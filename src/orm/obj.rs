@@ -68,6 +68,13 @@ impl Native for ModelClass {
     fn type_name(&self) -> Cow<'_, str> {
         "ModelBase".into()
     }
+    /// Django's classes, managers and functions exist once.
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    fn callable(&self) -> bool {
+        true
+    }
     fn equals(&self, other: &dyn Native) -> bool {
         other.as_any().downcast_ref() == Some(self)
     }
@@ -78,6 +85,10 @@ impl Native for Manager {
     fn type_name(&self) -> Cow<'_, str> {
         "Manager".into()
     }
+    /// Django's classes, managers and functions exist once.
+    fn is_singleton(&self) -> bool {
+        true
+    }
     fn equals(&self, other: &dyn Native) -> bool {
         other.as_any().downcast_ref() == Some(self)
     }
@@ -87,6 +98,13 @@ impl Native for Manager {
 impl Native for DjangoFn {
     fn type_name(&self) -> Cow<'_, str> {
         "builtin_function_or_method".into()
+    }
+    /// Django's classes, managers and functions exist once.
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    fn callable(&self) -> bool {
+        true
     }
     fn equals(&self, other: &dyn Native) -> bool {
         other.as_any().downcast_ref() == Some(self)
@@ -111,6 +129,12 @@ impl Native for QNode {
     fn equals(&self, other: &dyn Native) -> bool {
         other.as_any().downcast_ref() == Some(self)
     }
+    /// Equal expressions hash alike (Django hashes their identity).
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        Ok(Some(
+            crate::py::hash::hash(&Obj::str(format!("{self:?}"))).unwrap_or(0),
+        ))
+    }
     native_any!();
 }
 
@@ -120,6 +144,12 @@ impl Native for FExpr {
     }
     fn equals(&self, other: &dyn Native) -> bool {
         other.as_any().downcast_ref() == Some(self)
+    }
+    /// Equal expressions hash alike (Django hashes their identity).
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        Ok(Some(
+            crate::py::hash::hash(&Obj::str(format!("{self:?}"))).unwrap_or(0),
+        ))
     }
     native_any!();
 }
@@ -141,6 +171,13 @@ impl Native for Instance {
             .as_any()
             .downcast_ref::<Instance>()
             .is_some_and(|o| self.model == o.model && self.fields().first() == o.fields().first())
+    }
+    /// Django's `Model.__hash__`: the primary key's hash.
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        match self.fields().into_iter().next() {
+            Some((_, v)) if !v.is_null() => Ok(crate::py::hash::hash(&Obj::Value(v)).ok()),
+            _ => Err("Model instances without primary key value are unhashable".into()),
+        }
     }
     native_any!();
 }

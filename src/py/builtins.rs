@@ -1,11 +1,12 @@
-//! Python's builtins: the functions bound to a fixed name (`print`, `len`, `sorted`, ...), the
-//! modules djq has, and `isinstance`.
+//! Python's builtins: the functions and classes bound to a fixed name (`print`, `len`,
+//! `sorted`, `int`, `set`, ...), the modules djq has, and `isinstance`; those on numbers and
+//! iterables are [`super::numbers`]'s, those looking at objects [`super::introspect`]'s.
 
 use super::args::{Args, dummy};
 use super::obj::{Builtin, Obj, Range};
 use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::syntax::ast::{BinOp, CmpOp};
+use crate::syntax::ast::CmpOp;
 use crate::value::Value;
 use std::io::Write;
 
@@ -19,7 +20,19 @@ impl<H: Host> Interp<H> {
         };
         match b {
             Builtin::Print => {
-                args.no_kwargs_except(&["sep", "end", "flush"], "print")?;
+                args.no_kwargs_except(&["sep", "end", "file", "flush"], "print")?;
+                let to_stderr = match args.kwarg("file") {
+                    None | Some(Obj::Value(Value::Null)) => false,
+                    Some(o)
+                        if let Some(super::stdlib::objects::StdObj::Stream(to_stderr)) =
+                            o.native::<super::stdlib::objects::StdObj>() =>
+                    {
+                        *to_stderr
+                    }
+                    Some(other) => {
+                        return Err(self.no_attribute(other, "write", span));
+                    }
+                };
                 let text_arg = |name: &str, default: &str| -> Result<String> {
                     match args.kwarg(name) {
                         None | Some(Obj::Value(Value::Null)) => Ok(default.into()),
@@ -36,7 +49,17 @@ impl<H: Host> Interp<H> {
                 for (o, _) in &args.pos {
                     parts.push(self.py_str(o)?);
                 }
-                self.write_out(&(parts.join(&sep) + &end))?;
+                let text = parts.join(&sep) + &end;
+                if to_stderr {
+                    // What was printed before comes first.
+                    self.flush()?;
+                    let mut err = std::io::stderr();
+                    err.write_all(text.as_bytes())
+                        .and_then(|()| err.flush())
+                        .map_err(crate::render::io_error)?;
+                    return Ok(Obj::NONE);
+                }
+                self.write_out(&text)?;
                 // print(..., flush=True) shows the text now, not when the statement ends.
                 let flush = match args.kwarg("flush") {
                     Some(o) => self.truthy(o, &dummy(span))?,
@@ -64,6 +87,7 @@ impl<H: Host> Interp<H> {
                     {
                         items.len()
                     }
+                    Obj::Set(s) => s.len(),
                     Obj::Native(_) if let Some(n) = H::len(self, &o, span)? => n,
                     other => {
                         return Err(Diagnostic::new(
@@ -83,26 +107,6 @@ impl<H: Host> Interp<H> {
                 let o = one(&args)?;
                 Ok(Obj::str(self.repr(&o)?))
             }
-            Builtin::Int => match one(&args)? {
-                Obj::Value(Value::Int(i)) => Ok(Obj::int(i)),
-                Obj::Value(Value::Float(f)) => Ok(Obj::int(f.trunc() as i64)),
-                Obj::Value(Value::Bool(b)) => Ok(Obj::int(b as i64)),
-                Obj::Value(Value::Text(s)) => s.trim().parse::<i64>().map(Obj::int).map_err(|_| {
-                    Diagnostic::new(
-                        ErrorKind::Value,
-                        format!("invalid literal for int() with base 10: '{s}'"),
-                    )
-                    .at(span)
-                }),
-                other => Err(Diagnostic::new(
-                    ErrorKind::Type,
-                    format!(
-                        "int() argument must be a string or a number, not '{}'",
-                        other.type_name()
-                    ),
-                )
-                .at(span)),
-            },
             Builtin::Float => match one(&args)? {
                 Obj::Value(Value::Int(i)) => Ok(Obj::Value(Value::Float(i as f64))),
                 Obj::Value(Value::Float(f)) => Ok(Obj::Value(Value::Float(f))),
@@ -186,19 +190,31 @@ impl<H: Host> Interp<H> {
                 };
                 Ok(Obj::Range(Range { start, stop, step }))
             }
-            Builtin::Sum => {
-                let items = self.iter_obj(&one(&args)?, &dummy(span))?;
-                let mut acc = Obj::int(0);
-                for it in items {
-                    acc = self.binary(BinOp::Add, acc, it, span)?;
-                }
-                Ok(acc)
-            }
             Builtin::Min | Builtin::Max => {
                 args.no_kwargs_except(
                     &["key", "default"],
                     if b == Builtin::Min { "min" } else { "max" },
                 )?;
+                if args.pos.is_empty() {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        format!(
+                            "{} expected at least 1 argument, got 0",
+                            if b == Builtin::Min { "min" } else { "max" }
+                        ),
+                    )
+                    .at(span));
+                }
+                if args.pos.len() > 1 && args.kwarg("default").is_some() {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        format!(
+                            "Cannot specify a default for {}() with multiple positional arguments",
+                            if b == Builtin::Min { "min" } else { "max" }
+                        ),
+                    )
+                    .at(span));
+                }
                 let items = if args.pos.len() == 1 {
                     self.iter_obj(&args.pos[0].0, &dummy(span))?
                 } else {
@@ -239,7 +255,15 @@ impl<H: Host> Interp<H> {
                 Ok(Obj::list(sorted))
             }
             Builtin::Reversed => {
-                let mut items = self.iter_obj(&one(&args)?, &dummy(span))?;
+                let o = one(&args)?;
+                if let Obj::Set(_) = o {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        format!("'{}' object is not reversible", o.type_name()),
+                    )
+                    .at(span));
+                }
+                let mut items = self.iter_obj(&o, &dummy(span))?;
                 items.reverse();
                 Ok(Obj::list(items))
             }
@@ -276,41 +300,6 @@ impl<H: Host> Interp<H> {
                         .collect(),
                 ))
             }
-            Builtin::Zip => {
-                let lists: Vec<Vec<Obj>> = args
-                    .pos
-                    .iter()
-                    .map(|(o, _)| self.iter_obj(o, &dummy(span)))
-                    .collect::<Result<_>>()?;
-                let n = lists.iter().map(Vec::len).min().unwrap_or(0);
-                Ok(Obj::list(
-                    (0..n)
-                        .map(|i| Obj::tuple(lists.iter().map(|l| l[i].clone()).collect()))
-                        .collect(),
-                ))
-            }
-            Builtin::Abs => match one(&args)? {
-                Obj::Value(Value::Int(i)) => Ok(Obj::int(i.abs())),
-                Obj::Value(Value::Float(f)) => Ok(Obj::Value(Value::Float(f.abs()))),
-                other => Err(Diagnostic::new(
-                    ErrorKind::Type,
-                    format!("bad operand type for abs(): '{}'", other.type_name()),
-                )
-                .at(span)),
-            },
-            Builtin::Round => match (one(&args)?, args.pos.get(1).map(|(o, _)| o.clone())) {
-                (Obj::Value(Value::Float(f)), None) => Ok(Obj::int(f.round_ties_even() as i64)),
-                (Obj::Value(Value::Float(f)), Some(Obj::Value(Value::Int(n)))) => {
-                    let m = 10f64.powi(n as i32);
-                    Ok(Obj::Value(Value::Float((f * m).round_ties_even() / m)))
-                }
-                (Obj::Value(Value::Int(i)), _) => Ok(Obj::int(i)),
-                (other, _) => Err(Diagnostic::new(
-                    ErrorKind::Type,
-                    format!("type {} doesn't define __round__ method", other.type_name()),
-                )
-                .at(span)),
-            },
             Builtin::Date | Builtin::DateTime => {
                 let ints: Vec<i64> = args
                     .pos
@@ -394,16 +383,37 @@ impl<H: Host> Interp<H> {
                 )
                 .at(span)),
             },
-            Builtin::Type => match one(&args)? {
-                Obj::Exception(e) => Ok(super::exceptions::type_of(&e)),
-                _ => Err(Diagnostic::new(
-                    ErrorKind::NotSupported,
-                    "type() of anything but an exception is not supported by djq yet",
-                )
-                .at(span)),
+            Builtin::Type => match args.pos.as_slice() {
+                [(o, _)] => Ok(self.py_type(o)),
+                _ => Err(Diagnostic::new(ErrorKind::Type, "type() takes 1 argument").at(span)),
             },
             Builtin::NoOp => Ok(Obj::NONE),
             Builtin::Std(f) => self.call_std(f, args),
+            Builtin::Int
+            | Builtin::Sum
+            | Builtin::Zip
+            | Builtin::Abs
+            | Builtin::Round
+            | Builtin::Divmod
+            | Builtin::Pow
+            | Builtin::Bin
+            | Builtin::Hex
+            | Builtin::Oct
+            | Builtin::Chr
+            | Builtin::Ord
+            | Builtin::Map
+            | Builtin::Filter => self.call_numbers(b, builtin_name(b), args),
+            Builtin::Dir
+            | Builtin::Vars
+            | Builtin::Hasattr
+            | Builtin::Setattr
+            | Builtin::Id
+            | Builtin::Hash
+            | Builtin::Callable
+            | Builtin::Help
+            | Builtin::Issubclass => self.call_introspect(b, args),
+            Builtin::Set | Builtin::FrozenSet => self.make_set(b == Builtin::FrozenSet, &args),
+            Builtin::Exit => Err(super::exit::system_exit(self, &args)?),
         }
     }
 
@@ -446,6 +456,14 @@ fn is_instance<H: Host>(host: &H, o: &Obj, cls: &Obj) -> Result<bool> {
             false
         }
         Obj::Native(_) => host.is_instance(o, cls).ok_or_else(isinstance_arg)?,
+        // A class known by its name (`type(None)`, `type(qs)`).
+        Obj::Type(path) => {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            match o {
+                Obj::Native(n) => host.type_name(&**n) == name,
+                other => other.type_name() == name,
+            }
+        }
         Obj::ExceptionClass(c) => matches!(o, Obj::Exception(e)
             if super::exceptions::is_subclass(&super::exceptions::class_of(&e.kind), c)),
         Obj::Builtin(b) => match (b, o) {
@@ -456,17 +474,18 @@ fn is_instance<H: Host>(host: &H, o: &Obj, cls: &Obj) -> Result<bool> {
             | (Builtin::Float, Obj::Value(Value::Float(_)))
             | (Builtin::List, Obj::List(_))
             | (Builtin::Tuple, Obj::Tuple(_))
-            | (Builtin::Dict, Obj::Dict(_)) => true,
-            (
-                Builtin::Str
-                | Builtin::Bool
-                | Builtin::Int
-                | Builtin::Float
-                | Builtin::List
-                | Builtin::Tuple
-                | Builtin::Dict,
-                _,
-            ) => false,
+            | (Builtin::Dict, Obj::Dict(_))
+            | (Builtin::Range, Obj::Range(_))
+            | (Builtin::Date, Obj::Value(Value::Date(_)))
+            | (
+                Builtin::Date | Builtin::DateTime,
+                Obj::Value(Value::DateTime(_) | Value::NaiveDateTime(_)),
+            ) => true,
+            (Builtin::Type, Obj::Builtin(c)) => super::introspect::is_class(*c),
+            (Builtin::Type, Obj::Type(_) | Obj::ExceptionClass(_)) => true,
+            (Builtin::Set, Obj::Set(s)) => !s.frozen,
+            (Builtin::FrozenSet, Obj::Set(s)) => s.frozen,
+            _ if super::introspect::is_class(*b) => false,
             _ => return Err(isinstance_arg()),
         },
         _ => return Err(isinstance_arg()),
@@ -509,10 +528,43 @@ const BUILTINS: &[(&str, Builtin)] = {
         ("type", Type),
         ("abs", Abs),
         ("round", Round),
+        ("set", Set),
+        ("frozenset", FrozenSet),
+        ("map", Map),
+        ("filter", Filter),
+        ("divmod", Divmod),
+        ("pow", Pow),
+        ("dir", Dir),
+        ("vars", Vars),
+        ("hasattr", Hasattr),
+        ("setattr", Setattr),
+        ("id", Id),
+        ("hash", Hash),
+        ("callable", Callable),
+        ("chr", Chr),
+        ("ord", Ord),
+        ("bin", Bin),
+        ("hex", Hex),
+        ("oct", Oct),
+        ("help", Help),
+        ("exit", Exit),
+        ("quit", Exit),
+        ("issubclass", Issubclass),
         ("date", Date),
         ("datetime", DateTime),
     ]
 };
+
+/// The name a builtin is bound to (`exit` for [`Builtin::Exit`]).
+pub fn builtin_name(b: Builtin) -> &'static str {
+    match b {
+        Builtin::NoOp => "setup",
+        b => BUILTINS
+            .iter()
+            .find(|(_, x)| *x == b)
+            .map_or("?", |(name, _)| name),
+    }
+}
 
 /// Python's modules in scope by name.
 const MODULES: &[&str] = &["os", "sys"];

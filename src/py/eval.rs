@@ -23,13 +23,16 @@ impl<H: Host> Interp<H> {
             ExprKind::Bool(b) => Ok(Obj::bool(*b)),
             ExprKind::None => Ok(Obj::NONE),
             ExprKind::FString(parts) => Ok(Obj::str(self.fstring(parts)?)),
-            ExprKind::List(items) => Ok(Obj::list(self.eval_all(items)?)),
-            ExprKind::Tuple(items) => Ok(Obj::tuple(self.eval_all(items)?)),
-            ExprKind::Set(items) => Ok(Obj::list(self.eval_all(items)?)),
+            ExprKind::List(items) => Ok(Obj::list(self.eval_display(items)?)),
+            ExprKind::Tuple(items) => Ok(Obj::tuple(self.eval_display(items)?)),
+            ExprKind::Set(items) => self.set_display(items),
             ExprKind::Dict(pairs) => {
                 let mut out = Vec::new();
                 for (k, v) in pairs {
-                    out.push((self.eval(k)?, self.eval(v)?));
+                    match k {
+                        Some(k) => out.push((self.eval(k)?, self.eval(v)?)),
+                        None => out.extend(self.mapping_items(v)?),
+                    }
                 }
                 Ok(Obj::dict(dedup_keys(out).map_err(|d| d.at(e.span))?))
             }
@@ -87,9 +90,8 @@ impl<H: Host> Interp<H> {
                     self.eval(orelse)
                 }
             }
-            ExprKind::ListComp { elt, generators }
-            | ExprKind::GeneratorExp { elt, generators }
-            | ExprKind::SetComp { elt, generators } => {
+            ExprKind::SetComp { elt, generators } => self.set_comprehension(elt, generators),
+            ExprKind::ListComp { elt, generators } | ExprKind::GeneratorExp { elt, generators } => {
                 let mut out = Vec::new();
                 self.comprehension(generators, &mut |s| {
                     out.push(s.eval(elt)?);
@@ -141,6 +143,44 @@ impl<H: Host> Interp<H> {
 
     pub fn eval_all(&mut self, items: &[Expr]) -> Result<Vec<Obj>> {
         items.iter().map(|i| self.eval(i)).collect()
+    }
+
+    /// The items of a list, tuple or set display: `*iterable` gives its items.
+    pub fn eval_display(&mut self, items: &[Expr]) -> Result<Vec<Obj>> {
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            match &i.kind {
+                ExprKind::Starred(inner) => {
+                    let v = self.eval(inner)?;
+                    let items = self.iter_obj(&v, inner).map_err(|d| {
+                        if d.message.ends_with("is not iterable") {
+                            Diagnostic::new(
+                                ErrorKind::Type,
+                                format!("Value after * must be an iterable, not {}", v.type_name()),
+                            )
+                            .at(inner.span)
+                        } else {
+                            d
+                        }
+                    })?;
+                    out.extend(items);
+                }
+                _ => out.push(self.eval(i)?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The pairs of `**mapping` in a dict display.
+    fn mapping_items(&mut self, e: &Expr) -> Result<Vec<(Obj, Obj)>> {
+        match self.eval(e)? {
+            Obj::Dict(d) => Ok(d.borrow().clone()),
+            other => Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!("'{}' object is not a mapping", other.type_name()),
+            )
+            .at(e.span)),
+        }
     }
 
     pub fn eval_args(&mut self, args: &[Arg], span: Span) -> Result<Args> {
@@ -217,6 +257,10 @@ impl<H: Host> Interp<H> {
     }
 
     pub fn attribute(&mut self, obj: Obj, name: &str, span: Span) -> Result<Obj> {
+        // `x.__class__` is `type(x)` (a native object's is its host's answer to that).
+        if name == "__class__" {
+            return Ok(self.py_type(&obj));
+        }
         match &obj {
             Obj::Native(_) | Obj::Exception(_) => {
                 if let Some(v) = super::stdlib::objects::StdObj::attribute(&obj, name) {
@@ -242,7 +286,9 @@ impl<H: Host> Interp<H> {
             {
                 Ok(Obj::str(n))
             }
-            Obj::Value(Value::Text(_)) => Ok(Obj::Method(Rc::new(obj), name.into())),
+            Obj::Value(Value::Text(_)) if super::methods::STR_METHODS.contains(&name) => {
+                Ok(Obj::Method(Rc::new(obj), name.into()))
+            }
             Obj::Value(v) if let Some(a) = super::stdlib::value_attribute(v, name) => Ok(a),
             Obj::Value(v) if super::methods::temporal_split(v).is_some() => {
                 if super::methods::TEMPORAL_METHODS.contains(&name) {
@@ -265,6 +311,14 @@ impl<H: Host> Interp<H> {
             }
             Obj::List(_) if super::containers::LIST_METHODS.contains(&name) => {
                 Ok(Obj::Method(Rc::new(obj), name.into()))
+            }
+            Obj::Set(s) if super::sets::has_method(s, name) => {
+                Ok(Obj::Method(Rc::new(obj), name.into()))
+            }
+            Obj::Builtin(_) | Obj::Type(_) | Obj::Function(_)
+                if let Some(v) = self.type_attribute(&obj, name) =>
+            {
+                Ok(v)
             }
             _ => Err(self.no_attribute(&obj, name, span)),
         }
@@ -297,6 +351,8 @@ impl<H: Host> Interp<H> {
                 Obj::Value(v) => super::methods::temporal_method(v, &name, &args),
                 Obj::Dict(pairs) => self.dict_method(pairs, &name, &args),
                 Obj::List(items) => self.list_method(items, &name, &args),
+                Obj::Set(set) => self.set_method(set, &name, &args),
+                Obj::Builtin(_) => self.call_unbound(&recv, &name, args),
                 _ => H::call_method(self, &recv, &name, args),
             },
             Obj::Builtin(b) => {
@@ -432,6 +488,7 @@ impl<H: Host> Interp<H> {
             Obj::Tuple(v) => !v.is_empty(),
             Obj::Row(v) => !v.is_empty(),
             Obj::Dict(d) => !d.borrow().is_empty(),
+            Obj::Set(s) => !s.is_empty(),
             Obj::Range(r) => !r.is_empty(),
             Obj::Native(_) => H::truthy(self, o, at.span)?,
             _ => true,
@@ -473,6 +530,7 @@ impl<H: Host> Interp<H> {
         match o {
             Obj::List(_) | Obj::Tuple(_) | Obj::Row(_) => Ok(o.items().unwrap_or_default()),
             Obj::Dict(d) => Ok(d.borrow().iter().map(|(k, _)| k.clone()).collect()),
+            Obj::Set(s) => Ok(s.to_vec()),
             Obj::Range(r) => {
                 if r.len() > MAX_RANGE {
                     return Err(Diagnostic::new(

@@ -19,6 +19,7 @@ use std::rc::Rc;
 const CLASSES: &[(&str, &str)] = &[
     ("Exception", "BaseException"),
     ("KeyboardInterrupt", "BaseException"),
+    ("SystemExit", "BaseException"),
     ("ArithmeticError", "Exception"),
     ("ZeroDivisionError", "ArithmeticError"),
     ("OverflowError", "ArithmeticError"),

@@ -1,9 +1,12 @@
 //! The Python subset as a language: values and containers ([`obj`]), expressions ([`eval`]),
-//! operators ([`ops`]), builtins ([`builtins`]), methods of `str`, `list`, `dict` and dates
-//! ([`methods`], [`containers`]), statements and functions ([`stmt`]), exceptions
-//! ([`exceptions`]), string formatting ([`format`]), the cycle collector ([`nested`]),
-//! modules and imports ([`module`]: a registry the interpreter owns, filled on first import)
-//! and the standard-library modules djq has ([`stdlib`]).
+//! operators ([`ops`]), builtins ([`builtins`]; on numbers and iterables [`numbers`]; looking
+//! at objects — `type`, `dir`, `help`, ... — [`introspect`], with CPython's names and
+//! docstrings in [`dir_names`] and [`docs`]), sets and frozensets ([`sets`]), `hash()` and
+//! `id()` ([`hash`]), methods of `str`, `list`, `dict` and dates ([`methods`],
+//! [`containers`]), statements and functions ([`stmt`]), exceptions ([`exceptions`], and
+//! `exit()`'s SystemExit in [`exit`]), string formatting ([`format`]), the cycle collector
+//! and set tables ([`nested`]), modules and imports ([`module`]: a registry the interpreter
+//! owns, filled on first import) and the standard-library modules djq has ([`stdlib`]).
 //!
 //! **Invariant: this module knows nothing of Django.** It never names `crate::orm`,
 //! `crate::query`, `crate::schema`, `crate::backend` or `crate::sql` (a test greps for it).
@@ -16,15 +19,22 @@
 pub mod args;
 pub mod builtins;
 pub mod containers;
+pub mod dir_names;
+pub mod docs;
 pub mod eval;
 pub mod exceptions;
+pub mod exit;
 pub mod format;
+pub mod hash;
+pub mod introspect;
 pub mod methods;
 pub mod module;
 pub mod nested;
+pub mod numbers;
 pub mod obj;
 pub mod ops;
 pub mod repr;
+pub mod sets;
 pub mod stdlib;
 pub mod stmt;
 
@@ -138,6 +148,22 @@ pub trait Host: Sized + 'static {
     ) -> Result<Flow>;
     /// Whether calling `f` at the top level shows nothing (`print`, `dumpdata`).
     fn is_silent(&self, f: &Obj) -> bool;
+    /// `type(o)` of a native object (default: a class known by its type name only).
+    fn type_of(cx: &mut Interp<Self>, o: &Obj) -> Obj {
+        match o {
+            Obj::Native(n) => Obj::Type(cx.host.type_name(&**n)),
+            other => Obj::Type(other.type_name()),
+        }
+    }
+    /// `dir(o)` of a native object: the names it answers to (default: none).
+    fn dir(_cx: &mut Interp<Self>, _o: &Obj) -> Vec<String> {
+        Vec::new()
+    }
+    /// `help(o)` of a native object: a short, true description (default: none, and `help`
+    /// shows its type and repr).
+    fn help(_cx: &mut Interp<Self>, _o: &Obj) -> Option<String> {
+        None
+    }
 }
 
 /// What a `for` loop does with each item, until it breaks with a `B`.

@@ -1,7 +1,7 @@
 //! The runtime's values: Python's scalars (a [`Value`]), lists, tuples, ranges, named rows,
-//! dicts, functions, bound methods, modules and exceptions — and [`Native`] objects, which a
-//! [`Host`](super::Host) defines (Django's model classes, querysets, instances, Q and F live in
-//! `crate::orm`, and this module knows nothing of them).
+//! dicts, sets, functions, bound methods, modules, classes known by name and exceptions —
+//! and [`Native`] objects, which a [`Host`](super::Host) defines (Django's model classes,
+//! querysets, instances, Q and F live in `crate::orm`, and this module knows nothing of them).
 
 use super::nested::Nest;
 use crate::value::Value;
@@ -19,6 +19,20 @@ pub trait Native: Any + Debug {
     fn type_name(&self) -> Cow<'_, str>;
     /// Python's `==` with another native object (identity is checked before).
     fn equals(&self, _other: &dyn Native) -> bool {
+        false
+    }
+    /// Python's `hash()`: `None` hashes by identity (as `object` does); `Err` is the
+    /// message of the TypeError of an unhashable object.
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        Ok(None)
+    }
+    /// Python's `callable()`.
+    fn callable(&self) -> bool {
+        false
+    }
+    /// Whether there is one object per value (a class, a module's function): `is` then
+    /// holds between equal objects even when the host made each anew.
+    fn is_singleton(&self) -> bool {
         false
     }
     fn as_any(&self) -> &dyn Any;
@@ -91,6 +105,28 @@ pub enum Builtin {
     /// A function or class of a standard-library module, by its qualified name
     /// (`json.dumps`, `decimal.Decimal`): see `py::stdlib`.
     Std(&'static str),
+    Set,
+    FrozenSet,
+    Map,
+    Filter,
+    Divmod,
+    Pow,
+    Dir,
+    Vars,
+    Hasattr,
+    Setattr,
+    Id,
+    Hash,
+    Callable,
+    Chr,
+    Ord,
+    Bin,
+    Hex,
+    Oct,
+    Help,
+    /// `exit()` / `quit()`: Python's SystemExit.
+    Exit,
+    Issubclass,
 }
 
 /// `range(start, stop, step)`: numbers made as they are needed, as Python's range is.
@@ -174,6 +210,12 @@ pub enum Obj {
     Exception(Rc<crate::diag::Diagnostic>),
     /// An object of the host's (see [`Native`]).
     Native(Rc<dyn Native>),
+    /// A `set` or `frozenset` (see [`super::sets`]).
+    Set(super::nested::SetRef),
+    /// A class djq knows by its name only (`NoneType`, `function`, `QuerySet`): what
+    /// `type(x)` is when no builtin (`int`, `list`) names it. The dotted path as CPython's
+    /// repr shows it (`django.db.models.query.QuerySet`); `__name__` is its last part.
+    Type(String),
 }
 
 impl Obj {
@@ -273,6 +315,8 @@ impl Obj {
             Obj::ExceptionClass(_) => "type".into(),
             Obj::Exception(e) => e.kind.python_name(),
             Obj::Native(n) => n.type_name().into_owned(),
+            Obj::Set(s) => s.type_name().into(),
+            Obj::Type(_) => "type".into(),
         }
     }
 }

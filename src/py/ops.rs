@@ -45,6 +45,12 @@ impl<H: Host> Interp<H> {
             return H::binary(self, op, &l, &r, span)
                 .unwrap_or_else(|| Err(unsupported(op, &l, &r, span)));
         }
+        if let Some(result) = self.set_binary(op, &l, &r, span) {
+            return result;
+        }
+        if let Some(result) = repeat(op, &l, &r, span) {
+            return result;
+        }
         match (&l, &r) {
             (Obj::Value(a), Obj::Value(b)) => {
                 scalar_binary(op, a, b).map(Obj::Value).ok_or_else(|| {
@@ -68,6 +74,20 @@ impl<H: Host> Interp<H> {
         }
     }
 
+    /// `target op= value`: a mutable set or list is changed in place (every name bound to
+    /// it sees the change), as Python's in-place operators do; anything else is `op`.
+    pub fn augmented(&mut self, op: BinOp, l: Obj, r: Obj, span: Span) -> Result<Obj> {
+        if let Some(done) = self.set_inplace(op, &l, &r, span) {
+            return done.map(|()| l);
+        }
+        if let (BinOp::Add, Obj::List(items)) = (op, &l) {
+            let more = self.iter_obj(&r, &dummy(span))?;
+            items.borrow_mut().extend(more);
+            return Ok(l);
+        }
+        self.binary(op, l, r, span)
+    }
+
     pub fn compare(&mut self, op: CmpOp, l: &Obj, r: &Obj, span: Span) -> Result<bool> {
         use std::cmp::Ordering;
         match op {
@@ -84,6 +104,8 @@ impl<H: Host> Interp<H> {
                     Obj::Dict(pairs) => position(pairs.borrow().iter().map(|(k, _)| k), l)
                         .map_err(|d| d.at(span))?
                         .is_some(),
+                    Obj::Set(s) => super::sets::Hashing::contains(&*s.table.borrow(), l)
+                        .map_err(|d| d.at(span))?,
                     Obj::Range(r) => match l {
                         Obj::Value(Value::Int(i)) => r.contains(*i),
                         Obj::Value(Value::Bool(b)) => r.contains(i64::from(*b)),
@@ -96,6 +118,9 @@ impl<H: Host> Interp<H> {
                 return Ok(found == (op == CmpOp::In));
             }
             _ => {}
+        }
+        if let Some(result) = self.set_compare(op, l, r) {
+            return result.map_err(|d| d.at(span));
         }
         let ord = match (l, r) {
             (Obj::Value(a), Obj::Value(b)) => scalar_cmp(a, b),
@@ -131,6 +156,37 @@ impl<H: Host> Interp<H> {
             _ => ord != Ordering::Less,
         })
     }
+}
+
+/// `list * n`, `n * tuple`: a sequence repeated (`str * n` is [`scalar_binary`]'s).
+fn repeat(op: BinOp, l: &Obj, r: &Obj, span: Span) -> Option<Result<Obj>> {
+    if op != BinOp::Mul {
+        return None;
+    }
+    let (seq, n) = match (l, r) {
+        (Obj::List(_) | Obj::Tuple(_), Obj::Value(Value::Int(n))) => (l, *n),
+        (Obj::Value(Value::Int(n)), Obj::List(_) | Obj::Tuple(_)) => (r, *n),
+        (Obj::List(_) | Obj::Tuple(_), Obj::Value(Value::Bool(b))) => (l, i64::from(*b)),
+        _ => return None,
+    };
+    let items = seq.items().unwrap_or_default();
+    let n = usize::try_from(n).unwrap_or(0);
+    if items.len().saturating_mul(n) > super::MAX_RANGE as usize {
+        return Some(Err(Diagnostic::new(
+            ErrorKind::Python("MemoryError".into()),
+            format!(
+                "the repeated {} would hold more than {} items, more than djq makes",
+                seq.type_name(),
+                super::MAX_RANGE
+            ),
+        )
+        .at(span)));
+    }
+    let out: Vec<Obj> = (0..n).flat_map(|_| items.iter().cloned()).collect();
+    Some(Ok(match seq {
+        Obj::List(_) => Obj::list(out),
+        _ => Obj::tuple(out),
+    }))
 }
 
 /// Python arithmetic on scalars.
@@ -319,10 +375,16 @@ fn int_overflow(op: BinOp, a: &Value, b: &Value) -> Option<Diagnostic> {
 
 fn unsupported(op: BinOp, l: &Obj, r: &Obj, span: Span) -> Diagnostic {
     let (left, right) = (l.type_name(), r.type_name());
+    let sequence = |t: &str| matches!(t, "str" | "list" | "tuple");
     let message = match (op, left.as_str()) {
         // CPython's own words for a sequence concatenated with another type.
         (BinOp::Add, "str" | "list" | "tuple") => {
             format!("can only concatenate {left} (not \"{right}\") to {left}")
+        }
+        // ... and for a sequence repeated by what is not an int.
+        (BinOp::Mul, _) if sequence(&left) || sequence(&right) => {
+            let other = if sequence(&left) { &right } else { &left };
+            format!("can't multiply sequence by non-int of type '{other}'")
         }
         _ => format!(
             "unsupported operand type(s) for {}: '{left}' and '{right}'",

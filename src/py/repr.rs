@@ -23,6 +23,7 @@ impl<H: Host> Interp<H> {
     pub fn repr(&mut self, o: &Obj) -> Result<String> {
         let Ok(_writing) = Writing::enter(o) else {
             return Ok(match o {
+                Obj::Set(s) => return Ok(format!("{}(...)", s.type_name())),
                 Obj::Dict(_) => "{...}",
                 Obj::Tuple(_) => "(...)",
                 Obj::Row(_) => "...",
@@ -61,9 +62,26 @@ impl<H: Host> Interp<H> {
                     name.rsplit('.').next().unwrap_or(name)
                 )
             }
-            Obj::Builtin(b) => format!("<built-in function {b:?}>"),
+            Obj::Set(set) => {
+                let items = set.to_vec();
+                match (set.frozen, items.is_empty()) {
+                    (false, true) => "set()".into(),
+                    (true, true) => "frozenset()".into(),
+                    (false, false) => format!("{{{}}}", self.repr_items(&items)?),
+                    (true, false) => format!("frozenset({{{}}})", self.repr_items(&items)?),
+                }
+            }
+            Obj::Type(path) => format!("<class '{path}'>"),
+            Obj::Builtin(b) => super::introspect::builtin_repr(*b),
             Obj::Function(f) => format!("<function {}>", f.name),
-            Obj::Method(_, n) => format!("<bound method {n}>"),
+            Obj::Method(recv, n) => match &**recv {
+                // `str.lower`: a method of a builtin type, unbound.
+                Obj::Builtin(b) => format!(
+                    "<method '{n}' of '{}' objects>",
+                    super::builtins::builtin_name(*b)
+                ),
+                _ => format!("<bound method {n}>"),
+            },
             Obj::Module(m) => format!("<module '{m}'>"),
             Obj::ExceptionClass(c) => format!("<class '{c}'>"),
             Obj::Exception(e) => super::exceptions::repr(e),

@@ -43,7 +43,7 @@ impl<H: Host> Interp<H> {
                     ExprKind::Name(name) => {
                         let current = self.eval(target)?;
                         let v = self.eval(value)?;
-                        let v = self.binary(*op, current, v, stmt.span)?;
+                        let v = self.augmented(*op, current, v, stmt.span)?;
                         self.bind(name, v);
                     }
                     ExprKind::Subscript {
@@ -54,7 +54,7 @@ impl<H: Host> Interp<H> {
                         let key = self.eval(index)?;
                         let current = self.item(&container, &key, index.span)?;
                         let v = self.eval(value)?;
-                        let v = self.binary(*op, current, v, stmt.span)?;
+                        let v = self.augmented(*op, current, v, stmt.span)?;
                         self.set_item(&container, key, v, target.span)?;
                     }
                     _ => return Err(cannot_assign(target)),
@@ -319,6 +319,11 @@ impl<H: Host> Interp<H> {
             Some(frame) => frame.insert(name.to_string(), v),
             None => self.vars.insert(name.to_string(), v),
         };
+    }
+
+    /// Bind a global variable (the shell's `_`).
+    pub fn set_global(&mut self, name: &str, v: Obj) {
+        self.vars.insert(name.to_string(), v);
     }
 
     /// Remove a name from the innermost scope.

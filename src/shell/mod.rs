@@ -255,6 +255,12 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
                 if let (Some(text), Ok(())) = (summary, &result) {
                     println!("{}", style.paint(text, owo_colors::Style::new().dimmed()));
                 }
+                // `exit()` / `quit()` leave the shell, as `\q` does.
+                if let Err(d) = &result
+                    && crate::py::exit::exit_status(d).is_some()
+                {
+                    break;
+                }
                 if let Err(d) = result {
                     eprintln!(
                         "{}",

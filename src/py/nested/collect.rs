@@ -6,10 +6,10 @@
 //! is what the rest of the program holds), and empties them, which frees the cycle.
 //!
 //! It only ever frees what nothing else can reach: a reference it cannot see through (a
-//! tuple held twice, a container borrowed at that moment, anything outside lists, dicts
-//! and the tuples, rows and bound methods inside them) counts as held from outside.
+//! tuple held twice, a container borrowed at that moment, anything outside lists, dicts,
+//! sets and the tuples, rows and bound methods inside them) counts as held from outside.
 
-use super::{DictRef, ListRef, Obj};
+use super::{DictRef, ListRef, Obj, SetRef};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -19,12 +19,14 @@ use std::rc::{Rc, Weak};
 enum Entry {
     List(Weak<<ListRef as std::ops::Deref>::Target>),
     Dict(Weak<<DictRef as std::ops::Deref>::Target>),
+    Set(Weak<<SetRef as std::ops::Deref>::Target>),
 }
 
 /// A registered container, alive for the length of a collection.
 enum Node {
     List(ListRef),
     Dict(DictRef),
+    Set(SetRef),
 }
 
 impl Node {
@@ -32,6 +34,7 @@ impl Node {
         match self {
             Node::List(l) => Rc::as_ptr(l).cast::<()>() as usize,
             Node::Dict(d) => Rc::as_ptr(d).cast::<()>() as usize,
+            Node::Set(s) => Rc::as_ptr(s).cast::<()>() as usize,
         }
     }
 
@@ -39,6 +42,7 @@ impl Node {
         match self {
             Node::List(l) => Rc::strong_count(l),
             Node::Dict(d) => Rc::strong_count(d),
+            Node::Set(s) => Rc::strong_count(s),
         }
     }
 
@@ -55,6 +59,10 @@ impl Node {
                     each(k);
                     each(v);
                 }),
+                Err(_) => return false,
+            },
+            Node::Set(s) => match s.table.try_borrow() {
+                Ok(table) => table.items().for_each(each),
                 Err(_) => return false,
             },
         }
@@ -75,6 +83,12 @@ impl Node {
                     into.extend(pairs.drain(..).flat_map(|(k, v)| [k, v]));
                 }
             }
+            Node::Set(s) => {
+                if let Ok(mut table) = s.table.try_borrow_mut() {
+                    into.extend(table.items().cloned());
+                    table.clear();
+                }
+            }
         }
     }
 
@@ -82,6 +96,7 @@ impl Node {
         match self {
             Node::List(l) => Entry::List(Rc::downgrade(l)),
             Node::Dict(d) => Entry::Dict(Rc::downgrade(d)),
+            Node::Set(s) => Entry::Set(Rc::downgrade(s)),
         }
     }
 }
@@ -133,6 +148,11 @@ pub fn dict(d: &DictRef) {
     register(Entry::Dict(Rc::downgrade(d)));
 }
 
+/// Register a new set (a set holds no list or dict, but it may hold a bound method of one).
+pub fn set(s: &SetRef) {
+    register(Entry::Set(Rc::downgrade(s)));
+}
+
 fn register(e: Entry) {
     // While the thread is shutting down there is nothing left to collect for.
     if REGISTRY.try_with(|r| r.borrow_mut().push(e)).is_err() {
@@ -157,6 +177,7 @@ pub fn collect() -> usize {
             .filter_map(|e| match e {
                 Entry::List(w) => w.upgrade().map(Node::List),
                 Entry::Dict(w) => w.upgrade().map(Node::Dict),
+                Entry::Set(w) => w.upgrade().map(Node::Set),
             })
             .collect()
     });
@@ -219,13 +240,14 @@ fn children(o: &Obj, index: &Index, each: &mut dyn FnMut(usize)) {
     match o {
         Obj::List(l) => key(Rc::as_ptr(l).cast()).into_iter().for_each(each),
         Obj::Dict(d) => key(Rc::as_ptr(d).cast()).into_iter().for_each(each),
+        Obj::Set(s) => key(Rc::as_ptr(s).cast()).into_iter().for_each(each),
         Obj::Tuple(_) | Obj::Row(_) | Obj::Method(..) => {
             // Held once (by `o`'s holder) only, then its items are that holder's: the clone
             // in `todo` makes the second reference.
             let mut todo = vec![o.clone()];
             while let Some(o) = todo.pop() {
                 match &o {
-                    Obj::List(_) | Obj::Dict(_) => children(&o, index, each),
+                    Obj::List(_) | Obj::Dict(_) | Obj::Set(_) => children(&o, index, each),
                     Obj::Tuple(t) if Rc::strong_count(t) == 2 => todo.extend(t.iter().cloned()),
                     Obj::Row(r) if Rc::strong_count(r) == 2 => {
                         todo.extend(r.iter().map(|(_, x)| x.clone()));

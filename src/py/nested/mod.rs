@@ -1,6 +1,6 @@
-//! Containers inside containers: lists, tuples, named rows and dicts may nest to any depth
-//! and even hold themselves (`a.append(a)`), as in Python. This module owns what keeps
-//! that from overflowing the stack:
+//! Containers inside containers: lists, tuples, named rows, dicts and sets may nest to any
+//! depth and even hold themselves (`a.append(a)`), as in Python. This module owns what keeps
+//! that from overflowing the stack, and the table a set keeps its items in ([`table`]):
 //!
 //! - [`Nest`] wraps a container's items and frees them level by level when the container is
 //!   dropped (CPython's "trashcan"), instead of recursing once per level;
@@ -13,8 +13,10 @@
 //!   itself shows as `[...]`, `(...)` or `{...}` (or is refused, in JSON).
 
 pub mod collect;
+pub mod table;
 
-pub use collect::{dict as track_dict, list as track_list};
+pub use collect::{dict as track_dict, list as track_list, set as track_set};
+pub use table::{SetObj, SetRef, Table};
 
 pub use super::obj::{DictRef, ListRef, Obj};
 use crate::diag::{Diagnostic, ErrorKind, Result};
@@ -108,10 +110,10 @@ impl<T: Items> Items for RefCell<T> {
 }
 
 /// Whether dropping `o` may drop a container.
-fn is_nested(o: &Obj) -> bool {
+pub fn is_nested(o: &Obj) -> bool {
     matches!(
         o,
-        Obj::List(_) | Obj::Tuple(_) | Obj::Row(_) | Obj::Dict(_) | Obj::Method(..)
+        Obj::List(_) | Obj::Tuple(_) | Obj::Row(_) | Obj::Dict(_) | Obj::Set(_) | Obj::Method(..)
     )
 }
 
@@ -218,6 +220,7 @@ impl Writing {
             Obj::Dict(d) => Rc::as_ptr(d).cast::<()>() as usize,
             Obj::Tuple(t) => Rc::as_ptr(t).cast::<()>() as usize,
             Obj::Row(r) => Rc::as_ptr(r).cast::<()>() as usize,
+            Obj::Set(s) => Rc::as_ptr(s).cast::<()>() as usize,
             _ => return Ok(Writing(None)),
         };
         WRITING.with(|w| {
@@ -247,7 +250,12 @@ pub fn is(a: &Obj, b: &Obj) -> bool {
         (Obj::Tuple(x), Obj::Tuple(y)) => Rc::ptr_eq(x, y),
         (Obj::Row(x), Obj::Row(y)) => Rc::ptr_eq(x, y),
         (Obj::Dict(x), Obj::Dict(y)) => Rc::ptr_eq(x, y),
-        (Obj::Native(x), Obj::Native(y)) => Rc::ptr_eq(x, y),
+        (Obj::Set(x), Obj::Set(y)) => Rc::ptr_eq(x, y),
+        (Obj::Builtin(x), Obj::Builtin(y)) => x == y,
+        (Obj::Type(x), Obj::Type(y)) => x == y,
+        (Obj::Native(x), Obj::Native(y)) => {
+            Rc::ptr_eq(x, y) || (x.is_singleton() && x.equals(&**y))
+        }
         (Obj::Function(x), Obj::Function(y)) => Rc::ptr_eq(x, y),
         (Obj::Exception(x), Obj::Exception(y)) => Rc::ptr_eq(x, y),
         (Obj::Value(x @ (Value::Null | Value::Bool(_))), Obj::Value(y)) => x == y,
@@ -297,6 +305,12 @@ pub fn py_eq(a: &Obj, b: &Obj) -> Result<bool> {
         (Obj::Range(x), Obj::Range(y)) => {
             let n = x.len();
             n == y.len() && (n == 0 || (x.start == y.start && (n == 1 || x.step == y.step)))
+        }
+        (Obj::Set(x), Obj::Set(y)) => {
+            Rc::ptr_eq(x, y) || {
+                let _level = deeper("in comparison")?;
+                x.table.borrow().equals(&y.table.borrow())?
+            }
         }
         (Obj::Method(x, n), Obj::Method(y, m)) => n == m && is(x, y),
         (Obj::Native(x), Obj::Native(y)) => Rc::ptr_eq(x, y) || x.equals(&**y),
