@@ -12,7 +12,10 @@
 //!   database, the same script text run by djq in process and by Django's `exec`.
 //!
 //! Figures are the median of rounds; the ratio is Django's time over djq's.
-//! Run with `cargo bench --bench interpreter` (builds the release binary).
+//! Run with `cargo bench --bench interpreter` (builds the release binary);
+//! `cargo bench --bench interpreter -- saves` runs one part, and `-- --profile` runs djq's
+//! side alone in process, 50 rounds (`--rounds N`), for a profiler (`perf record`, or
+//! `valgrind --tool=callgrind`, whose instruction counts do not depend on the machine's load).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -27,7 +30,13 @@ use std::time::{Duration, Instant};
 
 const STATEMENTS: usize = 3_000;
 const SAVES: usize = 10_000;
-const ROUNDS: usize = 5;
+
+/// How a part runs: its rounds, and whether only djq in process (`--profile`).
+#[derive(Clone, Copy)]
+struct Mode {
+    rounds: usize,
+    profile: bool,
+}
 
 /// A fixed-seed generator (splitmix64): the same statements on every run and machine.
 struct Rng(u64);
@@ -290,16 +299,17 @@ fn statements() -> Vec<String> {
     out
 }
 
-/// The save loop, as a Django shell script.
+/// The save loop, as a Django shell script: 100 books saved 100 times each.
 fn save_script() -> String {
+    let per_book = SAVES / 100;
     format!(
         "books = list(Book.objects.order_by('pk')[:100])\n\
          with transaction.atomic():\n    \
-             for i in range({SAVES}):\n        \
-                 b = books[i % 100]\n        \
-                 b.pages = i\n        \
-                 b.title = f\"Title {{i}}\"\n        \
-                 b.save(update_fields=['pages', 'title'])\n"
+             for n in range({per_book}):\n        \
+                 for b in books:\n            \
+                     b.pages = n\n            \
+                     b.title = f\"Title {{n}}\"\n            \
+                     b.save(update_fields=['pages', 'title'])\n"
     )
 }
 
@@ -356,7 +366,7 @@ fn ratio(djq: Duration, django: Duration) -> String {
     format!("{:.1}×", django.as_secs_f64() / djq.as_secs_f64())
 }
 
-fn sql_only(dir: &Path) {
+fn sql_only(dir: &Path, mode: Mode) {
     let statements = statements();
     let file = dir.join("statements.txt");
     std::fs::write(&file, statements.join("\n") + "\n").unwrap();
@@ -383,13 +393,16 @@ fn sql_only(dir: &Path) {
         }
         started.elapsed()
     };
-    let djq = median((0..ROUNDS).map(|_| round(&mut s)).collect());
+    let djq = median((0..mode.rounds).map(|_| round(&mut s)).collect());
     let per = |d: Duration| d.as_secs_f64() * 1e6 / statements.len() as f64;
     println!(
         "  djq in process: {:.1} µs a statement ({:.1} ms the round)",
         per(djq),
         djq.as_secs_f64() * 1e3
     );
+    if mode.profile {
+        return;
+    }
 
     // The binary over the whole script; `-c` echoes each expression's SQL as the shell does
     // (a script file would show nothing), 1,000 statements an argument (under Linux's bound).
@@ -414,7 +427,7 @@ fn sql_only(dir: &Path) {
         );
         started.elapsed()
     };
-    let binary = median((0..ROUNDS).map(|_| run_binary()).collect());
+    let binary = median((0..mode.rounds).map(|_| run_binary()).collect());
     println!(
         "  djq binary, whole script: {:.1} ms ({:.1} µs a statement, process start included)",
         binary.as_secs_f64() * 1e3,
@@ -461,7 +474,7 @@ fn sql_only(dir: &Path) {
     );
 }
 
-fn saves(dir: &Path) {
+fn saves(dir: &Path, mode: Mode) {
     let script = save_script();
     let file = dir.join("saves.py");
     std::fs::write(&file, &script).unwrap();
@@ -480,12 +493,15 @@ fn saves(dir: &Path) {
         );
         took
     };
-    let djq = median((0..ROUNDS).map(|_| run()).collect());
+    let djq = median((0..mode.rounds).map(|_| run()).collect());
     println!(
         "  djq in process: {:.1} ms ({:.2} µs a save)",
         djq.as_secs_f64() * 1e3,
         djq.as_secs_f64() * 1e6 / SAVES as f64
     );
+    if mode.profile {
+        return;
+    }
     let demo: PathBuf = support::root().join(support::DEMO_SQLITE);
     let Some(d) = django(&["script", file.to_str().unwrap(), demo.to_str().unwrap()]) else {
         return;
@@ -502,12 +518,24 @@ fn saves(dir: &Path) {
 
 fn main() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    // `cargo bench --bench interpreter -- saves` runs one part.
-    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    if only.as_deref().is_none_or(|o| o == "sql-only") {
-        sql_only(dir.path());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let only = args
+        .iter()
+        .find(|a| matches!(a.as_str(), "sql-only" | "saves"));
+    let profile = args.iter().any(|a| a == "--profile");
+    // `--rounds N` for a slower profiler (valgrind's callgrind counts instructions exactly).
+    let rounds = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1)?.parse().ok());
+    let mode = Mode {
+        rounds: rounds.unwrap_or(if profile { 50 } else { 5 }),
+        profile,
+    };
+    if only.is_none_or(|o| o == "sql-only") {
+        sql_only(dir.path(), mode);
     }
-    if only.as_deref().is_none_or(|o| o == "saves") {
-        saves(dir.path());
+    if only.is_none_or(|o| o == "saves") {
+        saves(dir.path(), mode);
     }
 }
