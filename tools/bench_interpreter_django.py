@@ -14,6 +14,9 @@ objects beforehand (the queryset build and SQL compile alone). `--sql OUT` also 
 statement's SQL and parameters as the sqlite3 driver receives them (record.py's conversion), a
 JSON array, for the bench to compare with djq's.
 
+Times are the process's CPU time (`time.process_time()`), as benches/interpreter.rs measures
+djq's, so that other work on the machine does not count.
+
 `script`: SCRIPT is a Django shell script, run with `exec` on a copy of DATABASE (made per
 round, not timed), in the same namespace plus `transaction`; printed: {"django": version,
 "rounds": [seconds, ...]}.
@@ -62,18 +65,18 @@ def sql_only(args):
     statements = [line for line in Path(args.file).read_text().splitlines() if line.strip()]
 
     def round_from_text():
-        started = time.perf_counter()
+        started = time.process_time()
         for s in statements:
             eval(s, namespace).query.sql_with_params()
-        return time.perf_counter() - started
+        return time.process_time() - started
 
     codes = [compile(s, "<statement>", "eval") for s in statements]
 
     def round_precompiled():
-        started = time.perf_counter()
+        started = time.process_time()
         for c in codes:
             eval(c, namespace).query.sql_with_params()
-        return time.perf_counter() - started
+        return time.process_time() - started
 
     round_from_text()
     rounds = [round_from_text() for _ in range(args.rounds)]
@@ -106,9 +109,9 @@ def script(args):
         for _ in range(args.rounds):
             connection.close()
             shutil.copyfile(args.database, database)
-            started = time.perf_counter()
+            started = time.process_time()
             exec(code, dict(namespace))
-            rounds.append(time.perf_counter() - started)
+            rounds.append(time.process_time() - started)
     print(json.dumps({"django": version, "rounds": rounds}))
 
 
