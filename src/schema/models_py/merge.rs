@@ -5,6 +5,7 @@
 //! models hold into replaced ones are re-pointed by column.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::{ManyToManyDecl, ModelDecl, ModelRef};
 use crate::diag::{Diagnostic, Result};
@@ -19,7 +20,7 @@ pub fn schema_from_models(decls: &[ModelDecl]) -> Result<Schema> {
 
 /// Merge declarations onto an introspected schema, then derive reverse relations.
 pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
-    let mut replaced: HashMap<ModelId, Model> = HashMap::new();
+    let mut replaced: HashMap<ModelId, Arc<Model>> = HashMap::new();
     let mut claimed: HashSet<ModelId> = HashSet::new();
     let mut slots = Vec::with_capacity(decls.len());
     schema.models.reserve(decls.len());
@@ -37,13 +38,13 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
             .filter(|id| !decl.proxy && !claimed.contains(id));
         let id = match existing {
             Some(id) => {
-                let old = std::mem::replace(&mut schema.models[id], model);
-                schema.models[id].indexes = old.indexes.clone();
+                let old = std::mem::replace(&mut schema.models[id], Arc::new(model));
+                schema.model_mut(id).indexes = old.indexes.clone();
                 replaced.insert(id, old);
                 id
             }
             None => {
-                schema.models.push(model);
+                schema.models.push(Arc::new(model));
                 let id = schema.models.len() - 1;
                 tables.entry(decl.table.clone()).or_insert(id);
                 id
@@ -74,7 +75,7 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
                 })?,
                 None => schema.models[to].pk,
             };
-            schema.models[id].fields[i].relation = Some(Box::new(ForeignKey {
+            schema.model_mut(id).fields[i].relation = Some(Box::new(ForeignKey {
                 to,
                 to_field,
                 related_name: rel.related_name.clone(),
@@ -89,7 +90,7 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
             let to = resolve(schema, &declared, &slots, &m.to);
             let through = resolve(schema, &declared, &slots, &m.through);
             let (source_field, target_field) = through_keys(schema, decl, m, [id, to], through)?;
-            schema.models[id].m2m.push(ManyToMany {
+            schema.model_mut(id).m2m.push(ManyToMany {
                 name: m.name.clone(),
                 to,
                 through,
@@ -140,7 +141,7 @@ fn resolve(
     }
     let mut model = Model::new(&r.name, &r.app_label, table);
     model.fields.push(super::auto_pk(FieldKind::AutoField));
-    schema.models.push(model);
+    schema.models.push(Arc::new(model));
     schema.models.len() - 1
 }
 
@@ -189,7 +190,11 @@ fn through_keys(
 
 /// Models nobody declared keep their introspected relations; where those point into a model
 /// that a declaration replaced, follow the same column into the new field list.
-fn repoint(schema: &mut Schema, declared: &HashSet<ModelId>, replaced: &HashMap<ModelId, Model>) {
+fn repoint(
+    schema: &mut Schema,
+    declared: &HashSet<ModelId>,
+    replaced: &HashMap<ModelId, Arc<Model>>,
+) {
     let same_column = |schema: &Schema, model: ModelId, index: usize| {
         let column = &replaced[&model].fields[index].column;
         let new = &schema.models[model];
@@ -204,7 +209,7 @@ fn repoint(schema: &mut Schema, declared: &HashSet<ModelId>, replaced: &HashMap<
                 && replaced.contains_key(&rel.to)
             {
                 let to_field = same_column(schema, rel.to, rel.to_field);
-                if let Some(rel) = &mut schema.models[id].fields[i].relation {
+                if let Some(rel) = &mut schema.model_mut(id).fields[i].relation {
                     rel.to_field = to_field;
                 }
             }
@@ -214,7 +219,7 @@ fn repoint(schema: &mut Schema, declared: &HashSet<ModelId>, replaced: &HashMap<
             if replaced.contains_key(&m.through) {
                 let source_field = same_column(schema, m.through, m.source_field);
                 let target_field = same_column(schema, m.through, m.target_field);
-                let m = &mut schema.models[id].m2m[i];
+                let m = &mut schema.model_mut(id).m2m[i];
                 m.source_field = source_field;
                 m.target_field = target_field;
             }
