@@ -28,7 +28,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use djq::interp::{Options, Session};
+use djq::orm::{Options, Session};
 use djq::render::Format;
 use djq::sql::Dialect;
 use std::collections::HashSet;
@@ -395,9 +395,9 @@ fn sql_only(dir: &Path, mode: Mode) {
     let mut s = sql_only_session();
     let mut compiled = Vec::with_capacity(statements.len());
     for st in &statements {
-        s.log.clear();
+        s.host.log.clear();
         s.run(st).unwrap_or_else(|d| panic!("{st}: {d:?}"));
-        let [one] = &s.log.iter().collect::<Vec<_>>()[..] else {
+        let [one] = &s.host.log.iter().collect::<Vec<_>>()[..] else {
             panic!("{st}: not one statement");
         };
         compiled.push(serde_json::json!({
@@ -408,7 +408,7 @@ fn sql_only(dir: &Path, mode: Mode) {
     let round = |s: &mut Session| {
         let started = cpu_time();
         for st in &statements {
-            s.log.clear();
+            s.host.log.clear();
             s.run(st).unwrap();
         }
         cpu_time() - started
@@ -507,7 +507,7 @@ fn saves(dir: &Path, mode: Mode) {
         s.run_script(&script).unwrap();
         let took = cpu_time() - started;
         assert_eq!(
-            s.log.total(),
+            s.host.log.total(),
             1 + SAVES as u64,
             "one SELECT, then the UPDATEs"
         );

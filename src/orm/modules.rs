@@ -525,7 +525,7 @@ mod tests {
             models: models
                 .iter()
                 .map(|(app, name)| {
-                    Model::new(*name, *app, format!("{app}_{}", name.to_lowercase()))
+                    Model::new(*name, *app, format!("{app}_{}", name.to_lowercase())).into()
                 })
                 .collect(),
         }
