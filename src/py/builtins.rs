@@ -57,6 +57,7 @@ impl<H: Host> Interp<H> {
                     Obj::Row(v) => v.len(),
                     Obj::Dict(d) => d.borrow().len(),
                     Obj::Native(_) if let Some(n) = H::len(self, &o, span)? => n,
+                    Obj::Object(_) if let Some(n) = self.class_len(&o, span)? => n,
                     other => {
                         return Err(Diagnostic::new(
                             ErrorKind::Type,
@@ -373,6 +374,13 @@ impl<H: Host> Interp<H> {
                     (res, _) => res,
                 }
             }
+            Builtin::Isinstance
+                if let Some((Obj::Class(c), _)) = args.pos.get(1)
+                    && let Some((o, _)) = args.pos.first() =>
+            {
+                let (o, c) = (o.clone(), c.clone());
+                Ok(Obj::bool(self.class_isinstance(&o, &c)))
+            }
             Builtin::Isinstance => match (args.pos.first(), args.pos.get(1)) {
                 (Some((o, _)), Some((cls, _))) => Ok(Obj::bool(
                     is_instance(&self.host, o, cls).map_err(|d| d.at(span))?,
@@ -385,6 +393,7 @@ impl<H: Host> Interp<H> {
             },
             Builtin::Type => match one(&args)? {
                 Obj::Exception(e) => Ok(super::exceptions::type_of(&e)),
+                Obj::Object(o) => Ok(Obj::Class(o.class.clone())),
                 _ => Err(Diagnostic::new(
                     ErrorKind::NotSupported,
                     "type() of anything but an exception is not supported by djq yet",
@@ -392,6 +401,11 @@ impl<H: Host> Interp<H> {
                 .at(span)),
             },
             Builtin::NoOp => Ok(Obj::NONE),
+            Builtin::Super
+            | Builtin::Property
+            | Builtin::ClassMethod
+            | Builtin::StaticMethod
+            | Builtin::Issubclass => self.call_class_builtin(b, args),
         }
     }
 
@@ -498,6 +512,11 @@ const BUILTINS: &[(&str, Builtin)] = {
         ("round", Round),
         ("date", Date),
         ("datetime", DateTime),
+        ("super", Super),
+        ("property", Property),
+        ("classmethod", ClassMethod),
+        ("staticmethod", StaticMethod),
+        ("issubclass", Issubclass),
     ]
 };
 

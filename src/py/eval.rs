@@ -193,6 +193,11 @@ impl<H: Host> Interp<H> {
 
     fn lookup_name(&mut self, n: &str, span: Span) -> Result<Obj> {
         if let Some(v) = self.variable(n) {
+            if let Obj::Wrapper(w) = v
+                && let super::classes::Wrapper::Failed(d) = &**w
+            {
+                return Err((**d).clone());
+            }
             return Ok(v.clone());
         }
         if let Some(b) = super::builtins::builtin(n) {
@@ -216,6 +221,9 @@ impl<H: Host> Interp<H> {
     }
 
     pub fn attribute(&mut self, obj: Obj, name: &str, span: Span) -> Result<Obj> {
+        if let Some(v) = self.class_attribute(&obj, name, span)? {
+            return Ok(v);
+        }
         match &obj {
             Obj::Native(_) | Obj::Exception(_) => {
                 if let Some(v) = H::attribute(self, &obj, name, span)? {
@@ -296,6 +304,7 @@ impl<H: Host> Interp<H> {
             Obj::Function(f) => self.call_function(&f, args),
             Obj::ExceptionClass(c) => self.new_exception(&c, &args),
             Obj::Native(_) => H::call(self, &f, args),
+            Obj::Class(_) | Obj::Object(_) | Obj::Wrapper(_) => self.call_class_obj(&f, args),
             other => Err(Diagnostic::new(
                 ErrorKind::Type,
                 format!("'{}' object is not callable", other.type_name()),

@@ -13,6 +13,7 @@
 
 pub mod args;
 pub mod builtins;
+pub mod classes;
 pub mod containers;
 pub mod eval;
 pub mod exceptions;
@@ -130,6 +131,12 @@ pub trait Host: Sized + 'static {
     ) -> Result<Flow>;
     /// Whether calling `f` at the top level shows nothing (`print`, `dumpdata`).
     fn is_silent(&self, f: &Obj) -> bool;
+    /// The Python class of a native object whose class a program defines (a model class or
+    /// instance, whose class holds what its models.py body defines) and whether the object is
+    /// an instance of it; its attributes are looked up before the host's own ([`classes`]).
+    fn class_of(_cx: &mut Interp<Self>, _o: &Obj) -> Option<(std::rc::Rc<classes::Class>, bool)> {
+        None
+    }
 }
 
 /// What a `for` loop does with each item, until it breaks with a `B`.

@@ -88,6 +88,16 @@ pub enum Builtin {
     DateTime,
     /// Accepted boilerplate (`django.setup()`, `os.environ.setdefault(...)`): returns None.
     NoOp,
+    /// `super()` (see [`super::classes`]).
+    Super,
+    /// `property(fget)`, as a decorator too.
+    Property,
+    /// `classmethod(f)`
+    ClassMethod,
+    /// `staticmethod(f)`
+    StaticMethod,
+    /// `issubclass(cls, classes)`
+    Issubclass,
 }
 
 /// `range(start, stop, step)`: numbers made as they are needed, as Python's range is.
@@ -171,6 +181,13 @@ pub enum Obj {
     Exception(Rc<crate::diag::Diagnostic>),
     /// An object of the host's (see [`Native`]).
     Native(Rc<dyn Native>),
+    /// A class defined with `class` (or read from a models.py, see [`super::classes`]).
+    Class(Rc<super::classes::Class>),
+    /// An instance of a [`Obj::Class`].
+    Object(Rc<super::classes::Object>),
+    /// A bound method, a `property`/`classmethod`/`staticmethod` object, `super()`, or a name
+    /// whose definition failed ([`super::classes::Wrapper`]).
+    Wrapper(Rc<super::classes::Wrapper>),
 }
 
 impl Obj {
@@ -270,6 +287,9 @@ impl Obj {
             Obj::ExceptionClass(_) => "type".into(),
             Obj::Exception(e) => e.kind.python_name(),
             Obj::Native(n) => n.type_name().into_owned(),
+            Obj::Class(_) => "type".into(),
+            Obj::Object(o) => o.class.name.clone(),
+            Obj::Wrapper(w) => w.type_name().into(),
         }
     }
 }

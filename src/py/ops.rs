@@ -70,6 +70,11 @@ impl<H: Host> Interp<H> {
 
     pub fn compare(&mut self, op: CmpOp, l: &Obj, r: &Obj, span: Span) -> Result<bool> {
         use std::cmp::Ordering;
+        if matches!(op, CmpOp::Eq | CmpOp::NotEq)
+            && let Some(eq) = self.class_eq(l, r, span)?
+        {
+            return Ok(eq == (op == CmpOp::Eq));
+        }
         match op {
             CmpOp::Eq => return py_eq(l, r).map_err(|d| d.at(span)),
             CmpOp::NotEq => return py_eq(l, r).map(|e| !e).map_err(|d| d.at(span)),

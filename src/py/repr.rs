@@ -11,6 +11,9 @@ impl<H: Host> Interp<H> {
     pub fn py_str(&mut self, o: &Obj) -> Result<String> {
         match o {
             Obj::Value(v) => Ok(v.to_python_str()),
+            Obj::Native(_) | Obj::Object(_) if let Some(s) = self.class_text(o, "__str__")? => {
+                Ok(s)
+            }
             Obj::Native(_) => H::str(self, o),
             Obj::Exception(e) => Ok(e.message.clone()),
             other => self.repr(other),
@@ -29,6 +32,9 @@ impl<H: Host> Interp<H> {
             .into());
         };
         let _level = deeper("while getting the repr of an object")?;
+        if let Some(s) = self.class_text(o, "__repr__")? {
+            return Ok(s);
+        }
         Ok(match o {
             Obj::Value(v) => value_repr(v),
             Obj::List(items) => {
@@ -60,6 +66,7 @@ impl<H: Host> Interp<H> {
             Obj::ExceptionClass(c) => format!("<class '{c}'>"),
             Obj::Exception(e) => super::exceptions::repr(e),
             Obj::Native(_) => H::repr(self, o)?,
+            Obj::Class(_) | Obj::Object(_) | Obj::Wrapper(_) => format!("<{}>", o.type_name()),
         })
     }
 

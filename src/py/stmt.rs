@@ -145,19 +145,20 @@ impl<H: Host> Interp<H> {
                 body,
                 decorators,
             } => {
-                if let Some(d) = decorators.first() {
-                    return Err(Diagnostic::new(
-                        ErrorKind::NotSupported,
-                        "decorators are not supported by djq yet",
-                    )
-                    .at(d.span));
-                }
-                let f = Function {
-                    name: name.name.clone(),
-                    params: params.clone(),
-                    body: FunctionBody::Block(body.clone()),
-                };
-                self.bind(&name.name, Obj::Function(Rc::new(f)));
+                let f = super::classes::function(&name.name, params, body);
+                let f = self.decorate(f, decorators)?;
+                self.bind(&name.name, f);
+                Ok(Flow::Next)
+            }
+            StmtKind::ClassDef {
+                name,
+                bases,
+                body,
+                decorators,
+            } => {
+                let c = self.define_class(&name.name, bases, body, None)?;
+                let c = self.decorate(Obj::Class(c), decorators)?;
+                self.bind(&name.name, c);
                 Ok(Flow::Next)
             }
             StmtKind::Try {
@@ -317,12 +318,16 @@ impl<H: Host> Interp<H> {
                 let key = self.eval(index)?;
                 self.set_item(&container, key, v, target.span)
             }
-            ExprKind::Attribute { value: owner, attr } => match self.eval(owner)? {
-                owner @ Obj::Native(_) => {
-                    H::set_attribute(self, &owner, &attr.name, v, target.span)
+            ExprKind::Attribute { value: owner, attr } => {
+                let owner = self.eval(owner)?;
+                match self.set_class_attribute(&owner, &attr.name, v, target.span)? {
+                    None => Ok(()),
+                    Some(v) if matches!(owner, Obj::Native(_)) => {
+                        H::set_attribute(self, &owner, &attr.name, v, target.span)
+                    }
+                    Some(_) => Err(cannot_assign(target)),
                 }
-                _ => Err(cannot_assign(target)),
-            },
+            }
             _ => Err(cannot_assign(target)),
         }
     }
