@@ -126,6 +126,9 @@ impl Host for Orm {
         if let Some(m) = obj.model_class() {
             return match name {
                 "objects" => Ok(Some(make::manager(m))),
+                "__name__" | "__qualname__" => {
+                    Ok(Some(Obj::str(cx.host.schema.model(m).name.clone())))
+                }
                 _ if MODEL_EXCEPTIONS.contains(&name) => Ok(Some(Obj::ExceptionClass(format!(
                     "{}.{name}",
                     cx.host.schema.model(m).name
@@ -159,6 +162,9 @@ impl Host for Orm {
                 .then(|| method(obj, name)));
         }
         if let Some(inst) = obj.instance() {
+            if name == "__class__" {
+                return Ok(Some(make::model(inst.model)));
+            }
             return cx.instance_attribute(inst, name, span).map(Some);
         }
         if obj.f().is_some() && matches!(name, "asc" | "desc") {
@@ -433,13 +439,7 @@ impl Host for Orm {
         let Some(inst) = o.instance() else {
             return cx.repr(o);
         };
-        let model = cx.host.schema.model(inst.model).clone();
-        if let Some(expr) = &model.str_expr {
-            let locals = std::collections::HashMap::from([("self".to_string(), o.clone())]);
-            if let Ok(v) = cx.in_scope(locals, |s| s.eval(expr)) {
-                return cx.py_str(&v);
-            }
-        }
+        let model = cx.host.schema.model(inst.model);
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
         Ok(format!("{} object ({})", model.name, pk.to_python_str()))
     }
@@ -524,6 +524,10 @@ impl Host for Orm {
 
     fn is_silent(&self, f: &Obj) -> bool {
         f.django_fn() == Some(DjangoFn::Dumpdata)
+    }
+
+    fn class_of(cx: &mut Session, o: &Obj) -> Option<(Rc<crate::py::classes::Class>, bool)> {
+        cx.python_class_of(o)
     }
 }
 

@@ -15,6 +15,7 @@
 //! dumps Django's JSON fixtures, [`explain`] shows query plans.
 
 mod aggregate;
+mod classes;
 mod delete;
 mod display;
 mod exec;
@@ -124,6 +125,8 @@ pub struct Orm {
     lazy_loads: Vec<((String, String), usize)>,
     /// The last queryset shown only in part (`max_rows`), for [`Session::show_all`].
     truncated: Option<obj::QuerySet>,
+    /// The models' Python classes and their models.py modules, once run ([`classes`]).
+    python: classes::Python,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -180,6 +183,7 @@ impl Session {
             warn_n_plus_one: false,
             lazy_loads: Vec::new(),
             truncated: None,
+            python: classes::Python::default(),
         };
         crate::py::Interp::with_host(orm, out)
     }

@@ -118,7 +118,16 @@ impl Session {
             ));
         }
         let inst = self.new_instance(model, args)?;
-        self.insert_instances(model, std::slice::from_ref(&inst), false)
+        // Django's `obj.save(force_insert=True, using=self.db)`: models.py's save() too.
+        let save = Args {
+            pos: Vec::new(),
+            kw: vec![
+                ("force_insert".into(), Obj::bool(true), args.span),
+                ("using".into(), Obj::str("default"), args.span),
+            ],
+            span: args.span,
+        };
+        self.save_instance(&inst, save)
             .map_err(|d| d.at(args.span))?;
         Ok(make::instance(inst))
     }
@@ -300,21 +309,20 @@ impl Session {
         let f = &self.host.schema.model(model).fields[field];
         let (kind, null) = (f.kind, f.null);
         if let Some(expr) = f.default.clone() {
-            let v = self.eval(&expr)?;
-            let v = match v {
+            let v = self.eval_default(model, &expr, |s, v| match v {
                 Obj::Module(name) if name == "timezone.now" => {
-                    Obj::Value(Value::DateTime(chrono::Utc::now()))
+                    Ok(Obj::Value(Value::DateTime(chrono::Utc::now())))
                 }
-                callable @ (Obj::Builtin(_) | Obj::Function(_)) => self.call(
+                callable @ (Obj::Builtin(_) | Obj::Function(_)) => s.call(
                     callable,
                     Args {
                         pos: Vec::new(),
                         kw: Vec::new(),
                         span,
                     },
-                )?,
-                other => other,
-            };
+                ),
+                other => Ok(other),
+            })?;
             return self.plain_value(&v, span);
         }
         let text = kind.is_text() && kind != FieldKind::GenericIpAddressField;

@@ -18,22 +18,44 @@
 //! such a method — looking past every Python class of the MRO — reaches the host's `save`
 //! ([`Host::attribute`] on the same object).
 //!
-//! **Scopes.** A method runs with its class's module names ([`Class::globals`], a models.py's
-//! constants and helpers) in a scope below its locals, and with `__class__` and `__self__`
-//! (its class and receiver) there, which the zero-argument `super()` reads.
+//! **Scopes.** A method runs with its class's module names ([`Class::module`], a models.py's
+//! constants and helpers, see [`Interp::run_module`]) in a scope below its locals, and with
+//! `__class__` and `__self__` (its class and receiver) in a scope between, which the
+//! zero-argument `super()` reads. An error raised in a module's code names its place there
+//! ([`ModuleScope::locate`]); a module-level statement that fails binds the names it
+//! defines to its error ([`Wrapper::Failed`]), raised when they are used — never when the
+//! module is run.
 
 use super::args::Args;
 use super::obj::{Builtin, Function, FunctionBody, Obj};
 use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::syntax::ast::{Arg, Expr, Stmt};
+use crate::syntax::ast::{Arg, Expr, Stmt, StmtKind};
 use crate::value::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// Module-level names a class's methods see (a models.py's).
-pub type Globals = Rc<HashMap<String, Obj>>;
+/// A module a class was defined in (a models.py): the names its code sees, and where its
+/// text is, to name the place of an error raised in it.
+pub struct ModuleScope {
+    pub names: RefCell<HashMap<String, Obj>>,
+    /// `path:line:col` of a byte offset of the module's text.
+    pub place: Box<dyn Fn(usize) -> String>,
+}
+
+impl ModuleScope {
+    /// An error raised by the module's code: its place named in the help (`raised at
+    /// models.py:12:9`), its span left for the caller's (the script's) to be set.
+    pub fn locate(&self, mut d: Diagnostic) -> Diagnostic {
+        if let Some(span) = d.span.take()
+            && d.help.is_none()
+        {
+            d.help = Some(format!("raised at {}", (self.place)(span.start)));
+        }
+        d
+    }
+}
 
 /// A class: what `class Name(bases): body` made.
 pub struct Class {
@@ -42,8 +64,8 @@ pub struct Class {
     pub bases: Vec<Obj>,
     /// What the body bound.
     pub dict: RefCell<HashMap<String, Obj>>,
-    /// The module names its methods see, when it was defined in a module of its own.
-    pub globals: Option<Globals>,
+    /// The module it was defined in, when not the session.
+    pub module: Option<Rc<ModuleScope>>,
 }
 
 impl std::fmt::Debug for Class {
@@ -150,13 +172,17 @@ fn class_repr(c: &Class) -> String {
 
 impl<H: Host> Interp<H> {
     /// `class Name(bases): body`: the body runs in a scope of its own, whose names become the
-    /// class's dict; `globals` are the module names its methods will see.
+    /// class's dict; `module` is the module it is defined in. A base that is a host's class
+    /// with a Python class ([`Host::class_of`]) is that Python class; `lenient` (a models.py
+    /// read by a host that gives its classes their native side) leaves out bases that are not
+    /// classes (`models.Model`).
     pub fn define_class(
         &mut self,
         name: &str,
         bases: &[Arg],
         body: &[Stmt],
-        globals: Option<Globals>,
+        module: Option<Rc<ModuleScope>>,
+        lenient: bool,
     ) -> Result<Rc<Class>> {
         let mut base_objs = Vec::new();
         for b in bases {
@@ -168,7 +194,13 @@ impl<H: Host> Interp<H> {
                 .at(arg_span(b)));
             };
             match self.eval(e)? {
+                Obj::Native(n)
+                    if let Some((c, false)) = H::class_of(self, &Obj::Native(n.clone())) =>
+                {
+                    base_objs.push(Obj::Class(c))
+                }
                 c @ (Obj::Class(_) | Obj::Native(_)) => base_objs.push(c),
+                _ if lenient => {}
                 // `class E(Exception)`: djq's exceptions are not classes of this kind.
                 other => {
                     return Err(Diagnostic::new(
@@ -195,8 +227,62 @@ impl<H: Host> Interp<H> {
             name: name.to_string(),
             bases: base_objs,
             dict: RefCell::new(dict),
-            globals,
+            module,
         }))
+    }
+
+    /// Run a module's statements (a models.py's) into `module`'s names. A class it defines
+    /// is bound to what `bind_class` makes of it (a host gives its model classes their native
+    /// side); a statement that fails binds each name it defines to its error.
+    pub fn run_module(
+        &mut self,
+        body: &[Stmt],
+        module: &Rc<ModuleScope>,
+        bind_class: &mut dyn FnMut(&mut Interp<H>, Rc<Class>) -> Obj,
+    ) {
+        self.frames.push(HashMap::new());
+        for stmt in body {
+            let ran = match &stmt.kind {
+                StmtKind::ClassDef {
+                    name,
+                    bases,
+                    body,
+                    decorators,
+                } => self
+                    .define_class(&name.name, bases, body, Some(module.clone()), true)
+                    .and_then(|c| {
+                        let made = bind_class(self, c);
+                        self.decorate(made, decorators)
+                    })
+                    .map(|c| self.bind(&name.name, c)),
+                _ => self.exec(stmt).map(|_| ()),
+            };
+            if let Err(d) = ran {
+                let failed = wrap(Wrapper::Failed(Box::new(module.locate(d))));
+                for name in defined_names(stmt) {
+                    self.bind(&name, failed.clone());
+                }
+            }
+        }
+        *module.names.borrow_mut() = self.frames.pop().unwrap_or_default();
+    }
+
+    /// Run `f` with `module`'s names in scope (below its locals); errors raised there name
+    /// their place in the module.
+    pub fn in_module<T>(
+        &mut self,
+        module: &Rc<ModuleScope>,
+        f: impl FnOnce(&mut Interp<H>) -> Result<T>,
+    ) -> Result<T> {
+        // The names are lent to the scope (a method called inside finds them there).
+        let names = module.names.take();
+        self.frames.push(names);
+        let ran = f(self);
+        let names = self.frames.pop().unwrap_or_default();
+        if !names.is_empty() {
+            *module.names.borrow_mut() = names;
+        }
+        ran.map_err(|d| module.locate(d))
     }
 
     /// Apply decorators (innermost, the last written, first) to what a `def` or `class` made.
@@ -472,14 +558,20 @@ impl<H: Host> Interp<H> {
         let Obj::Function(f) = func else {
             return self.call(func.clone(), args);
         };
-        let mut scope: HashMap<String, Obj> = match &owner.globals {
-            Some(g) => (**g).clone(),
-            None => HashMap::new(),
-        };
-        scope.insert("__class__".into(), Obj::Class(owner.clone()));
-        scope.insert("__self__".into(), recv);
         let f: Rc<Function> = f.clone();
-        self.in_scope(scope, |s| s.call_function(&f, args))
+        // Wrong arguments are the caller's error; the body's, the module's.
+        let locals = self.bind_params(&f, args)?;
+        let run = |s: &mut Interp<H>| {
+            let method = HashMap::from([
+                ("__class__".to_string(), Obj::Class(owner.clone())),
+                ("__self__".to_string(), recv),
+            ]);
+            s.in_scope(method, |s| s.run_function(&f, locals))
+        };
+        match &owner.module {
+            Some(module) => self.in_module(module, run),
+            None => run(self),
+        }
     }
 
     /// Call a class (make an instance), a bound method or a wrapped function.
@@ -709,4 +801,35 @@ pub fn function(name: &str, params: &[crate::syntax::ast::Param], body: &[Stmt])
         params: params.to_vec(),
         body: FunctionBody::Block(body.to_vec()),
     }))
+}
+
+/// The names a statement binds, for the error it raised instead.
+fn defined_names(stmt: &Stmt) -> Vec<String> {
+    match &stmt.kind {
+        StmtKind::Import(aliases) => aliases
+            .iter()
+            .map(|a| match &a.asname {
+                Some(alias) => alias.name.clone(),
+                None => a.name.split('.').next().unwrap_or(&a.name).to_string(),
+            })
+            .collect(),
+        StmtKind::ImportFrom { names, .. } => names
+            .iter()
+            .map(|a| a.asname.as_ref().map_or(&a.name, |i| &i.name).clone())
+            .collect(),
+        StmtKind::Assign { targets, .. } => targets
+            .iter()
+            .filter_map(|t| match &t.kind {
+                crate::syntax::ast::ExprKind::Name(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect(),
+        StmtKind::FunctionDef { name, .. } | StmtKind::ClassDef { name, .. } => {
+            vec![name.name.clone()]
+        }
+        StmtKind::Unread {
+            defines: Some(d), ..
+        } => vec![d.name.name.clone()],
+        _ => Vec::new(),
+    }
 }

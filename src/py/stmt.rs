@@ -156,7 +156,7 @@ impl<H: Host> Interp<H> {
                 body,
                 decorators,
             } => {
-                let c = self.define_class(&name.name, bases, body, None)?;
+                let c = self.define_class(&name.name, bases, body, None, false)?;
                 let c = self.decorate(Obj::Class(c), decorators)?;
                 self.bind(&name.name, c);
                 Ok(Flow::Next)
@@ -334,7 +334,7 @@ impl<H: Host> Interp<H> {
 
     /// Bind a name in the innermost scope (a function's or comprehension's locals, else the
     /// session's globals).
-    fn bind(&mut self, name: &str, v: Obj) {
+    pub(super) fn bind(&mut self, name: &str, v: Obj) {
         match self.frames.last_mut() {
             Some(frame) => frame.insert(name.to_string(), v),
             None => self.vars.insert(name.to_string(), v),
@@ -372,14 +372,23 @@ impl<H: Host> Interp<H> {
 
     /// Call a `def` or `lambda` function.
     pub fn call_function(&mut self, f: &Function, args: Args) -> Result<Obj> {
+        let span = args.span;
+        let locals = self.bind_params(f, args)?;
+        self.run_function(f, locals).map_err(|d| d.at(span))
+    }
+
+    /// Run a function's body with its parameters bound (`locals`).
+    pub(super) fn run_function(
+        &mut self,
+        f: &Function,
+        locals: HashMap<String, Obj>,
+    ) -> Result<Obj> {
         if self.frames.len() >= MAX_CALL_DEPTH {
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!("calls nested deeper than {MAX_CALL_DEPTH} are not supported by djq"),
-            )
-            .at(args.span));
+            ));
         }
-        let locals = self.bind_params(f, args)?;
         self.in_scope(locals, |s| match &f.body {
             FunctionBody::Expr(e) => s.eval(e),
             FunctionBody::Block(body) => match s.exec_block(body)? {
@@ -389,7 +398,7 @@ impl<H: Host> Interp<H> {
         })
     }
 
-    fn bind_params(&mut self, f: &Function, args: Args) -> Result<HashMap<String, Obj>> {
+    pub(super) fn bind_params(&mut self, f: &Function, args: Args) -> Result<HashMap<String, Obj>> {
         let span = args.span;
         let type_error = |msg: String| Diagnostic::new(ErrorKind::Type, msg).at(span);
         let mut locals = HashMap::new();

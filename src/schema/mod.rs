@@ -40,8 +40,8 @@ pub struct Model {
     pub ordering: Vec<String>,
     /// True for the through table Django creates for a ManyToManyField.
     pub auto_created: bool,
-    /// The expression `__str__` returns, when models.py gives a simple one.
-    pub str_expr: Option<Expr>,
+    /// The models.py that declares the model, with its Python (see [`PyModule`]).
+    pub module: Option<std::rc::Rc<PyModule>>,
     /// Indexes: (name, columns, unique).
     pub indexes: Vec<Index>,
     /// Managers models.py assigns (`objects = ArticleManager()`), the default first.
@@ -49,6 +49,34 @@ pub struct Model {
     /// Position among the models.py declarations (Django's definition order, the order
     /// `app_config.get_models()` lists them in); `None` for a model only introspected.
     pub declared: Option<usize>,
+}
+
+/// A models.py's Python beyond what the schema reads from it: its module-level statements
+/// (imports, constants, functions) and its classes with their methods and constants only
+/// (fields, managers and `class Meta` left out), in order. `crate::orm` runs it when a
+/// model's Python is first needed: its methods, properties, `save()` overrides and the
+/// module names `default=` uses.
+pub struct PyModule {
+    /// The file, as errors name it.
+    pub path: String,
+    pub body: Vec<crate::syntax::ast::Stmt>,
+    /// The byte offset of each line's start, to name the line of a span.
+    pub lines: Vec<usize>,
+}
+
+impl PyModule {
+    /// `path:line:col` of a byte offset of the file.
+    pub fn place(&self, offset: usize) -> String {
+        let line = self.lines.partition_point(|&start| start <= offset).max(1);
+        let col = offset - self.lines[line - 1] + 1;
+        format!("{}:{line}:{col}", self.path)
+    }
+}
+
+impl std::fmt::Debug for PyModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PyModule({})", self.path)
+    }
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.
@@ -456,7 +484,7 @@ impl Model {
             reverse: Vec::new(),
             ordering: Vec::new(),
             auto_created: false,
-            str_expr: None,
+            module: None,
             indexes: Vec::new(),
             managers: Vec::new(),
             declared: None,

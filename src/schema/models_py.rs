@@ -21,9 +21,9 @@ mod read;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{Field, FieldKind, Index, OnDelete};
+use super::{Field, FieldKind, Index, OnDelete, PyModule};
 use crate::diag::{Diagnostic, ErrorKind, Result};
-use crate::syntax::ast::{Expr, ExprKind, Program, StmtKind};
+use crate::syntax::ast::{ExprKind, Program, StmtKind};
 
 pub use merge::{overlay, schema_from_models};
 
@@ -42,8 +42,6 @@ pub struct ModelDecl {
     pub m2m: Vec<ManyToManyDecl>,
     pub ordering: Vec<String>,
     pub indexes: Vec<Index>,
-    /// What `__str__` returns, when it is a single `return`.
-    pub str_expr: Option<Expr>,
     /// Managers assigned in the class (`objects = ArticleManager()`), with their methods.
     pub managers: Vec<super::Manager>,
     /// The through model Django creates for a ManyToManyField without `through=`.
@@ -54,6 +52,8 @@ pub struct ModelDecl {
     pub notes: Vec<String>,
     /// The file that declares the model.
     pub path: PathBuf,
+    /// That file's Python, for running the model's methods (set once the file is read).
+    pub module: Option<std::rc::Rc<PyModule>>,
 }
 
 /// A concrete field; `field.relation` is always `None` here, `relation` says where it points.
@@ -178,6 +178,7 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
     let mut elsewhere = std::collections::HashSet::new();
     for (i, (path, app)) in files.into_iter().enumerate() {
         let source = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
+        let lines = line_starts(&source);
         let program = if Some(i) == big {
             big_source = source;
             Program { body: Vec::new() }
@@ -187,10 +188,17 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
             }
             parse_source(&path, &source)?
         };
-        sources.push(SourceFile { path, app, program });
+        sources.push(SourceFile {
+            path,
+            app,
+            program,
+            lines,
+        });
     }
     let Some(big) = big else {
-        let (decls, warnings) = read::declarations(&sources);
+        let modules: Vec<_> = sources.iter().map(SourceFile::py_module).collect();
+        let (mut decls, warnings) = read::declarations(&sources);
+        attach_modules(&mut decls, &modules);
         return Ok(Models { decls, warnings });
     };
     let mut needed_until = uses(&big_source);
@@ -198,7 +206,9 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
         needed_until.insert(name.as_str(), usize::MAX);
     }
     let path = sources[big].path.clone();
+    let mut modules: Vec<_> = sources.iter().map(SourceFile::py_module).collect();
     let mut batched = Batched {
+        runtime: Vec::new(),
         files: sources,
         big,
         needed_until,
@@ -219,7 +229,66 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
         locate(&mut d);
         d
     })?;
-    Ok(batched.finish())
+    modules[big] = std::rc::Rc::new(PyModule {
+        path: path.display().to_string(),
+        body: std::mem::take(&mut batched.runtime),
+        lines: std::mem::take(&mut batched.files[big].lines),
+    });
+    let mut models = batched.finish();
+    attach_modules(&mut models.decls, &modules);
+    Ok(models)
+}
+
+/// Give each declaration its file's Python.
+fn attach_modules(decls: &mut [ModelDecl], modules: &[std::rc::Rc<PyModule>]) {
+    for decl in decls {
+        let path = decl.path.display().to_string();
+        decl.module = modules.iter().find(|m| m.path == path).cloned();
+    }
+}
+
+/// What of a module-level statement runs when a model's Python is used: the statement, or a
+/// class with its methods and constants only (see [`PyModule`]).
+fn runtime_statement(stmt: &crate::syntax::ast::Stmt) -> crate::syntax::ast::Stmt {
+    use crate::syntax::ast::{Definition, Stmt};
+    let StmtKind::ClassDef {
+        name,
+        bases,
+        body,
+        decorators,
+    } = &stmt.kind
+    else {
+        return stmt.clone();
+    };
+    let kept = body
+        .iter()
+        .filter(|s| match &s.kind {
+            StmtKind::FunctionDef { .. }
+            | StmtKind::Unread {
+                defines: Some(Definition { class: false, .. }),
+                ..
+            } => true,
+            StmtKind::Assign { value, .. } => !matches!(value.kind, ExprKind::Call { .. }),
+            _ => false,
+        })
+        .cloned()
+        .collect();
+    Stmt {
+        kind: StmtKind::ClassDef {
+            name: name.clone(),
+            bases: bases.clone(),
+            body: kept,
+            decorators: decorators.clone(),
+        },
+        span: stmt.span,
+    }
+}
+
+/// The byte offset of each line's start.
+fn line_starts(source: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
 }
 
 /// Reading a large models file a batch of classes at a time, so that its syntax tree never
@@ -248,10 +317,13 @@ struct Batched<'s> {
     batch: usize,
     decls: Vec<ModelDecl>,
     warnings: Vec<String>,
+    /// The large file's statements as they run ([`runtime_statement`]).
+    runtime: Vec<crate::syntax::ast::Stmt>,
 }
 
 impl Batched<'_> {
     fn push(&mut self, stmt: crate::syntax::ast::Stmt) {
+        self.runtime.push(runtime_statement(&stmt));
         let until = match &stmt.kind {
             StmtKind::ClassDef { name, .. } => {
                 self.pending += 1;
@@ -370,13 +442,16 @@ pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<Mode
     let path = PathBuf::from(path);
     let file = SourceFile {
         program: parse_source(&path, source)?,
+        lines: line_starts(source),
         path,
         app: AppInfo {
             label: app_label.to_string(),
             auto_field: FieldKind::BigAutoField,
         },
     };
-    Ok(read::declarations(&[file]).0)
+    let mut decls = read::declarations(std::slice::from_ref(&file)).0;
+    attach_modules(&mut decls, &[file.py_module()]);
+    Ok(decls)
 }
 
 /// A parsed models file and the app it belongs to.
@@ -384,6 +459,19 @@ struct SourceFile {
     path: PathBuf,
     app: AppInfo,
     program: Program,
+    /// [`line_starts`] of its text.
+    lines: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Its Python, as it runs ([`PyModule`]).
+    fn py_module(&self) -> std::rc::Rc<PyModule> {
+        std::rc::Rc::new(PyModule {
+            path: self.path.display().to_string(),
+            body: self.program.body.iter().map(runtime_statement).collect(),
+            lines: self.lines.clone(),
+        })
+    }
 }
 
 /// What an app's `AppConfig` says: its label and `default_auto_field`.
