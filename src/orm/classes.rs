@@ -20,13 +20,14 @@ use crate::schema::{ModelId, PyModule};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The models' Python classes (`None`: a model with none, or whose module is running) and
 /// the modules run so far.
 #[derive(Default)]
 pub(super) struct Python {
     classes: HashMap<ModelId, Option<Rc<Class>>>,
-    modules: Vec<(Rc<PyModule>, Rc<ModuleScope>)>,
+    modules: Vec<(Arc<PyModule>, Rc<ModuleScope>)>,
 }
 
 impl Session {
@@ -50,7 +51,7 @@ impl Session {
             .python
             .modules
             .iter()
-            .find(|(p, _)| Rc::ptr_eq(p, &module))
+            .find(|(p, _)| Arc::ptr_eq(p, &module))
         {
             return Some(scope.clone());
         }
@@ -64,7 +65,7 @@ impl Session {
                 model
                     .module
                     .as_ref()
-                    .is_some_and(|p| Rc::ptr_eq(p, &module))
+                    .is_some_and(|p| Arc::ptr_eq(p, &module))
             })
             .map(|(id, model)| (model.name.clone(), id))
             .collect();

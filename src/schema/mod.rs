@@ -41,7 +41,7 @@ pub struct Model {
     /// True for the through table Django creates for a ManyToManyField.
     pub auto_created: bool,
     /// The models.py that declares the model, with its Python (see [`PyModule`]).
-    pub module: Option<std::rc::Rc<PyModule>>,
+    pub module: Option<std::sync::Arc<PyModule>>,
     /// Indexes: (name, columns, unique).
     pub indexes: Vec<Index>,
     /// Managers models.py assigns (`objects = ArticleManager()`), the default first.

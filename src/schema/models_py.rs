@@ -53,7 +53,7 @@ pub struct ModelDecl {
     /// The file that declares the model.
     pub path: PathBuf,
     /// That file's Python, for running the model's methods (set once the file is read).
-    pub module: Option<std::rc::Rc<PyModule>>,
+    pub module: Option<std::sync::Arc<PyModule>>,
 }
 
 /// A concrete field; `field.relation` is always `None` here, `relation` says where it points.
@@ -229,7 +229,7 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
         locate(&mut d);
         d
     })?;
-    modules[big] = std::rc::Rc::new(PyModule {
+    modules[big] = std::sync::Arc::new(PyModule {
         path: path.display().to_string(),
         body: std::mem::take(&mut batched.runtime),
         lines: std::mem::take(&mut batched.files[big].lines),
@@ -240,7 +240,7 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
 }
 
 /// Give each declaration its file's Python.
-fn attach_modules(decls: &mut [ModelDecl], modules: &[std::rc::Rc<PyModule>]) {
+fn attach_modules(decls: &mut [ModelDecl], modules: &[std::sync::Arc<PyModule>]) {
     for decl in decls {
         let path = decl.path.display().to_string();
         decl.module = modules.iter().find(|m| m.path == path).cloned();
@@ -465,8 +465,8 @@ struct SourceFile {
 
 impl SourceFile {
     /// Its Python, as it runs ([`PyModule`]).
-    fn py_module(&self) -> std::rc::Rc<PyModule> {
-        std::rc::Rc::new(PyModule {
+    fn py_module(&self) -> std::sync::Arc<PyModule> {
+        std::sync::Arc::new(PyModule {
             path: self.path.display().to_string(),
             body: self.program.body.iter().map(runtime_statement).collect(),
             lines: self.lines.clone(),
