@@ -216,7 +216,10 @@ impl<H: Host> Interp<H> {
         }
         self.frames.push(HashMap::new());
         let ran = self.exec_block(body);
-        let dict = self.frames.pop().unwrap_or_default();
+        let mut dict = self.frames.pop().unwrap_or_default();
+        for v in dict.values_mut() {
+            *v = qualified(name, v);
+        }
         if let super::Flow::Return(_) = ran? {
             return Err(Diagnostic::syntax(
                 "'return' outside function",
@@ -341,7 +344,8 @@ impl<H: Host> Interp<H> {
                 .iter()
                 .any(|k| k.bases.iter().any(|x| super::nested::is(x, b)))),
             (a @ Obj::Native(_), b @ Obj::Native(_)) => Ok(super::nested::py_eq(a, b)?),
-            (Obj::Native(_), Obj::Class(_)) => Ok(false),
+            (Obj::Native(_), Obj::Class(_))
+            | (Obj::Class(_), Obj::Builtin(_) | Obj::ExceptionClass(_)) => Ok(false),
             (Obj::ExceptionClass(a), Obj::ExceptionClass(b)) => {
                 Ok(super::exceptions::is_subclass(a, b))
             }
@@ -688,9 +692,8 @@ impl<H: Host> Interp<H> {
             return Ok(match o {
                 Obj::Class(c) => Some(class_repr(c)),
                 Obj::Wrapper(w) => Some(match &**w {
-                    Wrapper::Bound { func, owner, .. } => format!(
-                        "<bound method {}.{}>",
-                        owner.name,
+                    Wrapper::Bound { func, .. } => format!(
+                        "<bound method {}>",
                         match func {
                             Obj::Function(f) => f.name.clone(),
                             other => other.type_name(),
@@ -801,6 +804,23 @@ pub fn function(name: &str, params: &[crate::syntax::ast::Param], body: &[Stmt])
         params: params.to_vec(),
         body: FunctionBody::Block(body.to_vec()),
     }))
+}
+
+/// A function of class `class` named as Python's messages name it (`Card.__init__`).
+fn qualified(class: &str, v: &Obj) -> Obj {
+    match v {
+        Obj::Function(f) => Obj::Function(Rc::new(Function {
+            name: format!("{class}.{}", f.name),
+            ..(**f).clone()
+        })),
+        Obj::Wrapper(w) => match &**w {
+            Wrapper::Property(f) => wrap(Wrapper::Property(qualified(class, f))),
+            Wrapper::ClassMethod(f) => wrap(Wrapper::ClassMethod(qualified(class, f))),
+            Wrapper::StaticMethod(f) => wrap(Wrapper::StaticMethod(qualified(class, f))),
+            _ => v.clone(),
+        },
+        _ => v.clone(),
+    }
 }
 
 /// The names a statement binds, for the error it raised instead.
