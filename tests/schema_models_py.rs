@@ -33,10 +33,15 @@ fn schema_of(dir: &Path) -> Schema {
 
 /// Whether the model's class in its models.py (as kept to run it) defines `method`.
 fn defines(model: &Model, method: &str) -> bool {
+    defines_in(model, &model.name, method)
+}
+
+/// Whether class `class` of the model's models.py (as kept to run it) defines `method`.
+fn defines_in(model: &Model, class: &str, method: &str) -> bool {
     use djq::syntax::ast::StmtKind;
     let module = model.module.as_ref().expect("the model's models.py");
     module.body.iter().any(|stmt| match &stmt.kind {
-        StmtKind::ClassDef { name, body, .. } if name.name == model.name => body
+        StmtKind::ClassDef { name, body, .. } if name.name == class => body
             .iter()
             .any(|s| matches!(&s.kind, StmtKind::FunctionDef { name, .. } if name.name == method)),
         _ => false,
@@ -423,7 +428,10 @@ fn abstract_multi_table_and_proxy_inheritance() {
     assert!(place.fields[1].auto_now_add);
     assert_eq!(place.fields[3].kind, FieldKind::CharField);
     assert_eq!(place.ordering, ["-created"]);
-    assert!(defines(place, "__str__"));
+    assert!(
+        !defines(place, "__str__") && defines_in(place, "Stamped", "__str__"),
+        "a method of an abstract base is its own class's, which the model's class derives from"
+    );
     assert!(
         place
             .indexes

@@ -52,8 +52,8 @@ pub struct Model {
 }
 
 /// A models.py's Python beyond what the schema reads from it: its module-level statements
-/// (imports, constants, functions) and its classes with their methods and constants only
-/// (fields, managers and `class Meta` left out), in order. `crate::orm` runs it when a
+/// (imports, constants, functions) and its classes with their methods only (fields,
+/// constants, managers and `class Meta` left out), in order. `crate::orm` runs it when a
 /// model's Python is first needed: its methods, properties, `save()` overrides and the
 /// module names `default=` uses.
 pub struct PyModule {

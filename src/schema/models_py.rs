@@ -248,7 +248,8 @@ fn attach_modules(decls: &mut [ModelDecl], modules: &[std::sync::Arc<PyModule>])
 }
 
 /// What of a module-level statement runs when a model's Python is used: the statement, or a
-/// class with its methods and constants only (see [`PyModule`]).
+/// class with its methods only (see [`PyModule`]; a large models file is mostly class
+/// bodies, and its fields' syntax is not kept twice).
 fn runtime_statement(stmt: &crate::syntax::ast::Stmt) -> crate::syntax::ast::Stmt {
     use crate::syntax::ast::{Definition, Stmt};
     let StmtKind::ClassDef {
@@ -268,7 +269,6 @@ fn runtime_statement(stmt: &crate::syntax::ast::Stmt) -> crate::syntax::ast::Stm
                 defines: Some(Definition { class: false, .. }),
                 ..
             } => true,
-            StmtKind::Assign { value, .. } => !matches!(value.kind, ExprKind::Call { .. }),
             _ => false,
         })
         .cloned()
