@@ -28,6 +28,8 @@ use std::sync::Arc;
 pub(super) struct Python {
     classes: HashMap<ModelId, Option<Rc<Class>>>,
     modules: Vec<(Arc<PyModule>, Rc<ModuleScope>)>,
+    /// Each model's `_meta`, made once.
+    pub(super) metas: HashMap<ModelId, Obj>,
 }
 
 impl Session {

@@ -123,6 +123,9 @@ impl Host for Orm {
     }
 
     fn attribute(cx: &mut Session, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>> {
+        if let Some(v) = cx.meta_attribute(obj, name)? {
+            return Ok(Some(v));
+        }
         if let Some(m) = obj.model_class() {
             return match name {
                 "objects" => Ok(Some(make::manager(m))),
@@ -241,6 +244,9 @@ impl Host for Orm {
     }
 
     fn call_method(cx: &mut Session, recv: &Obj, name: &str, args: Args) -> Result<Obj> {
+        if let Some(result) = cx.meta_method(recv, name, &args) {
+            return result;
+        }
         if (recv.manager().is_some() || recv.queryset().is_some())
             && let Some(result) = cx.call_custom_method(recv, name, &args)
         {
@@ -487,6 +493,9 @@ impl Host for Orm {
     }
 
     fn type_name(&self, o: &dyn Native) -> String {
+        if let Some(f) = o.as_any().downcast_ref::<super::meta::MetaField>() {
+            return super::meta::internal_type(&self.schema, *f);
+        }
         match o.as_any().downcast_ref::<Instance>() {
             Some(inst) => self.schema.model(inst.model).name.clone(),
             None => o.type_name().into_owned(),

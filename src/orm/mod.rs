@@ -25,6 +25,7 @@ mod functions;
 mod host;
 mod log;
 mod managers;
+mod meta;
 pub mod obj;
 mod queryset;
 mod related;

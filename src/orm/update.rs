@@ -170,6 +170,7 @@ impl Session {
                 .update_rows(inst.model, &query, &set, 1)
                 .map_err(|d| d.at(args.span))?;
             if updated > 0 {
+                inst.set_adding(false);
                 return Ok(());
             }
             if force_update {

@@ -100,6 +100,7 @@ impl Session {
             values.push((self.host.schema.model(model).fields[i].attname(), v));
         }
         let inst = Instance::new(model, values);
+        inst.set_adding(true);
         for (name, object) in related {
             inst.set_related(&name, object);
         }
@@ -255,6 +256,7 @@ impl Session {
         };
         for (inst, id) in instances.iter().zip(ids) {
             inst.set(&pk_field.attname(), id);
+            inst.set_adding(false);
         }
         Ok(())
     }
@@ -313,7 +315,7 @@ impl Session {
                 Obj::Module(name) if name == "timezone.now" => {
                     Ok(Obj::Value(Value::DateTime(chrono::Utc::now())))
                 }
-                callable @ (Obj::Builtin(_) | Obj::Function(_)) => s.call(
+                callable @ (Obj::Builtin(_) | Obj::Function(_) | Obj::Wrapper(_)) => s.call(
                     callable,
                     Args {
                         pos: Vec::new(),

@@ -44,6 +44,12 @@ pub struct ModuleScope {
     pub place: Box<dyn Fn(usize) -> String>,
 }
 
+impl std::fmt::Debug for ModuleScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<module>")
+    }
+}
+
 impl ModuleScope {
     /// An error raised by the module's code: its place named in the help (`raised at
     /// models.py:12:9`), its span left for the caller's (the script's) to be set.
@@ -100,6 +106,12 @@ pub enum Wrapper {
         after: Rc<Class>,
         recv: Obj,
     },
+    /// A function defined in a module of its own (a models.py's helper): it runs with the
+    /// module's names.
+    InModule {
+        func: Obj,
+        module: Rc<ModuleScope>,
+    },
     /// A name whose definition failed (an import djq does not have, in a models.py): reading
     /// it raises the definition's error, where the definition is.
     Failed(Box<Diagnostic>),
@@ -113,6 +125,7 @@ impl Wrapper {
             Wrapper::ClassMethod(_) => "classmethod",
             Wrapper::StaticMethod(_) => "staticmethod",
             Wrapper::Super { .. } => "super",
+            Wrapper::InModule { .. } => "function",
             Wrapper::Failed(_) => "NoneType",
         }
     }
@@ -258,6 +271,12 @@ impl<H: Host> Interp<H> {
                         self.decorate(made, decorators)
                     })
                     .map(|c| self.bind(&name.name, c)),
+                StmtKind::FunctionDef { name, .. } => self.exec(stmt).map(|_| {
+                    if let Some(func) = self.variable(&name.name).cloned() {
+                        let module = module.clone();
+                        self.bind(&name.name, wrap(Wrapper::InModule { func, module }));
+                    }
+                }),
                 _ => self.exec(stmt).map(|_| ()),
             };
             if let Err(d) = ran {
@@ -589,6 +608,9 @@ impl<H: Host> Interp<H> {
                 }
                 Wrapper::StaticMethod(func) | Wrapper::ClassMethod(func) => {
                     self.call(func.clone(), args)
+                }
+                Wrapper::InModule { func, module } => {
+                    self.in_module(module, |s| s.call(func.clone(), args))
                 }
                 _ => Err(not_callable(f, args.span)),
             },

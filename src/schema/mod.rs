@@ -53,7 +53,7 @@ pub struct Model {
 
 /// A models.py's Python beyond what the schema reads from it: its module-level statements
 /// (imports, constants, functions) and its classes with their methods only (fields,
-/// constants, managers and `class Meta` left out), in order. `crate::orm` runs it when a
+/// constants and managers left out, and of `class Meta` its verbose names only), in order. `crate::orm` runs it when a
 /// model's Python is first needed: its methods, properties, `save()` overrides and the
 /// module names `default=` uses.
 pub struct PyModule {

@@ -248,8 +248,8 @@ fn attach_modules(decls: &mut [ModelDecl], modules: &[std::sync::Arc<PyModule>])
 }
 
 /// What of a module-level statement runs when a model's Python is used: the statement, or a
-/// class with its methods only (see [`PyModule`]; a large models file is mostly class
-/// bodies, and its fields' syntax is not kept twice).
+/// class with its methods and its `Meta`'s verbose names only (see [`PyModule`]; a large
+/// models file is mostly class bodies, and its fields' syntax is not kept twice).
 fn runtime_statement(stmt: &crate::syntax::ast::Stmt) -> crate::syntax::ast::Stmt {
     use crate::syntax::ast::{Definition, Stmt};
     let StmtKind::ClassDef {
@@ -263,15 +263,32 @@ fn runtime_statement(stmt: &crate::syntax::ast::Stmt) -> crate::syntax::ast::Stm
     };
     let kept = body
         .iter()
-        .filter(|s| match &s.kind {
+        .filter_map(|s| match &s.kind {
             StmtKind::FunctionDef { .. }
             | StmtKind::Unread {
                 defines: Some(Definition { class: false, .. }),
                 ..
-            } => true,
-            _ => false,
+            } => Some(s.clone()),
+            // `Meta`'s verbose names, which `_meta` gives (its bases left out).
+            StmtKind::ClassDef { name, body, .. } if name.name == "Meta" => Some(Stmt {
+                kind: StmtKind::ClassDef {
+                    name: name.clone(),
+                    bases: Vec::new(),
+                    body: body
+                        .iter()
+                        .filter(|s| {
+                            matches!(&s.kind, StmtKind::Assign { targets, .. }
+                                if matches!(targets.as_slice(), [t] if matches!(&t.kind,
+                                    ExprKind::Name(n) if n.starts_with("verbose_name"))))
+                        })
+                        .cloned()
+                        .collect(),
+                    decorators: Vec::new(),
+                },
+                span: s.span,
+            }),
+            _ => None,
         })
-        .cloned()
         .collect();
     Stmt {
         kind: StmtKind::ClassDef {
