@@ -173,6 +173,11 @@ impl Host for Orm {
         if obj.f().is_some() && matches!(name, "asc" | "desc") {
             return Ok(Some(method(obj, name)));
         }
+        if let Obj::Exception(e) = obj
+            && let Some(v) = cx.validation_attribute(e, name)?
+        {
+            return Ok(Some(v));
+        }
         // ProtectedError.protected_objects / RestrictedError.restricted_objects (a set in
         // Django; a list here).
         if let Obj::Exception(e) = obj

@@ -23,10 +23,21 @@ pub enum MetaField {
     Reverse(ModelId, usize),
 }
 
-/// An instance's `_state`: whether it is yet to be inserted.
+/// An instance's `_state`: whether it is yet to be inserted, and whether its database is
+/// known (`db`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModelState {
     pub adding: bool,
+    pub db: bool,
+}
+
+impl ModelState {
+    fn of(inst: &Instance) -> Obj {
+        Obj::new_native(ModelState {
+            adding: inst.adding(),
+            db: inst.db_known(),
+        })
+    }
 }
 
 impl Native for Options {
@@ -82,16 +93,9 @@ impl Session {
         if let Some(m) = model {
             return Ok(match name {
                 "_meta" => Some(self.options(m)),
-                "_state" if let Some(inst) = obj.native::<Instance>() => {
-                    Some(Obj::new_native(ModelState {
-                        adding: inst.adding(),
-                    }))
-                }
+                "_state" if let Some(inst) = obj.native::<Instance>() => Some(ModelState::of(inst)),
                 "__dict__" if let Some(inst) = obj.native::<Instance>() => {
-                    let state = Obj::new_native(ModelState {
-                        adding: inst.adding(),
-                    });
-                    let mut pairs = vec![(Obj::str("_state"), state)];
+                    let mut pairs = vec![(Obj::str("_state"), ModelState::of(inst))];
                     pairs.extend(
                         inst.fields()
                             .into_iter()
@@ -105,10 +109,10 @@ impl Session {
         if let Some(state) = obj.native::<ModelState>() {
             return Ok(match name {
                 "adding" => Some(Obj::bool(state.adding)),
-                "db" => Some(if state.adding {
-                    Obj::NONE
-                } else {
+                "db" => Some(if state.db {
                     Obj::str("default")
+                } else {
+                    Obj::NONE
                 }),
                 _ => None,
             });

@@ -16,6 +16,7 @@
 
 mod aggregate;
 mod classes;
+mod clean;
 mod delete;
 mod display;
 mod exec;

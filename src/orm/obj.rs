@@ -433,6 +433,15 @@ impl Instance {
         self.loaded().as_ref().is_some_and(|l| l.adding)
     }
 
+    /// Django's `_state.db`: set once saved or loaded, or when a related instance is
+    /// assigned to one of its foreign keys (the router picks the database then).
+    pub fn db_known(&self) -> bool {
+        let loaded = self.loaded();
+        loaded
+            .as_ref()
+            .is_none_or(|l| !l.adding || l.related.iter().any(|(_, r)| r.is_some()))
+    }
+
     /// Set `_state.adding` (made: true; saved: false).
     pub fn set_adding(&self, adding: bool) {
         if adding || self.adding() {
