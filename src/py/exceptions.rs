@@ -234,6 +234,26 @@ impl<H: Host> Interp<H> {
     }
 }
 
+/// The messages of a `ValidationError(message)` as its `str()` shows them: a list of
+/// messages, or for a dict, each key's list.
+fn validation_messages(arg: &Obj) -> Obj {
+    let listed = |o: &Obj| match o {
+        Obj::List(_) => o.clone(),
+        Obj::Tuple(items) => Obj::list(items.to_vec()),
+        other => Obj::list(vec![other.clone()]),
+    };
+    match arg {
+        Obj::Dict(pairs) => Obj::dict(
+            pairs
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), listed(v)))
+                .collect(),
+        ),
+        other => listed(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,25 +301,5 @@ mod tests {
         assert!(catches(&d, Some(&db), Span::default()).unwrap());
         let not_a_class = Obj::int(1);
         assert!(catches(&d, Some(&not_a_class), Span::default()).is_err());
-    }
-}
-
-/// The messages of a `ValidationError(message)` as its `str()` shows them: a list of
-/// messages, or for a dict, each key's list.
-fn validation_messages(arg: &Obj) -> Obj {
-    let listed = |o: &Obj| match o {
-        Obj::List(_) => o.clone(),
-        Obj::Tuple(items) => Obj::list(items.to_vec()),
-        other => Obj::list(vec![other.clone()]),
-    };
-    match arg {
-        Obj::Dict(pairs) => Obj::dict(
-            pairs
-                .borrow()
-                .iter()
-                .map(|(k, v)| (k.clone(), listed(v)))
-                .collect(),
-        ),
-        other => listed(other),
     }
 }
