@@ -28,6 +28,7 @@
 
 use super::args::Args;
 use super::obj::{Builtin, Function, FunctionBody, Obj};
+pub use super::obj::{Class, ModuleScope, Object, Wrapper};
 use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{Arg, Expr, Stmt, StmtKind};
@@ -35,101 +36,6 @@ use crate::value::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-
-/// A module a class was defined in (a models.py): the names its code sees, and where its
-/// text is, to name the place of an error raised in it.
-pub struct ModuleScope {
-    pub names: RefCell<HashMap<String, Obj>>,
-    /// `path:line:col` of a byte offset of the module's text.
-    pub place: Box<dyn Fn(usize) -> String>,
-}
-
-impl std::fmt::Debug for ModuleScope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<module>")
-    }
-}
-
-impl ModuleScope {
-    /// An error raised by the module's code: its place named in the help (`raised at
-    /// models.py:12:9`), its span left for the caller's (the script's) to be set.
-    pub fn locate(&self, mut d: Diagnostic) -> Diagnostic {
-        if let Some(span) = d.span.take()
-            && d.help.is_none()
-        {
-            d.help = Some(format!("raised at {}", (self.place)(span.start)));
-        }
-        d
-    }
-}
-
-/// A class: what `class Name(bases): body` made.
-pub struct Class {
-    pub name: String,
-    /// Classes defined in Python, or the host's ([`Obj::Native`]).
-    pub bases: Vec<Obj>,
-    /// What the body bound.
-    pub dict: RefCell<HashMap<String, Obj>>,
-    /// The module it was defined in, when not the session.
-    pub module: Option<Rc<ModuleScope>>,
-}
-
-impl std::fmt::Debug for Class {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<class '{}'>", self.name)
-    }
-}
-
-/// An instance of a [`Class`]: its `__dict__`, in insertion order.
-#[derive(Debug)]
-pub struct Object {
-    pub class: Rc<Class>,
-    pub dict: RefCell<Vec<(String, Obj)>>,
-}
-
-/// The objects classes are made of.
-#[derive(Debug)]
-pub enum Wrapper {
-    /// `obj.method`: a function of class `owner` bound to `recv` (an instance, or the class
-    /// for a classmethod).
-    Bound {
-        recv: Obj,
-        func: Obj,
-        owner: Rc<Class>,
-    },
-    /// `property(fget)`.
-    Property(Obj),
-    ClassMethod(Obj),
-    StaticMethod(Obj),
-    /// `super()`: attributes of `recv` found past `after` in its class's MRO.
-    Super {
-        after: Rc<Class>,
-        recv: Obj,
-    },
-    /// A function defined in a module of its own (a models.py's helper): it runs with the
-    /// module's names.
-    InModule {
-        func: Obj,
-        module: Rc<ModuleScope>,
-    },
-    /// A name whose definition failed (an import djq does not have, in a models.py): reading
-    /// it raises the definition's error, where the definition is.
-    Failed(Box<Diagnostic>),
-}
-
-impl Wrapper {
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Wrapper::Bound { .. } => "method",
-            Wrapper::Property(_) => "property",
-            Wrapper::ClassMethod(_) => "classmethod",
-            Wrapper::StaticMethod(_) => "staticmethod",
-            Wrapper::Super { .. } => "super",
-            Wrapper::InModule { .. } => "function",
-            Wrapper::Failed(_) => "NoneType",
-        }
-    }
-}
 
 fn wrap(w: Wrapper) -> Obj {
     Obj::Wrapper(Rc::new(w))

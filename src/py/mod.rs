@@ -134,7 +134,7 @@ pub trait Host: Sized + 'static {
     /// The Python class of a native object whose class a program defines (a model class or
     /// instance, whose class holds what its models.py body defines) and whether the object is
     /// an instance of it; its attributes are looked up before the host's own ([`classes`]).
-    fn class_of(_cx: &mut Interp<Self>, _o: &Obj) -> Option<(std::rc::Rc<classes::Class>, bool)> {
+    fn class_of(_cx: &mut Interp<Self>, _o: &Obj) -> Option<(std::rc::Rc<obj::Class>, bool)> {
         None
     }
 }
