@@ -1130,6 +1130,69 @@ fn python_djq_cannot_run_does_not_stop_the_shell() {
     assert_eq!(names, ["Good", "Also"]);
 }
 
+/// A models.py whose module and methods hold code djq cannot run.
+const FAILS_WHEN_IT_RUNS: &str = r#"from django.db import models
+from django.dispatch import receiver
+from django.db.models.signals import post_save
+
+SUFFIX = "!"
+
+
+class Good(models.Model):
+    name = models.CharField(max_length=20)
+
+    def __str__(self):
+        return self.name.upper() + SUFFIX
+
+    def broken(self):
+        return self.nothing_here
+
+    def notify(self):
+        return on_save(Good)
+
+
+@receiver(post_save, sender=Good)
+def on_save(sender, **kwargs):
+    pass
+
+
+class Also(models.Model):
+    good = models.ForeignKey(Good, on_delete=models.CASCADE, related_name="alsos")
+"#;
+
+#[test]
+fn models_py_code_djq_cannot_run_fails_when_it_runs_at_its_place() {
+    let dir = project(&[("app/models.py", FAILS_WHEN_IT_RUNS)]);
+    let db = good_database(dir.path());
+    // The module runs (its signal receiver's decorator fails, binding the error to
+    // `on_save`) without stopping anything: the methods that can run do.
+    let (code, out, err) = djq_with_models(dir.path(), &db, "print(Good.objects.get(id=1))");
+    assert_eq!((code, err.as_str(), out.as_str()), (Some(0), "", "A!\n"));
+    let (code, _, err) = djq_with_models(dir.path(), &db, "Good.objects.get(id=1).broken()");
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("error: AttributeError: 'Good' object has no attribute 'nothing_here'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("raised at ") && err.contains("models.py:15:21"),
+        "{err}"
+    );
+    // The receiver's definition failed: using it raises that error, where it was.
+    let (code, _, err) = djq_with_models(dir.path(), &db, "Good.objects.get(id=1).notify()");
+    assert_eq!(code, Some(1));
+    // (`receiver` is unbound; a djq with `django.dispatch` fails at the import instead.)
+    assert!(
+        err.starts_with("error: NameError: name 'receiver' is not defined")
+            || err.contains("django.dispatch"),
+        "{err}"
+    );
+    assert!(
+        err.contains("raised at ") && err.contains("models.py:"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_model_djq_cannot_read_is_left_out_with_one_warning() {
     let source = r#"from django.db import models
