@@ -12,7 +12,10 @@
 //! `crate::backend`. [`queryset`] implements QuerySet/Manager methods on the query IR,
 //! [`exec`] runs queries and turns rows into instances, [`display`] shows values in the
 //! chosen format, [`transaction`] owns transactions and savepoints, [`fixtures`] loads and
-//! dumps Django's JSON fixtures, [`explain`] shows query plans.
+//! dumps Django's JSON fixtures, [`explain`] shows query plans. [`classes`] runs each
+//! models.py and gives its model classes their Python side (methods, properties, `save()`
+//! and `delete()` overrides, which reach Django's own through `super()`); [`meta`] is
+//! `_meta`, `__dict__` and `_state`; [`clean`] is `full_clean()` and `ValidationError`.
 
 mod aggregate;
 mod classes;

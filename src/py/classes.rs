@@ -69,6 +69,10 @@ pub fn mro(c: &Rc<Class>) -> Vec<Rc<Class>> {
 /// Attribute `name` of class `c` or of a class after `after` in its MRO, with the class that
 /// has it.
 fn find(c: &Rc<Class>, name: &str, after: Option<&Rc<Class>>) -> Option<(Obj, Rc<Class>)> {
+    // Most classes (a model's) derive from no other Python class: no MRO to make.
+    if after.is_none() && !c.bases.iter().any(|b| matches!(b, Obj::Class(_))) {
+        return c.dict.borrow().get(name).map(|v| (v.clone(), c.clone()));
+    }
     let order = mro(c);
     let start = match after {
         Some(a) => order.iter().position(|k| Rc::ptr_eq(k, a))? + 1,

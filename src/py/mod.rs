@@ -1,7 +1,8 @@
 //! The Python subset as a language: values and containers ([`obj`]), expressions ([`eval`]),
 //! operators ([`ops`]), builtins ([`builtins`]), methods of `str`, `list`, `dict` and dates
-//! ([`methods`], [`containers`]), statements and functions ([`stmt`]), exceptions
-//! ([`exceptions`]), string formatting ([`format`]) and the cycle collector ([`nested`]).
+//! ([`methods`], [`containers`]), statements and functions ([`stmt`]), classes and their
+//! instances, decorators and `super()` ([`classes`]), exceptions ([`exceptions`]), string
+//! formatting ([`format`]) and the cycle collector ([`nested`]).
 //!
 //! **Invariant: this module knows nothing of Django.** It never names `crate::orm`,
 //! `crate::query`, `crate::schema`, `crate::backend` or `crate::sql` (a test greps for it).
@@ -9,7 +10,10 @@
 //! comes in through one extension point: a [`Host`], whose objects are [`Native`]s. The
 //! interpreter [`Interp`] handles Python's own values itself and asks its host about every
 //! native object (its attributes, calls, operators, iteration, `str()`/`repr()`), about the
-//! names Python does not bind (`Book`, `Count`), and about the modules it does not have.
+//! names Python does not bind (`Book`, `Count`), and about the modules it does not have. A
+//! native object may also have a Python class ([`Host::class_of`]: a model's, from its
+//! models.py), whose attributes come before the host's own — so Python code overrides and
+//! extends the host's objects, and reaches their own behaviour through `super()`.
 
 pub mod args;
 pub mod builtins;
