@@ -40,7 +40,7 @@ fn defines(model: &Model, method: &str) -> bool {
 fn defines_in(model: &Model, class: &str, method: &str) -> bool {
     use djq::syntax::ast::StmtKind;
     let module = model.module.as_ref().expect("the model's models.py");
-    module.body.iter().any(|stmt| match &stmt.kind {
+    module.body().iter().any(|stmt| match &stmt.kind {
         StmtKind::ClassDef { name, body, .. } if name.name == class => body
             .iter()
             .any(|s| matches!(&s.kind, StmtKind::FunctionDef { name, .. } if name.name == method)),

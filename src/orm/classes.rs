@@ -83,7 +83,7 @@ impl Session {
             .python
             .modules
             .push((module.clone(), scope.clone()));
-        self.run_module(&module.body, &scope, &mut |s, class| match models
+        self.run_module(module.body(), &scope, &mut |s, class| match models
             .iter()
             .find(|(name, _)| *name == class.name)
         {

@@ -9,6 +9,8 @@
 pub mod introspect;
 pub mod models_py;
 
+pub use models_py::PyModule;
+
 use crate::syntax::ast::Expr;
 use crate::value::Value;
 
@@ -49,34 +51,6 @@ pub struct Model {
     /// Position among the models.py declarations (Django's definition order, the order
     /// `app_config.get_models()` lists them in); `None` for a model only introspected.
     pub declared: Option<usize>,
-}
-
-/// A models.py's Python beyond what the schema reads from it: its module-level statements
-/// (imports, constants, functions) and its classes with their methods only (fields,
-/// constants and managers left out, and of `class Meta` its verbose names only), in order. `crate::orm` runs it when a
-/// model's Python is first needed: its methods, properties, `save()` overrides and the
-/// module names `default=` uses.
-pub struct PyModule {
-    /// The file, as errors name it.
-    pub path: String,
-    pub body: Vec<crate::syntax::ast::Stmt>,
-    /// The byte offset of each line's start, to name the line of a span.
-    pub lines: Vec<usize>,
-}
-
-impl PyModule {
-    /// `path:line:col` of a byte offset of the file.
-    pub fn place(&self, offset: usize) -> String {
-        let line = self.lines.partition_point(|&start| start <= offset).max(1);
-        let col = offset - self.lines[line - 1] + 1;
-        format!("{}:{line}:{col}", self.path)
-    }
-}
-
-impl std::fmt::Debug for PyModule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PyModule({})", self.path)
-    }
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.

@@ -17,13 +17,16 @@
 
 mod merge;
 mod read;
+mod runtime;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{Field, FieldKind, Index, OnDelete, PyModule};
+use super::{Field, FieldKind, Index, OnDelete};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::syntax::ast::{ExprKind, Program, StmtKind};
+pub use runtime::PyModule;
+use std::sync::Arc;
 
 pub use merge::{overlay, schema_from_models};
 
@@ -53,7 +56,7 @@ pub struct ModelDecl {
     /// The file that declares the model.
     pub path: PathBuf,
     /// That file's Python, for running the model's methods (set once the file is read).
-    pub module: Option<std::sync::Arc<PyModule>>,
+    pub module: Option<Arc<PyModule>>,
 }
 
 /// A concrete field; `field.relation` is always `None` here, `relation` says where it points.
@@ -178,25 +181,26 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
     let mut elsewhere = std::collections::HashSet::new();
     for (i, (path, app)) in files.into_iter().enumerate() {
         let source = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
-        let lines = line_starts(&source);
-        let program = if Some(i) == big {
+        let (program, module) = if Some(i) == big {
             big_source = source;
-            Program { body: Vec::new() }
+            (Program { body: Vec::new() }, None)
         } else {
             if big.is_some() {
                 elsewhere.extend(uses(&source).into_keys().map(str::to_string));
             }
-            parse_source(&path, &source)?
+            let program = parse_source(&path, &source)?;
+            let module = py_module(&path, &source, &program.body);
+            (program, Some(module))
         };
         sources.push(SourceFile {
             path,
             app,
             program,
-            lines,
+            module,
         });
     }
+    let modules: Vec<Arc<PyModule>> = sources.iter().filter_map(|f| f.module.clone()).collect();
     let Some(big) = big else {
-        let modules: Vec<_> = sources.iter().map(SourceFile::py_module).collect();
         let (mut decls, warnings) = read::declarations(&sources);
         attach_modules(&mut decls, &modules);
         return Ok(Models { decls, warnings });
@@ -206,9 +210,9 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
         needed_until.insert(name.as_str(), usize::MAX);
     }
     let path = sources[big].path.clone();
-    let mut modules: Vec<_> = sources.iter().map(SourceFile::py_module).collect();
+    let mut modules = modules;
+    let mut pieces = Vec::new();
     let mut batched = Batched {
-        runtime: Vec::new(),
         files: sources,
         big,
         needed_until,
@@ -223,89 +227,38 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
     let locate = locator(&path, &big_source);
     crate::syntax::parse_module_each(&big_source, &mut |mut stmt| {
         locate_unread(std::slice::from_mut(&mut stmt), &locate);
+        runtime::pieces(&stmt, &big_source, &mut pieces);
         batched.push(stmt);
     })
     .map_err(|mut d| {
         locate(&mut d);
         d
     })?;
-    modules[big] = std::sync::Arc::new(PyModule {
-        path: path.display().to_string(),
-        body: std::mem::take(&mut batched.runtime),
-        lines: std::mem::take(&mut batched.files[big].lines),
-    });
+    modules.push(Arc::new(PyModule::new(
+        path.display().to_string(),
+        &big_source,
+        pieces,
+    )));
     let mut models = batched.finish();
     attach_modules(&mut models.decls, &modules);
     Ok(models)
 }
 
 /// Give each declaration its file's Python.
-fn attach_modules(decls: &mut [ModelDecl], modules: &[std::sync::Arc<PyModule>]) {
+fn attach_modules(decls: &mut [ModelDecl], modules: &[Arc<PyModule>]) {
     for decl in decls {
         let path = decl.path.display().to_string();
         decl.module = modules.iter().find(|m| m.path == path).cloned();
     }
 }
 
-/// What of a module-level statement runs when a model's Python is used: the statement, or a
-/// class with its methods and its `Meta`'s verbose names only (see [`PyModule`]; a large
-/// models file is mostly class bodies, and its fields' syntax is not kept twice).
-fn runtime_statement(stmt: &crate::syntax::ast::Stmt) -> crate::syntax::ast::Stmt {
-    use crate::syntax::ast::{Definition, Stmt};
-    let StmtKind::ClassDef {
-        name,
-        bases,
-        body,
-        decorators,
-    } = &stmt.kind
-    else {
-        return stmt.clone();
-    };
-    let kept = body
-        .iter()
-        .filter_map(|s| match &s.kind {
-            StmtKind::FunctionDef { .. }
-            | StmtKind::Unread {
-                defines: Some(Definition { class: false, .. }),
-                ..
-            } => Some(s.clone()),
-            // `Meta`'s verbose names, which `_meta` gives (its bases left out).
-            StmtKind::ClassDef { name, body, .. } if name.name == "Meta" => Some(Stmt {
-                kind: StmtKind::ClassDef {
-                    name: name.clone(),
-                    bases: Vec::new(),
-                    body: body
-                        .iter()
-                        .filter(|s| {
-                            matches!(&s.kind, StmtKind::Assign { targets, .. }
-                                if matches!(targets.as_slice(), [t] if matches!(&t.kind,
-                                    ExprKind::Name(n) if n.starts_with("verbose_name"))))
-                        })
-                        .cloned()
-                        .collect(),
-                    decorators: Vec::new(),
-                },
-                span: s.span,
-            }),
-            _ => None,
-        })
-        .collect();
-    Stmt {
-        kind: StmtKind::ClassDef {
-            name: name.clone(),
-            bases: bases.clone(),
-            body: kept,
-            decorators: decorators.clone(),
-        },
-        span: stmt.span,
+/// A file's Python, as it runs ([`PyModule`]).
+fn py_module(path: &Path, source: &str, body: &[crate::syntax::ast::Stmt]) -> Arc<PyModule> {
+    let mut pieces = Vec::new();
+    for stmt in body {
+        runtime::pieces(stmt, source, &mut pieces);
     }
-}
-
-/// The byte offset of each line's start.
-fn line_starts(source: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(source.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
+    Arc::new(PyModule::new(path.display().to_string(), source, pieces))
 }
 
 /// Reading a large models file a batch of classes at a time, so that its syntax tree never
@@ -334,13 +287,10 @@ struct Batched<'s> {
     batch: usize,
     decls: Vec<ModelDecl>,
     warnings: Vec<String>,
-    /// The large file's statements as they run ([`runtime_statement`]).
-    runtime: Vec<crate::syntax::ast::Stmt>,
 }
 
 impl Batched<'_> {
     fn push(&mut self, stmt: crate::syntax::ast::Stmt) {
-        self.runtime.push(runtime_statement(&stmt));
         let until = match &stmt.kind {
             StmtKind::ClassDef { name, .. } => {
                 self.pending += 1;
@@ -457,9 +407,10 @@ fn uses(source: &str) -> HashMap<&str, usize> {
 /// `path` is shown in errors.
 pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<ModelDecl>> {
     let path = PathBuf::from(path);
+    let program = parse_source(&path, source)?;
     let file = SourceFile {
-        program: parse_source(&path, source)?,
-        lines: line_starts(source),
+        module: Some(py_module(&path, source, &program.body)),
+        program,
         path,
         app: AppInfo {
             label: app_label.to_string(),
@@ -467,7 +418,7 @@ pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<Mode
         },
     };
     let mut decls = read::declarations(std::slice::from_ref(&file)).0;
-    attach_modules(&mut decls, &[file.py_module()]);
+    attach_modules(&mut decls, file.module.as_slice());
     Ok(decls)
 }
 
@@ -476,19 +427,8 @@ struct SourceFile {
     path: PathBuf,
     app: AppInfo,
     program: Program,
-    /// [`line_starts`] of its text.
-    lines: Vec<usize>,
-}
-
-impl SourceFile {
-    /// Its Python, as it runs ([`PyModule`]).
-    fn py_module(&self) -> std::sync::Arc<PyModule> {
-        std::sync::Arc::new(PyModule {
-            path: self.path.display().to_string(),
-            body: self.program.body.iter().map(runtime_statement).collect(),
-            lines: self.lines.clone(),
-        })
-    }
+    /// Its Python, as it runs (for the large file read in batches, made apart).
+    module: Option<Arc<PyModule>>,
 }
 
 /// What an app's `AppConfig` says: its label and `default_auto_field`.
@@ -652,7 +592,10 @@ fn locator(path: &Path, source: &str) -> impl Fn(&mut Diagnostic) {
 }
 
 /// Name the place of each unread statement at module level and in class bodies.
-fn locate_unread(body: &mut [crate::syntax::ast::Stmt], locate: &dyn Fn(&mut Diagnostic)) {
+pub(super) fn locate_unread(
+    body: &mut [crate::syntax::ast::Stmt],
+    locate: &dyn Fn(&mut Diagnostic),
+) {
     for stmt in body {
         match &mut stmt.kind {
             StmtKind::Unread { error, .. } => locate(error),
