@@ -239,7 +239,7 @@ impl<H: Host> Interp<H> {
         let first = args.pos.first().map(|(o, _)| o.clone());
         match (b, first) {
             (Builtin::Super, _) => self.new_super(&args),
-            (Builtin::Property, Some(f)) => Ok(wrap(Wrapper::Property(f))),
+            (Builtin::Property, Some(f)) => Ok(wrap(Wrapper::Property(f, None))),
             (Builtin::ClassMethod, Some(f)) => Ok(wrap(Wrapper::ClassMethod(f))),
             (Builtin::StaticMethod, Some(f)) => Ok(wrap(Wrapper::StaticMethod(f))),
             (Builtin::Issubclass, Some(c)) if args.pos.len() == 2 => {
@@ -325,10 +325,16 @@ impl<H: Host> Interp<H> {
     /// `obj.name` as classes give it; `None`: `obj` has no Python class, or (for the host's
     /// objects) none of its classes has the name.
     pub fn class_attribute(&mut self, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>> {
-        if let Obj::Wrapper(w) = obj
-            && let Wrapper::Super { after, recv } = &**w
-        {
-            return self.super_attribute(after, recv, name, span).map(Some);
+        if let Obj::Wrapper(w) = obj {
+            match &**w {
+                Wrapper::Super { after, recv } => {
+                    return self.super_attribute(after, recv, name, span).map(Some);
+                }
+                Wrapper::Property(..) if name == "setter" => {
+                    return Ok(Some(Obj::Method(Rc::new(obj.clone()), name.into())));
+                }
+                _ => {}
+            }
         }
         let Some((class, instance)) = self.python_class(obj) else {
             return Ok(None);
@@ -336,7 +342,7 @@ impl<H: Host> Interp<H> {
         let found = find(&class, name, None);
         if instance {
             if let Some((Obj::Wrapper(w), _)) = &found
-                && let Wrapper::Property(get) = &**w
+                && let Wrapper::Property(get, _) = &**w
             {
                 return self
                     .call_method_of(get.clone(), obj.clone(), &class, Vec::new(), span)
@@ -403,7 +409,7 @@ impl<H: Host> Interp<H> {
                 owner,
             }),
             Wrapper::StaticMethod(f) => f.clone(),
-            Wrapper::Property(get) if instance => {
+            Wrapper::Property(get, _) if instance => {
                 return self.call_method_of(get.clone(), recv.clone(), &owner, Vec::new(), span);
             }
             Wrapper::Failed(d) => return Err((**d).clone()),
@@ -507,6 +513,20 @@ impl<H: Host> Interp<H> {
         }
     }
 
+    /// `prop.setter(fset)`: the property with its setter.
+    pub fn call_wrapper_method(&mut self, recv: &Obj, name: &str, args: Args) -> Result<Obj> {
+        match (recv, name, args.pos.first()) {
+            (Obj::Wrapper(w), "setter", Some((set, _))) if let Wrapper::Property(get, _) = &**w => {
+                Ok(wrap(Wrapper::Property(get.clone(), Some(set.clone()))))
+            }
+            _ => Err(Diagnostic::new(
+                ErrorKind::Attribute,
+                format!("'{}' object has no attribute '{name}'", recv.type_name()),
+            )
+            .at(args.span)),
+        }
+    }
+
     /// Call a class (make an instance), a bound method or a wrapped function.
     pub fn call_class_obj(&mut self, f: &Obj, mut args: Args) -> Result<Obj> {
         match f {
@@ -591,9 +611,14 @@ impl<H: Host> Interp<H> {
             return Ok(Some(value));
         };
         if instance
-            && let Some((Obj::Wrapper(w), _)) = find(&class, name, None)
-            && let Wrapper::Property(_) = &*w
+            && let Some((Obj::Wrapper(w), owner_class)) = find(&class, name, None)
+            && let Wrapper::Property(_, set) = &*w
         {
+            if let Some(set) = set {
+                let args = vec![(value, span)];
+                self.call_method_of(set.clone(), owner.clone(), &owner_class, args, span)?;
+                return Ok(None);
+            }
             return Err(Diagnostic::new(
                 ErrorKind::Attribute,
                 format!("property '{name}' of '{}' object has no setter", class.name),
@@ -746,7 +771,10 @@ fn qualified(class: &str, v: &Obj) -> Obj {
             ..(**f).clone()
         })),
         Obj::Wrapper(w) => match &**w {
-            Wrapper::Property(f) => wrap(Wrapper::Property(qualified(class, f))),
+            Wrapper::Property(f, set) => wrap(Wrapper::Property(
+                qualified(class, f),
+                set.as_ref().map(|s| qualified(class, s)),
+            )),
             Wrapper::ClassMethod(f) => wrap(Wrapper::ClassMethod(qualified(class, f))),
             Wrapper::StaticMethod(f) => wrap(Wrapper::StaticMethod(qualified(class, f))),
             _ => v.clone(),

@@ -295,6 +295,7 @@ impl<H: Host> Interp<H> {
                 Obj::Value(v) => super::methods::temporal_method(v, &name, &args),
                 Obj::Dict(pairs) => self.dict_method(pairs, &name, &args),
                 Obj::List(items) => self.list_method(items, &name, &args),
+                Obj::Wrapper(_) => self.call_wrapper_method(&recv, &name, args),
                 _ => H::call_method(self, &recv, &name, args),
             },
             Obj::Builtin(b) => {

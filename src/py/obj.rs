@@ -359,8 +359,8 @@ pub enum Wrapper {
         func: Obj,
         owner: Rc<Class>,
     },
-    /// `property(fget)`.
-    Property(Obj),
+    /// `property(fget)`, and the `fset` its `.setter` gave.
+    Property(Obj, Option<Obj>),
     ClassMethod(Obj),
     StaticMethod(Obj),
     /// `super()`: attributes of `recv` found past `after` in its class's MRO.
@@ -383,7 +383,7 @@ impl Wrapper {
     pub fn type_name(&self) -> &'static str {
         match self {
             Wrapper::Bound { .. } => "method",
-            Wrapper::Property(_) => "property",
+            Wrapper::Property(..) => "property",
             Wrapper::ClassMethod(_) => "classmethod",
             Wrapper::StaticMethod(_) => "staticmethod",
             Wrapper::Super { .. } => "super",
