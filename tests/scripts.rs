@@ -131,11 +131,14 @@ macro_rules! scripts {
 }
 
 scripts!(
+    app_imports,
     blog_articles,
     blog_formatting,
     blog_relations,
     exceptions,
+    expression_reprs,
     helpers,
+    imports,
     list_books,
     lookups,
     nested_values,
@@ -145,6 +148,7 @@ scripts!(
     ranges,
     related_loading,
     relations,
+    stdlib,
     values,
 );
 

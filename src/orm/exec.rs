@@ -53,11 +53,13 @@ impl Session {
         if !self.announce(st)? {
             return Ok(());
         }
-        self.on_backend(|b| {
+        let ran = self.on_backend(|b| {
             b.query(&st.sql, &st.params, types, &mut |row| {
                 on_row(row).map(|()| ControlFlow::Continue(()))
             })
-        })
+        });
+        self.host.log.finish();
+        ran
     }
 
     /// Record a statement about to run and echo its SQL; whether to run it (not with

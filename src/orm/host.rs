@@ -20,9 +20,6 @@ const MODEL_EXCEPTIONS: [&str; 2] = ["DoesNotExist", "MultipleObjectsReturned"];
 /// What a model class answers to: its manager and its exception classes.
 pub const MODEL_ATTRIBUTES: [&str; 3] = ["objects", MODEL_EXCEPTIONS[0], MODEL_EXCEPTIONS[1]];
 
-/// Names of `django.db.models` (and functions) djq does not implement yet.
-const LATER: &[&str] = &["Prefetch", "Func", "Window", "FilteredRelation"];
-
 /// Django's callables bound to a fixed name. Aggregates, database functions and field
 /// classes come from their own registries.
 const FUNCTIONS: &[(&str, DjangoFn)] = {
@@ -41,11 +38,16 @@ const FUNCTIONS: &[(&str, DjangoFn)] = {
     ]
 };
 
-/// Django's modules and namespaces in scope by name.
-const MODULES: &[&str] = &["django", "models", "transaction", "timezone", "settings"];
+/// Django's modules and objects in scope by name, as Django's shell imports them.
+const MODULES: &[(&str, &str)] = &[
+    ("django", "django"),
+    ("models", "django.db.models"),
+    ("transaction", "django.db.transaction"),
+    ("timezone", "django.utils.timezone"),
+];
 
 /// The Django object bound to `n` (models aside), if any.
-fn django_name(n: &str) -> Option<Obj> {
+pub(super) fn django_name(n: &str) -> Option<Obj> {
     if let Some((_, f)) = FUNCTIONS.iter().find(|(name, _)| *name == n) {
         return Some(make::function(*f));
     }
@@ -60,7 +62,13 @@ fn django_name(n: &str) -> Option<Obj> {
     {
         return Some(make::function(DjangoFn::Field(kind)));
     }
-    MODULES.contains(&n).then(|| Obj::Module(n.to_string()))
+    if n == "settings" {
+        return Some(Obj::new_native(super::modules::Settings));
+    }
+    MODULES
+        .iter()
+        .find(|(name, _)| *name == n)
+        .map(|(_, m)| Obj::Module(m.to_string()))
 }
 
 /// The names [`django_name`] resolves (field classes apart), for completion.
@@ -72,7 +80,8 @@ pub(super) fn builtin_names() -> Vec<String> {
             .map(|a| a.name().to_string()),
     );
     names.extend(crate::query::func::FuncKind::class_names());
-    names.extend(MODULES.iter().map(|m| m.to_string()));
+    names.extend(MODULES.iter().map(|(m, _)| m.to_string()));
+    names.push("settings".into());
     names
 }
 
@@ -82,19 +91,13 @@ fn method(obj: &Obj, name: &str) -> Obj {
 
 impl Host for Orm {
     fn name(cx: &mut Session, n: &str, span: Span) -> Result<Option<Obj>> {
-        if let Some(m) = cx
-            .host
-            .schema
-            .user_models()
-            .find(|(_, m)| m.name == n)
-            .map(|(i, _)| i)
-        {
+        if let Some(m) = super::modules::model_named(&cx.host.schema, n, span)? {
             return Ok(Some(make::model(m)));
         }
         if let Some(v) = django_name(n) {
             return Ok(Some(v));
         }
-        if LATER.contains(&n) {
+        if super::modules::LATER_EXPRESSIONS.contains(&n) {
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!("{n} is not supported by djq yet"),
@@ -111,18 +114,14 @@ impl Host for Orm {
             .collect()
     }
 
-    fn module_attribute(&self, module: &str, name: &str) -> Option<Obj> {
-        match (module, name) {
-            ("models", n) => django_name(n),
-            ("transaction" | "django.db.transaction", "atomic") => {
-                Some(make::function(DjangoFn::Atomic))
-            }
-            ("django", "setup") => Some(Obj::Builtin(crate::py::Builtin::NoOp)),
-            _ => None,
-        }
+    fn module(&self, name: &str) -> Option<crate::py::Module> {
+        self.django_module(name)
     }
 
     fn attribute(cx: &mut Session, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>> {
+        if let Some(v) = cx.module_object_attribute(obj, name) {
+            return v.map(Some);
+        }
         if let Some(v) = cx.meta_attribute(obj, name)? {
             return Ok(Some(v));
         }
@@ -223,6 +222,9 @@ impl Host for Orm {
         value: Obj,
         span: Span,
     ) -> Result<()> {
+        if let Some(done) = cx.set_module_object_attribute(obj, name, &value, span) {
+            return done;
+        }
         match obj.instance() {
             Some(inst) => cx.set_attribute(&inst, name, value, span),
             None => Err(Diagnostic::new(
@@ -447,10 +449,25 @@ impl Host for Orm {
     }
 
     fn str(cx: &mut Session, o: &Obj) -> Result<String> {
+        if let Some(q) = o.q() {
+            return Ok(super::repr::q_str(&cx.host.schema, q));
+        }
+        if let Some(f) = o.f() {
+            return Ok(super::repr::expr_str(&cx.host.schema, f));
+        }
+        if let Some(text) = Session::query_str(o) {
+            return text;
+        }
         let Some(inst) = o.instance() else {
             return cx.repr(o);
         };
         let model = cx.host.schema.model(inst.model);
+        // django.contrib.auth's `AbstractBaseUser.__str__`: the username.
+        if (model.app_label.as_str(), model.name.as_str()) == ("auth", "User")
+            && let Some(Value::Text(username)) = inst.get("username")
+        {
+            return Ok(username);
+        }
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
         Ok(format!("{} object ({})", model.name, pk.to_python_str()))
     }
@@ -485,9 +502,9 @@ impl Host for Orm {
                 schema.model(m).name
             )
         } else if let Some(q) = o.q() {
-            format!("<Q: {q:?}>")
+            super::repr::q_repr(schema, q)
         } else if let Some(f) = o.f() {
-            format!("{f:?}")
+            super::repr::expr_repr(schema, f)
         } else if let Some(ty) = o.field_instance() {
             format!("<django.db.models.fields.{}>", ty.kind.django_name())
         } else if let Some(f) = o.django_fn() {
@@ -618,6 +635,15 @@ impl Session {
             DjangoFn::Atomic if args.pos.is_empty() && args.kw.is_empty() => {
                 Ok(make::function(DjangoFn::Atomic))
             }
+            DjangoFn::ResetQueries
+            | DjangoFn::Now
+            | DjangoFn::LocalTime
+            | DjangoFn::MakeAware
+            | DjangoFn::MakeNaive
+            | DjangoFn::IsAware
+            | DjangoFn::IsNaive
+            | DjangoFn::Slugify
+            | DjangoFn::Lookup(_) => self.call_module_fn(f, &args),
             DjangoFn::Atomic => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "arguments of transaction.atomic() are not supported by djq yet",

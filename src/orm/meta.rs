@@ -270,12 +270,20 @@ impl Session {
     /// Django's `get_fields()`: relations from other models first, then the concrete fields,
     /// then the many-to-many ones.
     fn meta_fields(&self, m: ModelId, include_hidden: bool) -> Vec<MetaField> {
-        let model = self.host.schema.model(m);
-        let reverse = model.reverse.iter().enumerate().filter(|(_, r)| {
-            include_hidden
-                || !(self.host.schema.model(r.from).auto_created || r.accessor.ends_with('+'))
-        });
+        let schema = &self.host.schema;
+        let model = schema.model(m);
+        let mut reverse: Vec<(usize, &crate::schema::ReverseRelation)> = model
+            .reverse
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                include_hidden || !(schema.model(r.from).auto_created || r.accessor.ends_with('+'))
+            })
+            .collect();
+        // In the order the app registry has the models that declare them.
+        reverse.sort_by_key(|(i, r)| (schema.model(r.from).declared.unwrap_or(usize::MAX), *i));
         reverse
+            .into_iter()
             .map(|(i, _)| MetaField::Reverse(m, i))
             .chain((0..model.fields.len()).map(|i| MetaField::Concrete(m, i)))
             .chain((0..model.m2m.len()).map(|i| MetaField::ManyToMany(m, i)))

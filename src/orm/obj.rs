@@ -44,6 +44,20 @@ pub enum DjangoFn {
     Dumpdata,
     /// `transaction.atomic`, run by a `with` statement.
     Atomic,
+    /// `django.db.reset_queries()`
+    ResetQueries,
+    /// `django.utils.timezone.now()` and its kin.
+    Now,
+    LocalTime,
+    MakeAware,
+    MakeNaive,
+    IsAware,
+    IsNaive,
+    /// `django.utils.text.slugify(s)`
+    Slugify,
+    /// A lookup used as an expression (`GreaterThan(F("rating"), 4)`), by its lookup name
+    /// (`gt`).
+    Lookup(&'static str),
 }
 
 /// A field instance given as `output_field` (`CharField()`).

@@ -253,7 +253,9 @@ impl Session {
             return Ok(sql_only_rows);
         }
         self.show_sql(st)?;
-        self.on_backend(|b| b.execute(&st.sql, &st.params))
+        let changed = self.on_backend(|b| b.execute(&st.sql, &st.params));
+        self.host.log.finish();
+        changed
     }
 
     /// Ask the shell's user to confirm `text`; a refusal stops the statement with

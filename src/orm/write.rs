@@ -312,17 +312,21 @@ impl Session {
         let (kind, null) = (f.kind, f.null);
         if let Some(expr) = f.default.clone() {
             let v = self.eval_default(model, &expr, |s, v| match v {
-                Obj::Module(name) if name == "timezone.now" => {
-                    Ok(Obj::Value(Value::DateTime(chrono::Utc::now())))
+                callable
+                    if matches!(
+                        callable,
+                        Obj::Builtin(_) | Obj::Function(_) | Obj::Wrapper(_)
+                    ) || callable.django_fn().is_some() =>
+                {
+                    s.call(
+                        callable,
+                        Args {
+                            pos: Vec::new(),
+                            kw: Vec::new(),
+                            span,
+                        },
+                    )
                 }
-                callable @ (Obj::Builtin(_) | Obj::Function(_) | Obj::Wrapper(_)) => s.call(
-                    callable,
-                    Args {
-                        pos: Vec::new(),
-                        kw: Vec::new(),
-                        span,
-                    },
-                ),
                 other => Ok(other),
             })?;
             return self.plain_value(&v, span);

@@ -56,6 +56,14 @@ impl<H: Host> Interp<H> {
                     Obj::Range(r) => usize::try_from(r.len()).unwrap_or(usize::MAX),
                     Obj::Row(v) => v.len(),
                     Obj::Dict(d) => d.borrow().len(),
+                    Obj::Native(n)
+                        if let Some(items) = n
+                            .as_any()
+                            .downcast_ref::<super::stdlib::objects::StdObj>()
+                            .and_then(super::stdlib::objects::StdObj::items) =>
+                    {
+                        items.len()
+                    }
                     Obj::Native(_) if let Some(n) = H::len(self, &o, span)? => n,
                     Obj::Object(_) if let Some(n) = self.class_len(&o, span)? => n,
                     other => {
@@ -326,12 +334,15 @@ impl<H: Host> Interp<H> {
                 let dt = date
                     .and_hms_micro_opt(g(3), g(4), g(5), g(6))
                     .ok_or_else(bad)?;
-                Ok(Obj::Value(Value::NaiveDateTime(dt)))
+                super::stdlib::datetime::with_tzinfo(dt, &args)
             }
             Builtin::Dict => {
                 let mut pairs: Vec<(Obj, Obj)> = match args.pos.first() {
                     None => Vec::new(),
                     Some((Obj::Dict(d), _)) => d.borrow().clone(),
+                    Some((o, _)) if let Some(d) = super::stdlib::objects::dict_of(o) => {
+                        d.borrow().clone()
+                    }
                     Some((o, s)) => {
                         let mut pairs = Vec::new();
                         for item in self.iter_obj(o, &dummy(*s))? {
@@ -406,6 +417,7 @@ impl<H: Host> Interp<H> {
             | Builtin::ClassMethod
             | Builtin::StaticMethod
             | Builtin::Issubclass => self.call_class_builtin(b, args),
+            Builtin::Std(f) => self.call_std(f, args),
         }
     }
 
@@ -451,6 +463,7 @@ fn is_instance<H: Host>(host: &H, o: &Obj, cls: &Obj) -> Result<bool> {
         Obj::ExceptionClass(c) => matches!(o, Obj::Exception(e)
             if super::exceptions::is_subclass(&super::exceptions::class_of(&e.kind), c)),
         Obj::Builtin(b) => match (b, o) {
+            (Builtin::Std(class), o) => super::stdlib::is_instance(class, o),
             (Builtin::Str, Obj::Value(Value::Text(_)))
             | (Builtin::Bool, Obj::Value(Value::Bool(_)))
             | (Builtin::Int, Obj::Value(Value::Int(_) | Value::Bool(_)))
@@ -540,14 +553,4 @@ pub fn builtin_names() -> Vec<String> {
     names.extend(MODULES.iter().map(|m| m.to_string()));
     names.extend(super::exceptions::class_names().map(str::to_string));
     names
-}
-
-/// `module.name` for the Python modules djq has.
-pub fn module_attribute(module: &str, name: &str) -> Option<Obj> {
-    Some(match (module, name) {
-        ("datetime", "date") => Obj::Builtin(Builtin::Date),
-        ("datetime", "datetime") => Obj::Builtin(Builtin::DateTime),
-        ("os" | "os.environ", "setdefault") => Obj::Builtin(Builtin::NoOp),
-        _ => return None,
-    })
 }

@@ -116,7 +116,11 @@ impl<H: Host> Interp<H> {
                 )
                 .at(arg_span(b)));
             };
-            match self.eval(e)? {
+            let base = match self.eval(e) {
+                Err(_) if lenient => continue,
+                base => base?,
+            };
+            match base {
                 Obj::Native(n)
                     if let Some((c, false)) = H::class_of(self, &Obj::Native(n.clone())) =>
                 {

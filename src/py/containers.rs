@@ -184,6 +184,9 @@ impl<H: Host> Interp<H> {
 
     /// `container[key] = value` for lists and dicts.
     pub fn set_item(&mut self, container: &Obj, key: Obj, value: Obj, span: Span) -> Result<()> {
+        if let Some(d) = super::stdlib::objects::dict_of(container) {
+            return self.set_item(&Obj::Dict(d), key, value, span);
+        }
         match (container, &key) {
             (Obj::Dict(d), _) => {
                 let at = position(d.borrow().iter().map(|(k, _)| k), &key)?;

@@ -5,6 +5,7 @@ use super::args::Args;
 use super::containers::dedup_keys;
 use super::nested::position;
 use super::obj::{Function, FunctionBody, Obj, Range};
+use super::stdlib::objects::StdObj;
 use super::{Host, Interp, MAX_RANGE};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{Arg, BoolOp, Expr, ExprKind, FStringPart};
@@ -226,6 +227,9 @@ impl<H: Host> Interp<H> {
         }
         match &obj {
             Obj::Native(_) | Obj::Exception(_) => {
+                if let Some(v) = super::stdlib::objects::StdObj::attribute(&obj, name) {
+                    return Ok(v);
+                }
                 if let Some(v) = H::attribute(self, &obj, name, span)? {
                     return Ok(v);
                 }
@@ -238,14 +242,16 @@ impl<H: Host> Interp<H> {
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone())
                 .ok_or_else(|| self.no_attribute(&obj, name, span)),
-            Obj::Module(m) => match super::builtins::module_attribute(m, name) {
-                Some(v) => Ok(v),
-                None => Ok(self
-                    .host
-                    .module_attribute(m, name)
-                    .unwrap_or_else(|| Obj::Module(format!("{m}.{name}")))),
-            },
+            Obj::Module(m) => self.get_module_attribute(m, name, span),
+            Obj::Builtin(b) if let Some(v) = super::stdlib::class_attribute(*b, name) => Ok(v),
+            Obj::Exception(e)
+                if name == "name"
+                    && let Some(n) = super::exceptions::import_name(e) =>
+            {
+                Ok(Obj::str(n))
+            }
             Obj::Value(Value::Text(_)) => Ok(Obj::Method(Rc::new(obj), name.into())),
+            Obj::Value(v) if let Some(a) = super::stdlib::value_attribute(v, name) => Ok(a),
             Obj::Value(v) if super::methods::temporal_split(v).is_some() => {
                 if super::methods::TEMPORAL_METHODS.contains(&name) {
                     return Ok(Obj::Method(Rc::new(obj.clone()), name.into()));
@@ -292,6 +298,10 @@ impl<H: Host> Interp<H> {
                 Obj::Value(Value::Text(s)) if name == "format" => self.str_format(s, &args),
                 Obj::Value(Value::Text(s)) if name == "join" => self.str_join(s, &args),
                 Obj::Value(Value::Text(s)) => super::methods::str_method(s, &name, &args),
+                Obj::Value(v) if let Some(r) = self.value_method(v, &name, &args) => r,
+                Obj::Native(n) if let Some(o) = n.as_any().downcast_ref::<StdObj>() => {
+                    self.std_method(o, &name, &args)
+                }
                 Obj::Value(v) => super::methods::temporal_method(v, &name, &args),
                 Obj::Dict(pairs) => self.dict_method(pairs, &name, &args),
                 Obj::List(items) => self.list_method(items, &name, &args),
@@ -304,6 +314,9 @@ impl<H: Host> Interp<H> {
             }
             Obj::Function(f) => self.call_function(&f, args),
             Obj::ExceptionClass(c) => self.new_exception(&c, &args),
+            Obj::Native(ref n) if let Some(o) = n.as_any().downcast_ref::<StdObj>() => self
+                .std_call(o, &args)
+                .unwrap_or_else(|| Err(super::stdlib::objects::not_callable(o, args.span))),
             Obj::Native(_) => H::call(self, &f, args),
             Obj::Class(_) | Obj::Object(_) | Obj::Wrapper(_) => self.call_class_obj(&f, args),
             other => Err(Diagnostic::new(
@@ -315,6 +328,9 @@ impl<H: Host> Interp<H> {
     }
 
     fn subscript(&mut self, obj: Obj, index: &Expr, span: Span) -> Result<Obj> {
+        if let Some(r) = self.std_subscript(&obj, index) {
+            return r;
+        }
         if let Obj::Native(_) = obj {
             return H::subscript(self, &obj, index, span);
         }
@@ -432,10 +448,9 @@ impl<H: Host> Interp<H> {
         })
     }
 
-    /// Iterate an iterable (evaluating querysets).
     /// Python's `for` over the value of `e`: `each` gets the items in turn until it breaks.
-    /// A queryset's `iterator()` streams ([`Session::stream`]); anything else is iterated
-    /// over the list of its items.
+    /// A native object may make its items as it goes ([`Host::stream`]: a queryset's
+    /// `iterator()`); anything else is iterated over the list of its items.
     pub fn for_each<B>(
         &mut self,
         e: &Expr,
@@ -486,6 +501,12 @@ impl<H: Host> Interp<H> {
                 Ok((0..r.len()).map(|k| Obj::int(r.get(k))).collect())
             }
             Obj::Value(Value::Text(s)) => Ok(s.chars().map(|c| Obj::str(c.to_string())).collect()),
+            Obj::Native(n)
+                if let Some(items) =
+                    n.as_any().downcast_ref::<StdObj>().and_then(StdObj::items) =>
+            {
+                Ok(items)
+            }
             Obj::Native(_) => match H::items(self, o, at.span)? {
                 Some(items) => Ok(items),
                 None => Err(not_iterable(o, at.span)),

@@ -34,6 +34,9 @@ const CLASSES: &[(&str, &str)] = &[
     ("NotImplementedError", "RuntimeError"),
     ("RecursionError", "RuntimeError"),
     ("MemoryError", "Exception"),
+    ("ImportError", "Exception"),
+    ("ModuleNotFoundError", "ImportError"),
+    ("EmptyResultSet", "Exception"),
     ("ObjectDoesNotExist", "Exception"),
     ("MultipleObjectsReturned", "Exception"),
     ("FieldDoesNotExist", "Exception"),
@@ -101,6 +104,20 @@ pub fn class_of(kind: &ErrorKind) -> String {
 /// A class name without its model (`DoesNotExist` for `Book.DoesNotExist`): `__name__`.
 pub fn short_name(class: &str) -> &str {
     class.rsplit('.').next().unwrap_or(class)
+}
+
+/// `e.name` of an ImportError: the module it names (`x` of "No module named 'x'", `a.b` of
+/// "cannot import name 'X' from 'a.b' (...)").
+pub fn import_name(e: &Diagnostic) -> Option<String> {
+    let ErrorKind::Python(class) = &e.kind else {
+        return None;
+    };
+    let quoted = match class.as_str() {
+        "ModuleNotFoundError" => e.message.strip_prefix("No module named ")?,
+        "ImportError" => e.message.split_once(" from ")?.1,
+        _ => return None,
+    };
+    Some(quoted.split('\'').nth(1)?.to_string())
 }
 
 /// The base class of `class` (`None` for `BaseException`).

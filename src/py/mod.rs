@@ -2,7 +2,9 @@
 //! operators ([`ops`]), builtins ([`builtins`]), methods of `str`, `list`, `dict` and dates
 //! ([`methods`], [`containers`]), statements and functions ([`stmt`]), classes and their
 //! instances, decorators and `super()` ([`classes`]), exceptions ([`exceptions`]), string
-//! formatting ([`format`]) and the cycle collector ([`nested`]).
+//! formatting ([`format`]), the cycle collector ([`nested`]), modules and imports
+//! ([`module`]: a registry the interpreter owns, filled on first import) and the
+//! standard-library modules djq has ([`stdlib`]).
 //!
 //! **Invariant: this module knows nothing of Django.** It never names `crate::orm`,
 //! `crate::query`, `crate::schema`, `crate::backend` or `crate::sql` (a test greps for it).
@@ -23,15 +25,18 @@ pub mod eval;
 pub mod exceptions;
 pub mod format;
 pub mod methods;
+pub mod module;
 pub mod nested;
 pub mod obj;
 pub mod ops;
 pub mod repr;
+pub mod stdlib;
 pub mod stmt;
 
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{BinOp, Expr, UnaryOp};
 pub use args::Args;
+pub use module::Module;
 pub use obj::{Builtin, DictRef, Function, FunctionBody, ListRef, Native, Obj, Range};
 pub use stmt::Flow;
 
@@ -50,6 +55,8 @@ pub struct Interp<H: Host> {
     /// The exceptions being handled by `except` blocks, innermost last (for a bare `raise`).
     handling: Vec<Diagnostic>,
     pub out: Box<dyn Write>,
+    /// The modules imported so far (see [`module`]).
+    modules: module::Registry,
 }
 
 /// What a host tells the interpreter about its [`Native`] objects and its names. Every
@@ -59,8 +66,9 @@ pub trait Host: Sized + 'static {
     fn name(cx: &mut Interp<Self>, name: &str, span: Span) -> Result<Option<Obj>>;
     /// Names the host binds, for "did you mean" and completion.
     fn names(&self) -> Vec<String>;
-    /// `module.name` for a module the host owns (`django.db.models`); `None` if it has none.
-    fn module_attribute(&self, module: &str, name: &str) -> Option<Obj>;
+    /// The module `name` (dotted: `django.db.models`, `blog.models`) when the host has it,
+    /// made when it is first imported; `None`: the host has no such module.
+    fn module(&self, name: &str) -> Option<Module>;
     /// `obj.name` for a native object, or an attribute of a Python object the host adds
     /// (an exception's); `None` when there is none.
     fn attribute(cx: &mut Interp<Self>, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>>;
@@ -186,6 +194,7 @@ impl<H: Host> Interp<H> {
             frames: Vec::new(),
             handling: Vec::new(),
             out,
+            modules: module::Registry::default(),
         }
     }
 

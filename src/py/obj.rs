@@ -100,6 +100,9 @@ pub enum Builtin {
     StaticMethod,
     /// `issubclass(cls, classes)`
     Issubclass,
+    /// A function or class of a standard-library module, by its qualified name
+    /// (`json.dumps`, `decimal.Decimal`): see `py::stdlib`.
+    Std(&'static str),
 }
 
 /// `range(start, stop, step)`: numbers made as they are needed, as Python's range is.
@@ -177,7 +180,7 @@ pub enum Obj {
     /// A module or namespace (`os`, `django`, `models`, `transaction`).
     Module(String),
     /// `Book.DoesNotExist` / `Book.MultipleObjectsReturned` / a Python or Django exception
-    /// class, by name (see `interp::exceptions`).
+    /// class, by name (see [`super::exceptions`]).
     ExceptionClass(String),
     /// An exception object: caught by `except ... as e`, or made by calling its class.
     Exception(Rc<crate::diag::Diagnostic>),

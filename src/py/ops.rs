@@ -211,7 +211,7 @@ fn scalar_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
             let n = (*n).max(0) as usize;
             (x.len().checked_mul(n)? <= super::MAX_TEXT).then(|| Text(x.repeat(n)))
         }
-        _ => None,
+        _ => super::stdlib::datetime::arith(op, a, b),
     }
 }
 
@@ -266,7 +266,7 @@ fn scalar_cmp(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
         (Date(x), Date(y)) => Some(x.cmp(y)),
         (DateTime(x), DateTime(y)) => Some(x.cmp(y)),
         (Decimal(x), Decimal(y)) => Some(x.cmp(y)),
-        _ => None,
+        _ => super::stdlib::datetime::compare(a, b),
     }
 }
 

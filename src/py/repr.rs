@@ -2,6 +2,7 @@
 
 use super::nested::{Writing, deeper};
 use super::obj::Obj;
+use super::stdlib::objects::StdObj;
 use super::{Host, Interp};
 use crate::diag::Result;
 use crate::value::Value;
@@ -11,6 +12,7 @@ impl<H: Host> Interp<H> {
     pub fn py_str(&mut self, o: &Obj) -> Result<String> {
         match o {
             Obj::Value(v) => Ok(v.to_python_str()),
+            Obj::Native(n) if let Some(s) = n.as_any().downcast_ref::<StdObj>() => self.std_str(s),
             Obj::Native(_) | Obj::Object(_) if let Some(s) = self.class_text(o, "__str__")? => {
                 Ok(s)
             }
@@ -59,12 +61,21 @@ impl<H: Host> Interp<H> {
                 }
                 format!("{{{}}}", parts.join(", "))
             }
+            Obj::Builtin(super::Builtin::Std(name)) => {
+                format!(
+                    "<built-in function {}>",
+                    name.rsplit('.').next().unwrap_or(name)
+                )
+            }
             Obj::Builtin(b) => format!("<built-in function {b:?}>"),
             Obj::Function(f) => format!("<function {}>", f.name),
             Obj::Method(_, n) => format!("<bound method {n}>"),
             Obj::Module(m) => format!("<module '{m}'>"),
             Obj::ExceptionClass(c) => format!("<class '{c}'>"),
             Obj::Exception(e) => super::exceptions::repr(e),
+            Obj::Native(n) if let Some(s) = n.as_any().downcast_ref::<StdObj>() => {
+                self.std_repr(s)?
+            }
             Obj::Native(_) => H::repr(self, o)?,
             Obj::Class(_) | Obj::Object(_) | Obj::Wrapper(_) => format!("<{}>", o.type_name()),
         })

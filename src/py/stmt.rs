@@ -68,29 +68,14 @@ impl<H: Host> Interp<H> {
                 }
                 Ok(Flow::Next)
             }
-            StmtKind::Import(aliases) => {
-                for a in aliases {
-                    let top = a.name.split('.').next().unwrap_or(&a.name);
-                    let (bound, module) = match &a.asname {
-                        Some(alias) => (alias.name.clone(), a.name.clone()),
-                        None => (top.to_string(), top.to_string()),
-                    };
-                    self.bind(&bound, Obj::Module(module));
-                }
-                Ok(Flow::Next)
-            }
-            StmtKind::ImportFrom { module, names, .. } => {
-                // Models, Q, F... are in scope already; bind what the module gives beyond that
-                // (`from datetime import date`).
-                for a in names {
-                    let v = self.attribute(Obj::Module(module.clone()), &a.name, a.span)?;
-                    if !matches!(v, Obj::Module(_)) {
-                        let bound = a.asname.as_ref().map_or(&a.name, |i| &i.name);
-                        self.bind(bound, v);
-                    }
-                }
-                Ok(Flow::Next)
-            }
+            StmtKind::Import(aliases) => self.exec_import(aliases).map(|()| Flow::Next),
+            StmtKind::ImportFrom {
+                module,
+                level,
+                names,
+            } => self
+                .exec_import_from(module, *level, names, stmt.span)
+                .map(|()| Flow::Next),
             StmtKind::Pass => Ok(Flow::Next),
             StmtKind::Break => Ok(Flow::Break),
             StmtKind::Continue => Ok(Flow::Continue),
@@ -222,8 +207,8 @@ impl<H: Host> Interp<H> {
         })
     }
 
-    /// `try`: the body (its statements protected by savepoints inside a transaction, see
-    /// [`Session::catching`]), the first handler that catches its error, `else` when it
+    /// `try`: the body (run by [`Host::guarded`]: a host may protect it, as Django's layer
+    /// does with a savepoint inside a transaction), the first handler that catches its error, `else` when it
     /// completed, `finally` however it ended (its error, `return`, `break` or `continue`
     /// wins).
     fn exec_try(
