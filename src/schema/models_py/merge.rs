@@ -113,7 +113,7 @@ fn model_without_relations(decl: &ModelDecl) -> Model {
     model.pk = decl.pk;
     model.ordering = decl.ordering.clone();
     model.auto_created = decl.auto_created;
-    model.str_expr = decl.str_expr.clone();
+    model.module = decl.module.clone();
     model.indexes = decl.indexes.clone();
     model.managers = decl.managers.clone();
     model
