@@ -4,11 +4,11 @@
 //!
 //! The first byte picks the dialect (even: SQLite, odd: PostgreSQL); the rest is the
 //! source. Loops that never end (`while True: pass` is valid input) are stopped the way
-//! Ctrl-C stops them in the shell: a watchdog thread calls `djq::interp::interrupt()` when
+//! Ctrl-C stops them in the shell: a watchdog thread calls `djq::orm::interrupt()` when
 //! one input has run for longer than [`BUDGET`].
 #![no_main]
 
-use djq::interp::{Options, Session};
+use djq::orm::{Options, Session};
 use djq::render::Format;
 use djq::schema::Schema;
 use djq::sql::Dialect;
@@ -54,7 +54,7 @@ fn watchdog() {
                 std::thread::sleep(BUDGET / 5);
                 let started = STARTED.load(Ordering::SeqCst);
                 if started != 0 && now_ms().saturating_sub(started) > BUDGET.as_millis() as u64 {
-                    djq::interp::interrupt();
+                    djq::orm::interrupt();
                 }
             }
         });
