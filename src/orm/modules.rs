@@ -12,7 +12,7 @@
 //! which imports would tell them apart.
 
 use super::Orm;
-use super::obj::{DjangoFn, DjangoObj, make};
+use super::obj::{DjangoFn, DjangoObj, ModelBase, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::native_any;
 use crate::py::{Args, Module, Native, Obj};
@@ -217,6 +217,7 @@ impl Orm {
                     .extend(exceptions(&["ProtectedError", "RestrictedError"]));
                 m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
+                m.attrs.insert("Model".into(), Obj::new_native(ModelBase));
                 m.with_later(LATER_EXPRESSIONS)
             }
             "django.db.models.functions" => Module::new(db_functions()),
