@@ -3,7 +3,7 @@
 //! Owns the mapping of each value to Django's JSON encoding (`DjangoJSONEncoder`) and to its
 //! Python `repr`/`str`, so every output format agrees.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,12 +26,34 @@ pub enum Value {
     /// Boxed: a JSON document is rare and large, and every value pays for the largest kind.
     Json(Box<serde_json::Value>),
     Bytes(Vec<u8>),
+    /// An aware datetime in a fixed zone other than UTC (`datetime.timezone(timedelta(...))`),
+    /// kept with its offset as Python keeps it; the database gets its UTC instant, as Django
+    /// sends it. One at offset zero is a [`Value::DateTime`] (see [`Value::aware`]).
+    OffsetDateTime(DateTime<FixedOffset>),
 }
 
 impl Value {
     /// A JSON document as a value.
     pub fn json(document: serde_json::Value) -> Value {
         Value::Json(Box::new(document))
+    }
+
+    /// An aware datetime at `offset` (in seconds east of UTC): a [`Value::DateTime`] at
+    /// zero, a [`Value::OffsetDateTime`] otherwise.
+    pub fn aware(instant: DateTime<Utc>, offset: i32) -> Option<Value> {
+        Some(match offset {
+            0 => Value::DateTime(instant),
+            _ => Value::OffsetDateTime(instant.with_timezone(&FixedOffset::east_opt(offset)?)),
+        })
+    }
+
+    /// The instant of an aware datetime, whatever its zone.
+    pub fn instant(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Value::DateTime(dt) => Some(*dt),
+            Value::OffsetDateTime(dt) => Some(dt.to_utc()),
+            _ => None,
+        }
     }
 
     /// Python's name of the value's type, for messages.
@@ -44,7 +66,7 @@ impl Value {
             Value::Decimal(_) => "Decimal",
             Value::Text(_) => "str",
             Value::Date(_) => "date",
-            Value::DateTime(_) | Value::NaiveDateTime(_) => "datetime",
+            Value::DateTime(_) | Value::NaiveDateTime(_) | Value::OffsetDateTime(_) => "datetime",
             Value::Time(_) => "time",
             Value::Duration(_) => "timedelta",
             Value::Uuid(_) => "UUID",
@@ -76,6 +98,11 @@ impl Value {
             // What `str()` gives (as Django's serializer writes a text field holding bytes):
             // every byte kept, none replaced.
             Value::Bytes(b) => J::String(python_bytes(b)),
+            Value::OffsetDateTime(dt) => J::String(format!(
+                "{}{}",
+                iso_datetime(&dt.naive_local()),
+                dt.offset()
+            )),
         }
     }
 
@@ -96,6 +123,9 @@ impl Value {
             Value::Duration(us) => python_timedelta(*us),
             Value::Json(v) => v.to_string(),
             Value::Bytes(b) => python_bytes(b),
+            Value::OffsetDateTime(dt) => {
+                format!("{}{}", python_datetime(&dt.naive_local()), dt.offset())
+            }
         }
     }
 

@@ -419,7 +419,9 @@ impl super::Session {
             DjangoFn::LocalTime => match first {
                 None => Obj::Value(Value::DateTime(chrono::Utc::now())),
                 Some(_) => match value(first)? {
-                    v @ Value::DateTime(_) => Obj::Value(v),
+                    v @ (Value::DateTime(_) | Value::OffsetDateTime(_)) => {
+                        Obj::Value(Value::DateTime(v.instant().expect("aware")))
+                    }
                     _ => {
                         return Err(Diagnostic::new(
                             ErrorKind::Value,
@@ -440,7 +442,9 @@ impl super::Session {
                 }
             },
             DjangoFn::MakeNaive => match value(first)? {
-                Value::DateTime(dt) => Obj::Value(Value::NaiveDateTime(dt.naive_utc())),
+                v @ (Value::DateTime(_) | Value::OffsetDateTime(_)) => {
+                    Obj::Value(Value::NaiveDateTime(v.instant().expect("aware").naive_utc()))
+                }
                 _ => {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,
@@ -449,8 +453,8 @@ impl super::Session {
                     .at(args.span));
                 }
             },
-            DjangoFn::IsAware => Obj::bool(matches!(value(first)?, Value::DateTime(_))),
-            DjangoFn::IsNaive => Obj::bool(!matches!(value(first)?, Value::DateTime(_))),
+            DjangoFn::IsAware => Obj::bool(value(first)?.instant().is_some()),
+            DjangoFn::IsNaive => Obj::bool(value(first)?.instant().is_none()),
             DjangoFn::Slugify => Obj::str(slugify(&self.py_str(first.unwrap_or(&Obj::NONE))?)),
             DjangoFn::Lookup(lookup) => {
                 let span = args.span;

@@ -87,7 +87,9 @@ impl<H: Host> Interp<H> {
                 Value::Float(_) => Obj::Builtin(Builtin::Float),
                 Value::Text(_) => Obj::Builtin(Builtin::Str),
                 Value::Date(_) => Obj::Builtin(Builtin::Date),
-                Value::DateTime(_) | Value::NaiveDateTime(_) => Obj::Builtin(Builtin::DateTime),
+                Value::DateTime(_) | Value::NaiveDateTime(_) | Value::OffsetDateTime(_) => {
+                    Obj::Builtin(Builtin::DateTime)
+                }
                 Value::Decimal(_) => named("decimal.Decimal"),
                 Value::Time(_) => named("datetime.time"),
                 Value::Duration(_) => named("datetime.timedelta"),

@@ -320,7 +320,9 @@ fn scalar_cmp(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Text(x), Text(y)) => Some(x.cmp(y)),
         (Date(x), Date(y)) => Some(x.cmp(y)),
-        (DateTime(x), DateTime(y)) => Some(x.cmp(y)),
+        (DateTime(_) | OffsetDateTime(_), DateTime(_) | OffsetDateTime(_)) => {
+            Some(a.instant()?.cmp(&b.instant()?))
+        }
         (Decimal(x), Decimal(y)) => Some(x.cmp(y)),
         _ => super::stdlib::datetime::compare(a, b),
     }

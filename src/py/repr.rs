@@ -139,6 +139,11 @@ pub fn value_repr(v: &Value) -> String {
             datetime(&dt.naive_utc())
         ),
         Value::NaiveDateTime(dt) => format!("datetime.datetime({})", datetime(dt)),
+        Value::OffsetDateTime(dt) => format!(
+            "datetime.datetime({}, tzinfo={})",
+            datetime(&dt.naive_local()),
+            super::stdlib::datetime::zone_repr(dt.offset().local_minus_utc())
+        ),
         Value::Time(t) => format!(
             "datetime.time({})",
             join(clock(t).into_iter().map(|p| p.to_string()).collect())

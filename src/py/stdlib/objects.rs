@@ -31,8 +31,8 @@ pub enum StdObj {
         kind: DictKind,
         dict: DictRef,
     },
-    /// `datetime.timezone.utc`, the zone of the runtime's aware datetimes.
-    Utc,
+    /// `datetime.timezone(timedelta(seconds=offset))`; `Zone(0)` is `timezone.utc`.
+    Zone(i32),
     /// `sys.stdout` (`false`) or `sys.stderr` (`true`).
     Stream(bool),
     /// A `namedtuple(...)` class and one of its tuples.
@@ -64,7 +64,7 @@ impl Native for StdObj {
                 ..
             } => "OrderedDict",
             StdObj::TupleClass(_) => "type",
-            StdObj::Utc => "timezone",
+            StdObj::Zone(_) => "timezone",
             StdObj::Stream(_) => "TextIOWrapper",
             StdObj::Tuple { class, .. } => return class.name.clone().into(),
         }
@@ -145,7 +145,7 @@ impl StdObj {
             ),
             StdObj::Count { start, step: 1 } => format!("count({start})"),
             StdObj::Count { start, step } => format!("count({start}, {step})"),
-            StdObj::Utc => "datetime.timezone.utc".into(),
+            StdObj::Zone(offset) => super::datetime::zone_repr(*offset),
             StdObj::Stream(err) => format!(
                 "<_io.TextIOWrapper name='<{}>' mode='w' encoding='utf-8'>",
                 if *err { "stderr" } else { "stdout" }
@@ -169,7 +169,8 @@ impl<H: Host> Interp<H> {
     /// `str()` of a standard-library object (`repr()` but for `timezone.utc`).
     pub fn std_str(&mut self, o: &StdObj) -> Result<String> {
         match o {
-            StdObj::Utc => Ok("UTC".into()),
+            StdObj::Zone(0) => Ok("UTC".into()),
+            StdObj::Zone(offset) => Ok(format!("UTC{}", super::datetime::offset_text(*offset))),
             _ => self.std_repr(o),
         }
     }
