@@ -276,6 +276,26 @@ fn timedelta_parts(us: i64) -> (i64, i64, i64, i64, i64) {
     )
 }
 
+/// Python's `repr(timedelta)`: `datetime.timedelta(days=-1, seconds=66600)`, zero parts left
+/// out.
+pub fn python_timedelta_repr(us: i64) -> String {
+    let (days, rest) = (us.div_euclid(86_400_000_000), us.rem_euclid(86_400_000_000));
+    let parts: Vec<String> = [
+        ("days", days),
+        ("seconds", rest / 1_000_000),
+        ("microseconds", rest % 1_000_000),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n != 0)
+    .map(|(k, n)| format!("{k}={n}"))
+    .collect();
+    if parts.is_empty() {
+        "datetime.timedelta(0)".into()
+    } else {
+        format!("datetime.timedelta({})", parts.join(", "))
+    }
+}
+
 /// Python's `str(timedelta)`.
 fn python_timedelta(us: i64) -> String {
     let (days, h, m, s, frac) = timedelta_parts(us);
@@ -418,6 +438,27 @@ mod tests {
         );
         assert_eq!(python_float(1.0), "1.0");
         assert_eq!(python_float(1e20), "1e+20");
+    }
+
+    #[test]
+    fn offset_datetimes_keep_their_zone_and_reach_utc() {
+        // Expected values from Python's str() and DjangoJSONEncoder.
+        let utc = NaiveDate::from_ymd_opt(2024, 3, 1)
+            .unwrap()
+            .and_hms_micro_opt(15, 35, 7, 123456)
+            .unwrap()
+            .and_utc();
+        let zoned = Value::aware(utc, -(5 * 3600 + 30 * 60)).unwrap();
+        assert_eq!(zoned.to_python_str(), "2024-03-01 10:05:07.123456-05:30");
+        assert_eq!(
+            zoned.to_json(),
+            serde_json::json!("2024-03-01T10:05:07.123-05:30")
+        );
+        assert_eq!(zoned.instant(), Some(utc));
+        assert_eq!(zoned.type_name(), "datetime");
+        // At offset zero it is the UTC datetime everything else already handles.
+        assert_eq!(Value::aware(utc, 0), Some(Value::DateTime(utc)));
+        assert_eq!(Value::NaiveDateTime(utc.naive_utc()).instant(), None);
     }
 
     #[test]

@@ -442,9 +442,9 @@ impl super::Session {
                 }
             },
             DjangoFn::MakeNaive => match value(first)? {
-                v @ (Value::DateTime(_) | Value::OffsetDateTime(_)) => {
-                    Obj::Value(Value::NaiveDateTime(v.instant().expect("aware").naive_utc()))
-                }
+                v @ (Value::DateTime(_) | Value::OffsetDateTime(_)) => Obj::Value(
+                    Value::NaiveDateTime(v.instant().expect("aware").naive_utc()),
+                ),
                 _ => {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,

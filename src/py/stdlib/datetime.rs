@@ -159,23 +159,6 @@ pub fn zone(o: &Obj) -> Option<i32> {
     }
 }
 
-/// An offset as Python shows it after `UTC` or a datetime: `+02:00`, `-02:30`, `+05:00:07`.
-pub fn offset_text(offset: i32) -> String {
-    chrono::FixedOffset::east_opt(offset).map_or_else(String::new, |o| o.to_string())
-}
-
-/// Python's `repr()` of a `timezone`: `datetime.timezone.utc`, or
-/// `datetime.timezone(datetime.timedelta(seconds=7200))`.
-pub fn zone_repr(offset: i32) -> String {
-    match offset {
-        0 => "datetime.timezone.utc".into(),
-        _ => format!(
-            "datetime.timezone({})",
-            crate::py::repr::value_repr(&Value::Duration(i64::from(offset) * 1_000_000))
-        ),
-    }
-}
-
 /// A naive datetime read as the wall time of zone `offset`.
 fn at_offset(local: chrono::NaiveDateTime, offset: i32) -> Option<Value> {
     use chrono::TimeZone;
@@ -205,7 +188,9 @@ pub fn method(v: &Value, name: &str, args: &Args) -> Option<Result<Obj>> {
         // A naive datetime is taken as UTC (the system's zone, as djq runs it).
         "astimezone" => match args.pos.first().map(|(o, _)| o).and_then(zone) {
             Some(offset) => {
-                let instant = v.instant().unwrap_or_else(|| naive.unwrap_or_default().and_utc());
+                let instant = v
+                    .instant()
+                    .unwrap_or_else(|| naive.unwrap_or_default().and_utc());
                 Value::aware(instant, offset)
                     .map(Obj::Value)
                     .ok_or_else(|| bad_args("astimezone", args))

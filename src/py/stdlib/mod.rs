@@ -170,12 +170,12 @@ impl<H: Host> Interp<H> {
         match (v, name) {
             (Value::Decimal(d), "quantize") => Some(decimal::quantize(*d, args)),
             (
-                Value::DateTime(_) | Value::NaiveDateTime(_) | Value::OffsetDateTime(_) | Value::Date(_),
+                Value::DateTime(_)
+                | Value::NaiveDateTime(_)
+                | Value::OffsetDateTime(_)
+                | Value::Date(_),
                 _,
-            ) if let Some(r) = datetime::method(v, name, args) =>
-            {
-                Some(r)
-            }
+            ) if let Some(r) = datetime::method(v, name, args) => Some(r),
             (Value::Duration(us), "total_seconds") => {
                 Some(Ok(Obj::Value(Value::Float(*us as f64 / 1e6))))
             }

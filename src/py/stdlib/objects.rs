@@ -145,7 +145,7 @@ impl StdObj {
             ),
             StdObj::Count { start, step: 1 } => format!("count({start})"),
             StdObj::Count { start, step } => format!("count({start}, {step})"),
-            StdObj::Zone(offset) => super::datetime::zone_repr(*offset),
+            StdObj::Zone(offset) => zone_repr(*offset),
             StdObj::Stream(err) => format!(
                 "<_io.TextIOWrapper name='<{}>' mode='w' encoding='utf-8'>",
                 if *err { "stderr" } else { "stdout" }
@@ -170,7 +170,7 @@ impl<H: Host> Interp<H> {
     pub fn std_str(&mut self, o: &StdObj) -> Result<String> {
         match o {
             StdObj::Zone(0) => Ok("UTC".into()),
-            StdObj::Zone(offset) => Ok(format!("UTC{}", super::datetime::offset_text(*offset))),
+            StdObj::Zone(offset) => Ok(format!("UTC{}", offset_text(*offset))),
             _ => self.std_repr(o),
         }
     }
@@ -341,5 +341,22 @@ pub fn dict_of(o: &Obj) -> Option<DictRef> {
     match o.native::<StdObj>()? {
         StdObj::Dict { dict, .. } => Some(dict.clone()),
         _ => None,
+    }
+}
+
+/// An offset as Python shows it after `UTC` or a datetime: `+02:00`, `-02:30`, `+05:00:07`.
+pub fn offset_text(offset: i32) -> String {
+    chrono::FixedOffset::east_opt(offset).map_or_else(String::new, |o| o.to_string())
+}
+
+/// Python's `repr()` of a `timezone`: `datetime.timezone.utc`, or
+/// `datetime.timezone(datetime.timedelta(seconds=7200))`.
+pub fn zone_repr(offset: i32) -> String {
+    match offset {
+        0 => "datetime.timezone.utc".into(),
+        _ => format!(
+            "datetime.timezone({})",
+            crate::value::python_timedelta_repr(i64::from(offset) * 1_000_000)
+        ),
     }
 }
