@@ -157,16 +157,18 @@ impl<H: Host> Interp<H> {
             _ => None,
         }
         .ok_or_else(|| {
-            Diagnostic::new(
-                ErrorKind::Type,
-                format!(
+            let message = match (l, r) {
+                (Obj::Value(a), Obj::Value(b)) if super::stdlib::datetime::mixed(a, b) => {
+                    "can't compare offset-naive and offset-aware datetimes".into()
+                }
+                _ => format!(
                     "'{}' not supported between instances of '{}' and '{}'",
                     cmp_symbol(op),
                     l.type_name(),
                     r.type_name()
                 ),
-            )
-            .at(span)
+            };
+            Diagnostic::new(ErrorKind::Type, message).at(span)
         })?;
         Ok(match op {
             CmpOp::Lt => ord == Ordering::Less,
@@ -406,6 +408,9 @@ fn unsupported(op: BinOp, l: &Obj, r: &Obj, span: Span) -> Diagnostic {
         (BinOp::Mul, _) if sequence(&left) || sequence(&right) => {
             let other = if sequence(&left) { &right } else { &left };
             format!("can't multiply sequence by non-int of type '{other}'")
+        }
+        (BinOp::Sub, _) if matches!((l, r), (Obj::Value(a), Obj::Value(b)) if super::stdlib::datetime::mixed(a, b)) => {
+            "can't subtract offset-naive and offset-aware datetimes".into()
         }
         _ => format!(
             "unsupported operand type(s) for {}: '{left}' and '{right}'",

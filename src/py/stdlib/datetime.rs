@@ -96,7 +96,10 @@ pub fn call(func: &str, args: &Args) -> Result<Obj> {
                 if us.abs() >= 86_400_000_000 {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,
-                        "offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24).",
+                        format!(
+                            "offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not {}.",
+                            crate::value::python_timedelta_repr(*us)
+                        ),
                     )
                     .at(args.span));
                 }
@@ -281,6 +284,17 @@ pub fn arith(op: crate::syntax::ast::BinOp, a: &Value, b: &Value) -> Option<Valu
         (Sub, NaiveDateTime(x), NaiveDateTime(y)) => micros(x.signed_duration_since(*y))?,
         _ => return None,
     })
+}
+
+/// Whether one of two datetimes is naive and the other aware (Python compares and subtracts
+/// neither).
+pub fn mixed(a: &Value, b: &Value) -> bool {
+    let aware = |v: &Value| match v {
+        Value::NaiveDateTime(_) => Some(false),
+        Value::DateTime(_) | Value::OffsetDateTime(_) => Some(true),
+        _ => None,
+    };
+    matches!((aware(a), aware(b)), (Some(x), Some(y)) if x != y)
 }
 
 /// Python's ordering of two times, naive datetimes or timedeltas (dates and aware

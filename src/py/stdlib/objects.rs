@@ -44,6 +44,19 @@ pub enum StdObj {
 }
 
 impl Native for StdObj {
+    /// Two `timezone`s are equal at the same offset.
+    fn equals(&self, other: &dyn Native) -> bool {
+        matches!(
+            (self, other.as_any().downcast_ref::<StdObj>()),
+            (StdObj::Zone(a), Some(StdObj::Zone(b))) if a == b
+        )
+    }
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        Ok(match self {
+            StdObj::Zone(offset) => Some(i64::from(*offset)),
+            _ => None,
+        })
+    }
     fn type_name(&self) -> Cow<'_, str> {
         match self {
             StdObj::Match { .. } => "Match",
