@@ -3,7 +3,7 @@
 //! Owns the mapping of each value to Django's JSON encoding (`DjangoJSONEncoder`) and to its
 //! Python `repr`/`str`, so every output format agrees.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,12 +26,34 @@ pub enum Value {
     /// Boxed: a JSON document is rare and large, and every value pays for the largest kind.
     Json(Box<serde_json::Value>),
     Bytes(Vec<u8>),
+    /// An aware datetime in a fixed zone other than UTC (`datetime.timezone(timedelta(...))`),
+    /// kept with its offset as Python keeps it; the database gets its UTC instant, as Django
+    /// sends it. One at offset zero is a [`Value::DateTime`] (see [`Value::aware`]).
+    OffsetDateTime(DateTime<FixedOffset>),
 }
 
 impl Value {
     /// A JSON document as a value.
     pub fn json(document: serde_json::Value) -> Value {
         Value::Json(Box::new(document))
+    }
+
+    /// An aware datetime at `offset` (in seconds east of UTC): a [`Value::DateTime`] at
+    /// zero, a [`Value::OffsetDateTime`] otherwise.
+    pub fn aware(instant: DateTime<Utc>, offset: i32) -> Option<Value> {
+        Some(match offset {
+            0 => Value::DateTime(instant),
+            _ => Value::OffsetDateTime(instant.with_timezone(&FixedOffset::east_opt(offset)?)),
+        })
+    }
+
+    /// The instant of an aware datetime, whatever its zone.
+    pub fn instant(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Value::DateTime(dt) => Some(*dt),
+            Value::OffsetDateTime(dt) => Some(dt.to_utc()),
+            _ => None,
+        }
     }
 
     /// Python's name of the value's type, for messages.
@@ -44,7 +66,7 @@ impl Value {
             Value::Decimal(_) => "Decimal",
             Value::Text(_) => "str",
             Value::Date(_) => "date",
-            Value::DateTime(_) | Value::NaiveDateTime(_) => "datetime",
+            Value::DateTime(_) | Value::NaiveDateTime(_) | Value::OffsetDateTime(_) => "datetime",
             Value::Time(_) => "time",
             Value::Duration(_) => "timedelta",
             Value::Uuid(_) => "UUID",
@@ -76,6 +98,11 @@ impl Value {
             // What `str()` gives (as Django's serializer writes a text field holding bytes):
             // every byte kept, none replaced.
             Value::Bytes(b) => J::String(python_bytes(b)),
+            Value::OffsetDateTime(dt) => J::String(format!(
+                "{}{}",
+                iso_datetime(&dt.naive_local()),
+                dt.offset()
+            )),
         }
     }
 
@@ -96,6 +123,9 @@ impl Value {
             Value::Duration(us) => python_timedelta(*us),
             Value::Json(v) => v.to_string(),
             Value::Bytes(b) => python_bytes(b),
+            Value::OffsetDateTime(dt) => {
+                format!("{}{}", python_datetime(&dt.naive_local()), dt.offset())
+            }
         }
     }
 
@@ -246,6 +276,26 @@ fn timedelta_parts(us: i64) -> (i64, i64, i64, i64, i64) {
     )
 }
 
+/// Python's `repr(timedelta)`: `datetime.timedelta(days=-1, seconds=66600)`, zero parts left
+/// out.
+pub fn python_timedelta_repr(us: i64) -> String {
+    let (days, rest) = (us.div_euclid(86_400_000_000), us.rem_euclid(86_400_000_000));
+    let parts: Vec<String> = [
+        ("days", days),
+        ("seconds", rest / 1_000_000),
+        ("microseconds", rest % 1_000_000),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n != 0)
+    .map(|(k, n)| format!("{k}={n}"))
+    .collect();
+    if parts.is_empty() {
+        "datetime.timedelta(0)".into()
+    } else {
+        format!("datetime.timedelta({})", parts.join(", "))
+    }
+}
+
 /// Python's `str(timedelta)`.
 fn python_timedelta(us: i64) -> String {
     let (days, h, m, s, frac) = timedelta_parts(us);
@@ -388,6 +438,27 @@ mod tests {
         );
         assert_eq!(python_float(1.0), "1.0");
         assert_eq!(python_float(1e20), "1e+20");
+    }
+
+    #[test]
+    fn offset_datetimes_keep_their_zone_and_reach_utc() {
+        // Expected values from Python's str() and DjangoJSONEncoder.
+        let utc = NaiveDate::from_ymd_opt(2024, 3, 1)
+            .unwrap()
+            .and_hms_micro_opt(15, 35, 7, 123456)
+            .unwrap()
+            .and_utc();
+        let zoned = Value::aware(utc, -(5 * 3600 + 30 * 60)).unwrap();
+        assert_eq!(zoned.to_python_str(), "2024-03-01 10:05:07.123456-05:30");
+        assert_eq!(
+            zoned.to_json(),
+            serde_json::json!("2024-03-01T10:05:07.123-05:30")
+        );
+        assert_eq!(zoned.instant(), Some(utc));
+        assert_eq!(zoned.type_name(), "datetime");
+        // At offset zero it is the UTC datetime everything else already handles.
+        assert_eq!(Value::aware(utc, 0), Some(Value::DateTime(utc)));
+        assert_eq!(Value::NaiveDateTime(utc.naive_utc()).instant(), None);
     }
 
     #[test]

@@ -550,7 +550,14 @@ macro_rules! sequences {
     };
 }
 
-sequences!(tutorial, library_writes, shop, journal, journal_classes);
+sequences!(
+    tutorial,
+    library_writes,
+    shop,
+    journal,
+    journal_classes,
+    journal_zones
+);
 
 /// The gaps list on a doctored copy: a line more than its header's count fails.
 #[test]

@@ -86,6 +86,9 @@ SEQUENCES = {
     # Python classes, and models.py's classes run as Python (methods, properties, save() and
     # delete() overrides), without the imports and builtins of the journal sequence
     "journal_classes": ("journal", "fixtures/journal/journal/models.py", None),
+    # aware datetimes in fixed zones other than UTC (written, filtered and read back), dir()
+    # of session classes, callable(), models.Model, transaction.atomic() as an object
+    "journal_zones": ("journal", "fixtures/journal/journal/models.py", None),
 }
 
 NOW = "<now>"

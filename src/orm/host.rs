@@ -4,7 +4,7 @@
 //! iteration, `str()` and `repr()` — answered here, each by the module that owns it.
 
 use super::names::{MODEL_EXCEPTIONS, django_name};
-use super::obj::{DjangoFn, DjangoObj, Instance, QuerySet, make};
+use super::obj::{Atomic, DjangoFn, DjangoObj, Instance, ModelBase, QuerySet, make};
 use super::{Orm, Session};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::{Args, Flow, Host, Native, Obj};
@@ -439,6 +439,8 @@ impl Host for Orm {
             super::repr::expr_repr(schema, f)
         } else if let Some(ty) = o.field_instance() {
             format!("<django.db.models.fields.{}>", ty.kind.django_name())
+        } else if o.native::<ModelBase>().is_some() {
+            "<class 'django.db.models.base.Model'>".into()
         } else if let Some(f) = o.django_fn() {
             format!("<built-in function {f:?}>")
         } else {
@@ -457,8 +459,16 @@ impl Host for Orm {
     }
 
     fn is_instance(&self, o: &Obj, cls: &Obj) -> Option<bool> {
+        if cls.native::<ModelBase>().is_some() {
+            return Some(o.instance().is_some());
+        }
         let m = cls.model_class()?;
         Some(o.instance().is_some_and(|i| i.model == m))
+    }
+
+    fn is_subclass(&self, c: &Obj, base: &Obj) -> Option<bool> {
+        base.native::<ModelBase>()?;
+        Some(c.model_class().is_some() || c.native::<ModelBase>().is_some())
     }
 
     fn guarded(
@@ -474,7 +484,7 @@ impl Host for Orm {
         span: Span,
         body: &mut dyn FnMut(&mut Session, Obj) -> Result<Flow>,
     ) -> Result<Flow> {
-        if ctx.django_fn() != Some(DjangoFn::Atomic) {
+        if ctx.django_fn() != Some(DjangoFn::Atomic) && ctx.native::<Atomic>().is_none() {
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "djq supports `with transaction.atomic():` only",
@@ -577,7 +587,7 @@ impl Session {
             DjangoFn::Dumpdata => self.dumpdata(&args),
             // `transaction.atomic()`: the context manager a `with` statement enters.
             DjangoFn::Atomic if args.pos.is_empty() && args.kw.is_empty() => {
-                Ok(make::function(DjangoFn::Atomic))
+                Ok(Obj::new_native(Atomic))
             }
             DjangoFn::ResetQueries
             | DjangoFn::Now

@@ -12,7 +12,7 @@
 //! which imports would tell them apart.
 
 use super::Orm;
-use super::obj::{DjangoFn, DjangoObj, make};
+use super::obj::{DjangoFn, DjangoObj, ModelBase, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::native_any;
 use crate::py::{Args, Module, Native, Obj};
@@ -217,6 +217,7 @@ impl Orm {
                     .extend(exceptions(&["ProtectedError", "RestrictedError"]));
                 m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
+                m.attrs.insert("Model".into(), Obj::new_native(ModelBase));
                 m.with_later(LATER_EXPRESSIONS)
             }
             "django.db.models.functions" => Module::new(db_functions()),
@@ -418,7 +419,9 @@ impl super::Session {
             DjangoFn::LocalTime => match first {
                 None => Obj::Value(Value::DateTime(chrono::Utc::now())),
                 Some(_) => match value(first)? {
-                    v @ Value::DateTime(_) => Obj::Value(v),
+                    v @ (Value::DateTime(_) | Value::OffsetDateTime(_)) => {
+                        Obj::Value(Value::DateTime(v.instant().expect("aware")))
+                    }
                     _ => {
                         return Err(Diagnostic::new(
                             ErrorKind::Value,
@@ -439,7 +442,9 @@ impl super::Session {
                 }
             },
             DjangoFn::MakeNaive => match value(first)? {
-                Value::DateTime(dt) => Obj::Value(Value::NaiveDateTime(dt.naive_utc())),
+                v @ (Value::DateTime(_) | Value::OffsetDateTime(_)) => Obj::Value(
+                    Value::NaiveDateTime(v.instant().expect("aware").naive_utc()),
+                ),
                 _ => {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,
@@ -448,8 +453,8 @@ impl super::Session {
                     .at(args.span));
                 }
             },
-            DjangoFn::IsAware => Obj::bool(matches!(value(first)?, Value::DateTime(_))),
-            DjangoFn::IsNaive => Obj::bool(!matches!(value(first)?, Value::DateTime(_))),
+            DjangoFn::IsAware => Obj::bool(value(first)?.instant().is_some()),
+            DjangoFn::IsNaive => Obj::bool(value(first)?.instant().is_none()),
             DjangoFn::Slugify => Obj::str(slugify(&self.py_str(first.unwrap_or(&Obj::NONE))?)),
             DjangoFn::Lookup(lookup) => {
                 let span = args.span;

@@ -16,6 +16,14 @@ use std::rc::Rc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModelClass(pub ModelId);
 
+/// `django.db.models.Model`, the base of every model class (`isinstance(e, models.Model)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelBase;
+
+/// What `transaction.atomic()` returns: Django's `Atomic`, a context manager for `with`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Atomic;
+
 /// A model's default manager (`Book.objects`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Manager(pub ModelId);
@@ -63,6 +71,26 @@ pub enum DjangoFn {
 /// A field instance given as `output_field` (`CharField()`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FieldInstance(pub DbType);
+
+impl Native for ModelBase {
+    fn type_name(&self) -> Cow<'_, str> {
+        "ModelBase".into()
+    }
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().is::<ModelBase>()
+    }
+    native_any!();
+}
+
+impl Native for Atomic {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Atomic".into()
+    }
+    native_any!();
+}
 
 impl Native for ModelClass {
     fn type_name(&self) -> Cow<'_, str> {

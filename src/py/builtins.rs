@@ -491,7 +491,7 @@ fn is_instance<H: Host>(host: &H, o: &Obj, cls: &Obj) -> Result<bool> {
             | (Builtin::Date, Obj::Value(Value::Date(_)))
             | (
                 Builtin::Date | Builtin::DateTime,
-                Obj::Value(Value::DateTime(_) | Value::NaiveDateTime(_)),
+                Obj::Value(Value::DateTime(_) | Value::NaiveDateTime(_) | Value::OffsetDateTime(_)),
             ) => true,
             (Builtin::Type, Obj::Builtin(c)) => super::introspect::is_class(*c),
             (Builtin::Type, Obj::Type(_) | Obj::ExceptionClass(_)) => true,

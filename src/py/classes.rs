@@ -88,6 +88,36 @@ pub fn is_subclass(c: &Rc<Class>, base: &Rc<Class>) -> bool {
     mro(c).iter().any(|k| Rc::ptr_eq(k, base))
 }
 
+/// What CPython's `dir()` lists for a class or an instance of it, unsorted: the attributes
+/// of every class in its MRO, what every class has (`__dict__`, `__module__`, `__weakref__`),
+/// `object`'s own, and the instance's `__dict__`; a host base adds what the host lists
+/// for it (`native_dir`).
+pub fn dir_names(
+    c: &Rc<Class>,
+    instance: Option<&Object>,
+    mut native_dir: impl FnMut(&Obj) -> Vec<String>,
+) -> Vec<String> {
+    let object = super::dir_names::NAMES
+        .iter()
+        .find(|(n, _)| *n == "object")
+        .map_or(&[][..], |(_, names)| *names);
+    let mut names: Vec<String> = object
+        .iter()
+        .chain(&["__dict__", "__module__", "__weakref__"])
+        .map(|n| n.to_string())
+        .collect();
+    for k in mro(c) {
+        names.extend(k.dict.borrow().keys().cloned());
+        for b in k.bases.iter().filter(|b| matches!(b, Obj::Native(_))) {
+            names.extend(native_dir(b));
+        }
+    }
+    if let Some(o) = instance {
+        names.extend(o.dict.borrow().iter().map(|(n, _)| n.clone()));
+    }
+    names
+}
+
 /// Python's "class Name" in messages.
 fn class_repr(c: &Class) -> String {
     format!("<class '__main__.{}'>", c.name)
@@ -276,7 +306,10 @@ impl<H: Host> Interp<H> {
             (Obj::Class(c), b @ Obj::Native(_)) => Ok(mro(c)
                 .iter()
                 .any(|k| k.bases.iter().any(|x| super::nested::is(x, b)))),
-            (a @ Obj::Native(_), b @ Obj::Native(_)) => Ok(super::nested::py_eq(a, b)?),
+            (a @ Obj::Native(_), b @ Obj::Native(_)) => match self.host.is_subclass(a, b) {
+                Some(yes) => Ok(yes),
+                None => Ok(super::nested::py_eq(a, b)?),
+            },
             (Obj::Native(_), Obj::Class(_))
             | (Obj::Class(_), Obj::Builtin(_) | Obj::ExceptionClass(_)) => Ok(false),
             _ => self.builtin_issubclass(c, base).map_err(|d| d.at(span)),

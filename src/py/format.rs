@@ -487,6 +487,7 @@ fn fixed_decimal(d: Decimal, places: usize) -> String {
 pub fn strftime(v: &Value, fmt: &str) -> Option<String> {
     use chrono::format::{Item, StrftimeItems};
     let (date, time) = super::methods::temporal_split(v)?;
+    let fmt = &zone_directives(v, fmt);
     if StrftimeItems::new(fmt).any(|i| matches!(i, Item::Error)) {
         return None;
     }
@@ -494,6 +495,48 @@ pub fn strftime(v: &Value, fmt: &str) -> Option<String> {
         .unwrap_or(chrono::NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date"))
         .and_time(time.unwrap_or_default());
     Some(at.format(fmt).to_string())
+}
+
+/// `fmt` with `%z` and `%Z` written out as Python does (chrono has no zone for a naive
+/// value): `+0200` and `UTC+02:00` (`UTC` at offset zero) for an aware datetime, nothing for
+/// any other value.
+fn zone_directives(v: &Value, fmt: &str) -> String {
+    let offset = match v {
+        Value::DateTime(_) => Some(0),
+        Value::OffsetDateTime(dt) => Some(dt.offset().local_minus_utc()),
+        _ => None,
+    };
+    let mut out = String::with_capacity(fmt.len());
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('z') => {
+                if let Some(o) = offset {
+                    let sign = if o < 0 { '-' } else { '+' };
+                    let a = o.unsigned_abs();
+                    out.push_str(&format!("{sign}{:02}{:02}", a / 3600, a / 60 % 60));
+                    if a % 60 != 0 {
+                        out.push_str(&format!("{:02}", a % 60));
+                    }
+                }
+            }
+            Some('Z') => match offset {
+                Some(0) => out.push_str("UTC"),
+                Some(o) => out.push_str(&format!("UTC{}", super::stdlib::objects::offset_text(o))),
+                None => {}
+            },
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
 }
 
 /// An integer's digits (without sign) in the spec's base.

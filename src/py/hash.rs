@@ -95,6 +95,8 @@ fn value_hash(v: &Value) -> i64 {
         },
         Value::Decimal(d) => float_hash(d.to_string().parse().unwrap_or(0.0)),
         Value::Text(s) => text_hash(s),
+        // Equal instants in different zones are equal, so hash alike.
+        Value::OffsetDateTime(dt) => text_hash(&Value::DateTime(dt.to_utc()).to_python_str()),
         other => text_hash(&other.to_python_str()),
     }
 }

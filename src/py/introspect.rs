@@ -4,7 +4,7 @@
 //! names and description are its host's ([`Host::type_of`], [`Host::dir`], [`Host::help`]).
 
 use super::args::Args;
-use super::obj::{Builtin, Obj};
+use super::obj::{Builtin, Obj, Wrapper};
 use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::value::Value;
@@ -87,7 +87,9 @@ impl<H: Host> Interp<H> {
                 Value::Float(_) => Obj::Builtin(Builtin::Float),
                 Value::Text(_) => Obj::Builtin(Builtin::Str),
                 Value::Date(_) => Obj::Builtin(Builtin::Date),
-                Value::DateTime(_) | Value::NaiveDateTime(_) => Obj::Builtin(Builtin::DateTime),
+                Value::DateTime(_) | Value::NaiveDateTime(_) | Value::OffsetDateTime(_) => {
+                    Obj::Builtin(Builtin::DateTime)
+                }
                 Value::Decimal(_) => named("decimal.Decimal"),
                 Value::Time(_) => named("datetime.time"),
                 Value::Duration(_) => named("datetime.timedelta"),
@@ -207,8 +209,16 @@ impl<H: Host> Interp<H> {
                     | Obj::Function(_)
                     | Obj::Method(..)
                     | Obj::ExceptionClass(_)
-                    | Obj::Type(_) => true,
+                    | Obj::Type(_)
+                    | Obj::Class(_) => true,
                     Obj::Native(n) => n.callable(),
+                    Obj::Wrapper(w) => matches!(
+                        &*w,
+                        Wrapper::Bound { .. } | Wrapper::StaticMethod(_) | Wrapper::InModule { .. }
+                    ),
+                    Obj::Object(o) => super::classes::mro(&o.class)
+                        .iter()
+                        .any(|k| k.dict.borrow().contains_key("__call__")),
                     _ => false,
                 }))
             }
@@ -230,9 +240,13 @@ impl<H: Host> Interp<H> {
             Builtin::Setattr => {
                 arity(3)?;
                 let n = attr_name(1)?;
-                match arg(0) {
-                    owner @ Obj::Native(_) => H::set_attribute(self, &owner, &n, arg(2), span)?,
-                    other => return Err(self.no_attribute(&other, &n, span)),
+                let owner = arg(0);
+                match self.set_class_attribute(&owner, &n, arg(2), span)? {
+                    None => {}
+                    Some(v) if matches!(owner, Obj::Native(_)) => {
+                        H::set_attribute(self, &owner, &n, v, span)?
+                    }
+                    Some(_) => return Err(self.no_attribute(&owner, &n, span)),
                 }
                 Ok(Obj::NONE)
             }
@@ -276,6 +290,17 @@ impl<H: Host> Interp<H> {
             }
         };
         let type_name = match &o {
+            Obj::Class(_) | Obj::Object(_) => {
+                let (class, instance) = match &o {
+                    Obj::Object(i) => (&i.class, Some(&**i)),
+                    Obj::Class(c) => (c, None),
+                    _ => unreachable!(),
+                };
+                let mut names = super::classes::dir_names(class, instance, |b| H::dir(self, b));
+                names.sort();
+                names.dedup();
+                return Ok(Obj::list(names.into_iter().map(Obj::str).collect()));
+            }
             Obj::Native(_) => {
                 let mut names = H::dir(self, &o);
                 names.sort();

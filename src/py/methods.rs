@@ -30,6 +30,7 @@ pub fn temporal_split(v: &Value) -> Option<(Option<chrono::NaiveDate>, Option<ch
     Some(match v {
         Value::Date(d) => (Some(*d), None),
         Value::DateTime(dt) => (Some(dt.date_naive()), Some(dt.time())),
+        Value::OffsetDateTime(dt) => (Some(dt.date_naive()), Some(dt.time())),
         Value::NaiveDateTime(dt) => (Some(dt.date()), Some(dt.time())),
         Value::Time(t) => (None, Some(*t)),
         _ => return None,

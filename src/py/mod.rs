@@ -138,6 +138,11 @@ pub trait Host: Sized + 'static {
     }
     /// `isinstance(o, cls)` when `cls` is native; `None`: `cls` is not a class.
     fn is_instance(&self, o: &Obj, cls: &Obj) -> Option<bool>;
+    /// `issubclass(c, base)` of two native classes when the host relates them (a model class
+    /// and Django's `Model`); `None`: a class is a subclass of itself only.
+    fn is_subclass(&self, _c: &Obj, _base: &Obj) -> Option<bool> {
+        None
+    }
     /// Run a `try` body: the host may protect it (a savepoint in a transaction).
     fn guarded(
         cx: &mut Interp<Self>,

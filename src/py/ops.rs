@@ -157,16 +157,18 @@ impl<H: Host> Interp<H> {
             _ => None,
         }
         .ok_or_else(|| {
-            Diagnostic::new(
-                ErrorKind::Type,
-                format!(
+            let message = match (l, r) {
+                (Obj::Value(a), Obj::Value(b)) if super::stdlib::datetime::mixed(a, b) => {
+                    "can't compare offset-naive and offset-aware datetimes".into()
+                }
+                _ => format!(
                     "'{}' not supported between instances of '{}' and '{}'",
                     cmp_symbol(op),
                     l.type_name(),
                     r.type_name()
                 ),
-            )
-            .at(span)
+            };
+            Diagnostic::new(ErrorKind::Type, message).at(span)
         })?;
         Ok(match op {
             CmpOp::Lt => ord == Ordering::Less,
@@ -320,7 +322,9 @@ fn scalar_cmp(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Text(x), Text(y)) => Some(x.cmp(y)),
         (Date(x), Date(y)) => Some(x.cmp(y)),
-        (DateTime(x), DateTime(y)) => Some(x.cmp(y)),
+        (DateTime(_) | OffsetDateTime(_), DateTime(_) | OffsetDateTime(_)) => {
+            Some(a.instant()?.cmp(&b.instant()?))
+        }
         (Decimal(x), Decimal(y)) => Some(x.cmp(y)),
         _ => super::stdlib::datetime::compare(a, b),
     }
@@ -404,6 +408,9 @@ fn unsupported(op: BinOp, l: &Obj, r: &Obj, span: Span) -> Diagnostic {
         (BinOp::Mul, _) if sequence(&left) || sequence(&right) => {
             let other = if sequence(&left) { &right } else { &left };
             format!("can't multiply sequence by non-int of type '{other}'")
+        }
+        (BinOp::Sub, _) if matches!((l, r), (Obj::Value(a), Obj::Value(b)) if super::stdlib::datetime::mixed(a, b)) => {
+            "can't subtract offset-naive and offset-aware datetimes".into()
         }
         _ => format!(
             "unsupported operand type(s) for {}: '{left}' and '{right}'",

@@ -139,27 +139,16 @@ pub fn value_repr(v: &Value) -> String {
             datetime(&dt.naive_utc())
         ),
         Value::NaiveDateTime(dt) => format!("datetime.datetime({})", datetime(dt)),
+        Value::OffsetDateTime(dt) => format!(
+            "datetime.datetime({}, tzinfo={})",
+            datetime(&dt.naive_local()),
+            super::stdlib::objects::zone_repr(dt.offset().local_minus_utc())
+        ),
         Value::Time(t) => format!(
             "datetime.time({})",
             join(clock(t).into_iter().map(|p| p.to_string()).collect())
         ),
-        Value::Duration(us) => {
-            let (days, rest) = (us.div_euclid(86_400_000_000), us.rem_euclid(86_400_000_000));
-            let parts: Vec<String> = [
-                ("days", days),
-                ("seconds", rest / 1_000_000),
-                ("microseconds", rest % 1_000_000),
-            ]
-            .into_iter()
-            .filter(|(_, n)| *n != 0)
-            .map(|(k, n)| format!("{k}={n}"))
-            .collect();
-            if parts.is_empty() {
-                "datetime.timedelta(0)".into()
-            } else {
-                format!("datetime.timedelta({})", join(parts))
-            }
-        }
+        Value::Duration(us) => crate::value::python_timedelta_repr(*us),
         Value::Decimal(d) => format!("Decimal('{d}')"),
         Value::Uuid(u) => format!("UUID('{u}')"),
         other => other.to_python_str(),

@@ -397,7 +397,9 @@ pub fn value_class(v: &crate::value::Value) -> Option<FieldKind> {
         Value::Float(_) => FieldKind::FloatField,
         Value::Decimal(_) => FieldKind::DecimalField,
         Value::Date(_) => FieldKind::DateField,
-        Value::DateTime(_) | Value::NaiveDateTime(_) => FieldKind::DateTimeField,
+        Value::DateTime(_) | Value::NaiveDateTime(_) | Value::OffsetDateTime(_) => {
+            FieldKind::DateTimeField
+        }
         Value::Time(_) => FieldKind::TimeField,
         Value::Duration(_) => FieldKind::DurationField,
         Value::Uuid(_) => FieldKind::UuidField,

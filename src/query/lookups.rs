@@ -767,6 +767,8 @@ pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value
         DateField => match &v {
             Value::Date(_) => Ok(v),
             Value::DateTime(dt) => Ok(Value::Date(dt.date_naive())),
+            // Django makes an aware datetime naive in the default zone (UTC) first.
+            Value::OffsetDateTime(dt) => Ok(Value::Date(dt.to_utc().date_naive())),
             Value::NaiveDateTime(dt) => Ok(Value::Date(dt.date())),
             Value::Text(s) => parse_date(s).map(Value::Date).ok_or_else(|| {
                 invalid(&v, "value has an invalid date format. It must be in YYYY-MM-DD format")
@@ -777,7 +779,7 @@ pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value
             )),
         },
         DateTimeField => match &v {
-            Value::DateTime(_) => Ok(v),
+            Value::DateTime(_) | Value::OffsetDateTime(_) => Ok(v),
             Value::NaiveDateTime(dt) => Ok(Value::DateTime(dt.and_utc())),
             Value::Date(d) => Ok(Value::DateTime(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())),
             Value::Text(s) => parse_datetime(s)

@@ -177,6 +177,7 @@ fn literal(value: &Value, dialect: Dialect) -> String {
             | Value::Uuid(_)
             | Value::Date(_)
             | Value::DateTime(_)
+            | Value::OffsetDateTime(_)
             | Value::NaiveDateTime(_)
             | Value::Time(_) => quote(&value.to_python_str()),
         },

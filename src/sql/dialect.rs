@@ -282,8 +282,9 @@ impl Dialect {
     pub fn adapt(self, v: Value) -> Value {
         match (self, v) {
             (Dialect::Sqlite, Value::Date(d)) => Value::Text(d.format("%Y-%m-%d").to_string()),
-            (Dialect::Sqlite, Value::DateTime(dt)) => {
-                Value::Text(crate::value::Value::NaiveDateTime(dt.naive_utc()).to_python_str())
+            (Dialect::Sqlite, v @ (Value::DateTime(_) | Value::OffsetDateTime(_))) => {
+                let utc = v.instant().expect("aware").naive_utc();
+                Value::Text(crate::value::Value::NaiveDateTime(utc).to_python_str())
             }
             (Dialect::Sqlite, v @ Value::NaiveDateTime(_))
             | (Dialect::Sqlite, v @ Value::Time(_)) => Value::Text(v.to_python_str()),

@@ -253,7 +253,7 @@ fn describe(value: &Value) -> String {
         Value::Decimal(_) => "decimal",
         Value::Text(_) => "text",
         Value::Date(_) => "date",
-        Value::DateTime(_) | Value::NaiveDateTime(_) => "datetime",
+        Value::DateTime(_) | Value::NaiveDateTime(_) | Value::OffsetDateTime(_) => "datetime",
         Value::Time(_) => "time",
         Value::Duration(_) => "duration",
         Value::Uuid(_) => "UUID",
@@ -353,6 +353,7 @@ fn to_date(value: &Value, ty: &Type) -> Result<NaiveDate, BoxError> {
     match value {
         Value::Date(d) => Ok(*d),
         Value::DateTime(dt) => Ok(dt.date_naive()),
+        Value::OffsetDateTime(dt) => Ok(dt.to_utc().date_naive()),
         Value::NaiveDateTime(dt) => Ok(dt.date()),
         Value::Text(s) => parse_date(s.trim())
             .or_else(|_| parse_datetime(s.trim()).map(|dt| dt.date_naive()))
@@ -368,6 +369,7 @@ fn to_date(value: &Value, ty: &Type) -> Result<NaiveDate, BoxError> {
 fn to_aware(value: &Value, ty: &Type) -> Result<DateTime<Utc>, BoxError> {
     match value {
         Value::DateTime(dt) => Ok(*dt),
+        Value::OffsetDateTime(dt) => Ok(dt.to_utc()),
         Value::Text(s) => parse_datetime(s.trim())
             .map(|dt| dt.to_utc())
             .map_err(|_| invalid_input(ty, s)),
@@ -380,6 +382,7 @@ fn to_naive(value: &Value, ty: &Type) -> Result<NaiveDateTime, BoxError> {
     match value {
         Value::NaiveDateTime(dt) => Ok(*dt),
         Value::DateTime(dt) => Ok(dt.naive_utc()),
+        Value::OffsetDateTime(dt) => Ok(dt.naive_utc()),
         Value::Date(d) => Ok(d.and_time(NaiveTime::MIN)),
         Value::Text(s) => parse_datetime(s.trim())
             .map(|dt| dt.naive_utc())

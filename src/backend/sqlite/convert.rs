@@ -29,7 +29,9 @@ pub fn adapt(value: &Value) -> Sql {
         | Value::NaiveDateTime(_)
         | Value::Time(_) => Sql::Text(value.to_python_str()),
         // Aware datetimes are made naive in the connection's zone (UTC) first.
-        Value::DateTime(dt) => Sql::Text(Value::NaiveDateTime(dt.naive_utc()).to_python_str()),
+        Value::DateTime(_) | Value::OffsetDateTime(_) => Sql::Text(
+            Value::NaiveDateTime(value.instant().expect("aware").naive_utc()).to_python_str(),
+        ),
         Value::Uuid(s) => Sql::Text(s.replace('-', "").to_ascii_lowercase()),
         Value::Json(j) => Sql::Text(python_json_dumps(j)),
         Value::Bytes(b) => Sql::Blob(b.clone()),

@@ -271,7 +271,11 @@ pub fn py_eq(a: &Obj, b: &Obj) -> Result<bool> {
     Ok(match (a, b) {
         (Obj::Value(x), Obj::Value(y)) => match (x.as_number(), y.as_number()) {
             (Some(p), Some(q)) => p == q,
-            _ => x == y,
+            // Aware datetimes are equal at the same instant, whatever their zones.
+            _ => match (x.instant(), y.instant()) {
+                (Some(p), Some(q)) => p == q,
+                _ => x == y,
+            },
         },
         (Obj::List(x), Obj::List(y)) => {
             Rc::ptr_eq(x, y) || items_eq(x.borrow().iter(), y.borrow().iter())?

@@ -1,5 +1,6 @@
 //! `datetime`: `date` and `datetime` (the interpreter's own builtins), `time`, `timedelta`
-//! and `timezone.utc`, as values of the runtime (dates, times, durations in microseconds).
+//! and `timezone` (`timezone.utc` and fixed offsets), as values of the runtime (dates, times,
+//! durations in microseconds; an aware datetime in UTC, or with the offset of its zone).
 
 use super::objects::StdObj;
 use super::{arg, bad_args, f};
@@ -26,8 +27,7 @@ pub fn class_attribute(b: Builtin, name: &str) -> Option<Obj> {
         (Builtin::Date, "fromisoformat") => Some(f("datetime.date.fromisoformat")),
         (Builtin::DateTime, "now") => Some(f("datetime.datetime.now")),
         (Builtin::DateTime, "fromisoformat") => Some(f("datetime.datetime.fromisoformat")),
-        // The runtime's aware datetimes are UTC: `timezone.utc` marks one.
-        (Builtin::Std("datetime.timezone"), "utc") => Some(Obj::new_native(StdObj::Utc)),
+        (Builtin::Std("datetime.timezone"), "utc") => Some(Obj::new_native(StdObj::Zone(0))),
         _ => None,
     }
 }
@@ -90,17 +90,37 @@ pub fn call(func: &str, args: &Args) -> Result<Obj> {
             .ok_or_else(|| bad_args("time", args))?;
             Ok(Obj::Value(Value::Time(t)))
         }
-        "datetime.timezone" => Err(Diagnostic::new(
-            ErrorKind::NotSupported,
-            "djq's aware datetimes are in UTC: use timezone.utc",
-        )
-        .at(args.span)),
+        // `timezone(timedelta(hours=2))`: a fixed offset, strictly within a day.
+        "datetime.timezone" => match args.pos.as_slice() {
+            [(Obj::Value(Value::Duration(us)), _)] if args.kw.is_empty() => {
+                if us.abs() >= 86_400_000_000 {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        format!(
+                            "offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24), not {}.",
+                            crate::value::python_timedelta_repr(*us)
+                        ),
+                    )
+                    .at(args.span));
+                }
+                if us % 1_000_000 != 0 {
+                    return Err(Diagnostic::new(
+                        ErrorKind::NotSupported,
+                        "djq's time zones are whole seconds from UTC",
+                    )
+                    .at(args.span));
+                }
+                Ok(Obj::new_native(StdObj::Zone((us / 1_000_000) as i32)))
+            }
+            _ => Err(bad_args("timezone", args)),
+        },
         "datetime.date.today" => Ok(Obj::Value(Value::Date(chrono::Local::now().date_naive()))),
         "datetime.datetime.now" => Ok(Obj::Value(
             match args.kwarg("tz").or(args.pos.first().map(|(o, _)| o)) {
-                Some(tz) if is_utc(tz) => Value::DateTime(chrono::Utc::now()),
-                Some(_) => return Err(bad_args("now", args)),
-                None => Value::NaiveDateTime(chrono::Local::now().naive_local()),
+                Some(tz) if !tz.is_none() => zone(tz)
+                    .and_then(|offset| Value::aware(chrono::Utc::now(), offset))
+                    .ok_or_else(|| bad_args("now", args))?,
+                _ => Value::NaiveDateTime(chrono::Local::now().naive_local()),
             },
         )),
         "datetime.date.fromisoformat" => {
@@ -134,27 +154,53 @@ pub fn call(func: &str, args: &Args) -> Result<Obj> {
     }
 }
 
-/// Whether `o` is `timezone.utc` (a `tzinfo=` argument).
-pub fn is_utc(o: &Obj) -> bool {
-    matches!(o.native::<StdObj>(), Some(StdObj::Utc))
+/// The offset (seconds east of UTC) of a `timezone` object (a `tz=`/`tzinfo=` argument).
+pub fn zone(o: &Obj) -> Option<i32> {
+    match o.native::<StdObj>() {
+        Some(StdObj::Zone(offset)) => Some(*offset),
+        _ => None,
+    }
 }
 
-/// `dt.time()`, `dt.astimezone(timezone.utc)`, `d.replace(year=...)`; `None`: not one of
-/// these.
+/// A naive datetime read as the wall time of zone `offset`.
+fn at_offset(local: chrono::NaiveDateTime, offset: i32) -> Option<Value> {
+    use chrono::TimeZone;
+    let zone = chrono::FixedOffset::east_opt(offset)?;
+    Value::aware(zone.from_local_datetime(&local).single()?.to_utc(), offset)
+}
+
+/// `dt.time()`, `dt.astimezone(tz)`, `dt.utcoffset()`, `d.replace(year=...)`; `None`: not
+/// one of these.
 pub fn method(v: &Value, name: &str, args: &Args) -> Option<Result<Obj>> {
     use chrono::{Datelike, Timelike};
     let naive = match v {
         Value::DateTime(t) => Some(t.naive_utc()),
+        Value::OffsetDateTime(t) => Some(t.naive_local()),
         Value::NaiveDateTime(t) => Some(*t),
         _ => None,
     };
     Some(match name {
         "time" => Ok(Obj::Value(Value::Time(naive?.time()))),
-        "astimezone" => match args.pos.first().map(|(o, _)| o) {
-            Some(tz) if is_utc(tz) => Ok(Obj::Value(Value::DateTime(naive?.and_utc()))),
-            _ => Err(Diagnostic::new(
+        "utcoffset" => Ok(match v {
+            Value::DateTime(_) => Obj::Value(Value::Duration(0)),
+            Value::OffsetDateTime(t) => Obj::Value(Value::Duration(
+                i64::from(t.offset().local_minus_utc()) * 1_000_000,
+            )),
+            _ => Obj::NONE,
+        }),
+        // A naive datetime is taken as UTC (the system's zone, as djq runs it).
+        "astimezone" => match args.pos.first().map(|(o, _)| o).and_then(zone) {
+            Some(offset) => {
+                let instant = v
+                    .instant()
+                    .unwrap_or_else(|| naive.unwrap_or_default().and_utc());
+                Value::aware(instant, offset)
+                    .map(Obj::Value)
+                    .ok_or_else(|| bad_args("astimezone", args))
+            }
+            None => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
-                "djq's aware datetimes are in UTC: astimezone() takes timezone.utc only",
+                "djq's astimezone() takes a datetime.timezone",
             )
             .at(args.span)),
         },
@@ -185,6 +231,9 @@ pub fn method(v: &Value, name: &str, args: &Args) -> Option<Result<Obj>> {
                 Some(match v {
                     Value::Date(_) => Value::Date(d),
                     Value::DateTime(_) => Value::DateTime(d.and_time(t).and_utc()),
+                    Value::OffsetDateTime(z) => {
+                        at_offset(d.and_time(t), z.offset().local_minus_utc())?
+                    }
                     _ => Value::NaiveDateTime(d.and_time(t)),
                 })
             })();
@@ -198,7 +247,7 @@ pub fn method(v: &Value, name: &str, args: &Args) -> Option<Result<Obj>> {
 /// Python's arithmetic of dates, datetimes and timedeltas (`None`: not defined for them).
 pub fn arith(op: crate::syntax::ast::BinOp, a: &Value, b: &Value) -> Option<Value> {
     use crate::syntax::ast::BinOp::{Add, Div, FloorDiv, Mul, Sub};
-    use Value::{Date, DateTime, Duration, Int, NaiveDateTime};
+    use Value::{Date, DateTime, Duration, Int, NaiveDateTime, OffsetDateTime};
     let delta = chrono::Duration::microseconds;
     let micros = |d: chrono::Duration| d.num_microseconds().map(Duration);
     Some(match (op, a, b) {
@@ -219,15 +268,33 @@ pub fn arith(op: crate::syntax::ast::BinOp, a: &Value, b: &Value) -> Option<Valu
             DateTime(t.checked_add_signed(delta(*x))?)
         }
         (Sub, DateTime(t), Duration(x)) => DateTime(t.checked_sub_signed(delta(*x))?),
+        // An aware datetime in another zone keeps its zone; two aware ones differ by instant.
+        (Add, OffsetDateTime(t), Duration(x)) | (Add, Duration(x), OffsetDateTime(t)) => {
+            OffsetDateTime(t.checked_add_signed(delta(*x))?)
+        }
+        (Sub, OffsetDateTime(t), Duration(x)) => OffsetDateTime(t.checked_sub_signed(delta(*x))?),
+        (Sub, DateTime(_) | OffsetDateTime(_), DateTime(_) | OffsetDateTime(_)) => {
+            micros(a.instant()?.signed_duration_since(b.instant()?))?
+        }
         (Add, NaiveDateTime(t), Duration(x)) | (Add, Duration(x), NaiveDateTime(t)) => {
             NaiveDateTime(t.checked_add_signed(delta(*x))?)
         }
         (Sub, NaiveDateTime(t), Duration(x)) => NaiveDateTime(t.checked_sub_signed(delta(*x))?),
         (Sub, Date(x), Date(y)) => micros(x.signed_duration_since(*y))?,
-        (Sub, DateTime(x), DateTime(y)) => micros(x.signed_duration_since(*y))?,
         (Sub, NaiveDateTime(x), NaiveDateTime(y)) => micros(x.signed_duration_since(*y))?,
         _ => return None,
     })
+}
+
+/// Whether one of two datetimes is naive and the other aware (Python compares and subtracts
+/// neither).
+pub fn mixed(a: &Value, b: &Value) -> bool {
+    let aware = |v: &Value| match v {
+        Value::NaiveDateTime(_) => Some(false),
+        Value::DateTime(_) | Value::OffsetDateTime(_) => Some(true),
+        _ => None,
+    };
+    matches!((aware(a), aware(b)), (Some(x), Some(y)) if x != y)
 }
 
 /// Python's ordering of two times, naive datetimes or timedeltas (dates and aware
@@ -254,16 +321,20 @@ pub fn duration_part(us: i64, name: &str) -> Option<Obj> {
     }))
 }
 
-/// `datetime(..., tzinfo=...)`: aware (UTC) with `tzinfo=timezone.utc`, naive without.
+/// `datetime(..., tzinfo=...)`: aware with a `datetime.timezone`, naive without.
 pub fn with_tzinfo(dt: chrono::NaiveDateTime, args: &Args) -> Result<Obj> {
     match args.kwarg("tzinfo") {
         None => Ok(Obj::Value(Value::NaiveDateTime(dt))),
         Some(o) if o.is_none() => Ok(Obj::Value(Value::NaiveDateTime(dt))),
-        Some(tz) if is_utc(tz) => Ok(Obj::Value(Value::DateTime(dt.and_utc()))),
-        Some(_) => Err(Diagnostic::new(
-            ErrorKind::NotSupported,
-            "djq's aware datetimes are in UTC: tzinfo= takes timezone.utc only",
-        )
-        .at(args.span)),
+        Some(tz) => match zone(tz) {
+            Some(offset) => at_offset(dt, offset)
+                .map(Obj::Value)
+                .ok_or_else(|| bad_args("datetime", args)),
+            None => Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "djq's tzinfo= takes a datetime.timezone",
+            )
+            .at(args.span)),
+        },
     }
 }

@@ -81,9 +81,15 @@ pub fn value_attribute(v: &Value, name: &str) -> Option<Obj> {
             name.into(),
         )),
         (Value::Duration(us), _) => datetime::duration_part(*us, name),
-        (Value::DateTime(_), "tzinfo") => Some(Obj::new_native(objects::StdObj::Utc)),
+        (Value::DateTime(_), "tzinfo") => Some(Obj::new_native(objects::StdObj::Zone(0))),
+        (Value::OffsetDateTime(dt), "tzinfo") => Some(Obj::new_native(objects::StdObj::Zone(
+            dt.offset().local_minus_utc(),
+        ))),
         (Value::NaiveDateTime(_), "tzinfo") => Some(Obj::NONE),
-        (Value::DateTime(_) | Value::NaiveDateTime(_), "time" | "astimezone" | "replace")
+        (
+            Value::DateTime(_) | Value::NaiveDateTime(_) | Value::OffsetDateTime(_),
+            "time" | "astimezone" | "replace" | "utcoffset",
+        )
         | (Value::Date(_), "replace") => Some(Obj::Method(
             std::rc::Rc::new(Obj::Value(v.clone())),
             name.into(),
@@ -102,7 +108,7 @@ pub fn is_instance(class: &str, o: &Obj) -> bool {
             | ("datetime.time", Obj::Value(Value::Time(_)))
     ) || matches!(
         (class, o.native::<objects::StdObj>()),
-        ("datetime.timezone", Some(objects::StdObj::Utc))
+        ("datetime.timezone", Some(objects::StdObj::Zone(_)))
     )
 }
 
@@ -163,11 +169,13 @@ impl<H: Host> Interp<H> {
     pub fn value_method(&mut self, v: &Value, name: &str, args: &Args) -> Option<Result<Obj>> {
         match (v, name) {
             (Value::Decimal(d), "quantize") => Some(decimal::quantize(*d, args)),
-            (Value::DateTime(_) | Value::NaiveDateTime(_) | Value::Date(_), _)
-                if let Some(r) = datetime::method(v, name, args) =>
-            {
-                Some(r)
-            }
+            (
+                Value::DateTime(_)
+                | Value::NaiveDateTime(_)
+                | Value::OffsetDateTime(_)
+                | Value::Date(_),
+                _,
+            ) if let Some(r) = datetime::method(v, name, args) => Some(r),
             (Value::Duration(us), "total_seconds") => {
                 Some(Ok(Obj::Value(Value::Float(*us as f64 / 1e6))))
             }

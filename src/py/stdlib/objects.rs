@@ -31,8 +31,8 @@ pub enum StdObj {
         kind: DictKind,
         dict: DictRef,
     },
-    /// `datetime.timezone.utc`, the zone of the runtime's aware datetimes.
-    Utc,
+    /// `datetime.timezone(timedelta(seconds=offset))`; `Zone(0)` is `timezone.utc`.
+    Zone(i32),
     /// `sys.stdout` (`false`) or `sys.stderr` (`true`).
     Stream(bool),
     /// A `namedtuple(...)` class and one of its tuples.
@@ -44,6 +44,19 @@ pub enum StdObj {
 }
 
 impl Native for StdObj {
+    /// Two `timezone`s are equal at the same offset.
+    fn equals(&self, other: &dyn Native) -> bool {
+        matches!(
+            (self, other.as_any().downcast_ref::<StdObj>()),
+            (StdObj::Zone(a), Some(StdObj::Zone(b))) if a == b
+        )
+    }
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        Ok(match self {
+            StdObj::Zone(offset) => Some(i64::from(*offset)),
+            _ => None,
+        })
+    }
     fn type_name(&self) -> Cow<'_, str> {
         match self {
             StdObj::Match { .. } => "Match",
@@ -64,7 +77,7 @@ impl Native for StdObj {
                 ..
             } => "OrderedDict",
             StdObj::TupleClass(_) => "type",
-            StdObj::Utc => "timezone",
+            StdObj::Zone(_) => "timezone",
             StdObj::Stream(_) => "TextIOWrapper",
             StdObj::Tuple { class, .. } => return class.name.clone().into(),
         }
@@ -145,7 +158,7 @@ impl StdObj {
             ),
             StdObj::Count { start, step: 1 } => format!("count({start})"),
             StdObj::Count { start, step } => format!("count({start}, {step})"),
-            StdObj::Utc => "datetime.timezone.utc".into(),
+            StdObj::Zone(offset) => zone_repr(*offset),
             StdObj::Stream(err) => format!(
                 "<_io.TextIOWrapper name='<{}>' mode='w' encoding='utf-8'>",
                 if *err { "stderr" } else { "stdout" }
@@ -169,7 +182,8 @@ impl<H: Host> Interp<H> {
     /// `str()` of a standard-library object (`repr()` but for `timezone.utc`).
     pub fn std_str(&mut self, o: &StdObj) -> Result<String> {
         match o {
-            StdObj::Utc => Ok("UTC".into()),
+            StdObj::Zone(0) => Ok("UTC".into()),
+            StdObj::Zone(offset) => Ok(format!("UTC{}", offset_text(*offset))),
             _ => self.std_repr(o),
         }
     }
@@ -340,5 +354,22 @@ pub fn dict_of(o: &Obj) -> Option<DictRef> {
     match o.native::<StdObj>()? {
         StdObj::Dict { dict, .. } => Some(dict.clone()),
         _ => None,
+    }
+}
+
+/// An offset as Python shows it after `UTC` or a datetime: `+02:00`, `-02:30`, `+05:00:07`.
+pub fn offset_text(offset: i32) -> String {
+    chrono::FixedOffset::east_opt(offset).map_or_else(String::new, |o| o.to_string())
+}
+
+/// Python's `repr()` of a `timezone`: `datetime.timezone.utc`, or
+/// `datetime.timezone(datetime.timedelta(seconds=7200))`.
+pub fn zone_repr(offset: i32) -> String {
+    match offset {
+        0 => "datetime.timezone.utc".into(),
+        _ => format!(
+            "datetime.timezone({})",
+            crate::value::python_timedelta_repr(i64::from(offset) * 1_000_000)
+        ),
     }
 }
