@@ -537,6 +537,8 @@ fn saves(dir: &Path, mode: Mode) {
 }
 
 fn main() {
+    // The allocator as the binary sets it.
+    djq::alloc::configure();
     let dir = tempfile::tempdir().expect("temporary directory");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let only = args
