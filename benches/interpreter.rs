@@ -18,7 +18,9 @@
 //! On the 2-core development machine (Django 6.1.3, CPU time): sql-only 31 µs a statement
 //! (12.5× Django's 390 µs) before the SQL writer and lexer stopped allocating per piece, 23.5
 //! µs (16×) after; saves 9.1 µs (12×) before the schema's models were shared, 6.4 µs (17.5×)
-//! after. Issue 15's targets: 100× and 10×.
+//! after. With mimalloc as the allocator (src/alloc.rs): sql-only 14.3–16.3 µs (22–27.5×;
+//! 123k instructions a statement under callgrind, 202k before), saves 5.5–6.0 µs (19×).
+//! Issue 15's targets: 100× and 10×.
 //!
 //! Run with `cargo bench --bench interpreter` (builds the release binary);
 //! `cargo bench --bench interpreter -- saves` runs one part, and `-- --profile` runs djq's
@@ -537,6 +539,8 @@ fn saves(dir: &Path, mode: Mode) {
 }
 
 fn main() {
+    // The allocator as the binary sets it.
+    djq::alloc::configure();
     let dir = tempfile::tempdir().expect("temporary directory");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let only = args

@@ -162,6 +162,7 @@ impl Input {
 }
 
 pub fn main() -> ExitCode {
+    crate::alloc::configure();
     let mut args = Args::parse();
     // An empty DATABASE_URL (or argument) names no database, as unset.
     args.database = args.database.filter(|d| !d.is_empty());

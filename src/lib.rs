@@ -27,7 +27,9 @@
 //!   instances, writes, fixtures, transactions; [`orm::Session`] is one session.
 //! - [`shell`]: the interactive REPL.
 //! - [`cli`]: command-line arguments; `main.rs` only calls [`cli::main`].
+//! - [`alloc`]: the process's allocator (mimalloc) and its settings.
 
+pub mod alloc;
 pub mod backend;
 pub mod cli;
 pub mod diag;

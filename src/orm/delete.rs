@@ -511,7 +511,7 @@ impl Session {
                     value.clone(),
                 )?),
             )];
-            self.update_rows(*model, q, &set, 0)?;
+            self.update_rows(*model, q.clone(), &set, 0)?;
         }
         for (model, insts) in &mut c.data {
             insts.reverse();

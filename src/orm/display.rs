@@ -77,7 +77,7 @@ impl Session {
         if self.host.opts.sql_only {
             let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
             if let Some(st) = compiled.statement {
-                self.note_statement(&st);
+                self.note_statement(st);
             }
             return Ok(());
         }
@@ -124,7 +124,7 @@ impl Session {
             let shown = compiled.plan.shown;
             let types: Vec<_> = compiled.plan.columns.iter().map(|c| c.ty).collect();
             if let Some(st) = &compiled.statement {
-                self.note_statement(st);
+                self.note_statement(st.clone());
                 self.show_sql(st)?;
             }
             let out = &mut self.out;

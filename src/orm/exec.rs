@@ -65,7 +65,7 @@ impl Session {
     /// Record a statement about to run and echo its SQL; whether to run it (not with
     /// `--sql-only`, where it is only recorded).
     fn announce(&mut self, st: &Statement) -> Result<bool> {
-        self.note_statement(st);
+        self.note_statement(st.clone());
         if self.host.opts.sql_only {
             return Ok(false);
         }

@@ -115,7 +115,7 @@ pub struct Orm {
     pub opts: Options,
     /// The statements run (with `sql_only`: that would run): how many, and the latest.
     pub log: QueryLog,
-    /// Statements of the current top-level statement (for `--sql-only` output).
+    /// Statements of the current top-level statement, kept with `--sql-only` only (its output).
     pending: Vec<Statement>,
     /// Refuse every write (`--read-only`).
     pub read_only: bool,
@@ -282,9 +282,11 @@ impl Session {
     }
 
     /// Record a statement about to run (or, with `--sql-only`, that would run).
-    fn note_statement(&mut self, st: &Statement) {
-        self.host.log.push(st.clone());
-        self.host.pending.push(st.clone());
+    fn note_statement(&mut self, st: Statement) {
+        if self.host.opts.sql_only {
+            self.host.pending.push(st.clone());
+        }
+        self.host.log.push(st);
     }
 
     /// Note a query that loaded relation `label` (`Book.author`) for one object; `fix` is

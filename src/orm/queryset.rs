@@ -164,14 +164,19 @@ impl Session {
         {
             return result;
         }
-        let mut qs = (*source).clone();
+        let cached = source.cache.get();
+        // A related manager filled by prefetch_related(): `.all()` is its queryset.
+        if name == "all" && source.cache.is_prefetched() {
+            return Ok(make::shared_queryset(source));
+        }
+        // The clone a chained method works on; a queryset held by nothing else (a manager's
+        // fresh one) is taken as it is, its cache emptied as a clone's is.
+        let mut qs = Rc::try_unwrap(source).unwrap_or_else(|shared| (*shared).clone());
+        qs.cache = Default::default();
         // What a related manager's methods return is a plain queryset.
         qs.related = None;
-        let cached = source.cache.get();
         let schema = &self.host.schema;
         match name {
-            // A related manager filled by prefetch_related(): `.all()` is its queryset.
-            "all" if source.cache.is_prefetched() => Ok(make::shared_queryset(source)),
             "all" => Ok(wrap(qs)),
             "iterator" => {
                 qs.chunk_size = Some(iterator_chunk_size(&qs, &args)?);

@@ -223,7 +223,7 @@ impl Session {
                 let column = self.fk_column(*model, field);
                 self.update_rows(
                     *model,
-                    &query,
+                    query,
                     &[(column, Expr::Value(owner))],
                     keys.len() as u64,
                 )
@@ -280,7 +280,7 @@ impl Session {
                     ),
                 )?;
                 let column = self.fk_column(*model, field);
-                self.update_rows(*model, &query, &[(column, Expr::Value(Value::Null))], 0)?;
+                self.update_rows(*model, query, &[(column, Expr::Value(Value::Null))], 0)?;
                 for (o, _) in &args.pos {
                     if let Some(i) = o.instance() {
                         self.set_attribute(&i, field, Obj::NONE, args.span)?;
@@ -302,8 +302,13 @@ impl Session {
             RelatedKind::ForeignKey { model, field } => {
                 self.nullable_fk(*model, field, "clear", args.span)?;
                 let column = self.fk_column(*model, field);
-                self.update_rows(*model, &qs.query, &[(column, Expr::Value(Value::Null))], 0)
-                    .map(|_| ())
+                self.update_rows(
+                    *model,
+                    qs.query.clone(),
+                    &[(column, Expr::Value(Value::Null))],
+                    0,
+                )
+                .map(|_| ())
             }
             RelatedKind::ManyToMany { .. } => self.remove_through_rows(link, None),
         }

@@ -167,7 +167,7 @@ impl Session {
             }
             let query = self.pk_query(inst.model, pk)?;
             let updated = self
-                .update_rows(inst.model, &query, &set, 1)
+                .update_rows(inst.model, query, &set, 1)
                 .map_err(|d| d.at(args.span))?;
             if updated > 0 {
                 inst.set_adding(false);
@@ -221,12 +221,12 @@ impl Session {
     pub(super) fn update_rows(
         &mut self,
         model: ModelId,
-        query: &Query,
+        query: Query,
         set: &[(String, Expr)],
         sql_only_rows: u64,
     ) -> Result<u64> {
         debug_assert_eq!(query.model, model);
-        let q = query.for_write(&self.host.schema)?;
+        let q = query.into_for_write(&self.host.schema)?;
         // The UPDATE compiler resolves each value once more (`When` conditions then print
         // in parentheses).
         let set: Vec<(String, Expr)> = set
@@ -248,7 +248,7 @@ impl Session {
     /// `--sql-only`). Refused with `--read-only`.
     pub(super) fn execute_write(&mut self, st: &Statement, sql_only_rows: u64) -> Result<u64> {
         self.refuse_if_read_only()?;
-        self.note_statement(st);
+        self.note_statement(st.clone());
         if self.host.opts.sql_only {
             return Ok(sql_only_rows);
         }
@@ -443,7 +443,7 @@ impl Session {
                 .map_err(|d| d.at(args.span))?;
         }
         let n = self
-            .update_rows(query.model, &query, &set, 0)
+            .update_rows(query.model, query, &set, 0)
             .map_err(|d| d.at(args.span))?;
         Ok(Obj::int(n as i64))
     }
@@ -648,7 +648,7 @@ impl Session {
                 set.push((f.column.clone(), e));
             }
             rows += self
-                .update_rows(model, &query, &set, chunk.len() as u64)
+                .update_rows(model, query.clone(), &set, chunk.len() as u64)
                 .map_err(|d| d.at(span))?;
         }
         Ok(rows)

@@ -287,7 +287,7 @@ impl Session {
             sql: insert::copy(self.host.dialect, table, &columns),
             params: Vec::new(),
         };
-        self.note_statement(&copy);
+        self.note_statement(copy.clone());
         self.show_sql(&copy)?;
         self.on_backend(|b| {
             b.copy_in(table, &columns, &rows).unwrap_or_else(|| {

@@ -498,7 +498,13 @@ impl Query {
     /// `pk IN (SELECT pk ...)` over it (Django's `SQLUpdateCompiler.pre_sql_setup` and
     /// `SQLDeleteCompiler.as_sql`).
     pub fn for_write(&self, schema: &Schema) -> Result<Query> {
-        let mut q = self.clone();
+        self.clone().into_for_write(schema)
+    }
+
+    /// [`Query::for_write`] taking this query (no copy of it).
+    pub fn into_for_write(self, schema: &Schema) -> Result<Query> {
+        let model = self.model;
+        let mut q = self;
         q.select_related = SelectRelated::None;
         q.clear_ordering(true, true);
         q.select.clear();
@@ -510,7 +516,7 @@ impl Query {
             return Ok(q);
         }
         q.default_cols = false;
-        let mut outer = Query::new(schema, self.model);
+        let mut outer = Query::new(schema, model);
         let pk_in = filter::QNode::leaf("pk__in", filter::Operand::Query(Box::new(q)));
         outer.add_q(schema, &pk_in)?;
         Ok(outer)
