@@ -42,7 +42,7 @@ fn main() {
     });
     let models = time(&|| {
         let decls = djq::schema::models_py::load(&[dir.path().to_path_buf()]).unwrap();
-        std::hint::black_box(djq::schema::models_py::schema_from_models(&decls).unwrap());
+        std::hint::black_box(djq::schema::models_py::schema_from_models(decls).unwrap());
     });
     let mut djq = Command::new(env!("CARGO_BIN_EXE_djq"));
     djq.env_remove("DATABASE_URL")

@@ -28,7 +28,7 @@ fn load(paths: &[PathBuf]) -> Vec<ModelDecl> {
 }
 
 fn schema_of(dir: &Path) -> Schema {
-    models_py::schema_from_models(&load(&[dir.to_path_buf()])).unwrap()
+    models_py::schema_from_models(load(&[dir.to_path_buf()])).unwrap()
 }
 
 fn columns(model: &Model) -> Vec<&str> {
@@ -108,7 +108,7 @@ fn a_models_file_declares_models_with_djangos_defaults() {
         decls[1].notes
     );
 
-    let schema = models_py::schema_from_models(&decls).unwrap();
+    let schema = models_py::schema_from_models(decls).unwrap();
     let book = model(&schema, "Book");
     assert_eq!(
         columns(book),
@@ -406,7 +406,7 @@ fn abstract_multi_table_and_proxy_inheritance() {
     assert_eq!(place.notes.len(), 1, "{:?}", place.notes);
     assert!(place.notes[0].contains("PhoneNumberField"));
 
-    let schema = models_py::schema_from_models(&decls).unwrap();
+    let schema = models_py::schema_from_models(decls).unwrap();
     let place = model(&schema, "Place");
     assert_eq!(place.table, "places");
     assert_eq!(
@@ -604,7 +604,7 @@ fn overlay_replaces_declared_tables_and_keeps_the_rest() {
     let story_id = schema.find_table("news_story").unwrap();
 
     let dir = project(&[("news/models.py", NEWS)]);
-    models_py::overlay(&mut schema, &load(&[dir.path().to_path_buf()])).unwrap();
+    models_py::overlay(&mut schema, load(&[dir.path().to_path_buf()])).unwrap();
 
     // Existing tables keep their ids; declared-only tables are appended.
     let after: Vec<_> = schema.models.iter().map(|m| m.table.as_str()).collect();
@@ -668,7 +668,7 @@ fn fixture_databases_match_their_models() {
         let introspected = introspect::sqlite(&conn).unwrap();
         let mut overlaid = introspected.clone();
         let decls = load(&[root.join(app)]);
-        models_py::overlay(&mut overlaid, &decls).unwrap();
+        models_py::overlay(&mut overlaid, decls.clone()).unwrap();
         assert_eq!(
             overlaid.models.len(),
             introspected.models.len(),
