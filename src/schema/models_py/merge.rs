@@ -59,7 +59,9 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
                 id
             }
             None => {
-                tables.entry(model.table.clone()).or_insert(schema.models.len());
+                tables
+                    .entry(model.table.clone())
+                    .or_insert(schema.models.len());
                 schema.models.push(model);
                 schema.models.len() - 1
             }
