@@ -12,6 +12,9 @@ pub mod models_py;
 use crate::syntax::ast::Expr;
 use crate::value::Value;
 
+mod name;
+pub use name::{Name, Names};
+
 /// Index of a model in [`Schema::models`].
 pub type ModelId = usize;
 
@@ -80,12 +83,12 @@ pub struct Index {
     pub unique: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Field {
     /// Field name (`author` for a foreign key).
-    pub name: String,
+    pub name: Name,
     /// Database column (`author_id`).
-    pub column: String,
+    pub column: Name,
     pub kind: FieldKind,
     pub null: bool,
     pub primary_key: bool,
@@ -105,9 +108,24 @@ pub struct Field {
     pub base_field: Option<Box<Field>>,
 }
 
+impl Clone for Field {
+    /// A copy sharing the names.
+    fn clone(&self) -> Field {
+        Field {
+            name: self.name.share(),
+            column: self.column.share(),
+            default: self.default.clone(),
+            choices: self.choices.clone(),
+            relation: self.relation.clone(),
+            base_field: self.base_field.clone(),
+            ..*self
+        }
+    }
+}
+
 impl Field {
     /// A field with no options set (not null, not unique, no relation); callers adjust the rest.
-    pub fn new(name: impl Into<String>, column: impl Into<String>, kind: FieldKind) -> Field {
+    pub fn new(name: impl Into<Name>, column: impl Into<Name>, kind: FieldKind) -> Field {
         Field {
             name: name.into(),
             column: column.into(),

@@ -20,8 +20,9 @@ mod read;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-use super::{Field, FieldKind, Index, OnDelete};
+use super::{Field, FieldKind, Index, Names, OnDelete};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::syntax::ast::{Expr, ExprKind, Program, StmtKind};
 
@@ -52,8 +53,8 @@ pub struct ModelDecl {
     pub proxy: bool,
     /// Things read but not understood (third-party field classes, unknown bases, ...).
     pub notes: Vec<String>,
-    /// The file that declares the model.
-    pub path: PathBuf,
+    /// The file that declares the model (shared by its models).
+    pub path: Rc<Path>,
 }
 
 /// A concrete field; `field.relation` is always `None` here, `relation` says where it points.
@@ -108,8 +109,9 @@ impl ModelRef {
 
 /// The primary key Django adds to a model that declares none (`id`, of the app's
 /// `default_auto_field`).
-fn auto_pk(kind: FieldKind) -> Field {
-    let mut id = Field::new("id", "id", kind);
+fn auto_pk(names: &mut Names, kind: FieldKind) -> Field {
+    let id = names.get("id");
+    let mut id = Field::new(id.share(), id, kind);
     id.primary_key = true;
     id.unique = true;
     id
@@ -187,10 +189,14 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
             }
             parse_source(&path, &source)?
         };
-        sources.push(SourceFile { path, app, program });
+        sources.push(SourceFile {
+            path: path.into(),
+            app,
+            program,
+        });
     }
     let Some(big) = big else {
-        let (decls, warnings) = read::declarations(&sources);
+        let (decls, warnings) = read::declarations(&sources, &mut Names::default());
         return Ok(Models { decls, warnings });
     };
     let mut needed_until = uses(&big_source);
@@ -209,6 +215,7 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
         batch,
         decls: Vec::new(),
         warnings: Vec::new(),
+        names: Names::default(),
     };
     let locate = locator(&path, &big_source);
     crate::syntax::parse_module_each(&big_source, &mut |mut stmt| {
@@ -248,6 +255,8 @@ struct Batched<'s> {
     batch: usize,
     decls: Vec<ModelDecl>,
     warnings: Vec<String>,
+    /// The fields' names, shared by all the batches.
+    names: Names,
 }
 
 impl Batched<'_> {
@@ -277,7 +286,7 @@ impl Batched<'_> {
             std::cmp::Ordering::Greater => last,
             std::cmp::Ordering::Less => false,
         };
-        let (decls, _, warnings) = read::declarations_of(&self.files, &wanted);
+        let (decls, _, warnings) = read::declarations_of(&self.files, &wanted, &mut self.names);
         self.decls.extend(decls);
         self.warnings.extend(warnings);
         self.read_upto = self.last_class;
@@ -299,14 +308,15 @@ impl Batched<'_> {
     fn finish(mut self) -> Models {
         self.read_batch(true);
         let big = self.big;
-        let (mut decls, module_warnings, mut warnings) =
-            read::declarations_of(&self.files, &|file, _| file < big);
-        decls.append(&mut self.decls);
+        let (before, module_warnings, mut warnings) =
+            read::declarations_of(&self.files, &|file, _| file < big, &mut self.names);
+        // In place: the large file's declarations are most of them.
+        self.decls.splice(0..0, before);
         warnings.append(&mut self.warnings);
         let mut all = module_warnings;
         all.append(&mut warnings);
         Models {
-            decls,
+            decls: self.decls,
             warnings: all,
         }
     }
@@ -370,18 +380,18 @@ pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<Mode
     let path = PathBuf::from(path);
     let file = SourceFile {
         program: parse_source(&path, source)?,
-        path,
+        path: path.into(),
         app: AppInfo {
             label: app_label.to_string(),
             auto_field: FieldKind::BigAutoField,
         },
     };
-    Ok(read::declarations(&[file]).0)
+    Ok(read::declarations(&[file], &mut Names::default()).0)
 }
 
 /// A parsed models file and the app it belongs to.
 struct SourceFile {
-    path: PathBuf,
+    path: Rc<Path>,
     app: AppInfo,
     program: Program,
 }

@@ -49,7 +49,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
             .get(&decl.table)
             .copied()
             .filter(|id| !decl.proxy && !claimed.contains(id));
-        let (mut model, relations, m2m) = model_without_relations(decl);
+        let (mut model, mut relations) = model_without_relations(decl);
         model.declared = Some(position);
         let id = match existing {
             Some(id) => {
@@ -68,8 +68,9 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         };
         claimed.insert(id);
         slots.push(id);
-        if !relations.is_empty() || !m2m.is_empty() {
-            pending.push(Pending { id, relations, m2m });
+        if !relations.relations.is_empty() || !relations.m2m.is_empty() {
+            relations.id = id;
+            pending.push(relations);
         }
     }
     drop(tables);
@@ -121,11 +122,9 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
     Ok(())
 }
 
-/// The model a declaration describes, its relations (by field index) and many-to-many
-/// fields still to resolve.
-fn model_without_relations(
-    decl: ModelDecl,
-) -> (Model, Vec<(usize, Box<RelationDecl>)>, Vec<ManyToManyDecl>) {
+/// The model a declaration describes, and its relations still to resolve (for a model not
+/// placed yet: `id` 0).
+fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
     let mut relations = Vec::new();
     let fields = (decl.fields.into_iter().enumerate())
         .map(|(i, f)| {
@@ -143,7 +142,12 @@ fn model_without_relations(
         managers: decl.managers,
         ..Model::new(decl.name, decl.app_label, decl.table)
     };
-    (model, relations, decl.m2m)
+    let pending = Pending {
+        id: 0,
+        relations,
+        m2m: decl.m2m,
+    };
+    (model, pending)
 }
 
 /// The id of the model a reference names: a declaration, else the database's model of its
@@ -167,7 +171,10 @@ fn resolve(
         return id;
     }
     let mut model = Model::new(&r.name, &r.app_label, table);
-    model.fields.push(super::auto_pk(FieldKind::AutoField));
+    model.fields.push(super::auto_pk(
+        &mut Default::default(),
+        FieldKind::AutoField,
+    ));
     schema.models.push(model);
     schema.models.len() - 1
 }

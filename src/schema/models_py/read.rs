@@ -5,20 +5,25 @@
 
 mod members;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 use super::{FieldDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl, SourceFile};
-use crate::schema::{Field, FieldKind, Index, OnDelete};
+use crate::schema::{Field, FieldKind, Index, Names, OnDelete};
 use crate::syntax::ast::{Arg, Definition, Expr, ExprKind, Stmt, StmtKind};
 
 /// Every concrete model in `files` (in file and declaration order), each followed by the
 /// through models auto-created for its many-to-many fields; and a warning for each model (or
 /// module-level class) left out because a statement that could declare part of it was not
 /// read ([`StmtKind::Unread`]).
-pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>) {
-    let (decls, mut warnings, models) = declarations_of(files, &|_, _| true);
+/// Fields' names are interned in `names`.
+pub(super) fn declarations(
+    files: &[SourceFile],
+    names: &mut Names,
+) -> (Vec<ModelDecl>, Vec<String>) {
+    let (decls, mut warnings, models) = declarations_of(files, &|_, _| true, names);
     warnings.extend(models);
     (decls, warnings)
 }
@@ -30,8 +35,9 @@ pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>
 pub(super) fn declarations_of(
     files: &[SourceFile],
     wanted: &dyn Fn(usize, usize) -> bool,
+    names: &mut Names,
 ) -> (Vec<ModelDecl>, Vec<String>, Vec<String>) {
-    let mut reader = Reader::new(files);
+    let mut reader = Reader::new(files, std::mem::take(names));
     // One declaration per class, as near as can be told before reading them (a large models.py
     // would otherwise leave up to half of a doubled vector unused).
     let mut decls = Vec::with_capacity(reader.classes.len());
@@ -57,6 +63,7 @@ pub(super) fn declarations_of(
         decls.extend(throughs);
         reader.forget_members(class);
     }
+    *names = reader.names.into_inner();
     (decls, module_warnings, warnings)
 }
 
@@ -194,10 +201,12 @@ struct Reader<'a> {
     warnings: Vec<String>,
     /// Classes some class names among its bases.
     is_base: Vec<bool>,
+    /// Fields' names and columns, one text per distinct name.
+    names: RefCell<Names>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(files: &'a [SourceFile]) -> Self {
+    fn new(files: &'a [SourceFile], names: Names) -> Self {
         let mut scopes = Vec::new();
         let mut classes = Vec::new();
         let mut warnings = Vec::new();
@@ -263,6 +272,7 @@ impl<'a> Reader<'a> {
             resolved: vec![None; n],
             resolving: vec![false; n],
             warnings,
+            names: RefCell::new(names),
         };
         for class in 0..n {
             let c = reader.classes[class];
@@ -472,7 +482,9 @@ impl<'a> Reader<'a> {
             // Multi-table inheritance: the parent link is the primary key.
             let parent_ref = self.model_ref(parent);
             let link = format!("{}_ptr", parent_ref.name.to_lowercase());
-            let mut field = Field::new(&link, format!("{link}_id"), FieldKind::OneToOneField);
+            let names = self.names.get_mut();
+            let (name, column) = (names.get(&link), names.get(&format!("{link}_id")));
+            let mut field = Field::new(name, column, FieldKind::OneToOneField);
             field.primary_key = true;
             field.unique = true;
             fields.push(FieldDecl {
@@ -481,7 +493,7 @@ impl<'a> Reader<'a> {
             });
         } else if !has_pk {
             fields.push(FieldDecl {
-                field: super::auto_pk(owner.auto_field),
+                field: super::auto_pk(self.names.get_mut(), owner.auto_field),
                 relation: None,
             });
         }
@@ -576,7 +588,7 @@ impl<'a> Reader<'a> {
         parent: usize,
         own: ModelRef,
         r: &Resolved<'a>,
-        path: PathBuf,
+        path: Rc<Path>,
     ) -> ModelDecl {
         let (mut decl, _) = self.materialize(parent);
         // The fields are the concrete model's: Django adds no reverse relations for a proxy's.
@@ -628,7 +640,9 @@ impl<'a> Reader<'a> {
                 None,
             ),
             None => {
-                let decl = auto_through(owner, &member.name, &to, raw.db_table.clone());
+                let db_table = raw.db_table.clone();
+                let names = self.names.get_mut();
+                let decl = auto_through(owner, &member.name, &to, db_table, names);
                 let keys = (
                     decl.fields[1].field.name.clone(),
                     decl.fields[2].field.name.clone(),
@@ -701,7 +715,7 @@ struct Owner<'o> {
     model: &'o ModelRef,
     table: &'o str,
     auto_field: FieldKind,
-    path: &'o Path,
+    path: &'o Rc<Path>,
     /// `Meta.default_related_name`, for relations that set no `related_name`.
     default_related_name: Option<&'o String>,
 }
@@ -714,7 +728,13 @@ fn interpolate(text: &str, model: &ModelRef) -> String {
 }
 
 /// The through model Django creates for `owner.field = ManyToManyField(to)`.
-fn auto_through(owner: &Owner, field: &str, to: &ModelRef, db_table: Option<String>) -> ModelDecl {
+fn auto_through(
+    owner: &Owner,
+    field: &str,
+    to: &ModelRef,
+    db_table: Option<String>,
+    names: &mut Names,
+) -> ModelDecl {
     let (from_name, to_name) = (owner.model.name.to_lowercase(), to.name.to_lowercase());
     let (from_name, to_name) = if from_name == to_name {
         (format!("from_{from_name}"), format!("to_{to_name}"))
@@ -722,26 +742,28 @@ fn auto_through(owner: &Owner, field: &str, to: &ModelRef, db_table: Option<Stri
         (from_name, to_name)
     };
     let name = format!("{}_{field}", owner.model.name);
-    let foreign_key = |field_name: &str, target: &ModelRef| FieldDecl {
+    let mut foreign_key = |field_name: &str, target: &ModelRef| FieldDecl {
         field: Field::new(
-            field_name,
-            format!("{field_name}_id"),
+            names.get(field_name),
+            names.get(&format!("{field_name}_id")),
             FieldKind::ForeignKey,
         ),
         relation: Some(relation_to(target.clone(), Some(format!("{name}+")))),
     };
-    let fields = vec![
-        FieldDecl {
-            field: super::auto_pk(owner.auto_field),
-            relation: None,
-        },
+    let keys = [
         foreign_key(&from_name, owner.model),
         foreign_key(&to_name, to),
     ];
+    let pk = FieldDecl {
+        field: super::auto_pk(names, owner.auto_field),
+        relation: None,
+    };
     let columns = vec![
-        fields[1].field.column.clone(),
-        fields[2].field.column.clone(),
+        keys[0].field.column.to_string(),
+        keys[1].field.column.to_string(),
     ];
+    let mut fields = vec![pk];
+    fields.extend(keys);
     ModelDecl {
         table: db_table.unwrap_or_else(|| format!("{}_{field}", owner.table)),
         name,
@@ -760,7 +782,7 @@ fn auto_through(owner: &Owner, field: &str, to: &ModelRef, db_table: Option<Stri
         auto_created: true,
         proxy: false,
         notes: Vec::new(),
-        path: owner.path.to_path_buf(),
+        path: Rc::clone(owner.path),
     }
 }
 

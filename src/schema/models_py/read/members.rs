@@ -247,7 +247,9 @@ impl<'a> Reader<'a> {
                 name.to_string()
             }
         });
-        let mut field = Field::new(name, column, kind);
+        let mut names = self.names.borrow_mut();
+        let mut field = Field::new(names.get(name), names.get(&column), kind);
+        drop(names);
         field.null = flag("null");
         field.primary_key = flag("primary_key");
         field.unique = flag("unique") || field.primary_key || kind == FieldKind::OneToOneField;
