@@ -10,10 +10,9 @@ pub mod introspect;
 pub mod models_py;
 
 use crate::syntax::ast::Expr;
-use crate::value::Value;
 
-mod name;
-pub use name::{Name, Names};
+mod shared;
+pub use shared::{Choices, Interner, Name};
 
 /// Index of a model in [`Schema::models`].
 pub type ModelId = usize;
@@ -98,7 +97,7 @@ pub struct Field {
     pub decimal: Option<(u32, u32)>,
     /// The default as models.py writes it (`0`, `'FIC'`, `timezone.now`).
     pub default: Option<Box<Expr>>,
-    pub choices: Vec<(Value, String)>,
+    pub choices: Choices,
     pub auto_now: bool,
     pub auto_now_add: bool,
     /// Set for ForeignKey and OneToOneField.
@@ -136,7 +135,7 @@ impl Field {
             max_length: None,
             decimal: None,
             default: None,
-            choices: Vec::new(),
+            choices: Choices::default(),
             auto_now: false,
             auto_now_add: false,
             relation: None,

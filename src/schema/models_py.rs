@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use super::{Field, FieldKind, Index, Names, OnDelete};
+use super::{Field, FieldKind, Index, Interner, OnDelete};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::syntax::ast::{Expr, ExprKind, Program, StmtKind};
 
@@ -109,8 +109,8 @@ impl ModelRef {
 
 /// The primary key Django adds to a model that declares none (`id`, of the app's
 /// `default_auto_field`).
-fn auto_pk(names: &mut Names, kind: FieldKind) -> Field {
-    let id = names.get("id");
+fn auto_pk(shared: &mut Interner, kind: FieldKind) -> Field {
+    let id = shared.name("id");
     let mut id = Field::new(id.share(), id, kind);
     id.primary_key = true;
     id.unique = true;
@@ -196,7 +196,7 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
         });
     }
     let Some(big) = big else {
-        let (decls, warnings) = read::declarations(&sources, &mut Names::default());
+        let (decls, warnings) = read::declarations(&sources, &mut Interner::default());
         return Ok(Models { decls, warnings });
     };
     let mut needed_until = uses(&big_source);
@@ -213,9 +213,11 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
         last_class: 0,
         pending: 0,
         batch,
-        decls: Vec::new(),
+        // As many as it has classes, so that the longest vector is not grown (and copied)
+        // while the declarations fill the memory.
+        decls: Vec::with_capacity(big_source.matches("\nclass ").count()),
         warnings: Vec::new(),
-        names: Names::default(),
+        shared: Interner::default(),
     };
     let locate = locator(&path, &big_source);
     crate::syntax::parse_module_each(&big_source, &mut |mut stmt| {
@@ -255,8 +257,8 @@ struct Batched<'s> {
     batch: usize,
     decls: Vec<ModelDecl>,
     warnings: Vec<String>,
-    /// The fields' names, shared by all the batches.
-    names: Names,
+    /// Fields' names and choices, shared by all the batches.
+    shared: Interner,
 }
 
 impl Batched<'_> {
@@ -286,7 +288,7 @@ impl Batched<'_> {
             std::cmp::Ordering::Greater => last,
             std::cmp::Ordering::Less => false,
         };
-        let (decls, _, warnings) = read::declarations_of(&self.files, &wanted, &mut self.names);
+        let (decls, _, warnings) = read::declarations_of(&self.files, &wanted, &mut self.shared);
         self.decls.extend(decls);
         self.warnings.extend(warnings);
         self.read_upto = self.last_class;
@@ -309,7 +311,7 @@ impl Batched<'_> {
         self.read_batch(true);
         let big = self.big;
         let (before, module_warnings, mut warnings) =
-            read::declarations_of(&self.files, &|file, _| file < big, &mut self.names);
+            read::declarations_of(&self.files, &|file, _| file < big, &mut self.shared);
         // In place: the large file's declarations are most of them.
         self.decls.splice(0..0, before);
         warnings.append(&mut self.warnings);
@@ -386,7 +388,7 @@ pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<Mode
             auto_field: FieldKind::BigAutoField,
         },
     };
-    Ok(read::declarations(&[file], &mut Names::default()).0)
+    Ok(read::declarations(&[file], &mut Interner::default()).0)
 }
 
 /// A parsed models file and the app it belongs to.

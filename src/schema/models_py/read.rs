@@ -11,19 +11,19 @@ use std::path::Path;
 use std::rc::Rc;
 
 use super::{FieldDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl, SourceFile};
-use crate::schema::{Field, FieldKind, Index, Names, OnDelete};
+use crate::schema::{Field, FieldKind, Index, Interner, OnDelete};
 use crate::syntax::ast::{Arg, Definition, Expr, ExprKind, Stmt, StmtKind};
 
 /// Every concrete model in `files` (in file and declaration order), each followed by the
 /// through models auto-created for its many-to-many fields; and a warning for each model (or
 /// module-level class) left out because a statement that could declare part of it was not
 /// read ([`StmtKind::Unread`]).
-/// Fields' names are interned in `names`.
+/// Fields' names and choices are shared through `shared`.
 pub(super) fn declarations(
     files: &[SourceFile],
-    names: &mut Names,
+    shared: &mut Interner,
 ) -> (Vec<ModelDecl>, Vec<String>) {
-    let (decls, mut warnings, models) = declarations_of(files, &|_, _| true, names);
+    let (decls, mut warnings, models) = declarations_of(files, &|_, _| true, shared);
     warnings.extend(models);
     (decls, warnings)
 }
@@ -35,9 +35,9 @@ pub(super) fn declarations(
 pub(super) fn declarations_of(
     files: &[SourceFile],
     wanted: &dyn Fn(usize, usize) -> bool,
-    names: &mut Names,
+    shared: &mut Interner,
 ) -> (Vec<ModelDecl>, Vec<String>, Vec<String>) {
-    let mut reader = Reader::new(files, std::mem::take(names));
+    let mut reader = Reader::new(files, std::mem::take(shared));
     // One declaration per class, as near as can be told before reading them (a large models.py
     // would otherwise leave up to half of a doubled vector unused).
     let mut decls = Vec::with_capacity(reader.classes.len());
@@ -63,7 +63,7 @@ pub(super) fn declarations_of(
         decls.extend(throughs);
         reader.forget_members(class);
     }
-    *names = reader.names.into_inner();
+    *shared = reader.shared.into_inner();
     (decls, module_warnings, warnings)
 }
 
@@ -201,12 +201,12 @@ struct Reader<'a> {
     warnings: Vec<String>,
     /// Classes some class names among its bases.
     is_base: Vec<bool>,
-    /// Fields' names and columns, one text per distinct name.
-    names: RefCell<Names>,
+    /// Fields' names and choices, one copy of each.
+    shared: RefCell<Interner>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(files: &'a [SourceFile], names: Names) -> Self {
+    fn new(files: &'a [SourceFile], shared: Interner) -> Self {
         let mut scopes = Vec::new();
         let mut classes = Vec::new();
         let mut warnings = Vec::new();
@@ -272,7 +272,7 @@ impl<'a> Reader<'a> {
             resolved: vec![None; n],
             resolving: vec![false; n],
             warnings,
-            names: RefCell::new(names),
+            shared: RefCell::new(shared),
         };
         for class in 0..n {
             let c = reader.classes[class];
@@ -482,8 +482,8 @@ impl<'a> Reader<'a> {
             // Multi-table inheritance: the parent link is the primary key.
             let parent_ref = self.model_ref(parent);
             let link = format!("{}_ptr", parent_ref.name.to_lowercase());
-            let names = self.names.get_mut();
-            let (name, column) = (names.get(&link), names.get(&format!("{link}_id")));
+            let shared = self.shared.get_mut();
+            let (name, column) = (shared.name(&link), shared.name(&format!("{link}_id")));
             let mut field = Field::new(name, column, FieldKind::OneToOneField);
             field.primary_key = true;
             field.unique = true;
@@ -493,7 +493,7 @@ impl<'a> Reader<'a> {
             });
         } else if !has_pk {
             fields.push(FieldDecl {
-                field: super::auto_pk(self.names.get_mut(), owner.auto_field),
+                field: super::auto_pk(self.shared.get_mut(), owner.auto_field),
                 relation: None,
             });
         }
@@ -641,8 +641,8 @@ impl<'a> Reader<'a> {
             ),
             None => {
                 let db_table = raw.db_table.clone();
-                let names = self.names.get_mut();
-                let decl = auto_through(owner, &member.name, &to, db_table, names);
+                let shared = self.shared.get_mut();
+                let decl = auto_through(owner, &member.name, &to, db_table, shared);
                 let keys = (
                     decl.fields[1].field.name.clone(),
                     decl.fields[2].field.name.clone(),
@@ -733,7 +733,7 @@ fn auto_through(
     field: &str,
     to: &ModelRef,
     db_table: Option<String>,
-    names: &mut Names,
+    shared: &mut Interner,
 ) -> ModelDecl {
     let (from_name, to_name) = (owner.model.name.to_lowercase(), to.name.to_lowercase());
     let (from_name, to_name) = if from_name == to_name {
@@ -744,8 +744,8 @@ fn auto_through(
     let name = format!("{}_{field}", owner.model.name);
     let mut foreign_key = |field_name: &str, target: &ModelRef| FieldDecl {
         field: Field::new(
-            names.get(field_name),
-            names.get(&format!("{field_name}_id")),
+            shared.name(field_name),
+            shared.name(&format!("{field_name}_id")),
             FieldKind::ForeignKey,
         ),
         relation: Some(relation_to(target.clone(), Some(format!("{name}+")))),
@@ -755,13 +755,10 @@ fn auto_through(
         foreign_key(&to_name, to),
     ];
     let pk = FieldDecl {
-        field: super::auto_pk(names, owner.auto_field),
+        field: super::auto_pk(shared, owner.auto_field),
         relation: None,
     };
-    let columns = vec![
-        keys[0].field.column.to_string(),
-        keys[1].field.column.to_string(),
-    ];
+    let columns = vec![keys[0].field.column.clone(), keys[1].field.column.clone()];
     let mut fields = vec![pk];
     fields.extend(keys);
     ModelDecl {

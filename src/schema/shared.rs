@@ -1,15 +1,18 @@
-//! Names the schema holds many of (fields' names and columns): shared, since the same names
-//! recur across a project's models (`id`, `name`, `created`).
+//! What the schema holds many equal copies of, shared: fields' names and columns (the same
+//! names recur across a project's models: `id`, `name`, `created`) and `choices` lists. An
+//! [`Interner`] hands out one shared copy of each distinct value while models.py is read.
 //!
 //! A [`Name`] reads as the `String` it holds (it derefs to one), and is not `Clone`: `.clone()`
 //! reaches the `String`, an owned copy, as it did when fields held strings; [`Name::share`]
 //! gives another handle on the same text.
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
+
+use crate::value::Value;
 
 /// An immutable name whose text may be shared.
 #[derive(PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -107,18 +110,75 @@ impl PartialEq<Name> for String {
     }
 }
 
-/// Interned names: one shared text per distinct name.
-#[derive(Default)]
-pub struct Names(HashSet<Name>);
+/// A field's `choices`: `(value, label)` pairs, read as a slice; clones share the list.
+#[derive(Clone, Default)]
+pub struct Choices(Option<Arc<Vec<(Value, String)>>>);
 
-impl Names {
+impl Deref for Choices {
+    type Target = [(Value, String)];
+    fn deref(&self) -> &[(Value, String)] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl From<Vec<(Value, String)>> for Choices {
+    fn from(list: Vec<(Value, String)>) -> Self {
+        Choices((!list.is_empty()).then(|| Arc::new(list)))
+    }
+}
+
+impl PartialEq for Choices {
+    fn eq(&self, other: &Choices) -> bool {
+        **self == **other
+    }
+}
+
+impl<const N: usize> PartialEq<[(Value, String); N]> for Choices {
+    fn eq(&self, other: &[(Value, String); N]) -> bool {
+        **self == other[..]
+    }
+}
+
+impl PartialEq<Vec<(Value, String)>> for Choices {
+    fn eq(&self, other: &Vec<(Value, String)>) -> bool {
+        **self == other[..]
+    }
+}
+
+impl fmt::Debug for Choices {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// One shared copy of each distinct name and choices list.
+#[derive(Default)]
+pub struct Interner {
+    names: HashSet<Name>,
+    /// By their `Debug` text (values are not `Hash`).
+    choices: HashMap<String, Choices>,
+}
+
+impl Interner {
     /// The name for `text`, sharing the text of an earlier one.
-    pub fn get(&mut self, text: &str) -> Name {
-        if let Some(name) = self.0.get(text) {
+    pub fn name(&mut self, text: &str) -> Name {
+        if let Some(name) = self.names.get(text) {
             return name.share();
         }
         let name = Name::from(text);
-        self.0.insert(name.share());
+        self.names.insert(name.share());
         name
+    }
+
+    /// These choices, sharing an equal earlier list.
+    pub fn choices(&mut self, list: Vec<(Value, String)>) -> Choices {
+        if list.is_empty() {
+            return Choices::default();
+        }
+        let key = format!("{list:?}");
+        self.choices
+            .entry(key)
+            .or_insert_with(|| list.into())
+            .clone()
     }
 }
