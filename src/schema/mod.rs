@@ -11,6 +11,8 @@ pub mod models_py;
 
 use crate::syntax::ast::Expr;
 
+use std::sync::Arc;
+
 mod shared;
 pub use shared::{Choices, Interner, Name};
 
@@ -78,7 +80,7 @@ pub struct Method {
 #[derive(Debug, Clone)]
 pub struct Index {
     pub name: String,
-    pub columns: Vec<String>,
+    pub columns: Vec<Arc<str>>,
     pub unique: bool,
 }
 

@@ -21,6 +21,7 @@ mod read;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{Field, FieldKind, Index, Interner, OnDelete};
 use crate::diag::{Diagnostic, ErrorKind, Result};
@@ -33,7 +34,7 @@ pub use merge::{overlay, schema_from_models};
 #[derive(Debug, Clone)]
 pub struct ModelDecl {
     pub name: String,
-    pub app_label: String,
+    pub app_label: Arc<str>,
     /// `Meta.db_table`, or Django's `{app_label}_{model name lowercased}`.
     pub table: String,
     /// Concrete fields in Django's order: the implicit `id` (or multi-table parent link) first.
@@ -92,13 +93,13 @@ pub struct ManyToManyDecl {
 /// case-insensitively, like `apps.get_model`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelRef {
-    pub app_label: String,
+    pub app_label: Arc<str>,
     pub name: String,
 }
 
 impl ModelRef {
     pub fn matches(&self, app_label: &str, name: &str) -> bool {
-        self.app_label == app_label && self.name.eq_ignore_ascii_case(name)
+        *self.app_label == *app_label && self.name.eq_ignore_ascii_case(name)
     }
 
     /// Django's default table for the model: `{app_label}_{model name lowercased}`.

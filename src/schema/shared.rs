@@ -1,6 +1,7 @@
 //! What the schema holds many equal copies of, shared: fields' names and columns (the same
-//! names recur across a project's models: `id`, `name`, `created`) and `choices` lists. An
-//! [`Interner`] hands out one shared copy of each distinct value while models.py is read.
+//! names recur across a project's models: `id`, `name`, `created`), other short texts (app
+//! labels, indexes' columns) and `choices` lists. An [`Interner`] hands out
+//! one shared copy of each distinct value while models.py is read.
 //!
 //! A [`Name`] reads as the `String` it holds (it derefs to one), and is not `Clone`: `.clone()`
 //! reaches the `String`, an owned copy, as it did when fields held strings; [`Name::share`]
@@ -155,6 +156,7 @@ impl fmt::Debug for Choices {
 #[derive(Default)]
 pub struct Interner {
     names: HashSet<Name>,
+    texts: HashSet<Arc<str>>,
     /// By their `Debug` text (values are not `Hash`).
     choices: HashMap<String, Choices>,
 }
@@ -168,6 +170,16 @@ impl Interner {
         let name = Name::from(text);
         self.names.insert(name.share());
         name
+    }
+
+    /// The shared copy of `text`.
+    pub fn text(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.texts.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.texts.insert(Arc::clone(&shared));
+        shared
     }
 
     /// These choices, sharing an equal earlier list.

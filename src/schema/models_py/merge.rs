@@ -5,6 +5,7 @@
 //! models hold into replaced ones are re-pointed by column.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::{ManyToManyDecl, ModelDecl, ModelRef, RelationDecl};
 use crate::diag::{Diagnostic, Result};
@@ -40,7 +41,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
     }
     // (app label, lowercased name) → the first declaration of that model, as
     // `ModelRef::matches` finds it.
-    let mut declared: HashMap<(String, String), usize> = HashMap::new();
+    let mut declared: HashMap<(Arc<str>, String), usize> = HashMap::new();
     for (position, decl) in decls.into_iter().enumerate() {
         declared
             .entry((decl.app_label.clone(), decl.name.to_ascii_lowercase()))
@@ -140,7 +141,7 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         str_expr: decl.str_expr,
         indexes: decl.indexes,
         managers: decl.managers,
-        ..Model::new(decl.name, decl.app_label, decl.table)
+        ..Model::new(decl.name, &*decl.app_label, decl.table)
     };
     let pending = Pending {
         id: 0,
@@ -154,7 +155,7 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
 /// default table or of that name, else a new placeholder (`auth.User` → `User`, `auth_user`).
 fn resolve(
     schema: &mut Schema,
-    declared: &HashMap<(String, String), usize>,
+    declared: &HashMap<(Arc<str>, String), usize>,
     slots: &[ModelId],
     r: &ModelRef,
 ) -> ModelId {
@@ -170,7 +171,7 @@ fn resolve(
     }) {
         return id;
     }
-    let mut model = Model::new(&r.name, &r.app_label, table);
+    let mut model = Model::new(&r.name, &*r.app_label, table);
     model.fields.push(super::auto_pk(
         &mut Default::default(),
         FieldKind::AutoField,

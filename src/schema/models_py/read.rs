@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{FieldDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl, SourceFile};
 use crate::schema::{Field, FieldKind, Index, Interner, OnDelete};
@@ -109,7 +110,7 @@ struct Scope<'a> {
 
 /// A model class with inheritance applied, before naming its table and columns.
 struct Resolved<'a> {
-    app_label: String,
+    app_label: Arc<str>,
     meta: Meta,
     /// Fields in Django's order (inherited abstract fields first).
     members: Vec<Member<'a>>,
@@ -350,7 +351,7 @@ impl<'a> Reader<'a> {
     fn resolve_uncached(&mut self, class: usize) -> Resolved<'a> {
         let c = self.classes[class];
         let mut r = Resolved {
-            app_label: self.files[c.file].app.label.clone(),
+            app_label: self.shared.get_mut().text(&self.files[c.file].app.label),
             meta: Meta::default(),
             members: Vec::new(),
             parent: None,
@@ -439,7 +440,7 @@ impl<'a> Reader<'a> {
             None => inherited_meta.unwrap_or_default(),
         };
         if let Some(label) = &r.meta.app_label {
-            r.app_label = label.clone();
+            r.app_label = self.shared.get_mut().text(label);
         }
         if let Some(parent) = r.parent
             && r.meta.ordering.is_none()
@@ -526,7 +527,7 @@ impl<'a> Reader<'a> {
                     if *db_index {
                         indexes.push(Index {
                             name: String::new(),
-                            columns: vec![field.column.clone()],
+                            columns: vec![self.shared.get_mut().text(&field.column)],
                             unique: false,
                         });
                     }
@@ -542,12 +543,13 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        let column_of = |name: &str| {
+        let shared = self.shared.get_mut();
+        let mut column_of = |name: &str| {
             let name = name.trim_start_matches('-');
-            fields
+            let field = fields
                 .iter()
-                .find(|f| f.field.name == name || f.field.attname() == name)
-                .map_or_else(|| name.to_string(), |f| f.field.column.clone())
+                .find(|f| f.field.name == name || f.field.attname() == name);
+            shared.text(field.map_or(name, |f| &f.field.column))
         };
         let mut declared: Vec<Index> = r
             .meta
@@ -680,11 +682,8 @@ impl<'a> Reader<'a> {
     fn qualify(&mut self, target: &Target, file: usize, own: &ModelRef) -> ModelRef {
         let (app_label, name) = match target {
             Target::SelfRef => return own.clone(),
-            Target::AuthUser => ("auth".to_string(), "User".to_string()),
-            Target::Lazy(app, name) => (
-                app.clone().unwrap_or_else(|| own.app_label.clone()),
-                name.clone(),
-            ),
+            Target::AuthUser => (Some("auth"), "User".to_string()),
+            Target::Lazy(app, name) => (app.as_deref(), name.clone()),
             Target::Class(name) => {
                 // The class itself when it is among the files read: in this file, else in the
                 // app it was imported from (whose label apps.py may have changed), else any.
@@ -703,8 +702,19 @@ impl<'a> Reader<'a> {
                     return self.model_ref(class);
                 }
                 let app = imported.or_else(|| contrib_app(name).map(str::to_string));
-                (app.unwrap_or_else(|| own.app_label.clone()), name.clone())
+                let app_label = match app {
+                    Some(app) => self.shared.get_mut().text(&app),
+                    None => own.app_label.clone(),
+                };
+                return ModelRef {
+                    app_label,
+                    name: name.clone(),
+                };
             }
+        };
+        let app_label = match app_label {
+            Some(app) => self.shared.get_mut().text(app),
+            None => own.app_label.clone(),
         };
         ModelRef { app_label, name }
     }
@@ -758,7 +768,10 @@ fn auto_through(
         field: super::auto_pk(shared, owner.auto_field),
         relation: None,
     };
-    let columns = vec![keys[0].field.column.clone(), keys[1].field.column.clone()];
+    let columns = vec![
+        shared.text(&keys[0].field.column),
+        shared.text(&keys[1].field.column),
+    ];
     let mut fields = vec![pk];
     fields.extend(keys);
     ModelDecl {
