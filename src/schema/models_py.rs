@@ -10,7 +10,8 @@
 //! A models file over a megabyte is parsed one statement at a time and its classes read a
 //! batch at a time (`Batched`), so that its whole syntax tree never exists at once; this
 //! reads what the whole file would, because Python defines a class's bases and the module
-//! names its body uses before the class.
+//! names its body uses before the class. The names, app labels and choices read are shared
+//! ([`Interner`]): a large file repeats the same ones many times.
 //!
 //! Where Django would generate a name from a hash (index names without `name=`), the
 //! [`Index`] name is left empty; an introspected database keeps its real names.

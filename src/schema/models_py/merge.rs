@@ -2,7 +2,8 @@
 //! its table (keeping that model's id, and the database's real index names), other
 //! declarations are added; relation targets are resolved to model ids (a model nobody declared
 //! nor the database has becomes a placeholder with just an `id`); references that undeclared
-//! models hold into replaced ones are re-pointed by column.
+//! models hold into replaced ones are re-pointed by column. Each declaration is moved into its
+//! model, so that a large models.py is not held twice.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
