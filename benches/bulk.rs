@@ -10,7 +10,7 @@
 mod support;
 
 use djq::backend::{Backend, PostgresBackend};
-use djq::interp::{Options, Session};
+use djq::orm::{Options, Session};
 use djq::render::Format;
 use djq::sql::Dialect;
 use djq::sql::insert::{self, Insert};

@@ -7,7 +7,7 @@
 //!
 //! Run with `cargo bench --bench compile`; divan prints medians, then a summary of ratios.
 
-use djq::interp::{Options, Session};
+use djq::orm::{Options, Session};
 use djq::render::Format;
 use djq::sql::Dialect;
 use std::path::PathBuf;
@@ -74,9 +74,9 @@ fn compiled_sql() -> Vec<String> {
     QUERIES
         .iter()
         .map(|q| {
-            s.log.clear();
+            s.host.log.clear();
             s.run(q).unwrap();
-            s.log[0].sql.clone()
+            s.host.log[0].sql.clone()
         })
         .collect()
 }
@@ -85,7 +85,7 @@ fn compiled_sql() -> Vec<String> {
 fn djq_compile(bencher: divan::Bencher, query: &str) {
     let mut s = session();
     bencher.bench_local(|| {
-        s.log.clear();
+        s.host.log.clear();
         s.run(divan::black_box(query)).unwrap();
     });
 }
@@ -142,7 +142,7 @@ fn summary() {
     let mut total_prep = Duration::ZERO;
     for (q, sql) in QUERIES.iter().zip(compiled_sql()) {
         let d = median(301, || {
-            s.log.clear();
+            s.host.log.clear();
             s.run(q).unwrap();
         });
         let p = median(301, || {

@@ -38,7 +38,7 @@ fn schema() -> Schema {
             }));
             m.fields.push(parent);
         }
-        schema.models.push(m);
+        schema.models.push(m.into());
     }
     schema.link();
     schema

@@ -7,7 +7,7 @@
 //! Run with `cargo bench --bench fixtures`.
 
 use djq::backend::{Backend, SqliteBackend};
-use djq::interp::{Options, Session};
+use djq::orm::{Options, Session};
 use djq::render::Format;
 use djq::sql::Dialect;
 use std::io::Write;

@@ -2,7 +2,7 @@
 //! and dispatching to `-c`, `-f`, piped stdin or the REPL. `main.rs` only calls [`main`].
 
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::interp::{Options, Session, SqlEcho};
+use crate::orm::{Options, Session, SqlEcho};
 use crate::render::{self, Format, Style};
 use crate::schema;
 use crate::sql::Dialect;
@@ -229,6 +229,8 @@ pub fn main() -> ExitCode {
     };
     // The input an error came from, for its caret.
     let mut failed = None;
+    // The status and message of an `exit()`.
+    let mut exited: Option<(u8, Option<String>)> = None;
     let mut run_all = |s: &mut Session| -> Result<()> {
         if !args.loaddata.is_empty() {
             let summary = s.loaddata(&args.loaddata)?;
@@ -241,17 +243,23 @@ pub fn main() -> ExitCode {
         }
         for input in &inputs {
             // A file runs as Python runs scripts (expression values are not shown).
-            ctrl_c
-                .run(|| {
-                    if let Some(d) = &input.undecodable {
-                        Err(d.clone())
-                    } else if input.name == "-c" {
-                        s.run(&input.text)
-                    } else {
-                        s.run_script(&input.text)
-                    }
-                })
-                .inspect_err(|_| failed = Some(input))?;
+            let result = ctrl_c.run(|| {
+                if let Some(d) = &input.undecodable {
+                    Err(d.clone())
+                } else if input.name == "-c" {
+                    s.run(&input.text)
+                } else {
+                    s.run_script(&input.text)
+                }
+            });
+            // `exit()` ends the run there, keeping what it did, as Python's does.
+            if let Err(d) = &result
+                && let Some(status) = crate::py::exit::exit_status(d)
+            {
+                exited = Some(status);
+                return Ok(());
+            }
+            result.inspect_err(|_| failed = Some(input))?;
         }
         Ok(())
     };
@@ -263,7 +271,15 @@ pub fn main() -> ExitCode {
         session.atomic(run_all)
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => match exited {
+            Some((status, message)) => {
+                if let Some(m) = message {
+                    eprintln!("{m}");
+                }
+                ExitCode::from(status)
+            }
+            None => ExitCode::SUCCESS,
+        },
         // The reader of the output has gone (`djq ... | head`): the run ends there, quietly,
         // as psql's does (an atomic run's changes are rolled back, as when it is cut off).
         Err(d) if render::is_broken_pipe(&d) => ExitCode::SUCCESS,
@@ -350,6 +366,6 @@ fn open(args: &Args, color: bool) -> Result<Session> {
     }
     let dialect = backend.dialect();
     let mut session = Session::new(schema, Some(backend), dialect, opts, out);
-    session.read_only = args.read_only;
+    session.host.read_only = args.read_only;
     Ok(session)
 }

@@ -5,7 +5,7 @@
 //! One pipeline, each stage in its own module, each concept with one owner:
 //!
 //! ```text
-//! source ──syntax──▶ AST ──interp──▶ QuerySet values ──query──▶ Query IR ──sql──▶ SQL + params
+//! source ──syntax──▶ AST ──py + orm──▶ QuerySet values ──query──▶ Query IR ──sql──▶ SQL + params
 //!                                        ▲                                            │
 //!                       schema (introspection + models.py)                  backend (run, typed rows)
 //!                                                                                     │
@@ -21,14 +21,18 @@
 //!   [`sql::dialect`] only.
 //! - [`backend`]: connections; runs SQL and streams typed rows.
 //! - [`render`]: tables, vertical, JSON/NDJSON/CSV, SQL display, diagnostics with carets.
-//! - [`interp`]: evaluates statements: names, managers, querysets, instances, scripts.
+//! - [`py`]: the Python subset as a language (values, statements, builtins, exceptions); it
+//!   knows nothing of Django and reaches Django's objects through its [`py::Host`] trait.
+//! - [`orm`]: Django's object layer as that host: model classes, managers, querysets,
+//!   instances, writes, fixtures, transactions; [`orm::Session`] is one session.
 //! - [`shell`]: the interactive REPL.
 //! - [`cli`]: command-line arguments; `main.rs` only calls [`cli::main`].
 
 pub mod backend;
 pub mod cli;
 pub mod diag;
-pub mod interp;
+pub mod orm;
+pub mod py;
 pub mod query;
 pub mod render;
 pub mod schema;

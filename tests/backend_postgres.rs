@@ -1039,6 +1039,7 @@ fn assert_same_schema(sqlite_file: &str, postgres_sql: &str) {
     // Django's SQLite migrations declare a bare `decimal`, PostgreSQL's `numeric(p, s)`: only
     // PostgreSQL knows the digits.
     for (lm, pm) in expected.models.iter().zip(&mut actual.models) {
+        let pm = std::sync::Arc::make_mut(pm);
         for (lf, pf) in lm.fields.iter().zip(&mut pm.fields) {
             if lf.decimal.is_none() && pf.kind == FieldKind::DecimalField {
                 assert!(pf.decimal.is_some(), "{}.{} has digits", pm.name, pf.name);

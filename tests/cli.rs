@@ -132,6 +132,79 @@ fn exit_status_is_0_on_success_1_on_errors_in_the_code_and_2_on_usage() {
 }
 
 #[test]
+fn exit_ends_the_run_with_its_status_and_keeps_what_it_did() {
+    let (_dir, db) = support::demo_sqlite_copy();
+    let script = "\
+a = Author.objects.create(name='Exit Test')
+print('before')
+try:
+    exit(3)
+except Exception:
+    print('caught by except Exception')
+print('after')
+";
+    let r = run(djq().args([&db, "-c", script]));
+    assert_eq!(r.code, Some(3), "{r:?}");
+    assert_eq!(r.stdout, "before\n");
+    assert_eq!(r.stderr, "", "exit() is no error");
+    // What ran before exit() is kept (the run's transaction commits), as under Python.
+    let count = run(djq().args([
+        &db,
+        "-c",
+        "print(Author.objects.filter(name='Exit Test').count())",
+    ]));
+    assert_eq!(count.stdout, "1\n");
+    for (code, status, stderr) in [
+        ("exit()", 0, ""),
+        ("quit(None)", 0, ""),
+        ("exit(258)", 2, ""),
+        ("exit('bye')", 1, "bye\n"),
+    ] {
+        let r = run(library().args(["-c", code, "-c", "print('not reached')"]));
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (Some(status), ""),
+            "{code}: {r:?}"
+        );
+        assert_eq!(r.stderr, stderr, "{code}");
+    }
+}
+
+#[test]
+fn sets_show_as_python_shows_them_and_as_arrays_in_json() {
+    let r = run(library().args(["-c", "{3, 1, 2}", "-c", "frozenset({2, 1})", "-c", "set()"]));
+    assert_eq!(r.stdout, "{1, 2, 3}\nfrozenset({1, 2})\nset()\n", "{r:?}");
+    let r = run(library().args(["--format", "json", "-c", "({3, 1}, frozenset())"]));
+    assert_eq!(r.stdout, "[[1,3],[]]\n", "{r:?}");
+}
+
+#[test]
+fn print_writes_to_the_file_it_is_given() {
+    let r = run(library().args([
+        "-c",
+        "import sys\nprint('out', file=sys.stdout)\nprint('err', 1, sep='-', file=sys.stderr)\nprint('out again', file=None)",
+    ]));
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_eq!(r.stdout, "out\nout again\n");
+    assert_eq!(r.stderr, "err-1\n");
+}
+
+#[test]
+fn help_describes_builtins_and_djangos_objects_in_their_own_words() {
+    let r = run(library().args(["-c", "help(len)\nhelp(Book.objects.filter)\nhelp(Author)"]));
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "Help on built-in function len in module builtins:\n\nlen(obj, /)\n    Return the number of items in a container.\n\n\
+         Help on method filter in module django.db.models.manager:\n\n\
+         filter(*args, **kwargs) method of django.db.models.manager.Manager instance\n    \
+         Return a new QuerySet instance with the args ANDed to the existing set.\n\n\
+         Help on class Author in module books.models:\n\nclass Author(django.db.models.base.Model)\n |  \
+         Author(id, name, birth_date, biography)\n\n"
+    );
+}
+
+#[test]
 fn unknown_field_shows_djangos_message_a_caret_and_a_suggestion() {
     let django = recorded("Book.objects.filter(pags__gt=1)");
     let message = django["error"]["message"]

@@ -13,7 +13,7 @@
 
 mod support;
 
-use djq::interp::{Options, Session};
+use djq::orm::{Options, Session};
 use djq::render::Format;
 use djq::schema;
 use djq::value::Value;
@@ -205,9 +205,10 @@ fn normalize_rows(result: &Json, ordered: bool) -> Json {
 fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> Outcome {
     let expr = entry["expr"].as_str().unwrap();
     out.clear();
-    s.log.clear();
+    s.host.log.clear();
     let res = s.run(expr);
     let queries: Vec<Json> = s
+        .host
         .log
         .iter()
         .map(|st| {

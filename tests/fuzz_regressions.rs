@@ -2,7 +2,7 @@
 //! (the first byte picks the dialect: even SQLite, odd PostgreSQL; the rest is run with
 //! `--sql-only` semantics over the demo models): each must end in a result or an error.
 
-use djq::interp::{Options, Session};
+use djq::orm::{Options, Session};
 use djq::render::Format;
 use djq::sql::Dialect;
 use std::path::Path;

@@ -46,7 +46,10 @@ fn sx(e: &Expr) -> String {
         ExprKind::Dict(v) => {
             let pairs: Vec<_> = v
                 .iter()
-                .map(|(k, v)| format!("{}:{}", sx(k), sx(v)))
+                .map(|(k, v)| match k {
+                    Some(k) => format!("{}:{}", sx(k), sx(v)),
+                    None => format!("**{}", sx(v)),
+                })
                 .collect();
             format!("(dict {})", pairs.join(" "))
         }
@@ -277,6 +280,7 @@ fn displays_and_comprehensions() {
         ("{}", "(dict )"),
         ("{'a': 1, 'b': [2]}", "(dict \"a\":1 \"b\":[2])"),
         ("{1, 2}", "(set 1 2)"),
+        ("{**a, 'b': 1, **c,}", "(dict **a \"b\":1 **c)"),
         (
             "[x for x in y if x if z for w in x]",
             "(listcomp x (for x y (if x) (if z)) (for w x))",
@@ -915,7 +919,6 @@ fn unsupported_python_is_reported_as_such() {
         ("async def f(): pass", "async"),
         ("if (n := 10) > 5: pass", ":="),
         ("x = a @ b", "@"),
-        ("x = {**a}", "**"),
         ("x = 1j", "1j"),
         ("def f(): ...", "..."),
     ] {

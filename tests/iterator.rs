@@ -6,7 +6,7 @@
 
 mod support;
 
-use djq::interp::Session;
+use djq::orm::Session;
 use serde_json::Value as Json;
 use support::output::Output;
 use support::root;
@@ -58,9 +58,9 @@ fn iterator_runs_the_select_django_runs() {
             ))
             .unwrap_or_else(|e| panic!("{expr}: {}", e.message));
             let what = format!("{} {expr}", backend.name());
-            assert_eq!(s.log.len(), 1, "{what}: {:?}", s.log);
-            assert_eq!(s.log[0].sql, django["sql"].as_str().unwrap(), "{what}");
-            let params: Vec<Json> = s.log[0].params.iter().map(|p| p.to_json()).collect();
+            assert_eq!(s.host.log.len(), 1, "{what}: {:?}", s.host.log);
+            assert_eq!(s.host.log[0].sql, django["sql"].as_str().unwrap(), "{what}");
+            let params: Vec<Json> = s.host.log[0].params.iter().map(|p| p.to_json()).collect();
             assert_eq!(Json::from(params), django["params"], "{what}");
             assert_eq!(out.text(), format!("{rows}\n"), "{what}");
         }
@@ -71,10 +71,10 @@ fn iterator_runs_the_select_django_runs() {
 fn sql_only_records_the_select_and_runs_nothing() {
     let sqlite = root().join("fixtures/demo/library.sqlite3");
     let (mut s, out) = session(&sqlite.display().to_string());
-    s.opts.sql_only = true;
+    s.host.opts.sql_only = true;
     s.run("for b in Book.objects.filter(pages__gt=900).iterator():\n    print(b.title)")
         .unwrap();
-    assert_eq!(s.log.len(), 1);
+    assert_eq!(s.host.log.len(), 1);
     let shown = out.text();
     assert!(shown.contains(r#"\"pages\" > ?"#), "{shown}");
     assert!(shown.contains(r#""params":[900]"#), "{shown}");
@@ -117,7 +117,10 @@ fn run_script(db: &str, iter: &str, atomic: bool) -> (String, Vec<String>) {
         s.run(&script)
     };
     ran.unwrap_or_else(|e| panic!("{iter}: {:?} {}", e.kind, e.message));
-    (out.text(), s.log.iter().map(|st| st.sql.clone()).collect())
+    (
+        out.text(),
+        s.host.log.iter().map(|st| st.sql.clone()).collect(),
+    )
 }
 
 #[test]
@@ -172,23 +175,23 @@ fn prefetching_needs_a_chunk_size_and_then_prefetches_each_chunk() {
     assert_eq!(e.message, "Chunk size must be strictly positive.");
     let books = "print([(a.name, len(a.books.all())) for a in Author.objects.filter(pk__lt=6).order_by('pk').prefetch_related('books')ITER])";
     s.run(&books.replace("ITER", "")).unwrap();
-    s.log.clear();
+    s.host.log.clear();
     s.run(&books.replace("ITER", ".iterator(2)")).unwrap();
     let printed = out.text();
     let (all, streamed) = printed.split_once('\n').unwrap();
     assert_eq!(streamed, format!("{all}\n"));
     assert!(all.starts_with("[('Jane Austen', "), "{all}");
     // The authors' SELECT, then one prefetch per chunk of two: 2 + 2 + 1.
-    assert_eq!(s.log.len(), 4, "{:?}", s.log);
-    for (st, ids) in s.log.iter().skip(1).zip(["[1, 2]", "[3, 4]", "[5]"]) {
+    assert_eq!(s.host.log.len(), 4, "{:?}", s.host.log);
+    for (st, ids) in s.host.log.iter().skip(1).zip(["[1, 2]", "[3, 4]", "[5]"]) {
         let params: Vec<String> = st.params.iter().map(|p| p.to_json().to_string()).collect();
         assert_eq!(format!("[{}]", params.join(", ")), ids, "{}", st.sql);
     }
     // Shown, the iterator streams its rows: its prefetches would load nothing shown.
-    s.log.clear();
+    s.host.log.clear();
     s.run("Author.objects.prefetch_related('books').iterator(chunk_size=2)")
         .unwrap();
-    assert_eq!(s.log.len(), 1, "{:?}", s.log);
+    assert_eq!(s.host.log.len(), 1, "{:?}", s.host.log);
 }
 
 /// Runs djq with `code` on `db`: what it printed and its peak resident memory in bytes.

@@ -7,7 +7,7 @@ mod support;
 
 use support::output::Output;
 
-use djq::interp::Session;
+use djq::orm::Session;
 
 /// A session on a new database holding `sql`, its schema introspected (no models.py).
 fn session(sql: &str) -> Option<(Session, String, Output)> {
@@ -32,7 +32,7 @@ fn array_columns_cast_to_their_element_type_from_the_catalog() {
     )
     .expect("array lookups");
     assert_eq!(
-        s.log[0].sql,
+        s.host.log[0].sql,
         "SELECT \"place\".\"id\" AS \"id\", (\"place\".\"tags\")[$1] AS \"tags__1\", \
          CASE WHEN \"place\".\"scores\" IS NULL THEN NULL ELSE coalesce(array_length(\"place\".\"scores\", 1), 0) END AS \"scores__len\" \
          FROM \"place\" WHERE (\"place\".\"prices\" <@ (ARRAY[$2])::numeric(5, 2)[] \

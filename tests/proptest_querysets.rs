@@ -28,7 +28,7 @@
 
 mod support;
 
-use djq::interp::Session;
+use djq::orm::Session;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 use std::cell::RefCell;

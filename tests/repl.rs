@@ -60,6 +60,18 @@ fn ctrl_c_abandons_the_input_being_typed() {
 }
 
 #[test]
+fn underscore_is_the_last_value_shown_and_exit_leaves_the_shell() {
+    let mut repl = Repl::start(false);
+    repl.run("6 * 7", "42");
+    // `_` is what the shell showed last (None and print() show nothing and leave it).
+    repl.run("print('x')", "x");
+    repl.run("print(_ + 1000)", "1042");
+    repl.run("{3, 1, 2}", "{1, 2, 3}");
+    repl.run("print(sorted(_, reverse=True))", "[3, 2, 1]");
+    repl.leave_with("exit()");
+}
+
+#[test]
 fn an_error_shows_a_caret_and_the_session_goes_on() {
     let mut repl = Repl::start(false);
     // Markers are printed computed, so that the echo of the input does not match them.

@@ -1221,3 +1221,18 @@ fn a_large_models_file_is_read_in_bounded_memory() {
          {ratio:.1}x"
     );
 }
+
+/// A model held beyond a borrow of the schema (as a `save()` holds its instance's model) shares
+/// the schema's copy instead of cloning its fields; changing the schema afterwards copies the
+/// model first, and the holder keeps what it saw.
+#[test]
+fn a_held_model_is_shared_until_the_schema_changes_it() {
+    let mut schema =
+        models_py::schema_from_models(load(&[support::root().join(support::DEMO_MODELS)])).unwrap();
+    let book = schema.find_model("Book").unwrap();
+    let held = schema.model(book).clone();
+    assert!(std::sync::Arc::ptr_eq(&held, schema.model(book)));
+    schema.model_mut(book).ordering = vec!["title".into()];
+    assert_eq!(held.ordering, ["-publication_date"]);
+    assert_eq!(schema.model(book).ordering, ["title"]);
+}

@@ -8,7 +8,7 @@
 mod support;
 
 use assert_cmd::Command;
-use djq::interp::{Options, Session};
+use djq::orm::{Options, Session};
 use djq::render::Format;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -119,7 +119,7 @@ fn queries_run(exp: &Expected, script: &Path) -> u64 {
     let text = std::fs::read_to_string(script).expect("script");
     let outcome = session.run(&text);
     assert_eq!(outcome.is_err(), exp.error.is_some(), "{outcome:?}");
-    session.log.total()
+    session.host.log.total()
 }
 
 /// One test per script; `every_script_is_tested` keeps this list complete.
@@ -131,20 +131,25 @@ macro_rules! scripts {
 }
 
 scripts!(
+    app_imports,
     blog_articles,
     blog_formatting,
     blog_relations,
     exceptions,
+    expression_reprs,
     helpers,
+    imports,
     list_books,
     lookups,
     nested_values,
     not_found,
+    python_builtins,
     python_values,
     q_and_f,
     ranges,
     related_loading,
     relations,
+    stdlib,
     values,
 );
 

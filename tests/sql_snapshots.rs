@@ -3,7 +3,7 @@
 //! `cargo insta review`. The SQL is also checked against Django itself by
 //! tests/conformance.rs; these snapshots make every change to the SQL visible.
 
-use djq::interp::{Options, Session};
+use djq::orm::{Options, Session};
 use djq::render::Format;
 use djq::sql::Dialect;
 use std::path::PathBuf;
@@ -67,10 +67,10 @@ fn sql_for(models: &str, queries: &[&str], dialect: Dialect) -> String {
     let mut s = session(models, dialect);
     let mut out = String::new();
     for q in queries {
-        s.log.clear();
+        s.host.log.clear();
         s.run(q).unwrap_or_else(|d| panic!("{q}: {d}"));
         out.push_str(&format!("# {q}\n"));
-        for st in &s.log {
+        for st in &s.host.log {
             let params: Vec<String> = st.params.iter().map(|p| p.to_json().to_string()).collect();
             out.push_str(&format!("{}\n  params: [{}]\n", st.sql, params.join(", ")));
         }

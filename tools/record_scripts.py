@@ -12,7 +12,7 @@ Each fixtures/scripts/<name>.py is a Django shell script written the way users w
 `from <app>.models import ...`, then queries and prints). It is run verbatim, as `python
 <name>.py` would run it, in a fresh interpreter:
 
-- the app is the one the script imports models from (`books` or `blog`); its fixture
+- the app is the one the script imports models from (`books`, `blog` or `journal`); its fixture
   database is copied to a temporary file, so the fixture itself is never opened by Django;
 - tools/djangoproj is put on sys.path with DJQ_APPS=<app> and DJQ_DB_PATH=<the copy>, and
   whatever settings module the script names is an alias of `djangoproj.settings`, so the
@@ -60,6 +60,7 @@ EXPECTED_DJANGO_MAJOR = 6
 APPS = {
     "books": {"database": "fixtures/demo/library.sqlite3", "models": "fixtures/demo/books/models.py"},
     "blog": {"database": "fixtures/blog/blog.sqlite3", "models": "fixtures/blog/blog/models.py"},
+    "journal": {"database": "fixtures/journal/journal.sqlite3", "models": "fixtures/journal/journal/models.py"},
 }
 
 _IMPORT_APP = re.compile(r"^from\s+(\w+)\.models\s+import\b", re.MULTILINE)

@@ -27,7 +27,8 @@ tests/writes.rs:
 - datetimes as Django stores them in UTC -> "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (trailing zeros of
   the fraction dropped); one within the time the sequence ran (auto_now, auto_now_add) ->
   "<now>" (a SQLite text that is not in Django's storage format stays as it is);
-- dates "YYYY-MM-DD"; text as it is.
+- dates "YYYY-MM-DD"; text as it is; decimals as each backend keeps them: SQLite's number
+  (4.5, or 2 for 2.0: NUMERIC affinity), PostgreSQL's numeric as str(Decimal) ("2.0").
 
 djq runs each script in one transaction (SPEC.md): a script that raises changes nothing. So a
 script that raises must be the last of its sequence; its `changes` are what Django committed
@@ -79,6 +80,9 @@ SEQUENCES = {
     "library_writes": ("library", "fixtures/demo/books/models.py", None),
     # on_delete semantics, many-to-many and related managers, defaults, transactions
     "shop": ("shop", "fixtures/shop/shop/models.py", None),
+    # the Python of issue 15: imports, builtins, models.py's own methods and save(), qs.query,
+    # connection.queries
+    "journal": ("journal", "fixtures/journal/journal/models.py", None),
 }
 
 NOW = "<now>"

@@ -141,7 +141,7 @@ impl FExpr {
         match self {
             FExpr::Ref { name, .. } => format!("F({name})"),
             FExpr::OuterRef { name, .. } => format!("OuterRef({name})"),
-            FExpr::Value(v) => format!("Value({})", super::lookups::python_repr(v)),
+            FExpr::Value(v) => format!("Value({})", crate::value::python_repr(v)),
             FExpr::Combined { op, lhs, rhs } => {
                 format!(
                     "{} {} {}",

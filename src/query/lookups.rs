@@ -695,64 +695,9 @@ fn expected(name: Option<&str>, what: &str, got: &Value) -> Diagnostic {
         format!(
             "Field '{}' expected {what} but got {}.",
             name.unwrap_or("None"),
-            python_repr(got)
+            crate::value::python_repr(got)
         ),
     )
-}
-
-/// Python's `repr` of a scalar, for messages.
-pub fn python_repr(v: &Value) -> String {
-    match v {
-        Value::Text(s) => str_repr(s),
-        other => other.to_python_str(),
-    }
-}
-
-/// Python's `repr` of a str: quoted with `'` (or `"` when only `'` occurs in it), the quote
-/// and backslashes escaped, `\t` `\n` `\r`, and every character Python does not print
-/// (controls, format characters, separators but the space, private use) as `\xHH`,
-/// `\uHHHH` or `\UHHHHHHHH`.
-fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if python_printable(c) => out.push(c),
-            c if (c as u32) <= 0xff => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (c as u32) <= 0xffff => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// Python 3.12's `str.isprintable()` for one character, code points Unicode has not
-/// assigned aside (they print as themselves here).
-fn python_printable(c: char) -> bool {
-    !c.is_control()
-        && !matches!(c,
-            '\u{a0}' | '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
-            | '\u{890}'..='\u{891}' | '\u{8e2}' | '\u{1680}' | '\u{180e}'
-            | '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}' | '\u{205f}'..='\u{2064}'
-            | '\u{2066}'..='\u{206f}' | '\u{3000}' | '\u{e000}'..='\u{f8ff}' | '\u{feff}'
-            | '\u{fff9}'..='\u{fffb}' | '\u{110bd}' | '\u{110cd}' | '\u{13430}'..='\u{1343f}'
-            | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0001}'
-            | '\u{e0020}'..='\u{e007f}' | '\u{f0000}'..='\u{ffffd}'
-            | '\u{100000}'..='\u{10fffd}')
 }
 
 /// Django's `Field.get_prep_value` for the field kinds djq knows.
@@ -958,23 +903,6 @@ fn matching_chars(a: &[char], b: &[char]) -> usize {
 #[cfg(test)]
 mod tests {
 
-    #[test]
-    fn str_repr_is_pythons() {
-        // Each right-hand side is what Python 3.12's repr() printed.
-        for (text, repr) in [
-            ("a'b", r#""a'b""#),
-            ("a\"b", r#"'a"b'"#),
-            ("a'\"b\\", r#"'a\'"b\\'"#),
-            ("tab\there\r\nx", r"'tab\there\r\nx'"),
-            ("\x1b]0;pwned\x07", r"'\x1b]0;pwned\x07'"),
-            ("\x7f\u{9b}\u{a0}é", r"'\x7f\x9b\xa0é'"),
-            ("\u{200e}\u{202e}\u{2028}", r"'\u200e\u202e\u2028'"),
-            ("\u{e0001}😀", r"'\U000e0001😀'"),
-            ("\u{e000}", r"'\ue000'"),
-        ] {
-            assert_eq!(str_repr(text), repr, "{text:?}");
-        }
-    }
     use super::*;
 
     #[test]

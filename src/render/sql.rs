@@ -1,5 +1,5 @@
 //! SQL display: statements with their parameters inlined, ready to paste into `sqlite3` or
-//! `psql` ([`sql_inline`]), and SQL as shown to people ([`highlight_sql`]: syntax colors,
+//! `psql` ([`sql_inline`]) or as Django's `str(qs.query)` prints them ([`sql_interpolate`]), and SQL as shown to people ([`highlight_sql`]: syntax colors,
 //! control characters escaped). Both walk the statement
 //! with one small lexer that knows quoted strings, quoted identifiers and comments, so a `?`
 //! or `$1` inside them is left alone.
@@ -105,6 +105,22 @@ fn number_len(s: &str) -> usize {
 /// `sql` with each placeholder replaced by its parameter as a SQL literal: `?` (and `?NNN`)
 /// on SQLite, `$N` on PostgreSQL. Placeholders without a parameter are left as they are.
 pub fn sql_inline(sql: &str, params: &[Value], dialect: Dialect) -> String {
+    substitute(sql, params, dialect, |v| literal(v, dialect))
+}
+
+/// Django's `str(queryset.query)`: `sql % params`, each placeholder replaced by its
+/// parameter's `str()`, unquoted (not SQL to run: a string parameter is not a literal).
+pub fn sql_interpolate(sql: &str, params: &[Value], dialect: Dialect) -> String {
+    substitute(sql, params, dialect, Value::to_python_str)
+}
+
+/// `sql` with each placeholder replaced by `text` of its parameter.
+fn substitute(
+    sql: &str,
+    params: &[Value],
+    dialect: Dialect,
+    text: impl Fn(&Value) -> String,
+) -> String {
     let mut out = String::with_capacity(sql.len());
     // SQLite numbers a bare `?` one past the largest number assigned so far.
     let mut largest = 0;
@@ -128,7 +144,7 @@ pub fn sql_inline(sql: &str, params: &[Value], dialect: Dialect) -> String {
             .and_then(|n: usize| n.checked_sub(1))
             .and_then(|i| params.get(i));
         match param {
-            Some(value) => out.push_str(&literal(value, dialect)),
+            Some(value) => out.push_str(&text(value)),
             None => out.push_str(token),
         }
     }

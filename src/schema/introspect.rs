@@ -15,6 +15,7 @@ mod postgres_catalog;
 mod sqlite_catalog;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::{Field, FieldKind, ForeignKey, Index, ManyToMany, Model, ModelId, OnDelete, Schema};
 use crate::backend::Backend;
@@ -105,7 +106,7 @@ fn build(mut catalog: Catalog) -> Schema {
         models: catalog
             .tables
             .iter()
-            .map(|t| model_for_table(t, &content_types))
+            .map(|t| Arc::new(model_for_table(t, &content_types)))
             .collect(),
     };
     for (id, table) in catalog.tables.iter().enumerate() {
@@ -176,7 +177,8 @@ fn link_foreign_keys(schema: &mut Schema, id: ModelId, table: &Table) {
             Some(col) => target.fields.iter().position(|f| same(&f.column, col)),
             None => Some(target.pk),
         };
-        let field = schema.models[id]
+        let field = schema
+            .model_mut(id)
             .fields
             .iter_mut()
             .find(|f| same(&f.column, &fk.column));
@@ -251,7 +253,7 @@ fn fold_through_table(schema: &mut Schema, id: ModelId, table: &Table) {
     let field_name = table.name[schema.model(source).table.len() + 1..].to_string();
     let through_name = format!("{}_{}", schema.model(source).name, field_name);
     let app_label = schema.model(source).app_label.clone();
-    let through = &mut schema.models[id];
+    let through = schema.model_mut(id);
     through.auto_created = true;
     through.name = through_name;
     through.app_label = app_label;
@@ -260,7 +262,7 @@ fn fold_through_table(schema: &mut Schema, id: ModelId, table: &Table) {
             rel.on_delete = OnDelete::Cascade; // what Django's auto-created through declares
         }
     }
-    schema.models[source].m2m.push(ManyToMany {
+    schema.model_mut(source).m2m.push(ManyToMany {
         name: field_name,
         to,
         through: id,

@@ -10,7 +10,6 @@ pub mod introspect;
 pub mod models_py;
 
 use crate::syntax::ast::Expr;
-
 use std::sync::Arc;
 
 mod shared;
@@ -21,7 +20,10 @@ pub type ModelId = usize;
 
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
-    pub models: Vec<Model>,
+    /// Shared, so that holding a model while the session changes (a save, a row read into
+    /// an instance) clones a pointer, not its fields: cloning the model was a third of a
+    /// `save()` (benches/interpreter.rs). Changed through [`Arc::make_mut`].
+    pub models: Vec<Arc<Model>>,
 }
 
 #[derive(Debug, Clone)]
@@ -367,8 +369,13 @@ pub enum FieldRef {
 }
 
 impl Schema {
-    pub fn model(&self, id: ModelId) -> &Model {
+    pub fn model(&self, id: ModelId) -> &Arc<Model> {
         &self.models[id]
+    }
+
+    /// A model to change (copied first if a session still holds it).
+    pub fn model_mut(&mut self, id: ModelId) -> &mut Model {
+        Arc::make_mut(&mut self.models[id])
     }
 
     /// A model by class name (exact), the way the shell's namespace finds it.
@@ -385,6 +392,7 @@ impl Schema {
     pub fn user_models(&self) -> impl Iterator<Item = (ModelId, &Model)> {
         self.models
             .iter()
+            .map(|m| &**m)
             .enumerate()
             .filter(|(_, m)| !m.auto_created)
     }
@@ -393,7 +401,7 @@ impl Schema {
     /// names (`book` / `book_set`) unless a related_name says otherwise. Call after any change.
     pub fn link(&mut self) {
         for m in &mut self.models {
-            m.reverse.clear();
+            Arc::make_mut(m).reverse.clear();
         }
         let mut found = Vec::new();
         for (from, model) in self.models.iter().enumerate() {
@@ -453,7 +461,7 @@ impl Schema {
             }
         }
         for (to, rel) in found {
-            self.models[to].reverse.push(rel);
+            self.model_mut(to).reverse.push(rel);
         }
     }
 }

@@ -11,7 +11,7 @@
 
 mod scan;
 
-use crate::interp::{Returns, VarKind};
+use crate::orm::{Returns, VarKind};
 use crate::query::lookups::OutputField;
 use crate::schema::{FieldRef, ModelId, Schema};
 use scan::{Place, Seg};
@@ -110,7 +110,7 @@ impl Index {
             .map(|(id, m)| (m.name.clone(), id))
             .collect();
         let mut names: Vec<String> = models.keys().cloned().collect();
-        names.extend(crate::interp::builtin_names());
+        names.extend(crate::orm::builtin_names());
         names.extend(crate::syntax::KEYWORDS.iter().map(|k| k.to_string()));
         names.sort();
         names.dedup();
@@ -122,7 +122,7 @@ impl Index {
         }
     }
 
-    /// The session's variables, as [`crate::interp::Session::variable_kinds`] lists them.
+    /// The session's variables, as [`crate::orm::Session::variable_kinds`] lists them.
     pub fn set_variables(&mut self, mut variables: Vec<(String, VarKind)>) {
         variables.sort_by(|a, b| a.0.cmp(&b.0));
         self.variables = variables;
@@ -281,8 +281,8 @@ impl Index {
                 (Seg::Name(n), _) if i == 0 => self.name_type(n),
                 (Seg::Attr(a), Ty::Model(m)) if a == "objects" => Ty::Manager(m),
                 (Seg::Attr(a), Ty::Manager(m) | Ty::QuerySet { model: m, .. }) => {
-                    if crate::interp::QUERYSET_METHODS.contains(&a.as_str()) {
-                        Ty::Method(m, crate::interp::returns(a))
+                    if crate::orm::QUERYSET_METHODS.contains(&a.as_str()) {
+                        Ty::Method(m, crate::orm::returns(a))
                     } else if self.custom_methods(m, true).any(|n| n == a) {
                         // models.py's manager and queryset methods mostly narrow the rows.
                         Ty::Method(m, Returns::QuerySet)
@@ -361,19 +361,19 @@ impl Index {
         let mut methods: Vec<&str> = Vec::new();
         match ty {
             Ty::Model(_) => {
-                for a in crate::interp::MODEL_ATTRIBUTES {
+                for a in crate::orm::MODEL_ATTRIBUTES {
                     push_prefixed(out, word, a, a.to_string());
                 }
             }
             Ty::Manager(m) => {
-                methods.extend(crate::interp::QUERYSET_METHODS);
+                methods.extend(crate::orm::QUERYSET_METHODS);
                 methods.extend(self.custom_methods(m, true));
             }
             Ty::QuerySet { model, related } => {
-                methods.extend(crate::interp::QUERYSET_METHODS);
+                methods.extend(crate::orm::QUERYSET_METHODS);
                 methods.extend(self.custom_methods(model, false));
                 if related {
-                    methods.extend(crate::interp::RELATED_METHODS);
+                    methods.extend(crate::orm::RELATED_METHODS);
                 }
             }
             Ty::Instance(model) => {
@@ -397,7 +397,7 @@ impl Index {
                     .filter(|f| !f.choices.is_empty())
                     .map(|f| format!("get_{}_display", f.name))
                     .collect();
-                for name in crate::interp::INSTANCE_METHODS
+                for name in crate::orm::INSTANCE_METHODS
                     .iter()
                     .copied()
                     .chain(display.iter().map(String::as_str))

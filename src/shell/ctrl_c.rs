@@ -32,7 +32,7 @@ pub struct CtrlC {
 }
 
 impl CtrlC {
-    /// Ctrl-C cancelling through `canceller` (see [`crate::interp::Session::canceller`]).
+    /// Ctrl-C cancelling through `canceller` (see [`crate::orm::Session::canceller`]).
     /// With `None`, SIGINT is left as it is: it ends the process.
     pub fn new(canceller: Option<Canceller>) -> Result<CtrlC> {
         if canceller.is_some() {
@@ -80,7 +80,7 @@ fn install() -> Result<()> {
                         let canceller = running().clone();
                         let Some(cancel) = canceller else { continue };
                         // Loops that run no query stop at their next iteration.
-                        crate::interp::interrupt();
+                        crate::orm::interrupt();
                         // The terminal has echoed ^C where the cursor was: the error the
                         // statement ends with starts on a line of its own.
                         if std::io::stderr().is_terminal() {

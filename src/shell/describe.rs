@@ -20,7 +20,7 @@ pub(super) fn find(schema: &Schema, name: &str) -> Result<ModelId, String> {
     let exact = |m: &Model| {
         m.name == name || m.table == name || format!("{}.{}", m.app_label, m.name) == name
     };
-    if let Some(id) = schema.models.iter().position(exact) {
+    if let Some(id) = schema.models.iter().position(|m| exact(m)) {
         return Ok(id);
     }
     let folded: Vec<ModelId> = (0..schema.models.len())

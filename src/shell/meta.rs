@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use super::describe;
-use crate::interp::{Session, SqlEcho};
+use crate::orm::{Session, SqlEcho};
 use crate::render::{Format, Style, escape_controls};
 
 /// One meta command: its name, other names, arguments and what it does (for `\help` and
@@ -204,42 +204,42 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
         .split_once(char::is_whitespace)
         .map_or((cmd, ""), |(n, r)| (n, r.trim()));
     let arg = (!rest.is_empty()).then_some(rest);
-    session.opts.style = shell.result_style();
+    session.host.opts.style = shell.result_style();
     match name {
         "q" | "quit" => return Flow::Quit,
         "models" | "dt" => {
             let mut text = String::new();
-            for (_, m) in session.schema.user_models() {
+            for (_, m) in session.host.schema.user_models() {
                 text += &format!("{:<24} {}\n", m.name, m.table);
             }
             write_result(session, &escape_controls(&text));
         }
-        "d" => match arg.map(|a| describe::find(&session.schema, a)) {
+        "d" => match arg.map(|a| describe::find(&session.host.schema, a)) {
             Some(Ok(id)) => {
-                let text = describe::describe(&session.schema, id, session.opts.style);
+                let text = describe::describe(&session.host.schema, id, session.host.opts.style);
                 write_result(session, &text);
             }
             Some(Err(message)) => eprintln!("{message}"),
             None => eprintln!("usage: \\d Model (see \\models)"),
         },
         "sql" => match arg {
-            Some("on") => session.opts.show_sql = SqlEcho::Inline,
-            Some("params") => session.opts.show_sql = SqlEcho::Params,
-            Some("off") => session.opts.show_sql = SqlEcho::Off,
+            Some("on") => session.host.opts.show_sql = SqlEcho::Inline,
+            Some("params") => session.host.opts.show_sql = SqlEcho::Params,
+            Some("off") => session.host.opts.show_sql = SqlEcho::Off,
             _ => eprintln!("usage: \\sql on|off|params"),
         },
         "timing" => match arg {
-            None => session.opts.timing = !session.opts.timing,
-            Some("on") => session.opts.timing = true,
-            Some("off") => session.opts.timing = false,
+            None => session.host.opts.timing = !session.host.opts.timing,
+            Some("on") => session.host.opts.timing = true,
+            Some("off") => session.host.opts.timing = false,
             _ => eprintln!("usage: \\timing [on|off]"),
         },
         "format" => match arg.map(str::parse::<Format>) {
-            Some(Ok(f)) => session.opts.format = f,
+            Some(Ok(f)) => session.host.opts.format = f,
             _ => eprintln!("usage: \\format table|vertical|csv|json|ndjson"),
         },
         "x" => {
-            session.opts.format = if session.opts.format == Format::Vertical {
+            session.host.opts.format = if session.host.opts.format == Format::Vertical {
                 Format::Table
             } else {
                 Format::Vertical
@@ -247,7 +247,7 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
         }
         "all" => {
             if let Err(d) = session.show_all() {
-                let style = session.opts.style;
+                let style = session.host.opts.style;
                 eprintln!("{}", crate::render::diagnostic(&d, None, style));
             }
         }
@@ -319,7 +319,7 @@ fn redirect(session: &mut Session, shell: &mut Shell, path: Option<&str>) {
         eprintln!("\\o: {}", d.message);
     }
     shell.output = path.map(str::to_string);
-    session.opts.style = shell.result_style();
+    session.host.opts.style = shell.result_style();
 }
 
 /// `\e [FILE]`: edit the last input (or FILE) in `$EDITOR` (else `$VISUAL`, else `vi`),

@@ -13,7 +13,7 @@ mod meta;
 mod pager;
 
 use crate::diag::{Diagnostic, ErrorKind, Result};
-use crate::interp::Session;
+use crate::orm::Session;
 use crate::render;
 use ctrl_c::CtrlC;
 use rustyline::completion::Completer;
@@ -159,9 +159,13 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
         .build();
     let mut rl: Editor<ReplHelper, rustyline::history::DefaultHistory> =
         Editor::with_config(config).map_err(rl_err)?;
-    let models = session.schema.user_models().map(|(_, m)| m.name.clone());
+    let models = session
+        .host
+        .schema
+        .user_models()
+        .map(|(_, m)| m.name.clone());
     rl.set_helper(Some(ReplHelper {
-        completion: complete::Index::new(&session.schema),
+        completion: complete::Index::new(&session.host.schema),
         color,
         highlight: color.then(|| highlight::Highlight::new(models)),
         match_brackets: Cell::new(false),
@@ -182,18 +186,18 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
         let _ = rl.load_history(&h.path);
     }
     // delete() and update() say what they would change and wait for a yes.
-    session.confirm = Some(Box::new(confirm));
+    session.host.confirm = Some(Box::new(confirm));
     // Relations loaded row by row in one statement get a warning naming the fix.
-    session.warn_n_plus_one = true;
+    session.host.warn_n_plus_one = true;
     // Big results show their first rows, read as Django's repr reads them (`LIMIT 21`).
-    session.opts.max_rows = Some(REPR_OUTPUT_SIZE);
-    session.opts.timing = true;
+    session.host.opts.max_rows = Some(REPR_OUTPUT_SIZE);
+    session.host.opts.timing = true;
     // Results longer or wider than the terminal go through the pager, unwrapped.
     let pager = pager::Pager::new();
     let mut shell = meta::Shell::new(color, pager.pages());
     shell.history = history.as_ref().map(|h| h.path.clone());
     let _ = session.set_out(Box::new(pager));
-    let models = session.schema.user_models().count();
+    let models = session.host.schema.user_models().count();
     println!(
         "djq {} — {} ({models} models). \\help for help, \\q to quit.",
         env!("CARGO_PKG_VERSION"),
@@ -228,7 +232,7 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
                 }
                 // Tables fit the terminal as it is now (it may have been resized), unless
                 // they go to the pager.
-                session.opts.style = shell.result_style();
+                session.host.opts.style = shell.result_style();
                 // Each entry autocommits; inside `--rollback`'s transaction an entry that
                 // fails is undone alone, and the session stays usable.
                 let run = |s: &mut Session| {
@@ -238,7 +242,7 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
                         s.run(&input.text)
                     }
                 };
-                let (queries, started) = (session.log.total(), Instant::now());
+                let (queries, started) = (session.host.log.total(), Instant::now());
                 let result = ctrl_c.run(|| {
                     if session.in_transaction() {
                         session.atomic(run)
@@ -246,10 +250,16 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
                         run(session)
                     }
                 });
-                let queries = session.log.total() - queries;
-                let summary = status(queries, started.elapsed(), session.opts.timing);
+                let queries = session.host.log.total() - queries;
+                let summary = status(queries, started.elapsed(), session.host.opts.timing);
                 if let (Some(text), Ok(())) = (summary, &result) {
                     println!("{}", style.paint(text, owo_colors::Style::new().dimmed()));
+                }
+                // `exit()` / `quit()` leave the shell, as `\q` does.
+                if let Err(d) = &result
+                    && crate::py::exit::exit_status(d).is_some()
+                {
+                    break;
                 }
                 if let Err(d) = result {
                     eprintln!(

@@ -174,10 +174,10 @@ impl Writer<'_> {
             if i > 0 {
                 f.push_str(", ");
             }
-            f.push(self.column(&c.expr)?);
+            self.push_column(&mut f, &c.expr)?;
             if let Some(a) = alias {
                 f.push_str(" AS ");
-                f.push_str(&self.dialect.quote(a));
+                self.dialect.push_quoted(&mut f.sql, a);
             }
         }
         let from = self.table_sources(q).ok_or(Stop::Empty)?;
@@ -259,6 +259,31 @@ impl Writer<'_> {
         }
     }
 
+    /// [`Writer::column`] appended to `f` (a plain column written in place).
+    fn push_column(&self, f: &mut Frag, e: &Expr) -> Result<()> {
+        match e {
+            Expr::Col(c) => self.push_col(&mut f.sql, c),
+            e => f.push(self.column(e)?),
+        }
+        Ok(())
+    }
+
+    /// [`Writer::expr`] appended to `f` (a plain column written in place).
+    fn push_expr(&self, f: &mut Frag, e: &Expr) -> Out<()> {
+        match e {
+            Expr::Col(c) => self.push_col(&mut f.sql, c),
+            e => f.push(self.expr(e)?),
+        }
+        Ok(())
+    }
+
+    /// `"alias"."column"`.
+    fn push_col(&self, sql: &mut String, c: &crate::query::Col) {
+        self.dialect.push_quoted(sql, &c.alias);
+        sql.push('.');
+        self.dialect.push_quoted(sql, &c.column);
+    }
+
     /// ` ORDER BY ... LIMIT ... OFFSET ...`
     fn order_and_limit(&self, f: &mut Frag, q: &Query, plan: &Plan) -> Out<()> {
         if !plan.order_by.is_empty() {
@@ -268,9 +293,9 @@ impl Writer<'_> {
                     f.push_str(", ");
                 }
                 match &o.target {
-                    OrderTarget::Expr(e) => f.push(self.expr(e)?),
-                    OrderTarget::Position(p) => f.push_str(&p.to_string()),
-                    OrderTarget::Alias(a) => f.push_str(&self.dialect.quote(a)),
+                    OrderTarget::Expr(e) => self.push_expr(f, e)?,
+                    OrderTarget::Position(p) => f.push_str(itoa::Buffer::new().format(*p)),
+                    OrderTarget::Alias(a) => self.dialect.push_quoted(&mut f.sql, a),
                     OrderTarget::Random => f.push_str(self.dialect.random()),
                 }
                 f.push_str(if o.descending { " DESC" } else { " ASC" });
@@ -351,28 +376,31 @@ impl Writer<'_> {
     fn table_sources(&self, q: &Query) -> Option<Frag> {
         let mut f = Frag::default();
         let mut first = true;
+        let d = self.dialect;
         for t in q.tables.iter().filter(|t| t.refcount > 0) {
-            let table = self.dialect.quote(&t.table);
-            let alias = if t.alias == t.table {
-                String::new()
-            } else {
-                format!(" {}", self.dialect.quote(&t.alias))
-            };
-            match (&t.join, first) {
-                (Some(j), false) => {
-                    let kind = match j.join_type {
-                        JoinType::Inner => "INNER JOIN",
-                        JoinType::LeftOuter => "LEFT OUTER JOIN",
-                    };
-                    f.push_str(&format!(
-                        " {kind} {table}{alias} ON ({}.{} = {}.{})",
-                        self.dialect.quote(&j.parent),
-                        self.dialect.quote(&j.on.0),
-                        self.dialect.quote(&t.alias),
-                        self.dialect.quote(&j.on.1)
-                    ));
-                }
-                _ => f.push_str(&format!("{table}{alias}")),
+            let join = t.join.as_ref().filter(|_| !first);
+            if let Some(j) = join {
+                f.push_str(match j.join_type {
+                    JoinType::Inner => " INNER JOIN ",
+                    JoinType::LeftOuter => " LEFT OUTER JOIN ",
+                });
+            }
+            d.push_quoted(&mut f.sql, &t.table);
+            if t.alias != t.table {
+                f.push_str(" ");
+                d.push_quoted(&mut f.sql, &t.alias);
+            }
+            if let Some(j) = join {
+                // ` ON ("parent"."a" = "alias"."b")`
+                f.push_str(" ON (");
+                d.push_quoted(&mut f.sql, &j.parent);
+                f.push_str(".");
+                d.push_quoted(&mut f.sql, &j.on.0);
+                f.push_str(" = ");
+                d.push_quoted(&mut f.sql, &t.alias);
+                f.push_str(".");
+                d.push_quoted(&mut f.sql, &j.on.1);
+                f.push_str(")");
             }
             first = false;
         }
@@ -414,26 +442,22 @@ impl Writer<'_> {
                     return Ok(Cond::Full);
                 }
                 let many = parts.len() > 1;
-                let mut f = Frag::default();
-                for (i, p) in parts.into_iter().enumerate() {
-                    if i > 0 {
-                        f.push_str(&format!(" {} ", connector.sql()));
-                    }
+                let (open, close) = match (*negated, many) {
+                    (true, _) => ("NOT (", ")"),
+                    (false, true) => ("(", ")"),
+                    (false, false) => ("", ""),
+                };
+                let mut parts = parts.into_iter();
+                let mut f = parts.next().expect("not empty");
+                f.sql.insert_str(0, open);
+                for p in parts {
+                    f.push_str(" ");
+                    f.push_str(connector.sql());
+                    f.push_str(" ");
                     f.push(p);
                 }
-                Ok(Cond::Sql(if *negated {
-                    Frag {
-                        sql: format!("NOT ({})", f.sql),
-                        params: f.params,
-                    }
-                } else if many {
-                    Frag {
-                        sql: format!("({})", f.sql),
-                        params: f.params,
-                    }
-                } else {
-                    f
-                }))
+                f.push_str(close);
+                Ok(Cond::Sql(f))
             }
         }
     }
@@ -607,15 +631,18 @@ impl Writer<'_> {
     pub(super) fn expr(&self, e: &Expr) -> Out<Frag> {
         let d = self.dialect;
         Ok(match e {
-            Expr::Col(c) => Frag::new(format!("{}.{}", d.quote(&c.alias), d.quote(&c.column))),
+            Expr::Col(c) => {
+                let mut f = Frag::default();
+                self.push_col(&mut f.sql, c);
+                f
+            }
             Expr::Value(v) => value(v.clone()),
             Expr::One => Frag::param(Value::Int(1)),
             Expr::Parens(inner) => {
-                let f = self.expr(inner)?;
-                Frag {
-                    sql: format!("({})", f.sql),
-                    params: f.params,
-                }
+                let mut f = Frag::new("(");
+                self.push_expr(&mut f, inner)?;
+                f.push_str(")");
+                f
             }
             Expr::Combined { op, lhs, rhs } => {
                 let l = self.expr(lhs)?;
@@ -722,7 +749,7 @@ impl Writer<'_> {
                     f.push_str("DISTINCT ");
                 }
                 match arg {
-                    Some(a) => f.push(self.expr(a)?),
+                    Some(a) => self.push_expr(&mut f, a)?,
                     None => f.push_str("*"),
                 }
                 f.push_str(")");

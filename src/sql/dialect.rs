@@ -85,7 +85,21 @@ impl Dialect {
 
     /// A quoted identifier.
     pub fn quote(self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        let mut quoted = String::with_capacity(name.len() + 2);
+        self.push_quoted(&mut quoted, name);
+        quoted
+    }
+
+    /// Append `name` quoted (a `"` inside it doubled), without allocating.
+    pub fn push_quoted(self, sql: &mut String, name: &str) {
+        sql.push('"');
+        for (i, piece) in name.split('"').enumerate() {
+            if i > 0 {
+                sql.push_str("\"\"");
+            }
+            sql.push_str(piece);
+        }
+        sql.push('"');
     }
 
     /// The operator for a lookup, with `%s` where the right-hand side goes (Django's

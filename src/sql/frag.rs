@@ -71,15 +71,12 @@ impl Frag {
     /// The finished statement: placeholders numbered in the dialect's style, parameters
     /// adapted as the driver receives them.
     pub fn finish(self, dialect: Dialect) -> Statement {
-        let mut sql = String::with_capacity(self.sql.len());
-        let mut n = 0;
-        for ch in self.sql.chars() {
-            if ch == PARAM {
-                n += 1;
-                dialect.push_placeholder(&mut sql, n);
-            } else {
-                sql.push(ch);
-            }
+        let mut sql = String::with_capacity(self.sql.len() + self.params.len() * 2);
+        let mut pieces = self.sql.split(PARAM);
+        sql.push_str(pieces.next().unwrap_or_default());
+        for (n, piece) in pieces.enumerate() {
+            dialect.push_placeholder(&mut sql, n + 1);
+            sql.push_str(piece);
         }
         Statement {
             sql,

@@ -21,15 +21,14 @@ pub fn update(
     set: &[(String, Expr)],
 ) -> Result<Option<Statement>> {
     let w = Writer { schema, dialect };
-    let mut f = Frag::new(format!(
-        "UPDATE {} SET ",
-        dialect.quote(&schema.model(query.model).table)
-    ));
+    let mut f = Frag::new("UPDATE ");
+    dialect.push_quoted(&mut f.sql, &schema.model(query.model).table);
+    f.push_str(" SET ");
     for (i, (column, value)) in set.iter().enumerate() {
         if i > 0 {
             f.push_str(", ");
         }
-        f.push_str(&dialect.quote(column));
+        dialect.push_quoted(&mut f.sql, column);
         f.push_str(" = ");
         match value {
             Expr::Value(Value::Null) => f.push_str("NULL"),
@@ -46,10 +45,8 @@ pub fn update(
 /// `DELETE FROM "table" WHERE ...`; `None` when the query matches nothing.
 pub fn delete(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Option<Statement>> {
     let w = Writer { schema, dialect };
-    let f = Frag::new(format!(
-        "DELETE FROM {}",
-        dialect.quote(&schema.model(query.model).table)
-    ));
+    let mut f = Frag::new("DELETE FROM ");
+    dialect.push_quoted(&mut f.sql, &schema.model(query.model).table);
     where_clause(&w, query, f)
 }
 

@@ -37,7 +37,8 @@ pub enum ExprKind {
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
     Set(Vec<Expr>),
-    Dict(Vec<(Expr, Expr)>),
+    /// `{k: v, **m}`: a `None` key is a `**mapping` entry (as in Python's `ast.Dict`).
+    Dict(Vec<(Option<Expr>, Expr)>),
     Attribute {
         value: Box<Expr>,
         attr: Ident,

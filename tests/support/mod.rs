@@ -73,7 +73,7 @@ pub fn demo_postgres_copy() -> Option<String> {
 pub fn session(
     mut backend: Box<dyn djq::backend::Backend>,
     models: &[&str],
-) -> (djq::interp::Session, output::Output) {
+) -> (djq::orm::Session, output::Output) {
     let mut schema = djq::schema::introspect::database(backend.as_mut()).expect("introspect");
     if !models.is_empty() {
         let paths: Vec<PathBuf> = models.iter().map(|m| root().join(m)).collect();
@@ -82,9 +82,9 @@ pub fn session(
     }
     let dialect = backend.dialect();
     let out = output::Output::default();
-    let opts = djq::interp::Options::plain(djq::render::Format::Json);
+    let opts = djq::orm::Options::plain(djq::render::Format::Json);
     let session =
-        djq::interp::Session::new(schema, Some(backend), dialect, opts, Box::new(out.clone()));
+        djq::orm::Session::new(schema, Some(backend), dialect, opts, Box::new(out.clone()));
     (session, out)
 }
 

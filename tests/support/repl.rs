@@ -90,6 +90,17 @@ impl Repl {
         out
     }
 
+    /// Type `line` (`exit()`): djq must leave, with status 0, as on Ctrl-D.
+    pub fn leave_with(mut self, line: &str) {
+        self.session.send_line(line).expect("send a line");
+        self.session.expect(Eof).expect("djq closes the terminal");
+        let status = self.session.wait().expect("djq exits");
+        assert!(
+            matches!(status, WaitStatus::Exited(_, 0)),
+            "exit status: {status:?}"
+        );
+    }
+
     /// Ctrl-D on an empty line: djq must exit with status 0.
     pub fn quit(mut self) -> PathBuf {
         self.session

@@ -30,7 +30,7 @@ struct Pending {
 /// Merge declarations onto an introspected schema, then derive reverse relations. Each
 /// declaration is moved into its model, so that a large models.py is not held twice.
 pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
-    let mut replaced: HashMap<ModelId, Model> = HashMap::new();
+    let mut replaced: HashMap<ModelId, Arc<Model>> = HashMap::new();
     let mut claimed: HashSet<ModelId> = HashSet::new();
     let mut slots = Vec::with_capacity(decls.len());
     let mut pending = Vec::new();
@@ -55,8 +55,8 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         model.declared = Some(position);
         let id = match existing {
             Some(id) => {
-                let old = std::mem::replace(&mut schema.models[id], model);
-                schema.models[id].indexes = old.indexes.clone();
+                let old = std::mem::replace(&mut schema.models[id], Arc::new(model));
+                schema.model_mut(id).indexes = old.indexes.clone();
                 replaced.insert(id, old);
                 id
             }
@@ -64,7 +64,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
                 tables
                     .entry(model.table.clone())
                     .or_insert(schema.models.len());
-                schema.models.push(model);
+                schema.models.push(Arc::new(model));
                 schema.models.len() - 1
             }
         };
@@ -90,7 +90,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
                 })?,
                 None => schema.models[to].pk,
             };
-            let field = &mut schema.models[p.id].fields[i];
+            let field = &mut schema.model_mut(p.id).fields[i];
             field.relation = Some(Box::new(ForeignKey {
                 to,
                 to_field,
@@ -103,12 +103,12 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
     }
     for p in pending {
         let id = p.id;
-        schema.models[id].m2m.reserve_exact(p.m2m.len());
+        schema.model_mut(id).m2m.reserve_exact(p.m2m.len());
         for m in p.m2m {
             let to = resolve(schema, &declared, &slots, &m.to);
             let through = resolve(schema, &declared, &slots, &m.through);
             let (source_field, target_field) = through_keys(schema, &m, [id, to], through)?;
-            schema.models[id].m2m.push(ManyToMany {
+            schema.model_mut(id).m2m.push(ManyToMany {
                 name: m.name,
                 to,
                 through,
@@ -177,7 +177,7 @@ fn resolve(
         &mut Default::default(),
         FieldKind::AutoField,
     ));
-    schema.models.push(model);
+    schema.models.push(Arc::new(model));
     schema.models.len() - 1
 }
 
@@ -225,7 +225,11 @@ fn through_keys(
 
 /// Models nobody declared keep their introspected relations; where those point into a model
 /// that a declaration replaced, follow the same column into the new field list.
-fn repoint(schema: &mut Schema, declared: &HashSet<ModelId>, replaced: &HashMap<ModelId, Model>) {
+fn repoint(
+    schema: &mut Schema,
+    declared: &HashSet<ModelId>,
+    replaced: &HashMap<ModelId, Arc<Model>>,
+) {
     let same_column = |schema: &Schema, model: ModelId, index: usize| {
         let column = &replaced[&model].fields[index].column;
         let new = &schema.models[model];
@@ -240,7 +244,7 @@ fn repoint(schema: &mut Schema, declared: &HashSet<ModelId>, replaced: &HashMap<
                 && replaced.contains_key(&rel.to)
             {
                 let to_field = same_column(schema, rel.to, rel.to_field);
-                if let Some(rel) = &mut schema.models[id].fields[i].relation {
+                if let Some(rel) = &mut schema.model_mut(id).fields[i].relation {
                     rel.to_field = to_field;
                 }
             }
@@ -250,7 +254,7 @@ fn repoint(schema: &mut Schema, declared: &HashSet<ModelId>, replaced: &HashMap<
             if replaced.contains_key(&m.through) {
                 let source_field = same_column(schema, m.through, m.source_field);
                 let target_field = same_column(schema, m.through, m.target_field);
-                let m = &mut schema.models[id].m2m[i];
+                let m = &mut schema.model_mut(id).m2m[i];
                 m.source_field = source_field;
                 m.target_field = target_field;
             }

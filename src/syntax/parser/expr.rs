@@ -587,7 +587,11 @@ impl Parser<'_> {
         if self.eat_op("}") {
             return Ok(expr(ExprKind::Dict(Vec::new()), self.since(start)));
         }
-        self.refuse_dict_unpacking()?;
+        if self.eat_op("**") {
+            let mapping = self.nested(|p| p.operators(Level::BitOr))?;
+            let pairs = self.dict_pairs(None, mapping)?;
+            return Ok(expr(ExprKind::Dict(pairs), self.since(start)));
+        }
         let first = self.star_expression()?;
         if !matches!(first.kind, ExprKind::Starred(_)) && self.eat_op(":") {
             self.dict(first, start)
@@ -608,31 +612,37 @@ impl Parser<'_> {
                 generators,
             }
         } else {
-            ExprKind::Dict(self.dict_pairs(first, value)?)
+            ExprKind::Dict(self.dict_pairs(Some(first), value)?)
         };
         Ok(expr(kind, self.since(start)))
     }
 
-    /// `(',' key ':' value)* [','] '}'` after the first pair.
-    fn dict_pairs(&mut self, key: Expr, value: Expr) -> PResult<Vec<(Expr, Expr)>> {
+    /// `(',' (key ':' value | '**' mapping))* [','] '}'` after the first entry.
+    fn dict_pairs(&mut self, key: Option<Expr>, value: Expr) -> PResult<Vec<(Option<Expr>, Expr)>> {
         let mut pairs = vec![(key, value)];
         loop {
             if self.eat_op("}") {
                 break;
             }
-            let previous = pairs.last().map_or(0, |(key, _)| key.span.start);
+            let previous = pairs
+                .last()
+                .map_or(0, |(key, value)| key.as_ref().unwrap_or(value).span.start);
             if !self.eat_op(",") {
                 return Err(self.expected_close("}", previous));
             }
             if self.eat_op("}") {
                 break;
             }
-            self.refuse_dict_unpacking()?;
+            if self.eat_op("**") {
+                let mapping = self.nested(|p| p.operators(Level::BitOr))?;
+                pairs.push((None, mapping));
+                continue;
+            }
             let key = self.expression()?;
             if !self.eat_op(":") {
                 return Err(self.error("':' expected after dictionary key"));
             }
-            pairs.push((key, self.expression()?));
+            pairs.push((Some(key), self.expression()?));
         }
         pairs.shrink_to_fit();
         Ok(pairs)
@@ -651,13 +661,6 @@ impl Parser<'_> {
             ExprKind::Set(self.sequence_tail(first, "}", Self::star_expression)?)
         };
         Ok(expr(kind, self.since(start)))
-    }
-
-    fn refuse_dict_unpacking(&self) -> PResult<()> {
-        if self.at_op("**") {
-            return Err(self.not_supported("dict unpacking ('**' in a dict display)"));
-        }
-        Ok(())
     }
 
     /// After the first item of a bracketed sequence: `(',' item)* [','] close`.

@@ -8,10 +8,11 @@ Environment variables:
                   PostgreSQL connection, when DJQ_DB_BACKEND=postgres (the session
                   time zone is UTC: Django sets it from USE_TZ/TIME_ZONE below)
   DJQ_APPS        comma-separated subset of the project apps to install
-                  (default "books,blog,pgapp,shop"); the fixture builder installs one
-                  app per database so that each database only holds its own
-                  tables and content types. `pgapp` (PostgreSQL-only fields)
-                  brings django.contrib.postgres with it.
+                  (default "books,blog,pgapp,shop,journal"); the fixture builder
+                  installs one app per database so that each database only holds
+                  its own tables and content types. `pgapp` (PostgreSQL-only
+                  fields) brings django.contrib.postgres with it, `journal` (a
+                  foreign key to AUTH_USER_MODEL) django.contrib.auth.
 """
 import os
 from pathlib import Path
@@ -22,7 +23,7 @@ SECRET_KEY = "djq-fixtures-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = []
 
-PROJECT_APPS = ["books", "blog", "pgapp", "shop"]
+PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal"]
 _selected = [a for a in os.environ.get("DJQ_APPS", ",".join(PROJECT_APPS)).split(",") if a]
 for _app in _selected:
     if _app not in PROJECT_APPS:
@@ -32,6 +33,9 @@ INSTALLED_APPS = ["django.contrib.contenttypes", *_selected]
 if "pgapp" in _selected:
     # ArrayField, the unaccent/trigram lookups and the extension migrations
     INSTALLED_APPS.insert(1, "django.contrib.postgres")
+if "journal" in _selected:
+    # Entry.author is a foreign key to settings.AUTH_USER_MODEL (auth's User)
+    INSTALLED_APPS.insert(1, "django.contrib.auth")
 
 _backend = os.environ.get("DJQ_DB_BACKEND", "sqlite")
 if _backend == "sqlite":

@@ -445,7 +445,11 @@ impl<'a> Reader<'a> {
                     _ => Vec::new(),
                 })
                 .collect(),
-            ExprKind::Dict(entries) => entries.iter().flat_map(|(k, v)| pair(k, v)).collect(),
+            ExprKind::Dict(entries) => entries
+                .iter()
+                .filter_map(|(k, v)| Some(pair(k.as_ref()?, v)))
+                .flatten()
+                .collect(),
             ExprKind::Attribute { value, attr } if attr.name == "choices" => self
                 .class_body(value, c)
                 .map(|body| self.choices_class(body, c))

@@ -1,0 +1,710 @@
+//! Running queries: compile, log, execute through the backend, and turn rows into
+//! instances, dicts or tuples; `prefetch_related` queries; attribute access on instances.
+
+use super::Session;
+use super::obj::make;
+use super::obj::{Instance, Layout, QsKind, QuerySet, RelatedKind, RelatedLink, ResultCache};
+use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Obj;
+use crate::query::setup::{Plan, PlanCol};
+use crate::query::{Operand, QChild, QNode};
+use crate::schema::ReverseVia;
+use crate::sql::Statement;
+use crate::value::Value;
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+/// Methods of model instances djq implements (besides `get_FOO_display()`).
+pub const INSTANCE_METHODS: &[&str] = &["save", "delete", "refresh_from_db"];
+
+impl Session {
+    /// Run a SELECT, handing each raw row to `on_row`; returns the plan. Runs nothing (and
+    /// calls nothing) when Django would run no query, or with `--sql-only`.
+    pub(super) fn run_select(
+        &mut self,
+        qs: &QuerySet,
+        on_row: &mut dyn FnMut(&Plan, Vec<Value>) -> Result<()>,
+    ) -> Result<Plan> {
+        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
+        let plan = compiled.plan;
+        let Some(st) = compiled.statement else {
+            return Ok(plan);
+        };
+        let types: Vec<_> = plan.columns.iter().map(|c| c.ty).collect();
+        self.run_rows(&st, &types, &mut |row| on_row(&plan, row))
+            .map_err(|d| qs.blamed(d))?;
+        Ok(plan)
+    }
+
+    /// Log and run one statement, streaming its rows.
+    pub(super) fn run_rows(
+        &mut self,
+        st: &Statement,
+        types: &[crate::value::ValueType],
+        on_row: &mut dyn FnMut(Vec<Value>) -> Result<()>,
+    ) -> Result<()> {
+        if !self.announce(st)? {
+            return Ok(());
+        }
+        let ran = self.on_backend(|b| {
+            b.query(&st.sql, &st.params, types, &mut |row| {
+                on_row(row).map(|()| ControlFlow::Continue(()))
+            })
+        });
+        self.host.log.finish();
+        ran
+    }
+
+    /// Record a statement about to run and echo its SQL; whether to run it (not with
+    /// `--sql-only`, where it is only recorded).
+    fn announce(&mut self, st: &Statement) -> Result<bool> {
+        self.note_statement(st);
+        if self.host.opts.sql_only {
+            return Ok(false);
+        }
+        self.show_sql(st)?;
+        Ok(true)
+    }
+
+    /// Django's `QuerySet.iterator()`: `qs`'s query runs once, through a cursor read
+    /// `chunk_size` rows at a time. Each chunk becomes objects (their `prefetch_related()`
+    /// lookups fetched for the chunk) handed to `each` in turn, until `each` breaks: only one
+    /// chunk is held at a time, and the result cache is neither read nor filled. The cursor is
+    /// closed however the iteration ends (done, break, error, Ctrl-C). Errors of the query
+    /// point at `at`.
+    pub(super) fn stream<B>(
+        &mut self,
+        qs: &QuerySet,
+        chunk_size: usize,
+        at: Span,
+        mut each: impl FnMut(&mut Session, Obj) -> Result<ControlFlow<B>>,
+    ) -> Result<ControlFlow<B>> {
+        self.note_via(qs);
+        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)
+            .map_err(|d| d.at(at))?;
+        let plan = compiled.plan;
+        let Some(st) = compiled.statement else {
+            return Ok(ControlFlow::Continue(()));
+        };
+        if !self.announce(&st)? {
+            return Ok(ControlFlow::Continue(()));
+        }
+        let failed = |d: Diagnostic| qs.blamed(d).at(at);
+        let types: Vec<_> = plan.columns.iter().map(|c| c.ty).collect();
+        let cursor = self
+            .on_backend(|b| b.open_cursor(&st.sql, &st.params, &types))
+            .map_err(failed)?;
+        let prefetching = qs.kind == QsKind::Instances && !qs.prefetch.is_empty();
+        let layouts = Layouts::of(&plan);
+        let mut chunks = |s: &mut Session| loop {
+            let rows = s
+                .on_backend(|b| b.fetch(cursor, chunk_size))
+                .map_err(failed)?;
+            let last = rows.len() < chunk_size;
+            let mut objs: Vec<Obj> = rows
+                .into_iter()
+                .map(|row| row_to_obj(&qs.kind, qs.query.model, &plan, &layouts, row))
+                .collect();
+            if prefetching {
+                s.prefetch(qs, &mut objs).map_err(|d| d.at(at))?;
+            }
+            for o in objs {
+                if let ControlFlow::Break(b) = each(s, o)? {
+                    return Ok(ControlFlow::Break(b));
+                }
+            }
+            if last {
+                return Ok(ControlFlow::Continue(()));
+            }
+        };
+        let result = chunks(self);
+        let closed = self.on_backend(|b| b.close_cursor(cursor));
+        // An error of the iteration is the one to report: closing may fail after it (in a
+        // transaction the error aborted), adding nothing.
+        let flow = result?;
+        closed.map_err(failed)?;
+        Ok(flow)
+    }
+
+    /// Run a queryset's query (and its prefetches) into Python objects (instances, dicts,
+    /// tuples or scalars). Does not use or fill the result cache: see [`Session::evaluate`].
+    pub(super) fn fetch_all(&mut self, qs: &QuerySet) -> Result<Vec<Obj>> {
+        self.note_via(qs);
+        let mut out = Vec::new();
+        let kind = qs.kind.clone();
+        let model = qs.query.model;
+        let mut layouts = None;
+        self.run_select(qs, &mut |plan, row| {
+            let layouts = layouts.get_or_insert_with(|| Layouts::of(plan));
+            out.push(row_to_obj(&kind, model, plan, layouts, row));
+            Ok(())
+        })?;
+        if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.host.opts.sql_only {
+            self.prefetch(qs, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// A queryset's results, from its cache or by running it (which fills the cache), as
+    /// Django's `_fetch_all`.
+    pub(super) fn evaluate(&mut self, qs: &QuerySet) -> Result<Rc<Vec<Obj>>> {
+        if let Some(items) = qs.cache.get() {
+            return Ok(items);
+        }
+        let items = Rc::new(self.fetch_all(qs)?);
+        qs.cache.set(items.clone());
+        Ok(items)
+    }
+
+    /// A query of a related manager's objects counts toward the N+1 warning.
+    fn note_via(&mut self, qs: &QuerySet) {
+        if let Some(via) = &qs.via {
+            self.note_lazy_load(via.0.clone(), via.1.clone());
+        }
+    }
+
+    pub(super) fn count(&mut self, qs: &QuerySet) -> Result<i64> {
+        self.note_via(qs);
+        let Some(st) = crate::sql::count(&self.host.schema, self.host.dialect, &qs.query)? else {
+            return Ok(0);
+        };
+        let mut n = 0;
+        self.run_rows(&st, &[crate::value::ValueType::Int], &mut |row| {
+            if let Some(Value::Int(i)) = row.first() {
+                n = *i;
+            }
+            Ok(())
+        })?;
+        Ok(n)
+    }
+
+    /// `aggregate()` over a subquery: the one row as a dict, `None` when nothing ran.
+    pub(super) fn fetch_aggregate_over(
+        &mut self,
+        inner: &crate::query::Query,
+        aggs: &[crate::query::SelectItem],
+    ) -> Result<Option<Obj>> {
+        let Some(st) =
+            crate::sql::aggregate_over(&self.host.schema, self.host.dialect, inner, aggs)?
+        else {
+            return Ok(None);
+        };
+        let types: Vec<_> = aggs
+            .iter()
+            .map(|a| inner.result_type(&self.host.schema, &a.expr))
+            .collect();
+        let mut out = None;
+        self.run_rows(&st, &types, &mut |row| {
+            let pairs = aggs
+                .iter()
+                .zip(row)
+                .map(|(a, v)| (Obj::str(a.name.clone()), Obj::Value(v)))
+                .collect();
+            out = Some(Obj::dict(pairs));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    pub(super) fn exists(&mut self, qs: &QuerySet) -> Result<bool> {
+        let q = QuerySet::new(
+            qs.query.clone().into_exists(&self.host.schema),
+            QsKind::ValuesList {
+                flat: true,
+                named: false,
+            },
+        );
+        let mut found = false;
+        self.run_select(&q, &mut |_, _| {
+            found = true;
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    /// Django's `prefetch_related_objects`: one query per lookup over the fetched instances,
+    /// whose results are attached to each instance (a foreign key's object as if
+    /// `select_related`, a reverse or many-to-many relation's objects as its manager's cache).
+    fn prefetch(&mut self, qs: &QuerySet, objs: &mut [Obj]) -> Result<()> {
+        let model = self.host.schema.model(qs.query.model).clone();
+        let pk = model.pk_field().attname();
+        for lookup in &qs.prefetch {
+            let invalid = || {
+                Diagnostic::new(
+                    ErrorKind::Attribute,
+                    format!(
+                        "Cannot find '{lookup}' on {} object, '{lookup}' is an invalid parameter to prefetch_related()",
+                        model.name
+                    ),
+                )
+            };
+            if lookup.contains("__") {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    "nested prefetch_related lookups are not supported by djq yet",
+                ));
+            }
+            // The query, then how its objects match the instances: the instance's
+            // `source_key` equals the fetched object's `target_key`.
+            let mut target_qs;
+            let (source_key, target_key, single);
+            if let Some(f) = model
+                .fields
+                .iter()
+                .find(|f| f.name == *lookup && f.relation.is_some())
+            {
+                let fk = f.relation.clone().expect("relation");
+                source_key = f.attname();
+                target_key = self.host.schema.model(fk.to).fields[fk.to_field].attname();
+                single = true;
+                let values = attribute_values(objs, &source_key);
+                if values.is_empty() {
+                    continue;
+                }
+                target_qs = self.manager_queryset(fk.to);
+                target_qs.query.clear_ordering(true, true);
+                target_qs
+                    .query
+                    .add_prefetch_tuple_in(&self.host.schema, fk.to_field, values);
+            } else if let Some(rel) = model.reverse.iter().find(|r| r.accessor == *lookup) {
+                target_qs = self.manager_queryset(rel.from);
+                single = false;
+                let from = self.host.schema.model(rel.from).clone();
+                match rel.via {
+                    ReverseVia::ForeignKey(fi) => {
+                        let fk = from.fields[fi].relation.clone().expect("relation");
+                        source_key = model.fields[fk.to_field].attname();
+                        target_key = from.fields[fi].attname();
+                        let ids = attribute_values(objs, &source_key);
+                        if ids.is_empty() {
+                            continue;
+                        }
+                        self.filter_in(&mut target_qs, &from.fields[fi].name, ids)?;
+                    }
+                    ReverseVia::ManyToMany(mi) => {
+                        source_key = pk.clone();
+                        let ids = attribute_values(objs, &source_key);
+                        if ids.is_empty() {
+                            continue;
+                        }
+                        self.filter_in(&mut target_qs, &from.m2m[mi].name, ids)?;
+                        target_qs.query.add_prefetch_source(&self.host.schema, 0);
+                        target_key = prefetch_source_name(&target_qs);
+                    }
+                }
+            } else if let Some(mm) = model.m2m.iter().find(|m| m.name == *lookup) {
+                let to = mm.to;
+                let query_name = self
+                    .host
+                    .schema
+                    .model(to)
+                    .reverse
+                    .iter()
+                    .find(|r| {
+                        r.from == qs.query.model && matches!(r.via, ReverseVia::ManyToMany(_))
+                    })
+                    .map(|r| r.query_name.clone())
+                    .ok_or_else(invalid)?;
+                single = false;
+                source_key = pk.clone();
+                let ids = attribute_values(objs, &source_key);
+                if ids.is_empty() {
+                    continue;
+                }
+                target_qs = self.manager_queryset(to);
+                self.filter_in(&mut target_qs, &query_name, ids)?;
+                target_qs.query.add_prefetch_source(&self.host.schema, 1);
+                target_key = prefetch_source_name(&target_qs);
+            } else {
+                return Err(invalid());
+            }
+            let fetched = self.fetch_all(&target_qs)?;
+            for o in objs.iter_mut() {
+                let mut inst = match std::mem::replace(o, Obj::NONE).into_native::<Instance>() {
+                    Ok(inst) => inst,
+                    Err(other) => {
+                        *o = other;
+                        continue;
+                    }
+                };
+                let key = inst.get(&source_key).unwrap_or(Value::Null);
+                let matching = fetched.iter().filter_map(|f| match f.native::<Instance>() {
+                    Some(t) if !key.is_null() && t.get(&target_key).as_ref() == Some(&key) => {
+                        let t = t.clone();
+                        t.retain_attributes(|k| !k.starts_with(PREFETCH_SOURCE));
+                        Some(t)
+                    }
+                    _ => None,
+                });
+                if single {
+                    if let Some(t) = matching.into_iter().next() {
+                        inst.set_related(lookup, Some(t));
+                    }
+                } else {
+                    let items = matching.map(|t| make::instance(Rc::new(t))).collect();
+                    Rc::make_mut(&mut inst).set_prefetched(lookup, Rc::new(items));
+                }
+                *o = make::instance(inst);
+            }
+        }
+        Ok(())
+    }
+
+    fn filter_in(&mut self, qs: &mut QuerySet, name: &str, ids: Vec<Value>) -> Result<()> {
+        let leaf = QChild::Leaf {
+            key: format!("{name}__in"),
+            value: Operand::List(ids.into_iter().map(Operand::Value).collect()),
+            span: Span::default(),
+        };
+        qs.query
+            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))
+    }
+
+    /// `instance.attr`: a field value, a related instance (lazily queried), a related
+    /// manager, or `pk`.
+    pub(super) fn instance_attribute(
+        &mut self,
+        inst: Rc<Instance>,
+        name: &str,
+        span: Span,
+    ) -> Result<Obj> {
+        let model = self.host.schema.model(inst.model).clone();
+        if name == "pk" {
+            return Ok(Obj::Value(
+                inst.get(&model.pk_field().attname()).unwrap_or(Value::Null),
+            ));
+        }
+        if let Some(v) = inst.get(name) {
+            return Ok(Obj::Value(v.clone()));
+        }
+        if let Some(f) = model
+            .fields
+            .iter()
+            .find(|f| f.name == name || f.attname() == name)
+        {
+            let Some(fk) = &f.relation else {
+                return self.deferred_value(&inst, f, span).map(Obj::Value);
+            };
+            if let Some(rel) = inst.related(name) {
+                return Ok(rel.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
+            }
+            let id = match inst.get(&f.attname()) {
+                Some(v) => v.clone(),
+                None => self.deferred_value(&inst, f, span)?,
+            };
+            if f.attname() == name || id.is_null() {
+                return Ok(Obj::Value(id));
+            }
+            let target_field = self.host.schema.model(fk.to).fields[fk.to_field]
+                .name
+                .clone();
+            let mut qs = self.manager_queryset(fk.to);
+            let leaf = QChild::Leaf {
+                key: target_field,
+                value: Operand::Value(id),
+                span,
+            };
+            qs.query
+                .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
+            qs.query.clear_ordering(true, true);
+            qs.query.set_limits(None, Some(21));
+            self.note_lazy_load(
+                format!("{}.{name}", model.name),
+                format!("select_related('{name}')"),
+            );
+            let loaded = self
+                .fetch_all(&qs)?
+                .first()
+                .and_then(|o| o.native::<Instance>().cloned());
+            inst.set_related(name, loaded.clone());
+            return Ok(loaded.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
+        }
+        let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
+        let pk_attname = model.pk_field().attname();
+        let found = if let Some(rel) = model.reverse.iter().find(|r| r.accessor == name) {
+            let from = self.host.schema.model(rel.from);
+            Some(match rel.via {
+                ReverseVia::ForeignKey(fi) => {
+                    let f = &from.fields[fi];
+                    let to_field = f.relation.as_ref().map_or(model.pk, |r| r.to_field);
+                    (
+                        rel.from,
+                        f.name.clone(),
+                        model.fields[to_field].attname(),
+                        RelatedKind::ForeignKey {
+                            model: rel.from,
+                            field: f.name.clone(),
+                        },
+                    )
+                }
+                ReverseVia::ManyToMany(mi) => {
+                    let mm = &from.m2m[mi];
+                    (
+                        rel.from,
+                        mm.name.clone(),
+                        pk_attname,
+                        RelatedKind::ManyToMany {
+                            through: mm.through,
+                            source: mm.target_field,
+                            target: mm.source_field,
+                            target_model: rel.from,
+                        },
+                    )
+                }
+            })
+        } else if let Some(mm) = model.m2m.iter().find(|m| m.name == name) {
+            self.host
+                .schema
+                .model(mm.to)
+                .reverse
+                .iter()
+                .find(|r| r.from == inst.model && matches!(r.via, ReverseVia::ManyToMany(_)))
+                .map(|r| {
+                    (
+                        mm.to,
+                        format!("{}__{}", r.query_name, model.pk_field().name),
+                        pk_attname,
+                        RelatedKind::ManyToMany {
+                            through: mm.through,
+                            source: mm.source_field,
+                            target: mm.target_field,
+                            target_model: mm.to,
+                        },
+                    )
+                })
+        } else {
+            None
+        };
+        match found {
+            Some((target, key, owner_attname, kind)) => {
+                let mut qs = self.manager_queryset(target);
+                qs.via = Some(Rc::new((
+                    format!("{}.{name}", model.name),
+                    format!("prefetch_related('{name}')"),
+                )));
+                qs.related = Some(Rc::new(RelatedLink {
+                    instance: inst.clone(),
+                    owner_attname,
+                    kind,
+                }));
+                let leaf = QChild::Leaf {
+                    key,
+                    value: Operand::Value(pk),
+                    span,
+                };
+                qs.query
+                    .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
+                if let Some(items) = inst.prefetched(name) {
+                    qs.cache = ResultCache::prefetched(items);
+                }
+                Ok(make::queryset(qs))
+            }
+            None if display_field(&model, name).is_some() || INSTANCE_METHODS.contains(&name) => {
+                Ok(Obj::Method(Rc::new(make::instance(inst)), name.into()))
+            }
+            None => Err(self.no_attribute(&make::instance(inst), name, span)),
+        }
+    }
+
+    /// A field `only()`/`defer()` left out: loaded on first access with its own query, as
+    /// Django's `refresh_from_db(fields=[...])` does, then kept on the instance.
+    fn deferred_value(
+        &mut self,
+        inst: &Instance,
+        f: &crate::schema::Field,
+        span: Span,
+    ) -> Result<Value> {
+        let attname = f.attname();
+        if let Some(v) = inst.deferred(&attname) {
+            return Ok(v);
+        }
+        let model = self.host.schema.model(inst.model);
+        let pk_field = model.pk_field();
+        let pk = inst.get(&pk_field.attname()).unwrap_or(Value::Null);
+        let mut qs = self.manager_queryset(inst.model);
+        let leaf = QChild::Leaf {
+            key: pk_field.name.clone(),
+            value: Operand::Value(pk),
+            span,
+        };
+        qs.query
+            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
+        qs.query.deferred = vec![f.name.clone()];
+        qs.query.defer_mode = false;
+        qs.query.clear_ordering(true, true);
+        qs.query.set_limits(None, Some(21));
+        let value = match self.fetch_all(&qs)?.first() {
+            Some(o) if let Some(row) = o.native::<Instance>() => {
+                row.get(&attname).unwrap_or(Value::Null)
+            }
+            _ => {
+                let name = self.host.schema.model(inst.model).name.clone();
+                return Err(Diagnostic::new(
+                    ErrorKind::DoesNotExist(name.clone()),
+                    format!("{name} matching query does not exist."),
+                )
+                .at(span));
+            }
+        };
+        inst.set_deferred(&attname, value.clone());
+        Ok(value)
+    }
+
+    /// A method of a model instance: `save()`, `delete()`, `refresh_from_db()`, and
+    /// `get_FOO_display()` for fields with choices.
+    pub(super) fn instance_method(
+        &mut self,
+        inst: &Rc<Instance>,
+        name: &str,
+        args: &crate::py::Args,
+    ) -> Result<Obj> {
+        let span = args.span;
+        match name {
+            "save" => return self.save(inst, args).map(|()| Obj::NONE),
+            "refresh_from_db" => return self.refresh_from_db(inst, args).map(|()| Obj::NONE),
+            "delete" => return self.delete_instance(inst, args),
+            _ => {}
+        }
+        let model = self.host.schema.model(inst.model);
+        let Some(field) = display_field(model, name) else {
+            return Err(self.no_attribute(&make::instance(inst.clone()), name, span));
+        };
+        let value = inst.get(&field.attname()).unwrap_or(Value::Null);
+        Ok(match field.choices.iter().find(|(v, _)| *v == value) {
+            Some((_, label)) => Obj::str(label.clone()),
+            None => Obj::str(value.to_python_str()),
+        })
+    }
+}
+
+/// The field behind `get_FOO_display` (Django adds it for each field with choices).
+fn display_field<'m>(
+    model: &'m crate::schema::Model,
+    method: &str,
+) -> Option<&'m crate::schema::Field> {
+    let name = method.strip_prefix("get_")?.strip_suffix("_display")?;
+    model
+        .fields
+        .iter()
+        .find(|f| f.name == name && !f.choices.is_empty())
+}
+
+/// The prefix of the column a many-to-many prefetch query selects to tell which instance
+/// each object belongs to (Django's `_prefetch_related_val_<column>`).
+const PREFETCH_SOURCE: &str = "_prefetch_related_val_";
+
+fn prefetch_source_name(qs: &QuerySet) -> String {
+    qs.query
+        .extra_select
+        .iter()
+        .map(|s| s.name.clone())
+        .find(|n| n.starts_with(PREFETCH_SOURCE))
+        .unwrap_or_default()
+}
+
+/// The distinct non-null values of `attname` over the instances, in order.
+fn attribute_values(objs: &[Obj], attname: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for o in objs {
+        if let Some(i) = o.native::<Instance>()
+            && let Some(v) = i.get(attname)
+            && !v.is_null()
+            && !out.contains(&v)
+        {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The attnames of the instances a query's rows become, made once per query and shared by
+/// every row: the queried model's (its shown columns), then each `select_related` model's.
+pub(super) struct Layouts {
+    root: Layout,
+    related: Vec<Layout>,
+}
+
+impl Layouts {
+    pub(super) fn of(plan: &Plan) -> Layouts {
+        let names = |columns: &mut dyn Iterator<Item = &PlanCol>| -> Layout {
+            Rc::new(columns.map(|c| c.name.clone()).collect())
+        };
+        Layouts {
+            root: names(&mut plan.columns[..plan.shown].iter()),
+            related: plan
+                .related
+                .iter()
+                .map(|r| names(&mut r.columns.iter().map(|&i| &plan.columns[i])))
+                .collect(),
+        }
+    }
+}
+
+/// One database row as the Python object Django would yield; `layouts` are the plan's.
+fn row_to_obj(
+    kind: &QsKind,
+    model: crate::schema::ModelId,
+    plan: &Plan,
+    layouts: &Layouts,
+    mut row: Vec<Value>,
+) -> Obj {
+    let shown = plan.shown.min(row.len());
+    match kind {
+        QsKind::Instances => {
+            // select_related objects, nested along their paths (`article__writer` inside
+            // `article`), deepest first so that each is complete when attached.
+            let mut loaded: Vec<(String, Option<Instance>)> = plan
+                .related
+                .iter()
+                .zip(&layouts.related)
+                .map(|(r, layout)| {
+                    let values: Vec<Value> = r
+                        .columns
+                        .iter()
+                        .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
+                        .collect();
+                    // A LEFT OUTER JOIN that found nothing: the relation is None.
+                    let found = values.iter().any(|v| !v.is_null());
+                    let inst =
+                        found.then(|| Instance::with_layout(r.model, layout.clone(), values));
+                    (r.path.clone(), inst)
+                })
+                .collect();
+            row.truncate(shown);
+            let root = Instance::with_layout(model, layouts.root.clone(), row);
+            loaded.sort_by_key(|(path, _)| std::cmp::Reverse(path.matches("__").count()));
+            while !loaded.is_empty() {
+                let (path, inst) = loaded.remove(0);
+                match path.rsplit_once("__") {
+                    Some((parent, name)) => {
+                        if let Some((_, Some(p))) = loaded.iter().find(|(p, _)| p == parent) {
+                            p.set_related(name, inst);
+                        }
+                    }
+                    None => root.set_related(&path, inst),
+                }
+            }
+            make::instance(Rc::new(root))
+        }
+        QsKind::Values => Obj::dict(
+            plan.columns[..shown]
+                .iter()
+                .zip(row)
+                .map(|(c, v)| (Obj::str(c.name.clone()), Obj::Value(v)))
+                .collect(),
+        ),
+        QsKind::ValuesList { flat: true, .. } => {
+            Obj::Value(row.into_iter().next().unwrap_or(Value::Null))
+        }
+        QsKind::ValuesList { named: true, .. } => Obj::row(
+            plan.columns[..shown]
+                .iter()
+                .zip(row)
+                .map(|(c, v)| (c.name.clone(), Obj::Value(v)))
+                .collect(),
+        ),
+        QsKind::ValuesList { .. } => {
+            Obj::tuple(row.into_iter().take(shown).map(Obj::Value).collect())
+        }
+    }
+}

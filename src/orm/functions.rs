@@ -1,0 +1,343 @@
+//! Django's expression classes in the interpreter: database functions (`Lower('title')`,
+//! `Coalesce(...)`, `Cast(..., output_field=...)`), `Value(x, output_field=...)` and the
+//! field instances given as `output_field`.
+
+use super::Session;
+use super::obj::{DjangoObj, make};
+use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
+use crate::query::expr::DbType;
+use crate::query::filter::When;
+use crate::query::func::{self, FuncKind};
+use crate::query::{FExpr, Nulls, QChild, QNode};
+use crate::schema::FieldKind;
+use crate::value::Value;
+
+impl Session {
+    /// `Lower('title')`: positional arguments are expressions (strings name fields, other
+    /// values become `Value`s, as Django's `Func._parse_expressions`), `output_field=` sets
+    /// the result type.
+    pub(super) fn func_expr(&mut self, func: FuncKind, args: &Args) -> Result<FExpr> {
+        let span = args.span;
+        let name = func.name();
+        args.no_kwargs_except(&["output_field"], name)?;
+        let mut output = output_field(args, name)?;
+        let mut pos: Vec<&(Obj, Span)> = args.pos.iter().collect();
+        let func = match func {
+            FuncKind::Cast(_) | FuncKind::Wrapper => {
+                if pos.len() == 2 {
+                    output = Some(field_of(&pos.pop().expect("two").0, name, span)?);
+                }
+                let ty = output.ok_or_else(|| {
+                    Diagnostic::new(
+                        ErrorKind::Type,
+                        format!("{name}.__init__() missing 1 required positional argument: 'output_field'"),
+                    )
+                    .at(span)
+                })?;
+                match func {
+                    FuncKind::Cast(_) => FuncKind::Cast(ty),
+                    f => f,
+                }
+            }
+            // `Extract(x, 'year')`, `Trunc(x, 'month')`.
+            FuncKind::Extract(_) | FuncKind::Trunc(_) if pos.len() == 2 => {
+                let (kind, s) = pos.pop().expect("two");
+                let part = match kind {
+                    Obj::Value(Value::Text(k)) => crate::query::expr::DatePart::from_name(k),
+                    _ => None,
+                }
+                .ok_or_else(|| {
+                    Diagnostic::new(
+                        ErrorKind::Value,
+                        format!("{name}() kind must be a date part name"),
+                    )
+                    .at(*s)
+                })?;
+                match func {
+                    FuncKind::Extract(_) => FuncKind::Extract(part),
+                    _ => FuncKind::Trunc(part),
+                }
+            }
+            f => f,
+        };
+        let (min, max) = func.arity();
+        if pos.len() < min && max == usize::MAX {
+            // Django's variadic functions (Concat, Coalesce, Greatest, Least: two or more).
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                format!("{name} must take at least two expressions"),
+            )
+            .at(span));
+        }
+        if pos.len() < min || pos.len() > max {
+            let want = if min == max {
+                format!("exactly {min} argument{}", if min == 1 { "" } else { "s" })
+            } else {
+                format!("{min} to {max} arguments")
+            };
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!("'{name}' takes {want} ({} given)", pos.len()),
+            )
+            .at(span));
+        }
+        let mut exprs = pos
+            .iter()
+            .map(|(o, s)| operand(o, *s, name))
+            .collect::<Result<Vec<_>>>()?;
+        if exprs.len() < max
+            && let Some(v) = func.default_arg()
+        {
+            exprs.push(FExpr::Value(v));
+        }
+        Ok(FExpr::Func {
+            func,
+            args: exprs,
+            output,
+            span,
+        })
+    }
+
+    /// `Value(x, output_field=...)`: the value converted to the field's type.
+    pub(super) fn value_expr(&mut self, args: &Args) -> Result<FExpr> {
+        args.no_kwargs_except(&["output_field"], "Value")?;
+        let [(obj, s)] = args.pos.as_slice() else {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!(
+                    "Value.__init__() takes 2 positional arguments but {} were given",
+                    args.pos.len() + 1
+                ),
+            )
+            .at(args.span));
+        };
+        let Obj::Value(v) = obj else {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!("Value() expects a value, not {}", obj.type_name()),
+            )
+            .at(*s));
+        };
+        Ok(FExpr::Value(match output_field(args, "Value")? {
+            Some(ty) => {
+                crate::query::lookups::prep_value(ty.kind, None, v.clone()).map_err(|d| d.at(*s))?
+            }
+            None => v.clone(),
+        }))
+    }
+
+    /// `Subquery(qs)` and `Exists(qs)`: the queryset's query, nested when the expression is
+    /// resolved against the query it is used in.
+    pub(super) fn subquery_expr(&mut self, exists: bool, args: &Args) -> Result<FExpr> {
+        let name = if exists { "Exists" } else { "Subquery" };
+        args.no_kwargs_except(&["output_field"], name)?;
+        let query = match args.pos.as_slice() {
+            [(o, _)] if let Some(qs) = o.queryset() => qs.query.clone(),
+            [(o, _)] if let Some(m) = o.manager() => self.manager_queryset(m).query,
+            [(other, s)] => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("{name}() expects a queryset, not {}", other.type_name()),
+                )
+                .at(*s));
+            }
+            _ => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("{name}() takes one queryset argument"),
+                )
+                .at(args.span));
+            }
+        };
+        if args.kwarg("output_field").is_some() {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("djq does not support output_field= on {name}() yet"),
+            )
+            .at(args.span));
+        }
+        Ok(FExpr::Subquery {
+            query: Box::new(query),
+            exists,
+            negated: false,
+            span: args.span,
+        })
+    }
+
+    /// `When(Q(...), lookup=value, then=result)`.
+    pub(super) fn when_expr(&mut self, args: &Args) -> Result<FExpr> {
+        let children = q_children(args, |t| {
+            format!(
+                "When() supports a Q object, a boolean expression, or lookups as a condition, not {t}."
+            )
+        })?;
+        let lookups = Args {
+            kw: args
+                .kw
+                .iter()
+                .filter(|(k, _, _)| k != "then")
+                .cloned()
+                .collect(),
+            pos: Vec::new(),
+            span: args.span,
+        };
+        let condition = QNode::new(children, self.leaves(&lookups)?);
+        if condition.is_empty() {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                "An empty Q() can't be used as a When() condition.",
+            )
+            .at(args.span));
+        }
+        let then = match args.kwarg("then") {
+            Some(o) => operand(o, args.span, "When")?,
+            None => FExpr::Value(Value::Null),
+        };
+        Ok(FExpr::When(Box::new(When { condition, then })))
+    }
+
+    /// `Case(When(...), ..., default=..., output_field=...)`.
+    pub(super) fn case_expr(&mut self, args: &Args) -> Result<FExpr> {
+        args.no_kwargs_except(&["default", "output_field"], "Case")?;
+        let whens = args
+            .pos
+            .iter()
+            .map(|(o, s)| match o {
+                o if let Some(FExpr::When(w)) = o.f() => Ok((**w).clone()),
+                _ => Err(not_when(o, *s)),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let default = match args.kwarg("default") {
+            Some(o) => operand(o, args.span, "Case")?,
+            None => FExpr::Value(Value::Null),
+        };
+        Ok(FExpr::Case {
+            whens,
+            default: Box::new(default),
+            output: output_field(args, "Case")?,
+            span: args.span,
+        })
+    }
+
+    /// `expr.asc(nulls_first=, nulls_last=)`, `expr.desc(...)`.
+    pub(super) fn order_by_expr(
+        &mut self,
+        expr: &FExpr,
+        method: &str,
+        args: &Args,
+    ) -> Result<FExpr> {
+        args.no_kwargs_except(&["nulls_first", "nulls_last"], method)?;
+        let flag = |k: &str| matches!(args.kwarg(k), Some(Obj::Value(Value::Bool(true))));
+        let nulls = match (flag("nulls_first"), flag("nulls_last")) {
+            (true, true) => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Value,
+                    "nulls_first and nulls_last are mutually exclusive",
+                )
+                .at(args.span));
+            }
+            (true, false) => Some(Nulls::First),
+            (false, true) => Some(Nulls::Last),
+            (false, false) => None,
+        };
+        Ok(FExpr::OrderBy {
+            expr: Box::new(expr.clone()),
+            descending: method == "desc",
+            nulls,
+            span: args.span,
+        })
+    }
+
+    /// `CharField(max_length=20)`, `DecimalField(max_digits=5, decimal_places=2)`.
+    pub(super) fn field_instance(&mut self, kind: FieldKind, args: &Args) -> Result<Obj> {
+        let int = |k: &str| match args.kwarg(k) {
+            Some(Obj::Value(Value::Int(i))) => u32::try_from(*i).ok(),
+            _ => None,
+        };
+        let decimal = match (int("max_digits"), int("decimal_places")) {
+            (Some(d), Some(p)) => Some((d, p)),
+            _ => None,
+        };
+        Ok(make::field(func::db_type(kind, int("max_length"), decimal)))
+    }
+}
+
+fn not_when(o: &Obj, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        ErrorKind::Type,
+        format!(
+            "Positional arguments must all be When objects, not {}.",
+            o.type_name()
+        ),
+    )
+    .at(span)
+}
+
+/// The `output_field=` keyword argument.
+fn output_field(args: &Args, name: &str) -> Result<Option<DbType>> {
+    args.kwarg("output_field")
+        .map(|o| field_of(o, name, args.span))
+        .transpose()
+}
+
+fn field_of(o: &Obj, name: &str, span: Span) -> Result<DbType> {
+    match o {
+        o if let Some(ty) = o.field_instance() => Ok(ty),
+        other => Err(Diagnostic::new(
+            ErrorKind::Type,
+            format!(
+                "{name}() output_field must be a Field instance, not {}",
+                other.type_name()
+            ),
+        )
+        .at(span)),
+    }
+}
+
+/// A function argument: a field name, an expression or a plain value.
+pub(super) fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
+    Ok(match o {
+        Obj::Value(Value::Text(s)) => FExpr::Ref {
+            name: s.clone(),
+            span,
+        },
+        Obj::Value(v) => FExpr::Value(v.clone()),
+        o if let Some(f) = o.f() => f.clone(),
+        other => {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!(
+                    "{name}() expects field names or expressions, not {}",
+                    other.type_name()
+                ),
+            )
+            .at(span));
+        }
+    })
+}
+
+/// The positional arguments of `Q()`/`filter()`/`When()`, which must be Q objects or
+/// (conditional) expressions; `message` says what else was given.
+pub(super) fn q_children(args: &Args, message: impl Fn(&str) -> String) -> Result<Vec<QChild>> {
+    args.pos
+        .iter()
+        .map(|(o, s)| {
+            q_child(o, *s)
+                .ok_or_else(|| Diagnostic::new(ErrorKind::Type, message(&o.type_name())).at(*s))
+        })
+        .collect()
+}
+
+/// A Q object or an expression as a child of a Q tree.
+pub(super) fn q_child(o: &Obj, span: Span) -> Option<QChild> {
+    match o {
+        o if let Some(q) = o.q() => Some(QChild::Node(q.clone())),
+        o if let Some(f) = o.f() => Some(QChild::Expr {
+            expr: f.clone(),
+            span,
+        }),
+        _ => None,
+    }
+}

@@ -1,0 +1,598 @@
+//! Django's object layer as the runtime's [`Host`]: what the interpreter asks about
+//! Django's objects — the names Python does not bind (model classes, `Q`, `F`, aggregates,
+//! database functions, field classes, `transaction`), their attributes, calls, operators,
+//! iteration, `str()` and `repr()` — answered here, each by the module that owns it.
+
+use super::names::{MODEL_EXCEPTIONS, django_name};
+use super::obj::{DjangoFn, DjangoObj, Instance, QuerySet, make};
+use super::{Orm, Session};
+use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::{Args, Flow, Host, Native, Obj};
+use crate::query::expr::{Arith, Connector};
+use crate::query::{FExpr, QChild, QNode};
+use crate::syntax::ast::{BinOp, Expr, UnaryOp};
+use crate::value::Value;
+use std::convert::Infallible;
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+fn method(obj: &Obj, name: &str) -> Obj {
+    Obj::Method(Rc::new(obj.clone()), name.into())
+}
+
+impl Host for Orm {
+    fn name(cx: &mut Session, n: &str, span: Span) -> Result<Option<Obj>> {
+        if let Some(m) = super::modules::model_named(&cx.host.schema, n, span)? {
+            return Ok(Some(make::model(m)));
+        }
+        if let Some(v) = django_name(n) {
+            return Ok(Some(v));
+        }
+        if super::modules::LATER_EXPRESSIONS.contains(&n) {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("{n} is not supported by djq yet"),
+            )
+            .at(span));
+        }
+        Ok(None)
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.schema
+            .user_models()
+            .map(|(_, m)| m.name.clone())
+            .collect()
+    }
+
+    fn module(&self, name: &str) -> Option<crate::py::Module> {
+        self.django_module(name)
+    }
+
+    fn attribute(cx: &mut Session, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>> {
+        if let Some(v) = cx.module_object_attribute(obj, name) {
+            return v.map(Some);
+        }
+        if let Some(m) = obj.model_class() {
+            return match name {
+                "objects" => Ok(Some(make::manager(m))),
+                // `type(instance).__name__`.
+                "__name__" | "__qualname__" => {
+                    Ok(Some(Obj::str(cx.host.schema.model(m).name.clone())))
+                }
+                _ if MODEL_EXCEPTIONS.contains(&name) => Ok(Some(Obj::ExceptionClass(format!(
+                    "{}.{name}",
+                    cx.host.schema.model(m).name
+                )))),
+                _ => Err(Diagnostic::new(
+                    ErrorKind::Attribute,
+                    format!(
+                        "type object '{}' has no attribute '{name}'",
+                        cx.host.schema.model(m).name
+                    ),
+                )
+                .at(span)),
+            };
+        }
+        if let Some(m) = obj.manager() {
+            match name {
+                "model" => return Ok(Some(make::model(m))),
+                "_db" => return Ok(Some(Obj::NONE)),
+                _ => {}
+            }
+        }
+        if obj.manager().is_some() || obj.queryset().is_some() {
+            let qs = obj.queryset();
+            let related = qs.as_ref().is_some_and(|qs| qs.related.is_some())
+                && super::related::RELATED_METHODS.contains(&name);
+            let own = (name == "get_queryset" && qs.is_some()) || cx.has_custom_method(obj, name);
+            let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
+            return Ok((related
+                || own
+                || (super::queryset::METHODS.contains(&name) && !queryset_only))
+                .then(|| method(obj, name)));
+        }
+        if let Some(inst) = obj.instance() {
+            return cx.instance_attribute(inst, name, span).map(Some);
+        }
+        if obj.f().is_some() && matches!(name, "asc" | "desc") {
+            return Ok(Some(method(obj, name)));
+        }
+        // ProtectedError.protected_objects / RestrictedError.restricted_objects (a set in
+        // Django; a list here).
+        if let Obj::Exception(e) = obj
+            && matches!(name, "protected_objects" | "restricted_objects")
+            && matches!(e.kind, ErrorKind::Protected | ErrorKind::Restricted)
+        {
+            return Ok(Some(Obj::list(
+                e.objects
+                    .iter()
+                    .map(|(m, values)| make::instance(Rc::new(Instance::new(*m, values.clone()))))
+                    .collect(),
+            )));
+        }
+        Ok(None)
+    }
+
+    fn attribute_help(&self, obj: &Obj, name: &str, mut d: Diagnostic) -> Diagnostic {
+        if let Some(m) = obj.manager()
+            && super::queryset::QUERYSET_ONLY.contains(&name)
+        {
+            let model = &self.schema.model(m).name;
+            d = d.with_help(format!(
+                "managers have no {name}(), so that no one empties a table by accident: \
+                 {model}.objects.all().{name}()"
+            ));
+        } else if (obj.manager().is_some() || obj.queryset().is_some())
+            && let Some(s) = crate::diag::suggest(name, super::queryset::METHODS.iter().copied())
+        {
+            d = d.with_help(format!("did you mean '{s}'?"));
+        }
+        if self.opts.sql_only && obj.is_none() {
+            d = d.with_help(
+                "--sql-only runs no query: what get(), first(), last() and qs[i] return is None",
+            );
+        }
+        d
+    }
+
+    fn set_attribute(
+        cx: &mut Session,
+        obj: &Obj,
+        name: &str,
+        value: Obj,
+        span: Span,
+    ) -> Result<()> {
+        if let Some(done) = cx.set_module_object_attribute(obj, name, &value, span) {
+            return done;
+        }
+        match obj.instance() {
+            Some(inst) => cx.set_attribute(&inst, name, value, span),
+            None => Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "assigning to this target is not supported by djq yet",
+            )
+            .at(span)),
+        }
+    }
+
+    fn call(cx: &mut Session, f: &Obj, args: Args) -> Result<Obj> {
+        if let Some(m) = f.model_class() {
+            return cx.new_instance(m, &args).map(make::instance);
+        }
+        if let Some(func) = f.django_fn() {
+            let span = args.span;
+            return cx.call_django(func, args).map_err(|d| d.at(span));
+        }
+        Err(Diagnostic::new(
+            ErrorKind::Type,
+            format!("'{}' object is not callable", f.type_name()),
+        )
+        .at(args.span))
+    }
+
+    fn call_method(cx: &mut Session, recv: &Obj, name: &str, args: Args) -> Result<Obj> {
+        if (recv.manager().is_some() || recv.queryset().is_some())
+            && let Some(result) = cx.call_custom_method(recv, name, &args)
+        {
+            return result;
+        }
+        if let Some(m) = recv.manager() {
+            let qs = Rc::new(cx.default_queryset(m)?);
+            return cx.queryset_method(qs, name, args);
+        }
+        if let Some(qs) = recv.queryset() {
+            // `super().get_queryset()` in a models.py manager method.
+            if name == "get_queryset" {
+                return Ok(recv.clone());
+            }
+            return cx.queryset_method(qs, name, args);
+        }
+        if let Some(fx) = recv.f() {
+            let fx = fx.clone();
+            return cx.order_by_expr(&fx, name, &args).map(make::f);
+        }
+        if let Some(inst) = recv.instance() {
+            return cx.instance_method(&inst, name, &args);
+        }
+        Err(cx.no_attribute(recv, name, args.span))
+    }
+
+    fn unary(cx: &mut Session, op: UnaryOp, v: &Obj, _span: Span) -> Option<Result<Obj>> {
+        let _ = cx;
+        match op {
+            UnaryOp::Invert if let Some(q) = v.q() => Some(Ok(make::q(q.clone().negate()))),
+            UnaryOp::Invert if let Some(f @ FExpr::Subquery { exists: true, .. }) = v.f() => {
+                let mut f = f.clone();
+                if let FExpr::Subquery { negated, .. } = &mut f {
+                    *negated = !*negated;
+                }
+                Some(Ok(make::f(f)))
+            }
+            UnaryOp::Neg if let Some(f) = v.f() => Some(Ok(make::f(FExpr::Combined {
+                op: Arith::Mul,
+                lhs: Box::new(f.clone()),
+                rhs: Box::new(FExpr::Value(Value::Int(-1))),
+            }))),
+            _ => None,
+        }
+    }
+
+    fn binary(cx: &mut Session, op: BinOp, l: &Obj, r: &Obj, span: Span) -> Option<Result<Obj>> {
+        let _ = cx;
+        let expression = |o: &Obj| o.q().is_some() || o.f().is_some();
+        // `q1 | q2`; Django's `Combinable.__and__/__or__` on conditional expressions makes
+        // `Q(a) & Q(b)` of them.
+        if matches!(op, BinOp::BitOr | BinOp::BitAnd) && expression(l) && expression(r) {
+            let node = |o: &Obj| match super::functions::q_child(o, span) {
+                Some(QChild::Node(n)) => n,
+                Some(child) => QNode::new(vec![child], Vec::new()),
+                None => unreachable!("a Q or an expression"),
+            };
+            let conn = if op == BinOp::BitOr {
+                Connector::Or
+            } else {
+                Connector::And
+            };
+            return Some(Ok(make::q(node(l).combine(node(r), conn))));
+        }
+        if matches!(op, BinOp::BitOr | BinOp::BitAnd)
+            && let (Some(a), Some(b)) = (l.queryset(), r.queryset())
+        {
+            if a.query.model != b.query.model {
+                return Some(Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    "Cannot combine queries on two different base models.",
+                )
+                .at(span)));
+            }
+            return Some(Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "combining querysets with | and & is not supported by djq yet",
+            )
+            .at(span)));
+        }
+        if l.f().is_none() && r.f().is_none() {
+            return None;
+        }
+        let Some(arith) = arith(op) else {
+            return Some(Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "this operator is not supported on F() expressions",
+            )
+            .at(span)));
+        };
+        let side = |o: &Obj| -> Result<FExpr> {
+            match o {
+                o if let Some(f) = o.f() => Ok(f.clone()),
+                Obj::Value(v) => Ok(FExpr::Value(v.clone())),
+                other => Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("unsupported operand type for F(): '{}'", other.type_name()),
+                )
+                .at(span)),
+            }
+        };
+        Some((|| {
+            Ok(make::f(FExpr::Combined {
+                op: arith,
+                lhs: Box::new(side(l)?),
+                rhs: Box::new(side(r)?),
+            }))
+        })())
+    }
+
+    fn truthy(cx: &mut Session, o: &Obj, span: Span) -> Result<bool> {
+        if o.queryset().is_some() {
+            return Ok(!Self::items(cx, o, span)?.unwrap_or_default().is_empty());
+        }
+        Ok(true)
+    }
+
+    fn len(cx: &mut Session, o: &Obj, span: Span) -> Result<Option<usize>> {
+        if o.queryset().is_some() || o.manager().is_some() {
+            return Ok(Self::items(cx, o, span)?.map(|items| items.len()));
+        }
+        Ok(None)
+    }
+
+    fn items(cx: &mut Session, o: &Obj, span: Span) -> Result<Option<Vec<Obj>>> {
+        if let Some(qs) = o.queryset() {
+            return match qs.chunk_size {
+                // `iterator()`: run again, as a new generator would be.
+                Some(chunk_size) => {
+                    let mut items = Vec::new();
+                    let ControlFlow::Continue(()) =
+                        cx.stream(&qs, chunk_size, span, |_, item| {
+                            items.push(item);
+                            Ok(ControlFlow::<Infallible>::Continue(()))
+                        })?;
+                    Ok(Some(items))
+                }
+                None => Ok(Some(cx.evaluate(&qs).map_err(|d| d.at(span))?.to_vec())),
+            };
+        }
+        if let Some(m) = o.manager() {
+            return Err(
+                Diagnostic::new(ErrorKind::Type, "'Manager' object is not iterable")
+                    .at(span)
+                    .with_help(format!(
+                        "use {}.objects.all()",
+                        cx.host.schema.model(m).name
+                    )),
+            );
+        }
+        Ok(None)
+    }
+
+    fn stream<B>(
+        cx: &mut Session,
+        o: &Obj,
+        span: Span,
+        each: &mut crate::py::Each<'_, Orm, B>,
+    ) -> Option<Result<ControlFlow<B>>> {
+        let qs = o.queryset()?;
+        let chunk_size = qs.chunk_size?;
+        Some(cx.stream(&qs, chunk_size, span, each))
+    }
+
+    fn subscript(cx: &mut Session, obj: &Obj, index: &Expr, span: Span) -> Result<Obj> {
+        if let Some(m) = obj.manager() {
+            let qs = cx.manager_queryset(m);
+            return cx.queryset_subscript(&qs, index, span);
+        }
+        if let Some(qs) = obj.queryset() {
+            return cx.queryset_subscript(&qs, index, span);
+        }
+        Err(Diagnostic::new(
+            ErrorKind::Type,
+            format!("'{}' object is not subscriptable", obj.type_name()),
+        )
+        .at(span))
+    }
+
+    fn take_items(cx: &mut Session, o: &Obj, span: Span) -> Option<Result<Vec<Obj>>> {
+        // A queryset nothing else holds (`list(Book.objects.all())`): no one can see its
+        // result cache, so its rows go straight into the list instead of into a cache of
+        // the same size as well.
+        let Obj::Native(n) = o else { return None };
+        if Rc::strong_count(n) != 1 {
+            return None;
+        }
+        let qs = o.native::<QuerySet>()?;
+        if qs.chunk_size.is_some() || qs.cache.get().is_some() {
+            return None;
+        }
+        Some(cx.fetch_all(qs).map_err(|d| d.at(span)))
+    }
+
+    fn str(cx: &mut Session, o: &Obj) -> Result<String> {
+        if let Some(q) = o.q() {
+            return Ok(super::repr::q_str(&cx.host.schema, q));
+        }
+        if let Some(f) = o.f() {
+            return Ok(super::repr::expr_str(&cx.host.schema, f));
+        }
+        if let Some(text) = Session::query_str(o) {
+            return text;
+        }
+        let Some(inst) = o.instance() else {
+            return cx.repr(o);
+        };
+        let model = cx.host.schema.model(inst.model).clone();
+        if let Some(expr) = &model.str_expr {
+            let locals = std::collections::HashMap::from([("self".to_string(), o.clone())]);
+            if let Ok(v) = cx.in_scope(locals, |s| s.eval(expr)) {
+                return cx.py_str(&v);
+            }
+        }
+        let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
+        Ok(format!("{} object ({})", model.name, pk.to_python_str()))
+    }
+
+    fn repr(cx: &mut Session, o: &Obj) -> Result<String> {
+        let schema = &cx.host.schema;
+        if let Some(inst) = o.instance() {
+            let name = schema.model(inst.model).name.clone();
+            return Ok(format!("<{name}: {}>", cx.py_str(o)?));
+        }
+        if let Some(qs) = o.queryset() {
+            // Django's `list(self[:21])`: from the cache when evaluated.
+            let items = match qs.cache.get() {
+                Some(items) => items,
+                None => {
+                    let mut q = (*qs).clone();
+                    q.query.set_limits(None, Some(21));
+                    Rc::new(cx.fetch_all(&q)?)
+                }
+            };
+            let mut shown = cx.repr_items(&items[..items.len().min(20)])?;
+            if items.len() > 20 {
+                shown.push_str(", '...(remaining elements truncated)...'");
+            }
+            return Ok(format!("<QuerySet [{shown}]>"));
+        }
+        Ok(if let Some(m) = o.model_class() {
+            format!("<class '{}'>", schema.model(m).name)
+        } else if let Some(m) = o.manager() {
+            format!(
+                "<django.db.models.manager.Manager object ({}.objects)>",
+                schema.model(m).name
+            )
+        } else if let Some(q) = o.q() {
+            super::repr::q_repr(schema, q)
+        } else if let Some(f) = o.f() {
+            super::repr::expr_repr(schema, f)
+        } else if let Some(ty) = o.field_instance() {
+            format!("<django.db.models.fields.{}>", ty.kind.django_name())
+        } else if let Some(f) = o.django_fn() {
+            format!("<built-in function {f:?}>")
+        } else {
+            format!("<{} object>", o.type_name())
+        })
+    }
+
+    fn type_name(&self, o: &dyn Native) -> String {
+        match o.as_any().downcast_ref::<Instance>() {
+            Some(inst) => self.schema.model(inst.model).name.clone(),
+            None => o.type_name().into_owned(),
+        }
+    }
+
+    fn is_instance(&self, o: &Obj, cls: &Obj) -> Option<bool> {
+        let m = cls.model_class()?;
+        Some(o.instance().is_some_and(|i| i.model == m))
+    }
+
+    fn guarded(
+        cx: &mut Session,
+        body: &mut dyn FnMut(&mut Session) -> Result<Flow>,
+    ) -> Result<Flow> {
+        cx.catching(body)
+    }
+
+    fn with_context(
+        cx: &mut Session,
+        ctx: &Obj,
+        span: Span,
+        body: &mut dyn FnMut(&mut Session, Obj) -> Result<Flow>,
+    ) -> Result<Flow> {
+        if ctx.django_fn() != Some(DjangoFn::Atomic) {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "djq supports `with transaction.atomic():` only",
+            )
+            .at(span));
+        }
+        // Django's `Atomic.__enter__` returns None.
+        cx.atomic(|s| body(s, Obj::NONE))
+    }
+
+    fn is_silent(&self, f: &Obj) -> bool {
+        f.django_fn() == Some(DjangoFn::Dumpdata)
+    }
+
+    fn type_of(cx: &mut Session, o: &Obj) -> Obj {
+        super::help::type_of(cx, o)
+    }
+
+    fn dir(cx: &mut Session, o: &Obj) -> Vec<String> {
+        super::help::dir(cx, o)
+    }
+
+    fn help(cx: &mut Session, o: &Obj) -> Option<String> {
+        super::help::help(cx, o)
+    }
+}
+
+/// The arithmetic of an operator on expressions.
+fn arith(op: BinOp) -> Option<Arith> {
+    Some(match op {
+        BinOp::Add => Arith::Add,
+        BinOp::Sub => Arith::Sub,
+        BinOp::Mul => Arith::Mul,
+        BinOp::Div => Arith::Div,
+        BinOp::Mod => Arith::Mod,
+        BinOp::Pow => Arith::Pow,
+        _ => return None,
+    })
+}
+
+impl Session {
+    /// Call one of Django's callables.
+    fn call_django(&mut self, f: DjangoFn, args: Args) -> Result<Obj> {
+        let span = args.span;
+        let one = |args: &Args| -> Result<Obj> {
+            args.pos.first().map(|(o, _)| o.clone()).ok_or_else(|| {
+                Diagnostic::new(ErrorKind::Type, "expected 1 argument, got 0").at(span)
+            })
+        };
+        match f {
+            DjangoFn::Q => {
+                let children = super::functions::q_children(&args, |t| {
+                    format!("Q() positional arguments must be Q objects or expressions, not {t}")
+                })?;
+                let kw = self.leaves(&args)?;
+                Ok(make::q(QNode::new(children, kw)))
+            }
+            DjangoFn::Aggregate(func) => self.aggregate_expr(func, &args).map(make::f),
+            DjangoFn::Func(func) => self.func_expr(func, &args).map(make::f),
+            DjangoFn::Value => self.value_expr(&args).map(make::f),
+            DjangoFn::Super => self.super_manager(span),
+            DjangoFn::Subquery | DjangoFn::Exists => self
+                .subquery_expr(f == DjangoFn::Exists, &args)
+                .map(make::f),
+            DjangoFn::Case => self.case_expr(&args).map(make::f),
+            DjangoFn::When => self.when_expr(&args).map(make::f),
+            DjangoFn::Field(kind) => self.field_instance(kind, &args),
+            DjangoFn::F | DjangoFn::OuterRef => match &one(&args)? {
+                Obj::Value(Value::Text(name)) => Ok(make::f(if f == DjangoFn::F {
+                    FExpr::Ref {
+                        name: name.clone(),
+                        span,
+                    }
+                } else {
+                    FExpr::OuterRef {
+                        name: name.clone(),
+                        depth: 0,
+                        span,
+                    }
+                })),
+                o if f == DjangoFn::OuterRef
+                    && let Some(outer @ FExpr::OuterRef { .. }) = o.f() =>
+                {
+                    let mut outer = outer.clone();
+                    if let FExpr::OuterRef { depth, .. } = &mut outer {
+                        *depth += 1;
+                    }
+                    Ok(make::f(outer))
+                }
+                other => Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("F() expects a field name string, not {}", other.type_name()),
+                )
+                .at(span)),
+            },
+            DjangoFn::Dumpdata => self.dumpdata(&args),
+            // `transaction.atomic()`: the context manager a `with` statement enters.
+            DjangoFn::Atomic if args.pos.is_empty() && args.kw.is_empty() => {
+                Ok(make::function(DjangoFn::Atomic))
+            }
+            DjangoFn::ResetQueries
+            | DjangoFn::Now
+            | DjangoFn::LocalTime
+            | DjangoFn::MakeAware
+            | DjangoFn::MakeNaive
+            | DjangoFn::IsAware
+            | DjangoFn::IsNaive
+            | DjangoFn::Slugify
+            | DjangoFn::Lookup(_) => self.call_module_fn(f, &args),
+            DjangoFn::Atomic => Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "arguments of transaction.atomic() are not supported by djq yet",
+            )
+            .at(span)),
+        }
+    }
+
+    /// Keyword arguments as Q leaves.
+    pub(super) fn leaves(&mut self, args: &Args) -> Result<Vec<QChild>> {
+        args.kw
+            .iter()
+            .map(|(k, v, span)| {
+                Ok(QChild::Leaf {
+                    key: k.clone(),
+                    value: self.operand(v, *span)?,
+                    span: *span,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) fn manager_queryset(&self, model: crate::schema::ModelId) -> QuerySet {
+        QuerySet::new(
+            crate::query::Query::new(&self.host.schema, model),
+            super::obj::QsKind::Instances,
+        )
+    }
+}

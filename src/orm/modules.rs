@@ -1,0 +1,550 @@
+//! Django's modules as the runtime imports them (through [`Host::module`](crate::py::Host)):
+//! `django.db.models` (and `.functions`, `.aggregates`, `.expressions`, `.lookups`),
+//! `django.db` (`connection`, `transaction`, `reset_queries`), `django.conf.settings`,
+//! `django.utils.timezone`, `django.utils.text`, `django.core.exceptions`, and each app's
+//! `<app>.models` with its model classes (`django.contrib.auth.models` for auth's): a model
+//! is always reached by its app, never by its name alone.
+//!
+//! A bare model name (the shell's auto-imports) is Django's shell's choice: the model of the
+//! app listed first in INSTALLED_APPS. djq does not read INSTALLED_APPS, so it takes Django's
+//! own apps (auth, contenttypes, ...) as listed before the project's, as `startproject`'s
+//! settings do; a name two of the project's apps define is ambiguous and an error saying
+//! which imports would tell them apart.
+
+use super::Orm;
+use super::obj::{DjangoFn, DjangoObj, make};
+use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::native_any;
+use crate::py::{Args, Module, Native, Obj};
+use crate::schema::{ModelId, Schema};
+use crate::value::Value;
+use std::borrow::Cow;
+
+/// The app labels of Django's own apps (`django.contrib.<label>`).
+const CONTRIB: &[&str] = &[
+    "admin",
+    "auth",
+    "contenttypes",
+    "sessions",
+    "sites",
+    "flatpages",
+    "redirects",
+];
+
+/// Field classes of `django.db.models` (`models.CharField`).
+const FIELDS: &[&str] = &[
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+    "BooleanField",
+    "CharField",
+    "TextField",
+    "SlugField",
+    "EmailField",
+    "URLField",
+    "DateField",
+    "DateTimeField",
+    "TimeField",
+    "DurationField",
+    "DecimalField",
+    "FloatField",
+    "UUIDField",
+    "JSONField",
+    "BinaryField",
+    "GenericIPAddressField",
+];
+
+/// `django.db.models.expressions` beyond `F` and `Value`.
+const EXPRESSIONS: &[&str] = &[
+    "F",
+    "Value",
+    "Case",
+    "When",
+    "Subquery",
+    "Exists",
+    "OuterRef",
+    "Q",
+    "ExpressionWrapper",
+];
+
+/// What `django.db.models` (and `.expressions`) have that djq does not yet.
+pub(super) const LATER_EXPRESSIONS: &[&str] =
+    &["Func", "Window", "RawSQL", "Prefetch", "FilteredRelation"];
+
+/// `django.db.models.lookups`: each class with its lookup name. Used as an expression, a
+/// lookup on a field (`GreaterThan(F("rating"), 4)`) is the filter `rating__gt=4`.
+const LOOKUPS: &[(&str, &str)] = &[
+    ("Exact", "exact"),
+    ("IExact", "iexact"),
+    ("GreaterThan", "gt"),
+    ("GreaterThanOrEqual", "gte"),
+    ("LessThan", "lt"),
+    ("LessThanOrEqual", "lte"),
+    ("In", "in"),
+    ("Contains", "contains"),
+    ("IContains", "icontains"),
+    ("StartsWith", "startswith"),
+    ("IStartsWith", "istartswith"),
+    ("EndsWith", "endswith"),
+    ("IEndsWith", "iendswith"),
+    ("Range", "range"),
+    ("IsNull", "isnull"),
+    ("Regex", "regex"),
+    ("IRegex", "iregex"),
+];
+
+/// Django's exception classes (`django.core.exceptions`, `django.db`).
+const CORE_EXCEPTIONS: &[&str] = &[
+    "ObjectDoesNotExist",
+    "MultipleObjectsReturned",
+    "FieldDoesNotExist",
+    "FieldError",
+    "ValidationError",
+    "EmptyResultSet",
+];
+const DB_EXCEPTIONS: &[&str] = &[
+    "DatabaseError",
+    "IntegrityError",
+    "DataError",
+    "OperationalError",
+    "ProgrammingError",
+    "InternalError",
+    "InterfaceError",
+    "NotSupportedError",
+];
+
+/// `django.db.connection`.
+#[derive(Debug)]
+pub struct Connection;
+
+impl Native for Connection {
+    fn type_name(&self) -> Cow<'_, str> {
+        "DatabaseWrapper".into()
+    }
+    native_any!();
+}
+
+/// `django.conf.settings`.
+#[derive(Debug)]
+pub struct Settings;
+
+impl Native for Settings {
+    fn type_name(&self) -> Cow<'_, str> {
+        "LazySettings".into()
+    }
+    native_any!();
+}
+
+/// `qs.query`: its SQL as `str()` gives it, or `None` when Django would raise
+/// EmptyResultSet (`none()`).
+#[derive(Debug)]
+pub struct QueryText(pub Option<String>);
+
+impl Native for QueryText {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Query".into()
+    }
+    native_any!();
+}
+
+fn exceptions(names: &[&str]) -> impl Iterator<Item = (String, Obj)> {
+    names
+        .iter()
+        .map(|n| (n.to_string(), Obj::ExceptionClass(n.to_string())))
+}
+
+fn functions(fs: &[(&str, DjangoFn)]) -> Module {
+    Module::new(fs.iter().map(|(n, f)| (*n, make::function(*f))))
+}
+
+impl Orm {
+    /// The Django module `name`, or an app's (`journal.models`).
+    pub(super) fn django_module(&self, name: &str) -> Option<Module> {
+        let fields = || {
+            FIELDS.iter().filter_map(|n| {
+                crate::schema::FieldKind::from_django_name(n)
+                    .map(|k| (n.to_string(), make::function(DjangoFn::Field(k))))
+            })
+        };
+        let aggregates = || {
+            crate::query::expr::AggFunc::ALL.iter().map(|a| {
+                (
+                    a.name().to_string(),
+                    make::function(DjangoFn::Aggregate(*a)),
+                )
+            })
+        };
+        let db_functions = || {
+            crate::query::func::FuncKind::class_names()
+                .into_iter()
+                .filter_map(|n| {
+                    let f = crate::query::func::FuncKind::from_name(&n)?;
+                    // ExpressionWrapper is an expression (`.expressions`), not a function.
+                    (f != crate::query::func::FuncKind::Wrapper)
+                        .then(|| (n, make::function(DjangoFn::Func(f))))
+                })
+        };
+        let expressions = || {
+            EXPRESSIONS
+                .iter()
+                .filter_map(|n| Some((n.to_string(), super::names::django_name(n)?)))
+        };
+        let module = |n: &str| Obj::Module(n.to_string());
+        Some(match name {
+            "django" => Module::new([("setup", Obj::Builtin(crate::py::Builtin::NoOp))]),
+            "django.db" => {
+                let mut m = Module::new([
+                    ("connection", Obj::new_native(Connection)),
+                    ("reset_queries", make::function(DjangoFn::ResetQueries)),
+                    ("models", module("django.db.models")),
+                    ("transaction", module("django.db.transaction")),
+                ]);
+                m.attrs.extend(exceptions(DB_EXCEPTIONS));
+                m
+            }
+            "django.db.transaction" => functions(&[("atomic", DjangoFn::Atomic)]),
+            "django.db.models" => {
+                let mut m = Module::new(expressions());
+                m.attrs.extend(aggregates());
+                m.attrs.extend(fields());
+                m.attrs
+                    .extend(exceptions(&["ProtectedError", "RestrictedError"]));
+                m.attrs
+                    .insert("functions".into(), module("django.db.models.functions"));
+                m.with_later(LATER_EXPRESSIONS)
+            }
+            "django.db.models.functions" => Module::new(db_functions()),
+            "django.db.models.aggregates" => Module::new(aggregates()),
+            "django.db.models.expressions" => {
+                Module::new(expressions()).with_later(LATER_EXPRESSIONS)
+            }
+            "django.db.models.fields" => Module::new(fields()),
+            "django.db.models.lookups" => Module::new(
+                LOOKUPS
+                    .iter()
+                    .map(|(class, lookup)| (*class, make::function(DjangoFn::Lookup(lookup)))),
+            ),
+            "django.conf" => Module::new([("settings", Obj::new_native(Settings))]),
+            "django.core" => Module::default(),
+            "django.core.exceptions" => Module::new(exceptions(CORE_EXCEPTIONS)),
+            "django.utils" => Module::new([
+                ("timezone", module("django.utils.timezone")),
+                ("text", module("django.utils.text")),
+            ]),
+            "django.utils.timezone" => functions(&[
+                ("now", DjangoFn::Now),
+                ("localtime", DjangoFn::LocalTime),
+                ("make_aware", DjangoFn::MakeAware),
+                ("make_naive", DjangoFn::MakeNaive),
+                ("is_aware", DjangoFn::IsAware),
+                ("is_naive", DjangoFn::IsNaive),
+            ]),
+            "django.utils.text" => functions(&[("slugify", DjangoFn::Slugify)]),
+            "django.contrib" => Module::default(),
+            _ => return self.app_module(name),
+        })
+    }
+
+    /// An app's package (`journal`, `django.contrib.auth`) or its `models` module.
+    fn app_module(&self, name: &str) -> Option<Module> {
+        let (package, models) = match name.strip_suffix(".models") {
+            Some(package) => (package, true),
+            None => (name, false),
+        };
+        let label = match package.strip_prefix("django.contrib.") {
+            Some(label) if CONTRIB.contains(&label) => label,
+            Some(_) => return None,
+            None if CONTRIB.contains(&package) => return None,
+            None => package,
+        };
+        let in_app: Vec<(ModelId, &str)> = self
+            .schema
+            .user_models()
+            .filter(|(_, m)| m.app_label == label)
+            .map(|(i, m)| (i, m.name.as_str()))
+            .collect();
+        if in_app.is_empty() {
+            return None;
+        }
+        if !models {
+            return Some(Module::new([(
+                "models",
+                Obj::Module(format!("{package}.models")),
+            )]));
+        }
+        Some(Module::new(
+            in_app.iter().map(|(i, n)| (*n, make::model(*i))),
+        ))
+    }
+}
+
+impl super::Session {
+    /// Attributes of `connection`, `settings` and `qs.query`; `None` for other objects.
+    pub(super) fn module_object_attribute(&mut self, obj: &Obj, name: &str) -> Option<Result<Obj>> {
+        if obj.native::<Connection>().is_some() {
+            return Some(Ok(match name {
+                "queries" => self.connection_queries(),
+                "vendor" => Obj::str(match self.host.dialect {
+                    crate::sql::Dialect::Sqlite => "sqlite",
+                    crate::sql::Dialect::Postgres => "postgresql",
+                }),
+                _ => return None,
+            }));
+        }
+        if obj.native::<Settings>().is_some() {
+            return Some(Ok(match name {
+                "DEBUG" => Obj::bool(self.host.log.debug),
+                "USE_TZ" => Obj::bool(true),
+                "TIME_ZONE" => Obj::str("UTC"),
+                _ => return None,
+            }));
+        }
+        if let Some(qs) = obj.queryset()
+            && name == "query"
+        {
+            return Some(self.query_text(&qs));
+        }
+        None
+    }
+
+    /// `settings.DEBUG = value`; `None` for other objects.
+    pub(super) fn set_module_object_attribute(
+        &mut self,
+        obj: &Obj,
+        name: &str,
+        value: &Obj,
+        span: Span,
+    ) -> Option<Result<()>> {
+        obj.native::<Settings>()?;
+        Some(match name {
+            "DEBUG" => {
+                let on = self.truthy(value, &crate::py::args::dummy(span));
+                on.map(|on| self.host.log.debug = on)
+            }
+            _ => Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("djq cannot change settings.{name}"),
+            )
+            .at(span)),
+        })
+    }
+
+    /// `str(qs.query)`: Django's SQL with the parameters pasted in by `%`.
+    fn query_text(&mut self, qs: &super::obj::QuerySet) -> Result<Obj> {
+        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
+        let text = compiled
+            .statement
+            .map(|st| crate::render::sql::sql_interpolate(&st.sql, &st.params, self.host.dialect));
+        Ok(Obj::new_native(QueryText(text)))
+    }
+
+    /// `str()` of a `qs.query`; EmptyResultSet for a query Django would not run.
+    pub(super) fn query_str(o: &Obj) -> Option<Result<String>> {
+        let QueryText(text) = o.native::<QueryText>()?;
+        Some(
+            text.clone()
+                .ok_or_else(|| Diagnostic::new(ErrorKind::Python("EmptyResultSet".into()), "")),
+        )
+    }
+
+    /// Django's `connection.queries`: `[{'sql': ..., 'time': '0.001'}, ...]` of what ran
+    /// with DEBUG on.
+    fn connection_queries(&self) -> Obj {
+        let dialect = self.host.dialect;
+        Obj::list(
+            self.host
+                .log
+                .debug_queries()
+                .map(|(st, time)| {
+                    Obj::dict(vec![
+                        (
+                            Obj::str("sql"),
+                            Obj::str(crate::render::sql_inline(&st.sql, &st.params, dialect)),
+                        ),
+                        (Obj::str("time"), Obj::str(time)),
+                    ])
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Django's `slugify`: ASCII letters, digits, `_` and `-` of the NFKD form, lowercased, runs
+/// of spaces and dashes made one dash, dashes and underscores stripped at the ends.
+pub fn slugify(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let ascii: String = s.nfkd().filter(char::is_ascii).collect();
+    let kept: String = ascii
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-') || c.is_whitespace())
+        .collect();
+    let mut out = String::new();
+    for c in kept.trim().chars() {
+        if c == '-' || c.is_whitespace() {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.trim_matches(['-', '_']).to_string()
+}
+
+impl super::Session {
+    /// `reset_queries()`, the `timezone` functions and `slugify`.
+    pub(super) fn call_module_fn(&mut self, f: DjangoFn, args: &Args) -> Result<Obj> {
+        let first = args.pos.first().map(|(o, _)| o);
+        let value = |o: Option<&Obj>| match o {
+            Some(Obj::Value(v)) => Ok(v.clone()),
+            _ => Err(
+                Diagnostic::new(ErrorKind::Type, format!("{f:?}() takes a datetime")).at(args.span),
+            ),
+        };
+        Ok(match f {
+            DjangoFn::ResetQueries => {
+                self.host.log.reset_queries();
+                Obj::NONE
+            }
+            DjangoFn::Now => Obj::Value(Value::DateTime(chrono::Utc::now())),
+            // TIME_ZONE is UTC: local time is the aware datetime itself.
+            DjangoFn::LocalTime => match first {
+                None => Obj::Value(Value::DateTime(chrono::Utc::now())),
+                Some(_) => match value(first)? {
+                    v @ Value::DateTime(_) => Obj::Value(v),
+                    _ => {
+                        return Err(Diagnostic::new(
+                            ErrorKind::Value,
+                            "localtime() cannot be applied to a naive datetime",
+                        )
+                        .at(args.span));
+                    }
+                },
+            },
+            DjangoFn::MakeAware => match value(first)? {
+                Value::NaiveDateTime(dt) => Obj::Value(Value::DateTime(dt.and_utc())),
+                _ => {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        "Not naive datetime (tzinfo is already set)",
+                    )
+                    .at(args.span));
+                }
+            },
+            DjangoFn::MakeNaive => match value(first)? {
+                Value::DateTime(dt) => Obj::Value(Value::NaiveDateTime(dt.naive_utc())),
+                _ => {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        "make_naive() cannot be applied to a naive datetime",
+                    )
+                    .at(args.span));
+                }
+            },
+            DjangoFn::IsAware => Obj::bool(matches!(value(first)?, Value::DateTime(_))),
+            DjangoFn::IsNaive => Obj::bool(!matches!(value(first)?, Value::DateTime(_))),
+            DjangoFn::Slugify => Obj::str(slugify(&self.py_str(first.unwrap_or(&Obj::NONE))?)),
+            DjangoFn::Lookup(lookup) => {
+                let span = args.span;
+                let (Some((lhs, _)), Some((rhs, rhs_span)), 2) =
+                    (args.pos.first(), args.pos.get(1), args.pos.len())
+                else {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        format!("the {lookup} lookup takes 2 arguments: an expression and a value"),
+                    )
+                    .at(span));
+                };
+                let key = match lhs {
+                    o if let Some(crate::query::FExpr::Ref { name, .. }) = o.f() => name.clone(),
+                    _ => {
+                        return Err(Diagnostic::new(
+                            ErrorKind::NotSupported,
+                            "djq supports a lookup expression on a field (F(\"name\")) only",
+                        )
+                        .at(span));
+                    }
+                };
+                let value = self.operand(rhs, *rhs_span)?;
+                let leaf = crate::query::QChild::Leaf {
+                    key: format!("{key}__{lookup}"),
+                    value,
+                    span,
+                };
+                make::q(crate::query::QNode::new(Vec::new(), vec![leaf]))
+            }
+            _ => unreachable!("not a module function: {f:?}"),
+        })
+    }
+}
+
+/// The model a bare name stands for (see the module docs); an error when two of the
+/// project's apps define it.
+pub(super) fn model_named(schema: &Schema, name: &str, span: Span) -> Result<Option<ModelId>> {
+    let named = || schema.user_models().filter(|(_, m)| m.name == name);
+    // The common case, on every name a statement uses: one model or none.
+    let mut it = named();
+    match (it.next(), it.next()) {
+        (None, _) => return Ok(None),
+        (Some((only, _)), None) => return Ok(Some(only)),
+        _ => {}
+    }
+    let found: Vec<(ModelId, &str)> = named().map(|(i, m)| (i, m.app_label.as_str())).collect();
+    if let Some((first, _)) = found.iter().find(|(_, app)| CONTRIB.contains(app)) {
+        return Ok(Some(*first));
+    }
+    let apps: Vec<String> = found
+        .iter()
+        .map(|(_, app)| format!("{app}.{name}"))
+        .collect();
+    Err(Diagnostic::new(
+        ErrorKind::Name,
+        format!("name '{name}' is ambiguous: {}", apps.join(", ")),
+    )
+    .at(span)
+    .with_help(format!(
+        "import the one you mean: from {}.models import {name}",
+        found[0].1
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Model;
+
+    fn schema(models: &[(&str, &str)]) -> Schema {
+        Schema {
+            models: models
+                .iter()
+                .map(|(app, name)| {
+                    Model::new(*name, *app, format!("{app}_{}", name.to_lowercase())).into()
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_bare_model_name_is_djangos_shell_choice_or_ambiguous() {
+        let span = Span::default();
+        let s = schema(&[("auth", "User"), ("journal", "User"), ("journal", "Entry")]);
+        // Django's shell: auth (listed first in INSTALLED_APPS) wins; never the alphabet.
+        assert_eq!(model_named(&s, "User", span).unwrap(), Some(0));
+        assert_eq!(model_named(&s, "Entry", span).unwrap(), Some(2));
+        assert_eq!(model_named(&s, "Nope", span).unwrap(), None);
+        let s = schema(&[("blog", "Post"), ("news", "Post")]);
+        let e = model_named(&s, "Post", span).unwrap_err();
+        assert_eq!(e.message, "name 'Post' is ambiguous: blog.Post, news.Post");
+        assert_eq!(
+            e.help.as_deref(),
+            Some("import the one you mean: from blog.models import Post")
+        );
+    }
+}

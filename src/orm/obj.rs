@@ -1,0 +1,554 @@
+//! Django's objects in the runtime: model classes, managers, querysets, instances, `Q`, `F`
+//! and the other expressions, field instances and Django's callables — each a
+//! [`Native`] of the Python runtime, reached from an [`Obj`] through [`DjangoObj`].
+
+use crate::native_any;
+use crate::py::{Native, Obj};
+use crate::query::expr::DbType;
+use crate::query::{FExpr, QNode, Query};
+use crate::schema::ModelId;
+use crate::value::Value;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// A model class (`Book`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelClass(pub ModelId);
+
+/// A model's default manager (`Book.objects`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Manager(pub ModelId);
+
+/// Django's callables and classes in scope: `Q`, `F`, aggregates, database functions,
+/// field classes, `transaction.atomic`, `dumpdata`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DjangoFn {
+    Q,
+    F,
+    OuterRef,
+    Super,
+    Subquery,
+    Exists,
+    /// `Count`, `Sum`, ... (`django.db.models` aggregates).
+    Aggregate(crate::query::expr::AggFunc),
+    /// `Lower`, `Coalesce`, `Cast`, ... (`django.db.models.functions`).
+    Func(crate::query::func::FuncKind),
+    /// `Value(x, output_field=...)`
+    Value,
+    Case,
+    When,
+    /// A model field class used as an `output_field` (`CharField(max_length=20)`).
+    Field(crate::schema::FieldKind),
+    /// `dumpdata(*labels, indent=None, output=None)`: `manage.py dumpdata`'s JSON.
+    Dumpdata,
+    /// `transaction.atomic`, run by a `with` statement.
+    Atomic,
+    /// `django.db.reset_queries()`
+    ResetQueries,
+    /// `django.utils.timezone.now()` and its kin.
+    Now,
+    LocalTime,
+    MakeAware,
+    MakeNaive,
+    IsAware,
+    IsNaive,
+    /// `django.utils.text.slugify(s)`
+    Slugify,
+    /// A lookup used as an expression (`GreaterThan(F("rating"), 4)`), by its lookup name
+    /// (`gt`).
+    Lookup(&'static str),
+}
+
+/// A field instance given as `output_field` (`CharField()`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldInstance(pub DbType);
+
+impl Native for ModelClass {
+    fn type_name(&self) -> Cow<'_, str> {
+        "ModelBase".into()
+    }
+    /// Django's classes, managers and functions exist once.
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    fn callable(&self) -> bool {
+        true
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for Manager {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Manager".into()
+    }
+    /// Django's classes, managers and functions exist once.
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for DjangoFn {
+    fn type_name(&self) -> Cow<'_, str> {
+        "builtin_function_or_method".into()
+    }
+    /// Django's classes, managers and functions exist once.
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    fn callable(&self) -> bool {
+        true
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for FieldInstance {
+    fn type_name(&self) -> Cow<'_, str> {
+        self.0.kind.django_name().into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
+
+impl Native for QNode {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Q".into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    /// Equal expressions hash alike (Django hashes their identity).
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        Ok(Some(
+            crate::py::hash::hash(&Obj::str(format!("{self:?}"))).unwrap_or(0),
+        ))
+    }
+    native_any!();
+}
+
+impl Native for FExpr {
+    fn type_name(&self) -> Cow<'_, str> {
+        "F".into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    /// Equal expressions hash alike (Django hashes their identity).
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        Ok(Some(
+            crate::py::hash::hash(&Obj::str(format!("{self:?}"))).unwrap_or(0),
+        ))
+    }
+    native_any!();
+}
+
+impl Native for QuerySet {
+    fn type_name(&self) -> Cow<'_, str> {
+        "QuerySet".into()
+    }
+    native_any!();
+}
+
+impl Native for Instance {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Model".into()
+    }
+    /// Django's `Model.__eq__`: the same concrete model and primary key.
+    fn equals(&self, other: &dyn Native) -> bool {
+        other
+            .as_any()
+            .downcast_ref::<Instance>()
+            .is_some_and(|o| self.model == o.model && self.fields().first() == o.fields().first())
+    }
+    /// Django's `Model.__hash__`: the primary key's hash.
+    fn hash(&self) -> std::result::Result<Option<i64>, String> {
+        match self.fields().into_iter().next() {
+            Some((_, v)) if !v.is_null() => Ok(crate::py::hash::hash(&Obj::Value(v)).ok()),
+            _ => Err("Model instances without primary key value are unhashable".into()),
+        }
+    }
+    native_any!();
+}
+
+/// Django's objects as an [`Obj`] holds them.
+pub trait DjangoObj {
+    fn model_class(&self) -> Option<ModelId>;
+    fn manager(&self) -> Option<ModelId>;
+    fn queryset(&self) -> Option<Rc<QuerySet>>;
+    fn instance(&self) -> Option<Rc<Instance>>;
+    fn q(&self) -> Option<&QNode>;
+    fn f(&self) -> Option<&FExpr>;
+    fn field_instance(&self) -> Option<DbType>;
+    fn django_fn(&self) -> Option<DjangoFn>;
+}
+
+impl DjangoObj for Obj {
+    fn model_class(&self) -> Option<ModelId> {
+        self.native::<ModelClass>().map(|m| m.0)
+    }
+    fn manager(&self) -> Option<ModelId> {
+        self.native::<Manager>().map(|m| m.0)
+    }
+    fn queryset(&self) -> Option<Rc<QuerySet>> {
+        self.native_rc()
+    }
+    fn instance(&self) -> Option<Rc<Instance>> {
+        self.native_rc()
+    }
+    fn q(&self) -> Option<&QNode> {
+        self.native()
+    }
+    fn f(&self) -> Option<&FExpr> {
+        self.native()
+    }
+    fn field_instance(&self) -> Option<DbType> {
+        self.native::<FieldInstance>().map(|f| f.0)
+    }
+    fn django_fn(&self) -> Option<DjangoFn> {
+        self.native::<DjangoFn>().copied()
+    }
+}
+
+/// The [`Obj`]s of Django's objects.
+pub mod make {
+    use super::*;
+
+    pub fn model(m: ModelId) -> Obj {
+        Obj::new_native(ModelClass(m))
+    }
+    pub fn manager(m: ModelId) -> Obj {
+        Obj::new_native(Manager(m))
+    }
+    pub fn queryset(qs: QuerySet) -> Obj {
+        Obj::new_native(qs)
+    }
+    pub fn shared_queryset(qs: Rc<QuerySet>) -> Obj {
+        Obj::Native(qs)
+    }
+    pub fn instance(i: Rc<Instance>) -> Obj {
+        Obj::Native(i)
+    }
+    pub fn q(q: QNode) -> Obj {
+        Obj::new_native(q)
+    }
+    pub fn f(f: FExpr) -> Obj {
+        Obj::new_native(f)
+    }
+    pub fn field(ty: DbType) -> Obj {
+        Obj::new_native(FieldInstance(ty))
+    }
+    pub fn function(f: DjangoFn) -> Obj {
+        Obj::new_native(f)
+    }
+}
+
+/// What a queryset yields when evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QsKind {
+    /// Model instances.
+    Instances,
+    /// `.values(...)` dicts.
+    Values,
+    /// `.values_list(...)` tuples (`flat` → scalars).
+    ValuesList { flat: bool, named: bool },
+}
+
+/// A lazy QuerySet: the query plus how to present it.
+#[derive(Debug, Clone)]
+pub struct QuerySet {
+    pub query: Query,
+    pub kind: QsKind,
+    /// `prefetch_related()` lookups, run after the main query.
+    pub prefetch: Vec<String>,
+    /// The results once evaluated.
+    pub cache: ResultCache,
+    /// Set for a related manager (`author.books`, `article.tags`): its owner.
+    pub related: Option<Rc<RelatedLink>>,
+    /// A related manager's relation (`Author.books`) and the prefetch that would load it for
+    /// every owner at once, kept by the querysets made from it (the N+1 warning).
+    pub via: Option<Rc<(String, String)>>,
+    /// Where an error the database raises for this query points: a filter on an aggregate
+    /// without annotate() (the database refuses the HAVING it becomes).
+    pub blame: Option<crate::diag::Span>,
+    /// Set by `iterator(chunk_size)`: iterated, the queryset streams its rows this many at a
+    /// time, bypassing the result cache (see `Session::stream`).
+    pub chunk_size: Option<usize>,
+}
+
+impl QuerySet {
+    pub fn new(query: Query, kind: QsKind) -> QuerySet {
+        QuerySet {
+            query,
+            kind,
+            prefetch: Vec::new(),
+            cache: ResultCache::default(),
+            blame: None,
+            related: None,
+            via: None,
+            chunk_size: None,
+        }
+    }
+
+    /// A database error of this query, pointed at its blamed span if it has one.
+    pub fn blamed(&self, d: crate::diag::Diagnostic) -> crate::diag::Diagnostic {
+        match self.blame {
+            Some(span) if d.kind.is_database() => d.at(span),
+            _ => d,
+        }
+    }
+}
+
+/// A queryset's results once evaluated (Django's `_result_cache`): iterating, `len()` and
+/// `bool()` fill it; `count()`, `exists()`, indexing, slicing and `repr()` then use it.
+///
+/// Cloning gives an empty cache, as a chained queryset (Django's `_chain()`) is a new,
+/// unevaluated one; equality ignores the cache.
+#[derive(Debug, Default)]
+pub struct ResultCache {
+    items: RefCell<Option<Rc<Vec<Obj>>>>,
+    /// Filled by `prefetch_related()` for a related manager: its `.all()` is this very
+    /// queryset, as in Django.
+    prefetched: bool,
+}
+
+impl ResultCache {
+    /// A related manager's objects loaded by `prefetch_related()`.
+    pub fn prefetched(items: Rc<Vec<Obj>>) -> ResultCache {
+        ResultCache {
+            items: RefCell::new(Some(items)),
+            prefetched: true,
+        }
+    }
+
+    pub fn get(&self) -> Option<Rc<Vec<Obj>>> {
+        self.items.borrow().clone()
+    }
+
+    pub fn set(&self, items: Rc<Vec<Obj>>) {
+        *self.items.borrow_mut() = Some(items);
+    }
+
+    pub fn is_prefetched(&self) -> bool {
+        self.prefetched
+    }
+}
+
+impl Clone for ResultCache {
+    fn clone(&self) -> ResultCache {
+        ResultCache::default()
+    }
+}
+
+impl PartialEq for ResultCache {
+    fn eq(&self, _: &ResultCache) -> bool {
+        true
+    }
+}
+
+/// The owner of a related manager and how its objects refer to it.
+#[derive(Debug, Clone)]
+pub struct RelatedLink {
+    pub instance: Rc<Instance>,
+    /// The owner's field the relation stores (its pk's attname, or a `to_field`'s).
+    pub owner_attname: String,
+    pub kind: RelatedKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelatedKind {
+    /// `author.books`: `model`'s foreign key `field` points at the owner.
+    ForeignKey { model: ModelId, field: String },
+    /// `article.tags` / `tag.article_set`: rows of `through` whose field `source` points at
+    /// the owner and `target` at an object of `target_model`.
+    ManyToMany {
+        through: ModelId,
+        source: usize,
+        target: usize,
+        target_model: ModelId,
+    },
+}
+
+/// The attnames of an instance's values, in order: one list shared by every instance a query
+/// loads (a million rows hold one copy), copied for an instance only when it gains an
+/// attribute of its own.
+pub type Layout = Rc<Vec<String>>;
+
+/// A model instance: loaded field values by attname, in the order they were selected,
+/// plus annotations and instances cached by `select_related`.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub model: ModelId,
+    /// Field values by attname (assignable, like Python attributes).
+    values: RefCell<Values>,
+    /// What was loaded besides the row, allocated once there is some (most instances have
+    /// none, and a list of a million pays for each byte here).
+    loaded: RefCell<Option<Box<Loaded>>>,
+}
+
+/// What an instance loaded besides its row's values.
+#[derive(Debug, Clone, Default)]
+struct Loaded {
+    /// Related instances loaded so far — with the row (`select_related`), by
+    /// `prefetch_related` of a foreign key, or on first access — by field name; `None` for
+    /// a null foreign key.
+    related: Vec<(String, Option<Instance>)>,
+    /// Objects of reverse and many-to-many relations loaded by `prefetch_related`, by
+    /// accessor name.
+    prefetched: Vec<(String, Rc<Vec<Obj>>)>,
+    /// Fields deferred by `only()`/`defer()`, loaded on first access, by attname.
+    deferred: Vec<(String, Value)>,
+}
+
+/// An instance's values: `values[i]` is the value of `layout[i]`.
+#[derive(Debug, Clone)]
+struct Values {
+    layout: Layout,
+    /// A boxed slice, not a `Vec`: no spare capacity, and one word less per instance.
+    values: Box<[Value]>,
+}
+
+impl Instance {
+    pub fn new(model: ModelId, values: Vec<(String, Value)>) -> Instance {
+        let (names, values) = values.into_iter().unzip();
+        Instance::with_layout(model, Rc::new(names), values)
+    }
+
+    /// An instance whose `values` are those of `layout`'s attnames (as many, in order).
+    pub fn with_layout(model: ModelId, layout: Layout, values: Vec<Value>) -> Instance {
+        debug_assert_eq!(layout.len(), values.len());
+        Instance {
+            model,
+            values: RefCell::new(Values {
+                layout,
+                values: values.into_boxed_slice(),
+            }),
+            loaded: RefCell::default(),
+        }
+    }
+
+    /// What was loaded besides the row, for reading (`None`: nothing yet).
+    fn loaded(&self) -> std::cell::Ref<'_, Option<Box<Loaded>>> {
+        self.loaded.borrow()
+    }
+
+    /// What was loaded besides the row, for adding to.
+    fn loading(&self) -> std::cell::RefMut<'_, Loaded> {
+        std::cell::RefMut::map(self.loaded.borrow_mut(), |l| {
+            &mut **l.get_or_insert_default()
+        })
+    }
+
+    /// A related instance already loaded for field `name`: `Some(None)` for a null one.
+    pub fn related(&self, name: &str) -> Option<Option<Instance>> {
+        let loaded = self.loaded();
+        let related = &loaded.as_ref()?.related;
+        related
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// The objects `prefetch_related` loaded for the relation `accessor`.
+    pub fn prefetched(&self, accessor: &str) -> Option<Rc<Vec<Obj>>> {
+        let loaded = self.loaded();
+        let prefetched = &loaded.as_ref()?.prefetched;
+        prefetched
+            .iter()
+            .find(|(n, _)| n == accessor)
+            .map(|(_, items)| items.clone())
+    }
+
+    /// Keep `items` as what `prefetch_related` loaded for `accessor` (on this instance only:
+    /// `&mut`, so a shared one is copied first, as `Rc::make_mut` does).
+    pub fn set_prefetched(&mut self, accessor: &str, items: Rc<Vec<Obj>>) {
+        let loaded = self.loaded.get_mut().get_or_insert_default();
+        loaded.prefetched.push((accessor.to_string(), items));
+    }
+
+    /// The value of deferred field `attname`, once loaded.
+    pub fn deferred(&self, attname: &str) -> Option<Value> {
+        let loaded = self.loaded();
+        let deferred = &loaded.as_ref()?.deferred;
+        deferred
+            .iter()
+            .find(|(k, _)| k == attname)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Keep `value` as the loaded value of deferred field `attname`.
+    pub fn set_deferred(&self, attname: &str, value: Value) {
+        self.loading().deferred.push((attname.to_string(), value));
+    }
+
+    pub fn get(&self, attname: &str) -> Option<Value> {
+        let values = self.values.borrow();
+        let i = values.layout.iter().position(|k| k == attname)?;
+        Some(values.values[i].clone())
+    }
+
+    /// Set (or add) the value of `attname`.
+    pub fn set(&self, attname: &str, value: Value) {
+        let mut values = self.values.borrow_mut();
+        match values.layout.iter().position(|k| k == attname) {
+            Some(i) => values.values[i] = value,
+            None => {
+                Rc::make_mut(&mut values.layout).push(attname.to_string());
+                let mut all = std::mem::take(&mut values.values).into_vec();
+                all.push(value);
+                values.values = all.into_boxed_slice();
+            }
+        }
+    }
+
+    /// Drop the attributes whose attnames `keep` refuses.
+    pub fn retain_attributes(&self, keep: impl Fn(&str) -> bool) {
+        let mut values = self.values.borrow_mut();
+        if values.layout.iter().all(|k| keep(k)) {
+            return;
+        }
+        let Values { layout, values } = &mut *values;
+        let kept: Vec<bool> = layout.iter().map(|k| keep(k)).collect();
+        let mut flags = kept.iter();
+        let mut all = std::mem::take(values).into_vec();
+        all.retain(|_| *flags.next().expect("a flag per value"));
+        *values = all.into_boxed_slice();
+        let mut flags = kept.iter();
+        Rc::make_mut(layout).retain(|_| *flags.next().expect("a flag per name"));
+    }
+
+    /// Cache `related` as the object of foreign key `name`.
+    pub fn set_related(&self, name: &str, related: Option<Instance>) {
+        self.forget_related(name);
+        self.loading().related.push((name.to_string(), related));
+    }
+
+    /// Drop the cached object of foreign key `name` (its id changed).
+    pub fn forget_related(&self, name: &str) {
+        if let Some(loaded) = self.loaded.borrow_mut().as_mut() {
+            loaded.related.retain(|(n, _)| n != name);
+        }
+    }
+
+    /// A snapshot of the field values.
+    pub fn fields(&self) -> Vec<(String, Value)> {
+        let values = self.values.borrow();
+        values
+            .layout
+            .iter()
+            .cloned()
+            .zip(values.values.iter().cloned())
+            .collect()
+    }
+}

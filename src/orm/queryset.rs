@@ -1,0 +1,1004 @@
+//! QuerySet and Manager methods: each builds a new query (Django's chaining) or evaluates one.
+
+use super::Session;
+use super::obj::{DjangoObj, Instance, make};
+use super::obj::{QsKind, QuerySet};
+use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
+use crate::query::path::PathError;
+use crate::query::{FExpr, Operand, OrderSpec, QChild, QNode, SelectItem, SelectRelated};
+use crate::syntax::ast::{Expr, ExprKind};
+use crate::value::Value;
+use std::rc::Rc;
+
+/// Methods a QuerySet (and a Manager) answers to.
+pub const METHODS: &[&str] = &[
+    "all",
+    "filter",
+    "exclude",
+    "get",
+    "first",
+    "last",
+    "count",
+    "exists",
+    "order_by",
+    "reverse",
+    "distinct",
+    "values",
+    "values_list",
+    "none",
+    "select_related",
+    "prefetch_related",
+    "only",
+    "defer",
+    "iterator",
+    "annotate",
+    "aggregate",
+    "alias",
+    "create",
+    "update",
+    "delete",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
+    "bulk_update",
+    "latest",
+    "earliest",
+    "in_bulk",
+    "explain",
+    "union",
+    "intersection",
+    "difference",
+    "dates",
+    "datetimes",
+];
+
+/// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
+/// is an AttributeError, so that no one deletes a whole table by accident.
+pub const QUERYSET_ONLY: &[&str] = &["delete"];
+
+/// What a QuerySet method returns, as far as completion after the call cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// A new queryset of the same model (chaining).
+    QuerySet,
+    /// One model instance (`get`, `first`, `create`, ...).
+    Instance,
+    /// Anything else: a number, a dict, a tuple, nothing.
+    Other,
+}
+
+/// What `qs.name(...)` returns, for a name in [`METHODS`].
+pub fn returns(name: &str) -> Returns {
+    match name {
+        "all" | "filter" | "exclude" | "order_by" | "reverse" | "distinct" | "values"
+        | "values_list" | "none" | "select_related" | "prefetch_related" | "only" | "defer"
+        | "annotate" | "alias" | "union" | "intersection" | "difference" => Returns::QuerySet,
+        "get" | "first" | "last" | "create" | "latest" | "earliest" => Returns::Instance,
+        _ => Returns::Other,
+    }
+}
+
+/// Python's arity error for the methods that take no argument but `self`, as Django raises
+/// it: `QuerySet.count() takes 1 positional argument but 2 were given`.
+fn takes_no_arguments(name: &str, args: &Args) -> Result<()> {
+    if !matches!(
+        name,
+        "all" | "first" | "last" | "count" | "exists" | "reverse" | "none"
+    ) {
+        return Ok(());
+    }
+    let owner = if name == "all" {
+        "BaseManager"
+    } else {
+        "QuerySet"
+    };
+    if let Some((_, _, s)) = args.kw.first() {
+        let key = &args.kw[0].0;
+        return Err(type_error(
+            &format!("{owner}.{name}() got an unexpected keyword argument '{key}'"),
+            *s,
+        ));
+    }
+    match args.pos.first() {
+        Some((_, s)) => Err(type_error(
+            &format!(
+                "{owner}.{name}() takes 1 positional argument but {} were given",
+                args.pos.len() + 1
+            ),
+            *s,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Django's `MAX_GET_RESULTS`.
+const MAX_GET_RESULTS: usize = 21;
+
+/// The rows `iterator()` fetches at a time when not told (Django's `GET_ITERATOR_CHUNK_SIZE`).
+const ITERATOR_CHUNK_SIZE: usize = 2000;
+
+/// `iterator(chunk_size=None)`'s chunk size, checked as Django checks it: prefetching needs
+/// one (the objects of each chunk are prefetched together).
+fn iterator_chunk_size(qs: &QuerySet, args: &Args) -> Result<usize> {
+    args.no_kwargs_except(&["chunk_size"], "iterator")?;
+    let given = args
+        .pos
+        .first()
+        .map(|(o, _)| o)
+        .or(args.kwarg("chunk_size"));
+    let value_error = |message: &str| Err(Diagnostic::new(ErrorKind::Value, message).at(args.span));
+    match given {
+        None | Some(Obj::Value(Value::Null)) if !qs.prefetch.is_empty() => value_error(
+            "chunk_size must be provided when using QuerySet.iterator() after prefetch_related().",
+        ),
+        None | Some(Obj::Value(Value::Null)) => Ok(ITERATOR_CHUNK_SIZE),
+        Some(Obj::Value(Value::Int(n))) if *n > 0 => Ok(usize::try_from(*n).unwrap_or(usize::MAX)),
+        Some(Obj::Value(Value::Int(_))) => value_error("Chunk size must be strictly positive."),
+        Some(other) => Err(Diagnostic::new(
+            ErrorKind::Type,
+            format!(
+                "'<=' not supported between instances of '{}' and 'int'",
+                other.type_name()
+            ),
+        )
+        .at(args.span)),
+    }
+}
+
+impl Session {
+    /// `qs.name(args)`. `source` is the queryset called on: chaining methods work on a
+    /// clone (which starts unevaluated), `count()`, `exists()` and `first()` read its
+    /// result cache when it was evaluated, as Django's do.
+    pub(super) fn queryset_method(
+        &mut self,
+        source: Rc<QuerySet>,
+        name: &str,
+        args: Args,
+    ) -> Result<Obj> {
+        let span = args.span;
+        takes_no_arguments(name, &args)?;
+        if let Some(link) = source.related.clone()
+            && let Some(result) = self.related_method(&link, &source, name, &args)
+        {
+            return result;
+        }
+        let mut qs = (*source).clone();
+        // What a related manager's methods return is a plain queryset.
+        qs.related = None;
+        let cached = source.cache.get();
+        let schema = &self.host.schema;
+        match name {
+            // A related manager filled by prefetch_related(): `.all()` is its queryset.
+            "all" if source.cache.is_prefetched() => Ok(make::shared_queryset(source)),
+            "all" => Ok(wrap(qs)),
+            "iterator" => {
+                qs.chunk_size = Some(iterator_chunk_size(&qs, &args)?);
+                Ok(wrap(qs))
+            }
+            "filter" | "exclude" => {
+                self.apply_filter(&mut qs, name == "exclude", &args)?;
+                Ok(wrap(qs))
+            }
+            "get" => self.get(qs, &args),
+            "first" | "last" => {
+                let ordered = qs.query.ordered(schema);
+                // Django's first() takes `self[:1]` of an ordered queryset: its cache if any.
+                if let (true, "first", Some(items)) = (ordered, name, &cached) {
+                    return Ok(items.first().cloned().unwrap_or(Obj::NONE));
+                }
+                if name == "last" && ordered {
+                    qs.query.standard_ordering = !qs.query.standard_ordering;
+                } else if !ordered {
+                    let by = if name == "first" { "pk" } else { "-pk" };
+                    qs.query.clear_ordering(true, false);
+                    qs.query.order_by.push(OrderSpec::Name {
+                        name: by.into(),
+                        span,
+                    });
+                }
+                qs.query.set_limits(None, Some(1));
+                Ok(self
+                    .fetch_all(&qs)
+                    .map_err(|d| d.at(span))?
+                    .into_iter()
+                    .next()
+                    .unwrap_or(Obj::NONE))
+            }
+            "count" => Ok(Obj::int(match cached {
+                Some(items) => items.len() as i64,
+                None => self.count(&qs).map_err(|d| d.at(span))?,
+            })),
+            "exists" => Ok(Obj::bool(match cached {
+                Some(items) => !items.is_empty(),
+                None => self.exists(&qs).map_err(|d| d.at(span))?,
+            })),
+            "order_by" => {
+                if qs.query.is_sliced() {
+                    return Err(type_error(
+                        "Cannot reorder a query once a slice has been taken.",
+                        span,
+                    ));
+                }
+                qs.query.clear_ordering(true, false);
+                let specs = self.order_specs(&mut qs, &args)?;
+                if specs.is_empty() {
+                    qs.query.default_ordering = false;
+                }
+                qs.query.order_by.extend(specs);
+                Ok(wrap(qs))
+            }
+            "latest" | "earliest" => {
+                // Django's `_earliest()`: order by the fields only (reversed for latest()),
+                // one row, then get().
+                if qs.query.is_sliced() {
+                    return Err(type_error(
+                        "Cannot change a query once a slice has been taken.",
+                        span,
+                    ));
+                }
+                if args.pos.is_empty() {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta.",
+                    )
+                    .at(span));
+                }
+                let specs = self.order_specs(&mut qs, &args)?;
+                if name == "latest" {
+                    qs.query.standard_ordering = !qs.query.standard_ordering;
+                }
+                qs.query.clear_ordering(true, true);
+                qs.query.order_by.extend(specs);
+                qs.query.set_limits(None, Some(1));
+                let no_filter = Args {
+                    pos: Vec::new(),
+                    kw: Vec::new(),
+                    span,
+                };
+                self.get(qs, &no_filter)
+            }
+            "reverse" => {
+                if qs.query.is_sliced() {
+                    return Err(type_error(
+                        "Cannot reverse a query once a slice has been taken.",
+                        span,
+                    ));
+                }
+                qs.query.standard_ordering = !qs.query.standard_ordering;
+                Ok(wrap(qs))
+            }
+            "distinct" => {
+                if qs.query.is_sliced() {
+                    return Err(type_error(
+                        "Cannot create distinct fields once a slice has been taken.",
+                        span,
+                    ));
+                }
+                // Field names make PostgreSQL's DISTINCT ON (SQLite refuses them when compiled).
+                qs.query.distinct_fields =
+                    args.strings(name)?.into_iter().map(|(s, _)| s).collect();
+                qs.query.distinct = true;
+                Ok(wrap(qs))
+            }
+            "values" | "values_list" => {
+                let mut fields = args.strings(name)?;
+                if name == "values" {
+                    // values(**expressions): annotate them, then select them by name.
+                    for (key, o, s) in &args.kw {
+                        let Some(f) = o.f() else {
+                            return Err(type_error(
+                                &format!("QuerySet.values() received non-expression(s): {key}."),
+                                *s,
+                            ));
+                        };
+                        qs.query
+                            .add_annotation(&self.host.schema, key, f, true)
+                            .map_err(|d| d.at(*s))?;
+                        qs.query.group_for_aggregate();
+                        fields.push((key.clone(), *s));
+                    }
+                    // A name given again is selected once, where it was first given (Django's
+                    // values() keys).
+                    let mut seen = Vec::new();
+                    fields.retain(|(field, _)| {
+                        let first = !seen.contains(field);
+                        seen.push(field.clone());
+                        first
+                    });
+                    qs.kind = QsKind::Values;
+                } else {
+                    args.no_kwargs_except(&["flat", "named"], name)?;
+                    let flag =
+                        |k: &str| matches!(args.kwarg(k), Some(Obj::Value(Value::Bool(true))));
+                    let (flat, named) = (flag("flat"), flag("named"));
+                    if flat && named {
+                        return Err(type_error(
+                            "'flat' and 'named' can't be used together.",
+                            span,
+                        ));
+                    }
+                    if flat && fields.len() > 1 {
+                        return Err(type_error(
+                            "'flat' is not valid when values_list is called with more than one field.",
+                            span,
+                        ));
+                    }
+                    qs.kind = QsKind::ValuesList { flat, named };
+                    // A name given again is selected again as F(name) under the name with
+                    // the first free number appended (Django's values_list: `title`,
+                    // `title1`).
+                    let mut names: Vec<String> = fields.iter().map(|(f, _)| f.clone()).collect();
+                    let mut seen: Vec<String> = Vec::new();
+                    let mut counter = 1;
+                    for (field, span) in &mut fields {
+                        if !seen.contains(field) {
+                            seen.push(field.clone());
+                            continue;
+                        }
+                        while names.contains(&format!("{field}{counter}")) {
+                            counter += 1;
+                        }
+                        let again = format!("{field}{counter}");
+                        let f = FExpr::Ref {
+                            name: field.clone(),
+                            span: *span,
+                        };
+                        qs.query
+                            .add_annotation(&self.host.schema, &again, &f, true)
+                            .map_err(|d| d.at(*span))?;
+                        qs.query.group_for_aggregate();
+                        names.push(again.clone());
+                        *field = again;
+                    }
+                }
+                self.set_values(&mut qs, &fields)?;
+                Ok(wrap(qs))
+            }
+            "none" => {
+                qs.query.set_empty();
+                Ok(wrap(qs))
+            }
+            "select_related" => {
+                let fields = self.optional_names(&args, name)?;
+                qs.query.select_related = match (fields, &qs.query.select_related) {
+                    (None, _) => SelectRelated::None,
+                    (Some(f), _) if f.is_empty() => SelectRelated::All,
+                    (Some(f), SelectRelated::Paths(old)) => {
+                        SelectRelated::Paths([old.clone(), f].concat())
+                    }
+                    (Some(f), _) => SelectRelated::Paths(f),
+                };
+                Ok(wrap(qs))
+            }
+            "prefetch_related" => {
+                match self.optional_names(&args, name)? {
+                    None => qs.prefetch.clear(),
+                    Some(f) => qs.prefetch.extend(f),
+                }
+                Ok(wrap(qs))
+            }
+            "only" | "defer" => {
+                let fields = self.optional_names(&args, name)?;
+                let q = &mut qs.query;
+                match (name, fields) {
+                    ("only", None) => {
+                        return Err(type_error(
+                            "Cannot pass None as an argument to only().",
+                            span,
+                        ));
+                    }
+                    (_, None) => q.deferred.clear(),
+                    ("defer", Some(f)) => {
+                        if q.defer_mode {
+                            q.deferred.extend(f);
+                        } else {
+                            q.deferred.retain(|d| !f.contains(d));
+                            if q.deferred.is_empty() {
+                                q.defer_mode = true;
+                                q.deferred = f;
+                            }
+                        }
+                    }
+                    (_, Some(f)) => {
+                        let pk = self.host.schema.model(q.model).pk_field().name.clone();
+                        let f: Vec<String> = f
+                            .into_iter()
+                            .map(|n| if n == "pk" { pk.clone() } else { n })
+                            .collect();
+                        q.deferred = if q.defer_mode {
+                            f.into_iter().filter(|n| !q.deferred.contains(n)).collect()
+                        } else {
+                            f
+                        };
+                        q.defer_mode = false;
+                    }
+                }
+                self.check_deferred(&qs.query).map_err(|d| d.at(span))?;
+                Ok(wrap(qs))
+            }
+            "in_bulk" => self.in_bulk(qs, &args),
+            "explain" => self.explain_queryset(&qs, &args),
+            "dates" | "datetimes" => self.dates(qs, name == "datetimes", &args),
+            "union" | "intersection" | "difference" => {
+                let allowed: &[&str] = if name == "union" { &["all"] } else { &[] };
+                args.no_kwargs_except(allowed, name)?;
+                let mut others = Vec::new();
+                for (o, s) in &args.pos {
+                    match o {
+                        o if let Some(other) = o.queryset() => others.push(other.query.clone()),
+                        o if let Some(m) = o.manager() => {
+                            others.push(self.manager_queryset(m).query)
+                        }
+                        other => {
+                            return Err(type_error(
+                                &format!("'{}' object is not a QuerySet", other.type_name()),
+                                *s,
+                            ));
+                        }
+                    }
+                }
+                let all = matches!(args.kwarg("all"), Some(Obj::Value(Value::Bool(true))));
+                let combinator = crate::query::Combinator::from_name(name).expect("matched above");
+                qs.query = qs.query.combine(combinator, all, others);
+                Ok(wrap(qs))
+            }
+            "annotate" => self.annotate(qs, &args, true),
+            "alias" => self.annotate(qs, &args, false),
+            "aggregate" => self.aggregate(&qs, &args),
+            "create" => self.create(qs.query.model, &args),
+            "bulk_create" => self.bulk_create(qs.query.model, &args),
+            "bulk_update" => self.bulk_update(qs.query.model, &args),
+            "update" => self.update_queryset(&qs, &args),
+            "delete" => self.delete_queryset(&qs, &args),
+            "get_or_create" => self.get_or_create(qs, &args),
+            "update_or_create" => self.update_or_create(qs, &args),
+            other => Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("QuerySet.{other}() is not supported by djq yet"),
+            )
+            .at(span)),
+        }
+    }
+
+    /// `order_by()` arguments: field paths (`-` for descending, `?` for random), checked.
+    fn order_specs(&mut self, qs: &mut QuerySet, args: &Args) -> Result<Vec<OrderSpec>> {
+        let mut specs = Vec::new();
+        for (o, s) in &args.pos {
+            match o {
+                Obj::Value(Value::Text(n)) => {
+                    let bare = n.strip_prefix('-').unwrap_or(n);
+                    if n != "?" && qs.query.annotation(bare).is_none() {
+                        let parts: Vec<String> = bare.split("__").map(str::to_string).collect();
+                        crate::query::path::names_to_path(
+                            &self.host.schema,
+                            &parts,
+                            qs.query.model,
+                            true,
+                            false,
+                        )
+                        .map_err(|e| path_error(e).at(*s))?;
+                    }
+                    specs.push(OrderSpec::Name {
+                        name: n.clone(),
+                        span: *s,
+                    });
+                }
+                o if let Some(f) = o.f() => specs.push(
+                    qs.query
+                        .order_spec(&self.host.schema, f)
+                        .map_err(|d| d.at(*s))?,
+                ),
+                other => {
+                    return Err(Diagnostic::field(format!(
+                        "Invalid order_by arguments: [{}]",
+                        self.repr(other)?
+                    ))
+                    .at(*s));
+                }
+            }
+        }
+        Ok(specs)
+    }
+
+    /// `dates(field, kind, order='ASC')` / `datetimes(...)`: Django defines them as
+    /// `annotate(datefield=Trunc(field, kind, output_field=DateField()), plain_field=F(field))
+    /// .values_list('datefield', flat=True).distinct().filter(plain_field__isnull=False)
+    /// .order_by('datefield')`, and so does djq — by running that very chain.
+    fn dates(&mut self, qs: QuerySet, datetimes: bool, args: &Args) -> Result<Obj> {
+        let span = args.span;
+        args.no_kwargs_except(
+            &["order", "tzinfo"],
+            if datetimes { "datetimes" } else { "dates" },
+        )?;
+        let text = |o: Option<&Obj>| match o {
+            Some(Obj::Value(Value::Text(s))) => Some(s.clone()),
+            _ => None,
+        };
+        let field = text(args.pos.first().map(|(o, _)| o));
+        let kind = text(args.pos.get(1).map(|(o, _)| o));
+        let order = text(
+            args.pos
+                .get(2)
+                .map(|(o, _)| o)
+                .or_else(|| args.kwarg("order")),
+        )
+        .unwrap_or_else(|| "ASC".into());
+        let (Some(field), Some(kind)) = (field, kind) else {
+            return Err(type_error("dates() takes a field name and a kind", span));
+        };
+        let kinds: &[&str] = if datetimes {
+            &["year", "month", "week", "day", "hour", "minute", "second"]
+        } else {
+            &["year", "month", "week", "day"]
+        };
+        if !kinds.contains(&kind.as_str()) {
+            let message = if datetimes {
+                "'kind' must be one of 'year', 'month', 'week', 'day', 'hour', 'minute', or 'second'."
+            } else {
+                "'kind' must be one of 'year', 'month', 'week', or 'day'."
+            };
+            return Err(Diagnostic::new(ErrorKind::Value, message).at(span));
+        }
+        if order != "ASC" && order != "DESC" {
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                "'order' must be either 'ASC' or 'DESC'.",
+            )
+            .at(span));
+        }
+        let (name, output) = if datetimes {
+            ("datetimefield", "DateTimeField")
+        } else {
+            ("datefield", "DateField")
+        };
+        let desc = if order == "DESC" { "-" } else { "" };
+        let chain = format!(
+            "__djq_qs.annotate({name}=Trunc({field:?}, {kind:?}, output_field={output}()), plain_field=F({field:?}))\
+             .values_list({name:?}, flat=True).distinct().filter(plain_field__isnull=False).order_by(\"{desc}{name}\")"
+        );
+        let expr = crate::syntax::parse_expression(&chain)?;
+        let locals = std::collections::HashMap::from([("__djq_qs".into(), make::queryset(qs))]);
+        let result = self.in_scope(locals, |s| s.eval(&expr));
+        // Errors belong to the user's call, not to the chain spelled here.
+        result.map_err(|mut d| {
+            d.span = Some(span);
+            d
+        })
+    }
+
+    /// `in_bulk(id_list=None, *, field_name='pk')`: `{value: instance}`.
+    fn in_bulk(&mut self, mut qs: QuerySet, args: &Args) -> Result<Obj> {
+        args.no_kwargs_except(&["id_list", "field_name"], "in_bulk")?;
+        let span = args.span;
+        let field_name = match args.kwarg("field_name") {
+            None => "pk".to_string(),
+            Some(Obj::Value(Value::Text(s))) => s.clone(),
+            Some(other) => {
+                return Err(type_error(
+                    &format!("field_name must be a string, not {}", other.type_name()),
+                    span,
+                ));
+            }
+        };
+        if qs.query.is_sliced() {
+            return Err(type_error(
+                "Cannot use 'limit' or 'offset' with in_bulk().",
+                span,
+            ));
+        }
+        let model = self.host.schema.model(qs.query.model);
+        let unique = field_name == "pk"
+            || model.fields.iter().any(|f| {
+                (f.name == field_name || f.attname() == field_name) && (f.unique || f.primary_key)
+            });
+        if !unique {
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                format!("in_bulk()'s field_name must be a unique field but '{field_name}' isn't."),
+            )
+            .at(span));
+        }
+        let attname = if field_name == "pk" {
+            model.pk_field().attname()
+        } else {
+            model
+                .fields
+                .iter()
+                .find(|f| f.name == field_name || f.attname() == field_name)
+                .map(|f| f.attname())
+                .unwrap_or_else(|| field_name.clone())
+        };
+        let ids = args
+            .pos
+            .first()
+            .map(|(o, _)| o)
+            .or_else(|| args.kwarg("id_list"))
+            .cloned();
+        if let Some(ids) = ids.filter(|o| !o.is_none()) {
+            let items = self.iter_obj(&ids, &crate::py::args::dummy(span))?;
+            if items.is_empty() {
+                return Ok(Obj::dict(Vec::new()));
+            }
+            let list = Obj::list(items);
+            let leaf = QChild::Leaf {
+                key: format!("{field_name}__in"),
+                value: self.operand(&list, span)?,
+                span,
+            };
+            qs.query
+                .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))
+                .map_err(|d| d.at(span))?;
+        }
+        let objs = self.fetch_all(&qs).map_err(|d| d.at(span))?;
+        let pairs = objs
+            .into_iter()
+            .map(|o| {
+                let key = match &o {
+                    o if let Some(i) = o.native::<Instance>() => {
+                        Obj::Value(i.get(&attname).unwrap_or(Value::Null))
+                    }
+                    _ => Obj::NONE,
+                };
+                (key, o)
+            })
+            .collect();
+        Ok(Obj::dict(pairs))
+    }
+
+    fn apply_filter(&mut self, qs: &mut QuerySet, exclude: bool, args: &Args) -> Result<()> {
+        if let Some((c, _)) = qs.query.combinator {
+            let method = if exclude { "exclude" } else { "filter" };
+            let op = format!("{c:?}").to_lowercase();
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("Calling QuerySet.{method}() after {op}() is not supported."),
+            )
+            .at(args.span));
+        }
+        if (!args.pos.is_empty() || !args.kw.is_empty()) && qs.query.is_sliced() {
+            return Err(type_error(
+                "Cannot filter a query once a slice has been taken.",
+                args.span,
+            ));
+        }
+        let children = super::functions::q_children(args, |t| {
+            format!("Cannot filter against a non-conditional expression ({t}).")
+        })?;
+        let kw = self.leaves(args)?;
+        if qs.blame.is_none() {
+            qs.blame = args
+                .kw
+                .iter()
+                .find(|(_, o, _)| o.f().is_some_and(FExpr::contains_aggregate))
+                .map(|(.., s)| *s);
+        }
+        let node = QNode::new(children, kw);
+        let node = if exclude { node.negate() } else { node };
+        qs.query
+            .add_q(&self.host.schema, &node)
+            .map_err(|d| d.at(args.span))
+    }
+
+    pub(super) fn get(&mut self, mut qs: QuerySet, args: &Args) -> Result<Obj> {
+        let span = args.span;
+        self.apply_filter(&mut qs, false, args)?;
+        if !qs.query.is_sliced() {
+            qs.query.clear_ordering(true, true);
+        }
+        qs.query.set_limits(None, Some(MAX_GET_RESULTS));
+        let rows = self.fetch_all(&qs).map_err(|d| d.at(span))?;
+        if self.host.opts.sql_only {
+            return Ok(Obj::NONE);
+        }
+        let model = self.host.schema.model(qs.query.model).name.clone();
+        match rows.len() {
+            1 => Ok(rows.into_iter().next().expect("one row")),
+            0 => Err(Diagnostic::new(
+                ErrorKind::DoesNotExist(model.clone()),
+                format!("{model} matching query does not exist."),
+            )
+            .at(span)),
+            n => {
+                let count = if n < MAX_GET_RESULTS {
+                    n.to_string()
+                } else {
+                    format!("more than {}", MAX_GET_RESULTS - 1)
+                };
+                Err(Diagnostic::new(
+                    ErrorKind::MultipleObjectsReturned(model.clone()),
+                    format!("get() returned more than one {model} -- it returned {count}!"),
+                )
+                .at(span))
+            }
+        }
+    }
+
+    /// `values()`/`values_list()` columns (Django's `add_fields`).
+    fn set_values(&mut self, qs: &mut QuerySet, fields: &[(String, Span)]) -> Result<()> {
+        self.set_query_values(&mut qs.query, fields)
+    }
+
+    /// [`Session::set_values`] on a query; the queries of a combination that select
+    /// everything get the same columns (Django's `_get_combinator_part_sql`).
+    fn set_query_values(
+        &mut self,
+        q: &mut crate::query::Query,
+        fields: &[(String, Span)],
+    ) -> Result<()> {
+        if fields.is_empty() {
+            return Ok(());
+        }
+        for part in &mut q.combined {
+            if part.default_cols {
+                self.set_query_values(part, fields)?;
+            }
+        }
+        let base = q.base_alias().to_string();
+        q.ref_alias(&base);
+        // Grouping by a model queryset's columns stays (Django's set_values turns
+        // group_by=True into the model's columns before the select changes).
+        if q.group_by == crate::query::GroupBy::All {
+            let model = self.host.schema.model(q.model);
+            q.group_by = crate::query::GroupBy::Exprs(
+                (0..model.fields.len())
+                    .map(|i| {
+                        crate::query::Expr::Col(crate::query::path::col(
+                            &self.host.schema,
+                            (q.model, i),
+                            &base,
+                        ))
+                    })
+                    .collect(),
+            );
+        }
+        // Annotations named in values() are selected where they are named; the others are
+        // no longer selected (Django's annotation mask).
+        let annotations = std::mem::take(&mut q.annotations);
+        let mut select = Vec::new();
+        for (name, span) in fields {
+            if let Some(a) = annotations.iter().find(|a| a.name == *name) {
+                select.push(a.clone());
+                continue;
+            }
+            if q.hidden_annotations.iter().any(|a| a.name == *name) {
+                return Err(Diagnostic::field(format!(
+                    "Cannot select the '{name}' alias. Use annotate() to promote it."
+                ))
+                .at(*span));
+            }
+            let expr = q.resolve_ref(&self.host.schema, name, None).map_err(|d| {
+                if name.contains("__") {
+                    d.at(*span)
+                } else {
+                    crate::query::path::unknown_field(&self.host.schema, q.model, name, &[])
+                        .at(*span)
+                }
+            })?;
+            select.push(SelectItem {
+                name: name.clone(),
+                expr,
+                aliased: true,
+            });
+        }
+        // All stay usable by name (filters, ordering); the named ones are selected above.
+        q.hidden_annotations.extend(annotations);
+        q.select = select;
+        q.default_cols = false;
+        Ok(())
+    }
+
+    /// Names for select_related/prefetch_related/only/defer; `None` for a lone `None`.
+    fn optional_names(&self, args: &Args, func: &str) -> Result<Option<Vec<String>>> {
+        if args.pos.len() == 1 && args.pos[0].0.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(
+            args.strings(func)?.into_iter().map(|(s, _)| s).collect(),
+        ))
+    }
+
+    /// `only()`/`defer()` names must be fields (Django raises when the query is compiled).
+    fn check_deferred(&self, q: &crate::query::Query) -> Result<()> {
+        let m = self.host.schema.model(q.model);
+        for name in &q.deferred {
+            let head = name.split("__").next().unwrap_or(name);
+            if m.get_field(head).is_none() {
+                return Err(Diagnostic::new(
+                    ErrorKind::FieldDoesNotExist,
+                    format!("{} has no field named '{head}'", m.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A Python value as the right-hand side of a lookup.
+    pub(super) fn operand(&mut self, o: &Obj, span: Span) -> Result<Operand> {
+        Ok(match o {
+            Obj::Value(v) => Operand::Value(v.clone()),
+            Obj::List(_) | Obj::Tuple(_) => Operand::List(
+                o.items()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|i| self.operand(i, span))
+                    .collect::<Result<_>>()?,
+            ),
+            // A dict is a JSON document (`data__contains={"a": 1}`).
+            Obj::Dict(_) => Operand::Value(Value::json(self.json_document(o, span)?)),
+            o if let Some(f) = o.f() => Operand::F(f.clone()),
+            o if let Some(qs) = o.queryset() => Operand::Query(Box::new(qs.query.clone())),
+            o if let Some(m) = o.manager() => {
+                Operand::Query(Box::new(self.manager_queryset(m).query))
+            }
+            o if let Some(inst) = o.native::<Instance>() => {
+                let pk = &self.host.schema.model(inst.model).pk_field().attname();
+                Operand::Instance(inst.model, inst.get(pk).unwrap_or(Value::Null))
+            }
+            other => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!(
+                        "djq cannot use a '{}' object as a query value",
+                        other.type_name()
+                    ),
+                )
+                .at(span));
+            }
+        })
+    }
+
+    /// A dict, list or scalar as the JSON document `json.dumps` would make of it.
+    fn json_document(&mut self, o: &Obj, span: Span) -> Result<serde_json::Value> {
+        Ok(match o {
+            Obj::Value(v) => v.to_json(),
+            Obj::List(_) | Obj::Tuple(_) => serde_json::Value::Array(
+                o.items()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|i| self.json_document(i, span))
+                    .collect::<Result<_>>()?,
+            ),
+            Obj::Dict(pairs) => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in pairs.borrow().clone() {
+                    let key = match k {
+                        Obj::Value(Value::Text(s)) => s,
+                        Obj::Value(other) => other.to_json().to_string(),
+                        other => {
+                            return Err(type_error(
+                                &format!(
+                                    "keys must be str, int, float, bool or None, not {}",
+                                    other.type_name()
+                                ),
+                                span,
+                            ));
+                        }
+                    };
+                    map.insert(key, self.json_document(&v, span)?);
+                }
+                serde_json::Value::Object(map)
+            }
+            other => {
+                return Err(type_error(
+                    &format!(
+                        "Object of type {} is not JSON serializable",
+                        other.type_name()
+                    ),
+                    span,
+                ));
+            }
+        })
+    }
+
+    /// `qs[k]` and `qs[a:b]`: from the result cache when evaluated (a slice then gives a
+    /// list), else a query with LIMIT/OFFSET.
+    pub(super) fn queryset_subscript(
+        &mut self,
+        source: &QuerySet,
+        index: &Expr,
+        span: Span,
+    ) -> Result<Obj> {
+        let mut qs = source.clone();
+        let cached = source.cache.get();
+        let int = |s: &mut Session, e: &Option<Box<Expr>>| -> Result<Option<i64>> {
+            match e {
+                None => Ok(None),
+                Some(e) => match s.eval(e)? {
+                    Obj::Value(Value::Int(i)) => Ok(Some(i)),
+                    Obj::Value(Value::Null) => Ok(None),
+                    other => Err(type_error(
+                        &format!(
+                            "QuerySet indices must be integers or slices, not {}.",
+                            other.type_name()
+                        ),
+                        e.span,
+                    )),
+                },
+            }
+        };
+        let negative = |i: Option<i64>| i.is_some_and(|v| v < 0);
+        if let ExprKind::Slice { lower, upper, step } = &index.kind {
+            let (lo, hi) = (int(self, lower)?, int(self, upper)?);
+            if negative(lo) || negative(hi) {
+                return Err(Diagnostic::new(
+                    ErrorKind::Value,
+                    "Negative indexing is not supported.",
+                )
+                .at(index.span));
+            }
+            if let Some(items) = cached {
+                let step = match step {
+                    Some(e) => int(self, &Some(e.clone()))?.unwrap_or(1),
+                    None => 1,
+                };
+                if step <= 0 {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        "slice step must be a positive integer",
+                    )
+                    .at(index.span));
+                }
+                return Ok(Obj::list(crate::py::eval::pick(&items, lo, hi, step)));
+            }
+            if step.is_some() {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    "slicing a QuerySet with a step is not supported by djq yet",
+                )
+                .at(index.span));
+            }
+            qs.query
+                .set_limits(lo.map(|v| v as usize), hi.map(|v| v as usize));
+            return Ok(wrap(qs));
+        }
+        let k = match self.eval(index)? {
+            Obj::Value(Value::Int(i)) => i,
+            other => {
+                return Err(type_error(
+                    &format!(
+                        "QuerySet indices must be integers or slices, not {}.",
+                        other.type_name()
+                    ),
+                    index.span,
+                ));
+            }
+        };
+        if k < 0 {
+            return Err(
+                Diagnostic::new(ErrorKind::Value, "Negative indexing is not supported.")
+                    .at(index.span),
+            );
+        }
+        let k = k as usize;
+        if let Some(items) = cached {
+            return items.get(k).cloned().ok_or_else(|| {
+                Diagnostic::new(ErrorKind::Index, "list index out of range").at(span)
+            });
+        }
+        qs.query.set_limits(Some(k), Some(k + 1));
+        let rows = self.fetch_all(&qs).map_err(|d| d.at(span))?;
+        if self.host.opts.sql_only {
+            return Ok(Obj::NONE);
+        }
+        rows.into_iter()
+            .next()
+            .ok_or_else(|| Diagnostic::new(ErrorKind::Index, "list index out of range").at(span))
+    }
+}
+
+fn wrap(qs: QuerySet) -> Obj {
+    make::queryset(qs)
+}
+
+fn type_error(msg: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(ErrorKind::Type, msg).at(span)
+}
+
+fn path_error(e: PathError) -> Diagnostic {
+    match e {
+        PathError::Field(d) => d,
+        PathError::MultiJoin(_) => Diagnostic::field("multi-valued relation not allowed here"),
+    }
+}

@@ -1,0 +1,509 @@
+//! Related managers' writes, as Django's `create_reverse_many_to_one_manager` and
+//! `create_forward_many_to_many_manager` do them: `author.books.create/add/remove/clear/set`
+//! (an UPDATE of the foreign key) and `article.tags.create/add/remove/clear/set` (rows of the
+//! through table: `INSERT ... ON CONFLICT DO NOTHING`, `DELETE`).
+
+use super::Session;
+use super::obj::{DjangoObj, Instance, make};
+use super::obj::{QsKind, QuerySet, RelatedKind, RelatedLink};
+use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
+use crate::query::{Expr, Operand, QChild, QNode, Query};
+use crate::schema::ModelId;
+use crate::sql::insert::{self, Insert};
+use crate::value::Value;
+use std::rc::Rc;
+
+/// Methods only a related manager has (besides the queryset ones).
+pub const RELATED_METHODS: &[&str] = &["add", "remove", "clear", "set"];
+
+impl Session {
+    /// `manager.name(args)` on a related manager: the writes that know the owner instance;
+    /// `None` when `name` is an ordinary queryset method.
+    pub(super) fn related_method(
+        &mut self,
+        link: &RelatedLink,
+        qs: &QuerySet,
+        name: &str,
+        args: &Args,
+    ) -> Option<Result<Obj>> {
+        Some(match name {
+            "add" => self.related_add(link, args).map(|()| Obj::NONE),
+            "remove" => self.related_remove(link, qs, args).map(|()| Obj::NONE),
+            "clear" => self.related_clear(link, qs, args).map(|()| Obj::NONE),
+            "set" => self.related_set(link, qs, args).map(|()| Obj::NONE),
+            "create" | "get_or_create" | "update_or_create" => {
+                self.related_create(link, qs, name, args)
+            }
+            // Django counts through the through table alone when the target's integrity is
+            // enforced (`constrained_target`), unless the objects are prefetched.
+            "count" | "exists"
+                if matches!(link.kind, RelatedKind::ManyToMany { .. })
+                    && qs.cache.get().is_none() =>
+            {
+                let mut through = match self.constrained_target(link) {
+                    Ok(q) => QuerySet::new(q, QsKind::Instances),
+                    Err(d) => return Some(Err(d.at(args.span))),
+                };
+                through.via = qs.via.clone();
+                self.queryset_method(Rc::new(through), name, args.clone())
+            }
+            _ => return None,
+        })
+    }
+
+    /// The through table's rows of the owner (non-null targets only).
+    fn constrained_target(&self, link: &RelatedLink) -> Result<Query> {
+        self.through_rows(link, |target| {
+            target.null.then(|| QChild::Leaf {
+                key: format!("{}__isnull", target.name),
+                value: Operand::Value(Value::Bool(false)),
+                span: Span::default(),
+            })
+        })
+    }
+
+    /// `through.objects.filter(source=owner, <extra on the target field>)`.
+    fn through_rows(
+        &self,
+        link: &RelatedLink,
+        extra: impl FnOnce(&crate::schema::Field) -> Option<QChild>,
+    ) -> Result<Query> {
+        let RelatedKind::ManyToMany {
+            through,
+            source,
+            target,
+            ..
+        } = &link.kind
+        else {
+            unreachable!("many-to-many only");
+        };
+        let owner = self.owner_value(link)?;
+        let t = self.host.schema.model(*through);
+        let mut children = vec![QChild::Leaf {
+            key: t.fields[*source].name.clone(),
+            value: Operand::Value(owner),
+            span: Span::default(),
+        }];
+        children.extend(extra(&t.fields[*target]));
+        let mut q = Query::new(&self.host.schema, *through);
+        q.add_q(&self.host.schema, &QNode::new(children, Vec::new()))?;
+        Ok(q)
+    }
+
+    /// The owner's value the relation stores (its pk, or the `to_field`).
+    fn owner_value(&self, link: &RelatedLink) -> Result<Value> {
+        let v = link
+            .instance
+            .get(&link.owner_attname)
+            .unwrap_or(Value::Null);
+        if v.is_null() {
+            let m = self.host.schema.model(link.instance.model);
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                format!(
+                    "\"{} object (None)\" needs to have a value for field \"{}\" before this relationship can be used.",
+                    m.name, link.owner_attname
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// `create(**kwargs)` (and get_or_create/update_or_create): the foreign key set to the
+    /// owner; a many-to-many one is then added.
+    fn related_create(
+        &mut self,
+        link: &RelatedLink,
+        qs: &QuerySet,
+        name: &str,
+        args: &Args,
+    ) -> Result<Obj> {
+        self.owner_value(link).map_err(|d| d.at(args.span))?;
+        let mut args = args.clone();
+        if let RelatedKind::ForeignKey { field, .. } = &link.kind {
+            args.kw.push((
+                field.clone(),
+                make::instance(link.instance.clone()),
+                args.span,
+            ));
+        }
+        let mut plain = qs.clone();
+        plain.related = None;
+        let made = self.queryset_method(Rc::new(plain), name, args.clone())?;
+        if let RelatedKind::ManyToMany { .. } = link.kind {
+            let obj = match &made {
+                Obj::Tuple(t) if matches!(t.get(1), Some(Obj::Value(Value::Bool(true)))) => {
+                    t[0].clone()
+                }
+                o if o.instance().is_some() => made.clone(),
+                _ => return Ok(made),
+            };
+            let add = Args {
+                pos: vec![(obj, args.span)],
+                kw: Vec::new(),
+                span: args.span,
+            };
+            self.related_add(link, &add)?;
+        }
+        Ok(made)
+    }
+
+    /// The keys of `objs` (instances of `model`, or the keys themselves).
+    fn keys_of(&self, model: ModelId, args: &Args) -> Result<Vec<Value>> {
+        let m = self.host.schema.model(model);
+        let pk = m.pk_field().attname();
+        let mut keys = Vec::new();
+        for (o, span) in &args.pos {
+            match o {
+                o if let Some(i) = o.native::<Instance>()
+                    && i.model == model =>
+                {
+                    let v = i.get(&pk).unwrap_or(Value::Null);
+                    if v.is_null() {
+                        return Err(Diagnostic::new(
+                            ErrorKind::Value,
+                            format!(
+                                "<{}: {} object (None)> instance isn't saved. Use bulk=False or save the object first.",
+                                m.name, m.name
+                            ),
+                        )
+                        .at(*span));
+                    }
+                    keys.push(v);
+                }
+                Obj::Value(v) if !matches!(v, Value::Null) => keys.push(v.clone()),
+                other => {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        format!(
+                            "'{}' instance expected, got {}",
+                            m.name,
+                            match other {
+                                Obj::Value(v) => crate::value::python_repr(v),
+                                o => o.type_name(),
+                            }
+                        ),
+                    )
+                    .at(*span));
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// `add(*objs)`.
+    fn related_add(&mut self, link: &RelatedLink, args: &Args) -> Result<()> {
+        let owner = self.owner_value(link).map_err(|d| d.at(args.span))?;
+        match &link.kind {
+            RelatedKind::ForeignKey { model, field } => {
+                for (o, span) in &args.pos {
+                    if o.native::<Instance>().is_none_or(|i| i.model != *model) {
+                        let expected = self.host.schema.model(*model).name.clone();
+                        return Err(Diagnostic::new(
+                            ErrorKind::Type,
+                            format!("'{expected}' instance expected, got {}", self.repr(o)?),
+                        )
+                        .at(*span));
+                    }
+                }
+                let keys = self.keys_of(*model, args)?;
+                for (o, _) in &args.pos {
+                    if let Some(i) = o.instance() {
+                        self.set_attribute(
+                            &i,
+                            field,
+                            make::instance(link.instance.clone()),
+                            args.span,
+                        )?;
+                    }
+                }
+                let query = self.pks_query(*model, &keys)?;
+                let column = self.fk_column(*model, field);
+                self.update_rows(
+                    *model,
+                    &query,
+                    &[(column, Expr::Value(owner))],
+                    keys.len() as u64,
+                )
+                .map(|_| ())
+            }
+            RelatedKind::ManyToMany {
+                through,
+                source,
+                target,
+                target_model,
+            } => {
+                let keys = python_set_order(&self.keys_of(*target_model, args)?);
+                if keys.is_empty() {
+                    return Ok(());
+                }
+                let t = self.host.schema.model(*through).clone();
+                let columns = vec![
+                    t.fields[*source].column.clone(),
+                    t.fields[*target].column.clone(),
+                ];
+                let rows: Vec<Vec<Value>> =
+                    keys.into_iter().map(|k| vec![owner.clone(), k]).collect();
+                let statements = insert::insert(
+                    self.host.dialect,
+                    &Insert {
+                        table: &t.table,
+                        columns: &columns,
+                        returning: None,
+                        rows: &rows,
+                        ignore_conflicts: true,
+                    },
+                );
+                for st in &statements {
+                    self.execute_write(st, 0)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `remove(*objs)`.
+    fn related_remove(&mut self, link: &RelatedLink, qs: &QuerySet, args: &Args) -> Result<()> {
+        self.owner_value(link).map_err(|d| d.at(args.span))?;
+        match &link.kind {
+            RelatedKind::ForeignKey { model, field } => {
+                self.nullable_fk(*model, field, "remove", args.span)?;
+                let keys = self.keys_of(*model, args)?;
+                let mut query = qs.query.clone();
+                query.add_q(
+                    &self.host.schema,
+                    &QNode::leaf(
+                        format!("{}__in", self.pk_name(*model)),
+                        Operand::values(keys.clone()),
+                    ),
+                )?;
+                let column = self.fk_column(*model, field);
+                self.update_rows(*model, &query, &[(column, Expr::Value(Value::Null))], 0)?;
+                for (o, _) in &args.pos {
+                    if let Some(i) = o.instance() {
+                        self.set_attribute(&i, field, Obj::NONE, args.span)?;
+                    }
+                }
+                Ok(())
+            }
+            RelatedKind::ManyToMany { target_model, .. } => {
+                let keys = python_set_order(&self.keys_of(*target_model, args)?);
+                self.remove_through_rows(link, Some(&keys))
+            }
+        }
+    }
+
+    /// `clear()`.
+    fn related_clear(&mut self, link: &RelatedLink, qs: &QuerySet, args: &Args) -> Result<()> {
+        self.owner_value(link).map_err(|d| d.at(args.span))?;
+        match &link.kind {
+            RelatedKind::ForeignKey { model, field } => {
+                self.nullable_fk(*model, field, "clear", args.span)?;
+                let column = self.fk_column(*model, field);
+                self.update_rows(*model, &qs.query, &[(column, Expr::Value(Value::Null))], 0)
+                    .map(|_| ())
+            }
+            RelatedKind::ManyToMany { .. } => self.remove_through_rows(link, None),
+        }
+    }
+
+    /// `set(objs, clear=False)`: remove what is no longer there, add what is new.
+    fn related_set(&mut self, link: &RelatedLink, qs: &QuerySet, args: &Args) -> Result<()> {
+        args.no_kwargs_except(&["clear", "bulk", "through_defaults"], "set")?;
+        let Some((objs, span)) = args.pos.first() else {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                "set() missing 1 required positional argument: 'objs'",
+            )
+            .at(args.span));
+        };
+        let items = self.iter_obj(objs, &crate::py::args::dummy(*span))?;
+        let with = |items: Vec<Obj>| Args {
+            pos: items.into_iter().map(|o| (o, *span)).collect(),
+            kw: Vec::new(),
+            span: args.span,
+        };
+        if matches!(args.kwarg("clear"), Some(Obj::Value(Value::Bool(true)))) {
+            self.related_clear(link, qs, &with(Vec::new()))?;
+            return self.related_add(link, &with(items));
+        }
+        let model = qs.query.model;
+        let new_keys = self.keys_of(model, &with(items.clone()))?;
+        let pk = self.pk_name(model);
+        // Django reads the related objects (a foreign key) or their keys (many-to-many).
+        let old: Vec<(Value, Obj)> = match &link.kind {
+            RelatedKind::ForeignKey { .. } => {
+                let attname = self.host.schema.model(model).pk_field().attname();
+                self.fetch_all(&QuerySet::new(qs.query.clone(), QsKind::Instances))?
+                    .into_iter()
+                    .filter_map(|o| {
+                        let key = o.native::<Instance>()?.get(&attname)?;
+                        Some((key, o))
+                    })
+                    .collect()
+            }
+            RelatedKind::ManyToMany { .. } => self
+                .values_of(qs, &pk)?
+                .into_iter()
+                .map(|k| (k.clone(), Obj::Value(k)))
+                .collect(),
+        };
+        let removed: Vec<Obj> = old
+            .iter()
+            .filter(|(k, _)| !new_keys.contains(k))
+            .map(|(_, o)| o.clone())
+            .collect();
+        let added: Vec<Obj> = items
+            .into_iter()
+            .zip(&new_keys)
+            .filter(|(_, k)| !old.iter().any(|(o, _)| o == *k))
+            .map(|(o, _)| o)
+            .collect();
+        if !removed.is_empty() {
+            self.related_remove(link, qs, &with(removed))?;
+        }
+        self.related_add(link, &with(added))
+    }
+
+    /// `DELETE FROM through WHERE source = owner [AND target IN keys]`.
+    fn remove_through_rows(&mut self, link: &RelatedLink, keys: Option<&[Value]>) -> Result<()> {
+        let q = self.through_rows(link, |target| {
+            keys.map(|keys| QChild::Leaf {
+                key: format!("{}__in", target.name),
+                value: Operand::List(keys.iter().cloned().map(Operand::Value).collect()),
+                span: Span::default(),
+            })
+        })?;
+        let q = q.for_write(&self.host.schema)?;
+        if let Some(st) = crate::sql::modify::delete(&self.host.schema, self.host.dialect, &q)? {
+            self.execute_write(&st, 0)?;
+        }
+        Ok(())
+    }
+
+    /// Reverse foreign keys that cannot be null have no `remove()`/`clear()`.
+    fn nullable_fk(&self, model: ModelId, field: &str, method: &str, span: Span) -> Result<()> {
+        let f = self
+            .host
+            .schema
+            .model(model)
+            .fields
+            .iter()
+            .find(|f| f.name == field);
+        if f.is_some_and(|f| f.null) {
+            return Ok(());
+        }
+        Err(Diagnostic::new(
+            ErrorKind::Attribute,
+            format!("'RelatedManager' object has no attribute '{method}'"),
+        )
+        .at(span))
+    }
+
+    fn fk_column(&self, model: ModelId, field: &str) -> String {
+        self.host
+            .schema
+            .model(model)
+            .fields
+            .iter()
+            .find(|f| f.name == field)
+            .map_or_else(|| field.to_string(), |f| f.column.clone())
+    }
+
+    fn pk_name(&self, model: ModelId) -> String {
+        self.host.schema.model(model).pk_field().name.clone()
+    }
+
+    /// `Model.objects.filter(pk__in=keys)`'s query.
+    fn pks_query(&self, model: ModelId, keys: &[Value]) -> Result<Query> {
+        let mut q = Query::new(&self.host.schema, model);
+        q.add_q(
+            &self.host.schema,
+            &QNode::leaf(
+                format!("{}__in", self.pk_name(model)),
+                Operand::values(keys.to_vec()),
+            ),
+        )?;
+        Ok(q)
+    }
+
+    /// `qs.values_list(field, flat=True)` as values.
+    fn values_of(&mut self, qs: &QuerySet, field: &str) -> Result<Vec<Value>> {
+        let mut plain = qs.clone();
+        plain.related = None;
+        let args = Args {
+            pos: vec![(Obj::str(field), Span::default())],
+            kw: vec![("flat".into(), Obj::bool(true), Span::default())],
+            span: Span::default(),
+        };
+        let values = self.queryset_method(Rc::new(plain), "values_list", args)?;
+        Ok(self
+            .iter_obj(&values, &crate::py::args::dummy(Span::default()))?
+            .into_iter()
+            .filter_map(|o| match o {
+                Obj::Value(v) => Some(v),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+/// `keys` in the order CPython iterates `set(keys)` (Django collects related keys in sets):
+/// integers hash to themselves, so their slots in the hash table decide. Other keys (their
+/// hashes are randomized per process) keep their order, duplicates dropped.
+pub(super) fn python_set_order(keys: &[Value]) -> Vec<Value> {
+    let mut unique: Vec<Value> = Vec::new();
+    for k in keys {
+        if !unique.contains(k) {
+            unique.push(k.clone());
+        }
+    }
+    let ints: Option<Vec<i64>> = unique
+        .iter()
+        .map(|k| match k {
+            Value::Int(i) if *i >= 0 => Some(*i),
+            _ => None,
+        })
+        .collect();
+    let Some(ints) = ints else { return unique };
+    let mut table: Vec<Option<i64>> = vec![None; 8];
+    let mut used = 0usize;
+    for k in ints {
+        insert_slot(&mut table, k);
+        used += 1;
+        let mask = table.len() - 1;
+        if used * 5 >= mask * 3 {
+            let mut size = 8;
+            while size <= used * 4 {
+                size <<= 1;
+            }
+            let old = std::mem::replace(&mut table, vec![None; size]);
+            for k in old.into_iter().flatten() {
+                insert_slot(&mut table, k);
+            }
+        }
+    }
+    table.into_iter().flatten().map(Value::Int).collect()
+}
+
+/// CPython's `set_add_entry` probing: up to 9 linear probes, then perturbed jumps.
+fn insert_slot(table: &mut [Option<i64>], hash: i64) {
+    let mask = table.len() - 1;
+    let mut perturb = hash as u64;
+    let mut i = (hash as u64 as usize) & mask;
+    loop {
+        let probes = if i + 9 <= mask { 9 } else { 0 };
+        if let Some(slot) = table[i..=i + probes].iter_mut().find(|s| s.is_none()) {
+            *slot = Some(hash);
+            return;
+        }
+        perturb >>= 5;
+        i = (i
+            .wrapping_mul(5)
+            .wrapping_add(1)
+            .wrapping_add(perturb as usize))
+            & mask;
+    }
+}

@@ -1,0 +1,390 @@
+//! Writes: model instances built in Python style (`Book(title=..., author=austen)`, as
+//! Django's `Model.__init__`), `objects.create()` and `objects.bulk_create()`. Rows are
+//! inserted as Django's insert compiler does (multi-row `VALUES ... RETURNING` the primary
+//! key, batched); large loads on PostgreSQL go through binary `COPY` with ids drawn from the
+//! table's sequence first, in one transaction.
+
+use super::Session;
+use super::obj::Instance;
+use super::obj::{DjangoObj, make};
+use crate::diag::{Diagnostic, ErrorKind, Result, Span};
+use crate::py::Args;
+use crate::py::Obj;
+use crate::schema::{Field, FieldKind, ModelId};
+use crate::sql::Statement;
+use crate::sql::insert::{self, Insert};
+use crate::value::{Value, ValueType};
+use std::rc::Rc;
+
+/// From this many rows on, PostgreSQL loads use `COPY` instead of INSERT statements.
+const COPY_THRESHOLD: usize = 1000;
+
+impl Session {
+    /// `Model(*args, **kwargs)`: positional values fill the fields in order; keywords name a
+    /// field (a related instance for a foreign key) or an attname (`author_id`); the rest get
+    /// their defaults.
+    pub(super) fn new_instance(&mut self, model: ModelId, args: &Args) -> Result<Rc<Instance>> {
+        // Borrow the model briefly at each step: cloning it per instance would dominate
+        // large `bulk_create` loads.
+        let nfields = self.host.schema.model(model).fields.len();
+        if args.pos.len() > nfields {
+            return Err(type_error(
+                "Number of args exceeds number of fields",
+                args.span,
+            ));
+        }
+        let mut given: Vec<Option<Value>> = vec![None; nfields];
+        let mut related = Vec::new();
+        for (i, (o, span)) in args.pos.iter().enumerate() {
+            given[i] = Some(self.plain_value(o, *span)?);
+        }
+        let mut unexpected = Vec::new();
+        for (name, o, span) in &args.kw {
+            let m = self.host.schema.model(model);
+            let Some(i) = m
+                .fields
+                .iter()
+                .position(|f| f.name == *name || f.attname() == *name)
+            else {
+                if m.m2m.iter().any(|mm| mm.name == *name) {
+                    return Err(type_error(
+                        &format!(
+                            "Direct assignment to the forward side of a many-to-many set is prohibited. Use {name}.set() instead."
+                        ),
+                        *span,
+                    ));
+                }
+                unexpected.push(format!("'{name}'"));
+                continue;
+            };
+            let f = &m.fields[i];
+            let value = match (&f.relation, o) {
+                (Some(fk), o)
+                    if let Some(inst) = o.native::<Instance>()
+                        && f.name == *name =>
+                {
+                    if inst.model != fk.to {
+                        return Err(self.wrong_instance(model, i, o, *span));
+                    }
+                    let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
+                    related.push((f.name.clone(), Some(inst.clone())));
+                    inst.get(&target).unwrap_or(Value::Null)
+                }
+                (Some(_), Obj::Value(Value::Null)) if f.name == *name => {
+                    related.push((f.name.clone(), None));
+                    Value::Null
+                }
+                (Some(_), other) if f.name == *name => {
+                    return Err(self.wrong_instance(model, i, other, *span));
+                }
+                (_, other) => self.plain_value(other, *span)?,
+            };
+            given[i] = Some(value);
+        }
+        if !unexpected.is_empty() {
+            return Err(type_error(
+                &format!(
+                    "{}() got unexpected keyword arguments: {}",
+                    self.host.schema.model(model).name,
+                    unexpected.join(", ")
+                ),
+                args.span,
+            ));
+        }
+        let mut values = Vec::with_capacity(nfields);
+        for (i, v) in given.into_iter().enumerate() {
+            let v = match v {
+                Some(v) => v,
+                None => self.default_value(model, i, args.span)?,
+            };
+            values.push((self.host.schema.model(model).fields[i].attname(), v));
+        }
+        let inst = Instance::new(model, values);
+        for (name, object) in related {
+            inst.set_related(&name, object);
+        }
+        Ok(Rc::new(inst))
+    }
+
+    /// `Model.objects.create(**kwargs)`: build, then insert (Django's `save(force_insert=True)`).
+    pub(super) fn create(&mut self, model: ModelId, args: &Args) -> Result<Obj> {
+        if !args.pos.is_empty() {
+            return Err(type_error(
+                &format!(
+                    "QuerySet.create() takes 1 positional argument but {} were given",
+                    args.pos.len() + 1
+                ),
+                args.pos[0].1,
+            ));
+        }
+        let inst = self.new_instance(model, args)?;
+        self.insert_instances(model, std::slice::from_ref(&inst), false)
+            .map_err(|d| d.at(args.span))?;
+        Ok(make::instance(inst))
+    }
+
+    /// `Model.objects.bulk_create(objs, batch_size=None)`: returns the objects, their primary
+    /// keys set.
+    pub(super) fn bulk_create(&mut self, model: ModelId, args: &Args) -> Result<Obj> {
+        args.no_kwargs_except(&["batch_size"], "bulk_create")?;
+        let Some((objs, span)) = args.pos.first() else {
+            return Err(type_error(
+                "bulk_create() missing 1 required positional argument: 'objs'",
+                args.span,
+            ));
+        };
+        let items = self.iter_obj(objs, &crate::py::args::dummy(*span))?;
+        let mut instances = Vec::with_capacity(items.len());
+        for item in &items {
+            match item {
+                o if let Some(i) = o.instance()
+                    && i.model == model =>
+                {
+                    instances.push(i)
+                }
+                other => {
+                    return Err(type_error(
+                        &format!(
+                            "bulk_create() expects {} instances, got {}",
+                            self.host.schema.model(model).name,
+                            other.type_name()
+                        ),
+                        *span,
+                    ));
+                }
+            }
+        }
+        self.insert_instances(model, &instances, true)
+            .map_err(|d| d.at(args.span))?;
+        Ok(Obj::list(items))
+    }
+
+    /// Insert `instances` and give them their primary keys. `atomic`: in one transaction
+    /// (Django's bulk_create; a savepoint when one is open).
+    pub(super) fn insert_instances(
+        &mut self,
+        model: ModelId,
+        instances: &[Rc<Instance>],
+        atomic: bool,
+    ) -> Result<()> {
+        if instances.is_empty() {
+            return Ok(());
+        }
+        self.refuse_if_read_only()?;
+        let m = self.host.schema.model(model).clone();
+        let pk = m.pk_field().clone();
+        let auto_pk = matches!(
+            pk.kind,
+            FieldKind::AutoField | FieldKind::BigAutoField | FieldKind::SmallAutoField
+        );
+        // Django inserts objects with and without a primary key separately.
+        let (without_pk, with_pk): (Vec<&Rc<Instance>>, Vec<&Rc<Instance>>) = instances
+            .iter()
+            .partition(|i| auto_pk && i.get(&pk.attname()).is_none_or(|v| v.is_null()));
+        let insert = |s: &mut Session| {
+            s.insert_group(&m.table, &m.fields, m.pk, &without_pk, true)
+                .and_then(|()| s.insert_group(&m.table, &m.fields, m.pk, &with_pk, false))
+        };
+        if atomic {
+            self.atomic(insert)
+        } else {
+            insert(self)
+        }
+    }
+
+    /// One INSERT group: the pk column left out (`db_assigns_pk`) or given.
+    fn insert_group(
+        &mut self,
+        table: &str,
+        fields: &[Field],
+        pk: usize,
+        instances: &[&Rc<Instance>],
+        db_assigns_pk: bool,
+    ) -> Result<()> {
+        if instances.is_empty() {
+            return Ok(());
+        }
+        let cols: Vec<usize> = (0..fields.len())
+            .filter(|&i| !(db_assigns_pk && i == pk))
+            .collect();
+        let columns: Vec<String> = cols.iter().map(|&i| fields[i].column.clone()).collect();
+        let mut rows = Vec::with_capacity(instances.len());
+        for inst in instances {
+            let mut row = Vec::with_capacity(cols.len());
+            for &i in &cols {
+                let f = &fields[i];
+                let v = pre_save(inst, f, true);
+                row.push(crate::query::lookups::prep_value(f.kind, Some(&f.name), v)?);
+            }
+            rows.push(row);
+        }
+        let pk_field = &fields[pk];
+        let use_copy = !self.host.opts.sql_only
+            && self.host.dialect == crate::sql::Dialect::Postgres
+            && rows.len() >= COPY_THRESHOLD;
+        let ids = if use_copy {
+            self.copy_rows(table, pk_field, db_assigns_pk, columns, rows)?
+        } else {
+            let statements = insert::insert(
+                self.host.dialect,
+                &Insert {
+                    table,
+                    columns: &columns,
+                    returning: Some(&pk_field.column),
+                    rows: &rows,
+                    ignore_conflicts: false,
+                },
+            );
+            let mut ids = Vec::with_capacity(rows.len());
+            for st in &statements {
+                self.run_rows(st, &[pk_field.value_type()], &mut |row| {
+                    ids.push(row.into_iter().next().unwrap_or(Value::Null));
+                    Ok(())
+                })?;
+            }
+            ids
+        };
+        for (inst, id) in instances.iter().zip(ids) {
+            inst.set(&pk_field.attname(), id);
+        }
+        Ok(())
+    }
+
+    /// Binary COPY (PostgreSQL); ids drawn from the sequence first when the database assigns
+    /// them, so the objects still learn their primary keys.
+    fn copy_rows(
+        &mut self,
+        table: &str,
+        pk: &Field,
+        db_assigns_pk: bool,
+        mut columns: Vec<String>,
+        mut rows: Vec<Vec<Value>>,
+    ) -> Result<Vec<Value>> {
+        let mut ids = Vec::new();
+        if db_assigns_pk {
+            let st = insert::next_ids(table, &pk.column, rows.len());
+            self.run_rows(&st, &[ValueType::Int], &mut |row| {
+                ids.push(row.into_iter().next().unwrap_or(Value::Null));
+                Ok(())
+            })?;
+            columns.insert(0, pk.column.clone());
+            for (row, id) in rows.iter_mut().zip(&ids) {
+                row.insert(0, id.clone());
+            }
+        }
+        let copy = Statement {
+            sql: insert::copy(self.host.dialect, table, &columns),
+            params: Vec::new(),
+        };
+        self.note_statement(&copy);
+        self.show_sql(&copy)?;
+        self.on_backend(|b| {
+            b.copy_in(table, &columns, &rows).unwrap_or_else(|| {
+                Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    "this database cannot COPY",
+                ))
+            })
+        })?;
+        Ok(ids)
+    }
+
+    /// Django's `Field.get_default`: the models.py default (called when callable), else
+    /// `""` for text fields that are not null, else None.
+    pub(super) fn default_value(
+        &mut self,
+        model: ModelId,
+        field: usize,
+        span: Span,
+    ) -> Result<Value> {
+        let f = &self.host.schema.model(model).fields[field];
+        let (kind, null) = (f.kind, f.null);
+        if let Some(expr) = f.default.clone() {
+            let v = self.eval(&expr)?;
+            let v = match v {
+                callable
+                    if matches!(callable, Obj::Builtin(_) | Obj::Function(_))
+                        || callable.django_fn().is_some() =>
+                {
+                    self.call(
+                        callable,
+                        Args {
+                            pos: Vec::new(),
+                            kw: Vec::new(),
+                            span,
+                        },
+                    )?
+                }
+                other => other,
+            };
+            return self.plain_value(&v, span);
+        }
+        let text = kind.is_text() && kind != FieldKind::GenericIpAddressField;
+        Ok(if text && !null {
+            Value::Text(String::new())
+        } else {
+            Value::Null
+        })
+    }
+
+    /// A Python value stored in a field.
+    fn plain_value(&self, o: &Obj, span: Span) -> Result<Value> {
+        match o {
+            Obj::Value(v) => Ok(v.clone()),
+            other => Err(type_error(
+                &format!(
+                    "djq cannot store a '{}' object in a field",
+                    other.type_name()
+                ),
+                span,
+            )),
+        }
+    }
+
+    pub(super) fn wrong_instance(
+        &self,
+        model: ModelId,
+        field: usize,
+        got: &Obj,
+        span: Span,
+    ) -> Diagnostic {
+        let m = self.host.schema.model(model);
+        let (model, f) = (&m.name, &m.fields[field]);
+        let target = f
+            .relation
+            .as_ref()
+            .map_or_else(String::new, |r| self.host.schema.model(r.to).name.clone());
+        let shown = match got {
+            Obj::Value(v) => crate::value::python_repr(v),
+            other => other.type_name(),
+        };
+        Diagnostic::new(
+            ErrorKind::Value,
+            format!(
+                "Cannot assign \"{shown}\": \"{model}.{}\" must be a \"{target}\" instance.",
+                f.name
+            ),
+        )
+        .at(span)
+    }
+}
+
+fn type_error(msg: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(ErrorKind::Type, msg).at(span)
+}
+
+/// Django's `Field.pre_save(instance, add)`: `auto_now` stamps the time on every save,
+/// `auto_now_add` on the insert (`add`); the value is set on the instance too.
+pub(super) fn pre_save(inst: &Instance, f: &Field, add: bool) -> Value {
+    if f.auto_now || (add && f.auto_now_add) {
+        let now = chrono::Utc::now();
+        let v = match f.kind {
+            FieldKind::DateField => Value::Date(now.date_naive()),
+            FieldKind::TimeField => Value::Time(now.time()),
+            _ => Value::DateTime(now),
+        };
+        inst.set(&f.attname(), v.clone());
+        return v;
+    }
+    inst.get(&f.attname()).unwrap_or(Value::Null)
+}

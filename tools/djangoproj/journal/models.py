@@ -1,0 +1,1 @@
+../../../fixtures/journal/journal/models.py
