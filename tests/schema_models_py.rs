@@ -31,6 +31,23 @@ fn schema_of(dir: &Path) -> Schema {
     models_py::schema_from_models(load(&[dir.to_path_buf()])).unwrap()
 }
 
+/// Whether the model's class in its models.py (as kept to run it) defines `method`.
+fn defines(model: &Model, method: &str) -> bool {
+    defines_in(model, &model.name, method)
+}
+
+/// Whether class `class` of the model's models.py (as kept to run it) defines `method`.
+fn defines_in(model: &Model, class: &str, method: &str) -> bool {
+    use djq::syntax::ast::StmtKind;
+    let module = model.module.as_ref().expect("the model's models.py");
+    module.body().iter().any(|stmt| match &stmt.kind {
+        StmtKind::ClassDef { name, body, .. } if name.name == class => body
+            .iter()
+            .any(|s| matches!(&s.kind, StmtKind::FunctionDef { name, .. } if name.name == method)),
+        _ => false,
+    })
+}
+
 fn columns(model: &Model) -> Vec<&str> {
     model.fields.iter().map(|f| f.column.as_str()).collect()
 }
@@ -143,10 +160,7 @@ fn a_models_file_declares_models_with_djangos_defaults() {
         ]
     );
     assert!(matches!(&format.default.as_ref().unwrap().kind, ExprKind::Str(s) if s == "HC"));
-    assert!(matches!(
-        book.str_expr.as_ref().unwrap().kind,
-        ExprKind::FString(_)
-    ));
+    assert!(defines(book, "__str__"));
     let indexes: Vec<_> = book
         .indexes
         .iter()
@@ -171,9 +185,7 @@ fn a_models_file_declares_models_with_djangos_defaults() {
     );
     let author = model(&schema, "Author");
     assert_eq!(reverse_names(author), [("books", "books")]);
-    assert!(
-        matches!(&author.str_expr.as_ref().unwrap().kind, ExprKind::Attribute { attr, .. } if attr.name == "name")
-    );
+    assert!(defines(author, "__str__"));
     assert_eq!(
         author.field_choices(),
         ["books", "born", "id", "name", "notes"]
@@ -420,7 +432,10 @@ fn abstract_multi_table_and_proxy_inheritance() {
     assert!(place.fields[1].auto_now_add);
     assert_eq!(place.fields[3].kind, FieldKind::CharField);
     assert_eq!(place.ordering, ["-created"]);
-    assert!(place.str_expr.is_some());
+    assert!(
+        !defines(place, "__str__") && defines_in(place, "Stamped", "__str__"),
+        "a method of an abstract base is its own class's, which the model's class derives from"
+    );
     assert!(
         place
             .indexes
@@ -810,7 +825,10 @@ fn less_common_declarations() {
             (text("unknown"), "Unknown".into())
         ]
     );
-    assert!(person.str_expr.is_none(), "only a lone return is kept");
+    assert!(
+        defines(person, "__str__"),
+        "every method is kept, not only a lone return"
+    );
 
     let band = model(&schema, "Band");
     assert_eq!(
@@ -1112,6 +1130,69 @@ fn python_djq_cannot_run_does_not_stop_the_shell() {
         .map(|d| d.name)
         .collect();
     assert_eq!(names, ["Good", "Also"]);
+}
+
+/// A models.py whose module and methods hold code djq cannot run.
+const FAILS_WHEN_IT_RUNS: &str = r#"from django.db import models
+from django.dispatch import receiver
+from django.db.models.signals import post_save
+
+SUFFIX = "!"
+
+
+class Good(models.Model):
+    name = models.CharField(max_length=20)
+
+    def __str__(self):
+        return self.name.upper() + SUFFIX
+
+    def broken(self):
+        return self.nothing_here
+
+    def notify(self):
+        return on_save(Good)
+
+
+@receiver(post_save, sender=Good)
+def on_save(sender, **kwargs):
+    pass
+
+
+class Also(models.Model):
+    good = models.ForeignKey(Good, on_delete=models.CASCADE, related_name="alsos")
+"#;
+
+#[test]
+fn models_py_code_djq_cannot_run_fails_when_it_runs_at_its_place() {
+    let dir = project(&[("app/models.py", FAILS_WHEN_IT_RUNS)]);
+    let db = good_database(dir.path());
+    // The module runs (its signal receiver's decorator fails, binding the error to
+    // `on_save`) without stopping anything: the methods that can run do.
+    let (code, out, err) = djq_with_models(dir.path(), &db, "print(Good.objects.get(id=1))");
+    assert_eq!((code, err.as_str(), out.as_str()), (Some(0), "", "A!\n"));
+    let (code, _, err) = djq_with_models(dir.path(), &db, "Good.objects.get(id=1).broken()");
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("error: AttributeError: 'Good' object has no attribute 'nothing_here'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("raised at ") && err.contains("models.py:15:21"),
+        "{err}"
+    );
+    // The receiver's definition failed: using it raises that error, where it was.
+    let (code, _, err) = djq_with_models(dir.path(), &db, "Good.objects.get(id=1).notify()");
+    assert_eq!(code, Some(1));
+    // (`receiver` is unbound; a djq with `django.dispatch` fails at the import instead.)
+    assert!(
+        err.starts_with("error: NameError: name 'receiver' is not defined")
+            || err.contains("django.dispatch"),
+        "{err}"
+    );
+    assert!(
+        err.contains("raised at ") && err.contains("models.py:"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -550,7 +550,7 @@ macro_rules! sequences {
     };
 }
 
-sequences!(tutorial, library_writes, shop, journal);
+sequences!(tutorial, library_writes, shop, journal, journal_classes);
 
 /// The gaps list on a doctored copy: a line more than its header's count fails.
 #[test]

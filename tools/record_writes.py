@@ -83,6 +83,9 @@ SEQUENCES = {
     # the Python of issue 15: imports, builtins, models.py's own methods and save(), qs.query,
     # connection.queries
     "journal": ("journal", "fixtures/journal/journal/models.py", None),
+    # Python classes, and models.py's classes run as Python (methods, properties, save() and
+    # delete() overrides), without the imports and builtins of the journal sequence
+    "journal_classes": ("journal", "fixtures/journal/journal/models.py", None),
 }
 
 NOW = "<now>"

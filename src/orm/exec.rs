@@ -15,7 +15,14 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 
 /// Methods of model instances djq implements (besides `get_FOO_display()`).
-pub const INSTANCE_METHODS: &[&str] = &["save", "delete", "refresh_from_db"];
+pub const INSTANCE_METHODS: &[&str] = &[
+    "save",
+    "delete",
+    "refresh_from_db",
+    "full_clean",
+    "clean_fields",
+    "clean",
+];
 
 impl Session {
     /// Run a SELECT, handing each raw row to `on_row`; returns the plan. Runs nothing (and
@@ -564,6 +571,9 @@ impl Session {
             "refresh_from_db" => return self.refresh_from_db(inst, args).map(|()| Obj::NONE),
             "delete" => return self.delete_instance(inst, args),
             _ => {}
+        }
+        if let Some(result) = self.clean_method(inst, name, args) {
+            return result;
         }
         let model = self.host.schema.model(inst.model);
         let Some(field) = display_field(model, name) else {

@@ -53,6 +53,9 @@ impl Host for Orm {
         if let Some(v) = cx.module_object_attribute(obj, name) {
             return v.map(Some);
         }
+        if let Some(v) = cx.meta_attribute(obj, name)? {
+            return Ok(Some(v));
+        }
         if let Some(m) = obj.model_class() {
             return match name {
                 "objects" => Ok(Some(make::manager(m))),
@@ -93,10 +96,18 @@ impl Host for Orm {
                 .then(|| method(obj, name)));
         }
         if let Some(inst) = obj.instance() {
+            if name == "__class__" {
+                return Ok(Some(make::model(inst.model)));
+            }
             return cx.instance_attribute(inst, name, span).map(Some);
         }
         if obj.f().is_some() && matches!(name, "asc" | "desc") {
             return Ok(Some(method(obj, name)));
+        }
+        if let Obj::Exception(e) = obj
+            && let Some(v) = cx.validation_attribute(e, name)?
+        {
+            return Ok(Some(v));
         }
         // ProtectedError.protected_objects / RestrictedError.restricted_objects (a set in
         // Django; a list here).
@@ -172,6 +183,9 @@ impl Host for Orm {
     }
 
     fn call_method(cx: &mut Session, recv: &Obj, name: &str, args: Args) -> Result<Obj> {
+        if let Some(result) = cx.meta_method(recv, name, &args) {
+            return result;
+        }
         if (recv.manager().is_some() || recv.queryset().is_some())
             && let Some(result) = cx.call_custom_method(recv, name, &args)
         {
@@ -379,12 +393,12 @@ impl Host for Orm {
         let Some(inst) = o.instance() else {
             return cx.repr(o);
         };
-        let model = cx.host.schema.model(inst.model).clone();
-        if let Some(expr) = &model.str_expr {
-            let locals = std::collections::HashMap::from([("self".to_string(), o.clone())]);
-            if let Ok(v) = cx.in_scope(locals, |s| s.eval(expr)) {
-                return cx.py_str(&v);
-            }
+        let model = cx.host.schema.model(inst.model);
+        // django.contrib.auth's `AbstractBaseUser.__str__`: the username.
+        if (model.app_label.as_str(), model.name.as_str()) == ("auth", "User")
+            && let Some(Value::Text(username)) = inst.get("username")
+        {
+            return Ok(username);
         }
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
         Ok(format!("{} object ({})", model.name, pk.to_python_str()))
@@ -433,6 +447,9 @@ impl Host for Orm {
     }
 
     fn type_name(&self, o: &dyn Native) -> String {
+        if let Some(f) = o.as_any().downcast_ref::<super::meta::MetaField>() {
+            return super::meta::internal_type(&self.schema, *f);
+        }
         match o.as_any().downcast_ref::<Instance>() {
             Some(inst) => self.schema.model(inst.model).name.clone(),
             None => o.type_name().into_owned(),
@@ -482,6 +499,10 @@ impl Host for Orm {
 
     fn help(cx: &mut Session, o: &Obj) -> Option<String> {
         super::help::help(cx, o)
+    }
+
+    fn class_of(cx: &mut Session, o: &Obj) -> Option<(Rc<crate::py::classes::Class>, bool)> {
+        cx.python_class_of(o)
     }
 }
 

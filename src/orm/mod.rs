@@ -12,9 +12,14 @@
 //! `crate::backend`. [`queryset`] implements QuerySet/Manager methods on the query IR,
 //! [`exec`] runs queries and turns rows into instances, [`display`] shows values in the
 //! chosen format, [`transaction`] owns transactions and savepoints, [`fixtures`] loads and
-//! dumps Django's JSON fixtures, [`explain`] shows query plans.
+//! dumps Django's JSON fixtures, [`explain`] shows query plans. [`classes`] runs each
+//! models.py and gives its model classes their Python side (methods, properties, `save()`
+//! and `delete()` overrides, which reach Django's own through `super()`); [`meta`] is
+//! `_meta`, `__dict__` and `_state`; [`clean`] is `full_clean()` and `ValidationError`.
 
 mod aggregate;
+mod classes;
+mod clean;
 mod delete;
 mod display;
 mod exec;
@@ -25,6 +30,7 @@ mod help;
 mod host;
 mod log;
 mod managers;
+mod meta;
 mod modules;
 mod names;
 pub mod obj;
@@ -128,6 +134,8 @@ pub struct Orm {
     lazy_loads: Vec<((String, String), usize)>,
     /// The last queryset shown only in part (`max_rows`), for [`Session::show_all`].
     truncated: Option<obj::QuerySet>,
+    /// The models' Python classes and their models.py modules, once run ([`classes`]).
+    python: classes::Python,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -184,6 +192,7 @@ impl Session {
             warn_n_plus_one: false,
             lazy_loads: Vec::new(),
             truncated: None,
+            python: classes::Python::default(),
         };
         crate::py::Interp::with_host(orm, out)
     }

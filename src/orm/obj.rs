@@ -409,6 +409,8 @@ struct Loaded {
     prefetched: Vec<(String, Rc<Vec<Obj>>)>,
     /// Fields deferred by `only()`/`defer()`, loaded on first access, by attname.
     deferred: Vec<(String, Value)>,
+    /// Django's `_state.adding`: made in Python and not saved yet.
+    adding: bool,
 }
 
 /// An instance's values: `values[i]` is the value of `layout[i]`.
@@ -475,6 +477,27 @@ impl Instance {
     pub fn set_prefetched(&mut self, accessor: &str, items: Rc<Vec<Obj>>) {
         let loaded = self.loaded.get_mut().get_or_insert_default();
         loaded.prefetched.push((accessor.to_string(), items));
+    }
+
+    /// Django's `_state.adding`: made in Python and not saved yet.
+    pub fn adding(&self) -> bool {
+        self.loaded().as_ref().is_some_and(|l| l.adding)
+    }
+
+    /// Django's `_state.db`: set once saved or loaded, or when a related instance is
+    /// assigned to one of its foreign keys (the router picks the database then).
+    pub fn db_known(&self) -> bool {
+        let loaded = self.loaded();
+        loaded
+            .as_ref()
+            .is_none_or(|l| !l.adding || l.related.iter().any(|(_, r)| r.is_some()))
+    }
+
+    /// Set `_state.adding` (made: true; saved: false).
+    pub fn set_adding(&self, adding: bool) {
+        if adding || self.adding() {
+            self.loading().adding = adding;
+        }
     }
 
     /// The value of deferred field `attname`, once loaded.

@@ -95,7 +95,10 @@ impl Session {
     /// `_save_table` — with a primary key, UPDATE it; when that matched no row (and nothing
     /// forced the update), INSERT.
     pub(super) fn save(&mut self, inst: &Rc<Instance>, args: &Args) -> Result<()> {
-        args.no_kwargs_except(&["update_fields", "force_insert", "force_update"], "save")?;
+        args.no_kwargs_except(
+            &["update_fields", "force_insert", "force_update", "using"],
+            "save",
+        )?;
         let flag = |k: &str| matches!(args.kwarg(k), Some(Obj::Value(Value::Bool(true))));
         let (force_insert, force_update) = (flag("force_insert"), flag("force_update"));
         if force_insert && force_update {
@@ -167,6 +170,7 @@ impl Session {
                 .update_rows(inst.model, &query, &set, 1)
                 .map_err(|d| d.at(args.span))?;
             if updated > 0 {
+                inst.set_adding(false);
                 return Ok(());
             }
             if force_update {
@@ -760,14 +764,17 @@ impl Session {
             }
             let save = Args {
                 pos: Vec::new(),
-                kw: vec![(
-                    "update_fields".into(),
-                    Obj::list(update_fields.into_iter().map(Obj::str).collect()),
-                    args.span,
-                )],
+                kw: vec![
+                    ("using".into(), Obj::str("default"), args.span),
+                    (
+                        "update_fields".into(),
+                        Obj::list(update_fields.into_iter().map(Obj::str).collect()),
+                        args.span,
+                    ),
+                ],
                 span: args.span,
             };
-            self.save(&inst, &save)?;
+            self.save_instance(&inst, save)?;
         }
         Ok(Obj::tuple(vec![obj, Obj::bool(created)]))
     }

@@ -100,6 +100,7 @@ impl Session {
             values.push((self.host.schema.model(model).fields[i].attname(), v));
         }
         let inst = Instance::new(model, values);
+        inst.set_adding(true);
         for (name, object) in related {
             inst.set_related(&name, object);
         }
@@ -118,7 +119,16 @@ impl Session {
             ));
         }
         let inst = self.new_instance(model, args)?;
-        self.insert_instances(model, std::slice::from_ref(&inst), false)
+        // Django's `obj.save(force_insert=True, using=self.db)`: models.py's save() too.
+        let save = Args {
+            pos: Vec::new(),
+            kw: vec![
+                ("force_insert".into(), Obj::bool(true), args.span),
+                ("using".into(), Obj::str("default"), args.span),
+            ],
+            span: args.span,
+        };
+        self.save_instance(&inst, save)
             .map_err(|d| d.at(args.span))?;
         Ok(make::instance(inst))
     }
@@ -246,6 +256,7 @@ impl Session {
         };
         for (inst, id) in instances.iter().zip(ids) {
             inst.set(&pk_field.attname(), id);
+            inst.set_adding(false);
         }
         Ok(())
     }
@@ -300,23 +311,24 @@ impl Session {
         let f = &self.host.schema.model(model).fields[field];
         let (kind, null) = (f.kind, f.null);
         if let Some(expr) = f.default.clone() {
-            let v = self.eval(&expr)?;
-            let v = match v {
+            let v = self.eval_default(model, &expr, |s, v| match v {
                 callable
-                    if matches!(callable, Obj::Builtin(_) | Obj::Function(_))
-                        || callable.django_fn().is_some() =>
+                    if matches!(
+                        callable,
+                        Obj::Builtin(_) | Obj::Function(_) | Obj::Wrapper(_)
+                    ) || callable.django_fn().is_some() =>
                 {
-                    self.call(
+                    s.call(
                         callable,
                         Args {
                             pos: Vec::new(),
                             kw: Vec::new(),
                             span,
                         },
-                    )?
+                    )
                 }
-                other => other,
-            };
+                other => Ok(other),
+            })?;
             return self.plain_value(&v, span);
         }
         let text = kind.is_text() && kind != FieldKind::GenericIpAddressField;

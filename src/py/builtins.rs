@@ -89,6 +89,7 @@ impl<H: Host> Interp<H> {
                     }
                     Obj::Set(s) => s.len(),
                     Obj::Native(_) if let Some(n) = H::len(self, &o, span)? => n,
+                    Obj::Object(_) if let Some(n) = self.class_len(&o, span)? => n,
                     other => {
                         return Err(Diagnostic::new(
                             ErrorKind::Type,
@@ -373,6 +374,13 @@ impl<H: Host> Interp<H> {
                     (res, _) => res,
                 }
             }
+            Builtin::Isinstance
+                if let Some((Obj::Class(c), _)) = args.pos.get(1)
+                    && let Some((o, _)) = args.pos.first() =>
+            {
+                let (o, c) = (o.clone(), c.clone());
+                Ok(Obj::bool(self.class_isinstance(&o, &c)))
+            }
             Builtin::Isinstance => match (args.pos.first(), args.pos.get(1)) {
                 (Some((o, _)), Some((cls, _))) => Ok(Obj::bool(
                     is_instance(&self.host, o, cls).map_err(|d| d.at(span))?,
@@ -388,6 +396,11 @@ impl<H: Host> Interp<H> {
                 _ => Err(Diagnostic::new(ErrorKind::Type, "type() takes 1 argument").at(span)),
             },
             Builtin::NoOp => Ok(Obj::NONE),
+            Builtin::Super
+            | Builtin::Property
+            | Builtin::ClassMethod
+            | Builtin::StaticMethod
+            | Builtin::Issubclass => self.call_class_builtin(b, args),
             Builtin::Std(f) => self.call_std(f, args),
             Builtin::Int
             | Builtin::Sum
@@ -410,8 +423,7 @@ impl<H: Host> Interp<H> {
             | Builtin::Id
             | Builtin::Hash
             | Builtin::Callable
-            | Builtin::Help
-            | Builtin::Issubclass => self.call_introspect(b, args),
+            | Builtin::Help => self.call_introspect(b, args),
             Builtin::Set | Builtin::FrozenSet => self.make_set(b == Builtin::FrozenSet, &args),
             Builtin::Exit => Err(super::exit::system_exit(self, &args)?),
         }
@@ -552,6 +564,11 @@ const BUILTINS: &[(&str, Builtin)] = {
         ("issubclass", Issubclass),
         ("date", Date),
         ("datetime", DateTime),
+        ("super", Super),
+        ("property", Property),
+        ("classmethod", ClassMethod),
+        ("staticmethod", StaticMethod),
+        ("issubclass", Issubclass),
     ]
 };
 

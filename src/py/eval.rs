@@ -234,6 +234,11 @@ impl<H: Host> Interp<H> {
 
     fn lookup_name(&mut self, n: &str, span: Span) -> Result<Obj> {
         if let Some(v) = self.variable(n) {
+            if let Obj::Wrapper(w) = v
+                && let super::classes::Wrapper::Failed(d) = &**w
+            {
+                return Err((**d).clone());
+            }
             return Ok(v.clone());
         }
         if let Some(b) = super::builtins::builtin(n) {
@@ -257,6 +262,9 @@ impl<H: Host> Interp<H> {
     }
 
     pub fn attribute(&mut self, obj: Obj, name: &str, span: Span) -> Result<Obj> {
+        if let Some(v) = self.class_attribute(&obj, name, span)? {
+            return Ok(v);
+        }
         // `x.__class__` is `type(x)` (a native object's is its host's answer to that).
         if name == "__class__" {
             return Ok(self.py_type(&obj));
@@ -353,6 +361,7 @@ impl<H: Host> Interp<H> {
                 Obj::List(items) => self.list_method(items, &name, &args),
                 Obj::Set(set) => self.set_method(set, &name, &args),
                 Obj::Builtin(_) => self.call_unbound(&recv, &name, args),
+                Obj::Wrapper(_) => self.call_wrapper_method(&recv, &name, args),
                 _ => H::call_method(self, &recv, &name, args),
             },
             Obj::Builtin(b) => {
@@ -365,6 +374,7 @@ impl<H: Host> Interp<H> {
                 .std_call(o, &args)
                 .unwrap_or_else(|| Err(super::stdlib::objects::not_callable(o, args.span))),
             Obj::Native(_) => H::call(self, &f, args),
+            Obj::Class(_) | Obj::Object(_) | Obj::Wrapper(_) => self.call_class_obj(&f, args),
             other => Err(Diagnostic::new(
                 ErrorKind::Type,
                 format!("'{}' object is not callable", other.type_name()),

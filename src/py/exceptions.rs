@@ -232,6 +232,8 @@ impl<H: Host> Interp<H> {
         let message = match args.pos.as_slice() {
             [] => String::new(),
             [(arg, _)] if kind == ErrorKind::Key => self.repr(arg)?,
+            // Django's `ValidationError`: its str() is its messages' list (or dict of lists).
+            [(arg, _)] if kind == ErrorKind::Validation => self.repr(&validation_messages(arg))?,
             [(arg, _)] => self.py_str(arg)?,
             many => self.repr(&Obj::tuple(many.iter().map(|(o, _)| o.clone()).collect()))?,
         };
@@ -247,6 +249,26 @@ impl<H: Host> Interp<H> {
             _ => Diagnostic::new(ErrorKind::Type, "exceptions must derive from BaseException")
                 .at(span),
         }
+    }
+}
+
+/// The messages of a `ValidationError(message)` as its `str()` shows them: a list of
+/// messages, or for a dict, each key's list.
+fn validation_messages(arg: &Obj) -> Obj {
+    let listed = |o: &Obj| match o {
+        Obj::List(_) => o.clone(),
+        Obj::Tuple(items) => Obj::list(items.to_vec()),
+        other => Obj::list(vec![other.clone()]),
+    };
+    match arg {
+        Obj::Dict(pairs) => Obj::dict(
+            pairs
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), listed(v)))
+                .collect(),
+        ),
+        other => listed(other),
     }
 }
 

@@ -31,6 +31,9 @@ pub fn hash(o: &Obj) -> Result<i64> {
         },
         Obj::Function(f) => pointer(Rc::as_ptr(f).cast()),
         Obj::Exception(e) => pointer(Rc::as_ptr(e).cast()),
+        Obj::Class(c) => pointer(Rc::as_ptr(c).cast()),
+        Obj::Object(instance) => pointer(Rc::as_ptr(instance).cast()),
+        Obj::Wrapper(w) => pointer(Rc::as_ptr(w).cast()),
         Obj::Method(recv, name) => identity(recv) ^ text_hash(name),
         Obj::Builtin(_) | Obj::Module(_) | Obj::ExceptionClass(_) | Obj::Type(_) => {
             text_hash(&o.type_name()) ^ text_hash(&format!("{o:?}"))

@@ -101,7 +101,8 @@ impl<H: Host> Interp<H> {
             Obj::Set(s) if s.frozen => Obj::Builtin(Builtin::FrozenSet),
             Obj::Set(_) => Obj::Builtin(Builtin::Set),
             Obj::Builtin(b) if is_class(*b) => Obj::Builtin(Builtin::Type),
-            Obj::ExceptionClass(_) | Obj::Type(_) => Obj::Builtin(Builtin::Type),
+            Obj::ExceptionClass(_) | Obj::Type(_) | Obj::Class(_) => Obj::Builtin(Builtin::Type),
+            Obj::Object(instance) => Obj::Class(instance.class.clone()),
             Obj::Exception(e) => super::exceptions::type_of(e),
             Obj::Method(recv, _) if matches!(**recv, Obj::Native(_)) => named("method"),
             Obj::Native(_) => H::type_of(self, o),
@@ -247,12 +248,6 @@ impl<H: Host> Interp<H> {
                 }
             }
             Builtin::Dir => self.dir(&args),
-            Builtin::Issubclass => {
-                arity(2)?;
-                self.issubclass(&arg(0), &arg(1))
-                    .map(Obj::bool)
-                    .map_err(|d| d.at(span))
-            }
             Builtin::Help => {
                 arity(1)?;
                 let text = self.help_text(&arg(0))?;
@@ -310,10 +305,10 @@ impl<H: Host> Interp<H> {
     }
 
     /// `issubclass(a, b)` of builtin and exception classes (`b` may be a tuple of them).
-    fn issubclass(&mut self, a: &Obj, b: &Obj) -> Result<bool> {
+    pub(super) fn builtin_issubclass(&mut self, a: &Obj, b: &Obj) -> Result<bool> {
         if let Obj::Tuple(classes) = b {
             for c in classes.iter() {
-                if self.issubclass(a, c)? {
+                if self.builtin_issubclass(a, c)? {
                     return Ok(true);
                 }
             }

@@ -3,10 +3,11 @@
 //! at objects — `type`, `dir`, `help`, ... — [`introspect`], with CPython's names and
 //! docstrings in [`dir_names`] and [`docs`]), sets and frozensets ([`sets`]), `hash()` and
 //! `id()` ([`hash`]), methods of `str`, `list`, `dict` and dates ([`methods`],
-//! [`containers`]), statements and functions ([`stmt`]), exceptions ([`exceptions`], and
-//! `exit()`'s SystemExit in [`exit`]), string formatting ([`format`]), the cycle collector
-//! and set tables ([`nested`]), modules and imports ([`module`]: a registry the interpreter
-//! owns, filled on first import) and the standard-library modules djq has ([`stdlib`]).
+//! [`containers`]), statements and functions ([`stmt`]), classes and their instances,
+//! decorators and `super()` ([`classes`]), exceptions ([`exceptions`], and `exit()`'s
+//! SystemExit in [`exit`]), string formatting ([`format`]), the cycle collector and set
+//! tables ([`nested`]), modules and imports ([`module`]: a registry the interpreter owns,
+//! filled on first import) and the standard-library modules djq has ([`stdlib`]).
 //!
 //! **Invariant: this module knows nothing of Django.** It never names `crate::orm`,
 //! `crate::query`, `crate::schema`, `crate::backend` or `crate::sql` (a test greps for it).
@@ -14,10 +15,14 @@
 //! comes in through one extension point: a [`Host`], whose objects are [`Native`]s. The
 //! interpreter [`Interp`] handles Python's own values itself and asks its host about every
 //! native object (its attributes, calls, operators, iteration, `str()`/`repr()`), about the
-//! names Python does not bind (`Book`, `Count`), and about the modules it does not have.
+//! names Python does not bind (`Book`, `Count`), and about the modules it does not have. A
+//! native object may also have a Python class ([`Host::class_of`]: a model's, from its
+//! models.py), whose attributes come before the host's own — so Python code overrides and
+//! extends the host's objects, and reaches their own behaviour through `super()`.
 
 pub mod args;
 pub mod builtins;
+pub mod classes;
 pub mod containers;
 pub mod dir_names;
 pub mod docs;
@@ -162,6 +167,12 @@ pub trait Host: Sized + 'static {
     /// `help(o)` of a native object: a short, true description (default: none, and `help`
     /// shows its type and repr).
     fn help(_cx: &mut Interp<Self>, _o: &Obj) -> Option<String> {
+        None
+    }
+    /// The Python class of a native object whose class a program defines (a model class or
+    /// instance, whose class holds what its models.py body defines) and whether the object is
+    /// an instance of it; its attributes are looked up before the host's own ([`classes`]).
+    fn class_of(_cx: &mut Interp<Self>, _o: &Obj) -> Option<(std::rc::Rc<obj::Class>, bool)> {
         None
     }
 }

@@ -1,13 +1,16 @@
 //! The runtime's values: Python's scalars (a [`Value`]), lists, tuples, ranges, named rows,
-//! dicts, sets, functions, bound methods, modules, classes known by name and exceptions —
-//! and [`Native`] objects, which a [`Host`](super::Host) defines (Django's model classes,
-//! querysets, instances, Q and F live in `crate::orm`, and this module knows nothing of them).
+//! dicts, sets, functions, bound methods, modules, classes known by name, exceptions, classes
+//! and their instances — and [`Native`] objects, which a [`Host`](super::Host) defines
+//! (Django's model classes, querysets, instances, Q and F live in `crate::orm`, and this
+//! module knows nothing of them).
 
 use super::nested::Nest;
+use crate::diag::Diagnostic;
 use crate::value::Value;
 use std::any::Any;
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Debug;
 use std::rc::Rc;
 
@@ -102,6 +105,16 @@ pub enum Builtin {
     DateTime,
     /// Accepted boilerplate (`django.setup()`, `os.environ.setdefault(...)`): returns None.
     NoOp,
+    /// `super()` (see [`super::classes`]).
+    Super,
+    /// `property(fget)`, as a decorator too.
+    Property,
+    /// `classmethod(f)`
+    ClassMethod,
+    /// `staticmethod(f)`
+    StaticMethod,
+    /// `issubclass(cls, classes)`
+    Issubclass,
     /// A function or class of a standard-library module, by its qualified name
     /// (`json.dumps`, `decimal.Decimal`): see `py::stdlib`.
     Std(&'static str),
@@ -126,7 +139,6 @@ pub enum Builtin {
     Help,
     /// `exit()` / `quit()`: Python's SystemExit.
     Exit,
-    Issubclass,
 }
 
 /// `range(start, stop, step)`: numbers made as they are needed, as Python's range is.
@@ -216,6 +228,13 @@ pub enum Obj {
     /// `type(x)` is when no builtin (`int`, `list`) names it. The dotted path as CPython's
     /// repr shows it (`django.db.models.query.QuerySet`); `__name__` is its last part.
     Type(String),
+    /// A class defined with `class` (or read from a models.py, see [`super::classes`]).
+    Class(Rc<Class>),
+    /// An instance of a [`Obj::Class`].
+    Object(Rc<Object>),
+    /// A bound method, a `property`/`classmethod`/`staticmethod` object, `super()`, or a name
+    /// whose definition failed ([`Wrapper`]).
+    Wrapper(Rc<Wrapper>),
 }
 
 impl Obj {
@@ -317,6 +336,106 @@ impl Obj {
             Obj::Native(n) => n.type_name().into_owned(),
             Obj::Set(s) => s.type_name().into(),
             Obj::Type(_) => "type".into(),
+            Obj::Class(_) => "type".into(),
+            Obj::Object(o) => o.class.name.clone(),
+            Obj::Wrapper(w) => w.type_name().into(),
+        }
+    }
+}
+
+// The objects classes are made of; what they do is `super::classes`.
+
+/// A module a class was defined in (a models.py): the names its code sees, and where its
+/// text is, to name the place of an error raised in it.
+pub struct ModuleScope {
+    pub names: RefCell<HashMap<String, Obj>>,
+    /// `path:line:col` of a byte offset of the module's text.
+    pub place: Box<dyn Fn(usize) -> String>,
+}
+
+impl std::fmt::Debug for ModuleScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<module>")
+    }
+}
+
+impl ModuleScope {
+    /// An error raised by the module's code: its place named in the help (`raised at
+    /// models.py:12:9`), its span left for the caller's (the script's) to be set.
+    pub fn locate(&self, mut d: Diagnostic) -> Diagnostic {
+        if let Some(span) = d.span.take()
+            && d.help.is_none()
+        {
+            d.help = Some(format!("raised at {}", (self.place)(span.start)));
+        }
+        d
+    }
+}
+
+/// A class: what `class Name(bases): body` made.
+pub struct Class {
+    pub name: String,
+    /// Classes defined in Python, or the host's ([`Obj::Native`]).
+    pub bases: Vec<Obj>,
+    /// What the body bound.
+    pub dict: RefCell<HashMap<String, Obj>>,
+    /// The module it was defined in, when not the session.
+    pub module: Option<Rc<ModuleScope>>,
+}
+
+impl std::fmt::Debug for Class {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<class '{}'>", self.name)
+    }
+}
+
+/// An instance of a [`Class`]: its `__dict__`, in insertion order.
+#[derive(Debug)]
+pub struct Object {
+    pub class: Rc<Class>,
+    pub dict: RefCell<Vec<(String, Obj)>>,
+}
+
+/// The objects classes are made of.
+#[derive(Debug)]
+pub enum Wrapper {
+    /// `obj.method`: a function of class `owner` bound to `recv` (an instance, or the class
+    /// for a classmethod).
+    Bound {
+        recv: Obj,
+        func: Obj,
+        owner: Rc<Class>,
+    },
+    /// `property(fget)`, and the `fset` its `.setter` gave.
+    Property(Obj, Option<Obj>),
+    ClassMethod(Obj),
+    StaticMethod(Obj),
+    /// `super()`: attributes of `recv` found past `after` in its class's MRO.
+    Super {
+        after: Rc<Class>,
+        recv: Obj,
+    },
+    /// A function defined in a module of its own (a models.py's helper): it runs with the
+    /// module's names.
+    InModule {
+        func: Obj,
+        module: Rc<ModuleScope>,
+    },
+    /// A name whose definition failed (an import djq does not have, in a models.py): reading
+    /// it raises the definition's error, where the definition is.
+    Failed(Box<Diagnostic>),
+}
+
+impl Wrapper {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Wrapper::Bound { .. } => "method",
+            Wrapper::Property(..) => "property",
+            Wrapper::ClassMethod(_) => "classmethod",
+            Wrapper::StaticMethod(_) => "staticmethod",
+            Wrapper::Super { .. } => "super",
+            Wrapper::InModule { .. } => "function",
+            Wrapper::Failed(_) => "NoneType",
         }
     }
 }

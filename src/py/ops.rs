@@ -90,6 +90,25 @@ impl<H: Host> Interp<H> {
 
     pub fn compare(&mut self, op: CmpOp, l: &Obj, r: &Obj, span: Span) -> Result<bool> {
         use std::cmp::Ordering;
+        if matches!(op, CmpOp::Eq | CmpOp::NotEq)
+            && let Some(eq) = self.class_eq(l, r, span)?
+        {
+            return Ok(eq == (op == CmpOp::Eq));
+        }
+        if matches!(op, CmpOp::In | CmpOp::NotIn)
+            && matches!(l, Obj::Object(_))
+            && !matches!(r, Obj::Dict(_) | Obj::Value(_) | Obj::Range(_))
+        {
+            // `x in items` by `==`, which an item's class may define.
+            let mut found = false;
+            for item in self.iter_obj(r, &dummy(span))? {
+                if is(&item, l) || self.compare(CmpOp::Eq, &item, l, span)? {
+                    found = true;
+                    break;
+                }
+            }
+            return Ok(found == (op == CmpOp::In));
+        }
         match op {
             CmpOp::Eq => return py_eq(l, r).map_err(|d| d.at(span)),
             CmpOp::NotEq => return py_eq(l, r).map(|e| !e).map_err(|d| d.at(span)),

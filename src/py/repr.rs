@@ -13,6 +13,9 @@ impl<H: Host> Interp<H> {
         match o {
             Obj::Value(v) => Ok(v.to_python_str()),
             Obj::Native(n) if let Some(s) = n.as_any().downcast_ref::<StdObj>() => self.std_str(s),
+            Obj::Native(_) | Obj::Object(_) if let Some(s) = self.class_text(o, "__str__")? => {
+                Ok(s)
+            }
             Obj::Native(_) => H::str(self, o),
             Obj::Exception(e) => Ok(e.message.clone()),
             other => self.repr(other),
@@ -32,6 +35,9 @@ impl<H: Host> Interp<H> {
             .into());
         };
         let _level = deeper("while getting the repr of an object")?;
+        if let Some(s) = self.class_text(o, "__repr__")? {
+            return Ok(s);
+        }
         Ok(match o {
             Obj::Value(v) => value_repr(v),
             Obj::List(items) => {
@@ -89,6 +95,7 @@ impl<H: Host> Interp<H> {
                 self.std_repr(s)?
             }
             Obj::Native(_) => H::repr(self, o)?,
+            Obj::Class(_) | Obj::Object(_) | Obj::Wrapper(_) => format!("<{}>", o.type_name()),
         })
     }
 

@@ -130,19 +130,20 @@ impl<H: Host> Interp<H> {
                 body,
                 decorators,
             } => {
-                if let Some(d) = decorators.first() {
-                    return Err(Diagnostic::new(
-                        ErrorKind::NotSupported,
-                        "decorators are not supported by djq yet",
-                    )
-                    .at(d.span));
-                }
-                let f = Function {
-                    name: name.name.clone(),
-                    params: params.clone(),
-                    body: FunctionBody::Block(body.clone()),
-                };
-                self.bind(&name.name, Obj::Function(Rc::new(f)));
+                let f = super::classes::function(&name.name, params, body);
+                let f = self.decorate(f, decorators)?;
+                self.bind(&name.name, f);
+                Ok(Flow::Next)
+            }
+            StmtKind::ClassDef {
+                name,
+                bases,
+                body,
+                decorators,
+            } => {
+                let c = self.define_class(&name.name, bases, body, None, false)?;
+                let c = self.decorate(Obj::Class(c), decorators)?;
+                self.bind(&name.name, c);
                 Ok(Flow::Next)
             }
             StmtKind::Try {
@@ -302,12 +303,16 @@ impl<H: Host> Interp<H> {
                 let key = self.eval(index)?;
                 self.set_item(&container, key, v, target.span)
             }
-            ExprKind::Attribute { value: owner, attr } => match self.eval(owner)? {
-                owner @ Obj::Native(_) => {
-                    H::set_attribute(self, &owner, &attr.name, v, target.span)
+            ExprKind::Attribute { value: owner, attr } => {
+                let owner = self.eval(owner)?;
+                match self.set_class_attribute(&owner, &attr.name, v, target.span)? {
+                    None => Ok(()),
+                    Some(v) if matches!(owner, Obj::Native(_)) => {
+                        H::set_attribute(self, &owner, &attr.name, v, target.span)
+                    }
+                    Some(_) => Err(cannot_assign(target)),
                 }
-                _ => Err(cannot_assign(target)),
-            },
+            }
             _ => Err(cannot_assign(target)),
         }
     }
@@ -357,14 +362,23 @@ impl<H: Host> Interp<H> {
 
     /// Call a `def` or `lambda` function.
     pub fn call_function(&mut self, f: &Function, args: Args) -> Result<Obj> {
+        let span = args.span;
+        let locals = self.bind_params(f, args)?;
+        self.run_function(f, locals).map_err(|d| d.at(span))
+    }
+
+    /// Run a function's body with its parameters bound (`locals`).
+    pub(super) fn run_function(
+        &mut self,
+        f: &Function,
+        locals: HashMap<String, Obj>,
+    ) -> Result<Obj> {
         if self.frames.len() >= MAX_CALL_DEPTH {
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!("calls nested deeper than {MAX_CALL_DEPTH} are not supported by djq"),
-            )
-            .at(args.span));
+            ));
         }
-        let locals = self.bind_params(f, args)?;
         self.in_scope(locals, |s| match &f.body {
             FunctionBody::Expr(e) => s.eval(e),
             FunctionBody::Block(body) => match s.exec_block(body)? {
@@ -374,7 +388,7 @@ impl<H: Host> Interp<H> {
         })
     }
 
-    fn bind_params(&mut self, f: &Function, args: Args) -> Result<HashMap<String, Obj>> {
+    pub(super) fn bind_params(&mut self, f: &Function, args: Args) -> Result<HashMap<String, Obj>> {
         let span = args.span;
         let type_error = |msg: String| Diagnostic::new(ErrorKind::Type, msg).at(span);
         let mut locals = HashMap::new();

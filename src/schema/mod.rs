@@ -9,6 +9,8 @@
 pub mod introspect;
 pub mod models_py;
 
+pub use models_py::PyModule;
+
 use crate::syntax::ast::Expr;
 use std::sync::Arc;
 
@@ -46,8 +48,8 @@ pub struct Model {
     pub ordering: Vec<String>,
     /// True for the through table Django creates for a ManyToManyField.
     pub auto_created: bool,
-    /// The expression `__str__` returns, when models.py gives a simple one.
-    pub str_expr: Option<Expr>,
+    /// The models.py that declares the model, with its Python (see [`PyModule`]).
+    pub module: Option<std::sync::Arc<PyModule>>,
     /// Indexes: (name, columns, unique).
     pub indexes: Vec<Index>,
     /// Managers models.py assigns (`objects = ArticleManager()`), the default first.
@@ -483,7 +485,7 @@ impl Model {
             reverse: Vec::new(),
             ordering: Vec::new(),
             auto_created: false,
-            str_expr: None,
+            module: None,
             indexes: Vec::new(),
             managers: Vec::new(),
             declared: None,

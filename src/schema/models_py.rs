@@ -18,6 +18,7 @@
 
 mod merge;
 mod read;
+mod runtime;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,8 @@ use std::sync::Arc;
 
 use super::{Field, FieldKind, Index, Interner, OnDelete};
 use crate::diag::{Diagnostic, ErrorKind, Result};
-use crate::syntax::ast::{Expr, ExprKind, Program, StmtKind};
+use crate::syntax::ast::{ExprKind, Program, StmtKind};
+pub use runtime::PyModule;
 
 pub use merge::{overlay, schema_from_models};
 
@@ -45,8 +47,6 @@ pub struct ModelDecl {
     pub m2m: Vec<ManyToManyDecl>,
     pub ordering: Vec<String>,
     pub indexes: Vec<Index>,
-    /// What `__str__` returns, when it is a single `return`.
-    pub str_expr: Option<Expr>,
     /// Managers assigned in the class (`objects = ArticleManager()`), with their methods.
     pub managers: Vec<super::Manager>,
     /// The through model Django creates for a ManyToManyField without `through=`.
@@ -57,6 +57,8 @@ pub struct ModelDecl {
     pub notes: Vec<String>,
     /// The file that declares the model (shared by its models).
     pub path: Rc<Path>,
+    /// That file's Python, for running the model's methods (set once the file is read).
+    pub module: Option<Arc<PyModule>>,
 }
 
 /// A concrete field; `field.relation` is always `None` here, `relation` says where it points.
@@ -182,23 +184,28 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
     let mut elsewhere = std::collections::HashSet::new();
     for (i, (path, app)) in files.into_iter().enumerate() {
         let source = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
-        let program = if Some(i) == big {
+        let (program, module) = if Some(i) == big {
             big_source = source;
-            Program { body: Vec::new() }
+            (Program { body: Vec::new() }, None)
         } else {
             if big.is_some() {
                 elsewhere.extend(uses(&source).into_keys().map(str::to_string));
             }
-            parse_source(&path, &source)?
+            let program = parse_source(&path, &source)?;
+            let module = py_module(&path, &source, &program.body);
+            (program, Some(module))
         };
         sources.push(SourceFile {
             path: path.into(),
             app,
             program,
+            module,
         });
     }
+    let modules: Vec<Arc<PyModule>> = sources.iter().filter_map(|f| f.module.clone()).collect();
     let Some(big) = big else {
-        let (decls, warnings) = read::declarations(&sources, &mut Interner::default());
+        let (mut decls, warnings) = read::declarations(&sources, &mut Interner::default());
+        attach_modules(&mut decls, &modules);
         return Ok(Models { decls, warnings });
     };
     let mut needed_until = uses(&big_source);
@@ -206,6 +213,8 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
         needed_until.insert(name.as_str(), usize::MAX);
     }
     let path = sources[big].path.clone();
+    let mut modules = modules;
+    let mut pieces = Vec::new();
     let mut batched = Batched {
         files: sources,
         big,
@@ -224,13 +233,38 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
     let locate = locator(&path, &big_source);
     crate::syntax::parse_module_each(&big_source, &mut |mut stmt| {
         locate_unread(std::slice::from_mut(&mut stmt), &locate);
+        runtime::pieces(&stmt, &big_source, &mut pieces);
         batched.push(stmt);
     })
     .map_err(|mut d| {
         locate(&mut d);
         d
     })?;
-    Ok(batched.finish())
+    modules.push(Arc::new(PyModule::new(
+        path.display().to_string(),
+        &big_source,
+        pieces,
+    )));
+    let mut models = batched.finish();
+    attach_modules(&mut models.decls, &modules);
+    Ok(models)
+}
+
+/// Give each declaration its file's Python.
+fn attach_modules(decls: &mut [ModelDecl], modules: &[Arc<PyModule>]) {
+    for decl in decls {
+        let path = decl.path.display().to_string();
+        decl.module = modules.iter().find(|m| m.path == path).cloned();
+    }
+}
+
+/// A file's Python, as it runs ([`PyModule`]).
+fn py_module(path: &Path, source: &str, body: &[crate::syntax::ast::Stmt]) -> Arc<PyModule> {
+    let mut pieces = Vec::new();
+    for stmt in body {
+        runtime::pieces(stmt, source, &mut pieces);
+    }
+    Arc::new(PyModule::new(path.display().to_string(), source, pieces))
 }
 
 /// Reading a large models file a batch of classes at a time, so that its syntax tree never
@@ -382,15 +416,19 @@ fn uses(source: &str) -> HashMap<&str, usize> {
 /// `path` is shown in errors.
 pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<ModelDecl>> {
     let path = PathBuf::from(path);
+    let program = parse_source(&path, source)?;
     let file = SourceFile {
-        program: parse_source(&path, source)?,
+        module: Some(py_module(&path, source, &program.body)),
+        program,
         path: path.into(),
         app: AppInfo {
             label: app_label.to_string(),
             auto_field: FieldKind::BigAutoField,
         },
     };
-    Ok(read::declarations(&[file], &mut Interner::default()).0)
+    let mut decls = read::declarations(std::slice::from_ref(&file), &mut Interner::default()).0;
+    attach_modules(&mut decls, file.module.as_slice());
+    Ok(decls)
 }
 
 /// A parsed models file and the app it belongs to.
@@ -398,6 +436,8 @@ struct SourceFile {
     path: Rc<Path>,
     app: AppInfo,
     program: Program,
+    /// Its Python, as it runs (for the large file read in batches, made apart).
+    module: Option<Arc<PyModule>>,
 }
 
 /// What an app's `AppConfig` says: its label and `default_auto_field`.
@@ -561,7 +601,10 @@ fn locator(path: &Path, source: &str) -> impl Fn(&mut Diagnostic) {
 }
 
 /// Name the place of each unread statement at module level and in class bodies.
-fn locate_unread(body: &mut [crate::syntax::ast::Stmt], locate: &dyn Fn(&mut Diagnostic)) {
+pub(super) fn locate_unread(
+    body: &mut [crate::syntax::ast::Stmt],
+    locate: &dyn Fn(&mut Diagnostic),
+) {
     for stmt in body {
         match &mut stmt.kind {
             StmtKind::Unread { error, .. } => locate(error),

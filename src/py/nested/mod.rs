@@ -258,6 +258,8 @@ pub fn is(a: &Obj, b: &Obj) -> bool {
         }
         (Obj::Function(x), Obj::Function(y)) => Rc::ptr_eq(x, y),
         (Obj::Exception(x), Obj::Exception(y)) => Rc::ptr_eq(x, y),
+        (Obj::Class(x), Obj::Class(y)) => Rc::ptr_eq(x, y),
+        (Obj::Object(x), Obj::Object(y)) => Rc::ptr_eq(x, y),
         (Obj::Value(x @ (Value::Null | Value::Bool(_))), Obj::Value(y)) => x == y,
         _ => false,
     }

@@ -139,7 +139,7 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         pk: decl.pk,
         ordering: decl.ordering,
         auto_created: decl.auto_created,
-        str_expr: decl.str_expr,
+        module: decl.module,
         indexes: decl.indexes,
         managers: decl.managers,
         ..Model::new(decl.name, &*decl.app_label, decl.table)

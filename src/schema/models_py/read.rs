@@ -116,7 +116,6 @@ struct Resolved<'a> {
     members: Vec<Member<'a>>,
     /// The concrete model this one extends (multi-table inheritance, or what a proxy proxies).
     parent: Option<usize>,
-    str_expr: Option<&'a Expr>,
     managers: Vec<crate::schema::Manager>,
     notes: Vec<String>,
     /// Why the model cannot be read: a statement of its body (or of an abstract base's) that
@@ -355,7 +354,6 @@ impl<'a> Reader<'a> {
             meta: Meta::default(),
             members: Vec::new(),
             parent: None,
-            str_expr: None,
             managers: Vec::new(),
             notes: Vec::new(),
             unread: unread_in(c.body),
@@ -372,7 +370,6 @@ impl<'a> Reader<'a> {
                 continue;
             };
             let p = self.resolve(parent);
-            r.str_expr = r.str_expr.or(p.str_expr);
             if p.meta.is_abstract {
                 for m in &p.members {
                     r.members.retain(|own| own.name != m.name);
@@ -389,7 +386,6 @@ impl<'a> Reader<'a> {
                 r.parent = Some(parent);
             }
         }
-        let mut own_str = None;
         let mut own_meta = None;
         for stmt in c.body {
             match &stmt.kind {
@@ -407,9 +403,6 @@ impl<'a> Reader<'a> {
                         self.read_member(&mut r, name, value, c);
                     }
                 }
-                StmtKind::FunctionDef { name, body, .. } if name.name == "__str__" => {
-                    own_str = single_return(body)
-                }
                 StmtKind::ClassDef {
                     name, bases, body, ..
                 } if name.name == "Meta" => own_meta = Some((bases, body)),
@@ -417,7 +410,6 @@ impl<'a> Reader<'a> {
             }
         }
         r.members.shrink_to_fit();
-        r.str_expr = own_str.or(r.str_expr);
         r.meta = match own_meta {
             Some((bases, body)) => {
                 // `class Meta(Base.Meta)` starts from the base's options.
@@ -571,7 +563,7 @@ impl<'a> Reader<'a> {
             m2m,
             ordering: r.meta.ordering.clone().unwrap_or_default(),
             indexes: declared,
-            str_expr: r.str_expr.cloned(),
+            module: None,
             managers: r.managers.clone(),
             auto_created: false,
             proxy: false,
@@ -606,7 +598,6 @@ impl<'a> Reader<'a> {
             name: own.name,
             app_label: own.app_label,
             ordering: r.meta.ordering.clone().unwrap_or_default(),
-            str_expr: r.str_expr.cloned().or(decl.str_expr),
             managers: r.managers.clone(),
             proxy: true,
             notes: r.notes.clone(),
@@ -787,7 +778,7 @@ fn auto_through(
             columns,
             unique: true,
         }],
-        str_expr: None,
+        module: None,
         managers: Vec::new(),
         auto_created: true,
         proxy: false,

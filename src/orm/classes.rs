@@ -1,0 +1,137 @@
+//! Model classes as Python classes: what a models.py defines besides fields — methods,
+//! properties, class and static methods, `__str__`/`__repr__`, `save()`/`delete()`
+//! overrides — and its module-level constants and helpers.
+//!
+//! A model's models.py ([`PyModule`]) runs the first time one of its models' Python is
+//! needed (an attribute, `str()`, a `default=`), into a module of its own
+//! ([`ModuleScope`], `crate::py::Interp::run_module`); each of its model classes becomes a
+//! Python class whose native side is the model ([`Host::class_of`](crate::py::Host)): the
+//! module binds the model's name to the model class itself, so `Entry.objects` and
+//! `cls(...)` are Django's, and a method the class does not define (`save`, `delete`) is
+//! the native one — which `super().save(*args, **kwargs)` in an override reaches. Code djq
+//! cannot run fails when it runs, with its place in models.py.
+
+use super::Session;
+use super::obj::{DjangoObj, Instance, make};
+use crate::diag::Result;
+use crate::py::classes::{Class, ModuleScope};
+use crate::py::{Args, Obj};
+use crate::schema::{ModelId, PyModule};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// The models' Python classes (`None`: a model with none, or whose module is running) and
+/// the modules run so far.
+#[derive(Default)]
+pub(super) struct Python {
+    classes: HashMap<ModelId, Option<Rc<Class>>>,
+    modules: Vec<(Arc<PyModule>, Rc<ModuleScope>)>,
+    /// Each model's `_meta`, made once.
+    pub(super) metas: HashMap<ModelId, Obj>,
+}
+
+impl Session {
+    /// The Python class of model `m`, running its models.py first when needed.
+    pub(super) fn model_python_class(&mut self, m: ModelId) -> Option<Rc<Class>> {
+        if let Some(c) = self.host.python.classes.get(&m) {
+            return c.clone();
+        }
+        self.model_module(m)?;
+        self.host.python.classes.get(&m).cloned().flatten()
+    }
+
+    /// The module of model `m`'s models.py, run the first time it is asked for.
+    pub(super) fn model_module(&mut self, m: ModelId) -> Option<Rc<ModuleScope>> {
+        let Some(module) = self.host.schema.model(m).module.clone() else {
+            self.host.python.classes.insert(m, None);
+            return None;
+        };
+        if let Some((_, scope)) = self
+            .host
+            .python
+            .modules
+            .iter()
+            .find(|(p, _)| Arc::ptr_eq(p, &module))
+        {
+            return Some(scope.clone());
+        }
+        let models: Vec<(String, ModelId)> = self
+            .host
+            .schema
+            .models
+            .iter()
+            .enumerate()
+            .filter(|(_, model)| {
+                model
+                    .module
+                    .as_ref()
+                    .is_some_and(|p| Arc::ptr_eq(p, &module))
+            })
+            .map(|(id, model)| (model.name.clone(), id))
+            .collect();
+        for (_, id) in &models {
+            self.host.python.classes.insert(*id, None);
+        }
+        let text = module.clone();
+        let scope = Rc::new(ModuleScope {
+            names: RefCell::new(HashMap::new()),
+            place: Box::new(move |offset| text.place(offset)),
+        });
+        self.host
+            .python
+            .modules
+            .push((module.clone(), scope.clone()));
+        self.run_module(module.body(), &scope, &mut |s, class| match models
+            .iter()
+            .find(|(name, _)| *name == class.name)
+        {
+            Some((_, id)) => {
+                s.host.python.classes.insert(*id, Some(class));
+                make::model(*id)
+            }
+            None => Obj::Class(class),
+        });
+        Some(scope)
+    }
+
+    /// The Python class of a model class or instance, and whether it is an instance.
+    pub(super) fn python_class_of(&mut self, o: &Obj) -> Option<(Rc<Class>, bool)> {
+        if let Some(m) = o.model_class() {
+            return self.model_python_class(m).map(|c| (c, false));
+        }
+        let m = o.native::<Instance>()?.model;
+        self.model_python_class(m).map(|c| (c, true))
+    }
+
+    /// `inst.save(**kwargs)` as Python calls it: models.py's override when there is one,
+    /// else Django's own.
+    pub(super) fn save_instance(&mut self, inst: &Rc<Instance>, args: Args) -> Result<()> {
+        let obj = make::instance(inst.clone());
+        match self.class_method(&obj, "save")? {
+            Some(save) => self.call(save, args).map(|_| ()),
+            None => self.save(inst, &args),
+        }
+    }
+
+    /// A `default=` of model `m`, evaluated (and called when callable) with its models.py's
+    /// names in scope.
+    pub(super) fn eval_default(
+        &mut self,
+        m: ModelId,
+        expr: &crate::syntax::ast::Expr,
+        call: impl FnOnce(&mut Session, Obj) -> Result<Obj>,
+    ) -> Result<Obj> {
+        match self.model_module(m) {
+            Some(scope) => self.in_module(&scope, |s| {
+                let v = s.eval(expr)?;
+                call(s, v)
+            }),
+            None => {
+                let v = self.eval(expr)?;
+                call(self, v)
+            }
+        }
+    }
+}
