@@ -40,12 +40,15 @@ fn defines(model: &Model, method: &str) -> bool {
 fn defines_in(model: &Model, class: &str, method: &str) -> bool {
     use djq::syntax::ast::StmtKind;
     let module = model.module.as_ref().expect("the model's models.py");
-    module.body().iter().any(|stmt| match &stmt.kind {
-        StmtKind::ClassDef { name, body, .. } if name.name == class => body
-            .iter()
-            .any(|s| matches!(&s.kind, StmtKind::FunctionDef { name, .. } if name.name == method)),
-        _ => false,
-    })
+    module
+        .statements(&|_| false)
+        .iter()
+        .any(|stmt| match &stmt.kind {
+            StmtKind::ClassDef { name, body, .. } if name.name == class => body.iter().any(
+                |s| matches!(&s.kind, StmtKind::FunctionDef { name, .. } if name.name == method),
+            ),
+            _ => false,
+        })
 }
 
 fn columns(model: &Model) -> Vec<&str> {

@@ -214,7 +214,7 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
     }
     let path = sources[big].path.clone();
     let mut modules = modules;
-    let mut pieces = Vec::new();
+    let mut pieces = runtime::Pieces::default();
     let mut batched = Batched {
         files: sources,
         big,
@@ -260,7 +260,7 @@ fn attach_modules(decls: &mut [ModelDecl], modules: &[Arc<PyModule>]) {
 
 /// A file's Python, as it runs ([`PyModule`]).
 fn py_module(path: &Path, source: &str, body: &[crate::syntax::ast::Stmt]) -> Arc<PyModule> {
-    let mut pieces = Vec::new();
+    let mut pieces = runtime::Pieces::default();
     for stmt in body {
         runtime::pieces(stmt, source, &mut pieces);
     }
