@@ -86,7 +86,7 @@ impl Session {
         {
             return Some(scope.clone());
         }
-        let models: Vec<(String, ModelId)> = self
+        let models: HashMap<String, ModelId> = self
             .host
             .schema
             .models
@@ -100,7 +100,7 @@ impl Session {
             })
             .map(|(id, model)| (model.name.clone(), id))
             .collect();
-        for (_, id) in &models {
+        for id in models.values() {
             self.host.python.classes.insert(*id, None);
         }
         let text = module.clone();
@@ -112,26 +112,27 @@ impl Session {
             .python
             .modules
             .push((module.clone(), scope.clone()));
-        let body = module.statements(&|name| models.iter().any(|(n, _)| n == name));
-        self.run_module(&body, &scope, &mut |s, class| match models
-            .iter()
-            .find(|(name, _)| *name == class.name)
-        {
-            Some((_, id)) => {
-                s.host.python.classes.insert(*id, Some(class));
-                make::model(*id)
-            }
-            None => Obj::Class(class),
-        });
+        let body = module.statements(&|name| models.contains_key(name));
+        self.run_module(
+            &body,
+            &scope,
+            &mut |s, class| match models.get(&class.name) {
+                Some(id) => {
+                    s.host.python.classes.insert(*id, Some(class));
+                    make::model(*id)
+                }
+                None => Obj::Class(class),
+            },
+        );
         drop(body);
         // The models whose class bodies run apart: named, and run when first needed.
-        for (name, id) in &models {
-            if module.has_class(name) {
+        for name in module.classes() {
+            if let Some(id) = models.get(name) {
                 self.host.python.classes.remove(id);
                 scope
                     .names
                     .borrow_mut()
-                    .entry(name.clone())
+                    .entry(name.to_string())
                     .or_insert_with(|| make::model(*id));
             }
         }

@@ -88,15 +88,13 @@ impl PyModule {
         format!("{}:{line}:{col}", self.path)
     }
 
-    /// Whether the module has a class `name` that can run apart (one without decorators).
-    pub fn has_class(&self, name: &str) -> bool {
-        self.statements
-            .iter()
-            .any(|(_, c)| c.as_deref() == Some(name))
+    /// The names of the module's classes that can run apart (those without decorators).
+    pub fn classes(&self) -> impl Iterator<Item = &str> {
+        self.statements.iter().filter_map(|(_, c)| c.as_deref())
     }
 
     /// The module's statements in order, but for the classes `apart` names (of those that
-    /// can run apart, [`PyModule::has_class`]), parsed.
+    /// can run apart, [`PyModule::classes`]), parsed.
     pub fn statements(&self, apart: &dyn Fn(&str) -> bool) -> Vec<Stmt> {
         self.parse(&|_, class| !class.is_some_and(apart))
     }
