@@ -1306,6 +1306,37 @@ fn a_large_models_file_is_read_in_bounded_memory() {
     );
 }
 
+/// A model's class body runs when its Python is first needed, in its module's names: a
+/// model derived from another runs its base's body first, and both see the module's names.
+#[test]
+fn a_models_class_body_runs_when_first_needed_with_its_bases() {
+    let source = r#"from django.db import models
+
+
+class Good(models.Model):
+    name = models.CharField(max_length=20)
+
+    def hello(self):
+        return "hi" + SUFFIX
+
+
+class Also(Good):
+    def twice(self):
+        return self.hello() * 2
+
+
+SUFFIX = "!"
+"#;
+    let dir = project(&[("app/models.py", source)]);
+    let db = good_database(dir.path());
+    let code = "print(Also().twice(), Good.objects.get(id=1).hello())";
+    let (code, out, err) = djq_with_models(dir.path(), &db, code);
+    assert_eq!(
+        (code, err.as_str(), out.as_str()),
+        (Some(0), "", "hi!hi! hi!\n")
+    );
+}
+
 /// A model held beyond a borrow of the schema (as a `save()` holds its instance's model) shares
 /// the schema's copy instead of cloning its fields; changing the schema afterwards copies the
 /// model first, and the holder keeps what it saw.
