@@ -50,7 +50,7 @@ fn main() {
     let mut schema = djq::schema::introspect::database(backend.as_mut()).unwrap();
     let decls =
         djq::schema::models_py::load(&[root.join("fixtures/demo/books/models.py")]).unwrap();
-    djq::schema::models_py::overlay(&mut schema, &decls).unwrap();
+    djq::schema::models_py::overlay(&mut schema, decls).unwrap();
     let opts = Options::plain(Format::Json);
     let mut s = Session::new(
         schema,

@@ -57,7 +57,7 @@ fn database() -> String {
 fn session() -> Session {
     let decls =
         djq::schema::models_py::load(&[root().join("fixtures/demo/books/models.py")]).unwrap();
-    let schema = djq::schema::models_py::schema_from_models(&decls).unwrap();
+    let schema = djq::schema::models_py::schema_from_models(decls).unwrap();
     let opts = Options::sql_only(Format::Json);
     Session::new(
         schema,

@@ -34,7 +34,7 @@ fn session(path: &Path) -> Session {
     let mut schema = djq::schema::introspect::database(backend.as_mut()).unwrap();
     let decls =
         djq::schema::models_py::load(&[root().join("fixtures/demo/books/models.py")]).unwrap();
-    djq::schema::models_py::overlay(&mut schema, &decls).unwrap();
+    djq::schema::models_py::overlay(&mut schema, decls).unwrap();
     Session::new(
         schema,
         Some(backend),

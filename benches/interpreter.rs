@@ -354,7 +354,7 @@ fn seconds(runs: &serde_json::Value) -> Duration {
 fn sql_only_session() -> Session {
     let decls =
         djq::schema::models_py::load(&[support::root().join(support::DEMO_MODELS)]).unwrap();
-    let schema = djq::schema::models_py::schema_from_models(&decls).unwrap();
+    let schema = djq::schema::models_py::schema_from_models(decls).unwrap();
     Session::new(
         schema,
         None,

@@ -337,7 +337,7 @@ fn open(args: &Args, color: bool) -> Result<Session> {
     };
     let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
     if args.database.is_none() && args.sql_only && !args.models.is_empty() {
-        let schema = schema::models_py::schema_from_models(&decls)?;
+        let schema = schema::models_py::schema_from_models(decls)?;
         let dialect = match args.dialect {
             Some(DialectArg::Postgres) => Dialect::Postgres,
             _ => Dialect::Sqlite,
@@ -360,10 +360,10 @@ fn open(args: &Args, color: bool) -> Result<Session> {
     let mut schema = schema::introspect::database(backend.as_mut())?;
     if demo {
         let demo_decls = schema::models_py::load_source("books", "books/models.py", DEMO_MODELS)?;
-        schema::models_py::overlay(&mut schema, &demo_decls)?;
+        schema::models_py::overlay(&mut schema, demo_decls)?;
     }
     if !decls.is_empty() {
-        schema::models_py::overlay(&mut schema, &decls)?;
+        schema::models_py::overlay(&mut schema, decls)?;
     }
     let dialect = backend.dialect();
     let mut session = Session::new(schema, Some(backend), dialect, opts, out);

@@ -940,7 +940,7 @@ fn introspection_maps_postgres_types_to_django_fields() {
         .map(|i| {
             (
                 i.name.as_str(),
-                i.columns.iter().map(String::as_str).collect(),
+                i.columns.iter().map(|c| &**c).collect(),
                 i.unique,
             )
         })

@@ -145,7 +145,7 @@ fn session(corpus: &Corpus, url: &str, out: Output) -> Session {
     let mut backend = djq::backend::connect(url, true).expect("open fixture database");
     let mut schema = schema::introspect::database(backend.as_mut()).expect("introspect");
     let decls = schema::models_py::load(&[root().join(corpus.models)]).expect("models.py");
-    schema::models_py::overlay(&mut schema, &decls).expect("overlay");
+    schema::models_py::overlay(&mut schema, decls).expect("overlay");
     let opts = Options::plain(Format::Json);
     let dialect = backend.dialect();
     Session::new(schema, Some(backend), dialect, opts, Box::new(out))

@@ -10,7 +10,7 @@ use std::path::Path;
 fn run(input: &[u8]) -> Result<(), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let decls = djq::schema::models_py::load(&[root.join("fixtures/demo/books")]).unwrap();
-    let schema = djq::schema::models_py::schema_from_models(&decls).unwrap();
+    let schema = djq::schema::models_py::schema_from_models(decls).unwrap();
     let dialect = match input.first() {
         Some(b) if b % 2 == 1 => Dialect::Postgres,
         _ => Dialect::Sqlite,

@@ -149,7 +149,7 @@ fn indexes_and_unique_constraints() {
         content_type
             .indexes
             .iter()
-            .any(|i| i.unique && i.columns == ["app_label", "model"])
+            .any(|i| i.unique && *i.columns == ["app_label".into(), "model".into()])
     );
     assert!(
         !content_type

@@ -106,7 +106,7 @@ fn queries_run(exp: &Expected, script: &Path) -> u64 {
     let backend = djq::backend::connect(db.to_str().unwrap(), true).expect("open database");
     let mut schema = djq::schema::introspect::sqlite(backend.as_sqlite().unwrap()).expect("schema");
     let decls = djq::schema::models_py::load(&[root().join(&exp.models)]).expect("models.py");
-    djq::schema::models_py::overlay(&mut schema, &decls).expect("overlay");
+    djq::schema::models_py::overlay(&mut schema, decls).expect("overlay");
     let opts = Options::plain(Format::Table);
     let dialect = backend.dialect();
     let mut session = Session::new(

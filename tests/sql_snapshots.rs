@@ -58,7 +58,7 @@ const POSTGRES_QUERIES: &[&str] = &[
 fn session(models: &str, dialect: Dialect) -> Session {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let decls = djq::schema::models_py::load(&[root.join(models)]).unwrap();
-    let schema = djq::schema::models_py::schema_from_models(&decls).unwrap();
+    let schema = djq::schema::models_py::schema_from_models(decls).unwrap();
     let opts = Options::sql_only(Format::Json);
     Session::new(schema, None, dialect, opts, Box::new(std::io::sink()))
 }

@@ -10,6 +10,16 @@
 //! `cls(...)` are Django's, and a method the class does not define (`save`, `delete`) is
 //! the native one — which `super().save(*args, **kwargs)` in an override reaches. Code djq
 //! cannot run fails when it runs, with its place in models.py.
+//!
+//! **Each model's class body runs when that model's Python is first needed**, not with the
+//! rest of its module: the module's other statements (imports, constants, functions, classes
+//! that are not models, and model classes with decorators) run first, in order, and bind each
+//! model's name to the model; a model's class body — what djq keeps of it is its methods and
+//! `Meta`'s verbose names, with no side effects worth ordering — runs later in the module's
+//! names, as if it had been defined last. So a large models.py costs the memory and time of
+//! the classes a session uses, not of all of them. What a user can see of the difference: a
+//! class body (a method's decorator, a base) may use a name the module defines after it, and
+//! an error in a model's class body is raised when that model's Python is first needed.
 
 use super::Session;
 use super::obj::{DjangoObj, Instance, make};
@@ -33,16 +43,35 @@ pub(super) struct Python {
 }
 
 impl Session {
-    /// The Python class of model `m`, running its models.py first when needed.
+    /// The Python class of model `m`, running its models.py first when needed, and then its
+    /// class body.
     pub(super) fn model_python_class(&mut self, m: ModelId) -> Option<Rc<Class>> {
         if let Some(c) = self.host.python.classes.get(&m) {
             return c.clone();
         }
-        self.model_module(m)?;
+        let scope = self.model_module(m)?;
+        if !self.host.python.classes.contains_key(&m) {
+            self.run_model_class(m, &scope);
+        }
         self.host.python.classes.get(&m).cloned().flatten()
     }
 
-    /// The module of model `m`'s models.py, run the first time it is asked for.
+    /// Run model `m`'s class body (its models.py has run) into its module's names.
+    fn run_model_class(&mut self, m: ModelId, scope: &Rc<ModuleScope>) {
+        // `None` while it runs: a body that needs its own class gets the native one.
+        self.host.python.classes.insert(m, None);
+        let model = self.host.schema.model(m);
+        let Some(body) = model.module.as_ref().map(|p| p.class(&model.name)) else {
+            return;
+        };
+        self.run_module(&body, scope, &mut |s, class| {
+            s.host.python.classes.insert(m, Some(class));
+            make::model(m)
+        });
+    }
+
+    /// The module of model `m`'s models.py, run the first time it is asked for (but for its
+    /// models' class bodies, [`Session::model_python_class`]).
     pub(super) fn model_module(&mut self, m: ModelId) -> Option<Rc<ModuleScope>> {
         let Some(module) = self.host.schema.model(m).module.clone() else {
             self.host.python.classes.insert(m, None);
@@ -57,7 +86,7 @@ impl Session {
         {
             return Some(scope.clone());
         }
-        let models: Vec<(String, ModelId)> = self
+        let models: HashMap<String, ModelId> = self
             .host
             .schema
             .models
@@ -71,7 +100,7 @@ impl Session {
             })
             .map(|(id, model)| (model.name.clone(), id))
             .collect();
-        for (_, id) in &models {
+        for id in models.values() {
             self.host.python.classes.insert(*id, None);
         }
         let text = module.clone();
@@ -83,16 +112,30 @@ impl Session {
             .python
             .modules
             .push((module.clone(), scope.clone()));
-        self.run_module(module.body(), &scope, &mut |s, class| match models
-            .iter()
-            .find(|(name, _)| *name == class.name)
-        {
-            Some((_, id)) => {
-                s.host.python.classes.insert(*id, Some(class));
-                make::model(*id)
+        let body = module.statements(&|name| models.contains_key(name));
+        self.run_module(
+            &body,
+            &scope,
+            &mut |s, class| match models.get(&class.name) {
+                Some(id) => {
+                    s.host.python.classes.insert(*id, Some(class));
+                    make::model(*id)
+                }
+                None => Obj::Class(class),
+            },
+        );
+        drop(body);
+        // The models whose class bodies run apart: named, and run when first needed.
+        for name in module.classes() {
+            if let Some(id) = models.get(name) {
+                self.host.python.classes.remove(id);
+                scope
+                    .names
+                    .borrow_mut()
+                    .entry(name.to_string())
+                    .or_insert_with(|| make::model(*id));
             }
-            None => Obj::Class(class),
-        });
+        }
         Some(scope)
     }
 

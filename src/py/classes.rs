@@ -191,16 +191,17 @@ impl<H: Host> Interp<H> {
         }))
     }
 
-    /// Run a module's statements (a models.py's) into `module`'s names. A class it defines
-    /// is bound to what `bind_class` makes of it (a host gives its model classes their native
-    /// side); a statement that fails binds each name it defines to its error.
+    /// Run a module's statements (a models.py's) into `module`'s names, adding to those it
+    /// has (a host may run a module's classes after the rest). A class it defines is bound to
+    /// what `bind_class` makes of it (a host gives its model classes their native side); a
+    /// statement that fails binds each name it defines to its error.
     pub fn run_module(
         &mut self,
         body: &[Stmt],
         module: &Rc<ModuleScope>,
         bind_class: &mut dyn FnMut(&mut Interp<H>, Rc<Class>) -> Obj,
     ) {
-        self.frames.push(HashMap::new());
+        self.frames.push(module.names.take());
         for stmt in body {
             let ran = match &stmt.kind {
                 StmtKind::ClassDef {

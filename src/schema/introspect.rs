@@ -130,7 +130,7 @@ fn model_for_table(table: &Table, content_types: &HashMap<String, (&str, &str)>)
         .indexes
         .iter()
         .filter(|i| i.unique && i.columns.len() == 1)
-        .map(|i| i.columns[0].as_str())
+        .map(|i| &*i.columns[0])
         .collect();
     let mut used = HashSet::new();
     for column in &table.columns {
@@ -218,7 +218,8 @@ fn fold_through_table(schema: &mut Schema, id: ModelId, table: &Table) {
     let &[a, b] = keys.as_slice() else { return };
     let (col_a, col_b) = (&model.fields[a.0].column, &model.fields[b.0].column);
     let unique_together = table.indexes.iter().any(|i| {
-        i.unique && i.columns.len() == 2 && i.columns.contains(col_a) && i.columns.contains(col_b)
+        let has = |column: &str| i.columns.iter().any(|c| **c == *column);
+        i.unique && i.columns.len() == 2 && has(col_a) && has(col_b)
     });
     if !unique_together {
         return;

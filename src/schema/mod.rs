@@ -12,8 +12,10 @@ pub mod models_py;
 pub use models_py::PyModule;
 
 use crate::syntax::ast::Expr;
-use crate::value::Value;
 use std::sync::Arc;
+
+mod shared;
+pub use shared::{Choices, Interner, Name};
 
 /// Index of a model in [`Schema::models`].
 pub type ModelId = usize;
@@ -82,16 +84,16 @@ pub struct Method {
 #[derive(Debug, Clone)]
 pub struct Index {
     pub name: String,
-    pub columns: Vec<String>,
+    pub columns: Vec<Arc<str>>,
     pub unique: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Field {
     /// Field name (`author` for a foreign key).
-    pub name: String,
+    pub name: Name,
     /// Database column (`author_id`).
-    pub column: String,
+    pub column: Name,
     pub kind: FieldKind,
     pub null: bool,
     pub primary_key: bool,
@@ -101,7 +103,7 @@ pub struct Field {
     pub decimal: Option<(u32, u32)>,
     /// The default as models.py writes it (`0`, `'FIC'`, `timezone.now`).
     pub default: Option<Box<Expr>>,
-    pub choices: Vec<(Value, String)>,
+    pub choices: Choices,
     pub auto_now: bool,
     pub auto_now_add: bool,
     /// Set for ForeignKey and OneToOneField.
@@ -111,9 +113,24 @@ pub struct Field {
     pub base_field: Option<Box<Field>>,
 }
 
+impl Clone for Field {
+    /// A copy sharing the names.
+    fn clone(&self) -> Field {
+        Field {
+            name: self.name.share(),
+            column: self.column.share(),
+            default: self.default.clone(),
+            choices: self.choices.clone(),
+            relation: self.relation.clone(),
+            base_field: self.base_field.clone(),
+            ..*self
+        }
+    }
+}
+
 impl Field {
     /// A field with no options set (not null, not unique, no relation); callers adjust the rest.
-    pub fn new(name: impl Into<String>, column: impl Into<String>, kind: FieldKind) -> Field {
+    pub fn new(name: impl Into<Name>, column: impl Into<Name>, kind: FieldKind) -> Field {
         Field {
             name: name.into(),
             column: column.into(),
@@ -124,7 +141,7 @@ impl Field {
             max_length: None,
             decimal: None,
             default: None,
-            choices: Vec::new(),
+            choices: Choices::default(),
             auto_now: false,
             auto_now_add: false,
             relation: None,

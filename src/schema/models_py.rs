@@ -10,7 +10,8 @@
 //! A models file over a megabyte is parsed one statement at a time and its classes read a
 //! batch at a time (`Batched`), so that its whole syntax tree never exists at once; this
 //! reads what the whole file would, because Python defines a class's bases and the module
-//! names its body uses before the class.
+//! names its body uses before the class. The names, app labels and choices read are shared
+//! ([`Interner`]): a large file repeats the same ones many times.
 //!
 //! Where Django would generate a name from a hash (index names without `name=`), the
 //! [`Index`] name is left empty; an introspected database keeps its real names.
@@ -21,12 +22,13 @@ mod runtime;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
 
-use super::{Field, FieldKind, Index, OnDelete};
+use super::{Field, FieldKind, Index, Interner, OnDelete};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::syntax::ast::{ExprKind, Program, StmtKind};
 pub use runtime::PyModule;
-use std::sync::Arc;
 
 pub use merge::{overlay, schema_from_models};
 
@@ -35,7 +37,7 @@ pub use merge::{overlay, schema_from_models};
 #[derive(Debug, Clone)]
 pub struct ModelDecl {
     pub name: String,
-    pub app_label: String,
+    pub app_label: Arc<str>,
     /// `Meta.db_table`, or Django's `{app_label}_{model name lowercased}`.
     pub table: String,
     /// Concrete fields in Django's order: the implicit `id` (or multi-table parent link) first.
@@ -53,8 +55,8 @@ pub struct ModelDecl {
     pub proxy: bool,
     /// Things read but not understood (third-party field classes, unknown bases, ...).
     pub notes: Vec<String>,
-    /// The file that declares the model.
-    pub path: PathBuf,
+    /// The file that declares the model (shared by its models).
+    pub path: Rc<Path>,
     /// That file's Python, for running the model's methods (set once the file is read).
     pub module: Option<Arc<PyModule>>,
 }
@@ -94,13 +96,13 @@ pub struct ManyToManyDecl {
 /// case-insensitively, like `apps.get_model`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelRef {
-    pub app_label: String,
+    pub app_label: Arc<str>,
     pub name: String,
 }
 
 impl ModelRef {
     pub fn matches(&self, app_label: &str, name: &str) -> bool {
-        self.app_label == app_label && self.name.eq_ignore_ascii_case(name)
+        *self.app_label == *app_label && self.name.eq_ignore_ascii_case(name)
     }
 
     /// Django's default table for the model: `{app_label}_{model name lowercased}`.
@@ -111,8 +113,9 @@ impl ModelRef {
 
 /// The primary key Django adds to a model that declares none (`id`, of the app's
 /// `default_auto_field`).
-fn auto_pk(kind: FieldKind) -> Field {
-    let mut id = Field::new("id", "id", kind);
+fn auto_pk(shared: &mut Interner, kind: FieldKind) -> Field {
+    let id = shared.name("id");
+    let mut id = Field::new(id.share(), id, kind);
     id.primary_key = true;
     id.unique = true;
     id
@@ -193,7 +196,7 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
             (program, Some(module))
         };
         sources.push(SourceFile {
-            path,
+            path: path.into(),
             app,
             program,
             module,
@@ -201,7 +204,7 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
     }
     let modules: Vec<Arc<PyModule>> = sources.iter().filter_map(|f| f.module.clone()).collect();
     let Some(big) = big else {
-        let (mut decls, warnings) = read::declarations(&sources);
+        let (mut decls, warnings) = read::declarations(&sources, &mut Interner::default());
         attach_modules(&mut decls, &modules);
         return Ok(Models { decls, warnings });
     };
@@ -211,7 +214,7 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
     }
     let path = sources[big].path.clone();
     let mut modules = modules;
-    let mut pieces = Vec::new();
+    let mut pieces = runtime::Pieces::default();
     let mut batched = Batched {
         files: sources,
         big,
@@ -221,8 +224,11 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
         last_class: 0,
         pending: 0,
         batch,
-        decls: Vec::new(),
+        // As many as it has classes, so that the longest vector is not grown (and copied)
+        // while the declarations fill the memory.
+        decls: Vec::with_capacity(big_source.matches("\nclass ").count()),
         warnings: Vec::new(),
+        shared: Interner::default(),
     };
     let locate = locator(&path, &big_source);
     crate::syntax::parse_module_each(&big_source, &mut |mut stmt| {
@@ -254,7 +260,7 @@ fn attach_modules(decls: &mut [ModelDecl], modules: &[Arc<PyModule>]) {
 
 /// A file's Python, as it runs ([`PyModule`]).
 fn py_module(path: &Path, source: &str, body: &[crate::syntax::ast::Stmt]) -> Arc<PyModule> {
-    let mut pieces = Vec::new();
+    let mut pieces = runtime::Pieces::default();
     for stmt in body {
         runtime::pieces(stmt, source, &mut pieces);
     }
@@ -287,6 +293,8 @@ struct Batched<'s> {
     batch: usize,
     decls: Vec<ModelDecl>,
     warnings: Vec<String>,
+    /// Fields' names and choices, shared by all the batches.
+    shared: Interner,
 }
 
 impl Batched<'_> {
@@ -316,7 +324,7 @@ impl Batched<'_> {
             std::cmp::Ordering::Greater => last,
             std::cmp::Ordering::Less => false,
         };
-        let (decls, _, warnings) = read::declarations_of(&self.files, &wanted);
+        let (decls, _, warnings) = read::declarations_of(&self.files, &wanted, &mut self.shared);
         self.decls.extend(decls);
         self.warnings.extend(warnings);
         self.read_upto = self.last_class;
@@ -338,14 +346,15 @@ impl Batched<'_> {
     fn finish(mut self) -> Models {
         self.read_batch(true);
         let big = self.big;
-        let (mut decls, module_warnings, mut warnings) =
-            read::declarations_of(&self.files, &|file, _| file < big);
-        decls.append(&mut self.decls);
+        let (before, module_warnings, mut warnings) =
+            read::declarations_of(&self.files, &|file, _| file < big, &mut self.shared);
+        // In place: the large file's declarations are most of them.
+        self.decls.splice(0..0, before);
         warnings.append(&mut self.warnings);
         let mut all = module_warnings;
         all.append(&mut warnings);
         Models {
-            decls,
+            decls: self.decls,
             warnings: all,
         }
     }
@@ -411,20 +420,20 @@ pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<Mode
     let file = SourceFile {
         module: Some(py_module(&path, source, &program.body)),
         program,
-        path,
+        path: path.into(),
         app: AppInfo {
             label: app_label.to_string(),
             auto_field: FieldKind::BigAutoField,
         },
     };
-    let mut decls = read::declarations(std::slice::from_ref(&file)).0;
+    let mut decls = read::declarations(std::slice::from_ref(&file), &mut Interner::default()).0;
     attach_modules(&mut decls, file.module.as_slice());
     Ok(decls)
 }
 
 /// A parsed models file and the app it belongs to.
 struct SourceFile {
-    path: PathBuf,
+    path: Rc<Path>,
     app: AppInfo,
     program: Program,
     /// Its Python, as it runs (for the large file read in batches, made apart).

@@ -281,9 +281,14 @@ fn referenced_by(schema: &Schema, m: &Model) -> Vec<Vec<String>> {
                         .as_ref()
                         .map(|rel| format!(", on_delete={}", rel.on_delete.django_name()))
                         .unwrap_or_default();
-                    (&f.name, format!("{}{on_delete}", f.kind.django_name()))
+                    (
+                        f.name.as_str(),
+                        format!("{}{on_delete}", f.kind.django_name()),
+                    )
                 }
-                ReverseVia::ManyToMany(i) => (&from.m2m[i].name, "ManyToManyField".to_string()),
+                ReverseVia::ManyToMany(i) => {
+                    (from.m2m[i].name.as_str(), "ManyToManyField".to_string())
+                }
             };
             vec![
                 r.accessor.clone(),

@@ -78,7 +78,7 @@ pub fn session(
     if !models.is_empty() {
         let paths: Vec<PathBuf> = models.iter().map(|m| root().join(m)).collect();
         let decls = djq::schema::models_py::load(&paths).expect("models.py");
-        djq::schema::models_py::overlay(&mut schema, &decls).expect("overlay");
+        djq::schema::models_py::overlay(&mut schema, decls).expect("overlay");
     }
     let dialect = backend.dialect();
     let out = output::Output::default();

@@ -22,7 +22,9 @@ pub fn run(command: Command) -> (String, u64) {
     (m.stdout, m.peak)
 }
 
-/// Runs `command` to its end, whatever its outcome, and measures it.
+/// Runs `command` to its end, whatever its outcome, and measures it. Linux counts the calling
+/// process's resident memory at the time the child starts in the child's peak: measure from a
+/// process smaller than what it measures.
 #[allow(
     clippy::zombie_processes,
     reason = "reaped by wait4, which reports its memory"

@@ -126,7 +126,7 @@ pub(super) fn read(db: &mut dyn Backend) -> Result<Catalog> {
         } else {
             tables[i].indexes.push(Index {
                 name: text(&group[0][1]),
-                columns,
+                columns: columns.iter().map(|c| c.as_str().into()).collect(),
                 unique: boolean(&group[0][3]),
             });
         }

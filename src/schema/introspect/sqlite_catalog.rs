@@ -128,7 +128,7 @@ pub(super) fn read(conn: &Connection) -> Result<Catalog> {
         {
             tables[*i].indexes.push(Index {
                 name: name.clone(),
-                columns,
+                columns: columns.iter().map(|c| c.as_str().into()).collect(),
                 unique: *unique,
             });
         }

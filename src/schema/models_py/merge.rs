@@ -2,40 +2,57 @@
 //! its table (keeping that model's id, and the database's real index names), other
 //! declarations are added; relation targets are resolved to model ids (a model nobody declared
 //! nor the database has becomes a placeholder with just an `id`); references that undeclared
-//! models hold into replaced ones are re-pointed by column.
+//! models hold into replaced ones are re-pointed by column. Each declaration is moved into its
+//! model, so that a large models.py is not held twice.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{ManyToManyDecl, ModelDecl, ModelRef};
+use super::{ManyToManyDecl, ModelDecl, ModelRef, RelationDecl};
 use crate::diag::{Diagnostic, Result};
 use crate::schema::{FieldKind, ForeignKey, ManyToMany, Model, ModelId, Schema};
 
 /// A schema from models.py alone (for `--sql-only` without a database).
-pub fn schema_from_models(decls: &[ModelDecl]) -> Result<Schema> {
+pub fn schema_from_models(decls: Vec<ModelDecl>) -> Result<Schema> {
     let mut schema = Schema::default();
     overlay(&mut schema, decls)?;
     Ok(schema)
 }
 
-/// Merge declarations onto an introspected schema, then derive reverse relations.
-pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
+/// What a declaration leaves to resolve once every model has its id: its relations.
+struct Pending {
+    id: ModelId,
+    /// `(index in the model's fields, relation)`
+    relations: Vec<(usize, Box<RelationDecl>)>,
+    m2m: Vec<ManyToManyDecl>,
+}
+
+/// Merge declarations onto an introspected schema, then derive reverse relations. Each
+/// declaration is moved into its model, so that a large models.py is not held twice.
+pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
     let mut replaced: HashMap<ModelId, Arc<Model>> = HashMap::new();
     let mut claimed: HashSet<ModelId> = HashSet::new();
     let mut slots = Vec::with_capacity(decls.len());
+    let mut pending = Vec::new();
     schema.models.reserve(decls.len());
     // Table → its first model, as `Schema::find_table` finds it (kept as models are added).
     let mut tables: HashMap<String, ModelId> = HashMap::new();
     for (id, m) in schema.models.iter().enumerate() {
         tables.entry(m.table.clone()).or_insert(id);
     }
-    for (position, decl) in decls.iter().enumerate() {
-        let mut model = model_without_relations(decl);
-        model.declared = Some(position);
+    // (app label, lowercased name) → the first declaration of that model, as
+    // `ModelRef::matches` finds it.
+    let mut declared: HashMap<(Arc<str>, String), usize> = HashMap::new();
+    for (position, decl) in decls.into_iter().enumerate() {
+        declared
+            .entry((decl.app_label.clone(), decl.name.to_ascii_lowercase()))
+            .or_insert(position);
         let existing = tables
             .get(&decl.table)
             .copied()
             .filter(|id| !decl.proxy && !claimed.contains(id));
+        let (mut model, mut relations) = model_without_relations(decl);
+        model.declared = Some(position);
         let id = match existing {
             Some(id) => {
                 let old = std::mem::replace(&mut schema.models[id], Arc::new(model));
@@ -44,60 +61,61 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
                 id
             }
             None => {
+                tables
+                    .entry(model.table.clone())
+                    .or_insert(schema.models.len());
                 schema.models.push(Arc::new(model));
-                let id = schema.models.len() - 1;
-                tables.entry(decl.table.clone()).or_insert(id);
-                id
+                schema.models.len() - 1
             }
         };
         claimed.insert(id);
         slots.push(id);
+        if !relations.relations.is_empty() || !relations.m2m.is_empty() {
+            relations.id = id;
+            pending.push(relations);
+        }
     }
-    // (app label, lowercased name) → the first declaration of that model, as
-    // `ModelRef::matches` finds it.
-    let mut declared: HashMap<(&str, String), usize> = HashMap::new();
-    for (i, d) in decls.iter().enumerate() {
-        declared
-            .entry((d.app_label.as_str(), d.name.to_ascii_lowercase()))
-            .or_insert(i);
-    }
+    drop(tables);
     // Foreign keys first: many-to-many fields find their through model's keys by target.
-    for (decl, &id) in decls.iter().zip(&slots) {
-        for (i, f) in decl.fields.iter().enumerate() {
-            let Some(rel) = &f.relation else { continue };
+    for p in &mut pending {
+        for (i, rel) in std::mem::take(&mut p.relations) {
             let to = resolve(schema, &declared, &slots, &rel.to);
             let to_field = match &rel.to_field {
                 Some(name) => schema.models[to].concrete(name).ok_or_else(|| {
+                    let model = &schema.models[p.id];
                     Diagnostic::field(format!(
                         "{}.{}: to_field '{name}' is not a field of {}",
-                        decl.name, f.field.name, schema.models[to].name
+                        model.name, model.fields[i].name, schema.models[to].name
                     ))
                 })?,
                 None => schema.models[to].pk,
             };
-            schema.model_mut(id).fields[i].relation = Some(Box::new(ForeignKey {
+            let field = &mut schema.model_mut(p.id).fields[i];
+            field.relation = Some(Box::new(ForeignKey {
                 to,
                 to_field,
-                related_name: rel.related_name.clone(),
-                related_query_name: rel.related_query_name.clone(),
+                related_name: rel.related_name,
+                related_query_name: rel.related_query_name,
                 on_delete: rel.on_delete,
-                one_to_one: f.field.kind == FieldKind::OneToOneField,
+                one_to_one: field.kind == FieldKind::OneToOneField,
             }));
         }
     }
-    for (decl, &id) in decls.iter().zip(&slots) {
-        for m in &decl.m2m {
+    for p in pending {
+        let id = p.id;
+        schema.model_mut(id).m2m.reserve_exact(p.m2m.len());
+        for m in p.m2m {
             let to = resolve(schema, &declared, &slots, &m.to);
             let through = resolve(schema, &declared, &slots, &m.through);
-            let (source_field, target_field) = through_keys(schema, decl, m, [id, to], through)?;
+            let (source_field, target_field) = through_keys(schema, &m, [id, to], through)?;
             schema.model_mut(id).m2m.push(ManyToMany {
-                name: m.name.clone(),
+                name: m.name,
                 to,
                 through,
                 source_field,
                 target_field,
-                related_name: m.related_name.clone(),
-                related_query_name: m.related_query_name.clone(),
+                related_name: m.related_name,
+                related_query_name: m.related_query_name,
             });
         }
     }
@@ -106,28 +124,43 @@ pub fn overlay(schema: &mut Schema, decls: &[ModelDecl]) -> Result<()> {
     Ok(())
 }
 
-/// The model a declaration describes, its relations still unresolved.
-fn model_without_relations(decl: &ModelDecl) -> Model {
-    let mut model = Model::new(&decl.name, &decl.app_label, &decl.table);
-    model.fields = decl.fields.iter().map(|f| f.field.clone()).collect();
-    model.pk = decl.pk;
-    model.ordering = decl.ordering.clone();
-    model.auto_created = decl.auto_created;
-    model.module = decl.module.clone();
-    model.indexes = decl.indexes.clone();
-    model.managers = decl.managers.clone();
-    model
+/// The model a declaration describes, and its relations still to resolve (for a model not
+/// placed yet: `id` 0).
+fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
+    let mut relations = Vec::new();
+    let fields = (decl.fields.into_iter().enumerate())
+        .map(|(i, f)| {
+            relations.extend(f.relation.map(|r| (i, r)));
+            f.field
+        })
+        .collect();
+    let model = Model {
+        fields,
+        pk: decl.pk,
+        ordering: decl.ordering,
+        auto_created: decl.auto_created,
+        module: decl.module,
+        indexes: decl.indexes,
+        managers: decl.managers,
+        ..Model::new(decl.name, &*decl.app_label, decl.table)
+    };
+    let pending = Pending {
+        id: 0,
+        relations,
+        m2m: decl.m2m,
+    };
+    (model, pending)
 }
 
 /// The id of the model a reference names: a declaration, else the database's model of its
 /// default table or of that name, else a new placeholder (`auth.User` → `User`, `auth_user`).
 fn resolve(
     schema: &mut Schema,
-    declared: &HashMap<(&str, String), usize>,
+    declared: &HashMap<(Arc<str>, String), usize>,
     slots: &[ModelId],
     r: &ModelRef,
 ) -> ModelId {
-    if let Some(&i) = declared.get(&(r.app_label.as_str(), r.name.to_ascii_lowercase())) {
+    if let Some(&i) = declared.get(&(r.app_label.clone(), r.name.to_ascii_lowercase())) {
         return slots[i];
     }
     let table = r.default_table();
@@ -139,8 +172,11 @@ fn resolve(
     }) {
         return id;
     }
-    let mut model = Model::new(&r.name, &r.app_label, table);
-    model.fields.push(super::auto_pk(FieldKind::AutoField));
+    let mut model = Model::new(&r.name, &*r.app_label, table);
+    model.fields.push(super::auto_pk(
+        &mut Default::default(),
+        FieldKind::AutoField,
+    ));
     schema.models.push(Arc::new(model));
     schema.models.len() - 1
 }
@@ -149,7 +185,6 @@ fn resolve(
 /// `through_fields`, else the first key to each (the first two for a self-relation).
 fn through_keys(
     schema: &Schema,
-    decl: &ModelDecl,
     m: &ManyToManyDecl,
     [source, target]: [ModelId; 2],
     through: ModelId,
@@ -158,7 +193,7 @@ fn through_keys(
     let missing = |what: &str| {
         Diagnostic::field(format!(
             "{}.{}: the through model {} has no foreign key {what}",
-            decl.name, m.name, model.name
+            schema.models[source].name, m.name, model.name
         ))
     };
     if let Some((s, t)) = &m.through_fields {

@@ -5,20 +5,26 @@
 
 mod members;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{FieldDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl, SourceFile};
-use crate::schema::{Field, FieldKind, Index, OnDelete};
+use crate::schema::{Field, FieldKind, Index, Interner, OnDelete};
 use crate::syntax::ast::{Arg, Definition, Expr, ExprKind, Stmt, StmtKind};
 
 /// Every concrete model in `files` (in file and declaration order), each followed by the
 /// through models auto-created for its many-to-many fields; and a warning for each model (or
 /// module-level class) left out because a statement that could declare part of it was not
 /// read ([`StmtKind::Unread`]).
-pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>) {
-    let (decls, mut warnings, models) = declarations_of(files, &|_, _| true);
+/// Fields' names and choices are shared through `shared`.
+pub(super) fn declarations(
+    files: &[SourceFile],
+    shared: &mut Interner,
+) -> (Vec<ModelDecl>, Vec<String>) {
+    let (decls, mut warnings, models) = declarations_of(files, &|_, _| true, shared);
     warnings.extend(models);
     (decls, warnings)
 }
@@ -30,8 +36,9 @@ pub(super) fn declarations(files: &[SourceFile]) -> (Vec<ModelDecl>, Vec<String>
 pub(super) fn declarations_of(
     files: &[SourceFile],
     wanted: &dyn Fn(usize, usize) -> bool,
+    shared: &mut Interner,
 ) -> (Vec<ModelDecl>, Vec<String>, Vec<String>) {
-    let mut reader = Reader::new(files);
+    let mut reader = Reader::new(files, std::mem::take(shared));
     // One declaration per class, as near as can be told before reading them (a large models.py
     // would otherwise leave up to half of a doubled vector unused).
     let mut decls = Vec::with_capacity(reader.classes.len());
@@ -57,6 +64,7 @@ pub(super) fn declarations_of(
         decls.extend(throughs);
         reader.forget_members(class);
     }
+    *shared = reader.shared.into_inner();
     (decls, module_warnings, warnings)
 }
 
@@ -102,7 +110,7 @@ struct Scope<'a> {
 
 /// A model class with inheritance applied, before naming its table and columns.
 struct Resolved<'a> {
-    app_label: String,
+    app_label: Arc<str>,
     meta: Meta,
     /// Fields in Django's order (inherited abstract fields first).
     members: Vec<Member<'a>>,
@@ -193,10 +201,12 @@ struct Reader<'a> {
     warnings: Vec<String>,
     /// Classes some class names among its bases.
     is_base: Vec<bool>,
+    /// Fields' names and choices, one copy of each.
+    shared: RefCell<Interner>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(files: &'a [SourceFile]) -> Self {
+    fn new(files: &'a [SourceFile], shared: Interner) -> Self {
         let mut scopes = Vec::new();
         let mut classes = Vec::new();
         let mut warnings = Vec::new();
@@ -262,6 +272,7 @@ impl<'a> Reader<'a> {
             resolved: vec![None; n],
             resolving: vec![false; n],
             warnings,
+            shared: RefCell::new(shared),
         };
         for class in 0..n {
             let c = reader.classes[class];
@@ -339,7 +350,7 @@ impl<'a> Reader<'a> {
     fn resolve_uncached(&mut self, class: usize) -> Resolved<'a> {
         let c = self.classes[class];
         let mut r = Resolved {
-            app_label: self.files[c.file].app.label.clone(),
+            app_label: self.shared.get_mut().text(&self.files[c.file].app.label),
             meta: Meta::default(),
             members: Vec::new(),
             parent: None,
@@ -421,7 +432,7 @@ impl<'a> Reader<'a> {
             None => inherited_meta.unwrap_or_default(),
         };
         if let Some(label) = &r.meta.app_label {
-            r.app_label = label.clone();
+            r.app_label = self.shared.get_mut().text(label);
         }
         if let Some(parent) = r.parent
             && r.meta.ordering.is_none()
@@ -464,7 +475,9 @@ impl<'a> Reader<'a> {
             // Multi-table inheritance: the parent link is the primary key.
             let parent_ref = self.model_ref(parent);
             let link = format!("{}_ptr", parent_ref.name.to_lowercase());
-            let mut field = Field::new(&link, format!("{link}_id"), FieldKind::OneToOneField);
+            let shared = self.shared.get_mut();
+            let (name, column) = (shared.name(&link), shared.name(&format!("{link}_id")));
+            let mut field = Field::new(name, column, FieldKind::OneToOneField);
             field.primary_key = true;
             field.unique = true;
             fields.push(FieldDecl {
@@ -473,7 +486,7 @@ impl<'a> Reader<'a> {
             });
         } else if !has_pk {
             fields.push(FieldDecl {
-                field: super::auto_pk(owner.auto_field),
+                field: super::auto_pk(self.shared.get_mut(), owner.auto_field),
                 relation: None,
             });
         }
@@ -506,7 +519,7 @@ impl<'a> Reader<'a> {
                     if *db_index {
                         indexes.push(Index {
                             name: String::new(),
-                            columns: vec![field.column.clone()],
+                            columns: vec![self.shared.get_mut().text(&field.column)],
                             unique: false,
                         });
                     }
@@ -522,12 +535,13 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        let column_of = |name: &str| {
+        let shared = self.shared.get_mut();
+        let mut column_of = |name: &str| {
             let name = name.trim_start_matches('-');
-            fields
+            let field = fields
                 .iter()
-                .find(|f| f.field.name == name || f.field.attname() == name)
-                .map_or_else(|| name.to_string(), |f| f.field.column.clone())
+                .find(|f| f.field.name == name || f.field.attname() == name);
+            shared.text(field.map_or(name, |f| &f.field.column))
         };
         let mut declared: Vec<Index> = r
             .meta
@@ -568,7 +582,7 @@ impl<'a> Reader<'a> {
         parent: usize,
         own: ModelRef,
         r: &Resolved<'a>,
-        path: PathBuf,
+        path: Rc<Path>,
     ) -> ModelDecl {
         let (mut decl, _) = self.materialize(parent);
         // The fields are the concrete model's: Django adds no reverse relations for a proxy's.
@@ -619,7 +633,9 @@ impl<'a> Reader<'a> {
                 None,
             ),
             None => {
-                let decl = auto_through(owner, &member.name, &to, raw.db_table.clone());
+                let db_table = raw.db_table.clone();
+                let shared = self.shared.get_mut();
+                let decl = auto_through(owner, &member.name, &to, db_table, shared);
                 let keys = (
                     decl.fields[1].field.name.clone(),
                     decl.fields[2].field.name.clone(),
@@ -657,11 +673,8 @@ impl<'a> Reader<'a> {
     fn qualify(&mut self, target: &Target, file: usize, own: &ModelRef) -> ModelRef {
         let (app_label, name) = match target {
             Target::SelfRef => return own.clone(),
-            Target::AuthUser => ("auth".to_string(), "User".to_string()),
-            Target::Lazy(app, name) => (
-                app.clone().unwrap_or_else(|| own.app_label.clone()),
-                name.clone(),
-            ),
+            Target::AuthUser => (Some("auth"), "User".to_string()),
+            Target::Lazy(app, name) => (app.as_deref(), name.clone()),
             Target::Class(name) => {
                 // The class itself when it is among the files read: in this file, else in the
                 // app it was imported from (whose label apps.py may have changed), else any.
@@ -680,8 +693,19 @@ impl<'a> Reader<'a> {
                     return self.model_ref(class);
                 }
                 let app = imported.or_else(|| contrib_app(name).map(str::to_string));
-                (app.unwrap_or_else(|| own.app_label.clone()), name.clone())
+                let app_label = match app {
+                    Some(app) => self.shared.get_mut().text(&app),
+                    None => own.app_label.clone(),
+                };
+                return ModelRef {
+                    app_label,
+                    name: name.clone(),
+                };
             }
+        };
+        let app_label = match app_label {
+            Some(app) => self.shared.get_mut().text(app),
+            None => own.app_label.clone(),
         };
         ModelRef { app_label, name }
     }
@@ -692,7 +716,7 @@ struct Owner<'o> {
     model: &'o ModelRef,
     table: &'o str,
     auto_field: FieldKind,
-    path: &'o Path,
+    path: &'o Rc<Path>,
     /// `Meta.default_related_name`, for relations that set no `related_name`.
     default_related_name: Option<&'o String>,
 }
@@ -705,7 +729,13 @@ fn interpolate(text: &str, model: &ModelRef) -> String {
 }
 
 /// The through model Django creates for `owner.field = ManyToManyField(to)`.
-fn auto_through(owner: &Owner, field: &str, to: &ModelRef, db_table: Option<String>) -> ModelDecl {
+fn auto_through(
+    owner: &Owner,
+    field: &str,
+    to: &ModelRef,
+    db_table: Option<String>,
+    shared: &mut Interner,
+) -> ModelDecl {
     let (from_name, to_name) = (owner.model.name.to_lowercase(), to.name.to_lowercase());
     let (from_name, to_name) = if from_name == to_name {
         (format!("from_{from_name}"), format!("to_{to_name}"))
@@ -713,26 +743,28 @@ fn auto_through(owner: &Owner, field: &str, to: &ModelRef, db_table: Option<Stri
         (from_name, to_name)
     };
     let name = format!("{}_{field}", owner.model.name);
-    let foreign_key = |field_name: &str, target: &ModelRef| FieldDecl {
+    let mut foreign_key = |field_name: &str, target: &ModelRef| FieldDecl {
         field: Field::new(
-            field_name,
-            format!("{field_name}_id"),
+            shared.name(field_name),
+            shared.name(&format!("{field_name}_id")),
             FieldKind::ForeignKey,
         ),
         relation: Some(relation_to(target.clone(), Some(format!("{name}+")))),
     };
-    let fields = vec![
-        FieldDecl {
-            field: super::auto_pk(owner.auto_field),
-            relation: None,
-        },
+    let keys = [
         foreign_key(&from_name, owner.model),
         foreign_key(&to_name, to),
     ];
+    let pk = FieldDecl {
+        field: super::auto_pk(shared, owner.auto_field),
+        relation: None,
+    };
     let columns = vec![
-        fields[1].field.column.clone(),
-        fields[2].field.column.clone(),
+        shared.text(&keys[0].field.column),
+        shared.text(&keys[1].field.column),
     ];
+    let mut fields = vec![pk];
+    fields.extend(keys);
     ModelDecl {
         table: db_table.unwrap_or_else(|| format!("{}_{field}", owner.table)),
         name,
@@ -751,7 +783,7 @@ fn auto_through(owner: &Owner, field: &str, to: &ModelRef, db_table: Option<Stri
         auto_created: true,
         proxy: false,
         notes: Vec::new(),
-        path: owner.path.to_path_buf(),
+        path: Rc::clone(owner.path),
     }
 }
 

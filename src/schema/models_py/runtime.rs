@@ -1,26 +1,54 @@
 //! A models.py's Python beyond what the schema reads from it ([`PyModule`]), kept compactly:
-//! the text of what runs, parsed when a model's Python is first needed.
+//! the text of what runs, parsed when it is about to run — the module-level statements the
+//! first time a model's Python is needed, each class on its own when its Python is — and
+//! handed to the runner by value, so that no syntax tree outlives its run.
 
 use crate::syntax::ast::{Definition, ExprKind, Stmt, StmtKind};
-use std::sync::OnceLock;
 
 /// A models.py's module-level statements (imports, constants, functions) and its classes
 /// with their methods only (fields, constants and managers left out, and of `class Meta` its
 /// verbose names only). Kept as the text of those statements at their places in the file
-/// (a large models file is mostly class bodies, whose fields are not kept twice), and parsed
-/// the first time it is asked for ([`PyModule::body`]); `crate::orm` runs it when a model's
-/// Python is first needed: its methods, properties, `save()` overrides and the module names
-/// `default=` uses.
+/// (a large models file is mostly class bodies, whose fields are not kept twice), all in one
+/// string, and parsed when asked for: [`PyModule::statements`] gives the module's statements
+/// but the classes the caller runs apart, [`PyModule::class`] one class's. `crate::orm` runs
+/// them when a model's Python is first needed: its methods, properties, `save()` overrides
+/// and the module names `default=` uses.
 pub struct PyModule {
     /// The file, as errors name it.
     pub path: String,
     /// The byte offset of each line's start.
     lines: Vec<u32>,
-    /// The file's length in bytes.
-    len: u32,
-    /// The text of each statement (or part of a class) that runs, at its byte offset.
-    pieces: Vec<(u32, Box<str>)>,
-    body: OnceLock<Vec<Stmt>>,
+    /// The kept text of every statement, one piece after the other.
+    text: String,
+    /// Each piece: its byte offset in the file, and where it ends in `text` (it starts where
+    /// the one before ends).
+    pieces: Vec<(u32, u32)>,
+    /// Each top-level statement: where its pieces end in `pieces`, and for a class without
+    /// decorators (one that can run apart), its name.
+    statements: Vec<(u32, Option<Box<str>>)>,
+}
+
+/// The pieces of a module's text that run ([`pieces`]), as [`PyModule`] keeps them.
+#[derive(Default)]
+pub(super) struct Pieces {
+    text: String,
+    pieces: Vec<(u32, u32)>,
+    statements: Vec<(u32, Option<Box<str>>)>,
+}
+
+impl Pieces {
+    fn keep(&mut self, at: usize, text: &str) {
+        self.text.push_str(text);
+        self.pieces.push((at as u32, self.text.len() as u32));
+    }
+
+    /// The statement whose pieces were just kept; `class`: a class that can run apart.
+    fn end_statement(&mut self, class: Option<&str>) {
+        if self.statements.last().map_or(0, |s| s.0) < self.pieces.len() as u32 {
+            self.statements
+                .push((self.pieces.len() as u32, class.map(Box::from)));
+        }
+    }
 }
 
 impl std::fmt::Debug for PyModule {
@@ -30,15 +58,23 @@ impl std::fmt::Debug for PyModule {
 }
 
 impl PyModule {
-    pub(super) fn new(path: String, source: &str, pieces: Vec<(u32, Box<str>)>) -> PyModule {
+    pub(super) fn new(path: String, source: &str, pieces: Pieces) -> PyModule {
+        let Pieces {
+            mut text,
+            mut pieces,
+            mut statements,
+        } = pieces;
+        text.shrink_to_fit();
+        pieces.shrink_to_fit();
+        statements.shrink_to_fit();
         PyModule {
             path,
             lines: std::iter::once(0)
                 .chain(source.match_indices('\n').map(|(i, _)| i as u32 + 1))
                 .collect(),
-            len: source.len() as u32,
+            text,
             pieces,
-            body: OnceLock::new(),
+            statements,
         }
     }
 
@@ -52,46 +88,107 @@ impl PyModule {
         format!("{}:{line}:{col}", self.path)
     }
 
-    /// The statements that run, their spans the file's: the kept text at its places, blanks
-    /// elsewhere (its lines kept), parsed once.
-    pub fn body(&self) -> &[Stmt] {
-        self.body.get_or_init(|| {
-            let mut text = vec![b' '; self.len as usize];
-            for &start in &self.lines[1..] {
-                text[start as usize - 1] = b'\n';
+    /// The names of the module's classes that can run apart (those without decorators).
+    pub fn classes(&self) -> impl Iterator<Item = &str> {
+        self.statements.iter().filter_map(|(_, c)| c.as_deref())
+    }
+
+    /// The module's statements in order, but for the classes `apart` names (of those that
+    /// can run apart, [`PyModule::classes`]), parsed.
+    pub fn statements(&self, apart: &dyn Fn(&str) -> bool) -> Vec<Stmt> {
+        self.parse(&|_, class| !class.is_some_and(apart))
+    }
+
+    /// The statement of class `name` (the last, when the module defines it more than once),
+    /// parsed; none when it has no such class that can run apart.
+    pub fn class(&self, name: &str) -> Vec<Stmt> {
+        let Some(last) = self
+            .statements
+            .iter()
+            .rposition(|(_, c)| c.as_deref() == Some(name))
+        else {
+            return Vec::new();
+        };
+        self.parse(&|i, _| i == last)
+    }
+
+    /// The statements `keep` chooses (by index and class name), their spans the file's: their
+    /// text at its places, blanks elsewhere (its lines kept), parsed.
+    fn parse(&self, keep: &dyn Fn(usize, Option<&str>) -> bool) -> Vec<Stmt> {
+        let mut chosen = Vec::new();
+        let mut first = 0;
+        for (i, (end, class)) in self.statements.iter().enumerate() {
+            if keep(i, class.as_deref()) {
+                chosen.push(first as usize..*end as usize);
             }
-            for (at, piece) in &self.pieces {
-                let at = *at as usize;
-                text[at..at + piece.len()].copy_from_slice(piece.as_bytes());
+            first = *end;
+        }
+        let Some(last) = chosen.last().and_then(|r| r.end.checked_sub(1)) else {
+            return Vec::new();
+        };
+        let piece_text = |p: usize| {
+            let from = p.checked_sub(1).map_or(0, |q| self.pieces[q].1 as usize);
+            (
+                self.pieces[p].0 as usize,
+                &self.text[from..self.pieces[p].1 as usize],
+            )
+        };
+        let (at, piece) = piece_text(last);
+        // The file up to the end of the last chosen piece, dropped once parsed.
+        let mut text = vec![b' '; at + piece.len()];
+        for &start in &self.lines[1..] {
+            match text.get_mut(start as usize - 1) {
+                Some(b) => *b = b'\n',
+                None => break,
             }
-            let text = String::from_utf8(text).unwrap_or_default();
-            let mut body = crate::syntax::parse_module(&text)
-                .map(|p| p.body)
-                .unwrap_or_default();
-            super::locate_unread(&mut body, &|d| {
-                if let Some(span) = d.span {
-                    d.message = format!("{}: {}", self.place(span.start), d.message);
-                }
-            });
-            body
-        })
+        }
+        for p in chosen.into_iter().flatten() {
+            let (at, piece) = piece_text(p);
+            text[at..at + piece.len()].copy_from_slice(piece.as_bytes());
+        }
+        let text = String::from_utf8(text).unwrap_or_default();
+        let mut body = crate::syntax::parse_module(&text)
+            .map(|p| p.body)
+            .unwrap_or_default();
+        drop(text);
+        super::locate_unread(&mut body, &|d| {
+            if let Some(span) = d.span {
+                d.message = format!("{}: {}", self.place(span.start), d.message);
+            }
+        });
+        body
     }
 }
 
 /// The text of what of a module-level statement runs ([`PyModule`]), each piece at its
 /// offset: the statement, or a class's header, its methods and its `Meta`'s verbose names
 /// (`pass` where it keeps nothing).
-pub(super) fn pieces(stmt: &Stmt, source: &str, out: &mut Vec<(u32, Box<str>)>) {
-    let mut keep = |from: usize, to: usize| {
-        if let Some(text) = source.get(from..to) {
-            out.push((from as u32, text.into()));
+pub(super) fn pieces(stmt: &Stmt, source: &str, out: &mut Pieces) {
+    let StmtKind::ClassDef {
+        body,
+        name,
+        decorators,
+        ..
+    } = &stmt.kind
+    else {
+        if let Some(text) = source.get(stmt.span.start..stmt.span.end) {
+            out.keep(stmt.span.start, text);
         }
-    };
-    let StmtKind::ClassDef { body, .. } = &stmt.kind else {
-        keep(stmt.span.start, stmt.span.end);
+        out.end_statement(None);
         return;
     };
     let Some(first) = body.first() else { return };
+    class_pieces(stmt, first, body, source, out);
+    out.end_statement(decorators.is_empty().then_some(name.name.as_str()));
+}
+
+/// A class's header, methods and `Meta`'s verbose names ([`pieces`]).
+fn class_pieces(stmt: &Stmt, first: &Stmt, body: &[Stmt], source: &str, out: &mut Pieces) {
+    let mut keep = |from: usize, to: usize| {
+        if let Some(text) = source.get(from..to) {
+            out.keep(from, text);
+        }
+    };
     keep(stmt.span.start, first.span.start);
     let mut kept = 0;
     for s in body {
@@ -134,6 +231,6 @@ pub(super) fn pieces(stmt: &Stmt, source: &str, out: &mut Vec<(u32, Box<str>)>) 
         kept += 1;
     }
     if kept == 0 {
-        out.push((first.span.start as u32, "pass".into()));
+        out.keep(first.span.start, "pass");
     }
 }

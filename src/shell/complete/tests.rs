@@ -39,7 +39,7 @@ fn index() -> Index {
         .unwrap(),
     );
     decls.extend(load_source("news", "news/models.py", ENTRY_MODELS).unwrap());
-    Index::new(&schema_from_models(&decls).unwrap())
+    Index::new(&schema_from_models(decls).unwrap())
 }
 
 /// The replacements offered at the end of `line`.

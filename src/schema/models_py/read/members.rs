@@ -247,16 +247,18 @@ impl<'a> Reader<'a> {
                 name.to_string()
             }
         });
-        let mut field = Field::new(name, column, kind);
+        let mut shared = self.shared.borrow_mut();
+        let mut field = Field::new(shared.name(name), shared.name(&column), kind);
+        drop(shared);
         field.null = flag("null");
         field.primary_key = flag("primary_key");
         field.unique = flag("unique") || field.primary_key || kind == FieldKind::OneToOneField;
         field.max_length = number("max_length").or_else(|| default_max_length(class_name));
         field.decimal = number("max_digits").zip(number("decimal_places"));
         field.default = keyword(args, "default").cloned().map(Box::new);
-        field.choices = kw("choices")
-            .map(|e| self.choices(e, c, 0))
-            .unwrap_or_default();
+        if let Some(choices) = kw("choices").map(|e| self.choices(e, c, 0)) {
+            field.choices = self.shared.borrow_mut().choices(choices);
+        }
         field.auto_now = flag("auto_now");
         field.auto_now_add = flag("auto_now_add");
         if kind == FieldKind::ArrayField {
