@@ -28,7 +28,7 @@ fn schema() -> &'static Schema {
     SCHEMA.get_or_init(|| {
         let decls = djq::schema::models_py::load_source("books", "books/models.py", MODELS)
             .expect("the demo models.py loads");
-        djq::schema::models_py::schema_from_models(&decls).expect("the demo schema builds")
+        djq::schema::models_py::schema_from_models(decls).expect("the demo schema builds")
     })
 }
 
