@@ -2,12 +2,12 @@
 //! and the other expressions, field instances and Django's callables — each a
 //! [`Native`] of the Python runtime, reached from an [`Obj`] through [`DjangoObj`].
 
-use crate::native_any;
 use crate::py::{Native, Obj};
 use crate::query::expr::DbType;
 use crate::query::{FExpr, QNode, Query};
 use crate::schema::ModelId;
 use crate::value::Value;
+use crate::{native_any, native_equals};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -92,95 +92,59 @@ impl Native for Atomic {
     native_any!();
 }
 
-impl Native for ModelClass {
-    fn type_name(&self) -> Cow<'_, str> {
-        "ModelBase".into()
-    }
-    /// Django's classes, managers and functions exist once.
-    fn is_singleton(&self) -> bool {
-        true
-    }
-    fn callable(&self) -> bool {
-        true
-    }
-    fn equals(&self, other: &dyn Native) -> bool {
-        other.as_any().downcast_ref() == Some(self)
-    }
-    native_any!();
+/// Django's classes, managers and functions: each exists once (`is` compares them by
+/// value), under its class name; `callable` for classes and functions.
+macro_rules! singleton_native {
+    ($t:ty, $name:expr, $callable:expr) => {
+        impl Native for $t {
+            fn type_name(&self) -> Cow<'_, str> {
+                $name.into()
+            }
+            fn is_singleton(&self) -> bool {
+                true
+            }
+            fn callable(&self) -> bool {
+                $callable
+            }
+            native_equals!();
+            native_any!();
+        }
+    };
 }
 
-impl Native for Manager {
-    fn type_name(&self) -> Cow<'_, str> {
-        "Manager".into()
-    }
-    /// Django's classes, managers and functions exist once.
-    fn is_singleton(&self) -> bool {
-        true
-    }
-    fn equals(&self, other: &dyn Native) -> bool {
-        other.as_any().downcast_ref() == Some(self)
-    }
-    native_any!();
-}
-
-impl Native for DjangoFn {
-    fn type_name(&self) -> Cow<'_, str> {
-        "builtin_function_or_method".into()
-    }
-    /// Django's classes, managers and functions exist once.
-    fn is_singleton(&self) -> bool {
-        true
-    }
-    fn callable(&self) -> bool {
-        true
-    }
-    fn equals(&self, other: &dyn Native) -> bool {
-        other.as_any().downcast_ref() == Some(self)
-    }
-    native_any!();
-}
+singleton_native!(ModelClass, "ModelBase", true);
+singleton_native!(Manager, "Manager", false);
+singleton_native!(DjangoFn, "builtin_function_or_method", true);
 
 impl Native for FieldInstance {
     fn type_name(&self) -> Cow<'_, str> {
         self.0.kind.django_name().into()
     }
-    fn equals(&self, other: &dyn Native) -> bool {
-        other.as_any().downcast_ref() == Some(self)
-    }
+    native_equals!();
     native_any!();
 }
 
-impl Native for QNode {
-    fn type_name(&self) -> Cow<'_, str> {
-        "Q".into()
-    }
-    fn equals(&self, other: &dyn Native) -> bool {
-        other.as_any().downcast_ref() == Some(self)
-    }
-    /// Equal expressions hash alike (Django hashes their identity).
-    fn hash(&self) -> std::result::Result<Option<i64>, String> {
-        Ok(Some(
-            crate::py::hash::hash(&Obj::str(format!("{self:?}"))).unwrap_or(0),
-        ))
-    }
-    native_any!();
+/// `Q` and the expressions: equal ones are equal, and hash alike (Django hashes their
+/// identity).
+macro_rules! expression_native {
+    ($t:ty, $name:expr) => {
+        impl Native for $t {
+            fn type_name(&self) -> Cow<'_, str> {
+                $name.into()
+            }
+            native_equals!();
+            fn hash(&self) -> std::result::Result<Option<i64>, String> {
+                Ok(Some(
+                    crate::py::hash::hash(&Obj::str(format!("{self:?}"))).unwrap_or(0),
+                ))
+            }
+            native_any!();
+        }
+    };
 }
 
-impl Native for FExpr {
-    fn type_name(&self) -> Cow<'_, str> {
-        "F".into()
-    }
-    fn equals(&self, other: &dyn Native) -> bool {
-        other.as_any().downcast_ref() == Some(self)
-    }
-    /// Equal expressions hash alike (Django hashes their identity).
-    fn hash(&self) -> std::result::Result<Option<i64>, String> {
-        Ok(Some(
-            crate::py::hash::hash(&Obj::str(format!("{self:?}"))).unwrap_or(0),
-        ))
-    }
-    native_any!();
-}
+expression_native!(QNode, "Q");
+expression_native!(FExpr, "F");
 
 impl Native for QuerySet {
     fn type_name(&self) -> Cow<'_, str> {

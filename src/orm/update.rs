@@ -508,26 +508,8 @@ impl Session {
             .at(span));
         }
         let m = self.host.schema.model(model).clone();
-        let mut instances = Vec::new();
-        for o in self.iter_obj(&objs, &crate::py::args::dummy(span))? {
-            match o {
-                o if let Some(i) = o.instance()
-                    && i.model == model =>
-                {
-                    instances.push(i)
-                }
-                other => {
-                    return Err(type_error(
-                        &format!(
-                            "bulk_update() expects {} instances, got {}",
-                            m.name,
-                            other.type_name()
-                        ),
-                        span,
-                    ));
-                }
-            }
-        }
+        let items = self.iter_obj(&objs, &crate::py::args::dummy(span))?;
+        let instances = self.instances_of(model, &items, "bulk_update", span)?;
         let pk_attname = m.pk_field().attname();
         if instances
             .iter()

@@ -144,29 +144,35 @@ impl Session {
             ));
         };
         let items = self.iter_obj(objs, &crate::py::args::dummy(*span))?;
-        let mut instances = Vec::with_capacity(items.len());
-        for item in &items {
-            match item {
-                o if let Some(i) = o.instance()
-                    && i.model == model =>
-                {
-                    instances.push(i)
-                }
-                other => {
-                    return Err(type_error(
-                        &format!(
-                            "bulk_create() expects {} instances, got {}",
-                            self.host.schema.model(model).name,
-                            other.type_name()
-                        ),
-                        *span,
-                    ));
-                }
-            }
-        }
+        let instances = self.instances_of(model, &items, "bulk_create", *span)?;
         self.insert_instances(model, &instances, true)
             .map_err(|d| d.at(args.span))?;
         Ok(Obj::list(items))
+    }
+
+    /// `items` as instances of `model`, or the TypeError of `method` (`bulk_create`) given
+    /// something else.
+    pub(super) fn instances_of(
+        &self,
+        model: ModelId,
+        items: &[Obj],
+        method: &str,
+        span: Span,
+    ) -> Result<Vec<Rc<Instance>>> {
+        items
+            .iter()
+            .map(|o| match o.instance() {
+                Some(i) if i.model == model => Ok(i),
+                _ => Err(type_error(
+                    &format!(
+                        "{method}() expects {} instances, got {}",
+                        self.host.schema.model(model).name,
+                        o.type_name()
+                    ),
+                    span,
+                )),
+            })
+            .collect()
     }
 
     /// Insert `instances` and give them their primary keys. `atomic`: in one transaction

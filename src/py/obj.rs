@@ -42,6 +42,16 @@ pub trait Native: Any + Debug {
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
 }
 
+/// Implements [`Native::equals`] as the type's own `==` (`PartialEq`).
+#[macro_export]
+macro_rules! native_equals {
+    () => {
+        fn equals(&self, other: &dyn $crate::py::Native) -> bool {
+            other.as_any().downcast_ref() == Some(self)
+        }
+    };
+}
+
 /// Implements [`Native`]'s two downcasting methods for a type.
 #[macro_export]
 macro_rules! native_any {
