@@ -128,3 +128,28 @@ fn sqlite_refuses_postgres_only_sql() {
         assert_eq!(err.kind.python_name(), "NotSupportedError", "{q}");
     }
 }
+
+/// A chained method takes its receiver only when nothing else holds it: a queryset bound to
+/// a name keeps its query however many querysets are made from it.
+#[test]
+fn a_queryset_held_by_a_name_keeps_its_query_when_chained_from() {
+    let mut s = session(BOOKS, Dialect::Sqlite);
+    let mut sql = |q: &str| {
+        s.host.log.clear();
+        s.run(q).unwrap_or_else(|d| panic!("{q}: {d}"));
+        s.host
+            .log
+            .iter()
+            .map(|st| st.sql.clone())
+            .collect::<Vec<_>>()
+    };
+    let alone = sql("Book.objects.filter(pages__gt=400)");
+    sql("q = Book.objects.filter(pages__gt=400)");
+    let chained = sql("q.order_by('title').exclude(title='x')");
+    assert_eq!(chained.len(), 1);
+    assert!(chained[0].contains("ORDER BY"), "{chained:?}");
+    assert_eq!(sql("q"), alone);
+    sql("r = q.all()");
+    sql("r.filter(title='y')");
+    assert_eq!(sql("r"), alone);
+}

@@ -182,12 +182,12 @@ impl Host for Orm {
         .at(args.span))
     }
 
-    fn call_method(cx: &mut Session, recv: &Obj, name: &str, args: Args) -> Result<Obj> {
-        if let Some(result) = cx.meta_method(recv, name, &args) {
+    fn call_method(cx: &mut Session, recv: Obj, name: &str, args: Args) -> Result<Obj> {
+        if let Some(result) = cx.meta_method(&recv, name, &args) {
             return result;
         }
         if (recv.manager().is_some() || recv.queryset().is_some())
-            && let Some(result) = cx.call_custom_method(recv, name, &args)
+            && let Some(result) = cx.call_custom_method(&recv, name, &args)
         {
             return result;
         }
@@ -198,8 +198,10 @@ impl Host for Orm {
         if let Some(qs) = recv.queryset() {
             // `super().get_queryset()` in a models.py manager method.
             if name == "get_queryset" {
-                return Ok(recv.clone());
+                return Ok(recv);
             }
+            // The receiver let go, so a queryset held by nothing else is taken, not copied.
+            drop(recv);
             return cx.queryset_method(qs, name, args);
         }
         if let Some(fx) = recv.f() {
@@ -209,7 +211,7 @@ impl Host for Orm {
         if let Some(inst) = recv.instance() {
             return cx.instance_method(&inst, name, &args);
         }
-        Err(cx.no_attribute(recv, name, args.span))
+        Err(cx.no_attribute(&recv, name, args.span))
     }
 
     fn unary(cx: &mut Session, op: UnaryOp, v: &Obj, _span: Span) -> Option<Result<Obj>> {

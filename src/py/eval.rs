@@ -362,7 +362,7 @@ impl<H: Host> Interp<H> {
                 Obj::Set(set) => self.set_method(set, &name, &args),
                 Obj::Builtin(_) => self.call_unbound(&recv, &name, args),
                 Obj::Wrapper(_) => self.call_wrapper_method(&recv, &name, args),
-                _ => H::call_method(self, &recv, &name, args),
+                _ => H::call_method(self, Rc::unwrap_or_clone(recv), &name, args),
             },
             Obj::Builtin(b) => {
                 let span = args.span;

@@ -97,7 +97,9 @@ pub trait Host: Sized + 'static {
     /// Call a native object.
     fn call(cx: &mut Interp<Self>, f: &Obj, args: Args) -> Result<Obj>;
     /// Call method `name` of a native object (or of a Python object the host adds it to).
-    fn call_method(cx: &mut Interp<Self>, recv: &Obj, name: &str, args: Args) -> Result<Obj>;
+    /// The receiver comes by value: held by nothing else (`qs.filter(...).order_by(...)`'s
+    /// intermediate queryset), the host may take it instead of copying it.
+    fn call_method(cx: &mut Interp<Self>, recv: Obj, name: &str, args: Args) -> Result<Obj>;
     /// `op v` when `v` is native; `None`: the operator does not apply.
     fn unary(cx: &mut Interp<Self>, op: UnaryOp, v: &Obj, span: Span) -> Option<Result<Obj>>;
     /// `l op r` when either side is native; `None`: the operator does not apply.
