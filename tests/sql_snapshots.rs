@@ -129,8 +129,8 @@ fn sqlite_refuses_postgres_only_sql() {
     }
 }
 
-/// A chained method takes its receiver only when nothing else holds it: a queryset bound to
-/// a name keeps its query however many querysets are made from it.
+/// A chained method or a slice takes its queryset only when nothing else holds it: a
+/// queryset bound to a name keeps its query however many querysets are made from it.
 #[test]
 fn a_queryset_held_by_a_name_keeps_its_query_when_chained_from() {
     let mut s = session(BOOKS, Dialect::Sqlite);
@@ -152,4 +152,8 @@ fn a_queryset_held_by_a_name_keeps_its_query_when_chained_from() {
     sql("r = q.all()");
     sql("r.filter(title='y')");
     assert_eq!(sql("r"), alone);
+    let sliced = sql("q.order_by('title')[:5]");
+    assert!(sliced[0].contains("LIMIT 5"), "{sliced:?}");
+    sql("q[2:4]");
+    assert_eq!(sql("q"), alone);
 }

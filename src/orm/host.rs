@@ -352,13 +352,15 @@ impl Host for Orm {
         Some(cx.stream(&qs, chunk_size, span, each))
     }
 
-    fn subscript(cx: &mut Session, obj: &Obj, index: &Expr, span: Span) -> Result<Obj> {
+    fn subscript(cx: &mut Session, obj: Obj, index: &Expr, span: Span) -> Result<Obj> {
         if let Some(m) = obj.manager() {
-            let qs = cx.manager_queryset(m);
-            return cx.queryset_subscript(&qs, index, span);
+            let qs = Rc::new(cx.manager_queryset(m));
+            return cx.queryset_subscript(qs, index, span);
         }
         if let Some(qs) = obj.queryset() {
-            return cx.queryset_subscript(&qs, index, span);
+            // The object let go, so a queryset held by nothing else is taken, not copied.
+            drop(obj);
+            return cx.queryset_subscript(qs, index, span);
         }
         Err(Diagnostic::new(
             ErrorKind::Type,

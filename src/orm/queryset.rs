@@ -901,12 +901,15 @@ impl Session {
     /// list), else a query with LIMIT/OFFSET.
     pub(super) fn queryset_subscript(
         &mut self,
-        source: &QuerySet,
+        source: Rc<QuerySet>,
         index: &Expr,
         span: Span,
     ) -> Result<Obj> {
-        let mut qs = source.clone();
         let cached = source.cache.get();
+        // The clone the slice works on; a queryset held by nothing else is taken as it is,
+        // its cache emptied as a clone's is.
+        let mut qs = Rc::try_unwrap(source).unwrap_or_else(|shared| (*shared).clone());
+        qs.cache = Default::default();
         let int = |s: &mut Session, e: &Option<Box<Expr>>| -> Result<Option<i64>> {
             match e {
                 None => Ok(None),

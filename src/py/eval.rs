@@ -388,7 +388,7 @@ impl<H: Host> Interp<H> {
             return r;
         }
         if let Obj::Native(_) = obj {
-            return H::subscript(self, &obj, index, span);
+            return H::subscript(self, obj, index, span);
         }
         if let ExprKind::Slice { lower, upper, step } = &index.kind {
             let mut bound = |e: &Option<Box<Expr>>| -> Result<Option<i64>> {

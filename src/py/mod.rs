@@ -126,7 +126,8 @@ pub trait Host: Sized + 'static {
     ) -> Option<Result<ControlFlow<B>>>;
     /// `obj[index]` of a native object (given the index expression: a slice of a queryset
     /// stays lazy).
-    fn subscript(cx: &mut Interp<Self>, obj: &Obj, index: &Expr, span: Span) -> Result<Obj>;
+    /// The object comes by value: held by nothing else, the host may take it.
+    fn subscript(cx: &mut Interp<Self>, obj: Obj, index: &Expr, span: Span) -> Result<Obj>;
     /// `list(o)` of a native object that nothing else holds: its items, made without
     /// keeping a second copy (`None`: as [`Host::items`]).
     fn take_items(cx: &mut Interp<Self>, o: &Obj, span: Span) -> Option<Result<Vec<Obj>>>;
