@@ -56,7 +56,8 @@ fn the_python_runtime_never_names_djangos_layers() {
     let src = root().join("src");
     let mut offences = Vec::new();
     for file in rust_files(&src.join("py")) {
-        let text = code(&std::fs::read_to_string(&file).expect("readable"));
+        // Comments too: a doc comment linking a Django layer is a dependency in the docs.
+        let text = std::fs::read_to_string(&file).expect("readable");
         for layer in ["orm", "query", "schema", "backend", "sql"] {
             for needle in [format!("crate::{layer}"), format!("djq::{layer}")] {
                 if text.contains(&needle) {

@@ -9,8 +9,9 @@
 //! tables ([`nested`]), modules and imports ([`module`]: a registry the interpreter owns,
 //! filled on first import) and the standard-library modules djq has ([`stdlib`]).
 //!
-//! **Invariant: this module knows nothing of Django.** It never names `crate::orm`,
-//! `crate::query`, `crate::schema`, `crate::backend` or `crate::sql` (a test greps for it).
+//! **Invariant: this module knows nothing of Django.** It never names the crate's Django
+//! layers — orm, query, schema, backend, sql — not even in a comment (tests/architecture.rs
+//! greps for it).
 //! What Django adds — model classes, managers, querysets, instances, `Q`, `F`, transactions —
 //! comes in through one extension point: a [`Host`], whose objects are [`Native`]s. The
 //! interpreter [`Interp`] handles Python's own values itself and asks its host about every

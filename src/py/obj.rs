@@ -1,7 +1,7 @@
 //! The runtime's values: Python's scalars (a [`Value`]), lists, tuples, ranges, named rows,
 //! dicts, sets, functions, bound methods, modules, classes known by name, exceptions, classes
 //! and their instances — and [`Native`] objects, which a [`Host`](super::Host) defines
-//! (Django's model classes, querysets, instances, Q and F live in `crate::orm`, and this
+//! (Django's model classes, querysets, instances, Q and F live in the orm layer, and this
 //! module knows nothing of them).
 
 use super::nested::Nest;
