@@ -436,15 +436,24 @@ impl<H: Host> Interp<H> {
     pub fn item(&mut self, obj: &Obj, idx: &Obj, span: Span) -> Result<Obj> {
         match (obj, idx) {
             (Obj::List(_) | Obj::Tuple(_) | Obj::Row(_), Obj::Value(Value::Int(i))) => {
-                let v = obj.items().unwrap_or_default();
-                let n = v.len() as i64;
-                let j = if *i < 0 { i + n } else { *i };
-                v.get(j as usize)
-                    .cloned()
-                    .filter(|_| j >= 0 && j < n)
-                    .ok_or_else(|| {
-                        Diagnostic::new(ErrorKind::Index, "list index out of range").at(span)
-                    })
+                // The one item, without copying the sequence.
+                let at = |n: usize| {
+                    let n = n as i64;
+                    let j = if *i < 0 { i + n } else { *i };
+                    (0..n).contains(&j).then_some(j as usize)
+                };
+                let found = match obj {
+                    Obj::List(l) => {
+                        let l = l.borrow();
+                        at(l.len()).map(|j| l[j].clone())
+                    }
+                    Obj::Tuple(t) => at(t.len()).map(|j| t[j].clone()),
+                    Obj::Row(r) => at(r.len()).map(|j| r[j].1.clone()),
+                    _ => None,
+                };
+                found.ok_or_else(|| {
+                    Diagnostic::new(ErrorKind::Index, "list index out of range").at(span)
+                })
             }
             (Obj::Dict(pairs), key) => position(pairs.borrow().iter().map(|(k, _)| k), key)?
                 .map(|i| pairs.borrow()[i].1.clone())
