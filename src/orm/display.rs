@@ -18,8 +18,8 @@ use std::ops::ControlFlow;
 impl Session {
     pub(super) fn display(&mut self, v: &Obj, at: &Expr) -> Result<()> {
         match v {
-            v if let Some(m) = v.manager() => {
-                let qs = self.manager_queryset(m);
+            v if v.manager().is_some() => {
+                let qs = self.get_queryset(v)?;
                 self.display_queryset(&qs).map_err(|d| d.at(at.span))
             }
             v if let Some(qs) = v.queryset() => {

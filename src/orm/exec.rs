@@ -268,13 +268,13 @@ impl Session {
                 if values.is_empty() {
                     continue;
                 }
-                target_qs = self.manager_queryset(fk.to);
+                target_qs = self.base_queryset(fk.to)?;
                 target_qs.query.clear_ordering(true, true);
                 target_qs
                     .query
                     .add_prefetch_tuple_in(&self.host.schema, fk.to_field, values);
             } else if let Some(rel) = model.reverse.iter().find(|r| r.accessor == *lookup) {
-                target_qs = self.manager_queryset(rel.from);
+                target_qs = self.default_queryset(rel.from)?;
                 single = false;
                 let from = self.host.schema.model(rel.from).clone();
                 match rel.via {
@@ -318,7 +318,7 @@ impl Session {
                 if ids.is_empty() {
                     continue;
                 }
-                target_qs = self.manager_queryset(to);
+                target_qs = self.default_queryset(to)?;
                 self.filter_in(&mut target_qs, &query_name, ids)?;
                 target_qs.query.add_prefetch_source(&self.host.schema, 1);
                 target_key = prefetch_source_name(&target_qs);
@@ -405,7 +405,7 @@ impl Session {
             let target_field = self.host.schema.model(fk.to).fields[fk.to_field]
                 .name
                 .clone();
-            let mut qs = self.manager_queryset(fk.to);
+            let mut qs = self.base_queryset(fk.to)?;
             let leaf = QChild::Leaf {
                 key: target_field,
                 value: Operand::Value(id),
@@ -484,7 +484,7 @@ impl Session {
         };
         match found {
             Some((target, key, owner_attname, kind)) => {
-                let mut qs = self.manager_queryset(target);
+                let mut qs = self.default_queryset(target)?;
                 qs.via = Some(Rc::new((
                     format!("{}.{name}", model.name),
                     format!("prefetch_related('{name}')"),

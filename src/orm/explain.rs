@@ -125,7 +125,7 @@ impl Session {
         let value = value?;
         let qs = match (value.queryset(), value.manager()) {
             (Some(qs), _) => Some((*qs).clone()),
-            (_, Some(m)) => Some(self.default_queryset(m)?),
+            (_, Some(_)) => Some(self.get_queryset(&value)?),
             _ => None,
         };
         let statement = match qs {

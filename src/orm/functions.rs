@@ -135,7 +135,7 @@ impl Session {
         args.no_kwargs_except(&["output_field"], name)?;
         let query = match args.pos.as_slice() {
             [(o, _)] if let Some(qs) = o.queryset() => qs.query.clone(),
-            [(o, _)] if let Some(m) = o.manager() => self.manager_queryset(m).query,
+            [(o, _)] if o.manager().is_some() => self.get_queryset(o)?.query,
             [(other, s)] => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,

@@ -239,7 +239,17 @@ pub fn type_of(cx: &Session, o: &Obj) -> Obj {
     if let Some(inst) = o.instance() {
         return super::obj::make::model(inst.model);
     }
-    let path = if o.model_class().is_some() {
+    let custom = match o {
+        Obj::Native(n) => super::managers::class_name(&cx.host.schema, &**n),
+        _ => None,
+    };
+    let path = if let Some(class) = custom {
+        let model = o
+            .manager()
+            .or_else(|| o.queryset().map(|qs| qs.query.model));
+        let app = model.map_or("", |m| cx.host.schema.model(m).app_label.as_str());
+        format!("{app}.models.{class}")
+    } else if o.model_class().is_some() {
         "django.db.models.base.ModelBase".into()
     } else if o.manager().is_some() {
         "django.db.models.manager.Manager".into()

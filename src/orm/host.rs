@@ -58,7 +58,7 @@ impl Host for Orm {
         }
         if let Some(m) = obj.model_class() {
             return match name {
-                "objects" => Ok(Some(make::manager(m))),
+                _ if let Some(manager) = cx.model_manager(m, name) => Ok(Some(manager)),
                 // `type(instance).__name__`.
                 "__name__" | "__qualname__" => {
                     Ok(Some(Obj::str(cx.host.schema.model(m).name.clone())))
@@ -191,8 +191,8 @@ impl Host for Orm {
         {
             return result;
         }
-        if let Some(m) = recv.manager() {
-            let qs = Rc::new(cx.default_queryset(m)?);
+        if recv.manager().is_some() {
+            let qs = Rc::new(cx.get_queryset(&recv)?);
             return cx.queryset_method(qs, name, args);
         }
         if let Some(qs) = recv.queryset() {
@@ -353,8 +353,8 @@ impl Host for Orm {
     }
 
     fn subscript(cx: &mut Session, obj: Obj, index: &Expr, span: Span) -> Result<Obj> {
-        if let Some(m) = obj.manager() {
-            let qs = Rc::new(cx.manager_queryset(m));
+        if obj.manager().is_some() {
+            let qs = Rc::new(cx.get_queryset(&obj)?);
             return cx.queryset_subscript(qs, index, span);
         }
         if let Some(qs) = obj.queryset() {
@@ -455,6 +455,9 @@ impl Host for Orm {
     fn type_name(&self, o: &dyn Native) -> String {
         if let Some(f) = o.as_any().downcast_ref::<super::meta::MetaField>() {
             return super::meta::internal_type(&self.schema, *f);
+        }
+        if let Some(class) = super::managers::class_name(&self.schema, o) {
+            return class;
         }
         match o.as_any().downcast_ref::<Instance>() {
             Some(inst) => self.schema.model(inst.model).name.clone(),

@@ -1,40 +1,88 @@
-//! Custom managers and querysets from models.py: `Article.objects.published()` runs the
+//! A model's managers as Django's `Options.managers` makes them: every manager attribute of
+//! the class (`Book.objects`, `Book.published`), `_default_manager` (`Meta.default_manager_name`,
+//! else the first declared) and `_base_manager` (`Meta.base_manager_name`, else a plain
+//! `Manager()`), and what models.py gives them: `Article.objects.published()` runs the
 //! `def published(self): return self.filter(...)` models.py gives, with `self` the manager
 //! or the queryset; an overridden `get_queryset` (`super().get_queryset().filter(...)`)
-//! narrows what the manager's querysets start from.
+//! narrows what the manager's querysets start from, and a QuerySet class's methods are on the
+//! querysets of the managers made from it (`from_queryset`, `as_manager`) — and only there.
 
 use super::Session;
 use super::obj::QuerySet;
-use super::obj::{DjangoObj, make};
-use crate::diag::{Diagnostic, ErrorKind, Result};
+use super::obj::{self, DjangoObj, make};
+use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Args;
-use crate::py::Obj;
 use crate::py::{Function, FunctionBody};
-use crate::schema::{Manager, Method, ModelId};
+use crate::py::{Native, Obj};
+use crate::schema::{Method, ModelId, Schema};
+
+/// Django's class name of a manager (`PersonManager`) or a queryset (`PersonQuerySet`)
+/// whose class models.py gives.
+pub(super) fn class_name(schema: &Schema, o: &dyn Native) -> Option<String> {
+    let any = o.as_any();
+    let (model, index, manager) = if let Some(m) = any.downcast_ref::<obj::Manager>() {
+        (m.0, m.1, true)
+    } else if let Some(qs) = any.downcast_ref::<QuerySet>()
+        && qs.related.is_none()
+    {
+        (qs.query.model, qs.manager, false)
+    } else {
+        return None;
+    };
+    let custom = &schema.model(model).managers[index?];
+    Some(if manager {
+        custom.class.clone()
+    } else {
+        custom.queryset_class.clone()
+    })
+}
+
+/// A models.py method found for a manager or queryset, and the `self` it runs with.
+enum Found {
+    /// A method of the Manager class: `self` is the receiver.
+    Manager(Method),
+    /// A method of the QuerySet class: `self` is the receiver's queryset.
+    QuerySet(Method),
+}
 
 impl Session {
-    /// The model's default manager as models.py declares it (`objects`, else the first).
-    fn custom_manager(&self, model: ModelId) -> Option<&Manager> {
-        self.host.schema.model(model).default_manager()
+    /// `Model.<name>` when it is a manager: one models.py declares or the model inherits,
+    /// `_default_manager`, `_base_manager`, or the implicit `objects` of a model that
+    /// declares none.
+    pub(super) fn model_manager(&self, model: ModelId, name: &str) -> Option<Obj> {
+        let m = self.host.schema.model(model);
+        if let Some(i) = m.managers.iter().position(|g| g.name == name) {
+            return Some(make::manager(model, Some(i)));
+        }
+        match name {
+            "objects" if m.managers.is_empty() => Some(make::manager(model, None)),
+            "_default_manager" => Some(make::manager(model, m.default_manager_index())),
+            "_base_manager" => Some(make::manager(model, m.base_manager_index())),
+            _ => None,
+        }
+    }
+
+    /// The models.py method `name` of a manager or queryset, if it has one.
+    fn find_method(&self, obj: &Obj, name: &str) -> Option<Found> {
+        let (model, index, manager, related) = match (obj.manager_ref(), obj.queryset()) {
+            (Some(m), _) => (m.0, m.1, true, false),
+            (_, Some(qs)) => (qs.query.model, qs.manager, false, qs.related.is_some()),
+            _ => return None,
+        };
+        let custom = &self.host.schema.model(model).managers[index?];
+        // A related manager's class is a subclass of the default manager's.
+        if (manager || related)
+            && let Some(f) = custom.methods.iter().find(|f| f.name == name)
+        {
+            return Some(Found::Manager(f.clone()));
+        }
+        let f = custom.queryset_methods.iter().find(|f| f.name == name)?;
+        ((!manager && !related) || f.on_manager()).then(|| Found::QuerySet(f.clone()))
     }
 
     /// Whether `name` is a method models.py gives this manager or queryset.
     pub(super) fn has_custom_method(&self, obj: &Obj, name: &str) -> bool {
-        match obj {
-            o if let Some(m) = o.manager() => {
-                name == "get_queryset"
-                    || self.custom_manager(m).is_some_and(|c| {
-                        c.methods
-                            .iter()
-                            .chain(&c.queryset_methods)
-                            .any(|f| f.name == name)
-                    })
-            }
-            o if let Some(qs) = o.queryset() => self
-                .custom_manager(qs.query.model)
-                .is_some_and(|c| c.queryset_methods.iter().any(|f| f.name == name)),
-            _ => false,
-        }
+        (obj.manager().is_some() && name == "get_queryset") || self.find_method(obj, name).is_some()
     }
 
     /// Call a models.py method of a manager or queryset; `None` when `name` is not one.
@@ -44,53 +92,60 @@ impl Session {
         name: &str,
         args: &Args,
     ) -> Option<Result<Obj>> {
-        let (model, on_manager) = match (recv.manager(), recv.queryset()) {
-            (Some(m), _) => (m, true),
-            (_, Some(qs)) if qs.related.is_none() => (qs.query.model, false),
+        let model = match (recv.manager(), recv.queryset()) {
+            (Some(m), _) => m,
+            (_, Some(qs)) => qs.query.model,
             _ => return None,
         };
-        if on_manager && name == "get_queryset" {
-            return Some(self.default_queryset(model).map(make::queryset));
+        if recv.manager().is_some() && name == "get_queryset" {
+            return Some(self.get_queryset(recv).map(make::queryset));
         }
-        let custom = self.custom_manager(model)?;
-        let (method, this) =
-            if let Some(f) = custom.methods.iter().find(|f| f.name == name && on_manager) {
-                (f.clone(), recv.clone())
-            } else {
-                let f = custom
-                    .queryset_methods
-                    .iter()
-                    .find(|f| f.name == name)?
-                    .clone();
-                let this = if on_manager {
-                    match self.default_queryset(model) {
-                        Ok(qs) => make::queryset(qs),
-                        Err(d) => return Some(Err(d)),
+        let (method, this) = match self.find_method(recv, name)? {
+            Found::Manager(f) => (f, recv.clone()),
+            Found::QuerySet(f) if recv.manager().is_some() => match self.get_queryset(recv) {
+                Ok(qs) => (f, make::queryset(qs)),
+                Err(d) => return Some(Err(d)),
+            },
+            Found::QuerySet(f) => (f, recv.clone()),
+        };
+        let index = recv
+            .manager_ref()
+            .map_or_else(|| recv.queryset().and_then(|qs| qs.manager), |m| m.1);
+        Some(
+            self.run_method(&method, this, args)
+                // What a QuerySet method makes of `self` is of the same class.
+                .map(|o| match o.queryset() {
+                    Some(qs) if qs.query.model == model && qs.manager.is_none() => {
+                        let mut qs = (*qs).clone();
+                        qs.manager = index;
+                        make::queryset(qs)
                     }
-                } else {
-                    recv.clone()
-                };
-                (f, this)
-            };
-        Some(self.run_method(model, &method, this, args))
+                    _ => o,
+                }),
+        )
     }
 
-    /// What `Model.objects` starts from: all rows, or what an overridden `get_queryset`
-    /// returns.
-    pub(super) fn default_queryset(&mut self, model: ModelId) -> Result<QuerySet> {
-        let plain = self.manager_queryset(model);
-        let Some(method) = self
-            .custom_manager(model)
-            .and_then(|m| m.get_queryset.clone())
-        else {
+    /// What a manager's `get_queryset()` returns: all rows as an instance of its QuerySet
+    /// class, or what models.py's override returns.
+    pub(super) fn get_queryset(&mut self, manager: &Obj) -> Result<QuerySet> {
+        let Some(super::obj::Manager(model, index)) = manager.manager_ref() else {
+            unreachable!("a manager")
+        };
+        let mut plain = self.manager_queryset(model);
+        plain.manager = index;
+        let Some(method) = index.and_then(|i| {
+            self.host.schema.model(model).managers[i]
+                .get_queryset
+                .clone()
+        }) else {
             return Ok(plain);
         };
         let args = Args {
             pos: Vec::new(),
             kw: Vec::new(),
-            span: crate::diag::Span::default(),
+            span: Span::default(),
         };
-        match self.run_method(model, &method, make::manager(model), &args)? {
+        match self.run_method(&method, manager.clone(), &args)? {
             o if let Some(qs) = o.queryset() => Ok((*qs).clone()),
             other => Err(Diagnostic::new(
                 ErrorKind::Type,
@@ -103,34 +158,52 @@ impl Session {
         }
     }
 
-    /// Run a models.py method with `self` bound; `super()` in it is the plain manager.
-    fn run_method(
-        &mut self,
-        model: ModelId,
-        method: &Method,
-        this: Obj,
-        args: &Args,
-    ) -> Result<Obj> {
+    /// What `Model._default_manager` starts from (related managers and reverse prefetches
+    /// start there too).
+    pub(super) fn default_queryset(&mut self, model: ModelId) -> Result<QuerySet> {
+        let index = self.host.schema.model(model).default_manager_index();
+        self.get_queryset(&make::manager(model, index))
+    }
+
+    /// What `Model._base_manager` starts from (a foreign key's object, a reverse one-to-one).
+    pub(super) fn base_queryset(&mut self, model: ModelId) -> Result<QuerySet> {
+        let index = self.host.schema.model(model).base_manager_index();
+        self.get_queryset(&make::manager(model, index))
+    }
+
+    /// Run a models.py method with `self` bound (`super()` in it reaches Django's).
+    fn run_method(&mut self, method: &Method, this: Obj, args: &Args) -> Result<Obj> {
         let f = Function {
             name: method.name.clone(),
             params: method.params.clone(),
             body: FunctionBody::Block(method.body.clone()),
         };
         let mut args = args.clone();
-        args.pos.insert(0, (this, args.span));
-        self.host.manager_models.push(model);
+        args.pos.insert(0, (this.clone(), args.span));
+        self.host.manager_models.push(this);
         let result = self.call_function(&f, args);
         self.host.manager_models.pop();
         result
     }
 
-    /// `super()` inside a manager method: the manager Django's own `Manager` is.
-    pub(super) fn super_manager(&self, span: crate::diag::Span) -> Result<Obj> {
+    /// `super()` inside a manager or QuerySet method: Django's own `Manager` (a queryset of
+    /// the manager's QuerySet class) or `QuerySet` (the receiver, without models.py's
+    /// methods).
+    pub(super) fn super_manager(&self, span: Span) -> Result<Obj> {
         match self.host.manager_models.last() {
-            Some(m) => Ok(make::queryset(self.manager_queryset(*m))),
-            None => Err(Diagnostic::new(
+            Some(m) if let Some(super::obj::Manager(model, index)) = m.manager_ref() => {
+                let mut qs = self.manager_queryset(model);
+                qs.manager = index;
+                Ok(make::queryset(qs))
+            }
+            Some(qs) if let Some(qs) = qs.queryset() => {
+                let mut qs = (*qs).clone();
+                qs.manager = None;
+                Ok(make::queryset(qs))
+            }
+            _ => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
-                "djq supports super() only in the methods of models.py managers",
+                "djq supports super() only in the methods of models.py managers and querysets",
             )
             .at(span)),
         }

@@ -121,8 +121,9 @@ pub struct Orm {
     pub read_only: bool,
     /// Open transaction and savepoints.
     tx: transaction::Transactions,
-    /// Models whose models.py manager methods are running, innermost last (`super()`).
-    manager_models: Vec<crate::schema::ModelId>,
+    /// The managers and querysets whose models.py methods are running, innermost last
+    /// (`super()`).
+    manager_models: Vec<crate::py::Obj>,
     /// The interactive shell's question before a `delete()` or `update()` runs: shown the
     /// summary of what would change, it says whether to go on.
     pub confirm: Option<Confirm>,

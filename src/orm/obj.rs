@@ -24,9 +24,11 @@ pub struct ModelBase;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Atomic;
 
-/// A model's default manager (`Book.objects`).
+/// A model's manager (`Book.objects`, `Book.published`): the index of a manager models.py
+/// declares in the model's `managers`, or `None` for a plain `models.Manager()` (the
+/// implicit `objects`, the default `_base_manager`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Manager(pub ModelId);
+pub struct Manager(pub ModelId, pub Option<usize>);
 
 /// Django's callables and classes in scope: `Q`, `F`, aggregates, database functions,
 /// field classes, `transaction.atomic`, `dumpdata`.
@@ -178,6 +180,8 @@ impl Native for Instance {
 pub trait DjangoObj {
     fn model_class(&self) -> Option<ModelId>;
     fn manager(&self) -> Option<ModelId>;
+    /// A manager's model and which of its managers it is.
+    fn manager_ref(&self) -> Option<Manager>;
     fn queryset(&self) -> Option<Rc<QuerySet>>;
     fn instance(&self) -> Option<Rc<Instance>>;
     fn q(&self) -> Option<&QNode>;
@@ -192,6 +196,9 @@ impl DjangoObj for Obj {
     }
     fn manager(&self) -> Option<ModelId> {
         self.native::<Manager>().map(|m| m.0)
+    }
+    fn manager_ref(&self) -> Option<Manager> {
+        self.native::<Manager>().copied()
     }
     fn queryset(&self) -> Option<Rc<QuerySet>> {
         self.native_rc()
@@ -220,8 +227,8 @@ pub mod make {
     pub fn model(m: ModelId) -> Obj {
         Obj::new_native(ModelClass(m))
     }
-    pub fn manager(m: ModelId) -> Obj {
-        Obj::new_native(Manager(m))
+    pub fn manager(m: ModelId, index: Option<usize>) -> Obj {
+        Obj::new_native(Manager(m, index))
     }
     pub fn queryset(qs: QuerySet) -> Obj {
         Obj::new_native(qs)
@@ -277,6 +284,9 @@ pub struct QuerySet {
     /// Set by `iterator(chunk_size)`: iterated, the queryset streams its rows this many at a
     /// time, bypassing the result cache (see `Session::stream`).
     pub chunk_size: Option<usize>,
+    /// The models.py manager (an index in the model's `managers`) whose QuerySet class this
+    /// queryset is: its methods are the queryset's.
+    pub manager: Option<usize>,
 }
 
 impl QuerySet {
@@ -290,6 +300,7 @@ impl QuerySet {
             related: None,
             via: None,
             chunk_size: None,
+            manager: None,
         }
     }
 

@@ -433,9 +433,7 @@ impl Session {
                 for (o, s) in &args.pos {
                     match o {
                         o if let Some(other) = o.queryset() => others.push(other.query.clone()),
-                        o if let Some(m) = o.manager() => {
-                            others.push(self.manager_queryset(m).query)
-                        }
+                        o if o.manager().is_some() => others.push(self.get_queryset(o)?.query),
                         other => {
                             return Err(type_error(
                                 &format!("'{}' object is not a QuerySet", other.type_name()),
@@ -834,9 +832,7 @@ impl Session {
             Obj::Dict(_) => Operand::Value(Value::json(self.json_document(o, span)?)),
             o if let Some(f) = o.f() => Operand::F(f.clone()),
             o if let Some(qs) = o.queryset() => Operand::Query(Box::new(qs.query.clone())),
-            o if let Some(m) = o.manager() => {
-                Operand::Query(Box::new(self.manager_queryset(m).query))
-            }
+            o if o.manager().is_some() => Operand::Query(Box::new(self.get_queryset(o)?.query)),
             o if let Some(inst) = o.native::<Instance>() => {
                 let pk = &self.host.schema.model(inst.model).pk_field().attname();
                 Operand::Instance(inst.model, inst.get(pk).unwrap_or(Value::Null))

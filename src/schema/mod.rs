@@ -52,7 +52,8 @@ pub struct Model {
     pub module: Option<std::sync::Arc<PyModule>>,
     /// Indexes: (name, columns, unique).
     pub indexes: Vec<Index>,
-    /// Managers models.py assigns (`objects = ArticleManager()`), the default first.
+    /// Managers models.py assigns (`objects = ArticleManager()`) and the model inherits, in
+    /// Django's `_meta.managers` order: its own in declaration order, then its bases'.
     pub managers: Vec<Manager>,
     /// Position among the models.py declarations (Django's definition order, the order
     /// `app_config.get_models()` lists them in); `None` for a model only introspected.
@@ -64,6 +65,14 @@ pub struct Model {
 pub struct Manager {
     /// The attribute (`objects`).
     pub name: String,
+    /// Django's name of its class (`PersonManager`, `ManagerFromBookQuerySet`), as
+    /// AttributeError names it.
+    pub class: String,
+    /// Its QuerySet class's name (`QuerySet` when models.py gives none).
+    pub queryset_class: String,
+    /// `Meta.default_manager_name` / `Meta.base_manager_name` name this manager.
+    pub default: bool,
+    pub base: bool,
     /// Methods of the Manager subclass (`get_queryset` apart).
     pub methods: Vec<Method>,
     /// Methods of its QuerySet class (`as_manager()`, `from_queryset(QS)`, or the class
@@ -79,6 +88,17 @@ pub struct Method {
     pub name: String,
     pub params: Vec<crate::syntax::ast::Param>,
     pub body: Vec<crate::syntax::ast::Stmt>,
+    /// `method.queryset_only = True/False` in the class body (Django's default: only a
+    /// method whose name starts with `_` stays off the manager).
+    pub queryset_only: Option<bool>,
+}
+
+impl Method {
+    /// Whether a manager made from the QuerySet class gets this method (Django's
+    /// `BaseManager._get_queryset_methods`).
+    pub fn on_manager(&self) -> bool {
+        !self.queryset_only.unwrap_or(self.name.starts_with('_'))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -492,12 +512,21 @@ impl Model {
         }
     }
 
-    /// The manager models.py makes the default: `objects`, else the first declared.
+    /// The index of the default manager in `managers`: the one `Meta.default_manager_name`
+    /// names, else the first (none: Django's implicit `objects = Manager()`).
+    pub fn default_manager_index(&self) -> Option<usize> {
+        (self.managers.iter().position(|m| m.default)).or((!self.managers.is_empty()).then_some(0))
+    }
+
+    /// The default manager models.py declares.
     pub fn default_manager(&self) -> Option<&Manager> {
-        self.managers
-            .iter()
-            .find(|m| m.name == "objects")
-            .or(self.managers.first())
+        self.default_manager_index().map(|i| &self.managers[i])
+    }
+
+    /// The index of `_base_manager`: the one `Meta.base_manager_name` names (none: a plain
+    /// `Manager()`).
+    pub fn base_manager_index(&self) -> Option<usize> {
+        self.managers.iter().position(|m| m.base)
     }
 
     pub fn pk_field(&self) -> &Field {

@@ -184,6 +184,8 @@ struct Meta {
     app_label: Option<String>,
     /// The related name of this model's relations that set none.
     default_related_name: Option<String>,
+    default_manager_name: Option<String>,
+    base_manager_name: Option<String>,
     /// `(name, field names, unique)`; names may hold `%(class)s` placeholders.
     indexes: Vec<(String, Vec<String>, bool)>,
 }
@@ -359,6 +361,8 @@ impl<'a> Reader<'a> {
             unread: unread_in(c.body),
         };
         let mut inherited_meta = None;
+        // Managers of the bases, in Django's MRO order: they follow the model's own.
+        let mut inherited_managers = Vec::new();
         for base in base_paths(c.bases) {
             let parent = self.find_class(last_segment(&base), c.file);
             let Some(parent) = parent.filter(|&p| !self.resolving[p] && self.is_model(p)) else {
@@ -375,7 +379,7 @@ impl<'a> Reader<'a> {
                     r.members.retain(|own| own.name != m.name);
                     r.members.push(m.clone());
                 }
-                r.managers.extend(p.managers.iter().cloned());
+                inherited_managers.extend(p.managers.iter().cloned());
                 r.notes.extend(p.notes.iter().cloned());
                 r.unread = r.unread.take().or_else(|| p.unread.clone());
                 inherited_meta.get_or_insert_with(|| Meta {
@@ -383,6 +387,7 @@ impl<'a> Reader<'a> {
                     ..p.meta.clone()
                 });
             } else if r.parent.is_none() {
+                inherited_managers.extend(p.managers.iter().cloned());
                 r.parent = Some(parent);
             }
         }
@@ -410,6 +415,11 @@ impl<'a> Reader<'a> {
             }
         }
         r.members.shrink_to_fit();
+        for m in inherited_managers {
+            if !r.managers.iter().any(|own| own.name == m.name) {
+                r.managers.push(m);
+            }
+        }
         r.meta = match own_meta {
             Some((bases, body)) => {
                 // `class Meta(Base.Meta)` starts from the base's options.
@@ -431,6 +441,10 @@ impl<'a> Reader<'a> {
             }
             None => inherited_meta.unwrap_or_default(),
         };
+        for m in &mut r.managers {
+            m.default = r.meta.default_manager_name.as_ref() == Some(&m.name);
+            m.base = r.meta.base_manager_name.as_ref() == Some(&m.name);
+        }
         if let Some(label) = &r.meta.app_label {
             r.app_label = self.shared.get_mut().text(label);
         }

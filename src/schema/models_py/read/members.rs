@@ -78,34 +78,28 @@ impl<'a> Reader<'a> {
 
     /// A manager assignment: `ArticleManager()`, `ArticleQuerySet.as_manager()`,
     /// `ArticleManager.from_queryset(ArticleQuerySet)()`; the methods of the classes it names
-    /// that these files define.
+    /// that these files define, and the names Django gives those classes.
     fn read_manager(&self, name: &str, value: &'a Expr, c: Class<'a>) -> Manager {
         let mut m = Manager {
             name: name.to_string(),
+            class: "Manager".into(),
+            queryset_class: "QuerySet".into(),
             ..Manager::default()
         };
         let ExprKind::Call { func, .. } = &value.kind else {
             return m;
         };
-        let (manager_class, queryset_class) = match &func.kind {
+        let (manager_class, queryset_class, from_queryset) = match &func.kind {
             // QS.as_manager()
             ExprKind::Attribute { value, attr } if attr.name == "as_manager" => {
-                (None, dotted(value))
+                (None, dotted(value), true)
             }
-            // Manager.from_queryset(QS)()
-            ExprKind::Call { func, args } => match (&func.kind, args.first()) {
-                (ExprKind::Attribute { value, attr }, Some(Arg::Positional(qs)))
-                    if attr.name == "from_queryset" =>
-                {
-                    (dotted(value), dotted(qs))
-                }
-                _ => (None, None),
-            },
-            _ => (dotted(func), None),
+            _ => self.manager_class(func, c.file, 0),
         };
         let mut queryset_class = queryset_class;
-        if let Some(class) = manager_class {
-            for method in self.class_methods(last_segment(&class), c.file, 0) {
+        if let Some(class) = &manager_class {
+            m.class = last_segment(class).to_string();
+            for method in self.class_methods(last_segment(class), c.file, 0) {
                 if method.name != "get_queryset" {
                     m.methods.push(method);
                     continue;
@@ -125,9 +119,57 @@ impl<'a> Reader<'a> {
             }
         }
         if let Some(class) = queryset_class {
-            m.queryset_methods = self.class_methods(last_segment(&class), c.file, 0);
+            let class = last_segment(&class);
+            if from_queryset {
+                m.class = format!("{}From{class}", m.class);
+            }
+            m.queryset_class = class.to_string();
+            m.queryset_methods = self.class_methods(class, c.file, 0);
         }
         m
+    }
+
+    /// The manager class `func` makes, the QuerySet class it brings, and whether Django names
+    /// the class after both (`from_queryset`): `ArticleManager`, `Manager.from_queryset(QS)`,
+    /// a module-level name given one of these, or a local class whose base is one of these.
+    fn manager_class(
+        &self,
+        func: &Expr,
+        file: usize,
+        depth: usize,
+    ) -> (Option<String>, Option<String>, bool) {
+        if let ExprKind::Call { func, args } = &func.kind {
+            return match (&func.kind, args.first()) {
+                (ExprKind::Attribute { value, attr }, Some(Arg::Positional(qs)))
+                    if attr.name == "from_queryset" =>
+                {
+                    (dotted(value), dotted(qs), true)
+                }
+                _ => (None, None, false),
+            };
+        }
+        let Some(path) = dotted(func) else {
+            return (None, None, false);
+        };
+        let Some(class) = self.find_class(last_segment(&path), file) else {
+            // `CustomManager = BaseManager.from_queryset(QS)`
+            return match self.scopes[file].assigns.get(path.as_str()) {
+                Some(value) if depth < MAX_DEPTH => {
+                    let value = *value;
+                    self.manager_class(value, file, depth + 1)
+                }
+                _ => (Some(path), None, false),
+            };
+        };
+        // `class M(Base.from_queryset(QS))`: the QuerySet class comes with the base.
+        let c = self.classes[class];
+        let queryset = c.bases.iter().find_map(|base| match base {
+            Arg::Positional(base) if depth < MAX_DEPTH => {
+                self.manager_class(base, c.file, depth + 1).1
+            }
+            _ => None,
+        });
+        (Some(path), queryset, false)
     }
 
     /// The `def`s of a class in these files and of its bases found here (own ones win).
@@ -138,25 +180,47 @@ impl<'a> Reader<'a> {
         let c = self.classes[class];
         let mut methods: Vec<Method> = Vec::new();
         for stmt in c.body {
-            if let StmtKind::FunctionDef {
-                name, params, body, ..
-            } = &stmt.kind
-            {
-                methods.push(Method {
+            match &stmt.kind {
+                StmtKind::FunctionDef {
+                    name, params, body, ..
+                } => methods.push(Method {
                     name: name.name.clone(),
                     params: params.clone(),
                     body: body.clone(),
-                });
+                    queryset_only: None,
+                }),
+                // `method.queryset_only = True`
+                StmtKind::Assign { targets, value } if targets.len() == 1 => {
+                    if let ExprKind::Attribute { value: owner, attr } = &targets[0].kind
+                        && attr.name == "queryset_only"
+                        && let ExprKind::Name(owner) = &owner.kind
+                        && let ExprKind::Bool(flag) = value.kind
+                        && let Some(m) = methods.iter_mut().find(|m| m.name == *owner)
+                    {
+                        m.queryset_only = Some(flag);
+                    }
+                }
+                _ => {}
             }
         }
         for base in c.bases {
-            if let Arg::Positional(base) = base
-                && let Some(path) = dotted(base)
+            let path = match base {
+                Arg::Positional(base) => match &base.kind {
+                    // `class M(Base.from_queryset(QS))`: Base's methods.
+                    ExprKind::Call { func, .. } => match &func.kind {
+                        ExprKind::Attribute { value, .. } => dotted(value),
+                        _ => None,
+                    },
+                    _ => dotted(base),
+                },
+                _ => None,
+            };
+            for inherited in path
+                .iter()
+                .flat_map(|p| self.class_methods(last_segment(p), c.file, depth + 1))
             {
-                for inherited in self.class_methods(last_segment(&path), c.file, depth + 1) {
-                    if !methods.iter().any(|m| m.name == inherited.name) {
-                        methods.push(inherited);
-                    }
+                if !methods.iter().any(|m| m.name == inherited.name) {
+                    methods.push(inherited);
                 }
             }
         }
@@ -199,7 +263,10 @@ impl<'a> Reader<'a> {
             for base in c.bases {
                 if let Arg::Positional(base) = base {
                     let found = self.field_class(base, c.file, depth + 1);
-                    if matches!(found, FieldClass::Column(_, true) | FieldClass::ManyToMany) {
+                    if matches!(
+                        found,
+                        FieldClass::Column(_, true) | FieldClass::ManyToMany | FieldClass::Manager
+                    ) {
                         return found;
                     }
                 }
@@ -332,6 +399,8 @@ impl<'a> Reader<'a> {
                 "db_table" => meta.db_table = string(value),
                 "app_label" => meta.app_label = string(value),
                 "default_related_name" => meta.default_related_name = string(value),
+                "default_manager_name" => meta.default_manager_name = string(value),
+                "base_manager_name" => meta.base_manager_name = string(value),
                 "abstract" => meta.is_abstract = matches!(value.kind, ExprKind::Bool(true)),
                 "proxy" => meta.proxy = matches!(value.kind, ExprKind::Bool(true)),
                 "ordering" => {
