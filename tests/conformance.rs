@@ -50,6 +50,12 @@ const CHOSEN: Bar = Bar {
     sql: 85.0,
 };
 
+/// The bar of issue 16's corpora (models features: managers, composite keys, ...).
+const MODELS: Bar = Bar {
+    rows: 95.0,
+    sql: 90.0,
+};
+
 /// The bar of the differential corpora (the proptest generator's querysets, issue 14).
 const DIFFERENTIAL: Bar = Bar {
     rows: 99.0,
@@ -100,6 +106,14 @@ const CORPORA: &[Corpus] = &[
         postgres: "fixtures/blog/blog.postgres.sql",
         models: "fixtures/blog/blog/models.py",
         bar: CHOSEN,
+    },
+    // Every manager of a model (issue 16).
+    Corpus {
+        name: "managers",
+        sqlite: Some("fixtures/managers/managers.sqlite3"),
+        postgres: "fixtures/managers/managers.postgres.sql",
+        models: "fixtures/managers/managers/models.py",
+        bar: MODELS,
     },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {

@@ -1351,3 +1351,77 @@ fn a_held_model_is_shared_until_the_schema_changes_it() {
     assert_eq!(held.ordering, ["-publication_date"]);
     assert_eq!(schema.model(book).ordering, ["title"]);
 }
+
+#[test]
+fn managers_follow_djangos_order_names_and_meta_choices() {
+    const APP: &str = r#"
+from django.db import models
+
+class PubQuerySet(models.QuerySet):
+    def recent(self):
+        return self.filter(year__gt=2000)
+
+    def _hidden(self):
+        return self
+
+    def shown(self):
+        return self
+
+    shown.queryset_only = True
+
+class BaseMgr(models.Manager):
+    def extra(self):
+        return self.all()
+
+Combined = BaseMgr.from_queryset(PubQuerySet)
+
+class OnlyLive(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(live=True)
+
+class Base(models.Model):
+    live = OnlyLive()
+    objects = models.Manager()
+
+    class Meta:
+        abstract = True
+
+class Item(Base):
+    year = models.IntegerField()
+    own = PubQuerySet.as_manager()
+    combined = Combined()
+
+    class Meta:
+        default_manager_name = "objects"
+        base_manager_name = "live"
+"#;
+    let dir = project(&[("pubs/models.py", APP)]);
+    let decls = load(&[dir.path().join("pubs/models.py")]);
+    let m = &decls[0].managers;
+    let names: Vec<_> = m.iter().map(|g| g.name.as_str()).collect();
+    // Own managers first, then the abstract base's, as Django's `_meta.managers` lists them.
+    assert_eq!(names, ["own", "combined", "live", "objects"]);
+    let classes: Vec<_> = m.iter().map(|g| g.class.as_str()).collect();
+    assert_eq!(
+        classes,
+        [
+            "ManagerFromPubQuerySet",
+            "BaseMgrFromPubQuerySet",
+            "OnlyLive",
+            "Manager"
+        ]
+    );
+    assert_eq!(m[1].queryset_class, "PubQuerySet");
+    assert_eq!(
+        m[1].methods.iter().map(|f| &f.name).collect::<Vec<_>>(),
+        ["extra"]
+    );
+    let on_manager: Vec<_> = m[0]
+        .queryset_methods
+        .iter()
+        .filter(|f| f.on_manager())
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(on_manager, ["recent"]);
+    assert!(m[3].default && !m[3].base && m[2].base && !m[2].default);
+}

@@ -61,6 +61,7 @@ DATASETS = {
     "tutorial": {"app": "books", "dir": ROOT / "fixtures" / "tutorial", "name": "tutorial"},
     "shop": {"app": "shop", "dir": ROOT / "fixtures" / "shop", "name": "shop"},
     "journal": {"app": "journal", "dir": ROOT / "fixtures" / "journal", "name": "journal"},
+    "managers": {"app": "managers", "dir": ROOT / "fixtures" / "managers", "name": "managers"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -93,7 +94,7 @@ def child_build(dataset, target, backend="sqlite"):
     call_command("migrate", verbosity=0, interactive=False)
     with transaction.atomic():
         {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
-         "shop": load_shop, "journal": load_journal}[dataset]()
+         "shop": load_shop, "journal": load_journal, "managers": load_managers}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -242,6 +243,23 @@ def load_journal():
             published_at=published_at))
     for entry, user, text, posted_on in COMMENTS:
         Comment.objects.create(entry=entries[entry - 1], user=users[user], text=text, posted_on=posted_on)
+
+
+def load_managers():
+    from managers.models import Issue, Magazine, Series, Title, Writer
+    from data.managers import ISSUES, MAGAZINES, SERIES, TITLES, WRITERS
+
+    writers = {name: Writer.everyone.create(name=name, active=active) for name, active in WRITERS}
+    for writer, name, year, pages, price, available in TITLES:
+        Title.objects.create(writer=writers[writer], name=name, year=year, pages=pages, price=price,
+                             available=available)
+    for name, archived, members in SERIES:
+        series = Series.objects.create(name=name, archived=archived)
+        for member in members:
+            series.writers.add(writers[member])
+    magazines = {name: Magazine.everything.create(name=name, archived=archived) for name, archived in MAGAZINES}
+    for magazine, number in ISSUES:
+        Issue.objects.create(magazine=magazines[magazine], number=number)
 
 
 def same_models(a, b):

@@ -96,6 +96,10 @@ CORPORA = {
     # tests/proptest_querysets.rs)
     "differential": LIBRARY,
     "differential_blog": BLOG,
+    # every manager of a model (issue 16)
+    "managers": {"app": "managers", "dataset": "managers",
+                 "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
+                 "postgres": ROOT / "fixtures" / "managers" / "managers.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},

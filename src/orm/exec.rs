@@ -423,6 +423,16 @@ impl Session {
                 .fetch_all(&qs)?
                 .first()
                 .and_then(|o| o.native::<Instance>().cloned());
+            // Django's `qs.get()`: no row (a base manager that narrows, no constraint) is an
+            // error, not None.
+            if loaded.is_none() && !self.host.opts.sql_only {
+                let target = self.host.schema.model(fk.to).name.clone();
+                return Err(Diagnostic::new(
+                    ErrorKind::DoesNotExist(target.clone()),
+                    format!("{target} matching query does not exist."),
+                )
+                .at(span));
+            }
             inst.set_related(name, loaded.clone());
             return Ok(loaded.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
         }

@@ -22,10 +22,14 @@ pub(super) fn class_name(schema: &Schema, o: &dyn Native) -> Option<String> {
     let any = o.as_any();
     let (model, index, manager) = if let Some(m) = any.downcast_ref::<obj::Manager>() {
         (m.0, m.1, true)
-    } else if let Some(qs) = any.downcast_ref::<QuerySet>()
-        && qs.related.is_none()
-    {
-        (qs.query.model, qs.manager, false)
+    } else if let Some(qs) = any.downcast_ref::<QuerySet>() {
+        match qs.related.as_ref().map(|r| &r.kind) {
+            Some(obj::RelatedKind::ForeignKey { .. }) => return Some("RelatedManager".into()),
+            Some(obj::RelatedKind::ManyToMany { .. }) => {
+                return Some("ManyRelatedManager".into());
+            }
+            None => (qs.query.model, qs.manager, false),
+        }
     } else {
         return None;
     };

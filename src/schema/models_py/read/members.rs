@@ -272,6 +272,21 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+        // `Combined = BaseManager.from_queryset(QS)`, `Text = models.CharField`
+        if depth < MAX_DEPTH
+            && let Some(value) = self.scopes[file].assigns.get(path.as_str())
+        {
+            match &value.kind {
+                ExprKind::Call { func, .. } if matches!(&func.kind, ExprKind::Attribute { attr, .. } if attr.name == "from_queryset") =>
+                {
+                    return FieldClass::Manager;
+                }
+                ExprKind::Name(_) | ExprKind::Attribute { .. } => {
+                    return self.field_class(value, file, depth + 1);
+                }
+                _ => {}
+            }
+        }
         if name.ends_with("Field") {
             FieldClass::Column(FieldKind::CharField, false)
         } else if name.ends_with("Manager") {

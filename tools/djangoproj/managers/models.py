@@ -1,0 +1,1 @@
+../../../fixtures/managers/managers/models.py
