@@ -153,6 +153,7 @@ impl Session {
             Objs::Query(q) => self.fetch_instances(*q)?,
             Objs::Instances(v) => v,
         };
+        self.refuse_composite(model, "deleting rows keyed by")?;
         let new = c.add(self, model, instances, source, nullable);
         if new.is_empty() {
             return Ok(());

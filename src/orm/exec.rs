@@ -377,6 +377,9 @@ impl Session {
     ) -> Result<Obj> {
         let model = self.host.schema.model(inst.model).clone();
         if name == "pk" {
+            if let Some(pk) = self.composite_pk_value(&inst) {
+                return Ok(pk);
+            }
             return Ok(Obj::Value(
                 inst.get(&model.pk_field().attname()).unwrap_or(Value::Null),
             ));

@@ -183,6 +183,7 @@ impl Host for Orm {
     }
 
     fn call_method(cx: &mut Session, recv: Obj, name: &str, args: Args) -> Result<Obj> {
+        cx.refuse_composite_write(&recv, name, args.span)?;
         if let Some(result) = cx.meta_method(&recv, name, &args) {
             return result;
         }
@@ -404,8 +405,12 @@ impl Host for Orm {
         {
             return Ok(username);
         }
-        let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
-        Ok(format!("{} object ({})", model.name, pk.to_python_str()))
+        let name = model.name.clone();
+        let pk = match cx.composite_pk_value(&inst) {
+            Some(pk) => cx.repr(&pk)?,
+            None => (inst.get(&model.pk_field().attname()).unwrap_or(Value::Null)).to_python_str(),
+        };
+        Ok(format!("{name} object ({pk})"))
     }
 
     fn repr(cx: &mut Session, o: &Obj) -> Result<String> {

@@ -20,6 +20,7 @@
 mod aggregate;
 mod classes;
 mod clean;
+mod composite;
 mod delete;
 mod display;
 mod exec;

@@ -186,6 +186,9 @@ fn last_targets(schema: &Schema, last: &PathInfo) -> Vec<Target> {
 
 /// "Cannot resolve keyword 'x' into field. Choices are: ..."
 pub fn unknown_field(schema: &Schema, model: ModelId, name: &str, extra: &[String]) -> Diagnostic {
+    if let Some(d) = schema.model(model).unsupported_field(name) {
+        return d;
+    }
     let mut choices = schema.model(model).field_choices();
     choices.extend(extra.iter().cloned());
     choices.sort();
@@ -215,6 +218,11 @@ pub fn names_to_path(
     let mut consumed = 0;
     for (pos, raw) in names.iter().enumerate() {
         let m = schema.model(cur);
+        if raw == "pk" && !m.composite_pk.is_empty() {
+            return Err(
+                crate::schema::composite_pk_unsupported(m, "filtering or ordering by").into(),
+            );
+        }
         let name = if raw == "pk" {
             m.pk_field().name.as_str()
         } else {

@@ -159,6 +159,14 @@ fn model_for_table(table: &Table, content_types: &HashMap<String, (&str, &str)>)
         .iter()
         .position(|c| c.pk_position == 1)
         .unwrap_or(0);
+    let mut key: Vec<(usize, usize)> = (table.columns.iter().enumerate())
+        .filter(|(_, c)| c.pk_position > 0)
+        .map(|(i, c)| (c.pk_position, i))
+        .collect();
+    if key.len() > 1 {
+        key.sort_unstable();
+        model.composite_pk = key.into_iter().map(|(_, i)| i).collect();
+    }
     model.indexes = table.indexes.clone();
     model
 }

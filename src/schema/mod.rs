@@ -58,6 +58,11 @@ pub struct Model {
     /// Position among the models.py declarations (Django's definition order, the order
     /// `app_config.get_models()` lists them in); `None` for a model only introspected.
     pub declared: Option<usize>,
+    /// A composite primary key (`models.CompositePrimaryKey("a", "b")`, or a table's
+    /// multi-column key): its fields, in key order; empty for a single-field key.
+    pub composite_pk: Vec<usize>,
+    /// Fields djq reads but cannot use yet (`ForeignObject`): name and class.
+    pub unsupported: Vec<(String, String)>,
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.
@@ -509,6 +514,8 @@ impl Model {
             indexes: Vec::new(),
             managers: Vec::new(),
             declared: None,
+            composite_pk: Vec::new(),
+            unsupported: Vec::new(),
         }
     }
 
@@ -599,4 +606,36 @@ impl Field {
             _ => T::Text,
         }
     }
+}
+
+impl Model {
+    /// The error for a field djq reads but cannot use yet (`ForeignObject`).
+    pub fn unsupported_field(&self, name: &str) -> Option<crate::diag::Diagnostic> {
+        let (_, class) = self.unsupported.iter().find(|(n, _)| n == name)?;
+        Some(crate::diag::Diagnostic::new(
+            crate::diag::ErrorKind::NotSupported,
+            format!(
+                "{}.{name} is a {class}: multi-column relations are not supported by djq yet",
+                self.name
+            ),
+        ))
+    }
+}
+
+/// The error for what djq cannot do yet with a model's composite primary key (`what` the
+/// key: "lookups on", "save() of instances keyed by").
+pub fn composite_pk_unsupported(model: &Model, what: &str) -> crate::diag::Diagnostic {
+    let names: Vec<&str> = model
+        .composite_pk
+        .iter()
+        .map(|&i| model.fields[i].name.as_str())
+        .collect();
+    crate::diag::Diagnostic::new(
+        crate::diag::ErrorKind::NotSupported,
+        format!(
+            "{what} the composite primary key of {} ({}) is not supported by djq yet",
+            model.name,
+            names.join(", ")
+        ),
+    )
 }

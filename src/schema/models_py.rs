@@ -49,6 +49,10 @@ pub struct ModelDecl {
     pub indexes: Vec<Index>,
     /// Managers assigned in the class (`objects = ArticleManager()`), with their methods.
     pub managers: Vec<super::Manager>,
+    /// A composite primary key's fields (indexes in `fields`), in key order.
+    pub composite_pk: Vec<usize>,
+    /// Fields djq cannot use yet (`ForeignObject`): name and class.
+    pub unsupported: Vec<(String, String)>,
     /// The through model Django creates for a ManyToManyField without `through=`.
     pub auto_created: bool,
     /// `Meta.proxy`: shares its concrete parent's table and fields.

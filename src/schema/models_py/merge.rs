@@ -142,6 +142,8 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         module: decl.module,
         indexes: decl.indexes,
         managers: decl.managers,
+        composite_pk: decl.composite_pk,
+        unsupported: decl.unsupported,
         ..Model::new(decl.name, &*decl.app_label, decl.table)
     };
     let pending = Pending {

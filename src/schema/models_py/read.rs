@@ -117,6 +117,10 @@ struct Resolved<'a> {
     /// The concrete model this one extends (multi-table inheritance, or what a proxy proxies).
     parent: Option<usize>,
     managers: Vec<crate::schema::Manager>,
+    /// `pk = models.CompositePrimaryKey("a", "b")`: the names it lists.
+    composite_pk: Option<Vec<String>>,
+    /// Fields djq cannot use yet (`ForeignObject`): name and class.
+    unsupported: Vec<(String, String)>,
     notes: Vec<String>,
     /// Why the model cannot be read: a statement of its body (or of an abstract base's) that
     /// was not read.
@@ -357,6 +361,8 @@ impl<'a> Reader<'a> {
             members: Vec::new(),
             parent: None,
             managers: Vec::new(),
+            composite_pk: None,
+            unsupported: Vec::new(),
             notes: Vec::new(),
             unread: unread_in(c.body),
         };
@@ -380,6 +386,8 @@ impl<'a> Reader<'a> {
                     r.members.push(m.clone());
                 }
                 inherited_managers.extend(p.managers.iter().cloned());
+                r.composite_pk = r.composite_pk.take().or_else(|| p.composite_pk.clone());
+                r.unsupported.extend(p.unsupported.iter().cloned());
                 r.notes.extend(p.notes.iter().cloned());
                 r.unread = r.unread.take().or_else(|| p.unread.clone());
                 inherited_meta.get_or_insert_with(|| Meta {
@@ -480,10 +488,10 @@ impl<'a> Reader<'a> {
             path: &path,
             default_related_name: r.meta.default_related_name.as_ref(),
         };
-        let has_pk = r
-            .members
-            .iter()
-            .any(|m| matches!(&m.kind, MemberKind::Column { field, .. } if field.primary_key));
+        let has_pk = r.composite_pk.is_some()
+            || r.members
+                .iter()
+                .any(|m| matches!(&m.kind, MemberKind::Column { field, .. } if field.primary_key));
         let mut fields = Vec::with_capacity(r.members.len() + 1);
         if let Some(parent) = r.parent.filter(|_| !has_pk) {
             // Multi-table inheritance: the parent link is the primary key.
@@ -549,6 +557,15 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+        // `CompositePrimaryKey("tenant_id", "id")` names fields or foreign keys' attnames.
+        let composite_pk: Vec<usize> = (r.composite_pk.iter().flatten())
+            .filter_map(|n| {
+                fields.iter().position(|f| {
+                    f.field.name == *n
+                        || (f.relation.is_some() && format!("{}_id", f.field.name) == *n)
+                })
+            })
+            .collect();
         let shared = self.shared.get_mut();
         let mut column_of = |name: &str| {
             let name = name.trim_start_matches('-');
@@ -572,7 +589,11 @@ impl<'a> Reader<'a> {
         fields.shrink_to_fit();
         declared.shrink_to_fit();
         let decl = ModelDecl {
-            pk: fields.iter().position(|f| f.field.primary_key).unwrap_or(0),
+            pk: (composite_pk.first().copied())
+                .or_else(|| fields.iter().position(|f| f.field.primary_key))
+                .unwrap_or(0),
+            composite_pk,
+            unsupported: r.unsupported.clone(),
             fields,
             m2m,
             ordering: r.meta.ordering.clone().unwrap_or_default(),
@@ -794,6 +815,8 @@ fn auto_through(
         }],
         module: None,
         managers: Vec::new(),
+        composite_pk: Vec::new(),
+        unsupported: Vec::new(),
         auto_created: true,
         proxy: false,
         notes: Vec::new(),

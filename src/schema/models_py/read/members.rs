@@ -42,6 +42,22 @@ impl<'a> Reader<'a> {
             _ => return,
         };
         let callee = dotted(func).unwrap_or_default();
+        match last_segment(&callee) {
+            "CompositePrimaryKey" => {
+                let names = args.iter().filter_map(|a| match a {
+                    Arg::Positional(e) => string(self.constant(e, c)),
+                    _ => None,
+                });
+                r.composite_pk = Some(names.collect());
+                return;
+            }
+            "ForeignObject" => {
+                r.unsupported
+                    .push((name.to_string(), "ForeignObject".into()));
+                return;
+            }
+            _ => {}
+        }
         let kind = match self.field_class(func, c.file, 0) {
             FieldClass::Column(kind, known) => {
                 if !known {
