@@ -115,6 +115,14 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/managers/managers/models.py",
         bar: MODELS,
     },
+    // Composite primary keys and ForeignObject (issue 16).
+    Corpus {
+        name: "compositepk",
+        sqlite: Some("fixtures/compositepk/compositepk.sqlite3"),
+        postgres: "fixtures/compositepk/compositepk.postgres.sql",
+        models: "fixtures/compositepk/compositepk/models.py",
+        bar: MODELS,
+    },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {
         name: "pgapp",

@@ -62,6 +62,7 @@ DATASETS = {
     "shop": {"app": "shop", "dir": ROOT / "fixtures" / "shop", "name": "shop"},
     "journal": {"app": "journal", "dir": ROOT / "fixtures" / "journal", "name": "journal"},
     "managers": {"app": "managers", "dir": ROOT / "fixtures" / "managers", "name": "managers"},
+    "compositepk": {"app": "compositepk", "dir": ROOT / "fixtures" / "compositepk", "name": "compositepk"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -94,7 +95,8 @@ def child_build(dataset, target, backend="sqlite"):
     call_command("migrate", verbosity=0, interactive=False)
     with transaction.atomic():
         {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
-         "shop": load_shop, "journal": load_journal, "managers": load_managers}[dataset]()
+         "shop": load_shop, "journal": load_journal, "managers": load_managers,
+         "compositepk": load_compositepk}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -260,6 +262,20 @@ def load_managers():
     magazines = {name: Magazine.everything.create(name=name, archived=archived) for name, archived in MAGAZINES}
     for magazine, number in ISSUES:
         Issue.objects.create(magazine=magazines[magazine], number=number)
+
+
+def load_compositepk():
+    from compositepk.models import Bin, Product, Stock, Store
+    from data.compositepk import BINS, PRODUCTS, STOCK, STORES
+
+    for name in STORES:
+        Store.objects.create(name=name)
+    for store, sku, name, price in PRODUCTS:
+        Product.objects.create(store_id=store, sku=sku, name=name, price=price)
+    for aisle, slot, label in BINS:
+        Bin.objects.create(aisle=aisle, slot=slot, label=label)
+    for store, sku, quantity in STOCK:
+        Stock.objects.create(store_id=store, sku=sku, quantity=quantity)
 
 
 def same_models(a, b):

@@ -100,6 +100,10 @@ CORPORA = {
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
                  "postgres": ROOT / "fixtures" / "managers" / "managers.postgres.sql"},
+    # composite primary keys and ForeignObject (issue 16)
+    "compositepk": {"app": "compositepk", "dataset": "compositepk",
+                    "sqlite": ROOT / "fixtures" / "compositepk" / "compositepk.sqlite3",
+                    "postgres": ROOT / "fixtures" / "compositepk" / "compositepk.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},

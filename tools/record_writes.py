@@ -89,6 +89,9 @@ SEQUENCES = {
     # aware datetimes in fixed zones other than UTC (written, filtered and read back), dir()
     # of session classes, callable(), models.Model, transaction.atomic() as an object
     "journal_zones": ("journal", "fixtures/journal/journal/models.py", None),
+    # composite primary keys (issue 16): create(), save() as UPDATE then INSERT, get_or_create,
+    # update_or_create, update_fields, pk lookups after the writes; then an instance delete()
+    "compositepk": ("compositepk", "fixtures/compositepk/compositepk/models.py", None),
 }
 
 NOW = "<now>"

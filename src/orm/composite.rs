@@ -1,8 +1,11 @@
 //! Composite primary keys (`pk = models.CompositePrimaryKey("tenant_id", "id")`, Django 5.2+,
 //! or a table keyed by several columns): an instance's `pk` is the tuple of its key fields'
-//! values, as in Django, and reads that do not name the key work as on any model. What djq
-//! cannot do with such a key yet — lookups on `pk`, writes that find rows by their key — is a
-//! clear "not supported by djq yet" error, never a statement on the first key column alone.
+//! values, as in Django; lookups on it are row-value comparisons (`crate::query`'s tuple
+//! lookups), `order_by("pk")` orders by each column, `save()` updates the row its key finds
+//! and inserts otherwise (`create()`, `get_or_create()` too). What djq cannot do with such a
+//! key yet — `values("pk")`, deletes (whose cascades `ForeignObject`s may hold), `update()`,
+//! `bulk_*`, `refresh_from_db()` — is a clear "not supported by djq yet" error, never a
+//! statement on the first key column alone.
 
 use super::Session;
 use super::obj::{DjangoObj, Instance};
@@ -11,15 +14,11 @@ use crate::py::Obj;
 use crate::schema::ModelId;
 use crate::value::Value;
 
-/// Methods that write rows found by their key (or that give an instance one).
+/// Methods that write rows found by their key, not done for a composite one yet.
 const WRITES: &[&str] = &[
-    "save",
     "delete",
     "refresh_from_db",
     "update",
-    "create",
-    "get_or_create",
-    "update_or_create",
     "bulk_create",
     "bulk_update",
     "add",
@@ -29,6 +28,17 @@ const WRITES: &[&str] = &[
 ];
 
 impl Session {
+    /// The values of an instance's composite key, in key order (`None`: a single-field key).
+    pub(super) fn composite_key(&self, inst: &Instance) -> Option<Vec<Value>> {
+        let model = self.host.schema.model(inst.model);
+        if model.composite_pk.is_empty() {
+            return None;
+        }
+        let values = (model.composite_pk.iter())
+            .map(|&i| inst.get(&model.fields[i].attname()).unwrap_or(Value::Null));
+        Some(values.collect())
+    }
+
     /// `instance.pk` of a model keyed by several fields: the tuple of their values.
     pub(super) fn composite_pk_value(&self, inst: &Instance) -> Option<Obj> {
         let model = self.host.schema.model(inst.model);

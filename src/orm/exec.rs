@@ -522,7 +522,10 @@ impl Session {
             None if display_field(&model, name).is_some() || INSTANCE_METHODS.contains(&name) => {
                 Ok(Obj::Method(Rc::new(make::instance(inst)), name.into()))
             }
-            None => Err(self.no_attribute(&make::instance(inst), name, span)),
+            None => Err(match model.unsupported_field(name) {
+                Some(d) => d.at(span),
+                None => self.no_attribute(&make::instance(inst), name, span),
+            }),
         }
     }
 

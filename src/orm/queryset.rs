@@ -472,7 +472,10 @@ impl Session {
             match o {
                 Obj::Value(Value::Text(n)) => {
                     let bare = n.strip_prefix('-').unwrap_or(n);
-                    if n != "?" && qs.query.annotation(bare).is_none() {
+                    // A composite key's `pk` orders by its columns (the query expands it).
+                    let composite = bare == "pk"
+                        && !(self.host.schema.model(qs.query.model).composite_pk).is_empty();
+                    if n != "?" && !composite && qs.query.annotation(bare).is_none() {
                         let parts: Vec<String> = bare.split("__").map(str::to_string).collect();
                         crate::query::path::names_to_path(
                             &self.host.schema,
@@ -590,6 +593,10 @@ impl Session {
                 "Cannot use 'limit' or 'offset' with in_bulk().",
                 span,
             ));
+        }
+        if field_name == "pk" {
+            self.refuse_composite(qs.query.model, "in_bulk() by")
+                .map_err(|d| d.at(span))?;
         }
         let model = self.host.schema.model(qs.query.model);
         let unique = field_name == "pk"
@@ -732,6 +739,10 @@ impl Session {
     ) -> Result<()> {
         if fields.is_empty() {
             return Ok(());
+        }
+        if let Some((_, span)) = fields.iter().find(|(f, _)| f == "pk") {
+            self.refuse_composite(q.model, "values() of")
+                .map_err(|d| d.at(*span))?;
         }
         for part in &mut q.combined {
             if part.default_cols {

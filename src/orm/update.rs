@@ -146,7 +146,13 @@ impl Session {
         };
         self.check_related_saved(inst, "save")
             .map_err(|d| d.at(args.span))?;
-        let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
+        let key = self.composite_key(inst);
+        let pk = match &key {
+            // A composite key is unset while any of its fields is.
+            Some(values) if values.iter().any(Value::is_null) => Value::Null,
+            Some(_) => Value::Bool(true),
+            None => inst.get(&model.pk_field().attname()).unwrap_or(Value::Null),
+        };
         if force_update && pk.is_null() {
             return Err(Diagnostic::new(
                 ErrorKind::Value,
@@ -157,7 +163,9 @@ impl Session {
         if !pk.is_null() && !force_insert {
             let fields: Vec<usize> = match &update_fields {
                 Some(f) => f.clone(),
-                None => (0..model.fields.len()).filter(|&i| i != model.pk).collect(),
+                None => (0..model.fields.len())
+                    .filter(|i| *i != model.pk && !model.composite_pk.contains(i))
+                    .collect(),
             };
             let mut set = Vec::with_capacity(fields.len());
             for i in fields {
@@ -165,7 +173,14 @@ impl Session {
                 let v = super::write::pre_save(inst, f, false);
                 set.push((f.column.clone(), Expr::Value(prep(f, v)?)));
             }
-            let query = self.pk_query(inst.model, pk)?;
+            let query = match key {
+                Some(values) => {
+                    let mut q = Query::new(&self.host.schema, inst.model);
+                    q.add_q(&self.host.schema, &QNode::leaf("pk", Operand::values(values)))?;
+                    q
+                }
+                None => self.pk_query(inst.model, pk)?,
+            };
             let updated = self
                 .update_rows(inst.model, query, &set, 1)
                 .map_err(|d| d.at(args.span))?;

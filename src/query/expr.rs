@@ -196,6 +196,8 @@ pub enum Expr {
         name: String,
         source: Box<Expr>,
     },
+    /// `(a, b)`: a composite primary key's columns, or a row of values compared with them.
+    Tuple(Vec<Expr>),
 }
 
 /// Django's aggregate functions.
@@ -369,6 +371,7 @@ impl Expr {
             Expr::Exists(_) | Expr::Not(_) | Expr::Condition(_) => ValueType::Bool,
             Expr::OuterRef { .. } => ValueType::Any,
             Expr::One => ValueType::Int,
+            Expr::Tuple(_) => ValueType::Any,
             Expr::Parens(e) => e.value_type(),
             Expr::Ref { source, .. } => source.value_type(),
             Expr::Aggregate { func, arg, .. } => {
@@ -476,6 +479,7 @@ impl Expr {
                 }
             }
             Expr::Col(_) | Expr::Value(_) | Expr::One | Expr::OuterRef { .. } => {}
+            Expr::Tuple(items) => items.iter_mut().for_each(f),
             wrapper => {
                 if let Some(inner) = wrapper.wrapped_mut() {
                     f(inner);

@@ -424,6 +424,9 @@ impl Query {
             clause.add(condition, Connector::And);
             return Ok((clause, Vec::new()));
         }
+        if let Some(done) = self.composite_pk_filter(schema, &parts, value, can_reuse)? {
+            return Ok(done);
+        }
         let lookups = match path::names_to_path(schema, &parts, self.model, true, false) {
             Ok(n) => n.rest,
             Err(PathError::Field(d)) => return Err(d),

@@ -14,6 +14,7 @@ pub mod func;
 pub mod lookups;
 pub mod path;
 pub mod setup;
+mod tuple;
 
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::schema::{ModelId, Schema};

@@ -520,6 +520,17 @@ impl Query {
         seen: &mut Vec<Vec<String>>,
     ) -> Result<Vec<PlanOrder>> {
         let (field_name, descending) = order_dir(name, default_desc);
+        // A composite primary key orders by each of its columns.
+        let key = &schema.model(model).composite_pk;
+        if field_name == "pk" && !key.is_empty() {
+            let sign = if name.starts_with('-') { "-" } else { "" };
+            let mut out = Vec::new();
+            for &i in &key.clone() {
+                let attname = format!("{sign}{}", schema.model(model).fields[i].attname());
+                out.extend(self.find_ordering_name(schema, &attname, model, alias, default_desc, seen)?);
+            }
+            return Ok(out);
+        }
         let pieces: Vec<String> = field_name.split("__").map(str::to_string).collect();
         let info = self
             .setup_joins(schema, &pieces, model, alias, None, true)

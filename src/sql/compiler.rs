@@ -638,6 +638,17 @@ impl Writer<'_> {
             }
             Expr::Value(v) => value(v.clone()),
             Expr::One => Frag::param(Value::Int(1)),
+            Expr::Tuple(items) => {
+                let mut f = Frag::new("(");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.push_str(", ");
+                    }
+                    f.push(self.rhs_item(item)?);
+                }
+                f.push_str(")");
+                f
+            }
             Expr::Parens(inner) => {
                 let mut f = Frag::new("(");
                 self.push_expr(&mut f, inner)?;

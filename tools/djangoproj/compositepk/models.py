@@ -1,0 +1,1 @@
+../../../fixtures/compositepk/compositepk/models.py
