@@ -176,7 +176,10 @@ impl Session {
             let query = match key {
                 Some(values) => {
                     let mut q = Query::new(&self.host.schema, inst.model);
-                    q.add_q(&self.host.schema, &QNode::leaf("pk", Operand::values(values)))?;
+                    q.add_q(
+                        &self.host.schema,
+                        &QNode::leaf("pk", Operand::values(values)),
+                    )?;
                     q
                 }
                 None => self.pk_query(inst.model, pk)?,

@@ -219,9 +219,7 @@ pub fn names_to_path(
     for (pos, raw) in names.iter().enumerate() {
         let m = schema.model(cur);
         if raw == "pk" && !m.composite_pk.is_empty() {
-            return Err(
-                crate::schema::composite_pk_unsupported(m, "filtering or ordering by").into(),
-            );
+            return Err(crate::schema::composite_pk_unsupported(m, "an expression on").into());
         }
         let name = if raw == "pk" {
             m.pk_field().name.as_str()

@@ -527,7 +527,14 @@ impl Query {
             let mut out = Vec::new();
             for &i in &key.clone() {
                 let attname = format!("{sign}{}", schema.model(model).fields[i].attname());
-                out.extend(self.find_ordering_name(schema, &attname, model, alias, default_desc, seen)?);
+                out.extend(self.find_ordering_name(
+                    schema,
+                    &attname,
+                    model,
+                    alias,
+                    default_desc,
+                    seen,
+                )?);
             }
             return Ok(out);
         }

@@ -56,7 +56,14 @@ impl Query {
             (base, Vec::new())
         } else {
             let info = self
-                .setup_joins(schema, &parts[..at], self.model, &base, Some(can_reuse), true)
+                .setup_joins(
+                    schema,
+                    &parts[..at],
+                    self.model,
+                    &base,
+                    Some(can_reuse),
+                    true,
+                )
                 .map_err(|e| match e {
                     path::PathError::Field(d) => d,
                     path::PathError::MultiJoin(_) => unreachable!("allow_many"),
@@ -93,7 +100,12 @@ fn tuple_lookup(
     value: &Operand,
 ) -> Result<WhereNode> {
     let lhs = Expr::Tuple(cols.iter().map(|(c, _)| c.clone()).collect());
-    let shape = |what: String| Diagnostic::new(ErrorKind::Value, format!("'{lookup}' lookup of 'pk' {what}"));
+    let shape = |what: String| {
+        Diagnostic::new(
+            ErrorKind::Value,
+            format!("'{lookup}' lookup of 'pk' {what}"),
+        )
+    };
     let kind = match lookup {
         "exact" => LookupKind::Exact,
         "gt" => LookupKind::Gt,
@@ -165,8 +177,12 @@ fn tuple_lookup(
                 }
             };
             let exact = ["exact".to_string()];
-            let prepared =
-                lookups::build_lookup(schema, &exact, (col.clone(), out.clone()), Prepared::Value(v))?;
+            let prepared = lookups::build_lookup(
+                schema,
+                &exact,
+                (col.clone(), out.clone()),
+                Prepared::Value(v),
+            )?;
             match &prepared {
                 WhereNode::Lookup(l) if let Rhs::Value(v) = &l.rhs => {
                     values.push(Expr::Value(v.clone()))
