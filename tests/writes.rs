@@ -22,7 +22,8 @@ mod support;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use regex::Regex;
 use serde_json::{Map, Value as Json};
-use std::collections::BTreeSet;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
@@ -122,13 +123,92 @@ impl Db {
         }
     }
 
-    /// `{table: [row objects ordered by id]}` for every table but Django's and SQLite's own;
-    /// datetimes in `window` become [`NOW`].
+    /// `{table: [row objects ordered by primary key]}` for every table but Django's and
+    /// SQLite's own; datetimes in `window` become [`NOW`].
     fn tables(&self, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
+        let keys = self.keys();
         match self {
-            Db::Sqlite(path) => sqlite_tables(path, window),
-            Db::Postgres(url) => postgres_tables(url, window),
+            Db::Sqlite(path) => sqlite_tables(path, window, &keys),
+            Db::Postgres(url) => postgres_tables(url, window, &keys),
         }
+    }
+
+    /// The app tables keyed by other columns than `id` (composite primary keys), with their
+    /// key's columns, as tools/record_writes.py finds them.
+    fn keys(&self) -> Keys {
+        let pairs: Vec<(String, String)> = match self {
+            Db::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("open the SQLite copy");
+                conn.prepare(
+                    "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND p.pk > 0 ORDER BY m.name, p.pk",
+                )
+                .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+                .expect("primary keys")
+            }
+            Db::Postgres(url) => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+                client
+                    .query(
+                        "SELECT c.relname::text, a.attname::text FROM pg_index i \
+                         JOIN pg_class c ON c.oid = i.indrelid \
+                         JOIN pg_namespace n ON n.oid = c.relnamespace \
+                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+                         WHERE n.nspname = 'public' AND i.indisprimary \
+                         ORDER BY c.relname, array_position(i.indkey, a.attnum)",
+                        &[],
+                    )
+                    .expect("primary keys")
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1)))
+                    .collect()
+            }
+        };
+        let mut keys = Keys::new();
+        for (table, column) in pairs {
+            keys.entry(table).or_default().push(column);
+        }
+        keys.retain(|table, key| is_app_table(table) && key != &["id"]);
+        keys
+    }
+}
+
+/// App tables keyed by other columns than `id`: their primary key's columns.
+type Keys = HashMap<String, Vec<String>>;
+
+/// A row's identity in `changes`: its `id`, or its primary key's values.
+fn row_key(keys: &Keys, table: &str, row: &Json) -> Json {
+    match keys.get(table) {
+        Some(columns) => Json::Array(columns.iter().map(|c| row[c].clone()).collect()),
+        None => row["id"].clone(),
+    }
+}
+
+/// The order of two row identities (numbers, strings, lists of them), as Python sorts them.
+fn key_order(a: &Json, b: &Json) -> Ordering {
+    match (a, b) {
+        (Json::Number(x), Json::Number(y)) => {
+            (x.as_f64().unwrap_or(0.0)).total_cmp(&y.as_f64().unwrap_or(0.0))
+        }
+        (Json::String(x), Json::String(y)) => x.cmp(y),
+        (Json::Array(x), Json::Array(y)) => {
+            let mut pairs = x.iter().zip(y).map(|(a, b)| key_order(a, b));
+            pairs
+                .find(|o| o.is_ne())
+                .unwrap_or_else(|| x.len().cmp(&y.len()))
+        }
+        _ => Ordering::Equal,
+    }
+}
+
+/// `ORDER BY` of a table's primary key.
+fn key_order_by(keys: &Keys, table: &str) -> String {
+    match keys.get(table) {
+        Some(columns) => (columns.iter())
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => "\"id\"".into(),
     }
 }
 
@@ -164,7 +244,7 @@ fn sqlite_datetime(text: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
     }
 }
 
-fn sqlite_tables(path: &Path, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
+fn sqlite_tables(path: &Path, window: (DateTime<Utc>, DateTime<Utc>), keys: &Keys) -> Json {
     use rusqlite::types::ValueRef;
     let conn = rusqlite::Connection::open(path).expect("open the SQLite copy");
     let names: Vec<String> = conn
@@ -183,7 +263,10 @@ fn sqlite_tables(path: &Path, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
             })
             .expect("columns");
         let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{name}\" ORDER BY \"id\""))
+            .prepare(&format!(
+                "SELECT * FROM \"{name}\" ORDER BY {}",
+                key_order_by(keys, &name)
+            ))
             .expect("select rows");
         let rows: Vec<Json> = stmt
             .query_map([], |r| {
@@ -215,7 +298,7 @@ fn sqlite_tables(path: &Path, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
     Json::Object(tables)
 }
 
-fn postgres_tables(url: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
+fn postgres_tables(url: &str, window: (DateTime<Utc>, DateTime<Utc>), keys: &Keys) -> Json {
     use postgres::types::Type;
     let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
     let names: Vec<String> = client
@@ -232,7 +315,10 @@ fn postgres_tables(url: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
     for name in names.into_iter().filter(|n| is_app_table(n)) {
         let rows = client
             .query(
-                &format!("SELECT * FROM public.\"{name}\" ORDER BY \"id\""),
+                &format!(
+                    "SELECT * FROM public.\"{name}\" ORDER BY {}",
+                    key_order_by(keys, &name)
+                ),
                 &[],
             )
             .expect("read rows");
@@ -284,14 +370,15 @@ fn postgres_tables(url: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
 }
 
 /// How `after` differs from `before`, as tools/record_writes.py writes it: per table, the rows
-/// `inserted`, `updated` (new values) and `deleted` (ids); unchanged tables left out.
-fn changes(before: &Json, after: &Json) -> Json {
-    let rows = |tables: &Json, name: &str| -> Vec<(i64, Json)> {
+/// `inserted`, `updated` (new values) and `deleted` (ids, or composite keys' values);
+/// unchanged tables left out.
+fn changes(before: &Json, after: &Json, keys: &Keys) -> Json {
+    let rows = |tables: &Json, name: &str| -> Vec<(Json, Json)> {
         tables[name]
             .as_array()
             .map(|rows| {
                 rows.iter()
-                    .map(|r| (r["id"].as_i64().expect("an integer id"), r.clone()))
+                    .map(|r| (row_key(keys, name, r), r.clone()))
                     .collect()
             })
             .unwrap_or_default()
@@ -303,22 +390,22 @@ fn changes(before: &Json, after: &Json) -> Json {
     let mut out = Map::new();
     for name in names {
         let (old, new) = (rows(before, name), rows(after, name));
-        let find = |rows: &[(i64, Json)], id: i64| rows.iter().find(|(i, _)| *i == id).cloned();
+        let find = |rows: &[(Json, Json)], id: &Json| rows.iter().find(|(i, _)| i == id).cloned();
         let mut diff = Map::new();
         let inserted: Vec<Json> = new
             .iter()
-            .filter(|(id, _)| find(&old, *id).is_none())
+            .filter(|(id, _)| find(&old, id).is_none())
             .map(|(_, r)| r.clone())
             .collect();
         let updated: Vec<Json> = new
             .iter()
-            .filter(|(id, r)| find(&old, *id).is_some_and(|(_, o)| o != *r))
+            .filter(|(id, r)| find(&old, id).is_some_and(|(_, o)| o != *r))
             .map(|(_, r)| r.clone())
             .collect();
         let deleted: Vec<Json> = old
             .iter()
-            .filter(|(id, _)| find(&new, *id).is_none())
-            .map(|(id, _)| Json::from(*id))
+            .filter(|(id, _)| find(&new, id).is_none())
+            .map(|(id, _)| id.clone())
             .collect();
         for (kind, list) in [
             ("inserted", inserted),
@@ -337,19 +424,16 @@ fn changes(before: &Json, after: &Json) -> Json {
 }
 
 /// `tables` with `changes` made to them.
-fn apply(tables: &Json, changes: &Json) -> Json {
+fn apply(tables: &Json, changes: &Json, keys: &Keys) -> Json {
     let mut out = tables.as_object().expect("tables").clone();
     for (name, diff) in changes.as_object().expect("changes") {
         let rows = out
             .entry(name.clone())
             .or_insert_with(|| Json::Array(Vec::new()));
         let rows = rows.as_array_mut().expect("rows");
-        let id = |row: &Json| row["id"].as_i64().expect("an integer id");
+        let id = |row: &Json| row_key(keys, name, row);
         let list = |kind: &str| diff[kind].as_array().cloned().unwrap_or_default();
-        let gone: Vec<i64> = list("deleted")
-            .iter()
-            .map(|v| v.as_i64().unwrap())
-            .collect();
+        let gone = list("deleted");
         let updated = list("updated");
         rows.retain(|r| !gone.contains(&id(r)));
         for row in rows.iter_mut() {
@@ -358,7 +442,7 @@ fn apply(tables: &Json, changes: &Json) -> Json {
             }
         }
         rows.extend(list("inserted"));
-        rows.sort_by_key(id);
+        rows.sort_by(|a, b| key_order(&id(a), &id(b)));
     }
     Json::Object(out)
 }
@@ -438,6 +522,7 @@ fn check_script(db: &Db, rec: &Recording, script: &Script) -> Vec<String> {
 fn run_sequence(rec: &Recording, db: &Db) -> Vec<(String, String)> {
     let start = Utc::now() - Duration::seconds(5);
     let tables = || db.tables((start, Utc::now() + Duration::seconds(5)));
+    let keys = db.keys();
     let mut failures = Vec::new();
     let mut state = tables();
     for script in &rec.scripts {
@@ -448,7 +533,7 @@ fn run_sequence(rec: &Recording, db: &Db) -> Vec<(String, String)> {
             .into_owned();
         let mut problems = check_script(db, rec, script);
         let after = tables();
-        let actual = changes(&state, &after);
+        let actual = changes(&state, &after, &keys);
         // djq runs a script in one transaction: one that raised leaves no trace
         let expected = match script.error {
             Some(_) => Json::Object(Map::new()),
@@ -472,7 +557,7 @@ fn run_sequence(rec: &Recording, db: &Db) -> Vec<(String, String)> {
             format!(
                 "after the sequence, the tables differ from Django's:\n{}",
                 show(
-                    &changes(&rec.tables, &state),
+                    &changes(&rec.tables, &state, &keys),
                     ["only in djq's", "differs, djq has", "missing from djq's"]
                 )
             ),
@@ -641,17 +726,18 @@ fn recorded_changes_replay_on_the_fixture() {
                 continue;
             };
             let start = db.tables((Utc::now(), Utc::now()));
+            let keys = db.keys();
             let replayed = rec
                 .scripts
                 .iter()
                 .filter(|s| s.error.is_none())
-                .fold(start, |tables, s| apply(&tables, &s.changes));
+                .fold(start, |tables, s| apply(&tables, &s.changes, &keys));
             assert!(
                 replayed == rec.tables,
                 "{sequence} ({}): the fixture plus the recorded changes is not the recorded end \
                  state:\n{}",
                 backend.name(),
-                show(&changes(&rec.tables, &replayed), CHANGED)
+                show(&changes(&rec.tables, &replayed, &keys), CHANGED)
             );
         }
     }

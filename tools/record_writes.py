@@ -157,24 +157,39 @@ def is_app_table(name):
     return not name.startswith(("django_", "sqlite_"))
 
 
+# Tables keyed by other columns than `id` (a composite primary key): name -> the key's columns.
+TABLE_KEYS = {}
+
+
+def row_key(name, row):
+    """A row's identity in `changes`: its id, or its primary key's values (a list)."""
+    key = TABLE_KEYS.get(name)
+    return row["id"] if key is None else [row[c] for c in key]
+
+
 def read_tables(backend, target, window):
-    """{table: [row objects ordered by id]} for every table of the app."""
+    """{table: [row objects ordered by primary key]} for every table of the app."""
     if backend == "sqlite":
         raw = build_fixtures.sqlite_rows(target)
         conn = sqlite3.connect(target)
         try:
-            declared = {name: [r[2] for r in conn.execute(f'PRAGMA table_info("{name}")')] for name in raw}
+            info = {name: list(conn.execute(f'PRAGMA table_info("{name}")')) for name in raw}
         finally:
             conn.close()
+        declared = {name: [r[2] for r in rows] for name, rows in info.items()}
+        keys = {name: [r[1] for r in sorted(rows, key=lambda r: r[5]) if r[5]] for name, rows in info.items()}
         norm = {name: lambda v, i, name=name: normalise_sqlite(v, declared[name][i], window) for name in raw}
     else:
         with build_fixtures.pg_connect(target) as conn:
             raw = build_fixtures.pg_rows(conn)
+            keys = {name: pk for name, (_, pk) in build_fixtures.pg_tables(conn).items()}
         norm = {name: lambda v, i: normalise_postgres(v, window) for name in raw}
     tables = {}
     for name, (cols, rows) in sorted(raw.items()):
         if is_app_table(name):
-            assert "id" in cols, f"{name} has no id column"
+            if "id" not in cols:
+                assert keys[name], f"{name} has no id column and no primary key"
+                TABLE_KEYS[name] = keys[name]
             tables[name] = [{c: norm[name](v, i) for i, (c, v) in enumerate(zip(cols, row))} for row in rows]
     return tables
 
@@ -183,12 +198,15 @@ def changes(before, after):
     """How `after` differs from `before`, table by table (see the module docstring)."""
     out = {}
     for name in sorted(set(before) | set(after)):
-        old = {row["id"]: row for row in before.get(name, [])}
-        new = {row["id"]: row for row in after.get(name, [])}
+        def keyed(rows):
+            return {(tuple(k) if isinstance(k := row_key(name, row), list) else k): row for row in rows}
+
+        old = keyed(before.get(name, []))
+        new = keyed(after.get(name, []))
         diff = {
             "inserted": [new[i] for i in sorted(new.keys() - old.keys())],
             "updated": [new[i] for i in sorted(new.keys() & old.keys()) if new[i] != old[i]],
-            "deleted": sorted(old.keys() - new.keys()),
+            "deleted": [list(k) if isinstance(k, tuple) else k for k in sorted(old.keys() - new.keys())],
         }
         diff = {k: v for k, v in diff.items() if v}
         if diff:
