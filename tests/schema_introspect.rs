@@ -322,3 +322,21 @@ fn tables_without_content_types_are_named_like_inspectdb() {
 fn an_empty_database_has_no_models() {
     assert!(introspect("").models.is_empty());
 }
+
+/// A table keyed by several columns (Django's `CompositePrimaryKey`) introspects to a model
+/// whose key is all of them, in key order, not its first column alone.
+#[test]
+fn a_multi_column_primary_key_is_a_composite_key() {
+    let schema = introspect(
+        r#"CREATE TABLE "shop_bin" ("label" varchar(40) NOT NULL, "slot" integer NOT NULL, "aisle" integer NOT NULL, PRIMARY KEY ("aisle", "slot"));
+           CREATE TABLE "shop_tag" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(10) NOT NULL);"#,
+    );
+    let bin = model(&schema, "ShopBin");
+    let key: Vec<&str> = bin
+        .composite_pk
+        .iter()
+        .map(|&i| bin.fields[i].name.as_str())
+        .collect();
+    assert_eq!(key, ["aisle", "slot"]);
+    assert!(model(&schema, "ShopTag").composite_pk.is_empty());
+}
