@@ -437,11 +437,27 @@ impl Host for Orm {
         }
         Ok(if let Some(m) = o.model_class() {
             format!("<class '{}'>", schema.model(m).name)
-        } else if let Some(m) = o.manager() {
-            format!(
-                "<django.db.models.manager.Manager object ({}.objects)>",
-                schema.model(m).name
-            )
+        } else if let Some(super::obj::Manager(m, index)) = o.manager_ref() {
+            let model = schema.model(m);
+            // No index: the implicit `objects`, or the plain `_base_manager` of a model
+            // that declares managers.
+            let plain = if model.managers.is_empty() {
+                "objects"
+            } else {
+                "_base_manager"
+            };
+            let (class, name) = index.map_or(("Manager", plain), |i| {
+                (
+                    model.managers[i].class.as_str(),
+                    model.managers[i].name.as_str(),
+                )
+            });
+            let module = if class == "Manager" {
+                "django.db.models.manager".to_string()
+            } else {
+                format!("{}.models", model.app_label)
+            };
+            format!("<{module}.{class} object ({}.{name})>", model.name)
         } else if let Some(q) = o.q() {
             super::repr::q_repr(schema, q)
         } else if let Some(f) = o.f() {
