@@ -61,6 +61,7 @@ DATASETS = {
     "tutorial": {"app": "books", "dir": ROOT / "fixtures" / "tutorial", "name": "tutorial"},
     "shop": {"app": "shop", "dir": ROOT / "fixtures" / "shop", "name": "shop"},
     "journal": {"app": "journal", "dir": ROOT / "fixtures" / "journal", "name": "journal"},
+    "tagging": {"app": "tagging", "dir": ROOT / "fixtures" / "tagging", "name": "tagging"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -93,7 +94,7 @@ def child_build(dataset, target, backend="sqlite"):
     call_command("migrate", verbosity=0, interactive=False)
     with transaction.atomic():
         {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
-         "shop": load_shop, "journal": load_journal}[dataset]()
+         "shop": load_shop, "journal": load_journal, "tagging": load_tagging}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -242,6 +243,20 @@ def load_journal():
             published_at=published_at))
     for entry, user, text, posted_on in COMMENTS:
         Comment.objects.create(entry=entries[entry - 1], user=users[user], text=text, posted_on=posted_on)
+
+
+def load_tagging():
+    from data.tagging import BOOKMARKS, NOTES, TAGS, VOTES
+    from tagging.models import Bookmark, Note, TaggedItem, Vote
+
+    objects = {
+        "bookmark": [Bookmark.objects.create(url=url, title=title) for url, title in BOOKMARKS],
+        "note": [Note.objects.create(text=text, pinned=pinned) for text, pinned in NOTES],
+    }
+    for tag, kind, index in TAGS:
+        TaggedItem.objects.create(tag=tag, content_object=objects[kind][index - 1])
+    for value, kind, index in VOTES:
+        Vote.objects.create(value=value, target=objects[kind][index - 1])
 
 
 def same_models(a, b):
