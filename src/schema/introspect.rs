@@ -31,21 +31,27 @@ pub fn database(db: &mut dyn Backend) -> Result<Schema> {
 
 /// Read a SQLite database's schema.
 pub fn sqlite(conn: &rusqlite::Connection) -> Result<Schema> {
-    Ok(build(sqlite_catalog::read(conn)?))
+    named(build(sqlite_catalog::read(conn)?))
 }
 
 /// Read a PostgreSQL database's schema (the tables on the session's search path) through a
 /// session; the number of queries is the same whatever the number of tables.
 pub fn postgres(db: &mut dyn Backend) -> Result<Schema> {
-    Ok(build(postgres_catalog::read(db)?))
+    named(build(postgres_catalog::read(db)?))
+}
+
+/// The tables of Django's own apps named by their models ([`super::contrib`]).
+fn named(mut schema: Schema) -> Result<Schema> {
+    super::contrib::overlay(&mut schema)?;
+    Ok(schema)
 }
 
 /// What a backend reports, before any Django naming.
 #[derive(Debug, Default)]
 struct Catalog {
     tables: Vec<Table>,
-    /// `(app_label, model)` rows of `django_content_type`, when that table exists.
-    content_types: Vec<(String, String)>,
+    /// `(app_label, model, id)` rows of `django_content_type`, when that table exists.
+    content_types: Vec<(String, String, i64)>,
 }
 
 #[derive(Debug)]
@@ -100,7 +106,7 @@ fn build(mut catalog: Catalog) -> Schema {
     let content_types: HashMap<String, (&str, &str)> = catalog
         .content_types
         .iter()
-        .map(|(app, model)| (format!("{app}_{model}"), (app.as_str(), model.as_str())))
+        .map(|(app, model, _)| (format!("{app}_{model}"), (app.as_str(), model.as_str())))
         .collect();
     let mut schema = Schema {
         models: catalog
@@ -108,6 +114,7 @@ fn build(mut catalog: Catalog) -> Schema {
             .iter()
             .map(|t| Arc::new(model_for_table(t, &content_types)))
             .collect(),
+        content_types: catalog.content_types.clone(),
     };
     for (id, table) in catalog.tables.iter().enumerate() {
         link_foreign_keys(&mut schema, id, table);

@@ -6,8 +6,12 @@
 //! [`Schema::link`] finally derives reverse relations. Every later stage reads the schema; none
 //! writes it.
 
+pub mod contrib;
+mod generic;
 pub mod introspect;
 pub mod models_py;
+
+pub use generic::{GenericForeignKey, GenericRelation, GenericReverse};
 
 pub use models_py::PyModule;
 
@@ -26,6 +30,9 @@ pub struct Schema {
     /// an instance) clones a pointer, not its fields: cloning the model was a third of a
     /// `save()` (benches/interpreter.rs). Changed through [`Arc::make_mut`].
     pub models: Vec<Arc<Model>>,
+    /// `(app_label, model, id)` rows of the database's `django_content_type` (read once, at
+    /// start: Django creates them at `migrate`).
+    pub content_types: Vec<(String, String, i64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +64,13 @@ pub struct Model {
     /// Position among the models.py declarations (Django's definition order, the order
     /// `app_config.get_models()` lists them in); `None` for a model only introspected.
     pub declared: Option<usize>,
+    /// `GenericForeignKey`s declared on this model (django.contrib.contenttypes).
+    pub generic_fks: Vec<GenericForeignKey>,
+    /// `GenericRelation`s declared on this model.
+    pub generic_relations: Vec<GenericRelation>,
+    /// GenericRelations pointing at this model with a `related_query_name` (derived by
+    /// [`Schema::link`]).
+    pub generic_reverse: Vec<GenericReverse>,
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.
@@ -368,6 +382,10 @@ pub enum FieldRef {
     ManyToMany(usize),
     /// `reverse[i]`
     Reverse(usize),
+    /// `generic_relations[i]`
+    GenericRelation(usize),
+    /// `generic_reverse[i]`
+    GenericReverse(usize),
 }
 
 impl Schema {
@@ -465,6 +483,7 @@ impl Schema {
         for (to, rel) in found {
             self.model_mut(to).reverse.push(rel);
         }
+        self.link_generic();
     }
 }
 
@@ -489,6 +508,9 @@ impl Model {
             indexes: Vec::new(),
             managers: Vec::new(),
             declared: None,
+            generic_fks: Vec::new(),
+            generic_relations: Vec::new(),
+            generic_reverse: Vec::new(),
         }
     }
 
@@ -516,6 +538,16 @@ impl Model {
         if let Some(i) = self.reverse.iter().position(|r| r.query_name == name) {
             return Some(FieldRef::Reverse(i));
         }
+        if let Some(i) = self.generic_relations.iter().position(|g| g.name == name) {
+            return Some(FieldRef::GenericRelation(i));
+        }
+        if let Some(i) = self
+            .generic_reverse
+            .iter()
+            .position(|g| g.query_name == name)
+        {
+            return Some(FieldRef::GenericReverse(i));
+        }
         self.fields
             .iter()
             .position(|f| f.relation.is_some() && f.attname() == name)
@@ -541,6 +573,9 @@ impl Model {
         }
         names.extend(self.m2m.iter().map(|m| m.name.clone()));
         names.extend(self.reverse.iter().map(|r| r.query_name.clone()));
+        names.extend(self.generic_fks.iter().map(|g| g.name.clone()));
+        names.extend(self.generic_relations.iter().map(|g| g.name.clone()));
+        names.extend(self.generic_reverse.iter().map(|g| g.query_name.clone()));
         names.sort();
         names.dedup();
         names

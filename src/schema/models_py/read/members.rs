@@ -43,6 +43,9 @@ impl<'a> Reader<'a> {
         };
         let callee = dotted(func).unwrap_or_default();
         let kind = match self.field_class(func, c.file, 0) {
+            FieldClass::Other if let Some(generic) = self.read_generic(&callee, args, c) => {
+                Some(generic)
+            }
             FieldClass::Column(kind, known) => {
                 if !known {
                     r.notes.push(format!(
@@ -74,6 +77,33 @@ impl<'a> Reader<'a> {
             file: c.file,
             kind,
         });
+    }
+
+    /// `GenericForeignKey(ct_field="content_type", fk_field="object_id")` and
+    /// `GenericRelation(to, object_id_field=, content_type_field=, related_query_name=)`, with
+    /// Django's defaults; `None` for anything else.
+    fn read_generic(&self, callee: &str, args: &'a [Arg], c: Class<'a>) -> Option<MemberKind<'a>> {
+        let kw = |key: &str| keyword(args, key).map(|e| self.constant(e, c));
+        let nth = |i: usize| positional(args, i).map(|e| self.constant(e, c));
+        let text = |key: &str, i: Option<usize>, default: &str| {
+            kw(key)
+                .or_else(|| i.and_then(nth))
+                .and_then(string)
+                .unwrap_or_else(|| default.to_string())
+        };
+        match last_segment(callee) {
+            "GenericForeignKey" => Some(MemberKind::GenericForeignKey {
+                ct_field: text("ct_field", Some(0), "content_type"),
+                fk_field: text("fk_field", Some(1), "object_id"),
+            }),
+            "GenericRelation" => Some(MemberKind::GenericRelation {
+                to: target(kw("to").or_else(|| nth(0))?)?,
+                ct_field: text("content_type_field", Some(2), "content_type"),
+                fk_field: text("object_id_field", Some(1), "object_id"),
+                related_query_name: kw("related_query_name").and_then(string),
+            }),
+            _ => None,
+        }
     }
 
     /// A manager assignment: `ArticleManager()`, `ArticleQuerySet.as_manager()`,
