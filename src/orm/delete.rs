@@ -128,7 +128,9 @@ impl Session {
     /// Django's `can_fast_delete`: rows of `model` can go without fetching them when nothing
     /// refers to them but DO_NOTHING relations (and the relation that got here cascades).
     fn can_fast_delete(&self, model: ModelId, from: Option<OnDelete>) -> bool {
-        if from.is_some_and(|o| o != OnDelete::Cascade) {
+        if from.is_some_and(|o| o != OnDelete::Cascade)
+            || !self.host.schema.model(model).generic_relations.is_empty()
+        {
             return false;
         }
         self.referrers(model)
@@ -258,6 +260,20 @@ impl Session {
                 let q = self.related_query(rel_model, &fields, chunk)?;
                 c.fast_deletes.push(q);
             }
+        }
+        // Django's `bulk_related_objects`: the rows of each GenericRelation, collected as
+        // CASCADE.
+        let generic = self.host.schema.model(model).generic_relations.clone();
+        let pk = self.host.schema.model(model).pk_field().attname();
+        let pks: Vec<Value> = new
+            .iter()
+            .map(|i| i.get(&pk).unwrap_or(Value::Null))
+            .collect();
+        for g in &generic {
+            let q = self.generic_rows(model, g, &pks)?;
+            let m = self.host.schema.model(model);
+            c.because(g.to, format!("CASCADE via {}.{}", m.name, g.name));
+            self.collect(c, g.to, Objs::Query(Box::new(q)), Some(model), true)?;
         }
         Ok(())
     }

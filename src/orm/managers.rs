@@ -23,6 +23,8 @@ impl Session {
         match obj {
             o if let Some(m) = o.manager() => {
                 name == "get_queryset"
+                    || (self.is_content_type(m)
+                        && super::contenttypes::MANAGER_METHODS.contains(&name))
                     || self.custom_manager(m).is_some_and(|c| {
                         c.methods
                             .iter()
@@ -51,6 +53,12 @@ impl Session {
         };
         if on_manager && name == "get_queryset" {
             return Some(self.default_queryset(model).map(make::queryset));
+        }
+        if on_manager && self.is_content_type(model) {
+            let found = self.content_type_manager_method(name, args);
+            if found.is_some() {
+                return found;
+            }
         }
         let custom = self.custom_manager(model)?;
         let (method, this) =

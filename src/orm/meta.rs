@@ -136,7 +136,7 @@ impl Session {
             .clone()
     }
 
-    fn options_attribute(&mut self, m: ModelId, name: &str) -> Result<Option<Obj>> {
+    pub(super) fn options_attribute(&mut self, m: ModelId, name: &str) -> Result<Option<Obj>> {
         let model = self.host.schema.model(m);
         let meta_option = |s: &mut Session, option: &str| -> Result<Option<Obj>> {
             let Some(class) = s.model_python_class(m) else {

@@ -20,12 +20,14 @@
 mod aggregate;
 mod classes;
 mod clean;
+mod contenttypes;
 mod delete;
 mod display;
 mod exec;
 mod explain;
 mod fixtures;
 mod functions;
+mod generic;
 mod help;
 mod host;
 mod log;
@@ -136,6 +138,8 @@ pub struct Orm {
     truncated: Option<obj::QuerySet>,
     /// The models' Python classes and their models.py modules, once run ([`classes`]).
     python: classes::Python,
+    /// The content types looked up so far ([`contenttypes`]).
+    content_types: contenttypes::Cache,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -193,6 +197,7 @@ impl Session {
             lazy_loads: Vec::new(),
             truncated: None,
             python: classes::Python::default(),
+            content_types: contenttypes::Cache::default(),
         };
         crate::py::Interp::with_host(orm, out)
     }
