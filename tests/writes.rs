@@ -556,7 +556,8 @@ sequences!(
     shop,
     journal,
     journal_classes,
-    journal_zones
+    journal_zones,
+    tagging
 );
 
 /// The gaps list on a doctored copy: a line more than its header's count fails.

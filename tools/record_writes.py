@@ -89,6 +89,9 @@ SEQUENCES = {
     # aware datetimes in fixed zones other than UTC (written, filtered and read back), dir()
     # of session classes, callable(), models.Model, transaction.atomic() as an object
     "journal_zones": ("journal", "fixtures/journal/journal/models.py", None),
+    # generic relations (issue 16): ContentType, GenericForeignKey assigned and read,
+    # GenericRelation managers, deletes cascading through GenericRelations
+    "tagging": ("tagging", "fixtures/tagging/tagging/models.py", None),
 }
 
 NOW = "<now>"
