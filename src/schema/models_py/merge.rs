@@ -109,7 +109,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
     }
     for p in &mut pending {
         for g in std::mem::take(&mut p.generic) {
-            generic_field(schema, &declared, &slots, p.id, g)?;
+            generic_field(schema, &declared, &slots, p.id, g);
         }
     }
     for p in pending {
@@ -164,22 +164,19 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
     (model, pending)
 }
 
-/// Place a GenericForeignKey or GenericRelation on model `id`, its fields found by name.
+/// Place a GenericForeignKey or GenericRelation on model `id`, its fields found by name. One
+/// whose fields are not the model's own concrete fields (inherited from a multi-table parent)
+/// is left out: djq then says its name is no field, rather than join the wrong table.
 fn generic_field(
     schema: &mut Schema,
     declared: &HashMap<(Arc<str>, String), usize>,
     slots: &[ModelId],
     id: ModelId,
     g: GenericDecl,
-) -> Result<()> {
-    let field = |schema: &Schema, model: ModelId, name: &str, of: &str| {
+) {
+    let field = |schema: &Schema, model: ModelId, name: &str| {
         let m = &schema.models[model];
-        m.fields.iter().position(|f| f.name == name).ok_or_else(|| {
-            Diagnostic::field(format!(
-                "{}.{of}: {} has no field named '{name}'",
-                schema.models[id].name, m.name
-            ))
-        })
+        m.fields.iter().position(|f| f.name == name)
     };
     match g {
         GenericDecl::ForeignKey {
@@ -187,16 +184,16 @@ fn generic_field(
             ct_field,
             fk_field,
         } => {
-            let ct_field = field(schema, id, &ct_field, &name)?;
-            let fk_field = field(schema, id, &fk_field, &name)?;
-            schema
-                .model_mut(id)
-                .generic_fks
-                .push(crate::schema::GenericForeignKey {
+            if let (Some(ct_field), Some(fk_field)) =
+                (field(schema, id, &ct_field), field(schema, id, &fk_field))
+            {
+                let g = crate::schema::GenericForeignKey {
                     name,
                     ct_field,
                     fk_field,
-                });
+                };
+                schema.model_mut(id).generic_fks.push(g);
+            }
         }
         GenericDecl::Relation {
             name,
@@ -206,21 +203,20 @@ fn generic_field(
             related_query_name,
         } => {
             let to = resolve(schema, declared, slots, &to);
-            let ct_field = field(schema, to, &ct_field, &name)?;
-            let fk_field = field(schema, to, &fk_field, &name)?;
-            schema
-                .model_mut(id)
-                .generic_relations
-                .push(crate::schema::GenericRelation {
+            if let (Some(ct_field), Some(fk_field)) =
+                (field(schema, to, &ct_field), field(schema, to, &fk_field))
+            {
+                let g = crate::schema::GenericRelation {
                     name,
                     to,
                     ct_field,
                     fk_field,
                     related_query_name,
-                });
+                };
+                schema.model_mut(id).generic_relations.push(g);
+            }
         }
     }
-    Ok(())
 }
 
 /// The id of the model a reference names: a declaration, else the database's model of its

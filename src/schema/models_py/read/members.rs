@@ -91,7 +91,7 @@ impl<'a> Reader<'a> {
                 .and_then(string)
                 .unwrap_or_else(|| default.to_string())
         };
-        match last_segment(callee) {
+        match self.generic_class(last_segment(callee), c.file, 0)? {
             "GenericForeignKey" => Some(MemberKind::GenericForeignKey {
                 ct_field: text("ct_field", Some(0), "content_type"),
                 fk_field: text("fk_field", Some(1), "object_id"),
@@ -104,6 +104,26 @@ impl<'a> Reader<'a> {
             }),
             _ => None,
         }
+    }
+
+    /// `GenericForeignKey` or `GenericRelation` when the class `name` is one of them or a
+    /// subclass of one found in these files.
+    fn generic_class(&self, name: &str, file: usize, depth: usize) -> Option<&'static str> {
+        if let Some(known) = ["GenericForeignKey", "GenericRelation"]
+            .into_iter()
+            .find(|k| *k == name)
+        {
+            return Some(known);
+        }
+        let class = self.find_class(name, file).filter(|_| depth < MAX_DEPTH)?;
+        let c = self.classes[class];
+        c.bases.iter().find_map(|b| match b {
+            Arg::Positional(base) => {
+                let path = dotted(base)?;
+                self.generic_class(last_segment(&path), c.file, depth + 1)
+            }
+            _ => None,
+        })
     }
 
     /// A manager assignment: `ArticleManager()`, `ArticleQuerySet.as_manager()`,
