@@ -315,16 +315,8 @@ impl Session {
             Ok(ct) => ct,
             Err(d) => return Some(Err(d)),
         };
-        let content_type = &content_type;
-        if matches!(args.kwarg("bulk"), Some(Obj::Value(Value::Bool(false)))) {
-            return Some(Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                format!("{name}(bulk=False) on a generic relation is not supported by djq yet"),
-            )
-            .at(span)));
-        }
         let m = self.host.schema.model(*model);
-        let (ct_name, fk_name) = (
+        let names = (
             m.fields[*ct_field].name.clone(),
             m.fields[*fk_field].name.clone(),
         );
@@ -334,68 +326,148 @@ impl Session {
             .unwrap_or(Value::Null);
         let mut plain = qs.clone();
         plain.related = None;
+        let bulk = !matches!(args.kwarg("bulk"), Some(Obj::Value(Value::Bool(false))));
+        let mut args = args.clone();
+        args.kw.retain(|(k, _, _)| k != "bulk");
+        let target = GenericTarget {
+            model: *model,
+            names,
+            content_type,
+            owner,
+        };
         Some(match name {
             "create" | "get_or_create" | "update_or_create" => {
-                let mut args = args.clone();
+                let (ct_name, fk_name) = target.names.clone();
                 args.kw
-                    .push((ct_name, make::instance(content_type.clone()), span));
-                args.kw.push((fk_name, Obj::Value(owner), span));
+                    .push((ct_name, make::instance(target.content_type.clone()), span));
+                args.kw
+                    .push((fk_name, Obj::Value(target.owner.clone()), span));
                 self.queryset_method(Rc::new(plain), name, args)
             }
             "add" => self
-                .generic_add(*model, &ct_name, &fk_name, content_type, owner, args)
+                .generic_add(&target, &args.pos, bulk, span)
                 .map(|()| Obj::NONE),
-            "remove" | "clear" => {
-                let mut target = plain;
-                if name == "remove" {
-                    let keys = match self.generic_keys(*model, args, false) {
-                        Ok(k) => k,
-                        Err(d) => return Some(Err(d)),
-                    };
-                    let pk = self.host.schema.model(*model).pk_field().name.clone();
-                    if let Err(d) = target.query.add_q(
-                        &self.host.schema,
-                        &QNode::leaf(format!("{pk}__in"), Operand::values(keys)),
-                    ) {
-                        return Some(Err(d));
-                    }
-                }
-                let none = Args {
-                    pos: Vec::new(),
-                    kw: Vec::new(),
-                    span,
-                };
-                self.delete_queryset(&target, &none).map(|_| Obj::NONE)
-            }
-            "set" => Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                "set() on a generic relation is not supported by djq yet",
-            )
-            .at(span)),
+            "remove" => self
+                .generic_keys(*model, &args.pos, false)
+                .and_then(|keys| self.generic_clear(plain, Some(keys), bulk, span))
+                .map(|()| Obj::NONE),
+            "clear" => self
+                .generic_clear(plain, None, bulk, span)
+                .map(|()| Obj::NONE),
+            "set" => self
+                .generic_set(&target, plain, &args, bulk)
+                .map(|()| Obj::NONE),
             _ => return None,
         })
     }
 
+    /// `remove(*objs)` / `clear()`: the manager's rows (those of `keys` only) deleted, in one
+    /// `delete()` (bulk) or one instance at a time.
+    fn generic_clear(
+        &mut self,
+        mut rows: QuerySet,
+        keys: Option<Vec<Value>>,
+        bulk: bool,
+        span: Span,
+    ) -> Result<()> {
+        if let Some(keys) = keys {
+            let pk = self
+                .host
+                .schema
+                .model(rows.query.model)
+                .pk_field()
+                .name
+                .clone();
+            rows.query.add_q(
+                &self.host.schema,
+                &QNode::leaf(format!("{pk}__in"), Operand::values(keys)),
+            )?;
+        }
+        let none = Args {
+            pos: Vec::new(),
+            kw: Vec::new(),
+            span,
+        };
+        if bulk {
+            return self.delete_queryset(&rows, &none).map(|_| ());
+        }
+        for o in self.fetch_all(&rows)? {
+            if let Some(inst) = o.instance() {
+                self.delete_instance(&inst, &none)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `set(objs, clear=False)`: the manager's objects not among `objs` removed, the new ones
+    /// added (Django reads the current ones first).
+    fn generic_set(
+        &mut self,
+        target: &GenericTarget,
+        rows: QuerySet,
+        args: &Args,
+        bulk: bool,
+    ) -> Result<()> {
+        args.no_kwargs_except(&["clear"], "set")?;
+        let Some((objs, at)) = args.pos.first() else {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                "set() missing 1 required positional argument: 'objs'",
+            )
+            .at(args.span));
+        };
+        let items: Vec<(Obj, Span)> = self
+            .iter_obj(objs, &crate::py::args::dummy(*at))?
+            .into_iter()
+            .map(|o| (o, *at))
+            .collect();
+        if matches!(args.kwarg("clear"), Some(Obj::Value(Value::Bool(true)))) {
+            self.generic_clear(rows, None, bulk, args.span)?;
+            return self.generic_add(target, &items, bulk, args.span);
+        }
+        let pk = self.host.schema.model(target.model).pk_field().attname();
+        let key = |o: &Obj| o.instance().and_then(|i| i.get(&pk));
+        let mut old: Vec<Value> = self.fetch_all(&rows)?.iter().filter_map(key).collect();
+        let mut new = Vec::new();
+        for (o, at) in items {
+            match key(&o).and_then(|k| old.iter().position(|v| *v == k)) {
+                Some(i) => {
+                    old.remove(i);
+                }
+                None => new.push((o, at)),
+            }
+        }
+        let old = super::related::python_set_order(&old);
+        self.generic_clear(rows, Some(old), true, args.span)?;
+        self.generic_add(target, &new, bulk, args.span)
+    }
+
     /// The pks of `args`' objects, instances of `model` (saved ones for `add`).
-    fn generic_keys(&self, model: ModelId, args: &Args, saved: bool) -> Result<Vec<Value>> {
+    fn generic_keys(
+        &mut self,
+        model: ModelId,
+        objs: &[(Obj, Span)],
+        saved: bool,
+    ) -> Result<Vec<Value>> {
         let m = self.host.schema.model(model);
         let pk = m.pk_field().attname();
         let mut keys = Vec::new();
-        for (o, at) in &args.pos {
+        for (o, at) in objs {
             let Some(inst) = o.native::<Instance>().filter(|i| i.model == model) else {
+                let name = m.name.clone();
+                let got = self.repr(o)?;
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
-                    format!("'{}' instance expected, got {}", m.name, o.type_name()),
+                    format!("'{name}' instance expected, got {got}"),
                 )
                 .at(*at));
             };
             if saved && inst.adding() {
+                let shown = self.repr(o)?;
                 return Err(Diagnostic::new(
                     ErrorKind::Value,
                     format!(
-                        "<{}: {}> instance isn't saved. Use bulk=False or save the object first.",
-                        m.name,
-                        inst.get(&pk).unwrap_or(Value::Null).to_python_str()
+                        "{shown} instance isn't saved. Use bulk=False or save the object first."
                     ),
                 )
                 .at(*at));
@@ -406,25 +478,39 @@ impl Session {
     }
 
     /// `manager.add(*objs)`: both columns set on each object and, in one UPDATE, in the
-    /// database (`filter(pk__in=...).update(content_type=..., object_id=...)`).
+    /// database (`filter(pk__in=...).update(content_type=..., object_id=...)`); with
+    /// `bulk=False`, each object saved.
     fn generic_add(
         &mut self,
-        model: ModelId,
-        ct_name: &str,
-        fk_name: &str,
-        content_type: &Rc<Instance>,
-        owner: Value,
-        args: &Args,
+        target: &GenericTarget,
+        objs: &[(Obj, Span)],
+        bulk: bool,
+        span: Span,
     ) -> Result<()> {
-        let keys = self.generic_keys(model, args, true)?;
-        for (o, at) in &args.pos {
-            if let Some(inst) = o.native::<Instance>() {
-                self.set_attribute(inst, ct_name, make::instance(content_type.clone()), *at)?;
-                self.set_attribute(inst, fk_name, Obj::Value(owner.clone()), *at)?;
+        let keys = self.generic_keys(target.model, objs, bulk)?;
+        let (ct_name, fk_name) = &target.names;
+        let ct = || make::instance(target.content_type.clone());
+        for (o, at) in objs {
+            if let Some(inst) = o.instance() {
+                self.set_attribute(&inst, ct_name, ct(), *at)?;
+                self.set_attribute(&inst, fk_name, Obj::Value(target.owner.clone()), *at)?;
+                if !bulk {
+                    self.save(
+                        &inst,
+                        &Args {
+                            pos: Vec::new(),
+                            kw: Vec::new(),
+                            span,
+                        },
+                    )?;
+                }
             }
         }
-        let pk = self.host.schema.model(model).pk_field().name.clone();
-        let mut qs = self.manager_queryset(model);
+        if !bulk {
+            return Ok(());
+        }
+        let pk = self.host.schema.model(target.model).pk_field().name.clone();
+        let mut qs = self.manager_queryset(target.model);
         qs.query.add_q(
             &self.host.schema,
             &QNode::leaf(format!("{pk}__in"), Operand::values(keys)),
@@ -432,16 +518,21 @@ impl Session {
         let update = Args {
             pos: Vec::new(),
             kw: vec![
-                (
-                    ct_name.to_string(),
-                    make::instance(content_type.clone()),
-                    args.span,
-                ),
-                (fk_name.to_string(), Obj::Value(owner), args.span),
+                (ct_name.clone(), ct(), span),
+                (fk_name.clone(), Obj::Value(target.owner.clone()), span),
             ],
-            span: args.span,
+            span,
         };
         self.queryset_method(Rc::new(qs), "update", update)?;
         Ok(())
     }
+}
+
+/// What a GenericRelation manager writes: rows of `model` whose fields `names` (content type,
+/// object id) get `content_type` and `owner`.
+struct GenericTarget {
+    model: ModelId,
+    names: (String, String),
+    content_type: Rc<Instance>,
+    owner: Value,
 }
