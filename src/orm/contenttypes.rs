@@ -107,15 +107,47 @@ impl Session {
         if let Some(ct) = cached {
             return Ok(ct);
         }
-        let ct = self.content_type_get(
-            vec![
-                ("app_label", Value::Text(app)),
-                ("model", Value::Text(name)),
-            ],
-            span,
-        )?;
+        let key = vec![
+            ("app_label", Value::Text(app.clone())),
+            ("model", Value::Text(name.clone())),
+        ];
+        let ct = match self.content_type_get(key.clone(), span) {
+            // Django makes the row of a model that has none yet (`get_or_create`).
+            Err(d) if matches!(d.kind, ErrorKind::DoesNotExist(_)) => {
+                let made = self.content_type_get_or_create(key, span)?;
+                if let Some(Value::Int(id)) = made.get("id") {
+                    let rows = &mut self.host.schema.content_types;
+                    rows.retain(|(a, m, _)| (a, m) != (&app, &name));
+                    rows.push((app, name, id));
+                }
+                made
+            }
+            other => other?,
+        };
         self.host.content_types.add(ct.clone());
         Ok(ct)
+    }
+
+    /// `ContentType.objects.get_or_create(**key)`'s object.
+    fn content_type_get_or_create(
+        &mut self,
+        key: Vec<(&str, Value)>,
+        span: Span,
+    ) -> Result<Rc<Instance>> {
+        let ct = self.content_type_model()?;
+        let qs = Rc::new(self.manager_queryset(ct));
+        let args = Args {
+            pos: Vec::new(),
+            kw: key
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), Obj::Value(v), span))
+                .collect(),
+            span,
+        };
+        match self.queryset_method(qs, "get_or_create", args)? {
+            Obj::Tuple(t) if let Some(ct) = t.first().and_then(|o| o.instance()) => Ok(ct),
+            _ => Err(Diagnostic::new(ErrorKind::NotSupported, "--sql-only runs no query").at(span)),
+        }
     }
 
     /// `ContentType.objects.get_for_id(id)`: from the cache, else Django's query.
