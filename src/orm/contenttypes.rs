@@ -98,7 +98,10 @@ impl Session {
 
     /// `ContentType.objects.get_for_model(model)`: from the cache, else Django's query.
     pub(super) fn content_type_for(&mut self, model: ModelId, span: Span) -> Result<Rc<Instance>> {
-        let m = self.host.schema.model(model);
+        let m = self
+            .host
+            .schema
+            .model(self.host.schema.concrete_model(model));
         let (app, name) = (m.app_label.clone(), m.name.to_lowercase());
         let cached = self
             .host
@@ -266,7 +269,7 @@ impl Session {
             models.push(self.model_argument(o, *at)?);
         }
         let key = |s: &Session, m: ModelId| {
-            let m = s.host.schema.model(m);
+            let m = s.host.schema.model(s.host.schema.concrete_model(m));
             (m.app_label.clone(), m.name.to_lowercase())
         };
         let mut needed: Vec<(String, Vec<String>)> = Vec::new();
