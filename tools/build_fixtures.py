@@ -246,8 +246,8 @@ def load_journal():
 
 
 def load_tagging():
-    from data.tagging import BOOKMARKS, NOTES, TAGS, VOTES
-    from tagging.models import Bookmark, Note, TaggedItem, Vote
+    from data.tagging import BOOKMARKS, NOTES, REMARKS, TAGS, VOTES
+    from tagging.models import Bookmark, Note, Remark, TaggedItem, Vote
 
     objects = {
         "bookmark": [Bookmark.objects.create(url=url, title=title) for url, title in BOOKMARKS],
@@ -257,6 +257,8 @@ def load_tagging():
         TaggedItem.objects.create(tag=tag, content_object=objects[kind][index - 1])
     for value, kind, index in VOTES:
         Vote.objects.create(value=value, target=objects[kind][index - 1])
+    for text, kind, index in REMARKS:
+        Remark.objects.create(text=text, subject=objects[kind][index - 1])
 
 
 def same_models(a, b):

@@ -106,6 +106,8 @@ impl Session {
 
     /// Relations whose rows refer to `model`: `(referring model, its foreign key field)`
     /// (Django's `get_candidate_relations_to_delete`, through tables included).
+    /// The foreign keys pointing at `model`, in the order of the app registry (the order
+    /// models.py declares their models), as Django's `get_candidate_relations_to_delete`.
     fn referrers(&self, model: ModelId) -> Vec<(ModelId, usize)> {
         let mut out = Vec::new();
         for (id, m) in self.host.schema.models.iter().enumerate() {
@@ -115,6 +117,8 @@ impl Session {
                 }
             }
         }
+        let schema = &self.host.schema;
+        out.sort_by_key(|&(id, i)| (schema.model(id).declared.unwrap_or(usize::MAX), id, i));
         out
     }
 

@@ -14,6 +14,12 @@ use crate::schema::{GenericForeignKey, GenericRelation, ModelId};
 use crate::value::Value;
 use std::rc::Rc;
 
+/// Does an object id (an integer, or the text of one in a CharField/TextField object id)
+/// name this primary key? (Django converts it with the primary key's `to_python`.)
+fn same_key(pk: &Value, object_id: &Value) -> bool {
+    pk == object_id || pk.to_python_str() == object_id.to_python_str()
+}
+
 fn leaf(key: String, value: Operand, span: Span) -> QChild {
     QChild::Leaf { key, value, span }
 }
@@ -39,7 +45,7 @@ impl Session {
                 Some(o) => {
                     let pk = self.host.schema.model(o.model).pk_field().attname();
                     self.host.schema.content_type_id(o.model).map(Value::Int) == Some(ct_id.clone())
-                        && o.get(&pk) == Some(fk.clone())
+                        && o.get(&pk).is_some_and(|pk| same_key(&pk, &fk))
                 }
             };
             if still {
@@ -159,7 +165,7 @@ impl Session {
             let fk = inst.get(&fk_attname).unwrap_or(Value::Null);
             let found = fetched.iter().find(|(c, o)| {
                 let pk = self.host.schema.model(o.model).pk_field().attname();
-                *c == ct && o.get(&pk) == Some(fk.clone())
+                *c == ct && o.get(&pk).is_some_and(|pk| same_key(&pk, &fk))
             });
             inst.set_related(&g.name, found.map(|(_, o)| (**o).clone()));
         }

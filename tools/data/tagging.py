@@ -48,3 +48,10 @@ VOTES = [
     (1, "note", 1),
     (-1, "note", 3),
 ]
+
+REMARKS = [
+    # (text, "bookmark" | "note", index)
+    ("The docs are good", "bookmark", 1),
+    ("Fast", "bookmark", 3),
+    ("Done", "note", 3),
+]
