@@ -15,7 +15,8 @@
 //! dumps Django's JSON fixtures, [`explain`] shows query plans. [`classes`] runs each
 //! models.py and gives its model classes their Python side (methods, properties, `save()`
 //! and `delete()` overrides, which reach Django's own through `super()`); [`meta`] is
-//! `_meta`, `__dict__` and `_state`; [`clean`] is `full_clean()` and `ValidationError`.
+//! `_meta`, `__dict__` and `_state`; [`clean`] is `full_clean()` and `ValidationError`;
+//! [`contenttypes`] is ContentType's manager and methods, [`generic`] generic relations.
 
 mod aggregate;
 mod classes;

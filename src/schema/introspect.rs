@@ -6,7 +6,8 @@
 //!   `sqlite_catalog`, PostgreSQL in `postgres_catalog`;
 //! - naming that catalog the way Django and `inspectdb` would: model names from content types
 //!   or `table2model`, field names from columns (`author_id` → `author`), auto-created
-//!   many-to-many through tables folded into [`ManyToMany`] fields (`build`).
+//!   many-to-many through tables folded into [`ManyToMany`] fields (`build`); the tables of
+//!   Django's own apps then get their models' declarations ([`super::contrib`]).
 //!
 //! Introspection knows nothing of `Meta.ordering`, `related_name`, choices or defaults; the
 //! `--models` overlay ([`super::models_py`]) adds those.

@@ -2,7 +2,9 @@
 //!
 //! Built in two steps: [`introspect`] reads the live database (tables, columns, keys, indexes,
 //! `django_content_type`) and names everything by Django's conventions; [`models_py`] then
-//! overlays what only the project's `models.py` knows (related names, ordering, choices, ...).
+//! overlays what only the project's `models.py` knows (related names, ordering, choices, ...);
+//! [`contrib`] declares the models of Django's own apps (ContentType), and `generic` the
+//! generic relations of django.contrib.contenttypes and the database's content type ids.
 //! [`Schema::link`] finally derives reverse relations. Every later stage reads the schema; none
 //! writes it.
 
