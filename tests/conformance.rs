@@ -130,6 +130,16 @@ const CORPORA: &[Corpus] = &[
         postgres: "fixtures/compositepk/compositepk.postgres.sql",
         models: "fixtures/compositepk/compositepk/models.py",
         bar: COMPOSITE,
+    // Generic relations (issue 16): ContentType, GenericForeignKey, GenericRelation.
+    Corpus {
+        name: "tagging",
+        sqlite: Some("fixtures/tagging/tagging.sqlite3"),
+        postgres: "fixtures/tagging/tagging.postgres.sql",
+        models: "fixtures/tagging/tagging/models.py",
+        bar: Bar {
+            rows: 95.0,
+            sql: 90.0,
+        },
     },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {

@@ -45,6 +45,34 @@ fn describe_shows_fields_relations_indexes_and_ordering() {
     drop(repl.quit());
 }
 
+/// `\d` of generic relations (issue 16): a GenericForeignKey with its two fields, a
+/// GenericRelation with its target and query name, and django.contrib.contenttypes'
+/// ContentType under its own name.
+#[test]
+fn describe_shows_generic_relations_and_content_type() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let db = format!("{root}/fixtures/tagging/tagging.sqlite3");
+    let models = format!("{root}/fixtures/tagging/tagging/models.py");
+    let mut repl = Repl::start_with(false, &[&db, "--models", &models, "--read-only"]);
+    let out = repl.run("\\d TaggedItem", "Ordering: tag, id");
+    assert!(
+        out.contains("content_object  GenericForeignKey(content_type, object_id)"),
+        "{out}"
+    );
+    let out = repl.run("\\d Bookmark", "GenericRelation(ct, obj_pk)");
+    for part in [
+        "tags  → TaggedItem  GenericRelation(content_type, object_id)  query name: bookmark",
+        "votes  → Vote       GenericRelation(ct, obj_pk)",
+    ] {
+        assert!(out.contains(part), "{part:?} missing from:\n{out}");
+    }
+    repl.run(
+        "\\d ContentType",
+        "contenttypes.ContentType (table \"django_content_type\")",
+    );
+    drop(repl.quit());
+}
+
 #[test]
 fn explain_shows_the_plan_of_the_last_query_or_of_an_expression() {
     let mut repl = Repl::start(false);

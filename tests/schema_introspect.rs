@@ -40,7 +40,7 @@ fn names_come_from_content_types() {
         [
             ("books_author", "Author", "books"),
             ("books_book", "Book", "books"),
-            ("django_content_type", "DjangoContentType", ""),
+            ("django_content_type", "ContentType", "contenttypes"),
             ("django_migrations", "DjangoMigrations", ""),
         ]
     );
@@ -144,7 +144,7 @@ fn indexes_and_unique_constraints() {
             .iter()
             .any(|i| i.name == "books_book_title_d3218d_idx")
     );
-    let content_type = model(&schema, "DjangoContentType");
+    let content_type = model(&schema, "ContentType");
     assert!(
         content_type
             .indexes

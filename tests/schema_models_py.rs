@@ -1424,4 +1424,95 @@ class Item(Base):
         .collect();
     assert_eq!(on_manager, ["recent"]);
     assert!(m[3].default && !m[3].base && m[2].base && !m[2].default);
+/// Generic relations (issue 16): ContentType is django.contrib.contenttypes' model (never a
+/// placeholder), a GenericForeignKey names its two fields (Django's defaults or custom ones), a
+/// GenericRelation (or a subclass of it) points at them with its `related_query_name`, and one
+/// whose fields the model does not have (a multi-table parent's) is left out, not fatal.
+#[test]
+fn generic_relations_are_read_with_contenttypes_contenttype() {
+    let dir = project(&[(
+        "notes/models.py",
+        r#"
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class MyRelation(GenericRelation):
+    pass
+
+
+class Tag(models.Model):
+    label = models.SlugField()
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveIntegerField()
+    content_object = GenericForeignKey()
+
+
+class Mark(models.Model):
+    kind = models.ForeignKey(ContentType, models.CASCADE, related_name="marks")
+    pk_value = models.CharField(max_length=40)
+    target = GenericForeignKey("kind", "pk_value")
+
+
+class Parent(models.Model):
+    content_type = models.ForeignKey(ContentType, models.CASCADE)
+    object_id = models.PositiveIntegerField()
+
+
+class Child(Parent):
+    thing = GenericForeignKey()
+
+
+class Page(models.Model):
+    tags = GenericRelation(Tag, related_query_name="page")
+    marks = MyRelation(Mark, "pk_value", "kind")
+"#,
+    )]);
+    let schema = schema_of(dir.path());
+    let content_type = model(&schema, "ContentType");
+    assert_eq!(
+        (content_type.app_label.as_str(), content_type.table.as_str()),
+        ("contenttypes", "django_content_type")
+    );
+    assert_eq!(columns(content_type), ["id", "app_label", "model"]);
+    let tag = model(&schema, "Tag");
+    let gfk = tag
+        .generic_fk("content_object")
+        .expect("Tag.content_object");
+    assert_eq!(tag.fields[gfk.ct_field].name, "content_type");
+    assert_eq!(tag.fields[gfk.fk_field].name, "object_id");
+    let mark = model(&schema, "Mark");
+    let target = mark.generic_fk("target").expect("Mark.target");
+    assert_eq!(mark.fields[target.ct_field].name, "kind");
+    assert_eq!(mark.fields[target.fk_field].name, "pk_value");
+    assert!(model(&schema, "Child").generic_fks.is_empty());
+    let page = model(&schema, "Page");
+    let names: Vec<(&str, &str, Option<&str>)> = page
+        .generic_relations
+        .iter()
+        .map(|g| {
+            let to = &schema.models[g.to];
+            (
+                g.name.as_str(),
+                to.name.as_str(),
+                g.related_query_name.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [("tags", "Tag", Some("page")), ("marks", "Mark", None)]
+    );
+    assert_eq!(
+        schema.models[page.generic_relations[1].to].fields[page.generic_relations[1].ct_field].name,
+        "kind"
+    );
+    let back: Vec<&str> = tag
+        .generic_reverse
+        .iter()
+        .map(|r| r.query_name.as_str())
+        .collect();
+    assert_eq!(back, ["page"]);
+    assert!(tag.field_choices().contains(&"content_object".to_string()));
 }

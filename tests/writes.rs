@@ -642,7 +642,8 @@ sequences!(
     journal,
     journal_classes,
     journal_zones,
-    compositepk
+    compositepk,
+    tagging
 );
 
 /// The gaps list on a doctored copy: a line more than its header's count fails.

@@ -63,6 +63,7 @@ DATASETS = {
     "journal": {"app": "journal", "dir": ROOT / "fixtures" / "journal", "name": "journal"},
     "managers": {"app": "managers", "dir": ROOT / "fixtures" / "managers", "name": "managers"},
     "compositepk": {"app": "compositepk", "dir": ROOT / "fixtures" / "compositepk", "name": "compositepk"},
+    "tagging": {"app": "tagging", "dir": ROOT / "fixtures" / "tagging", "name": "tagging"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -96,7 +97,7 @@ def child_build(dataset, target, backend="sqlite"):
     with transaction.atomic():
         {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
          "shop": load_shop, "journal": load_journal, "managers": load_managers,
-         "compositepk": load_compositepk}[dataset]()
+         "compositepk": load_compositepk, "tagging": load_tagging}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -276,6 +277,22 @@ def load_compositepk():
         Bin.objects.create(aisle=aisle, slot=slot, label=label)
     for store, sku, quantity in STOCK:
         Stock.objects.create(store_id=store, sku=sku, quantity=quantity)
+
+
+def load_tagging():
+    from data.tagging import BOOKMARKS, NOTES, REMARKS, TAGS, VOTES
+    from tagging.models import Bookmark, Note, Remark, TaggedItem, Vote
+
+    objects = {
+        "bookmark": [Bookmark.objects.create(url=url, title=title) for url, title in BOOKMARKS],
+        "note": [Note.objects.create(text=text, pinned=pinned) for text, pinned in NOTES],
+    }
+    for tag, kind, index in TAGS:
+        TaggedItem.objects.create(tag=tag, content_object=objects[kind][index - 1])
+    for value, kind, index in VOTES:
+        Vote.objects.create(value=value, target=objects[kind][index - 1])
+    for text, kind, index in REMARKS:
+        Remark.objects.create(text=text, subject=objects[kind][index - 1])
 
 
 def same_models(a, b):

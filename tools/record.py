@@ -104,6 +104,11 @@ CORPORA = {
     "compositepk": {"app": "compositepk", "dataset": "compositepk",
                     "sqlite": ROOT / "fixtures" / "compositepk" / "compositepk.sqlite3",
                     "postgres": ROOT / "fixtures" / "compositepk" / "compositepk.postgres.sql"},
+    # generic relations: ContentType, GenericForeignKey, GenericRelation (issue 16); the shell's
+    # namespace also has django.contrib.contenttypes' ContentType
+    "tagging": {"app": "tagging", "dataset": "tagging", "also": ["contenttypes"],
+                "sqlite": ROOT / "fixtures" / "tagging" / "tagging.sqlite3",
+                "postgres": ROOT / "fixtures" / "tagging" / "tagging.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},
@@ -329,8 +334,9 @@ def record_corpus(corpus, backend_name, database):
     namespace = {}
     exec("from django.db.models import *", namespace)
     exec("from django.db.models.functions import *", namespace)
-    for model in apps.get_app_config(CORPORA[corpus]["app"]).get_models():
-        namespace[model.__name__] = model
+    for app in [*CORPORA[corpus].get("also", []), CORPORA[corpus]["app"]]:
+        for model in apps.get_app_config(app).get_models():
+            namespace[model.__name__] = model
 
     def instance_to_obj(obj, annotation_names=None):
         deferred = obj.get_deferred_fields()

@@ -92,6 +92,9 @@ SEQUENCES = {
     # composite primary keys (issue 16): create(), save() as UPDATE then INSERT, get_or_create,
     # update_or_create, update_fields, pk lookups after the writes; then an instance delete()
     "compositepk": ("compositepk", "fixtures/compositepk/compositepk/models.py", None),
+    # generic relations (issue 16): ContentType, GenericForeignKey assigned and read,
+    # GenericRelation managers, deletes cascading through GenericRelations
+    "tagging": ("tagging", "fixtures/tagging/tagging/models.py", None),
 }
 
 NOW = "<now>"

@@ -106,6 +106,8 @@ impl Session {
 
     /// Relations whose rows refer to `model`: `(referring model, its foreign key field)`
     /// (Django's `get_candidate_relations_to_delete`, through tables included).
+    /// The foreign keys pointing at `model`, in the order of the app registry (the order
+    /// models.py declares their models), as Django's `get_candidate_relations_to_delete`.
     fn referrers(&self, model: ModelId) -> Vec<(ModelId, usize)> {
         let mut out = Vec::new();
         for (id, m) in self.host.schema.models.iter().enumerate() {
@@ -115,6 +117,8 @@ impl Session {
                 }
             }
         }
+        let schema = &self.host.schema;
+        out.sort_by_key(|&(id, i)| (schema.model(id).declared.unwrap_or(usize::MAX), id, i));
         out
     }
 
@@ -128,7 +132,9 @@ impl Session {
     /// Django's `can_fast_delete`: rows of `model` can go without fetching them when nothing
     /// refers to them but DO_NOTHING relations (and the relation that got here cascades).
     fn can_fast_delete(&self, model: ModelId, from: Option<OnDelete>) -> bool {
-        if from.is_some_and(|o| o != OnDelete::Cascade) {
+        if from.is_some_and(|o| o != OnDelete::Cascade)
+            || !self.host.schema.model(model).generic_relations.is_empty()
+        {
             return false;
         }
         self.referrers(model)
@@ -259,6 +265,20 @@ impl Session {
                 let q = self.related_query(rel_model, &fields, chunk)?;
                 c.fast_deletes.push(q);
             }
+        }
+        // Django's `bulk_related_objects`: the rows of each GenericRelation, collected as
+        // CASCADE.
+        let generic = self.host.schema.model(model).generic_relations.clone();
+        let pk = self.host.schema.model(model).pk_field().attname();
+        let pks: Vec<Value> = new
+            .iter()
+            .map(|i| i.get(&pk).unwrap_or(Value::Null))
+            .collect();
+        for g in &generic {
+            let q = self.generic_rows(model, g, &pks)?;
+            let m = self.host.schema.model(model);
+            c.because(g.to, format!("CASCADE via {}.{}", m.name, g.name));
+            self.collect(c, g.to, Objs::Query(Box::new(q)), Some(model), true)?;
         }
         Ok(())
     }

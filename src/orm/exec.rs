@@ -251,6 +251,14 @@ impl Session {
                     "nested prefetch_related lookups are not supported by djq yet",
                 ));
             }
+            if let Some(g) = model.generic_fk(lookup) {
+                self.prefetch_generic(objs, g)?;
+                continue;
+            }
+            if let Some(g) = model.generic_relations.iter().find(|g| g.name == *lookup) {
+                self.prefetch_generic_relation(objs, g)?;
+                continue;
+            }
             // The query, then how its objects match the instances: the instance's
             // `source_key` equals the fetched object's `target_key`.
             let mut target_qs;
@@ -439,6 +447,17 @@ impl Session {
             inst.set_related(name, loaded.clone());
             return Ok(loaded.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
         }
+        if self.is_content_type(inst.model)
+            && let Some(v) = self.content_type_attribute(&inst, name)
+        {
+            return v;
+        }
+        if let Some(g) = model.generic_fk(name) {
+            return self.generic_object(&inst, g, span);
+        }
+        if let Some(g) = model.generic_relations.iter().find(|g| g.name == name) {
+            return self.generic_related_manager(&inst, g, span);
+        }
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
         let pk_attname = model.pk_field().attname();
         let found = if let Some(rel) = model.reverse.iter().find(|r| r.accessor == name) {
@@ -519,7 +538,11 @@ impl Session {
                 }
                 Ok(make::queryset(qs))
             }
-            None if display_field(&model, name).is_some() || INSTANCE_METHODS.contains(&name) => {
+            None if display_field(&model, name).is_some()
+                || INSTANCE_METHODS.contains(&name)
+                || (self.is_content_type(inst.model)
+                    && super::contenttypes::INSTANCE_METHODS.contains(&name)) =>
+            {
                 Ok(Obj::Method(Rc::new(make::instance(inst)), name.into()))
             }
             None => Err(match model.unsupported_field(name) {
@@ -589,6 +612,11 @@ impl Session {
             _ => {}
         }
         if let Some(result) = self.clean_method(inst, name, args) {
+            return result;
+        }
+        if self.is_content_type(inst.model)
+            && let Some(result) = self.content_type_method(inst, name, args)
+        {
             return result;
         }
         let model = self.host.schema.model(inst.model);

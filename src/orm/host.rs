@@ -398,6 +398,9 @@ impl Host for Orm {
         let Some(inst) = o.instance() else {
             return cx.repr(o);
         };
+        if cx.is_content_type(inst.model) {
+            return cx.content_type_str(&inst);
+        }
         let model = cx.host.schema.model(inst.model);
         // django.contrib.auth's `AbstractBaseUser.__str__`: the username.
         if (model.app_label.as_str(), model.name.as_str()) == ("auth", "User")

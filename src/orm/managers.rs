@@ -28,6 +28,9 @@ pub(super) fn class_name(schema: &Schema, o: &dyn Native) -> Option<String> {
             Some(obj::RelatedKind::ManyToMany { .. }) => {
                 return Some("ManyRelatedManager".into());
             }
+            Some(obj::RelatedKind::Generic { .. }) => {
+                return Some("GenericRelatedObjectManager".into());
+            }
             None => (qs.query.model, qs.manager, false),
         }
     } else {
@@ -86,7 +89,11 @@ impl Session {
 
     /// Whether `name` is a method models.py gives this manager or queryset.
     pub(super) fn has_custom_method(&self, obj: &Obj, name: &str) -> bool {
-        (obj.manager().is_some() && name == "get_queryset") || self.find_method(obj, name).is_some()
+        (obj.manager().is_some() && name == "get_queryset")
+            || obj.manager().is_some_and(|m| {
+                self.is_content_type(m) && super::contenttypes::MANAGER_METHODS.contains(&name)
+            })
+            || self.find_method(obj, name).is_some()
     }
 
     /// Call a models.py method of a manager or queryset; `None` when `name` is not one.
@@ -103,6 +110,12 @@ impl Session {
         };
         if recv.manager().is_some() && name == "get_queryset" {
             return Some(self.get_queryset(recv).map(make::queryset));
+        }
+        if recv.manager().is_some() && self.is_content_type(model) {
+            let found = self.content_type_manager_method(name, args);
+            if found.is_some() {
+                return found;
+            }
         }
         let (method, this) = match self.find_method(recv, name)? {
             Found::Manager(f) => (f, recv.clone()),

@@ -21,6 +21,12 @@ pub enum MetaField {
     Concrete(ModelId, usize),
     ManyToMany(ModelId, usize),
     Reverse(ModelId, usize),
+    /// `generic_fks[i]`
+    GenericForeignKey(ModelId, usize),
+    /// `generic_relations[i]`
+    GenericRelation(ModelId, usize),
+    /// `generic_reverse[i]` (Django's `GenericRel`)
+    GenericRel(ModelId, usize),
 }
 
 /// An instance's `_state`: whether it is yet to be inserted, and whether its database is
@@ -56,6 +62,9 @@ impl Native for MetaField {
             MetaField::ManyToMany(..) => "ManyToManyField".into(),
             MetaField::Reverse(..) => "ForeignObjectRel".into(),
             MetaField::Concrete(..) => "Field".into(),
+            MetaField::GenericForeignKey(..) => "GenericForeignKey".into(),
+            MetaField::GenericRelation(..) => "GenericRelation".into(),
+            MetaField::GenericRel(..) => "GenericRel".into(),
         }
     }
     fn equals(&self, other: &dyn Native) -> bool {
@@ -136,7 +145,7 @@ impl Session {
             .clone()
     }
 
-    fn options_attribute(&mut self, m: ModelId, name: &str) -> Result<Option<Obj>> {
+    pub(super) fn options_attribute(&mut self, m: ModelId, name: &str) -> Result<Option<Obj>> {
         let model = self.host.schema.model(m);
         let meta_option = |s: &mut Session, option: &str| -> Result<Option<Obj>> {
             let Some(class) = s.model_python_class(m) else {
@@ -189,6 +198,17 @@ impl Session {
                 let r = &schema.model(m).reverse[i];
                 (r.query_name.clone(), Some(r.from))
             }
+            MetaField::GenericForeignKey(m, i) => {
+                (schema.model(m).generic_fks[i].name.clone(), None)
+            }
+            MetaField::GenericRelation(m, i) => {
+                let g = &schema.model(m).generic_relations[i];
+                (g.name.clone(), Some(g.to))
+            }
+            MetaField::GenericRel(m, i) => {
+                let r = &schema.model(m).generic_reverse[i];
+                (r.query_name.clone(), Some(r.from))
+            }
         };
         let concrete = match f {
             MetaField::Concrete(m, i) => Some((m, schema.model(m).fields[i].clone())),
@@ -197,7 +217,9 @@ impl Session {
         let number = |n: Option<u32>| n.map_or(Obj::NONE, |n| Obj::int(i64::from(n)));
         Ok(Some(match (name, &concrete) {
             ("name", _) => Obj::str(field_name),
-            ("is_relation", _) => Obj::bool(related.is_some()),
+            ("is_relation", _) => {
+                Obj::bool(related.is_some() || matches!(f, MetaField::GenericForeignKey(..)))
+            }
             ("related_model", _) => related.map_or(Obj::NONE, make::model),
             ("many_to_many", _) => Obj::bool(matches!(f, MetaField::ManyToMany(..))),
             ("concrete", _) => Obj::bool(concrete.is_some()),
@@ -285,8 +307,11 @@ impl Session {
         reverse
             .into_iter()
             .map(|(i, _)| MetaField::Reverse(m, i))
+            .chain((0..model.generic_reverse.len()).map(|i| MetaField::GenericRel(m, i)))
             .chain((0..model.fields.len()).map(|i| MetaField::Concrete(m, i)))
             .chain((0..model.m2m.len()).map(|i| MetaField::ManyToMany(m, i)))
+            .chain((0..model.generic_fks.len()).map(|i| MetaField::GenericForeignKey(m, i)))
+            .chain((0..model.generic_relations.len()).map(|i| MetaField::GenericRelation(m, i)))
             .collect()
     }
 
@@ -300,6 +325,15 @@ impl Session {
                 }
                 MetaField::ManyToMany(m, i) => self.host.schema.model(m).m2m[i].name == name,
                 MetaField::Reverse(m, i) => self.host.schema.model(m).reverse[i].query_name == name,
+                MetaField::GenericForeignKey(m, i) => {
+                    self.host.schema.model(m).generic_fks[i].name == name
+                }
+                MetaField::GenericRelation(m, i) => {
+                    self.host.schema.model(m).generic_relations[i].name == name
+                }
+                MetaField::GenericRel(m, i) => {
+                    self.host.schema.model(m).generic_reverse[i].query_name == name
+                }
             })
             .map(Obj::new_native)
             .ok_or_else(|| {
@@ -320,6 +354,9 @@ pub(super) fn internal_type(schema: &crate::schema::Schema, f: MetaField) -> Str
     match f {
         MetaField::Concrete(m, i) => schema.model(m).fields[i].kind.django_name().to_string(),
         MetaField::ManyToMany(..) => "ManyToManyField".into(),
+        MetaField::GenericForeignKey(..) => "GenericForeignKey".into(),
+        MetaField::GenericRelation(..) => "GenericRelation".into(),
+        MetaField::GenericRel(..) => "GenericRel".into(),
         MetaField::Reverse(m, i) => {
             let r = &schema.model(m).reverse[i];
             match r.via {

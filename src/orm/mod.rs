@@ -15,18 +15,21 @@
 //! dumps Django's JSON fixtures, [`explain`] shows query plans. [`classes`] runs each
 //! models.py and gives its model classes their Python side (methods, properties, `save()`
 //! and `delete()` overrides, which reach Django's own through `super()`); [`meta`] is
-//! `_meta`, `__dict__` and `_state`; [`clean`] is `full_clean()` and `ValidationError`.
+//! `_meta`, `__dict__` and `_state`; [`clean`] is `full_clean()` and `ValidationError`;
+//! [`contenttypes`] is ContentType's manager and methods, [`generic`] generic relations.
 
 mod aggregate;
 mod classes;
 mod clean;
 mod composite;
+mod contenttypes;
 mod delete;
 mod display;
 mod exec;
 mod explain;
 mod fixtures;
 mod functions;
+mod generic;
 mod help;
 mod host;
 mod log;
@@ -138,6 +141,8 @@ pub struct Orm {
     truncated: Option<obj::QuerySet>,
     /// The models' Python classes and their models.py modules, once run ([`classes`]).
     python: classes::Python,
+    /// The content types looked up so far ([`contenttypes`]).
+    content_types: contenttypes::Cache,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -195,6 +200,7 @@ impl Session {
             lazy_loads: Vec::new(),
             truncated: None,
             python: classes::Python::default(),
+            content_types: contenttypes::Cache::default(),
         };
         crate::py::Interp::with_host(orm, out)
     }

@@ -533,6 +533,7 @@ mod tests {
                     Model::new(*name, *app, format!("{app}_{}", name.to_lowercase())).into()
                 })
                 .collect(),
+            ..Schema::default()
         }
     }
 

@@ -381,6 +381,14 @@ pub enum RelatedKind {
         target: usize,
         target_model: ModelId,
     },
+    /// `bookmark.tags` (a GenericRelation): rows of `model` whose `fields[ct_field]` is the
+    /// owner's content type (its id) and `fields[fk_field]` the owner's pk.
+    Generic {
+        model: ModelId,
+        ct_field: usize,
+        fk_field: usize,
+        content_type: Value,
+    },
 }
 
 /// The attnames of an instance's values, in order: one list shared by every instance a query

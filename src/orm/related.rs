@@ -28,6 +28,9 @@ impl Session {
         name: &str,
         args: &Args,
     ) -> Option<Result<Obj>> {
+        if matches!(link.kind, RelatedKind::Generic { .. }) {
+            return self.generic_related_method(link, qs, name, args);
+        }
         Some(match name {
             "add" => self.related_add(link, args).map(|()| Obj::NONE),
             "remove" => self.related_remove(link, qs, args).map(|()| Obj::NONE),
@@ -261,6 +264,7 @@ impl Session {
                 }
                 Ok(())
             }
+            RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
         }
     }
 
@@ -292,6 +296,7 @@ impl Session {
                 let keys = python_set_order(&self.keys_of(*target_model, args)?);
                 self.remove_through_rows(link, Some(&keys))
             }
+            RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
         }
     }
 
@@ -311,6 +316,7 @@ impl Session {
                 .map(|_| ())
             }
             RelatedKind::ManyToMany { .. } => self.remove_through_rows(link, None),
+            RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
         }
     }
 
@@ -354,6 +360,7 @@ impl Session {
                 .into_iter()
                 .map(|k| (k.clone(), Obj::Value(k)))
                 .collect(),
+            RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
         };
         let removed: Vec<Obj> = old
             .iter()

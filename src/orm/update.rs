@@ -34,6 +34,10 @@ impl Session {
             .iter()
             .position(|f| f.name == name || f.attname() == name)
         else {
+            if let Some(g) = model.generic_fk(&name) {
+                let g = g.clone();
+                return self.set_generic(inst, &g, value, span);
+            }
             if model.m2m.iter().any(|m| m.name == name) {
                 return Err(type_error(
                     &format!(

@@ -39,8 +39,13 @@ impl Session {
             given[i] = Some(self.plain_value(o, *span)?);
         }
         let mut unexpected = Vec::new();
+        let mut generic = Vec::new();
         for (name, o, span) in &args.kw {
             let m = self.host.schema.model(model);
+            if let Some(g) = m.generic_fk(name) {
+                generic.push((g.clone(), o.clone(), *span));
+                continue;
+            }
             let Some(i) = m
                 .fields
                 .iter()
@@ -103,6 +108,9 @@ impl Session {
         inst.set_adding(true);
         for (name, object) in related {
             inst.set_related(&name, object);
+        }
+        for (g, o, span) in generic {
+            self.set_generic(&inst, &g, o, span)?;
         }
         Ok(Rc::new(inst))
     }

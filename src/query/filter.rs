@@ -1006,8 +1006,13 @@ impl Query {
         let hop = all_paths[trimmed];
         let (fk_model, fk_index) = hop.fk;
         let fk_field = &schema.model(fk_model).fields[fk_index];
-        let rel = fk_field.relation.as_ref().expect("fk");
-        let remote = (rel.to, rel.to_field);
+        // A generic relation's object id points at the primary key of the model whose content
+        // type the join restricts to.
+        let remote = match (&fk_field.relation, &hop.restriction) {
+            (Some(rel), _) => (rel.to, rel.to_field),
+            (None, Some(r)) => (r.model, schema.model(r.model).pk),
+            (None, None) => unreachable!("a hop is a foreign key or a generic relation"),
+        };
         let mut remaining = trimmed;
         let mut prefix = Vec::new();
         for (name, p) in names_with_path {
@@ -1031,7 +1036,23 @@ impl Query {
             path::col(schema, remote, &lookup_tables[trimmed])
         };
         if let Some(t) = self.tables.iter_mut().find(|t| t.refcount > 0) {
-            t.join = None;
+            // A generic relation's content type condition moves from the join to the WHERE.
+            if let Some(r) = t.join.take().and_then(|j| j.restriction) {
+                let ct = Col {
+                    alias: t.alias.clone(),
+                    column: r.column,
+                    ty: crate::value::ValueType::Int,
+                    nullable: false,
+                };
+                self.where_.add(
+                    WhereNode::Lookup(Box::new(super::Lookup {
+                        lhs: Expr::Col(ct),
+                        kind: LookupKind::Exact,
+                        rhs: Rhs::Value(Value::Int(r.id)),
+                    })),
+                    Connector::And,
+                );
+            }
         }
         self.select = vec![SelectItem {
             name: select.column.clone(),

@@ -43,6 +43,8 @@ pub struct Join {
     pub on: (String, String),
     pub join_type: JoinType,
     pub nullable: bool,
+    /// A generic relation's content type condition (Django's `get_extra_restriction`).
+    pub restriction: Option<path::ContentTypeCond>,
 }
 
 /// How `order_by()` entries are kept until compile time (as Django keeps strings).
@@ -288,6 +290,7 @@ impl Query {
                 on,
                 join_type,
                 nullable,
+                restriction: None,
             }),
             refcount: 1,
         });

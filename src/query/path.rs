@@ -20,8 +20,23 @@ pub struct PathInfo {
     pub m2m: bool,
     /// For direct hops: whether the foreign key allows NULL.
     pub nullable: bool,
-    /// The foreign key behind this hop: `(model, field index)`.
+    /// The foreign key behind this hop: `(model, field index)` (for a generic relation, its
+    /// object id field).
     pub fk: (ModelId, usize),
+    /// A generic relation's content type condition, added to the join.
+    pub restriction: Option<ContentTypeCond>,
+}
+
+/// What a generic relation's join adds to its ON clause (Django's `get_extra_restriction`):
+/// the content type column, on the table joined to (`on_joined`) or from, equals the id of
+/// `model`'s content type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContentTypeCond {
+    pub column: String,
+    pub on_joined: bool,
+    pub id: i64,
+    /// The model whose content type it is (the one declaring the GenericRelation).
+    pub model: ModelId,
 }
 
 /// A concrete field: `(model, index in fields)`.
@@ -38,6 +53,10 @@ pub enum FinalField {
     Reverse(ModelId, usize),
     /// A ManyToManyField (`model.m2m[i]`).
     ManyToMany(ModelId, usize),
+    /// A GenericRelation (`model.generic_relations[i]`).
+    GenericRelation(ModelId, usize),
+    /// The way back of a GenericRelation (`model.generic_reverse[i]`).
+    GenericReverse(ModelId, usize),
 }
 
 impl FinalField {
@@ -52,6 +71,8 @@ impl FinalField {
                 schema.model(m).fields[i].kind.django_name()
             }
             FinalField::ManyToMany(..) => "ManyToManyField",
+            FinalField::GenericRelation(..) => "GenericRelation",
+            FinalField::GenericReverse(..) => "GenericRel",
             FinalField::Reverse(m, i) => match schema.model(m).reverse[i].via {
                 ReverseVia::ManyToMany(_) => "ManyToManyRel",
                 ReverseVia::ForeignKey(f) => {
@@ -96,9 +117,47 @@ impl From<Diagnostic> for PathError {
 }
 
 /// The hops a relation name crosses, from `model`.
-fn path_infos(schema: &Schema, model: ModelId, field: FieldRef) -> Vec<PathInfo> {
+fn path_infos(schema: &Schema, model: ModelId, field: FieldRef) -> Result<Vec<PathInfo>> {
     let m = schema.model(model);
-    match field {
+    Ok(match field {
+        FieldRef::GenericRelation(g) => {
+            let g = &m.generic_relations[g];
+            let to = schema.model(g.to);
+            vec![PathInfo {
+                to_model: g.to,
+                from_col: m.pk_field().column.clone(),
+                to_col: to.fields[g.fk_field].column.clone(),
+                direct: false,
+                m2m: true,
+                nullable: true,
+                fk: (g.to, g.fk_field),
+                restriction: Some(ContentTypeCond {
+                    column: to.fields[g.ct_field].column.clone(),
+                    on_joined: true,
+                    id: content_type_id(schema, model)?,
+                    model,
+                }),
+            }]
+        }
+        FieldRef::GenericReverse(r) => {
+            let r = &m.generic_reverse[r];
+            let g = &schema.model(r.from).generic_relations[r.relation];
+            vec![PathInfo {
+                to_model: r.from,
+                from_col: m.fields[g.fk_field].column.clone(),
+                to_col: schema.model(r.from).pk_field().column.clone(),
+                direct: false,
+                m2m: false,
+                nullable: true,
+                fk: (model, g.fk_field),
+                restriction: Some(ContentTypeCond {
+                    column: m.fields[g.ct_field].column.clone(),
+                    on_joined: false,
+                    id: content_type_id(schema, r.from)?,
+                    model: r.from,
+                }),
+            }]
+        }
         FieldRef::Concrete(i) => {
             let f = &m.fields[i];
             let fk = f.relation.as_ref().expect("relation field");
@@ -111,6 +170,7 @@ fn path_infos(schema: &Schema, model: ModelId, field: FieldRef) -> Vec<PathInfo>
                 m2m: false,
                 nullable: f.null,
                 fk: (model, i),
+                restriction: None,
             }]
         }
         FieldRef::Reverse(r) => {
@@ -128,6 +188,7 @@ fn path_infos(schema: &Schema, model: ModelId, field: FieldRef) -> Vec<PathInfo>
                         m2m: !fk.one_to_one,
                         nullable: true,
                         fk: (rel.from, fi),
+                        restriction: None,
                     }]
                 }
                 ReverseVia::ManyToMany(mi) => {
@@ -135,7 +196,7 @@ fn path_infos(schema: &Schema, model: ModelId, field: FieldRef) -> Vec<PathInfo>
                     // Reverse of an M2M: into the through table by its target FK, then out by
                     // its source FK.
                     let mut hops =
-                        path_infos(schema, mm.through, FieldRef::Concrete(mm.source_field));
+                        path_infos(schema, mm.through, FieldRef::Concrete(mm.source_field))?;
                     let first = reverse_hop(schema, mm.through, mm.target_field);
                     hops.iter_mut().for_each(|h| h.m2m = true);
                     let mut out = vec![first];
@@ -147,13 +208,28 @@ fn path_infos(schema: &Schema, model: ModelId, field: FieldRef) -> Vec<PathInfo>
         FieldRef::ManyToMany(mi) => {
             let mm = &m.m2m[mi];
             let first = reverse_hop(schema, mm.through, mm.source_field);
-            let mut second = path_infos(schema, mm.through, FieldRef::Concrete(mm.target_field));
+            let mut second = path_infos(schema, mm.through, FieldRef::Concrete(mm.target_field))?;
             second.iter_mut().for_each(|h| h.m2m = true);
             let mut out = vec![first];
             out.append(&mut second);
             out
         }
-    }
+    })
+}
+
+/// The id of `model`'s content type, which a generic relation's join compares with.
+fn content_type_id(schema: &Schema, model: ModelId) -> Result<i64> {
+    schema.content_type_id(model).ok_or_else(|| {
+        let m = schema.model(model);
+        Diagnostic::new(
+            crate::diag::ErrorKind::NotSupported,
+            format!(
+                "the database has no content type for {}.{} (django_content_type); \
+                 generic relations without it are not supported by djq yet",
+                m.app_label, m.name
+            ),
+        )
+    })
 }
 
 /// The reverse hop of `through.fields[fk_index]` (from the FK's target into `through`).
@@ -169,6 +245,7 @@ fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
         m2m: true,
         nullable: true,
         fk: (through, fk_index),
+        restriction: None,
     }
 }
 
@@ -227,6 +304,14 @@ pub fn names_to_path(
             raw.as_str()
         };
         let Some(field) = m.get_field(name) else {
+            if m.generic_fk(name).is_some() {
+                return Err(Diagnostic::field(format!(
+                    "Field '{name}' does not generate an automatic reverse relation and \
+                     therefore cannot be used for reverse querying. If it is a \
+                     GenericForeignKey, consider adding a GenericRelation."
+                ))
+                .into());
+            }
             if pos == 0 || fail_on_missing {
                 return Err(unknown_field(schema, cur, raw, &[]).into());
             }
@@ -253,7 +338,7 @@ pub fn names_to_path(
             }
             break;
         }
-        let infos = path_infos(schema, cur, field);
+        let infos = path_infos(schema, cur, field)?;
         if !allow_many && let Some(p) = infos.iter().position(|p| p.m2m) {
             names_with_path.push((raw.clone(), infos[..=p].to_vec()));
             return Err(PathError::MultiJoin(names_with_path));
@@ -263,6 +348,8 @@ pub fn names_to_path(
             FieldRef::Concrete(i) => FinalField::Forward(cur, i),
             FieldRef::Reverse(i) => FinalField::Reverse(cur, i),
             FieldRef::ManyToMany(i) => FinalField::ManyToMany(cur, i),
+            FieldRef::GenericRelation(i) => FinalField::GenericRelation(cur, i),
+            FieldRef::GenericReverse(i) => FinalField::GenericReverse(cur, i),
         });
         targets = last_targets(schema, &last);
         path.extend(infos.iter().cloned());
@@ -355,6 +442,11 @@ impl Query {
                 nullable,
                 reuse,
             );
+            if let Some(r) = &hop.restriction
+                && let Some(j) = self.table_mut(&alias).join.as_mut()
+            {
+                j.restriction = Some(r.clone());
+            }
             joins.push(alias.clone());
         }
         Ok(JoinInfo {

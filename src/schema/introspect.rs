@@ -6,7 +6,8 @@
 //!   `sqlite_catalog`, PostgreSQL in `postgres_catalog`;
 //! - naming that catalog the way Django and `inspectdb` would: model names from content types
 //!   or `table2model`, field names from columns (`author_id` → `author`), auto-created
-//!   many-to-many through tables folded into [`ManyToMany`] fields (`build`).
+//!   many-to-many through tables folded into [`ManyToMany`] fields (`build`); the tables of
+//!   Django's own apps then get their models' declarations ([`super::contrib`]).
 //!
 //! Introspection knows nothing of `Meta.ordering`, `related_name`, choices or defaults; the
 //! `--models` overlay ([`super::models_py`]) adds those.
@@ -31,21 +32,27 @@ pub fn database(db: &mut dyn Backend) -> Result<Schema> {
 
 /// Read a SQLite database's schema.
 pub fn sqlite(conn: &rusqlite::Connection) -> Result<Schema> {
-    Ok(build(sqlite_catalog::read(conn)?))
+    named(build(sqlite_catalog::read(conn)?))
 }
 
 /// Read a PostgreSQL database's schema (the tables on the session's search path) through a
 /// session; the number of queries is the same whatever the number of tables.
 pub fn postgres(db: &mut dyn Backend) -> Result<Schema> {
-    Ok(build(postgres_catalog::read(db)?))
+    named(build(postgres_catalog::read(db)?))
+}
+
+/// The tables of Django's own apps named by their models ([`super::contrib`]).
+fn named(mut schema: Schema) -> Result<Schema> {
+    super::contrib::overlay(&mut schema)?;
+    Ok(schema)
 }
 
 /// What a backend reports, before any Django naming.
 #[derive(Debug, Default)]
 struct Catalog {
     tables: Vec<Table>,
-    /// `(app_label, model)` rows of `django_content_type`, when that table exists.
-    content_types: Vec<(String, String)>,
+    /// `(app_label, model, id)` rows of `django_content_type`, when that table exists.
+    content_types: Vec<(String, String, i64)>,
 }
 
 #[derive(Debug)]
@@ -100,7 +107,7 @@ fn build(mut catalog: Catalog) -> Schema {
     let content_types: HashMap<String, (&str, &str)> = catalog
         .content_types
         .iter()
-        .map(|(app, model)| (format!("{app}_{model}"), (app.as_str(), model.as_str())))
+        .map(|(app, model, _)| (format!("{app}_{model}"), (app.as_str(), model.as_str())))
         .collect();
     let mut schema = Schema {
         models: catalog
@@ -108,6 +115,7 @@ fn build(mut catalog: Catalog) -> Schema {
             .iter()
             .map(|t| Arc::new(model_for_table(t, &content_types)))
             .collect(),
+        content_types: catalog.content_types.clone(),
     };
     for (id, table) in catalog.tables.iter().enumerate() {
         link_foreign_keys(&mut schema, id, table);
@@ -291,7 +299,7 @@ pub fn table2model(table: &str) -> String {
 
 /// Python's `str.title()`: a letter is uppercased after an uncased character (start, digit,
 /// `_`, space), lowercased after a cased one.
-pub(in crate::schema) fn python_title(text: &str) -> String {
+pub fn python_title(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut previous_cased = false;
     for c in text.chars() {

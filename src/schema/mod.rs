@@ -2,12 +2,18 @@
 //!
 //! Built in two steps: [`introspect`] reads the live database (tables, columns, keys, indexes,
 //! `django_content_type`) and names everything by Django's conventions; [`models_py`] then
-//! overlays what only the project's `models.py` knows (related names, ordering, choices, ...).
+//! overlays what only the project's `models.py` knows (related names, ordering, choices, ...);
+//! [`contrib`] declares the models of Django's own apps (ContentType), and `generic` the
+//! generic relations of django.contrib.contenttypes and the database's content type ids.
 //! [`Schema::link`] finally derives reverse relations. Every later stage reads the schema; none
 //! writes it.
 
+pub mod contrib;
+mod generic;
 pub mod introspect;
 pub mod models_py;
+
+pub use generic::{GenericForeignKey, GenericRelation, GenericReverse};
 
 pub use models_py::PyModule;
 
@@ -26,6 +32,9 @@ pub struct Schema {
     /// an instance) clones a pointer, not its fields: cloning the model was a third of a
     /// `save()` (benches/interpreter.rs). Changed through [`Arc::make_mut`].
     pub models: Vec<Arc<Model>>,
+    /// `(app_label, model, id)` rows of the database's `django_content_type` (read once, at
+    /// start: Django creates them at `migrate`).
+    pub content_types: Vec<(String, String, i64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +72,13 @@ pub struct Model {
     pub composite_pk: Vec<usize>,
     /// Fields djq reads but cannot use yet (`ForeignObject`): name and class.
     pub unsupported: Vec<(String, String)>,
+    /// `GenericForeignKey`s declared on this model (django.contrib.contenttypes).
+    pub generic_fks: Vec<GenericForeignKey>,
+    /// `GenericRelation`s declared on this model.
+    pub generic_relations: Vec<GenericRelation>,
+    /// GenericRelations pointing at this model with a `related_query_name` (derived by
+    /// [`Schema::link`]).
+    pub generic_reverse: Vec<GenericReverse>,
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.
@@ -393,6 +409,10 @@ pub enum FieldRef {
     ManyToMany(usize),
     /// `reverse[i]`
     Reverse(usize),
+    /// `generic_relations[i]`
+    GenericRelation(usize),
+    /// `generic_reverse[i]`
+    GenericReverse(usize),
 }
 
 impl Schema {
@@ -490,6 +510,7 @@ impl Schema {
         for (to, rel) in found {
             self.model_mut(to).reverse.push(rel);
         }
+        self.link_generic();
     }
 }
 
@@ -516,6 +537,9 @@ impl Model {
             declared: None,
             composite_pk: Vec::new(),
             unsupported: Vec::new(),
+            generic_fks: Vec::new(),
+            generic_relations: Vec::new(),
+            generic_reverse: Vec::new(),
         }
     }
 
@@ -552,6 +576,16 @@ impl Model {
         if let Some(i) = self.reverse.iter().position(|r| r.query_name == name) {
             return Some(FieldRef::Reverse(i));
         }
+        if let Some(i) = self.generic_relations.iter().position(|g| g.name == name) {
+            return Some(FieldRef::GenericRelation(i));
+        }
+        if let Some(i) = self
+            .generic_reverse
+            .iter()
+            .position(|g| g.query_name == name)
+        {
+            return Some(FieldRef::GenericReverse(i));
+        }
         self.fields
             .iter()
             .position(|f| f.relation.is_some() && f.attname() == name)
@@ -577,6 +611,9 @@ impl Model {
         }
         names.extend(self.m2m.iter().map(|m| m.name.clone()));
         names.extend(self.reverse.iter().map(|r| r.query_name.clone()));
+        names.extend(self.generic_fks.iter().map(|g| g.name.clone()));
+        names.extend(self.generic_relations.iter().map(|g| g.name.clone()));
+        names.extend(self.generic_reverse.iter().map(|g| g.query_name.clone()));
         names.sort();
         names.dedup();
         names

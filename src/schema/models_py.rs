@@ -63,6 +63,27 @@ pub struct ModelDecl {
     pub path: Rc<Path>,
     /// That file's Python, for running the model's methods (set once the file is read).
     pub module: Option<Arc<PyModule>>,
+    /// `GenericForeignKey`s and `GenericRelation`s (django.contrib.contenttypes).
+    pub generic: Vec<GenericDecl>,
+}
+
+/// A generic relation as models.py declares it; its fields are named, resolved when merged.
+#[derive(Debug, Clone)]
+pub enum GenericDecl {
+    /// `name = GenericForeignKey(ct_field, fk_field)`
+    ForeignKey {
+        name: String,
+        ct_field: String,
+        fk_field: String,
+    },
+    /// `name = GenericRelation(to, content_type_field=, object_id_field=, related_query_name=)`
+    Relation {
+        name: String,
+        to: ModelRef,
+        ct_field: String,
+        fk_field: String,
+        related_query_name: Option<String>,
+    },
 }
 
 /// A concrete field; `field.relation` is always `None` here, `relation` says where it points.

@@ -570,6 +570,10 @@ impl Index {
                     }
                     FieldRef::ManyToMany(i) => (model.m2m[i].to, "ManyToManyField"),
                     FieldRef::Reverse(i) => (model.reverse[i].from, "ManyToOneRel"),
+                    FieldRef::GenericRelation(i) => {
+                        (model.generic_relations[i].to, "GenericRelation")
+                    }
+                    FieldRef::GenericReverse(i) => (model.generic_reverse[i].from, "GenericRel"),
                 };
                 let target = self.schema.model(to).pk_field();
                 Some(At::Model(to, Some(OutputField::related(target, to, class))))

@@ -63,6 +63,7 @@ pub(super) fn describe(schema: &Schema, id: ModelId, style: Style) -> String {
     section("Relations:", relations(schema, id));
     section("Many-to-many:", many_to_many(schema, id));
     section("Referenced by:", referenced_by(schema, m));
+    section("Generic relations:", generic(schema, m));
     section("Indexes:", indexes(m));
     if !m.ordering.is_empty() {
         let ordering = m.ordering.join(", ");
@@ -74,6 +75,36 @@ pub(super) fn describe(schema: &Schema, id: ModelId, style: Style) -> String {
         out += &format!("{} {}\n", heading("Managers:"), escape_controls(&names));
     }
     out
+}
+
+/// GenericForeignKeys (`content_object  GenericForeignKey(content_type, object_id)`) and
+/// GenericRelations (`tags  → TaggedItem  GenericRelation(content_type, object_id)  query
+/// name: bookmark`).
+fn generic(schema: &Schema, m: &Model) -> Vec<Vec<String>> {
+    let fks = m.generic_fks.iter().map(|g| {
+        vec![
+            g.name.clone(),
+            format!(
+                "GenericForeignKey({}, {})",
+                m.fields[g.ct_field].name, m.fields[g.fk_field].name
+            ),
+        ]
+    });
+    let relations = m.generic_relations.iter().map(|g| {
+        let to = schema.model(g.to);
+        let mut row = vec![
+            format!("{}  → {}", g.name, to.name),
+            format!(
+                "GenericRelation({}, {})",
+                to.fields[g.ct_field].name, to.fields[g.fk_field].name
+            ),
+        ];
+        if let Some(q) = &g.related_query_name {
+            row.push(format!("query name: {q}"));
+        }
+        row
+    });
+    fks.chain(relations).collect()
 }
 
 fn fields_table(schema: &Schema, m: &Model, style: Style) -> comfy_table::Table {

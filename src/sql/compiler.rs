@@ -400,6 +400,16 @@ impl Writer<'_> {
                 d.push_quoted(&mut f.sql, &t.alias);
                 f.push_str(".");
                 d.push_quoted(&mut f.sql, &j.on.1);
+                if let Some(r) = &j.restriction {
+                    // ` AND ("alias"."content_type_id" = ?)`
+                    f.push_str(" AND (");
+                    d.push_quoted(&mut f.sql, if r.on_joined { &t.alias } else { &j.parent });
+                    f.push_str(".");
+                    d.push_quoted(&mut f.sql, &r.column);
+                    f.push_str(" = ");
+                    f.push_param(crate::value::Value::Int(r.id));
+                    f.push_str(")");
+                }
                 f.push_str(")");
             }
             first = false;

@@ -172,11 +172,17 @@ pub(super) fn read(db: &mut dyn Backend) -> Result<Catalog> {
     let content_types = if by_name.contains_key("django_content_type") {
         rows(
             db,
-            "SELECT app_label::text, model::text FROM django_content_type",
-            &[Text, Text],
+            "SELECT app_label::text, model::text, id::bigint FROM django_content_type",
+            &[Text, Text, Int],
         )?
         .iter()
-        .map(|row| (text(&row[0]), text(&row[1])))
+        .map(|row| {
+            let id = match row[2] {
+                Value::Int(id) => id,
+                _ => 0,
+            };
+            (text(&row[0]), text(&row[1]), id)
+        })
         .collect()
     } else {
         Vec::new()

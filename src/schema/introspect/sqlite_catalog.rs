@@ -138,9 +138,9 @@ pub(super) fn read(conn: &Connection) -> Result<Catalog> {
         let mut rows = Vec::new();
         query(
             conn,
-            "SELECT app_label, model FROM django_content_type",
+            "SELECT app_label, model, id FROM django_content_type",
             |row| {
-                rows.push((row.get(0)?, row.get(1)?));
+                rows.push((row.get(0)?, row.get(1)?, row.get(2)?));
                 Ok(())
             },
         )?;

@@ -8,14 +8,16 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{ManyToManyDecl, ModelDecl, ModelRef, RelationDecl};
+use super::{GenericDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl};
 use crate::diag::{Diagnostic, Result};
 use crate::schema::{FieldKind, ForeignKey, ManyToMany, Model, ModelId, Schema};
 
 /// A schema from models.py alone (for `--sql-only` without a database).
 pub fn schema_from_models(decls: Vec<ModelDecl>) -> Result<Schema> {
     let mut schema = Schema::default();
-    overlay(&mut schema, decls)?;
+    let mut all = crate::schema::contrib::referenced(&decls);
+    all.extend(decls);
+    overlay(&mut schema, all)?;
     Ok(schema)
 }
 
@@ -25,6 +27,7 @@ struct Pending {
     /// `(index in the model's fields, relation)`
     relations: Vec<(usize, Box<RelationDecl>)>,
     m2m: Vec<ManyToManyDecl>,
+    generic: Vec<GenericDecl>,
 }
 
 /// Merge declarations onto an introspected schema, then derive reverse relations. Each
@@ -70,7 +73,10 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         };
         claimed.insert(id);
         slots.push(id);
-        if !relations.relations.is_empty() || !relations.m2m.is_empty() {
+        if !relations.relations.is_empty()
+            || !relations.m2m.is_empty()
+            || !relations.generic.is_empty()
+        {
             relations.id = id;
             pending.push(relations);
         }
@@ -99,6 +105,11 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
                 on_delete: rel.on_delete,
                 one_to_one: field.kind == FieldKind::OneToOneField,
             }));
+        }
+    }
+    for p in &mut pending {
+        for g in std::mem::take(&mut p.generic) {
+            generic_field(schema, &declared, &slots, p.id, g);
         }
     }
     for p in pending {
@@ -150,8 +161,64 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         id: 0,
         relations,
         m2m: decl.m2m,
+        generic: decl.generic,
     };
     (model, pending)
+}
+
+/// Place a GenericForeignKey or GenericRelation on model `id`, its fields found by name. One
+/// whose fields are not the model's own concrete fields (inherited from a multi-table parent)
+/// is left out: djq then says its name is no field, rather than join the wrong table.
+fn generic_field(
+    schema: &mut Schema,
+    declared: &HashMap<(Arc<str>, String), usize>,
+    slots: &[ModelId],
+    id: ModelId,
+    g: GenericDecl,
+) {
+    let field = |schema: &Schema, model: ModelId, name: &str| {
+        let m = &schema.models[model];
+        m.fields.iter().position(|f| f.name == name)
+    };
+    match g {
+        GenericDecl::ForeignKey {
+            name,
+            ct_field,
+            fk_field,
+        } => {
+            if let (Some(ct_field), Some(fk_field)) =
+                (field(schema, id, &ct_field), field(schema, id, &fk_field))
+            {
+                let g = crate::schema::GenericForeignKey {
+                    name,
+                    ct_field,
+                    fk_field,
+                };
+                schema.model_mut(id).generic_fks.push(g);
+            }
+        }
+        GenericDecl::Relation {
+            name,
+            to,
+            ct_field,
+            fk_field,
+            related_query_name,
+        } => {
+            let to = resolve(schema, declared, slots, &to);
+            if let (Some(ct_field), Some(fk_field)) =
+                (field(schema, to, &ct_field), field(schema, to, &fk_field))
+            {
+                let g = crate::schema::GenericRelation {
+                    name,
+                    to,
+                    ct_field,
+                    fk_field,
+                    related_query_name,
+                };
+                schema.model_mut(id).generic_relations.push(g);
+            }
+        }
+    }
 }
 
 /// The id of the model a reference names: a declaration, else the database's model of its

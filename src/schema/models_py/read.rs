@@ -11,7 +11,9 @@ use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::{FieldDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl, SourceFile};
+use super::{
+    FieldDecl, GenericDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl, SourceFile,
+};
 use crate::schema::{Field, FieldKind, Index, Interner, OnDelete};
 use crate::syntax::ast::{Arg, Definition, Expr, ExprKind, Stmt, StmtKind};
 
@@ -143,6 +145,18 @@ enum MemberKind<'a> {
         db_index: bool,
     },
     ManyToMany(RawManyToMany<'a>),
+    /// `GenericForeignKey(ct_field, fk_field)`
+    GenericForeignKey {
+        ct_field: String,
+        fk_field: String,
+    },
+    /// `GenericRelation(to, ...)`
+    GenericRelation {
+        to: Target,
+        ct_field: String,
+        fk_field: String,
+        related_query_name: Option<String>,
+    },
 }
 
 #[derive(Clone)]
@@ -515,6 +529,7 @@ impl<'a> Reader<'a> {
         let mut m2m = Vec::new();
         let mut throughs = Vec::new();
         let mut indexes = Vec::new();
+        let mut generic = Vec::new();
         for member in &r.members {
             match &member.kind {
                 MemberKind::Column {
@@ -554,6 +569,29 @@ impl<'a> Reader<'a> {
                     let (field, through) = self.many_to_many(member, raw, &owner);
                     m2m.push(field);
                     throughs.extend(through);
+                }
+                MemberKind::GenericForeignKey { ct_field, fk_field } => {
+                    generic.push(GenericDecl::ForeignKey {
+                        name: member.name.clone(),
+                        ct_field: ct_field.clone(),
+                        fk_field: fk_field.clone(),
+                    });
+                }
+                MemberKind::GenericRelation {
+                    to,
+                    ct_field,
+                    fk_field,
+                    related_query_name,
+                } => {
+                    generic.push(GenericDecl::Relation {
+                        name: member.name.clone(),
+                        to: self.qualify(to, member.file, &own),
+                        ct_field: ct_field.clone(),
+                        fk_field: fk_field.clone(),
+                        related_query_name: related_query_name
+                            .as_deref()
+                            .map(|n| interpolate(n, &own)),
+                    });
                 }
             }
         }
@@ -607,6 +645,7 @@ impl<'a> Reader<'a> {
             app_label: own.app_label,
             table,
             path,
+            generic,
         };
         (decl, throughs)
     }
@@ -821,6 +860,7 @@ fn auto_through(
         proxy: false,
         notes: Vec::new(),
         path: Rc::clone(owner.path),
+        generic: Vec::new(),
     }
 }
 

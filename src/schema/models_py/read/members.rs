@@ -59,6 +59,9 @@ impl<'a> Reader<'a> {
             _ => {}
         }
         let kind = match self.field_class(func, c.file, 0) {
+            FieldClass::Other if let Some(generic) = self.read_generic(&callee, args, c) => {
+                Some(generic)
+            }
             FieldClass::Column(kind, known) => {
                 if !known {
                     r.notes.push(format!(
@@ -90,6 +93,53 @@ impl<'a> Reader<'a> {
             file: c.file,
             kind,
         });
+    }
+
+    /// `GenericForeignKey(ct_field="content_type", fk_field="object_id")` and
+    /// `GenericRelation(to, object_id_field=, content_type_field=, related_query_name=)`, with
+    /// Django's defaults; `None` for anything else.
+    fn read_generic(&self, callee: &str, args: &'a [Arg], c: Class<'a>) -> Option<MemberKind<'a>> {
+        let kw = |key: &str| keyword(args, key).map(|e| self.constant(e, c));
+        let nth = |i: usize| positional(args, i).map(|e| self.constant(e, c));
+        let text = |key: &str, i: Option<usize>, default: &str| {
+            kw(key)
+                .or_else(|| i.and_then(nth))
+                .and_then(string)
+                .unwrap_or_else(|| default.to_string())
+        };
+        match self.generic_class(last_segment(callee), c.file, 0)? {
+            "GenericForeignKey" => Some(MemberKind::GenericForeignKey {
+                ct_field: text("ct_field", Some(0), "content_type"),
+                fk_field: text("fk_field", Some(1), "object_id"),
+            }),
+            "GenericRelation" => Some(MemberKind::GenericRelation {
+                to: target(kw("to").or_else(|| nth(0))?)?,
+                ct_field: text("content_type_field", Some(2), "content_type"),
+                fk_field: text("object_id_field", Some(1), "object_id"),
+                related_query_name: kw("related_query_name").and_then(string),
+            }),
+            _ => None,
+        }
+    }
+
+    /// `GenericForeignKey` or `GenericRelation` when the class `name` is one of them or a
+    /// subclass of one found in these files.
+    fn generic_class(&self, name: &str, file: usize, depth: usize) -> Option<&'static str> {
+        if let Some(known) = ["GenericForeignKey", "GenericRelation"]
+            .into_iter()
+            .find(|k| *k == name)
+        {
+            return Some(known);
+        }
+        let class = self.find_class(name, file).filter(|_| depth < MAX_DEPTH)?;
+        let c = self.classes[class];
+        c.bases.iter().find_map(|b| match b {
+            Arg::Positional(base) => {
+                let path = dotted(base)?;
+                self.generic_class(last_segment(&path), c.file, depth + 1)
+            }
+            _ => None,
+        })
     }
 
     /// A manager assignment: `ArticleManager()`, `ArticleQuerySet.as_manager()`,

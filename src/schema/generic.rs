@@ -1,0 +1,109 @@
+//! Generic relations (`django.contrib.contenttypes.fields`): a `GenericForeignKey` names two
+//! concrete fields of its model (the content type and the object id), a `GenericRelation` is
+//! its reverse, declared on the target model; neither has a column. Also the database's
+//! content type ids, which the joins and filters of generic relations compare with.
+
+use super::{Model, ModelId, Schema};
+
+/// `content_object = GenericForeignKey("content_type", "object_id")`.
+#[derive(Debug, Clone)]
+pub struct GenericForeignKey {
+    pub name: String,
+    /// Index in the model's fields of the foreign key to ContentType.
+    pub ct_field: usize,
+    /// Index of the object id field.
+    pub fk_field: usize,
+}
+
+/// `tags = GenericRelation(TaggedItem, related_query_name="bookmark")`.
+#[derive(Debug, Clone)]
+pub struct GenericRelation {
+    pub name: String,
+    /// The model holding the generic foreign key's columns.
+    pub to: ModelId,
+    /// Index in `to`'s fields of its foreign key to ContentType (`content_type_field=`).
+    pub ct_field: usize,
+    /// Index in `to`'s fields of the object id (`object_id_field=`).
+    pub fk_field: usize,
+    /// The name `to`'s lookups use for the way back (none: no way back).
+    pub related_query_name: Option<String>,
+}
+
+/// A GenericRelation seen from the model it points at (Django's `GenericRel`), by its
+/// `related_query_name`: `TaggedItem.objects.filter(bookmark__title=...)`.
+#[derive(Debug, Clone)]
+pub struct GenericReverse {
+    pub query_name: String,
+    /// The model declaring the GenericRelation.
+    pub from: ModelId,
+    /// Index in `from`'s `generic_relations`.
+    pub relation: usize,
+}
+
+impl Schema {
+    /// The model whose content type stands for `model`: a proxy's concrete model (the first
+    /// model of its table), as Django's `for_concrete_model=True` has it.
+    pub fn concrete_model(&self, model: ModelId) -> ModelId {
+        self.find_table(&self.model(model).table)
+            .filter(|&c| !self.model(c).auto_created)
+            .unwrap_or(model)
+    }
+
+    /// The id of the row in `django_content_type` of a model (of its concrete model, for a
+    /// proxy), as the database has it.
+    pub fn content_type_id(&self, model: ModelId) -> Option<i64> {
+        let m = self.model(self.concrete_model(model));
+        let name = m.name.to_lowercase();
+        self.content_types
+            .iter()
+            .find(|(app, model, _)| *app == m.app_label && *model == name)
+            .map(|(_, _, id)| *id)
+    }
+
+    /// The model of a content type row, when this schema has it.
+    pub fn content_type_model(&self, app_label: &str, model: &str) -> Option<ModelId> {
+        self.models.iter().position(|m| {
+            !m.auto_created && m.app_label == app_label && m.name.eq_ignore_ascii_case(model)
+        })
+    }
+
+    /// The model `django.contrib.contenttypes` declares (`ContentType`), when present.
+    pub fn content_type_model_id(&self) -> Option<ModelId> {
+        self.content_type_model("contenttypes", "contenttype")
+    }
+
+    /// Derive [`Model::generic_reverse`] from the GenericRelations that set a
+    /// `related_query_name`.
+    pub(super) fn link_generic(&mut self) {
+        let mut found = Vec::new();
+        for (from, model) in self.models.iter().enumerate() {
+            for (relation, g) in model.generic_relations.iter().enumerate() {
+                if let Some(query_name) = &g.related_query_name {
+                    found.push((
+                        g.to,
+                        GenericReverse {
+                            query_name: query_name.clone(),
+                            from,
+                            relation,
+                        },
+                    ));
+                }
+            }
+        }
+        for m in &mut self.models {
+            if !m.generic_reverse.is_empty() {
+                std::sync::Arc::make_mut(m).generic_reverse.clear();
+            }
+        }
+        for (to, rel) in found {
+            self.model_mut(to).generic_reverse.push(rel);
+        }
+    }
+}
+
+impl Model {
+    /// The GenericForeignKey called `name`.
+    pub fn generic_fk(&self, name: &str) -> Option<&GenericForeignKey> {
+        self.generic_fks.iter().find(|g| g.name == name)
+    }
+}

@@ -1,0 +1,1 @@
+../../../fixtures/tagging/tagging/models.py
