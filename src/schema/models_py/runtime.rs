@@ -194,6 +194,7 @@ fn class_pieces(stmt: &Stmt, first: &Stmt, body: &[Stmt], source: &str, out: &mu
     for s in body {
         match &s.kind {
             StmtKind::FunctionDef { .. }
+            | StmtKind::Async(_)
             | StmtKind::Unread {
                 defines: Some(Definition { class: false, .. }),
                 ..
