@@ -65,6 +65,9 @@ pub struct Args {
     /// No colors
     #[arg(long)]
     pub no_color: bool,
+    /// List at start what djq could not read in the models files (the REPL's \warnings)
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// A duration as `--statement-timeout` takes it: a whole number and one of PostgreSQL's
@@ -177,7 +180,7 @@ pub fn main() -> ExitCode {
         let src = input.map(|i| (i.name.as_str(), i.text.as_str()));
         eprintln!("{}", render::diagnostic::diagnostic(d, src, err_style));
     };
-    let mut session = match open(&args, color) {
+    let (mut session, notes) = match open(&args, color) {
         Ok(s) => s,
         Err(d) => {
             report(&d, None);
@@ -207,7 +210,7 @@ pub fn main() -> ExitCode {
         other => other,
     };
     let Some(inputs) = inputs else {
-        let repl = |s: &mut Session| crate::shell::run(s, color);
+        let repl = |s: &mut Session| crate::shell::run(s, color, notes);
         let result = if args.rollback {
             session.rolled_back(repl)
         } else {
@@ -318,12 +321,27 @@ fn inputs(args: &Args) -> Result<Option<Vec<Input>>> {
     Ok((!out.is_empty()).then_some(out))
 }
 
-/// Open the database (or none, for `--sql-only --models`), build the schema, make a session.
-fn open(args: &Args, color: bool) -> Result<Session> {
+/// Open the database (or none, for `--sql-only --models`), build the schema, make a session;
+/// and what djq could not read in the models files (warnings, then each model's notes).
+fn open(args: &Args, color: bool) -> Result<(Session, Vec<String>)> {
     let schema::models_py::Models { decls, warnings } = schema::models_py::read(&args.models)?;
-    // A model djq cannot read is left out, and said so once, at start-up.
-    for warning in warnings {
+    // A model djq cannot read is left out, and said so once, at start-up; what it could not
+    // read of a model it keeps, with --verbose (the REPL counts them in its banner).
+    for warning in &warnings {
         eprintln!("warning: {warning}");
+    }
+    let printed = warnings.len();
+    let mut notes = warnings;
+    let mut seen = std::collections::HashSet::new();
+    for note in decls.iter().flat_map(|d| &d.notes) {
+        if seen.insert(note) {
+            notes.push(note.clone());
+        }
+    }
+    if args.verbose {
+        for note in &notes[printed..] {
+            eprintln!("warning: {note}");
+        }
     }
     let opts = Options {
         style: Style::stdout(color),
@@ -342,7 +360,7 @@ fn open(args: &Args, color: bool) -> Result<Session> {
             Some(DialectArg::Postgres) => Dialect::Postgres,
             _ => Dialect::Sqlite,
         };
-        return Ok(Session::new(schema, None, dialect, opts, out));
+        return Ok((Session::new(schema, None, dialect, opts, out), notes));
     }
     let (mut backend, demo) = match &args.database {
         Some(url) => (crate::backend::connect(url, args.read_only)?, false),
@@ -368,5 +386,5 @@ fn open(args: &Args, color: bool) -> Result<Session> {
     let dialect = backend.dialect();
     let mut session = Session::new(schema, Some(backend), dialect, opts, out);
     session.host.read_only = args.read_only;
-    Ok(session)
+    Ok((session, notes))
 }

@@ -43,7 +43,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
     // (app label, lowercased name) → the first declaration of that model, as
     // `ModelRef::matches` finds it.
     let mut declared: HashMap<(Arc<str>, String), usize> = HashMap::new();
-    for (position, decl) in decls.into_iter().enumerate() {
+    for (position, mut decl) in decls.into_iter().enumerate() {
         declared
             .entry((decl.app_label.clone(), decl.name.to_ascii_lowercase()))
             .or_insert(position);
@@ -51,10 +51,21 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
             .get(&decl.table)
             .copied()
             .filter(|id| !decl.proxy && !claimed.contains(id));
+        let skipped = std::mem::take(&mut decl.skipped);
         let (mut model, mut relations) = model_without_relations(decl);
         model.declared = Some(position);
         let id = match existing {
             Some(id) => {
+                // A field left out (its class or target not understood) is the table's own
+                // column when the database has it, with its foreign key constraint.
+                for name in &skipped {
+                    let old = &schema.models[id];
+                    let column = old.fields.iter().find(|f| {
+                        !model.fields.iter().any(|m| m.column == f.column)
+                            && (f.name == *name || f.column == *name)
+                    });
+                    model.fields.extend(column.cloned());
+                }
                 let old = std::mem::replace(&mut schema.models[id], Arc::new(model));
                 schema.model_mut(id).indexes = old.indexes.clone();
                 replaced.insert(id, old);
@@ -163,7 +174,7 @@ fn resolve(
     if let Some(&i) = declared.get(&(r.app_label.clone(), r.name.to_ascii_lowercase())) {
         return slots[i];
     }
-    let table = r.default_table();
+    let table = contrib_table(r).map_or_else(|| r.default_table(), str::to_string);
     if let Some(id) = schema.find_table(&table).or_else(|| {
         schema
             .models
@@ -179,6 +190,18 @@ fn resolve(
     ));
     schema.models.push(Arc::new(model));
     schema.models.len() - 1
+}
+
+/// The table of a `django.contrib` model whose table is not `{app_label}_{name}`.
+fn contrib_table(r: &ModelRef) -> Option<&'static str> {
+    let name = r.name.to_ascii_lowercase();
+    Some(match (&*r.app_label, name.as_str()) {
+        ("contenttypes", "contenttype") => "django_content_type",
+        ("admin", "logentry") => "django_admin_log",
+        ("sessions", "session") => "django_session",
+        ("sites", "site") => "django_site",
+        _ => return None,
+    })
 }
 
 /// Indexes (in the through model) of the foreign keys to the source and the target: named by
