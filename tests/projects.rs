@@ -329,6 +329,32 @@ fn foreign_keys_to_the_user_contenttype_group_and_through_a_call_resolve() {
 }
 
 #[test]
+fn methods_run_where_djq_runs_them_and_say_so_where_it_does_not() {
+    let models = root().join("shop");
+    let models = models.to_str().unwrap();
+    let code = "print(Payment(amount=3))\n\
+                print(Supplier(name='s').settings(a=1))\n\
+                print(ProductVariant(sku='s', product_id=1))";
+    let (status, out, err) = djq(&["--sql-only", "--models", models, "-c", code]);
+    assert_eq!(status, Some(0), "{err}");
+    // `Payment` is defined in an `if` block; `Supplier.settings` builds `{**DEFAULTS, **overrides}`;
+    // `__str__` holds a `:=`.
+    assert_eq!(out, "payment of 3\n{'weight': 0, 'a': 1}\n1:s\n");
+    let (status, _, err) = djq(&[
+        "--sql-only",
+        "--models",
+        models,
+        "-c",
+        "Product.arefresh(None)",
+    ]);
+    assert_eq!(status, Some(1));
+    assert!(
+        err.starts_with("error: NotSupportedError: 'async def' (arefresh) is not supported by djq"),
+        "{err}"
+    );
+}
+
+#[test]
 fn djq_starts_on_the_project_and_shows_its_notes_with_verbose() {
     let models = root().join("shop");
     let models = models.to_str().unwrap();

@@ -401,19 +401,14 @@ impl<'a> Reader<'a> {
         };
         let first = module.split('.').next().unwrap_or(module);
         match self.scopes[file].imported.get(first) {
+            // `import a.b as m` then `m.c.Name`: module `a.b.c`.
             Some(import) if import.name.is_none() => {
+                let dotted = format!("{}{}", import.module, &module[first.len()..]);
                 let import = Import {
-                    module: import.module,
+                    module: &dotted,
                     ..*import
                 };
-                let dotted = format!("{}{}", import.module, &module[first.len()..]);
-                let files = self.module_files(
-                    file,
-                    &Import {
-                        module: &dotted,
-                        ..import
-                    },
-                );
+                let files = self.module_files(file, &import);
                 if files.is_empty() {
                     return self.project_module(&import).then(|| self.any_named(name))?;
                 }
