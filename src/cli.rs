@@ -338,11 +338,16 @@ fn open(args: &Args, color: bool) -> Result<(Session, Vec<String>)> {
             notes.push(note.clone());
         }
     }
-    if args.verbose {
-        for note in &notes[printed..] {
-            eprintln!("warning: {note}");
+    // Notes of the schema's merging, once it is made.
+    let report = |mut notes: Vec<String>, merged: Vec<String>| {
+        notes.extend(merged);
+        if args.verbose {
+            for note in &notes[printed..] {
+                eprintln!("warning: {note}");
+            }
         }
-    }
+        notes
+    };
     let opts = Options {
         style: Style::stdout(color),
         show_sql: if std::io::stdout().is_terminal() {
@@ -355,7 +360,9 @@ fn open(args: &Args, color: bool) -> Result<(Session, Vec<String>)> {
     };
     let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
     if args.database.is_none() && args.sql_only && !args.models.is_empty() {
-        let schema = schema::models_py::schema_from_models(decls)?;
+        let mut schema = schema::Schema::default();
+        let merged = schema::models_py::overlay(&mut schema, decls)?;
+        let notes = report(notes, merged);
         let dialect = match args.dialect {
             Some(DialectArg::Postgres) => Dialect::Postgres,
             _ => Dialect::Sqlite,
@@ -380,9 +387,12 @@ fn open(args: &Args, color: bool) -> Result<(Session, Vec<String>)> {
         let demo_decls = schema::models_py::load_source("books", "books/models.py", DEMO_MODELS)?;
         schema::models_py::overlay(&mut schema, demo_decls)?;
     }
-    if !decls.is_empty() {
-        schema::models_py::overlay(&mut schema, decls)?;
-    }
+    let merged = if decls.is_empty() {
+        Vec::new()
+    } else {
+        schema::models_py::overlay(&mut schema, decls)?
+    };
+    let notes = report(notes, merged);
     let dialect = backend.dialect();
     let mut session = Session::new(schema, Some(backend), dialect, opts, out);
     session.host.read_only = args.read_only;

@@ -388,3 +388,54 @@ fn the_repl_counts_the_notes_in_its_banner_and_lists_them() {
     assert!(out.contains("warning: "), "{out}");
     repl.quit();
 }
+
+/// Models whose relations djq cannot place (a through model linked by `ForeignObject`s, a
+/// `to_field` of a model nobody declared) do not stop the start: what cannot be placed is
+/// left out, with a note.
+#[test]
+fn relations_djq_cannot_place_never_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("people");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("models.py"),
+        r#"from django.conf import settings
+from django.db import models
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=50)
+    friends = models.ManyToManyField("self", through="Friendship", symmetrical=False)
+
+
+class Friendship(models.Model):
+    from_id = models.IntegerField()
+    to_id = models.IntegerField()
+    from_friend = models.ForeignObject(
+        Person, on_delete=models.CASCADE, from_fields=["from_id"], to_fields=["id"], related_name="+"
+    )
+
+
+class Profile(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, to_field="username", on_delete=models.CASCADE)
+"#,
+    )
+    .unwrap();
+    let models = dir.path().to_str().unwrap();
+    let code = "print(Profile.objects.filter(user__username='a').query)";
+    let (status, out, err) = djq(&["--sql-only", "--models", models, "--verbose", "-c", code]);
+    assert_eq!(status, Some(0), "{err}");
+    // As Django: the foreign key's column holds the username.
+    assert!(
+        out.contains(r#"WHERE "people_profile"."user_id" = a"#),
+        "{out}"
+    );
+    assert!(
+        err.contains("warning: Person.friends: the through model Friendship has no foreign key to Person; left out"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Friendship.from_friend: models.ForeignObject"),
+        "{err}"
+    );
+}

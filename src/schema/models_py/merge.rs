@@ -12,7 +12,8 @@ use super::{ManyToManyDecl, ModelDecl, ModelRef, RelationDecl};
 use crate::diag::{Diagnostic, Result};
 use crate::schema::{FieldKind, ForeignKey, ManyToMany, Model, ModelId, Schema};
 
-/// A schema from models.py alone (for `--sql-only` without a database).
+/// A schema from models.py alone (for `--sql-only` without a database); what could not be
+/// placed is left out, as [`overlay`] says.
 pub fn schema_from_models(decls: Vec<ModelDecl>) -> Result<Schema> {
     let mut schema = Schema::default();
     overlay(&mut schema, decls)?;
@@ -29,7 +30,10 @@ struct Pending {
 
 /// Merge declarations onto an introspected schema, then derive reverse relations. Each
 /// declaration is moved into its model, so that a large models.py is not held twice.
-pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
+/// Returns what was left out: a many-to-many field whose through model has no foreign key to
+/// one of its ends (one djq could not read).
+pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
     let mut replaced: HashMap<ModelId, Arc<Model>> = HashMap::new();
     let mut claimed: HashSet<ModelId> = HashSet::new();
     let mut slots = Vec::with_capacity(decls.len());
@@ -87,10 +91,21 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         }
     }
     drop(tables);
+    // The models nobody declared nor the database has, made up as relations name them.
+    let placeholders_from = schema.models.len();
     // Foreign keys first: many-to-many fields find their through model's keys by target.
     for p in &mut pending {
         for (i, rel) in std::mem::take(&mut p.relations) {
             let to = resolve(schema, &declared, &slots, &rel.to);
+            // A placeholder has the fields relations point at (`to_field='username'`).
+            if let Some(name) = &rel.to_field
+                && to >= placeholders_from
+                && schema.models[to].concrete(name).is_none()
+            {
+                let field =
+                    crate::schema::Field::new(name.as_str(), name.as_str(), FieldKind::CharField);
+                schema.model_mut(to).fields.push(field);
+            }
             let to_field = match &rel.to_field {
                 Some(name) => schema.models[to].concrete(name).ok_or_else(|| {
                     let model = &schema.models[p.id];
@@ -118,7 +133,13 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         for m in p.m2m {
             let to = resolve(schema, &declared, &slots, &m.to);
             let through = resolve(schema, &declared, &slots, &m.through);
-            let (source_field, target_field) = through_keys(schema, &m, [id, to], through)?;
+            let (source_field, target_field) = match through_keys(schema, &m, [id, to], through) {
+                Ok(keys) => keys,
+                Err(d) => {
+                    notes.push(format!("{}; left out", d.message));
+                    continue;
+                }
+            };
             schema.model_mut(id).m2m.push(ManyToMany {
                 name: m.name,
                 to,
@@ -132,7 +153,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
     }
     repoint(schema, &claimed, &replaced);
     schema.link();
-    Ok(())
+    Ok(notes)
 }
 
 /// The model a declaration describes, and its relations still to resolve (for a model not
@@ -164,7 +185,8 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
 }
 
 /// The id of the model a reference names: a declaration, else the database's model of its
-/// default table or of that name, else a new placeholder (`auth.User` → `User`, `auth_user`).
+/// default table or of that name, else a new placeholder (`auth.User` → `User`, `auth_user`)
+/// with its `id` (and, added by its relations, the fields they name as `to_field`).
 fn resolve(
     schema: &mut Schema,
     declared: &HashMap<(Arc<str>, String), usize>,

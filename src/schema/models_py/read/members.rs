@@ -268,7 +268,7 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        if name.ends_with("Field") {
+        if name.ends_with("Field") || name == "ForeignObject" {
             FieldClass::Unknown
         } else if name.ends_with("Manager") {
             FieldClass::Manager
