@@ -65,6 +65,9 @@ pub struct Args {
     /// No colors
     #[arg(long)]
     pub no_color: bool,
+    /// List at start what djq could not read in the models files (the REPL's \warnings)
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// A duration as `--statement-timeout` takes it: a whole number and one of PostgreSQL's
@@ -177,7 +180,7 @@ pub fn main() -> ExitCode {
         let src = input.map(|i| (i.name.as_str(), i.text.as_str()));
         eprintln!("{}", render::diagnostic::diagnostic(d, src, err_style));
     };
-    let mut session = match open(&args, color) {
+    let (mut session, notes) = match open(&args, color) {
         Ok(s) => s,
         Err(d) => {
             report(&d, None);
@@ -207,7 +210,7 @@ pub fn main() -> ExitCode {
         other => other,
     };
     let Some(inputs) = inputs else {
-        let repl = |s: &mut Session| crate::shell::run(s, color);
+        let repl = |s: &mut Session| crate::shell::run(s, color, notes);
         let result = if args.rollback {
             session.rolled_back(repl)
         } else {
@@ -318,13 +321,33 @@ fn inputs(args: &Args) -> Result<Option<Vec<Input>>> {
     Ok((!out.is_empty()).then_some(out))
 }
 
-/// Open the database (or none, for `--sql-only --models`), build the schema, make a session.
-fn open(args: &Args, color: bool) -> Result<Session> {
+/// Open the database (or none, for `--sql-only --models`), build the schema, make a session;
+/// and what djq could not read in the models files (warnings, then each model's notes).
+fn open(args: &Args, color: bool) -> Result<(Session, Vec<String>)> {
     let schema::models_py::Models { decls, warnings } = schema::models_py::read(&args.models)?;
-    // A model djq cannot read is left out, and said so once, at start-up.
-    for warning in warnings {
+    // A model djq cannot read is left out, and said so once, at start-up; what it could not
+    // read of a model it keeps, with --verbose (the REPL counts them in its banner).
+    for warning in &warnings {
         eprintln!("warning: {warning}");
     }
+    let printed = warnings.len();
+    let mut notes = warnings;
+    let mut seen = std::collections::HashSet::new();
+    for note in decls.iter().flat_map(|d| &d.notes) {
+        if seen.insert(note) {
+            notes.push(note.clone());
+        }
+    }
+    // Notes of the schema's merging, once it is made.
+    let report = |mut notes: Vec<String>, merged: Vec<String>| {
+        notes.extend(merged);
+        if args.verbose {
+            for note in &notes[printed..] {
+                eprintln!("warning: {note}");
+            }
+        }
+        notes
+    };
     let opts = Options {
         style: Style::stdout(color),
         show_sql: if std::io::stdout().is_terminal() {
@@ -337,12 +360,14 @@ fn open(args: &Args, color: bool) -> Result<Session> {
     };
     let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
     if args.database.is_none() && args.sql_only && !args.models.is_empty() {
-        let schema = schema::models_py::schema_from_models(decls)?;
+        let mut schema = schema::Schema::default();
+        let merged = schema::models_py::overlay(&mut schema, decls)?;
+        let notes = report(notes, merged);
         let dialect = match args.dialect {
             Some(DialectArg::Postgres) => Dialect::Postgres,
             _ => Dialect::Sqlite,
         };
-        return Ok(Session::new(schema, None, dialect, opts, out));
+        return Ok((Session::new(schema, None, dialect, opts, out), notes));
     }
     let (mut backend, demo) = match &args.database {
         Some(url) => (crate::backend::connect(url, args.read_only)?, false),
@@ -362,11 +387,14 @@ fn open(args: &Args, color: bool) -> Result<Session> {
         let demo_decls = schema::models_py::load_source("books", "books/models.py", DEMO_MODELS)?;
         schema::models_py::overlay(&mut schema, demo_decls)?;
     }
-    if !decls.is_empty() {
-        schema::models_py::overlay(&mut schema, decls)?;
-    }
+    let merged = if decls.is_empty() {
+        Vec::new()
+    } else {
+        schema::models_py::overlay(&mut schema, decls)?
+    };
+    let notes = report(notes, merged);
     let dialect = backend.dialect();
     let mut session = Session::new(schema, Some(backend), dialect, opts, out);
     session.host.read_only = args.read_only;
-    Ok(session)
+    Ok((session, notes))
 }

@@ -423,7 +423,7 @@ fn abstract_multi_table_and_proxy_inheritance() {
     );
     let place = &decls[0];
     assert_eq!(place.notes.len(), 1, "{:?}", place.notes);
-    assert!(place.notes[0].contains("PhoneNumberField"));
+    assert!(place.notes[0].contains("TaggableManager"));
 
     let schema = models_py::schema_from_models(decls).unwrap();
     let place = model(&schema, "Place");
@@ -1252,21 +1252,17 @@ class Nested(models.Model):
     assert_eq!(
         err,
         format!(
-            "warning: class Typed left out: {path}:32:12: expected ':'\n\
-             warning: class Unclosed left out: {path}:37:28: '(' was never closed\n\
-             warning: class Nested left out: {path}:41:60: f-string: expecting '}}'\n\
-             warning: model app.Bad left out: {path}:9:47: assignment expressions (':=') is not supported by djq\n\
-             warning: model app.Child left out: {path}:14:5: 'match' (structural pattern matching) is not supported by djq\n\
-             warning: model app.Odd left out: {path}:28:9: 'type' (a type alias statement) is not supported by djq\n"
+            "warning: class Unclosed left out: {path}:37:28: '(' was never closed\n\
+             warning: class Nested left out: {path}:41:60: f-string: expecting '}}'\n"
         )
     );
-    let (code, _, err) = djq_with_models(dir.path(), &db, "Bad.objects.count()");
-    assert_eq!(code, Some(1));
-    assert!(
-        err.starts_with("warning: class Typed left out:")
-            && err.contains("error: NameError: name 'Bad' is not defined"),
-        "{err}"
-    );
+    // Python 3.12 djq does not run (`:=` in a field, `match` in a class body, `type` in
+    // Meta, a generic class) is read: those models are there.
+    let decls = load(&[dir.path().to_path_buf()]);
+    let names: Vec<&str> = decls.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["Good", "Bad", "Child", "Odd", "Typed"]);
+    assert_eq!(decls[1].fields[1].field.max_length, Some(20));
+    assert_eq!(decls[3].table, "elsewhere");
 }
 
 /// A 5 MB models.py (the demo's repeated: 9,500 models) costs the shell a bounded multiple of

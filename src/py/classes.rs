@@ -843,6 +843,7 @@ fn defined_names(stmt: &Stmt) -> Vec<String> {
         StmtKind::Unread {
             defines: Some(d), ..
         } => vec![d.name.name.clone()],
+        StmtKind::Async(inner) => defined_names(inner),
         _ => Vec::new(),
     }
 }

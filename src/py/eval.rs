@@ -116,10 +116,21 @@ impl<H: Host> Interp<H> {
                 params: params.clone(),
                 body: FunctionBody::Expr((**body).clone()),
             }))),
-            _ => Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                "djq does not support this kind of expression yet",
-            )
+            ExprKind::NamedExpr { target, value } => {
+                let v = self.eval(value)?;
+                self.bind(&target.name, v.clone());
+                Ok(v)
+            }
+            kind => Err(match kind.unsupported_feature() {
+                Some(feature) => Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!("{feature} is not supported by djq"),
+                ),
+                None => Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    "djq does not support this kind of expression yet",
+                ),
+            }
             .at(e.span)),
         }
     }

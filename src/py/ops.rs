@@ -434,6 +434,7 @@ fn binop_symbol(op: BinOp) -> &'static str {
         BinOp::BitXor => "^",
         BinOp::LShift => "<<",
         BinOp::RShift => ">>",
+        BinOp::MatMul => "@",
     }
 }
 

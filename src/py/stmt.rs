@@ -184,6 +184,35 @@ impl<H: Host> Interp<H> {
             }
             // A statement of models.py that djq read past: its own error, where it is.
             StmtKind::Unread { error, .. } => Err((**error).clone()),
+            // An `async def` defines a function that raises when it is called.
+            StmtKind::Async(inner) if matches!(inner.kind, StmtKind::FunctionDef { .. }) => {
+                let StmtKind::FunctionDef { name, params, .. } = &inner.kind else {
+                    unreachable!("matched above")
+                };
+                let error = Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!("'async def' ({}) is not supported by djq", name.name),
+                )
+                .at(name.span);
+                let raises = Stmt {
+                    kind: StmtKind::Unread {
+                        defines: None,
+                        error: Box::new(error),
+                    },
+                    span: stmt.span,
+                };
+                let f = super::classes::function(&name.name, params, &[raises]);
+                self.bind(&name.name, f);
+                Ok(Flow::Next)
+            }
+            _ if stmt.unsupported_feature().is_some() => {
+                let (feature, span) = stmt.unsupported_feature().expect("checked");
+                Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!("{feature} is not supported by djq"),
+                )
+                .at(span))
+            }
             _ => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "this statement is not supported by djq yet",

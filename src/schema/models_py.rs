@@ -16,6 +16,7 @@
 //! Where Django would generate a name from a hash (index names without `name=`), the
 //! [`Index`] name is left empty; an introspected database keeps its real names.
 
+mod imports;
 mod merge;
 mod read;
 mod runtime;
@@ -59,6 +60,9 @@ pub struct ModelDecl {
     pub proxy: bool,
     /// Things read but not understood (third-party field classes, unknown bases, ...).
     pub notes: Vec<String>,
+    /// The fields left out (their class or relation target not understood); where the
+    /// database has the table, its columns of these names are kept.
+    pub skipped: Vec<String>,
     /// The file that declares the model (shared by its models).
     pub path: Rc<Path>,
     /// That file's Python, for running the model's methods (set once the file is read).
@@ -166,13 +170,25 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<ModelDecl>> {
 /// unreadable construct does not stop the shell.
 pub fn read(paths: &[PathBuf]) -> Result<Models> {
     let mut found: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut roots = Vec::with_capacity(paths.len());
     for path in paths {
-        for (file, app_dir) in discover(path)? {
+        let files = discover(path)?;
+        // Where the project's modules may be: the folder given (a file's app folder).
+        roots.extend(
+            files
+                .first()
+                .map(|(file, app_dir)| match std::fs::canonicalize(path) {
+                    Ok(p) if p.is_dir() => p,
+                    _ => app_dir.parent().unwrap_or(file).to_path_buf(),
+                }),
+        );
+        for (file, app_dir) in files {
             if !found.iter().any(|(f, _)| *f == file) {
                 found.push((file, app_dir));
             }
         }
     }
+    imports::follow(&mut found, &roots, BATCHED_FILE);
     let mut apps: HashMap<PathBuf, AppInfo> = HashMap::new();
     let mut files = Vec::with_capacity(found.len());
     for (path, app_dir) in found {
@@ -225,8 +241,10 @@ fn read_files(files: Vec<(PathBuf, AppInfo)>, batched_file: u64, batch: usize) -
             app,
             program,
             module,
+            stub: None,
         });
     }
+    sources.extend(third_party());
     let modules: Vec<Arc<PyModule>> = sources.iter().filter_map(|f| f.module.clone()).collect();
     let Some(big) = big else {
         let (mut decls, warnings) = read::declarations(&sources, &mut Interner::default());
@@ -450,10 +468,37 @@ pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<Mode
             label: app_label.to_string(),
             auto_field: FieldKind::BigAutoField,
         },
+        stub: None,
     };
-    let mut decls = read::declarations(std::slice::from_ref(&file), &mut Interner::default()).0;
-    attach_modules(&mut decls, file.module.as_slice());
+    let module = file.module.clone();
+    let mut files = vec![file];
+    files.extend(third_party());
+    let mut decls = read::declarations(&files, &mut Interner::default()).0;
+    attach_modules(&mut decls, module.as_slice());
     Ok(decls)
+}
+
+/// The stand-ins of third-party packages' model base classes (`third_party.py`), one file
+/// per module they stand in for.
+fn third_party() -> Vec<SourceFile> {
+    const STUBS: &str = include_str!("models_py/third_party.py");
+    let mut files = Vec::new();
+    for part in STUBS.split("# module: ").skip(1) {
+        let (module, text) = part.split_once('\n').unwrap_or((part, ""));
+        let module: &'static str = module.trim();
+        let program = crate::syntax::parse_module(text).expect("the stand-ins parse");
+        files.push(SourceFile {
+            path: PathBuf::from(format!("<{module}>")).into(),
+            app: AppInfo {
+                label: module.split('.').next().unwrap_or(module).to_string(),
+                auto_field: FieldKind::AutoField,
+            },
+            program,
+            module: None,
+            stub: Some(module),
+        });
+    }
+    files
 }
 
 /// A parsed models file and the app it belongs to.
@@ -463,6 +508,8 @@ struct SourceFile {
     program: Program,
     /// Its Python, as it runs (for the large file read in batches, made apart).
     module: Option<Arc<PyModule>>,
+    /// For the stand-in of a third-party package's module (`mptt.models`), its dotted name.
+    stub: Option<&'static str>,
 }
 
 /// What an app's `AppConfig` says: its label and `default_auto_field`.
@@ -472,8 +519,8 @@ struct AppInfo {
     auto_field: FieldKind,
 }
 
-/// How deep under a project root to look for apps.
-const MAX_SCAN_DEPTH: usize = 4;
+/// How deep under a project root to look for apps (a bound against folder cycles).
+const MAX_SCAN_DEPTH: usize = 12;
 /// Folders under a project root that never hold the project's apps.
 const SKIPPED_DIRS: &[&str] = &[
     "node_modules",
@@ -508,21 +555,19 @@ fn discover(path: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
     Ok(found)
 }
 
-/// Collect `dir`'s models files if it is an app folder, else look in its subfolders.
+/// Collect `dir`'s models files if it is an app folder, and look in its subfolders (an app
+/// may hold apps).
 fn scan(dir: &Path, depth: usize, found: &mut Vec<(PathBuf, PathBuf)>) -> Result<()> {
     let models_py = dir.join("models.py");
     let package = dir.join("models");
     if models_py.is_file() {
         found.push((models_py, dir.to_path_buf()));
-        return Ok(());
-    }
-    if package.join("__init__.py").is_file() {
+    } else if package.join("__init__.py").is_file() {
         for file in sorted_entries(&package)? {
             if file.extension().is_some_and(|e| e == "py") && file.is_file() {
                 found.push((file, dir.to_path_buf()));
             }
         }
-        return Ok(());
     }
     if depth >= MAX_SCAN_DEPTH {
         return Ok(());
@@ -539,6 +584,7 @@ fn scan(dir: &Path, depth: usize, found: &mut Vec<(PathBuf, PathBuf)>) -> Result
             .unwrap_or_default();
         let skipped = name.starts_with('.')
             || SKIPPED_DIRS.contains(&name.as_str())
+            || sub == package
             || sub.join("pyvenv.cfg").exists();
         if sub.is_dir() && !skipped {
             scan(&sub, depth + 1, found)?;
@@ -695,7 +741,7 @@ class Restaurant{i}(Place{i}):
             );
             if i % 5 == 0 {
                 text += &format!(
-                    "class Odd{i}(models.Model):\n    type X = int\n\n\
+                    "class Odd{i}(models.Model):\n    x = = 1\n\n\
                      class Bad{i}(models.Model):\n    name = models.CharField(max_length=(\n\n"
                 );
             }

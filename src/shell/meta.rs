@@ -88,6 +88,12 @@ pub(crate) const COMMANDS: &[Command] = &[
         help: "run a script file",
     },
     Command {
+        name: "warnings",
+        aliases: &[],
+        args: "",
+        help: "what djq could not read in the models files",
+    },
+    Command {
         name: "help",
         aliases: &["?"],
         args: "",
@@ -114,6 +120,8 @@ pub(super) struct Shell {
     paged: bool,
     /// The history file, for `\help` (`None`: no history is kept).
     pub history: Option<std::path::PathBuf>,
+    /// What djq could not read in the models files, for `\warnings`.
+    pub notes: Vec<String>,
 }
 
 impl Shell {
@@ -124,6 +132,7 @@ impl Shell {
             color,
             paged,
             history: None,
+            notes: Vec::new(),
         }
     }
 
@@ -273,6 +282,12 @@ pub(super) fn run(session: &mut Session, shell: &mut Shell, cmd: &str) -> Flow {
             },
             None => eprintln!("usage: \\i FILE"),
         },
+        "warnings" if shell.notes.is_empty() => println!("djq read the models files whole"),
+        "warnings" => {
+            for note in &shell.notes {
+                println!("warning: {note}");
+            }
+        }
         "help" | "?" => help(shell),
         other => {
             let names = COMMANDS

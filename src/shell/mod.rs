@@ -150,7 +150,9 @@ impl HistoryFile {
 /// one more, to know whether there are more); `\all` shows every row.
 const REPR_OUTPUT_SIZE: usize = 20;
 
-pub fn run(session: &mut Session, color: bool) -> Result<()> {
+/// `notes`: what djq could not read in the models files (counted in the banner, listed by
+/// `\warnings`).
+pub fn run(session: &mut Session, color: bool, notes: Vec<String>) -> Result<()> {
     let rl_err = |e: ReadlineError| Diagnostic::new(ErrorKind::Io, format!("terminal: {e}"));
     // A line typed with a leading space is not kept (bash's HISTCONTROL=ignorespace).
     let config = Config::builder()
@@ -196,10 +198,16 @@ pub fn run(session: &mut Session, color: bool) -> Result<()> {
     let pager = pager::Pager::new();
     let mut shell = meta::Shell::new(color, pager.pages());
     shell.history = history.as_ref().map(|h| h.path.clone());
+    let noted = match notes.len() {
+        0 => String::new(),
+        1 => ", 1 warning: \\warnings".to_string(),
+        n => format!(", {n} warnings: \\warnings"),
+    };
+    shell.notes = notes;
     let _ = session.set_out(Box::new(pager));
     let models = session.host.schema.user_models().count();
     println!(
-        "djq {} — {} ({models} models). \\help for help, \\q to quit.",
+        "djq {} — {} ({models} models{noted}). \\help for help, \\q to quit.",
         env!("CARGO_PKG_VERSION"),
         session.backend_description()
     );

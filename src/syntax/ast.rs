@@ -104,6 +104,19 @@ pub enum ExprKind {
     },
     /// `*x` in a call, list or assignment target.
     Starred(Box<Expr>),
+    /// `name := value`; in a `case` pattern, `pattern as name` (the pattern is the value).
+    NamedExpr {
+        target: Ident,
+        value: Box<Expr>,
+    },
+    /// `yield` or `yield value`.
+    Yield(Option<Box<Expr>>),
+    /// `yield from iterable`.
+    YieldFrom(Box<Expr>),
+    /// `await value`.
+    Await(Box<Expr>),
+    /// `...`
+    Ellipsis,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -156,6 +169,8 @@ pub enum BinOp {
     BitXor,
     LShift,
     RShift,
+    /// `@`
+    MatMul,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,6 +310,32 @@ pub enum StmtKind {
         defines: Option<Definition>,
         error: Box<crate::diag::Diagnostic>,
     },
+    /// `nonlocal a, b`
+    Nonlocal(Vec<Ident>),
+    /// `async def`, `async for`, `async with`: the statement after `async`.
+    Async(Box<Stmt>),
+    /// `match subject:` and its `case` clauses.
+    Match {
+        subject: Box<Expr>,
+        cases: Vec<MatchCase>,
+    },
+    /// `type Name[params] = value` (the type parameters are read and dropped).
+    TypeAlias {
+        name: Ident,
+        value: Box<Expr>,
+    },
+    /// A `try` whose handlers are `except*` clauses (the `Try` it holds).
+    TryStar(Box<Stmt>),
+}
+
+/// `case pattern if guard:` and its block. A pattern is held as the expression it reads as
+/// (`Point(x=0) | [a, *rest] | {"k": v, **more}`); `pattern as name` is a
+/// [`ExprKind::NamedExpr`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchCase {
+    pub pattern: Expr,
+    pub guard: Option<Expr>,
+    pub body: Vec<Stmt>,
 }
 
 /// What an unread statement would define: `class NAME` or `def NAME`.
@@ -325,4 +366,33 @@ pub struct ExceptHandler {
 pub struct WithItem {
     pub context: Expr,
     pub target: Option<Expr>,
+}
+
+impl ExprKind {
+    /// The Python djq reads but does not run, as its "not supported" error names it.
+    pub fn unsupported_feature(&self) -> Option<&'static str> {
+        Some(match self {
+            ExprKind::Yield(_) | ExprKind::YieldFrom(_) => "'yield'",
+            ExprKind::Await(_) => "'await'",
+            ExprKind::Ellipsis => "'...' (Ellipsis)",
+            _ => return None,
+        })
+    }
+}
+
+impl Stmt {
+    /// The Python djq reads but does not run, as its "not supported" error names it, and the
+    /// span of the keyword that starts it.
+    pub fn unsupported_feature(&self) -> Option<(&'static str, Span)> {
+        let (feature, keyword) = match &self.kind {
+            StmtKind::Match { .. } => ("'match' (structural pattern matching)", "match"),
+            StmtKind::TypeAlias { .. } => ("'type' (a type alias statement)", "type"),
+            StmtKind::Async(_) => ("'async'", "async"),
+            StmtKind::TryStar(_) => ("'except*'", "try"),
+            StmtKind::Nonlocal(_) => ("'nonlocal'", "nonlocal"),
+            _ => return None,
+        };
+        let start = self.span.start;
+        Some((feature, Span::new(start, start + keyword.len())))
+    }
 }

@@ -6,6 +6,7 @@
 //! The grammar it implements is written down in `grammar/djq.peg`.
 
 mod expr;
+mod python312;
 mod stmt;
 
 use super::ast::{self, Span, StmtKind};

@@ -12,7 +12,8 @@ use super::{GenericDecl, ManyToManyDecl, ModelDecl, ModelRef, RelationDecl};
 use crate::diag::{Diagnostic, Result};
 use crate::schema::{FieldKind, ForeignKey, ManyToMany, Model, ModelId, Schema};
 
-/// A schema from models.py alone (for `--sql-only` without a database).
+/// A schema from models.py alone (for `--sql-only` without a database); what could not be
+/// placed is left out, as [`overlay`] says.
 pub fn schema_from_models(decls: Vec<ModelDecl>) -> Result<Schema> {
     let mut schema = Schema::default();
     let mut all = crate::schema::contrib::referenced(&decls);
@@ -32,7 +33,10 @@ struct Pending {
 
 /// Merge declarations onto an introspected schema, then derive reverse relations. Each
 /// declaration is moved into its model, so that a large models.py is not held twice.
-pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
+/// Returns what was left out: a many-to-many field whose through model has no foreign key to
+/// one of its ends (one djq could not read).
+pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
     let mut replaced: HashMap<ModelId, Arc<Model>> = HashMap::new();
     let mut claimed: HashSet<ModelId> = HashSet::new();
     let mut slots = Vec::with_capacity(decls.len());
@@ -46,7 +50,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
     // (app label, lowercased name) → the first declaration of that model, as
     // `ModelRef::matches` finds it.
     let mut declared: HashMap<(Arc<str>, String), usize> = HashMap::new();
-    for (position, decl) in decls.into_iter().enumerate() {
+    for (position, mut decl) in decls.into_iter().enumerate() {
         declared
             .entry((decl.app_label.clone(), decl.name.to_ascii_lowercase()))
             .or_insert(position);
@@ -54,10 +58,21 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
             .get(&decl.table)
             .copied()
             .filter(|id| !decl.proxy && !claimed.contains(id));
+        let skipped = std::mem::take(&mut decl.skipped);
         let (mut model, mut relations) = model_without_relations(decl);
         model.declared = Some(position);
         let id = match existing {
             Some(id) => {
+                // A field left out (its class or target not understood) is the table's own
+                // column when the database has it, with its foreign key constraint.
+                for name in &skipped {
+                    let old = &schema.models[id];
+                    let column = old.fields.iter().find(|f| {
+                        !model.fields.iter().any(|m| m.column == f.column)
+                            && (f.name == *name || f.column == *name)
+                    });
+                    model.fields.extend(column.cloned());
+                }
                 let old = std::mem::replace(&mut schema.models[id], Arc::new(model));
                 schema.model_mut(id).indexes = old.indexes.clone();
                 replaced.insert(id, old);
@@ -82,10 +97,21 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         }
     }
     drop(tables);
+    // The models nobody declared nor the database has, made up as relations name them.
+    let placeholders_from = schema.models.len();
     // Foreign keys first: many-to-many fields find their through model's keys by target.
     for p in &mut pending {
         for (i, rel) in std::mem::take(&mut p.relations) {
             let to = resolve(schema, &declared, &slots, &rel.to);
+            // A placeholder has the fields relations point at (`to_field='username'`).
+            if let Some(name) = &rel.to_field
+                && to >= placeholders_from
+                && schema.models[to].concrete(name).is_none()
+            {
+                let field =
+                    crate::schema::Field::new(name.as_str(), name.as_str(), FieldKind::CharField);
+                schema.model_mut(to).fields.push(field);
+            }
             let to_field = match &rel.to_field {
                 Some(name) => schema.models[to].concrete(name).ok_or_else(|| {
                     let model = &schema.models[p.id];
@@ -118,7 +144,13 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         for m in p.m2m {
             let to = resolve(schema, &declared, &slots, &m.to);
             let through = resolve(schema, &declared, &slots, &m.through);
-            let (source_field, target_field) = through_keys(schema, &m, [id, to], through)?;
+            let (source_field, target_field) = match through_keys(schema, &m, [id, to], through) {
+                Ok(keys) => keys,
+                Err(d) => {
+                    notes.push(format!("{}; left out", d.message));
+                    continue;
+                }
+            };
             schema.model_mut(id).m2m.push(ManyToMany {
                 name: m.name,
                 to,
@@ -132,7 +164,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
     }
     repoint(schema, &claimed, &replaced);
     schema.link();
-    Ok(())
+    Ok(notes)
 }
 
 /// The model a declaration describes, and its relations still to resolve (for a model not
@@ -222,7 +254,8 @@ fn generic_field(
 }
 
 /// The id of the model a reference names: a declaration, else the database's model of its
-/// default table or of that name, else a new placeholder (`auth.User` → `User`, `auth_user`).
+/// default table or of that name, else a new placeholder (`auth.User` → `User`, `auth_user`)
+/// with its `id` (and, added by its relations, the fields they name as `to_field`).
 fn resolve(
     schema: &mut Schema,
     declared: &HashMap<(Arc<str>, String), usize>,
@@ -232,7 +265,7 @@ fn resolve(
     if let Some(&i) = declared.get(&(r.app_label.clone(), r.name.to_ascii_lowercase())) {
         return slots[i];
     }
-    let table = r.default_table();
+    let table = contrib_table(r).map_or_else(|| r.default_table(), str::to_string);
     if let Some(id) = schema.find_table(&table).or_else(|| {
         schema
             .models
@@ -248,6 +281,18 @@ fn resolve(
     ));
     schema.models.push(Arc::new(model));
     schema.models.len() - 1
+}
+
+/// The table of a `django.contrib` model whose table is not `{app_label}_{name}`.
+fn contrib_table(r: &ModelRef) -> Option<&'static str> {
+    let name = r.name.to_ascii_lowercase();
+    Some(match (&*r.app_label, name.as_str()) {
+        ("contenttypes", "contenttype") => "django_content_type",
+        ("admin", "logentry") => "django_admin_log",
+        ("sessions", "session") => "django_session",
+        ("sites", "site") => "django_site",
+        _ => return None,
+    })
 }
 
 /// Indexes (in the through model) of the foreign keys to the source and the target: named by

@@ -106,8 +106,23 @@ struct Scope<'a> {
     assigns: HashMap<&'a str, &'a Expr>,
     /// Imported name → app label of the models module it comes from.
     imports: HashMap<&'a str, String>,
+    /// Imported name → where from: `from MODULE import NAME` (`Some(NAME)`) or
+    /// `import MODULE` (`None`: the name is the module).
+    imported: HashMap<&'a str, Import<'a>>,
+    /// `from MODULE import *`
+    star_imports: Vec<Import<'a>>,
     /// Class name → index in [`Reader::classes`].
     classes: HashMap<&'a str, usize>,
+}
+
+/// Where an imported name comes from.
+#[derive(Clone, Copy)]
+struct Import<'a> {
+    module: &'a str,
+    /// How many leading dots (`from ..x import y`: 2).
+    level: usize,
+    /// The name imported from the module; `None` when the name is the module itself.
+    name: Option<&'a str>,
 }
 
 /// A model class with inheritance applied, before naming its table and columns.
@@ -124,6 +139,8 @@ struct Resolved<'a> {
     /// Fields djq cannot use yet (`ForeignObject`): name and class.
     unsupported: Vec<(String, String)>,
     notes: Vec<String>,
+    /// Fields left out (a field class djq cannot place, a relation target it cannot read).
+    skipped: Vec<String>,
     /// Why the model cannot be read: a statement of its body (or of an abstract base's) that
     /// was not read.
     unread: Option<String>,
@@ -223,6 +240,12 @@ struct Reader<'a> {
     is_base: Vec<bool>,
     /// Fields' names and choices, one copy of each.
     shared: RefCell<Interner>,
+    /// A module's path without `.py` (a package's folder for its `__init__.py`) → its files;
+    /// for the stand-ins of third-party packages, the dotted module name.
+    modules: HashMap<std::path::PathBuf, Vec<usize>>,
+    /// The folder names of the files read (not the stand-ins): a module whose first name is
+    /// none of them is not the project's.
+    folders: std::collections::HashSet<&'a str>,
 }
 
 impl<'a> Reader<'a> {
@@ -230,10 +253,27 @@ impl<'a> Reader<'a> {
         let mut scopes = Vec::new();
         let mut classes = Vec::new();
         let mut warnings = Vec::new();
+        let mut modules: HashMap<std::path::PathBuf, Vec<usize>> = HashMap::new();
+        let mut folders = std::collections::HashSet::new();
         for (file, source) in files.iter().enumerate() {
+            modules.entry(module_key(source)).or_default().push(file);
+            if source.stub.is_none() {
+                folders.extend(
+                    (source.path.parent().into_iter())
+                        .flat_map(|p| p.components())
+                        .filter_map(|c| c.as_os_str().to_str()),
+                );
+            }
             let mut scope = Scope::default();
-            for stmt in &source.program.body {
+            // Python runs a module-level `if`/`try`/`with` block's statements as the module's
+            // own: the classes and names in any branch are read.
+            let mut statements = Vec::new();
+            module_level(&source.program.body, false, &mut statements);
+            for (stmt, alternative) in statements {
                 match &stmt.kind {
+                    // The same class in an `else`/`except` branch: Python runs one of them.
+                    StmtKind::ClassDef { name, .. }
+                        if alternative && scope.classes.contains_key(name.name.as_str()) => {}
                     StmtKind::Unread {
                         defines: Some(Definition { class: true, name }),
                         error,
@@ -265,11 +305,38 @@ impl<'a> Reader<'a> {
                         let app =
                             module_app(module, *level).unwrap_or_else(|| source.app.label.clone());
                         for alias in names {
+                            let import = Import {
+                                module,
+                                level: *level,
+                                name: Some(&alias.name),
+                            };
+                            if alias.name == "*" {
+                                scope.star_imports.push(import);
+                                continue;
+                            }
                             let local = alias
                                 .asname
                                 .as_ref()
                                 .map_or(alias.name.as_str(), |a| a.name.as_str());
                             scope.imports.insert(local, app.clone());
+                            scope.imported.insert(local, import);
+                        }
+                    }
+                    StmtKind::Import(aliases) => {
+                        for alias in aliases {
+                            let (local, module) = match &alias.asname {
+                                Some(a) => (a.name.as_str(), alias.name.as_str()),
+                                None => {
+                                    let first = alias.name.split('.').next().unwrap_or_default();
+                                    (first, first)
+                                }
+                            };
+                            let import = Import {
+                                module,
+                                level: 0,
+                                name: None,
+                            };
+                            scope.imported.insert(local, import);
                         }
                     }
                     _ => {}
@@ -293,11 +360,13 @@ impl<'a> Reader<'a> {
             resolving: vec![false; n],
             warnings,
             shared: RefCell::new(shared),
+            modules,
+            folders,
         };
         for class in 0..n {
             let c = reader.classes[class];
             for base in base_paths(c.bases) {
-                if let Some(parent) = reader.find_class(last_segment(&base), c.file) {
+                if let Some(parent) = reader.find_base(&base, c.file) {
                     reader.is_base[parent] = true;
                 }
             }
@@ -305,13 +374,114 @@ impl<'a> Reader<'a> {
         reader
     }
 
-    /// A module-level class by name: in `file` first, then in any file.
+    /// The class a name means in `file`, as Python finds it: a class of the file, else the
+    /// class it imports under that name (following the module's own imports, which re-export
+    /// it); a name imported from a module that is not the project's (and has no stand-in)
+    /// is no class here. A name neither defined nor imported by name (a `*` import) is looked
+    /// for in any file.
     fn find_class(&self, name: &str, file: usize) -> Option<usize> {
-        self.scopes[file]
-            .classes
-            .get(name)
-            .copied()
-            .or_else(|| self.named(name).first().copied())
+        self.class_in(name, file, 0)
+    }
+
+    fn class_in(&self, name: &str, file: usize, depth: usize) -> Option<usize> {
+        let scope = &self.scopes[file];
+        if let Some(&class) = scope.classes.get(name) {
+            return Some(class);
+        }
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        let Some(import) = scope.imported.get(name) else {
+            for star in &scope.star_imports {
+                let found = (self.module_files(file, star).iter())
+                    .find_map(|&f| self.class_in(name, f, depth + 1));
+                if found.is_some() {
+                    return found;
+                }
+            }
+            return self.any_named(name);
+        };
+        let original = import.name?;
+        let files = self.module_files(file, import);
+        if files.is_empty() {
+            // A module not read: the project's (a path djq did not follow) or not.
+            return self
+                .project_module(import)
+                .then(|| self.any_named(original))?;
+        }
+        files
+            .iter()
+            .find_map(|&f| self.class_in(original, f, depth + 1))
+    }
+
+    /// The class a base (`Name` or `module.Name`) names in `file`.
+    fn find_base(&self, base: &str, file: usize) -> Option<usize> {
+        let Some((module, name)) = base.rsplit_once('.') else {
+            return self.find_class(base, file);
+        };
+        let first = module.split('.').next().unwrap_or(module);
+        match self.scopes[file].imported.get(first) {
+            // `import a.b as m` then `m.c.Name`: module `a.b.c`.
+            Some(import) if import.name.is_none() => {
+                let dotted = format!("{}{}", import.module, &module[first.len()..]);
+                let import = Import {
+                    module: &dotted,
+                    ..*import
+                };
+                let files = self.module_files(file, &import);
+                if files.is_empty() {
+                    return self.project_module(&import).then(|| self.any_named(name))?;
+                }
+                files.iter().find_map(|&f| self.class_in(name, f, 1))
+            }
+            _ => self.any_named(name),
+        }
+    }
+
+    /// The first class of the project's files called `name`.
+    fn any_named(&self, name: &str) -> Option<usize> {
+        (self.named(name).iter().copied())
+            .find(|&c| self.files[self.classes[c].file].stub.is_none())
+    }
+
+    /// Could the module be the project's: its first name is a folder of the files read.
+    fn project_module(&self, import: &Import) -> bool {
+        import.level > 0
+            || self
+                .folders
+                .contains(import.module.split('.').next().unwrap_or(""))
+    }
+
+    /// The files of the module an import names, seen from `file`: its `.py` file or its
+    /// package's `__init__.py` (relative to the file's package, or to any folder above it),
+    /// or a third-party package's stand-in.
+    fn module_files(&self, file: usize, import: &Import) -> &[usize] {
+        let parts = import.module.split('.').filter(|p| !p.is_empty());
+        if import.level == 0
+            && let Some(stub) = self.modules.get(Path::new(import.module))
+        {
+            return stub;
+        }
+        let Some(dir) = self.files[file].path.parent() else {
+            return &[];
+        };
+        let mut base = Some(dir);
+        for _ in 1..import.level {
+            base = base.and_then(Path::parent);
+        }
+        let bases: Vec<&Path> = if import.level > 0 {
+            base.into_iter().collect()
+        } else {
+            dir.ancestors().collect()
+        };
+        for base in bases {
+            let mut key = base.to_path_buf();
+            key.extend(parts.clone());
+            if let Some(files) = self.modules.get(&key) {
+                return files;
+            }
+        }
+        &[]
     }
 
     /// Once a model is built: drop its members from the cache unless another class derives
@@ -333,8 +503,8 @@ impl<'a> Reader<'a> {
         self.by_name.get(name).map_or(&[], Vec::as_slice)
     }
 
-    /// Does the class derive from `models.Model`, through classes in these files or through a
-    /// base from elsewhere whose name ends in `Model` (`TimeStampedModel`, `MPTTModel`)?
+    /// Does the class derive from `models.Model`, through the classes its bases name (in these
+    /// files, or a third-party package's stand-in)? A name never makes a model.
     fn is_model(&mut self, class: usize) -> bool {
         if let Some(known) = self.model_memo[class] {
             return known;
@@ -343,10 +513,10 @@ impl<'a> Reader<'a> {
         let c = self.classes[class];
         let mut result = false;
         for base in base_paths(c.bases) {
-            result = match self.find_class(last_segment(&base), c.file) {
+            result = match self.find_base(&base, c.file) {
                 _ if base == "Model" || base.ends_with("models.Model") => true,
                 Some(parent) => self.is_model(parent),
-                None => base.ends_with("Model"),
+                None => false,
             };
             if result {
                 break;
@@ -378,24 +548,39 @@ impl<'a> Reader<'a> {
             composite_pk: None,
             unsupported: Vec::new(),
             notes: Vec::new(),
+            skipped: Vec::new(),
             unread: unread_in(c.body),
         };
         let mut inherited_meta = None;
         // Managers of the bases, in Django's MRO order: they follow the model's own.
         let mut inherited_managers = Vec::new();
+        // Fields a base adds once the model is built (django-mptt's): after the model's own.
+        let mut added_after = Vec::new();
         for base in base_paths(c.bases) {
-            let parent = self.find_class(last_segment(&base), c.file);
+            let parent = self.find_base(&base, c.file);
             let Some(parent) = parent.filter(|&p| !self.resolving[p] && self.is_model(p)) else {
-                if base != "Model" && !base.ends_with("models.Model") && base.ends_with("Model") {
+                let imported = self.scopes[c.file]
+                    .imported
+                    .get(base.split('.').next().unwrap_or(""));
+                let model = base == "Model" || base.ends_with("models.Model");
+                if parent.is_none()
+                    && !model
+                    && let Some(import) = imported
+                {
                     r.notes.push(format!(
-                        "base class {base} is not in the models files read; its fields are unknown"
+                        "{}: base class {base} (from {}) was not read; fields it adds are unknown",
+                        c.name, import.module
                     ));
                 }
                 continue;
             };
             let p = self.resolve(parent);
             if p.meta.is_abstract {
-                for m in &p.members {
+                let after = assigned_in(self.classes[parent].body, "_djq_fields_after_own");
+                if after {
+                    added_after.extend(p.members.iter().cloned());
+                }
+                for m in p.members.iter().filter(|_| !after) {
                     r.members.retain(|own| own.name != m.name);
                     r.members.push(m.clone());
                 }
@@ -403,6 +588,7 @@ impl<'a> Reader<'a> {
                 r.composite_pk = r.composite_pk.take().or_else(|| p.composite_pk.clone());
                 r.unsupported.extend(p.unsupported.iter().cloned());
                 r.notes.extend(p.notes.iter().cloned());
+                r.skipped.extend(p.skipped.iter().cloned());
                 r.unread = r.unread.take().or_else(|| p.unread.clone());
                 inherited_meta.get_or_insert_with(|| Meta {
                     is_abstract: false,
@@ -434,6 +620,11 @@ impl<'a> Reader<'a> {
                     name, bases, body, ..
                 } if name.name == "Meta" => own_meta = Some((bases, body)),
                 _ => {}
+            }
+        }
+        for m in added_after {
+            if !r.members.iter().any(|own| own.name == m.name) {
+                r.members.push(m);
             }
         }
         r.members.shrink_to_fit();
@@ -641,6 +832,7 @@ impl<'a> Reader<'a> {
             auto_created: false,
             proxy: false,
             notes: r.notes.clone(),
+            skipped: r.skipped.clone(),
             name: own.name,
             app_label: own.app_label,
             table,
@@ -859,6 +1051,7 @@ fn auto_through(
         auto_created: true,
         proxy: false,
         notes: Vec::new(),
+        skipped: Vec::new(),
         path: Rc::clone(owner.path),
         generic: Vec::new(),
     }
@@ -938,4 +1131,54 @@ fn dotted(expr: &Expr) -> Option<String> {
 
 fn last_segment(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
+}
+
+/// The statements a module runs as its own: its top level, and the blocks of its top-level
+/// `if`, `try` and `with` statements (all branches; `true` for those of an `else` or an
+/// `except`, which run instead of another).
+fn module_level<'a>(body: &'a [Stmt], alternative: bool, out: &mut Vec<(&'a Stmt, bool)>) {
+    for stmt in body {
+        match &stmt.kind {
+            StmtKind::If { body, orelse, .. } => {
+                module_level(body, alternative, out);
+                module_level(orelse, true, out);
+            }
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                module_level(body, alternative, out);
+                for h in handlers {
+                    module_level(&h.body, true, out);
+                }
+                module_level(orelse, alternative, out);
+                module_level(finalbody, alternative, out);
+            }
+            StmtKind::With { body, .. } => module_level(body, alternative, out),
+            _ => out.push((stmt, alternative)),
+        }
+    }
+}
+
+/// The key of a file in [`Reader::modules`]: its path without `.py`, its package's folder for
+/// an `__init__.py`; a stand-in's dotted module name.
+fn module_key(source: &SourceFile) -> std::path::PathBuf {
+    if let Some(module) = source.stub {
+        return module.into();
+    }
+    let path = &source.path;
+    if path.file_name().is_some_and(|n| n == "__init__.py") {
+        return path.parent().unwrap_or(path).to_path_buf();
+    }
+    path.with_extension("")
+}
+
+/// Does a class body assign `name` (a stand-in's marker)?
+fn assigned_in(body: &[Stmt], name: &str) -> bool {
+    body.iter().any(|s| {
+        matches!(&s.kind, StmtKind::Assign { targets, .. }
+            if matches!(targets.as_slice(), [t] if matches!(&t.kind, ExprKind::Name(n) if n == name)))
+    })
 }

@@ -162,8 +162,34 @@ impl PyModule {
 
 /// The text of what of a module-level statement runs ([`PyModule`]), each piece at its
 /// offset: the statement, or a class's header, its methods and its `Meta`'s verbose names
-/// (`pass` where it keeps nothing).
+/// (`pass` where it keeps nothing). The classes a module-level `if` or `try` defines (the
+/// first of each name: Python runs one branch) are kept as classes of the module, their
+/// lines moved to the margin, so that they run apart like the others; the block's other
+/// statements are then not kept.
 pub(super) fn pieces(stmt: &Stmt, source: &str, out: &mut Pieces) {
+    if matches!(stmt.kind, StmtKind::If { .. } | StmtKind::Try { .. }) {
+        let mut classes = Vec::new();
+        nested_classes(std::slice::from_ref(stmt), &mut classes);
+        if !classes.is_empty() {
+            for class in classes {
+                let StmtKind::ClassDef {
+                    body,
+                    name,
+                    decorators,
+                    ..
+                } = &class.kind
+                else {
+                    continue;
+                };
+                let Some(first) = body.first() else { continue };
+                let line_start = source[..class.span.start].rfind('\n').map_or(0, |i| i + 1);
+                let indent = class.span.start - line_start;
+                class_pieces(class, first, body, source, out, indent);
+                out.end_statement(decorators.is_empty().then_some(name.name.as_str()));
+            }
+            return;
+        }
+    }
     let StmtKind::ClassDef {
         body,
         name,
@@ -178,15 +204,77 @@ pub(super) fn pieces(stmt: &Stmt, source: &str, out: &mut Pieces) {
         return;
     };
     let Some(first) = body.first() else { return };
-    class_pieces(stmt, first, body, source, out);
+    class_pieces(stmt, first, body, source, out, 0);
     out.end_statement(decorators.is_empty().then_some(name.name.as_str()));
 }
 
-/// A class's header, methods and `Meta`'s verbose names ([`pieces`]).
-fn class_pieces(stmt: &Stmt, first: &Stmt, body: &[Stmt], source: &str, out: &mut Pieces) {
+/// The classes defined in the blocks of `if` and `try` statements, the first of each name.
+fn nested_classes<'s>(body: &'s [Stmt], out: &mut Vec<&'s Stmt>) {
+    for stmt in body {
+        match &stmt.kind {
+            StmtKind::ClassDef { name, .. } => {
+                let defined = out.iter().any(
+                    |c| matches!(&c.kind, StmtKind::ClassDef { name: n, .. } if n.name == name.name),
+                );
+                if !defined {
+                    out.push(stmt);
+                }
+            }
+            StmtKind::If { body, orelse, .. } => {
+                nested_classes(body, out);
+                nested_classes(orelse, out);
+            }
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                nested_classes(body, out);
+                for h in handlers {
+                    nested_classes(&h.body, out);
+                }
+                nested_classes(orelse, out);
+                nested_classes(finalbody, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A class's header, methods and `Meta`'s verbose names ([`pieces`]); a class nested
+/// `indent` columns deep in a block, each of its lines moved left by that much.
+fn class_pieces(
+    stmt: &Stmt,
+    first: &Stmt,
+    body: &[Stmt],
+    source: &str,
+    out: &mut Pieces,
+    indent: usize,
+) {
     let mut keep = |from: usize, to: usize| {
-        if let Some(text) = source.get(from..to) {
-            out.keep(from, text);
+        if indent == 0 {
+            if let Some(text) = source.get(from..to) {
+                out.keep(from, text);
+            }
+            return;
+        }
+        let mut at = from;
+        while at < to {
+            let Some(rest) = source.get(at..to) else {
+                return;
+            };
+            let end = rest.find('\n').map_or(to, |i| at + i);
+            let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line = &source[at..end];
+            let (place, text) = if at == line_start {
+                let spaces = line.bytes().take(indent).take_while(|b| *b == b' ').count();
+                (at, &line[spaces..])
+            } else {
+                (at - (at - line_start).min(indent), line)
+            };
+            out.keep(place, text);
+            at = end + 1;
         }
     };
     keep(stmt.span.start, first.span.start);
@@ -194,6 +282,7 @@ fn class_pieces(stmt: &Stmt, first: &Stmt, body: &[Stmt], source: &str, out: &mu
     for s in body {
         match &s.kind {
             StmtKind::FunctionDef { .. }
+            | StmtKind::Async(_)
             | StmtKind::Unread {
                 defines: Some(Definition { class: false, .. }),
                 ..

@@ -69,6 +69,9 @@ fn expr(kind: ExprKind, span: Span) -> Expr {
 impl Parser<'_> {
     /// `a`, or `a, *b,` as a tuple without parentheses (statement values, `for` iterables).
     pub(super) fn star_expressions(&mut self) -> PResult<Expr> {
+        if self.at_kw("yield") {
+            return self.yield_expression();
+        }
         self.comma_list(Self::star_expression)
     }
 
@@ -146,7 +149,9 @@ impl Parser<'_> {
     /// `lambda`, or `body if test else orelse`, or an `or` expression.
     pub(super) fn expression(&mut self) -> PResult<Expr> {
         self.nested(|p| {
-            if p.at_kw("lambda") {
+            if let (Tok::Name(_), Tok::Op(":=")) = (p.tok(), p.peek_tok(1)) {
+                p.named_expression()
+            } else if p.at_kw("lambda") {
                 p.lambda()
             } else {
                 p.conditional()
@@ -394,6 +399,7 @@ impl Parser<'_> {
                 "/" => binary(BinOp::Div, Level::Term),
                 "//" => binary(BinOp::FloorDiv, Level::Term),
                 "%" => binary(BinOp::Mod, Level::Term),
+                "@" => binary(BinOp::MatMul, Level::Term),
                 _ => None,
             },
             _ => None,
@@ -426,9 +432,13 @@ impl Parser<'_> {
     }
 
     /// `a ** b`: right-associative, and its right side may carry a unary sign (`2 ** -1`).
-    fn power(&mut self) -> PResult<Expr> {
+    pub(super) fn power(&mut self) -> PResult<Expr> {
         let start = self.start();
-        let base = self.primary()?;
+        let base = if self.at_kw("await") {
+            self.await_expression()?
+        } else {
+            self.primary()?
+        };
         if !self.eat_op("**") {
             return Ok(base);
         }
@@ -518,6 +528,7 @@ impl Parser<'_> {
             Tok::Op("(") => return self.paren(),
             Tok::Op("[") => return self.list(),
             Tok::Op("{") => return self.brace(),
+            Tok::Op("...") => ExprKind::Ellipsis,
             _ => return Err(self.invalid("an expression")),
         };
         Ok(expr(kind, self.bump()))
@@ -530,6 +541,11 @@ impl Parser<'_> {
         if self.eat_op(")") {
             return Ok(expr(ExprKind::Tuple(Vec::new()), self.since(start)));
         }
+        if self.at_kw("yield") {
+            let value = self.yield_expression()?;
+            self.close(")", start)?;
+            return Ok(value);
+        }
         let first = self.star_expression()?;
         if self.at_op(")") && !matches!(first.kind, ExprKind::Starred(_)) {
             self.bump();
@@ -540,7 +556,7 @@ impl Parser<'_> {
     }
 
     fn tuple_or_generator(&mut self, first: Expr, start: usize) -> PResult<Expr> {
-        if self.at_kw("for") {
+        if self.at_comprehension() {
             let generators = self.comprehension(&first)?;
             self.close(")", first.span.start)?;
             let kind = ExprKind::GeneratorExp {
@@ -567,7 +583,7 @@ impl Parser<'_> {
             return Ok(expr(ExprKind::List(Vec::new()), self.since(start)));
         }
         let first = self.star_expression()?;
-        let kind = if self.at_kw("for") {
+        let kind = if self.at_comprehension() {
             let generators = self.comprehension(&first)?;
             self.close("]", first.span.start)?;
             ExprKind::ListComp {
@@ -603,7 +619,7 @@ impl Parser<'_> {
     /// The rest of a dict display or comprehension, after its first key and `:`.
     fn dict(&mut self, first: Expr, start: usize) -> PResult<Expr> {
         let value = self.expression()?;
-        let kind = if self.at_kw("for") {
+        let kind = if self.at_comprehension() {
             let generators = self.comprehension(&first)?;
             self.close("}", first.span.start)?;
             ExprKind::DictComp {
@@ -650,7 +666,7 @@ impl Parser<'_> {
 
     /// The rest of a set display or comprehension, after its first element.
     fn set(&mut self, first: Expr, start: usize) -> PResult<Expr> {
-        let kind = if self.at_kw("for") {
+        let kind = if self.at_comprehension() {
             let generators = self.comprehension(&first)?;
             self.close("}", first.span.start)?;
             ExprKind::SetComp {
@@ -719,7 +735,8 @@ impl Parser<'_> {
             ));
         }
         let mut generators = Vec::new();
-        while self.eat_kw("for") {
+        // `async for` (in an async function, which djq does not run) iterates as `for` reads.
+        while self.eat_async_for() {
             let target = self.target_list()?;
             if !self.eat_kw("in") {
                 return Err(self.invalid("'in'"));
@@ -802,7 +819,7 @@ impl Parser<'_> {
         }
         let first_token = self.pos;
         let value = self.expression()?;
-        if self.at_kw("for") {
+        if self.at_comprehension() {
             return self.bare_generator(value, first, first_token);
         }
         if self.at_op("=") {
@@ -1072,5 +1089,9 @@ pub(super) fn describe(e: &Expr) -> &'static str {
         | ExprKind::Binary { .. }
         | ExprKind::BoolOp { .. }
         | ExprKind::Slice { .. } => "expression",
+        ExprKind::NamedExpr { .. } => "named expression",
+        ExprKind::Yield(_) | ExprKind::YieldFrom(_) => "yield expression",
+        ExprKind::Await(_) => "await expression",
+        ExprKind::Ellipsis => "ellipsis",
     }
 }

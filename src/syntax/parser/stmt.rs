@@ -29,6 +29,7 @@ fn augmented(op: &str) -> Option<BinOp> {
         "^=" => BinOp::BitXor,
         "<<=" => BinOp::LShift,
         ">>=" => BinOp::RShift,
+        "@=" => BinOp::MatMul,
         _ => return None,
     })
 }
@@ -40,16 +41,7 @@ impl Parser<'_> {
     pub(super) fn statement(&mut self) -> PResult<Vec<Stmt>> {
         let first = self.pos;
         let start = self.start();
-        let result = self.strict_statement().map_err(|error| {
-            // Python 3.10+'s soft keywords start statements djq does not implement.
-            let statement = match self.tokens[first].kind {
-                Tok::Name("match") => "'match' (structural pattern matching)",
-                Tok::Name("type") => "'type' (a type alias statement)",
-                _ => return error,
-            };
-            self.pos = first;
-            self.not_supported(statement)
-        });
+        let result = self.strict_statement();
         if !self.tolerant {
             return result;
         }
@@ -149,7 +141,13 @@ impl Parser<'_> {
             Tok::Keyword("while") => self.while_statement()?,
             Tok::Keyword("try") => self.try_statement()?,
             Tok::Keyword("with") => self.with_statement()?,
+            Tok::Keyword("async") => self.async_statement()?,
+            Tok::Op("@") if self.decorates_async() => self.async_statement()?,
             Tok::Keyword("def" | "class") | Tok::Op("@") => self.definition()?,
+            Tok::Name("match" | "type") => match self.soft_keyword_statement() {
+                Some(statements) => return statements,
+                None => return self.simple_statements(),
+            },
             _ => return self.simple_statements(),
         };
         Ok(vec![compound])
@@ -157,7 +155,12 @@ impl Parser<'_> {
 
     /// The body after a block header: `:` then an indented block or simple statements on the
     /// same line. `what` names the header for errors ("'for' statement"); `header` is its offset.
-    fn block(&mut self, what: &str, header: usize, context: Context) -> PResult<Vec<Stmt>> {
+    pub(super) fn block(
+        &mut self,
+        what: &str,
+        header: usize,
+        context: Context,
+    ) -> PResult<Vec<Stmt>> {
         if !self.eat_op(":") {
             if self.at_op("=") {
                 return Err(
@@ -226,7 +229,7 @@ impl Parser<'_> {
         Ok(stmt(StmtKind::If { test, body, orelse }, self.since(start)))
     }
 
-    fn for_statement(&mut self) -> PResult<Stmt> {
+    pub(super) fn for_statement(&mut self) -> PResult<Stmt> {
         let start = self.start();
         self.bump();
         let target = self.target_list()?;
@@ -269,6 +272,7 @@ impl Parser<'_> {
         let start = self.start();
         self.bump();
         let body = self.block("'try' statement", start, self.context)?;
+        let star = self.at_kw("except") && *self.peek_tok(1) == Tok::Op("*");
         let mut handlers: Vec<ExceptHandler> = Vec::new();
         while self.at_kw("except") {
             if let Some(bare) = handlers.iter().find(|h| h.typ.is_none()) {
@@ -304,16 +308,22 @@ impl Parser<'_> {
             orelse,
             finalbody,
         };
-        Ok(stmt(kind, self.since(start)))
+        let try_statement = stmt(kind, self.since(start));
+        if star {
+            return Ok(stmt(
+                StmtKind::TryStar(Box::new(try_statement)),
+                self.since(start),
+            ));
+        }
+        Ok(try_statement)
     }
 
     /// `except:`, `except E:`, `except (A, B) as e:` and the handler's block.
     fn except_handler(&mut self) -> PResult<ExceptHandler> {
         let start = self.start();
         self.bump();
-        if self.at_op("*") {
-            return Err(self.not_supported("'except*'"));
-        }
+        // `except*` (the `try` is then a `TryStar`).
+        self.eat_op("*");
         let (typ, name) = if self.at_op(":") {
             (None, None)
         } else {
@@ -341,7 +351,7 @@ impl Parser<'_> {
         })
     }
 
-    fn with_statement(&mut self) -> PResult<Stmt> {
+    pub(super) fn with_statement(&mut self) -> PResult<Stmt> {
         let start = self.start();
         self.bump();
         let items = match self.parenthesized_with_items() {
@@ -390,7 +400,7 @@ impl Parser<'_> {
 
     /// `def` or `class`, with the decorators before it (where its span starts, unlike Python's
     /// ast, whose span starts at the keyword).
-    fn definition(&mut self) -> PResult<Stmt> {
+    pub(super) fn definition(&mut self) -> PResult<Stmt> {
         let start = self.start();
         let mut decorators = Vec::new();
         while self.eat_op("@") {
@@ -399,9 +409,12 @@ impl Parser<'_> {
                 return Err(self.invalid("a new line after the decorator"));
             }
         }
+        // An `async def`'s (see `async_statement`, which wraps it).
+        self.eat_kw("async");
         let header = self.start();
         let kind = if self.eat_kw("def") {
             let name = self.expect_name("a function name")?;
+            self.type_params()?;
             self.expect_op("(")?;
             let params = self.params(")", true)?;
             if !self.eat_op(")") {
@@ -423,6 +436,7 @@ impl Parser<'_> {
             }
         } else if self.eat_kw("class") {
             let name = self.expect_name("a class name")?;
+            self.type_params()?;
             let bases = if self.eat_op("(") {
                 self.call_args()?
             } else {
@@ -447,7 +461,7 @@ impl Parser<'_> {
     }
 
     /// `a; b; c` up to the end of the line.
-    fn simple_statements(&mut self) -> PResult<Vec<Stmt>> {
+    pub(super) fn simple_statements(&mut self) -> PResult<Vec<Stmt>> {
         let mut statements = vec![self.simple_statement()?];
         while self.eat_op(";") && !self.at(&Tok::Newline) {
             statements.push(self.simple_statement()?);
@@ -528,6 +542,7 @@ impl Parser<'_> {
                 };
                 StmtKind::Assert { test, msg }
             }
+            Some("nonlocal") => self.nonlocal()?,
             Some("import") => self.import()?,
             Some("from") => self.import_from()?,
             _ => self.expression_statement()?,

@@ -11,16 +11,44 @@ use crate::syntax::ast::{Arg, Expr, ExprKind, Stmt, StmtKind, UnaryOp};
 use crate::value::Value;
 
 /// Field classes that look like fields but add no column.
-const NOT_COLUMNS: &[&str] = &["GenericForeignKey", "GenericRelation", "TaggableManager"];
+const NOT_COLUMNS: &[&str] = &["GenericForeignKey", "GenericRelation"];
+
+/// Field classes of third-party packages, by the built-in field each stores as (django-
+/// phonenumber-field, django-countries, django-extensions, django-model-utils, editors'
+/// rich-text fields, image libraries, django-money's currency).
+fn third_party_field(name: &str) -> Option<FieldKind> {
+    Some(match name {
+        "PhoneNumberField" | "CountryField" | "StatusField" | "CurrencyField" => {
+            FieldKind::CharField
+        }
+        "AutoSlugField" => FieldKind::SlugField,
+        "CreationDateTimeField"
+        | "ModificationDateTimeField"
+        | "AutoCreatedField"
+        | "AutoLastModifiedField"
+        | "MonitorField" => FieldKind::DateTimeField,
+        "RichTextField"
+        | "RichTextUploadingField"
+        | "HTMLField"
+        | "MarkdownxField"
+        | "MartorField"
+        | "SplitField" => FieldKind::TextField,
+        "ThumbnailerImageField" | "VersatileImageField" | "StdImageField" => FieldKind::CharField,
+        _ => return None,
+    })
+}
 
 /// What the callee of `name = Callee(...)` in a class body makes of `name`.
 enum FieldClass {
-    /// A concrete field; `false` when the class is not one djq knows (read as CharField).
-    Column(FieldKind, bool),
+    /// A concrete field.
+    Column(FieldKind),
     ManyToMany,
     Manager,
     /// Not a column (generic relations) or not a field at all.
     Other,
+    /// A field class djq cannot place (a third-party class it does not know, not derived
+    /// from a field it knows): left out.
+    Unknown,
 }
 
 impl<'a> Reader<'a> {
@@ -62,13 +90,22 @@ impl<'a> Reader<'a> {
             FieldClass::Other if let Some(generic) = self.read_generic(&callee, args, c) => {
                 Some(generic)
             }
-            FieldClass::Column(kind, known) => {
-                if !known {
-                    r.notes.push(format!(
-                        "{}.{name}: {callee} is not a Django field class, read as CharField",
-                        c.name
-                    ));
+            // django-money: the amount and, before it, its currency.
+            FieldClass::Column(FieldKind::DecimalField) if callee.ends_with("MoneyField") => {
+                let currency = format!("{name}_currency");
+                if let Some(kind) =
+                    self.read_column(&currency, FieldKind::CharField, "CurrencyField", &[], c)
+                {
+                    r.members.retain(|m| m.name != currency);
+                    r.members.push(Member {
+                        name: currency,
+                        file: c.file,
+                        kind,
+                    });
                 }
+                self.read_column(name, FieldKind::DecimalField, "DecimalField", args, c)
+            }
+            FieldClass::Column(kind) => {
                 self.read_column(name, kind, last_segment(&callee), args, c)
             }
             FieldClass::ManyToMany => self.read_many_to_many(args, c).map(MemberKind::ManyToMany),
@@ -78,13 +115,33 @@ impl<'a> Reader<'a> {
                 r.managers.push(manager);
                 return;
             }
-            FieldClass::Other => return,
+            FieldClass::Other => {
+                if last_segment(&callee) == "TaggableManager" {
+                    r.notes.push(format!(
+                        "{}.{name}: TaggableManager (django-taggit's generic many-to-many) is not \
+                         supported by djq yet; left out",
+                        c.name
+                    ));
+                    r.skipped.push(name.to_string());
+                }
+                return;
+            }
+            FieldClass::Unknown => {
+                r.notes.push(format!(
+                    "{}.{name}: {callee} is not a field class djq knows; left out",
+                    c.name
+                ));
+                r.members.retain(|m| m.name != name);
+                r.skipped.push(name.to_string());
+                return;
+            }
         };
         let Some(kind) = kind else {
             r.notes.push(format!(
-                "{}.{name}: relation target not understood, field skipped",
+                "{}.{name}: relation target not understood; left out",
                 c.name
             ));
+            r.skipped.push(name.to_string());
             return;
         };
         r.members.retain(|m| m.name != name);
@@ -310,17 +367,23 @@ impl<'a> Reader<'a> {
         if name.ends_with("ManyToManyField") {
             return FieldClass::ManyToMany;
         }
-        if NOT_COLUMNS.contains(&name) {
+        if NOT_COLUMNS.contains(&name) || name == "TaggableManager" {
             return FieldClass::Other;
         }
         if let Some(kind) = FieldKind::from_django_name(name) {
-            return FieldClass::Column(kind, true);
+            return FieldClass::Column(kind);
+        }
+        if name == "MoneyField" {
+            return FieldClass::Column(FieldKind::DecimalField);
+        }
+        if let Some(kind) = third_party_field(name) {
+            return FieldClass::Column(kind);
         }
         if name.ends_with("ForeignKey") {
-            return FieldClass::Column(FieldKind::ForeignKey, true);
+            return FieldClass::Column(FieldKind::ForeignKey);
         }
         if name.ends_with("OneToOneField") {
-            return FieldClass::Column(FieldKind::OneToOneField, true);
+            return FieldClass::Column(FieldKind::OneToOneField);
         }
         if depth < MAX_DEPTH
             && let Some(local) = self.find_class(name, file)
@@ -331,7 +394,7 @@ impl<'a> Reader<'a> {
                     let found = self.field_class(base, c.file, depth + 1);
                     if matches!(
                         found,
-                        FieldClass::Column(_, true) | FieldClass::ManyToMany | FieldClass::Manager
+                        FieldClass::Column(_) | FieldClass::ManyToMany | FieldClass::Manager
                     ) {
                         return found;
                     }
@@ -353,8 +416,8 @@ impl<'a> Reader<'a> {
                 _ => {}
             }
         }
-        if name.ends_with("Field") {
-            FieldClass::Column(FieldKind::CharField, false)
+        if name.ends_with("Field") || name == "ForeignObject" {
+            FieldClass::Unknown
         } else if name.ends_with("Manager") {
             FieldClass::Manager
         } else {
@@ -431,7 +494,7 @@ impl<'a> Reader<'a> {
         let ExprKind::Call { func, args } = &base.kind else {
             return None;
         };
-        let FieldClass::Column(kind, _) = self.field_class(func, c.file, 0) else {
+        let FieldClass::Column(kind) = self.field_class(func, c.file, 0) else {
             return None;
         };
         let callee = dotted(func).unwrap_or_default();
@@ -548,6 +611,7 @@ impl<'a> Reader<'a> {
                 ExprKind::Attribute { value, attr } => self
                     .class_body(value, c)
                     .and_then(|body| assigned(body, &attr.name)),
+                ExprKind::NamedExpr { value, .. } => Some(&**value),
                 _ => None,
             };
             match next {
@@ -708,6 +772,10 @@ fn default_max_length(class: &str) -> Option<u32> {
         "URLField" => 200,
         "FileField" | "ImageField" | "FilePathField" => 100,
         "GenericIPAddressField" => 39,
+        "PhoneNumberField" => 128,
+        "CountryField" => 2,
+        "CurrencyField" => 3,
+        "StatusField" => 100,
         _ => return None,
     })
 }

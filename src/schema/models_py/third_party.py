@@ -1,0 +1,152 @@
+# Stand-ins for the model base classes of third-party packages that projects' models.py files
+# build on: the fields each adds, as the package declares them. Read by djq as if it were the
+# package's module (`# module:` starts one); never run.
+
+# module: mptt.models
+from django.db import models
+
+
+class MPTTModel(models.Model):
+    # django-mptt adds its tree fields once the model is built: after the model's own.
+    _djq_fields_after_own = True
+    lft = models.PositiveIntegerField(editable=False)
+    rght = models.PositiveIntegerField(editable=False)
+    tree_id = models.PositiveIntegerField(db_index=True, editable=False)
+    level = models.PositiveIntegerField(editable=False)
+
+    class Meta:
+        abstract = True
+
+# module: treebeard.mp_tree
+from django.db import models
+
+
+class MP_Node(models.Model):
+    path = models.CharField(max_length=255, unique=True)
+    depth = models.PositiveIntegerField()
+    numchild = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+# module: treebeard.ns_tree
+from django.db import models
+
+
+class NS_Node(models.Model):
+    lft = models.PositiveIntegerField(db_index=True)
+    rgt = models.PositiveIntegerField(db_index=True)
+    tree_id = models.PositiveIntegerField(db_index=True)
+    depth = models.PositiveIntegerField(db_index=True)
+
+    class Meta:
+        abstract = True
+
+# module: treebeard.al_tree
+from django.db import models
+
+
+class AL_Node(models.Model):
+    class Meta:
+        abstract = True
+
+# module: model_utils.models
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created = models.DateTimeField(editable=False)
+    modified = models.DateTimeField(editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeletableModel(models.Model):
+    is_removed = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+
+class UUIDModel(models.Model):
+    id = models.UUIDField(primary_key=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+# module: django_extensions.db.models
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created = models.DateTimeField(editable=False)
+    modified = models.DateTimeField(editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class TitleDescriptionModel(models.Model):
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True, null=True)
+
+    class Meta:
+        abstract = True
+
+# module: polymorphic.models
+from django.db import models
+
+
+class PolymorphicModel(models.Model):
+    polymorphic_ctype = models.ForeignKey(
+        "contenttypes.ContentType",
+        null=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="polymorphic_%(app_label)s.%(class)s_set+",
+    )
+
+    class Meta:
+        abstract = True
+
+# module: django.contrib.auth.base_user
+from django.db import models
+
+
+class AbstractBaseUser(models.Model):
+    password = models.CharField(max_length=128)
+    last_login = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        abstract = True
+
+# module: django.contrib.auth.models
+from django.db import models
+from django.contrib.auth.base_user import AbstractBaseUser
+
+
+class PermissionsMixin(models.Model):
+    is_superuser = models.BooleanField(default=False)
+    groups = models.ManyToManyField(
+        "auth.Group", blank=True, related_name="user_set", related_query_name="user"
+    )
+    user_permissions = models.ManyToManyField(
+        "auth.Permission", blank=True, related_name="user_set", related_query_name="user"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AbstractUser(AbstractBaseUser, PermissionsMixin):
+    username = models.CharField(max_length=150, unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField()
+
+    class Meta:
+        abstract = True

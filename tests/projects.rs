@@ -1,0 +1,441 @@
+//! Real projects' models.py, read in full: djq reads the models of `fixtures/projects/shop`,
+//! a project tree whose models use what real projects' do (Python 3.12 in methods, models in
+//! `if`/`try` blocks and in modules imported into models.py, `models/` packages, apps below
+//! apps, bases from other apps and third-party packages, third-party fields, classes that are
+//! not models), and loads every model Django loads with Django's field list
+//! (`fixtures/projects/shop.django.json`, recorded by `tools/record_projects.py` from Django
+//! with the third-party packages stubbed).
+
+mod support;
+
+use std::path::PathBuf;
+
+use djq::schema::FieldKind;
+use djq::schema::models_py::{self, ModelDecl};
+use serde_json::Value as Json;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects")
+}
+
+fn shop() -> models_py::Models {
+    models_py::read(&[root().join("shop")]).expect("the shop project reads")
+}
+
+/// The model declarations djq reads (not the auto-created through models).
+fn decls() -> Vec<ModelDecl> {
+    shop()
+        .decls
+        .into_iter()
+        .filter(|d| !d.auto_created)
+        .collect()
+}
+
+fn decl<'d>(decls: &'d [ModelDecl], label: &str) -> &'d ModelDecl {
+    let (app, name) = label.split_once('.').unwrap();
+    decls
+        .iter()
+        .find(|d| &*d.app_label == app && d.name == name)
+        .unwrap_or_else(|| {
+            let found: Vec<String> = decls
+                .iter()
+                .map(|d| format!("{}.{}", d.app_label, d.name))
+                .collect();
+            panic!("{label} not read; djq read {found:?}")
+        })
+}
+
+/// A model's fields as djq reads them: concrete fields in order, then many-to-many fields.
+fn field_names(d: &ModelDecl) -> Vec<String> {
+    (d.fields.iter().map(|f| f.field.name.to_string()))
+        .chain(d.m2m.iter().map(|m| m.name.clone()))
+        .collect()
+}
+
+fn field<'d>(d: &'d ModelDecl, name: &str) -> &'d djq::schema::Field {
+    &d.fields
+        .iter()
+        .find(|f| *f.field.name == *name)
+        .unwrap_or_else(|| panic!("{}.{name}: {:?}", d.name, field_names(d)))
+        .field
+}
+
+fn django() -> serde_json::Map<String, Json> {
+    let text = std::fs::read_to_string(root().join("shop.django.json")).unwrap();
+    match serde_json::from_str(&text).unwrap() {
+        Json::Object(models) => models,
+        _ => panic!("shop.django.json holds an object"),
+    }
+}
+
+#[test]
+fn djq_loads_every_model_django_loads_with_djangos_fields() {
+    let decls = decls();
+    let django = django();
+    let mut failures = Vec::new();
+    for (label, model) in &django {
+        let d = decl(&decls, label);
+        if d.table != model["table"].as_str().unwrap() {
+            failures.push(format!(
+                "{label}: table {} (Django: {})",
+                d.table, model["table"]
+            ));
+        }
+        // Django's fields, but for those djq says it left out; concrete fields first, in
+        // Django's order, then many-to-many ones.
+        let fields = model["fields"].as_array().unwrap();
+        let named = |m2m: bool| {
+            fields
+                .iter()
+                .filter(move |f| f["many_to_many"].as_bool() == Some(m2m))
+                .map(|f| f["name"].as_str().unwrap().to_string())
+        };
+        let expected: Vec<String> = named(false)
+            .chain(named(true))
+            .filter(|n| !d.skipped.contains(n))
+            .collect();
+        if field_names(d) != expected {
+            failures.push(format!(
+                "{label}: {:?}\n   Django: {expected:?}",
+                field_names(d)
+            ));
+        }
+        for name in &d.skipped {
+            if !d.notes.iter().any(|n| n.contains(&format!(".{name}:"))) {
+                failures.push(format!(
+                    "{label}.{name} left out without a note: {:?}",
+                    d.notes
+                ));
+            }
+        }
+    }
+    // No model Django does not have.
+    for d in &decls {
+        let label = format!("{}.{}", d.app_label, d.name);
+        if !django.contains_key(&label) {
+            failures.push(format!("{label}: not a model in Django"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_class_body_of_ellipsis_and_methods_of_any_python_are_read() {
+    let decls = decls();
+    assert_eq!(field_names(decl(&decls, "api.Placeholder")), ["id"]);
+    // Product's methods hold `match`, `async def`/`async for`/`await`, `yield from`, `{**d}`.
+    let product = decl(&decls, "catalog.Product");
+    assert!(field_names(product).contains(&"orders".to_string()));
+    assert!(shop().warnings.is_empty(), "{:?}", shop().warnings);
+}
+
+#[test]
+fn models_inside_module_level_if_and_try_are_found_once() {
+    let decls = decls();
+    assert_eq!(
+        field_names(decl(&decls, "billing.Payment")),
+        ["id", "invoice", "amount"]
+    );
+    assert_eq!(
+        field_names(decl(&decls, "billing.Refund")),
+        ["id", "payment", "reason"]
+    );
+    let payments = decls.iter().filter(|d| d.name == "Payment").count();
+    assert_eq!(
+        payments, 1,
+        "the `else` branch's Payment is the same model, not run"
+    );
+}
+
+#[test]
+fn a_model_defined_in_another_module_and_imported_is_the_apps_model() {
+    let decls = decls();
+    let invoice = decl(&decls, "billing.Invoice");
+    assert_eq!(invoice.table, "billing_invoice");
+    assert!(
+        invoice.path.ends_with("billing/base.py"),
+        "{:?}",
+        invoice.path
+    );
+}
+
+#[test]
+fn an_app_below_another_app_is_found() {
+    let decls = decls();
+    let review = decl(&decls, "reviews.Review");
+    assert_eq!(review.table, "reviews_review");
+    assert_eq!(
+        field_names(review),
+        ["id", "product", "author", "moderators", "rating", "body"]
+    );
+}
+
+#[test]
+fn bases_resolve_through_imports_across_apps_and_modules() {
+    let decls = decls();
+    // ModelWithMetadata (core.models, over TimeStampedModel) and PublishableMixin
+    // (core/mixins.py, not a models file).
+    let product = decl(&decls, "catalog.Product");
+    assert_eq!(
+        field_names(product)[..7],
+        [
+            "id",
+            "created",
+            "updated",
+            "metadata",
+            "hits",
+            "is_published",
+            "published_at"
+        ]
+    );
+    // A `models/` package re-exporting with `from .product import *`.
+    assert_eq!(
+        field_names(decl(&decls, "catalog.Supplier")),
+        ["id", "name", "email"]
+    );
+}
+
+#[test]
+fn classes_that_are_not_models_never_become_models() {
+    let names: Vec<String> = decls().iter().map(|d| d.name.clone()).collect();
+    for not_a_model in [
+        "ProductModel",
+        "FooModel",
+        "Renderer",
+        "ApiKeySerializer",
+        "TimeStampedModel",
+    ] {
+        assert!(
+            !names.contains(&not_a_model.to_string()),
+            "{not_a_model} in {names:?}"
+        );
+    }
+}
+
+#[test]
+fn mptt_and_treebeard_bases_add_their_fields() {
+    let decls = decls();
+    assert_eq!(
+        field_names(decl(&decls, "catalog.Category")),
+        [
+            "id", "slug", "name", "parent", "lft", "rght", "tree_id", "level"
+        ]
+    );
+    assert_eq!(
+        field_names(decl(&decls, "pages.Page")),
+        ["id", "path", "depth", "numchild", "title", "body"]
+    );
+}
+
+#[test]
+fn money_fields_expand_to_their_columns() {
+    let decls = decls();
+    let variant = decl(&decls, "catalog.ProductVariant");
+    assert_eq!(
+        field(variant, "price_override_currency").kind,
+        FieldKind::CharField
+    );
+    assert_eq!(
+        field(variant, "price_override_currency").max_length,
+        Some(3)
+    );
+    assert_eq!(
+        field(variant, "price_override").kind,
+        FieldKind::DecimalField
+    );
+    assert_eq!(field(variant, "price_override").decimal, Some((10, 2)));
+}
+
+#[test]
+fn a_field_djq_cannot_place_is_left_out_with_a_note() {
+    let decls = decls();
+    let invoice = decl(&decls, "billing.Invoice");
+    assert!(!field_names(invoice).contains(&"notes".to_string()));
+    assert_eq!(invoice.skipped, ["notes"]);
+    assert!(
+        invoice
+            .notes
+            .iter()
+            .any(|n| n.contains("EncryptedTextField")),
+        "{:?}",
+        invoice.notes
+    );
+    let product = decl(&decls, "catalog.Product");
+    assert_eq!(product.skipped, ["tags"]);
+}
+
+#[test]
+fn field_subclasses_map_to_their_nearest_known_ancestor() {
+    let decls = decls();
+    let product = decl(&decls, "catalog.Product");
+    assert_eq!(field(product, "hits").kind, FieldKind::PositiveIntegerField);
+    assert_eq!(
+        field(product, "orders").kind,
+        FieldKind::PositiveIntegerField
+    );
+    assert_eq!(
+        field(decl(&decls, "catalog.Supplier"), "email").kind,
+        FieldKind::EmailField
+    );
+    let phone = field(decl(&decls, "accounts.Staff"), "phone");
+    assert_eq!(
+        (phone.kind, phone.max_length),
+        (FieldKind::CharField, Some(128))
+    );
+}
+
+/// The shop's tables, as Django's schema editor creates them, in a SQLite file.
+fn shop_database(dir: &std::path::Path) -> PathBuf {
+    let path = dir.join("shop.sqlite3");
+    let ddl = std::fs::read_to_string(root().join("shop.sqlite.sql")).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&ddl).unwrap();
+    path
+}
+
+fn djq(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = assert_cmd::Command::cargo_bin("djq")
+        .unwrap()
+        .env_remove("DATABASE_URL")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn foreign_keys_to_the_user_contenttype_group_and_through_a_call_resolve() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = shop_database(dir.path());
+    let models = root().join("shop");
+    let (db, models) = (db.to_str().unwrap(), models.to_str().unwrap());
+    let code = "print(Review.objects.filter(author__username='a', moderators__name='m').query)\n\
+                print(Flag.objects.filter(content_type__model='x', site__domain='d').query)";
+    let (status, out, err) = djq(&[db, "--models", models, "-c", code]);
+    assert_eq!(status, Some(0), "{err}");
+    for join in [
+        r#"INNER JOIN "auth_user" ON ("reviews_review"."author_id" = "auth_user"."id")"#,
+        r#"INNER JOIN "auth_group" ON ("reviews_review"."moderators_id" = "auth_group"."id")"#,
+        r#"INNER JOIN "django_content_type" ON ("reviews_flag"."content_type_id" = "django_content_type"."id")"#,
+        // `swapper.get_model_name(...)`: the database's constraint says where it points.
+        r#"INNER JOIN "core_site" ON ("reviews_flag"."site_id" = "core_site"."id")"#,
+    ] {
+        assert!(out.contains(join), "{join}\n{out}");
+    }
+}
+
+#[test]
+fn methods_run_where_djq_runs_them_and_say_so_where_it_does_not() {
+    let models = root().join("shop");
+    let models = models.to_str().unwrap();
+    let code = "print(Payment(amount=3))\n\
+                print(Supplier(name='s').settings(a=1))\n\
+                print(ProductVariant(sku='s', product_id=1))";
+    let (status, out, err) = djq(&["--sql-only", "--models", models, "-c", code]);
+    assert_eq!(status, Some(0), "{err}");
+    // `Payment` is defined in an `if` block; `Supplier.settings` builds `{**DEFAULTS, **overrides}`;
+    // `__str__` holds a `:=`.
+    assert_eq!(out, "payment of 3\n{'weight': 0, 'a': 1}\n1:s\n");
+    let (status, _, err) = djq(&[
+        "--sql-only",
+        "--models",
+        models,
+        "-c",
+        "Product.arefresh(None)",
+    ]);
+    assert_eq!(status, Some(1));
+    assert!(
+        err.starts_with("error: NotSupportedError: 'async def' (arefresh) is not supported by djq"),
+        "{err}"
+    );
+}
+
+#[test]
+fn djq_starts_on_the_project_and_shows_its_notes_with_verbose() {
+    let models = root().join("shop");
+    let models = models.to_str().unwrap();
+    let code = "Product.objects.filter(category__name='c', price_currency='EUR').count()";
+    let (status, _, err) = djq(&["--sql-only", "--models", models, "-c", code]);
+    assert_eq!((status, err.as_str()), (Some(0), ""));
+    let (status, _, err) = djq(&["--sql-only", "--models", models, "--verbose", "-c", code]);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(
+        err.contains(
+            "warning: Invoice.notes: EncryptedTextField is not a field class djq knows; left out"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("Product.tags: TaggableManager"), "{err}");
+}
+
+#[test]
+fn the_repl_counts_the_notes_in_its_banner_and_lists_them() {
+    let models = root().join("shop");
+    let mut repl = support::repl::Repl::start_with(
+        false,
+        &["--sql-only", "--models", models.to_str().unwrap()],
+    );
+    assert!(
+        repl.banner.contains("warnings: \\warnings)"),
+        "{}",
+        repl.banner
+    );
+    let out = repl.run("\\warnings", "left out");
+    assert!(out.contains("warning: "), "{out}");
+    repl.quit();
+}
+
+/// Models whose relations djq cannot place (a through model linked by `ForeignObject`s, a
+/// `to_field` of a model nobody declared) do not stop the start: what cannot be placed is
+/// left out, with a note.
+#[test]
+fn relations_djq_cannot_place_never_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("people");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("models.py"),
+        r#"from django.conf import settings
+from django.db import models
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=50)
+    friends = models.ManyToManyField("self", through="Friendship", symmetrical=False)
+
+
+class Friendship(models.Model):
+    from_id = models.IntegerField()
+    to_id = models.IntegerField()
+    from_friend = models.ForeignObject(
+        Person, on_delete=models.CASCADE, from_fields=["from_id"], to_fields=["id"], related_name="+"
+    )
+
+
+class Profile(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, to_field="username", on_delete=models.CASCADE)
+"#,
+    )
+    .unwrap();
+    let models = dir.path().to_str().unwrap();
+    let code = "print(Profile.objects.filter(user__username='a').query)";
+    let (status, out, err) = djq(&["--sql-only", "--models", models, "--verbose", "-c", code]);
+    assert_eq!(status, Some(0), "{err}");
+    // As Django: the foreign key's column holds the username.
+    assert!(
+        out.contains(r#"WHERE "people_profile"."user_id" = a"#),
+        "{out}"
+    );
+    assert!(
+        err.contains("warning: Person.friends: the through model Friendship has no foreign key to Person; left out"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Friendship.from_friend: models.ForeignObject"),
+        "{err}"
+    );
+}
