@@ -6,17 +6,13 @@
 //! recognises names, keywords, numbers and operators; string literals (f-strings included) are
 //! scanned by [`strings`].
 //!
-//! The small token recognisers are nom parsers over `&str`; the driver loop around them keeps the
-//! state nom is not made for (the indentation stack and the open brackets). Every span is a byte
-//! range into the whole source, also when lexing the expression inside an f-string field.
+//! The scan goes byte by byte: names, numbers, operators and whitespace are ASCII in all but
+//! rare cases, and a name falls back to Unicode's rules only at its first non-ASCII byte. The
+//! lexer keeps the state of the line structure (the indentation stack and the open brackets).
+//! Every span is a byte range into the whole source, also when lexing the expression inside an
+//! f-string field.
 
 mod strings;
-
-use nom::bytes::complete::{tag_no_case, take_while};
-use nom::character::complete::{char, one_of, satisfy};
-use nom::combinator::{opt, recognize};
-use nom::multi::many0_count;
-use nom::{IResult, Parser};
 
 use crate::diag::{Diagnostic, ErrorKind, Span};
 
@@ -28,19 +24,28 @@ pub(super) const MAX_DEPTH: usize = 200;
 /// How many indentation levels a block may nest (Python's own limit).
 const MAX_INDENT: usize = 100;
 
-pub const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
+/// Python's keywords, written once: [`KEYWORDS`] lists them, and [`keyword`] recognises them
+/// with a `match` (which compiles to a few comparisons rather than a search of the list).
+macro_rules! keywords {
+    ($($keyword:literal)*) => {
+        pub const KEYWORDS: &[&str] = &[$($keyword),*];
 
-/// Operators and delimiters, longest first so that the first match is the right one.
-const OPERATORS: &[&str] = &[
-    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "**", "//", "<<", ">>", "<=", ">=", "==", "!=",
-    "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "+", "-", "*", "/", "%", "@", "&", "|",
-    "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=",
-];
+        /// `word` as a keyword, if it is one.
+        fn keyword(word: &str) -> Option<&'static str> {
+            match word {
+                $($keyword => Some($keyword),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+keywords!(
+    "False" "None" "True" "and" "as" "assert" "async" "await" "break" "class" "continue"
+    "def" "del" "elif" "else" "except" "finally" "for" "from" "global" "if" "import"
+    "in" "is" "lambda" "nonlocal" "not" "or" "pass" "raise" "return" "try" "while"
+    "with" "yield"
+);
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Token<'a> {
@@ -52,13 +57,13 @@ pub(super) struct Token<'a> {
 pub(super) enum Tok<'a> {
     Name(&'a str),
     Keyword(&'static str),
-    /// An operator or delimiter from [`OPERATORS`].
+    /// An operator or delimiter (see [`operator`]).
     Op(&'static str),
     Int(i64),
     Float(f64),
     /// An imaginary literal (`1j`), which djq reads but does not implement.
     Imaginary,
-    Str(StrLit),
+    Str(StrLit<'a>),
     Newline,
     Indent,
     Dedent,
@@ -297,14 +302,19 @@ impl<'a> Lexer<'a> {
                     statements(tokens)?;
                 }
             }
-            self.pos = self.end - whitespace(self.rest()).len();
-            let rest = self.rest();
-            let Some(c) = rest.chars().next() else { break };
+            // Spaces, tabs and form feeds between tokens.
+            let bytes = &self.src.as_bytes()[..self.end];
+            while matches!(bytes.get(self.pos), Some(b' ' | b'\t' | b'\x0c')) {
+                self.pos += 1;
+            }
+            let Some(&byte) = bytes.get(self.pos) else {
+                break;
+            };
             let start = self.pos;
-            match c {
-                '#' => self.pos += rest.find(['\n', '\r']).unwrap_or(rest.len()),
-                '\n' | '\r' => {
-                    self.pos += newline_len(rest);
+            match byte {
+                b'#' => self.pos += line_len(self.rest()),
+                b'\n' | b'\r' => {
+                    self.pos += newline_len(self.rest());
                     if self.significant_newlines() {
                         if self.in_logical_line() {
                             self.push(Tok::Newline, start, self.pos);
@@ -312,12 +322,20 @@ impl<'a> Lexer<'a> {
                         at_line_start = true;
                     }
                 }
-                '\\' => self.continuation()?,
-                '\'' | '"' => self.string(start, "")?,
-                c if c.is_ascii_digit() => self.number()?,
-                '.' if rest[1..].starts_with(|c: char| c.is_ascii_digit()) => self.number()?,
-                c if is_name_start(c) => self.name()?,
-                _ => self.operator(c)?,
+                b'\\' => self.continuation()?,
+                b'\'' | b'"' => self.string(start, "")?,
+                b'0'..=b'9' => self.number()?,
+                b'.' if bytes.get(start + 1).is_some_and(u8::is_ascii_digit) => self.number()?,
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.name()?,
+                0x80.. => {
+                    let c = self.rest().chars().next().expect("not at the end");
+                    if is_name_start(c) {
+                        self.name()?;
+                    } else {
+                        return Err(invalid_character(c, Span::new(start, start + c.len_utf8())));
+                    }
+                }
+                _ => self.operator(byte)?,
             }
         }
         Ok(())
@@ -331,17 +349,17 @@ impl<'a> Lexer<'a> {
             columns: 0,
             tabs_as_one: 0,
         };
-        for c in self.rest().chars() {
-            match c {
-                ' ' => {
+        for byte in self.rest().bytes() {
+            match byte {
+                b' ' => {
                     level.columns += 1;
                     level.tabs_as_one += 1;
                 }
-                '\t' => {
+                b'\t' => {
                     level.columns = (level.columns / 8 + 1) * 8;
                     level.tabs_as_one += 1;
                 }
-                '\x0c' => {
+                b'\x0c' => {
                     level = Indentation {
                         columns: 0,
                         tabs_as_one: 0,
@@ -353,7 +371,7 @@ impl<'a> Lexer<'a> {
         }
         let rest = self.rest();
         if rest.is_empty() || rest.starts_with(['#', '\n', '\r']) {
-            self.pos += rest.find(['\n', '\r']).unwrap_or(rest.len());
+            self.pos += line_len(rest);
             self.pos += newline_len(self.rest());
             return Ok(true);
         }
@@ -431,12 +449,13 @@ impl<'a> Lexer<'a> {
 
     fn name(&mut self) -> LexResult<()> {
         let start = self.pos;
-        let (rest, word) = name(self.rest()).expect("called at a name start");
-        if rest.starts_with(['\'', '"']) && strings::is_prefix(word) {
+        let rest = self.rest();
+        let word = take_name_chars(rest);
+        if rest[word.len()..].starts_with(['\'', '"']) && strings::is_prefix(word) {
             return self.string(start, word);
         }
         self.pos += word.len();
-        let kind = match KEYWORDS.iter().find(|k| **k == word) {
+        let kind = match keyword(word) {
             Some(keyword) => Tok::Keyword(keyword),
             None => Tok::Name(word),
         };
@@ -446,8 +465,9 @@ impl<'a> Lexer<'a> {
 
     fn number(&mut self) -> LexResult<()> {
         let start = self.pos;
-        let (rest, number) = number(self.rest()).expect("called at a digit");
-        let end = self.end - rest.len();
+        let (len, number) = number(self.rest());
+        let end = start + len;
+        let rest = &self.src[end..self.end];
         let span = Span::new(start, end);
         if let Number::Decimal { .. } = number
             && rest.starts_with(['j', 'J'])
@@ -491,10 +511,12 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn operator(&mut self, c: char) -> LexResult<()> {
+    /// The operator or delimiter starting with the ASCII `byte`.
+    fn operator(&mut self, byte: u8) -> LexResult<()> {
         let start = self.pos;
-        let Ok((_, op)) = operator(self.rest()) else {
-            return Err(invalid_character(c, Span::new(start, start + c.len_utf8())));
+        let c = char::from(byte);
+        let Some(op) = operator(self.rest().as_bytes()) else {
+            return Err(invalid_character(c, Span::new(start, start + 1)));
         };
         let span = Span::new(start, start + op.len());
         match op {
@@ -586,6 +608,13 @@ fn closing(open: char) -> char {
     }
 }
 
+/// Length of the line at the start of `s`, up to (not including) its line break.
+fn line_len(s: &str) -> usize {
+    s.bytes()
+        .position(|b| b == b'\n' || b == b'\r')
+        .unwrap_or(s.len())
+}
+
 /// Length of the line break at the start of `s` (0 when there is none).
 fn newline_len(s: &str) -> usize {
     if s.starts_with("\r\n") {
@@ -640,34 +669,78 @@ fn is_name_continue(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
+/// The name characters at the start of `s`: ASCII ones byte by byte, Unicode's rules from the
+/// first non-ASCII byte on.
 fn take_name_chars(s: &str) -> &str {
-    &s[..s.find(|c| !is_name_continue(c)).unwrap_or(s.len())]
+    let ascii = s
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .unwrap_or(s.len());
+    let len = if s.as_bytes().get(ascii).is_some_and(|b| !b.is_ascii()) {
+        let unicode = &s[ascii..];
+        ascii
+            + unicode
+                .find(|c| !is_name_continue(c))
+                .unwrap_or(unicode.len())
+    } else {
+        ascii
+    };
+    &s[..len]
 }
 
-/// Spaces, tabs and form feeds between tokens.
-fn whitespace(i: &str) -> &str {
-    take_while::<_, _, nom::error::Error<&str>>(|c| matches!(c, ' ' | '\t' | '\x0c'))
-        .parse(i)
-        .map_or(i, |(rest, _)| rest)
-}
-
-fn name(i: &str) -> IResult<&str, &str> {
-    recognize((satisfy(is_name_start), take_while(is_name_continue))).parse(i)
-}
-
-fn operator(i: &str) -> IResult<&str, &'static str> {
-    let first = i.as_bytes().first();
-    // The first byte settles most candidates without comparing strings.
-    match OPERATORS
-        .iter()
-        .find(|op| op.as_bytes().first() == first && i.starts_with(**op))
-    {
-        Some(op) => Ok((&i[op.len()..], op)),
-        None => Err(nom::Err::Error(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::Tag,
-        ))),
-    }
+/// The operator or delimiter at the start of `b`, the longest that fits.
+fn operator(b: &[u8]) -> Option<&'static str> {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    Some(match (at(0), at(1), at(2)) {
+        (b'*', b'*', b'=') => "**=",
+        (b'/', b'/', b'=') => "//=",
+        (b'>', b'>', b'=') => ">>=",
+        (b'<', b'<', b'=') => "<<=",
+        (b'.', b'.', b'.') => "...",
+        (b'-', b'>', _) => "->",
+        (b':', b'=', _) => ":=",
+        (b'*', b'*', _) => "**",
+        (b'/', b'/', _) => "//",
+        (b'<', b'<', _) => "<<",
+        (b'>', b'>', _) => ">>",
+        (b'<', b'=', _) => "<=",
+        (b'>', b'=', _) => ">=",
+        (b'=', b'=', _) => "==",
+        (b'!', b'=', _) => "!=",
+        (b'+', b'=', _) => "+=",
+        (b'-', b'=', _) => "-=",
+        (b'*', b'=', _) => "*=",
+        (b'/', b'=', _) => "/=",
+        (b'%', b'=', _) => "%=",
+        (b'&', b'=', _) => "&=",
+        (b'|', b'=', _) => "|=",
+        (b'^', b'=', _) => "^=",
+        (b'@', b'=', _) => "@=",
+        (b'+', ..) => "+",
+        (b'-', ..) => "-",
+        (b'*', ..) => "*",
+        (b'/', ..) => "/",
+        (b'%', ..) => "%",
+        (b'@', ..) => "@",
+        (b'&', ..) => "&",
+        (b'|', ..) => "|",
+        (b'^', ..) => "^",
+        (b'~', ..) => "~",
+        (b'<', ..) => "<",
+        (b'>', ..) => ">",
+        (b'(', ..) => "(",
+        (b')', ..) => ")",
+        (b'[', ..) => "[",
+        (b']', ..) => "]",
+        (b'{', ..) => "{",
+        (b'}', ..) => "}",
+        (b',', ..) => ",",
+        (b':', ..) => ":",
+        (b';', ..) => ";",
+        (b'.', ..) => ".",
+        (b'=', ..) => "=",
+        _ => return None,
+    })
 }
 
 /// What [`number`] recognised; the caller checks what follows and converts the value.
@@ -704,40 +777,63 @@ impl Number<'_> {
     }
 }
 
-/// `digit (["_"] digit)*`
-fn digit_part<'a>(
-    digit: fn(char) -> bool,
-) -> impl Parser<&'a str, Output = &'a str, Error = nom::error::Error<&'a str>> {
-    recognize((
-        satisfy(digit),
-        many0_count((opt(char('_')), satisfy(digit))),
-    ))
-}
-
-fn number(i: &str) -> IResult<&str, Number<'_>> {
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if let Ok((rest, _)) = tag_no_case::<_, _, nom::error::Error<&str>>(prefix).parse(i) {
-            let digit = move |c: char| c.is_digit(radix);
-            let (rest, digits) =
-                recognize(many0_count((opt(char('_')), satisfy(digit)))).parse(rest)?;
-            return Ok((rest, Number::Radix { radix, digits }));
+/// `(["_"] digit)*` at the start of `b`: its length.
+fn digits(b: &[u8], digit: impl Fn(u8) -> bool) -> usize {
+    let mut len = 0;
+    loop {
+        let underscore = usize::from(b.get(len) == Some(&b'_'));
+        match b.get(len + underscore) {
+            Some(&d) if digit(d) => len += underscore + 1,
+            _ => return len,
         }
     }
-    let decimal = |c: char| c.is_ascii_digit();
-    let exponent = (one_of("eE"), opt(one_of("+-")), digit_part(decimal));
-    let (rest, (mantissa, exponent)) = (
-        nom::branch::alt((
-            recognize((
-                digit_part(decimal),
-                opt((char('.'), opt(digit_part(decimal)))),
-            )),
-            recognize((char('.'), digit_part(decimal))),
-        )),
-        opt(recognize(exponent)),
-    )
-        .parse(i)?;
-    let float = mantissa.contains('.') || exponent.is_some();
-    Ok((rest, Number::Decimal { float }))
+}
+
+/// `digit (["_"] digit)*` at the start of `b`: its length (0 if `b` starts with no digit).
+fn digit_part(b: &[u8]) -> usize {
+    match b.first() {
+        Some(d) if d.is_ascii_digit() => 1 + digits(&b[1..], |d| d.is_ascii_digit()),
+        _ => 0,
+    }
+}
+
+/// The number at the start of `s` (which starts with a digit, or `.` and a digit): its length
+/// and what it is. Python's grammar: `0x`/`0o`/`0b` and digits with single underscores between
+/// them (perhaps none), or a decimal mantissa (`1`, `1.`, `1.5`, `.5`) with an optional
+/// exponent (`e-3`, taken only when digits follow).
+fn number(s: &str) -> (usize, Number<'_>) {
+    let b = s.as_bytes();
+    let radix = match b {
+        [b'0', b'x' | b'X', ..] => 16,
+        [b'0', b'o' | b'O', ..] => 8,
+        [b'0', b'b' | b'B', ..] => 2,
+        _ => 0,
+    };
+    if radix != 0 {
+        let len = digits(&b[2..], |d| char::from(d).is_digit(radix));
+        return (
+            2 + len,
+            Number::Radix {
+                radix,
+                digits: &s[2..2 + len],
+            },
+        );
+    }
+    let mut len = digit_part(b);
+    let mut float = len == 0;
+    if float || b.get(len) == Some(&b'.') {
+        float = true;
+        len += 1 + digit_part(&b[len + 1..]);
+    }
+    if let Some(b'e' | b'E') = b.get(len) {
+        let sign = usize::from(matches!(b.get(len + 1), Some(b'+' | b'-')));
+        let exponent = digit_part(&b[len + 1 + sign..]);
+        if exponent > 0 {
+            len += 1 + sign + exponent;
+            float = true;
+        }
+    }
+    (len, Number::Decimal { float })
 }
 
 #[cfg(test)]

@@ -904,32 +904,32 @@ impl Parser<'_> {
     /// Adjacent string literals, concatenated; an f-string among them makes it an f-string.
     fn strings(&mut self) -> PResult<Expr> {
         let start = self.start();
-        let mut parts = Vec::new();
-        let mut is_fstring = false;
+        // The text so far, until an f-string turns it into the first of its parts.
+        let mut text = String::new();
+        let mut parts: Option<Vec<FStringPart>> = None;
         while let Tok::Str(literal) = self.tok() {
-            let literal = literal.clone();
-            self.bump();
-            match literal {
-                StrLit::Plain(text) => push_literal(&mut parts, text),
-                StrLit::F(pieces) => {
-                    is_fstring = true;
-                    self.fstring_parts(pieces, &mut parts)?;
+            match (literal, &mut parts) {
+                (StrLit::Plain(plain), None) => text.push_str(plain),
+                (StrLit::Plain(plain), Some(parts)) => push_literal(parts, plain),
+                (StrLit::F(pieces), parts) => {
+                    let parts = parts.get_or_insert_with(|| {
+                        let mut parts = Vec::new();
+                        push_literal(&mut parts, &text);
+                        parts
+                    });
+                    self.fstring_parts(pieces, parts)?;
                 }
             }
+            self.bump();
         }
-        let kind = if is_fstring {
-            ExprKind::FString(parts)
-        } else {
-            let text = match parts.pop() {
-                Some(FStringPart::Literal(text)) => text,
-                _ => String::new(),
-            };
-            ExprKind::Str(text)
+        let kind = match parts {
+            Some(parts) => ExprKind::FString(parts),
+            None => ExprKind::Str(text),
         };
         Ok(expr(kind, self.since(start)))
     }
 
-    fn fstring_parts(&self, pieces: Vec<FPiece>, parts: &mut Vec<FStringPart>) -> PResult<()> {
+    fn fstring_parts(&self, pieces: &[FPiece], parts: &mut Vec<FStringPart>) -> PResult<()> {
         for piece in pieces {
             let field = match piece {
                 FPiece::Literal(text) => {
@@ -939,8 +939,8 @@ impl Parser<'_> {
                 FPiece::Field(field) => field,
             };
             let mut spec = Vec::new();
-            self.fstring_parts(field.spec, &mut spec)?;
-            let conversion = match field.debug {
+            self.fstring_parts(&field.spec, &mut spec)?;
+            let conversion = match &field.debug {
                 Some(text) => {
                     push_literal(parts, text);
                     field
@@ -1034,13 +1034,13 @@ impl Parser<'_> {
 }
 
 /// Append literal text, merging it with a literal just before.
-fn push_literal(parts: &mut Vec<FStringPart>, text: String) {
+fn push_literal(parts: &mut Vec<FStringPart>, text: &str) {
     if text.is_empty() {
         return;
     }
     match parts.last_mut() {
-        Some(FStringPart::Literal(last)) => last.push_str(&text),
-        _ => parts.push(FStringPart::Literal(text)),
+        Some(FStringPart::Literal(last)) => last.push_str(text),
+        _ => parts.push(FStringPart::Literal(text.to_string())),
     }
 }
 
