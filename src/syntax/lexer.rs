@@ -47,13 +47,21 @@ keywords!(
     "with" "yield"
 );
 
-#[derive(Debug, Clone, PartialEq)]
+/// The tokens of a source, and the string literals they refer to: kept apart so that a token
+/// owns nothing (copying one is free, and so is dropping the list).
+#[derive(Debug, Default)]
+pub(super) struct Tokens<'a> {
+    pub list: Vec<Token<'a>>,
+    pub strings: Vec<StrLit<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Token<'a> {
     pub kind: Tok<'a>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Tok<'a> {
     Name(&'a str),
     Keyword(&'static str),
@@ -63,7 +71,8 @@ pub(super) enum Tok<'a> {
     Float(f64),
     /// An imaginary literal (`1j`), which djq reads but does not implement.
     Imaginary,
-    Str(StrLit<'a>),
+    /// A string literal: its index in [`Tokens::strings`].
+    Str(usize),
     Newline,
     Indent,
     Dedent,
@@ -129,11 +138,11 @@ pub(super) fn too_deep(span: Span) -> SyntaxError {
 
 /// Tokenise a whole program (or REPL entry). The result always ends with `Newline` (unless the
 /// source has no tokens), the `Dedent`s closing open blocks, and `Eof`.
-pub(super) fn tokenize(src: &str) -> LexResult<Vec<Token<'_>>> {
+pub(super) fn tokenize(src: &str) -> LexResult<Tokens<'_>> {
     let mut lexer = program_lexer(src)?;
     // About one token every four bytes in queryset code: growing the vector token by token
     // was a tenth of compiling a short statement.
-    lexer.tokens.reserve(src.len() / 4 + 8);
+    lexer.tokens.list.reserve(src.len() / 4 + 8);
     lexer.run()
 }
 
@@ -146,9 +155,9 @@ pub(super) fn tokenize(src: &str) -> LexResult<Vec<Token<'_>>> {
 /// top-level statement, where tokenising starts over.
 pub(super) fn tokenize_module<'a>(
     src: &'a str,
-    statements: &mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>,
+    statements: &mut dyn FnMut(Tokens<'a>) -> LexResult<()>,
     unreadable: &mut dyn FnMut(SyntaxError, Span),
-) -> LexResult<Vec<Token<'a>>> {
+) -> LexResult<Tokens<'a>> {
     let mut lexer = program_lexer(src)?;
     loop {
         let error = match lexer.scan(Some(&mut *statements)) {
@@ -202,7 +211,7 @@ fn program_lexer(src: &str) -> LexResult<Lexer<'_>> {
 
 /// Tokenise the expression of an f-string field, `src[span]`, as if it were in parentheses:
 /// no line structure, only `Eof` at the end.
-pub(super) fn tokenize_fragment(src: &str, span: Span) -> LexResult<Vec<Token<'_>>> {
+pub(super) fn tokenize_fragment(src: &str, span: Span) -> LexResult<Tokens<'_>> {
     Lexer::new(src, span.start, span.end, true).run()
 }
 
@@ -219,7 +228,7 @@ struct Lexer<'a> {
     end: usize,
     pos: usize,
     fragment: bool,
-    tokens: Vec<Token<'a>>,
+    tokens: Tokens<'a>,
     /// Open brackets with their spans, innermost last.
     brackets: Vec<(char, Span)>,
     indents: Vec<Indentation>,
@@ -235,7 +244,7 @@ impl<'a> Lexer<'a> {
             pos: start,
             statement_start: start,
             fragment,
-            tokens: Vec::new(),
+            tokens: Tokens::default(),
             brackets: Vec::new(),
             indents: vec![Indentation {
                 columns: 0,
@@ -249,7 +258,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn push(&mut self, kind: Tok<'a>, start: usize, end: usize) {
-        self.tokens.push(Token {
+        self.tokens.list.push(Token {
             kind,
             span: Span::new(start, end),
         });
@@ -258,7 +267,7 @@ impl<'a> Lexer<'a> {
     /// Has a logical line begun that no `Newline` has ended yet?
     fn in_logical_line(&self) -> bool {
         !matches!(
-            self.tokens.last().map(|t| &t.kind),
+            self.tokens.list.last().map(|t| &t.kind),
             None | Some(Tok::Newline)
         )
     }
@@ -268,7 +277,7 @@ impl<'a> Lexer<'a> {
         !self.fragment && self.brackets.is_empty()
     }
 
-    fn run(mut self) -> LexResult<Vec<Token<'a>>> {
+    fn run(mut self) -> LexResult<Tokens<'a>> {
         self.scan(None)?;
         self.finish()
     }
@@ -278,7 +287,7 @@ impl<'a> Lexer<'a> {
     /// (see [`tokenize_module`]).
     fn scan(
         &mut self,
-        mut statements: Option<&mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>>,
+        mut statements: Option<&mut dyn FnMut(Tokens<'a>) -> LexResult<()>>,
     ) -> LexResult<()> {
         let mut at_line_start = !self.fragment;
         loop {
@@ -294,7 +303,7 @@ impl<'a> Lexer<'a> {
                     && self.at_statement_boundary()
                 {
                     let mut tokens = std::mem::take(&mut self.tokens);
-                    tokens.push(Token {
+                    tokens.list.push(Token {
                         kind: Tok::Eof,
                         span: Span::new(self.pos, self.pos),
                     });
@@ -443,7 +452,8 @@ impl<'a> Lexer<'a> {
     fn string(&mut self, start: usize, prefix: &str) -> LexResult<()> {
         let (literal, end) = strings::scan(self.src, self.end, start, prefix)?;
         self.pos = end;
-        self.push(Tok::Str(literal), start, end);
+        self.push(Tok::Str(self.tokens.strings.len()), start, end);
+        self.tokens.strings.push(literal);
         Ok(())
     }
 
@@ -557,6 +567,7 @@ impl<'a> Lexer<'a> {
         // The Dedents that closed the blocks of the statement before.
         let dedents = self
             .tokens
+            .list
             .iter()
             .rev()
             .take_while(|t| t.kind == Tok::Dedent)
@@ -566,7 +577,7 @@ impl<'a> Lexer<'a> {
                 kind: Tok::Newline, ..
             },
             before,
-        )) = self.tokens[..self.tokens.len() - dedents].split_last()
+        )) = self.tokens.list[..self.tokens.list.len() - dedents].split_last()
         else {
             return false; // nothing yet
         };
@@ -582,7 +593,7 @@ impl<'a> Lexer<'a> {
         !matches!(word, "else" | "elif" | "except" | "finally")
     }
 
-    fn finish(&mut self) -> LexResult<Vec<Token<'a>>> {
+    fn finish(&mut self) -> LexResult<Tokens<'a>> {
         if let Some((open, span)) = self.brackets.last() {
             return Err(SyntaxError::new(format!("'{open}' was never closed"), *span).incomplete());
         }
@@ -669,12 +680,23 @@ fn is_name_continue(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
+/// Which bytes are ASCII name characters (letters, digits, `_`): a table, looked up once a byte.
+static ASCII_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric() || byte == b'_' as usize;
+        byte += 1;
+    }
+    table
+};
+
 /// The name characters at the start of `s`: ASCII ones byte by byte, Unicode's rules from the
 /// first non-ASCII byte on.
 fn take_name_chars(s: &str) -> &str {
     let ascii = s
         .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .position(|b| !ASCII_NAME[usize::from(b)])
         .unwrap_or(s.len());
     let len = if s.as_bytes().get(ascii).is_some_and(|b| !b.is_ascii()) {
         let unicode = &s[ascii..];
@@ -841,7 +863,12 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<Tok<'_>> {
-        tokenize(src).unwrap().into_iter().map(|t| t.kind).collect()
+        tokenize(src)
+            .unwrap()
+            .list
+            .into_iter()
+            .map(|t| t.kind)
+            .collect()
     }
 
     #[test]
@@ -931,14 +958,14 @@ mod tests {
     #[test]
     fn bom_is_skipped_and_spans_stay_absolute() {
         let tokens = tokenize("\u{feff}x").unwrap();
-        assert_eq!(tokens[0].span, Span::new(3, 4));
+        assert_eq!(tokens.list[0].span, Span::new(3, 4));
     }
 
     #[test]
     fn fragments_have_no_line_structure() {
         let src = "f'{a +\n b}'";
         let tokens = tokenize_fragment(src, Span::new(3, 9)).unwrap();
-        let kinds: Vec<_> = tokens.into_iter().map(|t| t.kind).collect();
+        let kinds: Vec<_> = tokens.list.into_iter().map(|t| t.kind).collect();
         assert_eq!(
             kinds,
             vec![Tok::Name("a"), Tok::Op("+"), Tok::Name("b"), Tok::Eof]

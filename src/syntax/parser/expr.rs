@@ -907,8 +907,8 @@ impl Parser<'_> {
         // The text so far, until an f-string turns it into the first of its parts.
         let mut text = String::new();
         let mut parts: Option<Vec<FStringPart>> = None;
-        while let Tok::Str(literal) = self.tok() {
-            match (literal, &mut parts) {
+        while let Tok::Str(index) = *self.tok() {
+            match (&self.strings[index], &mut parts) {
                 (StrLit::Plain(plain), None) => text.push_str(plain),
                 (StrLit::Plain(plain), Some(parts)) => push_literal(parts, plain),
                 (StrLit::F(pieces), parts) => {
