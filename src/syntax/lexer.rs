@@ -217,7 +217,7 @@ pub(super) fn tokenize_fragment(src: &str, span: Span) -> LexResult<Tokens<'_>> 
 
 /// An indentation level, measured twice (tabs to multiples of 8, and tabs as one column) so
 /// that indentation whose meaning depends on the tab size is refused, as Python does.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Default, PartialEq)]
 struct Indentation {
     columns: usize,
     tabs_as_one: usize,
@@ -231,6 +231,7 @@ struct Lexer<'a> {
     tokens: Tokens<'a>,
     /// Open brackets with their spans, innermost last.
     brackets: Vec<(char, Span)>,
+    /// The indentation of the open blocks, innermost last (the top level's, none, is not kept).
     indents: Vec<Indentation>,
     /// Where the top-level statement being tokenised starts (see [`tokenize_module`]).
     statement_start: usize,
@@ -246,11 +247,13 @@ impl<'a> Lexer<'a> {
             fragment,
             tokens: Tokens::default(),
             brackets: Vec::new(),
-            indents: vec![Indentation {
-                columns: 0,
-                tabs_as_one: 0,
-            }],
+            indents: Vec::new(),
         }
+    }
+
+    /// The indentation of the innermost open block.
+    fn indentation(&self) -> Indentation {
+        self.indents.last().copied().unwrap_or_default()
     }
 
     fn rest(&self) -> &'a str {
@@ -394,15 +397,12 @@ impl<'a> Lexer<'a> {
             .kind(ErrorKind::Tab)
             .help("indent with spaces only")
         };
-        let top = *self
-            .indents
-            .last()
-            .expect("the indentation stack is never empty");
+        let top = self.indentation();
         if level.columns > top.columns {
             if level.tabs_as_one <= top.tabs_as_one {
                 return Err(inconsistent());
             }
-            if self.indents.len() > MAX_INDENT {
+            if self.indents.len() >= MAX_INDENT {
                 return Err(
                     SyntaxError::new("too many levels of indentation", whitespace)
                         .kind(ErrorKind::Indentation),
@@ -415,7 +415,7 @@ impl<'a> Lexer<'a> {
                 self.indents.pop();
                 self.push(Tok::Dedent, first, first);
             }
-            let top = *self.indents.last().expect("the base level is never popped");
+            let top = self.indentation();
             if level.columns != top.columns {
                 return Err(SyntaxError::new(
                     "unindent does not match any outer indentation level",
@@ -561,7 +561,7 @@ impl<'a> Lexer<'a> {
     /// the line before not a decorator, and this line not an `else`/`elif`/`except`/`finally`
     /// clause of the statement before.
     fn at_statement_boundary(&self) -> bool {
-        if self.indents.len() > 1 || !self.brackets.is_empty() {
+        if !self.indents.is_empty() || !self.brackets.is_empty() {
             return false;
         }
         // The Dedents that closed the blocks of the statement before.
@@ -602,7 +602,7 @@ impl<'a> Lexer<'a> {
             if self.in_logical_line() {
                 self.push(Tok::Newline, end, end);
             }
-            for _ in 1..self.indents.len() {
+            for _ in 0..self.indents.len() {
                 self.push(Tok::Dedent, end, end);
             }
         }

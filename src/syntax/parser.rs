@@ -156,6 +156,8 @@ struct Parser<'a> {
     tokens: Vec<Token<'a>>,
     /// The string literals of [`Tok::Str`] tokens.
     strings: Vec<StrLit<'a>>,
+    /// The arguments of the calls being read, innermost call's last (see [`Parser::call_args`]).
+    args: Vec<ast::Arg>,
     pos: usize,
     /// Current nesting of expressions, capped at [`MAX_DEPTH`].
     depth: usize,
@@ -171,6 +173,7 @@ impl<'a> Parser<'a> {
             src,
             tokens: tokens.list,
             strings: tokens.strings,
+            args: Vec::new(),
             pos: 0,
             depth: 0,
             context: Context::default(),
@@ -182,7 +185,7 @@ impl<'a> Parser<'a> {
     fn statements(&mut self) -> PResult<ast::Program> {
         let mut body = Vec::new();
         while !self.at(&Tok::Eof) {
-            body.extend(self.statement()?);
+            self.statement(&mut body)?;
         }
         Ok(ast::Program { body })
     }

@@ -736,15 +736,28 @@ impl Parser<'_> {
 
     /// Arguments of a call or class bases, after the `(` and up to and including the `)`.
     pub(super) fn call_args(&mut self) -> PResult<Vec<Arg>> {
-        let mut args = Vec::new();
+        // They gather on the stack shared by nested calls, and the call's list is made once at
+        // its exact size: most calls take an argument or two (a models.py has one per field).
+        let base = self.args.len();
+        match self.stack_call_args(base) {
+            Ok(()) => Ok(self.args.drain(base..).collect()),
+            Err(error) => {
+                self.args.truncate(base);
+                Err(error)
+            }
+        }
+    }
+
+    /// [`Self::call_args`], pushing them on [`Parser::args`] above `base`.
+    fn stack_call_args(&mut self, base: usize) -> PResult<()> {
         let mut seen_keyword = false;
         let mut seen_double_star = false;
         loop {
             if self.eat_op(")") {
-                return Ok(args);
+                return Ok(());
             }
             let start = self.start();
-            let arg = self.call_arg(args.is_empty())?;
+            let arg = self.call_arg(self.args.len() == base)?;
             let span = self.since(start);
             let misplaced = match &arg {
                 Arg::Positional(_) if seen_double_star => {
@@ -763,7 +776,7 @@ impl Parser<'_> {
             }
             match &arg {
                 Arg::Keyword { name, .. } => {
-                    let repeated = args
+                    let repeated = self.args[base..]
                         .iter()
                         .any(|a| matches!(a, Arg::Keyword { name: n, .. } if n.name == name.name));
                     if repeated {
@@ -777,11 +790,9 @@ impl Parser<'_> {
                 Arg::DoubleStar(_) => seen_double_star = true,
                 _ => {}
             }
-            args.push(arg);
+            self.args.push(arg);
             if self.eat_op(")") {
-                // Most calls take an argument or two (a models.py has one call per field).
-                args.shrink_to_fit();
-                return Ok(args);
+                return Ok(());
             }
             if !self.eat_op(",") {
                 return Err(self.expected_close(")", start));

@@ -34,13 +34,14 @@ fn augmented(op: &str) -> Option<BinOp> {
 }
 
 impl Parser<'_> {
-    /// One compound statement, or one line of simple statements. Reading a module
-    /// ([`Parser::tolerant`]), a statement that does not parse is read past, whole, and
+    /// One compound statement, or one line of simple statements, added to `body`. Reading a
+    /// module ([`Parser::tolerant`]), a statement that does not parse is read past, whole, and
     /// becomes [`StmtKind::Unread`].
-    pub(super) fn statement(&mut self) -> PResult<Vec<Stmt>> {
+    pub(super) fn statement(&mut self, body: &mut Vec<Stmt>) -> PResult<()> {
         let first = self.pos;
         let start = self.start();
-        let result = self.strict_statement().map_err(|error| {
+        let before = body.len();
+        let result = self.strict_statement(body).map_err(|error| {
             // Python 3.10+'s soft keywords start statements djq does not implement.
             let statement = match self.tokens[first].kind {
                 Tok::Name("match") => "'match' (structural pattern matching)",
@@ -54,6 +55,7 @@ impl Parser<'_> {
             return result;
         }
         result.or_else(|error| {
+            body.truncate(before);
             self.pos = first;
             let defines = self.definition_ahead();
             self.skip_statement();
@@ -61,7 +63,8 @@ impl Parser<'_> {
                 defines,
                 error: error.diag,
             };
-            Ok(vec![stmt(kind, self.since(start))])
+            body.push(stmt(kind, self.since(start)));
+            Ok(())
         })
     }
 
@@ -139,7 +142,7 @@ impl Parser<'_> {
         )
     }
 
-    fn strict_statement(&mut self) -> PResult<Vec<Stmt>> {
+    fn strict_statement(&mut self, body: &mut Vec<Stmt>) -> PResult<()> {
         let compound = match self.tok() {
             Tok::Indent => {
                 return Err(self.error("unexpected indent").kind(ErrorKind::Indentation));
@@ -150,9 +153,10 @@ impl Parser<'_> {
             Tok::Keyword("try") => self.try_statement()?,
             Tok::Keyword("with") => self.with_statement()?,
             Tok::Keyword("def" | "class") | Tok::Op("@") => self.definition()?,
-            _ => return self.simple_statements(),
+            _ => return self.simple_statements(body),
         };
-        Ok(vec![compound])
+        body.push(compound);
+        Ok(())
     }
 
     /// The body after a block header: `:` then an indented block or simple statements on the
@@ -173,10 +177,10 @@ impl Parser<'_> {
     }
 
     fn block_body(&mut self, what: &str, header: usize) -> PResult<Vec<Stmt>> {
+        let mut body = Vec::new();
         if !self.eat(&Tok::Newline) {
-            return self.simple_statements();
-        }
-        if !self.eat(&Tok::Indent) {
+            self.simple_statements(&mut body)?;
+        } else if !self.eat(&Tok::Indent) {
             let line = self.line_of(header);
             let error = self
                 .error(format!(
@@ -188,10 +192,10 @@ impl Parser<'_> {
             } else {
                 error
             });
-        }
-        let mut body = Vec::new();
-        while !self.eat(&Tok::Dedent) && !self.at(&Tok::Eof) {
-            body.extend(self.statement()?);
+        } else {
+            while !self.eat(&Tok::Dedent) && !self.at(&Tok::Eof) {
+                self.statement(&mut body)?;
+            }
         }
         // Blocks are many and mostly short (a method's one `return`): no room to grow.
         body.shrink_to_fit();
@@ -446,16 +450,16 @@ impl Parser<'_> {
         Ok(stmt(kind, self.since(start)))
     }
 
-    /// `a; b; c` up to the end of the line.
-    fn simple_statements(&mut self) -> PResult<Vec<Stmt>> {
-        let mut statements = vec![self.simple_statement()?];
+    /// `a; b; c` up to the end of the line, added to `body`.
+    fn simple_statements(&mut self, body: &mut Vec<Stmt>) -> PResult<()> {
+        body.push(self.simple_statement()?);
         while self.eat_op(";") && !self.at(&Tok::Newline) {
-            statements.push(self.simple_statement()?);
+            body.push(self.simple_statement()?);
         }
         if !self.eat(&Tok::Newline) {
             return Err(self.invalid("the end of the statement (a new line or ';')"));
         }
-        Ok(statements)
+        Ok(())
     }
 
     fn at_statement_end(&self) -> bool {
