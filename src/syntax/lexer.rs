@@ -202,7 +202,10 @@ fn next_statement_line(src: &str, at: usize) -> usize {
 
 fn program_lexer(src: &str) -> LexResult<Lexer<'_>> {
     // Python refuses a NUL anywhere, in strings and comments too, before tokenising.
-    if let Some(at) = src.find('\0') {
+    // (`contains` is the fast search for a byte; the position is looked for only when it fails.)
+    if src.as_bytes().contains(&0)
+        && let Some(at) = src.find('\0')
+    {
         return Err(invalid_character('\0', Span::new(at, at + 1)));
     }
     let start = if src.starts_with('\u{feff}') { 3 } else { 0 };
@@ -525,18 +528,18 @@ impl<'a> Lexer<'a> {
     fn operator(&mut self, byte: u8) -> LexResult<()> {
         let start = self.pos;
         let c = char::from(byte);
-        let Some(op) = operator(self.rest().as_bytes()) else {
+        let Some(op) = operator(&self.src.as_bytes()[start..self.end]) else {
             return Err(invalid_character(c, Span::new(start, start + 1)));
         };
         let span = Span::new(start, start + op.len());
-        match op {
-            "(" | "[" | "{" => {
+        match byte {
+            b'(' | b'[' | b'{' => {
                 if self.brackets.len() >= MAX_DEPTH {
                     return Err(too_deep(span));
                 }
                 self.brackets.push((c, span));
             }
-            ")" | "]" | "}" => match self.brackets.pop() {
+            b')' | b']' | b'}' => match self.brackets.pop() {
                 None => return Err(SyntaxError::new(format!("unmatched '{c}'"), span)),
                 Some((open, open_span)) if closing(open) != c => {
                     let mut message = format!(
