@@ -920,6 +920,8 @@ impl Parser<'_> {
         let mut parts: Option<Vec<FStringPart>> = None;
         while let Tok::Str(index) = *self.tok() {
             match (&self.strings[index], &mut parts) {
+                // The first literal is copied at once, without `push_str`'s path for growing.
+                (StrLit::Plain(plain), None) if text.is_empty() => text = plain.to_string(),
                 (StrLit::Plain(plain), None) => text.push_str(plain),
                 (StrLit::Plain(plain), Some(parts)) => push_literal(parts, plain),
                 (StrLit::F(pieces), parts) => {
