@@ -864,6 +864,7 @@ fn number(s: &str) -> (usize, Number<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
     fn kinds(src: &str) -> Vec<Tok<'_>> {
         tokenize(src)
@@ -956,6 +957,32 @@ mod tests {
                 Eof
             ]
         );
+    }
+
+    #[test]
+    fn names_read_unicode_past_their_ascii_start_and_strings_borrow_plain_text() {
+        use Tok::*;
+        let error = tokenize("abcé_1 = 'ab' + 'a\\tb' + 1e + x").unwrap_err();
+        assert_eq!(error.diag.message, "invalid decimal literal");
+        let tokens = tokenize("abcé_1 = 'ab' + 'a\\tb'").unwrap();
+        let kinds: Vec<_> = tokens.list.iter().map(|t| t.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Name("abcé_1"),
+                Op("="),
+                Str(0),
+                Op("+"),
+                Str(1),
+                Newline,
+                Eof
+            ]
+        );
+        assert!(matches!(
+            &tokens.strings[0],
+            StrLit::Plain(Cow::Borrowed("ab"))
+        ));
+        assert!(matches!(&tokens.strings[1], StrLit::Plain(Cow::Owned(s)) if s == "a\tb"));
     }
 
     #[test]
