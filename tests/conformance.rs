@@ -130,6 +130,7 @@ const CORPORA: &[Corpus] = &[
         postgres: "fixtures/compositepk/compositepk.postgres.sql",
         models: "fixtures/compositepk/compositepk/models.py",
         bar: COMPOSITE,
+    },
     // Generic relations (issue 16): ContentType, GenericForeignKey, GenericRelation.
     Corpus {
         name: "tagging",

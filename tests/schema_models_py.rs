@@ -1420,6 +1420,8 @@ class Item(Base):
         .collect();
     assert_eq!(on_manager, ["recent"]);
     assert!(m[3].default && !m[3].base && m[2].base && !m[2].default);
+}
+
 /// Generic relations (issue 16): ContentType is django.contrib.contenttypes' model (never a
 /// placeholder), a GenericForeignKey names its two fields (Django's defaults or custom ones), a
 /// GenericRelation (or a subclass of it) points at them with its `related_query_name`, and one

@@ -6,17 +6,13 @@
 //! recognises names, keywords, numbers and operators; string literals (f-strings included) are
 //! scanned by [`strings`].
 //!
-//! The small token recognisers are nom parsers over `&str`; the driver loop around them keeps the
-//! state nom is not made for (the indentation stack and the open brackets). Every span is a byte
-//! range into the whole source, also when lexing the expression inside an f-string field.
+//! The scan goes byte by byte: names, numbers, operators and whitespace are ASCII in all but
+//! rare cases, and a name falls back to Unicode's rules only at its first non-ASCII byte. The
+//! lexer keeps the state of the line structure (the indentation stack and the open brackets).
+//! Every span is a byte range into the whole source, also when lexing the expression inside an
+//! f-string field.
 
 mod strings;
-
-use nom::bytes::complete::{tag_no_case, take_while};
-use nom::character::complete::{char, one_of, satisfy};
-use nom::combinator::{opt, recognize};
-use nom::multi::many0_count;
-use nom::{IResult, Parser};
 
 use crate::diag::{Diagnostic, ErrorKind, Span};
 
@@ -28,37 +24,55 @@ pub(super) const MAX_DEPTH: usize = 200;
 /// How many indentation levels a block may nest (Python's own limit).
 const MAX_INDENT: usize = 100;
 
-pub const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
+/// Python's keywords, written once: [`KEYWORDS`] lists them, and [`keyword`] recognises them
+/// with a `match` (which compiles to a few comparisons rather than a search of the list).
+macro_rules! keywords {
+    ($($keyword:literal)*) => {
+        pub const KEYWORDS: &[&str] = &[$($keyword),*];
 
-/// Operators and delimiters, longest first so that the first match is the right one.
-const OPERATORS: &[&str] = &[
-    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "**", "//", "<<", ">>", "<=", ">=", "==", "!=",
-    "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "+", "-", "*", "/", "%", "@", "&", "|",
-    "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=",
-];
+        /// `word` as a keyword, if it is one.
+        fn keyword(word: &str) -> Option<&'static str> {
+            match word {
+                $($keyword => Some($keyword),)*
+                _ => None,
+            }
+        }
+    };
+}
 
-#[derive(Debug, Clone, PartialEq)]
+keywords!(
+    "False" "None" "True" "and" "as" "assert" "async" "await" "break" "class" "continue"
+    "def" "del" "elif" "else" "except" "finally" "for" "from" "global" "if" "import"
+    "in" "is" "lambda" "nonlocal" "not" "or" "pass" "raise" "return" "try" "while"
+    "with" "yield"
+);
+
+/// The tokens of a source, and the string literals they refer to: kept apart so that a token
+/// owns nothing (copying one is free, and so is dropping the list).
+#[derive(Debug, Default)]
+pub(super) struct Tokens<'a> {
+    pub list: Vec<Token<'a>>,
+    pub strings: Vec<StrLit<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Token<'a> {
     pub kind: Tok<'a>,
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Tok<'a> {
     Name(&'a str),
     Keyword(&'static str),
-    /// An operator or delimiter from [`OPERATORS`].
+    /// An operator or delimiter (see [`operator`]).
     Op(&'static str),
     Int(i64),
     Float(f64),
     /// An imaginary literal (`1j`), which djq reads but does not implement.
     Imaginary,
-    Str(StrLit),
+    /// A string literal: its index in [`Tokens::strings`].
+    Str(usize),
     Newline,
     Indent,
     Dedent,
@@ -124,11 +138,11 @@ pub(super) fn too_deep(span: Span) -> SyntaxError {
 
 /// Tokenise a whole program (or REPL entry). The result always ends with `Newline` (unless the
 /// source has no tokens), the `Dedent`s closing open blocks, and `Eof`.
-pub(super) fn tokenize(src: &str) -> LexResult<Vec<Token<'_>>> {
+pub(super) fn tokenize(src: &str) -> LexResult<Tokens<'_>> {
     let mut lexer = program_lexer(src)?;
     // About one token every four bytes in queryset code: growing the vector token by token
     // was a tenth of compiling a short statement.
-    lexer.tokens.reserve(src.len() / 4 + 8);
+    lexer.tokens.list.reserve(src.len() / 4 + 8);
     lexer.run()
 }
 
@@ -141,9 +155,9 @@ pub(super) fn tokenize(src: &str) -> LexResult<Vec<Token<'_>>> {
 /// top-level statement, where tokenising starts over.
 pub(super) fn tokenize_module<'a>(
     src: &'a str,
-    statements: &mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>,
+    statements: &mut dyn FnMut(Tokens<'a>) -> LexResult<()>,
     unreadable: &mut dyn FnMut(SyntaxError, Span),
-) -> LexResult<Vec<Token<'a>>> {
+) -> LexResult<Tokens<'a>> {
     let mut lexer = program_lexer(src)?;
     loop {
         let error = match lexer.scan(Some(&mut *statements)) {
@@ -188,7 +202,10 @@ fn next_statement_line(src: &str, at: usize) -> usize {
 
 fn program_lexer(src: &str) -> LexResult<Lexer<'_>> {
     // Python refuses a NUL anywhere, in strings and comments too, before tokenising.
-    if let Some(at) = src.find('\0') {
+    // (`contains` is the fast search for a byte; the position is looked for only when it fails.)
+    if src.as_bytes().contains(&0)
+        && let Some(at) = src.find('\0')
+    {
         return Err(invalid_character('\0', Span::new(at, at + 1)));
     }
     let start = if src.starts_with('\u{feff}') { 3 } else { 0 };
@@ -197,13 +214,13 @@ fn program_lexer(src: &str) -> LexResult<Lexer<'_>> {
 
 /// Tokenise the expression of an f-string field, `src[span]`, as if it were in parentheses:
 /// no line structure, only `Eof` at the end.
-pub(super) fn tokenize_fragment(src: &str, span: Span) -> LexResult<Vec<Token<'_>>> {
+pub(super) fn tokenize_fragment(src: &str, span: Span) -> LexResult<Tokens<'_>> {
     Lexer::new(src, span.start, span.end, true).run()
 }
 
 /// An indentation level, measured twice (tabs to multiples of 8, and tabs as one column) so
 /// that indentation whose meaning depends on the tab size is refused, as Python does.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Default, PartialEq)]
 struct Indentation {
     columns: usize,
     tabs_as_one: usize,
@@ -214,9 +231,10 @@ struct Lexer<'a> {
     end: usize,
     pos: usize,
     fragment: bool,
-    tokens: Vec<Token<'a>>,
+    tokens: Tokens<'a>,
     /// Open brackets with their spans, innermost last.
     brackets: Vec<(char, Span)>,
+    /// The indentation of the open blocks, innermost last (the top level's, none, is not kept).
     indents: Vec<Indentation>,
     /// Where the top-level statement being tokenised starts (see [`tokenize_module`]).
     statement_start: usize,
@@ -230,13 +248,15 @@ impl<'a> Lexer<'a> {
             pos: start,
             statement_start: start,
             fragment,
-            tokens: Vec::new(),
+            tokens: Tokens::default(),
             brackets: Vec::new(),
-            indents: vec![Indentation {
-                columns: 0,
-                tabs_as_one: 0,
-            }],
+            indents: Vec::new(),
         }
+    }
+
+    /// The indentation of the innermost open block.
+    fn indentation(&self) -> Indentation {
+        self.indents.last().copied().unwrap_or_default()
     }
 
     fn rest(&self) -> &'a str {
@@ -244,7 +264,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn push(&mut self, kind: Tok<'a>, start: usize, end: usize) {
-        self.tokens.push(Token {
+        self.tokens.list.push(Token {
             kind,
             span: Span::new(start, end),
         });
@@ -253,7 +273,7 @@ impl<'a> Lexer<'a> {
     /// Has a logical line begun that no `Newline` has ended yet?
     fn in_logical_line(&self) -> bool {
         !matches!(
-            self.tokens.last().map(|t| &t.kind),
+            self.tokens.list.last().map(|t| &t.kind),
             None | Some(Tok::Newline)
         )
     }
@@ -263,7 +283,7 @@ impl<'a> Lexer<'a> {
         !self.fragment && self.brackets.is_empty()
     }
 
-    fn run(mut self) -> LexResult<Vec<Token<'a>>> {
+    fn run(mut self) -> LexResult<Tokens<'a>> {
         self.scan(None)?;
         self.finish()
     }
@@ -273,7 +293,7 @@ impl<'a> Lexer<'a> {
     /// (see [`tokenize_module`]).
     fn scan(
         &mut self,
-        mut statements: Option<&mut dyn FnMut(Vec<Token<'a>>) -> LexResult<()>>,
+        mut statements: Option<&mut dyn FnMut(Tokens<'a>) -> LexResult<()>>,
     ) -> LexResult<()> {
         let mut at_line_start = !self.fragment;
         loop {
@@ -289,7 +309,7 @@ impl<'a> Lexer<'a> {
                     && self.at_statement_boundary()
                 {
                     let mut tokens = std::mem::take(&mut self.tokens);
-                    tokens.push(Token {
+                    tokens.list.push(Token {
                         kind: Tok::Eof,
                         span: Span::new(self.pos, self.pos),
                     });
@@ -297,14 +317,19 @@ impl<'a> Lexer<'a> {
                     statements(tokens)?;
                 }
             }
-            self.pos = self.end - whitespace(self.rest()).len();
-            let rest = self.rest();
-            let Some(c) = rest.chars().next() else { break };
+            // Spaces, tabs and form feeds between tokens.
+            let bytes = &self.src.as_bytes()[..self.end];
+            while matches!(bytes.get(self.pos), Some(b' ' | b'\t' | b'\x0c')) {
+                self.pos += 1;
+            }
+            let Some(&byte) = bytes.get(self.pos) else {
+                break;
+            };
             let start = self.pos;
-            match c {
-                '#' => self.pos += rest.find(['\n', '\r']).unwrap_or(rest.len()),
-                '\n' | '\r' => {
-                    self.pos += newline_len(rest);
+            match byte {
+                b'#' => self.pos += line_len(self.rest()),
+                b'\n' | b'\r' => {
+                    self.pos += newline_len(self.rest());
                     if self.significant_newlines() {
                         if self.in_logical_line() {
                             self.push(Tok::Newline, start, self.pos);
@@ -312,12 +337,20 @@ impl<'a> Lexer<'a> {
                         at_line_start = true;
                     }
                 }
-                '\\' => self.continuation()?,
-                '\'' | '"' => self.string(start, "")?,
-                c if c.is_ascii_digit() => self.number()?,
-                '.' if rest[1..].starts_with(|c: char| c.is_ascii_digit()) => self.number()?,
-                c if is_name_start(c) => self.name()?,
-                _ => self.operator(c)?,
+                b'\\' => self.continuation()?,
+                b'\'' | b'"' => self.string(start, "")?,
+                b'0'..=b'9' => self.number()?,
+                b'.' if bytes.get(start + 1).is_some_and(u8::is_ascii_digit) => self.number()?,
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.name()?,
+                0x80.. => {
+                    let c = self.rest().chars().next().expect("not at the end");
+                    if is_name_start(c) {
+                        self.name()?;
+                    } else {
+                        return Err(invalid_character(c, Span::new(start, start + c.len_utf8())));
+                    }
+                }
+                _ => self.operator(byte)?,
             }
         }
         Ok(())
@@ -331,17 +364,17 @@ impl<'a> Lexer<'a> {
             columns: 0,
             tabs_as_one: 0,
         };
-        for c in self.rest().chars() {
-            match c {
-                ' ' => {
+        for byte in self.rest().bytes() {
+            match byte {
+                b' ' => {
                     level.columns += 1;
                     level.tabs_as_one += 1;
                 }
-                '\t' => {
+                b'\t' => {
                     level.columns = (level.columns / 8 + 1) * 8;
                     level.tabs_as_one += 1;
                 }
-                '\x0c' => {
+                b'\x0c' => {
                     level = Indentation {
                         columns: 0,
                         tabs_as_one: 0,
@@ -353,7 +386,7 @@ impl<'a> Lexer<'a> {
         }
         let rest = self.rest();
         if rest.is_empty() || rest.starts_with(['#', '\n', '\r']) {
-            self.pos += rest.find(['\n', '\r']).unwrap_or(rest.len());
+            self.pos += line_len(rest);
             self.pos += newline_len(self.rest());
             return Ok(true);
         }
@@ -367,15 +400,12 @@ impl<'a> Lexer<'a> {
             .kind(ErrorKind::Tab)
             .help("indent with spaces only")
         };
-        let top = *self
-            .indents
-            .last()
-            .expect("the indentation stack is never empty");
+        let top = self.indentation();
         if level.columns > top.columns {
             if level.tabs_as_one <= top.tabs_as_one {
                 return Err(inconsistent());
             }
-            if self.indents.len() > MAX_INDENT {
+            if self.indents.len() >= MAX_INDENT {
                 return Err(
                     SyntaxError::new("too many levels of indentation", whitespace)
                         .kind(ErrorKind::Indentation),
@@ -388,7 +418,7 @@ impl<'a> Lexer<'a> {
                 self.indents.pop();
                 self.push(Tok::Dedent, first, first);
             }
-            let top = *self.indents.last().expect("the base level is never popped");
+            let top = self.indentation();
             if level.columns != top.columns {
                 return Err(SyntaxError::new(
                     "unindent does not match any outer indentation level",
@@ -425,18 +455,20 @@ impl<'a> Lexer<'a> {
     fn string(&mut self, start: usize, prefix: &str) -> LexResult<()> {
         let (literal, end) = strings::scan(self.src, self.end, start, prefix)?;
         self.pos = end;
-        self.push(Tok::Str(literal), start, end);
+        self.push(Tok::Str(self.tokens.strings.len()), start, end);
+        self.tokens.strings.push(literal);
         Ok(())
     }
 
     fn name(&mut self) -> LexResult<()> {
         let start = self.pos;
-        let (rest, word) = name(self.rest()).expect("called at a name start");
-        if rest.starts_with(['\'', '"']) && strings::is_prefix(word) {
+        let rest = self.rest();
+        let word = take_name_chars(rest);
+        if rest[word.len()..].starts_with(['\'', '"']) && strings::is_prefix(word) {
             return self.string(start, word);
         }
         self.pos += word.len();
-        let kind = match KEYWORDS.iter().find(|k| **k == word) {
+        let kind = match keyword(word) {
             Some(keyword) => Tok::Keyword(keyword),
             None => Tok::Name(word),
         };
@@ -446,8 +478,9 @@ impl<'a> Lexer<'a> {
 
     fn number(&mut self) -> LexResult<()> {
         let start = self.pos;
-        let (rest, number) = number(self.rest()).expect("called at a digit");
-        let end = self.end - rest.len();
+        let (len, number) = number(self.rest());
+        let end = start + len;
+        let rest = &self.src[end..self.end];
         let span = Span::new(start, end);
         if let Number::Decimal { .. } = number
             && rest.starts_with(['j', 'J'])
@@ -491,20 +524,22 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn operator(&mut self, c: char) -> LexResult<()> {
+    /// The operator or delimiter starting with the ASCII `byte`.
+    fn operator(&mut self, byte: u8) -> LexResult<()> {
         let start = self.pos;
-        let Ok((_, op)) = operator(self.rest()) else {
-            return Err(invalid_character(c, Span::new(start, start + c.len_utf8())));
+        let c = char::from(byte);
+        let Some(op) = operator(&self.src.as_bytes()[start..self.end]) else {
+            return Err(invalid_character(c, Span::new(start, start + 1)));
         };
         let span = Span::new(start, start + op.len());
-        match op {
-            "(" | "[" | "{" => {
+        match byte {
+            b'(' | b'[' | b'{' => {
                 if self.brackets.len() >= MAX_DEPTH {
                     return Err(too_deep(span));
                 }
                 self.brackets.push((c, span));
             }
-            ")" | "]" | "}" => match self.brackets.pop() {
+            b')' | b']' | b'}' => match self.brackets.pop() {
                 None => return Err(SyntaxError::new(format!("unmatched '{c}'"), span)),
                 Some((open, open_span)) if closing(open) != c => {
                     let mut message = format!(
@@ -529,12 +564,13 @@ impl<'a> Lexer<'a> {
     /// the line before not a decorator, and this line not an `else`/`elif`/`except`/`finally`
     /// clause of the statement before.
     fn at_statement_boundary(&self) -> bool {
-        if self.indents.len() > 1 || !self.brackets.is_empty() {
+        if !self.indents.is_empty() || !self.brackets.is_empty() {
             return false;
         }
         // The Dedents that closed the blocks of the statement before.
         let dedents = self
             .tokens
+            .list
             .iter()
             .rev()
             .take_while(|t| t.kind == Tok::Dedent)
@@ -544,7 +580,7 @@ impl<'a> Lexer<'a> {
                 kind: Tok::Newline, ..
             },
             before,
-        )) = self.tokens[..self.tokens.len() - dedents].split_last()
+        )) = self.tokens.list[..self.tokens.list.len() - dedents].split_last()
         else {
             return false; // nothing yet
         };
@@ -560,7 +596,7 @@ impl<'a> Lexer<'a> {
         !matches!(word, "else" | "elif" | "except" | "finally")
     }
 
-    fn finish(&mut self) -> LexResult<Vec<Token<'a>>> {
+    fn finish(&mut self) -> LexResult<Tokens<'a>> {
         if let Some((open, span)) = self.brackets.last() {
             return Err(SyntaxError::new(format!("'{open}' was never closed"), *span).incomplete());
         }
@@ -569,7 +605,7 @@ impl<'a> Lexer<'a> {
             if self.in_logical_line() {
                 self.push(Tok::Newline, end, end);
             }
-            for _ in 1..self.indents.len() {
+            for _ in 0..self.indents.len() {
                 self.push(Tok::Dedent, end, end);
             }
         }
@@ -584,6 +620,13 @@ fn closing(open: char) -> char {
         '[' => ']',
         _ => '}',
     }
+}
+
+/// Length of the line at the start of `s`, up to (not including) its line break.
+fn line_len(s: &str) -> usize {
+    s.bytes()
+        .position(|b| b == b'\n' || b == b'\r')
+        .unwrap_or(s.len())
 }
 
 /// Length of the line break at the start of `s` (0 when there is none).
@@ -640,34 +683,89 @@ fn is_name_continue(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
-fn take_name_chars(s: &str) -> &str {
-    &s[..s.find(|c| !is_name_continue(c)).unwrap_or(s.len())]
-}
-
-/// Spaces, tabs and form feeds between tokens.
-fn whitespace(i: &str) -> &str {
-    take_while::<_, _, nom::error::Error<&str>>(|c| matches!(c, ' ' | '\t' | '\x0c'))
-        .parse(i)
-        .map_or(i, |(rest, _)| rest)
-}
-
-fn name(i: &str) -> IResult<&str, &str> {
-    recognize((satisfy(is_name_start), take_while(is_name_continue))).parse(i)
-}
-
-fn operator(i: &str) -> IResult<&str, &'static str> {
-    let first = i.as_bytes().first();
-    // The first byte settles most candidates without comparing strings.
-    match OPERATORS
-        .iter()
-        .find(|op| op.as_bytes().first() == first && i.starts_with(**op))
-    {
-        Some(op) => Ok((&i[op.len()..], op)),
-        None => Err(nom::Err::Error(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::Tag,
-        ))),
+/// Which bytes are ASCII name characters (letters, digits, `_`): a table, looked up once a byte.
+static ASCII_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric() || byte == b'_' as usize;
+        byte += 1;
     }
+    table
+};
+
+/// The name characters at the start of `s`: ASCII ones byte by byte, Unicode's rules from the
+/// first non-ASCII byte on.
+fn take_name_chars(s: &str) -> &str {
+    let ascii = s
+        .bytes()
+        .position(|b| !ASCII_NAME[usize::from(b)])
+        .unwrap_or(s.len());
+    let len = if s.as_bytes().get(ascii).is_some_and(|b| !b.is_ascii()) {
+        let unicode = &s[ascii..];
+        ascii
+            + unicode
+                .find(|c| !is_name_continue(c))
+                .unwrap_or(unicode.len())
+    } else {
+        ascii
+    };
+    &s[..len]
+}
+
+/// The operator or delimiter at the start of `b`, the longest that fits.
+fn operator(b: &[u8]) -> Option<&'static str> {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    Some(match (at(0), at(1), at(2)) {
+        (b'*', b'*', b'=') => "**=",
+        (b'/', b'/', b'=') => "//=",
+        (b'>', b'>', b'=') => ">>=",
+        (b'<', b'<', b'=') => "<<=",
+        (b'.', b'.', b'.') => "...",
+        (b'-', b'>', _) => "->",
+        (b':', b'=', _) => ":=",
+        (b'*', b'*', _) => "**",
+        (b'/', b'/', _) => "//",
+        (b'<', b'<', _) => "<<",
+        (b'>', b'>', _) => ">>",
+        (b'<', b'=', _) => "<=",
+        (b'>', b'=', _) => ">=",
+        (b'=', b'=', _) => "==",
+        (b'!', b'=', _) => "!=",
+        (b'+', b'=', _) => "+=",
+        (b'-', b'=', _) => "-=",
+        (b'*', b'=', _) => "*=",
+        (b'/', b'=', _) => "/=",
+        (b'%', b'=', _) => "%=",
+        (b'&', b'=', _) => "&=",
+        (b'|', b'=', _) => "|=",
+        (b'^', b'=', _) => "^=",
+        (b'@', b'=', _) => "@=",
+        (b'+', ..) => "+",
+        (b'-', ..) => "-",
+        (b'*', ..) => "*",
+        (b'/', ..) => "/",
+        (b'%', ..) => "%",
+        (b'@', ..) => "@",
+        (b'&', ..) => "&",
+        (b'|', ..) => "|",
+        (b'^', ..) => "^",
+        (b'~', ..) => "~",
+        (b'<', ..) => "<",
+        (b'>', ..) => ">",
+        (b'(', ..) => "(",
+        (b')', ..) => ")",
+        (b'[', ..) => "[",
+        (b']', ..) => "]",
+        (b'{', ..) => "{",
+        (b'}', ..) => "}",
+        (b',', ..) => ",",
+        (b':', ..) => ":",
+        (b';', ..) => ";",
+        (b'.', ..) => ".",
+        (b'=', ..) => "=",
+        _ => return None,
+    })
 }
 
 /// What [`number`] recognised; the caller checks what follows and converts the value.
@@ -704,48 +802,77 @@ impl Number<'_> {
     }
 }
 
-/// `digit (["_"] digit)*`
-fn digit_part<'a>(
-    digit: fn(char) -> bool,
-) -> impl Parser<&'a str, Output = &'a str, Error = nom::error::Error<&'a str>> {
-    recognize((
-        satisfy(digit),
-        many0_count((opt(char('_')), satisfy(digit))),
-    ))
-}
-
-fn number(i: &str) -> IResult<&str, Number<'_>> {
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if let Ok((rest, _)) = tag_no_case::<_, _, nom::error::Error<&str>>(prefix).parse(i) {
-            let digit = move |c: char| c.is_digit(radix);
-            let (rest, digits) =
-                recognize(many0_count((opt(char('_')), satisfy(digit)))).parse(rest)?;
-            return Ok((rest, Number::Radix { radix, digits }));
+/// `(["_"] digit)*` at the start of `b`: its length.
+fn digits(b: &[u8], digit: impl Fn(u8) -> bool) -> usize {
+    let mut len = 0;
+    loop {
+        let underscore = usize::from(b.get(len) == Some(&b'_'));
+        match b.get(len + underscore) {
+            Some(&d) if digit(d) => len += underscore + 1,
+            _ => return len,
         }
     }
-    let decimal = |c: char| c.is_ascii_digit();
-    let exponent = (one_of("eE"), opt(one_of("+-")), digit_part(decimal));
-    let (rest, (mantissa, exponent)) = (
-        nom::branch::alt((
-            recognize((
-                digit_part(decimal),
-                opt((char('.'), opt(digit_part(decimal)))),
-            )),
-            recognize((char('.'), digit_part(decimal))),
-        )),
-        opt(recognize(exponent)),
-    )
-        .parse(i)?;
-    let float = mantissa.contains('.') || exponent.is_some();
-    Ok((rest, Number::Decimal { float }))
+}
+
+/// `digit (["_"] digit)*` at the start of `b`: its length (0 if `b` starts with no digit).
+fn digit_part(b: &[u8]) -> usize {
+    match b.first() {
+        Some(d) if d.is_ascii_digit() => 1 + digits(&b[1..], |d| d.is_ascii_digit()),
+        _ => 0,
+    }
+}
+
+/// The number at the start of `s` (which starts with a digit, or `.` and a digit): its length
+/// and what it is. Python's grammar: `0x`/`0o`/`0b` and digits with single underscores between
+/// them (perhaps none), or a decimal mantissa (`1`, `1.`, `1.5`, `.5`) with an optional
+/// exponent (`e-3`, taken only when digits follow).
+fn number(s: &str) -> (usize, Number<'_>) {
+    let b = s.as_bytes();
+    let radix = match b {
+        [b'0', b'x' | b'X', ..] => 16,
+        [b'0', b'o' | b'O', ..] => 8,
+        [b'0', b'b' | b'B', ..] => 2,
+        _ => 0,
+    };
+    if radix != 0 {
+        let len = digits(&b[2..], |d| char::from(d).is_digit(radix));
+        return (
+            2 + len,
+            Number::Radix {
+                radix,
+                digits: &s[2..2 + len],
+            },
+        );
+    }
+    let mut len = digit_part(b);
+    let mut float = len == 0;
+    if float || b.get(len) == Some(&b'.') {
+        float = true;
+        len += 1 + digit_part(&b[len + 1..]);
+    }
+    if let Some(b'e' | b'E') = b.get(len) {
+        let sign = usize::from(matches!(b.get(len + 1), Some(b'+' | b'-')));
+        let exponent = digit_part(&b[len + 1 + sign..]);
+        if exponent > 0 {
+            len += 1 + sign + exponent;
+            float = true;
+        }
+    }
+    (len, Number::Decimal { float })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
     fn kinds(src: &str) -> Vec<Tok<'_>> {
-        tokenize(src).unwrap().into_iter().map(|t| t.kind).collect()
+        tokenize(src)
+            .unwrap()
+            .list
+            .into_iter()
+            .map(|t| t.kind)
+            .collect()
     }
 
     #[test]
@@ -833,16 +960,42 @@ mod tests {
     }
 
     #[test]
+    fn names_read_unicode_past_their_ascii_start_and_strings_borrow_plain_text() {
+        use Tok::*;
+        let error = tokenize("abcé_1 = 'ab' + 'a\\tb' + 1e + x").unwrap_err();
+        assert_eq!(error.diag.message, "invalid decimal literal");
+        let tokens = tokenize("abcé_1 = 'ab' + 'a\\tb'").unwrap();
+        let kinds: Vec<_> = tokens.list.iter().map(|t| t.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Name("abcé_1"),
+                Op("="),
+                Str(0),
+                Op("+"),
+                Str(1),
+                Newline,
+                Eof
+            ]
+        );
+        assert!(matches!(
+            &tokens.strings[0],
+            StrLit::Plain(Cow::Borrowed("ab"))
+        ));
+        assert!(matches!(&tokens.strings[1], StrLit::Plain(Cow::Owned(s)) if s == "a\tb"));
+    }
+
+    #[test]
     fn bom_is_skipped_and_spans_stay_absolute() {
         let tokens = tokenize("\u{feff}x").unwrap();
-        assert_eq!(tokens[0].span, Span::new(3, 4));
+        assert_eq!(tokens.list[0].span, Span::new(3, 4));
     }
 
     #[test]
     fn fragments_have_no_line_structure() {
         let src = "f'{a +\n b}'";
         let tokens = tokenize_fragment(src, Span::new(3, 9)).unwrap();
-        let kinds: Vec<_> = tokens.into_iter().map(|t| t.kind).collect();
+        let kinds: Vec<_> = tokens.list.into_iter().map(|t| t.kind).collect();
         assert_eq!(
             kinds,
             vec![Tok::Name("a"), Tok::Op("+"), Tok::Name("b"), Tok::Eof]

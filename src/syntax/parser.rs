@@ -10,7 +10,7 @@ mod python312;
 mod stmt;
 
 use super::ast::{self, Span, StmtKind};
-use super::lexer::{self, MAX_DEPTH, SyntaxError, Tok, Token, too_deep};
+use super::lexer::{self, MAX_DEPTH, StrLit, SyntaxError, Tok, Token, Tokens, too_deep};
 use crate::diag::{self, Diagnostic, ErrorKind};
 
 type PResult<T> = Result<T, SyntaxError>;
@@ -141,7 +141,7 @@ fn single_expression(src: &str) -> PResult<ast::Expr> {
     Ok(expr)
 }
 
-fn statements<'a>(src: &'a str, tokens: Vec<Token<'a>>) -> PResult<ast::Program> {
+fn statements<'a>(src: &'a str, tokens: Tokens<'a>) -> PResult<ast::Program> {
     Parser::new(src, tokens).statements()
 }
 
@@ -155,6 +155,10 @@ struct Context {
 struct Parser<'a> {
     src: &'a str,
     tokens: Vec<Token<'a>>,
+    /// The string literals of [`Tok::Str`] tokens.
+    strings: Vec<StrLit<'a>>,
+    /// The arguments of the calls being read, innermost call's last (see [`Parser::call_args`]).
+    args: Vec<ast::Arg>,
     pos: usize,
     /// Current nesting of expressions, capped at [`MAX_DEPTH`].
     depth: usize,
@@ -165,10 +169,12 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a str, tokens: Vec<Token<'a>>) -> Self {
+    fn new(src: &'a str, tokens: Tokens<'a>) -> Self {
         Parser {
             src,
-            tokens,
+            tokens: tokens.list,
+            strings: tokens.strings,
+            args: Vec::new(),
             pos: 0,
             depth: 0,
             context: Context::default(),
@@ -180,7 +186,7 @@ impl<'a> Parser<'a> {
     fn statements(&mut self) -> PResult<ast::Program> {
         let mut body = Vec::new();
         while !self.at(&Tok::Eof) {
-            body.extend(self.statement()?);
+            self.statement(&mut body)?;
         }
         Ok(ast::Program { body })
     }
@@ -223,8 +229,9 @@ impl<'a> Parser<'a> {
         span
     }
 
+    /// Is the current token `tok`, one without a value (`Newline`, `Indent`, `Dedent`, `Eof`)?
     fn at(&self, tok: &Tok) -> bool {
-        self.tok() == tok
+        std::mem::discriminant(self.tok()) == std::mem::discriminant(tok)
     }
 
     fn eat(&mut self, tok: &Tok) -> bool {

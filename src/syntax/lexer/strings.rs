@@ -1,16 +1,19 @@
 //! String literals: quotes, prefixes, escapes, triple quotes and f-strings.
 //!
-//! A literal is scanned into a [`StrLit`]: plain strings come out decoded; f-strings come out as
-//! literal pieces and replacement fields whose expression is left as a source span, which the
-//! parser lexes and parses like any other expression (so its spans are absolute).
+//! A literal is scanned into a [`StrLit`]: plain strings come out decoded (borrowed from the
+//! source when they hold no escape or line break, as most do); f-strings come out as literal
+//! pieces and replacement fields whose expression is left as a source span, which the parser
+//! lexes and parses like any other expression (so its spans are absolute).
+
+use std::borrow::Cow;
 
 use super::{LexResult, SyntaxError, line_of};
 use crate::diag::Span;
 
 /// A scanned string literal.
 #[derive(Debug, Clone, PartialEq)]
-pub(in crate::syntax) enum StrLit {
-    Plain(String),
+pub(in crate::syntax) enum StrLit<'a> {
+    Plain(Cow<'a, str>),
     F(Vec<FPiece>),
 }
 
@@ -33,10 +36,14 @@ pub(in crate::syntax) struct FField {
 
 /// The prefixes Python accepts (any case); `b` strings are treated as `str`.
 pub(super) fn is_prefix(word: &str) -> bool {
-    matches!(
-        word.to_ascii_lowercase().as_str(),
-        "r" | "u" | "b" | "f" | "br" | "rb" | "fr" | "rf"
-    )
+    match *word.as_bytes() {
+        [a] => matches!(a.to_ascii_lowercase(), b'r' | b'u' | b'b' | b'f'),
+        [a, b] => matches!(
+            [a.to_ascii_lowercase(), b.to_ascii_lowercase()],
+            [b'b', b'r'] | [b'r', b'b'] | [b'f', b'r'] | [b'r', b'f']
+        ),
+        _ => false,
+    }
 }
 
 /// The quotes starting `s`: a triple quote if there is one.
@@ -48,32 +55,47 @@ fn delimiter_at(s: &str) -> Option<&'static str> {
 
 /// Scan the literal whose prefix starts at `start` (the quote is at `start + prefix.len()`);
 /// returns it with the offset just after its closing quote.
-pub(super) fn scan(
-    src: &str,
+pub(super) fn scan<'a>(
+    src: &'a str,
     end: usize,
     start: usize,
     prefix: &str,
-) -> LexResult<(StrLit, usize)> {
-    let prefix = prefix.to_ascii_lowercase();
+) -> LexResult<(StrLit<'a>, usize)> {
+    let has = |letter: u8| prefix.bytes().any(|b| b.to_ascii_lowercase() == letter);
     let open = start + prefix.len();
     let delimiter = delimiter_at(&src[open..end]).expect("called at a quote");
+    let body = open + delimiter.len();
+    let (raw, bytes, fstring) = (has(b'r'), has(b'b'), has(b'f'));
+    // Most literals are a line of plain text between single quotes: their text is the source's.
+    if delimiter.len() == 1 && !fstring {
+        let quote = delimiter.as_bytes()[0];
+        let special = src.as_bytes()[body..end].iter().position(|&b| {
+            b == quote || b == b'\\' || b == b'\n' || b == b'\r' || (bytes && !b.is_ascii())
+        });
+        if let Some(len) = special
+            && src.as_bytes()[body + len] == quote
+        {
+            let text = Cow::Borrowed(&src[body..body + len]);
+            return Ok((StrLit::Plain(text), body + len + 1));
+        }
+    }
     let mut scanner = Scanner {
         src,
         end,
         start,
-        pos: open + delimiter.len(),
+        pos: body,
         delimiter,
-        raw: prefix.contains('r'),
-        bytes: prefix.contains('b'),
-        fstring: prefix.contains('f'),
+        raw,
+        bytes,
+        fstring,
     };
     let mut pieces = scanner.pieces(0)?;
     let literal = if scanner.fstring {
         StrLit::F(pieces)
     } else {
         match pieces.pop() {
-            Some(FPiece::Literal(text)) => StrLit::Plain(text),
-            _ => StrLit::Plain(String::new()),
+            Some(FPiece::Literal(text)) => StrLit::Plain(Cow::Owned(text)),
+            _ => StrLit::Plain(Cow::Borrowed("")),
         }
     };
     Ok((literal, scanner.pos))
@@ -408,7 +430,7 @@ impl Scanner<'_> {
 mod tests {
     use super::*;
 
-    fn scan_all(src: &str) -> StrLit {
+    fn scan_all(src: &str) -> StrLit<'_> {
         let prefix_len = src.find(['\'', '"']).unwrap();
         let (literal, end) = scan(src, src.len(), 0, &src[..prefix_len]).unwrap();
         assert_eq!(end, src.len(), "{src}");

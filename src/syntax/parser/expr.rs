@@ -753,15 +753,28 @@ impl Parser<'_> {
 
     /// Arguments of a call or class bases, after the `(` and up to and including the `)`.
     pub(super) fn call_args(&mut self) -> PResult<Vec<Arg>> {
-        let mut args = Vec::new();
+        // They gather on the stack shared by nested calls, and the call's list is made once at
+        // its exact size: most calls take an argument or two (a models.py has one per field).
+        let base = self.args.len();
+        match self.stack_call_args(base) {
+            Ok(()) => Ok(self.args.drain(base..).collect()),
+            Err(error) => {
+                self.args.truncate(base);
+                Err(error)
+            }
+        }
+    }
+
+    /// [`Self::call_args`], pushing them on [`Parser::args`] above `base`.
+    fn stack_call_args(&mut self, base: usize) -> PResult<()> {
         let mut seen_keyword = false;
         let mut seen_double_star = false;
         loop {
             if self.eat_op(")") {
-                return Ok(args);
+                return Ok(());
             }
             let start = self.start();
-            let arg = self.call_arg(args.is_empty())?;
+            let arg = self.call_arg(self.args.len() == base)?;
             let span = self.since(start);
             let misplaced = match &arg {
                 Arg::Positional(_) if seen_double_star => {
@@ -780,7 +793,7 @@ impl Parser<'_> {
             }
             match &arg {
                 Arg::Keyword { name, .. } => {
-                    let repeated = args
+                    let repeated = self.args[base..]
                         .iter()
                         .any(|a| matches!(a, Arg::Keyword { name: n, .. } if n.name == name.name));
                     if repeated {
@@ -794,11 +807,9 @@ impl Parser<'_> {
                 Arg::DoubleStar(_) => seen_double_star = true,
                 _ => {}
             }
-            args.push(arg);
+            self.args.push(arg);
             if self.eat_op(")") {
-                // Most calls take an argument or two (a models.py has one call per field).
-                args.shrink_to_fit();
-                return Ok(args);
+                return Ok(());
             }
             if !self.eat_op(",") {
                 return Err(self.expected_close(")", start));
@@ -921,32 +932,34 @@ impl Parser<'_> {
     /// Adjacent string literals, concatenated; an f-string among them makes it an f-string.
     fn strings(&mut self) -> PResult<Expr> {
         let start = self.start();
-        let mut parts = Vec::new();
-        let mut is_fstring = false;
-        while let Tok::Str(literal) = self.tok() {
-            let literal = literal.clone();
-            self.bump();
-            match literal {
-                StrLit::Plain(text) => push_literal(&mut parts, text),
-                StrLit::F(pieces) => {
-                    is_fstring = true;
-                    self.fstring_parts(pieces, &mut parts)?;
+        // The text so far, until an f-string turns it into the first of its parts.
+        let mut text = String::new();
+        let mut parts: Option<Vec<FStringPart>> = None;
+        while let Tok::Str(index) = *self.tok() {
+            match (&self.strings[index], &mut parts) {
+                // The first literal is copied at once, without `push_str`'s path for growing.
+                (StrLit::Plain(plain), None) if text.is_empty() => text = plain.to_string(),
+                (StrLit::Plain(plain), None) => text.push_str(plain),
+                (StrLit::Plain(plain), Some(parts)) => push_literal(parts, plain),
+                (StrLit::F(pieces), parts) => {
+                    let parts = parts.get_or_insert_with(|| {
+                        let mut parts = Vec::new();
+                        push_literal(&mut parts, &text);
+                        parts
+                    });
+                    self.fstring_parts(pieces, parts)?;
                 }
             }
+            self.bump();
         }
-        let kind = if is_fstring {
-            ExprKind::FString(parts)
-        } else {
-            let text = match parts.pop() {
-                Some(FStringPart::Literal(text)) => text,
-                _ => String::new(),
-            };
-            ExprKind::Str(text)
+        let kind = match parts {
+            Some(parts) => ExprKind::FString(parts),
+            None => ExprKind::Str(text),
         };
         Ok(expr(kind, self.since(start)))
     }
 
-    fn fstring_parts(&self, pieces: Vec<FPiece>, parts: &mut Vec<FStringPart>) -> PResult<()> {
+    fn fstring_parts(&self, pieces: &[FPiece], parts: &mut Vec<FStringPart>) -> PResult<()> {
         for piece in pieces {
             let field = match piece {
                 FPiece::Literal(text) => {
@@ -956,8 +969,8 @@ impl Parser<'_> {
                 FPiece::Field(field) => field,
             };
             let mut spec = Vec::new();
-            self.fstring_parts(field.spec, &mut spec)?;
-            let conversion = match field.debug {
+            self.fstring_parts(&field.spec, &mut spec)?;
+            let conversion = match &field.debug {
                 Some(text) => {
                     push_literal(parts, text);
                     field
@@ -1051,13 +1064,13 @@ impl Parser<'_> {
 }
 
 /// Append literal text, merging it with a literal just before.
-fn push_literal(parts: &mut Vec<FStringPart>, text: String) {
+fn push_literal(parts: &mut Vec<FStringPart>, text: &str) {
     if text.is_empty() {
         return;
     }
     match parts.last_mut() {
-        Some(FStringPart::Literal(last)) => last.push_str(&text),
-        _ => parts.push(FStringPart::Literal(text)),
+        Some(FStringPart::Literal(last)) => last.push_str(text),
+        _ => parts.push(FStringPart::Literal(text.to_string())),
     }
 }
 

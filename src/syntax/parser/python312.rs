@@ -138,8 +138,9 @@ impl Parser<'_> {
     }
 
     /// A statement starting with the soft keyword `match` or `type` that is one: a `match`
-    /// statement or a type alias; `None` (the cursor unmoved) when the name is used as a name.
-    pub(super) fn soft_keyword_statement(&mut self) -> Option<PResult<Vec<Stmt>>> {
+    /// statement or a type alias, added to `body`; `None` (the cursor unmoved) when the name is
+    /// used as a name.
+    pub(super) fn soft_keyword_statement(&mut self, body: &mut Vec<Stmt>) -> Option<PResult<()>> {
         let saved = self.pos;
         let result = match self.tok() {
             Tok::Name("type") if matches!(self.peek_tok(1), Tok::Name(_)) => self.type_alias(),
@@ -149,14 +150,19 @@ impl Parser<'_> {
             _ => return None,
         };
         match result {
-            Ok(stmt) => Some(Ok(vec![stmt])),
+            Ok(stmt) => {
+                body.push(stmt);
+                Some(Ok(()))
+            }
             // `match(x)` as a call, `type = 3`: read again as simple statements, unless that
             // fails too (then this error, which names what was meant, is the one to show).
             Err(error) => {
                 let tried = self.pos;
                 self.pos = saved;
-                let simple = self.simple_statements();
+                let before = body.len();
+                let simple = self.simple_statements(body);
                 if simple.is_err() {
+                    body.truncate(before);
                     self.pos = tried;
                     return Some(Err(error));
                 }

@@ -35,17 +35,19 @@ fn augmented(op: &str) -> Option<BinOp> {
 }
 
 impl Parser<'_> {
-    /// One compound statement, or one line of simple statements. Reading a module
-    /// ([`Parser::tolerant`]), a statement that does not parse is read past, whole, and
+    /// One compound statement, or one line of simple statements, added to `body`. Reading a
+    /// module ([`Parser::tolerant`]), a statement that does not parse is read past, whole, and
     /// becomes [`StmtKind::Unread`].
-    pub(super) fn statement(&mut self) -> PResult<Vec<Stmt>> {
+    pub(super) fn statement(&mut self, body: &mut Vec<Stmt>) -> PResult<()> {
         let first = self.pos;
         let start = self.start();
-        let result = self.strict_statement();
+        let before = body.len();
+        let result = self.strict_statement(body);
         if !self.tolerant {
             return result;
         }
         result.or_else(|error| {
+            body.truncate(before);
             self.pos = first;
             let defines = self.definition_ahead();
             self.skip_statement();
@@ -53,7 +55,8 @@ impl Parser<'_> {
                 defines,
                 error: error.diag,
             };
-            Ok(vec![stmt(kind, self.since(start))])
+            body.push(stmt(kind, self.since(start)));
+            Ok(())
         })
     }
 
@@ -131,7 +134,7 @@ impl Parser<'_> {
         )
     }
 
-    fn strict_statement(&mut self) -> PResult<Vec<Stmt>> {
+    fn strict_statement(&mut self, body: &mut Vec<Stmt>) -> PResult<()> {
         let compound = match self.tok() {
             Tok::Indent => {
                 return Err(self.error("unexpected indent").kind(ErrorKind::Indentation));
@@ -144,13 +147,14 @@ impl Parser<'_> {
             Tok::Keyword("async") => self.async_statement()?,
             Tok::Op("@") if self.decorates_async() => self.async_statement()?,
             Tok::Keyword("def" | "class") | Tok::Op("@") => self.definition()?,
-            Tok::Name("match" | "type") => match self.soft_keyword_statement() {
-                Some(statements) => return statements,
-                None => return self.simple_statements(),
+            Tok::Name("match" | "type") => match self.soft_keyword_statement(body) {
+                Some(result) => return result,
+                None => return self.simple_statements(body),
             },
-            _ => return self.simple_statements(),
+            _ => return self.simple_statements(body),
         };
-        Ok(vec![compound])
+        body.push(compound);
+        Ok(())
     }
 
     /// The body after a block header: `:` then an indented block or simple statements on the
@@ -176,10 +180,10 @@ impl Parser<'_> {
     }
 
     fn block_body(&mut self, what: &str, header: usize) -> PResult<Vec<Stmt>> {
+        let mut body = Vec::new();
         if !self.eat(&Tok::Newline) {
-            return self.simple_statements();
-        }
-        if !self.eat(&Tok::Indent) {
+            self.simple_statements(&mut body)?;
+        } else if !self.eat(&Tok::Indent) {
             let line = self.line_of(header);
             let error = self
                 .error(format!(
@@ -191,10 +195,10 @@ impl Parser<'_> {
             } else {
                 error
             });
-        }
-        let mut body = Vec::new();
-        while !self.eat(&Tok::Dedent) && !self.at(&Tok::Eof) {
-            body.extend(self.statement()?);
+        } else {
+            while !self.eat(&Tok::Dedent) && !self.at(&Tok::Eof) {
+                self.statement(&mut body)?;
+            }
         }
         // Blocks are many and mostly short (a method's one `return`): no room to grow.
         body.shrink_to_fit();
@@ -460,16 +464,16 @@ impl Parser<'_> {
         Ok(stmt(kind, self.since(start)))
     }
 
-    /// `a; b; c` up to the end of the line.
-    pub(super) fn simple_statements(&mut self) -> PResult<Vec<Stmt>> {
-        let mut statements = vec![self.simple_statement()?];
+    /// `a; b; c` up to the end of the line, added to `body`.
+    pub(super) fn simple_statements(&mut self, body: &mut Vec<Stmt>) -> PResult<()> {
+        body.push(self.simple_statement()?);
         while self.eat_op(";") && !self.at(&Tok::Newline) {
-            statements.push(self.simple_statement()?);
+            body.push(self.simple_statement()?);
         }
         if !self.eat(&Tok::Newline) {
             return Err(self.invalid("the end of the statement (a new line or ';')"));
         }
-        Ok(statements)
+        Ok(())
     }
 
     fn at_statement_end(&self) -> bool {
