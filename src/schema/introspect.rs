@@ -198,6 +198,7 @@ fn link_foreign_keys(schema: &mut Schema, id: ModelId, table: &Table) {
             related_query_name: None,
             on_delete: OnDelete::DoNothing,
             one_to_one,
+            target_type: crate::value::ValueType::Int,
         }));
     }
 }

@@ -168,6 +168,9 @@ pub struct ForeignKey {
     pub related_query_name: Option<String>,
     pub on_delete: OnDelete,
     pub one_to_one: bool,
+    /// How the column's values come back: the target field's (an integer for a primary key
+    /// `id`, text for `to_field` a CharField, a UUID); set by [`Schema::link`].
+    pub target_type: crate::value::ValueType,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -405,6 +408,7 @@ impl Schema {
         for m in &mut self.models {
             Arc::make_mut(m).reverse.clear();
         }
+        self.link_target_types();
         let mut found = Vec::new();
         for (from, model) in self.models.iter().enumerate() {
             let lower = model.name.to_lowercase();
@@ -467,6 +471,36 @@ impl Schema {
         }
     }
 }
+
+impl Schema {
+    /// Each foreign key's [`ForeignKey::target_type`], following chains of one-to-one
+    /// primary keys (a child's `place_ptr` to a parent's).
+    fn link_target_types(&mut self) {
+        for _ in 0..crate::schema::MAX_KEY_CHAIN {
+            let mut changes = Vec::new();
+            for (m, model) in self.models.iter().enumerate() {
+                for (i, f) in model.fields.iter().enumerate() {
+                    if let Some(fk) = &f.relation {
+                        let ty = self.models[fk.to].fields[fk.to_field].value_type();
+                        if ty != fk.target_type {
+                            changes.push((m, i, ty));
+                        }
+                    }
+                }
+            }
+            if changes.is_empty() {
+                return;
+            }
+            for (m, i, ty) in changes {
+                let f = &mut self.model_mut(m).fields[i];
+                f.relation.as_mut().expect("a relation").target_type = ty;
+            }
+        }
+    }
+}
+
+/// How many foreign keys to foreign keys [`Schema::link`] follows for a column's type.
+const MAX_KEY_CHAIN: usize = 8;
 
 impl Model {
     /// A model with no fields yet (`pk` 0); callers push fields and set `pk`.
@@ -554,7 +588,7 @@ impl Field {
         use FieldKind::*;
         match self.kind {
             k if k.is_integer() => T::Int,
-            ForeignKey | OneToOneField => T::Int,
+            ForeignKey | OneToOneField => self.relation.as_ref().map_or(T::Int, |r| r.target_type),
             BooleanField => T::Bool,
             DateField => T::Date,
             DateTimeField => T::DateTime,

@@ -98,6 +98,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
                 related_query_name: rel.related_query_name,
                 on_delete: rel.on_delete,
                 one_to_one: field.kind == FieldKind::OneToOneField,
+                target_type: crate::value::ValueType::Int,
             }));
         }
     }

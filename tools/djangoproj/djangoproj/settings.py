@@ -23,7 +23,7 @@ SECRET_KEY = "djq-fixtures-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = []
 
-PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal"]
+PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal", "fields"]
 _selected = [a for a in os.environ.get("DJQ_APPS", ",".join(PROJECT_APPS)).split(",") if a]
 for _app in _selected:
     if _app not in PROJECT_APPS:
