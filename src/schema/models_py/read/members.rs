@@ -329,17 +329,22 @@ impl<'a> Reader<'a> {
             };
             let value = self.constant(value, c);
             match option.as_str() {
-                "db_table" => meta.db_table = string(value),
+                "db_table" => meta.db_table = self.text(value, c, 0),
                 "app_label" => meta.app_label = string(value),
                 "default_related_name" => meta.default_related_name = string(value),
                 "abstract" => meta.is_abstract = matches!(value.kind, ExprKind::Bool(true)),
                 "proxy" => meta.proxy = matches!(value.kind, ExprKind::Bool(true)),
                 "ordering" => {
                     let items = sequence(value);
-                    let strings: Vec<String> = items.iter().filter_map(string).collect();
+                    // Expressions (`Lower('name')`, `F('x').desc(nulls_last=True)`) are kept as
+                    // their source, which the query stage reads back.
+                    let strings: Vec<String> = items
+                        .iter()
+                        .filter_map(|e| string(e).or_else(|| source(e, 0)))
+                        .collect();
                     if strings.len() < items.len() {
                         notes.push(format!(
-                            "{}.Meta.ordering: only plain field names are read",
+                            "{}.Meta.ordering: only field names and expressions of literals are read",
                             c.name
                         ));
                     }
@@ -493,6 +498,21 @@ impl<'a> Reader<'a> {
         out
     }
 
+    /// A string computed from literals and module constants (`PREFIX + "_country"`).
+    fn text(&self, expr: &'a Expr, c: Class<'a>, depth: usize) -> Option<String> {
+        let expr = self.constant(expr, c);
+        match &expr.kind {
+            ExprKind::Binary {
+                op: crate::syntax::ast::BinOp::Add,
+                left,
+                right,
+            } if depth < MAX_DEPTH => {
+                Some(self.text(left, c, depth + 1)? + &self.text(right, c, depth + 1)?)
+            }
+            _ => string(expr),
+        }
+    }
+
     /// A choice label: a string, or the string given to `_()` / `gettext_lazy()`.
     fn label(&self, expr: &'a Expr, c: Class<'a>) -> Option<String> {
         let expr = self.constant(expr, c);
@@ -612,6 +632,34 @@ fn integer(expr: &Expr) -> Option<u32> {
         ExprKind::Int(i) => u32::try_from(i).ok(),
         _ => None,
     }
+}
+
+/// An expression of names, calls and literals written back as Python source
+/// (`F('x').desc(nulls_last=True)`), `None` for anything else.
+fn source(expr: &Expr, depth: usize) -> Option<String> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    Some(match &expr.kind {
+        ExprKind::Name(n) => n.clone(),
+        ExprKind::Attribute { value, attr } => {
+            format!("{}.{}", source(value, depth + 1)?, attr.name)
+        }
+        ExprKind::Call { func, args } => {
+            let args = args
+                .iter()
+                .map(|a| match a {
+                    Arg::Positional(e) => source(e, depth + 1),
+                    Arg::Keyword { name, value } => {
+                        Some(format!("{}={}", name.name, source(value, depth + 1)?))
+                    }
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            format!("{}({})", source(func, depth + 1)?, args.join(", "))
+        }
+        _ => crate::value::python_repr(&literal(expr)?),
+    })
 }
 
 /// The items of a list or tuple literal.
