@@ -18,6 +18,7 @@
 //! `_meta`, `__dict__` and `_state`; [`clean`] is `full_clean()` and `ValidationError`.
 
 mod aggregate;
+mod choices;
 mod classes;
 mod clean;
 mod delete;

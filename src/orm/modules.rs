@@ -218,9 +218,12 @@ impl Orm {
                 m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
                 m.attrs.insert("Model".into(), Obj::new_native(ModelBase));
+                m.attrs
+                    .extend(super::choices::bases().map(|(n, o)| (n.to_string(), o)));
                 m.with_later(LATER_EXPRESSIONS)
             }
             "django.db.models.functions" => Module::new(db_functions()),
+            "django.db.models.enums" => Module::new(super::choices::bases()),
             "django.db.models.aggregates" => Module::new(aggregates()),
             "django.db.models.expressions" => {
                 Module::new(expressions()).with_later(LATER_EXPRESSIONS)

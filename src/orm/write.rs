@@ -349,6 +349,7 @@ impl Session {
     fn plain_value(&self, o: &Obj, span: Span) -> Result<Value> {
         match o {
             Obj::Value(v) => Ok(v.clone()),
+            Obj::Native(n) if let Some(v) = n.value() => Ok(v),
             other => Err(type_error(
                 &format!(
                     "djq cannot store a '{}' object in a field",

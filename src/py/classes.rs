@@ -212,7 +212,10 @@ impl<H: Host> Interp<H> {
                 } => self
                     .define_class(&name.name, bases, body, Some(module.clone()), true)
                     .and_then(|c| {
-                        let made = bind_class(self, c);
+                        let made = match H::class_made(self, &c, body)? {
+                            Some(made) => made,
+                            None => bind_class(self, c),
+                        };
                         self.decorate(made, decorators)
                     })
                     .map(|c| self.bind(&name.name, c)),

@@ -25,6 +25,7 @@ pub fn hash(o: &Obj) -> Result<i64> {
         Obj::Range(r) => {
             tuple_hash([Obj::int(r.len()), Obj::int(r.start), Obj::int(r.step)].iter())?
         }
+        Obj::Native(n) if let Some(v) = n.value() => value_hash(&v),
         Obj::Native(n) => match n.hash().map_err(|m| Diagnostic::new(ErrorKind::Type, m))? {
             Some(h) => h,
             None => pointer(Rc::as_ptr(n).cast()),

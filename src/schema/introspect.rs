@@ -284,7 +284,7 @@ pub fn table2model(table: &str) -> String {
 
 /// Python's `str.title()`: a letter is uppercased after an uncased character (start, digit,
 /// `_`, space), lowercased after a cased one.
-pub(in crate::schema) fn python_title(text: &str) -> String {
+pub(crate) fn python_title(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut previous_cased = false;
     for c in text.chars() {

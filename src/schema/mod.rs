@@ -46,6 +46,8 @@ pub struct Model {
     pub reverse: Vec<ReverseRelation>,
     /// `Meta.ordering`, as written (`-publication_date`, `author__name`, `?`).
     pub ordering: Vec<String>,
+    /// `Meta.get_latest_by`: the fields `latest()`/`earliest()` order by when given none.
+    pub get_latest_by: Vec<String>,
     /// True for the through table Django creates for a ManyToManyField.
     pub auto_created: bool,
     /// The models.py that declares the model, with its Python (see [`PyModule`]).
@@ -106,6 +108,11 @@ pub struct Field {
     pub choices: Choices,
     pub auto_now: bool,
     pub auto_now_add: bool,
+    /// `db_default=`, as models.py writes it (`Now()`, `100`): an INSERT without a value
+    /// leaves the column to the database.
+    pub db_default: Option<Box<Expr>>,
+    /// A `GeneratedField`: the database computes it; never written.
+    pub generated: bool,
     /// Set for ForeignKey and OneToOneField.
     pub relation: Option<Box<ForeignKey>>,
     /// ArrayField's `base_field`, the field of its elements (named like the array, as Django
@@ -120,6 +127,7 @@ impl Clone for Field {
             name: self.name.share(),
             column: self.column.share(),
             default: self.default.clone(),
+            db_default: self.db_default.clone(),
             choices: self.choices.clone(),
             relation: self.relation.clone(),
             base_field: self.base_field.clone(),
@@ -144,6 +152,8 @@ impl Field {
             choices: Choices::default(),
             auto_now: false,
             auto_now_add: false,
+            db_default: None,
+            generated: false,
             relation: None,
             base_field: None,
         }
@@ -518,6 +528,7 @@ impl Model {
             m2m: Vec::new(),
             reverse: Vec::new(),
             ordering: Vec::new(),
+            get_latest_by: Vec::new(),
             auto_created: false,
             module: None,
             indexes: Vec::new(),

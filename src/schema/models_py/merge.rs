@@ -139,6 +139,7 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         fields,
         pk: decl.pk,
         ordering: decl.ordering,
+        get_latest_by: decl.get_latest_by,
         auto_created: decl.auto_created,
         module: decl.module,
         indexes: decl.indexes,

@@ -42,12 +42,49 @@ impl<'a> Reader<'a> {
             _ => return,
         };
         let callee = dotted(func).unwrap_or_default();
+        // GeneratedField(expression=..., output_field=IntegerField(), db_persist=True): a
+        // column of its output field's kind that the database computes.
+        if last_segment(&callee) == "GeneratedField"
+            && let Some(ExprKind::Call { func, args }) =
+                keyword(args, "output_field").map(|e| &e.kind)
+            && let FieldClass::Column(kind, _) = self.field_class(func, c.file, 0)
+            && let Some(MemberKind::Column {
+                mut field,
+                relation,
+                db_index,
+            }) = self.read_column(
+                name,
+                kind,
+                last_segment(&dotted(func).unwrap_or_default()),
+                args,
+                c,
+            )
+        {
+            field.generated = true;
+            r.members.retain(|m| m.name != name);
+            r.members.push(Member {
+                name: name.to_string(),
+                file: c.file,
+                kind: MemberKind::Column {
+                    field,
+                    relation,
+                    db_index,
+                },
+            });
+            return;
+        }
         let kind = match self.field_class(func, c.file, 0) {
             FieldClass::Column(kind, known) => {
                 if !known {
                     r.notes.push(format!(
                         "{}.{name}: {callee} is not a Django field class, read as CharField",
                         c.name
+                    ));
+                } else if self.overrides_db_type(func, c.file, 0) {
+                    r.notes.push(format!(
+                        "{}.{name}: {callee} defines its own db_type(), read as {}",
+                        c.name,
+                        kind.django_name()
                     ));
                 }
                 self.read_column(name, kind, last_segment(&callee), args, c)
@@ -214,6 +251,23 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Does a field class of these files (or one of its bases here) define `db_type()`?
+    fn overrides_db_type(&self, func: &Expr, file: usize, depth: usize) -> bool {
+        let Some(path) = dotted(func) else {
+            return false;
+        };
+        let Some(class) = self.find_class(last_segment(&path), file) else {
+            return false;
+        };
+        let c = self.classes[class];
+        depth < MAX_DEPTH
+            && (c.body.iter().any(|s| {
+                matches!(&s.kind, StmtKind::FunctionDef { name, .. } if name.name == "db_type")
+            }) || c.bases.iter().any(|b| {
+                matches!(b, Arg::Positional(base) if self.overrides_db_type(base, c.file, depth + 1))
+            }))
+    }
+
     /// A concrete field's options; `None` when a relation's target cannot be read.
     fn read_column(
         &self,
@@ -256,6 +310,7 @@ impl<'a> Reader<'a> {
         field.max_length = number("max_length").or_else(|| default_max_length(class_name));
         field.decimal = number("max_digits").zip(number("decimal_places"));
         field.default = keyword(args, "default").cloned().map(Box::new);
+        field.db_default = keyword(args, "db_default").cloned().map(Box::new);
         if let Some(choices) = kw("choices").map(|e| self.choices(e, c, 0)) {
             field.choices = self.shared.borrow_mut().choices(choices);
         }
@@ -330,6 +385,7 @@ impl<'a> Reader<'a> {
             let value = self.constant(value, c);
             match option.as_str() {
                 "db_table" => meta.db_table = self.text(value, c, 0),
+                "get_latest_by" => meta.get_latest_by = Some(strings(value)),
                 "app_label" => meta.app_label = string(value),
                 "default_related_name" => meta.default_related_name = string(value),
                 "abstract" => meta.is_abstract = matches!(value.kind, ExprKind::Bool(true)),
