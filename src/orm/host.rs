@@ -548,8 +548,7 @@ impl Host for Orm {
             .find(|(_, m)| m.app_label == label && m.module.is_some())
             .map(|(i, _)| i)?;
         let scope = cx.model_module(m)?;
-        let found = scope.names.borrow().get(name).cloned();
-        found
+        scope.names.borrow().get(name).cloned()
     }
 
     fn class_made(
