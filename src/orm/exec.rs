@@ -465,7 +465,11 @@ impl Session {
                 .model(mm.to)
                 .reverse
                 .iter()
-                .find(|r| r.from == inst.model && matches!(r.via, ReverseVia::ManyToMany(_)))
+                .find(|r| {
+                    r.from == inst.model
+                        && matches!(r.via, ReverseVia::ManyToMany(i)
+                            if std::ptr::eq(&model.m2m[i], mm))
+                })
                 .map(|r| {
                     (
                         mm.to,

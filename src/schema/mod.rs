@@ -453,7 +453,19 @@ impl Schema {
                 }
             }
             for (i, mm) in model.m2m.iter().enumerate() {
-                if mm.related_name.as_deref().is_some_and(|n| n.ends_with('+')) {
+                // A hidden many-to-many (`related_name='+'`, a symmetrical one to self) keeps
+                // its reverse under that name, which no filter can spell: the related
+                // manager's queries go through it, as Django's do.
+                if let Some(hidden) = mm.related_name.as_deref().filter(|n| n.ends_with('+')) {
+                    found.push((
+                        mm.to,
+                        ReverseRelation {
+                            query_name: hidden.to_string(),
+                            accessor: hidden.to_string(),
+                            from,
+                            via: ReverseVia::ManyToMany(i),
+                        },
+                    ));
                     continue;
                 }
                 let accessor = mm
@@ -585,7 +597,12 @@ impl Model {
             }
         }
         names.extend(self.m2m.iter().map(|m| m.name.clone()));
-        names.extend(self.reverse.iter().map(|r| r.query_name.clone()));
+        names.extend(
+            self.reverse
+                .iter()
+                .filter(|r| !r.query_name.ends_with('+'))
+                .map(|r| r.query_name.clone()),
+        );
         names.sort();
         names.dedup();
         names
