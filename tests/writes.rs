@@ -152,12 +152,14 @@ fn datetime_json(
     Json::String(if recent { NOW.into() } else { iso })
 }
 
-/// A SQLite text Django wrote into a `datetime` column (`YYYY-MM-DD HH:MM:SS[.ffffff]`),
-/// normalised; any other text stays as it is.
+/// A SQLite text Django wrote into a `datetime` column (`YYYY-MM-DD HH:MM:SS[.ffffff]`, or
+/// `.fff` from SQLite's own clock: `db_default=Now()`), normalised; any other text stays as
+/// it is.
 fn sqlite_datetime(text: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
     static DJANGO: OnceLock<Regex> = OnceLock::new();
-    let django = DJANGO
-        .get_or_init(|| Regex::new(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{6}))?$").unwrap());
+    let django = DJANGO.get_or_init(|| {
+        Regex::new(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{3}|\d{6}))?$").unwrap()
+    });
     match django.captures(text) {
         Some(c) => datetime_json(&c[1], &c[2], c.get(3).map_or("", |m| m.as_str()), window),
         None => Json::String(text.into()),
@@ -174,7 +176,8 @@ fn sqlite_tables(path: &Path, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
     let mut tables = Map::new();
     for name in names.into_iter().filter(|n| is_app_table(n)) {
         let columns: Vec<(String, String)> = conn
-            .prepare(&format!("PRAGMA table_info(\"{name}\")"))
+            // table_xinfo: generated columns (GeneratedField) included
+            .prepare(&format!("PRAGMA table_xinfo(\"{name}\")"))
             .and_then(|mut s| {
                 s.query_map([], |r| {
                     Ok((r.get(1)?, r.get::<_, String>(2)?.to_lowercase()))
@@ -182,8 +185,12 @@ fn sqlite_tables(path: &Path, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
                 .collect()
             })
             .expect("columns");
+        let select: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
         let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{name}\" ORDER BY \"id\""))
+            .prepare(&format!(
+                "SELECT {} FROM \"{name}\" ORDER BY \"id\"",
+                select.join(", ")
+            ))
             .expect("select rows");
         let rows: Vec<Json> = stmt
             .query_map([], |r| {
@@ -230,15 +237,23 @@ fn postgres_tables(url: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
         .collect();
     let mut tables = Map::new();
     for name in names.into_iter().filter(|n| is_app_table(n)) {
-        let rows = client
-            .query(
-                &format!("SELECT * FROM public.\"{name}\" ORDER BY \"id\""),
-                &[],
-            )
-            .expect("read rows");
-        let statement = client
+        // UUIDs read as text (Python's str(UUID)).
+        let select: Vec<String> = client
             .prepare(&format!("SELECT * FROM public.\"{name}\""))
-            .expect("columns");
+            .expect("columns")
+            .columns()
+            .iter()
+            .map(|c| match *c.type_() {
+                Type::UUID => format!("\"{0}\"::text AS \"{0}\"", c.name()),
+                _ => format!("\"{}\"", c.name()),
+            })
+            .collect();
+        let query = format!(
+            "SELECT {} FROM public.\"{name}\" ORDER BY \"id\"",
+            select.join(", ")
+        );
+        let rows = client.query(&query, &[]).expect("read rows");
+        let statement = client.prepare(&query).expect("columns");
         let mut out = Vec::new();
         for r in &rows {
             let mut row = Map::new();
@@ -286,14 +301,10 @@ fn postgres_tables(url: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
 /// How `after` differs from `before`, as tools/record_writes.py writes it: per table, the rows
 /// `inserted`, `updated` (new values) and `deleted` (ids); unchanged tables left out.
 fn changes(before: &Json, after: &Json) -> Json {
-    let rows = |tables: &Json, name: &str| -> Vec<(i64, Json)> {
+    let rows = |tables: &Json, name: &str| -> Vec<(Json, Json)> {
         tables[name]
             .as_array()
-            .map(|rows| {
-                rows.iter()
-                    .map(|r| (r["id"].as_i64().expect("an integer id"), r.clone()))
-                    .collect()
-            })
+            .map(|rows| rows.iter().map(|r| (r["id"].clone(), r.clone())).collect())
             .unwrap_or_default()
     };
     let names: BTreeSet<&String> = [before, after]
@@ -303,22 +314,22 @@ fn changes(before: &Json, after: &Json) -> Json {
     let mut out = Map::new();
     for name in names {
         let (old, new) = (rows(before, name), rows(after, name));
-        let find = |rows: &[(i64, Json)], id: i64| rows.iter().find(|(i, _)| *i == id).cloned();
+        let find = |rows: &[(Json, Json)], id: &Json| rows.iter().find(|(i, _)| i == id).cloned();
         let mut diff = Map::new();
         let inserted: Vec<Json> = new
             .iter()
-            .filter(|(id, _)| find(&old, *id).is_none())
+            .filter(|(id, _)| find(&old, id).is_none())
             .map(|(_, r)| r.clone())
             .collect();
         let updated: Vec<Json> = new
             .iter()
-            .filter(|(id, r)| find(&old, *id).is_some_and(|(_, o)| o != *r))
+            .filter(|(id, r)| find(&old, id).is_some_and(|(_, o)| o != *r))
             .map(|(_, r)| r.clone())
             .collect();
         let deleted: Vec<Json> = old
             .iter()
-            .filter(|(id, _)| find(&new, *id).is_none())
-            .map(|(id, _)| Json::from(*id))
+            .filter(|(id, _)| find(&new, id).is_none())
+            .map(|(id, _)| id.clone())
             .collect();
         for (kind, list) in [
             ("inserted", inserted),
@@ -336,6 +347,17 @@ fn changes(before: &Json, after: &Json) -> Json {
     Json::Object(out)
 }
 
+/// A row id as it sorts: an integer, or text (a UUID primary key).
+fn id_key(id: &Json) -> (i64, String) {
+    match id {
+        Json::String(s) => (0, s.clone()),
+        other => (
+            other.as_i64().expect("an integer or text id"),
+            String::new(),
+        ),
+    }
+}
+
 /// `tables` with `changes` made to them.
 fn apply(tables: &Json, changes: &Json) -> Json {
     let mut out = tables.as_object().expect("tables").clone();
@@ -344,12 +366,10 @@ fn apply(tables: &Json, changes: &Json) -> Json {
             .entry(name.clone())
             .or_insert_with(|| Json::Array(Vec::new()));
         let rows = rows.as_array_mut().expect("rows");
-        let id = |row: &Json| row["id"].as_i64().expect("an integer id");
+        // an integer id, or a UUID's text
+        let id = |row: &Json| id_key(&row["id"]);
         let list = |kind: &str| diff[kind].as_array().cloned().unwrap_or_default();
-        let gone: Vec<i64> = list("deleted")
-            .iter()
-            .map(|v| v.as_i64().unwrap())
-            .collect();
+        let gone: Vec<(i64, String)> = list("deleted").iter().map(id_key).collect();
         let updated = list("updated");
         rows.retain(|r| !gone.contains(&id(r)));
         for row in rows.iter_mut() {
@@ -556,7 +576,8 @@ sequences!(
     shop,
     journal,
     journal_classes,
-    journal_zones
+    journal_zones,
+    fields
 );
 
 /// The gaps list on a doctored copy: a line more than its header's count fails.

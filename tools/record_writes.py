@@ -89,12 +89,17 @@ SEQUENCES = {
     # aware datetimes in fixed zones other than UTC (written, filtered and read back), dir()
     # of session classes, callable(), models.Model, transaction.atomic() as an object
     "journal_zones": ("journal", "fixtures/journal/journal/models.py", None),
+    # field and model features (issue 16): UUID keys, callable and database defaults,
+    # GeneratedField, choices enums, to_field, db_column, self and through many-to-many,
+    # recursive foreign keys
+    "fields": ("fields", "fixtures/fields/fields", None),
 }
 
 NOW = "<now>"
 # a little slack around the sequence's run for clocks read at different moments
 SLACK = datetime.timedelta(seconds=5)
-_DJANGO_DATETIME = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{6}))?")
+# Django's text for a datetime; SQLite's own clock (`db_default=Now()`) writes milliseconds
+_DJANGO_DATETIME = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{3}|\d{6}))?")
 
 
 def sequence_scripts(name):
@@ -160,7 +165,7 @@ def read_tables(backend, target, window):
         raw = build_fixtures.sqlite_rows(target)
         conn = sqlite3.connect(target)
         try:
-            declared = {name: [r[2] for r in conn.execute(f'PRAGMA table_info("{name}")')] for name in raw}
+            declared = {name: [r[2] for r in conn.execute(f'PRAGMA table_xinfo("{name}")')] for name in raw}
         finally:
             conn.close()
         norm = {name: lambda v, i, name=name: normalise_sqlite(v, declared[name][i], window) for name in raw}

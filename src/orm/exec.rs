@@ -488,6 +488,8 @@ impl Session {
         };
         match found {
             Some((target, key, owner_attname, kind)) => {
+                // The owner's key the relation stores: its pk, or a `to_field`'s value.
+                let owner = inst.get(&owner_attname).unwrap_or(pk);
                 let mut qs = self.manager_queryset(target);
                 qs.via = Some(Rc::new((
                     format!("{}.{name}", model.name),
@@ -500,7 +502,7 @@ impl Session {
                 }));
                 let leaf = QChild::Leaf {
                     key,
-                    value: Operand::Value(pk),
+                    value: Operand::Value(owner),
                     span,
                 };
                 qs.query

@@ -255,6 +255,19 @@ impl<H: Host> Interp<H> {
         ran.map_err(|d| module.locate(d))
     }
 
+    /// Run `f` with `names` in a scope of their own above the current ones (a class body's
+    /// names, which its fields' `default=` sees, over its module's).
+    pub fn with_names<T>(
+        &mut self,
+        names: HashMap<String, Obj>,
+        f: impl FnOnce(&mut Interp<H>) -> Result<T>,
+    ) -> Result<T> {
+        self.frames.push(names);
+        let ran = f(self);
+        self.frames.pop();
+        ran
+    }
+
     /// Apply decorators (innermost, the last written, first) to what a `def` or `class` made.
     pub fn decorate(&mut self, mut made: Obj, decorators: &[Expr]) -> Result<Obj> {
         for d in decorators.iter().rev() {

@@ -96,6 +96,11 @@ fn value_hash(v: &Value) -> i64 {
         },
         Value::Decimal(d) => float_hash(d.to_string().parse().unwrap_or(0.0)),
         Value::Text(s) => text_hash(s),
+        // `uuid.UUID.__hash__`: the hash of its 128-bit int.
+        Value::Uuid(s) => match u128::from_str_radix(&s.replace('-', ""), 16) {
+            Ok(n) => (n % u128::from(MODULUS)) as i64,
+            Err(_) => text_hash(s),
+        },
         // Equal instants in different zones are equal, so hash alike.
         Value::OffsetDateTime(dt) => text_hash(&Value::DateTime(dt.to_utc()).to_python_str()),
         other => text_hash(&other.to_python_str()),

@@ -610,6 +610,20 @@ impl Model {
 }
 
 impl Field {
+    /// The kind whose values the column stores: a relation's target field's (an integer key,
+    /// a `to_field` CharField, a UUID), else the field's own.
+    pub fn storage_kind(&self) -> FieldKind {
+        use crate::value::ValueType as T;
+        match (&self.relation, self.value_type()) {
+            (None, _) => self.kind,
+            (Some(_), T::Uuid) => FieldKind::UuidField,
+            (Some(_), T::Text) => FieldKind::CharField,
+            (Some(_), T::Date) => FieldKind::DateField,
+            (Some(_), T::DateTime) => FieldKind::DateTimeField,
+            (Some(_), _) => FieldKind::IntegerField,
+        }
+    }
+
     /// How values of this field come back from the database.
     pub fn value_type(&self) -> crate::value::ValueType {
         use crate::value::ValueType as T;
