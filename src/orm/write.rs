@@ -231,12 +231,13 @@ impl Session {
             let attname = fields[i].attname();
             instances.iter().all(|inst| inst.get(&attname).is_none())
         };
+        let to_database =
+            |i: usize| fields[i].generated || (fields[i].db_default.is_some() && absent(i));
         let cols: Vec<usize> = (0..fields.len())
-            .filter(|&i| !(db_assigns_pk && i == pk))
-            .filter(|&i| !fields[i].generated && !(fields[i].db_default.is_some() && absent(i)))
+            .filter(|&i| !(to_database(i) || (db_assigns_pk && i == pk)))
             .collect();
         let left_out: Vec<String> = (0..fields.len())
-            .filter(|&i| fields[i].generated || (fields[i].db_default.is_some() && absent(i)))
+            .filter(|&i| to_database(i))
             .map(|i| fields[i].attname())
             .collect();
         if let Some(f) = cols.iter().map(|&i| &fields[i]).find(|f| {
