@@ -1007,3 +1007,70 @@ fn csv_json_and_print_stay_exact() {
     let r = run(djq().args([db, "-c", "print(Evil2J.objects.get(pk=1).note)"]));
     assert_eq!(r.stdout, format!("b{}\n", support::CLEAR));
 }
+
+/// Same-named models in two apps (shop.Tag, fields.Tag): the bare name is the app read first,
+/// as Django's shell imports models (earlier apps take precedence), with a notice naming the
+/// other once; `app_label.Model` and `from app.models import Model` reach each, each on its
+/// own table.
+#[test]
+fn same_named_models_resolve_by_app_and_a_bare_name_notices_what_it_shadows() {
+    let cmd = with_code(
+        {
+            let mut c = djq();
+            c.args([
+                "--models",
+                "fixtures/shop/shop",
+                "--models",
+                "fixtures/fields/fields",
+                "--sql-only",
+                "--dialect",
+                "sqlite",
+            ]);
+            c
+        },
+        [
+            "Tag.objects.all()",
+            "Tag.objects.count()",
+            "fields.Tag.objects.all()",
+            "shop.Tag.objects.all()",
+            "from fields.models import Tag as T; T.objects.count()",
+        ],
+    );
+    let r = run(&mut { cmd });
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let notices: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("notice:"))
+        .collect();
+    assert_eq!(
+        notices,
+        [
+            "notice: Tag is shop.Tag (the app read first, as Django's shell imports models); fields.Tag also exists: reach it as written, or `from fields.models import Tag`"
+        ]
+    );
+    let tables: Vec<&str> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            if l.contains("fields_tag") {
+                "fields_tag"
+            } else if l.contains("shop_tag") {
+                "shop_tag"
+            } else {
+                ""
+            }
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            "shop_tag",
+            "shop_tag",
+            "fields_tag",
+            "shop_tag",
+            "fields_tag"
+        ]
+    );
+}

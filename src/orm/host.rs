@@ -22,11 +22,22 @@ fn method(obj: &Obj, name: &str) -> Obj {
 
 impl Host for Orm {
     fn name(cx: &mut Session, n: &str, span: Span) -> Result<Option<Obj>> {
-        if let Some(m) = super::modules::model_named(&cx.host.schema, n, span)? {
+        if let Some((m, shadowed)) = super::modules::model_named(&cx.host.schema, n) {
+            if !shadowed.is_empty() && !cx.host.shadow_noticed.iter().any(|s| s == n) {
+                cx.host.shadow_noticed.push(n.to_string());
+                cx.flush()?;
+                eprintln!(
+                    "{}",
+                    super::modules::shadow_notice(&cx.host.schema, m, &shadowed)
+                );
+            }
             return Ok(Some(make::model(m)));
         }
         if let Some(v) = django_name(n) {
             return Ok(Some(v));
+        }
+        if let Some(app) = super::modules::app_named(&cx.host.schema, n) {
+            return Ok(Some(app));
         }
         if super::modules::LATER_EXPRESSIONS.contains(&n) {
             return Err(Diagnostic::new(

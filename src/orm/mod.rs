@@ -137,6 +137,8 @@ pub struct Orm {
     truncated: Option<obj::QuerySet>,
     /// The models' Python classes and their models.py modules, once run ([`classes`]).
     python: classes::Python,
+    /// Bare model names two apps define whose shadowing was noticed (once a session).
+    shadow_noticed: Vec<String>,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -194,6 +196,7 @@ impl Session {
             lazy_loads: Vec::new(),
             truncated: None,
             python: classes::Python::default(),
+            shadow_noticed: Vec::new(),
         };
         crate::py::Interp::with_host(orm, out)
     }
