@@ -38,34 +38,29 @@ fn convert(e: &Expr, prefix: &str) -> Option<FExpr> {
         ExprKind::Float(f) => Some(FExpr::Value(Value::Float(*f))),
         ExprKind::Call { func, args } => match &func.kind {
             ExprKind::Attribute { value, attr } if matches!(attr.name.as_str(), "asc" | "desc") => {
-                let mut nulls = None;
-                for a in args {
-                    match a {
-                        Arg::Keyword { name, value }
-                            if matches!(value.kind, ExprKind::Bool(true)) =>
-                        {
-                            nulls = Some(match name.name.as_str() {
-                                "nulls_first" => super::Nulls::First,
-                                "nulls_last" => super::Nulls::Last,
-                                _ => return None,
-                            });
-                        }
-                        Arg::Keyword { value, .. }
-                            if matches!(value.kind, ExprKind::Bool(false) | ExprKind::None) => {}
-                        _ => return None,
-                    }
-                }
-                Some(FExpr::OrderBy {
-                    expr: Box::new(convert(value, prefix)?),
-                    descending: attr.name == "desc",
-                    nulls,
-                    span,
-                })
+                order_by(convert(value, prefix)?, attr.name == "desc", args, span)
             }
-            ExprKind::Name(n) if n == "F" => match args.as_slice() {
+            // `OrderBy(F('x'), descending=True, nulls_last=True)`
+            ExprKind::Name(n)
+            | ExprKind::Attribute {
+                attr: crate::syntax::ast::Ident { name: n, .. },
+                ..
+            } if n == "OrderBy" => match args.split_first() {
+                Some((Arg::Positional(inner), rest)) => {
+                    order_by(convert(inner, prefix)?, false, rest, span)
+                }
+                _ => None,
+            },
+            // `F('x')`, `models.F('x')`
+            ExprKind::Name(n)
+            | ExprKind::Attribute {
+                attr: crate::syntax::ast::Ident { name: n, .. },
+                ..
+            } if n == "F" => match args.as_slice() {
                 [Arg::Positional(arg)] => convert(arg, prefix),
                 _ => None,
             },
+            // `Lower('name')`, `models.functions.Lower('name')`
             ExprKind::Name(n)
             | ExprKind::Attribute {
                 attr: crate::syntax::ast::Ident { name: n, .. },
@@ -92,6 +87,40 @@ fn convert(e: &Expr, prefix: &str) -> Option<FExpr> {
     }
 }
 
+/// An ordering of `expr` with `.asc()`/`.desc()`'s or `OrderBy`'s keywords (`descending`,
+/// `nulls_first`, `nulls_last`).
+fn order_by(
+    expr: FExpr,
+    mut descending: bool,
+    args: &[Arg],
+    span: crate::diag::Span,
+) -> Option<FExpr> {
+    let mut nulls = None;
+    for a in args {
+        let Arg::Keyword { name, value } = a else {
+            return None;
+        };
+        let on = match value.kind {
+            ExprKind::Bool(b) => b,
+            ExprKind::None => false,
+            _ => return None,
+        };
+        match name.name.as_str() {
+            "descending" => descending = on,
+            "nulls_first" if on => nulls = Some(super::Nulls::First),
+            "nulls_last" if on => nulls = Some(super::Nulls::Last),
+            "nulls_first" | "nulls_last" => {}
+            _ => return None,
+        }
+    }
+    Some(FExpr::OrderBy {
+        expr: Box::new(expr),
+        descending,
+        nulls,
+        span,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +139,26 @@ mod tests {
         };
         assert!(descending && nulls == Some(super::super::Nulls::Last));
         assert!(expression("Foo('x')", "").is_err());
+        // written through the module
+        assert!(matches!(
+            expression("models.F('author').asc(nulls_first=True)", ""),
+            Ok(FExpr::OrderBy {
+                descending: false,
+                nulls: Some(super::super::Nulls::First),
+                ..
+            })
+        ));
+        assert!(matches!(
+            expression("models.functions.Lower('name')", ""),
+            Ok(FExpr::Func { .. })
+        ));
+        assert!(matches!(
+            expression("models.OrderBy(models.F('a'), descending=True)", ""),
+            Ok(FExpr::OrderBy {
+                descending: true,
+                nulls: None,
+                ..
+            })
+        ));
     }
 }
