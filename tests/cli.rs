@@ -1074,3 +1074,58 @@ fn same_named_models_resolve_by_app_and_a_bare_name_notices_what_it_shadows() {
         ]
     );
 }
+
+/// Django 6's INSERT leaves to the database what models.py gives it: a GeneratedField, and a
+/// db_default with no value (`Now()`, a constant); with nothing left to give, the primary key
+/// gets the backend's default (`NULL` on SQLite, `DEFAULT` on PostgreSQL). (Django also
+/// returns those columns, `RETURNING "id", "at", "n", "twice"`; djq reads them when next
+/// used: only the statements' heads are compared.)
+#[test]
+fn inserts_leave_generated_and_db_default_columns_to_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("stamps")).unwrap();
+    std::fs::write(
+        dir.path().join("stamps/models.py"),
+        "from django.db import models\n\
+         from django.db.models.functions import Now\n\n\
+         class Stamp(models.Model):\n    \
+             at = models.DateTimeField(db_default=Now())\n    \
+             n = models.IntegerField(db_default=1)\n    \
+             twice = models.GeneratedField(expression=models.F('n') * 2, \
+             output_field=models.IntegerField(), db_persist=True)\n",
+    )
+    .unwrap();
+    for (dialect, expected) in [
+        (
+            "sqlite",
+            [
+                "INSERT INTO \"stamps_stamp\" (\"id\") VALUES (NULL) RETURNING \"stamps_stamp\".\"id\"",
+                "INSERT INTO \"stamps_stamp\" (\"n\") VALUES (5) RETURNING \"stamps_stamp\".\"id\"",
+            ],
+        ),
+        (
+            "postgres",
+            [
+                "INSERT INTO \"stamps_stamp\" (\"id\") VALUES (DEFAULT) RETURNING \"stamps_stamp\".\"id\"",
+                "INSERT INTO \"stamps_stamp\" (\"n\") VALUES (5) RETURNING \"stamps_stamp\".\"id\"",
+            ],
+        ),
+    ] {
+        let mut cmd = djq();
+        cmd.arg("--models").arg(dir.path().join("stamps")).args([
+            "--sql-only",
+            "--dialect",
+            dialect,
+        ]);
+        let r = run(&mut with_code(
+            cmd,
+            ["Stamp.objects.create()", "Stamp.objects.create(n=5)"],
+        ));
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        let lines: Vec<&str> = r.stdout.lines().collect();
+        assert_eq!(lines.len(), expected.len(), "{dialect}: {lines:?}");
+        for (line, head) in lines.iter().zip(expected) {
+            assert!(line.starts_with(head), "{dialect}: {line}");
+        }
+    }
+}
