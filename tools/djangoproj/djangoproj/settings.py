@@ -8,7 +8,7 @@ Environment variables:
                   PostgreSQL connection, when DJQ_DB_BACKEND=postgres (the session
                   time zone is UTC: Django sets it from USE_TZ/TIME_ZONE below)
   DJQ_APPS        comma-separated subset of the project apps to install
-                  (default "books,blog,pgapp,shop,journal"); the fixture builder
+                  (default "books,blog,pgapp,shop,journal,fields"); the fixture builder
                   installs one app per database so that each database only holds
                   its own tables and content types. `pgapp` (PostgreSQL-only
                   fields) brings django.contrib.postgres with it, `journal` (a
