@@ -531,6 +531,18 @@ impl Session {
         if let Some(v) = inst.deferred(&attname) {
             return Ok(v);
         }
+        // Left to the database by an object not saved yet (a GeneratedField is read from its
+        // row, as Django's refresh does: DoesNotExist while there is none).
+        if inst.adding() && f.db_default.is_some() {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "{}: its value is the database's (db_default) once saved; Django shows a DatabaseDefault object until then, which djq does not have yet",
+                    f.name
+                ),
+            )
+            .at(span));
+        }
         let model = self.host.schema.model(inst.model);
         let pk_field = model.pk_field();
         let pk = inst.get(&pk_field.attname()).unwrap_or(Value::Null);
