@@ -1128,4 +1128,17 @@ fn inserts_leave_generated_and_db_default_columns_to_the_database() {
             assert!(line.starts_with(head), "{dialect}: {line}");
         }
     }
+    // Before the save, Django's attribute is a DatabaseDefault object, which djq has not.
+    let mut cmd = djq();
+    cmd.arg("--models")
+        .arg(dir.path().join("stamps"))
+        .args(["--sql-only", "--dialect", "sqlite"]);
+    let r = run(&mut with_code(cmd, ["print(Stamp().n)"]));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .contains("NotSupportedError: n: its value is the database's (db_default) once saved"),
+        "{}",
+        r.stderr
+    );
 }
