@@ -35,6 +35,7 @@ fn schema() -> Schema {
                 related_query_name: None,
                 on_delete: OnDelete::Cascade,
                 one_to_one: false,
+                target_type: djq::value::ValueType::Int,
             }));
             m.fields.push(parent);
         }

@@ -1007,3 +1007,138 @@ fn csv_json_and_print_stay_exact() {
     let r = run(djq().args([db, "-c", "print(Evil2J.objects.get(pk=1).note)"]));
     assert_eq!(r.stdout, format!("b{}\n", support::CLEAR));
 }
+
+/// Same-named models in two apps (shop.Tag, fields.Tag): the bare name is the app read first,
+/// as Django's shell imports models (earlier apps take precedence), with a notice naming the
+/// other once; `app_label.Model` and `from app.models import Model` reach each, each on its
+/// own table.
+#[test]
+fn same_named_models_resolve_by_app_and_a_bare_name_notices_what_it_shadows() {
+    let cmd = with_code(
+        {
+            let mut c = djq();
+            c.args([
+                "--models",
+                "fixtures/shop/shop",
+                "--models",
+                "fixtures/fields/fields",
+                "--sql-only",
+                "--dialect",
+                "sqlite",
+            ]);
+            c
+        },
+        [
+            "Tag.objects.all()",
+            "Tag.objects.count()",
+            "fields.Tag.objects.all()",
+            "shop.Tag.objects.all()",
+            "from fields.models import Tag as T; T.objects.count()",
+        ],
+    );
+    let r = run(&mut { cmd });
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let notices: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("notice:"))
+        .collect();
+    assert_eq!(
+        notices,
+        [
+            "notice: Tag is shop.Tag (the app read first, as Django's shell imports models); fields.Tag also exists: reach it as written, or `from fields.models import Tag`"
+        ]
+    );
+    let tables: Vec<&str> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            if l.contains("fields_tag") {
+                "fields_tag"
+            } else if l.contains("shop_tag") {
+                "shop_tag"
+            } else {
+                ""
+            }
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            "shop_tag",
+            "shop_tag",
+            "fields_tag",
+            "shop_tag",
+            "fields_tag"
+        ]
+    );
+}
+
+/// Django 6's INSERT leaves to the database what models.py gives it: a GeneratedField, and a
+/// db_default with no value (`Now()`, a constant); with nothing left to give, the primary key
+/// gets the backend's default (`NULL` on SQLite, `DEFAULT` on PostgreSQL). (Django also
+/// returns those columns, `RETURNING "id", "at", "n", "twice"`; djq reads them when next
+/// used: only the statements' heads are compared.)
+#[test]
+fn inserts_leave_generated_and_db_default_columns_to_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("stamps")).unwrap();
+    std::fs::write(
+        dir.path().join("stamps/models.py"),
+        "from django.db import models\n\
+         from django.db.models.functions import Now\n\n\
+         class Stamp(models.Model):\n    \
+             at = models.DateTimeField(db_default=Now())\n    \
+             n = models.IntegerField(db_default=1)\n    \
+             twice = models.GeneratedField(expression=models.F('n') * 2, \
+             output_field=models.IntegerField(), db_persist=True)\n",
+    )
+    .unwrap();
+    for (dialect, expected) in [
+        (
+            "sqlite",
+            [
+                "INSERT INTO \"stamps_stamp\" (\"id\") VALUES (NULL) RETURNING \"stamps_stamp\".\"id\"",
+                "INSERT INTO \"stamps_stamp\" (\"n\") VALUES (5) RETURNING \"stamps_stamp\".\"id\"",
+            ],
+        ),
+        (
+            "postgres",
+            [
+                "INSERT INTO \"stamps_stamp\" (\"id\") VALUES (DEFAULT) RETURNING \"stamps_stamp\".\"id\"",
+                "INSERT INTO \"stamps_stamp\" (\"n\") VALUES (5) RETURNING \"stamps_stamp\".\"id\"",
+            ],
+        ),
+    ] {
+        let mut cmd = djq();
+        cmd.arg("--models").arg(dir.path().join("stamps")).args([
+            "--sql-only",
+            "--dialect",
+            dialect,
+        ]);
+        let r = run(&mut with_code(
+            cmd,
+            ["Stamp.objects.create()", "Stamp.objects.create(n=5)"],
+        ));
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        let lines: Vec<&str> = r.stdout.lines().collect();
+        assert_eq!(lines.len(), expected.len(), "{dialect}: {lines:?}");
+        for (line, head) in lines.iter().zip(expected) {
+            assert!(line.starts_with(head), "{dialect}: {line}");
+        }
+    }
+    // Before the save, Django's attribute is a DatabaseDefault object, which djq has not.
+    let mut cmd = djq();
+    cmd.arg("--models")
+        .arg(dir.path().join("stamps"))
+        .args(["--sql-only", "--dialect", "sqlite"]);
+    let r = run(&mut with_code(cmd, ["print(Stamp().n)"]));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .contains("NotSupportedError: n: its value is the database's (db_default) once saved"),
+        "{}",
+        r.stderr
+    );
+}

@@ -142,6 +142,16 @@ const CORPORA: &[Corpus] = &[
             sql: 90.0,
         },
     },
+    // Field and model features (issue 16): UUID keys, choices enums, field subclasses,
+    // to_field, db_default, GeneratedField, ordering expressions, get_latest_by, self and
+    // through many-to-many.
+    Corpus {
+        name: "fields",
+        sqlite: Some("fixtures/fields/fields.sqlite3"),
+        postgres: "fixtures/fields/fields.postgres.sql",
+        models: "fixtures/fields/fields",
+        bar: CHOSEN,
+    },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {
         name: "pgapp",
@@ -204,6 +214,8 @@ fn recorded_param(v: &Value, backend: Backend) -> Json {
             Backend::Postgres,
             Value::Date(_) | Value::Time(_) | Value::Decimal(_) | Value::NaiveDateTime(_),
         ) => Json::String(v.to_python_str()),
+        // SQLite's column and psycopg's text dumper both hold a UUID as its 32 hex digits.
+        (_, Value::Uuid(s)) => Json::String(s.replace('-', "")),
         _ => v.to_json(),
     }
 }

@@ -292,7 +292,8 @@ fn default_reverse_names_nullable_keys_and_many_to_many() {
     );
     assert_eq!(see_also.to, schema.find_model("Story").unwrap());
 
-    // Default names; the symmetrical self-relation adds none; the through models add none.
+    // Default names; the symmetrical self-relation adds only its hidden reverse (`+`, which
+    // no filter can name: its related manager's queries use it); the through models add none.
     assert_eq!(
         reverse_names(model(&schema, "Topic")),
         [("story", "story_set")]
@@ -301,7 +302,13 @@ fn default_reverse_names_nullable_keys_and_many_to_many() {
         reverse_names(model(&schema, "Reporter")),
         [("story", "story_set")]
     );
-    assert_eq!(reverse_names(story), [("remark", "remark_set")]);
+    assert_eq!(
+        reverse_names(story),
+        [
+            ("see_also_rel_+", "see_also_rel_+"),
+            ("remark", "remark_set")
+        ]
+    );
     assert_eq!(
         reverse_names(model(&schema, "Remark")),
         [("remark", "remark_set")]
@@ -1513,4 +1520,63 @@ class Page(models.Model):
         .collect();
     assert_eq!(back, ["page"]);
     assert!(tag.field_choices().contains(&"content_object".to_string()));
+}
+
+/// The fields fixture app's models.py (fixtures/fields/fields): field classes derived from
+/// built-in ones here and in another module of the app, a `db_type()` override noted,
+/// GeneratedField as its output field, db_default and db_column read, a computed
+/// `Meta.db_table`, `Meta.get_latest_by`, ordering expressions kept as their source.
+#[test]
+fn field_subclasses_generated_fields_db_defaults_and_computed_meta() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fields/fields");
+    let decls = load(std::slice::from_ref(&root));
+    let novel = decls.iter().find(|d| d.name == "Novel").unwrap();
+    let field = |d: &ModelDecl, name: &str| {
+        d.fields
+            .iter()
+            .find(|f| f.field.name == name)
+            .unwrap()
+            .field
+            .clone()
+    };
+    assert_eq!(field(novel, "pages").kind, FieldKind::PositiveIntegerField);
+    assert!(field(novel, "pages").db_default.is_some());
+    assert_eq!(field(novel, "score").kind, FieldKind::IntegerField);
+    assert!(
+        novel
+            .notes
+            .iter()
+            .any(|n| n == "Novel.score: ScoreField defines its own db_type(), read as IntegerField"),
+        "{:?}",
+        novel.notes
+    );
+    let generated = field(novel, "title_length");
+    assert!(generated.generated && generated.kind == FieldKind::IntegerField);
+    assert!(!field(novel, "title").generated);
+    assert_eq!(novel.get_latest_by, ["published"]);
+    let country = decls.iter().find(|d| d.name == "Country").unwrap();
+    assert_eq!(country.table, "atlas_country");
+    assert_eq!(field(country, "code").kind, FieldKind::CharField);
+    assert_eq!(country.ordering, ["Lower('name')"]);
+    let city = decls.iter().find(|d| d.name == "City").unwrap();
+    assert_eq!(field(city, "name").column, "city_name");
+    assert_eq!(
+        city.ordering,
+        ["F('population').desc(nulls_last=True)", "name"]
+    );
+    let tag = decls.iter().find(|d| d.name == "Tag").unwrap();
+    assert_eq!(field(tag, "label").kind, FieldKind::CharField);
+    assert_eq!(field(tag, "id").kind, FieldKind::UuidField);
+    // The schema: a to_field key and a UUID key come back as their targets' values.
+    let schema = schema_of(&root);
+    let city = model(&schema, "City");
+    let country_fk = city.fields.iter().find(|f| f.name == "country").unwrap();
+    assert_eq!(country_fk.storage_kind(), FieldKind::CharField);
+    let through = schema
+        .models
+        .iter()
+        .find(|m| m.table == "fields_novel_tags")
+        .unwrap();
+    let tag_fk = through.fields.iter().find(|f| f.name == "tag").unwrap();
+    assert_eq!(tag_fk.storage_kind(), FieldKind::UuidField);
 }

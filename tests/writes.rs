@@ -232,12 +232,14 @@ fn datetime_json(
     Json::String(if recent { NOW.into() } else { iso })
 }
 
-/// A SQLite text Django wrote into a `datetime` column (`YYYY-MM-DD HH:MM:SS[.ffffff]`),
-/// normalised; any other text stays as it is.
+/// A SQLite text Django wrote into a `datetime` column (`YYYY-MM-DD HH:MM:SS[.ffffff]`, or
+/// `.fff` from SQLite's own clock: `db_default=Now()`), normalised; any other text stays as
+/// it is.
 fn sqlite_datetime(text: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Json {
     static DJANGO: OnceLock<Regex> = OnceLock::new();
-    let django = DJANGO
-        .get_or_init(|| Regex::new(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{6}))?$").unwrap());
+    let django = DJANGO.get_or_init(|| {
+        Regex::new(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{3}|\d{6}))?$").unwrap()
+    });
     match django.captures(text) {
         Some(c) => datetime_json(&c[1], &c[2], c.get(3).map_or("", |m| m.as_str()), window),
         None => Json::String(text.into()),
@@ -254,7 +256,8 @@ fn sqlite_tables(path: &Path, window: (DateTime<Utc>, DateTime<Utc>), keys: &Key
     let mut tables = Map::new();
     for name in names.into_iter().filter(|n| is_app_table(n)) {
         let columns: Vec<(String, String)> = conn
-            .prepare(&format!("PRAGMA table_info(\"{name}\")"))
+            // table_xinfo: generated columns (GeneratedField) included
+            .prepare(&format!("PRAGMA table_xinfo(\"{name}\")"))
             .and_then(|mut s| {
                 s.query_map([], |r| {
                     Ok((r.get(1)?, r.get::<_, String>(2)?.to_lowercase()))
@@ -262,9 +265,11 @@ fn sqlite_tables(path: &Path, window: (DateTime<Utc>, DateTime<Utc>), keys: &Key
                 .collect()
             })
             .expect("columns");
+        let select: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT * FROM \"{name}\" ORDER BY {}",
+                "SELECT {} FROM \"{name}\" ORDER BY {}",
+                select.join(", "),
                 key_order_by(keys, &name)
             ))
             .expect("select rows");
@@ -313,18 +318,24 @@ fn postgres_tables(url: &str, window: (DateTime<Utc>, DateTime<Utc>), keys: &Key
         .collect();
     let mut tables = Map::new();
     for name in names.into_iter().filter(|n| is_app_table(n)) {
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT * FROM public.\"{name}\" ORDER BY {}",
-                    key_order_by(keys, &name)
-                ),
-                &[],
-            )
-            .expect("read rows");
-        let statement = client
+        // UUIDs read as text (Python's str(UUID)).
+        let select: Vec<String> = client
             .prepare(&format!("SELECT * FROM public.\"{name}\""))
-            .expect("columns");
+            .expect("columns")
+            .columns()
+            .iter()
+            .map(|c| match *c.type_() {
+                Type::UUID => format!("\"{0}\"::text AS \"{0}\"", c.name()),
+                _ => format!("\"{}\"", c.name()),
+            })
+            .collect();
+        let query = format!(
+            "SELECT {} FROM public.\"{name}\" ORDER BY {}",
+            select.join(", "),
+            key_order_by(keys, &name)
+        );
+        let rows = client.query(&query, &[]).expect("read rows");
+        let statement = client.prepare(&query).expect("columns");
         let mut out = Vec::new();
         for r in &rows {
             let mut row = Map::new();
@@ -643,7 +654,8 @@ sequences!(
     journal_classes,
     journal_zones,
     compositepk,
-    tagging
+    tagging,
+    fields
 );
 
 /// The gaps list on a doctored copy: a line more than its header's count fails.

@@ -64,6 +64,7 @@ DATASETS = {
     "managers": {"app": "managers", "dir": ROOT / "fixtures" / "managers", "name": "managers"},
     "compositepk": {"app": "compositepk", "dir": ROOT / "fixtures" / "compositepk", "name": "compositepk"},
     "tagging": {"app": "tagging", "dir": ROOT / "fixtures" / "tagging", "name": "tagging"},
+    "fields": {"app": "fields", "dir": ROOT / "fixtures" / "fields", "name": "fields"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -97,7 +98,7 @@ def child_build(dataset, target, backend="sqlite"):
     with transaction.atomic():
         {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
          "shop": load_shop, "journal": load_journal, "managers": load_managers,
-         "compositepk": load_compositepk, "tagging": load_tagging}[dataset]()
+         "compositepk": load_compositepk, "tagging": load_tagging, "fields": load_fields}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -295,6 +296,37 @@ def load_tagging():
         Remark.objects.create(text=text, subject=objects[kind][index - 1])
 
 
+def load_fields():
+    from fields.models import City, Club, Country, Membership, Novel, Person, Tag
+    from data.fields import (ADDED, CITIES, CLUBS, COUNTRIES, EDITED, FOLLOWS, FRIENDS, MEMBERSHIPS, NOVELS,
+                             PEOPLE, TAGS)
+
+    for code, name in COUNTRIES:
+        Country.objects.create(code=code, name=name)
+    cities = {name: City.objects.create(name=name, country_id=code, population=population)
+              for name, code, population in CITIES}
+    people = {}
+    for name, born, home, mentor in PEOPLE:
+        people[name] = Person.objects.create(name=name, born=born, home=cities.get(home), mentor=people.get(mentor))
+    # one pair at a time, in list order, so the through rows' ids are deterministic
+    for a, b in FRIENDS:
+        people[a].friends.add(people[b])
+    for a, b in FOLLOWS:
+        people[a].follows.add(people[b])
+    clubs = {name: Club.objects.create(name=name) for name in CLUBS}
+    for club, person, role, since, invited_by in MEMBERSHIPS:
+        Membership.objects.create(club=clubs[club], person=people[person], role=role, since=since,
+                                  invited_by=people.get(invited_by))
+    tags = {label: Tag.objects.create(id=pk, label=label) for pk, label in TAGS}
+    for pk, title, author, genre, priority, pages, score, price, reference, batch, status, published, tag_names in NOVELS:
+        novel = Novel.objects.create(
+            id=pk, title=title, author=people[author], genre=genre, priority=priority, pages=pages, score=score,
+            price=price, reference=reference, batch=batch, status=status, published=published, edited=EDITED)
+        for label in tag_names:
+            novel.tags.add(tags[label])
+    Novel.objects.update(added=ADDED)
+
+
 def same_models(a, b):
     """Do two models.py files define the same models, up to docstrings, quotes, blank lines and
     the order of the statements in a class body?"""
@@ -465,10 +497,12 @@ def sqlite_rows(path):
         names = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         for name in names:
-            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')]
-            pk = [r[1] for r in sorted(conn.execute(f'PRAGMA table_info("{name}")'), key=lambda r: r[5]) if r[5]]
+            # table_xinfo: generated columns (GeneratedField) included
+            cols = [r[1] for r in conn.execute(f'PRAGMA table_xinfo("{name}")')]
+            pk = [r[1] for r in sorted(conn.execute(f'PRAGMA table_xinfo("{name}")'), key=lambda r: r[5]) if r[5]]
             order = ", ".join(f'"{c}"' for c in (pk or cols))
-            out[name] = (cols, conn.execute(f'SELECT * FROM "{name}" ORDER BY {order}').fetchall())
+            select = ", ".join(f'"{c}"' for c in cols)
+            out[name] = (cols, conn.execute(f'SELECT {select} FROM "{name}" ORDER BY {order}').fetchall())
         return out
     finally:
         conn.close()
@@ -478,6 +512,7 @@ def same_value(pg, lite):
     """Is the PostgreSQL value (psycopg) the one Django stored in SQLite?"""
     import datetime
     import decimal
+    import uuid
 
     if pg is None or lite is None:
         return pg is None and lite is None
@@ -494,6 +529,9 @@ def same_value(pg, lite):
         return isinstance(lite, (int, float, str)) and pg == decimal.Decimal(str(lite))
     if isinstance(pg, float):
         return isinstance(lite, (int, float)) and pg == float(lite)
+    if isinstance(pg, uuid.UUID):
+        # SQLite stores a UUIDField as 32 hex digits
+        return lite == pg.hex
     return type(pg) is type(lite) and pg == lite
 
 

@@ -110,6 +110,11 @@ CORPORA = {
                 "sqlite": ROOT / "fixtures" / "tagging" / "tagging.sqlite3",
                 "postgres": ROOT / "fixtures" / "tagging" / "tagging.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
+    # field and model features (issue 16): UUIDs, choices enums, to_field, db_default,
+    # GeneratedField, ordering expressions, get_latest_by, self and through many-to-many
+    "fields": {"app": "fields", "dataset": "fields",
+               "sqlite": ROOT / "fixtures" / "fields" / "fields.sqlite3",
+               "postgres": ROOT / "fixtures" / "fields" / "fields.postgres.sql"},
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},
 }

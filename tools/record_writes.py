@@ -95,12 +95,17 @@ SEQUENCES = {
     # generic relations (issue 16): ContentType, GenericForeignKey assigned and read,
     # GenericRelation managers, deletes cascading through GenericRelations
     "tagging": ("tagging", "fixtures/tagging/tagging/models.py", None),
+    # field and model features (issue 16): UUID keys, callable and database defaults,
+    # GeneratedField, choices enums, to_field, db_column, self and through many-to-many,
+    # recursive foreign keys
+    "fields": ("fields", "fixtures/fields/fields", None),
 }
 
 NOW = "<now>"
 # a little slack around the sequence's run for clocks read at different moments
 SLACK = datetime.timedelta(seconds=5)
-_DJANGO_DATETIME = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{6}))?")
+# Django's text for a datetime; SQLite's own clock (`db_default=Now()`) writes milliseconds
+_DJANGO_DATETIME = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{3}|\d{6}))?")
 
 
 def sequence_scripts(name):
@@ -177,6 +182,7 @@ def read_tables(backend, target, window):
         conn = sqlite3.connect(target)
         try:
             info = {name: list(conn.execute(f'PRAGMA table_info("{name}")')) for name in raw}
+            declared = {name: [r[2] for r in conn.execute(f'PRAGMA table_xinfo("{name}")')] for name in raw}
         finally:
             conn.close()
         declared = {name: [r[2] for r in rows] for name, rows in info.items()}

@@ -167,10 +167,19 @@ impl Session {
         call: impl FnOnce(&mut Session, Obj) -> Result<Obj>,
     ) -> Result<Obj> {
         match self.model_module(m) {
-            Some(scope) => self.in_module(&scope, |s| {
-                let v = s.eval(expr)?;
-                call(s, v)
-            }),
+            // In the class body's names (`default=Role.MEMBER`), over the module's.
+            Some(scope) => {
+                let names = self
+                    .model_python_class(m)
+                    .map(|c| c.dict.borrow().clone())
+                    .unwrap_or_default();
+                self.in_module(&scope, |s| {
+                    s.with_names(names, |s| {
+                        let v = s.eval(expr)?;
+                        call(s, v)
+                    })
+                })
+            }
             None => {
                 let v = self.eval(expr)?;
                 call(self, v)

@@ -497,7 +497,11 @@ impl Session {
                 .model(mm.to)
                 .reverse
                 .iter()
-                .find(|r| r.from == inst.model && matches!(r.via, ReverseVia::ManyToMany(_)))
+                .find(|r| {
+                    r.from == inst.model
+                        && matches!(r.via, ReverseVia::ManyToMany(i)
+                            if std::ptr::eq(&model.m2m[i], mm))
+                })
                 .map(|r| {
                     (
                         mm.to,
@@ -516,6 +520,8 @@ impl Session {
         };
         match found {
             Some((target, key, owner_attname, kind)) => {
+                // The owner's key the relation stores: its pk, or a `to_field`'s value.
+                let owner = inst.get(&owner_attname).unwrap_or(pk);
                 let mut qs = self.default_queryset(target)?;
                 qs.via = Some(Rc::new((
                     format!("{}.{name}", model.name),
@@ -528,7 +534,7 @@ impl Session {
                 }));
                 let leaf = QChild::Leaf {
                     key,
-                    value: Operand::Value(pk),
+                    value: Operand::Value(owner),
                     span,
                 };
                 qs.query
@@ -563,6 +569,18 @@ impl Session {
         let attname = f.attname();
         if let Some(v) = inst.deferred(&attname) {
             return Ok(v);
+        }
+        // Left to the database by an object not saved yet (a GeneratedField is read from its
+        // row, as Django's refresh does: DoesNotExist while there is none).
+        if inst.adding() && f.db_default.is_some() {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "{}: its value is the database's (db_default) once saved; Django shows a DatabaseDefault object until then, which djq does not have yet",
+                    f.name
+                ),
+            )
+            .at(span));
         }
         let model = self.host.schema.model(inst.model);
         let pk_field = model.pk_field();

@@ -22,11 +22,22 @@ fn method(obj: &Obj, name: &str) -> Obj {
 
 impl Host for Orm {
     fn name(cx: &mut Session, n: &str, span: Span) -> Result<Option<Obj>> {
-        if let Some(m) = super::modules::model_named(&cx.host.schema, n, span)? {
+        if let Some((m, shadowed)) = super::modules::model_named(&cx.host.schema, n) {
+            if !shadowed.is_empty() && !cx.host.shadow_noticed.iter().any(|s| s == n) {
+                cx.host.shadow_noticed.push(n.to_string());
+                cx.flush()?;
+                eprintln!(
+                    "{}",
+                    super::modules::shadow_notice(&cx.host.schema, m, &shadowed)
+                );
+            }
             return Ok(Some(make::model(m)));
         }
         if let Some(v) = django_name(n) {
             return Ok(Some(v));
+        }
+        if let Some(app) = super::modules::app_named(&cx.host.schema, n) {
+            return Ok(Some(app));
         }
         if super::modules::LATER_EXPRESSIONS.contains(&n) {
             return Err(Diagnostic::new(
@@ -50,6 +61,9 @@ impl Host for Orm {
     }
 
     fn attribute(cx: &mut Session, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>> {
+        if let Some(v) = super::choices::attribute(obj, name) {
+            return Ok(Some(v));
+        }
         if let Some(v) = cx.module_object_attribute(obj, name) {
             return v.map(Some);
         }
@@ -168,6 +182,9 @@ impl Host for Orm {
     }
 
     fn call(cx: &mut Session, f: &Obj, args: Args) -> Result<Obj> {
+        if let Some(made) = super::choices::call(f, &args) {
+            return made;
+        }
         if let Some(m) = f.model_class() {
             return cx.new_instance(m, &args).map(make::instance);
         }
@@ -307,6 +324,9 @@ impl Host for Orm {
     }
 
     fn len(cx: &mut Session, o: &Obj, span: Span) -> Result<Option<usize>> {
+        if let Some(members) = super::choices::items(o) {
+            return Ok(Some(members.len()));
+        }
         if o.queryset().is_some() || o.manager().is_some() {
             return Ok(Self::items(cx, o, span)?.map(|items| items.len()));
         }
@@ -314,6 +334,9 @@ impl Host for Orm {
     }
 
     fn items(cx: &mut Session, o: &Obj, span: Span) -> Result<Option<Vec<Obj>>> {
+        if let Some(members) = super::choices::items(o) {
+            return Ok(Some(members));
+        }
         if let Some(qs) = o.queryset() {
             return match qs.chunk_size {
                 // `iterator()`: run again, as a new generator would be.
@@ -354,6 +377,12 @@ impl Host for Orm {
     }
 
     fn subscript(cx: &mut Session, obj: Obj, index: &Expr, span: Span) -> Result<Obj> {
+        if super::choices::items(&obj).is_some() {
+            let key = cx.eval(index)?;
+            if let Some(found) = super::choices::subscript(&obj, &key) {
+                return found.map_err(|d| d.at(span));
+            }
+        }
         if obj.manager().is_some() {
             let qs = Rc::new(cx.get_queryset(&obj)?);
             return cx.queryset_subscript(qs, index, span);
@@ -386,6 +415,9 @@ impl Host for Orm {
     }
 
     fn str(cx: &mut Session, o: &Obj) -> Result<String> {
+        if let Some(text) = super::choices::text(o, false) {
+            return Ok(text);
+        }
         if let Some(q) = o.q() {
             return Ok(super::repr::q_str(&cx.host.schema, q));
         }
@@ -417,6 +449,9 @@ impl Host for Orm {
     }
 
     fn repr(cx: &mut Session, o: &Obj) -> Result<String> {
+        if let Some(text) = super::choices::text(o, true) {
+            return Ok(text);
+        }
         let schema = &cx.host.schema;
         if let Some(inst) = o.instance() {
             let name = schema.model(inst.model).name.clone();
@@ -540,6 +575,26 @@ impl Host for Orm {
 
     fn help(cx: &mut Session, o: &Obj) -> Option<String> {
         super::help::help(cx, o)
+    }
+
+    fn module_defined(cx: &mut Session, module: &str, name: &str) -> Option<Obj> {
+        let label = module.strip_suffix(".models")?;
+        let m = cx
+            .host
+            .schema
+            .user_models()
+            .find(|(_, m)| m.app_label == label && m.module.is_some())
+            .map(|(i, _)| i)?;
+        let scope = cx.model_module(m)?;
+        scope.names.borrow().get(name).cloned()
+    }
+
+    fn class_made(
+        _cx: &mut Session,
+        class: &Rc<crate::py::classes::Class>,
+        body: &[crate::syntax::ast::Stmt],
+    ) -> Result<Option<Obj>> {
+        super::choices::made(class, body)
     }
 
     fn class_of(cx: &mut Session, o: &Obj) -> Option<(Rc<crate::py::classes::Class>, bool)> {

@@ -19,6 +19,7 @@
 //! [`contenttypes`] is ContentType's manager and methods, [`generic`] generic relations.
 
 mod aggregate;
+mod choices;
 mod classes;
 mod clean;
 mod composite;
@@ -143,6 +144,8 @@ pub struct Orm {
     python: classes::Python,
     /// The content types looked up so far ([`contenttypes`]).
     content_types: contenttypes::Cache,
+    /// Bare model names two apps define whose shadowing was noticed (once a session).
+    shadow_noticed: Vec<String>,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -201,6 +204,7 @@ impl Session {
             truncated: None,
             python: classes::Python::default(),
             content_types: contenttypes::Cache::default(),
+            shadow_noticed: Vec::new(),
         };
         crate::py::Interp::with_host(orm, out)
     }

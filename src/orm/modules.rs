@@ -6,10 +6,12 @@
 //! is always reached by its app, never by its name alone.
 //!
 //! A bare model name (the shell's auto-imports) is Django's shell's choice: the model of the
-//! app listed first in INSTALLED_APPS. djq does not read INSTALLED_APPS, so it takes Django's
-//! own apps (auth, contenttypes, ...) as listed before the project's, as `startproject`'s
-//! settings do; a name two of the project's apps define is ambiguous and an error saying
-//! which imports would tell them apart.
+//! app listed first in INSTALLED_APPS ("models from earlier apps taking precedence in case of
+//! a name collision", `shell.get_auto_imports`). djq does not read INSTALLED_APPS, so it takes
+//! Django's own apps (auth, contenttypes, ...) as listed before the project's, as
+//! `startproject`'s settings do, and the project's apps in the order their models were read
+//! (`--models` order); the shadowed models are named in a notice, and each app's models are
+//! also reached as `app_label.Model` (and `from app_label.models import Model`).
 
 use super::Orm;
 use super::obj::{DjangoFn, DjangoObj, ModelBase, make};
@@ -218,9 +220,12 @@ impl Orm {
                 m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
                 m.attrs.insert("Model".into(), Obj::new_native(ModelBase));
+                m.attrs
+                    .extend(super::choices::bases().map(|(n, o)| (n.to_string(), o)));
                 m.with_later(LATER_EXPRESSIONS)
             }
             "django.db.models.functions" => Module::new(db_functions()),
+            "django.db.models.enums" => Module::new(super::choices::bases()),
             "django.db.models.aggregates" => Module::new(aggregates()),
             "django.db.models.expressions" => {
                 Module::new(expressions()).with_later(LATER_EXPRESSIONS)
@@ -274,10 +279,11 @@ impl Orm {
             return None;
         }
         if !models {
-            return Some(Module::new([(
-                "models",
-                Obj::Module(format!("{package}.models")),
-            )]));
+            // The package: its models module, and (djq's `app_label.Model`) its models.
+            let mut m = Module::new(in_app.iter().map(|(i, n)| (*n, make::model(*i))));
+            m.attrs
+                .insert("models".into(), Obj::Module(format!("{package}.models")));
+            return Some(m);
         }
         Some(Module::new(
             in_app.iter().map(|(i, n)| (*n, make::model(*i))),
@@ -490,34 +496,54 @@ impl super::Session {
     }
 }
 
-/// The model a bare name stands for (see the module docs); an error when two of the
-/// project's apps define it.
-pub(super) fn model_named(schema: &Schema, name: &str, span: Span) -> Result<Option<ModelId>> {
+/// The model a bare name stands for (see the module docs), and the models of other apps of
+/// that name it shadows (as `app_label.Model`).
+pub(super) fn model_named(schema: &Schema, name: &str) -> Option<(ModelId, Vec<String>)> {
     let named = || schema.user_models().filter(|(_, m)| m.name == name);
     // The common case, on every name a statement uses: one model or none.
     let mut it = named();
     match (it.next(), it.next()) {
-        (None, _) => return Ok(None),
-        (Some((only, _)), None) => return Ok(Some(only)),
+        (None, _) => return None,
+        (Some((only, _)), None) => return Some((only, Vec::new())),
         _ => {}
     }
     let found: Vec<(ModelId, &str)> = named().map(|(i, m)| (i, m.app_label.as_str())).collect();
-    if let Some((first, _)) = found.iter().find(|(_, app)| CONTRIB.contains(app)) {
-        return Ok(Some(*first));
-    }
-    let apps: Vec<String> = found
+    let (first, _) = found
         .iter()
+        .find(|(_, app)| CONTRIB.contains(app))
+        .unwrap_or(&found[0]);
+    let shadowed = found
+        .iter()
+        .filter(|(i, _)| i != first)
         .map(|(_, app)| format!("{app}.{name}"))
         .collect();
-    Err(Diagnostic::new(
-        ErrorKind::Name,
-        format!("name '{name}' is ambiguous: {}", apps.join(", ")),
+    Some((*first, shadowed))
+}
+
+/// The notice of a bare name that shadows other apps' models.
+pub(super) fn shadow_notice(schema: &Schema, m: ModelId, shadowed: &[String]) -> String {
+    let model = schema.model(m);
+    let other_app = shadowed[0].split('.').next().unwrap_or_default();
+    format!(
+        "notice: {name} is {app}.{name} (the app read first, as Django's shell imports models); {} also {}: reach {} as written, or `from {other_app}.models import {name}`",
+        shadowed.join(", "),
+        if shadowed.len() == 1 {
+            "exists"
+        } else {
+            "exist"
+        },
+        if shadowed.len() == 1 { "it" } else { "them" },
+        name = model.name,
+        app = model.app_label
     )
-    .at(span)
-    .with_help(format!(
-        "import the one you mean: from {}.models import {name}",
-        found[0].1
-    )))
+}
+
+/// An app label as a name: its package, whose attributes are its models (`fields.Tag`).
+pub(super) fn app_named(schema: &Schema, name: &str) -> Option<Obj> {
+    schema
+        .user_models()
+        .any(|(_, m)| m.app_label == name && !CONTRIB.contains(&name))
+        .then(|| Obj::Module(name.to_string()))
 }
 
 #[cfg(test)]
@@ -538,19 +564,23 @@ mod tests {
     }
 
     #[test]
-    fn a_bare_model_name_is_djangos_shell_choice_or_ambiguous() {
-        let span = Span::default();
-        let s = schema(&[("auth", "User"), ("journal", "User"), ("journal", "Entry")]);
+    fn a_bare_model_name_is_djangos_shell_choice_and_names_what_it_shadows() {
+        let s = schema(&[("journal", "User"), ("auth", "User"), ("journal", "Entry")]);
         // Django's shell: auth (listed first in INSTALLED_APPS) wins; never the alphabet.
-        assert_eq!(model_named(&s, "User", span).unwrap(), Some(0));
-        assert_eq!(model_named(&s, "Entry", span).unwrap(), Some(2));
-        assert_eq!(model_named(&s, "Nope", span).unwrap(), None);
-        let s = schema(&[("blog", "Post"), ("news", "Post")]);
-        let e = model_named(&s, "Post", span).unwrap_err();
-        assert_eq!(e.message, "name 'Post' is ambiguous: blog.Post, news.Post");
         assert_eq!(
-            e.help.as_deref(),
-            Some("import the one you mean: from blog.models import Post")
+            model_named(&s, "User"),
+            Some((1, vec!["journal.User".into()]))
         );
+        assert_eq!(model_named(&s, "Entry"), Some((2, vec![])));
+        assert_eq!(model_named(&s, "Nope"), None);
+        // Earlier apps take precedence (`shell.get_auto_imports`): the one read first.
+        let s = schema(&[("news", "Post"), ("blog", "Post")]);
+        assert_eq!(model_named(&s, "Post"), Some((0, vec!["blog.Post".into()])));
+        assert_eq!(
+            shadow_notice(&s, 0, &["blog.Post".into()]),
+            "notice: Post is news.Post (the app read first, as Django's shell imports models); blog.Post also exists: reach it as written, or `from blog.models import Post`"
+        );
+        assert!(matches!(app_named(&s, "blog"), Some(Obj::Module(m)) if m == "blog"));
+        assert!(app_named(&s, "auth").is_none());
     }
 }

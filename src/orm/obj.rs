@@ -546,6 +546,15 @@ impl Instance {
         }
     }
 
+    /// Forget the value of `attname` (one the database computed on a save): the next access
+    /// loads it, as a deferred field.
+    pub fn unload(&self, attname: &str) {
+        self.retain_attributes(|k| k != attname);
+        if let Some(loaded) = self.loaded.borrow_mut().as_mut() {
+            loaded.deferred.retain(|(k, _)| k != attname);
+        }
+    }
+
     /// Drop the attributes whose attnames `keep` refuses.
     pub fn retain_attributes(&self, keep: impl Fn(&str) -> bool) {
         let mut values = self.values.borrow_mut();

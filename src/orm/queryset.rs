@@ -243,14 +243,24 @@ impl Session {
                         span,
                     ));
                 }
-                if args.pos.is_empty() {
-                    return Err(Diagnostic::new(
-                        ErrorKind::Value,
-                        "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta.",
-                    )
-                    .at(span));
-                }
-                let specs = self.order_specs(&mut qs, &args)?;
+                let specs = if args.pos.is_empty() {
+                    let by = &self.host.schema.model(qs.query.model).get_latest_by;
+                    if by.is_empty() {
+                        return Err(Diagnostic::new(
+                            ErrorKind::Value,
+                            "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta.",
+                        )
+                        .at(span));
+                    }
+                    by.iter()
+                        .map(|n| OrderSpec::Name {
+                            name: n.clone(),
+                            span,
+                        })
+                        .collect()
+                } else {
+                    self.order_specs(&mut qs, &args)?
+                };
                 if name == "latest" {
                     qs.query.standard_ordering = !qs.query.standard_ordering;
                 }
@@ -832,6 +842,8 @@ impl Session {
     pub(super) fn operand(&mut self, o: &Obj, span: Span) -> Result<Operand> {
         Ok(match o {
             Obj::Value(v) => Operand::Value(v.clone()),
+            // An enum member (`Genre.FICTION`) is its value.
+            Obj::Native(n) if let Some(v) = n.value() => Operand::Value(v),
             Obj::List(_) | Obj::Tuple(_) => Operand::List(
                 o.items()
                     .unwrap_or_default()

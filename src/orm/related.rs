@@ -125,6 +125,8 @@ impl Session {
     ) -> Result<Obj> {
         self.owner_value(link).map_err(|d| d.at(args.span))?;
         let mut args = args.clone();
+        // `create(through_defaults=..., **kwargs)`: for the through row add() makes.
+        let through_defaults = through_defaults_kw(&mut args);
         if let RelatedKind::ForeignKey { field, .. } = &link.kind {
             args.kw.push((
                 field.clone(),
@@ -145,7 +147,7 @@ impl Session {
             };
             let add = Args {
                 pos: vec![(obj, args.span)],
-                kw: Vec::new(),
+                kw: through_defaults.into_iter().collect(),
                 span: args.span,
             };
             self.related_add(link, &add)?;
@@ -242,30 +244,123 @@ impl Session {
                 if keys.is_empty() {
                     return Ok(());
                 }
-                let t = self.host.schema.model(*through).clone();
-                let columns = vec![
-                    t.fields[*source].column.clone(),
-                    t.fields[*target].column.clone(),
-                ];
-                let rows: Vec<Vec<Value>> =
-                    keys.into_iter().map(|k| vec![owner.clone(), k]).collect();
-                let statements = insert::insert(
-                    self.host.dialect,
-                    &Insert {
-                        table: &t.table,
-                        columns: &columns,
-                        returning: None,
-                        rows: &rows,
-                        ignore_conflicts: true,
-                    },
-                );
-                for st in &statements {
-                    self.execute_write(st, 0)?;
+                if !self.host.schema.model(*through).auto_created {
+                    return self.add_through_objects(link, (*source, *target), &keys, args);
+                }
+                self.insert_through_rows(*through, (*source, *target), &owner, &keys)?;
+                // A symmetrical relation to self: the mirror rows, in a statement of their own.
+                if self.symmetrical(*through) {
+                    self.insert_through_rows(*through, (*target, *source), &owner, &keys)?;
                 }
                 Ok(())
             }
             RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
         }
+    }
+
+    /// Rows `(owner, key)` of an auto-created through table, skipping those it has.
+    fn insert_through_rows(
+        &mut self,
+        through: ModelId,
+        (source, target): (usize, usize),
+        owner: &Value,
+        keys: &[Value],
+    ) -> Result<()> {
+        let t = self.host.schema.model(through).clone();
+        let columns = vec![
+            t.fields[source].column.clone(),
+            t.fields[target].column.clone(),
+        ];
+        let rows: Vec<Vec<Value>> = keys
+            .iter()
+            .map(|k| vec![owner.clone(), k.clone()])
+            .collect();
+        let statements = insert::insert(
+            self.host.dialect,
+            &Insert {
+                table: &t.table,
+                columns: &columns,
+                returning: None,
+                rows: &rows,
+                ignore_conflicts: true,
+            },
+        );
+        for st in &statements {
+            self.execute_write(st, 0)?;
+        }
+        Ok(())
+    }
+
+    /// `add()` through a model of models.py (Django's `_add_items`): the keys it has no row
+    /// for yet, each a through object made with `through_defaults` and the model's defaults.
+    fn add_through_objects(
+        &mut self,
+        link: &RelatedLink,
+        (source, target): (usize, usize),
+        keys: &[Value],
+        args: &Args,
+    ) -> Result<()> {
+        let RelatedKind::ManyToMany { through, .. } = link.kind else {
+            unreachable!("many-to-many only");
+        };
+        let owner = self.owner_value(link)?;
+        let q = self.through_rows(link, |target| {
+            Some(QChild::Leaf {
+                key: format!("{}__in", target.name),
+                value: Operand::values(keys.to_vec()),
+                span: Span::default(),
+            })
+        })?;
+        let t = self.host.schema.model(through).clone();
+        let existing =
+            self.values_of(&QuerySet::new(q, QsKind::Instances), &t.fields[target].name)?;
+        let mut defaults = Vec::new();
+        if let Some(d) = args.kwarg("through_defaults").filter(|d| !d.is_none()) {
+            let Obj::Dict(pairs) = d else {
+                return Err(
+                    Diagnostic::new(ErrorKind::Type, "through_defaults must be a dict")
+                        .at(args.span),
+                );
+            };
+            for (k, v) in pairs.borrow().iter() {
+                defaults.push((self.py_str(k)?, v.clone(), args.span));
+            }
+        }
+        let mut made = Vec::new();
+        for key in keys.iter().filter(|k| !existing.contains(k)) {
+            let mut kw = defaults.clone();
+            kw.push((
+                t.fields[source].attname(),
+                Obj::Value(owner.clone()),
+                args.span,
+            ));
+            kw.push((
+                t.fields[target].attname(),
+                Obj::Value(key.clone()),
+                args.span,
+            ));
+            let args = Args {
+                pos: Vec::new(),
+                kw,
+                span: args.span,
+            };
+            made.push(self.new_instance(through, &args)?);
+        }
+        self.insert_instances(through, &made, false)
+    }
+
+    /// Is `through` the table of a symmetrical many-to-many to self (whose reverse Django
+    /// hides as `<name>_rel_+`)?
+    fn symmetrical(&self, through: ModelId) -> bool {
+        self.host.schema.models.iter().any(|m| {
+            m.m2m.iter().any(|mm| {
+                mm.through == through
+                    && mm
+                        .related_name
+                        .as_deref()
+                        .is_some_and(|n| n.ends_with("_rel_+"))
+            })
+        })
     }
 
     /// `remove(*objs)`.
@@ -294,7 +389,8 @@ impl Session {
             }
             RelatedKind::ManyToMany { target_model, .. } => {
                 let keys = python_set_order(&self.keys_of(*target_model, args)?);
-                self.remove_through_rows(link, Some(&keys))
+                self.remove_through_rows(link, Some(&keys))?;
+                self.remove_mirror_rows(link, Some(&keys))
             }
             RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
         }
@@ -315,9 +411,40 @@ impl Session {
                 )
                 .map(|_| ())
             }
-            RelatedKind::ManyToMany { .. } => self.remove_through_rows(link, None),
+            RelatedKind::ManyToMany { .. } => {
+                self.remove_through_rows(link, None)?;
+                self.remove_mirror_rows(link, None)
+            }
             RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
         }
+    }
+
+    /// A symmetrical relation's mirror rows: `DELETE FROM through WHERE target = owner [AND
+    /// source IN keys]`, as Django's `_remove_items` does after the owner's own.
+    fn remove_mirror_rows(&mut self, link: &RelatedLink, keys: Option<&[Value]>) -> Result<()> {
+        let RelatedKind::ManyToMany {
+            through,
+            source,
+            target,
+            target_model,
+        } = link.kind
+        else {
+            unreachable!("many-to-many only");
+        };
+        if !self.symmetrical(through) {
+            return Ok(());
+        }
+        let mirror = RelatedLink {
+            instance: link.instance.clone(),
+            owner_attname: link.owner_attname.clone(),
+            kind: RelatedKind::ManyToMany {
+                through,
+                source: target,
+                target: source,
+                target_model,
+            },
+        };
+        self.remove_through_rows(&mirror, keys)
     }
 
     /// `set(objs, clear=False)`: remove what is no longer there, add what is new.
@@ -331,9 +458,10 @@ impl Session {
             .at(args.span));
         };
         let items = self.iter_obj(objs, &crate::py::args::dummy(*span))?;
+        let through_defaults = through_defaults_kw(&mut args.clone());
         let with = |items: Vec<Obj>| Args {
             pos: items.into_iter().map(|o| (o, *span)).collect(),
-            kw: Vec::new(),
+            kw: through_defaults.iter().cloned().collect(),
             span: args.span,
         };
         if matches!(args.kwarg("clear"), Some(Obj::Value(Value::Bool(true)))) {
@@ -463,8 +591,9 @@ impl Session {
 }
 
 /// `keys` in the order CPython iterates `set(keys)` (Django collects related keys in sets):
-/// integers hash to themselves, so their slots in the hash table decide. Other keys (their
-/// hashes are randomized per process) keep their order, duplicates dropped.
+/// integers hash to themselves and UUIDs to their 128-bit int's hash, so their slots in the
+/// hash table decide. Other keys (their hashes are randomized per process) keep their order,
+/// duplicates dropped.
 pub(super) fn python_set_order(keys: &[Value]) -> Vec<Value> {
     let mut unique: Vec<Value> = Vec::new();
     for k in keys {
@@ -472,18 +601,19 @@ pub(super) fn python_set_order(keys: &[Value]) -> Vec<Value> {
             unique.push(k.clone());
         }
     }
-    let ints: Option<Vec<i64>> = unique
+    let hashes: Option<Vec<i64>> = unique
         .iter()
         .map(|k| match k {
             Value::Int(i) if *i >= 0 => Some(*i),
+            Value::Uuid(_) => crate::py::hash::hash(&Obj::Value(k.clone())).ok(),
             _ => None,
         })
         .collect();
-    let Some(ints) = ints else { return unique };
-    let mut table: Vec<Option<i64>> = vec![None; 8];
+    let Some(hashes) = hashes else { return unique };
+    let mut table: Vec<Option<usize>> = vec![None; 8];
     let mut used = 0usize;
-    for k in ints {
-        insert_slot(&mut table, k);
+    for k in 0..hashes.len() {
+        insert_slot(&mut table, &hashes, k);
         used += 1;
         let mask = table.len() - 1;
         if used * 5 >= mask * 3 {
@@ -493,22 +623,28 @@ pub(super) fn python_set_order(keys: &[Value]) -> Vec<Value> {
             }
             let old = std::mem::replace(&mut table, vec![None; size]);
             for k in old.into_iter().flatten() {
-                insert_slot(&mut table, k);
+                insert_slot(&mut table, &hashes, k);
             }
         }
     }
-    table.into_iter().flatten().map(Value::Int).collect()
+    table
+        .into_iter()
+        .flatten()
+        .map(|k| unique[k].clone())
+        .collect()
 }
 
-/// CPython's `set_add_entry` probing: up to 9 linear probes, then perturbed jumps.
-fn insert_slot(table: &mut [Option<i64>], hash: i64) {
+/// CPython's `set_add_entry` probing: up to 9 linear probes, then perturbed jumps; `key`
+/// indexes `hashes`.
+fn insert_slot(table: &mut [Option<usize>], hashes: &[i64], key: usize) {
+    let hash = hashes[key];
     let mask = table.len() - 1;
     let mut perturb = hash as u64;
     let mut i = (hash as u64 as usize) & mask;
     loop {
         let probes = if i + 9 <= mask { 9 } else { 0 };
         if let Some(slot) = table[i..=i + probes].iter_mut().find(|s| s.is_none()) {
-            *slot = Some(hash);
+            *slot = Some(key);
             return;
         }
         perturb >>= 5;
@@ -518,4 +654,13 @@ fn insert_slot(table: &mut [Option<i64>], hash: i64) {
             .wrapping_add(perturb as usize))
             & mask;
     }
+}
+
+/// Take `through_defaults=` out of `args` (for the add() that follows).
+fn through_defaults_kw(args: &mut Args) -> Option<(String, Obj, Span)> {
+    let i = args
+        .kw
+        .iter()
+        .position(|(k, _, _)| k == "through_defaults")?;
+    Some(args.kw.remove(i))
 }

@@ -76,7 +76,9 @@ impl Session {
                 inst.set(&attname, id);
                 inst.set_related(&name, related);
             }
-            (_, Obj::Value(v)) => {
+            (_, o @ (Obj::Value(_) | Obj::Native(_)))
+                if let Obj::Value(v) = &*crate::py::obj::as_plain(o) =>
+            {
                 inst.set(&attname, v.clone());
                 if f.relation.is_some() {
                     inst.forget_related(&f.name);
@@ -165,12 +167,21 @@ impl Session {
             .at(args.span));
         }
         if !pk.is_null() && !force_insert {
+            // Never a generated column; not a field the instance has no value of (deferred,
+            // or filled by the database on the insert and not read since).
             let fields: Vec<usize> = match &update_fields {
                 Some(f) => f.clone(),
                 None => (0..model.fields.len())
                     .filter(|i| *i != model.pk && !model.composite_pk.contains(i))
                     .collect(),
             };
+            let fields: Vec<usize> = fields
+                .into_iter()
+                .filter(|&i| {
+                    let f = &model.fields[i];
+                    !f.generated && (inst.get(&f.attname()).is_some() || f.auto_now)
+                })
+                .collect();
             let mut set = Vec::with_capacity(fields.len());
             for i in fields {
                 let f = &model.fields[i];
@@ -193,6 +204,10 @@ impl Session {
                 .map_err(|d| d.at(args.span))?;
             if updated > 0 {
                 inst.set_adding(false);
+                // Django reads the generated columns back (RETURNING): loaded when next read.
+                for f in model.fields.iter().filter(|f| f.generated) {
+                    inst.unload(&f.attname());
+                }
                 return Ok(());
             }
             if force_update {
@@ -492,6 +507,7 @@ impl Session {
                 Ok(Expr::Value(inst.get(&target).unwrap_or(Value::Null)))
             }
             Obj::Value(v) => Ok(Expr::Value(prep(f, v.clone())?)),
+            Obj::Native(n) if let Some(v) = n.value() => Ok(Expr::Value(prep(f, v)?)),
             other => Err(Diagnostic::new(
                 ErrorKind::Type,
                 format!(
@@ -786,7 +802,7 @@ impl Session {
 
 /// A value as the field stores it (Django's `get_db_prep_save`).
 fn prep(f: &Field, v: Value) -> Result<Value> {
-    crate::query::lookups::prep_value(f.kind, Some(&f.name), v)
+    crate::query::lookups::prep_value(f.storage_kind(), Some(&f.name), v)
 }
 
 fn type_error(msg: &str, span: Span) -> Diagnostic {

@@ -98,8 +98,13 @@ impl Session {
         }
         let mut values = Vec::with_capacity(nfields);
         for (i, v) in given.into_iter().enumerate() {
+            let f = &self.host.schema.model(model).fields[i];
+            // Left to the database, as Django's DatabaseDefault: a GeneratedField, and a
+            // db_default with no default; loaded when first read after the save.
+            let to_database = f.generated || (f.default.is_none() && f.db_default.is_some());
             let v = match v {
                 Some(v) => v,
+                None if to_database => continue,
                 None => self.default_value(model, i, args.span)?,
             };
             values.push((self.host.schema.model(model).fields[i].attname(), v));
@@ -228,9 +233,35 @@ impl Session {
         if instances.is_empty() {
             return Ok(());
         }
+        // What the database fills: the key it assigns, generated columns, and the columns
+        // with a db_default that no object gives a value (Django leaves them out).
+        let absent = |i: usize| {
+            let attname = fields[i].attname();
+            instances.iter().all(|inst| inst.get(&attname).is_none())
+        };
+        let to_database =
+            |i: usize| fields[i].generated || (fields[i].db_default.is_some() && absent(i));
         let cols: Vec<usize> = (0..fields.len())
-            .filter(|&i| !(db_assigns_pk && i == pk))
+            .filter(|&i| !(to_database(i) || (db_assigns_pk && i == pk)))
             .collect();
+        let left_out: Vec<String> = (0..fields.len())
+            .filter(|&i| to_database(i))
+            .map(|i| fields[i].attname())
+            .collect();
+        if let Some(f) = cols.iter().map(|&i| &fields[i]).find(|f| {
+            f.db_default.is_some()
+                && instances
+                    .iter()
+                    .any(|inst| inst.get(&f.attname()).is_none())
+        }) {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "bulk_create() of objects of which only some leave {} to its db_default is not supported by djq yet",
+                    f.name
+                ),
+            ));
+        }
         let columns: Vec<String> = cols.iter().map(|&i| fields[i].column.clone()).collect();
         let mut rows = Vec::with_capacity(instances.len());
         for inst in instances {
@@ -238,7 +269,11 @@ impl Session {
             for &i in &cols {
                 let f = &fields[i];
                 let v = pre_save(inst, f, true);
-                row.push(crate::query::lookups::prep_value(f.kind, Some(&f.name), v)?);
+                row.push(crate::query::lookups::prep_value(
+                    f.storage_kind(),
+                    Some(&f.name),
+                    v,
+                )?);
             }
             rows.push(row);
         }
@@ -269,8 +304,14 @@ impl Session {
             ids
         };
         for (inst, id) in instances.iter().zip(ids) {
-            inst.set(&pk_field.attname(), id);
+            // A key the object gave stays as given (`create(id="...")` keeps the string).
+            if db_assigns_pk {
+                inst.set(&pk_field.attname(), id);
+            }
             inst.set_adding(false);
+            for attname in &left_out {
+                inst.unload(attname);
+            }
         }
         Ok(())
     }
@@ -357,6 +398,7 @@ impl Session {
     fn plain_value(&self, o: &Obj, span: Span) -> Result<Value> {
         match o {
             Obj::Value(v) => Ok(v.clone()),
+            Obj::Native(n) if let Some(v) = n.value() => Ok(v),
             other => Err(type_error(
                 &format!(
                     "djq cannot store a '{}' object in a field",

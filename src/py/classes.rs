@@ -212,7 +212,10 @@ impl<H: Host> Interp<H> {
                 } => self
                     .define_class(&name.name, bases, body, Some(module.clone()), true)
                     .and_then(|c| {
-                        let made = bind_class(self, c);
+                        let made = match H::class_made(self, &c, body)? {
+                            Some(made) => made,
+                            None => bind_class(self, c),
+                        };
                         self.decorate(made, decorators)
                     })
                     .map(|c| self.bind(&name.name, c)),
@@ -250,6 +253,19 @@ impl<H: Host> Interp<H> {
             *module.names.borrow_mut() = names;
         }
         ran.map_err(|d| module.locate(d))
+    }
+
+    /// Run `f` with `names` in a scope of their own above the current ones (a class body's
+    /// names, which its fields' `default=` sees, over its module's).
+    pub fn with_names<T>(
+        &mut self,
+        names: HashMap<String, Obj>,
+        f: impl FnOnce(&mut Interp<H>) -> Result<T>,
+    ) -> Result<T> {
+        self.frames.push(names);
+        let ran = f(self);
+        self.frames.pop();
+        ran
     }
 
     /// Apply decorators (innermost, the last written, first) to what a `def` or `class` made.

@@ -25,6 +25,7 @@ pub fn hash(o: &Obj) -> Result<i64> {
         Obj::Range(r) => {
             tuple_hash([Obj::int(r.len()), Obj::int(r.start), Obj::int(r.step)].iter())?
         }
+        Obj::Native(n) if let Some(v) = n.value() => value_hash(&v),
         Obj::Native(n) => match n.hash().map_err(|m| Diagnostic::new(ErrorKind::Type, m))? {
             Some(h) => h,
             None => pointer(Rc::as_ptr(n).cast()),
@@ -95,6 +96,11 @@ fn value_hash(v: &Value) -> i64 {
         },
         Value::Decimal(d) => float_hash(d.to_string().parse().unwrap_or(0.0)),
         Value::Text(s) => text_hash(s),
+        // `uuid.UUID.__hash__`: the hash of its 128-bit int.
+        Value::Uuid(s) => match u128::from_str_radix(&s.replace('-', ""), 16) {
+            Ok(n) => (n % u128::from(MODULUS)) as i64,
+            Err(_) => text_hash(s),
+        },
         // Equal instants in different zones are equal, so hash alike.
         Value::OffsetDateTime(dt) => text_hash(&Value::DateTime(dt.to_utc()).to_python_str()),
         other => text_hash(&other.to_python_str()),

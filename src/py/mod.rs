@@ -80,6 +80,11 @@ pub trait Host: Sized + 'static {
     /// The module `name` (dotted: `django.db.models`, `blog.models`) when the host has it,
     /// made when it is first imported; `None`: the host has no such module.
     fn module(&self, name: &str) -> Option<Module>;
+    /// A name of the host's module `module` that running it defines (a models.py's constants,
+    /// functions and classes besides its models); `None`: no such name.
+    fn module_defined(_cx: &mut Interp<Self>, _module: &str, _name: &str) -> Option<Obj> {
+        None
+    }
     /// `obj.name` for a native object, or an attribute of a Python object the host adds
     /// (an exception's); `None` when there is none.
     fn attribute(cx: &mut Interp<Self>, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>>;
@@ -183,6 +188,16 @@ pub trait Host: Sized + 'static {
     /// an instance of it; its attributes are looked up before the host's own ([`classes`]).
     fn class_of(_cx: &mut Interp<Self>, _o: &Obj) -> Option<(std::rc::Rc<obj::Class>, bool)> {
         None
+    }
+    /// What a `class` statement binds, when the host makes the class its own object (an
+    /// enumeration from one of its bases); `body` is the class's statements, in order.
+    /// `None`: the class itself.
+    fn class_made(
+        _cx: &mut Interp<Self>,
+        _class: &std::rc::Rc<obj::Class>,
+        _body: &[crate::syntax::ast::Stmt],
+    ) -> Result<Option<Obj>> {
+        Ok(None)
     }
 }
 

@@ -85,6 +85,9 @@ impl<H: Host> Interp<H> {
         if let Some(v) = self.module_attribute(module, name) {
             return Ok(v);
         }
+        if let Some(v) = H::module_defined(self, module, name) {
+            return Ok(v);
+        }
         let d = if self.module(module).is_some_and(|m| m.later.contains(&name)) {
             Diagnostic::new(
                 ErrorKind::NotSupported,

@@ -40,6 +40,19 @@ pub trait Native: Any + Debug {
     }
     fn as_any(&self) -> &dyn Any;
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
+    /// The plain value the object also is (an enum member is its value, as `str`/`int`
+    /// subclasses are): `==`, `hash()`, comparisons and arithmetic use it.
+    fn value(&self) -> Option<Value> {
+        None
+    }
+}
+
+/// The plain value a native object also is ([`Native::value`]), else the object itself.
+pub fn as_plain(o: &Obj) -> Cow<'_, Obj> {
+    match o {
+        Obj::Native(n) if let Some(v) = n.value() => Cow::Owned(Obj::Value(v)),
+        _ => Cow::Borrowed(o),
+    }
 }
 
 /// Implements [`Native::equals`] as the type's own `==` (`PartialEq`).

@@ -3,11 +3,12 @@
 
 use super::args::dummy;
 use super::nested::{deeper, is, position, py_eq};
-use super::obj::Obj;
+use super::obj::{Obj, as_plain};
 use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{BinOp, CmpOp, UnaryOp};
 use crate::value::Value;
+use std::borrow::Cow;
 
 impl<H: Host> Interp<H> {
     pub fn unary(&mut self, op: UnaryOp, v: Obj, span: Span) -> Result<Obj> {
@@ -40,6 +41,11 @@ impl<H: Host> Interp<H> {
     pub fn binary(&mut self, op: BinOp, l: Obj, r: Obj, span: Span) -> Result<Obj> {
         if let (BinOp::Mod, Obj::Value(Value::Text(template))) = (op, &l) {
             return self.percent_format(template, &r, span);
+        }
+        // An enum member is its value.
+        if let (Cow::Owned(_), _) | (_, Cow::Owned(_)) = (as_plain(&l), as_plain(&r)) {
+            let (l, r) = (as_plain(&l).into_owned(), as_plain(&r).into_owned());
+            return self.binary(op, l, r, span);
         }
         if matches!(l, Obj::Native(_)) || matches!(r, Obj::Native(_)) {
             return H::binary(self, op, &l, &r, span)
@@ -90,6 +96,11 @@ impl<H: Host> Interp<H> {
 
     pub fn compare(&mut self, op: CmpOp, l: &Obj, r: &Obj, span: Span) -> Result<bool> {
         use std::cmp::Ordering;
+        if !matches!(op, CmpOp::Is | CmpOp::IsNot)
+            && let (Cow::Owned(_), _) | (_, Cow::Owned(_)) = (as_plain(l), as_plain(r))
+        {
+            return self.compare(op, &as_plain(l), &as_plain(r), span);
+        }
         if matches!(op, CmpOp::Eq | CmpOp::NotEq)
             && let Some(eq) = self.class_eq(l, r, span)?
         {

@@ -142,7 +142,11 @@ impl<H: Host> Interp<H> {
                 decorators,
             } => {
                 let c = self.define_class(&name.name, bases, body, None, false)?;
-                let c = self.decorate(Obj::Class(c), decorators)?;
+                let c = match H::class_made(self, &c, body)? {
+                    Some(made) => made,
+                    None => Obj::Class(c),
+                };
+                let c = self.decorate(c, decorators)?;
                 self.bind(&name.name, c);
                 Ok(Flow::Next)
             }

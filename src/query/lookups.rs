@@ -618,8 +618,12 @@ fn prepare_rhs(
                     other => other,
                 };
                 let v = match other {
-                    // Text lookups on a JSONField compare its text: the value as it is.
-                    Prepared::Value(v) if out.kind == FieldKind::JsonField && kind.is_textual() => {
+                    // Text lookups on a JSONField compare its text, on a UUIDField its hex
+                    // digits (Django's `UUIDTextMixin`, `prepare_rhs = False`): the value as it is.
+                    Prepared::Value(v)
+                        if matches!(out.kind, FieldKind::JsonField | FieldKind::UuidField)
+                            && kind.is_textual() =>
+                    {
                         v
                     }
                     other => prep_related(schema, out, other)?,
@@ -794,6 +798,18 @@ pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value
                 ErrorKind::Type,
                 format!("expected string or bytes-like object, got '{}'", type_name(&v)),
             )),
+        },
+        // UUIDField.to_python: `uuid.UUID(hex=...)` for a string, `UUID(int=...)` for an int.
+        UuidField => match &v {
+            Value::Uuid(_) => Ok(v),
+            Value::Text(s) => crate::backend::dateparse::uuid(s)
+                .map(Value::Uuid)
+                .map_err(|_| invalid(&v, "is not a valid UUID")),
+            Value::Int(i) if *i >= 0 => {
+                let hex = format!("{i:032x}");
+                Ok(Value::Uuid(crate::backend::dateparse::uuid(&hex).expect("32 hex digits")))
+            }
+            _ => Err(invalid(&v, "is not a valid UUID")),
         },
         TimeField => match &v {
             Value::Time(_) => Ok(v),

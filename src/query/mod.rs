@@ -12,6 +12,7 @@ pub mod expr;
 pub mod filter;
 pub mod func;
 pub mod lookups;
+pub mod meta_ordering;
 pub mod path;
 pub mod setup;
 mod tuple;

@@ -433,13 +433,18 @@ impl Query {
         let specs: Vec<OrderSpec> = if !self.default_ordering || !self.order_by.is_empty() {
             self.order_by.clone()
         } else {
-            meta_ordering
-                .iter()
-                .map(|n| OrderSpec::Name {
-                    name: n.clone(),
-                    span: Default::default(),
-                })
-                .collect()
+            let mut specs = Vec::with_capacity(meta_ordering.len());
+            for n in meta_ordering {
+                specs.push(if super::meta_ordering::is_expression(n) {
+                    self.order_spec(schema, &super::meta_ordering::expression(n, "")?)?
+                } else {
+                    OrderSpec::Name {
+                        name: n.clone(),
+                        span: Default::default(),
+                    }
+                });
+            }
+            specs
         };
         let default_desc = !self.standard_ordering;
         let mut out: Vec<PlanOrder> = Vec::new();
@@ -489,8 +494,7 @@ impl Query {
                         self.find_ordering_name(
                             schema,
                             &name,
-                            self.model,
-                            &base,
+                            (self.model, &base, ""),
                             default_desc,
                             &mut Vec::new(),
                         )
@@ -510,15 +514,17 @@ impl Query {
         Ok((out, from_meta))
     }
 
+    /// `at`: the model `name` starts from, its alias, and the path from the query's model to
+    /// it (`author__`), which prefixes the references of an ordering expression.
     fn find_ordering_name(
         &mut self,
         schema: &Schema,
         name: &str,
-        model: ModelId,
-        alias: &str,
+        at: (ModelId, &str, &str),
         default_desc: bool,
         seen: &mut Vec<Vec<String>>,
     ) -> Result<Vec<PlanOrder>> {
+        let (model, alias, prefix) = at;
         let (field_name, descending) = order_dir(name, default_desc);
         // A composite primary key orders by each of its columns.
         let key = &schema.model(model).composite_pk;
@@ -530,8 +536,7 @@ impl Query {
                 out.extend(self.find_ordering_name(
                     schema,
                     &attname,
-                    model,
-                    alias,
+                    (model, alias, prefix),
                     default_desc,
                     seen,
                 )?);
@@ -558,12 +563,40 @@ impl Query {
             seen.push(info.joins.clone());
             let join_alias = info.joins.last().expect("joined").clone();
             let mut out = Vec::new();
+            let path = format!("{prefix}{field_name}__");
             for item in target_ordering.clone() {
+                if super::meta_ordering::is_expression(&item) {
+                    // Django's `find_ordering_name`: an expression is ordered in the
+                    // relation's direction unless it is an ordering itself, and its
+                    // references are prefixed with the relation's path.
+                    let mut e = super::meta_ordering::expression(&item, &path)?;
+                    if !matches!(e, super::FExpr::OrderBy { .. }) {
+                        e = super::FExpr::OrderBy {
+                            expr: Box::new(e),
+                            descending,
+                            nulls: None,
+                            span: Default::default(),
+                        };
+                    }
+                    if let OrderSpec::Expr {
+                        expr,
+                        descending,
+                        nulls,
+                        ..
+                    } = self.order_spec(schema, &e)?
+                    {
+                        out.push(PlanOrder {
+                            target: OrderTarget::Expr(expr),
+                            descending,
+                            nulls,
+                        });
+                    }
+                    continue;
+                }
                 out.extend(self.find_ordering_name(
                     schema,
                     &item,
-                    last_model,
-                    &join_alias,
+                    (last_model, &join_alias, &path),
                     descending,
                     seen,
                 )?);

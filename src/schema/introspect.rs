@@ -214,6 +214,7 @@ fn link_foreign_keys(schema: &mut Schema, id: ModelId, table: &Table) {
             related_query_name: None,
             on_delete: OnDelete::DoNothing,
             one_to_one,
+            target_type: crate::value::ValueType::Int,
         }));
     }
 }

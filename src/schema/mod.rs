@@ -55,6 +55,8 @@ pub struct Model {
     pub reverse: Vec<ReverseRelation>,
     /// `Meta.ordering`, as written (`-publication_date`, `author__name`, `?`).
     pub ordering: Vec<String>,
+    /// `Meta.get_latest_by`: the fields `latest()`/`earliest()` order by when given none.
+    pub get_latest_by: Vec<String>,
     /// True for the through table Django creates for a ManyToManyField.
     pub auto_created: bool,
     /// The models.py that declares the model, with its Python (see [`PyModule`]).
@@ -147,6 +149,11 @@ pub struct Field {
     pub choices: Choices,
     pub auto_now: bool,
     pub auto_now_add: bool,
+    /// `db_default=`, as models.py writes it (`Now()`, `100`): an INSERT without a value
+    /// leaves the column to the database.
+    pub db_default: Option<Box<Expr>>,
+    /// A `GeneratedField`: the database computes it; never written.
+    pub generated: bool,
     /// Set for ForeignKey and OneToOneField.
     pub relation: Option<Box<ForeignKey>>,
     /// ArrayField's `base_field`, the field of its elements (named like the array, as Django
@@ -161,6 +168,7 @@ impl Clone for Field {
             name: self.name.share(),
             column: self.column.share(),
             default: self.default.clone(),
+            db_default: self.db_default.clone(),
             choices: self.choices.clone(),
             relation: self.relation.clone(),
             base_field: self.base_field.clone(),
@@ -185,6 +193,8 @@ impl Field {
             choices: Choices::default(),
             auto_now: false,
             auto_now_add: false,
+            db_default: None,
+            generated: false,
             relation: None,
             base_field: None,
         }
@@ -209,6 +219,9 @@ pub struct ForeignKey {
     pub related_query_name: Option<String>,
     pub on_delete: OnDelete,
     pub one_to_one: bool,
+    /// How the column's values come back: the target field's (an integer for a primary key
+    /// `id`, text for `to_field` a CharField, a UUID); set by [`Schema::link`].
+    pub target_type: crate::value::ValueType,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -450,6 +463,7 @@ impl Schema {
         for m in &mut self.models {
             Arc::make_mut(m).reverse.clear();
         }
+        self.link_target_types();
         let mut found = Vec::new();
         for (from, model) in self.models.iter().enumerate() {
             let lower = model.name.to_lowercase();
@@ -484,7 +498,19 @@ impl Schema {
                 }
             }
             for (i, mm) in model.m2m.iter().enumerate() {
-                if mm.related_name.as_deref().is_some_and(|n| n.ends_with('+')) {
+                // A hidden many-to-many (`related_name='+'`, a symmetrical one to self) keeps
+                // its reverse under that name, which no filter can spell: the related
+                // manager's queries go through it, as Django's do.
+                if let Some(hidden) = mm.related_name.as_deref().filter(|n| n.ends_with('+')) {
+                    found.push((
+                        mm.to,
+                        ReverseRelation {
+                            query_name: hidden.to_string(),
+                            accessor: hidden.to_string(),
+                            from,
+                            via: ReverseVia::ManyToMany(i),
+                        },
+                    ));
                     continue;
                 }
                 let accessor = mm
@@ -514,6 +540,36 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// Each foreign key's [`ForeignKey::target_type`], following chains of one-to-one
+    /// primary keys (a child's `place_ptr` to a parent's).
+    fn link_target_types(&mut self) {
+        for _ in 0..crate::schema::MAX_KEY_CHAIN {
+            let mut changes = Vec::new();
+            for (m, model) in self.models.iter().enumerate() {
+                for (i, f) in model.fields.iter().enumerate() {
+                    if let Some(fk) = &f.relation {
+                        let ty = self.models[fk.to].fields[fk.to_field].value_type();
+                        if ty != fk.target_type {
+                            changes.push((m, i, ty));
+                        }
+                    }
+                }
+            }
+            if changes.is_empty() {
+                return;
+            }
+            for (m, i, ty) in changes {
+                let f = &mut self.model_mut(m).fields[i];
+                f.relation.as_mut().expect("a relation").target_type = ty;
+            }
+        }
+    }
+}
+
+/// How many foreign keys to foreign keys [`Schema::link`] follows for a column's type.
+const MAX_KEY_CHAIN: usize = 8;
+
 impl Model {
     /// A model with no fields yet (`pk` 0); callers push fields and set `pk`.
     pub fn new(
@@ -530,6 +586,7 @@ impl Model {
             m2m: Vec::new(),
             reverse: Vec::new(),
             ordering: Vec::new(),
+            get_latest_by: Vec::new(),
             auto_created: false,
             module: None,
             indexes: Vec::new(),
@@ -610,7 +667,12 @@ impl Model {
             }
         }
         names.extend(self.m2m.iter().map(|m| m.name.clone()));
-        names.extend(self.reverse.iter().map(|r| r.query_name.clone()));
+        names.extend(
+            self.reverse
+                .iter()
+                .filter(|r| !r.query_name.ends_with('+'))
+                .map(|r| r.query_name.clone()),
+        );
         names.extend(self.generic_fks.iter().map(|g| g.name.clone()));
         names.extend(self.generic_relations.iter().map(|g| g.name.clone()));
         names.extend(self.generic_reverse.iter().map(|g| g.query_name.clone()));
@@ -621,13 +683,27 @@ impl Model {
 }
 
 impl Field {
+    /// The kind whose values the column stores: a relation's target field's (an integer key,
+    /// a `to_field` CharField, a UUID), else the field's own.
+    pub fn storage_kind(&self) -> FieldKind {
+        use crate::value::ValueType as T;
+        match (&self.relation, self.value_type()) {
+            (None, _) => self.kind,
+            (Some(_), T::Uuid) => FieldKind::UuidField,
+            (Some(_), T::Text) => FieldKind::CharField,
+            (Some(_), T::Date) => FieldKind::DateField,
+            (Some(_), T::DateTime) => FieldKind::DateTimeField,
+            (Some(_), _) => FieldKind::IntegerField,
+        }
+    }
+
     /// How values of this field come back from the database.
     pub fn value_type(&self) -> crate::value::ValueType {
         use crate::value::ValueType as T;
         use FieldKind::*;
         match self.kind {
             k if k.is_integer() => T::Int,
-            ForeignKey | OneToOneField => T::Int,
+            ForeignKey | OneToOneField => self.relation.as_ref().map_or(T::Int, |r| r.target_type),
             BooleanField => T::Bool,
             DateField => T::Date,
             DateTimeField => T::DateTime,

@@ -47,6 +47,8 @@ pub struct ModelDecl {
     pub pk: usize,
     pub m2m: Vec<ManyToManyDecl>,
     pub ordering: Vec<String>,
+    /// `Meta.get_latest_by`, as written (`-published`).
+    pub get_latest_by: Vec<String>,
     pub indexes: Vec<Index>,
     /// Managers assigned in the class (`objects = ArticleManager()`), with their methods.
     pub managers: Vec<super::Manager>,

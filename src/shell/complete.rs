@@ -389,7 +389,9 @@ impl Index {
                     push_prefixed(out, word, name, name.clone());
                 }
                 for name in m.reverse.iter().map(|r| &r.accessor) {
-                    push_prefixed(out, word, name, name.clone());
+                    if !name.ends_with('+') {
+                        push_prefixed(out, word, name, name.clone());
+                    }
                 }
                 let display: Vec<String> = m
                     .fields

@@ -535,6 +535,26 @@ impl Writer<'_> {
                 f.push_str(" AND ");
                 f.push(self.rhs_item(b)?);
             }
+            // Django's `UUIDTextMixin`: where UUIDs are stored as 32 hex digits, a text
+            // lookup compares the value with its hyphens removed, `REPLACE(?, '-', '')`.
+            (kind, Rhs::Value(v))
+                if (kind.is_pattern() || *kind == LookupKind::IExact)
+                    && !d.native_uuid()
+                    && l.lhs.value_type() == ValueType::Uuid =>
+            {
+                let replace = Expr::Func {
+                    func: crate::query::func::FuncKind::Replace,
+                    args: [v.to_python_str(), "-".into(), String::new()]
+                        .map(|s| Expr::Value(Value::Text(s)))
+                        .into(),
+                    output: ValueType::Text,
+                };
+                return self.lookup(&Lookup {
+                    lhs: l.lhs.clone(),
+                    kind: *kind,
+                    rhs: Rhs::Expr(replace),
+                });
+            }
             (kind, Rhs::Value(v)) => {
                 let v = if kind.is_pattern() || *kind == LookupKind::IExact {
                     Value::Text(d.pattern_value(*kind, &v.to_python_str()))

@@ -83,6 +83,11 @@ impl Dialect {
         self == Dialect::Postgres
     }
 
+    /// Django's `has_native_uuid_field`: elsewhere a UUID is stored as 32 hex digits.
+    pub fn native_uuid(self) -> bool {
+        self == Dialect::Postgres
+    }
+
     /// A quoted identifier.
     pub fn quote(self, name: &str) -> String {
         let mut quoted = String::with_capacity(name.len() + 2);

@@ -64,15 +64,22 @@ pub fn upsert(dialect: Dialect, insert: &Insert, conflict: &[String]) -> Vec<Sta
 fn statements(dialect: Dialect, insert: &Insert, on_conflict: &str) -> Vec<Statement> {
     let q = |s: &str| dialect.quote(s);
     let (verb, ignore) = dialect.insert_conflict(insert.ignore_conflicts);
+    // No column to give (every one left to the database): Django names the primary key with
+    // the backend's `pk_default_value()`, `NULL` on SQLite, `DEFAULT` on PostgreSQL.
+    let (columns, default_row) = match (insert.columns.is_empty(), insert.returning) {
+        (true, Some(pk)) => (
+            vec![pk.to_string()],
+            Some(match dialect {
+                Dialect::Sqlite => "(NULL)",
+                Dialect::Postgres => "(DEFAULT)",
+            }),
+        ),
+        _ => (insert.columns.to_vec(), None),
+    };
     let head = format!(
         "{verb} {} ({}) VALUES ",
         q(insert.table),
-        insert
-            .columns
-            .iter()
-            .map(|c| q(c))
-            .collect::<Vec<_>>()
-            .join(", ")
+        columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
     );
     let returning = insert
         .returning
@@ -85,6 +92,13 @@ fn statements(dialect: Dialect, insert: &Insert, on_conflict: &str) -> Vec<State
             let mut f = Frag::new(head.clone());
             f.params.reserve(batch.len() * insert.columns.len());
             for (i, row) in batch.iter().enumerate() {
+                if let Some(default_row) = default_row {
+                    if i > 0 {
+                        f.push_str(", ");
+                    }
+                    f.push_str(default_row);
+                    continue;
+                }
                 f.push_str(if i == 0 { "(" } else { ", (" });
                 for (j, v) in row.iter().enumerate() {
                     if j > 0 {

@@ -268,6 +268,12 @@ pub fn is(a: &Obj, b: &Obj) -> bool {
 /// Python's `==`. Containers compare item by item (an item that `is` the other equals it
 /// without looking inside); querysets, functions and exceptions only equal themselves.
 pub fn py_eq(a: &Obj, b: &Obj) -> Result<bool> {
+    // An enum member is its value.
+    if let (x @ std::borrow::Cow::Owned(_), y) | (x, y @ std::borrow::Cow::Owned(_)) =
+        (crate::py::obj::as_plain(a), crate::py::obj::as_plain(b))
+    {
+        return py_eq(&x, &y);
+    }
     Ok(match (a, b) {
         (Obj::Value(x), Obj::Value(y)) => match (x.as_number(), y.as_number()) {
             (Some(p), Some(q)) => p == q,

@@ -130,6 +130,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
                 related_query_name: rel.related_query_name,
                 on_delete: rel.on_delete,
                 one_to_one: field.kind == FieldKind::OneToOneField,
+                target_type: crate::value::ValueType::Int,
             }));
         }
     }
@@ -181,6 +182,7 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         fields,
         pk: decl.pk,
         ordering: decl.ordering,
+        get_latest_by: decl.get_latest_by,
         auto_created: decl.auto_created,
         module: decl.module,
         indexes: decl.indexes,

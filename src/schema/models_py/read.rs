@@ -214,6 +214,8 @@ enum Target {
 struct Meta {
     db_table: Option<String>,
     ordering: Option<Vec<String>>,
+    /// `Meta.get_latest_by`: one field name or several.
+    get_latest_by: Option<Vec<String>>,
     is_abstract: bool,
     proxy: bool,
     app_label: Option<String>,
@@ -666,6 +668,11 @@ impl<'a> Reader<'a> {
         {
             r.meta.ordering = self.resolve(parent).meta.ordering.clone();
         }
+        if let Some(parent) = r.parent
+            && r.meta.get_latest_by.is_none()
+        {
+            r.meta.get_latest_by = self.resolve(parent).meta.get_latest_by.clone();
+        }
         r
     }
 
@@ -826,6 +833,7 @@ impl<'a> Reader<'a> {
             fields,
             m2m,
             ordering: r.meta.ordering.clone().unwrap_or_default(),
+            get_latest_by: r.meta.get_latest_by.clone().unwrap_or_default(),
             indexes: declared,
             module: None,
             managers: r.managers.clone(),
@@ -864,6 +872,7 @@ impl<'a> Reader<'a> {
             name: own.name,
             app_label: own.app_label,
             ordering: r.meta.ordering.clone().unwrap_or_default(),
+            get_latest_by: r.meta.get_latest_by.clone().unwrap_or_default(),
             managers: r.managers.clone(),
             proxy: true,
             notes: r.notes.clone(),
@@ -1039,6 +1048,7 @@ fn auto_through(
         pk: 0,
         m2m: Vec::new(),
         ordering: Vec::new(),
+        get_latest_by: Vec::new(),
         indexes: vec![Index {
             name: String::new(),
             columns,

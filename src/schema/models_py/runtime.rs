@@ -242,6 +242,27 @@ fn nested_classes<'s>(body: &'s [Stmt], out: &mut Vec<&'s Stmt>) {
     }
 }
 
+/// A literal, or a tuple or list of them, or a translated string (`_("Low")`): what a class
+/// body's constant is, as opposed to a field or a manager.
+fn constant(e: &crate::syntax::ast::Expr, depth: usize) -> bool {
+    match &e.kind {
+        ExprKind::Str(_)
+        | ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None => true,
+        ExprKind::Unary { operand, .. } => constant(operand, depth + 1),
+        ExprKind::Tuple(items) | ExprKind::List(items) => {
+            depth < 4 && items.iter().all(|i| constant(i, depth + 1))
+        }
+        ExprKind::Call { func, args } => {
+            matches!(&func.kind, ExprKind::Name(n) if matches!(n.as_str(), "_" | "gettext_lazy" | "gettext"))
+                && matches!(args.as_slice(), [crate::syntax::ast::Arg::Positional(a)] if matches!(a.kind, ExprKind::Str(_)))
+        }
+        _ => false,
+    }
+}
+
 /// A class's header, methods and `Meta`'s verbose names ([`pieces`]); a class nested
 /// `indent` columns deep in a block, each of its lines moved left by that much.
 fn class_pieces(
@@ -287,6 +308,12 @@ fn class_pieces(
                 defines: Some(Definition { class: false, .. }),
                 ..
             } => keep(s.span.start, s.span.end),
+            // Constants (`STATUS_DRAFT = "d"`, a Choices member `LOW = 1, "Low"`) and nested
+            // classes other than Meta (a `TextChoices` enumeration) run as written.
+            StmtKind::Assign { value, .. } if constant(value, 0) => keep(s.span.start, s.span.end),
+            StmtKind::ClassDef { name, .. } if name.name != "Meta" => {
+                keep(s.span.start, s.span.end)
+            }
             StmtKind::ClassDef { name, body, .. } if name.name == "Meta" => {
                 let verbose: Vec<&Stmt> = body
                     .iter()

@@ -8,8 +8,8 @@ Environment variables:
                   PostgreSQL connection, when DJQ_DB_BACKEND=postgres (the session
                   time zone is UTC: Django sets it from USE_TZ/TIME_ZONE below)
   DJQ_APPS        comma-separated subset of the project apps to install
-                  (default "books,blog,pgapp,shop,journal,managers,compositepk,tagging"); the fixture builder
-                  installs one app per database so that each database only holds
+                  (default "books,blog,pgapp,shop,journal,managers,compositepk,tagging,fields");
+                  the fixture builder installs one app per database so that each database only holds
                   its own tables and content types. `pgapp` (PostgreSQL-only
                   fields) brings django.contrib.postgres with it, `journal` (a
                   foreign key to AUTH_USER_MODEL) django.contrib.auth.
@@ -23,7 +23,8 @@ SECRET_KEY = "djq-fixtures-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = []
 
-PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal", "managers", "compositepk", "tagging"]
+PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal", "managers", "compositepk", "tagging",
+                "fields"]
 _selected = [a for a in os.environ.get("DJQ_APPS", ",".join(PROJECT_APPS)).split(",") if a]
 for _app in _selected:
     if _app not in PROJECT_APPS:

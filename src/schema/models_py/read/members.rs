@@ -86,6 +86,37 @@ impl<'a> Reader<'a> {
             }
             _ => {}
         }
+        // GeneratedField(expression=..., output_field=IntegerField(), db_persist=True): a
+        // column of its output field's kind that the database computes.
+        if last_segment(&callee) == "GeneratedField"
+            && let Some(ExprKind::Call { func, args }) =
+                keyword(args, "output_field").map(|e| &e.kind)
+            && let FieldClass::Column(kind) = self.field_class(func, c.file, 0)
+            && let Some(MemberKind::Column {
+                mut field,
+                relation,
+                db_index,
+            }) = self.read_column(
+                name,
+                kind,
+                last_segment(&dotted(func).unwrap_or_default()),
+                args,
+                c,
+            )
+        {
+            field.generated = true;
+            r.members.retain(|m| m.name != name);
+            r.members.push(Member {
+                name: name.to_string(),
+                file: c.file,
+                kind: MemberKind::Column {
+                    field,
+                    relation,
+                    db_index,
+                },
+            });
+            return;
+        }
         let kind = match self.field_class(func, c.file, 0) {
             FieldClass::Other if let Some(generic) = self.read_generic(&callee, args, c) => {
                 Some(generic)
@@ -106,6 +137,13 @@ impl<'a> Reader<'a> {
                 self.read_column(name, FieldKind::DecimalField, "DecimalField", args, c)
             }
             FieldClass::Column(kind) => {
+                if self.overrides_db_type(func, c.file, 0) {
+                    r.notes.push(format!(
+                        "{}.{name}: {callee} defines its own db_type(), read as {}",
+                        c.name,
+                        kind.django_name()
+                    ));
+                }
                 self.read_column(name, kind, last_segment(&callee), args, c)
             }
             FieldClass::ManyToMany => self.read_many_to_many(args, c).map(MemberKind::ManyToMany),
@@ -425,6 +463,23 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Does a field class of these files (or one of its bases here) define `db_type()`?
+    fn overrides_db_type(&self, func: &Expr, file: usize, depth: usize) -> bool {
+        let Some(path) = dotted(func) else {
+            return false;
+        };
+        let Some(class) = self.find_class(last_segment(&path), file) else {
+            return false;
+        };
+        let c = self.classes[class];
+        depth < MAX_DEPTH
+            && (c.body.iter().any(|s| {
+                matches!(&s.kind, StmtKind::FunctionDef { name, .. } if name.name == "db_type")
+            }) || c.bases.iter().any(|b| {
+                matches!(b, Arg::Positional(base) if self.overrides_db_type(base, c.file, depth + 1))
+            }))
+    }
+
     /// A concrete field's options; `None` when a relation's target cannot be read.
     fn read_column(
         &self,
@@ -467,6 +522,7 @@ impl<'a> Reader<'a> {
         field.max_length = number("max_length").or_else(|| default_max_length(class_name));
         field.decimal = number("max_digits").zip(number("decimal_places"));
         field.default = keyword(args, "default").cloned().map(Box::new);
+        field.db_default = keyword(args, "db_default").cloned().map(Box::new);
         if let Some(choices) = kw("choices").map(|e| self.choices(e, c, 0)) {
             field.choices = self.shared.borrow_mut().choices(choices);
         }
@@ -540,7 +596,8 @@ impl<'a> Reader<'a> {
             };
             let value = self.constant(value, c);
             match option.as_str() {
-                "db_table" => meta.db_table = string(value),
+                "db_table" => meta.db_table = self.text(value, c, 0),
+                "get_latest_by" => meta.get_latest_by = Some(strings(value)),
                 "app_label" => meta.app_label = string(value),
                 "default_related_name" => meta.default_related_name = string(value),
                 "default_manager_name" => meta.default_manager_name = string(value),
@@ -549,10 +606,15 @@ impl<'a> Reader<'a> {
                 "proxy" => meta.proxy = matches!(value.kind, ExprKind::Bool(true)),
                 "ordering" => {
                     let items = sequence(value);
-                    let strings: Vec<String> = items.iter().filter_map(string).collect();
+                    // Expressions (`Lower('name')`, `F('x').desc(nulls_last=True)`) are kept as
+                    // their source, which the query stage reads back.
+                    let strings: Vec<String> = items
+                        .iter()
+                        .filter_map(|e| string(e).or_else(|| source(e, 0)))
+                        .collect();
                     if strings.len() < items.len() {
                         notes.push(format!(
-                            "{}.Meta.ordering: only plain field names are read",
+                            "{}.Meta.ordering: only field names and expressions of literals are read",
                             c.name
                         ));
                     }
@@ -707,6 +769,21 @@ impl<'a> Reader<'a> {
         out
     }
 
+    /// A string computed from literals and module constants (`PREFIX + "_country"`).
+    fn text(&self, expr: &'a Expr, c: Class<'a>, depth: usize) -> Option<String> {
+        let expr = self.constant(expr, c);
+        match &expr.kind {
+            ExprKind::Binary {
+                op: crate::syntax::ast::BinOp::Add,
+                left,
+                right,
+            } if depth < MAX_DEPTH => {
+                Some(self.text(left, c, depth + 1)? + &self.text(right, c, depth + 1)?)
+            }
+            _ => string(expr),
+        }
+    }
+
     /// A choice label: a string, or the string given to `_()` / `gettext_lazy()`.
     fn label(&self, expr: &'a Expr, c: Class<'a>) -> Option<String> {
         let expr = self.constant(expr, c);
@@ -830,6 +907,34 @@ fn integer(expr: &Expr) -> Option<u32> {
         ExprKind::Int(i) => u32::try_from(i).ok(),
         _ => None,
     }
+}
+
+/// An expression of names, calls and literals written back as Python source
+/// (`F('x').desc(nulls_last=True)`), `None` for anything else.
+fn source(expr: &Expr, depth: usize) -> Option<String> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    Some(match &expr.kind {
+        ExprKind::Name(n) => n.clone(),
+        ExprKind::Attribute { value, attr } => {
+            format!("{}.{}", source(value, depth + 1)?, attr.name)
+        }
+        ExprKind::Call { func, args } => {
+            let args = args
+                .iter()
+                .map(|a| match a {
+                    Arg::Positional(e) => source(e, depth + 1),
+                    Arg::Keyword { name, value } => {
+                        Some(format!("{}={}", name.name, source(value, depth + 1)?))
+                    }
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            format!("{}({})", source(func, depth + 1)?, args.join(", "))
+        }
+        _ => crate::value::python_repr(&literal(expr)?),
+    })
 }
 
 /// The items of a list or tuple literal.

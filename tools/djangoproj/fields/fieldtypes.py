@@ -1,0 +1,1 @@
+../../../fixtures/fields/fields/fieldtypes.py
