@@ -475,7 +475,7 @@ impl Session {
                 Obj::Value(Value::Text(n)) => {
                     let bare = n.strip_prefix('-').unwrap_or(n);
                     if n != "?" && qs.query.annotation(bare).is_none() {
-                        let parts: Vec<String> = bare.split("__").map(str::to_string).collect();
+                        let parts: Vec<&str> = bare.split("__").collect();
                         crate::query::path::names_to_path(
                             &self.host.schema,
                             &parts,

@@ -244,25 +244,20 @@ impl Query {
         &mut self,
         table: &str,
         parent: &str,
-        on: (String, String),
+        on: (&str, &str),
         nullable: bool,
         reuse: Option<&[String]>,
     ) -> String {
-        let reusable: Vec<&Table> = self
-            .tables
-            .iter()
-            .filter(|t| {
-                t.table == table
-                    && reuse.is_none_or(|r| r.contains(&t.alias))
-                    && t.join
-                        .as_ref()
-                        .is_some_and(|j| j.parent == parent && j.on == on)
-            })
-            .collect();
-        if let Some(t) = reusable.last() {
-            let alias = t.alias.clone();
-            self.ref_alias(&alias);
-            return alias;
+        let reusable = self.tables.iter_mut().rev().find(|t| {
+            t.table == table
+                && reuse.is_none_or(|r| r.contains(&t.alias))
+                && t.join
+                    .as_ref()
+                    .is_some_and(|j| j.parent == parent && j.on.0 == on.0 && j.on.1 == on.1)
+        });
+        if let Some(t) = reusable {
+            t.refcount += 1;
+            return t.alias.clone();
         }
         let alias = if self.tables.iter().any(|t| t.table == table) {
             format!("{}{}", self.alias_prefix, self.tables.len() + 1)
@@ -284,7 +279,7 @@ impl Query {
             table: table.to_string(),
             join: Some(Join {
                 parent: parent.to_string(),
-                on,
+                on: (on.0.to_string(), on.1.to_string()),
                 join_type,
                 nullable,
             }),
