@@ -50,6 +50,30 @@ impl Host for Orm {
     }
 
     fn attribute(cx: &mut Session, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>> {
+        // Managers and querysets first: their methods are looked up on every chained call.
+        let qs = obj.native::<QuerySet>();
+        if let Some(qs) = qs
+            && name == "query"
+        {
+            return cx.query_text(qs).map(Some);
+        }
+        if let Some(m) = obj.manager() {
+            match name {
+                "model" => return Ok(Some(make::model(m))),
+                "_db" => return Ok(Some(Obj::NONE)),
+                _ => {}
+            }
+        }
+        if obj.manager().is_some() || qs.is_some() {
+            let related = qs.is_some_and(|qs| qs.related.is_some())
+                && super::related::RELATED_METHODS.contains(&name);
+            let own = (name == "get_queryset" && qs.is_some()) || cx.has_custom_method(obj, name);
+            let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
+            return Ok((related
+                || own
+                || (super::queryset::METHODS.contains(&name) && !queryset_only))
+                .then(|| method(obj, name)));
+        }
         if let Some(v) = cx.module_object_attribute(obj, name) {
             return v.map(Some);
         }
@@ -76,24 +100,6 @@ impl Host for Orm {
                 )
                 .at(span)),
             };
-        }
-        if let Some(m) = obj.manager() {
-            match name {
-                "model" => return Ok(Some(make::model(m))),
-                "_db" => return Ok(Some(Obj::NONE)),
-                _ => {}
-            }
-        }
-        if obj.manager().is_some() || obj.queryset().is_some() {
-            let qs = obj.queryset();
-            let related = qs.as_ref().is_some_and(|qs| qs.related.is_some())
-                && super::related::RELATED_METHODS.contains(&name);
-            let own = (name == "get_queryset" && qs.is_some()) || cx.has_custom_method(obj, name);
-            let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
-            return Ok((related
-                || own
-                || (super::queryset::METHODS.contains(&name) && !queryset_only))
-                .then(|| method(obj, name)));
         }
         if let Some(inst) = obj.instance() {
             if name == "__class__" {
