@@ -424,15 +424,24 @@ impl Query {
         let (field_parts, lookups) = parts.split_at(names.consumed);
 
         // The joins the value makes (an F() across a relation): the tables it referenced.
-        let before: Vec<usize> = self.tables.iter().map(|t| t.refcount).collect();
+        // (Only an F() or a queryset can reference tables.)
+        let joins_value = matches!(value, Operand::F(_) | Operand::Query(_));
+        let before: Vec<usize> = if joins_value {
+            self.tables.iter().map(|t| t.refcount).collect()
+        } else {
+            Vec::new()
+        };
         let prepared = self.resolve_lookup_value(schema, value, Some(can_reuse))?;
-        let mut used_joins: Vec<String> = self
-            .tables
-            .iter()
-            .enumerate()
-            .filter(|(i, t)| t.refcount > before.get(*i).copied().unwrap_or(0))
-            .map(|(_, t)| t.alias.clone())
-            .collect();
+        let mut used_joins: Vec<String> = if joins_value {
+            self.tables
+                .iter()
+                .enumerate()
+                .filter(|(i, t)| t.refcount > before.get(*i).copied().unwrap_or(0))
+                .map(|(_, t)| t.alias.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
 
         let base = self.base_alias().to_string();
         self.ref_alias(&base);
@@ -465,14 +474,15 @@ impl Query {
         }
         let col = path::col(schema, targets[0], &alias);
         let out = output_field(schema, final_field, first_target);
-        let value_col = match &prepared {
-            Prepared::Expr(Expr::Col(c)) => Some(c.clone()),
-            _ => None,
+        // What a negated lookup also checks for NULL.
+        let (negated_col, value_col) = match &prepared {
+            _ if !current_negated => (None, None),
+            Prepared::Expr(Expr::Col(c)) => (Some(col.clone()), Some(c.clone())),
+            _ => (Some(col.clone()), None),
         };
         let list_has_none =
             matches!(value, Operand::List(items) if items.contains(&Operand::Value(Value::Null)));
-        let condition =
-            lookups::build_lookup(schema, lookups, (Expr::Col(col.clone()), out), prepared)?;
+        let condition = lookups::build_lookup(schema, lookups, (Expr::Col(col), out), prepared)?;
         let (kind, rhs_true, rhs_false) = match &condition {
             WhereNode::Lookup(l) => (
                 Some(l.kind),
@@ -494,10 +504,10 @@ impl Query {
                     .join
                     .as_ref()
                     .is_some_and(|j| j.join_type == JoinType::LeftOuter);
-                if col.nullable || last_louter {
+                if let Some(col) = negated_col.filter(|c| c.nullable || last_louter) {
                     let null_check = |b: bool| {
                         WhereNode::Lookup(Box::new(super::Lookup {
-                            lhs: Expr::Col(col.clone()),
+                            lhs: Expr::Col(col),
                             kind: LookupKind::IsNull,
                             rhs: Rhs::Bool(b),
                         }))
