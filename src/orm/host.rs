@@ -9,7 +9,7 @@ use super::{Orm, Session};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::{Args, Flow, Host, Native, Obj};
 use crate::query::expr::{Arith, Connector};
-use crate::query::{FExpr, QChild, QNode};
+use crate::query::{FExpr, Operand, QChild, QNode};
 use crate::syntax::ast::{BinOp, Expr, UnaryOp};
 use crate::value::Value;
 use std::convert::Infallible;
@@ -553,7 +553,7 @@ impl Session {
                 let children = super::functions::q_children(&args, |t| {
                     format!("Q() positional arguments must be Q objects or expressions, not {t}")
                 })?;
-                let kw = self.leaves(&args)?;
+                let kw = self.leaves(args.kw)?;
                 Ok(make::q(QNode::new(children, kw)))
             }
             DjangoFn::Aggregate(func) => self.aggregate_expr(func, &args).map(make::f),
@@ -617,15 +617,14 @@ impl Session {
     }
 
     /// Keyword arguments as Q leaves.
-    pub(super) fn leaves(&mut self, args: &Args) -> Result<Vec<QChild>> {
-        args.kw
-            .iter()
-            .map(|(k, v, span)| {
-                Ok(QChild::Leaf {
-                    key: k.clone(),
-                    value: self.operand(v, *span)?,
-                    span: *span,
-                })
+    pub(super) fn leaves(&mut self, kw: Vec<(String, Obj, Span)>) -> Result<Vec<QChild>> {
+        kw.into_iter()
+            .map(|(key, v, span)| {
+                let value = match v {
+                    Obj::Value(v) => Operand::Value(v),
+                    other => self.operand(&other, span)?,
+                };
+                Ok(QChild::Leaf { key, value, span })
             })
             .collect()
     }
