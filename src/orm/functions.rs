@@ -183,7 +183,7 @@ impl Session {
             pos: Vec::new(),
             span: args.span,
         };
-        let condition = QNode::new(children, self.leaves(&lookups)?);
+        let condition = QNode::new(children, self.leaves(lookups.kw)?);
         if condition.is_empty() {
             return Err(Diagnostic::new(
                 ErrorKind::Type,

@@ -9,7 +9,7 @@ use super::{Orm, Session};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::{Args, Flow, Host, Native, Obj};
 use crate::query::expr::{Arith, Connector};
-use crate::query::{FExpr, QChild, QNode};
+use crate::query::{FExpr, Operand, QChild, QNode};
 use crate::syntax::ast::{BinOp, Expr, UnaryOp};
 use crate::value::Value;
 use std::convert::Infallible;
@@ -61,6 +61,30 @@ impl Host for Orm {
     }
 
     fn attribute(cx: &mut Session, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>> {
+        // Managers and querysets first: their methods are looked up on every chained call.
+        let qs = obj.native::<QuerySet>();
+        if let Some(qs) = qs
+            && name == "query"
+        {
+            return cx.query_text(qs).map(Some);
+        }
+        if let Some(m) = obj.manager() {
+            match name {
+                "model" => return Ok(Some(make::model(m))),
+                "_db" => return Ok(Some(Obj::NONE)),
+                _ => {}
+            }
+        }
+        if obj.manager().is_some() || qs.is_some() {
+            let related = qs.is_some_and(|qs| qs.related.is_some())
+                && super::related::RELATED_METHODS.contains(&name);
+            let own = (name == "get_queryset" && qs.is_some()) || cx.has_custom_method(obj, name);
+            let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
+            return Ok((related
+                || own
+                || (super::queryset::METHODS.contains(&name) && !queryset_only))
+                .then(|| method(obj, name)));
+        }
         if let Some(v) = super::choices::attribute(obj, name) {
             return Ok(Some(v));
         }
@@ -90,24 +114,6 @@ impl Host for Orm {
                 )
                 .at(span)),
             };
-        }
-        if let Some(m) = obj.manager() {
-            match name {
-                "model" => return Ok(Some(make::model(m))),
-                "_db" => return Ok(Some(Obj::NONE)),
-                _ => {}
-            }
-        }
-        if obj.manager().is_some() || obj.queryset().is_some() {
-            let qs = obj.queryset();
-            let related = qs.as_ref().is_some_and(|qs| qs.related.is_some())
-                && super::related::RELATED_METHODS.contains(&name);
-            let own = (name == "get_queryset" && qs.is_some()) || cx.has_custom_method(obj, name);
-            let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
-            return Ok((related
-                || own
-                || (super::queryset::METHODS.contains(&name) && !queryset_only))
-                .then(|| method(obj, name)));
         }
         if let Some(inst) = obj.instance() {
             if name == "__class__" {
@@ -629,7 +635,7 @@ impl Session {
                 let children = super::functions::q_children(&args, |t| {
                     format!("Q() positional arguments must be Q objects or expressions, not {t}")
                 })?;
-                let kw = self.leaves(&args)?;
+                let kw = self.leaves(args.kw)?;
                 Ok(make::q(QNode::new(children, kw)))
             }
             DjangoFn::Aggregate(func) => self.aggregate_expr(func, &args).map(make::f),
@@ -693,15 +699,14 @@ impl Session {
     }
 
     /// Keyword arguments as Q leaves.
-    pub(super) fn leaves(&mut self, args: &Args) -> Result<Vec<QChild>> {
-        args.kw
-            .iter()
-            .map(|(k, v, span)| {
-                Ok(QChild::Leaf {
-                    key: k.clone(),
-                    value: self.operand(v, *span)?,
-                    span: *span,
-                })
+    pub(super) fn leaves(&mut self, kw: Vec<(String, Obj, Span)>) -> Result<Vec<QChild>> {
+        kw.into_iter()
+            .map(|(key, v, span)| {
+                let value = match v {
+                    Obj::Value(v) => Operand::Value(v),
+                    other => self.operand(&other, span)?,
+                };
+                Ok(QChild::Leaf { key, value, span })
             })
             .collect()
     }

@@ -292,7 +292,7 @@ impl Orm {
 }
 
 impl super::Session {
-    /// Attributes of `connection`, `settings` and `qs.query`; `None` for other objects.
+    /// Attributes of `connection` and `settings`; `None` for other objects.
     pub(super) fn module_object_attribute(&mut self, obj: &Obj, name: &str) -> Option<Result<Obj>> {
         if obj.native::<Connection>().is_some() {
             return Some(Ok(match name {
@@ -311,11 +311,6 @@ impl super::Session {
                 "TIME_ZONE" => Obj::str("UTC"),
                 _ => return None,
             }));
-        }
-        if let Some(qs) = obj.queryset()
-            && name == "query"
-        {
-            return Some(self.query_text(&qs));
         }
         None
     }
@@ -343,7 +338,7 @@ impl super::Session {
     }
 
     /// `str(qs.query)`: Django's SQL with the parameters pasted in by `%`.
-    fn query_text(&mut self, qs: &super::obj::QuerySet) -> Result<Obj> {
+    pub(super) fn query_text(&mut self, qs: &super::obj::QuerySet) -> Result<Obj> {
         let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
         let text = compiled
             .statement

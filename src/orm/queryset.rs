@@ -183,10 +183,10 @@ impl Session {
                 Ok(wrap(qs))
             }
             "filter" | "exclude" => {
-                self.apply_filter(&mut qs, name == "exclude", &args)?;
+                self.apply_filter(&mut qs, name == "exclude", args)?;
                 Ok(wrap(qs))
             }
-            "get" => self.get(qs, &args),
+            "get" => self.get(qs, args),
             "first" | "last" => {
                 let ordered = qs.query.ordered(schema);
                 // Django's first() takes `self[:1]` of an ordered queryset: its cache if any.
@@ -272,7 +272,7 @@ impl Session {
                     kw: Vec::new(),
                     span,
                 };
-                self.get(qs, &no_filter)
+                self.get(qs, no_filter)
             }
             "reverse" => {
                 if qs.query.is_sliced() {
@@ -486,7 +486,7 @@ impl Session {
                     let composite = bare == "pk"
                         && !(self.host.schema.model(qs.query.model).composite_pk).is_empty();
                     if n != "?" && !composite && qs.query.annotation(bare).is_none() {
-                        let parts: Vec<String> = bare.split("__").map(str::to_string).collect();
+                        let parts: Vec<&str> = bare.split("__").collect();
                         crate::query::path::names_to_path(
                             &self.host.schema,
                             &parts,
@@ -667,7 +667,7 @@ impl Session {
         Ok(Obj::dict(pairs))
     }
 
-    fn apply_filter(&mut self, qs: &mut QuerySet, exclude: bool, args: &Args) -> Result<()> {
+    fn apply_filter(&mut self, qs: &mut QuerySet, exclude: bool, args: Args) -> Result<()> {
         if let Some((c, _)) = qs.query.combinator {
             let method = if exclude { "exclude" } else { "filter" };
             let op = format!("{c:?}").to_lowercase();
@@ -683,10 +683,9 @@ impl Session {
                 args.span,
             ));
         }
-        let children = super::functions::q_children(args, |t| {
+        let children = super::functions::q_children(&args, |t| {
             format!("Cannot filter against a non-conditional expression ({t}).")
         })?;
-        let kw = self.leaves(args)?;
         if qs.blame.is_none() {
             qs.blame = args
                 .kw
@@ -694,14 +693,16 @@ impl Session {
                 .find(|(_, o, _)| o.f().is_some_and(FExpr::contains_aggregate))
                 .map(|(.., s)| *s);
         }
+        let span = args.span;
+        let kw = self.leaves(args.kw)?;
         let node = QNode::new(children, kw);
         let node = if exclude { node.negate() } else { node };
         qs.query
             .add_q(&self.host.schema, &node)
-            .map_err(|d| d.at(args.span))
+            .map_err(|d| d.at(span))
     }
 
-    pub(super) fn get(&mut self, mut qs: QuerySet, args: &Args) -> Result<Obj> {
+    pub(super) fn get(&mut self, mut qs: QuerySet, args: Args) -> Result<Obj> {
         let span = args.span;
         self.apply_filter(&mut qs, false, args)?;
         if !qs.query.is_sliced() {

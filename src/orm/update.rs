@@ -696,7 +696,7 @@ impl Session {
                 .collect(),
             span: args.span,
         };
-        match self.get(qs.clone(), &lookups) {
+        match self.get(qs.clone(), lookups.clone()) {
             Ok(obj) => return Ok((obj, false)),
             Err(d) if matches!(d.kind, ErrorKind::DoesNotExist(_)) => {}
             Err(d) => return Err(d),

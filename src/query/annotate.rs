@@ -31,7 +31,7 @@ impl Query {
         let m = schema.model(self.model);
         // Django checks against the values() names when there are some, else the fields.
         let conflict = if self.select.is_empty() {
-            m.get_field(name).is_some() || m.fields.iter().any(|f| f.attname() == name)
+            m.get_field(name).is_some() || m.fields.iter().any(|f| f.has_attname(name))
         } else {
             self.select.iter().any(|s| s.name == name)
         };

@@ -9,7 +9,6 @@ use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::schema::{ModelId, Schema};
 use crate::value::Value;
 use crate::value::ValueType;
-use std::collections::HashMap;
 
 /// A `Q` object (or the implicit one of `filter(**kwargs)`).
 #[derive(Debug, Clone, PartialEq)]
@@ -369,13 +368,6 @@ impl Query {
         Ok((target, needed_inner))
     }
 
-    fn refcounts(&self) -> HashMap<String, usize> {
-        self.tables
-            .iter()
-            .map(|t| (t.alias.clone(), t.refcount))
-            .collect()
-    }
-
     /// Django's `build_filter` for an expression: it must be conditional, and becomes
     /// `expr = True` (which the compiler writes as the bare condition where it can).
     fn build_condition(
@@ -412,8 +404,8 @@ impl Query {
         if key.is_empty() {
             return Err(Diagnostic::field("Cannot parse keyword query ''"));
         }
-        let parts: Vec<String> = key.split("__").map(str::to_string).collect();
-        if let Some(mut expr) = self.annotation(&parts[0]).cloned() {
+        let parts: Vec<&str> = key.split("__").collect();
+        if let Some(mut expr) = self.annotation(parts[0]).cloned() {
             // Django's `reffed_expression`: a lookup on an annotation (HAVING when it
             // aggregates).
             expr.resolve_again();
@@ -427,62 +419,73 @@ impl Query {
         if let Some(done) = self.composite_pk_filter(schema, &parts, value, can_reuse)? {
             return Ok(done);
         }
-        let lookups = match path::names_to_path(schema, &parts, self.model, true, false) {
-            Ok(n) => n.rest,
+        let names = match path::names_to_path(schema, &parts, self.model, true, false) {
+            Ok(n) => n,
             Err(PathError::Field(d)) => return Err(d),
             Err(PathError::MultiJoin(_)) => unreachable!("allow_many is true"),
         };
-        let field_parts = parts[..parts.len() - lookups.len()].to_vec();
+        let (field_parts, lookups) = parts.split_at(names.consumed);
 
-        let before = self.refcounts();
+        // The joins the value makes (an F() across a relation): the tables it referenced.
+        // (Only an F() or a queryset can reference tables.)
+        let joins_value = matches!(value, Operand::F(_) | Operand::Query(_));
+        let before: Vec<usize> = if joins_value {
+            self.tables.iter().map(|t| t.refcount).collect()
+        } else {
+            Vec::new()
+        };
         let prepared = self.resolve_lookup_value(schema, value, Some(can_reuse))?;
-        let mut used_joins: Vec<String> = self
-            .tables
-            .iter()
-            .filter(|t| t.refcount > before.get(&t.alias).copied().unwrap_or(0))
-            .map(|t| t.alias.clone())
-            .collect();
+        let mut used_joins: Vec<String> = if joins_value {
+            self.tables
+                .iter()
+                .enumerate()
+                .filter(|(i, t)| t.refcount > before.get(*i).copied().unwrap_or(0))
+                .map(|(_, t)| t.alias.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
 
         let base = self.base_alias().to_string();
         self.ref_alias(&base);
-        let info = match self.setup_joins(
-            schema,
-            &field_parts,
-            self.model,
-            &base,
-            Some(can_reuse),
-            !branch_negated,
-        ) {
-            Ok(info) => info,
-            Err(PathError::MultiJoin(nwp)) => {
-                return self.split_exclude(schema, key, value, can_reuse, &nwp);
-            }
-            Err(PathError::Field(d)) => return Err(d),
-        };
-        self.lookup_joins = info.joins.clone();
+        // Django's `setup_joins` over the field names, resolved above; a multi-valued hop
+        // under a negation makes a subquery instead.
+        if branch_negated && names.path.iter().any(|p| p.m2m) {
+            return match path::names_to_path(schema, field_parts, self.model, false, true) {
+                Err(PathError::MultiJoin(nwp)) => {
+                    self.split_exclude(schema, key, value, can_reuse, &nwp)
+                }
+                Err(PathError::Field(d)) => Err(d),
+                Ok(_) => unreachable!("the path has a multi-valued hop"),
+            };
+        }
+        let info = self.join_path(schema, names, &base, Some(can_reuse));
+        self.lookup_joins.clone_from(&info.joins);
         for j in &info.joins {
             if !used_joins.contains(j) {
                 used_joins.push(j.clone());
             }
         }
         let first_target = info.targets[0];
+        let final_field = info.final_field;
         let (targets, alias, join_list) =
-            self.trim_joins(schema, info.targets.clone(), info.joins.clone(), &info.path);
+            self.trim_joins(schema, info.targets, info.joins, &info.path);
         for j in &join_list {
             if !can_reuse.contains(j) {
                 can_reuse.push(j.clone());
             }
         }
         let col = path::col(schema, targets[0], &alias);
-        let out = output_field(schema, info.final_field, first_target);
-        let value_col = match &prepared {
-            Prepared::Expr(Expr::Col(c)) => Some(c.clone()),
-            _ => None,
+        let out = output_field(schema, final_field, first_target);
+        // What a negated lookup also checks for NULL.
+        let (negated_col, value_col) = match &prepared {
+            _ if !current_negated => (None, None),
+            Prepared::Expr(Expr::Col(c)) => (Some(col.clone()), Some(c.clone())),
+            _ => (Some(col.clone()), None),
         };
         let list_has_none =
             matches!(value, Operand::List(items) if items.contains(&Operand::Value(Value::Null)));
-        let condition =
-            lookups::build_lookup(schema, &lookups, (Expr::Col(col.clone()), out), prepared)?;
+        let condition = lookups::build_lookup(schema, lookups, (Expr::Col(col), out), prepared)?;
         let (kind, rhs_true, rhs_false) = match &condition {
             WhereNode::Lookup(l) => (
                 Some(l.kind),
@@ -504,10 +507,10 @@ impl Query {
                     .join
                     .as_ref()
                     .is_some_and(|j| j.join_type == JoinType::LeftOuter);
-                if col.nullable || last_louter {
+                if let Some(col) = negated_col.filter(|c| c.nullable || last_louter) {
                     let null_check = |b: bool| {
                         WhereNode::Lookup(Box::new(super::Lookup {
-                            lhs: Expr::Col(col.clone()),
+                            lhs: Expr::Col(col),
                             kind: LookupKind::IsNull,
                             rhs: Rhs::Bool(b),
                         }))
@@ -837,17 +840,16 @@ impl Query {
                 expr.clone()
             });
         }
-        let parts: Vec<String> = name.split("__").map(str::to_string).collect();
+        let parts: Vec<&str> = name.split("__").collect();
         let base = self.base_alias().to_string();
         self.ref_alias(&base);
-        let reuse_snapshot = can_reuse.as_deref().cloned();
-        let info = self
+        let mut info = self
             .setup_joins(
                 schema,
                 &parts,
                 self.model,
                 &base,
-                reuse_snapshot.as_deref(),
+                can_reuse.as_deref().map(Vec::as_slice),
                 true,
             )
             .map_err(|e| match e {
@@ -855,8 +857,11 @@ impl Query {
                 PathError::MultiJoin(_) => unreachable!("allow_many"),
             })?;
         let first_target = info.targets[0];
-        let (targets, alias, join_list) =
-            self.trim_joins(schema, info.targets.clone(), info.joins.clone(), &info.path);
+        let (targets, joins) = (
+            std::mem::take(&mut info.targets),
+            std::mem::take(&mut info.joins),
+        );
+        let (targets, alias, join_list) = self.trim_joins(schema, targets, joins, &info.path);
         let col = Expr::Col(path::col(schema, targets[0], &alias));
         let out = output_field(schema, info.final_field, first_target);
         let expr = info.transform(col, out)?;

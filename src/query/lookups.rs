@@ -366,7 +366,7 @@ fn python_int(s: &str) -> Option<i64> {
 fn try_transform(
     lhs: (Expr, OutputField),
     name: &str,
-    unsupported: &str,
+    unsupported: &[&str],
     bilateral: &mut Vec<(Transform, OutputField)>,
 ) -> Result<(Expr, OutputField)> {
     let (expr, out) = lhs;
@@ -383,16 +383,18 @@ fn try_transform(
         format!(", perhaps you meant {}?", close.join(" or "))
     };
     Err(Diagnostic::field(format!(
-        "Unsupported lookup '{unsupported}' for {} or join on the field not permitted{suggestion}",
+        "Unsupported lookup '{}' for {} or join on the field not permitted{suggestion}",
+        unsupported.join("__"),
         out.class_name
     )))
 }
 
 /// Apply transforms named after a field path (`F('published_at__year')`).
 pub fn apply_transforms(expr: Expr, out: OutputField, names: &[String]) -> Result<Expr> {
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut lhs = (expr, out);
     for (i, name) in names.iter().enumerate() {
-        lhs = try_transform(lhs, name, &names[i..].join("__"), &mut Vec::new())?;
+        lhs = try_transform(lhs, name, &names[i..], &mut Vec::new())?;
     }
     Ok(lhs.0)
 }
@@ -420,13 +422,12 @@ fn not_iterable(v: &Value) -> Diagnostic {
 /// Django's `build_lookup`: transforms, then the lookup (or a trailing transform + exact).
 pub fn build_lookup(
     schema: &crate::schema::Schema,
-    lookups: &[String],
+    lookups: &[&str],
     lhs: (Expr, OutputField),
     rhs: Prepared,
 ) -> Result<WhereNode> {
-    let default = ["exact".to_string()];
     let lookups = if lookups.is_empty() {
-        &default[..]
+        &["exact"][..]
     } else {
         lookups
     };
@@ -434,12 +435,12 @@ pub fn build_lookup(
     let mut lhs = lhs;
     let mut bilateral = Vec::new();
     for (i, name) in transforms.iter().enumerate() {
-        lhs = try_transform(lhs, name, &lookups[i..].join("__"), &mut bilateral)?;
+        lhs = try_transform(lhs, name, &lookups[i..], &mut bilateral)?;
     }
     let kind = match lhs.1.lookup(last) {
         Some(kind) => kind,
         None => {
-            lhs = try_transform(lhs, last, last, &mut bilateral)?;
+            lhs = try_transform(lhs, last, std::slice::from_ref(last), &mut bilateral)?;
             lhs.1.lookup("exact").expect("every field has exact")
         }
     };

@@ -248,25 +248,20 @@ impl Query {
         &mut self,
         table: &str,
         parent: &str,
-        on: (String, String),
+        on: (&str, &str),
         nullable: bool,
         reuse: Option<&[String]>,
     ) -> String {
-        let reusable: Vec<&Table> = self
-            .tables
-            .iter()
-            .filter(|t| {
-                t.table == table
-                    && reuse.is_none_or(|r| r.contains(&t.alias))
-                    && t.join
-                        .as_ref()
-                        .is_some_and(|j| j.parent == parent && j.on == on)
-            })
-            .collect();
-        if let Some(t) = reusable.last() {
-            let alias = t.alias.clone();
-            self.ref_alias(&alias);
-            return alias;
+        let reusable = self.tables.iter_mut().rev().find(|t| {
+            t.table == table
+                && reuse.is_none_or(|r| r.contains(&t.alias))
+                && t.join
+                    .as_ref()
+                    .is_some_and(|j| j.parent == parent && j.on.0 == on.0 && j.on.1 == on.1)
+        });
+        if let Some(t) = reusable {
+            t.refcount += 1;
+            return t.alias.clone();
         }
         let alias = if self.tables.iter().any(|t| t.table == table) {
             format!("{}{}", self.alias_prefix, self.tables.len() + 1)
@@ -288,7 +283,7 @@ impl Query {
             table: table.to_string(),
             join: Some(Join {
                 parent: parent.to_string(),
-                on,
+                on: (on.0.to_string(), on.1.to_string()),
                 join_type,
                 nullable,
                 restriction: None,
@@ -302,44 +297,49 @@ impl Query {
         self.table(alias).join.as_ref().map(|j| j.join_type)
     }
 
+    /// The position of `alias` in the alias map.
+    fn index_of(&self, alias: &str) -> usize {
+        self.tables
+            .iter()
+            .position(|t| t.alias == alias)
+            .expect("alias exists in the alias map")
+    }
+
     /// Django's `promote_joins`: make nullable joins (and joins hanging off them) LEFT OUTER.
     pub fn promote_joins(&mut self, aliases: &[String]) {
-        let mut todo: Vec<String> = aliases.to_vec();
-        while !todo.is_empty() {
-            let alias = todo.remove(0);
-            let Some(join) = self.table(&alias).join.clone() else {
+        let mut todo: Vec<usize> = aliases.iter().map(|a| self.index_of(a)).collect();
+        let mut next = 0;
+        while next < todo.len() {
+            let at = todo[next];
+            next += 1;
+            let Some(join) = &self.tables[at].join else {
                 continue;
             };
             let parent_louter = self.join_type(&join.parent) == Some(JoinType::LeftOuter);
             if (join.nullable || parent_louter) && join.join_type != JoinType::LeftOuter {
-                if let Some(j) = self.table_mut(&alias).join.as_mut() {
+                if let Some(j) = self.tables[at].join.as_mut() {
                     j.join_type = JoinType::LeftOuter;
                 }
-                for t in &self.tables {
-                    if t.join.as_ref().is_some_and(|j| j.parent == alias)
-                        && !todo.contains(&t.alias)
+                let alias = &self.tables[at].alias;
+                for (k, t) in self.tables.iter().enumerate() {
+                    if t.join.as_ref().is_some_and(|j| j.parent == *alias)
+                        && !todo[next..].contains(&k)
                     {
-                        todo.push(t.alias.clone());
+                        todo.push(k);
                     }
                 }
             }
         }
     }
 
-    /// Django's `demote_joins`: make LEFT OUTER joins INNER, and their INNER parents' chain.
+    /// Django's `demote_joins`: make LEFT OUTER joins INNER (Django also queues their INNER
+    /// parents, which that leaves as they are).
     pub fn demote_joins(&mut self, aliases: &[String]) {
-        let mut todo: Vec<String> = aliases.to_vec();
-        while !todo.is_empty() {
-            let alias = todo.remove(0);
-            if self.join_type(&alias) == Some(JoinType::LeftOuter) {
-                let parent = {
-                    let j = self.table_mut(&alias).join.as_mut().expect("joined");
-                    j.join_type = JoinType::Inner;
-                    j.parent.clone()
-                };
-                if self.join_type(&parent) == Some(JoinType::Inner) {
-                    todo.push(parent);
-                }
+        for alias in aliases {
+            if let Some(j) = self.table_mut(alias).join.as_mut()
+                && j.join_type == JoinType::LeftOuter
+            {
+                j.join_type = JoinType::Inner;
             }
         }
     }

@@ -10,10 +10,10 @@ use crate::schema::{FieldRef, ModelId, ReverseVia, Schema};
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathInfo {
     pub to_model: ModelId,
-    /// Column of the table joined from.
-    pub from_col: String,
-    /// Column of the table joined to.
-    pub to_col: String,
+    /// The field whose column the table joined from holds (see [`PathInfo::from_col`]).
+    pub from_field: Target,
+    /// The field whose column the table joined to holds (see [`PathInfo::to_col`]).
+    pub to_field: Target,
     /// Forward (the foreign key lives on the from side) or reverse.
     pub direct: bool,
     /// Multi-valued hop (reverse FK, either side of an M2M).
@@ -37,6 +37,18 @@ pub struct ContentTypeCond {
     pub id: i64,
     /// The model whose content type it is (the one declaring the GenericRelation).
     pub model: ModelId,
+}
+
+impl PathInfo {
+    /// Column of the table joined from.
+    pub fn from_col<'s>(&self, schema: &'s Schema) -> &'s str {
+        &schema.model(self.from_field.0).fields[self.from_field.1].column
+    }
+
+    /// Column of the table joined to.
+    pub fn to_col<'s>(&self, schema: &'s Schema) -> &'s str {
+        &schema.model(self.to_field.0).fields[self.to_field.1].column
+    }
 }
 
 /// A concrete field: `(model, index in fields)`.
@@ -96,10 +108,10 @@ impl FinalField {
 pub struct Names {
     pub path: Vec<PathInfo>,
     pub final_field: FinalField,
-    pub targets: Vec<Target>,
-    /// Names left over: transforms and the lookup.
-    pub rest: Vec<String>,
-    pub names_with_path: Vec<(String, Vec<PathInfo>)>,
+    /// The concrete field the path ends on (Django's `targets`, one here).
+    pub target: Target,
+    /// How many names are fields; the names after them are transforms and the lookup.
+    pub consumed: usize,
 }
 
 /// Why a path did not resolve.
@@ -116,17 +128,22 @@ impl From<Diagnostic> for PathError {
     }
 }
 
-/// The hops a relation name crosses, from `model`.
-fn path_infos(schema: &Schema, model: ModelId, field: FieldRef) -> Result<Vec<PathInfo>> {
+/// The hops a relation name crosses, from `model`, pushed onto `out`.
+fn path_infos(
+    schema: &Schema,
+    model: ModelId,
+    field: FieldRef,
+    out: &mut Vec<PathInfo>,
+) -> Result<()> {
     let m = schema.model(model);
-    Ok(match field {
+    match field {
         FieldRef::GenericRelation(g) => {
             let g = &m.generic_relations[g];
             let to = schema.model(g.to);
-            vec![PathInfo {
+            out.push(PathInfo {
                 to_model: g.to,
-                from_col: m.pk_field().column.clone(),
-                to_col: to.fields[g.fk_field].column.clone(),
+                from_field: (model, m.pk),
+                to_field: (g.to, g.fk_field),
                 direct: false,
                 m2m: true,
                 nullable: true,
@@ -137,15 +154,15 @@ fn path_infos(schema: &Schema, model: ModelId, field: FieldRef) -> Result<Vec<Pa
                     id: content_type_id(schema, model)?,
                     model,
                 }),
-            }]
+            });
         }
         FieldRef::GenericReverse(r) => {
             let r = &m.generic_reverse[r];
             let g = &schema.model(r.from).generic_relations[r.relation];
-            vec![PathInfo {
+            out.push(PathInfo {
                 to_model: r.from,
-                from_col: m.fields[g.fk_field].column.clone(),
-                to_col: schema.model(r.from).pk_field().column.clone(),
+                from_field: (model, g.fk_field),
+                to_field: (r.from, schema.model(r.from).pk),
                 direct: false,
                 m2m: false,
                 nullable: true,
@@ -156,65 +173,59 @@ fn path_infos(schema: &Schema, model: ModelId, field: FieldRef) -> Result<Vec<Pa
                     id: content_type_id(schema, r.from)?,
                     model: r.from,
                 }),
-            }]
+            });
         }
         FieldRef::Concrete(i) => {
             let f = &m.fields[i];
             let fk = f.relation.as_ref().expect("relation field");
-            let target = schema.model(fk.to);
-            vec![PathInfo {
+            out.push(PathInfo {
                 to_model: fk.to,
-                from_col: f.column.clone(),
-                to_col: target.fields[fk.to_field].column.clone(),
+                from_field: (model, i),
+                to_field: (fk.to, fk.to_field),
                 direct: true,
                 m2m: false,
                 nullable: f.null,
                 fk: (model, i),
                 restriction: None,
-            }]
+            });
         }
         FieldRef::Reverse(r) => {
             let rel = &m.reverse[r];
             match rel.via {
                 ReverseVia::ForeignKey(fi) => {
-                    let from = schema.model(rel.from);
-                    let f = &from.fields[fi];
+                    let f = &schema.model(rel.from).fields[fi];
                     let fk = f.relation.as_ref().expect("relation field");
-                    vec![PathInfo {
+                    out.push(PathInfo {
                         to_model: rel.from,
-                        from_col: m.fields[fk.to_field].column.clone(),
-                        to_col: f.column.clone(),
+                        from_field: (model, fk.to_field),
+                        to_field: (rel.from, fi),
                         direct: false,
                         m2m: !fk.one_to_one,
                         nullable: true,
                         fk: (rel.from, fi),
                         restriction: None,
-                    }]
+                    });
                 }
                 ReverseVia::ManyToMany(mi) => {
                     let mm = &schema.model(rel.from).m2m[mi];
                     // Reverse of an M2M: into the through table by its target FK, then out by
                     // its source FK.
-                    let mut hops =
-                        path_infos(schema, mm.through, FieldRef::Concrete(mm.source_field))?;
-                    let first = reverse_hop(schema, mm.through, mm.target_field);
-                    hops.iter_mut().for_each(|h| h.m2m = true);
-                    let mut out = vec![first];
-                    out.append(&mut hops);
-                    out
+                    out.push(reverse_hop(schema, mm.through, mm.target_field));
+                    let second = out.len();
+                    path_infos(schema, mm.through, FieldRef::Concrete(mm.source_field), out)?;
+                    out[second..].iter_mut().for_each(|h| h.m2m = true);
                 }
             }
         }
         FieldRef::ManyToMany(mi) => {
             let mm = &m.m2m[mi];
-            let first = reverse_hop(schema, mm.through, mm.source_field);
-            let mut second = path_infos(schema, mm.through, FieldRef::Concrete(mm.target_field))?;
-            second.iter_mut().for_each(|h| h.m2m = true);
-            let mut out = vec![first];
-            out.append(&mut second);
-            out
+            out.push(reverse_hop(schema, mm.through, mm.source_field));
+            let second = out.len();
+            path_infos(schema, mm.through, FieldRef::Concrete(mm.target_field), out)?;
+            out[second..].iter_mut().for_each(|h| h.m2m = true);
         }
-    })
+    }
+    Ok(())
 }
 
 /// The id of `model`'s content type, which a generic relation's join compares with.
@@ -239,8 +250,8 @@ fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
     let fk = f.relation.as_ref().expect("through FK");
     PathInfo {
         to_model: through,
-        from_col: schema.model(fk.to).fields[fk.to_field].column.clone(),
-        to_col: f.column.clone(),
+        from_field: (fk.to, fk.to_field),
+        to_field: (through, fk_index),
         direct: false,
         m2m: true,
         nullable: true,
@@ -250,14 +261,13 @@ fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
 }
 
 /// The concrete field a relation's last hop targets (Django's `target_fields`).
-fn last_targets(schema: &Schema, last: &PathInfo) -> Vec<Target> {
-    let to = schema.model(last.to_model);
+fn last_target(schema: &Schema, last: &PathInfo) -> Target {
     if last.direct {
         let (m, i) = last.fk;
         let fk = schema.model(m).fields[i].relation.as_ref().expect("fk");
-        vec![(fk.to, fk.to_field)]
+        (fk.to, fk.to_field)
     } else {
-        vec![(last.to_model, to.pk)]
+        (last.to_model, schema.model(last.to_model).pk)
     }
 }
 
@@ -280,20 +290,21 @@ pub fn unknown_field(schema: &Schema, model: ModelId, name: &str, extra: &[Strin
 }
 
 /// Django's `names_to_path`.
-pub fn names_to_path(
+pub fn names_to_path<S: AsRef<str>>(
     schema: &Schema,
-    names: &[String],
+    names: &[S],
     model: ModelId,
     allow_many: bool,
     fail_on_missing: bool,
 ) -> Result<Names, PathError> {
     let mut path = Vec::new();
+    // Only a multi-valued hop where none is allowed reports the names with their hops.
     let mut names_with_path = Vec::new();
     let mut cur = model;
-    let mut final_field = None;
-    let mut targets = Vec::new();
+    let mut found = None;
     let mut consumed = 0;
     for (pos, raw) in names.iter().enumerate() {
+        let raw = raw.as_ref();
         let m = schema.model(cur);
         if raw == "pk" && !m.composite_pk.is_empty() {
             return Err(crate::schema::composite_pk_unsupported(m, "an expression on").into());
@@ -301,7 +312,7 @@ pub fn names_to_path(
         let name = if raw == "pk" {
             m.pk_field().name.as_str()
         } else {
-            raw.as_str()
+            raw
         };
         let Some(field) = m.get_field(name) else {
             if m.generic_fk(name).is_some() {
@@ -326,42 +337,44 @@ pub fn names_to_path(
             let FieldRef::Concrete(i) = field else {
                 unreachable!()
             };
-            final_field = Some(FinalField::Local(cur, i));
-            targets = vec![(cur, i)];
+            found = Some((FinalField::Local(cur, i), (cur, i)));
             if fail_on_missing && pos + 1 != names.len() {
                 return Err(Diagnostic::field(format!(
                     "Cannot resolve keyword '{}' into field. Join on '{}' not permitted.",
-                    names[pos + 1],
+                    names[pos + 1].as_ref(),
                     raw
                 ))
                 .into());
             }
             break;
         }
-        let infos = path_infos(schema, cur, field)?;
-        if !allow_many && let Some(p) = infos.iter().position(|p| p.m2m) {
-            names_with_path.push((raw.clone(), infos[..=p].to_vec()));
-            return Err(PathError::MultiJoin(names_with_path));
+        let start = path.len();
+        path_infos(schema, cur, field, &mut path)?;
+        let infos = &path[start..];
+        if !allow_many {
+            if let Some(p) = infos.iter().position(|p| p.m2m) {
+                names_with_path.push((raw.to_string(), infos[..=p].to_vec()));
+                return Err(PathError::MultiJoin(names_with_path));
+            }
+            names_with_path.push((raw.to_string(), infos.to_vec()));
         }
-        let last = infos.last().expect("a relation has a hop").clone();
-        final_field = Some(match field {
+        let last = infos.last().expect("a relation has a hop");
+        let final_field = match field {
             FieldRef::Concrete(i) => FinalField::Forward(cur, i),
             FieldRef::Reverse(i) => FinalField::Reverse(cur, i),
             FieldRef::ManyToMany(i) => FinalField::ManyToMany(cur, i),
             FieldRef::GenericRelation(i) => FinalField::GenericRelation(cur, i),
             FieldRef::GenericReverse(i) => FinalField::GenericReverse(cur, i),
-        });
-        targets = last_targets(schema, &last);
-        path.extend(infos.iter().cloned());
-        names_with_path.push((raw.clone(), infos));
+        };
+        found = Some((final_field, last_target(schema, last)));
         cur = last.to_model;
     }
+    let (final_field, target) = found.expect("at least one name resolved");
     Ok(Names {
         path,
-        final_field: final_field.expect("at least one name resolved"),
-        targets,
-        rest: names[consumed..].to_vec(),
-        names_with_path,
+        final_field,
+        target,
+        consumed,
     })
 }
 
@@ -398,10 +411,10 @@ impl JoinInfo {
 impl Query {
     /// Django's `setup_joins`: the longest prefix of `names` that are fields becomes joins
     /// (multi-valued joins only reuse aliases in `can_reuse`); the rest are transforms.
-    pub fn setup_joins(
+    pub fn setup_joins<S: AsRef<str>>(
         &mut self,
         schema: &Schema,
-        names: &[String],
+        names: &[S],
         model: ModelId,
         alias: &str,
         can_reuse: Option<&[String]>,
@@ -412,7 +425,7 @@ impl Query {
         for pivot in (1..=names.len()).rev() {
             match names_to_path(schema, &names[..pivot], model, allow_many, true) {
                 Ok(n) => {
-                    found = Some((n, names[pivot..].to_vec()));
+                    found = Some((n, &names[pivot..]));
                     break;
                 }
                 Err(e @ PathError::MultiJoin(_)) => return Err(e),
@@ -425,38 +438,51 @@ impl Query {
             }
         }
         let (names, transforms) = found.expect("pivot 1 either resolves or errors");
-        let field_error = match first_err {
+        let mut info = self.join_path(schema, names, alias, can_reuse);
+        info.transforms = transforms.iter().map(|t| t.as_ref().to_string()).collect();
+        info.field_error = match first_err {
             Some(PathError::Field(d)) => Some(d),
             _ => None,
         };
-        let mut joins = vec![alias.to_string()];
-        let mut alias = alias.to_string();
+        Ok(info)
+    }
+
+    /// The joins along a resolved path, from `alias` (what [`Query::setup_joins`] does once
+    /// the names are resolved), without transforms.
+    pub fn join_path(
+        &mut self,
+        schema: &Schema,
+        names: Names,
+        alias: &str,
+        can_reuse: Option<&[String]>,
+    ) -> JoinInfo {
+        let mut joins = Vec::with_capacity(names.path.len() + 1);
+        joins.push(alias.to_string());
         for hop in &names.path {
-            let table = schema.model(hop.to_model).table.clone();
             let nullable = if hop.direct { hop.nullable } else { true };
             let reuse = if hop.m2m { can_reuse } else { None };
-            alias = self.join(
-                &table,
-                &alias,
-                (hop.from_col.clone(), hop.to_col.clone()),
+            let next = self.join(
+                &schema.model(hop.to_model).table,
+                joins.last().expect("the base alias"),
+                (hop.from_col(schema), hop.to_col(schema)),
                 nullable,
                 reuse,
             );
             if let Some(r) = &hop.restriction
-                && let Some(j) = self.table_mut(&alias).join.as_mut()
+                && let Some(j) = self.table_mut(&next).join.as_mut()
             {
                 j.restriction = Some(r.clone());
             }
-            joins.push(alias.clone());
+            joins.push(next);
         }
-        Ok(JoinInfo {
+        JoinInfo {
             final_field: names.final_field,
-            targets: names.targets,
+            targets: vec![names.target],
             joins,
             path: names.path,
-            transforms,
-            field_error,
-        })
+            transforms: Vec::new(),
+            field_error: None,
+        }
     }
 
     /// Django's `trim_joins`: drop trailing forward joins whose target column is already on
@@ -474,7 +500,7 @@ impl Query {
             }
             let all_on_target = targets
                 .iter()
-                .all(|&(m, i)| schema.model(m).fields[i].column == hop.to_col);
+                .all(|&(m, i)| schema.model(m).fields[i].column == hop.to_col(schema));
             if !all_on_target {
                 break;
             }

@@ -18,18 +18,18 @@ impl Query {
     pub(super) fn composite_pk_filter(
         &mut self,
         schema: &Schema,
-        parts: &[String],
+        parts: &[&str],
         value: &Operand,
         can_reuse: &mut Vec<String>,
     ) -> Result<Option<(WhereNode, Vec<String>)>> {
-        let Some(at) = parts.iter().position(|p| p == "pk") else {
+        let Some(at) = parts.iter().position(|p| *p == "pk") else {
             return Ok(None);
         };
         let model = if at == 0 {
             self.model
         } else {
             match path::names_to_path(schema, &parts[..at], self.model, true, true) {
-                Ok(n) if n.rest.is_empty() => n.path.last().map_or(self.model, |p| p.to_model),
+                Ok(n) if n.consumed == at => n.path.last().map_or(self.model, |p| p.to_model),
                 _ => return Ok(None),
             }
         };
@@ -39,7 +39,7 @@ impl Query {
         }
         let lookup = match &parts[at + 1..] {
             [] => "exact",
-            [one] => one.as_str(),
+            [one] => *one,
             more => {
                 return Err(Diagnostic::new(
                     ErrorKind::NotSupported,
@@ -176,7 +176,7 @@ fn tuple_lookup(
                     ));
                 }
             };
-            let exact = ["exact".to_string()];
+            let exact = ["exact"];
             let prepared = lookups::build_lookup(
                 schema,
                 &exact,

@@ -208,6 +208,14 @@ impl Field {
             self.name.clone()
         }
     }
+
+    /// Whether `name` is [`Field::attname`], without making the attname.
+    pub fn has_attname(&self, name: &str) -> bool {
+        match self.relation {
+            Some(_) => name.strip_suffix("_id") == Some(self.name.as_str()),
+            None => self.name == name,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -645,7 +653,7 @@ impl Model {
         }
         self.fields
             .iter()
-            .position(|f| f.relation.is_some() && f.attname() == name)
+            .position(|f| f.relation.is_some() && f.has_attname(name))
             .map(FieldRef::Concrete)
     }
 
@@ -653,7 +661,7 @@ impl Model {
     pub fn concrete(&self, name: &str) -> Option<usize> {
         self.fields
             .iter()
-            .position(|f| f.name == name || f.attname() == name)
+            .position(|f| f.name == name || f.has_attname(name))
     }
 
     /// Django's "Choices are: ..." list: every field name, plus attnames of concrete
