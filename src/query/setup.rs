@@ -139,6 +139,56 @@ impl Query {
             .collect()
     }
 
+    /// The model's columns as Django's `get_default_columns` selects them: the inherited
+    /// fields first, each on its ancestor's table (joined through the parent links), then
+    /// the model's own; deferred ones left out.
+    fn model_columns(
+        &mut self,
+        schema: &Schema,
+        model: ModelId,
+        alias: &str,
+        prefix: &str,
+        traversed: &[String],
+    ) -> Result<Vec<PlanCol>> {
+        let mut owners: Vec<ModelId> = Vec::new();
+        for (owner, _) in schema.concrete_fields(model) {
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+        }
+        let mut out = Vec::new();
+        for owner in owners {
+            let (owner_alias, traversed) = if owner == model {
+                (alias.to_string(), traversed)
+            } else {
+                (self.parent_alias(schema, model, owner, alias)?, &[][..])
+            };
+            let fields = self.loaded_fields(schema, owner, prefix, traversed);
+            out.extend(self.default_columns(schema, owner, &owner_alias, &fields));
+        }
+        Ok(out)
+    }
+
+    /// Django's `join_parent_model`: the alias of `ancestor`'s table, joined from `model`'s
+    /// (at `alias`) through the parent links.
+    pub fn parent_alias(
+        &mut self,
+        schema: &Schema,
+        model: ModelId,
+        ancestor: ModelId,
+        alias: &str,
+    ) -> Result<String> {
+        let mut alias = alias.to_string();
+        for (from, link) in schema.base_chain(model, ancestor).unwrap_or_default() {
+            let names = vec![schema.model(from).fields[link].name.clone()];
+            let info = self
+                .setup_joins(schema, &names, from, &alias, None, true)
+                .map_err(path_err)?;
+            alias = info.joins.last().expect("joined").clone();
+        }
+        Ok(alias)
+    }
+
     /// Django's `pre_sql_setup`: decide columns and ordering, making the joins they need.
     pub fn plan(&mut self, schema: &Schema) -> Result<Plan> {
         if self.tables.iter().all(|t| t.refcount == 0) {
@@ -158,8 +208,7 @@ impl Query {
         columns.extend(if self.default_cols {
             let base = self.base_alias().to_string();
             let traversed = self.traversed_relations();
-            let fields = self.loaded_fields(schema, self.model, "", &traversed);
-            self.default_columns(schema, self.model, &base, &fields)
+            self.model_columns(schema, self.model, &base, "", &traversed)?
         } else {
             self.select
                 .iter()
@@ -385,9 +434,8 @@ impl Query {
             } else {
                 format!("{prefix}__{}", f.name)
             };
-            let fields = self.loaded_fields(schema, target, &path, &[]);
             let start = columns.len();
-            columns.extend(self.default_columns(schema, target, &join_alias, &fields));
+            columns.extend(self.model_columns(schema, target, &join_alias, &path, &[])?);
             related.push(RelatedCols {
                 path: path.clone(),
                 model: target,

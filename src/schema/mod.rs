@@ -6,6 +6,7 @@
 //! [`Schema::link`] finally derives reverse relations. Every later stage reads the schema; none
 //! writes it.
 
+pub mod inherit;
 pub mod introspect;
 pub mod models_py;
 
@@ -63,6 +64,11 @@ pub struct Model {
     pub composite_pk: Vec<usize>,
     /// Fields djq reads but cannot use yet (`ForeignObject`): name and class.
     pub unsupported: Vec<(String, String)>,
+    /// Multi-table inheritance (Django's `_meta.parents`): each direct concrete parent and
+    /// the index in `fields` of the one-to-one link to it (see [`inherit`]).
+    pub parents: Vec<(ModelId, usize)>,
+    /// A proxy model's concrete model (`None` for a concrete model).
+    pub proxy_for: Option<ModelId>,
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.
@@ -516,6 +522,8 @@ impl Model {
             declared: None,
             composite_pk: Vec::new(),
             unsupported: Vec::new(),
+            parents: Vec::new(),
+            proxy_for: None,
         }
     }
 

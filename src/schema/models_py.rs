@@ -57,6 +57,11 @@ pub struct ModelDecl {
     pub auto_created: bool,
     /// `Meta.proxy`: shares its concrete parent's table and fields.
     pub proxy: bool,
+    /// Indexes in `fields` of the links to the multi-table parents, in Django's
+    /// `_meta.parents` order (a proxy has its concrete model's).
+    pub parent_links: Vec<usize>,
+    /// The concrete model a proxy stands for.
+    pub concrete: Option<ModelRef>,
     /// Things read but not understood (third-party field classes, unknown bases, ...).
     pub notes: Vec<String>,
     /// The file that declares the model (shared by its models).

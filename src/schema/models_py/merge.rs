@@ -25,6 +25,10 @@ struct Pending {
     /// `(index in the model's fields, relation)`
     relations: Vec<(usize, Box<RelationDecl>)>,
     m2m: Vec<ManyToManyDecl>,
+    /// Indexes of the multi-table parent links in the model's fields.
+    parent_links: Vec<usize>,
+    /// A proxy's concrete model.
+    concrete: Option<ModelRef>,
 }
 
 /// Merge declarations onto an introspected schema, then derive reverse relations. Each
@@ -70,7 +74,10 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         };
         claimed.insert(id);
         slots.push(id);
-        if !relations.relations.is_empty() || !relations.m2m.is_empty() {
+        if !relations.relations.is_empty()
+            || !relations.m2m.is_empty()
+            || relations.concrete.is_some()
+        {
             relations.id = id;
             pending.push(relations);
         }
@@ -99,6 +106,14 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
                 on_delete: rel.on_delete,
                 one_to_one: field.kind == FieldKind::OneToOneField,
             }));
+        }
+        let model = schema.model_mut(p.id);
+        model.parents = (p.parent_links.iter())
+            .filter_map(|&i| Some((model.fields[i].relation.as_ref()?.to, i)))
+            .collect();
+        if let Some(concrete) = p.concrete.take() {
+            let to = resolve(schema, &declared, &slots, &concrete);
+            schema.model_mut(p.id).proxy_for = Some(to);
         }
     }
     for p in pending {
@@ -150,6 +165,8 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         id: 0,
         relations,
         m2m: decl.m2m,
+        parent_links: decl.parent_links,
+        concrete: decl.concrete,
     };
     (model, pending)
 }

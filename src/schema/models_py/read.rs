@@ -114,8 +114,9 @@ struct Resolved<'a> {
     meta: Meta,
     /// Fields in Django's order (inherited abstract fields first).
     members: Vec<Member<'a>>,
-    /// The concrete model this one extends (multi-table inheritance, or what a proxy proxies).
-    parent: Option<usize>,
+    /// The concrete models this one extends, in the order of its bases (Django's
+    /// `_meta.parents`: multi-table inheritance, or what a proxy proxies).
+    parents: Vec<usize>,
     managers: Vec<crate::schema::Manager>,
     /// `pk = models.CompositePrimaryKey("a", "b")`: the names it lists.
     composite_pk: Option<Vec<String>>,
@@ -152,6 +153,8 @@ struct RawRelation {
     related_name: Option<String>,
     related_query_name: Option<String>,
     on_delete: OnDelete,
+    /// `parent_link=True`: the link to a multi-table parent.
+    parent_link: bool,
 }
 
 #[derive(Clone)]
@@ -359,7 +362,7 @@ impl<'a> Reader<'a> {
             app_label: self.shared.get_mut().text(&self.files[c.file].app.label),
             meta: Meta::default(),
             members: Vec::new(),
-            parent: None,
+            parents: Vec::new(),
             managers: Vec::new(),
             composite_pk: None,
             unsupported: Vec::new(),
@@ -394,9 +397,9 @@ impl<'a> Reader<'a> {
                     is_abstract: false,
                     ..p.meta.clone()
                 });
-            } else if r.parent.is_none() {
+            } else if !r.parents.contains(&parent) {
                 inherited_managers.extend(p.managers.iter().cloned());
-                r.parent = Some(parent);
+                r.parents.push(parent);
             }
         }
         let mut own_meta = None;
@@ -456,7 +459,7 @@ impl<'a> Reader<'a> {
         if let Some(label) = &r.meta.app_label {
             r.app_label = self.shared.get_mut().text(label);
         }
-        if let Some(parent) = r.parent
+        if let Some(&parent) = r.parents.first()
             && r.meta.ordering.is_none()
         {
             r.meta.ordering = self.resolve(parent).meta.ordering.clone();
@@ -473,7 +476,7 @@ impl<'a> Reader<'a> {
             name: c.name.to_string(),
         };
         let path = self.files[c.file].path.clone();
-        if let Some(parent) = r.parent.filter(|_| r.meta.proxy) {
+        if let Some(&parent) = r.parents.first().filter(|_| r.meta.proxy) {
             return (self.proxy(parent, own, &r, path), Vec::new());
         }
         let table = r
@@ -492,25 +495,46 @@ impl<'a> Reader<'a> {
             || r.members
                 .iter()
                 .any(|m| matches!(&m.kind, MemberKind::Column { field, .. } if field.primary_key));
-        let mut fields = Vec::with_capacity(r.members.len() + 1);
-        if let Some(parent) = r.parent.filter(|_| !has_pk) {
-            // Multi-table inheritance: the parent link is the primary key.
-            let parent_ref = self.model_ref(parent);
-            let link = format!("{}_ptr", parent_ref.name.to_lowercase());
-            let shared = self.shared.get_mut();
-            let (name, column) = (shared.name(&link), shared.name(&format!("{link}_id")));
-            let mut field = Field::new(name, column, FieldKind::OneToOneField);
-            field.primary_key = true;
-            field.unique = true;
-            fields.push(FieldDecl {
-                field,
-                relation: Some(relation_to(parent_ref, None)),
-            });
-        } else if !has_pk {
+        let mut fields = Vec::with_capacity(r.members.len() + r.parents.len() + 1);
+        if !has_pk && r.parents.is_empty() {
             fields.push(FieldDecl {
                 field: super::auto_pk(self.shared.get_mut(), owner.auto_field),
                 relation: None,
             });
+        }
+        // Multi-table inheritance: a link to each concrete parent, the field that says
+        // `parent_link=True`, else the `<parent>_ptr` Django creates. Created links come
+        // first, the last parent's first (Django counts their creation order down).
+        let mut links = Vec::with_capacity(r.parents.len());
+        for &parent in &r.parents {
+            let parent_ref = self.model_ref(parent);
+            let explicit = r.members.iter().find(|m| match &m.kind {
+                MemberKind::Column {
+                    relation: Some(rel),
+                    ..
+                } if rel.parent_link => {
+                    let to = self.qualify(&rel.to, m.file, &own);
+                    to.matches(&parent_ref.app_label, &parent_ref.name)
+                }
+                _ => false,
+            });
+            if let Some(m) = explicit {
+                links.push(m.name.clone());
+                continue;
+            }
+            let link = format!("{}_ptr", parent_ref.name.to_lowercase());
+            let shared = self.shared.get_mut();
+            let (name, column) = (shared.name(&link), shared.name(&format!("{link}_id")));
+            let mut field = Field::new(name, column, FieldKind::OneToOneField);
+            field.unique = true;
+            fields.insert(
+                0,
+                FieldDecl {
+                    field,
+                    relation: Some(relation_to(parent_ref, None)),
+                },
+            );
+            links.push(link);
         }
         let mut m2m = Vec::new();
         let mut throughs = Vec::new();
@@ -566,6 +590,15 @@ impl<'a> Reader<'a> {
                 })
             })
             .collect();
+        // The first parent's link is the primary key when the model declares none.
+        let parent_links: Vec<usize> = links
+            .iter()
+            .filter_map(|l| fields.iter().position(|f| f.field.name == *l))
+            .collect();
+        if let Some(&first) = parent_links.first().filter(|_| !has_pk) {
+            fields[first].field.primary_key = true;
+            fields[first].field.unique = true;
+        }
         let shared = self.shared.get_mut();
         let mut column_of = |name: &str| {
             let name = name.trim_start_matches('-');
@@ -595,6 +628,8 @@ impl<'a> Reader<'a> {
             composite_pk,
             unsupported: r.unsupported.clone(),
             fields,
+            parent_links,
+            concrete: None,
             m2m,
             ordering: r.meta.ordering.clone().unwrap_or_default(),
             indexes: declared,
@@ -620,6 +655,10 @@ impl<'a> Reader<'a> {
         path: Rc<Path>,
     ) -> ModelDecl {
         let (mut decl, _) = self.materialize(parent);
+        let concrete = decl
+            .concrete
+            .take()
+            .or_else(|| Some(self.model_ref(parent)));
         // The fields are the concrete model's: Django adds no reverse relations for a proxy's.
         for f in &mut decl.fields {
             if let Some(rel) = &mut f.relation {
@@ -635,6 +674,7 @@ impl<'a> Reader<'a> {
             ordering: r.meta.ordering.clone().unwrap_or_default(),
             managers: r.managers.clone(),
             proxy: true,
+            concrete,
             notes: r.notes.clone(),
             path,
             ..decl
@@ -819,6 +859,8 @@ fn auto_through(
         unsupported: Vec::new(),
         auto_created: true,
         proxy: false,
+        parent_links: Vec::new(),
+        concrete: None,
         notes: Vec::new(),
         path: Rc::clone(owner.path),
     }
