@@ -128,7 +128,9 @@ impl Session {
     /// Django's `can_fast_delete`: rows of `model` can go without fetching them when nothing
     /// refers to them but DO_NOTHING relations (and the relation that got here cascades).
     fn can_fast_delete(&self, model: ModelId, from: Option<OnDelete>) -> bool {
-        if from.is_some_and(|o| o != OnDelete::Cascade) {
+        if from.is_some_and(|o| o != OnDelete::Cascade)
+            || !self.host.schema.model(model).parents.is_empty()
+        {
             return false;
         }
         self.referrers(model)
@@ -157,6 +159,20 @@ impl Session {
         let new = c.add(self, model, instances, source, nullable);
         if new.is_empty() {
             return Ok(());
+        }
+        // Multi-table inheritance: the parents' rows go too, after the child's.
+        for (parent, link) in self.host.schema.model(model).parents.clone() {
+            let schema = &self.host.schema;
+            let link = schema.model(model).fields[link].attname();
+            let parent_pk = schema.model(parent).pk_field().attname();
+            let parents = (new.iter())
+                .map(|o| {
+                    let id = o.get(&link).unwrap_or(Value::Null);
+                    Rc::new(Instance::new(parent, vec![(parent_pk.clone(), id)]))
+                })
+                .collect();
+            self.collect(c, parent, Objs::Instances(parents), None, false)?;
+            c.depend(parent, model);
         }
         let batch = match self.host.dialect {
             crate::sql::Dialect::Sqlite => 500,
@@ -383,6 +399,13 @@ impl Session {
                 .clone();
             if !only.contains(&name) {
                 only.push(name);
+            }
+        }
+        // The links to multi-table parents name the parents' rows to delete.
+        let m = self.host.schema.model(model);
+        for &(_, link) in &m.parents {
+            if !only.contains(&m.fields[link].name) {
+                only.push(m.fields[link].name.clone());
             }
         }
         if only.is_empty() {

@@ -443,6 +443,14 @@ impl Session {
         let pk_attname = model.pk_field().attname();
         let found = if let Some(rel) = model.reverse.iter().find(|r| r.accessor == name) {
             let from = self.host.schema.model(rel.from);
+            if let ReverseVia::ForeignKey(fi) = rel.via
+                && from.fields[fi]
+                    .relation
+                    .as_ref()
+                    .is_some_and(|r| r.one_to_one)
+            {
+                return self.reverse_one_to_one(&inst, name, (rel.from, fi), span);
+            }
             Some(match rel.via {
                 ReverseVia::ForeignKey(fi) => {
                     let f = &from.fields[fi];

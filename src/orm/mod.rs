@@ -29,6 +29,7 @@ mod fixtures;
 mod functions;
 mod help;
 mod host;
+mod inherit;
 mod log;
 mod managers;
 mod meta;
