@@ -104,6 +104,10 @@ CORPORA = {
     "compositepk": {"app": "compositepk", "dataset": "compositepk",
                     "sqlite": ROOT / "fixtures" / "compositepk" / "compositepk.sqlite3",
                     "postgres": ROOT / "fixtures" / "compositepk" / "compositepk.postgres.sql"},
+    # model inheritance: abstract bases from another app, multi-table, proxies (issue 16)
+    "inherit": {"app": "inherit", "dataset": "inherit",
+                "sqlite": ROOT / "fixtures" / "inherit" / "inherit.sqlite3",
+                "postgres": ROOT / "fixtures" / "inherit" / "inherit.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},

@@ -439,6 +439,10 @@ impl Session {
             inst.set_related(name, loaded.clone());
             return Ok(loaded.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
         }
+        // A multi-table child's instances have their parents' related managers (the
+        // parent's key is among the child's values).
+        let owner = (self.host.schema.accessor_owner(inst.model, name)).unwrap_or(inst.model);
+        let model = self.host.schema.model(owner).clone();
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
         let pk_attname = model.pk_field().attname();
         let found = if let Some(rel) = model.reverse.iter().find(|r| r.accessor == name) {
@@ -486,7 +490,7 @@ impl Session {
                 .model(mm.to)
                 .reverse
                 .iter()
-                .find(|r| r.from == inst.model && matches!(r.via, ReverseVia::ManyToMany(_)))
+                .find(|r| r.from == owner && matches!(r.via, ReverseVia::ManyToMany(_)))
                 .map(|r| {
                     (
                         mm.to,

@@ -15,8 +15,8 @@ use std::rc::Rc;
 impl Session {
     /// `instance.<accessor>` for the one-to-one field `from.fields[field]` pointing at the
     /// instance's model: the one object on the other side, queried once and kept. None
-    /// there raises Django's `RelatedObjectDoesNotExist`, a `<From>.DoesNotExist`
-    /// ("Place has no restaurant.").
+    /// there raises Django's `Venue.cafe.RelatedObjectDoesNotExist`, a `Cafe.DoesNotExist`
+    /// and an `AttributeError` ("Venue has no cafe.").
     pub(super) fn reverse_one_to_one(
         &mut self,
         inst: &Rc<Instance>,
@@ -26,14 +26,12 @@ impl Session {
     ) -> Result<Obj> {
         let schema = &self.host.schema;
         let model = schema.model(inst.model).clone();
-        let from_name = schema.model(from).name.clone();
-        let missing = move || {
-            Diagnostic::new(
-                ErrorKind::DoesNotExist(from_name),
-                format!("{} has no {accessor}.", model.name),
-            )
-            .at(span)
-        };
+        let kind = ErrorKind::RelatedObjectDoesNotExist(Box::new((
+            format!("{}.{accessor}", model.name),
+            schema.model(from).name.clone(),
+        )));
+        let missing =
+            move || Diagnostic::new(kind, format!("{} has no {accessor}.", model.name)).at(span);
         if let Some(cached) = inst.related(accessor) {
             return cached
                 .map(|r| make::instance(Rc::new(r)))

@@ -73,13 +73,16 @@ pub struct Plan {
 impl Query {
     /// The fields of `model` that `defer()`/`only()` leave selected, in model order.
     /// `prefix` is the `select_related` path to the model (`""` for the queried model);
-    /// `traversed` are its relations followed by `select_related`, which stay loaded.
-    pub fn loaded_fields(
+    /// `traversed` are its relations followed by `select_related`, which stay loaded;
+    /// `keep_pk`: `only()` keeps the primary key (not a multi-table parent's, whose row the
+    /// child's link names).
+    fn loaded_fields(
         &self,
         schema: &Schema,
         model: ModelId,
         prefix: &str,
         traversed: &[String],
+        keep_pk: bool,
     ) -> Vec<usize> {
         let m = schema.model(model);
         let mut relevant: Vec<&str> = Vec::new();
@@ -111,7 +114,9 @@ impl Query {
                 } else if relevant.is_empty() {
                     true
                 } else {
-                    i == m.pk || named(i, false) || traversed.contains(&m.fields[i].name)
+                    (keep_pk && i == m.pk)
+                        || named(i, false)
+                        || traversed.contains(&m.fields[i].name)
                 }
             })
             .collect()
@@ -163,7 +168,7 @@ impl Query {
             } else {
                 (self.parent_alias(schema, model, owner, alias)?, &[][..])
             };
-            let fields = self.loaded_fields(schema, owner, prefix, traversed);
+            let fields = self.loaded_fields(schema, owner, prefix, traversed, owner == model);
             out.extend(self.default_columns(schema, owner, &owner_alias, &fields));
         }
         Ok(out)
@@ -338,6 +343,22 @@ impl Query {
             let base = self.base_alias().to_string();
             let info = self
                 .setup_joins(schema, &pieces, self.model, &base, None, true)
+                .map_err(path_err)?;
+            out.extend(self.path_exprs(schema, &info)?);
+        }
+        Ok(out)
+    }
+
+    /// Django's `add_fields` of the model's `concrete_fields` attnames: each resolved as a
+    /// path from the base table (a multi-table child's inherited fields on the parent's
+    /// table, the parent's key as the child's link column).
+    pub fn concrete_field_exprs(&mut self, schema: &Schema) -> Result<Vec<Expr>> {
+        let base = self.base_alias().to_string();
+        let mut out = Vec::new();
+        for (m, i) in schema.concrete_fields(self.model) {
+            let names = vec![schema.model(m).fields[i].attname()];
+            let info = self
+                .setup_joins(schema, &names, self.model, &base, None, true)
                 .map_err(path_err)?;
             out.extend(self.path_exprs(schema, &info)?);
         }

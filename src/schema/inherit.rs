@@ -4,7 +4,7 @@
 //! (`_meta.get_field` sees inherited fields), and `issubclass` between models (a proxy is a
 //! subclass of the model it proxies).
 
-use super::{FieldRef, ModelId, Schema};
+use super::{FieldRef, ModelId, ReverseVia, Schema};
 
 impl Schema {
     /// Django's `get_base_chain`: the links `(model, index of its link field)` from `model`
@@ -45,27 +45,67 @@ impl Schema {
     }
 
     /// A name `model` does not declare, found on a multi-table ancestor (nearest parent
-    /// first): the ancestor and what the name is there.
+    /// first): the ancestor and what the name is there. An ancestor's reverse relations
+    /// from its children's parent links are its own only (Django's `_get_fields`).
     pub fn inherited_field(&self, model: ModelId, name: &str) -> Option<(ModelId, FieldRef)> {
         self.model(model)
             .parents
             .iter()
             .find_map(|&(p, _)| match self.model(p).get_field(name) {
-                Some(f) => Some((p, f)),
-                None => self.inherited_field(p, name),
+                Some(f) if !self.is_parent_link_reverse(p, f) => Some((p, f)),
+                _ => self.inherited_field(p, name),
             })
     }
 
+    /// `field` of `model` is the reverse of a child's link to its parent `model`.
+    fn is_parent_link_reverse(&self, model: ModelId, field: FieldRef) -> bool {
+        let FieldRef::Reverse(i) = field else {
+            return false;
+        };
+        let rel = &self.model(model).reverse[i];
+        matches!(rel.via, ReverseVia::ForeignKey(f)
+            if self.model(rel.from).parents.iter().any(|&(_, link)| link == f))
+    }
+
     /// The names a lookup on `model` may use (Django's "Choices are: ..."): its own and its
-    /// ancestors', sorted.
+    /// ancestors' (but for their children's parent links), sorted.
     pub fn field_choices(&self, model: ModelId) -> Vec<String> {
         let mut names = self.model(model).field_choices();
-        for &(p, _) in &self.model(model).parents {
-            names.extend(self.field_choices(p));
+        let mut pending = vec![model];
+        while let Some(m) = pending.pop() {
+            for &(p, _) in &self.model(m).parents {
+                pending.push(p);
+                let parent = self.model(p);
+                names.extend(parent.field_choices().into_iter().filter(|n| {
+                    (parent.get_field(n)).is_none_or(|f| !self.is_parent_link_reverse(p, f))
+                }));
+            }
         }
         names.sort();
         names.dedup();
         names
+    }
+
+    /// The model (`model` or a multi-table ancestor, nearest first) whose related manager
+    /// `accessor` (a reverse relation's or a many-to-many field's) `model`'s instances have:
+    /// a child's instances inherit their parents'.
+    pub fn accessor_owner(&self, model: ModelId, accessor: &str) -> Option<ModelId> {
+        let m = self.model(model);
+        let own_reverse = m.reverse.iter().position(|r| r.accessor == accessor);
+        if own_reverse.is_some() || m.m2m.iter().any(|f| f.name == accessor) {
+            return Some(model);
+        }
+        m.parents.iter().find_map(|&(p, _)| {
+            let owner = self.accessor_owner(p, accessor)?;
+            let rel = self
+                .model(owner)
+                .reverse
+                .iter()
+                .position(|r| r.accessor == accessor);
+            let link =
+                rel.is_some_and(|i| self.is_parent_link_reverse(owner, FieldRef::Reverse(i)));
+            (!link).then_some(owner)
+        })
     }
 
     /// `issubclass(model, ancestor)` between model classes: the same model, an ancestor

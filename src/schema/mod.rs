@@ -67,7 +67,8 @@ pub struct Model {
     /// Multi-table inheritance (Django's `_meta.parents`): each direct concrete parent and
     /// the index in `fields` of the one-to-one link to it (see [`inherit`]).
     pub parents: Vec<(ModelId, usize)>,
-    /// A proxy model's concrete model (`None` for a concrete model).
+    /// The model a proxy proxies, its base (Django's `_meta.proxy_for_model`; another proxy
+    /// for a proxy of a proxy); `None` for a concrete model.
     pub proxy_for: Option<ModelId>,
 }
 

@@ -60,8 +60,8 @@ pub struct ModelDecl {
     /// Indexes in `fields` of the links to the multi-table parents, in Django's
     /// `_meta.parents` order (a proxy has its concrete model's).
     pub parent_links: Vec<usize>,
-    /// The concrete model a proxy stands for.
-    pub concrete: Option<ModelRef>,
+    /// The model a proxy proxies: its base (another proxy, for a proxy of a proxy).
+    pub proxy_for: Option<ModelRef>,
     /// Things read but not understood (third-party field classes, unknown bases, ...).
     pub notes: Vec<String>,
     /// The file that declares the model (shared by its models).

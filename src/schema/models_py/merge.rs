@@ -27,8 +27,8 @@ struct Pending {
     m2m: Vec<ManyToManyDecl>,
     /// Indexes of the multi-table parent links in the model's fields.
     parent_links: Vec<usize>,
-    /// A proxy's concrete model.
-    concrete: Option<ModelRef>,
+    /// The model a proxy proxies.
+    proxy_for: Option<ModelRef>,
 }
 
 /// Merge declarations onto an introspected schema, then derive reverse relations. Each
@@ -76,7 +76,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         slots.push(id);
         if !relations.relations.is_empty()
             || !relations.m2m.is_empty()
-            || relations.concrete.is_some()
+            || relations.proxy_for.is_some()
         {
             relations.id = id;
             pending.push(relations);
@@ -111,8 +111,8 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<()> {
         model.parents = (p.parent_links.iter())
             .filter_map(|&i| Some((model.fields[i].relation.as_ref()?.to, i)))
             .collect();
-        if let Some(concrete) = p.concrete.take() {
-            let to = resolve(schema, &declared, &slots, &concrete);
+        if let Some(proxied) = p.proxy_for.take() {
+            let to = resolve(schema, &declared, &slots, &proxied);
             schema.model_mut(p.id).proxy_for = Some(to);
         }
     }
@@ -166,7 +166,7 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         relations,
         m2m: decl.m2m,
         parent_links: decl.parent_links,
-        concrete: decl.concrete,
+        proxy_for: decl.proxy_for,
     };
     (model, pending)
 }

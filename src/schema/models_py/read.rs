@@ -464,6 +464,14 @@ impl<'a> Reader<'a> {
         {
             r.meta.ordering = self.resolve(parent).meta.ordering.clone();
         }
+        // Managers are inherited from concrete parents too (after the model's own).
+        for &parent in &r.parents.clone() {
+            for m in &self.resolve(parent).managers {
+                if !r.managers.iter().any(|own| own.name == m.name) {
+                    r.managers.push(m.clone());
+                }
+            }
+        }
         r
     }
 
@@ -507,6 +515,9 @@ impl<'a> Reader<'a> {
         // first, the last parent's first (Django counts their creation order down).
         let mut links = Vec::with_capacity(r.parents.len());
         for &parent in &r.parents {
+            // A proxy parent stands for its concrete model (`StatusPerson(MyPerson)` links
+            // to `Person`).
+            let parent = self.concrete_class(parent);
             let parent_ref = self.model_ref(parent);
             let explicit = r.members.iter().find(|m| match &m.kind {
                 MemberKind::Column {
@@ -629,7 +640,7 @@ impl<'a> Reader<'a> {
             unsupported: r.unsupported.clone(),
             fields,
             parent_links,
-            concrete: None,
+            proxy_for: None,
             m2m,
             ordering: r.meta.ordering.clone().unwrap_or_default(),
             indexes: declared,
@@ -646,6 +657,17 @@ impl<'a> Reader<'a> {
         (decl, throughs)
     }
 
+    /// The concrete class a class stands for: itself, or what its proxy chain proxies.
+    fn concrete_class(&mut self, mut class: usize) -> usize {
+        loop {
+            let r = self.resolve(class);
+            match r.parents.first() {
+                Some(&parent) if r.meta.proxy => class = parent,
+                _ => return class,
+            }
+        }
+    }
+
     /// A proxy model: its concrete model's table and fields under its own name.
     fn proxy(
         &mut self,
@@ -655,10 +677,7 @@ impl<'a> Reader<'a> {
         path: Rc<Path>,
     ) -> ModelDecl {
         let (mut decl, _) = self.materialize(parent);
-        let concrete = decl
-            .concrete
-            .take()
-            .or_else(|| Some(self.model_ref(parent)));
+        let proxy_for = Some(self.model_ref(parent));
         // The fields are the concrete model's: Django adds no reverse relations for a proxy's.
         for f in &mut decl.fields {
             if let Some(rel) = &mut f.relation {
@@ -674,7 +693,7 @@ impl<'a> Reader<'a> {
             ordering: r.meta.ordering.clone().unwrap_or_default(),
             managers: r.managers.clone(),
             proxy: true,
-            concrete,
+            proxy_for,
             notes: r.notes.clone(),
             path,
             ..decl
@@ -860,7 +879,7 @@ fn auto_through(
         auto_created: true,
         proxy: false,
         parent_links: Vec::new(),
-        concrete: None,
+        proxy_for: None,
         notes: Vec::new(),
         path: Rc::clone(owner.path),
     }
