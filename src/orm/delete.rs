@@ -105,10 +105,14 @@ impl Session {
     }
 
     /// Relations whose rows refer to `model`: `(referring model, its foreign key field)`
-    /// (Django's `get_candidate_relations_to_delete`, through tables included).
+    /// (Django's `get_candidate_relations_to_delete`, through tables included; a proxy's
+    /// fields are its concrete model's relations, not its own).
     fn referrers(&self, model: ModelId) -> Vec<(ModelId, usize)> {
         let mut out = Vec::new();
         for (id, m) in self.host.schema.models.iter().enumerate() {
+            if m.proxy_for.is_some() {
+                continue;
+            }
             for (i, f) in m.fields.iter().enumerate() {
                 if f.relation.as_ref().is_some_and(|r| r.to == model) {
                     out.push((id, i));
