@@ -4,13 +4,17 @@
 //! gives every parent for each child model.
 
 use super::Session;
-use super::obj::{Instance, make};
+use super::obj::{Instance, QsKind, QuerySet, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Obj;
-use crate::query::{Operand, QChild, QNode};
+use crate::query::{Expr, Operand, QChild, QNode, Query, SelectItem};
 use crate::schema::ModelId;
 use crate::value::Value;
 use std::rc::Rc;
+
+/// An `update()` of an ancestor's table: the ancestor, the query its values were resolved
+/// on, and its `(column, value)`s.
+pub(super) type ParentUpdate = (ModelId, Query, Vec<(String, Expr)>);
 
 impl Session {
     /// `instance.<accessor>` for the one-to-one field `from.fields[field]` pointing at the
@@ -97,5 +101,79 @@ impl Session {
             inst.set(&link_attname, inst.get(&parent_pk).unwrap_or(Value::Null));
         }
         Ok(inserted)
+    }
+
+    /// `update()` of a multi-table child's queryset that sets inherited fields (Django's
+    /// related updates): the rows' keys are selected first, then the child's own table is
+    /// updated by key (when it has values to set) and each ancestor's table by its key.
+    /// The number of rows the first UPDATE that ran changed.
+    pub(super) fn update_with_parents(
+        &mut self,
+        mut select: Query,
+        own: &[(String, Expr)],
+        parents: Vec<ParentUpdate>,
+    ) -> Result<u64> {
+        let schema = &self.host.schema;
+        let model = select.model;
+        let mut names = vec![schema.model(model).pk_field().name.clone()];
+        // Where each ancestor's key is among the selected columns: the child's own key
+        // when the links up to it are primary keys, else the ancestor's key selected too.
+        let mut index = Vec::with_capacity(parents.len());
+        for (owner, ..) in &parents {
+            let chain = schema.base_chain(model, *owner).unwrap_or_default();
+            if (chain.iter()).all(|&(from, link)| schema.model(from).fields[link].primary_key) {
+                index.push(0);
+            } else {
+                index.push(names.len());
+                names.push(schema.model(*owner).pk_field().name.clone());
+            }
+        }
+        select.clear_ordering(true, true);
+        select.select_related = crate::query::SelectRelated::None;
+        let base = select.base_alias().to_string();
+        select.ref_alias(&base);
+        select.select = Vec::with_capacity(names.len());
+        for name in names {
+            let expr = select.resolve_ref(schema, &name, None)?;
+            select.select.push(SelectItem {
+                name,
+                expr,
+                aliased: false,
+            });
+        }
+        select.default_cols = false;
+        let keys = QuerySet::new(
+            select,
+            QsKind::ValuesList {
+                flat: false,
+                named: false,
+            },
+        );
+        let mut rows: Vec<Vec<Value>> = Vec::new();
+        self.run_select(&keys, &mut |_, row| {
+            rows.push(row);
+            Ok(())
+        })?;
+        let keys_query = |s: &Session, mut q: Query, column: usize| -> Result<Query> {
+            let values = rows.iter().map(|r| r[column].clone());
+            q.add_q(
+                &s.host.schema,
+                &QNode::leaf("pk__in", Operand::values(values)),
+            )?;
+            Ok(q)
+        };
+        let mut changed = None;
+        if !own.is_empty() {
+            let q = keys_query(self, Query::new(&self.host.schema, model), 0)?;
+            changed = Some(self.update_rows(model, q, own, 0)?);
+        }
+        for ((owner, q, set), column) in parents.into_iter().zip(index) {
+            let q = keys_query(self, q, column)?;
+            let n = self.update_rows(owner, q, &set, 0)?;
+            if changed.is_none() && n > 0 {
+                changed = Some(n);
+            }
+        }
+        Ok(changed.unwrap_or(0))
     }
 }

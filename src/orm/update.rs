@@ -453,7 +453,31 @@ impl Session {
         let model = self.host.schema.model(qs.query.model).clone();
         let mut query = qs.query.for_write(&self.host.schema)?;
         let mut set = Vec::with_capacity(args.kw.len());
+        // A multi-table child's inherited fields: UPDATEs of its ancestors' tables, each with
+        // its own query (Django's related updates).
+        let mut parents: Vec<super::inherit::ParentUpdate> = Vec::new();
+        let concrete = self.host.schema.concrete_fields(qs.query.model);
         for (name, o, span) in &args.kw {
+            let schema = &self.host.schema;
+            let found = concrete.iter().find(|&&(m, i)| {
+                let f = &schema.model(m).fields[i];
+                f.name == *name || f.attname() == *name
+            });
+            if let Some(&(owner, i)) = found.filter(|(owner, _)| *owner != qs.query.model) {
+                let f = schema.model(owner).fields[i].clone();
+                let k = match parents.iter().position(|(m, ..)| *m == owner) {
+                    Some(k) => k,
+                    None => {
+                        parents.push((owner, Query::new(schema, owner), Vec::new()));
+                        parents.len() - 1
+                    }
+                };
+                let value = self
+                    .update_value(&mut parents[k].1, &f, o)
+                    .map_err(|d| d.at(*span))?;
+                parents[k].2.push((f.column.clone(), value));
+                continue;
+            }
             let Some(f) = model
                 .fields
                 .iter()
@@ -480,7 +504,7 @@ impl Session {
                 .map_err(|d| d.at(*span))?;
             set.push((f.column.clone(), value));
         }
-        if set.is_empty() {
+        if set.is_empty() && parents.is_empty() {
             return Err(type_error(
                 "Cannot update model field with no values (update() needs keyword arguments).",
                 args.span,
@@ -497,9 +521,12 @@ impl Session {
             self.ask(&text, "nothing was updated")
                 .map_err(|d| d.at(args.span))?;
         }
-        let n = self
-            .update_rows(query.model, query, &set, 0)
-            .map_err(|d| d.at(args.span))?;
+        let n = if parents.is_empty() {
+            self.update_rows(query.model, query, &set, 0)
+        } else {
+            self.update_with_parents(qs.query.clone(), &set, parents)
+        }
+        .map_err(|d| d.at(args.span))?;
         Ok(Obj::int(n as i64))
     }
 

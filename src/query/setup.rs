@@ -410,13 +410,15 @@ impl Query {
             SelectRelated::Paths(p) => p.clone(),
             _ => Vec::new(),
         };
-        let m = schema.model(model);
+        // A multi-table child's inherited foreign keys are followed from its parent's table.
+        let fields = schema.concrete_fields(model);
+        let field_of = |&(owner, i): &(ModelId, usize)| &schema.model(owner).fields[i];
         let heads: Vec<&str> = wanted
             .iter()
             .map(|w| w.split("__").next().unwrap_or(""))
             .collect();
         for name in &heads {
-            match m.fields.iter().find(|f| f.name == *name) {
+            match fields.iter().map(field_of).find(|f| f.name == *name) {
                 Some(f) if f.relation.is_none() => {
                     return Err(Diagnostic::field(format!(
                         "Non-relational field given in select_related: '{name}'. Choices are: {}",
@@ -432,8 +434,18 @@ impl Query {
                 }
             }
         }
-        for (i, f) in m.fields.iter().enumerate() {
+        for &(owner, i) in &fields {
+            let f = &schema.model(owner).fields[i];
             let Some(fk) = &f.relation else { continue };
+            // Django never follows a parent link: the parent's fields are the model's own.
+            if schema
+                .model(owner)
+                .parents
+                .iter()
+                .any(|&(_, link)| link == i)
+            {
+                continue;
+            }
             let take = if restricted {
                 heads.contains(&f.name.as_str())
             } else {
@@ -443,9 +455,10 @@ impl Query {
                 continue;
             }
             let join_alias = {
+                let from = self.parent_alias(schema, model, owner, alias)?;
                 let names = vec![f.name.clone()];
                 let info = self
-                    .setup_joins(schema, &names, model, alias, None, true)
+                    .setup_joins(schema, &names, owner, &from, None, true)
                     .map_err(path_err)?;
                 info.joins.last().expect("joined").clone()
             };
@@ -474,7 +487,6 @@ impl Query {
             } else {
                 SelectRelated::All
             };
-            let _ = i;
             self.related_selections(
                 schema,
                 target,

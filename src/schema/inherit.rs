@@ -108,6 +108,15 @@ impl Schema {
         })
     }
 
+    /// Django's `_meta.concrete_model`: the model a proxy (of a proxy) stands for, else the
+    /// model itself.
+    pub fn concrete_model(&self, model: ModelId) -> ModelId {
+        match self.model(model).proxy_for {
+            Some(proxied) if proxied != model => self.concrete_model(proxied),
+            _ => model,
+        }
+    }
+
     /// `issubclass(model, ancestor)` between model classes: the same model, an ancestor
     /// through multi-table parents, or (for a proxy) the model it proxies and its ancestors.
     pub fn is_subclass(&self, model: ModelId, ancestor: ModelId) -> bool {

@@ -494,8 +494,17 @@ impl Schema {
                 ));
             }
         }
+        // A relation to a model is a relation to its proxies too, and one to a proxy is its
+        // concrete model's (Django relates concrete models).
+        let concrete: Vec<ModelId> = (0..self.models.len())
+            .map(|m| self.concrete_model(m))
+            .collect();
         for (to, rel) in found {
-            self.model_mut(to).reverse.push(rel);
+            for (m, c) in concrete.iter().enumerate() {
+                if *c == concrete[to] {
+                    self.model_mut(m).reverse.push(rel.clone());
+                }
+            }
         }
     }
 }

@@ -122,6 +122,8 @@ struct Resolved<'a> {
     composite_pk: Option<Vec<String>>,
     /// Fields djq cannot use yet (`ForeignObject`): name and class.
     unsupported: Vec<(String, String)>,
+    /// `meta.ordering` is the first base's (a concrete model's), not written in a `Meta`.
+    ordering_inherited: bool,
     notes: Vec<String>,
     /// Why the model cannot be read: a statement of its body (or of an abstract base's) that
     /// was not read.
@@ -366,12 +368,16 @@ impl<'a> Reader<'a> {
             managers: Vec::new(),
             composite_pk: None,
             unsupported: Vec::new(),
+            ordering_inherited: false,
             notes: Vec::new(),
             unread: unread_in(c.body),
         };
         let mut inherited_meta = None;
         // Managers of the bases, in Django's MRO order: they follow the model's own.
         let mut inherited_managers = Vec::new();
+        // The first base that is a model (Django's `base_meta`, the `_meta` the new class
+        // finds first).
+        let mut first_base = None;
         for base in base_paths(c.bases) {
             let parent = self.find_class(last_segment(&base), c.file);
             let Some(parent) = parent.filter(|&p| !self.resolving[p] && self.is_model(p)) else {
@@ -383,6 +389,7 @@ impl<'a> Reader<'a> {
                 continue;
             };
             let p = self.resolve(parent);
+            first_base.get_or_insert(parent);
             if p.meta.is_abstract {
                 for m in &p.members {
                     r.members.retain(|own| own.name != m.name);
@@ -392,9 +399,19 @@ impl<'a> Reader<'a> {
                 r.composite_pk = r.composite_pk.take().or_else(|| p.composite_pk.clone());
                 r.unsupported.extend(p.unsupported.iter().cloned());
                 r.notes.extend(p.notes.iter().cloned());
+                // An abstract base's concrete parents are the model's (concrete -> abstract
+                // -> concrete).
+                for &pp in &p.parents {
+                    if !r.parents.contains(&pp) {
+                        r.parents.push(pp);
+                    }
+                }
                 r.unread = r.unread.take().or_else(|| p.unread.clone());
+                // The abstract base's `Meta` as written: not the ordering it took from a
+                // concrete parent of its own.
                 inherited_meta.get_or_insert_with(|| Meta {
                     is_abstract: false,
+                    ordering: p.meta.ordering.clone().filter(|_| !p.ordering_inherited),
                     ..p.meta.clone()
                 });
             } else if !r.parents.contains(&parent) {
@@ -459,18 +476,14 @@ impl<'a> Reader<'a> {
         if let Some(label) = &r.meta.app_label {
             r.app_label = self.shared.get_mut().text(label);
         }
-        if let Some(&parent) = r.parents.first()
+        // Ordering comes from the first base when that is a concrete model (an abstract
+        // first base passes on only its `Meta`).
+        if let Some(parent) = first_base
             && r.meta.ordering.is_none()
+            && !self.resolve(parent).meta.is_abstract
         {
             r.meta.ordering = self.resolve(parent).meta.ordering.clone();
-        }
-        // Managers are inherited from concrete parents too (after the model's own).
-        for &parent in &r.parents.clone() {
-            for m in &self.resolve(parent).managers {
-                if !r.managers.iter().any(|own| own.name == m.name) {
-                    r.managers.push(m.clone());
-                }
-            }
+            r.ordering_inherited = true;
         }
         r
     }
