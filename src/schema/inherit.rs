@@ -58,7 +58,7 @@ impl Schema {
     }
 
     /// `field` of `model` is the reverse of a child's link to its parent `model`.
-    fn is_parent_link_reverse(&self, model: ModelId, field: FieldRef) -> bool {
+    pub fn is_parent_link_reverse(&self, model: ModelId, field: FieldRef) -> bool {
         let FieldRef::Reverse(i) = field else {
             return false;
         };
