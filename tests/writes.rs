@@ -253,23 +253,15 @@ fn sqlite_tables(path: &Path, window: (DateTime<Utc>, DateTime<Utc>), keys: &Key
         .expect("list tables");
     let mut tables = Map::new();
     for name in names.into_iter().filter(|n| is_app_table(n)) {
-        let info: Vec<(String, String, i64)> = conn
+        let columns: Vec<(String, String)> = conn
             .prepare(&format!("PRAGMA table_info(\"{name}\")"))
             .and_then(|mut s| {
                 s.query_map([], |r| {
-                    Ok((r.get(1)?, r.get::<_, String>(2)?.to_lowercase(), r.get(5)?))
+                    Ok((r.get(1)?, r.get::<_, String>(2)?.to_lowercase()))
                 })?
                 .collect()
             })
             .expect("columns");
-        let key = info
-            .iter()
-            .find(|c| c.2 == 1)
-            .expect("a primary key")
-            .0
-            .clone();
-        keys().lock().unwrap().insert(name.clone(), key.clone());
-        let columns: Vec<(String, String)> = info.into_iter().map(|(c, t, _)| (c, t)).collect();
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT * FROM \"{name}\" ORDER BY {}",
@@ -321,16 +313,6 @@ fn postgres_tables(url: &str, window: (DateTime<Utc>, DateTime<Utc>), keys: &Key
         .collect();
     let mut tables = Map::new();
     for name in names.into_iter().filter(|n| is_app_table(n)) {
-        let key: String = client
-            .query_one(
-                "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a \
-                 ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
-                 WHERE i.indrelid = $1::text::regclass AND i.indisprimary",
-                &[&format!("public.\"{name}\"")],
-            )
-            .expect("a primary key")
-            .get(0);
-        keys().lock().unwrap().insert(name.clone(), key.clone());
         let rows = client
             .query(
                 &format!(

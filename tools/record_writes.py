@@ -51,8 +51,7 @@ Output: fixtures/scripts/<sequence>/recorded.<backend>.json
      "tables": {"shop_carrier": [{"id": 1, "name": "Standard post"}, ...], ...}}
 
 `updated` rows are the new values; `deleted` lists ids; tables and lists without changes are
-left out. A row's id is its primary key: `id`, or a multi-table child's parent link
-(`venue_ptr_id`). tests/writes.rs runs the same scripts through the djq binary; it never runs Python.
+left out. tests/writes.rs runs the same scripts through the djq binary; it never runs Python.
 """
 import argparse
 import datetime
@@ -93,9 +92,9 @@ SEQUENCES = {
     # composite primary keys (issue 16): create(), save() as UPDATE then INSERT, get_or_create,
     # update_or_create, update_fields, pk lookups after the writes; then an instance delete()
     "compositepk": ("compositepk", "fixtures/compositepk/compositepk/models.py", None),
-    # model inheritance (issue 16): multi-table children created, saved and deleted (their
-    # parents' rows with them), two parents, an explicit parent link, proxies, abstract bases
-    # from another app (the models are a project root: fixtures/inherit/{core,inherit})
+    # model inheritance (issue 16): multi-table children created, saved, updated and deleted
+    # (their parents' rows with them), two parents, an explicit parent link, proxies, abstract
+    # bases from another app (the models are a project root: fixtures/inherit/{core,inherit})
     "inherit": ("inherit", "fixtures/inherit", None),
 }
 
