@@ -94,9 +94,22 @@ pub enum ErrorKind {
     /// Another Python exception, by class name, as `raise` and `assert` make them
     /// (`AssertionError`, `ZeroDivisionError`, `RuntimeError`, `Exception`).
     Python(String),
+    /// Django's `RelatedObjectDoesNotExist` of a one-to-one accessor: `(descriptor, model)`,
+    /// `("Venue.cafe", "Cafe")` for a `Cafe.DoesNotExist` that is also an `AttributeError`
+    /// (boxed: errors stay small).
+    RelatedObjectDoesNotExist(Box<(String, String)>),
 }
 
 impl ErrorKind {
+    /// Whether `except AttributeError` catches it (`hasattr()` and `getattr()` with a
+    /// default say "no such attribute" for it).
+    pub fn is_attribute_error(&self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Attribute | ErrorKind::RelatedObjectDoesNotExist(_)
+        )
+    }
+
     /// Whether the database raised it (a `django.db.utils.DatabaseError`).
     pub fn is_database(&self) -> bool {
         matches!(
@@ -144,6 +157,7 @@ impl ErrorKind {
             ErrorKind::Io => "IOError".into(),
             ErrorKind::KeyboardInterrupt => "KeyboardInterrupt".into(),
             ErrorKind::Python(name) => name.clone(),
+            ErrorKind::RelatedObjectDoesNotExist(_) => "RelatedObjectDoesNotExist".into(),
         }
     }
 }

@@ -160,6 +160,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/pg/pgapp/models.py",
         bar: CHOSEN,
     },
+    // Model inheritance (issue 16): abstract bases from another app, multi-table children
+    // and proxies; the models are a project root's two apps (`core`, `inherit`).
+    Corpus {
+        name: "inherit",
+        sqlite: Some("fixtures/inherit/inherit.sqlite3"),
+        postgres: "fixtures/inherit/inherit.postgres.sql",
+        models: "fixtures/inherit",
+        bar: MODELS,
+    },
     // The proptest generator's querysets (tests/proptest_querysets.rs) from a fixed seed, on
     // the same databases: a set nobody chose.
     Corpus {

@@ -655,7 +655,8 @@ sequences!(
     journal_zones,
     compositepk,
     tagging,
-    fields
+    fields,
+    inherit
 );
 
 /// The gaps list on a doctored copy: a line more than its header's count fails.

@@ -65,6 +65,8 @@ DATASETS = {
     "compositepk": {"app": "compositepk", "dir": ROOT / "fixtures" / "compositepk", "name": "compositepk"},
     "tagging": {"app": "tagging", "dir": ROOT / "fixtures" / "tagging", "name": "tagging"},
     "fields": {"app": "fields", "dir": ROOT / "fixtures" / "fields", "name": "fields"},
+    # issue 16: model inheritance (abstract bases from the `core` app, multi-table, proxies)
+    "inherit": {"app": "inherit", "dir": ROOT / "fixtures" / "inherit", "name": "inherit"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -98,7 +100,8 @@ def child_build(dataset, target, backend="sqlite"):
     with transaction.atomic():
         {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
          "shop": load_shop, "journal": load_journal, "managers": load_managers,
-         "compositepk": load_compositepk, "tagging": load_tagging, "fields": load_fields}[dataset]()
+         "compositepk": load_compositepk, "tagging": load_tagging, "fields": load_fields,
+         "inherit": load_inherit}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -217,6 +220,26 @@ def load_shop():
         orders.append(order)
     for email, order, rating, text in REVIEWS:
         Review.objects.create(customer=customers[email], order=orders[order - 1], rating=rating, text=text)
+
+
+def load_inherit():
+    from inherit.models import Bakery, Cafe, Market, Member, Memo, Report, Theater, Venue, Visit
+    from data.inherit import MEMBERS, MEMOS, REPORTS, VENUES, VISITS
+
+    members = {name: Member.objects.create(name=name, joined=joined) for name, joined in MEMBERS}
+    kinds = {"venue": Venue, "cafe": Cafe, "bakery": Bakery, "theater": Theater, "market": Market}
+    venues = {}
+    for kind, fields in VENUES:
+        fields = dict(fields)
+        if "manager" in fields:
+            fields["manager"] = members[fields["manager"]]
+        venues[fields["name"]] = kinds[kind].objects.create(**fields)
+    for venue, member, day in VISITS:
+        Visit.objects.create(venue=venues[venue], member=members[member], day=day)
+    for title, owner, created, modified, body in MEMOS:
+        Memo.objects.create(title=title, owner=members[owner], created=created, modified=modified, body=body)
+    for title, owner, created, pages in REPORTS:
+        Report.objects.create(title=title, owner=members[owner], created=created, pages=pages)
 
 
 def load_journal():

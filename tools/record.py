@@ -109,12 +109,16 @@ CORPORA = {
     "tagging": {"app": "tagging", "dataset": "tagging", "also": ["contenttypes"],
                 "sqlite": ROOT / "fixtures" / "tagging" / "tagging.sqlite3",
                 "postgres": ROOT / "fixtures" / "tagging" / "tagging.postgres.sql"},
-    # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
+    # model inheritance: abstract bases from another app, multi-table, proxies (issue 16)
+    "inherit": {"app": "inherit", "dataset": "inherit",
+                "sqlite": ROOT / "fixtures" / "inherit" / "inherit.sqlite3",
+                "postgres": ROOT / "fixtures" / "inherit" / "inherit.postgres.sql"},
     # field and model features (issue 16): UUIDs, choices enums, to_field, db_default,
     # GeneratedField, ordering expressions, get_latest_by, self and through many-to-many
     "fields": {"app": "fields", "dataset": "fields",
                "sqlite": ROOT / "fixtures" / "fields" / "fields.sqlite3",
                "postgres": ROOT / "fixtures" / "fields" / "fields.postgres.sql"},
+    # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},
 }

@@ -99,6 +99,10 @@ SEQUENCES = {
     # GeneratedField, choices enums, to_field, db_column, self and through many-to-many,
     # recursive foreign keys
     "fields": ("fields", "fixtures/fields/fields", None),
+    # model inheritance (issue 16): multi-table children created, saved, updated and deleted
+    # (their parents' rows with them), two parents, an explicit parent link, proxies, abstract
+    # bases from another app (the models are a project root: fixtures/inherit/{core,inherit})
+    "inherit": ("inherit", "fixtures/inherit", None),
 }
 
 NOW = "<now>"

@@ -105,12 +105,15 @@ impl Session {
     }
 
     /// Relations whose rows refer to `model`: `(referring model, its foreign key field)`
-    /// (Django's `get_candidate_relations_to_delete`, through tables included).
-    /// The foreign keys pointing at `model`, in the order of the app registry (the order
-    /// models.py declares their models), as Django's `get_candidate_relations_to_delete`.
+    /// (Django's `get_candidate_relations_to_delete`, through tables included; a proxy's
+    /// fields are its concrete model's relations, not its own), in the order of the app
+    /// registry (the order models.py declares their models).
     fn referrers(&self, model: ModelId) -> Vec<(ModelId, usize)> {
         let mut out = Vec::new();
         for (id, m) in self.host.schema.models.iter().enumerate() {
+            if m.proxy_for.is_some() {
+                continue;
+            }
             for (i, f) in m.fields.iter().enumerate() {
                 if f.relation.as_ref().is_some_and(|r| r.to == model) {
                     out.push((id, i));
@@ -134,6 +137,7 @@ impl Session {
     fn can_fast_delete(&self, model: ModelId, from: Option<OnDelete>) -> bool {
         if from.is_some_and(|o| o != OnDelete::Cascade)
             || !self.host.schema.model(model).generic_relations.is_empty()
+            || !self.host.schema.model(model).parents.is_empty()
         {
             return false;
         }
@@ -163,6 +167,20 @@ impl Session {
         let new = c.add(self, model, instances, source, nullable);
         if new.is_empty() {
             return Ok(());
+        }
+        // Multi-table inheritance: the parents' rows go too, after the child's.
+        for (parent, link) in self.host.schema.model(model).parents.clone() {
+            let schema = &self.host.schema;
+            let link = schema.model(model).fields[link].attname();
+            let parent_pk = schema.model(parent).pk_field().attname();
+            let parents = (new.iter())
+                .map(|o| {
+                    let id = o.get(&link).unwrap_or(Value::Null);
+                    Rc::new(Instance::new(parent, vec![(parent_pk.clone(), id)]))
+                })
+                .collect();
+            self.collect(c, parent, Objs::Instances(parents), None, false)?;
+            c.depend(parent, model);
         }
         let batch = match self.host.dialect {
             crate::sql::Dialect::Sqlite => 500,
@@ -403,6 +421,13 @@ impl Session {
                 .clone();
             if !only.contains(&name) {
                 only.push(name);
+            }
+        }
+        // The links to multi-table parents name the parents' rows to delete.
+        let m = self.host.schema.model(model);
+        for &(_, link) in &m.parents {
+            if !only.contains(&m.fields[link].name) {
+                only.push(m.fields[link].name.clone());
             }
         }
         if only.is_empty() {

@@ -458,10 +458,22 @@ impl Session {
         if let Some(g) = model.generic_relations.iter().find(|g| g.name == name) {
             return self.generic_related_manager(&inst, g, span);
         }
+        // A multi-table child's instances have their parents' related managers (the
+        // parent's key is among the child's values).
+        let owner = (self.host.schema.accessor_owner(inst.model, name)).unwrap_or(inst.model);
+        let model = self.host.schema.model(owner).clone();
         let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
         let pk_attname = model.pk_field().attname();
         let found = if let Some(rel) = model.reverse.iter().find(|r| r.accessor == name) {
             let from = self.host.schema.model(rel.from);
+            if let ReverseVia::ForeignKey(fi) = rel.via
+                && from.fields[fi]
+                    .relation
+                    .as_ref()
+                    .is_some_and(|r| r.one_to_one)
+            {
+                return self.reverse_one_to_one(&inst, name, (rel.from, fi), span);
+            }
             Some(match rel.via {
                 ReverseVia::ForeignKey(fi) => {
                     let f = &from.fields[fi];
@@ -498,7 +510,7 @@ impl Session {
                 .reverse
                 .iter()
                 .find(|r| {
-                    r.from == inst.model
+                    r.from == owner
                         && matches!(r.via, ReverseVia::ManyToMany(i)
                             if std::ptr::eq(&model.m2m[i], mm))
                 })

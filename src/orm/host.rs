@@ -535,7 +535,11 @@ impl Host for Orm {
             return Some(o.instance().is_some());
         }
         let m = cls.model_class()?;
-        Some(o.instance().is_some_and(|i| i.model == m))
+        // A multi-table child's or a proxy's instance is an instance of its ancestors.
+        Some(
+            o.instance()
+                .is_some_and(|i| self.schema.is_subclass(i.model, m)),
+        )
     }
 
     fn is_subclass(&self, c: &Obj, base: &Obj) -> Option<bool> {

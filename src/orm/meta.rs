@@ -289,11 +289,22 @@ impl Session {
         })
     }
 
-    /// Django's `get_fields()`: relations from other models first, then the concrete fields,
-    /// then the many-to-many ones.
+    /// Django's `get_fields()`: a multi-table child's parents' fields first (but for the
+    /// relations from their children's parent links), then relations from other models, the
+    /// concrete fields and the many-to-many ones.
     fn meta_fields(&self, m: ModelId, include_hidden: bool) -> Vec<MetaField> {
         let schema = &self.host.schema;
         let model = schema.model(m);
+        let mut inherited: Vec<MetaField> = Vec::new();
+        for &(p, _) in &model.parents {
+            for f in self.meta_fields(p, include_hidden) {
+                let link = matches!(f, MetaField::Reverse(pm, i)
+                    if schema.is_parent_link_reverse(pm, crate::schema::FieldRef::Reverse(i)));
+                if !link && !inherited.contains(&f) {
+                    inherited.push(f);
+                }
+            }
+        }
         let mut reverse: Vec<(usize, &crate::schema::ReverseRelation)> = model
             .reverse
             .iter()
@@ -304,9 +315,9 @@ impl Session {
             .collect();
         // In the order the app registry has the models that declare them.
         reverse.sort_by_key(|(i, r)| (schema.model(r.from).declared.unwrap_or(usize::MAX), *i));
-        reverse
+        inherited
             .into_iter()
-            .map(|(i, _)| MetaField::Reverse(m, i))
+            .chain(reverse.into_iter().map(|(i, _)| MetaField::Reverse(m, i)))
             .chain((0..model.generic_reverse.len()).map(|i| MetaField::GenericRel(m, i)))
             .chain((0..model.fields.len()).map(|i| MetaField::Concrete(m, i)))
             .chain((0..model.m2m.len()).map(|i| MetaField::ManyToMany(m, i)))

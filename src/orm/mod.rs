@@ -33,6 +33,7 @@ mod functions;
 mod generic;
 mod help;
 mod host;
+mod inherit;
 mod log;
 mod managers;
 mod meta;

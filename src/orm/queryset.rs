@@ -749,7 +749,7 @@ impl Session {
         fields: &[(String, Span)],
     ) -> Result<()> {
         if fields.is_empty() {
-            return Ok(());
+            return self.select_concrete_fields(q);
         }
         if let Some((_, span)) = fields.iter().find(|(f, _)| f == "pk") {
             self.refuse_composite(q.model, "values() of")
@@ -765,18 +765,7 @@ impl Session {
         // Grouping by a model queryset's columns stays (Django's set_values turns
         // group_by=True into the model's columns before the select changes).
         if q.group_by == crate::query::GroupBy::All {
-            let model = self.host.schema.model(q.model);
-            q.group_by = crate::query::GroupBy::Exprs(
-                (0..model.fields.len())
-                    .map(|i| {
-                        crate::query::Expr::Col(crate::query::path::col(
-                            &self.host.schema,
-                            (q.model, i),
-                            &base,
-                        ))
-                    })
-                    .collect(),
-            );
+            q.group_by = crate::query::GroupBy::Exprs(q.concrete_field_exprs(&self.host.schema)?);
         }
         // Annotations named in values() are selected where they are named; the others are
         // no longer selected (Django's annotation mask).
@@ -814,6 +803,30 @@ impl Session {
         Ok(())
     }
 
+    /// `values()` with no names on a multi-table child: Django selects the attnames of
+    /// `concrete_fields`, each resolved like any name (the parent's `id` is the child's link
+    /// column). Other models keep their default columns, which are the same.
+    fn select_concrete_fields(&mut self, q: &mut crate::query::Query) -> Result<()> {
+        let schema = &self.host.schema;
+        if schema.model(q.model).parents.is_empty() || !q.default_cols {
+            return Ok(());
+        }
+        let names = (schema.concrete_fields(q.model).into_iter())
+            .map(|(m, i)| schema.model(m).fields[i].attname());
+        let base = q.base_alias().to_string();
+        q.ref_alias(&base);
+        let exprs = q.concrete_field_exprs(schema)?;
+        q.select = (names.zip(exprs))
+            .map(|(name, expr)| SelectItem {
+                name,
+                expr,
+                aliased: false,
+            })
+            .collect();
+        q.default_cols = false;
+        Ok(())
+    }
+
     /// Names for select_related/prefetch_related/only/defer; `None` for a lone `None`.
     fn optional_names(&self, args: &Args, func: &str) -> Result<Option<Vec<String>>> {
         if args.pos.len() == 1 && args.pos[0].0.is_none() {
@@ -826,10 +839,11 @@ impl Session {
 
     /// `only()`/`defer()` names must be fields (Django raises when the query is compiled).
     fn check_deferred(&self, q: &crate::query::Query) -> Result<()> {
-        let m = self.host.schema.model(q.model);
+        let schema = &self.host.schema;
+        let m = schema.model(q.model);
         for name in &q.deferred {
             let head = name.split("__").next().unwrap_or(name);
-            if m.get_field(head).is_none() {
+            if m.get_field(head).is_none() && schema.inherited_field(q.model, head).is_none() {
                 return Err(Diagnostic::new(
                     ErrorKind::FieldDoesNotExist,
                     format!("{} has no field named '{head}'", m.name),

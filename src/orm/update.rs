@@ -4,7 +4,7 @@
 
 use super::Session;
 use super::obj::DjangoObj;
-use super::obj::{Instance, QuerySet};
+use super::obj::{Instance, QsKind, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Args;
 use crate::py::Obj;
@@ -23,16 +23,21 @@ impl Session {
         value: Obj,
         span: Span,
     ) -> Result<()> {
-        let model = self.host.schema.model(inst.model);
+        let schema = &self.host.schema;
+        let model = schema.model(inst.model);
         let name = if name == "pk" {
             model.pk_field().attname()
         } else {
             name.to_string()
         };
-        let Some(i) = model
-            .fields
-            .iter()
-            .position(|f| f.name == name || f.attname() == name)
+        // A multi-table child's inherited fields are its own too.
+        let Some((owner, i)) = schema
+            .concrete_fields(inst.model)
+            .into_iter()
+            .find(|&(m, i)| {
+                let f = &schema.model(m).fields[i];
+                f.name == name || f.attname() == name
+            })
         else {
             if let Some(g) = model.generic_fk(&name) {
                 let g = g.clone();
@@ -55,18 +60,18 @@ impl Session {
             )
             .at(span));
         };
-        let f = &model.fields[i];
+        let f = &schema.model(owner).fields[i];
         let attname = f.attname();
         match (&f.relation, &value) {
             (Some(fk), _) if f.name == name => {
                 let related = match &value {
                     o if let Some(r) = o.native::<Instance>()
-                        && r.model == fk.to =>
+                        && schema.is_subclass(r.model, fk.to) =>
                     {
                         Some(r.clone())
                     }
                     Obj::Value(Value::Null) => None,
-                    other => return Err(self.wrong_instance(inst.model, i, other, span)),
+                    other => return Err(self.wrong_instance(owner, i, other, span)),
                 };
                 let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
                 let id = related
@@ -114,22 +119,24 @@ impl Session {
             )
             .at(args.span));
         }
-        let model = self.host.schema.model(inst.model).clone();
         let update_fields = match args.kwarg("update_fields") {
             None | Some(Obj::Value(Value::Null)) => None,
             Some(o) => {
                 let names = self.iter_obj(o, &crate::py::args::dummy(args.span))?;
+                let concrete = self.host.schema.concrete_fields(inst.model);
                 let mut fields = Vec::new();
                 let mut bad = Vec::new();
                 for n in &names {
                     let name = self.py_str(n)?;
-                    match model
-                        .fields
-                        .iter()
-                        .position(|f| (f.name == name || f.attname() == name) && !f.primary_key)
-                    {
-                        Some(i) => fields.push(i),
-                        None => bad.push(name),
+                    let schema = &self.host.schema;
+                    let found = concrete.iter().any(|&(m, i)| {
+                        let f = &schema.model(m).fields[i];
+                        (f.name == name || f.attname() == name) && !f.primary_key
+                    });
+                    if found {
+                        fields.push(name);
+                    } else {
+                        bad.push(name);
                     }
                 }
                 if !bad.is_empty() {
@@ -145,88 +152,113 @@ impl Session {
                 if fields.is_empty() {
                     return Ok(());
                 }
-                fields.sort_unstable();
-                fields.dedup();
                 Some(fields)
             }
         };
         self.check_related_saved(inst, "save")
             .map_err(|d| d.at(args.span))?;
-        let key = self.composite_key(inst);
+        // Django's `save_base`: the multi-table parents' rows first, then the model's own.
+        let parent_inserted = self
+            .save_parents(inst, inst.model, update_fields.as_deref(), &mut Vec::new())
+            .map_err(|d| d.at(args.span))?;
+        self.save_table(
+            inst,
+            inst.model,
+            update_fields.as_deref(),
+            force_insert || parent_inserted,
+            force_update,
+        )
+        .map_err(|d| d.at(args.span))?;
+        Ok(())
+    }
+
+    /// Django's `_save_table` for one table of the instance (its model's, or a multi-table
+    /// parent's): with a primary key, UPDATE the table's own fields; when that matched no
+    /// row (and nothing forced the update), INSERT them. Whether it updated.
+    pub(super) fn save_table(
+        &mut self,
+        inst: &Rc<Instance>,
+        model: ModelId,
+        update_fields: Option<&[String]>,
+        force_insert: bool,
+        force_update: bool,
+    ) -> Result<bool> {
+        let m = self.host.schema.model(model).clone();
+        // A composite key (of the instance's own model) is unset while any of its fields is.
+        let key = (model == inst.model)
+            .then(|| self.composite_key(inst))
+            .flatten();
         let pk = match &key {
-            // A composite key is unset while any of its fields is.
             Some(values) if values.iter().any(Value::is_null) => Value::Null,
             Some(_) => Value::Bool(true),
-            None => inst.get(&model.pk_field().attname()).unwrap_or(Value::Null),
+            None => inst.get(&m.pk_field().attname()).unwrap_or(Value::Null),
         };
-        if force_update && pk.is_null() {
+        if pk.is_null() && (force_update || update_fields.is_some()) {
             return Err(Diagnostic::new(
                 ErrorKind::Value,
                 "Cannot force an update in save() with no primary key.",
-            )
-            .at(args.span));
+            ));
         }
         if !pk.is_null() && !force_insert {
             // Never a generated column; not a field the instance has no value of (deferred,
             // or filled by the database on the insert and not read since).
-            let fields: Vec<usize> = match &update_fields {
-                Some(f) => f.clone(),
-                None => (0..model.fields.len())
-                    .filter(|i| *i != model.pk && !model.composite_pk.contains(i))
-                    .collect(),
-            };
-            let fields: Vec<usize> = fields
-                .into_iter()
+            let fields: Vec<usize> = (0..m.fields.len())
+                .filter(|&i| i != m.pk && !m.composite_pk.contains(&i))
                 .filter(|&i| {
-                    let f = &model.fields[i];
-                    !f.generated && (inst.get(&f.attname()).is_some() || f.auto_now)
+                    let f = &m.fields[i];
+                    update_fields
+                        .is_none_or(|u| u.iter().any(|n| *n == f.name || *n == f.attname()))
+                        && !f.generated
+                        && (inst.get(&f.attname()).is_some() || f.auto_now)
                 })
                 .collect();
-            let mut set = Vec::with_capacity(fields.len());
-            for i in fields {
-                let f = &model.fields[i];
-                let v = super::write::pre_save(inst, f, false);
-                set.push((f.column.clone(), Expr::Value(prep(f, v)?)));
-            }
             let query = match key {
                 Some(values) => {
-                    let mut q = Query::new(&self.host.schema, inst.model);
+                    let mut q = Query::new(&self.host.schema, model);
                     q.add_q(
                         &self.host.schema,
                         &QNode::leaf("pk", Operand::values(values)),
                     )?;
                     q
                 }
-                None => self.pk_query(inst.model, pk)?,
+                None => self.pk_query(model, pk)?,
             };
-            let updated = self
-                .update_rows(inst.model, query, &set, 1)
-                .map_err(|d| d.at(args.span))?;
-            if updated > 0 {
+            let updated = if fields.is_empty() {
+                // Django's `_do_update` with nothing to set: a parent table update_fields
+                // does not touch, or a table with only its key (does the row exist?).
+                update_fields.is_some() || self.exists(&QuerySet::new(query, QsKind::Instances))?
+            } else {
+                let mut set = Vec::with_capacity(fields.len());
+                for i in fields {
+                    let f = &m.fields[i];
+                    let v = super::write::pre_save(inst, f, false);
+                    set.push((f.column.clone(), Expr::Value(prep(f, v)?)));
+                }
+                self.update_rows(model, query, &set, 1)? > 0
+            };
+            if updated {
                 inst.set_adding(false);
                 // Django reads the generated columns back (RETURNING): loaded when next read.
-                for f in model.fields.iter().filter(|f| f.generated) {
+                for f in m.fields.iter().filter(|f| f.generated) {
                     inst.unload(&f.attname());
                 }
-                return Ok(());
+                return Ok(true);
             }
             if force_update {
                 return Err(Diagnostic::new(
                     ErrorKind::Database,
                     "Forced update did not affect any rows.",
-                )
-                .at(args.span));
+                ));
             }
             if update_fields.is_some() {
                 return Err(Diagnostic::new(
                     ErrorKind::Database,
                     "Save with update_fields did not affect any rows.",
-                )
-                .at(args.span));
+                ));
             }
         }
-        self.insert_instances(inst.model, std::slice::from_ref(inst), false)
-            .map_err(|d| d.at(args.span))
+        self.insert_instances(model, std::slice::from_ref(inst), false)?;
+        Ok(false)
     }
 
     /// Django's `_prepare_related_fields_for_save`: a related object must be saved first.
@@ -435,7 +467,31 @@ impl Session {
         let model = self.host.schema.model(qs.query.model).clone();
         let mut query = qs.query.for_write(&self.host.schema)?;
         let mut set = Vec::with_capacity(args.kw.len());
+        // A multi-table child's inherited fields: UPDATEs of its ancestors' tables, each with
+        // its own query (Django's related updates).
+        let mut parents: Vec<super::inherit::ParentUpdate> = Vec::new();
+        let concrete = self.host.schema.concrete_fields(qs.query.model);
         for (name, o, span) in &args.kw {
+            let schema = &self.host.schema;
+            let found = concrete.iter().find(|&&(m, i)| {
+                let f = &schema.model(m).fields[i];
+                f.name == *name || f.attname() == *name
+            });
+            if let Some(&(owner, i)) = found.filter(|(owner, _)| *owner != qs.query.model) {
+                let f = schema.model(owner).fields[i].clone();
+                let k = match parents.iter().position(|(m, ..)| *m == owner) {
+                    Some(k) => k,
+                    None => {
+                        parents.push((owner, Query::new(schema, owner), Vec::new()));
+                        parents.len() - 1
+                    }
+                };
+                let value = self
+                    .update_value(&mut parents[k].1, &f, o)
+                    .map_err(|d| d.at(*span))?;
+                parents[k].2.push((f.column.clone(), value));
+                continue;
+            }
             let Some(f) = model
                 .fields
                 .iter()
@@ -462,7 +518,7 @@ impl Session {
                 .map_err(|d| d.at(*span))?;
             set.push((f.column.clone(), value));
         }
-        if set.is_empty() {
+        if set.is_empty() && parents.is_empty() {
             return Err(type_error(
                 "Cannot update model field with no values (update() needs keyword arguments).",
                 args.span,
@@ -479,9 +535,12 @@ impl Session {
             self.ask(&text, "nothing was updated")
                 .map_err(|d| d.at(args.span))?;
         }
-        let n = self
-            .update_rows(query.model, query, &set, 0)
-            .map_err(|d| d.at(args.span))?;
+        let n = if parents.is_empty() {
+            self.update_rows(query.model, query, &set, 0)
+        } else {
+            self.update_with_parents(qs.query.clone(), &set, parents)
+        }
+        .map_err(|d| d.at(args.span))?;
         Ok(Obj::int(n as i64))
     }
 

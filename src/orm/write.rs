@@ -26,7 +26,9 @@ impl Session {
     pub(super) fn new_instance(&mut self, model: ModelId, args: &Args) -> Result<Rc<Instance>> {
         // Borrow the model briefly at each step: cloning it per instance would dominate
         // large `bulk_create` loads.
-        let nfields = self.host.schema.model(model).fields.len();
+        // Django's `_meta.concrete_fields`: a multi-table child's inherited fields first.
+        let fields = self.host.schema.concrete_fields(model);
+        let nfields = fields.len();
         if args.pos.len() > nfields {
             return Err(type_error(
                 "Number of args exceeds number of fields",
@@ -41,16 +43,17 @@ impl Session {
         let mut unexpected = Vec::new();
         let mut generic = Vec::new();
         for (name, o, span) in &args.kw {
-            let m = self.host.schema.model(model);
-            if let Some(g) = m.generic_fk(name) {
+            if let Some(g) = self.host.schema.model(model).generic_fk(name) {
                 generic.push((g.clone(), o.clone(), *span));
                 continue;
             }
-            let Some(i) = m
-                .fields
-                .iter()
-                .position(|f| f.name == *name || f.attname() == *name)
-            else {
+            let schema = &self.host.schema;
+            let field_of = |&(m, i): &(ModelId, usize)| &schema.model(m).fields[i];
+            let Some(k) = fields.iter().position(|mf| {
+                let f = field_of(mf);
+                f.name == *name || f.attname() == *name
+            }) else {
+                let m = schema.model(model);
                 if m.m2m.iter().any(|mm| mm.name == *name) {
                     return Err(type_error(
                         &format!(
@@ -62,16 +65,17 @@ impl Session {
                 unexpected.push(format!("'{name}'"));
                 continue;
             };
-            let f = &m.fields[i];
+            let (owner, i) = fields[k];
+            let f = field_of(&fields[k]);
             let value = match (&f.relation, o) {
                 (Some(fk), o)
                     if let Some(inst) = o.native::<Instance>()
                         && f.name == *name =>
                 {
-                    if inst.model != fk.to {
-                        return Err(self.wrong_instance(model, i, o, *span));
+                    if !schema.is_subclass(inst.model, fk.to) {
+                        return Err(self.wrong_instance(owner, i, o, *span));
                     }
-                    let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
+                    let target = schema.model(fk.to).fields[fk.to_field].attname();
                     related.push((f.name.clone(), Some(inst.clone())));
                     inst.get(&target).unwrap_or(Value::Null)
                 }
@@ -80,11 +84,11 @@ impl Session {
                     Value::Null
                 }
                 (Some(_), other) if f.name == *name => {
-                    return Err(self.wrong_instance(model, i, other, *span));
+                    return Err(self.wrong_instance(owner, i, other, *span));
                 }
                 (_, other) => self.plain_value(other, *span)?,
             };
-            given[i] = Some(value);
+            given[k] = Some(value);
         }
         if !unexpected.is_empty() {
             return Err(type_error(
@@ -97,17 +101,17 @@ impl Session {
             ));
         }
         let mut values = Vec::with_capacity(nfields);
-        for (i, v) in given.into_iter().enumerate() {
-            let f = &self.host.schema.model(model).fields[i];
+        for (&(owner, i), v) in fields.iter().zip(given) {
+            let f = &self.host.schema.model(owner).fields[i];
             // Left to the database, as Django's DatabaseDefault: a GeneratedField, and a
             // db_default with no default; loaded when first read after the save.
             let to_database = f.generated || (f.default.is_none() && f.db_default.is_some());
             let v = match v {
                 Some(v) => v,
                 None if to_database => continue,
-                None => self.default_value(model, i, args.span)?,
+                None => self.default_value(owner, i, args.span)?,
             };
-            values.push((self.host.schema.model(model).fields[i].attname(), v));
+            values.push((self.host.schema.model(owner).fields[i].attname(), v));
         }
         let inst = Instance::new(model, values);
         inst.set_adding(true);
@@ -202,10 +206,7 @@ impl Session {
         self.refuse_if_read_only()?;
         let m = self.host.schema.model(model).clone();
         let pk = m.pk_field().clone();
-        let auto_pk = matches!(
-            pk.kind,
-            FieldKind::AutoField | FieldKind::BigAutoField | FieldKind::SmallAutoField
-        );
+        let auto_pk = is_auto(pk.kind);
         // Django inserts objects with and without a primary key separately.
         let (without_pk, with_pk): (Vec<&Rc<Instance>>, Vec<&Rc<Instance>>) = instances
             .iter()
@@ -283,6 +284,26 @@ impl Session {
             && rows.len() >= COPY_THRESHOLD;
         let ids = if use_copy {
             self.copy_rows(table, pk_field, db_assigns_pk, columns, rows)?
+        } else if !is_auto(pk_field.kind) {
+            // Django returns only what the database assigns (`db_returning_fields`): a key
+            // given, as a multi-table child's parent link, is not read back.
+            let statements = insert::insert(
+                self.host.dialect,
+                &Insert {
+                    table,
+                    columns: &columns,
+                    returning: None,
+                    rows: &rows,
+                    ignore_conflicts: false,
+                },
+            );
+            for st in &statements {
+                self.execute_write(st, rows.len() as u64)?;
+            }
+            let pk = pk_field.attname();
+            (instances.iter())
+                .map(|i| i.get(&pk).unwrap_or(Value::Null))
+                .collect()
         } else {
             let statements = insert::insert(
                 self.host.dialect,
@@ -435,6 +456,14 @@ impl Session {
         )
         .at(span)
     }
+}
+
+/// An auto-incremented primary key (the database assigns it).
+fn is_auto(kind: FieldKind) -> bool {
+    matches!(
+        kind,
+        FieldKind::AutoField | FieldKind::BigAutoField | FieldKind::SmallAutoField
+    )
 }
 
 fn type_error(msg: &str, span: Span) -> Diagnostic {

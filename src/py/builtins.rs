@@ -368,7 +368,7 @@ impl<H: Host> Interp<H> {
                     }
                 };
                 match (self.attribute(obj, &name, span), args.pos.get(2)) {
-                    (Err(d), Some((default, _))) if d.kind == ErrorKind::Attribute => {
+                    (Err(d), Some((default, _))) if d.kind.is_attribute_error() => {
                         Ok(default.clone())
                     }
                     (res, _) => res,

@@ -93,6 +93,9 @@ pub fn class_of(kind: &ErrorKind) -> String {
         {
             format!("{model}.{}", kind.python_name())
         }
+        ErrorKind::RelatedObjectDoesNotExist(related) => {
+            format!("{}.{}", related.0, kind.python_name())
+        }
         _ => kind.python_name(),
     }
 }
@@ -179,8 +182,20 @@ pub fn catches(d: &Diagnostic, classes: Option<&Obj>, span: Span) -> Result<bool
     let Some(classes) = classes else {
         return Ok(true);
     };
+    // Django's RelatedObjectDoesNotExist has two bases.
+    let also = match &d.kind {
+        ErrorKind::RelatedObjectDoesNotExist(related) => {
+            vec![
+                format!("{}.DoesNotExist", related.1),
+                "AttributeError".to_string(),
+            ]
+        }
+        _ => Vec::new(),
+    };
     let one = |c: &Obj| match c {
-        Obj::ExceptionClass(c) => Ok(is_subclass(&class, c)),
+        Obj::ExceptionClass(c) => {
+            Ok(is_subclass(&class, c) || also.iter().any(|base| is_subclass(base, c)))
+        }
         _ => Err(Diagnostic::new(
             ErrorKind::Type,
             "catching classes that do not inherit from BaseException is not allowed",

@@ -233,7 +233,7 @@ impl<H: Host> Interp<H> {
                 let n = attr_name(1)?;
                 match self.attribute(arg(0), &n, span) {
                     Ok(_) => Ok(Obj::bool(true)),
-                    Err(d) if d.kind == ErrorKind::Attribute => Ok(Obj::bool(false)),
+                    Err(d) if d.kind.is_attribute_error() => Ok(Obj::bool(false)),
                     Err(d) => Err(d),
                 }
             }

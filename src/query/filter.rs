@@ -1088,13 +1088,10 @@ impl Query {
             // Grouping by the selected model survives the cleared select (Django adds the
             // model's columns to the GROUP BY first).
             if self.group_by == super::GroupBy::All {
-                let base = self.base_alias().to_string();
-                let n = schema.model(self.model).fields.len();
-                self.group_by = super::GroupBy::Exprs(
-                    (0..n)
-                        .map(|i| Expr::Col(path::col(schema, (self.model, i), &base)))
-                        .collect(),
-                );
+                let cols = self
+                    .concrete_field_exprs(schema)
+                    .expect("a model's own fields resolve on it");
+                self.group_by = super::GroupBy::Exprs(cols);
             }
             self.select.clear();
             self.default_cols = false;

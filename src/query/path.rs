@@ -276,7 +276,7 @@ pub fn unknown_field(schema: &Schema, model: ModelId, name: &str, extra: &[Strin
     if let Some(d) = schema.model(model).unsupported_field(name) {
         return d;
     }
-    let mut choices = schema.model(model).field_choices();
+    let mut choices = schema.field_choices(model);
     choices.extend(extra.iter().cloned());
     choices.sort();
     let mut d = Diagnostic::field(format!(
@@ -314,20 +314,33 @@ pub fn names_to_path<S: AsRef<str>>(
         } else {
             raw
         };
-        let Some(field) = m.get_field(name) else {
-            if m.generic_fk(name).is_some() {
-                return Err(Diagnostic::field(format!(
-                    "Field '{name}' does not generate an automatic reverse relation and \
-                     therefore cannot be used for reverse querying. If it is a \
-                     GenericForeignKey, consider adding a GenericRelation."
-                ))
-                .into());
-            }
-            if pos == 0 || fail_on_missing {
-                return Err(unknown_field(schema, cur, raw, &[]).into());
-            }
-            break;
+        let field = match m.get_field(name) {
+            Some(field) => field,
+            None => match schema.inherited_field(cur, name) {
+                // A parent's field: reached through the parent links (Django's
+                // `get_path_to_parent`).
+                Some((owner, field)) => {
+                    for (from, link) in schema.base_chain(cur, owner).unwrap_or_default() {
+                        path_infos(schema, from, FieldRef::Concrete(link), &mut path)?;
+                    }
+                    cur = owner;
+                    field
+                }
+                None if m.generic_fk(name).is_some() => {
+                    return Err(Diagnostic::field(format!(
+                        "Field '{name}' does not generate an automatic reverse relation and \
+                         therefore cannot be used for reverse querying. If it is a \
+                         GenericForeignKey, consider adding a GenericRelation."
+                    ))
+                    .into());
+                }
+                None if pos == 0 || fail_on_missing => {
+                    return Err(unknown_field(schema, cur, raw, &[]).into());
+                }
+                None => break,
+            },
         };
+        let m = schema.model(cur);
         consumed = pos + 1;
         let is_relation = match field {
             FieldRef::Concrete(i) => m.fields[i].relation.is_some(),

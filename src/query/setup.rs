@@ -73,13 +73,16 @@ pub struct Plan {
 impl Query {
     /// The fields of `model` that `defer()`/`only()` leave selected, in model order.
     /// `prefix` is the `select_related` path to the model (`""` for the queried model);
-    /// `traversed` are its relations followed by `select_related`, which stay loaded.
-    pub fn loaded_fields(
+    /// `traversed` are its relations followed by `select_related`, which stay loaded;
+    /// `keep_pk`: `only()` keeps the primary key (not a multi-table parent's, whose row the
+    /// child's link names).
+    fn loaded_fields(
         &self,
         schema: &Schema,
         model: ModelId,
         prefix: &str,
         traversed: &[String],
+        keep_pk: bool,
     ) -> Vec<usize> {
         let m = schema.model(model);
         let mut relevant: Vec<&str> = Vec::new();
@@ -111,7 +114,9 @@ impl Query {
                 } else if relevant.is_empty() {
                     true
                 } else {
-                    i == m.pk || named(i, false) || traversed.contains(&m.fields[i].name)
+                    (keep_pk && i == m.pk)
+                        || named(i, false)
+                        || traversed.contains(&m.fields[i].name)
                 }
             })
             .collect()
@@ -139,6 +144,56 @@ impl Query {
             .collect()
     }
 
+    /// The model's columns as Django's `get_default_columns` selects them: the inherited
+    /// fields first, each on its ancestor's table (joined through the parent links), then
+    /// the model's own; deferred ones left out.
+    fn model_columns(
+        &mut self,
+        schema: &Schema,
+        model: ModelId,
+        alias: &str,
+        prefix: &str,
+        traversed: &[String],
+    ) -> Result<Vec<PlanCol>> {
+        let mut owners: Vec<ModelId> = Vec::new();
+        for (owner, _) in schema.concrete_fields(model) {
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+        }
+        let mut out = Vec::new();
+        for owner in owners {
+            let (owner_alias, traversed) = if owner == model {
+                (alias.to_string(), traversed)
+            } else {
+                (self.parent_alias(schema, model, owner, alias)?, &[][..])
+            };
+            let fields = self.loaded_fields(schema, owner, prefix, traversed, owner == model);
+            out.extend(self.default_columns(schema, owner, &owner_alias, &fields));
+        }
+        Ok(out)
+    }
+
+    /// Django's `join_parent_model`: the alias of `ancestor`'s table, joined from `model`'s
+    /// (at `alias`) through the parent links.
+    pub fn parent_alias(
+        &mut self,
+        schema: &Schema,
+        model: ModelId,
+        ancestor: ModelId,
+        alias: &str,
+    ) -> Result<String> {
+        let mut alias = alias.to_string();
+        for (from, link) in schema.base_chain(model, ancestor).unwrap_or_default() {
+            let names = vec![schema.model(from).fields[link].name.clone()];
+            let info = self
+                .setup_joins(schema, &names, from, &alias, None, true)
+                .map_err(path_err)?;
+            alias = info.joins.last().expect("joined").clone();
+        }
+        Ok(alias)
+    }
+
     /// Django's `pre_sql_setup`: decide columns and ordering, making the joins they need.
     pub fn plan(&mut self, schema: &Schema) -> Result<Plan> {
         if self.tables.iter().all(|t| t.refcount == 0) {
@@ -158,8 +213,7 @@ impl Query {
         columns.extend(if self.default_cols {
             let base = self.base_alias().to_string();
             let traversed = self.traversed_relations();
-            let fields = self.loaded_fields(schema, self.model, "", &traversed);
-            self.default_columns(schema, self.model, &base, &fields)
+            self.model_columns(schema, self.model, &base, "", &traversed)?
         } else {
             self.select
                 .iter()
@@ -295,6 +349,22 @@ impl Query {
         Ok(out)
     }
 
+    /// Django's `add_fields` of the model's `concrete_fields` attnames: each resolved as a
+    /// path from the base table (a multi-table child's inherited fields on the parent's
+    /// table, the parent's key as the child's link column).
+    pub fn concrete_field_exprs(&mut self, schema: &Schema) -> Result<Vec<Expr>> {
+        let base = self.base_alias().to_string();
+        let mut out = Vec::new();
+        for (m, i) in schema.concrete_fields(self.model) {
+            let names = vec![schema.model(m).fields[i].attname()];
+            let info = self
+                .setup_joins(schema, &names, self.model, &base, None, true)
+                .map_err(path_err)?;
+            out.extend(self.path_exprs(schema, &info)?);
+        }
+        Ok(out)
+    }
+
     /// What a resolved path names: its target columns after `trim_joins`, transformed.
     fn path_exprs(&mut self, schema: &Schema, info: &JoinInfo) -> Result<Vec<Expr>> {
         let first_target = info.targets[0];
@@ -340,13 +410,15 @@ impl Query {
             SelectRelated::Paths(p) => p.clone(),
             _ => Vec::new(),
         };
-        let m = schema.model(model);
+        // A multi-table child's inherited foreign keys are followed from its parent's table.
+        let fields = schema.concrete_fields(model);
+        let field_of = |&(owner, i): &(ModelId, usize)| &schema.model(owner).fields[i];
         let heads: Vec<&str> = wanted
             .iter()
             .map(|w| w.split("__").next().unwrap_or(""))
             .collect();
         for name in &heads {
-            match m.fields.iter().find(|f| f.name == *name) {
+            match fields.iter().map(field_of).find(|f| f.name == *name) {
                 Some(f) if f.relation.is_none() => {
                     return Err(Diagnostic::field(format!(
                         "Non-relational field given in select_related: '{name}'. Choices are: {}",
@@ -362,8 +434,18 @@ impl Query {
                 }
             }
         }
-        for (i, f) in m.fields.iter().enumerate() {
+        for &(owner, i) in &fields {
+            let f = &schema.model(owner).fields[i];
             let Some(fk) = &f.relation else { continue };
+            // Django never follows a parent link: the parent's fields are the model's own.
+            if schema
+                .model(owner)
+                .parents
+                .iter()
+                .any(|&(_, link)| link == i)
+            {
+                continue;
+            }
             let take = if restricted {
                 heads.contains(&f.name.as_str())
             } else {
@@ -373,9 +455,10 @@ impl Query {
                 continue;
             }
             let join_alias = {
+                let from = self.parent_alias(schema, model, owner, alias)?;
                 let names = vec![f.name.clone()];
                 let info = self
-                    .setup_joins(schema, &names, model, alias, None, true)
+                    .setup_joins(schema, &names, owner, &from, None, true)
                     .map_err(path_err)?;
                 info.joins.last().expect("joined").clone()
             };
@@ -385,9 +468,8 @@ impl Query {
             } else {
                 format!("{prefix}__{}", f.name)
             };
-            let fields = self.loaded_fields(schema, target, &path, &[]);
             let start = columns.len();
-            columns.extend(self.default_columns(schema, target, &join_alias, &fields));
+            columns.extend(self.model_columns(schema, target, &join_alias, &path, &[])?);
             related.push(RelatedCols {
                 path: path.clone(),
                 model: target,
@@ -405,7 +487,6 @@ impl Query {
             } else {
                 SelectRelated::All
             };
-            let _ = i;
             self.related_selections(
                 schema,
                 target,

@@ -26,6 +26,9 @@ fn exception_name(kind: &ErrorKind) -> String {
         {
             format!("{model}.{}", kind.python_name())
         }
+        ErrorKind::RelatedObjectDoesNotExist(related) => {
+            format!("{}.{}", related.0, kind.python_name())
+        }
         _ => kind.python_name(),
     }
 }

@@ -41,14 +41,6 @@ pub struct GenericReverse {
 }
 
 impl Schema {
-    /// The model whose content type stands for `model`: a proxy's concrete model (the first
-    /// model of its table), as Django's `for_concrete_model=True` has it.
-    pub fn concrete_model(&self, model: ModelId) -> ModelId {
-        self.find_table(&self.model(model).table)
-            .filter(|&c| !self.model(c).auto_created)
-            .unwrap_or(model)
-    }
-
     /// The id of the row in `django_content_type` of a model (of its concrete model, for a
     /// proxy), as the database has it.
     pub fn content_type_id(&self, model: ModelId) -> Option<i64> {

@@ -10,6 +10,7 @@
 
 pub mod contrib;
 mod generic;
+pub mod inherit;
 pub mod introspect;
 pub mod models_py;
 
@@ -81,6 +82,12 @@ pub struct Model {
     /// GenericRelations pointing at this model with a `related_query_name` (derived by
     /// [`Schema::link`]).
     pub generic_reverse: Vec<GenericReverse>,
+    /// Multi-table inheritance (Django's `_meta.parents`): each direct concrete parent and
+    /// the index in `fields` of the one-to-one link to it (see [`inherit`]).
+    pub parents: Vec<(ModelId, usize)>,
+    /// The model a proxy proxies, its base (Django's `_meta.proxy_for_model`; another proxy
+    /// for a proxy of a proxy); `None` for a concrete model.
+    pub proxy_for: Option<ModelId>,
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.
@@ -541,8 +548,17 @@ impl Schema {
                 ));
             }
         }
+        // A relation to a model is a relation to its proxies too, and one to a proxy is its
+        // concrete model's (Django relates concrete models).
+        let concrete: Vec<ModelId> = (0..self.models.len())
+            .map(|m| self.concrete_model(m))
+            .collect();
         for (to, rel) in found {
-            self.model_mut(to).reverse.push(rel);
+            for (m, c) in concrete.iter().enumerate() {
+                if *c == concrete[to] {
+                    self.model_mut(m).reverse.push(rel.clone());
+                }
+            }
         }
         self.link_generic();
     }
@@ -605,6 +621,8 @@ impl Model {
             generic_fks: Vec::new(),
             generic_relations: Vec::new(),
             generic_reverse: Vec::new(),
+            parents: Vec::new(),
+            proxy_for: None,
         }
     }
 

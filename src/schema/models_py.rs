@@ -60,6 +60,11 @@ pub struct ModelDecl {
     pub auto_created: bool,
     /// `Meta.proxy`: shares its concrete parent's table and fields.
     pub proxy: bool,
+    /// Indexes in `fields` of the links to the multi-table parents, in Django's
+    /// `_meta.parents` order (a proxy has its concrete model's).
+    pub parent_links: Vec<usize>,
+    /// The model a proxy proxies: its base (another proxy, for a proxy of a proxy).
+    pub proxy_for: Option<ModelRef>,
     /// Things read but not understood (third-party field classes, unknown bases, ...).
     pub notes: Vec<String>,
     /// The fields left out (their class or relation target not understood); where the

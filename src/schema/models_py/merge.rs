@@ -29,6 +29,10 @@ struct Pending {
     relations: Vec<(usize, Box<RelationDecl>)>,
     m2m: Vec<ManyToManyDecl>,
     generic: Vec<GenericDecl>,
+    /// Indexes of the multi-table parent links in the model's fields.
+    parent_links: Vec<usize>,
+    /// The model a proxy proxies.
+    proxy_for: Option<ModelRef>,
 }
 
 /// Merge declarations onto an introspected schema, then derive reverse relations. Each
@@ -91,6 +95,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
         if !relations.relations.is_empty()
             || !relations.m2m.is_empty()
             || !relations.generic.is_empty()
+            || relations.proxy_for.is_some()
         {
             relations.id = id;
             pending.push(relations);
@@ -132,6 +137,14 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
                 one_to_one: field.kind == FieldKind::OneToOneField,
                 target_type: crate::value::ValueType::Int,
             }));
+        }
+        let model = schema.model_mut(p.id);
+        model.parents = (p.parent_links.iter())
+            .filter_map(|&i| Some((model.fields[i].relation.as_ref()?.to, i)))
+            .collect();
+        if let Some(proxied) = p.proxy_for.take() {
+            let to = resolve(schema, &declared, &slots, &proxied);
+            schema.model_mut(p.id).proxy_for = Some(to);
         }
     }
     for p in &mut pending {
@@ -196,6 +209,8 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         relations,
         m2m: decl.m2m,
         generic: decl.generic,
+        parent_links: decl.parent_links,
+        proxy_for: decl.proxy_for,
     };
     (model, pending)
 }

@@ -131,13 +131,16 @@ struct Resolved<'a> {
     meta: Meta,
     /// Fields in Django's order (inherited abstract fields first).
     members: Vec<Member<'a>>,
-    /// The concrete model this one extends (multi-table inheritance, or what a proxy proxies).
-    parent: Option<usize>,
+    /// The concrete models this one extends, in the order of its bases (Django's
+    /// `_meta.parents`: multi-table inheritance, or what a proxy proxies).
+    parents: Vec<usize>,
     managers: Vec<crate::schema::Manager>,
     /// `pk = models.CompositePrimaryKey("a", "b")`: the names it lists.
     composite_pk: Option<Vec<String>>,
     /// Fields djq cannot use yet (`ForeignObject`): name and class.
     unsupported: Vec<(String, String)>,
+    /// `meta.ordering` is the first base's (a concrete model's), not written in a `Meta`.
+    ordering_inherited: bool,
     notes: Vec<String>,
     /// Fields left out (a field class djq cannot place, a relation target it cannot read).
     skipped: Vec<String>,
@@ -183,6 +186,8 @@ struct RawRelation {
     related_name: Option<String>,
     related_query_name: Option<String>,
     on_delete: OnDelete,
+    /// `parent_link=True`: the link to a multi-table parent.
+    parent_link: bool,
 }
 
 #[derive(Clone)]
@@ -545,10 +550,11 @@ impl<'a> Reader<'a> {
             app_label: self.shared.get_mut().text(&self.files[c.file].app.label),
             meta: Meta::default(),
             members: Vec::new(),
-            parent: None,
+            parents: Vec::new(),
             managers: Vec::new(),
             composite_pk: None,
             unsupported: Vec::new(),
+            ordering_inherited: false,
             notes: Vec::new(),
             skipped: Vec::new(),
             unread: unread_in(c.body),
@@ -558,6 +564,9 @@ impl<'a> Reader<'a> {
         let mut inherited_managers = Vec::new();
         // Fields a base adds once the model is built (django-mptt's): after the model's own.
         let mut added_after = Vec::new();
+        // The first base that is a model (Django's `base_meta`, the `_meta` the new class
+        // finds first).
+        let mut first_base = None;
         for base in base_paths(c.bases) {
             let parent = self.find_base(&base, c.file);
             let Some(parent) = parent.filter(|&p| !self.resolving[p] && self.is_model(p)) else {
@@ -577,6 +586,7 @@ impl<'a> Reader<'a> {
                 continue;
             };
             let p = self.resolve(parent);
+            first_base.get_or_insert(parent);
             if p.meta.is_abstract {
                 let after = assigned_in(self.classes[parent].body, "_djq_fields_after_own");
                 if after {
@@ -591,14 +601,24 @@ impl<'a> Reader<'a> {
                 r.unsupported.extend(p.unsupported.iter().cloned());
                 r.notes.extend(p.notes.iter().cloned());
                 r.skipped.extend(p.skipped.iter().cloned());
+                // An abstract base's concrete parents are the model's (concrete -> abstract
+                // -> concrete).
+                for &pp in &p.parents {
+                    if !r.parents.contains(&pp) {
+                        r.parents.push(pp);
+                    }
+                }
                 r.unread = r.unread.take().or_else(|| p.unread.clone());
+                // The abstract base's `Meta` as written: not the ordering it took from a
+                // concrete parent of its own.
                 inherited_meta.get_or_insert_with(|| Meta {
                     is_abstract: false,
+                    ordering: p.meta.ordering.clone().filter(|_| !p.ordering_inherited),
                     ..p.meta.clone()
                 });
-            } else if r.parent.is_none() {
+            } else if !r.parents.contains(&parent) {
                 inherited_managers.extend(p.managers.iter().cloned());
-                r.parent = Some(parent);
+                r.parents.push(parent);
             }
         }
         let mut own_meta = None;
@@ -663,13 +683,18 @@ impl<'a> Reader<'a> {
         if let Some(label) = &r.meta.app_label {
             r.app_label = self.shared.get_mut().text(label);
         }
-        if let Some(parent) = r.parent
+        // Ordering comes from the first base when that is a concrete model (an abstract
+        // first base passes on only its `Meta`).
+        if let Some(parent) = first_base
             && r.meta.ordering.is_none()
+            && !self.resolve(parent).meta.is_abstract
         {
             r.meta.ordering = self.resolve(parent).meta.ordering.clone();
+            r.ordering_inherited = true;
         }
-        if let Some(parent) = r.parent
+        if let Some(parent) = first_base
             && r.meta.get_latest_by.is_none()
+            && !self.resolve(parent).meta.is_abstract
         {
             r.meta.get_latest_by = self.resolve(parent).meta.get_latest_by.clone();
         }
@@ -685,7 +710,7 @@ impl<'a> Reader<'a> {
             name: c.name.to_string(),
         };
         let path = self.files[c.file].path.clone();
-        if let Some(parent) = r.parent.filter(|_| r.meta.proxy) {
+        if let Some(&parent) = r.parents.first().filter(|_| r.meta.proxy) {
             return (self.proxy(parent, own, &r, path), Vec::new());
         }
         let table = r
@@ -704,25 +729,49 @@ impl<'a> Reader<'a> {
             || r.members
                 .iter()
                 .any(|m| matches!(&m.kind, MemberKind::Column { field, .. } if field.primary_key));
-        let mut fields = Vec::with_capacity(r.members.len() + 1);
-        if let Some(parent) = r.parent.filter(|_| !has_pk) {
-            // Multi-table inheritance: the parent link is the primary key.
-            let parent_ref = self.model_ref(parent);
-            let link = format!("{}_ptr", parent_ref.name.to_lowercase());
-            let shared = self.shared.get_mut();
-            let (name, column) = (shared.name(&link), shared.name(&format!("{link}_id")));
-            let mut field = Field::new(name, column, FieldKind::OneToOneField);
-            field.primary_key = true;
-            field.unique = true;
-            fields.push(FieldDecl {
-                field,
-                relation: Some(relation_to(parent_ref, None)),
-            });
-        } else if !has_pk {
+        let mut fields = Vec::with_capacity(r.members.len() + r.parents.len() + 1);
+        if !has_pk && r.parents.is_empty() {
             fields.push(FieldDecl {
                 field: super::auto_pk(self.shared.get_mut(), owner.auto_field),
                 relation: None,
             });
+        }
+        // Multi-table inheritance: a link to each concrete parent, the field that says
+        // `parent_link=True`, else the `<parent>_ptr` Django creates. Created links come
+        // first, the last parent's first (Django counts their creation order down).
+        let mut links = Vec::with_capacity(r.parents.len());
+        for &parent in &r.parents {
+            // A proxy parent stands for its concrete model (`StatusPerson(MyPerson)` links
+            // to `Person`).
+            let parent = self.concrete_class(parent);
+            let parent_ref = self.model_ref(parent);
+            let explicit = r.members.iter().find(|m| match &m.kind {
+                MemberKind::Column {
+                    relation: Some(rel),
+                    ..
+                } if rel.parent_link => {
+                    let to = self.qualify(&rel.to, m.file, &own);
+                    to.matches(&parent_ref.app_label, &parent_ref.name)
+                }
+                _ => false,
+            });
+            if let Some(m) = explicit {
+                links.push(m.name.clone());
+                continue;
+            }
+            let link = format!("{}_ptr", parent_ref.name.to_lowercase());
+            let shared = self.shared.get_mut();
+            let (name, column) = (shared.name(&link), shared.name(&format!("{link}_id")));
+            let mut field = Field::new(name, column, FieldKind::OneToOneField);
+            field.unique = true;
+            fields.insert(
+                0,
+                FieldDecl {
+                    field,
+                    relation: Some(relation_to(parent_ref, None)),
+                },
+            );
+            links.push(link);
         }
         let mut m2m = Vec::new();
         let mut throughs = Vec::new();
@@ -802,6 +851,15 @@ impl<'a> Reader<'a> {
                 })
             })
             .collect();
+        // The first parent's link is the primary key when the model declares none.
+        let parent_links: Vec<usize> = links
+            .iter()
+            .filter_map(|l| fields.iter().position(|f| f.field.name == *l))
+            .collect();
+        if let Some(&first) = parent_links.first().filter(|_| !has_pk) {
+            fields[first].field.primary_key = true;
+            fields[first].field.unique = true;
+        }
         let shared = self.shared.get_mut();
         let mut column_of = |name: &str| {
             let name = name.trim_start_matches('-');
@@ -831,6 +889,8 @@ impl<'a> Reader<'a> {
             composite_pk,
             unsupported: r.unsupported.clone(),
             fields,
+            parent_links,
+            proxy_for: None,
             m2m,
             ordering: r.meta.ordering.clone().unwrap_or_default(),
             get_latest_by: r.meta.get_latest_by.clone().unwrap_or_default(),
@@ -850,6 +910,17 @@ impl<'a> Reader<'a> {
         (decl, throughs)
     }
 
+    /// The concrete class a class stands for: itself, or what its proxy chain proxies.
+    fn concrete_class(&mut self, mut class: usize) -> usize {
+        loop {
+            let r = self.resolve(class);
+            match r.parents.first() {
+                Some(&parent) if r.meta.proxy => class = parent,
+                _ => return class,
+            }
+        }
+    }
+
     /// A proxy model: its concrete model's table and fields under its own name.
     fn proxy(
         &mut self,
@@ -859,6 +930,7 @@ impl<'a> Reader<'a> {
         path: Rc<Path>,
     ) -> ModelDecl {
         let (mut decl, _) = self.materialize(parent);
+        let proxy_for = Some(self.model_ref(parent));
         // The fields are the concrete model's: Django adds no reverse relations for a proxy's.
         for f in &mut decl.fields {
             if let Some(rel) = &mut f.relation {
@@ -875,6 +947,7 @@ impl<'a> Reader<'a> {
             get_latest_by: r.meta.get_latest_by.clone().unwrap_or_default(),
             managers: r.managers.clone(),
             proxy: true,
+            proxy_for,
             notes: r.notes.clone(),
             path,
             ..decl
@@ -1060,6 +1133,8 @@ fn auto_through(
         unsupported: Vec::new(),
         auto_created: true,
         proxy: false,
+        parent_links: Vec::new(),
+        proxy_for: None,
         notes: Vec::new(),
         skipped: Vec::new(),
         path: Rc::clone(owner.path),

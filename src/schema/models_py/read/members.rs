@@ -503,6 +503,7 @@ impl<'a> Reader<'a> {
                 on_delete: kw("on_delete")
                     .or_else(|| nth(1))
                     .map_or(OnDelete::Cascade, on_delete),
+                parent_link: flag("parent_link"),
             }),
             _ => None,
         };

@@ -1,0 +1,1 @@
+../../../fixtures/inherit/core/models.py

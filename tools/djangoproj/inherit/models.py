@@ -1,0 +1,1 @@
+../../../fixtures/inherit/inherit/models.py
