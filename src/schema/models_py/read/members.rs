@@ -80,6 +80,11 @@ impl<'a> Reader<'a> {
                 return;
             }
             "ForeignObject" => {
+                r.notes.push(format!(
+                    "{}.{name}: {callee} (a multi-column relation) is not supported by djq yet; \
+                     left out",
+                    c.name
+                ));
                 r.unsupported
                     .push((name.to_string(), "ForeignObject".into()));
                 return;
