@@ -314,31 +314,20 @@ impl Query {
         can_reuse: Option<&[String]>,
         allow_many: bool,
     ) -> Result<JoinInfo, PathError> {
-        let mut first_err = None;
-        let mut found = None;
-        for pivot in (1..=names.len()).rev() {
-            match names_to_path(schema, &names[..pivot], model, allow_many, true) {
-                Ok(n) => {
-                    found = Some((n, names[pivot..].to_vec()));
-                    break;
-                }
-                Err(e @ PathError::MultiJoin(_)) => return Err(e),
-                Err(e) => {
-                    if pivot == 1 {
-                        return Err(first_err.unwrap_or(e));
-                    }
-                    first_err.get_or_insert(e);
-                }
-            }
-        }
-        let (names, transforms) = found.expect("pivot 1 either resolves or errors");
-        let field_error = match first_err {
-            Some(PathError::Field(d)) => Some(d),
-            _ => None,
-        };
-        let mut joins = vec![alias.to_string()];
-        let mut alias = alias.to_string();
-        for hop in &names.path {
+        let info = resolve_joins(schema, names, model, alias, allow_many)?;
+        Ok(self.make_joins(schema, info, can_reuse))
+    }
+
+    /// The second half of [`Query::setup_joins`]: the joins of a resolved path made (or
+    /// reused), their aliases added to `info.joins`.
+    pub fn make_joins(
+        &mut self,
+        schema: &Schema,
+        mut info: JoinInfo,
+        can_reuse: Option<&[String]>,
+    ) -> JoinInfo {
+        let mut alias = info.joins[0].clone();
+        for hop in &info.path {
             let table = schema.model(hop.to_model).table.clone();
             let nullable = if hop.direct { hop.nullable } else { true };
             let reuse = if hop.m2m { can_reuse } else { None };
@@ -349,16 +338,9 @@ impl Query {
                 nullable,
                 reuse,
             );
-            joins.push(alias.clone());
+            info.joins.push(alias.clone());
         }
-        Ok(JoinInfo {
-            final_field: names.final_field,
-            targets: names.targets,
-            joins,
-            path: names.path,
-            transforms,
-            field_error,
-        })
+        info
     }
 
     /// Django's `trim_joins`: drop trailing forward joins whose target column is already on
@@ -387,6 +369,48 @@ impl Query {
         let alias = joins.last().expect("base alias").clone();
         (targets, alias, joins)
     }
+}
+
+/// The first half of [`Query::setup_joins`], which changes no query: the names resolved
+/// from `alias`, whose joins ([`Query::make_joins`]) are not made yet (`joins` holds only
+/// `alias`).
+pub fn resolve_joins(
+    schema: &Schema,
+    names: &[String],
+    model: ModelId,
+    alias: &str,
+    allow_many: bool,
+) -> Result<JoinInfo, PathError> {
+    let mut first_err = None;
+    let mut found = None;
+    for pivot in (1..=names.len()).rev() {
+        match names_to_path(schema, &names[..pivot], model, allow_many, true) {
+            Ok(n) => {
+                found = Some((n, names[pivot..].to_vec()));
+                break;
+            }
+            Err(e @ PathError::MultiJoin(_)) => return Err(e),
+            Err(e) => {
+                if pivot == 1 {
+                    return Err(first_err.unwrap_or(e));
+                }
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    let (names, transforms) = found.expect("pivot 1 either resolves or errors");
+    let field_error = match first_err {
+        Some(PathError::Field(d)) => Some(d),
+        _ => None,
+    };
+    Ok(JoinInfo {
+        final_field: names.final_field,
+        targets: names.targets,
+        joins: vec![alias.to_string()],
+        path: names.path,
+        transforms,
+        field_error,
+    })
 }
 
 /// The column expression of a concrete field on an alias.

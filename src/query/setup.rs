@@ -9,6 +9,7 @@ use super::{GroupBy, Nulls, OrderSpec, Query, SelectRelated};
 use crate::diag::{Diagnostic, Result};
 use crate::schema::{ModelId, Schema};
 use crate::value::ValueType;
+use std::borrow::Cow;
 
 /// One column of the SELECT list.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,8 +63,9 @@ pub struct Plan {
     pub order_by: Vec<PlanOrder>,
     /// `DISTINCT ON` expressions.
     pub distinct_on: Vec<Expr>,
-    /// The WHERE part of the filters (aggregate conditions moved to `having`).
-    pub where_: super::WhereNode,
+    /// The WHERE part of the filters when aggregate conditions were moved to `having`;
+    /// `None` when it is the query's own.
+    pub where_: Option<super::WhereNode>,
     pub having: Option<super::WhereNode>,
     /// GROUP BY candidates in Django's order (selected columns, ordering, HAVING's columns),
     /// before the backend collapses them or refers to selected columns by position.
@@ -140,115 +142,26 @@ impl Query {
     }
 
     /// Django's `pre_sql_setup`: decide columns and ordering, making the joins they need.
-    pub fn plan(&mut self, schema: &Schema) -> Result<Plan> {
-        if self.tables.iter().all(|t| t.refcount == 0) {
-            let base = self.base_alias().to_string();
-            self.ref_alias(&base);
-        }
-        let mut columns: Vec<PlanCol> = self
-            .extra_select
-            .iter()
-            .map(|s| PlanCol {
-                ty: s.expr.value_type(),
-                expr: s.expr.clone(),
-                alias: Some(s.name.clone()),
-                name: s.name.clone(),
-            })
-            .collect();
-        columns.extend(if self.default_cols {
-            let base = self.base_alias().to_string();
-            let traversed = self.traversed_relations();
-            let fields = self.loaded_fields(schema, self.model, "", &traversed);
-            self.default_columns(schema, self.model, &base, &fields)
-        } else {
-            self.select
+    /// Those are made on a copy of the query, taken only when there are any: the query to
+    /// write comes back with the plan.
+    pub fn plan(&self, schema: &Schema) -> Result<(Cow<'_, Query>, Plan)> {
+        let mut p = Planner {
+            q: Cow::Borrowed(self),
+            schema,
+        };
+        let plan = p.plan()?;
+        Ok((p.q, plan))
+    }
+
+    /// First names of the `select_related` paths (they stay loaded under `only()`).
+    fn traversed_relations(&self) -> Vec<String> {
+        match &self.select_related {
+            SelectRelated::Paths(p) => p
                 .iter()
-                .map(|s| PlanCol {
-                    ty: self.result_type(schema, &s.expr),
-                    expr: s.expr.clone(),
-                    alias: s.aliased.then(|| s.name.clone()),
-                    name: s.name.clone(),
-                })
-                .collect::<Vec<_>>()
-        });
-        columns.extend(self.annotations.iter().map(|a| PlanCol {
-            ty: self.result_type(schema, &a.expr),
-            expr: a.expr.clone(),
-            alias: Some(a.name.clone()),
-            name: a.name.clone(),
-        }));
-        let shown = columns.len();
-        let mut related = Vec::new();
-        if self.default_cols && self.select_related != SelectRelated::None {
-            let base = self.base_alias().to_string();
-            let requested = self.select_related.clone();
-            self.related_selections(
-                schema,
-                self.model,
-                &base,
-                "",
-                &requested,
-                1,
-                &mut columns,
-                &mut related,
-            )?;
+                .map(|p| p.split("__").next().unwrap_or(p).to_string())
+                .collect(),
+            _ => Vec::new(),
         }
-        let (mut order_by, meta_ordering) = self.resolve_ordering(schema, &columns)?;
-        if self.combinator.is_some() {
-            // A combined query is ordered by its result columns (Django relabels to `colN`).
-            for o in &mut order_by {
-                if let OrderTarget::Expr(e) = &o.target {
-                    let idx = columns.iter().position(|c| &c.expr == e).ok_or_else(|| {
-                        Diagnostic::new(
-                            crate::diag::ErrorKind::Database,
-                            "ORDER BY term does not match any column in the result set.",
-                        )
-                    })?;
-                    o.target = match &columns[idx].alias {
-                        Some(_) => OrderTarget::Position(idx + 1),
-                        None => OrderTarget::Alias(format!("col{}", idx + 1)),
-                    };
-                }
-            }
-        }
-        let (where_, having) = self.where_.split_having();
-        // Django's `get_extra_select`: SELECT DISTINCT also selects the ordering's columns
-        // (Meta.ordering's too, even where GROUP BY drops the ORDER BY itself), and groups
-        // by them.
-        let mut extra = 0;
-        if self.distinct && self.distinct_fields.is_empty() {
-            for o in &order_by {
-                if let OrderTarget::Expr(e) = &o.target
-                    && !columns.iter().any(|c| &c.expr == e)
-                {
-                    columns.push(PlanCol {
-                        ty: e.value_type(),
-                        expr: e.clone(),
-                        alias: None,
-                        name: String::new(),
-                    });
-                    extra += 1;
-                }
-            }
-        }
-        let group_by =
-            self.group_by_candidates(&columns, &order_by, meta_ordering, having.as_ref());
-        // Django drops Meta.ordering from aggregating queries.
-        if meta_ordering && !matches!(self.group_by, GroupBy::None) {
-            order_by.clear();
-        }
-        let distinct_on = self.resolve_distinct(schema)?;
-        Ok(Plan {
-            columns,
-            shown,
-            extra,
-            related,
-            order_by,
-            distinct_on,
-            where_,
-            having,
-            group_by,
-        })
     }
 
     /// Django's `get_group_by` up to the backend-specific part.
@@ -279,43 +192,168 @@ impl Query {
         }
         exprs
     }
+}
+
+/// The query being planned: borrowed until a join has to be made, then a copy of its own.
+struct Planner<'q, 's> {
+    q: Cow<'q, Query>,
+    schema: &'s Schema,
+}
+
+impl Planner<'_, '_> {
+    fn plan(&mut self) -> Result<Plan> {
+        let schema = self.schema;
+        if self.q.tables.iter().all(|t| t.refcount == 0) {
+            let q = self.q.to_mut();
+            let base = q.base_alias().to_string();
+            q.ref_alias(&base);
+        }
+        let q = &*self.q;
+        let mut columns: Vec<PlanCol> = q
+            .extra_select
+            .iter()
+            .map(|s| PlanCol {
+                ty: s.expr.value_type(),
+                expr: s.expr.clone(),
+                alias: Some(s.name.clone()),
+                name: s.name.clone(),
+            })
+            .collect();
+        if q.default_cols {
+            let traversed = q.traversed_relations();
+            let fields = q.loaded_fields(schema, q.model, "", &traversed);
+            columns.extend(q.default_columns(schema, q.model, q.base_alias(), &fields));
+        } else {
+            columns.extend(q.select.iter().map(|s| PlanCol {
+                ty: q.result_type(schema, &s.expr),
+                expr: s.expr.clone(),
+                alias: s.aliased.then(|| s.name.clone()),
+                name: s.name.clone(),
+            }));
+        }
+        columns.extend(q.annotations.iter().map(|a| PlanCol {
+            ty: q.result_type(schema, &a.expr),
+            expr: a.expr.clone(),
+            alias: Some(a.name.clone()),
+            name: a.name.clone(),
+        }));
+        let shown = columns.len();
+        let mut related = Vec::new();
+        if q.default_cols && q.select_related != SelectRelated::None {
+            let base = q.base_alias().to_string();
+            let requested = q.select_related.clone();
+            let model = q.model;
+            self.related_selections(model, &base, "", &requested, 1, &mut columns, &mut related)?;
+        }
+        let (mut order_by, meta_ordering) = self.resolve_ordering(&columns)?;
+        let q = &*self.q;
+        if q.combinator.is_some() {
+            // A combined query is ordered by its result columns (Django relabels to `colN`).
+            for o in &mut order_by {
+                if let OrderTarget::Expr(e) = &o.target {
+                    let idx = columns.iter().position(|c| &c.expr == e).ok_or_else(|| {
+                        Diagnostic::new(
+                            crate::diag::ErrorKind::Database,
+                            "ORDER BY term does not match any column in the result set.",
+                        )
+                    })?;
+                    o.target = match &columns[idx].alias {
+                        Some(_) => OrderTarget::Position(idx + 1),
+                        None => OrderTarget::Alias(format!("col{}", idx + 1)),
+                    };
+                }
+            }
+        }
+        let (where_, having) = if q.where_.contains_aggregate() {
+            let (where_, having) = q.where_.split_having();
+            (Some(where_), having)
+        } else {
+            (None, None)
+        };
+        // Django's `get_extra_select`: SELECT DISTINCT also selects the ordering's columns
+        // (Meta.ordering's too, even where GROUP BY drops the ORDER BY itself), and groups
+        // by them.
+        let mut extra = 0;
+        if q.distinct && q.distinct_fields.is_empty() {
+            for o in &order_by {
+                if let OrderTarget::Expr(e) = &o.target
+                    && !columns.iter().any(|c| &c.expr == e)
+                {
+                    columns.push(PlanCol {
+                        ty: e.value_type(),
+                        expr: e.clone(),
+                        alias: None,
+                        name: String::new(),
+                    });
+                    extra += 1;
+                }
+            }
+        }
+        let group_by = q.group_by_candidates(&columns, &order_by, meta_ordering, having.as_ref());
+        // Django drops Meta.ordering from aggregating queries.
+        if meta_ordering && !matches!(q.group_by, GroupBy::None) {
+            order_by.clear();
+        }
+        let distinct_on = self.resolve_distinct()?;
+        Ok(Plan {
+            columns,
+            shown,
+            extra,
+            related,
+            order_by,
+            distinct_on,
+            where_,
+            having,
+            group_by,
+        })
+    }
+
+    /// [`Query::setup_joins`], on a copy of the query only when the path has joins to make.
+    fn setup_joins(&mut self, names: &[String], model: ModelId, alias: &str) -> Result<JoinInfo> {
+        let info = path::resolve_joins(self.schema, names, model, alias, true).map_err(path_err)?;
+        if info.path.is_empty() {
+            return Ok(info);
+        }
+        Ok(self.q.to_mut().make_joins(self.schema, info, None))
+    }
 
     /// Django's `get_distinct`: each `distinct()` field path as an expression, joining as
     /// ordering does (after the ordering's joins).
-    fn resolve_distinct(&mut self, schema: &Schema) -> Result<Vec<Expr>> {
+    fn resolve_distinct(&mut self) -> Result<Vec<Expr>> {
         let mut out = Vec::new();
-        for name in self.distinct_fields.clone() {
+        if self.q.distinct_fields.is_empty() {
+            return Ok(out);
+        }
+        for name in self.q.distinct_fields.clone() {
             let pieces: Vec<String> = name.split("__").map(str::to_string).collect();
-            let base = self.base_alias().to_string();
-            let info = self
-                .setup_joins(schema, &pieces, self.model, &base, None, true)
-                .map_err(path_err)?;
-            out.extend(self.path_exprs(schema, &info)?);
+            let base = self.q.base_alias().to_string();
+            let info = self.setup_joins(&pieces, self.q.model, &base)?;
+            out.extend(self.path_exprs(&info)?);
         }
         Ok(out)
     }
 
     /// What a resolved path names: its target columns after `trim_joins`, transformed.
-    fn path_exprs(&mut self, schema: &Schema, info: &JoinInfo) -> Result<Vec<Expr>> {
+    fn path_exprs(&mut self, info: &JoinInfo) -> Result<Vec<Expr>> {
+        let schema = self.schema;
         let first_target = info.targets[0];
-        let (targets, alias, _) =
-            self.trim_joins(schema, info.targets.clone(), info.joins.clone(), &info.path);
+        // Without joins there is nothing to trim.
+        let (targets, alias) = if info.joins.len() > 1 {
+            let (targets, alias, _) = self.q.to_mut().trim_joins(
+                schema,
+                info.targets.clone(),
+                info.joins.clone(),
+                &info.path,
+            );
+            (Cow::Owned(targets), Cow::Owned(alias))
+        } else {
+            (Cow::Borrowed(&info.targets), Cow::Borrowed(&info.joins[0]))
+        };
         let out_field = super::filter::output_field(schema, info.final_field, first_target);
         targets
-            .into_iter()
-            .map(|t| info.transform(Expr::Col(path::col(schema, t, &alias)), out_field.clone()))
+            .iter()
+            .map(|&t| info.transform(Expr::Col(path::col(schema, t, &alias)), out_field.clone()))
             .collect()
-    }
-
-    /// First names of the `select_related` paths (they stay loaded under `only()`).
-    fn traversed_relations(&self) -> Vec<String> {
-        match &self.select_related {
-            SelectRelated::Paths(p) => p
-                .iter()
-                .map(|p| p.split("__").next().unwrap_or(p).to_string())
-                .collect(),
-            _ => Vec::new(),
-        }
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
@@ -323,7 +361,6 @@ impl Query {
     #[allow(clippy::too_many_arguments)]
     fn related_selections(
         &mut self,
-        schema: &Schema,
         model: ModelId,
         alias: &str,
         prefix: &str,
@@ -332,6 +369,7 @@ impl Query {
         columns: &mut Vec<PlanCol>,
         related: &mut Vec<RelatedCols>,
     ) -> Result<()> {
+        let schema = self.schema;
         let restricted = matches!(requested, SelectRelated::Paths(_));
         if !restricted && depth > 5 {
             return Ok(());
@@ -374,9 +412,7 @@ impl Query {
             }
             let join_alias = {
                 let names = vec![f.name.clone()];
-                let info = self
-                    .setup_joins(schema, &names, model, alias, None, true)
-                    .map_err(path_err)?;
+                let info = self.setup_joins(&names, model, alias)?;
                 info.joins.last().expect("joined").clone()
             };
             let target = fk.to;
@@ -385,9 +421,9 @@ impl Query {
             } else {
                 format!("{prefix}__{}", f.name)
             };
-            let fields = self.loaded_fields(schema, target, &path, &[]);
+            let fields = self.q.loaded_fields(schema, target, &path, &[]);
             let start = columns.len();
-            columns.extend(self.default_columns(schema, target, &join_alias, &fields));
+            columns.extend(self.q.default_columns(schema, target, &join_alias, &fields));
             related.push(RelatedCols {
                 path: path.clone(),
                 model: target,
@@ -407,7 +443,6 @@ impl Query {
             };
             let _ = i;
             self.related_selections(
-                schema,
                 target,
                 &join_alias,
                 &path,
@@ -422,16 +457,13 @@ impl Query {
 
     /// Django's `_order_by_pairs` + `find_ordering_name`, deduplicated like `get_order_by`.
     /// The ORDER BY, and whether it came from `Meta.ordering`.
-    fn resolve_ordering(
-        &mut self,
-        schema: &Schema,
-        columns: &[PlanCol],
-    ) -> Result<(Vec<PlanOrder>, bool)> {
-        let meta_ordering = &schema.model(self.model).ordering;
-        let from_meta =
-            self.default_ordering && self.order_by.is_empty() && !meta_ordering.is_empty();
-        let specs: Vec<OrderSpec> = if !self.default_ordering || !self.order_by.is_empty() {
-            self.order_by.clone()
+    fn resolve_ordering(&mut self, columns: &[PlanCol]) -> Result<(Vec<PlanOrder>, bool)> {
+        let schema = self.schema;
+        let q = &*self.q;
+        let meta_ordering = &schema.model(q.model).ordering;
+        let from_meta = q.default_ordering && q.order_by.is_empty() && !meta_ordering.is_empty();
+        let specs: Vec<OrderSpec> = if !q.default_ordering || !q.order_by.is_empty() {
+            q.order_by.clone()
         } else {
             meta_ordering
                 .iter()
@@ -441,7 +473,7 @@ impl Query {
                 })
                 .collect()
         };
-        let default_desc = !self.standard_ordering;
+        let default_desc = !q.standard_ordering;
         let mut out: Vec<PlanOrder> = Vec::new();
         for spec in specs {
             let items = match spec {
@@ -478,18 +510,17 @@ impl Query {
                             descending,
                             nulls: None,
                         }]
-                    } else if let Some(e) = self.annotation(col).cloned() {
+                    } else if let Some(e) = self.q.annotation(col).cloned() {
                         vec![PlanOrder {
                             target: OrderTarget::Expr(e),
                             descending,
                             nulls: None,
                         }]
                     } else {
-                        let base = self.base_alias().to_string();
+                        let base = self.q.base_alias().to_string();
                         self.find_ordering_name(
-                            schema,
                             &name,
-                            self.model,
+                            self.q.model,
                             &base,
                             default_desc,
                             &mut Vec::new(),
@@ -512,18 +543,16 @@ impl Query {
 
     fn find_ordering_name(
         &mut self,
-        schema: &Schema,
         name: &str,
         model: ModelId,
         alias: &str,
         default_desc: bool,
         seen: &mut Vec<Vec<String>>,
     ) -> Result<Vec<PlanOrder>> {
+        let schema = self.schema;
         let (field_name, descending) = order_dir(name, default_desc);
         let pieces: Vec<String> = field_name.split("__").map(str::to_string).collect();
-        let info = self
-            .setup_joins(schema, &pieces, model, alias, None, true)
-            .map_err(path_err)?;
+        let info = self.setup_joins(&pieces, model, alias)?;
         let last_model = info.path.last().map_or(model, |p| p.to_model);
         let target_ordering = &schema.model(last_model).ordering;
         let is_attname = matches!(info.final_field, FinalField::Forward(m, i)
@@ -542,7 +571,6 @@ impl Query {
             let mut out = Vec::new();
             for item in target_ordering.clone() {
                 out.extend(self.find_ordering_name(
-                    schema,
                     &item,
                     last_model,
                     &join_alias,
@@ -553,7 +581,7 @@ impl Query {
             return Ok(out);
         }
         Ok(self
-            .path_exprs(schema, &info)?
+            .path_exprs(&info)?
             .into_iter()
             .map(|expr| PlanOrder {
                 target: OrderTarget::Expr(expr),

@@ -92,12 +92,17 @@ impl Dialect {
 
     /// Append `name` quoted (a `"` inside it doubled), without allocating.
     pub fn push_quoted(self, sql: &mut String, name: &str) {
+        sql.reserve(name.len() + 2);
         sql.push('"');
-        for (i, piece) in name.split('"').enumerate() {
-            if i > 0 {
-                sql.push_str("\"\"");
+        if name.bytes().any(|b| b == b'"') {
+            for (i, piece) in name.split('"').enumerate() {
+                if i > 0 {
+                    sql.push_str("\"\"");
+                }
+                sql.push_str(piece);
             }
-            sql.push_str(piece);
+        } else {
+            sql.push_str(name);
         }
         sql.push('"');
     }
@@ -189,17 +194,23 @@ impl Dialect {
         if self == Dialect::Postgres && kind == LookupKind::IExact {
             return s.to_string();
         }
-        let esc = s
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         use LookupKind::*;
-        match kind {
-            Contains | IContains => format!("%{esc}%"),
-            StartsWith | IStartsWith => format!("{esc}%"),
-            EndsWith | IEndsWith => format!("%{esc}"),
-            _ => esc,
+        let (before, after) = match kind {
+            Contains | IContains => ("%", "%"),
+            StartsWith | IStartsWith => ("", "%"),
+            EndsWith | IEndsWith => ("%", ""),
+            _ => ("", ""),
+        };
+        let mut esc = String::with_capacity(s.len() + 4);
+        esc.push_str(before);
+        for c in s.chars() {
+            if matches!(c, '\\' | '%' | '_') {
+                esc.push('\\');
+            }
+            esc.push(c);
         }
+        esc.push_str(after);
+        esc
     }
 
     /// `order_by('?')`: Django's SQLite backend calls its own `RAND()` function.
@@ -230,8 +241,8 @@ impl Dialect {
         }
     }
 
-    /// ` LIMIT n OFFSET m` as Django writes it for this backend.
-    pub fn limit_offset(self, low: usize, high: Option<usize>) -> String {
+    /// ` LIMIT n OFFSET m` as Django writes it for this backend, appended to `sql`.
+    pub fn push_limit_offset(self, sql: &mut String, low: usize, high: Option<usize>) {
         let limit = match (high, low) {
             (Some(h), _) => Some((h - low) as i64),
             (None, 0) => None,
@@ -240,14 +251,14 @@ impl Dialect {
                 Dialect::Postgres => None,
             },
         };
-        let mut s = String::new();
         if let Some(l) = limit {
-            s.push_str(&format!(" LIMIT {l}"));
+            sql.push_str(" LIMIT ");
+            sql.push_str(itoa::Buffer::new().format(l));
         }
         if low > 0 {
-            s.push_str(&format!(" OFFSET {low}"));
+            sql.push_str(" OFFSET ");
+            sql.push_str(itoa::Buffer::new().format(low));
         }
-        s
     }
 
     /// `(lhs op rhs)` for arithmetic producing values of type `ty`.
@@ -272,9 +283,17 @@ impl Dialect {
 
     /// Django's SQLiteNumericMixin: SQLite casts expressions with decimal results to NUMERIC.
     pub fn numeric(self, sql: String, ty: ValueType) -> String {
+        match self.numeric_cast(ty) {
+            Some((open, close)) => format!("{open}{sql}{close}"),
+            None => sql,
+        }
+    }
+
+    /// What [`Dialect::numeric`] puts around an expression of type `ty`, if anything.
+    pub fn numeric_cast(self, ty: ValueType) -> Option<(&'static str, &'static str)> {
         match (self, ty) {
-            (Dialect::Sqlite, ValueType::Decimal { .. }) => format!("(CAST({sql} AS NUMERIC))"),
-            _ => sql,
+            (Dialect::Sqlite, ValueType::Decimal { .. }) => Some(("(CAST(", " AS NUMERIC))")),
+            _ => None,
         }
     }
 
@@ -383,19 +402,20 @@ impl Dialect {
         }
     }
 
-    /// The left-hand side of a lookup as the backend compares it (Django's `lookup_cast`):
-    /// PostgreSQL casts text lookups to `text` and upper-cases case-insensitive ones.
-    pub fn lookup_cast(self, kind: LookupKind, lhs: Frag) -> Frag {
+    /// What goes before and after the left-hand side of a lookup, as the backend compares
+    /// it (Django's `lookup_cast`): PostgreSQL casts text lookups to `text` and upper-cases
+    /// case-insensitive ones.
+    pub fn lookup_cast(self, kind: LookupKind) -> (&'static str, &'static str) {
         use LookupKind::*;
         match (self, kind) {
-            (Dialect::Sqlite, _) => lhs,
+            (Dialect::Sqlite, _) => ("", ""),
             (Dialect::Postgres, IExact | IContains | IStartsWith | IEndsWith) => {
-                wrap("UPPER(", lhs, "::text)")
+                ("UPPER(", "::text)")
             }
             (Dialect::Postgres, Contains | StartsWith | EndsWith | Regex | IRegex) => {
-                wrap("", lhs, "::text")
+                ("", "::text")
             }
-            (Dialect::Postgres, _) => lhs,
+            (Dialect::Postgres, _) => ("", ""),
         }
     }
 }
