@@ -6,7 +6,7 @@
 use super::expr::Expr;
 use super::path::{self, FinalField, JoinInfo, PathError};
 use super::{GroupBy, Nulls, OrderSpec, Query, SelectRelated};
-use crate::diag::{Diagnostic, Result};
+use crate::diag::{Diagnostic, Result, Span};
 use crate::schema::{ModelId, Schema};
 use crate::value::ValueType;
 use std::borrow::Cow;
@@ -84,6 +84,9 @@ impl Query {
         traversed: &[String],
     ) -> Vec<usize> {
         let m = schema.model(model);
+        if self.deferred.is_empty() {
+            return (0..m.fields.len()).collect();
+        }
         let mut relevant: Vec<&str> = Vec::new();
         for d in &self.deferred {
             let rest = if prefix.is_empty() {
@@ -325,7 +328,7 @@ impl Planner<'_, '_> {
             return Ok(out);
         }
         for name in self.q.distinct_fields.clone() {
-            let pieces: Vec<String> = name.split("__").map(str::to_string).collect();
+            let pieces = path_names(&name);
             let base = self.q.base_alias().to_string();
             let info = self.setup_joins(&pieces, self.q.model, &base)?;
             out.extend(self.path_exprs(&info)?);
@@ -349,11 +352,14 @@ impl Planner<'_, '_> {
         } else {
             (Cow::Borrowed(&info.targets), Cow::Borrowed(&info.joins[0]))
         };
-        let out_field = super::filter::output_field(schema, info.final_field, first_target);
-        targets
+        let cols = targets
             .iter()
-            .map(|&t| info.transform(Expr::Col(path::col(schema, t, &alias)), out_field.clone()))
-            .collect()
+            .map(|&t| Expr::Col(path::col(schema, t, &alias)));
+        if info.transforms.is_empty() {
+            return Ok(cols.collect());
+        }
+        let out_field = super::filter::output_field(schema, info.final_field, first_target);
+        cols.map(|c| info.transform(c, out_field.clone())).collect()
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
@@ -460,85 +466,96 @@ impl Planner<'_, '_> {
     fn resolve_ordering(&mut self, columns: &[PlanCol]) -> Result<(Vec<PlanOrder>, bool)> {
         let schema = self.schema;
         let q = &*self.q;
-        let meta_ordering = &schema.model(q.model).ordering;
-        let from_meta = q.default_ordering && q.order_by.is_empty() && !meta_ordering.is_empty();
-        let specs: Vec<OrderSpec> = if !q.default_ordering || !q.order_by.is_empty() {
-            q.order_by.clone()
-        } else {
-            meta_ordering
-                .iter()
-                .map(|n| OrderSpec::Name {
-                    name: n.clone(),
-                    span: Default::default(),
-                })
-                .collect()
-        };
         let default_desc = !q.standard_ordering;
         let mut out: Vec<PlanOrder> = Vec::new();
-        for spec in specs {
-            let items = match spec {
-                OrderSpec::Expr {
-                    expr,
-                    descending,
-                    nulls,
-                    ..
-                } => {
-                    let descending = descending ^ default_desc;
-                    let target = match columns
-                        .iter()
-                        .position(|c| c.alias.is_some() && c.expr == expr)
-                    {
-                        Some(p) => OrderTarget::Position(p + 1),
-                        None => OrderTarget::Expr(expr),
-                    };
-                    vec![PlanOrder {
-                        target,
+        if !q.default_ordering || !q.order_by.is_empty() {
+            for i in 0..self.q.order_by.len() {
+                match &self.q.order_by[i] {
+                    OrderSpec::Expr {
+                        expr,
                         descending,
-                        nulls: nulls.map(|n| flip_nulls(n, default_desc)),
-                    }]
+                        nulls,
+                        ..
+                    } => {
+                        let target = match columns
+                            .iter()
+                            .position(|c| c.alias.is_some() && c.expr == *expr)
+                        {
+                            Some(p) => OrderTarget::Position(p + 1),
+                            None => OrderTarget::Expr(expr.clone()),
+                        };
+                        push_order(
+                            &mut out,
+                            PlanOrder {
+                                target,
+                                descending: descending ^ default_desc,
+                                nulls: nulls.map(|n| flip_nulls(n, default_desc)),
+                            },
+                        );
+                    }
+                    OrderSpec::Name { name, span } => {
+                        let (name, span) = (name.clone(), *span);
+                        self.order_by_name(&name, span, columns, default_desc, &mut out)?;
+                    }
                 }
-                OrderSpec::Name { name, .. } if name == "?" => vec![PlanOrder {
+            }
+            return Ok((out, false));
+        }
+        let meta_ordering = &schema.model(q.model).ordering;
+        for name in meta_ordering {
+            self.order_by_name(name, Span::default(), columns, default_desc, &mut out)?;
+        }
+        Ok((out, !meta_ordering.is_empty()))
+    }
+
+    /// One `order_by()` name (`'-pages'`, `'?'`, an annotation, a field path) resolved onto
+    /// the end of `out`.
+    fn order_by_name(
+        &mut self,
+        name: &str,
+        span: Span,
+        columns: &[PlanCol],
+        default_desc: bool,
+        out: &mut Vec<PlanOrder>,
+    ) -> Result<()> {
+        if name == "?" {
+            push_order(
+                out,
+                PlanOrder {
                     target: OrderTarget::Random,
                     descending: false,
                     nulls: None,
-                }],
-                OrderSpec::Name { name, span } => {
-                    let (col, descending) = order_dir(&name, default_desc);
-                    if let Some(p) = columns.iter().position(|c| c.alias.as_deref() == Some(col)) {
-                        vec![PlanOrder {
-                            target: OrderTarget::Position(p + 1),
-                            descending,
-                            nulls: None,
-                        }]
-                    } else if let Some(e) = self.q.annotation(col).cloned() {
-                        vec![PlanOrder {
-                            target: OrderTarget::Expr(e),
-                            descending,
-                            nulls: None,
-                        }]
-                    } else {
-                        let base = self.q.base_alias().to_string();
-                        self.find_ordering_name(
-                            &name,
-                            self.q.model,
-                            &base,
-                            default_desc,
-                            &mut Vec::new(),
-                        )
-                        .map_err(|d| d.at(span))?
-                    }
-                }
-            };
-            for item in items {
-                let dup = out
-                    .iter()
-                    .any(|o| o.target == item.target && !matches!(o.target, OrderTarget::Random));
-                if !dup {
-                    out.push(item);
-                }
-            }
+                },
+            );
+            return Ok(());
         }
-        Ok((out, from_meta))
+        let (col, descending) = order_dir(name, default_desc);
+        let target = if let Some(p) = columns.iter().position(|c| c.alias.as_deref() == Some(col)) {
+            OrderTarget::Position(p + 1)
+        } else if let Some(e) = self.q.annotation(col) {
+            OrderTarget::Expr(e.clone())
+        } else {
+            let base = self.q.base_alias().to_string();
+            return self
+                .find_ordering_name(
+                    name,
+                    self.q.model,
+                    &base,
+                    default_desc,
+                    &mut Vec::new(),
+                    out,
+                )
+                .map_err(|d| d.at(span));
+        };
+        push_order(
+            out,
+            PlanOrder {
+                target,
+                descending,
+                nulls: None,
+            },
+        );
+        Ok(())
     }
 
     fn find_ordering_name(
@@ -548,10 +565,11 @@ impl Planner<'_, '_> {
         alias: &str,
         default_desc: bool,
         seen: &mut Vec<Vec<String>>,
-    ) -> Result<Vec<PlanOrder>> {
+        out: &mut Vec<PlanOrder>,
+    ) -> Result<()> {
         let schema = self.schema;
         let (field_name, descending) = order_dir(name, default_desc);
-        let pieces: Vec<String> = field_name.split("__").map(str::to_string).collect();
+        let pieces = path_names(field_name);
         let info = self.setup_joins(&pieces, model, alias)?;
         let last_model = info.path.last().map_or(model, |p| p.to_model);
         let target_ordering = &schema.model(last_model).ordering;
@@ -568,28 +586,47 @@ impl Planner<'_, '_> {
             }
             seen.push(info.joins.clone());
             let join_alias = info.joins.last().expect("joined").clone();
-            let mut out = Vec::new();
-            for item in target_ordering.clone() {
-                out.extend(self.find_ordering_name(
-                    &item,
-                    last_model,
-                    &join_alias,
-                    descending,
-                    seen,
-                )?);
+            for item in target_ordering {
+                self.find_ordering_name(item, last_model, &join_alias, descending, seen, out)?;
             }
-            return Ok(out);
+            return Ok(());
         }
-        Ok(self
-            .path_exprs(&info)?
-            .into_iter()
-            .map(|expr| PlanOrder {
-                target: OrderTarget::Expr(expr),
-                descending,
-                nulls: None,
-            })
-            .collect())
+        for expr in self.path_exprs(&info)? {
+            push_order(
+                out,
+                PlanOrder {
+                    target: OrderTarget::Expr(expr),
+                    descending,
+                    nulls: None,
+                },
+            );
+        }
+        Ok(())
     }
+}
+
+/// Add an ORDER BY item unless it is there already (Django's `get_order_by` keeps the
+/// first of equal ones; `?` may repeat).
+fn push_order(out: &mut Vec<PlanOrder>, item: PlanOrder) {
+    let dup = out
+        .iter()
+        .any(|o| o.target == item.target && !matches!(o.target, OrderTarget::Random));
+    if !dup {
+        out.push(item);
+    }
+}
+
+/// A field path's names (`author__name` → `author`, `name`), as `split("__")` gives them
+/// without setting up a substring search.
+fn path_names(path: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(at) = rest.as_bytes().windows(2).position(|w| w == b"__") {
+        names.push(rest[..at].to_string());
+        rest = &rest[at + 2..];
+    }
+    names.push(rest.to_string());
+    names
 }
 
 /// `'-name'` → (`name`, descending), relative to the default direction.

@@ -131,13 +131,27 @@ impl Frag {
     /// The finished statement: placeholders numbered in the dialect's style, parameters
     /// adapted as the driver receives them.
     pub fn finish(self, dialect: Dialect) -> Statement {
-        let mut sql = String::with_capacity(self.sql.len() + self.params.len() * 2);
-        let mut pieces = self.sql.split(PARAM);
-        sql.push_str(pieces.next().unwrap_or_default());
-        for (n, piece) in pieces.enumerate() {
-            dialect.push_placeholder(&mut sql, n + 1);
-            sql.push_str(piece);
-        }
+        let sql = match dialect.fixed_placeholder() {
+            // One byte for another, in place.
+            Some(placeholder) => {
+                let mut bytes = self.sql.into_bytes();
+                for b in &mut bytes {
+                    // A select, not a branch: the loop runs many bytes at a time.
+                    *b = if *b == PARAM as u8 { placeholder } else { *b };
+                }
+                String::from_utf8(bytes).expect("ASCII replaced by ASCII")
+            }
+            None => {
+                let mut sql = String::with_capacity(self.sql.len() + self.params.len() * 2);
+                let mut pieces = self.sql.split(PARAM);
+                sql.push_str(pieces.next().unwrap_or_default());
+                for (n, piece) in pieces.enumerate() {
+                    dialect.push_placeholder(&mut sql, n + 1);
+                    sql.push_str(piece);
+                }
+                sql
+            }
+        };
         Statement {
             sql,
             params: self.params.into_iter().map(|v| dialect.adapt(v)).collect(),
