@@ -421,6 +421,47 @@ impl JoinInfo {
     }
 }
 
+/// The first half of [`Query::setup_joins`], which changes nothing: the longest prefix of
+/// `names` that are fields resolved into hops from `alias` (only `alias` in `joins`), the rest
+/// kept as transforms.
+pub fn resolve_joins<S: AsRef<str>>(
+    schema: &Schema,
+    names: &[S],
+    model: ModelId,
+    alias: &str,
+    allow_many: bool,
+) -> Result<JoinInfo, PathError> {
+    let mut first_err = None;
+    let mut found = None;
+    for pivot in (1..=names.len()).rev() {
+        match names_to_path(schema, &names[..pivot], model, allow_many, true) {
+            Ok(n) => {
+                found = Some((n, &names[pivot..]));
+                break;
+            }
+            Err(e @ PathError::MultiJoin(_)) => return Err(e),
+            Err(e) => {
+                if pivot == 1 {
+                    return Err(first_err.unwrap_or(e));
+                }
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    let (names, transforms) = found.expect("pivot 1 either resolves or errors");
+    Ok(JoinInfo {
+        final_field: names.final_field,
+        targets: vec![names.target],
+        joins: vec![alias.to_string()],
+        path: names.path,
+        transforms: transforms.iter().map(|t| t.as_ref().to_string()).collect(),
+        field_error: match first_err {
+            Some(PathError::Field(d)) => Some(d),
+            _ => None,
+        },
+    })
+}
+
 impl Query {
     /// Django's `setup_joins`: the longest prefix of `names` that are fields becomes joins
     /// (multi-valued joins only reuse aliases in `can_reuse`); the rest are transforms.
@@ -433,31 +474,8 @@ impl Query {
         can_reuse: Option<&[String]>,
         allow_many: bool,
     ) -> Result<JoinInfo, PathError> {
-        let mut first_err = None;
-        let mut found = None;
-        for pivot in (1..=names.len()).rev() {
-            match names_to_path(schema, &names[..pivot], model, allow_many, true) {
-                Ok(n) => {
-                    found = Some((n, &names[pivot..]));
-                    break;
-                }
-                Err(e @ PathError::MultiJoin(_)) => return Err(e),
-                Err(e) => {
-                    if pivot == 1 {
-                        return Err(first_err.unwrap_or(e));
-                    }
-                    first_err.get_or_insert(e);
-                }
-            }
-        }
-        let (names, transforms) = found.expect("pivot 1 either resolves or errors");
-        let mut info = self.join_path(schema, names, alias, can_reuse);
-        info.transforms = transforms.iter().map(|t| t.as_ref().to_string()).collect();
-        info.field_error = match first_err {
-            Some(PathError::Field(d)) => Some(d),
-            _ => None,
-        };
-        Ok(info)
+        let info = resolve_joins(schema, names, model, alias, allow_many)?;
+        Ok(self.make_joins(schema, info, can_reuse))
     }
 
     /// The joins along a resolved path, from `alias` (what [`Query::setup_joins`] does once
@@ -469,14 +487,32 @@ impl Query {
         alias: &str,
         can_reuse: Option<&[String]>,
     ) -> JoinInfo {
-        let mut joins = Vec::with_capacity(names.path.len() + 1);
-        joins.push(alias.to_string());
-        for hop in &names.path {
+        let info = JoinInfo {
+            final_field: names.final_field,
+            targets: vec![names.target],
+            joins: vec![alias.to_string()],
+            path: names.path,
+            transforms: Vec::new(),
+            field_error: None,
+        };
+        self.make_joins(schema, info, can_reuse)
+    }
+
+    /// The second half of [`Query::setup_joins`]: the joins of a resolved path made (or
+    /// reused), their aliases added to `info.joins`.
+    pub fn make_joins(
+        &mut self,
+        schema: &Schema,
+        mut info: JoinInfo,
+        can_reuse: Option<&[String]>,
+    ) -> JoinInfo {
+        info.joins.reserve(info.path.len());
+        for hop in &info.path {
             let nullable = if hop.direct { hop.nullable } else { true };
             let reuse = if hop.m2m { can_reuse } else { None };
             let next = self.join(
                 &schema.model(hop.to_model).table,
-                joins.last().expect("the base alias"),
+                info.joins.last().expect("the base alias"),
                 (hop.from_col(schema), hop.to_col(schema)),
                 nullable,
                 reuse,
@@ -486,16 +522,9 @@ impl Query {
             {
                 j.restriction = Some(r.clone());
             }
-            joins.push(next);
+            info.joins.push(next);
         }
-        JoinInfo {
-            final_field: names.final_field,
-            targets: vec![names.target],
-            joins,
-            path: names.path,
-            transforms: Vec::new(),
-            field_error: None,
-        }
+        info
     }
 
     /// Django's `trim_joins`: drop trailing forward joins whose target column is already on

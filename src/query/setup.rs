@@ -6,9 +6,10 @@
 use super::expr::Expr;
 use super::path::{self, FinalField, JoinInfo, PathError};
 use super::{GroupBy, Nulls, OrderSpec, Query, SelectRelated};
-use crate::diag::{Diagnostic, Result};
+use crate::diag::{Diagnostic, Result, Span};
 use crate::schema::{ModelId, Schema};
 use crate::value::ValueType;
+use std::borrow::Cow;
 
 /// One column of the SELECT list.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,8 +63,9 @@ pub struct Plan {
     pub order_by: Vec<PlanOrder>,
     /// `DISTINCT ON` expressions.
     pub distinct_on: Vec<Expr>,
-    /// The WHERE part of the filters (aggregate conditions moved to `having`).
-    pub where_: super::WhereNode,
+    /// The WHERE part of the filters when aggregate conditions were moved to `having`;
+    /// `None` when it is the query's own.
+    pub where_: Option<super::WhereNode>,
     pub having: Option<super::WhereNode>,
     /// GROUP BY candidates in Django's order (selected columns, ordering, HAVING's columns),
     /// before the backend collapses them or refers to selected columns by position.
@@ -85,6 +87,9 @@ impl Query {
         keep_pk: bool,
     ) -> Vec<usize> {
         let m = schema.model(model);
+        if self.deferred.is_empty() {
+            return (0..m.fields.len()).collect();
+        }
         let mut relevant: Vec<&str> = Vec::new();
         for d in &self.deferred {
             let rest = if prefix.is_empty() {
@@ -195,114 +200,39 @@ impl Query {
     }
 
     /// Django's `pre_sql_setup`: decide columns and ordering, making the joins they need.
-    pub fn plan(&mut self, schema: &Schema) -> Result<Plan> {
-        if self.tables.iter().all(|t| t.refcount == 0) {
-            let base = self.base_alias().to_string();
-            self.ref_alias(&base);
-        }
-        let mut columns: Vec<PlanCol> = self
-            .extra_select
-            .iter()
-            .map(|s| PlanCol {
-                ty: s.expr.value_type(),
-                expr: s.expr.clone(),
-                alias: Some(s.name.clone()),
-                name: s.name.clone(),
-            })
-            .collect();
-        columns.extend(if self.default_cols {
-            let base = self.base_alias().to_string();
-            let traversed = self.traversed_relations();
-            self.model_columns(schema, self.model, &base, "", &traversed)?
-        } else {
-            self.select
+    /// Those are made on a copy of the query, taken only when there are any: the query to
+    /// write comes back with the plan.
+    pub fn plan(&self, schema: &Schema) -> Result<(Cow<'_, Query>, Plan)> {
+        let mut p = Planner {
+            q: Cow::Borrowed(self),
+            schema,
+        };
+        let plan = p.plan()?;
+        Ok((p.q, plan))
+    }
+
+    /// Django's `add_fields` of the model's `concrete_fields` attnames: each resolved as a
+    /// path from the base table (a multi-table child's inherited fields on the parent's
+    /// table, the parent's key as the child's link column), its joins made on this query.
+    pub fn concrete_field_exprs(&mut self, schema: &Schema) -> Result<Vec<Expr>> {
+        let mut p = Planner {
+            q: Cow::Owned(self.clone()),
+            schema,
+        };
+        let exprs = p.concrete_field_exprs()?;
+        *self = p.q.into_owned();
+        Ok(exprs)
+    }
+
+    /// First names of the `select_related` paths (they stay loaded under `only()`).
+    fn traversed_relations(&self) -> Vec<String> {
+        match &self.select_related {
+            SelectRelated::Paths(p) => p
                 .iter()
-                .map(|s| PlanCol {
-                    ty: self.result_type(schema, &s.expr),
-                    expr: s.expr.clone(),
-                    alias: s.aliased.then(|| s.name.clone()),
-                    name: s.name.clone(),
-                })
-                .collect::<Vec<_>>()
-        });
-        columns.extend(self.annotations.iter().map(|a| PlanCol {
-            ty: self.result_type(schema, &a.expr),
-            expr: a.expr.clone(),
-            alias: Some(a.name.clone()),
-            name: a.name.clone(),
-        }));
-        let shown = columns.len();
-        let mut related = Vec::new();
-        if self.default_cols && self.select_related != SelectRelated::None {
-            let base = self.base_alias().to_string();
-            let requested = self.select_related.clone();
-            self.related_selections(
-                schema,
-                self.model,
-                &base,
-                "",
-                &requested,
-                1,
-                &mut columns,
-                &mut related,
-            )?;
+                .map(|p| p.split("__").next().unwrap_or(p).to_string())
+                .collect(),
+            _ => Vec::new(),
         }
-        let (mut order_by, meta_ordering) = self.resolve_ordering(schema, &columns)?;
-        if self.combinator.is_some() {
-            // A combined query is ordered by its result columns (Django relabels to `colN`).
-            for o in &mut order_by {
-                if let OrderTarget::Expr(e) = &o.target {
-                    let idx = columns.iter().position(|c| &c.expr == e).ok_or_else(|| {
-                        Diagnostic::new(
-                            crate::diag::ErrorKind::Database,
-                            "ORDER BY term does not match any column in the result set.",
-                        )
-                    })?;
-                    o.target = match &columns[idx].alias {
-                        Some(_) => OrderTarget::Position(idx + 1),
-                        None => OrderTarget::Alias(format!("col{}", idx + 1)),
-                    };
-                }
-            }
-        }
-        let (where_, having) = self.where_.split_having();
-        // Django's `get_extra_select`: SELECT DISTINCT also selects the ordering's columns
-        // (Meta.ordering's too, even where GROUP BY drops the ORDER BY itself), and groups
-        // by them.
-        let mut extra = 0;
-        if self.distinct && self.distinct_fields.is_empty() {
-            for o in &order_by {
-                if let OrderTarget::Expr(e) = &o.target
-                    && !columns.iter().any(|c| &c.expr == e)
-                {
-                    columns.push(PlanCol {
-                        ty: e.value_type(),
-                        expr: e.clone(),
-                        alias: None,
-                        name: String::new(),
-                    });
-                    extra += 1;
-                }
-            }
-        }
-        let group_by =
-            self.group_by_candidates(&columns, &order_by, meta_ordering, having.as_ref());
-        // Django drops Meta.ordering from aggregating queries.
-        if meta_ordering && !matches!(self.group_by, GroupBy::None) {
-            order_by.clear();
-        }
-        let distinct_on = self.resolve_distinct(schema)?;
-        Ok(Plan {
-            columns,
-            shown,
-            extra,
-            related,
-            order_by,
-            distinct_on,
-            where_,
-            having,
-            group_by,
-        })
     }
 
     /// Django's `get_group_by` up to the backend-specific part.
@@ -333,59 +263,206 @@ impl Query {
         }
         exprs
     }
+}
+
+/// The query being planned: borrowed until a join has to be made, then a copy of its own.
+struct Planner<'q, 's> {
+    q: Cow<'q, Query>,
+    schema: &'s Schema,
+}
+
+impl Planner<'_, '_> {
+    fn plan(&mut self) -> Result<Plan> {
+        let schema = self.schema;
+        if self.q.tables.iter().all(|t| t.refcount == 0) {
+            let q = self.q.to_mut();
+            let base = q.base_alias().to_string();
+            q.ref_alias(&base);
+        }
+        let q = &*self.q;
+        let mut columns: Vec<PlanCol> = q
+            .extra_select
+            .iter()
+            .map(|s| PlanCol {
+                ty: s.expr.value_type(),
+                expr: s.expr.clone(),
+                alias: Some(s.name.clone()),
+                name: s.name.clone(),
+            })
+            .collect();
+        if q.default_cols {
+            let traversed = q.traversed_relations();
+            let (model, base) = (q.model, q.base_alias().to_string());
+            columns.extend(self.model_columns(model, &base, "", &traversed)?);
+        } else {
+            let q = &*self.q;
+            columns.extend(q.select.iter().map(|s| PlanCol {
+                ty: q.result_type(schema, &s.expr),
+                expr: s.expr.clone(),
+                alias: s.aliased.then(|| s.name.clone()),
+                name: s.name.clone(),
+            }));
+        }
+        let q = &*self.q;
+        columns.extend(q.annotations.iter().map(|a| PlanCol {
+            ty: q.result_type(schema, &a.expr),
+            expr: a.expr.clone(),
+            alias: Some(a.name.clone()),
+            name: a.name.clone(),
+        }));
+        let shown = columns.len();
+        let mut related = Vec::new();
+        if q.default_cols && q.select_related != SelectRelated::None {
+            let base = q.base_alias().to_string();
+            let requested = q.select_related.clone();
+            let model = q.model;
+            self.related_selections(model, &base, "", &requested, 1, &mut columns, &mut related)?;
+        }
+        let (mut order_by, meta_ordering) = self.resolve_ordering(&columns)?;
+        let q = &*self.q;
+        if q.combinator.is_some() {
+            // A combined query is ordered by its result columns (Django relabels to `colN`).
+            for o in &mut order_by {
+                if let OrderTarget::Expr(e) = &o.target {
+                    let idx = columns.iter().position(|c| &c.expr == e).ok_or_else(|| {
+                        Diagnostic::new(
+                            crate::diag::ErrorKind::Database,
+                            "ORDER BY term does not match any column in the result set.",
+                        )
+                    })?;
+                    o.target = match &columns[idx].alias {
+                        Some(_) => OrderTarget::Position(idx + 1),
+                        None => OrderTarget::Alias(format!("col{}", idx + 1)),
+                    };
+                }
+            }
+        }
+        let (where_, having) = if q.where_.contains_aggregate() {
+            let (where_, having) = q.where_.split_having();
+            (Some(where_), having)
+        } else {
+            (None, None)
+        };
+        // Django's `get_extra_select`: SELECT DISTINCT also selects the ordering's columns
+        // (Meta.ordering's too, even where GROUP BY drops the ORDER BY itself), and groups
+        // by them.
+        let mut extra = 0;
+        if q.distinct && q.distinct_fields.is_empty() {
+            for o in &order_by {
+                if let OrderTarget::Expr(e) = &o.target
+                    && !columns.iter().any(|c| &c.expr == e)
+                {
+                    columns.push(PlanCol {
+                        ty: e.value_type(),
+                        expr: e.clone(),
+                        alias: None,
+                        name: String::new(),
+                    });
+                    extra += 1;
+                }
+            }
+        }
+        let group_by = q.group_by_candidates(&columns, &order_by, meta_ordering, having.as_ref());
+        // Django drops Meta.ordering from aggregating queries.
+        if meta_ordering && !matches!(q.group_by, GroupBy::None) {
+            order_by.clear();
+        }
+        let distinct_on = self.resolve_distinct()?;
+        Ok(Plan {
+            columns,
+            shown,
+            extra,
+            related,
+            order_by,
+            distinct_on,
+            where_,
+            having,
+            group_by,
+        })
+    }
+
+    /// [`Query::model_columns`], on a copy of the query only for a multi-table child (whose
+    /// inherited columns join its parents' tables).
+    fn model_columns(
+        &mut self,
+        model: ModelId,
+        alias: &str,
+        prefix: &str,
+        traversed: &[String],
+    ) -> Result<Vec<PlanCol>> {
+        let schema = self.schema;
+        if schema.model(model).parents.is_empty() {
+            let fields = self.q.loaded_fields(schema, model, prefix, traversed, true);
+            return Ok(self.q.default_columns(schema, model, alias, &fields));
+        }
+        self.q
+            .to_mut()
+            .model_columns(schema, model, alias, prefix, traversed)
+    }
+
+    /// [`Query::setup_joins`], on a copy of the query only when the path has joins to make.
+    fn setup_joins(&mut self, names: &[String], model: ModelId, alias: &str) -> Result<JoinInfo> {
+        let info = path::resolve_joins(self.schema, names, model, alias, true).map_err(path_err)?;
+        if info.path.is_empty() {
+            return Ok(info);
+        }
+        Ok(self.q.to_mut().make_joins(self.schema, info, None))
+    }
 
     /// Django's `get_distinct`: each `distinct()` field path as an expression, joining as
     /// ordering does (after the ordering's joins).
-    fn resolve_distinct(&mut self, schema: &Schema) -> Result<Vec<Expr>> {
+    fn resolve_distinct(&mut self) -> Result<Vec<Expr>> {
         let mut out = Vec::new();
-        for name in self.distinct_fields.clone() {
-            let pieces: Vec<String> = name.split("__").map(str::to_string).collect();
-            let base = self.base_alias().to_string();
-            let info = self
-                .setup_joins(schema, &pieces, self.model, &base, None, true)
-                .map_err(path_err)?;
-            out.extend(self.path_exprs(schema, &info)?);
+        if self.q.distinct_fields.is_empty() {
+            return Ok(out);
+        }
+        for name in self.q.distinct_fields.clone() {
+            let pieces = path_names(&name);
+            let base = self.q.base_alias().to_string();
+            let info = self.setup_joins(&pieces, self.q.model, &base)?;
+            out.extend(self.path_exprs(&info)?);
         }
         Ok(out)
     }
 
-    /// Django's `add_fields` of the model's `concrete_fields` attnames: each resolved as a
-    /// path from the base table (a multi-table child's inherited fields on the parent's
-    /// table, the parent's key as the child's link column).
-    pub fn concrete_field_exprs(&mut self, schema: &Schema) -> Result<Vec<Expr>> {
-        let base = self.base_alias().to_string();
+    /// Django's `add_fields` of the model's `concrete_fields` attnames ([`Query::concrete_field_exprs`]).
+    fn concrete_field_exprs(&mut self) -> Result<Vec<Expr>> {
+        let schema = self.schema;
+        let base = self.q.base_alias().to_string();
+        let model = self.q.model;
         let mut out = Vec::new();
-        for (m, i) in schema.concrete_fields(self.model) {
+        for (m, i) in schema.concrete_fields(model) {
             let names = vec![schema.model(m).fields[i].attname()];
-            let info = self
-                .setup_joins(schema, &names, self.model, &base, None, true)
-                .map_err(path_err)?;
-            out.extend(self.path_exprs(schema, &info)?);
+            let info = self.setup_joins(&names, model, &base)?;
+            out.extend(self.path_exprs(&info)?);
         }
         Ok(out)
     }
 
     /// What a resolved path names: its target columns after `trim_joins`, transformed.
-    fn path_exprs(&mut self, schema: &Schema, info: &JoinInfo) -> Result<Vec<Expr>> {
+    fn path_exprs(&mut self, info: &JoinInfo) -> Result<Vec<Expr>> {
+        let schema = self.schema;
         let first_target = info.targets[0];
-        let (targets, alias, _) =
-            self.trim_joins(schema, info.targets.clone(), info.joins.clone(), &info.path);
-        let out_field = super::filter::output_field(schema, info.final_field, first_target);
-        targets
-            .into_iter()
-            .map(|t| info.transform(Expr::Col(path::col(schema, t, &alias)), out_field.clone()))
-            .collect()
-    }
-
-    /// First names of the `select_related` paths (they stay loaded under `only()`).
-    fn traversed_relations(&self) -> Vec<String> {
-        match &self.select_related {
-            SelectRelated::Paths(p) => p
-                .iter()
-                .map(|p| p.split("__").next().unwrap_or(p).to_string())
-                .collect(),
-            _ => Vec::new(),
+        // Without joins there is nothing to trim.
+        let (targets, alias) = if info.joins.len() > 1 {
+            let (targets, alias, _) = self.q.to_mut().trim_joins(
+                schema,
+                info.targets.clone(),
+                info.joins.clone(),
+                &info.path,
+            );
+            (Cow::Owned(targets), Cow::Owned(alias))
+        } else {
+            (Cow::Borrowed(&info.targets), Cow::Borrowed(&info.joins[0]))
+        };
+        let cols = targets
+            .iter()
+            .map(|&t| Expr::Col(path::col(schema, t, &alias)));
+        if info.transforms.is_empty() {
+            return Ok(cols.collect());
         }
+        let out_field = super::filter::output_field(schema, info.final_field, first_target);
+        cols.map(|c| info.transform(c, out_field.clone())).collect()
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
@@ -393,7 +470,6 @@ impl Query {
     #[allow(clippy::too_many_arguments)]
     fn related_selections(
         &mut self,
-        schema: &Schema,
         model: ModelId,
         alias: &str,
         prefix: &str,
@@ -402,6 +478,7 @@ impl Query {
         columns: &mut Vec<PlanCol>,
         related: &mut Vec<RelatedCols>,
     ) -> Result<()> {
+        let schema = self.schema;
         let restricted = matches!(requested, SelectRelated::Paths(_));
         if !restricted && depth > 5 {
             return Ok(());
@@ -455,11 +532,13 @@ impl Query {
                 continue;
             }
             let join_alias = {
-                let from = self.parent_alias(schema, model, owner, alias)?;
+                let from = if owner == model {
+                    alias.to_string()
+                } else {
+                    self.q.to_mut().parent_alias(schema, model, owner, alias)?
+                };
                 let names = vec![f.name.clone()];
-                let info = self
-                    .setup_joins(schema, &names, owner, &from, None, true)
-                    .map_err(path_err)?;
+                let info = self.setup_joins(&names, owner, &from)?;
                 info.joins.last().expect("joined").clone()
             };
             let target = fk.to;
@@ -469,7 +548,7 @@ impl Query {
                 format!("{prefix}__{}", f.name)
             };
             let start = columns.len();
-            columns.extend(self.model_columns(schema, target, &join_alias, &path, &[])?);
+            columns.extend(self.model_columns(target, &join_alias, &path, &[])?);
             related.push(RelatedCols {
                 path: path.clone(),
                 model: target,
@@ -488,7 +567,6 @@ impl Query {
                 SelectRelated::All
             };
             self.related_selections(
-                schema,
                 target,
                 &join_alias,
                 &path,
@@ -503,131 +581,152 @@ impl Query {
 
     /// Django's `_order_by_pairs` + `find_ordering_name`, deduplicated like `get_order_by`.
     /// The ORDER BY, and whether it came from `Meta.ordering`.
-    fn resolve_ordering(
-        &mut self,
-        schema: &Schema,
-        columns: &[PlanCol],
-    ) -> Result<(Vec<PlanOrder>, bool)> {
-        let meta_ordering = &schema.model(self.model).ordering;
-        let from_meta =
-            self.default_ordering && self.order_by.is_empty() && !meta_ordering.is_empty();
-        let specs: Vec<OrderSpec> = if !self.default_ordering || !self.order_by.is_empty() {
-            self.order_by.clone()
-        } else {
-            let mut specs = Vec::with_capacity(meta_ordering.len());
-            for n in meta_ordering {
-                specs.push(if super::meta_ordering::is_expression(n) {
-                    self.order_spec(schema, &super::meta_ordering::expression(n, "")?)?
-                } else {
-                    OrderSpec::Name {
-                        name: n.clone(),
-                        span: Default::default(),
-                    }
-                });
-            }
-            specs
-        };
-        let default_desc = !self.standard_ordering;
+    fn resolve_ordering(&mut self, columns: &[PlanCol]) -> Result<(Vec<PlanOrder>, bool)> {
+        let schema = self.schema;
+        let q = &*self.q;
+        let default_desc = !q.standard_ordering;
         let mut out: Vec<PlanOrder> = Vec::new();
-        for spec in specs {
-            let items = match spec {
-                OrderSpec::Expr {
-                    expr,
-                    descending,
-                    nulls,
-                    ..
-                } => {
-                    let descending = descending ^ default_desc;
-                    let target = match columns
-                        .iter()
-                        .position(|c| c.alias.is_some() && c.expr == expr)
-                    {
-                        Some(p) => OrderTarget::Position(p + 1),
-                        None => OrderTarget::Expr(expr),
-                    };
-                    vec![PlanOrder {
-                        target,
+        if !q.default_ordering || !q.order_by.is_empty() {
+            for i in 0..self.q.order_by.len() {
+                match &self.q.order_by[i] {
+                    OrderSpec::Expr {
+                        expr,
                         descending,
-                        nulls: nulls.map(|n| flip_nulls(n, default_desc)),
-                    }]
+                        nulls,
+                        ..
+                    } => {
+                        let target = match columns
+                            .iter()
+                            .position(|c| c.alias.is_some() && c.expr == *expr)
+                        {
+                            Some(p) => OrderTarget::Position(p + 1),
+                            None => OrderTarget::Expr(expr.clone()),
+                        };
+                        push_order(
+                            &mut out,
+                            PlanOrder {
+                                target,
+                                descending: descending ^ default_desc,
+                                nulls: nulls.map(|n| flip_nulls(n, default_desc)),
+                            },
+                        );
+                    }
+                    OrderSpec::Name { name, span } => {
+                        let (name, span) = (name.clone(), *span);
+                        self.order_by_name(&name, span, columns, default_desc, &mut out)?;
+                    }
                 }
-                OrderSpec::Name { name, .. } if name == "?" => vec![PlanOrder {
+            }
+            return Ok((out, false));
+        }
+        let meta_ordering = &schema.model(q.model).ordering;
+        for name in meta_ordering {
+            if super::meta_ordering::is_expression(name) {
+                let e = super::meta_ordering::expression(name, "")?;
+                self.push_order_expression(&e, default_desc, &mut out)?;
+            } else {
+                self.order_by_name(name, Span::default(), columns, default_desc, &mut out)?;
+            }
+        }
+        Ok((out, !meta_ordering.is_empty()))
+    }
+
+    /// An ordering expression of `Meta.ordering` (`Lower('name')`, `F('x').desc()`), in the
+    /// direction `flip` turns it.
+    fn push_order_expression(
+        &mut self,
+        e: &super::FExpr,
+        flip: bool,
+        out: &mut Vec<PlanOrder>,
+    ) -> Result<()> {
+        if let OrderSpec::Expr {
+            expr,
+            descending,
+            nulls,
+            ..
+        } = self.q.to_mut().order_spec(self.schema, e)?
+        {
+            push_order(
+                out,
+                PlanOrder {
+                    target: OrderTarget::Expr(expr),
+                    descending: descending ^ flip,
+                    nulls: nulls.map(|n| flip_nulls(n, flip)),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// One `order_by()` name (`'-pages'`, `'?'`, an annotation, a field path) resolved onto
+    /// the end of `out`.
+    fn order_by_name(
+        &mut self,
+        name: &str,
+        span: Span,
+        columns: &[PlanCol],
+        default_desc: bool,
+        out: &mut Vec<PlanOrder>,
+    ) -> Result<()> {
+        if name == "?" {
+            push_order(
+                out,
+                PlanOrder {
                     target: OrderTarget::Random,
                     descending: false,
                     nulls: None,
-                }],
-                OrderSpec::Name { name, span } => {
-                    let (col, descending) = order_dir(&name, default_desc);
-                    if let Some(p) = columns.iter().position(|c| c.alias.as_deref() == Some(col)) {
-                        vec![PlanOrder {
-                            target: OrderTarget::Position(p + 1),
-                            descending,
-                            nulls: None,
-                        }]
-                    } else if let Some(e) = self.annotation(col).cloned() {
-                        vec![PlanOrder {
-                            target: OrderTarget::Expr(e),
-                            descending,
-                            nulls: None,
-                        }]
-                    } else {
-                        let base = self.base_alias().to_string();
-                        self.find_ordering_name(
-                            schema,
-                            &name,
-                            (self.model, &base, ""),
-                            default_desc,
-                            &mut Vec::new(),
-                        )
-                        .map_err(|d| d.at(span))?
-                    }
-                }
-            };
-            for item in items {
-                let dup = out
-                    .iter()
-                    .any(|o| o.target == item.target && !matches!(o.target, OrderTarget::Random));
-                if !dup {
-                    out.push(item);
-                }
-            }
+                },
+            );
+            return Ok(());
         }
-        Ok((out, from_meta))
+        let (col, descending) = order_dir(name, default_desc);
+        let target = if let Some(p) = columns.iter().position(|c| c.alias.as_deref() == Some(col)) {
+            OrderTarget::Position(p + 1)
+        } else if let Some(e) = self.q.annotation(col) {
+            OrderTarget::Expr(e.clone())
+        } else {
+            let base = self.q.base_alias().to_string();
+            let model = self.q.model;
+            return self
+                .find_ordering_name(name, (model, &base, ""), default_desc, &mut Vec::new(), out)
+                .map_err(|d| d.at(span));
+        };
+        push_order(
+            out,
+            PlanOrder {
+                target,
+                descending,
+                nulls: None,
+            },
+        );
+        Ok(())
     }
 
     /// `at`: the model `name` starts from, its alias, and the path from the query's model to
     /// it (`author__`), which prefixes the references of an ordering expression.
     fn find_ordering_name(
         &mut self,
-        schema: &Schema,
         name: &str,
         at: (ModelId, &str, &str),
         default_desc: bool,
         seen: &mut Vec<Vec<String>>,
-    ) -> Result<Vec<PlanOrder>> {
+        out: &mut Vec<PlanOrder>,
+    ) -> Result<()> {
+        let schema = self.schema;
         let (model, alias, prefix) = at;
         let (field_name, descending) = order_dir(name, default_desc);
         // A composite primary key orders by each of its columns.
         let key = &schema.model(model).composite_pk;
         if field_name == "pk" && !key.is_empty() {
             let sign = if name.starts_with('-') { "-" } else { "" };
-            let mut out = Vec::new();
-            for &i in &key.clone() {
+            for &i in key {
                 let attname = format!("{sign}{}", schema.model(model).fields[i].attname());
-                out.extend(self.find_ordering_name(
-                    schema,
-                    &attname,
-                    (model, alias, prefix),
-                    default_desc,
-                    seen,
-                )?);
+                self.find_ordering_name(&attname, at, default_desc, seen, out)?;
             }
-            return Ok(out);
+            return Ok(());
         }
-        let pieces: Vec<String> = field_name.split("__").map(str::to_string).collect();
-        let info = self
-            .setup_joins(schema, &pieces, model, alias, None, true)
-            .map_err(path_err)?;
+        let pieces = path_names(field_name);
+        let info = self.setup_joins(&pieces, model, alias)?;
         let last_model = info.path.last().map_or(model, |p| p.to_model);
         let target_ordering = &schema.model(last_model).ordering;
         let is_attname = matches!(info.final_field, FinalField::Forward(m, i)
@@ -643,14 +742,13 @@ impl Query {
             }
             seen.push(info.joins.clone());
             let join_alias = info.joins.last().expect("joined").clone();
-            let mut out = Vec::new();
             let path = format!("{prefix}{field_name}__");
-            for item in target_ordering.clone() {
-                if super::meta_ordering::is_expression(&item) {
+            for item in target_ordering {
+                if super::meta_ordering::is_expression(item) {
                     // Django's `find_ordering_name`: an expression is ordered in the
                     // relation's direction unless it is an ordering itself, and its
                     // references are prefixed with the relation's path.
-                    let mut e = super::meta_ordering::expression(&item, &path)?;
+                    let mut e = super::meta_ordering::expression(item, &path)?;
                     if !matches!(e, super::FExpr::OrderBy { .. }) {
                         e = super::FExpr::OrderBy {
                             expr: Box::new(e),
@@ -659,41 +757,55 @@ impl Query {
                             span: Default::default(),
                         };
                     }
-                    if let OrderSpec::Expr {
-                        expr,
-                        descending,
-                        nulls,
-                        ..
-                    } = self.order_spec(schema, &e)?
-                    {
-                        out.push(PlanOrder {
-                            target: OrderTarget::Expr(expr),
-                            descending,
-                            nulls,
-                        });
-                    }
+                    self.push_order_expression(&e, false, out)?;
                     continue;
                 }
-                out.extend(self.find_ordering_name(
-                    schema,
-                    &item,
+                self.find_ordering_name(
+                    item,
                     (last_model, &join_alias, &path),
                     descending,
                     seen,
-                )?);
+                    out,
+                )?;
             }
-            return Ok(out);
+            return Ok(());
         }
-        Ok(self
-            .path_exprs(schema, &info)?
-            .into_iter()
-            .map(|expr| PlanOrder {
-                target: OrderTarget::Expr(expr),
-                descending,
-                nulls: None,
-            })
-            .collect())
+        for expr in self.path_exprs(&info)? {
+            push_order(
+                out,
+                PlanOrder {
+                    target: OrderTarget::Expr(expr),
+                    descending,
+                    nulls: None,
+                },
+            );
+        }
+        Ok(())
     }
+}
+
+/// Add an ORDER BY item unless it is there already (Django's `get_order_by` keeps the
+/// first of equal ones; `?` may repeat).
+fn push_order(out: &mut Vec<PlanOrder>, item: PlanOrder) {
+    let dup = out
+        .iter()
+        .any(|o| o.target == item.target && !matches!(o.target, OrderTarget::Random));
+    if !dup {
+        out.push(item);
+    }
+}
+
+/// A field path's names (`author__name` → `author`, `name`), as `split("__")` gives them
+/// without setting up a substring search.
+fn path_names(path: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(at) = rest.as_bytes().windows(2).position(|w| w == b"__") {
+        names.push(rest[..at].to_string());
+        rest = &rest[at + 2..];
+    }
+    names.push(rest.to_string());
+    names
 }
 
 /// `'-name'` → (`name`, descending), relative to the default direction.

@@ -66,6 +66,14 @@ impl Dialect {
         }
     }
 
+    /// The placeholder when it is the same single ASCII byte for every parameter.
+    pub fn fixed_placeholder(self) -> Option<u8> {
+        match self {
+            Dialect::Sqlite => Some(b'?'),
+            Dialect::Postgres => None,
+        }
+    }
+
     /// Whether GROUP BY a table's primary key may stand for all its columns (Django's
     /// `allows_group_by_selected_pks`).
     pub fn groups_by_selected_pks(self) -> bool {
@@ -98,12 +106,16 @@ impl Dialect {
     /// Append `name` quoted (a `"` inside it doubled), without allocating.
     pub fn push_quoted(self, sql: &mut String, name: &str) {
         sql.push('"');
-        for (i, piece) in name.split('"').enumerate() {
-            if i > 0 {
-                sql.push_str("\"\"");
-            }
-            sql.push_str(piece);
-        }
+        push_doubling_quotes(sql, name);
+        sql.push('"');
+    }
+
+    /// `"alias"."column"`, [`Dialect::push_quoted`] twice.
+    pub fn push_qualified(self, sql: &mut String, alias: &str, column: &str) {
+        sql.push('"');
+        push_doubling_quotes(sql, alias);
+        sql.push_str("\".\"");
+        push_doubling_quotes(sql, column);
         sql.push('"');
     }
 
@@ -194,17 +206,23 @@ impl Dialect {
         if self == Dialect::Postgres && kind == LookupKind::IExact {
             return s.to_string();
         }
-        let esc = s
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         use LookupKind::*;
-        match kind {
-            Contains | IContains => format!("%{esc}%"),
-            StartsWith | IStartsWith => format!("{esc}%"),
-            EndsWith | IEndsWith => format!("%{esc}"),
-            _ => esc,
+        let (before, after) = match kind {
+            Contains | IContains => ("%", "%"),
+            StartsWith | IStartsWith => ("", "%"),
+            EndsWith | IEndsWith => ("%", ""),
+            _ => ("", ""),
+        };
+        let mut esc = String::with_capacity(s.len() + 4);
+        esc.push_str(before);
+        for c in s.chars() {
+            if matches!(c, '\\' | '%' | '_') {
+                esc.push('\\');
+            }
+            esc.push(c);
         }
+        esc.push_str(after);
+        esc
     }
 
     /// `order_by('?')`: Django's SQLite backend calls its own `RAND()` function.
@@ -235,8 +253,8 @@ impl Dialect {
         }
     }
 
-    /// ` LIMIT n OFFSET m` as Django writes it for this backend.
-    pub fn limit_offset(self, low: usize, high: Option<usize>) -> String {
+    /// ` LIMIT n OFFSET m` as Django writes it for this backend, appended to `sql`.
+    pub fn push_limit_offset(self, sql: &mut String, low: usize, high: Option<usize>) {
         let limit = match (high, low) {
             (Some(h), _) => Some((h - low) as i64),
             (None, 0) => None,
@@ -245,14 +263,14 @@ impl Dialect {
                 Dialect::Postgres => None,
             },
         };
-        let mut s = String::new();
         if let Some(l) = limit {
-            s.push_str(&format!(" LIMIT {l}"));
+            sql.push_str(" LIMIT ");
+            sql.push_str(itoa::Buffer::new().format(l));
         }
         if low > 0 {
-            s.push_str(&format!(" OFFSET {low}"));
+            sql.push_str(" OFFSET ");
+            sql.push_str(itoa::Buffer::new().format(low));
         }
-        s
     }
 
     /// `(lhs op rhs)` for arithmetic producing values of type `ty`.
@@ -277,16 +295,24 @@ impl Dialect {
 
     /// Django's SQLiteNumericMixin: SQLite casts expressions with decimal results to NUMERIC.
     pub fn numeric(self, sql: String, ty: ValueType) -> String {
+        match self.numeric_cast(ty) {
+            Some((open, close)) => format!("{open}{sql}{close}"),
+            None => sql,
+        }
+    }
+
+    /// What [`Dialect::numeric`] puts around an expression of type `ty`, if anything.
+    pub fn numeric_cast(self, ty: ValueType) -> Option<(&'static str, &'static str)> {
         match (self, ty) {
-            (Dialect::Sqlite, ValueType::Decimal { .. }) => format!("(CAST({sql} AS NUMERIC))"),
-            _ => sql,
+            (Dialect::Sqlite, ValueType::Decimal { .. }) => Some(("(CAST(", " AS NUMERIC))")),
+            _ => None,
         }
     }
 
     /// Parameters as the driver receives them (Django's `adapt_*field_value`).
     pub fn adapt(self, v: Value) -> Value {
         match (self, v) {
-            (Dialect::Sqlite, Value::Date(d)) => Value::Text(d.format("%Y-%m-%d").to_string()),
+            (Dialect::Sqlite, Value::Date(d)) => Value::Text(iso_date(d)),
             (Dialect::Sqlite, v @ (Value::DateTime(_) | Value::OffsetDateTime(_))) => {
                 let utc = v.instant().expect("aware").naive_utc();
                 Value::Text(crate::value::Value::NaiveDateTime(utc).to_python_str())
@@ -388,19 +414,20 @@ impl Dialect {
         }
     }
 
-    /// The left-hand side of a lookup as the backend compares it (Django's `lookup_cast`):
-    /// PostgreSQL casts text lookups to `text` and upper-cases case-insensitive ones.
-    pub fn lookup_cast(self, kind: LookupKind, lhs: Frag) -> Frag {
+    /// What goes before and after the left-hand side of a lookup, as the backend compares
+    /// it (Django's `lookup_cast`): PostgreSQL casts text lookups to `text` and upper-cases
+    /// case-insensitive ones.
+    pub fn lookup_cast(self, kind: LookupKind) -> (&'static str, &'static str) {
         use LookupKind::*;
         match (self, kind) {
-            (Dialect::Sqlite, _) => lhs,
+            (Dialect::Sqlite, _) => ("", ""),
             (Dialect::Postgres, IExact | IContains | IStartsWith | IEndsWith) => {
-                wrap("UPPER(", lhs, "::text)")
+                ("UPPER(", "::text)")
             }
             (Dialect::Postgres, Contains | StartsWith | EndsWith | Regex | IRegex) => {
-                wrap("", lhs, "::text")
+                ("", "::text")
             }
-            (Dialect::Postgres, _) => lhs,
+            (Dialect::Postgres, _) => ("", ""),
         }
     }
 }
@@ -815,6 +842,57 @@ fn sqlite_cast_type(ty: DbType) -> String {
     }
 }
 
+/// `name` with each `"` doubled. Names rarely hold one: they are looked at eight bytes at a
+/// time (a byte equal to `"` is a zero byte of `x ^ QUOTES`; `(x - LO) & !x & HI` is
+/// nonzero exactly when `x` has a zero byte).
+fn push_doubling_quotes(sql: &mut String, name: &str) {
+    const LO: u64 = u64::from_ne_bytes([1; 8]);
+    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    let mut chunks = name.as_bytes().chunks_exact(8);
+    let quoted = chunks.any(|c| {
+        let x = u64::from_ne_bytes(c.try_into().expect("eight bytes")) ^ QUOTES;
+        x.wrapping_sub(LO) & !x & HI != 0
+    }) || chunks.remainder().contains(&b'"');
+    if !quoted {
+        sql.push_str(name);
+        return;
+    }
+    for (i, piece) in name.split('"').enumerate() {
+        if i > 0 {
+            sql.push_str("\"\"");
+        }
+        sql.push_str(piece);
+    }
+}
+
+/// `YYYY-MM-DD`, chrono's `%Y-%m-%d` (written directly for the years Python has).
+fn iso_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let (Ok(year), month, day) = (u16::try_from(d.year()), d.month(), d.day()) else {
+        return d.format("%Y-%m-%d").to_string();
+    };
+    if year > 9999 {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = u32::from(year);
+    [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        '-',
+        digit(month / 10),
+        digit(month),
+        '-',
+        digit(day / 10),
+        digit(day),
+    ]
+    .into_iter()
+    .collect()
+}
+
 /// Whether a compiled argument is a negative literal (`Round`'s precision).
 fn negative(f: &Frag) -> bool {
     matches!(f.params.as_slice(), [Value::Int(i)] if *i < 0)
@@ -873,6 +951,39 @@ fn wrap(open: &str, inner: Frag, close: &str) -> Frag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_inside_names_are_doubled() {
+        for (name, quoted) in [
+            ("", "\"\""),
+            ("books_book", "\"books_book\""),
+            ("a\"b", "\"a\"\"b\""),
+            ("eight_by\"", "\"eight_by\"\"\""),
+            ("\"sixteen_bytes__", "\"\"\"sixteen_bytes__\""),
+            ("nine_byte\"s", "\"nine_byte\"\"s\""),
+        ] {
+            assert_eq!(Dialect::Sqlite.quote(name), quoted);
+        }
+        let mut sql = String::new();
+        Dialect::Postgres.push_qualified(&mut sql, "T\"2", "name");
+        assert_eq!(sql, "\"T\"\"2\".\"name\"");
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_formats_them() {
+        for (y, m, d) in [
+            (1, 1, 1),
+            (999, 12, 31),
+            (2024, 2, 29),
+            (9999, 12, 31),
+            (10000, 1, 1),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_date(date), date.format("%Y-%m-%d").to_string());
+        }
+        let bc = chrono::NaiveDate::from_ymd_opt(-5, 3, 4).unwrap();
+        assert_eq!(iso_date(bc), bc.format("%Y-%m-%d").to_string());
+    }
 
     #[test]
     fn explain_prefixes_as_django_spells_them() {

@@ -14,10 +14,26 @@ pub struct Frag {
     pub params: Vec<Value>,
 }
 
+/// A position in a [`Frag`]: what is written after it can be cut off again (an expression
+/// that turns out to be EmptyResultSet leaves nothing behind).
+#[derive(Debug, Clone, Copy)]
+pub struct Mark {
+    pub(super) sql: usize,
+    params: usize,
+}
+
 impl Frag {
     pub fn new(sql: impl Into<String>) -> Frag {
         Frag {
             sql: sql.into(),
+            params: Vec::new(),
+        }
+    }
+
+    /// An empty fragment with room for `sql` bytes (a statement is written into one).
+    pub fn with_capacity(sql: usize) -> Frag {
+        Frag {
+            sql: String::with_capacity(sql),
             params: Vec::new(),
         }
     }
@@ -40,10 +56,54 @@ impl Frag {
         self.params.extend(other.params);
     }
 
-    /// `self` with `params` as its parameters.
-    pub fn joined_params(mut self, params: Vec<Value>) -> Frag {
-        self.params = params;
-        self
+    /// The current end, to [`Frag::truncate`] back to.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            sql: self.sql.len(),
+            params: self.params.len(),
+        }
+    }
+
+    /// Drop what was written after `m`.
+    pub fn truncate(&mut self, m: Mark) {
+        self.sql.truncate(m.sql);
+        self.params.truncate(m.params);
+    }
+
+    /// Whether no SQL was written after `m`.
+    pub fn empty_since(&self, m: Mark) -> bool {
+        self.sql.len() == m.sql
+    }
+
+    /// The SQL written after `m`.
+    pub fn sql_since(&self, m: Mark) -> &str {
+        &self.sql[m.sql..]
+    }
+
+    /// What was written between `a` and `b`: its SQL and parameters.
+    pub fn between(&self, a: Mark, b: Mark) -> (&str, &[Value]) {
+        (&self.sql[a.sql..b.sql], &self.params[a.params..b.params])
+    }
+
+    /// What was written after `m`, taken out as its own fragment.
+    pub fn split_off(&mut self, m: Mark) -> Frag {
+        Frag {
+            sql: self.sql.split_off(m.sql),
+            params: self.params.split_off(m.params),
+        }
+    }
+
+    /// Put `open` before what was written after `m` and `close` after it.
+    pub fn wrap_since(&mut self, m: Mark, open: &str, close: &str) {
+        self.sql.insert_str(m.sql, open);
+        self.sql.push_str(close);
+    }
+
+    /// [`Frag::parenthesized`] for what was written after `m`.
+    pub fn parenthesize_since(&mut self, m: Mark) {
+        if !self.sql_since(m).starts_with('(') {
+            self.wrap_since(m, "(", ")");
+        }
     }
 
     /// `self` followed by `other`.
@@ -71,13 +131,27 @@ impl Frag {
     /// The finished statement: placeholders numbered in the dialect's style, parameters
     /// adapted as the driver receives them.
     pub fn finish(self, dialect: Dialect) -> Statement {
-        let mut sql = String::with_capacity(self.sql.len() + self.params.len() * 2);
-        let mut pieces = self.sql.split(PARAM);
-        sql.push_str(pieces.next().unwrap_or_default());
-        for (n, piece) in pieces.enumerate() {
-            dialect.push_placeholder(&mut sql, n + 1);
-            sql.push_str(piece);
-        }
+        let sql = match dialect.fixed_placeholder() {
+            // One byte for another, in place.
+            Some(placeholder) => {
+                let mut bytes = self.sql.into_bytes();
+                for b in &mut bytes {
+                    // A select, not a branch: the loop runs many bytes at a time.
+                    *b = if *b == PARAM as u8 { placeholder } else { *b };
+                }
+                String::from_utf8(bytes).expect("ASCII replaced by ASCII")
+            }
+            None => {
+                let mut sql = String::with_capacity(self.sql.len() + self.params.len() * 2);
+                let mut pieces = self.sql.split(PARAM);
+                sql.push_str(pieces.next().unwrap_or_default());
+                for (n, piece) in pieces.enumerate() {
+                    dialect.push_placeholder(&mut sql, n + 1);
+                    sql.push_str(piece);
+                }
+                sql
+            }
+        };
         Statement {
             sql,
             params: self.params.into_iter().map(|v| dialect.adapt(v)).collect(),

@@ -4,7 +4,7 @@
 //!
 //! [`Query::for_write`]: crate::query::Query::for_write
 
-use super::compiler::{Cond, Writer, catch_empty};
+use super::compiler::{Writer, catch_empty};
 use super::frag::Frag;
 use super::{Dialect, Statement};
 use crate::diag::Result;
@@ -51,13 +51,8 @@ pub fn delete(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Option
 }
 
 fn where_clause(w: &Writer, query: &Query, mut f: Frag) -> Result<Option<Statement>> {
-    match w.condition(&query.where_)? {
-        Cond::Empty => return Ok(None),
-        Cond::Full => {}
-        Cond::Sql(c) => {
-            f.push_str(" WHERE ");
-            f.push(c);
-        }
+    if !w.push_clause(&mut f, " WHERE ", &query.where_)? {
+        return Ok(None);
     }
     Ok(Some(w.finish(f)))
 }
