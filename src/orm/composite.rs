@@ -13,6 +13,7 @@ use crate::diag::{Result, Span};
 use crate::py::Obj;
 use crate::schema::ModelId;
 use crate::value::Value;
+use std::rc::Rc;
 
 /// Methods that write rows found by their key, not done for a composite one yet.
 const WRITES: &[&str] = &[
@@ -28,6 +29,16 @@ const WRITES: &[&str] = &[
 ];
 
 impl Session {
+    /// The attnames of `model`'s composite primary key (`None`: a single-field key).
+    pub(super) fn composite_attnames(&self, model: ModelId) -> Option<Rc<[String]>> {
+        let m = self.host.schema.model(model);
+        (!m.composite_pk.is_empty()).then(|| {
+            (m.composite_pk.iter())
+                .map(|&i| m.fields[i].attname())
+                .collect()
+        })
+    }
+
     /// The values of an instance's composite key, in key order (`None`: a single-field key).
     pub(super) fn composite_key(&self, inst: &Instance) -> Option<Vec<Value>> {
         let model = self.host.schema.model(inst.model);

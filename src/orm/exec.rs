@@ -102,7 +102,7 @@ impl Session {
             .on_backend(|b| b.open_cursor(&st.sql, &st.params, &types))
             .map_err(failed)?;
         let prefetching = qs.kind == QsKind::Instances && !qs.prefetch.is_empty();
-        let layouts = Layouts::of(&plan);
+        let layouts = Layouts::of(&plan, self.composite_attnames(qs.query.model));
         let mut chunks = |s: &mut Session| loop {
             let rows = s
                 .on_backend(|b| b.fetch(cursor, chunk_size))
@@ -141,8 +141,9 @@ impl Session {
         let kind = qs.kind.clone();
         let model = qs.query.model;
         let mut layouts = None;
+        let key = self.composite_attnames(model);
         self.run_select(qs, &mut |plan, row| {
-            let layouts = layouts.get_or_insert_with(|| Layouts::of(plan));
+            let layouts = layouts.get_or_insert_with(|| Layouts::of(plan, key.clone()));
             out.push(row_to_obj(&kind, model, plan, layouts, row));
             Ok(())
         })?;
@@ -648,10 +649,13 @@ fn attribute_values(objs: &[Obj], attname: &str) -> Vec<Value> {
 pub(super) struct Layouts {
     root: Layout,
     related: Vec<Layout>,
+    /// The queried model's composite primary key, if it has one (a related model's key is a
+    /// single field: a foreign key cannot point at a composite one).
+    key: Option<Rc<[String]>>,
 }
 
 impl Layouts {
-    pub(super) fn of(plan: &Plan) -> Layouts {
+    pub(super) fn of(plan: &Plan, key: Option<Rc<[String]>>) -> Layouts {
         let names = |columns: &mut dyn Iterator<Item = &PlanCol>| -> Layout {
             Rc::new(columns.map(|c| c.name.clone()).collect())
         };
@@ -662,6 +666,7 @@ impl Layouts {
                 .iter()
                 .map(|r| names(&mut r.columns.iter().map(|&i| &plan.columns[i])))
                 .collect(),
+            key,
         }
     }
 }
@@ -698,6 +703,9 @@ fn row_to_obj(
                 .collect();
             row.truncate(shown);
             let root = Instance::with_layout(model, layouts.root.clone(), row);
+            if let Some(key) = &layouts.key {
+                root.set_key(key.clone());
+            }
             loaded.sort_by_key(|(path, _)| std::cmp::Reverse(path.matches("__").count()));
             while !loaded.is_empty() {
                 let (path, inst) = loaded.remove(0);
