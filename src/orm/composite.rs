@@ -1,9 +1,10 @@
 //! Composite primary keys (`pk = models.CompositePrimaryKey("tenant_id", "id")`, Django 5.2+,
 //! or a table keyed by several columns): an instance's `pk` is the tuple of its key fields'
 //! values, as in Django; lookups on it are row-value comparisons (`crate::query`'s tuple
-//! lookups), `order_by("pk")` orders by each column, `save()` updates the row its key finds
-//! and inserts otherwise (`create()`, `get_or_create()` too). What djq cannot do with such a
-//! key yet — `values("pk")`, deletes (whose cascades `ForeignObject`s may hold), `update()`,
+//! lookups), `order_by("pk")` orders by each column, `values("pk")` selects each column and
+//! rows hold them as one tuple, instances are equal by the whole key, `save()` updates the
+//! row its key finds and inserts otherwise (`create()`, `get_or_create()` too). What djq
+//! cannot do with such a key yet — deletes (whose cascades `ForeignObject`s may hold), `update()`,
 //! `bulk_*`, `refresh_from_db()` — is a clear "not supported by djq yet" error, never a
 //! statement on the first key column alone.
 

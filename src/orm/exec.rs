@@ -721,24 +721,42 @@ fn row_to_obj(
             make::instance(Rc::new(root))
         }
         QsKind::Values => Obj::dict(
-            plan.columns[..shown]
-                .iter()
-                .zip(row)
-                .map(|(c, v)| (Obj::str(c.name.clone()), Obj::Value(v)))
+            values_items(&plan.columns[..shown], row)
+                .map(|(name, v)| (Obj::str(name.to_string()), v))
                 .collect(),
         ),
         QsKind::ValuesList { flat: true, .. } => {
-            Obj::Value(row.into_iter().next().unwrap_or(Value::Null))
+            let mut items = values_items(&plan.columns[..shown], row);
+            items.next().map_or(Obj::Value(Value::Null), |(_, v)| v)
         }
         QsKind::ValuesList { named: true, .. } => Obj::row(
-            plan.columns[..shown]
-                .iter()
-                .zip(row)
-                .map(|(c, v)| (c.name.clone(), Obj::Value(v)))
+            values_items(&plan.columns[..shown], row)
+                .map(|(name, v)| (name.to_string(), v))
                 .collect(),
         ),
-        QsKind::ValuesList { .. } => {
-            Obj::tuple(row.into_iter().take(shown).map(Obj::Value).collect())
-        }
+        QsKind::ValuesList { .. } => Obj::tuple(
+            values_items(&plan.columns[..shown], row)
+                .map(|(_, v)| v)
+                .collect(),
+        ),
     }
+}
+
+/// A values() row by name: the columns of a composite `pk` (consecutive, each named `pk`)
+/// become one tuple, as Django's rows hold the key.
+fn values_items(columns: &[PlanCol], row: Vec<Value>) -> impl Iterator<Item = (&str, Obj)> {
+    let mut row = row.into_iter().take(columns.len()).peekable();
+    let mut columns = columns.iter().peekable();
+    std::iter::from_fn(move || {
+        let c = columns.next()?;
+        let v = row.next()?;
+        if c.name != "pk" || columns.peek().is_none_or(|n| n.name != "pk") {
+            return Some((c.name.as_str(), Obj::Value(v)));
+        }
+        let mut key = vec![Obj::Value(v)];
+        while columns.next_if(|n| n.name == "pk").is_some() {
+            key.extend(row.next().map(Obj::Value));
+        }
+        Some((c.name.as_str(), Obj::tuple(key)))
+    })
 }

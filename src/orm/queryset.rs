@@ -740,10 +740,6 @@ impl Session {
         if fields.is_empty() {
             return Ok(());
         }
-        if let Some((_, span)) = fields.iter().find(|(f, _)| f == "pk") {
-            self.refuse_composite(q.model, "values() of")
-                .map_err(|d| d.at(*span))?;
-        }
         for part in &mut q.combined {
             if part.default_cols {
                 self.set_query_values(part, fields)?;
@@ -774,6 +770,21 @@ impl Session {
         for (name, span) in fields {
             if let Some(a) = annotations.iter().find(|a| a.name == *name) {
                 select.push(a.clone());
+                continue;
+            }
+            // A composite key's `pk` selects each of its columns, unaliased; the rows hold
+            // them as one tuple (Django's `ColPairs`).
+            let key = &self.host.schema.model(q.model).composite_pk;
+            if name == "pk" && !key.is_empty() {
+                select.extend(key.iter().map(|&i| SelectItem {
+                    name: name.clone(),
+                    expr: crate::query::Expr::Col(crate::query::path::col(
+                        &self.host.schema,
+                        (q.model, i),
+                        &base,
+                    )),
+                    aliased: false,
+                }));
                 continue;
             }
             if q.hidden_annotations.iter().any(|a| a.name == *name) {
