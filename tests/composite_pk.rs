@@ -12,7 +12,7 @@ const MODELS: &str = "fixtures/compositepk/compositepk";
 /// djq on the compositepk fixture (read-only), running each of `code` in one session.
 fn run(code: &[&str]) -> Run {
     let mut cmd = djq();
-    cmd.args([DB, "--models", MODELS, "--read-only", "--format", "json"]);
+    cmd.args([DB, "--models", MODELS, "--read-only"]);
     for c in code {
         cmd.arg("-c").arg(c);
     }
@@ -28,4 +28,18 @@ fn instances_are_equal_and_hash_by_the_whole_composite_key() {
     ]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, "False True 2 True\nTrue False\n");
+}
+
+#[test]
+fn refresh_from_db_reloads_the_row_the_whole_composite_key_finds() {
+    let out = run(&[
+        "b = Bin.objects.get(pk=(1, 2)); b.label = 'x'; b.refresh_from_db()",
+        "print(b.label)",
+        "b.label = 'y'; b.refresh_from_db(fields=['label'])",
+        "print(b.label)",
+        "p = Product.objects.get(pk=(2, 'A1')); p.name = 'z'; p.refresh_from_db()",
+        "print(p.name)",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "cups\ncups\nStorm lantern\n");
 }

@@ -2,10 +2,10 @@
 //! or a table keyed by several columns): an instance's `pk` is the tuple of its key fields'
 //! values, as in Django; lookups on it are row-value comparisons (`crate::query`'s tuple
 //! lookups), `order_by("pk")` orders by each column, `values("pk")` selects each column and
-//! rows hold them as one tuple, instances are equal by the whole key, `save()` updates the
-//! row its key finds and inserts otherwise (`create()`, `get_or_create()` too). What djq
+//! rows hold them as one tuple, instances are equal by the whole key, `refresh_from_db()` reloads the row its
+//! key finds, `save()` updates that row and inserts otherwise (`create()`, `get_or_create()` too). What djq
 //! cannot do with such a key yet — deletes (whose cascades `ForeignObject`s may hold), `update()`,
-//! `bulk_*`, `refresh_from_db()` — is a clear "not supported by djq yet" error, never a
+//! `bulk_*` — is a clear "not supported by djq yet" error, never a
 //! statement on the first key column alone.
 
 use super::Session;
@@ -19,7 +19,6 @@ use std::rc::Rc;
 /// Methods that write rows found by their key, not done for a composite one yet.
 const WRITES: &[&str] = &[
     "delete",
-    "refresh_from_db",
     "update",
     "bulk_create",
     "bulk_update",

@@ -182,7 +182,7 @@ impl Session {
                     )?;
                     q
                 }
-                None => self.pk_query(inst.model, pk)?,
+                None => self.pk_query(inst.model, Operand::Value(pk))?,
             };
             let updated = self
                 .update_rows(inst.model, query, &set, 1)
@@ -309,10 +309,10 @@ impl Session {
         Ok(())
     }
 
-    /// `Model.objects.filter(pk=value)`'s query.
-    pub(super) fn pk_query(&self, model: ModelId, pk: Value) -> Result<Query> {
+    /// `Model.objects.filter(pk=value)`'s query (a composite key's value: its values' list).
+    pub(super) fn pk_query(&self, model: ModelId, pk: Operand) -> Result<Query> {
         let mut q = Query::new(&self.host.schema, model);
-        q.add_q(&self.host.schema, &QNode::leaf("pk", Operand::Value(pk)))?;
+        q.add_q(&self.host.schema, &QNode::leaf("pk", pk))?;
         Ok(q)
     }
 
@@ -321,7 +321,10 @@ impl Session {
     pub(super) fn refresh_from_db(&mut self, inst: &Instance, args: &Args) -> Result<()> {
         args.no_kwargs_except(&["fields", "using", "from_queryset"], "refresh_from_db")?;
         let model = self.host.schema.model(inst.model).clone();
-        let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
+        let pk = match self.composite_key(inst) {
+            Some(key) => Operand::values(key),
+            None => Operand::Value(inst.get(&model.pk_field().attname()).unwrap_or(Value::Null)),
+        };
         let only = match args.kwarg("fields") {
             None | Some(Obj::Value(Value::Null)) => Vec::new(),
             Some(o) => {
@@ -361,7 +364,7 @@ impl Session {
     pub(super) fn fetch_by_pk(
         &mut self,
         model: ModelId,
-        pk: Value,
+        pk: Operand,
         only: &[String],
         span: Span,
     ) -> Result<Option<Rc<Instance>>> {
