@@ -11,12 +11,24 @@ const MODELS: &str = "fixtures/compositepk/compositepk";
 
 /// djq on the compositepk fixture (read-only), running each of `code` in one session.
 fn run(code: &[&str]) -> Run {
+    run_on(DB, &["--read-only"], code)
+}
+
+fn run_on(db: &str, options: &[&str], code: &[&str]) -> Run {
     let mut cmd = djq();
-    cmd.args([DB, "--models", MODELS, "--read-only"]);
+    cmd.args([db, "--models", MODELS]).args(options);
     for c in code {
         cmd.arg("-c").arg(c);
     }
     cmd.output().expect("run djq").into()
+}
+
+/// A copy of the fixture database to write to (deleted with the directory).
+fn writable() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("compositepk.sqlite3");
+    std::fs::copy(support::root().join(DB), &path).expect("copy the fixture");
+    (dir, path.display().to_string())
 }
 
 #[test]
@@ -42,4 +54,63 @@ fn refresh_from_db_reloads_the_row_the_whole_composite_key_finds() {
     ]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, "cups\ncups\nStorm lantern\n");
+}
+
+/// Django 6.1.3's statements and results, captured on the same data.
+#[test]
+fn delete_of_a_composite_key_instance_and_queryset_runs_djangos_statements() {
+    let (_dir, db) = writable();
+    let out = run_on(
+        &db,
+        &[],
+        &[
+            "from django.db import connection; from django.conf import settings; settings.DEBUG = True",
+            "Bin.objects.filter(aisle=2).delete()",
+            "Bin.objects.get(pk=(1, 3)).delete()",
+            "for q in connection.queries: print(q['sql'])",
+            "Bin(aisle=None, slot=1).delete()",
+        ],
+    );
+    assert_eq!(
+        out.stdout,
+        "(2, {'compositepk.Bin': 2})\n(1, {'compositepk.Bin': 1})\n\
+         DELETE FROM \"compositepk_bin\" WHERE \"compositepk_bin\".\"aisle\" = 2\n\
+         SELECT \"compositepk_bin\".\"aisle\", \"compositepk_bin\".\"slot\", \"compositepk_bin\".\"label\" \
+         FROM \"compositepk_bin\" WHERE (\"compositepk_bin\".\"aisle\", \"compositepk_bin\".\"slot\") = (1, 3) LIMIT 21\n\
+         DELETE FROM \"compositepk_bin\" WHERE (\"compositepk_bin\".\"aisle\", \"compositepk_bin\".\"slot\") IN ((1, 3))\n"
+    );
+    assert!(
+        out.stderr.contains(
+            "ValueError: Bin object can't be deleted because its pk attribute is set to None."
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A `ForeignObject`'s cascade is not followed yet: deleting the rows it points at, directly
+/// or through an ordinary foreign key's cascade, is refused before anything is written.
+#[test]
+fn deleting_rows_a_foreign_object_points_at_is_refused_before_writing() {
+    let (_dir, db) = writable();
+    for code in [
+        "Product.objects.get(pk=(1, 'A1')).delete()",
+        "Store.objects.filter(pk=2).delete()",
+    ] {
+        let out = run_on(&db, &[], &[code]);
+        assert!(
+            out.stderr.contains(
+                "NotSupportedError: deleting Product rows is not supported by djq yet: \
+                 Stock.product is a ForeignObject to Product"
+            ),
+            "{code}: {}",
+            out.stderr
+        );
+    }
+    let out = run_on(
+        &db,
+        &[],
+        &["print(Store.objects.count(), Product.objects.count(), Stock.objects.count())"],
+    );
+    assert_eq!(out.stdout, "2 6 5\n", "{}", out.stderr);
 }

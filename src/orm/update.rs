@@ -321,10 +321,7 @@ impl Session {
     pub(super) fn refresh_from_db(&mut self, inst: &Instance, args: &Args) -> Result<()> {
         args.no_kwargs_except(&["fields", "using", "from_queryset"], "refresh_from_db")?;
         let model = self.host.schema.model(inst.model).clone();
-        let pk = match self.composite_key(inst) {
-            Some(key) => Operand::values(key),
-            None => Operand::Value(inst.get(&model.pk_field().attname()).unwrap_or(Value::Null)),
-        };
+        let pk = self.pk_operand(inst);
         let only = match args.kwarg("fields") {
             None | Some(Obj::Value(Value::Null)) => Vec::new(),
             Some(o) => {

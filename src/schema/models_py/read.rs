@@ -119,8 +119,8 @@ struct Resolved<'a> {
     managers: Vec<crate::schema::Manager>,
     /// `pk = models.CompositePrimaryKey("a", "b")`: the names it lists.
     composite_pk: Option<Vec<String>>,
-    /// Fields djq cannot use yet (`ForeignObject`): name and class.
-    unsupported: Vec<(String, String)>,
+    /// Fields djq cannot use yet (`ForeignObject`): name, class and target class name.
+    unsupported: Vec<(String, String, String)>,
     notes: Vec<String>,
     /// Why the model cannot be read: a statement of its body (or of an abstract base's) that
     /// was not read.
