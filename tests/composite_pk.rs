@@ -114,3 +114,38 @@ fn deleting_rows_a_foreign_object_points_at_is_refused_before_writing() {
     );
     assert_eq!(out.stdout, "2 6 5\n", "{}", out.stderr);
 }
+
+/// Django 6.1.3's statements and counts on the same data: a plain UPDATE when the filter
+/// reads the table alone, a row-value `IN (SELECT ...)` over the key when it joins.
+#[test]
+fn update_of_a_composite_key_queryset_runs_djangos_statements() {
+    let (_dir, db) = writable();
+    let out = run_on(
+        &db,
+        &[],
+        &[
+            "from django.db import connection; from django.conf import settings; settings.DEBUG = True",
+            "Bin.objects.filter(aisle=1).update(label='x')",
+            "Bin.objects.filter(pk=(2, 1)).update(slot=F('slot') + 10)",
+            "Product.objects.filter(store__name='Harbour St').update(price=F('price') + 1)",
+            "print(list(Bin.objects.filter(pk__in=Bin.objects.filter(aisle=2)).values_list('pk', 'label')))",
+            "for q in connection.queries: print(q['sql'])",
+        ],
+    );
+    let expected = [
+        "3",
+        "1",
+        "3",
+        "[((2, 2), 'coats'), ((2, 11), 'lamps')]",
+        r#"UPDATE "compositepk_bin" SET "label" = 'x' WHERE "compositepk_bin"."aisle" = 1"#,
+        r#"UPDATE "compositepk_bin" SET "slot" = ("compositepk_bin"."slot" + 10) WHERE ("compositepk_bin"."aisle", "compositepk_bin"."slot") = (2, 1)"#,
+        r#"UPDATE "compositepk_product" SET "price" = (CAST(("compositepk_product"."price" + 1) AS NUMERIC)) WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") IN (SELECT "U0"."store_id", "U0"."sku" FROM "compositepk_product" "U0" INNER JOIN "compositepk_store" "U1" ON ("U0"."store_id" = "U1"."id") WHERE "U1"."name" = 'Harbour St')"#,
+        r#"SELECT "compositepk_bin"."aisle", "compositepk_bin"."slot", "compositepk_bin"."label" AS "label" FROM "compositepk_bin" WHERE ("compositepk_bin"."aisle", "compositepk_bin"."slot") IN (SELECT "U0"."aisle", "U0"."slot" FROM "compositepk_bin" "U0" WHERE "U0"."aisle" = 2)"#,
+    ];
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
+}

@@ -5,9 +5,10 @@
 //! rows hold them as one tuple, instances are equal by the whole key, `refresh_from_db()`
 //! reloads the row its key finds, `save()` updates that row and inserts otherwise
 //! (`create()`, `get_or_create()` too), `delete()` deletes by the key's row value (the
-//! collector cascading through ordinary foreign keys). Deleting rows a `ForeignObject`
-//! points at (whose cascade djq does not follow yet), `update()` and `bulk_*` are a clear
-//! "not supported by djq yet" error, never a statement on the first key column alone.
+//! collector cascading through ordinary foreign keys), `update()` and `pk__in=<queryset>`
+//! compare the key's row value with a subquery's key columns. Deleting rows a
+//! `ForeignObject` points at (whose cascade djq does not follow yet) and `bulk_*` are a
+//! clear "not supported by djq yet" error, never a statement on the first key column alone.
 
 use super::Session;
 use super::obj::{DjangoObj, Instance};
@@ -20,7 +21,6 @@ use std::rc::Rc;
 
 /// Methods that write rows found by their key, not done for a composite one yet.
 const WRITES: &[&str] = &[
-    "update",
     "bulk_create",
     "bulk_update",
     "add",

@@ -84,7 +84,33 @@ impl Query {
                 (Expr::Col(col), OutputField::of_field(field))
             })
             .collect();
-        let condition = tuple_lookup(schema, model, lookup, &cols, value)?;
+        let condition = match value {
+            // `pk__in=<queryset>`: a row-value IN over the subquery's key columns.
+            Operand::Query(q) if lookup == "in" => {
+                let mut q = (**q).clone();
+                q.select_pk_if_empty(schema);
+                if q.select.len() != cols.len() {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        format!(
+                            "'in' subquery lookup of 'pk' must have {} fields (received {})",
+                            cols.len(),
+                            q.select.len()
+                        ),
+                    ));
+                }
+                if !q.is_sliced() {
+                    q.clear_ordering(true, true);
+                }
+                let sub = self.as_subquery(schema, q)?;
+                WhereNode::Lookup(Box::new(Lookup {
+                    lhs: Expr::Tuple(cols.into_iter().map(|(c, _)| c).collect()),
+                    kind: LookupKind::In,
+                    rhs: Rhs::Expr(Expr::Subquery(Box::new(sub))),
+                }))
+            }
+            _ => tuple_lookup(schema, model, lookup, &cols, value)?,
+        };
         let mut clause = WhereNode::and();
         clause.add(condition, Connector::And);
         Ok(Some((clause, joins)))
