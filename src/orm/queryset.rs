@@ -594,10 +594,6 @@ impl Session {
                 span,
             ));
         }
-        if field_name == "pk" {
-            self.refuse_composite(qs.query.model, "in_bulk() by")
-                .map_err(|d| d.at(span))?;
-        }
         let model = self.host.schema.model(qs.query.model);
         let unique = field_name == "pk"
             || model.fields.iter().any(|f| {
@@ -646,6 +642,13 @@ impl Session {
             .into_iter()
             .map(|o| {
                 let key = match &o {
+                    // A composite key's tuple.
+                    o if let Some(i) = o.native::<Instance>()
+                        && field_name == "pk"
+                        && let Some(pk) = self.composite_pk_value(i) =>
+                    {
+                        pk
+                    }
                     o if let Some(i) = o.native::<Instance>() => {
                         Obj::Value(i.get(&attname).unwrap_or(Value::Null))
                     }
