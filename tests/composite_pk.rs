@@ -149,3 +149,40 @@ fn update_of_a_composite_key_queryset_runs_djangos_statements() {
         out.stderr
     );
 }
+
+/// Django 6.1.3 on the same data: `Count` of a composite key counts its first column (also
+/// across a relation); `COUNT(DISTINCT)` and the other aggregates refuse it.
+#[test]
+fn count_of_a_composite_key_counts_its_first_column_and_other_aggregates_refuse_it() {
+    let out = run(&[
+        "from django.db import connection; from django.conf import settings; settings.DEBUG = True",
+        "print(Bin.objects.aggregate(Count('pk')))",
+        "print(list(Store.objects.annotate(n=Count('products__pk')).values('name', 'n')))",
+        "for q in connection.queries: print(q['sql'])",
+    ]);
+    let expected = [
+        "{'pk__count': 5}",
+        "[{'name': 'Harbour St', 'n': 3}, {'name': 'Mill Lane', 'n': 3}]",
+        r#"SELECT COUNT("compositepk_bin"."aisle") AS "pk__count" FROM "compositepk_bin""#,
+        r#"SELECT "compositepk_store"."name" AS "name", COUNT("compositepk_product"."store_id") AS "n" FROM "compositepk_store" LEFT OUTER JOIN "compositepk_product" ON ("compositepk_store"."id" = "compositepk_product"."store_id") GROUP BY "compositepk_store"."id", 1"#,
+    ];
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
+    for (code, error) in [
+        (
+            "Bin.objects.aggregate(Max('pk'))",
+            "ValueError: Max expression does not support composite primary keys.",
+        ),
+        (
+            "Bin.objects.aggregate(Count('pk', distinct=True))",
+            "ValueError: COUNT(DISTINCT) doesn't support composite primary keys",
+        ),
+    ] {
+        let out = run(&[code]);
+        assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
+    }
+}

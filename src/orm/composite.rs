@@ -7,7 +7,7 @@
 //! (`create()`, `get_or_create()` too), `delete()` deletes by the key's row value (the
 //! collector cascading through ordinary foreign keys), `update()` and `pk__in=<queryset>`
 //! compare the key's row value with a subquery's key columns, `in_bulk()` keys its dict by
-//! the tuples. Deleting rows a
+//! the tuples, `Count("pk")` counts the first column (`crate::query`'s aggregates). Deleting rows a
 //! `ForeignObject` points at (whose cascade djq does not follow yet) and `bulk_*` are a
 //! clear "not supported by djq yet" error, never a statement on the first key column alone.
 

@@ -117,6 +117,35 @@ impl Query {
     }
 }
 
+impl Query {
+    /// `name` (`pk`, `rel__pk`) with a composite key's `pk` replaced by its first field
+    /// (`rel__store`); `None` when it names no composite primary key.
+    pub(super) fn composite_pk_first(&self, schema: &Schema, name: &str) -> Option<String> {
+        let parts: Vec<String> = name.split("__").map(str::to_string).collect();
+        let (last, prefix) = parts.split_last()?;
+        if last != "pk" {
+            return None;
+        }
+        let model = match prefix {
+            [] => self.model,
+            _ => {
+                let n = path::names_to_path(schema, prefix, self.model, true, true).ok()?;
+                n.path.last().map_or(self.model, |p| p.to_model)
+            }
+        };
+        let m = schema.model(model);
+        let first = m.fields[*m.composite_pk.first()?].name.to_string();
+        Some(
+            prefix
+                .iter()
+                .chain([&first])
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("__"),
+        )
+    }
+}
+
 /// The condition of `lookup` between the key's columns and `value`.
 fn tuple_lookup(
     schema: &Schema,
