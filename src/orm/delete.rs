@@ -48,14 +48,19 @@ impl Session {
     pub(super) fn delete_instance(&mut self, inst: &Rc<Instance>, args: &Args) -> Result<Obj> {
         args.no_kwargs_except(&["using", "keep_parents"], "delete")?;
         let model = self.host.schema.model(inst.model);
-        let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
-        if pk.is_null() {
+        let (pk_set, attname) = match self.pk_operand(inst) {
+            Operand::List(key) => (!key.contains(&Operand::Value(Value::Null)), "pk".into()),
+            pk => (
+                pk != Operand::Value(Value::Null),
+                model.pk_field().attname(),
+            ),
+        };
+        if !pk_set {
             return Err(Diagnostic::new(
                 ErrorKind::Value,
                 format!(
-                    "{} object can't be deleted because its {} attribute is set to None.",
+                    "{} object can't be deleted because its {attname} attribute is set to None.",
                     model.name,
-                    model.pk_field().attname()
                 ),
             )
             .at(args.span));
@@ -138,6 +143,7 @@ impl Session {
         if from.is_some_and(|o| o != OnDelete::Cascade)
             || !self.host.schema.model(model).generic_relations.is_empty()
             || !self.host.schema.model(model).parents.is_empty()
+            || self.foreign_object_to(model).is_some()
         {
             return false;
         }
@@ -155,6 +161,7 @@ impl Session {
         source: Option<ModelId>,
         nullable: bool,
     ) -> Result<()> {
+        self.refuse_foreign_object_cascade(model)?;
         let instances = match objs {
             Objs::Query(q) if self.can_fast_delete(model, None) => {
                 c.fast_deletes.push(*q);
@@ -163,7 +170,6 @@ impl Session {
             Objs::Query(q) => self.fetch_instances(*q)?,
             Objs::Instances(v) => v,
         };
-        self.refuse_composite(model, "deleting rows keyed by")?;
         let new = c.add(self, model, instances, source, nullable);
         if new.is_empty() {
             return Ok(());
@@ -431,7 +437,11 @@ impl Session {
             }
         }
         if only.is_empty() {
-            only.push(self.host.schema.model(model).pk_field().name.clone());
+            let m = self.host.schema.model(model);
+            match m.composite_pk.as_slice() {
+                [] => only.push(m.pk_field().name.clone()),
+                key => only.extend(key.iter().map(|&i| m.fields[i].name.clone())),
+            }
         }
         q.deferred = only;
         q.defer_mode = false;
@@ -567,16 +577,21 @@ impl Session {
         Ok(())
     }
 
-    /// `DELETE FROM t WHERE pk IN (...)`, 100 keys at a time; the rows deleted.
+    /// `DELETE FROM t WHERE pk IN (...)` (a composite key's row values), 100 keys at a time;
+    /// the rows deleted.
     fn delete_batch(&mut self, model: ModelId, insts: &[Rc<Instance>]) -> Result<u64> {
-        let pk = self.host.schema.model(model).pk_field().attname();
+        let m = self.host.schema.model(model);
+        let pk = match m.composite_pk.is_empty() {
+            true => m.pk_field().attname(),
+            false => "pk".into(),
+        };
         let mut n = 0;
         for chunk in insts.chunks(CHUNK) {
-            let values = chunk.iter().map(|i| i.get(&pk).unwrap_or(Value::Null));
+            let values = chunk.iter().map(|i| self.pk_operand(i)).collect();
             let mut q = Query::new(&self.host.schema, model);
             q.add_q(
                 &self.host.schema,
-                &QNode::leaf(format!("{pk}__in"), Operand::values(values)),
+                &QNode::leaf(format!("{pk}__in"), Operand::List(values)),
             )?;
             if let Some(st) = crate::sql::modify::delete(&self.host.schema, self.host.dialect, &q)?
             {
@@ -632,7 +647,6 @@ impl Collector {
         source: Option<ModelId>,
         nullable: bool,
     ) -> Vec<Rc<Instance>> {
-        let pk = session.host.schema.model(model).pk_field().attname();
         let entry = match self.data.iter().position(|(m, _)| *m == model) {
             Some(i) => i,
             None => {
@@ -642,12 +656,12 @@ impl Collector {
         };
         let mut new = Vec::new();
         for o in objs {
-            let id = o.get(&pk);
+            let id = session.pk_operand(&o);
             let seen = self.data[entry]
                 .1
                 .iter()
                 .chain(&new)
-                .any(|i: &Rc<Instance>| i.get(&pk) == id);
+                .any(|i: &Rc<Instance>| session.pk_operand(i) == id);
             if !seen {
                 new.push(o);
             }

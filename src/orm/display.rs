@@ -99,7 +99,9 @@ impl Session {
             _ => qs,
         };
         let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &run.query)?;
+        let key = key_columns(&compiled.plan);
         let names = shown_names(&compiled.plan);
+        let names = fold_key(&names, key.clone(), |names| names[0].clone()).into_owned();
         // Prefetching needs the fetched instances, and an evaluated queryset is shown from
         // its cache (running nothing): display from the objects. An `iterator()` streams
         // instead: its prefetches would only load relations the rows do not show.
@@ -136,7 +138,10 @@ impl Session {
             if let Some(st) = &compiled.statement {
                 tx.statement(backend.as_deref_mut(), |b| {
                     b.query(&st.sql, &st.params, &types, &mut |row| {
-                        head.row(&row[..shown.min(row.len())])
+                        let row = &row[..shown.min(row.len())];
+                        head.row(&fold_key(row, key.clone(), |key| {
+                            Value::json(key.iter().map(Value::to_json).collect())
+                        }))
                     })
                 })
                 .map_err(|d| run.blamed(d))?;
@@ -278,26 +283,51 @@ impl<'w> Head<'w> {
 fn object_row(o: &Obj) -> Vec<Value> {
     match o {
         o if let Some(i) = o.instance() => i.fields().into_iter().map(|(_, v)| v).collect(),
-        Obj::Dict(pairs) => pairs
-            .borrow()
-            .iter()
-            .map(|(_, v)| match v {
-                Obj::Value(v) => v.clone(),
-                _ => Value::Null,
-            })
-            .collect(),
-        Obj::Tuple(_) | Obj::Row(_) => o
-            .items()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|v| match v {
-                Obj::Value(v) => v,
-                _ => Value::Null,
-            })
-            .collect(),
+        Obj::Dict(pairs) => pairs.borrow().iter().map(|(_, v)| cell(v)).collect(),
+        Obj::Tuple(_) | Obj::Row(_) => o.items().unwrap_or_default().iter().map(cell).collect(),
         Obj::Value(v) => vec![v.clone()],
         _ => Vec::new(),
     }
+}
+
+/// One value of a values() row: a composite key's tuple shows as the array of its values.
+fn cell(v: &Obj) -> Value {
+    match v {
+        Obj::Value(v) => v.clone(),
+        Obj::Tuple(_) => Value::json(
+            (v.items().unwrap_or_default().iter())
+                .map(|i| match i {
+                    Obj::Value(v) => v.to_json(),
+                    _ => serde_json::Value::Null,
+                })
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+/// The shown columns holding a composite `pk` in a values() query (consecutive, each named
+/// `pk`): displayed as one column, as Django's rows hold the key as one tuple.
+fn key_columns(plan: &crate::query::setup::Plan) -> Option<std::ops::Range<usize>> {
+    let shown = &plan.columns[..plan.shown];
+    let start = shown.iter().position(|c| c.name == "pk")?;
+    let len = shown[start..].iter().take_while(|c| c.name == "pk").count();
+    (len > 1).then_some(start..start + len)
+}
+
+/// `items` with those in `key` replaced by `fold` of them.
+fn fold_key<T: Clone>(
+    items: &[T],
+    key: Option<std::ops::Range<usize>>,
+    fold: impl Fn(&[T]) -> T,
+) -> std::borrow::Cow<'_, [T]> {
+    let Some(key) = key.filter(|k| k.end <= items.len()) else {
+        return items.into();
+    };
+    let mut out = items[..key.start].to_vec();
+    out.push(fold(&items[key.clone()]));
+    out.extend_from_slice(&items[key.end..]);
+    out.into()
 }
 
 fn shown_names(plan: &crate::query::setup::Plan) -> Vec<String> {

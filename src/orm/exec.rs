@@ -102,7 +102,7 @@ impl Session {
             .on_backend(|b| b.open_cursor(&st.sql, &st.params, &types))
             .map_err(failed)?;
         let prefetching = qs.kind == QsKind::Instances && !qs.prefetch.is_empty();
-        let layouts = Layouts::of(&plan);
+        let layouts = Layouts::of(&plan, self.composite_attnames(qs.query.model));
         let mut chunks = |s: &mut Session| loop {
             let rows = s
                 .on_backend(|b| b.fetch(cursor, chunk_size))
@@ -141,8 +141,9 @@ impl Session {
         let kind = qs.kind.clone();
         let model = qs.query.model;
         let mut layouts = None;
+        let key = self.composite_attnames(model);
         self.run_select(qs, &mut |plan, row| {
-            let layouts = layouts.get_or_insert_with(|| Layouts::of(plan));
+            let layouts = layouts.get_or_insert_with(|| Layouts::of(plan, key.clone()));
             out.push(row_to_obj(&kind, model, plan, layouts, row));
             Ok(())
         })?;
@@ -706,10 +707,13 @@ fn attribute_values(objs: &[Obj], attname: &str) -> Vec<Value> {
 pub(super) struct Layouts {
     root: Layout,
     related: Vec<Layout>,
+    /// The queried model's composite primary key, if it has one (a related model's key is a
+    /// single field: a foreign key cannot point at a composite one).
+    key: Option<Rc<[String]>>,
 }
 
 impl Layouts {
-    pub(super) fn of(plan: &Plan) -> Layouts {
+    pub(super) fn of(plan: &Plan, key: Option<Rc<[String]>>) -> Layouts {
         let names = |columns: &mut dyn Iterator<Item = &PlanCol>| -> Layout {
             Rc::new(columns.map(|c| c.name.clone()).collect())
         };
@@ -720,6 +724,7 @@ impl Layouts {
                 .iter()
                 .map(|r| names(&mut r.columns.iter().map(|&i| &plan.columns[i])))
                 .collect(),
+            key,
         }
     }
 }
@@ -756,6 +761,9 @@ fn row_to_obj(
                 .collect();
             row.truncate(shown);
             let root = Instance::with_layout(model, layouts.root.clone(), row);
+            if let Some(key) = &layouts.key {
+                root.set_key(key.clone());
+            }
             loaded.sort_by_key(|(path, _)| std::cmp::Reverse(path.matches("__").count()));
             while !loaded.is_empty() {
                 let (path, inst) = loaded.remove(0);
@@ -771,24 +779,42 @@ fn row_to_obj(
             make::instance(Rc::new(root))
         }
         QsKind::Values => Obj::dict(
-            plan.columns[..shown]
-                .iter()
-                .zip(row)
-                .map(|(c, v)| (Obj::str(c.name.clone()), Obj::Value(v)))
+            values_items(&plan.columns[..shown], row)
+                .map(|(name, v)| (Obj::str(name.to_string()), v))
                 .collect(),
         ),
         QsKind::ValuesList { flat: true, .. } => {
-            Obj::Value(row.into_iter().next().unwrap_or(Value::Null))
+            let mut items = values_items(&plan.columns[..shown], row);
+            items.next().map_or(Obj::Value(Value::Null), |(_, v)| v)
         }
         QsKind::ValuesList { named: true, .. } => Obj::row(
-            plan.columns[..shown]
-                .iter()
-                .zip(row)
-                .map(|(c, v)| (c.name.clone(), Obj::Value(v)))
+            values_items(&plan.columns[..shown], row)
+                .map(|(name, v)| (name.to_string(), v))
                 .collect(),
         ),
-        QsKind::ValuesList { .. } => {
-            Obj::tuple(row.into_iter().take(shown).map(Obj::Value).collect())
-        }
+        QsKind::ValuesList { .. } => Obj::tuple(
+            values_items(&plan.columns[..shown], row)
+                .map(|(_, v)| v)
+                .collect(),
+        ),
     }
+}
+
+/// A values() row by name: the columns of a composite `pk` (consecutive, each named `pk`)
+/// become one tuple, as Django's rows hold the key.
+fn values_items(columns: &[PlanCol], row: Vec<Value>) -> impl Iterator<Item = (&str, Obj)> {
+    let mut row = row.into_iter().take(columns.len()).peekable();
+    let mut columns = columns.iter().peekable();
+    std::iter::from_fn(move || {
+        let c = columns.next()?;
+        let v = row.next()?;
+        if c.name != "pk" || columns.peek().is_none_or(|n| n.name != "pk") {
+            return Some((c.name.as_str(), Obj::Value(v)));
+        }
+        let mut key = vec![Obj::Value(v)];
+        while columns.next_if(|n| n.name == "pk").is_some() {
+            key.extend(row.next().map(Obj::Value));
+        }
+        Some((c.name.as_str(), Obj::tuple(key)))
+    })
 }

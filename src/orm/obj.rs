@@ -159,19 +159,25 @@ impl Native for Instance {
     fn type_name(&self) -> Cow<'_, str> {
         "Model".into()
     }
-    /// Django's `Model.__eq__`: the same concrete model and primary key.
+    /// Django's `Model.__eq__`: the same concrete model and primary key (all of a composite
+    /// key's fields).
     fn equals(&self, other: &dyn Native) -> bool {
         other
             .as_any()
             .downcast_ref::<Instance>()
-            .is_some_and(|o| self.model == o.model && self.fields().first() == o.fields().first())
+            .is_some_and(|o| self.model == o.model && self.pk_values() == o.pk_values())
     }
-    /// Django's `Model.__hash__`: the primary key's hash.
+    /// Django's `Model.__hash__`: the primary key's hash (a composite key's tuple).
     fn hash(&self) -> std::result::Result<Option<i64>, String> {
-        match self.fields().into_iter().next() {
-            Some((_, v)) if !v.is_null() => Ok(crate::py::hash::hash(&Obj::Value(v)).ok()),
-            _ => Err("Model instances without primary key value are unhashable".into()),
+        let key = self.pk_values();
+        if key.is_empty() || key.iter().any(Value::is_null) {
+            return Err("Model instances without primary key value are unhashable".into());
         }
+        let pk = match <[Value; 1]>::try_from(key) {
+            Ok([v]) => Obj::Value(v),
+            Err(key) => Obj::tuple(key.into_iter().map(Obj::Value).collect()),
+        };
+        Ok(crate::py::hash::hash(&pk).ok())
     }
     native_any!();
 }
@@ -422,6 +428,9 @@ struct Loaded {
     deferred: Vec<(String, Value)>,
     /// Django's `_state.adding`: made in Python and not saved yet.
     adding: bool,
+    /// The attnames of a composite primary key (`None`: a single-field key, the first
+    /// value), which `==` and `hash()` compare as Django's `pk` tuple.
+    key: Option<Rc<[String]>>,
 }
 
 /// An instance's values: `values[i]` is the value of `layout[i]`.
@@ -508,6 +517,25 @@ impl Instance {
     pub fn set_adding(&self, adding: bool) {
         if adding || self.adding() {
             self.loading().adding = adding;
+        }
+    }
+
+    /// Mark the instance as keyed by the fields `key` (a composite primary key).
+    pub fn set_key(&self, key: Rc<[String]>) {
+        self.loading().key = Some(key);
+    }
+
+    /// The primary key's values: a composite key's, in key order, else the first value's.
+    fn pk_values(&self) -> Vec<Value> {
+        let key = self.loaded().as_ref().and_then(|l| l.key.clone());
+        match key {
+            Some(key) => (key.iter())
+                .map(|k| self.get(k).unwrap_or(Value::Null))
+                .collect(),
+            None => {
+                let values = self.values.borrow();
+                values.values.first().cloned().into_iter().collect()
+            }
         }
     }
 

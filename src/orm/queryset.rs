@@ -604,10 +604,6 @@ impl Session {
                 span,
             ));
         }
-        if field_name == "pk" {
-            self.refuse_composite(qs.query.model, "in_bulk() by")
-                .map_err(|d| d.at(span))?;
-        }
         let model = self.host.schema.model(qs.query.model);
         let unique = field_name == "pk"
             || model.fields.iter().any(|f| {
@@ -656,6 +652,13 @@ impl Session {
             .into_iter()
             .map(|o| {
                 let key = match &o {
+                    // A composite key's tuple.
+                    o if let Some(i) = o.native::<Instance>()
+                        && field_name == "pk"
+                        && let Some(pk) = self.composite_pk_value(i) =>
+                    {
+                        pk
+                    }
                     o if let Some(i) = o.native::<Instance>() => {
                         Obj::Value(i.get(&attname).unwrap_or(Value::Null))
                     }
@@ -751,10 +754,6 @@ impl Session {
         if fields.is_empty() {
             return self.select_concrete_fields(q);
         }
-        if let Some((_, span)) = fields.iter().find(|(f, _)| f == "pk") {
-            self.refuse_composite(q.model, "values() of")
-                .map_err(|d| d.at(*span))?;
-        }
         for part in &mut q.combined {
             if part.default_cols {
                 self.set_query_values(part, fields)?;
@@ -774,6 +773,21 @@ impl Session {
         for (name, span) in fields {
             if let Some(a) = annotations.iter().find(|a| a.name == *name) {
                 select.push(a.clone());
+                continue;
+            }
+            // A composite key's `pk` selects each of its columns, unaliased; the rows hold
+            // them as one tuple (Django's `ColPairs`).
+            let key = &self.host.schema.model(q.model).composite_pk;
+            if name == "pk" && !key.is_empty() {
+                select.extend(key.iter().map(|&i| SelectItem {
+                    name: name.clone(),
+                    expr: crate::query::Expr::Col(crate::query::path::col(
+                        &self.host.schema,
+                        (q.model, i),
+                        &base,
+                    )),
+                    aliased: false,
+                }));
                 continue;
             }
             if q.hidden_annotations.iter().any(|a| a.name == *name) {

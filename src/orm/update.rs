@@ -221,7 +221,7 @@ impl Session {
                     )?;
                     q
                 }
-                None => self.pk_query(model, pk)?,
+                None => self.pk_query(model, Operand::Value(pk))?,
             };
             let updated = if fields.is_empty() {
                 // Django's `_do_update` with nothing to set: a parent table update_fields
@@ -360,10 +360,10 @@ impl Session {
         Ok(())
     }
 
-    /// `Model.objects.filter(pk=value)`'s query.
-    pub(super) fn pk_query(&self, model: ModelId, pk: Value) -> Result<Query> {
+    /// `Model.objects.filter(pk=value)`'s query (a composite key's value: its values' list).
+    pub(super) fn pk_query(&self, model: ModelId, pk: Operand) -> Result<Query> {
         let mut q = Query::new(&self.host.schema, model);
-        q.add_q(&self.host.schema, &QNode::leaf("pk", Operand::Value(pk)))?;
+        q.add_q(&self.host.schema, &QNode::leaf("pk", pk))?;
         Ok(q)
     }
 
@@ -372,7 +372,7 @@ impl Session {
     pub(super) fn refresh_from_db(&mut self, inst: &Instance, args: &Args) -> Result<()> {
         args.no_kwargs_except(&["fields", "using", "from_queryset"], "refresh_from_db")?;
         let model = self.host.schema.model(inst.model).clone();
-        let pk = inst.get(&model.pk_field().attname()).unwrap_or(Value::Null);
+        let pk = self.pk_operand(inst);
         let only = match args.kwarg("fields") {
             None | Some(Obj::Value(Value::Null)) => Vec::new(),
             Some(o) => {
@@ -412,7 +412,7 @@ impl Session {
     pub(super) fn fetch_by_pk(
         &mut self,
         model: ModelId,
-        pk: Value,
+        pk: Operand,
         only: &[String],
         span: Span,
     ) -> Result<Option<Rc<Instance>>> {

@@ -115,6 +115,9 @@ impl Session {
         }
         let inst = Instance::new(model, values);
         inst.set_adding(true);
+        if let Some(key) = self.composite_attnames(model) {
+            inst.set_key(key);
+        }
         for (name, object) in related {
             inst.set_related(&name, object);
         }

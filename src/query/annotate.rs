@@ -261,6 +261,24 @@ impl Query {
                     func.name()
                 )));
             }
+            // A composite primary key: `Count` counts its first column, as Django's does;
+            // Django's other aggregates refuse it.
+            Some(FExpr::Ref { name, span })
+                if let Some(first) = self.composite_pk_first(schema, name) =>
+            {
+                let refuse = |m: String| Err(Diagnostic::new(ErrorKind::Value, m).at(*span));
+                if func != AggFunc::Count {
+                    return refuse(format!(
+                        "{} expression does not support composite primary keys.",
+                        func.name()
+                    ));
+                }
+                if distinct {
+                    return refuse("COUNT(DISTINCT) doesn't support composite primary keys".into());
+                }
+                let col = self.resolve_ref(schema, &first, None);
+                Some(Box::new(col.map_err(|d| d.at(*span))?))
+            }
             Some(a) => Some(Box::new(self.resolve_f(schema, a, None)?)),
             None => None,
         };

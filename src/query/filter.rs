@@ -914,11 +914,18 @@ impl Query {
         if self.select.is_empty() {
             let base = self.base_alias().to_string();
             let model = schema.model(self.model);
-            self.select = vec![SelectItem {
-                name: model.pk_field().name.clone(),
-                expr: Expr::Col(path::col(schema, (self.model, model.pk), &base)),
-                aliased: false,
-            }];
+            // A composite key selects each of its columns.
+            let key = match model.composite_pk.as_slice() {
+                [] => std::slice::from_ref(&model.pk),
+                key => key,
+            };
+            self.select = (key.iter())
+                .map(|&i| SelectItem {
+                    name: model.fields[i].name.clone(),
+                    expr: Expr::Col(path::col(schema, (self.model, i), &base)),
+                    aliased: false,
+                })
+                .collect();
             self.default_cols = false;
         }
     }

@@ -84,10 +84,65 @@ impl Query {
                 (Expr::Col(col), OutputField::of_field(field))
             })
             .collect();
-        let condition = tuple_lookup(schema, model, lookup, &cols, value)?;
+        let condition = match value {
+            // `pk__in=<queryset>`: a row-value IN over the subquery's key columns.
+            Operand::Query(q) if lookup == "in" => {
+                let mut q = (**q).clone();
+                q.select_pk_if_empty(schema);
+                if q.select.len() != cols.len() {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        format!(
+                            "'in' subquery lookup of 'pk' must have {} fields (received {})",
+                            cols.len(),
+                            q.select.len()
+                        ),
+                    ));
+                }
+                if !q.is_sliced() {
+                    q.clear_ordering(true, true);
+                }
+                let sub = self.as_subquery(schema, q)?;
+                WhereNode::Lookup(Box::new(Lookup {
+                    lhs: Expr::Tuple(cols.into_iter().map(|(c, _)| c).collect()),
+                    kind: LookupKind::In,
+                    rhs: Rhs::Expr(Expr::Subquery(Box::new(sub))),
+                }))
+            }
+            _ => tuple_lookup(schema, model, lookup, &cols, value)?,
+        };
         let mut clause = WhereNode::and();
         clause.add(condition, Connector::And);
         Ok(Some((clause, joins)))
+    }
+}
+
+impl Query {
+    /// `name` (`pk`, `rel__pk`) with a composite key's `pk` replaced by its first field
+    /// (`rel__store`); `None` when it names no composite primary key.
+    pub(super) fn composite_pk_first(&self, schema: &Schema, name: &str) -> Option<String> {
+        let parts: Vec<String> = name.split("__").map(str::to_string).collect();
+        let (last, prefix) = parts.split_last()?;
+        if last != "pk" {
+            return None;
+        }
+        let model = match prefix {
+            [] => self.model,
+            _ => {
+                let n = path::names_to_path(schema, prefix, self.model, true, true).ok()?;
+                n.path.last().map_or(self.model, |p| p.to_model)
+            }
+        };
+        let m = schema.model(model);
+        let first = m.fields[*m.composite_pk.first()?].name.to_string();
+        Some(
+            prefix
+                .iter()
+                .chain([&first])
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("__"),
+        )
     }
 }
 

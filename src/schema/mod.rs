@@ -73,8 +73,9 @@ pub struct Model {
     /// A composite primary key (`models.CompositePrimaryKey("a", "b")`, or a table's
     /// multi-column key): its fields, in key order; empty for a single-field key.
     pub composite_pk: Vec<usize>,
-    /// Fields djq reads but cannot use yet (`ForeignObject`): name and class.
-    pub unsupported: Vec<(String, String)>,
+    /// Fields djq reads but cannot use yet (`ForeignObject`): name, class and the class name
+    /// of the model it points at ("" when unread).
+    pub unsupported: Vec<(String, String, String)>,
     /// `GenericForeignKey`s declared on this model (django.contrib.contenttypes).
     pub generic_fks: Vec<GenericForeignKey>,
     /// `GenericRelation`s declared on this model.
@@ -750,7 +751,7 @@ impl Field {
 impl Model {
     /// The error for a field djq reads but cannot use yet (`ForeignObject`).
     pub fn unsupported_field(&self, name: &str) -> Option<crate::diag::Diagnostic> {
-        let (_, class) = self.unsupported.iter().find(|(n, _)| n == name)?;
+        let (_, class, _) = self.unsupported.iter().find(|(n, _, _)| n == name)?;
         Some(crate::diag::Diagnostic::new(
             crate::diag::ErrorKind::NotSupported,
             format!(

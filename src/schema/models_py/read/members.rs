@@ -85,8 +85,19 @@ impl<'a> Reader<'a> {
                      left out",
                     c.name
                 ));
-                r.unsupported
-                    .push((name.to_string(), "ForeignObject".into()));
+                // Its target's class name (the last segment of `"app.Model"`), or "".
+                let to = keyword(args, "to").or_else(|| positional(args, 0));
+                let to = (to.map(|e| self.constant(e, c)))
+                    .and_then(|e| string(e).or_else(|| dotted(e)))
+                    .map(|t| match last_segment(&t) {
+                        "self" => c.name.to_string(),
+                        t => t.to_string(),
+                    });
+                r.unsupported.push((
+                    name.to_string(),
+                    "ForeignObject".into(),
+                    to.unwrap_or_default(),
+                ));
                 return;
             }
             _ => {}
