@@ -46,6 +46,11 @@ pub struct RelatedCols {
     pub model: ModelId,
     /// Positions in the SELECT list.
     pub columns: Vec<usize>,
+    /// Where in `columns` the primary key is (NULL there: the LEFT OUTER JOIN found nothing).
+    pub key: usize,
+    /// The attribute the object is cached as on the one before it on the path (the foreign
+    /// key's name, a reverse one-to-one's accessor).
+    pub attr: String,
 }
 
 /// Everything the SQL writer needs beyond the query itself.
@@ -146,7 +151,8 @@ impl Query {
 
     /// The model's columns as Django's `get_default_columns` selects them: the inherited
     /// fields first, each on its ancestor's table (joined through the parent links), then
-    /// the model's own; deferred ones left out.
+    /// the model's own; deferred ones left out. `from_parent`: a `select_related` of a
+    /// child from that ancestor, whose (and whose ancestors') columns are selected already.
     fn model_columns(
         &mut self,
         schema: &Schema,
@@ -154,10 +160,13 @@ impl Query {
         alias: &str,
         prefix: &str,
         traversed: &[String],
+        from_parent: Option<ModelId>,
     ) -> Result<Vec<PlanCol>> {
         let mut owners: Vec<ModelId> = Vec::new();
         for (owner, _) in schema.concrete_fields(model) {
-            if !owners.contains(&owner) {
+            let selected =
+                from_parent.is_some_and(|p| p == owner || schema.base_chain(p, owner).is_some());
+            if !owners.contains(&owner) && !selected {
                 owners.push(owner);
             }
         }
@@ -213,7 +222,7 @@ impl Query {
         columns.extend(if self.default_cols {
             let base = self.base_alias().to_string();
             let traversed = self.traversed_relations();
-            self.model_columns(schema, self.model, &base, "", &traversed)?
+            self.model_columns(schema, self.model, &base, "", &traversed, None)?
         } else {
             self.select
                 .iter()
@@ -236,9 +245,11 @@ impl Query {
         if self.default_cols && self.select_related != SelectRelated::None {
             let base = self.base_alias().to_string();
             let requested = self.select_related.clone();
+            let own: Vec<usize> =
+                (self.extra_select.len()..shown - self.annotations.len()).collect();
             self.related_selections(
                 schema,
-                self.model,
+                (self.model, &own),
                 &base,
                 "",
                 &requested,
@@ -389,12 +400,14 @@ impl Query {
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
-    /// foreign keys, depth first, up to depth 5.
+    /// foreign keys, depth first, up to depth 5, then the named reverse one-to-ones
+    /// (`place.restaurant`; a multi-table child's object is its ancestor's columns and its
+    /// own, Django's `from_parent`). `own` are the positions of `model`'s columns.
     #[allow(clippy::too_many_arguments)]
     fn related_selections(
         &mut self,
         schema: &Schema,
-        model: ModelId,
+        (model, own): (ModelId, &[usize]),
         alias: &str,
         prefix: &str,
         requested: &SelectRelated,
@@ -413,6 +426,7 @@ impl Query {
         // A multi-table child's inherited foreign keys are followed from its parent's table.
         let fields = schema.concrete_fields(model);
         let field_of = |&(owner, i): &(ModelId, usize)| &schema.model(owner).fields[i];
+        let reverse = reverse_one_to_ones(schema, model);
         let heads: Vec<&str> = wanted
             .iter()
             .map(|w| w.split("__").next().unwrap_or(""))
@@ -426,6 +440,7 @@ impl Query {
                     )));
                 }
                 Some(_) => {}
+                None if reverse.iter().any(|r| r.query_name == *name) => {}
                 None => {
                     return Err(Diagnostic::field(format!(
                         "Invalid field name(s) given in select_related: '{name}'. Choices are: {}",
@@ -434,6 +449,9 @@ impl Query {
                 }
             }
         }
+        // (the model the relation is on, the path's name, the attribute cached, the joined
+        // model, whether it descends from `model`)
+        let mut follow: Vec<(ModelId, String, String, ModelId, bool)> = Vec::new();
         for &(owner, i) in &fields {
             let f = &schema.model(owner).fields[i];
             let Some(fk) = &f.relation else { continue };
@@ -451,34 +469,62 @@ impl Query {
             } else {
                 !f.null
             };
-            if !take {
-                continue;
+            if take {
+                follow.push((owner, f.name.clone(), f.name.clone(), fk.to, false));
             }
+        }
+        // Reverse relations are followed only when named.
+        for r in &reverse {
+            if heads.contains(&r.query_name.as_str()) {
+                let child = schema.base_chain(r.from, model).is_some();
+                follow.push((
+                    model,
+                    r.query_name.clone(),
+                    r.accessor.clone(),
+                    r.from,
+                    child,
+                ));
+            }
+        }
+        for (owner, name, attr, target, from_parent) in follow {
             let join_alias = {
                 let from = self.parent_alias(schema, model, owner, alias)?;
-                let names = vec![f.name.clone()];
+                let names = vec![name.clone()];
                 let info = self
                     .setup_joins(schema, &names, owner, &from, None, true)
                     .map_err(path_err)?;
                 info.joins.last().expect("joined").clone()
             };
-            let target = fk.to;
             let path = if prefix.is_empty() {
-                f.name.clone()
+                name.clone()
             } else {
-                format!("{prefix}__{}", f.name)
+                format!("{prefix}__{name}")
             };
             let start = columns.len();
-            columns.extend(self.model_columns(schema, target, &join_alias, &path, &[])?);
+            let parent = from_parent.then_some(model);
+            columns.extend(self.model_columns(schema, target, &join_alias, &path, &[], parent)?);
+            let mut cols: Vec<usize> = if from_parent {
+                own.to_vec()
+            } else {
+                Vec::new()
+            };
+            cols.extend(start..columns.len());
+            let pk = schema.model(target).pk_field().attname();
+            let key = cols
+                .iter()
+                .position(|&c| columns[c].name == pk)
+                .unwrap_or_default();
             related.push(RelatedCols {
                 path: path.clone(),
                 model: target,
-                columns: (start..columns.len()).collect(),
+                columns: cols.clone(),
+                key,
+                attr,
             });
             let next = if restricted {
                 let nested: Vec<String> = wanted
                     .iter()
-                    .filter_map(|w| w.strip_prefix(&format!("{}__", f.name)).map(str::to_string))
+                    .filter_map(|w| w.strip_prefix(&format!("{name}__")).map(str::to_string))
                     .collect();
                 if nested.is_empty() {
                     continue;
@@ -489,7 +535,7 @@ impl Query {
             };
             self.related_selections(
                 schema,
-                target,
+                (target, &cols),
                 &join_alias,
                 &path,
                 &next,
@@ -719,7 +765,25 @@ fn path_err(e: PathError) -> Diagnostic {
     }
 }
 
-/// Relation names offered by select_related errors (`(none)` when there are none).
+/// The relations seen from `model` that hold one object: reverse one-to-ones (and unique
+/// foreign keys), Django's `related_objects` with `field.unique`.
+fn reverse_one_to_ones(schema: &Schema, model: ModelId) -> Vec<&crate::schema::ReverseRelation> {
+    schema
+        .model(model)
+        .reverse
+        .iter()
+        .filter(|r| match r.via {
+            crate::schema::ReverseVia::ForeignKey(i) => {
+                let f = &schema.model(r.from).fields[i];
+                f.unique || f.primary_key || f.relation.as_ref().is_some_and(|fk| fk.one_to_one)
+            }
+            crate::schema::ReverseVia::ManyToMany(_) => false,
+        })
+        .collect()
+}
+
+/// Relation names offered by select_related errors (`(none)` when there are none): the
+/// model's foreign keys, then its reverse one-to-ones.
 fn relation_choices(schema: &Schema, model: ModelId) -> String {
     let names: Vec<String> = schema
         .model(model)
@@ -727,6 +791,11 @@ fn relation_choices(schema: &Schema, model: ModelId) -> String {
         .iter()
         .filter(|f| f.relation.is_some())
         .map(|f| f.name.clone())
+        .chain(
+            reverse_one_to_ones(schema, model)
+                .into_iter()
+                .map(|r| r.query_name.clone()),
+        )
         .collect();
     if names.is_empty() {
         "(none)".into()
