@@ -393,7 +393,12 @@ impl Session {
             ));
         }
         if let Some(v) = inst.get(name) {
-            return Ok(Obj::Value(v.clone()));
+            // A JSON document is read as Python's dicts and lists (a copy: changing it in
+            // place does not change the instance).
+            return Ok(match v {
+                Value::Json(doc) => crate::py::stdlib::json::from_json(&doc),
+                v => Obj::Value(v),
+            });
         }
         if let Some(f) = model
             .fields
