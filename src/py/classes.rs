@@ -833,6 +833,7 @@ fn qualified(class: &str, v: &Obj) -> Obj {
             Wrapper::StaticMethod(f) => wrap(Wrapper::StaticMethod(qualified(class, f))),
             _ => v.clone(),
         },
+        Obj::Native(n) => n.qualified(class).unwrap_or_else(|| v.clone()),
         _ => v.clone(),
     }
 }
