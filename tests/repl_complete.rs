@@ -78,3 +78,22 @@ fn a_unique_completion_is_hinted_dimmed() {
     repl.prompt();
     drop(repl.quit());
 }
+
+/// A multi-table child's inherited fields complete like its own (issue 16), in lookups and
+/// on instances.
+#[test]
+fn tab_completes_a_multi_table_childs_inherited_fields() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let db = format!("{root}/fixtures/inherit/inherit.sqlite3");
+    let models = format!("{root}/fixtures/inherit");
+    let mut repl = Repl::start_with(false, &[&db, "--models", &models, "--read-only"]);
+    send(&mut repl, "Bakery.objects.filter(cit\t");
+    repl.run("=\"Lyon\").count()", "\r\n1\r\n");
+    repl.session
+        .send_line("b = Bakery.objects.first()")
+        .expect("send a line");
+    repl.prompt();
+    send(&mut repl, "b.sea\t");
+    repl.run("", "\r\n12\r\n");
+    drop(repl.quit());
+}

@@ -328,3 +328,30 @@ fn timing_help_and_unknown_commands() {
     repl.run("print(6 * 7)", "42");
     drop(repl.quit());
 }
+
+/// `\d` of a multi-table child (issue 16): its inherited fields first, each in its
+/// ancestor's table (the ancestors' keys named as theirs), then its own; its inherited
+/// foreign keys among its relations.
+#[test]
+fn describe_lists_a_multi_table_childs_inherited_fields() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let db = format!("{root}/fixtures/inherit/inherit.sqlite3");
+    let models = format!("{root}/fixtures/inherit");
+    let mut repl = Repl::start_with(false, &[&db, "--models", &models, "--read-only"]);
+    let out = repl.run("\\d Bakery", "Ordering: -ovens, name");
+    for part in [
+        "inherit.Bakery (table \"inherit_bakery\")",
+        "inherit_venue.name",
+        "inherit_venue.id",
+        "primary key of Venue",
+        "inherit_cafe.seats",
+        "inherit_cafe.manager_id",
+        "cafe_ptr_id",
+        "ovens",
+        "→ Member.id",
+        "reverse: Member.cafes (query name: cafes)",
+    ] {
+        assert!(out.contains(part), "{part:?} missing from:\n{out}");
+    }
+    drop(repl.quit());
+}

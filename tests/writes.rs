@@ -369,6 +369,7 @@ fn postgres_tables(url: &str, window: (DateTime<Utc>, DateTime<Utc>), keys: &Key
                             window,
                         ),
                     },
+                    Type::JSONB | Type::JSON => get(|r, i| r.get::<_, Option<Json>>(i)),
                     ref other => panic!("{name}.{}: type {other} is not normalised", column.name()),
                 };
                 row.insert(column.name().to_string(), value);

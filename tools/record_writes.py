@@ -28,7 +28,8 @@ tests/writes.rs:
   the fraction dropped); one within the time the sequence ran (auto_now, auto_now_add) ->
   "<now>" (a SQLite text that is not in Django's storage format stays as it is);
 - dates "YYYY-MM-DD"; text as it is; decimals as each backend keeps them: SQLite's number
-  (4.5, or 2 for 2.0: NUMERIC affinity), PostgreSQL's numeric as str(Decimal) ("2.0").
+  (4.5, or 2 for 2.0: NUMERIC affinity), PostgreSQL's numeric as str(Decimal) ("2.0");
+- JSONField: SQLite's text as it is, PostgreSQL's jsonb as the JSON document.
 
 djq runs each script in one transaction (SPEC.md): a script that raises changes nothing. So a
 script that raises must be the last of its sequence; its `changes` are what Django committed
@@ -160,8 +161,8 @@ def normalise_postgres(value, window):
         return normalise_datetime(iso_datetime(utc.strftime("%Y-%m-%d"), utc.strftime("%H:%M:%S"), fraction), window)
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
+    if isinstance(value, (bool, int, float, str, dict, list)) or value is None:
+        return value  # a jsonb document as the JSON it is
     return str(value)
 
 
@@ -189,7 +190,6 @@ def read_tables(backend, target, window):
             declared = {name: [r[2] for r in conn.execute(f'PRAGMA table_xinfo("{name}")')] for name in raw}
         finally:
             conn.close()
-        declared = {name: [r[2] for r in rows] for name, rows in info.items()}
         keys = {name: [r[1] for r in sorted(rows, key=lambda r: r[5]) if r[5]] for name, rows in info.items()}
         norm = {name: lambda v, i, name=name: normalise_sqlite(v, declared[name][i], window) for name in raw}
     else:

@@ -37,6 +37,8 @@ pub(super) fn bases() -> [(&'static str, Obj); 3] {
 #[derive(Debug, PartialEq)]
 pub struct ChoicesClass {
     name: String,
+    /// `__qualname__`: `Novel.Genre` for an enumeration nested in a model.
+    qualname: String,
     /// (name, value, label), in definition order.
     members: Vec<(String, Value, String)>,
     empty: Option<String>,
@@ -48,6 +50,14 @@ impl Native for ChoicesClass {
     }
     fn callable(&self) -> bool {
         true
+    }
+    fn qualified(&self, owner: &str) -> Option<Obj> {
+        Some(Obj::new_native(ChoicesClass {
+            name: self.name.clone(),
+            qualname: format!("{owner}.{}", self.qualname),
+            members: self.members.clone(),
+            empty: self.empty.clone(),
+        }))
     }
     fn equals(&self, other: &dyn Native) -> bool {
         std::ptr::eq(
@@ -142,6 +152,7 @@ pub(super) fn made(class: &Rc<Class>, body: &[Stmt]) -> Result<Option<Obj>> {
     }
     Ok(Some(Obj::new_native(ChoicesClass {
         name: class.name.clone(),
+        qualname: class.name.clone(),
         members,
         empty,
     })))
@@ -233,7 +244,8 @@ pub(super) fn attribute(o: &Obj, name: &str) -> Option<Obj> {
                 .map(Obj::str)
                 .collect(),
         ),
-        "__name__" | "__qualname__" => Obj::str(class.name.clone()),
+        "__name__" => Obj::str(class.name.clone()),
+        "__qualname__" => Obj::str(class.qualname.clone()),
         _ => member(
             &class,
             class.members.iter().position(|(n, _, _)| n == name)?,
@@ -267,7 +279,7 @@ pub(super) fn call(f: &Obj, args: &crate::py::Args) -> Option<Result<Obj>> {
                     Obj::Value(v) => crate::value::python_repr(v),
                     other => other.type_name().to_string(),
                 },
-                class.name
+                class.qualname
             ),
         )
         .at(args.span)),
@@ -296,12 +308,13 @@ pub(super) fn subscript(o: &Obj, key: &Obj) -> Option<Result<Obj>> {
     })
 }
 
-/// `str()` of a member (its value's) and `repr()` of a member (`Genre.FICTION`) or class.
+/// `str()` of a member (its value's) and `repr()` of a member (`Novel.Genre.FICTION`: its
+/// class's `__qualname__`) or class.
 pub(super) fn text(o: &Obj, repr: bool) -> Option<String> {
     if let Some(m) = o.native::<ChoiceMember>() {
         let (name, value, _) = m.entry();
         return Some(if repr {
-            format!("{}.{name}", m.class.name)
+            format!("{}.{name}", m.class.qualname)
         } else {
             value.to_python_str()
         });

@@ -394,7 +394,12 @@ impl Session {
             ));
         }
         if let Some(v) = inst.get(name) {
-            return Ok(Obj::Value(v.clone()));
+            // A JSON document is read as Python's dicts and lists (a copy: changing it in
+            // place does not change the instance).
+            return Ok(match v {
+                Value::Json(doc) => crate::py::stdlib::json::from_json(&doc),
+                v => Obj::Value(v),
+            });
         }
         if let Some(f) = model
             .fields
@@ -742,7 +747,7 @@ fn row_to_obj(
         QsKind::Instances => {
             // select_related objects, nested along their paths (`article__writer` inside
             // `article`), deepest first so that each is complete when attached.
-            let mut loaded: Vec<(String, Option<Instance>)> = plan
+            let mut loaded: Vec<(&str, &str, Option<Instance>)> = plan
                 .related
                 .iter()
                 .zip(&layouts.related)
@@ -753,10 +758,10 @@ fn row_to_obj(
                         .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
                         .collect();
                     // A LEFT OUTER JOIN that found nothing: the relation is None.
-                    let found = values.iter().any(|v| !v.is_null());
+                    let found = values.get(r.key).is_some_and(|v| !v.is_null());
                     let inst =
                         found.then(|| Instance::with_layout(r.model, layout.clone(), values));
-                    (r.path.clone(), inst)
+                    (r.path.as_str(), r.attr.as_str(), inst)
                 })
                 .collect();
             row.truncate(shown);
@@ -764,16 +769,16 @@ fn row_to_obj(
             if let Some(key) = &layouts.key {
                 root.set_key(key.clone());
             }
-            loaded.sort_by_key(|(path, _)| std::cmp::Reverse(path.matches("__").count()));
+            loaded.sort_by_key(|(path, ..)| std::cmp::Reverse(path.matches("__").count()));
             while !loaded.is_empty() {
-                let (path, inst) = loaded.remove(0);
+                let (path, attr, inst) = loaded.remove(0);
                 match path.rsplit_once("__") {
-                    Some((parent, name)) => {
-                        if let Some((_, Some(p))) = loaded.iter().find(|(p, _)| p == parent) {
-                            p.set_related(name, inst);
+                    Some((parent, _)) => {
+                        if let Some((.., Some(p))) = loaded.iter().find(|(p, ..)| *p == parent) {
+                            p.set_related(attr, inst);
                         }
                     }
-                    None => root.set_related(&path, inst),
+                    None => root.set_related(attr, inst),
                 }
             }
             make::instance(Rc::new(root))

@@ -903,7 +903,7 @@ impl Session {
     }
 
     /// A dict, list or scalar as the JSON document `json.dumps` would make of it.
-    fn json_document(&mut self, o: &Obj, span: Span) -> Result<serde_json::Value> {
+    pub(super) fn json_document(&mut self, o: &Obj, span: Span) -> Result<serde_json::Value> {
         Ok(match o {
             Obj::Value(v) => v.to_json(),
             Obj::List(_) | Obj::Tuple(_) => serde_json::Value::Array(

@@ -81,6 +81,10 @@ impl Session {
                 inst.set(&attname, id);
                 inst.set_related(&name, related);
             }
+            (_, o) if f.kind == FieldKind::JsonField => {
+                let kind = f.kind;
+                inst.set(&attname, self.plain_value(kind, o, span)?);
+            }
             (_, o @ (Obj::Value(_) | Obj::Native(_)))
                 if let Obj::Value(v) = &*crate::py::obj::as_plain(o) =>
             {
@@ -565,8 +569,11 @@ impl Session {
                 let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
                 Ok(Expr::Value(inst.get(&target).unwrap_or(Value::Null)))
             }
-            Obj::Value(v) => Ok(Expr::Value(prep(f, v.clone())?)),
+            Obj::Value(v) if f.kind != FieldKind::JsonField => Ok(Expr::Value(prep(f, v.clone())?)),
             Obj::Native(n) if let Some(v) = n.value() => Ok(Expr::Value(prep(f, v)?)),
+            o if f.kind == FieldKind::JsonField => {
+                Ok(Expr::Value(self.plain_value(f.kind, o, Span::default())?))
+            }
             other => Err(Diagnostic::new(
                 ErrorKind::Type,
                 format!(

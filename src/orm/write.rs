@@ -38,7 +38,9 @@ impl Session {
         let mut given: Vec<Option<Value>> = vec![None; nfields];
         let mut related = Vec::new();
         for (i, (o, span)) in args.pos.iter().enumerate() {
-            given[i] = Some(self.plain_value(o, *span)?);
+            let (m, k) = fields[i];
+            let kind = self.host.schema.model(m).fields[k].kind;
+            given[i] = Some(self.plain_value(kind, o, *span)?);
         }
         let mut unexpected = Vec::new();
         let mut generic = Vec::new();
@@ -67,6 +69,7 @@ impl Session {
             };
             let (owner, i) = fields[k];
             let f = field_of(&fields[k]);
+            let kind = f.kind;
             let value = match (&f.relation, o) {
                 (Some(fk), o)
                     if let Some(inst) = o.native::<Instance>()
@@ -86,7 +89,7 @@ impl Session {
                 (Some(_), other) if f.name == *name => {
                     return Err(self.wrong_instance(owner, i, other, *span));
                 }
-                (_, other) => self.plain_value(other, *span)?,
+                (_, other) => self.plain_value(kind, other, *span)?,
             };
             given[k] = Some(value);
         }
@@ -408,7 +411,7 @@ impl Session {
                 }
                 other => Ok(other),
             })?;
-            return self.plain_value(&v, span);
+            return self.plain_value(kind, &v, span);
         }
         let text = kind.is_text() && kind != FieldKind::GenericIpAddressField;
         Ok(if text && !null {
@@ -418,9 +421,11 @@ impl Session {
         })
     }
 
-    /// A Python value stored in a field.
-    fn plain_value(&self, o: &Obj, span: Span) -> Result<Value> {
+    /// A Python value stored in a field of `kind` (a JSONField's as its JSON document).
+    pub(super) fn plain_value(&mut self, kind: FieldKind, o: &Obj, span: Span) -> Result<Value> {
         match o {
+            Obj::Value(Value::Null) => Ok(Value::Null),
+            o if kind == FieldKind::JsonField => Ok(Value::json(self.json_document(o, span)?)),
             Obj::Value(v) => Ok(v.clone()),
             Obj::Native(n) if let Some(v) = n.value() => Ok(v),
             other => Err(type_error(

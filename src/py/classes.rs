@@ -444,6 +444,11 @@ impl<H: Host> Interp<H> {
                     func: v,
                     owner,
                 }),
+                // Through the class (`Book.describe(b)`): a plain function, which still
+                // runs among its module's names.
+                Obj::Function(_) if let Some(module) = owner.module.clone() => {
+                    wrap(Wrapper::InModule { func: v, module })
+                }
                 v => v,
             });
         };
@@ -828,6 +833,7 @@ fn qualified(class: &str, v: &Obj) -> Obj {
             Wrapper::StaticMethod(f) => wrap(Wrapper::StaticMethod(qualified(class, f))),
             _ => v.clone(),
         },
+        Obj::Native(n) => n.qualified(class).unwrap_or_else(|| v.clone()),
         _ => v.clone(),
     }
 }

@@ -42,6 +42,11 @@ pub trait Native: Any + Debug {
     fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
     /// The plain value the object also is (an enum member is its value, as `str`/`int`
     /// subclasses are): `==`, `hash()`, comparisons and arithmetic use it.
+    /// This object bound in the body of class `owner` (a nested class's `__qualname__` is
+    /// `Owner.Name`); `None`: the same object.
+    fn qualified(&self, _owner: &str) -> Option<Obj> {
+        None
+    }
     fn value(&self) -> Option<Value> {
         None
     }

@@ -11,6 +11,7 @@ impl<H: Host> Interp<H> {
     /// Python's `str()`.
     pub fn py_str(&mut self, o: &Obj) -> Result<String> {
         match o {
+            Obj::Value(Value::Json(doc)) => self.repr(&super::stdlib::json::from_json(doc)),
             Obj::Value(v) => Ok(v.to_python_str()),
             Obj::Native(n) if let Some(s) = n.as_any().downcast_ref::<StdObj>() => self.std_str(s),
             Obj::Native(_) | Obj::Object(_) if let Some(s) = self.class_text(o, "__str__")? => {
@@ -39,6 +40,7 @@ impl<H: Host> Interp<H> {
             return Ok(s);
         }
         Ok(match o {
+            Obj::Value(Value::Json(doc)) => self.repr(&super::stdlib::json::from_json(doc))?,
             Obj::Value(v) => value_repr(v),
             Obj::List(items) => {
                 let items = items.borrow().clone();

@@ -47,6 +47,11 @@ pub struct RelatedCols {
     pub model: ModelId,
     /// Positions in the SELECT list.
     pub columns: Vec<usize>,
+    /// Where in `columns` the primary key is (NULL there: the LEFT OUTER JOIN found nothing).
+    pub key: usize,
+    /// The attribute the object is cached as on the one before it on the path (the foreign
+    /// key's name, a reverse one-to-one's accessor).
+    pub attr: String,
 }
 
 /// Everything the SQL writer needs beyond the query itself.
@@ -151,7 +156,8 @@ impl Query {
 
     /// The model's columns as Django's `get_default_columns` selects them: the inherited
     /// fields first, each on its ancestor's table (joined through the parent links), then
-    /// the model's own; deferred ones left out.
+    /// the model's own; deferred ones left out. `from_parent`: a `select_related` of a
+    /// child from that ancestor, whose (and whose ancestors') columns are selected already.
     fn model_columns(
         &mut self,
         schema: &Schema,
@@ -159,10 +165,13 @@ impl Query {
         alias: &str,
         prefix: &str,
         traversed: &[String],
+        from_parent: Option<ModelId>,
     ) -> Result<Vec<PlanCol>> {
         let mut owners: Vec<ModelId> = Vec::new();
         for (owner, _) in schema.concrete_fields(model) {
-            if !owners.contains(&owner) {
+            let selected =
+                from_parent.is_some_and(|p| p == owner || schema.base_chain(p, owner).is_some());
+            if !owners.contains(&owner) && !selected {
                 owners.push(owner);
             }
         }
@@ -293,7 +302,7 @@ impl Planner<'_, '_> {
         if q.default_cols {
             let traversed = q.traversed_relations();
             let (model, base) = (q.model, q.base_alias().to_string());
-            columns.extend(self.model_columns(model, &base, "", &traversed)?);
+            columns.extend(self.model_columns(model, &base, "", &traversed, None)?);
         } else {
             let q = &*self.q;
             columns.extend(q.select.iter().map(|s| PlanCol {
@@ -316,7 +325,16 @@ impl Planner<'_, '_> {
             let base = q.base_alias().to_string();
             let requested = q.select_related.clone();
             let model = q.model;
-            self.related_selections(model, &base, "", &requested, 1, &mut columns, &mut related)?;
+            let own: Vec<usize> = (q.extra_select.len()..shown - q.annotations.len()).collect();
+            self.related_selections(
+                (model, &own),
+                &base,
+                "",
+                &requested,
+                1,
+                &mut columns,
+                &mut related,
+            )?;
         }
         let (mut order_by, meta_ordering) = self.resolve_ordering(&columns)?;
         let q = &*self.q;
@@ -389,6 +407,7 @@ impl Planner<'_, '_> {
         alias: &str,
         prefix: &str,
         traversed: &[String],
+        from_parent: Option<ModelId>,
     ) -> Result<Vec<PlanCol>> {
         let schema = self.schema;
         if schema.model(model).parents.is_empty() {
@@ -397,7 +416,7 @@ impl Planner<'_, '_> {
         }
         self.q
             .to_mut()
-            .model_columns(schema, model, alias, prefix, traversed)
+            .model_columns(schema, model, alias, prefix, traversed, from_parent)
     }
 
     /// [`Query::setup_joins`], on a copy of the query only when the path has joins to make.
@@ -470,7 +489,7 @@ impl Planner<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     fn related_selections(
         &mut self,
-        model: ModelId,
+        (model, own): (ModelId, &[usize]),
         alias: &str,
         prefix: &str,
         requested: &SelectRelated,
@@ -490,6 +509,7 @@ impl Planner<'_, '_> {
         // A multi-table child's inherited foreign keys are followed from its parent's table.
         let fields = schema.concrete_fields(model);
         let field_of = |&(owner, i): &(ModelId, usize)| &schema.model(owner).fields[i];
+        let reverse = reverse_one_to_ones(schema, model);
         let heads: Vec<&str> = wanted
             .iter()
             .map(|w| w.split("__").next().unwrap_or(""))
@@ -503,6 +523,7 @@ impl Planner<'_, '_> {
                     )));
                 }
                 Some(_) => {}
+                None if reverse.iter().any(|r| r.query_name == *name) => {}
                 None => {
                     return Err(Diagnostic::field(format!(
                         "Invalid field name(s) given in select_related: '{name}'. Choices are: {}",
@@ -511,6 +532,9 @@ impl Planner<'_, '_> {
                 }
             }
         }
+        // (the model the relation is on, the path's name, the attribute cached, the joined
+        // model, whether it descends from `model`)
+        let mut follow: Vec<(ModelId, String, String, ModelId, bool)> = Vec::new();
         for &(owner, i) in &fields {
             let f = &schema.model(owner).fields[i];
             let Some(fk) = &f.relation else { continue };
@@ -528,36 +552,64 @@ impl Planner<'_, '_> {
             } else {
                 !f.null
             };
-            if !take {
-                continue;
+            if take {
+                follow.push((owner, f.name.clone(), f.name.clone(), fk.to, false));
             }
+        }
+        // Reverse relations are followed only when named.
+        for r in &reverse {
+            if heads.contains(&r.query_name.as_str()) {
+                let child = schema.base_chain(r.from, model).is_some();
+                follow.push((
+                    model,
+                    r.query_name.clone(),
+                    r.accessor.clone(),
+                    r.from,
+                    child,
+                ));
+            }
+        }
+        for (owner, name, attr, target, from_parent) in follow {
             let join_alias = {
                 let from = if owner == model {
                     alias.to_string()
                 } else {
                     self.q.to_mut().parent_alias(schema, model, owner, alias)?
                 };
-                let names = vec![f.name.clone()];
+                let names = vec![name.clone()];
                 let info = self.setup_joins(&names, owner, &from)?;
                 info.joins.last().expect("joined").clone()
             };
-            let target = fk.to;
             let path = if prefix.is_empty() {
-                f.name.clone()
+                name.clone()
             } else {
-                format!("{prefix}__{}", f.name)
+                format!("{prefix}__{name}")
             };
             let start = columns.len();
-            columns.extend(self.model_columns(target, &join_alias, &path, &[])?);
+            let parent = from_parent.then_some(model);
+            columns.extend(self.model_columns(target, &join_alias, &path, &[], parent)?);
+            let mut cols: Vec<usize> = if from_parent {
+                own.to_vec()
+            } else {
+                Vec::new()
+            };
+            cols.extend(start..columns.len());
+            let pk = schema.model(target).pk_field().attname();
+            let key = cols
+                .iter()
+                .position(|&c| columns[c].name == pk)
+                .unwrap_or_default();
             related.push(RelatedCols {
                 path: path.clone(),
                 model: target,
-                columns: (start..columns.len()).collect(),
+                columns: cols.clone(),
+                key,
+                attr,
             });
             let next = if restricted {
                 let nested: Vec<String> = wanted
                     .iter()
-                    .filter_map(|w| w.strip_prefix(&format!("{}__", f.name)).map(str::to_string))
+                    .filter_map(|w| w.strip_prefix(&format!("{name}__")).map(str::to_string))
                     .collect();
                 if nested.is_empty() {
                     continue;
@@ -567,7 +619,7 @@ impl Planner<'_, '_> {
                 SelectRelated::All
             };
             self.related_selections(
-                target,
+                (target, &cols),
                 &join_alias,
                 &path,
                 &next,
@@ -831,7 +883,25 @@ fn path_err(e: PathError) -> Diagnostic {
     }
 }
 
-/// Relation names offered by select_related errors (`(none)` when there are none).
+/// The relations seen from `model` that hold one object: reverse one-to-ones (and unique
+/// foreign keys), Django's `related_objects` with `field.unique`.
+fn reverse_one_to_ones(schema: &Schema, model: ModelId) -> Vec<&crate::schema::ReverseRelation> {
+    schema
+        .model(model)
+        .reverse
+        .iter()
+        .filter(|r| match r.via {
+            crate::schema::ReverseVia::ForeignKey(i) => {
+                let f = &schema.model(r.from).fields[i];
+                f.unique || f.primary_key || f.relation.as_ref().is_some_and(|fk| fk.one_to_one)
+            }
+            crate::schema::ReverseVia::ManyToMany(_) => false,
+        })
+        .collect()
+}
+
+/// Relation names offered by select_related errors (`(none)` when there are none): the
+/// model's foreign keys, then its reverse one-to-ones.
 fn relation_choices(schema: &Schema, model: ModelId) -> String {
     let names: Vec<String> = schema
         .model(model)
@@ -839,6 +909,11 @@ fn relation_choices(schema: &Schema, model: ModelId) -> String {
         .iter()
         .filter(|f| f.relation.is_some())
         .map(|f| f.name.clone())
+        .chain(
+            reverse_one_to_ones(schema, model)
+                .into_iter()
+                .map(|r| r.query_name.clone()),
+        )
         .collect();
     if names.is_empty() {
         "(none)".into()

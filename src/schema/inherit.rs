@@ -1,10 +1,10 @@
 //! Model inheritance as Django's `Options` answers it: the chain of parent links from a
 //! multi-table child up to an ancestor (`get_base_chain`), a model's concrete fields with
 //! the inherited ones first (`_meta.concrete_fields`), a name found on an ancestor
-//! (`_meta.get_field` sees inherited fields), and `issubclass` between models (a proxy is a
+//! (`_meta.get_field` sees inherited fields), the members instances and lookups inherit, and `issubclass` between models (a proxy is a
 //! subclass of the model it proxies).
 
-use super::{FieldRef, ModelId, ReverseVia, Schema};
+use super::{Field, FieldRef, ManyToMany, ModelId, ReverseRelation, ReverseVia, Schema};
 
 impl Schema {
     /// Django's `get_base_chain`: the links `(model, index of its link field)` from `model`
@@ -106,6 +106,35 @@ impl Schema {
                 rel.is_some_and(|i| self.is_parent_link_reverse(owner, FieldRef::Reverse(i)));
             (!link).then_some(owner)
         })
+    }
+
+    /// What `model`'s instances and lookups have from it and its multi-table ancestors: the
+    /// concrete fields (Django's order), the many-to-many fields, and the reverse relations
+    /// (but for the ancestors' parent links to their children).
+    pub fn members(
+        &self,
+        model: ModelId,
+    ) -> (Vec<&Field>, Vec<&ManyToMany>, Vec<&ReverseRelation>) {
+        let fields = (self.concrete_fields(model).into_iter())
+            .map(|(owner, i)| &self.model(owner).fields[i])
+            .collect();
+        let (mut m2m, mut reverse) = (Vec::new(), Vec::new());
+        let mut pending = vec![model];
+        let mut seen = Vec::new();
+        while let Some(m) = pending.pop() {
+            if seen.contains(&m) {
+                continue;
+            }
+            seen.push(m);
+            let owner = self.model(m);
+            m2m.extend(owner.m2m.iter());
+            reverse.extend(owner.reverse.iter().enumerate().filter_map(|(i, r)| {
+                let link = m != model && self.is_parent_link_reverse(m, FieldRef::Reverse(i));
+                (!link).then_some(r)
+            }));
+            pending.extend(owner.parents.iter().rev().map(|&(p, _)| p));
+        }
+        (fields, m2m, reverse)
     }
 
     /// Django's `_meta.concrete_model`: the model a proxy (of a proxy) stands for, else the

@@ -320,22 +320,21 @@ impl Index {
 
     /// `instance.name`: a related instance, a related manager, or a value.
     fn instance_attribute(&self, model: ModelId, name: &str) -> Ty {
-        let m = self.schema.model(model);
-        if let Some(fk) = m
-            .fields
+        let (fields, m2m, reverse) = self.schema.members(model);
+        if let Some(fk) = fields
             .iter()
             .find(|f| f.name == name)
             .and_then(|f| f.relation.as_ref())
         {
             return Ty::Instance(fk.to);
         }
-        if let Some(mm) = m.m2m.iter().find(|mm| mm.name == name) {
+        if let Some(mm) = m2m.iter().find(|mm| mm.name == name) {
             return Ty::QuerySet {
                 model: mm.to,
                 related: true,
             };
         }
-        match m.reverse.iter().find(|r| r.accessor == name) {
+        match reverse.iter().find(|r| r.accessor == name) {
             Some(r) => Ty::QuerySet {
                 model: r.from,
                 related: true,
@@ -377,24 +376,23 @@ impl Index {
                 }
             }
             Ty::Instance(model) => {
-                let m = self.schema.model(model);
+                let (fields, m2m, reverse) = self.schema.members(model);
                 push_prefixed(out, word, "pk", "pk".into());
-                for f in &m.fields {
+                for f in &fields {
                     push_prefixed(out, word, &f.name, f.name.clone());
                     if f.relation.is_some() {
                         push_prefixed(out, word, &f.attname(), f.attname());
                     }
                 }
-                for name in m.m2m.iter().map(|mm| &mm.name) {
+                for name in m2m.iter().map(|mm| &mm.name) {
                     push_prefixed(out, word, name, name.clone());
                 }
-                for name in m.reverse.iter().map(|r| &r.accessor) {
+                for name in reverse.iter().map(|r| &r.accessor) {
                     if !name.ends_with('+') {
                         push_prefixed(out, word, name, name.clone());
                     }
                 }
-                let display: Vec<String> = m
-                    .fields
+                let display: Vec<String> = fields
                     .iter()
                     .filter(|f| !f.choices.is_empty())
                     .map(|f| format!("get_{}_display", f.name))
@@ -508,10 +506,10 @@ impl Index {
         };
         match at {
             At::Model(m, via) => {
-                let model = self.schema.model(m);
+                let (fields, m2m, reverse) = self.schema.members(m);
                 let lookups = mode == PathMode::Lookup;
                 emit("pk", lookups);
-                for f in &model.fields {
+                for f in fields {
                     let more = lookups
                         || f.relation.is_some()
                         || !OutputField::of_field(f).transform_names().is_empty();
@@ -521,10 +519,10 @@ impl Index {
                     }
                 }
                 if mode != PathMode::Field {
-                    for mm in &model.m2m {
+                    for mm in m2m {
                         emit(&mm.name, true);
                     }
-                    for r in &model.reverse {
+                    for r in reverse {
                         emit(&r.query_name, true);
                     }
                 }
@@ -562,7 +560,12 @@ impl Index {
                 if part == "pk" {
                     return Some(At::Field(OutputField::of_field(model.pk_field())));
                 }
-                let (to, class) = match model.get_field(part)? {
+                let (owner, field) = match model.get_field(part) {
+                    Some(f) => (m, f),
+                    None => self.schema.inherited_field(m, part)?,
+                };
+                let model = self.schema.model(owner);
+                let (to, class) = match field {
                     FieldRef::Concrete(i) => {
                         let f = &model.fields[i];
                         match &f.relation {

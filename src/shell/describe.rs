@@ -1,5 +1,6 @@
 //! `\d Model`: one model described as Django sees it, psql's `\d` made ORM-aware — its
-//! fields (Django field class, column, null, key, default) in a table, then choices,
+//! fields (Django field class, column, null, key, default; a multi-table child's inherited
+//! ones first, in their table) in a table, then choices,
 //! relations both ways with the names lookups use, many-to-many fields with their through
 //! tables, indexes and unique constraints, `Meta.ordering` and managers. Names and values
 //! from the database or models.py show their control characters escaped.
@@ -50,7 +51,7 @@ pub(super) fn describe(schema: &Schema, id: ModelId, style: Style) -> String {
         heading(&escape_controls(&label)),
         escape_controls(&m.table)
     );
-    out += &format!("{}\n", fields_table(schema, m, style));
+    out += &format!("{}\n", fields_table(schema, id, style));
     let mut section = |title: &str, rows: Vec<Vec<String>>| {
         if !rows.is_empty() {
             out += &format!("{}\n", heading(title));
@@ -107,27 +108,37 @@ fn generic(schema: &Schema, m: &Model) -> Vec<Vec<String>> {
     fks.chain(relations).collect()
 }
 
-fn fields_table(schema: &Schema, m: &Model, style: Style) -> comfy_table::Table {
+fn fields_table(schema: &Schema, id: ModelId, style: Style) -> comfy_table::Table {
     let mut table = crate::render::table::new_table(style);
     table.set_header(
         ["field", "type", "column", "null", "key", "default"]
             .into_iter()
             .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
     );
-    for (i, f) in m.fields.iter().enumerate() {
-        let key = if i == m.pk {
-            "primary key"
+    // A multi-table child's inherited fields first, each in its ancestor's table.
+    for (owner, i) in schema.concrete_fields(id) {
+        let o = schema.model(owner);
+        let f = &o.fields[i];
+        let key = if i == o.pk && owner == id {
+            "primary key".to_string()
+        } else if i == o.pk {
+            format!("primary key of {}", o.name)
         } else if f.unique {
-            "unique"
+            "unique".to_string()
         } else {
-            ""
+            String::new()
+        };
+        let column = if owner == id {
+            f.column.clone()
+        } else {
+            format!("{}.{}", o.table, f.column)
         };
         let row = [
             f.name.clone(),
             field_type(schema, f),
-            f.column.clone(),
+            column,
             if f.null { "null" } else { "" }.to_string(),
-            key.to_string(),
+            key,
             default(f),
         ];
         table.add_row(row.map(|cell| escape_controls(&cell).into_owned()));
@@ -254,13 +265,14 @@ fn reverse_name(schema: &Schema, to: ModelId, from: ModelId, via: ReverseVia) ->
         )
 }
 
-/// Forward ForeignKey and OneToOneField relations.
+/// Forward ForeignKey and OneToOneField relations, a multi-table child's inherited ones
+/// first.
 fn relations(schema: &Schema, id: ModelId) -> Vec<Vec<String>> {
-    let m = schema.model(id);
-    m.fields
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
+    schema
+        .concrete_fields(id)
+        .into_iter()
+        .filter_map(|(owner, i)| {
+            let f = &schema.model(owner).fields[i];
             let rel = f.relation.as_ref()?;
             let target = schema.model(rel.to);
             let to_field = &target.fields[rel.to_field];
@@ -269,7 +281,7 @@ fn relations(schema: &Schema, id: ModelId) -> Vec<Vec<String>> {
                 f.kind.django_name().to_string(),
                 format!("→ {}.{}", target.name, to_field.name),
                 format!("on_delete={}", rel.on_delete.django_name()),
-                reverse_name(schema, rel.to, id, ReverseVia::ForeignKey(i)),
+                reverse_name(schema, rel.to, owner, ReverseVia::ForeignKey(i)),
             ])
         })
         .collect()

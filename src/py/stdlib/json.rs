@@ -179,8 +179,8 @@ fn quote(s: &str, ensure_ascii: bool) -> String {
     out
 }
 
-/// A parsed document as Python's objects.
-fn from_json(doc: &serde_json::Value) -> Obj {
+/// A parsed document (or a JSON column's value) as Python's objects.
+pub fn from_json(doc: &serde_json::Value) -> Obj {
     use serde_json::Value as J;
     match doc {
         J::Null => Obj::NONE,
