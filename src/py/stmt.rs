@@ -361,7 +361,12 @@ impl<H: Host> Interp<H> {
 
     /// Bind a global variable (the shell's `_`).
     pub fn set_global(&mut self, name: &str, v: Obj) {
-        self.vars.insert(name.to_string(), v);
+        match self.vars.get_mut(name) {
+            Some(slot) => *slot = v,
+            None => {
+                self.vars.insert(name.to_string(), v);
+            }
+        }
     }
 
     /// Remove a name from the innermost scope.

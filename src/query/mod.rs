@@ -92,7 +92,8 @@ pub struct SelectItem {
 pub struct Query {
     pub model: ModelId,
     pub tables: Vec<Table>,
-    pub alias_prefix: String,
+    /// The letter before the numbers of the aliases this query makes (`T`, then `U`, ...).
+    pub alias_prefix: char,
     pub where_: WhereNode,
     /// Explicit select; empty with `default_cols` means the model's columns.
     pub select: Vec<SelectItem>,
@@ -112,8 +113,8 @@ pub struct Query {
     pub deferred: Vec<String>,
     pub defer_mode: bool,
     /// Alias prefixes taken by this query and the subqueries nested in it (Django's
-    /// `subq_aliases`).
-    pub subq_aliases: Vec<String>,
+    /// `subq_aliases`): bit `n` is the letter `'A' + n`.
+    pub subq_aliases: u32,
     /// This query is nested inside another.
     pub subquery: bool,
     /// Joins made for the last filter's field path (`split_exclude` trims them).
@@ -179,7 +180,7 @@ impl Query {
         let mut q = Query {
             model,
             tables: Vec::new(),
-            alias_prefix: "T".into(),
+            alias_prefix: 'T',
             where_: WhereNode::and(),
             select: Vec::new(),
             default_cols: true,
@@ -194,7 +195,7 @@ impl Query {
             select_related: SelectRelated::None,
             deferred: Vec::new(),
             defer_mode: true,
-            subq_aliases: vec!["T".into()],
+            subq_aliases: letter_bit('T'),
             subquery: false,
             lookup_joins: Vec::new(),
             extra_select: Vec::new(),
@@ -533,17 +534,11 @@ impl Query {
         if self.alias_prefix != outer.alias_prefix {
             return;
         }
-        let start = self.alias_prefix.chars().next().unwrap_or('T');
-        let next = (start..='Z')
-            .map(String::from)
-            .find(|p| !self.subq_aliases.contains(p))
-            .unwrap_or_else(|| "U".into());
-        self.subq_aliases.push(next.clone());
-        for p in &self.subq_aliases {
-            if !outer.subq_aliases.contains(p) {
-                outer.subq_aliases.push(p.clone());
-            }
-        }
+        let next = (self.alias_prefix..='Z')
+            .find(|&p| self.subq_aliases & letter_bit(p) == 0)
+            .unwrap_or('U');
+        self.subq_aliases |= letter_bit(next);
+        outer.subq_aliases |= self.subq_aliases;
         let map: Vec<(String, String)> = self
             .tables
             .iter()
@@ -553,4 +548,9 @@ impl Query {
         self.alias_prefix = next;
         self.change_aliases(&map);
     }
+}
+
+/// The bit of prefix letter `c` (`'A'..='Z'`) in [`Query::subq_aliases`].
+fn letter_bit(c: char) -> u32 {
+    1 << (c as u32 - 'A' as u32)
 }

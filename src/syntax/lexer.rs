@@ -3,7 +3,7 @@
 //! Owns Python's line structure: logical lines ending in [`Tok::Newline`], indentation turned into
 //! [`Tok::Indent`]/[`Tok::Dedent`], blank and comment-only lines skipped, backslash continuation,
 //! newlines ignored inside brackets, `\r\n`/`\r` line endings and a leading UTF-8 BOM. It also
-//! recognises names, keywords, numbers and operators; string literals (f-strings included) are
+//! recognises names, keywords, numbers and operators ([`op`]); string literals (f-strings included) are
 //! scanned by [`strings`].
 //!
 //! The scan goes byte by byte: names, numbers, operators and whitespace are ASCII in all but
@@ -12,7 +12,11 @@
 //! Every span is a byte range into the whole source, also when lexing the expression inside an
 //! f-string field.
 
+mod op;
 mod strings;
+
+pub(super) use op::Op;
+use op::operator;
 
 use crate::diag::{Diagnostic, ErrorKind, Span};
 
@@ -66,7 +70,7 @@ pub(super) enum Tok<'a> {
     Name(&'a str),
     Keyword(&'static str),
     /// An operator or delimiter (see [`operator`]).
-    Op(&'static str),
+    Op(Op),
     Int(i64),
     Float(f64),
     /// An imaginary literal (`1j`), which djq reads but does not implement.
@@ -531,7 +535,7 @@ impl<'a> Lexer<'a> {
         let Some(op) = operator(&self.src.as_bytes()[start..self.end]) else {
             return Err(invalid_character(c, Span::new(start, start + 1)));
         };
-        let span = Span::new(start, start + op.len());
+        let span = Span::new(start, start + op.text().len());
         match byte {
             b'(' | b'[' | b'{' => {
                 if self.brackets.len() >= MAX_DEPTH {
@@ -589,7 +593,7 @@ impl<'a> Lexer<'a> {
             .iter()
             .rposition(|t| matches!(t.kind, Tok::Newline | Tok::Indent | Tok::Dedent))
             .map_or(0, |i| i + 1);
-        if dedents == 0 && before.get(line).is_some_and(|t| t.kind == Tok::Op("@")) {
+        if dedents == 0 && before.get(line).is_some_and(|t| t.kind == Tok::Op(Op::At)) {
             return false;
         }
         let word = take_name_chars(self.rest());
@@ -713,61 +717,6 @@ fn take_name_chars(s: &str) -> &str {
     &s[..len]
 }
 
-/// The operator or delimiter at the start of `b`, the longest that fits.
-fn operator(b: &[u8]) -> Option<&'static str> {
-    let at = |i: usize| b.get(i).copied().unwrap_or(0);
-    Some(match (at(0), at(1), at(2)) {
-        (b'*', b'*', b'=') => "**=",
-        (b'/', b'/', b'=') => "//=",
-        (b'>', b'>', b'=') => ">>=",
-        (b'<', b'<', b'=') => "<<=",
-        (b'.', b'.', b'.') => "...",
-        (b'-', b'>', _) => "->",
-        (b':', b'=', _) => ":=",
-        (b'*', b'*', _) => "**",
-        (b'/', b'/', _) => "//",
-        (b'<', b'<', _) => "<<",
-        (b'>', b'>', _) => ">>",
-        (b'<', b'=', _) => "<=",
-        (b'>', b'=', _) => ">=",
-        (b'=', b'=', _) => "==",
-        (b'!', b'=', _) => "!=",
-        (b'+', b'=', _) => "+=",
-        (b'-', b'=', _) => "-=",
-        (b'*', b'=', _) => "*=",
-        (b'/', b'=', _) => "/=",
-        (b'%', b'=', _) => "%=",
-        (b'&', b'=', _) => "&=",
-        (b'|', b'=', _) => "|=",
-        (b'^', b'=', _) => "^=",
-        (b'@', b'=', _) => "@=",
-        (b'+', ..) => "+",
-        (b'-', ..) => "-",
-        (b'*', ..) => "*",
-        (b'/', ..) => "/",
-        (b'%', ..) => "%",
-        (b'@', ..) => "@",
-        (b'&', ..) => "&",
-        (b'|', ..) => "|",
-        (b'^', ..) => "^",
-        (b'~', ..) => "~",
-        (b'<', ..) => "<",
-        (b'>', ..) => ">",
-        (b'(', ..) => "(",
-        (b')', ..) => ")",
-        (b'[', ..) => "[",
-        (b']', ..) => "]",
-        (b'{', ..) => "{",
-        (b'}', ..) => "}",
-        (b',', ..) => ",",
-        (b':', ..) => ":",
-        (b';', ..) => ";",
-        (b'.', ..) => ".",
-        (b'=', ..) => "=",
-        _ => return None,
-    })
-}
-
 /// What [`number`] recognised; the caller checks what follows and converts the value.
 enum Number<'a> {
     /// `0x…`, `0o…`, `0b…`; `digits` (underscores included) is empty when none follows.
@@ -883,7 +832,7 @@ mod tests {
             vec![
                 Keyword("if"),
                 Name("x"),
-                Op(":"),
+                Op(op::Op::Colon),
                 Newline,
                 Indent,
                 Name("y"),
@@ -903,12 +852,12 @@ mod tests {
             kinds("f(1,\n  2) + \\\n 3\r\n"),
             vec![
                 Name("f"),
-                Op("("),
+                Op(op::Op::LParen),
                 Int(1),
-                Op(","),
+                Op(op::Op::Comma),
                 Int(2),
-                Op(")"),
-                Op("+"),
+                Op(op::Op::RParen),
+                Op(op::Op::Plus),
                 Int(3),
                 Newline,
                 Eof
@@ -946,9 +895,9 @@ mod tests {
             kinds("a **= b // c is not None"),
             vec![
                 Name("a"),
-                Op("**="),
+                Op(op::Op::PowAssign),
                 Name("b"),
-                Op("//"),
+                Op(op::Op::DoubleSlash),
                 Name("c"),
                 Keyword("is"),
                 Keyword("not"),
@@ -970,9 +919,9 @@ mod tests {
             kinds,
             vec![
                 Name("abcé_1"),
-                Op("="),
+                Op(op::Op::Assign),
                 Str(0),
-                Op("+"),
+                Op(op::Op::Plus),
                 Str(1),
                 Newline,
                 Eof
@@ -998,7 +947,7 @@ mod tests {
         let kinds: Vec<_> = tokens.list.into_iter().map(|t| t.kind).collect();
         assert_eq!(
             kinds,
-            vec![Tok::Name("a"), Tok::Op("+"), Tok::Name("b"), Tok::Eof]
+            vec![Tok::Name("a"), Tok::Op(Op::Plus), Tok::Name("b"), Tok::Eof]
         );
     }
 }

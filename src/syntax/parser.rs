@@ -10,7 +10,7 @@ mod python312;
 mod stmt;
 
 use super::ast::{self, Span, StmtKind};
-use super::lexer::{self, MAX_DEPTH, StrLit, SyntaxError, Tok, Token, Tokens, too_deep};
+use super::lexer::{self, MAX_DEPTH, Op, StrLit, SyntaxError, Tok, Token, Tokens, too_deep};
 use crate::diag::{self, Diagnostic, ErrorKind};
 
 type PResult<T> = Result<T, SyntaxError>;
@@ -243,18 +243,18 @@ impl<'a> Parser<'a> {
     }
 
     /// The current operator, if the current token is one.
-    fn op(&self) -> Option<&'static str> {
+    fn op(&self) -> Option<Op> {
         match self.tok() {
-            Tok::Op(op) => Some(op),
+            Tok::Op(op) => Some(*op),
             _ => None,
         }
     }
 
-    fn at_op(&self, op: &str) -> bool {
+    fn at_op(&self, op: Op) -> bool {
         self.op() == Some(op)
     }
 
-    fn eat_op(&mut self, op: &str) -> bool {
+    fn eat_op(&mut self, op: Op) -> bool {
         let found = self.at_op(op);
         if found {
             self.bump();
@@ -292,9 +292,9 @@ impl<'a> Parser<'a> {
     fn invalid(&self, expected: &str) -> SyntaxError {
         let unsupported = match self.tok() {
             Tok::Keyword(k @ ("yield" | "async" | "await" | "nonlocal")) => format!("'{k}'"),
-            Tok::Op(":=") => "assignment expressions (':=')".to_string(),
-            Tok::Op("...") => "'...' (Ellipsis)".to_string(),
-            Tok::Op(op @ ("@" | "@=")) => format!("'{op}' (matrix multiplication)"),
+            Tok::Op(Op::Walrus) => "assignment expressions (':=')".to_string(),
+            Tok::Op(Op::Ellipsis) => "'...' (Ellipsis)".to_string(),
+            Tok::Op(op @ (Op::At | Op::AtAssign)) => format!("'{op}' (matrix multiplication)"),
             _ => {
                 return self
                     .error("invalid syntax")
@@ -313,7 +313,7 @@ impl<'a> Parser<'a> {
         .into()
     }
 
-    fn expect_op(&mut self, op: &str) -> PResult<Span> {
+    fn expect_op(&mut self, op: Op) -> PResult<Span> {
         if self.at_op(op) {
             Ok(self.bump())
         } else {

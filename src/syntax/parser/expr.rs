@@ -7,7 +7,7 @@ use crate::syntax::ast::{
     Arg, BinOp, BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPart, Param, ParamKind, Span,
     UnaryOp,
 };
-use crate::syntax::lexer::{self, FPiece, MAX_DEPTH, StrLit, SyntaxError, Tok, too_deep};
+use crate::syntax::lexer::{self, FPiece, MAX_DEPTH, Op, StrLit, SyntaxError, Tok, too_deep};
 
 /// Operator precedence levels, loosest first, as in Python. `**` binds tighter still (and
 /// more tightly than a unary minus on its left): see [`Parser::power`].
@@ -98,18 +98,18 @@ impl Parser<'_> {
     fn comma_list(&mut self, item: fn(&mut Self) -> PResult<Expr>) -> PResult<Expr> {
         let start = self.start();
         let first = item(self)?;
-        if !self.at_op(",") {
+        if !self.at_op(Op::Comma) {
             return Ok(first);
         }
         let mut items = vec![first];
-        while self.eat_op(",") && self.at_expr_start() {
+        while self.eat_op(Op::Comma) && self.at_expr_start() {
             items.push(item(self)?);
         }
         Ok(expr(ExprKind::Tuple(items), self.since(start)))
     }
 
     fn star_expression(&mut self) -> PResult<Expr> {
-        if self.at_op("*") {
+        if self.at_op(Op::Star) {
             self.starred()
         } else {
             self.expression()
@@ -119,7 +119,7 @@ impl Parser<'_> {
     /// An assignment or loop target: `*`-prefixed or not, at the level of `|` (so `in` and `=`
     /// after it are left alone).
     pub(super) fn star_target(&mut self) -> PResult<Expr> {
-        if self.at_op("*") {
+        if self.at_op(Op::Star) {
             self.starred()
         } else {
             self.operators(Level::BitOr)
@@ -141,7 +141,17 @@ impl Parser<'_> {
                 *k,
                 "None" | "True" | "False" | "not" | "lambda" | "await" | "yield"
             ),
-            Tok::Op(op) => matches!(*op, "(" | "[" | "{" | "-" | "+" | "~" | "*" | "..."),
+            Tok::Op(op) => matches!(
+                *op,
+                Op::LParen
+                    | Op::LBracket
+                    | Op::LBrace
+                    | Op::Minus
+                    | Op::Plus
+                    | Op::Tilde
+                    | Op::Star
+                    | Op::Ellipsis
+            ),
             _ => false,
         }
     }
@@ -149,7 +159,7 @@ impl Parser<'_> {
     /// `lambda`, or `body if test else orelse`, or an `or` expression.
     pub(super) fn expression(&mut self) -> PResult<Expr> {
         self.nested(|p| {
-            if let (Tok::Name(_), Tok::Op(":=")) = (p.tok(), p.peek_tok(1)) {
+            if let (Tok::Name(_), Tok::Op(Op::Walrus)) = (p.tok(), p.peek_tok(1)) {
                 p.named_expression()
             } else if p.at_kw("lambda") {
                 p.lambda()
@@ -194,8 +204,8 @@ impl Parser<'_> {
     fn lambda(&mut self) -> PResult<Expr> {
         let start = self.start();
         self.bump();
-        let params = self.params(":", false)?;
-        if !self.eat_op(":") {
+        let params = self.params(Op::Colon, false)?;
+        if !self.eat_op(Op::Colon) {
             return Err(self.invalid("',' or ':'"));
         }
         let body = self.expression()?;
@@ -209,7 +219,7 @@ impl Parser<'_> {
     /// Parameters of a `def` or `lambda`, up to (not including) `close`.
     /// Annotations (`def` only) are checked and dropped; a bare `*` or `/` only marks where
     /// keyword-only or positional-only parameters begin, and is not kept either.
-    pub(super) fn params(&mut self, close: &str, annotations: bool) -> PResult<Vec<Param>> {
+    pub(super) fn params(&mut self, close: Op, annotations: bool) -> PResult<Vec<Param>> {
         let mut params: Vec<Param> = Vec::new();
         let mut seen_default = false;
         let mut seen_star = false;
@@ -218,13 +228,13 @@ impl Parser<'_> {
                 return Err(self.error("arguments cannot follow var-keyword argument"));
             }
             let marker = self.span();
-            let kind = if self.eat_op("*") {
+            let kind = if self.eat_op(Op::Star) {
                 if seen_star {
                     return Err(SyntaxError::new("* argument may appear only once", marker));
                 }
                 seen_star = true;
                 if !matches!(self.tok(), Tok::Name(_)) {
-                    if !(self.at_op(",") && matches!(self.peek_tok(1), Tok::Name(_))) {
+                    if !(self.at_op(Op::Comma) && matches!(self.peek_tok(1), Tok::Name(_))) {
                         return Err(SyntaxError::new(
                             "named arguments must follow bare *",
                             marker,
@@ -234,16 +244,16 @@ impl Parser<'_> {
                     continue;
                 }
                 ParamKind::VarArgs
-            } else if self.eat_op("**") {
+            } else if self.eat_op(Op::DoubleStar) {
                 ParamKind::KwArgs
-            } else if self.eat_op("/") {
+            } else if self.eat_op(Op::Slash) {
                 if seen_star || params.is_empty() {
                     return Err(SyntaxError::new(
                         "/ must be ahead of * and after at least one parameter",
                         marker,
                     ));
                 }
-                if !self.eat_op(",") {
+                if !self.eat_op(Op::Comma) {
                     break;
                 }
                 continue;
@@ -257,10 +267,10 @@ impl Parser<'_> {
                     name.span,
                 ));
             }
-            if annotations && self.eat_op(":") {
+            if annotations && self.eat_op(Op::Colon) {
                 self.expression()?;
             }
-            let default = if kind == ParamKind::Normal && self.eat_op("=") {
+            let default = if kind == ParamKind::Normal && self.eat_op(Op::Assign) {
                 Some(self.expression()?)
             } else {
                 None
@@ -278,7 +288,7 @@ impl Parser<'_> {
                 default,
                 kind,
             });
-            if !self.eat_op(",") {
+            if !self.eat_op(Op::Comma) {
                 break;
             }
         }
@@ -371,9 +381,9 @@ impl Parser<'_> {
     fn prefix_operator(&self) -> Option<(UnaryOp, Level)> {
         match self.tok() {
             Tok::Keyword("not") => Some((UnaryOp::Not, Level::Not)),
-            Tok::Op("-") => Some((UnaryOp::Neg, Level::Unary)),
-            Tok::Op("+") => Some((UnaryOp::Pos, Level::Unary)),
-            Tok::Op("~") => Some((UnaryOp::Invert, Level::Unary)),
+            Tok::Op(Op::Minus) => Some((UnaryOp::Neg, Level::Unary)),
+            Tok::Op(Op::Plus) => Some((UnaryOp::Pos, Level::Unary)),
+            Tok::Op(Op::Tilde) => Some((UnaryOp::Invert, Level::Unary)),
             _ => None,
         }
     }
@@ -388,18 +398,18 @@ impl Parser<'_> {
             Tok::Keyword("or") => Some((Infix::Bool(BoolOp::Or, "or"), Level::Or)),
             Tok::Keyword("and") => Some((Infix::Bool(BoolOp::And, "and"), Level::And)),
             Tok::Op(op) => match *op {
-                "|" => binary(BinOp::BitOr, Level::BitOr),
-                "^" => binary(BinOp::BitXor, Level::BitXor),
-                "&" => binary(BinOp::BitAnd, Level::BitAnd),
-                "<<" => binary(BinOp::LShift, Level::Shift),
-                ">>" => binary(BinOp::RShift, Level::Shift),
-                "+" => binary(BinOp::Add, Level::Sum),
-                "-" => binary(BinOp::Sub, Level::Sum),
-                "*" => binary(BinOp::Mul, Level::Term),
-                "/" => binary(BinOp::Div, Level::Term),
-                "//" => binary(BinOp::FloorDiv, Level::Term),
-                "%" => binary(BinOp::Mod, Level::Term),
-                "@" => binary(BinOp::MatMul, Level::Term),
+                Op::Pipe => binary(BinOp::BitOr, Level::BitOr),
+                Op::Caret => binary(BinOp::BitXor, Level::BitXor),
+                Op::Amp => binary(BinOp::BitAnd, Level::BitAnd),
+                Op::LShift => binary(BinOp::LShift, Level::Shift),
+                Op::RShift => binary(BinOp::RShift, Level::Shift),
+                Op::Plus => binary(BinOp::Add, Level::Sum),
+                Op::Minus => binary(BinOp::Sub, Level::Sum),
+                Op::Star => binary(BinOp::Mul, Level::Term),
+                Op::Slash => binary(BinOp::Div, Level::Term),
+                Op::DoubleSlash => binary(BinOp::FloorDiv, Level::Term),
+                Op::Percent => binary(BinOp::Mod, Level::Term),
+                Op::At => binary(BinOp::MatMul, Level::Term),
                 _ => None,
             },
             _ => None,
@@ -412,12 +422,12 @@ impl Parser<'_> {
         let operator = match (self.tok(), self.peek_tok(1)) {
             (Tok::Op(op), _) => {
                 let op = match *op {
-                    "==" => CmpOp::Eq,
-                    "!=" => CmpOp::NotEq,
-                    "<" => CmpOp::Lt,
-                    "<=" => CmpOp::LtE,
-                    ">" => CmpOp::Gt,
-                    ">=" => CmpOp::GtE,
+                    Op::EqEq => CmpOp::Eq,
+                    Op::NotEq => CmpOp::NotEq,
+                    Op::Lt => CmpOp::Lt,
+                    Op::LtE => CmpOp::LtE,
+                    Op::Gt => CmpOp::Gt,
+                    Op::GtE => CmpOp::GtE,
                     _ => return None,
                 };
                 (op, 1)
@@ -439,7 +449,7 @@ impl Parser<'_> {
         } else {
             self.primary()?
         };
-        if !self.eat_op("**") {
+        if !self.eat_op(Op::DoubleStar) {
             return Ok(base);
         }
         let exponent = self.nested(|p| p.operators(Level::Unary))?;
@@ -459,7 +469,7 @@ impl Parser<'_> {
         let outer = self.depth;
         let mut value = self.atom()?;
         let mut first = true;
-        while matches!(self.op(), Some("." | "(" | "[")) {
+        while matches!(self.op(), Some(Op::Dot | Op::LParen | Op::LBracket)) {
             // The first trailer is free (`f(x)` nests as deep as `(x)`).
             if !std::mem::take(&mut first) {
                 if self.depth >= MAX_DEPTH {
@@ -483,7 +493,7 @@ impl Parser<'_> {
     /// `value.name`, `value(args)` or `value[index]`, at the `.`, `(` or `[`.
     fn trailer(&mut self, value: Expr, start: usize) -> PResult<Expr> {
         let kind = match self.op() {
-            Some(".") => {
+            Some(Op::Dot) => {
                 self.bump();
                 let attr = self.expect_name("an attribute name after '.'")?;
                 ExprKind::Attribute {
@@ -491,7 +501,7 @@ impl Parser<'_> {
                     attr,
                 }
             }
-            Some("(") => {
+            Some(Op::LParen) => {
                 self.bump();
                 let args = self.call_args()?;
                 ExprKind::Call {
@@ -525,10 +535,10 @@ impl Parser<'_> {
             Tok::Keyword("True") => ExprKind::Bool(true),
             Tok::Keyword("False") => ExprKind::Bool(false),
             Tok::Str(_) => return self.strings(),
-            Tok::Op("(") => return self.paren(),
-            Tok::Op("[") => return self.list(),
-            Tok::Op("{") => return self.brace(),
-            Tok::Op("...") => ExprKind::Ellipsis,
+            Tok::Op(Op::LParen) => return self.paren(),
+            Tok::Op(Op::LBracket) => return self.list(),
+            Tok::Op(Op::LBrace) => return self.brace(),
+            Tok::Op(Op::Ellipsis) => ExprKind::Ellipsis,
             _ => return Err(self.invalid("an expression")),
         };
         Ok(expr(kind, self.bump()))
@@ -538,16 +548,16 @@ impl Parser<'_> {
     fn paren(&mut self) -> PResult<Expr> {
         let start = self.start();
         self.bump();
-        if self.eat_op(")") {
+        if self.eat_op(Op::RParen) {
             return Ok(expr(ExprKind::Tuple(Vec::new()), self.since(start)));
         }
         if self.at_kw("yield") {
             let value = self.yield_expression()?;
-            self.close(")", start)?;
+            self.close(Op::RParen, start)?;
             return Ok(value);
         }
         let first = self.star_expression()?;
-        if self.at_op(")") && !matches!(first.kind, ExprKind::Starred(_)) {
+        if self.at_op(Op::RParen) && !matches!(first.kind, ExprKind::Starred(_)) {
             self.bump();
             // A parenthesised expression keeps its own span, as in Python's ast.
             return Ok(first);
@@ -558,20 +568,20 @@ impl Parser<'_> {
     fn tuple_or_generator(&mut self, first: Expr, start: usize) -> PResult<Expr> {
         if self.at_comprehension() {
             let generators = self.comprehension(&first)?;
-            self.close(")", first.span.start)?;
+            self.close(Op::RParen, first.span.start)?;
             let kind = ExprKind::GeneratorExp {
                 elt: Box::new(first),
                 generators,
             };
             return Ok(expr(kind, self.since(start)));
         }
-        if self.at_op(")") {
+        if self.at_op(Op::RParen) {
             return Err(SyntaxError::new(
                 "cannot use starred expression here",
                 first.span,
             ));
         }
-        let items = self.sequence_tail(first, ")", Self::star_expression)?;
+        let items = self.sequence_tail(first, Op::RParen, Self::star_expression)?;
         Ok(expr(ExprKind::Tuple(items), self.since(start)))
     }
 
@@ -579,19 +589,19 @@ impl Parser<'_> {
     fn list(&mut self) -> PResult<Expr> {
         let start = self.start();
         self.bump();
-        if self.eat_op("]") {
+        if self.eat_op(Op::RBracket) {
             return Ok(expr(ExprKind::List(Vec::new()), self.since(start)));
         }
         let first = self.star_expression()?;
         let kind = if self.at_comprehension() {
             let generators = self.comprehension(&first)?;
-            self.close("]", first.span.start)?;
+            self.close(Op::RBracket, first.span.start)?;
             ExprKind::ListComp {
                 elt: Box::new(first),
                 generators,
             }
         } else {
-            ExprKind::List(self.sequence_tail(first, "]", Self::star_expression)?)
+            ExprKind::List(self.sequence_tail(first, Op::RBracket, Self::star_expression)?)
         };
         Ok(expr(kind, self.since(start)))
     }
@@ -600,16 +610,16 @@ impl Parser<'_> {
     fn brace(&mut self) -> PResult<Expr> {
         let start = self.start();
         self.bump();
-        if self.eat_op("}") {
+        if self.eat_op(Op::RBrace) {
             return Ok(expr(ExprKind::Dict(Vec::new()), self.since(start)));
         }
-        if self.eat_op("**") {
+        if self.eat_op(Op::DoubleStar) {
             let mapping = self.nested(|p| p.operators(Level::BitOr))?;
             let pairs = self.dict_pairs(None, mapping)?;
             return Ok(expr(ExprKind::Dict(pairs), self.since(start)));
         }
         let first = self.star_expression()?;
-        if !matches!(first.kind, ExprKind::Starred(_)) && self.eat_op(":") {
+        if !matches!(first.kind, ExprKind::Starred(_)) && self.eat_op(Op::Colon) {
             self.dict(first, start)
         } else {
             self.set(first, start)
@@ -621,7 +631,7 @@ impl Parser<'_> {
         let value = self.expression()?;
         let kind = if self.at_comprehension() {
             let generators = self.comprehension(&first)?;
-            self.close("}", first.span.start)?;
+            self.close(Op::RBrace, first.span.start)?;
             ExprKind::DictComp {
                 key: Box::new(first),
                 value: Box::new(value),
@@ -637,25 +647,25 @@ impl Parser<'_> {
     fn dict_pairs(&mut self, key: Option<Expr>, value: Expr) -> PResult<Vec<(Option<Expr>, Expr)>> {
         let mut pairs = vec![(key, value)];
         loop {
-            if self.eat_op("}") {
+            if self.eat_op(Op::RBrace) {
                 break;
             }
             let previous = pairs
                 .last()
                 .map_or(0, |(key, value)| key.as_ref().unwrap_or(value).span.start);
-            if !self.eat_op(",") {
-                return Err(self.expected_close("}", previous));
+            if !self.eat_op(Op::Comma) {
+                return Err(self.expected_close(Op::RBrace, previous));
             }
-            if self.eat_op("}") {
+            if self.eat_op(Op::RBrace) {
                 break;
             }
-            if self.eat_op("**") {
+            if self.eat_op(Op::DoubleStar) {
                 let mapping = self.nested(|p| p.operators(Level::BitOr))?;
                 pairs.push((None, mapping));
                 continue;
             }
             let key = self.expression()?;
-            if !self.eat_op(":") {
+            if !self.eat_op(Op::Colon) {
                 return Err(self.error("':' expected after dictionary key"));
             }
             pairs.push((Some(key), self.expression()?));
@@ -668,13 +678,13 @@ impl Parser<'_> {
     fn set(&mut self, first: Expr, start: usize) -> PResult<Expr> {
         let kind = if self.at_comprehension() {
             let generators = self.comprehension(&first)?;
-            self.close("}", first.span.start)?;
+            self.close(Op::RBrace, first.span.start)?;
             ExprKind::SetComp {
                 elt: Box::new(first),
                 generators,
             }
         } else {
-            ExprKind::Set(self.sequence_tail(first, "}", Self::star_expression)?)
+            ExprKind::Set(self.sequence_tail(first, Op::RBrace, Self::star_expression)?)
         };
         Ok(expr(kind, self.since(start)))
     }
@@ -683,7 +693,7 @@ impl Parser<'_> {
     fn sequence_tail(
         &mut self,
         first: Expr,
-        close: &str,
+        close: Op,
         item: fn(&mut Self) -> PResult<Expr>,
     ) -> PResult<Vec<Expr>> {
         let mut items = vec![first];
@@ -692,7 +702,7 @@ impl Parser<'_> {
                 break;
             }
             let previous = items.last().map_or(self.start(), |e| e.span.start);
-            if !self.eat_op(",") {
+            if !self.eat_op(Op::Comma) {
                 return Err(self.expected_close(close, previous));
             }
             if self.eat_op(close) {
@@ -705,7 +715,7 @@ impl Parser<'_> {
         Ok(items)
     }
 
-    fn close(&mut self, close: &str, previous: usize) -> PResult<()> {
+    fn close(&mut self, close: Op, previous: usize) -> PResult<()> {
         if self.eat_op(close) {
             Ok(())
         } else {
@@ -715,10 +725,10 @@ impl Parser<'_> {
 
     /// The error for a token where `,` or `close` should be; `previous` is where the item before
     /// it started (to show both sides of a forgotten comma).
-    fn expected_close(&self, close: &str, previous: usize) -> SyntaxError {
-        if self.at_op("=") {
+    fn expected_close(&self, close: Op, previous: usize) -> SyntaxError {
+        if self.at_op(Op::Assign) {
             self.error("invalid syntax. Maybe you meant '==' or ':=' instead of '='?")
-        } else if self.at_expr_start() && !self.at_op("*") {
+        } else if self.at_expr_start() && !self.at_op(Op::Star) {
             let span = Span::new(previous, self.error_span().end);
             SyntaxError::new("invalid syntax. Perhaps you forgot a comma?", span)
         } else {
@@ -770,7 +780,7 @@ impl Parser<'_> {
         let mut seen_keyword = false;
         let mut seen_double_star = false;
         loop {
-            if self.eat_op(")") {
+            if self.eat_op(Op::RParen) {
                 return Ok(());
             }
             let start = self.start();
@@ -808,24 +818,24 @@ impl Parser<'_> {
                 _ => {}
             }
             self.args.push(arg);
-            if self.eat_op(")") {
+            if self.eat_op(Op::RParen) {
                 return Ok(());
             }
-            if !self.eat_op(",") {
-                return Err(self.expected_close(")", start));
+            if !self.eat_op(Op::Comma) {
+                return Err(self.expected_close(Op::RParen, start));
             }
         }
     }
 
     /// One call argument; `first` allows a bare generator expression (`sum(x for x in y)`).
     fn call_arg(&mut self, first: bool) -> PResult<Arg> {
-        if self.eat_op("*") {
+        if self.eat_op(Op::Star) {
             return Ok(Arg::Star(self.expression()?));
         }
-        if self.eat_op("**") {
+        if self.eat_op(Op::DoubleStar) {
             return Ok(Arg::DoubleStar(self.expression()?));
         }
-        if let (Tok::Name(_), Tok::Op("=")) = (self.tok(), self.peek_tok(1)) {
+        if let (Tok::Name(_), Tok::Op(Op::Assign)) = (self.tok(), self.peek_tok(1)) {
             return self.keyword_arg();
         }
         let first_token = self.pos;
@@ -833,7 +843,7 @@ impl Parser<'_> {
         if self.at_comprehension() {
             return self.bare_generator(value, first, first_token);
         }
-        if self.at_op("=") {
+        if self.at_op(Op::Assign) {
             let span = Span::new(value.span.start, self.span().end);
             return Err(SyntaxError::new(
                 "expression cannot contain assignment, perhaps you meant \"==\"?",
@@ -865,7 +875,7 @@ impl Parser<'_> {
     /// argument. `first_token` is where the argument starts.
     fn bare_generator(&mut self, element: Expr, first: bool, first_token: usize) -> PResult<Arg> {
         let generators = self.comprehension(&element)?;
-        if !first || !self.at_op(")") {
+        if !first || !self.at_op(Op::RParen) {
             let span = self.since(element.span.start);
             return Err(SyntaxError::new(
                 "Generator expression must be parenthesized",
@@ -885,7 +895,7 @@ impl Parser<'_> {
     /// slice, or a tuple of them.
     fn subscript(&mut self) -> PResult<Expr> {
         let first = self.slice_item()?;
-        if self.eat_op("]") {
+        if self.eat_op(Op::RBracket) {
             // `x[*a]` indexes with the tuple `(*a,)`.
             if matches!(first.kind, ExprKind::Starred(_)) {
                 let span = first.span;
@@ -894,25 +904,25 @@ impl Parser<'_> {
             return Ok(first);
         }
         let start = first.span.start;
-        let items = self.sequence_tail(first, "]", Self::slice_item)?;
+        let items = self.sequence_tail(first, Op::RBracket, Self::slice_item)?;
         let end = items.last().map_or(start, |e| e.span.end);
         Ok(expr(ExprKind::Tuple(items), Span::new(start, end)))
     }
 
     fn slice_item(&mut self) -> PResult<Expr> {
         let start = self.start();
-        let lower = if self.at_op(":") {
+        let lower = if self.at_op(Op::Colon) {
             None
         } else {
             let lower = self.star_expression()?;
-            if !self.at_op(":") {
+            if !self.at_op(Op::Colon) {
                 return Ok(lower);
             }
             Some(Box::new(lower))
         };
         self.bump();
         let upper = self.slice_bound()?;
-        let step = if self.eat_op(":") {
+        let step = if self.eat_op(Op::Colon) {
             self.slice_bound()?
         } else {
             None
@@ -922,7 +932,7 @@ impl Parser<'_> {
     }
 
     fn slice_bound(&mut self) -> PResult<Option<Box<Expr>>> {
-        if self.at_op(":") || self.at_op(",") || self.at_op("]") {
+        if self.at_op(Op::Colon) || self.at_op(Op::Comma) || self.at_op(Op::RBracket) {
             Ok(None)
         } else {
             Ok(Some(Box::new(self.expression()?)))
@@ -996,7 +1006,7 @@ impl Parser<'_> {
             if parser.at(&Tok::Eof) {
                 Ok(value)
             } else {
-                Err(parser.expected_close("}", value.span.start))
+                Err(parser.expected_close(Op::RBrace, value.span.start))
             }
         });
         value.map_err(|mut error| {

@@ -6,7 +6,7 @@
 
 use super::{PResult, Parser};
 use crate::syntax::ast::{Expr, ExprKind, Ident, MatchCase, Span, Stmt, StmtKind};
-use crate::syntax::lexer::Tok;
+use crate::syntax::lexer::{Op, Tok};
 
 impl Parser<'_> {
     /// `name := value`, at the name.
@@ -71,7 +71,7 @@ impl Parser<'_> {
     /// `async def`).
     pub(super) fn async_statement(&mut self) -> PResult<Stmt> {
         let start = self.start();
-        let inner = if self.at_op("@") {
+        let inner = if self.at_op(Op::At) {
             self.definition()?
         } else {
             self.bump();
@@ -91,7 +91,7 @@ impl Parser<'_> {
     /// Do decorators (from the cursor) lead to an `async def`?
     pub(super) fn decorates_async(&self) -> bool {
         let mut i = self.pos;
-        while self.tokens[i].kind == Tok::Op("@") {
+        while self.tokens[i].kind == Tok::Op(Op::At) {
             while !matches!(self.tokens[i].kind, Tok::Newline | Tok::Eof) {
                 i += 1;
             }
@@ -104,7 +104,7 @@ impl Parser<'_> {
     pub(super) fn nonlocal(&mut self) -> PResult<StmtKind> {
         self.bump();
         let mut names = vec![self.expect_name("a name")?];
-        while self.eat_op(",") {
+        while self.eat_op(Op::Comma) {
             names.push(self.expect_name("a name")?);
         }
         Ok(StmtKind::Nonlocal(names))
@@ -113,25 +113,25 @@ impl Parser<'_> {
     /// `[T, *Ts, **P, U: bound = default]` after a class, function or alias name: read and
     /// dropped (djq checks no types).
     pub(super) fn type_params(&mut self) -> PResult<()> {
-        if !self.eat_op("[") {
+        if !self.eat_op(Op::LBracket) {
             return Ok(());
         }
         loop {
-            if self.eat_op("]") {
+            if self.eat_op(Op::RBracket) {
                 return Ok(());
             }
-            if !self.eat_op("*") {
-                self.eat_op("**");
+            if !self.eat_op(Op::Star) {
+                self.eat_op(Op::DoubleStar);
             }
             self.expect_name("a type parameter")?;
-            if self.eat_op(":") || self.eat_op("=") {
+            if self.eat_op(Op::Colon) || self.eat_op(Op::Assign) {
                 self.expression()?;
-                if self.eat_op("=") {
+                if self.eat_op(Op::Assign) {
                     self.expression()?;
                 }
             }
-            if !self.eat_op(",") {
-                self.expect_op("]")?;
+            if !self.eat_op(Op::Comma) {
+                self.expect_op(Op::RBracket)?;
                 return Ok(());
             }
         }
@@ -144,7 +144,7 @@ impl Parser<'_> {
         let saved = self.pos;
         let result = match self.tok() {
             Tok::Name("type") if matches!(self.peek_tok(1), Tok::Name(_)) => self.type_alias(),
-            Tok::Name("match") if !matches!(self.peek_tok(1), Tok::Op(op) if is_infix(op)) => {
+            Tok::Name("match") if !matches!(self.peek_tok(1), Tok::Op(op) if is_infix(*op)) => {
                 self.match_statement()
             }
             _ => return None,
@@ -177,7 +177,7 @@ impl Parser<'_> {
         self.bump();
         let name = self.expect_name("a type name")?;
         self.type_params()?;
-        self.expect_op("=")?;
+        self.expect_op(Op::Assign)?;
         let value = Box::new(self.expression()?);
         if !self.eat(&Tok::Newline) {
             return Err(self.invalid("the end of the statement"));
@@ -193,7 +193,7 @@ impl Parser<'_> {
         let start = self.start();
         self.bump();
         let subject = Box::new(self.star_expressions()?);
-        self.expect_op(":")?;
+        self.expect_op(Op::Colon)?;
         if !self.eat(&Tok::Newline) || !self.eat(&Tok::Indent) {
             return Err(self.error("expected an indented block of 'case' clauses"));
         }
@@ -228,11 +228,11 @@ impl Parser<'_> {
     fn pattern(&mut self) -> PResult<Expr> {
         let start = self.start();
         let first = self.pattern_as()?;
-        if !self.at_op(",") {
+        if !self.at_op(Op::Comma) {
             return Ok(first);
         }
         let mut items = vec![first];
-        while self.eat_op(",") && !self.at_op(":") && !self.at_kw("if") {
+        while self.eat_op(Op::Comma) && !self.at_op(Op::Colon) && !self.at_kw("if") {
             items.push(self.pattern_as()?);
         }
         Ok(Expr {
@@ -261,6 +261,16 @@ impl Parser<'_> {
 
 /// An operator that, after `match`, makes it a name in an expression (`match = 1`,
 /// `match.group(1)`, `match[0]` is ambiguous and tried as a statement first).
-fn is_infix(op: &str) -> bool {
-    !matches!(op, "(" | "[" | "{" | "-" | "+" | "~" | "*" | "...")
+fn is_infix(op: Op) -> bool {
+    !matches!(
+        op,
+        Op::LParen
+            | Op::LBracket
+            | Op::LBrace
+            | Op::Minus
+            | Op::Plus
+            | Op::Tilde
+            | Op::Star
+            | Op::Ellipsis
+    )
 }

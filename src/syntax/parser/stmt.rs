@@ -8,28 +8,28 @@ use crate::diag::ErrorKind;
 use crate::syntax::ast::{
     Alias, BinOp, Definition, ExceptHandler, Expr, ExprKind, Ident, Span, Stmt, StmtKind, WithItem,
 };
-use crate::syntax::lexer::{SyntaxError, Tok};
+use crate::syntax::lexer::{Op, SyntaxError, Tok};
 
 fn stmt(kind: StmtKind, span: Span) -> Stmt {
     Stmt { kind, span }
 }
 
 /// The operator of an augmented assignment such as `+=`.
-fn augmented(op: &str) -> Option<BinOp> {
+fn augmented(op: Op) -> Option<BinOp> {
     Some(match op {
-        "+=" => BinOp::Add,
-        "-=" => BinOp::Sub,
-        "*=" => BinOp::Mul,
-        "/=" => BinOp::Div,
-        "//=" => BinOp::FloorDiv,
-        "%=" => BinOp::Mod,
-        "**=" => BinOp::Pow,
-        "|=" => BinOp::BitOr,
-        "&=" => BinOp::BitAnd,
-        "^=" => BinOp::BitXor,
-        "<<=" => BinOp::LShift,
-        ">>=" => BinOp::RShift,
-        "@=" => BinOp::MatMul,
+        Op::PlusAssign => BinOp::Add,
+        Op::MinusAssign => BinOp::Sub,
+        Op::StarAssign => BinOp::Mul,
+        Op::SlashAssign => BinOp::Div,
+        Op::FloorDivAssign => BinOp::FloorDiv,
+        Op::PercentAssign => BinOp::Mod,
+        Op::PowAssign => BinOp::Pow,
+        Op::PipeAssign => BinOp::BitOr,
+        Op::AmpAssign => BinOp::BitAnd,
+        Op::CaretAssign => BinOp::BitXor,
+        Op::LShiftAssign => BinOp::LShift,
+        Op::RShiftAssign => BinOp::RShift,
+        Op::AtAssign => BinOp::MatMul,
         _ => return None,
     })
 }
@@ -64,7 +64,7 @@ impl Parser<'_> {
     /// (decorators and `async` allowed before it).
     fn definition_ahead(&self) -> Option<Definition> {
         let mut i = self.pos;
-        while matches!(self.tokens[i].kind, Tok::Op("@")) {
+        while matches!(self.tokens[i].kind, Tok::Op(Op::At)) {
             while !matches!(self.tokens[i].kind, Tok::Newline | Tok::Eof) {
                 i += 1;
             }
@@ -109,7 +109,7 @@ impl Parser<'_> {
                     }
                 }
                 Tok::Newline if depth == 0 => {
-                    let decorator = self.tokens[line_start].kind == Tok::Op("@");
+                    let decorator = self.tokens[line_start].kind == Tok::Op(Op::At);
                     self.bump();
                     line_start = self.pos;
                     if !decorator && !self.at(&Tok::Indent) && !self.continues_statement(0) {
@@ -145,8 +145,8 @@ impl Parser<'_> {
             Tok::Keyword("try") => self.try_statement()?,
             Tok::Keyword("with") => self.with_statement()?,
             Tok::Keyword("async") => self.async_statement()?,
-            Tok::Op("@") if self.decorates_async() => self.async_statement()?,
-            Tok::Keyword("def" | "class") | Tok::Op("@") => self.definition()?,
+            Tok::Op(Op::At) if self.decorates_async() => self.async_statement()?,
+            Tok::Keyword("def" | "class") | Tok::Op(Op::At) => self.definition()?,
             Tok::Name("match" | "type") => match self.soft_keyword_statement(body) {
                 Some(result) => return result,
                 None => return self.simple_statements(body),
@@ -165,8 +165,8 @@ impl Parser<'_> {
         header: usize,
         context: Context,
     ) -> PResult<Vec<Stmt>> {
-        if !self.eat_op(":") {
-            if self.at_op("=") {
+        if !self.eat_op(Op::Colon) {
+            if self.at_op(Op::Assign) {
                 return Err(
                     self.error("invalid syntax. Maybe you meant '==' or ':=' instead of '='?")
                 );
@@ -276,7 +276,7 @@ impl Parser<'_> {
         let start = self.start();
         self.bump();
         let body = self.block("'try' statement", start, self.context)?;
-        let star = self.at_kw("except") && *self.peek_tok(1) == Tok::Op("*");
+        let star = self.at_kw("except") && *self.peek_tok(1) == Tok::Op(Op::Star);
         let mut handlers: Vec<ExceptHandler> = Vec::new();
         while self.at_kw("except") {
             if let Some(bare) = handlers.iter().find(|h| h.typ.is_none()) {
@@ -327,12 +327,12 @@ impl Parser<'_> {
         let start = self.start();
         self.bump();
         // `except*` (the `try` is then a `TryStar`).
-        self.eat_op("*");
-        let (typ, name) = if self.at_op(":") {
+        self.eat_op(Op::Star);
+        let (typ, name) = if self.at_op(Op::Colon) {
             (None, None)
         } else {
             let typ = self.expression()?;
-            if self.at_op(",") {
+            if self.at_op(Op::Comma) {
                 return Err(SyntaxError::new(
                     "multiple exception types must be parenthesized",
                     Span::new(typ.span.start, self.error_span().end),
@@ -369,13 +369,13 @@ impl Parser<'_> {
     /// `with (a as x, b as y):` — tried first, and abandoned (rewinding) when the parentheses
     /// turn out to be part of the first expression, as in `with (a, b) as c:`.
     fn parenthesized_with_items(&mut self) -> Option<Vec<WithItem>> {
-        if !self.at_op("(") {
+        if !self.at_op(Op::LParen) {
             return None;
         }
         let saved = self.pos;
         self.bump();
         match self.with_items() {
-            Ok(items) if self.eat_op(")") && self.at_op(":") => Some(items),
+            Ok(items) if self.eat_op(Op::RParen) && self.at_op(Op::Colon) => Some(items),
             _ => {
                 self.pos = saved;
                 None
@@ -396,7 +396,7 @@ impl Parser<'_> {
                 None
             };
             items.push(WithItem { context, target });
-            if !self.eat_op(",") || self.at_op(")") {
+            if !self.eat_op(Op::Comma) || self.at_op(Op::RParen) {
                 return Ok(items);
             }
         }
@@ -407,7 +407,7 @@ impl Parser<'_> {
     pub(super) fn definition(&mut self) -> PResult<Stmt> {
         let start = self.start();
         let mut decorators = Vec::new();
-        while self.eat_op("@") {
+        while self.eat_op(Op::At) {
             decorators.push(self.expression()?);
             if !self.eat(&Tok::Newline) {
                 return Err(self.invalid("a new line after the decorator"));
@@ -419,12 +419,12 @@ impl Parser<'_> {
         let kind = if self.eat_kw("def") {
             let name = self.expect_name("a function name")?;
             self.type_params()?;
-            self.expect_op("(")?;
-            let params = self.params(")", true)?;
-            if !self.eat_op(")") {
+            self.expect_op(Op::LParen)?;
+            let params = self.params(Op::RParen, true)?;
+            if !self.eat_op(Op::RParen) {
                 return Err(self.invalid("',' or ')'"));
             }
-            if self.eat_op("->") {
+            if self.eat_op(Op::Arrow) {
                 self.expression()?;
             }
             let in_function = Context {
@@ -441,7 +441,7 @@ impl Parser<'_> {
         } else if self.eat_kw("class") {
             let name = self.expect_name("a class name")?;
             self.type_params()?;
-            let bases = if self.eat_op("(") {
+            let bases = if self.eat_op(Op::LParen) {
                 self.call_args()?
             } else {
                 Vec::new()
@@ -467,7 +467,7 @@ impl Parser<'_> {
     /// `a; b; c` up to the end of the line, added to `body`.
     pub(super) fn simple_statements(&mut self, body: &mut Vec<Stmt>) -> PResult<()> {
         body.push(self.simple_statement()?);
-        while self.eat_op(";") && !self.at(&Tok::Newline) {
+        while self.eat_op(Op::Semi) && !self.at(&Tok::Newline) {
             body.push(self.simple_statement()?);
         }
         if !self.eat(&Tok::Newline) {
@@ -477,7 +477,7 @@ impl Parser<'_> {
     }
 
     fn at_statement_end(&self) -> bool {
-        matches!(self.tok(), Tok::Newline | Tok::Eof | Tok::Op(";"))
+        matches!(self.tok(), Tok::Newline | Tok::Eof | Tok::Op(Op::Semi))
     }
 
     fn simple_statement(&mut self) -> PResult<Stmt> {
@@ -527,7 +527,7 @@ impl Parser<'_> {
             Some("global") => {
                 self.bump();
                 let mut names = vec![self.expect_name("a name")?];
-                while self.eat_op(",") {
+                while self.eat_op(Op::Comma) {
                     names.push(self.expect_name("a name")?);
                 }
                 StmtKind::Global(names)
@@ -539,7 +539,7 @@ impl Parser<'_> {
             Some("assert") => {
                 self.bump();
                 let test = self.expression()?;
-                let msg = if self.eat_op(",") {
+                let msg = if self.eat_op(Op::Comma) {
                     Some(Box::new(self.expression()?))
                 } else {
                     None
@@ -570,7 +570,7 @@ impl Parser<'_> {
             let target = self.star_target()?;
             self.check_target(&target, Target::Delete)?;
             targets.push(target);
-            if !self.eat_op(",") || self.at_statement_end() {
+            if !self.eat_op(Op::Comma) || self.at_statement_end() {
                 return Ok(targets);
             }
         }
@@ -584,7 +584,7 @@ impl Parser<'_> {
             let start = self.start();
             let name = self.dotted_name()?;
             names.push(self.alias(name, start)?);
-            if !self.eat_op(",") {
+            if !self.eat_op(Op::Comma) {
                 return Ok(StmtKind::Import(names));
             }
         }
@@ -596,8 +596,8 @@ impl Parser<'_> {
         let mut level = 0;
         loop {
             level += match self.op() {
-                Some(".") => 1,
-                Some("...") => 3,
+                Some(Op::Dot) => 1,
+                Some(Op::Ellipsis) => 3,
                 _ => break,
             };
             self.bump();
@@ -610,7 +610,7 @@ impl Parser<'_> {
         if !self.eat_kw("import") {
             return Err(self.invalid("'import'"));
         }
-        if self.at_op("*") {
+        if self.at_op(Op::Star) {
             let span = self.bump();
             let star = Alias {
                 name: "*".to_string(),
@@ -623,13 +623,13 @@ impl Parser<'_> {
                 names: vec![star],
             });
         }
-        let parenthesized = self.eat_op("(");
+        let parenthesized = self.eat_op(Op::LParen);
         let mut names = Vec::new();
         loop {
             let start = self.start();
             let name = self.expect_name("a name to import")?.name;
             names.push(self.alias(name, start)?);
-            if !self.eat_op(",") || (parenthesized && self.at_op(")")) {
+            if !self.eat_op(Op::Comma) || (parenthesized && self.at_op(Op::RParen)) {
                 break;
             }
             if !parenthesized && self.at_statement_end() {
@@ -639,7 +639,7 @@ impl Parser<'_> {
             }
         }
         if parenthesized {
-            self.expect_op(")")?;
+            self.expect_op(Op::RParen)?;
         }
         Ok(StmtKind::ImportFrom {
             module,
@@ -650,7 +650,7 @@ impl Parser<'_> {
 
     fn dotted_name(&mut self) -> PResult<String> {
         let mut name = self.expect_name("a module name")?.name;
-        while self.eat_op(".") {
+        while self.eat_op(Op::Dot) {
             name.push('.');
             name.push_str(&self.expect_name("a name after '.'")?.name);
         }
@@ -674,9 +674,9 @@ impl Parser<'_> {
     /// An expression statement or an assignment of one of its three kinds.
     fn expression_statement(&mut self) -> PResult<StmtKind> {
         let first = self.star_expressions()?;
-        if self.at_op("=") {
+        if self.at_op(Op::Assign) {
             let mut targets = vec![first];
-            while self.eat_op("=") {
+            while self.eat_op(Op::Assign) {
                 targets.push(self.star_expressions()?);
             }
             let value = targets.pop().expect("at least the first expression");
@@ -711,7 +711,7 @@ impl Parser<'_> {
                 value: Box::new(value),
             });
         }
-        if self.at_op(":") {
+        if self.at_op(Op::Colon) {
             let message = match first.kind {
                 ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. } => None,
                 ExprKind::Tuple(_) => Some("only single target (not tuple) can be annotated"),
@@ -723,7 +723,7 @@ impl Parser<'_> {
             }
             self.bump();
             let annotation = Box::new(self.expression()?);
-            let value = if self.eat_op("=") {
+            let value = if self.eat_op(Op::Assign) {
                 Some(Box::new(self.value()?))
             } else {
                 None
@@ -740,7 +740,7 @@ impl Parser<'_> {
         {
             let end = self.tokens[self.pos..]
                 .iter()
-                .find(|t| matches!(t.kind, Tok::Newline | Tok::Eof | Tok::Op(";")))
+                .find(|t| matches!(t.kind, Tok::Newline | Tok::Eof | Tok::Op(Op::Semi)))
                 .map_or(first.span.end, |t| t.span.start);
             return Err(SyntaxError::new(
                 format!("Missing parentheses in call to '{name}'. Did you mean {name}(...)?"),
