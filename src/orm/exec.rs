@@ -251,8 +251,8 @@ impl Session {
                     "nested prefetch_related lookups are not supported by djq yet",
                 ));
             }
-            if let Some(g) = model.generic_fk(lookup) {
-                self.prefetch_generic(objs, g)?;
+            if let Some(g) = self.host.schema.generic_fk(qs.query.model, lookup).cloned() {
+                self.prefetch_generic(objs, &g)?;
                 continue;
             }
             if let Some(g) = model.generic_relations.iter().find(|g| g.name == *lookup) {
@@ -395,11 +395,12 @@ impl Session {
         if let Some(v) = inst.get(name) {
             return Ok(Obj::Value(v.clone()));
         }
-        if let Some(f) = model
-            .fields
-            .iter()
+        // Its own fields and (a multi-table child) its parents'.
+        let field = (self.host.schema.concrete_fields(inst.model).into_iter())
+            .map(|(m, i)| &self.host.schema.model(m).fields[i])
             .find(|f| f.name == name || f.attname() == name)
-        {
+            .cloned();
+        if let Some(f) = &field {
             let Some(fk) = &f.relation else {
                 return self.deferred_value(&inst, f, span).map(Obj::Value);
             };
@@ -452,8 +453,8 @@ impl Session {
         {
             return v;
         }
-        if let Some(g) = model.generic_fk(name) {
-            return self.generic_object(&inst, g, span);
+        if let Some(g) = self.host.schema.generic_fk(inst.model, name).cloned() {
+            return self.generic_object(&inst, &g, span);
         }
         if let Some(g) = model.generic_relations.iter().find(|g| g.name == name) {
             return self.generic_related_manager(&inst, g, span);

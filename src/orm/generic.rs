@@ -34,7 +34,7 @@ impl Session {
         g: &GenericForeignKey,
         span: Span,
     ) -> Result<Obj> {
-        let model = self.host.schema.model(inst.model).clone();
+        let model = self.host.schema.model(g.owner).clone();
         let ct_attname = model.fields[g.ct_field].attname();
         let fk_attname = model.fields[g.fk_field].attname();
         let ct_id = inst.get(&ct_attname).unwrap_or(Value::Null);
@@ -93,7 +93,7 @@ impl Session {
         value: Obj,
         span: Span,
     ) -> Result<()> {
-        let model = self.host.schema.model(inst.model);
+        let model = self.host.schema.model(g.owner);
         let ct_name = model.fields[g.ct_field].name.clone();
         let fk_attname = model.fields[g.fk_field].attname();
         let (ct, fk, object) = match &value {
@@ -121,10 +121,7 @@ impl Session {
     /// `prefetch_related('content_object')`: for each content type among `objs` (in the order
     /// first seen), its model's rows whose pk is among theirs, attached to each instance.
     pub(super) fn prefetch_generic(&mut self, objs: &[Obj], g: &GenericForeignKey) -> Result<()> {
-        let Some(first) = objs.iter().find_map(|o| o.native::<Instance>()) else {
-            return Ok(());
-        };
-        let model = self.host.schema.model(first.model).clone();
+        let model = self.host.schema.model(g.owner).clone();
         let ct_attname = model.fields[g.ct_field].attname();
         let fk_attname = model.fields[g.fk_field].attname();
         // (content type id, object ids) in the order Django's dict of sets keeps them.

@@ -39,7 +39,7 @@ impl Session {
                 f.name == name || f.attname() == name
             })
         else {
-            if let Some(g) = model.generic_fk(&name) {
+            if let Some(g) = self.host.schema.generic_fk(inst.model, &name) {
                 let g = g.clone();
                 return self.set_generic(inst, &g, value, span);
             }

@@ -152,6 +152,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
             generic_field(schema, &declared, &slots, p.id, g);
         }
     }
+    schema.inherit_generic_relations(&pending.iter().map(|p| p.id).collect::<Vec<_>>());
     for p in pending {
         let id = p.id;
         schema.model_mut(id).m2m.reserve_exact(p.m2m.len());
@@ -240,6 +241,7 @@ fn generic_field(
             {
                 let g = crate::schema::GenericForeignKey {
                     name,
+                    owner: id,
                     ct_field,
                     fk_field,
                 };
