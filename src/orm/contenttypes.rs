@@ -150,10 +150,12 @@ impl Session {
 
     /// `ContentType.objects.get_for_model(model)`: from the cache, else Django's query.
     pub(super) fn content_type_for(&mut self, model: ModelId, span: Span) -> Result<Rc<Instance>> {
-        let m = self
-            .host
-            .schema
-            .model(self.host.schema.concrete_model(model));
+        self.content_type_of(self.host.schema.concrete_model(model), span)
+    }
+
+    /// `get_for_model(model, for_concrete_model=False)`: a proxy's own content type.
+    pub(super) fn content_type_of(&mut self, model: ModelId, span: Span) -> Result<Rc<Instance>> {
+        let m = self.host.schema.model(model);
         let (app, name) = (m.app_label.clone(), m.name.to_lowercase());
         let cached = self
             .host
@@ -258,7 +260,10 @@ impl Session {
         Some(match name {
             "get_for_model" => first()
                 .and_then(|(o, at)| self.model_argument(&o, at))
-                .and_then(|m| self.content_type_for(m, span))
+                .and_then(|m| match args.kwarg("for_concrete_model") {
+                    Some(Obj::Value(Value::Bool(false))) => self.content_type_of(m, span),
+                    _ => self.content_type_for(m, span),
+                })
                 .map(make::instance),
             "get_for_id" => first()
                 .and_then(|(o, at)| match o {

@@ -99,7 +99,10 @@ impl Session {
         let (ct, fk, object) = match &value {
             Obj::Value(Value::Null) => (Obj::NONE, Value::Null, None),
             o if let Some(obj) = o.native::<Instance>() => {
-                let ct = self.content_type_for(obj.model, span)?;
+                let ct = match g.for_concrete_model {
+                    true => self.content_type_for(obj.model, span)?,
+                    false => self.content_type_of(obj.model, span)?,
+                };
                 let pk = self.host.schema.model(obj.model).pk_field().attname();
                 let fk = obj.get(&pk).unwrap_or(Value::Null);
                 (make::instance(ct), fk, Some(obj.clone()))
@@ -178,7 +181,10 @@ impl Session {
         span: Span,
     ) -> Result<Obj> {
         let owner = self.host.schema.model(inst.model).clone();
-        let ct = self.content_type_for(inst.model, span)?;
+        let ct = match g.for_concrete_model {
+            true => self.content_type_for(inst.model, span)?,
+            false => self.content_type_of(inst.model, span)?,
+        };
         let ct_id = ct.get("id").unwrap_or(Value::Null);
         let to = self.host.schema.model(g.to);
         let (ct_name, fk_name) = (

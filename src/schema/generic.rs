@@ -16,6 +16,8 @@ pub struct GenericForeignKey {
     pub ct_field: usize,
     /// Index of the object id field.
     pub fk_field: usize,
+    /// `False`: a proxy's object is stored under the proxy's own content type.
+    pub for_concrete_model: bool,
 }
 
 /// `tags = GenericRelation(TaggedItem, related_query_name="bookmark")`.
@@ -30,6 +32,9 @@ pub struct GenericRelation {
     pub fk_field: usize,
     /// The name `to`'s lookups use for the way back (none: no way back).
     pub related_query_name: Option<String>,
+    /// `False`: an instance of a proxy of the owner finds the rows of the proxy's own
+    /// content type.
+    pub for_concrete_model: bool,
 }
 
 /// A GenericRelation seen from the model it points at (Django's `GenericRel`), by its

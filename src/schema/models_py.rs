@@ -81,11 +81,12 @@ pub struct ModelDecl {
 /// A generic relation as models.py declares it; its fields are named, resolved when merged.
 #[derive(Debug, Clone)]
 pub enum GenericDecl {
-    /// `name = GenericForeignKey(ct_field, fk_field)`
+    /// `name = GenericForeignKey(ct_field, fk_field, for_concrete_model)`
     ForeignKey {
         name: String,
         ct_field: String,
         fk_field: String,
+        for_concrete_model: bool,
     },
     /// `name = GenericRelation(to, content_type_field=, object_id_field=, related_query_name=)`
     Relation {
@@ -94,6 +95,7 @@ pub enum GenericDecl {
         ct_field: String,
         fk_field: String,
         related_query_name: Option<String>,
+        for_concrete_model: bool,
     },
 }
 

@@ -235,6 +235,7 @@ fn generic_field(
             name,
             ct_field,
             fk_field,
+            for_concrete_model,
         } => {
             if let (Some(ct_field), Some(fk_field)) =
                 (field(schema, id, &ct_field), field(schema, id, &fk_field))
@@ -244,6 +245,7 @@ fn generic_field(
                     owner: id,
                     ct_field,
                     fk_field,
+                    for_concrete_model,
                 };
                 schema.model_mut(id).generic_fks.push(g);
             }
@@ -254,6 +256,7 @@ fn generic_field(
             ct_field,
             fk_field,
             related_query_name,
+            for_concrete_model,
         } => {
             let to = resolve(schema, declared, slots, &to);
             if let (Some(ct_field), Some(fk_field)) =
@@ -265,6 +268,7 @@ fn generic_field(
                     ct_field,
                     fk_field,
                     related_query_name,
+                    for_concrete_model,
                 };
                 schema.model_mut(id).generic_relations.push(g);
             }

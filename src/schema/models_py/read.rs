@@ -169,6 +169,7 @@ enum MemberKind<'a> {
     GenericForeignKey {
         ct_field: String,
         fk_field: String,
+        for_concrete_model: bool,
     },
     /// `GenericRelation(to, ...)`
     GenericRelation {
@@ -176,6 +177,7 @@ enum MemberKind<'a> {
         ct_field: String,
         fk_field: String,
         related_query_name: Option<String>,
+        for_concrete_model: bool,
     },
 }
 
@@ -817,11 +819,16 @@ impl<'a> Reader<'a> {
                     m2m.push(field);
                     throughs.extend(through);
                 }
-                MemberKind::GenericForeignKey { ct_field, fk_field } => {
+                MemberKind::GenericForeignKey {
+                    ct_field,
+                    fk_field,
+                    for_concrete_model,
+                } => {
                     generic.push(GenericDecl::ForeignKey {
                         name: member.name.clone(),
                         ct_field: ct_field.clone(),
                         fk_field: fk_field.clone(),
+                        for_concrete_model: *for_concrete_model,
                     });
                 }
                 MemberKind::GenericRelation {
@@ -829,12 +836,14 @@ impl<'a> Reader<'a> {
                     ct_field,
                     fk_field,
                     related_query_name,
+                    for_concrete_model,
                 } => {
                     generic.push(GenericDecl::Relation {
                         name: member.name.clone(),
                         to: self.qualify(to, member.file, &own),
                         ct_field: ct_field.clone(),
                         fk_field: fk_field.clone(),
+                        for_concrete_model: *for_concrete_model,
                         related_query_name: related_query_name
                             .as_deref()
                             .map(|n| interpolate(n, &own)),
