@@ -257,6 +257,9 @@ impl Session {
                 ));
             }
         }
+        if let Some(wrt) = m.order_wrt {
+            self.number_new_row(inst, model, wrt)?;
+        }
         self.insert_instances(model, std::slice::from_ref(inst), false)?;
         Ok(false)
     }

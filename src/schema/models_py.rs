@@ -65,6 +65,8 @@ pub struct ModelDecl {
     pub parent_links: Vec<usize>,
     /// The model a proxy proxies: its base (another proxy, for a proxy of a proxy).
     pub proxy_for: Option<ModelRef>,
+    /// `Meta.order_with_respect_to`: the index in `fields` of its foreign key.
+    pub order_wrt: Option<usize>,
     /// Things read but not understood (third-party field classes, unknown bases, ...).
     pub notes: Vec<String>,
     /// The fields left out (their class or relation target not understood); where the

@@ -197,6 +197,7 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         pk: decl.pk,
         ordering: decl.ordering,
         get_latest_by: decl.get_latest_by,
+        order_wrt: decl.order_wrt,
         auto_created: decl.auto_created,
         module: decl.module,
         indexes: decl.indexes,

@@ -611,6 +611,7 @@ impl<'a> Reader<'a> {
             match option.as_str() {
                 "db_table" => meta.db_table = self.text(value, c, 0),
                 "get_latest_by" => meta.get_latest_by = Some(strings(value)),
+                "order_with_respect_to" => meta.order_with_respect_to = string(value),
                 "app_label" => meta.app_label = string(value),
                 "default_related_name" => meta.default_related_name = string(value),
                 "default_manager_name" => meta.default_manager_name = string(value),
