@@ -559,6 +559,7 @@ impl Session {
             }
             None if display_field(&model, name).is_some()
                 || INSTANCE_METHODS.contains(&name)
+                || self.order_target(inst.model, name).is_some()
                 || (self.is_content_type(inst.model)
                     && super::contenttypes::INSTANCE_METHODS.contains(&name)) =>
             {
@@ -648,6 +649,9 @@ impl Session {
         if self.is_content_type(inst.model)
             && let Some(result) = self.content_type_method(inst, name, args)
         {
+            return result;
+        }
+        if let Some(result) = self.order_method(inst, name, args) {
             return result;
         }
         let model = self.host.schema.model(inst.model);
