@@ -304,8 +304,8 @@ def load_compositepk():
 
 
 def load_tagging():
-    from data.tagging import BOOKMARKS, NOTES, REMARKS, TAGS, VOTES
-    from tagging.models import Bookmark, Note, Remark, TaggedItem, Vote
+    from data.tagging import BOOKMARKS, CHILD_TAGS, LINKS, NOTES, PODCASTS, REMARKS, TAGS, VENUES, VOTES
+    from tagging.models import Backlink, Bookmark, Link, Note, Podcast, Remark, TaggedItem, Venue, Vote
 
     objects = {
         "bookmark": [Bookmark.objects.create(url=url, title=title) for url, title in BOOKMARKS],
@@ -317,6 +317,17 @@ def load_tagging():
         Vote.objects.create(value=value, target=objects[kind][index - 1])
     for text, kind, index in REMARKS:
         Remark.objects.create(text=text, subject=objects[kind][index - 1])
+    objects["podcast"] = [Podcast.objects.create(url=url, title=title, episodes=episodes)
+                          for url, title, episodes in PODCASTS]
+    objects["venue"] = [Venue.objects.create(name=name, seats=seats) for name, seats in VENUES]
+    for tag, kind, index in CHILD_TAGS:
+        TaggedItem.objects.create(tag=tag, content_object=objects[kind][index - 1])
+    for label, weight, kind, index in LINKS:
+        target = objects[kind][index - 1]
+        if weight is None:
+            Link.objects.create(label=label, target=target)
+        else:
+            Backlink.objects.create(label=label, weight=weight, target=target)
 
 
 def load_fields():

@@ -4,7 +4,8 @@
 //! later ones none — and its instances' methods (`model_class()`,
 //! `get_object_for_this_type()`, `get_all_objects_for_this_type()`, `natural_key()`) and
 //! attributes (`name`, `app_labeled_name`, `str()`). The model itself is a built-in
-//! declaration (`crate::schema::contrib`).
+//! declaration (`crate::schema::contrib`). `django.contrib.contenttypes.fields`' classes
+//! import in a script ([`FieldClass`]); the fields themselves are declared in models.py.
 
 use super::Session;
 use super::obj::{DjangoObj, Instance, make};
@@ -31,6 +32,57 @@ pub const INSTANCE_METHODS: &[&str] = &[
     "get_all_objects_for_this_type",
     "natural_key",
 ];
+
+/// `GenericForeignKey` and `GenericRelation` as a script imports them: the classes, by their
+/// dotted path. models.py declares the fields; a script that makes one is told djq does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldClass(pub &'static str);
+
+impl FieldClass {
+    /// `django.contrib.contenttypes.fields`' classes.
+    pub fn module() -> crate::py::Module {
+        crate::py::Module::new(
+            [
+                "django.contrib.contenttypes.fields.GenericForeignKey",
+                "django.contrib.contenttypes.fields.GenericRelation",
+            ]
+            .map(|path| {
+                let name = path.rsplit('.').next().unwrap_or(path);
+                (name, Obj::new_native(FieldClass(path)))
+            }),
+        )
+    }
+
+    /// Python's `repr()` of the class.
+    pub fn repr(&self) -> String {
+        format!("<class '{}'>", self.0)
+    }
+
+    /// Calling it: a field made outside models.py, which djq does not model.
+    pub fn call(&self) -> Diagnostic {
+        Diagnostic::new(
+            ErrorKind::NotSupported,
+            format!(
+                "{}() outside models.py is not supported by djq yet (declare the field on a model)",
+                self.0
+            ),
+        )
+    }
+}
+
+impl crate::py::Native for FieldClass {
+    fn type_name(&self) -> std::borrow::Cow<'_, str> {
+        "type".into()
+    }
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    fn callable(&self) -> bool {
+        true
+    }
+    crate::native_equals!();
+    crate::native_any!();
+}
 
 /// The content types a session has looked up (Django's `ContentTypeManager._cache`).
 #[derive(Debug, Default)]
@@ -98,10 +150,12 @@ impl Session {
 
     /// `ContentType.objects.get_for_model(model)`: from the cache, else Django's query.
     pub(super) fn content_type_for(&mut self, model: ModelId, span: Span) -> Result<Rc<Instance>> {
-        let m = self
-            .host
-            .schema
-            .model(self.host.schema.concrete_model(model));
+        self.content_type_of(self.host.schema.concrete_model(model), span)
+    }
+
+    /// `get_for_model(model, for_concrete_model=False)`: a proxy's own content type.
+    pub(super) fn content_type_of(&mut self, model: ModelId, span: Span) -> Result<Rc<Instance>> {
+        let m = self.host.schema.model(model);
         let (app, name) = (m.app_label.clone(), m.name.to_lowercase());
         let cached = self
             .host
@@ -206,7 +260,10 @@ impl Session {
         Some(match name {
             "get_for_model" => first()
                 .and_then(|(o, at)| self.model_argument(&o, at))
-                .and_then(|m| self.content_type_for(m, span))
+                .and_then(|m| match args.kwarg("for_concrete_model") {
+                    Some(Obj::Value(Value::Bool(false))) => self.content_type_of(m, span),
+                    _ => self.content_type_for(m, span),
+                })
                 .map(make::instance),
             "get_for_id" => first()
                 .and_then(|(o, at)| match o {

@@ -41,6 +41,10 @@ struct Collector {
 enum Objs {
     Query(Box<Query>),
     Instances(Vec<Rc<Instance>>),
+    /// A multi-table child's parent rows: their GenericRelations' rows stay (Django
+    /// collects parents without `bulk_related_objects`; the child's copies of those
+    /// relations, on its own content type, are collected with the child).
+    Parents(Vec<Rc<Instance>>),
 }
 
 impl Session {
@@ -138,18 +142,35 @@ impl Session {
     }
 
     /// Django's `can_fast_delete`: rows of `model` can go without fetching them when nothing
-    /// refers to them but DO_NOTHING relations (and the relation that got here cascades).
-    fn can_fast_delete(&self, model: ModelId, from: Option<OnDelete>) -> bool {
-        if from.is_some_and(|o| o != OnDelete::Cascade)
-            || !self.host.schema.model(model).generic_relations.is_empty()
-            || !self.host.schema.model(model).parents.is_empty()
+    /// (nor to its multi-table ancestors, parent links apart) refers to them but DO_NOTHING
+    /// relations, the relation `from` that got here (a field of `model`) cascades, and a
+    /// multi-table child is reached through its parent link.
+    fn can_fast_delete(&self, model: ModelId, from: Option<(ModelId, usize)>) -> bool {
+        let m = self.host.schema.model(model);
+        if from.is_some_and(|rel| self.on_delete(rel) != OnDelete::Cascade)
+            || !m.generic_relations.is_empty()
+            || m.parents
+                .iter()
+                .any(|&(_, link)| from != Some((model, link)))
             || self.foreign_object_to(model).is_some()
         {
             return false;
         }
-        self.referrers(model)
-            .into_iter()
-            .all(|r| self.on_delete(r) == OnDelete::DoNothing)
+        let schema = &self.host.schema;
+        let parent_link =
+            |(m, f): (ModelId, usize)| schema.model(m).parents.iter().any(|&(_, l)| l == f);
+        let mut models = vec![model];
+        while let Some(m) = models.pop() {
+            let referrers = self.referrers(m).into_iter();
+            if !referrers
+                .filter(|&r| m == model || !parent_link(r))
+                .all(|r| self.on_delete(r) == OnDelete::DoNothing)
+            {
+                return false;
+            }
+            models.extend(schema.model(m).parents.iter().map(|&(p, _)| p));
+        }
+        true
     }
 
     /// Django's `Collector.collect`.
@@ -162,13 +183,14 @@ impl Session {
         nullable: bool,
     ) -> Result<()> {
         self.refuse_foreign_object_cascade(model)?;
+        let parents_of_child = matches!(objs, Objs::Parents(_));
         let instances = match objs {
             Objs::Query(q) if self.can_fast_delete(model, None) => {
                 c.fast_deletes.push(*q);
                 return Ok(());
             }
             Objs::Query(q) => self.fetch_instances(*q)?,
-            Objs::Instances(v) => v,
+            Objs::Instances(v) | Objs::Parents(v) => v,
         };
         let new = c.add(self, model, instances, source, nullable);
         if new.is_empty() {
@@ -185,7 +207,7 @@ impl Session {
                     Rc::new(Instance::new(parent, vec![(parent_pk.clone(), id)]))
                 })
                 .collect();
-            self.collect(c, parent, Objs::Instances(parents), None, false)?;
+            self.collect(c, parent, Objs::Parents(parents), None, false)?;
             c.depend(parent, model);
         }
         let batch = match self.host.dialect {
@@ -200,7 +222,7 @@ impl Session {
                 continue;
             }
             let (rel_model, field) = rel;
-            if self.can_fast_delete(rel_model, Some(on_delete)) {
+            if self.can_fast_delete(rel_model, Some(rel)) {
                 match model_fast.iter_mut().find(|(m, _)| *m == rel_model) {
                     Some((_, fields)) => fields.push(field),
                     None => model_fast.push((rel_model, vec![field])),
@@ -292,7 +314,10 @@ impl Session {
         }
         // Django's `bulk_related_objects`: the rows of each GenericRelation, collected as
         // CASCADE.
-        let generic = self.host.schema.model(model).generic_relations.clone();
+        let generic = match parents_of_child {
+            true => Vec::new(),
+            false => self.host.schema.model(model).generic_relations.clone(),
+        };
         let pk = self.host.schema.model(model).pk_field().attname();
         let pks: Vec<Value> = new
             .iter()

@@ -252,8 +252,8 @@ impl Session {
                     "nested prefetch_related lookups are not supported by djq yet",
                 ));
             }
-            if let Some(g) = model.generic_fk(lookup) {
-                self.prefetch_generic(objs, g)?;
+            if let Some(g) = self.host.schema.generic_fk(qs.query.model, lookup).cloned() {
+                self.prefetch_generic(objs, &g)?;
                 continue;
             }
             if let Some(g) = model.generic_relations.iter().find(|g| g.name == *lookup) {
@@ -401,11 +401,12 @@ impl Session {
                 v => Obj::Value(v),
             });
         }
-        if let Some(f) = model
-            .fields
-            .iter()
+        // Its own fields and (a multi-table child) its parents'.
+        let field = (self.host.schema.concrete_fields(inst.model).into_iter())
+            .map(|(m, i)| &self.host.schema.model(m).fields[i])
             .find(|f| f.name == name || f.attname() == name)
-        {
+            .cloned();
+        if let Some(f) = &field {
             let Some(fk) = &f.relation else {
                 return self.deferred_value(&inst, f, span).map(Obj::Value);
             };
@@ -458,8 +459,8 @@ impl Session {
         {
             return v;
         }
-        if let Some(g) = model.generic_fk(name) {
-            return self.generic_object(&inst, g, span);
+        if let Some(g) = self.host.schema.generic_fk(inst.model, name).cloned() {
+            return self.generic_object(&inst, &g, span);
         }
         if let Some(g) = model.generic_relations.iter().find(|g| g.name == name) {
             return self.generic_related_manager(&inst, g, span);
@@ -564,6 +565,7 @@ impl Session {
             }
             None if display_field(&model, name).is_some()
                 || INSTANCE_METHODS.contains(&name)
+                || self.order_target(inst.model, name).is_some()
                 || (self.is_content_type(inst.model)
                     && super::contenttypes::INSTANCE_METHODS.contains(&name)) =>
             {
@@ -653,6 +655,9 @@ impl Session {
         if self.is_content_type(inst.model)
             && let Some(result) = self.content_type_method(inst, name, args)
         {
+            return result;
+        }
+        if let Some(result) = self.order_method(inst, name, args) {
             return result;
         }
         let model = self.host.schema.model(inst.model);

@@ -34,7 +34,7 @@ impl Session {
         g: &GenericForeignKey,
         span: Span,
     ) -> Result<Obj> {
-        let model = self.host.schema.model(inst.model).clone();
+        let model = self.host.schema.model(g.owner).clone();
         let ct_attname = model.fields[g.ct_field].attname();
         let fk_attname = model.fields[g.fk_field].attname();
         let ct_id = inst.get(&ct_attname).unwrap_or(Value::Null);
@@ -93,13 +93,16 @@ impl Session {
         value: Obj,
         span: Span,
     ) -> Result<()> {
-        let model = self.host.schema.model(inst.model);
+        let model = self.host.schema.model(g.owner);
         let ct_name = model.fields[g.ct_field].name.clone();
         let fk_attname = model.fields[g.fk_field].attname();
         let (ct, fk, object) = match &value {
             Obj::Value(Value::Null) => (Obj::NONE, Value::Null, None),
             o if let Some(obj) = o.native::<Instance>() => {
-                let ct = self.content_type_for(obj.model, span)?;
+                let ct = match g.for_concrete_model {
+                    true => self.content_type_for(obj.model, span)?,
+                    false => self.content_type_of(obj.model, span)?,
+                };
                 let pk = self.host.schema.model(obj.model).pk_field().attname();
                 let fk = obj.get(&pk).unwrap_or(Value::Null);
                 (make::instance(ct), fk, Some(obj.clone()))
@@ -121,10 +124,7 @@ impl Session {
     /// `prefetch_related('content_object')`: for each content type among `objs` (in the order
     /// first seen), its model's rows whose pk is among theirs, attached to each instance.
     pub(super) fn prefetch_generic(&mut self, objs: &[Obj], g: &GenericForeignKey) -> Result<()> {
-        let Some(first) = objs.iter().find_map(|o| o.native::<Instance>()) else {
-            return Ok(());
-        };
-        let model = self.host.schema.model(first.model).clone();
+        let model = self.host.schema.model(g.owner).clone();
         let ct_attname = model.fields[g.ct_field].attname();
         let fk_attname = model.fields[g.fk_field].attname();
         // (content type id, object ids) in the order Django's dict of sets keeps them.
@@ -181,7 +181,10 @@ impl Session {
         span: Span,
     ) -> Result<Obj> {
         let owner = self.host.schema.model(inst.model).clone();
-        let ct = self.content_type_for(inst.model, span)?;
+        let ct = match g.for_concrete_model {
+            true => self.content_type_for(inst.model, span)?,
+            false => self.content_type_of(inst.model, span)?,
+        };
         let ct_id = ct.get("id").unwrap_or(Value::Null);
         let to = self.host.schema.model(g.to);
         let (ct_name, fk_name) = (

@@ -198,6 +198,9 @@ impl Host for Orm {
             let span = args.span;
             return cx.call_django(func, args).map_err(|d| d.at(span));
         }
+        if let Some(class) = f.native::<super::contenttypes::FieldClass>() {
+            return Err(class.call().at(args.span));
+        }
         Err(Diagnostic::new(
             ErrorKind::Type,
             format!("'{}' object is not callable", f.type_name()),
@@ -510,6 +513,8 @@ impl Host for Orm {
             format!("<django.db.models.fields.{}>", ty.kind.django_name())
         } else if o.native::<ModelBase>().is_some() {
             "<class 'django.db.models.base.Model'>".into()
+        } else if let Some(class) = o.native::<super::contenttypes::FieldClass>() {
+            class.repr()
         } else if let Some(f) = o.django_fn() {
             format!("<built-in function {f:?}>")
         } else {

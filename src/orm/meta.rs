@@ -291,17 +291,26 @@ impl Session {
 
     /// Django's `get_fields()`: a multi-table child's parents' fields first (but for the
     /// relations from their children's parent links), then relations from other models, the
-    /// concrete fields and the many-to-many ones.
+    /// concrete fields and the many-to-many ones, then the private fields (the parents'
+    /// after the model's own: Django copies them onto the child; GenericRelations the schema
+    /// copies already).
     fn meta_fields(&self, m: ModelId, include_hidden: bool) -> Vec<MetaField> {
         let schema = &self.host.schema;
         let model = schema.model(m);
         let mut inherited: Vec<MetaField> = Vec::new();
+        let mut inherited_private: Vec<MetaField> = Vec::new();
         for &(p, _) in &model.parents {
             for f in self.meta_fields(p, include_hidden) {
                 let link = matches!(f, MetaField::Reverse(pm, i)
                     if schema.is_parent_link_reverse(pm, crate::schema::FieldRef::Reverse(i)));
-                if !link && !inherited.contains(&f) {
-                    inherited.push(f);
+                match f {
+                    MetaField::GenericRelation(..) => {}
+                    MetaField::GenericForeignKey(..) if !inherited_private.contains(&f) => {
+                        inherited_private.push(f)
+                    }
+                    MetaField::GenericForeignKey(..) => {}
+                    _ if !link && !inherited.contains(&f) => inherited.push(f),
+                    _ => {}
                 }
             }
         }
@@ -322,6 +331,7 @@ impl Session {
             .chain((0..model.fields.len()).map(|i| MetaField::Concrete(m, i)))
             .chain((0..model.m2m.len()).map(|i| MetaField::ManyToMany(m, i)))
             .chain((0..model.generic_fks.len()).map(|i| MetaField::GenericForeignKey(m, i)))
+            .chain(inherited_private)
             .chain((0..model.generic_relations.len()).map(|i| MetaField::GenericRelation(m, i)))
             .collect()
     }

@@ -40,6 +40,7 @@ mod meta;
 mod modules;
 mod names;
 pub mod obj;
+mod order_wrt;
 mod queryset;
 mod related;
 mod repr;

@@ -253,6 +253,10 @@ impl Orm {
             ]),
             "django.utils.text" => functions(&[("slugify", DjangoFn::Slugify)]),
             "django.contrib" => Module::default(),
+            "django.contrib.contenttypes.fields" => super::contenttypes::FieldClass::module(),
+            "django.contrib.contenttypes.prefetch" => {
+                Module::default().with_later(&["GenericPrefetch"])
+            }
             _ => return self.app_module(name),
         })
     }

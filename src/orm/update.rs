@@ -39,7 +39,7 @@ impl Session {
                 f.name == name || f.attname() == name
             })
         else {
-            if let Some(g) = model.generic_fk(&name) {
+            if let Some(g) = self.host.schema.generic_fk(inst.model, &name) {
                 let g = g.clone();
                 return self.set_generic(inst, &g, value, span);
             }
@@ -260,6 +260,9 @@ impl Session {
                     "Save with update_fields did not affect any rows.",
                 ));
             }
+        }
+        if let Some(wrt) = m.order_wrt {
+            self.number_new_row(inst, model, wrt)?;
         }
         self.insert_instances(model, std::slice::from_ref(inst), false)?;
         Ok(false)

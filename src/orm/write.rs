@@ -45,7 +45,7 @@ impl Session {
         let mut unexpected = Vec::new();
         let mut generic = Vec::new();
         for (name, o, span) in &args.kw {
-            if let Some(g) = self.host.schema.model(model).generic_fk(name) {
+            if let Some(g) = self.host.schema.generic_fk(model, name) {
                 generic.push((g.clone(), o.clone(), *span));
                 continue;
             }

@@ -326,7 +326,7 @@ pub fn names_to_path<S: AsRef<str>>(
                     cur = owner;
                     field
                 }
-                None if m.generic_fk(name).is_some() => {
+                None if schema.generic_fk(cur, name).is_some() => {
                     return Err(Diagnostic::field(format!(
                         "Field '{name}' does not generate an automatic reverse relation and \
                          therefore cannot be used for reverse querying. If it is a \

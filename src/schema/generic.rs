@@ -9,10 +9,15 @@ use super::{Model, ModelId, Schema};
 #[derive(Debug, Clone)]
 pub struct GenericForeignKey {
     pub name: String,
-    /// Index in the model's fields of the foreign key to ContentType.
+    /// The model declaring it, whose fields `ct_field` and `fk_field` index (a multi-table
+    /// child's instances have their ancestors' generic foreign keys).
+    pub owner: ModelId,
+    /// Index in the owner's fields of the foreign key to ContentType.
     pub ct_field: usize,
     /// Index of the object id field.
     pub fk_field: usize,
+    /// `False`: a proxy's object is stored under the proxy's own content type.
+    pub for_concrete_model: bool,
 }
 
 /// `tags = GenericRelation(TaggedItem, related_query_name="bookmark")`.
@@ -27,6 +32,9 @@ pub struct GenericRelation {
     pub fk_field: usize,
     /// The name `to`'s lookups use for the way back (none: no way back).
     pub related_query_name: Option<String>,
+    /// `False`: an instance of a proxy of the owner finds the rows of the proxy's own
+    /// content type.
+    pub for_concrete_model: bool,
 }
 
 /// A GenericRelation seen from the model it points at (Django's `GenericRel`), by its
@@ -62,6 +70,40 @@ impl Schema {
     /// The model `django.contrib.contenttypes` declares (`ContentType`), when present.
     pub fn content_type_model_id(&self) -> Option<ModelId> {
         self.content_type_model("contenttypes", "contenttype")
+    }
+
+    /// The GenericForeignKey called `name` of `model`'s instances: its own, else a
+    /// multi-table ancestor's (nearest parent first), as Django's `_meta.private_fields`.
+    pub fn generic_fk(&self, model: ModelId, name: &str) -> Option<&GenericForeignKey> {
+        let m = self.model(model);
+        m.generic_fk(name)
+            .or_else(|| (m.parents.iter()).find_map(|&(p, _)| self.generic_fk(p, name)))
+    }
+
+    /// Django copies a multi-table parent's private fields onto its children: each of
+    /// `models` gets its ancestors' GenericRelations it does not declare, as its own (its
+    /// own content type, joined from its own key); the way back stays the ancestor's, the
+    /// copy's is Django's `+` (`mti_inherited`).
+    pub(crate) fn inherit_generic_relations(&mut self, models: &[ModelId]) {
+        fn ancestors(schema: &Schema, model: ModelId, out: &mut Vec<GenericRelation>) {
+            for &(p, _) in &schema.model(model).parents {
+                out.extend(schema.model(p).generic_relations.iter().cloned());
+                ancestors(schema, p, out);
+            }
+        }
+        for &id in models {
+            let mut inherited = Vec::new();
+            ancestors(self, id, &mut inherited);
+            for g in inherited {
+                let m = self.model_mut(id);
+                if m.generic_relations.iter().all(|own| own.name != g.name) {
+                    m.generic_relations.push(GenericRelation {
+                        related_query_name: Some("+".into()),
+                        ..g
+                    });
+                }
+            }
+        }
     }
 
     /// Derive [`Model::generic_reverse`] from the GenericRelations that set a

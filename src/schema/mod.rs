@@ -89,6 +89,9 @@ pub struct Model {
     /// The model a proxy proxies, its base (Django's `_meta.proxy_for_model`; another proxy
     /// for a proxy of a proxy); `None` for a concrete model.
     pub proxy_for: Option<ModelId>,
+    /// `Meta.order_with_respect_to`: the index in `fields` of the foreign key whose rows
+    /// are numbered, in the hidden `_order` field (the last of `fields`).
+    pub order_wrt: Option<usize>,
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.
@@ -624,6 +627,7 @@ impl Model {
             generic_reverse: Vec::new(),
             parents: Vec::new(),
             proxy_for: None,
+            order_wrt: None,
         }
     }
 

@@ -65,6 +65,8 @@ pub struct ModelDecl {
     pub parent_links: Vec<usize>,
     /// The model a proxy proxies: its base (another proxy, for a proxy of a proxy).
     pub proxy_for: Option<ModelRef>,
+    /// `Meta.order_with_respect_to`: the index in `fields` of its foreign key.
+    pub order_wrt: Option<usize>,
     /// Things read but not understood (third-party field classes, unknown bases, ...).
     pub notes: Vec<String>,
     /// The fields left out (their class or relation target not understood); where the
@@ -81,11 +83,12 @@ pub struct ModelDecl {
 /// A generic relation as models.py declares it; its fields are named, resolved when merged.
 #[derive(Debug, Clone)]
 pub enum GenericDecl {
-    /// `name = GenericForeignKey(ct_field, fk_field)`
+    /// `name = GenericForeignKey(ct_field, fk_field, for_concrete_model)`
     ForeignKey {
         name: String,
         ct_field: String,
         fk_field: String,
+        for_concrete_model: bool,
     },
     /// `name = GenericRelation(to, content_type_field=, object_id_field=, related_query_name=)`
     Relation {
@@ -94,6 +97,7 @@ pub enum GenericDecl {
         ct_field: String,
         fk_field: String,
         related_query_name: Option<String>,
+        for_concrete_model: bool,
     },
 }
 

@@ -55,3 +55,32 @@ REMARKS = [
     ("Fast", "bookmark", 3),
     ("Done", "note", 3),
 ]
+
+PODCASTS = [
+    # (url, title, episodes): Bookmarks too (multi-table children)
+    ("https://djangochat.com/", "Django Chat", 150),
+    ("https://talkpython.fm/", "Talk Python", 480),
+]
+
+VENUES = [
+    # (name, seats)
+    ("Congress hall", 1200),
+    ("Meetup room", 40),
+]
+
+# tags on the children: (tag, "podcast" | "venue", index)
+CHILD_TAGS = [
+    ("django", "podcast", 1),
+    ("audio", "podcast", 1),
+    ("python", "podcast", 2),
+    ("conference", "venue", 1),
+    ("meetup", "venue", 2),
+]
+
+LINKS = [
+    # (label, weight or None for a plain Link, "bookmark" | "note" | "podcast" | "venue", index)
+    ("home", None, "bookmark", 1),
+    ("see also", 3, "note", 2),
+    ("listen", 5, "podcast", 1),
+    ("where", 1, "venue", 2),
+]

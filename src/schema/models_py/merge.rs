@@ -152,6 +152,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
             generic_field(schema, &declared, &slots, p.id, g);
         }
     }
+    schema.inherit_generic_relations(&pending.iter().map(|p| p.id).collect::<Vec<_>>());
     for p in pending {
         let id = p.id;
         schema.model_mut(id).m2m.reserve_exact(p.m2m.len());
@@ -196,6 +197,7 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
         pk: decl.pk,
         ordering: decl.ordering,
         get_latest_by: decl.get_latest_by,
+        order_wrt: decl.order_wrt,
         auto_created: decl.auto_created,
         module: decl.module,
         indexes: decl.indexes,
@@ -234,14 +236,17 @@ fn generic_field(
             name,
             ct_field,
             fk_field,
+            for_concrete_model,
         } => {
             if let (Some(ct_field), Some(fk_field)) =
                 (field(schema, id, &ct_field), field(schema, id, &fk_field))
             {
                 let g = crate::schema::GenericForeignKey {
                     name,
+                    owner: id,
                     ct_field,
                     fk_field,
+                    for_concrete_model,
                 };
                 schema.model_mut(id).generic_fks.push(g);
             }
@@ -252,6 +257,7 @@ fn generic_field(
             ct_field,
             fk_field,
             related_query_name,
+            for_concrete_model,
         } => {
             let to = resolve(schema, declared, slots, &to);
             if let (Some(ct_field), Some(fk_field)) =
@@ -263,6 +269,7 @@ fn generic_field(
                     ct_field,
                     fk_field,
                     related_query_name,
+                    for_concrete_model,
                 };
                 schema.model_mut(id).generic_relations.push(g);
             }

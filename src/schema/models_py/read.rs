@@ -169,6 +169,7 @@ enum MemberKind<'a> {
     GenericForeignKey {
         ct_field: String,
         fk_field: String,
+        for_concrete_model: bool,
     },
     /// `GenericRelation(to, ...)`
     GenericRelation {
@@ -176,6 +177,7 @@ enum MemberKind<'a> {
         ct_field: String,
         fk_field: String,
         related_query_name: Option<String>,
+        for_concrete_model: bool,
     },
 }
 
@@ -221,6 +223,8 @@ struct Meta {
     ordering: Option<Vec<String>>,
     /// `Meta.get_latest_by`: one field name or several.
     get_latest_by: Option<Vec<String>>,
+    /// `Meta.order_with_respect_to`: a foreign key's name.
+    order_with_respect_to: Option<String>,
     is_abstract: bool,
     proxy: bool,
     app_label: Option<String>,
@@ -817,11 +821,16 @@ impl<'a> Reader<'a> {
                     m2m.push(field);
                     throughs.extend(through);
                 }
-                MemberKind::GenericForeignKey { ct_field, fk_field } => {
+                MemberKind::GenericForeignKey {
+                    ct_field,
+                    fk_field,
+                    for_concrete_model,
+                } => {
                     generic.push(GenericDecl::ForeignKey {
                         name: member.name.clone(),
                         ct_field: ct_field.clone(),
                         fk_field: fk_field.clone(),
+                        for_concrete_model: *for_concrete_model,
                     });
                 }
                 MemberKind::GenericRelation {
@@ -829,12 +838,14 @@ impl<'a> Reader<'a> {
                     ct_field,
                     fk_field,
                     related_query_name,
+                    for_concrete_model,
                 } => {
                     generic.push(GenericDecl::Relation {
                         name: member.name.clone(),
                         to: self.qualify(to, member.file, &own),
                         ct_field: ct_field.clone(),
                         fk_field: fk_field.clone(),
+                        for_concrete_model: *for_concrete_model,
                         related_query_name: related_query_name
                             .as_deref()
                             .map(|n| interpolate(n, &own)),
@@ -879,6 +890,21 @@ impl<'a> Reader<'a> {
             })
             .collect();
         declared.extend(indexes);
+        // `Meta.order_with_respect_to`: Django's hidden `_order` field, last, and the
+        // default ordering by it.
+        let order_wrt = (r.meta.order_with_respect_to.as_ref())
+            .and_then(|wrt| fields.iter().position(|f| f.field.name == *wrt));
+        let mut ordering = r.meta.ordering.clone();
+        if order_wrt.is_some() {
+            let shared = self.shared.get_mut();
+            let name = shared.name("_order");
+            let field = Field::new(name.share(), name, crate::schema::FieldKind::IntegerField);
+            fields.push(FieldDecl {
+                field,
+                relation: None,
+            });
+            ordering.get_or_insert_with(|| vec!["_order".to_string()]);
+        }
         // Declarations live as long as the session: no room to grow.
         fields.shrink_to_fit();
         declared.shrink_to_fit();
@@ -891,8 +917,9 @@ impl<'a> Reader<'a> {
             fields,
             parent_links,
             proxy_for: None,
+            order_wrt,
             m2m,
-            ordering: r.meta.ordering.clone().unwrap_or_default(),
+            ordering: ordering.unwrap_or_default(),
             get_latest_by: r.meta.get_latest_by.clone().unwrap_or_default(),
             indexes: declared,
             module: None,
@@ -1135,6 +1162,7 @@ fn auto_through(
         proxy: false,
         parent_links: Vec::new(),
         proxy_for: None,
+        order_wrt: None,
         notes: Vec::new(),
         skipped: Vec::new(),
         path: Rc::clone(owner.path),

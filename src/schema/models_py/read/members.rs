@@ -206,9 +206,9 @@ impl<'a> Reader<'a> {
         });
     }
 
-    /// `GenericForeignKey(ct_field="content_type", fk_field="object_id")` and
-    /// `GenericRelation(to, object_id_field=, content_type_field=, related_query_name=)`, with
-    /// Django's defaults; `None` for anything else.
+    /// `GenericForeignKey(ct_field="content_type", fk_field="object_id", for_concrete_model=)`
+    /// and `GenericRelation(to, object_id_field=, content_type_field=, for_concrete_model=,
+    /// related_query_name=)`, with Django's defaults; `None` for anything else.
     fn read_generic(&self, callee: &str, args: &'a [Arg], c: Class<'a>) -> Option<MemberKind<'a>> {
         let kw = |key: &str| keyword(args, key).map(|e| self.constant(e, c));
         let nth = |i: usize| positional(args, i).map(|e| self.constant(e, c));
@@ -218,16 +218,23 @@ impl<'a> Reader<'a> {
                 .and_then(string)
                 .unwrap_or_else(|| default.to_string())
         };
+        let concrete = |i: usize| {
+            kw("for_concrete_model")
+                .or_else(|| nth(i))
+                .is_none_or(|e| !matches!(e.kind, ExprKind::Bool(false)))
+        };
         match self.generic_class(last_segment(callee), c.file, 0)? {
             "GenericForeignKey" => Some(MemberKind::GenericForeignKey {
                 ct_field: text("ct_field", Some(0), "content_type"),
                 fk_field: text("fk_field", Some(1), "object_id"),
+                for_concrete_model: concrete(2),
             }),
             "GenericRelation" => Some(MemberKind::GenericRelation {
                 to: target(kw("to").or_else(|| nth(0))?)?,
                 ct_field: text("content_type_field", Some(2), "content_type"),
                 fk_field: text("object_id_field", Some(1), "object_id"),
                 related_query_name: kw("related_query_name").and_then(string),
+                for_concrete_model: concrete(3),
             }),
             _ => None,
         }
@@ -615,6 +622,7 @@ impl<'a> Reader<'a> {
             match option.as_str() {
                 "db_table" => meta.db_table = self.text(value, c, 0),
                 "get_latest_by" => meta.get_latest_by = Some(strings(value)),
+                "order_with_respect_to" => meta.order_with_respect_to = string(value),
                 "app_label" => meta.app_label = string(value),
                 "default_related_name" => meta.default_related_name = string(value),
                 "default_manager_name" => meta.default_manager_name = string(value),
