@@ -25,6 +25,9 @@ pub struct PathInfo {
     pub fk: (ModelId, usize),
     /// A generic relation's content type condition, added to the join.
     pub restriction: Option<ContentTypeCond>,
+    /// A multi-column relation's (`ForeignObject`'s) further `(from, to)` field pairs, ANDed
+    /// to the join's ON after `from_field = to_field`.
+    pub extra_on: Vec<(Target, Target)>,
 }
 
 /// What a generic relation's join adds to its ON clause (Django's `get_extra_restriction`):
@@ -154,6 +157,7 @@ fn path_infos(
                     id: content_type_id(schema, model)?,
                     model,
                 }),
+                extra_on: Vec::new(),
             });
         }
         FieldRef::GenericReverse(r) => {
@@ -173,6 +177,23 @@ fn path_infos(
                     id: content_type_id(schema, r.from)?,
                     model: r.from,
                 }),
+                extra_on: Vec::new(),
+            });
+        }
+        FieldRef::ForeignObject(i) => {
+            let fo = &m.foreign_objects[i];
+            let pair = |&(from, to): &(usize, usize)| ((model, from), (fo.to, to));
+            let ((from_field, to_field), extra_on) = (pair(&fo.pairs[0]), fo.pairs[1..].iter());
+            out.push(PathInfo {
+                to_model: fo.to,
+                from_field,
+                to_field,
+                direct: true,
+                m2m: false,
+                nullable: false,
+                fk: from_field,
+                restriction: None,
+                extra_on: extra_on.map(pair).collect(),
             });
         }
         FieldRef::Concrete(i) => {
@@ -187,6 +208,7 @@ fn path_infos(
                 nullable: f.null,
                 fk: (model, i),
                 restriction: None,
+                extra_on: Vec::new(),
             });
         }
         FieldRef::Reverse(r) => {
@@ -204,6 +226,7 @@ fn path_infos(
                         nullable: true,
                         fk: (rel.from, fi),
                         restriction: None,
+                        extra_on: Vec::new(),
                     });
                 }
                 ReverseVia::ManyToMany(mi) => {
@@ -257,6 +280,7 @@ fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
         nullable: true,
         fk: (through, fk_index),
         restriction: None,
+        extra_on: Vec::new(),
     }
 }
 
@@ -303,6 +327,8 @@ pub fn names_to_path<S: AsRef<str>>(
     let mut cur = model;
     let mut found = None;
     let mut consumed = 0;
+    // The ForeignObject the names end on, if they do.
+    let mut ends_on = None;
     for (pos, raw) in names.iter().enumerate() {
         let raw = raw.as_ref();
         let m = schema.model(cur);
@@ -372,17 +398,37 @@ pub fn names_to_path<S: AsRef<str>>(
             names_with_path.push((raw.to_string(), infos.to_vec()));
         }
         let last = infos.last().expect("a relation has a hop");
+        if let FieldRef::ForeignObject(i) = field {
+            // Only a join across it: a lookup or value of the relation itself is not done.
+            found = None;
+            ends_on = Some((cur, i));
+            cur = last.to_model;
+            continue;
+        }
         let final_field = match field {
             FieldRef::Concrete(i) => FinalField::Forward(cur, i),
             FieldRef::Reverse(i) => FinalField::Reverse(cur, i),
             FieldRef::ManyToMany(i) => FinalField::ManyToMany(cur, i),
             FieldRef::GenericRelation(i) => FinalField::GenericRelation(cur, i),
             FieldRef::GenericReverse(i) => FinalField::GenericReverse(cur, i),
+            FieldRef::ForeignObject(_) => unreachable!("handled above"),
         };
         found = Some((final_field, last_target(schema, last)));
         cur = last.to_model;
     }
-    let (final_field, target) = found.expect("at least one name resolved");
+    let Some((final_field, target)) = found else {
+        let (m, i) = ends_on.expect("at least one name resolved");
+        let m = schema.model(m);
+        return Err(Diagnostic::new(
+            crate::diag::ErrorKind::NotSupported,
+            format!(
+                "{}.{} is a ForeignObject: lookups on the relation itself (not across it) \
+                 are not supported by djq yet",
+                m.name, m.foreign_objects[i].name
+            ),
+        )
+        .into());
+    };
     Ok(Names {
         path,
         final_field,
@@ -522,6 +568,14 @@ impl Query {
             {
                 j.restriction = Some(r.clone());
             }
+            if !hop.extra_on.is_empty()
+                && let Some(j) = self.table_mut(&next).join.as_mut()
+            {
+                let column = |(m, i): Target| schema.model(m).fields[i].column.clone();
+                j.extra_on = (hop.extra_on.iter())
+                    .map(|&(from, to)| (column(from), column(to)))
+                    .collect();
+            }
             info.joins.push(next);
         }
         info
@@ -540,13 +594,21 @@ impl Query {
             if joins.len() == 1 || !hop.direct {
                 break;
             }
-            let all_on_target = targets
-                .iter()
-                .all(|&(m, i)| schema.model(m).fields[i].column == hop.to_col(schema));
-            if !all_on_target {
+            // Each target's column is one the join compares: its pair's from side replaces it.
+            let column = |(m, i): Target| &schema.model(m).fields[i].column;
+            let pairs: Vec<(Target, Target)> = std::iter::once((hop.fk, hop.to_field))
+                .chain(hop.extra_on.iter().copied())
+                .collect();
+            let trimmed: Option<Vec<Target>> = (targets.iter())
+                .map(|&t| {
+                    let on = |&&(_, to): &&(Target, Target)| column(to) == column(t);
+                    pairs.iter().find(on).map(|&(from, _)| from)
+                })
+                .collect();
+            let Some(trimmed) = trimmed else {
                 break;
-            }
-            targets = vec![hop.fk];
+            };
+            targets = trimmed;
             let alias = joins.pop().expect("checked above");
             self.unref_alias(&alias);
         }

@@ -576,6 +576,7 @@ impl Index {
                         (model.generic_relations[i].to, "GenericRelation")
                     }
                     FieldRef::GenericReverse(i) => (model.generic_reverse[i].from, "GenericRel"),
+                    FieldRef::ForeignObject(i) => (model.foreign_objects[i].to, "ForeignObject"),
                 };
                 let target = self.schema.model(to).pk_field();
                 Some(At::Model(to, Some(OutputField::related(target, to, class))))

@@ -436,6 +436,13 @@ impl Writer<'_> {
                 d.push_qualified(&mut f.sql, &j.parent, &j.on.0);
                 f.push_str(" = ");
                 d.push_qualified(&mut f.sql, &t.alias, &j.on.1);
+                for (parent, joined) in &j.extra_on {
+                    // ` AND "parent"."y" = "alias"."y"`
+                    f.push_str(" AND ");
+                    d.push_qualified(&mut f.sql, &j.parent, parent);
+                    f.push_str(" = ");
+                    d.push_qualified(&mut f.sql, &t.alias, joined);
+                }
                 if let Some(r) = &j.restriction {
                     // ` AND ("alias"."content_type_id" = ?)`
                     f.push_str(" AND (");
