@@ -196,6 +196,23 @@ fn path_infos(
                 extra_on: extra_on.map(pair).collect(),
             });
         }
+        FieldRef::ForeignObjectReverse(r) => {
+            let r = &m.foreign_object_reverse[r];
+            let fo = &schema.model(r.from).foreign_objects[r.relation];
+            let pair = |&(from, to): &(usize, usize)| ((model, to), (r.from, from));
+            let ((from_field, to_field), extra_on) = (pair(&fo.pairs[0]), fo.pairs[1..].iter());
+            out.push(PathInfo {
+                to_model: r.from,
+                from_field,
+                to_field,
+                direct: false,
+                m2m: true,
+                nullable: true,
+                fk: to_field,
+                restriction: None,
+                extra_on: extra_on.map(pair).collect(),
+            });
+        }
         FieldRef::Concrete(i) => {
             let f = &m.fields[i];
             let fk = f.relation.as_ref().expect("relation field");
@@ -398,10 +415,10 @@ pub fn names_to_path<S: AsRef<str>>(
             names_with_path.push((raw.to_string(), infos.to_vec()));
         }
         let last = infos.last().expect("a relation has a hop");
-        if let FieldRef::ForeignObject(i) = field {
+        if let FieldRef::ForeignObject(_) | FieldRef::ForeignObjectReverse(_) = field {
             // Only a join across it: a lookup or value of the relation itself is not done.
             found = None;
-            ends_on = Some((cur, i));
+            ends_on = Some(format!("{}.{raw}", m.name));
             cur = last.to_model;
             continue;
         }
@@ -411,20 +428,20 @@ pub fn names_to_path<S: AsRef<str>>(
             FieldRef::ManyToMany(i) => FinalField::ManyToMany(cur, i),
             FieldRef::GenericRelation(i) => FinalField::GenericRelation(cur, i),
             FieldRef::GenericReverse(i) => FinalField::GenericReverse(cur, i),
-            FieldRef::ForeignObject(_) => unreachable!("handled above"),
+            FieldRef::ForeignObject(_) | FieldRef::ForeignObjectReverse(_) => {
+                unreachable!("handled above")
+            }
         };
         found = Some((final_field, last_target(schema, last)));
         cur = last.to_model;
     }
     let Some((final_field, target)) = found else {
-        let (m, i) = ends_on.expect("at least one name resolved");
-        let m = schema.model(m);
+        let name = ends_on.expect("at least one name resolved");
         return Err(Diagnostic::new(
             crate::diag::ErrorKind::NotSupported,
             format!(
-                "{}.{} is a ForeignObject: lookups on the relation itself (not across it) \
-                 are not supported by djq yet",
-                m.name, m.foreign_objects[i].name
+                "{name} is a multi-column relation (ForeignObject): lookups on the relation \
+                 itself, not across it, are not supported by djq yet"
             ),
         )
         .into());

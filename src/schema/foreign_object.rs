@@ -18,6 +18,9 @@ pub struct ForeignObjectDecl {
     /// `from_fields` and `to_fields`, as written (field names).
     pub from_fields: Vec<String>,
     pub to_fields: Vec<String>,
+    /// `related_query_name`, else `related_name` (`None`: the model's name, lowercased;
+    /// ending in `+`: no way back).
+    pub related_query_name: Option<String>,
 }
 
 /// A placed `ForeignObject`: `pairs` are `(field of this model, field of to)` in
@@ -27,6 +30,16 @@ pub struct ForeignObject {
     pub name: String,
     pub to: ModelId,
     pub pairs: Vec<(usize, usize)>,
+    /// The name lookups from `to` back across it use (`None`: no way back).
+    pub query_name: Option<String>,
+}
+
+/// The way back of a placed `ForeignObject`: `from.foreign_objects[relation]` points here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignObjectReverse {
+    pub query_name: String,
+    pub from: ModelId,
+    pub relation: usize,
 }
 
 impl Schema {
@@ -43,6 +56,28 @@ impl Schema {
                 .collect();
             self.model_mut(id).foreign_objects = placed;
         }
+        for m in &mut self.models {
+            if !m.foreign_object_reverse.is_empty() {
+                std::sync::Arc::make_mut(m).foreign_object_reverse.clear();
+            }
+        }
+        let mut found = Vec::new();
+        for (from, m) in self.models.iter().enumerate() {
+            for (relation, fo) in m.foreign_objects.iter().enumerate() {
+                if let Some(query_name) = &fo.query_name {
+                    let query_name = query_name.clone();
+                    let rel = ForeignObjectReverse {
+                        query_name,
+                        from,
+                        relation,
+                    };
+                    found.push((fo.to, rel));
+                }
+            }
+        }
+        for (to, rel) in found {
+            self.model_mut(to).foreign_object_reverse.push(rel);
+        }
     }
 
     fn place_foreign_object(&self, m: &Model, d: &ForeignObjectDecl) -> Option<ForeignObject> {
@@ -56,10 +91,16 @@ impl Schema {
         let pairs = (d.from_fields.iter().zip(&d.to_fields))
             .map(|(f, t)| Some((m.concrete(f)?, target.concrete(t)?)))
             .collect::<Option<Vec<_>>>()?;
+        let query_name = match &d.related_query_name {
+            Some(n) if n.ends_with('+') => None,
+            Some(n) => Some(n.clone()),
+            None => Some(m.name.to_lowercase()),
+        };
         Some(ForeignObject {
             name: d.name.clone(),
             to,
             pairs,
+            query_name,
         })
     }
 }
@@ -68,5 +109,10 @@ impl Model {
     /// The placed `ForeignObject` called `name`.
     pub fn foreign_object(&self, name: &str) -> Option<usize> {
         self.foreign_objects.iter().position(|f| f.name == name)
+    }
+
+    /// The way back of a `ForeignObject` whose query name is `name`.
+    pub fn foreign_object_back(&self, name: &str) -> Option<usize> {
+        (self.foreign_object_reverse.iter()).position(|r| r.query_name == name)
     }
 }

@@ -15,7 +15,7 @@ pub mod inherit;
 pub mod introspect;
 pub mod models_py;
 
-pub use foreign_object::{ForeignObject, ForeignObjectDecl};
+pub use foreign_object::{ForeignObject, ForeignObjectDecl, ForeignObjectReverse};
 pub use generic::{GenericForeignKey, GenericRelation, GenericReverse};
 
 pub use models_py::PyModule;
@@ -86,6 +86,8 @@ pub struct Model {
     pub generic_reverse: Vec<GenericReverse>,
     /// The declared `ForeignObject`s djq placed (derived by [`Schema::link`]).
     pub foreign_objects: Vec<ForeignObject>,
+    /// Placed `ForeignObject`s pointing at this model (derived by [`Schema::link`]).
+    pub foreign_object_reverse: Vec<ForeignObjectReverse>,
     /// Multi-table inheritance (Django's `_meta.parents`): each direct concrete parent and
     /// the index in `fields` of the one-to-one link to it (see [`inherit`]).
     pub parents: Vec<(ModelId, usize)>,
@@ -447,6 +449,8 @@ pub enum FieldRef {
     GenericReverse(usize),
     /// `foreign_objects[i]`
     ForeignObject(usize),
+    /// `foreign_object_reverse[i]`
+    ForeignObjectReverse(usize),
 }
 
 impl Schema {
@@ -629,6 +633,7 @@ impl Model {
             generic_relations: Vec::new(),
             generic_reverse: Vec::new(),
             foreign_objects: Vec::new(),
+            foreign_object_reverse: Vec::new(),
             parents: Vec::new(),
             proxy_for: None,
         }
@@ -680,6 +685,9 @@ impl Model {
         if let Some(i) = self.foreign_object(name) {
             return Some(FieldRef::ForeignObject(i));
         }
+        if let Some(i) = self.foreign_object_back(name) {
+            return Some(FieldRef::ForeignObjectReverse(i));
+        }
         self.fields
             .iter()
             .position(|f| f.relation.is_some() && f.has_attname(name))
@@ -713,6 +721,12 @@ impl Model {
         names.extend(self.generic_fks.iter().map(|g| g.name.clone()));
         names.extend(self.generic_relations.iter().map(|g| g.name.clone()));
         names.extend(self.generic_reverse.iter().map(|g| g.query_name.clone()));
+        names.extend(self.foreign_objects.iter().map(|f| f.name.clone()));
+        names.extend(
+            self.foreign_object_reverse
+                .iter()
+                .map(|r| r.query_name.clone()),
+        );
         names.sort();
         names.dedup();
         names

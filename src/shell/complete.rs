@@ -577,6 +577,9 @@ impl Index {
                     }
                     FieldRef::GenericReverse(i) => (model.generic_reverse[i].from, "GenericRel"),
                     FieldRef::ForeignObject(i) => (model.foreign_objects[i].to, "ForeignObject"),
+                    FieldRef::ForeignObjectReverse(i) => {
+                        (model.foreign_object_reverse[i].from, "ForeignObjectRel")
+                    }
                 };
                 let target = self.schema.model(to).pk_field();
                 Some(At::Model(to, Some(OutputField::related(target, to, class))))

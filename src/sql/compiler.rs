@@ -1078,7 +1078,9 @@ impl Writer<'_> {
             .iter()
             .find(|t| t.alias == c.alias)
             .and_then(|t| self.schema.find_table(&t.table))
-            .is_some_and(|m| self.schema.model(m).pk_field().column == c.column)
+            .map(|m| self.schema.model(m))
+            // A composite key is no one column (Django's pk is then no `Col`).
+            .is_some_and(|m| m.composite_pk.is_empty() && m.pk_field().column == c.column)
     }
 
     /// A nested SELECT appended, `open` … `)`; EmptyResultSet when the inner query can match

@@ -105,6 +105,11 @@ impl<'a> Reader<'a> {
                     to: to.unwrap_or_default(),
                     from_fields: fields("from_fields", 2),
                     to_fields: fields("to_fields", 3),
+                    related_query_name: ["related_query_name", "related_name"]
+                        .into_iter()
+                        .find_map(|key| {
+                            keyword(args, key).and_then(|e| string(self.constant(e, c)))
+                        }),
                 });
                 return;
             }
