@@ -503,6 +503,15 @@ impl Planner<'_, '_> {
                     )));
                 }
                 Some(_) => {}
+                None if schema.model(model).foreign_object(name).is_some() => {
+                    return Err(Diagnostic::new(
+                        crate::diag::ErrorKind::NotSupported,
+                        format!(
+                            "select_related('{name}') of a multi-column relation (ForeignObject) \
+                             is not supported by djq yet"
+                        ),
+                    ));
+                }
                 None => {
                     return Err(Diagnostic::field(format!(
                         "Invalid field name(s) given in select_related: '{name}'. Choices are: {}",
