@@ -203,9 +203,9 @@ fn what_djq_does_not_do_with_a_foreign_object_yet_is_not_supported() {
             "exclude() across stock, a multi-column relation (ForeignObject), is not supported",
         ),
         (
-            "Stock.objects.select_related('product').first()",
-            "select_related('product') of a multi-column relation (ForeignObject) is not \
-             supported by djq yet",
+            "Stock.objects.select_related().first()",
+            "select_related() without names on Stock, which has a multi-column relation \
+             (ForeignObject), is not supported by djq yet",
         ),
         (
             "Product.objects.get(pk=(1, 'A1')).stock",

@@ -571,31 +571,58 @@ impl Query {
     ) -> JoinInfo {
         info.joins.reserve(info.path.len());
         for hop in &info.path {
-            let nullable = if hop.direct { hop.nullable } else { true };
-            let reuse = if hop.m2m { can_reuse } else { None };
-            let next = self.join(
-                &schema.model(hop.to_model).table,
-                info.joins.last().expect("the base alias"),
-                (hop.from_col(schema), hop.to_col(schema)),
-                nullable,
-                reuse,
-            );
-            if let Some(r) = &hop.restriction
-                && let Some(j) = self.table_mut(&next).join.as_mut()
-            {
-                j.restriction = Some(r.clone());
-            }
-            if !hop.extra_on.is_empty()
-                && let Some(j) = self.table_mut(&next).join.as_mut()
-            {
-                let column = |(m, i): Target| schema.model(m).fields[i].column.clone();
-                j.extra_on = (hop.extra_on.iter())
-                    .map(|&(from, to)| (column(from), column(to)))
-                    .collect();
-            }
+            let parent = info.joins.last().expect("the base alias");
+            let next = self.join_hop(schema, hop, parent, can_reuse);
             info.joins.push(next);
         }
         info
+    }
+
+    /// The join of one hop from `parent` (made, or reused), its alias.
+    fn join_hop(
+        &mut self,
+        schema: &Schema,
+        hop: &PathInfo,
+        parent: &str,
+        can_reuse: Option<&[String]>,
+    ) -> String {
+        let nullable = if hop.direct { hop.nullable } else { true };
+        let reuse = if hop.m2m { can_reuse } else { None };
+        let next = self.join(
+            &schema.model(hop.to_model).table,
+            parent,
+            (hop.from_col(schema), hop.to_col(schema)),
+            nullable,
+            reuse,
+        );
+        if let Some(r) = &hop.restriction
+            && let Some(j) = self.table_mut(&next).join.as_mut()
+        {
+            j.restriction = Some(r.clone());
+        }
+        if !hop.extra_on.is_empty()
+            && let Some(j) = self.table_mut(&next).join.as_mut()
+        {
+            let column = |(m, i): Target| schema.model(m).fields[i].column.clone();
+            j.extra_on = (hop.extra_on.iter())
+                .map(|&(from, to)| (column(from), column(to)))
+                .collect();
+        }
+        next
+    }
+
+    /// The join across `model.foreign_objects[i]` from `alias` (for `select_related`), its
+    /// alias.
+    pub fn join_foreign_object(
+        &mut self,
+        schema: &Schema,
+        model: ModelId,
+        i: usize,
+        alias: &str,
+    ) -> Result<String> {
+        let mut hops = Vec::new();
+        path_infos(schema, model, FieldRef::ForeignObject(i), &mut hops)?;
+        Ok(self.join_hop(schema, &hops[0], alias, None))
     }
 
     /// Django's `trim_joins`: drop trailing forward joins whose target column is already on

@@ -466,7 +466,7 @@ impl Planner<'_, '_> {
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
-    /// foreign keys, depth first, up to depth 5.
+    /// foreign keys, depth first, up to depth 5; named `ForeignObject`s after them.
     #[allow(clippy::too_many_arguments)]
     fn related_selections(
         &mut self,
@@ -503,15 +503,7 @@ impl Planner<'_, '_> {
                     )));
                 }
                 Some(_) => {}
-                None if schema.model(model).foreign_object(name).is_some() => {
-                    return Err(Diagnostic::new(
-                        crate::diag::ErrorKind::NotSupported,
-                        format!(
-                            "select_related('{name}') of a multi-column relation (ForeignObject) \
-                             is not supported by djq yet"
-                        ),
-                    ));
-                }
+                None if schema.model(model).foreign_object(name).is_some() => {}
                 None => {
                     return Err(Diagnostic::field(format!(
                         "Invalid field name(s) given in select_related: '{name}'. Choices are: {}",
@@ -520,6 +512,18 @@ impl Planner<'_, '_> {
                 }
             }
         }
+        if !restricted && !schema.model(model).foreign_objects.is_empty() {
+            return Err(Diagnostic::new(
+                crate::diag::ErrorKind::NotSupported,
+                format!(
+                    "select_related() without names on {}, which has a multi-column relation \
+                     (ForeignObject), is not supported by djq yet; name the relations to follow",
+                    schema.model(model).name
+                ),
+            ));
+        }
+        // Each relation to follow: its owner (a parent for an inherited one), name and target.
+        let mut follow: Vec<(ModelId, String, ModelId)> = Vec::new();
         for &(owner, i) in &fields {
             let f = &schema.model(owner).fields[i];
             let Some(fk) = &f.relation else { continue };
@@ -537,24 +541,35 @@ impl Planner<'_, '_> {
             } else {
                 !f.null
             };
-            if !take {
-                continue;
+            if take {
+                follow.push((owner, f.name.clone(), fk.to));
             }
+        }
+        let m = schema.model(model);
+        follow.extend(
+            (m.foreign_objects.iter())
+                .filter(|fo| heads.contains(&fo.name.as_str()))
+                .map(|fo| (model, fo.name.clone(), fo.to)),
+        );
+        for (owner, name, target) in follow {
             let join_alias = {
                 let from = if owner == model {
                     alias.to_string()
                 } else {
                     self.q.to_mut().parent_alias(schema, model, owner, alias)?
                 };
-                let names = vec![f.name.clone()];
-                let info = self.setup_joins(&names, owner, &from)?;
-                info.joins.last().expect("joined").clone()
+                match schema.model(owner).foreign_object(&name) {
+                    Some(i) => (self.q.to_mut()).join_foreign_object(schema, owner, i, &from)?,
+                    None => {
+                        let info = self.setup_joins(std::slice::from_ref(&name), owner, &from)?;
+                        info.joins.last().expect("joined").clone()
+                    }
+                }
             };
-            let target = fk.to;
             let path = if prefix.is_empty() {
-                f.name.clone()
+                name.clone()
             } else {
-                format!("{prefix}__{}", f.name)
+                format!("{prefix}__{name}")
             };
             let start = columns.len();
             columns.extend(self.model_columns(target, &join_alias, &path, &[])?);
@@ -566,7 +581,7 @@ impl Planner<'_, '_> {
             let next = if restricted {
                 let nested: Vec<String> = wanted
                     .iter()
-                    .filter_map(|w| w.strip_prefix(&format!("{}__", f.name)).map(str::to_string))
+                    .filter_map(|w| w.strip_prefix(&format!("{name}__")).map(str::to_string))
                     .collect();
                 if nested.is_empty() {
                     continue;
