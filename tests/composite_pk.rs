@@ -186,3 +186,38 @@ fn count_of_a_composite_key_counts_its_first_column_and_other_aggregates_refuse_
         assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
     }
 }
+
+/// A `ForeignObject` is joined across and read (`stock.product`, checked against Django by
+/// the compositepk corpus); what djq does not do with it yet is a clear not-supported error,
+/// never a join on one of its columns.
+#[test]
+fn what_djq_does_not_do_with_a_foreign_object_yet_is_not_supported() {
+    for (code, message) in [
+        (
+            "Stock.objects.filter(product=(1, 'A1'))",
+            "Stock.product is a multi-column relation (ForeignObject): lookups on the relation \
+             itself, not across it, are not supported by djq yet",
+        ),
+        (
+            "Product.objects.exclude(stock__quantity=4)",
+            "exclude() across stock, a multi-column relation (ForeignObject), is not supported",
+        ),
+        (
+            "Stock.objects.select_related().first()",
+            "select_related() without names on Stock, which has a multi-column relation \
+             (ForeignObject), is not supported by djq yet",
+        ),
+        (
+            "Product.objects.get(pk=(1, 'A1')).stock",
+            "Product.stock is the way back of a multi-column relation (ForeignObject)",
+        ),
+    ] {
+        let out = run(&[&format!("print({code})")]);
+        assert!(
+            out.stderr
+                .contains(&format!("NotSupportedError: {message}")),
+            "{code}: {}",
+            out.stderr
+        );
+    }
+}

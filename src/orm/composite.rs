@@ -85,8 +85,8 @@ impl Session {
         let target = &self.host.schema.model(model).name;
         self.host.schema.models.iter().find_map(|m| {
             (m.unsupported.iter())
-                .find(|(_, _, to)| to == target)
-                .map(|(name, class, _)| (m.name.as_str(), name.as_str(), class.as_str()))
+                .find(|d| &d.to == target)
+                .map(|d| (m.name.as_str(), d.name.as_str(), d.class.as_str()))
         })
     }
 

@@ -378,6 +378,51 @@ impl Session {
 
     /// `instance.attr`: a field value, a related instance (lazily queried), a related
     /// manager, or `pk`.
+    /// `instance.<name>` of a forward relation: the `to` row whose fields (`keys`, by name)
+    /// hold the instance's values, loaded as Django's `qs.get()` (and kept on the instance).
+    fn load_forward(
+        &mut self,
+        inst: &Rc<Instance>,
+        name: &str,
+        to: crate::schema::ModelId,
+        keys: Vec<(String, Value)>,
+        span: Span,
+    ) -> Result<Obj> {
+        let owner = self.host.schema.model(inst.model).name.clone();
+        let mut qs = self.base_queryset(to)?;
+        let leaves = (keys.into_iter())
+            .map(|(key, value)| QChild::Leaf {
+                key,
+                value: Operand::Value(value),
+                span,
+            })
+            .collect();
+        qs.query
+            .add_q(&self.host.schema, &QNode::new(leaves, Vec::new()))?;
+        qs.query.clear_ordering(true, true);
+        qs.query.set_limits(None, Some(21));
+        self.note_lazy_load(
+            format!("{owner}.{name}"),
+            format!("select_related('{name}')"),
+        );
+        let loaded = self
+            .fetch_all(&qs)?
+            .first()
+            .and_then(|o| o.native::<Instance>().cloned());
+        // Django's `qs.get()`: no row (a base manager that narrows, no constraint) is an
+        // error, not None.
+        if loaded.is_none() && !self.host.opts.sql_only {
+            let target = self.host.schema.model(to).name.clone();
+            return Err(Diagnostic::new(
+                ErrorKind::DoesNotExist(target.clone()),
+                format!("{target} matching query does not exist."),
+            )
+            .at(span));
+        }
+        inst.set_related(name, loaded.clone());
+        Ok(loaded.map_or(Obj::NONE, |r| make::instance(Rc::new(r))))
+    }
+
     pub(super) fn instance_attribute(
         &mut self,
         inst: Rc<Instance>,
@@ -423,41 +468,32 @@ impl Session {
             let target_field = self.host.schema.model(fk.to).fields[fk.to_field]
                 .name
                 .clone();
-            let mut qs = self.base_queryset(fk.to)?;
-            let leaf = QChild::Leaf {
-                key: target_field,
-                value: Operand::Value(id),
-                span,
-            };
-            qs.query
-                .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
-            qs.query.clear_ordering(true, true);
-            qs.query.set_limits(None, Some(21));
-            self.note_lazy_load(
-                format!("{}.{name}", model.name),
-                format!("select_related('{name}')"),
-            );
-            let loaded = self
-                .fetch_all(&qs)?
-                .first()
-                .and_then(|o| o.native::<Instance>().cloned());
-            // Django's `qs.get()`: no row (a base manager that narrows, no constraint) is an
-            // error, not None.
-            if loaded.is_none() && !self.host.opts.sql_only {
-                let target = self.host.schema.model(fk.to).name.clone();
-                return Err(Diagnostic::new(
-                    ErrorKind::DoesNotExist(target.clone()),
-                    format!("{target} matching query does not exist."),
-                )
-                .at(span));
-            }
-            inst.set_related(name, loaded.clone());
-            return Ok(loaded.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
+            return self.load_forward(&inst, name, fk.to, vec![(target_field, id)], span);
         }
         if self.is_content_type(inst.model)
             && let Some(v) = self.content_type_attribute(&inst, name)
         {
             return v;
+        }
+        if let Some(i) = model.foreign_object(name) {
+            if let Some(rel) = inst.related(name) {
+                return Ok(rel.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
+            }
+            let fo = &model.foreign_objects[i];
+            let target = self.host.schema.model(fo.to).clone();
+            let mut keys = Vec::with_capacity(fo.pairs.len());
+            for &(from, to) in &fo.pairs {
+                let f = &model.fields[from];
+                let value = match inst.get(&f.attname()) {
+                    Some(v) => v.clone(),
+                    None => self.deferred_value(&inst, f, span)?,
+                };
+                if value.is_null() {
+                    return Ok(Obj::NONE);
+                }
+                keys.push((target.fields[to].name.clone(), value));
+            }
+            return self.load_forward(&inst, name, fo.to, keys, span);
         }
         if let Some(g) = self.host.schema.generic_fk(inst.model, name).cloned() {
             return self.generic_object(&inst, &g, span);
@@ -571,6 +607,15 @@ impl Session {
             {
                 Ok(Obj::Method(Rc::new(make::instance(inst)), name.into()))
             }
+            None if model.foreign_object_back(name).is_some() => Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "{}.{name} is the way back of a multi-column relation (ForeignObject); \
+                     its related manager is not supported by djq yet",
+                    model.name
+                ),
+            )
+            .at(span)),
             None => Err(match model.unsupported_field(name) {
                 Some(d) => d.at(span),
                 None => self.no_attribute(&make::instance(inst), name, span),

@@ -940,6 +940,16 @@ impl Query {
         can_reuse: &mut Vec<String>,
         names_with_path: &[(String, Vec<PathInfo>)],
     ) -> Result<(WhereNode, Vec<String>)> {
+        if let Some((name, _)) =
+            (names_with_path.iter()).find(|(_, p)| p.iter().any(|h| !h.extra_on.is_empty()))
+        {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "exclude() across {name}, a multi-column relation (ForeignObject), is not supported by djq yet"
+                ),
+            ));
+        }
         let mut inner = Query::new(schema, self.model);
         let value = match value {
             Operand::F(FExpr::Ref { name, span }) => Operand::F(FExpr::OuterRef {

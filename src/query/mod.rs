@@ -46,6 +46,9 @@ pub struct Join {
     pub nullable: bool,
     /// A generic relation's content type condition (Django's `get_extra_restriction`).
     pub restriction: Option<path::ContentTypeCond>,
+    /// A multi-column relation's further `(parent column, joined column)` pairs, ANDed to
+    /// the ON clause after `on`.
+    pub extra_on: Vec<(String, String)>,
 }
 
 /// How `order_by()` entries are kept until compile time (as Django keeps strings).
@@ -288,6 +291,7 @@ impl Query {
                 join_type,
                 nullable,
                 restriction: None,
+                extra_on: Vec::new(),
             }),
             refcount: 1,
         });

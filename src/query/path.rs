@@ -25,6 +25,9 @@ pub struct PathInfo {
     pub fk: (ModelId, usize),
     /// A generic relation's content type condition, added to the join.
     pub restriction: Option<ContentTypeCond>,
+    /// A multi-column relation's (`ForeignObject`'s) further `(from, to)` field pairs, ANDed
+    /// to the join's ON after `from_field = to_field`.
+    pub extra_on: Vec<(Target, Target)>,
 }
 
 /// What a generic relation's join adds to its ON clause (Django's `get_extra_restriction`):
@@ -154,6 +157,7 @@ fn path_infos(
                     id: content_type_id(schema, model)?,
                     model,
                 }),
+                extra_on: Vec::new(),
             });
         }
         FieldRef::GenericReverse(r) => {
@@ -173,6 +177,40 @@ fn path_infos(
                     id: content_type_id(schema, r.from)?,
                     model: r.from,
                 }),
+                extra_on: Vec::new(),
+            });
+        }
+        FieldRef::ForeignObject(i) => {
+            let fo = &m.foreign_objects[i];
+            let pair = |&(from, to): &(usize, usize)| ((model, from), (fo.to, to));
+            let ((from_field, to_field), extra_on) = (pair(&fo.pairs[0]), fo.pairs[1..].iter());
+            out.push(PathInfo {
+                to_model: fo.to,
+                from_field,
+                to_field,
+                direct: true,
+                m2m: false,
+                nullable: false,
+                fk: from_field,
+                restriction: None,
+                extra_on: extra_on.map(pair).collect(),
+            });
+        }
+        FieldRef::ForeignObjectReverse(r) => {
+            let r = &m.foreign_object_reverse[r];
+            let fo = &schema.model(r.from).foreign_objects[r.relation];
+            let pair = |&(from, to): &(usize, usize)| ((model, to), (r.from, from));
+            let ((from_field, to_field), extra_on) = (pair(&fo.pairs[0]), fo.pairs[1..].iter());
+            out.push(PathInfo {
+                to_model: r.from,
+                from_field,
+                to_field,
+                direct: false,
+                m2m: true,
+                nullable: true,
+                fk: to_field,
+                restriction: None,
+                extra_on: extra_on.map(pair).collect(),
             });
         }
         FieldRef::Concrete(i) => {
@@ -187,6 +225,7 @@ fn path_infos(
                 nullable: f.null,
                 fk: (model, i),
                 restriction: None,
+                extra_on: Vec::new(),
             });
         }
         FieldRef::Reverse(r) => {
@@ -204,6 +243,7 @@ fn path_infos(
                         nullable: true,
                         fk: (rel.from, fi),
                         restriction: None,
+                        extra_on: Vec::new(),
                     });
                 }
                 ReverseVia::ManyToMany(mi) => {
@@ -257,6 +297,7 @@ fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
         nullable: true,
         fk: (through, fk_index),
         restriction: None,
+        extra_on: Vec::new(),
     }
 }
 
@@ -303,6 +344,8 @@ pub fn names_to_path<S: AsRef<str>>(
     let mut cur = model;
     let mut found = None;
     let mut consumed = 0;
+    // The ForeignObject the names end on, if they do.
+    let mut ends_on = None;
     for (pos, raw) in names.iter().enumerate() {
         let raw = raw.as_ref();
         let m = schema.model(cur);
@@ -372,17 +415,37 @@ pub fn names_to_path<S: AsRef<str>>(
             names_with_path.push((raw.to_string(), infos.to_vec()));
         }
         let last = infos.last().expect("a relation has a hop");
+        if let FieldRef::ForeignObject(_) | FieldRef::ForeignObjectReverse(_) = field {
+            // Only a join across it: a lookup or value of the relation itself is not done.
+            found = None;
+            ends_on = Some(format!("{}.{raw}", m.name));
+            cur = last.to_model;
+            continue;
+        }
         let final_field = match field {
             FieldRef::Concrete(i) => FinalField::Forward(cur, i),
             FieldRef::Reverse(i) => FinalField::Reverse(cur, i),
             FieldRef::ManyToMany(i) => FinalField::ManyToMany(cur, i),
             FieldRef::GenericRelation(i) => FinalField::GenericRelation(cur, i),
             FieldRef::GenericReverse(i) => FinalField::GenericReverse(cur, i),
+            FieldRef::ForeignObject(_) | FieldRef::ForeignObjectReverse(_) => {
+                unreachable!("handled above")
+            }
         };
         found = Some((final_field, last_target(schema, last)));
         cur = last.to_model;
     }
-    let (final_field, target) = found.expect("at least one name resolved");
+    let Some((final_field, target)) = found else {
+        let name = ends_on.expect("at least one name resolved");
+        return Err(Diagnostic::new(
+            crate::diag::ErrorKind::NotSupported,
+            format!(
+                "{name} is a multi-column relation (ForeignObject): lookups on the relation \
+                 itself, not across it, are not supported by djq yet"
+            ),
+        )
+        .into());
+    };
     Ok(Names {
         path,
         final_field,
@@ -508,23 +571,58 @@ impl Query {
     ) -> JoinInfo {
         info.joins.reserve(info.path.len());
         for hop in &info.path {
-            let nullable = if hop.direct { hop.nullable } else { true };
-            let reuse = if hop.m2m { can_reuse } else { None };
-            let next = self.join(
-                &schema.model(hop.to_model).table,
-                info.joins.last().expect("the base alias"),
-                (hop.from_col(schema), hop.to_col(schema)),
-                nullable,
-                reuse,
-            );
-            if let Some(r) = &hop.restriction
-                && let Some(j) = self.table_mut(&next).join.as_mut()
-            {
-                j.restriction = Some(r.clone());
-            }
+            let parent = info.joins.last().expect("the base alias");
+            let next = self.join_hop(schema, hop, parent, can_reuse);
             info.joins.push(next);
         }
         info
+    }
+
+    /// The join of one hop from `parent` (made, or reused), its alias.
+    fn join_hop(
+        &mut self,
+        schema: &Schema,
+        hop: &PathInfo,
+        parent: &str,
+        can_reuse: Option<&[String]>,
+    ) -> String {
+        let nullable = if hop.direct { hop.nullable } else { true };
+        let reuse = if hop.m2m { can_reuse } else { None };
+        let next = self.join(
+            &schema.model(hop.to_model).table,
+            parent,
+            (hop.from_col(schema), hop.to_col(schema)),
+            nullable,
+            reuse,
+        );
+        if let Some(r) = &hop.restriction
+            && let Some(j) = self.table_mut(&next).join.as_mut()
+        {
+            j.restriction = Some(r.clone());
+        }
+        if !hop.extra_on.is_empty()
+            && let Some(j) = self.table_mut(&next).join.as_mut()
+        {
+            let column = |(m, i): Target| schema.model(m).fields[i].column.clone();
+            j.extra_on = (hop.extra_on.iter())
+                .map(|&(from, to)| (column(from), column(to)))
+                .collect();
+        }
+        next
+    }
+
+    /// The join across `model.foreign_objects[i]` from `alias` (for `select_related`), its
+    /// alias.
+    pub fn join_foreign_object(
+        &mut self,
+        schema: &Schema,
+        model: ModelId,
+        i: usize,
+        alias: &str,
+    ) -> Result<String> {
+        let mut hops = Vec::new();
+        path_infos(schema, model, FieldRef::ForeignObject(i), &mut hops)?;
+        Ok(self.join_hop(schema, &hops[0], alias, None))
     }
 
     /// Django's `trim_joins`: drop trailing forward joins whose target column is already on
@@ -540,13 +638,21 @@ impl Query {
             if joins.len() == 1 || !hop.direct {
                 break;
             }
-            let all_on_target = targets
-                .iter()
-                .all(|&(m, i)| schema.model(m).fields[i].column == hop.to_col(schema));
-            if !all_on_target {
+            // Each target's column is one the join compares: its pair's from side replaces it.
+            let column = |(m, i): Target| &schema.model(m).fields[i].column;
+            let pairs: Vec<(Target, Target)> = std::iter::once((hop.fk, hop.to_field))
+                .chain(hop.extra_on.iter().copied())
+                .collect();
+            let trimmed: Option<Vec<Target>> = (targets.iter())
+                .map(|&t| {
+                    let on = |&&(_, to): &&(Target, Target)| column(to) == column(t);
+                    pairs.iter().find(on).map(|&(from, _)| from)
+                })
+                .collect();
+            let Some(trimmed) = trimmed else {
                 break;
-            }
-            targets = vec![hop.fk];
+            };
+            targets = trimmed;
             let alias = joins.pop().expect("checked above");
             self.unref_alias(&alias);
         }

@@ -485,7 +485,7 @@ impl Planner<'_, '_> {
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
-    /// foreign keys, depth first, up to depth 5.
+    /// foreign keys, depth first, up to depth 5; named `ForeignObject`s after them.
     #[allow(clippy::too_many_arguments)]
     fn related_selections(
         &mut self,
@@ -524,6 +524,7 @@ impl Planner<'_, '_> {
                 }
                 Some(_) => {}
                 None if reverse.iter().any(|r| r.query_name == *name) => {}
+                None if schema.model(model).foreign_object(name).is_some() => {}
                 None => {
                     return Err(Diagnostic::field(format!(
                         "Invalid field name(s) given in select_related: '{name}'. Choices are: {}",
@@ -531,6 +532,16 @@ impl Planner<'_, '_> {
                     )));
                 }
             }
+        }
+        if !restricted && !schema.model(model).foreign_objects.is_empty() {
+            return Err(Diagnostic::new(
+                crate::diag::ErrorKind::NotSupported,
+                format!(
+                    "select_related() without names on {}, which has a multi-column relation \
+                     (ForeignObject), is not supported by djq yet; name the relations to follow",
+                    schema.model(model).name
+                ),
+            ));
         }
         // (the model the relation is on, the path's name, the attribute cached, the joined
         // model, whether it descends from `model`)
@@ -569,6 +580,12 @@ impl Planner<'_, '_> {
                 ));
             }
         }
+        let m = schema.model(model);
+        follow.extend(
+            (m.foreign_objects.iter())
+                .filter(|fo| heads.contains(&fo.name.as_str()))
+                .map(|fo| (model, fo.name.clone(), fo.name.clone(), fo.to, false)),
+        );
         for (owner, name, attr, target, from_parent) in follow {
             let join_alias = {
                 let from = if owner == model {
@@ -576,9 +593,13 @@ impl Planner<'_, '_> {
                 } else {
                     self.q.to_mut().parent_alias(schema, model, owner, alias)?
                 };
-                let names = vec![name.clone()];
-                let info = self.setup_joins(&names, owner, &from)?;
-                info.joins.last().expect("joined").clone()
+                match schema.model(owner).foreign_object(&name) {
+                    Some(i) => (self.q.to_mut()).join_foreign_object(schema, owner, i, &from)?,
+                    None => {
+                        let info = self.setup_joins(std::slice::from_ref(&name), owner, &from)?;
+                        info.joins.last().expect("joined").clone()
+                    }
+                }
             };
             let path = if prefix.is_empty() {
                 name.clone()

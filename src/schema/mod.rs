@@ -9,11 +9,13 @@
 //! writes it.
 
 pub mod contrib;
+mod foreign_object;
 mod generic;
 pub mod inherit;
 pub mod introspect;
 pub mod models_py;
 
+pub use foreign_object::{ForeignObject, ForeignObjectDecl, ForeignObjectReverse};
 pub use generic::{GenericForeignKey, GenericRelation, GenericReverse};
 
 pub use models_py::PyModule;
@@ -73,9 +75,8 @@ pub struct Model {
     /// A composite primary key (`models.CompositePrimaryKey("a", "b")`, or a table's
     /// multi-column key): its fields, in key order; empty for a single-field key.
     pub composite_pk: Vec<usize>,
-    /// Fields djq reads but cannot use yet (`ForeignObject`): name, class and the class name
-    /// of the model it points at ("" when unread).
-    pub unsupported: Vec<(String, String, String)>,
+    /// `ForeignObject`s as declared (those not placed in `foreign_objects` are errors).
+    pub unsupported: Vec<ForeignObjectDecl>,
     /// `GenericForeignKey`s declared on this model (django.contrib.contenttypes).
     pub generic_fks: Vec<GenericForeignKey>,
     /// `GenericRelation`s declared on this model.
@@ -83,6 +84,10 @@ pub struct Model {
     /// GenericRelations pointing at this model with a `related_query_name` (derived by
     /// [`Schema::link`]).
     pub generic_reverse: Vec<GenericReverse>,
+    /// The declared `ForeignObject`s djq placed (derived by [`Schema::link`]).
+    pub foreign_objects: Vec<ForeignObject>,
+    /// Placed `ForeignObject`s pointing at this model (derived by [`Schema::link`]).
+    pub foreign_object_reverse: Vec<ForeignObjectReverse>,
     /// Multi-table inheritance (Django's `_meta.parents`): each direct concrete parent and
     /// the index in `fields` of the one-to-one link to it (see [`inherit`]).
     pub parents: Vec<(ModelId, usize)>,
@@ -445,6 +450,10 @@ pub enum FieldRef {
     GenericRelation(usize),
     /// `generic_reverse[i]`
     GenericReverse(usize),
+    /// `foreign_objects[i]`
+    ForeignObject(usize),
+    /// `foreign_object_reverse[i]`
+    ForeignObjectReverse(usize),
 }
 
 impl Schema {
@@ -483,6 +492,7 @@ impl Schema {
             Arc::make_mut(m).reverse.clear();
         }
         self.link_target_types();
+        self.link_foreign_objects();
         let mut found = Vec::new();
         for (from, model) in self.models.iter().enumerate() {
             let lower = model.name.to_lowercase();
@@ -625,6 +635,8 @@ impl Model {
             generic_fks: Vec::new(),
             generic_relations: Vec::new(),
             generic_reverse: Vec::new(),
+            foreign_objects: Vec::new(),
+            foreign_object_reverse: Vec::new(),
             parents: Vec::new(),
             proxy_for: None,
             order_wrt: None,
@@ -674,6 +686,12 @@ impl Model {
         {
             return Some(FieldRef::GenericReverse(i));
         }
+        if let Some(i) = self.foreign_object(name) {
+            return Some(FieldRef::ForeignObject(i));
+        }
+        if let Some(i) = self.foreign_object_back(name) {
+            return Some(FieldRef::ForeignObjectReverse(i));
+        }
         self.fields
             .iter()
             .position(|f| f.relation.is_some() && f.has_attname(name))
@@ -707,6 +725,12 @@ impl Model {
         names.extend(self.generic_fks.iter().map(|g| g.name.clone()));
         names.extend(self.generic_relations.iter().map(|g| g.name.clone()));
         names.extend(self.generic_reverse.iter().map(|g| g.query_name.clone()));
+        names.extend(self.foreign_objects.iter().map(|f| f.name.clone()));
+        names.extend(
+            self.foreign_object_reverse
+                .iter()
+                .map(|r| r.query_name.clone()),
+        );
         names.sort();
         names.dedup();
         names
@@ -755,7 +779,7 @@ impl Field {
 impl Model {
     /// The error for a field djq reads but cannot use yet (`ForeignObject`).
     pub fn unsupported_field(&self, name: &str) -> Option<crate::diag::Diagnostic> {
-        let (_, class, _) = self.unsupported.iter().find(|(n, _, _)| n == name)?;
+        let class = &self.unsupported.iter().find(|d| d.name == name)?.class;
         Some(crate::diag::Diagnostic::new(
             crate::diag::ErrorKind::NotSupported,
             format!(

@@ -54,8 +54,8 @@ pub struct ModelDecl {
     pub managers: Vec<super::Manager>,
     /// A composite primary key's fields (indexes in `fields`), in key order.
     pub composite_pk: Vec<usize>,
-    /// Fields djq cannot use yet (`ForeignObject`): name, class and target class name.
-    pub unsupported: Vec<(String, String, String)>,
+    /// `ForeignObject`s as declared.
+    pub unsupported: Vec<crate::schema::ForeignObjectDecl>,
     /// The through model Django creates for a ManyToManyField without `through=`.
     pub auto_created: bool,
     /// `Meta.proxy`: shares its concrete parent's table and fields.

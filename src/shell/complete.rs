@@ -579,6 +579,10 @@ impl Index {
                         (model.generic_relations[i].to, "GenericRelation")
                     }
                     FieldRef::GenericReverse(i) => (model.generic_reverse[i].from, "GenericRel"),
+                    FieldRef::ForeignObject(i) => (model.foreign_objects[i].to, "ForeignObject"),
+                    FieldRef::ForeignObjectReverse(i) => {
+                        (model.foreign_object_reverse[i].from, "ForeignObjectRel")
+                    }
                 };
                 let target = self.schema.model(to).pk_field();
                 Some(At::Model(to, Some(OutputField::related(target, to, class))))

@@ -436,6 +436,13 @@ impl Writer<'_> {
                 d.push_qualified(&mut f.sql, &j.parent, &j.on.0);
                 f.push_str(" = ");
                 d.push_qualified(&mut f.sql, &t.alias, &j.on.1);
+                for (parent, joined) in &j.extra_on {
+                    // ` AND "parent"."y" = "alias"."y"`
+                    f.push_str(" AND ");
+                    d.push_qualified(&mut f.sql, &j.parent, parent);
+                    f.push_str(" = ");
+                    d.push_qualified(&mut f.sql, &t.alias, joined);
+                }
                 if let Some(r) = &j.restriction {
                     // ` AND ("alias"."content_type_id" = ?)`
                     f.push_str(" AND (");
@@ -1071,7 +1078,9 @@ impl Writer<'_> {
             .iter()
             .find(|t| t.alias == c.alias)
             .and_then(|t| self.schema.find_table(&t.table))
-            .is_some_and(|m| self.schema.model(m).pk_field().column == c.column)
+            .map(|m| self.schema.model(m))
+            // A composite key is no one column (Django's pk is then no `Col`).
+            .is_some_and(|m| m.composite_pk.is_empty() && m.pk_field().column == c.column)
     }
 
     /// A nested SELECT appended, `open` … `)`; EmptyResultSet when the inner query can match

@@ -137,8 +137,8 @@ struct Resolved<'a> {
     managers: Vec<crate::schema::Manager>,
     /// `pk = models.CompositePrimaryKey("a", "b")`: the names it lists.
     composite_pk: Option<Vec<String>>,
-    /// Fields djq cannot use yet (`ForeignObject`): name, class and target class name.
-    unsupported: Vec<(String, String, String)>,
+    /// `ForeignObject`s as declared.
+    unsupported: Vec<crate::schema::ForeignObjectDecl>,
     /// `meta.ordering` is the first base's (a concrete model's), not written in a `Meta`.
     ordering_inherited: bool,
     notes: Vec<String>,

@@ -81,8 +81,8 @@ impl<'a> Reader<'a> {
             }
             "ForeignObject" => {
                 r.notes.push(format!(
-                    "{}.{name}: {callee} (a multi-column relation) is not supported by djq yet; \
-                     left out",
+                    "{}.{name}: {callee} (a multi-column relation) is read for joins across it; \
+                     reading or assigning it is not supported by djq yet",
                     c.name
                 ));
                 // Its target's class name (the last segment of `"app.Model"`), or "".
@@ -93,11 +93,24 @@ impl<'a> Reader<'a> {
                         "self" => c.name.to_string(),
                         t => t.to_string(),
                     });
-                r.unsupported.push((
-                    name.to_string(),
-                    "ForeignObject".into(),
-                    to.unwrap_or_default(),
-                ));
+                // ForeignObject(to, on_delete, from_fields, to_fields, ...)
+                let fields = |key, at| {
+                    (keyword(args, key).or_else(|| positional(args, at)))
+                        .map(|e| strings(self.constant(e, c)))
+                        .unwrap_or_default()
+                };
+                r.unsupported.push(crate::schema::ForeignObjectDecl {
+                    name: name.to_string(),
+                    class: "ForeignObject".into(),
+                    to: to.unwrap_or_default(),
+                    from_fields: fields("from_fields", 2),
+                    to_fields: fields("to_fields", 3),
+                    related_query_name: ["related_query_name", "related_name"]
+                        .into_iter()
+                        .find_map(|key| {
+                            keyword(args, key).and_then(|e| string(self.constant(e, c)))
+                        }),
+                });
                 return;
             }
             _ => {}

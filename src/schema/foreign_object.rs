@@ -1,0 +1,118 @@
+//! `ForeignObject`: a relation over several columns (Django's `from_fields`/`to_fields`).
+//!
+//! The reader keeps each one as written ([`ForeignObjectDecl`], in [`Model::unsupported`]);
+//! [`Schema::link`] places those whose target and fields it finds as
+//! [`Model::foreign_objects`], which lookups join across. What is not placed (and what djq
+//! does not do with a placed one yet) stays a not-supported error.
+
+use super::{Model, ModelId, Schema};
+
+/// A `ForeignObject` as models.py declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignObjectDecl {
+    pub name: String,
+    /// Its class (`ForeignObject`).
+    pub class: String,
+    /// The class name of the model it points at ("" when unread).
+    pub to: String,
+    /// `from_fields` and `to_fields`, as written (field names).
+    pub from_fields: Vec<String>,
+    pub to_fields: Vec<String>,
+    /// `related_query_name`, else `related_name` (`None`: the model's name, lowercased;
+    /// ending in `+`: no way back).
+    pub related_query_name: Option<String>,
+}
+
+/// A placed `ForeignObject`: `pairs` are `(field of this model, field of to)` in
+/// declaration order (the order Django's join compares them in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignObject {
+    pub name: String,
+    pub to: ModelId,
+    pub pairs: Vec<(usize, usize)>,
+    /// The name lookups from `to` back across it use (`None`: no way back).
+    pub query_name: Option<String>,
+}
+
+/// The way back of a placed `ForeignObject`: `from.foreign_objects[relation]` points here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignObjectReverse {
+    pub query_name: String,
+    pub from: ModelId,
+    pub relation: usize,
+}
+
+impl Schema {
+    /// Place every model's declared `ForeignObject`s whose target model (same app first) and
+    /// fields are known.
+    pub(super) fn link_foreign_objects(&mut self) {
+        for id in 0..self.models.len() {
+            let m = &self.models[id];
+            if m.unsupported.is_empty() && m.foreign_objects.is_empty() {
+                continue;
+            }
+            let placed: Vec<ForeignObject> = (m.unsupported.iter())
+                .filter_map(|d| self.place_foreign_object(m, d))
+                .collect();
+            self.model_mut(id).foreign_objects = placed;
+        }
+        for m in &mut self.models {
+            if !m.foreign_object_reverse.is_empty() {
+                std::sync::Arc::make_mut(m).foreign_object_reverse.clear();
+            }
+        }
+        let mut found = Vec::new();
+        for (from, m) in self.models.iter().enumerate() {
+            for (relation, fo) in m.foreign_objects.iter().enumerate() {
+                if let Some(query_name) = &fo.query_name {
+                    let query_name = query_name.clone();
+                    let rel = ForeignObjectReverse {
+                        query_name,
+                        from,
+                        relation,
+                    };
+                    found.push((fo.to, rel));
+                }
+            }
+        }
+        for (to, rel) in found {
+            self.model_mut(to).foreign_object_reverse.push(rel);
+        }
+    }
+
+    fn place_foreign_object(&self, m: &Model, d: &ForeignObjectDecl) -> Option<ForeignObject> {
+        let to = (self.models.iter())
+            .position(|t| t.name == d.to && t.app_label == m.app_label)
+            .or_else(|| self.find_model(&d.to))?;
+        if d.from_fields.len() != d.to_fields.len() || d.from_fields.is_empty() {
+            return None;
+        }
+        let target = &self.models[to];
+        let pairs = (d.from_fields.iter().zip(&d.to_fields))
+            .map(|(f, t)| Some((m.concrete(f)?, target.concrete(t)?)))
+            .collect::<Option<Vec<_>>>()?;
+        let query_name = match &d.related_query_name {
+            Some(n) if n.ends_with('+') => None,
+            Some(n) => Some(n.clone()),
+            None => Some(m.name.to_lowercase()),
+        };
+        Some(ForeignObject {
+            name: d.name.clone(),
+            to,
+            pairs,
+            query_name,
+        })
+    }
+}
+
+impl Model {
+    /// The placed `ForeignObject` called `name`.
+    pub fn foreign_object(&self, name: &str) -> Option<usize> {
+        self.foreign_objects.iter().position(|f| f.name == name)
+    }
+
+    /// The way back of a `ForeignObject` whose query name is `name`.
+    pub fn foreign_object_back(&self, name: &str) -> Option<usize> {
+        (self.foreign_object_reverse.iter()).position(|r| r.query_name == name)
+    }
+}
