@@ -126,12 +126,14 @@ impl Session {
         })
     }
 
-    /// `ContentType.objects.get(**filters)`, through the ordinary queryset code (Django's SQL).
-    fn content_type_get(
+    /// `ContentType.objects.<method>(**filters)`, through the ordinary queryset code (Django's
+    /// SQL).
+    fn content_type_call(
         &mut self,
+        method: &str,
         filters: Vec<(&str, Value)>,
         span: Span,
-    ) -> Result<Rc<Instance>> {
+    ) -> Result<Obj> {
         let ct = self.content_type_model()?;
         let qs = Rc::new(self.manager_queryset(ct));
         let args = Args {
@@ -142,7 +144,16 @@ impl Session {
                 .collect(),
             span,
         };
-        let got = self.queryset_method(qs, "get", args)?;
+        self.queryset_method(qs, method, args)
+    }
+
+    /// `ContentType.objects.get(**filters)`.
+    fn content_type_get(
+        &mut self,
+        filters: Vec<(&str, Value)>,
+        span: Span,
+    ) -> Result<Rc<Instance>> {
+        let got = self.content_type_call("get", filters, span)?;
         got.instance().ok_or_else(|| {
             Diagnostic::new(ErrorKind::NotSupported, "--sql-only runs no query").at(span)
         })
@@ -191,17 +202,7 @@ impl Session {
         key: Vec<(&str, Value)>,
         span: Span,
     ) -> Result<Rc<Instance>> {
-        let ct = self.content_type_model()?;
-        let qs = Rc::new(self.manager_queryset(ct));
-        let args = Args {
-            pos: Vec::new(),
-            kw: key
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), Obj::Value(v), span))
-                .collect(),
-            span,
-        };
-        match self.queryset_method(qs, "get_or_create", args)? {
+        match self.content_type_call("get_or_create", key, span)? {
             Obj::Tuple(t) if let Some(ct) = t.first().and_then(|o| o.instance()) => Ok(ct),
             _ => Err(Diagnostic::new(ErrorKind::NotSupported, "--sql-only runs no query").at(span)),
         }
