@@ -141,17 +141,7 @@ impl Parser<'_> {
                 *k,
                 "None" | "True" | "False" | "not" | "lambda" | "await" | "yield"
             ),
-            Tok::Op(op) => matches!(
-                *op,
-                Op::LParen
-                    | Op::LBracket
-                    | Op::LBrace
-                    | Op::Minus
-                    | Op::Plus
-                    | Op::Tilde
-                    | Op::Star
-                    | Op::Ellipsis
-            ),
+            Tok::Op(op) => starts_operand(*op),
             _ => false,
         }
     }
@@ -1117,4 +1107,19 @@ pub(super) fn describe(e: &Expr) -> &'static str {
         ExprKind::Await(_) => "await expression",
         ExprKind::Ellipsis => "ellipsis",
     }
+}
+
+/// An operator that can begin an expression: a bracket, a unary sign, `*` or `...`.
+pub(super) fn starts_operand(op: Op) -> bool {
+    matches!(
+        op,
+        Op::LParen
+            | Op::LBracket
+            | Op::LBrace
+            | Op::Minus
+            | Op::Plus
+            | Op::Tilde
+            | Op::Star
+            | Op::Ellipsis
+    )
 }

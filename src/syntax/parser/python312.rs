@@ -144,7 +144,9 @@ impl Parser<'_> {
         let saved = self.pos;
         let result = match self.tok() {
             Tok::Name("type") if matches!(self.peek_tok(1), Tok::Name(_)) => self.type_alias(),
-            Tok::Name("match") if !matches!(self.peek_tok(1), Tok::Op(op) if is_infix(*op)) => {
+            // An operator after `match` that cannot begin an operand (`match = 1`,
+            // `match.group(1)`) makes it a name; `match[0]` is tried as a statement first.
+            Tok::Name("match") if !matches!(self.peek_tok(1), Tok::Op(op) if !super::expr::starts_operand(*op)) => {
                 self.match_statement()
             }
             _ => return None,
@@ -257,20 +259,4 @@ impl Parser<'_> {
             span,
         })
     }
-}
-
-/// An operator that, after `match`, makes it a name in an expression (`match = 1`,
-/// `match.group(1)`, `match[0]` is ambiguous and tried as a statement first).
-fn is_infix(op: Op) -> bool {
-    !matches!(
-        op,
-        Op::LParen
-            | Op::LBracket
-            | Op::LBrace
-            | Op::Minus
-            | Op::Plus
-            | Op::Tilde
-            | Op::Star
-            | Op::Ellipsis
-    )
 }
