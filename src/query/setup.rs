@@ -224,13 +224,15 @@ impl Query {
     /// path from the base table (a multi-table child's inherited fields on the parent's
     /// table, the parent's key as the child's link column), its joins made on this query.
     pub fn concrete_field_exprs(&mut self, schema: &Schema) -> Result<Vec<Expr>> {
+        // The planner works on this query itself, moved in and back (no copy).
+        let placeholder = Query::new(schema, self.model);
         let mut p = Planner {
-            q: Cow::Owned(self.clone()),
+            q: Cow::Owned(std::mem::replace(self, placeholder)),
             schema,
         };
-        let exprs = p.concrete_field_exprs()?;
+        let exprs = p.concrete_field_exprs();
         *self = p.q.into_owned();
-        Ok(exprs)
+        exprs
     }
 
     /// First names of the `select_related` paths (they stay loaded under `only()`).
