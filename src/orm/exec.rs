@@ -439,10 +439,17 @@ impl Session {
             ));
         }
         if let Some(v) = inst.get(name) {
-            // A JSON document is read as Python's dicts and lists (a copy: changing it in
-            // place does not change the instance).
+            // A JSON document is read as Python's dicts and lists, held by the instance: the
+            // same object each time, and a save writes what was changed in it.
             return Ok(match v {
-                Value::Json(doc) => crate::py::stdlib::json::from_json(&doc),
+                Value::Json(_) if let Some(doc) = inst.document(name) => doc,
+                Value::Json(doc) => {
+                    let doc = crate::py::stdlib::json::from_json(&doc);
+                    if matches!(doc, Obj::List(_) | Obj::Dict(_)) {
+                        inst.set_document(name, doc.clone());
+                    }
+                    doc
+                }
                 v => Obj::Value(v),
             });
         }

@@ -431,6 +431,9 @@ struct Loaded {
     /// The attnames of a composite primary key (`None`: a single-field key, the first
     /// value), which `==` and `hash()` compare as Django's `pk` tuple.
     key: Option<Rc<[String]>>,
+    /// The Python lists and dicts a JSONField's attribute holds once read or assigned, by
+    /// attname: changed in place, they are what a save writes.
+    documents: Vec<(String, Obj)>,
 }
 
 /// An instance's values: `values[i]` is the value of `layout[i]`.
@@ -562,6 +565,9 @@ impl Instance {
 
     /// Set (or add) the value of `attname`.
     pub fn set(&self, attname: &str, value: Value) {
+        if let Some(loaded) = self.loaded.borrow_mut().as_mut() {
+            loaded.documents.retain(|(k, _)| k != attname);
+        }
         let mut values = self.values.borrow_mut();
         match values.layout.iter().position(|k| k == attname) {
             Some(i) => values.values[i] = value,
@@ -572,6 +578,29 @@ impl Instance {
                 values.values = all.into_boxed_slice();
             }
         }
+    }
+
+    /// The Python document (list or dict) JSONField `attname` holds, once read or assigned.
+    pub fn document(&self, attname: &str) -> Option<Obj> {
+        let loaded = self.loaded();
+        let documents = &loaded.as_ref()?.documents;
+        documents
+            .iter()
+            .find(|(k, _)| k == attname)
+            .map(|(_, o)| o.clone())
+    }
+
+    /// Keep `doc` as the Python object JSONField `attname` holds (after `set` of its value).
+    pub fn set_document(&self, attname: &str, doc: Obj) {
+        self.loading().documents.push((attname.to_string(), doc));
+    }
+
+    /// The JSONField documents held, by attname.
+    pub fn documents(&self) -> Vec<(String, Obj)> {
+        let loaded = self.loaded();
+        loaded
+            .as_ref()
+            .map_or_else(Vec::new, |l| l.documents.clone())
     }
 
     /// Forget the value of `attname` (one the database computed on a save): the next access

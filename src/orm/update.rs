@@ -84,6 +84,9 @@ impl Session {
             (_, o) if f.kind == FieldKind::JsonField => {
                 let kind = f.kind;
                 inst.set(&attname, self.plain_value(kind, o, span)?);
+                if matches!(o, Obj::List(_) | Obj::Dict(_)) {
+                    inst.set_document(&attname, o.clone());
+                }
             }
             (_, o @ (Obj::Value(_) | Obj::Native(_)))
                 if let Obj::Value(v) = &*crate::py::obj::as_plain(o) =>
@@ -187,6 +190,7 @@ impl Session {
         force_insert: bool,
         force_update: bool,
     ) -> Result<bool> {
+        self.write_documents(inst)?;
         let m = self.host.schema.model(model).clone();
         // A composite key (of the instance's own model) is unset while any of its fields is.
         let key = (model == inst.model)
@@ -666,6 +670,7 @@ impl Session {
         for inst in &instances {
             self.check_related_saved(inst, "bulk_update")
                 .map_err(|d| d.at(span))?;
+            self.write_documents(inst)?;
         }
         let batch = match (args.kwarg("batch_size"), self.host.dialect) {
             (Some(Obj::Value(Value::Int(n))), _) if *n > 0 => *n as usize,

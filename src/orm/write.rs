@@ -44,6 +44,7 @@ impl Session {
         }
         let mut unexpected = Vec::new();
         let mut generic = Vec::new();
+        let mut documents = Vec::new();
         for (name, o, span) in &args.kw {
             if let Some(g) = self.host.schema.generic_fk(model, name) {
                 generic.push((g.clone(), o.clone(), *span));
@@ -70,6 +71,9 @@ impl Session {
             let (owner, i) = fields[k];
             let f = field_of(&fields[k]);
             let kind = f.kind;
+            if kind == FieldKind::JsonField && matches!(o, Obj::List(_) | Obj::Dict(_)) {
+                documents.push((f.attname(), o.clone()));
+            }
             let value = match (&f.relation, o) {
                 (Some(fk), o)
                     if let Some(inst) = o.native::<Instance>()
@@ -126,6 +130,9 @@ impl Session {
         }
         for (g, o, span) in generic {
             self.set_generic(&inst, &g, o, span)?;
+        }
+        for (attname, doc) in documents {
+            inst.set_document(&attname, doc);
         }
         Ok(Rc::new(inst))
     }
@@ -210,6 +217,9 @@ impl Session {
             return Ok(());
         }
         self.refuse_if_read_only()?;
+        for inst in instances {
+            self.write_documents(inst)?;
+        }
         let m = self.host.schema.model(model).clone();
         let pk = m.pk_field().clone();
         let auto_pk = is_auto(pk.kind);
@@ -339,6 +349,17 @@ impl Session {
             for attname in &left_out {
                 inst.unload(attname);
             }
+        }
+        Ok(())
+    }
+
+    /// The JSONField documents `inst` holds, as they are now (changed in place since read or
+    /// assigned: `p.history.append(...)`), made its values again before a write.
+    pub(super) fn write_documents(&mut self, inst: &Instance) -> Result<()> {
+        for (attname, doc) in inst.documents() {
+            let value = Value::json(self.json_document(&doc, Span::default())?);
+            inst.set(&attname, value);
+            inst.set_document(&attname, doc);
         }
         Ok(())
     }
