@@ -129,7 +129,10 @@ impl Session {
                 ignore_conflicts: false,
                 table: &table,
                 columns: &columns,
-                returning: (!batch.with_pk).then_some(pk.column.as_str()),
+                returning: match batch.with_pk {
+                    true => &[],
+                    false => std::slice::from_ref(&pk.column),
+                },
                 rows,
             };
             if batch.with_pk {
@@ -242,7 +245,7 @@ impl Session {
                 ignore_conflicts: false,
                 table: &table,
                 columns: &columns,
-                returning: None,
+                returning: &[],
                 rows: &rows,
             };
             for st in insert::insert(dialect, &ins) {

@@ -280,7 +280,7 @@ impl Session {
             &Insert {
                 table: &t.table,
                 columns: &columns,
-                returning: None,
+                returning: &[],
                 rows: &rows,
                 ignore_conflicts: true,
             },

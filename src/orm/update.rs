@@ -11,7 +11,8 @@ use crate::py::Obj;
 use crate::query::{Expr, FExpr, Operand, QNode, Query};
 use crate::schema::{Field, FieldKind, ModelId};
 use crate::sql::Statement;
-use crate::value::Value;
+use crate::sql::insert;
+use crate::value::{Value, ValueType};
 use std::rc::Rc;
 
 impl Session {
@@ -236,20 +237,44 @@ impl Session {
                 // does not touch, or a table with only its key (does the row exist?).
                 update_fields.is_some() || self.exists(&QuerySet::new(query, QsKind::Instances))?
             } else {
+                // Django reads back (RETURNING) the generated columns whose expression reads
+                // a field the UPDATE writes.
+                let back: Vec<usize> = (0..m.fields.len())
+                    .filter(|&i| {
+                        let from = &m.fields[i].generated_from;
+                        from.iter().any(|n| fields.iter().any(|&w| m.fields[w].name == *n))
+                    })
+                    .collect();
                 let mut set = Vec::with_capacity(fields.len());
                 for i in fields {
                     let f = &m.fields[i];
                     let v = super::write::pre_save(inst, f, false);
                     set.push((f.column.clone(), Expr::Value(prep(f, v)?)));
                 }
-                self.update_rows(model, query, &set, 1)? > 0
+                if back.is_empty() {
+                    self.update_rows(model, query, &set, 1)? > 0
+                } else {
+                    let back: Vec<&Field> = back.iter().map(|&i| &m.fields[i]).collect();
+                    match self.update_returning(model, query, &set, &back)? {
+                        Some(row) => {
+                            for (f, v) in back.iter().zip(row) {
+                                inst.set(&f.attname(), v);
+                            }
+                            true
+                        }
+                        // `--sql-only`: nothing ran; loaded when next read.
+                        None if self.host.opts.sql_only => {
+                            for f in back {
+                                inst.unload(&f.attname());
+                            }
+                            true
+                        }
+                        None => false,
+                    }
+                }
             };
             if updated {
                 inst.set_adding(false);
-                // Django reads the generated columns back (RETURNING): loaded when next read.
-                for f in m.fields.iter().filter(|f| f.generated) {
-                    inst.unload(&f.attname());
-                }
                 return Ok(true);
             }
             if force_update {
@@ -305,6 +330,45 @@ impl Session {
         set: &[(String, Expr)],
         sql_only_rows: u64,
     ) -> Result<u64> {
+        let Some(st) = self.update_statement(model, query, set)? else {
+            return Ok(0);
+        };
+        self.execute_write(&st, sql_only_rows)
+    }
+
+    /// `UPDATE ... RETURNING` the columns of `back` (Django's save of a row whose generated
+    /// columns change): the row's values, `None` when no row matched (or with `--sql-only`).
+    fn update_returning(
+        &mut self,
+        model: ModelId,
+        query: Query,
+        set: &[(String, Expr)],
+        back: &[&Field],
+    ) -> Result<Option<Vec<Value>>> {
+        let Some(mut st) = self.update_statement(model, query, set)? else {
+            return Ok(None);
+        };
+        self.refuse_if_read_only()?;
+        let table = &self.host.schema.model(model).table;
+        let columns: Vec<String> = back.iter().map(|f| f.column.to_string()).collect();
+        (st.sql).push_str(&insert::returning(self.host.dialect, table, &columns));
+        let types: Vec<ValueType> = back.iter().map(|f| f.value_type()).collect();
+        let mut first = None;
+        self.run_rows(&st, &types, &mut |row| {
+            first.get_or_insert(row);
+            Ok(())
+        })?;
+        Ok(first)
+    }
+
+    /// The UPDATE statement setting `set` on `query`'s rows; `None` when the query matches
+    /// nothing.
+    fn update_statement(
+        &mut self,
+        model: ModelId,
+        query: Query,
+        set: &[(String, Expr)],
+    ) -> Result<Option<Statement>> {
         debug_assert_eq!(query.model, model);
         let q = query.into_for_write(&self.host.schema)?;
         // The UPDATE compiler resolves each value once more (`When` conditions then print
@@ -317,11 +381,7 @@ impl Session {
                 (c.clone(), e)
             })
             .collect();
-        let Some(st) = crate::sql::modify::update(&self.host.schema, self.host.dialect, &q, &set)?
-        else {
-            return Ok(0);
-        };
-        self.execute_write(&st, sql_only_rows)
+        crate::sql::modify::update(&self.host.schema, self.host.dialect, &q, &set)
     }
 
     /// Log and run a statement that changes rows; the number changed (`sql_only_rows` with

@@ -1,8 +1,8 @@
 //! Writes: model instances built in Python style (`Book(title=..., author=austen)`, as
 //! Django's `Model.__init__`), `objects.create()` and `objects.bulk_create()`. Rows are
 //! inserted as Django's insert compiler does (multi-row `VALUES ... RETURNING` the primary
-//! key, batched); large loads on PostgreSQL go through binary `COPY` with ids drawn from the
-//! table's sequence first, in one transaction.
+//! key and the columns the database fills, batched); large loads on PostgreSQL go through
+//! binary `COPY` with ids drawn from the table's sequence first, in one transaction.
 
 use super::Session;
 use super::obj::Instance;
@@ -223,13 +223,13 @@ impl Session {
         let m = self.host.schema.model(model).clone();
         let pk = m.pk_field().clone();
         let auto_pk = is_auto(pk.kind);
-        // Django inserts objects with and without a primary key separately.
+        // Django inserts objects with a primary key first, then those without.
         let (without_pk, with_pk): (Vec<&Rc<Instance>>, Vec<&Rc<Instance>>) = instances
             .iter()
             .partition(|i| auto_pk && i.get(&pk.attname()).is_none_or(|v| v.is_null()));
         let insert = |s: &mut Session| {
-            s.insert_group(&m.table, &m.fields, m.pk, &without_pk, true)
-                .and_then(|()| s.insert_group(&m.table, &m.fields, m.pk, &with_pk, false))
+            s.insert_group(&m.table, &m.fields, m.pk, &with_pk, false)
+                .and_then(|()| s.insert_group(&m.table, &m.fields, m.pk, &without_pk, true))
         };
         if atomic {
             self.atomic(insert)
@@ -298,56 +298,61 @@ impl Session {
         let use_copy = !self.host.opts.sql_only
             && self.host.dialect == crate::sql::Dialect::Postgres
             && rows.len() >= COPY_THRESHOLD;
-        let ids = if use_copy {
-            self.copy_rows(table, pk_field, db_assigns_pk, columns, rows)?
-        } else if !is_auto(pk_field.kind) {
-            // Django returns only what the database assigns (`db_returning_fields`): a key
-            // given, as a multi-table child's parent link, is not read back.
-            let statements = insert::insert(
-                self.host.dialect,
-                &Insert {
-                    table,
-                    columns: &columns,
-                    returning: None,
-                    rows: &rows,
-                    ignore_conflicts: false,
-                },
-            );
-            for st in &statements {
-                self.execute_write(st, rows.len() as u64)?;
-            }
-            let pk = pk_field.attname();
-            (instances.iter())
-                .map(|i| i.get(&pk).unwrap_or(Value::Null))
-                .collect()
+        // What comes back for each object: `returned[n]` holds the values of `fields` (by
+        // index) `back` lists.
+        let (back, returned): (Vec<usize>, Vec<Vec<Value>>) = if use_copy {
+            let ids = self.copy_rows(table, pk_field, db_assigns_pk, columns, rows)?;
+            let back = if db_assigns_pk { vec![pk] } else { Vec::new() };
+            (back, ids.into_iter().map(|id| vec![id]).collect())
         } else {
+            // Django's `db_returning_fields`, read back with RETURNING: an auto-incremented
+            // key (also when given), the columns with a db_default (also when given) and
+            // the generated ones, in field order.
+            let back: Vec<usize> = (0..fields.len())
+                .filter(|&i| {
+                    let f = &fields[i];
+                    (i == pk && is_auto(f.kind)) || f.db_default.is_some() || f.generated
+                })
+                .collect();
+            let names: Vec<String> = back.iter().map(|&i| fields[i].column.to_string()).collect();
+            let types: Vec<ValueType> = back.iter().map(|&i| fields[i].value_type()).collect();
             let statements = insert::insert(
                 self.host.dialect,
                 &Insert {
                     table,
                     columns: &columns,
-                    returning: Some(&pk_field.column),
+                    returning: &names,
                     rows: &rows,
                     ignore_conflicts: false,
                 },
             );
-            let mut ids = Vec::with_capacity(rows.len());
+            let mut returned = Vec::with_capacity(rows.len());
             for st in &statements {
-                self.run_rows(st, &[pk_field.value_type()], &mut |row| {
-                    ids.push(row.into_iter().next().unwrap_or(Value::Null));
-                    Ok(())
-                })?;
+                if back.is_empty() {
+                    self.execute_write(st, rows.len() as u64)?;
+                } else {
+                    self.run_rows(st, &types, &mut |row| {
+                        returned.push(row);
+                        Ok(())
+                    })?;
+                }
             }
-            ids
+            (back, returned)
         };
-        for (inst, id) in instances.iter().zip(ids) {
-            // A key the object gave stays as given (`create(id="...")` keeps the string).
-            if db_assigns_pk {
-                inst.set(&pk_field.attname(), id);
-            }
+        for (n, inst) in instances.iter().enumerate() {
             inst.set_adding(false);
-            for attname in &left_out {
-                inst.unload(attname);
+            match returned.get(n) {
+                Some(row) => {
+                    for (&i, v) in back.iter().zip(row) {
+                        inst.set(&fields[i].attname(), v.clone());
+                    }
+                }
+                // Not read back (COPY, `--sql-only`): loaded when next read.
+                None => {
+                    for attname in &left_out {
+                        inst.unload(attname);
+                    }
+                }
             }
         }
         Ok(())

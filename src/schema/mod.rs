@@ -170,6 +170,9 @@ pub struct Field {
     pub db_default: Option<Box<Expr>>,
     /// A `GeneratedField`: the database computes it; never written.
     pub generated: bool,
+    /// A GeneratedField's `referenced_fields`: the names its expression reads (a save that
+    /// writes one of them reads the column back).
+    pub generated_from: Box<[String]>,
     /// Set for ForeignKey and OneToOneField.
     pub relation: Option<Box<ForeignKey>>,
     /// ArrayField's `base_field`, the field of its elements (named like the array, as Django
@@ -185,6 +188,7 @@ impl Clone for Field {
             column: self.column.share(),
             default: self.default.clone(),
             db_default: self.db_default.clone(),
+            generated_from: self.generated_from.clone(),
             choices: self.choices.clone(),
             relation: self.relation.clone(),
             base_field: self.base_field.clone(),
@@ -211,6 +215,7 @@ impl Field {
             auto_now_add: false,
             db_default: None,
             generated: false,
+            generated_from: Box::default(),
             relation: None,
             base_field: None,
         }

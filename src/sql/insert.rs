@@ -1,5 +1,5 @@
 //! INSERT statements as Django's `SQLInsertCompiler` writes them (multi-row `VALUES` with
-//! `RETURNING` the primary key, batched by the backend's parameter limit), the upserts
+//! `RETURNING` the columns the database fills, batched by the backend's parameter limit), the upserts
 //! fixtures load with (`ON CONFLICT ... DO UPDATE`), and the `COPY ... FROM STDIN` statement
 //! djq uses to bulk-load PostgreSQL.
 
@@ -11,8 +11,9 @@ use crate::value::Value;
 pub struct Insert<'a> {
     pub table: &'a str,
     pub columns: &'a [String],
-    /// The primary key column to return, when the database assigns it.
-    pub returning: Option<&'a str>,
+    /// The columns to return (`RETURNING`), Django's `db_returning_fields`: the key the
+    /// database assigns first when there is one, then the columns it fills.
+    pub returning: &'a [String],
     pub rows: &'a [Vec<Value>],
     /// `bulk_create(ignore_conflicts=True)`: rows that would violate a constraint are
     /// skipped (`INSERT OR IGNORE` / `ON CONFLICT DO NOTHING`).
@@ -66,7 +67,7 @@ fn statements(dialect: Dialect, insert: &Insert, on_conflict: &str) -> Vec<State
     let (verb, ignore) = dialect.insert_conflict(insert.ignore_conflicts);
     // No column to give (every one left to the database): Django names the primary key with
     // the backend's `pk_default_value()`, `NULL` on SQLite, `DEFAULT` on PostgreSQL.
-    let (columns, default_row) = match (insert.columns.is_empty(), insert.returning) {
+    let (columns, default_row) = match (insert.columns.is_empty(), insert.returning.first()) {
         (true, Some(pk)) => (
             vec![pk.to_string()],
             Some(match dialect {
@@ -81,10 +82,7 @@ fn statements(dialect: Dialect, insert: &Insert, on_conflict: &str) -> Vec<State
         q(insert.table),
         columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
     );
-    let returning = insert
-        .returning
-        .map(|pk| format!(" RETURNING {}.{}", q(insert.table), q(pk)))
-        .unwrap_or_default();
+    let returning = returning(dialect, insert.table, insert.returning);
     insert
         .rows
         .chunks(batch_size(dialect, insert.columns.len()))
@@ -114,6 +112,19 @@ fn statements(dialect: Dialect, insert: &Insert, on_conflict: &str) -> Vec<State
             f.finish(dialect)
         })
         .collect()
+}
+
+/// ` RETURNING "table"."a", "table"."b"` (Django's `return_insert_columns`, also after an
+/// UPDATE), or nothing for no column.
+pub fn returning(dialect: Dialect, table: &str, columns: &[String]) -> String {
+    let q = |s: &str| dialect.quote(s);
+    let cols: Vec<String> = (columns.iter())
+        .map(|c| format!("{}.{}", q(table), q(c)))
+        .collect();
+    match cols.is_empty() {
+        true => String::new(),
+        false => format!(" RETURNING {}", cols.join(", ")),
+    }
 }
 
 /// `COPY "table" ("a", "b") FROM STDIN (FORMAT binary)`.

@@ -117,6 +117,7 @@ impl<'a> Reader<'a> {
         }
         // GeneratedField(expression=..., output_field=IntegerField(), db_persist=True): a
         // column of its output field's kind that the database computes.
+        let expression = keyword(args, "expression");
         if last_segment(&callee) == "GeneratedField"
             && let Some(ExprKind::Call { func, args }) =
                 keyword(args, "output_field").map(|e| &e.kind)
@@ -134,6 +135,11 @@ impl<'a> Reader<'a> {
             )
         {
             field.generated = true;
+            let mut from = Vec::new();
+            if let Some(e) = expression {
+                referenced_fields(e, &mut from);
+            }
+            field.generated_from = from.into();
             r.members.retain(|m| m.name != name);
             r.members.push(Member {
                 name: name.to_string(),
@@ -915,6 +921,55 @@ fn nested_class<'a>(body: &'a [Stmt], name: &str) -> Option<&'a [Stmt]> {
         StmtKind::ClassDef { name: n, body, .. } if n.name == name => Some(body.as_slice()),
         _ => None,
     })
+}
+
+/// Django's `_get_expr_references` of a GeneratedField's expression: the fields its `F()`s
+/// and functions' string arguments name (`Length("title")`), and `Q()`'s and `When()`'s
+/// keywords; the first
+/// part of a path (`author__name` reads `author`).
+fn referenced_fields(e: &Expr, out: &mut Vec<String>) {
+    fn add(out: &mut Vec<String>, path: &str) {
+        let name = path.split("__").next().unwrap_or(path);
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    match &e.kind {
+        ExprKind::Call { func, args } => {
+            let callee = dotted(func).unwrap_or_default();
+            let callee = last_segment(&callee);
+            if callee == "Value" {
+                return;
+            }
+            for a in args {
+                match a {
+                    Arg::Positional(Expr {
+                        kind: ExprKind::Str(s),
+                        ..
+                    }) => add(out, s),
+                    Arg::Keyword { name, value } => {
+                        if matches!(callee, "Q" | "When") {
+                            add(out, &name.name);
+                        }
+                        referenced_fields(value, out);
+                    }
+                    Arg::Positional(v) => referenced_fields(v, out),
+                    Arg::Star(_) | Arg::DoubleStar(_) => {}
+                }
+            }
+        }
+        ExprKind::Binary { left, right, .. } => {
+            referenced_fields(left, out);
+            referenced_fields(right, out);
+        }
+        ExprKind::Unary { operand, .. } => referenced_fields(operand, out),
+        ExprKind::List(items) | ExprKind::Tuple(items) => {
+            for i in items {
+                referenced_fields(i, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn keyword<'e>(args: &'e [Arg], key: &str) -> Option<&'e Expr> {
