@@ -95,7 +95,7 @@ fn main() {
         &Insert {
             table: "books_book",
             columns: &columns,
-            returning: Some("id"),
+            returning: &["id".to_string()],
             rows: &rows,
             ignore_conflicts: false,
         },

@@ -33,8 +33,11 @@ pub const INSTANCE_METHODS: &[&str] = &[
     "natural_key",
 ];
 
-/// `GenericForeignKey` and `GenericRelation` as a script imports them: the classes, by their
-/// dotted path. models.py declares the fields; a script that makes one is told djq does not.
+const GENERIC_PREFETCH: &str = "django.contrib.contenttypes.prefetch.GenericPrefetch";
+
+/// `GenericForeignKey`, `GenericRelation` and `GenericPrefetch` as a script imports them: the
+/// classes, by their dotted path. models.py declares the fields; a script that makes one is
+/// told djq does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldClass(pub &'static str);
 
@@ -58,15 +61,28 @@ impl FieldClass {
         format!("<class '{}'>", self.0)
     }
 
-    /// Calling it: a field made outside models.py, which djq does not model.
-    pub fn call(&self) -> Diagnostic {
-        Diagnostic::new(
+    /// `django.contrib.contenttypes.prefetch`'s class.
+    pub fn prefetch_module() -> crate::py::Module {
+        crate::py::Module::new([(
+            "GenericPrefetch",
+            Obj::new_native(FieldClass(GENERIC_PREFETCH)),
+        )])
+    }
+
+    /// Calling it: a GenericPrefetch, or a field made outside models.py, which djq does not
+    /// model.
+    pub fn call(&self, s: &mut Session, args: &crate::py::Args) -> Result<Obj> {
+        if self.0 == GENERIC_PREFETCH {
+            return s.new_generic_prefetch(args);
+        }
+        Err(Diagnostic::new(
             ErrorKind::NotSupported,
             format!(
                 "{}() outside models.py is not supported by djq yet (declare the field on a model)",
                 self.0
             ),
         )
+        .at(args.span))
     }
 }
 

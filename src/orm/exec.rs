@@ -234,6 +234,10 @@ impl Session {
     /// whose results are attached to each instance (a foreign key's object as if
     /// `select_related`, a reverse or many-to-many relation's objects as its manager's cache).
     fn prefetch(&mut self, qs: &QuerySet, objs: &mut [Obj]) -> Result<()> {
+        // Django's `prefetch_related_objects` does nothing for no instances.
+        if objs.is_empty() {
+            return Ok(());
+        }
         let model = self.host.schema.model(qs.query.model).clone();
         let pk = model.pk_field().attname();
         for lookup in &qs.prefetch {
@@ -252,9 +256,18 @@ impl Session {
                     "nested prefetch_related lookups are not supported by djq yet",
                 ));
             }
+            let custom = super::generic_prefetch::given(qs, lookup);
             if let Some(g) = self.host.schema.generic_fk(qs.query.model, lookup).cloned() {
-                self.prefetch_generic(objs, &g)?;
+                self.prefetch_generic(objs, &g, custom.as_deref())?;
                 continue;
+            }
+            if custom.is_some() {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "GenericPrefetch of '{lookup}', which is not a GenericForeignKey, is not supported by djq yet"
+                    ),
+                ));
             }
             if let Some(g) = model.generic_relations.iter().find(|g| g.name == *lookup) {
                 self.prefetch_generic_relation(objs, g)?;

@@ -44,7 +44,12 @@ impl Session {
                 None => true,
                 Some(o) => {
                     let pk = self.host.schema.model(o.model).pk_field().attname();
-                    self.host.schema.content_type_id(o.model).map(Value::Int) == Some(ct_id.clone())
+                    let schema = &self.host.schema;
+                    let ct = match g.for_concrete_model {
+                        true => schema.content_type_id(o.model),
+                        false => schema.own_content_type_id(o.model),
+                    };
+                    ct.map(Value::Int) == Some(ct_id.clone())
                         && o.get(&pk).is_some_and(|pk| same_key(&pk, &fk))
                 }
             };
@@ -122,8 +127,18 @@ impl Session {
     }
 
     /// `prefetch_related('content_object')`: for each content type among `objs` (in the order
-    /// first seen), its model's rows whose pk is among theirs, attached to each instance.
-    pub(super) fn prefetch_generic(&mut self, objs: &[Obj], g: &GenericForeignKey) -> Result<()> {
+    /// first seen), its model's rows whose pk is among theirs — from the queryset a
+    /// GenericPrefetch gives for that type, if any — attached to each instance.
+    pub(super) fn prefetch_generic(
+        &mut self,
+        objs: &[Obj],
+        g: &GenericForeignKey,
+        custom: Option<&super::generic_prefetch::GenericPrefetch>,
+    ) -> Result<()> {
+        let custom = match custom {
+            Some(p) => self.generic_prefetch_querysets(p, g.for_concrete_model)?,
+            None => Vec::new(),
+        };
         let model = self.host.schema.model(g.owner).clone();
         let ct_attname = model.fields[g.ct_field].attname();
         let fk_attname = model.fields[g.fk_field].attname();
@@ -143,11 +158,17 @@ impl Session {
         }
         let mut fetched: Vec<(Value, Rc<Instance>)> = Vec::new();
         for (ct_id, fks) in wanted {
-            let ct = self.content_type_by_id(&ct_id, Span::default())?;
-            let Some(target) = self.content_type_class(&ct) else {
-                continue;
+            let mut qs = match custom.iter().find(|(c, _)| *c == ct_id) {
+                Some((_, qs)) => qs.clone(),
+                None => {
+                    let ct = self.content_type_by_id(&ct_id, Span::default())?;
+                    let Some(target) = self.content_type_class(&ct) else {
+                        continue;
+                    };
+                    self.manager_queryset(target)
+                }
             };
-            let mut qs = self.manager_queryset(target);
+            let target = qs.query.model;
             let pk_name = self.host.schema.model(target).pk_field().name.clone();
             let keys = super::related::python_set_order(&fks);
             qs.query.add_q(

@@ -199,7 +199,7 @@ impl Host for Orm {
             return cx.call_django(func, args).map_err(|d| d.at(span));
         }
         if let Some(class) = f.native::<super::contenttypes::FieldClass>() {
-            return Err(class.call().at(args.span));
+            return class.call(cx, &args);
         }
         Err(Diagnostic::new(
             ErrorKind::Type,

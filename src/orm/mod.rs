@@ -31,6 +31,7 @@ mod explain;
 mod fixtures;
 mod functions;
 mod generic;
+mod generic_prefetch;
 mod help;
 mod host;
 mod inherit;

@@ -255,7 +255,7 @@ impl Orm {
             "django.contrib" => Module::default(),
             "django.contrib.contenttypes.fields" => super::contenttypes::FieldClass::module(),
             "django.contrib.contenttypes.prefetch" => {
-                Module::default().with_later(&["GenericPrefetch"])
+                super::contenttypes::FieldClass::prefetch_module()
             }
             _ => return self.app_module(name),
         })

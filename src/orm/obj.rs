@@ -277,6 +277,8 @@ pub struct QuerySet {
     pub kind: QsKind,
     /// `prefetch_related()` lookups, run after the main query.
     pub prefetch: Vec<String>,
+    /// The GenericPrefetch objects among them, with their querysets.
+    pub generic_prefetch: Vec<Rc<super::generic_prefetch::GenericPrefetch>>,
     /// The results once evaluated.
     pub cache: ResultCache,
     /// Set for a related manager (`author.books`, `article.tags`): its owner.
@@ -301,6 +303,7 @@ impl QuerySet {
             query,
             kind,
             prefetch: Vec::new(),
+            generic_prefetch: Vec::new(),
             cache: ResultCache::default(),
             blame: None,
             related: None,

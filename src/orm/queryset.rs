@@ -388,8 +388,14 @@ impl Session {
                 Ok(wrap(qs))
             }
             "prefetch_related" => {
+                if let Some(done) = self.generic_prefetch_lookups(&mut qs, &args) {
+                    return done.map(|()| wrap(qs));
+                }
                 match self.optional_names(&args, name)? {
-                    None => qs.prefetch.clear(),
+                    None => {
+                        qs.prefetch.clear();
+                        qs.generic_prefetch.clear();
+                    }
                     Some(f) => qs.prefetch.extend(f),
                 }
                 Ok(wrap(qs))

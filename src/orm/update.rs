@@ -242,7 +242,8 @@ impl Session {
                 let back: Vec<usize> = (0..m.fields.len())
                     .filter(|&i| {
                         let from = &m.fields[i].generated_from;
-                        from.iter().any(|n| fields.iter().any(|&w| m.fields[w].name == *n))
+                        from.iter()
+                            .any(|n| fields.iter().any(|&w| m.fields[w].name == *n))
                     })
                     .collect();
                 let mut set = Vec::with_capacity(fields.len());

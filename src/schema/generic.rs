@@ -52,7 +52,13 @@ impl Schema {
     /// The id of the row in `django_content_type` of a model (of its concrete model, for a
     /// proxy), as the database has it.
     pub fn content_type_id(&self, model: ModelId) -> Option<i64> {
-        let m = self.model(self.concrete_model(model));
+        self.own_content_type_id(self.concrete_model(model))
+    }
+
+    /// The id of `model`'s own content type (a proxy's, not its concrete model's:
+    /// `for_concrete_model=False`), when the database has it.
+    pub fn own_content_type_id(&self, model: ModelId) -> Option<i64> {
+        let m = self.model(model);
         let name = m.name.to_lowercase();
         self.content_types
             .iter()
