@@ -25,13 +25,24 @@ fn run(code: &[&str]) -> (String, String, bool) {
 }
 
 #[test]
-fn generic_prefetch_imports_as_not_supported_yet() {
-    let (_, err, ok) = run(&["from django.contrib.contenttypes.prefetch import GenericPrefetch"]);
+fn generic_prefetch_to_attr_and_of_other_relations_are_not_supported_yet() {
+    let import = "from django.contrib.contenttypes.prefetch import GenericPrefetch";
+    let (_, err, ok) = run(&[
+        import,
+        "GenericPrefetch('content_object', [Note.objects.all()], to_attr='obj')",
+    ]);
     assert!(!ok);
     assert!(
-        err.contains(
-            "NotSupportedError: django.contrib.contenttypes.prefetch.GenericPrefetch is not supported by djq yet"
-        ),
+        err.contains("NotSupportedError: GenericPrefetch(to_attr=...) is not supported by djq yet"),
+        "{err}"
+    );
+    let (_, err, ok) = run(&[
+        import,
+        "list(Bookmark.objects.prefetch_related(GenericPrefetch('tags', [TaggedItem.objects.all()])))",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("NotSupportedError: GenericPrefetch of 'tags', which is not a GenericForeignKey, is not supported by djq yet"),
         "{err}"
     );
 }
