@@ -473,7 +473,9 @@ impl Session {
             .cloned();
         if let Some(f) = &field {
             let Some(fk) = &f.relation else {
-                return self.deferred_value(&inst, f, span).map(Obj::Value);
+                // Loaded, then read as the instance's value (a JSON document as Python's).
+                self.deferred_value(&inst, f, span)?;
+                return self.instance_attribute(inst, name, span);
             };
             if let Some(rel) = inst.related(name) {
                 return Ok(rel.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
@@ -652,9 +654,6 @@ impl Session {
         span: Span,
     ) -> Result<Value> {
         let attname = f.attname();
-        if let Some(v) = inst.deferred(&attname) {
-            return Ok(v);
-        }
         // Left to the database by an object not saved yet (a GeneratedField is read from its
         // row, as Django's refresh does: DoesNotExist while there is none).
         if inst.adding() && f.db_default.is_some() {
@@ -695,7 +694,8 @@ impl Session {
                 .at(span));
             }
         };
-        inst.set_deferred(&attname, value.clone());
+        // Loaded, it is one of the instance's values (a save writes it, as Django's does).
+        inst.set(&attname, value.clone());
         Ok(value)
     }
 

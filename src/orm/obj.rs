@@ -427,8 +427,6 @@ struct Loaded {
     /// Objects of reverse and many-to-many relations loaded by `prefetch_related`, by
     /// accessor name.
     prefetched: Vec<(String, Rc<Vec<Obj>>)>,
-    /// Fields deferred by `only()`/`defer()`, loaded on first access, by attname.
-    deferred: Vec<(String, Value)>,
     /// Django's `_state.adding`: made in Python and not saved yet.
     adding: bool,
     /// The attnames of a composite primary key (`None`: a single-field key, the first
@@ -545,21 +543,6 @@ impl Instance {
         }
     }
 
-    /// The value of deferred field `attname`, once loaded.
-    pub fn deferred(&self, attname: &str) -> Option<Value> {
-        let loaded = self.loaded();
-        let deferred = &loaded.as_ref()?.deferred;
-        deferred
-            .iter()
-            .find(|(k, _)| k == attname)
-            .map(|(_, v)| v.clone())
-    }
-
-    /// Keep `value` as the loaded value of deferred field `attname`.
-    pub fn set_deferred(&self, attname: &str, value: Value) {
-        self.loading().deferred.push((attname.to_string(), value));
-    }
-
     pub fn get(&self, attname: &str) -> Option<Value> {
         let values = self.values.borrow();
         let i = values.layout.iter().position(|k| k == attname)?;
@@ -611,7 +594,7 @@ impl Instance {
     pub fn unload(&self, attname: &str) {
         self.retain_attributes(|k| k != attname);
         if let Some(loaded) = self.loaded.borrow_mut().as_mut() {
-            loaded.deferred.retain(|(k, _)| k != attname);
+            loaded.documents.retain(|(k, _)| k != attname);
         }
     }
 
