@@ -94,11 +94,12 @@ SEQUENCES = {
     # update_or_create, update_fields, pk lookups after the writes; then an instance delete()
     "compositepk": ("compositepk", "fixtures/compositepk/compositepk/models.py", None),
     # generic relations (issue 16): ContentType, GenericForeignKey assigned and read,
-    # GenericRelation managers, deletes cascading through GenericRelations
+    # GenericRelation managers, deletes cascading through GenericRelations, GenericPrefetch
     "tagging": ("tagging", "fixtures/tagging/tagging/models.py", None),
     # field and model features (issue 16): UUID keys, callable and database defaults,
     # GeneratedField, choices enums, to_field, db_column, self and through many-to-many,
-    # recursive foreign keys
+    # recursive foreign keys, JSON documents changed in place, what INSERT and UPDATE read back
+    # (RETURNING)
     "fields": ("fields", "fixtures/fields/fields", None),
     # model inheritance (issue 16): multi-table children created, saved, updated and deleted
     # (their parents' rows with them), two parents, an explicit parent link, proxies, abstract
