@@ -43,6 +43,8 @@ enum FieldClass {
     /// A concrete field.
     Column(FieldKind),
     ManyToMany,
+    /// django-taggit's `TaggableManager`: a many-to-many through its tag tables.
+    Tags,
     Manager,
     /// Not a column (generic relations) or not a field at all.
     Other,
@@ -176,23 +178,14 @@ impl<'a> Reader<'a> {
                 self.read_column(name, kind, last_segment(&callee), args, c)
             }
             FieldClass::ManyToMany => self.read_many_to_many(args, c).map(MemberKind::ManyToMany),
+            FieldClass::Tags => Some(MemberKind::ManyToMany(self.read_taggable(args, c))),
             FieldClass::Manager => {
                 let manager = self.read_manager(name, value, c);
                 r.managers.retain(|m| m.name != name);
                 r.managers.push(manager);
                 return;
             }
-            FieldClass::Other => {
-                if last_segment(&callee) == "TaggableManager" {
-                    r.notes.push(format!(
-                        "{}.{name}: TaggableManager (django-taggit's generic many-to-many) is not \
-                         supported by djq yet; left out",
-                        c.name
-                    ));
-                    r.skipped.push(name.to_string());
-                }
-                return;
-            }
+            FieldClass::Other => return,
             FieldClass::Unknown => {
                 r.notes.push(format!(
                     "{}.{name}: {callee} is not a field class djq knows; left out",
@@ -441,8 +434,11 @@ impl<'a> Reader<'a> {
         if name.ends_with("ManyToManyField") {
             return FieldClass::ManyToMany;
         }
-        if NOT_COLUMNS.contains(&name) || name == "TaggableManager" {
+        if NOT_COLUMNS.contains(&name) {
             return FieldClass::Other;
+        }
+        if name == "TaggableManager" {
+            return FieldClass::Tags;
         }
         if let Some(kind) = FieldKind::from_django_name(name) {
             return FieldClass::Column(kind);
@@ -468,7 +464,10 @@ impl<'a> Reader<'a> {
                     let found = self.field_class(base, c.file, depth + 1);
                     if matches!(
                         found,
-                        FieldClass::Column(_) | FieldClass::ManyToMany | FieldClass::Manager
+                        FieldClass::Column(_)
+                            | FieldClass::ManyToMany
+                            | FieldClass::Tags
+                            | FieldClass::Manager
                     ) {
                         return found;
                     }
@@ -614,7 +613,29 @@ impl<'a> Reader<'a> {
             related_name: text("related_name"),
             related_query_name: text("related_query_name"),
             symmetrical: kw("symmetrical"),
+            tags: false,
         })
+    }
+
+    /// `TaggableManager(through=, to=, related_name=)`: to taggit's Tag through its
+    /// TaggedItem unless told otherwise.
+    fn read_taggable(&self, args: &'a [Arg], c: Class<'a>) -> RawManyToMany<'a> {
+        let kw = |key: &str| keyword(args, key).map(|e| self.constant(e, c));
+        let taggit = |name: &str| Target::Lazy(Some("taggit".to_string()), name.to_string());
+        RawManyToMany {
+            to: kw("to").and_then(target).unwrap_or_else(|| taggit("Tag")),
+            through: Some(
+                kw("through")
+                    .and_then(target)
+                    .unwrap_or_else(|| taggit("TaggedItem")),
+            ),
+            through_fields: None,
+            db_table: None,
+            related_name: kw("related_name").and_then(string),
+            related_query_name: None,
+            symmetrical: None,
+            tags: true,
+        }
     }
 
     pub(super) fn read_meta(
