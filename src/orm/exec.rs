@@ -501,6 +501,9 @@ impl Session {
         if let Some(g) = model.generic_relations.iter().find(|g| g.name == name) {
             return self.generic_related_manager(&inst, g, span);
         }
+        if let Some(mm) = model.m2m.iter().find(|m| m.name == name && m.tags) {
+            return self.tag_manager(&inst, mm, span);
+        }
         // A multi-table child's instances have their parents' related managers (the
         // parent's key is among the child's values).
         let owner = (self.host.schema.accessor_owner(inst.model, name)).unwrap_or(inst.model);

@@ -77,7 +77,8 @@ impl Host for Orm {
         }
         if obj.manager().is_some() || qs.is_some() {
             let related = qs.is_some_and(|qs| qs.related.is_some())
-                && super::related::RELATED_METHODS.contains(&name);
+                && super::related::RELATED_METHODS.contains(&name)
+                || qs.is_some_and(|qs| super::taggit::has_method(qs, name));
             let own = (name == "get_queryset" && qs.is_some()) || cx.has_custom_method(obj, name);
             let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
             return Ok((related

@@ -395,6 +395,15 @@ pub enum RelatedKind {
         fk_field: usize,
         content_type: Value,
     },
+    /// `recipe.tags` (django-taggit's `TaggableManager`): Tags, linked to the owner by rows of
+    /// `through` whose `source` is the owner (and, a generic through, whose content type is
+    /// `content_type`'s) and whose `target` is the tag.
+    Tags {
+        through: ModelId,
+        source: usize,
+        target: usize,
+        content_type: Option<Value>,
+    },
 }
 
 /// The attnames of an instance's values, in order: one list shared by every instance a query

@@ -288,6 +288,8 @@ pub struct ManyToMany {
     /// to ContentType, which must be the declaring model's content type; `source_field` is
     /// then its object id, not a foreign key.
     pub content_type: Option<usize>,
+    /// django-taggit's `TaggableManager` (its instances' manager is taggit's).
+    pub tags: bool,
 }
 
 /// A relation seen from its target: `Author.books` for `Book.author`.

@@ -179,6 +179,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
                 related_name: m.related_name,
                 related_query_name: m.related_query_name,
                 content_type,
+                tags: m.tags,
             });
         }
     }
