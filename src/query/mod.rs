@@ -49,6 +49,9 @@ pub struct Join {
     /// A multi-column relation's further `(parent column, joined column)` pairs, ANDed to
     /// the ON clause after `on`.
     pub extra_on: Vec<(String, String)>,
+    /// The types of `on`'s two columns when their fields differ (a generic relation's object
+    /// id and a primary key): PostgreSQL casts the joined one to the parent's.
+    pub types: Option<(expr::DbType, expr::DbType)>,
 }
 
 /// How `order_by()` entries are kept until compile time (as Django keeps strings).
@@ -292,6 +295,7 @@ impl Query {
                 nullable,
                 restriction: None,
                 extra_on: Vec::new(),
+                types: None,
             }),
             refcount: 1,
         });

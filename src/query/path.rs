@@ -344,6 +344,15 @@ fn object_hop(
     })
 }
 
+/// The type of a field's column (a foreign key's is its target's).
+fn column_type(schema: &Schema, (model, index): Target) -> super::expr::DbType {
+    let f = &schema.model(model).fields[index];
+    match &f.relation {
+        Some(r) => column_type(schema, (r.to, r.to_field)),
+        None => super::func::db_type(f.kind, f.max_length, f.decimal),
+    }
+}
+
 /// The reverse hop of `through.fields[fk_index]` (from the FK's target into `through`).
 fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
     let t = schema.model(through);
@@ -660,6 +669,15 @@ impl Query {
             && let Some(j) = self.table_mut(&next).join.as_mut()
         {
             j.restriction = Some(r.clone());
+        }
+        let types = (
+            column_type(schema, hop.from_field),
+            column_type(schema, hop.to_field),
+        );
+        if types.0 != types.1
+            && let Some(j) = self.table_mut(&next).join.as_mut()
+        {
+            j.types = Some(types);
         }
         if !hop.extra_on.is_empty()
             && let Some(j) = self.table_mut(&next).join.as_mut()
