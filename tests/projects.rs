@@ -249,6 +249,21 @@ fn money_fields_expand_to_their_columns() {
         FieldKind::DecimalField
     );
     assert_eq!(field(variant, "price_override").decimal, Some((10, 2)));
+    // Null as the amount (Django: `"price_override_currency" varchar(3) NULL`).
+    assert!(field(variant, "price_override_currency").null);
+    assert!(!field(decl(&decls, "catalog.Product"), "price_currency").null);
+    // django-money's currency field defaults to None (no `default_currency=`), not ''.
+    let models = root().join("shop");
+    let code = "v = ProductVariant(sku='s', product_id=1)\n\
+                print(repr(v.price_override_currency), repr(Product().price_currency))";
+    let (status, out, err) = djq(&[
+        "--sql-only",
+        "--models",
+        models.to_str().unwrap(),
+        "-c",
+        code,
+    ]);
+    assert_eq!((status, out.as_str()), (Some(0), "None None\n"), "{err}");
 }
 
 #[test]

@@ -53,11 +53,19 @@ class MP_Node(models.Model):
 from django.db import models
 
 
+class NS_NodeManager(models.Manager):
+    # Nodes come in tree order.
+    def get_queryset(self):
+        return super().get_queryset().order_by("tree_id", "lft")
+
+
 class NS_Node(models.Model):
     lft = models.PositiveIntegerField(db_index=True)
     rgt = models.PositiveIntegerField(db_index=True)
     tree_id = models.PositiveIntegerField(db_index=True)
     depth = models.PositiveIntegerField(db_index=True)
+
+    objects = NS_NodeManager()
 
     class Meta:
         abstract = True
@@ -66,7 +74,20 @@ class NS_Node(models.Model):
 from django.db import models
 
 
+class AL_NodeManager(models.Manager):
+    # Siblings together, by the model's `node_order_by` or else their `sib_order` (the
+    # stand-in's own class attributes are not the model's: getattr's default is AL_Node's).
+    def get_queryset(self):
+        if getattr(self.model, "node_order_by", None):
+            order_by = ["parent"] + list(self.model.node_order_by)
+        else:
+            order_by = ["parent", "sib_order"]
+        return super().get_queryset().order_by(*order_by)
+
+
 class AL_Node(models.Model):
+    objects = AL_NodeManager()
+
     class Meta:
         abstract = True
 

@@ -152,12 +152,28 @@ impl<'a> Reader<'a> {
             FieldClass::Other if let Some(generic) = self.read_generic(&callee, args, c) => {
                 Some(generic)
             }
-            // django-money: the amount and, before it, its currency.
+            // django-money: the amount and, before it, its currency (`currency_field_name=`,
+            // `currency_max_length=`, null as the amount, `default_currency=` or None).
             FieldClass::Column(FieldKind::DecimalField) if callee.ends_with("MoneyField") => {
-                let currency = format!("{name}_currency");
-                if let Some(kind) =
-                    self.read_column(&currency, FieldKind::CharField, "CurrencyField", &[], c)
-                {
+                let kw = |key: &str| keyword(args, key).map(|e| self.constant(e, c));
+                let currency = (kw("currency_field_name").and_then(string))
+                    .unwrap_or_else(|| format!("{name}_currency"));
+                let read =
+                    self.read_column(&currency, FieldKind::CharField, "CurrencyField", &[], c);
+                if let Some(mut kind) = read {
+                    if let MemberKind::Column { field, .. } = &mut kind {
+                        field.null =
+                            kw("null").is_some_and(|e| matches!(e.kind, ExprKind::Bool(true)));
+                        if let Some(n) = kw("currency_max_length").and_then(integer) {
+                            field.max_length = Some(n);
+                        }
+                        let none = Expr {
+                            kind: ExprKind::None,
+                            span: func.span,
+                        };
+                        let default = keyword(args, "default_currency").cloned();
+                        field.default = Some(Box::new(default.unwrap_or(none)));
+                    }
                     r.members.retain(|m| m.name != currency);
                     r.members.push(Member {
                         name: currency,
