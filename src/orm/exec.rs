@@ -260,6 +260,10 @@ impl Session {
                 self.prefetch_generic_relation(objs, g)?;
                 continue;
             }
+            if let Some(mm) = model.m2m.iter().find(|m| m.name == *lookup && m.tags) {
+                self.prefetch_tags(objs, mm)?;
+                continue;
+            }
             // The query, then how its objects match the instances: the instance's
             // `source_key` equals the fetched object's `target_key`.
             let mut target_qs;

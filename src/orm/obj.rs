@@ -396,13 +396,13 @@ pub enum RelatedKind {
         content_type: Value,
     },
     /// `recipe.tags` (django-taggit's `TaggableManager`): Tags, linked to the owner by rows of
-    /// `through` whose `source` is the owner (and, a generic through, whose content type is
-    /// `content_type`'s) and whose `target` is the tag.
+    /// `through` whose `source` is the owner (and, a `generic` through, whose content type is
+    /// the owner's) and whose `target` is the tag.
     Tags {
         through: ModelId,
         source: usize,
         target: usize,
-        content_type: Option<Value>,
+        generic: bool,
     },
 }
 

@@ -12,6 +12,9 @@ use crate::schema::{ManyToMany, ModelId, ReverseVia};
 use crate::value::Value;
 use std::rc::Rc;
 
+/// The attribute a prefetched tag carries: the key of the instance it belongs to.
+const PREFETCH_VAL: &str = "_prefetch_related_val";
+
 /// Methods only taggit's manager has (besides a related manager's).
 const TAG_METHODS: &[&str] = &["names", "slugs"];
 
@@ -41,11 +44,6 @@ impl Session {
         mm: &ManyToMany,
         span: Span,
     ) -> Result<Obj> {
-        // `ContentType.objects.get_for_model(...)`, as taggit's join restriction reads it.
-        let ct = match mm.content_type {
-            Some(_) => Some(self.content_type_for(inst.model, span)?),
-            None => None,
-        };
         let schema = &self.host.schema;
         let model = schema.model(inst.model).clone();
         let pk_attname = model.pk_field().attname();
@@ -60,24 +58,10 @@ impl Session {
             )
             .at(span));
         }
-        let items = (schema.model(mm.to).reverse.iter())
-            .find(|r| {
-                r.from == mm.through
-                    && matches!(r.via, ReverseVia::ForeignKey(f) if f == mm.target_field)
-            })
-            .map(|r| r.query_name.clone())
-            .ok_or_else(|| {
-                Diagnostic::new(
-                    ErrorKind::NotSupported,
-                    format!(
-                        "{}.{}: its through model's tag has no way back",
-                        model.name, mm.name
-                    ),
-                )
-                .at(span)
-            })?;
+        let items = self.tags_relation(mm, inst.model, span)?;
+        let schema = &self.host.schema;
         let through = schema.model(mm.through);
-        let (filters, content_type) = match mm.content_type {
+        let filters = match mm.content_type {
             Some(_) => {
                 let concrete = schema.model(schema.concrete_model(inst.model));
                 let filters = vec![
@@ -91,12 +75,11 @@ impl Session {
                     ),
                     (format!("{items}__object_id"), pk.clone()),
                 ];
-                let id = ct.and_then(|ct| ct.get("id")).unwrap_or(Value::Null);
-                (filters, Some(id))
+                filters
             }
             None => {
                 let source = &through.fields[mm.source_field].name;
-                (vec![(format!("{items}__{source}"), pk.clone())], None)
+                vec![(format!("{items}__{source}"), pk.clone())]
             }
         };
         let link = RelatedLink {
@@ -106,7 +89,7 @@ impl Session {
                 through: mm.through,
                 source: mm.source_field,
                 target: mm.target_field,
-                content_type,
+                generic: mm.content_type.is_some(),
             },
         };
         let generic = mm.content_type.is_some();
@@ -129,6 +112,101 @@ impl Session {
             qs.cache = super::obj::ResultCache::prefetched(items);
         }
         Ok(make::queryset(qs))
+    }
+
+    /// `prefetch_related('tags')`, as taggit's `get_prefetch_querysets`: one query of the
+    /// tags of every instance (`tags_for()` of the model, distinct, unordered), each tag
+    /// selected with the instance's key (`_prefetch_related_val`).
+    pub(super) fn prefetch_tags(&mut self, objs: &mut [Obj], mm: &ManyToMany) -> Result<()> {
+        let Some(first) = objs.iter().find_map(|o| o.native::<Instance>()) else {
+            return Ok(());
+        };
+        let model = self.host.schema.model(first.model).clone();
+        let pk = model.pk_field().attname();
+        // taggit collects the keys in a set.
+        let keys: Vec<Value> = (objs.iter())
+            .filter_map(|o| o.native::<Instance>()?.get(&pk))
+            .collect();
+        let keys = super::related::python_set_order(&keys)
+            .into_iter()
+            .map(Obj::Value)
+            .collect();
+        let items = self.tags_relation(mm, first.model, Span::default())?;
+        let through = self.host.schema.model(mm.through);
+        let source = through.fields[mm.source_field].clone();
+        let mut filters: Vec<(String, Obj)> = Vec::new();
+        if mm.content_type.is_some() {
+            let concrete = self
+                .host
+                .schema
+                .model(self.host.schema.concrete_model(first.model));
+            filters.push((
+                format!("{items}__content_type__app_label"),
+                Obj::str(concrete.app_label.clone()),
+            ));
+            filters.push((
+                format!("{items}__content_type__model"),
+                Obj::str(concrete.name.to_lowercase()),
+            ));
+        }
+        filters.push((format!("{items}__{}__in", source.name), Obj::list(keys)));
+        if mm.content_type.is_none() {
+            let isnull = format!("{items}__{}__isnull", source.name);
+            filters.push((isnull, Obj::bool(false)));
+        }
+        let span = Span::default();
+        let kw = filters
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let qs = self.manager_queryset(mm.to);
+        let qs = self.chain(qs, "filter", call(Vec::new(), kw, span))?;
+        let qs = self.chain(qs, "distinct", call(Vec::new(), Vec::new(), span))?;
+        let mut qs = self.chain(qs, "order_by", call(Vec::new(), Vec::new(), span))?;
+        qs.query.add_prefetch_column(PREFETCH_VAL, &source.column);
+        let fetched = self.fetch_all(&qs)?;
+        for o in objs.iter_mut() {
+            let Some(inst) = o.native::<Instance>() else {
+                continue;
+            };
+            let key = inst.get(&pk);
+            let tags = (fetched.iter())
+                .filter_map(|f| f.native::<Instance>())
+                .filter(|t| key.is_some() && t.get(PREFETCH_VAL) == key)
+                .map(|t| {
+                    let t = t.clone();
+                    t.retain_attributes(|k| k != PREFETCH_VAL);
+                    make::instance(Rc::new(t))
+                })
+                .collect();
+            let mut inst = inst.clone();
+            inst.set_prefetched(&mm.name, Rc::new(tags));
+            *o = make::instance(Rc::new(inst));
+        }
+        Ok(())
+    }
+
+    /// The name Tag's lookups use for the through model's rows (its `tag` key's
+    /// `related_name`, `taggit_taggeditem_items`).
+    fn tags_relation(&self, mm: &ManyToMany, owner: ModelId, span: Span) -> Result<String> {
+        let schema = &self.host.schema;
+        (schema.model(mm.to).reverse.iter())
+            .find(|r| {
+                r.from == mm.through
+                    && matches!(r.via, ReverseVia::ForeignKey(f) if f == mm.target_field)
+            })
+            .map(|r| r.query_name.clone())
+            .ok_or_else(|| {
+                let name = &schema.model(owner).name;
+                Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "{name}.{}: its through model's tag has no way back",
+                        mm.name
+                    ),
+                )
+                .at(span)
+            })
     }
 
     /// `qs.name(args)` for a method that returns a queryset.
@@ -177,23 +255,23 @@ impl Session {
         link: &RelatedLink,
         span: Span,
     ) -> Result<Vec<(&'static str, Obj)>> {
-        let RelatedKind::Tags { content_type, .. } = &link.kind else {
+        let RelatedKind::Tags { generic, .. } = link.kind else {
             unreachable!("a tag manager's link");
         };
         let owner = link
             .instance
             .get(&link.owner_attname)
             .unwrap_or(Value::Null);
-        Ok(match content_type {
-            Some(id) => {
+        Ok(match generic {
+            true => {
                 // `ContentType.objects.get_for_model(instance)`, cached.
-                let ct = self.content_type_by_id(id, span)?;
+                let ct = self.content_type_for(link.instance.model, span)?;
                 vec![
                     ("object_id", Obj::Value(owner)),
                     ("content_type", make::instance(ct)),
                 ]
             }
-            None => vec![("content_object", make::instance(link.instance.clone()))],
+            false => vec![("content_object", make::instance(link.instance.clone()))],
         })
     }
 

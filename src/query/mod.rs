@@ -492,6 +492,28 @@ impl Query {
         }
     }
 
+    /// `("through"."column") AS "name"` selected first, the column taken from the filter on
+    /// it (django-taggit's prefetch: `extra(select={"_prefetch_related_val": ...})`).
+    pub fn add_prefetch_column(&mut self, name: &str, column: &str) {
+        let WhereNode::Node { children, .. } = &self.where_ else {
+            return;
+        };
+        let found = children.iter().find_map(|c| match c {
+            WhereNode::Lookup(l) => match &l.lhs {
+                Expr::Col(c) if c.column == column => Some(l.lhs.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
+        if let Some(col) = found {
+            self.extra_select.push(SelectItem {
+                name: name.to_string(),
+                expr: Expr::Parens(Box::new(col)),
+                aliased: true,
+            });
+        }
+    }
+
     /// Rename aliases (Django's `change_aliases`) — used when nesting as a subquery.
     pub fn change_aliases(&mut self, map: &[(String, String)]) {
         let rename = |a: &str| -> String {
