@@ -2,15 +2,35 @@
 //! as taggit's `tags_for()` queries them (a generic through's rows found by content type and
 //! object id, in the order they were added), `names()`/`slugs()`, and its writes, which make
 //! tags from names and rows of the through model with the same queries taggit runs:
-//! `add("a", tag)`, `remove("a")`, `clear()`, `set([...], clear=False)`.
+//! `add("a", tag)`, `remove("a")`, `clear()`, `set([...], clear=False)`. On the model
+//! (`Recipe.tags`, [`TagsOfModel`]): every tag the model's objects have, `most_common()`.
 
 use super::Session;
 use super::obj::{DjangoObj, Instance, QuerySet, RelatedKind, RelatedLink, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::py::{Args, Obj};
+use crate::native_any;
+use crate::py::{Args, Native, Obj};
 use crate::schema::{ManyToMany, ModelId, ReverseVia};
 use crate::value::Value;
+use std::borrow::Cow;
 use std::rc::Rc;
+
+/// `Recipe.tags`: taggit's manager without an instance (`model.m2m[m2m]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TagsOfModel {
+    pub model: ModelId,
+    pub m2m: usize,
+}
+
+impl Native for TagsOfModel {
+    fn type_name(&self) -> Cow<'_, str> {
+        "_TaggableManager".into()
+    }
+    fn equals(&self, other: &dyn Native) -> bool {
+        other.as_any().downcast_ref() == Some(self)
+    }
+    native_any!();
+}
 
 /// The attribute a prefetched tag carries: the key of the instance it belongs to.
 const PREFETCH_VAL: &str = "_prefetch_related_val";
@@ -207,6 +227,86 @@ impl Session {
                 )
                 .at(span)
             })
+    }
+
+    /// `Model.<name>` when it is a `TaggableManager`.
+    pub(super) fn tags_of_model(&self, model: ModelId, name: &str) -> Option<Obj> {
+        let m = self.host.schema.model(model);
+        let m2m = m.m2m.iter().position(|mm| mm.name == name && mm.tags)?;
+        Some(Obj::new_native(TagsOfModel { model, m2m }))
+    }
+
+    /// `Recipe.tags.<name>(args)`: a method of its queryset (taggit's `tags_for(model)`,
+    /// distinct), or `most_common(min_count=None, extra_filters=None)`.
+    pub(super) fn tags_of_model_method(
+        &mut self,
+        tags: TagsOfModel,
+        name: &str,
+        args: Args,
+    ) -> Result<Obj> {
+        let span = args.span;
+        let mm = self.host.schema.model(tags.model).m2m[tags.m2m].clone();
+        let items = self.tags_relation(&mm, tags.model, span)?;
+        let mut filters: Vec<(String, Obj)> = match mm.content_type {
+            Some(_) => {
+                let schema = &self.host.schema;
+                let concrete = schema.model(schema.concrete_model(tags.model));
+                vec![
+                    (
+                        format!("{items}__content_type__app_label"),
+                        Obj::str(concrete.app_label.clone()),
+                    ),
+                    (
+                        format!("{items}__content_type__model"),
+                        Obj::str(concrete.name.to_lowercase()),
+                    ),
+                ]
+            }
+            None => vec![(format!("{items}__content_object__isnull"), Obj::bool(false))],
+        };
+        let most_common = name == "most_common";
+        let mut min_count = None;
+        if most_common {
+            args.no_kwargs_except(&["min_count", "extra_filters"], name)?;
+            let arg = |i: usize, key: &str| {
+                (args.kwarg(key).cloned()).or_else(|| args.pos.get(i).map(|(o, _)| o.clone()))
+            };
+            min_count = arg(0, "min_count").filter(|o| !matches!(o, Obj::Value(Value::Null)));
+            if let Some(Obj::Dict(extra)) = arg(1, "extra_filters") {
+                let extra = extra.borrow().clone();
+                for (k, v) in extra {
+                    filters.push((self.py_str(&k)?, v));
+                }
+            }
+        }
+        let kw = filters
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let qs = self.manager_queryset(mm.to);
+        let qs = self.chain(qs, "filter", call(Vec::new(), kw, span))?;
+        let qs = self.chain(qs, "distinct", call(Vec::new(), Vec::new(), span))?;
+        let qs = self.chain(qs, "order_by", call(Vec::new(), Vec::new(), span))?;
+        if !most_common {
+            return self.queryset_method(Rc::new(qs), name, args);
+        }
+        let count = call(vec![Obj::str(items)], Vec::new(), span);
+        let count = make::f(self.aggregate_expr(crate::query::expr::AggFunc::Count, &count)?);
+        let qs = self.chain(
+            qs,
+            "annotate",
+            call(Vec::new(), vec![("num_times", count)], span),
+        )?;
+        let order = vec![Obj::str("-num_times")];
+        let qs = self.chain(qs, "order_by", call(order, Vec::new(), span))?;
+        Ok(make::queryset(match min_count {
+            Some(n) => self.chain(
+                qs,
+                "filter",
+                call(Vec::new(), vec![("num_times__gte", n)], span),
+            )?,
+            None => qs,
+        }))
     }
 
     /// `qs.name(args)` for a method that returns a queryset.
