@@ -141,6 +141,18 @@ const CORPORA: &[Corpus] = &[
             sql: 90.0,
         },
     },
+    // django-taggit's TaggableManager (issue 16): through taggit's generic TaggedItem and
+    // through a model of the app's own; taggit's Tag and TaggedItem.
+    Corpus {
+        name: "recipes",
+        sqlite: Some("fixtures/recipes/recipes.sqlite3"),
+        postgres: "fixtures/recipes/recipes.postgres.sql",
+        models: "fixtures/recipes/recipes/models.py",
+        bar: Bar {
+            rows: 95.0,
+            sql: 90.0,
+        },
+    },
     // Field and model features (issue 16): UUID keys, choices enums, field subclasses,
     // to_field, db_default, GeneratedField, ordering expressions, get_latest_by, self and
     // through many-to-many.

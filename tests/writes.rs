@@ -657,7 +657,8 @@ sequences!(
     compositepk,
     tagging,
     fields,
-    inherit
+    inherit,
+    recipes
 );
 
 /// The gaps list on a doctored copy: a line more than its header's count fails.

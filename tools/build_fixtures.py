@@ -67,6 +67,8 @@ DATASETS = {
     "fields": {"app": "fields", "dir": ROOT / "fixtures" / "fields", "name": "fields"},
     # issue 16: model inheritance (abstract bases from the `core` app, multi-table, proxies)
     "inherit": {"app": "inherit", "dir": ROOT / "fixtures" / "inherit", "name": "inherit"},
+    # issue 16: django-taggit's TaggableManager (taggit's own tables installed with it)
+    "recipes": {"app": "recipes", "dir": ROOT / "fixtures" / "recipes", "name": "recipes"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -101,7 +103,7 @@ def child_build(dataset, target, backend="sqlite"):
         {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
          "shop": load_shop, "journal": load_journal, "managers": load_managers,
          "compositepk": load_compositepk, "tagging": load_tagging, "fields": load_fields,
-         "inherit": load_inherit}[dataset]()
+         "inherit": load_inherit, "recipes": load_recipes}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -328,6 +330,18 @@ def load_tagging():
             Link.objects.create(label=label, target=target)
         else:
             Backlink.objects.create(label=label, weight=weight, target=target)
+
+
+def load_recipes():
+    from data.recipes import CHEFS, DISHES, RECIPES
+    from recipes.models import Chef, Dish, Recipe
+
+    chefs = [Chef.objects.create(name=name) for name in CHEFS]
+    for title, chef, minutes, tags in RECIPES:
+        recipe = Recipe.objects.create(title=title, chef=chefs[chef - 1] if chef else None, minutes=minutes)
+        recipe.tags.add(*tags)
+    for name, tags in DISHES:
+        Dish.objects.create(name=name).tags.add(*tags)
 
 
 def load_fields():

@@ -109,6 +109,11 @@ CORPORA = {
     "tagging": {"app": "tagging", "dataset": "tagging", "also": ["contenttypes"],
                 "sqlite": ROOT / "fixtures" / "tagging" / "tagging.sqlite3",
                 "postgres": ROOT / "fixtures" / "tagging" / "tagging.postgres.sql"},
+    # django-taggit's TaggableManager through taggit's generic TaggedItem and a custom
+    # through model (issue 16); the namespace also has taggit's Tag and TaggedItem
+    "recipes": {"app": "recipes", "dataset": "recipes", "also": ["taggit"],
+                "sqlite": ROOT / "fixtures" / "recipes" / "recipes.sqlite3",
+                "postgres": ROOT / "fixtures" / "recipes" / "recipes.postgres.sql"},
     # model inheritance: abstract bases from another app, multi-table, proxies (issue 16)
     "inherit": {"app": "inherit", "dataset": "inherit",
                 "sqlite": ROOT / "fixtures" / "inherit" / "inherit.sqlite3",

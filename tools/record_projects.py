@@ -1,10 +1,13 @@
 """Record what Django makes of fixtures/projects/shop: each model's `_meta.get_fields()`
-(forward fields: concrete, many-to-many and private; not reverse relations) and the SQLite
-DDL of its tables, for tests/projects.rs.
+(forward fields: concrete, many-to-many and private; not reverse relations), its managers and
+the SQL of `Model._default_manager.all()`, and the SQLite DDL of its tables, for
+tests/projects.rs.
 
     tools/.venv/bin/python tools/record_projects.py
 
-Third-party packages are the stand-ins in fixtures/projects/stubs. Writes
+django-taggit, django-mptt, django-treebeard and django-money are the real packages (installed
+in the venv, see tools/README.md); the others are the stand-ins in fixtures/projects/stubs.
+Writes
 fixtures/projects/shop.django.json and fixtures/projects/shop.sqlite.sql.
 """
 
@@ -45,7 +48,14 @@ for model in apps.get_models():
         for f in model._meta.get_fields()
         if not (f.auto_created and not f.concrete)
     ]
-    models[model._meta.label] = {"table": model._meta.db_table, "fields": fields}
+    models[model._meta.label] = {
+        "table": model._meta.db_table,
+        "fields": fields,
+        # what the packages' managers add (django-mptt's TreeManager orders by the tree)
+        "managers": [[m.name, type(m).__name__] for m in model._meta.managers],
+        "default_manager": type(model._default_manager).__name__,
+        "query": str(model._default_manager.all().query),
+    }
 (ROOT / "shop.django.json").write_text(json.dumps(models, indent=1, sort_keys=True) + "\n")
 
 statements = []

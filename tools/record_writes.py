@@ -96,6 +96,10 @@ SEQUENCES = {
     # generic relations (issue 16): ContentType, GenericForeignKey assigned and read,
     # GenericRelation managers, deletes cascading through GenericRelations, GenericPrefetch
     "tagging": ("tagging", "fixtures/tagging/tagging/models.py", None),
+    # django-taggit (issue 16): TaggableManager's add/remove/set/clear through taggit's
+    # generic TaggedItem and a through model of the app's own, tags made from names (slugs),
+    # deletes through the tag tables
+    "recipes": ("recipes", "fixtures/recipes/recipes/models.py", None),
     # field and model features (issue 16): UUID keys, callable and database defaults,
     # GeneratedField, choices enums, to_field, db_column, self and through many-to-many,
     # recursive foreign keys, JSON documents changed in place, what INSERT and UPDATE read back

@@ -273,6 +273,10 @@ impl Session {
                 self.prefetch_generic_relation(objs, g)?;
                 continue;
             }
+            if let Some(mm) = model.m2m.iter().find(|m| m.name == *lookup && m.tags) {
+                self.prefetch_tags(objs, mm)?;
+                continue;
+            }
             // The query, then how its objects match the instances: the instance's
             // `source_key` equals the fetched object's `target_key`.
             let mut target_qs;
@@ -522,6 +526,9 @@ impl Session {
         }
         if let Some(g) = model.generic_relations.iter().find(|g| g.name == name) {
             return self.generic_related_manager(&inst, g, span);
+        }
+        if let Some(mm) = model.m2m.iter().find(|m| m.name == name && m.tags) {
+            return self.tag_manager(&inst, mm, span);
         }
         // A multi-table child's instances have their parents' related managers (the
         // parent's key is among the child's values).

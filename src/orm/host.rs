@@ -75,9 +75,15 @@ impl Host for Orm {
                 _ => {}
             }
         }
+        if obj.native::<super::taggit::TagsOfModel>().is_some()
+            && (super::queryset::METHODS.contains(&name) || name == "most_common")
+        {
+            return Ok(Some(method(obj, name)));
+        }
         if obj.manager().is_some() || qs.is_some() {
             let related = qs.is_some_and(|qs| qs.related.is_some())
-                && super::related::RELATED_METHODS.contains(&name);
+                && super::related::RELATED_METHODS.contains(&name)
+                || qs.is_some_and(|qs| super::taggit::has_method(qs, name));
             let own = (name == "get_queryset" && qs.is_some()) || cx.has_custom_method(obj, name);
             let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
             return Ok((related
@@ -97,6 +103,7 @@ impl Host for Orm {
         if let Some(m) = obj.model_class() {
             return match name {
                 _ if let Some(manager) = cx.model_manager(m, name) => Ok(Some(manager)),
+                _ if let Some(tags) = cx.tags_of_model(m, name) => Ok(Some(tags)),
                 // `type(instance).__name__`.
                 "__name__" | "__qualname__" => {
                     Ok(Some(Obj::str(cx.host.schema.model(m).name.clone())))
@@ -217,6 +224,9 @@ impl Host for Orm {
             && let Some(result) = cx.call_custom_method(&recv, name, &args)
         {
             return result;
+        }
+        if let Some(&tags) = recv.native::<super::taggit::TagsOfModel>() {
+            return cx.tags_of_model_method(tags, name, args);
         }
         if recv.manager().is_some() {
             let qs = Rc::new(cx.get_queryset(&recv)?);

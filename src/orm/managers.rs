@@ -31,6 +31,7 @@ pub(super) fn class_name(schema: &Schema, o: &dyn Native) -> Option<String> {
             Some(obj::RelatedKind::Generic { .. }) => {
                 return Some("GenericRelatedObjectManager".into());
             }
+            Some(obj::RelatedKind::Tags { .. }) => return Some("_TaggableManager".into()),
             None => (qs.query.model, qs.manager, false),
         }
     } else {

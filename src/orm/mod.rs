@@ -45,6 +45,7 @@ mod order_wrt;
 mod queryset;
 mod related;
 mod repr;
+mod taggit;
 mod transaction;
 mod update;
 mod write;

@@ -381,15 +381,19 @@ impl super::Session {
     }
 }
 
-/// Django's `slugify`: ASCII letters, digits, `_` and `-` of the NFKD form, lowercased, runs
-/// of spaces and dashes made one dash, dashes and underscores stripped at the ends.
-pub fn slugify(s: &str) -> String {
+/// Django's `slugify`: letters, digits, `_` and `-` (ASCII ones of the NFKD form, or with
+/// `allow_unicode` any of the NFKC form), lowercased, runs of spaces and dashes made one dash,
+/// dashes and underscores stripped at the ends.
+pub fn slugify(s: &str, allow_unicode: bool) -> String {
     use unicode_normalization::UnicodeNormalization;
-    let ascii: String = s.nfkd().filter(char::is_ascii).collect();
-    let kept: String = ascii
+    let normalized: String = match allow_unicode {
+        true => s.nfkc().collect(),
+        false => s.nfkd().filter(char::is_ascii).collect(),
+    };
+    let kept: String = normalized
         .to_lowercase()
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-') || c.is_whitespace())
+        .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '-') || c.is_whitespace())
         .collect();
     let mut out = String::new();
     for c in kept.trim().chars() {
@@ -460,7 +464,17 @@ impl super::Session {
             },
             DjangoFn::IsAware => Obj::bool(value(first)?.instant().is_some()),
             DjangoFn::IsNaive => Obj::bool(value(first)?.instant().is_none()),
-            DjangoFn::Slugify => Obj::str(slugify(&self.py_str(first.unwrap_or(&Obj::NONE))?)),
+            DjangoFn::Slugify => {
+                // `slugify(value, allow_unicode=False)`
+                let unicode = args
+                    .kwarg("allow_unicode")
+                    .or(args.pos.get(1).map(|(o, _)| o));
+                let unicode = match unicode {
+                    Some(o) => self.truthy(o, &crate::py::args::dummy(args.span))?,
+                    None => false,
+                };
+                Obj::str(slugify(&self.py_str(first.unwrap_or(&Obj::NONE))?, unicode))
+            }
             DjangoFn::Lookup(lookup) => {
                 let span = args.span;
                 let (Some((lhs, _)), Some((rhs, rhs_span)), 2) =

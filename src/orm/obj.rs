@@ -398,6 +398,15 @@ pub enum RelatedKind {
         fk_field: usize,
         content_type: Value,
     },
+    /// `recipe.tags` (django-taggit's `TaggableManager`): Tags, linked to the owner by rows of
+    /// `through` whose `source` is the owner (and, a `generic` through, whose content type is
+    /// the owner's) and whose `target` is the tag.
+    Tags {
+        through: ModelId,
+        source: usize,
+        target: usize,
+        generic: bool,
+    },
 }
 
 /// The attnames of an instance's values, in order: one list shared by every instance a query

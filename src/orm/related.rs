@@ -31,6 +31,9 @@ impl Session {
         if matches!(link.kind, RelatedKind::Generic { .. }) {
             return self.generic_related_method(link, qs, name, args);
         }
+        if matches!(link.kind, RelatedKind::Tags { .. }) {
+            return self.tag_method(link, qs, name, args);
+        }
         Some(match name {
             "add" => self.related_add(link, args).map(|()| Obj::NONE),
             "remove" => self.related_remove(link, qs, args).map(|()| Obj::NONE),
@@ -254,7 +257,9 @@ impl Session {
                 }
                 Ok(())
             }
-            RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
+            RelatedKind::Generic { .. } | RelatedKind::Tags { .. } => {
+                unreachable!("handled by generic_related_method and tag_method")
+            }
         }
     }
 
@@ -392,7 +397,9 @@ impl Session {
                 self.remove_through_rows(link, Some(&keys))?;
                 self.remove_mirror_rows(link, Some(&keys))
             }
-            RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
+            RelatedKind::Generic { .. } | RelatedKind::Tags { .. } => {
+                unreachable!("handled by generic_related_method and tag_method")
+            }
         }
     }
 
@@ -415,7 +422,9 @@ impl Session {
                 self.remove_through_rows(link, None)?;
                 self.remove_mirror_rows(link, None)
             }
-            RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
+            RelatedKind::Generic { .. } | RelatedKind::Tags { .. } => {
+                unreachable!("handled by generic_related_method and tag_method")
+            }
         }
     }
 
@@ -488,7 +497,9 @@ impl Session {
                 .into_iter()
                 .map(|k| (k.clone(), Obj::Value(k)))
                 .collect(),
-            RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
+            RelatedKind::Generic { .. } | RelatedKind::Tags { .. } => {
+                unreachable!("handled by generic_related_method and tag_method")
+            }
         };
         let removed: Vec<Obj> = old
             .iter()

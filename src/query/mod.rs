@@ -49,6 +49,9 @@ pub struct Join {
     /// A multi-column relation's further `(parent column, joined column)` pairs, ANDed to
     /// the ON clause after `on`.
     pub extra_on: Vec<(String, String)>,
+    /// The types of `on`'s two columns when their fields differ (a generic relation's object
+    /// id and a primary key): PostgreSQL casts the joined one to the parent's.
+    pub types: Option<(expr::DbType, expr::DbType)>,
 }
 
 /// How `order_by()` entries are kept until compile time (as Django keeps strings).
@@ -292,6 +295,7 @@ impl Query {
                 nullable,
                 restriction: None,
                 extra_on: Vec::new(),
+                types: None,
             }),
             refcount: 1,
         });
@@ -483,6 +487,28 @@ impl Query {
             self.extra_select.push(SelectItem {
                 name: format!("_prefetch_related_val_{}", c.column),
                 expr: Expr::Parens(Box::new(l.lhs.clone())),
+                aliased: true,
+            });
+        }
+    }
+
+    /// `("through"."column") AS "name"` selected first, the column taken from the filter on
+    /// it (django-taggit's prefetch: `extra(select={"_prefetch_related_val": ...})`).
+    pub fn add_prefetch_column(&mut self, name: &str, column: &str) {
+        let WhereNode::Node { children, .. } = &self.where_ else {
+            return;
+        };
+        let found = children.iter().find_map(|c| match c {
+            WhereNode::Lookup(l) => match &l.lhs {
+                Expr::Col(c) if c.column == column => Some(l.lhs.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
+        if let Some(col) = found {
+            self.extra_select.push(SelectItem {
+                name: name.to_string(),
+                expr: Expr::Parens(Box::new(col)),
                 aliased: true,
             });
         }

@@ -249,17 +249,26 @@ fn path_infos(
                 ReverseVia::ManyToMany(mi) => {
                     let mm = &schema.model(rel.from).m2m[mi];
                     // Reverse of an M2M: into the through table by its target FK, then out by
-                    // its source FK.
+                    // its source FK (a generic through's object id and content type).
                     out.push(reverse_hop(schema, mm.through, mm.target_field));
                     let second = out.len();
-                    path_infos(schema, mm.through, FieldRef::Concrete(mm.source_field), out)?;
+                    match mm.content_type {
+                        Some(ct) => out.push(object_hop(schema, mm.through, rel.from, ct, mm)?),
+                        None => {
+                            let source = FieldRef::Concrete(mm.source_field);
+                            path_infos(schema, mm.through, source, out)?;
+                        }
+                    }
                     out[second..].iter_mut().for_each(|h| h.m2m = true);
                 }
             }
         }
         FieldRef::ManyToMany(mi) => {
             let mm = &m.m2m[mi];
-            out.push(reverse_hop(schema, mm.through, mm.source_field));
+            out.push(match mm.content_type {
+                Some(ct) => tagged_hop(schema, model, ct, mm)?,
+                None => reverse_hop(schema, mm.through, mm.source_field),
+            });
             let second = out.len();
             path_infos(schema, mm.through, FieldRef::Concrete(mm.target_field), out)?;
             out[second..].iter_mut().for_each(|h| h.m2m = true);
@@ -281,6 +290,67 @@ fn content_type_id(schema: &Schema, model: ModelId) -> Result<i64> {
             ),
         )
     })
+}
+
+/// Into a generic through model (django-taggit's TaggedItem) from the tagged `model`: its
+/// object id is the model's pk, its content type the model's.
+fn tagged_hop(
+    schema: &Schema,
+    model: ModelId,
+    ct: usize,
+    mm: &crate::schema::ManyToMany,
+) -> Result<PathInfo> {
+    Ok(PathInfo {
+        to_model: mm.through,
+        from_field: (model, schema.model(model).pk),
+        to_field: (mm.through, mm.source_field),
+        direct: false,
+        m2m: true,
+        nullable: true,
+        fk: (mm.through, mm.source_field),
+        restriction: Some(ContentTypeCond {
+            column: schema.model(mm.through).fields[ct].column.clone(),
+            on_joined: true,
+            id: content_type_id(schema, model)?,
+            model,
+        }),
+        extra_on: Vec::new(),
+    })
+}
+
+/// Out of a generic through model to the tagged `model` (the way back of [`tagged_hop`]).
+fn object_hop(
+    schema: &Schema,
+    through: ModelId,
+    model: ModelId,
+    ct: usize,
+    mm: &crate::schema::ManyToMany,
+) -> Result<PathInfo> {
+    Ok(PathInfo {
+        to_model: model,
+        from_field: (through, mm.source_field),
+        to_field: (model, schema.model(model).pk),
+        direct: false,
+        m2m: true,
+        nullable: true,
+        fk: (through, mm.source_field),
+        restriction: Some(ContentTypeCond {
+            column: schema.model(through).fields[ct].column.clone(),
+            on_joined: false,
+            id: content_type_id(schema, model)?,
+            model,
+        }),
+        extra_on: Vec::new(),
+    })
+}
+
+/// The type of a field's column (a foreign key's is its target's).
+fn column_type(schema: &Schema, (model, index): Target) -> super::expr::DbType {
+    let f = &schema.model(model).fields[index];
+    match &f.relation {
+        Some(r) => column_type(schema, (r.to, r.to_field)),
+        None => super::func::db_type(f.kind, f.max_length, f.decimal),
+    }
 }
 
 /// The reverse hop of `through.fields[fk_index]` (from the FK's target into `through`).
@@ -599,6 +669,15 @@ impl Query {
             && let Some(j) = self.table_mut(&next).join.as_mut()
         {
             j.restriction = Some(r.clone());
+        }
+        let types = (
+            column_type(schema, hop.from_field),
+            column_type(schema, hop.to_field),
+        );
+        if types.0 != types.1
+            && let Some(j) = self.table_mut(&next).join.as_mut()
+        {
+            j.types = Some(types);
         }
         if !hop.extra_on.is_empty()
             && let Some(j) = self.table_mut(&next).join.as_mut()

@@ -3,25 +3,37 @@
 //! their tables gets them under their real names (`contenttypes.ContentType`, never the
 //! `DjangoContentType` its table would be named by introspection), and a project's models
 //! that point at them find them. Each app is one entry of [`APPS`]; auth, sessions, admin, ...
-//! are added the same way.
+//! are added the same way. Third-party apps whose models projects point at are declared the
+//! same way: django-taggit's `taggit` (Tag, TaggedItem).
 
-use super::Schema;
 use super::models_py::{self, ModelDecl};
+use super::{FieldKind, Schema};
 use crate::diag::Result;
 
-/// `(app label, path shown in errors, models.py text)` of each built-in app.
-const APPS: &[(&str, &str, &str)] = &[(
-    "contenttypes",
-    "django/contrib/contenttypes/models.py",
-    include_str!("contrib/contenttypes.py"),
-)];
+/// `(app label, its default_auto_field, path shown in errors, models.py text)` of each
+/// built-in app. An app whose models point at another's comes before it (see [`referenced`]).
+const APPS: &[(&str, FieldKind, &str, &str)] = &[
+    (
+        "taggit",
+        FieldKind::AutoField,
+        "taggit/models.py",
+        include_str!("contrib/taggit.py"),
+    ),
+    (
+        "contenttypes",
+        FieldKind::AutoField,
+        "django/contrib/contenttypes/models.py",
+        include_str!("contrib/contenttypes.py"),
+    ),
+];
 
 /// The declarations of a built-in app (`contenttypes`); empty for an app djq does not declare.
 pub fn declarations(app_label: &str) -> Vec<ModelDecl> {
     APPS.iter()
-        .filter(|(label, _, _)| *label == app_label)
-        .flat_map(|(label, path, source)| {
-            models_py::load_source(label, path, source).expect("built-in models.py parses")
+        .filter(|(label, ..)| *label == app_label)
+        .flat_map(|&(label, auto_field, path, source)| {
+            models_py::load_app_source(label, auto_field, path, source)
+                .expect("built-in models.py parses")
         })
         .collect()
 }
@@ -30,7 +42,7 @@ pub fn declarations(app_label: &str) -> Vec<ModelDecl> {
 pub fn overlay(schema: &mut Schema) -> Result<()> {
     let decls: Vec<ModelDecl> = APPS
         .iter()
-        .flat_map(|(label, _, _)| declarations(label))
+        .flat_map(|(label, ..)| declarations(label))
         .filter(|d| schema.find_table(&d.table).is_some())
         .collect();
     if decls.is_empty() {
@@ -41,19 +53,22 @@ pub fn overlay(schema: &mut Schema) -> Result<()> {
 }
 
 /// The built-in declarations a project's declarations point at (for a schema made from
-/// models.py alone), not already among them.
+/// models.py alone), not already among them; and those these point at in turn.
 pub fn referenced(decls: &[ModelDecl]) -> Vec<ModelDecl> {
     let mut out: Vec<ModelDecl> = Vec::new();
-    for (label, _, _) in APPS {
-        let declared = decls.iter().any(|d| &*d.app_label == *label);
-        let used = decls.iter().any(|d| {
-            d.fields
-                .iter()
-                .filter_map(|f| f.relation.as_ref())
-                .any(|r| &*r.to.app_label == *label)
+    for (label, ..) in APPS {
+        let all = || decls.iter().chain(&out);
+        let declared = all().any(|d| &*d.app_label == *label);
+        let used = all().any(|d| {
+            let keys = d.fields.iter().filter_map(|f| f.relation.as_ref());
+            let many = d.m2m.iter().flat_map(|m| [&m.to, &m.through]);
+            keys.map(|r| &r.to)
+                .chain(many)
+                .any(|to| &*to.app_label == *label)
         });
         if used && !declared {
-            out.extend(declarations(label));
+            let found = declarations(label);
+            out.extend(found);
         }
     }
     out

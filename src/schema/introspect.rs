@@ -287,6 +287,8 @@ fn fold_through_table(schema: &mut Schema, id: ModelId, table: &Table) {
         target_field,
         related_name: None,
         related_query_name: None,
+        content_type: None,
+        tags: false,
     });
 }
 

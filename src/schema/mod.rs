@@ -289,6 +289,12 @@ pub struct ManyToMany {
     pub target_field: usize,
     pub related_name: Option<String>,
     pub related_query_name: Option<String>,
+    /// A generic through model (django-taggit's `TaggedItem`): the index of its foreign key
+    /// to ContentType, which must be the declaring model's content type; `source_field` is
+    /// then its object id, not a foreign key.
+    pub content_type: Option<usize>,
+    /// django-taggit's `TaggableManager` (its instances' manager is taggit's).
+    pub tags: bool,
 }
 
 /// A relation seen from its target: `Author.books` for `Book.author`.

@@ -130,6 +130,9 @@ pub struct ManyToManyDecl {
     pub through_fields: Option<(String, String)>,
     pub related_name: Option<String>,
     pub related_query_name: Option<String>,
+    /// django-taggit's `TaggableManager`: the through model links the source by its
+    /// `content_object` foreign key, or (a generic through) by `content_type` + `object_id`.
+    pub tags: bool,
 }
 
 /// A model named the way Django's app registry finds it (`books.Author`); the name matches
@@ -469,6 +472,16 @@ fn uses(source: &str) -> HashMap<&str, usize> {
 /// Read models from source text (the demo's embedded models.py): `app_label` names the app,
 /// `path` is shown in errors.
 pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<ModelDecl>> {
+    load_app_source(app_label, FieldKind::BigAutoField, path, source)
+}
+
+/// [`load_source`] for an app whose `default_auto_field` is `auto_field`.
+pub fn load_app_source(
+    app_label: &str,
+    auto_field: FieldKind,
+    path: &str,
+    source: &str,
+) -> Result<Vec<ModelDecl>> {
     let path = PathBuf::from(path);
     let program = parse_source(&path, source)?;
     let file = SourceFile {
@@ -477,7 +490,7 @@ pub fn load_source(app_label: &str, path: &str, source: &str) -> Result<Vec<Mode
         path: path.into(),
         app: AppInfo {
             label: app_label.to_string(),
-            auto_field: FieldKind::BigAutoField,
+            auto_field,
         },
         stub: None,
     };

@@ -435,7 +435,19 @@ impl Writer<'_> {
                 f.push_str(" ON (");
                 d.push_qualified(&mut f.sql, &j.parent, &j.on.0);
                 f.push_str(" = ");
-                d.push_qualified(&mut f.sql, &t.alias, &j.on.1);
+                match j
+                    .types
+                    .and_then(|(parent, joined)| d.join_cast(parent, joined))
+                {
+                    // `("alias"."b")::integer` (Django's `prepare_join_on_clause`)
+                    Some(cast) => {
+                        f.push_str("(");
+                        d.push_qualified(&mut f.sql, &t.alias, &j.on.1);
+                        f.push_str(")::");
+                        f.push_str(&cast);
+                    }
+                    None => d.push_qualified(&mut f.sql, &t.alias, &j.on.1),
+                }
                 for (parent, joined) in &j.extra_on {
                     // ` AND "parent"."y" = "alias"."y"`
                     f.push_str(" AND ");

@@ -598,6 +598,13 @@ impl Dialect {
         Ok(list("ARRAY[", items, "]"))
     }
 
+    /// The type a join's joined column is cast to when the two columns' types differ:
+    /// PostgreSQL's, the parent's (Django's `prepare_join_on_clause`); none elsewhere.
+    pub fn join_cast(self, parent: DbType, joined: DbType) -> Option<String> {
+        let parent = cast_type(parent);
+        (self == Dialect::Postgres && parent != cast_type(joined)).then_some(parent)
+    }
+
     /// `sql::type`, a cast to a field's type (Django's `cast_db_type`).
     pub fn cast(self, sql: Frag, ty: DbType) -> Result<Frag> {
         self.postgres_only("ArrayField lookups")?;

@@ -159,7 +159,11 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
         for m in p.m2m {
             let to = resolve(schema, &declared, &slots, &m.to);
             let through = resolve(schema, &declared, &slots, &m.through);
-            let (source_field, target_field) = match through_keys(schema, &m, [id, to], through) {
+            let keys = match m.tags {
+                true => tag_keys(schema, &m, id, through),
+                false => through_keys(schema, &m, [id, to], through).map(|(s, t)| (s, t, None)),
+            };
+            let (source_field, target_field, content_type) = match keys {
                 Ok(keys) => keys,
                 Err(d) => {
                     notes.push(format!("{}; left out", d.message));
@@ -174,6 +178,8 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
                 target_field,
                 related_name: m.related_name,
                 related_query_name: m.related_query_name,
+                content_type,
+                tags: m.tags,
             });
         }
     }
@@ -359,6 +365,37 @@ fn through_keys(
         .find(|&i| i != source_field)
         .ok_or_else(|| missing(&format!("to {}", schema.models[target].name)))?;
     Ok((source_field, target_field))
+}
+
+/// A `TaggableManager`'s through model's fields: the source (its `content_object` foreign
+/// key, or the object id of a generic through), its `tag`, and a generic through's content
+/// type (django-taggit's `use_gfk`).
+fn tag_keys(
+    schema: &Schema,
+    m: &ManyToManyDecl,
+    source: ModelId,
+    through: ModelId,
+) -> Result<(usize, usize, Option<usize>)> {
+    let model = &schema.models[through];
+    let find = |name: &str, key: bool| {
+        (model.fields.iter())
+            .position(|f| f.name == *name && f.relation.is_some() == key)
+            .ok_or_else(|| {
+                Diagnostic::field(format!(
+                    "{}.{}: the through model {} has no field '{name}'",
+                    schema.models[source].name, m.name, model.name
+                ))
+            })
+    };
+    let tag = find("tag", true)?;
+    match find("content_object", true) {
+        Ok(object) => Ok((object, tag, None)),
+        Err(_) => Ok((
+            find("object_id", false)?,
+            tag,
+            Some(find("content_type", true)?),
+        )),
+    }
 }
 
 /// Models nobody declared keep their introspected relations; where those point into a model

@@ -201,6 +201,8 @@ struct RawManyToMany<'a> {
     related_name: Option<String>,
     related_query_name: Option<String>,
     symmetrical: Option<&'a Expr>,
+    /// django-taggit's `TaggableManager` (see [`ManyToManyDecl::tags`]).
+    tags: bool,
 }
 
 /// A relation target as written.
@@ -818,6 +820,17 @@ impl<'a> Reader<'a> {
                 }
                 MemberKind::ManyToMany(raw) => {
                     let (field, through) = self.many_to_many(member, raw, &owner);
+                    if raw.tags && self.generic_through(raw, member.file) {
+                        // django-taggit adds it to a model tagged through a generic model.
+                        generic.push(GenericDecl::Relation {
+                            name: "tagged_items".to_string(),
+                            to: field.through.clone(),
+                            ct_field: "content_type".to_string(),
+                            fk_field: "object_id".to_string(),
+                            related_query_name: None,
+                            for_concrete_model: true,
+                        });
+                    }
                     m2m.push(field);
                     throughs.extend(through);
                 }
@@ -1032,8 +1045,31 @@ impl<'a> Reader<'a> {
                 .related_query_name
                 .as_deref()
                 .map(|n| interpolate(n, own)),
+            tags: raw.tags,
         };
         (field, auto)
+    }
+
+    /// Whether a `TaggableManager`'s through model is generic (django-taggit's `use_gfk`):
+    /// taggit's own TaggedItem, or a model without a `content_object` foreign key.
+    fn generic_through(&mut self, raw: &RawManyToMany<'a>, file: usize) -> bool {
+        let class = match &raw.through {
+            Some(Target::Class(name)) => self.find_class(name, file),
+            Some(Target::Lazy(_, name)) => self.any_named(name),
+            _ => None,
+        };
+        class.is_none_or(|class| {
+            !(self.resolve(class).members.iter()).any(|m| {
+                m.name == "content_object"
+                    && matches!(
+                        m.kind,
+                        MemberKind::Column {
+                            relation: Some(_),
+                            ..
+                        }
+                    )
+            })
+        })
     }
 
     fn model_ref(&mut self, class: usize) -> ModelRef {

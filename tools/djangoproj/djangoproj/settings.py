@@ -9,12 +9,13 @@ Environment variables:
                   time zone is UTC: Django sets it from USE_TZ/TIME_ZONE below)
   DJQ_APPS        comma-separated subset of the project apps to install
                   (default "books,blog,pgapp,shop,journal,managers,compositepk,tagging,fields,
-                  inherit"); the fixture builder installs one app per database so that each
+                  inherit,recipes"); the fixture builder installs one app per database so that each
                   database only holds
                   its own tables and content types. `pgapp` (PostgreSQL-only
                   fields) brings django.contrib.postgres with it, `journal` (a
                   foreign key to AUTH_USER_MODEL) django.contrib.auth, `inherit` the
-                  `core` app of abstract bases it imports.
+                  `core` app of abstract bases it imports, `recipes`
+                  (TaggableManager) django-taggit's `taggit` app.
 """
 import os
 from pathlib import Path
@@ -26,7 +27,7 @@ DEBUG = False
 ALLOWED_HOSTS = []
 
 PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal", "managers", "compositepk", "tagging",
-                "fields", "inherit"]
+                "fields", "inherit", "recipes"]
 _selected = [a for a in os.environ.get("DJQ_APPS", ",".join(PROJECT_APPS)).split(",") if a]
 for _app in _selected:
     if _app not in PROJECT_APPS:
@@ -39,6 +40,9 @@ if "pgapp" in _selected:
 if "journal" in _selected:
     # Entry.author is a foreign key to settings.AUTH_USER_MODEL (auth's User)
     INSTALLED_APPS.insert(1, "django.contrib.auth")
+if "recipes" in _selected:
+    # django-taggit: its Tag and TaggedItem models and migrations
+    INSTALLED_APPS.insert(1, "taggit")
 if "inherit" in _selected:
     # the abstract bases inherit's models import (`from core.models import Stamped, Owned`)
     INSTALLED_APPS.insert(INSTALLED_APPS.index("inherit"), "core")

@@ -43,6 +43,8 @@ enum FieldClass {
     /// A concrete field.
     Column(FieldKind),
     ManyToMany,
+    /// django-taggit's `TaggableManager`: a many-to-many through its tag tables.
+    Tags,
     Manager,
     /// Not a column (generic relations) or not a field at all.
     Other,
@@ -156,12 +158,28 @@ impl<'a> Reader<'a> {
             FieldClass::Other if let Some(generic) = self.read_generic(&callee, args, c) => {
                 Some(generic)
             }
-            // django-money: the amount and, before it, its currency.
+            // django-money: the amount and, before it, its currency (`currency_field_name=`,
+            // `currency_max_length=`, null as the amount, `default_currency=` or None).
             FieldClass::Column(FieldKind::DecimalField) if callee.ends_with("MoneyField") => {
-                let currency = format!("{name}_currency");
-                if let Some(kind) =
-                    self.read_column(&currency, FieldKind::CharField, "CurrencyField", &[], c)
-                {
+                let kw = |key: &str| keyword(args, key).map(|e| self.constant(e, c));
+                let currency = (kw("currency_field_name").and_then(string))
+                    .unwrap_or_else(|| format!("{name}_currency"));
+                let read =
+                    self.read_column(&currency, FieldKind::CharField, "CurrencyField", &[], c);
+                if let Some(mut kind) = read {
+                    if let MemberKind::Column { field, .. } = &mut kind {
+                        field.null =
+                            kw("null").is_some_and(|e| matches!(e.kind, ExprKind::Bool(true)));
+                        if let Some(n) = kw("currency_max_length").and_then(integer) {
+                            field.max_length = Some(n);
+                        }
+                        let none = Expr {
+                            kind: ExprKind::None,
+                            span: func.span,
+                        };
+                        let default = keyword(args, "default_currency").cloned();
+                        field.default = Some(Box::new(default.unwrap_or(none)));
+                    }
                     r.members.retain(|m| m.name != currency);
                     r.members.push(Member {
                         name: currency,
@@ -182,23 +200,14 @@ impl<'a> Reader<'a> {
                 self.read_column(name, kind, last_segment(&callee), args, c)
             }
             FieldClass::ManyToMany => self.read_many_to_many(args, c).map(MemberKind::ManyToMany),
+            FieldClass::Tags => Some(MemberKind::ManyToMany(self.read_taggable(args, c))),
             FieldClass::Manager => {
                 let manager = self.read_manager(name, value, c);
                 r.managers.retain(|m| m.name != name);
                 r.managers.push(manager);
                 return;
             }
-            FieldClass::Other => {
-                if last_segment(&callee) == "TaggableManager" {
-                    r.notes.push(format!(
-                        "{}.{name}: TaggableManager (django-taggit's generic many-to-many) is not \
-                         supported by djq yet; left out",
-                        c.name
-                    ));
-                    r.skipped.push(name.to_string());
-                }
-                return;
-            }
+            FieldClass::Other => return,
             FieldClass::Unknown => {
                 r.notes.push(format!(
                     "{}.{name}: {callee} is not a field class djq knows; left out",
@@ -447,8 +456,11 @@ impl<'a> Reader<'a> {
         if name.ends_with("ManyToManyField") {
             return FieldClass::ManyToMany;
         }
-        if NOT_COLUMNS.contains(&name) || name == "TaggableManager" {
+        if NOT_COLUMNS.contains(&name) {
             return FieldClass::Other;
+        }
+        if name == "TaggableManager" {
+            return FieldClass::Tags;
         }
         if let Some(kind) = FieldKind::from_django_name(name) {
             return FieldClass::Column(kind);
@@ -474,7 +486,10 @@ impl<'a> Reader<'a> {
                     let found = self.field_class(base, c.file, depth + 1);
                     if matches!(
                         found,
-                        FieldClass::Column(_) | FieldClass::ManyToMany | FieldClass::Manager
+                        FieldClass::Column(_)
+                            | FieldClass::ManyToMany
+                            | FieldClass::Tags
+                            | FieldClass::Manager
                     ) {
                         return found;
                     }
@@ -620,7 +635,29 @@ impl<'a> Reader<'a> {
             related_name: text("related_name"),
             related_query_name: text("related_query_name"),
             symmetrical: kw("symmetrical"),
+            tags: false,
         })
+    }
+
+    /// `TaggableManager(through=, to=, related_name=)`: to taggit's Tag through its
+    /// TaggedItem unless told otherwise.
+    fn read_taggable(&self, args: &'a [Arg], c: Class<'a>) -> RawManyToMany<'a> {
+        let kw = |key: &str| keyword(args, key).map(|e| self.constant(e, c));
+        let taggit = |name: &str| Target::Lazy(Some("taggit".to_string()), name.to_string());
+        RawManyToMany {
+            to: kw("to").and_then(target).unwrap_or_else(|| taggit("Tag")),
+            through: Some(
+                kw("through")
+                    .and_then(target)
+                    .unwrap_or_else(|| taggit("TaggedItem")),
+            ),
+            through_fields: None,
+            db_table: None,
+            related_name: kw("related_name").and_then(string),
+            related_query_name: None,
+            symmetrical: None,
+            tags: true,
+        }
     }
 
     pub(super) fn read_meta(

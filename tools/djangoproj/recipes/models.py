@@ -1,0 +1,1 @@
+../../../fixtures/recipes/recipes/models.py
