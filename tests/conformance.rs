@@ -201,9 +201,15 @@ fn database_url(corpus: &Corpus, backend: Backend) -> Option<String> {
 }
 
 fn session(corpus: &Corpus, url: &str, out: Output) -> Session {
+    session_at(url, &root().join(corpus.models), out)
+}
+
+/// A JSON-output session on the database at `url` with the models at `models` (a models.py,
+/// an app folder or a project root).
+fn session_at(url: &str, models: &std::path::Path, out: Output) -> Session {
     let mut backend = djq::backend::connect(url, true).expect("open fixture database");
     let mut schema = schema::introspect::database(backend.as_mut()).expect("introspect");
-    let decls = schema::models_py::load(&[root().join(corpus.models)]).expect("models.py");
+    let decls = schema::models_py::load(&[models.to_path_buf()]).expect("models.py");
     schema::models_py::overlay(&mut schema, decls).expect("overlay");
     let opts = Options::plain(Format::Json);
     let dialect = backend.dialect();
@@ -804,5 +810,69 @@ fn a_gap_reason_that_misstates_the_outcome_is_caught() {
         "djq raises TypeError",
     ] {
         assert!(!untrue.contains(o.claim("rows")), "{untrue}");
+    }
+}
+
+/// tools/django_suite.py's replay: djq on the recordings it made from Django's own test apps
+/// (never committed). `DJQ_SUITE` names a JSON manifest, a list of `{"recording", "database",
+/// "models", "preamble", "out"}`: each recording (tools/record.py's entry format) is replayed
+/// on its SQLite database with `run_entry`, after running `preamble` (the test module's
+/// imports), and the outcome of every entry is written to `out`.
+#[test]
+#[ignore = "run by tools/django_suite.py, which sets DJQ_SUITE"]
+fn django_suite_replay() {
+    let manifest =
+        std::env::var("DJQ_SUITE").expect("DJQ_SUITE: the manifest tools/django_suite.py writes");
+    let jobs: Vec<Json> =
+        serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    for job in jobs {
+        let field = |k: &str| job[k].as_str().unwrap().to_string();
+        let recording: Json =
+            serde_json::from_str(&std::fs::read_to_string(field("recording")).unwrap()).unwrap();
+        let out = Output::default();
+        let models = PathBuf::from(field("models"));
+        // A models.py djq cannot read, or a database it cannot open, fails every entry of the
+        // job with the reason instead of stopping the run.
+        let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            session_at(&field("database"), &models, out.clone())
+        }));
+        let results: Vec<Json> = match started {
+            Err(e) => {
+                let why = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                vec![serde_json::json!({"session_error": why})]
+            }
+            Ok(mut s) => {
+                let preamble = field("preamble");
+                let preamble_error = (!preamble.is_empty())
+                    .then(|| s.run(&preamble).err().map(|d| d.message))
+                    .flatten();
+                recording["entries"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|entry| {
+                        let o = run_entry(&mut s, &out, entry, Backend::Sqlite);
+                        serde_json::json!({
+                            "expr": entry["expr"],
+                            "rows_ok": o.rows_ok,
+                            "sql_ok": o.sql_ok,
+                            "rows_claim": o.rows_claim,
+                            "sql_claim": o.sql_claim,
+                            "detail": o.detail,
+                            "preamble_error": preamble_error,
+                        })
+                    })
+                    .collect()
+            }
+        };
+        std::fs::write(
+            field("out"),
+            serde_json::to_string_pretty(&results).unwrap(),
+        )
+        .unwrap();
     }
 }
