@@ -8,6 +8,7 @@ Usage (from the repository root):
     tools/.venv/bin/python tools/django_suite.py --tests DIR          # another tests/ folder
     tools/.venv/bin/python tools/django_suite.py --download           # pip download Django's sdist
     tools/.venv/bin/python tools/django_suite.py --no-record basic    # replay the last recording
+    tools/.venv/bin/python tools/django_suite.py --report-only        # report on the last run again
 
 Nothing of Django's is committed: the test apps are read at run time from `--tests` (default
 /work/django-src/django-6.1.3/tests, or the sdist `--download` fetches into
@@ -27,8 +28,8 @@ USE_TZ=True, TIME_ZONE="UTC", SQLite files under target/django-suite/<app>/):
    `from django.db.models.functions import *` bind, the test module's imports of `datetime`,
    `decimal` and `uuid` names and of `django.utils.timezone` (run first on both sides, the
    "preamble"), and a few builtins; writes (`create`, `update`, `delete`, related managers'
-   `add`/`set`/...), async methods and lambdas/comprehensions are left out; deduplicated per
-   class;
+   `add`/`set`/...), async methods, Django's internals (`.query`, `._result_cache`, `.db`) and
+   lambdas/comprehensions are left out; deduplicated per class;
 4. each is evaluated by Django with tools/record.py's `evaluate` (rows, SQL, errors; in a
    rolled-back transaction), written as <app>/<module>.<Class>.sqlite.json in record.py's
    format. Entries Django itself cannot materialise (`Unsupported`: a Query object, a
@@ -79,6 +80,8 @@ WRITES = {
     "create", "get_or_create", "update_or_create", "update", "delete", "bulk_create",
     "bulk_update", "add", "remove", "clear", "set", "save", "iterator", "explain",
 }
+# Django's internals (`qs.query.get_compiler(...)`, `qs._result_cache`, `qs.db`): left out.
+INTERNALS = {"query", "db"}
 BUILTINS = {"True", "False", "None", "range", "str", "int", "float", "list", "tuple", "set",
             "dict", "len", "sorted", "min", "max", "sum", "bool", "abs"}
 # Modules whose imports the preamble may carry (both sides run them before the entries).
@@ -159,7 +162,8 @@ class Extractor:
         root, attrs = spine(node)
         if len(attrs) < 2 and not isinstance(node, ast.Call):
             return False  # a bare manager
-        if any(a in WRITES or (a.startswith("a") and a[1:] in self.queryset_methods) for a in attrs):
+        if any(a in WRITES or a in INTERNALS or a.startswith("_") or (a.startswith("a") and a[1:] in self.queryset_methods)
+               for a in attrs):
             return False
         if isinstance(node, ast.Attribute) and node.attr in self.queryset_methods:
             return False  # a bound method passed along (assertRaises(..., Model.objects.get, ...))
@@ -225,6 +229,17 @@ def _substitute(node, name, replacement):
     import copy
 
     return Sub().visit(copy.deepcopy(node))
+
+
+def writable(entry):
+    """Can record.py's renderer write this entry (a model instance left inside a row cannot)?"""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    try:
+        json.dumps(entry, cls=DjangoJSONEncoder)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -327,7 +342,7 @@ def child_main(app, tests_dir, outdir):
             unsupported = 0
             for line, text in exprs:
                 got = record.evaluate(text, ns, backend)
-                if got.get("error", {}).get("type") == "Unsupported":
+                if got.get("error", {}).get("type") == "Unsupported" or not writable(got):
                     unsupported += 1
                     continue
                 entries.append({"expr": text, "line": line, **got})
@@ -372,16 +387,49 @@ def record_app(app, tests_dir):
     return None
 
 
+def crash_reason(stderr):
+    """What stopped the replay process, from its stderr."""
+    lines = stderr.splitlines()
+    for i, line in enumerate(lines):
+        if "has overflowed its stack" in line:
+            return "stack overflow"
+        if "panicked at" in line:
+            return "panic: " + (lines[i + 1].strip() if i + 1 < len(lines) else line)
+    return "the replay process died"
+
+
 def replay(jobs):
+    """Run tests/conformance.rs's django_suite_replay on the jobs; an entry that crashes djq
+    (a panic, a stack overflow) is written as {"crash": reason} and the replay goes on after it."""
+    for job in jobs:
+        Path(job["out"]).unlink(missing_ok=True)
+        job["first"] = 0
     manifest = OUT / "manifest.json"
-    manifest.write_text(json.dumps(jobs, indent=1), encoding="utf-8")
-    env = dict(os.environ, DJQ_SUITE=str(manifest))
-    proc = subprocess.run(["cargo", "test", "--test", "conformance", "django_suite_replay", "--",
-                           "--ignored", "--exact", "--nocapture"],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
-    (OUT / "replay.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
-    if proc.returncode != 0:
-        print(f"django_suite: the replay failed (target/django-suite/replay.log):\n{proc.stderr[-2000:]}")
+    # djq's binary runs on the main thread's 8 MiB stack; test threads get 2 MiB by default
+    env = dict(os.environ, DJQ_SUITE=str(manifest), RUST_MIN_STACK=str(8 << 20))
+    pending = jobs
+    log = []
+    while pending:
+        manifest.write_text(json.dumps(pending, indent=1), encoding="utf-8")
+        proc = subprocess.run(["cargo", "test", "--test", "conformance", "django_suite_replay", "--",
+                               "--ignored", "--exact", "--nocapture", "--test-threads=1"],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+        log.append(proc.stdout + proc.stderr)
+        if proc.returncode == 0:
+            break
+        for i, job in enumerate(pending):
+            out = Path(job["out"])
+            done = len(out.read_text(encoding="utf-8").splitlines()) if out.exists() else 0
+            if job["first"] + done < job["n"]:
+                crashed = job["first"] + done
+                with out.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps({"crash": crash_reason(proc.stderr)}) + "\n")
+                pending = [{**job, "first": crashed + 1}] + pending[i + 1:]
+                break
+        else:
+            print(f"django_suite: the replay failed (target/django-suite/replay.log):\n{proc.stderr[-2000:]}")
+            break
+    (OUT / "replay.log").write_text("\n".join(log), encoding="utf-8")
 
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
@@ -389,12 +437,13 @@ _NUMBER = re.compile(r"\b\d+\b")
 _NAME = re.compile(r"[A-Za-z_][\w.]{0,40}")
 
 
-def elide(message):
-    """A message with its literals elided (quoted names kept; numbers, quoted text and the
-    field lists after "Choices are:" dropped), so that one cause groups its instances."""
+def elide(message, names=False):
+    """A message with its literals elided (numbers, quoted text, the field lists after
+    "Choices are:"; with `names`, quoted names too), so that one cause groups its instances."""
     first = message.strip().splitlines()[0] if message.strip() else ""
     first = first.split(" Choices are:")[0]
-    first = _QUOTED.sub(lambda m: m.group(0) if _NAME.fullmatch(m.group(0)[1:-1]) else "'…'", first)
+    keep = (lambda q: False) if names else _NAME.fullmatch
+    first = _QUOTED.sub(lambda m: m.group(0) if keep(m.group(0)[1:-1]) else "'…'", first)
     return _NUMBER.sub("N", first)[:160]
 
 
@@ -430,7 +479,8 @@ def parse_detail(detail):
 def rows_cause(detail, claim):
     if claim.startswith("djq raises ") and claim != "djq raises nothing":
         m = re.search(r"djq raised (\w+): (.*)", detail) or re.search(r"/ djq (\w+): (.*)", detail)
-        return f"djq raises {m.group(1)}: {elide(m.group(2))}" if m else claim
+        return (f"djq raises {m.group(1)}: {elide(m.group(2), names=True)}",
+                f"djq raises {m.group(1)}: {elide(m.group(2))}") if m else claim
     if claim == "djq raises nothing":
         m = re.search(r"django raised (\{.*\}), djq did not", detail)
         err = json.loads(m.group(1)) if m else {"type": "?", "message": ""}
@@ -480,7 +530,7 @@ def analyse(apps_run, app_errors):
             if not out.exists():
                 skipped.append(f"{case['label']}: not replayed")
                 continue
-            results = json.loads(out.read_text(encoding="utf-8"))
+            results = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
             if results and "session_error" in results[0]:
                 why = elide(results[0]["session_error"])
                 skipped.append(f"{case['label']}: djq could not start: {why}")
@@ -490,19 +540,24 @@ def analyse(apps_run, app_errors):
                 continue
             for e, r in zip(recording["entries"], results):
                 n += 1
+                if "crash" in r:
+                    r = {"expr": e["expr"], "detail": r["crash"], "rows_ok": False, "sql_ok": False,
+                         "cause": f"djq crashes: {r['crash']}"}
                 rows += r["rows_ok"]
                 sql += r["sql_ok"]
                 r["app"], r["case"] = app, case["label"]
-                if not r["rows_ok"]:
-                    r["cause"] = rows_cause(r["detail"], r["rows_claim"])
+                qs = parse_detail(r["detail"])
+                if "cause" in r:
+                    pass
+                elif not r["rows_ok"]:
+                    cause = rows_cause(r["detail"], r["rows_claim"])
+                    r["cause"], r["variant"] = cause if isinstance(cause, tuple) else (cause, cause)
+                    if not r["sql_ok"]:
+                        r["sql_cause"] = sql_cause(*qs) if qs else "SQL differs"
                 elif not r["sql_ok"]:
-                    qs = parse_detail(r["detail"])
                     r["cause"] = sql_cause(*qs) if qs else "SQL differs"
                 if "cause" in r:
                     causes[r["cause"]].append((app, r))
-                if not r["sql_ok"] and not r["rows_ok"]:
-                    qs = parse_detail(r["detail"])
-                    r["sql_cause"] = sql_cause(*qs) if qs else "SQL differs"
                 outcomes.append(r)
         per_app[app] = {"entries": n, "rows": rows, "sql": sql, "skipped": skipped,
                         "classes": sum(1 for c in cases if "setup_error" not in c)}
@@ -532,6 +587,9 @@ def report(per_app, causes, outcomes):
         apps = Counter(a for a, _ in items)
         lines.append(f"### {len(items)} × {cause}")
         lines.append("apps: " + ", ".join(f"{a} {n}" for a, n in apps.most_common()))
+        variants = Counter(r.get("variant", cause) for _, r in items)
+        if len(variants) > 1:
+            lines.append("variants: " + "; ".join(f"{n} × {v}" for v, n in variants.most_common(12)))
         ex = items[0][1]
         lines.append(f"example ({ex.get('case', items[0][0])}): `{ex['expr']}`")
         lines.append("```")
@@ -555,6 +613,7 @@ def main():
     parser.add_argument("--tests", type=Path, default=DEFAULT_TESTS, help="Django's tests/ folder")
     parser.add_argument("--download", action="store_true", help="pip download Django's sdist into target/django-suite/")
     parser.add_argument("--no-record", action="store_true", help="replay the recordings already in target/django-suite/")
+    parser.add_argument("--report-only", action="store_true", help="neither record nor replay: report on the last run")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -568,7 +627,7 @@ def main():
     app_errors = {}
     jobs = []
     for app in apps:
-        if not args.no_record:
+        if not (args.no_record or args.report_only):
             if not (tests_dir / app).is_dir():
                 app_errors[app] = "no such test app"
                 continue
@@ -583,10 +642,11 @@ def main():
         for case in json.loads(cases_path.read_text(encoding="utf-8")):
             if "setup_error" in case:
                 continue
-            jobs.append({"recording": case["recording"], "database": case["database"],
+            jobs.append({"recording": case["recording"], "database": case["database"], "n": case["entries"],
                          "models": str(tests_dir / app), "preamble": case["preamble"],
                          "out": str(Path(case["recording"]).with_suffix(".djq.json"))})
-    replay(jobs)
+    if not args.report_only:
+        replay(jobs)
     per_app, causes, outcomes = analyse(apps, app_errors)
     text = report(per_app, causes, outcomes)
     (OUT / "report.md").write_text(text, encoding="utf-8")
