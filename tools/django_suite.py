@@ -24,10 +24,11 @@ USE_TZ=True, TIME_ZONE="UTC", SQLite files under target/django-suite/<app>/):
    and skipped;
 3. the expressions are extracted with `ast`: maximal expressions rooted at `<Model>.<manager>`
    (or at a local name a test method assigned such an expression to, substituted), whose free
-   names are only the app's and contrib's models, what `from django.db.models import *` and
-   `from django.db.models.functions import *` bind, the test module's imports of `datetime`,
-   `decimal` and `uuid` names and of `django.utils.timezone` (run first on both sides, the
-   "preamble"), and a few builtins; writes (`create`, `update`, `delete`, related managers'
+   names are only the models Django's shell imports (earlier apps take precedence), what
+   `from django.db.models import *` and `from django.db.models.functions import *` bind, the
+   test module's imports of its app's models (made absolute), of `datetime`, `decimal` and
+   `uuid` names and of `django.utils.timezone` (run first on both sides, the "preamble"), and a
+   few builtins; writes (`create`, `update`, `delete`, related managers'
    `add`/`set`/...), async methods, Django's internals (`.query`, `._result_cache`, `.db`) and
    lambdas/comprehensions are left out; deduplicated per class;
 4. each is evaluated by Django with tools/record.py's `evaluate` (rows, SQL, errors; in a
@@ -92,11 +93,23 @@ PREAMBLE_MODULES = {"datetime", "decimal", "uuid"}
 # extraction
 # ---------------------------------------------------------------------------------------
 
-def preamble_of(tree):
-    """(source, names) of the module's top-level imports of PREAMBLE_MODULES and of
-    django.utils.timezone."""
+def preamble_of(tree, modname, app):
+    """(source, names) of the module's top-level imports of its app's models (relative ones
+    made absolute: `from .models import User` binds the app's `User`, not auth's, as in the
+    test), of PREAMBLE_MODULES and of django.utils.timezone."""
+    from importlib.util import resolve_name
+
     lines, names = [], set()
+    package = modname.rpartition(".")[0]
     for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(app + ".")):
+            module = resolve_name("." * node.level + (node.module or ""), package) if node.level else node.module
+            if module == f"{app}.models" or module.startswith(f"{app}.models."):
+                keep = [a for a in node.names if a.name != "*"]
+                if keep:
+                    lines.append(ast.unparse(ast.ImportFrom(module=module, names=keep, level=0)))
+                    names.update(a.asname or a.name for a in keep)
+            continue
         if isinstance(node, ast.Import):
             keep = [a for a in node.names if a.name in PREAMBLE_MODULES]
             if keep:
@@ -279,11 +292,14 @@ def child_main(app, tests_dir, outdir):
     call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
     connection.close()
 
-    namespace = record.shell_namespace(["contenttypes", "auth", app])
-    managers = {}
-    for name, obj in namespace.items():
-        if isinstance(obj, type) and issubclass(obj, Model) and obj is not Model and not obj._meta.abstract:
-            managers[name] = {m.name for m in obj._meta.managers}
+    # Django's shell: models of apps earlier in INSTALLED_APPS take precedence
+    namespace = record.shell_namespace([app, "auth", "contenttypes"])
+
+    def managers_of(ns):
+        """model name -> its managers' attribute names, for the models a namespace binds"""
+        return {name: {m.name for m in obj._meta.managers} for name, obj in ns.items()
+                if isinstance(obj, type) and issubclass(obj, Model) and obj is not Model and not obj._meta.abstract}
+
     queryset_methods = {n for n in dir(QuerySet) if not n.startswith("_")}
 
     cases = []
@@ -298,11 +314,11 @@ def child_main(app, tests_dir, outdir):
         except Exception as e:  # noqa: BLE001 - reported, the run goes on
             cases.append({**case, "class": None, "setup_error": f"import: {type(e).__name__}: {e}"})
             continue
-        preamble, preamble_names = preamble_of(tree)
+        preamble, preamble_names = preamble_of(tree, modname, app)
         ns = dict(namespace)
         exec(preamble, ns)
         allowed = set(namespace) | preamble_names | BUILTINS
-        extractor = Extractor(ns, allowed, managers, queryset_methods)
+        extractor = Extractor(ns, allowed, managers_of(ns), queryset_methods)
         for cdef in (n for n in tree.body if isinstance(n, ast.ClassDef)):
             cls = getattr(module, cdef.name, None)
             if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)):
