@@ -414,9 +414,24 @@ def crash_reason(stderr):
     return "the replay process died"
 
 
+def replay_binary():
+    """Build tests/conformance.rs once; the path of its test executable."""
+    proc = subprocess.run(["cargo", "test", "--test", "conformance", "--no-run", "--message-format=json"],
+                          cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"django_suite: cargo test --no-run failed:\n{proc.stderr[-3000:]}")
+    for line in proc.stdout.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg.get("target", {}).get("name") == "conformance" \
+                and msg.get("executable"):
+            return msg["executable"]
+    sys.exit("django_suite: no conformance test executable in cargo's output")
+
+
 def replay(jobs):
     """Run tests/conformance.rs's django_suite_replay on the jobs; an entry that crashes djq
     (a panic, a stack overflow) is written as {"crash": reason} and the replay goes on after it."""
+    binary = replay_binary()
     for job in jobs:
         Path(job["out"]).unlink(missing_ok=True)
         job["first"] = 0
@@ -427,17 +442,19 @@ def replay(jobs):
     log = []
     while pending:
         manifest.write_text(json.dumps(pending, indent=1), encoding="utf-8")
-        proc = subprocess.run(["cargo", "test", "--test", "conformance", "django_suite_replay", "--",
-                               "--ignored", "--exact", "--nocapture", "--test-threads=1"],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
+        proc = subprocess.run([binary, "django_suite_replay", "--ignored", "--exact", "--nocapture",
+                               "--test-threads=1"], cwd=ROOT, env=env, capture_output=True, text=True)
         log.append(proc.stdout + proc.stderr)
         if proc.returncode == 0:
             break
         for i, job in enumerate(pending):
             out = Path(job["out"])
-            done = len(out.read_text(encoding="utf-8").splitlines()) if out.exists() else 0
-            if job["first"] + done < job["n"]:
-                crashed = job["first"] + done
+            lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
+            if lines and "session_error" in lines[0]:
+                continue
+            # the file holds one line per entry replayed so far, over every resumption
+            if len(lines) < job["n"]:
+                crashed = len(lines)
                 with out.open("a", encoding="utf-8") as f:
                     f.write(json.dumps({"crash": crash_reason(proc.stderr)}) + "\n")
                 pending = [{**job, "first": crashed + 1}] + pending[i + 1:]

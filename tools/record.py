@@ -96,6 +96,8 @@ CORPORA = {
     # tests/proptest_querysets.rs)
     "differential": LIBRARY,
     "differential_blog": BLOG,
+    # constructs tools/django_suite.py found in Django's own test apps, on the blog (issue 16)
+    "suite_blog": BLOG,
     # every manager of a model (issue 16)
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
