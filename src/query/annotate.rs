@@ -109,16 +109,23 @@ impl Query {
         q.default_cols = false;
         q.select_related = super::SelectRelated::None;
         q.clear_ordering(true, true);
-        q.annotations.clear();
+        // The aggregates read the query's own (non-aggregate) annotations, resolved as
+        // Django's summarize does (no aliases) and then inlined:
+        // `annotate(n=Length('title')).aggregate(Max('n'))` is `MAX(LENGTH(title))`.
+        q.summarize = true;
+        let mut resolved = Vec::with_capacity(aggs.len());
         for (name, expr) in aggs {
-            let resolved = q.resolve_f(schema, expr, None)?;
-            check_aggregate(name, &resolved)?;
-            q.annotations.push(SelectItem {
+            let mut e = q.resolve_f(schema, expr, None)?;
+            check_aggregate(name, &e)?;
+            e.inline_refs();
+            resolved.push(SelectItem {
                 name: name.clone(),
-                expr: resolved,
+                expr: e,
                 aliased: true,
             });
         }
+        q.summarize = false;
+        q.annotations = resolved;
         Ok(Aggregation::Flat(q))
     }
 
@@ -350,6 +357,18 @@ impl Expr {
             }
         }
         walk(&mut e, out);
+    }
+
+    /// References to annotations replaced by the annotations' expressions.
+    fn inline_refs(&mut self) {
+        match self {
+            Expr::Ref { source, .. } => {
+                let mut inner = std::mem::replace(&mut **source, Expr::One);
+                inner.inline_refs();
+                *self = inner;
+            }
+            other => other.for_each_child_mut(&mut |c| c.inline_refs()),
+        }
     }
 
     /// Replace columns (outside annotation references) by references to `__colN`
