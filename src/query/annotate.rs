@@ -105,12 +105,8 @@ impl Query {
             return self.nested_aggregation(schema, aggs, existing);
         }
         let mut q = self.clone();
-        q.select.clear();
-        q.default_cols = false;
-        q.select_related = super::SelectRelated::None;
-        q.clear_ordering(true, true);
         // The aggregates read the query's own (non-aggregate) annotations, resolved as
-        // Django's summarize does (no aliases) and then inlined:
+        // Django's summarize does (those values() selects, no aliases) and then inlined:
         // `annotate(n=Length('title')).aggregate(Max('n'))` is `MAX(LENGTH(title))`.
         q.summarize = true;
         let mut resolved = Vec::with_capacity(aggs.len());
@@ -126,6 +122,10 @@ impl Query {
         }
         q.summarize = false;
         q.annotations = resolved;
+        q.select.clear();
+        q.default_cols = false;
+        q.select_related = super::SelectRelated::None;
+        q.clear_ordering(true, true);
         Ok(Aggregation::Flat(q))
     }
 
