@@ -162,6 +162,12 @@ pub fn python_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Python's `float(Decimal)`: the nearest float to the decimal's exact value (rust_decimal's
+/// own `to_f64` can be one unit in the last place off).
+pub fn decimal_to_f64(d: &Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(f64::NAN)
+}
+
 /// Python's `repr(float)`: shortest round-trip digits, always with a dot or exponent.
 pub fn python_float(f: f64) -> String {
     if f.is_nan() {
@@ -341,7 +347,7 @@ impl Value {
         match self {
             Value::Int(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
-            Value::Decimal(d) => rust_decimal::prelude::ToPrimitive::to_f64(d),
+            Value::Decimal(d) => Some(decimal_to_f64(d)),
             Value::Bool(b) => Some(*b as i64 as f64),
             _ => None,
         }

@@ -180,6 +180,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/inherit",
         bar: MODELS,
     },
+    // Constructs tools/django_suite.py found djq getting wrong in Django's own test apps,
+    // written again on the blog's models (issue 16).
+    Corpus {
+        name: "suite_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: MODELS,
+    },
     // The proptest generator's querysets (tests/proptest_querysets.rs) from a fixed seed, on
     // the same databases: a set nobody chose.
     Corpus {
@@ -213,9 +222,15 @@ fn database_url(corpus: &Corpus, backend: Backend) -> Option<String> {
 }
 
 fn session(corpus: &Corpus, url: &str, out: Output) -> Session {
+    session_at(url, &root().join(corpus.models), out)
+}
+
+/// A JSON-output session on the database at `url` with the models at `models` (a models.py,
+/// an app folder or a project root).
+fn session_at(url: &str, models: &std::path::Path, out: Output) -> Session {
     let mut backend = djq::backend::connect(url, true).expect("open fixture database");
     let mut schema = schema::introspect::database(backend.as_mut()).expect("introspect");
-    let decls = schema::models_py::load(&[root().join(corpus.models)]).expect("models.py");
+    let decls = schema::models_py::load(&[models.to_path_buf()]).expect("models.py");
     schema::models_py::overlay(&mut schema, decls).expect("overlay");
     let opts = Options::plain(Format::Json);
     let dialect = backend.dialect();
@@ -816,5 +831,77 @@ fn a_gap_reason_that_misstates_the_outcome_is_caught() {
         "djq raises TypeError",
     ] {
         assert!(!untrue.contains(o.claim("rows")), "{untrue}");
+    }
+}
+
+/// tools/django_suite.py's replay: djq on the recordings it made from Django's own test apps
+/// (never committed). `DJQ_SUITE` names a JSON manifest, a list of `{"recording", "database",
+/// "models", "preamble", "first", "out"}`: each recording (tools/record.py's entry format) is
+/// replayed from its entry `first` on, on its SQLite database with `run_entry`, after running
+/// `preamble` (the test module's imports); the outcome of each entry is appended to `out` as
+/// one JSON line as soon as it is known, so that the script can tell which entry a crash
+/// stopped at and go on after it.
+#[test]
+#[ignore = "run by tools/django_suite.py, which sets DJQ_SUITE"]
+fn django_suite_replay() {
+    use std::io::Write;
+    let manifest =
+        std::env::var("DJQ_SUITE").expect("DJQ_SUITE: the manifest tools/django_suite.py writes");
+    let jobs: Vec<Json> =
+        serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    for job in jobs {
+        let field = |k: &str| job[k].as_str().unwrap().to_string();
+        let recording: Json =
+            serde_json::from_str(&std::fs::read_to_string(field("recording")).unwrap()).unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(field("out"))
+            .unwrap();
+        let mut emit = |line: Json| {
+            writeln!(file, "{line}").unwrap();
+            file.flush().unwrap();
+        };
+        let out = Output::default();
+        // A models.py djq cannot read, or a database it cannot open, is reported for the job
+        // instead of stopping the run.
+        let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            session_at(
+                &field("database"),
+                &PathBuf::from(field("models")),
+                out.clone(),
+            )
+        }));
+        let mut s = match started {
+            Ok(s) => s,
+            Err(e) => {
+                let why = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                emit(serde_json::json!({ "session_error": why }));
+                continue;
+            }
+        };
+        let preamble = field("preamble");
+        let preamble_error = if preamble.is_empty() {
+            None
+        } else {
+            s.run(&preamble).err().map(|d| d.message)
+        };
+        let first = job["first"].as_u64().unwrap_or(0) as usize;
+        for entry in recording["entries"].as_array().unwrap().iter().skip(first) {
+            let o = run_entry(&mut s, &out, entry, Backend::Sqlite);
+            emit(serde_json::json!({
+                "expr": entry["expr"],
+                "rows_ok": o.rows_ok,
+                "sql_ok": o.sql_ok,
+                "rows_claim": o.rows_claim,
+                "sql_claim": o.sql_claim,
+                "detail": o.detail,
+                "preamble_error": preamble_error,
+            }));
+        }
     }
 }

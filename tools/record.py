@@ -96,6 +96,8 @@ CORPORA = {
     # tests/proptest_querysets.rs)
     "differential": LIBRARY,
     "differential_blog": BLOG,
+    # constructs tools/django_suite.py found in Django's own test apps, on the blog (issue 16)
+    "suite_blog": BLOG,
     # every manager of a model (issue 16)
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
@@ -310,12 +312,144 @@ def output_path(corpus, backend):
     return CONFORMANCE / f"{corpus}.{backend}.json"
 
 
+
 # ---------------------------------------------------------------------------------------
-# child process: set Django up for one corpus/backend and record
+# evaluating one expression under Django (also used by tools/django_suite.py); call after
+# django.setup()
 # ---------------------------------------------------------------------------------------
 
 class Unsupported(Exception):
     pass
+
+
+def shell_namespace(app_labels):
+    """A namespace like Django's shell: `from django.db.models import *`,
+    `from django.db.models.functions import *`, then the models of these apps."""
+    from django.apps import apps
+
+    namespace = {}
+    exec("from django.db.models import *", namespace)
+    exec("from django.db.models.functions import *", namespace)
+    for app in app_labels:
+        for model in apps.get_app_config(app).get_models():
+            namespace[model.__name__] = model
+    return namespace
+
+
+def instance_to_obj(obj, annotation_names=None):
+    deferred = obj.get_deferred_fields()
+    out = {}
+    attnames = set()
+    for field in obj._meta.concrete_fields:
+        attnames.add(field.attname)
+        if field.attname in deferred:
+            continue
+        out[field.attname] = getattr(obj, field.attname)
+    if annotation_names is None:
+        # A lone instance (first(), get(), ...): its annotations are the attributes
+        # Django's ModelIterable set after the fields, in order.
+        annotation_names = [k for k in vars(obj) if not k.startswith("_") and k not in attnames]
+    for name in annotation_names:
+        out[name] = getattr(obj, name)
+    return out
+
+
+def plain(value):
+    import datetime
+    import decimal
+    import uuid
+
+    from django.db.models import Model
+
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, uuid.UUID)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Model):
+        return instance_to_obj(value)
+    raise Unsupported(repr(value))
+
+
+def materialise(value):
+    """(result, ordered) for an evaluated expression."""
+    from django.db.models import Model, QuerySet
+    from django.db.models.query import (
+        FlatValuesListIterable,
+        ModelIterable,
+        NamedValuesListIterable,
+        ValuesIterable,
+        ValuesListIterable,
+    )
+
+    if isinstance(value, QuerySet):
+        rows = list(value)
+        ordered = value.ordered
+        iterable = value._iterable_class
+        if issubclass(iterable, ModelIterable):
+            names = list(value.query.annotation_select)
+            return [instance_to_obj(o, names) for o in rows], ordered
+        if issubclass(iterable, ValuesIterable):
+            return [{k: plain(v) for k, v in row.items()} for row in rows], ordered
+        if issubclass(iterable, FlatValuesListIterable):
+            return [plain(v) for v in rows], ordered
+        if issubclass(iterable, (ValuesListIterable, NamedValuesListIterable)):
+            return [[plain(v) for v in row] for row in rows], ordered
+        raise Unsupported(f"QuerySet with {iterable.__name__}")
+    if isinstance(value, Model):
+        return instance_to_obj(value), True
+    return plain(value), True
+
+
+def jsonable_params(backend, params, many):
+    if params is None:
+        return []
+    if many:
+        return [jsonable_params(backend, p, False) for p in params]
+    if isinstance(params, dict):
+        return {k: plain(backend.driver_param(v)) for k, v in params.items()}
+    return [plain(backend.driver_param(p)) for p in params]
+
+
+def evaluate(expr, namespace, backend):
+    """{"queries": [...], "result": ..., "ordered": ...} or {"queries": [...], "error": {...}}:
+    `expr` evaluated with eval() in `namespace` and materialised, inside a transaction that is
+    rolled back; "queries" are the statements sent to the driver (BEGIN not included)."""
+    from django.db import connection, transaction
+
+    queries = []
+
+    def capture(execute, sql, params, many, context):
+        q = {"sql": backend.driver_sql(sql, params, many), "params": jsonable_params(backend, params, many)}
+        if many:
+            q["many"] = True
+        queries.append(q)
+        return execute(sql, params, many, context)
+
+    entry = {"queries": queries}
+    with transaction.atomic():
+        # installed after atomic() so its BEGIN is not recorded
+        with connection.execute_wrapper(capture):
+            try:
+                value = eval(expr, namespace)
+                result, ordered = materialise(value)
+            except Unsupported as e:
+                entry["error"] = {"type": "Unsupported", "message": str(e)}
+            except Exception as e:  # noqa: BLE001 - recording Django's own errors
+                entry["error"] = {"type": type(e).__name__, "message": str(e)}
+            else:
+                entry["result"] = result
+                entry["ordered"] = ordered
+        transaction.set_rollback(True)
+    return entry
+
+
+# ---------------------------------------------------------------------------------------
+# child process: set Django up for one corpus/backend and record
+# ---------------------------------------------------------------------------------------
 
 
 def record_corpus(corpus, backend_name, database):
@@ -334,86 +468,9 @@ def record_corpus(corpus, backend_name, database):
         )
     django.setup()
 
-    from django.apps import apps
-    from django.db import connection, transaction
-    from django.db.models import Model, QuerySet
-    from django.db.models.query import (
-        FlatValuesListIterable,
-        ModelIterable,
-        NamedValuesListIterable,
-        ValuesIterable,
-        ValuesListIterable,
-    )
+    from django.db import connection
 
-    namespace = {}
-    exec("from django.db.models import *", namespace)
-    exec("from django.db.models.functions import *", namespace)
-    for app in [*CORPORA[corpus].get("also", []), CORPORA[corpus]["app"]]:
-        for model in apps.get_app_config(app).get_models():
-            namespace[model.__name__] = model
-
-    def instance_to_obj(obj, annotation_names=None):
-        deferred = obj.get_deferred_fields()
-        out = {}
-        attnames = set()
-        for field in obj._meta.concrete_fields:
-            attnames.add(field.attname)
-            if field.attname in deferred:
-                continue
-            out[field.attname] = getattr(obj, field.attname)
-        if annotation_names is None:
-            # A lone instance (first(), get(), ...): its annotations are the attributes
-            # Django's ModelIterable set after the fields, in order.
-            annotation_names = [k for k in vars(obj) if not k.startswith("_") and k not in attnames]
-        for name in annotation_names:
-            out[name] = getattr(obj, name)
-        return out
-
-    def plain(value):
-        if value is None or isinstance(value, (bool, int, float, str)):
-            return value
-        import datetime
-        import decimal
-        import uuid
-
-        if isinstance(value, (datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, uuid.UUID)):
-            return value
-        if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        if isinstance(value, Model):
-            return instance_to_obj(value)
-        raise Unsupported(repr(value))
-
-    def materialise(value):
-        """(result, ordered) for an evaluated expression."""
-        if isinstance(value, QuerySet):
-            rows = list(value)
-            ordered = value.ordered
-            iterable = value._iterable_class
-            if issubclass(iterable, ModelIterable):
-                names = list(value.query.annotation_select)
-                return [instance_to_obj(o, names) for o in rows], ordered
-            if issubclass(iterable, ValuesIterable):
-                return [{k: plain(v) for k, v in row.items()} for row in rows], ordered
-            if issubclass(iterable, FlatValuesListIterable):
-                return [plain(v) for v in rows], ordered
-            if issubclass(iterable, (ValuesListIterable, NamedValuesListIterable)):
-                return [[plain(v) for v in row] for row in rows], ordered
-            raise Unsupported(f"QuerySet with {iterable.__name__}")
-        if isinstance(value, Model):
-            return instance_to_obj(value), True
-        return plain(value), True
-
-    def jsonable_params(params, many):
-        if params is None:
-            return []
-        if many:
-            return [jsonable_params(p, False) for p in params]
-        if isinstance(params, dict):
-            return {k: plain(backend.driver_param(v)) for k, v in params.items()}
-        return [plain(backend.driver_param(p)) for p in params]
+    namespace = shell_namespace([*CORPORA[corpus].get("also", []), CORPORA[corpus]["app"]])
 
     before = backend.fingerprint()
     connection.ensure_connection()
@@ -421,31 +478,7 @@ def record_corpus(corpus, backend_name, database):
     server_version = backend.server_version(connection)
     entries = []
     for line, expr in read_corpus(corpus_path(corpus)):
-        queries = []
-
-        def capture(execute, sql, params, many, context):
-            q = {"sql": backend.driver_sql(sql, params, many), "params": jsonable_params(params, many)}
-            if many:
-                q["many"] = True
-            queries.append(q)
-            return execute(sql, params, many, context)
-
-        entry = {"expr": expr, "line": line, "queries": queries}
-        with transaction.atomic():
-            # installed after atomic() so its BEGIN is not recorded
-            with connection.execute_wrapper(capture):
-                try:
-                    value = eval(expr, namespace)
-                    result, ordered = materialise(value)
-                except Unsupported as e:
-                    entry["error"] = {"type": "Unsupported", "message": str(e)}
-                except Exception as e:  # noqa: BLE001 - recording Django's own errors
-                    entry["error"] = {"type": type(e).__name__, "message": str(e)}
-                else:
-                    entry["result"] = result
-                    entry["ordered"] = ordered
-            transaction.set_rollback(True)
-        entries.append(entry)
+        entries.append({"expr": expr, "line": line, **evaluate(expr, namespace, backend)})
     connection.close()
     after = backend.fingerprint()
     if before != after:

@@ -103,15 +103,27 @@ impl Session {
     /// `Value(x, output_field=...)`: the value converted to the field's type.
     pub(super) fn value_expr(&mut self, args: &Args) -> Result<FExpr> {
         args.no_kwargs_except(&["output_field"], "Value")?;
-        let [(obj, s)] = args.pos.as_slice() else {
-            return Err(Diagnostic::new(
-                ErrorKind::Type,
-                format!(
-                    "Value.__init__() takes 2 positional arguments but {} were given",
-                    args.pos.len() + 1
-                ),
-            )
-            .at(args.span));
+        // `Value(value, output_field=None)`: the field may be given by position.
+        let (obj, s, field) = match args.pos.as_slice() {
+            [(obj, s)] => (obj, s, output_field(args, "Value")?),
+            [_, _] if args.kwarg("output_field").is_some() => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    "Value.__init__() got multiple values for argument 'output_field'",
+                )
+                .at(args.span));
+            }
+            [(obj, s), (field, _)] => (obj, s, Some(field_of(field, "Value", args.span)?)),
+            _ => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!(
+                        "Value.__init__() takes from 2 to 3 positional arguments but {} were given",
+                        args.pos.len() + 1
+                    ),
+                )
+                .at(args.span));
+            }
         };
         let Obj::Value(v) = obj else {
             return Err(Diagnostic::new(
@@ -120,7 +132,7 @@ impl Session {
             )
             .at(*s));
         };
-        Ok(FExpr::Value(match output_field(args, "Value")? {
+        Ok(FExpr::Value(match field {
             Some(ty) => {
                 crate::query::lookups::prep_value(ty.kind, None, v.clone()).map_err(|d| d.at(*s))?
             }

@@ -105,20 +105,27 @@ impl Query {
             return self.nested_aggregation(schema, aggs, existing);
         }
         let mut q = self.clone();
+        // The aggregates read the query's own (non-aggregate) annotations, resolved as
+        // Django's summarize does (those values() selects, no aliases) and then inlined:
+        // `annotate(n=Length('title')).aggregate(Max('n'))` is `MAX(LENGTH(title))`.
+        q.summarize = true;
+        let mut resolved = Vec::with_capacity(aggs.len());
+        for (name, expr) in aggs {
+            let mut e = q.resolve_f(schema, expr, None)?;
+            check_aggregate(name, &e)?;
+            e.inline_refs();
+            resolved.push(SelectItem {
+                name: name.clone(),
+                expr: e,
+                aliased: true,
+            });
+        }
+        q.summarize = false;
+        q.annotations = resolved;
         q.select.clear();
         q.default_cols = false;
         q.select_related = super::SelectRelated::None;
         q.clear_ordering(true, true);
-        q.annotations.clear();
-        for (name, expr) in aggs {
-            let resolved = q.resolve_f(schema, expr, None)?;
-            check_aggregate(name, &resolved)?;
-            q.annotations.push(SelectItem {
-                name: name.clone(),
-                expr: resolved,
-                aliased: true,
-            });
-        }
         Ok(Aggregation::Flat(q))
     }
 
@@ -350,6 +357,18 @@ impl Expr {
             }
         }
         walk(&mut e, out);
+    }
+
+    /// References to annotations replaced by the annotations' expressions.
+    fn inline_refs(&mut self) {
+        match self {
+            Expr::Ref { source, .. } => {
+                let mut inner = std::mem::replace(&mut **source, Expr::One);
+                inner.inline_refs();
+                *self = inner;
+            }
+            other => other.for_each_child_mut(&mut |c| c.inline_refs()),
+        }
     }
 
     /// Replace columns (outside annotation references) by references to `__colN`

@@ -208,13 +208,22 @@ pub enum AggFunc {
     Avg,
     Min,
     Max,
-    StdDev { sample: bool },
-    Variance { sample: bool },
+    StdDev {
+        sample: bool,
+    },
+    Variance {
+        sample: bool,
+    },
+    /// `AnyValue(expr)`: some value of the group (SQLite: the first row's).
+    AnyValue,
+    BitAnd,
+    BitOr,
+    BitXor,
 }
 
 impl AggFunc {
     /// Every aggregate class (`sample` is an argument of the call).
-    pub const ALL: [AggFunc; 7] = [
+    pub const ALL: [AggFunc; 11] = [
         AggFunc::Count,
         AggFunc::Sum,
         AggFunc::Avg,
@@ -222,6 +231,10 @@ impl AggFunc {
         AggFunc::Max,
         AggFunc::StdDev { sample: false },
         AggFunc::Variance { sample: false },
+        AggFunc::AnyValue,
+        AggFunc::BitAnd,
+        AggFunc::BitOr,
+        AggFunc::BitXor,
     ];
 
     pub fn from_name(name: &str) -> Option<AggFunc> {
@@ -238,6 +251,10 @@ impl AggFunc {
             AggFunc::Max => "Max",
             AggFunc::StdDev { .. } => "StdDev",
             AggFunc::Variance { .. } => "Variance",
+            AggFunc::AnyValue => "AnyValue",
+            AggFunc::BitAnd => "BitAnd",
+            AggFunc::BitOr => "BitOr",
+            AggFunc::BitXor => "BitXor",
         }
     }
 
@@ -253,6 +270,10 @@ impl AggFunc {
             AggFunc::StdDev { sample: true } => "STDDEV_SAMP",
             AggFunc::Variance { sample: false } => "VAR_POP",
             AggFunc::Variance { sample: true } => "VAR_SAMP",
+            AggFunc::AnyValue => "ANY_VALUE",
+            AggFunc::BitAnd => "BIT_AND",
+            AggFunc::BitOr => "BIT_OR",
+            AggFunc::BitXor => "BIT_XOR",
         }
     }
 }
@@ -385,7 +406,13 @@ impl Expr {
                     },
                     AggFunc::StdDev { .. } | AggFunc::Variance { .. } => ValueType::Float,
                     // Django quantizes decimals read from columns only.
-                    AggFunc::Sum | AggFunc::Min | AggFunc::Max => match arg {
+                    AggFunc::Sum
+                    | AggFunc::Min
+                    | AggFunc::Max
+                    | AggFunc::AnyValue
+                    | AggFunc::BitAnd
+                    | AggFunc::BitOr
+                    | AggFunc::BitXor => match arg {
                         ValueType::Decimal { .. } => ValueType::Decimal { places: None },
                         t => t,
                     },

@@ -830,6 +830,17 @@ impl Query {
         name: &str,
         can_reuse: Option<&mut Vec<String>>,
     ) -> Result<Expr> {
+        // Django's `annotation_select`: alias() annotations (and those values() left out)
+        // cannot be aggregated over.
+        if self.summarize
+            && self.hidden_annotations.iter().any(|a| a.name == name)
+            && !self.annotations.iter().any(|a| a.name == name)
+            && !self.select.iter().any(|s| s.name == name)
+        {
+            return Err(Diagnostic::field(format!(
+                "Cannot aggregate over the '{name}' alias. Use annotate() to promote it."
+            )));
+        }
         if let Some(expr) = self.annotation(name) {
             return Ok(if self.summarize {
                 Expr::Ref {

@@ -51,6 +51,24 @@ pub enum FuncKind {
     TruncDate,
     TruncTime,
     Now,
+    ACos,
+    ASin,
+    ATan,
+    ATan2,
+    Cos,
+    Cot,
+    Degrees,
+    Exp,
+    Ln,
+    Log,
+    Radians,
+    Sin,
+    Tan,
+    Sign,
+    Pi,
+    Random,
+    Chr,
+    Ord,
 }
 
 /// How a function's result type follows from its arguments.
@@ -108,6 +126,24 @@ const CLASSES: &[FuncKind] = {
         TruncDate,
         TruncTime,
         Now,
+        ACos,
+        ASin,
+        ATan,
+        ATan2,
+        Cos,
+        Cot,
+        Degrees,
+        Exp,
+        Ln,
+        Log,
+        Radians,
+        Sin,
+        Tan,
+        Sign,
+        Pi,
+        Random,
+        Chr,
+        Ord,
         // The generic classes take the part as a second argument.
         Extract(DatePart::Year),
         Trunc(DatePart::Year),
@@ -182,6 +218,24 @@ impl FuncKind {
             TruncDate => "TruncDate",
             TruncTime => "TruncTime",
             Now => "Now",
+            ACos => "ACos",
+            ASin => "ASin",
+            ATan => "ATan",
+            ATan2 => "ATan2",
+            Cos => "Cos",
+            Cot => "Cot",
+            Degrees => "Degrees",
+            Exp => "Exp",
+            Ln => "Ln",
+            Log => "Log",
+            Radians => "Radians",
+            Sin => "Sin",
+            Tan => "Tan",
+            Sign => "Sign",
+            Pi => "Pi",
+            Random => "Random",
+            Chr => "Chr",
+            Ord => "Ord",
         }
     }
 
@@ -190,11 +244,12 @@ impl FuncKind {
         use FuncKind::*;
         match self {
             Lower | Upper | Length | Trim | LTrim | RTrim | Reverse | Abs | Ceil | Floor | Sqrt
-            | Cast(_) | Wrapper | TruncDate | TruncTime => (1, 1),
-            Now => (0, 0),
+            | Cast(_) | Wrapper | TruncDate | TruncTime | ACos | ASin | ATan | Cos | Cot
+            | Degrees | Exp | Ln | Radians | Sin | Tan | Sign | Chr | Ord => (1, 1),
+            Now | Pi | Random => (0, 0),
             // The generic `Extract(x, 'year')` and `Trunc(x, 'month')` take the part too.
             Extract(_) | Trunc(_) => (1, 2),
-            Left | Right | StrIndex | Repeat | Mod | Power | NullIf => (2, 2),
+            Left | Right | StrIndex | Repeat | Mod | Power | NullIf | ATan2 | Log => (2, 2),
             Round => (1, 2),
             Substr => (2, 3),
             Replace => (2, 3),
@@ -219,14 +274,16 @@ impl FuncKind {
         use FuncKind::*;
         match self {
             Lower | Upper | ConcatPair | Substr | Left | Right | Trim | LTrim | RTrim | Replace
-            | Reverse | LPad | RPad | Repeat => Output::Fixed(ValueType::Text),
-            Length | StrIndex | Extract(_) => Output::Fixed(ValueType::Int),
+            | Reverse | LPad | RPad | Repeat | Chr => Output::Fixed(ValueType::Text),
+            Length | StrIndex | Extract(_) | Ord => Output::Fixed(ValueType::Int),
             Cast(ty) => Output::Fixed(db_value_type(ty)),
             TruncDate => Output::Fixed(ValueType::Date),
             TruncTime => Output::Fixed(ValueType::Time),
             Now => Output::Fixed(ValueType::DateTime),
-            Abs | Round | Ceil | Floor | Wrapper | Trunc(_) => Output::Source,
-            Mod | Power | Sqrt => Output::Numeric,
+            Abs | Round | Ceil | Floor | Wrapper | Trunc(_) | Sign => Output::Source,
+            // Django's NumericOutputFieldMixin (no argument: a float)
+            Mod | Power | Sqrt | ACos | ASin | ATan | ATan2 | Cos | Cot | Degrees | Exp | Ln
+            | Log | Radians | Sin | Tan | Pi | Random => Output::Numeric,
             Coalesce | NullIf | Greatest | Least => Output::Same,
         }
     }

@@ -696,7 +696,10 @@ impl Writer<'_> {
                 f.push_str(" ");
                 let rhs = f.mark();
                 self.push_expr(f, e)?;
-                f.parenthesize_since(rhs);
+                // Django's `process_rhs` wraps an expression, but not a `Value`.
+                if !matches!(e, Expr::Value(_)) {
+                    f.parenthesize_since(rhs);
+                }
                 let pattern;
                 let (before, after) = if kind.is_pattern() {
                     pattern = d.pattern_operator(*kind);

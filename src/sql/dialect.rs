@@ -703,8 +703,8 @@ impl Dialect {
                 let (x, ty) = args.pop().expect("arity");
                 self.trunc(part, ty, output, x)
             }
-            // FixDecimalInputMixin: PostgreSQL has no ROUND/MOD over double precision.
-            Round | Mod if !sqlite => {
+            // FixDecimalInputMixin: PostgreSQL has no ROUND/MOD/LOG over double precision.
+            Round | Mod | Log if !sqlite => {
                 let args = args
                     .into_iter()
                     .map(|(f, ty)| match ty {
@@ -721,7 +721,8 @@ impl Dialect {
             ),
         };
         Ok(match func {
-            Cast(_) => sql,
+            // ATan2's and Log's own `as_sqlite` skip SQLiteNumericMixin's NUMERIC cast.
+            Cast(_) | ATan2 | Log => sql,
             _ => Frag {
                 sql: self.numeric(sql.sql, output),
                 params: sql.params,
@@ -763,6 +764,27 @@ impl Dialect {
             Greatest => "GREATEST",
             Least if sqlite => "MIN",
             Least => "LEAST",
+            ACos => "ACOS",
+            ASin => "ASIN",
+            ATan => "ATAN",
+            ATan2 => "ATAN2",
+            Cos => "COS",
+            Cot => "COT",
+            Degrees => "DEGREES",
+            Exp => "EXP",
+            Ln => "LN",
+            Log => "LOG",
+            Radians => "RADIANS",
+            Sin => "SIN",
+            Tan => "TAN",
+            Sign => "SIGN",
+            Pi => "PI",
+            Random if sqlite => "RAND",
+            Random => "RANDOM",
+            Chr if sqlite => "CHAR",
+            Chr => "CHR",
+            Ord if sqlite => "UNICODE",
+            Ord => "ASCII",
             ConcatPair | Cast(_) | Wrapper | Trunc(_) | Now => unreachable!("spelled in func()"),
             Extract(_) | TruncDate | TruncTime => unreachable!("resolved to transforms"),
         }

@@ -602,7 +602,7 @@ fn for_output_field(value: Value, want: ValueType, origin: Origin) -> Value {
         }
         (ValueType::Int, Value::Bool(b)) => Value::Int(i64::from(b)),
         (ValueType::Float, Value::Int(i)) => Value::Float(i as f64),
-        (ValueType::Float, Value::Decimal(d)) => d.to_f64().map_or(Value::Decimal(d), Value::Float),
+        (ValueType::Float, Value::Decimal(d)) => Value::Float(crate::value::decimal_to_f64(&d)),
         (ValueType::Decimal { .. }, Value::Int(i)) => Value::Decimal(Decimal::from(i)),
         (ValueType::Decimal { .. }, Value::Float(f)) => {
             Decimal::from_f64_retain(f).map_or(Value::Float(f), Value::Decimal)

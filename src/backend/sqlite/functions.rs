@@ -1,8 +1,9 @@
 //! The SQL functions Django's SQLite backend registers on every connection
 //! (`django/db/backends/sqlite3/_functions.py`), so the SQL Django emits runs unchanged:
 //! date/time extraction, truncation and arithmetic (`django_date_extract`, ...), `REGEXP`,
-//! the math functions missing from SQLite builds without `ENABLE_MATH_FUNCTIONS`, and the small
-//! string helpers (`LPAD`, `RPAD`, `REPEAT`, `REVERSE`).
+//! the math functions missing from SQLite builds without `ENABLE_MATH_FUNCTIONS`, the small
+//! string helpers (`LPAD`, `RPAD`, `REPEAT`, `REVERSE`), and the aggregates SQLite lacks
+//! (`STDDEV_*`, `VAR_*`, `ANY_VALUE`, `BIT_AND`/`BIT_OR`/`BIT_XOR`).
 //!
 //! Each function follows its Python original, including which malformed inputs give `NULL`
 //! (the original catches the exception) and which abort the statement (it does not). Time
@@ -97,6 +98,14 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         ("VAR_SAMP", true, false),
     ] {
         conn.create_aggregate_function(name, 1, flags, Spread { sample, root })?;
+    }
+    conn.create_aggregate_function("ANY_VALUE", 1, flags, AnyValue)?;
+    for (name, op) in [
+        ("BIT_AND", (|a, b| a & b) as fn(i64, i64) -> i64),
+        ("BIT_OR", |a, b| a | b),
+        ("BIT_XOR", |a, b| a ^ b),
+    ] {
+        conn.create_aggregate_function(name, 1, flags, BitAggregate(op))?;
     }
     // Not deterministic: `order_by('?')` must shuffle on every run.
     conn.create_scalar_function("RAND", 0, FunctionFlags::SQLITE_UTF8, |_| Ok(rand()))?;
@@ -1204,6 +1213,61 @@ impl rusqlite::functions::Aggregate<Running, Option<f64>> for Spread {
         }
         let var = acc.m2 / n;
         Ok(Some(if self.root { var.sqrt() } else { var }))
+    }
+}
+
+/// Django's `AnyValue` aggregate: the group's first value (NULL included). An empty group
+/// fails as the Python original does (`self[0]` of an empty list).
+struct AnyValue;
+
+impl rusqlite::functions::Aggregate<Option<Sql>, Sql> for AnyValue {
+    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<Option<Sql>> {
+        Ok(None)
+    }
+
+    fn step(&self, ctx: &mut Context<'_>, first: &mut Option<Sql>) -> rusqlite::Result<()> {
+        if first.is_none() {
+            *first = Some(ctx.get::<Sql>(0)?);
+        }
+        Ok(())
+    }
+
+    fn finalize(&self, _: &mut Context<'_>, first: Option<Option<Sql>>) -> rusqlite::Result<Sql> {
+        first.flatten().ok_or_else(|| {
+            user_error("user-defined aggregate's 'finalize' method raised error".into())
+        })
+    }
+}
+
+/// Django's `BitAnd`/`BitOr`/`BitXor` aggregates: the operator folded over the group's
+/// non-NULL values; NULL when there are none or one is not an integer (the original's
+/// `TypeError` is caught).
+struct BitAggregate(fn(i64, i64) -> i64);
+
+/// `None` until a value is seen; `Some(None)` once a value is not an integer.
+type Bits = Option<Option<i64>>;
+
+impl rusqlite::functions::Aggregate<Bits, Option<i64>> for BitAggregate {
+    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<Bits> {
+        Ok(None)
+    }
+
+    fn step(&self, ctx: &mut Context<'_>, acc: &mut Bits) -> rusqlite::Result<()> {
+        let x = match ctx.get_raw(0) {
+            ValueRef::Null => return Ok(()),
+            ValueRef::Integer(i) => Some(i),
+            _ => None,
+        };
+        *acc = Some(match (*acc, x) {
+            (None, x) => x,
+            (Some(Some(a)), Some(b)) => Some((self.0)(a, b)),
+            _ => None,
+        });
+        Ok(())
+    }
+
+    fn finalize(&self, _: &mut Context<'_>, acc: Option<Bits>) -> rusqlite::Result<Option<i64>> {
+        Ok(acc.flatten().flatten())
     }
 }
 
