@@ -194,9 +194,8 @@ fn count_of_a_composite_key_counts_its_first_column_and_other_aggregates_refuse_
 fn what_djq_does_not_do_with_a_foreign_object_yet_is_not_supported() {
     for (code, message) in [
         (
-            "Stock.objects.filter(product=(1, 'A1'))",
-            "Stock.product is a multi-column relation (ForeignObject): lookups on the relation \
-             itself, not across it, are not supported by djq yet",
+            "Stock.objects.values('product')",
+            "Stock.product is a ForeignObject: multi-column relations are not supported by djq yet",
         ),
         (
             "Product.objects.exclude(stock__quantity=4)",
@@ -207,10 +206,6 @@ fn what_djq_does_not_do_with_a_foreign_object_yet_is_not_supported() {
             "select_related() without names on Stock, which has a multi-column relation \
              (ForeignObject), is not supported by djq yet",
         ),
-        (
-            "Product.objects.get(pk=(1, 'A1')).stock",
-            "Product.stock is the way back of a multi-column relation (ForeignObject)",
-        ),
     ] {
         let out = run(&[&format!("print({code})")]);
         assert!(
@@ -219,5 +214,53 @@ fn what_djq_does_not_do_with_a_foreign_object_yet_is_not_supported() {
             "{code}: {}",
             out.stderr
         );
+    }
+}
+
+/// Django 6.1.3 on the same data: the way back of a `ForeignObject` is a related manager whose
+/// `create()` sets the relation's columns from the owner; `add()`/`set()` raise Django's
+/// FieldError (the relation is not a concrete field) and `remove()`/`clear()` do not exist on
+/// a relation that is not nullable.
+#[test]
+fn the_related_manager_of_a_foreign_object_creates_and_refuses_as_django_does() {
+    let (_dir, db) = writable();
+    let out = run_on(
+        &db,
+        &[],
+        &[
+            "p = Product.objects.get(pk=(1, 'A1'))",
+            "print(list(p.stock.values_list('pk', 'quantity')), p.stock.count())",
+            "s = p.stock.create(quantity=9); print(s.pk, s.store_id, s.sku)",
+            "print(Stock(product=Product.objects.get(pk=(2, 'D4')), quantity=1).sku, Stock(product=None, quantity=1).store_id)",
+            "print(Stock.objects.get_or_create(product=Product.objects.get(pk=(2, 'B2')), defaults={'quantity': 5}))",
+            "print(Bin.objects.get_or_create(pk=(7, 7), defaults={'label': 'z'}))",
+        ],
+    );
+    assert_eq!(
+        out.stdout,
+        "[(1, 4)] 1\n6 1 A1\nD4 None\n(<Stock: Stock object (7)>, True)\n(<Bin: Bin object ((7, 7))>, True)\n",
+        "{}",
+        out.stderr
+    );
+    for (code, error) in [
+        (
+            "p.stock.add(Stock.objects.get(pk=3))",
+            "FieldError: Cannot update model field <django.db.models.fields.related.ForeignObject: product> (only concrete fields are permitted).",
+        ),
+        (
+            "p.stock.set([])",
+            "FieldError: Cannot update model field <django.db.models.fields.related.ForeignObject: product> (only concrete fields are permitted).",
+        ),
+        (
+            "p.stock.remove(Stock.objects.get(pk=1))",
+            "AttributeError: 'RelatedManager' object has no attribute 'remove'",
+        ),
+        (
+            "Stock(product=Bin.objects.get(pk=(1, 1)), quantity=1)",
+            "ValueError: Cannot assign \"<Bin: Bin object ((1, 1))>\": \"Stock.product\" must be a \"Product\" instance.",
+        ),
+    ] {
+        let out = run(&["p = Product.objects.get(pk=(1, 'A1'))", code]);
+        assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
     }
 }

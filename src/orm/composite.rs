@@ -4,18 +4,24 @@
 //! lookups), `order_by("pk")` orders by each column, `values("pk")` selects each column and
 //! rows hold them as one tuple, instances are equal by the whole key, `refresh_from_db()`
 //! reloads the row its key finds, `save()` updates that row and inserts otherwise
-//! (`create()`, `get_or_create()` too), `delete()` deletes by the key's row value (the
-//! collector cascading through ordinary foreign keys), `update()` and `pk__in=<queryset>`
-//! compare the key's row value with a subquery's key columns, `in_bulk()` keys its dict by
-//! the tuples, `Count("pk")` counts the first column (`crate::query`'s aggregates). Deleting rows a
-//! `ForeignObject` points at (whose cascade djq does not follow yet) and `bulk_*` are a
-//! clear "not supported by djq yet" error, never a statement on the first key column alone.
+//! (`create()`, `get_or_create()` too; `Model(pk=(...))` sets the key's fields), `delete()`
+//! deletes by the key's row value (the collector cascading through ordinary foreign keys),
+//! `update()` and `pk__in=<queryset>` compare the key's row value with a subquery's key
+//! columns, `in_bulk()` keys its dict by the tuples, `Count("pk")` counts the first column
+//! (`crate::query`'s aggregates).
+//!
+//! `ForeignObject`s (several columns to another model's fields): `Model(rel=instance)` sets
+//! its columns, and its way back is a related manager (`product.stock`) filtering by the
+//! row value, whose `create()` sets the columns and whose `add`/`set` raise Django's
+//! FieldError. Deleting rows a `ForeignObject` points at (whose cascade djq does not follow
+//! yet) and `bulk_*` are a clear "not supported by djq yet" error, never a statement on the
+//! first key column alone.
 
 use super::Session;
-use super::obj::{DjangoObj, Instance};
+use super::obj::{DjangoObj, Instance, RelatedKind, RelatedLink, ResultCache, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Obj;
-use crate::query::Operand;
+use crate::query::{Operand, QChild, QNode};
 use crate::schema::ModelId;
 use crate::value::Value;
 use std::rc::Rc;
@@ -88,6 +94,111 @@ impl Session {
                 .find(|d| &d.to == target)
                 .map(|d| (m.name.as_str(), d.name.as_str(), d.class.as_str()))
         })
+    }
+
+    /// `Model(name=o)` where `name` is a `ForeignObject` (`o` an instance of its model, or
+    /// None) or a composite `pk` (`o` a tuple): the attnames and values it sets; `None` when
+    /// `name` is neither.
+    pub(super) fn multi_column_kwarg(
+        &mut self,
+        model: ModelId,
+        name: &str,
+        o: &Obj,
+        span: Span,
+    ) -> Result<Option<Vec<(String, Value)>>> {
+        let m = self.host.schema.model(model);
+        if name == "pk" && !m.composite_pk.is_empty() {
+            let key: Vec<_> = (m.composite_pk.iter())
+                .map(|&i| (m.fields[i].attname(), m.fields[i].kind))
+                .collect();
+            let items = o.items().filter(|i| i.len() == key.len()).ok_or_else(|| {
+                Diagnostic::new(
+                    ErrorKind::Value,
+                    format!("'pk' must be a list or a tuple with {} elements", key.len()),
+                )
+                .at(span)
+            })?;
+            let mut set = Vec::with_capacity(key.len());
+            for ((attname, kind), item) in key.into_iter().zip(items) {
+                set.push((attname, self.plain_value(kind, &item, span)?));
+            }
+            return Ok(Some(set));
+        }
+        let Some(i) = m.foreign_object(name) else {
+            return Ok(None);
+        };
+        let m = m.clone();
+        let fo = &m.foreign_objects[i];
+        let target = self.host.schema.model(fo.to).clone();
+        let value = |to: usize| match o.native::<Instance>() {
+            Some(inst) => inst
+                .get(&target.fields[to].attname())
+                .unwrap_or(Value::Null),
+            None => Value::Null,
+        };
+        match o {
+            o if o.native::<Instance>().is_some_and(|i| i.model == fo.to) => {}
+            Obj::Value(Value::Null) => {}
+            other => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Value,
+                    format!(
+                        "Cannot assign \"{}\": \"{}.{name}\" must be a \"{}\" instance.",
+                        self.repr(other)?,
+                        m.name,
+                        target.name
+                    ),
+                )
+                .at(span));
+            }
+        }
+        let set = (fo.pairs.iter())
+            .map(|&(from, to)| (m.fields[from].attname(), value(to)))
+            .collect();
+        Ok(Some(set))
+    }
+
+    /// `product.stock`: the related manager of the way back of a `ForeignObject`
+    /// (`model.foreign_object_reverse[i]`), the rows whose columns hold the owner's values.
+    pub(super) fn foreign_object_manager(
+        &mut self,
+        inst: &Rc<Instance>,
+        i: usize,
+        name: &str,
+        span: Span,
+    ) -> Result<Obj> {
+        let owner = self.host.schema.model(inst.model).clone();
+        let back = &owner.foreign_object_reverse[i];
+        let fo = self.host.schema.model(back.from).foreign_objects[back.relation].clone();
+        let attname = |to: usize| owner.fields[to].attname();
+        let values =
+            (fo.pairs.iter()).map(|&(_, to)| inst.get(&attname(to)).unwrap_or(Value::Null));
+        let values: Vec<Value> = values.collect();
+        let mut qs = self.default_queryset(back.from)?;
+        qs.via = Some(Rc::new((
+            format!("{}.{name}", owner.name),
+            format!("prefetch_related('{name}')"),
+        )));
+        qs.related = Some(Rc::new(RelatedLink {
+            instance: inst.clone(),
+            owner_attname: attname(fo.pairs[0].1),
+            kind: RelatedKind::ForeignObject {
+                model: back.from,
+                field: fo.name.clone(),
+            },
+        }));
+        let leaf = QChild::Leaf {
+            key: fo.name.clone(),
+            value: Operand::values(values),
+            span,
+        };
+        qs.query
+            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))
+            .map_err(|d| d.at(span))?;
+        if let Some(items) = inst.prefetched(name) {
+            qs.cache = ResultCache::prefetched(items);
+        }
+        Ok(make::queryset(qs))
     }
 
     /// `instance.pk` of a model keyed by several fields: the tuple of their values.

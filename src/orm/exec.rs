@@ -607,15 +607,9 @@ impl Session {
             {
                 Ok(Obj::Method(Rc::new(make::instance(inst)), name.into()))
             }
-            None if model.foreign_object_back(name).is_some() => Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                format!(
-                    "{}.{name} is the way back of a multi-column relation (ForeignObject); \
-                     its related manager is not supported by djq yet",
-                    model.name
-                ),
-            )
-            .at(span)),
+            None if let Some(i) = model.foreign_object_back(name) => {
+                self.foreign_object_manager(&inst, i, name, span)
+            }
             None => Err(match model.unsupported_field(name) {
                 Some(d) => d.at(span),
                 None => self.no_attribute(&make::instance(inst), name, span),

@@ -395,6 +395,9 @@ pub enum RelatedKind {
         fk_field: usize,
         content_type: Value,
     },
+    /// `product.stock`: the way back of `model`'s ForeignObject `field` (several columns)
+    /// to the owner.
+    ForeignObject { model: ModelId, field: String },
 }
 
 /// The attnames of an instance's values, in order: one list shared by every instance a query

@@ -885,6 +885,10 @@ impl Session {
             o if let Some(f) = o.f() => Operand::F(f.clone()),
             o if let Some(qs) = o.queryset() => Operand::Query(Box::new(qs.query.clone())),
             o if o.manager().is_some() => Operand::Query(Box::new(self.get_queryset(o)?.query)),
+            // A composite key's instance is its key's row value.
+            o if let Some(key) = o.native::<Instance>().and_then(|i| self.composite_key(i)) => {
+                Operand::values(key)
+            }
             o if let Some(inst) = o.native::<Instance>() => {
                 let pk = &self.host.schema.model(inst.model).pk_field().attname();
                 Operand::Instance(inst.model, inst.get(pk).unwrap_or(Value::Null))

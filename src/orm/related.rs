@@ -31,6 +31,28 @@ impl Session {
         if matches!(link.kind, RelatedKind::Generic { .. }) {
             return self.generic_related_method(link, qs, name, args);
         }
+        if let RelatedKind::ForeignObject { model, field } = &link.kind {
+            // Django updates the relation by its field, which is not concrete; it removes and
+            // clears only a nullable relation.
+            return match name {
+                "add" | "set" => Some(Err(Diagnostic::new(
+                    ErrorKind::Field,
+                    format!(
+                        "Cannot update model field <django.db.models.fields.related.ForeignObject: \
+                         {field}> (only concrete fields are permitted)."
+                    ),
+                )
+                .at(args.span))),
+                "remove" | "clear" => Some(
+                    self.nullable_fk(*model, field, name, args.span)
+                        .map(|()| Obj::NONE),
+                ),
+                "create" | "get_or_create" | "update_or_create" => {
+                    Some(self.related_create(link, qs, name, args))
+                }
+                _ => None,
+            };
+        }
         Some(match name {
             "add" => self.related_add(link, args).map(|()| Obj::NONE),
             "remove" => self.related_remove(link, qs, args).map(|()| Obj::NONE),
@@ -127,7 +149,9 @@ impl Session {
         let mut args = args.clone();
         // `create(through_defaults=..., **kwargs)`: for the through row add() makes.
         let through_defaults = through_defaults_kw(&mut args);
-        if let RelatedKind::ForeignKey { field, .. } = &link.kind {
+        if let RelatedKind::ForeignKey { field, .. } | RelatedKind::ForeignObject { field, .. } =
+            &link.kind
+        {
             args.kw.push((
                 field.clone(),
                 make::instance(link.instance.clone()),
@@ -255,6 +279,7 @@ impl Session {
                 Ok(())
             }
             RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
+            RelatedKind::ForeignObject { .. } => unreachable!("handled by related_method"),
         }
     }
 
@@ -393,6 +418,7 @@ impl Session {
                 self.remove_mirror_rows(link, Some(&keys))
             }
             RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
+            RelatedKind::ForeignObject { .. } => unreachable!("handled by related_method"),
         }
     }
 
@@ -416,6 +442,7 @@ impl Session {
                 self.remove_mirror_rows(link, None)
             }
             RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
+            RelatedKind::ForeignObject { .. } => unreachable!("handled by related_method"),
         }
     }
 
@@ -489,6 +516,7 @@ impl Session {
                 .map(|k| (k.clone(), Obj::Value(k)))
                 .collect(),
             RelatedKind::Generic { .. } => unreachable!("handled by generic_related_method"),
+            RelatedKind::ForeignObject { .. } => unreachable!("handled by related_method"),
         };
         let removed: Vec<Obj> = old
             .iter()

@@ -798,6 +798,7 @@ impl Session {
                 k != "pk"
                     && !m.fields.iter().any(|f| f.name == *k || f.attname() == *k)
                     && !m.m2m.iter().any(|mm| mm.name == *k)
+                    && m.foreign_object(k).is_none()
             })
             .map(|(k, ..)| format!("'{k}'"))
             .collect();

@@ -424,6 +424,7 @@ impl Query {
             Err(PathError::Field(d)) => return Err(d),
             Err(PathError::MultiJoin(_)) => unreachable!("allow_many is true"),
         };
+        names.final_field.refuse_multi_column(schema)?;
         let (field_parts, lookups) = parts.split_at(names.consumed);
 
         // The joins the value makes (an F() across a relation): the tables it referenced.

@@ -1,20 +1,85 @@
-//! Lookups on a composite primary key (Django's `tuple_lookups`): `pk=(1, "A1")` is
-//! `("t"."store_id", "t"."sku") = (?, ?)`, `pk__in=[...]` a row-value `IN`, `pk__gt` & co. a
-//! row-value comparison, `pk__isnull` one test per column; each value converted by its own
-//! field, and Django's ValueError for a value of the wrong shape.
+//! Lookups on a composite primary key or a `ForeignObject` itself (Django's `tuple_lookups`):
+//! `pk=(1, "A1")` / `product=(1, "A1")` is `("t"."store_id", "t"."sku") = (?, ?)`,
+//! `pk__in=[...]` a row-value `IN` (of a queryset: over its key columns, or the fields a
+//! `ForeignObject` points at), `pk__gt` & co. a row-value comparison, `pk__isnull` one test
+//! per column; each value converted by its own field, a related lookup's single value taken
+//! as a tuple of one, and Django's ValueError for a value of the wrong shape.
 
-use super::Query;
 use super::expr::{Connector, Expr, Lookup, LookupKind, Rhs, WhereNode};
 use super::filter::Operand;
 use super::lookups::{self, OutputField, Prepared};
 use super::path;
+use super::{Query, SelectItem};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::schema::{ModelId, Schema};
 use crate::value::Value;
 
+/// What a lookup's names end on when it compares several columns at once: `names[at]` is a
+/// composite `pk` or a `ForeignObject` of `model` (reached across `names[..at]`), whose
+/// columns are `model.fields[fields]`.
+struct TupleTarget<'n> {
+    at: usize,
+    model: ModelId,
+    fields: Vec<usize>,
+    /// The name Django's messages give it (`pk`, `product`).
+    name: &'n str,
+    /// A `ForeignObject`'s target model and fields, which a queryset value selects.
+    related: Option<(ModelId, Vec<usize>)>,
+}
+
+/// The composite key or `ForeignObject` `names` end on (before the lookup), if any.
+fn tuple_target<'n>(schema: &Schema, model: ModelId, names: &[&'n str]) -> Option<TupleTarget<'n>> {
+    let multi = |name: &str| {
+        name == "pk" || (schema.models.iter()).any(|m| m.foreign_object(name).is_some())
+    };
+    if !names.iter().any(|n| multi(n)) {
+        return None;
+    }
+    for (at, &name) in names.iter().enumerate() {
+        let model = if at == 0 {
+            model
+        } else {
+            match path::names_to_path(schema, &names[..at], model, true, true) {
+                Ok(n) if n.consumed == at => n.path.last().map_or(model, |p| p.to_model),
+                _ => return None,
+            }
+        };
+        let m = schema.model(model);
+        if name == "pk" {
+            let fields = m.composite_pk.clone();
+            return (!fields.is_empty()).then_some(TupleTarget {
+                at,
+                model,
+                fields,
+                name,
+                related: None,
+            });
+        }
+        if let Some(i) = m.foreign_object(name) {
+            let fo = &m.foreign_objects[i];
+            // `product__name`: a field of the model it points at, across it.
+            let to = schema.model(fo.to);
+            if let Some(&next) = names.get(at + 1)
+                && (next == "pk" || to.get_field(next).is_some())
+            {
+                continue;
+            }
+            return Some(TupleTarget {
+                at,
+                model,
+                fields: fo.pairs.iter().map(|p| p.0).collect(),
+                name,
+                related: Some((fo.to, fo.pairs.iter().map(|p| p.1).collect())),
+            });
+        }
+    }
+    None
+}
+
 impl Query {
-    /// `filter(pk=...)` (or `rel__pk=...`) where that `pk` is composite: the condition and the
-    /// joins it used; `None` when the key names no composite primary key.
+    /// `filter(pk=...)` (or `rel__pk=...`) where that `pk` is composite, or a lookup on a
+    /// `ForeignObject` itself (`product=(1, "A1")`, `product__in=...`): the condition on the
+    /// row value of its columns and the joins it used; `None` when the key names neither.
     pub(super) fn composite_pk_filter(
         &mut self,
         schema: &Schema,
@@ -22,21 +87,10 @@ impl Query {
         value: &Operand,
         can_reuse: &mut Vec<String>,
     ) -> Result<Option<(WhereNode, Vec<String>)>> {
-        let Some(at) = parts.iter().position(|p| *p == "pk") else {
+        let Some(target) = tuple_target(schema, self.model, parts) else {
             return Ok(None);
         };
-        let model = if at == 0 {
-            self.model
-        } else {
-            match path::names_to_path(schema, &parts[..at], self.model, true, true) {
-                Ok(n) if n.consumed == at => n.path.last().map_or(self.model, |p| p.to_model),
-                _ => return Ok(None),
-            }
-        };
-        let key = schema.model(model).composite_pk.clone();
-        if key.is_empty() {
-            return Ok(None);
-        }
+        let (at, model, name) = (target.at, target.model, target.name);
         let lookup = match &parts[at + 1..] {
             [] => "exact",
             [one] => *one,
@@ -44,7 +98,7 @@ impl Query {
                 return Err(Diagnostic::new(
                     ErrorKind::NotSupported,
                     format!(
-                        "transforms of a composite primary key (pk__{}) are not supported by djq yet",
+                        "transforms of a multi-column value ({name}__{}) are not supported by djq yet",
                         more.join("__")
                     ),
                 ));
@@ -52,32 +106,25 @@ impl Query {
         };
         let base = self.base_alias().to_string();
         self.ref_alias(&base);
-        let (alias, joins) = if at == 0 {
-            (base, Vec::new())
-        } else {
-            let info = self
-                .setup_joins(
-                    schema,
-                    &parts[..at],
-                    self.model,
-                    &base,
-                    Some(can_reuse),
-                    true,
-                )
-                .map_err(|e| match e {
-                    path::PathError::Field(d) => d,
-                    path::PathError::MultiJoin(_) => unreachable!("allow_many"),
-                })?;
-            let alias = info.joins.last().cloned().unwrap_or(base);
-            (alias, info.joins)
-        };
+        let (alias, joins) =
+            if at == 0 {
+                (base, Vec::new())
+            } else {
+                let names = path::names_to_path(schema, &parts[..at], self.model, true, true)
+                    .map_err(|e| match e {
+                        path::PathError::Field(d) => d,
+                        path::PathError::MultiJoin(_) => unreachable!("allow_many"),
+                    })?;
+                let info = self.join_path(schema, names, &base, Some(can_reuse));
+                let alias = info.joins.last().cloned().unwrap_or(base);
+                (alias, info.joins)
+            };
         for j in &joins {
             if !can_reuse.contains(j) {
                 can_reuse.push(j.clone());
             }
         }
-        let cols: Vec<(Expr, OutputField)> = key
-            .iter()
+        let cols: Vec<(Expr, OutputField)> = (target.fields.iter())
             .map(|&i| {
                 let field = &schema.model(model).fields[i];
                 let col = path::col(schema, (model, i), &alias);
@@ -88,12 +135,27 @@ impl Query {
             // `pk__in=<queryset>`: a row-value IN over the subquery's key columns.
             Operand::Query(q) if lookup == "in" => {
                 let mut q = (**q).clone();
-                q.select_pk_if_empty(schema);
+                match target.related {
+                    // Django's `RelatedIn`: the related model's queryset selects the fields
+                    // the relation points at, by name.
+                    Some((to, fields)) if q.select.is_empty() && q.model == to => {
+                        let base = q.base_alias().to_string();
+                        q.select = (fields.iter())
+                            .map(|&i| SelectItem {
+                                name: schema.model(to).fields[i].name.clone(),
+                                expr: Expr::Col(path::col(schema, (to, i), &base)),
+                                aliased: true,
+                            })
+                            .collect();
+                        q.default_cols = false;
+                    }
+                    _ => q.select_pk_if_empty(schema),
+                }
                 if q.select.len() != cols.len() {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,
                         format!(
-                            "'in' subquery lookup of 'pk' must have {} fields (received {})",
+                            "'in' subquery lookup of '{name}' must have {} fields (received {})",
                             cols.len(),
                             q.select.len()
                         ),
@@ -109,7 +171,22 @@ impl Query {
                     rhs: Rhs::Expr(Expr::Subquery(Box::new(sub))),
                 }))
             }
-            _ => tuple_lookup(schema, model, lookup, &cols, value)?,
+            // Django's `get_normalized_value`: a related lookup's single value is a tuple of
+            // one.
+            _ if target.related.is_some() && lookup != "isnull" => {
+                let one = |v: &Operand| match v {
+                    Operand::Value(_) => Operand::List(vec![v.clone()]),
+                    v => v.clone(),
+                };
+                let value = match value {
+                    Operand::List(items) if lookup == "in" => {
+                        Operand::List(items.iter().map(one).collect())
+                    }
+                    v => one(v),
+                };
+                tuple_lookup(schema, (model, name), lookup, &cols, &value)?
+            }
+            _ => tuple_lookup(schema, (model, name), lookup, &cols, value)?,
         };
         let mut clause = WhereNode::and();
         clause.add(condition, Connector::And);
@@ -149,7 +226,7 @@ impl Query {
 /// The condition of `lookup` between the key's columns and `value`.
 fn tuple_lookup(
     schema: &Schema,
-    model: ModelId,
+    (model, name): (ModelId, &str),
     lookup: &str,
     cols: &[(Expr, OutputField)],
     value: &Operand,
@@ -158,7 +235,7 @@ fn tuple_lookup(
     let shape = |what: String| {
         Diagnostic::new(
             ErrorKind::Value,
-            format!("'{lookup}' lookup of 'pk' {what}"),
+            format!("'{lookup}' lookup of '{name}' {what}"),
         )
     };
     let kind = match lookup {
@@ -200,7 +277,7 @@ fn tuple_lookup(
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!(
-                    "the lookup '{other}' on the composite primary key of {} is not supported by djq yet",
+                    "the lookup '{other}' on {}.{name}, a multi-column value, is not supported by djq yet",
                     schema.model(model).name
                 ),
             ));
