@@ -3,8 +3,8 @@
 //! The reader keeps each one as written ([`ForeignObjectDecl`], in [`Model::unsupported`]);
 //! [`Schema::link`] places those whose target and fields it finds as
 //! [`Model::foreign_objects`], which lookups join across and compare (as a row value). What
-//! is not placed (and what djq
-//! does not do with a placed one yet) stays a not-supported error.
+//! is not placed (and what djq does not do with a placed one yet) stays a not-supported
+//! error.
 
 use super::{Model, ModelId, Schema};
 
