@@ -88,31 +88,44 @@ fn delete_of_a_composite_key_instance_and_queryset_runs_djangos_statements() {
     );
 }
 
-/// A `ForeignObject`'s cascade is not followed yet: deleting the rows it points at, directly
-/// or through an ordinary foreign key's cascade, is refused before anything is written.
+/// Django 6.1.3's statements and counts on the same data: deleting rows a `ForeignObject`
+/// points at deletes the rows referring to them by the row value of its columns, directly
+/// and down an ordinary foreign key's cascade (where the products are fetched by the fields
+/// the relation refers to only).
 #[test]
-fn deleting_rows_a_foreign_object_points_at_is_refused_before_writing() {
+fn deleting_rows_a_foreign_object_points_at_cascades_as_django_does() {
     let (_dir, db) = writable();
-    for code in [
-        "Product.objects.get(pk=(1, 'A1')).delete()",
-        "Store.objects.filter(pk=2).delete()",
-    ] {
-        let out = run_on(&db, &[], &[code]);
-        assert!(
-            out.stderr.contains(
-                "NotSupportedError: deleting Product rows is not supported by djq yet: \
-                 Stock.product is a ForeignObject to Product"
-            ),
-            "{code}: {}",
-            out.stderr
-        );
-    }
     let out = run_on(
         &db,
         &[],
-        &["print(Store.objects.count(), Product.objects.count(), Stock.objects.count())"],
+        &[
+            "from django.db import connection; from django.conf import settings; settings.DEBUG = True",
+            "print(Product.objects.get(pk=(1, 'A1')).delete())",
+            "print(Store.objects.filter(pk=2).delete())",
+            "for q in connection.queries: print(q['sql'])",
+            "print(Store.objects.count(), Product.objects.count(), Stock.objects.count())",
+        ],
     );
-    assert_eq!(out.stdout, "2 6 5\n", "{}", out.stderr);
+    let expected = [
+        "(2, {'compositepk.Stock': 1, 'compositepk.Product': 1})",
+        "(6, {'compositepk.Stock': 2, 'compositepk.Product': 3, 'compositepk.Store': 1})",
+        r#"SELECT "compositepk_product"."store_id", "compositepk_product"."sku", "compositepk_product"."name", "compositepk_product"."price" FROM "compositepk_product" WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") = (1, 'A1') LIMIT 21"#,
+        r#"DELETE FROM "compositepk_stock" WHERE ("compositepk_stock"."store_id", "compositepk_stock"."sku") IN ((1, 'A1'))"#,
+        r#"DELETE FROM "compositepk_product" WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") IN ((1, 'A1'))"#,
+        r#"SELECT "compositepk_store"."id", "compositepk_store"."name" FROM "compositepk_store" WHERE "compositepk_store"."id" = 2"#,
+        r#"SELECT "compositepk_product"."store_id", "compositepk_product"."sku" FROM "compositepk_product" WHERE "compositepk_product"."store_id" IN (2)"#,
+        r#"DELETE FROM "compositepk_stock" WHERE ("compositepk_stock"."store_id", "compositepk_stock"."sku") IN ((2, 'A1'), (2, 'B2'), (2, 'D4'))"#,
+        r#"DELETE FROM "compositepk_stock" WHERE "compositepk_stock"."store_id" IN (2)"#,
+        r#"DELETE FROM "compositepk_product" WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") IN ((2, 'D4'), (2, 'B2'), (2, 'A1'))"#,
+        r#"DELETE FROM "compositepk_store" WHERE "compositepk_store"."id" IN (2)"#,
+        "1 2 2",
+    ];
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
 }
 
 /// Django 6.1.3's statements and counts on the same data: a plain UPDATE when the filter

@@ -13,9 +13,9 @@
 //! `ForeignObject`s (several columns to another model's fields): `Model(rel=instance)` sets
 //! its columns, and its way back is a related manager (`product.stock`) filtering by the
 //! row value, whose `create()` sets the columns and whose `add`/`set` raise Django's
-//! FieldError. Deleting rows a `ForeignObject` points at (whose cascade djq does not follow
-//! yet) and `bulk_*` are a clear "not supported by djq yet" error, never a statement on the
-//! first key column alone.
+//! FieldError; deleting the rows it points at cascades to the rows referring to them by
+//! their columns' row value (other `on_delete`s are not supported yet). `bulk_*` are a clear
+//! "not supported by djq yet" error, never a statement on the first key column alone.
 
 use super::Session;
 use super::obj::{DjangoObj, Instance, RelatedKind, RelatedLink, ResultCache, make};
@@ -68,32 +68,6 @@ impl Session {
                 Operand::Value(inst.get(&pk).unwrap_or(Value::Null))
             }
         }
-    }
-
-    /// Deleting rows of `model` that a `ForeignObject` points at is refused: its cascade
-    /// (Django deletes the referring rows by their columns' row value) is not done yet.
-    pub(super) fn refuse_foreign_object_cascade(&self, model: ModelId) -> Result<()> {
-        let Some((m, name, class)) = self.foreign_object_to(model) else {
-            return Ok(());
-        };
-        let target = &self.host.schema.model(model).name;
-        Err(Diagnostic::new(
-            ErrorKind::NotSupported,
-            format!(
-                "deleting {target} rows is not supported by djq yet: {m}.{name} is a {class} \
-                 to {target}, whose cascade djq cannot follow"
-            ),
-        ))
-    }
-
-    /// A `ForeignObject` pointing at `model`: its model's name, its name and class.
-    pub(super) fn foreign_object_to(&self, model: ModelId) -> Option<(&str, &str, &str)> {
-        let target = &self.host.schema.model(model).name;
-        self.host.schema.models.iter().find_map(|m| {
-            (m.unsupported.iter())
-                .find(|d| &d.to == target)
-                .map(|d| (m.name.as_str(), d.name.as_str(), d.class.as_str()))
-        })
     }
 
     /// `Model(name=o)` where `name` is a `ForeignObject` (`o` an instance of its model, or

@@ -6,7 +6,7 @@
 //! is not placed (and what djq does not do with a placed one yet) stays a not-supported
 //! error.
 
-use super::{Model, ModelId, Schema};
+use super::{Model, ModelId, OnDelete, Schema};
 
 /// A `ForeignObject` as models.py declares it.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,7 @@ pub struct ForeignObjectDecl {
     /// `from_fields` and `to_fields`, as written (field names).
     pub from_fields: Vec<String>,
     pub to_fields: Vec<String>,
+    pub on_delete: OnDelete,
     /// `related_query_name`, else `related_name` (`None`: the model's name, lowercased;
     /// ending in `+`: no way back).
     pub related_query_name: Option<String>,
@@ -31,6 +32,7 @@ pub struct ForeignObject {
     pub name: String,
     pub to: ModelId,
     pub pairs: Vec<(usize, usize)>,
+    pub on_delete: OnDelete,
     /// The name lookups from `to` back across it use (`None`: no way back).
     pub query_name: Option<String>,
 }
@@ -101,6 +103,7 @@ impl Schema {
             name: d.name.clone(),
             to,
             pairs,
+            on_delete: d.on_delete,
             query_name,
         })
     }
