@@ -277,3 +277,48 @@ fn the_related_manager_of_a_foreign_object_creates_and_refuses_as_django_does() 
         assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
     }
 }
+
+/// Django 6.1.3's statements and results on the same data: `bulk_create()` inserts the key's
+/// columns as given; `bulk_update()` finds each object by its key's row value (a `CASE WHEN`
+/// per object, a row-value `IN`) and refuses the key's fields and a `ForeignObject`.
+#[test]
+fn bulk_create_and_bulk_update_of_composite_keys_run_djangos_statements() {
+    let (_dir, db) = writable();
+    let out = run_on(
+        &db,
+        &[],
+        &[
+            "from django.db import connection; from django.conf import settings; settings.DEBUG = True",
+            "print(Bin.objects.bulk_create([Bin(aisle=5, slot=1, label='x'), Bin(aisle=5, slot=2, label='y')]))",
+            "print(Bin.objects.bulk_update([Bin(aisle=1, slot=1, label='X'), Bin(aisle=5, slot=2, label='Y')], ['label']))",
+            "for q in connection.queries: print(q['sql'])",
+            "print(list(Bin.objects.filter(label__in=['X', 'Y']).values_list('pk', flat=True)))",
+        ],
+    );
+    let expected = [
+        "[<Bin: Bin object ((5, 1))>, <Bin: Bin object ((5, 2))>]",
+        "2",
+        r#"INSERT INTO "compositepk_bin" ("aisle", "slot", "label") VALUES (5, 1, 'x'), (5, 2, 'y')"#,
+        r#"UPDATE "compositepk_bin" SET "label" = CASE WHEN (("compositepk_bin"."aisle", "compositepk_bin"."slot") = (1, 1)) THEN 'X' WHEN (("compositepk_bin"."aisle", "compositepk_bin"."slot") = (5, 2)) THEN 'Y' ELSE NULL END WHERE ("compositepk_bin"."aisle", "compositepk_bin"."slot") IN ((1, 1), (5, 2))"#,
+        "[(1, 1), (5, 2)]",
+    ];
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
+    for (code, error) in [
+        (
+            "Bin.objects.bulk_update([Bin(aisle=1, slot=1, label='X')], ['aisle'])",
+            "ValueError: bulk_update() cannot be used with primary key fields.",
+        ),
+        (
+            "Stock.objects.bulk_update([Stock(id=1, store_id=1, sku='A1', quantity=1)], ['product'])",
+            "ValueError: bulk_update() can only be used with concrete fields.",
+        ),
+    ] {
+        let out = run(&[code]);
+        assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
+    }
+}

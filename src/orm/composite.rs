@@ -7,15 +7,17 @@
 //! (`create()`, `get_or_create()` too; `Model(pk=(...))` sets the key's fields), `delete()`
 //! deletes by the key's row value (the collector cascading through ordinary foreign keys),
 //! `update()` and `pk__in=<queryset>` compare the key's row value with a subquery's key
-//! columns, `in_bulk()` keys its dict by the tuples, `Count("pk")` counts the first column
-//! (`crate::query`'s aggregates).
+//! columns, `in_bulk()` keys its dict by the tuples, `bulk_create()` inserts the key's
+//! columns, `bulk_update()` finds each object by its key's row value, `Count("pk")` counts
+//! the first column (`crate::query`'s aggregates).
 //!
 //! `ForeignObject`s (several columns to another model's fields): `Model(rel=instance)` sets
 //! its columns, and its way back is a related manager (`product.stock`) filtering by the
 //! row value, whose `create()` sets the columns and whose `add`/`set` raise Django's
 //! FieldError; deleting the rows it points at cascades to the rows referring to them by
-//! their columns' row value (other `on_delete`s are not supported yet). `bulk_*` are a clear
-//! "not supported by djq yet" error, never a statement on the first key column alone.
+//! their columns' row value (other `on_delete`s are not supported yet). Related managers' `add`/`remove`/`set`/
+//! `clear` of composite-keyed objects are a clear "not supported by djq yet" error, never a
+//! statement on the first key column alone.
 
 use super::Session;
 use super::obj::{DjangoObj, Instance, RelatedKind, RelatedLink, ResultCache, make};
@@ -27,14 +29,7 @@ use crate::value::Value;
 use std::rc::Rc;
 
 /// Methods that write rows found by their key, not done for a composite one yet.
-const WRITES: &[&str] = &[
-    "bulk_create",
-    "bulk_update",
-    "add",
-    "remove",
-    "set",
-    "clear",
-];
+const WRITES: &[&str] = &["add", "remove", "set", "clear"];
 
 impl Session {
     /// The attnames of `model`'s composite primary key (`None`: a single-field key).

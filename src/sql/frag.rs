@@ -101,7 +101,7 @@ impl Frag {
 
     /// [`Frag::parenthesized`] for what was written after `m`.
     pub fn parenthesize_since(&mut self, m: Mark) {
-        if !self.sql_since(m).starts_with('(') {
+        if !enclosed(self.sql_since(m)) {
             self.wrap_since(m, "(", ")");
         }
     }
@@ -118,7 +118,7 @@ impl Frag {
 
     /// Wrap in parentheses unless already wrapped (Django's `process_rhs`).
     pub fn parenthesized(self) -> Frag {
-        if self.sql.starts_with('(') {
+        if enclosed(&self.sql) {
             self
         } else {
             Frag {
@@ -157,4 +157,30 @@ impl Frag {
             params: self.params.into_iter().map(|v| dialect.adapt(v)).collect(),
         }
     }
+}
+
+/// Whether `sql` is one parenthesized whole (`(a AND b)`), not parts that start and end with
+/// parentheses (`("a", "b") = (1, 2)`); quoted names and strings are skipped.
+fn enclosed(sql: &str) -> bool {
+    if !sql.starts_with('(') {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (i, c) in sql.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1 == sql.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
