@@ -849,19 +849,19 @@ fn row_to_obj(
     }
 }
 
-/// A values() row by name: the columns of a composite `pk` (consecutive, each named `pk`)
-/// become one tuple, as Django's rows hold the key.
+/// A values() row by name: the columns of a composite `pk` or a ForeignObject (consecutive,
+/// each with its name; other names are unique) become one tuple, as Django's rows hold them.
 fn values_items(columns: &[PlanCol], row: Vec<Value>) -> impl Iterator<Item = (&str, Obj)> {
     let mut row = row.into_iter().take(columns.len()).peekable();
     let mut columns = columns.iter().peekable();
     std::iter::from_fn(move || {
         let c = columns.next()?;
         let v = row.next()?;
-        if c.name != "pk" || columns.peek().is_none_or(|n| n.name != "pk") {
+        if columns.peek().is_none_or(|n| n.name != c.name) {
             return Some((c.name.as_str(), Obj::Value(v)));
         }
         let mut key = vec![Obj::Value(v)];
-        while columns.next_if(|n| n.name == "pk").is_some() {
+        while columns.next_if(|n| n.name == c.name).is_some() {
             key.extend(row.next().map(Obj::Value));
         }
         Some((c.name.as_str(), Obj::tuple(key)))

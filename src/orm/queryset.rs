@@ -775,10 +775,15 @@ impl Session {
                 select.push(a.clone());
                 continue;
             }
-            // A composite key's `pk` selects each of its columns, unaliased; the rows hold
-            // them as one tuple (Django's `ColPairs`).
-            let key = &self.host.schema.model(q.model).composite_pk;
-            if name == "pk" && !key.is_empty() {
+            // A composite key's `pk` and a ForeignObject select each of their columns,
+            // unaliased; the rows hold them as one tuple (Django's `ColPairs`).
+            let m = self.host.schema.model(q.model);
+            let key: Vec<usize> = match m.foreign_object(name) {
+                _ if name == "pk" => m.composite_pk.clone(),
+                Some(i) => m.foreign_objects[i].pairs.iter().map(|p| p.0).collect(),
+                None => Vec::new(),
+            };
+            if !key.is_empty() {
                 select.extend(key.iter().map(|&i| SelectItem {
                     name: name.clone(),
                     expr: crate::query::Expr::Col(crate::query::path::col(

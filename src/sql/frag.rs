@@ -101,6 +101,15 @@ impl Frag {
 
     /// [`Frag::parenthesized`] for what was written after `m`.
     pub fn parenthesize_since(&mut self, m: Mark) {
+        if !self.sql_since(m).starts_with('(') {
+            self.wrap_since(m, "(", ")");
+        }
+    }
+
+    /// A resolved condition (Django's `WhereNode.resolved`) written after `m`, in
+    /// parentheses unless it is one parenthesized whole already (a row-value comparison
+    /// `("a", "b") = (1, 2)` is not).
+    pub fn parenthesize_condition_since(&mut self, m: Mark) {
         if !enclosed(self.sql_since(m)) {
             self.wrap_since(m, "(", ")");
         }
@@ -118,7 +127,7 @@ impl Frag {
 
     /// Wrap in parentheses unless already wrapped (Django's `process_rhs`).
     pub fn parenthesized(self) -> Frag {
-        if enclosed(&self.sql) {
+        if self.sql.starts_with('(') {
             self
         } else {
             Frag {
