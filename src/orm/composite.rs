@@ -12,7 +12,8 @@
 //! the first column (`crate::query`'s aggregates).
 //!
 //! `ForeignObject`s (several columns to another model's fields): `Model(rel=instance)` sets
-//! its columns, and its way back is a related manager (`product.stock`) filtering by the
+//! its columns, `prefetch_related()` fetches across it (either way) by a row-value `IN`, and
+//! its way back is a related manager (`product.stock`) filtering by the
 //! row value, whose `create()` sets the columns and whose `add`/`set` raise Django's
 //! FieldError; deleting the rows it points at cascades to the rows referring to them by
 //! their columns' row value (other `on_delete`s are not supported yet). Related managers' `add`/`remove`/`set`/
@@ -20,7 +21,7 @@
 //! statement on the first key column alone.
 
 use super::Session;
-use super::obj::{DjangoObj, Instance, RelatedKind, RelatedLink, ResultCache, make};
+use super::obj::{DjangoObj, Instance, QuerySet, RelatedKind, RelatedLink, ResultCache, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Obj;
 use crate::query::{Operand, QChild, QNode};
@@ -168,6 +169,90 @@ impl Session {
             qs.cache = ResultCache::prefetched(items);
         }
         Ok(make::queryset(qs))
+    }
+
+    /// `prefetch_related(name)` of a `ForeignObject` or its way back, over `objs` (instances
+    /// of `model`): the query (a row-value `IN` over the distinct values of the instances'
+    /// columns), the attnames matching instances with fetched objects (theirs, the fetched
+    /// ones'), and whether one object is fetched per instance; `Some(None)`: no instance
+    /// has the values; `None`: `name` is neither.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn prefetch_foreign_object(
+        &mut self,
+        model: ModelId,
+        name: &str,
+        objs: &[Obj],
+    ) -> Result<Option<Option<(QuerySet, (Vec<String>, Vec<String>), bool)>>> {
+        let schema = &self.host.schema;
+        let m = schema.model(model);
+        let (from_id, fo, forward) = if let Some(i) = m.foreign_object(name) {
+            (model, m.foreign_objects[i].clone(), true)
+        } else if let Some(i) = m.foreign_object_back(name) {
+            let back = &m.foreign_object_reverse[i];
+            (
+                back.from,
+                schema.model(back.from).foreign_objects[back.relation].clone(),
+                false,
+            )
+        } else {
+            return Ok(None);
+        };
+        let (from, to) = (schema.model(from_id).clone(), schema.model(fo.to).clone());
+        let from_keys: Vec<String> = fo
+            .pairs
+            .iter()
+            .map(|p| from.fields[p.0].attname())
+            .collect();
+        let to_keys: Vec<String> = fo.pairs.iter().map(|p| to.fields[p.1].attname()).collect();
+        let (source, target) = match forward {
+            true => (from_keys, to_keys),
+            false => (to_keys, from_keys),
+        };
+        let mut rows: Vec<Operand> = Vec::new();
+        for o in objs {
+            let Some(inst) = o.native::<Instance>() else {
+                continue;
+            };
+            let row: Vec<Value> = (source.iter())
+                .map(|k| inst.get(k).unwrap_or(Value::Null))
+                .collect();
+            let row = Operand::values(row);
+            if !matches!(&row, Operand::List(r) if r.contains(&Operand::Value(Value::Null)))
+                && !rows.contains(&row)
+            {
+                rows.push(row);
+            }
+        }
+        if rows.is_empty() {
+            return Ok(Some(None));
+        }
+        // Forward: the target's rows by the fields pointed at (its composite key); back: the
+        // referring rows by the relation itself.
+        let (mut qs, key) = if forward {
+            if to.composite_pk != fo.pairs.iter().map(|p| p.1).collect::<Vec<_>>() {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "prefetch_related('{name}') of a ForeignObject to fields other than \
+                         {}'s primary key is not supported by djq yet",
+                        to.name
+                    ),
+                ));
+            }
+            let mut qs = self.base_queryset(fo.to)?;
+            qs.query.clear_ordering(true, true);
+            (qs, "pk__in".to_string())
+        } else {
+            (self.default_queryset(from_id)?, format!("{}__in", fo.name))
+        };
+        let leaf = QChild::Leaf {
+            key,
+            value: Operand::List(rows),
+            span: Span::default(),
+        };
+        qs.query
+            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
+        Ok(Some(Some((qs, (source, target), forward))))
     }
 
     /// `instance.pk` of a model keyed by several fields: the tuple of their values.
