@@ -941,16 +941,6 @@ impl Query {
         can_reuse: &mut Vec<String>,
         names_with_path: &[(String, Vec<PathInfo>)],
     ) -> Result<(WhereNode, Vec<String>)> {
-        if let Some((name, _)) =
-            (names_with_path.iter()).find(|(_, p)| p.iter().any(|h| !h.extra_on.is_empty()))
-        {
-            return Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                format!(
-                    "exclude() across {name}, a multi-column relation (ForeignObject), is not supported by djq yet"
-                ),
-            ));
-        }
         let mut inner = Query::new(schema, self.model);
         let value = match value {
             Operand::F(FExpr::Ref { name, span }) => Operand::F(FExpr::OuterRef {
@@ -1031,7 +1021,13 @@ impl Query {
         let fk_field = &schema.model(fk_model).fields[fk_index];
         // A generic relation's object id points at the primary key of the model whose content
         // type the join restricts to.
+        // A ForeignObject's: the other end of its first pair (Django correlates that column
+        // alone).
         let remote = match (&fk_field.relation, &hop.restriction) {
+            _ if !hop.extra_on.is_empty() => match hop.direct {
+                true => hop.to_field,
+                false => hop.from_field,
+            },
             (Some(rel), _) => (rel.to, rel.to_field),
             (None, Some(r)) => (r.model, schema.model(r.model).pk),
             (None, None) => unreachable!("a hop is a foreign key or a generic relation"),
