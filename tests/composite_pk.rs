@@ -308,3 +308,43 @@ fn bulk_create_and_bulk_update_of_composite_keys_run_djangos_statements() {
         assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
     }
 }
+
+/// Django 6.1.3's statements on the same data: a related manager's `set()` of a foreign key
+/// that cannot be NULL only adds (one UPDATE, nothing removed); `add()` of composite-keyed
+/// objects sets the relation and then finds them by their keys (which hold the relation's
+/// new value here, so Django's UPDATE finds nothing); `remove()` of such a relation does not
+/// exist.
+#[test]
+fn related_manager_writes_of_a_non_null_foreign_key_run_djangos_statements() {
+    let (_dir, db) = writable();
+    let out = run_on(
+        &db,
+        &[],
+        &[
+            "from django.db import connection; from django.conf import settings",
+            "s, p, d = Store.objects.get(pk=1), Stock.objects.get(pk=3), Product.objects.get(pk=(2, 'D4'))",
+            "settings.DEBUG = True",
+            "s.stock.set([p]); s.products.add(d)",
+            "for q in connection.queries: print(q['sql'])",
+            "print(Stock.objects.get(pk=3).store_id, Product.objects.filter(sku='D4').values_list('store_id', flat=True)[0])",
+        ],
+    );
+    let expected = [
+        r#"UPDATE "compositepk_stock" SET "store_id" = 1 WHERE "compositepk_stock"."id" IN (3)"#,
+        r#"UPDATE "compositepk_product" SET "store_id" = 1 WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") IN ((1, 'D4'))"#,
+        "1 2",
+    ];
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
+    let out = run(&["Store.objects.get(pk=1).products.remove(Product.objects.get(pk=(1, 'A1')))"]);
+    assert!(
+        out.stderr
+            .contains("AttributeError: 'RelatedManager' object has no attribute 'remove'"),
+        "{}",
+        out.stderr
+    );
+}

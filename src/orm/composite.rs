@@ -16,21 +16,19 @@
 //! its way back is a related manager (`product.stock`) filtering by the
 //! row value, whose `create()` sets the columns and whose `add`/`set` raise Django's
 //! FieldError; deleting the rows it points at cascades to the rows referring to them by
-//! their columns' row value (other `on_delete`s are not supported yet). Related managers' `add`/`remove`/`set`/
-//! `clear` of composite-keyed objects are a clear "not supported by djq yet" error, never a
-//! statement on the first key column alone.
+//! their columns' row value (other `on_delete`s are not supported yet). A related manager's `add()` of
+//! composite-keyed objects finds them by their keys' row values (read after setting the
+//! relation, as Django does); its `remove()`/`clear()` of a nullable relation is a clear "not
+//! supported by djq yet" error, never a statement on the first key column alone.
 
 use super::Session;
-use super::obj::{DjangoObj, Instance, QuerySet, RelatedKind, RelatedLink, ResultCache, make};
+use super::obj::{Instance, QuerySet, RelatedKind, RelatedLink, ResultCache, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Obj;
 use crate::query::{Operand, QChild, QNode};
 use crate::schema::ModelId;
 use crate::value::Value;
 use std::rc::Rc;
-
-/// Methods that write rows found by their key, not done for a composite one yet.
-const WRITES: &[&str] = &["add", "remove", "set", "clear"];
 
 impl Session {
     /// The attnames of `model`'s composite primary key (`None`: a single-field key).
@@ -266,22 +264,6 @@ impl Session {
             .iter()
             .map(|&i| Obj::Value(inst.get(&model.fields[i].attname()).unwrap_or(Value::Null)));
         Some(Obj::tuple(values.collect()))
-    }
-
-    /// A write (`name`) on an instance, manager or queryset of a model keyed by several
-    /// fields: refused before anything runs.
-    pub(super) fn refuse_composite_write(&self, recv: &Obj, name: &str, span: Span) -> Result<()> {
-        if !WRITES.contains(&name) {
-            return Ok(());
-        }
-        let model = match (recv.instance(), recv.manager(), recv.queryset()) {
-            (Some(inst), _, _) => inst.model,
-            (_, Some(m), _) => m,
-            (_, _, Some(qs)) => qs.query.model,
-            _ => return Ok(()),
-        };
-        self.refuse_composite(model, &format!("{name}() with"))
-            .map_err(|d| d.at(span))
     }
 
     /// Refuse to write rows of `model` by its key when that key is composite.

@@ -248,7 +248,30 @@ impl Session {
                         )?;
                     }
                 }
-                let query = self.pks_query(*model, &keys)?;
+                // Django reads the keys after setting the relation (a composite key holding it
+                // changes with it).
+                let query = match self.composite_attnames(*model) {
+                    Some(_) => {
+                        let insts: Vec<_> =
+                            args.pos.iter().filter_map(|(o, _)| o.instance()).collect();
+                        // A composite key is given before the row is saved: Django asks whether
+                        // the object was saved.
+                        if let Some(i) = insts.iter().find(|i| i.adding()) {
+                            let repr = self.repr(&make::instance(i.clone()))?;
+                            return Err(Diagnostic::new(
+                                ErrorKind::Value,
+                                format!("{repr} instance isn't saved. Use bulk=False or save the object first."),
+                            )
+                            .at(args.span));
+                        }
+                        let rows = insts.iter().map(|i| self.pk_operand(i)).collect();
+                        let mut q = Query::new(&self.host.schema, *model);
+                        let leaf = QNode::leaf("pk__in".to_string(), Operand::List(rows));
+                        q.add_q(&self.host.schema, &leaf)?;
+                        q
+                    }
+                    None => self.pks_query(*model, &keys)?,
+                };
                 let column = self.fk_column(*model, field);
                 self.update_rows(
                     *model,
@@ -394,6 +417,8 @@ impl Session {
         match &link.kind {
             RelatedKind::ForeignKey { model, field } => {
                 self.nullable_fk(*model, field, "remove", args.span)?;
+                self.refuse_composite(*model, "remove() with")
+                    .map_err(|d| d.at(args.span))?;
                 let keys = self.keys_of(*model, args)?;
                 let mut query = qs.query.clone();
                 query.add_q(
@@ -428,6 +453,8 @@ impl Session {
         match &link.kind {
             RelatedKind::ForeignKey { model, field } => {
                 self.nullable_fk(*model, field, "clear", args.span)?;
+                self.refuse_composite(*model, "clear() with")
+                    .map_err(|d| d.at(args.span))?;
                 let column = self.fk_column(*model, field);
                 self.update_rows(
                     *model,
@@ -491,6 +518,12 @@ impl Session {
             kw: through_defaults.iter().cloned().collect(),
             span: args.span,
         };
+        // Django's `set()` of a relation that cannot be NULL only adds.
+        if let RelatedKind::ForeignKey { model, field } = &link.kind
+            && self.nullable_fk(*model, field, "set", args.span).is_err()
+        {
+            return self.related_add(link, &with(items));
+        }
         if matches!(args.kwarg("clear"), Some(Obj::Value(Value::Bool(true)))) {
             self.related_clear(link, qs, &with(Vec::new()))?;
             return self.related_add(link, &with(items));
