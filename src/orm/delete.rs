@@ -165,7 +165,10 @@ impl Session {
         let m = self.host.schema.model(model);
         match via {
             Via::Field(i) => (format!("{}.{}", m.name, m.fields[i].name), m.fields[i].null),
-            Via::ForeignObject(i) => (format!("{}.{}", m.name, m.foreign_objects[i].name), false),
+            Via::ForeignObject(i) => {
+                let fo = &m.foreign_objects[i];
+                (format!("{}.{}", m.name, fo.name), fo.null)
+            }
         }
     }
 

@@ -775,22 +775,15 @@ impl Session {
                 select.push(a.clone());
                 continue;
             }
-            // A composite key's `pk` and a ForeignObject select each of their columns,
-            // unaliased; the rows hold them as one tuple (Django's `ColPairs`).
-            let m = self.host.schema.model(q.model);
-            let key: Vec<usize> = match m.foreign_object(name) {
-                _ if name == "pk" => m.composite_pk.clone(),
-                Some(i) => m.foreign_objects[i].pairs.iter().map(|p| p.0).collect(),
-                None => Vec::new(),
-            };
-            if !key.is_empty() {
-                select.extend(key.iter().map(|&i| SelectItem {
+            // A composite key's `pk`, a ForeignObject and a reverse relation from a model
+            // keyed by several fields select each of their columns, unaliased; the rows hold
+            // them as one tuple (Django's `ColPairs`).
+            if let Some(cols) =
+                (q.multi_column_cols(&self.host.schema, name)).map_err(|d| d.at(*span))?
+            {
+                select.extend(cols.into_iter().map(|expr| SelectItem {
                     name: name.clone(),
-                    expr: crate::query::Expr::Col(crate::query::path::col(
-                        &self.host.schema,
-                        (q.model, i),
-                        &base,
-                    )),
+                    expr,
                     aliased: false,
                 }));
                 continue;

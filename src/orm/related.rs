@@ -34,15 +34,19 @@ impl Session {
         if let RelatedKind::ForeignObject { model, field } = &link.kind {
             // Django updates the relation by its field, which is not concrete; it removes and
             // clears only a nullable relation.
+            let nullable = (self.host.schema.model(*model).foreign_objects.iter())
+                .any(|fo| fo.name == *field && fo.null);
             return match name {
-                "add" | "set" => Some(Err(Diagnostic::new(
+                "add" | "set" | "remove" | "clear" if nullable || matches!(name, "add" | "set") => {
+                    Some(Err(Diagnostic::new(
                     ErrorKind::Field,
                     format!(
                         "Cannot update model field <django.db.models.fields.related.ForeignObject: \
                          {field}> (only concrete fields are permitted)."
                     ),
                 )
-                .at(args.span))),
+                .at(args.span)))
+                }
                 "remove" | "clear" => Some(
                     self.nullable_fk(*model, field, name, args.span)
                         .map(|()| Obj::NONE),

@@ -416,7 +416,13 @@ impl Query {
             clause.add(condition, Connector::And);
             return Ok((clause, Vec::new()));
         }
-        if let Some(done) = self.composite_pk_filter(schema, &parts, value, can_reuse)? {
+        if let Some(done) = self.composite_pk_filter(
+            schema,
+            &parts,
+            value,
+            can_reuse,
+            (branch_negated, current_negated),
+        )? {
             return Ok(done);
         }
         let names = match path::names_to_path(schema, &parts, self.model, true, false) {
@@ -933,7 +939,7 @@ impl Query {
 
     /// Django's `split_exclude`: `exclude(books__pages__gt=400)` becomes
     /// `NOT EXISTS(SELECT 1 FROM books WHERE pages > 400 AND author_id = outer.id)`.
-    fn split_exclude(
+    pub(super) fn split_exclude(
         &mut self,
         schema: &Schema,
         key: &str,

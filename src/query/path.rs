@@ -214,7 +214,7 @@ fn path_infos(
                 to_field,
                 direct: true,
                 m2m: false,
-                nullable: false,
+                nullable: fo.null,
                 fk: from_field,
                 restriction: None,
                 extra_on: extra_on.map(pair).collect(),

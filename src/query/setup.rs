@@ -575,7 +575,13 @@ impl Planner<'_, '_> {
         let m = schema.model(model);
         follow.extend(
             (m.foreign_objects.iter())
-                .filter(|fo| !restricted || heads.contains(&fo.name.as_str()))
+                .filter(|fo| {
+                    if restricted {
+                        heads.contains(&fo.name.as_str())
+                    } else {
+                        !fo.null
+                    }
+                })
                 .map(|fo| (model, fo.name.clone(), fo.name.clone(), fo.to, false)),
         );
         for (owner, name, attr, target, from_parent) in follow {
@@ -840,6 +846,29 @@ impl Planner<'_, '_> {
                     seen,
                     out,
                 )?;
+            }
+            return Ok(());
+        }
+        // A reverse relation from a model keyed by several fields orders by that key.
+        let key = &schema.model(last_model).composite_pk;
+        if matches!(
+            info.final_field,
+            FinalField::Reverse(..) | FinalField::ForeignObjectReverse(..)
+        ) && !key.is_empty()
+            && info.transforms.is_empty()
+        {
+            let alias = info.joins.last().expect("joined");
+            for &i in key {
+                let col = super::path::col(schema, (last_model, i), alias);
+                let target = OrderTarget::Expr(Expr::Col(col));
+                push_order(
+                    out,
+                    PlanOrder {
+                        target,
+                        descending,
+                        nulls: None,
+                    },
+                );
             }
             return Ok(());
         }

@@ -1,24 +1,28 @@
-//! Lookups on a composite primary key or a `ForeignObject` itself (Django's `tuple_lookups`):
-//! `pk=(1, "A1")` / `product=(1, "A1")` is `("t"."store_id", "t"."sku") = (?, ?)`,
+//! Lookups on a multi-column value (Django's `tuple_lookups`): a composite primary key, a
+//! `ForeignObject` itself, or a reverse relation from a model keyed by several fields (its
+//! key). `pk=(1, "A1")` / `product=(1, "A1")` is `("t"."store_id", "t"."sku") = (?, ?)`,
 //! `pk__in=[...]` a row-value `IN` (of a queryset: over its key columns, or the fields a
 //! `ForeignObject` points at), `pk__gt` & co. a row-value comparison, `pk__isnull` one test
 //! per column; each value converted by its own field, a related lookup's single value taken
-//! as a tuple of one, and Django's ValueError for a value of the wrong shape.
-
+//! as a tuple of one, Django's ValueError for a value of the wrong shape, and Django's
+//! subquery under a negation across a multi-valued relation. `values()` selects the same
+//! columns ([`Query::multi_column_cols`]).
 use super::expr::{Connector, Expr, Lookup, LookupKind, Rhs, WhereNode};
 use super::filter::Operand;
 use super::lookups::{self, OutputField, Prepared};
 use super::path;
 use super::{Query, SelectItem};
 use crate::diag::{Diagnostic, ErrorKind, Result};
-use crate::schema::{ModelId, Schema};
+use crate::schema::{FieldRef, ModelId, ReverseVia, Schema};
 use crate::value::Value;
 
-/// What a lookup's names end on when it compares several columns at once: `names[at]` is a
-/// composite `pk` or a `ForeignObject` of `model` (reached across `names[..at]`), whose
-/// columns are `model.fields[fields]`.
+/// What a lookup's names end on when it compares several columns at once: the columns
+/// `model.fields[fields]`, on the table `names[..joined]` reach; the names from `lookup` on
+/// are the lookup. The name before them (`name`) is a composite `pk`, a `ForeignObject`, or
+/// a reverse relation from a model keyed by several fields (its key).
 struct TupleTarget<'n> {
-    at: usize,
+    joined: usize,
+    lookup: usize,
     model: ModelId,
     fields: Vec<usize>,
     /// The name Django's messages give it (`pk`, `product`).
@@ -27,12 +31,11 @@ struct TupleTarget<'n> {
     related: Option<(ModelId, Vec<usize>)>,
 }
 
-/// The composite key or `ForeignObject` `names` end on (before the lookup), if any.
+/// The multi-column value `names` end on (before the lookup), if any.
 fn tuple_target<'n>(schema: &Schema, model: ModelId, names: &[&'n str]) -> Option<TupleTarget<'n>> {
-    let multi = |name: &str| {
-        name == "pk" || (schema.models.iter()).any(|m| m.foreign_object(name).is_some())
-    };
-    if !names.iter().any(|n| multi(n)) {
+    let multi =
+        |m: &crate::schema::Model| !m.composite_pk.is_empty() || !m.foreign_objects.is_empty();
+    if !schema.models.iter().any(|m| multi(m)) {
         return None;
     }
     for (at, &name) in names.iter().enumerate() {
@@ -48,32 +51,63 @@ fn tuple_target<'n>(schema: &Schema, model: ModelId, names: &[&'n str]) -> Optio
         if name == "pk" {
             let fields = m.composite_pk.clone();
             return (!fields.is_empty()).then_some(TupleTarget {
-                at,
+                joined: at,
+                lookup: at + 1,
                 model,
                 fields,
                 name,
                 related: None,
             });
         }
-        if let Some(i) = m.foreign_object(name) {
-            let fo = &m.foreign_objects[i];
-            // `product__name`: a field of the model it points at, across it.
-            let to = schema.model(fo.to);
-            if let Some(&next) = names.get(at + 1)
-                && (next == "pk" || to.get_field(next).is_some())
-            {
-                continue;
+        // Names across the relation (`product__name`) go on to the model it reaches.
+        let crosses = |to: ModelId| {
+            names
+                .get(at + 1)
+                .is_some_and(|&next| next == "pk" || schema.model(to).get_field(next).is_some())
+        };
+        match m.get_field(name) {
+            Some(FieldRef::ForeignObject(i)) => {
+                let fo = &m.foreign_objects[i];
+                if crosses(fo.to) {
+                    continue;
+                }
+                return Some(TupleTarget {
+                    joined: at,
+                    lookup: at + 1,
+                    model,
+                    fields: fo.pairs.iter().map(|p| p.0).collect(),
+                    name,
+                    related: Some((fo.to, fo.pairs.iter().map(|p| p.1).collect())),
+                });
             }
-            return Some(TupleTarget {
-                at,
-                model,
-                fields: fo.pairs.iter().map(|p| p.0).collect(),
-                name,
-                related: Some((fo.to, fo.pairs.iter().map(|p| p.1).collect())),
-            });
+            Some(FieldRef::Reverse(i)) if matches!(m.reverse[i].via, ReverseVia::ForeignKey(_)) => {
+                let from = m.reverse[i].from;
+                if !schema.model(from).composite_pk.is_empty() && !crosses(from) {
+                    return Some(reverse_key(schema, from, at, name));
+                }
+            }
+            Some(FieldRef::ForeignObjectReverse(i)) => {
+                let from = m.foreign_object_reverse[i].from;
+                if !schema.model(from).composite_pk.is_empty() && !crosses(from) {
+                    return Some(reverse_key(schema, from, at, name));
+                }
+            }
+            _ => {}
         }
     }
     None
+}
+
+/// A reverse relation (`names[at]`) from `from`, a model keyed by several fields: its key.
+fn reverse_key<'n>(schema: &Schema, from: ModelId, at: usize, name: &'n str) -> TupleTarget<'n> {
+    TupleTarget {
+        joined: at + 1,
+        lookup: at + 1,
+        model: from,
+        fields: schema.model(from).composite_pk.clone(),
+        name,
+        related: None,
+    }
 }
 
 impl Query {
@@ -86,12 +120,24 @@ impl Query {
         parts: &[&str],
         value: &Operand,
         can_reuse: &mut Vec<String>,
+        (branch_negated, current_negated): (bool, bool),
     ) -> Result<Option<(WhereNode, Vec<String>)>> {
         let Some(target) = tuple_target(schema, self.model, parts) else {
             return Ok(None);
         };
-        let (at, model, name) = (target.at, target.model, target.name);
-        let lookup = match &parts[at + 1..] {
+        // Across a multi-valued relation under a negation: Django's subquery.
+        if branch_negated
+            && target.joined > 0
+            && let Err(path::PathError::MultiJoin(nwp)) =
+                path::names_to_path(schema, &parts[..target.joined], self.model, false, true)
+        {
+            let key = parts.join("__");
+            return self
+                .split_exclude(schema, &key, value, can_reuse, &nwp)
+                .map(Some);
+        }
+        let (model, name) = (target.model, target.name);
+        let lookup = match &parts[target.lookup..] {
             [] => "exact",
             [one] => *one,
             more => {
@@ -104,21 +150,11 @@ impl Query {
                 ));
             }
         };
-        let base = self.base_alias().to_string();
-        self.ref_alias(&base);
-        let (alias, joins) =
-            if at == 0 {
-                (base, Vec::new())
-            } else {
-                let names = path::names_to_path(schema, &parts[..at], self.model, true, true)
-                    .map_err(|e| match e {
-                        path::PathError::Field(d) => d,
-                        path::PathError::MultiJoin(_) => unreachable!("allow_many"),
-                    })?;
-                let info = self.join_path(schema, names, &base, Some(can_reuse));
-                let alias = info.joins.last().cloned().unwrap_or(base);
-                (alias, info.joins)
-            };
+        let prefix = &parts[..target.joined];
+        let (alias, joins) = self.tuple_joins(schema, prefix, Some(can_reuse.as_slice()))?;
+        if !joins.is_empty() {
+            self.lookup_joins.clone_from(&joins);
+        }
         for j in &joins {
             if !can_reuse.contains(j) {
                 can_reuse.push(j.clone());
@@ -190,11 +226,58 @@ impl Query {
         };
         let mut clause = WhereNode::and();
         clause.add(condition, Connector::And);
-        Ok(Some((clause, joins)))
+        // Django's `require_outer`: the joins stay LEFT OUTER (none are reported as needed).
+        let isnull = |b: bool| lookup == "isnull" && *value == Operand::Value(Value::Bool(b));
+        let require_outer = (isnull(true) && !current_negated)
+            || (current_negated && (lookup != "isnull" || isnull(false)));
+        Ok(Some((
+            clause,
+            if require_outer { Vec::new() } else { joins },
+        )))
     }
 }
 
 impl Query {
+    /// The joins across `names` (from the base table), and the alias they end on.
+    fn tuple_joins(
+        &mut self,
+        schema: &Schema,
+        names: &[&str],
+        can_reuse: Option<&[String]>,
+    ) -> Result<(String, Vec<String>)> {
+        let base = self.base_alias().to_string();
+        self.ref_alias(&base);
+        if names.is_empty() {
+            return Ok((base, Vec::new()));
+        }
+        let names =
+            path::names_to_path(schema, names, self.model, true, true).map_err(|e| match e {
+                path::PathError::Field(d) => d,
+                path::PathError::MultiJoin(_) => unreachable!("allow_many"),
+            })?;
+        let info = self.join_path(schema, names, &base, can_reuse);
+        let alias = info.joins.last().cloned().unwrap_or(base);
+        Ok((alias, info.joins))
+    }
+
+    /// The columns `name` selects when it names a multi-column value (a composite `pk`, a
+    /// `ForeignObject`, a reverse relation from a model keyed by several fields), their
+    /// joins made; `None` for any other name.
+    pub fn multi_column_cols(&mut self, schema: &Schema, name: &str) -> Result<Option<Vec<Expr>>> {
+        let parts: Vec<&str> = name.split("__").collect();
+        let Some(target) = tuple_target(schema, self.model, &parts) else {
+            return Ok(None);
+        };
+        if target.lookup != parts.len() {
+            return Ok(None);
+        }
+        let (alias, _) = self.tuple_joins(schema, &parts[..target.joined], None)?;
+        let cols = (target.fields.iter())
+            .map(|&i| Expr::Col(path::col(schema, (target.model, i), &alias)))
+            .collect();
+        Ok(Some(cols))
+    }
+
     /// `name` (`pk`, `rel__pk`) with a composite key's `pk` replaced by its first field
     /// (`rel__store`); `None` when it names no composite primary key.
     pub(super) fn composite_pk_first(&self, schema: &Schema, name: &str) -> Option<String> {

@@ -20,6 +20,8 @@ pub struct ForeignObjectDecl {
     pub from_fields: Vec<String>,
     pub to_fields: Vec<String>,
     pub on_delete: OnDelete,
+    /// `null=True`.
+    pub null: bool,
     /// `related_query_name`, else `related_name` (`None`: the model's name, lowercased;
     /// ending in `+`: no way back).
     pub related_query_name: Option<String>,
@@ -33,6 +35,7 @@ pub struct ForeignObject {
     pub to: ModelId,
     pub pairs: Vec<(usize, usize)>,
     pub on_delete: OnDelete,
+    pub null: bool,
     /// The name lookups from `to` back across it use (`None`: no way back).
     pub query_name: Option<String>,
 }
@@ -104,6 +107,7 @@ impl Schema {
             to,
             pairs,
             on_delete: d.on_delete,
+            null: d.null,
             query_name,
         })
     }
