@@ -7,6 +7,7 @@
 //! as a tuple of one, Django's ValueError for a value of the wrong shape, and Django's
 //! subquery under a negation across a multi-valued relation. `values()` selects the same
 //! columns ([`Query::multi_column_cols`]).
+
 use super::expr::{Connector, Expr, Lookup, LookupKind, Rhs, WhereNode};
 use super::filter::Operand;
 use super::lookups::{self, OutputField, Prepared};
