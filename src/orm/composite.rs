@@ -185,7 +185,7 @@ impl Session {
         let m = schema.model(model);
         let (from_id, fo, forward) = if let Some(i) = m.foreign_object(name) {
             (model, m.foreign_objects[i].clone(), true)
-        } else if let Some(i) = m.foreign_object_back(name) {
+        } else if let Some(i) = m.foreign_object_accessor(name) {
             let back = &m.foreign_object_reverse[i];
             (
                 back.from,

@@ -621,7 +621,7 @@ impl Session {
             {
                 Ok(Obj::Method(Rc::new(make::instance(inst)), name.into()))
             }
-            None if let Some(i) = model.foreign_object_back(name) => {
+            None if let Some(i) = model.foreign_object_accessor(name) => {
                 self.foreign_object_manager(&inst, i, name, span)
             }
             None => Err(match model.unsupported_field(name) {

@@ -22,6 +22,8 @@ pub struct ForeignObjectDecl {
     pub on_delete: OnDelete,
     /// `null=True`.
     pub null: bool,
+    /// `related_name` (`None`: `<model>_set`).
+    pub related_name: Option<String>,
     /// `related_query_name`, else `related_name` (`None`: the model's name, lowercased;
     /// ending in `+`: no way back).
     pub related_query_name: Option<String>,
@@ -38,12 +40,15 @@ pub struct ForeignObject {
     pub null: bool,
     /// The name lookups from `to` back across it use (`None`: no way back).
     pub query_name: Option<String>,
+    /// The attribute of `to`'s instances holding its related manager.
+    pub accessor: String,
 }
 
 /// The way back of a placed `ForeignObject`: `from.foreign_objects[relation]` points here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForeignObjectReverse {
     pub query_name: String,
+    pub accessor: String,
     pub from: ModelId,
     pub relation: usize,
 }
@@ -74,6 +79,7 @@ impl Schema {
                     let query_name = query_name.clone();
                     let rel = ForeignObjectReverse {
                         query_name,
+                        accessor: fo.accessor.clone(),
                         from,
                         relation,
                     };
@@ -109,6 +115,8 @@ impl Schema {
             on_delete: d.on_delete,
             null: d.null,
             query_name,
+            accessor: (d.related_name.clone())
+                .unwrap_or_else(|| format!("{}_set", m.name.to_lowercase())),
         })
     }
 }
@@ -122,5 +130,10 @@ impl Model {
     /// The way back of a `ForeignObject` whose query name is `name`.
     pub fn foreign_object_back(&self, name: &str) -> Option<usize> {
         (self.foreign_object_reverse.iter()).position(|r| r.query_name == name)
+    }
+
+    /// The way back of a `ForeignObject` whose related manager is the attribute `name`.
+    pub fn foreign_object_accessor(&self, name: &str) -> Option<usize> {
+        (self.foreign_object_reverse.iter()).position(|r| r.accessor == name)
     }
 }

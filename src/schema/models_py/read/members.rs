@@ -109,6 +109,8 @@ impl<'a> Reader<'a> {
                         .map_or(OnDelete::Cascade, |e| on_delete(self.constant(e, c))),
                     null: keyword(args, "null")
                         .is_some_and(|e| matches!(self.constant(e, c).kind, ExprKind::Bool(true))),
+                    related_name: keyword(args, "related_name")
+                        .and_then(|e| string(self.constant(e, c))),
                     related_query_name: ["related_query_name", "related_name"]
                         .into_iter()
                         .find_map(|key| {
