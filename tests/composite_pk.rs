@@ -88,31 +88,44 @@ fn delete_of_a_composite_key_instance_and_queryset_runs_djangos_statements() {
     );
 }
 
-/// A `ForeignObject`'s cascade is not followed yet: deleting the rows it points at, directly
-/// or through an ordinary foreign key's cascade, is refused before anything is written.
+/// Django 6.1.3's statements and counts on the same data: deleting rows a `ForeignObject`
+/// points at deletes the rows referring to them by the row value of its columns, directly
+/// and down an ordinary foreign key's cascade (where the products are fetched by the fields
+/// the relation refers to only).
 #[test]
-fn deleting_rows_a_foreign_object_points_at_is_refused_before_writing() {
+fn deleting_rows_a_foreign_object_points_at_cascades_as_django_does() {
     let (_dir, db) = writable();
-    for code in [
-        "Product.objects.get(pk=(1, 'A1')).delete()",
-        "Store.objects.filter(pk=2).delete()",
-    ] {
-        let out = run_on(&db, &[], &[code]);
-        assert!(
-            out.stderr.contains(
-                "NotSupportedError: deleting Product rows is not supported by djq yet: \
-                 Stock.product is a ForeignObject to Product"
-            ),
-            "{code}: {}",
-            out.stderr
-        );
-    }
     let out = run_on(
         &db,
         &[],
-        &["print(Store.objects.count(), Product.objects.count(), Stock.objects.count())"],
+        &[
+            "from django.db import connection; from django.conf import settings; settings.DEBUG = True",
+            "print(Product.objects.get(pk=(1, 'A1')).delete())",
+            "print(Store.objects.filter(pk=2).delete())",
+            "for q in connection.queries: print(q['sql'])",
+            "print(Store.objects.count(), Product.objects.count(), Stock.objects.count())",
+        ],
     );
-    assert_eq!(out.stdout, "2 6 5\n", "{}", out.stderr);
+    let expected = [
+        "(2, {'compositepk.Stock': 1, 'compositepk.Product': 1})",
+        "(6, {'compositepk.Stock': 2, 'compositepk.Product': 3, 'compositepk.Store': 1})",
+        r#"SELECT "compositepk_product"."store_id", "compositepk_product"."sku", "compositepk_product"."name", "compositepk_product"."price" FROM "compositepk_product" WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") = (1, 'A1') LIMIT 21"#,
+        r#"DELETE FROM "compositepk_stock" WHERE ("compositepk_stock"."store_id", "compositepk_stock"."sku") IN ((1, 'A1'))"#,
+        r#"DELETE FROM "compositepk_product" WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") IN ((1, 'A1'))"#,
+        r#"SELECT "compositepk_store"."id", "compositepk_store"."name" FROM "compositepk_store" WHERE "compositepk_store"."id" = 2"#,
+        r#"SELECT "compositepk_product"."store_id", "compositepk_product"."sku" FROM "compositepk_product" WHERE "compositepk_product"."store_id" IN (2)"#,
+        r#"DELETE FROM "compositepk_stock" WHERE ("compositepk_stock"."store_id", "compositepk_stock"."sku") IN ((2, 'A1'), (2, 'B2'), (2, 'D4'))"#,
+        r#"DELETE FROM "compositepk_stock" WHERE "compositepk_stock"."store_id" IN (2)"#,
+        r#"DELETE FROM "compositepk_product" WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") IN ((2, 'D4'), (2, 'B2'), (2, 'A1'))"#,
+        r#"DELETE FROM "compositepk_store" WHERE "compositepk_store"."id" IN (2)"#,
+        "1 2 2",
+    ];
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
 }
 
 /// Django 6.1.3's statements and counts on the same data: a plain UPDATE when the filter
@@ -187,37 +200,151 @@ fn count_of_a_composite_key_counts_its_first_column_and_other_aggregates_refuse_
     }
 }
 
-/// A `ForeignObject` is joined across and read (`stock.product`, checked against Django by
-/// the compositepk corpus); what djq does not do with it yet is a clear not-supported error,
-/// never a join on one of its columns.
+/// A `ForeignObject` is joined across, compared, selected, ordered by and fetched (checked
+/// against Django by the compositepk corpus); what djq does not do with it yet is a clear
+/// not-supported error, never an expression on one of its columns.
 #[test]
 fn what_djq_does_not_do_with_a_foreign_object_yet_is_not_supported() {
-    for (code, message) in [
+    let out = run(&["print(Stock.objects.annotate(p=F('product')))"]);
+    assert!(
+        out.stderr.contains(
+            "NotSupportedError: Stock.product is a multi-column relation (ForeignObject): using \
+             the relation itself as one value here is not supported by djq yet"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Django 6.1.3 on the same data: the way back of a `ForeignObject` is a related manager whose
+/// `create()` sets the relation's columns from the owner; `add()`/`set()` raise Django's
+/// FieldError (the relation is not a concrete field) and `remove()`/`clear()` do not exist on
+/// a relation that is not nullable.
+#[test]
+fn the_related_manager_of_a_foreign_object_creates_and_refuses_as_django_does() {
+    let (_dir, db) = writable();
+    let out = run_on(
+        &db,
+        &[],
+        &[
+            "p = Product.objects.get(pk=(1, 'A1'))",
+            "print(list(p.stock.values_list('pk', 'quantity')), p.stock.count())",
+            "s = p.stock.create(quantity=9); print(s.pk, s.store_id, s.sku)",
+            "print(Stock(product=Product.objects.get(pk=(2, 'D4')), quantity=1).sku, Stock(product=None, quantity=1).store_id)",
+            "print(Stock.objects.get_or_create(product=Product.objects.get(pk=(2, 'B2')), defaults={'quantity': 5}))",
+            "print(Bin.objects.get_or_create(pk=(7, 7), defaults={'label': 'z'}))",
+        ],
+    );
+    assert_eq!(
+        out.stdout,
+        "[(1, 4)] 1\n6 1 A1\nD4 None\n(<Stock: Stock object (7)>, True)\n(<Bin: Bin object ((7, 7))>, True)\n",
+        "{}",
+        out.stderr
+    );
+    for (code, error) in [
         (
-            "Stock.objects.filter(product=(1, 'A1'))",
-            "Stock.product is a multi-column relation (ForeignObject): lookups on the relation \
-             itself, not across it, are not supported by djq yet",
+            "p.stock.add(Stock.objects.get(pk=3))",
+            "FieldError: Cannot update model field <django.db.models.fields.related.ForeignObject: product> (only concrete fields are permitted).",
         ),
         (
-            "Product.objects.exclude(stock__quantity=4)",
-            "exclude() across stock, a multi-column relation (ForeignObject), is not supported",
+            "p.stock.set([])",
+            "FieldError: Cannot update model field <django.db.models.fields.related.ForeignObject: product> (only concrete fields are permitted).",
         ),
         (
-            "Stock.objects.select_related().first()",
-            "select_related() without names on Stock, which has a multi-column relation \
-             (ForeignObject), is not supported by djq yet",
+            "p.stock.remove(Stock.objects.get(pk=1))",
+            "AttributeError: 'RelatedManager' object has no attribute 'remove'",
         ),
         (
-            "Product.objects.get(pk=(1, 'A1')).stock",
-            "Product.stock is the way back of a multi-column relation (ForeignObject)",
+            "Stock(product=Bin.objects.get(pk=(1, 1)), quantity=1)",
+            "ValueError: Cannot assign \"<Bin: Bin object ((1, 1))>\": \"Stock.product\" must be a \"Product\" instance.",
         ),
     ] {
-        let out = run(&[&format!("print({code})")]);
-        assert!(
-            out.stderr
-                .contains(&format!("NotSupportedError: {message}")),
-            "{code}: {}",
-            out.stderr
-        );
+        let out = run(&["p = Product.objects.get(pk=(1, 'A1'))", code]);
+        assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
     }
+}
+
+/// Django 6.1.3's statements and results on the same data: `bulk_create()` inserts the key's
+/// columns as given; `bulk_update()` finds each object by its key's row value (a `CASE WHEN`
+/// per object, a row-value `IN`) and refuses the key's fields and a `ForeignObject`.
+#[test]
+fn bulk_create_and_bulk_update_of_composite_keys_run_djangos_statements() {
+    let (_dir, db) = writable();
+    let out = run_on(
+        &db,
+        &[],
+        &[
+            "from django.db import connection; from django.conf import settings; settings.DEBUG = True",
+            "print(Bin.objects.bulk_create([Bin(aisle=5, slot=1, label='x'), Bin(aisle=5, slot=2, label='y')]))",
+            "print(Bin.objects.bulk_update([Bin(aisle=1, slot=1, label='X'), Bin(aisle=5, slot=2, label='Y')], ['label']))",
+            "for q in connection.queries: print(q['sql'])",
+            "print(list(Bin.objects.filter(label__in=['X', 'Y']).values_list('pk', flat=True)))",
+        ],
+    );
+    let expected = [
+        "[<Bin: Bin object ((5, 1))>, <Bin: Bin object ((5, 2))>]",
+        "2",
+        r#"INSERT INTO "compositepk_bin" ("aisle", "slot", "label") VALUES (5, 1, 'x'), (5, 2, 'y')"#,
+        r#"UPDATE "compositepk_bin" SET "label" = CASE WHEN (("compositepk_bin"."aisle", "compositepk_bin"."slot") = (1, 1)) THEN 'X' WHEN (("compositepk_bin"."aisle", "compositepk_bin"."slot") = (5, 2)) THEN 'Y' ELSE NULL END WHERE ("compositepk_bin"."aisle", "compositepk_bin"."slot") IN ((1, 1), (5, 2))"#,
+        "[(1, 1), (5, 2)]",
+    ];
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
+    for (code, error) in [
+        (
+            "Bin.objects.bulk_update([Bin(aisle=1, slot=1, label='X')], ['aisle'])",
+            "ValueError: bulk_update() cannot be used with primary key fields.",
+        ),
+        (
+            "Stock.objects.bulk_update([Stock(id=1, store_id=1, sku='A1', quantity=1)], ['product'])",
+            "ValueError: bulk_update() can only be used with concrete fields.",
+        ),
+    ] {
+        let out = run(&[code]);
+        assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
+    }
+}
+
+/// Django 6.1.3's statements on the same data: a related manager's `set()` of a foreign key
+/// that cannot be NULL only adds (one UPDATE, nothing removed); `add()` of composite-keyed
+/// objects sets the relation and then finds them by their keys (which hold the relation's
+/// new value here, so Django's UPDATE finds nothing); `remove()` of such a relation does not
+/// exist.
+#[test]
+fn related_manager_writes_of_a_non_null_foreign_key_run_djangos_statements() {
+    let (_dir, db) = writable();
+    let out = run_on(
+        &db,
+        &[],
+        &[
+            "from django.db import connection; from django.conf import settings",
+            "s, p, d = Store.objects.get(pk=1), Stock.objects.get(pk=3), Product.objects.get(pk=(2, 'D4'))",
+            "settings.DEBUG = True",
+            "s.stock.set([p]); s.products.add(d)",
+            "for q in connection.queries: print(q['sql'])",
+            "print(Stock.objects.get(pk=3).store_id, Product.objects.filter(sku='D4').values_list('store_id', flat=True)[0])",
+        ],
+    );
+    let expected = [
+        r#"UPDATE "compositepk_stock" SET "store_id" = 1 WHERE "compositepk_stock"."id" IN (3)"#,
+        r#"UPDATE "compositepk_product" SET "store_id" = 1 WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") IN ((1, 'D4'))"#,
+        "1 2",
+    ];
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
+    let out = run(&["Store.objects.get(pk=1).products.remove(Product.objects.get(pk=(1, 'A1')))"]);
+    assert!(
+        out.stderr
+            .contains("AttributeError: 'RelatedManager' object has no attribute 'remove'"),
+        "{}",
+        out.stderr
+    );
 }

@@ -1582,3 +1582,33 @@ fn field_subclasses_generated_fields_db_defaults_and_computed_meta() {
     let tag_fk = through.fields.iter().find(|f| f.name == "tag").unwrap();
     assert_eq!(tag_fk.storage_kind(), FieldKind::UuidField);
 }
+
+/// A `ForeignObject`'s way back, as Django names it: its related manager is `related_name`
+/// or `<model>_set`, its query name `related_query_name`, else `related_name`, else the
+/// model's name; `null=True` and `on_delete` are read.
+#[test]
+fn a_foreign_object_way_back_has_djangos_accessor_and_query_name() {
+    let dir = project(&[(
+        "shop/models.py",
+        "from django.db import models\n\
+         class Address(models.Model):\n    company = models.CharField(max_length=1)\n    number = models.IntegerField()\n\
+         class Customer(models.Model):\n    company = models.CharField(max_length=1)\n    number = models.IntegerField()\n    \
+         address = models.ForeignObject(Address, models.SET_NULL, null=True, from_fields=['company', 'number'], to_fields=['company', 'number'])\n\
+         class Contact(models.Model):\n    company = models.CharField(max_length=1)\n    number = models.IntegerField()\n    \
+         customer = models.ForeignObject(Customer, on_delete=models.CASCADE, related_name='contacts', from_fields=('company', 'number'), to_fields=('company', 'number'))\n",
+    )]);
+    let schema = schema_of(dir.path());
+    let model = |name: &str| schema.model(schema.find_model(name).expect(name));
+    let back: Vec<(&str, &str)> = (model("Address").foreign_object_reverse.iter())
+        .chain(&model("Customer").foreign_object_reverse)
+        .map(|r| (r.accessor.as_str(), r.query_name.as_str()))
+        .collect();
+    assert_eq!(
+        back,
+        [("customer_set", "customer"), ("contacts", "contacts")]
+    );
+    let address = &model("Customer").foreign_objects[0];
+    assert!(address.null && address.on_delete == OnDelete::SetNull);
+    let customer = &model("Contact").foreign_objects[0];
+    assert!(!customer.null && customer.on_delete == OnDelete::Cascade);
+}

@@ -37,6 +37,17 @@ struct Collector {
     restricted: Vec<(String, ModelId, ModelId, Vec<Rc<Instance>>)>,
 }
 
+/// How a referring model's rows refer to the model being deleted: a foreign key
+/// (`fields[i]`) or a multi-column `ForeignObject` (`foreign_objects[i]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Via {
+    Field(usize),
+    ForeignObject(usize),
+}
+
+/// A relation whose rows refer to a model: the referring model and how.
+type Rel = (ModelId, Via);
+
 /// The objects handed to `collect`: a queryset, or instances already fetched.
 enum Objs {
     Query(Box<Query>),
@@ -117,7 +128,7 @@ impl Session {
     /// (Django's `get_candidate_relations_to_delete`, through tables included; a proxy's
     /// fields are its concrete model's relations, not its own), in the order of the app
     /// registry (the order models.py declares their models).
-    fn referrers(&self, model: ModelId) -> Vec<(ModelId, usize)> {
+    fn referrers(&self, model: ModelId) -> Vec<Rel> {
         let mut out = Vec::new();
         for (id, m) in self.host.schema.models.iter().enumerate() {
             if m.proxy_for.is_some() {
@@ -125,40 +136,71 @@ impl Session {
             }
             for (i, f) in m.fields.iter().enumerate() {
                 if f.relation.as_ref().is_some_and(|r| r.to == model) {
-                    out.push((id, i));
+                    out.push((id, Via::Field(i)));
+                }
+            }
+            for (i, fo) in m.foreign_objects.iter().enumerate() {
+                if fo.to == model {
+                    out.push((id, Via::ForeignObject(i)));
                 }
             }
         }
         let schema = &self.host.schema;
-        out.sort_by_key(|&(id, i)| (schema.model(id).declared.unwrap_or(usize::MAX), id, i));
+        out.sort_by_key(|&(id, via)| (schema.model(id).declared.unwrap_or(usize::MAX), id, via));
         out
     }
 
-    fn on_delete(&self, (model, field): (ModelId, usize)) -> OnDelete {
-        self.host.schema.model(model).fields[field]
-            .relation
-            .as_ref()
-            .map_or(OnDelete::DoNothing, |r| r.on_delete)
+    fn on_delete(&self, (model, via): Rel) -> OnDelete {
+        let m = self.host.schema.model(model);
+        match via {
+            Via::Field(i) => {
+                (m.fields[i].relation.as_ref()).map_or(OnDelete::DoNothing, |r| r.on_delete)
+            }
+            Via::ForeignObject(i) => m.foreign_objects[i].on_delete,
+        }
+    }
+
+    /// A relation's name (`Book.author`) and whether it may be NULL.
+    fn rel_name(&self, (model, via): Rel) -> (String, bool) {
+        let m = self.host.schema.model(model);
+        match via {
+            Via::Field(i) => (format!("{}.{}", m.name, m.fields[i].name), m.fields[i].null),
+            Via::ForeignObject(i) => {
+                let fo = &m.foreign_objects[i];
+                (format!("{}.{}", m.name, fo.name), fo.null)
+            }
+        }
+    }
+
+    /// The fields of the referred model a relation's columns hold.
+    fn rel_targets(&self, (model, via): Rel) -> Vec<usize> {
+        let m = self.host.schema.model(model);
+        match via {
+            Via::Field(i) => {
+                let fk = m.fields[i].relation.as_ref().expect("a foreign key");
+                vec![fk.to_field]
+            }
+            Via::ForeignObject(i) => m.foreign_objects[i].pairs.iter().map(|p| p.1).collect(),
+        }
     }
 
     /// Django's `can_fast_delete`: rows of `model` can go without fetching them when nothing
     /// (nor to its multi-table ancestors, parent links apart) refers to them but DO_NOTHING
     /// relations, the relation `from` that got here (a field of `model`) cascades, and a
     /// multi-table child is reached through its parent link.
-    fn can_fast_delete(&self, model: ModelId, from: Option<(ModelId, usize)>) -> bool {
+    fn can_fast_delete(&self, model: ModelId, from: Option<Rel>) -> bool {
         let m = self.host.schema.model(model);
         if from.is_some_and(|rel| self.on_delete(rel) != OnDelete::Cascade)
             || !m.generic_relations.is_empty()
             || m.parents
                 .iter()
-                .any(|&(_, link)| from != Some((model, link)))
-            || self.foreign_object_to(model).is_some()
+                .any(|&(_, link)| from != Some((model, Via::Field(link))))
         {
             return false;
         }
         let schema = &self.host.schema;
         let parent_link =
-            |(m, f): (ModelId, usize)| schema.model(m).parents.iter().any(|&(_, l)| l == f);
+            |(m, via): Rel| (schema.model(m).parents.iter()).any(|&(_, l)| via == Via::Field(l));
         let mut models = vec![model];
         while let Some(m) = models.pop() {
             let referrers = self.referrers(m).into_iter();
@@ -182,7 +224,6 @@ impl Session {
         source: Option<ModelId>,
         nullable: bool,
     ) -> Result<()> {
-        self.refuse_foreign_object_cascade(model)?;
         let parents_of_child = matches!(objs, Objs::Parents(_));
         let instances = match objs {
             Objs::Query(q) if self.can_fast_delete(model, None) => {
@@ -214,34 +255,42 @@ impl Session {
             crate::sql::Dialect::Sqlite => 500,
             crate::sql::Dialect::Postgres => new.len(),
         };
-        let mut model_fast: Vec<(ModelId, Vec<usize>)> = Vec::new();
+        let mut model_fast: Vec<(ModelId, Vec<Via>)> = Vec::new();
         let mut protected: Vec<(String, Vec<Rc<Instance>>)> = Vec::new();
         for rel in self.referrers(model) {
             let on_delete = self.on_delete(rel);
             if on_delete == OnDelete::DoNothing {
                 continue;
             }
-            let (rel_model, field) = rel;
+            let (rel_model, via) = rel;
             if self.can_fast_delete(rel_model, Some(rel)) {
                 match model_fast.iter_mut().find(|(m, _)| *m == rel_model) {
-                    Some((_, fields)) => fields.push(field),
-                    None => model_fast.push((rel_model, vec![field])),
+                    Some((_, vias)) => vias.push(via),
+                    None => model_fast.push((rel_model, vec![via])),
                 }
                 continue;
             }
-            let f = &self.host.schema.model(rel_model).fields[field];
-            let (null, key) = (
-                f.null,
-                format!("'{}.{}'", self.host.schema.model(rel_model).name, f.name),
-            );
+            let (name, null) = self.rel_name(rel);
+            let key = format!("'{name}'");
+            // Django's field updates and protection of a ForeignObject are not done yet.
+            if matches!(via, Via::ForeignObject(_)) && on_delete != OnDelete::Cascade {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "deleting rows {name} (a ForeignObject) refers to with on_delete={} \
+                         is not supported by djq yet",
+                        on_delete.django_name()
+                    ),
+                ));
+            }
             c.because(
                 rel_model,
                 format!("{} via {}", on_delete.django_name(), key.trim_matches('\'')),
             );
             for chunk in new.chunks(batch.max(1)) {
-                let sub = self.related_query(rel_model, &[field], chunk)?;
+                let sub = self.related_query(rel_model, &[via], chunk)?;
                 match on_delete {
-                    OnDelete::SetNull | OnDelete::SetDefault => {
+                    OnDelete::SetNull | OnDelete::SetDefault if let Via::Field(field) = via => {
                         let value = if on_delete == OnDelete::SetNull {
                             Value::Null
                         } else {
@@ -300,15 +349,13 @@ impl Session {
             let objs = protected.iter().flat_map(|(_, o)| o);
             return Err(self.refused(ErrorKind::Protected, model, &keys, objs));
         }
-        for (rel_model, fields) in model_fast {
-            let m = self.host.schema.model(rel_model);
-            let via: Vec<String> = fields
-                .iter()
-                .map(|&f| format!("{}.{}", m.name, m.fields[f].name))
+        for (rel_model, vias) in model_fast {
+            let names: Vec<String> = (vias.iter())
+                .map(|&via| self.rel_name((rel_model, via)).0)
                 .collect();
-            c.because(rel_model, format!("CASCADE via {}", via.join(", ")));
+            c.because(rel_model, format!("CASCADE via {}", names.join(", ")));
             for chunk in new.chunks(batch.max(1)) {
-                let q = self.related_query(rel_model, &fields, chunk)?;
+                let q = self.related_query(rel_model, &vias, chunk)?;
                 c.fast_deletes.push(q);
             }
         }
@@ -404,26 +451,36 @@ impl Session {
         d
     }
 
-    /// `related_model._base_manager.filter(field__in=objs)` (OR over several fields).
-    fn related_query(
-        &self,
-        model: ModelId,
-        fields: &[usize],
-        objs: &[Rc<Instance>],
-    ) -> Result<Query> {
-        let m = self.host.schema.model(model);
+    /// `related_model._base_manager.filter(field__in=objs)` (OR over several relations; a
+    /// ForeignObject's values are row values).
+    fn related_query(&self, model: ModelId, vias: &[Via], objs: &[Rc<Instance>]) -> Result<Query> {
         let mut children = Vec::new();
-        for &i in fields {
-            let f = &m.fields[i];
-            let fk = f.relation.as_ref().expect("a foreign key");
-            let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
-            let values = objs
-                .iter()
-                .map(|o| Operand::Value(o.get(&target).unwrap_or(Value::Null)))
+        for &via in vias {
+            let m = self.host.schema.model(model);
+            let (name, to) = match via {
+                Via::Field(i) => (
+                    m.fields[i].name.to_string(),
+                    m.fields[i].relation.as_ref().map(|r| r.to),
+                ),
+                Via::ForeignObject(i) => (
+                    m.foreign_objects[i].name.clone(),
+                    Some(m.foreign_objects[i].to),
+                ),
+            };
+            let to = self.host.schema.model(to.expect("a relation"));
+            let targets: Vec<String> = (self.rel_targets((model, via)).into_iter())
+                .map(|t| to.fields[t].attname())
                 .collect();
+            let value = |o: &Rc<Instance>| {
+                let mut values = targets.iter().map(|t| o.get(t).unwrap_or(Value::Null));
+                match via {
+                    Via::Field(_) => Operand::Value(values.next().expect("one target")),
+                    Via::ForeignObject(_) => Operand::values(values),
+                }
+            };
             children.push(QChild::Leaf {
-                key: format!("{}__in", f.name),
-                value: Operand::List(values),
+                key: format!("{name}__in"),
+                value: Operand::List(objs.iter().map(value).collect()),
                 span: Span::default(),
             });
         }
@@ -445,13 +502,13 @@ impl Session {
     fn fetch_referrers(&mut self, model: ModelId, mut q: Query) -> Result<Vec<Rc<Instance>>> {
         let mut only: Vec<String> = Vec::new();
         for rel in self.referrers(model) {
-            let f = &self.host.schema.model(rel.0).fields[rel.1];
-            let fk = f.relation.as_ref().expect("a foreign key");
-            let name = self.host.schema.model(model).fields[fk.to_field]
-                .name
-                .clone();
-            if !only.contains(&name) {
-                only.push(name);
+            for target in self.rel_targets(rel) {
+                let name = self.host.schema.model(model).fields[target]
+                    .name
+                    .to_string();
+                if !only.contains(&name) {
+                    only.push(name);
+                }
             }
         }
         // The links to multi-table parents name the parents' rows to delete.

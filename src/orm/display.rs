@@ -306,13 +306,18 @@ fn cell(v: &Obj) -> Value {
     }
 }
 
-/// The shown columns holding a composite `pk` in a values() query (consecutive, each named
-/// `pk`): displayed as one column, as Django's rows hold the key as one tuple.
+/// The shown columns holding a composite `pk` or a ForeignObject in a values() query
+/// (consecutive, each with its name): displayed as one column, as Django's rows hold them as
+/// one tuple.
 fn key_columns(plan: &crate::query::setup::Plan) -> Option<std::ops::Range<usize>> {
     let shown = &plan.columns[..plan.shown];
-    let start = shown.iter().position(|c| c.name == "pk")?;
-    let len = shown[start..].iter().take_while(|c| c.name == "pk").count();
-    (len > 1).then_some(start..start + len)
+    let start = (shown.windows(2)).position(|w| w[0].name == w[1].name)?;
+    let name = &shown[start].name;
+    let len = shown[start..]
+        .iter()
+        .take_while(|c| c.name == *name)
+        .count();
+    Some(start..start + len)
 }
 
 /// `items` with those in `key` replaced by `fold` of them.

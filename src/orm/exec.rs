@@ -278,19 +278,20 @@ impl Session {
                 continue;
             }
             // The query, then how its objects match the instances: the instance's
-            // `source_key` equals the fetched object's `target_key`.
+            // `source_key` equals the fetched object's `target_key` (several attnames for a
+            // ForeignObject).
             let mut target_qs;
-            let (source_key, target_key, single);
+            let (source_key, target_key, single): (Vec<String>, Vec<String>, bool);
             if let Some(f) = model
                 .fields
                 .iter()
                 .find(|f| f.name == *lookup && f.relation.is_some())
             {
                 let fk = f.relation.clone().expect("relation");
-                source_key = f.attname();
-                target_key = self.host.schema.model(fk.to).fields[fk.to_field].attname();
+                source_key = vec![f.attname()];
+                target_key = vec![self.host.schema.model(fk.to).fields[fk.to_field].attname()];
                 single = true;
-                let values = attribute_values(objs, &source_key);
+                let values = attribute_values(objs, &source_key[0]);
                 if values.is_empty() {
                     continue;
                 }
@@ -306,23 +307,23 @@ impl Session {
                 match rel.via {
                     ReverseVia::ForeignKey(fi) => {
                         let fk = from.fields[fi].relation.clone().expect("relation");
-                        source_key = model.fields[fk.to_field].attname();
-                        target_key = from.fields[fi].attname();
-                        let ids = attribute_values(objs, &source_key);
+                        source_key = vec![model.fields[fk.to_field].attname()];
+                        target_key = vec![from.fields[fi].attname()];
+                        let ids = attribute_values(objs, &source_key[0]);
                         if ids.is_empty() {
                             continue;
                         }
                         self.filter_in(&mut target_qs, &from.fields[fi].name, ids)?;
                     }
                     ReverseVia::ManyToMany(mi) => {
-                        source_key = pk.clone();
-                        let ids = attribute_values(objs, &source_key);
+                        source_key = vec![pk.clone()];
+                        let ids = attribute_values(objs, &pk);
                         if ids.is_empty() {
                             continue;
                         }
                         self.filter_in(&mut target_qs, &from.m2m[mi].name, ids)?;
                         target_qs.query.add_prefetch_source(&self.host.schema, 0);
-                        target_key = prefetch_source_name(&target_qs);
+                        target_key = vec![prefetch_source_name(&target_qs)];
                     }
                 }
             } else if let Some(mm) = model.m2m.iter().find(|m| m.name == *lookup) {
@@ -339,15 +340,23 @@ impl Session {
                     .map(|r| r.query_name.clone())
                     .ok_or_else(invalid)?;
                 single = false;
-                source_key = pk.clone();
-                let ids = attribute_values(objs, &source_key);
+                source_key = vec![pk.clone()];
+                let ids = attribute_values(objs, &pk);
                 if ids.is_empty() {
                     continue;
                 }
                 target_qs = self.default_queryset(to)?;
                 self.filter_in(&mut target_qs, &query_name, ids)?;
                 target_qs.query.add_prefetch_source(&self.host.schema, 1);
-                target_key = prefetch_source_name(&target_qs);
+                target_key = vec![prefetch_source_name(&target_qs)];
+            } else if let Some(found) =
+                self.prefetch_foreign_object(qs.query.model, lookup, objs)?
+            {
+                let Some((qs, keys, one)) = found else {
+                    continue;
+                };
+                (target_qs, single) = (qs, one);
+                (source_key, target_key) = keys;
             } else {
                 return Err(invalid());
             }
@@ -360,9 +369,14 @@ impl Session {
                         continue;
                     }
                 };
-                let key = inst.get(&source_key).unwrap_or(Value::Null);
+                let key: Vec<Value> = (source_key.iter())
+                    .map(|k| inst.get(k).unwrap_or(Value::Null))
+                    .collect();
+                let found = |t: &Instance| {
+                    (target_key.iter().zip(&key)).all(|(k, v)| t.get(k).as_ref() == Some(v))
+                };
                 let matching = fetched.iter().filter_map(|f| match f.native::<Instance>() {
-                    Some(t) if !key.is_null() && t.get(&target_key).as_ref() == Some(&key) => {
+                    Some(t) if !key.contains(&Value::Null) && found(t) => {
                         let t = t.clone();
                         t.retain_attributes(|k| !k.starts_with(PREFETCH_SOURCE));
                         Some(t)
@@ -636,15 +650,9 @@ impl Session {
             {
                 Ok(Obj::Method(Rc::new(make::instance(inst)), name.into()))
             }
-            None if model.foreign_object_back(name).is_some() => Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                format!(
-                    "{}.{name} is the way back of a multi-column relation (ForeignObject); \
-                     its related manager is not supported by djq yet",
-                    model.name
-                ),
-            )
-            .at(span)),
+            None if let Some(i) = model.foreign_object_accessor(name) => {
+                self.foreign_object_manager(&inst, i, name, span)
+            }
             None => Err(match model.unsupported_field(name) {
                 Some(d) => d.at(span),
                 None => self.no_attribute(&make::instance(inst), name, span),
@@ -882,19 +890,19 @@ fn row_to_obj(
     }
 }
 
-/// A values() row by name: the columns of a composite `pk` (consecutive, each named `pk`)
-/// become one tuple, as Django's rows hold the key.
+/// A values() row by name: the columns of a composite `pk` or a ForeignObject (consecutive,
+/// each with its name; other names are unique) become one tuple, as Django's rows hold them.
 fn values_items(columns: &[PlanCol], row: Vec<Value>) -> impl Iterator<Item = (&str, Obj)> {
     let mut row = row.into_iter().take(columns.len()).peekable();
     let mut columns = columns.iter().peekable();
     std::iter::from_fn(move || {
         let c = columns.next()?;
         let v = row.next()?;
-        if c.name != "pk" || columns.peek().is_none_or(|n| n.name != "pk") {
+        if columns.peek().is_none_or(|n| n.name != c.name) {
             return Some((c.name.as_str(), Obj::Value(v)));
         }
         let mut key = vec![Obj::Value(v)];
-        while columns.next_if(|n| n.name == "pk").is_some() {
+        while columns.next_if(|n| n.name == c.name).is_some() {
             key.extend(row.next().map(Obj::Value));
         }
         Some((c.name.as_str(), Obj::tuple(key)))

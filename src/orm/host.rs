@@ -216,7 +216,6 @@ impl Host for Orm {
     }
 
     fn call_method(cx: &mut Session, recv: Obj, name: &str, args: Args) -> Result<Obj> {
-        cx.refuse_composite_write(&recv, name, args.span)?;
         if let Some(result) = cx.meta_method(&recv, name, &args) {
             return result;
         }

@@ -24,7 +24,9 @@ pub(super) fn class_name(schema: &Schema, o: &dyn Native) -> Option<String> {
         (m.0, m.1, true)
     } else if let Some(qs) = any.downcast_ref::<QuerySet>() {
         match qs.related.as_ref().map(|r| &r.kind) {
-            Some(obj::RelatedKind::ForeignKey { .. }) => return Some("RelatedManager".into()),
+            Some(obj::RelatedKind::ForeignKey { .. } | obj::RelatedKind::ForeignObject { .. }) => {
+                return Some("RelatedManager".into());
+            }
             Some(obj::RelatedKind::ManyToMany { .. }) => {
                 return Some("ManyRelatedManager".into());
             }

@@ -407,6 +407,9 @@ pub enum RelatedKind {
         target: usize,
         generic: bool,
     },
+    /// `product.stock`: the way back of `model`'s ForeignObject `field` (several columns)
+    /// to the owner.
+    ForeignObject { model: ModelId, field: String },
 }
 
 /// The attnames of an instance's values, in order: one list shared by every instance a query

@@ -781,17 +781,15 @@ impl Session {
                 select.push(a.clone());
                 continue;
             }
-            // A composite key's `pk` selects each of its columns, unaliased; the rows hold
+            // A composite key's `pk`, a ForeignObject and a reverse relation from a model
+            // keyed by several fields select each of their columns, unaliased; the rows hold
             // them as one tuple (Django's `ColPairs`).
-            let key = &self.host.schema.model(q.model).composite_pk;
-            if name == "pk" && !key.is_empty() {
-                select.extend(key.iter().map(|&i| SelectItem {
+            if let Some(cols) =
+                (q.multi_column_cols(&self.host.schema, name)).map_err(|d| d.at(*span))?
+            {
+                select.extend(cols.into_iter().map(|expr| SelectItem {
                     name: name.clone(),
-                    expr: crate::query::Expr::Col(crate::query::path::col(
-                        &self.host.schema,
-                        (q.model, i),
-                        &base,
-                    )),
+                    expr,
                     aliased: false,
                 }));
                 continue;
@@ -891,6 +889,10 @@ impl Session {
             o if let Some(f) = o.f() => Operand::F(f.clone()),
             o if let Some(qs) = o.queryset() => Operand::Query(Box::new(qs.query.clone())),
             o if o.manager().is_some() => Operand::Query(Box::new(self.get_queryset(o)?.query)),
+            // A composite key's instance is its key's row value.
+            o if let Some(key) = o.native::<Instance>().and_then(|i| self.composite_key(i)) => {
+                Operand::values(key)
+            }
             o if let Some(inst) = o.native::<Instance>() => {
                 let pk = &self.host.schema.model(inst.model).pk_field().attname();
                 Operand::Instance(inst.model, inst.get(pk).unwrap_or(Value::Null))

@@ -34,6 +34,32 @@ impl Session {
         if matches!(link.kind, RelatedKind::Tags { .. }) {
             return self.tag_method(link, qs, name, args);
         }
+        if let RelatedKind::ForeignObject { model, field } = &link.kind {
+            // Django updates the relation by its field, which is not concrete; it removes and
+            // clears only a nullable relation.
+            let nullable = (self.host.schema.model(*model).foreign_objects.iter())
+                .any(|fo| fo.name == *field && fo.null);
+            return match name {
+                "add" | "set" | "remove" | "clear" if nullable || matches!(name, "add" | "set") => {
+                    Some(Err(Diagnostic::new(
+                    ErrorKind::Field,
+                    format!(
+                        "Cannot update model field <django.db.models.fields.related.ForeignObject: \
+                         {field}> (only concrete fields are permitted)."
+                    ),
+                )
+                .at(args.span)))
+                }
+                "remove" | "clear" => Some(
+                    self.nullable_fk(*model, field, name, args.span)
+                        .map(|()| Obj::NONE),
+                ),
+                "create" | "get_or_create" | "update_or_create" => {
+                    Some(self.related_create(link, qs, name, args))
+                }
+                _ => None,
+            };
+        }
         Some(match name {
             "add" => self.related_add(link, args).map(|()| Obj::NONE),
             "remove" => self.related_remove(link, qs, args).map(|()| Obj::NONE),
@@ -130,7 +156,9 @@ impl Session {
         let mut args = args.clone();
         // `create(through_defaults=..., **kwargs)`: for the through row add() makes.
         let through_defaults = through_defaults_kw(&mut args);
-        if let RelatedKind::ForeignKey { field, .. } = &link.kind {
+        if let RelatedKind::ForeignKey { field, .. } | RelatedKind::ForeignObject { field, .. } =
+            &link.kind
+        {
             args.kw.push((
                 field.clone(),
                 make::instance(link.instance.clone()),
@@ -227,7 +255,30 @@ impl Session {
                         )?;
                     }
                 }
-                let query = self.pks_query(*model, &keys)?;
+                // Django reads the keys after setting the relation (a composite key holding it
+                // changes with it).
+                let query = match self.composite_attnames(*model) {
+                    Some(_) => {
+                        let insts: Vec<_> =
+                            args.pos.iter().filter_map(|(o, _)| o.instance()).collect();
+                        // A composite key is given before the row is saved: Django asks whether
+                        // the object was saved.
+                        if let Some(i) = insts.iter().find(|i| i.adding()) {
+                            let repr = self.repr(&make::instance(i.clone()))?;
+                            return Err(Diagnostic::new(
+                                ErrorKind::Value,
+                                format!("{repr} instance isn't saved. Use bulk=False or save the object first."),
+                            )
+                            .at(args.span));
+                        }
+                        let rows = insts.iter().map(|i| self.pk_operand(i)).collect();
+                        let mut q = Query::new(&self.host.schema, *model);
+                        let leaf = QNode::leaf("pk__in".to_string(), Operand::List(rows));
+                        q.add_q(&self.host.schema, &leaf)?;
+                        q
+                    }
+                    None => self.pks_query(*model, &keys)?,
+                };
                 let column = self.fk_column(*model, field);
                 self.update_rows(
                     *model,
@@ -260,6 +311,7 @@ impl Session {
             RelatedKind::Generic { .. } | RelatedKind::Tags { .. } => {
                 unreachable!("handled by generic_related_method and tag_method")
             }
+            RelatedKind::ForeignObject { .. } => unreachable!("handled by related_method"),
         }
     }
 
@@ -374,6 +426,8 @@ impl Session {
         match &link.kind {
             RelatedKind::ForeignKey { model, field } => {
                 self.nullable_fk(*model, field, "remove", args.span)?;
+                self.refuse_composite(*model, "remove() with")
+                    .map_err(|d| d.at(args.span))?;
                 let keys = self.keys_of(*model, args)?;
                 let mut query = qs.query.clone();
                 query.add_q(
@@ -400,6 +454,7 @@ impl Session {
             RelatedKind::Generic { .. } | RelatedKind::Tags { .. } => {
                 unreachable!("handled by generic_related_method and tag_method")
             }
+            RelatedKind::ForeignObject { .. } => unreachable!("handled by related_method"),
         }
     }
 
@@ -409,6 +464,8 @@ impl Session {
         match &link.kind {
             RelatedKind::ForeignKey { model, field } => {
                 self.nullable_fk(*model, field, "clear", args.span)?;
+                self.refuse_composite(*model, "clear() with")
+                    .map_err(|d| d.at(args.span))?;
                 let column = self.fk_column(*model, field);
                 self.update_rows(
                     *model,
@@ -425,6 +482,7 @@ impl Session {
             RelatedKind::Generic { .. } | RelatedKind::Tags { .. } => {
                 unreachable!("handled by generic_related_method and tag_method")
             }
+            RelatedKind::ForeignObject { .. } => unreachable!("handled by related_method"),
         }
     }
 
@@ -473,6 +531,12 @@ impl Session {
             kw: through_defaults.iter().cloned().collect(),
             span: args.span,
         };
+        // Django's `set()` of a relation that cannot be NULL only adds.
+        if let RelatedKind::ForeignKey { model, field } = &link.kind
+            && self.nullable_fk(*model, field, "set", args.span).is_err()
+        {
+            return self.related_add(link, &with(items));
+        }
         if matches!(args.kwarg("clear"), Some(Obj::Value(Value::Bool(true)))) {
             self.related_clear(link, qs, &with(Vec::new()))?;
             return self.related_add(link, &with(items));
@@ -500,6 +564,7 @@ impl Session {
             RelatedKind::Generic { .. } | RelatedKind::Tags { .. } => {
                 unreachable!("handled by generic_related_method and tag_method")
             }
+            RelatedKind::ForeignObject { .. } => unreachable!("handled by related_method"),
         };
         let removed: Vec<Obj> = old
             .iter()

@@ -682,11 +682,11 @@ impl Session {
         let m = self.host.schema.model(model).clone();
         let items = self.iter_obj(&objs, &crate::py::args::dummy(span))?;
         let instances = self.instances_of(model, &items, "bulk_update", span)?;
-        let pk_attname = m.pk_field().attname();
-        if instances
-            .iter()
-            .any(|i| i.get(&pk_attname).is_none_or(|v| v.is_null()))
-        {
+        let pk_unset = |i: &Rc<Instance>| match self.pk_operand(i) {
+            Operand::List(key) => key.contains(&Operand::Value(Value::Null)),
+            pk => pk == Operand::Value(Value::Null),
+        };
+        if instances.iter().any(pk_unset) {
             return Err(Diagnostic::new(
                 ErrorKind::Value,
                 "All bulk_update() objects must have a primary key set.",
@@ -701,7 +701,10 @@ impl Session {
                 .iter()
                 .find(|f| f.name == name || f.attname() == name)
             {
-                Some(f) if f.primary_key => {
+                Some(f)
+                    if f.primary_key
+                        || m.composite_pk.iter().any(|&k| m.fields[k].name == f.name) =>
+                {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,
                         "bulk_update() cannot be used with primary key fields.",
@@ -709,7 +712,9 @@ impl Session {
                     .at(span));
                 }
                 Some(f) => fields.push(f.clone()),
-                None if m.m2m.iter().any(|mm| mm.name == name) => {
+                None if m.m2m.iter().any(|mm| mm.name == name)
+                    || m.foreign_object(&name).is_some() =>
+                {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,
                         "bulk_update() can only be used with concrete fields.",
@@ -751,18 +756,14 @@ impl Session {
         batch: usize,
         span: Span,
     ) -> Result<u64> {
-        let m = self.host.schema.model(model);
-        let (pk_name, pk_attname) = (m.pk_field().name.clone(), m.pk_field().attname());
         let mut rows = 0;
         for chunk in instances.chunks(batch.max(1)) {
-            let pks: Vec<Value> = chunk
-                .iter()
-                .map(|i| i.get(&pk_attname).unwrap_or(Value::Null))
-                .collect();
+            // Each object's key: a value, or a composite key's row value.
+            let pks: Vec<Operand> = chunk.iter().map(|i| self.pk_operand(i)).collect();
             let mut query = Query::new(&self.host.schema, model);
             query.add_q(
                 &self.host.schema,
-                &QNode::leaf(format!("{pk_name}__in"), Operand::values(pks.clone())),
+                &QNode::leaf("pk__in".to_string(), Operand::List(pks.clone())),
             )?;
             let mut set = Vec::with_capacity(fields.len());
             for f in fields {
@@ -772,7 +773,7 @@ impl Session {
                     .map(|(inst, pk)| {
                         let v = inst.get(&f.attname()).unwrap_or(Value::Null);
                         Ok(crate::query::filter::When {
-                            condition: QNode::leaf(pk_name.clone(), Operand::Value(pk.clone())),
+                            condition: QNode::leaf("pk".to_string(), pk.clone()),
                             then: FExpr::Value(prep(f, v)?),
                         })
                     })
@@ -864,6 +865,7 @@ impl Session {
                 k != "pk"
                     && !m.fields.iter().any(|f| f.name == *k || f.attname() == *k)
                     && !m.m2m.iter().any(|mm| mm.name == *k)
+                    && m.foreign_object(k).is_none()
             })
             .map(|(k, ..)| format!("'{k}'"))
             .collect();

@@ -50,6 +50,20 @@ impl Session {
                 generic.push((g.clone(), o.clone(), *span));
                 continue;
             }
+            // A ForeignObject (its columns take the related instance's values) or a
+            // composite `pk=(...)` (its fields take the tuple's).
+            if let Some(set) = self.multi_column_kwarg(model, name, o, *span)? {
+                for (attname, v) in set {
+                    let schema = &self.host.schema;
+                    let at = (fields.iter())
+                        .position(|&(m, i)| schema.model(m).fields[i].attname() == attname);
+                    given[at.expect("a concrete field")] = Some(v);
+                }
+                if let Some(inst) = o.native::<Instance>() {
+                    related.push((name.clone(), Some(inst.clone())));
+                }
+                continue;
+            }
             let schema = &self.host.schema;
             let field_of = |&(m, i): &(ModelId, usize)| &schema.model(m).fields[i];
             let Some(k) = fields.iter().position(|mf| {

@@ -416,7 +416,13 @@ impl Query {
             clause.add(condition, Connector::And);
             return Ok((clause, Vec::new()));
         }
-        if let Some(done) = self.composite_pk_filter(schema, &parts, value, can_reuse)? {
+        if let Some(done) = self.composite_pk_filter(
+            schema,
+            &parts,
+            value,
+            can_reuse,
+            (branch_negated, current_negated),
+        )? {
             return Ok(done);
         }
         let names = match path::names_to_path(schema, &parts, self.model, true, false) {
@@ -424,6 +430,7 @@ impl Query {
             Err(PathError::Field(d)) => return Err(d),
             Err(PathError::MultiJoin(_)) => unreachable!("allow_many is true"),
         };
+        names.final_field.refuse_multi_column(schema)?;
         let (field_parts, lookups) = parts.split_at(names.consumed);
 
         // The joins the value makes (an F() across a relation): the tables it referenced.
@@ -943,7 +950,7 @@ impl Query {
 
     /// Django's `split_exclude`: `exclude(books__pages__gt=400)` becomes
     /// `NOT EXISTS(SELECT 1 FROM books WHERE pages > 400 AND author_id = outer.id)`.
-    fn split_exclude(
+    pub(super) fn split_exclude(
         &mut self,
         schema: &Schema,
         key: &str,
@@ -951,16 +958,6 @@ impl Query {
         can_reuse: &mut Vec<String>,
         names_with_path: &[(String, Vec<PathInfo>)],
     ) -> Result<(WhereNode, Vec<String>)> {
-        if let Some((name, _)) =
-            (names_with_path.iter()).find(|(_, p)| p.iter().any(|h| !h.extra_on.is_empty()))
-        {
-            return Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                format!(
-                    "exclude() across {name}, a multi-column relation (ForeignObject), is not supported by djq yet"
-                ),
-            ));
-        }
         let mut inner = Query::new(schema, self.model);
         let value = match value {
             Operand::F(FExpr::Ref { name, span }) => Operand::F(FExpr::OuterRef {
@@ -1041,7 +1038,13 @@ impl Query {
         let fk_field = &schema.model(fk_model).fields[fk_index];
         // A generic relation's object id points at the primary key of the model whose content
         // type the join restricts to.
+        // A ForeignObject's: the other end of its first pair (Django correlates that column
+        // alone).
         let remote = match (&fk_field.relation, &hop.restriction) {
+            _ if !hop.extra_on.is_empty() => match hop.direct {
+                true => hop.to_field,
+                false => hop.from_field,
+            },
             (Some(rel), _) => (rel.to, rel.to_field),
             (None, Some(r)) => (r.model, schema.model(r.model).pk),
             (None, None) => unreachable!("a hop is a foreign key or a generic relation"),

@@ -72,11 +72,33 @@ pub enum FinalField {
     GenericRelation(ModelId, usize),
     /// The way back of a GenericRelation (`model.generic_reverse[i]`).
     GenericReverse(ModelId, usize),
+    /// A ForeignObject (`model.foreign_objects[i]`): several columns, which only a tuple
+    /// lookup compares (see [`FinalField::refuse_multi_column`]).
+    ForeignObject(ModelId, usize),
+    /// The way back of a ForeignObject (`model.foreign_object_reverse[i]`).
+    ForeignObjectReverse(ModelId, usize),
 }
 
 impl FinalField {
     pub fn is_relation(self) -> bool {
         !matches!(self, FinalField::Local(..))
+    }
+
+    /// A ForeignObject itself used where one column is needed: not supported (its lookups
+    /// are tuple lookups, `crate::query`'s tuple module).
+    pub fn refuse_multi_column(self, schema: &Schema) -> Result<()> {
+        let FinalField::ForeignObject(m, i) = self else {
+            return Ok(());
+        };
+        let m = schema.model(m);
+        Err(Diagnostic::new(
+            crate::diag::ErrorKind::NotSupported,
+            format!(
+                "{}.{} is a multi-column relation (ForeignObject): using the relation itself \
+                 as one value here is not supported by djq yet",
+                m.name, m.foreign_objects[i].name
+            ),
+        ))
     }
 
     /// Django's class name for messages (`IntegerField`, `ForeignKey`, `ManyToOneRel`, ...).
@@ -88,6 +110,8 @@ impl FinalField {
             FinalField::ManyToMany(..) => "ManyToManyField",
             FinalField::GenericRelation(..) => "GenericRelation",
             FinalField::GenericReverse(..) => "GenericRel",
+            FinalField::ForeignObject(..) => "ForeignObject",
+            FinalField::ForeignObjectReverse(..) => "ForeignObjectRel",
             FinalField::Reverse(m, i) => match schema.model(m).reverse[i].via {
                 ReverseVia::ManyToMany(_) => "ManyToManyRel",
                 ReverseVia::ForeignKey(f) => {
@@ -190,7 +214,7 @@ fn path_infos(
                 to_field,
                 direct: true,
                 m2m: false,
-                nullable: false,
+                nullable: fo.null,
                 fk: from_field,
                 restriction: None,
                 extra_on: extra_on.map(pair).collect(),
@@ -375,8 +399,9 @@ fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
 fn last_target(schema: &Schema, last: &PathInfo) -> Target {
     if last.direct {
         let (m, i) = last.fk;
-        let fk = schema.model(m).fields[i].relation.as_ref().expect("fk");
-        (fk.to, fk.to_field)
+        // A ForeignObject's hop: its first target field.
+        (schema.model(m).fields[i].relation.as_ref())
+            .map_or(last.to_field, |fk| (fk.to, fk.to_field))
     } else {
         (last.to_model, schema.model(last.to_model).pk)
     }
@@ -414,8 +439,6 @@ pub fn names_to_path<S: AsRef<str>>(
     let mut cur = model;
     let mut found = None;
     let mut consumed = 0;
-    // The ForeignObject the names end on, if they do.
-    let mut ends_on = None;
     for (pos, raw) in names.iter().enumerate() {
         let raw = raw.as_ref();
         let m = schema.model(cur);
@@ -485,37 +508,19 @@ pub fn names_to_path<S: AsRef<str>>(
             names_with_path.push((raw.to_string(), infos.to_vec()));
         }
         let last = infos.last().expect("a relation has a hop");
-        if let FieldRef::ForeignObject(_) | FieldRef::ForeignObjectReverse(_) = field {
-            // Only a join across it: a lookup or value of the relation itself is not done.
-            found = None;
-            ends_on = Some(format!("{}.{raw}", m.name));
-            cur = last.to_model;
-            continue;
-        }
         let final_field = match field {
             FieldRef::Concrete(i) => FinalField::Forward(cur, i),
             FieldRef::Reverse(i) => FinalField::Reverse(cur, i),
             FieldRef::ManyToMany(i) => FinalField::ManyToMany(cur, i),
             FieldRef::GenericRelation(i) => FinalField::GenericRelation(cur, i),
             FieldRef::GenericReverse(i) => FinalField::GenericReverse(cur, i),
-            FieldRef::ForeignObject(_) | FieldRef::ForeignObjectReverse(_) => {
-                unreachable!("handled above")
-            }
+            FieldRef::ForeignObject(i) => FinalField::ForeignObject(cur, i),
+            FieldRef::ForeignObjectReverse(i) => FinalField::ForeignObjectReverse(cur, i),
         };
         found = Some((final_field, last_target(schema, last)));
         cur = last.to_model;
     }
-    let Some((final_field, target)) = found else {
-        let name = ends_on.expect("at least one name resolved");
-        return Err(Diagnostic::new(
-            crate::diag::ErrorKind::NotSupported,
-            format!(
-                "{name} is a multi-column relation (ForeignObject): lookups on the relation \
-                 itself, not across it, are not supported by djq yet"
-            ),
-        )
-        .into());
-    };
+    let (final_field, target) = found.expect("at least one name resolved");
     Ok(Names {
         path,
         final_field,
@@ -582,6 +587,7 @@ pub fn resolve_joins<S: AsRef<str>>(
         }
     }
     let (names, transforms) = found.expect("pivot 1 either resolves or errors");
+    names.final_field.refuse_multi_column(schema)?;
     Ok(JoinInfo {
         final_field: names.final_field,
         targets: vec![names.target],

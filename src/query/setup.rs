@@ -487,7 +487,7 @@ impl Planner<'_, '_> {
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
-    /// foreign keys, depth first, up to depth 5; named `ForeignObject`s after them.
+    /// foreign keys, depth first, up to depth 5; `ForeignObject`s (named, or all) after them.
     #[allow(clippy::too_many_arguments)]
     fn related_selections(
         &mut self,
@@ -535,16 +535,6 @@ impl Planner<'_, '_> {
                 }
             }
         }
-        if !restricted && !schema.model(model).foreign_objects.is_empty() {
-            return Err(Diagnostic::new(
-                crate::diag::ErrorKind::NotSupported,
-                format!(
-                    "select_related() without names on {}, which has a multi-column relation \
-                     (ForeignObject), is not supported by djq yet; name the relations to follow",
-                    schema.model(model).name
-                ),
-            ));
-        }
         // (the model the relation is on, the path's name, the attribute cached, the joined
         // model, whether it descends from `model`)
         let mut follow: Vec<(ModelId, String, String, ModelId, bool)> = Vec::new();
@@ -585,7 +575,13 @@ impl Planner<'_, '_> {
         let m = schema.model(model);
         follow.extend(
             (m.foreign_objects.iter())
-                .filter(|fo| heads.contains(&fo.name.as_str()))
+                .filter(|fo| {
+                    if restricted {
+                        heads.contains(&fo.name.as_str())
+                    } else {
+                        !fo.null
+                    }
+                })
                 .map(|fo| (model, fo.name.clone(), fo.name.clone(), fo.to, false)),
         );
         for (owner, name, attr, target, from_parent) in follow {
@@ -790,11 +786,19 @@ impl Planner<'_, '_> {
         let schema = self.schema;
         let (model, alias, prefix) = at;
         let (field_name, descending) = order_dir(name, default_desc);
-        // A composite primary key orders by each of its columns.
-        let key = &schema.model(model).composite_pk;
-        if field_name == "pk" && !key.is_empty() {
+        // A composite primary key orders by each of its columns, and so does a ForeignObject
+        // to a model without an ordering of its own.
+        let m = schema.model(model);
+        let key: Vec<usize> = match m.foreign_object(field_name) {
+            _ if field_name == "pk" => m.composite_pk.clone(),
+            Some(i) if schema.model(m.foreign_objects[i].to).ordering.is_empty() => {
+                m.foreign_objects[i].pairs.iter().map(|p| p.0).collect()
+            }
+            _ => Vec::new(),
+        };
+        if !key.is_empty() {
             let sign = if name.starts_with('-') { "-" } else { "" };
-            for &i in key {
+            for i in key {
                 let attname = format!("{sign}{}", schema.model(model).fields[i].attname());
                 self.find_ordering_name(&attname, at, default_desc, seen, out)?;
             }
@@ -842,6 +846,29 @@ impl Planner<'_, '_> {
                     seen,
                     out,
                 )?;
+            }
+            return Ok(());
+        }
+        // A reverse relation from a model keyed by several fields orders by that key.
+        let key = &schema.model(last_model).composite_pk;
+        if matches!(
+            info.final_field,
+            FinalField::Reverse(..) | FinalField::ForeignObjectReverse(..)
+        ) && !key.is_empty()
+            && info.transforms.is_empty()
+        {
+            let alias = info.joins.last().expect("joined");
+            for &i in key {
+                let col = super::path::col(schema, (last_model, i), alias);
+                let target = OrderTarget::Expr(Expr::Col(col));
+                push_order(
+                    out,
+                    PlanOrder {
+                        target,
+                        descending,
+                        nulls: None,
+                    },
+                );
             }
             return Ok(());
         }

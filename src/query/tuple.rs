@@ -1,83 +1,167 @@
-//! Lookups on a composite primary key (Django's `tuple_lookups`): `pk=(1, "A1")` is
-//! `("t"."store_id", "t"."sku") = (?, ?)`, `pk__in=[...]` a row-value `IN`, `pk__gt` & co. a
-//! row-value comparison, `pk__isnull` one test per column; each value converted by its own
-//! field, and Django's ValueError for a value of the wrong shape.
+//! Lookups on a multi-column value (Django's `tuple_lookups`): a composite primary key, a
+//! `ForeignObject` itself, or a reverse relation from a model keyed by several fields (its
+//! key). `pk=(1, "A1")` / `product=(1, "A1")` is `("t"."store_id", "t"."sku") = (?, ?)`,
+//! `pk__in=[...]` a row-value `IN` (of a queryset: over its key columns, or the fields a
+//! `ForeignObject` points at), `pk__gt` & co. a row-value comparison, `pk__isnull` one test
+//! per column; each value converted by its own field, a related lookup's single value taken
+//! as a tuple of one, Django's ValueError for a value of the wrong shape, and Django's
+//! subquery under a negation across a multi-valued relation. `values()` selects the same
+//! columns ([`Query::multi_column_cols`]).
 
-use super::Query;
 use super::expr::{Connector, Expr, Lookup, LookupKind, Rhs, WhereNode};
 use super::filter::Operand;
 use super::lookups::{self, OutputField, Prepared};
 use super::path;
+use super::{Query, SelectItem};
 use crate::diag::{Diagnostic, ErrorKind, Result};
-use crate::schema::{ModelId, Schema};
+use crate::schema::{FieldRef, ModelId, ReverseVia, Schema};
 use crate::value::Value;
 
+/// What a lookup's names end on when it compares several columns at once: the columns
+/// `model.fields[fields]`, on the table `names[..joined]` reach; the names from `lookup` on
+/// are the lookup. The name before them (`name`) is a composite `pk`, a `ForeignObject`, or
+/// a reverse relation from a model keyed by several fields (its key).
+struct TupleTarget<'n> {
+    joined: usize,
+    lookup: usize,
+    model: ModelId,
+    fields: Vec<usize>,
+    /// The name Django's messages give it (`pk`, `product`).
+    name: &'n str,
+    /// A `ForeignObject`'s target model and fields, which a queryset value selects.
+    related: Option<(ModelId, Vec<usize>)>,
+}
+
+/// The multi-column value `names` end on (before the lookup), if any.
+fn tuple_target<'n>(schema: &Schema, model: ModelId, names: &[&'n str]) -> Option<TupleTarget<'n>> {
+    let multi =
+        |m: &crate::schema::Model| !m.composite_pk.is_empty() || !m.foreign_objects.is_empty();
+    if !schema.models.iter().any(|m| multi(m)) {
+        return None;
+    }
+    for (at, &name) in names.iter().enumerate() {
+        let model = if at == 0 {
+            model
+        } else {
+            match path::names_to_path(schema, &names[..at], model, true, true) {
+                Ok(n) if n.consumed == at => n.path.last().map_or(model, |p| p.to_model),
+                _ => return None,
+            }
+        };
+        let m = schema.model(model);
+        if name == "pk" {
+            let fields = m.composite_pk.clone();
+            return (!fields.is_empty()).then_some(TupleTarget {
+                joined: at,
+                lookup: at + 1,
+                model,
+                fields,
+                name,
+                related: None,
+            });
+        }
+        // Names across the relation (`product__name`) go on to the model it reaches.
+        let crosses = |to: ModelId| {
+            names
+                .get(at + 1)
+                .is_some_and(|&next| next == "pk" || schema.model(to).get_field(next).is_some())
+        };
+        match m.get_field(name) {
+            Some(FieldRef::ForeignObject(i)) => {
+                let fo = &m.foreign_objects[i];
+                if crosses(fo.to) {
+                    continue;
+                }
+                return Some(TupleTarget {
+                    joined: at,
+                    lookup: at + 1,
+                    model,
+                    fields: fo.pairs.iter().map(|p| p.0).collect(),
+                    name,
+                    related: Some((fo.to, fo.pairs.iter().map(|p| p.1).collect())),
+                });
+            }
+            Some(FieldRef::Reverse(i)) if matches!(m.reverse[i].via, ReverseVia::ForeignKey(_)) => {
+                let from = m.reverse[i].from;
+                if !schema.model(from).composite_pk.is_empty() && !crosses(from) {
+                    return Some(reverse_key(schema, from, at, name));
+                }
+            }
+            Some(FieldRef::ForeignObjectReverse(i)) => {
+                let from = m.foreign_object_reverse[i].from;
+                if !schema.model(from).composite_pk.is_empty() && !crosses(from) {
+                    return Some(reverse_key(schema, from, at, name));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A reverse relation (`names[at]`) from `from`, a model keyed by several fields: its key.
+fn reverse_key<'n>(schema: &Schema, from: ModelId, at: usize, name: &'n str) -> TupleTarget<'n> {
+    TupleTarget {
+        joined: at + 1,
+        lookup: at + 1,
+        model: from,
+        fields: schema.model(from).composite_pk.clone(),
+        name,
+        related: None,
+    }
+}
+
 impl Query {
-    /// `filter(pk=...)` (or `rel__pk=...`) where that `pk` is composite: the condition and the
-    /// joins it used; `None` when the key names no composite primary key.
+    /// `filter(pk=...)` (or `rel__pk=...`) where that `pk` is composite, or a lookup on a
+    /// `ForeignObject` itself (`product=(1, "A1")`, `product__in=...`): the condition on the
+    /// row value of its columns and the joins it used; `None` when the key names neither.
     pub(super) fn composite_pk_filter(
         &mut self,
         schema: &Schema,
         parts: &[&str],
         value: &Operand,
         can_reuse: &mut Vec<String>,
+        (branch_negated, current_negated): (bool, bool),
     ) -> Result<Option<(WhereNode, Vec<String>)>> {
-        let Some(at) = parts.iter().position(|p| *p == "pk") else {
+        let Some(target) = tuple_target(schema, self.model, parts) else {
             return Ok(None);
         };
-        let model = if at == 0 {
-            self.model
-        } else {
-            match path::names_to_path(schema, &parts[..at], self.model, true, true) {
-                Ok(n) if n.consumed == at => n.path.last().map_or(self.model, |p| p.to_model),
-                _ => return Ok(None),
-            }
-        };
-        let key = schema.model(model).composite_pk.clone();
-        if key.is_empty() {
-            return Ok(None);
+        // Across a multi-valued relation under a negation: Django's subquery.
+        if branch_negated
+            && target.joined > 0
+            && let Err(path::PathError::MultiJoin(nwp)) =
+                path::names_to_path(schema, &parts[..target.joined], self.model, false, true)
+        {
+            let key = parts.join("__");
+            return self
+                .split_exclude(schema, &key, value, can_reuse, &nwp)
+                .map(Some);
         }
-        let lookup = match &parts[at + 1..] {
+        let (model, name) = (target.model, target.name);
+        let lookup = match &parts[target.lookup..] {
             [] => "exact",
             [one] => *one,
             more => {
                 return Err(Diagnostic::new(
                     ErrorKind::NotSupported,
                     format!(
-                        "transforms of a composite primary key (pk__{}) are not supported by djq yet",
+                        "transforms of a multi-column value ({name}__{}) are not supported by djq yet",
                         more.join("__")
                     ),
                 ));
             }
         };
-        let base = self.base_alias().to_string();
-        self.ref_alias(&base);
-        let (alias, joins) = if at == 0 {
-            (base, Vec::new())
-        } else {
-            let info = self
-                .setup_joins(
-                    schema,
-                    &parts[..at],
-                    self.model,
-                    &base,
-                    Some(can_reuse),
-                    true,
-                )
-                .map_err(|e| match e {
-                    path::PathError::Field(d) => d,
-                    path::PathError::MultiJoin(_) => unreachable!("allow_many"),
-                })?;
-            let alias = info.joins.last().cloned().unwrap_or(base);
-            (alias, info.joins)
-        };
+        let prefix = &parts[..target.joined];
+        let (alias, joins) = self.tuple_joins(schema, prefix, Some(can_reuse.as_slice()))?;
+        if !joins.is_empty() {
+            self.lookup_joins.clone_from(&joins);
+        }
         for j in &joins {
             if !can_reuse.contains(j) {
                 can_reuse.push(j.clone());
             }
         }
-        let cols: Vec<(Expr, OutputField)> = key
-            .iter()
+        let cols: Vec<(Expr, OutputField)> = (target.fields.iter())
             .map(|&i| {
                 let field = &schema.model(model).fields[i];
                 let col = path::col(schema, (model, i), &alias);
@@ -88,12 +172,27 @@ impl Query {
             // `pk__in=<queryset>`: a row-value IN over the subquery's key columns.
             Operand::Query(q) if lookup == "in" => {
                 let mut q = (**q).clone();
-                q.select_pk_if_empty(schema);
+                match target.related {
+                    // Django's `RelatedIn`: the related model's queryset selects the fields
+                    // the relation points at, by name.
+                    Some((to, fields)) if q.select.is_empty() && q.model == to => {
+                        let base = q.base_alias().to_string();
+                        q.select = (fields.iter())
+                            .map(|&i| SelectItem {
+                                name: schema.model(to).fields[i].name.clone(),
+                                expr: Expr::Col(path::col(schema, (to, i), &base)),
+                                aliased: true,
+                            })
+                            .collect();
+                        q.default_cols = false;
+                    }
+                    _ => q.select_pk_if_empty(schema),
+                }
                 if q.select.len() != cols.len() {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,
                         format!(
-                            "'in' subquery lookup of 'pk' must have {} fields (received {})",
+                            "'in' subquery lookup of '{name}' must have {} fields (received {})",
                             cols.len(),
                             q.select.len()
                         ),
@@ -109,15 +208,77 @@ impl Query {
                     rhs: Rhs::Expr(Expr::Subquery(Box::new(sub))),
                 }))
             }
-            _ => tuple_lookup(schema, model, lookup, &cols, value)?,
+            // Django's `get_normalized_value`: a related lookup's single value is a tuple of
+            // one.
+            _ if target.related.is_some() && lookup != "isnull" => {
+                let one = |v: &Operand| match v {
+                    Operand::Value(_) => Operand::List(vec![v.clone()]),
+                    v => v.clone(),
+                };
+                let value = match value {
+                    Operand::List(items) if lookup == "in" => {
+                        Operand::List(items.iter().map(one).collect())
+                    }
+                    v => one(v),
+                };
+                tuple_lookup(schema, (model, name), lookup, &cols, &value)?
+            }
+            _ => tuple_lookup(schema, (model, name), lookup, &cols, value)?,
         };
         let mut clause = WhereNode::and();
         clause.add(condition, Connector::And);
-        Ok(Some((clause, joins)))
+        // Django's `require_outer`: the joins stay LEFT OUTER (none are reported as needed).
+        let isnull = |b: bool| lookup == "isnull" && *value == Operand::Value(Value::Bool(b));
+        let require_outer = (isnull(true) && !current_negated)
+            || (current_negated && (lookup != "isnull" || isnull(false)));
+        Ok(Some((
+            clause,
+            if require_outer { Vec::new() } else { joins },
+        )))
     }
 }
 
 impl Query {
+    /// The joins across `names` (from the base table), and the alias they end on.
+    fn tuple_joins(
+        &mut self,
+        schema: &Schema,
+        names: &[&str],
+        can_reuse: Option<&[String]>,
+    ) -> Result<(String, Vec<String>)> {
+        let base = self.base_alias().to_string();
+        self.ref_alias(&base);
+        if names.is_empty() {
+            return Ok((base, Vec::new()));
+        }
+        let names =
+            path::names_to_path(schema, names, self.model, true, true).map_err(|e| match e {
+                path::PathError::Field(d) => d,
+                path::PathError::MultiJoin(_) => unreachable!("allow_many"),
+            })?;
+        let info = self.join_path(schema, names, &base, can_reuse);
+        let alias = info.joins.last().cloned().unwrap_or(base);
+        Ok((alias, info.joins))
+    }
+
+    /// The columns `name` selects when it names a multi-column value (a composite `pk`, a
+    /// `ForeignObject`, a reverse relation from a model keyed by several fields), their
+    /// joins made; `None` for any other name.
+    pub fn multi_column_cols(&mut self, schema: &Schema, name: &str) -> Result<Option<Vec<Expr>>> {
+        let parts: Vec<&str> = name.split("__").collect();
+        let Some(target) = tuple_target(schema, self.model, &parts) else {
+            return Ok(None);
+        };
+        if target.lookup != parts.len() {
+            return Ok(None);
+        }
+        let (alias, _) = self.tuple_joins(schema, &parts[..target.joined], None)?;
+        let cols = (target.fields.iter())
+            .map(|&i| Expr::Col(path::col(schema, (target.model, i), &alias)))
+            .collect();
+        Ok(Some(cols))
+    }
+
     /// `name` (`pk`, `rel__pk`) with a composite key's `pk` replaced by its first field
     /// (`rel__store`); `None` when it names no composite primary key.
     pub(super) fn composite_pk_first(&self, schema: &Schema, name: &str) -> Option<String> {
@@ -149,7 +310,7 @@ impl Query {
 /// The condition of `lookup` between the key's columns and `value`.
 fn tuple_lookup(
     schema: &Schema,
-    model: ModelId,
+    (model, name): (ModelId, &str),
     lookup: &str,
     cols: &[(Expr, OutputField)],
     value: &Operand,
@@ -158,7 +319,7 @@ fn tuple_lookup(
     let shape = |what: String| {
         Diagnostic::new(
             ErrorKind::Value,
-            format!("'{lookup}' lookup of 'pk' {what}"),
+            format!("'{lookup}' lookup of '{name}' {what}"),
         )
     };
     let kind = match lookup {
@@ -200,7 +361,7 @@ fn tuple_lookup(
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!(
-                    "the lookup '{other}' on the composite primary key of {} is not supported by djq yet",
+                    "the lookup '{other}' on {}.{name}, a multi-column value, is not supported by djq yet",
                     schema.model(model).name
                 ),
             ));

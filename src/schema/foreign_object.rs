@@ -2,10 +2,11 @@
 //!
 //! The reader keeps each one as written ([`ForeignObjectDecl`], in [`Model::unsupported`]);
 //! [`Schema::link`] places those whose target and fields it finds as
-//! [`Model::foreign_objects`], which lookups join across. What is not placed (and what djq
-//! does not do with a placed one yet) stays a not-supported error.
+//! [`Model::foreign_objects`], which lookups join across and compare (as a row value). What
+//! is not placed (and what djq does not do with a placed one yet) stays a not-supported
+//! error.
 
-use super::{Model, ModelId, Schema};
+use super::{Model, ModelId, OnDelete, Schema};
 
 /// A `ForeignObject` as models.py declares it.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +19,11 @@ pub struct ForeignObjectDecl {
     /// `from_fields` and `to_fields`, as written (field names).
     pub from_fields: Vec<String>,
     pub to_fields: Vec<String>,
+    pub on_delete: OnDelete,
+    /// `null=True`.
+    pub null: bool,
+    /// `related_name` (`None`: `<model>_set`).
+    pub related_name: Option<String>,
     /// `related_query_name`, else `related_name` (`None`: the model's name, lowercased;
     /// ending in `+`: no way back).
     pub related_query_name: Option<String>,
@@ -30,14 +36,19 @@ pub struct ForeignObject {
     pub name: String,
     pub to: ModelId,
     pub pairs: Vec<(usize, usize)>,
+    pub on_delete: OnDelete,
+    pub null: bool,
     /// The name lookups from `to` back across it use (`None`: no way back).
     pub query_name: Option<String>,
+    /// The attribute of `to`'s instances holding its related manager.
+    pub accessor: String,
 }
 
 /// The way back of a placed `ForeignObject`: `from.foreign_objects[relation]` points here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForeignObjectReverse {
     pub query_name: String,
+    pub accessor: String,
     pub from: ModelId,
     pub relation: usize,
 }
@@ -68,6 +79,7 @@ impl Schema {
                     let query_name = query_name.clone();
                     let rel = ForeignObjectReverse {
                         query_name,
+                        accessor: fo.accessor.clone(),
                         from,
                         relation,
                     };
@@ -100,7 +112,11 @@ impl Schema {
             name: d.name.clone(),
             to,
             pairs,
+            on_delete: d.on_delete,
+            null: d.null,
             query_name,
+            accessor: (d.related_name.clone())
+                .unwrap_or_else(|| format!("{}_set", m.name.to_lowercase())),
         })
     }
 }
@@ -114,5 +130,10 @@ impl Model {
     /// The way back of a `ForeignObject` whose query name is `name`.
     pub fn foreign_object_back(&self, name: &str) -> Option<usize> {
         (self.foreign_object_reverse.iter()).position(|r| r.query_name == name)
+    }
+
+    /// The way back of a `ForeignObject` whose related manager is the attribute `name`.
+    pub fn foreign_object_accessor(&self, name: &str) -> Option<usize> {
+        (self.foreign_object_reverse.iter()).position(|r| r.accessor == name)
     }
 }

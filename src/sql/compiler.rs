@@ -875,7 +875,7 @@ impl Writer<'_> {
                     match self.push_condition(f, w)? {
                         Cond::Sql => {
                             if *resolved {
-                                f.parenthesize_since(cond);
+                                f.parenthesize_condition_since(cond);
                             }
                             f.push_str(")");
                         }
@@ -968,7 +968,7 @@ impl Writer<'_> {
                 }
                 Cond::Sql => {
                     if resolved {
-                        f.parenthesize_since(c);
+                        f.parenthesize_condition_since(c);
                     }
                     f.push_str(" THEN ");
                     match self.push_expr(f, then) {

@@ -106,6 +106,15 @@ impl Frag {
         }
     }
 
+    /// A resolved condition (Django's `WhereNode.resolved`) written after `m`, in
+    /// parentheses unless it is one parenthesized whole already (a row-value comparison
+    /// `("a", "b") = (1, 2)` is not).
+    pub fn parenthesize_condition_since(&mut self, m: Mark) {
+        if !enclosed(self.sql_since(m)) {
+            self.wrap_since(m, "(", ")");
+        }
+    }
+
     /// `self` followed by `other`.
     pub fn joined(mut self, other: Frag) -> Frag {
         self.push(other);
@@ -157,4 +166,30 @@ impl Frag {
             params: self.params.into_iter().map(|v| dialect.adapt(v)).collect(),
         }
     }
+}
+
+/// Whether `sql` is one parenthesized whole (`(a AND b)`), not parts that start and end with
+/// parentheses (`("a", "b") = (1, 2)`); quoted names and strings are skipped.
+fn enclosed(sql: &str) -> bool {
+    if !sql.starts_with('(') {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (i, c) in sql.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1 == sql.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }

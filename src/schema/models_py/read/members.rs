@@ -107,6 +107,12 @@ impl<'a> Reader<'a> {
                     to: to.unwrap_or_default(),
                     from_fields: fields("from_fields", 2),
                     to_fields: fields("to_fields", 3),
+                    on_delete: (keyword(args, "on_delete").or_else(|| positional(args, 1)))
+                        .map_or(OnDelete::Cascade, |e| on_delete(self.constant(e, c))),
+                    null: keyword(args, "null")
+                        .is_some_and(|e| matches!(self.constant(e, c).kind, ExprKind::Bool(true))),
+                    related_name: keyword(args, "related_name")
+                        .and_then(|e| string(self.constant(e, c))),
                     related_query_name: ["related_query_name", "related_name"]
                         .into_iter()
                         .find_map(|key| {
