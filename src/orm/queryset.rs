@@ -759,7 +759,7 @@ impl Session {
                 self.set_query_values(part, fields)?;
             }
         }
-        let base = q.base_alias().to_string();
+        let base = q.base_alias().clone();
         q.ref_alias(&base);
         // Grouping by a model queryset's columns stays (Django's set_values turns
         // group_by=True into the model's columns before the select changes).
@@ -827,7 +827,7 @@ impl Session {
         }
         let names = (schema.concrete_fields(q.model).into_iter())
             .map(|(m, i)| schema.model(m).fields[i].attname());
-        let base = q.base_alias().to_string();
+        let base = q.base_alias().clone();
         q.ref_alias(&base);
         let exprs = q.concrete_field_exprs(schema)?;
         q.select = (names.zip(exprs))

@@ -4,7 +4,7 @@
 use super::expr::{AggFunc, Arith, Col, Connector, Expr, LookupKind, Rhs, WhereNode};
 use super::lookups::{self, OutputField, Prepared};
 use super::path::{self, FinalField, PathError, PathInfo};
-use super::{JoinType, Query, SelectItem};
+use super::{JoinType, Query, SelectItem, Sym};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::schema::{ModelId, Schema};
 use crate::value::Value;
@@ -253,7 +253,7 @@ impl QNode {
 struct JoinPromoter {
     effective: Connector,
     num_children: usize,
-    votes: Vec<(String, usize)>,
+    votes: Vec<(Sym, usize)>,
 }
 
 impl JoinPromoter {
@@ -270,7 +270,7 @@ impl JoinPromoter {
         }
     }
 
-    fn add_votes(&mut self, aliases: Vec<String>) {
+    fn add_votes(&mut self, aliases: Vec<Sym>) {
         for a in aliases {
             match self.votes.iter_mut().find(|(x, _)| *x == a) {
                 Some((_, n)) => *n += 1,
@@ -279,7 +279,7 @@ impl JoinPromoter {
         }
     }
 
-    fn update_join_types(self, query: &mut Query) -> Vec<String> {
+    fn update_join_types(self, query: &mut Query) -> Vec<Sym> {
         let mut promote = Vec::new();
         let mut demote = Vec::new();
         for (alias, votes) in self.votes {
@@ -316,7 +316,7 @@ impl Query {
     /// `Q.resolve_expression`).
     pub fn resolve_condition(&mut self, schema: &Schema, q: &QNode) -> Result<WhereNode> {
         // Django resolves it with `reuse=None`: every existing join may be reused.
-        let mut reuse: Vec<String> = self.tables.iter().map(|t| t.alias.clone()).collect();
+        let mut reuse: Vec<Sym> = self.tables.iter().map(|t| t.alias.clone()).collect();
         let (clause, needed) = self.add_q_inner(schema, q, &mut reuse, false, false)?;
         self.promote_joins(&needed);
         Ok(clause)
@@ -326,10 +326,10 @@ impl Query {
         &mut self,
         schema: &Schema,
         q: &QNode,
-        can_reuse: &mut Vec<String>,
+        can_reuse: &mut Vec<Sym>,
         branch_negated: bool,
         current_negated: bool,
-    ) -> Result<(WhereNode, Vec<String>)> {
+    ) -> Result<(WhereNode, Vec<Sym>)> {
         let current_negated = current_negated ^ q.negated;
         let branch_negated = branch_negated || q.negated;
         let mut target = WhereNode::Node {
@@ -374,7 +374,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         expr: &FExpr,
-        can_reuse: &mut Vec<String>,
+        can_reuse: &mut Vec<Sym>,
     ) -> Result<WhereNode> {
         let mut e = self.resolve_f(schema, expr, Some(can_reuse))?;
         e.resolve_again();
@@ -397,10 +397,10 @@ impl Query {
         schema: &Schema,
         key: &str,
         value: &Operand,
-        can_reuse: &mut Vec<String>,
+        can_reuse: &mut Vec<Sym>,
         branch_negated: bool,
         current_negated: bool,
-    ) -> Result<(WhereNode, Vec<String>)> {
+    ) -> Result<(WhereNode, Vec<Sym>)> {
         if key.is_empty() {
             return Err(Diagnostic::field("Cannot parse keyword query ''"));
         }
@@ -435,7 +435,7 @@ impl Query {
             Vec::new()
         };
         let prepared = self.resolve_lookup_value(schema, value, Some(can_reuse))?;
-        let mut used_joins: Vec<String> = if joins_value {
+        let mut used_joins: Vec<Sym> = if joins_value {
             self.tables
                 .iter()
                 .enumerate()
@@ -446,7 +446,7 @@ impl Query {
             Vec::new()
         };
 
-        let base = self.base_alias().to_string();
+        let base = self.base_alias().clone();
         self.ref_alias(&base);
         // Django's `setup_joins` over the field names, resolved above; a multi-valued hop
         // under a negation makes a subquery instead.
@@ -548,7 +548,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         value: &Operand,
-        can_reuse: Option<&mut Vec<String>>,
+        can_reuse: Option<&mut Vec<Sym>>,
     ) -> Result<Prepared> {
         Ok(match value {
             Operand::Value(v) => Prepared::Value(v.clone()),
@@ -586,7 +586,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         f: &FExpr,
-        can_reuse: Option<&mut Vec<String>>,
+        can_reuse: Option<&mut Vec<Sym>>,
     ) -> Result<Expr> {
         self.resolve_f_typed(schema, f, can_reuse, true)
     }
@@ -598,7 +598,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         f: &FExpr,
-        mut can_reuse: Option<&mut Vec<String>>,
+        mut can_reuse: Option<&mut Vec<Sym>>,
         typed: bool,
     ) -> Result<Expr> {
         Ok(match f {
@@ -785,7 +785,7 @@ impl Query {
                     .model(model)
                     .fields
                     .iter()
-                    .find(|f| f.column == c.column)?;
+                    .find(|f| *f.column == *c.column)?;
                 Some(field.kind)
             }
             Expr::Aggregate {
@@ -828,7 +828,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         name: &str,
-        can_reuse: Option<&mut Vec<String>>,
+        can_reuse: Option<&mut Vec<Sym>>,
     ) -> Result<Expr> {
         if let Some(expr) = self.annotation(name) {
             return Ok(if self.summarize {
@@ -841,7 +841,7 @@ impl Query {
             });
         }
         let parts: Vec<&str> = name.split("__").collect();
-        let base = self.base_alias().to_string();
+        let base = self.base_alias().clone();
         self.ref_alias(&base);
         let mut info = self
             .setup_joins(
@@ -912,7 +912,7 @@ impl Query {
     /// Select the pk when nothing is selected (a queryset used as `__in=qs`).
     pub fn select_pk_if_empty(&mut self, schema: &Schema) {
         if self.select.is_empty() {
-            let base = self.base_alias().to_string();
+            let base = self.base_alias().clone();
             let model = schema.model(self.model);
             // A composite key selects each of its columns.
             let key = match model.composite_pk.as_slice() {
@@ -937,9 +937,9 @@ impl Query {
         schema: &Schema,
         key: &str,
         value: &Operand,
-        can_reuse: &mut Vec<String>,
+        can_reuse: &mut Vec<Sym>,
         names_with_path: &[(String, Vec<PathInfo>)],
-    ) -> Result<(WhereNode, Vec<String>)> {
+    ) -> Result<(WhereNode, Vec<Sym>)> {
         if let Some((name, _)) =
             (names_with_path.iter()).find(|(_, p)| p.iter().any(|h| !h.extra_on.is_empty()))
         {
@@ -1001,8 +1001,8 @@ impl Query {
         names_with_path: &[(String, Vec<PathInfo>)],
     ) -> (String, bool) {
         let all_paths: Vec<&PathInfo> = names_with_path.iter().flat_map(|(_, p)| p).collect();
-        let base = self.base_alias().to_string();
-        let lookup_tables: Vec<String> = self
+        let base = self.base_alias().clone();
+        let lookup_tables: Vec<Sym> = self
             .tables
             .iter()
             .filter(|t| self.lookup_joins.contains(&t.alias) || t.alias == base)
@@ -1077,7 +1077,7 @@ impl Query {
             }
         }
         self.select = vec![SelectItem {
-            name: select.column.clone(),
+            name: select.column.to_string(),
             expr: Expr::Col(select),
             aliased: false,
         }];

@@ -2,7 +2,7 @@
 //!
 //! Mirrors Django's `names_to_path`, `setup_joins` and `trim_joins`.
 
-use super::{Query, expr::Col};
+use super::{Query, Sym, expr::Col};
 use crate::diag::{Diagnostic, Result};
 use crate::schema::{FieldRef, ModelId, ReverseVia, Schema};
 
@@ -35,7 +35,7 @@ pub struct PathInfo {
 /// `model`'s content type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentTypeCond {
-    pub column: String,
+    pub column: Sym,
     pub on_joined: bool,
     pub id: i64,
     /// The model whose content type it is (the one declaring the GenericRelation).
@@ -44,13 +44,13 @@ pub struct ContentTypeCond {
 
 impl PathInfo {
     /// Column of the table joined from.
-    pub fn from_col<'s>(&self, schema: &'s Schema) -> &'s str {
-        &schema.model(self.from_field.0).fields[self.from_field.1].column
+    pub fn from_col(&self, schema: &Schema) -> Sym {
+        Sym::from(&schema.model(self.from_field.0).fields[self.from_field.1].column)
     }
 
     /// Column of the table joined to.
-    pub fn to_col<'s>(&self, schema: &'s Schema) -> &'s str {
-        &schema.model(self.to_field.0).fields[self.to_field.1].column
+    pub fn to_col(&self, schema: &Schema) -> Sym {
+        Sym::from(&schema.model(self.to_field.0).fields[self.to_field.1].column)
     }
 }
 
@@ -152,7 +152,7 @@ fn path_infos(
                 nullable: true,
                 fk: (g.to, g.fk_field),
                 restriction: Some(ContentTypeCond {
-                    column: to.fields[g.ct_field].column.clone(),
+                    column: Sym::from(&to.fields[g.ct_field].column),
                     on_joined: true,
                     id: content_type_id(schema, model)?,
                     model,
@@ -172,7 +172,7 @@ fn path_infos(
                 nullable: true,
                 fk: (model, g.fk_field),
                 restriction: Some(ContentTypeCond {
-                    column: m.fields[g.ct_field].column.clone(),
+                    column: Sym::from(&m.fields[g.ct_field].column),
                     on_joined: false,
                     id: content_type_id(schema, r.from)?,
                     model: r.from,
@@ -459,7 +459,7 @@ pub fn names_to_path<S: AsRef<str>>(
 pub struct JoinInfo {
     pub final_field: FinalField,
     pub targets: Vec<Target>,
-    pub joins: Vec<String>,
+    pub joins: Vec<Sym>,
     pub path: Vec<PathInfo>,
     /// Names after the fields: transforms.
     pub transforms: Vec<String>,
@@ -491,7 +491,7 @@ pub fn resolve_joins<S: AsRef<str>>(
     schema: &Schema,
     names: &[S],
     model: ModelId,
-    alias: &str,
+    alias: &Sym,
     allow_many: bool,
 ) -> Result<JoinInfo, PathError> {
     let mut first_err = None;
@@ -515,7 +515,7 @@ pub fn resolve_joins<S: AsRef<str>>(
     Ok(JoinInfo {
         final_field: names.final_field,
         targets: vec![names.target],
-        joins: vec![alias.to_string()],
+        joins: vec![alias.clone()],
         path: names.path,
         transforms: transforms.iter().map(|t| t.as_ref().to_string()).collect(),
         field_error: match first_err {
@@ -533,8 +533,8 @@ impl Query {
         schema: &Schema,
         names: &[S],
         model: ModelId,
-        alias: &str,
-        can_reuse: Option<&[String]>,
+        alias: &Sym,
+        can_reuse: Option<&[Sym]>,
         allow_many: bool,
     ) -> Result<JoinInfo, PathError> {
         let info = resolve_joins(schema, names, model, alias, allow_many)?;
@@ -547,13 +547,13 @@ impl Query {
         &mut self,
         schema: &Schema,
         names: Names,
-        alias: &str,
-        can_reuse: Option<&[String]>,
+        alias: &Sym,
+        can_reuse: Option<&[Sym]>,
     ) -> JoinInfo {
         let info = JoinInfo {
             final_field: names.final_field,
             targets: vec![names.target],
-            joins: vec![alias.to_string()],
+            joins: vec![alias.clone()],
             path: names.path,
             transforms: Vec::new(),
             field_error: None,
@@ -567,7 +567,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         mut info: JoinInfo,
-        can_reuse: Option<&[String]>,
+        can_reuse: Option<&[Sym]>,
     ) -> JoinInfo {
         info.joins.reserve(info.path.len());
         for hop in &info.path {
@@ -583,15 +583,15 @@ impl Query {
         &mut self,
         schema: &Schema,
         hop: &PathInfo,
-        parent: &str,
-        can_reuse: Option<&[String]>,
-    ) -> String {
+        parent: &Sym,
+        can_reuse: Option<&[Sym]>,
+    ) -> Sym {
         let nullable = if hop.direct { hop.nullable } else { true };
         let reuse = if hop.m2m { can_reuse } else { None };
         let next = self.join(
-            &schema.model(hop.to_model).table,
+            &Sym::from(schema.model(hop.to_model).table.as_str()),
             parent,
-            (hop.from_col(schema), hop.to_col(schema)),
+            (&hop.from_col(schema), &hop.to_col(schema)),
             nullable,
             reuse,
         );
@@ -603,7 +603,7 @@ impl Query {
         if !hop.extra_on.is_empty()
             && let Some(j) = self.table_mut(&next).join.as_mut()
         {
-            let column = |(m, i): Target| schema.model(m).fields[i].column.clone();
+            let column = |(m, i): Target| Sym::from(&schema.model(m).fields[i].column);
             j.extra_on = (hop.extra_on.iter())
                 .map(|&(from, to)| (column(from), column(to)))
                 .collect();
@@ -618,8 +618,8 @@ impl Query {
         schema: &Schema,
         model: ModelId,
         i: usize,
-        alias: &str,
-    ) -> Result<String> {
+        alias: &Sym,
+    ) -> Result<Sym> {
         let mut hops = Vec::new();
         path_infos(schema, model, FieldRef::ForeignObject(i), &mut hops)?;
         Ok(self.join_hop(schema, &hops[0], alias, None))
@@ -631,9 +631,9 @@ impl Query {
         &mut self,
         schema: &Schema,
         mut targets: Vec<Target>,
-        mut joins: Vec<String>,
+        mut joins: Vec<Sym>,
         path: &[PathInfo],
-    ) -> (Vec<Target>, String, Vec<String>) {
+    ) -> (Vec<Target>, Sym, Vec<Sym>) {
         for hop in path.iter().rev() {
             if joins.len() == 1 || !hop.direct {
                 break;
@@ -662,11 +662,11 @@ impl Query {
 }
 
 /// The column expression of a concrete field on an alias.
-pub fn col(schema: &Schema, target: Target, alias: &str) -> Col {
+pub fn col(schema: &Schema, target: Target, alias: &Sym) -> Col {
     let f = &schema.model(target.0).fields[target.1];
     Col {
-        alias: alias.to_string(),
-        column: f.column.clone(),
+        alias: alias.clone(),
+        column: Sym::from(&f.column),
         ty: f.value_type(),
         nullable: f.null,
     }

@@ -5,7 +5,7 @@
 
 use super::expr::Expr;
 use super::path::{self, FinalField, JoinInfo, PathError};
-use super::{GroupBy, Nulls, OrderSpec, Query, SelectRelated};
+use super::{GroupBy, Nulls, OrderSpec, Query, SelectRelated, Sym};
 use crate::diag::{Diagnostic, Result, Span};
 use crate::schema::{ModelId, Schema};
 use crate::value::ValueType;
@@ -136,7 +136,7 @@ impl Query {
         &self,
         schema: &Schema,
         model: ModelId,
-        alias: &str,
+        alias: &Sym,
         fields: &[usize],
     ) -> Vec<PlanCol> {
         let m = schema.model(model);
@@ -162,7 +162,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         model: ModelId,
-        alias: &str,
+        alias: &Sym,
         prefix: &str,
         traversed: &[String],
         from_parent: Option<ModelId>,
@@ -178,7 +178,7 @@ impl Query {
         let mut out = Vec::new();
         for owner in owners {
             let (owner_alias, traversed) = if owner == model {
-                (alias.to_string(), traversed)
+                (alias.clone(), traversed)
             } else {
                 (self.parent_alias(schema, model, owner, alias)?, &[][..])
             };
@@ -195,9 +195,9 @@ impl Query {
         schema: &Schema,
         model: ModelId,
         ancestor: ModelId,
-        alias: &str,
-    ) -> Result<String> {
-        let mut alias = alias.to_string();
+        alias: &Sym,
+    ) -> Result<Sym> {
+        let mut alias = alias.clone();
         for (from, link) in schema.base_chain(model, ancestor).unwrap_or_default() {
             let names = vec![schema.model(from).fields[link].name.clone()];
             let info = self
@@ -287,7 +287,7 @@ impl Planner<'_, '_> {
         let schema = self.schema;
         if self.q.tables.iter().all(|t| t.refcount == 0) {
             let q = self.q.to_mut();
-            let base = q.base_alias().to_string();
+            let base = q.base_alias().clone();
             q.ref_alias(&base);
         }
         let q = &*self.q;
@@ -303,7 +303,7 @@ impl Planner<'_, '_> {
             .collect();
         if q.default_cols {
             let traversed = q.traversed_relations();
-            let (model, base) = (q.model, q.base_alias().to_string());
+            let (model, base) = (q.model, q.base_alias().clone());
             columns.extend(self.model_columns(model, &base, "", &traversed, None)?);
         } else {
             let q = &*self.q;
@@ -324,7 +324,7 @@ impl Planner<'_, '_> {
         let shown = columns.len();
         let mut related = Vec::new();
         if q.default_cols && q.select_related != SelectRelated::None {
-            let base = q.base_alias().to_string();
+            let base = q.base_alias().clone();
             let requested = q.select_related.clone();
             let model = q.model;
             let own: Vec<usize> = (q.extra_select.len()..shown - q.annotations.len()).collect();
@@ -406,7 +406,7 @@ impl Planner<'_, '_> {
     fn model_columns(
         &mut self,
         model: ModelId,
-        alias: &str,
+        alias: &Sym,
         prefix: &str,
         traversed: &[String],
         from_parent: Option<ModelId>,
@@ -422,7 +422,7 @@ impl Planner<'_, '_> {
     }
 
     /// [`Query::setup_joins`], on a copy of the query only when the path has joins to make.
-    fn setup_joins(&mut self, names: &[String], model: ModelId, alias: &str) -> Result<JoinInfo> {
+    fn setup_joins(&mut self, names: &[String], model: ModelId, alias: &Sym) -> Result<JoinInfo> {
         let info = path::resolve_joins(self.schema, names, model, alias, true).map_err(path_err)?;
         if info.path.is_empty() {
             return Ok(info);
@@ -439,7 +439,7 @@ impl Planner<'_, '_> {
         }
         for name in self.q.distinct_fields.clone() {
             let pieces = path_names(&name);
-            let base = self.q.base_alias().to_string();
+            let base = self.q.base_alias().clone();
             let info = self.setup_joins(&pieces, self.q.model, &base)?;
             out.extend(self.path_exprs(&info)?);
         }
@@ -449,7 +449,7 @@ impl Planner<'_, '_> {
     /// Django's `add_fields` of the model's `concrete_fields` attnames ([`Query::concrete_field_exprs`]).
     fn concrete_field_exprs(&mut self) -> Result<Vec<Expr>> {
         let schema = self.schema;
-        let base = self.q.base_alias().to_string();
+        let base = self.q.base_alias().clone();
         let model = self.q.model;
         let mut out = Vec::new();
         for (m, i) in schema.concrete_fields(model) {
@@ -492,7 +492,7 @@ impl Planner<'_, '_> {
     fn related_selections(
         &mut self,
         (model, own): (ModelId, &[usize]),
-        alias: &str,
+        alias: &Sym,
         prefix: &str,
         requested: &SelectRelated,
         depth: usize,
@@ -591,7 +591,7 @@ impl Planner<'_, '_> {
         for (owner, name, attr, target, from_parent) in follow {
             let join_alias = {
                 let from = if owner == model {
-                    alias.to_string()
+                    alias.clone()
                 } else {
                     self.q.to_mut().parent_alias(schema, model, owner, alias)?
                 };
@@ -760,7 +760,7 @@ impl Planner<'_, '_> {
         } else if let Some(e) = self.q.annotation(col) {
             OrderTarget::Expr(e.clone())
         } else {
-            let base = self.q.base_alias().to_string();
+            let base = self.q.base_alias().clone();
             let model = self.q.model;
             return self
                 .find_ordering_name(name, (model, &base, ""), default_desc, &mut Vec::new(), out)
@@ -782,9 +782,9 @@ impl Planner<'_, '_> {
     fn find_ordering_name(
         &mut self,
         name: &str,
-        at: (ModelId, &str, &str),
+        at: (ModelId, &Sym, &str),
         default_desc: bool,
-        seen: &mut Vec<Vec<String>>,
+        seen: &mut Vec<Vec<Sym>>,
         out: &mut Vec<PlanOrder>,
     ) -> Result<()> {
         let schema = self.schema;

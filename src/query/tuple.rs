@@ -3,11 +3,11 @@
 //! row-value comparison, `pk__isnull` one test per column; each value converted by its own
 //! field, and Django's ValueError for a value of the wrong shape.
 
-use super::Query;
 use super::expr::{Connector, Expr, Lookup, LookupKind, Rhs, WhereNode};
 use super::filter::Operand;
 use super::lookups::{self, OutputField, Prepared};
 use super::path;
+use super::{Query, Sym};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::schema::{ModelId, Schema};
 use crate::value::Value;
@@ -20,8 +20,8 @@ impl Query {
         schema: &Schema,
         parts: &[&str],
         value: &Operand,
-        can_reuse: &mut Vec<String>,
-    ) -> Result<Option<(WhereNode, Vec<String>)>> {
+        can_reuse: &mut Vec<Sym>,
+    ) -> Result<Option<(WhereNode, Vec<Sym>)>> {
         let Some(at) = parts.iter().position(|p| *p == "pk") else {
             return Ok(None);
         };
@@ -50,7 +50,7 @@ impl Query {
                 ));
             }
         };
-        let base = self.base_alias().to_string();
+        let base = self.base_alias().clone();
         self.ref_alias(&base);
         let (alias, joins) = if at == 0 {
             (base, Vec::new())
