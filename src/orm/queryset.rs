@@ -486,7 +486,7 @@ impl Session {
                     let composite = bare == "pk"
                         && !(self.host.schema.model(qs.query.model).composite_pk).is_empty();
                     if n != "?" && !composite && qs.query.annotation(bare).is_none() {
-                        let parts: Vec<&str> = bare.split("__").collect();
+                        let parts: Vec<&str> = crate::query::path::split_names(bare).collect();
                         crate::query::path::names_to_path(
                             &self.host.schema,
                             &parts,

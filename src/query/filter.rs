@@ -404,7 +404,7 @@ impl Query {
         if key.is_empty() {
             return Err(Diagnostic::field("Cannot parse keyword query ''"));
         }
-        let parts: Vec<&str> = key.split("__").collect();
+        let parts: Vec<&str> = path::split_names(key).collect();
         if let Some(mut expr) = self.annotation(parts[0]).cloned() {
             // Django's `reffed_expression`: a lookup on an annotation (HAVING when it
             // aggregates).
@@ -840,7 +840,7 @@ impl Query {
                 expr.clone()
             });
         }
-        let parts: Vec<&str> = name.split("__").collect();
+        let parts: Vec<&str> = path::split_names(name).collect();
         let base = self.base_alias().clone();
         self.ref_alias(&base);
         let mut info = self

@@ -253,14 +253,14 @@ impl Query {
     /// with a new alias; new joins are LEFT OUTER when nullable or when the parent is.
     pub fn join(
         &mut self,
-        table: &Sym,
+        table: &str,
         parent: &Sym,
         on: (&Sym, &Sym),
         nullable: bool,
         reuse: Option<&[Sym]>,
     ) -> Sym {
         let reusable = self.tables.iter_mut().rev().find(|t| {
-            t.table == *table
+            *t.table == *table
                 && reuse.is_none_or(|r| r.contains(&t.alias))
                 && t.join
                     .as_ref()
@@ -270,7 +270,8 @@ impl Query {
             t.refcount += 1;
             return t.alias.clone();
         }
-        let alias = if self.tables.iter().any(|t| t.table == *table) {
+        let table = Sym::from(table);
+        let alias = if self.tables.iter().any(|t| t.table == table) {
             Sym::from(format!("{}{}", self.alias_prefix, self.tables.len() + 1))
         } else {
             table.clone()
@@ -287,7 +288,7 @@ impl Query {
         };
         self.tables.push(Table {
             alias: alias.clone(),
-            table: table.clone(),
+            table,
             join: Some(Join {
                 parent: parent.clone(),
                 on: (on.0.clone(), on.1.clone()),

@@ -589,7 +589,7 @@ impl Query {
         let nullable = if hop.direct { hop.nullable } else { true };
         let reuse = if hop.m2m { can_reuse } else { None };
         let next = self.join(
-            &Sym::from(schema.model(hop.to_model).table.as_str()),
+            &schema.model(hop.to_model).table,
             parent,
             (&hop.from_col(schema), &hop.to_col(schema)),
             nullable,
@@ -659,6 +659,25 @@ impl Query {
         let alias = joins.last().expect("base alias").clone();
         (targets, alias, joins)
     }
+}
+
+/// A lookup path's names (`author__name__iexact` → `author`, `name`, `iexact`), as
+/// `split("__")` gives them, without setting up a substring search for each filter.
+pub fn split_names(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(path);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.as_bytes().windows(2).position(|w| w == b"__") {
+            Some(at) => {
+                rest = Some(&r[at + 2..]);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// The column expression of a concrete field on an alias.

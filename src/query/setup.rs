@@ -18,7 +18,7 @@ pub struct PlanCol {
     /// `AS "alias"`
     pub alias: Option<String>,
     /// The key this column is shown under (attname, values() key, annotation name).
-    pub name: String,
+    pub name: Sym,
     pub ty: ValueType,
 }
 
@@ -148,7 +148,7 @@ impl Query {
                     ty: c.ty,
                     expr: Expr::Col(c),
                     alias: None,
-                    name: m.fields[i].attname(),
+                    name: attname(&m.fields[i]),
                 }
             })
             .collect()
@@ -298,7 +298,7 @@ impl Planner<'_, '_> {
                 ty: s.expr.value_type(),
                 expr: s.expr.clone(),
                 alias: Some(s.name.clone()),
-                name: s.name.clone(),
+                name: Sym::from(s.name.as_str()),
             })
             .collect();
         if q.default_cols {
@@ -311,7 +311,7 @@ impl Planner<'_, '_> {
                 ty: q.result_type(schema, &s.expr),
                 expr: s.expr.clone(),
                 alias: s.aliased.then(|| s.name.clone()),
-                name: s.name.clone(),
+                name: Sym::from(s.name.as_str()),
             }));
         }
         let q = &*self.q;
@@ -319,7 +319,7 @@ impl Planner<'_, '_> {
             ty: q.result_type(schema, &a.expr),
             expr: a.expr.clone(),
             alias: Some(a.name.clone()),
-            name: a.name.clone(),
+            name: Sym::from(a.name.as_str()),
         }));
         let shown = columns.len();
         let mut related = Vec::new();
@@ -376,7 +376,7 @@ impl Planner<'_, '_> {
                         ty: e.value_type(),
                         expr: e.clone(),
                         alias: None,
-                        name: String::new(),
+                        name: Sym::default(),
                     });
                     extra += 1;
                 }
@@ -422,7 +422,12 @@ impl Planner<'_, '_> {
     }
 
     /// [`Query::setup_joins`], on a copy of the query only when the path has joins to make.
-    fn setup_joins(&mut self, names: &[String], model: ModelId, alias: &Sym) -> Result<JoinInfo> {
+    fn setup_joins<S: AsRef<str>>(
+        &mut self,
+        names: &[S],
+        model: ModelId,
+        alias: &Sym,
+    ) -> Result<JoinInfo> {
         let info = path::resolve_joins(self.schema, names, model, alias, true).map_err(path_err)?;
         if info.path.is_empty() {
             return Ok(info);
@@ -438,7 +443,7 @@ impl Planner<'_, '_> {
             return Ok(out);
         }
         for name in self.q.distinct_fields.clone() {
-            let pieces = path_names(&name);
+            let pieces: Vec<&str> = path::split_names(&name).collect();
             let base = self.q.base_alias().clone();
             let info = self.setup_joins(&pieces, self.q.model, &base)?;
             out.extend(self.path_exprs(&info)?);
@@ -800,12 +805,12 @@ impl Planner<'_, '_> {
             }
             return Ok(());
         }
-        let pieces = path_names(field_name);
+        let pieces: Vec<&str> = path::split_names(field_name).collect();
         let info = self.setup_joins(&pieces, model, alias)?;
         let last_model = info.path.last().map_or(model, |p| p.to_model);
         let target_ordering = &schema.model(last_model).ordering;
         let is_attname = matches!(info.final_field, FinalField::Forward(m, i)
-            if schema.model(m).fields[i].attname() == *pieces.last().expect("non-empty"));
+            if schema.model(m).fields[i].has_attname(pieces.last().expect("non-empty")));
         if info.final_field.is_relation()
             && !target_ordering.is_empty()
             && !is_attname
@@ -870,17 +875,13 @@ fn push_order(out: &mut Vec<PlanOrder>, item: PlanOrder) {
     }
 }
 
-/// A field path's names (`author__name` → `author`, `name`), as `split("__")` gives them
-/// without setting up a substring search.
-fn path_names(path: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = path;
-    while let Some(at) = rest.as_bytes().windows(2).position(|w| w == b"__") {
-        names.push(rest[..at].to_string());
-        rest = &rest[at + 2..];
+/// A field's attname as a column's name: shared with the field's name unless it is a
+/// foreign key's (`author_id`).
+fn attname(f: &crate::schema::Field) -> Sym {
+    match f.relation {
+        Some(_) => Sym::from(f.attname()),
+        None => Sym::from(&f.name),
     }
-    names.push(rest.to_string());
-    names
 }
 
 /// `'-name'` → (`name`, descending), relative to the default direction.
