@@ -466,16 +466,16 @@ impl Query {
                 used_joins.push(j.clone());
             }
         }
-        let first_target = info.targets[0];
+        let first_target = info.target;
         let final_field = info.final_field;
-        let (targets, alias, join_list) =
-            self.trim_joins(schema, info.targets, info.joins, &info.path);
+        let (target, alias, join_list) =
+            self.trim_joins(schema, info.target, info.joins, &info.path);
         for j in &join_list {
             if !can_reuse.contains(j) {
                 can_reuse.push(j.clone());
             }
         }
-        let col = path::col(schema, targets[0], &alias);
+        let col = path::col(schema, target, &alias);
         let out = output_field(schema, final_field, first_target);
         // What a negated lookup also checks for NULL.
         let (negated_col, value_col) = match &prepared {
@@ -856,13 +856,10 @@ impl Query {
                 PathError::Field(d) => d,
                 PathError::MultiJoin(_) => unreachable!("allow_many"),
             })?;
-        let first_target = info.targets[0];
-        let (targets, joins) = (
-            std::mem::take(&mut info.targets),
-            std::mem::take(&mut info.joins),
-        );
-        let (targets, alias, join_list) = self.trim_joins(schema, targets, joins, &info.path);
-        let col = Expr::Col(path::col(schema, targets[0], &alias));
+        let first_target = info.target;
+        let joins = std::mem::take(&mut info.joins);
+        let (target, alias, join_list) = self.trim_joins(schema, first_target, joins, &info.path);
+        let col = Expr::Col(path::col(schema, target, &alias));
         let out = output_field(schema, info.final_field, first_target);
         let expr = info.transform(col, out)?;
         if let Some(reuse) = can_reuse {

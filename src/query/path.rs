@@ -458,7 +458,8 @@ pub fn names_to_path<S: AsRef<str>>(
 #[derive(Debug, Clone)]
 pub struct JoinInfo {
     pub final_field: FinalField,
-    pub targets: Vec<Target>,
+    /// The concrete field the path ends on (Django's `targets`, one here).
+    pub target: Target,
     pub joins: Vec<Sym>,
     pub path: Vec<PathInfo>,
     /// Names after the fields: transforms.
@@ -514,7 +515,7 @@ pub fn resolve_joins<S: AsRef<str>>(
     let (names, transforms) = found.expect("pivot 1 either resolves or errors");
     Ok(JoinInfo {
         final_field: names.final_field,
-        targets: vec![names.target],
+        target: names.target,
         joins: vec![alias.clone()],
         path: names.path,
         transforms: transforms.iter().map(|t| t.as_ref().to_string()).collect(),
@@ -552,7 +553,7 @@ impl Query {
     ) -> JoinInfo {
         let info = JoinInfo {
             final_field: names.final_field,
-            targets: vec![names.target],
+            target: names.target,
             joins: vec![alias.clone()],
             path: names.path,
             transforms: Vec::new(),
@@ -626,38 +627,31 @@ impl Query {
     }
 
     /// Django's `trim_joins`: drop trailing forward joins whose target column is already on
-    /// the previous table (`author__id` → `book.author_id`). Returns targets, alias, joins.
+    /// the previous table (`author__id` → `book.author_id`). Returns target, alias, joins.
     pub fn trim_joins(
         &mut self,
         schema: &Schema,
-        mut targets: Vec<Target>,
+        mut target: Target,
         mut joins: Vec<Sym>,
         path: &[PathInfo],
-    ) -> (Vec<Target>, Sym, Vec<Sym>) {
+    ) -> (Target, Sym, Vec<Sym>) {
         for hop in path.iter().rev() {
             if joins.len() == 1 || !hop.direct {
                 break;
             }
-            // Each target's column is one the join compares: its pair's from side replaces it.
+            // The target's column is one the join compares: its pair's from side replaces it.
             let column = |(m, i): Target| &schema.model(m).fields[i].column;
-            let pairs: Vec<(Target, Target)> = std::iter::once((hop.fk, hop.to_field))
-                .chain(hop.extra_on.iter().copied())
-                .collect();
-            let trimmed: Option<Vec<Target>> = (targets.iter())
-                .map(|&t| {
-                    let on = |&&(_, to): &&(Target, Target)| column(to) == column(t);
-                    pairs.iter().find(on).map(|&(from, _)| from)
-                })
-                .collect();
-            let Some(trimmed) = trimmed else {
+            let mut pairs =
+                std::iter::once((hop.fk, hop.to_field)).chain(hop.extra_on.iter().copied());
+            let Some((from, _)) = pairs.find(|&(_, to)| column(to) == column(target)) else {
                 break;
             };
-            targets = trimmed;
+            target = from;
             let alias = joins.pop().expect("checked above");
             self.unref_alias(&alias);
         }
         let alias = joins.last().expect("base alias").clone();
-        (targets, alias, joins)
+        (target, alias, joins)
     }
 }
 

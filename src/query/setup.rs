@@ -446,7 +446,7 @@ impl Planner<'_, '_> {
             let pieces: Vec<&str> = path::split_names(&name).collect();
             let base = self.q.base_alias().clone();
             let info = self.setup_joins(&pieces, self.q.model, &base)?;
-            out.extend(self.path_exprs(&info)?);
+            out.push(self.path_expr(info)?);
         }
         Ok(out)
     }
@@ -460,35 +460,29 @@ impl Planner<'_, '_> {
         for (m, i) in schema.concrete_fields(model) {
             let names = vec![schema.model(m).fields[i].attname()];
             let info = self.setup_joins(&names, model, &base)?;
-            out.extend(self.path_exprs(&info)?);
+            out.push(self.path_expr(info)?);
         }
         Ok(out)
     }
 
-    /// What a resolved path names: its target columns after `trim_joins`, transformed.
-    fn path_exprs(&mut self, info: &JoinInfo) -> Result<Vec<Expr>> {
+    /// What a resolved path names: its target column after `trim_joins`, transformed.
+    fn path_expr(&mut self, mut info: JoinInfo) -> Result<Expr> {
         let schema = self.schema;
-        let first_target = info.targets[0];
         // Without joins there is nothing to trim.
-        let (targets, alias) = if info.joins.len() > 1 {
-            let (targets, alias, _) = self.q.to_mut().trim_joins(
-                schema,
-                info.targets.clone(),
-                info.joins.clone(),
-                &info.path,
-            );
-            (Cow::Owned(targets), Cow::Owned(alias))
+        let (target, alias) = if info.joins.len() > 1 {
+            let joins = std::mem::take(&mut info.joins);
+            let (target, alias, _) =
+                (self.q.to_mut()).trim_joins(schema, info.target, joins, &info.path);
+            (target, alias)
         } else {
-            (Cow::Borrowed(&info.targets), Cow::Borrowed(&info.joins[0]))
+            (info.target, info.joins[0].clone())
         };
-        let cols = targets
-            .iter()
-            .map(|&t| Expr::Col(path::col(schema, t, &alias)));
+        let col = Expr::Col(path::col(schema, target, &alias));
         if info.transforms.is_empty() {
-            return Ok(cols.collect());
+            return Ok(col);
         }
-        let out_field = super::filter::output_field(schema, info.final_field, first_target);
-        cols.map(|c| info.transform(c, out_field.clone())).collect()
+        let out_field = super::filter::output_field(schema, info.final_field, info.target);
+        info.transform(col, out_field)
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
@@ -850,16 +844,15 @@ impl Planner<'_, '_> {
             }
             return Ok(());
         }
-        for expr in self.path_exprs(&info)? {
-            push_order(
-                out,
-                PlanOrder {
-                    target: OrderTarget::Expr(expr),
-                    descending,
-                    nulls: None,
-                },
-            );
-        }
+        let expr = self.path_expr(info)?;
+        push_order(
+            out,
+            PlanOrder {
+                target: OrderTarget::Expr(expr),
+                descending,
+                nulls: None,
+            },
+        );
         Ok(())
     }
 }
