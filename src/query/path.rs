@@ -684,3 +684,25 @@ pub fn col(schema: &Schema, target: Target, alias: &Sym) -> Col {
         nullable: f.null,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::split_names;
+
+    #[test]
+    fn split_names_is_split_on_double_underscores() {
+        for path in [
+            "title",
+            "author__name__iexact",
+            "a___b",
+            "__x",
+            "x__",
+            "",
+            "a____b",
+        ] {
+            let ours: Vec<&str> = split_names(path).collect();
+            let std: Vec<&str> = path.split("__").collect();
+            assert_eq!(ours, std, "{path:?}");
+        }
+    }
+}
