@@ -338,6 +338,6 @@ fn fold_key<T: Clone>(
 fn shown_names(plan: &crate::query::setup::Plan) -> Vec<String> {
     plan.columns[..plan.shown]
         .iter()
-        .map(|c| c.name.clone())
+        .map(|c| c.name.to_string())
         .collect()
 }

@@ -805,7 +805,7 @@ pub(super) struct Layouts {
 impl Layouts {
     pub(super) fn of(plan: &Plan, key: Option<Rc<[String]>>) -> Layouts {
         let names = |columns: &mut dyn Iterator<Item = &PlanCol>| -> Layout {
-            Rc::new(columns.map(|c| c.name.clone()).collect())
+            Rc::new(columns.map(|c| c.name.to_string()).collect())
         };
         Layouts {
             root: names(&mut plan.columns[..plan.shown].iter()),
@@ -899,12 +899,12 @@ fn values_items(columns: &[PlanCol], row: Vec<Value>) -> impl Iterator<Item = (&
         let c = columns.next()?;
         let v = row.next()?;
         if columns.peek().is_none_or(|n| n.name != c.name) {
-            return Some((c.name.as_str(), Obj::Value(v)));
+            return Some((&*c.name, Obj::Value(v)));
         }
         let mut key = vec![Obj::Value(v)];
         while columns.next_if(|n| n.name == c.name).is_some() {
             key.extend(row.next().map(Obj::Value));
         }
-        Some((c.name.as_str(), Obj::tuple(key)))
+        Some((&*c.name, Obj::tuple(key)))
     })
 }

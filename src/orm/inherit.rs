@@ -130,7 +130,7 @@ impl Session {
         }
         select.clear_ordering(true, true);
         select.select_related = crate::query::SelectRelated::None;
-        let base = select.base_alias().to_string();
+        let base = select.base_alias().clone();
         select.ref_alias(&base);
         select.select = Vec::with_capacity(names.len());
         for name in names {

@@ -492,7 +492,7 @@ impl Session {
                     let composite = bare == "pk"
                         && !(self.host.schema.model(qs.query.model).composite_pk).is_empty();
                     if n != "?" && !composite && qs.query.annotation(bare).is_none() {
-                        let parts: Vec<&str> = bare.split("__").collect();
+                        let parts: Vec<&str> = crate::query::path::split_names(bare).collect();
                         crate::query::path::names_to_path(
                             &self.host.schema,
                             &parts,
@@ -765,7 +765,7 @@ impl Session {
                 self.set_query_values(part, fields)?;
             }
         }
-        let base = q.base_alias().to_string();
+        let base = q.base_alias().clone();
         q.ref_alias(&base);
         // Grouping by a model queryset's columns stays (Django's set_values turns
         // group_by=True into the model's columns before the select changes).
@@ -831,7 +831,7 @@ impl Session {
         }
         let names = (schema.concrete_fields(q.model).into_iter())
             .map(|(m, i)| schema.model(m).fields[i].attname());
-        let base = q.base_alias().to_string();
+        let base = q.base_alias().clone();
         q.ref_alias(&base);
         let exprs = q.concrete_field_exprs(schema)?;
         q.select = (names.zip(exprs))

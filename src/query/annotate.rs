@@ -153,7 +153,7 @@ impl Query {
         inner.summarize = false;
         if !inner.distinct {
             if inner.default_cols && existing {
-                let base = inner.base_alias().to_string();
+                let base = inner.base_alias().clone();
                 let pk = (inner.model, schema.model(inner.model).pk);
                 inner.group_by =
                     GroupBy::Exprs(vec![Expr::Col(super::path::col(schema, pk, &base))]);

@@ -1,14 +1,14 @@
 //! Resolved expressions and the where tree of the query IR.
 
-use super::Query;
+use super::{Query, Sym};
 use crate::schema::FieldKind;
 use crate::value::{Value, ValueType};
 
 /// A column of a table in the query's alias map.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Col {
-    pub alias: String,
-    pub column: String,
+    pub alias: Sym,
+    pub column: Sym,
     pub ty: ValueType,
     pub nullable: bool,
 }
@@ -462,7 +462,7 @@ impl Expr {
         }
     }
 
-    pub fn relabel(&mut self, rename: &dyn Fn(&str) -> String) {
+    pub fn relabel(&mut self, rename: &dyn Fn(&Sym) -> Sym) {
         match self {
             Expr::Col(c) => c.alias = rename(&c.alias),
             Expr::Subquery(q) | Expr::Exists(q) => q.relabel_external(rename),
@@ -518,11 +518,11 @@ impl Expr {
 
 impl Query {
     /// Relabel references to an enclosing query's aliases (inner aliases are untouched).
-    fn relabel_external(&mut self, rename: &dyn Fn(&str) -> String) {
-        let own: Vec<String> = self.tables.iter().map(|t| t.alias.clone()).collect();
-        let outer = |a: &str| {
-            if own.iter().any(|o| o == a) {
-                a.to_string()
+    fn relabel_external(&mut self, rename: &dyn Fn(&Sym) -> Sym) {
+        let own: Vec<Sym> = self.tables.iter().map(|t| t.alias.clone()).collect();
+        let outer = |a: &Sym| {
+            if own.contains(a) {
+                a.clone()
             } else {
                 rename(a)
             }
@@ -557,12 +557,12 @@ impl Query {
     /// Columns of enclosing queries referenced from here or from subqueries nested here
     /// (Django's `get_external_cols`).
     pub fn external_cols(&self) -> Vec<Expr> {
-        let own: Vec<&str> = self.tables.iter().map(|t| t.alias.as_str()).collect();
+        let own: Vec<&str> = self.tables.iter().map(|t| &*t.alias).collect();
         let mut q = self.clone();
         let mut found = Vec::new();
         fn collect(e: &mut Expr, own: &[&str], found: &mut Vec<Expr>) {
             match e {
-                Expr::Col(c) if !own.contains(&c.alias.as_str()) => {
+                Expr::Col(c) if !own.contains(&&*c.alias) => {
                     if !found.contains(e) {
                         found.push(e.clone());
                     }
@@ -875,7 +875,7 @@ impl WhereNode {
         }
     }
 
-    pub fn relabel(&mut self, rename: &dyn Fn(&str) -> String) {
+    pub fn relabel(&mut self, rename: &dyn Fn(&Sym) -> Sym) {
         self.for_each_expr_mut(&mut |e| e.relabel(rename));
     }
 

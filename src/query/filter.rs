@@ -4,7 +4,7 @@
 use super::expr::{AggFunc, Arith, Col, Connector, Expr, LookupKind, Rhs, WhereNode};
 use super::lookups::{self, OutputField, Prepared};
 use super::path::{self, FinalField, PathError, PathInfo};
-use super::{JoinType, Query, SelectItem};
+use super::{JoinType, Query, SelectItem, Sym};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::schema::{ModelId, Schema};
 use crate::value::Value;
@@ -253,7 +253,7 @@ impl QNode {
 struct JoinPromoter {
     effective: Connector,
     num_children: usize,
-    votes: Vec<(String, usize)>,
+    votes: Vec<(Sym, usize)>,
 }
 
 impl JoinPromoter {
@@ -270,7 +270,7 @@ impl JoinPromoter {
         }
     }
 
-    fn add_votes(&mut self, aliases: Vec<String>) {
+    fn add_votes(&mut self, aliases: Vec<Sym>) {
         for a in aliases {
             match self.votes.iter_mut().find(|(x, _)| *x == a) {
                 Some((_, n)) => *n += 1,
@@ -279,7 +279,7 @@ impl JoinPromoter {
         }
     }
 
-    fn update_join_types(self, query: &mut Query) -> Vec<String> {
+    fn update_join_types(self, query: &mut Query) -> Vec<Sym> {
         let mut promote = Vec::new();
         let mut demote = Vec::new();
         for (alias, votes) in self.votes {
@@ -316,7 +316,7 @@ impl Query {
     /// `Q.resolve_expression`).
     pub fn resolve_condition(&mut self, schema: &Schema, q: &QNode) -> Result<WhereNode> {
         // Django resolves it with `reuse=None`: every existing join may be reused.
-        let mut reuse: Vec<String> = self.tables.iter().map(|t| t.alias.clone()).collect();
+        let mut reuse: Vec<Sym> = self.tables.iter().map(|t| t.alias.clone()).collect();
         let (clause, needed) = self.add_q_inner(schema, q, &mut reuse, false, false)?;
         self.promote_joins(&needed);
         Ok(clause)
@@ -326,10 +326,10 @@ impl Query {
         &mut self,
         schema: &Schema,
         q: &QNode,
-        can_reuse: &mut Vec<String>,
+        can_reuse: &mut Vec<Sym>,
         branch_negated: bool,
         current_negated: bool,
-    ) -> Result<(WhereNode, Vec<String>)> {
+    ) -> Result<(WhereNode, Vec<Sym>)> {
         let current_negated = current_negated ^ q.negated;
         let branch_negated = branch_negated || q.negated;
         let mut target = WhereNode::Node {
@@ -374,7 +374,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         expr: &FExpr,
-        can_reuse: &mut Vec<String>,
+        can_reuse: &mut Vec<Sym>,
     ) -> Result<WhereNode> {
         let mut e = self.resolve_f(schema, expr, Some(can_reuse))?;
         e.resolve_again();
@@ -397,14 +397,14 @@ impl Query {
         schema: &Schema,
         key: &str,
         value: &Operand,
-        can_reuse: &mut Vec<String>,
+        can_reuse: &mut Vec<Sym>,
         branch_negated: bool,
         current_negated: bool,
-    ) -> Result<(WhereNode, Vec<String>)> {
+    ) -> Result<(WhereNode, Vec<Sym>)> {
         if key.is_empty() {
             return Err(Diagnostic::field("Cannot parse keyword query ''"));
         }
-        let parts: Vec<&str> = key.split("__").collect();
+        let parts: Vec<&str> = path::split_names(key).collect();
         if let Some(mut expr) = self.annotation(parts[0]).cloned() {
             // Django's `reffed_expression`: a lookup on an annotation (HAVING when it
             // aggregates).
@@ -442,7 +442,7 @@ impl Query {
             Vec::new()
         };
         let prepared = self.resolve_lookup_value(schema, value, Some(can_reuse))?;
-        let mut used_joins: Vec<String> = if joins_value {
+        let mut used_joins: Vec<Sym> = if joins_value {
             self.tables
                 .iter()
                 .enumerate()
@@ -453,7 +453,7 @@ impl Query {
             Vec::new()
         };
 
-        let base = self.base_alias().to_string();
+        let base = self.base_alias().clone();
         self.ref_alias(&base);
         // Django's `setup_joins` over the field names, resolved above; a multi-valued hop
         // under a negation makes a subquery instead.
@@ -473,16 +473,16 @@ impl Query {
                 used_joins.push(j.clone());
             }
         }
-        let first_target = info.targets[0];
+        let first_target = info.target;
         let final_field = info.final_field;
-        let (targets, alias, join_list) =
-            self.trim_joins(schema, info.targets, info.joins, &info.path);
+        let (target, alias, join_list) =
+            self.trim_joins(schema, info.target, info.joins, &info.path);
         for j in &join_list {
             if !can_reuse.contains(j) {
                 can_reuse.push(j.clone());
             }
         }
-        let col = path::col(schema, targets[0], &alias);
+        let col = path::col(schema, target, &alias);
         let out = output_field(schema, final_field, first_target);
         // What a negated lookup also checks for NULL.
         let (negated_col, value_col) = match &prepared {
@@ -555,7 +555,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         value: &Operand,
-        can_reuse: Option<&mut Vec<String>>,
+        can_reuse: Option<&mut Vec<Sym>>,
     ) -> Result<Prepared> {
         Ok(match value {
             Operand::Value(v) => Prepared::Value(v.clone()),
@@ -593,7 +593,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         f: &FExpr,
-        can_reuse: Option<&mut Vec<String>>,
+        can_reuse: Option<&mut Vec<Sym>>,
     ) -> Result<Expr> {
         self.resolve_f_typed(schema, f, can_reuse, true)
     }
@@ -605,7 +605,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         f: &FExpr,
-        mut can_reuse: Option<&mut Vec<String>>,
+        mut can_reuse: Option<&mut Vec<Sym>>,
         typed: bool,
     ) -> Result<Expr> {
         Ok(match f {
@@ -792,7 +792,7 @@ impl Query {
                     .model(model)
                     .fields
                     .iter()
-                    .find(|f| f.column == c.column)?;
+                    .find(|f| *f.column == *c.column)?;
                 Some(field.kind)
             }
             Expr::Aggregate {
@@ -835,7 +835,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         name: &str,
-        can_reuse: Option<&mut Vec<String>>,
+        can_reuse: Option<&mut Vec<Sym>>,
     ) -> Result<Expr> {
         // Django's `annotation_select`: alias() annotations (and those values() left out)
         // cannot be aggregated over.
@@ -858,8 +858,8 @@ impl Query {
                 expr.clone()
             });
         }
-        let parts: Vec<&str> = name.split("__").collect();
-        let base = self.base_alias().to_string();
+        let parts: Vec<&str> = path::split_names(name).collect();
+        let base = self.base_alias().clone();
         self.ref_alias(&base);
         let mut info = self
             .setup_joins(
@@ -874,13 +874,10 @@ impl Query {
                 PathError::Field(d) => d,
                 PathError::MultiJoin(_) => unreachable!("allow_many"),
             })?;
-        let first_target = info.targets[0];
-        let (targets, joins) = (
-            std::mem::take(&mut info.targets),
-            std::mem::take(&mut info.joins),
-        );
-        let (targets, alias, join_list) = self.trim_joins(schema, targets, joins, &info.path);
-        let col = Expr::Col(path::col(schema, targets[0], &alias));
+        let first_target = info.target;
+        let joins = std::mem::take(&mut info.joins);
+        let (target, alias, join_list) = self.trim_joins(schema, first_target, joins, &info.path);
+        let col = Expr::Col(path::col(schema, target, &alias));
         let out = output_field(schema, info.final_field, first_target);
         let expr = info.transform(col, out)?;
         if let Some(reuse) = can_reuse {
@@ -930,7 +927,7 @@ impl Query {
     /// Select the pk when nothing is selected (a queryset used as `__in=qs`).
     pub fn select_pk_if_empty(&mut self, schema: &Schema) {
         if self.select.is_empty() {
-            let base = self.base_alias().to_string();
+            let base = self.base_alias().clone();
             let model = schema.model(self.model);
             // A composite key selects each of its columns.
             let key = match model.composite_pk.as_slice() {
@@ -955,9 +952,9 @@ impl Query {
         schema: &Schema,
         key: &str,
         value: &Operand,
-        can_reuse: &mut Vec<String>,
+        can_reuse: &mut Vec<Sym>,
         names_with_path: &[(String, Vec<PathInfo>)],
-    ) -> Result<(WhereNode, Vec<String>)> {
+    ) -> Result<(WhereNode, Vec<Sym>)> {
         let mut inner = Query::new(schema, self.model);
         let value = match value {
             Operand::F(FExpr::Ref { name, span }) => Operand::F(FExpr::OuterRef {
@@ -1009,8 +1006,8 @@ impl Query {
         names_with_path: &[(String, Vec<PathInfo>)],
     ) -> (String, bool) {
         let all_paths: Vec<&PathInfo> = names_with_path.iter().flat_map(|(_, p)| p).collect();
-        let base = self.base_alias().to_string();
-        let lookup_tables: Vec<String> = self
+        let base = self.base_alias().clone();
+        let lookup_tables: Vec<Sym> = self
             .tables
             .iter()
             .filter(|t| self.lookup_joins.contains(&t.alias) || t.alias == base)
@@ -1091,7 +1088,7 @@ impl Query {
             }
         }
         self.select = vec![SelectItem {
-            name: select.column.clone(),
+            name: select.column.to_string(),
             expr: Expr::Col(select),
             aliased: false,
         }];

@@ -18,7 +18,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 pub struct OutputField {
     pub kind: FieldKind,
     /// The field's name for messages (`None` for transform outputs, as Django prints it).
-    pub name: Option<String>,
+    pub name: Option<super::Sym>,
     /// Set when the lhs is a relation: lookups are the related ones and values may be
     /// instances of this model.
     pub related_model: Option<ModelId>,
@@ -183,7 +183,7 @@ impl OutputField {
     pub fn of_field(f: &Field) -> OutputField {
         OutputField {
             kind: f.kind,
-            name: Some(f.name.clone()),
+            name: Some(super::Sym::from(&f.name)),
             related_model: None,
             class_name: f.kind.django_name(),
             ty: f.value_type(),

@@ -15,12 +15,14 @@ pub mod lookups;
 pub mod meta_ordering;
 pub mod path;
 pub mod setup;
+mod sym;
 mod tuple;
 
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::schema::{ModelId, Schema};
 pub use expr::{Col, Expr, Lookup, LookupKind, Rhs, WhereNode};
 pub use filter::{FExpr, Operand, QChild, QNode};
+pub use sym::Sym;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JoinType {
@@ -31,24 +33,24 @@ pub enum JoinType {
 /// One entry of the alias map: the base table or a join.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
-    pub alias: String,
-    pub table: String,
+    pub alias: Sym,
+    pub table: Sym,
     pub join: Option<Join>,
     pub refcount: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Join {
-    pub parent: String,
+    pub parent: Sym,
     /// `(parent column, joined column)` for the ON clause.
-    pub on: (String, String),
+    pub on: (Sym, Sym),
     pub join_type: JoinType,
     pub nullable: bool,
     /// A generic relation's content type condition (Django's `get_extra_restriction`).
     pub restriction: Option<path::ContentTypeCond>,
     /// A multi-column relation's further `(parent column, joined column)` pairs, ANDed to
     /// the ON clause after `on`.
-    pub extra_on: Vec<(String, String)>,
+    pub extra_on: Vec<(Sym, Sym)>,
     /// The types of `on`'s two columns when their fields differ (a generic relation's object
     /// id and a primary key): PostgreSQL casts the joined one to the parent's.
     pub types: Option<(expr::DbType, expr::DbType)>,
@@ -124,7 +126,7 @@ pub struct Query {
     /// This query is nested inside another.
     pub subquery: bool,
     /// Joins made for the last filter's field path (`split_exclude` trims them).
-    pub lookup_joins: Vec<String>,
+    pub lookup_joins: Vec<Sym>,
     /// Columns selected before the model's (Django's `extra_select`; prefetch uses it).
     pub extra_select: Vec<SelectItem>,
     /// GROUP BY: none, Django's `True` (every selected column), or given expressions.
@@ -212,9 +214,10 @@ impl Query {
             summarize: false,
             select_for_update: false,
         };
+        let table = Sym::from(schema.model(model).table.as_str());
         q.tables.push(Table {
-            alias: schema.model(model).table.clone(),
-            table: schema.model(model).table.clone(),
+            alias: table.clone(),
+            table,
             join: None,
             refcount: 0,
         });
@@ -222,7 +225,7 @@ impl Query {
     }
 
     /// The base table's alias (`get_initial_alias` without the reference bump).
-    pub fn base_alias(&self) -> &str {
+    pub fn base_alias(&self) -> &Sym {
         &self.tables[0].alias
     }
 
@@ -254,26 +257,27 @@ impl Query {
     pub fn join(
         &mut self,
         table: &str,
-        parent: &str,
-        on: (&str, &str),
+        parent: &Sym,
+        on: (&Sym, &Sym),
         nullable: bool,
-        reuse: Option<&[String]>,
-    ) -> String {
+        reuse: Option<&[Sym]>,
+    ) -> Sym {
         let reusable = self.tables.iter_mut().rev().find(|t| {
-            t.table == table
+            *t.table == *table
                 && reuse.is_none_or(|r| r.contains(&t.alias))
                 && t.join
                     .as_ref()
-                    .is_some_and(|j| j.parent == parent && j.on.0 == on.0 && j.on.1 == on.1)
+                    .is_some_and(|j| j.parent == *parent && j.on.0 == *on.0 && j.on.1 == *on.1)
         });
         if let Some(t) = reusable {
             t.refcount += 1;
             return t.alias.clone();
         }
+        let table = Sym::from(table);
         let alias = if self.tables.iter().any(|t| t.table == table) {
-            format!("{}{}", self.alias_prefix, self.tables.len() + 1)
+            Sym::from(format!("{}{}", self.alias_prefix, self.tables.len() + 1))
         } else {
-            table.to_string()
+            table.clone()
         };
         let parent_outer = self
             .table(parent)
@@ -287,10 +291,10 @@ impl Query {
         };
         self.tables.push(Table {
             alias: alias.clone(),
-            table: table.to_string(),
+            table,
             join: Some(Join {
-                parent: parent.to_string(),
-                on: (on.0.to_string(), on.1.to_string()),
+                parent: parent.clone(),
+                on: (on.0.clone(), on.1.clone()),
                 join_type,
                 nullable,
                 restriction: None,
@@ -315,7 +319,7 @@ impl Query {
     }
 
     /// Django's `promote_joins`: make nullable joins (and joins hanging off them) LEFT OUTER.
-    pub fn promote_joins(&mut self, aliases: &[String]) {
+    pub fn promote_joins(&mut self, aliases: &[Sym]) {
         let mut todo: Vec<usize> = aliases.iter().map(|a| self.index_of(a)).collect();
         let mut next = 0;
         while next < todo.len() {
@@ -343,7 +347,7 @@ impl Query {
 
     /// Django's `demote_joins`: make LEFT OUTER joins INNER (Django also queues their INNER
     /// parents, which that leaves as they are).
-    pub fn demote_joins(&mut self, aliases: &[String]) {
+    pub fn demote_joins(&mut self, aliases: &[Sym]) {
         for alias in aliases {
             if let Some(j) = self.table_mut(alias).join.as_mut()
                 && j.join_type == JoinType::LeftOuter
@@ -354,7 +358,7 @@ impl Query {
     }
 
     /// Aliases whose join is INNER.
-    pub fn inner_aliases(&self) -> Vec<String> {
+    pub fn inner_aliases(&self) -> Vec<Sym> {
         self.tables
             .iter()
             .filter(|t| {
@@ -461,7 +465,7 @@ impl Query {
         to_field: usize,
         values: Vec<crate::value::Value>,
     ) {
-        let base = self.base_alias().to_string();
+        let base = self.base_alias().clone();
         self.ref_alias(&base);
         let col = path::col(schema, (self.model, to_field), &base);
         self.where_.add(
@@ -515,11 +519,11 @@ impl Query {
     }
 
     /// Rename aliases (Django's `change_aliases`) — used when nesting as a subquery.
-    pub fn change_aliases(&mut self, map: &[(String, String)]) {
-        let rename = |a: &str| -> String {
+    pub fn change_aliases(&mut self, map: &[(Sym, Sym)]) {
+        let rename = |a: &Sym| -> Sym {
             map.iter()
                 .find(|(from, _)| from == a)
-                .map_or_else(|| a.to_string(), |(_, to)| to.clone())
+                .map_or_else(|| a.clone(), |(_, to)| to.clone())
         };
         for t in &mut self.tables {
             t.alias = rename(&t.alias);
@@ -569,11 +573,11 @@ impl Query {
             .unwrap_or('U');
         self.subq_aliases |= letter_bit(next);
         outer.subq_aliases |= self.subq_aliases;
-        let map: Vec<(String, String)> = self
+        let map: Vec<(Sym, Sym)> = self
             .tables
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.alias.clone(), format!("{next}{i}")))
+            .map(|(i, t)| (t.alias.clone(), Sym::from(format!("{next}{i}"))))
             .collect();
         self.alias_prefix = next;
         self.change_aliases(&map);

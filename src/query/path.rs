@@ -2,7 +2,7 @@
 //!
 //! Mirrors Django's `names_to_path`, `setup_joins` and `trim_joins`.
 
-use super::{Query, expr::Col};
+use super::{Query, Sym, expr::Col};
 use crate::diag::{Diagnostic, Result};
 use crate::schema::{FieldRef, ModelId, ReverseVia, Schema};
 
@@ -35,7 +35,7 @@ pub struct PathInfo {
 /// `model`'s content type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentTypeCond {
-    pub column: String,
+    pub column: Sym,
     pub on_joined: bool,
     pub id: i64,
     /// The model whose content type it is (the one declaring the GenericRelation).
@@ -44,13 +44,13 @@ pub struct ContentTypeCond {
 
 impl PathInfo {
     /// Column of the table joined from.
-    pub fn from_col<'s>(&self, schema: &'s Schema) -> &'s str {
-        &schema.model(self.from_field.0).fields[self.from_field.1].column
+    pub fn from_col(&self, schema: &Schema) -> Sym {
+        Sym::from(&schema.model(self.from_field.0).fields[self.from_field.1].column)
     }
 
     /// Column of the table joined to.
-    pub fn to_col<'s>(&self, schema: &'s Schema) -> &'s str {
-        &schema.model(self.to_field.0).fields[self.to_field.1].column
+    pub fn to_col(&self, schema: &Schema) -> Sym {
+        Sym::from(&schema.model(self.to_field.0).fields[self.to_field.1].column)
     }
 }
 
@@ -176,7 +176,7 @@ fn path_infos(
                 nullable: true,
                 fk: (g.to, g.fk_field),
                 restriction: Some(ContentTypeCond {
-                    column: to.fields[g.ct_field].column.clone(),
+                    column: Sym::from(&to.fields[g.ct_field].column),
                     on_joined: true,
                     id: content_type_id(schema, model)?,
                     model,
@@ -196,7 +196,7 @@ fn path_infos(
                 nullable: true,
                 fk: (model, g.fk_field),
                 restriction: Some(ContentTypeCond {
-                    column: m.fields[g.ct_field].column.clone(),
+                    column: Sym::from(&m.fields[g.ct_field].column),
                     on_joined: false,
                     id: content_type_id(schema, r.from)?,
                     model: r.from,
@@ -333,7 +333,7 @@ fn tagged_hop(
         nullable: true,
         fk: (mm.through, mm.source_field),
         restriction: Some(ContentTypeCond {
-            column: schema.model(mm.through).fields[ct].column.clone(),
+            column: schema.model(mm.through).fields[ct].column.clone().into(),
             on_joined: true,
             id: content_type_id(schema, model)?,
             model,
@@ -359,7 +359,7 @@ fn object_hop(
         nullable: true,
         fk: (through, mm.source_field),
         restriction: Some(ContentTypeCond {
-            column: schema.model(through).fields[ct].column.clone(),
+            column: schema.model(through).fields[ct].column.clone().into(),
             on_joined: false,
             id: content_type_id(schema, model)?,
             model,
@@ -533,8 +533,9 @@ pub fn names_to_path<S: AsRef<str>>(
 #[derive(Debug, Clone)]
 pub struct JoinInfo {
     pub final_field: FinalField,
-    pub targets: Vec<Target>,
-    pub joins: Vec<String>,
+    /// The concrete field the path ends on (Django's `targets`, one here).
+    pub target: Target,
+    pub joins: Vec<Sym>,
     pub path: Vec<PathInfo>,
     /// Names after the fields: transforms.
     pub transforms: Vec<String>,
@@ -566,7 +567,7 @@ pub fn resolve_joins<S: AsRef<str>>(
     schema: &Schema,
     names: &[S],
     model: ModelId,
-    alias: &str,
+    alias: &Sym,
     allow_many: bool,
 ) -> Result<JoinInfo, PathError> {
     let mut first_err = None;
@@ -590,8 +591,8 @@ pub fn resolve_joins<S: AsRef<str>>(
     names.final_field.refuse_multi_column(schema)?;
     Ok(JoinInfo {
         final_field: names.final_field,
-        targets: vec![names.target],
-        joins: vec![alias.to_string()],
+        target: names.target,
+        joins: vec![alias.clone()],
         path: names.path,
         transforms: transforms.iter().map(|t| t.as_ref().to_string()).collect(),
         field_error: match first_err {
@@ -609,8 +610,8 @@ impl Query {
         schema: &Schema,
         names: &[S],
         model: ModelId,
-        alias: &str,
-        can_reuse: Option<&[String]>,
+        alias: &Sym,
+        can_reuse: Option<&[Sym]>,
         allow_many: bool,
     ) -> Result<JoinInfo, PathError> {
         let info = resolve_joins(schema, names, model, alias, allow_many)?;
@@ -623,13 +624,13 @@ impl Query {
         &mut self,
         schema: &Schema,
         names: Names,
-        alias: &str,
-        can_reuse: Option<&[String]>,
+        alias: &Sym,
+        can_reuse: Option<&[Sym]>,
     ) -> JoinInfo {
         let info = JoinInfo {
             final_field: names.final_field,
-            targets: vec![names.target],
-            joins: vec![alias.to_string()],
+            target: names.target,
+            joins: vec![alias.clone()],
             path: names.path,
             transforms: Vec::new(),
             field_error: None,
@@ -643,7 +644,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         mut info: JoinInfo,
-        can_reuse: Option<&[String]>,
+        can_reuse: Option<&[Sym]>,
     ) -> JoinInfo {
         info.joins.reserve(info.path.len());
         for hop in &info.path {
@@ -659,15 +660,15 @@ impl Query {
         &mut self,
         schema: &Schema,
         hop: &PathInfo,
-        parent: &str,
-        can_reuse: Option<&[String]>,
-    ) -> String {
+        parent: &Sym,
+        can_reuse: Option<&[Sym]>,
+    ) -> Sym {
         let nullable = if hop.direct { hop.nullable } else { true };
         let reuse = if hop.m2m { can_reuse } else { None };
         let next = self.join(
             &schema.model(hop.to_model).table,
             parent,
-            (hop.from_col(schema), hop.to_col(schema)),
+            (&hop.from_col(schema), &hop.to_col(schema)),
             nullable,
             reuse,
         );
@@ -688,7 +689,7 @@ impl Query {
         if !hop.extra_on.is_empty()
             && let Some(j) = self.table_mut(&next).join.as_mut()
         {
-            let column = |(m, i): Target| schema.model(m).fields[i].column.clone();
+            let column = |(m, i): Target| Sym::from(&schema.model(m).fields[i].column);
             j.extra_on = (hop.extra_on.iter())
                 .map(|&(from, to)| (column(from), column(to)))
                 .collect();
@@ -703,56 +704,90 @@ impl Query {
         schema: &Schema,
         model: ModelId,
         i: usize,
-        alias: &str,
-    ) -> Result<String> {
+        alias: &Sym,
+    ) -> Result<Sym> {
         let mut hops = Vec::new();
         path_infos(schema, model, FieldRef::ForeignObject(i), &mut hops)?;
         Ok(self.join_hop(schema, &hops[0], alias, None))
     }
 
     /// Django's `trim_joins`: drop trailing forward joins whose target column is already on
-    /// the previous table (`author__id` → `book.author_id`). Returns targets, alias, joins.
+    /// the previous table (`author__id` → `book.author_id`). Returns target, alias, joins.
     pub fn trim_joins(
         &mut self,
         schema: &Schema,
-        mut targets: Vec<Target>,
-        mut joins: Vec<String>,
+        mut target: Target,
+        mut joins: Vec<Sym>,
         path: &[PathInfo],
-    ) -> (Vec<Target>, String, Vec<String>) {
+    ) -> (Target, Sym, Vec<Sym>) {
         for hop in path.iter().rev() {
             if joins.len() == 1 || !hop.direct {
                 break;
             }
-            // Each target's column is one the join compares: its pair's from side replaces it.
+            // The target's column is one the join compares: its pair's from side replaces it.
             let column = |(m, i): Target| &schema.model(m).fields[i].column;
-            let pairs: Vec<(Target, Target)> = std::iter::once((hop.fk, hop.to_field))
-                .chain(hop.extra_on.iter().copied())
-                .collect();
-            let trimmed: Option<Vec<Target>> = (targets.iter())
-                .map(|&t| {
-                    let on = |&&(_, to): &&(Target, Target)| column(to) == column(t);
-                    pairs.iter().find(on).map(|&(from, _)| from)
-                })
-                .collect();
-            let Some(trimmed) = trimmed else {
+            let mut pairs =
+                std::iter::once((hop.fk, hop.to_field)).chain(hop.extra_on.iter().copied());
+            let Some((from, _)) = pairs.find(|&(_, to)| column(to) == column(target)) else {
                 break;
             };
-            targets = trimmed;
+            target = from;
             let alias = joins.pop().expect("checked above");
             self.unref_alias(&alias);
         }
         let alias = joins.last().expect("base alias").clone();
-        (targets, alias, joins)
+        (target, alias, joins)
     }
 }
 
+/// A lookup path's names (`author__name__iexact` → `author`, `name`, `iexact`), as
+/// `split("__")` gives them, without setting up a substring search for each filter.
+pub fn split_names(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(path);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.as_bytes().windows(2).position(|w| w == b"__") {
+            Some(at) => {
+                rest = Some(&r[at + 2..]);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// The column expression of a concrete field on an alias.
-pub fn col(schema: &Schema, target: Target, alias: &str) -> Col {
+pub fn col(schema: &Schema, target: Target, alias: &Sym) -> Col {
     let f = &schema.model(target.0).fields[target.1];
     Col {
-        alias: alias.to_string(),
-        column: f.column.clone(),
+        alias: alias.clone(),
+        column: Sym::from(&f.column),
         ty: f.value_type(),
         nullable: f.null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_names;
+
+    #[test]
+    fn split_names_is_split_on_double_underscores() {
+        for path in [
+            "title",
+            "author__name__iexact",
+            "a___b",
+            "__x",
+            "x__",
+            "",
+            "a____b",
+        ] {
+            let ours: Vec<&str> = split_names(path).collect();
+            let std: Vec<&str> = path.split("__").collect();
+            assert_eq!(ours, std, "{path:?}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 use super::expr::Expr;
 use super::path::{self, FinalField, JoinInfo, PathError};
-use super::{GroupBy, Nulls, OrderSpec, Query, SelectRelated};
+use super::{GroupBy, Nulls, OrderSpec, Query, SelectRelated, Sym};
 use crate::diag::{Diagnostic, Result, Span};
 use crate::schema::{ModelId, Schema};
 use crate::value::ValueType;
@@ -18,7 +18,7 @@ pub struct PlanCol {
     /// `AS "alias"`
     pub alias: Option<String>,
     /// The key this column is shown under (attname, values() key, annotation name).
-    pub name: String,
+    pub name: Sym,
     pub ty: ValueType,
 }
 
@@ -136,7 +136,7 @@ impl Query {
         &self,
         schema: &Schema,
         model: ModelId,
-        alias: &str,
+        alias: &Sym,
         fields: &[usize],
     ) -> Vec<PlanCol> {
         let m = schema.model(model);
@@ -148,7 +148,7 @@ impl Query {
                     ty: c.ty,
                     expr: Expr::Col(c),
                     alias: None,
-                    name: m.fields[i].attname(),
+                    name: attname(&m.fields[i]),
                 }
             })
             .collect()
@@ -162,7 +162,7 @@ impl Query {
         &mut self,
         schema: &Schema,
         model: ModelId,
-        alias: &str,
+        alias: &Sym,
         prefix: &str,
         traversed: &[String],
         from_parent: Option<ModelId>,
@@ -178,7 +178,7 @@ impl Query {
         let mut out = Vec::new();
         for owner in owners {
             let (owner_alias, traversed) = if owner == model {
-                (alias.to_string(), traversed)
+                (alias.clone(), traversed)
             } else {
                 (self.parent_alias(schema, model, owner, alias)?, &[][..])
             };
@@ -195,9 +195,9 @@ impl Query {
         schema: &Schema,
         model: ModelId,
         ancestor: ModelId,
-        alias: &str,
-    ) -> Result<String> {
-        let mut alias = alias.to_string();
+        alias: &Sym,
+    ) -> Result<Sym> {
+        let mut alias = alias.clone();
         for (from, link) in schema.base_chain(model, ancestor).unwrap_or_default() {
             let names = vec![schema.model(from).fields[link].name.clone()];
             let info = self
@@ -287,7 +287,7 @@ impl Planner<'_, '_> {
         let schema = self.schema;
         if self.q.tables.iter().all(|t| t.refcount == 0) {
             let q = self.q.to_mut();
-            let base = q.base_alias().to_string();
+            let base = q.base_alias().clone();
             q.ref_alias(&base);
         }
         let q = &*self.q;
@@ -298,12 +298,12 @@ impl Planner<'_, '_> {
                 ty: s.expr.value_type(),
                 expr: s.expr.clone(),
                 alias: Some(s.name.clone()),
-                name: s.name.clone(),
+                name: Sym::from(s.name.as_str()),
             })
             .collect();
         if q.default_cols {
             let traversed = q.traversed_relations();
-            let (model, base) = (q.model, q.base_alias().to_string());
+            let (model, base) = (q.model, q.base_alias().clone());
             columns.extend(self.model_columns(model, &base, "", &traversed, None)?);
         } else {
             let q = &*self.q;
@@ -311,7 +311,7 @@ impl Planner<'_, '_> {
                 ty: q.result_type(schema, &s.expr),
                 expr: s.expr.clone(),
                 alias: s.aliased.then(|| s.name.clone()),
-                name: s.name.clone(),
+                name: Sym::from(s.name.as_str()),
             }));
         }
         let q = &*self.q;
@@ -319,12 +319,12 @@ impl Planner<'_, '_> {
             ty: q.result_type(schema, &a.expr),
             expr: a.expr.clone(),
             alias: Some(a.name.clone()),
-            name: a.name.clone(),
+            name: Sym::from(a.name.as_str()),
         }));
         let shown = columns.len();
         let mut related = Vec::new();
         if q.default_cols && q.select_related != SelectRelated::None {
-            let base = q.base_alias().to_string();
+            let base = q.base_alias().clone();
             let requested = q.select_related.clone();
             let model = q.model;
             let own: Vec<usize> = (q.extra_select.len()..shown - q.annotations.len()).collect();
@@ -376,7 +376,7 @@ impl Planner<'_, '_> {
                         ty: e.value_type(),
                         expr: e.clone(),
                         alias: None,
-                        name: String::new(),
+                        name: Sym::default(),
                     });
                     extra += 1;
                 }
@@ -406,7 +406,7 @@ impl Planner<'_, '_> {
     fn model_columns(
         &mut self,
         model: ModelId,
-        alias: &str,
+        alias: &Sym,
         prefix: &str,
         traversed: &[String],
         from_parent: Option<ModelId>,
@@ -422,7 +422,12 @@ impl Planner<'_, '_> {
     }
 
     /// [`Query::setup_joins`], on a copy of the query only when the path has joins to make.
-    fn setup_joins(&mut self, names: &[String], model: ModelId, alias: &str) -> Result<JoinInfo> {
+    fn setup_joins<S: AsRef<str>>(
+        &mut self,
+        names: &[S],
+        model: ModelId,
+        alias: &Sym,
+    ) -> Result<JoinInfo> {
         let info = path::resolve_joins(self.schema, names, model, alias, true).map_err(path_err)?;
         if info.path.is_empty() {
             return Ok(info);
@@ -438,10 +443,10 @@ impl Planner<'_, '_> {
             return Ok(out);
         }
         for name in self.q.distinct_fields.clone() {
-            let pieces = path_names(&name);
-            let base = self.q.base_alias().to_string();
+            let pieces: Vec<&str> = path::split_names(&name).collect();
+            let base = self.q.base_alias().clone();
             let info = self.setup_joins(&pieces, self.q.model, &base)?;
-            out.extend(self.path_exprs(&info)?);
+            out.push(self.path_expr(info)?);
         }
         Ok(out)
     }
@@ -449,41 +454,35 @@ impl Planner<'_, '_> {
     /// Django's `add_fields` of the model's `concrete_fields` attnames ([`Query::concrete_field_exprs`]).
     fn concrete_field_exprs(&mut self) -> Result<Vec<Expr>> {
         let schema = self.schema;
-        let base = self.q.base_alias().to_string();
+        let base = self.q.base_alias().clone();
         let model = self.q.model;
         let mut out = Vec::new();
         for (m, i) in schema.concrete_fields(model) {
             let names = vec![schema.model(m).fields[i].attname()];
             let info = self.setup_joins(&names, model, &base)?;
-            out.extend(self.path_exprs(&info)?);
+            out.push(self.path_expr(info)?);
         }
         Ok(out)
     }
 
-    /// What a resolved path names: its target columns after `trim_joins`, transformed.
-    fn path_exprs(&mut self, info: &JoinInfo) -> Result<Vec<Expr>> {
+    /// What a resolved path names: its target column after `trim_joins`, transformed.
+    fn path_expr(&mut self, mut info: JoinInfo) -> Result<Expr> {
         let schema = self.schema;
-        let first_target = info.targets[0];
         // Without joins there is nothing to trim.
-        let (targets, alias) = if info.joins.len() > 1 {
-            let (targets, alias, _) = self.q.to_mut().trim_joins(
-                schema,
-                info.targets.clone(),
-                info.joins.clone(),
-                &info.path,
-            );
-            (Cow::Owned(targets), Cow::Owned(alias))
+        let (target, alias) = if info.joins.len() > 1 {
+            let joins = std::mem::take(&mut info.joins);
+            let (target, alias, _) =
+                (self.q.to_mut()).trim_joins(schema, info.target, joins, &info.path);
+            (target, alias)
         } else {
-            (Cow::Borrowed(&info.targets), Cow::Borrowed(&info.joins[0]))
+            (info.target, info.joins[0].clone())
         };
-        let cols = targets
-            .iter()
-            .map(|&t| Expr::Col(path::col(schema, t, &alias)));
+        let col = Expr::Col(path::col(schema, target, &alias));
         if info.transforms.is_empty() {
-            return Ok(cols.collect());
+            return Ok(col);
         }
-        let out_field = super::filter::output_field(schema, info.final_field, first_target);
-        cols.map(|c| info.transform(c, out_field.clone())).collect()
+        let out_field = super::filter::output_field(schema, info.final_field, info.target);
+        info.transform(col, out_field)
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
@@ -492,7 +491,7 @@ impl Planner<'_, '_> {
     fn related_selections(
         &mut self,
         (model, own): (ModelId, &[usize]),
-        alias: &str,
+        alias: &Sym,
         prefix: &str,
         requested: &SelectRelated,
         depth: usize,
@@ -587,7 +586,7 @@ impl Planner<'_, '_> {
         for (owner, name, attr, target, from_parent) in follow {
             let join_alias = {
                 let from = if owner == model {
-                    alias.to_string()
+                    alias.clone()
                 } else {
                     self.q.to_mut().parent_alias(schema, model, owner, alias)?
                 };
@@ -756,7 +755,7 @@ impl Planner<'_, '_> {
         } else if let Some(e) = self.q.annotation(col) {
             OrderTarget::Expr(e.clone())
         } else {
-            let base = self.q.base_alias().to_string();
+            let base = self.q.base_alias().clone();
             let model = self.q.model;
             return self
                 .find_ordering_name(name, (model, &base, ""), default_desc, &mut Vec::new(), out)
@@ -778,9 +777,9 @@ impl Planner<'_, '_> {
     fn find_ordering_name(
         &mut self,
         name: &str,
-        at: (ModelId, &str, &str),
+        at: (ModelId, &Sym, &str),
         default_desc: bool,
-        seen: &mut Vec<Vec<String>>,
+        seen: &mut Vec<Vec<Sym>>,
         out: &mut Vec<PlanOrder>,
     ) -> Result<()> {
         let schema = self.schema;
@@ -804,12 +803,12 @@ impl Planner<'_, '_> {
             }
             return Ok(());
         }
-        let pieces = path_names(field_name);
+        let pieces: Vec<&str> = path::split_names(field_name).collect();
         let info = self.setup_joins(&pieces, model, alias)?;
         let last_model = info.path.last().map_or(model, |p| p.to_model);
         let target_ordering = &schema.model(last_model).ordering;
         let is_attname = matches!(info.final_field, FinalField::Forward(m, i)
-            if schema.model(m).fields[i].attname() == *pieces.last().expect("non-empty"));
+            if schema.model(m).fields[i].has_attname(pieces.last().expect("non-empty")));
         if info.final_field.is_relation()
             && !target_ordering.is_empty()
             && !is_attname
@@ -872,16 +871,15 @@ impl Planner<'_, '_> {
             }
             return Ok(());
         }
-        for expr in self.path_exprs(&info)? {
-            push_order(
-                out,
-                PlanOrder {
-                    target: OrderTarget::Expr(expr),
-                    descending,
-                    nulls: None,
-                },
-            );
-        }
+        let expr = self.path_expr(info)?;
+        push_order(
+            out,
+            PlanOrder {
+                target: OrderTarget::Expr(expr),
+                descending,
+                nulls: None,
+            },
+        );
         Ok(())
     }
 }
@@ -897,17 +895,13 @@ fn push_order(out: &mut Vec<PlanOrder>, item: PlanOrder) {
     }
 }
 
-/// A field path's names (`author__name` → `author`, `name`), as `split("__")` gives them
-/// without setting up a substring search.
-fn path_names(path: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = path;
-    while let Some(at) = rest.as_bytes().windows(2).position(|w| w == b"__") {
-        names.push(rest[..at].to_string());
-        rest = &rest[at + 2..];
+/// A field's attname as a column's name: shared with the field's name unless it is a
+/// foreign key's (`author_id`).
+fn attname(f: &crate::schema::Field) -> Sym {
+    match f.relation {
+        Some(_) => Sym::from(f.attname()),
+        None => Sym::from(&f.name),
     }
-    names.push(rest.to_string());
-    names
 }
 
 /// `'-name'` → (`name`, descending), relative to the default direction.

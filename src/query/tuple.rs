@@ -12,7 +12,7 @@ use super::expr::{Connector, Expr, Lookup, LookupKind, Rhs, WhereNode};
 use super::filter::Operand;
 use super::lookups::{self, OutputField, Prepared};
 use super::path;
-use super::{Query, SelectItem};
+use super::{Query, SelectItem, Sym};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::schema::{FieldRef, ModelId, ReverseVia, Schema};
 use crate::value::Value;
@@ -120,9 +120,9 @@ impl Query {
         schema: &Schema,
         parts: &[&str],
         value: &Operand,
-        can_reuse: &mut Vec<String>,
+        can_reuse: &mut Vec<Sym>,
         (branch_negated, current_negated): (bool, bool),
-    ) -> Result<Option<(WhereNode, Vec<String>)>> {
+    ) -> Result<Option<(WhereNode, Vec<Sym>)>> {
         let Some(target) = tuple_target(schema, self.model, parts) else {
             return Ok(None);
         };
@@ -176,7 +176,7 @@ impl Query {
                     // Django's `RelatedIn`: the related model's queryset selects the fields
                     // the relation points at, by name.
                     Some((to, fields)) if q.select.is_empty() && q.model == to => {
-                        let base = q.base_alias().to_string();
+                        let base = q.base_alias().clone();
                         q.select = (fields.iter())
                             .map(|&i| SelectItem {
                                 name: schema.model(to).fields[i].name.clone(),
@@ -244,9 +244,9 @@ impl Query {
         &mut self,
         schema: &Schema,
         names: &[&str],
-        can_reuse: Option<&[String]>,
-    ) -> Result<(String, Vec<String>)> {
-        let base = self.base_alias().to_string();
+        can_reuse: Option<&[Sym]>,
+    ) -> Result<(Sym, Vec<Sym>)> {
+        let base = self.base_alias().clone();
         self.ref_alias(&base);
         if names.is_empty() {
             return Ok((base, Vec::new()));

@@ -270,7 +270,7 @@ impl Writer<'_> {
             }
             let name = match (&alias, &c.expr) {
                 (Some(a), _) => a,
-                (None, Expr::Col(col)) => col.column.as_str(),
+                (None, Expr::Col(col)) => &*col.column,
                 (None, _) => {
                     return Err(Stop::Error(Diagnostic::new(
                         ErrorKind::NotSupported,
@@ -1019,7 +1019,7 @@ impl Writer<'_> {
                 .group_by
                 .iter()
                 .filter_map(|e| match e {
-                    Expr::Col(c) if self.is_pk(q, c) => Some(c.alias.as_str()),
+                    Expr::Col(c) if self.is_pk(q, c) => Some(&*c.alias),
                     _ => None,
                 })
                 .collect();
@@ -1034,7 +1034,7 @@ impl Writer<'_> {
         };
         let kept = |e: &&Expr| match e {
             Expr::Col(c) if !pk_aliases.is_empty() => {
-                self.is_pk(q, c) || having.contains(e) || !pk_aliases.contains(&c.alias.as_str())
+                self.is_pk(q, c) || having.contains(e) || !pk_aliases.contains(&&*c.alias)
             }
             _ => true,
         };
@@ -1095,7 +1095,7 @@ impl Writer<'_> {
             .and_then(|t| self.schema.find_table(&t.table))
             .map(|m| self.schema.model(m))
             // A composite key is no one column (Django's pk is then no `Col`).
-            .is_some_and(|m| m.composite_pk.is_empty() && m.pk_field().column == c.column)
+            .is_some_and(|m| m.composite_pk.is_empty() && *m.pk_field().column == *c.column)
     }
 
     /// A nested SELECT appended, `open` … `)`; EmptyResultSet when the inner query can match
