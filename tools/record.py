@@ -388,7 +388,9 @@ def record_corpus(corpus, backend_name, database):
             ordered = value.ordered
             iterable = value._iterable_class
             if issubclass(iterable, ModelIterable):
-                names = list(value.query.annotation_select)
+                # An instance has its extra(select=...) entries, then its annotations, as
+                # attributes after its fields (ModelIterable's annotation_col_map).
+                names = [*value.query.extra_select, *value.query.annotation_select]
                 return [instance_to_obj(o, names) for o in rows], ordered
             if issubclass(iterable, ValuesIterable):
                 return [{k: plain(v) for k, v in row.items()} for row in rows], ordered

@@ -103,15 +103,24 @@ impl Session {
     /// `Value(x, output_field=...)`: the value converted to the field's type.
     pub(super) fn value_expr(&mut self, args: &Args) -> Result<FExpr> {
         args.no_kwargs_except(&["output_field"], "Value")?;
-        let [(obj, s)] = args.pos.as_slice() else {
-            return Err(Diagnostic::new(
-                ErrorKind::Type,
+        // `Value(value, output_field=None)`: the field may be given by position.
+        let (given, by_position) = match args.pos.as_slice() {
+            [value, (field, _)] if args.kwarg("output_field").is_none() => (
+                std::slice::from_ref(value),
+                Some(field_of(field, "Value", args.span)?),
+            ),
+            pos => (pos, None),
+        };
+        let [(obj, s)] = given else {
+            let message = if given.is_empty() {
+                "Value.__init__() missing 1 required positional argument: 'value'".to_string()
+            } else {
                 format!(
-                    "Value.__init__() takes 2 positional arguments but {} were given",
+                    "Value.__init__() takes from 2 to 3 positional arguments but {} were given",
                     args.pos.len() + 1
-                ),
-            )
-            .at(args.span));
+                )
+            };
+            return Err(Diagnostic::new(ErrorKind::Type, message).at(args.span));
         };
         let Obj::Value(v) = obj else {
             return Err(Diagnostic::new(
@@ -120,12 +129,13 @@ impl Session {
             )
             .at(*s));
         };
-        Ok(FExpr::Value(match output_field(args, "Value")? {
-            Some(ty) => {
-                crate::query::lookups::prep_value(ty.kind, None, v.clone()).map_err(|d| d.at(*s))?
-            }
-            None => v.clone(),
-        }))
+        Ok(FExpr::Value(
+            match by_position.or(output_field(args, "Value")?) {
+                Some(ty) => crate::query::lookups::prep_value(ty.kind, None, v.clone())
+                    .map_err(|d| d.at(*s))?,
+                None => v.clone(),
+            },
+        ))
     }
 
     /// `Subquery(qs)` and `Exists(qs)`: the queryset's query, nested when the expression is

@@ -52,6 +52,7 @@ pub const METHODS: &[&str] = &[
     "difference",
     "dates",
     "datetimes",
+    "extra",
 ];
 
 /// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
@@ -74,7 +75,9 @@ pub fn returns(name: &str) -> Returns {
     match name {
         "all" | "filter" | "exclude" | "order_by" | "reverse" | "distinct" | "values"
         | "values_list" | "none" | "select_related" | "prefetch_related" | "only" | "defer"
-        | "annotate" | "alias" | "union" | "intersection" | "difference" => Returns::QuerySet,
+        | "annotate" | "alias" | "union" | "intersection" | "difference" | "extra" => {
+            Returns::QuerySet
+        }
         "get" | "first" | "last" | "create" | "latest" | "earliest" => Returns::Instance,
         _ => Returns::Other,
     }
@@ -457,6 +460,10 @@ impl Session {
                 qs.query = qs.query.combine(combinator, all, others);
                 Ok(wrap(qs))
             }
+            "extra" => {
+                self.extra(&mut qs, &args)?;
+                Ok(wrap(qs))
+            }
             "annotate" => self.annotate(qs, &args, true),
             "alias" => self.annotate(qs, &args, false),
             "aggregate" => self.aggregate(&qs, &args),
@@ -485,7 +492,8 @@ impl Session {
                     // A composite key's `pk` orders by its columns (the query expands it).
                     let composite = bare == "pk"
                         && !(self.host.schema.model(qs.query.model).composite_pk).is_empty();
-                    if n != "?" && !composite && qs.query.annotation(bare).is_none() {
+                    let named = qs.query.annotation(bare).or_else(|| qs.query.extra(bare));
+                    if n != "?" && !composite && named.is_none() {
                         let parts: Vec<&str> = bare.split("__").collect();
                         crate::query::path::names_to_path(
                             &self.host.schema,
@@ -707,7 +715,21 @@ impl Session {
 
     pub(super) fn get(&mut self, mut qs: QuerySet, args: Args) -> Result<Obj> {
         let span = args.span;
-        self.apply_filter(&mut qs, false, args)?;
+        if let Some((c, _)) = qs.query.combinator {
+            // Django's get() on a combined query: no filters, the combined rows.
+            if !args.pos.is_empty() || !args.kw.is_empty() {
+                let op = format!("{c:?}").to_lowercase();
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "Calling QuerySet.get(...) with filters after {op}() is not supported."
+                    ),
+                )
+                .at(span));
+            }
+        } else {
+            self.apply_filter(&mut qs, false, args)?;
+        }
         if !qs.query.is_sliced() {
             qs.query.clear_ordering(true, true);
         }
@@ -775,6 +797,15 @@ impl Session {
                 select.push(a.clone());
                 continue;
             }
+            // An extra(select=...) entry is selected where it is named.
+            if let Some(raw) = q.extra(name) {
+                select.push(SelectItem {
+                    name: name.clone(),
+                    expr: raw.clone(),
+                    aliased: true,
+                });
+                continue;
+            }
             // A composite key's `pk` selects each of its columns, unaliased; the rows hold
             // them as one tuple (Django's `ColPairs`).
             let key = &self.host.schema.model(q.model).composite_pk;
@@ -812,6 +843,7 @@ impl Session {
         }
         // All stay usable by name (filters, ordering); the named ones are selected above.
         q.hidden_annotations.extend(annotations);
+        q.mask_extra_select();
         q.select = select;
         q.default_cols = false;
         Ok(())
@@ -876,6 +908,14 @@ impl Session {
             Obj::List(_) | Obj::Tuple(_) => Operand::List(
                 o.items()
                     .unwrap_or_default()
+                    .iter()
+                    .map(|i| self.operand(i, span))
+                    .collect::<Result<_>>()?,
+            ),
+            // A set or frozenset is its items in iteration order (Django's `In` makes an
+            // `OrderedSet` of any iterable).
+            Obj::Set(set) => Operand::List(
+                set.to_vec()
                     .iter()
                     .map(|i| self.operand(i, span))
                     .collect::<Result<_>>()?,

@@ -106,6 +106,7 @@ impl Query {
         }
         let mut q = self.clone();
         q.select.clear();
+        q.mask_extra_select();
         q.default_cols = false;
         q.select_related = super::SelectRelated::None;
         q.clear_ordering(true, true);

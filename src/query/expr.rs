@@ -198,6 +198,12 @@ pub enum Expr {
     },
     /// `(a, b)`: a composite primary key's columns, or a row of values compared with them.
     Tuple(Vec<Expr>),
+    /// The user's own SQL (`extra(select=..., where=...)`, Django's `RawSQL`), printed in
+    /// parentheses as written: `%s` marks a parameter, `%%` a literal `%`.
+    Raw {
+        sql: String,
+        params: Vec<Value>,
+    },
 }
 
 /// Django's aggregate functions.
@@ -369,7 +375,7 @@ impl Expr {
                 .first()
                 .map_or(ValueType::Any, |s| s.expr.value_type()),
             Expr::Exists(_) | Expr::Not(_) | Expr::Condition(_) => ValueType::Bool,
-            Expr::OuterRef { .. } => ValueType::Any,
+            Expr::OuterRef { .. } | Expr::Raw { .. } => ValueType::Any,
             Expr::One => ValueType::Int,
             Expr::Tuple(_) => ValueType::Any,
             Expr::Parens(e) => e.value_type(),

@@ -1113,6 +1113,7 @@ impl Query {
             self.select.clear();
             self.default_cols = false;
             self.annotations.clear();
+            self.mask_extra_select();
             self.select_related = super::SelectRelated::None;
         }
         self.clear_ordering(true, true);

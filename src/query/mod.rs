@@ -9,6 +9,7 @@
 
 pub mod annotate;
 pub mod expr;
+mod extra;
 pub mod filter;
 pub mod func;
 pub mod lookups;
@@ -137,6 +138,11 @@ pub struct Query {
     pub summarize: bool,
     /// `select_for_update()`: lock the selected rows (PostgreSQL's `FOR UPDATE`).
     pub select_for_update: bool,
+    /// `extra(select=...)` entries values() left out (Django's extra mask): still usable in
+    /// `order_by()`.
+    pub extra_masked: Vec<SelectItem>,
+    /// `extra(tables=...)`: tables added to FROM after the joins.
+    pub extra_tables: Vec<String>,
 }
 
 /// Django's set operations.
@@ -208,6 +214,8 @@ impl Query {
             combined: Vec::new(),
             summarize: false,
             select_for_update: false,
+            extra_masked: Vec::new(),
+            extra_tables: Vec::new(),
         };
         q.tables.push(Table {
             alias: schema.model(model).table.clone(),
