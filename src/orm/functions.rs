@@ -315,6 +315,8 @@ pub(super) fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
         },
         Obj::Value(v) => FExpr::Value(v.clone()),
         o if let Some(f) = o.f() => f.clone(),
+        // A Q object is a conditional expression (`ExpressionWrapper(Q(...), ...)`).
+        o if let Some(q) = o.q() => FExpr::Condition(q.clone()),
         other => {
             return Err(Diagnostic::new(
                 ErrorKind::Type,

@@ -730,7 +730,12 @@ impl Session {
         } else {
             self.apply_filter(&mut qs, false, args)?;
         }
-        if !qs.query.is_sliced() {
+        if qs.query.combinator.is_some() && !qs.query.is_sliced() {
+            // Django's `order_by()` of the combined query: its own ordering only (the
+            // combined queries keep theirs).
+            qs.query.order_by.clear();
+            qs.query.default_ordering = false;
+        } else if !qs.query.is_sliced() {
             qs.query.clear_ordering(true, true);
         }
         qs.query.set_limits(None, Some(MAX_GET_RESULTS));
@@ -923,6 +928,8 @@ impl Session {
             // A dict is a JSON document (`data__contains={"a": 1}`).
             Obj::Dict(_) => Operand::Value(Value::json(self.json_document(o, span)?)),
             o if let Some(f) = o.f() => Operand::F(f.clone()),
+            // A Q object compared with a value is its condition (`flag=Q(...)`).
+            o if let Some(q) = o.q() => Operand::F(FExpr::Condition(q.clone())),
             o if let Some(qs) = o.queryset() => Operand::Query(Box::new(qs.query.clone())),
             o if o.manager().is_some() => Operand::Query(Box::new(self.get_queryset(o)?.query)),
             o if let Some(inst) = o.native::<Instance>() => {

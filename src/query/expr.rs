@@ -405,7 +405,13 @@ impl Expr {
     pub fn is_condition(&self) -> bool {
         match self {
             Expr::Exists(_) | Expr::Condition(_) => true,
-            Expr::Not(e) | Expr::Ref { source: e, .. } => e.is_condition(),
+            Expr::Not(e) | Expr::Ref { source: e, .. } | Expr::Parens(e) => e.is_condition(),
+            // Nested expression wrappers are unwrapped.
+            Expr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                ..
+            } => args.first().is_some_and(Expr::is_condition),
             _ => false,
         }
     }
@@ -436,6 +442,12 @@ impl Expr {
             Expr::Combined { lhs, rhs, .. } => {
                 lhs.resolve_again();
                 rhs.resolve_again();
+            }
+            Expr::Not(e) => e.resolve_again(),
+            // A resolved WhereNode prints in parentheses (`WhereNode.resolved`).
+            Expr::Condition(_) => {
+                let cond = std::mem::replace(self, Expr::One);
+                *self = Expr::Parens(Box::new(cond));
             }
             _ => {}
         }

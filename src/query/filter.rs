@@ -114,6 +114,9 @@ pub enum FExpr {
         nulls: Option<super::Nulls>,
         span: Span,
     },
+    /// `~F('flag')`, `~Value(False)`: Django's `NegatedExpression` of a conditional
+    /// expression (`~Exists(...)` and `~Q(...)` have their own).
+    Negated(Box<FExpr>),
 }
 
 impl FExpr {
@@ -139,6 +142,7 @@ impl FExpr {
     pub fn django_repr(&self) -> String {
         match self {
             FExpr::Ref { name, .. } => format!("F({name})"),
+            FExpr::Negated(inner) => format!("NegatedExpression({})", inner.django_repr()),
             FExpr::OuterRef { name, .. } => format!("OuterRef({name})"),
             FExpr::Value(v) => format!("Value({})", crate::value::python_repr(v)),
             FExpr::Combined { op, lhs, rhs } => {
@@ -603,6 +607,16 @@ impl Query {
     ) -> Result<Expr> {
         Ok(match f {
             FExpr::Value(v) => Expr::Value(v.clone()),
+            FExpr::Negated(inner) => {
+                let e = self.resolve_f(schema, inner, can_reuse)?;
+                if e.value_type() != ValueType::Bool {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        "Cannot negate non-conditional expressions.",
+                    ));
+                }
+                Expr::Not(Box::new(e))
+            }
             FExpr::Combined { op, lhs, rhs } => {
                 let l = self.resolve_f(schema, lhs, can_reuse.as_deref_mut())?;
                 let r = self.resolve_f(schema, rhs, can_reuse)?;

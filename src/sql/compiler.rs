@@ -915,6 +915,13 @@ impl Writer<'_> {
                     r => r?,
                 }
             }
+            // Django's `NegatedExpression`: where the backend has no boolean type, a value
+            // that is not a condition is negated with CASE.
+            Expr::Not(inner) if !inner.is_condition() && !d.native_boolean() => {
+                f.push_str("CASE WHEN ");
+                self.push_expr(f, inner)?;
+                f.push_str(" = 0 THEN 1 ELSE 0 END");
+            }
             Expr::Not(inner) => {
                 f.push_str("NOT ");
                 self.push_expr(f, inner)?;
