@@ -557,6 +557,23 @@ impl Query {
         Ok(match value {
             Operand::Value(v) => Prepared::Value(v.clone()),
             Operand::Instance(m, pk) => Prepared::Instance(*m, pk.clone()),
+            Operand::List(items) if items.iter().any(|i| matches!(i, Operand::F(_))) => {
+                let mut can_reuse = can_reuse;
+                let mut out = Vec::new();
+                for it in items {
+                    out.push(match it {
+                        Operand::Value(v) | Operand::Instance(_, v) => Expr::Value(v.clone()),
+                        Operand::F(f) => self.resolve_f(schema, f, can_reuse.as_deref_mut())?,
+                        _ => {
+                            return Err(Diagnostic::new(
+                                ErrorKind::NotSupported,
+                                "djq does not support this value inside a list with expressions yet",
+                            ));
+                        }
+                    });
+                }
+                Prepared::Exprs(out)
+            }
             Operand::List(items) => {
                 let mut out = Vec::new();
                 for it in items {
