@@ -92,6 +92,9 @@ CORPORA = {
     # querysets djq once got wrong, with their families (issue 14)
     "regressions": LIBRARY,
     "regressions_blog": BLOG,
+    # extra(), conditional expressions, sets and expressions in __in, get() after set
+    # operations (session 24)
+    "extra_blog": BLOG,
     # the proptest generator's querysets from a fixed seed (issue 14; written by
     # tests/proptest_querysets.rs)
     "differential": LIBRARY,

@@ -836,7 +836,14 @@ impl Session {
                 if name.contains("__") {
                     d.at(*span)
                 } else {
-                    crate::query::path::unknown_field(&self.host.schema, q.model, name, &[])
+                    // Django's choices name the extra(select=...) entries too.
+                    let extras: Vec<String> = q
+                        .extra_select
+                        .iter()
+                        .chain(&q.extra_masked)
+                        .map(|s| s.name.clone())
+                        .collect();
+                    crate::query::path::unknown_field(&self.host.schema, q.model, name, &extras)
                         .at(*span)
                 }
             })?;
