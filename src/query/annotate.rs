@@ -110,7 +110,9 @@ impl Query {
         q.default_cols = false;
         q.select_related = super::SelectRelated::None;
         q.clear_ordering(true, true);
-        q.annotations.clear();
+        // The annotations stay usable by name in the aggregates, no longer selected.
+        let annotations = std::mem::take(&mut q.annotations);
+        q.hidden_annotations.extend(annotations);
         for (name, expr) in aggs {
             let resolved = q.resolve_f(schema, expr, None)?;
             check_aggregate(name, &resolved)?;
