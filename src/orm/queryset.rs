@@ -178,6 +178,26 @@ impl Session {
         qs.cache = Default::default();
         // What a related manager's methods return is a plain queryset.
         qs.related = None;
+        // Django's `_not_support_combined_queries`.
+        if let Some((c, _)) = qs.query.combinator
+            && matches!(
+                name,
+                "select_related"
+                    | "prefetch_related"
+                    | "annotate"
+                    | "alias"
+                    | "distinct"
+                    | "defer"
+                    | "only"
+            )
+        {
+            let op = format!("{c:?}").to_lowercase();
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("Calling QuerySet.{name}() after {op}() is not supported."),
+            )
+            .at(span));
+        }
         let schema = &self.host.schema;
         match name {
             "all" => Ok(wrap(qs)),
