@@ -799,6 +799,12 @@ impl Session {
         fields: &[(String, Span)],
     ) -> Result<()> {
         if fields.is_empty() {
+            // Grouping by the model's columns becomes grouping by its fields (Django's
+            // set_values), which puts extra(select=...) entries after them.
+            if q.group_by == crate::query::GroupBy::All && !q.extra_select.is_empty() {
+                q.group_by =
+                    crate::query::GroupBy::Exprs(q.concrete_field_exprs(&self.host.schema)?);
+            }
             return self.select_concrete_fields(q);
         }
         for part in &mut q.combined {
