@@ -114,6 +114,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/blog/blog/models.py",
         bar: CHOSEN,
     },
+    // extra(), conditional expressions (`~F(...)`, Q objects as values), sets and
+    // expressions in `__in`, get() after set operations (session 24), on the same database.
+    Corpus {
+        name: "extra_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: CHOSEN,
+    },
     // Every manager of a model (issue 16).
     Corpus {
         name: "managers",

@@ -92,6 +92,9 @@ CORPORA = {
     # querysets djq once got wrong, with their families (issue 14)
     "regressions": LIBRARY,
     "regressions_blog": BLOG,
+    # extra(), conditional expressions, sets and expressions in __in, get() after set
+    # operations (session 24)
+    "extra_blog": BLOG,
     # the proptest generator's querysets from a fixed seed (issue 14; written by
     # tests/proptest_querysets.rs)
     "differential": LIBRARY,
@@ -390,7 +393,9 @@ def materialise(value):
         ordered = value.ordered
         iterable = value._iterable_class
         if issubclass(iterable, ModelIterable):
-            names = list(value.query.annotation_select)
+            # An instance has its extra(select=...) entries, then its annotations, as
+            # attributes after its fields (ModelIterable's annotation_col_map).
+            names = [*value.query.extra_select, *value.query.annotation_select]
             return [instance_to_obj(o, names) for o in rows], ordered
         if issubclass(iterable, ValuesIterable):
             return [{k: plain(v) for k, v in row.items()} for row in rows], ordered

@@ -100,7 +100,18 @@ impl Session {
         };
         let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &run.query)?;
         let key = key_columns(&compiled.plan);
-        let names = shown_names(&compiled.plan);
+        let mut names = shown_names(&compiled.plan);
+        // An instance has its extra(select=...) entries after its fields (as Django sets
+        // them), though the statement selects them first.
+        let extras = match qs.kind {
+            QsKind::Instances if run.query.default_cols && !run.query.extra_select.is_empty() => {
+                let end = names.len().saturating_sub(run.query.annotations.len());
+                let n = run.query.extra_select.len().min(end);
+                names[..end].rotate_left(n);
+                Some((n, end))
+            }
+            _ => None,
+        };
         let names = fold_key(&names, key.clone(), |names| names[0].clone()).into_owned();
         // Prefetching needs the fetched instances, and an evaluated queryset is shown from
         // its cache (running nothing): display from the objects. An `iterator()` streams
@@ -138,7 +149,13 @@ impl Session {
             if let Some(st) = &compiled.statement {
                 tx.statement(backend.as_deref_mut(), |b| {
                     b.query(&st.sql, &st.params, &types, &mut |row| {
-                        let row = &row[..shown.min(row.len())];
+                        let mut rotated;
+                        let mut row = &row[..shown.min(row.len())];
+                        if let Some((n, end)) = extras.filter(|&(_, end)| end <= row.len()) {
+                            rotated = row.to_vec();
+                            rotated[..end].rotate_left(n);
+                            row = &rotated;
+                        }
                         head.row(&fold_key(row, key.clone(), |key| {
                             Value::json(key.iter().map(Value::to_json).collect())
                         }))

@@ -102,7 +102,8 @@ impl Session {
             .on_backend(|b| b.open_cursor(&st.sql, &st.params, &types))
             .map_err(failed)?;
         let prefetching = qs.kind == QsKind::Instances && !qs.prefetch.is_empty();
-        let layouts = Layouts::of(&plan, self.composite_attnames(qs.query.model));
+        let layouts =
+            Layouts::of(&plan, self.composite_attnames(qs.query.model)).with_extras(&qs.query);
         let mut chunks = |s: &mut Session| loop {
             let rows = s
                 .on_backend(|b| b.fetch(cursor, chunk_size))
@@ -143,7 +144,8 @@ impl Session {
         let mut layouts = None;
         let key = self.composite_attnames(model);
         self.run_select(qs, &mut |plan, row| {
-            let layouts = layouts.get_or_insert_with(|| Layouts::of(plan, key.clone()));
+            let layouts = layouts
+                .get_or_insert_with(|| Layouts::of(plan, key.clone()).with_extras(&qs.query));
             out.push(row_to_obj(&kind, model, plan, layouts, row));
             Ok(())
         })?;
@@ -800,6 +802,10 @@ pub(super) struct Layouts {
     /// The queried model's composite primary key, if it has one (a related model's key is a
     /// single field: a foreign key cannot point at a composite one).
     key: Option<Rc<[String]>>,
+    /// `(n, end)`: the first `n` columns are `extra(select=...)` entries, which an instance
+    /// has after its fields (columns `n..end`), before its annotations (Django's
+    /// `annotation_col_map` order).
+    extras: (usize, usize),
 }
 
 impl Layouts {
@@ -815,7 +821,22 @@ impl Layouts {
                 .map(|r| names(&mut r.columns.iter().map(|&i| &plan.columns[i])))
                 .collect(),
             key,
+            extras: (0, 0),
         }
+    }
+
+    /// The layout of the instances of `q`, whose extra selected entries come first.
+    pub(super) fn with_extras(mut self, q: &crate::query::Query) -> Layouts {
+        let n = q.extra_select.len();
+        if n == 0 || !q.default_cols {
+            return self;
+        }
+        let end = self.root.len().saturating_sub(q.annotations.len());
+        let mut names = self.root.to_vec();
+        names[..end].rotate_left(n.min(end));
+        self.root = Rc::new(names);
+        self.extras = (n.min(end), end);
+        self
     }
 }
 
@@ -850,6 +871,10 @@ fn row_to_obj(
                 })
                 .collect();
             row.truncate(shown);
+            let (n, end) = layouts.extras;
+            if n > 0 && end <= row.len() {
+                row[..end].rotate_left(n);
+            }
             let root = Instance::with_layout(model, layouts.root.clone(), row);
             if let Some(key) = &layouts.key {
                 root.set_key(key.clone());

@@ -104,8 +104,7 @@ impl Session {
     pub(super) fn value_expr(&mut self, args: &Args) -> Result<FExpr> {
         args.no_kwargs_except(&["output_field"], "Value")?;
         // `Value(value, output_field=None)`: the field may be given by position.
-        let (obj, s, field) = match args.pos.as_slice() {
-            [(obj, s)] => (obj, s, output_field(args, "Value")?),
+        let (given, by_position) = match args.pos.as_slice() {
             [_, _] if args.kwarg("output_field").is_some() => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
@@ -113,17 +112,22 @@ impl Session {
                 )
                 .at(args.span));
             }
-            [(obj, s), (field, _)] => (obj, s, Some(field_of(field, "Value", args.span)?)),
-            _ => {
-                return Err(Diagnostic::new(
-                    ErrorKind::Type,
-                    format!(
-                        "Value.__init__() takes from 2 to 3 positional arguments but {} were given",
-                        args.pos.len() + 1
-                    ),
+            [value, (field, _)] => (
+                std::slice::from_ref(value),
+                Some(field_of(field, "Value", args.span)?),
+            ),
+            pos => (pos, None),
+        };
+        let [(obj, s)] = given else {
+            let message = if given.is_empty() {
+                "Value.__init__() missing 1 required positional argument: 'value'".to_string()
+            } else {
+                format!(
+                    "Value.__init__() takes from 2 to 3 positional arguments but {} were given",
+                    args.pos.len() + 1
                 )
-                .at(args.span));
-            }
+            };
+            return Err(Diagnostic::new(ErrorKind::Type, message).at(args.span));
         };
         let Obj::Value(v) = obj else {
             return Err(Diagnostic::new(
@@ -132,12 +136,13 @@ impl Session {
             )
             .at(*s));
         };
-        Ok(FExpr::Value(match field {
-            Some(ty) => {
-                crate::query::lookups::prep_value(ty.kind, None, v.clone()).map_err(|d| d.at(*s))?
-            }
-            None => v.clone(),
-        }))
+        Ok(FExpr::Value(
+            match by_position.or(output_field(args, "Value")?) {
+                Some(ty) => crate::query::lookups::prep_value(ty.kind, None, v.clone())
+                    .map_err(|d| d.at(*s))?,
+                None => v.clone(),
+            },
+        ))
     }
 
     /// `Subquery(qs)` and `Exists(qs)`: the queryset's query, nested when the expression is
@@ -317,6 +322,8 @@ pub(super) fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
         },
         Obj::Value(v) => FExpr::Value(v.clone()),
         o if let Some(f) = o.f() => f.clone(),
+        // A Q object is a conditional expression (`ExpressionWrapper(Q(...), ...)`).
+        o if let Some(q) = o.q() => FExpr::Condition(q.clone()),
         other => {
             return Err(Diagnostic::new(
                 ErrorKind::Type,

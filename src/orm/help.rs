@@ -162,6 +162,11 @@ pub const QUERYSET_DOCS: &[(&str, &str, &str)] = &[
         "(field_name, kind, order='ASC', tzinfo=None)",
         "Return a list of datetime objects representing all available datetimes for the given field_name, scoped to 'kind'.",
     ),
+    (
+        "extra",
+        "(select=None, where=None, params=None, tables=None, order_by=None, select_params=None)",
+        "Add extra SQL fragments to the query.",
+    ),
 ];
 
 use super::Session;

@@ -261,6 +261,13 @@ impl Host for Orm {
                 }
                 Some(Ok(make::f(f)))
             }
+            // `~~F('flag')` is `F('flag')` again (NegatedExpression.__invert__).
+            UnaryOp::Invert if let Some(FExpr::Negated(inner)) = v.f() => {
+                Some(Ok(make::f((**inner).clone())))
+            }
+            UnaryOp::Invert if let Some(f) = v.f() => {
+                Some(Ok(make::f(FExpr::Negated(Box::new(f.clone())))))
+            }
             UnaryOp::Neg if let Some(f) = v.f() => Some(Ok(make::f(FExpr::Combined {
                 op: Arith::Mul,
                 lhs: Box::new(f.clone()),

@@ -52,6 +52,7 @@ pub const METHODS: &[&str] = &[
     "difference",
     "dates",
     "datetimes",
+    "extra",
 ];
 
 /// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
@@ -74,7 +75,9 @@ pub fn returns(name: &str) -> Returns {
     match name {
         "all" | "filter" | "exclude" | "order_by" | "reverse" | "distinct" | "values"
         | "values_list" | "none" | "select_related" | "prefetch_related" | "only" | "defer"
-        | "annotate" | "alias" | "union" | "intersection" | "difference" => Returns::QuerySet,
+        | "annotate" | "alias" | "union" | "intersection" | "difference" | "extra" => {
+            Returns::QuerySet
+        }
         "get" | "first" | "last" | "create" | "latest" | "earliest" => Returns::Instance,
         _ => Returns::Other,
     }
@@ -175,6 +178,26 @@ impl Session {
         qs.cache = Default::default();
         // What a related manager's methods return is a plain queryset.
         qs.related = None;
+        // Django's `_not_support_combined_queries`.
+        if let Some((c, _)) = qs.query.combinator
+            && matches!(
+                name,
+                "select_related"
+                    | "prefetch_related"
+                    | "annotate"
+                    | "alias"
+                    | "distinct"
+                    | "defer"
+                    | "only"
+            )
+        {
+            let op = format!("{c:?}").to_lowercase();
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("Calling QuerySet.{name}() after {op}() is not supported."),
+            )
+            .at(span));
+        }
         let schema = &self.host.schema;
         match name {
             "all" => Ok(wrap(qs)),
@@ -463,6 +486,10 @@ impl Session {
                 qs.query = qs.query.combine(combinator, all, others);
                 Ok(wrap(qs))
             }
+            "extra" => {
+                self.extra(&mut qs, &args)?;
+                Ok(wrap(qs))
+            }
             "annotate" => self.annotate(qs, &args, true),
             "alias" => self.annotate(qs, &args, false),
             "aggregate" => self.aggregate(&qs, &args),
@@ -491,7 +518,8 @@ impl Session {
                     // A composite key's `pk` orders by its columns (the query expands it).
                     let composite = bare == "pk"
                         && !(self.host.schema.model(qs.query.model).composite_pk).is_empty();
-                    if n != "?" && !composite && qs.query.annotation(bare).is_none() {
+                    let named = qs.query.annotation(bare).or_else(|| qs.query.extra(bare));
+                    if n != "?" && !composite && named.is_none() {
                         let parts: Vec<&str> = crate::query::path::split_names(bare).collect();
                         crate::query::path::names_to_path(
                             &self.host.schema,
@@ -713,8 +741,27 @@ impl Session {
 
     pub(super) fn get(&mut self, mut qs: QuerySet, args: Args) -> Result<Obj> {
         let span = args.span;
-        self.apply_filter(&mut qs, false, args)?;
-        if !qs.query.is_sliced() {
+        if let Some((c, _)) = qs.query.combinator {
+            // Django's get() on a combined query: no filters, the combined rows.
+            if !args.pos.is_empty() || !args.kw.is_empty() {
+                let op = format!("{c:?}").to_lowercase();
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "Calling QuerySet.get(...) with filters after {op}() is not supported."
+                    ),
+                )
+                .at(span));
+            }
+        } else {
+            self.apply_filter(&mut qs, false, args)?;
+        }
+        if qs.query.combinator.is_some() && !qs.query.is_sliced() {
+            // Django's `order_by()` of the combined query: its own ordering only (the
+            // combined queries keep theirs).
+            qs.query.order_by.clear();
+            qs.query.default_ordering = false;
+        } else if !qs.query.is_sliced() {
             qs.query.clear_ordering(true, true);
         }
         qs.query.set_limits(None, Some(MAX_GET_RESULTS));
@@ -758,6 +805,12 @@ impl Session {
         fields: &[(String, Span)],
     ) -> Result<()> {
         if fields.is_empty() {
+            // Grouping by the model's columns becomes grouping by its fields (Django's
+            // set_values), which puts extra(select=...) entries after them.
+            if q.group_by == crate::query::GroupBy::All && !q.extra_select.is_empty() {
+                q.group_by =
+                    crate::query::GroupBy::Exprs(q.concrete_field_exprs(&self.host.schema)?);
+            }
             return self.select_concrete_fields(q);
         }
         for part in &mut q.combined {
@@ -779,6 +832,15 @@ impl Session {
         for (name, span) in fields {
             if let Some(a) = annotations.iter().find(|a| a.name == *name) {
                 select.push(a.clone());
+                continue;
+            }
+            // An extra(select=...) entry is selected where it is named.
+            if let Some(raw) = q.extra(name) {
+                select.push(SelectItem {
+                    name: name.clone(),
+                    expr: raw.clone(),
+                    aliased: true,
+                });
                 continue;
             }
             // A composite key's `pk`, a ForeignObject and a reverse relation from a model
@@ -804,7 +866,14 @@ impl Session {
                 if name.contains("__") {
                     d.at(*span)
                 } else {
-                    crate::query::path::unknown_field(&self.host.schema, q.model, name, &[])
+                    // Django's choices name the extra(select=...) entries too.
+                    let extras: Vec<String> = q
+                        .extra_select
+                        .iter()
+                        .chain(&q.extra_masked)
+                        .map(|s| s.name.clone())
+                        .collect();
+                    crate::query::path::unknown_field(&self.host.schema, q.model, name, &extras)
                         .at(*span)
                 }
             })?;
@@ -816,6 +885,7 @@ impl Session {
         }
         // All stay usable by name (filters, ordering); the named ones are selected above.
         q.hidden_annotations.extend(annotations);
+        q.mask_extra_select();
         q.select = select;
         q.default_cols = false;
         Ok(())
@@ -884,9 +954,19 @@ impl Session {
                     .map(|i| self.operand(i, span))
                     .collect::<Result<_>>()?,
             ),
+            // A set or frozenset is its items in iteration order (Django's `In` makes an
+            // `OrderedSet` of any iterable).
+            Obj::Set(set) => Operand::List(
+                set.to_vec()
+                    .iter()
+                    .map(|i| self.operand(i, span))
+                    .collect::<Result<_>>()?,
+            ),
             // A dict is a JSON document (`data__contains={"a": 1}`).
             Obj::Dict(_) => Operand::Value(Value::json(self.json_document(o, span)?)),
             o if let Some(f) = o.f() => Operand::F(f.clone()),
+            // A Q object compared with a value is its condition (`flag=Q(...)`).
+            o if let Some(q) = o.q() => Operand::F(FExpr::Condition(q.clone())),
             o if let Some(qs) = o.queryset() => Operand::Query(Box::new(qs.query.clone())),
             o if o.manager().is_some() => Operand::Query(Box::new(self.get_queryset(o)?.query)),
             // A composite key's instance is its key's row value.

@@ -82,6 +82,7 @@ pub fn expr_str(schema: &Schema, e: &FExpr) -> String {
     };
     match e {
         FExpr::Ref { name, .. } => format!("F({name})"),
+        FExpr::Negated(inner) => format!("NOT {}", expr_str(schema, inner)),
         FExpr::OuterRef { name, depth, .. } => {
             let mut s = format!("OuterRef({name})");
             for _ in 0..*depth {

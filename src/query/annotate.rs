@@ -123,6 +123,7 @@ impl Query {
         q.summarize = false;
         q.annotations = resolved;
         q.select.clear();
+        q.mask_extra_select();
         q.default_cols = false;
         q.select_related = super::SelectRelated::None;
         q.clear_ordering(true, true);

@@ -198,6 +198,12 @@ pub enum Expr {
     },
     /// `(a, b)`: a composite primary key's columns, or a row of values compared with them.
     Tuple(Vec<Expr>),
+    /// The user's own SQL (`extra(select=..., where=...)`, Django's `RawSQL`), printed in
+    /// parentheses as written: `%s` marks a parameter, `%%` a literal `%`.
+    Raw {
+        sql: String,
+        params: Vec<Value>,
+    },
 }
 
 /// Django's aggregate functions.
@@ -390,7 +396,7 @@ impl Expr {
                 .first()
                 .map_or(ValueType::Any, |s| s.expr.value_type()),
             Expr::Exists(_) | Expr::Not(_) | Expr::Condition(_) => ValueType::Bool,
-            Expr::OuterRef { .. } => ValueType::Any,
+            Expr::OuterRef { .. } | Expr::Raw { .. } => ValueType::Any,
             Expr::One => ValueType::Int,
             Expr::Tuple(_) => ValueType::Any,
             Expr::Parens(e) => e.value_type(),
@@ -426,7 +432,13 @@ impl Expr {
     pub fn is_condition(&self) -> bool {
         match self {
             Expr::Exists(_) | Expr::Condition(_) => true,
-            Expr::Not(e) | Expr::Ref { source: e, .. } => e.is_condition(),
+            Expr::Not(e) | Expr::Ref { source: e, .. } | Expr::Parens(e) => e.is_condition(),
+            // Nested expression wrappers are unwrapped.
+            Expr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                ..
+            } => args.first().is_some_and(Expr::is_condition),
             _ => false,
         }
     }
@@ -457,6 +469,12 @@ impl Expr {
             Expr::Combined { lhs, rhs, .. } => {
                 lhs.resolve_again();
                 rhs.resolve_again();
+            }
+            Expr::Not(e) => e.resolve_again(),
+            // A resolved WhereNode prints in parentheses (`WhereNode.resolved`).
+            Expr::Condition(_) => {
+                let cond = std::mem::replace(self, Expr::One);
+                *self = Expr::Parens(Box::new(cond));
             }
             _ => {}
         }

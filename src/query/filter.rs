@@ -114,6 +114,9 @@ pub enum FExpr {
         nulls: Option<super::Nulls>,
         span: Span,
     },
+    /// `~F('flag')`, `~Value(False)`: Django's `NegatedExpression` of a conditional
+    /// expression (`~Exists(...)` and `~Q(...)` have their own).
+    Negated(Box<FExpr>),
 }
 
 impl FExpr {
@@ -139,6 +142,7 @@ impl FExpr {
     pub fn django_repr(&self) -> String {
         match self {
             FExpr::Ref { name, .. } => format!("F({name})"),
+            FExpr::Negated(inner) => format!("NegatedExpression({})", inner.django_repr()),
             FExpr::OuterRef { name, .. } => format!("OuterRef({name})"),
             FExpr::Value(v) => format!("Value({})", crate::value::python_repr(v)),
             FExpr::Combined { op, lhs, rhs } => {
@@ -560,6 +564,23 @@ impl Query {
         Ok(match value {
             Operand::Value(v) => Prepared::Value(v.clone()),
             Operand::Instance(m, pk) => Prepared::Instance(*m, pk.clone()),
+            Operand::List(items) if items.iter().any(|i| matches!(i, Operand::F(_))) => {
+                let mut can_reuse = can_reuse;
+                let mut out = Vec::new();
+                for it in items {
+                    out.push(match it {
+                        Operand::Value(v) | Operand::Instance(_, v) => Expr::Value(v.clone()),
+                        Operand::F(f) => self.resolve_f(schema, f, can_reuse.as_deref_mut())?,
+                        _ => {
+                            return Err(Diagnostic::new(
+                                ErrorKind::NotSupported,
+                                "djq does not support this value inside a list with expressions yet",
+                            ));
+                        }
+                    });
+                }
+                Prepared::Exprs(out)
+            }
             Operand::List(items) => {
                 let mut out = Vec::new();
                 for it in items {
@@ -610,6 +631,16 @@ impl Query {
     ) -> Result<Expr> {
         Ok(match f {
             FExpr::Value(v) => Expr::Value(v.clone()),
+            FExpr::Negated(inner) => {
+                let e = self.resolve_f(schema, inner, can_reuse)?;
+                if e.value_type() != ValueType::Bool {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        "Cannot negate non-conditional expressions.",
+                    ));
+                }
+                Expr::Not(Box::new(e))
+            }
             FExpr::Combined { op, lhs, rhs } => {
                 let l = self.resolve_f(schema, lhs, can_reuse.as_deref_mut())?;
                 let r = self.resolve_f(schema, rhs, can_reuse)?;
@@ -1124,6 +1155,7 @@ impl Query {
             self.select.clear();
             self.default_cols = false;
             self.annotations.clear();
+            self.mask_extra_select();
             self.select_related = super::SelectRelated::None;
         }
         self.clear_ordering(true, true);

@@ -409,6 +409,8 @@ pub enum Prepared {
     Expr(Expr),
     /// A model instance: `(model, pk)`.
     Instance(ModelId, Value),
+    /// A list holding expressions (`id__in=[F('x'), 0]`): its values as `Expr::Value`s.
+    Exprs(Vec<Expr>),
 }
 
 /// Python's TypeError for iterating a value that is not a list: `'int' object is not iterable`.
@@ -507,6 +509,15 @@ fn prepare_rhs(
     out: &OutputField,
     rhs: Prepared,
 ) -> Result<Rhs> {
+    if matches!(rhs, Prepared::Exprs(_)) && !matches!(kind, LookupKind::In | LookupKind::Range) {
+        return Err(Diagnostic::new(
+            ErrorKind::NotSupported,
+            format!(
+                "expressions inside a list value of __{} are not supported by djq yet",
+                kind.name()
+            ),
+        ));
+    }
     if out.kind == FieldKind::ArrayField
         && !out.is_related()
         && matches!(
@@ -525,6 +536,7 @@ fn prepare_rhs(
             Prepared::Value(v) | Prepared::Instance(_, v) => Ok(Rhs::Value(v)),
             Prepared::Expr(e) => Ok(Rhs::Expr(e)),
             Prepared::List(items) => Ok(Rhs::Value(json_list(&items))),
+            Prepared::Exprs(_) => Err(exprs_in_list()),
         },
         // HasKeys: `[str(item) for item in rhs]`, sent as one text[] parameter.
         LookupKind::HasKeys | LookupKind::HasAnyKeys => {
@@ -535,6 +547,7 @@ fn prepare_rhs(
                 }
                 Prepared::Expr(e) => return Ok(Rhs::Expr(e)),
                 Prepared::Value(v) | Prepared::Instance(_, v) => return Err(not_iterable(&v)),
+                Prepared::Exprs(_) => return Err(exprs_in_list()),
             };
             let keys = items
                 .iter()
@@ -562,6 +575,23 @@ fn prepare_rhs(
                 Ok(Rhs::List(seen.into_iter().map(Expr::Value).collect()))
             }
             Prepared::Expr(e) => Ok(Rhs::Expr(e)),
+            // Expressions in the list are compiled in place, the values bound.
+            Prepared::Exprs(items) => {
+                let mut seen: Vec<Expr> = Vec::new();
+                for e in items {
+                    let e = match e {
+                        Expr::Value(v) if v.is_null() => continue,
+                        Expr::Value(v) => {
+                            Expr::Value(prep_related(schema, out, Prepared::Value(v))?)
+                        }
+                        e => e,
+                    };
+                    if !seen.contains(&e) {
+                        seen.push(e);
+                    }
+                }
+                Ok(Rhs::List(seen))
+            }
             Prepared::Value(Value::Text(s)) => {
                 // A string is an iterable of characters in Python.
                 let chars = s.chars().map(|c| Value::Text(c.to_string())).collect();
@@ -593,6 +623,18 @@ fn prepare_rhs(
                 ),
             )),
             Prepared::Value(v) | Prepared::Instance(_, v) => Err(not_iterable(&v)),
+            Prepared::Exprs(items) if items.len() == 2 => {
+                let mut ends = items.into_iter().map(|e| match e {
+                    Expr::Value(v) => {
+                        Ok(Expr::Value(prep_related(schema, out, Prepared::Value(v))?))
+                    }
+                    e => Ok(e),
+                });
+                let a = ends.next().expect("2")?;
+                let b = ends.next().expect("2")?;
+                Ok(Rhs::Range(Box::new(a), Box::new(b)))
+            }
+            Prepared::Exprs(_) => Err(exprs_in_list()),
         },
         _ => match rhs {
             Prepared::Expr(e) => Ok(Rhs::Expr(e)),
@@ -657,6 +699,7 @@ fn array_rhs(out: &OutputField, rhs: Prepared) -> Result<Rhs> {
         Prepared::List(items) => Rhs::Value(json_list(&items)),
         Prepared::Value(v) | Prepared::Instance(_, v) => Rhs::Value(v),
         Prepared::Expr(e) => Rhs::Expr(e),
+        Prepared::Exprs(_) => return Err(exprs_in_list()),
     };
     Ok(Rhs::Cast(Box::new(rhs), db_type))
 }
@@ -687,11 +730,19 @@ fn prep_related(schema: &crate::schema::Schema, out: &OutputField, v: Prepared) 
             Ok(pk)
         }
         Prepared::Value(v) => prep_value(out.kind, out.name.as_deref(), v),
-        Prepared::List(_) | Prepared::Expr(_) => Err(Diagnostic::new(
+        Prepared::List(_) | Prepared::Expr(_) | Prepared::Exprs(_) => Err(Diagnostic::new(
             ErrorKind::Type,
             "unsupported value in a lookup",
         )),
     }
+}
+
+/// A list holding expressions where only `__in` takes one.
+fn exprs_in_list() -> Diagnostic {
+    Diagnostic::new(
+        ErrorKind::NotSupported,
+        "expressions inside a list value are not supported by djq yet for this lookup",
+    )
 }
 
 fn expected(name: Option<&str>, what: &str, got: &Value) -> Diagnostic {

@@ -9,6 +9,7 @@
 
 pub mod annotate;
 pub mod expr;
+mod extra;
 pub mod filter;
 pub mod func;
 pub mod lookups;
@@ -142,6 +143,11 @@ pub struct Query {
     pub summarize: bool,
     /// `select_for_update()`: lock the selected rows (PostgreSQL's `FOR UPDATE`).
     pub select_for_update: bool,
+    /// `extra(select=...)` entries values() left out (Django's extra mask): still usable in
+    /// `order_by()`.
+    pub extra_masked: Vec<SelectItem>,
+    /// `extra(tables=...)`: tables added to FROM after the joins.
+    pub extra_tables: Vec<String>,
 }
 
 /// Django's set operations.
@@ -213,6 +219,8 @@ impl Query {
             combined: Vec::new(),
             summarize: false,
             select_for_update: false,
+            extra_masked: Vec::new(),
+            extra_tables: Vec::new(),
         };
         let table = Sym::from(schema.model(model).table.as_str());
         q.tables.push(Table {

@@ -752,7 +752,7 @@ impl Planner<'_, '_> {
         let (col, descending) = order_dir(name, default_desc);
         let target = if let Some(p) = columns.iter().position(|c| c.alias.as_deref() == Some(col)) {
             OrderTarget::Position(p + 1)
-        } else if let Some(e) = self.q.annotation(col) {
+        } else if let Some(e) = self.q.annotation(col).or_else(|| self.q.extra(col)) {
             OrderTarget::Expr(e.clone())
         } else {
             let base = self.q.base_alias().clone();

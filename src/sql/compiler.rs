@@ -468,6 +468,15 @@ impl Writer<'_> {
             }
             first = false;
         }
+        // `extra(tables=...)`: each table not already in the query, once (Django's
+        // `get_from_clause`).
+        for (i, t) in q.extra_tables.iter().enumerate() {
+            let active = q.tables.iter().any(|a| a.refcount > 0 && a.table == *t);
+            if !active && !q.extra_tables[..i].contains(t) {
+                f.push_str(" , ");
+                d.push_quoted(&mut f.sql, t);
+            }
+        }
         !first
     }
 
@@ -921,6 +930,13 @@ impl Writer<'_> {
                     r => r?,
                 }
             }
+            // Django's `NegatedExpression`: where the backend has no boolean type, a value
+            // that is not a condition is negated with CASE.
+            Expr::Not(inner) if !inner.is_condition() && !d.native_boolean() => {
+                f.push_str("CASE WHEN ");
+                self.push_expr(f, inner)?;
+                f.push_str(" = 0 THEN 1 ELSE 0 END");
+            }
             Expr::Not(inner) => {
                 f.push_str("NOT ");
                 self.push_expr(f, inner)?;
@@ -932,6 +948,7 @@ impl Writer<'_> {
                 Cond::Empty => f.push_str("0"),
                 Cond::Full => f.push_param(Value::Bool(true)),
             },
+            Expr::Raw { sql, params } => push_raw(f, sql, params),
             Expr::OuterRef { .. } => {
                 return Err(Stop::Error(Diagnostic::new(
                     ErrorKind::Value,
@@ -1164,4 +1181,30 @@ fn year_bounds(year: i64, iso: bool, datetime: bool) -> Option<(Value, Value)> {
     } else {
         (Value::Date(first), Value::Date(last))
     })
+}
+
+/// Django's `RawSQL.as_sql`: `(sql)`, each `%s` a parameter (in order) and `%%` a literal `%`
+/// (what the drivers make of Django's format-style SQL). A `%s` without a parameter left is
+/// written as it is (the database then refuses it, as it refuses Django's).
+fn push_raw(f: &mut Frag, sql: &str, params: &[Value]) {
+    let mut params = params.iter();
+    f.push_str("(");
+    let mut rest = sql;
+    while let Some(i) = rest.find('%') {
+        f.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after.as_bytes().first() {
+            Some(b'%') => f.push_str("%"),
+            Some(b's') if let Some(v) = params.next() => f.push_param(v.clone()),
+            Some(b's') => f.push_str("%s"),
+            _ => {
+                f.push_str("%");
+                rest = after;
+                continue;
+            }
+        }
+        rest = &after[1..];
+    }
+    f.push_str(rest);
+    f.push_str(")");
 }
