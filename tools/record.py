@@ -92,6 +92,9 @@ CORPORA = {
     # querysets djq once got wrong, with their families (issue 14)
     "regressions": LIBRARY,
     "regressions_blog": BLOG,
+    # Django's rules djq missed on Django's own test apps (session 24)
+    "suite": LIBRARY,
+    "suite_blog": BLOG,
     # the proptest generator's querysets from a fixed seed (issue 14; written by
     # tests/proptest_querysets.rs)
     "differential": LIBRARY,

@@ -828,13 +828,15 @@ impl Session {
     /// column). Other models keep their default columns, which are the same.
     fn select_concrete_fields(&mut self, q: &mut crate::query::Query) -> Result<()> {
         let schema = &self.host.schema;
+        // Django's add_fields references the base table even when nothing else changes (a
+        // subquery made of it then gets `U0` aliases).
+        let base = q.base_alias().to_string();
+        q.ref_alias(&base);
         if schema.model(q.model).parents.is_empty() || !q.default_cols {
             return Ok(());
         }
         let names = (schema.concrete_fields(q.model).into_iter())
             .map(|(m, i)| schema.model(m).fields[i].attname());
-        let base = q.base_alias().to_string();
-        q.ref_alias(&base);
         let exprs = q.concrete_field_exprs(schema)?;
         q.select = (names.zip(exprs))
             .map(|(name, expr)| SelectItem {
