@@ -34,6 +34,7 @@ mod generic;
 mod generic_prefetch;
 mod help;
 mod host;
+mod in_bulk;
 mod inherit;
 mod log;
 mod managers;
