@@ -458,6 +458,10 @@ impl Session {
                         }
                     }
                 }
+                // Django's union() of nothing else is the queryset itself.
+                if name == "union" && others.is_empty() {
+                    return Ok(wrap(qs));
+                }
                 let all = matches!(args.kwarg("all"), Some(Obj::Value(Value::Bool(true))));
                 let combinator = crate::query::Combinator::from_name(name).expect("matched above");
                 qs.query = qs.query.combine(combinator, all, others);
