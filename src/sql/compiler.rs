@@ -795,6 +795,11 @@ impl Writer<'_> {
                     ValueType::Duration if lhs.value_type() != ValueType::Duration => {
                         d.subtract_temporals(lhs.value_type(), &l.sql, &r.sql)
                     }
+                    _ if (lhs.value_type() == ValueType::Duration)
+                        != (rhs.value_type() == ValueType::Duration) =>
+                    {
+                        d.combine_duration(*op, &l.sql, &r.sql, e.value_type())
+                    }
                     ty => d.combine(*op, &l.sql, &r.sql, ty),
                 });
                 f.params.extend(l.params);
