@@ -771,6 +771,11 @@ impl Writer<'_> {
         let d = self.dialect;
         match e {
             Expr::Col(c) => self.push_col(&mut f.sql, c),
+            // Django's DurationField.get_db_prep_value: microseconds where the database has
+            // no duration type.
+            Expr::Value(Value::Duration(us)) if d == Dialect::Sqlite => {
+                f.push_param(Value::Int(*us))
+            }
             Expr::Value(v) => push_value(f, v),
             Expr::One => f.push_param(Value::Int(1)),
             Expr::Tuple(items) => {
