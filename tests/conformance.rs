@@ -123,6 +123,21 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/blog/blog/models.py",
         bar: CHOSEN,
     },
+    // Django's rules djq missed on Django's own test apps (session 24), same databases.
+    Corpus {
+        name: "suite",
+        sqlite: Some("fixtures/demo/library.sqlite3"),
+        postgres: "fixtures/demo/library.postgres.sql",
+        models: "fixtures/demo/books/models.py",
+        bar: CHOSEN,
+    },
+    Corpus {
+        name: "suite_more_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: CHOSEN,
+    },
     // Every manager of a model (issue 16).
     Corpus {
         name: "managers",

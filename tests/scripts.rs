@@ -135,6 +135,7 @@ scripts!(
     blog_articles,
     blog_formatting,
     blog_relations,
+    durations,
     exceptions,
     expression_reprs,
     helpers,

@@ -95,6 +95,9 @@ CORPORA = {
     # extra(), conditional expressions, sets and expressions in __in, get() after set
     # operations (session 24)
     "extra_blog": BLOG,
+    # Django's rules djq missed on Django's own test apps (session 24)
+    "suite": LIBRARY,
+    "suite_more_blog": BLOG,
     # the proptest generator's querysets from a fixed seed (issue 14; written by
     # tests/proptest_querysets.rs)
     "differential": LIBRARY,

@@ -35,6 +35,7 @@ mod generic;
 mod generic_prefetch;
 mod help;
 mod host;
+mod in_bulk;
 mod inherit;
 mod log;
 mod managers;

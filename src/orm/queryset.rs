@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Args;
 use crate::py::Obj;
 use crate::query::path::PathError;
-use crate::query::{FExpr, Operand, OrderSpec, QChild, QNode, SelectItem, SelectRelated};
+use crate::query::{FExpr, Operand, OrderSpec, QNode, SelectItem, SelectRelated};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::value::Value;
 use std::rc::Rc;
@@ -481,6 +481,10 @@ impl Session {
                         }
                     }
                 }
+                // Django's union() of nothing else is the queryset itself.
+                if name == "union" && others.is_empty() {
+                    return Ok(wrap(qs));
+                }
                 let all = matches!(args.kwarg("all"), Some(Obj::Value(Value::Bool(true))));
                 let combinator = crate::query::Combinator::from_name(name).expect("matched above");
                 qs.query = qs.query.combine(combinator, all, others);
@@ -618,92 +622,6 @@ impl Session {
         })
     }
 
-    /// `in_bulk(id_list=None, *, field_name='pk')`: `{value: instance}`.
-    fn in_bulk(&mut self, mut qs: QuerySet, args: &Args) -> Result<Obj> {
-        args.no_kwargs_except(&["id_list", "field_name"], "in_bulk")?;
-        let span = args.span;
-        let field_name = match args.kwarg("field_name") {
-            None => "pk".to_string(),
-            Some(Obj::Value(Value::Text(s))) => s.clone(),
-            Some(other) => {
-                return Err(type_error(
-                    &format!("field_name must be a string, not {}", other.type_name()),
-                    span,
-                ));
-            }
-        };
-        if qs.query.is_sliced() {
-            return Err(type_error(
-                "Cannot use 'limit' or 'offset' with in_bulk().",
-                span,
-            ));
-        }
-        let model = self.host.schema.model(qs.query.model);
-        let unique = field_name == "pk"
-            || model.fields.iter().any(|f| {
-                (f.name == field_name || f.attname() == field_name) && (f.unique || f.primary_key)
-            });
-        if !unique {
-            return Err(Diagnostic::new(
-                ErrorKind::Value,
-                format!("in_bulk()'s field_name must be a unique field but '{field_name}' isn't."),
-            )
-            .at(span));
-        }
-        let attname = if field_name == "pk" {
-            model.pk_field().attname()
-        } else {
-            model
-                .fields
-                .iter()
-                .find(|f| f.name == field_name || f.attname() == field_name)
-                .map(|f| f.attname())
-                .unwrap_or_else(|| field_name.clone())
-        };
-        let ids = args
-            .pos
-            .first()
-            .map(|(o, _)| o)
-            .or_else(|| args.kwarg("id_list"))
-            .cloned();
-        if let Some(ids) = ids.filter(|o| !o.is_none()) {
-            let items = self.iter_obj(&ids, &crate::py::args::dummy(span))?;
-            if items.is_empty() {
-                return Ok(Obj::dict(Vec::new()));
-            }
-            let list = Obj::list(items);
-            let leaf = QChild::Leaf {
-                key: format!("{field_name}__in"),
-                value: self.operand(&list, span)?,
-                span,
-            };
-            qs.query
-                .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))
-                .map_err(|d| d.at(span))?;
-        }
-        let objs = self.fetch_all(&qs).map_err(|d| d.at(span))?;
-        let pairs = objs
-            .into_iter()
-            .map(|o| {
-                let key = match &o {
-                    // A composite key's tuple.
-                    o if let Some(i) = o.native::<Instance>()
-                        && field_name == "pk"
-                        && let Some(pk) = self.composite_pk_value(i) =>
-                    {
-                        pk
-                    }
-                    o if let Some(i) = o.native::<Instance>() => {
-                        Obj::Value(i.get(&attname).unwrap_or(Value::Null))
-                    }
-                    _ => Obj::NONE,
-                };
-                (key, o)
-            })
-            .collect();
-        Ok(Obj::dict(pairs))
-    }
-
     fn apply_filter(&mut self, qs: &mut QuerySet, exclude: bool, args: Args) -> Result<()> {
         if let Some((c, _)) = qs.query.combinator {
             let method = if exclude { "exclude" } else { "filter" };
@@ -799,7 +717,7 @@ impl Session {
 
     /// [`Session::set_values`] on a query; the queries of a combination that select
     /// everything get the same columns (Django's `_get_combinator_part_sql`).
-    fn set_query_values(
+    pub(super) fn set_query_values(
         &mut self,
         q: &mut crate::query::Query,
         fields: &[(String, Span)],
@@ -896,13 +814,15 @@ impl Session {
     /// column). Other models keep their default columns, which are the same.
     fn select_concrete_fields(&mut self, q: &mut crate::query::Query) -> Result<()> {
         let schema = &self.host.schema;
+        // Django's add_fields references the base table even when nothing else changes (a
+        // subquery made of it then gets `U0` aliases).
+        let base = q.base_alias().to_string();
+        q.ref_alias(&base);
         if schema.model(q.model).parents.is_empty() || !q.default_cols {
             return Ok(());
         }
         let names = (schema.concrete_fields(q.model).into_iter())
             .map(|(m, i)| schema.model(m).fields[i].attname());
-        let base = q.base_alias().clone();
-        q.ref_alias(&base);
         let exprs = q.concrete_field_exprs(schema)?;
         q.select = (names.zip(exprs))
             .map(|(name, expr)| SelectItem {

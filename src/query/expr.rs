@@ -369,6 +369,7 @@ impl Expr {
                 Value::Date(_) => ValueType::Date,
                 Value::DateTime(_) | Value::NaiveDateTime(_) => ValueType::DateTime,
                 Value::Text(_) => ValueType::Text,
+                Value::Duration(_) => ValueType::Duration,
                 _ => ValueType::Any,
             },
             // Django's `_connector_combinations` for numbers: float or decimal wins over int.
@@ -378,6 +379,19 @@ impl Expr {
                     if *op == Arith::Sub && l == r =>
                 {
                     ValueType::Duration
+                }
+                // Django's `_connector_combinations` for a date, datetime or time and a
+                // duration: a date becomes a datetime.
+                (ValueType::Date | ValueType::DateTime, ValueType::Duration)
+                | (ValueType::Duration, ValueType::Date | ValueType::DateTime)
+                    if matches!(op, Arith::Add | Arith::Sub) =>
+                {
+                    ValueType::DateTime
+                }
+                (ValueType::Time, ValueType::Duration) | (ValueType::Duration, ValueType::Time)
+                    if matches!(op, Arith::Add | Arith::Sub) =>
+                {
+                    ValueType::Time
                 }
                 (ValueType::Float, _) | (_, ValueType::Float) => ValueType::Float,
                 (t @ ValueType::Decimal { .. }, _) | (_, t @ ValueType::Decimal { .. }) => t,

@@ -955,9 +955,12 @@ impl Query {
         }
     }
 
-    /// Select the pk when nothing is selected (a queryset used as `__in=qs`).
+    /// Select the pk when nothing is selected (a queryset used as `__in=qs`); its
+    /// annotations are no longer selected (Django's `clear_select_clause`).
     pub fn select_pk_if_empty(&mut self, schema: &Schema) {
         if self.select.is_empty() {
+            let annotations = std::mem::take(&mut self.annotations);
+            self.hidden_annotations.extend(annotations);
             let base = self.base_alias().clone();
             let model = schema.model(self.model);
             // A composite key selects each of its columns.

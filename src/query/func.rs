@@ -383,6 +383,7 @@ pub fn build(
                     "Extract input expression must be DateField, DateTimeField, TimeField, or DurationField.",
                 ));
             }
+            extract_check(part, source_ty, source.unwrap_or_default())?;
             let source = Box::new(args.remove(0));
             return Ok(Expr::Extract { part, source });
         }
@@ -395,15 +396,12 @@ pub fn build(
                 ),
             ));
         }
-        FuncKind::Trunc(part) if source_ty == ValueType::Date && part.is_time_part() => {
-            return Err(Diagnostic::new(
-                ErrorKind::Value,
-                format!(
-                    "Cannot truncate DateField '{}' to DateTimeField.",
-                    source.unwrap_or_default()
-                ),
-            ));
+        FuncKind::Trunc(_) | FuncKind::TruncDate | FuncKind::TruncTime => {
+            trunc_check(func, source_ty, output, source.unwrap_or_default())?;
         }
+        _ => {}
+    }
+    match func {
         FuncKind::TruncDate => return Ok(Expr::CastDate(Box::new(args.remove(0)))),
         FuncKind::TruncTime => return Ok(Expr::CastTime(Box::new(args.remove(0)))),
         _ => {}
@@ -422,6 +420,85 @@ pub fn build(
         t => t,
     };
     Ok(Expr::Func { func, args, output })
+}
+
+/// Django's `Extract.resolve_expression`: a date has no time components, a duration no
+/// calendar ones.
+fn extract_check(part: DatePart, source_ty: ValueType, source: &str) -> Result<()> {
+    let name = part.name();
+    let message = match source_ty {
+        ValueType::Date if part.is_time_part() => {
+            format!("Cannot extract time component '{name}' from DateField '{source}'.")
+        }
+        ValueType::Duration
+            if !matches!(
+                part,
+                DatePart::Day | DatePart::Hour | DatePart::Minute | DatePart::Second
+            ) =>
+        {
+            format!("Cannot extract component '{name}' from DurationField '{source}'.")
+        }
+        _ => return Ok(()),
+    };
+    Err(Diagnostic::new(ErrorKind::Value, message))
+}
+
+/// Django's `TruncBase.resolve_expression`: the output is a date, time or datetime; a date is
+/// not truncated to a time part or a datetime, a time not to a calendar part or a datetime.
+fn trunc_check(
+    func: FuncKind,
+    source_ty: ValueType,
+    output: Option<DbType>,
+    source: &str,
+) -> Result<()> {
+    let source_kind = match source_ty {
+        ValueType::Date => FieldKind::DateField,
+        ValueType::Time => FieldKind::TimeField,
+        _ => FieldKind::DateTimeField,
+    };
+    let (kind, out, explicit) = match func {
+        FuncKind::TruncDate => ("date", FieldKind::DateField, true),
+        FuncKind::TruncTime => ("time", FieldKind::TimeField, true),
+        FuncKind::Trunc(part) => {
+            let out = output.map_or(source_kind, |o| o.kind);
+            (part.name(), out, out != source_kind)
+        }
+        _ => return Ok(()),
+    };
+    if !matches!(
+        out,
+        FieldKind::DateField | FieldKind::DateTimeField | FieldKind::TimeField
+    ) {
+        return Err(Diagnostic::new(
+            ErrorKind::Value,
+            "output_field must be either DateField, TimeField, or DateTimeField",
+        ));
+    }
+    let to_datetime = out == FieldKind::DateTimeField;
+    let wrong = match source_kind {
+        FieldKind::DateField => {
+            to_datetime || matches!(kind, "hour" | "minute" | "second" | "time")
+        }
+        FieldKind::TimeField => {
+            to_datetime || matches!(kind, "year" | "quarter" | "month" | "week" | "day" | "date")
+        }
+        _ => false,
+    };
+    if !wrong {
+        return Ok(());
+    }
+    let to = if explicit {
+        out.django_name()
+    } else {
+        "DateTimeField"
+    };
+    Err(Diagnostic::new(
+        ErrorKind::Value,
+        format!(
+            "Cannot truncate {} '{source}' to {to}.",
+            source_kind.django_name()
+        ),
+    ))
 }
 
 /// `IsoWeekDay` → `iso_week_day`.

@@ -727,6 +727,13 @@ fn prep_related(schema: &crate::schema::Schema, out: &OutputField, v: Prepared) 
                     ),
                 ));
             }
+            // Django's `get_normalized_value`.
+            if pk.is_null() {
+                return Err(Diagnostic::new(
+                    ErrorKind::Value,
+                    "Model instances passed to related filters must be saved.",
+                ));
+            }
             Ok(pk)
         }
         Prepared::Value(v) => prep_value(out.kind, out.name.as_deref(), v),

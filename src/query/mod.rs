@@ -571,7 +571,8 @@ impl Query {
     }
 
     /// Django's `bump_prefix`: when this (inner) query's prefix is the outer one's, take the
-    /// first prefix letter not used by this query or its own subqueries.
+    /// first prefix letter not used by this query or its own subqueries, and relabel the
+    /// aliases in use with it (`U0`, `U1`, ...).
     pub fn bump_prefix(&mut self, outer: &mut Query) {
         if self.alias_prefix != outer.alias_prefix {
             return;
@@ -581,13 +582,20 @@ impl Query {
             .unwrap_or('U');
         self.subq_aliases |= letter_bit(next);
         outer.subq_aliases |= self.subq_aliases;
+        self.alias_prefix = next;
+        // Django relabels the aliases already in its alias map, which stays empty until
+        // something references the base table (a filter, `values()`, an annotation): a bare
+        // `Book.objects.order_by('-id')[:2]` keeps its table's name, and joins its compiler
+        // adds later take the new prefix.
+        if self.tables.len() == 1 && self.tables[0].refcount == 0 {
+            return;
+        }
         let map: Vec<(Sym, Sym)> = self
             .tables
             .iter()
             .enumerate()
             .map(|(i, t)| (t.alias.clone(), Sym::from(format!("{next}{i}"))))
             .collect();
-        self.alias_prefix = next;
         self.change_aliases(&map);
     }
 }

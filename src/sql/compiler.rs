@@ -795,6 +795,11 @@ impl Writer<'_> {
         let d = self.dialect;
         match e {
             Expr::Col(c) => self.push_col(&mut f.sql, c),
+            // Django's DurationField.get_db_prep_value: microseconds where the database has
+            // no duration type.
+            Expr::Value(Value::Duration(us)) if d == Dialect::Sqlite => {
+                f.push_param(Value::Int(*us))
+            }
             Expr::Value(v) => push_value(f, v),
             Expr::One => f.push_param(Value::Int(1)),
             Expr::Tuple(items) => {
@@ -818,6 +823,11 @@ impl Writer<'_> {
                 f.push_str(&match e.value_type() {
                     ValueType::Duration if lhs.value_type() != ValueType::Duration => {
                         d.subtract_temporals(lhs.value_type(), &l.sql, &r.sql)
+                    }
+                    _ if (lhs.value_type() == ValueType::Duration)
+                        != (rhs.value_type() == ValueType::Duration) =>
+                    {
+                        d.combine_duration(*op, &l.sql, &r.sql, e.value_type())
                     }
                     ty => d.combine(*op, &l.sql, &r.sql, ty),
                 });

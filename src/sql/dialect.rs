@@ -282,6 +282,15 @@ impl Dialect {
         self.numeric(sql, ty)
     }
 
+    /// A duration and a value of another type combined (Django's `DurationExpression`):
+    /// SQLite, without a native duration type, calls `django_format_dtdelta`.
+    pub fn combine_duration(self, op: Arith, lhs: &str, rhs: &str, ty: ValueType) -> String {
+        match self {
+            Dialect::Sqlite => format!("(django_format_dtdelta('{}', {lhs}, {rhs}))", op.symbol()),
+            Dialect::Postgres => self.combine(op, lhs, rhs, ty),
+        }
+    }
+
     /// `lhs - rhs` of two dates, datetimes or times, giving a duration (Django's
     /// `subtract_temporals`).
     pub fn subtract_temporals(self, ty: ValueType, lhs: &str, rhs: &str) -> String {
