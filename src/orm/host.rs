@@ -76,14 +76,14 @@ impl Host for Orm {
             }
         }
         if obj.manager().is_some() || qs.is_some() {
-            let related = qs.is_some_and(|qs| qs.related.is_some())
-                && super::related::RELATED_METHODS.contains(&name);
-            let own = (name == "get_queryset" && qs.is_some()) || cx.has_custom_method(obj, name);
+            // Django's own methods first: looking for models.py's is the longer search.
             let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
-            return Ok((related
-                || own
-                || (super::queryset::METHODS.contains(&name) && !queryset_only))
-                .then(|| method(obj, name)));
+            let found = (super::queryset::METHODS.contains(&name) && !queryset_only)
+                || (qs.is_some_and(|qs| qs.related.is_some())
+                    && super::related::RELATED_METHODS.contains(&name))
+                || (name == "get_queryset" && qs.is_some())
+                || cx.has_custom_method(obj, name);
+            return Ok(found.then(|| method(obj, name)));
         }
         if let Some(v) = super::choices::attribute(obj, name) {
             return Ok(Some(v));
