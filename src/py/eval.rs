@@ -40,8 +40,19 @@ impl<H: Host> Interp<H> {
                 let obj = self.eval(value)?;
                 self.attribute(obj, &attr.name, attr.span)
             }
+            // `recv.name(...)` of a host's method: called without the bound method made first.
             ExprKind::Call { func, args } => {
-                let f = self.eval(func)?;
+                let f = match &func.kind {
+                    ExprKind::Attribute { value, attr } => {
+                        let recv = self.eval(value)?;
+                        if attr.name != "__class__" && H::is_method(self, &recv, &attr.name) {
+                            let args = self.eval_args(args, e.span)?;
+                            return H::call_method(self, recv, &attr.name, args);
+                        }
+                        self.attribute(recv, &attr.name, attr.span)?
+                    }
+                    _ => self.eval(func)?,
+                };
                 let args = self.eval_args(args, e.span)?;
                 self.call(f, args)
             }
