@@ -206,9 +206,14 @@ impl<H: Host> Interp<H> {
     }
 
     pub fn eval_args(&mut self, args: &[Arg], span: Span) -> Result<Args> {
+        // Made at their size (`*`/`**` arguments may add more).
+        let keywords = args
+            .iter()
+            .filter(|a| matches!(a, Arg::Keyword { .. }))
+            .count();
         let mut out = Args {
-            pos: Vec::new(),
-            kw: Vec::new(),
+            pos: Vec::with_capacity(args.len() - keywords),
+            kw: Vec::with_capacity(keywords),
             span,
         };
         for a in args {
