@@ -40,22 +40,7 @@ impl<H: Host> Interp<H> {
                 let obj = self.eval(value)?;
                 self.attribute(obj, &attr.name, attr.span)
             }
-            // `recv.name(...)` of a host's method: called without the bound method made first.
-            ExprKind::Call { func, args } => {
-                let f = match &func.kind {
-                    ExprKind::Attribute { value, attr } => {
-                        let recv = self.eval(value)?;
-                        if attr.name != "__class__" && H::is_method(self, &recv, &attr.name) {
-                            let args = self.eval_args(args, e.span)?;
-                            return H::call_method(self, recv, &attr.name, args);
-                        }
-                        self.attribute(recv, &attr.name, attr.span)?
-                    }
-                    _ => self.eval(func)?,
-                };
-                let args = self.eval_args(args, e.span)?;
-                self.call(f, args)
-            }
+            ExprKind::Call { func, args } => self.eval_call(func, args, e.span).map(|(v, _)| v),
             ExprKind::Subscript { value, index } => {
                 let obj = self.eval(value)?;
                 self.subscript(obj, index, e.span)
@@ -153,14 +138,31 @@ impl<H: Host> Interp<H> {
         let ExprKind::Call { func, args } = &e.kind else {
             return self.eval(e).map(Some);
         };
-        let f = self.eval(func)?;
+        let (v, silent) = self.eval_call(func, args, e.span)?;
+        Ok((!silent).then_some(v))
+    }
+
+    /// `func(args)`, and whether the shell shows nothing of it (see
+    /// [`Self::eval_displayed`]). `recv.name(...)` of a host's method is called without the
+    /// bound method made first.
+    fn eval_call(&mut self, func: &Expr, args: &[Arg], span: Span) -> Result<(Obj, bool)> {
+        let f = match &func.kind {
+            ExprKind::Attribute { value, attr } => {
+                let recv = self.eval(value)?;
+                if attr.name != "__class__" && H::is_method(self, &recv, &attr.name) {
+                    let args = self.eval_args(args, span)?;
+                    return Ok((H::call_method(self, recv, &attr.name, args)?, false));
+                }
+                self.attribute(recv, &attr.name, attr.span)?
+            }
+            _ => self.eval(func)?,
+        };
         let silent = matches!(
             f,
             Obj::Builtin(super::Builtin::Print | super::Builtin::NoOp)
         ) || self.host.is_silent(&f);
-        let args = self.eval_args(args, e.span)?;
-        let v = self.call(f, args)?;
-        Ok((!silent).then_some(v))
+        let args = self.eval_args(args, span)?;
+        Ok((self.call(f, args)?, silent))
     }
 
     pub fn eval_all(&mut self, items: &[Expr]) -> Result<Vec<Obj>> {
