@@ -630,6 +630,43 @@ fn sql_only_json_prints_sql_and_params_per_statement() {
     assert_eq!(docs, expected);
 }
 
+/// Each top-level statement's line is the compact JSON serde_json writes for its statements
+/// (escapes included), and holds every statement it would run, more than the query log keeps
+/// (Django's 9,000) too.
+#[test]
+fn sql_only_json_lines_are_serde_json_text_and_keep_every_statement() {
+    let exprs = [
+        "Book.objects.filter(title=\"a \\\"q\\\" \\\\ b\\nc \u{e9}\\t\\x01\\x7f\", pages__in=[1, 2])",
+        "for i in range(9005): list(Book.objects.filter(pages=i))",
+    ];
+    let r = run(with_code(library(), exprs).args(["--sql-only", "--format", "json"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    for line in &lines {
+        let doc: Json = serde_json::from_str(line).unwrap();
+        assert_eq!(doc.to_string(), *line);
+    }
+    let first: Json = serde_json::from_str(lines[0]).unwrap();
+    let text = "a \"q\" \\ b\nc \u{e9}\t\u{1}\u{7f}";
+    assert_eq!(first[0]["params"], serde_json::json!([1, 2, text]));
+    let loop_: Json = serde_json::from_str(lines[1]).unwrap();
+    let params: Vec<&Json> = loop_
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["params"][0])
+        .collect();
+    assert_eq!(
+        params,
+        (0..9005)
+            .map(Json::from)
+            .collect::<Vec<_>>()
+            .iter()
+            .collect::<Vec<_>>()
+    );
+}
+
 #[test]
 fn sql_only_explains_why_fetched_objects_are_none() {
     let r = run(with_code(

@@ -36,10 +36,38 @@ use std::sync::Arc;
 /// the modules run so far.
 #[derive(Default)]
 pub(super) struct Python {
-    classes: HashMap<ModelId, Option<Rc<Class>>>,
+    classes: Classes,
     modules: Vec<(Arc<PyModule>, Rc<ModuleScope>)>,
     /// Each model's `_meta`, made once.
     pub(super) metas: HashMap<ModelId, Obj>,
+}
+
+/// Each model's Python class, if known yet, indexed by the model (looked up on every
+/// `Book.objects`: an index rather than a hash).
+#[derive(Default)]
+struct Classes(Vec<Option<Option<Rc<Class>>>>);
+
+impl Classes {
+    fn get(&self, m: &ModelId) -> Option<&Option<Rc<Class>>> {
+        self.0.get(*m)?.as_ref()
+    }
+
+    fn contains_key(&self, m: &ModelId) -> bool {
+        self.get(m).is_some()
+    }
+
+    fn insert(&mut self, m: ModelId, class: Option<Rc<Class>>) {
+        if self.0.len() <= m {
+            self.0.resize(m + 1, None);
+        }
+        self.0[m] = Some(class);
+    }
+
+    fn remove(&mut self, m: &ModelId) {
+        if let Some(slot) = self.0.get_mut(*m) {
+            *slot = None;
+        }
+    }
 }
 
 impl Session {

@@ -120,7 +120,7 @@ impl Session {
         let value = self.eval(expr);
         self.host.opts.sql_only = sql_only;
         self.host.confirm = confirm;
-        self.host.pending.clear();
+        self.host.log.release_held();
         let ran = self.host.log.take_since(logged);
         let value = value?;
         let qs = match (value.queryset(), value.manager()) {

@@ -81,15 +81,7 @@ impl Host for Orm {
             return Ok(Some(method(obj, name)));
         }
         if obj.manager().is_some() || qs.is_some() {
-            let related = qs.is_some_and(|qs| qs.related.is_some())
-                && super::related::RELATED_METHODS.contains(&name)
-                || qs.is_some_and(|qs| super::taggit::has_method(qs, name));
-            let own = (name == "get_queryset" && qs.is_some()) || cx.has_custom_method(obj, name);
-            let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
-            return Ok((related
-                || own
-                || (super::queryset::METHODS.contains(&name) && !queryset_only))
-                .then(|| method(obj, name)));
+            return Ok(Self::is_method(cx, obj, name).then(|| method(obj, name)));
         }
         if let Some(v) = super::choices::attribute(obj, name) {
             return Ok(Some(v));
@@ -213,6 +205,27 @@ impl Host for Orm {
             format!("'{}' object is not callable", f.type_name()),
         )
         .at(args.span))
+    }
+
+    /// A manager's or queryset's method (but `qs.query`, `manager.model` and `manager._db`,
+    /// its attributes).
+    fn is_method(cx: &Session, obj: &Obj, name: &str) -> bool {
+        let qs = obj.native::<QuerySet>();
+        let manager = obj.manager().is_some();
+        if !(manager || qs.is_some())
+            || (qs.is_some() && name == "query")
+            || (manager && matches!(name, "model" | "_db"))
+        {
+            return false;
+        }
+        // Django's own methods first: looking for models.py's is the longer search.
+        let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
+        (super::queryset::METHODS.contains(&name) && !queryset_only)
+            || (qs.is_some_and(|qs| qs.related.is_some())
+                && super::related::RELATED_METHODS.contains(&name))
+            || qs.is_some_and(|qs| super::taggit::has_method(qs, name))
+            || (name == "get_queryset" && qs.is_some())
+            || cx.has_custom_method(obj, name)
     }
 
     fn call_method(cx: &mut Session, recv: Obj, name: &str, args: Args) -> Result<Obj> {

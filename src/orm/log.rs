@@ -18,6 +18,12 @@ pub struct QueryLog {
     total: u64,
     /// `settings.DEBUG`: statements run now go into `connection.queries`.
     pub debug: bool,
+    /// Held statements (with `--sql-only`, those of the top-level statement running, which
+    /// are its output): the last `held` of `recent`, after those of them the bound pushed
+    /// out of `recent`, in `overflow` (oldest first). Holding them here rather than in a
+    /// copy keeps one `Statement` a statement.
+    held: usize,
+    overflow: Vec<Statement>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -33,8 +39,12 @@ impl QueryLog {
 
     pub fn push(&mut self, st: Statement) {
         if self.recent.len() == Self::LIMIT {
-            self.recent.pop_front();
+            let oldest = self.recent.pop_front();
             self.timing.pop_front();
+            if self.held == Self::LIMIT {
+                self.overflow.extend(oldest);
+                self.held -= 1;
+            }
         }
         self.recent.push_back(st);
         self.timing.push_back(Timing {
@@ -43,6 +53,25 @@ impl QueryLog {
             took: None,
         });
         self.total += 1;
+    }
+
+    /// [`push`](Self::push), holding the statement until [`release_held`](Self::release_held).
+    pub fn push_held(&mut self, st: Statement) {
+        self.push(st);
+        self.held += 1;
+    }
+
+    /// The statements held since the last release, oldest first.
+    pub fn held(&self) -> impl Iterator<Item = &Statement> + Clone {
+        self.overflow
+            .iter()
+            .chain(self.recent.range(self.recent.len() - self.held..))
+    }
+
+    /// Hold none of the statements logged so far (they stay logged).
+    pub fn release_held(&mut self) {
+        self.held = 0;
+        self.overflow.clear();
     }
 
     /// The latest statement has finished running: its time is now known.
@@ -83,6 +112,7 @@ impl QueryLog {
         let n = usize::try_from(self.total.saturating_sub(mark)).unwrap_or(usize::MAX);
         let kept = self.recent.len().saturating_sub(n);
         self.total = mark.min(self.total);
+        self.held = self.held.saturating_sub(self.recent.len() - kept);
         self.timing.truncate(kept);
         self.recent.split_off(kept).pop_back()
     }
@@ -91,6 +121,7 @@ impl QueryLog {
         self.recent.clear();
         self.timing.clear();
         self.total = 0;
+        self.release_held();
     }
 }
 
@@ -141,6 +172,31 @@ mod tests {
             format!("SELECT {}", QueryLog::LIMIT + 4)
         );
         assert_eq!(log.take_since(log.total()), None);
+    }
+
+    #[test]
+    fn held_statements_outlive_the_bound() {
+        let mut log = QueryLog::default();
+        log.push(st(0));
+        log.push_held(st(1));
+        assert_eq!(
+            log.held().map(|s| &s.sql[..]).collect::<Vec<_>>(),
+            ["SELECT 1"]
+        );
+        for i in 2..QueryLog::LIMIT + 3 {
+            log.push_held(st(i));
+        }
+        assert_eq!(log.len(), QueryLog::LIMIT);
+        let held: Vec<String> = log.held().map(|s| s.sql.clone()).collect();
+        let expected: Vec<String> = (1..QueryLog::LIMIT + 3)
+            .map(|i| format!("SELECT {i}"))
+            .collect();
+        assert_eq!(held, expected);
+        log.release_held();
+        assert_eq!(log.held().count(), 0);
+        log.push(st(7));
+        assert_eq!(log.held().count(), 0);
+        assert_eq!(log.len(), QueryLog::LIMIT);
     }
 
     #[test]

@@ -126,8 +126,6 @@ pub struct Orm {
     pub opts: Options,
     /// The statements run (with `sql_only`: that would run): how many, and the latest.
     pub log: QueryLog,
-    /// Statements of the current top-level statement, kept with `--sql-only` only (its output).
-    pending: Vec<Statement>,
     /// Refuse every write (`--read-only`).
     pub read_only: bool,
     /// Open transaction and savepoints.
@@ -200,7 +198,6 @@ impl Session {
             backend,
             opts,
             log: QueryLog::default(),
-            pending: Vec::new(),
             read_only: false,
             tx: transaction::Transactions::default(),
             manager_models: Vec::new(),
@@ -257,7 +254,7 @@ impl Session {
         let program = crate::syntax::parse_program(src)?;
         crate::py::clear_interrupt();
         for stmt in &program.body {
-            self.host.pending.clear();
+            self.host.log.release_held();
             self.host.lazy_loads.clear();
             let res = self.exec_top(stmt, echo);
             self.warn_about_lazy_loads()?;
@@ -299,12 +296,14 @@ impl Session {
         }
     }
 
-    /// Record a statement about to run (or, with `--sql-only`, that would run).
+    /// Record a statement about to run (or, with `--sql-only`, that would run: held in the
+    /// log as the output of the top-level statement running).
     fn note_statement(&mut self, st: Statement) {
         if self.host.opts.sql_only {
-            self.host.pending.push(st.clone());
+            self.host.log.push_held(st);
+        } else {
+            self.host.log.push(st);
         }
-        self.host.log.push(st);
     }
 
     /// Note a query that loaded relation `label` (`Book.author`) for one object; `fix` is
@@ -333,38 +332,26 @@ impl Session {
     }
 
     fn flush_sql_only(&mut self) -> Result<()> {
-        let pending = std::mem::take(&mut self.host.pending);
-        if pending.is_empty() {
-            return Ok(());
-        }
         let (opts, dialect) = (self.host.opts, self.host.dialect);
-        let out = self.out();
-        match opts.format {
-            Format::Json | Format::Ndjson => {
-                let arr: Vec<serde_json::Value> = pending
-                    .iter()
-                    .map(|s| {
-                        serde_json::json!({
-                            "sql": s.sql,
-                            "params": s.params.iter().map(|p| p.to_json()).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                writeln!(out, "{}", serde_json::Value::Array(arr)).map_err(crate::render::io_error)
-            }
-            _ => {
-                for s in &pending {
-                    let sql = crate::render::sql::sql_inline(&s.sql, &s.params, dialect);
-                    writeln!(
-                        out,
-                        "{};",
-                        crate::render::sql::highlight_sql(&sql, opts.style)
-                    )
-                    .map_err(crate::render::io_error)?;
-                }
-                Ok(())
-            }
-        }
+        let (log, out) = (&self.host.log, &mut self.out);
+        let written = if log.held().next().is_none() {
+            Ok(())
+        } else if matches!(opts.format, Format::Json | Format::Ndjson) {
+            writeln!(out, "{}", crate::render::json::Statements(log.held()))
+                .map_err(crate::render::io_error)
+        } else {
+            log.held().try_for_each(|s| {
+                let sql = crate::render::sql::sql_inline(&s.sql, &s.params, dialect);
+                writeln!(
+                    out,
+                    "{};",
+                    crate::render::sql::highlight_sql(&sql, opts.style)
+                )
+                .map_err(crate::render::io_error)
+            })
+        };
+        self.host.log.release_held();
+        written
     }
 }
 

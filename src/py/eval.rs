@@ -40,11 +40,7 @@ impl<H: Host> Interp<H> {
                 let obj = self.eval(value)?;
                 self.attribute(obj, &attr.name, attr.span)
             }
-            ExprKind::Call { func, args } => {
-                let f = self.eval(func)?;
-                let args = self.eval_args(args, e.span)?;
-                self.call(f, args)
-            }
+            ExprKind::Call { func, args } => self.eval_call(func, args, e.span).map(|(v, _)| v),
             ExprKind::Subscript { value, index } => {
                 let obj = self.eval(value)?;
                 self.subscript(obj, index, e.span)
@@ -142,14 +138,31 @@ impl<H: Host> Interp<H> {
         let ExprKind::Call { func, args } = &e.kind else {
             return self.eval(e).map(Some);
         };
-        let f = self.eval(func)?;
+        let (v, silent) = self.eval_call(func, args, e.span)?;
+        Ok((!silent).then_some(v))
+    }
+
+    /// `func(args)`, and whether the shell shows nothing of it (see
+    /// [`Self::eval_displayed`]). `recv.name(...)` of a host's method is called without the
+    /// bound method made first.
+    fn eval_call(&mut self, func: &Expr, args: &[Arg], span: Span) -> Result<(Obj, bool)> {
+        let f = match &func.kind {
+            ExprKind::Attribute { value, attr } => {
+                let recv = self.eval(value)?;
+                if attr.name != "__class__" && H::is_method(self, &recv, &attr.name) {
+                    let args = self.eval_args(args, span)?;
+                    return Ok((H::call_method(self, recv, &attr.name, args)?, false));
+                }
+                self.attribute(recv, &attr.name, attr.span)?
+            }
+            _ => self.eval(func)?,
+        };
         let silent = matches!(
             f,
             Obj::Builtin(super::Builtin::Print | super::Builtin::NoOp)
         ) || self.host.is_silent(&f);
-        let args = self.eval_args(args, e.span)?;
-        let v = self.call(f, args)?;
-        Ok((!silent).then_some(v))
+        let args = self.eval_args(args, span)?;
+        Ok((self.call(f, args)?, silent))
     }
 
     pub fn eval_all(&mut self, items: &[Expr]) -> Result<Vec<Obj>> {
@@ -195,9 +208,14 @@ impl<H: Host> Interp<H> {
     }
 
     pub fn eval_args(&mut self, args: &[Arg], span: Span) -> Result<Args> {
+        // Made at their size (`*`/`**` arguments may add more).
+        let keywords = args
+            .iter()
+            .filter(|a| matches!(a, Arg::Keyword { .. }))
+            .count();
         let mut out = Args {
-            pos: Vec::new(),
-            kw: Vec::new(),
+            pos: Vec::with_capacity(args.len() - keywords),
+            kw: Vec::with_capacity(keywords),
             span,
         };
         for a in args {

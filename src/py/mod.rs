@@ -199,6 +199,12 @@ pub trait Host: Sized + 'static {
     ) -> Result<Option<Obj>> {
         Ok(None)
     }
+    /// Whether `recv.name` is a method of a native object without a Python class (nor a
+    /// standard-library object's), which [`Host::attribute`] gives as the bound method: then
+    /// `recv.name(...)` calls [`Host::call_method`] without making the bound method first.
+    fn is_method(_cx: &Interp<Self>, _recv: &Obj, _name: &str) -> bool {
+        false
+    }
 }
 
 /// What a `for` loop does with each item, until it breaks with a `B`.

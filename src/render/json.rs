@@ -29,6 +29,30 @@ pub fn write_line(out: &mut dyn Write, value: &Json) -> Result<()> {
     writeln!(out).map_err(io_error)
 }
 
+/// The statements `--sql-only` shows for one top-level statement, displayed as the line
+/// `[{"sql": ..., "params": [...]}, ...]` (compact, as `serde_json` writes such a value):
+/// formatted as it is written, without a JSON value of it built first.
+pub struct Statements<I>(pub I);
+
+impl<'a, I: Iterator<Item = &'a crate::sql::Statement> + Clone> std::fmt::Display
+    for Statements<I>
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[")?;
+        for (i, st) in self.0.clone().enumerate() {
+            let sql = serde_json::to_string(&st.sql).map_err(|_| std::fmt::Error)?;
+            let comma = if i == 0 { "" } else { "," };
+            write!(f, "{comma}{{\"sql\":{sql},\"params\":[")?;
+            for (j, p) in st.params.iter().enumerate() {
+                let comma = if j == 0 { "" } else { "," };
+                write!(f, "{comma}{}", p.to_json())?;
+            }
+            f.write_str("]}")?;
+        }
+        f.write_str("]")
+    }
+}
+
 /// Streams a result set as one JSON array, or as NDJSON lines.
 pub struct JsonSink<'w> {
     out: &'w mut dyn Write,
