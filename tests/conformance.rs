@@ -177,6 +177,14 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/blog/blog/models.py",
         bar: MODELS,
     },
+    // The same for the second batch of test apps (defer, aggregation_regress, ...).
+    Corpus {
+        name: "suite2_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: MODELS,
+    },
     // The proptest generator's querysets (tests/proptest_querysets.rs) from a fixed seed, on
     // the same databases: a set nobody chose.
     Corpus {

@@ -98,6 +98,8 @@ CORPORA = {
     "differential_blog": BLOG,
     # constructs tools/django_suite.py found in Django's own test apps, on the blog (issue 16)
     "suite_blog": BLOG,
+    # the second batch of Django's test apps (issue 16)
+    "suite2_blog": BLOG,
     # every manager of a model (issue 16)
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
