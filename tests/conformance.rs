@@ -141,6 +141,15 @@ const CORPORA: &[Corpus] = &[
             sql: 90.0,
         },
     },
+    // Generic relations whose content type is not cached yet (the second batch of Django's
+    // test apps).
+    Corpus {
+        name: "suite2_tagging",
+        sqlite: Some("fixtures/tagging/tagging.sqlite3"),
+        postgres: "fixtures/tagging/tagging.postgres.sql",
+        models: "fixtures/tagging/tagging/models.py",
+        bar: MODELS,
+    },
     // Field and model features (issue 16): UUID keys, choices enums, field subclasses,
     // to_field, db_default, GeneratedField, ordering expressions, get_latest_by, self and
     // through many-to-many.

@@ -113,6 +113,10 @@ CORPORA = {
     "tagging": {"app": "tagging", "dataset": "tagging", "also": ["contenttypes"],
                 "sqlite": ROOT / "fixtures" / "tagging" / "tagging.sqlite3",
                 "postgres": ROOT / "fixtures" / "tagging" / "tagging.postgres.sql"},
+    # generic relations whose content type is not cached yet (issue 16)
+    "suite2_tagging": {"app": "tagging", "dataset": "tagging", "also": ["contenttypes"],
+                "sqlite": ROOT / "fixtures" / "tagging" / "tagging.sqlite3",
+                "postgres": ROOT / "fixtures" / "tagging" / "tagging.postgres.sql"},
     # model inheritance: abstract bases from another app, multi-table, proxies (issue 16)
     "inherit": {"app": "inherit", "dataset": "inherit",
                 "sqlite": ROOT / "fixtures" / "inherit" / "inherit.sqlite3",
