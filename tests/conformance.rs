@@ -177,6 +177,14 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/inherit",
         bar: MODELS,
     },
+    // only() on multi-table children (the second batch of Django's test apps).
+    Corpus {
+        name: "suite2_inherit",
+        sqlite: Some("fixtures/inherit/inherit.sqlite3"),
+        postgres: "fixtures/inherit/inherit.postgres.sql",
+        models: "fixtures/inherit",
+        bar: MODELS,
+    },
     // Constructs tools/django_suite.py found djq getting wrong in Django's own test apps,
     // written again on the blog's models (issue 16).
     Corpus {

@@ -121,6 +121,10 @@ CORPORA = {
     "inherit": {"app": "inherit", "dataset": "inherit",
                 "sqlite": ROOT / "fixtures" / "inherit" / "inherit.sqlite3",
                 "postgres": ROOT / "fixtures" / "inherit" / "inherit.postgres.sql"},
+    # only() on multi-table children (issue 16)
+    "suite2_inherit": {"app": "inherit", "dataset": "inherit",
+                "sqlite": ROOT / "fixtures" / "inherit" / "inherit.sqlite3",
+                "postgres": ROOT / "fixtures" / "inherit" / "inherit.postgres.sql"},
     # field and model features (issue 16): UUIDs, choices enums, to_field, db_default,
     # GeneratedField, ordering expressions, get_latest_by, self and through many-to-many
     "fields": {"app": "fields", "dataset": "fields",

@@ -172,12 +172,16 @@ impl Query {
         }
         let mut out = Vec::new();
         for owner in owners {
+            let fields = self.loaded_fields(schema, owner, prefix, owner == model);
+            // Django joins an ancestor's table only for the columns it selects there.
+            if fields.is_empty() {
+                continue;
+            }
             let owner_alias = if owner == model {
                 alias.to_string()
             } else {
                 self.parent_alias(schema, model, owner, alias)?
             };
-            let fields = self.loaded_fields(schema, owner, prefix, owner == model);
             out.extend(self.default_columns(schema, owner, &owner_alias, &fields));
         }
         Ok(out)
