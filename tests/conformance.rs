@@ -177,6 +177,15 @@ const CORPORA: &[Corpus] = &[
             sql: 90.0,
         },
     },
+    // Generic relations whose content type is not cached yet (the second batch of Django's
+    // test apps).
+    Corpus {
+        name: "suite2_tagging",
+        sqlite: Some("fixtures/tagging/tagging.sqlite3"),
+        postgres: "fixtures/tagging/tagging.postgres.sql",
+        models: "fixtures/tagging/tagging/models.py",
+        bar: MODELS,
+    },
     // Field and model features (issue 16): UUID keys, choices enums, field subclasses,
     // to_field, db_default, GeneratedField, ordering expressions, get_latest_by, self and
     // through many-to-many.
@@ -204,10 +213,26 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/inherit",
         bar: MODELS,
     },
+    // only() on multi-table children (the second batch of Django's test apps).
+    Corpus {
+        name: "suite2_inherit",
+        sqlite: Some("fixtures/inherit/inherit.sqlite3"),
+        postgres: "fixtures/inherit/inherit.postgres.sql",
+        models: "fixtures/inherit",
+        bar: MODELS,
+    },
     // Constructs tools/django_suite.py found djq getting wrong in Django's own test apps,
     // written again on the blog's models (issue 16).
     Corpus {
         name: "suite_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: MODELS,
+    },
+    // The same for the second batch of test apps (defer, aggregation_regress, ...).
+    Corpus {
+        name: "suite2_blog",
         sqlite: Some("fixtures/blog/blog.sqlite3"),
         postgres: "fixtures/blog/blog.postgres.sql",
         models: "fixtures/blog/blog/models.py",

@@ -104,6 +104,8 @@ CORPORA = {
     "differential_blog": BLOG,
     # constructs tools/django_suite.py found in Django's own test apps, on the blog (issue 16)
     "suite_blog": BLOG,
+    # the second batch of Django's test apps (issue 16)
+    "suite2_blog": BLOG,
     # every manager of a model (issue 16)
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
@@ -122,8 +124,16 @@ CORPORA = {
     "recipes": {"app": "recipes", "dataset": "recipes", "also": ["taggit"],
                 "sqlite": ROOT / "fixtures" / "recipes" / "recipes.sqlite3",
                 "postgres": ROOT / "fixtures" / "recipes" / "recipes.postgres.sql"},
+    # generic relations whose content type is not cached yet (issue 16)
+    "suite2_tagging": {"app": "tagging", "dataset": "tagging", "also": ["contenttypes"],
+                "sqlite": ROOT / "fixtures" / "tagging" / "tagging.sqlite3",
+                "postgres": ROOT / "fixtures" / "tagging" / "tagging.postgres.sql"},
     # model inheritance: abstract bases from another app, multi-table, proxies (issue 16)
     "inherit": {"app": "inherit", "dataset": "inherit",
+                "sqlite": ROOT / "fixtures" / "inherit" / "inherit.sqlite3",
+                "postgres": ROOT / "fixtures" / "inherit" / "inherit.postgres.sql"},
+    # only() on multi-table children (issue 16)
+    "suite2_inherit": {"app": "inherit", "dataset": "inherit",
                 "sqlite": ROOT / "fixtures" / "inherit" / "inherit.sqlite3",
                 "postgres": ROOT / "fixtures" / "inherit" / "inherit.postgres.sql"},
     # field and model features (issue 16): UUIDs, choices enums, to_field, db_default,

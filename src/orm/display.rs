@@ -137,8 +137,7 @@ impl Session {
             let shown = compiled.plan.shown;
             let types: Vec<_> = compiled.plan.columns.iter().map(|c| c.ty).collect();
             if let Some(st) = &compiled.statement {
-                self.note_statement(st.clone());
-                self.show_sql(st)?;
+                self.announce(st)?;
             }
             let out = &mut self.out;
             let Orm {

@@ -64,7 +64,12 @@ impl Session {
 
     /// Record a statement about to run and echo its SQL; whether to run it (not with
     /// `--sql-only`, where it is only recorded).
-    fn announce(&mut self, st: &Statement) -> Result<bool> {
+    pub(super) fn announce(&mut self, st: &Statement) -> Result<bool> {
+        if !self.host.opts.sql_only {
+            for &model in &st.content_types {
+                self.content_type_for(model, Span::default())?;
+            }
+        }
         self.note_statement(st.clone());
         if self.host.opts.sql_only {
             return Ok(false);

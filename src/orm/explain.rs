@@ -45,6 +45,7 @@ impl Session {
         let explain = Statement {
             sql: format!("{prefix} {}", st.sql),
             params: st.params,
+            content_types: st.content_types,
         };
         let json = format.is_some_and(|f| f.eq_ignore_ascii_case("json"));
         let mut lines = Vec::new();

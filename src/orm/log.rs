@@ -150,6 +150,7 @@ mod tests {
         Statement {
             sql: format!("SELECT {i}"),
             params: Vec::new(),
+            content_types: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@ use crate::py::Args;
 use crate::py::Obj;
 use crate::query::path::PathError;
 use crate::query::{FExpr, Operand, OrderSpec, QNode, SelectItem, SelectRelated};
+use crate::schema::FieldRef;
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::value::Value;
 use std::rc::Rc;
@@ -437,12 +438,14 @@ impl Session {
                     ("defer", Some(f)) => {
                         if q.defer_mode {
                             q.deferred.extend(f);
-                        } else {
+                        } else if q.deferred.iter().any(|d| !f.contains(d)) {
                             q.deferred.retain(|d| !f.contains(d));
-                            if q.deferred.is_empty() {
-                                q.defer_mode = true;
-                                q.deferred = f;
-                            }
+                        } else {
+                            // Every only() name deferred again: what is left to defer are the
+                            // names only() did not give (Django's add_deferred_loading).
+                            let only = std::mem::take(&mut q.deferred);
+                            q.defer_mode = true;
+                            q.deferred = f.into_iter().filter(|n| !only.contains(n)).collect();
                         }
                     }
                     (_, Some(f)) => {
@@ -722,6 +725,10 @@ impl Session {
         q: &mut crate::query::Query,
         fields: &[(String, Span)],
     ) -> Result<()> {
+        // values() loads every field it names: only()/defer() no longer apply (Django's
+        // set_values clears the deferred loading).
+        q.deferred.clear();
+        q.defer_mode = true;
         if fields.is_empty() {
             // Grouping by the model's columns becomes grouping by its fields (Django's
             // set_values), which puts extra(select=...) entries after them.
@@ -845,17 +852,35 @@ impl Session {
         ))
     }
 
-    /// `only()`/`defer()` names must be fields (Django raises when the query is compiled).
+    /// `only()`/`defer()` names must be fields, followed across forward relations; a name
+    /// after a field that is not a relation is a FieldError naming it (Django's
+    /// `_get_defer_select_mask`/`_get_only_select_mask`, which raise when the query is
+    /// compiled).
     fn check_deferred(&self, q: &crate::query::Query) -> Result<()> {
         let schema = &self.host.schema;
-        let m = schema.model(q.model);
         for name in &q.deferred {
-            let head = name.split("__").next().unwrap_or(name);
-            if m.get_field(head).is_none() && schema.inherited_field(q.model, head).is_none() {
-                return Err(Diagnostic::new(
-                    ErrorKind::FieldDoesNotExist,
-                    format!("{} has no field named '{head}'", m.name),
-                ));
+            let mut model = q.model;
+            let mut parts = name.split("__");
+            while let Some(part) = parts.next() {
+                let m = schema.model(model);
+                let field = match m.get_field(part) {
+                    Some(f) => Some((model, f)),
+                    None => schema.inherited_field(model, part),
+                };
+                let Some((owner, field)) = field else {
+                    return Err(Diagnostic::new(
+                        ErrorKind::FieldDoesNotExist,
+                        format!("{} has no field named '{part}'", m.name),
+                    ));
+                };
+                let FieldRef::Concrete(i) = field else { break };
+                match &schema.model(owner).fields[i].relation {
+                    Some(fk) => model = fk.to,
+                    None => match parts.next() {
+                        Some(next) => return Err(Diagnostic::field(next)),
+                        None => break,
+                    },
+                }
             }
         }
         Ok(())

@@ -408,6 +408,7 @@ impl Session {
         let copy = Statement {
             sql: insert::copy(self.host.dialect, table, &columns),
             params: Vec::new(),
+            content_types: Vec::new(),
         };
         self.note_statement(copy.clone());
         self.show_sql(&copy)?;

@@ -424,7 +424,11 @@ impl Expr {
                         ValueType::Duration => ValueType::Duration,
                         _ => ValueType::Float,
                     },
-                    AggFunc::StdDev { .. } | AggFunc::Variance { .. } => ValueType::Float,
+                    // NumericOutputFieldMixin: a decimal source gives a Decimal.
+                    AggFunc::StdDev { .. } | AggFunc::Variance { .. } => match arg {
+                        ValueType::Decimal { .. } => ValueType::Decimal { places: None },
+                        _ => ValueType::Float,
+                    },
                     // Django quantizes decimals read from columns only.
                     AggFunc::Sum
                     | AggFunc::Min

@@ -80,7 +80,6 @@ pub struct Plan {
 impl Query {
     /// The fields of `model` that `defer()`/`only()` leave selected, in model order.
     /// `prefix` is the `select_related` path to the model (`""` for the queried model);
-    /// `traversed` are its relations followed by `select_related`, which stay loaded;
     /// `keep_pk`: `only()` keeps the primary key (not a multi-table parent's, whose row the
     /// child's link names).
     fn loaded_fields(
@@ -88,7 +87,6 @@ impl Query {
         schema: &Schema,
         model: ModelId,
         prefix: &str,
-        traversed: &[String],
         keep_pk: bool,
     ) -> Vec<usize> {
         let m = schema.model(model);
@@ -124,9 +122,7 @@ impl Query {
                 } else if relevant.is_empty() {
                     true
                 } else {
-                    (keep_pk && i == m.pk)
-                        || named(i, false)
-                        || traversed.contains(&m.fields[i].name)
+                    (keep_pk && i == m.pk) || named(i, false)
                 }
             })
             .collect()
@@ -164,7 +160,6 @@ impl Query {
         model: ModelId,
         alias: &Sym,
         prefix: &str,
-        traversed: &[String],
         from_parent: Option<ModelId>,
     ) -> Result<Vec<PlanCol>> {
         let mut owners: Vec<ModelId> = Vec::new();
@@ -177,12 +172,16 @@ impl Query {
         }
         let mut out = Vec::new();
         for owner in owners {
-            let (owner_alias, traversed) = if owner == model {
-                (alias.clone(), traversed)
+            let fields = self.loaded_fields(schema, owner, prefix, owner == model);
+            // Django joins an ancestor's table only for the columns it selects there.
+            if fields.is_empty() {
+                continue;
+            }
+            let owner_alias = if owner == model {
+                alias.clone()
             } else {
-                (self.parent_alias(schema, model, owner, alias)?, &[][..])
+                self.parent_alias(schema, model, owner, alias)?
             };
-            let fields = self.loaded_fields(schema, owner, prefix, traversed, owner == model);
             out.extend(self.default_columns(schema, owner, &owner_alias, &fields));
         }
         Ok(out)
@@ -233,17 +232,6 @@ impl Query {
         let exprs = p.concrete_field_exprs();
         *self = p.q.into_owned();
         exprs
-    }
-
-    /// First names of the `select_related` paths (they stay loaded under `only()`).
-    fn traversed_relations(&self) -> Vec<String> {
-        match &self.select_related {
-            SelectRelated::Paths(p) => p
-                .iter()
-                .map(|p| p.split("__").next().unwrap_or(p).to_string())
-                .collect(),
-            _ => Vec::new(),
-        }
     }
 
     /// Django's `get_group_by` up to the backend-specific part.
@@ -302,9 +290,8 @@ impl Planner<'_, '_> {
             })
             .collect();
         if q.default_cols {
-            let traversed = q.traversed_relations();
             let (model, base) = (q.model, q.base_alias().clone());
-            columns.extend(self.model_columns(model, &base, "", &traversed, None)?);
+            columns.extend(self.model_columns(model, &base, "", None)?);
         } else {
             let q = &*self.q;
             columns.extend(q.select.iter().map(|s| PlanCol {
@@ -408,17 +395,16 @@ impl Planner<'_, '_> {
         model: ModelId,
         alias: &Sym,
         prefix: &str,
-        traversed: &[String],
         from_parent: Option<ModelId>,
     ) -> Result<Vec<PlanCol>> {
         let schema = self.schema;
         if schema.model(model).parents.is_empty() {
-            let fields = self.q.loaded_fields(schema, model, prefix, traversed, true);
+            let fields = self.q.loaded_fields(schema, model, prefix, true);
             return Ok(self.q.default_columns(schema, model, alias, &fields));
         }
         self.q
             .to_mut()
-            .model_columns(schema, model, alias, prefix, traversed, from_parent)
+            .model_columns(schema, model, alias, prefix, from_parent)
     }
 
     /// [`Query::setup_joins`], on a copy of the query only when the path has joins to make.
@@ -554,6 +540,21 @@ impl Planner<'_, '_> {
             } else {
                 !f.null
             };
+            // Django's select_related_descend: a named relation must not be deferred.
+            if take
+                && restricted
+                && !self
+                    .q
+                    .loaded_fields(schema, owner, prefix, false)
+                    .contains(&i)
+            {
+                return Err(Diagnostic::field(format!(
+                    "Field {}.{} cannot be both deferred and traversed using select_related at \
+                     the same time.",
+                    schema.model(owner).name,
+                    f.name
+                )));
+            }
             if take {
                 follow.push((owner, f.name.clone(), f.name.clone(), fk.to, false));
             }
@@ -605,7 +606,7 @@ impl Planner<'_, '_> {
             };
             let start = columns.len();
             let parent = from_parent.then_some(model);
-            columns.extend(self.model_columns(target, &join_alias, &path, &[], parent)?);
+            columns.extend(self.model_columns(target, &join_alias, &path, parent)?);
             let mut cols: Vec<usize> = if from_parent {
                 own.to_vec()
             } else {

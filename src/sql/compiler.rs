@@ -11,15 +11,19 @@ use crate::query::expr::{Connector, DatePart, LookupKind};
 use crate::query::func::{FuncKind, db_type, db_value_type, value_class};
 use crate::query::setup::{OrderTarget, Plan};
 use crate::query::{Expr, JoinType, Lookup, Nulls, Query, Rhs, WhereNode};
-use crate::schema::Schema;
+use crate::schema::{ModelId, Schema};
 use crate::value::{Value, ValueType};
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 /// A finished statement: SQL in the driver's placeholder style and its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
     pub sql: String,
     pub params: Vec<Value>,
+    /// The models whose content type its generic relations' joins name: Django looks each
+    /// up (`ContentType.objects.get_for_model`, a query when not cached) as it compiles them.
+    pub content_types: Vec<ModelId>,
 }
 
 /// A SELECT with the plan that says what its columns are.
@@ -96,12 +100,24 @@ const STATEMENT_CAPACITY: usize = 512;
 pub(super) struct Writer<'a> {
     pub(super) schema: &'a Schema,
     pub(super) dialect: Dialect,
+    /// [`Statement::content_types`], as the joins are written.
+    pub(super) content_types: RefCell<Vec<ModelId>>,
+}
+
+impl<'a> Writer<'a> {
+    pub(super) fn new(schema: &'a Schema, dialect: Dialect) -> Writer<'a> {
+        Writer {
+            schema,
+            dialect,
+            content_types: RefCell::default(),
+        }
+    }
 }
 
 /// Compile a SELECT.
 pub fn select(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Compiled> {
     let (q, plan) = query.plan(schema)?;
-    let w = Writer { schema, dialect };
+    let w = Writer::new(schema, dialect);
     let mut f = Frag::with_capacity(STATEMENT_CAPACITY);
     let statement = w
         .push_select(&mut f, &q, &plan, false)?
@@ -133,7 +149,7 @@ pub fn aggregate_over(
     inner: &Query,
     aggs: &[crate::query::SelectItem],
 ) -> Result<Option<Statement>> {
-    let w = Writer { schema, dialect };
+    let w = Writer::new(schema, dialect);
     let (inner, plan) = inner.plan(schema)?;
     let mut sub = Frag::with_capacity(STATEMENT_CAPACITY);
     if !w.push_select(&mut sub, &inner, &plan, true)? {
@@ -155,7 +171,10 @@ pub fn aggregate_over(
 
 impl Writer<'_> {
     pub(super) fn finish(&self, frag: Frag) -> Statement {
-        frag.finish(self.dialect)
+        Statement {
+            content_types: self.content_types.take(),
+            ..frag.finish(self.dialect)
+        }
     }
 
     /// Append a SELECT; `false` (nothing appended) when it can match nothing (Django runs no
@@ -463,6 +482,10 @@ impl Writer<'_> {
                     f.push_str(" = ");
                     f.push_param(Value::Int(r.id));
                     f.push_str(")");
+                    let mut seen = self.content_types.borrow_mut();
+                    if !seen.contains(&r.model) {
+                        seen.push(r.model);
+                    }
                 }
                 f.push_str(")");
             }

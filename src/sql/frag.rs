@@ -164,6 +164,7 @@ impl Frag {
         Statement {
             sql,
             params: self.params.into_iter().map(|v| dialect.adapt(v)).collect(),
+            content_types: Vec::new(),
         }
     }
 }

@@ -143,6 +143,7 @@ pub fn copy(dialect: Dialect, table: &str, columns: &[String]) -> String {
 /// `n` new values of the table's primary-key sequence, for rows loaded with COPY.
 pub fn next_ids(table: &str, pk: &str, n: usize) -> Statement {
     Statement {
+        content_types: Vec::new(),
         sql: "SELECT nextval(pg_get_serial_sequence($1, $2)) FROM generate_series(1, $3)".into(),
         params: vec![
             Value::Text(Dialect::Postgres.quote(table)),

@@ -20,7 +20,7 @@ pub fn update(
     query: &Query,
     set: &[(String, Expr)],
 ) -> Result<Option<Statement>> {
-    let w = Writer { schema, dialect };
+    let w = Writer::new(schema, dialect);
     let mut f = Frag::new("UPDATE ");
     dialect.push_quoted(&mut f.sql, &schema.model(query.model).table);
     f.push_str(" SET ");
@@ -44,7 +44,7 @@ pub fn update(
 
 /// `DELETE FROM "table" WHERE ...`; `None` when the query matches nothing.
 pub fn delete(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Option<Statement>> {
-    let w = Writer { schema, dialect };
+    let w = Writer::new(schema, dialect);
     let mut f = Frag::new("DELETE FROM ");
     dialect.push_quoted(&mut f.sql, &schema.model(query.model).table);
     where_clause(&w, query, f)
