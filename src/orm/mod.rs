@@ -48,6 +48,7 @@ mod repr;
 mod taggit;
 mod transaction;
 mod update;
+mod window;
 mod write;
 
 use crate::backend::{Backend, Canceller};

@@ -16,6 +16,8 @@ pub mod meta_ordering;
 pub mod path;
 pub mod setup;
 mod tuple;
+pub mod window;
+pub mod window_resolve;
 
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::schema::{ModelId, Schema};
