@@ -216,14 +216,31 @@ impl Session {
             )
             .at(s));
         }
-        let point = |b: Option<(&Obj, Span)>| match b {
+        // Django's `window_frame_*_start_end` ValueError for a point that is not an integer.
+        let point = |b: Option<(&Obj, Span)>, which: &str| match b {
+            Some((o, s)) if !matches!(o, Obj::Value(Value::Null | Value::Int(_))) => {
+                let want = match (rows, which) {
+                    (true, _) => "an integer",
+                    (false, "start") => "a negative integer",
+                    (false, _) => "a positive integer",
+                };
+                let shown = match o {
+                    Obj::Value(Value::Text(t)) => t.clone(),
+                    o => o.type_name(),
+                };
+                Err(Diagnostic::new(
+                    ErrorKind::Value,
+                    format!("{which} argument must be {want}, zero, or None, but got '{shown}'."),
+                )
+                .at(s))
+            }
             None => Ok(None),
             b => int_arg(b, 0),
         };
         Ok(FExpr::Frame(Frame {
             rows,
-            start: point(bound[0])?,
-            end: point(bound[1])?,
+            start: point(bound[0], "start")?,
+            end: point(bound[1], "end")?,
         }))
     }
 }
