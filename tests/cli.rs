@@ -1179,3 +1179,39 @@ fn inserts_leave_generated_and_db_default_columns_to_the_database() {
         r.stderr
     );
 }
+
+#[test]
+fn window_annotations_print_djangos_over_clause() {
+    let expr = "Book.objects.annotate(r=Window(DenseRank(), partition_by='genre', order_by='-pages')).order_by('genre', '-pages', 'id').values('genre', 'pages', 'r')";
+    let django = recorded_in("library_window", expr);
+    let r = run(library().args(["--sql-only", "-c", expr]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let sql = django["queries"][0]["sql"].as_str().expect("sql");
+    assert!(sql.contains("OVER (PARTITION BY"), "{sql}");
+    assert!(r.stdout.contains(sql), "{}\nwant {sql}", r.stdout);
+}
+
+#[test]
+fn window_errors_are_djangos_and_filtering_on_a_window_says_not_supported() {
+    let expr = "Book.objects.annotate(u=Window(Upper('title')))";
+    let django = &recorded_in("library_window", expr)["error"];
+    let r = run(library().args(["-c", expr]));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .contains(django["message"].as_str().expect("message")),
+        "{}",
+        r.stderr
+    );
+    let r = run(library().args([
+        "-c",
+        "Book.objects.annotate(r=Window(RowNumber(), order_by='id')).filter(r__lte=2)",
+    ]));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .contains("NotSupportedError: filtering on a window expression"),
+        "{}",
+        r.stderr
+    );
+}

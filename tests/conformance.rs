@@ -92,6 +92,14 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/demo/books/models.py",
         bar: CHOSEN,
     },
+    // Window expressions (issue 19), on the same databases.
+    Corpus {
+        name: "library_window",
+        sqlite: Some("fixtures/demo/library.sqlite3"),
+        postgres: "fixtures/demo/library.postgres.sql",
+        models: "fixtures/demo/books/models.py",
+        bar: CHOSEN,
+    },
     Corpus {
         name: "blog_agg",
         sqlite: Some("fixtures/blog/blog.sqlite3"),

@@ -88,6 +88,8 @@ CORPORA = {
     "blog": BLOG,
     # aggregation, annotations, expressions, subqueries, set operations (issue 4)
     "library_agg": LIBRARY,
+    # window expressions (issue 19)
+    "library_window": LIBRARY,
     "blog_agg": BLOG,
     # querysets djq once got wrong, with their families (issue 14)
     "regressions": LIBRARY,

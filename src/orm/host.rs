@@ -678,6 +678,9 @@ impl Session {
             }
             DjangoFn::Aggregate(func) => self.aggregate_expr(func, &args).map(make::f),
             DjangoFn::Func(func) => self.func_expr(func, &args).map(make::f),
+            DjangoFn::Window => self.window_expr(&args).map(make::f),
+            DjangoFn::WindowFunc(func) => self.window_func_expr(func, &args).map(make::f),
+            DjangoFn::Frame(rows) => self.frame_expr(rows, &args).map(make::f),
             DjangoFn::Value => self.value_expr(&args).map(make::f),
             DjangoFn::Super => self.super_manager(span),
             DjangoFn::Subquery | DjangoFn::Exists => self

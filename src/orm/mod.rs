@@ -50,6 +50,7 @@ mod repr;
 mod taggit;
 mod transaction;
 mod update;
+mod window;
 mod write;
 
 use crate::backend::{Backend, Canceller};

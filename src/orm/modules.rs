@@ -73,11 +73,13 @@ const EXPRESSIONS: &[&str] = &[
     "OuterRef",
     "Q",
     "ExpressionWrapper",
+    "Window",
+    "RowRange",
+    "ValueRange",
 ];
 
 /// What `django.db.models` (and `.expressions`) have that djq does not yet.
-pub(super) const LATER_EXPRESSIONS: &[&str] =
-    &["Func", "Window", "RawSQL", "Prefetch", "FilteredRelation"];
+pub(super) const LATER_EXPRESSIONS: &[&str] = &["Func", "RawSQL", "Prefetch", "FilteredRelation"];
 
 /// `django.db.models.lookups`: each class with its lookup name. Used as an expression, a
 /// lookup on a field (`GreaterThan(F("rating"), 4)`) is the filter `rating__gt=4`.
@@ -224,7 +226,17 @@ impl Orm {
                     .extend(super::choices::bases().map(|(n, o)| (n.to_string(), o)));
                 m.with_later(LATER_EXPRESSIONS)
             }
-            "django.db.models.functions" => Module::new(db_functions()),
+            "django.db.models.functions" => {
+                let mut m = Module::new(db_functions());
+                m.attrs
+                    .extend(crate::query::window::WindowFunc::ALL.iter().map(|f| {
+                        (
+                            f.name().to_string(),
+                            make::function(DjangoFn::WindowFunc(*f)),
+                        )
+                    }));
+                m
+            }
             "django.db.models.enums" => Module::new(super::choices::bases()),
             "django.db.models.aggregates" => Module::new(aggregates()),
             "django.db.models.expressions" => {

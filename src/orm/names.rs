@@ -24,6 +24,9 @@ const FUNCTIONS: &[(&str, DjangoFn)] = {
         ("Subquery", Subquery),
         ("Exists", Exists),
         ("dumpdata", Dumpdata),
+        ("Window", Window),
+        ("RowRange", Frame(true)),
+        ("ValueRange", Frame(false)),
     ]
 };
 
@@ -42,6 +45,9 @@ pub(super) fn django_name(n: &str) -> Option<Obj> {
     }
     if let Some(a) = crate::query::expr::AggFunc::from_name(n) {
         return Some(make::function(DjangoFn::Aggregate(a)));
+    }
+    if let Some(f) = crate::query::window::WindowFunc::from_name(n) {
+        return Some(make::function(DjangoFn::WindowFunc(f)));
     }
     if let Some(f) = crate::query::func::FuncKind::from_name(n) {
         return Some(make::function(DjangoFn::Func(f)));
@@ -69,6 +75,11 @@ pub(super) fn builtin_names() -> Vec<String> {
             .map(|a| a.name().to_string()),
     );
     names.extend(crate::query::func::FuncKind::class_names());
+    names.extend(
+        crate::query::window::WindowFunc::ALL
+            .iter()
+            .map(|f| f.name().to_string()),
+    );
     names.extend(MODULES.iter().map(|(m, _)| m.to_string()));
     names.push("settings".into());
     names

@@ -68,6 +68,12 @@ pub enum DjangoFn {
     /// A lookup used as an expression (`GreaterThan(F("rating"), 4)`), by its lookup name
     /// (`gt`).
     Lookup(&'static str),
+    /// `Window(expression, partition_by=, order_by=, frame=)`.
+    Window,
+    /// `RowNumber`, `Lag`, ... (`django.db.models.functions.window`).
+    WindowFunc(crate::query::window::WindowFunc),
+    /// `RowRange` (`true`) or `ValueRange`.
+    Frame(bool),
 }
 
 /// A field instance given as `output_field` (`CharField()`).

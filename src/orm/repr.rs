@@ -126,6 +126,9 @@ pub fn expr_str(schema: &Schema, e: &FExpr) -> String {
             format!("Concat({})", concat_pairs(schema, args))
         }
         FExpr::Func { func, args, .. } => format!("{}({})", func.name(), all(args)),
+        FExpr::WindowFunc { func, args, .. } => format!("{}({})", func.name(), all(args)),
+        FExpr::Window { expr, .. } => format!("{} OVER (...)", expr_str(schema, expr)),
+        FExpr::Frame(f) => f.sql(),
         FExpr::Case { whens, default, .. } => {
             let cases: Vec<String> = whens
                 .iter()

@@ -204,6 +204,20 @@ pub enum Expr {
         sql: String,
         params: Vec<Value>,
     },
+    /// `RANK()`, `LAG(x, 1)`: a window function (inside `Window` only).
+    WindowFunc {
+        func: super::window::WindowFunc,
+        args: Vec<Expr>,
+        output: ValueType,
+    },
+    /// `source OVER (PARTITION BY ... ORDER BY ... ROWS BETWEEN ...)`: never an aggregate
+    /// itself (not grouped), grouped by its partition and ordering.
+    Window {
+        source: Box<Expr>,
+        partition_by: Vec<Expr>,
+        order_by: Vec<super::window::WindowOrder<Expr>>,
+        frame: Option<super::window::Frame>,
+    },
 }
 
 /// Django's aggregate functions.
@@ -338,12 +352,34 @@ impl Expr {
         }
     }
 
+    /// Whether a window (`OVER`) is inside: Django's `contains_over_clause`.
+    pub fn contains_over_clause(&self) -> bool {
+        match self {
+            Expr::Window { .. } => true,
+            Expr::Ref { source: e, .. } | Expr::Not(e) => e.contains_over_clause(),
+            Expr::Combined { lhs, rhs, .. } => {
+                lhs.contains_over_clause() || rhs.contains_over_clause()
+            }
+            Expr::Func { args, .. } => args.iter().any(Expr::contains_over_clause),
+            e => e.wrapped().is_some_and(Expr::contains_over_clause),
+        }
+    }
+
     /// Django's `get_group_by_cols`: the columns grouping must include for this expression
     /// (none for aggregates and constants).
     pub fn group_by_cols(&self) -> Vec<Expr> {
         match self {
             Expr::Col(_) => vec![self.clone()],
             Expr::Aggregate { .. } | Expr::Value(_) | Expr::One => Vec::new(),
+            Expr::Window {
+                partition_by,
+                order_by,
+                ..
+            } => partition_by
+                .iter()
+                .chain(order_by.iter().map(|o| &o.expr))
+                .flat_map(Expr::group_by_cols)
+                .collect(),
             Expr::Ref { source, .. } if source.contains_aggregate() => Vec::new(),
             Expr::Condition(w) => w.group_by_cols(),
             _ if self.contains_aggregate() => match self {
@@ -398,7 +434,10 @@ impl Expr {
                 (t, _) => t,
             },
             Expr::Extract { .. } => ValueType::Int,
-            Expr::Func { output, .. } | Expr::Case { output, .. } => *output,
+            Expr::Func { output, .. }
+            | Expr::Case { output, .. }
+            | Expr::WindowFunc { output, .. } => *output,
+            Expr::Window { source, .. } => source.value_type(),
             Expr::CastDate(_) => ValueType::Date,
             Expr::CastTime(_) => ValueType::Time,
             Expr::KeyTransform { text: false, .. } | Expr::ArraySlice { .. } => ValueType::Json,

@@ -117,6 +117,22 @@ pub enum FExpr {
     /// `~F('flag')`, `~Value(False)`: Django's `NegatedExpression` of a conditional
     /// expression (`~Exists(...)` and `~Q(...)` have their own).
     Negated(Box<FExpr>),
+    /// `RowNumber()`, `Lag('x', 2)`: a window function, only valid inside `Window`.
+    WindowFunc {
+        func: super::window::WindowFunc,
+        args: Vec<FExpr>,
+        span: Span,
+    },
+    /// `Window(expression, partition_by=, order_by=, frame=)`.
+    Window {
+        expr: Box<FExpr>,
+        partition_by: Vec<FExpr>,
+        order_by: Vec<FExpr>,
+        frame: Option<super::window::Frame>,
+        span: Span,
+    },
+    /// `RowRange(...)` / `ValueRange(...)`, only valid as a `Window`'s `frame=`.
+    Frame(super::window::Frame),
 }
 
 impl FExpr {
@@ -178,6 +194,12 @@ impl FExpr {
             FExpr::Subquery { exists: true, .. } => "Exists(...)".into(),
             FExpr::Subquery { .. } => "Subquery(...)".into(),
             FExpr::Condition(_) => "Q(...)".into(),
+            FExpr::WindowFunc { func, args, .. } => {
+                let args: Vec<String> = args.iter().map(FExpr::django_repr).collect();
+                format!("{}({})", func.name(), args.join(", "))
+            }
+            FExpr::Window { expr, .. } => format!("Window({})", expr.django_repr()),
+            FExpr::Frame(f) => f.sql(),
         }
     }
 }
@@ -728,6 +750,29 @@ impl Query {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
                     "When() can only be used inside Case().",
+                ));
+            }
+            FExpr::Window {
+                expr,
+                partition_by,
+                order_by,
+                frame,
+                span,
+            } => self.resolve_window(schema, expr, partition_by, order_by, *frame, *span)?,
+            FExpr::WindowFunc { func, span, .. } => {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "{}() outside Window(...) is not supported by djq",
+                        func.name()
+                    ),
+                )
+                .at(*span));
+            }
+            FExpr::Frame(_) => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    "A frame (RowRange/ValueRange) can only be used as Window(frame=...).",
                 ));
             }
             FExpr::OrderBy { span, .. } => {

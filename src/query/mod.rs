@@ -18,6 +18,8 @@ pub mod path;
 pub mod setup;
 mod sym;
 mod tuple;
+pub mod window;
+pub mod window_resolve;
 
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::schema::{ModelId, Schema};

@@ -592,6 +592,9 @@ impl Writer<'_> {
     /// A lookup appended to `f` (nothing appended unless [`Cond::Sql`]; on `Stop::Empty`
     /// the caller cuts what was written).
     fn push_lookup(&self, f: &mut Frag, l: &Lookup) -> Out<Cond> {
+        if l.lhs.contains_over_clause() {
+            return Err(Stop::Error(crate::query::window::filter_unsupported()));
+        }
         if self.push_year_lookup(f, l)? {
             return Ok(Cond::Sql);
         }
@@ -982,6 +985,13 @@ impl Writer<'_> {
                 Cond::Full => f.push_param(Value::Bool(true)),
             },
             Expr::Raw { sql, params } => push_raw(f, sql, params),
+            Expr::WindowFunc { func, args, .. } => self.push_window_func(f, *func, args)?,
+            Expr::Window {
+                source,
+                partition_by,
+                order_by,
+                frame,
+            } => self.push_window(f, e, source, partition_by, order_by, frame.as_ref())?,
             Expr::OuterRef { .. } => {
                 return Err(Stop::Error(Diagnostic::new(
                     ErrorKind::Value,
