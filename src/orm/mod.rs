@@ -41,6 +41,7 @@ mod modules;
 mod names;
 pub mod obj;
 mod order_wrt;
+mod prefetch;
 mod queryset;
 mod related;
 mod repr;

@@ -73,11 +73,11 @@ const EXPRESSIONS: &[&str] = &[
     "OuterRef",
     "Q",
     "ExpressionWrapper",
+    "Prefetch",
 ];
 
 /// What `django.db.models` (and `.expressions`) have that djq does not yet.
-pub(super) const LATER_EXPRESSIONS: &[&str] =
-    &["Func", "Window", "RawSQL", "Prefetch", "FilteredRelation"];
+pub(super) const LATER_EXPRESSIONS: &[&str] = &["Func", "Window", "RawSQL", "FilteredRelation"];
 
 /// `django.db.models.lookups`: each class with its lookup name. Used as an expression, a
 /// lookup on a field (`GreaterThan(F("rating"), 4)`) is the filter `rating__gt=4`.

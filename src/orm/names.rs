@@ -24,6 +24,7 @@ const FUNCTIONS: &[(&str, DjangoFn)] = {
         ("Subquery", Subquery),
         ("Exists", Exists),
         ("dumpdata", Dumpdata),
+        ("Prefetch", Prefetch),
     ]
 };
 

@@ -68,6 +68,8 @@ pub enum DjangoFn {
     /// A lookup used as an expression (`GreaterThan(F("rating"), 4)`), by its lookup name
     /// (`gt`).
     Lookup(&'static str),
+    /// `Prefetch(lookup, queryset=None, to_attr=None)`
+    Prefetch,
 }
 
 /// A field instance given as `output_field` (`CharField()`).
@@ -275,8 +277,8 @@ pub enum QsKind {
 pub struct QuerySet {
     pub query: Query,
     pub kind: QsKind,
-    /// `prefetch_related()` lookups, run after the main query.
-    pub prefetch: Vec<String>,
+    /// `prefetch_related()` lookups (names and `Prefetch` objects), run after the main query.
+    pub prefetch: Vec<super::prefetch::Prefetch>,
     /// The results once evaluated.
     pub cache: ResultCache,
     /// Set for a related manager (`author.books`, `article.tags`): its owner.
@@ -424,6 +426,9 @@ struct Loaded {
     /// Objects of reverse and many-to-many relations loaded by `prefetch_related`, by
     /// accessor name.
     prefetched: Vec<(String, Rc<Vec<Obj>>)>,
+    /// The `to_attr` names of `Prefetch` objects: plain attributes, whose object is kept
+    /// in `related` (a single relation) or whose list in `prefetched`.
+    attrs: Vec<String>,
     /// Fields deferred by `only()`/`defer()`, loaded on first access, by attname.
     deferred: Vec<(String, Value)>,
     /// Django's `_state.adding`: made in Python and not saved yet.
@@ -492,11 +497,55 @@ impl Instance {
             .map(|(_, items)| items.clone())
     }
 
-    /// Keep `items` as what `prefetch_related` loaded for `accessor` (on this instance only:
-    /// `&mut`, so a shared one is copied first, as `Rc::make_mut` does).
-    pub fn set_prefetched(&mut self, accessor: &str, items: Rc<Vec<Obj>>) {
-        let loaded = self.loaded.get_mut().get_or_insert_default();
+    /// Keep `items` as what `prefetch_related` loaded for `accessor` (in place of what it
+    /// loaded before).
+    pub fn set_prefetched(&self, accessor: &str, items: Rc<Vec<Obj>>) {
+        let mut loaded = self.loading();
+        loaded.prefetched.retain(|(n, _)| n != accessor);
         loaded.prefetched.push((accessor.to_string(), items));
+    }
+
+    /// Mark `name` as a `Prefetch(to_attr=name)` attribute (its value is set alongside).
+    pub fn mark_prefetch_attr(&self, name: &str) {
+        let mut loaded = self.loading();
+        if !loaded.attrs.iter().any(|a| a == name) {
+            loaded.attrs.push(name.to_string());
+        }
+    }
+
+    /// The value of a `Prefetch(to_attr=name)` attribute: its list, or its object (`None`).
+    pub fn prefetch_attr(&self, name: &str) -> Option<Obj> {
+        if !self.loaded().as_ref()?.attrs.iter().any(|a| a == name) {
+            return None;
+        }
+        if let Some(items) = self.prefetched(name) {
+            return Some(Obj::list(items.to_vec()));
+        }
+        let object = self.related(name)?;
+        Some(object.map_or(Obj::NONE, |o| make::instance(Rc::new(o))))
+    }
+
+    /// Call `f` on an object loaded for this one: the related object cached as `name`
+    /// (`index` None), or item `index` of the objects prefetched as `name`. Nothing when
+    /// there is none. The object is the one kept here, not a copy: `f` may load more on it.
+    pub fn visit_loaded(&self, name: &str, index: Option<usize>, f: &mut dyn FnMut(&Instance)) {
+        match index {
+            None => {
+                let loaded = self.loaded();
+                let found = (loaded.as_ref())
+                    .and_then(|l| l.related.iter().find(|(n, _)| n == name))
+                    .and_then(|(_, r)| r.as_ref());
+                if let Some(child) = found {
+                    f(child);
+                }
+            }
+            Some(i) => {
+                let items = self.prefetched(name);
+                if let Some(child) = items.as_ref().and_then(|v| v.get(i)?.native::<Instance>()) {
+                    f(child);
+                }
+            }
+        }
     }
 
     /// Django's `_state.adding`: made in Python and not saved yet.

@@ -388,9 +388,11 @@ impl Session {
                 Ok(wrap(qs))
             }
             "prefetch_related" => {
-                match self.optional_names(&args, name)? {
-                    None => qs.prefetch.clear(),
-                    Some(f) => qs.prefetch.extend(f),
+                if args.pos.len() == 1 && args.pos[0].0.is_none() {
+                    qs.prefetch.clear();
+                } else {
+                    let lookups = self.prefetch_lookups(&args)?;
+                    qs.prefetch.extend(lookups);
                 }
                 Ok(wrap(qs))
             }
