@@ -92,6 +92,8 @@ CORPORA = {
     # querysets djq once got wrong, with their families (issue 14)
     "regressions": LIBRARY,
     "regressions_blog": BLOG,
+    # prefetch_related's nested lookups and Prefetch objects, using(), fetch_mode() (issue 20)
+    "prefetch": BLOG,
     # the proptest generator's querysets from a fixed seed (issue 14; written by
     # tests/proptest_querysets.rs)
     "differential": LIBRARY,

@@ -150,6 +150,7 @@ impl Session {
         if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.host.opts.sql_only {
             self.prefetch(qs, &mut out)?;
         }
+        super::fetch_mode::Fetch::mark(qs.fetch_mode, &out);
         Ok(out)
     }
 
@@ -242,6 +243,11 @@ impl Session {
         keys: Vec<(String, Value)>,
         span: Span,
     ) -> Result<Obj> {
+        if self.fetch_for_peers(inst, name, true, span)?
+            && let Some(loaded) = inst.related(name)
+        {
+            return Ok(loaded.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
+        }
         let owner = self.host.schema.model(inst.model).name.clone();
         let mut qs = self.base_queryset(to)?;
         let leaves = (keys.into_iter())
@@ -504,6 +510,7 @@ impl Session {
             )
             .at(span));
         }
+        self.fetch_for_peers(inst, &f.name, false, span)?;
         let model = self.host.schema.model(inst.model);
         let pk_field = model.pk_field();
         let pk = inst.get(&pk_field.attname()).unwrap_or(Value::Null);

@@ -57,6 +57,11 @@ impl Session {
             inst.set_related(&g.name, None);
             return Ok(Obj::NONE);
         }
+        if self.fetch_for_peers(inst, &g.name, true, span)?
+            && let Some(loaded) = inst.related(&g.name)
+        {
+            return Ok(loaded.map_or(Obj::NONE, |o| make::instance(Rc::new(o))));
+        }
         let ct = self.content_type_by_id(&ct_id, span)?;
         let Some(target) = self.content_type_class(&ct) else {
             return Err(Diagnostic::new(

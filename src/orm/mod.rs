@@ -28,6 +28,7 @@ mod delete;
 mod display;
 mod exec;
 mod explain;
+mod fetch_mode;
 mod fixtures;
 mod functions;
 mod generic;

@@ -295,6 +295,8 @@ pub struct QuerySet {
     /// The models.py manager (an index in the model's `managers`) whose QuerySet class this
     /// queryset is: its methods are the queryset's.
     pub manager: Option<usize>,
+    /// `fetch_mode()`: what its instances do when they lack a field or relation.
+    pub fetch_mode: super::fetch_mode::FetchMode,
 }
 
 impl QuerySet {
@@ -309,6 +311,7 @@ impl QuerySet {
             via: None,
             chunk_size: None,
             manager: None,
+            fetch_mode: Default::default(),
         }
     }
 
@@ -429,6 +432,8 @@ struct Loaded {
     /// The `to_attr` names of `Prefetch` objects: plain attributes, whose object is kept
     /// in `related` (a single relation) or whose list in `prefetched`.
     attrs: Vec<String>,
+    /// The fetch mode of the query that made the instance, when not `FETCH_ONE`.
+    fetch: Option<Rc<super::fetch_mode::Fetch>>,
     /// Fields deferred by `only()`/`defer()`, loaded on first access, by attname.
     deferred: Vec<(String, Value)>,
     /// Django's `_state.adding`: made in Python and not saved yet.
@@ -503,6 +508,15 @@ impl Instance {
         let mut loaded = self.loading();
         loaded.prefetched.retain(|(n, _)| n != accessor);
         loaded.prefetched.push((accessor.to_string(), items));
+    }
+
+    /// The fetch mode (and peers) of the query that made the instance; `None`: FETCH_ONE.
+    pub fn fetch(&self) -> Option<Rc<super::fetch_mode::Fetch>> {
+        self.loaded().as_ref()?.fetch.clone()
+    }
+
+    pub fn set_fetch(&self, fetch: Rc<super::fetch_mode::Fetch>) {
+        self.loading().fetch = Some(fetch);
     }
 
     /// Mark `name` as a `Prefetch(to_attr=name)` attribute (its value is set alongside).

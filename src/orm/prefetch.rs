@@ -182,15 +182,17 @@ impl Fetched {
     }
 
     /// Rows matched to instances by value: the instance's `source` equals the row's `target`.
+    /// With `back`, a row's foreign key to its instance: the row caches the instance there
+    /// (as Django's reverse managers do), unless it has it already.
     fn matched(
         objs: &[Instance],
         rows: Vec<Obj>,
-        source: &str,
-        target: &str,
+        (source, target): (&str, &str),
+        back: Option<&str>,
         more: Vec<Prefetch>,
     ) -> Fetched {
         let rows: Vec<Rc<Instance>> = rows.into_iter().filter_map(|o| o.instance()).collect();
-        let of = objs
+        let of: Vec<Vec<usize>> = objs
             .iter()
             .map(|inst| {
                 let key = inst.get(source).unwrap_or(Value::Null);
@@ -204,6 +206,15 @@ impl Fetched {
             .collect();
         for r in &rows {
             r.retain_attributes(|k| !k.starts_with(PREFETCH_SOURCE));
+        }
+        if let Some(back) = back {
+            for (inst, mine) in objs.iter().zip(&of) {
+                for &j in mine {
+                    if rows[j].related(back).is_none() {
+                        rows[j].set_related(back, Some(inst.clone()));
+                    }
+                }
+            }
         }
         Fetched { rows, of, more }
     }
@@ -342,11 +353,8 @@ impl Session {
                 o if let Some(p) = o.native::<Prefetch>() => out.push(p.clone()),
                 o => {
                     return Err(Diagnostic::new(
-                        ErrorKind::Type,
-                        format!(
-                            "prefetch_related() expects names or Prefetch objects, not {}",
-                            o.type_name()
-                        ),
+                        ErrorKind::Attribute,
+                        format!("'{}' object has no attribute 'split'", o.type_name()),
                     )
                     .at(*span));
                 }
@@ -355,14 +363,18 @@ impl Session {
         Ok(out)
     }
 
-    /// Django's `prefetch_related_objects` over the fetched instances `roots`.
+    /// A queryset's `prefetch_related()` lookups over its fetched instances `roots`.
     pub(super) fn prefetch(&mut self, qs: &QuerySet, roots: &mut [Obj]) -> Result<()> {
+        self.prefetch_objects(roots, &qs.prefetch)
+    }
+
+    /// Django's `prefetch_related_objects(roots, *lookups)`.
+    pub(super) fn prefetch_objects(&mut self, roots: &[Obj], lookups: &[Prefetch]) -> Result<()> {
         if roots.is_empty() {
             return Ok(());
         }
-        let roots: &[Obj] = roots;
         let mut done: Vec<(String, Vec<Group>)> = Vec::new();
-        let mut stack: Vec<Prefetch> = qs.prefetch.iter().rev().cloned().collect();
+        let mut stack: Vec<Prefetch> = lookups.iter().rev().cloned().collect();
         while let Some(lookup) = stack.pop() {
             if done.iter().any(|(to, _)| *to == lookup.to) {
                 if lookup.queryset.is_some() {
@@ -503,6 +515,7 @@ impl Session {
         let model = self.host.schema.model(model_id).clone();
         let pk = model.pk_field().attname();
         let n = objs.len();
+        let mut back = None;
         let (mut qs, source, target) = match rel {
             Rel::GenericForeignKey(g) => return self.prefetch_generic(objs, g),
             Rel::GenericRelation(g) => return self.prefetch_generic_relation(objs, g, base),
@@ -541,6 +554,7 @@ impl Session {
                             None => self.default_queryset(r.from)?,
                         };
                         self.filter_in(&mut qs, &from.fields[fi].name, ids)?;
+                        back = Some(from.fields[fi].name.clone());
                         if fk.one_to_one {
                             qs.query.clear_ordering(false, true);
                         }
@@ -591,7 +605,13 @@ impl Session {
         };
         let more = std::mem::take(&mut qs.prefetch);
         let rows = self.fetch_all(&qs)?;
-        Ok(Fetched::matched(objs, rows, &source, &target, more))
+        Ok(Fetched::matched(
+            objs,
+            rows,
+            (&source, &target),
+            back.as_deref(),
+            more,
+        ))
     }
 
     fn filter_in(&mut self, qs: &mut QuerySet, name: &str, ids: Vec<Value>) -> Result<()> {
@@ -609,7 +629,7 @@ impl Session {
 /// an earlier prefetch, or as the `to_attr` attribute).
 fn is_fetched(inst: &Instance, attr: &str, to_attr: &str, single: bool) -> bool {
     if attr != to_attr {
-        return inst.prefetch_attr(to_attr).is_some();
+        return inst.prefetch_attr(to_attr).is_some() || inst.get(to_attr).is_some();
     }
     match single {
         true => inst.related(attr).is_some(),
