@@ -134,7 +134,9 @@ fn snapshot(roots: &[Obj], group: &Group) -> Option<Instance> {
 enum Rel {
     /// A foreign key or one-to-one field (the model's field index).
     Forward(usize),
-    Reverse(ReverseRelation),
+    /// A reverse relation, of the model or (multi-table inheritance) of a parent: the model
+    /// whose key it holds.
+    Reverse(ReverseRelation, ModelId),
     /// A many-to-many field (its index in the model's `m2m`).
     ManyToMany(usize),
     GenericForeignKey(GenericForeignKey),
@@ -146,7 +148,7 @@ impl Rel {
     fn single(&self, cx: &Session) -> bool {
         match self {
             Rel::Forward(_) | Rel::GenericForeignKey(_) => true,
-            Rel::Reverse(r) => one_to_one(cx, r),
+            Rel::Reverse(r, _) => one_to_one(cx, r),
             Rel::ManyToMany(_) | Rel::GenericRelation(_) => false,
         }
     }
@@ -420,6 +422,15 @@ impl Session {
                         .model(first.model)
                         .get_field(attr)
                         .is_some();
+                if !found && self.has_python_attribute(first.model, attr) {
+                    return Err(Diagnostic::new(
+                        ErrorKind::NotSupported,
+                        format!(
+                            "prefetch_related() through {}.{attr}, a Python attribute of the model (a property), is not supported by djq yet",
+                            model.name
+                        ),
+                    ));
+                }
                 if !found {
                     return Err(Diagnostic::new(
                         ErrorKind::Attribute,
@@ -481,6 +492,12 @@ impl Session {
         Ok(())
     }
 
+    /// Whether models.py's class of `model` defines `name` (a method or property).
+    fn has_python_attribute(&mut self, model: ModelId, name: &str) -> bool {
+        self.model_python_class(model)
+            .is_some_and(|c| c.dict.borrow().contains_key(name))
+    }
+
     /// What `name` is on `model` for prefetching; `None` for anything else.
     fn prefetch_relation(&self, model: ModelId, name: &str) -> Option<Rel> {
         let schema = &self.host.schema;
@@ -494,8 +511,10 @@ impl Session {
         if let Some(fi) = (m.fields.iter()).position(|f| f.name == name && f.relation.is_some()) {
             return Some(Rel::Forward(fi));
         }
-        if let Some(r) = m.reverse.iter().find(|r| r.accessor == name) {
-            return Some(Rel::Reverse(r.clone()));
+        if let Some(owner) = schema.accessor_owner(model, name)
+            && let Some(r) = (schema.model(owner).reverse.iter()).find(|r| r.accessor == name)
+        {
+            return Some(Rel::Reverse(r.clone(), owner));
         }
         m.m2m
             .iter()
@@ -537,8 +556,10 @@ impl Session {
                     .add_prefetch_tuple_in(&self.host.schema, fk.to_field, values);
                 (qs, source, target)
             }
-            Rel::Reverse(r) => {
+            Rel::Reverse(r, owner) => {
                 let from = self.host.schema.model(r.from).clone();
+                let model = self.host.schema.model(*owner);
+                let pk = model.pk_field().attname();
                 match r.via {
                     ReverseVia::ForeignKey(fi) => {
                         let fk = from.fields[fi].relation.clone().expect("relation");
@@ -603,8 +624,13 @@ impl Session {
                 (qs, pk, target)
             }
         };
-        let more = std::mem::take(&mut qs.prefetch);
+        let mut more = std::mem::take(&mut qs.prefetch);
         let rows = self.fetch_all(&qs)?;
+        // Django's reverse managers iterate their queryset (its own lookups prefetched
+        // then) before the rows cache their instance: what those lookups loaded stays.
+        if back.is_some() && !more.is_empty() {
+            self.prefetch_objects(&rows, &std::mem::take(&mut more))?;
+        }
         Ok(Fetched::matched(
             objs,
             rows,
