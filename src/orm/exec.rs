@@ -150,7 +150,7 @@ impl Session {
         if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.host.opts.sql_only {
             self.prefetch(qs, &mut out)?;
         }
-        super::fetch_mode::Fetch::mark(qs.fetch_mode, &out);
+        super::obj::Fetch::mark(qs.fetch_mode, &out);
         Ok(out)
     }
 

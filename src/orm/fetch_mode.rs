@@ -6,39 +6,11 @@
 //! `FETCH_RAISE` raises `FieldFetchBlocked`.
 
 use super::Session;
-use super::obj::{DjangoObj, Instance, make};
-use super::prefetch::Prefetch;
+use super::obj::{DjangoObj, Fetch, FetchMode, Instance, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::py::{Args, Native, Obj};
-use crate::{native_any, native_equals};
-use std::borrow::Cow;
+use crate::py::{Args, Obj};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
-
-/// `FETCH_ONE`, `FETCH_PEERS`, `FETCH_RAISE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FetchMode {
-    #[default]
-    One,
-    Peers,
-    Raise,
-}
-
-impl Native for FetchMode {
-    fn type_name(&self) -> Cow<'_, str> {
-        match self {
-            FetchMode::One => "FetchOne",
-            FetchMode::Peers => "FetchPeers",
-            FetchMode::Raise => "FetchRaise",
-        }
-        .into()
-    }
-    fn is_singleton(&self) -> bool {
-        true
-    }
-    native_equals!();
-    native_any!();
-}
 
 /// The names `django.db.models` binds.
 pub(super) const NAMES: [(&str, FetchMode); 3] = [
@@ -71,13 +43,6 @@ impl FetchMode {
             .at(args.span)
         })
     }
-}
-
-/// The fetch mode of the instances one query made, and (`FETCH_PEERS`) those instances.
-#[derive(Debug, Default)]
-pub struct Fetch {
-    pub mode: FetchMode,
-    peers: RefCell<Vec<Weak<Instance>>>,
 }
 
 impl Fetch {
@@ -140,8 +105,7 @@ impl Session {
                     )
                     .at(span));
                 }
-                self.prefetch_objects(&peers, &[Prefetch::new(name)])
-                    .map_err(|d| d.at(span))?;
+                self.prefetch_named(&peers, name).map_err(|d| d.at(span))?;
                 Ok(true)
             }
         }

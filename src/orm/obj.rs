@@ -1,5 +1,6 @@
 //! Django's objects in the runtime: model classes, managers, querysets, instances, `Q`, `F`
-//! and the other expressions, field instances and Django's callables — each a
+//! and the other expressions, `Prefetch` objects, the fetch modes (`FETCH_PEERS`), field
+//! instances and Django's callables — each a
 //! [`Native`] of the Python runtime, reached from an [`Obj`] through [`DjangoObj`].
 
 use crate::py::{Native, Obj};
@@ -10,7 +11,7 @@ use crate::value::Value;
 use crate::{native_any, native_equals};
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 /// A model class (`Book`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,7 +279,7 @@ pub struct QuerySet {
     pub query: Query,
     pub kind: QsKind,
     /// `prefetch_related()` lookups (names and `Prefetch` objects), run after the main query.
-    pub prefetch: Vec<super::prefetch::Prefetch>,
+    pub prefetch: Vec<Prefetch>,
     /// The results once evaluated.
     pub cache: ResultCache,
     /// Set for a related manager (`author.books`, `article.tags`): its owner.
@@ -296,7 +297,7 @@ pub struct QuerySet {
     /// queryset is: its methods are the queryset's.
     pub manager: Option<usize>,
     /// `fetch_mode()`: what its instances do when they lack a field or relation.
-    pub fetch_mode: super::fetch_mode::FetchMode,
+    pub fetch_mode: FetchMode,
 }
 
 impl QuerySet {
@@ -433,7 +434,7 @@ struct Loaded {
     /// in `related` (a single relation) or whose list in `prefetched`.
     attrs: Vec<String>,
     /// The fetch mode of the query that made the instance, when not `FETCH_ONE`.
-    fetch: Option<Rc<super::fetch_mode::Fetch>>,
+    fetch: Option<Rc<Fetch>>,
     /// Fields deferred by `only()`/`defer()`, loaded on first access, by attname.
     deferred: Vec<(String, Value)>,
     /// Django's `_state.adding`: made in Python and not saved yet.
@@ -511,11 +512,11 @@ impl Instance {
     }
 
     /// The fetch mode (and peers) of the query that made the instance; `None`: FETCH_ONE.
-    pub fn fetch(&self) -> Option<Rc<super::fetch_mode::Fetch>> {
+    pub fn fetch(&self) -> Option<Rc<Fetch>> {
         self.loaded().as_ref()?.fetch.clone()
     }
 
-    pub fn set_fetch(&self, fetch: Rc<super::fetch_mode::Fetch>) {
+    pub fn set_fetch(&self, fetch: Rc<Fetch>) {
         self.loading().fetch = Some(fetch);
     }
 
@@ -685,4 +686,74 @@ impl Instance {
             .zip(values.values.iter().cloned())
             .collect()
     }
+}
+
+/// Django's `Prefetch`: the path to traverse (`prefetch_through`), the path whose last
+/// name stores the result (`prefetch_to`: `to_attr` in place of the last name), and the
+/// queryset of the last level.
+#[derive(Debug, Clone)]
+pub struct Prefetch {
+    pub through: String,
+    pub to: String,
+    pub queryset: Option<Rc<QuerySet>>,
+    pub to_attr: Option<String>,
+}
+
+impl PartialEq for Prefetch {
+    /// Django compares Prefetch objects by `prefetch_to`.
+    fn eq(&self, other: &Prefetch) -> bool {
+        self.to == other.to
+    }
+}
+
+impl Native for Prefetch {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Prefetch".into()
+    }
+    native_equals!();
+    native_any!();
+}
+
+impl Prefetch {
+    /// A lookup given by name.
+    pub fn new(lookup: &str) -> Prefetch {
+        Prefetch {
+            through: lookup.to_string(),
+            to: lookup.to_string(),
+            queryset: None,
+            to_attr: None,
+        }
+    }
+}
+
+/// `FETCH_ONE`, `FETCH_PEERS`, `FETCH_RAISE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FetchMode {
+    #[default]
+    One,
+    Peers,
+    Raise,
+}
+
+impl Native for FetchMode {
+    fn type_name(&self) -> Cow<'_, str> {
+        match self {
+            FetchMode::One => "FetchOne",
+            FetchMode::Peers => "FetchPeers",
+            FetchMode::Raise => "FetchRaise",
+        }
+        .into()
+    }
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    native_equals!();
+    native_any!();
+}
+
+/// The fetch mode of the instances one query made, and (`FETCH_PEERS`) those instances.
+#[derive(Debug, Default)]
+pub struct Fetch {
+    pub mode: FetchMode,
+    pub peers: RefCell<Vec<Weak<Instance>>>,
 }

@@ -9,53 +9,15 @@
 //! foreign key shares between several instances is every copy it has (`Group`).
 
 use super::Session;
-use super::obj::{DjangoObj, Instance, QsKind, QuerySet, make};
+use super::obj::{DjangoObj, Instance, Prefetch, QsKind, QuerySet, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::py::{Args, Native, Obj};
+use crate::py::{Args, Obj};
 use crate::query::{Operand, QChild, QNode};
 use crate::schema::{GenericForeignKey, GenericRelation, ModelId, ReverseRelation, ReverseVia};
 use crate::value::Value;
-use crate::{native_any, native_equals};
-use std::borrow::Cow;
 use std::rc::Rc;
 
-/// Django's `Prefetch`: the path to traverse (`prefetch_through`), the path whose last
-/// name stores the result (`prefetch_to`: `to_attr` in place of the last name), and the
-/// queryset of the last level.
-#[derive(Debug, Clone)]
-pub struct Prefetch {
-    pub through: String,
-    pub to: String,
-    pub queryset: Option<Rc<QuerySet>>,
-    pub to_attr: Option<String>,
-}
-
-impl PartialEq for Prefetch {
-    /// Django compares Prefetch objects by `prefetch_to`.
-    fn eq(&self, other: &Prefetch) -> bool {
-        self.to == other.to
-    }
-}
-
-impl Native for Prefetch {
-    fn type_name(&self) -> Cow<'_, str> {
-        "Prefetch".into()
-    }
-    native_equals!();
-    native_any!();
-}
-
 impl Prefetch {
-    /// A lookup given by name.
-    pub fn new(lookup: &str) -> Prefetch {
-        Prefetch {
-            through: lookup.to_string(),
-            to: lookup.to_string(),
-            queryset: None,
-            to_attr: None,
-        }
-    }
-
     /// Django's `add_prefix`: a lookup of a level's queryset, below that level.
     fn add_prefix(&mut self, prefix: &str) {
         self.through = format!("{prefix}__{}", self.through);
@@ -363,6 +325,11 @@ impl Session {
             }
         }
         Ok(out)
+    }
+
+    /// `prefetch_related(name)` over `roots` (a fetch mode's peers).
+    pub(super) fn prefetch_named(&mut self, roots: &[Obj], name: &str) -> Result<()> {
+        self.prefetch_objects(roots, &[Prefetch::new(name)])
     }
 
     /// A queryset's `prefetch_related()` lookups over its fetched instances `roots`.

@@ -474,7 +474,7 @@ impl Session {
                 Ok(wrap(qs))
             }
             "fetch_mode" => {
-                qs.fetch_mode = super::fetch_mode::FetchMode::of_args(&args)?;
+                qs.fetch_mode = super::obj::FetchMode::of_args(&args)?;
                 Ok(wrap(qs))
             }
             "union" | "intersection" | "difference" => {
