@@ -162,6 +162,16 @@ pub const QUERYSET_DOCS: &[(&str, &str, &str)] = &[
         "(field_name, kind, order='ASC', tzinfo=None)",
         "Return a list of datetime objects representing all available datetimes for the given field_name, scoped to 'kind'.",
     ),
+    (
+        "using",
+        "(alias)",
+        "Select which database this QuerySet should execute against.",
+    ),
+    (
+        "fetch_mode",
+        "(fetch_mode)",
+        "Set the fetch mode for the QuerySet.",
+    ),
 ];
 
 use super::Session;
