@@ -501,6 +501,12 @@ impl Session {
         let model = self.host.schema.model(model_id).clone();
         let pk = model.pk_field().attname();
         let n = objs.len();
+        if base.as_ref().is_some_and(|qs| qs.query.is_sliced()) {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "a sliced Prefetch queryset (Django's window-function prefetch) is not supported by djq yet",
+            ));
+        }
         let mut back = None;
         let (mut qs, source, target) = match rel {
             Rel::GenericForeignKey(g) => return self.prefetch_generic(objs, g),
