@@ -73,11 +73,16 @@ const EXPRESSIONS: &[&str] = &[
     "OuterRef",
     "Q",
     "ExpressionWrapper",
+    "Prefetch",
 ];
 
+/// `FETCH_ONE`, `FETCH_PEERS`, `FETCH_RAISE`.
+fn fetch_modes() -> impl Iterator<Item = (String, Obj)> {
+    (super::fetch_mode::NAMES.iter()).map(|(n, m)| (n.to_string(), Obj::new_native(*m)))
+}
+
 /// What `django.db.models` (and `.expressions`) have that djq does not yet.
-pub(super) const LATER_EXPRESSIONS: &[&str] =
-    &["Func", "Window", "RawSQL", "Prefetch", "FilteredRelation"];
+pub(super) const LATER_EXPRESSIONS: &[&str] = &["Func", "Window", "RawSQL", "FilteredRelation"];
 
 /// `django.db.models.lookups`: each class with its lookup name. Used as an expression, a
 /// lookup on a field (`GreaterThan(F("rating"), 4)`) is the filter `rating__gt=4`.
@@ -220,11 +225,13 @@ impl Orm {
                 m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
                 m.attrs.insert("Model".into(), Obj::new_native(ModelBase));
+                m.attrs.extend(fetch_modes());
                 m.attrs
                     .extend(super::choices::bases().map(|(n, o)| (n.to_string(), o)));
                 m.with_later(LATER_EXPRESSIONS)
             }
             "django.db.models.functions" => Module::new(db_functions()),
+            "django.db.models.fetch_modes" => Module::new(fetch_modes()),
             "django.db.models.enums" => Module::new(super::choices::bases()),
             "django.db.models.aggregates" => Module::new(aggregates()),
             "django.db.models.expressions" => {

@@ -24,6 +24,7 @@ const FUNCTIONS: &[(&str, DjangoFn)] = {
         ("Subquery", Subquery),
         ("Exists", Exists),
         ("dumpdata", Dumpdata),
+        ("Prefetch", Prefetch),
     ]
 };
 
@@ -54,6 +55,9 @@ pub(super) fn django_name(n: &str) -> Option<Obj> {
     if n == "settings" {
         return Some(Obj::new_native(super::modules::Settings));
     }
+    if let Some((_, mode)) = super::fetch_mode::NAMES.iter().find(|(name, _)| *name == n) {
+        return Some(Obj::new_native(*mode));
+    }
     MODULES
         .iter()
         .find(|(name, _)| *name == n)
@@ -71,5 +75,6 @@ pub(super) fn builtin_names() -> Vec<String> {
     names.extend(crate::query::func::FuncKind::class_names());
     names.extend(MODULES.iter().map(|(m, _)| m.to_string()));
     names.push("settings".into());
+    names.extend(super::fetch_mode::NAMES.iter().map(|(n, _)| n.to_string()));
     names
 }
