@@ -146,6 +146,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/blog/blog/models.py",
         bar: CHOSEN,
     },
+    // prefetch_related's nested lookups and Prefetch objects, using(), fetch_mode() (issue 20),
+    // on the blog database.
+    Corpus {
+        name: "prefetch",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: CHOSEN,
+    },
     // Every manager of a model (issue 16).
     Corpus {
         name: "managers",

@@ -179,7 +179,7 @@ impl Session {
         &mut self,
         model: ModelId,
         name: &str,
-        objs: &[Obj],
+        objs: &[Instance],
     ) -> Result<Option<Option<(QuerySet, (Vec<String>, Vec<String>), bool)>>> {
         let schema = &self.host.schema;
         let m = schema.model(model);
@@ -207,10 +207,7 @@ impl Session {
             false => (to_keys, from_keys),
         };
         let mut rows: Vec<Operand> = Vec::new();
-        for o in objs {
-            let Some(inst) = o.native::<Instance>() else {
-                continue;
-            };
+        for inst in objs {
             let row: Vec<Value> = (source.iter())
                 .map(|k| inst.get(k).unwrap_or(Value::Null))
                 .collect();

@@ -157,6 +157,7 @@ impl Session {
         if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.host.opts.sql_only {
             self.prefetch(qs, &mut out)?;
         }
+        super::obj::Fetch::mark(qs.fetch_mode, &out);
         Ok(out)
     }
 
@@ -237,183 +238,6 @@ impl Session {
         Ok(found)
     }
 
-    /// Django's `prefetch_related_objects`: one query per lookup over the fetched instances,
-    /// whose results are attached to each instance (a foreign key's object as if
-    /// `select_related`, a reverse or many-to-many relation's objects as its manager's cache).
-    fn prefetch(&mut self, qs: &QuerySet, objs: &mut [Obj]) -> Result<()> {
-        // Django's `prefetch_related_objects` does nothing for no instances.
-        if objs.is_empty() {
-            return Ok(());
-        }
-        let model = self.host.schema.model(qs.query.model).clone();
-        let pk = model.pk_field().attname();
-        for lookup in &qs.prefetch {
-            let invalid = || {
-                Diagnostic::new(
-                    ErrorKind::Attribute,
-                    format!(
-                        "Cannot find '{lookup}' on {} object, '{lookup}' is an invalid parameter to prefetch_related()",
-                        model.name
-                    ),
-                )
-            };
-            if lookup.contains("__") {
-                return Err(Diagnostic::new(
-                    ErrorKind::NotSupported,
-                    "nested prefetch_related lookups are not supported by djq yet",
-                ));
-            }
-            let custom = super::generic_prefetch::given(qs, lookup);
-            if let Some(g) = self.host.schema.generic_fk(qs.query.model, lookup).cloned() {
-                self.prefetch_generic(objs, &g, custom.as_deref())?;
-                continue;
-            }
-            if custom.is_some() {
-                return Err(Diagnostic::new(
-                    ErrorKind::NotSupported,
-                    format!(
-                        "GenericPrefetch of '{lookup}', which is not a GenericForeignKey, is not supported by djq yet"
-                    ),
-                ));
-            }
-            if let Some(g) = model.generic_relations.iter().find(|g| g.name == *lookup) {
-                self.prefetch_generic_relation(objs, g)?;
-                continue;
-            }
-            if let Some(mm) = model.m2m.iter().find(|m| m.name == *lookup && m.tags) {
-                self.prefetch_tags(objs, mm)?;
-                continue;
-            }
-            // The query, then how its objects match the instances: the instance's
-            // `source_key` equals the fetched object's `target_key` (several attnames for a
-            // ForeignObject).
-            let mut target_qs;
-            let (source_key, target_key, single): (Vec<String>, Vec<String>, bool);
-            if let Some(f) = model
-                .fields
-                .iter()
-                .find(|f| f.name == *lookup && f.relation.is_some())
-            {
-                let fk = f.relation.clone().expect("relation");
-                source_key = vec![f.attname()];
-                target_key = vec![self.host.schema.model(fk.to).fields[fk.to_field].attname()];
-                single = true;
-                let values = attribute_values(objs, &source_key[0]);
-                if values.is_empty() {
-                    continue;
-                }
-                target_qs = self.base_queryset(fk.to)?;
-                target_qs.query.clear_ordering(true, true);
-                target_qs
-                    .query
-                    .add_prefetch_tuple_in(&self.host.schema, fk.to_field, values);
-            } else if let Some(rel) = model.reverse.iter().find(|r| r.accessor == *lookup) {
-                target_qs = self.default_queryset(rel.from)?;
-                single = false;
-                let from = self.host.schema.model(rel.from).clone();
-                match rel.via {
-                    ReverseVia::ForeignKey(fi) => {
-                        let fk = from.fields[fi].relation.clone().expect("relation");
-                        source_key = vec![model.fields[fk.to_field].attname()];
-                        target_key = vec![from.fields[fi].attname()];
-                        let ids = attribute_values(objs, &source_key[0]);
-                        if ids.is_empty() {
-                            continue;
-                        }
-                        self.filter_in(&mut target_qs, &from.fields[fi].name, ids)?;
-                    }
-                    ReverseVia::ManyToMany(mi) => {
-                        source_key = vec![pk.clone()];
-                        let ids = attribute_values(objs, &pk);
-                        if ids.is_empty() {
-                            continue;
-                        }
-                        self.filter_in(&mut target_qs, &from.m2m[mi].name, ids)?;
-                        target_qs.query.add_prefetch_source(&self.host.schema, 0);
-                        target_key = vec![prefetch_source_name(&target_qs)];
-                    }
-                }
-            } else if let Some(mm) = model.m2m.iter().find(|m| m.name == *lookup) {
-                let to = mm.to;
-                let query_name = self
-                    .host
-                    .schema
-                    .model(to)
-                    .reverse
-                    .iter()
-                    .find(|r| {
-                        r.from == qs.query.model && matches!(r.via, ReverseVia::ManyToMany(_))
-                    })
-                    .map(|r| r.query_name.clone())
-                    .ok_or_else(invalid)?;
-                single = false;
-                source_key = vec![pk.clone()];
-                let ids = attribute_values(objs, &pk);
-                if ids.is_empty() {
-                    continue;
-                }
-                target_qs = self.default_queryset(to)?;
-                self.filter_in(&mut target_qs, &query_name, ids)?;
-                target_qs.query.add_prefetch_source(&self.host.schema, 1);
-                target_key = vec![prefetch_source_name(&target_qs)];
-            } else if let Some(found) =
-                self.prefetch_foreign_object(qs.query.model, lookup, objs)?
-            {
-                let Some((qs, keys, one)) = found else {
-                    continue;
-                };
-                (target_qs, single) = (qs, one);
-                (source_key, target_key) = keys;
-            } else {
-                return Err(invalid());
-            }
-            let fetched = self.fetch_all(&target_qs)?;
-            for o in objs.iter_mut() {
-                let mut inst = match std::mem::replace(o, Obj::NONE).into_native::<Instance>() {
-                    Ok(inst) => inst,
-                    Err(other) => {
-                        *o = other;
-                        continue;
-                    }
-                };
-                let key: Vec<Value> = (source_key.iter())
-                    .map(|k| inst.get(k).unwrap_or(Value::Null))
-                    .collect();
-                let found = |t: &Instance| {
-                    (target_key.iter().zip(&key)).all(|(k, v)| t.get(k).as_ref() == Some(v))
-                };
-                let matching = fetched.iter().filter_map(|f| match f.native::<Instance>() {
-                    Some(t) if !key.contains(&Value::Null) && found(t) => {
-                        let t = t.clone();
-                        t.retain_attributes(|k| !k.starts_with(PREFETCH_SOURCE));
-                        Some(t)
-                    }
-                    _ => None,
-                });
-                if single {
-                    if let Some(t) = matching.into_iter().next() {
-                        inst.set_related(lookup, Some(t));
-                    }
-                } else {
-                    let items = matching.map(|t| make::instance(Rc::new(t))).collect();
-                    Rc::make_mut(&mut inst).set_prefetched(lookup, Rc::new(items));
-                }
-                *o = make::instance(inst);
-            }
-        }
-        Ok(())
-    }
-
-    fn filter_in(&mut self, qs: &mut QuerySet, name: &str, ids: Vec<Value>) -> Result<()> {
-        let leaf = QChild::Leaf {
-            key: format!("{name}__in"),
-            value: Operand::List(ids.into_iter().map(Operand::Value).collect()),
-            span: Span::default(),
-        };
-        qs.query
-            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))
-    }
-
     /// `instance.attr`: a field value, a related instance (lazily queried), a related
     /// manager, or `pk`.
     /// `instance.<name>` of a forward relation: the `to` row whose fields (`keys`, by name)
@@ -426,6 +250,11 @@ impl Session {
         keys: Vec<(String, Value)>,
         span: Span,
     ) -> Result<Obj> {
+        if self.fetch_for_peers(inst, name, true, span)?
+            && let Some(loaded) = inst.related(name)
+        {
+            return Ok(loaded.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
+        }
         let owner = self.host.schema.model(inst.model).name.clone();
         let mut qs = self.base_queryset(to)?;
         let leaves = (keys.into_iter())
@@ -475,6 +304,9 @@ impl Session {
             return Ok(Obj::Value(
                 inst.get(&model.pk_field().attname()).unwrap_or(Value::Null),
             ));
+        }
+        if let Some(v) = inst.prefetch_attr(name) {
+            return Ok(v);
         }
         if let Some(v) = inst.get(name) {
             // A JSON document is read as Python's dicts and lists, held by the instance: the
@@ -688,6 +520,7 @@ impl Session {
             )
             .at(span));
         }
+        self.fetch_for_peers(inst, &f.name, false, span)?;
         let model = self.host.schema.model(inst.model);
         let pk_field = model.pk_field();
         let pk = inst.get(&pk_field.attname()).unwrap_or(Value::Null);
@@ -769,34 +602,6 @@ fn display_field<'m>(
         .fields
         .iter()
         .find(|f| f.name == name && !f.choices.is_empty())
-}
-
-/// The prefix of the column a many-to-many prefetch query selects to tell which instance
-/// each object belongs to (Django's `_prefetch_related_val_<column>`).
-const PREFETCH_SOURCE: &str = "_prefetch_related_val_";
-
-fn prefetch_source_name(qs: &QuerySet) -> String {
-    qs.query
-        .extra_select
-        .iter()
-        .map(|s| s.name.clone())
-        .find(|n| n.starts_with(PREFETCH_SOURCE))
-        .unwrap_or_default()
-}
-
-/// The distinct non-null values of `attname` over the instances, in order.
-fn attribute_values(objs: &[Obj], attname: &str) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::new();
-    for o in objs {
-        if let Some(i) = o.native::<Instance>()
-            && let Some(v) = i.get(attname)
-            && !v.is_null()
-            && !out.contains(&v)
-        {
-            out.push(v);
-        }
-    }
-    out
 }
 
 /// The attnames of the instances a query's rows become, made once per query and shared by

@@ -7,6 +7,7 @@
 
 use super::Session;
 use super::obj::{DjangoObj, Instance, QuerySet, RelatedKind, RelatedLink, ResultCache, make};
+use super::prefetch::Fetched;
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::{Args, Obj};
 use crate::query::{Operand, QChild, QNode, Query};
@@ -60,6 +61,11 @@ impl Session {
         if ct_id.is_null() {
             inst.set_related(&g.name, None);
             return Ok(Obj::NONE);
+        }
+        if self.fetch_for_peers(inst, &g.name, true, span)?
+            && let Some(loaded) = inst.related(&g.name)
+        {
+            return Ok(loaded.map_or(Obj::NONE, |o| make::instance(Rc::new(o))));
         }
         let ct = self.content_type_by_id(&ct_id, span)?;
         let Some(target) = self.content_type_class(&ct) else {
@@ -128,13 +134,13 @@ impl Session {
 
     /// `prefetch_related('content_object')`: for each content type among `objs` (in the order
     /// first seen), its model's rows whose pk is among theirs — from the queryset a
-    /// GenericPrefetch gives for that type, if any — attached to each instance.
+    /// GenericPrefetch gives for that type, if any.
     pub(super) fn prefetch_generic(
         &mut self,
-        objs: &[Obj],
+        objs: &[Instance],
         g: &GenericForeignKey,
         custom: Option<&super::generic_prefetch::GenericPrefetch>,
-    ) -> Result<()> {
+    ) -> Result<Fetched> {
         let custom = match custom {
             Some(p) => self.generic_prefetch_querysets(p, g.for_concrete_model)?,
             None => Vec::new(),
@@ -144,7 +150,7 @@ impl Session {
         let fk_attname = model.fields[g.fk_field].attname();
         // (content type id, object ids) in the order Django's dict of sets keeps them.
         let mut wanted: Vec<(Value, Vec<Value>)> = Vec::new();
-        for inst in objs.iter().filter_map(|o| o.native::<Instance>()) {
+        for inst in objs {
             let ct = inst.get(&ct_attname).unwrap_or(Value::Null);
             let fk = inst.get(&fk_attname).unwrap_or(Value::Null);
             if ct.is_null() || fk.is_null() {
@@ -156,7 +162,8 @@ impl Session {
                 None => wanted.push((ct, vec![fk])),
             }
         }
-        let mut fetched: Vec<(Value, Rc<Instance>)> = Vec::new();
+        let mut cts = Vec::new();
+        let mut rows = Vec::new();
         for (ct_id, fks) in wanted {
             let mut qs = match custom.iter().find(|(c, _)| *c == ct_id) {
                 Some((_, qs)) => qs.clone(),
@@ -177,20 +184,30 @@ impl Session {
             )?;
             for o in self.fetch_all(&qs)? {
                 if let Some(i) = o.instance() {
-                    fetched.push((ct_id.clone(), i));
+                    cts.push(ct_id.clone());
+                    rows.push(i);
                 }
             }
         }
-        for inst in objs.iter().filter_map(|o| o.native::<Instance>()) {
-            let ct = inst.get(&ct_attname).unwrap_or(Value::Null);
-            let fk = inst.get(&fk_attname).unwrap_or(Value::Null);
-            let found = fetched.iter().find(|(c, o)| {
-                let pk = self.host.schema.model(o.model).pk_field().attname();
-                *c == ct && o.get(&pk).is_some_and(|pk| same_key(&pk, &fk))
-            });
-            inst.set_related(&g.name, found.map(|(_, o)| (**o).clone()));
-        }
-        Ok(())
+        let of = objs
+            .iter()
+            .map(|inst| {
+                let ct = inst.get(&ct_attname).unwrap_or(Value::Null);
+                let fk = inst.get(&fk_attname).unwrap_or(Value::Null);
+                (0..rows.len())
+                    .find(|&j| {
+                        let pk = self.host.schema.model(rows[j].model).pk_field().attname();
+                        cts[j] == ct && rows[j].get(&pk).is_some_and(|pk| same_key(&pk, &fk))
+                    })
+                    .into_iter()
+                    .collect()
+            })
+            .collect();
+        Ok(Fetched {
+            rows,
+            of,
+            more: Vec::new(),
+        })
     }
 
     /// `bookmark.tags`: the GenericRelation's related manager, on the owner's content type
@@ -245,80 +262,91 @@ impl Session {
         Ok(make::queryset(qs))
     }
 
-    /// A GenericRelation's rows for `owners` (its content type and their pks): what a
-    /// prefetch loads and what deleting the owners deletes (`bulk_related_objects`).
+    /// A GenericRelation's rows for `owners` (its content type and their pks): what
+    /// deleting the owners deletes (`bulk_related_objects`).
     pub(super) fn generic_rows(
         &mut self,
         owner_model: ModelId,
         g: &GenericRelation,
         owners: &[Value],
     ) -> Result<Query> {
+        let filter = self.generic_rows_filter(owner_model, g, owners)?;
+        let mut q = Query::new(&self.host.schema, g.to);
+        q.add_q(&self.host.schema, &filter)?;
+        Ok(q)
+    }
+
+    /// The filter of a GenericRelation's rows for `owners`: what a prefetch loads.
+    fn generic_rows_filter(
+        &mut self,
+        owner_model: ModelId,
+        g: &GenericRelation,
+        owners: &[Value],
+    ) -> Result<QNode> {
         let ct = self.content_type_for(owner_model, Span::default())?;
         let to = self.host.schema.model(g.to);
         let (ct_name, fk_name) = (
             to.fields[g.ct_field].name.clone(),
             to.fields[g.fk_field].name.clone(),
         );
-        let mut q = Query::new(&self.host.schema, g.to);
-        q.add_q(
-            &self.host.schema,
-            &QNode::new(
-                Vec::new(),
-                vec![
-                    leaf(
-                        format!("{ct_name}__pk"),
-                        Operand::Value(ct.get("id").unwrap_or(Value::Null)),
-                        Span::default(),
-                    ),
-                    leaf(
-                        format!("{fk_name}__in"),
-                        Operand::values(owners.iter().cloned()),
-                        Span::default(),
-                    ),
-                ],
-            ),
-        )?;
-        Ok(q)
+        Ok(QNode::new(
+            Vec::new(),
+            vec![
+                leaf(
+                    format!("{ct_name}__pk"),
+                    Operand::Value(ct.get("id").unwrap_or(Value::Null)),
+                    Span::default(),
+                ),
+                leaf(
+                    format!("{fk_name}__in"),
+                    Operand::values(owners.iter().cloned()),
+                    Span::default(),
+                ),
+            ],
+        ))
     }
 
-    /// `prefetch_related('tags')` of a GenericRelation: one query for every owner's rows,
-    /// each instance's manager then serves them.
+    /// `prefetch_related('tags')` of a GenericRelation: one query for every owner's rows
+    /// (`base`, a Prefetch's queryset, in place of the related model's).
     pub(super) fn prefetch_generic_relation(
         &mut self,
-        objs: &mut [Obj],
+        objs: &[Instance],
         g: &GenericRelation,
-    ) -> Result<()> {
-        let Some(first) = objs.iter().find_map(|o| o.native::<Instance>()) else {
-            return Ok(());
-        };
-        let owner_model = first.model;
+        base: Option<QuerySet>,
+    ) -> Result<Fetched> {
+        let owner_model = objs[0].model;
         let pk = self.host.schema.model(owner_model).pk_field().attname();
         let fk_attname = self.host.schema.model(g.to).fields[g.fk_field].attname();
-        let owners: Vec<Value> = objs
-            .iter()
-            .filter_map(|o| o.native::<Instance>())
-            .filter_map(|i| i.get(&pk))
-            .collect();
+        let owners: Vec<Value> = objs.iter().filter_map(|i| i.get(&pk)).collect();
         if owners.is_empty() {
-            return Ok(());
+            return Ok(Fetched {
+                rows: Vec::new(),
+                of: vec![Vec::new(); objs.len()],
+                more: Vec::new(),
+            });
         }
-        let q = self.generic_rows(owner_model, g, &owners)?;
-        let fetched = self.fetch_all(&QuerySet::new(q, super::obj::QsKind::Instances))?;
-        for o in objs.iter_mut() {
-            let Some(inst) = o.instance() else {
-                continue;
-            };
-            let key = inst.get(&pk);
-            let items = fetched
-                .iter()
-                .filter(|f| f.instance().is_some_and(|t| t.get(&fk_attname) == key))
-                .cloned()
-                .collect();
-            let mut inst = (*inst).clone();
-            inst.set_prefetched(&g.name, Rc::new(items));
-            *o = make::instance(Rc::new(inst));
-        }
-        Ok(())
+        let rows = self.generic_rows_filter(owner_model, g, &owners)?;
+        let mut qs = base.unwrap_or_else(|| {
+            QuerySet::new(
+                Query::new(&self.host.schema, g.to),
+                super::obj::QsKind::Instances,
+            )
+        });
+        qs.query.add_q(&self.host.schema, &rows)?;
+        let more = std::mem::take(&mut qs.prefetch);
+        let rows: Vec<Rc<Instance>> = (self.fetch_all(&qs)?.into_iter())
+            .filter_map(|o| o.instance())
+            .collect();
+        let of = objs
+            .iter()
+            .map(|inst| {
+                let key = inst.get(&pk);
+                (0..rows.len())
+                    .filter(|&j| rows[j].get(&fk_attname) == key)
+                    .collect()
+            })
+            .collect();
+        Ok(Fetched { rows, of, more })
     }
 
     /// A GenericRelation manager's writes (Django's `GenericRelatedObjectManager`, bulk):

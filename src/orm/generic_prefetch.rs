@@ -10,7 +10,6 @@ use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::{Args, Obj};
 use crate::value::Value;
 use std::borrow::Cow;
-use std::rc::Rc;
 
 /// A `GenericPrefetch(lookup, querysets)` object, given to `prefetch_related()`.
 #[derive(Debug)]
@@ -77,39 +76,6 @@ impl Session {
         }))
     }
 
-    /// `prefetch_related(*lookups)` given GenericPrefetch objects: every lookup in order (a
-    /// GenericPrefetch by its name, kept on the queryset with its querysets); `None` when no
-    /// argument is one.
-    pub(super) fn generic_prefetch_lookups(
-        &mut self,
-        qs: &mut QuerySet,
-        args: &Args,
-    ) -> Option<Result<()>> {
-        if !args
-            .pos
-            .iter()
-            .any(|(o, _)| o.native::<GenericPrefetch>().is_some())
-        {
-            return None;
-        }
-        Some((|| {
-            args.no_kwargs_except(&[], "prefetch_related")?;
-            for (o, _) in &args.pos {
-                match o.native_rc::<GenericPrefetch>() {
-                    Some(p) => {
-                        qs.prefetch.push(p.lookup.clone());
-                        qs.generic_prefetch.push(p);
-                    }
-                    None => {
-                        let name = self.py_str(o)?;
-                        qs.prefetch.push(name);
-                    }
-                }
-            }
-            Ok(())
-        })())
-    }
-
     /// A GenericPrefetch's querysets by the id of their model's content type (looked up in
     /// order, `for_concrete_model` as the GenericForeignKey says).
     pub(super) fn generic_prefetch_querysets(
@@ -135,13 +101,4 @@ impl Session {
         }
         Ok(by_type)
     }
-}
-
-/// The GenericPrefetch `qs` was given for `lookup` (the last one).
-pub(super) fn given(qs: &QuerySet, lookup: &str) -> Option<Rc<GenericPrefetch>> {
-    qs.generic_prefetch
-        .iter()
-        .rev()
-        .find(|p| p.lookup == lookup)
-        .cloned()
 }

@@ -167,6 +167,16 @@ pub const QUERYSET_DOCS: &[(&str, &str, &str)] = &[
         "(select=None, where=None, params=None, tables=None, order_by=None, select_params=None)",
         "Add extra SQL fragments to the query.",
     ),
+    (
+        "using",
+        "(alias)",
+        "Select which database this QuerySet should execute against.",
+    ),
+    (
+        "fetch_mode",
+        "(fetch_mode)",
+        "Set the fetch mode for the QuerySet.",
+    ),
 ];
 
 use super::Session;

@@ -718,6 +718,7 @@ impl Session {
                 .at(span)),
             },
             DjangoFn::Dumpdata => self.dumpdata(&args),
+            DjangoFn::Prefetch => self.prefetch_object(&args),
             // `transaction.atomic()`: the context manager a `with` statement enters.
             DjangoFn::Atomic if args.pos.is_empty() && args.kw.is_empty() => {
                 Ok(Obj::new_native(Atomic))

@@ -36,11 +36,16 @@ impl Session {
         )));
         let missing =
             move || Diagnostic::new(kind, format!("{} has no {accessor}.", model.name)).at(span);
-        if let Some(cached) = inst.related(accessor) {
+        let mut cached = inst.related(accessor);
+        if cached.is_none() && self.fetch_for_peers(inst, accessor, true, span)? {
+            cached = inst.related(accessor);
+        }
+        if let Some(cached) = cached {
             return cached
                 .map(|r| make::instance(Rc::new(r)))
                 .ok_or_else(missing);
         }
+        let schema = &self.host.schema;
         let model = schema.model(inst.model).clone();
         let f = &schema.model(from).fields[field];
         let to_field = f.relation.as_ref().map_or(model.pk, |r| r.to_field);

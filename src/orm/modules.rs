@@ -76,10 +76,16 @@ const EXPRESSIONS: &[&str] = &[
     "Window",
     "RowRange",
     "ValueRange",
+    "Prefetch",
 ];
 
+/// `FETCH_ONE`, `FETCH_PEERS`, `FETCH_RAISE`.
+fn fetch_modes() -> impl Iterator<Item = (String, Obj)> {
+    (super::fetch_mode::NAMES.iter()).map(|(n, m)| (n.to_string(), Obj::new_native(*m)))
+}
+
 /// What `django.db.models` (and `.expressions`) have that djq does not yet.
-pub(super) const LATER_EXPRESSIONS: &[&str] = &["Func", "RawSQL", "Prefetch", "FilteredRelation"];
+pub(super) const LATER_EXPRESSIONS: &[&str] = &["Func", "RawSQL", "FilteredRelation"];
 
 /// `django.db.models.lookups`: each class with its lookup name. Used as an expression, a
 /// lookup on a field (`GreaterThan(F("rating"), 4)`) is the filter `rating__gt=4`.
@@ -222,6 +228,7 @@ impl Orm {
                 m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
                 m.attrs.insert("Model".into(), Obj::new_native(ModelBase));
+                m.attrs.extend(fetch_modes());
                 m.attrs
                     .extend(super::choices::bases().map(|(n, o)| (n.to_string(), o)));
                 m.with_later(LATER_EXPRESSIONS)
@@ -237,6 +244,7 @@ impl Orm {
                     }));
                 m
             }
+            "django.db.models.fetch_modes" => Module::new(fetch_modes()),
             "django.db.models.enums" => Module::new(super::choices::bases()),
             "django.db.models.aggregates" => Module::new(aggregates()),
             "django.db.models.expressions" => {

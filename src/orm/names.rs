@@ -27,6 +27,7 @@ const FUNCTIONS: &[(&str, DjangoFn)] = {
         ("Window", Window),
         ("RowRange", Frame(true)),
         ("ValueRange", Frame(false)),
+        ("Prefetch", Prefetch),
     ]
 };
 
@@ -60,6 +61,9 @@ pub(super) fn django_name(n: &str) -> Option<Obj> {
     if n == "settings" {
         return Some(Obj::new_native(super::modules::Settings));
     }
+    if let Some((_, mode)) = super::fetch_mode::NAMES.iter().find(|(name, _)| *name == n) {
+        return Some(Obj::new_native(*mode));
+    }
     MODULES
         .iter()
         .find(|(name, _)| *name == n)
@@ -82,5 +86,6 @@ pub(super) fn builtin_names() -> Vec<String> {
     );
     names.extend(MODULES.iter().map(|(m, _)| m.to_string()));
     names.push("settings".into());
+    names.extend(super::fetch_mode::NAMES.iter().map(|(n, _)| n.to_string()));
     names
 }

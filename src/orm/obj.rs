@@ -1,5 +1,6 @@
 //! Django's objects in the runtime: model classes, managers, querysets, instances, `Q`, `F`
-//! and the other expressions, field instances and Django's callables — each a
+//! and the other expressions, `Prefetch` objects, the fetch modes (`FETCH_PEERS`), field
+//! instances and Django's callables — each a
 //! [`Native`] of the Python runtime, reached from an [`Obj`] through [`DjangoObj`].
 
 use crate::py::{Native, Obj};
@@ -10,7 +11,7 @@ use crate::value::Value;
 use crate::{native_any, native_equals};
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 /// A model class (`Book`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +75,8 @@ pub enum DjangoFn {
     WindowFunc(crate::query::window::WindowFunc),
     /// `RowRange` (`true`) or `ValueRange`.
     Frame(bool),
+    /// `Prefetch(lookup, queryset=None, to_attr=None)`
+    Prefetch,
 }
 
 /// A field instance given as `output_field` (`CharField()`).
@@ -281,10 +284,8 @@ pub enum QsKind {
 pub struct QuerySet {
     pub query: Query,
     pub kind: QsKind,
-    /// `prefetch_related()` lookups, run after the main query.
-    pub prefetch: Vec<String>,
-    /// The GenericPrefetch objects among them, with their querysets.
-    pub generic_prefetch: Vec<Rc<super::generic_prefetch::GenericPrefetch>>,
+    /// `prefetch_related()` lookups (names and `Prefetch` objects), run after the main query.
+    pub prefetch: Vec<Prefetch>,
     /// The results once evaluated.
     pub cache: ResultCache,
     /// Set for a related manager (`author.books`, `article.tags`): its owner.
@@ -301,6 +302,8 @@ pub struct QuerySet {
     /// The models.py manager (an index in the model's `managers`) whose QuerySet class this
     /// queryset is: its methods are the queryset's.
     pub manager: Option<usize>,
+    /// `fetch_mode()`: what its instances do when they lack a field or relation.
+    pub fetch_mode: FetchMode,
 }
 
 impl QuerySet {
@@ -309,13 +312,13 @@ impl QuerySet {
             query,
             kind,
             prefetch: Vec::new(),
-            generic_prefetch: Vec::new(),
             cache: ResultCache::default(),
             blame: None,
             related: None,
             via: None,
             chunk_size: None,
             manager: None,
+            fetch_mode: Default::default(),
         }
     }
 
@@ -445,6 +448,11 @@ struct Loaded {
     /// Objects of reverse and many-to-many relations loaded by `prefetch_related`, by
     /// accessor name.
     prefetched: Vec<(String, Rc<Vec<Obj>>)>,
+    /// The `to_attr` names of `Prefetch` objects: plain attributes, whose object is kept
+    /// in `related` (a single relation) or whose list in `prefetched`.
+    attrs: Vec<String>,
+    /// The fetch mode of the query that made the instance, when not `FETCH_ONE`.
+    fetch: Option<Rc<Fetch>>,
     /// Django's `_state.adding`: made in Python and not saved yet.
     adding: bool,
     /// The attnames of a composite primary key (`None`: a single-field key, the first
@@ -514,11 +522,64 @@ impl Instance {
             .map(|(_, items)| items.clone())
     }
 
-    /// Keep `items` as what `prefetch_related` loaded for `accessor` (on this instance only:
-    /// `&mut`, so a shared one is copied first, as `Rc::make_mut` does).
-    pub fn set_prefetched(&mut self, accessor: &str, items: Rc<Vec<Obj>>) {
-        let loaded = self.loaded.get_mut().get_or_insert_default();
+    /// Keep `items` as what `prefetch_related` loaded for `accessor` (in place of what it
+    /// loaded before).
+    pub fn set_prefetched(&self, accessor: &str, items: Rc<Vec<Obj>>) {
+        let mut loaded = self.loading();
+        loaded.prefetched.retain(|(n, _)| n != accessor);
         loaded.prefetched.push((accessor.to_string(), items));
+    }
+
+    /// The fetch mode (and peers) of the query that made the instance; `None`: FETCH_ONE.
+    pub fn fetch(&self) -> Option<Rc<Fetch>> {
+        self.loaded().as_ref()?.fetch.clone()
+    }
+
+    pub fn set_fetch(&self, fetch: Rc<Fetch>) {
+        self.loading().fetch = Some(fetch);
+    }
+
+    /// Mark `name` as a `Prefetch(to_attr=name)` attribute (its value is set alongside).
+    pub fn mark_prefetch_attr(&self, name: &str) {
+        let mut loaded = self.loading();
+        if !loaded.attrs.iter().any(|a| a == name) {
+            loaded.attrs.push(name.to_string());
+        }
+    }
+
+    /// The value of a `Prefetch(to_attr=name)` attribute: its list, or its object (`None`).
+    pub fn prefetch_attr(&self, name: &str) -> Option<Obj> {
+        if !self.loaded().as_ref()?.attrs.iter().any(|a| a == name) {
+            return None;
+        }
+        if let Some(items) = self.prefetched(name) {
+            return Some(Obj::list(items.to_vec()));
+        }
+        let object = self.related(name)?;
+        Some(object.map_or(Obj::NONE, |o| make::instance(Rc::new(o))))
+    }
+
+    /// Call `f` on an object loaded for this one: the related object cached as `name`
+    /// (`index` None), or item `index` of the objects prefetched as `name`. Nothing when
+    /// there is none. The object is the one kept here, not a copy: `f` may load more on it.
+    pub fn visit_loaded(&self, name: &str, index: Option<usize>, f: &mut dyn FnMut(&Instance)) {
+        match index {
+            None => {
+                let loaded = self.loaded();
+                let found = (loaded.as_ref())
+                    .and_then(|l| l.related.iter().find(|(n, _)| n == name))
+                    .and_then(|(_, r)| r.as_ref());
+                if let Some(child) = found {
+                    f(child);
+                }
+            }
+            Some(i) => {
+                let items = self.prefetched(name);
+                if let Some(child) = items.as_ref().and_then(|v| v.get(i)?.native::<Instance>()) {
+                    f(child);
+                }
+            }
+        }
     }
 
     /// Django's `_state.adding`: made in Python and not saved yet.
@@ -655,4 +716,76 @@ impl Instance {
             .zip(values.values.iter().cloned())
             .collect()
     }
+}
+
+/// Django's `Prefetch`: the path to traverse (`prefetch_through`), the path whose last
+/// name stores the result (`prefetch_to`: `to_attr` in place of the last name), and the
+/// queryset of the last level (a `GenericPrefetch`: the querysets of its content types).
+#[derive(Debug, Clone)]
+pub struct Prefetch {
+    pub through: String,
+    pub to: String,
+    pub queryset: Option<Rc<QuerySet>>,
+    pub to_attr: Option<String>,
+    pub generic: Option<Rc<super::generic_prefetch::GenericPrefetch>>,
+}
+
+impl PartialEq for Prefetch {
+    /// Django compares Prefetch objects by `prefetch_to`.
+    fn eq(&self, other: &Prefetch) -> bool {
+        self.to == other.to
+    }
+}
+
+impl Native for Prefetch {
+    fn type_name(&self) -> Cow<'_, str> {
+        "Prefetch".into()
+    }
+    native_equals!();
+    native_any!();
+}
+
+impl Prefetch {
+    /// A lookup given by name.
+    pub fn new(lookup: &str) -> Prefetch {
+        Prefetch {
+            through: lookup.to_string(),
+            to: lookup.to_string(),
+            queryset: None,
+            to_attr: None,
+            generic: None,
+        }
+    }
+}
+
+/// `FETCH_ONE`, `FETCH_PEERS`, `FETCH_RAISE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FetchMode {
+    #[default]
+    One,
+    Peers,
+    Raise,
+}
+
+impl Native for FetchMode {
+    fn type_name(&self) -> Cow<'_, str> {
+        match self {
+            FetchMode::One => "FetchOne",
+            FetchMode::Peers => "FetchPeers",
+            FetchMode::Raise => "FetchRaise",
+        }
+        .into()
+    }
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    native_equals!();
+    native_any!();
+}
+
+/// The fetch mode of the instances one query made, and (`FETCH_PEERS`) those instances.
+#[derive(Debug, Default)]
+pub struct Fetch {
+    pub mode: FetchMode,
+    pub peers: RefCell<Vec<Weak<Instance>>>,
 }

@@ -54,6 +54,8 @@ pub const METHODS: &[&str] = &[
     "dates",
     "datetimes",
     "extra",
+    "using",
+    "fetch_mode",
 ];
 
 /// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
@@ -76,9 +78,8 @@ pub fn returns(name: &str) -> Returns {
     match name {
         "all" | "filter" | "exclude" | "order_by" | "reverse" | "distinct" | "values"
         | "values_list" | "none" | "select_related" | "prefetch_related" | "only" | "defer"
-        | "annotate" | "alias" | "union" | "intersection" | "difference" | "extra" => {
-            Returns::QuerySet
-        }
+        | "annotate" | "alias" | "union" | "intersection" | "difference" | "extra" | "using"
+        | "fetch_mode" => Returns::QuerySet,
         "get" | "first" | "last" | "create" | "latest" | "earliest" => Returns::Instance,
         _ => Returns::Other,
     }
@@ -114,6 +115,34 @@ fn takes_no_arguments(name: &str, args: &Args) -> Result<()> {
             *s,
         )),
         None => Ok(()),
+    }
+}
+
+/// `using(alias)`: djq has one connection, `default` (`None` is the router's choice, the
+/// same one); another alias is Django's `ConnectionDoesNotExist`.
+fn using_alias(args: &Args) -> Result<()> {
+    let span = args.span;
+    let alias = match (args.pos.first(), args.kwarg("alias")) {
+        (Some((o, _)), None) | (None, Some(o)) => o.clone(),
+        _ => {
+            return Err(type_error(
+                "QuerySet.using() missing 1 required positional argument: 'alias'",
+                span,
+            ));
+        }
+    };
+    match alias {
+        Obj::Value(Value::Null) => Ok(()),
+        Obj::Value(Value::Text(a)) if &*a == "default" => Ok(()),
+        Obj::Value(Value::Text(a)) => Err(Diagnostic::new(
+            ErrorKind::Python("ConnectionDoesNotExist".into()),
+            format!("The connection '{a}' doesn't exist."),
+        )
+        .at(span)),
+        other => Err(type_error(
+            &format!("attribute name must be string, not '{}'", other.type_name()),
+            span,
+        )),
     }
 }
 
@@ -412,15 +441,11 @@ impl Session {
                 Ok(wrap(qs))
             }
             "prefetch_related" => {
-                if let Some(done) = self.generic_prefetch_lookups(&mut qs, &args) {
-                    return done.map(|()| wrap(qs));
-                }
-                match self.optional_names(&args, name)? {
-                    None => {
-                        qs.prefetch.clear();
-                        qs.generic_prefetch.clear();
-                    }
-                    Some(f) => qs.prefetch.extend(f),
+                if args.pos.len() == 1 && args.pos[0].0.is_none() {
+                    qs.prefetch.clear();
+                } else {
+                    let lookups = self.prefetch_lookups(&args)?;
+                    qs.prefetch.extend(lookups);
                 }
                 Ok(wrap(qs))
             }
@@ -468,6 +493,14 @@ impl Session {
             "in_bulk" => self.in_bulk(qs, &args),
             "explain" => self.explain_queryset(&qs, &args),
             "dates" | "datetimes" => self.dates(qs, name == "datetimes", &args),
+            "using" => {
+                using_alias(&args)?;
+                Ok(wrap(qs))
+            }
+            "fetch_mode" => {
+                qs.fetch_mode = super::obj::FetchMode::of_args(&args)?;
+                Ok(wrap(qs))
+            }
             "union" | "intersection" | "difference" => {
                 let allowed: &[&str] = if name == "union" { &["all"] } else { &[] };
                 args.no_kwargs_except(allowed, name)?;

@@ -7,6 +7,7 @@
 
 use super::Session;
 use super::obj::{DjangoObj, Instance, QuerySet, RelatedKind, RelatedLink, make};
+use super::prefetch::Fetched;
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::native_any;
 use crate::py::{Args, Native, Obj};
@@ -137,16 +138,12 @@ impl Session {
     /// `prefetch_related('tags')`, as taggit's `get_prefetch_querysets`: one query of the
     /// tags of every instance (`tags_for()` of the model, distinct, unordered), each tag
     /// selected with the instance's key (`_prefetch_related_val`).
-    pub(super) fn prefetch_tags(&mut self, objs: &mut [Obj], mm: &ManyToMany) -> Result<()> {
-        let Some(first) = objs.iter().find_map(|o| o.native::<Instance>()) else {
-            return Ok(());
-        };
+    pub(super) fn prefetch_tags(&mut self, objs: &[Instance], mm: &ManyToMany) -> Result<Fetched> {
+        let first = &objs[0];
         let model = self.host.schema.model(first.model).clone();
         let pk = model.pk_field().attname();
         // taggit collects the keys in a set.
-        let keys: Vec<Value> = (objs.iter())
-            .filter_map(|o| o.native::<Instance>()?.get(&pk))
-            .collect();
+        let keys: Vec<Value> = objs.iter().filter_map(|i| i.get(&pk)).collect();
         let keys = super::related::python_set_order(&keys)
             .into_iter()
             .map(Obj::Value)
@@ -184,26 +181,25 @@ impl Session {
         let qs = self.chain(qs, "distinct", call(Vec::new(), Vec::new(), span))?;
         let mut qs = self.chain(qs, "order_by", call(Vec::new(), Vec::new(), span))?;
         qs.query.add_prefetch_column(PREFETCH_VAL, &source.column);
-        let fetched = self.fetch_all(&qs)?;
-        for o in objs.iter_mut() {
-            let Some(inst) = o.native::<Instance>() else {
-                continue;
-            };
-            let key = inst.get(&pk);
-            let tags = (fetched.iter())
-                .filter_map(|f| f.native::<Instance>())
-                .filter(|t| key.is_some() && t.get(PREFETCH_VAL) == key)
-                .map(|t| {
-                    let t = t.clone();
-                    t.retain_attributes(|k| k != PREFETCH_VAL);
-                    make::instance(Rc::new(t))
-                })
-                .collect();
-            let mut inst = inst.clone();
-            inst.set_prefetched(&mm.name, Rc::new(tags));
-            *o = make::instance(Rc::new(inst));
+        let rows: Vec<Rc<Instance>> = (self.fetch_all(&qs)?.into_iter())
+            .filter_map(|o| o.instance())
+            .collect();
+        let of = (objs.iter())
+            .map(|inst| {
+                let key = inst.get(&pk);
+                (0..rows.len())
+                    .filter(|&j| key.is_some() && rows[j].get(PREFETCH_VAL) == key)
+                    .collect()
+            })
+            .collect();
+        for r in &rows {
+            r.retain_attributes(|k| k != PREFETCH_VAL);
         }
-        Ok(())
+        Ok(Fetched {
+            rows,
+            of,
+            more: Vec::new(),
+        })
     }
 
     /// The name Tag's lookups use for the through model's rows (its `tag` key's

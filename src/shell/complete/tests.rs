@@ -340,7 +340,7 @@ fn hints() {
     assert_eq!(hint("\\form").as_deref(), Some("at "));
     // Nothing to add, nothing typed yet, or the cursor inside the line.
     assert_eq!(hint("Book.objects.filter").as_deref(), Some("("));
-    assert_eq!(hint("Book.objects.f").as_deref(), Some("i"));
+    assert_eq!(hint("Book.objects.da").as_deref(), Some("te"));
     assert_eq!(hint("Book.objects.filter(pages"), None);
     assert_eq!(hint("Book.objects."), None);
     assert_eq!(ix.hint("Book.objects.sel ", 16, false).map(|_| ()), None);
