@@ -76,6 +76,7 @@ const EXPRESSIONS: &[&str] = &[
     "Window",
     "RowRange",
     "ValueRange",
+    "WindowFrameExclusion",
     "Prefetch",
 ];
 
@@ -318,6 +319,9 @@ impl Orm {
 impl super::Session {
     /// Attributes of `connection` and `settings`; `None` for other objects.
     pub(super) fn module_object_attribute(&mut self, obj: &Obj, name: &str) -> Option<Result<Obj>> {
+        if let Some(member) = super::window::exclusion_attribute(obj, name) {
+            return Some(Ok(member));
+        }
         if obj.native::<Connection>().is_some() {
             return Some(Ok(match name {
                 "queries" => self.connection_queries(),

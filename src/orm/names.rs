@@ -58,6 +58,9 @@ pub(super) fn django_name(n: &str) -> Option<Obj> {
     {
         return Some(make::function(DjangoFn::Field(kind)));
     }
+    if n == "WindowFrameExclusion" {
+        return Some(Obj::new_native(super::window::ExclusionClass));
+    }
     if n == "settings" {
         return Some(Obj::new_native(super::modules::Settings));
     }

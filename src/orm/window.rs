@@ -1,16 +1,53 @@
 //! Django's window classes in the interpreter: `Window(...)`, the window functions of
 //! `django.db.models.functions` (`RowNumber()`, `Lag('x', 2)`, ...) and the frames
-//! `RowRange`/`ValueRange`.
+//! `RowRange`/`ValueRange` with `WindowFrameExclusion`.
 
 use super::Session;
 use super::functions::operand;
 use super::obj::DjangoObj;
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
-use crate::py::{Args, Obj};
+use crate::py::{Args, Native, Obj};
 use crate::query::FExpr;
-use crate::query::window::{Frame, WindowFunc};
+use crate::query::window::{Exclusion, Frame, WindowFunc};
 use crate::query::window_resolve::incompatible;
 use crate::value::Value;
+use crate::{native_any, native_equals};
+use std::borrow::Cow;
+
+/// `django.db.models.WindowFrameExclusion`, the enum class: its members are its attributes.
+#[derive(Debug, PartialEq)]
+pub struct ExclusionClass;
+
+impl Native for ExclusionClass {
+    fn type_name(&self) -> Cow<'_, str> {
+        "EnumType".into()
+    }
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    native_equals!();
+    native_any!();
+}
+
+impl Native for Exclusion {
+    fn type_name(&self) -> Cow<'_, str> {
+        "WindowFrameExclusion".into()
+    }
+    fn is_singleton(&self) -> bool {
+        true
+    }
+    native_equals!();
+    native_any!();
+}
+
+/// `WindowFrameExclusion.CURRENT_ROW`; `None` for other objects or names.
+pub(super) fn exclusion_attribute(obj: &Obj, name: &str) -> Option<Obj> {
+    obj.native::<ExclusionClass>()?;
+    Exclusion::ALL
+        .into_iter()
+        .find(|e| e.name() == name)
+        .map(Obj::new_native)
+}
 
 /// The positional-or-keyword arguments of a call, by name, in the order `names` gives.
 fn bind<'a>(args: &'a Args, names: &[&str], class: &str) -> Result<Vec<Option<(&'a Obj, Span)>>> {
@@ -207,15 +244,18 @@ impl Session {
     pub(super) fn frame_expr(&mut self, rows: bool, args: &Args) -> Result<FExpr> {
         let class = if rows { "RowRange" } else { "ValueRange" };
         let bound = bind(args, &["start", "end", "exclusion"], class)?;
-        if let Some((o, s)) = bound[2]
-            && !matches!(o, Obj::Value(Value::Null))
-        {
-            return Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                format!("{class}(exclusion=...) is not supported by djq yet"),
-            )
-            .at(s));
-        }
+        // Both backends have `supports_frame_exclusion`; Django's TypeError for anything else.
+        let exclusion = match bound[2] {
+            None | Some((Obj::Value(Value::Null), _)) => None,
+            Some((o, _)) if let Some(e) = o.native::<Exclusion>() => Some(*e),
+            Some((_, s)) => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("{class}.exclusion must be a WindowFrameExclusion instance."),
+                )
+                .at(s));
+            }
+        };
         // Django's `window_frame_*_start_end` ValueError for a point that is not an integer.
         let point = |b: Option<(&Obj, Span)>, which: &str| match b {
             Some((o, s)) if !matches!(o, Obj::Value(Value::Null | Value::Int(_))) => {
@@ -241,6 +281,7 @@ impl Session {
             rows,
             start: point(bound[0], "start")?,
             end: point(bound[1], "end")?,
+            exclusion,
         }))
     }
 }

@@ -88,12 +88,52 @@ impl WindowFunc {
     }
 }
 
-/// `RowRange(start, end)` (`rows`) or `ValueRange(start, end)`: `None` is unbounded.
+/// `RowRange(start, end, exclusion)` (`rows`) or `ValueRange(...)`: `None` is unbounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frame {
     pub rows: bool,
     pub start: Option<i64>,
     pub end: Option<i64>,
+    /// `exclusion=WindowFrameExclusion.X` (Django 5.1+): ` EXCLUDE X`.
+    pub exclusion: Option<Exclusion>,
+}
+
+/// Django's `WindowFrameExclusion` members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exclusion {
+    CurrentRow,
+    Group,
+    Ties,
+    NoOthers,
+}
+
+impl Exclusion {
+    pub const ALL: [Exclusion; 4] = [
+        Exclusion::CurrentRow,
+        Exclusion::Group,
+        Exclusion::Ties,
+        Exclusion::NoOthers,
+    ];
+
+    /// The member's name: `CURRENT_ROW`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Exclusion::CurrentRow => "CURRENT_ROW",
+            Exclusion::Group => "GROUP",
+            Exclusion::Ties => "TIES",
+            Exclusion::NoOthers => "NO_OTHERS",
+        }
+    }
+
+    /// The member's value, as the frame clause writes it: `CURRENT ROW`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Exclusion::CurrentRow => "CURRENT ROW",
+            Exclusion::Group => "GROUP",
+            Exclusion::Ties => "TIES",
+            Exclusion::NoOthers => "NO OTHERS",
+        }
+    }
 }
 
 impl Frame {
@@ -120,10 +160,13 @@ impl Frame {
             Some(n) => format!("{n} FOLLOWING"),
         };
         format!(
-            "{} BETWEEN {} AND {}",
+            "{} BETWEEN {} AND {}{}",
             if self.rows { "ROWS" } else { "RANGE" },
             point(self.start, "UNBOUNDED PRECEDING"),
-            point(self.end, "UNBOUNDED FOLLOWING")
+            point(self.end, "UNBOUNDED FOLLOWING"),
+            self.exclusion
+                .map(|e| format!(" EXCLUDE {}", e.sql()))
+                .unwrap_or_default()
         )
     }
 }
