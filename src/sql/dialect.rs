@@ -712,6 +712,12 @@ impl Dialect {
                 let (x, ty) = args.pop().expect("arity");
                 self.trunc(part, ty, output, x)
             }
+            // PostgreSQLSHAMixin: pgcrypto's DIGEST, hex-encoded.
+            Sha1 | Sha224 | Sha256 | Sha384 | Sha512 if !sqlite => {
+                let x = args.pop().expect("arity").0;
+                let algorithm = self.func_name(func).to_ascii_lowercase();
+                wrap("ENCODE(DIGEST(", x, &format!(", '{algorithm}'), 'hex')"))
+            }
             // FixDecimalInputMixin: PostgreSQL has no ROUND/MOD/LOG over double precision.
             Round | Mod | Log if !sqlite => {
                 let args = args
@@ -794,6 +800,12 @@ impl Dialect {
             Chr => "CHR",
             Ord if sqlite => "UNICODE",
             Ord => "ASCII",
+            Md5 => "MD5",
+            Sha1 => "SHA1",
+            Sha224 => "SHA224",
+            Sha256 => "SHA256",
+            Sha384 => "SHA384",
+            Sha512 => "SHA512",
             ConcatPair | Cast(_) | Wrapper | Trunc(_) | Now => unreachable!("spelled in func()"),
             Extract(_) | TruncDate | TruncTime => unreachable!("resolved to transforms"),
         }
