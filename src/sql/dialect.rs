@@ -33,6 +33,12 @@ const PG_TRGM: Extension = Extension {
     operation: "TrigramExtension",
 };
 
+const PGCRYPTO: Extension = Extension {
+    name: "pgcrypto",
+    lookups: "SHA1/SHA224/SHA256/SHA384/SHA512 (pgcrypto's DIGEST)",
+    operation: "CryptoExtension",
+};
+
 /// The SQL flavour a query is compiled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
@@ -818,11 +824,14 @@ impl Dialect {
     }
 
     /// The extension a PostgreSQL error about an undefined function or operator points at:
-    /// `function unaccent(character varying) does not exist`, `operator does not exist:
+    /// `function unaccent(character varying) does not exist`, `function digest(...)`, `operator does not exist:
     /// character varying % unknown`.
     pub fn missing_extension(message: &str) -> Option<Extension> {
         if message.starts_with("function unaccent(") {
             return Some(UNACCENT);
+        }
+        if message.starts_with("function digest(") {
+            return Some(PGCRYPTO);
         }
         let operator = message.strip_prefix("operator does not exist: ")?;
         [" % ", " %> ", " %>> "]
