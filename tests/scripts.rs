@@ -133,6 +133,7 @@ macro_rules! scripts {
 scripts!(
     app_imports,
     blog_articles,
+    blog_hashes,
     blog_formatting,
     blog_relations,
     durations,
