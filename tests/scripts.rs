@@ -133,8 +133,8 @@ macro_rules! scripts {
 scripts!(
     app_imports,
     blog_articles,
-    blog_hashes,
     blog_formatting,
+    blog_hashes,
     blog_relations,
     durations,
     exceptions,
