@@ -146,6 +146,14 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/blog/blog/models.py",
         bar: CHOSEN,
     },
+    // django.db.models functions djq lacked on Django's own test apps (session 24, h15).
+    Corpus {
+        name: "functions_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: CHOSEN,
+    },
     // prefetch_related's nested lookups and Prefetch objects, using(), fetch_mode() (issue 20),
     // on the blog database.
     Corpus {

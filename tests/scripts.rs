@@ -134,6 +134,7 @@ scripts!(
     app_imports,
     blog_articles,
     blog_formatting,
+    blog_hashes,
     blog_relations,
     durations,
     exceptions,

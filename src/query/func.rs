@@ -69,6 +69,14 @@ pub enum FuncKind {
     Random,
     Chr,
     Ord,
+    /// `MD5(x)`, `SHA1(x)`, ...: hex digests (SQLite: functions Django registers;
+    /// PostgreSQL: `MD5` built in, the SHA family via pgcrypto's `DIGEST`).
+    Md5,
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
 }
 
 /// How a function's result type follows from its arguments.
@@ -144,6 +152,12 @@ const CLASSES: &[FuncKind] = {
         Random,
         Chr,
         Ord,
+        Md5,
+        Sha1,
+        Sha224,
+        Sha256,
+        Sha384,
+        Sha512,
         // The generic classes take the part as a second argument.
         Extract(DatePart::Year),
         Trunc(DatePart::Year),
@@ -236,6 +250,12 @@ impl FuncKind {
             Random => "Random",
             Chr => "Chr",
             Ord => "Ord",
+            Md5 => "MD5",
+            Sha1 => "SHA1",
+            Sha224 => "SHA224",
+            Sha256 => "SHA256",
+            Sha384 => "SHA384",
+            Sha512 => "SHA512",
         }
     }
 
@@ -245,7 +265,8 @@ impl FuncKind {
         match self {
             Lower | Upper | Length | Trim | LTrim | RTrim | Reverse | Abs | Ceil | Floor | Sqrt
             | Cast(_) | Wrapper | TruncDate | TruncTime | ACos | ASin | ATan | Cos | Cot
-            | Degrees | Exp | Ln | Radians | Sin | Tan | Sign | Chr | Ord => (1, 1),
+            | Degrees | Exp | Ln | Radians | Sin | Tan | Sign | Chr | Ord | Md5 | Sha1 | Sha224
+            | Sha256 | Sha384 | Sha512 => (1, 1),
             Now | Pi | Random => (0, 0),
             // The generic `Extract(x, 'year')` and `Trunc(x, 'month')` take the part too.
             Extract(_) | Trunc(_) => (1, 2),
@@ -274,7 +295,8 @@ impl FuncKind {
         use FuncKind::*;
         match self {
             Lower | Upper | ConcatPair | Substr | Left | Right | Trim | LTrim | RTrim | Replace
-            | Reverse | LPad | RPad | Repeat | Chr => Output::Fixed(ValueType::Text),
+            | Reverse | LPad | RPad | Repeat | Chr | Md5 | Sha1 | Sha224 | Sha256 | Sha384
+            | Sha512 => Output::Fixed(ValueType::Text),
             Length | StrIndex | Extract(_) | Ord => Output::Fixed(ValueType::Int),
             Cast(ty) => Output::Fixed(db_value_type(ty)),
             TruncDate => Output::Fixed(ValueType::Date),

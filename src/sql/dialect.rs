@@ -33,6 +33,12 @@ const PG_TRGM: Extension = Extension {
     operation: "TrigramExtension",
 };
 
+const PGCRYPTO: Extension = Extension {
+    name: "pgcrypto",
+    lookups: "SHA1/SHA224/SHA256/SHA384/SHA512 (pgcrypto's DIGEST)",
+    operation: "CryptoExtension",
+};
+
 /// The SQL flavour a query is compiled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
@@ -712,6 +718,12 @@ impl Dialect {
                 let (x, ty) = args.pop().expect("arity");
                 self.trunc(part, ty, output, x)
             }
+            // PostgreSQLSHAMixin: pgcrypto's DIGEST, hex-encoded.
+            Sha1 | Sha224 | Sha256 | Sha384 | Sha512 if !sqlite => {
+                let x = args.pop().expect("arity").0;
+                let algorithm = self.func_name(func).to_ascii_lowercase();
+                wrap("ENCODE(DIGEST(", x, &format!(", '{algorithm}'), 'hex')"))
+            }
             // FixDecimalInputMixin: PostgreSQL has no ROUND/MOD/LOG over double precision.
             Round | Mod | Log if !sqlite => {
                 let args = args
@@ -794,6 +806,12 @@ impl Dialect {
             Chr => "CHR",
             Ord if sqlite => "UNICODE",
             Ord => "ASCII",
+            Md5 => "MD5",
+            Sha1 => "SHA1",
+            Sha224 => "SHA224",
+            Sha256 => "SHA256",
+            Sha384 => "SHA384",
+            Sha512 => "SHA512",
             ConcatPair | Cast(_) | Wrapper | Trunc(_) | Now => unreachable!("spelled in func()"),
             Extract(_) | TruncDate | TruncTime => unreachable!("resolved to transforms"),
         }
@@ -806,11 +824,14 @@ impl Dialect {
     }
 
     /// The extension a PostgreSQL error about an undefined function or operator points at:
-    /// `function unaccent(character varying) does not exist`, `operator does not exist:
+    /// `function unaccent(character varying) does not exist`, `function digest(...)`, `operator does not exist:
     /// character varying % unknown`.
     pub fn missing_extension(message: &str) -> Option<Extension> {
         if message.starts_with("function unaccent(") {
             return Some(UNACCENT);
+        }
+        if message.starts_with("function digest(") {
+            return Some(PGCRYPTO);
         }
         let operator = message.strip_prefix("operator does not exist: ")?;
         [" % ", " %> ", " %>> "]

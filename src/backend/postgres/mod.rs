@@ -219,7 +219,7 @@ impl PostgresBackend {
     }
 
     /// Why `sql` could not be prepared: the server's message, or, when it misses a function
-    /// or operator of an extension the database does not have (unaccent, pg_trgm), that.
+    /// or operator of an extension the database does not have (unaccent, pg_trgm, pgcrypto), that.
     /// The server's message carries libpq's excerpt of `sql` at the error's position, as
     /// psycopg's does ([`error_position`]).
     fn prepare_error(&mut self, e: postgres::Error, sql: &str) -> Diagnostic {

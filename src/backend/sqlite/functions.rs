@@ -2,7 +2,7 @@
 //! (`django/db/backends/sqlite3/_functions.py`), so the SQL Django emits runs unchanged:
 //! date/time extraction, truncation and arithmetic (`django_date_extract`, ...), `REGEXP`,
 //! the math functions missing from SQLite builds without `ENABLE_MATH_FUNCTIONS`, the small
-//! string helpers (`LPAD`, `RPAD`, `REPEAT`, `REVERSE`), and the aggregates SQLite lacks
+//! string helpers (`LPAD`, `RPAD`, `REPEAT`, `REVERSE`), the hashes (`MD5`, `SHA1`, ...), and the aggregates SQLite lacks
 //! (`STDDEV_*`, `VAR_*`, `ANY_VALUE`, `BIT_AND`/`BIT_OR`/`BIT_XOR`).
 //!
 //! Each function follows its Python original, including which malformed inputs give `NULL`
@@ -41,6 +41,12 @@ const FUNCTIONS: &[(&str, i32, Func)] = &[
     ("REVERSE", 1, reverse),
     ("RPAD", 3, rpad),
     ("SIGN", 1, sign),
+    ("MD5", 1, hex_digest::<md5::Md5>),
+    ("SHA1", 1, hex_digest::<sha1::Sha1>),
+    ("SHA224", 1, hex_digest::<sha2::Sha224>),
+    ("SHA256", 1, hex_digest::<sha2::Sha256>),
+    ("SHA384", 1, hex_digest::<sha2::Sha384>),
+    ("SHA512", 1, hex_digest::<sha2::Sha512>),
 ];
 
 /// Registered only when SQLite was built without its own math functions.
@@ -1005,6 +1011,23 @@ fn reverse(args: &[ValueRef<'_>]) -> Result<Sql, String> {
                 .rev()
                 .collect(),
         ),
+    })
+}
+
+/// `MD5`, `SHA1`, ...: the hex digest of the text's UTF-8 bytes (`md5(text.encode())`).
+fn hex_digest<D: sha2::Digest>(args: &[ValueRef<'_>]) -> Result<Sql, String> {
+    use std::fmt::Write;
+    Ok(match args[0] {
+        ValueRef::Null => Sql::Null,
+        v => {
+            let text = text(v)
+                .ok_or_else(|| format!("'{}' object has no attribute 'encode'", py_type(v)))?;
+            let mut hex = String::new();
+            for byte in D::digest(text.as_bytes()) {
+                write!(hex, "{byte:02x}").expect("writing to a String");
+            }
+            Sql::Text(hex)
+        }
     })
 }
 
