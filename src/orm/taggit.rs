@@ -171,15 +171,7 @@ impl Session {
             let isnull = format!("{items}__{}__isnull", source.name);
             filters.push((isnull, Obj::bool(false)));
         }
-        let span = Span::default();
-        let kw = filters
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        let qs = self.manager_queryset(mm.to);
-        let qs = self.chain(qs, "filter", call(Vec::new(), kw, span))?;
-        let qs = self.chain(qs, "distinct", call(Vec::new(), Vec::new(), span))?;
-        let mut qs = self.chain(qs, "order_by", call(Vec::new(), Vec::new(), span))?;
+        let mut qs = self.distinct_tags(mm.to, &filters, Span::default())?;
         qs.query.add_prefetch_column(PREFETCH_VAL, &source.column);
         let rows: Vec<Rc<Instance>> = (self.fetch_all(&qs)?.into_iter())
             .filter_map(|o| o.instance())
@@ -275,14 +267,7 @@ impl Session {
                 }
             }
         }
-        let kw = filters
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        let qs = self.manager_queryset(mm.to);
-        let qs = self.chain(qs, "filter", call(Vec::new(), kw, span))?;
-        let qs = self.chain(qs, "distinct", call(Vec::new(), Vec::new(), span))?;
-        let qs = self.chain(qs, "order_by", call(Vec::new(), Vec::new(), span))?;
+        let qs = self.distinct_tags(mm.to, &filters, span)?;
         if !most_common {
             return self.queryset_method(Rc::new(qs), name, args);
         }
@@ -306,6 +291,23 @@ impl Session {
     }
 
     /// `qs.name(args)` for a method that returns a queryset.
+    /// taggit's `Tag.objects.filter(**filters).distinct().order_by()`.
+    fn distinct_tags(
+        &mut self,
+        to: ModelId,
+        filters: &[(String, Obj)],
+        span: Span,
+    ) -> Result<QuerySet> {
+        let kw = filters
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let qs = self.manager_queryset(to);
+        let qs = self.chain(qs, "filter", call(Vec::new(), kw, span))?;
+        let qs = self.chain(qs, "distinct", call(Vec::new(), Vec::new(), span))?;
+        self.chain(qs, "order_by", call(Vec::new(), Vec::new(), span))
+    }
+
     fn chain(&mut self, qs: QuerySet, name: &str, args: Args) -> Result<QuerySet> {
         let via = qs.via.clone();
         let made = self.queryset_method(Rc::new(qs), name, args)?;
