@@ -23,6 +23,33 @@ fn run_on(db: &str, options: &[&str], code: &[&str]) -> Run {
     cmd.output().expect("run djq").into()
 }
 
+/// The run printed `expected`, line for line.
+fn assert_lines(out: &Run, expected: &[&str]) {
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        expected,
+        "{}",
+        out.stderr
+    );
+}
+
+/// Each `code`, run alone on the fixture, fails with `error`.
+fn assert_errors(cases: &[(&str, &str)]) {
+    assert_errors_after("", cases);
+}
+
+/// Each `code`, run on the fixture after `setup` (when given), fails with `error`.
+fn assert_errors_after(setup: &str, cases: &[(&str, &str)]) {
+    for (code, error) in cases {
+        let lines: Vec<&str> = [setup, code]
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect();
+        let out = run(&lines);
+        assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
+    }
+}
+
 /// A copy of the fixture database to write to (deleted with the directory).
 fn writable() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -120,12 +147,7 @@ fn deleting_rows_a_foreign_object_points_at_cascades_as_django_does() {
         r#"DELETE FROM "compositepk_store" WHERE "compositepk_store"."id" IN (2)"#,
         "1 2 2",
     ];
-    assert_eq!(
-        out.stdout.lines().collect::<Vec<_>>(),
-        expected,
-        "{}",
-        out.stderr
-    );
+    assert_lines(&out, &expected);
 }
 
 /// Django 6.1.3's statements and counts on the same data: a plain UPDATE when the filter
@@ -155,12 +177,7 @@ fn update_of_a_composite_key_queryset_runs_djangos_statements() {
         r#"UPDATE "compositepk_product" SET "price" = (CAST(("compositepk_product"."price" + 1) AS NUMERIC)) WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") IN (SELECT "U0"."store_id", "U0"."sku" FROM "compositepk_product" "U0" INNER JOIN "compositepk_store" "U1" ON ("U0"."store_id" = "U1"."id") WHERE "U1"."name" = 'Harbour St')"#,
         r#"SELECT "compositepk_bin"."aisle", "compositepk_bin"."slot", "compositepk_bin"."label" AS "label" FROM "compositepk_bin" WHERE ("compositepk_bin"."aisle", "compositepk_bin"."slot") IN (SELECT "U0"."aisle", "U0"."slot" FROM "compositepk_bin" "U0" WHERE "U0"."aisle" = 2)"#,
     ];
-    assert_eq!(
-        out.stdout.lines().collect::<Vec<_>>(),
-        expected,
-        "{}",
-        out.stderr
-    );
+    assert_lines(&out, &expected);
 }
 
 /// Django 6.1.3 on the same data: `Count` of a composite key counts its first column (also
@@ -179,13 +196,8 @@ fn count_of_a_composite_key_counts_its_first_column_and_other_aggregates_refuse_
         r#"SELECT COUNT("compositepk_bin"."aisle") AS "pk__count" FROM "compositepk_bin""#,
         r#"SELECT "compositepk_store"."name" AS "name", COUNT("compositepk_product"."store_id") AS "n" FROM "compositepk_store" LEFT OUTER JOIN "compositepk_product" ON ("compositepk_store"."id" = "compositepk_product"."store_id") GROUP BY "compositepk_store"."id", 1"#,
     ];
-    assert_eq!(
-        out.stdout.lines().collect::<Vec<_>>(),
-        expected,
-        "{}",
-        out.stderr
-    );
-    for (code, error) in [
+    assert_lines(&out, &expected);
+    assert_errors(&[
         (
             "Bin.objects.aggregate(Max('pk'))",
             "ValueError: Max expression does not support composite primary keys.",
@@ -194,10 +206,7 @@ fn count_of_a_composite_key_counts_its_first_column_and_other_aggregates_refuse_
             "Bin.objects.aggregate(Count('pk', distinct=True))",
             "ValueError: COUNT(DISTINCT) doesn't support composite primary keys",
         ),
-    ] {
-        let out = run(&[code]);
-        assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
-    }
+    ]);
 }
 
 /// A `ForeignObject` is joined across, compared, selected, ordered by and fetched (checked
@@ -241,27 +250,27 @@ fn the_related_manager_of_a_foreign_object_creates_and_refuses_as_django_does() 
         "{}",
         out.stderr
     );
-    for (code, error) in [
-        (
-            "p.stock.add(Stock.objects.get(pk=3))",
-            "FieldError: Cannot update model field <django.db.models.fields.related.ForeignObject: product> (only concrete fields are permitted).",
-        ),
-        (
-            "p.stock.set([])",
-            "FieldError: Cannot update model field <django.db.models.fields.related.ForeignObject: product> (only concrete fields are permitted).",
-        ),
-        (
-            "p.stock.remove(Stock.objects.get(pk=1))",
-            "AttributeError: 'RelatedManager' object has no attribute 'remove'",
-        ),
-        (
-            "Stock(product=Bin.objects.get(pk=(1, 1)), quantity=1)",
-            "ValueError: Cannot assign \"<Bin: Bin object ((1, 1))>\": \"Stock.product\" must be a \"Product\" instance.",
-        ),
-    ] {
-        let out = run(&["p = Product.objects.get(pk=(1, 'A1'))", code]);
-        assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
-    }
+    assert_errors_after(
+        "p = Product.objects.get(pk=(1, 'A1'))",
+        &[
+            (
+                "p.stock.add(Stock.objects.get(pk=3))",
+                "FieldError: Cannot update model field <django.db.models.fields.related.ForeignObject: product> (only concrete fields are permitted).",
+            ),
+            (
+                "p.stock.set([])",
+                "FieldError: Cannot update model field <django.db.models.fields.related.ForeignObject: product> (only concrete fields are permitted).",
+            ),
+            (
+                "p.stock.remove(Stock.objects.get(pk=1))",
+                "AttributeError: 'RelatedManager' object has no attribute 'remove'",
+            ),
+            (
+                "Stock(product=Bin.objects.get(pk=(1, 1)), quantity=1)",
+                "ValueError: Cannot assign \"<Bin: Bin object ((1, 1))>\": \"Stock.product\" must be a \"Product\" instance.",
+            ),
+        ],
+    );
 }
 
 /// Django 6.1.3's statements and results on the same data: `bulk_create()` inserts the key's
@@ -288,13 +297,8 @@ fn bulk_create_and_bulk_update_of_composite_keys_run_djangos_statements() {
         r#"UPDATE "compositepk_bin" SET "label" = CASE WHEN (("compositepk_bin"."aisle", "compositepk_bin"."slot") = (1, 1)) THEN 'X' WHEN (("compositepk_bin"."aisle", "compositepk_bin"."slot") = (5, 2)) THEN 'Y' ELSE NULL END WHERE ("compositepk_bin"."aisle", "compositepk_bin"."slot") IN ((1, 1), (5, 2))"#,
         "[(1, 1), (5, 2)]",
     ];
-    assert_eq!(
-        out.stdout.lines().collect::<Vec<_>>(),
-        expected,
-        "{}",
-        out.stderr
-    );
-    for (code, error) in [
+    assert_lines(&out, &expected);
+    assert_errors(&[
         (
             "Bin.objects.bulk_update([Bin(aisle=1, slot=1, label='X')], ['aisle'])",
             "ValueError: bulk_update() cannot be used with primary key fields.",
@@ -303,10 +307,7 @@ fn bulk_create_and_bulk_update_of_composite_keys_run_djangos_statements() {
             "Stock.objects.bulk_update([Stock(id=1, store_id=1, sku='A1', quantity=1)], ['product'])",
             "ValueError: bulk_update() can only be used with concrete fields.",
         ),
-    ] {
-        let out = run(&[code]);
-        assert!(out.stderr.contains(error), "{code}: {}", out.stderr);
-    }
+    ]);
 }
 
 /// Django 6.1.3's statements on the same data: a related manager's `set()` of a foreign key
@@ -334,12 +335,7 @@ fn related_manager_writes_of_a_non_null_foreign_key_run_djangos_statements() {
         r#"UPDATE "compositepk_product" SET "store_id" = 1 WHERE ("compositepk_product"."store_id", "compositepk_product"."sku") IN ((1, 'D4'))"#,
         "1 2",
     ];
-    assert_eq!(
-        out.stdout.lines().collect::<Vec<_>>(),
-        expected,
-        "{}",
-        out.stderr
-    );
+    assert_lines(&out, &expected);
     let out = run(&["Store.objects.get(pk=1).products.remove(Product.objects.get(pk=(1, 'A1')))"]);
     assert!(
         out.stderr
