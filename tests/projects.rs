@@ -314,17 +314,8 @@ fn shop_database(dir: &std::path::Path) -> PathBuf {
 }
 
 fn djq(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = assert_cmd::Command::cargo_bin("djq")
-        .unwrap()
-        .env_remove("DATABASE_URL")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let run: support::Run = support::djq().args(args).output().expect("run djq").into();
+    (run.code, run.stdout, run.stderr)
 }
 
 #[test]

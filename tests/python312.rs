@@ -1,21 +1,16 @@
 //! Python 3.12 syntax: every construct parses (a models.py may hold any of it), into the
 //! tree Python's `ast` would give; what djq does not run says so when it runs.
 
+mod support;
+
 use djq::syntax::ast::{ExprKind, StmtKind};
 use djq::syntax::{parse_module, parse_program};
 
 fn djq(code: &str) -> (Option<i32>, String, String) {
-    let out = assert_cmd::Command::cargo_bin("djq")
-        .unwrap()
-        .env_remove("DATABASE_URL")
-        .args(["-c", code])
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let run: support::Run = (support::djq().args(["-c", code]).output())
+        .expect("run djq")
+        .into();
+    (run.code, run.stdout, run.stderr)
 }
 
 #[test]

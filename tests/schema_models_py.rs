@@ -1100,20 +1100,12 @@ fn good_database(dir: &Path) -> PathBuf {
 
 /// Runs djq with `--models dir` on `db`: (exit code, stdout, stderr).
 fn djq_with_models(dir: &Path, db: &Path, code: &str) -> (Option<i32>, String, String) {
-    let out = assert_cmd::Command::cargo_bin("djq")
-        .unwrap()
-        .env_remove("DATABASE_URL")
-        .arg(db)
-        .arg("--models")
-        .arg(dir)
+    let run: support::Run = (support::djq().arg(db).arg("--models").arg(dir))
         .args(["-c", code])
         .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+        .expect("run djq")
+        .into();
+    (run.code, run.stdout, run.stderr)
 }
 
 #[test]
