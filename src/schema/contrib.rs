@@ -10,20 +10,24 @@ use super::models_py::{self, ModelDecl};
 use super::{FieldKind, Schema};
 use crate::diag::Result;
 
-/// `(app label, its default_auto_field, path shown in errors, models.py text)` of each
-/// built-in app. An app whose models point at another's comes before it (see [`referenced`]).
-const APPS: &[(&str, FieldKind, &str, &str)] = &[
+/// `(app label, its default_auto_field, path shown in errors, models.py text, a table it
+/// always has)` of each built-in app. An app whose models point at another's comes before it
+/// (see [`referenced`]); a database without the app's table is not read for it (see
+/// [`overlay`]).
+const APPS: &[(&str, FieldKind, &str, &str, &str)] = &[
     (
         "taggit",
         FieldKind::AutoField,
         "taggit/models.py",
         include_str!("contrib/taggit.py"),
+        "taggit_tag",
     ),
     (
         "contenttypes",
         FieldKind::AutoField,
         "django/contrib/contenttypes/models.py",
         include_str!("contrib/contenttypes.py"),
+        "django_content_type",
     ),
 ];
 
@@ -31,17 +35,20 @@ const APPS: &[(&str, FieldKind, &str, &str)] = &[
 pub fn declarations(app_label: &str) -> Vec<ModelDecl> {
     APPS.iter()
         .filter(|(label, ..)| *label == app_label)
-        .flat_map(|&(label, auto_field, path, source)| {
+        .flat_map(|&(label, auto_field, path, source, _)| {
             models_py::load_app_source(label, auto_field, path, source)
                 .expect("built-in models.py parses")
         })
         .collect()
 }
 
-/// Name the built-in apps' tables that `schema` (introspected) has by their models.
+/// Name the built-in apps' tables that `schema` (introspected) has by their models. An app
+/// is read only when the database has its marker table, so a start pays nothing for apps
+/// the database does not have.
 pub fn overlay(schema: &mut Schema) -> Result<()> {
     let decls: Vec<ModelDecl> = APPS
         .iter()
+        .filter(|&&(.., marker)| schema.find_table(marker).is_some())
         .flat_map(|(label, ..)| declarations(label))
         .filter(|d| schema.find_table(&d.table).is_some())
         .collect();
