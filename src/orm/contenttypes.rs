@@ -128,7 +128,7 @@ fn text(inst: &Instance, attname: &str) -> String {
 impl Session {
     /// Is `m` django.contrib.contenttypes' ContentType?
     pub(super) fn is_content_type(&self, m: ModelId) -> bool {
-        self.host.schema.content_type_model_id() == Some(m)
+        self.host.schema.is_content_type_model(m)
     }
 
     /// The ContentType model, or why generic relations cannot work here.

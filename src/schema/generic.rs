@@ -78,6 +78,16 @@ impl Schema {
         self.content_type_model("contenttypes", "contenttype")
     }
 
+    /// Is `m` that model? Checked on `m` first, so asking about any other model (on every
+    /// method call) scans nothing.
+    pub fn is_content_type_model(&self, m: ModelId) -> bool {
+        let model = self.model(m);
+        !model.auto_created
+            && model.app_label == "contenttypes"
+            && model.name.eq_ignore_ascii_case("contenttype")
+            && self.content_type_model_id() == Some(m)
+    }
+
     /// The GenericForeignKey called `name` of `model`'s instances: its own, else a
     /// multi-table ancestor's (nearest parent first), as Django's `_meta.private_fields`.
     pub fn generic_fk(&self, model: ModelId, name: &str) -> Option<&GenericForeignKey> {
