@@ -100,6 +100,8 @@ CORPORA = {
     # Django's rules djq missed on Django's own test apps (session 24)
     "suite": LIBRARY,
     "suite_more_blog": BLOG,
+    # FilteredRelation (session 24)
+    "filtered_relation_blog": BLOG,
     # prefetch_related's nested lookups and Prefetch objects, using(), fetch_mode() (issue 20)
     "prefetch": BLOG,
     # the proptest generator's querysets from a fixed seed (issue 14; written by
