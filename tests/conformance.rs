@@ -56,18 +56,11 @@ const MODELS: Bar = Bar {
     sql: 90.0,
 };
 
-/// The bar of the composite-key corpus (issue 16's `MODELS` bar would hide a regression: it
-/// passes every entry).
+/// The bar of the corpora that pass every entry (composite keys, FilteredRelation): a lower
+/// bar would hide a regression.
 const COMPOSITE: Bar = Bar {
     rows: 100.0,
     sql: 100.0,
-};
-
-/// The bar of a corpus recorded before djq supports its feature (its entries are all in
-/// known-gaps.tsv, so a regression of the rest cannot hide).
-const NOT_YET: Bar = Bar {
-    rows: 0.0,
-    sql: 0.0,
 };
 
 /// The bar of the differential corpora (the proptest generator's querysets, issue 14).
@@ -138,14 +131,13 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/blog/blog/models.py",
         bar: CHOSEN,
     },
-    // FilteredRelation (session 24), on the same database: recorded ahead of djq's support,
-    // every entry is a known gap until then.
+    // FilteredRelation (issue 19), on the same database.
     Corpus {
         name: "filtered_relation_blog",
         sqlite: Some("fixtures/blog/blog.sqlite3"),
         postgres: "fixtures/blog/blog.postgres.sql",
         models: "fixtures/blog/blog/models.py",
-        bar: NOT_YET,
+        bar: COMPOSITE,
     },
     // Django's rules djq missed on Django's own test apps (session 24), same databases.
     Corpus {

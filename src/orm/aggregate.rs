@@ -108,6 +108,7 @@ impl Session {
     /// `annotate(*exprs, **named)` (`select`) or `alias(**named)`.
     pub(super) fn annotate(&mut self, mut qs: QuerySet, args: &Args, select: bool) -> Result<Obj> {
         let method = if select { "annotate" } else { "alias" };
+        let args = &self.add_filtered_relations(&mut qs, args)?;
         for (name, expr, span) in self.named_expressions(args, method, "annotations")? {
             qs.query
                 .add_annotation(&self.host.schema, &name, &expr, select)

@@ -719,6 +719,7 @@ impl Session {
             },
             DjangoFn::Dumpdata => self.dumpdata(&args),
             DjangoFn::Prefetch => self.prefetch_object(&args),
+            DjangoFn::FilteredRelation => self.filtered_relation_object(&args),
             // `transaction.atomic()`: the context manager a `with` statement enters.
             DjangoFn::Atomic if args.pos.is_empty() && args.kw.is_empty() => {
                 Ok(Obj::new_native(Atomic))

@@ -30,6 +30,7 @@ mod exec;
 mod explain;
 mod extra;
 mod fetch_mode;
+mod filtered_relation;
 mod fixtures;
 mod functions;
 mod generic;

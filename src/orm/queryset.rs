@@ -561,8 +561,9 @@ impl Session {
                     let named = qs.query.annotation(bare).or_else(|| qs.query.extra(bare));
                     if n != "?" && !composite && named.is_none() {
                         let parts: Vec<&str> = crate::query::path::split_names(bare).collect();
-                        crate::query::path::names_to_path(
+                        crate::query::filtered_relation::names_to_path(
                             &self.host.schema,
+                            &qs.query.filtered_relations,
                             &parts,
                             qs.query.model,
                             true,

@@ -625,7 +625,12 @@ impl Query {
             }
         }
         if let super::GroupBy::Exprs(exprs) = &mut self.group_by {
-            exprs.iter_mut().for_each(f);
+            exprs.iter_mut().for_each(&mut *f);
+        }
+        for t in &mut self.tables {
+            if let Some(fr) = t.join.as_mut().and_then(|j| j.filtered.as_mut()) {
+                fr.condition.for_each_expr_mut(f);
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! `exclude()` across multi-valued relations as `NOT EXISTS` subqueries.
 
 use super::expr::{AggFunc, Arith, Col, Connector, Expr, LookupKind, Rhs, WhereNode};
+use super::filtered_relation::names_to_path;
 use super::lookups::{self, OutputField, Prepared};
 use super::path::{self, FinalField, PathError, PathInfo};
 use super::{JoinType, Query, SelectItem, Sym};
@@ -329,7 +330,7 @@ impl Query {
     pub fn add_q(&mut self, schema: &Schema, q: &QNode) -> Result<()> {
         let existing_inner = self.inner_aliases();
         let mut can_reuse = Vec::new();
-        let (clause, _) = self.add_q_inner(schema, q, &mut can_reuse, false, false)?;
+        let (clause, _) = self.add_q_inner(schema, q, &mut can_reuse, (false, false), false)?;
         if !clause.is_empty() {
             self.where_.add(clause, Connector::And);
         }
@@ -343,18 +344,20 @@ impl Query {
     pub fn resolve_condition(&mut self, schema: &Schema, q: &QNode) -> Result<WhereNode> {
         // Django resolves it with `reuse=None`: every existing join may be reused.
         let mut reuse: Vec<Sym> = self.tables.iter().map(|t| t.alias.clone()).collect();
-        let (clause, needed) = self.add_q_inner(schema, q, &mut reuse, false, false)?;
+        let (clause, needed) = self.add_q_inner(schema, q, &mut reuse, (false, false), false)?;
         self.promote_joins(&needed);
         Ok(clause)
     }
 
-    fn add_q_inner(
+    /// Django's `_add_q`; `on_join` for a FilteredRelation's condition (Django's
+    /// `split_subq=False, update_join_types=False`: no subqueries, join types left alone).
+    pub(super) fn add_q_inner(
         &mut self,
         schema: &Schema,
         q: &QNode,
         can_reuse: &mut Vec<Sym>,
-        branch_negated: bool,
-        current_negated: bool,
+        (branch_negated, current_negated): (bool, bool),
+        on_join: bool,
     ) -> Result<(WhereNode, Vec<Sym>)> {
         let current_negated = current_negated ^ q.negated;
         let branch_negated = branch_negated || q.negated;
@@ -366,17 +369,21 @@ impl Query {
         let mut promoter = JoinPromoter::new(q.connector, q.children.len(), current_negated);
         for child in &q.children {
             let (clause, needed_inner) = match child {
-                QChild::Node(n) => {
-                    self.add_q_inner(schema, n, can_reuse, branch_negated, current_negated)?
-                }
+                QChild::Node(n) => self.add_q_inner(
+                    schema,
+                    n,
+                    can_reuse,
+                    (branch_negated, current_negated),
+                    on_join,
+                )?,
                 QChild::Leaf { key, value, span } => self
                     .build_filter(
                         schema,
                         key,
                         value,
                         can_reuse,
-                        branch_negated,
-                        current_negated,
+                        (branch_negated, current_negated),
+                        on_join,
                     )
                     .map_err(|d| d.at(*span))?,
                 QChild::Expr { expr, span } => (
@@ -390,7 +397,11 @@ impl Query {
                 target.add(clause, q.connector);
             }
         }
-        let needed_inner = promoter.update_join_types(self);
+        let needed_inner = if on_join {
+            Vec::new()
+        } else {
+            promoter.update_join_types(self)
+        };
         Ok((target, needed_inner))
     }
 
@@ -424,8 +435,8 @@ impl Query {
         key: &str,
         value: &Operand,
         can_reuse: &mut Vec<Sym>,
-        branch_negated: bool,
-        current_negated: bool,
+        (branch_negated, current_negated): (bool, bool),
+        on_join: bool,
     ) -> Result<(WhereNode, Vec<Sym>)> {
         if key.is_empty() {
             return Err(Diagnostic::field("Cannot parse keyword query ''"));
@@ -451,7 +462,8 @@ impl Query {
         )? {
             return Ok(done);
         }
-        let names = match path::names_to_path(schema, &parts, self.model, true, false) {
+        let filtered = &self.filtered_relations;
+        let names = match names_to_path(schema, filtered, &parts, self.model, true, false) {
             Ok(n) => n,
             Err(PathError::Field(d)) => return Err(d),
             Err(PathError::MultiJoin(_)) => unreachable!("allow_many is true"),
@@ -483,8 +495,9 @@ impl Query {
         self.ref_alias(&base);
         // Django's `setup_joins` over the field names, resolved above; a multi-valued hop
         // under a negation makes a subquery instead.
-        if branch_negated && names.path.iter().any(|p| p.m2m) {
-            return match path::names_to_path(schema, field_parts, self.model, false, true) {
+        if branch_negated && !on_join && names.path.iter().any(|p| p.m2m) {
+            let filtered = &self.filtered_relations;
+            return match names_to_path(schema, filtered, field_parts, self.model, false, true) {
                 Err(PathError::MultiJoin(nwp)) => {
                     self.split_exclude(schema, key, value, can_reuse, &nwp)
                 }
@@ -492,7 +505,7 @@ impl Query {
                 Ok(_) => unreachable!("the path has a multi-valued hop"),
             };
         }
-        let info = self.join_path(schema, names, &base, Some(can_reuse));
+        let info = self.join_path(schema, names, &base, Some(can_reuse))?;
         self.lookup_joins.clone_from(&info.joins);
         for j in &info.joins {
             if !used_joins.contains(j) {
@@ -1069,8 +1082,8 @@ impl Query {
                 &format!("{prefix}__isnull"),
                 &Operand::Value(Value::Bool(true)),
                 can_reuse,
-                true,
-                true,
+                (true, true),
+                false,
             )?;
             condition.add(or_null, Connector::Or);
         }

@@ -414,11 +414,19 @@ impl Planner<'_, '_> {
         model: ModelId,
         alias: &Sym,
     ) -> Result<JoinInfo> {
-        let info = path::resolve_joins(self.schema, names, model, alias, true).map_err(path_err)?;
+        // A FilteredRelation's name starts a path from the query's model only.
+        let q = &*self.q;
+        let filtered = if model == q.model {
+            &q.filtered_relations[..]
+        } else {
+            &[]
+        };
+        let info = path::resolve_joins(self.schema, filtered, names, model, alias, true)
+            .map_err(path_err)?;
         if info.path.is_empty() {
             return Ok(info);
         }
-        Ok(self.q.to_mut().make_joins(self.schema, info, None))
+        self.q.to_mut().make_joins(self.schema, info, None)
     }
 
     /// Django's `get_distinct`: each `distinct()` field path as an expression, joining as

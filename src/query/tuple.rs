@@ -256,7 +256,7 @@ impl Query {
                 path::PathError::Field(d) => d,
                 path::PathError::MultiJoin(_) => unreachable!("allow_many"),
             })?;
-        let info = self.join_path(schema, names, &base, can_reuse);
+        let info = self.join_path(schema, names, &base, can_reuse)?;
         let alias = info.joins.last().cloned().unwrap_or(base);
         Ok((alias, info.joins))
     }

@@ -223,7 +223,7 @@ impl Writer<'_> {
             }
         }
         f.push_str(" FROM ");
-        if !self.push_table_sources(f, q) {
+        if !self.push_table_sources(f, q)? {
             return Err(Stop::Empty);
         }
         let where_ = plan.where_.as_ref().unwrap_or(&q.where_);
@@ -433,7 +433,7 @@ impl Writer<'_> {
 
     /// The FROM clause appended: active aliases in creation order; the first is the base
     /// table. `false` when there is none.
-    fn push_table_sources(&self, f: &mut Frag, q: &Query) -> bool {
+    fn push_table_sources(&self, f: &mut Frag, q: &Query) -> Out<bool> {
         let mut first = true;
         let d = self.dialect;
         for t in q.tables.iter().filter(|t| t.refcount > 0) {
@@ -487,6 +487,9 @@ impl Writer<'_> {
                         seen.push(r.model);
                     }
                 }
+                if let Some(fr) = &j.filtered {
+                    self.push_filtered_condition(f, &fr.condition)?;
+                }
                 f.push_str(")");
             }
             first = false;
@@ -500,7 +503,22 @@ impl Writer<'_> {
                 d.push_quoted(&mut f.sql, t);
             }
         }
-        !first
+        Ok(!first)
+    }
+
+    /// ` AND (condition)` of a FilteredRelation's join (nothing when it matches everything;
+    /// matching nothing, the whole query does, as Django's `Join.as_sql` lets
+    /// `EmptyResultSet` through).
+    fn push_filtered_condition(&self, f: &mut Frag, condition: &WhereNode) -> Out<()> {
+        let m = f.mark();
+        f.push_str(" AND (");
+        let body = f.mark();
+        match self.push_condition(f, condition)? {
+            Cond::Sql if !f.empty_since(body) => f.push_str(")"),
+            Cond::Empty => return Err(Stop::Empty),
+            Cond::Sql | Cond::Full => f.truncate(m),
+        }
+        Ok(())
     }
 
     /// Django's `WhereNode.as_sql`, appended to `f` (nothing appended unless [`Cond::Sql`]).
