@@ -616,6 +616,9 @@ pub(super) struct Layouts {
     /// has after its fields (columns `n..end`), before its annotations (Django's
     /// `annotation_col_map` order).
     extras: (usize, usize),
+    /// The FilteredRelations' names: a `select_related()` one is a plain attribute of the
+    /// instance (Django's `setattr`), not a relation's cache.
+    filtered: Vec<String>,
 }
 
 impl Layouts {
@@ -632,11 +635,16 @@ impl Layouts {
                 .collect(),
             key,
             extras: (0, 0),
+            filtered: Vec::new(),
         }
     }
 
-    /// The layout of the instances of `q`, whose extra selected entries come first.
+    /// The layout of the instances of `q`, whose extra selected entries come first (and
+    /// whose FilteredRelations are attributes).
     pub(super) fn with_extras(mut self, q: &crate::query::Query) -> Layouts {
+        self.filtered = (q.filtered_relations.iter())
+            .map(|f| f.name.to_string())
+            .collect();
         let n = q.extra_select.len();
         if n == 0 || !q.default_cols {
             return self;
@@ -698,7 +706,12 @@ fn row_to_obj(
                             p.set_related(attr, inst);
                         }
                     }
-                    None => root.set_related(attr, inst),
+                    None => {
+                        if layouts.filtered.iter().any(|f| f == attr) {
+                            root.mark_prefetch_attr(attr);
+                        }
+                        root.set_related(attr, inst);
+                    }
                 }
             }
             make::instance(Rc::new(root))

@@ -125,3 +125,22 @@ impl Session {
         Ok(rest)
     }
 }
+
+/// `prefetch_related()` and `only()` refuse a name whose first part is a FilteredRelation's,
+/// with Django's words.
+pub(super) fn refuse_filtered<'a>(
+    query: &crate::query::Query,
+    names: impl IntoIterator<Item = &'a str>,
+    method: &str,
+) -> Result<()> {
+    for name in names {
+        let first = name.split("__").next().unwrap_or(name);
+        if query.filtered_relations.iter().any(|f| *f.name == *first) {
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                format!("{method}() is not supported with FilteredRelation."),
+            ));
+        }
+    }
+    Ok(())
+}

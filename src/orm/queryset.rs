@@ -445,6 +445,9 @@ impl Session {
                     qs.prefetch.clear();
                 } else {
                     let lookups = self.prefetch_lookups(&args)?;
+                    let names = lookups.iter().map(|p| p.to.as_str());
+                    super::filtered_relation::refuse_filtered(&qs.query, names, name)
+                        .map_err(|d| d.at(span))?;
                     qs.prefetch.extend(lookups);
                 }
                 Ok(wrap(qs))
@@ -474,6 +477,9 @@ impl Session {
                         }
                     }
                     (_, Some(f)) => {
+                        let names = f.iter().map(String::as_str);
+                        super::filtered_relation::refuse_filtered(q, names, name)
+                            .map_err(|d| d.at(span))?;
                         let pk = self.host.schema.model(q.model).pk_field().name.clone();
                         let f: Vec<String> = f
                             .into_iter()

@@ -1048,6 +1048,9 @@ impl Query {
         names_with_path: &[(String, Vec<PathInfo>)],
     ) -> Result<(WhereNode, Vec<Sym>)> {
         let mut inner = Query::new(schema, self.model);
+        inner
+            .filtered_relations
+            .clone_from(&self.filtered_relations);
         let value = match value {
             Operand::F(FExpr::Ref { name, span }) => Operand::F(FExpr::OuterRef {
                 name: name.clone(),
@@ -1149,11 +1152,12 @@ impl Query {
         }
         prefix.push(schema.model(remote.0).fields[remote.1].name.clone());
         let first_join = lookup_tables[trimmed + 1].clone();
+        // A FilteredRelation's join keeps its condition: the table before it stays too.
         let first_louter = self
             .table(&first_join)
             .join
             .as_ref()
-            .is_some_and(|j| j.join_type == JoinType::LeftOuter);
+            .is_some_and(|j| j.join_type == JoinType::LeftOuter || j.filtered.is_some());
         let select: Col = if !first_louter {
             self.unref_alias(&lookup_tables[trimmed]);
             path::col(schema, (fk_model, fk_index), &first_join)

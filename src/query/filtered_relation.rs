@@ -112,25 +112,37 @@ fn is_field(schema: &Schema, model: ModelId, name: &str) -> bool {
 }
 
 /// Every lookup name and `F()` name of a condition, each given to `visit` to read or rename
-/// (Django's `get_children_from_q` and `rename_prefix_from_q`); a queryset inside is refused.
-fn visit_names(q: &mut QNode, visit: &mut dyn FnMut(&mut String)) -> Result<()> {
+/// (Django's `get_children_from_q` and `rename_prefix_from_q`, which leaves a bare `F()`
+/// value alone: `renaming`); a queryset inside is refused.
+fn visit_names(q: &mut QNode, renaming: bool, visit: &mut dyn FnMut(&mut String)) -> Result<()> {
     for child in &mut q.children {
         match child {
-            QChild::Node(n) => visit_names(n, visit)?,
+            QChild::Node(n) => visit_names(n, renaming, visit)?,
+            QChild::Leaf {
+                key,
+                value: Operand::F(FExpr::Ref { .. }),
+                ..
+            } if renaming => visit(key),
             QChild::Leaf { key, value, .. } => {
                 visit(key);
-                visit_operand(value, visit)?;
+                visit_operand(value, renaming, visit)?;
             }
-            QChild::Expr { expr, .. } => visit_expr(expr, visit)?,
+            QChild::Expr { expr, .. } => visit_expr(expr, renaming, visit)?,
         }
     }
     Ok(())
 }
 
-fn visit_operand(value: &mut Operand, visit: &mut dyn FnMut(&mut String)) -> Result<()> {
+fn visit_operand(
+    value: &mut Operand,
+    renaming: bool,
+    visit: &mut dyn FnMut(&mut String),
+) -> Result<()> {
     match value {
-        Operand::F(f) => visit_expr(f, visit),
-        Operand::List(items) => items.iter_mut().try_for_each(|i| visit_operand(i, visit)),
+        Operand::F(f) => visit_expr(f, renaming, visit),
+        Operand::List(items) => items
+            .iter_mut()
+            .try_for_each(|i| visit_operand(i, renaming, visit)),
         Operand::Query(_) => Err(queryset_refused()),
         Operand::Value(_) | Operand::Instance(..) => Ok(()),
     }
@@ -140,13 +152,13 @@ fn queryset_refused() -> Diagnostic {
     value_error("Passing a QuerySet within a FilteredRelation is not supported.".into())
 }
 
-fn visit_expr(e: &mut FExpr, visit: &mut dyn FnMut(&mut String)) -> Result<()> {
+fn visit_expr(e: &mut FExpr, renaming: bool, visit: &mut dyn FnMut(&mut String)) -> Result<()> {
     match e {
         FExpr::Ref { name, .. } => visit(name),
         FExpr::Subquery { .. } => return Err(queryset_refused()),
         FExpr::Combined { lhs, rhs, .. } => {
-            visit_expr(lhs, visit)?;
-            visit_expr(rhs, visit)?;
+            visit_expr(lhs, renaming, visit)?;
+            visit_expr(rhs, renaming, visit)?;
         }
         FExpr::Aggregate {
             arg,
@@ -155,37 +167,38 @@ fn visit_expr(e: &mut FExpr, visit: &mut dyn FnMut(&mut String)) -> Result<()> {
             ..
         } => {
             for e in arg.iter_mut().chain(default.iter_mut()) {
-                visit_expr(e, visit)?;
+                visit_expr(e, renaming, visit)?;
             }
             if let Some(q) = filter {
-                visit_names(q, visit)?;
+                visit_names(q, renaming, visit)?;
             }
         }
         FExpr::Func { args, .. } | FExpr::WindowFunc { args, .. } => {
-            args.iter_mut().try_for_each(|a| visit_expr(a, visit))?;
+            args.iter_mut()
+                .try_for_each(|a| visit_expr(a, renaming, visit))?;
         }
         FExpr::Case { whens, default, .. } => {
             for w in whens {
-                visit_names(&mut w.condition, visit)?;
-                visit_expr(&mut w.then, visit)?;
+                visit_names(&mut w.condition, renaming, visit)?;
+                visit_expr(&mut w.then, renaming, visit)?;
             }
-            visit_expr(default, visit)?;
+            visit_expr(default, renaming, visit)?;
         }
-        FExpr::Condition(q) => visit_names(q, visit)?,
+        FExpr::Condition(q) => visit_names(q, renaming, visit)?,
         FExpr::When(w) => {
-            visit_names(&mut w.condition, visit)?;
-            visit_expr(&mut w.then, visit)?;
+            visit_names(&mut w.condition, renaming, visit)?;
+            visit_expr(&mut w.then, renaming, visit)?;
         }
-        FExpr::OrderBy { expr, .. } | FExpr::Negated(expr) => visit_expr(expr, visit)?,
+        FExpr::OrderBy { expr, .. } | FExpr::Negated(expr) => visit_expr(expr, renaming, visit)?,
         FExpr::Window {
             expr,
             partition_by,
             order_by,
             ..
         } => {
-            visit_expr(expr, visit)?;
+            visit_expr(expr, renaming, visit)?;
             for e in partition_by.iter_mut().chain(order_by.iter_mut()) {
-                visit_expr(e, visit)?;
+                visit_expr(e, renaming, visit)?;
             }
         }
         FExpr::OuterRef { .. } | FExpr::Value(_) | FExpr::Frame(_) => {}
@@ -216,7 +229,7 @@ impl Query {
         }
         let mut condition = condition.clone();
         let mut names = Vec::new();
-        visit_names(&mut condition, &mut |n| names.push(n.clone()))?;
+        visit_names(&mut condition, false, &mut |n| names.push(n.clone()))?;
         for lookup in &names {
             let (lookups, parts) = self.solve_lookup_type(schema, lookup)?;
             let shift = if lookups.is_empty() { 2 } else { 1 };
@@ -237,7 +250,7 @@ impl Query {
             }
         }
         let prefix = format!("{relation_name}__");
-        visit_names(&mut condition, &mut |n| {
+        visit_names(&mut condition, true, &mut |n| {
             if n.starts_with(&prefix) {
                 n.replace_range(..relation_name.len(), name);
             }
@@ -301,7 +314,13 @@ impl Query {
                     j.parent == *parent && j.filtered.as_ref().is_some_and(|f| f.name == *name)
                 })
         };
-        if let Some(t) = self.tables.iter_mut().rev().find(same) {
+        // The join named after the relation first, else the latest.
+        let mut candidates = self.tables.iter_mut().rev().filter(same);
+        let found = match candidates.by_ref().find(|t| t.alias == *name) {
+            Some(t) => Some(t),
+            None => self.tables.iter_mut().rev().find(same),
+        };
+        if let Some(t) = found {
             t.refcount += 1;
             return Ok(t.alias.clone());
         }
@@ -350,5 +369,49 @@ impl Query {
             f.condition = clause;
         }
         Ok(alias)
+    }
+}
+
+/// What `select_related()` follows: `(model, name, attribute, joined model, whether the
+/// joined model descends from the queried one)`.
+pub(super) type Selection = (ModelId, String, String, ModelId, bool);
+
+impl Query {
+    /// The FilteredRelations `select_related()` names (Django follows them from the queried
+    /// model, after its other relations).
+    pub(super) fn filtered_selections(
+        &self,
+        schema: &Schema,
+        heads: &[&str],
+    ) -> Result<Vec<Selection>> {
+        let mut out = Vec::new();
+        for fr in &self.filtered_relations {
+            if !heads.contains(&&*fr.name) {
+                continue;
+            }
+            let names = [&*fr.name];
+            let path = names_to_path(
+                schema,
+                &self.filtered_relations,
+                &names,
+                self.model,
+                true,
+                true,
+            )
+            .map_err(|e| match e {
+                PathError::Field(d) => d,
+                PathError::MultiJoin(_) => unreachable!("allow_many"),
+            })?;
+            let to = path.path.last().expect("a relation").to_model;
+            let child = to != self.model && schema.base_chain(to, self.model).is_some();
+            out.push((
+                self.model,
+                fr.name.to_string(),
+                fr.name.to_string(),
+                to,
+                child,
+            ));
+        }
+        Ok(out)
     }
 }

@@ -514,16 +514,19 @@ impl Planner<'_, '_> {
                 Some(f) if f.relation.is_none() => {
                     return Err(Diagnostic::field(format!(
                         "Non-relational field given in select_related: '{name}'. Choices are: {}",
-                        relation_choices(schema, model)
+                        relation_choices(schema, model, &self.q.filtered_relations)
                     )));
                 }
                 Some(_) => {}
                 None if reverse.iter().any(|r| r.query_name == *name) => {}
                 None if schema.model(model).foreign_object(name).is_some() => {}
+                // FilteredRelations are followed from the queried model only.
+                None if depth == 1
+                    && self.q.filtered_relations.iter().any(|f| *f.name == **name) => {}
                 None => {
                     return Err(Diagnostic::field(format!(
                         "Invalid field name(s) given in select_related: '{name}'. Choices are: {}",
-                        relation_choices(schema, model)
+                        relation_choices(schema, model, &self.q.filtered_relations)
                     )));
                 }
             }
@@ -592,6 +595,9 @@ impl Planner<'_, '_> {
                 })
                 .map(|fo| (model, fo.name.clone(), fo.name.clone(), fo.to, false)),
         );
+        if depth == 1 {
+            follow.extend(self.q.filtered_selections(schema, &heads)?);
+        }
         for (owner, name, attr, target, from_parent) in follow {
             let join_alias = {
                 let from = if owner == model {
@@ -955,7 +961,11 @@ fn reverse_one_to_ones(schema: &Schema, model: ModelId) -> Vec<&crate::schema::R
 
 /// Relation names offered by select_related errors (`(none)` when there are none): the
 /// model's foreign keys, then its reverse one-to-ones.
-fn relation_choices(schema: &Schema, model: ModelId) -> String {
+fn relation_choices(
+    schema: &Schema,
+    model: ModelId,
+    filtered: &[super::filtered_relation::FilteredRelation],
+) -> String {
     let names: Vec<String> = schema
         .model(model)
         .fields
@@ -967,6 +977,7 @@ fn relation_choices(schema: &Schema, model: ModelId) -> String {
                 .into_iter()
                 .map(|r| r.query_name.clone()),
         )
+        .chain(filtered.iter().map(|f| f.name.to_string()))
         .collect();
     if names.is_empty() {
         "(none)".into()
