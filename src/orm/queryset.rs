@@ -900,7 +900,15 @@ impl Session {
         let schema = &self.host.schema;
         for name in &q.deferred {
             let mut model = q.model;
-            let mut parts = name.split("__");
+            let mut parts = name.split("__").peekable();
+            // A FilteredRelation's fields are deferred through its name.
+            if let Some(first) = parts.peek()
+                && schema.model(model).get_field(first).is_none()
+                && q.filtered_relations.iter().any(|f| *f.name == **first)
+            {
+                model = q.filtered_relation_model(schema, first)?;
+                parts.next();
+            }
             while let Some(part) = parts.next() {
                 let m = schema.model(model);
                 let field = match m.get_field(part) {

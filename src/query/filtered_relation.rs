@@ -48,16 +48,18 @@ pub fn names_to_path<S: AsRef<str>>(
     allow_many: bool,
     fail_on_missing: bool,
 ) -> Result<Names, PathError> {
-    let fr = names
+    let at = names
         .first()
         .map(AsRef::as_ref)
         .filter(|n| !is_field(schema, model, n))
-        .and_then(|n| filtered.iter().find(|f| *f.name == *n));
-    let Some(fr) = fr else {
+        .and_then(|n| filtered.iter().position(|f| *f.name == *n));
+    let Some(at) = at else {
         return path::names_to_path(schema, names, model, allow_many, fail_on_missing);
     };
+    let fr = &filtered[at];
+    // Its relation may start with an earlier FilteredRelation's name.
     let parts: Vec<&str> = path::split_names(&fr.relation_name).collect();
-    let mut head = path::names_to_path(schema, &parts, model, true, true)?;
+    let mut head = names_to_path(schema, &filtered[..at], &parts, model, true, true)?;
     let last = head
         .path
         .last_mut()
@@ -372,6 +374,21 @@ impl Query {
     }
 }
 
+impl Query {
+    /// The model the FilteredRelation `name` joins.
+    pub fn filtered_relation_model(&self, schema: &Schema, name: &str) -> Result<ModelId> {
+        let names = [name];
+        let filtered = &self.filtered_relations;
+        let path = names_to_path(schema, filtered, &names, self.model, true, true).map_err(
+            |e| match e {
+                PathError::Field(d) => d,
+                PathError::MultiJoin(_) => unreachable!("allow_many"),
+            },
+        )?;
+        Ok(path.path.last().expect("a relation").to_model)
+    }
+}
+
 /// What `select_related()` follows: `(model, name, attribute, joined model, whether the
 /// joined model descends from the queried one)`.
 pub(super) type Selection = (ModelId, String, String, ModelId, bool);
@@ -389,20 +406,7 @@ impl Query {
             if !heads.contains(&&*fr.name) {
                 continue;
             }
-            let names = [&*fr.name];
-            let path = names_to_path(
-                schema,
-                &self.filtered_relations,
-                &names,
-                self.model,
-                true,
-                true,
-            )
-            .map_err(|e| match e {
-                PathError::Field(d) => d,
-                PathError::MultiJoin(_) => unreachable!("allow_many"),
-            })?;
-            let to = path.path.last().expect("a relation").to_model;
+            let to = self.filtered_relation_model(schema, &fr.name)?;
             let child = to != self.model && schema.base_chain(to, self.model).is_some();
             out.push((
                 self.model,
