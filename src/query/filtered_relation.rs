@@ -9,11 +9,9 @@
 //! join exists (reusing it, no join promotion, no subqueries) and the join moved after the
 //! joins the condition made.
 
-use super::Sym;
 use super::expr::WhereNode;
-use super::filter::{FExpr, Operand, QChild, QNode};
 use super::path::{self, Names, PathError, PathInfo};
-use super::{Query, Table};
+use super::{FExpr, Operand, QChild, QNode, Query, Sym, Table};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::schema::{ModelId, Schema};
 
