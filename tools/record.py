@@ -102,6 +102,8 @@ CORPORA = {
     "suite_more_blog": BLOG,
     # django.db.models functions djq lacked on Django's own test apps (session 24, h15)
     "functions_blog": BLOG,
+    # JSONObject, JSONArray, StringAgg, Aggregate used directly, aggregation rules (issues 16/19)
+    "jsonagg_blog": BLOG,
     # prefetch_related's nested lookups and Prefetch objects, using(), fetch_mode() (issue 20)
     "prefetch": BLOG,
     # the proptest generator's querysets from a fixed seed (issue 14; written by

@@ -12,6 +12,7 @@ pub mod expr;
 mod extra;
 pub mod filter;
 pub mod func;
+mod json_func;
 pub mod lookups;
 pub mod meta_ordering;
 pub mod path;
