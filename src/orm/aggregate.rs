@@ -9,6 +9,7 @@ use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Args;
 use crate::py::Obj;
 use crate::query::FExpr;
+use crate::query::agg_options::AggOptions;
 use crate::query::annotate::Aggregation;
 use crate::query::expr::AggFunc;
 use crate::value::Value;
@@ -20,20 +21,28 @@ impl Session {
         let span = args.span;
         let name = func.name();
         args.no_kwargs_except(
-            &["distinct", "filter", "default", "sample", "output_field"],
+            &[
+                "distinct",
+                "filter",
+                "default",
+                "sample",
+                "output_field",
+                "order_by",
+                "function",
+                "delimiter",
+            ],
             name,
         )?;
-        let arg = match args.pos.as_slice() {
+        let (options, kept) = agg_options(func, args)?;
+        let pos = &args.pos[..kept];
+        let arg = match pos {
             [(Obj::Value(Value::Text(s)), _)] if s == "*" && func == AggFunc::Count => None,
             // A literal is a Value, as Django's `_parse_expressions` makes it: `Count(5)`.
             [(o, s)] => Some(Box::new(super::functions::operand(o, *s, name)?)),
             _ => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
-                    format!(
-                        "{name}() takes exactly 1 argument ({} given)",
-                        args.pos.len()
-                    ),
+                    format!("{name}() takes exactly 1 argument ({} given)", pos.len()),
                 )
                 .at(span));
             }
@@ -95,13 +104,23 @@ impl Session {
             },
             f => f,
         };
+        // Django's `Aggregate.__init__`: the classes' allow_distinct and allow_order_by.
+        let distinct = flag("distinct");
+        if distinct && !func.allows_distinct() {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!("{name} does not allow distinct."),
+            )
+            .at(span));
+        }
         Ok(FExpr::Aggregate {
             func,
             arg,
-            distinct: flag("distinct"),
+            distinct,
             filter,
             default,
             span,
+            options: Box::new(options),
         })
     }
 
@@ -236,4 +255,104 @@ impl Session {
         }
         Ok(out)
     }
+}
+
+/// `StringAgg`'s delimiter (its second positional argument), `order_by=`, `output_field=` and
+/// `function=`, with how many positional arguments are left for the expression.
+fn agg_options(func: AggFunc, args: &Args) -> Result<(AggOptions<FExpr>, usize)> {
+    let name = func.name();
+    let span = args.span;
+    let mut pos = args.pos.as_slice();
+    let mut options = AggOptions::default();
+    if func == AggFunc::StringAgg {
+        let delimiter = match (pos, args.kwarg("delimiter")) {
+            ([_, (d, s)], None) => {
+                pos = &pos[..1];
+                (d, *s)
+            }
+            ([_], Some(d)) => (d, span),
+            ([], _) | ([_], None) => {
+                let missing = if pos.is_empty() {
+                    "2 required positional arguments: 'expression' and 'delimiter'"
+                } else {
+                    "1 required positional argument: 'delimiter'"
+                };
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("StringAgg.__init__() missing {missing}"),
+                )
+                .at(span));
+            }
+            _ => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    "StringAgg.__init__() got multiple values for argument 'delimiter'",
+                )
+                .at(span));
+            }
+        };
+        options.delimiter = Some(super::functions::operand(delimiter.0, delimiter.1, name)?);
+    } else if args.kwarg("delimiter").is_some() {
+        return Err(Diagnostic::new(
+            ErrorKind::Type,
+            format!("{name}.__init__() got an unexpected keyword argument 'delimiter'"),
+        )
+        .at(span));
+    }
+    if let Some(o) = args.kwarg("order_by").filter(|o| !o.is_none()) {
+        if !func.allows_order_by() {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!("{name} does not allow order_by."),
+            )
+            .at(span));
+        }
+        // Django's `AggregateOrderBy.from_param`: one item or a list of them.
+        for item in o.items().unwrap_or_else(|| vec![o.clone()]) {
+            options.order_by.push(match &item {
+                Obj::Value(Value::Text(n)) => {
+                    let (n, desc) = match n.strip_prefix('-') {
+                        Some(n) => (n, true),
+                        None => (n.as_str(), false),
+                    };
+                    let f = FExpr::Ref {
+                        name: n.to_string(),
+                        span,
+                    };
+                    (f, desc)
+                }
+                o if let Some(FExpr::OrderBy {
+                    expr, descending, ..
+                }) = o.f() =>
+                {
+                    ((**expr).clone(), *descending)
+                }
+                o if let Some(f) = o.f() => (f.clone(), false),
+                other => {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        format!(
+                            "{name}.order_by must be either a string reference to a field, an expression, or a list or tuple of them not {}.",
+                            other.type_name()
+                        ),
+                    )
+                    .at(span));
+                }
+            });
+        }
+    }
+    options.output = super::functions::output_field(args, name)?;
+    options.function = match args.kwarg("function") {
+        None => None,
+        Some(Obj::Value(Value::Text(f))) => Some(f.clone()),
+        Some(Obj::Value(Value::Null)) => Some("None".into()),
+        Some(other) => {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!("function= expects a string, not {}", other.type_name()),
+            )
+            .at(span));
+        }
+    };
+    Ok((options, pos.len()))
 }

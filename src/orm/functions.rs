@@ -296,7 +296,7 @@ fn not_when(o: &Obj, span: Span) -> Diagnostic {
 }
 
 /// The `output_field=` keyword argument.
-fn output_field(args: &Args, name: &str) -> Result<Option<DbType>> {
+pub(super) fn output_field(args: &Args, name: &str) -> Result<Option<DbType>> {
     args.kwarg("output_field")
         .map(|o| field_of(o, name, args.span))
         .transpose()

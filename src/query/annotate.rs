@@ -305,6 +305,7 @@ impl Query {
             filter,
             default,
             resolved: false,
+            options: Box::default(),
         };
         // Django wraps a plain default in `Value(default, output_field=<the aggregate's>)`:
         // a decimal one is a Decimal, cast to NUMERIC on SQLite.
@@ -408,6 +409,10 @@ impl FExpr {
         else {
             return None;
         };
+        // StringAgg's delimiter is a second source expression; the Aggregate class has no name.
+        if matches!(func, AggFunc::StringAgg | AggFunc::Aggregate) {
+            return None;
+        }
         let inner = match &**arg {
             FExpr::Ref { name, .. } => name.clone(),
             FExpr::Aggregate { func, .. } => func.name().to_string(),

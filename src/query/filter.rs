@@ -87,6 +87,8 @@ pub enum FExpr {
         filter: Option<QNode>,
         default: Option<Box<FExpr>>,
         span: Span,
+        /// `StringAgg`'s delimiter, `order_by=`, `output_field=`, `function=`.
+        options: Box<super::agg_options::AggOptions<FExpr>>,
     },
     /// `Lower('title')`, `Coalesce(F('a'), Value(0))`, `Cast('pages', output_field=...)`;
     /// `output` is an explicit `output_field`.
@@ -683,16 +685,19 @@ impl Query {
                 filter,
                 default,
                 span,
-            } => self
-                .resolve_aggregate(
+                options,
+            } => {
+                let agg = self.resolve_aggregate(
                     schema,
                     *func,
                     arg.as_deref(),
                     *distinct,
                     filter.as_ref(),
                     default.as_deref(),
-                )
-                .map_err(|d| d.at(*span))?,
+                );
+                let agg = agg.and_then(|a| self.with_agg_options(schema, a, options));
+                agg.map_err(|d| d.at(*span))?
+            }
             FExpr::Func {
                 func,
                 args,

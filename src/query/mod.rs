@@ -7,6 +7,7 @@
 //! writing SQL (default columns, `select_related`, resolving `order_by`). The IR is
 //! dialect-free: the `sql` stage owns every spelling.
 
+pub mod agg_options;
 pub mod annotate;
 pub mod expr;
 mod extra;

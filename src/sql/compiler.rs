@@ -128,6 +128,7 @@ pub fn select(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Compil
 /// Compile `count()`; `None` when the count is 0 without a query.
 pub fn count(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Option<Statement>> {
     let star = crate::query::FExpr::Aggregate {
+        options: Box::default(),
         func: crate::query::expr::AggFunc::Count,
         arg: None,
         distinct: false,
@@ -898,9 +899,11 @@ impl Writer<'_> {
                 filter,
                 default,
                 resolved,
+                options,
             } => {
                 let start = f.mark();
-                f.push_str(func.sql());
+                let call = d.aggregate_call(*func, *distinct, options)?;
+                f.push_str(&call.function);
                 f.push_str("(");
                 if *distinct {
                     f.push_str("DISTINCT ");
@@ -908,6 +911,15 @@ impl Writer<'_> {
                 match arg {
                     Some(a) => self.push_expr(f, a)?,
                     None => f.push_str("*"),
+                }
+                if let (Some(delimiter), true) = (&options.delimiter, call.delimiter) {
+                    f.push_str(", ");
+                    self.push_expr(f, delimiter)?;
+                }
+                for (i, (e, descending)) in options.order_by.iter().enumerate() {
+                    f.push_str(if i == 0 { " ORDER BY " } else { ", " });
+                    self.push_expr(f, e)?;
+                    f.push_str(if *descending { " DESC" } else { " ASC" });
                 }
                 f.push_str(")");
                 // A filter that matches nothing makes the aggregate EmptyResultSet; with a
