@@ -139,6 +139,9 @@ impl Session {
     /// `aggregate(*exprs, **named)`: runs the aggregation, returns `{name: value}`.
     pub(super) fn aggregate(&mut self, qs: &QuerySet, args: &Args) -> Result<Obj> {
         let mut named = self.named_expressions(args, "aggregate", "aggregates")?;
+        if named.is_empty() {
+            return Ok(Obj::dict(Vec::new()));
+        }
         // Django's aggregate() adds the positional ones to the keyword ones: keywords first.
         let positional = args.pos.len();
         named.rotate_left(positional);
@@ -162,23 +165,11 @@ impl Session {
         };
         Ok(match row {
             Some(dict) => dict,
-            // Nothing ran (an empty queryset): Count is 0, the others None.
+            // Nothing ran (an empty queryset): each expression's value over nothing.
             None => Obj::dict(
                 named
                     .iter()
-                    .map(|(n, e, _)| {
-                        let zero = matches!(
-                            e,
-                            FExpr::Aggregate {
-                                func: AggFunc::Count,
-                                ..
-                            }
-                        );
-                        (
-                            Obj::str(n.clone()),
-                            if zero { Obj::int(0) } else { Obj::NONE },
-                        )
-                    })
+                    .map(|(n, e, _)| (Obj::str(n.clone()), Obj::Value(empty_value(e))))
                     .collect(),
             ),
         })
@@ -355,4 +346,29 @@ fn agg_options(func: AggFunc, args: &Args) -> Result<(AggOptions<FExpr>, usize)>
         }
     };
     Ok((options, pos.len()))
+}
+
+/// Django's `empty_result_set_value`: an expression's value over no rows (Count's 0, a
+/// default's value, Coalesce's first that is not None).
+fn empty_value(e: &FExpr) -> Value {
+    match e {
+        FExpr::Aggregate {
+            func: AggFunc::Count,
+            ..
+        } => Value::Int(0),
+        FExpr::Aggregate {
+            default: Some(d), ..
+        } => empty_value(d),
+        FExpr::Value(v) => v.clone(),
+        FExpr::Func {
+            func: crate::query::func::FuncKind::Coalesce,
+            args,
+            ..
+        } => args
+            .iter()
+            .map(empty_value)
+            .find(|v| *v != Value::Null)
+            .unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
 }

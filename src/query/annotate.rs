@@ -109,16 +109,33 @@ impl Query {
         // Django's summarize does (those values() selects, no aliases) and then inlined:
         // `annotate(n=Length('title')).aggregate(Max('n'))` is `MAX(LENGTH(title))`.
         q.summarize = true;
-        let mut resolved = Vec::with_capacity(aggs.len());
+        let mut resolved: Vec<SelectItem> = Vec::with_capacity(aggs.len());
         for (name, expr) in aggs {
+            // Django adds each aggregate as a summary annotation: later ones may read it
+            // (`Coalesce('total', 0)`), but no aggregate may aggregate it.
+            if let FExpr::Aggregate {
+                func,
+                arg: Some(arg),
+                ..
+            } = expr
+                && let FExpr::Ref { name: r, .. } = &**arg
+                && resolved.iter().any(|a| a.name == *r)
+            {
+                return Err(Diagnostic::field(format!(
+                    "Cannot compute {}('{r}'): '{r}' is an aggregate",
+                    func.name()
+                )));
+            }
             let mut e = q.resolve_f(schema, expr, None)?;
             check_aggregate(name, &e)?;
             e.inline_refs();
-            resolved.push(SelectItem {
+            let item = SelectItem {
                 name: name.clone(),
                 expr: e,
                 aliased: true,
-            });
+            };
+            q.annotations.push(item.clone());
+            resolved.push(item);
         }
         q.summarize = false;
         q.annotations = resolved;
@@ -314,7 +331,7 @@ impl Query {
             default: Some(d), ..
         } = &mut agg
             && let (Expr::Value(v), ValueType::Decimal { .. }) = (&**d, ty)
-            && *v != Value::Null
+            && !matches!(v, Value::Null | Value::Decimal(_))
         {
             let v = super::lookups::prep_value(FieldKind::DecimalField, None, v.clone())?;
             **d = Expr::Func {

@@ -906,7 +906,9 @@ impl Query {
         let bad = matches!(lt, Text | Bool)
             || matches!(rt, Text | Bool)
             || (number(lt) && temporal(rt))
-            || (temporal(lt) && number(rt));
+            || (temporal(lt) && number(rt))
+            // Django combines integers with floats and with decimals, not floats with decimals.
+            || matches!((lt, rt), (Float, Decimal { .. }) | (Decimal { .. }, Float));
         match (self.expr_class(schema, l), self.expr_class(schema, r)) {
             (Some(a), Some(b)) if bad => Err(Diagnostic::field(format!(
                 "Cannot infer type of '{}' expression involving these types: {}, {}. You must set output_field.",

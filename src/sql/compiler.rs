@@ -827,6 +827,12 @@ impl Writer<'_> {
             Expr::Value(Value::Duration(us)) if d == Dialect::Sqlite => {
                 f.push_param(Value::Int(*us))
             }
+            // Django's `Value.as_sqlite`: a Decimal value is cast to REAL.
+            Expr::Value(v @ Value::Decimal(_)) if d == Dialect::Sqlite => {
+                f.push_str("(CAST(");
+                push_value(f, v);
+                f.push_str(" AS REAL))");
+            }
             Expr::Value(v) => push_value(f, v),
             Expr::One => f.push_param(Value::Int(1)),
             Expr::Tuple(items) => {
@@ -888,7 +894,17 @@ impl Writer<'_> {
             Expr::Func { func, args, output } => {
                 let mut compiled = Vec::with_capacity(args.len());
                 for a in args {
-                    compiled.push((self.func_arg(a)?, a.value_type()));
+                    let sql = match (func, a) {
+                        // A value an output_field types (a decimal default of a non-Decimal
+                        // value) is the field's NUMERIC, not a Decimal's REAL.
+                        (FuncKind::Wrapper, Expr::Value(v)) => {
+                            let mut f = Frag::default();
+                            push_value(&mut f, v);
+                            f
+                        }
+                        _ => self.func_arg(a)?,
+                    };
+                    compiled.push((sql, a.value_type()));
                 }
                 f.push(d.func(*func, compiled, *output)?);
             }
@@ -936,7 +952,12 @@ impl Writer<'_> {
                             }
                             f.push_str(")");
                         }
-                        Cond::Full => f.truncate(m),
+                        // Func.as_sql compiles a condition matching everything as Value(True).
+                        Cond::Full => {
+                            f.truncate(cond);
+                            f.push_param(Value::Bool(true));
+                            f.push_str(")");
+                        }
                         Cond::Empty if default.is_some() => {
                             f.truncate(m);
                             empty = true;
