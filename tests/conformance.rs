@@ -162,6 +162,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/blog/blog/models.py",
         bar: CHOSEN,
     },
+    // JSONObject, JSONArray, StringAgg, the Aggregate class used directly and aggregation
+    // rules djq missed on Django's aggregation apps (issues 16/19).
+    Corpus {
+        name: "jsonagg_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: CHOSEN,
+    },
     // prefetch_related's nested lookups and Prefetch objects, using(), fetch_mode() (issue 20),
     // on the blog database.
     Corpus {

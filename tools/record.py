@@ -104,6 +104,8 @@ CORPORA = {
     "functions_blog": BLOG,
     # FilteredRelation (session 24)
     "filtered_relation_blog": BLOG,
+    # JSONObject, JSONArray, StringAgg, Aggregate used directly, aggregation rules (issues 16/19)
+    "jsonagg_blog": BLOG,
     # prefetch_related's nested lookups and Prefetch objects, using(), fetch_mode() (issue 20)
     "prefetch": BLOG,
     # the proptest generator's querysets from a fixed seed (issue 14; written by

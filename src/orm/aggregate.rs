@@ -9,6 +9,7 @@ use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Args;
 use crate::py::Obj;
 use crate::query::FExpr;
+use crate::query::agg_options::AggOptions;
 use crate::query::annotate::Aggregation;
 use crate::query::expr::AggFunc;
 use crate::value::Value;
@@ -20,20 +21,28 @@ impl Session {
         let span = args.span;
         let name = func.name();
         args.no_kwargs_except(
-            &["distinct", "filter", "default", "sample", "output_field"],
+            &[
+                "distinct",
+                "filter",
+                "default",
+                "sample",
+                "output_field",
+                "order_by",
+                "function",
+                "delimiter",
+            ],
             name,
         )?;
-        let arg = match args.pos.as_slice() {
+        let (options, kept) = agg_options(func, args)?;
+        let pos = &args.pos[..kept];
+        let arg = match pos {
             [(Obj::Value(Value::Text(s)), _)] if s == "*" && func == AggFunc::Count => None,
             // A literal is a Value, as Django's `_parse_expressions` makes it: `Count(5)`.
             [(o, s)] => Some(Box::new(super::functions::operand(o, *s, name)?)),
             _ => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
-                    format!(
-                        "{name}() takes exactly 1 argument ({} given)",
-                        args.pos.len()
-                    ),
+                    format!("{name}() takes exactly 1 argument ({} given)", pos.len()),
                 )
                 .at(span));
             }
@@ -95,13 +104,23 @@ impl Session {
             },
             f => f,
         };
+        // Django's `Aggregate.__init__`: the classes' allow_distinct and allow_order_by.
+        let distinct = flag("distinct");
+        if distinct && !func.allows_distinct() {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!("{name} does not allow distinct."),
+            )
+            .at(span));
+        }
         Ok(FExpr::Aggregate {
             func,
             arg,
-            distinct: flag("distinct"),
+            distinct,
             filter,
             default,
             span,
+            options: Box::new(options),
         })
     }
 
@@ -121,6 +140,9 @@ impl Session {
     /// `aggregate(*exprs, **named)`: runs the aggregation, returns `{name: value}`.
     pub(super) fn aggregate(&mut self, qs: &QuerySet, args: &Args) -> Result<Obj> {
         let mut named = self.named_expressions(args, "aggregate", "aggregates")?;
+        if named.is_empty() {
+            return Ok(Obj::dict(Vec::new()));
+        }
         // Django's aggregate() adds the positional ones to the keyword ones: keywords first.
         let positional = args.pos.len();
         named.rotate_left(positional);
@@ -144,23 +166,11 @@ impl Session {
         };
         Ok(match row {
             Some(dict) => dict,
-            // Nothing ran (an empty queryset): Count is 0, the others None.
+            // Nothing ran (an empty queryset): each expression's value over nothing.
             None => Obj::dict(
                 named
                     .iter()
-                    .map(|(n, e, _)| {
-                        let zero = matches!(
-                            e,
-                            FExpr::Aggregate {
-                                func: AggFunc::Count,
-                                ..
-                            }
-                        );
-                        (
-                            Obj::str(n.clone()),
-                            if zero { Obj::int(0) } else { Obj::NONE },
-                        )
-                    })
+                    .map(|(n, e, _)| (Obj::str(n.clone()), Obj::Value(empty_value(e))))
                     .collect(),
             ),
         })
@@ -236,5 +246,130 @@ impl Session {
             out.push((name.clone(), expr, *span));
         }
         Ok(out)
+    }
+}
+
+/// `StringAgg`'s delimiter (its second positional argument), `order_by=`, `output_field=` and
+/// `function=`, with how many positional arguments are left for the expression.
+fn agg_options(func: AggFunc, args: &Args) -> Result<(AggOptions<FExpr>, usize)> {
+    let name = func.name();
+    let span = args.span;
+    let mut pos = args.pos.as_slice();
+    let mut options = AggOptions::default();
+    if func == AggFunc::StringAgg {
+        let delimiter = match (pos, args.kwarg("delimiter")) {
+            ([_, (d, s)], None) => {
+                pos = &pos[..1];
+                (d, *s)
+            }
+            ([_], Some(d)) => (d, span),
+            ([], _) | ([_], None) => {
+                let missing = if pos.is_empty() {
+                    "2 required positional arguments: 'expression' and 'delimiter'"
+                } else {
+                    "1 required positional argument: 'delimiter'"
+                };
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("StringAgg.__init__() missing {missing}"),
+                )
+                .at(span));
+            }
+            _ => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    "StringAgg.__init__() got multiple values for argument 'delimiter'",
+                )
+                .at(span));
+            }
+        };
+        options.delimiter = Some(super::functions::operand(delimiter.0, delimiter.1, name)?);
+    } else if args.kwarg("delimiter").is_some() {
+        return Err(Diagnostic::new(
+            ErrorKind::Type,
+            format!("{name}.__init__() got an unexpected keyword argument 'delimiter'"),
+        )
+        .at(span));
+    }
+    if let Some(o) = args.kwarg("order_by").filter(|o| !o.is_none()) {
+        if !func.allows_order_by() {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!("{name} does not allow order_by."),
+            )
+            .at(span));
+        }
+        // Django's `AggregateOrderBy.from_param`: one item or a list of them.
+        for item in o.items().unwrap_or_else(|| vec![o.clone()]) {
+            options.order_by.push(match &item {
+                Obj::Value(Value::Text(n)) => {
+                    let (n, desc) = match n.strip_prefix('-') {
+                        Some(n) => (n, true),
+                        None => (n.as_str(), false),
+                    };
+                    let f = FExpr::Ref {
+                        name: n.to_string(),
+                        span,
+                    };
+                    (f, desc)
+                }
+                o if let Some(FExpr::OrderBy {
+                    expr, descending, ..
+                }) = o.f() =>
+                {
+                    ((**expr).clone(), *descending)
+                }
+                o if let Some(f) = o.f() => (f.clone(), false),
+                other => {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        format!(
+                            "{name}.order_by must be either a string reference to a field, an expression, or a list or tuple of them not {}.",
+                            other.type_name()
+                        ),
+                    )
+                    .at(span));
+                }
+            });
+        }
+    }
+    options.output = super::functions::output_field(args, name)?;
+    options.function = match args.kwarg("function") {
+        None => None,
+        Some(Obj::Value(Value::Text(f))) => Some(f.clone()),
+        Some(Obj::Value(Value::Null)) => Some("None".into()),
+        Some(other) => {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!("function= expects a string, not {}", other.type_name()),
+            )
+            .at(span));
+        }
+    };
+    Ok((options, pos.len()))
+}
+
+/// Django's `empty_result_set_value`: an expression's value over no rows (Count's 0, a
+/// default's value, Coalesce's first that is not None).
+fn empty_value(e: &FExpr) -> Value {
+    match e {
+        FExpr::Aggregate {
+            func: AggFunc::Count,
+            ..
+        } => Value::Int(0),
+        FExpr::Aggregate {
+            default: Some(d), ..
+        } => empty_value(d),
+        FExpr::Value(v) => v.clone(),
+        FExpr::Func {
+            func: crate::query::func::FuncKind::Coalesce,
+            args,
+            ..
+        } => args
+            .iter()
+            .map(empty_value)
+            .find(|v| *v != Value::Null)
+            .unwrap_or(Value::Null),
+        _ => Value::Null,
     }
 }

@@ -21,6 +21,9 @@ impl Session {
     pub(super) fn func_expr(&mut self, func: FuncKind, args: &Args) -> Result<FExpr> {
         let span = args.span;
         let name = func.name();
+        if func == FuncKind::JsonObject {
+            return json_object(args);
+        }
         args.no_kwargs_except(&["output_field"], name)?;
         let mut output = output_field(args, name)?;
         let mut pos: Vec<&(Obj, Span)> = args.pos.iter().collect();
@@ -293,7 +296,7 @@ fn not_when(o: &Obj, span: Span) -> Diagnostic {
 }
 
 /// The `output_field=` keyword argument.
-fn output_field(args: &Args, name: &str) -> Result<Option<DbType>> {
+pub(super) fn output_field(args: &Args, name: &str) -> Result<Option<DbType>> {
     args.kwarg("output_field")
         .map(|o| field_of(o, name, args.span))
         .transpose()
@@ -359,4 +362,30 @@ pub(super) fn q_child(o: &Obj, span: Span) -> Option<QChild> {
         }),
         _ => None,
     }
+}
+
+/// `JSONObject(**fields)`: a key `Value` before each field's expression, as Django's
+/// `JSONObject.__init__` lays them out.
+fn json_object(args: &Args) -> Result<FExpr> {
+    if !args.pos.is_empty() {
+        return Err(Diagnostic::new(
+            ErrorKind::Type,
+            format!(
+                "JSONObject.__init__() takes 1 positional argument but {} were given",
+                args.pos.len() + 1
+            ),
+        )
+        .at(args.span));
+    }
+    let mut exprs = Vec::with_capacity(args.kw.len() * 2);
+    for (key, o, span) in &args.kw {
+        exprs.push(FExpr::Value(Value::Text(key.clone())));
+        exprs.push(operand(o, *span, "JSONObject")?);
+    }
+    Ok(FExpr::Func {
+        func: FuncKind::JsonObject,
+        args: exprs,
+        output: None,
+        span: args.span,
+    })
 }

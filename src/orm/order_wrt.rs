@@ -36,6 +36,7 @@ impl Session {
         query.add_q(&self.host.schema, &QNode::leaf(name, Operand::Value(value)))?;
         let span = Span::default();
         let max = FExpr::Aggregate {
+            options: Box::default(),
             func: AggFunc::Max,
             arg: Some(Box::new(FExpr::Ref {
                 name: "_order".into(),

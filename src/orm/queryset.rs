@@ -565,8 +565,11 @@ impl Session {
                     let composite = bare == "pk"
                         && !(self.host.schema.model(qs.query.model).composite_pk).is_empty();
                     let named = qs.query.annotation(bare).or_else(|| qs.query.extra(bare));
-                    if n != "?" && !composite && named.is_none() {
-                        let parts: Vec<&str> = crate::query::path::split_names(bare).collect();
+                    let parts: Vec<&str> = crate::query::path::split_names(bare).collect();
+                    // Django's names_to_path starts from an annotation's output field too
+                    // (`order_by('data__key')`); the transforms resolve at compile time.
+                    let on_annotation = qs.query.annotation(parts[0]).is_some();
+                    if n != "?" && !composite && named.is_none() && !on_annotation {
                         crate::query::filtered_relation::names_to_path(
                             &self.host.schema,
                             &qs.query.filtered_relations,

@@ -109,16 +109,33 @@ impl Query {
         // Django's summarize does (those values() selects, no aliases) and then inlined:
         // `annotate(n=Length('title')).aggregate(Max('n'))` is `MAX(LENGTH(title))`.
         q.summarize = true;
-        let mut resolved = Vec::with_capacity(aggs.len());
+        let mut resolved: Vec<SelectItem> = Vec::with_capacity(aggs.len());
         for (name, expr) in aggs {
+            // Django adds each aggregate as a summary annotation: later ones may read it
+            // (`Coalesce('total', 0)`), but no aggregate may aggregate it.
+            if let FExpr::Aggregate {
+                func,
+                arg: Some(arg),
+                ..
+            } = expr
+                && let FExpr::Ref { name: r, .. } = &**arg
+                && resolved.iter().any(|a| a.name == *r)
+            {
+                return Err(Diagnostic::field(format!(
+                    "Cannot compute {}('{r}'): '{r}' is an aggregate",
+                    func.name()
+                )));
+            }
             let mut e = q.resolve_f(schema, expr, None)?;
             check_aggregate(name, &e)?;
             e.inline_refs();
-            resolved.push(SelectItem {
+            let item = SelectItem {
                 name: name.clone(),
                 expr: e,
                 aliased: true,
-            });
+            };
+            q.annotations.push(item.clone());
+            resolved.push(item);
         }
         q.summarize = false;
         q.annotations = resolved;
@@ -305,6 +322,7 @@ impl Query {
             filter,
             default,
             resolved: false,
+            options: Box::default(),
         };
         // Django wraps a plain default in `Value(default, output_field=<the aggregate's>)`:
         // a decimal one is a Decimal, cast to NUMERIC on SQLite.
@@ -313,7 +331,7 @@ impl Query {
             default: Some(d), ..
         } = &mut agg
             && let (Expr::Value(v), ValueType::Decimal { .. }) = (&**d, ty)
-            && *v != Value::Null
+            && !matches!(v, Value::Null | Value::Decimal(_))
         {
             let v = super::lookups::prep_value(FieldKind::DecimalField, None, v.clone())?;
             **d = Expr::Func {
@@ -408,6 +426,10 @@ impl FExpr {
         else {
             return None;
         };
+        // StringAgg's delimiter is a second source expression; the Aggregate class has no name.
+        if matches!(func, AggFunc::StringAgg | AggFunc::Aggregate) {
+            return None;
+        }
         let inner = match &**arg {
             FExpr::Ref { name, .. } => name.clone(),
             FExpr::Aggregate { func, .. } => func.name().to_string(),

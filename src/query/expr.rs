@@ -165,6 +165,8 @@ pub enum Expr {
         default: Option<Box<Expr>>,
         /// Resolved a second time (used in a filter): the filter prints in parentheses.
         resolved: bool,
+        /// `StringAgg`'s delimiter, `order_by=`, `output_field=`, `function=`.
+        options: Box<super::agg_options::AggOptions<Expr>>,
     },
     /// A database function (`LOWER(x)`, `COALESCE(a, b)`, `CAST(x AS ...)`), producing `output`.
     Func {
@@ -239,11 +241,15 @@ pub enum AggFunc {
     BitAnd,
     BitOr,
     BitXor,
+    /// `StringAgg(expr, delimiter)`: `GROUP_CONCAT` on SQLite, `STRING_AGG` on PostgreSQL.
+    StringAgg,
+    /// The `Aggregate` class used directly, with its `function=`.
+    Aggregate,
 }
 
 impl AggFunc {
     /// Every aggregate class (`sample` is an argument of the call).
-    pub const ALL: [AggFunc; 11] = [
+    pub const ALL: [AggFunc; 13] = [
         AggFunc::Count,
         AggFunc::Sum,
         AggFunc::Avg,
@@ -255,6 +261,8 @@ impl AggFunc {
         AggFunc::BitAnd,
         AggFunc::BitOr,
         AggFunc::BitXor,
+        AggFunc::StringAgg,
+        AggFunc::Aggregate,
     ];
 
     pub fn from_name(name: &str) -> Option<AggFunc> {
@@ -275,7 +283,22 @@ impl AggFunc {
             AggFunc::BitAnd => "BitAnd",
             AggFunc::BitOr => "BitOr",
             AggFunc::BitXor => "BitXor",
+            AggFunc::StringAgg => "StringAgg",
+            AggFunc::Aggregate => "Aggregate",
         }
+    }
+
+    /// Django's `allow_distinct`.
+    pub fn allows_distinct(self) -> bool {
+        matches!(
+            self,
+            AggFunc::Count | AggFunc::Sum | AggFunc::Avg | AggFunc::StringAgg
+        )
+    }
+
+    /// Django's `allow_order_by`.
+    pub fn allows_order_by(self) -> bool {
+        self == AggFunc::StringAgg
     }
 
     /// The SQL function.
@@ -294,6 +317,9 @@ impl AggFunc {
             AggFunc::BitAnd => "BIT_AND",
             AggFunc::BitOr => "BIT_OR",
             AggFunc::BitXor => "BIT_XOR",
+            AggFunc::StringAgg => "STRING_AGG",
+            // Django's `Aggregate.function` is None.
+            AggFunc::Aggregate => "None",
         }
     }
 }
@@ -454,10 +480,17 @@ impl Expr {
             Expr::Tuple(_) => ValueType::Any,
             Expr::Parens(e) => e.value_type(),
             Expr::Ref { source, .. } => source.value_type(),
+            Expr::Aggregate { options, .. } if let Some(ty) = options.output => {
+                match super::func::db_value_type(ty) {
+                    ValueType::Decimal { .. } => ValueType::Decimal { places: None },
+                    t => t,
+                }
+            }
             Expr::Aggregate { func, arg, .. } => {
                 let arg = arg.as_ref().map_or(ValueType::Int, |a| a.value_type());
                 match func {
                     AggFunc::Count => ValueType::Int,
+                    AggFunc::StringAgg => ValueType::Text,
                     AggFunc::Avg => match arg {
                         ValueType::Decimal { .. } => ValueType::Decimal { places: None },
                         ValueType::Duration => ValueType::Duration,
@@ -475,7 +508,8 @@ impl Expr {
                     | AggFunc::AnyValue
                     | AggFunc::BitAnd
                     | AggFunc::BitOr
-                    | AggFunc::BitXor => match arg {
+                    | AggFunc::BitXor
+                    | AggFunc::Aggregate => match arg {
                         ValueType::Decimal { .. } => ValueType::Decimal { places: None },
                         t => t,
                     },

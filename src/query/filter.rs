@@ -88,6 +88,8 @@ pub enum FExpr {
         filter: Option<QNode>,
         default: Option<Box<FExpr>>,
         span: Span,
+        /// `StringAgg`'s delimiter, `order_by=`, `output_field=`, `function=`.
+        options: Box<super::agg_options::AggOptions<FExpr>>,
     },
     /// `Lower('title')`, `Coalesce(F('a'), Value(0))`, `Cast('pages', output_field=...)`;
     /// `output` is an explicit `output_field`.
@@ -696,16 +698,19 @@ impl Query {
                 filter,
                 default,
                 span,
-            } => self
-                .resolve_aggregate(
+                options,
+            } => {
+                let agg = self.resolve_aggregate(
                     schema,
                     *func,
                     arg.as_deref(),
                     *distinct,
                     filter.as_ref(),
                     default.as_deref(),
-                )
-                .map_err(|d| d.at(*span))?,
+                );
+                let agg = agg.and_then(|a| self.with_agg_options(schema, a, options));
+                agg.map_err(|d| d.at(*span))?
+            }
             FExpr::Func {
                 func,
                 args,
@@ -730,6 +735,7 @@ impl Query {
                     .zip(&resolved)
                     .map(|(f, e)| self.field_class(schema, f, e))
                     .collect();
+                let resolved = self.json_func_args(schema, *func, resolved);
                 super::func::build(*func, resolved, classes, *output, source, typed)
                     .map_err(|d| d.at(*span))?
             }
@@ -870,20 +876,26 @@ impl Query {
         }
     }
 
+    /// The model field a column belongs to.
+    pub(super) fn col_field<'s>(
+        &self,
+        schema: &'s Schema,
+        c: &super::expr::Col,
+    ) -> Option<&'s crate::schema::Field> {
+        let model = schema.find_table(&self.table(&c.alias).table)?;
+        schema
+            .model(model)
+            .fields
+            .iter()
+            .find(|f| *f.column == *c.column)
+    }
+
     pub(super) fn expr_class(&self, schema: &Schema, e: &Expr) -> Option<crate::schema::FieldKind> {
         match e {
             Expr::Ref { source, .. } | Expr::Parens(source) => self.expr_class(schema, source),
             Expr::Value(v) => super::func::value_class(v),
             Expr::Combined { .. } => super::func::type_class(e.value_type()),
-            Expr::Col(c) => {
-                let model = schema.find_table(&self.table(&c.alias).table)?;
-                let field = schema
-                    .model(model)
-                    .fields
-                    .iter()
-                    .find(|f| *f.column == *c.column)?;
-                Some(field.kind)
-            }
+            Expr::Col(c) => Some(self.col_field(schema, c)?.kind),
             Expr::Aggregate {
                 func: AggFunc::Count,
                 ..
@@ -907,7 +919,9 @@ impl Query {
         let bad = matches!(lt, Text | Bool)
             || matches!(rt, Text | Bool)
             || (number(lt) && temporal(rt))
-            || (temporal(lt) && number(rt));
+            || (temporal(lt) && number(rt))
+            // Django combines integers with floats and with decimals, not floats with decimals.
+            || matches!((lt, rt), (Float, Decimal { .. }) | (Decimal { .. }, Float));
         match (self.expr_class(schema, l), self.expr_class(schema, r)) {
             (Some(a), Some(b)) if bad => Err(Diagnostic::field(format!(
                 "Cannot infer type of '{}' expression involving these types: {}, {}. You must set output_field.",
@@ -948,6 +962,17 @@ impl Query {
             });
         }
         let parts: Vec<&str> = path::split_names(name).collect();
+        // Transforms on an annotation (`order_by('data__key')`).
+        if let [first, transforms @ ..] = parts.as_slice()
+            && !transforms.is_empty()
+            && !self.summarize
+            && let Some(expr) = self.annotation(first)
+        {
+            let expr = expr.clone();
+            let out = super::annotate::output_field(&expr);
+            let names: Vec<String> = transforms.iter().map(|t| t.to_string()).collect();
+            return lookups::apply_transforms(expr, out, &names);
+        }
         let base = self.base_alias().clone();
         self.ref_alias(&base);
         let mut info = self

@@ -77,6 +77,12 @@ pub enum FuncKind {
     Sha256,
     Sha384,
     Sha512,
+    /// `JSONArray(*expressions)`, `JSONObject(**fields)` (keys and values alternate).
+    JsonArray,
+    JsonObject,
+    /// The `Cast` only PostgreSQL's spelling adds (JSONArray's arguments, JSONObject's keys):
+    /// `(x)::type` there, `x` on SQLite.
+    PgCast(DbType),
 }
 
 /// How a function's result type follows from its arguments.
@@ -158,6 +164,8 @@ const CLASSES: &[FuncKind] = {
         Sha256,
         Sha384,
         Sha512,
+        JsonArray,
+        JsonObject,
         // The generic classes take the part as a second argument.
         Extract(DatePart::Year),
         Trunc(DatePart::Year),
@@ -256,6 +264,9 @@ impl FuncKind {
             Sha256 => "SHA256",
             Sha384 => "SHA384",
             Sha512 => "SHA512",
+            JsonArray => "JSONArray",
+            JsonObject => "JSONObject",
+            PgCast(_) => "Cast",
         }
     }
 
@@ -266,8 +277,10 @@ impl FuncKind {
             Lower | Upper | Length | Trim | LTrim | RTrim | Reverse | Abs | Ceil | Floor | Sqrt
             | Cast(_) | Wrapper | TruncDate | TruncTime | ACos | ASin | ATan | Cos | Cot
             | Degrees | Exp | Ln | Radians | Sin | Tan | Sign | Chr | Ord | Md5 | Sha1 | Sha224
-            | Sha256 | Sha384 | Sha512 => (1, 1),
-            Now | Pi | Random => (0, 0),
+            | Sha256 | Sha384 | Sha512 | PgCast(_) => (1, 1),
+            // JSONObject's fields are keywords.
+            Now | Pi | Random | JsonObject => (0, 0),
+            JsonArray => (0, usize::MAX),
             // The generic `Extract(x, 'year')` and `Trunc(x, 'month')` take the part too.
             Extract(_) | Trunc(_) => (1, 2),
             Left | Right | StrIndex | Repeat | Mod | Power | NullIf | ATan2 | Log => (2, 2),
@@ -298,11 +311,12 @@ impl FuncKind {
             | Reverse | LPad | RPad | Repeat | Chr | Md5 | Sha1 | Sha224 | Sha256 | Sha384
             | Sha512 => Output::Fixed(ValueType::Text),
             Length | StrIndex | Extract(_) | Ord => Output::Fixed(ValueType::Int),
+            JsonArray | JsonObject => Output::Fixed(ValueType::Json),
             Cast(ty) => Output::Fixed(db_value_type(ty)),
             TruncDate => Output::Fixed(ValueType::Date),
             TruncTime => Output::Fixed(ValueType::Time),
             Now => Output::Fixed(ValueType::DateTime),
-            Abs | Round | Ceil | Floor | Wrapper | Trunc(_) | Sign => Output::Source,
+            Abs | Round | Ceil | Floor | Wrapper | Trunc(_) | Sign | PgCast(_) => Output::Source,
             // Django's NumericOutputFieldMixin (no argument: a float)
             Mod | Power | Sqrt | ACos | ASin | ATan | ATan2 | Cos | Cot | Degrees | Exp | Ln
             | Log | Radians | Sin | Tan | Pi | Random => Output::Numeric,

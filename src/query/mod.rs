@@ -7,12 +7,14 @@
 //! writing SQL (default columns, `select_related`, resolving `order_by`). The IR is
 //! dialect-free: the `sql` stage owns every spelling.
 
+pub mod agg_options;
 pub mod annotate;
 pub mod expr;
 mod extra;
 pub mod filter;
 pub mod filtered_relation;
 pub mod func;
+mod json_func;
 pub mod lookups;
 pub mod meta_ordering;
 pub mod path;

@@ -769,6 +769,12 @@ impl Planner<'_, '_> {
             OrderTarget::Position(p + 1)
         } else if let Some(e) = self.q.annotation(col).or_else(|| self.q.extra(col)) {
             OrderTarget::Expr(e.clone())
+        } else if let Some((first, _)) = col.split_once("__")
+            && self.q.annotation(first).is_some()
+        {
+            // Transforms on an annotation (`order_by('data__key')`).
+            let e = self.q.to_mut().resolve_ref(self.schema, col, None);
+            OrderTarget::Expr(e.map_err(|d| d.at(span))?)
         } else {
             let base = self.q.base_alias().clone();
             let model = self.q.model;

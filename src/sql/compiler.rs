@@ -128,6 +128,7 @@ pub fn select(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Compil
 /// Compile `count()`; `None` when the count is 0 without a query.
 pub fn count(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Option<Statement>> {
     let star = crate::query::FExpr::Aggregate {
+        options: Box::default(),
         func: crate::query::expr::AggFunc::Count,
         arg: None,
         distinct: false,
@@ -844,6 +845,12 @@ impl Writer<'_> {
             Expr::Value(Value::Duration(us)) if d == Dialect::Sqlite => {
                 f.push_param(Value::Int(*us))
             }
+            // Django's `Value.as_sqlite`: a Decimal value is cast to REAL.
+            Expr::Value(v @ Value::Decimal(_)) if d == Dialect::Sqlite => {
+                f.push_str("(CAST(");
+                push_value(f, v);
+                f.push_str(" AS REAL))");
+            }
             Expr::Value(v) => push_value(f, v),
             Expr::One => f.push_param(Value::Int(1)),
             Expr::Tuple(items) => {
@@ -905,7 +912,17 @@ impl Writer<'_> {
             Expr::Func { func, args, output } => {
                 let mut compiled = Vec::with_capacity(args.len());
                 for a in args {
-                    compiled.push((self.func_arg(a)?, a.value_type()));
+                    let sql = match (func, a) {
+                        // A value an output_field types (a decimal default of a non-Decimal
+                        // value) is the field's NUMERIC, not a Decimal's REAL.
+                        (FuncKind::Wrapper, Expr::Value(v)) => {
+                            let mut f = Frag::default();
+                            push_value(&mut f, v);
+                            f
+                        }
+                        _ => self.func_arg(a)?,
+                    };
+                    compiled.push((sql, a.value_type()));
                 }
                 f.push(d.func(*func, compiled, *output)?);
             }
@@ -916,9 +933,11 @@ impl Writer<'_> {
                 filter,
                 default,
                 resolved,
+                options,
             } => {
                 let start = f.mark();
-                f.push_str(func.sql());
+                let call = d.aggregate_call(*func, *distinct, options)?;
+                f.push_str(&call.function);
                 f.push_str("(");
                 if *distinct {
                     f.push_str("DISTINCT ");
@@ -926,6 +945,15 @@ impl Writer<'_> {
                 match arg {
                     Some(a) => self.push_expr(f, a)?,
                     None => f.push_str("*"),
+                }
+                if let (Some(delimiter), true) = (&options.delimiter, call.delimiter) {
+                    f.push_str(", ");
+                    self.push_expr(f, delimiter)?;
+                }
+                for (i, (e, descending)) in options.order_by.iter().enumerate() {
+                    f.push_str(if i == 0 { " ORDER BY " } else { ", " });
+                    self.push_expr(f, e)?;
+                    f.push_str(if *descending { " DESC" } else { " ASC" });
                 }
                 f.push_str(")");
                 // A filter that matches nothing makes the aggregate EmptyResultSet; with a
@@ -942,7 +970,12 @@ impl Writer<'_> {
                             }
                             f.push_str(")");
                         }
-                        Cond::Full => f.truncate(m),
+                        // Func.as_sql compiles a condition matching everything as Value(True).
+                        Cond::Full => {
+                            f.truncate(cond);
+                            f.push_param(Value::Bool(true));
+                            f.push_str(")");
+                        }
                         Cond::Empty if default.is_some() => {
                             f.truncate(m);
                             empty = true;

@@ -712,6 +712,12 @@ impl Dialect {
                 &format!(")::{}", cast_type(ty)),
             ),
             Wrapper => args.pop().expect("arity").0,
+            PgCast(_) if sqlite => args.pop().expect("arity").0,
+            PgCast(ty) => wrap(
+                "(",
+                args.pop().expect("arity").0,
+                &format!(")::{}", cast_type(ty)),
+            ),
             Now if sqlite => Frag::new("STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')"),
             Now => Frag::new("STATEMENT_TIMESTAMP()"),
             Trunc(part) => {
@@ -743,7 +749,7 @@ impl Dialect {
         };
         Ok(match func {
             // ATan2's and Log's own `as_sqlite` skip SQLiteNumericMixin's NUMERIC cast.
-            Cast(_) | ATan2 | Log => sql,
+            Cast(_) | PgCast(_) | ATan2 | Log => sql,
             _ => Frag {
                 sql: self.numeric(sql.sql, output),
                 params: sql.params,
@@ -812,7 +818,13 @@ impl Dialect {
             Sha256 => "SHA256",
             Sha384 => "SHA384",
             Sha512 => "SHA512",
-            ConcatPair | Cast(_) | Wrapper | Trunc(_) | Now => unreachable!("spelled in func()"),
+            JsonArray if sqlite => "JSON_ARRAY",
+            JsonArray => "JSONB_BUILD_ARRAY",
+            JsonObject if sqlite => "JSON_OBJECT",
+            JsonObject => "JSONB_BUILD_OBJECT",
+            ConcatPair | Cast(_) | PgCast(_) | Wrapper | Trunc(_) | Now => {
+                unreachable!("spelled in func()")
+            }
             Extract(_) | TruncDate | TruncTime => unreachable!("resolved to transforms"),
         }
     }

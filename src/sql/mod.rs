@@ -3,6 +3,7 @@
 //! [`compiler`] writes Django's SELECT shapes, [`insert`] and [`modify`] its INSERT, UPDATE and
 //! DELETE statements; [`dialect`] owns every backend difference; [`window`] writes OVER clauses.
 
+mod aggregate;
 pub mod compiler;
 pub mod dialect;
 mod frag;
