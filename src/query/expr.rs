@@ -854,35 +854,6 @@ impl WhereNode {
         }
     }
 
-    /// Django's `split_having_qualify`: the part for WHERE and the part for HAVING. Only the
-    /// children of a plain AND can be split; anything else with an aggregate goes whole.
-    pub fn split_having(&self) -> (WhereNode, Option<WhereNode>) {
-        if !self.contains_aggregate() {
-            return (self.clone(), None);
-        }
-        match self {
-            WhereNode::Node {
-                connector: Connector::And,
-                negated: false,
-                children,
-            } => {
-                let mut where_ = WhereNode::and();
-                let mut having = WhereNode::and();
-                for c in children {
-                    let (w, h) = c.split_having();
-                    if !w.is_empty() {
-                        where_.add(w, Connector::And);
-                    }
-                    if let Some(h) = h {
-                        having.add(h, Connector::And);
-                    }
-                }
-                (where_, (!having.is_empty()).then_some(having))
-            }
-            other => (WhereNode::and(), Some(other.clone())),
-        }
-    }
-
     /// Columns a HAVING clause needs grouped by (outside its aggregates).
     pub fn group_by_cols(&self) -> Vec<Expr> {
         match self {

@@ -15,6 +15,7 @@ pub mod func;
 pub mod lookups;
 pub mod meta_ordering;
 pub mod path;
+pub mod qualify;
 pub mod setup;
 mod sym;
 mod tuple;
