@@ -582,6 +582,17 @@ impl Expr {
             }
             Expr::Col(_) | Expr::Value(_) | Expr::One | Expr::OuterRef { .. } => {}
             Expr::Tuple(items) => items.iter_mut().for_each(f),
+            Expr::WindowFunc { args, .. } => args.iter_mut().for_each(f),
+            Expr::Window {
+                source,
+                partition_by,
+                order_by,
+                ..
+            } => {
+                f(source);
+                partition_by.iter_mut().for_each(&mut *f);
+                order_by.iter_mut().for_each(|o| f(&mut o.expr));
+            }
             wrapper => {
                 if let Some(inner) = wrapper.wrapped_mut() {
                     f(inner);

@@ -101,7 +101,9 @@ impl WhereNode {
 /// need from the inner query, by the alias it is selected as (a new `qualN` column when it is
 /// not selected).
 struct Replacements {
-    selected: Vec<(Expr, String)>,
+    /// Each selected expression, also as a filter reads it (resolved again: an aggregate or
+    /// a `Case` of an annotation prints differently there), with its alias.
+    selected: Vec<(Expr, Expr, String)>,
     found: Vec<(Expr, String)>,
     added: Vec<PlanCol>,
 }
@@ -113,13 +115,13 @@ impl Replacements {
             if self.found.iter().any(|(f, _)| *f == e) {
                 continue;
             }
-            if let Some((_, alias)) = self.selected.iter().find(|(s, _)| *s == e) {
+            if let Some((.., alias)) = self.selected.iter().find(|(s, a, _)| *s == e || *a == e) {
                 let alias = alias.clone();
                 self.found.push((e, alias));
                 continue;
             }
             if let Expr::Ref { name, source } = &e {
-                if !self.selected.iter().any(|(_, a)| a == name) {
+                if !self.selected.iter().any(|(.., a)| a == name) {
                     exprs.push((**source).clone());
                 }
                 continue;
@@ -188,7 +190,11 @@ impl Query {
             selected: plan.columns[..kept]
                 .iter()
                 .zip(&aliases)
-                .map(|(c, a)| (c.expr.clone(), a.clone()))
+                .map(|(c, a)| {
+                    let mut again = c.expr.clone();
+                    again.resolve_again();
+                    (c.expr.clone(), again, a.clone())
+                })
                 .collect(),
             found: Vec::new(),
             added: Vec::new(),
