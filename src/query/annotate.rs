@@ -441,6 +441,28 @@ impl FExpr {
         };
         Some(format!("{inner}__{}", func.name().to_lowercase()))
     }
+
+    /// The Django class the expression is an instance of (`Upper`, `F`, `Window`).
+    pub fn class_name(&self) -> String {
+        match self {
+            FExpr::Func { func, .. } => func.name().to_string(),
+            FExpr::Ref { .. } => "F".into(),
+            FExpr::Value(_) => "Value".into(),
+            FExpr::Combined { .. } => "CombinedExpression".into(),
+            FExpr::Case { .. } => "Case".into(),
+            FExpr::Window { .. } => "Window".into(),
+            FExpr::Subquery { exists: true, .. } => "Exists".into(),
+            FExpr::Subquery { .. } => "Subquery".into(),
+            FExpr::Condition(_) => "Q".into(),
+            FExpr::OrderBy { .. } => "OrderBy".into(),
+            FExpr::Aggregate { func, .. } => func.name().to_string(),
+            FExpr::WindowFunc { func, .. } => func.name().to_string(),
+            FExpr::OuterRef { .. } => "OuterRef".into(),
+            FExpr::When(_) => "When".into(),
+            FExpr::Negated(_) => "NegatedExpression".into(),
+            FExpr::Frame(f) => if f.rows { "RowRange" } else { "ValueRange" }.into(),
+        }
+    }
 }
 
 /// The output field of an annotation, for lookups against it.

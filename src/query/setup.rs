@@ -466,6 +466,23 @@ impl Planner<'_, '_> {
             return Ok(out);
         }
         for name in self.q.distinct_fields.clone() {
+            // A selected annotation is named by its alias (Django's `annotation_select`).
+            let annotation = (self.q.annotation(&name).is_some())
+                .then(|| {
+                    let q = &*self.q;
+                    q.annotations
+                        .iter()
+                        .chain(&q.select)
+                        .find(|a| a.name == name)
+                })
+                .flatten();
+            if let Some(a) = annotation {
+                out.push(Expr::Ref {
+                    name: name.clone(),
+                    source: Box::new(a.expr.clone()),
+                });
+                continue;
+            }
             let pieces: Vec<&str> = path::split_names(&name).collect();
             let base = self.q.base_alias().clone();
             let info = self.setup_joins(&pieces, self.q.model, &base)?;
