@@ -53,6 +53,7 @@ mod repr;
 mod taggit;
 mod transaction;
 mod update;
+mod values_list;
 mod window;
 mod write;
 

@@ -351,8 +351,9 @@ impl Session {
                 Ok(wrap(qs))
             }
             "values" | "values_list" => {
-                let mut fields = args.strings(name)?;
+                let mut fields;
                 if name == "values" {
+                    fields = args.strings(name)?;
                     // values(**expressions): annotate them, then select them by name.
                     for (key, o, s) in &args.kw {
                         let Some(f) = o.f() else {
@@ -387,39 +388,14 @@ impl Session {
                             span,
                         ));
                     }
-                    if flat && fields.len() > 1 {
+                    if flat && args.pos.len() > 1 {
                         return Err(type_error(
                             "'flat' is not valid when values_list is called with more than one field.",
                             span,
                         ));
                     }
+                    fields = self.values_list_fields(&mut qs, &args)?;
                     qs.kind = QsKind::ValuesList { flat, named };
-                    // A name given again is selected again as F(name) under the name with
-                    // the first free number appended (Django's values_list: `title`,
-                    // `title1`).
-                    let mut names: Vec<String> = fields.iter().map(|(f, _)| f.clone()).collect();
-                    let mut seen: Vec<String> = Vec::new();
-                    let mut counter = 1;
-                    for (field, span) in &mut fields {
-                        if !seen.contains(field) {
-                            seen.push(field.clone());
-                            continue;
-                        }
-                        while names.contains(&format!("{field}{counter}")) {
-                            counter += 1;
-                        }
-                        let again = format!("{field}{counter}");
-                        let f = FExpr::Ref {
-                            name: field.clone(),
-                            span: *span,
-                        };
-                        qs.query
-                            .add_annotation(&self.host.schema, &again, &f, true)
-                            .map_err(|d| d.at(*span))?;
-                        qs.query.group_for_aggregate();
-                        names.push(again.clone());
-                        *field = again;
-                    }
                 }
                 self.set_values(&mut qs, &fields)?;
                 Ok(wrap(qs))

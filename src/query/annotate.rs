@@ -96,13 +96,36 @@ impl Query {
             .chain(&self.hidden_annotations)
             .any(|a| a.expr.contains_aggregate())
             || self.where_.contains_aggregate();
+        // Django's `qualify` (filtering on windows) and `refs_window` (an aggregate over a
+        // window annotation): both aggregate over a subquery.
+        let qualify = self.where_.contains_over_clause();
+        let windows: Vec<&str> = self
+            .annotations
+            .iter()
+            .chain(&self.hidden_annotations)
+            .filter(|a| a.expr.contains_over_clause())
+            .map(|a| a.name.as_str())
+            .collect();
+        let refs_window = !windows.is_empty() && {
+            let mut q = self.clone();
+            q.summarize = true;
+            let mut refs = Vec::new();
+            for (_, e) in aggs {
+                if let Ok(e) = q.resolve_f(schema, e, None) {
+                    e.ref_names(&mut refs);
+                }
+            }
+            refs.iter().any(|r| windows.contains(&r.as_str()))
+        };
         if matches!(self.group_by, GroupBy::Exprs(_))
             || existing
             || self.is_sliced()
+            || refs_window
+            || qualify
             || self.distinct
             || self.combinator.is_some()
         {
-            return self.nested_aggregation(schema, aggs, existing);
+            return self.nested_aggregation(schema, aggs, existing, qualify);
         }
         let mut q = self.clone();
         // The aggregates read the query's own (non-aggregate) annotations, resolved as
@@ -147,12 +170,14 @@ impl Query {
         Ok(Aggregation::Flat(q))
     }
 
-    /// The aggregates over this query as a subquery: what it selects is what they read.
+    /// The aggregates over this query as a subquery: what it selects is what they read
+    /// (`qualify`: the query filters on windows).
     fn nested_aggregation(
         &self,
         schema: &Schema,
         aggs: &[(String, FExpr)],
         existing: bool,
+        qualify: bool,
     ) -> Result<Aggregation> {
         let mut inner = self.clone();
         inner.subquery = true;
@@ -177,7 +202,8 @@ impl Query {
                     GroupBy::Exprs(vec![Expr::Col(super::path::col(schema, pk, &base))]);
             }
             inner.default_cols = false;
-            if inner.combinator.is_none() {
+            // Filtering on windows keeps every annotation (Django does not realias them).
+            if inner.combinator.is_none() && !qualify {
                 let mut wanted: Vec<String> = Vec::new();
                 if let GroupBy::Exprs(exprs) = &inner.group_by {
                     exprs.iter().for_each(|e| e.ref_names(&mut wanted));
@@ -436,6 +462,28 @@ impl FExpr {
             _ => return None,
         };
         Some(format!("{inner}__{}", func.name().to_lowercase()))
+    }
+
+    /// The Django class the expression is an instance of (`Upper`, `F`, `Window`).
+    pub fn class_name(&self) -> String {
+        match self {
+            FExpr::Func { func, .. } => func.name().to_string(),
+            FExpr::Ref { .. } => "F".into(),
+            FExpr::Value(_) => "Value".into(),
+            FExpr::Combined { .. } => "CombinedExpression".into(),
+            FExpr::Case { .. } => "Case".into(),
+            FExpr::Window { .. } => "Window".into(),
+            FExpr::Subquery { exists: true, .. } => "Exists".into(),
+            FExpr::Subquery { .. } => "Subquery".into(),
+            FExpr::Condition(_) => "Q".into(),
+            FExpr::OrderBy { .. } => "OrderBy".into(),
+            FExpr::Aggregate { func, .. } => func.name().to_string(),
+            FExpr::WindowFunc { func, .. } => func.name().to_string(),
+            FExpr::OuterRef { .. } => "OuterRef".into(),
+            FExpr::When(_) => "When".into(),
+            FExpr::Negated(_) => "NegatedExpression".into(),
+            FExpr::Frame(f) => if f.rows { "RowRange" } else { "ValueRange" }.into(),
+        }
     }
 }
 

@@ -616,6 +616,17 @@ impl Expr {
             }
             Expr::Col(_) | Expr::Value(_) | Expr::One | Expr::OuterRef { .. } => {}
             Expr::Tuple(items) => items.iter_mut().for_each(f),
+            Expr::WindowFunc { args, .. } => args.iter_mut().for_each(f),
+            Expr::Window {
+                source,
+                partition_by,
+                order_by,
+                ..
+            } => {
+                f(source);
+                partition_by.iter_mut().for_each(&mut *f);
+                order_by.iter_mut().for_each(|o| f(&mut o.expr));
+            }
             wrapper => {
                 if let Some(inner) = wrapper.wrapped_mut() {
                     f(inner);
@@ -890,35 +901,6 @@ impl WhereNode {
             }
             WhereNode::Condition(e) => e.contains_aggregate(),
             WhereNode::Nothing => false,
-        }
-    }
-
-    /// Django's `split_having_qualify`: the part for WHERE and the part for HAVING. Only the
-    /// children of a plain AND can be split; anything else with an aggregate goes whole.
-    pub fn split_having(&self) -> (WhereNode, Option<WhereNode>) {
-        if !self.contains_aggregate() {
-            return (self.clone(), None);
-        }
-        match self {
-            WhereNode::Node {
-                connector: Connector::And,
-                negated: false,
-                children,
-            } => {
-                let mut where_ = WhereNode::and();
-                let mut having = WhereNode::and();
-                for c in children {
-                    let (w, h) = c.split_having();
-                    if !w.is_empty() {
-                        where_.add(w, Connector::And);
-                    }
-                    if let Some(h) = h {
-                        having.add(h, Connector::And);
-                    }
-                }
-                (where_, (!having.is_empty()).then_some(having))
-            }
-            other => (WhereNode::and(), Some(other.clone())),
         }
     }
 

@@ -1030,6 +1030,15 @@ impl Query {
     ) {
         match e {
             Expr::OuterRef { name, depth: 0 } => match self.resolve_ref(schema, name, None) {
+                // Django's `ResolvedOuterRef`: no window of the outer query.
+                Ok(col) if col.contains_over_clause() => {
+                    *failed = failed.take().or(Some(Diagnostic::new(
+                        ErrorKind::NotSupported,
+                        format!(
+                            "Referencing outer query window expression is not supported: {name}."
+                        ),
+                    )))
+                }
                 Ok(col) => *e = col,
                 Err(d) => *failed = failed.take().or(Some(d)),
             },

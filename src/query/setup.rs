@@ -75,6 +75,31 @@ pub struct Plan {
     /// GROUP BY candidates in Django's order (selected columns, ordering, HAVING's columns),
     /// before the backend collapses them or refers to selected columns by position.
     pub group_by: Vec<Expr>,
+    /// Filtering on windows: the query is written as a wrapped inner query.
+    pub qualify: Option<Box<super::qualify::Qualify>>,
+}
+
+impl Plan {
+    /// The `AS` alias of each select column: its own, else `colN` when `col_aliases`
+    /// (Django's `with_col_aliases`: a combined query, one aggregated over or filtered on
+    /// windows), never for DISTINCT's ordering columns.
+    pub fn column_aliases(
+        &self,
+        col_aliases: bool,
+    ) -> impl Iterator<Item = Option<std::borrow::Cow<'_, str>>> {
+        let kept = self.columns.len() - self.extra;
+        let mut col_idx = 0;
+        self.columns.iter().enumerate().map(move |(i, c)| {
+            match (&c.alias, col_aliases && i < kept) {
+                (Some(a), _) => Some(std::borrow::Cow::Borrowed(a.as_str())),
+                (None, true) => {
+                    col_idx += 1;
+                    Some(std::borrow::Cow::Owned(format!("col{col_idx}")))
+                }
+                (None, false) => None,
+            }
+        })
+    }
 }
 
 impl Query {
@@ -235,7 +260,7 @@ impl Query {
     }
 
     /// Django's `get_group_by` up to the backend-specific part.
-    fn group_by_candidates(
+    pub(super) fn group_by_candidates(
         &self,
         columns: &[PlanCol],
         order_by: &[PlanOrder],
@@ -344,11 +369,18 @@ impl Planner<'_, '_> {
                 }
             }
         }
-        let (where_, having) = if q.where_.contains_aggregate() {
-            let (where_, having) = q.where_.split_having();
-            (Some(where_), having)
+        let (where_, having, qualify) = if q.where_.contains_aggregate()
+            || q.where_.contains_over_clause()
+        {
+            let must_group_by = !matches!(q.group_by, GroupBy::None);
+            let (where_, having, qualify) = q.where_.split_having_qualify(false, must_group_by)?;
+            (
+                Some(where_.unwrap_or_else(super::WhereNode::and)),
+                having,
+                qualify,
+            )
         } else {
-            (None, None)
+            (None, None, None)
         };
         // Django's `get_extra_select`: SELECT DISTINCT also selects the ordering's columns
         // (Meta.ordering's too, even where GROUP BY drops the ORDER BY itself), and groups
@@ -375,7 +407,7 @@ impl Planner<'_, '_> {
             order_by.clear();
         }
         let distinct_on = self.resolve_distinct()?;
-        Ok(Plan {
+        let plan = Plan {
             columns,
             shown,
             extra,
@@ -385,6 +417,11 @@ impl Planner<'_, '_> {
             where_,
             having,
             group_by,
+            qualify: None,
+        };
+        Ok(match qualify {
+            Some(cond) => self.q.qualified(plan, cond, meta_ordering),
+            None => plan,
         })
     }
 
@@ -437,6 +474,23 @@ impl Planner<'_, '_> {
             return Ok(out);
         }
         for name in self.q.distinct_fields.clone() {
+            // A selected annotation is named by its alias (Django's `annotation_select`).
+            let annotation = (self.q.annotation(&name).is_some())
+                .then(|| {
+                    let q = &*self.q;
+                    q.annotations
+                        .iter()
+                        .chain(&q.select)
+                        .find(|a| a.name == name)
+                })
+                .flatten();
+            if let Some(a) = annotation {
+                out.push(Expr::Ref {
+                    name: name.clone(),
+                    source: Box::new(a.expr.clone()),
+                });
+                continue;
+            }
             let pieces: Vec<&str> = path::split_names(&name).collect();
             let base = self.q.base_alias().clone();
             let info = self.setup_joins(&pieces, self.q.model, &base)?;

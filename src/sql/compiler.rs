@@ -9,11 +9,10 @@ use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::query::annotate::Aggregation;
 use crate::query::expr::{Connector, DatePart, LookupKind};
 use crate::query::func::{FuncKind, db_type, db_value_type, value_class};
-use crate::query::setup::{OrderTarget, Plan};
+use crate::query::setup::{OrderTarget, Plan, PlanOrder};
 use crate::query::{Expr, JoinType, Lookup, Nulls, Query, Rhs, WhereNode};
 use crate::schema::{ModelId, Schema};
 use crate::value::{Value, ValueType};
-use std::borrow::Cow;
 use std::cell::RefCell;
 
 /// A finished statement: SQL in the driver's placeholder style and its parameters.
@@ -195,7 +194,16 @@ impl Writer<'_> {
         }
     }
 
-    fn push_select_sql(&self, f: &mut Frag, q: &Query, plan: &Plan, col_aliases: bool) -> Out<()> {
+    pub(super) fn push_select_sql(
+        &self,
+        f: &mut Frag,
+        q: &Query,
+        plan: &Plan,
+        col_aliases: bool,
+    ) -> Out<()> {
+        if let Some(qualify) = &plan.qualify {
+            return self.push_qualify(f, q, qualify);
+        }
         let start = f.mark();
         f.push_str("SELECT ");
         if !plan.distinct_on.is_empty() {
@@ -211,7 +219,7 @@ impl Writer<'_> {
         for (i, (c, alias)) in plan
             .columns
             .iter()
-            .zip(column_aliases(plan, col_aliases))
+            .zip(plan.column_aliases(col_aliases))
             .enumerate()
         {
             if i > 0 {
@@ -282,7 +290,7 @@ impl Writer<'_> {
         let kept = plan.columns.len() - plan.extra;
         for (i, (c, alias)) in plan.columns[..kept]
             .iter()
-            .zip(column_aliases(plan, col_aliases))
+            .zip(plan.column_aliases(col_aliases))
             .enumerate()
         {
             if i > 0 {
@@ -335,9 +343,17 @@ impl Writer<'_> {
 
     /// ` ORDER BY ... LIMIT ... OFFSET ...`
     fn order_and_limit(&self, f: &mut Frag, q: &Query, plan: &Plan) -> Out<()> {
-        if !plan.order_by.is_empty() {
+        self.push_order_by(f, &plan.order_by)?;
+        self.dialect
+            .push_limit_offset(&mut f.sql, q.low_mark, q.high_mark);
+        Ok(())
+    }
+
+    /// ` ORDER BY ...` (nothing when `order_by` is empty).
+    pub(super) fn push_order_by(&self, f: &mut Frag, order_by: &[PlanOrder]) -> Out<()> {
+        if !order_by.is_empty() {
             f.push_str(" ORDER BY ");
-            for (i, o) in plan.order_by.iter().enumerate() {
+            for (i, o) in order_by.iter().enumerate() {
                 if i > 0 {
                     f.push_str(", ");
                 }
@@ -355,8 +371,6 @@ impl Writer<'_> {
                 }
             }
         }
-        self.dialect
-            .push_limit_offset(&mut f.sql, q.low_mark, q.high_mark);
         Ok(())
     }
 
@@ -611,7 +625,8 @@ impl Writer<'_> {
     /// A lookup appended to `f` (nothing appended unless [`Cond::Sql`]; on `Stop::Empty`
     /// the caller cuts what was written).
     fn push_lookup(&self, f: &mut Frag, l: &Lookup) -> Out<Cond> {
-        if l.lhs.contains_over_clause() {
+        // A window filter's lookups refer to the qualify query's columns (`Expr::Ref`).
+        if l.lhs.contains_over_clause() && !matches!(l.lhs, Expr::Ref { .. }) {
             return Err(Stop::Error(crate::query::window::filter_unsupported()));
         }
         if self.push_year_lookup(f, l)? {
@@ -1220,24 +1235,6 @@ impl Writer<'_> {
         f.push_str(")");
         Ok(())
     }
-}
-
-/// The `AS` alias of each select column: its own, else `colN` when the query is combined or
-/// aggregated over (Django's `with_col_aliases`), never for DISTINCT's ordering columns.
-fn column_aliases(plan: &Plan, col_aliases: bool) -> impl Iterator<Item = Option<Cow<'_, str>>> {
-    let kept = plan.columns.len() - plan.extra;
-    let mut col_idx = 0;
-    plan.columns
-        .iter()
-        .enumerate()
-        .map(move |(i, c)| match (&c.alias, col_aliases && i < kept) {
-            (Some(a), _) => Some(Cow::Borrowed(a.as_str())),
-            (None, true) => {
-                col_idx += 1;
-                Some(Cow::Owned(format!("col{col_idx}")))
-            }
-            (None, false) => None,
-        })
 }
 
 /// A lookup's operator (`%s` marks where the right-hand side goes): what goes before the
