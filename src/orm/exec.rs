@@ -706,12 +706,15 @@ fn row_to_obj(
                             p.set_related(attr, inst);
                         }
                     }
-                    None => {
-                        if layouts.filtered.iter().any(|f| f == attr) {
+                    // A FilteredRelation's object is set as an attribute only when its
+                    // join found a row (Django's `remote_setter`).
+                    None if layouts.filtered.iter().any(|f| f == attr) => {
+                        if inst.is_some() {
                             root.mark_prefetch_attr(attr);
+                            root.set_related(attr, inst);
                         }
-                        root.set_related(attr, inst);
                     }
+                    None => root.set_related(attr, inst),
                 }
             }
             make::instance(Rc::new(root))

@@ -810,12 +810,14 @@ impl Session {
                 if name.contains("__") {
                     d.at(*span)
                 } else {
-                    // Django's choices name the extra(select=...) entries too.
+                    // Django's choices name the extra(select=...) entries and the
+                    // FilteredRelations too.
                     let extras: Vec<String> = q
                         .extra_select
                         .iter()
                         .chain(&q.extra_masked)
                         .map(|s| s.name.clone())
+                        .chain(q.filtered_relations.iter().map(|f| f.name.to_string()))
                         .collect();
                     crate::query::path::unknown_field(&self.host.schema, q.model, name, &extras)
                         .at(*span)

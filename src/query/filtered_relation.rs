@@ -46,13 +46,20 @@ pub fn names_to_path<S: AsRef<str>>(
     allow_many: bool,
     fail_on_missing: bool,
 ) -> Result<Names, PathError> {
-    let at = names
+    let first = names
         .first()
         .map(AsRef::as_ref)
-        .filter(|n| !is_field(schema, model, n))
-        .and_then(|n| filtered.iter().position(|f| *f.name == *n));
-    let Some(at) = at else {
-        return path::names_to_path(schema, names, model, allow_many, fail_on_missing);
+        .filter(|n| !is_field(schema, model, n));
+    let Some(at) = first.and_then(|n| filtered.iter().position(|f| *f.name == *n)) else {
+        let found = path::names_to_path(schema, names, model, allow_many, fail_on_missing);
+        return match (found, first) {
+            // An unknown first name: the FilteredRelations are among the choices.
+            (Err(PathError::Field(_)), Some(n)) if !filtered.is_empty() => {
+                let extra: Vec<String> = filtered.iter().map(|f| f.name.to_string()).collect();
+                Err(path::unknown_field(schema, model, n, &extra).into())
+            }
+            (found, _) => found,
+        };
     };
     let fr = &filtered[at];
     // Its relation may start with an earlier FilteredRelation's name.
