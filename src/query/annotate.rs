@@ -151,6 +151,16 @@ impl Query {
             }
             let mut e = q.resolve_f(schema, expr, None)?;
             check_aggregate(name, &e)?;
+            // Django's `refs_subquery` and `refs_window`: an aggregate over an annotation
+            // holding a subquery or a window reads it from the query as a subquery.
+            let mut refs = Vec::new();
+            e.ref_names(&mut refs);
+            if refs.iter().any(|r| {
+                self.annotation(r)
+                    .is_some_and(|a| a.contains_subquery() || a.contains_over_clause())
+            }) {
+                return self.nested_aggregation(schema, aggs, existing);
+            }
             e.inline_refs();
             let item = SelectItem {
                 name: name.clone(),
@@ -213,6 +223,14 @@ impl Query {
                     .into_iter()
                     .partition(|a| wanted.contains(&a.name) || !a.expr.group_by_cols().is_empty());
                 inner.annotations = keep;
+                // Django's set_annotation_mask replaces the mask: an annotation values() left
+                // out is selected again when an aggregate reads it.
+                let (unmasked, hidden): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut inner.hidden_annotations)
+                        .into_iter()
+                        .partition(|a| wanted.contains(&a.name));
+                inner.annotations.extend(unmasked);
+                inner.hidden_annotations = hidden;
                 inner.hidden_annotations.extend(masked);
                 // So are the ones values() selects (Django's set_annotation_mask prunes them
                 // from `selected`).
@@ -291,13 +309,16 @@ impl Query {
         })
     }
 
-    /// An aggregate's expression: its argument, `FILTER (WHERE ...)` (joins it needs made
-    /// LEFT OUTER, as Django's `Q.resolve_expression` does) and default.
+    /// An aggregate's expression: its argument (whose own type is never asked for when the
+    /// aggregate has an `output_field`: not `typed`), `FILTER (WHERE ...)` (joins it needs
+    /// made LEFT OUTER, as Django's `Q.resolve_expression` does) and default.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn resolve_aggregate(
         &mut self,
         schema: &Schema,
         func: AggFunc,
         arg: Option<&FExpr>,
+        typed: bool,
         distinct: bool,
         filter: Option<&QNode>,
         default: Option<&FExpr>,
@@ -330,7 +351,7 @@ impl Query {
                 let col = self.resolve_ref(schema, &first, None);
                 Some(Box::new(col.map_err(|d| d.at(*span))?))
             }
-            Some(a) => Some(Box::new(self.resolve_f(schema, a, None)?)),
+            Some(a) => Some(Box::new(self.resolve_f_typed(schema, a, None, typed)?)),
             None => None,
         };
         let filter = match filter {
@@ -402,6 +423,16 @@ impl Expr {
             }
         }
         walk(&mut e, out);
+    }
+
+    /// Whether a subquery is inside: Django's `contains_subquery`.
+    fn contains_subquery(&self) -> bool {
+        let mut found = matches!(self, Expr::Subquery(_) | Expr::Exists(_));
+        if !found {
+            self.clone()
+                .for_each_child_mut(&mut |c| found |= c.contains_subquery());
+        }
+        found
     }
 
     /// References to annotations replaced by the annotations' expressions.

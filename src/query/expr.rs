@@ -602,11 +602,16 @@ impl Expr {
                 arg,
                 filter,
                 default,
+                options,
                 ..
             } => {
                 if let Some(a) = arg {
                     f(a);
                 }
+                if let Some(d) = &mut options.delimiter {
+                    f(d);
+                }
+                options.order_by.iter_mut().for_each(|(e, _)| f(e));
                 if let Some(w) = filter {
                     w.for_each_expr_mut(f);
                 }

@@ -446,8 +446,15 @@ impl Query {
         let parts: Vec<&str> = path::split_names(key).collect();
         if let Some(mut expr) = self.annotation(parts[0]).cloned() {
             // Django's `reffed_expression`: a lookup on an annotation (HAVING when it
-            // aggregates).
-            expr.resolve_again();
+            // aggregates); an aggregate's filter over it reads it by name (`Ref`).
+            if self.summarize {
+                expr = Expr::Ref {
+                    name: parts[0].to_string(),
+                    source: Box::new(expr),
+                };
+            } else {
+                expr.resolve_again();
+            }
             let prepared = self.resolve_lookup_value(schema, value, Some(can_reuse))?;
             let out = super::annotate::output_field(&expr);
             let condition = lookups::build_lookup(schema, &parts[1..], (expr, out), prepared)?;
@@ -659,7 +666,7 @@ impl Query {
     /// `resolve_f`; without `typed`, a function whose arguments have mixed types gets no
     /// type instead of Django's FieldError (Django resolves output fields lazily: the
     /// arguments of a function given an `output_field` are never asked for theirs).
-    fn resolve_f_typed(
+    pub(super) fn resolve_f_typed(
         &mut self,
         schema: &Schema,
         f: &FExpr,
@@ -679,9 +686,9 @@ impl Query {
                 Expr::Not(Box::new(e))
             }
             FExpr::Combined { op, lhs, rhs } => {
-                let l = self.resolve_f(schema, lhs, can_reuse.as_deref_mut())?;
-                let r = self.resolve_f(schema, rhs, can_reuse)?;
-                self.check_combinable(schema, *op, &l, &r)?;
+                let l = self.resolve_f_typed(schema, lhs, can_reuse.as_deref_mut(), typed)?;
+                let r = self.resolve_f_typed(schema, rhs, can_reuse, typed)?;
+                self.check_combinable(schema, *op, &l, &r, typed)?;
                 Expr::Combined {
                     op: *op,
                     lhs: Box::new(l),
@@ -704,6 +711,7 @@ impl Query {
                     schema,
                     *func,
                     arg.as_deref(),
+                    options.output.is_none(),
                     *distinct,
                     filter.as_ref(),
                     default.as_deref(),
@@ -911,7 +919,14 @@ impl Query {
 
     /// Django's `_connector_combinations`: arithmetic on numbers and on dates with
     /// durations; text and booleans have none.
-    fn check_combinable(&self, schema: &Schema, op: Arith, l: &Expr, r: &Expr) -> Result<()> {
+    fn check_combinable(
+        &self,
+        schema: &Schema,
+        op: Arith,
+        l: &Expr,
+        r: &Expr,
+        typed: bool,
+    ) -> Result<()> {
         use ValueType::*;
         let number = |t: ValueType| matches!(t, Int | Float | Decimal { .. });
         let temporal = |t: ValueType| matches!(t, Date | DateTime | Time);
@@ -920,8 +935,9 @@ impl Query {
             || matches!(rt, Text | Bool)
             || (number(lt) && temporal(rt))
             || (temporal(lt) && number(rt))
-            // Django combines integers with floats and with decimals, not floats with decimals.
-            || matches!((lt, rt), (Float, Decimal { .. }) | (Decimal { .. }, Float));
+            // Django combines integers with floats and with decimals, not floats with decimals
+            // (asked only when the type is needed).
+            || (typed && matches!((lt, rt), (Float, Decimal { .. }) | (Decimal { .. }, Float)));
         match (self.expr_class(schema, l), self.expr_class(schema, r)) {
             (Some(a), Some(b)) if bad => Err(Diagnostic::field(format!(
                 "Cannot infer type of '{}' expression involving these types: {}, {}. You must set output_field.",

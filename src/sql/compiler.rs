@@ -1170,6 +1170,16 @@ impl Writer<'_> {
         // Where each piece written so far starts and ends.
         let mut pieces: Vec<(Mark, Mark)> = Vec::new();
         for e in plan.group_by.iter().filter(kept) {
+            // Django's get_group_by skips an expression that compiles to EmptyResultSet
+            // (`Exists(qs.none())`, which the SELECT shows as False).
+            let probe = match e {
+                Expr::Col(_) => Ok(()),
+                Expr::Exists(sub) => self.push_subquery(&mut Frag::default(), sub, "("),
+                e => self.expr(e).map(drop),
+            };
+            if matches!(probe, Err(Stop::Empty)) {
+                continue;
+            }
             let before = f.mark();
             if !pieces.is_empty() {
                 f.push_str(", ");
