@@ -182,12 +182,3 @@ pub struct WindowOrder<E> {
     pub descending: Option<bool>,
     pub nulls: Option<Nulls>,
 }
-
-/// Filtering on a window annotation (Django 4.2+ wraps the query in `SELECT * FROM (...)
-/// "qualify" WHERE ...`) is not written by djq yet.
-pub fn filter_unsupported() -> crate::diag::Diagnostic {
-    crate::diag::Diagnostic::new(
-        crate::diag::ErrorKind::NotSupported,
-        "filtering on a window expression (Django's QUALIFY subquery) is not supported by djq yet",
-    )
-}

@@ -625,10 +625,6 @@ impl Writer<'_> {
     /// A lookup appended to `f` (nothing appended unless [`Cond::Sql`]; on `Stop::Empty`
     /// the caller cuts what was written).
     fn push_lookup(&self, f: &mut Frag, l: &Lookup) -> Out<Cond> {
-        // A window filter's lookups refer to the qualify query's columns (`Expr::Ref`).
-        if l.lhs.contains_over_clause() && !matches!(l.lhs, Expr::Ref { .. }) {
-            return Err(Stop::Error(crate::query::window::filter_unsupported()));
-        }
         if self.push_year_lookup(f, l)? {
             return Ok(Cond::Sql);
         }
