@@ -52,6 +52,7 @@ mod repr;
 mod taggit;
 mod transaction;
 mod update;
+mod values_list;
 mod window;
 mod write;
 

@@ -351,7 +351,10 @@ impl Session {
                 Ok(wrap(qs))
             }
             "values" | "values_list" => {
-                let mut fields = args.strings(name)?;
+                let mut fields = match name {
+                    "values" => args.strings(name)?,
+                    _ => Vec::new(),
+                };
                 if name == "values" {
                     // values(**expressions): annotate them, then select them by name.
                     for (key, o, s) in &args.kw {
@@ -387,39 +390,14 @@ impl Session {
                             span,
                         ));
                     }
-                    if flat && fields.len() > 1 {
+                    if flat && args.pos.len() > 1 {
                         return Err(type_error(
                             "'flat' is not valid when values_list is called with more than one field.",
                             span,
                         ));
                     }
                     qs.kind = QsKind::ValuesList { flat, named };
-                    // A name given again is selected again as F(name) under the name with
-                    // the first free number appended (Django's values_list: `title`,
-                    // `title1`).
-                    let mut names: Vec<String> = fields.iter().map(|(f, _)| f.clone()).collect();
-                    let mut seen: Vec<String> = Vec::new();
-                    let mut counter = 1;
-                    for (field, span) in &mut fields {
-                        if !seen.contains(field) {
-                            seen.push(field.clone());
-                            continue;
-                        }
-                        while names.contains(&format!("{field}{counter}")) {
-                            counter += 1;
-                        }
-                        let again = format!("{field}{counter}");
-                        let f = FExpr::Ref {
-                            name: field.clone(),
-                            span: *span,
-                        };
-                        qs.query
-                            .add_annotation(&self.host.schema, &again, &f, true)
-                            .map_err(|d| d.at(*span))?;
-                        qs.query.group_for_aggregate();
-                        names.push(again.clone());
-                        *field = again;
-                    }
+                    fields = self.values_list_names(&mut qs, &args)?;
                 }
                 self.set_values(&mut qs, &fields)?;
                 Ok(wrap(qs))
@@ -786,9 +764,19 @@ impl Session {
         // Annotations named in values() are selected where they are named; the others are
         // no longer selected (Django's annotation mask).
         let annotations = std::mem::take(&mut q.annotations);
+        // Annotations a previous values() selected are still selected (Django's annotation
+        // mask).
+        let selected: Vec<_> = (q.select.iter())
+            .filter(|s| q.hidden_annotations.iter().any(|a| a.name == s.name))
+            .cloned()
+            .collect();
         let mut select = Vec::new();
         for (name, span) in fields {
-            if let Some(a) = annotations.iter().find(|a| a.name == *name) {
+            if let Some(a) = annotations
+                .iter()
+                .chain(&selected)
+                .find(|a| a.name == *name)
+            {
                 select.push(a.clone());
                 continue;
             }
@@ -815,10 +803,18 @@ impl Session {
                 continue;
             }
             if q.hidden_annotations.iter().any(|a| a.name == *name) {
-                return Err(Diagnostic::field(format!(
-                    "Cannot select the '{name}' alias. Use annotate() to promote it."
-                ))
-                .at(*span));
+                return Err(
+                    Diagnostic::field(if annotations.is_empty() && selected.is_empty() {
+                        format!("Cannot select the '{name}' alias. Use annotate() to promote it.")
+                    } else {
+                        format!(
+                            "Cannot select the '{name}' alias. It was excluded by a previous \
+                             values() or values_list() call. Include '{name}' in that call to \
+                             select it."
+                        )
+                    })
+                    .at(*span),
+                );
             }
             let expr = q.resolve_ref(&self.host.schema, name, None).map_err(|d| {
                 if name.contains("__") {

@@ -415,6 +415,29 @@ impl FExpr {
         };
         Some(format!("{inner}__{}", func.name().to_lowercase()))
     }
+
+    /// The Django class of the expression (`F`, `Lower`, `CombinedExpression`), for messages
+    /// and `values_list()`'s names.
+    pub fn class_name(&self) -> String {
+        match self {
+            FExpr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                ..
+            } if matches!(args.as_slice(), [FExpr::Value(_)]) => "Value".into(),
+            FExpr::Func { func, .. } => func.name().to_string(),
+            FExpr::Ref { .. } => "F".into(),
+            FExpr::Value(_) => "Value".into(),
+            FExpr::Combined { .. } => "CombinedExpression".into(),
+            FExpr::Case { .. } => "Case".into(),
+            FExpr::Window { .. } => "Window".into(),
+            FExpr::Subquery { exists: true, .. } => "Exists".into(),
+            FExpr::Subquery { .. } => "Subquery".into(),
+            FExpr::Condition(_) => "Q".into(),
+            FExpr::OrderBy { .. } => "OrderBy".into(),
+            other => other.django_repr(),
+        }
+    }
 }
 
 /// The output field of an annotation, for lookups against it.
