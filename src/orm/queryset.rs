@@ -546,7 +546,11 @@ impl Session {
                             true,
                             false,
                         )
-                        .map_err(|e| path_error(e).at(*s))?;
+                        .map_err(|e| {
+                            (qs.query)
+                                .with_annotation_choices(&self.host.schema, bare, path_error(e))
+                                .at(*s)
+                        })?;
                     }
                     specs.push(OrderSpec::Name {
                         name: n.clone(),
@@ -820,13 +824,19 @@ impl Session {
                 if name.contains("__") {
                     d.at(*span)
                 } else {
-                    // Django's choices name the extra(select=...) entries too.
-                    let extras: Vec<String> = q
+                    // Django's choices name the extra(select=...) entries too, and every
+                    // annotation when some are selected.
+                    let mut extras: Vec<String> = q
                         .extra_select
                         .iter()
                         .chain(&q.extra_masked)
                         .map(|s| s.name.clone())
                         .collect();
+                    if !annotations.is_empty() || !selected.is_empty() {
+                        extras.extend(annotations.iter().map(|a| a.name.clone()));
+                        extras.extend(q.annotation_names());
+                        extras.dedup();
+                    }
                     crate::query::path::unknown_field(&self.host.schema, q.model, name, &extras)
                         .at(*span)
                 }
