@@ -421,6 +421,9 @@ impl Host for Orm {
                 return found.map_err(|d| d.at(span));
             }
         }
+        if let Some(f @ (FExpr::Ref { .. } | FExpr::OuterRef { .. })) = obj.f() {
+            return Ok(make::f(cx.f_subscript(f, index, span)?));
+        }
         if obj.manager().is_some() {
             let qs = Rc::new(cx.get_queryset(&obj)?);
             return cx.queryset_subscript(qs, index, span);

@@ -554,7 +554,11 @@ impl Session {
                             true,
                             false,
                         )
-                        .map_err(|e| path_error(e).at(*s))?;
+                        .map_err(|e| {
+                            (qs.query)
+                                .with_annotation_choices(&self.host.schema, bare, path_error(e))
+                                .at(*s)
+                        })?;
                     }
                     specs.push(OrderSpec::Name {
                         name: n.clone(),
@@ -772,9 +776,19 @@ impl Session {
         // Annotations named in values() are selected where they are named; the others are
         // no longer selected (Django's annotation mask).
         let annotations = std::mem::take(&mut q.annotations);
+        // Annotations a previous values() selected are still selected (Django's annotation
+        // mask).
+        let selected: Vec<_> = (q.select.iter())
+            .filter(|s| q.hidden_annotations.iter().any(|a| a.name == s.name))
+            .cloned()
+            .collect();
         let mut select = Vec::new();
         for (name, span) in fields {
-            if let Some(a) = annotations.iter().find(|a| a.name == *name) {
+            if let Some(a) = annotations
+                .iter()
+                .chain(&selected)
+                .find(|a| a.name == *name)
+            {
                 select.push(a.clone());
                 continue;
             }
@@ -801,24 +815,37 @@ impl Session {
                 continue;
             }
             if q.hidden_annotations.iter().any(|a| a.name == *name) {
-                return Err(Diagnostic::field(format!(
-                    "Cannot select the '{name}' alias. Use annotate() to promote it."
-                ))
-                .at(*span));
+                return Err(
+                    Diagnostic::field(if annotations.is_empty() && selected.is_empty() {
+                        format!("Cannot select the '{name}' alias. Use annotate() to promote it.")
+                    } else {
+                        format!(
+                            "Cannot select the '{name}' alias. It was excluded by a previous \
+                             values() or values_list() call. Include '{name}' in that call to \
+                             select it."
+                        )
+                    })
+                    .at(*span),
+                );
             }
             let expr = q.resolve_ref(&self.host.schema, name, None).map_err(|d| {
                 if name.contains("__") {
                     d.at(*span)
                 } else {
-                    // Django's choices name the extra(select=...) entries and the
-                    // FilteredRelations too.
-                    let extras: Vec<String> = q
+                    // Django's choices name the extra(select=...) entries too, and every
+                    // annotation when some are selected.
+                    let mut extras: Vec<String> = q
                         .extra_select
                         .iter()
                         .chain(&q.extra_masked)
                         .map(|s| s.name.clone())
                         .chain(q.filtered_relations.iter().map(|f| f.name.to_string()))
                         .collect();
+                    if !annotations.is_empty() || !selected.is_empty() {
+                        extras.extend(annotations.iter().map(|a| a.name.clone()));
+                        extras.extend(q.annotation_names());
+                        extras.dedup();
+                    }
                     crate::query::path::unknown_field(&self.host.schema, q.model, name, &extras)
                         .at(*span)
                 }

@@ -159,7 +159,7 @@ impl Query {
                 self.annotation(r)
                     .is_some_and(|a| a.contains_subquery() || a.contains_over_clause())
             }) {
-                return self.nested_aggregation(schema, aggs, existing);
+                return self.nested_aggregation(schema, aggs, existing, qualify);
             }
             e.inline_refs();
             let item = SelectItem {
@@ -498,6 +498,11 @@ impl FExpr {
     /// The Django class the expression is an instance of (`Upper`, `F`, `Window`).
     pub fn class_name(&self) -> String {
         match self {
+            FExpr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                ..
+            } if matches!(args.as_slice(), [FExpr::Value(_)]) => "Value".into(),
             FExpr::Func { func, .. } => func.name().to_string(),
             FExpr::Ref { .. } => "F".into(),
             FExpr::Value(_) => "Value".into(),

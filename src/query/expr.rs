@@ -408,6 +408,15 @@ impl Expr {
                 .collect(),
             Expr::Ref { source, .. } if source.contains_aggregate() => Vec::new(),
             Expr::Condition(w) => w.group_by_cols(),
+            // ExpressionWrapper groups by its expression's columns (a typed `Value`: none),
+            // a wrapped condition by the whole wrapper.
+            Expr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                ..
+            } if !matches!(args.as_slice(), [Expr::Condition(_)]) => {
+                args.iter().flat_map(Expr::group_by_cols).collect()
+            }
             _ if self.contains_aggregate() => match self {
                 Expr::Combined { lhs, rhs, .. } => {
                     [lhs.group_by_cols(), rhs.group_by_cols()].concat()
@@ -432,6 +441,7 @@ impl Expr {
                 Value::DateTime(_) | Value::NaiveDateTime(_) => ValueType::DateTime,
                 Value::Text(_) => ValueType::Text,
                 Value::Duration(_) => ValueType::Duration,
+                Value::Time(_) => ValueType::Time,
                 _ => ValueType::Any,
             },
             // Django's `_connector_combinations` for numbers: float or decimal wins over int.
@@ -456,7 +466,10 @@ impl Expr {
                     ValueType::Time
                 }
                 (ValueType::Float, _) | (_, ValueType::Float) => ValueType::Float,
-                (t @ ValueType::Decimal { .. }, _) | (_, t @ ValueType::Decimal { .. }) => t,
+                // Django quantizes decimals read from columns only, not from expressions.
+                (ValueType::Decimal { .. }, _) | (_, ValueType::Decimal { .. }) => {
+                    ValueType::Decimal { places: None }
+                }
                 (t, _) => t,
             },
             Expr::Extract { .. } => ValueType::Int,
@@ -530,6 +543,19 @@ impl Expr {
                 args,
                 ..
             } => args.first().is_some_and(Expr::is_condition),
+            _ => false,
+        }
+    }
+
+    /// Whether this is a `Value(...)`, typed by an `output_field` or not.
+    pub fn is_value(&self) -> bool {
+        match self {
+            Expr::Value(_) => true,
+            Expr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                ..
+            } => matches!(args.as_slice(), [Expr::Value(_)]),
             _ => false,
         }
     }

@@ -444,7 +444,13 @@ impl Query {
             return Err(Diagnostic::field("Cannot parse keyword query ''"));
         }
         let parts: Vec<&str> = path::split_names(key).collect();
-        if let Some(mut expr) = self.annotation(parts[0]).cloned() {
+        // Django's `refs_expression`: the shortest prefix naming an annotation
+        // (`book__pages__sum__gt` after `alias(Sum('book__pages'))`).
+        let named = (1..=parts.len()).find_map(|n| {
+            let expr = self.annotation(&parts[..n].join("__"))?.clone();
+            Some((n, expr))
+        });
+        if let Some((n, mut expr)) = named {
             // Django's `reffed_expression`: a lookup on an annotation (HAVING when it
             // aggregates); an aggregate's filter over it reads it by name (`Ref`).
             if self.summarize {
@@ -457,7 +463,7 @@ impl Query {
             }
             let prepared = self.resolve_lookup_value(schema, value, Some(can_reuse))?;
             let out = super::annotate::output_field(&expr);
-            let condition = lookups::build_lookup(schema, &parts[1..], (expr, out), prepared)?;
+            let condition = lookups::build_lookup(schema, &parts[n..], (expr, out), prepared)?;
             let mut clause = WhereNode::and();
             clause.add(condition, Connector::And);
             return Ok((clause, Vec::new()));
@@ -474,7 +480,7 @@ impl Query {
         let filtered = &self.filtered_relations;
         let names = match names_to_path(schema, filtered, &parts, self.model, true, false) {
             Ok(n) => n,
-            Err(PathError::Field(d)) => return Err(d),
+            Err(PathError::Field(d)) => return Err(self.with_annotation_choices(schema, key, d)),
             Err(PathError::MultiJoin(_)) => unreachable!("allow_many is true"),
         };
         names.final_field.refuse_multi_column(schema)?;
@@ -949,6 +955,45 @@ impl Query {
         }
     }
 
+    /// Django's `names_to_path` error for an unknown first name: its choices list the
+    /// query's annotations (alias() ones too) with the model's fields. Other errors as they are.
+    pub fn with_annotation_choices(
+        &self,
+        schema: &Schema,
+        name: &str,
+        d: Diagnostic,
+    ) -> Diagnostic {
+        let first = path::split_names(name).next().unwrap_or(name);
+        let unknown = format!("Cannot resolve keyword '{first}' into field. Choices are:");
+        if !d.message.starts_with(&unknown) || self.annotation_names().is_empty() {
+            return d;
+        }
+        let span = d.span;
+        let mut d = path::unknown_field(schema, self.model, first, &self.annotation_names());
+        d.span = span;
+        d
+    }
+
+    /// A selected annotation (Django's `annotation_select`): annotated and not masked, or
+    /// selected by values().
+    pub fn selected_annotation(&self, name: &str) -> Option<&Expr> {
+        let annotated = self.annotations.iter().find(|a| a.name == name);
+        let valued = (self.select.iter())
+            .find(|s| s.name == name && self.hidden_annotations.iter().any(|a| a.name == name));
+        annotated.or(valued).map(|a| &a.expr)
+    }
+
+    /// The names of the query's annotations, alias() ones included.
+    pub fn annotation_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for a in self.annotations.iter().chain(&self.hidden_annotations) {
+            if !names.contains(&a.name) {
+                names.push(a.name.clone());
+            }
+        }
+        names
+    }
+
     /// Django's `resolve_ref`: a field path (with optional transforms) → column expression.
     pub fn resolve_ref(
         &mut self,
@@ -1001,7 +1046,7 @@ impl Query {
                 true,
             )
             .map_err(|e| match e {
-                PathError::Field(d) => d,
+                PathError::Field(d) => self.with_annotation_choices(schema, name, d),
                 PathError::MultiJoin(_) => unreachable!("allow_many"),
             })?;
         let first_target = info.target;

@@ -474,26 +474,18 @@ impl Planner<'_, '_> {
             return Ok(out);
         }
         for name in self.q.distinct_fields.clone() {
-            // A selected annotation is named by its alias (Django's `annotation_select`).
-            let annotation = (self.q.annotation(&name).is_some())
-                .then(|| {
-                    let q = &*self.q;
-                    q.annotations
-                        .iter()
-                        .chain(&q.select)
-                        .find(|a| a.name == name)
-                })
-                .flatten();
-            if let Some(a) = annotation {
+            // A selected annotation is named by its alias (Django's `get_distinct`).
+            if let Some(source) = self.q.selected_annotation(&name) {
                 out.push(Expr::Ref {
                     name: name.clone(),
-                    source: Box::new(a.expr.clone()),
+                    source: Box::new(source.clone()),
                 });
                 continue;
             }
             let pieces: Vec<&str> = path::split_names(&name).collect();
             let base = self.q.base_alias().clone();
-            let info = self.setup_joins(&pieces, self.q.model, &base)?;
+            let info = (self.setup_joins(&pieces, self.q.model, &base))
+                .map_err(|d| self.q.with_annotation_choices(self.schema, &name, d))?;
             out.push(self.path_expr(info)?);
         }
         Ok(out)
@@ -879,7 +871,14 @@ impl Planner<'_, '_> {
             return Ok(());
         }
         let pieces: Vec<&str> = path::split_names(field_name).collect();
-        let info = self.setup_joins(&pieces, model, alias)?;
+        let info = self
+            .setup_joins(&pieces, model, alias)
+            .map_err(|d| match model {
+                m if m == self.q.model => {
+                    self.q.with_annotation_choices(self.schema, field_name, d)
+                }
+                _ => d,
+            })?;
         let last_model = info.path.last().map_or(model, |p| p.to_model);
         let target_ordering = &schema.model(last_model).ordering;
         let is_attname = matches!(info.final_field, FinalField::Forward(m, i)

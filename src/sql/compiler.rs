@@ -718,7 +718,17 @@ impl Writer<'_> {
                         v => d.pattern_value(*kind, &v.to_python_str()),
                     })
                 } else {
-                    v.clone()
+                    match v {
+                        // DurationField.get_db_prep_value: microseconds where the database
+                        // has no duration type (a duration annotation's lookups too).
+                        Value::Duration(us)
+                            if d == Dialect::Sqlite
+                                && l.lhs.value_type() == ValueType::Duration =>
+                        {
+                            Value::Int(*us)
+                        }
+                        v => v.clone(),
+                    }
                 };
                 let (before, after) = operator(d.lookup_operator(*kind)?);
                 f.push_str(" ");
@@ -762,7 +772,7 @@ impl Writer<'_> {
                 let rhs = f.mark();
                 self.push_expr(f, e)?;
                 // Django's `process_rhs` wraps an expression, but not a `Value`.
-                if !matches!(e, Expr::Value(_)) {
+                if !e.is_value() {
                     f.parenthesize_since(rhs);
                 }
                 let pattern;
@@ -863,6 +873,21 @@ impl Writer<'_> {
                 f.push_str(" AS REAL))");
             }
             Expr::Value(v) => push_value(f, v),
+            // `Value(x, output_field=...)`: the value itself, cast to NUMERIC on SQLite when
+            // the field is a DecimalField (Django's `Value.as_sqlite`).
+            Expr::Func {
+                func: FuncKind::Wrapper,
+                args,
+                output,
+            } if let [Expr::Value(v)] = args.as_slice() => {
+                let mut inner = Frag::default();
+                match v {
+                    Value::Decimal(_) => push_value(&mut inner, v),
+                    _ => self.push_expr(&mut inner, &args[0])?,
+                }
+                f.push_str(&d.numeric(inner.sql, *output));
+                f.params.extend(inner.params);
+            }
             Expr::One => f.push_param(Value::Int(1)),
             Expr::Tuple(items) => {
                 f.push_str("(");
