@@ -136,7 +136,12 @@ impl Parser<'_> {
     /// Can the current token begin an expression?
     pub(super) fn at_expr_start(&self) -> bool {
         match self.tok() {
-            Tok::Name(_) | Tok::Int(_) | Tok::Float(_) | Tok::Imaginary | Tok::Str(_) => true,
+            Tok::Name(_)
+            | Tok::Int(_)
+            | Tok::Float(_)
+            | Tok::Imaginary
+            | Tok::Text(_)
+            | Tok::Str(_) => true,
             Tok::Keyword(k) => matches!(
                 *k,
                 "None" | "True" | "False" | "not" | "lambda" | "await" | "yield"
@@ -149,7 +154,9 @@ impl Parser<'_> {
     /// `lambda`, or `body if test else orelse`, or an `or` expression.
     pub(super) fn expression(&mut self) -> PResult<Expr> {
         self.nested(|p| {
-            if let (Tok::Name(_), Tok::Op(Op::Walrus)) = (p.tok(), p.peek_tok(1)) {
+            if p.at_lone_atom() {
+                p.atom()
+            } else if let (Tok::Name(_), Tok::Op(Op::Walrus)) = (p.tok(), p.peek_tok(1)) {
                 p.named_expression()
             } else if p.at_kw("lambda") {
                 p.lambda()
@@ -157,6 +164,25 @@ impl Parser<'_> {
                 p.conditional()
             }
         })
+    }
+
+    /// Is the expression here a lone name or literal (`400`, `"FIC"`, `True` before a `,`
+    /// or a closing bracket)? Most call arguments are: they skip the descent through every
+    /// precedence level, which could only hand the atom back.
+    fn at_lone_atom(&self) -> bool {
+        let atom = matches!(
+            self.tok(),
+            Tok::Name(_)
+                | Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::Text(_)
+                | Tok::Str(_)
+                | Tok::Keyword("None" | "True" | "False")
+        );
+        atom && matches!(
+            self.peek_tok(1),
+            Tok::Op(Op::Comma | Op::RParen | Op::RBracket | Op::RBrace | Op::Colon) | Tok::Newline
+        )
     }
 
     // The functions on the recursion paths keep their own frames small (their heavier cases
@@ -524,7 +550,7 @@ impl Parser<'_> {
             Tok::Keyword("None") => ExprKind::None,
             Tok::Keyword("True") => ExprKind::Bool(true),
             Tok::Keyword("False") => ExprKind::Bool(false),
-            Tok::Str(_) => return self.strings(),
+            Tok::Text(_) | Tok::Str(_) => return self.strings(),
             Tok::Op(Op::LParen) => return self.paren(),
             Tok::Op(Op::LBracket) => return self.list(),
             Tok::Op(Op::LBrace) => return self.brace(),
@@ -935,13 +961,21 @@ impl Parser<'_> {
         // The text so far, until an f-string turns it into the first of its parts.
         let mut text = String::new();
         let mut parts: Option<Vec<FStringPart>> = None;
-        while let Tok::Str(index) = *self.tok() {
-            match (&self.strings[index], &mut parts) {
+        loop {
+            let literal = match *self.tok() {
+                Tok::Text(text) => Literal::Plain(text),
+                Tok::Str(index) => match &self.strings[index] {
+                    StrLit::Plain(plain) => Literal::Plain(plain),
+                    StrLit::F(pieces) => Literal::F(pieces),
+                },
+                _ => break,
+            };
+            match (literal, &mut parts) {
                 // The first literal is copied at once, without `push_str`'s path for growing.
-                (StrLit::Plain(plain), None) if text.is_empty() => text = plain.to_string(),
-                (StrLit::Plain(plain), None) => text.push_str(plain),
-                (StrLit::Plain(plain), Some(parts)) => push_literal(parts, plain),
-                (StrLit::F(pieces), parts) => {
+                (Literal::Plain(plain), None) if text.is_empty() => text = plain.to_string(),
+                (Literal::Plain(plain), None) => text.push_str(plain),
+                (Literal::Plain(plain), Some(parts)) => push_literal(parts, plain),
+                (Literal::F(pieces), parts) => {
                     let parts = parts.get_or_insert_with(|| {
                         let mut parts = Vec::new();
                         push_literal(&mut parts, &text);
@@ -1061,6 +1095,12 @@ impl Parser<'_> {
         };
         Err(SyntaxError::new(message, target.span))
     }
+}
+
+/// A string literal token's text, or its f-string pieces.
+enum Literal<'t> {
+    Plain(&'t str),
+    F(&'t [FPiece]),
 }
 
 /// Append literal text, merging it with a literal just before.
