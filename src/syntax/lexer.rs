@@ -475,12 +475,13 @@ impl<'a> Lexer<'a> {
 
     fn name(&mut self) -> LexResult<()> {
         let start = self.pos;
-        let rest = self.rest();
-        let word = take_name_chars(rest);
-        if rest[word.len()..].starts_with(['\'', '"']) && strings::is_prefix(word) {
+        let word = take_name_chars(self.rest());
+        let end = start + word.len();
+        let quote = end < self.end && matches!(self.src.as_bytes()[end], b'\'' | b'"');
+        if quote && strings::is_prefix(word) {
             return self.string(start, word);
         }
-        self.pos += word.len();
+        self.pos = end;
         let kind = match keyword(word) {
             Some(keyword) => Tok::Keyword(keyword),
             None => Tok::Name(word),
@@ -725,6 +726,7 @@ static ASCII_NAME: [bool; 256] = {
 
 /// The name characters at the start of `s`: ASCII ones byte by byte, Unicode's rules from the
 /// first non-ASCII byte on.
+#[inline]
 fn take_name_chars(s: &str) -> &str {
     let ascii = s
         .bytes()

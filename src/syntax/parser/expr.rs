@@ -66,6 +66,11 @@ fn expr(kind: ExprKind, span: Span) -> Expr {
     Expr { kind, span }
 }
 
+/// `value` moved into a box, leaving a placeholder to be overwritten.
+fn take(value: &mut Expr) -> Box<Expr> {
+    Box::new(std::mem::replace(value, expr(ExprKind::None, value.span)))
+}
+
 impl Parser<'_> {
     /// `a`, or `a, *b,` as a tuple without parentheses (statement values, `for` iterables).
     pub(super) fn star_expressions(&mut self) -> PResult<Expr> {
@@ -494,26 +499,25 @@ impl Parser<'_> {
                 }
                 self.depth += 1;
             }
-            match self.trailer(value, start) {
-                Ok(v) => value = v,
-                Err(e) => {
-                    self.depth = outer;
-                    return Err(e);
-                }
+            if let Err(e) = self.trailer(&mut value, start) {
+                self.depth = outer;
+                return Err(e);
             }
         }
         self.depth = outer;
         Ok(value)
     }
 
-    /// `value.name`, `value(args)` or `value[index]`, at the `.`, `(` or `[`.
-    fn trailer(&mut self, value: Expr, start: usize) -> PResult<Expr> {
+    /// `value.name`, `value(args)` or `value[index]`, at the `.`, `(` or `[`: `value` becomes
+    /// the longer expression in place (rather than moving through a result, as a chain of
+    /// trailers would at every link).
+    fn trailer(&mut self, value: &mut Expr, start: usize) -> PResult<()> {
         let kind = match self.op() {
             Some(Op::Dot) => {
                 self.bump();
                 let attr = self.expect_name("an attribute name after '.'")?;
                 ExprKind::Attribute {
-                    value: Box::new(value),
+                    value: take(value),
                     attr,
                 }
             }
@@ -521,7 +525,7 @@ impl Parser<'_> {
                 self.bump();
                 let args = self.call_args()?;
                 ExprKind::Call {
-                    func: Box::new(value),
+                    func: take(value),
                     args,
                 }
             }
@@ -529,12 +533,13 @@ impl Parser<'_> {
                 self.bump();
                 let index = self.subscript()?;
                 ExprKind::Subscript {
-                    value: Box::new(value),
+                    value: take(value),
                     index: Box::new(index),
                 }
             }
         };
-        Ok(expr(kind, self.since(start)))
+        *value = expr(kind, self.since(start));
+        Ok(())
     }
 
     fn atom(&mut self) -> PResult<Expr> {
@@ -800,9 +805,11 @@ impl Parser<'_> {
                 return Ok(());
             }
             let start = self.start();
-            let arg = self.call_arg(self.args.len() == base)?;
-            let span = self.since(start);
-            let misplaced = match &arg {
+            // Each argument is pushed where it is read (an argument is large: moving it up
+            // through results was a good part of reading it), then checked there.
+            self.call_arg(self.args.len() == base)?;
+            let (arg, before) = self.args[base..].split_last().expect("just pushed");
+            let misplaced = match arg {
                 Arg::Positional(_) if seen_double_star => {
                     Some("positional argument follows keyword argument unpacking")
                 }
@@ -815,11 +822,11 @@ impl Parser<'_> {
                 _ => None,
             };
             if let Some(message) = misplaced {
-                return Err(SyntaxError::new(message, span));
+                return Err(SyntaxError::new(message, self.since(start)));
             }
-            match &arg {
+            match arg {
                 Arg::Keyword { name, .. } => {
-                    let repeated = self.args[base..]
+                    let repeated = before
                         .iter()
                         .any(|a| matches!(a, Arg::Keyword { name: n, .. } if n.name == name.name));
                     if repeated {
@@ -833,7 +840,6 @@ impl Parser<'_> {
                 Arg::DoubleStar(_) => seen_double_star = true,
                 _ => {}
             }
-            self.args.push(arg);
             if self.eat_op(Op::RParen) {
                 return Ok(());
             }
@@ -843,13 +849,18 @@ impl Parser<'_> {
         }
     }
 
-    /// One call argument; `first` allows a bare generator expression (`sum(x for x in y)`).
-    fn call_arg(&mut self, first: bool) -> PResult<Arg> {
+    /// One call argument, pushed on [`Parser::args`]; `first` allows a bare generator
+    /// expression (`sum(x for x in y)`).
+    fn call_arg(&mut self, first: bool) -> PResult<()> {
         if self.eat_op(Op::Star) {
-            return Ok(Arg::Star(self.expression()?));
+            let value = self.expression()?;
+            self.args.push(Arg::Star(value));
+            return Ok(());
         }
         if self.eat_op(Op::DoubleStar) {
-            return Ok(Arg::DoubleStar(self.expression()?));
+            let value = self.expression()?;
+            self.args.push(Arg::DoubleStar(value));
+            return Ok(());
         }
         if let (Tok::Name(_), Tok::Op(Op::Assign)) = (self.tok(), self.peek_tok(1)) {
             return self.keyword_arg();
@@ -857,7 +868,9 @@ impl Parser<'_> {
         let first_token = self.pos;
         let value = self.expression()?;
         if self.at_comprehension() {
-            return self.bare_generator(value, first, first_token);
+            let generator = self.bare_generator(value, first, first_token)?;
+            self.args.push(Arg::Positional(generator));
+            return Ok(());
         }
         if self.at_op(Op::Assign) {
             let span = Span::new(value.span.start, self.span().end);
@@ -866,11 +879,12 @@ impl Parser<'_> {
                 span,
             ));
         }
-        Ok(Arg::Positional(value))
+        self.args.push(Arg::Positional(value));
+        Ok(())
     }
 
-    /// `name=value`, at the name.
-    fn keyword_arg(&mut self) -> PResult<Arg> {
+    /// `name=value`, at the name, pushed on [`Parser::args`].
+    fn keyword_arg(&mut self) -> PResult<()> {
         let name = self.expect_name("a keyword")?;
         self.bump();
         if !self.at_expr_start() {
@@ -884,12 +898,13 @@ impl Parser<'_> {
             )));
         }
         let value = self.expression()?;
-        Ok(Arg::Keyword { name, value })
+        self.args.push(Arg::Keyword { name, value });
+        Ok(())
     }
 
     /// `f(x for x in y)`: a generator expression needs no parentheses of its own as the only
     /// argument. `first_token` is where the argument starts.
-    fn bare_generator(&mut self, element: Expr, first: bool, first_token: usize) -> PResult<Arg> {
+    fn bare_generator(&mut self, element: Expr, first: bool, first_token: usize) -> PResult<Expr> {
         let generators = self.comprehension(&element)?;
         if !first || !self.at_op(Op::RParen) {
             let span = self.since(element.span.start);
@@ -904,7 +919,7 @@ impl Parser<'_> {
             elt: Box::new(element),
             generators,
         };
-        Ok(Arg::Positional(expr(kind, span)))
+        Ok(expr(kind, span))
     }
 
     /// The index of a subscript after the `[`, up to and including the `]`: an expression, a
