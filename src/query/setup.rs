@@ -536,6 +536,7 @@ impl Planner<'_, '_> {
                 Some(_) => {}
                 None if reverse.iter().any(|r| r.query_name == *name) => {}
                 None if schema.model(model).foreign_object(name).is_some() => {}
+                None if let Some(d) = schema.unsupported_field(model, name) => return Err(d),
                 None => {
                     return Err(Diagnostic::field(format!(
                         "Invalid field name(s) given in select_related: '{name}'. Choices are: {}",
