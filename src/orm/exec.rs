@@ -521,13 +521,10 @@ impl Session {
             .at(span));
         }
         self.fetch_for_peers(inst, &f.name, false, span)?;
-        let model = self.host.schema.model(inst.model);
-        let pk_field = model.pk_field();
-        let pk = inst.get(&pk_field.attname()).unwrap_or(Value::Null);
         let mut qs = self.manager_queryset(inst.model);
         let leaf = QChild::Leaf {
-            key: pk_field.name.clone(),
-            value: Operand::Value(pk),
+            key: "pk".into(),
+            value: self.pk_operand(inst),
             span,
         };
         qs.query

@@ -249,6 +249,7 @@ impl Session {
                 if name == "last" && ordered {
                     qs.query.standard_ordering = !qs.query.standard_ordering;
                 } else if !ordered {
+                    (qs.query.check_first_last_grouping(schema, name)).map_err(|d| d.at(span))?;
                     let by = if name == "first" { "pk" } else { "-pk" };
                     qs.query.clear_ordering(true, false);
                     qs.query.order_by.push(OrderSpec::Name {

@@ -11,6 +11,40 @@ use crate::schema::{FieldKind, Schema};
 use crate::value::{Value, ValueType};
 
 impl Query {
+    /// Django's `_check_ordering_first_last_queryset_aggregation`: `first()`/`last()` of an
+    /// unordered `values(...).annotate(...)` must find the model's primary key (every field
+    /// of a composite one) among the GROUP BY columns, or it raises this TypeError.
+    pub fn check_first_last_grouping(&self, schema: &Schema, method: &str) -> Result<()> {
+        let GroupBy::Exprs(group_by) = &self.group_by else {
+            return Ok(());
+        };
+        let m = schema.model(self.model);
+        let base = self.base_alias();
+        let pk = match m.composite_pk.as_slice() {
+            [] => std::slice::from_ref(&m.pk),
+            key => key,
+        };
+        let grouped = |i: &usize| {
+            let column = &m.fields[*i].column;
+            let is =
+                |e: &Expr| matches!(e, Expr::Col(c) if c.alias == *base && *c.column == **column);
+            group_by.iter().any(|e| match e {
+                Expr::Tuple(cols) => cols.iter().any(is),
+                e => is(e),
+            })
+        };
+        match pk.iter().all(grouped) {
+            true => Ok(()),
+            false => Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!(
+                    "Cannot use QuerySet.{method}() on an unordered queryset performing \
+                     aggregation. Add an ordering with order_by()."
+                ),
+            )),
+        }
+    }
+
     /// An annotation by name, selected or not.
     pub fn annotation(&self, name: &str) -> Option<&Expr> {
         self.annotations
@@ -71,13 +105,21 @@ impl Query {
         self.group_by = if self.default_cols {
             GroupBy::All
         } else {
-            // Aggregates selected by name (`values('num_books')`) are not grouped by.
-            let mut exprs: Vec<Expr> = self
-                .select
-                .iter()
-                .filter(|s| !s.expr.contains_aggregate())
-                .map(|s| s.expr.clone())
-                .collect();
+            // Aggregates selected by name (`values('num_books')`) are not grouped by; a
+            // composite primary key's columns are one (Django's `ColPairs`).
+            let mut exprs: Vec<Expr> = Vec::new();
+            let mut prev: Option<&str> = None;
+            for s in self.select.iter().filter(|s| !s.expr.contains_aggregate()) {
+                let key = s.name == "pk" || s.name.ends_with("__pk");
+                match exprs.last_mut() {
+                    Some(last) if key && prev == Some(s.name.as_str()) => match last {
+                        Expr::Tuple(cols) => cols.push(s.expr.clone()),
+                        first => *first = Expr::Tuple(vec![first.clone(), s.expr.clone()]),
+                    },
+                    _ => exprs.push(s.expr.clone()),
+                }
+                prev = Some(&s.name);
+            }
             for a in &self.annotations {
                 if !a.expr.contains_aggregate() {
                     exprs.extend(a.expr.group_by_cols());

@@ -1021,3 +1021,19 @@ impl WhereNode {
         }
     }
 }
+
+/// Django's `allows_composite_expressions`: an expression (`class`, as Django names it)
+/// other than a lookup, an ordering or `Count` refuses a composite primary key among its
+/// arguments.
+pub(super) fn refuse_composite<'e>(
+    class: &str,
+    args: impl IntoIterator<Item = &'e Expr>,
+) -> crate::diag::Result<()> {
+    match args.into_iter().any(|a| matches!(a, Expr::Tuple(_))) {
+        true => Err(crate::diag::Diagnostic::new(
+            crate::diag::ErrorKind::Value,
+            format!("{class} expression does not support composite primary keys."),
+        )),
+        false => Ok(()),
+    }
+}

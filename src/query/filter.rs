@@ -453,6 +453,12 @@ impl Query {
         if let Some((n, mut expr)) = named {
             // Django's `reffed_expression`: a lookup on an annotation (HAVING when it
             // aggregates); an aggregate's filter over it reads it by name (`Ref`).
+            if let Expr::Tuple(_) = expr {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    "lookups on an annotation of a composite primary key are not supported by djq yet",
+                ));
+            }
             if self.summarize {
                 expr = Expr::Ref {
                     name: parts[0].to_string(),
@@ -694,6 +700,7 @@ impl Query {
             FExpr::Combined { op, lhs, rhs } => {
                 let l = self.resolve_f_typed(schema, lhs, can_reuse.as_deref_mut(), typed)?;
                 let r = self.resolve_f_typed(schema, rhs, can_reuse, typed)?;
+                super::expr::refuse_composite("CombinedExpression", [&l, &r])?;
                 self.check_combinable(schema, *op, &l, &r, typed)?;
                 Expr::Combined {
                     op: *op,
@@ -740,6 +747,7 @@ impl Query {
                         output.is_none(),
                     )?);
                 }
+                super::expr::refuse_composite(func.name(), &resolved).map_err(|d| d.at(*span))?;
                 let source = match args.first() {
                     Some(FExpr::Ref { name, .. }) => Some(name.as_str()),
                     _ => None,
@@ -769,11 +777,13 @@ impl Query {
                         can_reuse.as_deref_mut(),
                         output.is_none(),
                     )?;
+                    super::expr::refuse_composite("When", [&then]).map_err(|d| d.at(*span))?;
                     classes.push(self.field_class(schema, &w.then, &then));
                     resolved.push((cond, then));
                 }
                 let default_expr =
                     self.resolve_f_typed(schema, default, can_reuse, output.is_none())?;
+                super::expr::refuse_composite("Case", [&default_expr]).map_err(|d| d.at(*span))?;
                 classes.push(self.field_class(schema, default, &default_expr));
                 super::func::build_case(resolved, default_expr, classes, *output, typed)
                     .map_err(|d| d.at(*span))?
@@ -1021,6 +1031,10 @@ impl Query {
             } else {
                 expr.clone()
             });
+        }
+        // A composite primary key: its columns, as one value (Django's `ColPairs`).
+        if let Some(cols) = self.composite_pk_cols(schema, name)? {
+            return Ok(Expr::Tuple(cols));
         }
         let parts: Vec<&str> = path::split_names(name).collect();
         // Transforms on an annotation (`order_by('data__key')`).

@@ -420,7 +420,7 @@ fn last_target(schema: &Schema, last: &PathInfo) -> Target {
 
 /// "Cannot resolve keyword 'x' into field. Choices are: ..."
 pub fn unknown_field(schema: &Schema, model: ModelId, name: &str, extra: &[String]) -> Diagnostic {
-    if let Some(d) = schema.model(model).unsupported_field(name) {
+    if let Some(d) = schema.unsupported_field(model, name) {
         return d;
     }
     let mut choices = schema.field_choices(model);

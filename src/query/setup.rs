@@ -39,6 +39,21 @@ pub struct PlanOrder {
     pub nulls: Option<Nulls>,
 }
 
+impl PlanOrder {
+    /// A composite primary key's ordering as one ordering per column, in its direction.
+    pub fn each_column(self) -> Vec<PlanOrder> {
+        match self.target {
+            OrderTarget::Expr(Expr::Tuple(cols)) => (cols.into_iter())
+                .map(|c| PlanOrder {
+                    target: OrderTarget::Expr(c),
+                    ..self
+                })
+                .collect(),
+            _ => vec![self],
+        }
+    }
+}
+
 /// Columns of a `select_related` model inside the row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelatedCols {
@@ -147,7 +162,7 @@ impl Query {
                 } else if relevant.is_empty() {
                     true
                 } else {
-                    (keep_pk && i == m.pk) || named(i, false)
+                    (keep_pk && (i == m.pk || m.composite_pk.contains(&i))) || named(i, false)
                 }
             })
             .collect()
@@ -272,7 +287,15 @@ impl Query {
             GroupBy::All => Vec::new(),
             GroupBy::Exprs(v) => v.clone(),
         };
-        for c in columns {
+        // A selected column of a composite primary key grouped by as one is grouped by.
+        let keys: Vec<Expr> = (exprs.iter())
+            .filter_map(|e| match e {
+                Expr::Tuple(cols) => Some(cols.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        for c in columns.iter().filter(|c| !keys.contains(&c.expr)) {
             exprs.extend(c.expr.group_by_cols());
         }
         if !meta_ordering {
@@ -319,20 +342,17 @@ impl Planner<'_, '_> {
             columns.extend(self.model_columns(model, &base, "", None)?);
         } else {
             let q = &*self.q;
-            columns.extend(q.select.iter().map(|s| PlanCol {
-                ty: q.result_type(schema, &s.expr),
-                expr: s.expr.clone(),
-                alias: s.aliased.then(|| s.name.clone()),
-                name: Sym::from(s.name.as_str()),
-            }));
+            for s in &q.select {
+                let alias = s.aliased.then(|| s.name.clone());
+                push_select(&mut columns, q, schema, (&s.expr, &s.name), alias, true);
+            }
         }
         let q = &*self.q;
-        columns.extend(q.annotations.iter().map(|a| PlanCol {
-            ty: q.result_type(schema, &a.expr),
-            expr: a.expr.clone(),
-            alias: Some(a.name.clone()),
-            name: Sym::from(a.name.as_str()),
-        }));
+        for a in &q.annotations {
+            let alias = Some(a.name.clone());
+            let values = !q.default_cols;
+            push_select(&mut columns, q, schema, (&a.expr, &a.name), alias, values);
+        }
         let shown = columns.len();
         let mut related = Vec::new();
         if q.default_cols && q.select_related != SelectRelated::None {
@@ -354,6 +374,10 @@ impl Planner<'_, '_> {
         let q = &*self.q;
         if q.combinator.is_some() {
             // A combined query is ordered by its result columns (Django relabels to `colN`).
+            order_by = order_by
+                .into_iter()
+                .flat_map(PlanOrder::each_column)
+                .collect();
             for o in &mut order_by {
                 if let OrderTarget::Expr(e) = &o.target {
                     let idx = columns.iter().position(|c| &c.expr == e).ok_or_else(|| {
@@ -387,7 +411,7 @@ impl Planner<'_, '_> {
         // by them.
         let mut extra = 0;
         if q.distinct && q.distinct_fields.is_empty() {
-            for o in &order_by {
+            for o in order_by.iter().flat_map(|o| o.clone().each_column()) {
                 if let OrderTarget::Expr(e) = &o.target
                     && !columns.iter().any(|c| &c.expr == e)
                 {
@@ -569,6 +593,7 @@ impl Planner<'_, '_> {
                 // FilteredRelations are followed from the queried model only.
                 None if depth == 1
                     && self.q.filtered_relations.iter().any(|f| *f.name == **name) => {}
+                None if let Some(d) = schema.unsupported_field(model, name) => return Err(d),
                 None => {
                     return Err(Diagnostic::field(format!(
                         "Invalid field name(s) given in select_related: '{name}'. Choices are: {}",
@@ -862,6 +887,23 @@ impl Planner<'_, '_> {
             }
             _ => Vec::new(),
         };
+        // A composite primary key is one ordering of its columns (Django's
+        // `OrderBy(ColPairs)`, grouped by as one).
+        if field_name == "pk" && !key.is_empty() {
+            let cols = key
+                .iter()
+                .map(|&i| Expr::Col(path::col(schema, (model, i), alias)));
+            let target = OrderTarget::Expr(Expr::Tuple(cols.collect()));
+            push_order(
+                out,
+                PlanOrder {
+                    target,
+                    descending,
+                    nulls: None,
+                },
+            );
+            return Ok(());
+        }
         if !key.is_empty() {
             let sign = if name.starts_with('-') { "-" } else { "" };
             for i in key {
@@ -960,6 +1002,39 @@ impl Planner<'_, '_> {
 
 /// Add an ORDER BY item unless it is there already (Django's `get_order_by` keeps the
 /// first of equal ones; `?` may repeat).
+/// A selected expression (`name`, `AS alias`) onto the end of `columns`; a composite
+/// primary key's columns (Django's `ColPairs`) one by one under that name, unaliased in
+/// values() (`values_only`), else with the alias after the last.
+fn push_select(
+    columns: &mut Vec<PlanCol>,
+    q: &Query,
+    schema: &Schema,
+    (expr, name): (&Expr, &str),
+    alias: Option<String>,
+    values_only: bool,
+) {
+    let Expr::Tuple(cols) = expr else {
+        columns.push(PlanCol {
+            ty: q.result_type(schema, expr),
+            expr: expr.clone(),
+            alias,
+            name: Sym::from(name),
+        });
+        return;
+    };
+    for (i, col) in cols.iter().enumerate() {
+        let last = i + 1 == cols.len() && !values_only;
+        push_select(
+            columns,
+            q,
+            schema,
+            (col, name),
+            alias.clone().filter(|_| last),
+            true,
+        );
+    }
+}
+
 fn push_order(out: &mut Vec<PlanOrder>, item: PlanOrder) {
     let dup = out
         .iter()

@@ -353,7 +353,9 @@ impl Writer<'_> {
     pub(super) fn push_order_by(&self, f: &mut Frag, order_by: &[PlanOrder]) -> Out<()> {
         if !order_by.is_empty() {
             f.push_str(" ORDER BY ");
-            for (i, o) in order_by.iter().enumerate() {
+            // A composite primary key orders by each of its columns.
+            let order_by = order_by.iter().flat_map(|o| o.clone().each_column());
+            for (i, o) in order_by.enumerate() {
                 if i > 0 {
                     f.push_str(", ");
                 }
@@ -628,6 +630,27 @@ impl Writer<'_> {
         if self.push_year_lookup(f, l)? {
             return Ok(Cond::Sql);
         }
+        // Django's `Lookup.process_rhs`: a composite primary key's columns (an `OuterRef` to
+        // one, resolved) are no value of a one-column lookup, and a row needs a row.
+        match (&l.lhs, &l.rhs) {
+            (
+                Expr::Tuple(_),
+                Rhs::Expr(Expr::Tuple(_) | Expr::Subquery(_) | Expr::OuterRef { .. }),
+            ) => {}
+            (Expr::Tuple(_), Rhs::Expr(_)) => {
+                return Err(Stop::Error(Diagnostic::new(
+                    ErrorKind::Value,
+                    "Composite field lookups only work with composite expressions.",
+                )));
+            }
+            (_, Rhs::Expr(Expr::Tuple(_))) => {
+                return Err(Stop::Error(Diagnostic::new(
+                    ErrorKind::Value,
+                    "CompositePrimaryKey cannot be used as a lookup value.",
+                )));
+            }
+            _ => {}
+        }
         // A subquery that matches nothing makes the lookup match nothing (EmptyResultSet).
         if let Rhs::Expr(Expr::Subquery(q)) = &l.rhs
             && q.is_empty()
@@ -895,7 +918,11 @@ impl Writer<'_> {
                     if i > 0 {
                         f.push_str(", ");
                     }
-                    self.push_rhs_item(f, item)?;
+                    match item {
+                        // Django's `Value(None)`: the literal.
+                        Expr::Value(Value::Null) => f.push_str("NULL"),
+                        item => self.push_rhs_item(f, item)?,
+                    }
                 }
                 f.push_str(")");
             }
@@ -1210,9 +1237,19 @@ impl Writer<'_> {
             let position = plan.columns.iter().enumerate().rposition(|(i, c)| {
                 (c.alias.is_some() || (col_aliases && i < aliased)) && &c.expr == e
             });
-            match position {
-                Some(p) => f.push_str(itoa::Buffer::new().format(p + 1)),
-                None => self.push_expr(f, e)?,
+            match (position, e) {
+                (Some(p), _) => f.push_str(itoa::Buffer::new().format(p + 1)),
+                // A composite primary key's ordering (Django's `ColPairs`): its columns, one
+                // piece.
+                (None, Expr::Tuple(cols)) => {
+                    for (i, c) in cols.iter().enumerate() {
+                        if i > 0 {
+                            f.push_str(", ");
+                        }
+                        self.push_expr(f, c)?;
+                    }
+                }
+                (None, _) => self.push_expr(f, e)?,
             }
             let end = f.mark();
             let seen = pieces
