@@ -166,7 +166,7 @@ pub enum Expr {
         /// Resolved a second time (used in a filter): the filter prints in parentheses.
         resolved: bool,
         /// `StringAgg`'s delimiter, `order_by=`, `output_field=`, `function=`.
-        options: Box<super::agg_options::AggOptions<Expr>>,
+        options: Box<AggOptions<Expr>>,
     },
     /// A database function (`LOWER(x)`, `COALESCE(a, b)`, `CAST(x AS ...)`), producing `output`.
     Func {
@@ -1035,5 +1035,50 @@ pub(super) fn refuse_composite<'e>(
             format!("{class} expression does not support composite primary keys."),
         )),
         false => Ok(()),
+    }
+}
+
+/// What an aggregate takes beyond its expression, `distinct=`, `filter=` and `default=`
+/// (resolved by [`super::agg_options`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggOptions<E> {
+    /// `StringAgg(expr, delimiter)`: the delimiter expression (`Value(',')`).
+    pub delimiter: Option<E>,
+    /// `order_by=`: the expressions and whether each is descending.
+    pub order_by: Vec<(E, bool)>,
+    /// `output_field=`.
+    pub output: Option<DbType>,
+    /// `function=`: the SQL function; the `Aggregate` class without one prints Django's
+    /// `None(...)`.
+    pub function: Option<String>,
+}
+
+impl<E> Default for AggOptions<E> {
+    fn default() -> Self {
+        AggOptions {
+            delimiter: None,
+            order_by: Vec::new(),
+            output: None,
+            function: None,
+        }
+    }
+}
+
+impl<E> AggOptions<E> {
+    /// The same options over `f(expression)`.
+    pub fn try_map<T, Err>(
+        &self,
+        mut f: impl FnMut(&E) -> Result<T, Err>,
+    ) -> Result<AggOptions<T>, Err> {
+        Ok(AggOptions {
+            delimiter: self.delimiter.as_ref().map(&mut f).transpose()?,
+            order_by: self
+                .order_by
+                .iter()
+                .map(|(e, desc)| Ok((f(e)?, *desc)))
+                .collect::<Result<_, Err>>()?,
+            output: self.output,
+            function: self.function.clone(),
+        })
     }
 }
