@@ -542,14 +542,14 @@ def replay(jobs, out):
         if proc.returncode == 0:
             break
         for i, job in enumerate(pending):
-            out = Path(job["out"])
-            lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
+            outcomes = Path(job["out"])
+            lines = outcomes.read_text(encoding="utf-8").splitlines() if outcomes.exists() else []
             if lines and "session_error" in lines[0]:
                 continue
             # the file holds one line per entry replayed so far, over every resumption
             if len(lines) < job["n"]:
                 crashed = len(lines)
-                with out.open("a", encoding="utf-8") as f:
+                with outcomes.open("a", encoding="utf-8") as f:
                     f.write(json.dumps({"crash": crash_reason(proc.stderr)}) + "\n")
                 pending = [{**job, "first": crashed + 1}] + pending[i + 1:]
                 break
