@@ -653,11 +653,11 @@ def analyse(apps_run, app_errors, out):
                 skipped.append(f"{case.get('label') or case['module']}: {case['setup_error']}")
                 continue
             recording = json.loads(Path(case["recording"]).read_text(encoding="utf-8"))
-            out = Path(case["recording"]).with_suffix(".djq.json")
-            if not out.exists():
+            replayed = Path(case["recording"]).with_suffix(".djq.json")
+            if not replayed.exists():
                 skipped.append(f"{case['label']}: not replayed")
                 continue
-            results = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+            results = [json.loads(l) for l in replayed.read_text(encoding="utf-8").splitlines()]
             if results and "session_error" in results[0]:
                 why = elide(results[0]["session_error"])
                 skipped.append(f"{case['label']}: djq could not start: {why}")
