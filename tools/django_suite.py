@@ -23,7 +23,8 @@ For each app, in a fresh interpreter (Django configured with contenttypes, auth 
 USE_TZ=True, TIME_ZONE="UTC"):
 
 1. `migrate --run-syncdb` into a base database (SQLite: base.sqlite3; PostgreSQL: the
-   database `suite_base`);
+   database `suite_base`), contenttypes' and auth's tables made by syncdb too, as Django's
+   runtests.py does;
 2. every TestCase class of the app's test*.py modules whose test methods hold queryset
    expressions gets a copy of that database (SQLite: a copy of the file; PostgreSQL: `CREATE
    DATABASE suite_<n> TEMPLATE suite_base`), populated the way the class does it (its
@@ -351,7 +352,9 @@ def child_main(app, tests_dir, outdir, server=None):
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
         SECRET_KEY="django_suite",
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        MIGRATION_MODULES={app: None},
+        # as Django's runtests.py: every table by syncdb, together (the app's foreign keys to
+        # contenttypes' and auth's tables need them in the same run on PostgreSQL)
+        MIGRATION_MODULES={"auth": None, "contenttypes": None, app: None},
     )
     django.setup()
 
