@@ -14,12 +14,15 @@ Usage (from the repository root):
 Corpus files: fixtures/conformance/<corpus>.corpus, one Django expression per line (blank
 lines and lines starting with '#' are ignored). Each line is evaluated with eval() in a
 namespace like Django's shell: `from django.db.models import *`,
-`from django.db.models.functions import *`, then the app's models.
+`from django.db.models.functions import *`, then the app's models, then the corpus's
+"preamble" if CORPORA gives it one (e.g. `import datetime`; djq's replay runs it too).
 
 Output: fixtures/conformance/<corpus>.<backend>.json:
 
     {"django": "6.1.3", "backend": "sqlite", "database": "fixtures/demo/library.sqlite3",
      "corpus": "fixtures/conformance/library.corpus",
+     "preamble": "import datetime",   # only when the corpus has one (CORPORA's "preamble"):
+                                      # run first, as a user would type it before the lines
      "entries": [
         {"expr": "...",
          "line": 12,            # the expression's line in the corpus file (1-based)
@@ -112,6 +115,9 @@ CORPORA = {
     "suite_blog": BLOG,
     # the second batch of Django's test apps (issue 16)
     "suite2_blog": BLOG,
+    # PostgreSQL-only differences tools/django_suite.py --backend postgresql found in Django's
+    # test apps (issue 16): durations as parameters, ...; its lines may use `datetime`
+    "suite_pg_blog": {**BLOG, "preamble": "import datetime"},
     # every manager of a model (issue 16)
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
@@ -495,6 +501,9 @@ def record_corpus(corpus, backend_name, database):
     from django.db import connection
 
     namespace = shell_namespace([*CORPORA[corpus].get("also", []), CORPORA[corpus]["app"]])
+    preamble = CORPORA[corpus].get("preamble")
+    if preamble:
+        exec(preamble, namespace)
 
     before = backend.fingerprint()
     connection.ensure_connection()
@@ -517,6 +526,8 @@ def record_corpus(corpus, backend_name, database):
     }
     if server_version is not None:
         doc["server_version"] = server_version
+    if preamble:
+        doc["preamble"] = preamble
     return doc
 
 
@@ -548,7 +559,7 @@ def render(doc):
         return "[\n" + ",\n".join(pad + "  " + dump(v) for v in values) + "\n" + pad + "]"
 
     out = ["{"]
-    for key in ("django", "backend", "server_version", "database", "corpus"):
+    for key in ("django", "backend", "server_version", "database", "corpus", "preamble"):
         if key in doc:
             out.append(f"  {dump(key)}: {dump(doc[key])},")
     out.append('  "entries": [')

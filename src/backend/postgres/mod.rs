@@ -165,8 +165,10 @@ impl PostgresBackend {
     /// parameter's type from the statement, except where its guess would change what Django's
     /// inlined literals mean: an integer or boolean where it guessed text (`data -> $1` takes an
     /// array position, `THEN $1` sums as a number), a float where it guessed an integer
-    /// (`pages / 7.0` divides as a numeric). When it cannot infer at all (`SUM(CASE ... THEN $1
-    /// ...)`), the numbers and booleans are declared and it tries again.
+    /// (`pages / 7.0` divides as a numeric), a duration where it guessed anything but an
+    /// interval (psycopg declares a timedelta's type). When it cannot infer at all (`SUM(CASE
+    /// ... THEN $1 ...)`, `date < (date - $1)`), the numbers, booleans and durations are
+    /// declared and it tries again.
     fn statement_for(&mut self, sql: &str, params: &[Value]) -> Result<Statement> {
         let declared: Vec<Type> = params.iter().map(declared_type).collect();
         let statement = match self.prepared(sql, &[]) {
@@ -186,6 +188,7 @@ impl PostgresBackend {
                     own.clone()
                 }
                 Value::Float(_) if integers.contains(guess) => own.clone(),
+                Value::Duration(_) if *guess != Type::INTERVAL => own.clone(),
                 _ => Type::UNKNOWN,
             })
             .collect();
@@ -338,6 +341,9 @@ fn declared_type(v: &Value) -> Type {
         Value::Int(i) => integer_type(*i),
         Value::Float(_) => Type::NUMERIC,
         Value::Bool(_) => Type::BOOL,
+        // psycopg's timedelta dumper declares an interval (`date - $1` is then date minus
+        // interval, not date minus date)
+        Value::Duration(_) => Type::INTERVAL,
         _ => Type::UNKNOWN,
     }
 }
