@@ -290,6 +290,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/blog/blog/models.py",
         bar: MODELS,
     },
+    // What tools/django_suite.py --backend postgresql found djq getting wrong on PostgreSQL
+    // only (its recording's preamble imports datetime).
+    Corpus {
+        name: "suite_pg_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: MODELS,
+    },
     // The proptest generator's querysets (tests/proptest_querysets.rs) from a fixed seed, on
     // the same databases: a set nobody chose.
     Corpus {
@@ -561,9 +570,10 @@ fn conformance(backend: Backend) {
         };
         let out = Output::default();
         let mut s = session(corpus, &url, out.clone());
-        // A corpus's preamble (its imports: `import datetime`) runs first, as it did in Django.
+        // the corpus's imports (record.py's "preamble"), run as a user would type them
         if let Some(preamble) = recording["preamble"].as_str() {
-            s.run(preamble).expect("the corpus's preamble runs");
+            s.run(preamble)
+                .unwrap_or_else(|d| panic!("{label}: preamble: {}", d.message));
         }
         let before = (total, rows_ok, sql_ok);
         for entry in recording["entries"].as_array().unwrap() {
@@ -942,12 +952,14 @@ fn a_gap_reason_that_misstates_the_outcome_is_caught() {
 }
 
 /// tools/django_suite.py's replay: djq on the recordings it made from Django's own test apps
-/// (never committed). `DJQ_SUITE` names a JSON manifest, a list of `{"recording", "database",
-/// "models", "preamble", "first", "out"}`: each recording (tools/record.py's entry format) is
-/// replayed from its entry `first` on, on its SQLite database with `run_entry`, after running
-/// `preamble` (the test module's imports); the outcome of each entry is appended to `out` as
-/// one JSON line as soon as it is known, so that the script can tell which entry a crash
-/// stopped at and go on after it.
+/// (never committed). `DJQ_SUITE` names a JSON manifest, a list of `{"recording", "backend",
+/// "database", "models", "preamble", "first", "out"}`: each recording (tools/record.py's entry
+/// format) is replayed from its entry `first` on with `run_entry`, after running `preamble`
+/// (the test module's imports), on its database: for `"backend": "sqlite"` the SQLite file
+/// `database`, for `"postgres"` the `.postgres.sql` dump `database` loaded into a new database
+/// of tests/support/pg.rs's server (as the PostgreSQL corpora are), dropped after the job. The
+/// outcome of each entry is appended to `out` as one JSON line as soon as it is known, so that
+/// the script can tell which entry a crash stopped at and go on after it.
 #[test]
 #[ignore = "run by tools/django_suite.py, which sets DJQ_SUITE"]
 fn django_suite_replay() {
@@ -969,18 +981,44 @@ fn django_suite_replay() {
             writeln!(file, "{line}").unwrap();
             file.flush().unwrap();
         };
+        let (backend, url) = match job["backend"].as_str() {
+            Some("postgres") => match support::pg::server() {
+                Some(pg) => (Backend::Postgres, pg.database_from_file(&field("database"))),
+                None => {
+                    emit(serde_json::json!({ "session_error": "no PostgreSQL server available" }));
+                    continue;
+                }
+            },
+            _ => (Backend::Sqlite, field("database")),
+        };
         let out = Output::default();
         // A models.py djq cannot read, or a database it cannot open, is reported for the job
         // instead of stopping the run.
         let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            session_at(
-                &field("database"),
-                &PathBuf::from(field("models")),
-                out.clone(),
-            )
+            session_at(&url, &PathBuf::from(field("models")), out.clone())
         }));
-        let mut s = match started {
-            Ok(s) => s,
+        match started {
+            Ok(mut s) => {
+                let preamble = field("preamble");
+                let preamble_error = if preamble.is_empty() {
+                    None
+                } else {
+                    s.run(&preamble).err().map(|d| d.message)
+                };
+                let first = job["first"].as_u64().unwrap_or(0) as usize;
+                for entry in recording["entries"].as_array().unwrap().iter().skip(first) {
+                    let o = run_entry(&mut s, &out, entry, backend);
+                    emit(serde_json::json!({
+                        "expr": entry["expr"],
+                        "rows_ok": o.rows_ok,
+                        "sql_ok": o.sql_ok,
+                        "rows_claim": o.rows_claim,
+                        "sql_claim": o.sql_claim,
+                        "detail": o.detail,
+                        "preamble_error": preamble_error,
+                    }));
+                }
+            }
             Err(e) => {
                 let why = e
                     .downcast_ref::<String>()
@@ -988,27 +1026,11 @@ fn django_suite_replay() {
                     .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
                 emit(serde_json::json!({ "session_error": why }));
-                continue;
             }
-        };
-        let preamble = field("preamble");
-        let preamble_error = if preamble.is_empty() {
-            None
-        } else {
-            s.run(&preamble).err().map(|d| d.message)
-        };
-        let first = job["first"].as_u64().unwrap_or(0) as usize;
-        for entry in recording["entries"].as_array().unwrap().iter().skip(first) {
-            let o = run_entry(&mut s, &out, entry, Backend::Sqlite);
-            emit(serde_json::json!({
-                "expr": entry["expr"],
-                "rows_ok": o.rows_ok,
-                "sql_ok": o.sql_ok,
-                "rows_claim": o.rows_claim,
-                "sql_claim": o.sql_claim,
-                "detail": o.detail,
-                "preamble_error": preamble_error,
-            }));
+        }
+        // the session (and its connection) is gone: the job's database can go too
+        if backend == Backend::Postgres {
+            support::pg::server().unwrap().drop_database(&url);
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Generic relations (issue 16) where djq's answer is its own, not a recording: what a
 //! script imports from `django.contrib.contenttypes` but djq does not run says so, as a
-//! NotSupportedError, instead of a wrong answer or a ModuleNotFoundError. What djq does run is
-//! recorded from Django in the `tagging` write sequence (tests/writes.rs).
+//! NotSupportedError, instead of a wrong answer or a ModuleNotFoundError; and on PostgreSQL,
+//! the join to a GenericRelation casts `object_id` only when the primary key's column is of
+//! another size, which the catalog tells, not the app's guessed `default_auto_field`. What djq
+//! does run is recorded from Django in the `tagging` write sequence (tests/writes.rs).
 
 mod support;
 
@@ -116,4 +118,61 @@ fn a_child_s_copy_of_a_generic_relation_without_query_name_stays_hidden() {
         ),
         "{err}"
     );
+}
+
+/// An app without apps.py (djq guesses BigAutoField for its implicit `id`, the project
+/// template's default) whose tables a project with `DEFAULT_AUTO_FIELD = AutoField` made
+/// (integer keys, as in Django's own test suite), or with BigAutoField (bigint): Django's
+/// `prepare_join_on_clause` casts the GenericRelation's `object_id` (a PositiveIntegerField,
+/// integer) to the key's type only when the two differ.
+#[test]
+fn a_generic_relation_join_casts_object_id_only_when_the_catalogs_key_size_differs() {
+    let Some(pg) = support::pg::server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("zoo");
+    std::fs::create_dir(&app).unwrap();
+    std::fs::write(
+        app.join("models.py"),
+        "from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation\n\
+         from django.contrib.contenttypes.models import ContentType\n\
+         from django.db import models\n\n\
+         class Label(models.Model):\n    \
+             text = models.CharField(max_length=20)\n    \
+             content_type = models.ForeignKey(ContentType, models.CASCADE)\n    \
+             object_id = models.PositiveIntegerField()\n    \
+             content_object = GenericForeignKey()\n\n\
+         class Animal(models.Model):\n    \
+             name = models.CharField(max_length=20)\n    \
+             labels = GenericRelation(Label)\n",
+    )
+    .unwrap();
+    for (key, cast) in [("serial", ""), ("bigserial", "::bigint")] {
+        let url = pg.database_from_sql(&format!(
+            "CREATE TABLE django_content_type (id serial PRIMARY KEY, app_label varchar(100), \
+             model varchar(100)); \
+             INSERT INTO django_content_type (app_label, model) VALUES ('zoo', 'animal'), ('zoo', 'label'); \
+             CREATE TABLE zoo_animal (id {key} PRIMARY KEY, name varchar(20) NOT NULL); \
+             CREATE TABLE zoo_label (id {key} PRIMARY KEY, text varchar(20) NOT NULL, \
+             content_type_id integer NOT NULL REFERENCES django_content_type (id), \
+             object_id integer NOT NULL CHECK (object_id >= 0));"
+        ));
+        let backend = djq::backend::connect(&url, false).expect("connect");
+        let (mut s, _) = support::session(backend, &[app.to_str().unwrap()]);
+        s.run("Animal.objects.filter(labels__text='x').count()")
+            .expect("a filter across the GenericRelation");
+        let on = if cast.is_empty() {
+            "\"zoo_label\".\"object_id\"".to_string()
+        } else {
+            format!("(\"zoo_label\".\"object_id\"){cast}")
+        };
+        let sql = &s.host.log.into_iter().last().expect("a statement").sql;
+        assert!(
+            sql.contains(&format!(
+                "INNER JOIN \"zoo_label\" ON (\"zoo_animal\".\"id\" = {on} AND"
+            )),
+            "{key}: {sql}"
+        );
+    }
 }

@@ -8,18 +8,26 @@ Usage (from the repository root):
     tools/.venv/bin/python tools/django_suite.py --tests DIR          # another tests/ folder
     tools/.venv/bin/python tools/django_suite.py --download           # pip download Django's sdist
     tools/.venv/bin/python tools/django_suite.py --no-record basic    # replay the last recording
+    tools/.venv/bin/python tools/django_suite.py --backend postgresql # on PostgreSQL (any of the above)
     tools/.venv/bin/python tools/django_suite.py --report-only        # report on the last run again
 
 Nothing of Django's is committed: the test apps are read at run time from `--tests` (default
 /work/django-src/django-6.1.3/tests, or the sdist `--download` fetches into
 target/django-suite/), and everything made from them lives in target/django-suite/ (git-ignored).
 
-For each app, in a fresh interpreter (Django configured with contenttypes, auth and the app,
-USE_TZ=True, TIME_ZONE="UTC", SQLite files under target/django-suite/<app>/):
+`--backend` says what Django and djq run on: `sqlite` (the default; everything under
+target/django-suite/<app>/) or `postgresql` (everything under target/django-suite/postgresql/<app>/,
+on a throwaway server tools/pgcluster.py starts for the recording and stops after it).
 
-1. `migrate --run-syncdb` into a base database;
+For each app, in a fresh interpreter (Django configured with contenttypes, auth and the app,
+USE_TZ=True, TIME_ZONE="UTC"):
+
+1. `migrate --run-syncdb` into a base database (SQLite: base.sqlite3; PostgreSQL: the
+   database `suite_base`), contenttypes' and auth's tables made by syncdb too, as Django's
+   runtests.py does;
 2. every TestCase class of the app's test*.py modules whose test methods hold queryset
-   expressions gets a copy of that database, populated the way the class does it (its
+   expressions gets a copy of that database (SQLite: a copy of the file; PostgreSQL: `CREATE
+   DATABASE suite_<n> TEMPLATE suite_base`), populated the way the class does it (its
    `fixtures`, `setUpTestData()`, its own `setUp()`); a class whose setup fails is reported
    and skipped;
 3. the expressions are extracted with `ast`: maximal expressions rooted at `<Model>.<manager>`
@@ -31,19 +39,24 @@ USE_TZ=True, TIME_ZONE="UTC", SQLite files under target/django-suite/<app>/):
    few builtins; writes (`create`, `update`, `delete`, related managers'
    `add`/`set`/...), async methods, Django's internals (`.query`, `._result_cache`, `.db`) and
    lambdas/comprehensions are left out; deduplicated per class;
-4. each is evaluated by Django with tools/record.py's `evaluate` (rows, SQL, errors; in a
-   rolled-back transaction), written as <app>/<module>.<Class>.sqlite.json in record.py's
-   format. Entries Django itself cannot materialise (`Unsupported`: a Query object, a
-   generator, a bound method) are left out.
+4. each is evaluated by Django with tools/record.py's `evaluate` and that backend's driver
+   rendering (rows, SQL, errors; in a rolled-back transaction), written as
+   <app>/<module>.<Class>.<sqlite|postgres>.json in record.py's format. Entries Django itself
+   cannot materialise (`Unsupported`: a Query object, a generator, a bound method) are left
+   out. On PostgreSQL the parent then writes each class database as a plain SQL script
+   (build_fixtures.py's `pg_dump_sql`) to <app>/<module>.<Class>.postgres.sql, the
+   recording's "database", and drops the databases.
 
 Then `cargo test --test conformance django_suite_replay -- --ignored` replays every recording
-through djq with tests/conformance.rs's own comparison (DjangoJSONEncoder's millisecond rule,
-row order compared only when Django's result is ordered, keys in Django's column order, the
-SQL text and parameters of every statement), and this script prints per app: entries, % of
-values equal, % of SQL equal, and the failures grouped by cause (djq's error with its message's
-literals elided, Django's error djq does not raise, the kind of row difference, the first
-differing token of the SQL) with counts; the full report, with an example of each cause, goes
-to target/django-suite/report.md (and report.json, the per-entry outcomes).
+through djq (on PostgreSQL: each dump loaded into a database of the server tests/support/pg.rs
+starts, as for the committed PostgreSQL corpora) with tests/conformance.rs's own comparison
+(DjangoJSONEncoder's millisecond rule, row order compared only when Django's result is
+ordered, keys in Django's column order, the SQL text and parameters of every statement), and
+this script prints per app: entries, % of values equal, % of SQL equal, and the failures
+grouped by cause (djq's error with its message's literals elided, Django's error djq does not
+raise, the kind of row difference, the first differing token of the SQL) with counts; the full report, with an example of each cause, goes
+to report.md in the backend's folder (target/django-suite/report.md,
+target/django-suite/postgresql/report.md; and report.json, the per-entry outcomes).
 """
 import argparse
 import ast
@@ -63,6 +76,8 @@ TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 sys.path.insert(0, str(TOOLS))
 OUT = ROOT / "target" / "django-suite"
+# Where each backend's recordings, replays and report go.
+BACKENDS = {"sqlite": OUT, "postgresql": OUT / "postgresql"}
 DEFAULT_TESTS = Path("/work/django-src/django-6.1.3/tests")
 DJANGO_VERSION = "6.1.3"
 
@@ -259,26 +274,87 @@ def writable(entry):
 # child: one app under Django
 # ---------------------------------------------------------------------------------------
 
-def child_main(app, tests_dir, outdir):
+class SQLiteStore:
+    """The class databases of one app on SQLite: files under the app's folder."""
+
+    backend = "sqlite"
+
+    def __init__(self, outdir):
+        self.outdir = outdir
+        self.base = outdir / "base.sqlite3"
+        self.base.unlink(missing_ok=True)
+
+    def settings(self):
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(self.base)}
+
+    def copy(self, label):
+        """A copy of the base database for a class: (Django's NAME, the recording's database)."""
+        db = self.outdir / f"{label}.sqlite3"
+        shutil.copyfile(self.base, db)
+        return str(db), str(db)
+
+    def recorder(self, record, name):
+        return record.SQLiteBackend(None, name)
+
+
+class PostgresStore:
+    """The class databases of one app on the parent's throwaway PostgreSQL server: a base
+    database `suite_base`, one `CREATE DATABASE suite_<n> TEMPLATE suite_base` per class, each
+    dumped by the parent after the child is done (pg_dump_sql) to <label>.postgres.sql, which
+    is the recording's database and what the replay loads."""
+
+    backend = "postgres"
+
+    def __init__(self, outdir, url):
+        from urllib.parse import urlsplit
+
+        self.outdir = outdir
+        self.url = url
+        self.server = urlsplit(url)
+        self.classes = 0
+        self.admin("DROP DATABASE IF EXISTS suite_base")
+        self.admin("CREATE DATABASE suite_base TEMPLATE template0 ENCODING 'UTF8'")
+
+    def admin(self, sql):
+        from build_fixtures import pg_connect
+
+        with pg_connect(self.url) as conn:
+            conn.execute(sql)
+
+    def settings(self):
+        return {"ENGINE": "django.db.backends.postgresql", "NAME": "suite_base",
+                "HOST": self.server.hostname, "PORT": str(self.server.port), "USER": self.server.username}
+
+    def copy(self, label):
+        self.classes += 1
+        name = f"suite_{self.classes}"
+        self.admin(f"CREATE DATABASE {name} TEMPLATE suite_base")
+        return name, str(self.outdir / f"{label}.postgres.sql")
+
+    def recorder(self, record, name):
+        return record.PostgresBackend(None, self.url)
+
+
+def child_main(app, tests_dir, outdir, server=None):
     tests_dir = Path(tests_dir)
     outdir = Path(outdir)
     sys.path.insert(0, str(tests_dir))
-    base = outdir / "base.sqlite3"
-    if base.exists():
-        base.unlink()
+    store = PostgresStore(outdir, server) if server else SQLiteStore(outdir)
 
     import django
     from django.conf import settings
 
     settings.configure(
         INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", app],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(base)}},
+        DATABASES={"default": store.settings()},
         USE_TZ=True,
         TIME_ZONE="UTC",
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
         SECRET_KEY="django_suite",
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        MIGRATION_MODULES={app: None},
+        # as Django's runtests.py: every table by syncdb, together (the app's foreign keys to
+        # contenttypes' and auth's tables need them in the same run on PostgreSQL)
+        MIGRATION_MODULES={"auth": None, "contenttypes": None, app: None},
     )
     django.setup()
 
@@ -334,12 +410,13 @@ def child_main(app, tests_dir, outdir):
             if not exprs:
                 continue
             label = f"{modname}.{cdef.name}"
-            db = outdir / f"{label}.sqlite3"
-            entry = {**case, "class": cdef.name, "label": label, "database": str(db), "preamble": preamble,
-                     "recording": str(outdir / f"{label}.sqlite.json"), "extracted": len(exprs)}
-            shutil.copyfile(base, db)
             connection.close()
-            connection.settings_dict["NAME"] = str(db)
+            name, db = store.copy(label)
+            entry = {**case, "class": cdef.name, "label": label, "database": db, "preamble": preamble,
+                     "recording": str(outdir / f"{label}.{store.backend}.json"), "extracted": len(exprs)}
+            if store.backend == "postgres":
+                entry["server_database"] = name
+            connection.settings_dict["NAME"] = name
             try:
                 if getattr(cls, "fixtures", None):
                     call_command("loaddata", *cls.fixtures, verbosity=0)
@@ -353,7 +430,9 @@ def child_main(app, tests_dir, outdir):
                 cases.append({**entry, "setup_error": f"{type(e).__name__}: {e}".splitlines()[0][:300]})
                 continue
             connection.close()
-            backend = record.SQLiteBackend(None, db)
+            backend = store.recorder(record, name)
+            connection.ensure_connection()
+            backend.check_session(connection)
             entries = []
             unsupported = 0
             for line, text in exprs:
@@ -362,9 +441,12 @@ def child_main(app, tests_dir, outdir):
                     unsupported += 1
                     continue
                 entries.append({"expr": text, "line": line, **got})
+            server_version = backend.server_version(connection)
             connection.close()
-            doc = {"django": django.__version__, "backend": "sqlite", "database": str(db),
+            doc = {"django": django.__version__, "backend": store.backend, "database": db,
                    "corpus": str(path), "entries": entries}
+            if server_version is not None:
+                doc["server_version"] = server_version
             Path(entry["recording"]).write_text(record.render(doc), encoding="utf-8")
             cases.append({**entry, "entries": len(entries), "unsupported": unsupported})
     (outdir / "cases.json").write_text(json.dumps(cases, indent=1), encoding="utf-8")
@@ -389,14 +471,28 @@ def download():
     return tests
 
 
-def record_app(app, tests_dir):
-    outdir = OUT / app
+def record_app(app, tests_dir, out, cluster=None):
+    """Record one app in a child interpreter, under `out` (on PostgreSQL: on `cluster`, each
+    class database then dumped next to its recording and dropped); an error text, or None."""
+    outdir = out / app
     if outdir.exists():
         shutil.rmtree(outdir)
     outdir.mkdir(parents=True)
-    proc = subprocess.run([sys.executable, __file__, "--child", app, str(tests_dir), str(outdir)],
+    proc = subprocess.run([sys.executable, __file__, "--child", app, str(tests_dir), str(outdir),
+                           *([cluster.url] if cluster else [])],
                           capture_output=True, text=True, cwd=ROOT)
     (outdir / "child.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    if cluster:
+        from build_fixtures import pg_dump_sql
+
+        cases_path = outdir / "cases.json"
+        for case in json.loads(cases_path.read_text(encoding="utf-8")) if proc.returncode == 0 else []:
+            if "setup_error" not in case:
+                title = f"djq's django_suite: {case['label']} of Django's test app '{app}', on PostgreSQL"
+                Path(case["database"]).write_text(pg_dump_sql(cluster, case["server_database"], title),
+                                                  encoding="utf-8")
+        for name in cluster.psql("SELECT datname FROM pg_database WHERE datname LIKE 'suite\\_%'").split():
+            cluster.psql(f'DROP DATABASE "{name}"')
     if proc.returncode != 0:
         last = [l for l in proc.stderr.strip().splitlines() if l.strip()][-1:] or ["(no output)"]
         return f"setup failed: {last[0][:300]}"
@@ -428,14 +524,15 @@ def replay_binary():
     sys.exit("django_suite: no conformance test executable in cargo's output")
 
 
-def replay(jobs):
-    """Run tests/conformance.rs's django_suite_replay on the jobs; an entry that crashes djq
-    (a panic, a stack overflow) is written as {"crash": reason} and the replay goes on after it."""
+def replay(jobs, out):
+    """Run tests/conformance.rs's django_suite_replay on the jobs (manifest and log under
+    `out`); an entry that crashes djq (a panic, a stack overflow) is written as
+    {"crash": reason} and the replay goes on after it."""
     binary = replay_binary()
     for job in jobs:
         Path(job["out"]).unlink(missing_ok=True)
         job["first"] = 0
-    manifest = OUT / "manifest.json"
+    manifest = out / "manifest.json"
     # djq's binary runs on the main thread's 8 MiB stack; test threads get 2 MiB by default
     env = dict(os.environ, DJQ_SUITE=str(manifest), RUST_MIN_STACK=str(8 << 20))
     pending = jobs
@@ -448,21 +545,21 @@ def replay(jobs):
         if proc.returncode == 0:
             break
         for i, job in enumerate(pending):
-            out = Path(job["out"])
-            lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
+            outcomes = Path(job["out"])
+            lines = outcomes.read_text(encoding="utf-8").splitlines() if outcomes.exists() else []
             if lines and "session_error" in lines[0]:
                 continue
             # the file holds one line per entry replayed so far, over every resumption
             if len(lines) < job["n"]:
                 crashed = len(lines)
-                with out.open("a", encoding="utf-8") as f:
+                with outcomes.open("a", encoding="utf-8") as f:
                     f.write(json.dumps({"crash": crash_reason(proc.stderr)}) + "\n")
                 pending = [{**job, "first": crashed + 1}] + pending[i + 1:]
                 break
         else:
-            print(f"django_suite: the replay failed (target/django-suite/replay.log):\n{proc.stderr[-2000:]}")
+            print(f"django_suite: the replay failed ({out / 'replay.log'}):\n{proc.stderr[-2000:]}")
             break
-    (OUT / "replay.log").write_text("\n".join(log), encoding="utf-8")
+    (out / "replay.log").write_text("\n".join(log), encoding="utf-8")
 
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
@@ -543,7 +640,7 @@ def rows_cause(detail, claim):
     return "rows: other value"
 
 
-def analyse(apps_run, app_errors):
+def analyse(apps_run, app_errors, out):
     per_app = {}
     causes = defaultdict(list)  # cause -> [(app, entry outcome)]
     outcomes = []
@@ -551,7 +648,7 @@ def analyse(apps_run, app_errors):
         if app in app_errors:
             per_app[app] = {"error": app_errors[app]}
             continue
-        cases = json.loads((OUT / app / "cases.json").read_text(encoding="utf-8"))
+        cases = json.loads((out / app / "cases.json").read_text(encoding="utf-8"))
         n = rows = sql = 0
         skipped = []
         for case in cases:
@@ -559,11 +656,11 @@ def analyse(apps_run, app_errors):
                 skipped.append(f"{case.get('label') or case['module']}: {case['setup_error']}")
                 continue
             recording = json.loads(Path(case["recording"]).read_text(encoding="utf-8"))
-            out = Path(case["recording"]).with_suffix(".djq.json")
-            if not out.exists():
+            replayed = Path(case["recording"]).with_suffix(".djq.json")
+            if not replayed.exists():
                 skipped.append(f"{case['label']}: not replayed")
                 continue
-            results = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+            results = [json.loads(l) for l in replayed.read_text(encoding="utf-8").splitlines()]
             if results and "session_error" in results[0]:
                 why = elide(results[0]["session_error"])
                 skipped.append(f"{case['label']}: djq could not start: {why}")
@@ -601,8 +698,8 @@ def pct(a, n):
     return f"{100.0 * a / n:.1f}%" if n else "-"
 
 
-def report(per_app, causes, outcomes):
-    lines = ["# djq on Django's own test apps", "",
+def report(per_app, causes, outcomes, backend):
+    lines = [f"# djq on Django's own test apps, on {backend}", "",
              "Made by tools/django_suite.py (values and SQL compared as tests/conformance.rs does).", "",
              "| app | classes | entries | values equal | SQL equal |", "|---|---|---|---|---|"]
     total = [0, 0, 0]
@@ -643,11 +740,13 @@ def report(per_app, causes, outcomes):
 def main():
     parser = argparse.ArgumentParser(description="djq against Django's own test apps.")
     parser.add_argument("apps", nargs="*", help="test apps (default: a curated list)")
+    parser.add_argument("--backend", choices=sorted(BACKENDS), default="sqlite",
+                        help="the database Django and djq run on (default: sqlite)")
     parser.add_argument("--tests", type=Path, default=DEFAULT_TESTS, help="Django's tests/ folder")
     parser.add_argument("--download", action="store_true", help="pip download Django's sdist into target/django-suite/")
-    parser.add_argument("--no-record", action="store_true", help="replay the recordings already in target/django-suite/")
+    parser.add_argument("--no-record", action="store_true", help="replay the last recordings of the backend")
     parser.add_argument("--report-only", action="store_true", help="neither record nor replay: report on the last run")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_main(*args.child)
@@ -656,34 +755,50 @@ def main():
     if not tests_dir.is_dir():
         parser.error(f"{tests_dir} is not a folder (use --tests DIR or --download)")
     apps = args.apps or APPS
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = BACKENDS[args.backend]
+    out.mkdir(parents=True, exist_ok=True)
+    recording = not (args.no_record or args.report_only)
+    cluster = None
+    if recording and args.backend == "postgresql":
+        import pgcluster
+        from build_fixtures import postgres_unavailable
+
+        why = postgres_unavailable()
+        if why:
+            sys.exit(f"django_suite: no PostgreSQL here: {why}")
+        cluster = pgcluster.Cluster().start()
     app_errors = {}
     jobs = []
-    for app in apps:
-        if not (args.no_record or args.report_only):
-            if not (tests_dir / app).is_dir():
-                app_errors[app] = "no such test app"
+    try:
+        for app in apps:
+            if recording:
+                if not (tests_dir / app).is_dir():
+                    app_errors[app] = "no such test app"
+                    continue
+                err = record_app(app, tests_dir, out, cluster)
+                if err:
+                    app_errors[app] = err
+                    continue
+            cases_path = out / app / "cases.json"
+            if not cases_path.exists():
+                app_errors[app] = "not recorded"
                 continue
-            err = record_app(app, tests_dir)
-            if err:
-                app_errors[app] = err
-                continue
-        cases_path = OUT / app / "cases.json"
-        if not cases_path.exists():
-            app_errors[app] = "not recorded"
-            continue
-        for case in json.loads(cases_path.read_text(encoding="utf-8")):
-            if "setup_error" in case:
-                continue
-            jobs.append({"recording": case["recording"], "database": case["database"], "n": case["entries"],
-                         "models": str(tests_dir / app), "preamble": case["preamble"],
-                         "out": str(Path(case["recording"]).with_suffix(".djq.json"))})
+            for case in json.loads(cases_path.read_text(encoding="utf-8")):
+                if "setup_error" in case:
+                    continue
+                jobs.append({"recording": case["recording"], "database": case["database"], "n": case["entries"],
+                             "backend": "postgres" if args.backend == "postgresql" else "sqlite",
+                             "models": str(tests_dir / app), "preamble": case["preamble"],
+                             "out": str(Path(case["recording"]).with_suffix(".djq.json"))})
+    finally:
+        if cluster:
+            cluster.stop()
     if not args.report_only:
-        replay(jobs)
-    per_app, causes, outcomes = analyse(apps, app_errors)
-    text = report(per_app, causes, outcomes)
-    (OUT / "report.md").write_text(text, encoding="utf-8")
-    (OUT / "report.json").write_text(json.dumps(outcomes, indent=1), encoding="utf-8")
+        replay(jobs, out)
+    per_app, causes, outcomes = analyse(apps, app_errors, out)
+    text = report(per_app, causes, outcomes, args.backend)
+    (out / "report.md").write_text(text, encoding="utf-8")
+    (out / "report.json").write_text(json.dumps(outcomes, indent=1), encoding="utf-8")
     for app, s in per_app.items():
         if "error" in s:
             print(f"{app}: {s['error']}")
@@ -693,7 +808,7 @@ def main():
     print("top causes:")
     for cause, items in sorted(causes.items(), key=lambda kv: -len(kv[1]))[:25]:
         print(f"  {len(items):4} {cause}")
-    print("full report: target/django-suite/report.md")
+    print(f"full report: {(out / 'report.md').relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -14,13 +14,15 @@ Usage (from the repository root):
 Corpus files: fixtures/conformance/<corpus>.corpus, one Django expression per line (blank
 lines and lines starting with '#' are ignored). Each line is evaluated with eval() in a
 namespace like Django's shell: `from django.db.models import *`,
-`from django.db.models.functions import *`, then the app's models.
+`from django.db.models.functions import *`, then the app's models, then the corpus's
+"preamble" if CORPORA gives it one (e.g. `import datetime`; djq's replay runs it too).
 
 Output: fixtures/conformance/<corpus>.<backend>.json:
 
     {"django": "6.1.3", "backend": "sqlite", "database": "fixtures/demo/library.sqlite3",
      "corpus": "fixtures/conformance/library.corpus",
-     "preamble": "import datetime",   # only for a corpus that has one: run before the lines
+     "preamble": "import datetime",   # only when the corpus has one (CORPORA's "preamble"):
+                                      # run first, as a user would type it before the lines
      "entries": [
         {"expr": "...",
          "line": 12,            # the expression's line in the corpus file (1-based)
@@ -121,6 +123,9 @@ CORPORA = {
     # and annotations test apps (issue 16): typed Value(), temporal arithmetic, F() slices,
     # Subquery(output_field=); its lines may use datetime and Decimal (the "preamble")
     "expressions_blog": {**BLOG, "preamble": "import datetime\nfrom decimal import Decimal"},
+    # PostgreSQL-only differences tools/django_suite.py --backend postgresql found in Django's
+    # test apps (issue 16): durations as parameters, ...; its lines may use `datetime`
+    "suite_pg_blog": {**BLOG, "preamble": "import datetime"},
     # every manager of a model (issue 16)
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",

@@ -706,7 +706,8 @@ impl Session {
             // combined queries keep theirs).
             qs.query.order_by.clear();
             qs.query.default_ordering = false;
-        } else if !qs.query.is_sliced() {
+        } else if !qs.query.is_sliced() && qs.query.distinct_fields.is_empty() {
+            // Django's get() keeps the ordering DISTINCT ON fields pick their row by.
             qs.query.clear_ordering(true, true);
         }
         qs.query.set_limits(None, Some(MAX_GET_RESULTS));

@@ -53,6 +53,8 @@ struct Catalog {
     tables: Vec<Table>,
     /// `(app_label, model, id)` rows of `django_content_type`, when that table exists.
     content_types: Vec<(String, String, i64)>,
+    /// PostgreSQL's `server_version_num`.
+    postgres_version: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -116,6 +118,7 @@ fn build(mut catalog: Catalog) -> Schema {
             .map(|t| Arc::new(model_for_table(t, &content_types)))
             .collect(),
         content_types: catalog.content_types.clone(),
+        postgres_version: catalog.postgres_version,
     };
     for (id, table) in catalog.tables.iter().enumerate() {
         link_foreign_keys(&mut schema, id, table);

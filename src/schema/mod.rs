@@ -38,6 +38,10 @@ pub struct Schema {
     /// `(app_label, model, id)` rows of the database's `django_content_type` (read once, at
     /// start: Django creates them at `migrate`).
     pub content_types: Vec<(String, String, i64)>,
+    /// The PostgreSQL server's `server_version_num` (150018 for 15.18), read at start; `None`
+    /// on SQLite or with no database. Django's features that depend on it do too
+    /// (`supports_any_value` from 16 on).
+    pub postgres_version: Option<i64>,
 }
 
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use super::Dialect;
 use super::frag::{Frag, Mark};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::query::annotate::Aggregation;
-use crate::query::expr::{Connector, DatePart, LookupKind};
+use crate::query::expr::{AggFunc, Connector, DatePart, LookupKind};
 use crate::query::func::{FuncKind, db_type, db_value_type, value_class};
 use crate::query::setup::{OrderTarget, Plan, PlanOrder};
 use crate::query::{Expr, JoinType, Lookup, Nulls, Query, Rhs, WhereNode};
@@ -998,6 +998,9 @@ impl Writer<'_> {
                 resolved,
                 options,
             } => {
+                if *func == AggFunc::AnyValue {
+                    d.any_value(self.schema.postgres_version)?;
+                }
                 let start = f.mark();
                 let call = d.aggregate_call(*func, *distinct, options)?;
                 f.push_str(&call.function);

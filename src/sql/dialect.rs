@@ -613,6 +613,20 @@ impl Dialect {
         Ok(list("ARRAY[", items, "]"))
     }
 
+    /// Django's `supports_any_value`: SQLite (djq's own `ANY_VALUE`, as Django registers
+    /// one) and PostgreSQL from 16 on (`postgres_version`, the server's `server_version_num`;
+    /// unknown: assumed to have it); elsewhere Django's NotSupportedError, raised before
+    /// anything runs.
+    pub fn any_value(self, postgres_version: Option<i64>) -> Result<()> {
+        match (self, postgres_version) {
+            (Dialect::Postgres, Some(v)) if v < 160_000 => Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                "ANY_VALUE is not supported on this database backend.",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The type a join's joined column is cast to when the two columns' types differ:
     /// PostgreSQL's, the parent's (Django's `prepare_join_on_clause`); none elsewhere.
     pub fn join_cast(self, parent: DbType, joined: DbType) -> Option<String> {

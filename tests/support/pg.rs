@@ -161,6 +161,25 @@ impl PgServer {
         self.database_from_sql(&sql)
     }
 
+    /// Drops a database [`create_database`](Self::create_database) made (its URL), once
+    /// nothing is connected to it any more.
+    pub fn drop_database(&self, url: &str) {
+        let name = url
+            .split('?')
+            .next()
+            .and_then(|base| base.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string();
+        let mut created = self.created.lock().unwrap();
+        assert!(created.contains(&name), "{name} was not created here");
+        let mut admin = PostgresBackend::connect(&self.admin_url, false)
+            .unwrap_or_else(|e| panic!("connecting to {}: {}", self.admin_url, e.message));
+        admin
+            .run_script(&format!("DROP DATABASE \"{name}\""))
+            .unwrap_or_else(|e| panic!("DROP DATABASE {name}: {}", e.message));
+        created.retain(|n| *n != name);
+    }
+
     /// A database loaded from the fixture file `path` (relative to the crate), created once
     /// per test binary and shared: tests must not change it.
     pub fn fixture(&self, path: &str) -> String {

@@ -27,7 +27,7 @@ use postgres_protocol::types as wire;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::backend::dateparse::{parse_date, parse_datetime, parse_time, uuid};
+use crate::backend::dateparse::{parse_date, parse_datetime, parse_duration, parse_time, uuid};
 use crate::value::{Value, ValueType, python_float};
 
 type BoxError = Box<dyn Error + Sync + Send>;
@@ -185,14 +185,21 @@ fn json_to_value(item: &serde_json::Value) -> Value {
     }
 }
 
-/// psycopg's interval dumper: whole days (Python's floor), then the microseconds left.
+/// psycopg's interval dumper: whole days (Python's floor), then the microseconds left. Text
+/// is read as PostgreSQL reads a text parameter where an interval is expected: Python's
+/// `str(timedelta)` (`5 days, 0:00:00`, what Django sends for a string compared with a
+/// duration) and ISO 8601 (`P5D`), as Django's `parse_duration` reads them.
 fn encode_interval(value: &Value, ty: &Type, out: &mut BytesMut) -> Result<(), BoxError> {
-    let Value::Duration(us) = value else {
-        return Err(reject(format!(
-            "cannot send {} as a parameter of type {}",
-            describe(value),
-            ty.name()
-        )));
+    let us = match value {
+        Value::Duration(us) => *us,
+        Value::Text(s) => parse_duration(s).map_err(|_| invalid_input(ty, s))?,
+        _ => {
+            return Err(reject(format!(
+                "cannot send {} as a parameter of type {}",
+                describe(value),
+                ty.name()
+            )));
+        }
     };
     const DAY: i64 = 86_400_000_000;
     let days = i32::try_from(us.div_euclid(DAY)).map_err(|_| {

@@ -166,8 +166,9 @@ impl PostgresBackend {
     /// inlined literals mean: an integer or boolean where it guessed text (`data -> $1` takes an
     /// array position, `THEN $1` sums as a number), a float where it guessed an integer
     /// (`pages / 7.0` divides as a numeric; a Decimal too), a duration where it guessed anything but an
-    /// interval. When it cannot infer at all (`SUM(CASE ... THEN $1
-    /// ...)`), the numbers and booleans are declared and it tries again.
+    /// interval (psycopg declares a timedelta's type). When it cannot infer at all (`SUM(CASE
+    /// ... THEN $1 ...)`, `date < (date - $1)`), the numbers, booleans and durations are
+    /// declared and it tries again.
     fn statement_for(&mut self, sql: &str, params: &[Value]) -> Result<Statement> {
         let declared: Vec<Type> = params.iter().map(declared_type).collect();
         let statement = match self.prepared(sql, &[]) {
@@ -342,6 +343,8 @@ fn declared_type(v: &Value) -> Type {
         Value::Int(i) => integer_type(*i),
         Value::Float(_) | Value::Decimal(_) => Type::NUMERIC,
         Value::Bool(_) => Type::BOOL,
+        // psycopg's timedelta dumper declares an interval (`date - $1` is then date minus
+        // interval, not date minus date)
         Value::Duration(_) => Type::INTERVAL,
         _ => Type::UNKNOWN,
     }

@@ -1239,8 +1239,9 @@ impl rusqlite::functions::Aggregate<Running, Option<f64>> for Spread {
     }
 }
 
-/// Django's `AnyValue` aggregate: the group's first value (NULL included). An empty group
-/// fails as the Python original does (`self[0]` of an empty list).
+/// Django's `AnyValue` aggregate: the group's first value (NULL included). A group with no
+/// row (none matched, or a `FILTER` kept none) is NULL: Python's sqlite3 module returns NULL
+/// without calling `finalize` when `step` never ran.
 struct AnyValue;
 
 impl rusqlite::functions::Aggregate<Option<Sql>, Sql> for AnyValue {
@@ -1256,9 +1257,7 @@ impl rusqlite::functions::Aggregate<Option<Sql>, Sql> for AnyValue {
     }
 
     fn finalize(&self, _: &mut Context<'_>, first: Option<Option<Sql>>) -> rusqlite::Result<Sql> {
-        first.flatten().ok_or_else(|| {
-            user_error("user-defined aggregate's 'finalize' method raised error".into())
-        })
+        Ok(first.flatten().unwrap_or(Sql::Null))
     }
 }
 

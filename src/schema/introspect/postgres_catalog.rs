@@ -187,9 +187,18 @@ pub(super) fn read(db: &mut dyn Backend) -> Result<Catalog> {
     } else {
         Vec::new()
     };
+    let version = rows(
+        db,
+        "SELECT current_setting('server_version_num')::bigint",
+        &[Int],
+    )?;
     Ok(Catalog {
         tables,
         content_types,
+        postgres_version: match version.first().map(|row| &row[0]) {
+            Some(Value::Int(v)) => Some(*v),
+            _ => None,
+        },
     })
 }
 

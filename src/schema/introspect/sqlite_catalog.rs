@@ -151,6 +151,7 @@ pub(super) fn read(conn: &Connection) -> Result<Catalog> {
     Ok(Catalog {
         tables,
         content_types,
+        postgres_version: None,
     })
 }
 

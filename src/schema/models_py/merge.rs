@@ -77,6 +77,9 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
                     });
                     model.fields.extend(column.cloned());
                 }
+                if schema.postgres_version.is_some() {
+                    auto_pk_size(&mut model, &schema.models[id]);
+                }
                 let old = std::mem::replace(&mut schema.models[id], Arc::new(model));
                 schema.model_mut(id).indexes = old.indexes.clone();
                 replaced.insert(id, old);
@@ -186,6 +189,30 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
     repoint(schema, &claimed, &replaced);
     schema.link();
     Ok(notes)
+}
+
+/// An auto-incrementing primary key takes its size (integer, bigint, smallint) from the
+/// table's column: the implicit `id` is of the app's `default_auto_field`, a guess, as
+/// settings' `DEFAULT_AUTO_FIELD` is not read. Only PostgreSQL's catalog tells the sizes apart
+/// (SQLite's says integer for all); a join to a GenericRelation's `object_id` is cast only when
+/// the sizes differ.
+fn auto_pk_size(model: &mut Model, table: &Model) {
+    let auto = |kind| {
+        matches!(
+            kind,
+            FieldKind::AutoField | FieldKind::BigAutoField | FieldKind::SmallAutoField
+        )
+    };
+    let pk = model.pk;
+    let Some(pk) = model.fields.get_mut(pk) else {
+        return;
+    };
+    if let Some(column) = table.fields.iter().find(|f| f.column == pk.column)
+        && auto(pk.kind)
+        && auto(column.kind)
+    {
+        pk.kind = column.kind;
+    }
 }
 
 /// The model a declaration describes, and its relations still to resolve (for a model not
