@@ -966,7 +966,8 @@ impl Query {
     }
 
     /// Django's `names_to_path` error for an unknown first name: its choices list the
-    /// query's annotations (alias() ones too) with the model's fields. Other errors as they are.
+    /// query's annotations (alias() ones too) and FilteredRelations with the model's fields.
+    /// Other errors as they are.
     pub fn with_annotation_choices(
         &self,
         schema: &Schema,
@@ -975,11 +976,13 @@ impl Query {
     ) -> Diagnostic {
         let first = path::split_names(name).next().unwrap_or(name);
         let unknown = format!("Cannot resolve keyword '{first}' into field. Choices are:");
-        if !d.message.starts_with(&unknown) || self.annotation_names().is_empty() {
+        let mut names = self.annotation_names();
+        names.extend(self.filtered_relations.iter().map(|f| f.name.to_string()));
+        if !d.message.starts_with(&unknown) || names.is_empty() {
             return d;
         }
         let span = d.span;
-        let mut d = path::unknown_field(schema, self.model, first, &self.annotation_names());
+        let mut d = path::unknown_field(schema, self.model, first, &names);
         d.span = span;
         d
     }

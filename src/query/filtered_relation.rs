@@ -51,15 +51,7 @@ pub fn names_to_path<S: AsRef<str>>(
         .map(AsRef::as_ref)
         .filter(|n| !is_field(schema, model, n));
     let Some(at) = first.and_then(|n| filtered.iter().position(|f| *f.name == *n)) else {
-        let found = path::names_to_path(schema, names, model, allow_many, fail_on_missing);
-        return match (found, first) {
-            // An unknown first name: the FilteredRelations are among the choices.
-            (Err(PathError::Field(_)), Some(n)) if !filtered.is_empty() => {
-                let extra: Vec<String> = filtered.iter().map(|f| f.name.to_string()).collect();
-                Err(path::unknown_field(schema, model, n, &extra).into())
-            }
-            (found, _) => found,
-        };
+        return path::names_to_path(schema, names, model, allow_many, fail_on_missing);
     };
     let fr = &filtered[at];
     // Its relation may start with an earlier FilteredRelation's name.
@@ -290,7 +282,7 @@ impl Query {
             false,
         )
         .map_err(|e| match e {
-            PathError::Field(d) => d,
+            PathError::Field(d) => self.with_annotation_choices(schema, lookup, d),
             PathError::MultiJoin(_) => unreachable!("allow_many"),
         })?;
         let fields = parts[..names.consumed].to_vec();
