@@ -202,7 +202,11 @@ impl Query {
                 let (unmasked, hidden): (Vec<_>, Vec<_>) =
                     std::mem::take(&mut inner.hidden_annotations)
                         .into_iter()
-                        .partition(|a| wanted.contains(&a.name));
+                        .partition(|a| {
+                            wanted.contains(&a.name)
+                                && !inner.select.iter().any(|s| s.name == a.name)
+                                && !inner.annotations.iter().any(|k| k.name == a.name)
+                        });
                 inner.annotations.extend(unmasked);
                 inner.hidden_annotations = hidden;
                 inner.hidden_annotations.extend(masked);
