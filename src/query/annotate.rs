@@ -456,21 +456,25 @@ impl FExpr {
             func,
             arg: Some(arg),
             filter: None,
+            options,
             ..
         } = self
         else {
             return None;
         };
-        // StringAgg's delimiter is a second source expression; the Aggregate class has no name.
-        if matches!(func, AggFunc::StringAgg | AggFunc::Aggregate) {
-            return None;
-        }
+        // StringAgg's delimiter is a second source expression; the Aggregate class has no
+        // name unless a class defined in the session gives one.
+        let name = match (&options.name, func) {
+            (Some(n), _) => n.as_str(),
+            (None, AggFunc::StringAgg | AggFunc::Aggregate) => return None,
+            (None, f) => f.name(),
+        };
         let inner = match &**arg {
             FExpr::Ref { name, .. } => name.clone(),
             FExpr::Aggregate { func, .. } => func.name().to_string(),
             _ => return None,
         };
-        Some(format!("{inner}__{}", func.name().to_lowercase()))
+        Some(format!("{inner}__{}", name.to_lowercase()))
     }
 }
 
