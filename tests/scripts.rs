@@ -132,6 +132,7 @@ macro_rules! scripts {
 
 scripts!(
     app_imports,
+    blog_aggregate_classes,
     blog_articles,
     blog_formatting,
     blog_hashes,

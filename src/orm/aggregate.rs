@@ -192,7 +192,7 @@ impl Session {
 
     /// Positional expressions named by their default alias, then keyword ones.
     fn named_expressions(
-        &self,
+        &mut self,
         args: &Args,
         method: &str,
         what: &str,
@@ -204,10 +204,7 @@ impl Session {
                     ErrorKind::Type,
                     format!(
                         "QuerySet.{method}() received non-expression(s): {}.",
-                        crate::value::python_repr(&match o {
-                            Obj::Value(v) => v.clone(),
-                            _ => Value::Text(o.type_name()),
-                        })
+                        self.py_str(o)?
                     ),
                 )
                 .at(*span));
@@ -248,10 +245,7 @@ impl Session {
                         ErrorKind::Type,
                         format!(
                             "QuerySet.{method}() received non-expression(s): {}.",
-                            crate::value::python_repr(&match other {
-                                Obj::Value(v) => v.clone(),
-                                _ => Value::Text(other.type_name()),
-                            })
+                            self.py_str(other)?
                         ),
                     )
                     .at(*span));

@@ -186,6 +186,18 @@ impl Host for Orm {
         }
     }
 
+    fn instantiate_native(
+        cx: &mut Session,
+        class: &std::rc::Rc<crate::py::obj::Class>,
+        base: &Obj,
+        args: &Args,
+    ) -> Option<Result<Obj>> {
+        let Some(super::obj::DjangoFn::Aggregate(func)) = base.django_fn() else {
+            return None;
+        };
+        Some(cx.aggregate_subclass(func, class, args).map(make::f))
+    }
+
     fn call(cx: &mut Session, f: &Obj, args: Args) -> Result<Obj> {
         if let Some(made) = super::choices::call(f, &args) {
             return made;

@@ -19,6 +19,7 @@
 //! [`contenttypes`] is ContentType's manager and methods, [`generic`] generic relations.
 
 mod aggregate;
+mod aggregate_class;
 mod choices;
 mod classes;
 mod clean;

@@ -613,6 +613,9 @@ impl<H: Host> Interp<H> {
             .flat_map(|k| k.bases.iter())
             .find(|b| matches!(b, Obj::Native(_)))
         {
+            if let Some(made) = H::instantiate_native(self, c, native, &args) {
+                return made;
+            }
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!(

@@ -102,6 +102,16 @@ pub trait Host: Sized + 'static {
     ) -> Result<()>;
     /// Call a native object.
     fn call(cx: &mut Interp<Self>, f: &Obj, args: Args) -> Result<Obj>;
+    /// `C(...)` where class `C` derives from the native object `base` (`class
+    /// MySum(Aggregate): function = 'SUM'`): the host's instance, or `None` to refuse.
+    fn instantiate_native(
+        _cx: &mut Interp<Self>,
+        _class: &std::rc::Rc<obj::Class>,
+        _base: &Obj,
+        _args: &Args,
+    ) -> Option<Result<Obj>> {
+        None
+    }
     /// Call method `name` of a native object (or of a Python object the host adds it to).
     /// The receiver comes by value: held by nothing else (`qs.filter(...).order_by(...)`'s
     /// intermediate queryset), the host may take it instead of copying it.

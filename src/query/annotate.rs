@@ -270,7 +270,11 @@ impl Query {
                 let (unmasked, hidden): (Vec<_>, Vec<_>) =
                     std::mem::take(&mut inner.hidden_annotations)
                         .into_iter()
-                        .partition(|a| wanted.contains(&a.name));
+                        .partition(|a| {
+                            wanted.contains(&a.name)
+                                && !inner.select.iter().any(|s| s.name == a.name)
+                                && !inner.annotations.iter().any(|k| k.name == a.name)
+                        });
                 inner.annotations.extend(unmasked);
                 inner.hidden_annotations = hidden;
                 inner.hidden_annotations.extend(masked);
@@ -520,21 +524,25 @@ impl FExpr {
             func,
             arg: Some(arg),
             filter: None,
+            options,
             ..
         } = self
         else {
             return None;
         };
-        // StringAgg's delimiter is a second source expression; the Aggregate class has no name.
-        if matches!(func, AggFunc::StringAgg | AggFunc::Aggregate) {
-            return None;
-        }
+        // StringAgg's delimiter is a second source expression; the Aggregate class has no
+        // name unless a class defined in the session gives one.
+        let name = match (&options.name, func) {
+            (Some(n), _) => n.as_str(),
+            (None, AggFunc::StringAgg | AggFunc::Aggregate) => return None,
+            (None, f) => f.name(),
+        };
         let inner = match &**arg {
             FExpr::Ref { name, .. } => name.clone(),
             FExpr::Aggregate { func, .. } => func.name().to_string(),
             _ => return None,
         };
-        Some(format!("{inner}__{}", func.name().to_lowercase()))
+        Some(format!("{inner}__{}", name.to_lowercase()))
     }
 
     /// The Django class the expression is an instance of (`Upper`, `F`, `Window`).

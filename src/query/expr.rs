@@ -1051,6 +1051,8 @@ pub struct AggOptions<E> {
     /// `function=`: the SQL function; the `Aggregate` class without one prints Django's
     /// `None(...)`.
     pub function: Option<String>,
+    /// The `name` of an aggregate class defined in the session (its default alias's suffix).
+    pub name: Option<String>,
 }
 
 impl<E> Default for AggOptions<E> {
@@ -1060,6 +1062,7 @@ impl<E> Default for AggOptions<E> {
             order_by: Vec::new(),
             output: None,
             function: None,
+            name: None,
         }
     }
 }
@@ -1079,6 +1082,7 @@ impl<E> AggOptions<E> {
                 .collect::<Result<_, Err>>()?,
             output: self.output,
             function: self.function.clone(),
+            name: self.name.clone(),
         })
     }
 }
