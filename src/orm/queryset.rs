@@ -557,8 +557,7 @@ impl Session {
                 Obj::Value(Value::Text(n)) => {
                     let bare = n.strip_prefix('-').unwrap_or(n);
                     // A composite key's `pk` orders by its columns (the query expands it).
-                    let composite = bare == "pk"
-                        && !(self.host.schema.model(qs.query.model).composite_pk).is_empty();
+                    let composite = qs.query.names_composite_pk(&self.host.schema, bare);
                     let named = qs.query.annotation(bare).or_else(|| qs.query.extra(bare));
                     if n != "?" && !composite && named.is_none() {
                         let parts: Vec<&str> = crate::query::path::split_names(bare).collect();

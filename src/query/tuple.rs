@@ -320,6 +320,11 @@ impl Query {
         self.multi_column_cols(schema, name)
     }
 
+    /// Does `name` (`pk`, `rel__pk`) name a composite primary key?
+    pub fn names_composite_pk(&self, schema: &Schema, name: &str) -> bool {
+        (name == "pk" || name.ends_with("__pk")) && self.composite_pk_first(schema, name).is_some()
+    }
+
     /// `name` (`pk`, `rel__pk`, a reverse relation from a model keyed by several fields)
     /// naming a composite primary key, with that key replaced by its first field
     /// (`rel__store`, `comments__tenant`); `None` when it names none.
