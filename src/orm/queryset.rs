@@ -241,8 +241,9 @@ impl Session {
             }
             "get" => self.get(qs, args),
             "first" | "last" => {
-                let ordered = qs.query.ordered(schema);
-                // Django's first() takes `self[:1]` of an ordered queryset: its cache if any.
+                // Django's first() takes `self[:1]` (last() reversed) of an ordered queryset,
+                // or of one whose ordering order_by() cleared: its cache if any.
+                let ordered = qs.query.ordered(schema) || !qs.query.default_ordering;
                 if let (true, "first", Some(items)) = (ordered, name, &cached) {
                     return Ok(items.first().cloned().unwrap_or(Obj::NONE));
                 }
