@@ -247,10 +247,20 @@ impl Session {
                 if let (true, "first", Some(items)) = (ordered, name, &cached) {
                     return Ok(items.first().cloned().unwrap_or(Obj::NONE));
                 }
+                let sliced = |what: &str| {
+                    let message = format!("Cannot {what} a query once a slice has been taken.");
+                    Err(type_error(&message, span))
+                };
                 if name == "last" && ordered {
+                    if qs.query.is_sliced() {
+                        return sliced("reverse");
+                    }
                     qs.query.standard_ordering = !qs.query.standard_ordering;
                 } else if !ordered {
                     (qs.query.check_first_last_grouping(schema, name)).map_err(|d| d.at(span))?;
+                    if qs.query.is_sliced() {
+                        return sliced("reorder");
+                    }
                     let by = if name == "first" { "pk" } else { "-pk" };
                     qs.query.clear_ordering(true, false);
                     qs.query.order_by.push(OrderSpec::Name {
