@@ -241,15 +241,26 @@ impl Session {
             }
             "get" => self.get(qs, args),
             "first" | "last" => {
-                let ordered = qs.query.ordered(schema);
-                // Django's first() takes `self[:1]` of an ordered queryset: its cache if any.
+                // Django's first() takes `self[:1]` (last() reversed) of an ordered queryset,
+                // or of one whose ordering order_by() cleared: its cache if any.
+                let ordered = qs.query.ordered(schema) || !qs.query.default_ordering;
                 if let (true, "first", Some(items)) = (ordered, name, &cached) {
                     return Ok(items.first().cloned().unwrap_or(Obj::NONE));
                 }
+                let sliced = |what: &str| {
+                    let message = format!("Cannot {what} a query once a slice has been taken.");
+                    Err(type_error(&message, span))
+                };
                 if name == "last" && ordered {
+                    if qs.query.is_sliced() {
+                        return sliced("reverse");
+                    }
                     qs.query.standard_ordering = !qs.query.standard_ordering;
                 } else if !ordered {
                     (qs.query.check_first_last_grouping(schema, name)).map_err(|d| d.at(span))?;
+                    if qs.query.is_sliced() {
+                        return sliced("reorder");
+                    }
                     let by = if name == "first" { "pk" } else { "-pk" };
                     qs.query.clear_ordering(true, false);
                     qs.query.order_by.push(OrderSpec::Name {
@@ -539,8 +550,7 @@ impl Session {
                 Obj::Value(Value::Text(n)) => {
                     let bare = n.strip_prefix('-').unwrap_or(n);
                     // A composite key's `pk` orders by its columns (the query expands it).
-                    let composite = bare == "pk"
-                        && !(self.host.schema.model(qs.query.model).composite_pk).is_empty();
+                    let composite = qs.query.names_composite_pk(&self.host.schema, bare);
                     let named = qs.query.annotation(bare).or_else(|| qs.query.extra(bare));
                     let parts: Vec<&str> = crate::query::path::split_names(bare).collect();
                     // Django's names_to_path starts from an annotation's output field too

@@ -887,8 +887,42 @@ impl Planner<'_, '_> {
             }
             _ => Vec::new(),
         };
-        // A composite primary key is one ordering of its columns (Django's
-        // `OrderBy(ColPairs)`, grouped by as one).
+        // A composite primary key (a related model's: `rel__pk`) is one ordering of its
+        // columns (Django's `OrderBy(ColPairs)`, grouped by as one).
+        let related_key = (field_name.strip_suffix("__pk"))
+            .map(|prefix| path::split_names(prefix).collect::<Vec<_>>())
+            .and_then(|pieces| {
+                let names = path::names_to_path(schema, &pieces, model, true, true).ok()?;
+                let to = names.path.last()?.to_model;
+                let key = schema.model(to).composite_pk.clone();
+                (!key.is_empty() && names.consumed == pieces.len()).then_some((names, to, key))
+            });
+        if let Some((names, to, key)) = related_key {
+            // Joined up to the relation (whose own columns are no one value).
+            let info = JoinInfo {
+                final_field: names.final_field,
+                target: names.target,
+                joins: vec![alias.clone()],
+                path: names.path,
+                transforms: Vec::new(),
+                field_error: None,
+            };
+            let info = self.q.to_mut().make_joins(schema, info, None);
+            let at = info.joins.last().unwrap_or(alias);
+            let cols = key
+                .iter()
+                .map(|&i| Expr::Col(path::col(schema, (to, i), at)));
+            let target = OrderTarget::Expr(Expr::Tuple(cols.collect()));
+            push_order(
+                out,
+                PlanOrder {
+                    target,
+                    descending,
+                    nulls: None,
+                },
+            );
+            return Ok(());
+        }
         if field_name == "pk" && !key.is_empty() {
             let cols = key
                 .iter()

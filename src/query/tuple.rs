@@ -5,8 +5,11 @@
 //! `ForeignObject` points at), `pk__gt` & co. a row-value comparison, `pk__isnull` one test
 //! per column; each value converted by its own field, a related lookup's single value taken
 //! as a tuple of one, Django's ValueError for a value of the wrong shape, and Django's
-//! subquery under a negation across a multi-valued relation. `values()` selects the same
-//! columns ([`Query::multi_column_cols`]).
+//! subquery under a negation across a multi-valued relation; a None inside a value is NULL
+//! (a row holding one is left out of an `IN` list). Compared with an expression, a key takes
+//! an `OuterRef` only (a row comparison once nested), else Django's ValueError. `values()`
+//! selects the same columns ([`Query::multi_column_cols`]), and `F('pk')` of a composite key
+//! is them as one [`Expr::Tuple`] (Django's `ColPairs`).
 
 use super::expr::{Connector, Expr, Lookup, LookupKind, Rhs, WhereNode};
 use super::filter::Operand;
@@ -318,6 +321,11 @@ impl Query {
             return Ok(None);
         }
         self.multi_column_cols(schema, name)
+    }
+
+    /// Does `name` (`pk`, `rel__pk`) name a composite primary key?
+    pub fn names_composite_pk(&self, schema: &Schema, name: &str) -> bool {
+        (name == "pk" || name.ends_with("__pk")) && self.composite_pk_first(schema, name).is_some()
     }
 
     /// `name` (`pk`, `rel__pk`, a reverse relation from a model keyed by several fields)
