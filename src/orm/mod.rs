@@ -22,6 +22,7 @@ mod aggregate;
 mod choices;
 mod classes;
 mod clean;
+mod complex_filter;
 mod composite;
 mod contenttypes;
 mod delete;
