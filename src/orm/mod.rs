@@ -32,6 +32,7 @@ mod explain;
 mod extra;
 mod fetch_mode;
 mod fixtures;
+mod for_update;
 mod functions;
 mod generic;
 mod generic_prefetch;

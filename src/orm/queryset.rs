@@ -58,6 +58,7 @@ pub const METHODS: &[&str] = &[
     "fetch_mode",
     "complex_filter",
     "contains",
+    "select_for_update",
 ];
 
 /// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
@@ -81,7 +82,7 @@ pub fn returns(name: &str) -> Returns {
         "all" | "filter" | "exclude" | "order_by" | "reverse" | "distinct" | "values"
         | "values_list" | "none" | "select_related" | "prefetch_related" | "only" | "defer"
         | "annotate" | "alias" | "union" | "intersection" | "difference" | "extra" | "using"
-        | "fetch_mode" | "complex_filter" => Returns::QuerySet,
+        | "fetch_mode" | "complex_filter" | "select_for_update" => Returns::QuerySet,
         "get" | "first" | "last" | "create" | "latest" | "earliest" => Returns::Instance,
         _ => Returns::Other,
     }
@@ -239,6 +240,10 @@ impl Session {
             }
             "filter" | "exclude" => {
                 self.apply_filter(&mut qs, name == "exclude", args)?;
+                Ok(wrap(qs))
+            }
+            "select_for_update" => {
+                self.select_for_update(&mut qs, &args)?;
                 Ok(wrap(qs))
             }
             "complex_filter" => {

@@ -151,6 +151,16 @@ pub struct Query {
     pub extra_masked: Vec<SelectItem>,
     /// `extra(tables=...)`: tables added to FROM after the joins.
     pub extra_tables: Vec<String>,
+    /// `select_for_update()`'s options.
+    pub for_update: ForUpdate,
+}
+
+/// `select_for_update(nowait=, skip_locked=, no_key=)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ForUpdate {
+    pub nowait: bool,
+    pub skip_locked: bool,
+    pub no_key: bool,
 }
 
 /// Django's set operations.
@@ -224,6 +234,7 @@ impl Query {
             select_for_update: false,
             extra_masked: Vec::new(),
             extra_tables: Vec::new(),
+            for_update: ForUpdate::default(),
         };
         let table = Sym::from(schema.model(model).table.as_str());
         q.tables.push(Table {
