@@ -1215,3 +1215,59 @@ fn window_errors_are_djangos_and_filtering_on_a_window_wraps_the_query_as_django
         r.stdout
     );
 }
+
+#[test]
+fn select_for_update_is_djangos_clause_per_backend() {
+    let path = root().join("fixtures/conformance/regressions.postgres.json");
+    let pg: Json = serde_json::from_str(&std::fs::read_to_string(path).expect("recording"))
+        .expect("valid JSON");
+    for expr in [
+        "Book.objects.select_for_update().filter(pk=1)",
+        "Book.objects.select_for_update(nowait=True).filter(pk=1).values('title')",
+        "Book.objects.select_for_update(skip_locked=True, no_key=True).filter(pages__gt=900).order_by('id')[:2]",
+    ] {
+        // SQLite: Django leaves the clause out, and djq runs the query.
+        let django = recorded_in("regressions", expr);
+        let sql = django["queries"][0]["sql"].as_str().expect("sql");
+        assert!(!sql.contains("FOR "), "{sql}");
+        let r = run(library().args(["--sql-only", "--format", "json", "-c", expr]));
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(
+            r.stdout.contains(&serde_json::to_string(sql).unwrap()),
+            "{}",
+            r.stdout
+        );
+        // PostgreSQL: FOR [NO KEY] UPDATE [NOWAIT | SKIP LOCKED], as Django writes it.
+        let entry = (pg["entries"].as_array().expect("entries").iter())
+            .find(|e| e["expr"] == expr)
+            .expect("recorded on PostgreSQL");
+        let sql = entry["queries"][0]["sql"].as_str().expect("sql");
+        assert!(sql.contains(" UPDATE"), "{sql}");
+        let r = run(djq().args([
+            "--models",
+            LIBRARY_MODELS,
+            "--sql-only",
+            "--dialect",
+            "postgres",
+            "--format",
+            "json",
+            "-c",
+            expr,
+        ]));
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(
+            r.stdout.contains(&serde_json::to_string(sql).unwrap()),
+            "{}\nwant {sql}",
+            r.stdout
+        );
+    }
+    let expr = "Book.objects.select_for_update(nowait=True, skip_locked=True)";
+    let django = &recorded_in("regressions", expr)["error"];
+    let r = run(library().args(["-c", expr]));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr.contains(django["message"].as_str().unwrap()),
+        "{}",
+        r.stderr
+    );
+}

@@ -32,6 +32,7 @@ impl Session {
         qs: &QuerySet,
         on_row: &mut dyn FnMut(&Plan, Vec<Value>) -> Result<()>,
     ) -> Result<Plan> {
+        self.check_for_update(qs)?;
         let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
         let plan = compiled.plan;
         let Some(st) = compiled.statement else {

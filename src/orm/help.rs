@@ -177,6 +177,21 @@ pub const QUERYSET_DOCS: &[(&str, &str, &str)] = &[
         "(fetch_mode)",
         "Set the fetch mode for the QuerySet.",
     ),
+    (
+        "complex_filter",
+        "(filter_obj)",
+        "Return a new QuerySet instance with filter_obj added to the filters.",
+    ),
+    (
+        "contains",
+        "(obj)",
+        "Return True if the QuerySet contains the provided obj, False otherwise.",
+    ),
+    (
+        "select_for_update",
+        "(nowait=False, skip_locked=False, of=(), no_key=False)",
+        "Return a new QuerySet instance that will select objects with a FOR UPDATE lock.",
+    ),
 ];
 
 use super::Session;

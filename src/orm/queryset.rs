@@ -56,6 +56,9 @@ pub const METHODS: &[&str] = &[
     "extra",
     "using",
     "fetch_mode",
+    "complex_filter",
+    "contains",
+    "select_for_update",
 ];
 
 /// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
@@ -79,7 +82,7 @@ pub fn returns(name: &str) -> Returns {
         "all" | "filter" | "exclude" | "order_by" | "reverse" | "distinct" | "values"
         | "values_list" | "none" | "select_related" | "prefetch_related" | "only" | "defer"
         | "annotate" | "alias" | "union" | "intersection" | "difference" | "extra" | "using"
-        | "fetch_mode" => Returns::QuerySet,
+        | "fetch_mode" | "complex_filter" | "select_for_update" => Returns::QuerySet,
         "get" | "first" | "last" | "create" | "latest" | "earliest" => Returns::Instance,
         _ => Returns::Other,
     }
@@ -239,6 +242,19 @@ impl Session {
                 self.apply_filter(&mut qs, name == "exclude", args)?;
                 Ok(wrap(qs))
             }
+            "select_for_update" => {
+                self.select_for_update(&mut qs, &args)?;
+                Ok(wrap(qs))
+            }
+            "complex_filter" => {
+                self.complex_filter(&mut qs, &args)?;
+                Ok(wrap(qs))
+            }
+            "contains" => Ok(Obj::bool(self.contains(
+                qs,
+                cached.as_deref().map(|v| &v[..]),
+                &args,
+            )?)),
             "get" => self.get(qs, args),
             "first" | "last" => {
                 // Django's first() takes `self[:1]` (last() reversed) of an ordered queryset,
@@ -659,7 +675,12 @@ impl Session {
         })
     }
 
-    fn apply_filter(&mut self, qs: &mut QuerySet, exclude: bool, args: Args) -> Result<()> {
+    pub(super) fn apply_filter(
+        &mut self,
+        qs: &mut QuerySet,
+        exclude: bool,
+        args: Args,
+    ) -> Result<()> {
         if let Some((c, _)) = qs.query.combinator {
             let method = if exclude { "exclude" } else { "filter" };
             let op = format!("{c:?}").to_lowercase();

@@ -52,6 +52,7 @@ const CLASSES: &[(&str, &str)] = &[
     ("InternalError", "DatabaseError"),
     ("ProgrammingError", "DatabaseError"),
     ("NotSupportedError", "DatabaseError"),
+    ("TransactionManagementError", "ProgrammingError"),
     ("ProtectedError", "IntegrityError"),
     ("RestrictedError", "IntegrityError"),
 ];

@@ -158,6 +158,16 @@ pub struct Query {
     pub extra_tables: Vec<String>,
     /// `annotate(name=FilteredRelation(...))`/`alias(...)`: joins named by the annotation.
     pub filtered_relations: Vec<filtered_relation::FilteredRelation>,
+    /// `select_for_update()`'s options.
+    pub for_update: ForUpdate,
+}
+
+/// `select_for_update(nowait=, skip_locked=, no_key=)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ForUpdate {
+    pub nowait: bool,
+    pub skip_locked: bool,
+    pub no_key: bool,
 }
 
 /// Django's set operations.
@@ -232,6 +242,7 @@ impl Query {
             extra_masked: Vec::new(),
             extra_tables: Vec::new(),
             filtered_relations: Vec::new(),
+            for_update: ForUpdate::default(),
         };
         let table = Sym::from(schema.model(model).table.as_str());
         q.tables.push(Table {

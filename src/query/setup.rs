@@ -907,7 +907,7 @@ impl Planner<'_, '_> {
                 transforms: Vec::new(),
                 field_error: None,
             };
-            let info = self.q.to_mut().make_joins(schema, info, None);
+            let info = self.q.to_mut().make_joins(schema, info, None)?;
             let at = info.joins.last().unwrap_or(alias);
             let cols = key
                 .iter()

@@ -247,7 +247,7 @@ impl Writer<'_> {
         }
         self.order_and_limit(f, q, plan)?;
         if q.select_for_update {
-            f.push_str(self.dialect.for_update());
+            f.push_str(&self.dialect.for_update(q.for_update));
         }
         if q.subquery && plan.extra > 0 {
             let inner = f.split_off(start);

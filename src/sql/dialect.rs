@@ -252,10 +252,15 @@ impl Dialect {
 
     /// `select_for_update()`'s clause: PostgreSQL locks the rows; SQLite has no such clause
     /// (Django leaves it out: `has_select_for_update` is false).
-    pub fn for_update(self) -> &'static str {
+    pub fn for_update(self, opts: crate::query::ForUpdate) -> String {
         match self {
-            Dialect::Sqlite => "",
-            Dialect::Postgres => " FOR UPDATE",
+            Dialect::Sqlite => String::new(),
+            Dialect::Postgres => format!(
+                " FOR{} UPDATE{}{}",
+                if opts.no_key { " NO KEY" } else { "" },
+                if opts.nowait { " NOWAIT" } else { "" },
+                if opts.skip_locked { " SKIP LOCKED" } else { "" },
+            ),
         }
     }
 
