@@ -447,6 +447,11 @@ impl Expr {
                 (t, _) => t,
             },
             Expr::Extract { .. } => ValueType::Int,
+            // Django quantizes decimals read from columns only, not from expressions.
+            Expr::Case {
+                output: ValueType::Decimal { .. },
+                ..
+            } => ValueType::Decimal { places: None },
             Expr::Func { output, .. }
             | Expr::Case { output, .. }
             | Expr::WindowFunc { output, .. } => *output,

@@ -329,7 +329,7 @@ impl Query {
     pub fn add_q(&mut self, schema: &Schema, q: &QNode) -> Result<()> {
         let existing_inner = self.inner_aliases();
         let mut can_reuse = Vec::new();
-        let (clause, _) = self.add_q_inner(schema, q, &mut can_reuse, false, false)?;
+        let (clause, _) = self.add_q_inner(schema, q, &mut can_reuse, (false, false), true)?;
         if !clause.is_empty() {
             self.where_.add(clause, Connector::And);
         }
@@ -343,18 +343,22 @@ impl Query {
     pub fn resolve_condition(&mut self, schema: &Schema, q: &QNode) -> Result<WhereNode> {
         // Django resolves it with `reuse=None`: every existing join may be reused.
         let mut reuse: Vec<Sym> = self.tables.iter().map(|t| t.alias.clone()).collect();
-        let (clause, needed) = self.add_q_inner(schema, q, &mut reuse, false, false)?;
+        // Django's `split_subq=False`: a negated multi-valued path joins, it makes no
+        // subquery.
+        let (clause, needed) = self.add_q_inner(schema, q, &mut reuse, (false, false), false)?;
         self.promote_joins(&needed);
         Ok(clause)
     }
 
+    /// Django's `_add_q`; `split_subq`: whether a negated multi-valued path becomes a
+    /// subquery (`split_exclude`).
     fn add_q_inner(
         &mut self,
         schema: &Schema,
         q: &QNode,
         can_reuse: &mut Vec<Sym>,
-        branch_negated: bool,
-        current_negated: bool,
+        (branch_negated, current_negated): (bool, bool),
+        split_subq: bool,
     ) -> Result<(WhereNode, Vec<Sym>)> {
         let current_negated = current_negated ^ q.negated;
         let branch_negated = branch_negated || q.negated;
@@ -367,7 +371,8 @@ impl Query {
         for child in &q.children {
             let (clause, needed_inner) = match child {
                 QChild::Node(n) => {
-                    self.add_q_inner(schema, n, can_reuse, branch_negated, current_negated)?
+                    let negated = (branch_negated, current_negated);
+                    self.add_q_inner(schema, n, can_reuse, negated, split_subq)?
                 }
                 QChild::Leaf { key, value, span } => self
                     .build_filter(
@@ -375,7 +380,7 @@ impl Query {
                         key,
                         value,
                         can_reuse,
-                        branch_negated,
+                        branch_negated && split_subq,
                         current_negated,
                     )
                     .map_err(|d| d.at(*span))?,
