@@ -197,19 +197,31 @@ impl Session {
         method: &str,
         what: &str,
     ) -> Result<Vec<(String, FExpr, Span)>> {
+        // Django's `_validate_values_are_expressions`: every argument that is no expression,
+        // as `str()` writes it, sorted.
+        let given =
+            (args.pos.iter().map(|(o, s)| (o, *s))).chain(args.kw.iter().map(|(_, o, s)| (o, *s)));
+        let mut invalid: Vec<(String, Span)> = given
+            .filter(|(o, _)| o.f().is_none() && o.q().is_none())
+            .map(|(o, s)| (non_expression(o), s))
+            .collect();
+        if !invalid.is_empty() {
+            invalid.sort_by(|a, b| a.0.cmp(&b.0));
+            let span = invalid[0].1;
+            let names: Vec<String> = invalid.into_iter().map(|(n, _)| n).collect();
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!(
+                    "QuerySet.{method}() received non-expression(s): {}.",
+                    names.join(", ")
+                ),
+            )
+            .at(span));
+        }
         let mut out = Vec::new();
         for (o, span) in &args.pos {
-            let Some(f) = o.f() else {
-                return Err(Diagnostic::new(
-                    ErrorKind::Type,
-                    format!(
-                        "QuerySet.{method}() received non-expression(s): {}.",
-                        self.py_str(o)?
-                    ),
-                )
-                .at(*span));
-            };
-            let Some(alias) = f.default_alias() else {
+            let alias = o.f().and_then(FExpr::default_alias);
+            let (Some(f), Some(alias)) = (o.f(), alias) else {
                 let complex = if what == "aggregates" {
                     "aggregates"
                 } else {
@@ -238,18 +250,8 @@ impl Session {
         }
         for (name, o, span) in &args.kw {
             let expr = match o {
-                o if let Some(f) = o.f() => f.clone(),
                 o if let Some(q) = o.q() => FExpr::Condition(q.clone()),
-                other => {
-                    return Err(Diagnostic::new(
-                        ErrorKind::Type,
-                        format!(
-                            "QuerySet.{method}() received non-expression(s): {}.",
-                            self.py_str(other)?
-                        ),
-                    )
-                    .at(*span));
-                }
+                o => o.f().expect("validated above").clone(),
             };
             out.push((name.clone(), expr, *span));
         }
@@ -379,5 +381,17 @@ fn empty_value(e: &FExpr) -> Value {
             .find(|v| *v != Value::Null)
             .unwrap_or(Value::Null),
         _ => Value::Null,
+    }
+}
+
+/// `str()` of an argument that is no expression: a value as Python prints it, a field
+/// instance as Django's `Field.__str__` of an unbound field.
+fn non_expression(o: &Obj) -> String {
+    match o {
+        Obj::Value(v) => v.to_python_str(),
+        o if o.field_instance().is_some() => {
+            format!("<django.db.models.fields.{}>", o.type_name())
+        }
+        o => o.type_name(),
     }
 }

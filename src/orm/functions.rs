@@ -7,7 +7,7 @@ use super::obj::{DjangoObj, make};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Args;
 use crate::py::Obj;
-use crate::query::expr::DbType;
+use crate::query::expr::{Arith, DbType};
 use crate::query::filter::When;
 use crate::query::func::{self, FuncKind};
 use crate::query::{FExpr, Nulls, QChild, QNode};
@@ -317,6 +317,29 @@ impl Session {
             args,
             output: None,
             span,
+        })
+    }
+
+    /// `F('flags').bitor(48)` and the other bitwise methods: `(lhs op other)`.
+    pub(super) fn bitwise_expr(&mut self, lhs: FExpr, op: Arith, args: &Args) -> Result<FExpr> {
+        args.no_kwargs_except(&[], op.symbol())?;
+        let [(other, s)] = args.pos.as_slice() else {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!(
+                    "takes 2 positional arguments but {} were given",
+                    args.pos.len() + 1
+                ),
+            )
+            .at(args.span));
+        };
+        Ok(FExpr::Combined {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(match other {
+                Obj::Value(v) => FExpr::Value(v.clone()),
+                o => operand(o, *s, op.symbol())?,
+            }),
         })
     }
 

@@ -120,7 +120,7 @@ impl Host for Orm {
             }
             return cx.instance_attribute(inst, name, span).map(Some);
         }
-        if obj.f().is_some() && matches!(name, "asc" | "desc") {
+        if obj.f().is_some() && (matches!(name, "asc" | "desc") || Arith::bitwise(name).is_some()) {
             return Ok(Some(method(obj, name)));
         }
         if let Obj::Exception(e) = obj
@@ -267,6 +267,9 @@ impl Host for Orm {
         }
         if let Some(fx) = recv.f() {
             let fx = fx.clone();
+            if let Some(op) = Arith::bitwise(name) {
+                return cx.bitwise_expr(fx, op, &args).map(make::f);
+            }
             return cx.order_by_expr(&fx, name, &args).map(make::f);
         }
         if let Some(inst) = recv.instance() {

@@ -21,6 +21,12 @@ pub enum Arith {
     Div,
     Mod,
     Pow,
+    /// `F(...).bitand(x)`, `.bitor(x)`, `.bitxor(x)`, `.bitleftshift(x)`, `.bitrightshift(x)`.
+    BitAnd,
+    BitOr,
+    BitXor,
+    LeftShift,
+    RightShift,
 }
 
 impl Arith {
@@ -32,7 +38,24 @@ impl Arith {
             Arith::Div => "/",
             Arith::Mod => "%",
             Arith::Pow => "^",
+            Arith::BitAnd => "&",
+            Arith::BitOr => "|",
+            Arith::BitXor => "#",
+            Arith::LeftShift => "<<",
+            Arith::RightShift => ">>",
         }
+    }
+
+    /// The operator of Django's `F(...).bitand(x)`, ... method named `name`.
+    pub fn bitwise(name: &str) -> Option<Arith> {
+        Some(match name {
+            "bitand" => Arith::BitAnd,
+            "bitor" => Arith::BitOr,
+            "bitxor" => Arith::BitXor,
+            "bitleftshift" => Arith::LeftShift,
+            "bitrightshift" => Arith::RightShift,
+            _ => return None,
+        })
     }
 }
 
@@ -473,6 +496,11 @@ impl Expr {
                 (t, _) => t,
             },
             Expr::Extract { .. } => ValueType::Int,
+            // Django quantizes decimals read from columns only, not from expressions.
+            Expr::Case {
+                output: ValueType::Decimal { .. },
+                ..
+            } => ValueType::Decimal { places: None },
             Expr::Func { output, .. }
             | Expr::Case { output, .. }
             | Expr::WindowFunc { output, .. } => *output,

@@ -327,12 +327,27 @@ impl JoinPromoter {
     }
 }
 
+/// What a Q is added for, deciding Django's `split_subq` and `update_join_types`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AddQ {
+    /// `filter()`/`exclude()`: a negated multi-valued path becomes a subquery
+    /// (`split_exclude`), joins are promoted and demoted.
+    Filter,
+    /// A Q used as an expression (`When(...)`, an aggregate's `filter=`): a negated
+    /// multi-valued path joins (`split_subq=False`).
+    Condition,
+    /// A FilteredRelation's condition in its join's ON clause: no subqueries, join types
+    /// left alone (`split_subq=False, update_join_types=False`).
+    OnJoin,
+}
+
 impl Query {
     /// `filter(q)` (or `exclude` with a negated q): Django's `add_q`.
     pub fn add_q(&mut self, schema: &Schema, q: &QNode) -> Result<()> {
         let existing_inner = self.inner_aliases();
         let mut can_reuse = Vec::new();
-        let (clause, _) = self.add_q_inner(schema, q, &mut can_reuse, (false, false), false)?;
+        let (clause, _) =
+            self.add_q_inner(schema, q, &mut can_reuse, (false, false), AddQ::Filter)?;
         if !clause.is_empty() {
             self.where_.add(clause, Connector::And);
         }
@@ -346,20 +361,22 @@ impl Query {
     pub fn resolve_condition(&mut self, schema: &Schema, q: &QNode) -> Result<WhereNode> {
         // Django resolves it with `reuse=None`: every existing join may be reused.
         let mut reuse: Vec<Sym> = self.tables.iter().map(|t| t.alias.clone()).collect();
-        let (clause, needed) = self.add_q_inner(schema, q, &mut reuse, (false, false), false)?;
+        // Django's `split_subq=False`: a negated multi-valued path joins, it makes no
+        // subquery.
+        let (clause, needed) =
+            self.add_q_inner(schema, q, &mut reuse, (false, false), AddQ::Condition)?;
         self.promote_joins(&needed);
         Ok(clause)
     }
 
-    /// Django's `_add_q`; `on_join` for a FilteredRelation's condition (Django's
-    /// `split_subq=False, update_join_types=False`: no subqueries, join types left alone).
+    /// Django's `_add_q`, in one of its three uses ([`AddQ`]).
     pub(super) fn add_q_inner(
         &mut self,
         schema: &Schema,
         q: &QNode,
         can_reuse: &mut Vec<Sym>,
         (branch_negated, current_negated): (bool, bool),
-        on_join: bool,
+        mode: AddQ,
     ) -> Result<(WhereNode, Vec<Sym>)> {
         let current_negated = current_negated ^ q.negated;
         let branch_negated = branch_negated || q.negated;
@@ -371,21 +388,18 @@ impl Query {
         let mut promoter = JoinPromoter::new(q.connector, q.children.len(), current_negated);
         for child in &q.children {
             let (clause, needed_inner) = match child {
-                QChild::Node(n) => self.add_q_inner(
-                    schema,
-                    n,
-                    can_reuse,
-                    (branch_negated, current_negated),
-                    on_join,
-                )?,
+                QChild::Node(n) => {
+                    let negated = (branch_negated, current_negated);
+                    self.add_q_inner(schema, n, can_reuse, negated, mode)?
+                }
                 QChild::Leaf { key, value, span } => self
                     .build_filter(
                         schema,
                         key,
                         value,
                         can_reuse,
-                        (branch_negated, current_negated),
-                        on_join,
+                        (branch_negated && mode != AddQ::Condition, current_negated),
+                        mode == AddQ::OnJoin,
                     )
                     .map_err(|d| d.at(*span))?,
                 QChild::Expr { expr, span } => (
@@ -399,7 +413,7 @@ impl Query {
                 target.add(clause, q.connector);
             }
         }
-        let needed_inner = if on_join {
+        let needed_inner = if mode == AddQ::OnJoin {
             Vec::new()
         } else {
             promoter.update_join_types(self)

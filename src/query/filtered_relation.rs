@@ -352,7 +352,13 @@ impl Query {
             None => self.tables.iter().map(|t| t.alias.clone()).collect(),
         };
         let joins = self.tables.len();
-        let (clause, _) = self.add_q_inner(schema, &condition, &mut reuse, (false, false), true)?;
+        let (clause, _) = self.add_q_inner(
+            schema,
+            &condition,
+            &mut reuse,
+            (false, false),
+            super::filter::AddQ::OnJoin,
+        )?;
         let at = self.index_of(&alias);
         if self.tables.len() > joins {
             // The joins the condition made come before this one.

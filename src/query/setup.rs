@@ -838,7 +838,12 @@ impl Planner<'_, '_> {
         let (col, descending) = order_dir(name, default_desc);
         let target = if let Some(p) = columns.iter().position(|c| c.alias.as_deref() == Some(col)) {
             OrderTarget::Position(p + 1)
-        } else if let Some(e) = self.q.annotation(col).or_else(|| self.q.extra(col)) {
+        } else if let Some(e) = self.q.annotation(col) {
+            // A masked annotation is resolved again (Django's `get_order_by`).
+            let mut e = e.clone();
+            e.resolve_again();
+            OrderTarget::Expr(e)
+        } else if let Some(e) = self.q.extra(col) {
             OrderTarget::Expr(e.clone())
         } else if let Some((first, _)) = col.split_once("__")
             && self.q.annotation(first).is_some()

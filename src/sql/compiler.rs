@@ -966,12 +966,19 @@ impl Writer<'_> {
             Expr::ArrayLen(source) => f.push(d.array_len(self.expr(source)?)?),
             Expr::Unaccent(source) => f.push(d.unaccent(self.expr(source)?)?),
             Expr::Ref { name, .. } => d.push_quoted(&mut f.sql, name),
+            // SQLiteNumericMixin: a decimal CASE is cast to NUMERIC on SQLite.
             Expr::Case {
                 whens,
                 default,
                 resolved,
-                ..
-            } => self.push_case(f, whens, default, *resolved)?,
+                output,
+            } => {
+                let start = f.mark();
+                self.push_case(f, whens, default, *resolved)?;
+                if let Some((open, close)) = d.numeric_cast(*output) {
+                    f.wrap_since(start, open, close);
+                }
+            }
             Expr::Func { func, args, output } => {
                 let mut compiled = Vec::with_capacity(args.len());
                 for a in args {

@@ -287,7 +287,8 @@ impl Dialect {
     /// `(lhs op rhs)` for arithmetic producing values of type `ty`.
     pub fn combine(self, op: Arith, lhs: &str, rhs: &str, ty: ValueType) -> String {
         let sql = match (self, op) {
-            (Dialect::Sqlite, Arith::Pow) => format!("(POWER({lhs}, {rhs}))"),
+            (Dialect::Sqlite, Arith::Pow) => format!("(POWER({lhs},{rhs}))"),
+            (Dialect::Sqlite, Arith::BitXor) => format!("(BITXOR({lhs},{rhs}))"),
             _ => format!("({lhs} {} {rhs})", op.symbol()),
         };
         self.numeric(sql, ty)

@@ -32,6 +32,8 @@ pub fn update(
         f.push_str(" = ");
         match value {
             Expr::Value(Value::Null) => f.push_str("NULL"),
+            // A plain decimal is a parameter (no `Value()` expression, so no REAL cast).
+            Expr::Value(v @ Value::Decimal(_)) => f.push_param(v.clone()),
             // A value that is EmptyResultSet: Django runs no statement.
             other => match catch_empty(w.expr(other).map(Some), None)? {
                 Some(v) => f.push(v),
