@@ -649,7 +649,7 @@ impl Session {
              .values_list({name:?}, flat=True).distinct().filter(plain_field__isnull=False).order_by(\"{desc}{name}\")"
         );
         let expr = crate::syntax::parse_expression(&chain)?;
-        let locals = std::collections::HashMap::from([("__djq_qs".into(), make::queryset(qs))]);
+        let locals = crate::py::Names::from_iter([("__djq_qs".into(), make::queryset(qs))]);
         let result = self.in_scope(locals, |s| s.eval(&expr));
         // Errors belong to the user's call, not to the chain spelled here.
         result.map_err(|mut d| {
