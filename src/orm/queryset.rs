@@ -186,7 +186,7 @@ impl Session {
     /// result cache when it was evaluated, as Django's do.
     pub(super) fn queryset_method(
         &mut self,
-        source: Rc<QuerySet>,
+        mut source: Rc<QuerySet>,
         name: &str,
         args: Args,
     ) -> Result<Obj> {
@@ -202,10 +202,7 @@ impl Session {
         if name == "all" && source.cache.is_prefetched() {
             return Ok(make::shared_queryset(source));
         }
-        // The clone a chained method works on; a queryset held by nothing else (a manager's
-        // fresh one) is taken as it is, its cache emptied as a clone's is.
-        let mut qs = Rc::try_unwrap(source).unwrap_or_else(|shared| (*shared).clone());
-        qs.cache = Default::default();
+        let qs = chained(&mut source);
         // What a related manager's methods return is a plain queryset.
         qs.related = None;
         // Django's `_not_support_combined_queries`.
@@ -230,16 +227,16 @@ impl Session {
         }
         let schema = &self.host.schema;
         match name {
-            "all" => Ok(wrap(qs)),
+            "all" => Ok(wrap(source)),
             "iterator" => {
-                qs.chunk_size = Some(iterator_chunk_size(&qs, &args)?);
-                Ok(wrap(qs))
+                qs.chunk_size = Some(iterator_chunk_size(qs, &args)?);
+                Ok(wrap(source))
             }
             "filter" | "exclude" => {
-                self.apply_filter(&mut qs, name == "exclude", args)?;
-                Ok(wrap(qs))
+                self.apply_filter(qs, name == "exclude", args)?;
+                Ok(wrap(source))
             }
-            "get" => self.get(qs, args),
+            "get" => self.get(Rc::unwrap_or_clone(source), args),
             "first" | "last" => {
                 let ordered = qs.query.ordered(schema);
                 // Django's first() takes `self[:1]` of an ordered queryset: its cache if any.
@@ -258,7 +255,7 @@ impl Session {
                 }
                 qs.query.set_limits(None, Some(1));
                 Ok(self
-                    .fetch_all(&qs)
+                    .fetch_all(qs)
                     .map_err(|d| d.at(span))?
                     .into_iter()
                     .next()
@@ -266,11 +263,11 @@ impl Session {
             }
             "count" => Ok(Obj::int(match cached {
                 Some(items) => items.len() as i64,
-                None => self.count(&qs).map_err(|d| d.at(span))?,
+                None => self.count(qs).map_err(|d| d.at(span))?,
             })),
             "exists" => Ok(Obj::bool(match cached {
                 Some(items) => !items.is_empty(),
-                None => self.exists(&qs).map_err(|d| d.at(span))?,
+                None => self.exists(qs).map_err(|d| d.at(span))?,
             })),
             "order_by" => {
                 if qs.query.is_sliced() {
@@ -280,12 +277,12 @@ impl Session {
                     ));
                 }
                 qs.query.clear_ordering(true, false);
-                let specs = self.order_specs(&mut qs, &args)?;
+                let specs = self.order_specs(qs, &args)?;
                 if specs.is_empty() {
                     qs.query.default_ordering = false;
                 }
                 qs.query.order_by.extend(specs);
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "latest" | "earliest" => {
                 // Django's `_earliest()`: order by the fields only (reversed for latest()),
@@ -312,7 +309,7 @@ impl Session {
                         })
                         .collect()
                 } else {
-                    self.order_specs(&mut qs, &args)?
+                    self.order_specs(qs, &args)?
                 };
                 if name == "latest" {
                     qs.query.standard_ordering = !qs.query.standard_ordering;
@@ -325,7 +322,7 @@ impl Session {
                     kw: Vec::new(),
                     span,
                 };
-                self.get(qs, no_filter)
+                self.get(Rc::unwrap_or_clone(source), no_filter)
             }
             "reverse" => {
                 if qs.query.is_sliced() {
@@ -335,7 +332,7 @@ impl Session {
                     ));
                 }
                 qs.query.standard_ordering = !qs.query.standard_ordering;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "distinct" => {
                 if qs.query.is_sliced() {
@@ -348,7 +345,7 @@ impl Session {
                 qs.query.distinct_fields =
                     args.strings(name)?.into_iter().map(|(s, _)| s).collect();
                 qs.query.distinct = true;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "values" | "values_list" => {
                 let mut fields = args.strings(name)?;
@@ -421,12 +418,12 @@ impl Session {
                         *field = again;
                     }
                 }
-                self.set_values(&mut qs, &fields)?;
-                Ok(wrap(qs))
+                self.set_values(qs, &fields)?;
+                Ok(wrap(source))
             }
             "none" => {
                 qs.query.set_empty();
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "select_related" => {
                 let fields = self.optional_names(&args, name)?;
@@ -438,7 +435,7 @@ impl Session {
                     }
                     (Some(f), _) => SelectRelated::Paths(f),
                 };
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "prefetch_related" => {
                 if args.pos.len() == 1 && args.pos[0].0.is_none() {
@@ -447,7 +444,7 @@ impl Session {
                     let lookups = self.prefetch_lookups(&args)?;
                     qs.prefetch.extend(lookups);
                 }
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "only" | "defer" => {
                 let fields = self.optional_names(&args, name)?;
@@ -488,18 +485,20 @@ impl Session {
                     }
                 }
                 self.check_deferred(&qs.query).map_err(|d| d.at(span))?;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
-            "in_bulk" => self.in_bulk(qs, &args),
-            "explain" => self.explain_queryset(&qs, &args),
-            "dates" | "datetimes" => self.dates(qs, name == "datetimes", &args),
+            "in_bulk" => self.in_bulk(Rc::unwrap_or_clone(source), &args),
+            "explain" => self.explain_queryset(qs, &args),
+            "dates" | "datetimes" => {
+                self.dates(Rc::unwrap_or_clone(source), name == "datetimes", &args)
+            }
             "using" => {
                 using_alias(&args)?;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "fetch_mode" => {
                 qs.fetch_mode = super::obj::FetchMode::of_args(&args)?;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "union" | "intersection" | "difference" => {
                 let allowed: &[&str] = if name == "union" { &["all"] } else { &[] };
@@ -519,27 +518,29 @@ impl Session {
                 }
                 // Django's union() of nothing else is the queryset itself.
                 if name == "union" && others.is_empty() {
-                    return Ok(wrap(qs));
+                    return Ok(wrap(source));
                 }
                 let all = matches!(args.kwarg("all"), Some(Obj::Value(Value::Bool(true))));
                 let combinator = crate::query::Combinator::from_name(name).expect("matched above");
                 qs.query = qs.query.combine(combinator, all, others);
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "extra" => {
-                self.extra(&mut qs, &args)?;
-                Ok(wrap(qs))
+                self.extra(qs, &args)?;
+                Ok(wrap(source))
             }
-            "annotate" => self.annotate(qs, &args, true),
-            "alias" => self.annotate(qs, &args, false),
-            "aggregate" => self.aggregate(&qs, &args),
+            "annotate" | "alias" => {
+                self.annotate(qs, &args, name == "annotate")?;
+                Ok(wrap(source))
+            }
+            "aggregate" => self.aggregate(qs, &args),
             "create" => self.create(qs.query.model, &args),
             "bulk_create" => self.bulk_create(qs.query.model, &args),
             "bulk_update" => self.bulk_update(qs.query.model, &args),
-            "update" => self.update_queryset(&qs, &args),
-            "delete" => self.delete_queryset(&qs, &args),
-            "get_or_create" => self.get_or_create(qs, &args),
-            "update_or_create" => self.update_or_create(qs, &args),
+            "update" => self.update_queryset(qs, &args),
+            "delete" => self.delete_queryset(qs, &args),
+            "get_or_create" => self.get_or_create(Rc::unwrap_or_clone(source), &args),
+            "update_or_create" => self.update_or_create(Rc::unwrap_or_clone(source), &args),
             other => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!("QuerySet.{other}() is not supported by djq yet"),
@@ -1015,15 +1016,12 @@ impl Session {
     /// list), else a query with LIMIT/OFFSET.
     pub(super) fn queryset_subscript(
         &mut self,
-        source: Rc<QuerySet>,
+        mut source: Rc<QuerySet>,
         index: &Expr,
         span: Span,
     ) -> Result<Obj> {
         let cached = source.cache.get();
-        // The clone the slice works on; a queryset held by nothing else is taken as it is,
-        // its cache emptied as a clone's is.
-        let mut qs = Rc::try_unwrap(source).unwrap_or_else(|shared| (*shared).clone());
-        qs.cache = Default::default();
+        let qs = chained(&mut source);
         let int = |s: &mut Session, e: &Option<Box<Expr>>| -> Result<Option<i64>> {
             match e {
                 None => Ok(None),
@@ -1073,7 +1071,7 @@ impl Session {
             }
             qs.query
                 .set_limits(lo.map(|v| v as usize), hi.map(|v| v as usize));
-            return Ok(wrap(qs));
+            return Ok(wrap(source));
         }
         let k = match self.eval(index)? {
             Obj::Value(Value::Int(i)) => i,
@@ -1100,7 +1098,7 @@ impl Session {
             });
         }
         qs.query.set_limits(Some(k), Some(k + 1));
-        let rows = self.fetch_all(&qs).map_err(|d| d.at(span))?;
+        let rows = self.fetch_all(qs).map_err(|d| d.at(span))?;
         if self.host.opts.sql_only {
             return Ok(Obj::NONE);
         }
@@ -1110,8 +1108,18 @@ impl Session {
     }
 }
 
-fn wrap(qs: QuerySet) -> Obj {
-    make::queryset(qs)
+fn wrap(qs: Rc<QuerySet>) -> Obj {
+    make::shared_queryset(qs)
+}
+
+/// The queryset a chained method or a slice changes (Django's `_chain()`): the source itself
+/// when nothing else holds it (the previous method's result, a manager's fresh queryset),
+/// else a copy; its result cache emptied as a clone's is. Changed in place, a chain's
+/// methods make no new allocation and copy no queryset.
+fn chained(source: &mut Rc<QuerySet>) -> &mut QuerySet {
+    let qs = Rc::make_mut(source);
+    qs.cache = Default::default();
+    qs
 }
 
 fn type_error(msg: &str, span: Span) -> Diagnostic {
