@@ -76,7 +76,7 @@ impl Host for Orm {
             }
         }
         if obj.native::<super::taggit::TagsOfModel>().is_some()
-            && (super::queryset::METHODS.contains(&name) || name == "most_common")
+            && (super::queryset::is_method(name) || name == "most_common")
         {
             return Ok(Some(method(obj, name)));
         }
@@ -222,7 +222,7 @@ impl Host for Orm {
         }
         // Django's own methods first: looking for models.py's is the longer search.
         let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
-        (super::queryset::METHODS.contains(&name) && !queryset_only)
+        (super::queryset::is_method(name) && !queryset_only)
             || (qs.is_some_and(|qs| qs.related.is_some())
                 && super::related::RELATED_METHODS.contains(&name))
             || qs.is_some_and(|qs| super::taggit::has_method(qs, name))

@@ -13,8 +13,20 @@ use crate::syntax::ast::{Expr, ExprKind};
 use crate::value::Value;
 use std::rc::Rc;
 
-/// Methods a QuerySet (and a Manager) answers to.
-pub const METHODS: &[&str] = &[
+/// [`METHODS`] and [`is_method`] from one list of names.
+macro_rules! methods {
+    ($($name:literal,)*) => {
+        /// Methods a QuerySet (and a Manager) answers to.
+        pub const METHODS: &[&str] = &[$($name),*];
+
+        /// Whether `name` is one of [`METHODS`]: a `match`, as every method call asks.
+        pub fn is_method(name: &str) -> bool {
+            matches!(name, $($name)|*)
+        }
+    };
+}
+
+methods! {
     "all",
     "filter",
     "exclude",
@@ -56,7 +68,7 @@ pub const METHODS: &[&str] = &[
     "extra",
     "using",
     "fetch_mode",
-];
+}
 
 /// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
 /// is an AttributeError, so that no one deletes a whole table by accident.
