@@ -667,6 +667,30 @@ fn sql_only_json_lines_are_serde_json_text_and_keep_every_statement() {
     );
 }
 
+/// A method chained on a queryset a name holds, or a slice of it, gives a new queryset and
+/// leaves the name's as it was (querysets nothing holds are changed in place).
+#[test]
+fn sql_only_chained_methods_leave_the_queryset_a_name_holds_as_it_was() {
+    let alone = run(library().args(["--sql-only", "-c", "Book.objects.filter(pages__gt=100)"]));
+    assert_eq!(alone.code, Some(0), "{}", alone.stderr);
+    let r = run(with_code(
+        library(),
+        [
+            "a = Book.objects.filter(pages__gt=100)",
+            "b = a.filter(pages__lt=500).order_by('title')",
+            "c = a[:2]",
+            "a",
+            "b",
+        ],
+    )
+    .arg("--sql-only"));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    assert_eq!(format!("{}\n", lines[0]), alone.stdout);
+    assert!(lines[1].contains("ORDER BY"), "{}", lines[1]);
+}
+
 #[test]
 fn sql_only_explains_why_fetched_objects_are_none() {
     let r = run(with_code(

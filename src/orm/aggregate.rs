@@ -3,7 +3,7 @@
 //! `aggregate()` (which runs its query and returns a dict, as Django's does).
 
 use super::Session;
-use super::obj::{DjangoObj, make};
+use super::obj::DjangoObj;
 use super::obj::{QsKind, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Args;
@@ -125,9 +125,9 @@ impl Session {
     }
 
     /// `annotate(*exprs, **named)` (`select`) or `alias(**named)`.
-    pub(super) fn annotate(&mut self, mut qs: QuerySet, args: &Args, select: bool) -> Result<Obj> {
+    pub(super) fn annotate(&mut self, qs: &mut QuerySet, args: &Args, select: bool) -> Result<()> {
         let method = if select { "annotate" } else { "alias" };
-        let args = &self.add_filtered_relations(&mut qs, args)?;
+        let args = &self.add_filtered_relations(qs, args)?;
         for (name, expr, span) in self.named_expressions(args, method, "annotations")? {
             qs.query
                 .add_annotation(&self.host.schema, &name, &expr, select)
@@ -148,7 +148,7 @@ impl Session {
             }
         }
         qs.query.group_for_aggregate();
-        Ok(make::queryset(qs))
+        Ok(())
     }
 
     /// `aggregate(*exprs, **named)`: runs the aggregation, returns `{name: value}`.

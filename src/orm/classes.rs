@@ -133,7 +133,7 @@ impl Session {
         }
         let text = module.clone();
         let scope = Rc::new(ModuleScope {
-            names: RefCell::new(HashMap::new()),
+            names: RefCell::default(),
             place: Box::new(move |offset| text.place(offset)),
         });
         self.host

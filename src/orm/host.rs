@@ -76,25 +76,18 @@ impl Host for Orm {
             }
         }
         if obj.native::<super::taggit::TagsOfModel>().is_some()
-            && (super::queryset::METHODS.contains(&name) || name == "most_common")
+            && (super::queryset::is_method(name) || name == "most_common")
         {
             return Ok(Some(method(obj, name)));
         }
         if obj.manager().is_some() || qs.is_some() {
             return Ok(Self::is_method(cx, obj, name).then(|| method(obj, name)));
         }
-        if let Some(v) = super::choices::attribute(obj, name) {
-            return Ok(Some(v));
-        }
-        if let Some(v) = cx.module_object_attribute(obj, name) {
-            return v.map(Some);
-        }
-        if let Some(v) = cx.meta_attribute(obj, name)? {
-            return Ok(Some(v));
-        }
+        // Then model classes: `Book.objects` starts most statements.
         if let Some(m) = obj.model_class() {
             return match name {
                 _ if let Some(manager) = cx.model_manager(m, name) => Ok(Some(manager)),
+                _ if let Some(meta) = cx.meta_attribute(obj, name)? => Ok(Some(meta)),
                 _ if let Some(tags) = cx.tags_of_model(m, name) => Ok(Some(tags)),
                 // `type(instance).__name__`.
                 "__name__" | "__qualname__" => {
@@ -113,6 +106,15 @@ impl Host for Orm {
                 )
                 .at(span)),
             };
+        }
+        if let Some(v) = super::choices::attribute(obj, name) {
+            return Ok(Some(v));
+        }
+        if let Some(v) = cx.module_object_attribute(obj, name) {
+            return v.map(Some);
+        }
+        if let Some(v) = cx.meta_attribute(obj, name)? {
+            return Ok(Some(v));
         }
         if let Some(inst) = obj.instance() {
             if name == "__class__" {
@@ -232,7 +234,7 @@ impl Host for Orm {
         }
         // Django's own methods first: looking for models.py's is the longer search.
         let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
-        (super::queryset::METHODS.contains(&name) && !queryset_only)
+        (super::queryset::is_method(name) && !queryset_only)
             || (qs.is_some_and(|qs| qs.related.is_some())
                 && super::related::RELATED_METHODS.contains(&name))
             || qs.is_some_and(|qs| super::taggit::has_method(qs, name))
@@ -241,29 +243,31 @@ impl Host for Orm {
     }
 
     fn call_method(cx: &mut Session, recv: Obj, name: &str, args: Args) -> Result<Obj> {
-        if let Some(result) = cx.meta_method(&recv, name, &args) {
-            return result;
-        }
-        if (recv.manager().is_some() || recv.queryset().is_some())
-            && let Some(result) = cx.call_custom_method(&recv, name, &args)
-        {
-            return result;
-        }
-        if let Some(&tags) = recv.native::<super::taggit::TagsOfModel>() {
-            return cx.tags_of_model_method(tags, name, args);
-        }
-        if recv.manager().is_some() {
-            let qs = Rc::new(cx.get_queryset(&recv)?);
-            return cx.queryset_method(qs, name, args);
-        }
-        if let Some(qs) = recv.queryset() {
+        // Managers and querysets first: every method of a chain comes here.
+        let manager = recv.manager().is_some();
+        if manager || recv.native::<QuerySet>().is_some() {
+            if let Some(result) = cx.call_custom_method(&recv, name, &args) {
+                return result;
+            }
+            if manager {
+                let qs = Rc::new(cx.get_queryset(&recv)?);
+                return cx.queryset_method(qs, name, args);
+            }
             // `super().get_queryset()` in a models.py manager method.
             if name == "get_queryset" {
                 return Ok(recv);
             }
-            // The receiver let go, so a queryset held by nothing else is taken, not copied.
-            drop(recv);
+            // Taken from the receiver, a queryset held by nothing else is changed, not copied.
+            let Ok(qs) = recv.into_native::<QuerySet>() else {
+                unreachable!("a queryset")
+            };
             return cx.queryset_method(qs, name, args);
+        }
+        if let Some(result) = cx.meta_method(&recv, name, &args) {
+            return result;
+        }
+        if let Some(&tags) = recv.native::<super::taggit::TagsOfModel>() {
+            return cx.tags_of_model_method(tags, name, args);
         }
         if let Some(fx) = recv.f() {
             let fx = fx.clone();

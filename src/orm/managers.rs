@@ -74,7 +74,7 @@ impl Session {
 
     /// The models.py method `name` of a manager or queryset, if it has one.
     fn find_method(&self, obj: &Obj, name: &str) -> Option<Found> {
-        let (model, index, manager, related) = match (obj.manager_ref(), obj.queryset()) {
+        let (model, index, manager, related) = match (obj.manager_ref(), obj.native::<QuerySet>()) {
             (Some(m), _) => (m.0, m.1, true, false),
             (_, Some(qs)) => (qs.query.model, qs.manager, false, qs.related.is_some()),
             _ => return None,
@@ -106,31 +106,32 @@ impl Session {
         name: &str,
         args: &Args,
     ) -> Option<Result<Obj>> {
-        let model = match (recv.manager(), recv.queryset()) {
-            (Some(m), _) => m,
-            (_, Some(qs)) => qs.query.model,
-            _ => return None,
+        let (model, index, manager) = match recv.manager_ref() {
+            Some(obj::Manager(m, index)) => (m, index, true),
+            None => {
+                let qs = recv.native::<QuerySet>()?;
+                (qs.query.model, qs.manager, false)
+            }
         };
-        if recv.manager().is_some() && name == "get_queryset" {
+        if manager && name == "get_queryset" {
             return Some(self.get_queryset(recv).map(make::queryset));
         }
-        if recv.manager().is_some() && self.is_content_type(model) {
+        if manager && self.is_content_type(model) {
             let found = self.content_type_manager_method(name, args);
             if found.is_some() {
                 return found;
             }
         }
+        // Only a models.py manager (and the querysets made from it) has methods of its own.
+        index?;
         let (method, this) = match self.find_method(recv, name)? {
             Found::Manager(f) => (f, recv.clone()),
-            Found::QuerySet(f) if recv.manager().is_some() => match self.get_queryset(recv) {
+            Found::QuerySet(f) if manager => match self.get_queryset(recv) {
                 Ok(qs) => (f, make::queryset(qs)),
                 Err(d) => return Some(Err(d)),
             },
             Found::QuerySet(f) => (f, recv.clone()),
         };
-        let index = recv
-            .manager_ref()
-            .map_or_else(|| recv.queryset().and_then(|qs| qs.manager), |m| m.1);
         Some(
             self.run_method(&method, this, args)
                 // What a QuerySet method makes of `self` is of the same class.

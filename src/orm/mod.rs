@@ -345,8 +345,7 @@ impl Session {
         let written = if log.held().next().is_none() {
             Ok(())
         } else if matches!(opts.format, Format::Json | Format::Ndjson) {
-            writeln!(out, "{}", crate::render::json::Statements(log.held()))
-                .map_err(crate::render::io_error)
+            crate::render::json::write_statements(out, log.held())
         } else {
             log.held().try_for_each(|s| {
                 let sql = crate::render::sql::sql_inline(&s.sql, &s.params, dialect);

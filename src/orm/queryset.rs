@@ -13,8 +13,20 @@ use crate::syntax::ast::{Expr, ExprKind};
 use crate::value::Value;
 use std::rc::Rc;
 
-/// Methods a QuerySet (and a Manager) answers to.
-pub const METHODS: &[&str] = &[
+/// [`METHODS`] and [`is_method`] from one list of names.
+macro_rules! methods {
+    ($($name:literal,)*) => {
+        /// Methods a QuerySet (and a Manager) answers to.
+        pub const METHODS: &[&str] = &[$($name),*];
+
+        /// Whether `name` is one of [`METHODS`]: a `match`, as every method call asks.
+        pub fn is_method(name: &str) -> bool {
+            matches!(name, $($name)|*)
+        }
+    };
+}
+
+methods! {
     "all",
     "filter",
     "exclude",
@@ -59,7 +71,7 @@ pub const METHODS: &[&str] = &[
     "complex_filter",
     "contains",
     "select_for_update",
-];
+}
 
 /// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
 /// is an AttributeError, so that no one deletes a whole table by accident.
@@ -189,7 +201,7 @@ impl Session {
     /// result cache when it was evaluated, as Django's do.
     pub(super) fn queryset_method(
         &mut self,
-        source: Rc<QuerySet>,
+        mut source: Rc<QuerySet>,
         name: &str,
         args: Args,
     ) -> Result<Obj> {
@@ -205,10 +217,7 @@ impl Session {
         if name == "all" && source.cache.is_prefetched() {
             return Ok(make::shared_queryset(source));
         }
-        // The clone a chained method works on; a queryset held by nothing else (a manager's
-        // fresh one) is taken as it is, its cache emptied as a clone's is.
-        let mut qs = Rc::try_unwrap(source).unwrap_or_else(|shared| (*shared).clone());
-        qs.cache = Default::default();
+        let qs = chained(&mut source);
         // What a related manager's methods return is a plain queryset.
         qs.related = None;
         // Django's `_not_support_combined_queries`.
@@ -233,29 +242,29 @@ impl Session {
         }
         let schema = &self.host.schema;
         match name {
-            "all" => Ok(wrap(qs)),
+            "all" => Ok(wrap(source)),
             "iterator" => {
-                qs.chunk_size = Some(iterator_chunk_size(&qs, &args)?);
-                Ok(wrap(qs))
+                qs.chunk_size = Some(iterator_chunk_size(qs, &args)?);
+                Ok(wrap(source))
             }
             "filter" | "exclude" => {
-                self.apply_filter(&mut qs, name == "exclude", args)?;
-                Ok(wrap(qs))
+                self.apply_filter(qs, name == "exclude", args)?;
+                Ok(wrap(source))
             }
             "select_for_update" => {
-                self.select_for_update(&mut qs, &args)?;
-                Ok(wrap(qs))
+                self.select_for_update(qs, &args)?;
+                Ok(wrap(source))
             }
             "complex_filter" => {
-                self.complex_filter(&mut qs, &args)?;
-                Ok(wrap(qs))
+                self.complex_filter(qs, &args)?;
+                Ok(wrap(source))
             }
             "contains" => Ok(Obj::bool(self.contains(
-                qs,
+                qs.clone(),
                 cached.as_deref().map(|v| &v[..]),
                 &args,
             )?)),
-            "get" => self.get(qs, args),
+            "get" => self.get(Rc::unwrap_or_clone(source), args),
             "first" | "last" => {
                 // Django's first() takes `self[:1]` (last() reversed) of an ordered queryset,
                 // or of one whose ordering order_by() cleared: its cache if any.
@@ -286,7 +295,7 @@ impl Session {
                 }
                 qs.query.set_limits(None, Some(1));
                 Ok(self
-                    .fetch_all(&qs)
+                    .fetch_all(qs)
                     .map_err(|d| d.at(span))?
                     .into_iter()
                     .next()
@@ -294,11 +303,11 @@ impl Session {
             }
             "count" => Ok(Obj::int(match cached {
                 Some(items) => items.len() as i64,
-                None => self.count(&qs).map_err(|d| d.at(span))?,
+                None => self.count(qs).map_err(|d| d.at(span))?,
             })),
             "exists" => Ok(Obj::bool(match cached {
                 Some(items) => !items.is_empty(),
-                None => self.exists(&qs).map_err(|d| d.at(span))?,
+                None => self.exists(qs).map_err(|d| d.at(span))?,
             })),
             "order_by" => {
                 if qs.query.is_sliced() {
@@ -308,12 +317,12 @@ impl Session {
                     ));
                 }
                 qs.query.clear_ordering(true, false);
-                let specs = self.order_specs(&mut qs, &args)?;
+                let specs = self.order_specs(qs, &args)?;
                 if specs.is_empty() {
                     qs.query.default_ordering = false;
                 }
                 qs.query.order_by.extend(specs);
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "latest" | "earliest" => {
                 // Django's `_earliest()`: order by the fields only (reversed for latest()),
@@ -340,7 +349,7 @@ impl Session {
                         })
                         .collect()
                 } else {
-                    self.order_specs(&mut qs, &args)?
+                    self.order_specs(qs, &args)?
                 };
                 if name == "latest" {
                     qs.query.standard_ordering = !qs.query.standard_ordering;
@@ -353,7 +362,7 @@ impl Session {
                     kw: Vec::new(),
                     span,
                 };
-                self.get(qs, no_filter)
+                self.get(Rc::unwrap_or_clone(source), no_filter)
             }
             "reverse" => {
                 if qs.query.is_sliced() {
@@ -363,7 +372,7 @@ impl Session {
                     ));
                 }
                 qs.query.standard_ordering = !qs.query.standard_ordering;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "distinct" => {
                 if qs.query.is_sliced() {
@@ -376,7 +385,7 @@ impl Session {
                 qs.query.distinct_fields =
                     args.strings(name)?.into_iter().map(|(s, _)| s).collect();
                 qs.query.distinct = true;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "values" | "values_list" => {
                 let mut fields;
@@ -422,15 +431,15 @@ impl Session {
                             span,
                         ));
                     }
-                    fields = self.values_list_fields(&mut qs, &args)?;
+                    fields = self.values_list_fields(qs, &args)?;
                     qs.kind = QsKind::ValuesList { flat, named };
                 }
-                self.set_values(&mut qs, &fields)?;
-                Ok(wrap(qs))
+                self.set_values(qs, &fields)?;
+                Ok(wrap(source))
             }
             "none" => {
                 qs.query.set_empty();
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "select_related" => {
                 let fields = self.optional_names(&args, name)?;
@@ -442,7 +451,7 @@ impl Session {
                     }
                     (Some(f), _) => SelectRelated::Paths(f),
                 };
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "prefetch_related" => {
                 if args.pos.len() == 1 && args.pos[0].0.is_none() {
@@ -454,7 +463,7 @@ impl Session {
                         .map_err(|d| d.at(span))?;
                     qs.prefetch.extend(lookups);
                 }
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "only" | "defer" => {
                 let fields = self.optional_names(&args, name)?;
@@ -498,18 +507,20 @@ impl Session {
                     }
                 }
                 self.check_deferred(&qs.query).map_err(|d| d.at(span))?;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
-            "in_bulk" => self.in_bulk(qs, &args),
-            "explain" => self.explain_queryset(&qs, &args),
-            "dates" | "datetimes" => self.dates(qs, name == "datetimes", &args),
+            "in_bulk" => self.in_bulk(Rc::unwrap_or_clone(source), &args),
+            "explain" => self.explain_queryset(qs, &args),
+            "dates" | "datetimes" => {
+                self.dates(Rc::unwrap_or_clone(source), name == "datetimes", &args)
+            }
             "using" => {
                 using_alias(&args)?;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "fetch_mode" => {
                 qs.fetch_mode = super::obj::FetchMode::of_args(&args)?;
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "union" | "intersection" | "difference" => {
                 let allowed: &[&str] = if name == "union" { &["all"] } else { &[] };
@@ -529,27 +540,29 @@ impl Session {
                 }
                 // Django's union() of nothing else is the queryset itself.
                 if name == "union" && others.is_empty() {
-                    return Ok(wrap(qs));
+                    return Ok(wrap(source));
                 }
                 let all = matches!(args.kwarg("all"), Some(Obj::Value(Value::Bool(true))));
                 let combinator = crate::query::Combinator::from_name(name).expect("matched above");
                 qs.query = qs.query.combine(combinator, all, others);
-                Ok(wrap(qs))
+                Ok(wrap(source))
             }
             "extra" => {
-                self.extra(&mut qs, &args)?;
-                Ok(wrap(qs))
+                self.extra(qs, &args)?;
+                Ok(wrap(source))
             }
-            "annotate" => self.annotate(qs, &args, true),
-            "alias" => self.annotate(qs, &args, false),
-            "aggregate" => self.aggregate(&qs, &args),
+            "annotate" | "alias" => {
+                self.annotate(qs, &args, name == "annotate")?;
+                Ok(wrap(source))
+            }
+            "aggregate" => self.aggregate(qs, &args),
             "create" => self.create(qs.query.model, &args),
             "bulk_create" => self.bulk_create(qs.query.model, &args),
             "bulk_update" => self.bulk_update(qs.query.model, &args),
-            "update" => self.update_queryset(&qs, &args),
-            "delete" => self.delete_queryset(&qs, &args),
-            "get_or_create" => self.get_or_create(qs, &args),
-            "update_or_create" => self.update_or_create(qs, &args),
+            "update" => self.update_queryset(qs, &args),
+            "delete" => self.delete_queryset(qs, &args),
+            "get_or_create" => self.get_or_create(Rc::unwrap_or_clone(source), &args),
+            "update_or_create" => self.update_or_create(Rc::unwrap_or_clone(source), &args),
             other => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!("QuerySet.{other}() is not supported by djq yet"),
@@ -666,7 +679,7 @@ impl Session {
              .values_list({name:?}, flat=True).distinct().filter(plain_field__isnull=False).order_by(\"{desc}{name}\")"
         );
         let expr = crate::syntax::parse_expression(&chain)?;
-        let locals = std::collections::HashMap::from([("__djq_qs".into(), make::queryset(qs))]);
+        let locals = crate::py::Names::from_iter([("__djq_qs".into(), make::queryset(qs))]);
         let result = self.in_scope(locals, |s| s.eval(&expr));
         // Errors belong to the user's call, not to the chain spelled here.
         result.map_err(|mut d| {
@@ -1071,15 +1084,12 @@ impl Session {
     /// list), else a query with LIMIT/OFFSET.
     pub(super) fn queryset_subscript(
         &mut self,
-        source: Rc<QuerySet>,
+        mut source: Rc<QuerySet>,
         index: &Expr,
         span: Span,
     ) -> Result<Obj> {
         let cached = source.cache.get();
-        // The clone the slice works on; a queryset held by nothing else is taken as it is,
-        // its cache emptied as a clone's is.
-        let mut qs = Rc::try_unwrap(source).unwrap_or_else(|shared| (*shared).clone());
-        qs.cache = Default::default();
+        let qs = chained(&mut source);
         let int = |s: &mut Session, e: &Option<Box<Expr>>| -> Result<Option<i64>> {
             match e {
                 None => Ok(None),
@@ -1129,7 +1139,7 @@ impl Session {
             }
             qs.query
                 .set_limits(lo.map(|v| v as usize), hi.map(|v| v as usize));
-            return Ok(wrap(qs));
+            return Ok(wrap(source));
         }
         let k = match self.eval(index)? {
             Obj::Value(Value::Int(i)) => i,
@@ -1156,7 +1166,7 @@ impl Session {
             });
         }
         qs.query.set_limits(Some(k), Some(k + 1));
-        let rows = self.fetch_all(&qs).map_err(|d| d.at(span))?;
+        let rows = self.fetch_all(qs).map_err(|d| d.at(span))?;
         if self.host.opts.sql_only {
             return Ok(Obj::NONE);
         }
@@ -1166,8 +1176,18 @@ impl Session {
     }
 }
 
-fn wrap(qs: QuerySet) -> Obj {
-    make::queryset(qs)
+fn wrap(qs: Rc<QuerySet>) -> Obj {
+    make::shared_queryset(qs)
+}
+
+/// The queryset a chained method or a slice changes (Django's `_chain()`): the source itself
+/// when nothing else holds it (the previous method's result, a manager's fresh queryset),
+/// else a copy; its result cache emptied as a clone's is. Changed in place, a chain's
+/// methods make no new allocation and copy no queryset.
+fn chained(source: &mut Rc<QuerySet>) -> &mut QuerySet {
+    let qs = Rc::make_mut(source);
+    qs.cache = Default::default();
+    qs
 }
 
 fn type_error(msg: &str, span: Span) -> Diagnostic {

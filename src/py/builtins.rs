@@ -597,19 +597,21 @@ enum Bound {
 /// [`BUILTINS`], [`MODULES`] and the exception classes by name, the first binding of a name
 /// winning. Built once: every name a statement uses that is no variable (`Book`, `Q`) is
 /// looked up here first, and scanning the ~100 names took ~700 instructions a miss.
-static BOUND: std::sync::LazyLock<std::collections::HashMap<&'static str, Bound>> =
-    std::sync::LazyLock::new(|| {
-        let mut bound = std::collections::HashMap::new();
-        let all = BUILTINS
-            .iter()
-            .map(|(n, b)| (*n, Bound::Builtin(*b)))
-            .chain(MODULES.iter().map(|n| (*n, Bound::Module)))
-            .chain(super::exceptions::class_names().map(|n| (n, Bound::ExceptionClass)));
-        for (name, b) in all {
-            bound.entry(name).or_insert(b);
-        }
-        bound
-    });
+static BOUND: std::sync::LazyLock<BoundNames> = std::sync::LazyLock::new(|| {
+    let mut bound = BoundNames::default();
+    let all = BUILTINS
+        .iter()
+        .map(|(n, b)| (*n, Bound::Builtin(*b)))
+        .chain(MODULES.iter().map(|n| (*n, Bound::Module)))
+        .chain(super::exceptions::class_names().map(|n| (n, Bound::ExceptionClass)));
+    for (name, b) in all {
+        bound.entry(name).or_insert(b);
+    }
+    bound
+});
+
+/// Hashed as the interpreter's [`super::Names`] are.
+type BoundNames = std::collections::HashMap<&'static str, Bound, foldhash::fast::RandomState>;
 
 /// The builtin bound to `n`, if any.
 pub fn builtin(n: &str) -> Option<Obj> {

@@ -29,12 +29,11 @@
 use super::args::Args;
 use super::obj::{Builtin, Function, FunctionBody, Obj};
 pub use super::obj::{Class, ModuleScope, Object, Wrapper};
-use super::{Host, Interp};
+use super::{Host, Interp, Names};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{Arg, Expr, Stmt, StmtKind};
 use crate::value::Value;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 fn wrap(w: Wrapper) -> Obj {
@@ -171,7 +170,7 @@ impl<H: Host> Interp<H> {
                 }
             }
         }
-        self.frames.push(HashMap::new());
+        self.frames.push(Names::default());
         let ran = self.exec_block(body);
         let mut dict = self.frames.pop().unwrap_or_default();
         for v in dict.values_mut() {
@@ -259,7 +258,7 @@ impl<H: Host> Interp<H> {
     /// names, which its fields' `default=` sees, over its module's).
     pub fn with_names<T>(
         &mut self,
-        names: HashMap<String, Obj>,
+        names: Names,
         f: impl FnOnce(&mut Interp<H>) -> Result<T>,
     ) -> Result<T> {
         self.frames.push(names);
@@ -555,7 +554,7 @@ impl<H: Host> Interp<H> {
         // Wrong arguments are the caller's error; the body's, the module's.
         let locals = self.bind_params(&f, args)?;
         let run = |s: &mut Interp<H>| {
-            let method = HashMap::from([
+            let method = Names::from_iter([
                 ("__class__".to_string(), Obj::Class(owner.clone())),
                 ("__self__".to_string(), recv),
             ]);

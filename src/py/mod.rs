@@ -51,18 +51,22 @@ pub use module::Module;
 pub use obj::{Builtin, DictRef, Function, FunctionBody, ListRef, Native, Obj, Range};
 pub use stmt::Flow;
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::ops::ControlFlow;
+
+/// Names and what they bind: scopes, a class's or object's attributes, a module's names.
+/// Hashed with foldhash, not std's SipHash: every name a statement uses is looked up here,
+/// and SipHash's resistance to chosen keys buys nothing for the names of one's own program.
+pub type Names<V = Obj> = std::collections::HashMap<String, V, foldhash::fast::RandomState>;
 
 /// The interpreter: variables and scopes, the exceptions being handled, where `print`
 /// writes — and its host, which gives the language its native objects.
 pub struct Interp<H: Host> {
     pub host: H,
     /// Global variables.
-    vars: HashMap<String, Obj>,
+    vars: Names,
     /// Local scopes of the functions and comprehensions being run, innermost last.
-    frames: Vec<HashMap<String, Obj>>,
+    frames: Vec<Names>,
     /// The exceptions being handled by `except` blocks, innermost last (for a bare `raise`).
     handling: Vec<Diagnostic>,
     pub out: Box<dyn Write>,
@@ -256,7 +260,7 @@ impl<H: Host> Interp<H> {
     pub fn with_host(host: H, out: Box<dyn Write>) -> Interp<H> {
         Interp {
             host,
-            vars: HashMap::new(),
+            vars: Names::default(),
             frames: Vec::new(),
             handling: Vec::new(),
             out,

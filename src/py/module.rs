@@ -12,7 +12,6 @@ use super::obj::Obj;
 use super::{Host, Interp};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::Alias;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A loaded module: its attributes (functions, classes, constants; submodules are found by
@@ -20,7 +19,7 @@ use std::rc::Rc;
 /// import says so instead of claiming they do not exist).
 #[derive(Debug, Default)]
 pub struct Module {
-    pub attrs: HashMap<String, Obj>,
+    pub attrs: super::Names,
     pub later: &'static [&'static str],
 }
 
@@ -43,7 +42,7 @@ impl Module {
 /// The modules loaded so far, by dotted name; `None`: known not to exist.
 #[derive(Debug, Default)]
 pub struct Registry {
-    loaded: HashMap<String, Option<Rc<Module>>>,
+    loaded: super::Names<Option<Rc<Module>>>,
 }
 
 impl<H: Host> Interp<H> {

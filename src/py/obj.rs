@@ -10,7 +10,6 @@ use crate::value::Value;
 use std::any::Any;
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt::Debug;
 use std::rc::Rc;
 
@@ -376,7 +375,7 @@ impl Obj {
 /// A module a class was defined in (a models.py): the names its code sees, and where its
 /// text is, to name the place of an error raised in it.
 pub struct ModuleScope {
-    pub names: RefCell<HashMap<String, Obj>>,
+    pub names: RefCell<super::Names>,
     /// `path:line:col` of a byte offset of the module's text.
     pub place: Box<dyn Fn(usize) -> String>,
 }
@@ -406,7 +405,7 @@ pub struct Class {
     /// Classes defined in Python, or the host's ([`Obj::Native`]).
     pub bases: Vec<Obj>,
     /// What the body bound.
-    pub dict: RefCell<HashMap<String, Obj>>,
+    pub dict: RefCell<super::Names>,
     /// The module it was defined in, when not the session.
     pub module: Option<Rc<ModuleScope>>,
 }

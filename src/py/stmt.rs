@@ -5,12 +5,11 @@
 
 use super::args::Args;
 use super::obj::{Function, FunctionBody, Obj};
-use super::{Host, Interp};
+use super::{Host, Interp, Names};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::syntax::ast::{
     Comprehension, ExceptHandler, Expr, ExprKind, ParamKind, Stmt, StmtKind, WithItem,
 };
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::ops::ControlFlow;
 use std::rc::Rc;
@@ -389,7 +388,7 @@ impl<H: Host> Interp<H> {
     /// Run `f` in a new local scope holding `locals`.
     pub fn in_scope<T>(
         &mut self,
-        locals: HashMap<String, Obj>,
+        locals: Names,
         f: impl FnOnce(&mut Interp<H>) -> Result<T>,
     ) -> Result<T> {
         self.frames.push(locals);
@@ -406,11 +405,7 @@ impl<H: Host> Interp<H> {
     }
 
     /// Run a function's body with its parameters bound (`locals`).
-    pub(super) fn run_function(
-        &mut self,
-        f: &Function,
-        locals: HashMap<String, Obj>,
-    ) -> Result<Obj> {
+    pub(super) fn run_function(&mut self, f: &Function, locals: Names) -> Result<Obj> {
         if self.frames.len() >= MAX_CALL_DEPTH {
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
@@ -426,10 +421,10 @@ impl<H: Host> Interp<H> {
         })
     }
 
-    pub(super) fn bind_params(&mut self, f: &Function, args: Args) -> Result<HashMap<String, Obj>> {
+    pub(super) fn bind_params(&mut self, f: &Function, args: Args) -> Result<Names> {
         let span = args.span;
         let type_error = |msg: String| Diagnostic::new(ErrorKind::Type, msg).at(span);
-        let mut locals = HashMap::new();
+        let mut locals = Names::default();
         let mut pos = args.pos.into_iter().map(|(o, _)| o);
         let mut kw: Vec<(String, Obj)> = args.kw.into_iter().map(|(k, v, _)| (k, v)).collect();
         let normal = f
@@ -487,7 +482,7 @@ impl<H: Host> Interp<H> {
         generators: &[Comprehension],
         emit: &mut dyn FnMut(&mut Interp<H>) -> Result<()>,
     ) -> Result<()> {
-        self.in_scope(HashMap::new(), |s| s.generate(generators, emit))
+        self.in_scope(Names::default(), |s| s.generate(generators, emit))
     }
 
     fn generate(

@@ -29,28 +29,40 @@ pub fn write_line(out: &mut dyn Write, value: &Json) -> Result<()> {
     writeln!(out).map_err(io_error)
 }
 
-/// The statements `--sql-only` shows for one top-level statement, displayed as the line
-/// `[{"sql": ..., "params": [...]}, ...]` (compact, as `serde_json` writes such a value):
-/// formatted as it is written, without a JSON value of it built first.
-pub struct Statements<I>(pub I);
-
-impl<'a, I: Iterator<Item = &'a crate::sql::Statement> + Clone> std::fmt::Display
-    for Statements<I>
-{
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[")?;
-        for (i, st) in self.0.clone().enumerate() {
-            let sql = serde_json::to_string(&st.sql).map_err(|_| std::fmt::Error)?;
-            let comma = if i == 0 { "" } else { "," };
-            write!(f, "{comma}{{\"sql\":{sql},\"params\":[")?;
-            for (j, p) in st.params.iter().enumerate() {
-                let comma = if j == 0 { "" } else { "," };
-                write!(f, "{comma}{}", p.to_json())?;
+/// Writes the statements `--sql-only` shows for one top-level statement as the line
+/// `[{"sql": ..., "params": [...]}, ...]` (compact, as `serde_json` writes such a value).
+/// No JSON value of it is built, and the SQL, numbers and strings (the common parameters)
+/// are not copied: the line is escaped into one buffer, written at once (`serde_json` writes a
+/// string piece by piece between its escapes, and the SQL's quoted names have many).
+pub fn write_statements<'a>(
+    out: &mut dyn Write,
+    statements: impl Iterator<Item = &'a crate::sql::Statement>,
+) -> Result<()> {
+    let mut line = Vec::with_capacity(512);
+    line.push(b'[');
+    for (i, st) in statements.enumerate() {
+        line.extend_from_slice(if i == 0 { b"{\"sql\":" } else { b",{\"sql\":" });
+        push_json(&mut line, &st.sql);
+        line.extend_from_slice(b",\"params\":[");
+        for (j, p) in st.params.iter().enumerate() {
+            if j > 0 {
+                line.push(b',');
             }
-            f.write_str("]}")?;
+            match p {
+                Value::Int(i) => push_json(&mut line, i),
+                Value::Text(s) => push_json(&mut line, s),
+                other => push_json(&mut line, &other.to_json()),
+            }
         }
-        f.write_str("]")
+        line.extend_from_slice(b"]}");
     }
+    line.extend_from_slice(b"]\n");
+    out.write_all(&line).map_err(io_error)
+}
+
+/// `v` as `serde_json` writes it, appended to `buf`.
+fn push_json(buf: &mut Vec<u8>, v: &(impl serde::Serialize + ?Sized)) {
+    serde_json::to_writer(buf, v).expect("JSON of a string, a number or a JSON value");
 }
 
 /// Streams a result set as one JSON array, or as NDJSON lines.
