@@ -32,6 +32,20 @@ pub enum Value {
     OffsetDateTime(DateTime<FixedOffset>),
 }
 
+/// Python's `str()` of a Decimal: plain digits, unless the exponent of the first digit is
+/// below -6 (`Decimal('0E-20')`, `Decimal('1E-7')`), which is written in scientific notation.
+pub fn python_decimal(d: &Decimal) -> String {
+    let digits = d.mantissa().unsigned_abs().to_string();
+    let adjusted = digits.len() as i64 - 1 - i64::from(d.scale());
+    if adjusted >= -6 {
+        return d.to_string();
+    }
+    let sign = if d.is_sign_negative() { "-" } else { "" };
+    let (first, rest) = digits.split_at(1);
+    let point = if rest.is_empty() { "" } else { "." };
+    format!("{sign}{first}{point}{rest}E{adjusted}")
+}
+
 impl Value {
     /// A JSON document as a value.
     pub fn json(document: serde_json::Value) -> Value {
@@ -87,7 +101,7 @@ impl Value {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Decimal(d) => J::String(d.to_string()),
+            Value::Decimal(d) => J::String(python_decimal(d)),
             Value::Text(s) | Value::Uuid(s) => J::String(s.clone()),
             Value::Date(d) => J::String(d.format("%Y-%m-%d").to_string()),
             Value::DateTime(dt) => J::String(format!("{}Z", iso_datetime(&dt.naive_utc()))),
@@ -114,7 +128,7 @@ impl Value {
             Value::Bool(false) => "False".into(),
             Value::Int(i) => i.to_string(),
             Value::Float(f) => python_float(*f),
-            Value::Decimal(d) => d.to_string(),
+            Value::Decimal(d) => python_decimal(d),
             Value::Text(s) | Value::Uuid(s) => s.clone(),
             Value::Date(d) => python_date(d),
             Value::DateTime(dt) => format!("{}+00:00", python_datetime(&dt.naive_utc())),

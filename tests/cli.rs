@@ -1192,7 +1192,7 @@ fn window_annotations_print_djangos_over_clause() {
 }
 
 #[test]
-fn window_errors_are_djangos_and_filtering_on_a_window_says_not_supported() {
+fn window_errors_are_djangos_and_filtering_on_a_window_wraps_the_query_as_django_does() {
     let expr = "Book.objects.annotate(u=Window(Upper('title')))";
     let django = &recorded_in("library_window", expr)["error"];
     let r = run(library().args(["-c", expr]));
@@ -1203,15 +1203,15 @@ fn window_errors_are_djangos_and_filtering_on_a_window_says_not_supported() {
         "{}",
         r.stderr
     );
-    let r = run(library().args([
-        "-c",
-        "Book.objects.annotate(r=Window(RowNumber(), order_by='id')).filter(r__lte=2)",
-    ]));
-    assert_eq!(r.code, Some(1));
+    let expr = "Book.objects.alias(r=Window(RowNumber(), partition_by='author', order_by='publication_date')).filter(r=1).order_by('publication_date', 'id')";
+    let django = recorded_in("library_window", expr);
+    let sql = django["queries"][0]["sql"].as_str().expect("sql");
+    assert!(sql.contains(") \"qualify\" WHERE \"qual0\" = ?"), "{sql}");
+    let r = run(library().args(["--sql-only", "--format", "json", "-c", expr]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains("NotSupportedError: filtering on a window expression"),
-        "{}",
-        r.stderr
+        r.stdout.contains(&serde_json::to_string(sql).unwrap()),
+        "{}\nwant {sql}",
+        r.stdout
     );
 }

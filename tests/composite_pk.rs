@@ -344,3 +344,79 @@ fn related_manager_writes_of_a_non_null_foreign_key_run_djangos_statements() {
         out.stderr
     );
 }
+
+/// A models.py of `ForeignObject` subclasses: one joining by its own
+/// `get_extra_restriction()`, one that only renames the class.
+const SUBCLASSES: &str = r#"from django.db import models
+
+
+class LangJoin(models.ForeignObject):
+    def get_extra_restriction(self, alias, related_alias):
+        return None
+
+
+class PlainJoin(models.ForeignObject):
+    pass
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=50)
+    current = LangJoin("Edition", models.CASCADE, from_fields=["id"], to_fields=["book"], related_name="+")
+    first = PlainJoin("Edition", models.CASCADE, from_fields=["id", "title"], to_fields=["book", "title"], related_name="+")
+
+
+class Edition(models.Model):
+    book = models.ForeignKey(Book, models.CASCADE)
+    title = models.CharField(max_length=50)
+    lang = models.CharField(max_length=2)
+"#;
+
+#[test]
+fn a_foreign_object_subclass_joins_as_one_unless_it_joins_by_its_own_python() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let app = dir.path().join("shelf");
+    std::fs::create_dir(&app).expect("app folder");
+    std::fs::write(app.join("models.py"), SUBCLASSES).expect("models.py");
+    let sql = |code: &str| -> Run {
+        let mut cmd = djq();
+        let models = app.join("models.py");
+        cmd.args([
+            "--sql-only",
+            "--dialect",
+            "sqlite",
+            "--no-color",
+            "--models",
+        ])
+        .arg(models)
+        .args(["-c", code]);
+        cmd.output().expect("run djq").into()
+    };
+    // As Django 6.1.3 prints it (`str(qs.query)`, the parameter inlined).
+    let plain = sql("Book.objects.filter(first__lang='fi')");
+    assert_eq!(
+        plain.stdout.trim_end(),
+        "SELECT \"shelf_book\".\"id\", \"shelf_book\".\"title\" FROM \"shelf_book\" INNER JOIN \
+         \"shelf_edition\" ON (\"shelf_book\".\"id\" = \"shelf_edition\".\"book_id\" AND \
+         \"shelf_book\".\"title\" = \"shelf_edition\".\"title\") WHERE \"shelf_edition\".\"lang\" = 'fi';",
+        "{}",
+        plain.stderr
+    );
+    // Django names both in its choices.
+    let unknown = sql("Book.objects.filter(nope=1)");
+    assert!(
+        unknown.stderr.contains(
+            "Cannot resolve keyword 'nope' into field. Choices are: current, edition, first, id, title"
+        ),
+        "{}",
+        unknown.stderr
+    );
+    let refused = "NotSupportedError: Book.current is a LangJoin: a ForeignObject joining by its \
+                   own get_extra_restriction() is not supported by djq yet";
+    for code in [
+        "Book.objects.filter(current__lang='fi')",
+        "Book.objects.select_related('current')",
+    ] {
+        let out = sql(code);
+        assert!(out.stderr.contains(refused), "{code}: {}", out.stderr);
+    }
+}

@@ -64,3 +64,56 @@ fn contenttypes_field_classes_import_and_refuse_to_be_made_in_a_script() {
         "{err}"
     );
 }
+
+/// A model with a GenericRelation declared without `related_query_name`, and a multi-table
+/// child of it (which gets a copy of the relation).
+const HIDDEN_COPY: &str = r#"from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class Label(models.Model):
+    text = models.CharField(max_length=20)
+    content_type = models.ForeignKey(ContentType, models.CASCADE)
+    object_id = models.PositiveIntegerField()
+    content_object = GenericForeignKey()
+
+
+class Note(models.Model):
+    labels = GenericRelation(Label)
+
+
+class Memo(Note):
+    pass
+"#;
+
+/// Django hides a GenericRelation without a query name, and the copy a multi-table child gets
+/// of it: neither is a choice of its target's (a copy of one with a query name is Django's
+/// `+`, recorded in the tagging corpus).
+#[test]
+fn a_child_s_copy_of_a_generic_relation_without_query_name_stays_hidden() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let app = dir.path().join("notes");
+    std::fs::create_dir(&app).expect("app folder");
+    std::fs::write(app.join("models.py"), HIDDEN_COPY).expect("models.py");
+    let mut cmd = Command::from_std(support::djq());
+    cmd.args([
+        "--sql-only",
+        "--dialect",
+        "sqlite",
+        "--no-color",
+        "--models",
+    ])
+    .arg(app.join("models.py"))
+    .args(["-c", "Label.objects.filter(nope=1)"]);
+    let out = cmd.output().expect("run djq");
+    let err = String::from_utf8(out.stderr).expect("UTF-8");
+    // As Django 6.1.3 says it.
+    assert!(
+        err.contains(
+            "FieldError: Cannot resolve keyword 'nope' into field. Choices are: content_object, \
+             content_type, content_type_id, id, object_id, text"
+        ),
+        "{err}"
+    );
+}

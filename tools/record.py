@@ -20,6 +20,7 @@ Output: fixtures/conformance/<corpus>.<backend>.json:
 
     {"django": "6.1.3", "backend": "sqlite", "database": "fixtures/demo/library.sqlite3",
      "corpus": "fixtures/conformance/library.corpus",
+     "preamble": "import datetime",   # only for a corpus that has one: run before the lines
      "entries": [
         {"expr": "...",
          "line": 12,            # the expression's line in the corpus file (1-based)
@@ -102,6 +103,8 @@ CORPORA = {
     "suite_more_blog": BLOG,
     # django.db.models functions djq lacked on Django's own test apps (session 24, h15)
     "functions_blog": BLOG,
+    # FilteredRelation (session 24)
+    "filtered_relation_blog": BLOG,
     # JSONObject, JSONArray, StringAgg, Aggregate used directly, aggregation rules (issues 16/19)
     "jsonagg_blog": BLOG,
     # prefetch_related's nested lookups and Prefetch objects, using(), fetch_mode() (issue 20)
@@ -114,6 +117,10 @@ CORPORA = {
     "suite_blog": BLOG,
     # the second batch of Django's test apps (issue 16)
     "suite2_blog": BLOG,
+    # expressions, CASE and annotations djq missed on Django's expressions, expressions_case
+    # and annotations test apps (issue 16): typed Value(), temporal arithmetic, F() slices,
+    # Subquery(output_field=); its lines may use datetime and Decimal (the "preamble")
+    "expressions_blog": {**BLOG, "preamble": "import datetime\nfrom decimal import Decimal"},
     # every manager of a model (issue 16)
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
@@ -497,6 +504,9 @@ def record_corpus(corpus, backend_name, database):
     from django.db import connection
 
     namespace = shell_namespace([*CORPORA[corpus].get("also", []), CORPORA[corpus]["app"]])
+    preamble = CORPORA[corpus].get("preamble")
+    if preamble:
+        exec(preamble, namespace)
 
     before = backend.fingerprint()
     connection.ensure_connection()
@@ -517,6 +527,9 @@ def record_corpus(corpus, backend_name, database):
         "corpus": corpus_path(corpus).relative_to(ROOT).as_posix(),
         "entries": entries,
     }
+    if preamble:
+        # run first by the replay too (tests/conformance.rs)
+        doc["preamble"] = preamble
     if server_version is not None:
         doc["server_version"] = server_version
     return doc
@@ -550,7 +563,7 @@ def render(doc):
         return "[\n" + ",\n".join(pad + "  " + dump(v) for v in values) + "\n" + pad + "]"
 
     out = ["{"]
-    for key in ("django", "backend", "server_version", "database", "corpus"):
+    for key in ("django", "backend", "server_version", "database", "corpus", "preamble"):
         if key in doc:
             out.append(f"  {dump(key)}: {dump(doc[key])},")
     out.append('  "entries": [')

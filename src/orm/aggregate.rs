@@ -127,10 +127,25 @@ impl Session {
     /// `annotate(*exprs, **named)` (`select`) or `alias(**named)`.
     pub(super) fn annotate(&mut self, mut qs: QuerySet, args: &Args, select: bool) -> Result<Obj> {
         let method = if select { "annotate" } else { "alias" };
+        let args = &self.add_filtered_relations(&mut qs, args)?;
         for (name, expr, span) in self.named_expressions(args, method, "annotations")? {
             qs.query
                 .add_annotation(&self.host.schema, &name, &expr, select)
                 .map_err(|d| d.at(span))?;
+            // Django's instances hold a composite primary key's columns as one tuple.
+            if select
+                && qs.kind == QsKind::Instances
+                && matches!(
+                    qs.query.annotation(&name),
+                    Some(crate::query::expr::Expr::Tuple(_))
+                )
+            {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    "annotating model instances with a composite primary key is not supported by djq yet",
+                )
+                .at(span));
+            }
         }
         qs.query.group_for_aggregate();
         Ok(make::queryset(qs))

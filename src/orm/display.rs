@@ -112,7 +112,7 @@ impl Session {
             }
             _ => None,
         };
-        let names = fold_key(&names, key.clone(), |names| names[0].clone()).into_owned();
+        let names = fold_key(&names, &key, |names| names[0].clone()).into_owned();
         // Prefetching needs the fetched instances, and an evaluated queryset is shown from
         // its cache (running nothing): display from the objects. An `iterator()` streams
         // instead: its prefetches would only load relations the rows do not show.
@@ -155,7 +155,7 @@ impl Session {
                             rotated[..end].rotate_left(n);
                             row = &rotated;
                         }
-                        head.row(&fold_key(row, key.clone(), |key| {
+                        head.row(&fold_key(row, &key, |key| {
                             Value::json(key.iter().map(Value::to_json).collect())
                         }))
                     })
@@ -323,31 +323,43 @@ fn cell(v: &Obj) -> Value {
 }
 
 /// The shown columns holding a composite `pk` or a ForeignObject in a values() query
-/// (consecutive, each with its name): displayed as one column, as Django's rows hold them as
-/// one tuple.
-fn key_columns(plan: &crate::query::setup::Plan) -> Option<std::ops::Range<usize>> {
+/// (consecutive, each with its name; one run per value): each run displayed as one column,
+/// as Django's rows hold them as one tuple.
+fn key_columns(plan: &crate::query::setup::Plan) -> Vec<std::ops::Range<usize>> {
     let shown = &plan.columns[..plan.shown];
-    let start = (shown.windows(2)).position(|w| w[0].name == w[1].name)?;
-    let name = &shown[start].name;
-    let len = shown[start..]
-        .iter()
-        .take_while(|c| c.name == *name)
-        .count();
-    Some(start..start + len)
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < shown.len() {
+        let name = &shown[start].name;
+        let len = shown[start..]
+            .iter()
+            .take_while(|c| c.name == *name)
+            .count();
+        if len > 1 {
+            runs.push(start..start + len);
+        }
+        start += len;
+    }
+    runs
 }
 
-/// `items` with those in `key` replaced by `fold` of them.
-fn fold_key<T: Clone>(
-    items: &[T],
-    key: Option<std::ops::Range<usize>>,
+/// `items` with each run in `keys` replaced by `fold` of it.
+fn fold_key<'i, T: Clone>(
+    items: &'i [T],
+    keys: &[std::ops::Range<usize>],
     fold: impl Fn(&[T]) -> T,
-) -> std::borrow::Cow<'_, [T]> {
-    let Some(key) = key.filter(|k| k.end <= items.len()) else {
+) -> std::borrow::Cow<'i, [T]> {
+    if keys.is_empty() || keys.iter().any(|k| k.end > items.len()) {
         return items.into();
-    };
-    let mut out = items[..key.start].to_vec();
-    out.push(fold(&items[key.clone()]));
-    out.extend_from_slice(&items[key.end..]);
+    }
+    let mut out = Vec::with_capacity(items.len());
+    let mut at = 0;
+    for key in keys {
+        out.extend_from_slice(&items[at..key.start]);
+        out.push(fold(&items[key.clone()]));
+        at = key.end;
+    }
+    out.extend_from_slice(&items[at..]);
     out.into()
 }
 

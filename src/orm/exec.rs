@@ -521,13 +521,10 @@ impl Session {
             .at(span));
         }
         self.fetch_for_peers(inst, &f.name, false, span)?;
-        let model = self.host.schema.model(inst.model);
-        let pk_field = model.pk_field();
-        let pk = inst.get(&pk_field.attname()).unwrap_or(Value::Null);
         let mut qs = self.manager_queryset(inst.model);
         let leaf = QChild::Leaf {
-            key: pk_field.name.clone(),
-            value: Operand::Value(pk),
+            key: "pk".into(),
+            value: self.pk_operand(inst),
             span,
         };
         qs.query
@@ -616,6 +613,9 @@ pub(super) struct Layouts {
     /// has after its fields (columns `n..end`), before its annotations (Django's
     /// `annotation_col_map` order).
     extras: (usize, usize),
+    /// The FilteredRelations' names: a `select_related()` one is a plain attribute of the
+    /// instance (Django's `setattr`), not a relation's cache.
+    filtered: Vec<String>,
 }
 
 impl Layouts {
@@ -632,11 +632,16 @@ impl Layouts {
                 .collect(),
             key,
             extras: (0, 0),
+            filtered: Vec::new(),
         }
     }
 
-    /// The layout of the instances of `q`, whose extra selected entries come first.
+    /// The layout of the instances of `q`, whose extra selected entries come first (and
+    /// whose FilteredRelations are attributes).
     pub(super) fn with_extras(mut self, q: &crate::query::Query) -> Layouts {
+        self.filtered = (q.filtered_relations.iter())
+            .map(|f| f.name.to_string())
+            .collect();
         let n = q.extra_select.len();
         if n == 0 || !q.default_cols {
             return self;
@@ -696,6 +701,14 @@ fn row_to_obj(
                     Some((parent, _)) => {
                         if let Some((.., Some(p))) = loaded.iter().find(|(p, ..)| *p == parent) {
                             p.set_related(attr, inst);
+                        }
+                    }
+                    // A FilteredRelation's object is set as an attribute only when its
+                    // join found a row (Django's `remote_setter`).
+                    None if layouts.filtered.iter().any(|f| f == attr) => {
+                        if inst.is_some() {
+                            root.mark_prefetch_attr(attr);
+                            root.set_related(attr, inst);
                         }
                     }
                     None => root.set_related(attr, inst),

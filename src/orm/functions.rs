@@ -139,21 +139,36 @@ impl Session {
             )
             .at(*s));
         };
-        Ok(FExpr::Value(
-            match by_position.or(output_field(args, "Value")?) {
-                Some(ty) => crate::query::lookups::prep_value(ty.kind, None, v.clone())
-                    .map_err(|d| d.at(*s))?,
-                None => v.clone(),
+        Ok(match by_position.or(output_field(args, "Value")?) {
+            // A Decimal is its own DecimalField (Django casts it to REAL on SQLite either way).
+            Some(ty) if ty.kind == FieldKind::DecimalField && matches!(v, Value::Decimal(_)) => {
+                FExpr::Value(v.clone())
+            }
+            // Typed by the field: `Value(None, output_field=DateField())` is a date.
+            Some(ty) => FExpr::Func {
+                func: FuncKind::Wrapper,
+                args: vec![FExpr::Value(
+                    crate::query::lookups::prep_value(ty.kind, None, v.clone())
+                        .map_err(|d| d.at(*s))?,
+                )],
+                output: Some(ty),
+                span: args.span,
             },
-        ))
+            None => FExpr::Value(v.clone()),
+        })
     }
 
     /// `Subquery(qs)` and `Exists(qs)`: the queryset's query, nested when the expression is
     /// resolved against the query it is used in.
     pub(super) fn subquery_expr(&mut self, exists: bool, args: &Args) -> Result<FExpr> {
         let name = if exists { "Exists" } else { "Subquery" };
-        args.no_kwargs_except(&["output_field"], name)?;
-        let query = match args.pos.as_slice() {
+        args.no_kwargs_except(&["queryset", "output_field"], name)?;
+        // `Subquery(queryset=...)`: the queryset may be given by keyword.
+        let given = match (args.pos.as_slice(), args.kwarg("queryset")) {
+            ([], Some(o)) => vec![(o.clone(), args.span)],
+            (pos, _) => pos.to_vec(),
+        };
+        let query = match given.as_slice() {
             [(o, _)] if let Some(qs) = o.queryset() => qs.query.clone(),
             [(o, _)] if o.manager().is_some() => self.get_queryset(o)?.query,
             [(other, s)] => {
@@ -171,18 +186,21 @@ impl Session {
                 .at(args.span));
             }
         };
-        if args.kwarg("output_field").is_some() {
-            return Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                format!("djq does not support output_field= on {name}() yet"),
-            )
-            .at(args.span));
-        }
-        Ok(FExpr::Subquery {
+        let subquery = FExpr::Subquery {
             query: Box::new(query),
             exists,
             negated: false,
             span: args.span,
+        };
+        // `output_field=`: the subquery typed by the field.
+        Ok(match output_field(args, name)? {
+            Some(ty) => FExpr::Func {
+                func: FuncKind::Wrapper,
+                args: vec![subquery],
+                output: Some(ty),
+                span: args.span,
+            },
+            None => subquery,
         })
     }
 
@@ -238,6 +256,67 @@ impl Session {
             default: Box::new(default),
             output: output_field(args, "Case")?,
             span: args.span,
+        })
+    }
+
+    /// `F('name')[:3]`, `F('name')[0]` (Django's `Sliced`): `Substr(F('name'), start + 1,
+    /// length)`, no length for an open end.
+    pub(super) fn f_subscript(
+        &mut self,
+        f: &FExpr,
+        index: &crate::syntax::ast::Expr,
+        span: Span,
+    ) -> Result<FExpr> {
+        use crate::syntax::ast::ExprKind;
+        let value = |d: &str| Diagnostic::new(ErrorKind::Value, d.to_string()).at(index.span);
+        let mut int = |e: &crate::syntax::ast::Expr| match self.eval(e)? {
+            Obj::Value(Value::Int(i)) => Ok(Some(i)),
+            Obj::Value(Value::Null) => Ok(None),
+            _ => Err(Diagnostic::new(
+                ErrorKind::Type,
+                "Argument to slice must be either int or slice instance.",
+            )
+            .at(e.span)),
+        };
+        let (start, length) = match &index.kind {
+            ExprKind::Slice { lower, upper, step } => {
+                let lo = lower.as_deref().map(&mut int).transpose()?.flatten();
+                let hi = upper.as_deref().map(&mut int).transpose()?.flatten();
+                if lo.is_some_and(|v| v < 0) || hi.is_some_and(|v| v < 0) {
+                    return Err(value("Negative indexing is not supported."));
+                }
+                if step.is_some() {
+                    return Err(value("Step argument is not supported."));
+                }
+                if let (Some(l), Some(h)) = (lo, hi)
+                    && l > 0
+                    && h > 0
+                    && h < l
+                {
+                    return Err(value("Slice stop must be greater than slice start."));
+                }
+                let lo = lo.unwrap_or(0);
+                (lo + 1, hi.map(|h| h - lo))
+            }
+            _ => match int(index)? {
+                Some(i) if i < 0 => return Err(value("Negative indexing is not supported.")),
+                Some(i) => (i + 1, Some(1)),
+                None => {
+                    return Err(Diagnostic::new(
+                        ErrorKind::Type,
+                        "Argument to slice must be either int or slice instance.",
+                    )
+                    .at(index.span));
+                }
+            },
+        };
+        let mut args = vec![f.clone(), FExpr::Value(Value::Int(start))];
+        args.extend(length.map(|n| FExpr::Value(Value::Int(n))));
+        Ok(FExpr::Func {
+            func: FuncKind::Substr,
+            args,
+            output: None,
+            span,
         })
     }
 

@@ -433,6 +433,9 @@ impl Host for Orm {
                 return found.map_err(|d| d.at(span));
             }
         }
+        if let Some(f @ (FExpr::Ref { .. } | FExpr::OuterRef { .. })) = obj.f() {
+            return Ok(make::f(cx.f_subscript(f, index, span)?));
+        }
         if obj.manager().is_some() {
             let qs = Rc::new(cx.get_queryset(&obj)?);
             return cx.queryset_subscript(qs, index, span);
@@ -731,6 +734,7 @@ impl Session {
             },
             DjangoFn::Dumpdata => self.dumpdata(&args),
             DjangoFn::Prefetch => self.prefetch_object(&args),
+            DjangoFn::FilteredRelation => self.filtered_relation_object(&args),
             // `transaction.atomic()`: the context manager a `with` statement enters.
             DjangoFn::Atomic if args.pos.is_empty() && args.kw.is_empty() => {
                 Ok(Obj::new_native(Atomic))

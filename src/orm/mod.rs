@@ -31,6 +31,7 @@ mod exec;
 mod explain;
 mod extra;
 mod fetch_mode;
+mod filtered_relation;
 mod fixtures;
 mod functions;
 mod generic;
@@ -53,6 +54,7 @@ mod repr;
 mod taggit;
 mod transaction;
 mod update;
+mod values_list;
 mod window;
 mod write;
 

@@ -86,7 +86,7 @@ fn fetch_modes() -> impl Iterator<Item = (String, Obj)> {
 }
 
 /// What `django.db.models` (and `.expressions`) have that djq does not yet.
-pub(super) const LATER_EXPRESSIONS: &[&str] = &["Func", "RawSQL", "FilteredRelation"];
+pub(super) const LATER_EXPRESSIONS: &[&str] = &["Func", "RawSQL"];
 
 /// `django.db.models.lookups`: each class with its lookup name. Used as an expression, a
 /// lookup on a field (`GreaterThan(F("rating"), 4)`) is the filter `rating__gt=4`.
@@ -229,6 +229,8 @@ impl Orm {
                 m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
                 m.attrs.insert("Model".into(), Obj::new_native(ModelBase));
+                let fr = make::function(DjangoFn::FilteredRelation);
+                m.attrs.insert("FilteredRelation".into(), fr);
                 m.attrs.extend(fetch_modes());
                 m.attrs
                     .extend(super::choices::bases().map(|(n, o)| (n.to_string(), o)));

@@ -28,6 +28,7 @@ const FUNCTIONS: &[(&str, DjangoFn)] = {
         ("RowRange", Frame(true)),
         ("ValueRange", Frame(false)),
         ("Prefetch", Prefetch),
+        ("FilteredRelation", FilteredRelation),
     ]
 };
 

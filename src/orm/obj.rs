@@ -77,6 +77,8 @@ pub enum DjangoFn {
     Frame(bool),
     /// `Prefetch(lookup, queryset=None, to_attr=None)`
     Prefetch,
+    /// `FilteredRelation(relation_name, *, condition=Q())`
+    FilteredRelation,
 }
 
 /// A field instance given as `output_field` (`CharField()`).

@@ -249,6 +249,7 @@ impl Session {
                 if name == "last" && ordered {
                     qs.query.standard_ordering = !qs.query.standard_ordering;
                 } else if !ordered {
+                    (qs.query.check_first_last_grouping(schema, name)).map_err(|d| d.at(span))?;
                     let by = if name == "first" { "pk" } else { "-pk" };
                     qs.query.clear_ordering(true, false);
                     qs.query.order_by.push(OrderSpec::Name {
@@ -351,8 +352,9 @@ impl Session {
                 Ok(wrap(qs))
             }
             "values" | "values_list" => {
-                let mut fields = args.strings(name)?;
+                let mut fields;
                 if name == "values" {
+                    fields = args.strings(name)?;
                     // values(**expressions): annotate them, then select them by name.
                     for (key, o, s) in &args.kw {
                         let Some(f) = o.f() else {
@@ -387,39 +389,14 @@ impl Session {
                             span,
                         ));
                     }
-                    if flat && fields.len() > 1 {
+                    if flat && args.pos.len() > 1 {
                         return Err(type_error(
                             "'flat' is not valid when values_list is called with more than one field.",
                             span,
                         ));
                     }
+                    fields = self.values_list_fields(&mut qs, &args)?;
                     qs.kind = QsKind::ValuesList { flat, named };
-                    // A name given again is selected again as F(name) under the name with
-                    // the first free number appended (Django's values_list: `title`,
-                    // `title1`).
-                    let mut names: Vec<String> = fields.iter().map(|(f, _)| f.clone()).collect();
-                    let mut seen: Vec<String> = Vec::new();
-                    let mut counter = 1;
-                    for (field, span) in &mut fields {
-                        if !seen.contains(field) {
-                            seen.push(field.clone());
-                            continue;
-                        }
-                        while names.contains(&format!("{field}{counter}")) {
-                            counter += 1;
-                        }
-                        let again = format!("{field}{counter}");
-                        let f = FExpr::Ref {
-                            name: field.clone(),
-                            span: *span,
-                        };
-                        qs.query
-                            .add_annotation(&self.host.schema, &again, &f, true)
-                            .map_err(|d| d.at(*span))?;
-                        qs.query.group_for_aggregate();
-                        names.push(again.clone());
-                        *field = again;
-                    }
                 }
                 self.set_values(&mut qs, &fields)?;
                 Ok(wrap(qs))
@@ -445,6 +422,9 @@ impl Session {
                     qs.prefetch.clear();
                 } else {
                     let lookups = self.prefetch_lookups(&args)?;
+                    let names = lookups.iter().map(|p| p.to.as_str());
+                    super::filtered_relation::refuse_filtered(&qs.query, names, name)
+                        .map_err(|d| d.at(span))?;
                     qs.prefetch.extend(lookups);
                 }
                 Ok(wrap(qs))
@@ -474,6 +454,9 @@ impl Session {
                         }
                     }
                     (_, Some(f)) => {
+                        let names = f.iter().map(String::as_str);
+                        super::filtered_relation::refuse_filtered(q, names, name)
+                            .map_err(|d| d.at(span))?;
                         let pk = self.host.schema.model(q.model).pk_field().name.clone();
                         let f: Vec<String> = f
                             .into_iter()
@@ -564,14 +547,19 @@ impl Session {
                     // (`order_by('data__key')`); the transforms resolve at compile time.
                     let on_annotation = qs.query.annotation(parts[0]).is_some();
                     if n != "?" && !composite && named.is_none() && !on_annotation {
-                        crate::query::path::names_to_path(
+                        crate::query::filtered_relation::names_to_path(
                             &self.host.schema,
+                            &qs.query.filtered_relations,
                             &parts,
                             qs.query.model,
                             true,
                             false,
                         )
-                        .map_err(|e| path_error(e).at(*s))?;
+                        .map_err(|e| {
+                            (qs.query)
+                                .with_annotation_choices(&self.host.schema, bare, path_error(e))
+                                .at(*s)
+                        })?;
                     }
                     specs.push(OrderSpec::Name {
                         name: n.clone(),
@@ -789,9 +777,19 @@ impl Session {
         // Annotations named in values() are selected where they are named; the others are
         // no longer selected (Django's annotation mask).
         let annotations = std::mem::take(&mut q.annotations);
+        // Annotations a previous values() selected are still selected (Django's annotation
+        // mask).
+        let selected: Vec<_> = (q.select.iter())
+            .filter(|s| q.hidden_annotations.iter().any(|a| a.name == s.name))
+            .cloned()
+            .collect();
         let mut select = Vec::new();
         for (name, span) in fields {
-            if let Some(a) = annotations.iter().find(|a| a.name == *name) {
+            if let Some(a) = annotations
+                .iter()
+                .chain(&selected)
+                .find(|a| a.name == *name)
+            {
                 select.push(a.clone());
                 continue;
             }
@@ -818,22 +816,37 @@ impl Session {
                 continue;
             }
             if q.hidden_annotations.iter().any(|a| a.name == *name) {
-                return Err(Diagnostic::field(format!(
-                    "Cannot select the '{name}' alias. Use annotate() to promote it."
-                ))
-                .at(*span));
+                return Err(
+                    Diagnostic::field(if annotations.is_empty() && selected.is_empty() {
+                        format!("Cannot select the '{name}' alias. Use annotate() to promote it.")
+                    } else {
+                        format!(
+                            "Cannot select the '{name}' alias. It was excluded by a previous \
+                             values() or values_list() call. Include '{name}' in that call to \
+                             select it."
+                        )
+                    })
+                    .at(*span),
+                );
             }
             let expr = q.resolve_ref(&self.host.schema, name, None).map_err(|d| {
                 if name.contains("__") {
                     d.at(*span)
                 } else {
-                    // Django's choices name the extra(select=...) entries too.
-                    let extras: Vec<String> = q
+                    // Django's choices name the extra(select=...) entries too, and every
+                    // annotation when some are selected.
+                    let mut extras: Vec<String> = q
                         .extra_select
                         .iter()
                         .chain(&q.extra_masked)
                         .map(|s| s.name.clone())
+                        .chain(q.filtered_relations.iter().map(|f| f.name.to_string()))
                         .collect();
+                    if !annotations.is_empty() || !selected.is_empty() {
+                        extras.extend(annotations.iter().map(|a| a.name.clone()));
+                        extras.extend(q.annotation_names());
+                        extras.dedup();
+                    }
                     crate::query::path::unknown_field(&self.host.schema, q.model, name, &extras)
                         .at(*span)
                 }
@@ -896,7 +909,15 @@ impl Session {
         let schema = &self.host.schema;
         for name in &q.deferred {
             let mut model = q.model;
-            let mut parts = name.split("__");
+            let mut parts = name.split("__").peekable();
+            // A FilteredRelation's fields are deferred through its name.
+            if let Some(first) = parts.peek()
+                && schema.model(model).get_field(first).is_none()
+                && q.filtered_relations.iter().any(|f| *f.name == **first)
+            {
+                model = q.filtered_relation_model(schema, first)?;
+                parts.next();
+            }
             while let Some(part) = parts.next() {
                 let m = schema.model(model);
                 let field = match m.get_field(part) {

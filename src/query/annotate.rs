@@ -11,6 +11,40 @@ use crate::schema::{FieldKind, Schema};
 use crate::value::{Value, ValueType};
 
 impl Query {
+    /// Django's `_check_ordering_first_last_queryset_aggregation`: `first()`/`last()` of an
+    /// unordered `values(...).annotate(...)` must find the model's primary key (every field
+    /// of a composite one) among the GROUP BY columns, or it raises this TypeError.
+    pub fn check_first_last_grouping(&self, schema: &Schema, method: &str) -> Result<()> {
+        let GroupBy::Exprs(group_by) = &self.group_by else {
+            return Ok(());
+        };
+        let m = schema.model(self.model);
+        let base = self.base_alias();
+        let pk = match m.composite_pk.as_slice() {
+            [] => std::slice::from_ref(&m.pk),
+            key => key,
+        };
+        let grouped = |i: &usize| {
+            let column = &m.fields[*i].column;
+            let is =
+                |e: &Expr| matches!(e, Expr::Col(c) if c.alias == *base && *c.column == **column);
+            group_by.iter().any(|e| match e {
+                Expr::Tuple(cols) => cols.iter().any(is),
+                e => is(e),
+            })
+        };
+        match pk.iter().all(grouped) {
+            true => Ok(()),
+            false => Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!(
+                    "Cannot use QuerySet.{method}() on an unordered queryset performing \
+                     aggregation. Add an ordering with order_by()."
+                ),
+            )),
+        }
+    }
+
     /// An annotation by name, selected or not.
     pub fn annotation(&self, name: &str) -> Option<&Expr> {
         self.annotations
@@ -71,13 +105,21 @@ impl Query {
         self.group_by = if self.default_cols {
             GroupBy::All
         } else {
-            // Aggregates selected by name (`values('num_books')`) are not grouped by.
-            let mut exprs: Vec<Expr> = self
-                .select
-                .iter()
-                .filter(|s| !s.expr.contains_aggregate())
-                .map(|s| s.expr.clone())
-                .collect();
+            // Aggregates selected by name (`values('num_books')`) are not grouped by; a
+            // composite primary key's columns are one (Django's `ColPairs`).
+            let mut exprs: Vec<Expr> = Vec::new();
+            let mut prev: Option<&str> = None;
+            for s in self.select.iter().filter(|s| !s.expr.contains_aggregate()) {
+                let key = s.name == "pk" || s.name.ends_with("__pk");
+                match exprs.last_mut() {
+                    Some(last) if key && prev == Some(s.name.as_str()) => match last {
+                        Expr::Tuple(cols) => cols.push(s.expr.clone()),
+                        first => *first = Expr::Tuple(vec![first.clone(), s.expr.clone()]),
+                    },
+                    _ => exprs.push(s.expr.clone()),
+                }
+                prev = Some(&s.name);
+            }
             for a in &self.annotations {
                 if !a.expr.contains_aggregate() {
                     exprs.extend(a.expr.group_by_cols());
@@ -96,13 +138,36 @@ impl Query {
             .chain(&self.hidden_annotations)
             .any(|a| a.expr.contains_aggregate())
             || self.where_.contains_aggregate();
+        // Django's `qualify` (filtering on windows) and `refs_window` (an aggregate over a
+        // window annotation): both aggregate over a subquery.
+        let qualify = self.where_.contains_over_clause();
+        let windows: Vec<&str> = self
+            .annotations
+            .iter()
+            .chain(&self.hidden_annotations)
+            .filter(|a| a.expr.contains_over_clause())
+            .map(|a| a.name.as_str())
+            .collect();
+        let refs_window = !windows.is_empty() && {
+            let mut q = self.clone();
+            q.summarize = true;
+            let mut refs = Vec::new();
+            for (_, e) in aggs {
+                if let Ok(e) = q.resolve_f(schema, e, None) {
+                    e.ref_names(&mut refs);
+                }
+            }
+            refs.iter().any(|r| windows.contains(&r.as_str()))
+        };
         if matches!(self.group_by, GroupBy::Exprs(_))
             || existing
             || self.is_sliced()
+            || refs_window
+            || qualify
             || self.distinct
             || self.combinator.is_some()
         {
-            return self.nested_aggregation(schema, aggs, existing);
+            return self.nested_aggregation(schema, aggs, existing, qualify);
         }
         let mut q = self.clone();
         // The aggregates read the query's own (non-aggregate) annotations, resolved as
@@ -136,7 +201,7 @@ impl Query {
                 self.annotation(r)
                     .is_some_and(|a| a.contains_subquery() || a.contains_over_clause())
             }) {
-                return self.nested_aggregation(schema, aggs, existing);
+                return self.nested_aggregation(schema, aggs, existing, qualify);
             }
             e.inline_refs();
             let item = SelectItem {
@@ -157,12 +222,14 @@ impl Query {
         Ok(Aggregation::Flat(q))
     }
 
-    /// The aggregates over this query as a subquery: what it selects is what they read.
+    /// The aggregates over this query as a subquery: what it selects is what they read
+    /// (`qualify`: the query filters on windows).
     fn nested_aggregation(
         &self,
         schema: &Schema,
         aggs: &[(String, FExpr)],
         existing: bool,
+        qualify: bool,
     ) -> Result<Aggregation> {
         let mut inner = self.clone();
         inner.subquery = true;
@@ -187,7 +254,8 @@ impl Query {
                     GroupBy::Exprs(vec![Expr::Col(super::path::col(schema, pk, &base))]);
             }
             inner.default_cols = false;
-            if inner.combinator.is_none() {
+            // Filtering on windows keeps every annotation (Django does not realias them).
+            if inner.combinator.is_none() && !qualify {
                 let mut wanted: Vec<String> = Vec::new();
                 if let GroupBy::Exprs(exprs) = &inner.group_by {
                     exprs.iter().for_each(|e| e.ref_names(&mut wanted));
@@ -475,6 +543,33 @@ impl FExpr {
             _ => return None,
         };
         Some(format!("{inner}__{}", name.to_lowercase()))
+    }
+
+    /// The Django class the expression is an instance of (`Upper`, `F`, `Window`).
+    pub fn class_name(&self) -> String {
+        match self {
+            FExpr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                ..
+            } if matches!(args.as_slice(), [FExpr::Value(_)]) => "Value".into(),
+            FExpr::Func { func, .. } => func.name().to_string(),
+            FExpr::Ref { .. } => "F".into(),
+            FExpr::Value(_) => "Value".into(),
+            FExpr::Combined { .. } => "CombinedExpression".into(),
+            FExpr::Case { .. } => "Case".into(),
+            FExpr::Window { .. } => "Window".into(),
+            FExpr::Subquery { exists: true, .. } => "Exists".into(),
+            FExpr::Subquery { .. } => "Subquery".into(),
+            FExpr::Condition(_) => "Q".into(),
+            FExpr::OrderBy { .. } => "OrderBy".into(),
+            FExpr::Aggregate { func, .. } => func.name().to_string(),
+            FExpr::WindowFunc { func, .. } => func.name().to_string(),
+            FExpr::OuterRef { .. } => "OuterRef".into(),
+            FExpr::When(_) => "When".into(),
+            FExpr::Negated(_) => "NegatedExpression".into(),
+            FExpr::Frame(f) => if f.rows { "RowRange" } else { "ValueRange" }.into(),
+        }
     }
 }
 

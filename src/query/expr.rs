@@ -166,7 +166,7 @@ pub enum Expr {
         /// Resolved a second time (used in a filter): the filter prints in parentheses.
         resolved: bool,
         /// `StringAgg`'s delimiter, `order_by=`, `output_field=`, `function=`.
-        options: Box<super::agg_options::AggOptions<Expr>>,
+        options: Box<AggOptions<Expr>>,
     },
     /// A database function (`LOWER(x)`, `COALESCE(a, b)`, `CAST(x AS ...)`), producing `output`.
     Func {
@@ -408,6 +408,15 @@ impl Expr {
                 .collect(),
             Expr::Ref { source, .. } if source.contains_aggregate() => Vec::new(),
             Expr::Condition(w) => w.group_by_cols(),
+            // ExpressionWrapper groups by its expression's columns (a typed `Value`: none),
+            // a wrapped condition by the whole wrapper.
+            Expr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                ..
+            } if !matches!(args.as_slice(), [Expr::Condition(_)]) => {
+                args.iter().flat_map(Expr::group_by_cols).collect()
+            }
             _ if self.contains_aggregate() => match self {
                 Expr::Combined { lhs, rhs, .. } => {
                     [lhs.group_by_cols(), rhs.group_by_cols()].concat()
@@ -432,6 +441,7 @@ impl Expr {
                 Value::DateTime(_) | Value::NaiveDateTime(_) => ValueType::DateTime,
                 Value::Text(_) => ValueType::Text,
                 Value::Duration(_) => ValueType::Duration,
+                Value::Time(_) => ValueType::Time,
                 _ => ValueType::Any,
             },
             // Django's `_connector_combinations` for numbers: float or decimal wins over int.
@@ -456,7 +466,10 @@ impl Expr {
                     ValueType::Time
                 }
                 (ValueType::Float, _) | (_, ValueType::Float) => ValueType::Float,
-                (t @ ValueType::Decimal { .. }, _) | (_, t @ ValueType::Decimal { .. }) => t,
+                // Django quantizes decimals read from columns only, not from expressions.
+                (ValueType::Decimal { .. }, _) | (_, ValueType::Decimal { .. }) => {
+                    ValueType::Decimal { places: None }
+                }
                 (t, _) => t,
             },
             Expr::Extract { .. } => ValueType::Int,
@@ -530,6 +543,19 @@ impl Expr {
                 args,
                 ..
             } => args.first().is_some_and(Expr::is_condition),
+            _ => false,
+        }
+    }
+
+    /// Whether this is a `Value(...)`, typed by an `output_field` or not.
+    pub fn is_value(&self) -> bool {
+        match self {
+            Expr::Value(_) => true,
+            Expr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                ..
+            } => matches!(args.as_slice(), [Expr::Value(_)]),
             _ => false,
         }
     }
@@ -621,6 +647,17 @@ impl Expr {
             }
             Expr::Col(_) | Expr::Value(_) | Expr::One | Expr::OuterRef { .. } => {}
             Expr::Tuple(items) => items.iter_mut().for_each(f),
+            Expr::WindowFunc { args, .. } => args.iter_mut().for_each(f),
+            Expr::Window {
+                source,
+                partition_by,
+                order_by,
+                ..
+            } => {
+                f(source);
+                partition_by.iter_mut().for_each(&mut *f);
+                order_by.iter_mut().for_each(|o| f(&mut o.expr));
+            }
             wrapper => {
                 if let Some(inner) = wrapper.wrapped_mut() {
                     f(inner);
@@ -664,7 +701,12 @@ impl Query {
             }
         }
         if let super::GroupBy::Exprs(exprs) = &mut self.group_by {
-            exprs.iter_mut().for_each(f);
+            exprs.iter_mut().for_each(&mut *f);
+        }
+        for t in &mut self.tables {
+            if let Some(fr) = t.join.as_mut().and_then(|j| j.filtered.as_mut()) {
+                fr.condition.for_each_expr_mut(f);
+            }
         }
     }
 
@@ -893,35 +935,6 @@ impl WhereNode {
         }
     }
 
-    /// Django's `split_having_qualify`: the part for WHERE and the part for HAVING. Only the
-    /// children of a plain AND can be split; anything else with an aggregate goes whole.
-    pub fn split_having(&self) -> (WhereNode, Option<WhereNode>) {
-        if !self.contains_aggregate() {
-            return (self.clone(), None);
-        }
-        match self {
-            WhereNode::Node {
-                connector: Connector::And,
-                negated: false,
-                children,
-            } => {
-                let mut where_ = WhereNode::and();
-                let mut having = WhereNode::and();
-                for c in children {
-                    let (w, h) = c.split_having();
-                    if !w.is_empty() {
-                        where_.add(w, Connector::And);
-                    }
-                    if let Some(h) = h {
-                        having.add(h, Connector::And);
-                    }
-                }
-                (where_, (!having.is_empty()).then_some(having))
-            }
-            other => (WhereNode::and(), Some(other.clone())),
-        }
-    }
-
     /// Columns a HAVING clause needs grouped by (outside its aggregates).
     pub fn group_by_cols(&self) -> Vec<Expr> {
         match self {
@@ -1006,5 +1019,70 @@ impl WhereNode {
             WhereNode::Condition(e) => f(e),
             WhereNode::Nothing => {}
         }
+    }
+}
+
+/// Django's `allows_composite_expressions`: an expression (`class`, as Django names it)
+/// other than a lookup, an ordering or `Count` refuses a composite primary key among its
+/// arguments.
+pub(super) fn refuse_composite<'e>(
+    class: &str,
+    args: impl IntoIterator<Item = &'e Expr>,
+) -> crate::diag::Result<()> {
+    match args.into_iter().any(|a| matches!(a, Expr::Tuple(_))) {
+        true => Err(crate::diag::Diagnostic::new(
+            crate::diag::ErrorKind::Value,
+            format!("{class} expression does not support composite primary keys."),
+        )),
+        false => Ok(()),
+    }
+}
+
+/// What an aggregate takes beyond its expression, `distinct=`, `filter=` and `default=`
+/// (resolved by [`super::agg_options`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggOptions<E> {
+    /// `StringAgg(expr, delimiter)`: the delimiter expression (`Value(',')`).
+    pub delimiter: Option<E>,
+    /// `order_by=`: the expressions and whether each is descending.
+    pub order_by: Vec<(E, bool)>,
+    /// `output_field=`.
+    pub output: Option<DbType>,
+    /// `function=`: the SQL function; the `Aggregate` class without one prints Django's
+    /// `None(...)`.
+    pub function: Option<String>,
+    /// The `name` of an aggregate class defined in the session (its default alias's suffix).
+    pub name: Option<String>,
+}
+
+impl<E> Default for AggOptions<E> {
+    fn default() -> Self {
+        AggOptions {
+            delimiter: None,
+            order_by: Vec::new(),
+            output: None,
+            function: None,
+            name: None,
+        }
+    }
+}
+
+impl<E> AggOptions<E> {
+    /// The same options over `f(expression)`.
+    pub fn try_map<T, Err>(
+        &self,
+        mut f: impl FnMut(&E) -> Result<T, Err>,
+    ) -> Result<AggOptions<T>, Err> {
+        Ok(AggOptions {
+            delimiter: self.delimiter.as_ref().map(&mut f).transpose()?,
+            order_by: self
+                .order_by
+                .iter()
+                .map(|(e, desc)| Ok((f(e)?, *desc)))
+                .collect::<Result<_, Err>>()?,
+            output: self.output,
+            function: self.function.clone(),
+            name: self.name.clone(),
+        })
     }
 }

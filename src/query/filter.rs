@@ -2,6 +2,7 @@
 //! `exclude()` across multi-valued relations as `NOT EXISTS` subqueries.
 
 use super::expr::{AggFunc, Arith, Col, Connector, Expr, LookupKind, Rhs, WhereNode};
+use super::filtered_relation::names_to_path;
 use super::lookups::{self, OutputField, Prepared};
 use super::path::{self, FinalField, PathError, PathInfo};
 use super::{JoinType, Query, SelectItem, Sym};
@@ -331,7 +332,7 @@ impl Query {
     pub fn add_q(&mut self, schema: &Schema, q: &QNode) -> Result<()> {
         let existing_inner = self.inner_aliases();
         let mut can_reuse = Vec::new();
-        let (clause, _) = self.add_q_inner(schema, q, &mut can_reuse, false, false)?;
+        let (clause, _) = self.add_q_inner(schema, q, &mut can_reuse, (false, false), false)?;
         if !clause.is_empty() {
             self.where_.add(clause, Connector::And);
         }
@@ -345,18 +346,20 @@ impl Query {
     pub fn resolve_condition(&mut self, schema: &Schema, q: &QNode) -> Result<WhereNode> {
         // Django resolves it with `reuse=None`: every existing join may be reused.
         let mut reuse: Vec<Sym> = self.tables.iter().map(|t| t.alias.clone()).collect();
-        let (clause, needed) = self.add_q_inner(schema, q, &mut reuse, false, false)?;
+        let (clause, needed) = self.add_q_inner(schema, q, &mut reuse, (false, false), false)?;
         self.promote_joins(&needed);
         Ok(clause)
     }
 
-    fn add_q_inner(
+    /// Django's `_add_q`; `on_join` for a FilteredRelation's condition (Django's
+    /// `split_subq=False, update_join_types=False`: no subqueries, join types left alone).
+    pub(super) fn add_q_inner(
         &mut self,
         schema: &Schema,
         q: &QNode,
         can_reuse: &mut Vec<Sym>,
-        branch_negated: bool,
-        current_negated: bool,
+        (branch_negated, current_negated): (bool, bool),
+        on_join: bool,
     ) -> Result<(WhereNode, Vec<Sym>)> {
         let current_negated = current_negated ^ q.negated;
         let branch_negated = branch_negated || q.negated;
@@ -368,17 +371,21 @@ impl Query {
         let mut promoter = JoinPromoter::new(q.connector, q.children.len(), current_negated);
         for child in &q.children {
             let (clause, needed_inner) = match child {
-                QChild::Node(n) => {
-                    self.add_q_inner(schema, n, can_reuse, branch_negated, current_negated)?
-                }
+                QChild::Node(n) => self.add_q_inner(
+                    schema,
+                    n,
+                    can_reuse,
+                    (branch_negated, current_negated),
+                    on_join,
+                )?,
                 QChild::Leaf { key, value, span } => self
                     .build_filter(
                         schema,
                         key,
                         value,
                         can_reuse,
-                        branch_negated,
-                        current_negated,
+                        (branch_negated, current_negated),
+                        on_join,
                     )
                     .map_err(|d| d.at(*span))?,
                 QChild::Expr { expr, span } => (
@@ -392,7 +399,11 @@ impl Query {
                 target.add(clause, q.connector);
             }
         }
-        let needed_inner = promoter.update_join_types(self);
+        let needed_inner = if on_join {
+            Vec::new()
+        } else {
+            promoter.update_join_types(self)
+        };
         Ok((target, needed_inner))
     }
 
@@ -426,16 +437,28 @@ impl Query {
         key: &str,
         value: &Operand,
         can_reuse: &mut Vec<Sym>,
-        branch_negated: bool,
-        current_negated: bool,
+        (branch_negated, current_negated): (bool, bool),
+        on_join: bool,
     ) -> Result<(WhereNode, Vec<Sym>)> {
         if key.is_empty() {
             return Err(Diagnostic::field("Cannot parse keyword query ''"));
         }
         let parts: Vec<&str> = path::split_names(key).collect();
-        if let Some(mut expr) = self.annotation(parts[0]).cloned() {
+        // Django's `refs_expression`: the shortest prefix naming an annotation
+        // (`book__pages__sum__gt` after `alias(Sum('book__pages'))`).
+        let named = (1..=parts.len()).find_map(|n| {
+            let expr = self.annotation(&parts[..n].join("__"))?.clone();
+            Some((n, expr))
+        });
+        if let Some((n, mut expr)) = named {
             // Django's `reffed_expression`: a lookup on an annotation (HAVING when it
             // aggregates); an aggregate's filter over it reads it by name (`Ref`).
+            if let Expr::Tuple(_) = expr {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    "lookups on an annotation of a composite primary key are not supported by djq yet",
+                ));
+            }
             if self.summarize {
                 expr = Expr::Ref {
                     name: parts[0].to_string(),
@@ -446,7 +469,7 @@ impl Query {
             }
             let prepared = self.resolve_lookup_value(schema, value, Some(can_reuse))?;
             let out = super::annotate::output_field(&expr);
-            let condition = lookups::build_lookup(schema, &parts[1..], (expr, out), prepared)?;
+            let condition = lookups::build_lookup(schema, &parts[n..], (expr, out), prepared)?;
             let mut clause = WhereNode::and();
             clause.add(condition, Connector::And);
             return Ok((clause, Vec::new()));
@@ -460,9 +483,10 @@ impl Query {
         )? {
             return Ok(done);
         }
-        let names = match path::names_to_path(schema, &parts, self.model, true, false) {
+        let filtered = &self.filtered_relations;
+        let names = match names_to_path(schema, filtered, &parts, self.model, true, false) {
             Ok(n) => n,
-            Err(PathError::Field(d)) => return Err(d),
+            Err(PathError::Field(d)) => return Err(self.with_annotation_choices(schema, key, d)),
             Err(PathError::MultiJoin(_)) => unreachable!("allow_many is true"),
         };
         names.final_field.refuse_multi_column(schema)?;
@@ -492,8 +516,9 @@ impl Query {
         self.ref_alias(&base);
         // Django's `setup_joins` over the field names, resolved above; a multi-valued hop
         // under a negation makes a subquery instead.
-        if branch_negated && names.path.iter().any(|p| p.m2m) {
-            return match path::names_to_path(schema, field_parts, self.model, false, true) {
+        if branch_negated && !on_join && names.path.iter().any(|p| p.m2m) {
+            let filtered = &self.filtered_relations;
+            return match names_to_path(schema, filtered, field_parts, self.model, false, true) {
                 Err(PathError::MultiJoin(nwp)) => {
                     self.split_exclude(schema, key, value, can_reuse, &nwp)
                 }
@@ -501,7 +526,7 @@ impl Query {
                 Ok(_) => unreachable!("the path has a multi-valued hop"),
             };
         }
-        let info = self.join_path(schema, names, &base, Some(can_reuse));
+        let info = self.join_path(schema, names, &base, Some(can_reuse))?;
         self.lookup_joins.clone_from(&info.joins);
         for j in &info.joins {
             if !used_joins.contains(j) {
@@ -675,6 +700,7 @@ impl Query {
             FExpr::Combined { op, lhs, rhs } => {
                 let l = self.resolve_f_typed(schema, lhs, can_reuse.as_deref_mut(), typed)?;
                 let r = self.resolve_f_typed(schema, rhs, can_reuse, typed)?;
+                super::expr::refuse_composite("CombinedExpression", [&l, &r])?;
                 self.check_combinable(schema, *op, &l, &r, typed)?;
                 Expr::Combined {
                     op: *op,
@@ -721,6 +747,7 @@ impl Query {
                         output.is_none(),
                     )?);
                 }
+                super::expr::refuse_composite(func.name(), &resolved).map_err(|d| d.at(*span))?;
                 let source = match args.first() {
                     Some(FExpr::Ref { name, .. }) => Some(name.as_str()),
                     _ => None,
@@ -750,11 +777,13 @@ impl Query {
                         can_reuse.as_deref_mut(),
                         output.is_none(),
                     )?;
+                    super::expr::refuse_composite("When", [&then]).map_err(|d| d.at(*span))?;
                     classes.push(self.field_class(schema, &w.then, &then));
                     resolved.push((cond, then));
                 }
                 let default_expr =
                     self.resolve_f_typed(schema, default, can_reuse, output.is_none())?;
+                super::expr::refuse_composite("Case", [&default_expr]).map_err(|d| d.at(*span))?;
                 classes.push(self.field_class(schema, default, &default_expr));
                 super::func::build_case(resolved, default_expr, classes, *output, typed)
                     .map_err(|d| d.at(*span))?
@@ -936,6 +965,45 @@ impl Query {
         }
     }
 
+    /// Django's `names_to_path` error for an unknown first name: its choices list the
+    /// query's annotations (alias() ones too) with the model's fields. Other errors as they are.
+    pub fn with_annotation_choices(
+        &self,
+        schema: &Schema,
+        name: &str,
+        d: Diagnostic,
+    ) -> Diagnostic {
+        let first = path::split_names(name).next().unwrap_or(name);
+        let unknown = format!("Cannot resolve keyword '{first}' into field. Choices are:");
+        if !d.message.starts_with(&unknown) || self.annotation_names().is_empty() {
+            return d;
+        }
+        let span = d.span;
+        let mut d = path::unknown_field(schema, self.model, first, &self.annotation_names());
+        d.span = span;
+        d
+    }
+
+    /// A selected annotation (Django's `annotation_select`): annotated and not masked, or
+    /// selected by values().
+    pub fn selected_annotation(&self, name: &str) -> Option<&Expr> {
+        let annotated = self.annotations.iter().find(|a| a.name == name);
+        let valued = (self.select.iter())
+            .find(|s| s.name == name && self.hidden_annotations.iter().any(|a| a.name == name));
+        annotated.or(valued).map(|a| &a.expr)
+    }
+
+    /// The names of the query's annotations, alias() ones included.
+    pub fn annotation_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for a in self.annotations.iter().chain(&self.hidden_annotations) {
+            if !names.contains(&a.name) {
+                names.push(a.name.clone());
+            }
+        }
+        names
+    }
+
     /// Django's `resolve_ref`: a field path (with optional transforms) → column expression.
     pub fn resolve_ref(
         &mut self,
@@ -964,6 +1032,10 @@ impl Query {
                 expr.clone()
             });
         }
+        // A composite primary key: its columns, as one value (Django's `ColPairs`).
+        if let Some(cols) = self.composite_pk_cols(schema, name)? {
+            return Ok(Expr::Tuple(cols));
+        }
         let parts: Vec<&str> = path::split_names(name).collect();
         // Transforms on an annotation (`order_by('data__key')`).
         if let [first, transforms @ ..] = parts.as_slice()
@@ -988,7 +1060,7 @@ impl Query {
                 true,
             )
             .map_err(|e| match e {
-                PathError::Field(d) => d,
+                PathError::Field(d) => self.with_annotation_choices(schema, name, d),
                 PathError::MultiJoin(_) => unreachable!("allow_many"),
             })?;
         let first_target = info.target;
@@ -1033,6 +1105,15 @@ impl Query {
     ) {
         match e {
             Expr::OuterRef { name, depth: 0 } => match self.resolve_ref(schema, name, None) {
+                // Django's `ResolvedOuterRef`: no window of the outer query.
+                Ok(col) if col.contains_over_clause() => {
+                    *failed = failed.take().or(Some(Diagnostic::new(
+                        ErrorKind::NotSupported,
+                        format!(
+                            "Referencing outer query window expression is not supported: {name}."
+                        ),
+                    )))
+                }
                 Ok(col) => *e = col,
                 Err(d) => *failed = failed.take().or(Some(d)),
             },
@@ -1076,6 +1157,9 @@ impl Query {
         names_with_path: &[(String, Vec<PathInfo>)],
     ) -> Result<(WhereNode, Vec<Sym>)> {
         let mut inner = Query::new(schema, self.model);
+        inner
+            .filtered_relations
+            .clone_from(&self.filtered_relations);
         let value = match value {
             Operand::F(FExpr::Ref { name, span }) => Operand::F(FExpr::OuterRef {
                 name: name.clone(),
@@ -1110,8 +1194,8 @@ impl Query {
                 &format!("{prefix}__isnull"),
                 &Operand::Value(Value::Bool(true)),
                 can_reuse,
-                true,
-                true,
+                (true, true),
+                false,
             )?;
             condition.add(or_null, Connector::Or);
         }
@@ -1177,11 +1261,12 @@ impl Query {
         }
         prefix.push(schema.model(remote.0).fields[remote.1].name.clone());
         let first_join = lookup_tables[trimmed + 1].clone();
+        // A FilteredRelation's join keeps its condition: the table before it stays too.
         let first_louter = self
             .table(&first_join)
             .join
             .as_ref()
-            .is_some_and(|j| j.join_type == JoinType::LeftOuter);
+            .is_some_and(|j| j.join_type == JoinType::LeftOuter || j.filtered.is_some());
         let select: Col = if !first_louter {
             self.unref_alias(&lookup_tables[trimmed]);
             path::col(schema, (fk_model, fk_index), &first_join)

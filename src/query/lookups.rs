@@ -877,6 +877,9 @@ pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value
             }),
             _ => Err(invalid(&v, "value has an invalid format")),
         },
+        // A timedelta stays one (bound as microseconds where the database has no duration
+        // type).
+        DurationField if matches!(v, Value::Duration(_)) => Ok(v),
         // Bytes (a BLOB read from a text column) are written back as the bytes they are, where
         // Django's `str()` would store their repr: a save never alters what it did not set.
         _ => Ok(match v {

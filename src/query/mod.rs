@@ -12,11 +12,13 @@ pub mod annotate;
 pub mod expr;
 mod extra;
 pub mod filter;
+pub mod filtered_relation;
 pub mod func;
 mod json_func;
 pub mod lookups;
 pub mod meta_ordering;
 pub mod path;
+pub mod qualify;
 pub mod setup;
 mod sym;
 mod tuple;
@@ -59,6 +61,8 @@ pub struct Join {
     /// The types of `on`'s two columns when their fields differ (a generic relation's object
     /// id and a primary key): PostgreSQL casts the joined one to the parent's.
     pub types: Option<(expr::DbType, expr::DbType)>,
+    /// A `FilteredRelation`'s join: its name and condition, ANDed to the ON clause.
+    pub filtered: Option<filtered_relation::FilteredJoin>,
 }
 
 /// How `order_by()` entries are kept until compile time (as Django keeps strings).
@@ -152,6 +156,8 @@ pub struct Query {
     pub extra_masked: Vec<SelectItem>,
     /// `extra(tables=...)`: tables added to FROM after the joins.
     pub extra_tables: Vec<String>,
+    /// `annotate(name=FilteredRelation(...))`/`alias(...)`: joins named by the annotation.
+    pub filtered_relations: Vec<filtered_relation::FilteredRelation>,
 }
 
 /// Django's set operations.
@@ -225,6 +231,7 @@ impl Query {
             select_for_update: false,
             extra_masked: Vec::new(),
             extra_tables: Vec::new(),
+            filtered_relations: Vec::new(),
         };
         let table = Sym::from(schema.model(model).table.as_str());
         q.tables.push(Table {
@@ -277,9 +284,12 @@ impl Query {
         let reusable = self.tables.iter_mut().rev().find(|t| {
             *t.table == *table
                 && reuse.is_none_or(|r| r.contains(&t.alias))
-                && t.join
-                    .as_ref()
-                    .is_some_and(|j| j.parent == *parent && j.on.0 == *on.0 && j.on.1 == *on.1)
+                && t.join.as_ref().is_some_and(|j| {
+                    j.parent == *parent
+                        && j.on.0 == *on.0
+                        && j.on.1 == *on.1
+                        && j.filtered.is_none()
+                })
         });
         if let Some(t) = reusable {
             t.refcount += 1;
@@ -312,6 +322,7 @@ impl Query {
                 restriction: None,
                 extra_on: Vec::new(),
                 types: None,
+                filtered: None,
             }),
             refcount: 1,
         });

@@ -28,6 +28,8 @@ pub struct PathInfo {
     /// A multi-column relation's (`ForeignObject`'s) further `(from, to)` field pairs, ANDed
     /// to the join's ON after `from_field = to_field`.
     pub extra_on: Vec<(Target, Target)>,
+    /// The `FilteredRelation` (by name) whose condition this hop's join carries.
+    pub filtered: Option<Sym>,
 }
 
 /// What a generic relation's join adds to its ON clause (Django's `get_extra_restriction`):
@@ -182,6 +184,7 @@ fn path_infos(
                     model,
                 }),
                 extra_on: Vec::new(),
+                filtered: None,
             });
         }
         FieldRef::GenericReverse(r) => {
@@ -202,6 +205,7 @@ fn path_infos(
                     model: r.from,
                 }),
                 extra_on: Vec::new(),
+                filtered: None,
             });
         }
         FieldRef::ForeignObject(i) => {
@@ -218,6 +222,7 @@ fn path_infos(
                 fk: from_field,
                 restriction: None,
                 extra_on: extra_on.map(pair).collect(),
+                filtered: None,
             });
         }
         FieldRef::ForeignObjectReverse(r) => {
@@ -235,6 +240,7 @@ fn path_infos(
                 fk: to_field,
                 restriction: None,
                 extra_on: extra_on.map(pair).collect(),
+                filtered: None,
             });
         }
         FieldRef::Concrete(i) => {
@@ -250,6 +256,7 @@ fn path_infos(
                 fk: (model, i),
                 restriction: None,
                 extra_on: Vec::new(),
+                filtered: None,
             });
         }
         FieldRef::Reverse(r) => {
@@ -268,6 +275,7 @@ fn path_infos(
                         fk: (rel.from, fi),
                         restriction: None,
                         extra_on: Vec::new(),
+                        filtered: None,
                     });
                 }
                 ReverseVia::ManyToMany(mi) => {
@@ -339,6 +347,7 @@ fn tagged_hop(
             model,
         }),
         extra_on: Vec::new(),
+        filtered: None,
     })
 }
 
@@ -365,6 +374,7 @@ fn object_hop(
             model,
         }),
         extra_on: Vec::new(),
+        filtered: None,
     })
 }
 
@@ -392,6 +402,7 @@ fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
         fk: (through, fk_index),
         restriction: None,
         extra_on: Vec::new(),
+        filtered: None,
     }
 }
 
@@ -409,7 +420,7 @@ fn last_target(schema: &Schema, last: &PathInfo) -> Target {
 
 /// "Cannot resolve keyword 'x' into field. Choices are: ..."
 pub fn unknown_field(schema: &Schema, model: ModelId, name: &str, extra: &[String]) -> Diagnostic {
-    if let Some(d) = schema.model(model).unsupported_field(name) {
+    if let Some(d) = schema.unsupported_field(model, name) {
         return d;
     }
     let mut choices = schema.field_choices(model);
@@ -565,6 +576,7 @@ impl JoinInfo {
 /// kept as transforms.
 pub fn resolve_joins<S: AsRef<str>>(
     schema: &Schema,
+    filtered: &[super::filtered_relation::FilteredRelation],
     names: &[S],
     model: ModelId,
     alias: &Sym,
@@ -573,7 +585,9 @@ pub fn resolve_joins<S: AsRef<str>>(
     let mut first_err = None;
     let mut found = None;
     for pivot in (1..=names.len()).rev() {
-        match names_to_path(schema, &names[..pivot], model, allow_many, true) {
+        let at = &names[..pivot];
+        match super::filtered_relation::names_to_path(schema, filtered, at, model, allow_many, true)
+        {
             Ok(n) => {
                 found = Some((n, &names[pivot..]));
                 break;
@@ -614,8 +628,14 @@ impl Query {
         can_reuse: Option<&[Sym]>,
         allow_many: bool,
     ) -> Result<JoinInfo, PathError> {
-        let info = resolve_joins(schema, names, model, alias, allow_many)?;
-        Ok(self.make_joins(schema, info, can_reuse))
+        // A FilteredRelation's name starts a path from the query's model only.
+        let filtered = if model == self.model {
+            &self.filtered_relations[..]
+        } else {
+            &[]
+        };
+        let info = resolve_joins(schema, filtered, names, model, alias, allow_many)?;
+        Ok(self.make_joins(schema, info, can_reuse)?)
     }
 
     /// The joins along a resolved path, from `alias` (what [`Query::setup_joins`] does once
@@ -626,7 +646,7 @@ impl Query {
         names: Names,
         alias: &Sym,
         can_reuse: Option<&[Sym]>,
-    ) -> JoinInfo {
+    ) -> Result<JoinInfo> {
         let info = JoinInfo {
             final_field: names.final_field,
             target: names.target,
@@ -645,18 +665,21 @@ impl Query {
         schema: &Schema,
         mut info: JoinInfo,
         can_reuse: Option<&[Sym]>,
-    ) -> JoinInfo {
+    ) -> Result<JoinInfo> {
         info.joins.reserve(info.path.len());
         for hop in &info.path {
             let parent = info.joins.last().expect("the base alias");
-            let next = self.join_hop(schema, hop, parent, can_reuse);
+            let next = match &hop.filtered {
+                Some(name) => self.join_filtered(schema, hop, name, parent, can_reuse)?,
+                None => self.join_hop(schema, hop, parent, can_reuse),
+            };
             info.joins.push(next);
         }
-        info
+        Ok(info)
     }
 
     /// The join of one hop from `parent` (made, or reused), its alias.
-    fn join_hop(
+    pub(super) fn join_hop(
         &mut self,
         schema: &Schema,
         hop: &PathInfo,
@@ -721,7 +744,7 @@ impl Query {
         path: &[PathInfo],
     ) -> (Target, Sym, Vec<Sym>) {
         for hop in path.iter().rev() {
-            if joins.len() == 1 || !hop.direct {
+            if joins.len() == 1 || !hop.direct || hop.filtered.is_some() {
                 break;
             }
             // The target's column is one the join compares: its pair's from side replaces it.

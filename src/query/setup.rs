@@ -39,6 +39,21 @@ pub struct PlanOrder {
     pub nulls: Option<Nulls>,
 }
 
+impl PlanOrder {
+    /// A composite primary key's ordering as one ordering per column, in its direction.
+    pub fn each_column(self) -> Vec<PlanOrder> {
+        match self.target {
+            OrderTarget::Expr(Expr::Tuple(cols)) => (cols.into_iter())
+                .map(|c| PlanOrder {
+                    target: OrderTarget::Expr(c),
+                    ..self
+                })
+                .collect(),
+            _ => vec![self],
+        }
+    }
+}
+
 /// Columns of a `select_related` model inside the row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelatedCols {
@@ -75,6 +90,31 @@ pub struct Plan {
     /// GROUP BY candidates in Django's order (selected columns, ordering, HAVING's columns),
     /// before the backend collapses them or refers to selected columns by position.
     pub group_by: Vec<Expr>,
+    /// Filtering on windows: the query is written as a wrapped inner query.
+    pub qualify: Option<Box<super::qualify::Qualify>>,
+}
+
+impl Plan {
+    /// The `AS` alias of each select column: its own, else `colN` when `col_aliases`
+    /// (Django's `with_col_aliases`: a combined query, one aggregated over or filtered on
+    /// windows), never for DISTINCT's ordering columns.
+    pub fn column_aliases(
+        &self,
+        col_aliases: bool,
+    ) -> impl Iterator<Item = Option<std::borrow::Cow<'_, str>>> {
+        let kept = self.columns.len() - self.extra;
+        let mut col_idx = 0;
+        self.columns.iter().enumerate().map(move |(i, c)| {
+            match (&c.alias, col_aliases && i < kept) {
+                (Some(a), _) => Some(std::borrow::Cow::Borrowed(a.as_str())),
+                (None, true) => {
+                    col_idx += 1;
+                    Some(std::borrow::Cow::Owned(format!("col{col_idx}")))
+                }
+                (None, false) => None,
+            }
+        })
+    }
 }
 
 impl Query {
@@ -122,7 +162,7 @@ impl Query {
                 } else if relevant.is_empty() {
                     true
                 } else {
-                    (keep_pk && i == m.pk) || named(i, false)
+                    (keep_pk && (i == m.pk || m.composite_pk.contains(&i))) || named(i, false)
                 }
             })
             .collect()
@@ -235,7 +275,7 @@ impl Query {
     }
 
     /// Django's `get_group_by` up to the backend-specific part.
-    fn group_by_candidates(
+    pub(super) fn group_by_candidates(
         &self,
         columns: &[PlanCol],
         order_by: &[PlanOrder],
@@ -247,7 +287,15 @@ impl Query {
             GroupBy::All => Vec::new(),
             GroupBy::Exprs(v) => v.clone(),
         };
-        for c in columns {
+        // A selected column of a composite primary key grouped by as one is grouped by.
+        let keys: Vec<Expr> = (exprs.iter())
+            .filter_map(|e| match e {
+                Expr::Tuple(cols) => Some(cols.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        for c in columns.iter().filter(|c| !keys.contains(&c.expr)) {
             exprs.extend(c.expr.group_by_cols());
         }
         if !meta_ordering {
@@ -294,20 +342,17 @@ impl Planner<'_, '_> {
             columns.extend(self.model_columns(model, &base, "", None)?);
         } else {
             let q = &*self.q;
-            columns.extend(q.select.iter().map(|s| PlanCol {
-                ty: q.result_type(schema, &s.expr),
-                expr: s.expr.clone(),
-                alias: s.aliased.then(|| s.name.clone()),
-                name: Sym::from(s.name.as_str()),
-            }));
+            for s in &q.select {
+                let alias = s.aliased.then(|| s.name.clone());
+                push_select(&mut columns, q, schema, (&s.expr, &s.name), alias, true);
+            }
         }
         let q = &*self.q;
-        columns.extend(q.annotations.iter().map(|a| PlanCol {
-            ty: q.result_type(schema, &a.expr),
-            expr: a.expr.clone(),
-            alias: Some(a.name.clone()),
-            name: Sym::from(a.name.as_str()),
-        }));
+        for a in &q.annotations {
+            let alias = Some(a.name.clone());
+            let values = !q.default_cols;
+            push_select(&mut columns, q, schema, (&a.expr, &a.name), alias, values);
+        }
         let shown = columns.len();
         let mut related = Vec::new();
         if q.default_cols && q.select_related != SelectRelated::None {
@@ -329,6 +374,10 @@ impl Planner<'_, '_> {
         let q = &*self.q;
         if q.combinator.is_some() {
             // A combined query is ordered by its result columns (Django relabels to `colN`).
+            order_by = order_by
+                .into_iter()
+                .flat_map(PlanOrder::each_column)
+                .collect();
             for o in &mut order_by {
                 if let OrderTarget::Expr(e) = &o.target {
                     let idx = columns.iter().position(|c| &c.expr == e).ok_or_else(|| {
@@ -344,18 +393,25 @@ impl Planner<'_, '_> {
                 }
             }
         }
-        let (where_, having) = if q.where_.contains_aggregate() {
-            let (where_, having) = q.where_.split_having();
-            (Some(where_), having)
+        let (where_, having, qualify) = if q.where_.contains_aggregate()
+            || q.where_.contains_over_clause()
+        {
+            let must_group_by = !matches!(q.group_by, GroupBy::None);
+            let (where_, having, qualify) = q.where_.split_having_qualify(false, must_group_by)?;
+            (
+                Some(where_.unwrap_or_else(super::WhereNode::and)),
+                having,
+                qualify,
+            )
         } else {
-            (None, None)
+            (None, None, None)
         };
         // Django's `get_extra_select`: SELECT DISTINCT also selects the ordering's columns
         // (Meta.ordering's too, even where GROUP BY drops the ORDER BY itself), and groups
         // by them.
         let mut extra = 0;
         if q.distinct && q.distinct_fields.is_empty() {
-            for o in &order_by {
+            for o in order_by.iter().flat_map(|o| o.clone().each_column()) {
                 if let OrderTarget::Expr(e) = &o.target
                     && !columns.iter().any(|c| &c.expr == e)
                 {
@@ -375,7 +431,7 @@ impl Planner<'_, '_> {
             order_by.clear();
         }
         let distinct_on = self.resolve_distinct()?;
-        Ok(Plan {
+        let plan = Plan {
             columns,
             shown,
             extra,
@@ -385,6 +441,11 @@ impl Planner<'_, '_> {
             where_,
             having,
             group_by,
+            qualify: None,
+        };
+        Ok(match qualify {
+            Some(cond) => self.q.qualified(plan, cond, meta_ordering),
+            None => plan,
         })
     }
 
@@ -414,11 +475,19 @@ impl Planner<'_, '_> {
         model: ModelId,
         alias: &Sym,
     ) -> Result<JoinInfo> {
-        let info = path::resolve_joins(self.schema, names, model, alias, true).map_err(path_err)?;
+        // A FilteredRelation's name starts a path from the query's model only.
+        let q = &*self.q;
+        let filtered = if model == q.model {
+            &q.filtered_relations[..]
+        } else {
+            &[]
+        };
+        let info = path::resolve_joins(self.schema, filtered, names, model, alias, true)
+            .map_err(path_err)?;
         if info.path.is_empty() {
             return Ok(info);
         }
-        Ok(self.q.to_mut().make_joins(self.schema, info, None))
+        self.q.to_mut().make_joins(self.schema, info, None)
     }
 
     /// Django's `get_distinct`: each `distinct()` field path as an expression, joining as
@@ -429,9 +498,18 @@ impl Planner<'_, '_> {
             return Ok(out);
         }
         for name in self.q.distinct_fields.clone() {
+            // A selected annotation is named by its alias (Django's `get_distinct`).
+            if let Some(source) = self.q.selected_annotation(&name) {
+                out.push(Expr::Ref {
+                    name: name.clone(),
+                    source: Box::new(source.clone()),
+                });
+                continue;
+            }
             let pieces: Vec<&str> = path::split_names(&name).collect();
             let base = self.q.base_alias().clone();
-            let info = self.setup_joins(&pieces, self.q.model, &base)?;
+            let info = (self.setup_joins(&pieces, self.q.model, &base))
+                .map_err(|d| self.q.with_annotation_choices(self.schema, &name, d))?;
             out.push(self.path_expr(info)?);
         }
         Ok(out)
@@ -506,16 +584,20 @@ impl Planner<'_, '_> {
                 Some(f) if f.relation.is_none() => {
                     return Err(Diagnostic::field(format!(
                         "Non-relational field given in select_related: '{name}'. Choices are: {}",
-                        relation_choices(schema, model)
+                        relation_choices(schema, model, &self.q.filtered_relations)
                     )));
                 }
                 Some(_) => {}
                 None if reverse.iter().any(|r| r.query_name == *name) => {}
                 None if schema.model(model).foreign_object(name).is_some() => {}
+                // FilteredRelations are followed from the queried model only.
+                None if depth == 1
+                    && self.q.filtered_relations.iter().any(|f| *f.name == **name) => {}
+                None if let Some(d) = schema.unsupported_field(model, name) => return Err(d),
                 None => {
                     return Err(Diagnostic::field(format!(
                         "Invalid field name(s) given in select_related: '{name}'. Choices are: {}",
-                        relation_choices(schema, model)
+                        relation_choices(schema, model, &self.q.filtered_relations)
                     )));
                 }
             }
@@ -584,6 +666,9 @@ impl Planner<'_, '_> {
                 })
                 .map(|fo| (model, fo.name.clone(), fo.name.clone(), fo.to, false)),
         );
+        if depth == 1 {
+            follow.extend(self.q.filtered_selections(schema, &heads)?);
+        }
         for (owner, name, attr, target, from_parent) in follow {
             let join_alias = {
                 let from = if owner == model {
@@ -802,6 +887,23 @@ impl Planner<'_, '_> {
             }
             _ => Vec::new(),
         };
+        // A composite primary key is one ordering of its columns (Django's
+        // `OrderBy(ColPairs)`, grouped by as one).
+        if field_name == "pk" && !key.is_empty() {
+            let cols = key
+                .iter()
+                .map(|&i| Expr::Col(path::col(schema, (model, i), alias)));
+            let target = OrderTarget::Expr(Expr::Tuple(cols.collect()));
+            push_order(
+                out,
+                PlanOrder {
+                    target,
+                    descending,
+                    nulls: None,
+                },
+            );
+            return Ok(());
+        }
         if !key.is_empty() {
             let sign = if name.starts_with('-') { "-" } else { "" };
             for i in key {
@@ -811,7 +913,14 @@ impl Planner<'_, '_> {
             return Ok(());
         }
         let pieces: Vec<&str> = path::split_names(field_name).collect();
-        let info = self.setup_joins(&pieces, model, alias)?;
+        let info = self
+            .setup_joins(&pieces, model, alias)
+            .map_err(|d| match model {
+                m if m == self.q.model => {
+                    self.q.with_annotation_choices(self.schema, field_name, d)
+                }
+                _ => d,
+            })?;
         let last_model = info.path.last().map_or(model, |p| p.to_model);
         let target_ordering = &schema.model(last_model).ordering;
         let is_attname = matches!(info.final_field, FinalField::Forward(m, i)
@@ -893,6 +1002,39 @@ impl Planner<'_, '_> {
 
 /// Add an ORDER BY item unless it is there already (Django's `get_order_by` keeps the
 /// first of equal ones; `?` may repeat).
+/// A selected expression (`name`, `AS alias`) onto the end of `columns`; a composite
+/// primary key's columns (Django's `ColPairs`) one by one under that name, unaliased in
+/// values() (`values_only`), else with the alias after the last.
+fn push_select(
+    columns: &mut Vec<PlanCol>,
+    q: &Query,
+    schema: &Schema,
+    (expr, name): (&Expr, &str),
+    alias: Option<String>,
+    values_only: bool,
+) {
+    let Expr::Tuple(cols) = expr else {
+        columns.push(PlanCol {
+            ty: q.result_type(schema, expr),
+            expr: expr.clone(),
+            alias,
+            name: Sym::from(name),
+        });
+        return;
+    };
+    for (i, col) in cols.iter().enumerate() {
+        let last = i + 1 == cols.len() && !values_only;
+        push_select(
+            columns,
+            q,
+            schema,
+            (col, name),
+            alias.clone().filter(|_| last),
+            true,
+        );
+    }
+}
+
 fn push_order(out: &mut Vec<PlanOrder>, item: PlanOrder) {
     let dup = out
         .iter()
@@ -953,7 +1095,11 @@ fn reverse_one_to_ones(schema: &Schema, model: ModelId) -> Vec<&crate::schema::R
 
 /// Relation names offered by select_related errors (`(none)` when there are none): the
 /// model's foreign keys, then its reverse one-to-ones.
-fn relation_choices(schema: &Schema, model: ModelId) -> String {
+fn relation_choices(
+    schema: &Schema,
+    model: ModelId,
+    filtered: &[super::filtered_relation::FilteredRelation],
+) -> String {
     let names: Vec<String> = schema
         .model(model)
         .fields
@@ -965,6 +1111,7 @@ fn relation_choices(schema: &Schema, model: ModelId) -> String {
                 .into_iter()
                 .map(|r| r.query_name.clone()),
         )
+        .chain(filtered.iter().map(|f| f.name.to_string()))
         .collect();
     if names.is_empty() {
         "(none)".into()

@@ -172,7 +172,10 @@ impl Query {
             // `pk__in=<queryset>`: a row-value IN over the subquery's key columns.
             Operand::Query(q) if lookup == "in" => {
                 let mut q = (**q).clone();
-                match target.related {
+                // A reverse relation's own key (not its `pk`) is related too.
+                let related = (target.related.clone())
+                    .or_else(|| (name != "pk").then(|| (model, target.fields.clone())));
+                match related {
                     // Django's `RelatedIn`: the related model's queryset selects the fields
                     // the relation points at, by name.
                     Some((to, fields)) if q.select.is_empty() && q.model == to => {
@@ -192,7 +195,7 @@ impl Query {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,
                         format!(
-                            "'in' subquery lookup of '{name}' must have {} fields (received {})",
+                            "The QuerySet value for the 'in' lookup must have {} selected fields (received {})",
                             cols.len(),
                             q.select.len()
                         ),
@@ -207,6 +210,31 @@ impl Query {
                     kind: LookupKind::In,
                     rhs: Rhs::Expr(Expr::Subquery(Box::new(sub))),
                 }))
+            }
+            // An expression: Django's tuple lookups compare with an `OuterRef` (the outer
+            // query's columns once the queryset is nested) or a queryset, nothing else.
+            Operand::F(f) if comparison(lookup).is_some() => {
+                let e = self.resolve_f(schema, f, Some(can_reuse))?;
+                let refuse = |what: String| {
+                    Err(Diagnostic::new(
+                        ErrorKind::Value,
+                        format!(
+                            "'{lookup}' subquery lookup of '{name}' {what} (received '{}')",
+                            class_name(&e)
+                        ),
+                    ))
+                };
+                match comparison(lookup) {
+                    Some(LookupKind::In) => return refuse("must be a Query object".into()),
+                    Some(kind) if matches!(e, Expr::OuterRef { .. }) => {
+                        WhereNode::Lookup(Box::new(Lookup {
+                            lhs: Expr::Tuple(cols.into_iter().map(|(c, _)| c).collect()),
+                            kind,
+                            rhs: Rhs::Expr(e),
+                        }))
+                    }
+                    _ => return refuse("only supports OuterRef and QuerySet objects".into()),
+                }
             }
             // Django's `get_normalized_value`: a related lookup's single value is a tuple of
             // one.
@@ -256,7 +284,7 @@ impl Query {
                 path::PathError::Field(d) => d,
                 path::PathError::MultiJoin(_) => unreachable!("allow_many"),
             })?;
-        let info = self.join_path(schema, names, &base, can_reuse);
+        let info = self.join_path(schema, names, &base, can_reuse)?;
         let alias = info.joins.last().cloned().unwrap_or(base);
         Ok((alias, info.joins))
     }
@@ -279,31 +307,65 @@ impl Query {
         Ok(Some(cols))
     }
 
-    /// `name` (`pk`, `rel__pk`) with a composite key's `pk` replaced by its first field
-    /// (`rel__store`); `None` when it names no composite primary key.
+    /// The columns of the composite primary key `name` (`pk`, `rel__pk`) ends on, their
+    /// joins made; `None` when it names no composite primary key.
+    pub(super) fn composite_pk_cols(
+        &mut self,
+        schema: &Schema,
+        name: &str,
+    ) -> Result<Option<Vec<Expr>>> {
+        if name != "pk" && !name.ends_with("__pk") {
+            return Ok(None);
+        }
+        self.multi_column_cols(schema, name)
+    }
+
+    /// `name` (`pk`, `rel__pk`, a reverse relation from a model keyed by several fields)
+    /// naming a composite primary key, with that key replaced by its first field
+    /// (`rel__store`, `comments__tenant`); `None` when it names none.
     pub(super) fn composite_pk_first(&self, schema: &Schema, name: &str) -> Option<String> {
-        let parts: Vec<String> = name.split("__").map(str::to_string).collect();
-        let (last, prefix) = parts.split_last()?;
-        if last != "pk" {
+        let parts: Vec<&str> = name.split("__").collect();
+        let target = tuple_target(schema, self.model, &parts)?;
+        if target.lookup != parts.len() || target.related.is_some() {
             return None;
         }
-        let model = match prefix {
-            [] => self.model,
-            _ => {
-                let n = path::names_to_path(schema, prefix, self.model, true, true).ok()?;
-                n.path.last().map_or(self.model, |p| p.to_model)
-            }
-        };
-        let m = schema.model(model);
-        let first = m.fields[*m.composite_pk.first()?].name.to_string();
-        Some(
-            prefix
-                .iter()
-                .chain([&first])
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("__"),
-        )
+        let first = &schema.model(target.model).fields[*target.fields.first()?].name;
+        let names = parts[..target.joined]
+            .iter()
+            .copied()
+            .chain([first.as_str()]);
+        Some(names.collect::<Vec<_>>().join("__"))
+    }
+}
+
+/// The row-value comparison a tuple lookup makes (`isnull` is tests of each column).
+fn comparison(lookup: &str) -> Option<LookupKind> {
+    Some(match lookup {
+        "exact" => LookupKind::Exact,
+        "gt" => LookupKind::Gt,
+        "gte" => LookupKind::Gte,
+        "lt" => LookupKind::Lt,
+        "lte" => LookupKind::Lte,
+        "in" => LookupKind::In,
+        _ => return None,
+    })
+}
+
+/// The class Django's messages give a resolved expression (`ColPairs` for a composite
+/// primary key's columns).
+fn class_name(e: &Expr) -> &'static str {
+    match e {
+        Expr::Col(_) => "Col",
+        Expr::Tuple(_) => "ColPairs",
+        Expr::OuterRef { .. } => "ResolvedOuterRef",
+        Expr::Value(_) => "Value",
+        Expr::Func { func, .. } => func.name(),
+        Expr::Aggregate { func, .. } => func.name(),
+        Expr::Combined { .. } => "CombinedExpression",
+        Expr::Case { .. } => "Case",
+        Expr::Subquery(_) => "Subquery",
+        Expr::Exists(_) => "Exists",
+        _ => "Expression",
     }
 }
 
@@ -322,14 +384,9 @@ fn tuple_lookup(
             format!("'{lookup}' lookup of '{name}' {what}"),
         )
     };
-    let kind = match lookup {
-        "exact" => LookupKind::Exact,
-        "gt" => LookupKind::Gt,
-        "gte" => LookupKind::Gte,
-        "lt" => LookupKind::Lt,
-        "lte" => LookupKind::Lte,
-        "in" => LookupKind::In,
-        "isnull" => {
+    let kind = match comparison(lookup) {
+        Some(kind) => kind,
+        None if lookup == "isnull" => {
             let Operand::Value(Value::Bool(null)) = value else {
                 return Err(Diagnostic::new(
                     ErrorKind::Value,
@@ -357,11 +414,11 @@ fn tuple_lookup(
             }
             return Ok(node);
         }
-        other => {
+        None => {
             return Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!(
-                    "the lookup '{other}' on {}.{name}, a multi-column value, is not supported by djq yet",
+                    "the lookup '{lookup}' on {}.{name}, a multi-column value, is not supported by djq yet",
                     schema.model(model).name
                 ),
             ));
@@ -383,6 +440,11 @@ fn tuple_lookup(
         let mut values = Vec::with_capacity(items.len());
         for ((col, out), item) in cols.iter().zip(items) {
             let v = match item {
+                // Django's `Value(None)`: NULL, compared as any other value.
+                Operand::Value(Value::Null) => {
+                    values.push(Expr::Value(Value::Null));
+                    continue;
+                }
                 Operand::Value(v) => v.clone(),
                 Operand::Instance(_, pk) => pk.clone(),
                 _ => {
@@ -406,7 +468,7 @@ fn tuple_lookup(
                 _ => {
                     return Err(Diagnostic::new(
                         ErrorKind::NotSupported,
-                        "a None inside a composite primary key value is not supported by djq yet",
+                        "this value inside a composite primary key value is not supported by djq yet",
                     ));
                 }
             }
@@ -417,7 +479,15 @@ fn tuple_lookup(
         let Operand::List(rows) = value else {
             return Err(shape("must be a tuple or a list".into()));
         };
-        Rhs::List(rows.iter().map(|r| row(r, true)).collect::<Result<_>>()?)
+        let rows = rows
+            .iter()
+            .map(|r| row(r, true))
+            .collect::<Result<Vec<_>>>()?;
+        // Django's `TupleIn`: a row holding None matches nothing and is left out (none left:
+        // the lookup matches nothing).
+        let has_null =
+            |r: &Expr| matches!(r, Expr::Tuple(v) if v.contains(&Expr::Value(Value::Null)));
+        Rhs::List(rows.into_iter().filter(|r| !has_null(r)).collect())
     } else {
         Rhs::Expr(row(value, false)?)
     };

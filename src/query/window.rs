@@ -77,13 +77,17 @@ impl WindowFunc {
         }
     }
 
-    /// The type of the values, given the first argument's.
+    /// The type of the values, given the first argument's: a decimal is not quantized to
+    /// the field's places (SQLite's converter quantizes only columns).
     pub fn output(self, first: Option<ValueType>) -> ValueType {
         use WindowFunc::*;
         match self {
             RowNumber | Rank | DenseRank | Ntile => ValueType::Int,
             PercentRank | CumeDist => ValueType::Float,
-            Lag | Lead | FirstValue | LastValue | NthValue => first.unwrap_or(ValueType::Any),
+            Lag | Lead | FirstValue | LastValue | NthValue => match first {
+                Some(ValueType::Decimal { .. }) => ValueType::Decimal { places: None },
+                other => other.unwrap_or(ValueType::Any),
+            },
         }
     }
 }
@@ -177,13 +181,4 @@ pub struct WindowOrder<E> {
     pub expr: E,
     pub descending: Option<bool>,
     pub nulls: Option<Nulls>,
-}
-
-/// Filtering on a window annotation (Django 4.2+ wraps the query in `SELECT * FROM (...)
-/// "qualify" WHERE ...`) is not written by djq yet.
-pub fn filter_unsupported() -> crate::diag::Diagnostic {
-    crate::diag::Diagnostic::new(
-        crate::diag::ErrorKind::NotSupported,
-        "filtering on a window expression (Django's QUALIFY subquery) is not supported by djq yet",
-    )
 }

@@ -80,21 +80,11 @@ impl Query {
 
 /// Django's `Window.__init__` ValueError for a source that has no OVER clause.
 pub fn incompatible(expr: &FExpr) -> Diagnostic {
-    let class = match expr {
-        FExpr::Func { func, .. } => func.name().to_string(),
-        FExpr::Ref { .. } => "F".into(),
-        FExpr::Value(_) => "Value".into(),
-        FExpr::Combined { .. } => "CombinedExpression".into(),
-        FExpr::Case { .. } => "Case".into(),
-        FExpr::Window { .. } => "Window".into(),
-        FExpr::Subquery { exists: true, .. } => "Exists".into(),
-        FExpr::Subquery { .. } => "Subquery".into(),
-        FExpr::Condition(_) => "Q".into(),
-        FExpr::OrderBy { .. } => "OrderBy".into(),
-        other => other.django_repr(),
-    };
     Diagnostic::new(
         ErrorKind::Value,
-        format!("Expression '{class}' isn't compatible with OVER clauses."),
+        format!(
+            "Expression '{}' isn't compatible with OVER clauses.",
+            expr.class_name()
+        ),
     )
 }

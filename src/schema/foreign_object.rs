@@ -12,8 +12,11 @@ use super::{Model, ModelId, OnDelete, Schema};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForeignObjectDecl {
     pub name: String,
-    /// Its class (`ForeignObject`).
+    /// Its class (`ForeignObject`, or a subclass in models.py).
     pub class: String,
+    /// A method of a subclass that changes how it joins (`get_extra_restriction`): such a
+    /// relation is not placed.
+    pub runs: Option<&'static str>,
     /// The class name of the model it points at ("" when unread).
     pub to: String,
     /// `from_fields` and `to_fields`, as written (field names).
@@ -93,6 +96,9 @@ impl Schema {
     }
 
     fn place_foreign_object(&self, m: &Model, d: &ForeignObjectDecl) -> Option<ForeignObject> {
+        if d.runs.is_some() {
+            return None;
+        }
         let to = (self.models.iter())
             .position(|t| t.name == d.to && t.app_label == m.app_label)
             .or_else(|| self.find_model(&d.to))?;

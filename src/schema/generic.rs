@@ -99,7 +99,8 @@ impl Schema {
     /// Django copies a multi-table parent's private fields onto its children: each of
     /// `models` gets its ancestors' GenericRelations it does not declare, as its own (its
     /// own content type, joined from its own key); the way back stays the ancestor's, the
-    /// copy's is Django's `+` (`mti_inherited`).
+    /// copy's is Django's `+` (`mti_inherited`) when the ancestor's has one (one declared
+    /// without `related_query_name` is hidden, and so is its copy).
     pub(crate) fn inherit_generic_relations(&mut self, models: &[ModelId]) {
         fn ancestors(schema: &Schema, model: ModelId, out: &mut Vec<GenericRelation>) {
             for &(p, _) in &schema.model(model).parents {
@@ -114,7 +115,7 @@ impl Schema {
                 let m = self.model_mut(id);
                 if m.generic_relations.iter().all(|own| own.name != g.name) {
                     m.generic_relations.push(GenericRelation {
-                        related_query_name: Some("+".into()),
+                        related_query_name: g.related_query_name.as_ref().map(|_| "+".into()),
                         ..g
                     });
                 }

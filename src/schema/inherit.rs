@@ -57,6 +57,14 @@ impl Schema {
             })
     }
 
+    /// The error for a field djq reads but cannot use yet, of `model` or of a multi-table
+    /// ancestor (nearest parent first).
+    pub fn unsupported_field(&self, model: ModelId, name: &str) -> Option<crate::diag::Diagnostic> {
+        let m = self.model(model);
+        (m.unsupported_field(name))
+            .or_else(|| (m.parents.iter()).find_map(|&(p, _)| self.unsupported_field(p, name)))
+    }
+
     /// `field` of `model` is the reverse of a child's link to its parent `model`.
     pub fn is_parent_link_reverse(&self, model: ModelId, field: FieldRef) -> bool {
         let FieldRef::Reverse(i) = field else {

@@ -737,6 +737,8 @@ impl Model {
         names.extend(self.generic_relations.iter().map(|g| g.name.clone()));
         names.extend(self.generic_reverse.iter().map(|g| g.query_name.clone()));
         names.extend(self.foreign_objects.iter().map(|f| f.name.clone()));
+        // Those djq cannot place too: Django names them.
+        names.extend(self.unsupported.iter().map(|f| f.name.clone()));
         names.extend(
             self.foreign_object_reverse
                 .iter()
@@ -790,11 +792,16 @@ impl Field {
 impl Model {
     /// The error for a field djq reads but cannot use yet (`ForeignObject`).
     pub fn unsupported_field(&self, name: &str) -> Option<crate::diag::Diagnostic> {
-        let class = &self.unsupported.iter().find(|d| d.name == name)?.class;
+        let decl = self.unsupported.iter().find(|d| d.name == name)?;
+        let class = &decl.class;
+        let why = match decl.runs {
+            Some(method) => format!("a ForeignObject joining by its own {method}() is"),
+            None => "multi-column relations are".into(),
+        };
         Some(crate::diag::Diagnostic::new(
             crate::diag::ErrorKind::NotSupported,
             format!(
-                "{}.{name} is a {class}: multi-column relations are not supported by djq yet",
+                "{}.{name} is a {class}: {why} not supported by djq yet",
                 self.name
             ),
         ))

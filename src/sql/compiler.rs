@@ -9,11 +9,10 @@ use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::query::annotate::Aggregation;
 use crate::query::expr::{Connector, DatePart, LookupKind};
 use crate::query::func::{FuncKind, db_type, db_value_type, value_class};
-use crate::query::setup::{OrderTarget, Plan};
+use crate::query::setup::{OrderTarget, Plan, PlanOrder};
 use crate::query::{Expr, JoinType, Lookup, Nulls, Query, Rhs, WhereNode};
 use crate::schema::{ModelId, Schema};
 use crate::value::{Value, ValueType};
-use std::borrow::Cow;
 use std::cell::RefCell;
 
 /// A finished statement: SQL in the driver's placeholder style and its parameters.
@@ -195,7 +194,16 @@ impl Writer<'_> {
         }
     }
 
-    fn push_select_sql(&self, f: &mut Frag, q: &Query, plan: &Plan, col_aliases: bool) -> Out<()> {
+    pub(super) fn push_select_sql(
+        &self,
+        f: &mut Frag,
+        q: &Query,
+        plan: &Plan,
+        col_aliases: bool,
+    ) -> Out<()> {
+        if let Some(qualify) = &plan.qualify {
+            return self.push_qualify(f, q, qualify);
+        }
         let start = f.mark();
         f.push_str("SELECT ");
         if !plan.distinct_on.is_empty() {
@@ -211,7 +219,7 @@ impl Writer<'_> {
         for (i, (c, alias)) in plan
             .columns
             .iter()
-            .zip(column_aliases(plan, col_aliases))
+            .zip(plan.column_aliases(col_aliases))
             .enumerate()
         {
             if i > 0 {
@@ -224,7 +232,7 @@ impl Writer<'_> {
             }
         }
         f.push_str(" FROM ");
-        if !self.push_table_sources(f, q) {
+        if !self.push_table_sources(f, q)? {
             return Err(Stop::Empty);
         }
         let where_ = plan.where_.as_ref().unwrap_or(&q.where_);
@@ -282,7 +290,7 @@ impl Writer<'_> {
         let kept = plan.columns.len() - plan.extra;
         for (i, (c, alias)) in plan.columns[..kept]
             .iter()
-            .zip(column_aliases(plan, col_aliases))
+            .zip(plan.column_aliases(col_aliases))
             .enumerate()
         {
             if i > 0 {
@@ -335,9 +343,19 @@ impl Writer<'_> {
 
     /// ` ORDER BY ... LIMIT ... OFFSET ...`
     fn order_and_limit(&self, f: &mut Frag, q: &Query, plan: &Plan) -> Out<()> {
-        if !plan.order_by.is_empty() {
+        self.push_order_by(f, &plan.order_by)?;
+        self.dialect
+            .push_limit_offset(&mut f.sql, q.low_mark, q.high_mark);
+        Ok(())
+    }
+
+    /// ` ORDER BY ...` (nothing when `order_by` is empty).
+    pub(super) fn push_order_by(&self, f: &mut Frag, order_by: &[PlanOrder]) -> Out<()> {
+        if !order_by.is_empty() {
             f.push_str(" ORDER BY ");
-            for (i, o) in plan.order_by.iter().enumerate() {
+            // A composite primary key orders by each of its columns.
+            let order_by = order_by.iter().flat_map(|o| o.clone().each_column());
+            for (i, o) in order_by.enumerate() {
                 if i > 0 {
                     f.push_str(", ");
                 }
@@ -355,8 +373,6 @@ impl Writer<'_> {
                 }
             }
         }
-        self.dialect
-            .push_limit_offset(&mut f.sql, q.low_mark, q.high_mark);
         Ok(())
     }
 
@@ -434,7 +450,7 @@ impl Writer<'_> {
 
     /// The FROM clause appended: active aliases in creation order; the first is the base
     /// table. `false` when there is none.
-    fn push_table_sources(&self, f: &mut Frag, q: &Query) -> bool {
+    fn push_table_sources(&self, f: &mut Frag, q: &Query) -> Out<bool> {
         let mut first = true;
         let d = self.dialect;
         for t in q.tables.iter().filter(|t| t.refcount > 0) {
@@ -488,6 +504,9 @@ impl Writer<'_> {
                         seen.push(r.model);
                     }
                 }
+                if let Some(fr) = &j.filtered {
+                    self.push_filtered_condition(f, &fr.condition)?;
+                }
                 f.push_str(")");
             }
             first = false;
@@ -501,7 +520,22 @@ impl Writer<'_> {
                 d.push_quoted(&mut f.sql, t);
             }
         }
-        !first
+        Ok(!first)
+    }
+
+    /// ` AND (condition)` of a FilteredRelation's join (nothing when it matches everything;
+    /// matching nothing, the whole query does, as Django's `Join.as_sql` lets
+    /// `EmptyResultSet` through).
+    fn push_filtered_condition(&self, f: &mut Frag, condition: &WhereNode) -> Out<()> {
+        let m = f.mark();
+        f.push_str(" AND (");
+        let body = f.mark();
+        match self.push_condition(f, condition)? {
+            Cond::Sql if !f.empty_since(body) => f.push_str(")"),
+            Cond::Empty => return Err(Stop::Empty),
+            Cond::Sql | Cond::Full => f.truncate(m),
+        }
+        Ok(())
     }
 
     /// Django's `WhereNode.as_sql`, appended to `f` (nothing appended unless [`Cond::Sql`]).
@@ -593,11 +627,29 @@ impl Writer<'_> {
     /// A lookup appended to `f` (nothing appended unless [`Cond::Sql`]; on `Stop::Empty`
     /// the caller cuts what was written).
     fn push_lookup(&self, f: &mut Frag, l: &Lookup) -> Out<Cond> {
-        if l.lhs.contains_over_clause() {
-            return Err(Stop::Error(crate::query::window::filter_unsupported()));
-        }
         if self.push_year_lookup(f, l)? {
             return Ok(Cond::Sql);
+        }
+        // Django's `Lookup.process_rhs`: a composite primary key's columns (an `OuterRef` to
+        // one, resolved) are no value of a one-column lookup, and a row needs a row.
+        match (&l.lhs, &l.rhs) {
+            (
+                Expr::Tuple(_),
+                Rhs::Expr(Expr::Tuple(_) | Expr::Subquery(_) | Expr::OuterRef { .. }),
+            ) => {}
+            (Expr::Tuple(_), Rhs::Expr(_)) => {
+                return Err(Stop::Error(Diagnostic::new(
+                    ErrorKind::Value,
+                    "Composite field lookups only work with composite expressions.",
+                )));
+            }
+            (_, Rhs::Expr(Expr::Tuple(_))) => {
+                return Err(Stop::Error(Diagnostic::new(
+                    ErrorKind::Value,
+                    "CompositePrimaryKey cannot be used as a lookup value.",
+                )));
+            }
+            _ => {}
         }
         // A subquery that matches nothing makes the lookup match nothing (EmptyResultSet).
         if let Rhs::Expr(Expr::Subquery(q)) = &l.rhs
@@ -689,7 +741,17 @@ impl Writer<'_> {
                         v => d.pattern_value(*kind, &v.to_python_str()),
                     })
                 } else {
-                    v.clone()
+                    match v {
+                        // DurationField.get_db_prep_value: microseconds where the database
+                        // has no duration type (a duration annotation's lookups too).
+                        Value::Duration(us)
+                            if d == Dialect::Sqlite
+                                && l.lhs.value_type() == ValueType::Duration =>
+                        {
+                            Value::Int(*us)
+                        }
+                        v => v.clone(),
+                    }
                 };
                 let (before, after) = operator(d.lookup_operator(*kind)?);
                 f.push_str(" ");
@@ -733,7 +795,7 @@ impl Writer<'_> {
                 let rhs = f.mark();
                 self.push_expr(f, e)?;
                 // Django's `process_rhs` wraps an expression, but not a `Value`.
-                if !matches!(e, Expr::Value(_)) {
+                if !e.is_value() {
                     f.parenthesize_since(rhs);
                 }
                 let pattern;
@@ -834,6 +896,21 @@ impl Writer<'_> {
                 f.push_str(" AS REAL))");
             }
             Expr::Value(v) => push_value(f, v),
+            // `Value(x, output_field=...)`: the value itself, cast to NUMERIC on SQLite when
+            // the field is a DecimalField (Django's `Value.as_sqlite`).
+            Expr::Func {
+                func: FuncKind::Wrapper,
+                args,
+                output,
+            } if let [Expr::Value(v)] = args.as_slice() => {
+                let mut inner = Frag::default();
+                match v {
+                    Value::Decimal(_) => push_value(&mut inner, v),
+                    _ => self.push_expr(&mut inner, &args[0])?,
+                }
+                f.push_str(&d.numeric(inner.sql, *output));
+                f.params.extend(inner.params);
+            }
             Expr::One => f.push_param(Value::Int(1)),
             Expr::Tuple(items) => {
                 f.push_str("(");
@@ -841,7 +918,11 @@ impl Writer<'_> {
                     if i > 0 {
                         f.push_str(", ");
                     }
-                    self.push_rhs_item(f, item)?;
+                    match item {
+                        // Django's `Value(None)`: the literal.
+                        Expr::Value(Value::Null) => f.push_str("NULL"),
+                        item => self.push_rhs_item(f, item)?,
+                    }
                 }
                 f.push_str(")");
             }
@@ -1156,9 +1237,19 @@ impl Writer<'_> {
             let position = plan.columns.iter().enumerate().rposition(|(i, c)| {
                 (c.alias.is_some() || (col_aliases && i < aliased)) && &c.expr == e
             });
-            match position {
-                Some(p) => f.push_str(itoa::Buffer::new().format(p + 1)),
-                None => self.push_expr(f, e)?,
+            match (position, e) {
+                (Some(p), _) => f.push_str(itoa::Buffer::new().format(p + 1)),
+                // A composite primary key's ordering (Django's `ColPairs`): its columns, one
+                // piece.
+                (None, Expr::Tuple(cols)) => {
+                    for (i, c) in cols.iter().enumerate() {
+                        if i > 0 {
+                            f.push_str(", ");
+                        }
+                        self.push_expr(f, c)?;
+                    }
+                }
+                (None, _) => self.push_expr(f, e)?,
             }
             let end = f.mark();
             let seen = pieces
@@ -1212,24 +1303,6 @@ impl Writer<'_> {
         f.push_str(")");
         Ok(())
     }
-}
-
-/// The `AS` alias of each select column: its own, else `colN` when the query is combined or
-/// aggregated over (Django's `with_col_aliases`), never for DISTINCT's ordering columns.
-fn column_aliases(plan: &Plan, col_aliases: bool) -> impl Iterator<Item = Option<Cow<'_, str>>> {
-    let kept = plan.columns.len() - plan.extra;
-    let mut col_idx = 0;
-    plan.columns
-        .iter()
-        .enumerate()
-        .map(move |(i, c)| match (&c.alias, col_aliases && i < kept) {
-            (Some(a), _) => Some(Cow::Borrowed(a.as_str())),
-            (None, true) => {
-                col_idx += 1;
-                Some(Cow::Owned(format!("col{col_idx}")))
-            }
-            (None, false) => None,
-        })
 }
 
 /// A lookup's operator (`%s` marks where the right-hand side goes): what goes before the

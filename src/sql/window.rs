@@ -1,14 +1,51 @@
 //! Window expressions written as Django's `Window.as_sql`: `source OVER (PARTITION BY ...
-//! ORDER BY ... frame)`, with SQLite's decimal cast outside the OVER clause.
+//! ORDER BY ... frame)`, with SQLite's decimal cast outside the OVER clause; and a query
+//! filtered on windows as Django's `get_qualify_sql` wraps it (planned by `query::qualify`).
 
 use super::Dialect;
 use super::compiler::{Out, Stop, Writer};
 use super::frag::Frag;
 use crate::diag::{Diagnostic, ErrorKind};
+use crate::query::qualify::Qualify;
 use crate::query::window::{Frame, WindowFunc, WindowOrder};
-use crate::query::{Expr, Nulls};
+use crate::query::{Expr, Nulls, Query};
 
 impl Writer<'_> {
+    /// `[SELECT "col1", ... FROM (]SELECT * FROM ( inner ) "qualify" WHERE cond[ )
+    /// "qualify_mask"]`, then the ordering (by alias or position) and the limits.
+    pub(super) fn push_qualify(&self, f: &mut Frag, q: &Query, qualify: &Qualify) -> Out<()> {
+        let d = self.dialect;
+        if let Some(mask) = &qualify.mask {
+            f.push_str("SELECT ");
+            for (i, alias) in mask.iter().enumerate() {
+                if i > 0 {
+                    f.push_str(", ");
+                }
+                d.push_quoted(&mut f.sql, alias);
+            }
+            f.push_str(" FROM ( ");
+        }
+        f.push_str("SELECT * FROM ( ");
+        // The limits apply to the outer query.
+        let mut inner = q.clone();
+        inner.low_mark = 0;
+        inner.high_mark = None;
+        inner.subquery = true;
+        self.push_select_sql(f, &inner, &qualify.inner, true)?;
+        f.push_str(" ) ");
+        d.push_quoted(&mut f.sql, "qualify");
+        if !self.push_clause(f, " WHERE ", &qualify.cond)? {
+            return Err(Stop::Empty);
+        }
+        if qualify.mask.is_some() {
+            f.push_str(" ) ");
+            d.push_quoted(&mut f.sql, "qualify_mask");
+        }
+        self.push_order_by(f, &qualify.order_by)?;
+        d.push_limit_offset(&mut f.sql, q.low_mark, q.high_mark);
+        Ok(())
+    }
+
     /// `RANK()`, `LAG(x, %s)`.
     pub(super) fn push_window_func(
         &self,

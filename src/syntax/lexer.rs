@@ -19,6 +19,7 @@ pub(super) use op::Op;
 use op::operator;
 
 use crate::diag::{Diagnostic, ErrorKind, Span};
+use std::borrow::Cow;
 
 pub(super) use strings::{FPiece, StrLit};
 
@@ -75,7 +76,9 @@ pub(super) enum Tok<'a> {
     Float(f64),
     /// An imaginary literal (`1j`), which djq reads but does not implement.
     Imaginary,
-    /// A string literal: its index in [`Tokens::strings`].
+    /// A string literal whose text is the source's (no prefix, escape or line break: most).
+    Text(&'a str),
+    /// Any other string literal: its index in [`Tokens::strings`].
     Str(usize),
     Newline,
     Indent,
@@ -145,8 +148,10 @@ pub(super) fn too_deep(span: Span) -> SyntaxError {
 pub(super) fn tokenize(src: &str) -> LexResult<Tokens<'_>> {
     let mut lexer = program_lexer(src)?;
     // About one token every four bytes in queryset code: growing the vector token by token
-    // was a tenth of compiling a short statement.
-    lexer.tokens.list.reserve(src.len() / 4 + 8);
+    // was a tenth of compiling a short statement. (Made at its size, not grown to it, and so
+    // are the open brackets, which queryset code always has.)
+    lexer.tokens.list = Vec::with_capacity(src.len() / 4 + 8);
+    lexer.brackets = Vec::with_capacity(8);
     lexer.run()
 }
 
@@ -459,19 +464,24 @@ impl<'a> Lexer<'a> {
     fn string(&mut self, start: usize, prefix: &str) -> LexResult<()> {
         let (literal, end) = strings::scan(self.src, self.end, start, prefix)?;
         self.pos = end;
-        self.push(Tok::Str(self.tokens.strings.len()), start, end);
-        self.tokens.strings.push(literal);
+        if let StrLit::Plain(Cow::Borrowed(text)) = literal {
+            self.push(Tok::Text(text), start, end);
+        } else {
+            self.push(Tok::Str(self.tokens.strings.len()), start, end);
+            self.tokens.strings.push(literal);
+        }
         Ok(())
     }
 
     fn name(&mut self) -> LexResult<()> {
         let start = self.pos;
-        let rest = self.rest();
-        let word = take_name_chars(rest);
-        if rest[word.len()..].starts_with(['\'', '"']) && strings::is_prefix(word) {
+        let word = take_name_chars(self.rest());
+        let end = start + word.len();
+        let quote = end < self.end && matches!(self.src.as_bytes()[end], b'\'' | b'"');
+        if quote && strings::is_prefix(word) {
             return self.string(start, word);
         }
-        self.pos += word.len();
+        self.pos = end;
         let kind = match keyword(word) {
             Some(keyword) => Tok::Keyword(keyword),
             None => Tok::Name(word),
@@ -482,6 +492,22 @@ impl<'a> Lexer<'a> {
 
     fn number(&mut self) -> LexResult<()> {
         let start = self.pos;
+        // Most numbers are a few decimal digits with nothing stuck to them: read them at once.
+        let bytes = &self.src.as_bytes()[start..self.end];
+        let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+        let alone = !bytes
+            .get(digits)
+            .is_some_and(|&b| ASCII_NAME[usize::from(b)] || b == b'.' || !b.is_ascii());
+        if alone && (digits == 1 || bytes[0] != b'0') {
+            let value = bytes[..digits].iter().try_fold(0i64, |value, digit| {
+                value.checked_mul(10)?.checked_add(i64::from(digit - b'0'))
+            });
+            if let Some(value) = value {
+                self.pos = start + digits;
+                self.push(Tok::Int(value), start, self.pos);
+                return Ok(());
+            }
+        }
         let (len, number) = number(self.rest());
         let end = start + len;
         let rest = &self.src[end..self.end];
@@ -671,7 +697,7 @@ fn int_value(digits: &str, radix: u32, span: Span) -> LexResult<Tok<'static>> {
 }
 
 /// A number's digits without the `_` separators (borrowed when it has none, as most do).
-fn without_underscores(digits: &str) -> std::borrow::Cow<'_, str> {
+fn without_underscores(digits: &str) -> Cow<'_, str> {
     if digits.contains('_') {
         digits.replace('_', "").into()
     } else {
@@ -700,6 +726,7 @@ static ASCII_NAME: [bool; 256] = {
 
 /// The name characters at the start of `s`: ASCII ones byte by byte, Unicode's rules from the
 /// first non-ASCII byte on.
+#[inline]
 fn take_name_chars(s: &str) -> &str {
     let ascii = s
         .bytes()
@@ -813,7 +840,6 @@ fn number(s: &str) -> (usize, Number<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
 
     fn kinds(src: &str) -> Vec<Tok<'_>> {
         tokenize(src)
@@ -920,18 +946,14 @@ mod tests {
             vec![
                 Name("abcé_1"),
                 Op(op::Op::Assign),
-                Str(0),
+                Text("ab"),
                 Op(op::Op::Plus),
-                Str(1),
+                Str(0),
                 Newline,
                 Eof
             ]
         );
-        assert!(matches!(
-            &tokens.strings[0],
-            StrLit::Plain(Cow::Borrowed("ab"))
-        ));
-        assert!(matches!(&tokens.strings[1], StrLit::Plain(Cow::Owned(s)) if s == "a\tb"));
+        assert!(matches!(&tokens.strings[0], StrLit::Plain(Cow::Owned(s)) if s == "a\tb"));
     }
 
     #[test]

@@ -502,7 +502,7 @@ fn natural(ty: &Type, raw: &[u8]) -> Result<Value, BoxError> {
         Type::OID => Value::Int(wire::oid_from_sql(raw)?.into()),
         Type::FLOAT4 => Value::Float(wire::float4_from_sql(raw)?.into()),
         Type::FLOAT8 => Value::Float(wire::float8_from_sql(raw)?),
-        Type::NUMERIC => Value::Decimal(Decimal::from_sql(ty, raw)?),
+        Type::NUMERIC => Value::Decimal(numeric(ty, raw)?),
         Type::CHAR => Value::Text(char::from(wire::char_from_sql(raw)? as u8).to_string()),
         Type::DATE => Value::Date(NaiveDate::from_sql(ty, raw)?),
         Type::TIMESTAMPTZ => Value::DateTime(DateTime::<Utc>::from_sql(ty, raw)?),
@@ -612,6 +612,22 @@ fn for_output_field(value: Value, want: ValueType, origin: Origin) -> Value {
         }
         (_, value) => value,
     }
+}
+
+/// A `numeric` as a Decimal. A zero keeps the scale the server gives it (`0E-20` for
+/// `0 / 3.0`, as psycopg reads it), which the decoder of non-zero values keeps already.
+fn numeric(
+    ty: &Type,
+    raw: &[u8],
+) -> std::result::Result<Decimal, Box<dyn std::error::Error + Sync + Send>> {
+    let mut d = Decimal::from_sql(ty, raw)?;
+    if d.is_zero()
+        && let Some(scale) = raw.get(6..8)
+    {
+        let scale = u32::from(u16::from_be_bytes([scale[0], scale[1]]));
+        d.rescale(scale.min(Decimal::MAX_SCALE));
+    }
+    Ok(d)
 }
 
 #[cfg(test)]

@@ -165,7 +165,8 @@ impl PostgresBackend {
     /// parameter's type from the statement, except where its guess would change what Django's
     /// inlined literals mean: an integer or boolean where it guessed text (`data -> $1` takes an
     /// array position, `THEN $1` sums as a number), a float where it guessed an integer
-    /// (`pages / 7.0` divides as a numeric). When it cannot infer at all (`SUM(CASE ... THEN $1
+    /// (`pages / 7.0` divides as a numeric; a Decimal too), a duration where it guessed anything but an
+    /// interval. When it cannot infer at all (`SUM(CASE ... THEN $1
     /// ...)`), the numbers and booleans are declared and it tries again.
     fn statement_for(&mut self, sql: &str, params: &[Value]) -> Result<Statement> {
         let declared: Vec<Type> = params.iter().map(declared_type).collect();
@@ -185,7 +186,10 @@ impl PostgresBackend {
                 Value::Int(_) | Value::Bool(_) | Value::Float(_) if *guess == Type::TEXT => {
                     own.clone()
                 }
-                Value::Float(_) if integers.contains(guess) => own.clone(),
+                Value::Float(_) | Value::Decimal(_) if integers.contains(guess) => own.clone(),
+                // A timedelta is an interval whatever the server guessed (`created_at - $1`:
+                // timestamptz), as psycopg declares it.
+                Value::Duration(_) if *guess != Type::INTERVAL => own.clone(),
                 _ => Type::UNKNOWN,
             })
             .collect();
@@ -336,8 +340,9 @@ impl From<Diagnostic> for Failure {
 fn declared_type(v: &Value) -> Type {
     match v {
         Value::Int(i) => integer_type(*i),
-        Value::Float(_) => Type::NUMERIC,
+        Value::Float(_) | Value::Decimal(_) => Type::NUMERIC,
         Value::Bool(_) => Type::BOOL,
+        Value::Duration(_) => Type::INTERVAL,
         _ => Type::UNKNOWN,
     }
 }

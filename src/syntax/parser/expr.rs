@@ -66,6 +66,11 @@ fn expr(kind: ExprKind, span: Span) -> Expr {
     Expr { kind, span }
 }
 
+/// `value` moved into a box, leaving a placeholder to be overwritten.
+fn take(value: &mut Expr) -> Box<Expr> {
+    Box::new(std::mem::replace(value, expr(ExprKind::None, value.span)))
+}
+
 impl Parser<'_> {
     /// `a`, or `a, *b,` as a tuple without parentheses (statement values, `for` iterables).
     pub(super) fn star_expressions(&mut self) -> PResult<Expr> {
@@ -136,7 +141,12 @@ impl Parser<'_> {
     /// Can the current token begin an expression?
     pub(super) fn at_expr_start(&self) -> bool {
         match self.tok() {
-            Tok::Name(_) | Tok::Int(_) | Tok::Float(_) | Tok::Imaginary | Tok::Str(_) => true,
+            Tok::Name(_)
+            | Tok::Int(_)
+            | Tok::Float(_)
+            | Tok::Imaginary
+            | Tok::Text(_)
+            | Tok::Str(_) => true,
             Tok::Keyword(k) => matches!(
                 *k,
                 "None" | "True" | "False" | "not" | "lambda" | "await" | "yield"
@@ -149,7 +159,9 @@ impl Parser<'_> {
     /// `lambda`, or `body if test else orelse`, or an `or` expression.
     pub(super) fn expression(&mut self) -> PResult<Expr> {
         self.nested(|p| {
-            if let (Tok::Name(_), Tok::Op(Op::Walrus)) = (p.tok(), p.peek_tok(1)) {
+            if p.at_lone_atom() {
+                p.atom()
+            } else if let (Tok::Name(_), Tok::Op(Op::Walrus)) = (p.tok(), p.peek_tok(1)) {
                 p.named_expression()
             } else if p.at_kw("lambda") {
                 p.lambda()
@@ -157,6 +169,25 @@ impl Parser<'_> {
                 p.conditional()
             }
         })
+    }
+
+    /// Is the expression here a lone name or literal (`400`, `"FIC"`, `True` before a `,`
+    /// or a closing bracket)? Most call arguments are: they skip the descent through every
+    /// precedence level, which could only hand the atom back.
+    fn at_lone_atom(&self) -> bool {
+        let atom = matches!(
+            self.tok(),
+            Tok::Name(_)
+                | Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::Text(_)
+                | Tok::Str(_)
+                | Tok::Keyword("None" | "True" | "False")
+        );
+        atom && matches!(
+            self.peek_tok(1),
+            Tok::Op(Op::Comma | Op::RParen | Op::RBracket | Op::RBrace | Op::Colon) | Tok::Newline
+        )
     }
 
     // The functions on the recursion paths keep their own frames small (their heavier cases
@@ -468,26 +499,25 @@ impl Parser<'_> {
                 }
                 self.depth += 1;
             }
-            match self.trailer(value, start) {
-                Ok(v) => value = v,
-                Err(e) => {
-                    self.depth = outer;
-                    return Err(e);
-                }
+            if let Err(e) = self.trailer(&mut value, start) {
+                self.depth = outer;
+                return Err(e);
             }
         }
         self.depth = outer;
         Ok(value)
     }
 
-    /// `value.name`, `value(args)` or `value[index]`, at the `.`, `(` or `[`.
-    fn trailer(&mut self, value: Expr, start: usize) -> PResult<Expr> {
+    /// `value.name`, `value(args)` or `value[index]`, at the `.`, `(` or `[`: `value` becomes
+    /// the longer expression in place (rather than moving through a result, as a chain of
+    /// trailers would at every link).
+    fn trailer(&mut self, value: &mut Expr, start: usize) -> PResult<()> {
         let kind = match self.op() {
             Some(Op::Dot) => {
                 self.bump();
                 let attr = self.expect_name("an attribute name after '.'")?;
                 ExprKind::Attribute {
-                    value: Box::new(value),
+                    value: take(value),
                     attr,
                 }
             }
@@ -495,7 +525,7 @@ impl Parser<'_> {
                 self.bump();
                 let args = self.call_args()?;
                 ExprKind::Call {
-                    func: Box::new(value),
+                    func: take(value),
                     args,
                 }
             }
@@ -503,12 +533,13 @@ impl Parser<'_> {
                 self.bump();
                 let index = self.subscript()?;
                 ExprKind::Subscript {
-                    value: Box::new(value),
+                    value: take(value),
                     index: Box::new(index),
                 }
             }
         };
-        Ok(expr(kind, self.since(start)))
+        *value = expr(kind, self.since(start));
+        Ok(())
     }
 
     fn atom(&mut self) -> PResult<Expr> {
@@ -524,7 +555,7 @@ impl Parser<'_> {
             Tok::Keyword("None") => ExprKind::None,
             Tok::Keyword("True") => ExprKind::Bool(true),
             Tok::Keyword("False") => ExprKind::Bool(false),
-            Tok::Str(_) => return self.strings(),
+            Tok::Text(_) | Tok::Str(_) => return self.strings(),
             Tok::Op(Op::LParen) => return self.paren(),
             Tok::Op(Op::LBracket) => return self.list(),
             Tok::Op(Op::LBrace) => return self.brace(),
@@ -774,9 +805,11 @@ impl Parser<'_> {
                 return Ok(());
             }
             let start = self.start();
-            let arg = self.call_arg(self.args.len() == base)?;
-            let span = self.since(start);
-            let misplaced = match &arg {
+            // Each argument is pushed where it is read (an argument is large: moving it up
+            // through results was a good part of reading it), then checked there.
+            self.call_arg(self.args.len() == base)?;
+            let (arg, before) = self.args[base..].split_last().expect("just pushed");
+            let misplaced = match arg {
                 Arg::Positional(_) if seen_double_star => {
                     Some("positional argument follows keyword argument unpacking")
                 }
@@ -789,11 +822,11 @@ impl Parser<'_> {
                 _ => None,
             };
             if let Some(message) = misplaced {
-                return Err(SyntaxError::new(message, span));
+                return Err(SyntaxError::new(message, self.since(start)));
             }
-            match &arg {
+            match arg {
                 Arg::Keyword { name, .. } => {
-                    let repeated = self.args[base..]
+                    let repeated = before
                         .iter()
                         .any(|a| matches!(a, Arg::Keyword { name: n, .. } if n.name == name.name));
                     if repeated {
@@ -807,7 +840,6 @@ impl Parser<'_> {
                 Arg::DoubleStar(_) => seen_double_star = true,
                 _ => {}
             }
-            self.args.push(arg);
             if self.eat_op(Op::RParen) {
                 return Ok(());
             }
@@ -817,13 +849,18 @@ impl Parser<'_> {
         }
     }
 
-    /// One call argument; `first` allows a bare generator expression (`sum(x for x in y)`).
-    fn call_arg(&mut self, first: bool) -> PResult<Arg> {
+    /// One call argument, pushed on [`Parser::args`]; `first` allows a bare generator
+    /// expression (`sum(x for x in y)`).
+    fn call_arg(&mut self, first: bool) -> PResult<()> {
         if self.eat_op(Op::Star) {
-            return Ok(Arg::Star(self.expression()?));
+            let value = self.expression()?;
+            self.args.push(Arg::Star(value));
+            return Ok(());
         }
         if self.eat_op(Op::DoubleStar) {
-            return Ok(Arg::DoubleStar(self.expression()?));
+            let value = self.expression()?;
+            self.args.push(Arg::DoubleStar(value));
+            return Ok(());
         }
         if let (Tok::Name(_), Tok::Op(Op::Assign)) = (self.tok(), self.peek_tok(1)) {
             return self.keyword_arg();
@@ -831,7 +868,9 @@ impl Parser<'_> {
         let first_token = self.pos;
         let value = self.expression()?;
         if self.at_comprehension() {
-            return self.bare_generator(value, first, first_token);
+            let generator = self.bare_generator(value, first, first_token)?;
+            self.args.push(Arg::Positional(generator));
+            return Ok(());
         }
         if self.at_op(Op::Assign) {
             let span = Span::new(value.span.start, self.span().end);
@@ -840,11 +879,12 @@ impl Parser<'_> {
                 span,
             ));
         }
-        Ok(Arg::Positional(value))
+        self.args.push(Arg::Positional(value));
+        Ok(())
     }
 
-    /// `name=value`, at the name.
-    fn keyword_arg(&mut self) -> PResult<Arg> {
+    /// `name=value`, at the name, pushed on [`Parser::args`].
+    fn keyword_arg(&mut self) -> PResult<()> {
         let name = self.expect_name("a keyword")?;
         self.bump();
         if !self.at_expr_start() {
@@ -858,12 +898,13 @@ impl Parser<'_> {
             )));
         }
         let value = self.expression()?;
-        Ok(Arg::Keyword { name, value })
+        self.args.push(Arg::Keyword { name, value });
+        Ok(())
     }
 
     /// `f(x for x in y)`: a generator expression needs no parentheses of its own as the only
     /// argument. `first_token` is where the argument starts.
-    fn bare_generator(&mut self, element: Expr, first: bool, first_token: usize) -> PResult<Arg> {
+    fn bare_generator(&mut self, element: Expr, first: bool, first_token: usize) -> PResult<Expr> {
         let generators = self.comprehension(&element)?;
         if !first || !self.at_op(Op::RParen) {
             let span = self.since(element.span.start);
@@ -878,7 +919,7 @@ impl Parser<'_> {
             elt: Box::new(element),
             generators,
         };
-        Ok(Arg::Positional(expr(kind, span)))
+        Ok(expr(kind, span))
     }
 
     /// The index of a subscript after the `[`, up to and including the `]`: an expression, a
@@ -935,13 +976,21 @@ impl Parser<'_> {
         // The text so far, until an f-string turns it into the first of its parts.
         let mut text = String::new();
         let mut parts: Option<Vec<FStringPart>> = None;
-        while let Tok::Str(index) = *self.tok() {
-            match (&self.strings[index], &mut parts) {
+        loop {
+            let literal = match *self.tok() {
+                Tok::Text(text) => Literal::Plain(text),
+                Tok::Str(index) => match &self.strings[index] {
+                    StrLit::Plain(plain) => Literal::Plain(plain),
+                    StrLit::F(pieces) => Literal::F(pieces),
+                },
+                _ => break,
+            };
+            match (literal, &mut parts) {
                 // The first literal is copied at once, without `push_str`'s path for growing.
-                (StrLit::Plain(plain), None) if text.is_empty() => text = plain.to_string(),
-                (StrLit::Plain(plain), None) => text.push_str(plain),
-                (StrLit::Plain(plain), Some(parts)) => push_literal(parts, plain),
-                (StrLit::F(pieces), parts) => {
+                (Literal::Plain(plain), None) if text.is_empty() => text = plain.to_string(),
+                (Literal::Plain(plain), None) => text.push_str(plain),
+                (Literal::Plain(plain), Some(parts)) => push_literal(parts, plain),
+                (Literal::F(pieces), parts) => {
                     let parts = parts.get_or_insert_with(|| {
                         let mut parts = Vec::new();
                         push_literal(&mut parts, &text);
@@ -1061,6 +1110,12 @@ impl Parser<'_> {
         };
         Err(SyntaxError::new(message, target.span))
     }
+}
+
+/// A string literal token's text, or its f-string pieces.
+enum Literal<'t> {
+    Plain(&'t str),
+    F(&'t [FPiece]),
 }
 
 /// Append literal text, merging it with a literal just before.

@@ -13,6 +13,16 @@ use crate::value::Value;
 /// Field classes that look like fields but add no column.
 const NOT_COLUMNS: &[&str] = &["GenericForeignKey", "GenericRelation"];
 
+/// The methods of a `ForeignObject` subclass that change how it joins (Python djq does not
+/// run).
+const JOIN_METHODS: [&str; 5] = [
+    "get_extra_restriction",
+    "get_joining_fields",
+    "get_path_info",
+    "get_reverse_path_info",
+    "resolve_related_fields",
+];
+
 /// Field classes of third-party packages, by the built-in field each stores as (django-
 /// phonenumber-field, django-countries, django-extensions, django-model-utils, editors'
 /// rich-text fields, image libraries, django-money's currency).
@@ -81,7 +91,10 @@ impl<'a> Reader<'a> {
                 r.composite_pk = Some(names.collect());
                 return;
             }
-            "ForeignObject" => {
+            class
+                if class == "ForeignObject"
+                    || self.derives_from(func, c.file, 0, "ForeignObject") =>
+            {
                 r.notes.push(format!(
                     "{}.{name}: {callee} (a multi-column relation) is read for joins across it; \
                      reading or assigning it is not supported by djq yet",
@@ -101,9 +114,14 @@ impl<'a> Reader<'a> {
                         .map(|e| strings(self.constant(e, c)))
                         .unwrap_or_default()
                 };
+                // A subclass joining its own way: djq does not run its Python.
+                let runs = JOIN_METHODS
+                    .into_iter()
+                    .find(|m| self.defines(func, c.file, 0, m));
                 r.unsupported.push(crate::schema::ForeignObjectDecl {
                     name: name.to_string(),
-                    class: "ForeignObject".into(),
+                    class: class.to_string(),
+                    runs,
                     to: to.unwrap_or_default(),
                     from_fields: fields("from_fields", 2),
                     to_fields: fields("to_fields", 3),
@@ -196,7 +214,7 @@ impl<'a> Reader<'a> {
                 self.read_column(name, FieldKind::DecimalField, "DecimalField", args, c)
             }
             FieldClass::Column(kind) => {
-                if self.overrides_db_type(func, c.file, 0) {
+                if self.defines(func, c.file, 0, "db_type") {
                     r.notes.push(format!(
                         "{}.{name}: {callee} defines its own db_type(), read as {}",
                         c.name,
@@ -526,8 +544,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Does a field class of these files (or one of its bases here) define `db_type()`?
-    fn overrides_db_type(&self, func: &Expr, file: usize, depth: usize) -> bool {
+    /// Does a field class of these files (or one of its bases here) define `method()`?
+    fn defines(&self, func: &Expr, file: usize, depth: usize, method: &str) -> bool {
         let Some(path) = dotted(func) else {
             return false;
         };
@@ -537,10 +555,22 @@ impl<'a> Reader<'a> {
         let c = self.classes[class];
         depth < MAX_DEPTH
             && (c.body.iter().any(|s| {
-                matches!(&s.kind, StmtKind::FunctionDef { name, .. } if name.name == "db_type")
+                matches!(&s.kind, StmtKind::FunctionDef { name, .. } if name.name == method)
             }) || c.bases.iter().any(|b| {
-                matches!(b, Arg::Positional(base) if self.overrides_db_type(base, c.file, depth + 1))
+                matches!(b, Arg::Positional(base) if self.defines(base, c.file, depth + 1, method))
             }))
+    }
+
+    /// Is `func` a class of these files deriving from one named `base` (`ForeignObject`)?
+    fn derives_from(&self, func: &Expr, file: usize, depth: usize, base: &str) -> bool {
+        let Some(class) = dotted(func).and_then(|p| self.find_class(last_segment(&p), file)) else {
+            return false;
+        };
+        let c = self.classes[class];
+        depth < MAX_DEPTH && c.bases.iter().any(|b| {
+            matches!(b, Arg::Positional(b) if dotted(b).is_some_and(|p| last_segment(&p) == base)
+                    || self.derives_from(b, c.file, depth + 1, base))
+        })
     }
 
     /// A concrete field's options; `None` when a relation's target cannot be read.
