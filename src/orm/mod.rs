@@ -26,6 +26,7 @@ mod clean;
 mod complex_filter;
 mod composite;
 mod contenttypes;
+mod dates;
 mod delete;
 mod display;
 mod exec;
