@@ -70,8 +70,8 @@ fn tab_completes_meta_commands_and_their_arguments() {
 #[test]
 fn a_unique_completion_is_hinted_dimmed() {
     let mut repl = Repl::start(true);
-    send(&mut repl, "Book.objects.sel");
-    repl.expect("\x1b[2mect_related(\x1b[0m");
+    send(&mut repl, "Book.objects.select_r");
+    repl.expect("\x1b[2melated(\x1b[0m");
     repl.session
         .send_control(ControlCode::EndOfText)
         .expect("send Ctrl-C");

@@ -357,7 +357,7 @@ impl Query {
             &condition,
             &mut reuse,
             (false, false),
-            super::filter::AddQ::OnJoin,
+            super::AddQ::OnJoin,
         )?;
         let at = self.index_of(&alias);
         if self.tables.len() > joins {

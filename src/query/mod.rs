@@ -28,6 +28,7 @@ pub mod window_resolve;
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::schema::{ModelId, Schema};
 pub use expr::{Col, Expr, Lookup, LookupKind, Rhs, WhereNode};
+use filter::AddQ;
 pub use filter::{FExpr, Operand, QChild, QNode};
 pub use sym::Sym;
 

@@ -331,7 +331,9 @@ fn hints() {
         ix.hint(line, line.len(), false)
             .map(|h| rustyline::hint::Hint::display(&h).to_string())
     };
-    assert_eq!(hint("Book.objects.sel").as_deref(), Some("ect_related("));
+    assert_eq!(hint("Book.objects.select_r").as_deref(), Some("elated("));
+    // select_related and select_for_update: their common part.
+    assert_eq!(hint("Book.objects.sel").as_deref(), Some("ect_"));
     assert_eq!(
         hint("Book.objects.filter(author__name__icon").as_deref(),
         Some("tains=")
@@ -343,14 +345,14 @@ fn hints() {
     assert_eq!(hint("Book.objects.da").as_deref(), Some("te"));
     assert_eq!(hint("Book.objects.filter(pages"), None);
     assert_eq!(hint("Book.objects."), None);
-    assert_eq!(ix.hint("Book.objects.sel ", 16, false).map(|_| ()), None);
-    let colored = ix.hint("Book.objects.sel", 16, true).unwrap();
+    assert_eq!(
+        ix.hint("Book.objects.select_r ", 21, false).map(|_| ()),
+        None
+    );
+    let colored = ix.hint("Book.objects.select_r", 21, true).unwrap();
     assert_eq!(
         rustyline::hint::Hint::display(&colored),
-        "\x1b[2mect_related(\x1b[0m"
+        "\x1b[2melated(\x1b[0m"
     );
-    assert_eq!(
-        rustyline::hint::Hint::completion(&colored),
-        Some("ect_related(")
-    );
+    assert_eq!(rustyline::hint::Hint::completion(&colored), Some("elated("));
 }
