@@ -86,6 +86,17 @@ impl Session {
             )
             .at(span));
         }
+        // Left/Right's `length` and Substr's `pos`, given as numbers, must be positive.
+        let positive = match func {
+            FuncKind::Left | FuncKind::Right => Some("'length' must be greater than 0."),
+            FuncKind::Substr => Some("'pos' must be greater than 0"),
+            _ => None,
+        };
+        if let (Some(msg), Some((Obj::Value(Value::Int(n)), s))) = (positive, pos.get(1))
+            && *n < 1
+        {
+            return Err(Diagnostic::new(ErrorKind::Value, msg).at(*s));
+        }
         let mut exprs = pos
             .iter()
             .map(|(o, s)| operand(o, *s, name))

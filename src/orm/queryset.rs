@@ -228,6 +228,12 @@ impl Session {
             )
             .at(span));
         }
+        if qs.kind != QsKind::Instances && matches!(name, "select_related" | "defer" | "only") {
+            return Err(type_error(
+                &format!("Cannot call {name}() after .values() or .values_list()"),
+                span,
+            ));
+        }
         let schema = &self.host.schema;
         match name {
             "all" => Ok(wrap(qs)),

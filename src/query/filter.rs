@@ -467,6 +467,7 @@ impl Query {
             } else {
                 expr.resolve_again();
             }
+            refuse_unlimited_exact(value, &parts[n..])?;
             let prepared = self.resolve_lookup_value(schema, value, Some(can_reuse))?;
             let out = super::annotate::output_field(&expr);
             let condition = lookups::build_lookup(schema, &parts[n..], (expr, out), prepared)?;
@@ -491,6 +492,7 @@ impl Query {
         };
         names.final_field.refuse_multi_column(schema)?;
         let (field_parts, lookups) = parts.split_at(names.consumed);
+        refuse_unlimited_exact(value, lookups)?;
 
         // The joins the value makes (an F() across a relation): the tables it referenced.
         // (Only an F() or a queryset can reference tables.)
@@ -1354,4 +1356,21 @@ pub fn output_field(
         FinalField::Local(m, i) => OutputField::of_field(&schema.model(m).fields[i]),
         other => OutputField::related(target, first_target.0, other.class_name(schema)),
     }
+}
+
+/// Django's `Exact.get_prep_lookup`: a queryset compared with `exact` (written or implied)
+/// must be sliced to one row.
+fn refuse_unlimited_exact(value: &Operand, lookups: &[&str]) -> Result<()> {
+    let Operand::Query(q) = value else {
+        return Ok(());
+    };
+    let exact = lookups.last().is_none_or(|l| *l == "exact");
+    let limit_one = q.high_mark.is_some_and(|h| h - q.low_mark == 1);
+    if exact && !limit_one {
+        return Err(Diagnostic::new(
+            ErrorKind::Value,
+            "The QuerySet value for an exact lookup must be limited to one result using slicing.",
+        ));
+    }
+    Ok(())
 }
