@@ -432,6 +432,16 @@ pub(super) fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
 
 /// The positional arguments of `Q()`/`filter()`/`When()`, which must be Q objects or
 /// (conditional) expressions; `message` says what else was given.
+/// Django's `build_filter` on a dict given where a Q child goes (`filter({...})`, `Q({...})`).
+pub(super) fn refuse_dict_filter(args: &Args) -> Result<()> {
+    match args.pos.iter().find(|(o, _)| matches!(o, Obj::Dict(_))) {
+        Some((_, s)) => {
+            Err(Diagnostic::new(ErrorKind::Field, "Cannot parse keyword query as dict").at(*s))
+        }
+        None => Ok(()),
+    }
+}
+
 pub(super) fn q_children(args: &Args, message: impl Fn(&str) -> String) -> Result<Vec<QChild>> {
     args.pos
         .iter()

@@ -671,6 +671,7 @@ impl Session {
                 args.span,
             ));
         }
+        super::functions::refuse_dict_filter(&args)?;
         let children = super::functions::q_children(&args, |t| {
             format!("Cannot filter against a non-conditional expression ({t}).")
         })?;
