@@ -402,6 +402,14 @@ impl Session {
                         ));
                     }
                     fields = self.values_list_fields(&mut qs, &args)?;
+                    // Django's deprecated `values_list(flat=True)`: the first concrete field.
+                    if flat && fields.is_empty() {
+                        let schema = &self.host.schema;
+                        let first = schema.concrete_fields(qs.query.model).first().copied();
+                        if let Some((m, i)) = first {
+                            fields.push((schema.model(m).fields[i].attname(), span));
+                        }
+                    }
                     qs.kind = QsKind::ValuesList { flat, named };
                 }
                 self.set_values(&mut qs, &fields)?;
