@@ -154,6 +154,14 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/blog/blog/models.py",
         bar: CHOSEN,
     },
+    // The long tail of Django's rules djq missed on Django's own test apps (session 25).
+    Corpus {
+        name: "suite_tail_blog",
+        sqlite: Some("fixtures/blog/blog.sqlite3"),
+        postgres: "fixtures/blog/blog.postgres.sql",
+        models: "fixtures/blog/blog/models.py",
+        bar: CHOSEN,
+    },
     // django.db.models functions djq lacked on Django's own test apps (session 24, h15).
     Corpus {
         name: "functions_blog",

@@ -103,6 +103,8 @@ CORPORA = {
     # Django's rules djq missed on Django's own test apps (session 24)
     "suite": LIBRARY,
     "suite_more_blog": BLOG,
+    # the long tail of Django's rules djq missed on Django's own test apps (session 25, issue 16)
+    "suite_tail_blog": BLOG,
     # django.db.models functions djq lacked on Django's own test apps (session 24, h15)
     "functions_blog": BLOG,
     # FilteredRelation (session 24)

@@ -13,10 +13,17 @@ impl Session {
     /// .order_by('datefield')`, and so does djq — by running that very chain.
     pub(super) fn dates(&mut self, qs: QuerySet, datetimes: bool, args: &Args) -> Result<Obj> {
         let span = args.span;
-        args.no_kwargs_except(
-            &["order", "tzinfo"],
-            if datetimes { "datetimes" } else { "dates" },
-        )?;
+        let method = if datetimes { "datetimes" } else { "dates" };
+        args.no_kwargs_except(&["order", "tzinfo"], method)?;
+        let missing = match args.pos.len() {
+            0 => Some("2 required positional arguments: 'field_name' and 'kind'"),
+            1 => Some("1 required positional argument: 'kind'"),
+            _ => None,
+        };
+        if let Some(missing) = missing {
+            let message = format!("QuerySet.{method}() missing {missing}");
+            return Err(Diagnostic::new(ErrorKind::Type, message).at(span));
+        }
         let text = |o: Option<&Obj>| match o {
             Some(Obj::Value(Value::Text(s))) => Some(s.clone()),
             _ => None,

@@ -86,6 +86,17 @@ impl Session {
             )
             .at(span));
         }
+        // Left/Right's `length` and Substr's `pos`, given as numbers, must be positive.
+        let positive = match func {
+            FuncKind::Left | FuncKind::Right => Some("'length' must be greater than 0."),
+            FuncKind::Substr => Some("'pos' must be greater than 0"),
+            _ => None,
+        };
+        if let (Some(msg), Some((Obj::Value(Value::Int(n)), s))) = (positive, pos.get(1))
+            && *n < 1
+        {
+            return Err(Diagnostic::new(ErrorKind::Value, msg).at(*s));
+        }
         let mut exprs = pos
             .iter()
             .map(|(o, s)| operand(o, *s, name))
@@ -444,6 +455,16 @@ pub(super) fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
 
 /// The positional arguments of `Q()`/`filter()`/`When()`, which must be Q objects or
 /// (conditional) expressions; `message` says what else was given.
+/// Django's `build_filter` on a dict given where a Q child goes (`filter({...})`, `Q({...})`).
+pub(super) fn refuse_dict_filter(args: &Args) -> Result<()> {
+    match args.pos.iter().find(|(o, _)| matches!(o, Obj::Dict(_))) {
+        Some((_, s)) => {
+            Err(Diagnostic::new(ErrorKind::Field, "Cannot parse keyword query as dict").at(*s))
+        }
+        None => Ok(()),
+    }
+}
+
 pub(super) fn q_children(args: &Args, message: impl Fn(&str) -> String) -> Result<Vec<QChild>> {
     args.pos
         .iter()

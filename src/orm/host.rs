@@ -692,6 +692,7 @@ impl Session {
         };
         match f {
             DjangoFn::Q => {
+                super::functions::refuse_dict_filter(&args)?;
                 let children = super::functions::q_children(&args, |t| {
                     format!("Q() positional arguments must be Q objects or expressions, not {t}")
                 })?;

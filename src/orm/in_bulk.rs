@@ -60,7 +60,7 @@ impl Shape {
 impl Session {
     /// `in_bulk(id_list=None, *, field_name='pk')`: `{value: instance}`.
     pub(super) fn in_bulk(&mut self, mut qs: QuerySet, args: &Args) -> Result<Obj> {
-        args.no_kwargs_except(&["id_list", "field_name"], "in_bulk")?;
+        args.no_kwargs_except(&["id_list", "field_name"], "QuerySet.in_bulk")?;
         let span = args.span;
         let field_name = match args.kwarg("field_name") {
             None => "pk".to_string(),

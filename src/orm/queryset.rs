@@ -240,6 +240,12 @@ impl Session {
             )
             .at(span));
         }
+        if qs.kind != QsKind::Instances && matches!(name, "select_related" | "defer" | "only") {
+            return Err(type_error(
+                &format!("Cannot call {name}() after .values() or .values_list()"),
+                span,
+            ));
+        }
         let schema = &self.host.schema;
         match name {
             "all" => Ok(wrap(source)),
@@ -432,6 +438,14 @@ impl Session {
                         ));
                     }
                     fields = self.values_list_fields(qs, &args)?;
+                    // Django's deprecated `values_list(flat=True)`: the first concrete field.
+                    if flat && fields.is_empty() {
+                        let schema = &self.host.schema;
+                        let first = schema.concrete_fields(qs.query.model).first().copied();
+                        if let Some((m, i)) = first {
+                            fields.push((schema.model(m).fields[i].attname(), span));
+                        }
+                    }
                     qs.kind = QsKind::ValuesList { flat, named };
                 }
                 self.set_values(qs, &fields)?;
@@ -643,6 +657,7 @@ impl Session {
                 args.span,
             ));
         }
+        super::functions::refuse_dict_filter(&args)?;
         let children = super::functions::q_children(&args, |t| {
             format!("Cannot filter against a non-conditional expression ({t}).")
         })?;

@@ -481,6 +481,7 @@ impl Query {
             } else {
                 expr.resolve_again();
             }
+            refuse_unlimited_exact(value, &parts[n..])?;
             let prepared = self.resolve_lookup_value(schema, value, Some(can_reuse))?;
             let out = super::annotate::output_field(&expr);
             let condition = lookups::build_lookup(schema, &parts[n..], (expr, out), prepared)?;
@@ -505,6 +506,8 @@ impl Query {
         };
         names.final_field.refuse_multi_column(schema)?;
         let (field_parts, lookups) = parts.split_at(names.consumed);
+        refuse_foreign_queryset(schema, &names, value)?;
+        refuse_unlimited_exact(value, lookups)?;
 
         // The joins the value makes (an F() across a relation): the tables it referenced.
         // (Only an F() or a queryset can reference tables.)
@@ -1371,4 +1374,55 @@ pub fn output_field(
         FinalField::Local(m, i) => OutputField::of_field(&schema.model(m).fields[i]),
         other => OutputField::related(target, first_target.0, other.class_name(schema)),
     }
+}
+
+/// Django's `Exact.get_prep_lookup`: a queryset compared with `exact` (written or implied)
+/// must be sliced to one row.
+fn refuse_unlimited_exact(value: &Operand, lookups: &[&str]) -> Result<()> {
+    let Operand::Query(q) = value else {
+        return Ok(());
+    };
+    let exact = lookups.last().is_none_or(|l| *l == "exact");
+    let limit_one = q.high_mark.is_some_and(|h| h - q.low_mark == 1);
+    if exact && !limit_one {
+        return Err(Diagnostic::new(
+            ErrorKind::Value,
+            "The QuerySet value for an exact lookup must be limited to one result using slicing.",
+        ));
+    }
+    Ok(())
+}
+
+/// Django's `check_related_objects` for a queryset value: a relation compared with a queryset
+/// selecting nothing (its pk) takes one of the related model's (or a parent's, a child's).
+fn refuse_foreign_queryset(schema: &Schema, names: &path::Names, value: &Operand) -> Result<()> {
+    let Operand::Query(q) = value else {
+        return Ok(());
+    };
+    let Some(opts) = names.path.last().map(|p| p.to_model) else {
+        return Ok(());
+    };
+    if matches!(names.final_field, FinalField::Local(..)) || !q.select.is_empty() {
+        return Ok(());
+    }
+    let check = |o: ModelId| {
+        schema.concrete_model(q.model) == schema.concrete_model(o)
+            || schema.is_subclass(q.model, o)
+            || schema.is_subclass(o, q.model)
+    };
+    let pk_of = match names.final_field {
+        FinalField::Forward(m, i) if schema.model(m).fields[i].primary_key => Some(m),
+        _ => None,
+    };
+    if check(opts) || pk_of.is_some_and(check) {
+        return Ok(());
+    }
+    Err(Diagnostic::new(
+        ErrorKind::Value,
+        format!(
+            "Cannot use QuerySet for \"{}\": Use a QuerySet for \"{}\".",
+            schema.model(q.model).name,
+            schema.model(opts).name
+        ),
+    ))
 }

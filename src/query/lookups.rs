@@ -669,6 +669,12 @@ fn prepare_rhs(
                     {
                         v
                     }
+                    // Regex's `prepare_rhs = False`: the pattern is not the field's value.
+                    Prepared::Value(v)
+                        if matches!(kind, LookupKind::Regex | LookupKind::IRegex) =>
+                    {
+                        v
+                    }
                     other => prep_related(schema, out, other)?,
                 };
                 Ok(Rhs::Value(match kind {
