@@ -44,6 +44,8 @@ for model in apps.get_models():
             "class": type(f).__name__,
             "column": f.column if f.concrete else None,
             "many_to_many": bool(f.many_to_many),
+            "max_length": getattr(f, "max_length", None),
+            "decimal": [f.max_digits, f.decimal_places] if hasattr(f, "decimal_places") else None,
         }
         for f in model._meta.get_fields()
         if not (f.auto_created and not f.concrete)

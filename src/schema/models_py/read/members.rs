@@ -221,7 +221,19 @@ impl<'a> Reader<'a> {
                         kind.django_name()
                     ));
                 }
-                self.read_column(name, kind, last_segment(&callee), args, c)
+                if self.defines(func, c.file, 0, "from_db_value") {
+                    r.notes.push(format!(
+                        "{}.{name}: {callee} defines its own from_db_value(), which is not \
+                         supported by djq yet: its values are shown as {} reads them",
+                        c.name,
+                        kind.django_name()
+                    ));
+                }
+                let mut read = self.read_column(name, kind, last_segment(&callee), args, c);
+                if let Some(MemberKind::Column { field, .. }) = &mut read {
+                    self.init_options(func, c.file, 0, args, field);
+                }
+                read
             }
             FieldClass::ManyToMany => self.read_many_to_many(args, c).map(MemberKind::ManyToMany),
             FieldClass::Tags => Some(MemberKind::ManyToMany(self.read_taggable(args, c))),
@@ -561,6 +573,69 @@ impl<'a> Reader<'a> {
             }))
     }
 
+    /// The options a field subclass's `__init__` sets before `super().__init__(**kwargs)`
+    /// (`kwargs["decimal_places"] = 2` overrides the call's, `kwargs.setdefault(...)` fills
+    /// what the call leaves out), bases' first, as Django's field then sees them.
+    fn init_options(&self, func: &Expr, file: usize, depth: usize, args: &[Arg], f: &mut Field) {
+        let Some(class) = dotted(func).and_then(|p| self.find_class(last_segment(&p), file)) else {
+            return;
+        };
+        let c = self.classes[class];
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        for base in c.bases {
+            if let Arg::Positional(base) = base {
+                self.init_options(base, c.file, depth + 1, args, f);
+            }
+        }
+        let init = c.body.iter().find_map(|s| match &s.kind {
+            StmtKind::FunctionDef { name, body, .. } if name.name == "__init__" => Some(body),
+            _ => None,
+        });
+        for stmt in init.into_iter().flatten() {
+            let (key, value) = match &stmt.kind {
+                StmtKind::Assign { targets, value } => match targets.as_slice() {
+                    [
+                        Expr {
+                            kind: ExprKind::Subscript { index, .. },
+                            ..
+                        },
+                    ] => (string(index), value),
+                    _ => continue,
+                },
+                StmtKind::Expr(Expr {
+                    kind: ExprKind::Call { func, args: call },
+                    ..
+                }) if dotted(func).is_some_and(|p| p.ends_with(".setdefault")) => {
+                    match (positional(call, 0).and_then(string), positional(call, 1)) {
+                        (Some(key), Some(value)) if keyword(args, &key).is_none() => {
+                            (Some(key), value)
+                        }
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let value = self.constant(value, c);
+            let flag = matches!(value.kind, ExprKind::Bool(true));
+            match key.as_deref() {
+                Some("max_length") => f.max_length = integer(value).or(f.max_length),
+                Some("max_digits") => {
+                    let places = f.decimal.map_or(0, |d| d.1);
+                    f.decimal = integer(value).map(|n| (n, places)).or(f.decimal);
+                }
+                Some("decimal_places") => {
+                    let digits = f.decimal.map_or(0, |d| d.0);
+                    f.decimal = integer(value).map(|n| (digits, n)).or(f.decimal);
+                }
+                Some("null") => f.null = flag,
+                Some("unique") => f.unique = flag || f.primary_key,
+                _ => {}
+            }
+        }
+    }
+
     /// Is `func` a class of these files deriving from one named `base` (`ForeignObject`)?
     fn derives_from(&self, func: &Expr, file: usize, depth: usize, base: &str) -> bool {
         let Some(class) = dotted(func).and_then(|p| self.find_class(last_segment(&p), file)) else {
@@ -613,7 +688,10 @@ impl<'a> Reader<'a> {
         field.null = flag("null");
         field.primary_key = flag("primary_key");
         field.unique = flag("unique") || field.primary_key || kind == FieldKind::OneToOneField;
-        field.max_length = number("max_length").or_else(|| default_max_length(class_name));
+        // A subclass of a built-in field has its ancestor's default.
+        field.max_length = number("max_length")
+            .or_else(|| default_max_length(class_name))
+            .or_else(|| default_max_length(kind.django_name()));
         field.decimal = number("max_digits").zip(number("decimal_places"));
         field.default = keyword(args, "default").cloned().map(Box::new);
         field.db_default = keyword(args, "db_default").cloned().map(Box::new);
