@@ -53,8 +53,8 @@ impl Session {
             return Some(Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!(
-                    "{name}() on a many-to-many through {}, whose keys it inherits from a \
-                     multi-table parent, is not supported by djq yet",
+                    "{name}() on a many-to-many through {}, a multi-table child holding a key \
+                     of its parent's, is not supported by djq yet",
                     t.name
                 ),
             )
