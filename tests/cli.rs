@@ -1295,3 +1295,44 @@ fn select_for_update_is_djangos_clause_per_backend() {
         r.stderr
     );
 }
+
+/// A many-to-many through a multi-table child whose key is its parent's (`Member.booked_cafes`
+/// through `Booking(Visit)`) is read as Django reads it (the conformance corpus `inherit` has
+/// its joins); writing through its manager is refused, and nothing is written.
+#[test]
+fn writes_through_a_multi_table_child_through_model_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inherit.sqlite3");
+    std::fs::copy(root().join("fixtures/inherit/inherit.sqlite3"), &db).unwrap();
+    let db = db.to_str().unwrap();
+    let session = |code: &str| {
+        let cmd = djq();
+        let mut cmd = with_code(cmd, ["m = Member.objects.get(name='cleo')", code]);
+        run(cmd.args([db, "--models", "fixtures/inherit", "--format", "json"]))
+    };
+    for (code, method) in [
+        (
+            "m.booked_cafes.add(Cafe.objects.get(name='Blue Cup'))",
+            "add",
+        ),
+        ("Cafe.objects.get(name='Blue Cup').bookers.clear()", "clear"),
+        (
+            "m.booked_cafes.create(name='New', city='Lyon', seats=1)",
+            "create",
+        ),
+    ] {
+        let r = session(code);
+        assert_eq!(r.code, Some(1), "{code}: {}", r.stdout);
+        assert!(
+            r.stderr.contains(&format!(
+                "NotSupportedError: {method}() on a many-to-many through Booking, a multi-table \
+                 child holding a key of its parent's, is not supported by djq yet"
+            )),
+            "{code}: {}",
+            r.stderr
+        );
+    }
+    let r = session("Booking.objects.count()");
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.trim_end().ends_with('3'), "{}", r.stdout);
+}

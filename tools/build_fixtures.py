@@ -225,8 +225,8 @@ def load_shop():
 
 
 def load_inherit():
-    from inherit.models import Bakery, Cafe, Market, Member, Memo, Report, Theater, Venue, Visit
-    from data.inherit import MEMBERS, MEMOS, REPORTS, VENUES, VISITS
+    from inherit.models import Bakery, Booking, Cafe, Market, Member, Memo, Report, Theater, Venue, Visit
+    from data.inherit import BOOKINGS, MEMBERS, MEMOS, REPORTS, VENUES, VISITS
 
     members = {name: Member.objects.create(name=name, joined=joined) for name, joined in MEMBERS}
     kinds = {"venue": Venue, "cafe": Cafe, "bakery": Bakery, "theater": Theater, "market": Market}
@@ -238,6 +238,8 @@ def load_inherit():
         venues[fields["name"]] = kinds[kind].objects.create(**fields)
     for venue, member, day in VISITS:
         Visit.objects.create(venue=venues[venue], member=members[member], day=day)
+    for venue, member, day, cafe, seats in BOOKINGS:
+        Booking.objects.create(venue=venues[venue], member=members[member], day=day, cafe=venues[cafe], seats=seats)
     for title, owner, created, modified, body in MEMOS:
         Memo.objects.create(title=title, owner=members[owner], created=created, modified=modified, body=body)
     for title, owner, created, pages in REPORTS:

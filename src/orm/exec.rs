@@ -425,6 +425,7 @@ impl Session {
                             source: mm.target_field,
                             target: mm.source_field,
                             target_model: rel.from,
+                            owners: [mm.owners[1], mm.owners[0]],
                         },
                     )
                 }
@@ -450,6 +451,7 @@ impl Session {
                             source: mm.source_field,
                             target: mm.target_field,
                             target_model: mm.to,
+                            owners: mm.owners,
                         },
                     )
                 })

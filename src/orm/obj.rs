@@ -400,6 +400,8 @@ pub enum RelatedKind {
         source: usize,
         target: usize,
         target_model: ModelId,
+        /// The models declaring `source` and `target`: `through` or a multi-table ancestor.
+        owners: [ModelId; 2],
     },
     /// `bookmark.tags` (a GenericRelation): rows of `model` whose `fields[ct_field]` is the
     /// owner's content type (its id) and `fields[fk_field]` the owner's pk.

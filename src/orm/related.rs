@@ -34,6 +34,32 @@ impl Session {
         if matches!(link.kind, RelatedKind::Tags { .. }) {
             return self.tag_method(link, qs, name, args);
         }
+        if let RelatedKind::ManyToMany {
+            through, owners, ..
+        } = &link.kind
+            && *owners != [*through; 2]
+            && matches!(
+                name,
+                "add"
+                    | "remove"
+                    | "clear"
+                    | "set"
+                    | "create"
+                    | "get_or_create"
+                    | "update_or_create"
+            )
+        {
+            let t = self.host.schema.model(*through);
+            return Some(Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "{name}() on a many-to-many through {}, a multi-table child holding a key \
+                     of its parent's, is not supported by djq yet",
+                    t.name
+                ),
+            )
+            .at(args.span)));
+        }
         if let RelatedKind::ForeignObject { model, field } = &link.kind {
             // Django updates the relation by its field, which is not concrete; it removes and
             // clears only a nullable relation.
@@ -106,19 +132,20 @@ impl Session {
             through,
             source,
             target,
+            owners: [source_owner, target_owner],
             ..
         } = &link.kind
         else {
             unreachable!("many-to-many only");
         };
         let owner = self.owner_value(link)?;
-        let t = self.host.schema.model(*through);
+        let field = |model, i| &self.host.schema.model(model).fields[i];
         let mut children = vec![QChild::Leaf {
-            key: t.fields[*source].name.clone(),
+            key: field(*source_owner, *source).name.clone(),
             value: Operand::Value(owner),
             span: Span::default(),
         }];
-        children.extend(extra(&t.fields[*target]));
+        children.extend(extra(field(*target_owner, *target)));
         let mut q = Query::new(&self.host.schema, *through);
         q.add_q(&self.host.schema, &QNode::new(children, Vec::new()))?;
         Ok(q)
@@ -293,6 +320,7 @@ impl Session {
                 source,
                 target,
                 target_model,
+                ..
             } => {
                 let keys = python_set_order(&self.keys_of(*target_model, args)?);
                 if keys.is_empty() {
@@ -494,6 +522,7 @@ impl Session {
             source,
             target,
             target_model,
+            owners: [source_owner, target_owner],
         } = link.kind
         else {
             unreachable!("many-to-many only");
@@ -509,6 +538,7 @@ impl Session {
                 source: target,
                 target: source,
                 target_model,
+                owners: [target_owner, source_owner],
             },
         };
         self.remove_through_rows(&mirror, keys)

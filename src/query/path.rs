@@ -282,13 +282,15 @@ fn path_infos(
                     let mm = &schema.model(rel.from).m2m[mi];
                     // Reverse of an M2M: into the through table by its target FK, then out by
                     // its source FK (a generic through's object id and content type).
-                    out.push(reverse_hop(schema, mm.through, mm.target_field));
+                    let [source_owner, target_owner] = mm.owners;
+                    out.push(reverse_hop(schema, target_owner, mm.target_field));
+                    inheritance_hops(schema, target_owner, source_owner, out)?;
                     let second = out.len();
                     match mm.content_type {
                         Some(ct) => out.push(object_hop(schema, mm.through, rel.from, ct, mm)?),
                         None => {
                             let source = FieldRef::Concrete(mm.source_field);
-                            path_infos(schema, mm.through, source, out)?;
+                            path_infos(schema, source_owner, source, out)?;
                         }
                     }
                     out[second..].iter_mut().for_each(|h| h.m2m = true);
@@ -297,13 +299,47 @@ fn path_infos(
         }
         FieldRef::ManyToMany(mi) => {
             let mm = &m.m2m[mi];
+            let [source_owner, target_owner] = mm.owners;
             out.push(match mm.content_type {
                 Some(ct) => tagged_hop(schema, model, ct, mm)?,
-                None => reverse_hop(schema, mm.through, mm.source_field),
+                None => reverse_hop(schema, source_owner, mm.source_field),
             });
+            inheritance_hops(schema, source_owner, target_owner, out)?;
             let second = out.len();
-            path_infos(schema, mm.through, FieldRef::Concrete(mm.target_field), out)?;
+            path_infos(
+                schema,
+                target_owner,
+                FieldRef::Concrete(mm.target_field),
+                out,
+            )?;
             out[second..].iter_mut().for_each(|h| h.m2m = true);
+        }
+    }
+    Ok(())
+}
+
+/// Between the two models of a through model's chain that declare a many-to-many's keys (one
+/// a multi-table ancestor of the other): up the parent links (Django's `get_path_to_parent`)
+/// or down them (`get_path_from_parent`), as `ManyToManyField._get_path_info` joins them.
+fn inheritance_hops(
+    schema: &Schema,
+    from: ModelId,
+    to: ModelId,
+    out: &mut Vec<PathInfo>,
+) -> Result<()> {
+    if from == to {
+        return Ok(());
+    }
+    if let Some(chain) = schema.base_chain(from, to) {
+        for (child, link) in chain {
+            path_infos(schema, child, FieldRef::Concrete(link), out)?;
+        }
+    } else if let Some(chain) = schema.base_chain(to, from) {
+        for (child, link) in chain.into_iter().rev() {
+            out.push(PathInfo {
+                m2m: false,
+                ..reverse_hop(schema, child, link)
+            });
         }
     }
     Ok(())

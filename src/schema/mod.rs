@@ -299,6 +299,9 @@ pub struct ManyToMany {
     pub content_type: Option<usize>,
     /// django-taggit's `TaggableManager` (its instances' manager is taggit's).
     pub tags: bool,
+    /// The models declaring `source_field` and `target_field`: `through`, or a multi-table
+    /// ancestor of it whose foreign key the through model inherits.
+    pub owners: [ModelId; 2],
 }
 
 /// A relation seen from its target: `Author.books` for `Book.author`.

@@ -56,6 +56,13 @@ VISITS = [
     ("Rialto", "cleo", date(2024, 3, 12)),
 ]
 
+# Bookings (a Visit's child): (venue, member, day, cafe, seats)
+BOOKINGS = [
+    ("Harbour Hall", "ada", date(2024, 4, 1), "Blue Cup", 2),
+    ("Odeon", "basho", date(2024, 4, 2), "Crumb & Co", 4),
+    ("Rialto", "ada", date(2024, 4, 3), "Crumb & Co", 1),
+]
+
 # (title, owner, created, modified, body)
 MEMOS = [
     ("Opening hours", "ada", datetime(2024, 2, 1, 9, 0, tzinfo=UTC), None, "Open at nine."),

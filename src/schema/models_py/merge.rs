@@ -163,10 +163,13 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
             let to = resolve(schema, &declared, &slots, &m.to);
             let through = resolve(schema, &declared, &slots, &m.through);
             let keys = match m.tags {
-                true => tag_keys(schema, &m, id, through),
-                false => through_keys(schema, &m, [id, to], through).map(|(s, t)| (s, t, None)),
+                true => {
+                    tag_keys(schema, &m, id, through).map(|(s, t, ct)| ([through; 2], s, t, ct))
+                }
+                false => through_keys(schema, &m, [id, to], through)
+                    .map(|[(so, s), (to, t)]| ([so, to], s, t, None)),
             };
-            let (source_field, target_field, content_type) = match keys {
+            let (owners, source_field, target_field, content_type) = match keys {
                 Ok(keys) => keys,
                 Err(d) => {
                     notes.push(format!("{}; left out", d.message));
@@ -183,6 +186,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
                 related_query_name: m.related_query_name,
                 content_type,
                 tags: m.tags,
+                owners,
             });
         }
     }
@@ -352,46 +356,47 @@ fn contrib_table(r: &ModelRef) -> Option<&'static str> {
     })
 }
 
-/// Indexes (in the through model) of the foreign keys to the source and the target: named by
-/// `through_fields`, else the first key to each (the first two for a self-relation).
+/// The foreign keys of the through model to the source and the target, each as (the model
+/// declaring it, its index there): named by `through_fields`, else the first key to each (the
+/// first two for a self-relation), among the through model's fields with the inherited ones
+/// first (Django's `_meta.fields` of a multi-table child).
 fn through_keys(
     schema: &Schema,
     m: &ManyToManyDecl,
     [source, target]: [ModelId; 2],
     through: ModelId,
-) -> Result<(usize, usize)> {
-    let model = &schema.models[through];
+) -> Result<[(ModelId, usize); 2]> {
     let missing = |what: &str| {
         Diagnostic::field(format!(
             "{}.{}: the through model {} has no foreign key {what}",
-            schema.models[source].name, m.name, model.name
+            schema.models[source].name, m.name, schema.models[through].name
         ))
     };
+    let keys: Vec<_> = (schema.concrete_fields(through).into_iter())
+        .filter(|&(owner, i)| schema.models[owner].fields[i].relation.is_some())
+        .collect();
+    let field = |(owner, i): &(ModelId, usize)| &schema.models[*owner].fields[*i];
     if let Some((s, t)) = &m.through_fields {
         let find = |name: &str| {
-            model
-                .fields
-                .iter()
-                .position(|f| f.relation.is_some() && f.name == *name)
+            (keys.iter())
+                .find(|k| field(k).name == *name)
+                .copied()
                 .ok_or_else(|| missing(&format!("'{name}'")))
         };
-        return Ok((find(s)?, find(t)?));
+        return Ok([find(s)?, find(t)?]);
     }
     let keys_to = |id: ModelId| {
-        model
-            .fields
-            .iter()
-            .enumerate()
-            .filter(move |(_, f)| f.relation.as_ref().is_some_and(|r| r.to == id))
-            .map(|(i, _)| i)
+        (keys.iter())
+            .filter(move |k| field(k).relation.as_ref().is_some_and(|r| r.to == id))
+            .copied()
     };
-    let source_field = keys_to(source)
+    let source_key = keys_to(source)
         .next()
         .ok_or_else(|| missing(&format!("to {}", schema.models[source].name)))?;
-    let target_field = keys_to(target)
-        .find(|&i| i != source_field)
+    let target_key = keys_to(target)
+        .find(|&k| k != source_key)
         .ok_or_else(|| missing(&format!("to {}", schema.models[target].name)))?;
-    Ok((source_field, target_field))
+    Ok([source_key, target_key])
 }
 
 /// A `TaggableManager`'s through model's fields: the source (its `content_object` foreign
