@@ -373,24 +373,8 @@ class Edition(models.Model):
 
 #[test]
 fn a_foreign_object_subclass_joins_as_one_unless_it_joins_by_its_own_python() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let app = dir.path().join("shelf");
-    std::fs::create_dir(&app).expect("app folder");
-    std::fs::write(app.join("models.py"), SUBCLASSES).expect("models.py");
-    let sql = |code: &str| -> Run {
-        let mut cmd = djq();
-        let models = app.join("models.py");
-        cmd.args([
-            "--sql-only",
-            "--dialect",
-            "sqlite",
-            "--no-color",
-            "--models",
-        ])
-        .arg(models)
-        .args(["-c", code]);
-        cmd.output().expect("run djq").into()
-    };
+    let (_dir, app) = support::temp_app("shelf", SUBCLASSES);
+    let sql = |code: &str| support::sql_only_sqlite(&app, code);
     // As Django 6.1.3 prints it (`str(qs.query)`, the parameter inlined).
     let plain = sql("Book.objects.filter(first__lang='fi')");
     assert_eq!(

@@ -94,22 +94,8 @@ class Memo(Note):
 /// `+`, recorded in the tagging corpus).
 #[test]
 fn a_child_s_copy_of_a_generic_relation_without_query_name_stays_hidden() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let app = dir.path().join("notes");
-    std::fs::create_dir(&app).expect("app folder");
-    std::fs::write(app.join("models.py"), HIDDEN_COPY).expect("models.py");
-    let mut cmd = Command::from_std(support::djq());
-    cmd.args([
-        "--sql-only",
-        "--dialect",
-        "sqlite",
-        "--no-color",
-        "--models",
-    ])
-    .arg(app.join("models.py"))
-    .args(["-c", "Label.objects.filter(nope=1)"]);
-    let out = cmd.output().expect("run djq");
-    let err = String::from_utf8(out.stderr).expect("UTF-8");
+    let (_dir, app) = support::temp_app("notes", HIDDEN_COPY);
+    let err = support::sql_only_sqlite(&app, "Label.objects.filter(nope=1)").stderr;
     // As Django 6.1.3 says it.
     assert!(
         err.contains(
@@ -130,11 +116,8 @@ fn a_generic_relation_join_casts_object_id_only_when_the_catalogs_key_size_diffe
     let Some(pg) = support::pg::server() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("zoo");
-    std::fs::create_dir(&app).unwrap();
-    std::fs::write(
-        app.join("models.py"),
+    let (_dir, app) = support::temp_app(
+        "zoo",
         "from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation\n\
          from django.contrib.contenttypes.models import ContentType\n\
          from django.db import models\n\n\
@@ -146,8 +129,7 @@ fn a_generic_relation_join_casts_object_id_only_when_the_catalogs_key_size_diffe
          class Animal(models.Model):\n    \
              name = models.CharField(max_length=20)\n    \
              labels = GenericRelation(Label)\n",
-    )
-    .unwrap();
+    );
     for (key, cast) in [("serial", ""), ("bigserial", "::bigint")] {
         let url = pg.database_from_sql(&format!(
             "CREATE TABLE django_content_type (id serial PRIMARY KEY, app_label varchar(100), \

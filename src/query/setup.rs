@@ -902,36 +902,23 @@ impl Planner<'_, '_> {
                 let key = schema.model(to).composite_pk.clone();
                 (!key.is_empty() && names.consumed == pieces.len()).then_some((names, to, key))
             });
-        if let Some((names, to, key)) = related_key {
-            // Joined up to the relation (whose own columns are no one value).
-            let info = JoinInfo {
-                final_field: names.final_field,
-                target: names.target,
-                joins: vec![alias.clone()],
-                path: names.path,
-                transforms: Vec::new(),
-                field_error: None,
-            };
-            let info = self.q.to_mut().make_joins(schema, info, None)?;
-            let at = info.joins.last().unwrap_or(alias);
+        // The key's columns, on the related model's join or on the model's own alias.
+        let tuple = match related_key {
+            Some((names, to, key)) => {
+                // Joined up to the relation (whose own columns are no one value).
+                let info = self.q.to_mut().join_path(schema, names, alias, None)?;
+                let at = info.joins.last().unwrap_or(alias).clone();
+                Some((to, key, at))
+            }
+            None if field_name == "pk" && !key.is_empty() => {
+                Some((model, key.clone(), alias.clone()))
+            }
+            None => None,
+        };
+        if let Some((to, key, at)) = tuple {
             let cols = key
                 .iter()
-                .map(|&i| Expr::Col(path::col(schema, (to, i), at)));
-            let target = OrderTarget::Expr(Expr::Tuple(cols.collect()));
-            push_order(
-                out,
-                PlanOrder {
-                    target,
-                    descending,
-                    nulls: None,
-                },
-            );
-            return Ok(());
-        }
-        if field_name == "pk" && !key.is_empty() {
-            let cols = key
-                .iter()
-                .map(|&i| Expr::Col(path::col(schema, (model, i), alias)));
+                .map(|&i| Expr::Col(path::col(schema, (to, i), &at)));
             let target = OrderTarget::Expr(Expr::Tuple(cols.collect()));
             push_order(
                 out,

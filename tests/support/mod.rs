@@ -53,6 +53,31 @@ impl From<std::process::Output> for Run {
     }
 }
 
+/// An app folder `name` holding `models_py`, in a directory of its own (deleted when the
+/// directory is dropped): the directory and the app's folder.
+pub fn temp_app(name: &str, models_py: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let app = dir.path().join(name);
+    std::fs::create_dir(&app).expect("app folder");
+    std::fs::write(app.join("models.py"), models_py).expect("models.py");
+    (dir, app)
+}
+
+/// `djq --sql-only --dialect sqlite --models <app>/models.py -c <code>`, without color.
+pub fn sql_only_sqlite(app: &std::path::Path, code: &str) -> Run {
+    let mut cmd = djq();
+    cmd.args([
+        "--sql-only",
+        "--dialect",
+        "sqlite",
+        "--no-color",
+        "--models",
+    ])
+    .arg(app.join("models.py"))
+    .args(["-c", code]);
+    cmd.output().expect("run djq").into()
+}
+
 /// A copy of the demo library's SQLite file in a directory of its own (deleted when the
 /// directory is dropped): the directory and the file's path.
 pub fn demo_sqlite_copy() -> (tempfile::TempDir, String) {
