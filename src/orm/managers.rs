@@ -6,6 +6,8 @@
 //! or the queryset; an overridden `get_queryset` (`super().get_queryset().filter(...)`)
 //! narrows what the manager's querysets start from, and a QuerySet class's methods are on the
 //! querysets of the managers made from it (`from_queryset`, `as_manager`) — and only there.
+//! A manager's own `__init__` runs with the arguments models.py makes it with; the attributes
+//! it (or any code) sets on a manager or a queryset object are kept, as Python keeps them.
 
 use super::Session;
 use super::obj::QuerySet;
@@ -53,6 +55,30 @@ enum Found {
     Manager(Method),
     /// A method of the QuerySet class: `self` is the receiver's queryset.
     QuerySet(Method),
+}
+
+/// The attributes code sets on a queryset object (Django's instance `__dict__`): cloning
+/// gives none, as Django's `_chain()` makes a new object without them.
+#[derive(Debug, Default)]
+pub struct QuerySetAttributes(std::cell::RefCell<std::collections::HashMap<String, Obj>>);
+
+impl Clone for QuerySetAttributes {
+    fn clone(&self) -> QuerySetAttributes {
+        QuerySetAttributes::default()
+    }
+}
+
+impl PartialEq for QuerySetAttributes {
+    fn eq(&self, _: &QuerySetAttributes) -> bool {
+        true
+    }
+}
+
+impl QuerySetAttributes {
+    /// The same attributes, for the same Python object in another Rust value.
+    fn duplicate(&self) -> QuerySetAttributes {
+        QuerySetAttributes(self.0.clone())
+    }
 }
 
 /// The attributes set on models.py's managers, by `(model, index in its managers)`.
@@ -104,9 +130,13 @@ impl Session {
             || self.find_method(obj, name).is_some()
     }
 
-    /// An attribute of a models.py manager that its `__init__` (run once, with the arguments
-    /// models.py makes the manager with) or an assignment set: `Person.objects.init_arg`.
+    /// An attribute set on a queryset object, or on a models.py manager by its `__init__` (run
+    /// once, with the arguments models.py makes the manager with) or an assignment:
+    /// `Person.objects.init_arg`.
     pub(super) fn manager_attribute(&mut self, obj: &Obj, name: &str) -> Result<Option<Obj>> {
+        if let Some(qs) = obj.native::<QuerySet>() {
+            return Ok(qs.attrs.0.borrow().get(name).cloned());
+        }
         let Some(obj::Manager(model, Some(index))) = obj.manager_ref() else {
             return Ok(None);
         };
@@ -135,14 +165,19 @@ impl Session {
         Ok(())
     }
 
-    /// `manager.name = value` on a models.py manager (in its `__init__` or anywhere): kept
-    /// for the session; `false` when `obj` is no such manager.
+    /// `obj.name = value` on a queryset (kept by that object) or a models.py manager (in its
+    /// `__init__` or anywhere; kept for the session); `false` when `obj` is neither.
     pub(super) fn set_manager_attribute(
         &mut self,
         obj: &Obj,
         name: &str,
         value: &Obj,
     ) -> Result<bool> {
+        if let Some(qs) = obj.native::<QuerySet>() {
+            let mut attrs = qs.attrs.0.borrow_mut();
+            attrs.insert(name.to_string(), value.clone());
+            return Ok(true);
+        }
         let Some(obj::Manager(model, Some(index))) = obj.manager_ref() else {
             return Ok(false);
         };
@@ -195,7 +230,9 @@ impl Session {
                 // What a QuerySet method makes of `self` is of the same class.
                 .map(|o| match o.queryset() {
                     Some(qs) if qs.query.model == model && qs.manager.is_none() => {
+                        let attrs = qs.attrs.duplicate();
                         let mut qs = (*qs).clone();
+                        qs.attrs = attrs;
                         qs.manager = index;
                         make::queryset(qs)
                     }

@@ -306,6 +306,8 @@ pub struct QuerySet {
     pub manager: Option<usize>,
     /// `fetch_mode()`: what its instances do when they lack a field or relation.
     pub fetch_mode: FetchMode,
+    /// Attributes code set on this very queryset (`qs._filtered = True`); a clone has none.
+    pub attrs: super::managers::QuerySetAttributes,
 }
 
 impl QuerySet {
@@ -321,6 +323,7 @@ impl QuerySet {
             chunk_size: None,
             manager: None,
             fetch_mode: Default::default(),
+            attrs: Default::default(),
         }
     }
 
