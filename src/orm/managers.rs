@@ -57,30 +57,6 @@ enum Found {
     QuerySet(Method),
 }
 
-/// The attributes code sets on a queryset object (Django's instance `__dict__`): cloning
-/// gives none, as Django's `_chain()` makes a new object without them.
-#[derive(Debug, Default)]
-pub struct QuerySetAttributes(std::cell::RefCell<std::collections::HashMap<String, Obj>>);
-
-impl Clone for QuerySetAttributes {
-    fn clone(&self) -> QuerySetAttributes {
-        QuerySetAttributes::default()
-    }
-}
-
-impl PartialEq for QuerySetAttributes {
-    fn eq(&self, _: &QuerySetAttributes) -> bool {
-        true
-    }
-}
-
-impl QuerySetAttributes {
-    /// The same attributes, for the same Python object in another Rust value.
-    fn duplicate(&self) -> QuerySetAttributes {
-        QuerySetAttributes(self.0.clone())
-    }
-}
-
 /// The attributes set on models.py's managers, by `(model, index in its managers)`.
 pub type Attributes =
     std::collections::HashMap<(ModelId, usize), std::collections::HashMap<String, Obj>>;
