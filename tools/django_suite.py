@@ -29,7 +29,9 @@ USE_TZ=True, TIME_ZONE="UTC"):
    expressions gets a copy of that database (SQLite: a copy of the file; PostgreSQL: `CREATE
    DATABASE suite_<n> TEMPLATE suite_base`), populated the way the class does it (its
    `fixtures`, `setUpTestData()`, its own `setUp()`); a class whose setup fails is reported
-   and skipped;
+   and skipped; then ContentType's cache is cleared, so that Django, like the djq session that
+   replays the class, starts as a fresh shell would (setup's lookups would spare Django the
+   content type queries a shell runs);
 3. the expressions are extracted with `ast`: maximal expressions rooted at `<Model>.<manager>`
    (or at a local name a test method assigned such an expression to, substituted), whose free
    names are only the models Django's shell imports (earlier apps take precedence), what
@@ -362,6 +364,7 @@ def child_main(app, tests_dir, outdir, server=None):
     from django.apps import apps
     from django.core.management import call_command
     from django.db import connection
+    from django.contrib.contenttypes.models import ContentType
     from django.db.models import Model, QuerySet
     from django.test import TestCase as DjangoTestCase
 
@@ -430,6 +433,10 @@ def child_main(app, tests_dir, outdir, server=None):
                 cases.append({**entry, "setup_error": f"{type(e).__name__}: {e}".splitlines()[0][:300]})
                 continue
             connection.close()
+            # djq replays the entries in a fresh session on this database, as a fresh
+            # `manage.py shell` would run them: ContentTypeManager's per-process cache starts
+            # empty there, so the lookups setup made must not leave Django's warm.
+            ContentType.objects.clear_cache()
             backend = store.recorder(record, name)
             connection.ensure_connection()
             backend.check_session(connection)

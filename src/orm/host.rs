@@ -81,7 +81,10 @@ impl Host for Orm {
             return Ok(Some(method(obj, name)));
         }
         if obj.manager().is_some() || qs.is_some() {
-            return Ok(Self::is_method(cx, obj, name).then(|| method(obj, name)));
+            if Self::is_method(cx, obj, name) {
+                return Ok(Some(method(obj, name)));
+            }
+            return cx.manager_attribute(obj, name);
         }
         // Then model classes: `Book.objects` starts most statements.
         if let Some(m) = obj.model_class() {
@@ -177,6 +180,9 @@ impl Host for Orm {
     ) -> Result<()> {
         if let Some(done) = cx.set_module_object_attribute(obj, name, &value, span) {
             return done;
+        }
+        if cx.set_manager_attribute(obj, name, &value)? {
+            return Ok(());
         }
         match obj.instance() {
             Some(inst) => cx.set_attribute(&inst, name, value, span),

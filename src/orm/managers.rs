@@ -6,6 +6,8 @@
 //! or the queryset; an overridden `get_queryset` (`super().get_queryset().filter(...)`)
 //! narrows what the manager's querysets start from, and a QuerySet class's methods are on the
 //! querysets of the managers made from it (`from_queryset`, `as_manager`) — and only there.
+//! A manager's own `__init__` runs with the arguments models.py makes it with; the attributes
+//! it (or any code) sets on a manager or a queryset object are kept, as Python keeps them.
 
 use super::Session;
 use super::obj::QuerySet;
@@ -55,6 +57,10 @@ enum Found {
     QuerySet(Method),
 }
 
+/// The attributes set on models.py's managers, by `(model, index in its managers)`.
+pub type Attributes =
+    std::collections::HashMap<(ModelId, usize), std::collections::HashMap<String, Obj>>;
+
 impl Session {
     /// `Model.<name>` when it is a manager: one models.py declares or the model inherits,
     /// `_default_manager`, `_base_manager`, or the implicit `objects` of a model that
@@ -96,7 +102,65 @@ impl Session {
             || obj.manager().is_some_and(|m| {
                 self.is_content_type(m) && super::contenttypes::MANAGER_METHODS.contains(&name)
             })
+            || (name == "__init__" && (obj.manager().is_some() || obj.queryset().is_some()))
             || self.find_method(obj, name).is_some()
+    }
+
+    /// An attribute set on a queryset object, or on a models.py manager by its `__init__` (run
+    /// once, with the arguments models.py makes the manager with) or an assignment:
+    /// `Person.objects.init_arg`.
+    pub(super) fn manager_attribute(&mut self, obj: &Obj, name: &str) -> Result<Option<Obj>> {
+        if let Some(qs) = obj.native::<QuerySet>() {
+            return Ok(qs.attrs.0.borrow().get(name).cloned());
+        }
+        let Some(obj::Manager(model, Some(index))) = obj.manager_ref() else {
+            return Ok(None);
+        };
+        self.init_manager(obj, model, index)?;
+        Ok(self.host.manager_attrs[&(model, index)].get(name).cloned())
+    }
+
+    /// Run a models.py manager's `__init__` the first time its attributes are used.
+    fn init_manager(&mut self, obj: &Obj, model: ModelId, index: usize) -> Result<()> {
+        if let std::collections::hash_map::Entry::Vacant(e) =
+            self.host.manager_attrs.entry((model, index))
+        {
+            e.insert(Default::default());
+            let custom = &self.host.schema.model(model).managers[index];
+            let init = custom
+                .methods
+                .iter()
+                .find(|f| f.name == "__init__")
+                .cloned();
+            if let Some(init) = init {
+                let init_args = custom.init_args.clone();
+                let args = self.eval_args(&init_args, Span::default())?;
+                self.run_method(&init, obj.clone(), &args)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `obj.name = value` on a queryset (kept by that object) or a models.py manager (in its
+    /// `__init__` or anywhere; kept for the session); `false` when `obj` is neither.
+    pub(super) fn set_manager_attribute(
+        &mut self,
+        obj: &Obj,
+        name: &str,
+        value: &Obj,
+    ) -> Result<bool> {
+        if let Some(qs) = obj.native::<QuerySet>() {
+            let mut attrs = qs.attrs.0.borrow_mut();
+            attrs.insert(name.to_string(), value.clone());
+            return Ok(true);
+        }
+        let Some(obj::Manager(model, Some(index))) = obj.manager_ref() else {
+            return Ok(false);
+        };
+        self.init_manager(obj, model, index)?;
+        let attrs = self.host.manager_attrs.entry((model, index)).or_default();
+        attrs.insert(name.to_string(), value.clone());
+        Ok(true)
     }
 
     /// Call a models.py method of a manager or queryset; `None` when `name` is not one.
@@ -122,6 +186,11 @@ impl Session {
                 return found;
             }
         }
+        if name == "__init__" && self.find_method(recv, name).is_none() {
+            // Django's own `Manager.__init__()` (what `super().__init__()` reaches) sets
+            // nothing a session sees.
+            return Some(Ok(Obj::NONE));
+        }
         // Only a models.py manager (and the querysets made from it) has methods of its own.
         index?;
         let (method, this) = match self.find_method(recv, name)? {
@@ -137,7 +206,9 @@ impl Session {
                 // What a QuerySet method makes of `self` is of the same class.
                 .map(|o| match o.queryset() {
                     Some(qs) if qs.query.model == model && qs.manager.is_none() => {
+                        let attrs = qs.attrs.duplicate();
                         let mut qs = (*qs).clone();
+                        qs.attrs = attrs;
                         qs.manager = index;
                         make::queryset(qs)
                     }

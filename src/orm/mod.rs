@@ -159,6 +159,9 @@ pub struct Orm {
     content_types: contenttypes::Cache,
     /// Bare model names two apps define whose shadowing was noticed (once a session).
     shadow_noticed: Vec<String>,
+    /// The attributes of models.py's managers, set by their `__init__` and by assignments
+    /// (`self.init_arg = arg`), by `(model, manager index)` ([`managers`]).
+    manager_attrs: managers::Attributes,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -217,6 +220,7 @@ impl Session {
             python: classes::Python::default(),
             content_types: contenttypes::Cache::default(),
             shadow_noticed: Vec::new(),
+            manager_attrs: managers::Attributes::default(),
         };
         crate::py::Interp::with_host(orm, out)
     }

@@ -306,6 +306,8 @@ pub struct QuerySet {
     pub manager: Option<usize>,
     /// `fetch_mode()`: what its instances do when they lack a field or relation.
     pub fetch_mode: FetchMode,
+    /// Attributes code set on this very queryset (`qs._filtered = True`); a clone has none.
+    pub attrs: QuerySetAttributes,
 }
 
 impl QuerySet {
@@ -321,6 +323,7 @@ impl QuerySet {
             chunk_size: None,
             manager: None,
             fetch_mode: Default::default(),
+            attrs: Default::default(),
         }
     }
 
@@ -365,6 +368,30 @@ impl ResultCache {
 
     pub fn is_prefetched(&self) -> bool {
         self.prefetched
+    }
+}
+
+/// The attributes code sets on a queryset object (Django's instance `__dict__`): cloning
+/// gives none, as Django's `_chain()` makes a new object without them.
+#[derive(Debug, Default)]
+pub struct QuerySetAttributes(pub RefCell<std::collections::HashMap<String, Obj>>);
+
+impl Clone for QuerySetAttributes {
+    fn clone(&self) -> QuerySetAttributes {
+        QuerySetAttributes::default()
+    }
+}
+
+impl PartialEq for QuerySetAttributes {
+    fn eq(&self, _: &QuerySetAttributes) -> bool {
+        true
+    }
+}
+
+impl QuerySetAttributes {
+    /// The same attributes, for the same Python object in another Rust value.
+    pub fn duplicate(&self) -> QuerySetAttributes {
+        QuerySetAttributes(self.0.clone())
     }
 }
 

@@ -1131,11 +1131,12 @@ fn wrap(qs: Rc<QuerySet>) -> Obj {
 
 /// The queryset a chained method or a slice changes (Django's `_chain()`): the source itself
 /// when nothing else holds it (the previous method's result, a manager's fresh queryset),
-/// else a copy; its result cache emptied as a clone's is. Changed in place, a chain's
+/// else a copy; its result cache and attributes emptied as a clone's are. Changed in place, a chain's
 /// methods make no new allocation and copy no queryset.
 fn chained(source: &mut Rc<QuerySet>) -> &mut QuerySet {
     let qs = Rc::make_mut(source);
     qs.cache = Default::default();
+    qs.attrs = Default::default();
     qs
 }
 

@@ -123,6 +123,9 @@ pub struct Manager {
     pub queryset_methods: Vec<Method>,
     /// An overridden `get_queryset` that narrows the rows (`super().get_queryset().filter(...)`).
     pub get_queryset: Option<Method>,
+    /// The arguments models.py makes it with (`CustomManager("hello")`), which its own
+    /// `__init__` (in `methods`) receives.
+    pub init_args: Vec<crate::syntax::ast::Arg>,
 }
 
 /// A `def` in a Manager or QuerySet class, run by the interpreter with `self` bound.

@@ -152,7 +152,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
     }
     for p in &mut pending {
         for g in std::mem::take(&mut p.generic) {
-            generic_field(schema, &declared, &slots, p.id, g);
+            notes.extend(generic_field(schema, &declared, &slots, p.id, g));
         }
     }
     schema.inherit_generic_relations(&pending.iter().map(|p| p.id).collect::<Vec<_>>());
@@ -256,14 +256,15 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
 
 /// Place a GenericForeignKey or GenericRelation on model `id`, its fields found by name. One
 /// whose fields are not the model's own concrete fields (inherited from a multi-table parent)
-/// is left out: djq then says its name is no field, rather than join the wrong table.
+/// is left out, rather than join the wrong table; a GenericRelation left out so is named in
+/// the note returned.
 fn generic_field(
     schema: &mut Schema,
     declared: &HashMap<(Arc<str>, String), usize>,
     slots: &[ModelId],
     id: ModelId,
     g: GenericDecl,
-) {
+) -> Option<String> {
     let field = |schema: &Schema, model: ModelId, name: &str| {
         let m = &schema.models[model];
         m.fields.iter().position(|f| f.name == name)
@@ -287,6 +288,7 @@ fn generic_field(
                 };
                 schema.model_mut(id).generic_fks.push(g);
             }
+            None
         }
         GenericDecl::Relation {
             name,
@@ -309,7 +311,13 @@ fn generic_field(
                     for_concrete_model,
                 };
                 schema.model_mut(id).generic_relations.push(g);
+                return None;
             }
+            let (model, target) = (&schema.model(id).name, &schema.model(to).name);
+            Some(format!(
+                "{model}.{name}: a GenericRelation to {target}, whose {ct_field} and {fk_field} \
+                 are a multi-table parent's, is not supported by djq yet; left out"
+            ))
         }
     }
 }

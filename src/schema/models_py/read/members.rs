@@ -334,9 +334,10 @@ impl<'a> Reader<'a> {
             queryset_class: "QuerySet".into(),
             ..Manager::default()
         };
-        let ExprKind::Call { func, .. } = &value.kind else {
+        let ExprKind::Call { func, args } = &value.kind else {
             return m;
         };
+        m.init_args = args.clone();
         let (manager_class, queryset_class, from_queryset) = match &func.kind {
             // QS.as_manager()
             ExprKind::Attribute { value, attr } if attr.name == "as_manager" => {
