@@ -825,14 +825,7 @@ impl Planner<'_, '_> {
         out: &mut Vec<PlanOrder>,
     ) -> Result<()> {
         if name == "?" {
-            push_order(
-                out,
-                PlanOrder {
-                    target: OrderTarget::Random,
-                    descending: false,
-                    nulls: None,
-                },
-            );
+            push_plain_order(out, OrderTarget::Random, false);
             return Ok(());
         }
         let (col, descending) = order_dir(name, default_desc);
@@ -858,14 +851,7 @@ impl Planner<'_, '_> {
                 .find_ordering_name(name, (model, &base, ""), default_desc, &mut Vec::new(), out)
                 .map_err(|d| d.at(span));
         };
-        push_order(
-            out,
-            PlanOrder {
-                target,
-                descending,
-                nulls: None,
-            },
-        );
+        push_plain_order(out, target, descending);
         Ok(())
     }
 
@@ -920,14 +906,7 @@ impl Planner<'_, '_> {
                 .iter()
                 .map(|&i| Expr::Col(path::col(schema, (to, i), &at)));
             let target = OrderTarget::Expr(Expr::Tuple(cols.collect()));
-            push_order(
-                out,
-                PlanOrder {
-                    target,
-                    descending,
-                    nulls: None,
-                },
-            );
+            push_plain_order(out, target, descending);
             return Ok(());
         }
         if !key.is_empty() {
@@ -1002,26 +981,12 @@ impl Planner<'_, '_> {
             for &i in key {
                 let col = super::path::col(schema, (last_model, i), alias);
                 let target = OrderTarget::Expr(Expr::Col(col));
-                push_order(
-                    out,
-                    PlanOrder {
-                        target,
-                        descending,
-                        nulls: None,
-                    },
-                );
+                push_plain_order(out, target, descending);
             }
             return Ok(());
         }
         let expr = self.path_expr(info)?;
-        push_order(
-            out,
-            PlanOrder {
-                target: OrderTarget::Expr(expr),
-                descending,
-                nulls: None,
-            },
-        );
+        push_plain_order(out, OrderTarget::Expr(expr), descending);
         Ok(())
     }
 }
@@ -1059,6 +1024,19 @@ fn push_select(
             true,
         );
     }
+}
+
+/// [`push_order`] with the database's own NULL placement.
+fn push_plain_order(out: &mut Vec<PlanOrder>, target: OrderTarget, descending: bool) {
+    let nulls = None;
+    push_order(
+        out,
+        PlanOrder {
+            target,
+            descending,
+            nulls,
+        },
+    );
 }
 
 fn push_order(out: &mut Vec<PlanOrder>, item: PlanOrder) {
