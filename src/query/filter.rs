@@ -460,8 +460,12 @@ impl Query {
         let parts: Vec<&str> = path::split_names(key).collect();
         // Django's `refs_expression`: the shortest prefix naming an annotation
         // (`book__pages__sum__gt` after `alias(Sum('book__pages'))`).
-        let named = (1..=parts.len()).find_map(|n| {
-            let expr = self.annotation(&parts[..n].join("__"))?.clone();
+        let annotated = !(self.annotations.is_empty() && self.hidden_annotations.is_empty());
+        let mut end = 0;
+        let named = (1..=parts.len()).take_while(|_| annotated).find_map(|n| {
+            // The first n names, as they stand in `key` (`__` between them).
+            end += parts[n - 1].len() + if n > 1 { 2 } else { 0 };
+            let expr = self.annotation(&key[..end])?.clone();
             Some((n, expr))
         });
         if let Some((n, mut expr)) = named {
