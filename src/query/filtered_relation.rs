@@ -46,10 +46,9 @@ pub fn names_to_path<S: AsRef<str>>(
     allow_many: bool,
     fail_on_missing: bool,
 ) -> Result<Names, PathError> {
-    let first = names
-        .first()
-        .map(AsRef::as_ref)
-        .filter(|n| !is_field(schema, model, n));
+    // Most queries have no FilteredRelation: no field lookup for them.
+    let first = (names.first().map(AsRef::as_ref))
+        .filter(|n| !filtered.is_empty() && !is_field(schema, model, n));
     let Some(at) = first.and_then(|n| filtered.iter().position(|f| *f.name == *n)) else {
         return path::names_to_path(schema, names, model, allow_many, fail_on_missing);
     };

@@ -664,14 +664,19 @@ impl Query {
         can_reuse: Option<&[Sym]>,
         allow_many: bool,
     ) -> Result<JoinInfo, PathError> {
-        // A FilteredRelation's name starts a path from the query's model only.
-        let filtered = if model == self.model {
-            &self.filtered_relations[..]
-        } else {
-            &[]
-        };
+        let filtered = self.filtered_from(model);
         let info = resolve_joins(schema, filtered, names, model, alias, allow_many)?;
         Ok(self.make_joins(schema, info, can_reuse)?)
+    }
+
+    /// The FilteredRelations a path from `model` may start with: a FilteredRelation's name
+    /// starts a path from the query's model only.
+    pub fn filtered_from(&self, model: ModelId) -> &[super::filtered_relation::FilteredRelation] {
+        if model == self.model {
+            &self.filtered_relations
+        } else {
+            &[]
+        }
     }
 
     /// The joins along a resolved path, from `alias` (what [`Query::setup_joins`] does once

@@ -475,13 +475,7 @@ impl Planner<'_, '_> {
         model: ModelId,
         alias: &Sym,
     ) -> Result<JoinInfo> {
-        // A FilteredRelation's name starts a path from the query's model only.
-        let q = &*self.q;
-        let filtered = if model == q.model {
-            &q.filtered_relations[..]
-        } else {
-            &[]
-        };
+        let filtered = self.q.filtered_from(model);
         let info = path::resolve_joins(self.schema, filtered, names, model, alias, true)
             .map_err(path_err)?;
         if info.path.is_empty() {
