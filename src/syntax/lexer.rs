@@ -210,9 +210,10 @@ fn next_statement_line(src: &str, at: usize) -> usize {
 }
 
 fn program_lexer(src: &str) -> LexResult<Lexer<'_>> {
-    // Python refuses a NUL anywhere, in strings and comments too, before tokenising.
-    // (`contains` is the fast search for a byte; the position is looked for only when it fails.)
-    if src.as_bytes().contains(&0)
+    // Python refuses a NUL anywhere, in strings and comments too, before tokenising. (A fold
+    // with no early exit is checked 16 bytes at a time, faster than a search for the short
+    // sources most are; the position is looked for only when there is one.)
+    if src.bytes().fold(false, |nul, b| nul | (b == 0))
         && let Some(at) = src.find('\0')
     {
         return Err(invalid_character('\0', Span::new(at, at + 1)));

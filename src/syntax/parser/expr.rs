@@ -788,7 +788,13 @@ impl Parser<'_> {
         // its exact size: most calls take an argument or two (a models.py has one per field).
         let base = self.args.len();
         match self.stack_call_args(base) {
-            Ok(()) => Ok(self.args.drain(base..).collect()),
+            // Moved out in one copy (`split_off`), keeping the stack's room when it empties.
+            Ok(()) if base == 0 => {
+                let mut args = Vec::with_capacity(self.args.len());
+                args.append(&mut self.args);
+                Ok(args)
+            }
+            Ok(()) => Ok(self.args.split_off(base)),
             Err(error) => {
                 self.args.truncate(base);
                 Err(error)
