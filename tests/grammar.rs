@@ -33,7 +33,7 @@ fn sx(e: &Expr) -> String {
     let all = |v: &[Expr]| v.iter().map(sx).collect::<Vec<_>>().join(" ");
     let opt = |e: &Option<Box<Expr>>| e.as_deref().map_or("_".to_string(), sx);
     match &e.kind {
-        ExprKind::Name(n) => n.clone(),
+        ExprKind::Name(n) => n.to_string(),
         ExprKind::Int(i) => i.to_string(),
         ExprKind::Float(f) => format!("{f:?}"),
         ExprKind::Str(s) => format!("{s:?}"),

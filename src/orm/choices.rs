@@ -122,7 +122,9 @@ pub(super) fn made(class: &Rc<Class>, body: &[Stmt]) -> Result<Option<Obj>> {
         let ExprKind::Name(name) = &target.kind else {
             continue;
         };
-        let Some(obj) = dict.get(name) else { continue };
+        let Some(obj) = dict.get(name.as_str()) else {
+            continue;
+        };
         if name == "__empty__" {
             empty = Some(label_text(obj)?);
             continue;
@@ -148,7 +150,7 @@ pub(super) fn made(class: &Rc<Class>, body: &[Stmt]) -> Result<Option<Obj>> {
         };
         let label = label
             .unwrap_or_else(|| crate::schema::introspect::python_title(&name.replace('_', " ")));
-        members.push((name.clone(), value, label));
+        members.push((name.to_string(), value, label));
     }
     Ok(Some(Obj::new_native(ChoicesClass {
         name: class.name.clone(),

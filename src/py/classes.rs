@@ -846,27 +846,32 @@ fn defined_names(stmt: &Stmt) -> Vec<String> {
         StmtKind::Import(aliases) => aliases
             .iter()
             .map(|a| match &a.asname {
-                Some(alias) => alias.name.clone(),
+                Some(alias) => alias.name.to_string(),
                 None => a.name.split('.').next().unwrap_or(&a.name).to_string(),
             })
             .collect(),
         StmtKind::ImportFrom { names, .. } => names
             .iter()
-            .map(|a| a.asname.as_ref().map_or(&a.name, |i| &i.name).clone())
+            .map(|a| {
+                a.asname
+                    .as_ref()
+                    .map_or(&a.name[..], |i| &i.name)
+                    .to_string()
+            })
             .collect(),
         StmtKind::Assign { targets, .. } => targets
             .iter()
             .filter_map(|t| match &t.kind {
-                crate::syntax::ast::ExprKind::Name(n) => Some(n.clone()),
+                crate::syntax::ast::ExprKind::Name(n) => Some(n.to_string()),
                 _ => None,
             })
             .collect(),
         StmtKind::FunctionDef { name, .. } | StmtKind::ClassDef { name, .. } => {
-            vec![name.name.clone()]
+            vec![name.name.to_string()]
         }
         StmtKind::Unread {
             defines: Some(d), ..
-        } => vec![d.name.name.clone()],
+        } => vec![d.name.name.to_string()],
         StmtKind::Async(inner) => defined_names(inner),
         _ => Vec::new(),
     }

@@ -224,7 +224,7 @@ impl<H: Host> Interp<H> {
                 Arg::Keyword { name, value } => {
                     let v = self.eval(value)?;
                     out.kw
-                        .push((name.name.clone(), v, name.span.to(value.span)));
+                        .push((name.name.as_str().to_owned(), v, name.span.to(value.span)));
                 }
                 Arg::Star(e) => {
                     let v = self.eval(e)?;

@@ -192,7 +192,7 @@ impl<H: Host> Interp<H> {
                 continue;
             }
             let v = self.import_name(module, &a.name, a.span)?;
-            let bound = a.asname.as_ref().map_or(&a.name, |i| &i.name);
+            let bound = a.asname.as_ref().map_or(&a.name[..], |i| &i.name);
             self.bind(bound, v);
         }
         Ok(())

@@ -433,7 +433,7 @@ impl<H: Host> Interp<H> {
             .filter(|p| p.kind == ParamKind::Normal)
             .count();
         for p in &f.params {
-            let name = p.name.name.clone();
+            let name = p.name.name.as_str().to_owned();
             let v = match p.kind {
                 ParamKind::VarArgs => Obj::tuple(pos.by_ref().collect()),
                 ParamKind::KwArgs => {

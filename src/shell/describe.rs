@@ -180,7 +180,7 @@ fn default(f: &Field) -> String {
 fn source(e: &Expr) -> String {
     let list = |items: &[Expr]| items.iter().map(source).collect::<Vec<_>>().join(", ");
     match &e.kind {
-        ExprKind::Name(n) => n.clone(),
+        ExprKind::Name(n) => n.to_string(),
         ExprKind::Int(i) => i.to_string(),
         ExprKind::Float(f) => crate::value::python_float(*f),
         ExprKind::Str(s) => python_str(s),

@@ -4,6 +4,7 @@
 //! carries the [`Span`] of the source it came from, so later stages can point a caret at it.
 
 pub use crate::diag::Span;
+use std::sync::Arc;
 
 /// A whole input: a script, a `-c` argument, a REPL entry, or a models.py file.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,8 +15,131 @@ pub struct Program {
 /// A name with its span (attribute names, keyword argument names, definitions).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
-    pub name: String,
+    pub name: Name,
     pub span: Span,
+}
+
+/// The text of a name (a variable, attribute, keyword argument or definition), read as a
+/// `str`. A program's names are ranges of its source text, which its tree shares: reading one
+/// allocates nothing, and neither does copying it (the tree keeps the text alive; a module read
+/// with [`parse_module`](crate::syntax::parse_module), whose trees outlive it, gives each name
+/// a text of its own).
+#[derive(Clone)]
+pub struct Name {
+    text: Arc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl Name {
+    /// A name of its own (not read from a source).
+    pub fn new(name: &str) -> Name {
+        Name::in_text(&Arc::from(name), 0, name.len())
+    }
+
+    /// `text[start..end]`, sharing `text`.
+    pub(crate) fn in_text(text: &Arc<str>, start: usize, end: usize) -> Name {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(start), Ok(end)) => Name {
+                text: Arc::clone(text),
+                start,
+                end,
+            },
+            // Past 4 GiB into a text: the name gets a text of its own.
+            _ => Name::new(&text[start..end]),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text[self.start as usize..self.end as usize]
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl From<&str> for Name {
+    fn from(name: &str) -> Name {
+        Name::new(name)
+    }
+}
+
+impl From<&Name> for String {
+    fn from(name: &Name) -> String {
+        name.as_str().to_owned()
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.as_str(), f)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +150,7 @@ pub struct Expr {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
-    Name(String),
+    Name(Name),
     Int(i64),
     Float(f64),
     /// A string literal (adjacent literals already concatenated, escapes resolved).
@@ -394,5 +518,43 @@ impl Stmt {
         };
         let start = self.span.start;
         Some((feature, Span::new(start, start + keyword.len())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_as_their_text_whether_shared_or_their_own() {
+        let src = "Book.objects.filter(pages__gt=1)";
+        let program = crate::syntax::parse_program(src).unwrap();
+        let StmtKind::Expr(call) = &program.body[0].kind else {
+            panic!("an expression statement")
+        };
+        let ExprKind::Call { func, args } = &call.kind else {
+            panic!("a call")
+        };
+        let ExprKind::Attribute { value, attr } = &func.kind else {
+            panic!("a method")
+        };
+        assert_eq!(attr.name, "filter");
+        assert_eq!(&src[attr.span.start..attr.span.end], attr.name.as_str());
+        let Arg::Keyword { name, .. } = &args[0] else {
+            panic!("a keyword argument")
+        };
+        assert_eq!(name.name.as_str(), "pages__gt");
+        let ExprKind::Attribute { value: book, attr } = &value.kind else {
+            panic!("an attribute")
+        };
+        assert_eq!(
+            (format!("{attr:?}"), attr.name.to_string()),
+            (
+                "Ident { name: \"objects\", span: Span { start: 5, end: 12 } }".to_string(),
+                "objects".to_string()
+            )
+        );
+        assert_eq!(book.kind, ExprKind::Name(Name::new("Book")));
+        assert_eq!(Name::new("Book"), *"Book");
     }
 }

@@ -12,6 +12,7 @@ mod stmt;
 use super::ast::{self, Span, StmtKind};
 use super::lexer::{self, MAX_DEPTH, Op, StrLit, SyntaxError, Tok, Token, Tokens, too_deep};
 use crate::diag::{self, Diagnostic, ErrorKind};
+use std::sync::Arc;
 
 type PResult<T> = Result<T, SyntaxError>;
 
@@ -43,7 +44,9 @@ pub fn parse_module(src: &str) -> diag::Result<ast::Program> {
 pub fn parse_module_each(src: &str, each: &mut dyn FnMut(ast::Stmt)) -> diag::Result<()> {
     let each = std::cell::RefCell::new(each);
     let mut parse = |tokens| {
-        let mut parser = Parser::new(src, tokens);
+        // The module's trees outlive the read (field defaults, methods): each name gets a
+        // text of its own rather than keeping a large file's whole text alive.
+        let mut parser = Parser::new(src, None, tokens);
         parser.tolerant = true;
         parser
             .statements()?
@@ -84,7 +87,7 @@ fn definition_in(src: &str, span: Span) -> Option<ast::Definition> {
     (!name.is_empty()).then(|| ast::Definition {
         class,
         name: ast::Ident {
-            name: name.to_string(),
+            name: ast::Name::new(name),
             span: Span::new(start, start + name.len()),
         },
     })
@@ -132,7 +135,7 @@ fn program(src: &str) -> PResult<ast::Program> {
 }
 
 fn single_expression(src: &str) -> PResult<ast::Expr> {
-    let mut parser = Parser::new(src, lexer::tokenize(src)?);
+    let mut parser = Parser::new(src, Some(&Arc::from(src)), lexer::tokenize(src)?);
     parser.eat(&Tok::Indent);
     let expr = parser.value()?;
     parser.eat(&Tok::Newline);
@@ -142,7 +145,7 @@ fn single_expression(src: &str) -> PResult<ast::Expr> {
 }
 
 fn statements<'a>(src: &'a str, tokens: Tokens<'a>) -> PResult<ast::Program> {
-    Parser::new(src, tokens).statements()
+    Parser::new(src, Some(&Arc::from(src)), tokens).statements()
 }
 
 /// Where `return`, `break` and `continue` are allowed.
@@ -154,6 +157,9 @@ struct Context {
 
 struct Parser<'a> {
     src: &'a str,
+    /// The source again, shared by the names of the tree (see [`ast::Name`]); none when
+    /// each name is to get a text of its own.
+    text: Option<Arc<str>>,
     tokens: Vec<Token<'a>>,
     /// The string literals of [`Tok::Str`] tokens.
     strings: Vec<StrLit<'a>>,
@@ -169,9 +175,10 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a str, tokens: Tokens<'a>) -> Self {
+    fn new(src: &'a str, text: Option<&Arc<str>>, tokens: Tokens<'a>) -> Self {
         Parser {
             src,
+            text: text.cloned(),
             tokens: tokens.list,
             strings: tokens.strings,
             args: Vec::new(),
@@ -323,11 +330,24 @@ impl<'a> Parser<'a> {
 
     fn expect_name(&mut self, what: &str) -> PResult<ast::Ident> {
         match *self.tok() {
-            Tok::Name(name) => Ok(ast::Ident {
-                name: name.to_string(),
+            Tok::Name(_) => Ok(ast::Ident {
+                name: self.name_here(),
                 span: self.bump(),
             }),
             _ => Err(self.invalid(what)),
+        }
+    }
+
+    /// The name at the current token (which is a [`Tok::Name`]), not consumed.
+    fn name_here(&self) -> ast::Name {
+        self.name_at(self.span())
+    }
+
+    /// The name whose text is `span` of the source.
+    fn name_at(&self, span: Span) -> ast::Name {
+        match &self.text {
+            Some(text) => ast::Name::in_text(text, span.start, span.end),
+            None => ast::Name::new(&self.src[span.start..span.end]),
         }
     }
 

@@ -1272,7 +1272,7 @@ fn base_paths(bases: &[Arg]) -> Vec<String> {
 /// `a.b.c` for a name or attribute chain.
 fn dotted(expr: &Expr) -> Option<String> {
     match &expr.kind {
-        ExprKind::Name(n) => Some(n.clone()),
+        ExprKind::Name(n) => Some(n.to_string()),
         ExprKind::Attribute { value, attr } => Some(format!("{}.{}", dotted(value)?, attr.name)),
         _ => None,
     }

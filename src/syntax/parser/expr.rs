@@ -544,7 +544,7 @@ impl Parser<'_> {
 
     fn atom(&mut self) -> PResult<Expr> {
         let kind = match self.tok() {
-            Tok::Name(name) => ExprKind::Name(name.to_string()),
+            Tok::Name(_) => ExprKind::Name(self.name_here()),
             Tok::Int(value) => ExprKind::Int(*value),
             Tok::Float(value) => ExprKind::Float(*value),
             Tok::Imaginary => {
@@ -1045,7 +1045,8 @@ impl Parser<'_> {
 
     /// The expression of an f-string field, lexed and parsed where it stands in the source.
     fn fstring_expression(&self, span: Span) -> PResult<Expr> {
-        let mut parser = Parser::new(self.src, lexer::tokenize_fragment(self.src, span)?);
+        let tokens = lexer::tokenize_fragment(self.src, span)?;
+        let mut parser = Parser::new(self.src, self.text.as_ref(), tokens);
         parser.depth = self.depth;
         let value = parser.nested(Self::value).and_then(|value| {
             if parser.at(&Tok::Eof) {

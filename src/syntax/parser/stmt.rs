@@ -79,13 +79,16 @@ impl Parser<'_> {
             _ => return None,
         };
         match self.tokens.get(i + 1)?.kind {
-            Tok::Name(name) => Some(Definition {
-                class,
-                name: Ident {
-                    name: name.to_string(),
-                    span: self.tokens[i + 1].span,
-                },
-            }),
+            Tok::Name(_) => {
+                let span = self.tokens[i + 1].span;
+                Some(Definition {
+                    class,
+                    name: Ident {
+                        name: self.name_at(span),
+                        span,
+                    },
+                })
+            }
             _ => None,
         }
     }
@@ -627,7 +630,11 @@ impl Parser<'_> {
         let mut names = Vec::new();
         loop {
             let start = self.start();
-            let name = self.expect_name("a name to import")?.name;
+            let name = self
+                .expect_name("a name to import")?
+                .name
+                .as_str()
+                .to_owned();
             names.push(self.alias(name, start)?);
             if !self.eat_op(Op::Comma) || (parenthesized && self.at_op(Op::RParen)) {
                 break;
@@ -649,7 +656,7 @@ impl Parser<'_> {
     }
 
     fn dotted_name(&mut self) -> PResult<String> {
-        let mut name = self.expect_name("a module name")?.name;
+        let mut name = self.expect_name("a module name")?.name.as_str().to_owned();
         while self.eat_op(Op::Dot) {
             name.push('.');
             name.push_str(&self.expect_name("a name after '.'")?.name);

@@ -433,7 +433,7 @@ impl<'a> Reader<'a> {
                 StmtKind::FunctionDef {
                     name, params, body, ..
                 } => methods.push(Method {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     params: params.clone(),
                     body: body.clone(),
                     queryset_only: None,
@@ -1009,8 +1009,8 @@ fn target(expr: &Expr) -> Option<Target> {
         {
             Target::AuthUser
         }
-        ExprKind::Name(name) => Target::Class(name.clone()),
-        ExprKind::Attribute { attr, .. } => Target::Class(attr.name.clone()),
+        ExprKind::Name(name) => Target::Class(name.to_string()),
+        ExprKind::Attribute { attr, .. } => Target::Class(attr.name.to_string()),
         _ => return None,
     })
 }
@@ -1161,7 +1161,7 @@ fn source(expr: &Expr, depth: usize) -> Option<String> {
         return None;
     }
     Some(match &expr.kind {
-        ExprKind::Name(n) => n.clone(),
+        ExprKind::Name(n) => n.to_string(),
         ExprKind::Attribute { value, attr } => {
             format!("{}.{}", source(value, depth + 1)?, attr.name)
         }
