@@ -727,21 +727,20 @@ static ASCII_NAME: [bool; 256] = {
 
 /// The name characters at the start of `s`: ASCII ones byte by byte, Unicode's rules from the
 /// first non-ASCII byte on.
-#[inline]
+/// (Inlined into [`Lexer::name`], which reads a name every few bytes of queryset code.)
+#[inline(always)]
 fn take_name_chars(s: &str) -> &str {
-    let ascii = s
-        .bytes()
-        .position(|b| !ASCII_NAME[usize::from(b)])
-        .unwrap_or(s.len());
-    let len = if s.as_bytes().get(ascii).is_some_and(|b| !b.is_ascii()) {
-        let unicode = &s[ascii..];
-        ascii
-            + unicode
-                .find(|c| !is_name_continue(c))
-                .unwrap_or(unicode.len())
-    } else {
-        ascii
-    };
+    let b = s.as_bytes();
+    let mut len = 0;
+    while len < b.len() && ASCII_NAME[usize::from(b[len])] {
+        len += 1;
+    }
+    if b.get(len).is_some_and(|b| !b.is_ascii()) {
+        let unicode = &s[len..];
+        len += unicode
+            .find(|c| !is_name_continue(c))
+            .unwrap_or(unicode.len());
+    }
     &s[..len]
 }
 
