@@ -299,7 +299,7 @@ const CORPORA: &[Corpus] = &[
         bar: MODELS,
     },
     // What tools/django_suite.py --backend postgresql found djq getting wrong on PostgreSQL
-    // only (its recording's preamble imports datetime).
+    // only (its recording's preamble imports datetime and Decimal).
     Corpus {
         name: "suite_pg_blog",
         sqlite: Some("fixtures/blog/blog.sqlite3"),

@@ -174,7 +174,7 @@ def load_blog():
 
 def load_pgapp():
     from django.db.models import JSONNull
-    from pgapp.models import Maker, Thing
+    from pgapp.models import Maker, Server, Thing
     from data.pgapp import JSON_NULL, rows
 
     data = rows()
@@ -185,6 +185,8 @@ def load_pgapp():
         if row["data"] is JSON_NULL:
             row["data"] = JSONNull()  # JSON null; None is SQL NULL
         Thing.objects.create(**row)
+    for name, address in data["servers"]:
+        Server.objects.create(name=name, address=address)
 
 
 def load_nothing():

@@ -126,8 +126,8 @@ CORPORA = {
     # Subquery(output_field=); its lines may use datetime and Decimal (the "preamble")
     "expressions_blog": {**BLOG, "preamble": "import datetime\nfrom decimal import Decimal"},
     # PostgreSQL-only differences tools/django_suite.py --backend postgresql found in Django's
-    # test apps (issue 16): durations as parameters, ...; its lines may use `datetime`
-    "suite_pg_blog": {**BLOG, "preamble": "import datetime"},
+    # test apps (issue 16): durations as parameters, ...; its lines may use `datetime` and `Decimal`
+    "suite_pg_blog": {**BLOG, "preamble": "import datetime\nfrom decimal import Decimal"},
     # every manager of a model (issue 16)
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",

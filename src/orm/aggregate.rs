@@ -153,6 +153,13 @@ impl Session {
 
     /// `aggregate(*exprs, **named)`: runs the aggregation, returns `{name: value}`.
     pub(super) fn aggregate(&mut self, qs: &QuerySet, args: &Args) -> Result<Obj> {
+        if !qs.query.distinct_fields.is_empty() {
+            return Err(Diagnostic::new(
+                ErrorKind::Python("NotImplementedError".into()),
+                "aggregate() + distinct(fields) not implemented.",
+            )
+            .at(args.span));
+        }
         let mut named = self.named_expressions(args, "aggregate", "aggregates")?;
         if named.is_empty() {
             return Ok(Obj::dict(Vec::new()));
@@ -314,8 +321,8 @@ fn agg_options(func: AggFunc, args: &Args) -> Result<(AggOptions<FExpr>, usize)>
             options.order_by.push(match &item {
                 Obj::Value(Value::Text(n)) => {
                     let (n, desc) = match n.strip_prefix('-') {
-                        Some(n) => (n, true),
-                        None => (n.as_str(), false),
+                        Some(n) => (n, Some(true)),
+                        None => (n.as_str(), None),
                     };
                     let f = FExpr::Ref {
                         name: n.to_string(),
@@ -327,9 +334,9 @@ fn agg_options(func: AggFunc, args: &Args) -> Result<(AggOptions<FExpr>, usize)>
                     expr, descending, ..
                 }) = o.f() =>
                 {
-                    ((**expr).clone(), *descending)
+                    ((**expr).clone(), Some(*descending))
                 }
-                o if let Some(f) = o.f() => (f.clone(), false),
+                o if let Some(f) = o.f() => (f.clone(), None),
                 other => {
                     return Err(Diagnostic::new(
                         ErrorKind::Value,

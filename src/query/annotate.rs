@@ -218,6 +218,8 @@ impl Query {
         q.mask_extra_select();
         q.default_cols = false;
         q.select_related = super::SelectRelated::None;
+        // Django's get_aggregation locks no row, here nor in the nested query below.
+        q.select_for_update = false;
         q.clear_ordering(true, true);
         Ok(Aggregation::Flat(q))
     }
@@ -234,6 +236,7 @@ impl Query {
         let mut inner = self.clone();
         inner.subquery = true;
         inner.select_related = super::SelectRelated::None;
+        inner.select_for_update = false;
         if inner.orderby_issubset_groupby(schema) {
             inner.clear_ordering(false, true);
         }

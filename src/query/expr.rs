@@ -1072,8 +1072,10 @@ pub(super) fn refuse_composite<'e>(
 pub struct AggOptions<E> {
     /// `StringAgg(expr, delimiter)`: the delimiter expression (`Value(',')`).
     pub delimiter: Option<E>,
-    /// `order_by=`: the expressions and whether each is descending.
-    pub order_by: Vec<(E, bool)>,
+    /// `order_by=`: the expressions and each one's direction, `None` for an expression given
+    /// without one (a field name, `F('x')`: Django's `OrderByList` writes no `ASC` for them;
+    /// `'-x'` and `.asc()`/`.desc()` are `OrderBy`s, which do).
+    pub order_by: Vec<(E, Option<bool>)>,
     /// `output_field=`.
     pub output: Option<DbType>,
     /// `function=`: the SQL function; the `Aggregate` class without one prints Django's

@@ -83,6 +83,9 @@ pub enum FuncKind {
     /// The `Cast` only PostgreSQL's spelling adds (JSONArray's arguments, JSONObject's keys):
     /// `(x)::type` there, `x` on SQLite.
     PgCast(DbType),
+    /// PostgreSQL's `HOST(x)`, which its text lookups on an IP address field compare (Django's
+    /// `lookup_cast`: the address without its netmask); `x` on SQLite.
+    PgHost,
 }
 
 /// How a function's result type follows from its arguments.
@@ -267,6 +270,7 @@ impl FuncKind {
             JsonArray => "JSONArray",
             JsonObject => "JSONObject",
             PgCast(_) => "Cast",
+            PgHost => "HOST",
         }
     }
 
@@ -277,7 +281,7 @@ impl FuncKind {
             Lower | Upper | Length | Trim | LTrim | RTrim | Reverse | Abs | Ceil | Floor | Sqrt
             | Cast(_) | Wrapper | TruncDate | TruncTime | ACos | ASin | ATan | Cos | Cot
             | Degrees | Exp | Ln | Radians | Sin | Tan | Sign | Chr | Ord | Md5 | Sha1 | Sha224
-            | Sha256 | Sha384 | Sha512 | PgCast(_) => (1, 1),
+            | Sha256 | Sha384 | Sha512 | PgCast(_) | PgHost => (1, 1),
             // JSONObject's fields are keywords.
             Now | Pi | Random | JsonObject => (0, 0),
             JsonArray => (0, usize::MAX),
@@ -309,7 +313,7 @@ impl FuncKind {
         match self {
             Lower | Upper | ConcatPair | Substr | Left | Right | Trim | LTrim | RTrim | Replace
             | Reverse | LPad | RPad | Repeat | Chr | Md5 | Sha1 | Sha224 | Sha256 | Sha384
-            | Sha512 => Output::Fixed(ValueType::Text),
+            | Sha512 | PgHost => Output::Fixed(ValueType::Text),
             Length | StrIndex | Extract(_) | Ord => Output::Fixed(ValueType::Int),
             JsonArray | JsonObject => Output::Fixed(ValueType::Json),
             Cast(ty) => Output::Fixed(db_value_type(ty)),

@@ -475,6 +475,14 @@ pub fn build_lookup(
         }
         out = OutputField::transform_output(FieldKind::TextField, ValueType::Text);
     }
+    // PostgreSQL's text lookups on an IP address compare its HOST() (Django's lookup_cast).
+    if out.kind == FieldKind::GenericIpAddressField && kind.is_textual() {
+        expr = Expr::Func {
+            func: super::func::FuncKind::PgHost,
+            args: vec![expr],
+            output: ValueType::Text,
+        };
+    }
     let mut rhs = prepare_rhs(schema, kind, &out, rhs)?;
     for (t, t_out) in &bilateral {
         rhs = match rhs {

@@ -824,6 +824,17 @@ impl Planner<'_, '_> {
         }
         let (col, descending) = order_dir(name, default_desc);
         let target = if let Some(p) = columns.iter().position(|c| c.alias.as_deref() == Some(col)) {
+            // With DISTINCT ON, a field selected at several positions is referred to by the
+            // first (PostgreSQL binds DISTINCT ON's expression there, and the prefixes of both
+            // clauses must match); an annotation keeps its own position.
+            let p = if self.q.distinct_fields.is_empty() || self.q.annotation(col).is_some() {
+                p
+            } else {
+                columns
+                    .iter()
+                    .position(|c| c.expr == columns[p].expr)
+                    .unwrap_or(p)
+            };
             OrderTarget::Position(p + 1)
         } else if let Some(e) = self.q.annotation(col) {
             // A masked annotation is resolved again (Django's `get_order_by`).

@@ -694,7 +694,14 @@ impl Writer<'_> {
             );
         }
         let lhs = f.mark();
-        let (open, close) = d.lookup_cast(l.kind);
+        let host = matches!(
+            &l.lhs,
+            Expr::Func {
+                func: FuncKind::PgHost,
+                ..
+            }
+        );
+        let (open, close) = d.lookup_cast(l.kind, host);
         f.push_str(open);
         self.push_expr(f, &l.lhs)?;
         f.push_str(close);
@@ -1026,7 +1033,11 @@ impl Writer<'_> {
                 for (i, (e, descending)) in options.order_by.iter().enumerate() {
                     f.push_str(if i == 0 { " ORDER BY " } else { ", " });
                     self.push_expr(f, e)?;
-                    f.push_str(if *descending { " DESC" } else { " ASC" });
+                    match descending {
+                        Some(true) => f.push_str(" DESC"),
+                        Some(false) => f.push_str(" ASC"),
+                        None => {}
+                    }
                 }
                 f.push_str(")");
                 // A filter that matches nothing makes the aggregate EmptyResultSet; with a
@@ -1273,6 +1284,11 @@ impl Writer<'_> {
         }
         if pieces.is_empty() {
             f.truncate(start);
+        } else if !q.distinct_fields.is_empty() {
+            return Err(Stop::Error(Diagnostic::new(
+                ErrorKind::Python("NotImplementedError".into()),
+                "annotate() + distinct(fields) is not implemented.",
+            )));
         }
         Ok(())
     }

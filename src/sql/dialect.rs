@@ -437,16 +437,17 @@ impl Dialect {
 
     /// What goes before and after the left-hand side of a lookup, as the backend compares
     /// it (Django's `lookup_cast`): PostgreSQL casts text lookups to `text` and upper-cases
-    /// case-insensitive ones.
-    pub fn lookup_cast(self, kind: LookupKind) -> (&'static str, &'static str) {
+    /// case-insensitive ones; `host`, the left-hand side is an IP address's `HOST(...)`
+    /// ([`FuncKind::PgHost`]), text already.
+    pub fn lookup_cast(self, kind: LookupKind, host: bool) -> (&'static str, &'static str) {
         use LookupKind::*;
         match (self, kind) {
             (Dialect::Sqlite, _) => ("", ""),
             (Dialect::Postgres, IExact | IContains | IStartsWith | IEndsWith) => {
-                ("UPPER(", "::text)")
+                ("UPPER(", if host { ")" } else { "::text)" })
             }
             (Dialect::Postgres, Contains | StartsWith | EndsWith | Regex | IRegex) => {
-                ("", "::text")
+                ("", if host { "" } else { "::text" })
             }
             (Dialect::Postgres, _) => ("", ""),
         }
@@ -738,6 +739,8 @@ impl Dialect {
                 args.pop().expect("arity").0,
                 &format!(")::{}", cast_type(ty)),
             ),
+            PgHost if sqlite => args.pop().expect("arity").0,
+            PgHost => wrap("HOST(", args.pop().expect("arity").0, ")"),
             Now if sqlite => Frag::new("STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')"),
             Now => Frag::new("STATEMENT_TIMESTAMP()"),
             Trunc(part) => {
@@ -769,7 +772,7 @@ impl Dialect {
         };
         Ok(match func {
             // ATan2's and Log's own `as_sqlite` skip SQLiteNumericMixin's NUMERIC cast.
-            Cast(_) | PgCast(_) | ATan2 | Log => sql,
+            Cast(_) | PgCast(_) | PgHost | ATan2 | Log => sql,
             _ => Frag {
                 sql: self.numeric(sql.sql, output),
                 params: sql.params,
@@ -842,7 +845,7 @@ impl Dialect {
             JsonArray => "JSONB_BUILD_ARRAY",
             JsonObject if sqlite => "JSON_OBJECT",
             JsonObject => "JSONB_BUILD_OBJECT",
-            ConcatPair | Cast(_) | PgCast(_) | Wrapper | Trunc(_) | Now => {
+            ConcatPair | Cast(_) | PgCast(_) | PgHost | Wrapper | Trunc(_) | Now => {
                 unreachable!("spelled in func()")
             }
             Extract(_) | TruncDate | TruncTime => unreachable!("resolved to transforms"),

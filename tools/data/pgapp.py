@@ -19,6 +19,7 @@ Shape of the data, so tests can rely on it:
     "list"   [n % 3, n % 5, n % 7] when n % 4 == 1; [] when n % 4 == 2;
 - Thing.tags (varchar(20)[]) is [] when n is a multiple of 11; Thing.scores (integer[]) is
   NULL when n is a multiple of 9 and [] when n % 10 == 5;
+- 5 servers (Server.address an inet: IPv4 and IPv6, one NULL);
 - Thing.name carries accents for most rows ("Crème brûlée"), plus unaccented near-twins
   ("Creme caramel", "Cafe latte") for unaccent and trigram lookups.
 """
@@ -33,6 +34,15 @@ MAKERS = [
     ("Dolce Vità", "Italy"),
     ("Észak Kft.", "Hungary"),
     ("Phở Hà Nội", "Vietnam"),
+]
+
+# (name, address)
+SERVERS = [
+    ("alpha", "192.0.2.10"),
+    ("beta", "2001:db8::1"),
+    ("gamma", "198.51.100.32"),
+    ("delta", None),
+    ("epsilon", "192.0.2.132"),
 ]
 
 # (name, kind)
@@ -153,4 +163,4 @@ def rows():
             "scores": scores_for(n),
             "notes": NOTES[n % len(NOTES)],
         })
-    return {"makers": MAKERS, "things": things}
+    return {"makers": MAKERS, "things": things, "servers": SERVERS}

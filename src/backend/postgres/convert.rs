@@ -96,7 +96,7 @@ fn encode(value: &Value, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxErr
         Type::OID => wire::oid_to_sql(in_range(to_int(value, ty)?, "oid")?, out),
         Type::FLOAT4 => wire::float4_to_sql(to_float(value, ty)? as f32, out),
         Type::FLOAT8 => wire::float8_to_sql(to_float(value, ty)?, out),
-        Type::NUMERIC => return to_decimal(value, ty)?.to_sql(ty, out),
+        Type::NUMERIC => return encode_numeric(to_decimal(value, ty)?, ty, out),
         Type::CHAR => match text(value).as_bytes() {
             [byte] => wire::char_to_sql(*byte as i8, out),
             _ => return Err(mismatch()),
@@ -126,6 +126,18 @@ fn encode(value: &Value, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxErr
         _ if is_text_like(ty) => wire::text_to_sql(&text(value), out),
         _ => return Err(mismatch()),
     }
+    Ok(IsNull::No)
+}
+
+/// A `numeric` parameter. A zero keeps its scale (`Decimal('0.00')` is `0.00`, as psycopg
+/// sends it): rust_decimal writes every zero as `0`.
+fn encode_numeric(d: Decimal, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+    if !d.is_zero() {
+        return d.to_sql(ty, out);
+    }
+    // No digits, weight 0, positive, the display scale.
+    out.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&(d.scale() as u16).to_be_bytes());
     Ok(IsNull::No)
 }
 
@@ -248,6 +260,33 @@ fn text(value: &Value) -> String {
         Value::Json(j) => j.to_string(),
         other => other.to_python_str(),
     }
+}
+
+/// `value` as psycopg's client-side binding writes it into the statement (`Dumper.quote`),
+/// which is how Django's statements reach the server and so how the server's error excerpts
+/// show them: numbers as they are (a negative one after a space), booleans as `true`/`false`,
+/// text as `PQescapeLiteral` quotes it. `None` for a value written some other way (dates,
+/// JSON, ...), which then stays a placeholder.
+pub fn literal(value: &Value) -> Option<String> {
+    let number = |s: String| {
+        if s.starts_with('-') {
+            format!(" {s}")
+        } else {
+            s
+        }
+    };
+    Some(match value {
+        Value::Null => "NULL".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => number(i.to_string()),
+        Value::Float(f) if f.is_finite() => number(python_float(*f)),
+        Value::Decimal(d) => number(crate::value::python_decimal(d)),
+        Value::Text(s) if s.contains('\\') => {
+            format!(" E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+        }
+        Value::Text(s) => format!("'{}'", s.replace('\'', "''")),
+        _ => return None,
+    })
 }
 
 /// The value as an error message quotes it.
@@ -708,6 +747,10 @@ mod tests {
         assert_eq!(
             round_trip(dec("12.50"), &Type::NUMERIC).to_python_str(),
             "12.50"
+        );
+        assert_eq!(
+            round_trip(dec("0.00"), &Type::NUMERIC).to_python_str(),
+            "0.00"
         );
         assert_eq!(
             round_trip(Value::Text("1e3".into()), &Type::NUMERIC),

@@ -158,7 +158,7 @@ impl PostgresBackend {
 
     /// The prepared statement for `sql`, from the cache or prepared now.
     fn statement(&mut self, sql: &str) -> Result<Statement> {
-        self.prepared(sql, &[])
+        self.prepared(sql, &[], &[])
     }
 
     /// The prepared statement for `sql` run with `params`. The server infers each
@@ -171,10 +171,10 @@ impl PostgresBackend {
     /// declared and it tries again.
     fn statement_for(&mut self, sql: &str, params: &[Value]) -> Result<Statement> {
         let declared: Vec<Type> = params.iter().map(declared_type).collect();
-        let statement = match self.prepared(sql, &[]) {
+        let statement = match self.prepared(sql, &[], params) {
             Ok(statement) => statement,
             Err(e) if declared.iter().any(|t| *t != Type::UNKNOWN) => {
-                return self.prepared(sql, &declared).map_err(|_| e);
+                return self.prepared(sql, &declared, params).map_err(|_| e);
             }
             Err(e) => return Err(e),
         };
@@ -197,12 +197,12 @@ impl PostgresBackend {
         if retyped.iter().all(|t| *t == Type::UNKNOWN) {
             return Ok(statement);
         }
-        self.prepared(sql, &retyped)
+        self.prepared(sql, &retyped, params)
     }
 
     /// The statement for `sql` with parameter `types` (`unknown`: inferred), from the cache
-    /// or prepared now.
-    fn prepared(&mut self, sql: &str, types: &[Type]) -> Result<Statement> {
+    /// or prepared now; `params`, what it is to run with, are quoted in the error if any.
+    fn prepared(&mut self, sql: &str, types: &[Type], params: &[Value]) -> Result<Statement> {
         let key = if types.is_empty() {
             sql.to_string()
         } else {
@@ -214,7 +214,7 @@ impl PostgresBackend {
         }
         let statement = match self.client.prepare_typed(sql, types) {
             Ok(statement) => statement,
-            Err(e) => return Err(self.prepare_error(e, sql)),
+            Err(e) => return Err(self.prepare_error(e, sql, params)),
         };
         if self.statements.len() >= STATEMENT_CACHE_SIZE {
             self.statements.clear();
@@ -226,15 +226,19 @@ impl PostgresBackend {
     /// Why `sql` could not be prepared: the server's message, or, when it misses a function
     /// or operator of an extension the database does not have (unaccent, pg_trgm, pgcrypto), that.
     /// The server's message carries libpq's excerpt of `sql` at the error's position, as
-    /// psycopg's does ([`error_position`]).
-    fn prepare_error(&mut self, e: postgres::Error, sql: &str) -> Diagnostic {
+    /// psycopg's does ([`error_position`]), with `params` written in as Django's client-side
+    /// binding sends them ([`inline_params`]).
+    fn prepare_error(&mut self, e: postgres::Error, sql: &str, params: &[Value]) -> Diagnostic {
         let missing = e
             .as_db_error()
             .filter(|db| db.code() == &SqlState::UNDEFINED_FUNCTION)
             .and_then(|db| Dialect::missing_extension(db.message()));
         let Some(extension) = missing else {
             let excerpt = e.as_db_error().and_then(|db| match db.position() {
-                Some(ErrorPosition::Original(at)) => error_position(sql, *at as usize),
+                Some(ErrorPosition::Original(at)) => {
+                    let (inlined, at) = inline_params(sql, params, *at as usize);
+                    error_position(&inlined, at)
+                }
                 _ => None,
             });
             let mut d = database_error(e);
@@ -712,6 +716,39 @@ fn database_error(e: postgres::Error) -> Diagnostic {
     } else {
         diagnostic.with_help(help.join("\n"))
     }
+}
+
+/// `sql` with each `$n` whose parameter has a literal ([`convert::literal`]) replaced by it,
+/// as psycopg's client-side binding (Django's) sends the statement, and the 1-based character
+/// `position` in `sql` moved to the same place in it.
+fn inline_params(sql: &str, params: &[Value], position: usize) -> (String, usize) {
+    let mut out = String::with_capacity(sql.len());
+    let (mut chars, mut moved) = (0, position);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        let digits = rest[at + 1..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        let literal = rest[at + 1..at + 1 + digits]
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| params.get(n.checked_sub(1)?))
+            .and_then(convert::literal);
+        let (before, placeholder) = (&rest[..at], &rest[at..at + 1 + digits]);
+        out.push_str(before);
+        chars += before.chars().count();
+        let written = literal.as_deref().unwrap_or(placeholder);
+        out.push_str(written);
+        let (old, new) = (placeholder.chars().count(), written.chars().count());
+        if position > chars + old {
+            moved = moved + new - old;
+        }
+        chars += old;
+        rest = &rest[at + 1 + digits..];
+    }
+    out.push_str(rest);
+    (out, moved)
 }
 
 /// libpq's excerpt of `sql` at a server error's 1-based character `position`, which
