@@ -66,8 +66,8 @@ impl Dialect {
         match self {
             Dialect::Sqlite => sql.push('?'),
             Dialect::Postgres => {
-                use std::fmt::Write;
-                let _ = write!(sql, "${n}");
+                sql.push('$');
+                sql.push_str(itoa::Buffer::new().format(n));
             }
         }
     }
@@ -330,19 +330,24 @@ impl Dialect {
         }
     }
 
-    /// Parameters as the driver receives them (Django's `adapt_*field_value`).
-    pub fn adapt(self, v: Value) -> Value {
-        match (self, v) {
-            (Dialect::Sqlite, Value::Date(d)) => Value::Text(iso_date(d)),
-            (Dialect::Sqlite, v @ (Value::DateTime(_) | Value::OffsetDateTime(_))) => {
-                let utc = v.instant().expect("aware").naive_utc();
-                Value::Text(crate::value::Value::NaiveDateTime(utc).to_python_str())
-            }
-            (Dialect::Sqlite, v @ Value::NaiveDateTime(_))
-            | (Dialect::Sqlite, v @ Value::Time(_)) => Value::Text(v.to_python_str()),
-            (Dialect::Sqlite, Value::Decimal(d)) => Value::Text(d.to_string()),
-            (_, v) => v,
+    /// A parameter as the driver receives it (Django's `adapt_*field_value`), in place: most
+    /// are received as they are.
+    #[inline]
+    pub fn adapt(self, v: &mut Value) {
+        if self != Dialect::Sqlite {
+            return;
         }
+        let text = match &*v {
+            Value::Date(d) => iso_date(*d),
+            Value::DateTime(_) | Value::OffsetDateTime(_) => {
+                let utc = v.instant().expect("aware").naive_utc();
+                crate::value::Value::NaiveDateTime(utc).to_python_str()
+            }
+            Value::NaiveDateTime(_) | Value::Time(_) => v.to_python_str(),
+            Value::Decimal(d) => d.to_string(),
+            _ => return,
+        };
+        *v = Value::Text(text);
     }
 
     /// `__year`, `__month`, ... (Django's `date_extract_sql` and siblings).

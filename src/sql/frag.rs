@@ -161,9 +161,13 @@ impl Frag {
                 sql
             }
         };
+        let mut params = self.params;
+        for v in &mut params {
+            dialect.adapt(v);
+        }
         Statement {
             sql,
-            params: self.params.into_iter().map(|v| dialect.adapt(v)).collect(),
+            params,
             content_types: Vec::new(),
         }
     }
