@@ -338,7 +338,7 @@ impl Writer<'_> {
 
     /// `"alias"."column"`.
     fn push_col(&self, sql: &mut String, c: &crate::query::Col) {
-        self.dialect.push_qualified(sql, &c.alias, &c.column);
+        self.dialect.push_qualified_sym(sql, &c.alias, &c.column);
     }
 
     /// ` ORDER BY ... LIMIT ... OFFSET ...`
@@ -489,15 +489,15 @@ impl Writer<'_> {
                     JoinType::LeftOuter => " LEFT OUTER JOIN ",
                 });
             }
-            d.push_quoted(&mut f.sql, &t.table);
+            d.push_quoted_sym(&mut f.sql, &t.table);
             if t.alias != t.table {
                 f.push_str(" ");
-                d.push_quoted(&mut f.sql, &t.alias);
+                d.push_quoted_sym(&mut f.sql, &t.alias);
             }
             if let Some(j) = join {
                 // ` ON ("parent"."a" = "alias"."b")`
                 f.push_str(" ON (");
-                d.push_qualified(&mut f.sql, &j.parent, &j.on.0);
+                d.push_qualified_sym(&mut f.sql, &j.parent, &j.on.0);
                 f.push_str(" = ");
                 match j
                     .types
@@ -510,7 +510,7 @@ impl Writer<'_> {
                         f.push_str(")::");
                         f.push_str(&cast);
                     }
-                    None => d.push_qualified(&mut f.sql, &t.alias, &j.on.1),
+                    None => d.push_qualified_sym(&mut f.sql, &t.alias, &j.on.1),
                 }
                 for (parent, joined) in &j.extra_on {
                     // ` AND "parent"."y" = "alias"."y"`

@@ -5,6 +5,7 @@
 
 use super::frag::Frag;
 use crate::diag::{Diagnostic, ErrorKind, Result};
+use crate::query::Sym;
 use crate::query::expr::{Arith, DatePart, DbType, LookupKind};
 use crate::query::func::FuncKind;
 use crate::schema::FieldKind;
@@ -122,6 +123,29 @@ impl Dialect {
         push_doubling_quotes(sql, alias);
         sql.push_str("\".\"");
         push_doubling_quotes(sql, column);
+        sql.push('"');
+    }
+
+    /// [`Dialect::push_quoted`] of a name of the query IR, which knows whether it holds a `"`
+    /// (most never do, and are copied as they are).
+    pub fn push_quoted_sym(self, sql: &mut String, name: &Sym) {
+        if name.has_quote() {
+            return self.push_quoted(sql, name);
+        }
+        sql.push('"');
+        sql.push_str(name);
+        sql.push('"');
+    }
+
+    /// [`Dialect::push_qualified`] of two names of the query IR (a column's alias and name).
+    pub fn push_qualified_sym(self, sql: &mut String, alias: &Sym, column: &Sym) {
+        if alias.has_quote() || column.has_quote() {
+            return self.push_qualified(sql, alias, column);
+        }
+        sql.push('"');
+        sql.push_str(alias);
+        sql.push_str("\".\"");
+        sql.push_str(column);
         sql.push('"');
     }
 
@@ -1063,6 +1087,16 @@ mod tests {
         let mut sql = String::new();
         Dialect::Postgres.push_qualified(&mut sql, "T\"2", "name");
         assert_eq!(sql, "\"T\"\"2\".\"name\"");
+        // IR names know whether they hold a quote.
+        for (alias, column) in [("T\"2", "name"), ("books_book", "a\"b"), ("T2", "name")] {
+            let (mut by_sym, mut by_str) = (String::new(), String::new());
+            let (a, c) = (Sym::from(alias), Sym::from(column));
+            Dialect::Sqlite.push_qualified_sym(&mut by_sym, &a, &c);
+            Dialect::Sqlite.push_quoted_sym(&mut by_sym, &a);
+            Dialect::Sqlite.push_qualified(&mut by_str, alias, column);
+            Dialect::Sqlite.push_quoted(&mut by_str, alias);
+            assert_eq!(by_sym, by_str);
+        }
     }
 
     #[test]
