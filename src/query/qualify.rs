@@ -28,13 +28,28 @@ pub struct Qualify {
     pub mask: Option<Vec<String>>,
 }
 
+/// Whether a window is inside a lookup's right-hand side.
+fn rhs_over_clause(rhs: &Rhs) -> bool {
+    match rhs {
+        Rhs::Expr(e) => e.contains_over_clause(),
+        Rhs::List(items) => items.iter().any(Expr::contains_over_clause),
+        Rhs::Range(a, b) => a.contains_over_clause() || b.contains_over_clause(),
+        Rhs::Cast(inner, _) => rhs_over_clause(inner),
+        Rhs::Value(_) | Rhs::Bool(_) | Rhs::Tuples(_) | Rhs::Array(_) => false,
+    }
+}
+
 impl WhereNode {
     /// Whether a window is inside.
     pub fn contains_over_clause(&self) -> bool {
-        let mut found = false;
-        self.clone()
-            .for_each_expr_mut(&mut |e| found |= e.contains_over_clause());
-        found
+        match self {
+            WhereNode::Node { children, .. } => {
+                children.iter().any(WhereNode::contains_over_clause)
+            }
+            WhereNode::Lookup(l) => l.lhs.contains_over_clause() || rhs_over_clause(&l.rhs),
+            WhereNode::Condition(e) => e.contains_over_clause(),
+            WhereNode::Nothing => false,
+        }
     }
 
     /// Django's `WhereNode.split_having_qualify`: the parts of the filter for WHERE, HAVING

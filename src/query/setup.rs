@@ -843,7 +843,8 @@ impl Planner<'_, '_> {
             OrderTarget::Expr(e)
         } else if let Some(e) = self.q.extra(col) {
             OrderTarget::Expr(e.clone())
-        } else if let Some((first, _)) = col.split_once("__")
+        } else if let Some(first) = path::split_names(col).next()
+            && first.len() < col.len()
             && self.q.annotation(first).is_some()
         {
             // Transforms on an annotation (`order_by('data__key')`).
@@ -920,6 +921,13 @@ impl Planner<'_, '_> {
                 let attname = format!("{sign}{}", schema.model(model).fields[i].attname());
                 self.find_ordering_name(&attname, at, default_desc, seen, out)?;
             }
+            return Ok(());
+        }
+        // A field of the model's own that is no relation (`'-pages'`): its column, what the
+        // path below comes to for it, without resolving one.
+        if let Some(i) = own_plain_field(schema, model, field_name) {
+            let col = Expr::Col(path::col(schema, (model, i), alias));
+            push_plain_order(out, OrderTarget::Expr(col), descending);
             return Ok(());
         }
         let pieces: Vec<&str> = path::split_names(field_name).collect();
@@ -1053,13 +1061,27 @@ fn push_order(out: &mut Vec<PlanOrder>, item: PlanOrder) {
     }
 }
 
-/// A field's attname as a column's name: shared with the field's name unless it is a
-/// foreign key's (`author_id`).
+/// A field's attname as a column's name: shared with the field's name, or with a foreign
+/// key's column when that is its attname (`author_id`, the default).
 fn attname(f: &crate::schema::Field) -> Sym {
     match f.relation {
+        Some(_) if f.has_attname(&f.column) => Sym::from(&f.column),
         Some(_) => Sym::from(f.attname()),
         None => Sym::from(&f.name),
     }
+}
+
+/// The index of `model`'s own field named `name` (`pk`: its primary key) when that is no
+/// relation (a path names it alone, without joins or transforms).
+fn own_plain_field(schema: &Schema, model: ModelId, name: &str) -> Option<usize> {
+    let m = schema.model(model);
+    let name = match name {
+        "pk" if m.composite_pk.is_empty() => m.pk_field().name.as_str(),
+        "pk" => return None,
+        name => name,
+    };
+    let i = m.fields.iter().position(|f| f.name == name)?;
+    m.fields[i].relation.is_none().then_some(i)
 }
 
 /// `'-name'` → (`name`, descending), relative to the default direction.

@@ -10,6 +10,13 @@ use std::ops::Deref;
 #[derive(PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Sym(Name);
 
+impl Sym {
+    /// Whether the name holds a `"` (known since the name was made).
+    pub fn has_quote(&self) -> bool {
+        self.0.has_quote()
+    }
+}
+
 impl Clone for Sym {
     fn clone(&self) -> Sym {
         Sym(self.0.share())

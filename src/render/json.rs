@@ -34,12 +34,13 @@ pub fn write_line(out: &mut dyn Write, value: &Json) -> Result<()> {
 /// No JSON value of it is built, and the SQL, numbers and strings (the common parameters)
 /// are not copied: the line is escaped into one buffer, written at once. Strings go through
 /// [`push_json_str`] (`serde_json` looks up every byte in a table and writes a string piece
-/// by piece between its escapes, and the SQL's quoted names have many).
+/// by piece between its escapes, and the SQL's quoted names have many: one every few bytes).
 pub fn write_statements<'a>(
     out: &mut dyn Write,
     statements: impl Iterator<Item = &'a crate::sql::Statement>,
 ) -> Result<()> {
-    let mut line = Vec::with_capacity(512);
+    // Room for a common statement's line: a string is escaped into twice its length first.
+    let mut line = Vec::with_capacity(1024);
     line.push(b'[');
     for (i, st) in statements.enumerate() {
         line.extend_from_slice(if i == 0 { b"{\"sql\":" } else { b",{\"sql\":" });
@@ -67,61 +68,79 @@ fn push_json(buf: &mut Vec<u8>, v: &(impl serde::Serialize + ?Sized)) {
 }
 
 /// `s` as a JSON string literal, byte-identical to `serde_json`'s: `"` and `\\` backslashed,
-/// `\b \f \n \r \t` short, other bytes below 0x20 as `\u00xx` (lowercase hex); everything
-/// else (DEL, non-ASCII) as is. Runs of plain bytes are found by [`next_escape`] and
-/// appended at once.
+/// everything else at or above 0x20 (DEL, non-ASCII) as is. The buffer is first grown to the
+/// most that can take (every byte doubled), then `s` is copied eight bytes at a time with a
+/// backslash put before each `"` and `\\` ([`escape_word`]), and cut back to what was written.
+/// A string with a control byte (below 0x20: `\n`, `\u0000`...) is left to `serde_json`.
 fn push_json_str(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    buf.reserve(bytes.len() + 2);
-    buf.push(b'"');
-    let mut start = 0;
-    loop {
-        let i = next_escape(bytes, start);
-        buf.extend_from_slice(&bytes[start..i]);
-        let Some(&b) = bytes.get(i) else { break };
-        match b {
-            b'"' => buf.extend_from_slice(b"\\\""),
-            b'\\' => buf.extend_from_slice(b"\\\\"),
-            b'\n' => buf.extend_from_slice(b"\\n"),
-            b'\r' => buf.extend_from_slice(b"\\r"),
-            b'\t' => buf.extend_from_slice(b"\\t"),
-            0x08 => buf.extend_from_slice(b"\\b"),
-            0x0c => buf.extend_from_slice(b"\\f"),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                buf.extend_from_slice(b"\\u00");
-                buf.push(HEX[usize::from(b >> 4)]);
-                buf.push(HEX[usize::from(b & 0xf)]);
-            }
+    let start = buf.len();
+    // Eight bytes of slack: each word is stored whole before its end is known.
+    buf.resize(start + 2 * bytes.len() + 10, 0);
+    match escape_into(&mut buf[start..], bytes) {
+        Some(end) => buf.truncate(start + end),
+        None => {
+            buf.truncate(start);
+            push_json(buf, s);
         }
-        start = i + 1;
     }
-    buf.push(b'"');
 }
 
-/// The index of the first byte at or after `from` that JSON escapes (`"`, `\\`, below 0x20),
-/// or `bytes.len()`. Eight bytes are tested at a time: per byte, `x - k` borrows into the high
-/// bit when `x < k`, so `(w - 0x20..) | (w ^ '"'.. - 1..) | (w ^ '\\'.. - 1..)`, masked to
-/// the high bits of ASCII bytes, flags the escapes; a borrow can only flag bytes *after* a
-/// true one, so the lowest flag (little-endian: trailing zeros) is exact.
-fn next_escape(bytes: &[u8], mut from: usize) -> usize {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    while let Some(chunk) = bytes.get(from..from + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let control = w.wrapping_sub(ONES * 0x20);
-        let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
-        let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
-        let hits = (control | quote | backslash) & !w & HIGH;
-        if hits != 0 {
-            return from + (hits.trailing_zeros() / 8) as usize;
-        }
-        from += 8;
+/// `bytes` quoted and escaped into `out`: the length written, or `None` at a control byte.
+fn escape_into(out: &mut [u8], bytes: &[u8]) -> Option<usize> {
+    out[0] = b'"';
+    let mut j = 1;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        j = escape_word(
+            out,
+            j,
+            u64::from_le_bytes(c.try_into().expect("eight bytes")),
+            8,
+        )?;
     }
-    bytes[from..]
-        .iter()
-        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
-        .map_or(bytes.len(), |p| from + p)
+    // The last bytes padded with spaces, which need no escape.
+    let rest = chunks.remainder();
+    let mut tail = [b' '; 8];
+    tail[..rest.len()].copy_from_slice(rest);
+    j = escape_word(out, j, u64::from_le_bytes(tail), rest.len())?;
+    out[j] = b'"';
+    Some(j + 1)
+}
+
+/// The first `n` bytes of word `w` (little-endian) written at `out[j..]`, a backslash before
+/// each `"` and `\\`; the end of what was written, or `None` when one is a control byte.
+/// Per byte, with `low` its seven low bits: `low + 0x60` carries into the high bit when the
+/// byte is at least 0x20, and `(low ^ c) + 0x7f` when it differs from `c`; no sum crosses
+/// into the next byte, so every flag is exact (a byte with its own high bit set is none of
+/// them). `out` has eight bytes of room past what is written.
+#[inline(always)]
+fn escape_word(out: &mut [u8], mut j: usize, mut w: u64, n: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const LOW7: u64 = ONES * 0x7f;
+    const HIGH: u64 = ONES * 0x80;
+    let low = w & LOW7;
+    let printable = (low + ONES * 0x60) | w;
+    let quote = (low ^ (ONES * u64::from(b'"'))) + LOW7;
+    let backslash = (low ^ (ONES * u64::from(b'\\'))) + LOW7;
+    if !printable & HIGH != 0 {
+        return None;
+    }
+    let mut escapes = !((quote & backslash) | w) & HIGH;
+    // Bytes of `w` written so far (it is shifted past them).
+    let mut done = 0;
+    while escapes != 0 {
+        let at = (escapes.trailing_zeros() / 8) as usize;
+        out[j..j + 8].copy_from_slice(&w.to_le_bytes());
+        j += at - done;
+        out[j] = b'\\';
+        j += 1;
+        w >>= 8 * (at - done);
+        done = at;
+        escapes &= escapes - 1;
+    }
+    out[j..j + 8].copy_from_slice(&w.to_le_bytes());
+    Some(j + n - done)
 }
 
 /// Streams a result set as one JSON array, or as NDJSON lines.

@@ -15,51 +15,92 @@ use std::sync::Arc;
 
 use crate::value::Value;
 
-/// An immutable name whose text may be shared.
-#[derive(PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Name(Arc<String>);
+/// An immutable name whose text may be shared. Compared, ordered and hashed as its text.
+#[derive(Default)]
+pub struct Name(Arc<Text>);
+
+/// A name's text, and whether it holds a `"`. SQL doubles that character where it quotes a
+/// name, and a name (a table's, a column's) is quoted into statement after statement: it is
+/// looked for once, when the name is made (the text never changes after).
+#[derive(Default)]
+struct Text {
+    text: String,
+    quote: bool,
+}
 
 impl Name {
     /// Another handle on the same text.
     pub fn share(&self) -> Name {
         Name(Arc::clone(&self.0))
     }
+
+    /// Whether the text holds a `"`.
+    pub fn has_quote(&self) -> bool {
+        self.0.quote
+    }
 }
 
 impl Deref for Name {
     type Target = String;
     fn deref(&self) -> &String {
-        &self.0
+        &self.0.text
     }
 }
 
 impl Borrow<str> for Name {
     fn borrow(&self) -> &str {
-        &self.0
+        &self.0.text
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state)
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
     }
 }
 
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&*self.0, f)
+        fmt::Display::fmt(&**self, f)
     }
 }
 
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(&**self, f)
     }
 }
 
 impl From<&str> for Name {
     fn from(text: &str) -> Self {
-        Name(Arc::new(text.to_string()))
+        Name::from(text.to_string())
     }
 }
 
 impl From<String> for Name {
     fn from(text: String) -> Self {
-        Name(Arc::new(text))
+        let quote = text.contains('"');
+        Name(Arc::new(Text { text, quote }))
     }
 }
 
@@ -77,37 +118,37 @@ impl From<&Name> for Name {
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
+        **self == *other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
+        **self == **other
     }
 }
 
 impl PartialEq<String> for Name {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == *other
+        **self == *other
     }
 }
 
 impl PartialEq<Name> for str {
     fn eq(&self, other: &Name) -> bool {
-        *self == **other.0
+        *self == ***other
     }
 }
 
 impl PartialEq<Name> for &str {
     fn eq(&self, other: &Name) -> bool {
-        **self == **other.0
+        **self == ***other
     }
 }
 
 impl PartialEq<Name> for String {
     fn eq(&self, other: &Name) -> bool {
-        *self == *other.0
+        *self == **other
     }
 }
 

@@ -338,7 +338,7 @@ impl Writer<'_> {
 
     /// `"alias"."column"`.
     fn push_col(&self, sql: &mut String, c: &crate::query::Col) {
-        self.dialect.push_qualified(sql, &c.alias, &c.column);
+        self.dialect.push_qualified_sym(sql, &c.alias, &c.column);
     }
 
     /// ` ORDER BY ... LIMIT ... OFFSET ...`
@@ -351,27 +351,55 @@ impl Writer<'_> {
 
     /// ` ORDER BY ...` (nothing when `order_by` is empty).
     pub(super) fn push_order_by(&self, f: &mut Frag, order_by: &[PlanOrder]) -> Out<()> {
-        if !order_by.is_empty() {
-            f.push_str(" ORDER BY ");
-            // A composite primary key orders by each of its columns.
-            let order_by = order_by.iter().flat_map(|o| o.clone().each_column());
-            for (i, o) in order_by.enumerate() {
-                if i > 0 {
-                    f.push_str(", ");
+        let mut first = true;
+        for o in order_by {
+            match &o.target {
+                // A composite primary key orders by each of its columns.
+                OrderTarget::Expr(Expr::Tuple(cols)) => {
+                    for c in cols {
+                        self.push_order_item(f, &mut first, o, |w, f| w.push_expr(f, c))?;
+                    }
                 }
-                match &o.target {
-                    OrderTarget::Expr(e) => self.push_expr(f, e)?,
-                    OrderTarget::Position(p) => f.push_str(itoa::Buffer::new().format(*p)),
-                    OrderTarget::Alias(a) => self.dialect.push_quoted(&mut f.sql, a),
-                    OrderTarget::Random => f.push_str(self.dialect.random()),
+                OrderTarget::Expr(e) => {
+                    self.push_order_item(f, &mut first, o, |w, f| w.push_expr(f, e))?
                 }
-                f.push_str(if o.descending { " DESC" } else { " ASC" });
-                match o.nulls {
-                    Some(Nulls::First) => f.push_str(" NULLS FIRST"),
-                    Some(Nulls::Last) => f.push_str(" NULLS LAST"),
-                    None => {}
-                }
+                OrderTarget::Position(p) => self.push_order_item(f, &mut first, o, |_, f| {
+                    f.push_str(itoa::Buffer::new().format(*p));
+                    Ok(())
+                })?,
+                OrderTarget::Alias(a) => self.push_order_item(f, &mut first, o, |w, f| {
+                    w.dialect.push_quoted(&mut f.sql, a);
+                    Ok(())
+                })?,
+                OrderTarget::Random => self.push_order_item(f, &mut first, o, |w, f| {
+                    f.push_str(w.dialect.random());
+                    Ok(())
+                })?,
             }
+        }
+        Ok(())
+    }
+
+    /// One ORDER BY item, its target written by `target`, in `o`'s direction; ` ORDER BY `
+    /// before the `first`.
+    fn push_order_item(
+        &self,
+        f: &mut Frag,
+        first: &mut bool,
+        o: &PlanOrder,
+        target: impl FnOnce(&Self, &mut Frag) -> Out<()>,
+    ) -> Out<()> {
+        f.push_str(if std::mem::take(first) {
+            " ORDER BY "
+        } else {
+            ", "
+        });
+        target(self, f)?;
+        f.push_str(if o.descending { " DESC" } else { " ASC" });
+        match o.nulls {
+            Some(Nulls::First) => f.push_str(" NULLS FIRST"),
+            Some(Nulls::Last) => f.push_str(" NULLS LAST"),
+            None => {}
         }
         Ok(())
     }
@@ -461,15 +489,15 @@ impl Writer<'_> {
                     JoinType::LeftOuter => " LEFT OUTER JOIN ",
                 });
             }
-            d.push_quoted(&mut f.sql, &t.table);
+            d.push_quoted_sym(&mut f.sql, &t.table);
             if t.alias != t.table {
                 f.push_str(" ");
-                d.push_quoted(&mut f.sql, &t.alias);
+                d.push_quoted_sym(&mut f.sql, &t.alias);
             }
             if let Some(j) = join {
                 // ` ON ("parent"."a" = "alias"."b")`
                 f.push_str(" ON (");
-                d.push_qualified(&mut f.sql, &j.parent, &j.on.0);
+                d.push_qualified_sym(&mut f.sql, &j.parent, &j.on.0);
                 f.push_str(" = ");
                 match j
                     .types
@@ -482,7 +510,7 @@ impl Writer<'_> {
                         f.push_str(")::");
                         f.push_str(&cast);
                     }
-                    None => d.push_qualified(&mut f.sql, &t.alias, &j.on.1),
+                    None => d.push_qualified_sym(&mut f.sql, &t.alias, &j.on.1),
                 }
                 for (parent, joined) in &j.extra_on {
                     // ` AND "parent"."y" = "alias"."y"`

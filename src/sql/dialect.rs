@@ -5,6 +5,7 @@
 
 use super::frag::Frag;
 use crate::diag::{Diagnostic, ErrorKind, Result};
+use crate::query::Sym;
 use crate::query::expr::{Arith, DatePart, DbType, LookupKind};
 use crate::query::func::FuncKind;
 use crate::schema::FieldKind;
@@ -66,8 +67,8 @@ impl Dialect {
         match self {
             Dialect::Sqlite => sql.push('?'),
             Dialect::Postgres => {
-                use std::fmt::Write;
-                let _ = write!(sql, "${n}");
+                sql.push('$');
+                sql.push_str(itoa::Buffer::new().format(n));
             }
         }
     }
@@ -122,6 +123,29 @@ impl Dialect {
         push_doubling_quotes(sql, alias);
         sql.push_str("\".\"");
         push_doubling_quotes(sql, column);
+        sql.push('"');
+    }
+
+    /// [`Dialect::push_quoted`] of a name of the query IR, which knows whether it holds a `"`
+    /// (most never do, and are copied as they are).
+    pub fn push_quoted_sym(self, sql: &mut String, name: &Sym) {
+        if name.has_quote() {
+            return self.push_quoted(sql, name);
+        }
+        sql.push('"');
+        sql.push_str(name);
+        sql.push('"');
+    }
+
+    /// [`Dialect::push_qualified`] of two names of the query IR (a column's alias and name).
+    pub fn push_qualified_sym(self, sql: &mut String, alias: &Sym, column: &Sym) {
+        if alias.has_quote() || column.has_quote() {
+            return self.push_qualified(sql, alias, column);
+        }
+        sql.push('"');
+        sql.push_str(alias);
+        sql.push_str("\".\"");
+        sql.push_str(column);
         sql.push('"');
     }
 
@@ -330,19 +354,24 @@ impl Dialect {
         }
     }
 
-    /// Parameters as the driver receives them (Django's `adapt_*field_value`).
-    pub fn adapt(self, v: Value) -> Value {
-        match (self, v) {
-            (Dialect::Sqlite, Value::Date(d)) => Value::Text(iso_date(d)),
-            (Dialect::Sqlite, v @ (Value::DateTime(_) | Value::OffsetDateTime(_))) => {
-                let utc = v.instant().expect("aware").naive_utc();
-                Value::Text(crate::value::Value::NaiveDateTime(utc).to_python_str())
-            }
-            (Dialect::Sqlite, v @ Value::NaiveDateTime(_))
-            | (Dialect::Sqlite, v @ Value::Time(_)) => Value::Text(v.to_python_str()),
-            (Dialect::Sqlite, Value::Decimal(d)) => Value::Text(d.to_string()),
-            (_, v) => v,
+    /// A parameter as the driver receives it (Django's `adapt_*field_value`), in place: most
+    /// are received as they are.
+    #[inline]
+    pub fn adapt(self, v: &mut Value) {
+        if self != Dialect::Sqlite {
+            return;
         }
+        let text = match &*v {
+            Value::Date(d) => iso_date(*d),
+            Value::DateTime(_) | Value::OffsetDateTime(_) => {
+                let utc = v.instant().expect("aware").naive_utc();
+                crate::value::Value::NaiveDateTime(utc).to_python_str()
+            }
+            Value::NaiveDateTime(_) | Value::Time(_) => v.to_python_str(),
+            Value::Decimal(d) => d.to_string(),
+            _ => return,
+        };
+        *v = Value::Text(text);
     }
 
     /// `__year`, `__month`, ... (Django's `date_extract_sql` and siblings).
@@ -1061,6 +1090,16 @@ mod tests {
         let mut sql = String::new();
         Dialect::Postgres.push_qualified(&mut sql, "T\"2", "name");
         assert_eq!(sql, "\"T\"\"2\".\"name\"");
+        // IR names know whether they hold a quote.
+        for (alias, column) in [("T\"2", "name"), ("books_book", "a\"b"), ("T2", "name")] {
+            let (mut by_sym, mut by_str) = (String::new(), String::new());
+            let (a, c) = (Sym::from(alias), Sym::from(column));
+            Dialect::Sqlite.push_qualified_sym(&mut by_sym, &a, &c);
+            Dialect::Sqlite.push_quoted_sym(&mut by_sym, &a);
+            Dialect::Sqlite.push_qualified(&mut by_str, alias, column);
+            Dialect::Sqlite.push_quoted(&mut by_str, alias);
+            assert_eq!(by_sym, by_str);
+        }
     }
 
     #[test]

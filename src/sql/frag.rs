@@ -46,6 +46,7 @@ impl Frag {
     }
 
     /// Append one parameter (what `push(Frag::param(v))` does, without its allocations).
+    #[inline]
     pub fn push_param(&mut self, v: Value) {
         self.sql.push(PARAM);
         self.params.push(v);
@@ -57,6 +58,7 @@ impl Frag {
     }
 
     /// The current end, to [`Frag::truncate`] back to.
+    #[inline]
     pub fn mark(&self) -> Mark {
         Mark {
             sql: self.sql.len(),
@@ -65,12 +67,14 @@ impl Frag {
     }
 
     /// Drop what was written after `m`.
+    #[inline]
     pub fn truncate(&mut self, m: Mark) {
         self.sql.truncate(m.sql);
         self.params.truncate(m.params);
     }
 
     /// Whether no SQL was written after `m`.
+    #[inline]
     pub fn empty_since(&self, m: Mark) -> bool {
         self.sql.len() == m.sql
     }
@@ -121,6 +125,7 @@ impl Frag {
         self
     }
 
+    #[inline]
     pub fn push_str(&mut self, s: &str) {
         self.sql.push_str(s);
     }
@@ -161,9 +166,13 @@ impl Frag {
                 sql
             }
         };
+        let mut params = self.params;
+        for v in &mut params {
+            dialect.adapt(v);
+        }
         Statement {
             sql,
-            params: self.params.into_iter().map(|v| dialect.adapt(v)).collect(),
+            params,
             content_types: Vec::new(),
         }
     }
