@@ -256,7 +256,7 @@ impl Host for Orm {
                 return result;
             }
             if manager {
-                let qs = Rc::new(cx.get_queryset(&recv)?);
+                let qs = cx.get_queryset(&recv)?;
                 return cx.queryset_method(qs, name, args);
             }
             // `super().get_queryset()` in a models.py manager method.
@@ -450,7 +450,7 @@ impl Host for Orm {
             return Ok(make::f(cx.f_subscript(f, index, span)?));
         }
         if obj.manager().is_some() {
-            let qs = Rc::new(cx.get_queryset(&obj)?);
+            let qs = cx.get_queryset(&obj)?;
             return cx.queryset_subscript(qs, index, span);
         }
         if let Some(qs) = obj.queryset() {

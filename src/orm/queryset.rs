@@ -327,7 +327,8 @@ impl Session {
                 if specs.is_empty() {
                     qs.query.default_ordering = false;
                 }
-                qs.query.order_by.extend(specs);
+                // The ordering was cleared: the new one is taken as it is, not copied.
+                qs.query.order_by = specs;
                 Ok(wrap(source))
             }
             "latest" | "earliest" => {
@@ -543,7 +544,9 @@ impl Session {
                 for (o, s) in &args.pos {
                     match o {
                         o if let Some(other) = o.queryset() => others.push(other.query.clone()),
-                        o if o.manager().is_some() => others.push(self.get_queryset(o)?.query),
+                        o if o.manager().is_some() => {
+                            others.push(Rc::unwrap_or_clone(self.get_queryset(o)?).query)
+                        }
                         other => {
                             return Err(type_error(
                                 &format!("'{}' object is not a QuerySet", other.type_name()),
@@ -587,7 +590,7 @@ impl Session {
 
     /// `order_by()` arguments: field paths (`-` for descending, `?` for random), checked.
     fn order_specs(&mut self, qs: &mut QuerySet, args: &Args) -> Result<Vec<OrderSpec>> {
-        let mut specs = Vec::new();
+        let mut specs = Vec::with_capacity(args.pos.len());
         for (o, s) in &args.pos {
             match o {
                 Obj::Value(Value::Text(n)) => {
@@ -964,7 +967,9 @@ impl Session {
             // A Q object compared with a value is its condition (`flag=Q(...)`).
             o if let Some(q) = o.q() => Operand::F(FExpr::Condition(q.clone())),
             o if let Some(qs) = o.queryset() => Operand::Query(Box::new(qs.query.clone())),
-            o if o.manager().is_some() => Operand::Query(Box::new(self.get_queryset(o)?.query)),
+            o if o.manager().is_some() => {
+                Operand::Query(Box::new(Rc::unwrap_or_clone(self.get_queryset(o)?).query))
+            }
             // A composite key's instance is its key's row value.
             o if let Some(key) = o.native::<Instance>().and_then(|i| self.composite_key(i)) => {
                 Operand::values(key)
