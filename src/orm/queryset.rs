@@ -1140,8 +1140,13 @@ fn wrap(qs: Rc<QuerySet>) -> Obj {
 /// methods make no new allocation and copy no queryset.
 fn chained(source: &mut Rc<QuerySet>) -> &mut QuerySet {
     let qs = Rc::make_mut(source);
-    qs.cache = Default::default();
-    qs.attrs = Default::default();
+    // Emptied only when they hold something (a chain's querysets seldom do).
+    if qs.cache.is_filled() {
+        qs.cache = Default::default();
+    }
+    if !qs.attrs.0.get_mut().is_empty() {
+        qs.attrs = Default::default();
+    }
     qs
 }
 
