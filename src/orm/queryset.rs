@@ -323,7 +323,7 @@ impl Session {
                     ));
                 }
                 qs.query.clear_ordering(true, false);
-                let specs = self.order_specs(qs, &args)?;
+                let specs = self.order_specs(qs, args.pos)?;
                 if specs.is_empty() {
                     qs.query.default_ordering = false;
                 }
@@ -356,7 +356,7 @@ impl Session {
                         })
                         .collect()
                 } else {
-                    self.order_specs(qs, &args)?
+                    self.order_specs(qs, args.pos)?
                 };
                 if name == "latest" {
                     qs.query.standard_ordering = !qs.query.standard_ordering;
@@ -414,12 +414,14 @@ impl Session {
                     }
                     // A name given again is selected once, where it was first given (Django's
                     // values() keys).
-                    let mut seen = Vec::new();
-                    fields.retain(|(field, _)| {
-                        let first = !seen.contains(field);
-                        seen.push(field.clone());
-                        first
-                    });
+                    let mut i = 0;
+                    while i < fields.len() {
+                        if fields[..i].iter().any(|(f, _)| *f == fields[i].0) {
+                            fields.remove(i);
+                        } else {
+                            i += 1;
+                        }
+                    }
                     qs.kind = QsKind::Values;
                 } else {
                     args.no_kwargs_except(&["flat", "named"], name)?;
@@ -588,13 +590,14 @@ impl Session {
         }
     }
 
-    /// `order_by()` arguments: field paths (`-` for descending, `?` for random), checked.
-    fn order_specs(&mut self, qs: &mut QuerySet, args: &Args) -> Result<Vec<OrderSpec>> {
-        let mut specs = Vec::with_capacity(args.pos.len());
-        for (o, s) in &args.pos {
+    /// `order_by()` arguments: field paths (`-` for descending, `?` for random), checked,
+    /// and taken (a name is not copied).
+    fn order_specs(&mut self, qs: &mut QuerySet, pos: Vec<(Obj, Span)>) -> Result<Vec<OrderSpec>> {
+        let mut specs = Vec::with_capacity(pos.len());
+        for (o, s) in pos {
             match o {
                 Obj::Value(Value::Text(n)) => {
-                    let bare = n.strip_prefix('-').unwrap_or(n);
+                    let bare = n.strip_prefix('-').unwrap_or(&n);
                     // A composite key's `pk` orders by its columns (the query expands it).
                     let composite = qs.query.names_composite_pk(&self.host.schema, bare);
                     let named = qs.query.annotation(bare).or_else(|| qs.query.extra(bare));
@@ -614,25 +617,22 @@ impl Session {
                         .map_err(|e| {
                             (qs.query)
                                 .with_annotation_choices(&self.host.schema, bare, path_error(e))
-                                .at(*s)
+                                .at(s)
                         })?;
                     }
-                    specs.push(OrderSpec::Name {
-                        name: n.clone(),
-                        span: *s,
-                    });
+                    specs.push(OrderSpec::Name { name: n, span: s });
                 }
-                o if let Some(f) = o.f() => specs.push(
+                ref o if let Some(f) = o.f() => specs.push(
                     qs.query
                         .order_spec(&self.host.schema, f)
-                        .map_err(|d| d.at(*s))?,
+                        .map_err(|d| d.at(s))?,
                 ),
                 other => {
                     return Err(Diagnostic::field(format!(
                         "Invalid order_by arguments: [{}]",
-                        self.repr(other)?
+                        self.repr(&other)?
                     ))
-                    .at(*s));
+                    .at(s));
                 }
             }
         }
