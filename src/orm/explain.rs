@@ -125,7 +125,7 @@ impl Session {
         let ran = self.host.log.take_since(logged);
         let value = value?;
         let qs = match (value.queryset(), value.manager()) {
-            (Some(qs), _) => Some((*qs).clone()),
+            (Some(qs), _) => Some(qs),
             (_, Some(_)) => Some(self.get_queryset(&value)?),
             _ => None,
         };

@@ -13,6 +13,7 @@ use crate::query::func::{self, FuncKind};
 use crate::query::{FExpr, Nulls, QChild, QNode};
 use crate::schema::FieldKind;
 use crate::value::Value;
+use std::rc::Rc;
 
 impl Session {
     /// `Lower('title')`: positional arguments are expressions (strings name fields, other
@@ -181,7 +182,7 @@ impl Session {
         };
         let query = match given.as_slice() {
             [(o, _)] if let Some(qs) = o.queryset() => qs.query.clone(),
-            [(o, _)] if o.manager().is_some() => self.get_queryset(o)?.query,
+            [(o, _)] if o.manager().is_some() => Rc::unwrap_or_clone(self.get_queryset(o)?).query,
             [(other, s)] => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,

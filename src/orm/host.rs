@@ -61,7 +61,32 @@ impl Host for Orm {
     }
 
     fn attribute(cx: &mut Session, obj: &Obj, name: &str, span: Span) -> Result<Option<Obj>> {
-        // Managers and querysets first: their methods are looked up on every chained call.
+        // Model classes first: `Book.objects` starts most statements (the methods of a chain
+        // are called without their attribute being made: `Host::is_method`).
+        if let Some(m) = obj.model_class() {
+            return match name {
+                _ if let Some(manager) = cx.model_manager(m, name) => Ok(Some(manager)),
+                _ if let Some(meta) = cx.meta_attribute(obj, name)? => Ok(Some(meta)),
+                _ if let Some(tags) = cx.tags_of_model(m, name) => Ok(Some(tags)),
+                // `type(instance).__name__`.
+                "__name__" | "__qualname__" => {
+                    Ok(Some(Obj::str(cx.host.schema.model(m).name.clone())))
+                }
+                _ if MODEL_EXCEPTIONS.contains(&name) => Ok(Some(Obj::ExceptionClass(format!(
+                    "{}.{name}",
+                    cx.host.schema.model(m).name
+                )))),
+                _ => Err(Diagnostic::new(
+                    ErrorKind::Attribute,
+                    format!(
+                        "type object '{}' has no attribute '{name}'",
+                        cx.host.schema.model(m).name
+                    ),
+                )
+                .at(span)),
+            };
+        }
+        // Then managers and querysets.
         let qs = obj.native::<QuerySet>();
         if let Some(qs) = qs
             && name == "query"
@@ -85,30 +110,6 @@ impl Host for Orm {
                 return Ok(Some(method(obj, name)));
             }
             return cx.manager_attribute(obj, name);
-        }
-        // Then model classes: `Book.objects` starts most statements.
-        if let Some(m) = obj.model_class() {
-            return match name {
-                _ if let Some(manager) = cx.model_manager(m, name) => Ok(Some(manager)),
-                _ if let Some(meta) = cx.meta_attribute(obj, name)? => Ok(Some(meta)),
-                _ if let Some(tags) = cx.tags_of_model(m, name) => Ok(Some(tags)),
-                // `type(instance).__name__`.
-                "__name__" | "__qualname__" => {
-                    Ok(Some(Obj::str(cx.host.schema.model(m).name.clone())))
-                }
-                _ if MODEL_EXCEPTIONS.contains(&name) => Ok(Some(Obj::ExceptionClass(format!(
-                    "{}.{name}",
-                    cx.host.schema.model(m).name
-                )))),
-                _ => Err(Diagnostic::new(
-                    ErrorKind::Attribute,
-                    format!(
-                        "type object '{}' has no attribute '{name}'",
-                        cx.host.schema.model(m).name
-                    ),
-                )
-                .at(span)),
-            };
         }
         if let Some(v) = super::choices::attribute(obj, name) {
             return Ok(Some(v));
@@ -256,7 +257,7 @@ impl Host for Orm {
                 return result;
             }
             if manager {
-                let qs = Rc::new(cx.get_queryset(&recv)?);
+                let qs = cx.get_queryset(&recv)?;
                 return cx.queryset_method(qs, name, args);
             }
             // `super().get_queryset()` in a models.py manager method.
@@ -450,7 +451,7 @@ impl Host for Orm {
             return Ok(make::f(cx.f_subscript(f, index, span)?));
         }
         if obj.manager().is_some() {
-            let qs = Rc::new(cx.get_queryset(&obj)?);
+            let qs = cx.get_queryset(&obj)?;
             return cx.queryset_subscript(qs, index, span);
         }
         if let Some(qs) = obj.queryset() {

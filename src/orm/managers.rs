@@ -17,6 +17,7 @@ use crate::py::Args;
 use crate::py::{Function, FunctionBody};
 use crate::py::{Native, Obj};
 use crate::schema::{Method, ModelId, Schema};
+use std::rc::Rc;
 
 /// Django's class name of a manager (`PersonManager`) or a queryset (`PersonQuerySet`)
 /// whose class models.py gives.
@@ -178,7 +179,7 @@ impl Session {
             }
         };
         if manager && name == "get_queryset" {
-            return Some(self.get_queryset(recv).map(make::queryset));
+            return Some(self.get_queryset(recv).map(make::shared_queryset));
         }
         if manager && self.is_content_type(model) {
             let found = self.content_type_manager_method(name, args);
@@ -196,7 +197,7 @@ impl Session {
         let (method, this) = match self.find_method(recv, name)? {
             Found::Manager(f) => (f, recv.clone()),
             Found::QuerySet(f) if manager => match self.get_queryset(recv) {
-                Ok(qs) => (f, make::queryset(qs)),
+                Ok(qs) => (f, make::shared_queryset(qs)),
                 Err(d) => return Some(Err(d)),
             },
             Found::QuerySet(f) => (f, recv.clone()),
@@ -218,19 +219,21 @@ impl Session {
     }
 
     /// What a manager's `get_queryset()` returns: all rows as an instance of its QuerySet
-    /// class, or what models.py's override returns.
-    pub(super) fn get_queryset(&mut self, manager: &Obj) -> Result<QuerySet> {
+    /// class, or what models.py's override returns. Made shared (every statement starts with
+    /// one): the queryset is made in place, not moved into its `Rc` afterwards.
+    pub(super) fn get_queryset(&mut self, manager: &Obj) -> Result<Rc<QuerySet>> {
         let Some(super::obj::Manager(model, index)) = manager.manager_ref() else {
             unreachable!("a manager")
         };
-        let mut plain = self.manager_queryset(model);
-        plain.manager = index;
         let Some(method) = index.and_then(|i| {
             self.host.schema.model(model).managers[i]
                 .get_queryset
                 .clone()
         }) else {
-            return Ok(plain);
+            return Ok(Rc::new(QuerySet {
+                manager: index,
+                ..self.manager_queryset(model)
+            }));
         };
         let args = Args {
             pos: Vec::new(),
@@ -238,7 +241,7 @@ impl Session {
             span: Span::default(),
         };
         match self.run_method(&method, manager.clone(), &args)? {
-            o if let Some(qs) = o.queryset() => Ok((*qs).clone()),
+            o if let Some(qs) = o.queryset() => Ok(Rc::new((*qs).clone())),
             other => Err(Diagnostic::new(
                 ErrorKind::Type,
                 format!(
@@ -255,12 +258,14 @@ impl Session {
     pub(super) fn default_queryset(&mut self, model: ModelId) -> Result<QuerySet> {
         let index = self.host.schema.model(model).default_manager_index();
         self.get_queryset(&make::manager(model, index))
+            .map(Rc::unwrap_or_clone)
     }
 
     /// What `Model._base_manager` starts from (a foreign key's object, a reverse one-to-one).
     pub(super) fn base_queryset(&mut self, model: ModelId) -> Result<QuerySet> {
         let index = self.host.schema.model(model).base_manager_index();
         self.get_queryset(&make::manager(model, index))
+            .map(Rc::unwrap_or_clone)
     }
 
     /// Run a models.py method with `self` bound (`super()` in it reaches Django's).

@@ -369,6 +369,11 @@ impl ResultCache {
     pub fn is_prefetched(&self) -> bool {
         self.prefetched
     }
+
+    /// Whether it holds results or is a prefetched one (else it is as `default()` makes it).
+    pub fn is_filled(&self) -> bool {
+        self.prefetched || self.items.borrow().is_some()
+    }
 }
 
 /// The attributes code sets on a queryset object (Django's instance `__dict__`): cloning

@@ -287,7 +287,7 @@ impl Session {
                     .at(span));
                 }
                 None if let Some(m) = o.manager_ref() => {
-                    Some(Rc::new(self.get_queryset(&make::manager(m.0, m.1))?))
+                    Some(self.get_queryset(&make::manager(m.0, m.1))?)
                 }
                 None => {
                     return Err(Diagnostic::new(

@@ -323,11 +323,12 @@ impl Session {
                     ));
                 }
                 qs.query.clear_ordering(true, false);
-                let specs = self.order_specs(qs, &args)?;
+                let specs = self.order_specs(qs, args.pos)?;
                 if specs.is_empty() {
                     qs.query.default_ordering = false;
                 }
-                qs.query.order_by.extend(specs);
+                // The ordering was cleared: the new one is taken as it is, not copied.
+                qs.query.order_by = specs;
                 Ok(wrap(source))
             }
             "latest" | "earliest" => {
@@ -355,7 +356,7 @@ impl Session {
                         })
                         .collect()
                 } else {
-                    self.order_specs(qs, &args)?
+                    self.order_specs(qs, args.pos)?
                 };
                 if name == "latest" {
                     qs.query.standard_ordering = !qs.query.standard_ordering;
@@ -413,12 +414,14 @@ impl Session {
                     }
                     // A name given again is selected once, where it was first given (Django's
                     // values() keys).
-                    let mut seen = Vec::new();
-                    fields.retain(|(field, _)| {
-                        let first = !seen.contains(field);
-                        seen.push(field.clone());
-                        first
-                    });
+                    let mut i = 0;
+                    while i < fields.len() {
+                        if fields[..i].iter().any(|(f, _)| *f == fields[i].0) {
+                            fields.remove(i);
+                        } else {
+                            i += 1;
+                        }
+                    }
                     qs.kind = QsKind::Values;
                 } else {
                     args.no_kwargs_except(&["flat", "named"], name)?;
@@ -543,7 +546,9 @@ impl Session {
                 for (o, s) in &args.pos {
                     match o {
                         o if let Some(other) = o.queryset() => others.push(other.query.clone()),
-                        o if o.manager().is_some() => others.push(self.get_queryset(o)?.query),
+                        o if o.manager().is_some() => {
+                            others.push(Rc::unwrap_or_clone(self.get_queryset(o)?).query)
+                        }
                         other => {
                             return Err(type_error(
                                 &format!("'{}' object is not a QuerySet", other.type_name()),
@@ -585,13 +590,14 @@ impl Session {
         }
     }
 
-    /// `order_by()` arguments: field paths (`-` for descending, `?` for random), checked.
-    fn order_specs(&mut self, qs: &mut QuerySet, args: &Args) -> Result<Vec<OrderSpec>> {
-        let mut specs = Vec::new();
-        for (o, s) in &args.pos {
+    /// `order_by()` arguments: field paths (`-` for descending, `?` for random), checked,
+    /// and taken (a name is not copied).
+    fn order_specs(&mut self, qs: &mut QuerySet, pos: Vec<(Obj, Span)>) -> Result<Vec<OrderSpec>> {
+        let mut specs = Vec::with_capacity(pos.len());
+        for (o, s) in pos {
             match o {
                 Obj::Value(Value::Text(n)) => {
-                    let bare = n.strip_prefix('-').unwrap_or(n);
+                    let bare = n.strip_prefix('-').unwrap_or(&n);
                     // A composite key's `pk` orders by its columns (the query expands it).
                     let composite = qs.query.names_composite_pk(&self.host.schema, bare);
                     let named = qs.query.annotation(bare).or_else(|| qs.query.extra(bare));
@@ -611,25 +617,22 @@ impl Session {
                         .map_err(|e| {
                             (qs.query)
                                 .with_annotation_choices(&self.host.schema, bare, path_error(e))
-                                .at(*s)
+                                .at(s)
                         })?;
                     }
-                    specs.push(OrderSpec::Name {
-                        name: n.clone(),
-                        span: *s,
-                    });
+                    specs.push(OrderSpec::Name { name: n, span: s });
                 }
-                o if let Some(f) = o.f() => specs.push(
+                ref o if let Some(f) = o.f() => specs.push(
                     qs.query
                         .order_spec(&self.host.schema, f)
-                        .map_err(|d| d.at(*s))?,
+                        .map_err(|d| d.at(s))?,
                 ),
                 other => {
                     return Err(Diagnostic::field(format!(
                         "Invalid order_by arguments: [{}]",
-                        self.repr(other)?
+                        self.repr(&other)?
                     ))
-                    .at(*s));
+                    .at(s));
                 }
             }
         }
@@ -964,7 +967,9 @@ impl Session {
             // A Q object compared with a value is its condition (`flag=Q(...)`).
             o if let Some(q) = o.q() => Operand::F(FExpr::Condition(q.clone())),
             o if let Some(qs) = o.queryset() => Operand::Query(Box::new(qs.query.clone())),
-            o if o.manager().is_some() => Operand::Query(Box::new(self.get_queryset(o)?.query)),
+            o if o.manager().is_some() => {
+                Operand::Query(Box::new(Rc::unwrap_or_clone(self.get_queryset(o)?).query))
+            }
             // A composite key's instance is its key's row value.
             o if let Some(key) = o.native::<Instance>().and_then(|i| self.composite_key(i)) => {
                 Operand::values(key)
@@ -1135,8 +1140,13 @@ fn wrap(qs: Rc<QuerySet>) -> Obj {
 /// methods make no new allocation and copy no queryset.
 fn chained(source: &mut Rc<QuerySet>) -> &mut QuerySet {
     let qs = Rc::make_mut(source);
-    qs.cache = Default::default();
-    qs.attrs = Default::default();
+    // Emptied only when they hold something (a chain's querysets seldom do).
+    if qs.cache.is_filled() {
+        qs.cache = Default::default();
+    }
+    if !qs.attrs.0.get_mut().is_empty() {
+        qs.attrs = Default::default();
+    }
     qs
 }
 

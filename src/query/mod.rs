@@ -212,9 +212,16 @@ pub enum GroupBy {
 
 impl Query {
     pub fn new(schema: &Schema, model: ModelId) -> Query {
-        let mut q = Query {
+        let table = Sym::from(schema.model(model).table.as_str());
+        Query {
             model,
-            tables: Vec::new(),
+            // The base table, made at its size (a query is made for every statement).
+            tables: vec![Table {
+                alias: table.clone(),
+                table,
+                join: None,
+                refcount: 0,
+            }],
             alias_prefix: 'T',
             where_: WhereNode::and(),
             select: Vec::new(),
@@ -244,15 +251,7 @@ impl Query {
             extra_tables: Vec::new(),
             filtered_relations: Vec::new(),
             for_update: ForUpdate::default(),
-        };
-        let table = Sym::from(schema.model(model).table.as_str());
-        q.tables.push(Table {
-            alias: table.clone(),
-            table,
-            join: None,
-            refcount: 0,
-        });
-        q
+        }
     }
 
     /// The base table's alias (`get_initial_alias` without the reference bump).
