@@ -245,7 +245,7 @@ pub enum Expr {
     },
     /// A lookup or transform written in Python ([`super::py_call`]): its SQL is the
     /// class's, asked for when the SQL is written.
-    Py(Box<super::py_call::PyCall>),
+    Py(Box<super::py_call::PyCall<Expr>>),
 }
 
 /// Django's aggregate functions.

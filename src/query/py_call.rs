@@ -17,39 +17,39 @@
 //! Anything else that asks Python for SQL with `as_sql(compiler, connection)` (a
 //! ForeignObject's `get_extra_restriction()`) can hold a `PyCall` the same way.
 
-use super::expr::Expr;
 use crate::diag::Result;
 use crate::schema::py_lookups::ClassId;
 use crate::value::ValueType;
 
-/// A Python lookup or transform in the query: `class(*args)`.
+/// A Python lookup or transform in the query: `class(*args)`, whose arguments are the
+/// query's expressions (`E`, [`super::Expr`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct PyCall {
+pub struct PyCall<E> {
     pub class: ClassId,
     /// A `Lookup` (args: lhs, rhs; a condition) rather than a `Transform` (args: its input).
     pub lookup: bool,
-    pub args: Vec<Expr>,
+    pub args: Vec<E>,
     /// What its values are (a lookup's: booleans).
     pub output: ValueType,
 }
 
 /// The SQL a Python class gave: Django's format style, each `%s` the next of `args`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Template {
+pub struct Template<E> {
     pub sql: String,
-    pub args: Vec<Expr>,
+    pub args: Vec<E>,
 }
 
 /// What writes a [`PyCall`]'s SQL (the object layer, which runs the class's Python).
-pub trait PySql {
-    fn as_sql(&mut self, call: &PyCall) -> Result<Template>;
+pub trait PySql<E> {
+    fn as_sql(&mut self, call: &PyCall<E>) -> Result<Template<E>>;
 }
 
 /// The writer's [`PySql`] when the session has no Python lookups (nothing to call).
 pub struct NoPython;
 
-impl PySql for NoPython {
-    fn as_sql(&mut self, _call: &PyCall) -> Result<Template> {
+impl<E> PySql<E> for NoPython {
+    fn as_sql(&mut self, _call: &PyCall<E>) -> Result<Template<E>> {
         Err(crate::diag::Diagnostic::new(
             crate::diag::ErrorKind::NotSupported,
             "a lookup written in Python is not supported by djq in this statement yet",

@@ -103,7 +103,7 @@ pub(super) struct Writer<'a> {
     /// [`Statement::content_types`], as the joins are written.
     pub(super) content_types: RefCell<Vec<ModelId>>,
     /// What writes the lookups and transforms written in Python ([`crate::query::py_call`]).
-    py: RefCell<&'a mut dyn PySql>,
+    py: RefCell<&'a mut dyn PySql<Expr>>,
 }
 
 impl<'a> Writer<'a> {
@@ -112,7 +112,11 @@ impl<'a> Writer<'a> {
         Writer::with_python(schema, dialect, Box::leak(Box::new(NoPython)))
     }
 
-    fn with_python(schema: &'a Schema, dialect: Dialect, py: &'a mut dyn PySql) -> Writer<'a> {
+    fn with_python(
+        schema: &'a Schema,
+        dialect: Dialect,
+        py: &'a mut dyn PySql<Expr>,
+    ) -> Writer<'a> {
         Writer {
             schema,
             dialect,
@@ -132,7 +136,7 @@ pub fn select_py(
     schema: &Schema,
     dialect: Dialect,
     query: &Query,
-    py: &mut dyn PySql,
+    py: &mut dyn PySql<Expr>,
 ) -> Result<Compiled> {
     select_in(&Writer::with_python(schema, dialect, py), query)
 }
@@ -156,7 +160,7 @@ pub fn count_py(
     schema: &Schema,
     dialect: Dialect,
     query: &Query,
-    py: &mut dyn PySql,
+    py: &mut dyn PySql<Expr>,
 ) -> Result<Option<Statement>> {
     count_in(&Writer::with_python(schema, dialect, py), query)
 }
@@ -194,7 +198,7 @@ pub fn aggregate_over_py(
     dialect: Dialect,
     inner: &Query,
     aggs: &[crate::query::SelectItem],
-    py: &mut dyn PySql,
+    py: &mut dyn PySql<Expr>,
 ) -> Result<Option<Statement>> {
     aggregate_in(&Writer::with_python(schema, dialect, py), inner, aggs)
 }
@@ -1413,7 +1417,7 @@ fn year_bounds(year: i64, iso: bool, datetime: bool) -> Option<(Value, Value)> {
 impl Writer<'_> {
     /// A Python class's SQL ([`crate::query::py_call::Template`]): each `%s` the next
     /// argument (a value bound, an expression written in place), `%%` a `%`.
-    fn push_template(&self, f: &mut Frag, t: &crate::query::py_call::Template) -> Out<()> {
+    fn push_template(&self, f: &mut Frag, t: &crate::query::py_call::Template<Expr>) -> Out<()> {
         let mut args = t.args.iter();
         let mut rest = t.sql.as_str();
         while let Some(i) = rest.find('%') {
