@@ -576,8 +576,10 @@ def render(doc):
     out.append('  "entries": [')
     entries = []
     for e in doc["entries"]:
-        parts = [f"      {dump('expr')}: {dump(e['expr'])}", f"      {dump('line')}: {dump(e['line'])}",
-                 f"      {dump('queries')}: {rows(e['queries'], 6)}"]
+        parts = [f"      {dump('expr')}: {dump(e['expr'])}", f"      {dump('line')}: {dump(e['line'])}"]
+        # what the entry needs run before it and after it (django_suite.py's registrations)
+        parts += [f"      {dump(k)}: {dump(e[k])}" for k in ("setup", "teardown") if k in e]
+        parts.append(f"      {dump('queries')}: {rows(e['queries'], 6)}")
         if "result" in e:
             r = e["result"]
             parts.append(f"      {dump('result')}: {rows(r, 6) if isinstance(r, list) else dump(r)}")

@@ -44,7 +44,9 @@ use std::rc::Rc;
 /// [`ClassId`] is an index here).
 #[derive(Default)]
 pub(super) struct State {
-    module: Option<Rc<ModuleScope>>,
+    /// The module's names once it ran (its scope lends them to the frames of its methods
+    /// while they run: a copy is what a method's `connection.ops` reads).
+    module: Option<crate::py::Names>,
     classes: Vec<Rc<Class>>,
 }
 
@@ -135,40 +137,33 @@ impl super::Orm {
 }
 
 impl Session {
-    /// The Python module's scope, run the first time.
-    fn lookups_module(&mut self) -> Result<Rc<ModuleScope>> {
-        if let Some(m) = &self.host.py_lookups.module {
-            return Ok(m.clone());
-        }
-        let program = crate::syntax::parse_module(SOURCE)?;
-        let scope = Rc::new(ModuleScope {
-            names: RefCell::default(),
-            place: Box::new(|offset| format!("<django.db.models.lookups>:{offset}")),
-        });
-        {
-            let mut names = scope.names.borrow_mut();
-            for (name, f) in [
-                ("_register_lookup", Function::Register { unregister: false }),
-                (
-                    "_unregister_lookup",
-                    Function::Register { unregister: true },
-                ),
-                ("_is_expression", Function::IsExpression),
-                ("_parenthesized", Function::Parenthesized),
-            ] {
-                names.insert(name.to_string(), Obj::new_native(f));
-            }
-        }
-        self.run_module(&program.body, &scope, &mut |_, c| Obj::Class(c));
-        self.host.py_lookups.module = Some(scope.clone());
-        Ok(scope)
-    }
-
-    /// A name of the Python module.
+    /// A name of the Python module, which runs the first time.
     fn lookups_name(&mut self, name: &str) -> Result<Obj> {
-        let scope = self.lookups_module()?;
-        let found = scope.names.borrow().get(name).cloned();
-        found.ok_or_else(|| {
+        if self.host.py_lookups.module.is_none() {
+            let program = crate::syntax::parse_module(SOURCE)?;
+            let scope = Rc::new(ModuleScope {
+                names: RefCell::default(),
+                place: Box::new(|offset| format!("<django.db.models.lookups>:{offset}")),
+            });
+            {
+                let mut names = scope.names.borrow_mut();
+                for (name, f) in [
+                    ("_register_lookup", Function::Register { unregister: false }),
+                    (
+                        "_unregister_lookup",
+                        Function::Register { unregister: true },
+                    ),
+                    ("_is_expression", Function::IsExpression),
+                    ("_parenthesized", Function::Parenthesized),
+                ] {
+                    names.insert(name.to_string(), Obj::new_native(f));
+                }
+            }
+            self.run_module(&program.body, &scope, &mut |_, c| Obj::Class(c));
+            self.host.py_lookups.module = Some(scope.names.borrow().clone());
+        }
+        let names = self.host.py_lookups.module.as_ref();
+        names.and_then(|n| n.get(name).cloned()).ok_or_else(|| {
             Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!("django.db.models.lookups.{name} is not supported by djq yet"),
@@ -238,6 +233,14 @@ impl Session {
             }
             _ => return None,
         };
+        if obj.native::<super::meta::MetaField>().is_some() {
+            return Some(Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "{name}() on a field instance is not supported by djq yet (register on its class: models.CharField.{name}(...))"
+                ),
+            )));
+        }
         let field = match (obj.django_fn(), obj.native::<BaseClass>()) {
             (Some(DjangoFn::Field(kind)), _) => kind.django_name().to_string(),
             (_, Some(BaseClass(name @ ("Field" | "ForeignObject")))) => name.to_string(),

@@ -571,6 +571,7 @@ pub fn build_lookup(
         out = OutputField::transform_output(FieldKind::TextField, ValueType::Text);
     }
     let mut rhs = prepare_rhs(schema, kind, &out, rhs)?;
+    refuse_nested_bilateral(&bilateral, &rhs)?;
     for (t, t_out) in &bilateral {
         rhs = match rhs {
             Rhs::Value(v) => Rhs::Expr(t.apply(Expr::Value(v), t_out)),
@@ -592,6 +593,17 @@ pub fn build_lookup(
         };
     }
     Ok(lookup(expr, kind, rhs))
+}
+
+/// Django's refusal of a bilateral transform over a queryset on the right-hand side.
+fn refuse_nested_bilateral(bilateral: &[(Transform, OutputField)], rhs: &Rhs) -> Result<()> {
+    match (bilateral.is_empty(), rhs) {
+        (false, Rhs::Expr(Expr::Subquery(_))) => Err(Diagnostic::new(
+            ErrorKind::Python("NotImplementedError".into()),
+            "Bilateral transformations on nested querysets are not implemented.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A lookup registered from Python, as [`py_lookup`] finds it.
@@ -637,7 +649,9 @@ fn build_py_lookup(
         }
         return Ok(lookup(expr, LookupKind::IsNull, Rhs::Bool(true)));
     }
-    let mut rhs = match prepare_rhs(schema, LookupKind::Exact, &out, rhs)? {
+    let rhs = prepare_rhs(schema, LookupKind::Exact, &out, rhs)?;
+    refuse_nested_bilateral(bilateral, &rhs)?;
+    let mut rhs = match rhs {
         Rhs::Value(v) => Expr::Value(v),
         Rhs::Expr(e) => e,
         _ => {
