@@ -196,6 +196,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/managers/managers/models.py",
         bar: MODELS,
     },
+    // Lookups and transforms written in Python, registered by models.py and in the shell
+    // (issue 16).
+    Corpus {
+        name: "lookups_managers",
+        sqlite: Some("fixtures/managers/managers.sqlite3"),
+        postgres: "fixtures/managers/managers.postgres.sql",
+        models: "fixtures/managers/managers/models.py",
+        bar: MODELS,
+    },
     // Composite primary keys and ForeignObject (issue 16).
     Corpus {
         name: "compositepk",

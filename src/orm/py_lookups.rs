@@ -178,6 +178,24 @@ impl Session {
         }
     }
 
+    /// Run the models modules that register lookups (`models.CharField.register_lookup(...)`
+    /// at module level, `@Div3.register_lookup`), as Django's app loading imports them: a
+    /// query may use the names they register before anything else needs their Python.
+    pub(super) fn register_models_lookups(&mut self) {
+        let mut run: Vec<std::sync::Arc<crate::schema::PyModule>> = Vec::new();
+        for m in 0..self.host.schema.models.len() {
+            let Some(module) = self.host.schema.model(m).module.clone() else {
+                continue;
+            };
+            if module.mentions("register_lookup")
+                && !run.iter().any(|r| std::sync::Arc::ptr_eq(r, &module))
+            {
+                run.push(module);
+                self.model_module(m);
+            }
+        }
+    }
+
     /// `connection.ops` (`quote_name()`, `date_extract_sql()`) and `connection.operators`
     /// of the session's database.
     pub(super) fn connection_lookups_attribute(&mut self, name: &str) -> Result<Obj> {
@@ -337,6 +355,9 @@ impl Session {
         unregister: bool,
         span: Span,
     ) -> Result<Obj> {
+        if let Some(DjangoFn::Func(func)) = lookup.django_fn() {
+            return self.register_func(owner, func, name, unregister, span);
+        }
         let class = match lookup {
             Obj::Class(c) => c.clone(),
             other => match self.lookup_class_of(other) {
@@ -379,6 +400,56 @@ impl Session {
         Ok(lookup.clone())
     }
 
+    /// One of Django's database functions registered as a transform (`Lower`, whose
+    /// `lookup_name` is `lower`; `ExtractYear`'s is `year`).
+    fn register_func(
+        &mut self,
+        owner: Owner,
+        func: crate::query::func::FuncKind,
+        name: Option<Obj>,
+        unregister: bool,
+        span: Span,
+    ) -> Result<Obj> {
+        use crate::query::func::FuncKind;
+        let class = FuncKind::class_names()
+            .into_iter()
+            .find(|n| FuncKind::from_name(n) == Some(func))
+            .unwrap_or_else(|| func.name().to_string());
+        let own_name = match func {
+            FuncKind::Extract(part) => part.name().to_string(),
+            _ => class.to_lowercase(),
+        };
+        if func.arity().0 != 1 {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("{class} as a registered transform is not supported by djq yet"),
+            )
+            .at(span));
+        }
+        let name = match name.filter(|n| !n.is_none()) {
+            Some(Obj::Value(Value::Text(n))) => n,
+            Some(other) => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("lookup_name must be a string, not '{}'", other.type_name()),
+                )
+                .at(span));
+            }
+            None => own_name,
+        };
+        if unregister {
+            self.host.schema.py_lookups.unregister(&owner, &name);
+            return Ok(Obj::NONE);
+        }
+        self.host.schema.py_lookups.register(Registered {
+            owner,
+            name,
+            class: 0,
+            what: What::Func { class },
+        });
+        Ok(Obj::NONE)
+    }
+
     /// What the query layer needs to know of a registered class.
     fn what(&mut self, class: &Rc<Class>, span: Span) -> Result<What> {
         let transform = self.lookups_class("Transform");
@@ -396,28 +467,40 @@ impl Session {
                 mro: mro_ids,
             });
         }
-        // A built-in lookup's SQL when no class of the user's writes its own.
-        let writes_sql = |k: &Rc<Class>| {
-            let dict = k.dict.borrow();
-            dict.contains_key("as_sql")
-                || dict.contains_key("as_sqlite")
-                || dict.contains_key("as_postgresql")
-        };
-        let builtin_base = self.lookups_class("BuiltinLookup");
-        let builtin = match order.iter().find(|k| writes_sql(k)) {
-            Some(k) if builtin_base.as_ref().is_some_and(|b| Rc::ptr_eq(k, b)) => {
-                order.iter().find_map(|k| {
-                    let name = k.dict.borrow().get("lookup_name").cloned();
-                    let module_builtin = matches!(&name, Some(Obj::Value(Value::Text(n)))
-                        if super::Orm::lookup_class_name(n) == Some(k.name.as_str()));
-                    match (module_builtin, name) {
-                        (true, Some(Obj::Value(Value::Text(n)))) => Some(n),
-                        _ => None,
-                    }
-                })
+        // A built-in lookup's SQL when no class of the user's changes how it is written and
+        // its `lookup_name` is the built-in's (Django's `get_rhs_op` reads
+        // `connection.operators[self.lookup_name]`: a renamed one fails there, in Python).
+        const WRITERS: &[&str] = &[
+            "as_sql",
+            "as_sqlite",
+            "as_postgresql",
+            "get_rhs_op",
+            "process_lhs",
+            "process_rhs",
+            "get_db_prep_lookup",
+        ];
+        let mut builtin_name = None;
+        for k in &order {
+            let ours = self
+                .lookups_class(&k.name)
+                .is_some_and(|c| Rc::ptr_eq(&c, k));
+            if !ours {
+                if WRITERS.iter().any(|w| k.dict.borrow().contains_key(*w)) {
+                    return Ok(What::Lookup { builtin: None });
+                }
+                continue;
             }
-            _ => None,
-        };
+            let name = k.dict.borrow().get("lookup_name").cloned();
+            if let Some(Obj::Value(Value::Text(n))) = name
+                && super::Orm::lookup_class_name(&n) == Some(k.name.as_str())
+            {
+                builtin_name = Some(n);
+                break;
+            }
+        }
+        let own_name = self.attribute(Obj::Class(class.clone()), "lookup_name", span)?;
+        let builtin =
+            builtin_name.filter(|b| matches!(&own_name, Obj::Value(Value::Text(n)) if n == b));
         Ok(What::Lookup { builtin })
     }
 

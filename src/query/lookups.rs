@@ -112,6 +112,8 @@ enum Transform {
     Slice(i64, i64),
     Len,
     Unaccent,
+    /// One of Django's database functions registered as a transform (`Lower`, `Length`).
+    Func(super::func::FuncKind),
     /// A transform written in Python, registered on the field's class (or a transform's).
     Py {
         class: ClassId,
@@ -172,6 +174,11 @@ impl Transform {
             },
             Transform::Len => Expr::ArrayLen(source),
             Transform::Unaccent => Expr::Unaccent(source),
+            Transform::Func(func) => Expr::Func {
+                func: *func,
+                args: vec![*source],
+                output: out.ty,
+            },
             Transform::Py { class, .. } => Expr::Py(Box::new(super::py_call::PyCall {
                 class: *class,
                 lookup: false,
@@ -198,6 +205,7 @@ impl Transform {
                 None => out,
             },
             Transform::Slice(..) | Transform::Unaccent => out,
+            Transform::Func(_) => out,
             Transform::Py { output, mro, .. } => OutputField {
                 py_mro: mro.clone(),
                 ..match output {
@@ -303,13 +311,16 @@ impl OutputField {
             return None;
         }
         let r = reg.find(&self.owners(), name, true)?;
-        let What::Transform {
-            bilateral,
-            output,
-            mro,
-        } = &r.what
-        else {
-            return None;
+        let (bilateral, output, mro) = match &r.what {
+            What::Transform {
+                bilateral,
+                output,
+                mro,
+            } => (bilateral, output, mro),
+            What::Func { class } => {
+                return super::func::FuncKind::from_name(class).map(Transform::Func);
+            }
+            What::Lookup { .. } => return None,
         };
         Some(Transform::Py {
             class: r.class,
@@ -445,6 +456,13 @@ fn try_transform(
     bilateral: &mut Vec<(Transform, OutputField)>,
 ) -> Result<(Expr, OutputField)> {
     let (expr, out) = lhs;
+    if let Some(Transform::Func(func)) = out.py_transform(reg, name) {
+        // The function as Django resolves it (`Length` gives an integer, `ExtractYear` is
+        // `__year`'s extract).
+        let expr = super::func::build(func, vec![expr], vec![Some(out.kind)], None, None, false)?;
+        let out = super::annotate::output_field(&expr);
+        return Ok((expr, out));
+    }
     if let Some(t) = out.py_transform(reg, name).or_else(|| out.transform(name)) {
         if t.bilateral() {
             bilateral.push((t.clone(), out.clone()));

@@ -28,6 +28,9 @@ pub enum What {
         output: Option<FieldKind>,
         mro: Vec<ClassId>,
     },
+    /// One of Django's database functions that is a transform (`register_lookup(CharField,
+    /// Lower)`): its class name (`Lower`, `ExtractYear`).
+    Func { class: String },
     /// A `Lookup`. `builtin` names the built-in lookup it derives from (`exact`, `lte`)
     /// when it writes no SQL of its own (no `as_sql`): the built-in's SQL then.
     Lookup { builtin: Option<String> },
@@ -75,7 +78,7 @@ impl PyLookups {
             self.entries.iter().find(|e| {
                 e.owner == *o
                     && e.name == name
-                    && matches!(e.what, What::Transform { .. }) == transform
+                    && matches!(e.what, What::Transform { .. } | What::Func { .. }) == transform
             })
         })
     }
