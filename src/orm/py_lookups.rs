@@ -356,7 +356,25 @@ impl Session {
         span: Span,
     ) -> Result<Obj> {
         if let Some(DjangoFn::Func(func)) = lookup.django_fn() {
-            return self.register_func(owner, func, name, unregister, span);
+            return self.register_func(owner, func, false, name, unregister, span);
+        }
+        // A Python subclass of a database function (`class UpperBilateral(Upper)`).
+        if let Obj::Class(c) = lookup
+            && let Some(func) =
+                mro(c)
+                    .iter()
+                    .flat_map(|k| k.bases.clone())
+                    .find_map(|b| match b.django_fn() {
+                        Some(DjangoFn::Func(f)) => Some(f),
+                        _ => None,
+                    })
+        {
+            let flag = self
+                .attribute(lookup.clone(), "bilateral", span)
+                .unwrap_or(Obj::bool(false));
+            let bilateral = self.truthy(&flag, &crate::py::args::dummy(span))?;
+            let own = c.dict.borrow().get("lookup_name").cloned();
+            return self.register_func(owner, func, bilateral, name.or(own), unregister, span);
         }
         let class = match lookup {
             Obj::Class(c) => c.clone(),
@@ -406,6 +424,7 @@ impl Session {
         &mut self,
         owner: Owner,
         func: crate::query::func::FuncKind,
+        bilateral: bool,
         name: Option<Obj>,
         unregister: bool,
         span: Span,
@@ -445,7 +464,7 @@ impl Session {
             owner,
             name,
             class: 0,
-            what: What::Func { class },
+            what: What::Func { class, bilateral },
         });
         Ok(Obj::NONE)
     }

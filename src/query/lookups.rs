@@ -112,8 +112,9 @@ enum Transform {
     Slice(i64, i64),
     Len,
     Unaccent,
-    /// One of Django's database functions registered as a transform (`Lower`, `Length`).
-    Func(super::func::FuncKind),
+    /// One of Django's database functions registered as a transform (`Lower`, `Length`),
+    /// and whether it is bilateral.
+    Func(super::func::FuncKind, bool),
     /// A transform written in Python, registered on the field's class (or a transform's).
     Py {
         class: ClassId,
@@ -129,6 +130,7 @@ impl Transform {
         matches!(
             self,
             Transform::Unaccent
+                | Transform::Func(_, true)
                 | Transform::Py {
                     bilateral: true,
                     ..
@@ -174,7 +176,7 @@ impl Transform {
             },
             Transform::Len => Expr::ArrayLen(source),
             Transform::Unaccent => Expr::Unaccent(source),
-            Transform::Func(func) => Expr::Func {
+            Transform::Func(func, _) => Expr::Func {
                 func: *func,
                 args: vec![*source],
                 output: out.ty,
@@ -205,7 +207,7 @@ impl Transform {
                 None => out,
             },
             Transform::Slice(..) | Transform::Unaccent => out,
-            Transform::Func(_) => out,
+            Transform::Func(..) => out,
             Transform::Py { output, mro, .. } => OutputField {
                 py_mro: mro.clone(),
                 ..match output {
@@ -317,8 +319,9 @@ impl OutputField {
                 output,
                 mro,
             } => (bilateral, output, mro),
-            What::Func { class } => {
-                return super::func::FuncKind::from_name(class).map(Transform::Func);
+            What::Func { class, bilateral } => {
+                return super::func::FuncKind::from_name(class)
+                    .map(|f| Transform::Func(f, *bilateral));
             }
             What::Lookup { .. } => return None,
         };
@@ -456,7 +459,10 @@ fn try_transform(
     bilateral: &mut Vec<(Transform, OutputField)>,
 ) -> Result<(Expr, OutputField)> {
     let (expr, out) = lhs;
-    if let Some(Transform::Func(func)) = out.py_transform(reg, name) {
+    if let Some(t @ Transform::Func(func, _)) = out.py_transform(reg, name) {
+        if t.bilateral() {
+            bilateral.push((t, out.clone()));
+        }
         // The function as Django resolves it (`Length` gives an integer, `ExtractYear` is
         // `__year`'s extract).
         let expr = super::func::build(func, vec![expr], vec![Some(out.kind)], None, None, false)?;

@@ -29,8 +29,9 @@ pub enum What {
         mro: Vec<ClassId>,
     },
     /// One of Django's database functions that is a transform (`register_lookup(CharField,
-    /// Lower)`): its class name (`Lower`, `ExtractYear`).
-    Func { class: String },
+    /// Lower)`), or a Python subclass of one (`class UpperBilateral(Upper): bilateral =
+    /// True`): the function's class name (`Lower`, `ExtractYear`).
+    Func { class: String, bilateral: bool },
     /// A `Lookup`. `builtin` names the built-in lookup it derives from (`exact`, `lte`)
     /// when it writes no SQL of its own (no `as_sql`): the built-in's SQL then.
     Lookup { builtin: Option<String> },
