@@ -465,7 +465,11 @@ fn try_transform(
         }
         // The function as Django resolves it (`Length` gives an integer, `ExtractYear` is
         // `__year`'s extract).
-        let expr = super::func::build(func, vec![expr], vec![Some(out.kind)], None, None, false)?;
+        // with the arguments Django fills in (`Round`'s precision 0)
+        let mut args = vec![expr];
+        args.extend(func.default_arg().map(Expr::Value));
+        let classes = vec![Some(out.kind); args.len()];
+        let expr = super::func::build(func, args, classes, None, None, false)?;
         let out = super::annotate::output_field(&expr);
         return Ok((expr, out));
     }
