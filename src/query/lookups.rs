@@ -250,6 +250,24 @@ impl OutputField {
         }
     }
 
+    /// The output field of an expression whose values are of type `ty` (an annotation's,
+    /// a database function's).
+    pub fn of_type(ty: ValueType) -> OutputField {
+        let kind = match ty {
+            ValueType::Int => FieldKind::IntegerField,
+            ValueType::Float => FieldKind::FloatField,
+            ValueType::Decimal { .. } => FieldKind::DecimalField,
+            ValueType::Bool => FieldKind::BooleanField,
+            ValueType::Date => FieldKind::DateField,
+            ValueType::DateTime => FieldKind::DateTimeField,
+            ValueType::Time => FieldKind::TimeField,
+            ValueType::Duration => FieldKind::DurationField,
+            ValueType::Json => FieldKind::JsonField,
+            _ => FieldKind::CharField,
+        };
+        OutputField::transform_output(kind, ty)
+    }
+
     fn transform_output(kind: FieldKind, ty: ValueType) -> OutputField {
         OutputField {
             kind,
@@ -470,7 +488,7 @@ fn try_transform(
         args.extend(func.default_arg().map(Expr::Value));
         let classes = vec![Some(out.kind); args.len()];
         let expr = super::func::build(func, args, classes, None, None, false)?;
-        let out = super::annotate::output_field(&expr);
+        let out = OutputField::of_type(expr.value_type());
         return Ok((expr, out));
     }
     if let Some(t) = out.py_transform(reg, name).or_else(|| out.transform(name)) {
