@@ -71,7 +71,7 @@ enum Function {
     /// `_register_lookup(owner, lookup, lookup_name)` / `_unregister_lookup(...)`.
     Register { unregister: bool },
     /// `FieldClass.register_lookup(lookup, lookup_name=None)` / `_unregister_lookup`.
-    FieldRegister { field: String, unregister: bool },
+    FieldRegister { owner: Owner, unregister: bool },
     /// `_is_expression(value)`: a node (not a plain value).
     IsExpression,
     /// `_parenthesized(node)`: its SQL starts with `(` (a subquery).
@@ -251,21 +251,29 @@ impl Session {
             }
             _ => return None,
         };
-        if obj.native::<super::meta::MetaField>().is_some() {
-            return Some(Err(Diagnostic::new(
-                ErrorKind::NotSupported,
-                format!(
-                    "{name}() on a field instance is not supported by djq yet (register on its class: models.CharField.{name}(...))"
-                ),
-            )));
+        // A model's field (`Book._meta.get_field("title")`): lookups of that field only.
+        if let Some(f) = obj.native::<super::meta::MetaField>() {
+            let super::meta::MetaField::Concrete(m, i) = *f else {
+                return Some(Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!("{name}() on a relation's field instance is not supported by djq yet"),
+                )));
+            };
+            let owner = Owner::Instance(m, i);
+            return Some(Ok(Obj::new_native(Function::FieldRegister {
+                owner,
+                unregister,
+            })));
         }
-        let field = match (obj.django_fn(), obj.native::<BaseClass>()) {
-            (Some(DjangoFn::Field(kind)), _) => kind.django_name().to_string(),
-            (_, Some(BaseClass(name @ ("Field" | "ForeignObject")))) => name.to_string(),
+        let owner = match (obj.django_fn(), obj.native::<BaseClass>()) {
+            (Some(DjangoFn::Field(kind)), _) => Owner::Field(kind.django_name().to_string()),
+            (_, Some(BaseClass(name @ ("Field" | "ForeignObject")))) => {
+                Owner::Field(name.to_string())
+            }
             _ => return None,
         };
         Some(Ok(Obj::new_native(Function::FieldRegister {
-            field,
+            owner,
             unregister,
         })))
     }
@@ -282,10 +290,10 @@ impl Session {
                 }
                 _ => Err(missing_lookup(args.span)),
             },
-            Function::FieldRegister { field, unregister } => match arg(0) {
+            Function::FieldRegister { owner, unregister } => match arg(0) {
                 Some(lookup) => {
                     let name = arg(1).or_else(|| args.kwarg("lookup_name").cloned());
-                    self.register_on(Owner::Field(field), &lookup, name, unregister, args.span)
+                    self.register_on(owner, &lookup, name, unregister, args.span)
                 }
                 None => Err(missing_lookup(args.span)),
             },

@@ -37,6 +37,9 @@ pub struct OutputField {
     /// The output of a transform written in Python: its class and Python bases, whose
     /// registered lookups come before the field's.
     pub py_mro: Vec<ClassId>,
+    /// The model's field this is (no transform applied): `(model, index)`, whose own
+    /// registered lookups come first (Django's `instance_lookups`).
+    pub instance: Option<(ModelId, usize)>,
 }
 
 /// The lookups registered on every field, in Django's registration order.
@@ -238,6 +241,7 @@ impl OutputField {
                 .map(|b| Box::new(OutputField::of_field(b))),
             json_key: false,
             py_mro: Vec::new(),
+            instance: None,
         }
     }
 
@@ -280,6 +284,7 @@ impl OutputField {
             base: None,
             json_key: false,
             py_mro: Vec::new(),
+            instance: None,
         }
     }
 
@@ -315,8 +320,11 @@ impl OutputField {
             true => FieldKind::from_django_name(self.class_name).unwrap_or(FieldKind::ForeignKey),
             false => self.kind,
         };
+        let instance = self.instance.map(|(m, i)| Owner::Instance(m, i));
         let classes = self.py_mro.iter().map(|c| Owner::Class(*c));
-        classes
+        instance
+            .into_iter()
+            .chain(classes)
             .chain(
                 field_mro(kind)
                     .into_iter()
@@ -495,7 +503,11 @@ fn try_transform(
         if t.bilateral() {
             bilateral.push((t.clone(), out.clone()));
         }
-        return Ok((t.apply(expr, &out), t.output(out)));
+        let out_t = OutputField {
+            instance: None,
+            ..t.output(out.clone())
+        };
+        return Ok((t.apply(expr, &out), out_t));
     }
     let mut names = out.all_names();
     names.extend(reg.names(&out.owners()));

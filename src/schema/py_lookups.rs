@@ -10,10 +10,12 @@ use super::FieldKind;
 pub type ClassId = u32;
 
 /// Where a lookup is registered: on a field class (Django's name, `Field` for every field,
-/// `ForeignObject` for relations) or on a transform class written in Python.
+/// `ForeignObject` for relations), on one model's field (`Book._meta.get_field("title")`:
+/// the model and the field's index), or on a transform class written in Python.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Owner {
     Field(String),
+    Instance(super::ModelId, usize),
     Class(ClassId),
 }
 
