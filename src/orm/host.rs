@@ -111,6 +111,9 @@ impl Host for Orm {
             }
             return cx.manager_attribute(obj, name);
         }
+        if let Some(v) = cx.py_lookup_attribute(obj, name) {
+            return v.map(Some);
+        }
         if let Some(v) = super::choices::attribute(obj, name) {
             return Ok(Some(v));
         }
@@ -211,6 +214,9 @@ impl Host for Orm {
         if let Some(made) = super::choices::call(f, &args) {
             return made;
         }
+        if let Some(made) = cx.py_lookup_call(f, &args) {
+            return made;
+        }
         if let Some(m) = f.model_class() {
             return cx.new_instance(m, &args).map(make::instance);
         }
@@ -285,6 +291,9 @@ impl Host for Orm {
         }
         if let Some(inst) = recv.instance() {
             return cx.instance_method(&inst, name, &args);
+        }
+        if let Some(result) = cx.py_lookup_method(&recv, name, &args) {
+            return result;
         }
         Err(cx.no_attribute(&recv, name, args.span))
     }
@@ -671,6 +680,9 @@ impl Host for Orm {
     }
 
     fn class_of(cx: &mut Session, o: &Obj) -> Option<(Rc<crate::py::classes::Class>, bool)> {
+        if let Some(c) = cx.lookup_class_of(o) {
+            return Some((c, false));
+        }
         cx.python_class_of(o)
     }
 }
