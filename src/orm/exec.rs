@@ -110,6 +110,7 @@ impl Session {
         let prefetching = qs.kind == QsKind::Instances && !qs.prefetch.is_empty();
         let layouts =
             Layouts::of(&plan, self.composite_attnames(qs.query.model)).with_extras(&qs.query);
+        let converters = self.converters(&qs.kind, qs.query.model, &plan);
         let mut chunks = |s: &mut Session| loop {
             let rows = s
                 .on_backend(|b| b.fetch(cursor, chunk_size))
@@ -119,6 +120,11 @@ impl Session {
                 .into_iter()
                 .map(|row| row_to_obj(&qs.kind, qs.query.model, &plan, &layouts, row))
                 .collect();
+            if !converters.is_empty() {
+                for o in &mut objs {
+                    *o = s.convert_entries(std::mem::replace(o, Obj::NONE), &converters)?;
+                }
+            }
             if prefetching {
                 s.prefetch(qs, &mut objs).map_err(|d| d.at(at))?;
             }
@@ -149,12 +155,24 @@ impl Session {
         let model = qs.query.model;
         let mut layouts = None;
         let key = self.composite_attnames(model);
+        let mut plan_of = None;
         self.run_select(qs, &mut |plan, row| {
             let layouts = layouts
                 .get_or_insert_with(|| Layouts::of(plan, key.clone()).with_extras(&qs.query));
+            if plan_of.is_none() && kind != QsKind::Instances {
+                plan_of = Some(plan.clone());
+            }
             out.push(row_to_obj(&kind, model, plan, layouts, row));
             Ok(())
         })?;
+        if let Some(plan) = plan_of {
+            let converters = self.converters(&kind, model, &plan);
+            if !converters.is_empty() {
+                for o in &mut out {
+                    *o = self.convert_entries(std::mem::replace(o, Obj::NONE), &converters)?;
+                }
+            }
+        }
         if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.host.opts.sql_only {
             self.prefetch(qs, &mut out)?;
         }
@@ -310,6 +328,9 @@ impl Session {
             return Ok(v);
         }
         if let Some(v) = inst.get(name) {
+            if let Some(o) = self.converted_attribute(&inst, name, &v, span)? {
+                return Ok(o);
+            }
             // A JSON document is read as Python's dicts and lists, held by the instance: the
             // same object each time, and a save writes what was changed in it.
             return Ok(match v {

@@ -36,6 +36,7 @@ mod fetch_mode;
 mod filtered_relation;
 mod fixtures;
 mod for_update;
+mod from_db;
 mod functions;
 mod generic;
 mod generic_prefetch;

@@ -943,6 +943,7 @@ impl Session {
             Obj::Value(v) => Operand::Value(v.clone()),
             // An enum member (`Genre.FICTION`) is its value.
             Obj::Native(n) if let Some(v) = n.value() => Operand::Value(v),
+            Obj::Object(inst) if let Some(v) = &inst.value => Operand::Value(v.clone()),
             Obj::List(_) | Obj::Tuple(_) => Operand::List(
                 o.items()
                     .unwrap_or_default()
