@@ -755,10 +755,8 @@ impl<H: Host> Interp<H> {
         };
         let Some((f, owner)) = find(&class, which, None) else {
             return Ok(match o {
-                Obj::Object(inst) if let Some(v) = &inst.value => Some(match which {
-                    "__str__" => v.to_python_str(),
-                    _ => super::repr::value_repr(v),
-                }),
+                // An instance of `class Cash(Decimal)`: its value's (`py_str`, `repr`).
+                Obj::Object(inst) if inst.value.is_some() => None,
                 Obj::Object(inst) => Some(format!(
                     "<__main__.{} object at {:#x}>",
                     class.name,
