@@ -110,7 +110,7 @@ impl Session {
         let prefetching = qs.kind == QsKind::Instances && !qs.prefetch.is_empty();
         let layouts =
             Layouts::of(&plan, self.composite_attnames(qs.query.model)).with_extras(&qs.query);
-        let converters = self.converters(&qs.kind, qs.query.model, &plan);
+        let converters = self.converters(qs, &plan);
         let mut chunks = |s: &mut Session| loop {
             let rows = s
                 .on_backend(|b| b.fetch(cursor, chunk_size))
@@ -121,9 +121,8 @@ impl Session {
                 .map(|row| row_to_obj(&qs.kind, qs.query.model, &plan, &layouts, row))
                 .collect();
             if !converters.is_empty() {
-                for o in &mut objs {
-                    *o = s.convert_entries(std::mem::replace(o, Obj::NONE), &converters)?;
-                }
+                s.convert_rows(&mut objs, &converters)
+                    .map_err(|d| d.at(at))?;
             }
             if prefetching {
                 s.prefetch(qs, &mut objs).map_err(|d| d.at(at))?;
@@ -155,22 +154,22 @@ impl Session {
         let model = qs.query.model;
         let mut layouts = None;
         let key = self.composite_attnames(model);
+        // The plan, kept when a field's own from_db_value() may convert its rows.
         let mut plan_of = None;
+        let converting = self.has_from_db_value();
         self.run_select(qs, &mut |plan, row| {
             let layouts = layouts
                 .get_or_insert_with(|| Layouts::of(plan, key.clone()).with_extras(&qs.query));
-            if plan_of.is_none() && kind != QsKind::Instances {
+            if converting && plan_of.is_none() {
                 plan_of = Some(plan.clone());
             }
             out.push(row_to_obj(&kind, model, plan, layouts, row));
             Ok(())
         })?;
         if let Some(plan) = plan_of {
-            let converters = self.converters(&kind, model, &plan);
+            let converters = self.converters(qs, &plan);
             if !converters.is_empty() {
-                for o in &mut out {
-                    *o = self.convert_entries(std::mem::replace(o, Obj::NONE), &converters)?;
-                }
+                self.convert_rows(&mut out, &converters)?;
             }
         }
         if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.host.opts.sql_only {

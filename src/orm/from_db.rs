@@ -1,24 +1,27 @@
 //! A field's own `from_db_value()`: a models.py field class that defines one (it or a base;
 //! the schema names the class, `Field::from_db_value`) has it applied to each value the
 //! database gives for the field, as Django's converters do — an instance's attribute (once,
-//! on first read, then kept by the instance) and a `values()`/`values_list()` entry of the
-//! queried model's own field. djq runs it in models.py's names with the field
+//! on first read, then kept by the instance), a `values()`/`values_list()` entry of the
+//! field, and an annotation or aggregate whose output field is the field (a column of it,
+//! `Max`/`Min`/`Sum` of one). djq runs it in models.py's names with the field
 //! (`_meta.get_field(...)`'s object), the value, `None` for the expression (djq has no
 //! `Col` object) and `django.db.connection`.
 
 use super::Session;
 use super::meta::MetaField;
 use super::modules::Connection;
-use super::obj::{Instance, QsKind};
+use super::obj::{Instance, QsKind, QuerySet};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::{Args, Obj};
-use crate::query::setup::Plan;
+use crate::query::expr::AggFunc;
+use crate::query::setup::{Plan, PlanCol};
+use crate::query::{Expr, Query};
 use crate::schema::ModelId;
 use crate::value::Value;
 
 /// The field (model, index) whose `from_db_value()` converts an entry, by the entry's place
-/// among a row's entries.
-pub(super) type Converters = Vec<(usize, (ModelId, usize))>;
+/// among a row's entries, with its name.
+pub(super) type Converters = Vec<(usize, String, (ModelId, usize))>;
 
 impl Session {
     /// The field of model `m` (or of a multi-table parent) named or attnamed `name`, if its
@@ -78,38 +81,106 @@ impl Session {
         value: &Value,
         span: Span,
     ) -> Result<Option<Obj>> {
-        let Some(field) = self.converted_field(inst.model, attname) else {
-            return Ok(None);
-        };
         if let Some(o) = inst.converted(attname) {
             return Ok(Some(o));
         }
+        let Some(field) = self.converted_field(inst.model, attname) else {
+            return Ok(None);
+        };
         let o = self.run_from_db_value(field, value.clone(), span)?;
         inst.set_converted(attname, o.clone());
         Ok(Some(o))
     }
 
-    /// The entries of a `values()`/`values_list()` row of `plan` that a field's own
-    /// `from_db_value()` converts (the queried model's fields, by name).
-    pub(super) fn converters(&self, kind: &QsKind, model: ModelId, plan: &Plan) -> Converters {
-        if *kind == QsKind::Instances {
+    /// The field whose own `from_db_value()` Django applies to what expression `e` of query
+    /// `q` reads: a column of that field, and `Max`/`Min`/`Sum` of one (whose output field
+    /// is their source's).
+    fn output_field(&self, q: &Query, e: &Expr) -> Option<(ModelId, usize)> {
+        match e {
+            Expr::Col(c) => {
+                let table = (q.tables.iter())
+                    .find(|t| t.alias == c.alias)
+                    .map_or(&*c.alias, |t| &*t.table);
+                let schema = &self.host.schema;
+                (schema.models.iter().enumerate())
+                    .filter(|(_, m)| m.table == table)
+                    .find_map(|(m, model)| {
+                        (model.fields.iter())
+                            .position(|f| f.from_db_value.is_some() && f.column == *c.column)
+                            .map(|i| (m, i))
+                    })
+            }
+            Expr::Aggregate {
+                func: AggFunc::Max | AggFunc::Min | AggFunc::Sum,
+                arg: Some(arg),
+                default: None,
+                options,
+                ..
+            } if options.output.is_none() => self.output_field(q, arg),
+            Expr::Parens(e) => self.output_field(q, e),
+            _ => None,
+        }
+    }
+
+    /// The entries of a row of `plan` that a field's own `from_db_value()` converts: of a
+    /// `values()`/`values_list()` row, each such column; of an instance, its annotations
+    /// (its fields convert when read, [`Session::converted_attribute`]).
+    pub(super) fn converters(&self, qs: &QuerySet, plan: &Plan) -> Converters {
+        if !self.has_from_db_value() {
             return Vec::new();
         }
-        let mut names: Vec<&str> = (plan.columns[..plan.shown.min(plan.columns.len())].iter())
-            .map(|c| &*c.name)
+        let mut columns: Vec<&PlanCol> = plan.columns[..plan.shown.min(plan.columns.len())]
+            .iter()
             .collect();
         // The columns of a composite key or ForeignObject are one entry.
-        names.dedup();
-        (names.into_iter().enumerate())
-            .filter_map(|(at, name)| Some((at, self.converted_field(model, name)?)))
+        columns.dedup_by(|a, b| a.name == b.name);
+        let model = qs.query.model;
+        let instances = qs.kind == QsKind::Instances;
+        (columns.into_iter().enumerate())
+            .filter(|(_, c)| !instances || !self.is_field(model, &c.name))
+            .filter_map(|(at, c)| {
+                let field = (self.converted_field(model, &c.name))
+                    .filter(|_| !instances)
+                    .or_else(|| self.output_field(&qs.query, &c.expr))?;
+                Some((at, c.name.to_string(), field))
+            })
             .collect()
     }
 
+    /// Whether any field of the schema has its own `from_db_value()` (else no row needs
+    /// converting).
+    pub(super) fn has_from_db_value(&self) -> bool {
+        (self.host.schema.models.iter()).any(|m| m.fields.iter().any(|f| f.from_db_value.is_some()))
+    }
+
+    /// Whether `name` is a concrete field's name or attname of model `m` (or a parent's).
+    fn is_field(&self, m: ModelId, name: &str) -> bool {
+        let schema = &self.host.schema;
+        (schema.concrete_fields(m).into_iter())
+            .any(|(o, i)| schema.model(o).fields[i].has_attname(name))
+    }
+
+    /// Apply `converters` to the objects of a query's rows.
+    pub(super) fn convert_rows(&mut self, objs: &mut [Obj], converters: &Converters) -> Result<()> {
+        for o in objs {
+            if let Some(inst) = o.native::<Instance>() {
+                for (_, name, field) in converters {
+                    let value = inst.get(name).unwrap_or(Value::Null);
+                    let converted = self.run_from_db_value(*field, value, Span::default())?;
+                    inst.set_converted(name, converted);
+                }
+            } else {
+                *o = self.convert_entries(std::mem::replace(o, Obj::NONE), converters)?;
+            }
+        }
+        Ok(())
+    }
+
     /// A `values()`/`values_list()` row with its `converters`' entries converted.
-    pub(super) fn convert_entries(&mut self, row: Obj, converters: &Converters) -> Result<Obj> {
+    fn convert_entries(&mut self, row: Obj, converters: &Converters) -> Result<Obj> {
         let convert = |s: &mut Session, at: usize, o: Obj| -> Result<Obj> {
-            match converters.iter().find(|(i, _)| *i == at) {
-                Some(&(_, field)) if let Obj::Value(v) = o => {
+            match converters.iter().find(|(i, ..)| *i == at) {
+                Some(&(_, _, field)) if let Obj::Value(v) = o => {
                     s.run_from_db_value(field, v, Span::default())
                 }
                 _ => Ok(o),
