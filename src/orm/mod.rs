@@ -53,6 +53,7 @@ pub mod obj;
 mod order_wrt;
 mod prefetch;
 mod queryset;
+mod raw;
 mod related;
 mod repr;
 mod taggit;

@@ -71,6 +71,7 @@ methods! {
     "complex_filter",
     "contains",
     "select_for_update",
+    "raw",
 }
 
 /// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
@@ -524,6 +525,7 @@ impl Session {
                 Ok(wrap(source))
             }
             "in_bulk" => self.in_bulk(Rc::unwrap_or_clone(source), &args),
+            "raw" => self.raw(qs.query.model, &args),
             "explain" => self.explain_queryset(qs, &args),
             "dates" | "datetimes" => {
                 self.dates(Rc::unwrap_or_clone(source), name == "datetimes", &args)
