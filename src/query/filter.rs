@@ -897,8 +897,35 @@ impl Query {
             } => (&**expr, *descending, *nulls, false),
             other => (other, false, None, true),
         };
+        // Django's `_order_by_pairs`: a constant given as it is (not `.asc()`/`.desc()`) is
+        // ordered by as its output field (`CAST(%s AS text)`).
+        let cast = match inner {
+            _ if !bare => None,
+            FExpr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                output: Some(db),
+                span,
+            } if matches!(args.as_slice(), [FExpr::Value(_)]) => Some((*db, *span)),
+            FExpr::Value(v) => super::func::value_class(v).map(|kind| {
+                let db = super::expr::DbType {
+                    kind,
+                    max_length: None,
+                    decimal: None,
+                    dims: 0,
+                };
+                (db, Span::default())
+            }),
+            _ => None,
+        };
+        let cast = cast.map(|(db, span)| FExpr::Func {
+            func: super::func::FuncKind::Cast(db),
+            args: vec![inner.clone()],
+            output: None,
+            span,
+        });
         Ok(super::OrderSpec::Expr {
-            expr: self.resolve_f(schema, inner, None)?,
+            expr: self.resolve_f(schema, cast.as_ref().unwrap_or(inner), None)?,
             descending,
             nulls,
             bare,
