@@ -972,6 +972,9 @@ impl Session {
             o if let Some(key) = o.native::<Instance>().and_then(|i| self.composite_key(i)) => {
                 Operand::values(key)
             }
+            o if let Some(super::modules::QueryText(_, q)) = o.native() => {
+                Operand::Query(q.clone())
+            }
             o if let Some(inst) = o.native::<Instance>() => {
                 let pk = &self.host.schema.model(inst.model).pk_field().attname();
                 Operand::Instance(inst.model, inst.get(pk).unwrap_or(Value::Null))
