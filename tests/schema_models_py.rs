@@ -1544,6 +1544,13 @@ fn field_subclasses_generated_fields_db_defaults_and_computed_meta() {
         "{:?}",
         novel.notes
     );
+    // A field class of this models.py with its own from_db_value(): run on what is read.
+    assert_eq!(field(novel, "price").kind, FieldKind::DecimalField);
+    assert_eq!(
+        field(novel, "price").from_db_value.as_deref(),
+        Some("PriceField")
+    );
+    assert_eq!(field(novel, "score").from_db_value, None);
     let generated = field(novel, "title_length");
     assert!(generated.generated && generated.kind == FieldKind::IntegerField);
     assert!(!field(novel, "title").generated);

@@ -218,6 +218,8 @@ impl Session {
         let _level = deeper("while encoding a JSON object")?;
         Ok(match o {
             Obj::Value(v) => v.to_json(),
+            // An instance of `class Cash(Decimal)`: its value, as Django's encoder gives it.
+            Obj::Object(inst) if let Some(v) = &inst.value => v.to_json(),
             Obj::List(_) | Obj::Tuple(_) | Obj::Row(_) => serde_json::Value::Array(
                 o.items()
                     .unwrap_or_default()

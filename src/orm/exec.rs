@@ -109,6 +109,7 @@ impl Session {
         let prefetching = qs.kind == QsKind::Instances && !qs.prefetch.is_empty();
         let layouts =
             Layouts::of(&plan, self.composite_attnames(qs.query.model)).with_extras(&qs.query);
+        let converters = self.converters(qs, &plan);
         let mut chunks = |s: &mut Session| loop {
             let rows = s
                 .on_backend(|b| b.fetch(cursor, chunk_size))
@@ -118,6 +119,10 @@ impl Session {
                 .into_iter()
                 .map(|row| row_to_obj(&qs.kind, qs.query.model, &plan, &layouts, row))
                 .collect();
+            if !converters.is_empty() {
+                s.convert_rows(&mut objs, &converters)
+                    .map_err(|d| d.at(at))?;
+            }
             if prefetching {
                 s.prefetch(qs, &mut objs).map_err(|d| d.at(at))?;
             }
@@ -148,12 +153,24 @@ impl Session {
         let model = qs.query.model;
         let mut layouts = None;
         let key = self.composite_attnames(model);
+        // The plan, kept when a field's own from_db_value() may convert its rows.
+        let mut plan_of = None;
+        let converting = self.has_from_db_value();
         self.run_select(qs, &mut |plan, row| {
             let layouts = layouts
                 .get_or_insert_with(|| Layouts::of(plan, key.clone()).with_extras(&qs.query));
+            if converting && plan_of.is_none() {
+                plan_of = Some(plan.clone());
+            }
             out.push(row_to_obj(&kind, model, plan, layouts, row));
             Ok(())
         })?;
+        if let Some(plan) = plan_of {
+            let converters = self.converters(qs, &plan);
+            if !converters.is_empty() {
+                self.convert_rows(&mut out, &converters)?;
+            }
+        }
         if kind == QsKind::Instances && !qs.prefetch.is_empty() && !self.host.opts.sql_only {
             self.prefetch(qs, &mut out)?;
         }
@@ -307,6 +324,9 @@ impl Session {
             return Ok(v);
         }
         if let Some(v) = inst.get(name) {
+            if let Some(o) = self.converted_attribute(&inst, name, &v, span)? {
+                return Ok(o);
+            }
             // A JSON document is read as Python's dicts and lists, held by the instance: the
             // same object each time, and a save writes what was changed in it.
             return Ok(match v {

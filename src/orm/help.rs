@@ -192,6 +192,11 @@ pub const QUERYSET_DOCS: &[(&str, &str, &str)] = &[
         "(nowait=False, skip_locked=False, of=(), no_key=False)",
         "Return a new QuerySet instance that will select objects with a FOR UPDATE lock.",
     ),
+    (
+        "raw",
+        "(raw_query, params=(), translations=None, using=None)",
+        "",
+    ),
 ];
 
 use super::Session;

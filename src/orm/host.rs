@@ -390,7 +390,7 @@ impl Host for Orm {
     }
 
     fn truthy(cx: &mut Session, o: &Obj, span: Span) -> Result<bool> {
-        if o.queryset().is_some() {
+        if o.queryset().is_some() || o.native::<super::raw::RawQuerySet>().is_some() {
             return Ok(!Self::items(cx, o, span)?.unwrap_or_default().is_empty());
         }
         Ok(true)
@@ -400,7 +400,10 @@ impl Host for Orm {
         if let Some(members) = super::choices::items(o) {
             return Ok(Some(members.len()));
         }
-        if o.queryset().is_some() || o.manager().is_some() {
+        if o.queryset().is_some()
+            || o.manager().is_some()
+            || o.native::<super::raw::RawQuerySet>().is_some()
+        {
             return Ok(Self::items(cx, o, span)?.map(|items| items.len()));
         }
         Ok(None)
@@ -424,6 +427,9 @@ impl Host for Orm {
                 }
                 None => Ok(Some(cx.evaluate(&qs).map_err(|d| d.at(span))?.to_vec())),
             };
+        }
+        if let Some(raw) = o.native::<super::raw::RawQuerySet>() {
+            return cx.raw_items(raw, span).map(Some);
         }
         if let Some(m) = o.manager() {
             return Err(
@@ -450,6 +456,11 @@ impl Host for Orm {
     }
 
     fn subscript(cx: &mut Session, obj: Obj, index: &Expr, span: Span) -> Result<Obj> {
+        // Django's `RawQuerySet.__getitem__`: `list(self)[k]`, the whole query run.
+        if let Some(raw) = obj.native::<super::raw::RawQuerySet>() {
+            let items = cx.raw_items(raw, span)?;
+            return cx.subscript(Obj::list(items), index, span);
+        }
         if super::choices::items(&obj).is_some() {
             let key = cx.eval(index)?;
             if let Some(found) = super::choices::subscript(&obj, &key) {
@@ -527,6 +538,9 @@ impl Host for Orm {
     fn repr(cx: &mut Session, o: &Obj) -> Result<String> {
         if let Some(text) = super::choices::text(o, true) {
             return Ok(text);
+        }
+        if let Some(raw) = o.native::<super::raw::RawQuerySet>() {
+            return Ok(format!("<RawQuerySet: {}>", raw.text()));
         }
         let schema = &cx.host.schema;
         if let Some(inst) = o.instance() {

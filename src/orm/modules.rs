@@ -153,9 +153,10 @@ impl Native for Settings {
 }
 
 /// `qs.query`: its SQL as `str()` gives it, or `None` when Django would raise
-/// EmptyResultSet (`none()`).
+/// EmptyResultSet (`none()`); and the query, which a lookup takes as a value
+/// (`filter(author__in=qs.query)`) as it takes the queryset.
 #[derive(Debug)]
-pub struct QueryText(pub Option<String>);
+pub struct QueryText(pub Option<String>, pub Box<crate::query::Query>);
 
 impl Native for QueryText {
     fn type_name(&self) -> Cow<'_, str> {
@@ -391,12 +392,12 @@ impl super::Session {
         let text = compiled
             .statement
             .map(|st| crate::render::sql::sql_interpolate(&st.sql, &st.params, self.host.dialect));
-        Ok(Obj::new_native(QueryText(text)))
+        Ok(Obj::new_native(QueryText(text, Box::new(qs.query.clone()))))
     }
 
     /// `str()` of a `qs.query`; EmptyResultSet for a query Django would not run.
     pub(super) fn query_str(o: &Obj) -> Option<Result<String>> {
-        let QueryText(text) = o.native::<QueryText>()?;
+        let QueryText(text, _) = o.native::<QueryText>()?;
         Some(
             text.clone()
                 .ok_or_else(|| Diagnostic::new(ErrorKind::Python("EmptyResultSet".into()), "")),

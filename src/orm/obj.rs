@@ -497,6 +497,8 @@ struct Loaded {
     /// The Python lists and dicts a JSONField's attribute holds once read or assigned, by
     /// attname: changed in place, they are what a save writes.
     documents: Vec<(String, Obj)>,
+    /// What a field's own `from_db_value()` made of its value, by attname, once read.
+    converted: Vec<(String, Obj)>,
 }
 
 /// An instance's values: `values[i]` is the value of `layout[i]`.
@@ -668,6 +670,7 @@ impl Instance {
     pub fn set(&self, attname: &str, value: Value) {
         if let Some(loaded) = self.loaded.borrow_mut().as_mut() {
             loaded.documents.retain(|(k, _)| k != attname);
+            loaded.converted.retain(|(k, _)| k != attname);
         }
         let mut values = self.values.borrow_mut();
         match values.layout.iter().position(|k| k == attname) {
@@ -696,6 +699,18 @@ impl Instance {
         self.loading().documents.push((attname.to_string(), doc));
     }
 
+    /// What field `attname`'s own `from_db_value()` made of its value, once read.
+    pub fn converted(&self, attname: &str) -> Option<Obj> {
+        let loaded = self.loaded();
+        let converted = &loaded.as_ref()?.converted;
+        (converted.iter().find(|(k, _)| k == attname)).map(|(_, o)| o.clone())
+    }
+
+    /// Keep what field `attname`'s own `from_db_value()` made of its value.
+    pub fn set_converted(&self, attname: &str, o: Obj) {
+        self.loading().converted.push((attname.to_string(), o));
+    }
+
     /// The JSONField documents held, by attname.
     pub fn documents(&self) -> Vec<(String, Obj)> {
         let loaded = self.loaded();
@@ -710,6 +725,7 @@ impl Instance {
         self.retain_attributes(|k| k != attname);
         if let Some(loaded) = self.loaded.borrow_mut().as_mut() {
             loaded.documents.retain(|(k, _)| k != attname);
+            loaded.converted.retain(|(k, _)| k != attname);
         }
     }
 

@@ -71,6 +71,7 @@ methods! {
     "complex_filter",
     "contains",
     "select_for_update",
+    "raw",
 }
 
 /// QuerySet methods a Manager does not have (Django's `queryset_only`): `Book.objects.delete()`
@@ -527,6 +528,7 @@ impl Session {
                 Ok(wrap(source))
             }
             "in_bulk" => self.in_bulk(Rc::unwrap_or_clone(source), &args),
+            "raw" => self.raw(qs.query.model, &args),
             "explain" => self.explain_queryset(qs, &args),
             "dates" | "datetimes" => {
                 self.dates(Rc::unwrap_or_clone(source), name == "datetimes", &args)
@@ -946,6 +948,7 @@ impl Session {
             Obj::Value(v) => Operand::Value(v.clone()),
             // An enum member (`Genre.FICTION`) is its value.
             Obj::Native(n) if let Some(v) = n.value() => Operand::Value(v),
+            Obj::Object(inst) if let Some(v) = &inst.value => Operand::Value(v.clone()),
             Obj::List(_) | Obj::Tuple(_) => Operand::List(
                 o.items()
                     .unwrap_or_default()
@@ -973,6 +976,9 @@ impl Session {
             // A composite key's instance is its key's row value.
             o if let Some(key) = o.native::<Instance>().and_then(|i| self.composite_key(i)) => {
                 Operand::values(key)
+            }
+            o if let Some(super::modules::QueryText(_, q)) = o.native() => {
+                Operand::Query(q.clone())
             }
             o if let Some(inst) = o.native::<Instance>() => {
                 let pk = &self.host.schema.model(inst.model).pk_field().attname();

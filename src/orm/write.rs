@@ -469,6 +469,8 @@ impl Session {
             o if kind == FieldKind::JsonField => Ok(Value::json(self.json_document(o, span)?)),
             Obj::Value(v) => Ok(v.clone()),
             Obj::Native(n) if let Some(v) = n.value() => Ok(v),
+            // An instance of `class Cash(Decimal)` (a from_db_value's): its value.
+            Obj::Object(inst) if let Some(v) = &inst.value => Ok(v.clone()),
             other => Err(type_error(
                 &format!(
                     "djq cannot store a '{}' object in a field",

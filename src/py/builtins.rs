@@ -90,6 +90,9 @@ impl<H: Host> Interp<H> {
                     Obj::Set(s) => s.len(),
                     Obj::Native(_) if let Some(n) = H::len(self, &o, span)? => n,
                     Obj::Object(_) if let Some(n) = self.class_len(&o, span)? => n,
+                    Obj::Object(inst) if let Some(Value::Text(s)) = &inst.value => {
+                        s.chars().count()
+                    }
                     other => {
                         return Err(Diagnostic::new(
                             ErrorKind::Type,
@@ -478,6 +481,13 @@ fn is_instance<H: Host>(host: &H, o: &Obj, cls: &Obj) -> Result<bool> {
         }
         Obj::ExceptionClass(c) => matches!(o, Obj::Exception(e)
             if super::exceptions::is_subclass(&super::exceptions::class_of(&e.kind), c)),
+        // An instance of `class Cash(Decimal)` is a Decimal.
+        Obj::Builtin(_)
+            if let Obj::Object(inst) = o
+                && let Some(v) = &inst.value =>
+        {
+            is_instance(host, &Obj::Value(v.clone()), cls)?
+        }
         Obj::Builtin(b) => match (b, o) {
             (Builtin::Std(class), o) => super::stdlib::is_instance(class, o),
             (Builtin::Str, Obj::Value(Value::Text(_)))

@@ -117,6 +117,25 @@ pub fn dir_names(
     names
 }
 
+/// Whether a class may derive from built-in `b`: a value type (`str`, `int`, `float`,
+/// `decimal.Decimal`), whose instances are a value ([`Object::value`]) with a `__dict__`.
+fn value_class(b: Builtin) -> bool {
+    matches!(
+        b,
+        Builtin::Str | Builtin::Int | Builtin::Float | Builtin::Std("decimal.Decimal")
+    )
+}
+
+/// The built-in value type class `c` derives from, if any.
+fn value_base(c: &Rc<Class>) -> Option<Builtin> {
+    mro(c).iter().find_map(|k| {
+        k.bases.iter().find_map(|b| match b {
+            Obj::Builtin(b) => Some(*b),
+            _ => None,
+        })
+    })
+}
+
 /// Python's "class Name" in messages.
 fn class_repr(c: &Class) -> String {
     format!("<class '__main__.{}'>", c.name)
@@ -156,6 +175,7 @@ impl<H: Host> Interp<H> {
                     base_objs.push(Obj::Class(c))
                 }
                 c @ (Obj::Class(_) | Obj::Native(_)) => base_objs.push(c),
+                Obj::Builtin(b) if value_class(b) => base_objs.push(Obj::Builtin(b)),
                 _ if lenient => {}
                 // `class E(Exception)`: djq's exceptions are not classes of this kind.
                 other => {
@@ -423,6 +443,12 @@ impl<H: Host> Interp<H> {
         match found {
             Some((v, owner)) => self.bind_found(v, obj, instance, owner, span).map(Some),
             None if matches!(obj, Obj::Native(_)) => Ok(None),
+            // The value's own (`cash.quantize`, `s.upper`), on its plain value.
+            None if let Obj::Object(inst) = obj
+                && let Some(v) = &inst.value =>
+            {
+                self.attribute(Obj::Value(v.clone()), name, span).map(Some)
+            }
             None => Err(self.no_class_attribute(&class, instance, name, span)),
         }
     }
@@ -624,9 +650,19 @@ impl<H: Host> Interp<H> {
             )
             .at(args.span));
         }
+        // `Cash(value)` of `class Cash(Decimal)`: the base makes the value (its `__new__`).
+        let value = match value_base(c) {
+            Some(base) => match self.call(Obj::Builtin(base), args.clone())? {
+                Obj::Value(v) => Some(v),
+                _ => None,
+            },
+            None => None,
+        };
+        let made_value = value.is_some();
         let obj = Obj::Object(Rc::new(Object {
             class: c.clone(),
             dict: RefCell::new(Vec::new()),
+            value,
         }));
         match find(c, "__init__", None) {
             Some((init, owner)) => {
@@ -642,7 +678,7 @@ impl<H: Host> Interp<H> {
                     .at(span));
                 }
             }
-            None if !args.pos.is_empty() || !args.kw.is_empty() => {
+            None if !made_value && (!args.pos.is_empty() || !args.kw.is_empty()) => {
                 return Err(Diagnostic::new(
                     ErrorKind::Type,
                     format!("{}() takes no arguments", c.name),
@@ -719,6 +755,8 @@ impl<H: Host> Interp<H> {
         };
         let Some((f, owner)) = find(&class, which, None) else {
             return Ok(match o {
+                // An instance of `class Cash(Decimal)`: its value's (`py_str`, `repr`).
+                Obj::Object(inst) if inst.value.is_some() => None,
                 Obj::Object(inst) => Some(format!(
                     "<__main__.{} object at {:#x}>",
                     class.name,

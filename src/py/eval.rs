@@ -412,7 +412,8 @@ impl<H: Host> Interp<H> {
         }
     }
 
-    fn subscript(&mut self, obj: Obj, index: &Expr, span: Span) -> Result<Obj> {
+    /// `obj[index]`.
+    pub fn subscript(&mut self, obj: Obj, index: &Expr, span: Span) -> Result<Obj> {
         if let Some(r) = self.std_subscript(&obj, index) {
             return r;
         }

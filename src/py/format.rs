@@ -40,6 +40,15 @@ impl<H: Host> Interp<H> {
         if spec.is_empty() {
             return self.py_str(v);
         }
+        // An instance of `class Cash(Decimal)` formats as its value.
+        let plain;
+        let v = match v {
+            Obj::Object(inst) if let Some(x) = &inst.value => {
+                plain = Obj::Value(x.clone());
+                &plain
+            }
+            v => v,
+        };
         let Obj::Value(value) = v else {
             let owner = match v {
                 Obj::Native(n) => self.host.type_name(&**n),

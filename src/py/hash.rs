@@ -33,6 +33,7 @@ pub fn hash(o: &Obj) -> Result<i64> {
         Obj::Function(f) => pointer(Rc::as_ptr(f).cast()),
         Obj::Exception(e) => pointer(Rc::as_ptr(e).cast()),
         Obj::Class(c) => pointer(Rc::as_ptr(c).cast()),
+        Obj::Object(instance) if let Some(v) = &instance.value => value_hash(v),
         Obj::Object(instance) => pointer(Rc::as_ptr(instance).cast()),
         Obj::Wrapper(w) => pointer(Rc::as_ptr(w).cast()),
         Obj::Method(recv, name) => identity(recv) ^ text_hash(name),

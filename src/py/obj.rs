@@ -55,6 +55,7 @@ pub trait Native: Any + Debug {
 pub fn as_plain(o: &Obj) -> Cow<'_, Obj> {
     match o {
         Obj::Native(n) if let Some(v) = n.value() => Cow::Owned(Obj::Value(v)),
+        Obj::Object(inst) if let Some(v) = &inst.value => Cow::Owned(Obj::Value(v.clone())),
         _ => Cow::Borrowed(o),
     }
 }
@@ -421,6 +422,10 @@ impl std::fmt::Debug for Class {
 pub struct Object {
     pub class: Rc<Class>,
     pub dict: RefCell<Vec<(String, Obj)>>,
+    /// The plain value an instance of a class derived from a built-in value type is
+    /// (`class Cash(Decimal)`: its `Decimal`), which `==`, `hash()`, arithmetic, `str()` and
+    /// `repr()` use.
+    pub value: Option<Value>,
 }
 
 /// The objects classes are made of.

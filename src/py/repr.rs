@@ -18,6 +18,7 @@ impl<H: Host> Interp<H> {
                 Ok(s)
             }
             Obj::Native(_) => H::str(self, o),
+            Obj::Object(inst) if let Some(v) = &inst.value => Ok(v.to_python_str()),
             Obj::Exception(e) => Ok(e.message.clone()),
             other => self.repr(other),
         }
@@ -97,6 +98,7 @@ impl<H: Host> Interp<H> {
                 self.std_repr(s)?
             }
             Obj::Native(_) => H::repr(self, o)?,
+            Obj::Object(inst) if let Some(v) = &inst.value => value_repr(v),
             Obj::Class(_) | Obj::Object(_) | Obj::Wrapper(_) => format!("<{}>", o.type_name()),
         })
     }

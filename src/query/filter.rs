@@ -897,8 +897,35 @@ impl Query {
             } => (&**expr, *descending, *nulls, false),
             other => (other, false, None, true),
         };
+        // Django's `_order_by_pairs`: a constant given as it is (not `.asc()`/`.desc()`) is
+        // ordered by as its output field (`CAST(%s AS text)`).
+        let cast = match inner {
+            _ if !bare => None,
+            FExpr::Func {
+                func: super::func::FuncKind::Wrapper,
+                args,
+                output: Some(db),
+                span,
+            } if matches!(args.as_slice(), [FExpr::Value(_)]) => Some((*db, *span)),
+            FExpr::Value(v) => super::func::value_class(v).map(|kind| {
+                let db = super::expr::DbType {
+                    kind,
+                    max_length: None,
+                    decimal: None,
+                    dims: 0,
+                };
+                (db, Span::default())
+            }),
+            _ => None,
+        };
+        let cast = cast.map(|(db, span)| FExpr::Func {
+            func: super::func::FuncKind::Cast(db),
+            args: vec![inner.clone()],
+            output: None,
+            span,
+        });
         Ok(super::OrderSpec::Expr {
-            expr: self.resolve_f(schema, inner, None)?,
+            expr: self.resolve_f(schema, cast.as_ref().unwrap_or(inner), None)?,
             descending,
             nulls,
             bare,
@@ -1383,8 +1410,9 @@ pub fn output_field(
     }
 }
 
-/// Django's `Exact.get_prep_lookup`: a queryset compared with `exact` (written or implied)
-/// must be sliced to one row.
+/// Django's `Exact.get_prep_lookup` and `In.get_prep_lookup` for a queryset compared with
+/// one column: with `exact` (written or implied) it must be sliced to one row, and with
+/// either it must select one field (`values('id', 'name')` selects two).
 fn refuse_unlimited_exact(value: &Operand, lookups: &[&str]) -> Result<()> {
     let Operand::Query(q) = value else {
         return Ok(());
@@ -1397,7 +1425,21 @@ fn refuse_unlimited_exact(value: &Operand, lookups: &[&str]) -> Result<()> {
             "The QuerySet value for an exact lookup must be limited to one result using slicing.",
         ));
     }
-    Ok(())
+    // Counted when what it selects is its values() columns alone.
+    let selected = q.select.len();
+    let plain = q.annotations.is_empty() && q.extra_select.is_empty();
+    let lookup = match lookups.last() {
+        _ if !plain || selected <= 1 => return Ok(()),
+        _ if exact => "exact lookup",
+        Some(&"in") => "'in' lookup",
+        _ => return Ok(()),
+    };
+    Err(Diagnostic::new(
+        ErrorKind::Value,
+        format!(
+            "The QuerySet value for the {lookup} must have 1 selected fields (received {selected})"
+        ),
+    ))
 }
 
 /// Django's `check_related_objects` for a queryset value: a relation compared with a queryset

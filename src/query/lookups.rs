@@ -910,9 +910,11 @@ fn prepare_rhs(
                     {
                         v
                     }
-                    // Regex's `prepare_rhs = False`: the pattern is not the field's value.
+                    // Regex's and the pattern lookups' `prepare_rhs = False`: the pattern
+                    // is not the field's value (`pub_date__startswith='2005'`).
                     Prepared::Value(v)
-                        if matches!(kind, LookupKind::Regex | LookupKind::IRegex) =>
+                        if matches!(kind, LookupKind::Regex | LookupKind::IRegex)
+                            || kind.is_pattern() =>
                     {
                         v
                     }

@@ -188,6 +188,9 @@ pub struct Field {
     /// ArrayField's `base_field`, the field of its elements (named like the array, as Django
     /// names it).
     pub base_field: Option<Box<Field>>,
+    /// The models.py class of a field whose class defines its own `from_db_value()` (it or
+    /// a base): what Django applies to each value read from the database.
+    pub from_db_value: Option<Box<str>>,
 }
 
 impl Clone for Field {
@@ -202,6 +205,7 @@ impl Clone for Field {
             choices: self.choices.clone(),
             relation: self.relation.clone(),
             base_field: self.base_field.clone(),
+            from_db_value: self.from_db_value.clone(),
             ..*self
         }
     }
@@ -228,6 +232,7 @@ impl Field {
             generated_from: Box::default(),
             relation: None,
             base_field: None,
+            from_db_value: None,
         }
     }
 

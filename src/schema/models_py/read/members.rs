@@ -221,17 +221,23 @@ impl<'a> Reader<'a> {
                         kind.django_name()
                     ));
                 }
-                if self.defines(func, c.file, 0, "from_db_value") {
-                    r.notes.push(format!(
-                        "{}.{name}: {callee} defines its own from_db_value(), which is not \
-                         supported by djq yet: its values are shown as {} reads them",
-                        c.name,
-                        kind.django_name()
-                    ));
-                }
                 let mut read = self.read_column(name, kind, last_segment(&callee), args, c);
                 if let Some(MemberKind::Column { field, .. }) = &mut read {
                     self.init_options(func, c.file, 0, args, field);
+                    // Run when its class is models.py's own (a class of another module
+                    // is not run by djq).
+                    let own = (self.find_class(last_segment(&callee), c.file))
+                        .is_some_and(|k| self.classes[k].file == c.file);
+                    if own && self.defines(func, c.file, 0, "from_db_value") {
+                        field.from_db_value = Some(last_segment(&callee).into());
+                    } else if self.defines(func, c.file, 0, "from_db_value") {
+                        r.notes.push(format!(
+                            "{}.{name}: {callee} defines its own from_db_value(), which is not \
+                             supported by djq yet: its values are shown as {} reads them",
+                            c.name,
+                            kind.django_name()
+                        ));
+                    }
                 }
                 read
             }
