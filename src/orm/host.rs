@@ -321,10 +321,10 @@ impl Host for Orm {
         // `q1 | q2`; Django's `Combinable.__and__/__or__` on conditional expressions makes
         // `Q(a) & Q(b)` of them.
         if matches!(op, BinOp::BitOr | BinOp::BitAnd) && expression(l) && expression(r) {
-            let node = |o: &Obj| match super::functions::q_child(o, span) {
-                Some(QChild::Node(n)) => n,
-                Some(child) => QNode::new(vec![child], Vec::new()),
-                None => unreachable!("a Q or an expression"),
+            let node = |o: &Obj| match super::functions::q_child(o.clone(), span) {
+                Ok(QChild::Node(n)) => n,
+                Ok(child) => QNode::new(vec![child], Vec::new()),
+                Err(_) => unreachable!("a Q or an expression"),
             };
             let conn = if op == BinOp::BitOr {
                 Connector::Or
@@ -699,7 +699,7 @@ impl Session {
         match f {
             DjangoFn::Q => {
                 super::functions::refuse_dict_filter(&args)?;
-                let children = super::functions::q_children(&args, |t| {
+                let children = super::functions::q_children(args.pos, |t| {
                     format!("Q() positional arguments must be Q objects or expressions, not {t}")
                 })?;
                 let kw = self.leaves(args.kw)?;

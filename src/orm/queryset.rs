@@ -587,7 +587,7 @@ impl Session {
 
     /// `order_by()` arguments: field paths (`-` for descending, `?` for random), checked.
     fn order_specs(&mut self, qs: &mut QuerySet, args: &Args) -> Result<Vec<OrderSpec>> {
-        let mut specs = Vec::new();
+        let mut specs = Vec::with_capacity(args.pos.len());
         for (o, s) in &args.pos {
             match o {
                 Obj::Value(Value::Text(n)) => {
@@ -658,18 +658,16 @@ impl Session {
             ));
         }
         super::functions::refuse_dict_filter(&args)?;
-        let children = super::functions::q_children(&args, |t| {
+        let Args { pos, kw, span } = args;
+        let children = super::functions::q_children(pos, |t| {
             format!("Cannot filter against a non-conditional expression ({t}).")
         })?;
         if qs.blame.is_none() {
-            qs.blame = args
-                .kw
-                .iter()
+            qs.blame = (kw.iter())
                 .find(|(_, o, _)| o.f().is_some_and(FExpr::contains_aggregate))
                 .map(|(.., s)| *s);
         }
-        let span = args.span;
-        let kw = self.leaves(args.kw)?;
+        let kw = self.leaves(kw)?;
         let node = QNode::new(children, kw);
         let node = if exclude { node.negate() } else { node };
         qs.query

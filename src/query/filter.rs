@@ -383,7 +383,7 @@ impl Query {
         let mut target = WhereNode::Node {
             connector: q.connector,
             negated: q.negated,
-            children: Vec::new(),
+            children: Vec::with_capacity(q.children.len()),
         };
         let mut promoter = JoinPromoter::new(q.connector, q.children.len(), current_negated);
         for child in &q.children {
@@ -583,8 +583,20 @@ impl Query {
             _ => (None, false, false),
         };
         let is_isnull = kind == Some(LookupKind::IsNull);
-        let mut clause = WhereNode::and();
-        clause.add(condition, Connector::And);
+        // Django's clause is `WhereNode([condition], AND)`; one lookup alone adds to the
+        // parent node as that node would, so it goes without one unless NULL checks join it.
+        let mut clause = match condition {
+            c @ (WhereNode::Lookup(_) | WhereNode::Condition(_) | WhereNode::Nothing)
+                if !current_negated =>
+            {
+                c
+            }
+            c => {
+                let mut clause = WhereNode::and();
+                clause.add(c, Connector::And);
+                clause
+            }
+        };
 
         let mut require_outer = is_isnull && rhs_true && !current_negated;
         if current_negated && (!is_isnull || rhs_false) {
