@@ -772,15 +772,16 @@ impl Session {
 
     /// Keyword arguments as Q leaves.
     pub(super) fn leaves(&mut self, kw: Vec<(String, Obj, Span)>) -> Result<Vec<QChild>> {
-        kw.into_iter()
-            .map(|(key, v, span)| {
-                let value = match v {
-                    Obj::Value(v) => Operand::Value(v),
-                    other => self.operand(&other, span)?,
-                };
-                Ok(QChild::Leaf { key, value, span })
-            })
-            .collect()
+        // A loop: `collect::<Result<_>>()` moved each (large) child several times.
+        let mut leaves = Vec::with_capacity(kw.len());
+        for (key, v, span) in kw {
+            let value = match v {
+                Obj::Value(v) => Operand::Value(v),
+                other => self.operand(&other, span)?,
+            };
+            leaves.push(QChild::Leaf { key, value, span });
+        }
+        Ok(leaves)
     }
 
     pub(super) fn manager_queryset(&self, model: crate::schema::ModelId) -> QuerySet {

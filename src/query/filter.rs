@@ -221,7 +221,11 @@ impl QNode {
             (QChild::Leaf { key: ka, .. }, QChild::Leaf { key: kb, .. }) => ka.cmp(kb),
             _ => std::cmp::Ordering::Equal,
         });
-        children.extend(kwargs);
+        if children.is_empty() {
+            children = kwargs;
+        } else {
+            children.extend(kwargs);
+        }
         QNode {
             connector: Connector::And,
             negated: false,
