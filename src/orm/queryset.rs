@@ -775,7 +775,7 @@ impl Session {
             .filter(|s| q.hidden_annotations.iter().any(|a| a.name == s.name))
             .cloned()
             .collect();
-        let mut select = Vec::new();
+        let mut select = Vec::with_capacity(fields.len());
         for (name, span) in fields {
             if let Some(a) = annotations
                 .iter()

@@ -299,7 +299,8 @@ impl JoinPromoter {
         JoinPromoter {
             effective,
             num_children,
-            votes: Vec::new(),
+            // A filter votes for its path's aliases (the base table's at least).
+            votes: Vec::with_capacity(num_children),
         }
     }
 
@@ -314,7 +315,7 @@ impl JoinPromoter {
 
     fn update_join_types(self, query: &mut Query) -> Vec<Sym> {
         let mut promote = Vec::new();
-        let mut demote = Vec::new();
+        let mut demote = Vec::with_capacity(self.votes.len());
         for (alias, votes) in self.votes {
             if self.effective == Connector::Or && votes < self.num_children {
                 promote.push(alias.clone());

@@ -214,7 +214,8 @@ impl Query {
     pub fn new(schema: &Schema, model: ModelId) -> Query {
         let mut q = Query {
             model,
-            tables: Vec::new(),
+            // The base table and room for a few joins, allocated once.
+            tables: Vec::with_capacity(4),
             alias_prefix: 'T',
             where_: WhereNode::and(),
             select: Vec::new(),
