@@ -225,7 +225,7 @@ impl Session {
             )
             .at(span));
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(args.pos.len() + args.kw.len());
         for (o, span) in &args.pos {
             let alias = o.f().and_then(FExpr::default_alias);
             let (Some(f), Some(alias)) = (o.f(), alias) else {

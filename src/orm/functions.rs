@@ -218,7 +218,7 @@ impl Session {
 
     /// `When(Q(...), lookup=value, then=result)`.
     pub(super) fn when_expr(&mut self, args: &Args) -> Result<FExpr> {
-        let children = q_children(args, |t| {
+        let children = q_children(args.pos.clone(), |t| {
             format!(
                 "When() supports a Q object, a boolean expression, or lookups as a condition, not {t}."
             )
@@ -466,26 +466,30 @@ pub(super) fn refuse_dict_filter(args: &Args) -> Result<()> {
     }
 }
 
-pub(super) fn q_children(args: &Args, message: impl Fn(&str) -> String) -> Result<Vec<QChild>> {
-    args.pos
-        .iter()
+pub(super) fn q_children(
+    pos: Vec<(Obj, Span)>,
+    message: impl Fn(&str) -> String,
+) -> Result<Vec<QChild>> {
+    pos.into_iter()
         .map(|(o, s)| {
-            q_child(o, *s)
-                .ok_or_else(|| Diagnostic::new(ErrorKind::Type, message(&o.type_name())).at(*s))
+            q_child(o, s)
+                .map_err(|o| Diagnostic::new(ErrorKind::Type, message(&o.type_name())).at(s))
         })
         .collect()
 }
 
-/// A Q object or an expression as a child of a Q tree.
-pub(super) fn q_child(o: &Obj, span: Span) -> Option<QChild> {
-    match o {
-        o if let Some(q) = o.q() => Some(QChild::Node(q.clone())),
-        o if let Some(f) = o.f() => Some(QChild::Expr {
-            expr: f.clone(),
-            span,
-        }),
-        _ => None,
-    }
+/// A Q object or an expression as a child of a Q tree (the object back when it is neither).
+/// One that nothing else holds (`filter(Q(...) | Q(...))`) is moved into the tree, not copied.
+pub(super) fn q_child(o: Obj, span: Span) -> std::result::Result<QChild, Obj> {
+    let o = match o.into_native::<QNode>() {
+        Ok(q) => return Ok(QChild::Node(Rc::unwrap_or_clone(q))),
+        Err(o) => o,
+    };
+    let f = o.into_native::<FExpr>()?;
+    Ok(QChild::Expr {
+        expr: Rc::unwrap_or_clone(f),
+        span,
+    })
 }
 
 /// `JSONObject(**fields)`: a key `Value` before each field's expression, as Django's

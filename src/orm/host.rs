@@ -331,10 +331,10 @@ impl Host for Orm {
         // `q1 | q2`; Django's `Combinable.__and__/__or__` on conditional expressions makes
         // `Q(a) & Q(b)` of them.
         if matches!(op, BinOp::BitOr | BinOp::BitAnd) && expression(l) && expression(r) {
-            let node = |o: &Obj| match super::functions::q_child(o, span) {
-                Some(QChild::Node(n)) => n,
-                Some(child) => QNode::new(vec![child], Vec::new()),
-                None => unreachable!("a Q or an expression"),
+            let node = |o: &Obj| match super::functions::q_child(o.clone(), span) {
+                Ok(QChild::Node(n)) => n,
+                Ok(child) => QNode::new(vec![child], Vec::new()),
+                Err(_) => unreachable!("a Q or an expression"),
             };
             let conn = if op == BinOp::BitOr {
                 Connector::Or
@@ -726,7 +726,7 @@ impl Session {
         match f {
             DjangoFn::Q => {
                 super::functions::refuse_dict_filter(&args)?;
-                let children = super::functions::q_children(&args, |t| {
+                let children = super::functions::q_children(args.pos, |t| {
                     format!("Q() positional arguments must be Q objects or expressions, not {t}")
                 })?;
                 let kw = self.leaves(args.kw)?;
@@ -799,15 +799,16 @@ impl Session {
 
     /// Keyword arguments as Q leaves.
     pub(super) fn leaves(&mut self, kw: Vec<(String, Obj, Span)>) -> Result<Vec<QChild>> {
-        kw.into_iter()
-            .map(|(key, v, span)| {
-                let value = match v {
-                    Obj::Value(v) => Operand::Value(v),
-                    other => self.operand(&other, span)?,
-                };
-                Ok(QChild::Leaf { key, value, span })
-            })
-            .collect()
+        // A loop: `collect::<Result<_>>()` moved each (large) child several times.
+        let mut leaves = Vec::with_capacity(kw.len());
+        for (key, v, span) in kw {
+            let value = match v {
+                Obj::Value(v) => Operand::Value(v),
+                other => self.operand(&other, span)?,
+            };
+            leaves.push(QChild::Leaf { key, value, span });
+        }
+        Ok(leaves)
     }
 
     pub(super) fn manager_queryset(&self, model: crate::schema::ModelId) -> QuerySet {

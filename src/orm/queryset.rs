@@ -663,18 +663,16 @@ impl Session {
             ));
         }
         super::functions::refuse_dict_filter(&args)?;
-        let children = super::functions::q_children(&args, |t| {
+        let Args { pos, kw, span } = args;
+        let children = super::functions::q_children(pos, |t| {
             format!("Cannot filter against a non-conditional expression ({t}).")
         })?;
         if qs.blame.is_none() {
-            qs.blame = args
-                .kw
-                .iter()
+            qs.blame = (kw.iter())
                 .find(|(_, o, _)| o.f().is_some_and(FExpr::contains_aggregate))
                 .map(|(.., s)| *s);
         }
-        let span = args.span;
-        let kw = self.leaves(args.kw)?;
+        let kw = self.leaves(kw)?;
         let node = QNode::new(children, kw);
         let node = if exclude { node.negate() } else { node };
         qs.query
@@ -782,7 +780,7 @@ impl Session {
             .filter(|s| q.hidden_annotations.iter().any(|a| a.name == s.name))
             .cloned()
             .collect();
-        let mut select = Vec::new();
+        let mut select = Vec::with_capacity(fields.len());
         for (name, span) in fields {
             if let Some(a) = annotations
                 .iter()

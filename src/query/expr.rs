@@ -1031,7 +1031,13 @@ impl WhereNode {
                 connector: dc,
                 negated: false,
                 children: dchildren,
-            } if dc == conn || dchildren.len() == 1 => children.extend(dchildren),
+            } if dc == conn || dchildren.len() == 1 => {
+                if children.is_empty() {
+                    *children = dchildren;
+                } else {
+                    children.extend(dchildren);
+                }
+            }
             other => children.push(other),
         }
     }

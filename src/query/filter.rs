@@ -221,7 +221,11 @@ impl QNode {
             (QChild::Leaf { key: ka, .. }, QChild::Leaf { key: kb, .. }) => ka.cmp(kb),
             _ => std::cmp::Ordering::Equal,
         });
-        children.extend(kwargs);
+        if children.is_empty() {
+            children = kwargs;
+        } else {
+            children.extend(kwargs);
+        }
         QNode {
             connector: Connector::And,
             negated: false,
@@ -295,7 +299,8 @@ impl JoinPromoter {
         JoinPromoter {
             effective,
             num_children,
-            votes: Vec::new(),
+            // A filter votes for its path's aliases (the base table's at least).
+            votes: Vec::with_capacity(num_children),
         }
     }
 
@@ -310,7 +315,7 @@ impl JoinPromoter {
 
     fn update_join_types(self, query: &mut Query) -> Vec<Sym> {
         let mut promote = Vec::new();
-        let mut demote = Vec::new();
+        let mut demote = Vec::with_capacity(self.votes.len());
         for (alias, votes) in self.votes {
             if self.effective == Connector::Or && votes < self.num_children {
                 promote.push(alias.clone());
@@ -383,7 +388,7 @@ impl Query {
         let mut target = WhereNode::Node {
             connector: q.connector,
             negated: q.negated,
-            children: Vec::new(),
+            children: Vec::with_capacity(q.children.len()),
         };
         let mut promoter = JoinPromoter::new(q.connector, q.children.len(), current_negated);
         for child in &q.children {
@@ -583,8 +588,20 @@ impl Query {
             _ => (None, false, false),
         };
         let is_isnull = kind == Some(LookupKind::IsNull);
-        let mut clause = WhereNode::and();
-        clause.add(condition, Connector::And);
+        // Django's clause is `WhereNode([condition], AND)`; one lookup alone adds to the
+        // parent node as that node would, so it goes without one unless NULL checks join it.
+        let mut clause = match condition {
+            c @ (WhereNode::Lookup(_) | WhereNode::Condition(_) | WhereNode::Nothing)
+                if !current_negated =>
+            {
+                c
+            }
+            c => {
+                let mut clause = WhereNode::and();
+                clause.add(c, Connector::And);
+                clause
+            }
+        };
 
         let mut require_outer = is_isnull && rhs_true && !current_negated;
         if current_negated && (!is_isnull || rhs_false) {

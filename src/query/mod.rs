@@ -216,13 +216,18 @@ impl Query {
         let table = Sym::from(schema.model(model).table.as_str());
         Query {
             model,
-            // The base table, made at its size (a query is made for every statement).
-            tables: vec![Table {
-                alias: table.clone(),
-                table,
-                join: None,
-                refcount: 0,
-            }],
+            // The base table and room for a few joins, allocated once (a query is made for
+            // every statement).
+            tables: {
+                let mut tables = Vec::with_capacity(4);
+                tables.push(Table {
+                    alias: table.clone(),
+                    table,
+                    join: None,
+                    refcount: 0,
+                });
+                tables
+            },
             alias_prefix: 'T',
             where_: WhereNode::and(),
             select: Vec::new(),

@@ -643,7 +643,7 @@ pub fn resolve_joins<S: AsRef<str>>(
     Ok(JoinInfo {
         final_field: names.final_field,
         target: names.target,
-        joins: vec![alias.clone()],
+        joins: base_joins(alias, &names.path),
         path: names.path,
         transforms: transforms.iter().map(|t| t.as_ref().to_string()).collect(),
         field_error: match first_err {
@@ -651,6 +651,14 @@ pub fn resolve_joins<S: AsRef<str>>(
             _ => None,
         },
     })
+}
+
+/// A path's join list before its joins are made: the alias it starts from, with room for
+/// one alias a hop.
+fn base_joins(alias: &Sym, path: &[PathInfo]) -> Vec<Sym> {
+    let mut joins = Vec::with_capacity(path.len() + 1);
+    joins.push(alias.clone());
+    joins
 }
 
 impl Query {
@@ -692,7 +700,7 @@ impl Query {
         let info = JoinInfo {
             final_field: names.final_field,
             target: names.target,
-            joins: vec![alias.clone()],
+            joins: base_joins(alias, &names.path),
             path: names.path,
             transforms: Vec::new(),
             field_error: None,

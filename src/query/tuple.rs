@@ -35,11 +35,15 @@ struct TupleTarget<'n> {
     related: Option<(ModelId, Vec<usize>)>,
 }
 
+/// Whether any model has a composite primary key or a ForeignObject (no name can end on a
+/// multi-column value otherwise, and most schemas have none).
+fn has_multi_column(schema: &Schema) -> bool {
+    (schema.models.iter()).any(|m| !m.composite_pk.is_empty() || !m.foreign_objects.is_empty())
+}
+
 /// The multi-column value `names` end on (before the lookup), if any.
 fn tuple_target<'n>(schema: &Schema, model: ModelId, names: &[&'n str]) -> Option<TupleTarget<'n>> {
-    let multi =
-        |m: &crate::schema::Model| !m.composite_pk.is_empty() || !m.foreign_objects.is_empty();
-    if !schema.models.iter().any(|m| multi(m)) {
+    if !has_multi_column(schema) {
         return None;
     }
     for (at, &name) in names.iter().enumerate() {
@@ -296,7 +300,10 @@ impl Query {
     /// `ForeignObject`, a reverse relation from a model keyed by several fields), their
     /// joins made; `None` for any other name.
     pub fn multi_column_cols(&mut self, schema: &Schema, name: &str) -> Result<Option<Vec<Expr>>> {
-        let parts: Vec<&str> = name.split("__").collect();
+        if !has_multi_column(schema) {
+            return Ok(None);
+        }
+        let parts: Vec<&str> = path::split_names(name).collect();
         let Some(target) = tuple_target(schema, self.model, &parts) else {
             return Ok(None);
         };
@@ -332,7 +339,10 @@ impl Query {
     /// naming a composite primary key, with that key replaced by its first field
     /// (`rel__store`, `comments__tenant`); `None` when it names none.
     pub(super) fn composite_pk_first(&self, schema: &Schema, name: &str) -> Option<String> {
-        let parts: Vec<&str> = name.split("__").collect();
+        if !has_multi_column(schema) {
+            return None;
+        }
+        let parts: Vec<&str> = path::split_names(name).collect();
         let target = tuple_target(schema, self.model, &parts)?;
         if target.lookup != parts.len() || target.related.is_some() {
             return None;
