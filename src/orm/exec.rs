@@ -384,6 +384,9 @@ impl Session {
         if let Some(mm) = model.m2m.iter().find(|m| m.name == name && m.tags) {
             return self.tag_manager(&inst, mm, span);
         }
+        if let Some(relation) = self.through_objects_relation(inst.model, name) {
+            return self.through_objects_manager(&inst, relation, name, span);
+        }
         // A multi-table child's instances have their parents' related managers (the
         // parent's key is among the child's values).
         let owner = (self.host.schema.accessor_owner(inst.model, name)).unwrap_or(inst.model);

@@ -305,6 +305,9 @@ pub struct ManyToMany {
     /// The models declaring `source_field` and `target_field`: `through`, or a multi-table
     /// ancestor of it whose foreign key the through model inherits.
     pub owners: [ModelId; 2],
+    /// A through model whose keys are `ForeignObject`s: their names (to the declaring model,
+    /// to the target); `source_field`/`target_field` are then their first local fields.
+    pub through_objects: Option<[String; 2]>,
 }
 
 /// A relation seen from its target: `Author.books` for `Book.author`.
