@@ -75,7 +75,7 @@ impl Session {
             QsKind::ValuesList { .. } => Shape::Arrays,
         };
         if self.host.opts.sql_only {
-            let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
+            let compiled = self.compile_select(&qs.query)?;
             if let Some(st) = compiled.statement {
                 self.note_statement(st);
             }
@@ -98,7 +98,7 @@ impl Session {
             }
             _ => qs,
         };
-        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &run.query)?;
+        let compiled = self.compile_select(&run.query)?;
         let key = key_columns(&compiled.plan);
         let mut names = shown_names(&compiled.plan);
         // An instance has its extra(select=...) entries after its fields (as Django sets

@@ -33,7 +33,7 @@ impl Session {
         on_row: &mut dyn FnMut(&Plan, Vec<Value>) -> Result<()>,
     ) -> Result<Plan> {
         self.check_for_update(qs)?;
-        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
+        let compiled = self.compile_select(&qs.query)?;
         let plan = compiled.plan;
         let Some(st) = compiled.statement else {
             return Ok(plan);
@@ -93,8 +93,7 @@ impl Session {
         mut each: impl FnMut(&mut Session, Obj) -> Result<ControlFlow<B>>,
     ) -> Result<ControlFlow<B>> {
         self.note_via(qs);
-        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)
-            .map_err(|d| d.at(at))?;
+        let compiled = self.compile_select(&qs.query).map_err(|d| d.at(at))?;
         let plan = compiled.plan;
         let Some(st) = compiled.statement else {
             return Ok(ControlFlow::Continue(()));
@@ -182,7 +181,7 @@ impl Session {
 
     pub(super) fn count(&mut self, qs: &QuerySet) -> Result<i64> {
         self.note_via(qs);
-        let Some(st) = crate::sql::count(&self.host.schema, self.host.dialect, &qs.query)? else {
+        let Some(st) = self.compile_count(&qs.query)? else {
             return Ok(0);
         };
         let mut n = 0;
@@ -201,9 +200,7 @@ impl Session {
         inner: &crate::query::Query,
         aggs: &[crate::query::SelectItem],
     ) -> Result<Option<Obj>> {
-        let Some(st) =
-            crate::sql::aggregate_over(&self.host.schema, self.host.dialect, inner, aggs)?
-        else {
+        let Some(st) = self.compile_aggregate_over(inner, aggs)? else {
             return Ok(None);
         };
         let types: Vec<_> = aggs

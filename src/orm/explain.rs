@@ -38,7 +38,7 @@ impl Session {
             .dialect
             .explain_prefix(format.as_deref(), &options)
             .map_err(|d| d.at(args.span))?;
-        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
+        let compiled = self.compile_select(&qs.query)?;
         let Some(st) = compiled.statement else {
             return Ok(Obj::str(String::new()));
         };
@@ -130,9 +130,7 @@ impl Session {
             _ => None,
         };
         let statement = match qs {
-            Some(qs) => {
-                crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?.statement
-            }
+            Some(qs) => self.compile_select(&qs.query)?.statement,
             None => ran,
         };
         statement.ok_or_else(|| {

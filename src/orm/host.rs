@@ -110,6 +110,9 @@ impl Host for Orm {
                 .at(span)),
             };
         }
+        if let Some(v) = cx.py_lookup_attribute(obj, name) {
+            return v.map(Some);
+        }
         if let Some(v) = super::choices::attribute(obj, name) {
             return Ok(Some(v));
         }
@@ -210,6 +213,9 @@ impl Host for Orm {
         if let Some(made) = super::choices::call(f, &args) {
             return made;
         }
+        if let Some(made) = cx.py_lookup_call(f, &args) {
+            return made;
+        }
         if let Some(m) = f.model_class() {
             return cx.new_instance(m, &args).map(make::instance);
         }
@@ -284,6 +290,9 @@ impl Host for Orm {
         }
         if let Some(inst) = recv.instance() {
             return cx.instance_method(&inst, name, &args);
+        }
+        if let Some(result) = cx.py_lookup_method(&recv, name, &args) {
+            return result;
         }
         Err(cx.no_attribute(&recv, name, args.span))
     }
@@ -670,6 +679,9 @@ impl Host for Orm {
     }
 
     fn class_of(cx: &mut Session, o: &Obj) -> Option<(Rc<crate::py::classes::Class>, bool)> {
+        if let Some(c) = cx.lookup_class_of(o) {
+            return Some((c, false));
+        }
         cx.python_class_of(o)
     }
 }

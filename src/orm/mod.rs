@@ -51,6 +51,7 @@ mod names;
 pub mod obj;
 mod order_wrt;
 mod prefetch;
+mod py_lookups;
 mod queryset;
 mod related;
 mod repr;
@@ -162,6 +163,8 @@ pub struct Orm {
     /// The attributes of models.py's managers, set by their `__init__` and by assignments
     /// (`self.init_arg = arg`), by `(model, manager index)` ([`managers`]).
     manager_attrs: managers::Attributes,
+    /// The lookups and transforms written in Python ([`py_lookups`]).
+    py_lookups: py_lookups::State,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -221,6 +224,7 @@ impl Session {
             content_types: contenttypes::Cache::default(),
             shadow_noticed: Vec::new(),
             manager_attrs: managers::Attributes::default(),
+            py_lookups: py_lookups::State::default(),
         };
         crate::py::Interp::with_host(orm, out)
     }

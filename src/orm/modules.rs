@@ -175,6 +175,12 @@ fn functions(fs: &[(&str, DjangoFn)]) -> Module {
 }
 
 impl Orm {
+    /// The class name of a native lookup in `django.db.models.lookups` (`Exact` of
+    /// `exact`), which the Python lookups module defines too.
+    pub(super) fn lookup_class_name(lookup: &str) -> Option<&'static str> {
+        LOOKUPS.iter().find(|(_, l)| *l == lookup).map(|(c, _)| *c)
+    }
+
     /// The Django module `name`, or an app's (`journal.models`).
     pub(super) fn django_module(&self, name: &str) -> Option<Module> {
         let fields = || {
@@ -229,6 +235,11 @@ impl Orm {
                 m.attrs
                     .insert("functions".into(), module("django.db.models.functions"));
                 m.attrs.insert("Model".into(), Obj::new_native(ModelBase));
+                for base in ["Lookup", "Transform", "Field", "ForeignObject"] {
+                    m.attrs.insert(base.into(), Orm::lookup_base(base));
+                }
+                m.attrs
+                    .insert("lookups".into(), module("django.db.models.lookups"));
                 let fr = make::function(DjangoFn::FilteredRelation);
                 m.attrs.insert("FilteredRelation".into(), fr);
                 m.attrs.extend(fetch_modes());
@@ -254,11 +265,17 @@ impl Orm {
                 Module::new(expressions()).with_later(LATER_EXPRESSIONS)
             }
             "django.db.models.fields" => Module::new(fields()),
-            "django.db.models.lookups" => Module::new(
-                LOOKUPS
-                    .iter()
-                    .map(|(class, lookup)| (*class, make::function(DjangoFn::Lookup(lookup)))),
-            ),
+            "django.db.models.lookups" => {
+                let mut m = Module::new(
+                    LOOKUPS
+                        .iter()
+                        .map(|(class, lookup)| (*class, make::function(DjangoFn::Lookup(lookup)))),
+                );
+                for base in ["Lookup", "Transform", "BuiltinLookup"] {
+                    m.attrs.insert(base.into(), Orm::lookup_base(base));
+                }
+                m
+            }
             "django.conf" => Module::new([("settings", Obj::new_native(Settings))]),
             "django.core" => Module::default(),
             "django.core.exceptions" => Module::new(exceptions(CORE_EXCEPTIONS)),
@@ -331,6 +348,7 @@ impl super::Session {
                     crate::sql::Dialect::Sqlite => "sqlite",
                     crate::sql::Dialect::Postgres => "postgresql",
                 }),
+                "ops" | "operators" => return Some(self.connection_lookups_attribute(name)),
                 _ => return None,
             }));
         }
@@ -369,7 +387,7 @@ impl super::Session {
 
     /// `str(qs.query)`: Django's SQL with the parameters pasted in by `%`.
     pub(super) fn query_text(&mut self, qs: &super::obj::QuerySet) -> Result<Obj> {
-        let compiled = crate::sql::select(&self.host.schema, self.host.dialect, &qs.query)?;
+        let compiled = self.compile_select(&qs.query)?;
         let text = compiled
             .statement
             .map(|st| crate::render::sql::sql_interpolate(&st.sql, &st.params, self.host.dialect));

@@ -597,5 +597,6 @@ pub fn output_field(expr: &Expr) -> OutputField {
         decimal: None,
         base: None,
         json_key: false,
+        py_mro: Vec::new(),
     }
 }

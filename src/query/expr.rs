@@ -243,6 +243,9 @@ pub enum Expr {
         order_by: Vec<super::window::WindowOrder<Expr>>,
         frame: Option<super::window::Frame>,
     },
+    /// A lookup or transform written in Python ([`super::py_call`]): its SQL is the
+    /// class's, asked for when the SQL is written.
+    Py(Box<super::py_call::PyCall<Expr>>),
 }
 
 /// Django's aggregate functions.
@@ -390,6 +393,7 @@ impl Expr {
             Expr::Condition(w) => w.contains_aggregate(),
             Expr::Combined { lhs, rhs, .. } => lhs.contains_aggregate() || rhs.contains_aggregate(),
             Expr::Func { args, .. } => args.iter().any(Expr::contains_aggregate),
+            Expr::Py(call) => call.args.iter().any(Expr::contains_aggregate),
             Expr::Case { whens, default, .. } => {
                 default.contains_aggregate()
                     || whens
@@ -455,6 +459,7 @@ impl Expr {
     pub fn value_type(&self) -> ValueType {
         match self {
             Expr::Col(c) => c.ty,
+            Expr::Py(call) => call.output,
             Expr::Value(v) => match v {
                 Value::Int(_) => ValueType::Int,
                 Value::Float(_) => ValueType::Float,
@@ -676,6 +681,7 @@ impl Expr {
             Expr::Col(_) | Expr::Value(_) | Expr::One | Expr::OuterRef { .. } => {}
             Expr::Tuple(items) => items.iter_mut().for_each(f),
             Expr::WindowFunc { args, .. } => args.iter_mut().for_each(f),
+            Expr::Py(call) => call.args.iter_mut().for_each(f),
             Expr::Window {
                 source,
                 partition_by,

@@ -1070,7 +1070,7 @@ impl Query {
             let expr = expr.clone();
             let out = super::annotate::output_field(&expr);
             let names: Vec<String> = transforms.iter().map(|t| t.to_string()).collect();
-            return lookups::apply_transforms(expr, out, &names);
+            return lookups::apply_transforms(&schema.py_lookups, expr, out, &names);
         }
         let base = self.base_alias().clone();
         self.ref_alias(&base);
@@ -1092,7 +1092,7 @@ impl Query {
         let (target, alias, join_list) = self.trim_joins(schema, first_target, joins, &info.path);
         let col = Expr::Col(path::col(schema, target, &alias));
         let out = output_field(schema, info.final_field, first_target);
-        let expr = info.transform(col, out)?;
+        let expr = info.transform(&schema.py_lookups, col, out)?;
         if let Some(reuse) = can_reuse {
             for j in join_list {
                 if !reuse.contains(&j) {

@@ -9,6 +9,7 @@
 
 use super::expr::{DatePart, DbType, Expr, Lookup, LookupKind, Rhs, WhereNode};
 use crate::diag::{Diagnostic, ErrorKind, Result};
+use crate::schema::py_lookups::{ClassId, Owner, PyLookups, What, field_mro};
 use crate::schema::{Field, FieldKind, ModelId};
 use crate::value::{Value, ValueType};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -33,6 +34,9 @@ pub struct OutputField {
     pub base: Option<Box<OutputField>>,
     /// The output of a JSON key transform: KeyTransform's lookups read the key as text.
     pub json_key: bool,
+    /// The output of a transform written in Python: its class and Python bases, whose
+    /// registered lookups come before the field's.
+    pub py_mro: Vec<ClassId>,
 }
 
 /// The lookups registered on every field, in Django's registration order.
@@ -108,12 +112,26 @@ enum Transform {
     Slice(i64, i64),
     Len,
     Unaccent,
+    /// A transform written in Python, registered on the field's class (or a transform's).
+    Py {
+        class: ClassId,
+        bilateral: bool,
+        output: Option<FieldKind>,
+        mro: Vec<ClassId>,
+    },
 }
 
 impl Transform {
     /// Bilateral transforms apply to the right-hand side too.
     fn bilateral(&self) -> bool {
-        matches!(self, Transform::Unaccent)
+        matches!(
+            self,
+            Transform::Unaccent
+                | Transform::Py {
+                    bilateral: true,
+                    ..
+                }
+        )
     }
 
     /// The transform applied to `expr`, whose output field is `out`.
@@ -154,6 +172,12 @@ impl Transform {
             },
             Transform::Len => Expr::ArrayLen(source),
             Transform::Unaccent => Expr::Unaccent(source),
+            Transform::Py { class, .. } => Expr::Py(Box::new(super::py_call::PyCall {
+                class: *class,
+                lookup: false,
+                args: vec![*source],
+                output: self.output(out.clone()).ty,
+            })),
         }
     }
 
@@ -174,6 +198,15 @@ impl Transform {
                 None => out,
             },
             Transform::Slice(..) | Transform::Unaccent => out,
+            Transform::Py { output, mro, .. } => OutputField {
+                py_mro: mro.clone(),
+                ..match output {
+                    Some(kind) => {
+                        OutputField::transform_output(*kind, Field::new("", "", *kind).value_type())
+                    }
+                    None => out,
+                }
+            },
         }
     }
 }
@@ -194,6 +227,7 @@ impl OutputField {
                 .as_deref()
                 .map(|b| Box::new(OutputField::of_field(b))),
             json_key: false,
+            py_mro: Vec::new(),
         }
     }
 
@@ -217,6 +251,7 @@ impl OutputField {
             decimal: None,
             base: None,
             json_key: false,
+            py_mro: Vec::new(),
         }
     }
 
@@ -243,6 +278,45 @@ impl OutputField {
             _ if self.is_char_or_text() => TEXT_LOOKUPS,
             _ => &[],
         }
+    }
+
+    /// Where lookups registered from Python are looked for, first to last: the Python
+    /// transform that made this output, then the field's class and its bases.
+    fn owners(&self) -> Vec<Owner> {
+        let kind = match self.is_related() {
+            true => FieldKind::from_django_name(self.class_name).unwrap_or(FieldKind::ForeignKey),
+            false => self.kind,
+        };
+        let classes = self.py_mro.iter().map(|c| Owner::Class(*c));
+        classes
+            .chain(
+                field_mro(kind)
+                    .into_iter()
+                    .map(|n| Owner::Field(n.to_string())),
+            )
+            .collect()
+    }
+
+    /// Django's `get_transform(name)` among the transforms registered from Python.
+    fn py_transform(&self, reg: &PyLookups, name: &str) -> Option<Transform> {
+        if reg.is_empty() {
+            return None;
+        }
+        let r = reg.find(&self.owners(), name, true)?;
+        let What::Transform {
+            bilateral,
+            output,
+            mro,
+        } = &r.what
+        else {
+            return None;
+        };
+        Some(Transform::Py {
+            class: r.class,
+            bilateral: *bilateral,
+            output: *output,
+            mro: mro.clone(),
+        })
     }
 
     /// Django's `get_lookup(name)`.
@@ -364,19 +438,22 @@ fn python_int(s: &str) -> Option<i64> {
 /// Apply transform `name` to `lhs` (Django's `try_transform`); bilateral transforms are
 /// added to `bilateral`.
 fn try_transform(
+    reg: &PyLookups,
     lhs: (Expr, OutputField),
     name: &str,
     unsupported: &[&str],
     bilateral: &mut Vec<(Transform, OutputField)>,
 ) -> Result<(Expr, OutputField)> {
     let (expr, out) = lhs;
-    if let Some(t) = out.transform(name) {
+    if let Some(t) = out.py_transform(reg, name).or_else(|| out.transform(name)) {
         if t.bilateral() {
             bilateral.push((t.clone(), out.clone()));
         }
         return Ok((t.apply(expr, &out), t.output(out)));
     }
-    let close = get_close_matches(name, &out.all_names());
+    let mut names = out.all_names();
+    names.extend(reg.names(&out.owners()));
+    let close = get_close_matches(name, &names);
     let suggestion = if close.is_empty() {
         ".".to_string()
     } else {
@@ -390,11 +467,16 @@ fn try_transform(
 }
 
 /// Apply transforms named after a field path (`F('published_at__year')`).
-pub fn apply_transforms(expr: Expr, out: OutputField, names: &[String]) -> Result<Expr> {
+pub fn apply_transforms(
+    reg: &PyLookups,
+    expr: Expr,
+    out: OutputField,
+    names: &[String],
+) -> Result<Expr> {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut lhs = (expr, out);
     for (i, name) in names.iter().enumerate() {
-        lhs = try_transform(lhs, name, &names[i..], &mut Vec::new())?;
+        lhs = try_transform(reg, lhs, name, &names[i..], &mut Vec::new())?;
     }
     Ok(lhs.0)
 }
@@ -434,17 +516,30 @@ pub fn build_lookup(
         lookups
     };
     let (last, transforms) = lookups.split_last().expect("non-empty");
+    let reg = &schema.py_lookups;
     let mut lhs = lhs;
     let mut bilateral = Vec::new();
     for (i, name) in transforms.iter().enumerate() {
-        lhs = try_transform(lhs, name, &lookups[i..], &mut bilateral)?;
+        lhs = try_transform(reg, lhs, name, &lookups[i..], &mut bilateral)?;
     }
-    let kind = match lhs.1.lookup(last) {
-        Some(kind) => kind,
-        None => {
-            lhs = try_transform(lhs, last, std::slice::from_ref(last), &mut bilateral)?;
-            lhs.1.lookup("exact").expect("every field has exact")
+    let kind = match py_lookup(reg, &lhs.1, last) {
+        Some(PyLookup::Builtin(kind)) => kind,
+        Some(PyLookup::Own(class)) => {
+            return build_py_lookup(schema, class, last, lhs, rhs, &bilateral);
         }
+        None => match lhs.1.lookup(last) {
+            Some(kind) => kind,
+            None => {
+                lhs = try_transform(reg, lhs, last, std::slice::from_ref(last), &mut bilateral)?;
+                match py_lookup(reg, &lhs.1, "exact") {
+                    Some(PyLookup::Builtin(kind)) => kind,
+                    Some(PyLookup::Own(class)) => {
+                        return build_py_lookup(schema, class, "exact", lhs, rhs, &bilateral);
+                    }
+                    None => lhs.1.lookup("exact").expect("every field has exact"),
+                }
+            }
+        },
     };
     let (mut expr, mut out) = lhs;
     if let Prepared::Value(Value::Null) = rhs {
@@ -497,6 +592,72 @@ pub fn build_lookup(
         };
     }
     Ok(lookup(expr, kind, rhs))
+}
+
+/// A lookup registered from Python, as [`py_lookup`] finds it.
+enum PyLookup {
+    /// A subclass of a built-in lookup that writes no SQL of its own.
+    Builtin(LookupKind),
+    /// A class whose `as_sql` writes its SQL.
+    Own(ClassId),
+}
+
+/// Django's `get_lookup(name)` among the lookups registered from Python.
+fn py_lookup(reg: &PyLookups, out: &OutputField, name: &str) -> Option<PyLookup> {
+    if reg.is_empty() {
+        return None;
+    }
+    let r = reg.find(&out.owners(), name, false)?;
+    match &r.what {
+        What::Lookup {
+            builtin: Some(b), ..
+        } => LookupKind::from_name(b).map(PyLookup::Builtin),
+        _ => Some(PyLookup::Own(r.class)),
+    }
+}
+
+/// A lookup written in Python: a condition whose SQL its class writes, over the left-hand
+/// side and the right-hand side prepared as for `exact` (Django's `get_prep_lookup`), with
+/// the bilateral transforms applied to it.
+fn build_py_lookup(
+    schema: &crate::schema::Schema,
+    class: ClassId,
+    name: &str,
+    lhs: (Expr, OutputField),
+    rhs: Prepared,
+    bilateral: &[(Transform, OutputField)],
+) -> Result<WhereNode> {
+    let (expr, out) = lhs;
+    if let Prepared::Value(Value::Null) = rhs {
+        if !matches!(name, "exact" | "iexact") {
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                "Cannot use None as a query value",
+            ));
+        }
+        return Ok(lookup(expr, LookupKind::IsNull, Rhs::Bool(true)));
+    }
+    let mut rhs = match prepare_rhs(schema, LookupKind::Exact, &out, rhs)? {
+        Rhs::Value(v) => Expr::Value(v),
+        Rhs::Expr(e) => e,
+        _ => {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("djq does not support this right-hand side of the '{name}' lookup yet"),
+            ));
+        }
+    };
+    for (t, t_out) in bilateral {
+        rhs = t.apply(rhs, t_out);
+    }
+    Ok(WhereNode::Condition(Expr::Py(Box::new(
+        super::py_call::PyCall {
+            class,
+            lookup: true,
+            args: vec![expr, rhs],
+            output: ValueType::Bool,
+        },
+    ))))
 }
 
 fn lookup(lhs: Expr, kind: LookupKind, rhs: Rhs) -> WhereNode {

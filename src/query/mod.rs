@@ -18,6 +18,7 @@ mod json_func;
 pub mod lookups;
 pub mod meta_ordering;
 pub mod path;
+pub mod py_call;
 pub mod qualify;
 pub mod setup;
 mod sym;

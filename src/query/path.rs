@@ -631,10 +631,11 @@ impl JoinInfo {
     /// Apply the transforms to the target column, with Django's choice of error.
     pub fn transform(
         &self,
+        reg: &crate::schema::py_lookups::PyLookups,
         col: super::Expr,
         out: super::lookups::OutputField,
     ) -> Result<super::Expr> {
-        super::lookups::apply_transforms(col, out, &self.transforms).map_err(|e| {
+        super::lookups::apply_transforms(reg, col, out, &self.transforms).map_err(|e| {
             match (&self.field_error, self.final_field) {
                 (Some(f), FinalField::Local(..) | FinalField::Forward(..)) => f.clone(),
                 _ => e,

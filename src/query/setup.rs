@@ -540,7 +540,7 @@ impl Planner<'_, '_> {
             return Ok(col);
         }
         let out_field = super::filter::output_field(schema, info.final_field, info.target);
-        info.transform(col, out_field)
+        info.transform(&schema.py_lookups, col, out_field)
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)

@@ -119,6 +119,7 @@ fn build(mut catalog: Catalog) -> Schema {
             .collect(),
         content_types: catalog.content_types.clone(),
         postgres_version: catalog.postgres_version,
+        ..Schema::default()
     };
     for (id, table) in catalog.tables.iter().enumerate() {
         link_foreign_keys(&mut schema, id, table);

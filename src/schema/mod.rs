@@ -14,6 +14,7 @@ mod generic;
 pub mod inherit;
 pub mod introspect;
 pub mod models_py;
+pub mod py_lookups;
 
 pub use foreign_object::{ForeignObject, ForeignObjectDecl, ForeignObjectReverse};
 pub use generic::{GenericForeignKey, GenericRelation, GenericReverse};
@@ -42,6 +43,8 @@ pub struct Schema {
     /// on SQLite or with no database. Django's features that depend on it do too
     /// (`supports_any_value` from 16 on).
     pub postgres_version: Option<i64>,
+    /// Lookups and transforms the session registered from Python.
+    pub py_lookups: py_lookups::PyLookups,
 }
 
 #[derive(Debug, Clone)]

@@ -9,6 +9,7 @@ use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::query::annotate::Aggregation;
 use crate::query::expr::{AggFunc, Connector, DatePart, LookupKind};
 use crate::query::func::{FuncKind, db_type, db_value_type, value_class};
+use crate::query::py_call::{NoPython, PySql};
 use crate::query::setup::{OrderTarget, Plan, PlanOrder};
 use crate::query::{Expr, JoinType, Lookup, Nulls, Query, Rhs, WhereNode};
 use crate::schema::{ModelId, Schema};
@@ -101,22 +102,47 @@ pub(super) struct Writer<'a> {
     pub(super) dialect: Dialect,
     /// [`Statement::content_types`], as the joins are written.
     pub(super) content_types: RefCell<Vec<ModelId>>,
+    /// What writes the lookups and transforms written in Python ([`crate::query::py_call`]).
+    py: RefCell<&'a mut dyn PySql<Expr>>,
 }
 
 impl<'a> Writer<'a> {
     pub(super) fn new(schema: &'a Schema, dialect: Dialect) -> Writer<'a> {
+        // `NoPython` has no state: a fresh one is leaked for nothing (a zero-sized box).
+        Writer::with_python(schema, dialect, Box::leak(Box::new(NoPython)))
+    }
+
+    fn with_python(
+        schema: &'a Schema,
+        dialect: Dialect,
+        py: &'a mut dyn PySql<Expr>,
+    ) -> Writer<'a> {
         Writer {
             schema,
             dialect,
             content_types: RefCell::default(),
+            py: RefCell::new(py),
         }
     }
 }
 
 /// Compile a SELECT.
 pub fn select(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Compiled> {
-    let (q, plan) = query.plan(schema)?;
-    let w = Writer::new(schema, dialect);
+    select_in(&Writer::new(schema, dialect), query)
+}
+
+/// [`select`] of a query that may hold lookups written in Python, whose SQL `py` writes.
+pub fn select_py(
+    schema: &Schema,
+    dialect: Dialect,
+    query: &Query,
+    py: &mut dyn PySql<Expr>,
+) -> Result<Compiled> {
+    select_in(&Writer::with_python(schema, dialect, py), query)
+}
+
+fn select_in(w: &Writer, query: &Query) -> Result<Compiled> {
+    let (q, plan) = query.plan(w.schema)?;
     let mut f = Frag::with_capacity(STATEMENT_CAPACITY);
     let statement = w
         .push_select(&mut f, &q, &plan, false)?
@@ -126,6 +152,20 @@ pub fn select(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Compil
 
 /// Compile `count()`; `None` when the count is 0 without a query.
 pub fn count(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Option<Statement>> {
+    count_in(&Writer::new(schema, dialect), query)
+}
+
+/// [`count`] of a query that may hold lookups written in Python, whose SQL `py` writes.
+pub fn count_py(
+    schema: &Schema,
+    dialect: Dialect,
+    query: &Query,
+    py: &mut dyn PySql<Expr>,
+) -> Result<Option<Statement>> {
+    count_in(&Writer::with_python(schema, dialect, py), query)
+}
+
+fn count_in(w: &Writer, query: &Query) -> Result<Option<Statement>> {
     let star = crate::query::FExpr::Aggregate {
         options: Box::default(),
         func: crate::query::expr::AggFunc::Count,
@@ -135,9 +175,9 @@ pub fn count(schema: &Schema, dialect: Dialect, query: &Query) -> Result<Option<
         default: None,
         span: crate::diag::Span::default(),
     };
-    match query.aggregation(schema, &[("__count".into(), star)])? {
-        Aggregation::Nested { inner, aggs } => aggregate_over(schema, dialect, &inner, &aggs),
-        Aggregation::Flat(q) => Ok(select(schema, dialect, &q)?.statement),
+    match query.aggregation(w.schema, &[("__count".into(), star)])? {
+        Aggregation::Nested { inner, aggs } => aggregate_in(w, &inner, &aggs),
+        Aggregation::Flat(q) => Ok(select_in(w, &q)?.statement),
     }
 }
 
@@ -149,8 +189,26 @@ pub fn aggregate_over(
     inner: &Query,
     aggs: &[crate::query::SelectItem],
 ) -> Result<Option<Statement>> {
-    let w = Writer::new(schema, dialect);
-    let (inner, plan) = inner.plan(schema)?;
+    aggregate_in(&Writer::new(schema, dialect), inner, aggs)
+}
+
+/// [`aggregate_over`] of a query that may hold lookups written in Python.
+pub fn aggregate_over_py(
+    schema: &Schema,
+    dialect: Dialect,
+    inner: &Query,
+    aggs: &[crate::query::SelectItem],
+    py: &mut dyn PySql<Expr>,
+) -> Result<Option<Statement>> {
+    aggregate_in(&Writer::with_python(schema, dialect, py), inner, aggs)
+}
+
+fn aggregate_in(
+    w: &Writer,
+    inner: &Query,
+    aggs: &[crate::query::SelectItem],
+) -> Result<Option<Statement>> {
+    let (inner, plan) = inner.plan(w.schema)?;
     let mut sub = Frag::with_capacity(STATEMENT_CAPACITY);
     if !w.push_select(&mut sub, &inner, &plan, true)? {
         return Ok(None);
@@ -1108,6 +1166,10 @@ impl Writer<'_> {
                 Cond::Full => f.push_param(Value::Bool(true)),
             },
             Expr::Raw { sql, params } => push_raw(f, sql, params),
+            Expr::Py(call) => {
+                let t = self.py.borrow_mut().as_sql(call)?;
+                self.push_template(f, &t)?;
+            }
             Expr::WindowFunc { func, args, .. } => self.push_window_func(f, *func, args)?,
             Expr::Window {
                 source,
@@ -1349,6 +1411,35 @@ fn year_bounds(year: i64, iso: bool, datetime: bool) -> Option<(Value, Value)> {
     } else {
         (Value::Date(first), Value::Date(last))
     })
+}
+
+impl Writer<'_> {
+    /// A Python class's SQL ([`crate::query::py_call::Template`]): each `%s` the next
+    /// argument (a value bound, an expression written in place), `%%` a `%`.
+    fn push_template(&self, f: &mut Frag, t: &crate::query::py_call::Template<Expr>) -> Out<()> {
+        let mut args = t.args.iter();
+        let mut rest = t.sql.as_str();
+        while let Some(i) = rest.find('%') {
+            f.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            match after.as_bytes().first() {
+                Some(b'%') => f.push_str("%"),
+                Some(b's') => match args.next() {
+                    Some(Expr::Value(v)) => f.push_param(v.clone()),
+                    Some(e) => self.push_expr(f, e)?,
+                    None => f.push_str("%s"),
+                },
+                _ => {
+                    f.push_str("%");
+                    rest = after;
+                    continue;
+                }
+            }
+            rest = &after[1..];
+        }
+        f.push_str(rest);
+        Ok(())
+    }
 }
 
 /// Django's `RawSQL.as_sql`: `(sql)`, each `%s` a parameter (in order) and `%%` a literal `%`

@@ -11,5 +11,7 @@ pub mod insert;
 pub mod modify;
 mod window;
 
-pub use compiler::{Compiled, Statement, aggregate_over, count, select};
+pub use compiler::{
+    Compiled, Statement, aggregate_over, aggregate_over_py, count, count_py, select, select_py,
+};
 pub use dialect::Dialect;
