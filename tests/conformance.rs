@@ -211,10 +211,7 @@ const CORPORA: &[Corpus] = &[
         sqlite: Some("fixtures/multicol/multicol.sqlite3"),
         postgres: "fixtures/multicol/multicol.postgres.sql",
         models: "fixtures/multicol/multicol/models.py",
-        bar: Bar {
-            rows: 70.0,
-            sql: 70.0,
-        },
+        bar: MODELS,
     },
     // Generic relations (issue 16): ContentType, GenericForeignKey, GenericRelation.
     Corpus {

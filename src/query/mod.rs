@@ -68,6 +68,8 @@ pub struct Join {
     /// The types of each `extra_on` pair's columns when their fields differ (PostgreSQL
     /// casts the joined one, as for `on`).
     pub extra_types: Vec<Option<(expr::DbType, expr::DbType)>>,
+    /// A `ForeignObject` subclass's `get_extra_restriction()`, ANDed to the ON clause.
+    pub py_restriction: Option<path::PyRestriction>,
 }
 
 /// How `order_by()` entries are kept until compile time (as Django keeps strings).
@@ -340,6 +342,7 @@ impl Query {
                 types: None,
                 filtered: None,
                 extra_types: Vec::new(),
+                py_restriction: None,
             }),
             refcount: 1,
         });

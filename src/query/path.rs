@@ -30,6 +30,17 @@ pub struct PathInfo {
     pub extra_on: Vec<(Target, Target)>,
     /// The `FilteredRelation` (by name) whose condition this hop's join carries.
     pub filtered: Option<Sym>,
+    /// A `ForeignObject` subclass's `get_extra_restriction()`, added to the join.
+    pub py_restriction: Option<PyRestriction>,
+}
+
+/// The condition a `ForeignObject` subclass adds to its joins (Django's
+/// `get_extra_restriction(alias, related_alias)`): the method of `class` (a class of
+/// `model`'s models.py), asked for when the join is written, with its aliases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PyRestriction {
+    pub model: ModelId,
+    pub class: Sym,
 }
 
 /// What a generic relation's join adds to its ON clause (Django's `get_extra_restriction`):
@@ -185,6 +196,7 @@ fn path_infos(
                 }),
                 extra_on: Vec::new(),
                 filtered: None,
+                py_restriction: None,
             });
         }
         FieldRef::GenericReverse(r) => {
@@ -206,6 +218,7 @@ fn path_infos(
                 }),
                 extra_on: Vec::new(),
                 filtered: None,
+                py_restriction: None,
             });
         }
         FieldRef::ForeignObject(i) => {
@@ -223,6 +236,10 @@ fn path_infos(
                 restriction: None,
                 extra_on: extra_on.map(pair).collect(),
                 filtered: None,
+                py_restriction: (fo.restriction.as_ref()).map(|class| PyRestriction {
+                    model,
+                    class: Sym::from(class.as_str()),
+                }),
             });
         }
         FieldRef::ForeignObjectReverse(r) => {
@@ -243,6 +260,7 @@ fn path_infos(
                 restriction: None,
                 extra_on: Vec::new(),
                 filtered: None,
+                py_restriction: None,
             });
         }
         FieldRef::Reverse(r) => {
@@ -262,6 +280,7 @@ fn path_infos(
                         restriction: None,
                         extra_on: Vec::new(),
                         filtered: None,
+                        py_restriction: None,
                     });
                 }
                 ReverseVia::ManyToMany(mi) => {
@@ -326,6 +345,7 @@ fn foreign_object_back(schema: &Schema, from: ModelId, relation: usize) -> PathI
         restriction: None,
         extra_on: extra_on.map(pair).collect(),
         filtered: None,
+        py_restriction: None,
     }
 }
 
@@ -420,6 +440,7 @@ fn tagged_hop(
         }),
         extra_on: Vec::new(),
         filtered: None,
+        py_restriction: None,
     })
 }
 
@@ -447,6 +468,7 @@ fn object_hop(
         }),
         extra_on: Vec::new(),
         filtered: None,
+        py_restriction: None,
     })
 }
 
@@ -475,6 +497,7 @@ fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
         restriction: None,
         extra_on: Vec::new(),
         filtered: None,
+        py_restriction: None,
     }
 }
 
@@ -795,6 +818,11 @@ impl Query {
                 .map(|&(from, to)| (column(from), column(to)))
                 .collect();
             j.extra_types = hop.extra_on.iter().map(|&pair| types(pair)).collect();
+        }
+        if let Some(r) = &hop.py_restriction
+            && let Some(j) = self.table_mut(&next).join.as_mut()
+        {
+            j.py_restriction = Some(r.clone());
         }
         next
     }

@@ -561,6 +561,18 @@ impl Writer<'_> {
                         seen.push(r.model);
                     }
                 }
+                if let Some(r) = &j.py_restriction {
+                    // ` AND (<what get_extra_restriction(alias, parent) returned>)`
+                    let made = self
+                        .py
+                        .borrow_mut()
+                        .extra_restriction(r, &t.alias, &j.parent)?;
+                    if let Some(template) = made {
+                        f.push_str(" AND (");
+                        self.push_template(f, &template)?;
+                        f.push_str(")");
+                    }
+                }
                 if let Some(fr) = &j.filtered {
                     self.push_filtered_condition(f, &fr.condition)?;
                 }
