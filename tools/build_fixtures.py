@@ -311,8 +311,8 @@ def load_compositepk():
 
 
 def load_multicol():
-    from data.multicol import CLUBS, DOCS, ENROLMENTS, PLAYERS, REGIONS, RIVALRIES
-    from multicol.models import Club, Doc, DocText, Enrolment, Player, Region, Rivalry
+    from data.multicol import CLUBS, DOCS, ENROLMENTS, MEMOS, PLAYERS, REGIONS, RIVALRIES
+    from multicol.models import Club, Doc, DocText, Enrolment, Memo, Player, Region, Rivalry
 
     for name in REGIONS:
         Region.objects.create(name=name)
@@ -328,6 +328,10 @@ def load_multicol():
         doc = Doc.objects.create(code=code)
         for lang, title, summary in texts:
             DocText.objects.create(doc=doc, lang=lang, title=title, summary=summary)
+    for code, urgent, texts in MEMOS:
+        memo = Memo.objects.create(code=code, urgent=urgent)
+        for lang, title, summary in texts:
+            DocText.objects.create(doc=memo, lang=lang, title=title, summary=summary)
 
 
 def load_tagging():

@@ -352,15 +352,36 @@ impl Session {
         {
             return v;
         }
-        if let Some(i) = model.foreign_object(name) {
+        // A `ForeignObject` of the model or of a multi-table ancestor.
+        let foreign_object = match model.foreign_object(name) {
+            Some(i) => Some((inst.model, i)),
+            None => match self.host.schema.inherited_field(inst.model, name) {
+                Some((parent, crate::schema::FieldRef::ForeignObject(i))) => Some((parent, i)),
+                _ => None,
+            },
+        };
+        if let Some((owner, i)) = foreign_object {
             if let Some(rel) = inst.related(name) {
                 return Ok(rel.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
             }
-            let fo = &model.foreign_objects[i];
+            let owner = self.host.schema.model(owner).clone();
+            let fo = &owner.foreign_objects[i];
+            if fo.restriction.is_some() {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "{}.{name} is a {}: reading it on an instance without \
+                         select_related() is not supported by djq yet",
+                        owner.name,
+                        fo.restriction.as_deref().unwrap_or_default()
+                    ),
+                )
+                .at(span));
+            }
             let target = self.host.schema.model(fo.to).clone();
             let mut keys = Vec::with_capacity(fo.pairs.len());
             for &(from, to) in &fo.pairs {
-                let f = &model.fields[from];
+                let f = &owner.fields[from];
                 let value = match inst.get(&f.attname()) {
                     Some(v) => v.clone(),
                     None => self.deferred_value(&inst, f, span)?,

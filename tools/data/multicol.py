@@ -4,7 +4,8 @@ tools/build_fixtures.py. Hand-written and deterministic.
 Shape: regions 1 (North) and 2 (South); players of both; an enrolment's `region` must be its
 player's and its club's for the relations to reach them: the last enrolment names a southern
 club with a northern region, so it reaches its player but not its club. Documents have texts
-in "en-us" (the active language), in "fi", or both; one English text has no summary.
+in "en-us" (the active language), in "fi", or both; one English text has no summary; memos
+are documents too.
 """
 import datetime
 
@@ -36,3 +37,6 @@ DOCS = [
     ("D3", [("en-us", "Fixtures", None)]),
     ("D4", []),
 ]
+
+# memos (documents too): (code, urgent, [(lang, title, summary)])
+MEMOS = [("M1", True, [("en-us", "Closed Monday", None)]), ("M2", False, [("fi", "Muistio", None)])]
