@@ -414,3 +414,69 @@ fn a_foreign_object_subclass_joins_as_one_and_a_restriction_of_none_adds_nothing
         related.stderr
     );
 }
+
+/// A `ForeignObject` joining by its own `get_extra_restriction()` (multicol's
+/// `Doc.current_text`) is read from what `select_related()` loaded; read on an instance
+/// alone it is a clear not-supported error, never a row found without its condition.
+#[test]
+fn a_restricted_foreign_object_is_read_through_select_related() {
+    let mut cmd = djq();
+    cmd.args([
+        "fixtures/multicol/multicol.sqlite3",
+        "--models",
+        "fixtures/multicol/multicol",
+        "--read-only",
+        "-c",
+        "print(Doc.objects.select_related('current_text').get(code='D1').current_text.title)",
+    ]);
+    let out: Run = cmd.output().expect("run djq").into();
+    assert_lines(&out, &["Rules"]);
+    let mut cmd = djq();
+    cmd.args([
+        "fixtures/multicol/multicol.sqlite3",
+        "--models",
+        "fixtures/multicol/multicol",
+        "--read-only",
+        "-c",
+        "Doc.objects.get(code='D1').current_text",
+    ]);
+    let out: Run = cmd.output().expect("run djq").into();
+    assert!(
+        out.stderr.contains(
+            "NotSupportedError: Doc.current_text is a CurrentText: reading it on an instance \
+             without select_related() is not supported by djq yet"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The way back of a `ForeignObject` djq cannot place (its class joins by its own
+/// `get_joining_fields()`) is a clear not-supported error, not an unknown name.
+#[test]
+fn the_way_back_of_a_foreign_object_djq_cannot_place_says_so() {
+    let (_dir, app) = support::temp_app(
+        "pages",
+        r#"from django.db import models
+
+
+class PrefixJoin(models.ForeignObject):
+    def get_joining_fields(self, reverse_join=False):
+        return ()
+
+
+class Page(models.Model):
+    slug = models.CharField(max_length=20)
+    children = PrefixJoin("self", models.DO_NOTHING, from_fields=["slug"], to_fields=["slug"], related_name="parents")
+"#,
+    );
+    let out = support::sql_only_sqlite(&app, "Page.objects.filter(parents__slug='a')");
+    assert!(
+        out.stderr.contains(
+            "NotSupportedError: Page.parents is the way back of Page.children, a PrefixJoin: a \
+             ForeignObject joining by its own get_joining_fields() is not supported by djq yet"
+        ),
+        "{}",
+        out.stderr
+    );
+}

@@ -516,7 +516,7 @@ impl Session {
             None if let Some(i) = model.foreign_object_accessor(name) => {
                 self.foreign_object_manager(&inst, i, name, span)
             }
-            None => Err(match model.unsupported_field(name) {
+            None => Err(match self.host.schema.unsupported_field(inst.model, name) {
                 Some(d) => d.at(span),
                 None => self.no_attribute(&make::instance(inst), name, span),
             }),

@@ -14,7 +14,7 @@ use super::Session;
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::{Args, Obj};
 use crate::query::Expr;
-use crate::query::path::PyRestriction;
+use crate::query::py_call::PyRestriction;
 use crate::query::py_call::Template;
 
 impl Session {

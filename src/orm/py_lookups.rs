@@ -630,7 +630,7 @@ impl PySql<Expr> for Bridge<'_> {
 
     fn extra_restriction(
         &mut self,
-        r: &crate::query::path::PyRestriction,
+        r: &crate::query::py_call::PyRestriction,
         alias: &str,
         related_alias: &str,
     ) -> Result<Option<Template<Expr>>> {

@@ -69,7 +69,7 @@ pub struct Join {
     /// casts the joined one, as for `on`).
     pub extra_types: Vec<Option<(expr::DbType, expr::DbType)>>,
     /// A `ForeignObject` subclass's `get_extra_restriction()`, ANDed to the ON clause.
-    pub py_restriction: Option<path::PyRestriction>,
+    pub py_restriction: Option<py_call::PyRestriction>,
 }
 
 /// How `order_by()` entries are kept until compile time (as Django keeps strings).

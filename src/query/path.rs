@@ -31,16 +31,7 @@ pub struct PathInfo {
     /// The `FilteredRelation` (by name) whose condition this hop's join carries.
     pub filtered: Option<Sym>,
     /// A `ForeignObject` subclass's `get_extra_restriction()`, added to the join.
-    pub py_restriction: Option<PyRestriction>,
-}
-
-/// The condition a `ForeignObject` subclass adds to its joins (Django's
-/// `get_extra_restriction(alias, related_alias)`): the method of `class` (a class of
-/// `model`'s models.py), asked for when the join is written, with its aliases.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PyRestriction {
-    pub model: ModelId,
-    pub class: Sym,
+    pub py_restriction: Option<super::py_call::PyRestriction>,
 }
 
 /// What a generic relation's join adds to its ON clause (Django's `get_extra_restriction`):
@@ -236,9 +227,11 @@ fn path_infos(
                 restriction: None,
                 extra_on: extra_on.map(pair).collect(),
                 filtered: None,
-                py_restriction: (fo.restriction.as_ref()).map(|class| PyRestriction {
-                    model,
-                    class: Sym::from(class.as_str()),
+                py_restriction: (fo.restriction.as_ref()).map(|class| {
+                    super::py_call::PyRestriction {
+                        model,
+                        class: Sym::from(class.as_str()),
+                    }
                 }),
             });
         }

@@ -33,6 +33,16 @@ pub struct PyCall<E> {
     pub output: ValueType,
 }
 
+/// The condition a `ForeignObject` subclass adds to its joins (Django's
+/// `get_extra_restriction(alias, related_alias)`): the method of `class` (a class of
+/// `model`'s models.py), asked for through [`PySql::extra_restriction`] when the join is
+/// written, with its aliases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PyRestriction {
+    pub model: crate::schema::ModelId,
+    pub class: super::Sym,
+}
+
 /// The SQL a Python class gave: Django's format style, each `%s` the next of `args`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template<E> {
@@ -49,7 +59,7 @@ pub trait PySql<E> {
     /// method returns None.
     fn extra_restriction(
         &mut self,
-        _r: &super::path::PyRestriction,
+        _r: &PyRestriction,
         _alias: &str,
         _related_alias: &str,
     ) -> Result<Option<Template<E>>> {

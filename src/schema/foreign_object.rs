@@ -35,6 +35,16 @@ pub struct ForeignObjectDecl {
     pub restricts: bool,
 }
 
+impl ForeignObjectDecl {
+    /// Why djq does not place it ("... is"/"... are", before "not supported by djq yet").
+    pub fn why(&self) -> String {
+        match self.runs {
+            Some(method) => format!("a ForeignObject joining by its own {method}() is"),
+            None => "multi-column relations are".into(),
+        }
+    }
+}
+
 /// A placed `ForeignObject`: `pairs` are `(field of this model, field of to)` in
 /// declaration order (the order Django's join compares them in).
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +139,38 @@ impl Schema {
             accessor: (d.related_name.clone())
                 .unwrap_or_else(|| format!("{}_set", m.name.to_lowercase())),
             restriction: d.restricts.then(|| d.class.clone()),
+        })
+    }
+}
+
+impl Schema {
+    /// The error for the way back (`name`, its accessor or query name) of a `ForeignObject`
+    /// pointing at `model` that djq could not place.
+    pub fn unsupported_way_back(
+        &self,
+        model: ModelId,
+        name: &str,
+    ) -> Option<crate::diag::Diagnostic> {
+        let target = &self.model(model).name;
+        self.models.iter().find_map(|m| {
+            let decl = m.unsupported.iter().find(|d| {
+                let back = |n: &Option<String>| {
+                    n.as_deref().is_some_and(|n| n == name && !n.ends_with('+'))
+                };
+                d.to == *target
+                    && m.foreign_object(&d.name).is_none()
+                    && (back(&d.related_name) || back(&d.related_query_name))
+            })?;
+            Some(crate::diag::Diagnostic::new(
+                crate::diag::ErrorKind::NotSupported,
+                format!(
+                    "{target}.{name} is the way back of {}.{}, a {}: {} not supported by djq yet",
+                    m.name,
+                    decl.name,
+                    decl.class,
+                    decl.why()
+                ),
+            ))
         })
     }
 }

@@ -809,16 +809,13 @@ impl Model {
     /// The error for a field djq reads but cannot use yet (`ForeignObject`).
     pub fn unsupported_field(&self, name: &str) -> Option<crate::diag::Diagnostic> {
         let decl = self.unsupported.iter().find(|d| d.name == name)?;
-        let class = &decl.class;
-        let why = match decl.runs {
-            Some(method) => format!("a ForeignObject joining by its own {method}() is"),
-            None => "multi-column relations are".into(),
-        };
         Some(crate::diag::Diagnostic::new(
             crate::diag::ErrorKind::NotSupported,
             format!(
-                "{}.{name} is a {class}: {why} not supported by djq yet",
-                self.name
+                "{}.{name} is a {}: {} not supported by djq yet",
+                self.name,
+                decl.class,
+                decl.why()
             ),
         ))
     }
