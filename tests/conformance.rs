@@ -196,6 +196,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/managers/managers/models.py",
         bar: MODELS,
     },
+    // Lookups and transforms written in Python, registered by models.py and in the shell
+    // (issue 16).
+    Corpus {
+        name: "lookups_managers",
+        sqlite: Some("fixtures/managers/managers.sqlite3"),
+        postgres: "fixtures/managers/managers.postgres.sql",
+        models: "fixtures/managers/managers/models.py",
+        bar: MODELS,
+    },
     // Composite primary keys and ForeignObject (issue 16).
     Corpus {
         name: "compositepk",
@@ -419,11 +428,34 @@ fn normalize_rows(result: &Json, ordered: bool) -> Json {
     }
 }
 
+/// One entry's outcome; what the entry needs run first and after (`setup`/`teardown`:
+/// tools/django_suite.py's lookup registrations, as Django's test made them around the
+/// expression) is run around it, the setup's error being the entry's.
 fn run_entry(s: &mut Session, out: &Output, entry: &Json, backend: Backend) -> Outcome {
+    let setup = entry["setup"].as_str().map(|code| s.run(code));
+    let o = run_entry_after(s, out, entry, backend, setup.and_then(|r| r.err()));
+    if let Some(teardown) = entry["teardown"].as_str() {
+        // A registration setup could not make fails to be taken back too: that is already
+        // the entry's error.
+        let _ = s.run(teardown);
+    }
+    o
+}
+
+fn run_entry_after(
+    s: &mut Session,
+    out: &Output,
+    entry: &Json,
+    backend: Backend,
+    setup_error: Option<djq::diag::Diagnostic>,
+) -> Outcome {
     let expr = entry["expr"].as_str().unwrap();
     out.clear();
     s.host.log.clear();
-    let res = s.run(expr);
+    let res = match setup_error {
+        Some(d) => Err(d),
+        None => s.run(expr),
+    };
     let queries: Vec<Json> = s
         .host
         .log

@@ -208,26 +208,37 @@ class Extractor:
         return True
 
     def method(self, fn):
-        """The expressions of one test method, in order of appearance."""
+        """The expressions of one test method, in order of appearance, each with the lookup
+        registrations in force where it is (`Registrations`)."""
         found = []
         local = {}
+        regs = Registrations()
 
         def visit(node):
             cand = self.rooted(node, local)
             if cand is not None and self.acceptable(cand):
-                found.append((node.lineno, cand))
+                found.append((node.lineno, cand, regs.copy()))
                 return
             for child in ast.iter_child_nodes(node):
                 visit(child)
 
         def statements(body):
+            nonlocal regs
             for stmt in body:
+                if regs.statement(stmt):
+                    continue
+                if isinstance(stmt, ast.With) and (inner := regs.entered(stmt)) is not None:
+                    outer, regs = regs, inner
+                    statements(stmt.body)
+                    regs = outer
+                    continue
                 if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                     # `qs = Model.objects...` : later uses of `qs` are substituted
                     name = stmt.targets[0].id
+                    regs.assigned[name] = stmt.value
                     cand = self.rooted(stmt.value, local)
                     if cand is not None and self.acceptable(cand):
-                        found.append((stmt.value.lineno, cand))
+                        found.append((stmt.value.lineno, cand, regs.copy()))
                         local[name] = cand
                     else:
                         local.pop(name, None)
@@ -249,6 +260,115 @@ class Extractor:
 
         statements(fn.body)
         return found
+
+
+class Registrations:
+    """The lookups a test registers around its expressions, as Django's tests write it:
+    inside `with register_lookup(Field, Cls[, Cls2][, lookup_name=...])` blocks and after
+    `Field.register_lookup(Cls[, name])` statements (`Field._unregister_lookup(...)` takes
+    one back); with the classes the method itself defines (`class NotEqual(Lookup)`) and its
+    plain assignments, which a registration's owner may name (`field = ...get_field(...)`)."""
+
+    def __init__(self):
+        self.calls = []  # (owner, cls, name): ast expressions
+        self.classes = {}  # local class definitions by name
+        self.assigned = {}  # local `name = value` assignments
+
+    def copy(self):
+        other = Registrations()
+        other.calls = list(self.calls)
+        other.classes = self.classes
+        other.assigned = dict(self.assigned)
+        return other
+
+    def statement(self, stmt):
+        """Take in a class definition or a `register_lookup` statement; whether it was one."""
+        if isinstance(stmt, ast.ClassDef):
+            self.classes[stmt.name] = stmt
+            return True
+        call = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
+        if call is None or not isinstance(call.func, ast.Attribute):
+            return False
+        if call.func.attr not in ("register_lookup", "_unregister_lookup") or not call.args:
+            return False
+        name = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "lookup_name"), None)
+        key = (call.func.value, call.args[0], name)
+        if call.func.attr == "register_lookup":
+            self.calls.append(key)
+        else:
+            self.calls = [c for c in self.calls if ast.dump(c[0]) != ast.dump(key[0]) or ast.dump(c[1]) != ast.dump(key[1])]
+        return True
+
+    def entered(self, stmt):
+        """The registrations inside a `with` of django.test.utils.register_lookup calls, or
+        None for another `with`."""
+        items = [i.context_expr for i in stmt.items]
+        if not items or not all(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                                and c.func.id == "register_lookup" and len(c.args) >= 2 for c in items):
+            return None
+        inner = self.copy()
+        for c in items:
+            name = next((k.value for k in c.keywords if k.arg == "lookup_name"), None)
+            for cls in c.args[1:]:
+                inner.calls.append((c.args[0], cls, name))
+        return inner
+
+    def code(self, tree):
+        """(setup, teardown) source for djq and Django alike: the module's imports and class
+        definitions the registrations need (with the module-level registrations of those
+        classes, `@YearTransform.register_lookup`), the method's own classes, then the
+        `register_lookup` calls; the teardown takes them back. ("", "") when there are none."""
+        if not self.calls:
+            return "", ""
+        calls = []
+        for owner, cls, name in self.calls:
+            if isinstance(owner, ast.Name) and owner.id in self.assigned:
+                owner = self.assigned[owner.id]
+            # a field the method made itself (`sum_field = IntegerField()`) is no model's: its
+            # registration changes no query the method could be extracted from
+            if any(isinstance(n, ast.Call) and not (isinstance(n.func, ast.Attribute) and n.func.attr == "get_field")
+                   for n in ast.walk(owner)):
+                continue
+            calls.append((owner, cls, name))
+        if not calls:
+            return "", ""
+        module_classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+        used = set()
+        for owner, cls, name in calls:
+            used |= names_in(owner) | names_in(cls) | (names_in(name) if name else set())
+        local = [c for c in self.classes.values()]
+        for c in local:
+            used |= names_in(c)
+        # the module's classes they reach, and those that register themselves on them
+        needed, todo = set(), [n for n in used if n in module_classes]
+        while todo:
+            n = todo.pop()
+            if n in needed:
+                continue
+            needed.add(n)
+            todo += [m for m in names_in(module_classes[n]) if m in module_classes]
+            todo += [m for m, c in module_classes.items()
+                     if any(n in names_in(d) for d in c.decorator_list)]
+        body = [c for c in tree.body if isinstance(c, ast.ClassDef) and c.name in needed]
+        reached = set().union(*(names_in(c) for c in body)) | used
+        imports = []
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and not (
+                    isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(("django.test", "unittest")))):
+                keep = [a for a in node.names if (a.asname or a.name).split(".")[0] in reached]
+                if keep:
+                    imports.append(type(node)(**{**{f: getattr(node, f) for f in node._fields}, "names": keep}))
+        setup = [ast.unparse(n) for n in imports + body + local]
+        teardown = []
+        for owner, cls, name in calls:
+            extra = f", lookup_name={ast.unparse(name)}" if name else ""
+            setup.append(f"{ast.unparse(owner)}.register_lookup({ast.unparse(cls)}{extra})")
+            teardown.insert(0, f"{ast.unparse(owner)}._unregister_lookup({ast.unparse(cls)}{extra})")
+        return "\n".join(setup), "\n".join(teardown)
+
+
+def names_in(node):
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def _substitute(node, name, replacement):
@@ -405,21 +525,34 @@ def child_main(app, tests_dir, outdir, server=None):
             exprs, seen = [], set()
             for fn in cdef.body:
                 if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name.startswith("test"):
-                    for line, node in extractor.method(fn):
+                    for line, node, regs in extractor.method(fn):
                         text = ast.unparse(node)
-                        if text not in seen:
-                            seen.add(text)
-                            exprs.append((line, text))
+                        setup, teardown = regs.code(tree)
+                        if (text, setup) not in seen:
+                            seen.add((text, setup))
+                            exprs.append((line, text, setup, teardown))
             if not exprs:
                 continue
+            # what the class's setUp() registers (Django's side runs setUp itself): djq runs
+            # it after the imports
+            class_preamble = preamble
+            set_up = next((fn for fn in cdef.body if isinstance(fn, ast.FunctionDef) and fn.name == "setUp"), None)
+            if set_up is not None:
+                regs = Registrations()
+                for stmt in set_up.body:
+                    regs.statement(stmt)
+                registered, _ = regs.code(tree)
+                if registered:
+                    class_preamble = f"{preamble}\n{registered}" if preamble else registered
             label = f"{modname}.{cdef.name}"
             connection.close()
             name, db = store.copy(label)
-            entry = {**case, "class": cdef.name, "label": label, "database": db, "preamble": preamble,
+            entry = {**case, "class": cdef.name, "label": label, "database": db, "preamble": class_preamble,
                      "recording": str(outdir / f"{label}.{store.backend}.json"), "extracted": len(exprs)}
             if store.backend == "postgres":
                 entry["server_database"] = name
             connection.settings_dict["NAME"] = name
+            test = None
             try:
                 if getattr(cls, "fixtures", None):
                     call_command("loaddata", *cls.fixtures, verbosity=0)
@@ -427,7 +560,8 @@ def child_main(app, tests_dir, outdir, server=None):
                     cls.setUpTestData()
                 if "setUp" in vars(cls):
                     first = next(n.name for n in cdef.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test"))
-                    cls(first).setUp()
+                    test = cls(first)
+                    test.setUp()
             except Exception as e:  # noqa: BLE001 - reported, the class skipped
                 connection.close()
                 cases.append({**entry, "setup_error": f"{type(e).__name__}: {e}".splitlines()[0][:300]})
@@ -442,12 +576,29 @@ def child_main(app, tests_dir, outdir, server=None):
             backend.check_session(connection)
             entries = []
             unsupported = 0
-            for line, text in exprs:
-                got = record.evaluate(text, ns, backend)
+            for line, text, setup, teardown in exprs:
+                # the entry's registrations, made as djq's replay makes them
+                entry_ns = ns
+                if setup:
+                    entry_ns = {**ns, "__name__": modname}
+                    try:
+                        exec(setup, entry_ns)
+                    except Exception:  # noqa: BLE001 - a registration Django cannot make
+                        unsupported += 1
+                        continue
+                got = record.evaluate(text, entry_ns, backend)
+                if teardown:
+                    try:
+                        exec(teardown, entry_ns)
+                    except Exception as e:  # noqa: BLE001 - said, the run goes on
+                        print(f"{label}: could not take back {teardown!r}: {e}", file=sys.stderr)
                 if got.get("error", {}).get("type") == "Unsupported" or not writable(got):
                     unsupported += 1
                     continue
-                entries.append({"expr": text, "line": line, **got})
+                kept = {"setup": setup, "teardown": teardown} if setup else {}
+                entries.append({"expr": text, "line": line, **kept, **got})
+            if test is not None:
+                test.doCleanups()  # what setUp registered (addCleanup) is taken back
             server_version = backend.server_version(connection)
             connection.close()
             doc = {"django": django.__version__, "backend": store.backend, "database": db,

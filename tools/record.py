@@ -85,6 +85,15 @@ BLOG = {"app": "blog", "dataset": "blog",
         "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
         "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"}
 
+# A transform typed in the shell: the lookups_managers corpus's preamble.
+LOOKUP_IN_THE_SHELL = """from django.db import models
+class Mod7(models.Transform):
+    lookup_name = "mod7"
+    def as_sql(self, compiler, connection):
+        lhs, params = compiler.compile(self.lhs)
+        return "(%s) %%%% 7" % lhs, params
+models.IntegerField.register_lookup(Mod7)"""
+
 CORPORA = {
     # the read path
     "library": LIBRARY,
@@ -132,6 +141,12 @@ CORPORA = {
     "managers": {"app": "managers", "dataset": "managers",
                  "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
                  "postgres": ROOT / "fixtures" / "managers" / "managers.postgres.sql"},
+    # lookups and transforms written in Python: registered by the app's models.py, and in the
+    # shell (the preamble) (issue 16)
+    "lookups_managers": {"app": "managers", "dataset": "managers",
+                         "sqlite": ROOT / "fixtures" / "managers" / "managers.sqlite3",
+                         "postgres": ROOT / "fixtures" / "managers" / "managers.postgres.sql",
+                         "preamble": LOOKUP_IN_THE_SHELL},
     # composite primary keys and ForeignObject (issue 16)
     "compositepk": {"app": "compositepk", "dataset": "compositepk",
                     "sqlite": ROOT / "fixtures" / "compositepk" / "compositepk.sqlite3",
@@ -581,8 +596,10 @@ def render(doc):
     out.append('  "entries": [')
     entries = []
     for e in doc["entries"]:
-        parts = [f"      {dump('expr')}: {dump(e['expr'])}", f"      {dump('line')}: {dump(e['line'])}",
-                 f"      {dump('queries')}: {rows(e['queries'], 6)}"]
+        parts = [f"      {dump('expr')}: {dump(e['expr'])}", f"      {dump('line')}: {dump(e['line'])}"]
+        # what the entry needs run before it and after it (django_suite.py's registrations)
+        parts += [f"      {dump(k)}: {dump(e[k])}" for k in ("setup", "teardown") if k in e]
+        parts.append(f"      {dump('queries')}: {rows(e['queries'], 6)}")
         if "result" in e:
             r = e["result"]
             parts.append(f"      {dump('result')}: {rows(r, 6) if isinstance(r, list) else dump(r)}")

@@ -227,7 +227,9 @@ impl Session {
             manager_attrs: managers::Attributes::default(),
             py_lookups: py_lookups::State::default(),
         };
-        crate::py::Interp::with_host(orm, out)
+        let mut session = crate::py::Interp::with_host(orm, out);
+        session.register_models_lookups();
+        session
     }
 
     pub fn backend_description(&self) -> String {

@@ -44,7 +44,9 @@ use std::rc::Rc;
 /// [`ClassId`] is an index here).
 #[derive(Default)]
 pub(super) struct State {
-    module: Option<Rc<ModuleScope>>,
+    /// The module's names once it ran (its scope lends them to the frames of its methods
+    /// while they run: a copy is what a method's `connection.ops` reads).
+    module: Option<crate::py::Names>,
     classes: Vec<Rc<Class>>,
 }
 
@@ -69,7 +71,7 @@ enum Function {
     /// `_register_lookup(owner, lookup, lookup_name)` / `_unregister_lookup(...)`.
     Register { unregister: bool },
     /// `FieldClass.register_lookup(lookup, lookup_name=None)` / `_unregister_lookup`.
-    FieldRegister { field: String, unregister: bool },
+    FieldRegister { owner: Owner, unregister: bool },
     /// `_is_expression(value)`: a node (not a plain value).
     IsExpression,
     /// `_parenthesized(node)`: its SQL starts with `(` (a subquery).
@@ -135,40 +137,33 @@ impl super::Orm {
 }
 
 impl Session {
-    /// The Python module's scope, run the first time.
-    fn lookups_module(&mut self) -> Result<Rc<ModuleScope>> {
-        if let Some(m) = &self.host.py_lookups.module {
-            return Ok(m.clone());
-        }
-        let program = crate::syntax::parse_module(SOURCE)?;
-        let scope = Rc::new(ModuleScope {
-            names: RefCell::default(),
-            place: Box::new(|offset| format!("<django.db.models.lookups>:{offset}")),
-        });
-        {
-            let mut names = scope.names.borrow_mut();
-            for (name, f) in [
-                ("_register_lookup", Function::Register { unregister: false }),
-                (
-                    "_unregister_lookup",
-                    Function::Register { unregister: true },
-                ),
-                ("_is_expression", Function::IsExpression),
-                ("_parenthesized", Function::Parenthesized),
-            ] {
-                names.insert(name.to_string(), Obj::new_native(f));
-            }
-        }
-        self.run_module(&program.body, &scope, &mut |_, c| Obj::Class(c));
-        self.host.py_lookups.module = Some(scope.clone());
-        Ok(scope)
-    }
-
-    /// A name of the Python module.
+    /// A name of the Python module, which runs the first time.
     fn lookups_name(&mut self, name: &str) -> Result<Obj> {
-        let scope = self.lookups_module()?;
-        let found = scope.names.borrow().get(name).cloned();
-        found.ok_or_else(|| {
+        if self.host.py_lookups.module.is_none() {
+            let program = crate::syntax::parse_module(SOURCE)?;
+            let scope = Rc::new(ModuleScope {
+                names: RefCell::default(),
+                place: Box::new(|offset| format!("<django.db.models.lookups>:{offset}")),
+            });
+            {
+                let mut names = scope.names.borrow_mut();
+                for (name, f) in [
+                    ("_register_lookup", Function::Register { unregister: false }),
+                    (
+                        "_unregister_lookup",
+                        Function::Register { unregister: true },
+                    ),
+                    ("_is_expression", Function::IsExpression),
+                    ("_parenthesized", Function::Parenthesized),
+                ] {
+                    names.insert(name.to_string(), Obj::new_native(f));
+                }
+            }
+            self.run_module(&program.body, &scope, &mut |_, c| Obj::Class(c));
+            self.host.py_lookups.module = Some(scope.names.borrow().clone());
+        }
+        let names = self.host.py_lookups.module.as_ref();
+        names.and_then(|n| n.get(name).cloned()).ok_or_else(|| {
             Diagnostic::new(
                 ErrorKind::NotSupported,
                 format!("django.db.models.lookups.{name} is not supported by djq yet"),
@@ -180,6 +175,24 @@ impl Session {
         match self.lookups_name(name) {
             Ok(Obj::Class(c)) => Some(c),
             _ => None,
+        }
+    }
+
+    /// Run the models modules that register lookups (`models.CharField.register_lookup(...)`
+    /// at module level, `@Div3.register_lookup`), as Django's app loading imports them: a
+    /// query may use the names they register before anything else needs their Python.
+    pub(super) fn register_models_lookups(&mut self) {
+        let mut run: Vec<std::sync::Arc<crate::schema::PyModule>> = Vec::new();
+        for m in 0..self.host.schema.models.len() {
+            let Some(module) = self.host.schema.model(m).module.clone() else {
+                continue;
+            };
+            if module.mentions("register_lookup")
+                && !run.iter().any(|r| std::sync::Arc::ptr_eq(r, &module))
+            {
+                run.push(module);
+                self.model_module(m);
+            }
         }
     }
 
@@ -238,13 +251,29 @@ impl Session {
             }
             _ => return None,
         };
-        let field = match (obj.django_fn(), obj.native::<BaseClass>()) {
-            (Some(DjangoFn::Field(kind)), _) => kind.django_name().to_string(),
-            (_, Some(BaseClass(name @ ("Field" | "ForeignObject")))) => name.to_string(),
+        // A model's field (`Book._meta.get_field("title")`): lookups of that field only.
+        if let Some(f) = obj.native::<super::meta::MetaField>() {
+            let super::meta::MetaField::Concrete(m, i) = *f else {
+                return Some(Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!("{name}() on a relation's field instance is not supported by djq yet"),
+                )));
+            };
+            let owner = Owner::Instance(m, i);
+            return Some(Ok(Obj::new_native(Function::FieldRegister {
+                owner,
+                unregister,
+            })));
+        }
+        let owner = match (obj.django_fn(), obj.native::<BaseClass>()) {
+            (Some(DjangoFn::Field(kind)), _) => Owner::Field(kind.django_name().to_string()),
+            (_, Some(BaseClass(name @ ("Field" | "ForeignObject")))) => {
+                Owner::Field(name.to_string())
+            }
             _ => return None,
         };
         Some(Ok(Obj::new_native(Function::FieldRegister {
-            field,
+            owner,
             unregister,
         })))
     }
@@ -261,10 +290,10 @@ impl Session {
                 }
                 _ => Err(missing_lookup(args.span)),
             },
-            Function::FieldRegister { field, unregister } => match arg(0) {
+            Function::FieldRegister { owner, unregister } => match arg(0) {
                 Some(lookup) => {
                     let name = arg(1).or_else(|| args.kwarg("lookup_name").cloned());
-                    self.register_on(Owner::Field(field), &lookup, name, unregister, args.span)
+                    self.register_on(owner, &lookup, name, unregister, args.span)
                 }
                 None => Err(missing_lookup(args.span)),
             },
@@ -341,6 +370,27 @@ impl Session {
         unregister: bool,
         span: Span,
     ) -> Result<Obj> {
+        if let Some(DjangoFn::Func(func)) = lookup.django_fn() {
+            return self.register_func(owner, func, false, name, unregister, span);
+        }
+        // A Python subclass of a database function (`class UpperBilateral(Upper)`).
+        if let Obj::Class(c) = lookup
+            && let Some(func) =
+                mro(c)
+                    .iter()
+                    .flat_map(|k| k.bases.clone())
+                    .find_map(|b| match b.django_fn() {
+                        Some(DjangoFn::Func(f)) => Some(f),
+                        _ => None,
+                    })
+        {
+            let flag = self
+                .attribute(lookup.clone(), "bilateral", span)
+                .unwrap_or(Obj::bool(false));
+            let bilateral = self.truthy(&flag, &crate::py::args::dummy(span))?;
+            let own = c.dict.borrow().get("lookup_name").cloned();
+            return self.register_func(owner, func, bilateral, name.or(own), unregister, span);
+        }
         let class = match lookup {
             Obj::Class(c) => c.clone(),
             other => match self.lookup_class_of(other) {
@@ -383,6 +433,57 @@ impl Session {
         Ok(lookup.clone())
     }
 
+    /// One of Django's database functions registered as a transform (`Lower`, whose
+    /// `lookup_name` is `lower`; `ExtractYear`'s is `year`).
+    fn register_func(
+        &mut self,
+        owner: Owner,
+        func: crate::query::func::FuncKind,
+        bilateral: bool,
+        name: Option<Obj>,
+        unregister: bool,
+        span: Span,
+    ) -> Result<Obj> {
+        use crate::query::func::FuncKind;
+        let class = FuncKind::class_names()
+            .into_iter()
+            .find(|n| FuncKind::from_name(n) == Some(func))
+            .unwrap_or_else(|| func.name().to_string());
+        let own_name = match func {
+            FuncKind::Extract(part) => part.name().to_string(),
+            _ => class.to_lowercase(),
+        };
+        if func.arity().0 != 1 {
+            return Err(Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!("{class} as a registered transform is not supported by djq yet"),
+            )
+            .at(span));
+        }
+        let name = match name.filter(|n| !n.is_none()) {
+            Some(Obj::Value(Value::Text(n))) => n,
+            Some(other) => {
+                return Err(Diagnostic::new(
+                    ErrorKind::Type,
+                    format!("lookup_name must be a string, not '{}'", other.type_name()),
+                )
+                .at(span));
+            }
+            None => own_name,
+        };
+        if unregister {
+            self.host.schema.py_lookups.unregister(&owner, &name);
+            return Ok(Obj::NONE);
+        }
+        self.host.schema.py_lookups.register(Registered {
+            owner,
+            name,
+            class: 0,
+            what: What::Func { class, bilateral },
+        });
+        Ok(Obj::NONE)
+    }
+
     /// What the query layer needs to know of a registered class.
     fn what(&mut self, class: &Rc<Class>, span: Span) -> Result<What> {
         let transform = self.lookups_class("Transform");
@@ -400,28 +501,40 @@ impl Session {
                 mro: mro_ids,
             });
         }
-        // A built-in lookup's SQL when no class of the user's writes its own.
-        let writes_sql = |k: &Rc<Class>| {
-            let dict = k.dict.borrow();
-            dict.contains_key("as_sql")
-                || dict.contains_key("as_sqlite")
-                || dict.contains_key("as_postgresql")
-        };
-        let builtin_base = self.lookups_class("BuiltinLookup");
-        let builtin = match order.iter().find(|k| writes_sql(k)) {
-            Some(k) if builtin_base.as_ref().is_some_and(|b| Rc::ptr_eq(k, b)) => {
-                order.iter().find_map(|k| {
-                    let name = k.dict.borrow().get("lookup_name").cloned();
-                    let module_builtin = matches!(&name, Some(Obj::Value(Value::Text(n)))
-                        if super::Orm::lookup_class_name(n) == Some(k.name.as_str()));
-                    match (module_builtin, name) {
-                        (true, Some(Obj::Value(Value::Text(n)))) => Some(n),
-                        _ => None,
-                    }
-                })
+        // A built-in lookup's SQL when no class of the user's changes how it is written and
+        // its `lookup_name` is the built-in's (Django's `get_rhs_op` reads
+        // `connection.operators[self.lookup_name]`: a renamed one fails there, in Python).
+        const WRITERS: &[&str] = &[
+            "as_sql",
+            "as_sqlite",
+            "as_postgresql",
+            "get_rhs_op",
+            "process_lhs",
+            "process_rhs",
+            "get_db_prep_lookup",
+        ];
+        let mut builtin_name = None;
+        for k in &order {
+            let ours = self
+                .lookups_class(&k.name)
+                .is_some_and(|c| Rc::ptr_eq(&c, k));
+            if !ours {
+                if WRITERS.iter().any(|w| k.dict.borrow().contains_key(*w)) {
+                    return Ok(What::Lookup { builtin: None });
+                }
+                continue;
             }
-            _ => None,
-        };
+            let name = k.dict.borrow().get("lookup_name").cloned();
+            if let Some(Obj::Value(Value::Text(n))) = name
+                && super::Orm::lookup_class_name(&n) == Some(k.name.as_str())
+            {
+                builtin_name = Some(n);
+                break;
+            }
+        }
+        let own_name = self.attribute(Obj::Class(class.clone()), "lookup_name", span)?;
+        let builtin =
+            builtin_name.filter(|b| matches!(&own_name, Obj::Value(Value::Text(n)) if n == b));
         Ok(What::Lookup { builtin })
     }
 

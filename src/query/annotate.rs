@@ -575,28 +575,5 @@ impl FExpr {
 
 /// The output field of an annotation, for lookups against it.
 pub fn output_field(expr: &Expr) -> OutputField {
-    let kind = match expr.value_type() {
-        ValueType::Int => FieldKind::IntegerField,
-        ValueType::Float => FieldKind::FloatField,
-        ValueType::Decimal { .. } => FieldKind::DecimalField,
-        ValueType::Bool => FieldKind::BooleanField,
-        ValueType::Date => FieldKind::DateField,
-        ValueType::DateTime => FieldKind::DateTimeField,
-        ValueType::Time => FieldKind::TimeField,
-        ValueType::Duration => FieldKind::DurationField,
-        ValueType::Json => FieldKind::JsonField,
-        _ => FieldKind::CharField,
-    };
-    OutputField {
-        kind,
-        name: None,
-        related_model: None,
-        class_name: kind.django_name(),
-        ty: expr.value_type(),
-        max_length: None,
-        decimal: None,
-        base: None,
-        json_key: false,
-        py_mro: Vec::new(),
-    }
+    OutputField::of_type(expr.value_type())
 }

@@ -1375,7 +1375,10 @@ pub fn output_field(
 ) -> OutputField {
     let target = &schema.model(first_target.0).fields[first_target.1];
     match final_field {
-        FinalField::Local(m, i) => OutputField::of_field(&schema.model(m).fields[i]),
+        FinalField::Local(m, i) => OutputField {
+            instance: Some((m, i)),
+            ..OutputField::of_field(&schema.model(m).fields[i])
+        },
         other => OutputField::related(target, first_target.0, other.class_name(schema)),
     }
 }

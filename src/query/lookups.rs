@@ -37,6 +37,9 @@ pub struct OutputField {
     /// The output of a transform written in Python: its class and Python bases, whose
     /// registered lookups come before the field's.
     pub py_mro: Vec<ClassId>,
+    /// The model's field this is (no transform applied): `(model, index)`, whose own
+    /// registered lookups come first (Django's `instance_lookups`).
+    pub instance: Option<(ModelId, usize)>,
 }
 
 /// The lookups registered on every field, in Django's registration order.
@@ -112,6 +115,9 @@ enum Transform {
     Slice(i64, i64),
     Len,
     Unaccent,
+    /// One of Django's database functions registered as a transform (`Lower`, `Length`),
+    /// and whether it is bilateral.
+    Func(super::func::FuncKind, bool),
     /// A transform written in Python, registered on the field's class (or a transform's).
     Py {
         class: ClassId,
@@ -127,6 +133,7 @@ impl Transform {
         matches!(
             self,
             Transform::Unaccent
+                | Transform::Func(_, true)
                 | Transform::Py {
                     bilateral: true,
                     ..
@@ -172,6 +179,11 @@ impl Transform {
             },
             Transform::Len => Expr::ArrayLen(source),
             Transform::Unaccent => Expr::Unaccent(source),
+            Transform::Func(func, _) => Expr::Func {
+                func: *func,
+                args: vec![*source],
+                output: out.ty,
+            },
             Transform::Py { class, .. } => Expr::Py(Box::new(super::py_call::PyCall {
                 class: *class,
                 lookup: false,
@@ -198,6 +210,7 @@ impl Transform {
                 None => out,
             },
             Transform::Slice(..) | Transform::Unaccent => out,
+            Transform::Func(..) => out,
             Transform::Py { output, mro, .. } => OutputField {
                 py_mro: mro.clone(),
                 ..match output {
@@ -228,6 +241,7 @@ impl OutputField {
                 .map(|b| Box::new(OutputField::of_field(b))),
             json_key: false,
             py_mro: Vec::new(),
+            instance: None,
         }
     }
 
@@ -238,6 +252,24 @@ impl OutputField {
             class_name,
             ..OutputField::of_field(target)
         }
+    }
+
+    /// The output field of an expression whose values are of type `ty` (an annotation's,
+    /// a database function's).
+    pub fn of_type(ty: ValueType) -> OutputField {
+        let kind = match ty {
+            ValueType::Int => FieldKind::IntegerField,
+            ValueType::Float => FieldKind::FloatField,
+            ValueType::Decimal { .. } => FieldKind::DecimalField,
+            ValueType::Bool => FieldKind::BooleanField,
+            ValueType::Date => FieldKind::DateField,
+            ValueType::DateTime => FieldKind::DateTimeField,
+            ValueType::Time => FieldKind::TimeField,
+            ValueType::Duration => FieldKind::DurationField,
+            ValueType::Json => FieldKind::JsonField,
+            _ => FieldKind::CharField,
+        };
+        OutputField::transform_output(kind, ty)
     }
 
     fn transform_output(kind: FieldKind, ty: ValueType) -> OutputField {
@@ -252,6 +284,7 @@ impl OutputField {
             base: None,
             json_key: false,
             py_mro: Vec::new(),
+            instance: None,
         }
     }
 
@@ -287,8 +320,11 @@ impl OutputField {
             true => FieldKind::from_django_name(self.class_name).unwrap_or(FieldKind::ForeignKey),
             false => self.kind,
         };
+        let instance = self.instance.map(|(m, i)| Owner::Instance(m, i));
         let classes = self.py_mro.iter().map(|c| Owner::Class(*c));
-        classes
+        instance
+            .into_iter()
+            .chain(classes)
             .chain(
                 field_mro(kind)
                     .into_iter()
@@ -303,13 +339,17 @@ impl OutputField {
             return None;
         }
         let r = reg.find(&self.owners(), name, true)?;
-        let What::Transform {
-            bilateral,
-            output,
-            mro,
-        } = &r.what
-        else {
-            return None;
+        let (bilateral, output, mro) = match &r.what {
+            What::Transform {
+                bilateral,
+                output,
+                mro,
+            } => (bilateral, output, mro),
+            What::Func { class, bilateral } => {
+                return super::func::FuncKind::from_name(class)
+                    .map(|f| Transform::Func(f, *bilateral));
+            }
+            What::Lookup { .. } => return None,
         };
         Some(Transform::Py {
             class: r.class,
@@ -445,11 +485,29 @@ fn try_transform(
     bilateral: &mut Vec<(Transform, OutputField)>,
 ) -> Result<(Expr, OutputField)> {
     let (expr, out) = lhs;
+    if let Some(t @ Transform::Func(func, _)) = out.py_transform(reg, name) {
+        if t.bilateral() {
+            bilateral.push((t, out.clone()));
+        }
+        // The function as Django resolves it (`Length` gives an integer, `ExtractYear` is
+        // `__year`'s extract).
+        // with the arguments Django fills in (`Round`'s precision 0)
+        let mut args = vec![expr];
+        args.extend(func.default_arg().map(Expr::Value));
+        let classes = vec![Some(out.kind); args.len()];
+        let expr = super::func::build(func, args, classes, None, None, false)?;
+        let out = OutputField::of_type(expr.value_type());
+        return Ok((expr, out));
+    }
     if let Some(t) = out.py_transform(reg, name).or_else(|| out.transform(name)) {
         if t.bilateral() {
             bilateral.push((t.clone(), out.clone()));
         }
-        return Ok((t.apply(expr, &out), t.output(out)));
+        let out_t = OutputField {
+            instance: None,
+            ..t.output(out.clone())
+        };
+        return Ok((t.apply(expr, &out), out_t));
     }
     let mut names = out.all_names();
     names.extend(reg.names(&out.owners()));
@@ -571,6 +629,7 @@ pub fn build_lookup(
         out = OutputField::transform_output(FieldKind::TextField, ValueType::Text);
     }
     let mut rhs = prepare_rhs(schema, kind, &out, rhs)?;
+    refuse_nested_bilateral(&bilateral, &rhs)?;
     for (t, t_out) in &bilateral {
         rhs = match rhs {
             Rhs::Value(v) => Rhs::Expr(t.apply(Expr::Value(v), t_out)),
@@ -592,6 +651,17 @@ pub fn build_lookup(
         };
     }
     Ok(lookup(expr, kind, rhs))
+}
+
+/// Django's refusal of a bilateral transform over a queryset on the right-hand side.
+fn refuse_nested_bilateral(bilateral: &[(Transform, OutputField)], rhs: &Rhs) -> Result<()> {
+    match (bilateral.is_empty(), rhs) {
+        (false, Rhs::Expr(Expr::Subquery(_))) => Err(Diagnostic::new(
+            ErrorKind::Python("NotImplementedError".into()),
+            "Bilateral transformations on nested querysets are not implemented.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A lookup registered from Python, as [`py_lookup`] finds it.
@@ -637,7 +707,9 @@ fn build_py_lookup(
         }
         return Ok(lookup(expr, LookupKind::IsNull, Rhs::Bool(true)));
     }
-    let mut rhs = match prepare_rhs(schema, LookupKind::Exact, &out, rhs)? {
+    let rhs = prepare_rhs(schema, LookupKind::Exact, &out, rhs)?;
+    refuse_nested_bilateral(bilateral, &rhs)?;
+    let mut rhs = match rhs {
         Rhs::Value(v) => Expr::Value(v),
         Rhs::Expr(e) => e,
         _ => {

@@ -10,10 +10,12 @@ use super::FieldKind;
 pub type ClassId = u32;
 
 /// Where a lookup is registered: on a field class (Django's name, `Field` for every field,
-/// `ForeignObject` for relations) or on a transform class written in Python.
+/// `ForeignObject` for relations), on one model's field (`Book._meta.get_field("title")`:
+/// the model and the field's index), or on a transform class written in Python.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Owner {
     Field(String),
+    Instance(super::ModelId, usize),
     Class(ClassId),
 }
 
@@ -28,6 +30,10 @@ pub enum What {
         output: Option<FieldKind>,
         mro: Vec<ClassId>,
     },
+    /// One of Django's database functions that is a transform (`register_lookup(CharField,
+    /// Lower)`), or a Python subclass of one (`class UpperBilateral(Upper): bilateral =
+    /// True`): the function's class name (`Lower`, `ExtractYear`).
+    Func { class: String, bilateral: bool },
     /// A `Lookup`. `builtin` names the built-in lookup it derives from (`exact`, `lte`)
     /// when it writes no SQL of its own (no `as_sql`): the built-in's SQL then.
     Lookup { builtin: Option<String> },
@@ -75,7 +81,7 @@ impl PyLookups {
             self.entries.iter().find(|e| {
                 e.owner == *o
                     && e.name == name
-                    && matches!(e.what, What::Transform { .. }) == transform
+                    && matches!(e.what, What::Transform { .. } | What::Func { .. }) == transform
             })
         })
     }

@@ -89,6 +89,12 @@ impl PyModule {
     }
 
     /// The names of the module's classes that can run apart (those without decorators).
+    /// Whether the kept text has `word` (`register_lookup`: the module registers lookups,
+    /// which must run before a query uses them).
+    pub fn mentions(&self, word: &str) -> bool {
+        self.text.contains(word)
+    }
+
     pub fn classes(&self) -> impl Iterator<Item = &str> {
         self.statements.iter().filter_map(|(_, c)| c.as_deref())
     }
