@@ -345,8 +345,8 @@ fn related_manager_writes_of_a_non_null_foreign_key_run_djangos_statements() {
     );
 }
 
-/// A models.py of `ForeignObject` subclasses: one joining by its own
-/// `get_extra_restriction()`, one that only renames the class.
+/// A models.py of `ForeignObject` subclasses: one whose `get_extra_restriction()` adds
+/// nothing, one that only renames the class.
 const SUBCLASSES: &str = r#"from django.db import models
 
 
@@ -372,7 +372,7 @@ class Edition(models.Model):
 "#;
 
 #[test]
-fn a_foreign_object_subclass_joins_as_one_unless_it_joins_by_its_own_python() {
+fn a_foreign_object_subclass_joins_as_one_and_a_restriction_of_none_adds_nothing() {
     let (_dir, app) = support::temp_app("shelf", SUBCLASSES);
     let sql = |code: &str| support::sql_only_sqlite(&app, code);
     // As Django 6.1.3 prints it (`str(qs.query)`, the parameter inlined).
@@ -394,13 +394,89 @@ fn a_foreign_object_subclass_joins_as_one_unless_it_joins_by_its_own_python() {
         "{}",
         unknown.stderr
     );
-    let refused = "NotSupportedError: Book.current is a LangJoin: a ForeignObject joining by its \
-                   own get_extra_restriction() is not supported by djq yet";
-    for code in [
-        "Book.objects.filter(current__lang='fi')",
-        "Book.objects.select_related('current')",
-    ] {
-        let out = sql(code);
-        assert!(out.stderr.contains(refused), "{code}: {}", out.stderr);
-    }
+    // `get_extra_restriction()` returning None adds nothing to the join, as in Django.
+    let current = sql("Book.objects.filter(current__lang='fi')");
+    assert_eq!(
+        current.stdout.trim_end(),
+        "SELECT \"shelf_book\".\"id\", \"shelf_book\".\"title\" FROM \"shelf_book\" INNER JOIN \
+         \"shelf_edition\" ON (\"shelf_book\".\"id\" = \"shelf_edition\".\"book_id\") WHERE \
+         \"shelf_edition\".\"lang\" = 'fi';",
+        "{}",
+        current.stderr
+    );
+    let related = sql("Book.objects.select_related('current')");
+    assert_eq!(
+        related.stdout.trim_end(),
+        "SELECT \"shelf_book\".\"id\", \"shelf_book\".\"title\", \"shelf_edition\".\"id\", \
+         \"shelf_edition\".\"book_id\", \"shelf_edition\".\"title\", \"shelf_edition\".\"lang\" FROM \
+         \"shelf_book\" INNER JOIN \"shelf_edition\" ON (\"shelf_book\".\"id\" = \"shelf_edition\".\"book_id\");",
+        "{}",
+        related.stderr
+    );
+}
+
+/// A `ForeignObject` joining by its own `get_extra_restriction()` (multicol's
+/// `Doc.current_text`) is read from what `select_related()` loaded; read on an instance
+/// alone it is a clear not-supported error, never a row found without its condition.
+#[test]
+fn a_restricted_foreign_object_is_read_through_select_related() {
+    let mut cmd = djq();
+    cmd.args([
+        "fixtures/multicol/multicol.sqlite3",
+        "--models",
+        "fixtures/multicol/multicol",
+        "--read-only",
+        "-c",
+        "print(Doc.objects.select_related('current_text').get(code='D1').current_text.title)",
+    ]);
+    let out: Run = cmd.output().expect("run djq").into();
+    assert_lines(&out, &["Rules"]);
+    let mut cmd = djq();
+    cmd.args([
+        "fixtures/multicol/multicol.sqlite3",
+        "--models",
+        "fixtures/multicol/multicol",
+        "--read-only",
+        "-c",
+        "Doc.objects.get(code='D1').current_text",
+    ]);
+    let out: Run = cmd.output().expect("run djq").into();
+    assert!(
+        out.stderr.contains(
+            "NotSupportedError: Doc.current_text is a CurrentText: reading it on an instance \
+             without select_related() is not supported by djq yet"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The way back of a `ForeignObject` djq cannot place (its class joins by its own
+/// `get_joining_fields()`) is a clear not-supported error, not an unknown name.
+#[test]
+fn the_way_back_of_a_foreign_object_djq_cannot_place_says_so() {
+    let (_dir, app) = support::temp_app(
+        "pages",
+        r#"from django.db import models
+
+
+class PrefixJoin(models.ForeignObject):
+    def get_joining_fields(self, reverse_join=False):
+        return ()
+
+
+class Page(models.Model):
+    slug = models.CharField(max_length=20)
+    children = PrefixJoin("self", models.DO_NOTHING, from_fields=["slug"], to_fields=["slug"], related_name="parents")
+"#,
+    );
+    let out = support::sql_only_sqlite(&app, "Page.objects.filter(parents__slug='a')");
+    assert!(
+        out.stderr.contains(
+            "NotSupportedError: Page.parents is the way back of Page.children, a PrefixJoin: a \
+             ForeignObject joining by its own get_joining_fields() is not supported by djq yet"
+        ),
+        "{}",
+        out.stderr
+    );
 }

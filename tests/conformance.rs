@@ -213,6 +213,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/compositepk/compositepk/models.py",
         bar: COMPOSITE,
     },
+    // ForeignObject relations as Django runs them (issue 16): nested multi-column `__in`, a
+    // many-to-many through ForeignObjects, one joining by its own get_extra_restriction().
+    Corpus {
+        name: "multicol",
+        sqlite: Some("fixtures/multicol/multicol.sqlite3"),
+        postgres: "fixtures/multicol/multicol.postgres.sql",
+        models: "fixtures/multicol/multicol/models.py",
+        bar: MODELS,
+    },
     // Generic relations (issue 16): ContentType, GenericForeignKey, GenericRelation.
     Corpus {
         name: "tagging",

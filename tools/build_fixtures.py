@@ -69,6 +69,9 @@ DATASETS = {
     "inherit": {"app": "inherit", "dir": ROOT / "fixtures" / "inherit", "name": "inherit"},
     # issue 16: django-taggit's TaggableManager (taggit's own tables installed with it)
     "recipes": {"app": "recipes", "dir": ROOT / "fixtures" / "recipes", "name": "recipes"},
+    # issue 16: ForeignObject relations (a many-to-many through them, one joining by its own
+    # get_extra_restriction())
+    "multicol": {"app": "multicol", "dir": ROOT / "fixtures" / "multicol", "name": "multicol"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -103,7 +106,7 @@ def child_build(dataset, target, backend="sqlite"):
         {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
          "shop": load_shop, "journal": load_journal, "managers": load_managers,
          "compositepk": load_compositepk, "tagging": load_tagging, "fields": load_fields,
-         "inherit": load_inherit, "recipes": load_recipes}[dataset]()
+         "inherit": load_inherit, "recipes": load_recipes, "multicol": load_multicol}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -307,6 +310,30 @@ def load_compositepk():
         Bin.objects.create(aisle=aisle, slot=slot, label=label)
     for store, sku, quantity in STOCK:
         Stock.objects.create(store_id=store, sku=sku, quantity=quantity)
+
+
+def load_multicol():
+    from data.multicol import CLUBS, DOCS, ENROLMENTS, MEMOS, PLAYERS, REGIONS, RIVALRIES
+    from multicol.models import Club, Doc, DocText, Enrolment, Memo, Player, Region, Rivalry
+
+    for name in REGIONS:
+        Region.objects.create(name=name)
+    for name, home in PLAYERS:
+        Player.objects.create(name=name, home_id=home)
+    for name, region in CLUBS:
+        Club.objects.create(name=name, region_id=region)
+    for player, club, region, since in ENROLMENTS:
+        Enrolment.objects.create(player_id=player, club_id=club, region_id=region, since=since)
+    for region, challenger, opponent in RIVALRIES:
+        Rivalry.objects.create(region_id=region, challenger_id=challenger, opponent_id=opponent)
+    for code, texts in DOCS:
+        doc = Doc.objects.create(code=code)
+        for lang, title, summary in texts:
+            DocText.objects.create(doc=doc, lang=lang, title=title, summary=summary)
+    for code, urgent, texts in MEMOS:
+        memo = Memo.objects.create(code=code, urgent=urgent)
+        for lang, title, summary in texts:
+            DocText.objects.create(doc=memo, lang=lang, title=title, summary=summary)
 
 
 def load_tagging():

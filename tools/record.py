@@ -151,6 +151,11 @@ CORPORA = {
     "compositepk": {"app": "compositepk", "dataset": "compositepk",
                     "sqlite": ROOT / "fixtures" / "compositepk" / "compositepk.sqlite3",
                     "postgres": ROOT / "fixtures" / "compositepk" / "compositepk.postgres.sql"},
+    # ForeignObject relations as Django runs them: nested multi-column `__in`, a many-to-many
+    # through ForeignObjects, one joining by its own get_extra_restriction() (issue 16)
+    "multicol": {"app": "multicol", "dataset": "multicol",
+                 "sqlite": ROOT / "fixtures" / "multicol" / "multicol.sqlite3",
+                 "postgres": ROOT / "fixtures" / "multicol" / "multicol.postgres.sql"},
     # generic relations: ContentType, GenericForeignKey, GenericRelation (issue 16); the shell's
     # namespace also has django.contrib.contenttypes' ContentType
     "tagging": {"app": "tagging", "dataset": "tagging", "also": ["contenttypes"],

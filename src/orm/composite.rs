@@ -26,9 +26,13 @@ use super::obj::{Instance, QuerySet, RelatedKind, RelatedLink, ResultCache, make
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::py::Obj;
 use crate::query::{Operand, QChild, QNode};
-use crate::schema::ModelId;
+use crate::schema::{ModelId, ReverseVia};
 use crate::value::Value;
 use std::rc::Rc;
+
+/// A prefetch level's queryset, with the attnames matching its rows to the instances (the
+/// instances', the rows').
+pub(super) type PrefetchQuery = (QuerySet, (Vec<String>, Vec<String>));
 
 impl Session {
     /// The attnames of `model`'s composite primary key (`None`: a single-field key).
@@ -206,18 +210,7 @@ impl Session {
             true => (from_keys, to_keys),
             false => (to_keys, from_keys),
         };
-        let mut rows: Vec<Operand> = Vec::new();
-        for inst in objs {
-            let row: Vec<Value> = (source.iter())
-                .map(|k| inst.get(k).unwrap_or(Value::Null))
-                .collect();
-            let row = Operand::values(row);
-            if !matches!(&row, Operand::List(r) if r.contains(&Operand::Value(Value::Null)))
-                && !rows.contains(&row)
-            {
-                rows.push(row);
-            }
-        }
+        let rows = row_values(objs, &source);
         if rows.is_empty() {
             return Ok(Some(None));
         }
@@ -250,6 +243,155 @@ impl Session {
         Ok(Some(Some((qs, (source, target), forward))))
     }
 
+    /// `prefetch_related()` of a many-to-many through `ForeignObject`s (`mm`, from its
+    /// declaring model when `forward`): the other side's rows filtered by the row value of
+    /// the through model's columns, which each row selects as Django's
+    /// `_prefetch_related_val_<column>`s; `None` when no instance has its key.
+    pub(super) fn prefetch_through_objects(
+        &mut self,
+        objs: &[Instance],
+        mm: &crate::schema::ManyToMany,
+        forward: bool,
+        base: Option<QuerySet>,
+    ) -> Result<Option<PrefetchQuery>> {
+        let Some([source, target]) = &mm.through_objects else {
+            return Ok(None);
+        };
+        let (into, out) = if forward {
+            (source, target)
+        } else {
+            (target, source)
+        };
+        let schema = &self.host.schema;
+        let through = schema.model(mm.through);
+        let fo = |name: &str| {
+            (through.foreign_object(name)).map(|i| (i, through.foreign_objects[i].clone()))
+        };
+        let (Some((_, into)), Some((out, out_fo))) = (fo(into), fo(out)) else {
+            return Ok(None);
+        };
+        let fetched = schema.model(out_fo.to);
+        let back = (fetched.foreign_object_reverse.iter())
+            .find(|r| r.from == mm.through && r.relation == out)
+            .ok_or_else(|| {
+                Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "prefetch_related('{}') through {}.{}, which has no way back, is not supported by djq yet",
+                        mm.name, through.name, out_fo.name
+                    ),
+                )
+            })?;
+        let key = format!("{}__{}__in", back.query_name, into.name);
+        let owner = schema.model(into.to);
+        let source: Vec<String> = (into.pairs.iter())
+            .map(|p| owner.fields[p.1].attname())
+            .collect();
+        let target: Vec<String> = (into.pairs.iter())
+            .map(|p| format!("_prefetch_related_val_{}", through.fields[p.0].column))
+            .collect();
+        let rows = row_values(objs, &source);
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut qs = match base {
+            Some(qs) => qs,
+            None => self.default_queryset(out_fo.to)?,
+        };
+        let leaf = QChild::Leaf {
+            key,
+            value: Operand::List(rows),
+            span: Span::default(),
+        };
+        qs.query
+            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
+        qs.query.add_prefetch_source(&self.host.schema, 0);
+        Ok(Some((qs, (source, target))))
+    }
+
+    /// The many-to-many through `ForeignObject`s that `name` reaches from `model`'s
+    /// instances: the model declaring it, its index there, and whether that is `model`.
+    pub(super) fn through_objects_relation(
+        &self,
+        model: ModelId,
+        name: &str,
+    ) -> Option<(ModelId, usize, bool)> {
+        let schema = &self.host.schema;
+        let m = schema.model(model);
+        if let Some(mi) = (m.m2m.iter()).position(|mm| mm.name == name) {
+            return m.m2m[mi]
+                .through_objects
+                .is_some()
+                .then_some((model, mi, true));
+        }
+        let r = m.reverse.iter().find(|r| r.accessor == name)?;
+        let ReverseVia::ManyToMany(mi) = r.via else {
+            return None;
+        };
+        let mm = &schema.model(r.from).m2m[mi];
+        mm.through_objects.is_some().then_some((r.from, mi, false))
+    }
+
+    /// `club.players` of a many-to-many through `ForeignObject`s (`declaring.m2m[mi]`, seen
+    /// from its declaring model when `forward`): the other side's rows whose through row's
+    /// columns hold the instance's values (Django's core filters, one per column, in name
+    /// order). Reads only: its writes are not supported by djq yet.
+    pub(super) fn through_objects_manager(
+        &mut self,
+        inst: &Instance,
+        (declaring, mi, forward): (ModelId, usize, bool),
+        name: &str,
+        span: Span,
+    ) -> Result<Obj> {
+        let schema = &self.host.schema;
+        let mm = &schema.model(declaring).m2m[mi];
+        let [source, target] = mm.through_objects.clone().expect("through ForeignObjects");
+        let (into, fetched, query_name) = if forward {
+            let back = (schema.model(mm.to).reverse.iter()).find(|r| {
+                r.from == declaring && matches!(r.via, ReverseVia::ManyToMany(i) if i == mi)
+            });
+            (source, mm.to, back.map(|r| r.query_name.clone()))
+        } else {
+            (target, declaring, Some(mm.name.clone()))
+        };
+        let through = schema.model(mm.through);
+        let not_supported = || {
+            Diagnostic::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "the related manager of {}.{} (through ForeignObjects) is not supported by djq yet",
+                    schema.model(declaring).name,
+                    mm.name
+                ),
+            )
+            .at(span)
+        };
+        let (Some(query_name), Some(i)) = (query_name, through.foreign_object(&into)) else {
+            return Err(not_supported());
+        };
+        let owner = schema.model(through.foreign_objects[i].to);
+        let mut leaves: Vec<(String, Value)> = (through.foreign_objects[i].pairs.iter())
+            .map(|&(_, to)| {
+                let f = &owner.fields[to];
+                let value = inst.get(&f.attname()).unwrap_or(Value::Null);
+                (format!("{query_name}__{}", f.name), value)
+            })
+            .collect();
+        leaves.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut qs = self.default_queryset(fetched)?;
+        let leaves = leaves.into_iter().map(|(key, value)| QChild::Leaf {
+            key,
+            value: Operand::Value(value),
+            span,
+        });
+        qs.query
+            .add_q(&self.host.schema, &QNode::new(leaves.collect(), Vec::new()))?;
+        if let Some(items) = inst.prefetched(name) {
+            qs.cache = ResultCache::prefetched(items);
+        }
+        Ok(make::queryset(qs))
+    }
+
     /// `instance.pk` of a model keyed by several fields: the tuple of their values.
     pub(super) fn composite_pk_value(&self, inst: &Instance) -> Option<Obj> {
         let model = self.host.schema.model(inst.model);
@@ -271,4 +413,22 @@ impl Session {
         }
         Err(crate::schema::composite_pk_unsupported(m, what))
     }
+}
+
+/// The distinct row values of `keys` over the instances, in order (rows holding a NULL left
+/// out).
+fn row_values(objs: &[Instance], keys: &[String]) -> Vec<Operand> {
+    let mut rows: Vec<Operand> = Vec::new();
+    for inst in objs {
+        let row: Vec<Value> = (keys.iter())
+            .map(|k| inst.get(k).unwrap_or(Value::Null))
+            .collect();
+        let row = Operand::values(row);
+        if !matches!(&row, Operand::List(r) if r.contains(&Operand::Value(Value::Null)))
+            && !rows.contains(&row)
+        {
+            rows.push(row);
+        }
+    }
+    rows
 }

@@ -372,15 +372,36 @@ impl Session {
         {
             return v;
         }
-        if let Some(i) = model.foreign_object(name) {
+        // A `ForeignObject` of the model or of a multi-table ancestor.
+        let foreign_object = match model.foreign_object(name) {
+            Some(i) => Some((inst.model, i)),
+            None => match self.host.schema.inherited_field(inst.model, name) {
+                Some((parent, crate::schema::FieldRef::ForeignObject(i))) => Some((parent, i)),
+                _ => None,
+            },
+        };
+        if let Some((owner, i)) = foreign_object {
             if let Some(rel) = inst.related(name) {
                 return Ok(rel.map_or(Obj::NONE, |r| make::instance(Rc::new(r))));
             }
-            let fo = &model.foreign_objects[i];
+            let owner = self.host.schema.model(owner).clone();
+            let fo = &owner.foreign_objects[i];
+            if fo.restriction.is_some() {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    format!(
+                        "{}.{name} is a {}: reading it on an instance without \
+                         select_related() is not supported by djq yet",
+                        owner.name,
+                        fo.restriction.as_deref().unwrap_or_default()
+                    ),
+                )
+                .at(span));
+            }
             let target = self.host.schema.model(fo.to).clone();
             let mut keys = Vec::with_capacity(fo.pairs.len());
             for &(from, to) in &fo.pairs {
-                let f = &model.fields[from];
+                let f = &owner.fields[from];
                 let value = match inst.get(&f.attname()) {
                     Some(v) => v.clone(),
                     None => self.deferred_value(&inst, f, span)?,
@@ -400,6 +421,9 @@ impl Session {
         }
         if let Some(mm) = model.m2m.iter().find(|m| m.name == name && m.tags) {
             return self.tag_manager(&inst, mm, span);
+        }
+        if let Some(relation) = self.through_objects_relation(inst.model, name) {
+            return self.through_objects_manager(&inst, relation, name, span);
         }
         // A multi-table child's instances have their parents' related managers (the
         // parent's key is among the child's values).
@@ -512,7 +536,7 @@ impl Session {
             None if let Some(i) = model.foreign_object_accessor(name) => {
                 self.foreign_object_manager(&inst, i, name, span)
             }
-            None => Err(match model.unsupported_field(name) {
+            None => Err(match self.host.schema.unsupported_field(inst.model, name) {
                 Some(d) => d.at(span),
                 None => self.no_attribute(&make::instance(inst), name, span),
             }),

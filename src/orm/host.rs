@@ -788,6 +788,7 @@ impl Session {
             | DjangoFn::IsAware
             | DjangoFn::IsNaive
             | DjangoFn::Slugify
+            | DjangoFn::GetLanguage
             | DjangoFn::Lookup(_) => self.call_module_fn(f, &args),
             DjangoFn::Atomic => Err(Diagnostic::new(
                 ErrorKind::NotSupported,

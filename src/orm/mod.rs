@@ -35,6 +35,7 @@ mod extra;
 mod fetch_mode;
 mod filtered_relation;
 mod fixtures;
+mod fo_restriction;
 mod for_update;
 mod from_db;
 mod functions;

@@ -1,7 +1,8 @@
 //! Django's modules as the runtime imports them (through [`Host::module`](crate::py::Host)):
 //! `django.db.models` (and `.functions`, `.aggregates`, `.expressions`, `.lookups`),
 //! `django.db` (`connection`, `transaction`, `reset_queries`), `django.conf.settings`,
-//! `django.utils.timezone`, `django.utils.text`, `django.core.exceptions`, and each app's
+//! `django.utils.timezone`, `django.utils.text`, `django.utils.translation`
+//! (`get_language()`), `django.core.exceptions`, and each app's
 //! `<app>.models` with its model classes (`django.contrib.auth.models` for auth's): a model
 //! is always reached by its app, never by its name alone.
 //!
@@ -283,6 +284,7 @@ impl Orm {
             "django.utils" => Module::new([
                 ("timezone", module("django.utils.timezone")),
                 ("text", module("django.utils.text")),
+                ("translation", module("django.utils.translation")),
             ]),
             "django.utils.timezone" => functions(&[
                 ("now", DjangoFn::Now),
@@ -293,6 +295,7 @@ impl Orm {
                 ("is_naive", DjangoFn::IsNaive),
             ]),
             "django.utils.text" => functions(&[("slugify", DjangoFn::Slugify)]),
+            "django.utils.translation" => functions(&[("get_language", DjangoFn::GetLanguage)]),
             "django.contrib" => Module::default(),
             "django.contrib.contenttypes.fields" => super::contenttypes::FieldClass::module(),
             "django.contrib.contenttypes.prefetch" => {
@@ -520,6 +523,9 @@ impl super::Session {
                 };
                 Obj::str(slugify(&self.py_str(first.unwrap_or(&Obj::NONE))?, unicode))
             }
+            // djq reads no settings: Django's default LANGUAGE_CODE, which get_language()
+            // returns without USE_I18N or an activated language
+            DjangoFn::GetLanguage => Obj::str("en-us"),
             DjangoFn::Lookup(lookup) => {
                 let span = args.span;
                 let (Some((lhs, _)), Some((rhs, rhs_span)), 2) =

@@ -79,6 +79,8 @@ pub enum DjangoFn {
     Prefetch,
     /// `FilteredRelation(relation_name, *, condition=Q())`
     FilteredRelation,
+    /// `django.utils.translation.get_language()`
+    GetLanguage,
 }
 
 /// A field instance given as `output_field` (`CharField()`).

@@ -612,6 +612,13 @@ impl Session {
                         }
                         (qs, vec![source], vec![target])
                     }
+                    ReverseVia::ManyToMany(mi) if from.m2m[mi].through_objects.is_some() => {
+                        let mm = &from.m2m[mi];
+                        match self.prefetch_through_objects(objs, mm, false, base)? {
+                            Some((qs, (source, target))) => (qs, source, target),
+                            None => return Ok(Fetched::nothing(n)),
+                        }
+                    }
                     ReverseVia::ManyToMany(mi) => {
                         let ids = attribute_values(objs, &pk);
                         if ids.is_empty() {
@@ -626,6 +633,12 @@ impl Session {
                         let target = prefetch_source_name(&qs);
                         (qs, vec![pk], vec![target])
                     }
+                }
+            }
+            Rel::ManyToMany(mi) if model.m2m[*mi].through_objects.is_some() => {
+                match self.prefetch_through_objects(objs, &model.m2m[*mi], true, base)? {
+                    Some((qs, (source, target))) => (qs, source, target),
+                    None => return Ok(Fetched::nothing(n)),
                 }
             }
             Rel::ManyToMany(mi) => {

@@ -246,7 +246,7 @@ impl Session {
         let unregister = match name {
             "register_lookup" => false,
             "_unregister_lookup" => true,
-            "compile" if obj.native::<Compiler>().is_some() => {
+            "compile" | "quote_name" if obj.native::<Compiler>().is_some() => {
                 return Some(Ok(Obj::Method(Rc::new(obj.clone()), name.into())));
             }
             _ => return None,
@@ -315,6 +315,13 @@ impl Session {
         args: &Args,
     ) -> Option<Result<Obj>> {
         recv.native::<Compiler>()?;
+        if name == "quote_name" {
+            // `compiler.quote_name(name)`: `connection.ops.quote_name(name)`
+            let quoted = (self.connection_lookups_attribute("ops"))
+                .and_then(|ops| self.attribute(ops, "quote_name", args.span))
+                .and_then(|f| self.call(f, args.clone()));
+            return Some(quoted);
+        }
         if name != "compile" {
             return None;
         }
@@ -630,6 +637,13 @@ impl Session {
     /// put back in place of their placeholders.
     fn py_sql(&mut self, call: &PyCall<Expr>) -> Result<Template<Expr>> {
         let node = self.py_node(&Expr::Py(Box::new(call.clone())))?;
+        self.template_of(&node)
+    }
+
+    /// The SQL of a Python object as Django's compiler compiles it (`as_<vendor>` or
+    /// `as_sql(compiler, connection)`), with the nodes `compile()` handed out put back.
+    pub(super) fn template_of(&mut self, node: &Obj) -> Result<Template<Expr>> {
+        let node = node.clone();
         let compiler = Obj::new_native(Compiler::default());
         let made = self.compile_node(&compiler, &node)?;
         let bad = |what: &str| {
@@ -676,7 +690,7 @@ impl Session {
         q: &crate::query::Query,
     ) -> Result<crate::sql::Compiled> {
         let dialect = self.host.dialect;
-        if self.host.schema.py_lookups.is_empty() {
+        if !self.writes_python() {
             return crate::sql::select(&self.host.schema, dialect, q);
         }
         let schema = self.host.schema.clone();
@@ -689,7 +703,7 @@ impl Session {
         q: &crate::query::Query,
     ) -> Result<Option<crate::sql::Statement>> {
         let dialect = self.host.dialect;
-        if self.host.schema.py_lookups.is_empty() {
+        if !self.writes_python() {
             return crate::sql::count(&self.host.schema, dialect, q);
         }
         let schema = self.host.schema.clone();
@@ -703,7 +717,7 @@ impl Session {
         aggs: &[crate::query::SelectItem],
     ) -> Result<Option<crate::sql::Statement>> {
         let dialect = self.host.dialect;
-        if self.host.schema.py_lookups.is_empty() {
+        if !self.writes_python() {
             return crate::sql::aggregate_over(&self.host.schema, dialect, inner, aggs);
         }
         let schema = self.host.schema.clone();
@@ -725,5 +739,14 @@ struct Bridge<'s>(&'s mut Session);
 impl PySql<Expr> for Bridge<'_> {
     fn as_sql(&mut self, call: &PyCall<Expr>) -> Result<Template<Expr>> {
         self.0.py_sql(call)
+    }
+
+    fn extra_restriction(
+        &mut self,
+        r: &crate::query::py_call::PyRestriction,
+        alias: &str,
+        related_alias: &str,
+    ) -> Result<Option<Template<Expr>>> {
+        self.0.extra_restriction_sql(r, alias, related_alias)
     }
 }

@@ -633,7 +633,7 @@ impl Expr {
     pub fn relabel(&mut self, rename: &dyn Fn(&Sym) -> Sym) {
         match self {
             Expr::Col(c) => c.alias = rename(&c.alias),
-            Expr::Subquery(q) | Expr::Exists(q) => q.relabel_external(rename),
+            Expr::Subquery(q) | Expr::Exists(q) => q.relabel_all(rename),
             other => other.for_each_child_mut(&mut |e| e.relabel(rename)),
         }
     }
@@ -702,17 +702,17 @@ impl Expr {
 }
 
 impl Query {
-    /// Relabel references to an enclosing query's aliases (inner aliases are untouched).
-    fn relabel_external(&mut self, rename: &dyn Fn(&Sym) -> Sym) {
-        let own: Vec<Sym> = self.tables.iter().map(|t| t.alias.clone()).collect();
-        let outer = |a: &Sym| {
-            if own.contains(a) {
-                a.clone()
-            } else {
-                rename(a)
+    /// Django's `relabeled_clone` of a nested query: every alias `rename` changes is renamed,
+    /// its own included (an inner query that kept its table's name as its alias takes the new
+    /// alias the enclosing query gives that name, as in Django).
+    pub(super) fn relabel_all(&mut self, rename: &dyn Fn(&Sym) -> Sym) {
+        for t in &mut self.tables {
+            t.alias = rename(&t.alias);
+            if let Some(j) = t.join.as_mut() {
+                j.parent = rename(&j.parent);
             }
-        };
-        self.for_each_expr_mut(&mut |e| e.relabel(&outer));
+        }
+        self.for_each_expr_mut(&mut |e| e.relabel(rename));
     }
 
     /// Calls `f` on each top-level expression of this query: the where tree's, the selected

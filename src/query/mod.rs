@@ -65,6 +65,11 @@ pub struct Join {
     pub types: Option<(expr::DbType, expr::DbType)>,
     /// A `FilteredRelation`'s join: its name and condition, ANDed to the ON clause.
     pub filtered: Option<filtered_relation::FilteredJoin>,
+    /// The types of each `extra_on` pair's columns when their fields differ (PostgreSQL
+    /// casts the joined one, as for `on`).
+    pub extra_types: Vec<Option<(expr::DbType, expr::DbType)>>,
+    /// A `ForeignObject` subclass's `get_extra_restriction()`, ANDed to the ON clause.
+    pub py_restriction: Option<py_call::PyRestriction>,
 }
 
 /// How `order_by()` entries are kept until compile time (as Django keeps strings).
@@ -340,6 +345,8 @@ impl Query {
                 extra_on: Vec::new(),
                 types: None,
                 filtered: None,
+                extra_types: Vec::new(),
+                py_restriction: None,
             }),
             refcount: 1,
         });
@@ -519,21 +526,34 @@ impl Query {
     }
 
     /// Many-to-many prefetch: select the through table's link column first, as
-    /// `("through"."x_id") AS "_prefetch_related_val_x_id"`, taken from the last filter.
+    /// `("through"."x_id") AS "_prefetch_related_val_x_id"`, taken from the last filter (each
+    /// column of a row value, through `ForeignObject`s).
     pub fn add_prefetch_source(&mut self, _schema: &Schema, _side: usize) {
-        let WhereNode::Node { children, .. } = &self.where_ else {
-            return;
-        };
-        let Some(WhereNode::Lookup(l)) = children.last() else {
-            return;
-        };
-        if let Expr::Col(c) = &l.lhs {
-            self.extra_select.push(SelectItem {
-                name: format!("_prefetch_related_val_{}", c.column),
-                expr: Expr::Parens(Box::new(l.lhs.clone())),
-                aliased: true,
-            });
+        let mut last = &self.where_;
+        while let WhereNode::Node { children, .. } = last {
+            let Some(child) = children.last() else {
+                return;
+            };
+            last = child;
         }
+        let WhereNode::Lookup(l) = last else {
+            return;
+        };
+        let cols = match &l.lhs {
+            Expr::Tuple(items) => items.as_slice(),
+            one => std::slice::from_ref(one),
+        };
+        let items: Vec<SelectItem> = (cols.iter())
+            .filter_map(|e| match e {
+                Expr::Col(c) => Some(SelectItem {
+                    name: format!("_prefetch_related_val_{}", c.column),
+                    expr: Expr::Parens(Box::new(e.clone())),
+                    aliased: true,
+                }),
+                _ => None,
+            })
+            .collect();
+        self.extra_select.extend(items);
     }
 
     /// `("through"."column") AS "name"` selected first, the column taken from the filter on
@@ -565,13 +585,7 @@ impl Query {
                 .find(|(from, _)| from == a)
                 .map_or_else(|| a.clone(), |(_, to)| to.clone())
         };
-        for t in &mut self.tables {
-            t.alias = rename(&t.alias);
-            if let Some(j) = t.join.as_mut() {
-                j.parent = rename(&j.parent);
-            }
-        }
-        self.for_each_expr_mut(&mut |e| e.relabel(&rename));
+        self.relabel_all(&rename);
     }
 
     /// The query an UPDATE or DELETE runs: this one when it reads only its own table, else

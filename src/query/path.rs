@@ -30,6 +30,8 @@ pub struct PathInfo {
     pub extra_on: Vec<(Target, Target)>,
     /// The `FilteredRelation` (by name) whose condition this hop's join carries.
     pub filtered: Option<Sym>,
+    /// A `ForeignObject` subclass's `get_extra_restriction()`, added to the join.
+    pub py_restriction: Option<super::py_call::PyRestriction>,
 }
 
 /// What a generic relation's join adds to its ON clause (Django's `get_extra_restriction`):
@@ -185,6 +187,7 @@ fn path_infos(
                 }),
                 extra_on: Vec::new(),
                 filtered: None,
+                py_restriction: None,
             });
         }
         FieldRef::GenericReverse(r) => {
@@ -206,6 +209,7 @@ fn path_infos(
                 }),
                 extra_on: Vec::new(),
                 filtered: None,
+                py_restriction: None,
             });
         }
         FieldRef::ForeignObject(i) => {
@@ -223,25 +227,17 @@ fn path_infos(
                 restriction: None,
                 extra_on: extra_on.map(pair).collect(),
                 filtered: None,
+                py_restriction: (fo.restriction.as_ref()).map(|class| {
+                    super::py_call::PyRestriction {
+                        model,
+                        class: Sym::from(class.as_str()),
+                    }
+                }),
             });
         }
         FieldRef::ForeignObjectReverse(r) => {
             let r = &m.foreign_object_reverse[r];
-            let fo = &schema.model(r.from).foreign_objects[r.relation];
-            let pair = |&(from, to): &(usize, usize)| ((model, to), (r.from, from));
-            let ((from_field, to_field), extra_on) = (pair(&fo.pairs[0]), fo.pairs[1..].iter());
-            out.push(PathInfo {
-                to_model: r.from,
-                from_field,
-                to_field,
-                direct: false,
-                m2m: true,
-                nullable: true,
-                fk: to_field,
-                restriction: None,
-                extra_on: extra_on.map(pair).collect(),
-                filtered: None,
-            });
+            out.push(foreign_object_back(schema, r.from, r.relation));
         }
         FieldRef::Concrete(i) => {
             let f = &m.fields[i];
@@ -257,6 +253,7 @@ fn path_infos(
                 restriction: None,
                 extra_on: Vec::new(),
                 filtered: None,
+                py_restriction: None,
             });
         }
         FieldRef::Reverse(r) => {
@@ -276,10 +273,14 @@ fn path_infos(
                         restriction: None,
                         extra_on: Vec::new(),
                         filtered: None,
+                        py_restriction: None,
                     });
                 }
                 ReverseVia::ManyToMany(mi) => {
                     let mm = &schema.model(rel.from).m2m[mi];
+                    if let Some([source, target]) = &mm.through_objects {
+                        return through_object_hops(schema, mm.through, [target, source], out);
+                    }
                     // Reverse of an M2M: into the through table by its target FK, then out by
                     // its source FK (a generic through's object id and content type).
                     let [source_owner, target_owner] = mm.owners;
@@ -299,6 +300,9 @@ fn path_infos(
         }
         FieldRef::ManyToMany(mi) => {
             let mm = &m.m2m[mi];
+            if let Some([source, target]) = &mm.through_objects {
+                return through_object_hops(schema, mm.through, [source, target], out);
+            }
             let [source_owner, target_owner] = mm.owners;
             out.push(match mm.content_type {
                 Some(ct) => tagged_hop(schema, model, ct, mm)?,
@@ -315,6 +319,51 @@ fn path_infos(
             out[second..].iter_mut().for_each(|h| h.m2m = true);
         }
     }
+    Ok(())
+}
+
+/// The hop back across `from.foreign_objects[relation]` (from the model it points at).
+fn foreign_object_back(schema: &Schema, from: ModelId, relation: usize) -> PathInfo {
+    let fo = &schema.model(from).foreign_objects[relation];
+    let pair = |&(f, t): &(usize, usize)| ((fo.to, t), (from, f));
+    let ((from_field, to_field), extra_on) = (pair(&fo.pairs[0]), fo.pairs[1..].iter());
+    PathInfo {
+        to_model: from,
+        from_field,
+        to_field,
+        direct: false,
+        m2m: true,
+        nullable: true,
+        fk: to_field,
+        restriction: None,
+        extra_on: extra_on.map(pair).collect(),
+        filtered: None,
+        py_restriction: None,
+    }
+}
+
+/// A many-to-many through `ForeignObject`s ([`crate::schema::ManyToMany::through_objects`]):
+/// into the through model back across the one named `into`, out across `out_of` (as
+/// Django's `ManyToManyField._get_path_info` joins by the through model's relations).
+fn through_object_hops(
+    schema: &Schema,
+    through: ModelId,
+    [into, out_of]: [&str; 2],
+    out: &mut Vec<PathInfo>,
+) -> Result<()> {
+    let t = schema.model(through);
+    let fo = |name: &str| {
+        t.foreign_object(name).ok_or_else(|| {
+            t.unsupported_field(name).unwrap_or_else(|| {
+                Diagnostic::field(format!("{}.{name} is not a ForeignObject", t.name))
+            })
+        })
+    };
+    let (into, out_of) = (fo(into)?, fo(out_of)?);
+    out.push(foreign_object_back(schema, through, into));
+    let second = out.len();
+    path_infos(schema, through, FieldRef::ForeignObject(out_of), out)?;
+    out[second..].iter_mut().for_each(|h| h.m2m = true);
     Ok(())
 }
 
@@ -384,6 +433,7 @@ fn tagged_hop(
         }),
         extra_on: Vec::new(),
         filtered: None,
+        py_restriction: None,
     })
 }
 
@@ -411,6 +461,7 @@ fn object_hop(
         }),
         extra_on: Vec::new(),
         filtered: None,
+        py_restriction: None,
     })
 }
 
@@ -439,6 +490,7 @@ fn reverse_hop(schema: &Schema, through: ModelId, fk_index: usize) -> PathInfo {
         restriction: None,
         extra_on: Vec::new(),
         filtered: None,
+        py_restriction: None,
     }
 }
 
@@ -750,11 +802,11 @@ impl Query {
         {
             j.restriction = Some(r.clone());
         }
-        let types = (
-            column_type(schema, hop.from_field),
-            column_type(schema, hop.to_field),
-        );
-        if types.0 != types.1
+        let types = |(from, to): (Target, Target)| {
+            let types = (column_type(schema, from), column_type(schema, to));
+            (types.0 != types.1).then_some(types)
+        };
+        if let Some(types) = types((hop.from_field, hop.to_field))
             && let Some(j) = self.table_mut(&next).join.as_mut()
         {
             j.types = Some(types);
@@ -766,6 +818,12 @@ impl Query {
             j.extra_on = (hop.extra_on.iter())
                 .map(|&(from, to)| (column(from), column(to)))
                 .collect();
+            j.extra_types = hop.extra_on.iter().map(|&pair| types(pair)).collect();
+        }
+        if let Some(r) = &hop.py_restriction
+            && let Some(j) = self.table_mut(&next).join.as_mut()
+        {
+            j.py_restriction = Some(r.clone());
         }
         next
     }

@@ -33,6 +33,16 @@ pub struct PyCall<E> {
     pub output: ValueType,
 }
 
+/// The condition a `ForeignObject` subclass adds to its joins (Django's
+/// `get_extra_restriction(alias, related_alias)`): the method of `class` (a class of
+/// `model`'s models.py), asked for through [`PySql::extra_restriction`] when the join is
+/// written, with its aliases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PyRestriction {
+    pub model: crate::schema::ModelId,
+    pub class: super::Sym,
+}
+
 /// The SQL a Python class gave: Django's format style, each `%s` the next of `args`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template<E> {
@@ -43,6 +53,21 @@ pub struct Template<E> {
 /// What writes a [`PyCall`]'s SQL (the object layer, which runs the class's Python).
 pub trait PySql<E> {
     fn as_sql(&mut self, call: &PyCall<E>) -> Result<Template<E>>;
+
+    /// The SQL of the condition a `ForeignObject` subclass adds to a join
+    /// (`get_extra_restriction(alias, related_alias)`, then its `as_sql`); `None` when the
+    /// method returns None.
+    fn extra_restriction(
+        &mut self,
+        _r: &PyRestriction,
+        _alias: &str,
+        _related_alias: &str,
+    ) -> Result<Option<Template<E>>> {
+        Err(crate::diag::Diagnostic::new(
+            crate::diag::ErrorKind::NotSupported,
+            "a ForeignObject joining by its own get_extra_restriction() is not supported by djq in this statement yet",
+        ))
+    }
 }
 
 /// The writer's [`PySql`] when the session has no Python lookups (nothing to call).

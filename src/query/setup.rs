@@ -544,7 +544,8 @@ impl Planner<'_, '_> {
     }
 
     /// Django's `get_related_selections`: follow named (or, unrestricted, all non-null)
-    /// foreign keys, depth first, up to depth 5; `ForeignObject`s (named, or all) after them.
+    /// foreign keys, depth first, up to depth 5; `ForeignObject`s (named, or all non-null;
+    /// multi-table ancestors' too) after them.
     #[allow(clippy::too_many_arguments)]
     fn related_selections(
         &mut self,
@@ -569,6 +570,25 @@ impl Planner<'_, '_> {
         let fields = schema.concrete_fields(model);
         let field_of = |&(owner, i): &(ModelId, usize)| &schema.model(owner).fields[i];
         let reverse = reverse_one_to_ones(schema, model);
+        // Its `ForeignObject`s and its multi-table ancestors' (parents first), by owner.
+        let mut owners: Vec<ModelId> = Vec::new();
+        for &(owner, _) in &fields {
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+        }
+        if !owners.contains(&model) {
+            owners.push(model);
+        }
+        let foreign_objects: Vec<(ModelId, &crate::schema::ForeignObject)> = (owners.iter())
+            .flat_map(|&o| {
+                schema
+                    .model(o)
+                    .foreign_objects
+                    .iter()
+                    .map(move |fo| (o, fo))
+            })
+            .collect();
         let heads: Vec<&str> = wanted
             .iter()
             .map(|w| w.split("__").next().unwrap_or(""))
@@ -583,7 +603,7 @@ impl Planner<'_, '_> {
                 }
                 Some(_) => {}
                 None if reverse.iter().any(|r| r.query_name == *name) => {}
-                None if schema.model(model).foreign_object(name).is_some() => {}
+                None if foreign_objects.iter().any(|(_, fo)| fo.name == *name) => {}
                 // FilteredRelations are followed from the queried model only.
                 None if depth == 1
                     && self.q.filtered_relations.iter().any(|f| *f.name == **name) => {}
@@ -648,17 +668,16 @@ impl Planner<'_, '_> {
                 ));
             }
         }
-        let m = schema.model(model);
         follow.extend(
-            (m.foreign_objects.iter())
-                .filter(|fo| {
+            (foreign_objects.iter())
+                .filter(|(_, fo)| {
                     if restricted {
                         heads.contains(&fo.name.as_str())
                     } else {
                         !fo.null
                     }
                 })
-                .map(|fo| (model, fo.name.clone(), fo.name.clone(), fo.to, false)),
+                .map(|&(owner, fo)| (owner, fo.name.clone(), fo.name.clone(), fo.to, false)),
         );
         if depth == 1 {
             follow.extend(self.q.filtered_selections(schema, &heads)?);

@@ -158,8 +158,17 @@ impl Query {
                 ));
             }
         };
-        let prefix = &parts[..target.joined];
-        let (alias, joins) = self.tuple_joins(schema, prefix, Some(can_reuse.as_slice()))?;
+        // Django joins across a `ForeignObject` too, then trims that join (the columns it
+        // compares are this side's): its alias stays in the query, unused.
+        let across = usize::from(target.related.is_some());
+        let prefix = &parts[..target.joined + across];
+        let (mut alias, mut joins) =
+            self.tuple_joins(schema, prefix, Some(can_reuse.as_slice()))?;
+        if across == 1 {
+            let trimmed = joins.pop().expect("a join across the relation");
+            self.unref_alias(&trimmed);
+            alias = joins.last().unwrap_or(self.base_alias()).clone();
+        }
         if !joins.is_empty() {
             self.lookup_joins.clone_from(&joins);
         }

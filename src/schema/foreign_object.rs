@@ -14,8 +14,8 @@ pub struct ForeignObjectDecl {
     pub name: String,
     /// Its class (`ForeignObject`, or a subclass in models.py).
     pub class: String,
-    /// A method of a subclass that changes how it joins (`get_extra_restriction`): such a
-    /// relation is not placed.
+    /// A method of a subclass that changes how it joins (`get_joining_fields`,
+    /// `get_path_info`, ...): such a relation is not placed.
     pub runs: Option<&'static str>,
     /// The class name of the model it points at ("" when unread).
     pub to: String,
@@ -30,6 +30,19 @@ pub struct ForeignObjectDecl {
     /// `related_query_name`, else `related_name` (`None`: the model's name, lowercased;
     /// ending in `+`: no way back).
     pub related_query_name: Option<String>,
+    /// A subclass defines `get_extra_restriction(alias, related_alias)`: its join adds the
+    /// condition that method returns, run when the join is written.
+    pub restricts: bool,
+}
+
+impl ForeignObjectDecl {
+    /// Why djq does not place it ("... is"/"... are", before "not supported by djq yet").
+    pub fn why(&self) -> String {
+        match self.runs {
+            Some(method) => format!("a ForeignObject joining by its own {method}() is"),
+            None => "multi-column relations are".into(),
+        }
+    }
 }
 
 /// A placed `ForeignObject`: `pairs` are `(field of this model, field of to)` in
@@ -45,6 +58,8 @@ pub struct ForeignObject {
     pub query_name: Option<String>,
     /// The attribute of `to`'s instances holding its related manager.
     pub accessor: String,
+    /// Its class, when that defines `get_extra_restriction()` (its joins add what it returns).
+    pub restriction: Option<String>,
 }
 
 /// The way back of a placed `ForeignObject`: `from.foreign_objects[relation]` points here.
@@ -123,6 +138,39 @@ impl Schema {
             query_name,
             accessor: (d.related_name.clone())
                 .unwrap_or_else(|| format!("{}_set", m.name.to_lowercase())),
+            restriction: d.restricts.then(|| d.class.clone()),
+        })
+    }
+}
+
+impl Schema {
+    /// The error for the way back (`name`, its accessor or query name) of a `ForeignObject`
+    /// pointing at `model` that djq could not place.
+    pub fn unsupported_way_back(
+        &self,
+        model: ModelId,
+        name: &str,
+    ) -> Option<crate::diag::Diagnostic> {
+        let target = &self.model(model).name;
+        self.models.iter().find_map(|m| {
+            let decl = m.unsupported.iter().find(|d| {
+                let back = |n: &Option<String>| {
+                    n.as_deref().is_some_and(|n| n == name && !n.ends_with('+'))
+                };
+                d.to == *target
+                    && m.foreign_object(&d.name).is_none()
+                    && (back(&d.related_name) || back(&d.related_query_name))
+            })?;
+            Some(crate::diag::Diagnostic::new(
+                crate::diag::ErrorKind::NotSupported,
+                format!(
+                    "{target}.{name} is the way back of {}.{}, a {}: {} not supported by djq yet",
+                    m.name,
+                    decl.name,
+                    decl.class,
+                    decl.why()
+                ),
+            ))
         })
     }
 }

@@ -63,6 +63,7 @@ impl Schema {
         let m = self.model(model);
         (m.unsupported_field(name))
             .or_else(|| (m.parents.iter()).find_map(|&(p, _)| self.unsupported_field(p, name)))
+            .or_else(|| self.unsupported_way_back(model, name))
     }
 
     /// `field` of `model` is the reverse of a child's link to its parent `model`.

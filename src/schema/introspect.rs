@@ -293,6 +293,7 @@ fn fold_through_table(schema: &mut Schema, id: ModelId, table: &Table) {
         related_query_name: None,
         content_type: None,
         tags: false,
+        through_objects: None,
         owners: [id, id],
     });
 }

@@ -313,6 +313,9 @@ pub struct ManyToMany {
     /// The models declaring `source_field` and `target_field`: `through`, or a multi-table
     /// ancestor of it whose foreign key the through model inherits.
     pub owners: [ModelId; 2],
+    /// A through model whose keys are `ForeignObject`s: their names (to the declaring model,
+    /// to the target); `source_field`/`target_field` are then their first local fields.
+    pub through_objects: Option<[String; 2]>,
 }
 
 /// A relation seen from its target: `Author.books` for `Book.author`.
@@ -811,16 +814,13 @@ impl Model {
     /// The error for a field djq reads but cannot use yet (`ForeignObject`).
     pub fn unsupported_field(&self, name: &str) -> Option<crate::diag::Diagnostic> {
         let decl = self.unsupported.iter().find(|d| d.name == name)?;
-        let class = &decl.class;
-        let why = match decl.runs {
-            Some(method) => format!("a ForeignObject joining by its own {method}() is"),
-            None => "multi-column relations are".into(),
-        };
         Some(crate::diag::Diagnostic::new(
             crate::diag::ErrorKind::NotSupported,
             format!(
-                "{}.{name} is a {class}: {why} not supported by djq yet",
-                self.name
+                "{}.{name} is a {}: {} not supported by djq yet",
+                self.name,
+                decl.class,
+                decl.why()
             ),
         ))
     }

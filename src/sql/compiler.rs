@@ -555,27 +555,28 @@ impl Writer<'_> {
             if let Some(j) = join {
                 // ` ON ("parent"."a" = "alias"."b")`
                 f.push_str(" ON (");
-                d.push_qualified_sym(&mut f.sql, &j.parent, &j.on.0);
-                f.push_str(" = ");
-                match j
-                    .types
-                    .and_then(|(parent, joined)| d.join_cast(parent, joined))
-                {
-                    // `("alias"."b")::integer` (Django's `prepare_join_on_clause`)
-                    Some(cast) => {
-                        f.push_str("(");
-                        d.push_qualified(&mut f.sql, &t.alias, &j.on.1);
-                        f.push_str(")::");
-                        f.push_str(&cast);
+                // `"parent"."a" = "alias"."b"`, or `("alias"."b")::integer` when the columns'
+                // types differ (Django's `prepare_join_on_clause`)
+                let pair = |f: &mut Frag,
+                            (parent, joined): (&crate::query::Sym, &crate::query::Sym),
+                            types: Option<_>| {
+                    d.push_qualified_sym(&mut f.sql, &j.parent, parent);
+                    f.push_str(" = ");
+                    match types.and_then(|(p, j)| d.join_cast(p, j)) {
+                        Some(cast) => {
+                            f.push_str("(");
+                            d.push_qualified(&mut f.sql, &t.alias, joined);
+                            f.push_str(")::");
+                            f.push_str(&cast);
+                        }
+                        None => d.push_qualified_sym(&mut f.sql, &t.alias, joined),
                     }
-                    None => d.push_qualified_sym(&mut f.sql, &t.alias, &j.on.1),
-                }
-                for (parent, joined) in &j.extra_on {
+                };
+                pair(f, (&j.on.0, &j.on.1), j.types);
+                for (i, (parent, joined)) in j.extra_on.iter().enumerate() {
                     // ` AND "parent"."y" = "alias"."y"`
                     f.push_str(" AND ");
-                    d.push_qualified(&mut f.sql, &j.parent, parent);
-                    f.push_str(" = ");
-                    d.push_qualified(&mut f.sql, &t.alias, joined);
+                    pair(f, (parent, joined), j.extra_types.get(i).copied().flatten());
                 }
                 if let Some(r) = &j.restriction {
                     // ` AND ("alias"."content_type_id" = ?)`
@@ -588,6 +589,18 @@ impl Writer<'_> {
                     let mut seen = self.content_types.borrow_mut();
                     if !seen.contains(&r.model) {
                         seen.push(r.model);
+                    }
+                }
+                if let Some(r) = &j.py_restriction {
+                    // ` AND (<what get_extra_restriction(alias, parent) returned>)`
+                    let made = self
+                        .py
+                        .borrow_mut()
+                        .extra_restriction(r, &t.alias, &j.parent)?;
+                    if let Some(template) = made {
+                        f.push_str(" AND (");
+                        self.push_template(f, &template)?;
+                        f.push_str(")");
                     }
                 }
                 if let Some(fr) = &j.filtered {

@@ -169,6 +169,14 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
                 false => through_keys(schema, &m, [id, to], through)
                     .map(|[(so, s), (to, t)]| ([so, to], s, t, None)),
             };
+            let through_objects = keys
+                .is_err()
+                .then(|| through_foreign_objects(schema, [id, to], through))
+                .flatten();
+            let keys = match &through_objects {
+                Some([(s, _), (t, _)]) => Ok(([through; 2], *s, *t, None)),
+                None => keys,
+            };
             let (owners, source_field, target_field, content_type) = match keys {
                 Ok(keys) => keys,
                 Err(d) => {
@@ -187,6 +195,7 @@ pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>
                 content_type,
                 tags: m.tags,
                 owners,
+                through_objects: through_objects.map(|[(_, s), (_, t)]| [s, t]),
             });
         }
     }
@@ -405,6 +414,26 @@ fn through_keys(
         .find(|&k| k != source_key)
         .ok_or_else(|| missing(&format!("to {}", schema.models[target].name)))?;
     Ok([source_key, target_key])
+}
+
+/// A through model whose keys are `ForeignObject`s (Django finds a many-to-many's keys among
+/// the through model's relations, those included): the first to the source and another to
+/// the target, each as its first local field and its name.
+fn through_foreign_objects(
+    schema: &Schema,
+    [source, target]: [ModelId; 2],
+    through: ModelId,
+) -> Option<[(usize, String); 2]> {
+    let model = &schema.models[through];
+    let to = |id: ModelId| {
+        let name = &schema.models[id].name;
+        (model.unsupported.iter())
+            .filter(move |d| d.runs.is_none() && d.to == *name)
+            .filter_map(|d| Some((model.concrete(d.from_fields.first()?)?, d.name.clone())))
+    };
+    let source_key = to(source).next()?;
+    let target_key = to(target).find(|k| k.1 != source_key.1)?;
+    Some([source_key, target_key])
 }
 
 /// A `TaggableManager`'s through model's fields: the source (its `content_object` foreign

@@ -9,7 +9,7 @@ Environment variables:
                   time zone is UTC: Django sets it from USE_TZ/TIME_ZONE below)
   DJQ_APPS        comma-separated subset of the project apps to install
                   (default "books,blog,pgapp,shop,journal,managers,compositepk,tagging,fields,
-                  inherit,recipes"); the fixture builder installs one app per database so that each
+                  inherit,recipes,multicol"); the fixture builder installs one app per database so that each
                   database only holds
                   its own tables and content types. `pgapp` (PostgreSQL-only
                   fields) brings django.contrib.postgres with it, `journal` (a
@@ -27,7 +27,7 @@ DEBUG = False
 ALLOWED_HOSTS = []
 
 PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal", "managers", "compositepk", "tagging",
-                "fields", "inherit", "recipes"]
+                "fields", "inherit", "recipes", "multicol"]
 _selected = [a for a in os.environ.get("DJQ_APPS", ",".join(PROJECT_APPS)).split(",") if a]
 for _app in _selected:
     if _app not in PROJECT_APPS:

@@ -13,8 +13,8 @@ use crate::value::Value;
 /// Field classes that look like fields but add no column.
 const NOT_COLUMNS: &[&str] = &["GenericForeignKey", "GenericRelation"];
 
-/// The methods of a `ForeignObject` subclass that change how it joins (Python djq does not
-/// run).
+/// The methods of a `ForeignObject` subclass that change how it joins: the first adds a
+/// condition djq asks it for when it writes the join; djq does not run the others.
 const JOIN_METHODS: [&str; 5] = [
     "get_extra_restriction",
     "get_joining_fields",
@@ -114,10 +114,13 @@ impl<'a> Reader<'a> {
                         .map(|e| strings(self.constant(e, c)))
                         .unwrap_or_default()
                 };
-                // A subclass joining its own way: djq does not run its Python.
-                let runs = JOIN_METHODS
-                    .into_iter()
+                // A subclass joining its own way: djq does not run its Python, but for the
+                // condition `get_extra_restriction()` adds to its joins.
+                let runs = JOIN_METHODS[1..]
+                    .iter()
+                    .copied()
                     .find(|m| self.defines(func, c.file, 0, m));
+                let restricts = self.defines(func, c.file, 0, JOIN_METHODS[0]);
                 r.unsupported.push(crate::schema::ForeignObjectDecl {
                     name: name.to_string(),
                     class: class.to_string(),
@@ -136,6 +139,7 @@ impl<'a> Reader<'a> {
                         .find_map(|key| {
                             keyword(args, key).and_then(|e| string(self.constant(e, c)))
                         }),
+                    restricts,
                 });
                 return;
             }

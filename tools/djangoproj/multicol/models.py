@@ -1,0 +1,1 @@
+../../../fixtures/multicol/multicol/models.py
