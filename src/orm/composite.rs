@@ -233,13 +233,7 @@ impl Session {
         } else {
             (self.default_queryset(from_id)?, format!("{}__in", fo.name))
         };
-        let leaf = QChild::Leaf {
-            key,
-            value: Operand::List(rows),
-            span: Span::default(),
-        };
-        qs.query
-            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
+        filter_by_rows(&self.host.schema, &mut qs, key, rows)?;
         Ok(Some(Some((qs, (source, target), forward))))
     }
 
@@ -298,13 +292,7 @@ impl Session {
             Some(qs) => qs,
             None => self.default_queryset(out_fo.to)?,
         };
-        let leaf = QChild::Leaf {
-            key,
-            value: Operand::List(rows),
-            span: Span::default(),
-        };
-        qs.query
-            .add_q(&self.host.schema, &QNode::new(vec![leaf], Vec::new()))?;
+        filter_by_rows(&self.host.schema, &mut qs, key, rows)?;
         qs.query.add_prefetch_source(&self.host.schema, 0);
         Ok(Some((qs, (source, target))))
     }
@@ -431,4 +419,19 @@ fn row_values(objs: &[Instance], keys: &[String]) -> Vec<Operand> {
         }
     }
     rows
+}
+
+/// `qs.filter(<key>=<rows>)`: a prefetch's rows by the values the instances hold.
+fn filter_by_rows(
+    schema: &crate::schema::Schema,
+    qs: &mut QuerySet,
+    key: String,
+    rows: Vec<Operand>,
+) -> Result<()> {
+    let leaf = QChild::Leaf {
+        key,
+        value: Operand::List(rows),
+        span: Span::default(),
+    };
+    qs.query.add_q(schema, &QNode::new(vec![leaf], Vec::new()))
 }
