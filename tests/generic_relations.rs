@@ -3,7 +3,8 @@
 //! NotSupportedError, instead of a wrong answer or a ModuleNotFoundError; and on PostgreSQL,
 //! the join to a GenericRelation casts `object_id` only when the primary key's column is of
 //! another size, which the catalog tells, not the app's guessed `default_auto_field`. What djq
-//! does run is recorded from Django in the `tagging` write sequence (tests/writes.rs).
+//! does run is recorded from Django in the `tagging` write sequence (tests/writes.rs). Also
+//! the way back of a GenericRelation to a multi-table child, which Django itself cannot join.
 
 mod support;
 
@@ -92,6 +93,25 @@ class Memo(Note):
 /// Django hides a GenericRelation without a query name, and the copy a multi-table child gets
 /// of it: neither is a choice of its target's (a copy of one with a query name is Django's
 /// `+`, recorded in the tagging corpus).
+/// `Work.scores = GenericRelation(WriteupScore, related_query_name="work")`, whose object id is
+/// the parent Writeup's: Django 6.1.3 joins the way back on a column the child's table does
+/// not have (a database error); djq says it does not support it, and the way there works.
+#[test]
+fn the_way_back_of_a_generic_relation_to_a_multi_table_child_is_not_supported_yet() {
+    let (_, err, ok) = run(&["WriteupScore.objects.filter(work__title='Silence').count()"]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "NotSupportedError: WriteupScore.work: the way back of a GenericRelation whose \
+             object id is a multi-table parent's is not supported by djq yet"
+        ),
+        "{err}"
+    );
+    let (out, err, ok) = run(&["Work.objects.filter(scores__stars=5).count()"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "1");
+}
+
 #[test]
 fn a_child_s_copy_of_a_generic_relation_without_query_name_stays_hidden() {
     let (_dir, app) = support::temp_app("notes", HIDDEN_COPY);

@@ -337,8 +337,10 @@ def load_multicol():
 
 
 def load_tagging():
-    from data.tagging import BOOKMARKS, CHILD_TAGS, LINKS, NOTES, PODCASTS, REMARKS, TAGS, VENUES, VOTES
-    from tagging.models import Backlink, Bookmark, Link, Note, Podcast, Remark, TaggedItem, Venue, Vote
+    from data.tagging import (BOOKMARKS, CHILD_TAGS, LINKS, NOTES, PODCASTS, REMARKS, TAGS, VENUES, VOTES, WORKS,
+                              WRITEUPS)
+    from tagging.models import (Backlink, Bookmark, Link, Note, Podcast, Remark, TaggedItem, Venue, Vote, Work,
+                                Writeup, WriteupScore)
 
     objects = {
         "bookmark": [Bookmark.objects.create(url=url, title=title) for url, title in BOOKMARKS],
@@ -361,6 +363,12 @@ def load_tagging():
             Link.objects.create(label=label, target=target)
         else:
             Backlink.objects.create(label=label, weight=weight, target=target)
+    works = [Work.objects.create(title=title) for title in WORKS]
+    for critic, stars, index in WRITEUPS:
+        if stars is None:
+            Writeup.objects.create(critic=critic, about=works[index - 1])
+        else:
+            WriteupScore.objects.create(critic=critic, stars=stars, about=works[index - 1])
 
 
 def load_recipes():

@@ -224,11 +224,7 @@ impl Session {
             false => self.content_type_of(inst.model, span)?,
         };
         let ct_id = ct.get("id").unwrap_or(Value::Null);
-        let to = self.host.schema.model(g.to);
-        let (ct_name, fk_name) = (
-            to.fields[g.ct_field].name.clone(),
-            to.fields[g.fk_field].name.clone(),
-        );
+        let (ct_name, fk_name) = g.field_names(&self.host.schema);
         let pk_attname = owner.pk_field().attname();
         let pk = inst.get(&pk_attname).unwrap_or(Value::Null);
         let mut qs = self.manager_queryset(g.to);
@@ -241,8 +237,7 @@ impl Session {
             owner_attname: pk_attname,
             kind: RelatedKind::Generic {
                 model: g.to,
-                ct_field: g.ct_field,
-                fk_field: g.fk_field,
+                names: (ct_name.clone(), fk_name.clone()),
                 content_type: ct_id.clone(),
             },
         }));
@@ -284,11 +279,7 @@ impl Session {
         owners: &[Value],
     ) -> Result<QNode> {
         let ct = self.content_type_for(owner_model, Span::default())?;
-        let to = self.host.schema.model(g.to);
-        let (ct_name, fk_name) = (
-            to.fields[g.ct_field].name.clone(),
-            to.fields[g.fk_field].name.clone(),
-        );
+        let (ct_name, fk_name) = g.field_names(&self.host.schema);
         Ok(QNode::new(
             Vec::new(),
             vec![
@@ -316,7 +307,7 @@ impl Session {
     ) -> Result<Fetched> {
         let owner_model = objs[0].model;
         let pk = self.host.schema.model(owner_model).pk_field().attname();
-        let fk_attname = self.host.schema.model(g.to).fields[g.fk_field].attname();
+        let fk_attname = g.fields(&self.host.schema).1.attname();
         let owners: Vec<Value> = objs.iter().filter_map(|i| i.get(&pk)).collect();
         if owners.is_empty() {
             return Ok(Fetched {
@@ -361,8 +352,7 @@ impl Session {
     ) -> Option<Result<Obj>> {
         let RelatedKind::Generic {
             model,
-            ct_field,
-            fk_field,
+            names,
             content_type,
         } = &link.kind
         else {
@@ -373,11 +363,7 @@ impl Session {
             Ok(ct) => ct,
             Err(d) => return Some(Err(d)),
         };
-        let m = self.host.schema.model(*model);
-        let names = (
-            m.fields[*ct_field].name.clone(),
-            m.fields[*fk_field].name.clone(),
-        );
+        let names = names.clone();
         let owner = link
             .instance
             .get(&link.owner_attname)

@@ -437,12 +437,12 @@ pub enum RelatedKind {
         /// The models declaring `source` and `target`: `through` or a multi-table ancestor.
         owners: [ModelId; 2],
     },
-    /// `bookmark.tags` (a GenericRelation): rows of `model` whose `fields[ct_field]` is the
-    /// owner's content type (its id) and `fields[fk_field]` the owner's pk.
+    /// `bookmark.tags` (a GenericRelation): rows of `model` whose content type field (by
+    /// name, `names.0`) is the owner's content type (its id) and object id (`names.1`) the
+    /// owner's pk.
     Generic {
         model: ModelId,
-        ct_field: usize,
-        fk_field: usize,
+        names: (String, String),
         content_type: Value,
     },
     /// `recipe.tags` (django-taggit's `TaggableManager`): Tags, linked to the owner by rows of

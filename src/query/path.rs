@@ -169,18 +169,19 @@ fn path_infos(
     let m = schema.model(model);
     match field {
         FieldRef::GenericRelation(g) => {
+            // Into the model holding the object id, then down to `to` when that is a
+            // multi-table ancestor's (Django's `_get_path_info_with_parent`).
             let g = &m.generic_relations[g];
-            let to = schema.model(g.to);
             out.push(PathInfo {
-                to_model: g.to,
+                to_model: g.holder,
                 from_field: (model, m.pk),
-                to_field: (g.to, g.fk_field),
+                to_field: (g.holder, g.fk_field),
                 direct: false,
                 m2m: true,
                 nullable: true,
-                fk: (g.to, g.fk_field),
+                fk: (g.holder, g.fk_field),
                 restriction: Some(ContentTypeCond {
-                    column: Sym::from(&to.fields[g.ct_field].column),
+                    column: Sym::from(&g.fields(schema).0.column),
                     on_joined: true,
                     id: content_type_id(schema, model)?,
                     model,
@@ -189,10 +190,21 @@ fn path_infos(
                 filtered: None,
                 py_restriction: None,
             });
+            inheritance_hops(schema, g.holder, g.to, out)?;
         }
         FieldRef::GenericReverse(r) => {
             let r = &m.generic_reverse[r];
             let g = &schema.model(r.from).generic_relations[r.relation];
+            if g.holder != model {
+                return Err(Diagnostic::new(
+                    crate::diag::ErrorKind::NotSupported,
+                    format!(
+                        "{}.{}: the way back of a GenericRelation whose object id is a \
+                         multi-table parent's is not supported by djq yet",
+                        m.name, r.query_name
+                    ),
+                ));
+            }
             out.push(PathInfo {
                 to_model: r.from,
                 from_field: (model, g.fk_field),
@@ -202,7 +214,7 @@ fn path_infos(
                 nullable: true,
                 fk: (model, g.fk_field),
                 restriction: Some(ContentTypeCond {
-                    column: Sym::from(&m.fields[g.ct_field].column),
+                    column: Sym::from(&g.fields(schema).0.column),
                     on_joined: false,
                     id: content_type_id(schema, r.from)?,
                     model: r.from,

@@ -3,7 +3,7 @@
 //! its reverse, declared on the target model; neither has a column. Also the database's
 //! content type ids, which the joins and filters of generic relations compare with.
 
-use super::{Model, ModelId, Schema};
+use super::{Field, Model, ModelId, Schema};
 
 /// `content_object = GenericForeignKey("content_type", "object_id")`.
 #[derive(Debug, Clone)]
@@ -24,17 +24,35 @@ pub struct GenericForeignKey {
 #[derive(Debug, Clone)]
 pub struct GenericRelation {
     pub name: String,
-    /// The model holding the generic foreign key's columns.
+    /// The related model, whose rows the relation finds.
     pub to: ModelId,
-    /// Index in `to`'s fields of its foreign key to ContentType (`content_type_field=`).
+    /// Index in `holder`'s fields of its foreign key to ContentType (`content_type_field=`).
     pub ct_field: usize,
-    /// Index in `to`'s fields of the object id (`object_id_field=`).
+    /// Index in `holder`'s fields of the object id (`object_id_field=`).
     pub fk_field: usize,
     /// The name `to`'s lookups use for the way back (none: no way back).
     pub related_query_name: Option<String>,
     /// `False`: an instance of a proxy of the owner finds the rows of the proxy's own
     /// content type.
     pub for_concrete_model: bool,
+    /// The model declaring `ct_field` and `fk_field`: `to`, or a multi-table ancestor of
+    /// `to` (joins go to it first, then down to `to`, as Django's
+    /// `_get_path_info_with_parent`).
+    pub holder: ModelId,
+}
+
+impl GenericRelation {
+    /// The content type field and the object id field (of `holder`).
+    pub fn fields<'s>(&self, schema: &'s Schema) -> (&'s Field, &'s Field) {
+        let holder = schema.model(self.holder);
+        (&holder.fields[self.ct_field], &holder.fields[self.fk_field])
+    }
+
+    /// The names of [`GenericRelation::fields`], which lookups on `to` resolve.
+    pub fn field_names(&self, schema: &Schema) -> (String, String) {
+        let (ct, fk) = self.fields(schema);
+        (ct.name.clone(), fk.name.clone())
+    }
 }
 
 /// A GenericRelation seen from the model it points at (Django's `GenericRel`), by its

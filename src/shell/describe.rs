@@ -97,7 +97,8 @@ fn generic(schema: &Schema, m: &Model) -> Vec<Vec<String>> {
             format!("{}  → {}", g.name, to.name),
             format!(
                 "GenericRelation({}, {})",
-                to.fields[g.ct_field].name, to.fields[g.fk_field].name
+                g.fields(schema).0.name,
+                g.fields(schema).1.name
             ),
         ];
         if let Some(q) = &g.related_query_name {

@@ -84,3 +84,15 @@ LINKS = [
     ("listen", 5, "podcast", 1),
     ("where", 1, "venue", 2),
 ]
+
+WORKS = ["Blue Train", "Kind of Blue", "Silence"]
+
+WRITEUPS = [
+    # (critic, stars or None for a plain Writeup, work index): a WriteupScore is a multi-table
+    # child of Writeup, which holds the content type and object id
+    ("Ann", 5, 1),
+    ("Bob", 3, 1),
+    ("Cy", None, 1),
+    ("Ann", 4, 2),
+    ("Dee", None, 2),
+]

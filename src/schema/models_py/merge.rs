@@ -263,10 +263,11 @@ fn model_without_relations(decl: ModelDecl) -> (Model, Pending) {
     (model, pending)
 }
 
-/// Place a GenericForeignKey or GenericRelation on model `id`, its fields found by name. One
-/// whose fields are not the model's own concrete fields (inherited from a multi-table parent)
-/// is left out, rather than join the wrong table; a GenericRelation left out so is named in
-/// the note returned.
+/// Place a GenericForeignKey or GenericRelation on model `id`, its fields found by name. A
+/// GenericForeignKey whose fields are not the model's own concrete fields (inherited from a
+/// multi-table parent) is left out, rather than join the wrong table; a GenericRelation's are
+/// its target's or a multi-table ancestor's of it, and one whose fields are neither is left
+/// out, named in the note returned.
 fn generic_field(
     schema: &mut Schema,
     declared: &HashMap<(Arc<str>, String), usize>,
@@ -308,8 +309,16 @@ fn generic_field(
             for_concrete_model,
         } => {
             let to = resolve(schema, declared, slots, &to);
-            if let (Some(ct_field), Some(fk_field)) =
-                (field(schema, to, &ct_field), field(schema, to, &fk_field))
+            // The fields are `to`'s own or a multi-table ancestor's (Django's
+            // `opts.get_field(object_id_field_name).model`), both of one model.
+            let holder = (schema.concrete_fields(to).into_iter())
+                .find(|&(m, i)| schema.model(m).fields[i].name == fk_field)
+                .map(|(m, _)| m);
+            if let Some(holder) = holder
+                && let (Some(ct_field), Some(fk_field)) = (
+                    field(schema, holder, &ct_field),
+                    field(schema, holder, &fk_field),
+                )
             {
                 let g = crate::schema::GenericRelation {
                     name,
@@ -318,6 +327,7 @@ fn generic_field(
                     fk_field,
                     related_query_name,
                     for_concrete_model,
+                    holder,
                 };
                 schema.model_mut(id).generic_relations.push(g);
                 return None;
@@ -325,7 +335,8 @@ fn generic_field(
             let (model, target) = (&schema.model(id).name, &schema.model(to).name);
             Some(format!(
                 "{model}.{name}: a GenericRelation to {target}, whose {ct_field} and {fk_field} \
-                 are a multi-table parent's, is not supported by djq yet; left out"
+                 are not fields of one model of its own or its multi-table parents', is not \
+                 supported by djq yet; left out"
             ))
         }
     }
