@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
                 ('priority', models.IntegerField(choices=[(1, 'Low'), (2, 'Normal'), (3, 'High priority')], default=2)),
                 ('pages', fields.models.PageCountField(db_default=100)),
                 ('score', fields.models.ScoreField(null=True)),
-                ('price', models.DecimalField(decimal_places=2, default=0, max_digits=6)),
+                ('price', fields.models.PriceField(decimal_places=2, default=0, max_digits=6)),
                 ('reference', models.CharField(default=fields.models.next_reference, max_length=12)),
                 ('batch', models.UUIDField(default=uuid.uuid4)),
                 ('status', models.CharField(db_default='draft', max_length=10)),
