@@ -85,14 +85,29 @@ BLOG = {"app": "blog", "dataset": "blog",
         "sqlite": ROOT / "fixtures" / "blog" / "blog.sqlite3",
         "postgres": ROOT / "fixtures" / "blog" / "blog.postgres.sql"}
 
-# A transform typed in the shell: the lookups_managers corpus's preamble.
-LOOKUP_IN_THE_SHELL = """from django.db import models
+# A transform and a lookup typed in the shell: the lookups_managers corpus's preamble. InYear
+# takes a date as it is (prepare_rhs = False), which PostgreSQL cannot type from
+# `date_trunc('month', %s)` alone: Django's client-side binding writes it as a date.
+LOOKUP_IN_THE_SHELL = """import datetime
+from django.db import models
 class Mod7(models.Transform):
     lookup_name = "mod7"
     def as_sql(self, compiler, connection):
         lhs, params = compiler.compile(self.lhs)
         return "(%s) %%%% 7" % lhs, params
-models.IntegerField.register_lookup(Mod7)"""
+models.IntegerField.register_lookup(Mod7)
+class InYear(models.Lookup):
+    lookup_name = "inyear"
+    prepare_rhs = False
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return "%s = CAST(strftime('%%%%Y', %s) AS integer)" % (lhs, rhs), list(lhs_params) + list(rhs_params)
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return "%s = EXTRACT(YEAR FROM date_trunc('month', %s))" % (lhs, rhs), list(lhs_params) + list(rhs_params)
+models.IntegerField.register_lookup(InYear)"""
 
 CORPORA = {
     # the read path

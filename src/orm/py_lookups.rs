@@ -520,7 +520,8 @@ impl Session {
                 .is_some_and(|c| Rc::ptr_eq(&c, k));
             if !ours {
                 if WRITERS.iter().any(|w| k.dict.borrow().contains_key(*w)) {
-                    return Ok(What::Lookup { builtin: None });
+                    builtin_name = None;
+                    break;
                 }
                 continue;
             }
@@ -535,7 +536,12 @@ impl Session {
         let own_name = self.attribute(Obj::Class(class.clone()), "lookup_name", span)?;
         let builtin =
             builtin_name.filter(|b| matches!(&own_name, Obj::Value(Value::Text(n)) if n == b));
-        Ok(What::Lookup { builtin })
+        let prepare_rhs = self.attribute(Obj::Class(class.clone()), "prepare_rhs", span)?;
+        let prepare_rhs = self.truthy(&prepare_rhs, &crate::py::args::dummy(span))?;
+        Ok(What::Lookup {
+            builtin,
+            prepare_rhs,
+        })
     }
 
     /// A transform's `output_field` when one of the user's classes defines it: the field's

@@ -582,8 +582,8 @@ pub fn build_lookup(
     }
     let kind = match py_lookup(reg, &lhs.1, last) {
         Some(PyLookup::Builtin(kind)) => kind,
-        Some(PyLookup::Own(class)) => {
-            return build_py_lookup(schema, class, last, lhs, rhs, &bilateral);
+        Some(PyLookup::Own(class, prepare)) => {
+            return build_py_lookup(schema, (class, prepare), last, lhs, rhs, &bilateral);
         }
         None => match lhs.1.lookup(last) {
             Some(kind) => kind,
@@ -591,8 +591,15 @@ pub fn build_lookup(
                 lhs = try_transform(reg, lhs, last, std::slice::from_ref(last), &mut bilateral)?;
                 match py_lookup(reg, &lhs.1, "exact") {
                     Some(PyLookup::Builtin(kind)) => kind,
-                    Some(PyLookup::Own(class)) => {
-                        return build_py_lookup(schema, class, "exact", lhs, rhs, &bilateral);
+                    Some(PyLookup::Own(class, prepare)) => {
+                        return build_py_lookup(
+                            schema,
+                            (class, prepare),
+                            "exact",
+                            lhs,
+                            rhs,
+                            &bilateral,
+                        );
                     }
                     None => lhs.1.lookup("exact").expect("every field has exact"),
                 }
@@ -676,8 +683,8 @@ fn refuse_nested_bilateral(bilateral: &[(Transform, OutputField)], rhs: &Rhs) ->
 enum PyLookup {
     /// A subclass of a built-in lookup that writes no SQL of its own.
     Builtin(LookupKind),
-    /// A class whose `as_sql` writes its SQL.
-    Own(ClassId),
+    /// A class whose `as_sql` writes its SQL, and its `prepare_rhs`.
+    Own(ClassId, bool),
 }
 
 /// Django's `get_lookup(name)` among the lookups registered from Python.
@@ -690,16 +697,18 @@ fn py_lookup(reg: &PyLookups, out: &OutputField, name: &str) -> Option<PyLookup>
         What::Lookup {
             builtin: Some(b), ..
         } => LookupKind::from_name(b).map(PyLookup::Builtin),
-        _ => Some(PyLookup::Own(r.class)),
+        What::Lookup { prepare_rhs, .. } => Some(PyLookup::Own(r.class, *prepare_rhs)),
+        _ => Some(PyLookup::Own(r.class, true)),
     }
 }
 
 /// A lookup written in Python: a condition whose SQL its class writes, over the left-hand
-/// side and the right-hand side prepared as for `exact` (Django's `get_prep_lookup`), with
-/// the bilateral transforms applied to it.
+/// side and the right-hand side prepared as for `exact` (Django's `get_prep_lookup`; a value
+/// as it is when the class's `prepare_rhs` is false), with the bilateral transforms applied
+/// to it.
 fn build_py_lookup(
     schema: &crate::schema::Schema,
-    class: ClassId,
+    (class, prepare): (ClassId, bool),
     name: &str,
     lhs: (Expr, OutputField),
     rhs: Prepared,
@@ -715,7 +724,10 @@ fn build_py_lookup(
         }
         return Ok(lookup(expr, LookupKind::IsNull, Rhs::Bool(true)));
     }
-    let rhs = prepare_rhs(schema, LookupKind::Exact, &out, rhs)?;
+    let rhs = match rhs {
+        Prepared::Value(v) if !prepare => Rhs::Value(v),
+        rhs => prepare_rhs(schema, LookupKind::Exact, &out, rhs)?,
+    };
     refuse_nested_bilateral(bilateral, &rhs)?;
     let mut rhs = match rhs {
         Rhs::Value(v) => Expr::Value(v),

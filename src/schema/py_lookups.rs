@@ -35,8 +35,13 @@ pub enum What {
     /// True`): the function's class name (`Lower`, `ExtractYear`).
     Func { class: String, bilateral: bool },
     /// A `Lookup`. `builtin` names the built-in lookup it derives from (`exact`, `lte`)
-    /// when it writes no SQL of its own (no `as_sql`): the built-in's SQL then.
-    Lookup { builtin: Option<String> },
+    /// when it writes no SQL of its own (no `as_sql`): the built-in's SQL then. `prepare_rhs`
+    /// is its class attribute: when false the right-hand side is taken as it is, not made the
+    /// field's type first (Django's `get_prep_lookup`).
+    Lookup {
+        builtin: Option<String>,
+        prepare_rhs: bool,
+    },
 }
 
 /// One `register_lookup(class, lookup_name)`.

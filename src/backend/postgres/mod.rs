@@ -167,8 +167,8 @@ impl PostgresBackend {
     /// array position, `THEN $1` sums as a number), a float where it guessed an integer
     /// (`pages / 7.0` divides as a numeric; a Decimal too), a duration where it guessed anything but an
     /// interval (psycopg declares a timedelta's type). When it cannot infer at all (`SUM(CASE
-    /// ... THEN $1 ...)`, `date < (date - $1)`), the numbers, booleans and durations are
-    /// declared and it tries again.
+    /// ... THEN $1 ...)`, `date < (date - $1)`, `date_trunc('month', $1)`), the numbers,
+    /// booleans, durations, dates and times are declared and it tries again.
     fn statement_for(&mut self, sql: &str, params: &[Value]) -> Result<Statement> {
         let declared: Vec<Type> = params.iter().map(declared_type).collect();
         let statement = match self.prepared(sql, &[], params) {
@@ -350,6 +350,12 @@ fn declared_type(v: &Value) -> Type {
         // psycopg's timedelta dumper declares an interval (`date - $1` is then date minus
         // interval, not date minus date)
         Value::Duration(_) => Type::INTERVAL,
+        // Django's client-side binding writes dates and times with their type
+        // (`'2012-01-15'::date`), so `date_trunc('month', $1)` picks its function
+        Value::Date(_) => Type::DATE,
+        Value::DateTime(_) | Value::OffsetDateTime(_) => Type::TIMESTAMPTZ,
+        Value::NaiveDateTime(_) => Type::TIMESTAMP,
+        Value::Time(_) => Type::TIME,
         _ => Type::UNKNOWN,
     }
 }
