@@ -209,7 +209,7 @@ impl Session {
         let given =
             (args.pos.iter().map(|(o, s)| (o, *s))).chain(args.kw.iter().map(|(_, o, s)| (o, *s)));
         let mut invalid: Vec<(String, Span)> = given
-            .filter(|(o, _)| o.f().is_none() && o.q().is_none())
+            .filter(|(o, _)| o.f().is_none() && o.q().is_none() && o.queryset().is_none())
             .map(|(o, s)| (non_expression(o), s))
             .collect();
         if !invalid.is_empty() {
@@ -258,6 +258,7 @@ impl Session {
         for (name, o, span) in &args.kw {
             let expr = match o {
                 o if let Some(q) = o.q() => FExpr::Condition(q.clone()),
+                o if let Some(s) = super::functions::queryset_subquery(o, *span) => s,
                 o => o.f().expect("validated above").clone(),
             };
             out.push((name.clone(), expr, *span));

@@ -198,12 +198,7 @@ impl Session {
                 .at(args.span));
             }
         };
-        let subquery = FExpr::Subquery {
-            query: Box::new(query),
-            exists,
-            negated: false,
-            span: args.span,
-        };
+        let subquery = subquery(query, exists, args.span);
         // `output_field=`: the subquery typed by the field.
         Ok(match output_field(args, name)? {
             Some(ty) => FExpr::Func {
@@ -441,6 +436,7 @@ pub(super) fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
         o if let Some(f) = o.f() => f.clone(),
         // A Q object is a conditional expression (`ExpressionWrapper(Q(...), ...)`).
         o if let Some(q) = o.q() => FExpr::Condition(q.clone()),
+        o if let Some(s) = queryset_subquery(o, span) => s,
         other => {
             return Err(Diagnostic::new(
                 ErrorKind::Type,
@@ -452,6 +448,23 @@ pub(super) fn operand(o: &Obj, span: Span, name: &str) -> Result<FExpr> {
             .at(span));
         }
     })
+}
+
+/// A queryset where an expression goes (`Lower(qs)`, `F('n') + qs`, `When(then=qs)`,
+/// `annotate(n=qs)`): Django's `QuerySet.resolve_expression` nests its query as a subquery,
+/// as `Subquery(qs)` does.
+pub(super) fn queryset_subquery(o: &Obj, span: Span) -> Option<FExpr> {
+    o.queryset()
+        .map(|qs| subquery(qs.query.clone(), false, span))
+}
+
+fn subquery(query: crate::query::Query, exists: bool, span: Span) -> FExpr {
+    FExpr::Subquery {
+        query: Box::new(query),
+        exists,
+        negated: false,
+        span,
+    }
 }
 
 /// The positional arguments of `Q()`/`filter()`/`When()`, which must be Q objects or

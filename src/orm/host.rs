@@ -373,6 +373,7 @@ impl Host for Orm {
             match o {
                 o if let Some(f) = o.f() => Ok(f.clone()),
                 Obj::Value(v) => Ok(FExpr::Value(v.clone())),
+                o if let Some(s) = super::functions::queryset_subquery(o, span) => Ok(s),
                 other => Err(Diagnostic::new(
                     ErrorKind::Type,
                     format!("unsupported operand type for F(): '{}'", other.type_name()),
