@@ -218,7 +218,7 @@ pub enum GroupBy {
 
 impl Query {
     pub fn new(schema: &Schema, model: ModelId) -> Query {
-        let table = Sym::from(schema.model(model).table.as_str());
+        let table = Sym::from(&schema.model(model).table);
         Query {
             model,
             // The base table and room for a few joins, allocated once (a query is made for

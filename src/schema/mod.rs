@@ -47,14 +47,14 @@ pub struct Schema {
     pub py_lookups: py_lookups::PyLookups,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Model {
     /// Class name, e.g. `Book`.
     pub name: String,
     /// App label, e.g. `books` (empty when unknown).
     pub app_label: String,
     /// `db_table`, e.g. `books_book`.
-    pub table: String,
+    pub table: Name,
     /// Concrete fields in column order (Django's `_meta.concrete_fields`).
     pub fields: Vec<Field>,
     /// Index of the primary key in `fields`.
@@ -104,6 +104,38 @@ pub struct Model {
     /// `Meta.order_with_respect_to`: the index in `fields` of the foreign key whose rows
     /// are numbered, in the hidden `_order` field (the last of `fields`).
     pub order_wrt: Option<usize>,
+}
+
+impl Clone for Model {
+    /// A copy sharing the table name.
+    fn clone(&self) -> Model {
+        Model {
+            name: self.name.clone(),
+            app_label: self.app_label.clone(),
+            table: self.table.share(),
+            fields: self.fields.clone(),
+            pk: self.pk,
+            m2m: self.m2m.clone(),
+            reverse: self.reverse.clone(),
+            ordering: self.ordering.clone(),
+            get_latest_by: self.get_latest_by.clone(),
+            auto_created: self.auto_created,
+            module: self.module.clone(),
+            indexes: self.indexes.clone(),
+            managers: self.managers.clone(),
+            declared: self.declared,
+            composite_pk: self.composite_pk.clone(),
+            unsupported: self.unsupported.clone(),
+            generic_fks: self.generic_fks.clone(),
+            generic_relations: self.generic_relations.clone(),
+            generic_reverse: self.generic_reverse.clone(),
+            foreign_objects: self.foreign_objects.clone(),
+            foreign_object_reverse: self.foreign_object_reverse.clone(),
+            parents: self.parents.clone(),
+            proxy_for: self.proxy_for,
+            order_wrt: self.order_wrt,
+        }
+    }
 }
 
 /// A custom manager: the methods its Manager and QuerySet classes define in models.py.
@@ -645,7 +677,7 @@ impl Model {
     pub fn new(
         name: impl Into<String>,
         app_label: impl Into<String>,
-        table: impl Into<String>,
+        table: impl Into<Name>,
     ) -> Model {
         Model {
             name: name.into(),
