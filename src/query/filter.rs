@@ -553,7 +553,6 @@ impl Query {
             };
         }
         let info = self.join_path(schema, names, &base, Some(can_reuse))?;
-        self.lookup_joins.clone_from(&info.joins);
         for j in &info.joins {
             if !used_joins.contains(j) {
                 used_joins.push(j.clone());
@@ -561,13 +560,16 @@ impl Query {
         }
         let first_target = info.target;
         let final_field = info.final_field;
-        let (target, alias, join_list) =
-            self.trim_joins(schema, info.target, info.joins, &info.path);
-        for j in &join_list {
+        let (target, kept) = self.trim_joins(schema, info.target, &info.joins, &info.path);
+        let join_list = &info.joins[..kept];
+        for j in join_list {
             if !can_reuse.contains(j) {
                 can_reuse.push(j.clone());
             }
         }
+        let alias = join_list.last().expect("base alias").clone();
+        // Every join the path made, the trimmed ones too.
+        self.lookup_joins = info.joins;
         let col = path::col(schema, target, &alias);
         let out = output_field(schema, final_field, first_target);
         // What a negated lookup also checks for NULL.
@@ -608,7 +610,7 @@ impl Query {
             require_outer = true;
             if !is_isnull {
                 let last_louter = self
-                    .table(join_list.last().expect("base"))
+                    .table(&alias)
                     .join
                     .as_ref()
                     .is_some_and(|j| j.join_type == JoinType::LeftOuter);
@@ -1118,7 +1120,7 @@ impl Query {
         }
         let base = self.base_alias().clone();
         self.ref_alias(&base);
-        let mut info = self
+        let info = self
             .setup_joins(
                 schema,
                 &parts,
@@ -1132,15 +1134,14 @@ impl Query {
                 PathError::MultiJoin(_) => unreachable!("allow_many"),
             })?;
         let first_target = info.target;
-        let joins = std::mem::take(&mut info.joins);
-        let (target, alias, join_list) = self.trim_joins(schema, first_target, joins, &info.path);
-        let col = Expr::Col(path::col(schema, target, &alias));
+        let (target, kept) = self.trim_joins(schema, first_target, &info.joins, &info.path);
+        let col = Expr::Col(path::col(schema, target, &info.joins[kept - 1]));
         let out = output_field(schema, info.final_field, first_target);
         let expr = info.transform(&schema.py_lookups, col, out)?;
         if let Some(reuse) = can_reuse {
-            for j in join_list {
-                if !reuse.contains(&j) {
-                    reuse.push(j);
+            for j in &info.joins[..kept] {
+                if !reuse.contains(j) {
+                    reuse.push(j.clone());
                 }
             }
         }

@@ -855,16 +855,18 @@ impl Query {
     }
 
     /// Django's `trim_joins`: drop trailing forward joins whose target column is already on
-    /// the previous table (`author__id` → `book.author_id`). Returns target, alias, joins.
+    /// the previous table (`author__id` → `book.author_id`). Returns the target and how many
+    /// of `joins` stay (the last of them is the target's alias).
     pub fn trim_joins(
         &mut self,
         schema: &Schema,
         mut target: Target,
-        mut joins: Vec<Sym>,
+        joins: &[Sym],
         path: &[PathInfo],
-    ) -> (Target, Sym, Vec<Sym>) {
+    ) -> (Target, usize) {
+        let mut kept = joins.len();
         for hop in path.iter().rev() {
-            if joins.len() == 1 || !hop.direct || hop.filtered.is_some() {
+            if kept == 1 || !hop.direct || hop.filtered.is_some() {
                 break;
             }
             // The target's column is one the join compares: its pair's from side replaces it.
@@ -875,11 +877,10 @@ impl Query {
                 break;
             };
             target = from;
-            let alias = joins.pop().expect("checked above");
-            self.unref_alias(&alias);
+            kept -= 1;
+            self.unref_alias(&joins[kept]);
         }
-        let alias = joins.last().expect("base alias").clone();
-        (target, alias, joins)
+        (target, kept)
     }
 }
 

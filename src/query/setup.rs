@@ -524,14 +524,13 @@ impl Planner<'_, '_> {
     }
 
     /// What a resolved path names: its target column after `trim_joins`, transformed.
-    fn path_expr(&mut self, mut info: JoinInfo) -> Result<Expr> {
+    fn path_expr(&mut self, info: JoinInfo) -> Result<Expr> {
         let schema = self.schema;
         // Without joins there is nothing to trim.
         let (target, alias) = if info.joins.len() > 1 {
-            let joins = std::mem::take(&mut info.joins);
-            let (target, alias, _) =
-                (self.q.to_mut()).trim_joins(schema, info.target, joins, &info.path);
-            (target, alias)
+            let (target, kept) =
+                (self.q.to_mut()).trim_joins(schema, info.target, &info.joins, &info.path);
+            (target, info.joins[kept - 1].clone())
         } else {
             (info.target, info.joins[0].clone())
         };
