@@ -695,12 +695,10 @@ impl Session {
         &mut self,
         q: &crate::query::Query,
     ) -> Result<crate::sql::Compiled> {
-        let dialect = self.host.dialect;
-        if !self.writes_python() {
-            return crate::sql::select(&self.host.schema, dialect, q);
-        }
-        let schema = self.host.schema.clone();
-        crate::sql::select_py(&schema, dialect, q, &mut Bridge(self))
+        self.compile_with(
+            |schema, dialect| crate::sql::select(schema, dialect, q),
+            |schema, dialect, py| crate::sql::select_py(schema, dialect, q, py),
+        )
     }
 
     /// `sql::count`, likewise.
@@ -708,12 +706,10 @@ impl Session {
         &mut self,
         q: &crate::query::Query,
     ) -> Result<Option<crate::sql::Statement>> {
-        let dialect = self.host.dialect;
-        if !self.writes_python() {
-            return crate::sql::count(&self.host.schema, dialect, q);
-        }
-        let schema = self.host.schema.clone();
-        crate::sql::count_py(&schema, dialect, q, &mut Bridge(self))
+        self.compile_with(
+            |schema, dialect| crate::sql::count(schema, dialect, q),
+            |schema, dialect, py| crate::sql::count_py(schema, dialect, q, py),
+        )
     }
 
     /// `sql::aggregate_over`, likewise.
@@ -722,12 +718,29 @@ impl Session {
         inner: &crate::query::Query,
         aggs: &[crate::query::SelectItem],
     ) -> Result<Option<crate::sql::Statement>> {
+        self.compile_with(
+            |schema, dialect| crate::sql::aggregate_over(schema, dialect, inner, aggs),
+            |schema, dialect, py| crate::sql::aggregate_over_py(schema, dialect, inner, aggs, py),
+        )
+    }
+
+    /// `plain` when this session has no Python lookups (nothing to bridge), else `bridged`
+    /// with the bridge that runs their `as_sql`.
+    fn compile_with<T>(
+        &mut self,
+        plain: impl FnOnce(&crate::schema::Schema, crate::sql::Dialect) -> Result<T>,
+        bridged: impl FnOnce(
+            &crate::schema::Schema,
+            crate::sql::Dialect,
+            &mut dyn crate::query::py_call::PySql<crate::query::Expr>,
+        ) -> Result<T>,
+    ) -> Result<T> {
         let dialect = self.host.dialect;
         if !self.writes_python() {
-            return crate::sql::aggregate_over(&self.host.schema, dialect, inner, aggs);
+            return plain(&self.host.schema, dialect);
         }
         let schema = self.host.schema.clone();
-        crate::sql::aggregate_over_py(&schema, dialect, inner, aggs, &mut Bridge(self))
+        bridged(&schema, dialect, &mut Bridge(self))
     }
 }
 
