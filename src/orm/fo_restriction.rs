@@ -22,9 +22,7 @@ impl Session {
     /// `ForeignObject` whose joins ask its class for a condition.
     pub(super) fn writes_python(&self) -> bool {
         let schema = &self.host.schema;
-        !schema.py_lookups.is_empty()
-            || (schema.models.iter())
-                .any(|m| m.foreign_objects.iter().any(|f| f.restriction.is_some()))
+        !schema.py_lookups.is_empty() || schema.restricted_joins
     }
 
     /// The SQL of `r`'s `get_extra_restriction(alias, related_alias)`; `None` when it

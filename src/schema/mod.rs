@@ -45,6 +45,9 @@ pub struct Schema {
     pub postgres_version: Option<i64>,
     /// Lookups and transforms the session registered from Python.
     pub py_lookups: py_lookups::PyLookups,
+    /// Some model has a ForeignObject whose joins add what its `get_extra_restriction()`
+    /// returns (set by [`Schema::link`], so that compiling a statement need not look).
+    pub restricted_joins: bool,
 }
 
 #[derive(Debug)]
@@ -557,6 +560,8 @@ impl Schema {
         }
         self.link_target_types();
         self.link_foreign_objects();
+        self.restricted_joins =
+            (self.models.iter()).any(|m| m.foreign_objects.iter().any(|f| f.restriction.is_some()));
         let mut found = Vec::new();
         for (from, model) in self.models.iter().enumerate() {
             let lower = model.name.to_lowercase();
