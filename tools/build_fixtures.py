@@ -72,6 +72,8 @@ DATASETS = {
     # issue 16: ForeignObject relations (a many-to-many through them, one joining by its own
     # get_extra_restriction())
     "multicol": {"app": "multicol", "dir": ROOT / "fixtures" / "multicol", "name": "multicol"},
+    # issue 17: TIME_ZONE / USE_TZ (datetimes around DST changes and local midnights)
+    "clock": {"app": "clock", "dir": ROOT / "fixtures" / "clock", "name": "clock"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -106,7 +108,8 @@ def child_build(dataset, target, backend="sqlite"):
         {"library": load_library, "blog": load_blog, "pgapp": load_pgapp, "tutorial": load_nothing,
          "shop": load_shop, "journal": load_journal, "managers": load_managers,
          "compositepk": load_compositepk, "tagging": load_tagging, "fields": load_fields,
-         "inherit": load_inherit, "recipes": load_recipes, "multicol": load_multicol}[dataset]()
+         "inherit": load_inherit, "recipes": load_recipes, "multicol": load_multicol,
+         "clock": load_clock}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -334,6 +337,14 @@ def load_multicol():
         memo = Memo.objects.create(code=code, urgent=urgent)
         for lang, title, summary in texts:
             DocText.objects.create(doc=memo, lang=lang, title=title, summary=summary)
+
+
+def load_clock():
+    from clock.models import Event
+    from data.clock import EVENTS
+
+    for name, at, day, time in EVENTS:
+        Event.objects.create(name=name, at=at, day=day, time=time)
 
 
 def load_tagging():
@@ -612,6 +623,8 @@ def same_value(pg, lite):
         return pg.tzinfo is not None and pg == parsed
     if isinstance(pg, datetime.date):
         return pg == datetime.date.fromisoformat(lite)
+    if isinstance(pg, datetime.time):
+        return pg == datetime.time.fromisoformat(lite)
     if isinstance(pg, decimal.Decimal):
         return isinstance(lite, (int, float, str)) and pg == decimal.Decimal(str(lite))
     if isinstance(pg, float):

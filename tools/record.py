@@ -17,6 +17,9 @@ namespace like Django's shell: `from django.db.models import *`,
 `from django.db.models.functions import *`, then the app's models, then the corpus's
 "preamble" if CORPORA gives it one (e.g. `import datetime`; djq's replay runs it too).
 
+A corpus may have "settings" too: environment variables for tools/djangoproj's settings
+(DJQ_TIME_ZONE, DJQ_USE_TZ); the recording then says {"TIME_ZONE": ..., "USE_TZ": ...}.
+
 Output: fixtures/conformance/<corpus>.<backend>.json:
 
     {"django": "6.1.3", "backend": "sqlite", "database": "fixtures/demo/library.sqlite3",
@@ -198,6 +201,18 @@ CORPORA = {
     "fields": {"app": "fields", "dataset": "fields",
                "sqlite": ROOT / "fixtures" / "fields" / "fields.sqlite3",
                "postgres": ROOT / "fixtures" / "fields" / "fields.postgres.sql"},
+    # TIME_ZONE and USE_TZ (issue 17): every date lookup, Trunc/Extract kind, dates()/datetimes()
+    # on rows around DST changes and local midnights, recorded under the corpus's "settings"
+    # (the environment tools/djangoproj's settings read; the recording names them and djq's
+    # replay sets them). The database is the same, built with USE_TZ = True in UTC.
+    "tz_ny": {"app": "clock", "dataset": "clock", "preamble": "import datetime",
+              "settings": {"DJQ_TIME_ZONE": "America/New_York", "DJQ_USE_TZ": "1"},
+              "sqlite": ROOT / "fixtures" / "clock" / "clock.sqlite3",
+              "postgres": ROOT / "fixtures" / "clock" / "clock.postgres.sql"},
+    "tz_naive": {"app": "clock", "dataset": "clock", "preamble": "import datetime",
+                 "settings": {"DJQ_TIME_ZONE": "Asia/Kolkata", "DJQ_USE_TZ": "0"},
+                 "sqlite": ROOT / "fixtures" / "clock" / "clock.sqlite3",
+                 "postgres": ROOT / "fixtures" / "clock" / "clock.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},
@@ -336,9 +351,13 @@ class PostgresBackend(Backend):
         return f"{v // 10000}.{v % 10000}" if v >= 100000 else f"{v // 10000}.{v // 100 % 100}.{v % 100}"
 
     def check_session(self, connection):
+        # Django's connection time zone: UTC with USE_TZ, else TIME_ZONE
+        from django.conf import settings
+
+        expected = "UTC" if settings.USE_TZ else settings.TIME_ZONE
         tz = connection.connection.info.parameter_status("TimeZone")
-        if tz != "UTC":
-            raise SystemExit(f"record.py: PostgreSQL session TimeZone is {tz!r}, expected 'UTC'")
+        if tz != expected:
+            raise SystemExit(f"record.py: PostgreSQL session TimeZone is {tz!r}, expected {expected!r}")
         from psycopg.adapt import PyFormat, Transformer
 
         self._transformer = Transformer(connection.connection)
@@ -531,6 +550,8 @@ def record_corpus(corpus, backend_name, database):
     backend = BACKENDS[backend_name](corpus, database)
     os.environ.update(backend.environ())
     os.environ["DJQ_APPS"] = CORPORA[corpus]["app"]
+    settings = CORPORA[corpus].get("settings", {})
+    os.environ.update(settings)
     os.environ["DJANGO_SETTINGS_MODULE"] = "djangoproj.settings"
     sys.path.insert(0, str(PROJECT))
 
@@ -572,6 +593,11 @@ def record_corpus(corpus, backend_name, database):
     if preamble:
         # run first by the replay too (tests/conformance.rs)
         doc["preamble"] = preamble
+    if settings:
+        # TIME_ZONE / USE_TZ as Django had them (the replay gives djq the same)
+        from django.conf import settings as django_settings
+
+        doc["settings"] = {"TIME_ZONE": django_settings.TIME_ZONE, "USE_TZ": django_settings.USE_TZ}
     if server_version is not None:
         doc["server_version"] = server_version
     return doc
@@ -605,7 +631,7 @@ def render(doc):
         return "[\n" + ",\n".join(pad + "  " + dump(v) for v in values) + "\n" + pad + "]"
 
     out = ["{"]
-    for key in ("django", "backend", "server_version", "database", "corpus", "preamble"):
+    for key in ("django", "backend", "server_version", "database", "corpus", "settings", "preamble"):
         if key in doc:
             out.append(f"  {dump(key)}: {dump(doc[key])},")
     out.append('  "entries": [')

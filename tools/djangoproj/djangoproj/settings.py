@@ -7,9 +7,13 @@ Environment variables:
   DJQ_PG_NAME / DJQ_PG_HOST / DJQ_PG_PORT / DJQ_PG_USER / DJQ_PG_PASSWORD
                   PostgreSQL connection, when DJQ_DB_BACKEND=postgres (the session
                   time zone is UTC: Django sets it from USE_TZ/TIME_ZONE below)
+  DJQ_TIME_ZONE / DJQ_USE_TZ
+                  TIME_ZONE (default "UTC") and USE_TZ ("1", default, or "0"): the
+                  time zone corpora (tools/record.py) set them; fixtures are built
+                  with the defaults
   DJQ_APPS        comma-separated subset of the project apps to install
                   (default "books,blog,pgapp,shop,journal,managers,compositepk,tagging,fields,
-                  inherit,recipes,multicol"); the fixture builder installs one app per database so that each
+                  inherit,recipes,multicol,clock"); the fixture builder installs one app per database so that each
                   database only holds
                   its own tables and content types. `pgapp` (PostgreSQL-only
                   fields) brings django.contrib.postgres with it, `journal` (a
@@ -27,7 +31,7 @@ DEBUG = False
 ALLOWED_HOSTS = []
 
 PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal", "managers", "compositepk", "tagging",
-                "fields", "inherit", "recipes", "multicol"]
+                "fields", "inherit", "recipes", "multicol", "clock"]
 _selected = [a for a in os.environ.get("DJQ_APPS", ",".join(PROJECT_APPS)).split(",") if a]
 for _app in _selected:
     if _app not in PROJECT_APPS:
@@ -69,8 +73,10 @@ elif _backend == "postgres":
 else:
     raise RuntimeError(f"DJQ_DB_BACKEND: unknown backend {_backend!r}")
 
-USE_TZ = True
-TIME_ZONE = "UTC"
+# DJQ_USE_TZ ("1"/"0") and DJQ_TIME_ZONE: the time zone corpora's own settings (tools/record.py's
+# CORPORA "settings"); by default USE_TZ = True in UTC, as every fixture database is built.
+USE_TZ = os.environ.get("DJQ_USE_TZ", "1") == "1"
+TIME_ZONE = os.environ.get("DJQ_TIME_ZONE", "UTC")
 USE_I18N = False
 LANGUAGE_CODE = "en-us"
 

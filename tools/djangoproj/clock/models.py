@@ -1,0 +1,1 @@
+../../../fixtures/clock/clock/models.py
