@@ -27,6 +27,8 @@
 //!   instances, writes, fixtures, transactions; [`orm::Session`] is one session.
 //! - [`shell`]: the interactive REPL.
 //! - [`cli`]: command-line arguments; `main.rs` only calls [`cli::main`].
+//! - [`tz`]: the project's `TIME_ZONE`/`USE_TZ` ([`tz::TzConfig`], carried by the schema)
+//!   and Django's conversions with them.
 //! - [`alloc`]: the process's allocator (mimalloc) and its settings.
 
 pub mod alloc;
@@ -41,4 +43,5 @@ pub mod schema;
 pub mod shell;
 pub mod sql;
 pub mod syntax;
+pub mod tz;
 pub mod value;

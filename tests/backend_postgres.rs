@@ -789,6 +789,9 @@ impl Backend for Counting<'_> {
         self.queries += 1;
         self.inner.insert_returning_id(sql, params)
     }
+    fn set_time_zone(&mut self, tz: djq::tz::TzConfig) -> Result<()> {
+        self.inner.set_time_zone(tz)
+    }
     fn open_cursor(
         &mut self,
         sql: &str,

@@ -264,6 +264,24 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/fields/fields",
         bar: CHOSEN,
     },
+    // TIME_ZONE and USE_TZ (issue 17): every date lookup, Trunc/Extract kind and
+    // dates()/datetimes() on rows around DST changes and local midnights, each recorded under
+    // its own settings (the recording's "settings", which the replay gives the session):
+    // USE_TZ = True in America/New_York, USE_TZ = False in Asia/Kolkata.
+    Corpus {
+        name: "tz_ny",
+        sqlite: Some("fixtures/clock/clock.sqlite3"),
+        postgres: "fixtures/clock/clock.postgres.sql",
+        models: "fixtures/clock/clock/models.py",
+        bar: CHOSEN,
+    },
+    Corpus {
+        name: "tz_naive",
+        sqlite: Some("fixtures/clock/clock.sqlite3"),
+        postgres: "fixtures/clock/clock.postgres.sql",
+        models: "fixtures/clock/clock/models.py",
+        bar: CHOSEN,
+    },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {
         name: "pgapp",
@@ -380,6 +398,12 @@ fn recorded_param(v: &Value, backend: Backend) -> Json {
         (Backend::Postgres, Value::DateTime(dt)) => Json::String(format!(
             "{}+00:00",
             Value::NaiveDateTime(dt.naive_utc()).to_python_str()
+        )),
+        // psycopg writes an aware datetime at its own offset.
+        (Backend::Postgres, Value::OffsetDateTime(dt)) => Json::String(format!(
+            "{}{}",
+            Value::NaiveDateTime(dt.naive_local()).to_python_str(),
+            dt.offset()
         )),
         (
             Backend::Postgres,
@@ -619,6 +643,14 @@ fn conformance(backend: Backend) {
         };
         let out = Output::default();
         let mut s = session(corpus, &url, out.clone());
+        // the settings it was recorded under (record.py's "settings": TIME_ZONE, USE_TZ)
+        if let Some(settings) = recording.get("settings") {
+            let zone = settings["TIME_ZONE"].as_str().expect("TIME_ZONE");
+            let use_tz = settings["USE_TZ"].as_bool().expect("USE_TZ");
+            let tz = djq::tz::TzConfig::new(zone, use_tz).expect("a known zone");
+            s.set_time_zone(tz)
+                .unwrap_or_else(|d| panic!("{label}: time zone: {}", d.message));
+        }
         // the corpus's imports (record.py's "preamble"), run as a user would type them
         if let Some(preamble) = recording["preamble"].as_str() {
             s.run(preamble)

@@ -122,6 +122,11 @@ pub trait Backend {
     /// progress handler interrupts the statement when its time is up.
     fn set_statement_timeout(&mut self, timeout: Duration) -> Result<()>;
 
+    /// The project's `TIME_ZONE`/`USE_TZ`, as Django's backends follow them: PostgreSQL's
+    /// connection time zone (UTC with `USE_TZ`, else `TIME_ZONE`), and whether datetimes read
+    /// back are aware (UTC) or naive. Set once, when the session is made.
+    fn set_time_zone(&mut self, tz: crate::tz::TzConfig) -> Result<()>;
+
     /// Bulk-load `rows` into `table` through the backend's fast path (PostgreSQL's binary
     /// `COPY ... FROM STDIN`, the statement [`crate::sql::insert::copy`] spells); the number
     /// of rows loaded. `None` when the backend has no such path (multi-row INSERTs serve).

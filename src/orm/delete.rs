@@ -647,6 +647,7 @@ impl Session {
                     f.kind,
                     Some(&f.name),
                     value.clone(),
+                    self.host.schema.tz,
                 )?),
             )];
             self.update_rows(*model, q.clone(), &set, 0)?;

@@ -136,6 +136,7 @@ impl Session {
         } else {
             let shown = compiled.plan.shown;
             let types: Vec<_> = compiled.plan.columns.iter().map(|c| c.ty).collect();
+            let (local, tz) = (self.local_columns(&compiled.plan), self.host.schema.tz);
             if let Some(st) = &compiled.statement {
                 self.announce(st)?;
             }
@@ -147,7 +148,8 @@ impl Session {
             let mut head = Head::new(sink, limit, &names)?;
             if let Some(st) = &compiled.statement {
                 tx.statement(backend.as_deref_mut(), |b| {
-                    b.query(&st.sql, &st.params, &types, &mut |row| {
+                    b.query(&st.sql, &st.params, &types, &mut |mut row| {
+                        super::tz::localize(&mut row, &local, tz);
                         let mut rotated;
                         let mut row = &row[..shown.min(row.len())];
                         if let Some((n, end)) = extras.filter(|&(_, end)| end <= row.len()) {

@@ -39,8 +39,12 @@ impl Session {
             return Ok(plan);
         };
         let types: Vec<_> = plan.columns.iter().map(|c| c.ty).collect();
-        self.run_rows(&st, &types, &mut |row| on_row(&plan, row))
-            .map_err(|d| qs.blamed(d))?;
+        let (local, tz) = (self.local_columns(&plan), self.host.schema.tz);
+        self.run_rows(&st, &types, &mut |mut row| {
+            super::tz::localize(&mut row, &local, tz);
+            on_row(&plan, row)
+        })
+        .map_err(|d| qs.blamed(d))?;
         Ok(plan)
     }
 
@@ -110,6 +114,7 @@ impl Session {
         let layouts =
             Layouts::of(&plan, self.composite_attnames(qs.query.model)).with_extras(&qs.query);
         let converters = self.converters(qs, &plan);
+        let (local, tz) = (self.local_columns(&plan), self.host.schema.tz);
         let mut chunks = |s: &mut Session| loop {
             let rows = s
                 .on_backend(|b| b.fetch(cursor, chunk_size))
@@ -117,7 +122,10 @@ impl Session {
             let last = rows.len() < chunk_size;
             let mut objs: Vec<Obj> = rows
                 .into_iter()
-                .map(|row| row_to_obj(&qs.kind, qs.query.model, &plan, &layouts, row))
+                .map(|mut row| {
+                    super::tz::localize(&mut row, &local, tz);
+                    row_to_obj(&qs.kind, qs.query.model, &plan, &layouts, row)
+                })
                 .collect();
             if !converters.is_empty() {
                 s.convert_rows(&mut objs, &converters)

@@ -784,11 +784,12 @@ impl Object {
             ))
         };
         let m = s.host.schema.model(model);
+        let tz = s.host.schema.tz;
         let (nfields, pk_index) = (m.fields.len(), m.pk);
         let mut given: Vec<Option<Value>> = vec![None; nfields];
         if let Some(pk) = &raw_pk {
             let f = &m.fields[pk_index];
-            given[pk_index] = Some(to_python(f, pk).map_err(|e| {
+            given[pk_index] = Some(to_python(f, pk, tz).map_err(|e| {
                 deserialization(format!(
                     "{}: ({model_label}:pk={shown_pk}) field_value was 'None'",
                     e.message
@@ -814,8 +815,10 @@ impl Object {
             if let Some(i) = m.concrete(name) {
                 let f = &m.fields[i];
                 let v = match &f.relation {
-                    Some(fk) => to_python(&s.host.schema.model(fk.to).fields[fk.to_field], value),
-                    None => to_python(f, value),
+                    Some(fk) => {
+                        to_python(&s.host.schema.model(fk.to).fields[fk.to_field], value, tz)
+                    }
+                    None => to_python(f, value, tz),
                 };
                 given[i] = Some(v.map_err(|e| with_data(e, value))?);
             } else if let Some(j) = m.m2m.iter().position(|mm| mm.name == *name) {
@@ -833,7 +836,7 @@ impl Object {
                 };
                 let targets = items
                     .iter()
-                    .map(|item| to_python(target_pk, item).map_err(|e| with_data(e, item)))
+                    .map(|item| to_python(target_pk, item, tz).map_err(|e| with_data(e, item)))
                     .collect::<Result<Vec<_>>>()?;
                 m2m.push((j, targets));
             } else {
@@ -855,7 +858,7 @@ impl Object {
                 None => s.default_value(model, i, Span::default())?,
             };
             let f = &s.host.schema.model(model).fields[i];
-            let v = crate::query::lookups::prep_value(f.kind, Some(&f.name), v)
+            let v = crate::query::lookups::prep_value(f.kind, Some(&f.name), v, s.host.schema.tz)
                 .map_err(|e| with_data(e, &Json::Null))?;
             row.push(v);
         }
@@ -883,7 +886,7 @@ fn invalid(value: &Json, what: &str) -> Diagnostic {
 
 /// The field's `to_python` of a fixture value, as the value djq binds. Dates, datetimes,
 /// times and decimals are parsed by `prep_value` (their messages are Django's already).
-fn to_python(field: &Field, value: &Json) -> Result<Value> {
+fn to_python(field: &Field, value: &Json, tz: crate::tz::TzConfig) -> Result<Value> {
     use FieldKind::*;
     let kind = match field.kind {
         ForeignKey | OneToOneField => IntegerField,
@@ -959,7 +962,7 @@ fn to_python(field: &Field, value: &Json) -> Result<Value> {
         (_, Json::String(s)) => Value::Text(s.clone()),
         (_, v) => Value::Text(python_str(v)),
     };
-    crate::query::lookups::prep_value(field.kind, Some(&field.name), v)
+    crate::query::lookups::prep_value(field.kind, Some(&field.name), v, tz)
 }
 
 /// Python's `str()` of a JSON value as `json.loads` returns it.

@@ -160,8 +160,13 @@ impl Session {
             Some(ty) => FExpr::Func {
                 func: FuncKind::Wrapper,
                 args: vec![FExpr::Value(
-                    crate::query::lookups::prep_value(ty.kind, None, v.clone())
-                        .map_err(|d| d.at(*s))?,
+                    crate::query::lookups::prep_value(
+                        ty.kind,
+                        None,
+                        v.clone(),
+                        self.host.schema.tz,
+                    )
+                    .map_err(|d| d.at(*s))?,
                 )],
                 output: Some(ty),
                 span: args.span,

@@ -60,6 +60,7 @@ mod related;
 mod repr;
 mod taggit;
 mod transaction;
+mod tz;
 mod update;
 mod values_list;
 mod window;

@@ -250,7 +250,10 @@ impl Session {
                 for i in fields {
                     let f = &m.fields[i];
                     let v = super::write::pre_save(inst, f, false);
-                    set.push((f.column.clone(), Expr::Value(prep(f, v)?)));
+                    set.push((
+                        f.column.clone(),
+                        Expr::Value(prep(f, v, self.host.schema.tz)?),
+                    ));
                 }
                 if back.is_empty() {
                     self.update_rows(model, query, &set, 1)? > 0
@@ -637,8 +640,12 @@ impl Session {
                 let target = self.host.schema.model(fk.to).fields[fk.to_field].attname();
                 Ok(Expr::Value(inst.get(&target).unwrap_or(Value::Null)))
             }
-            Obj::Value(v) if f.kind != FieldKind::JsonField => Ok(Expr::Value(prep(f, v.clone())?)),
-            Obj::Native(n) if let Some(v) = n.value() => Ok(Expr::Value(prep(f, v)?)),
+            Obj::Value(v) if f.kind != FieldKind::JsonField => {
+                Ok(Expr::Value(prep(f, v.clone(), self.host.schema.tz)?))
+            }
+            Obj::Native(n) if let Some(v) = n.value() => {
+                Ok(Expr::Value(prep(f, v, self.host.schema.tz)?))
+            }
             o if f.kind == FieldKind::JsonField => {
                 Ok(Expr::Value(self.plain_value(f.kind, o, Span::default())?))
             }
@@ -774,7 +781,7 @@ impl Session {
                         let v = inst.get(&f.attname()).unwrap_or(Value::Null);
                         Ok(crate::query::filter::When {
                             condition: QNode::leaf("pk".to_string(), pk.clone()),
-                            then: FExpr::Value(prep(f, v)?),
+                            then: FExpr::Value(prep(f, v, self.host.schema.tz)?),
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
@@ -938,8 +945,8 @@ impl Session {
 }
 
 /// A value as the field stores it (Django's `get_db_prep_save`).
-fn prep(f: &Field, v: Value) -> Result<Value> {
-    crate::query::lookups::prep_value(f.storage_kind(), Some(&f.name), v)
+fn prep(f: &Field, v: Value, tz: crate::tz::TzConfig) -> Result<Value> {
+    crate::query::lookups::prep_value(f.storage_kind(), Some(&f.name), v, tz)
 }
 
 fn type_error(msg: &str, span: Span) -> Diagnostic {

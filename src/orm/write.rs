@@ -294,6 +294,7 @@ impl Session {
             ));
         }
         let columns: Vec<String> = cols.iter().map(|&i| fields[i].column.clone()).collect();
+        let tz = self.host.schema.tz;
         let mut rows = Vec::with_capacity(instances.len());
         for inst in instances {
             let mut row = Vec::with_capacity(cols.len());
@@ -304,6 +305,7 @@ impl Session {
                     f.storage_kind(),
                     Some(&f.name),
                     v,
+                    tz,
                 )?);
             }
             rows.push(row);

@@ -429,7 +429,12 @@ impl Query {
             && let (Expr::Value(v), ValueType::Decimal { .. }) = (&**d, ty)
             && !matches!(v, Value::Null | Value::Decimal(_))
         {
-            let v = super::lookups::prep_value(FieldKind::DecimalField, None, v.clone())?;
+            let v = super::lookups::prep_value(
+                FieldKind::DecimalField,
+                None,
+                v.clone(),
+                Default::default(),
+            )?;
             **d = Expr::Func {
                 func: super::func::FuncKind::Wrapper,
                 args: vec![Expr::Value(v)],

@@ -11,6 +11,7 @@ use super::expr::{DatePart, DbType, Expr, Lookup, LookupKind, Rhs, WhereNode};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::schema::py_lookups::{ClassId, Owner, PyLookups, What, field_mro};
 use crate::schema::{Field, FieldKind, ModelId};
+use crate::tz::TzConfig;
 use crate::value::{Value, ValueType};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -781,7 +782,7 @@ fn prepare_rhs(
                 | LookupKind::Overlap
         )
     {
-        return array_rhs(out, rhs);
+        return array_rhs(out, rhs, schema.tz);
     }
     match kind {
         // HasKey's `prepare_rhs = False`: the key as given.
@@ -945,7 +946,7 @@ fn prepare_rhs(
 /// ArrayField's `exact`, `contains`, `contained_by` and `overlap` (Django's ArrayRHSMixin): a
 /// list with an item other than None is an `ARRAY[...]` of the items as the base field
 /// prepares them, anything else one parameter; either is cast to the field's type.
-fn array_rhs(out: &OutputField, rhs: Prepared) -> Result<Rhs> {
+fn array_rhs(out: &OutputField, rhs: Prepared, tz: TzConfig) -> Result<Rhs> {
     let db_type = out.db_type()?;
     let rhs = match rhs {
         Prepared::List(items) if items.iter().any(|v| !v.is_null()) => {
@@ -953,7 +954,7 @@ fn array_rhs(out: &OutputField, rhs: Prepared) -> Result<Rhs> {
             Rhs::Array(
                 items
                     .into_iter()
-                    .map(|v| prep_value(base.kind, base.name.as_deref(), v))
+                    .map(|v| prep_value(base.kind, base.name.as_deref(), v, tz))
                     .collect::<Result<_>>()?,
             )
         }
@@ -997,7 +998,7 @@ fn prep_related(schema: &crate::schema::Schema, out: &OutputField, v: Prepared) 
             }
             Ok(pk)
         }
-        Prepared::Value(v) => prep_value(out.kind, out.name.as_deref(), v),
+        Prepared::Value(v) => prep_value(out.kind, out.name.as_deref(), v, schema.tz),
         Prepared::List(_) | Prepared::Expr(_) | Prepared::Exprs(_) => Err(Diagnostic::new(
             ErrorKind::Type,
             "unsupported value in a lookup",
@@ -1024,8 +1025,9 @@ fn expected(name: Option<&str>, what: &str, got: &Value) -> Diagnostic {
     )
 }
 
-/// Django's `Field.get_prep_value` for the field kinds djq knows.
-pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value> {
+/// Django's `Field.get_prep_value` for the field kinds djq knows; datetimes follow the
+/// project's `TIME_ZONE`/`USE_TZ` (`tz`).
+pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value, tz: TzConfig) -> Result<Value> {
     use FieldKind::*;
     if v.is_null() {
         return Ok(v);
@@ -1090,9 +1092,12 @@ pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value
         },
         DateField => match &v {
             Value::Date(_) => Ok(v),
+            // Django makes an aware datetime naive in the default zone first (with USE_TZ).
+            Value::DateTime(_) | Value::OffsetDateTime(_) if tz.use_tz => Ok(Value::Date(
+                tz.localtime(v.instant().expect("aware")).date_naive(),
+            )),
             Value::DateTime(dt) => Ok(Value::Date(dt.date_naive())),
-            // Django makes an aware datetime naive in the default zone (UTC) first.
-            Value::OffsetDateTime(dt) => Ok(Value::Date(dt.to_utc().date_naive())),
+            Value::OffsetDateTime(dt) => Ok(Value::Date(dt.date_naive())),
             Value::NaiveDateTime(dt) => Ok(Value::Date(dt.date())),
             Value::Text(s) => parse_date(s).map(Value::Date).ok_or_else(|| {
                 invalid(&v, "value has an invalid date format. It must be in YYYY-MM-DD format")
@@ -1102,12 +1107,16 @@ pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value
                 format!("expected string or bytes-like object, got '{}'", type_name(&v)),
             )),
         },
+        // A naive datetime is made aware in the current zone with USE_TZ (Django warns).
         DateTimeField => match &v {
             Value::DateTime(_) | Value::OffsetDateTime(_) => Ok(v),
-            Value::NaiveDateTime(dt) => Ok(Value::DateTime(dt.and_utc())),
-            Value::Date(d) => Ok(Value::DateTime(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())),
-            Value::Text(s) => parse_datetime(s)
-                .map(|dt| Value::DateTime(dt.and_utc()))
+            Value::NaiveDateTime(dt) => tz.field_value(*dt).ok_or_else(|| out_of_range(&v)),
+            Value::Date(d) => tz
+                .field_value(d.and_hms_opt(0, 0, 0).expect("midnight"))
+                .ok_or_else(|| out_of_range(&v)),
+            Value::Text(s) => parse_aware_datetime(s)
+                .map(Value::DateTime)
+                .or_else(|| parse_datetime(s).and_then(|dt| tz.field_value(dt)))
                 .ok_or_else(|| {
                     invalid(
                         &v,
@@ -1150,6 +1159,16 @@ pub fn prep_value(kind: FieldKind, name: Option<&str>, v: Value) -> Result<Value
     }
 }
 
+fn out_of_range(v: &Value) -> Diagnostic {
+    Diagnostic::new(
+        ErrorKind::Value,
+        format!(
+            "{} is out of range in the current time zone",
+            v.to_python_str()
+        ),
+    )
+}
+
 fn invalid(v: &Value, what: &str) -> Diagnostic {
     Diagnostic::new(
         ErrorKind::Validation,
@@ -1178,10 +1197,18 @@ pub fn parse_time(s: &str) -> Option<NaiveTime> {
         .find_map(|f| NaiveTime::parse_from_str(s, f).ok())
 }
 
+/// A datetime string with a UTC offset, as its instant.
+fn parse_aware_datetime(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let s = s.trim();
+    chrono::DateTime::parse_from_rfc3339(&s.replace(' ', "T"))
+        .ok()
+        .map(|dt| dt.to_utc())
+}
+
 /// Django's `parse_datetime` (then `parse_date`) for DateTimeField values; zones → UTC.
 pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
-    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(&s.replace(' ', "T")) {
+    if let Some(dt) = parse_aware_datetime(s) {
         return Some(dt.naive_utc());
     }
     let s = s.trim_end_matches('Z');

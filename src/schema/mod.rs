@@ -48,6 +48,8 @@ pub struct Schema {
     /// Some model has a ForeignObject whose joins add what its `get_extra_restriction()`
     /// returns (set by [`Schema::link`], so that compiling a statement need not look).
     pub restricted_joins: bool,
+    /// The project's `TIME_ZONE` and `USE_TZ` (set when the session is made).
+    pub tz: crate::tz::TzConfig,
 }
 
 #[derive(Debug)]

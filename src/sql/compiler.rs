@@ -13,6 +13,7 @@ use crate::query::py_call::{NoPython, PySql};
 use crate::query::setup::{OrderTarget, Plan, PlanOrder};
 use crate::query::{Expr, JoinType, Lookup, Nulls, Query, Rhs, WhereNode};
 use crate::schema::{ModelId, Schema};
+use crate::tz::TzConfig;
 use crate::value::{Value, ValueType};
 use std::cell::RefCell;
 
@@ -947,7 +948,7 @@ impl Writer<'_> {
             LookupKind::Lte => " <= ",
             _ => return Ok(false),
         };
-        let datetime = source.value_type() == ValueType::DateTime;
+        let datetime = (source.value_type() == ValueType::DateTime).then_some(self.schema.tz);
         let Some((start, finish)) = year_bounds(*year, *part == DatePart::IsoYear, datetime) else {
             return Ok(false);
         };
@@ -1056,10 +1057,10 @@ impl Writer<'_> {
             }
             Expr::Extract { part, source } => {
                 let inner = self.expr(source)?;
-                f.push(d.extract(*part, source.value_type(), inner));
+                f.push(d.extract(*part, source.value_type(), inner, self.tzname()));
             }
-            Expr::CastDate(source) => f.push(d.cast_date(self.expr(source)?)),
-            Expr::CastTime(source) => f.push(d.cast_time(self.expr(source)?)),
+            Expr::CastDate(source) => f.push(d.cast_date(self.expr(source)?, self.tzname())),
+            Expr::CastTime(source) => f.push(d.cast_time(self.expr(source)?, self.tzname())),
             Expr::KeyTransform { source, keys, text } => {
                 f.push(d.key_transform(self.expr(source)?, keys, *text)?);
             }
@@ -1100,7 +1101,7 @@ impl Writer<'_> {
                     };
                     compiled.push((sql, a.value_type()));
                 }
-                f.push(d.func(*func, compiled, *output)?);
+                f.push(d.func(*func, compiled, *output, self.tzname())?);
             }
             Expr::Aggregate {
                 func,
@@ -1296,6 +1297,7 @@ impl Writer<'_> {
                     FuncKind::Cast(ty),
                     vec![(default_sql, default.value_type())],
                     db_value_type(ty),
+                    None,
                 )?);
             }
             _ => self.push_expr(f, default)?,
@@ -1447,7 +1449,7 @@ fn operator(op: &str) -> (&str, &str) {
 }
 
 /// Django's `year_lookup_bounds_for_date(time)_field`.
-fn year_bounds(year: i64, iso: bool, datetime: bool) -> Option<(Value, Value)> {
+fn year_bounds(year: i64, iso: bool, datetime: Option<TzConfig>) -> Option<(Value, Value)> {
     use chrono::{NaiveDate, Weekday};
     let year = i32::try_from(year).ok()?;
     let (first, last) = if iso {
@@ -1461,17 +1463,22 @@ fn year_bounds(year: i64, iso: bool, datetime: bool) -> Option<(Value, Value)> {
             NaiveDate::from_ymd_opt(year, 12, 31)?,
         )
     };
-    Some(if datetime {
-        (
-            Value::DateTime(first.and_hms_opt(0, 0, 0)?.and_utc()),
-            Value::DateTime(last.and_hms_micro_opt(23, 59, 59, 999_999)?.and_utc()),
-        )
-    } else {
-        (Value::Date(first), Value::Date(last))
+    let (first_moment, last_moment) = (
+        first.and_hms_opt(0, 0, 0)?,
+        last.and_hms_micro_opt(23, 59, 59, 999_999)?,
+    );
+    Some(match datetime {
+        Some(tz) => (tz.field_value(first_moment)?, tz.field_value(last_moment)?),
+        None => (Value::Date(first), Value::Date(last)),
     })
 }
 
 impl Writer<'_> {
+    /// The zone the date functions convert a datetime to (none with `USE_TZ = False`).
+    fn tzname(&self) -> Option<&'static str> {
+        self.schema.tz.sql_tzname()
+    }
+
     /// A Python class's SQL ([`crate::query::py_call::Template`]): each `%s` the next
     /// argument (a value bound, an expression written in place), `%%` a `%`.
     fn push_template(&self, f: &mut Frag, t: &crate::query::py_call::Template<Expr>) -> Out<()> {

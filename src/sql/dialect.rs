@@ -374,15 +374,22 @@ impl Dialect {
         *v = Value::Text(text);
     }
 
-    /// `__year`, `__month`, ... (Django's `date_extract_sql` and siblings).
-    pub fn extract(self, part: DatePart, source: ValueType, inner: Frag) -> Frag {
+    /// `__year`, `__month`, ... (Django's `date_extract_sql` and siblings); a datetime source
+    /// is converted to `tzname` first (none: `USE_TZ = False`).
+    pub fn extract(
+        self,
+        part: DatePart,
+        source: ValueType,
+        inner: Frag,
+        tzname: Option<&str>,
+    ) -> Frag {
         let name = Value::Text(part.name().to_string());
         match (self, source) {
             (Dialect::Sqlite, ValueType::DateTime) => call(
                 "django_datetime_extract(",
                 vec![name],
                 inner,
-                utc_pair(),
+                zone_pair(tzname),
                 ")",
             ),
             (Dialect::Sqlite, ValueType::Time) => {
@@ -391,7 +398,7 @@ impl Dialect {
             (Dialect::Sqlite, _) => call("django_date_extract(", vec![name], inner, vec![], ")"),
             (Dialect::Postgres, source) => {
                 let inner = if source == ValueType::DateTime {
-                    at_utc(inner)
+                    at_zone(inner, tzname)
                 } else {
                     inner
                 };
@@ -418,10 +425,17 @@ impl Dialect {
     }
 
     /// `Trunc(x, kind)` (Django's `date_trunc_sql` and siblings): the function follows the
-    /// output type, the time zone conversion a datetime source.
-    fn trunc(self, part: DatePart, source: ValueType, output: ValueType, inner: Frag) -> Frag {
+    /// output type, the time zone conversion (to `tzname`) a datetime source.
+    pub fn trunc(
+        self,
+        part: DatePart,
+        source: ValueType,
+        output: ValueType,
+        inner: Frag,
+        tzname: Option<&str>,
+    ) -> Frag {
         let kind = Value::Text(part.name().to_string());
-        let aware = source == ValueType::DateTime;
+        let tzname = tzname.filter(|_| source == ValueType::DateTime);
         match self {
             Dialect::Sqlite => {
                 let name = match output {
@@ -429,38 +443,50 @@ impl Dialect {
                     ValueType::Time => "django_time_trunc(",
                     _ => "django_date_trunc(",
                 };
-                let tz = if aware {
-                    utc_pair()
-                } else {
-                    vec![Value::Null, Value::Null]
-                };
-                call(name, vec![kind], inner, tz, ")")
+                call(name, vec![kind], inner, zone_pair(tzname), ")")
             }
             Dialect::Postgres => {
-                let inner = if aware { at_utc(inner) } else { inner };
                 let close = if output == ValueType::Time {
                     ")::time"
                 } else {
                     ")"
                 };
-                call("DATE_TRUNC(", vec![kind], inner, vec![], close)
+                call(
+                    "DATE_TRUNC(",
+                    vec![kind],
+                    at_zone(inner, tzname),
+                    vec![],
+                    close,
+                )
             }
         }
     }
 
-    /// `__date` on a datetime.
-    pub fn cast_date(self, inner: Frag) -> Frag {
+    /// `__date` on a datetime, in the zone `tzname`.
+    pub fn cast_date(self, inner: Frag, tzname: Option<&str>) -> Frag {
         match self {
-            Dialect::Sqlite => call("django_datetime_cast_date(", vec![], inner, utc_pair(), ")"),
-            Dialect::Postgres => wrap("(", at_utc(inner), ")::date"),
+            Dialect::Sqlite => call(
+                "django_datetime_cast_date(",
+                vec![],
+                inner,
+                zone_pair(tzname),
+                ")",
+            ),
+            Dialect::Postgres => wrap("(", at_zone(inner, tzname), ")::date"),
         }
     }
 
-    /// `__time` on a datetime.
-    pub fn cast_time(self, inner: Frag) -> Frag {
+    /// `__time` on a datetime, in the zone `tzname`.
+    pub fn cast_time(self, inner: Frag, tzname: Option<&str>) -> Frag {
         match self {
-            Dialect::Sqlite => call("django_datetime_cast_time(", vec![], inner, utc_pair(), ")"),
-            Dialect::Postgres => wrap("(", at_utc(inner), ")::time"),
+            Dialect::Sqlite => call(
+                "django_datetime_cast_time(",
+                vec![],
+                inner,
+                zone_pair(tzname),
+                ")",
+            ),
+            Dialect::Postgres => wrap("(", at_zone(inner, tzname), ")::time"),
         }
     }
 
@@ -679,11 +705,13 @@ impl Dialect {
 
     /// A database function over its compiled arguments and their types, producing `output`
     /// (Django's `Func.as_sql` with each backend's `as_sqlite`/`as_postgresql`).
+    /// `tzname` is the zone a `Trunc` of a datetime converts to (Django's `get_tzname()`).
     pub fn func(
         self,
         func: FuncKind,
         args: Vec<(Frag, ValueType)>,
         output: ValueType,
+        tzname: Option<&str>,
     ) -> Result<Frag> {
         use FuncKind::*;
         let sqlite = self == Dialect::Sqlite;
@@ -774,7 +802,7 @@ impl Dialect {
             Now => Frag::new("STATEMENT_TIMESTAMP()"),
             Trunc(part) => {
                 let (x, ty) = args.pop().expect("arity");
-                self.trunc(part, ty, output, x)
+                self.trunc(part, ty, output, x, tzname)
             }
             // PostgreSQLSHAMixin: pgcrypto's DIGEST, hex-encoded.
             Sha1 | Sha224 | Sha256 | Sha384 | Sha512 if !sqlite => {
@@ -1022,17 +1050,56 @@ fn negative(f: &Frag) -> bool {
         && f.sql == super::frag::PARAM.to_string()
 }
 
-/// `sql AT TIME ZONE 'UTC'` (Django's `_convert_sql_to_tz` with `USE_TZ = True`).
-fn at_utc(inner: Frag) -> Frag {
+/// `sql AT TIME ZONE %s` with `tzname` (Django's `_convert_sql_to_tz`; a fixed offset's
+/// sign flipped, as PostgreSQL reads POSIX offsets), or `sql` as it is without a zone.
+fn at_zone(inner: Frag, tzname: Option<&str>) -> Frag {
+    let Some(tzname) = tzname else {
+        return inner;
+    };
     let mut f = inner;
     f.push_str(" AT TIME ZONE ");
-    f.push(Frag::param(Value::Text("UTC".into())));
+    f.push(Frag::param(Value::Text(prepare_tzname_delta(tzname))));
     f
 }
 
-/// The `(tzname, connection timezone)` pair Django passes with `USE_TZ = True` in UTC.
-fn utc_pair() -> Vec<Value> {
-    vec![Value::Text("UTC".into()), Value::Text("UTC".into())]
+/// Django's PostgreSQL `_prepare_tzname_delta` (after `split_tzname_delta`): `UTC+05:30` →
+/// `UTC-05:30`, `UTC+05` → `UTC-05:00`.
+fn prepare_tzname_delta(tzname: &str) -> String {
+    for (sign, flipped) in [('+', '-'), ('-', '+')] {
+        if let Some((name, offset)) = tzname.rsplit_once(sign)
+            && is_time_offset(offset)
+        {
+            let minutes = if offset.contains(':') { "" } else { ":00" };
+            return format!("{name}{flipped}{offset}{minutes}");
+        }
+    }
+    tzname.to_string()
+}
+
+/// Whether Django's `parse_time` reads `offset`: `HH`, or `H:M` / `H:M:S` with one or two
+/// digits each, in range.
+fn is_time_offset(offset: &str) -> bool {
+    let parts: Vec<&str> = offset.split(':').collect();
+    let number = |p: &str, below: u32| {
+        (1..=2).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n < below)
+    };
+    match parts[..] {
+        [h] => h.len() == 2 && number(h, 24),
+        [h, m] => number(h, 24) && number(m, 60),
+        [h, m, s] => number(h, 24) && number(m, 60) && number(s, 60),
+        _ => false,
+    }
+}
+
+/// The `(tzname, connection timezone)` pair Django's SQLite functions take: the zone and
+/// UTC (the connection's zone with `USE_TZ`), or two NULLs without a zone.
+fn zone_pair(tzname: Option<&str>) -> Vec<Value> {
+    match tzname {
+        Some(tzname) => vec![Value::Text(tzname.into()), Value::Text("UTC".into())],
+        None => vec![Value::Null, Value::Null],
+    }
 }
 
 /// `name(before..., inner, after...)`
@@ -1099,6 +1166,19 @@ mod tests {
             Dialect::Sqlite.push_qualified(&mut by_str, alias, column);
             Dialect::Sqlite.push_quoted(&mut by_str, alias);
             assert_eq!(by_sym, by_str);
+        }
+    }
+
+    #[test]
+    fn fixed_offsets_flip_their_sign_for_postgres() {
+        for (tzname, prepared) in [
+            ("UTC+05:30", "UTC-05:30"),
+            ("UTC-03:00", "UTC+03:00"),
+            ("UTC+05", "UTC-05:00"),
+            ("America/New_York", "America/New_York"),
+            ("Etc/GMT-5", "Etc/GMT-5"),
+        ] {
+            assert_eq!(prepare_tzname_delta(tzname), prepared);
         }
     }
 

@@ -21,6 +21,7 @@ use std::str::FromStr;
 
 use bytes::BytesMut;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
 use postgres::Column;
 use postgres::types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 use postgres_protocol::types as wire;
@@ -54,11 +55,14 @@ fn reject(message: String) -> BoxError {
 pub struct Param<'a> {
     pub value: &'a Value,
     pub position: usize,
+    /// The session's time zone, which a naive datetime sent as a timestamptz is in (and an
+    /// aware one sent as a timestamp or a date is converted to).
+    pub zone: Tz,
 }
 
 impl ToSql for Param<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
-        encode(self.value, ty, out)
+        encode(self.value, ty, self.zone, out)
             .map_err(|e| reject(format!("parameter ${}: {e}", self.position)))
     }
 
@@ -70,15 +74,15 @@ impl ToSql for Param<'_> {
 }
 
 /// Encodes `value` as PostgreSQL type `ty`.
-fn encode(value: &Value, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+fn encode(value: &Value, ty: &Type, zone: Tz, out: &mut BytesMut) -> Result<IsNull, BoxError> {
     if value.is_null() {
         return Ok(IsNull::Yes);
     }
     match ty.kind() {
-        Kind::Domain(base) => return encode(value, base, out),
+        Kind::Domain(base) => return encode(value, base, zone, out),
         // An enum's binary form is its label.
         Kind::Enum(_) => return text(value).as_str().to_sql(&Type::TEXT, out),
-        Kind::Array(member) => return encode_array(value, member, out),
+        Kind::Array(member) => return encode_array(value, member, zone, out),
         _ => {}
     }
     let mismatch = || {
@@ -101,9 +105,9 @@ fn encode(value: &Value, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxErr
             [byte] => wire::char_to_sql(*byte as i8, out),
             _ => return Err(mismatch()),
         },
-        Type::DATE => return to_date(value, ty)?.to_sql(ty, out),
-        Type::TIMESTAMPTZ => return to_aware(value, ty)?.to_sql(ty, out),
-        Type::TIMESTAMP => return to_naive(value, ty)?.to_sql(ty, out),
+        Type::DATE => return to_date(value, ty, zone)?.to_sql(ty, out),
+        Type::TIMESTAMPTZ => return to_aware(value, ty, zone)?.to_sql(ty, out),
+        Type::TIMESTAMP => return to_naive(value, ty, zone)?.to_sql(ty, out),
         Type::TIME => return to_time(value, ty)?.to_sql(ty, out),
         Type::TIMETZ => {
             // The time, then the zone's offset in seconds west of UTC: djq's times are UTC.
@@ -151,7 +155,12 @@ fn is_text_like(ty: &Type) -> bool {
 
 /// A one-dimensional array from a JSON array (how djq holds lists), each element sent as the
 /// array's member type.
-fn encode_array(value: &Value, member: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+fn encode_array(
+    value: &Value,
+    member: &Type,
+    zone: Tz,
+    out: &mut BytesMut,
+) -> Result<IsNull, BoxError> {
     let Some(serde_json::Value::Array(items)) = (match value {
         Value::Json(j) => Some(&**j),
         _ => None,
@@ -172,7 +181,7 @@ fn encode_array(value: &Value, member: &Type, out: &mut BytesMut) -> Result<IsNu
         member.oid(),
         &values,
         |v, out| {
-            Ok(match encode(v, member, out)? {
+            Ok(match encode(v, member, zone, out)? {
                 IsNull::Yes => postgres_protocol::IsNull::Yes,
                 IsNull::No => postgres_protocol::IsNull::No,
             })
@@ -394,12 +403,13 @@ fn to_bool(value: &Value, ty: &Type) -> Result<bool, BoxError> {
     }
 }
 
-/// A date parameter: a date, the date of a datetime (in UTC), or ISO text.
-fn to_date(value: &Value, ty: &Type) -> Result<NaiveDate, BoxError> {
+/// A date parameter: a date, the date of a datetime (in the session's zone), or ISO text.
+fn to_date(value: &Value, ty: &Type, zone: Tz) -> Result<NaiveDate, BoxError> {
     match value {
         Value::Date(d) => Ok(*d),
-        Value::DateTime(dt) => Ok(dt.date_naive()),
-        Value::OffsetDateTime(dt) => Ok(dt.to_utc().date_naive()),
+        Value::DateTime(_) | Value::OffsetDateTime(_) => {
+            Ok(in_zone(value.instant().expect("aware"), zone).date())
+        }
         Value::NaiveDateTime(dt) => Ok(dt.date()),
         Value::Text(s) => parse_date(s.trim())
             .or_else(|_| parse_datetime(s.trim()).map(|dt| dt.date_naive()))
@@ -411,24 +421,31 @@ fn to_date(value: &Value, ty: &Type) -> Result<NaiveDate, BoxError> {
     }
 }
 
-/// A timestamptz parameter; naive values are taken as UTC, the session's zone.
-fn to_aware(value: &Value, ty: &Type) -> Result<DateTime<Utc>, BoxError> {
+/// A timestamptz parameter; naive values are taken in the session's zone.
+fn to_aware(value: &Value, ty: &Type, zone: Tz) -> Result<DateTime<Utc>, BoxError> {
     match value {
         Value::DateTime(dt) => Ok(*dt),
         Value::OffsetDateTime(dt) => Ok(dt.to_utc()),
         Value::Text(s) => parse_datetime(s.trim())
             .map(|dt| dt.to_utc())
             .map_err(|_| invalid_input(ty, s)),
-        other => to_naive(other, ty).map(|dt| dt.and_utc()),
+        other => to_naive(other, ty, zone).map(|dt| crate::tz::make_aware(zone, dt).to_utc()),
     }
 }
 
-/// A timestamp (without time zone) parameter; aware values are written in UTC.
-fn to_naive(value: &Value, ty: &Type) -> Result<NaiveDateTime, BoxError> {
+/// The wall-clock time of an instant in `zone`.
+fn in_zone(instant: DateTime<Utc>, zone: Tz) -> NaiveDateTime {
+    instant.with_timezone(&zone).naive_local()
+}
+
+/// A timestamp (without time zone) parameter; aware values are written in the session's
+/// zone.
+fn to_naive(value: &Value, ty: &Type, zone: Tz) -> Result<NaiveDateTime, BoxError> {
     match value {
         Value::NaiveDateTime(dt) => Ok(*dt),
-        Value::DateTime(dt) => Ok(dt.naive_utc()),
-        Value::OffsetDateTime(dt) => Ok(dt.naive_utc()),
+        Value::DateTime(_) | Value::OffsetDateTime(_) => {
+            Ok(in_zone(value.instant().expect("aware"), zone))
+        }
         Value::Date(d) => Ok(d.and_time(NaiveTime::MIN)),
         Value::Text(s) => parse_datetime(s.trim())
             .map(|dt| dt.naive_utc())
@@ -517,19 +534,25 @@ impl Origin {
     }
 }
 
-/// Decodes one column of type `ty`, coming from `origin`, as `want`. The error says what is
-/// wrong; the caller adds which column it came from.
+/// Decodes one column of type `ty`, coming from `origin`, as `want`. `naive_in` is the
+/// session's zone with `USE_TZ = False`: a timestamptz is then read as a naive wall-clock time
+/// in it, as Django reads it. The error says what is wrong; the caller adds which column it
+/// came from.
 pub fn decode(
     ty: &Type,
     raw: Option<&[u8]>,
     want: ValueType,
     origin: Origin,
+    naive_in: Option<Tz>,
 ) -> Result<Value, String> {
     let Some(raw) = raw else {
         return Ok(Value::Null);
     };
-    let value = natural(ty, raw).map_err(|e| e.to_string())?;
-    Ok(for_output_field(value, want, origin))
+    let value = match (natural(ty, raw).map_err(|e| e.to_string())?, naive_in) {
+        (Value::DateTime(dt), Some(zone)) => Value::NaiveDateTime(in_zone(dt, zone)),
+        (value, _) => value,
+    };
+    Ok(for_output_field(value, want, origin, naive_in.is_none()))
 }
 
 /// The value as psycopg (with Django's loaders) reads the column's type.
@@ -632,14 +655,15 @@ fn decode_array(member: &Type, raw: &[u8]) -> Result<serde_json::Value, BoxError
 /// A computed date or datetime follows its output field as the date truncations' converter
 /// (`convert_trunc_expression`) makes it: `DATE_TRUNC` of a date returns a timestamptz, whose
 /// date a DateField keeps; of a datetime `AT TIME ZONE 'UTC'` a naive timestamp, which a
-/// DateTimeField makes aware in UTC (`USE_TZ = True`). A table's own `timestamp` column stays
-/// naive, as psycopg reads it and Django leaves it.
-fn for_output_field(value: Value, want: ValueType, origin: Origin) -> Value {
+/// DateTimeField makes aware (`use_tz`; in UTC here, the truncation's own zone is the caller's
+/// to apply). A table's own `timestamp` column stays naive, as psycopg reads it and Django
+/// leaves it.
+fn for_output_field(value: Value, want: ValueType, origin: Origin, use_tz: bool) -> Value {
     let computed = origin == Origin::Computed;
     match (want, value) {
         (ValueType::Date, Value::DateTime(dt)) if computed => Value::Date(dt.date_naive()),
         (ValueType::Date, Value::NaiveDateTime(dt)) if computed => Value::Date(dt.date()),
-        (ValueType::DateTime, Value::NaiveDateTime(dt)) if computed => {
+        (ValueType::DateTime, Value::NaiveDateTime(dt)) if computed && use_tz => {
             Value::DateTime(dt.and_utc())
         }
         (ValueType::Int, Value::Float(f)) if f.is_finite() => Value::Int(f.trunc() as i64),
@@ -683,7 +707,7 @@ mod tests {
 
     fn encoded(value: Value, ty: &Type) -> Result<Vec<u8>, String> {
         let mut out = BytesMut::new();
-        match encode(&value, ty, &mut out) {
+        match encode(&value, ty, Tz::UTC, &mut out) {
             Ok(IsNull::No) => Ok(out.to_vec()),
             Ok(IsNull::Yes) => Ok(b"NULL".to_vec()),
             Err(e) => Err(e.to_string()),
@@ -889,18 +913,19 @@ mod tests {
         let computed = Origin::Computed;
         let dec = |s: &str| Decimal::from_str(s).unwrap();
         assert_eq!(
-            for_output_field(Value::Decimal(dec("2.75")), ValueType::Int, computed),
+            for_output_field(Value::Decimal(dec("2.75")), ValueType::Int, computed, true),
             Value::Int(2)
         );
         assert_eq!(
-            for_output_field(Value::Decimal(dec("2.5")), ValueType::Float, computed),
+            for_output_field(Value::Decimal(dec("2.5")), ValueType::Float, computed, true),
             Value::Float(2.5)
         );
         assert_eq!(
             for_output_field(
                 Value::Int(3),
                 ValueType::Decimal { places: Some(2) },
-                computed
+                computed,
+                true
             ),
             Value::Decimal(dec("3"))
         );
@@ -909,16 +934,17 @@ mod tests {
             for_output_field(
                 Value::Decimal(dec("15.3333333333333333")),
                 ValueType::Decimal { places: Some(2) },
-                computed
+                computed,
+                true
             ),
             Value::Decimal(dec("15.3333333333333333"))
         );
         assert_eq!(
-            for_output_field(Value::Text("[1]".into()), ValueType::Json, computed),
+            for_output_field(Value::Text("[1]".into()), ValueType::Json, computed, true),
             Value::json(json!([1]))
         );
         assert_eq!(
-            for_output_field(Value::Text("oops".into()), ValueType::Json, computed),
+            for_output_field(Value::Text("oops".into()), ValueType::Json, computed, true),
             Value::Text("oops".into())
         );
     }
@@ -928,7 +954,7 @@ mod tests {
         let stamp = NaiveDate::from_ymd_opt(1667, 1, 1)
             .unwrap()
             .and_time(NaiveTime::MIN);
-        let computed = |value, want| for_output_field(value, want, Origin::Computed);
+        let computed = |value, want| for_output_field(value, want, Origin::Computed, true);
         // DATE_TRUNC of a date (a timestamptz) for a DateField, of a datetime AT TIME ZONE
         // 'UTC' (a naive timestamp) for a DateField or a DateTimeField.
         assert_eq!(
@@ -948,7 +974,42 @@ mod tests {
             for_output_field(
                 Value::NaiveDateTime(stamp),
                 ValueType::DateTime,
-                Origin::Table
+                Origin::Table,
+                true
+            ),
+            Value::NaiveDateTime(stamp)
+        );
+        // With USE_TZ = False a timestamptz reads as the session's wall-clock time, and a
+        // truncation stays naive.
+        let kolkata = crate::tz::zone("Asia/Kolkata").unwrap();
+        let evening = NaiveDate::from_ymd_opt(2024, 6, 30)
+            .unwrap()
+            .and_hms_opt(19, 0, 0)
+            .unwrap();
+        let instant = evening.and_utc();
+        let raw = {
+            let mut out = BytesMut::new();
+            instant.to_sql(&Type::TIMESTAMPTZ, &mut out).unwrap();
+            out
+        };
+        assert_eq!(
+            decode(
+                &Type::TIMESTAMPTZ,
+                Some(&raw),
+                ValueType::DateTime,
+                Origin::Table,
+                Some(kolkata)
+            ),
+            Ok(Value::NaiveDateTime(
+                evening + chrono::TimeDelta::minutes(330)
+            ))
+        );
+        assert_eq!(
+            for_output_field(
+                Value::NaiveDateTime(stamp),
+                ValueType::DateTime,
+                Origin::Computed,
+                false
             ),
             Value::NaiveDateTime(stamp)
         );
@@ -956,10 +1017,17 @@ mod tests {
 
     #[test]
     fn unknown_types_name_themselves() {
-        let err = decode(&Type::TS_VECTOR, Some(b"x"), ValueType::Any, Origin::Table).unwrap_err();
+        let err = decode(
+            &Type::TS_VECTOR,
+            Some(b"x"),
+            ValueType::Any,
+            Origin::Table,
+            None,
+        )
+        .unwrap_err();
         assert!(err.contains("tsvector"), "{err}");
         assert_eq!(
-            decode(&Type::TS_VECTOR, None, ValueType::Any, Origin::Table),
+            decode(&Type::TS_VECTOR, None, ValueType::Any, Origin::Table, None),
             Ok(Value::Null)
         );
     }

@@ -32,7 +32,9 @@ use self::convert::{Origin, Param, ParamError, Raw};
 use super::{Backend, Canceller, CursorId, Cursors};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::sql::Dialect;
+use crate::tz::TzConfig;
 use crate::value::{Value, ValueType};
+use chrono_tz::Tz;
 
 /// How many prepared statements a session keeps; the cache starts over when full.
 const STATEMENT_CACHE_SIZE: usize = 256;
@@ -59,6 +61,8 @@ pub struct PostgresBackend {
     /// Set by the [`Backend::canceller`]: a statement the server then cancels was cancelled
     /// by the user ("query cancelled"), not by its `statement_timeout` (the server's reason).
     cancelled: Arc<AtomicBool>,
+    /// The project's `TIME_ZONE`/`USE_TZ` ([`Backend::set_time_zone`]).
+    tz: TzConfig,
 }
 
 /// A server-side cursor (`DECLARE`d by [`Backend::open_cursor`]).
@@ -73,6 +77,20 @@ struct Cursor {
 }
 
 impl PostgresBackend {
+    /// The session's time zone (Django's `connection.timezone`).
+    fn session_zone(&self) -> Tz {
+        if self.tz.use_tz {
+            Tz::UTC
+        } else {
+            self.tz.zone
+        }
+    }
+
+    /// With `USE_TZ = False`, the zone timestamptz values are read in (naive).
+    fn naive_in(&self) -> Option<Tz> {
+        (!self.tz.use_tz).then_some(self.tz.zone)
+    }
+
     /// Connects to the server `url` names (`postgres://` or `postgresql://`), completed from
     /// libpq's environment variables and password file. With `read_only`, every transaction of
     /// the session is read-only, so the server itself refuses writes.
@@ -97,6 +115,7 @@ impl PostgresBackend {
             setup,
             cursors: Cursors::default(),
             cancelled: Arc::default(),
+            tz: TzConfig::default(),
         })
     }
 
@@ -140,13 +159,14 @@ impl PostgresBackend {
         let probe = self.statement(&format!("SELECT {list} FROM {} LIMIT 0", d.quote(table)))?;
         let types: Vec<postgres::types::Type> =
             probe.columns().iter().map(|c| c.type_().clone()).collect();
+        let zone = self.session_zone();
         let sink = self
             .client
             .copy_in(&crate::sql::insert::copy(d, table, columns))
             .map_err(database_error)?;
         let mut writer = postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
         for row in rows {
-            let params: Vec<Param<'_>> = bind(row).collect();
+            let params: Vec<Param<'_>> = bind(row, zone).collect();
             let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
                 .iter()
                 .map(|p| p as &(dyn postgres::types::ToSql + Sync))
@@ -377,6 +397,7 @@ fn decode_row(
     statement: &Statement,
     row: &postgres::Row,
     types: &[ValueType],
+    naive_in: Option<Tz>,
 ) -> Result<Vec<Value>, Failure> {
     statement
         .columns()
@@ -385,21 +406,25 @@ fn decode_row(
         .map(|(i, column)| {
             let Raw(raw) = row.try_get(i)?;
             let want = types.get(i).copied().unwrap_or(ValueType::Any);
-            convert::decode(column.type_(), raw, want, Origin::of(column)).map_err(|problem| {
-                Failure::Djq(Diagnostic::new(
-                    ErrorKind::Value,
-                    format!("cannot read column '{}': {problem}", column.name()),
-                ))
-            })
+            convert::decode(column.type_(), raw, want, Origin::of(column), naive_in).map_err(
+                |problem| {
+                    Failure::Djq(Diagnostic::new(
+                        ErrorKind::Value,
+                        format!("cannot read column '{}': {problem}", column.name()),
+                    ))
+                },
+            )
         })
         .collect()
 }
 
 /// The parameters of a statement, numbered from `$1`.
-fn bind(values: &[Value]) -> impl ExactSizeIterator<Item = Param<'_>> {
-    values.iter().enumerate().map(|(i, value)| Param {
+/// The parameters of a statement, numbered from `$1`, in the session's time zone `zone`.
+fn bind(values: &[Value], zone: Tz) -> impl ExactSizeIterator<Item = Param<'_>> {
+    values.iter().enumerate().map(move |(i, value)| Param {
         value,
         position: i + 1,
+        zone,
     })
 }
 
@@ -419,10 +444,11 @@ impl Backend for PostgresBackend {
         types: &[ValueType],
         on_row: &mut dyn FnMut(Vec<Value>) -> Result<ControlFlow<()>>,
     ) -> Result<()> {
+        let (zone, naive_in) = (self.session_zone(), self.naive_in());
         self.with_statement(sql, params, |client, statement| {
-            let mut rows = client.query_raw(statement, bind(params))?;
+            let mut rows = client.query_raw(statement, bind(params, zone))?;
             while let Some(row) = rows.next()? {
-                if on_row(decode_row(statement, &row, types)?)?.is_break() {
+                if on_row(decode_row(statement, &row, types, naive_in)?)?.is_break() {
                     break;
                 }
             }
@@ -464,6 +490,7 @@ impl Backend for PostgresBackend {
 
     fn fetch(&mut self, cursor: CursorId, n: usize) -> Result<Vec<Vec<Value>>> {
         self.cancelled.store(false, Ordering::Relaxed);
+        let (zone, naive_in) = (self.session_zone(), self.naive_in());
         let cursor = self.cursors.get_mut(cursor)?;
         if cursor.done {
             return Ok(Vec::new());
@@ -478,10 +505,10 @@ impl Backend for PostgresBackend {
             }
         };
         let mut read = || -> Result<Vec<Vec<Value>>, Failure> {
-            let mut rows = self.client.query_raw(&statement, bind(&[]))?;
+            let mut rows = self.client.query_raw(&statement, bind(&[], zone))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                out.push(decode_row(&statement, &row, &cursor.types)?);
+                out.push(decode_row(&statement, &row, &cursor.types, naive_in)?);
             }
             Ok(out)
         };
@@ -511,8 +538,9 @@ impl Backend for PostgresBackend {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let zone = self.session_zone();
         self.with_statement(sql, params, |client, statement| {
-            let mut rows = client.query_raw(statement, bind(params))?;
+            let mut rows = client.query_raw(statement, bind(params, zone))?;
             while rows.next()?.is_some() {}
             Ok(rows.rows_affected().unwrap_or(0))
         })
@@ -520,6 +548,7 @@ impl Backend for PostgresBackend {
 
     /// Runs an `INSERT ... RETURNING "id"`: the id of the first row returned.
     fn insert_returning_id(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>> {
+        let zone = self.session_zone();
         self.with_statement(sql, params, |client, statement| {
             if statement.columns().is_empty() {
                 return Err(Failure::Djq(Diagnostic::new(
@@ -529,12 +558,12 @@ impl Backend for PostgresBackend {
             }
             let column = &statement.columns()[0];
             let ty = column.type_();
-            let mut rows = client.query_raw(statement, bind(params))?;
+            let mut rows = client.query_raw(statement, bind(params, zone))?;
             let mut id = None;
             while let Some(row) = rows.next()? {
                 if id.is_none() {
                     let Raw(raw) = row.try_get(0)?;
-                    id = match convert::decode(ty, raw, ValueType::Int, Origin::of(column)) {
+                    id = match convert::decode(ty, raw, ValueType::Int, Origin::of(column), None) {
                         Ok(Value::Int(i)) => Some(i),
                         _ => {
                             return Err(Failure::Djq(Diagnostic::new(
@@ -605,6 +634,17 @@ impl Backend for PostgresBackend {
     /// `SET statement_timeout` (in milliseconds), kept with the session's setup so that a
     /// connection opened again after a lost one has it too. The server cancels a statement
     /// past it and says why (`canceling statement due to statement timeout`).
+    /// Django's connection time zone: UTC with `USE_TZ`, else `TIME_ZONE` (`SET TIME ZONE`,
+    /// for this session and any it reconnects).
+    fn set_time_zone(&mut self, tz: TzConfig) -> Result<()> {
+        self.tz = tz;
+        let set = format!("SET TIME ZONE '{}'", self.session_zone().name());
+        self.run_script(&set)?;
+        self.setup.push_str("; ");
+        self.setup.push_str(&set);
+        Ok(())
+    }
+
     fn set_statement_timeout(&mut self, timeout: Duration) -> Result<()> {
         let set = format!("SET statement_timeout = {}", timeout.as_millis());
         self.run_script(&set)?;

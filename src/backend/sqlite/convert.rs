@@ -55,8 +55,9 @@ impl From<String> for Unreadable {
     }
 }
 
-/// Decodes one column as `ty`.
-pub fn decode(raw: ValueRef<'_>, ty: ValueType) -> Result<Value, Unreadable> {
+/// Decodes one column as `ty`; datetimes aware in UTC with `use_tz`, naive without (Django's
+/// `convert_datetimefield_value`).
+pub fn decode(raw: ValueRef<'_>, ty: ValueType, use_tz: bool) -> Result<Value, Unreadable> {
     use ValueRef as R;
     Ok(match (ty, raw) {
         (_, R::Null) => Value::Null,
@@ -68,7 +69,20 @@ pub fn decode(raw: ValueRef<'_>, ty: ValueType) -> Result<Value, Unreadable> {
         (ValueType::Bool, R::Integer(i @ (0 | 1))) => Value::Bool(i == 1),
         (ValueType::Bool, R::Real(f)) if f == 0.0 || f == 1.0 => Value::Bool(f == 1.0),
         (ValueType::Date, R::Text(t)) => Value::Date(parse_date(text(t)?)?),
-        (ValueType::DateTime, R::Text(t)) => Value::DateTime(parse_datetime(text(t)?)?.to_utc()),
+        (ValueType::DateTime, R::Text(t)) if use_tz => {
+            Value::DateTime(parse_datetime(text(t)?)?.to_utc())
+        }
+        // Without USE_TZ a value is naive unless its text has an offset (`Z` and `+00:00`
+        // included: any other offset is not zero).
+        (ValueType::DateTime, R::Text(t)) => {
+            let t = text(t)?;
+            let parsed = parse_datetime(t)?;
+            match parsed.offset().local_minus_utc() {
+                0 if !t.contains(['+', 'Z']) => Value::NaiveDateTime(parsed.naive_local()),
+                offset => Value::aware(parsed.to_utc(), offset)
+                    .ok_or_else(|| format!("{t}: offset out of range"))?,
+            }
+        }
         (ValueType::Time, R::Text(t)) => Value::Time(parse_time(text(t)?)?),
         (ValueType::Duration, R::Integer(us)) => Value::Duration(us),
         (ValueType::Duration, R::Real(us)) if us.is_finite() => {

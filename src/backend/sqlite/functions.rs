@@ -7,8 +7,8 @@
 //!
 //! Each function follows its Python original, including which malformed inputs give `NULL`
 //! (the original catches the exception) and which abort the statement (it does not). Time
-//! zone arguments are honoured for UTC, the zone Django uses with `USE_TZ = True` by default,
-//! and for fixed offsets such as `UTC+05:30`; any other zone name is an error.
+//! zone arguments are IANA zones (chrono-tz, DST-correct, as `zoneinfo`) and fixed offsets
+//! such as `UTC+05:30`; an unknown zone is `zoneinfo`'s error.
 
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 use regex::Regex;
@@ -292,27 +292,9 @@ fn py_type(v: ValueRef<'_>) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Time zones
 
-const UTC_NAMES: &[&str] = &[
-    "UTC",
-    "Etc/UTC",
-    "UCT",
-    "Etc/UCT",
-    "GMT",
-    "Etc/GMT",
-    "Universal",
-    "Etc/Universal",
-    "Zulu",
-    "Etc/Zulu",
-];
-
-fn check_zone(name: &str) -> Result<(), String> {
-    if UTC_NAMES.contains(&name) {
-        Ok(())
-    } else {
-        Err(format!(
-            "time zone '{name}' is not supported: djq handles UTC and fixed offsets only"
-        ))
-    }
+/// `zoneinfo.ZoneInfo(name)`: an IANA zone (chrono-tz's database), or Python's error.
+fn zone(name: &str) -> Result<chrono_tz::Tz, String> {
+    crate::tz::zone(name).ok_or_else(|| format!("'No time zone found with key {name}'"))
 }
 
 /// Django's `split_tzname_delta`: `"UTC+05:30"` → (`"UTC"`, +5h30m).
@@ -347,25 +329,32 @@ fn datetime_parse(
         return Ok(None);
     };
     let conn = text(conn_tzname).filter(|name| !name.is_empty());
-    if let Some(conn) = conn {
-        check_zone(conn)?;
-        if let Stamp::Date(_) = stamp {
-            return Err("'tzinfo' is an invalid keyword argument for replace()".into());
+    let conn_zone = match conn {
+        Some(conn) => {
+            if let Stamp::Date(_) = stamp {
+                return Err("'tzinfo' is an invalid keyword argument for replace()".into());
+            }
+            Some(zone(conn)?)
         }
-    }
+        None => None,
+    };
     if let Some(tzname) = text(tzname)
         && Some(tzname) != text(conn_tzname)
     {
-        let Some(conn) = conn else {
+        let (Some(conn), Some(conn_zone)) = (conn, conn_zone) else {
             return Err("localtime() cannot be applied to a naive datetime".into());
         };
         let (name, delta) = split_tzname_delta(tzname);
+        let target = zone(if name.is_empty() { conn } else { name })?;
         if let Stamp::DateTime(dt) = &mut stamp {
-            *dt = dt
+            // `dt += delta` on the aware value (wall-clock arithmetic), then `localtime()`.
+            let shifted = dt
                 .checked_add_signed(delta)
                 .ok_or("date value out of range")?;
+            *dt = crate::tz::make_aware(conn_zone, shifted)
+                .with_timezone(&target)
+                .naive_local();
         }
-        check_zone(if name.is_empty() { conn } else { name })?;
     }
     Ok(Some(stamp))
 }
@@ -1081,8 +1070,44 @@ mod tests {
         );
         let stamp = datetime_parse(t("2024-03-01 22:30:00"), t("UTC+05:00"), t("UTC")).unwrap();
         assert_eq!(stamp.unwrap().to_python_str(), "2024-03-02 03:30:00");
-        assert!(datetime_parse(t("2024-03-01 22:30:00"), t("Europe/Paris"), t("UTC")).is_err());
+        assert!(datetime_parse(t("2024-03-01 22:30:00"), t("Mars/Olympus"), t("UTC")).is_err());
         assert!(datetime_parse(t("2024-03-01"), ValueRef::Null, t("UTC")).is_err());
+    }
+
+    #[test]
+    fn named_zones_convert_across_dst_changes() {
+        let local = |stamp: &str, zone: &str| {
+            let parsed = datetime_parse(t(stamp), t(zone), t("UTC")).unwrap();
+            parsed.unwrap().to_python_str()
+        };
+        // America/New_York springs forward at 07:00 UTC and falls back at 06:00 UTC.
+        assert_eq!(
+            local("2024-03-10 06:59:59", "America/New_York"),
+            "2024-03-10 01:59:59"
+        );
+        assert_eq!(
+            local("2024-03-10 07:00:00", "America/New_York"),
+            "2024-03-10 03:00:00"
+        );
+        assert_eq!(
+            local("2024-11-03 05:30:00", "America/New_York"),
+            "2024-11-03 01:30:00"
+        );
+        assert_eq!(
+            local("2024-11-03 06:30:00", "America/New_York"),
+            "2024-11-03 01:30:00"
+        );
+        assert_eq!(
+            local("2024-06-30 19:00:00", "Asia/Kolkata"),
+            "2024-07-01 00:30:00"
+        );
+        let trunc = datetime_trunc(&[
+            t("day"),
+            t("2024-06-01 02:30:00"),
+            t("America/New_York"),
+            t("UTC"),
+        ]);
+        assert_eq!(trunc.unwrap(), Sql::Text("2024-05-31 00:00:00".into()));
     }
 
     #[test]

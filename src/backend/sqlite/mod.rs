@@ -33,6 +33,8 @@ pub struct SqliteBackend {
     cursors: Cursors<Cursor>,
     /// `--statement-timeout`, once set.
     timeout: Option<Timeout>,
+    /// `USE_TZ` ([`Backend::set_time_zone`]): datetimes are read back aware (UTC) or naive.
+    use_tz: bool,
 }
 
 /// How often SQLite's progress handler runs: every this many virtual machine instructions
@@ -168,11 +170,13 @@ impl SqliteBackend {
             location,
             cursors: Cursors::default(),
             timeout: None,
+            use_tz: true,
         })
     }
 
     /// The next `n` rows of an open cursor ([`Backend::fetch`]).
     fn fetch_rows(&mut self, cursor: CursorId, n: usize) -> Result<Vec<Vec<Value>>> {
+        let use_tz = self.use_tz;
         let Cursor {
             statement,
             names,
@@ -190,7 +194,7 @@ impl SqliteBackend {
                     break Ok(false);
                 }
                 match rows.next() {
-                    Ok(Some(row)) => match decode_row(row, names, types) {
+                    Ok(Some(row)) => match decode_row(row, names, types, use_tz) {
                         Ok(values) => out.push(values),
                         Err(e) => break Err(e),
                     },
@@ -260,6 +264,7 @@ fn decode_row(
     row: &rusqlite::Row<'_>,
     names: &[String],
     types: &[ValueType],
+    use_tz: bool,
 ) -> Result<Vec<Value>> {
     names
         .iter()
@@ -267,7 +272,7 @@ fn decode_row(
         .map(|(i, name)| {
             let ty = types.get(i).copied().unwrap_or(ValueType::Any);
             let raw = row.get_ref(i).map_err(database_error)?;
-            convert::decode(raw, ty).map_err(|unreadable| match unreadable {
+            convert::decode(raw, ty, use_tz).map_err(|unreadable| match unreadable {
                 // The `sqlite3` module's own message.
                 convert::Unreadable::NotUtf8(text) => Diagnostic::new(
                     ErrorKind::Operational,
@@ -303,7 +308,7 @@ impl Backend for SqliteBackend {
             let names = column_names(&stmt);
             let mut rows = stmt.raw_query();
             while let Some(row) = rows.next().map_err(database_error)? {
-                if on_row(decode_row(row, &names, types)?)?.is_break() {
+                if on_row(decode_row(row, &names, types, this.use_tz)?)?.is_break() {
                     break;
                 }
             }
@@ -385,6 +390,13 @@ impl Backend for SqliteBackend {
             handle.interrupt();
             Ok(())
         }))
+    }
+
+    /// SQLite has no zone of its own: Django stores UTC text with `USE_TZ`, local text
+    /// without, and reads it back aware or naive.
+    fn set_time_zone(&mut self, tz: crate::tz::TzConfig) -> Result<()> {
+        self.use_tz = tz.use_tz;
+        Ok(())
     }
 
     /// A progress handler checks the running statement's deadline every
