@@ -69,6 +69,22 @@ impl TzConfig {
         Value::aware(aware.to_utc(), aware.offset().local_minus_utc())
     }
 
+    /// `timezone.now()`: an aware UTC datetime with `USE_TZ`, else the wall-clock time in
+    /// `TIME_ZONE` (Django runs the process in it).
+    pub fn now(self) -> Value {
+        let now = Utc::now();
+        match self.use_tz {
+            true => Value::DateTime(now),
+            false => Value::NaiveDateTime(self.wall_clock(now)),
+        }
+    }
+
+    /// The wall-clock time of an instant in `TIME_ZONE` (what Python's `datetime.now()` and
+    /// `date.today()` read in a process Django runs in it).
+    pub fn wall_clock(self, instant: DateTime<Utc>) -> NaiveDateTime {
+        instant.with_timezone(&self.zone).naive_local()
+    }
+
     /// `timezone.localtime(aware)`: the instant in the current zone.
     pub fn localtime(self, instant: DateTime<Utc>) -> DateTime<FixedOffset> {
         instant.with_timezone(

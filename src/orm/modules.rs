@@ -20,7 +20,6 @@ use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::native_any;
 use crate::py::{Args, Module, Native, Obj};
 use crate::schema::{ModelId, Schema};
-use crate::value::Value;
 use std::borrow::Cow;
 
 /// The app labels of Django's own apps (`django.contrib.<label>`).
@@ -359,8 +358,8 @@ impl super::Session {
         if obj.native::<Settings>().is_some() {
             return Some(Ok(match name {
                 "DEBUG" => Obj::bool(self.host.log.debug),
-                "USE_TZ" => Obj::bool(true),
-                "TIME_ZONE" => Obj::str("UTC"),
+                "USE_TZ" => Obj::bool(self.host.schema.tz.use_tz),
+                "TIME_ZONE" => Obj::str(self.host.schema.tz.name()),
                 _ => return None,
             }));
         }
@@ -460,58 +459,17 @@ impl super::Session {
     /// `reset_queries()`, the `timezone` functions and `slugify`.
     pub(super) fn call_module_fn(&mut self, f: DjangoFn, args: &Args) -> Result<Obj> {
         let first = args.pos.first().map(|(o, _)| o);
-        let value = |o: Option<&Obj>| match o {
-            Some(Obj::Value(v)) => Ok(v.clone()),
-            _ => Err(
-                Diagnostic::new(ErrorKind::Type, format!("{f:?}() takes a datetime")).at(args.span),
-            ),
-        };
         Ok(match f {
             DjangoFn::ResetQueries => {
                 self.host.log.reset_queries();
                 Obj::NONE
             }
-            DjangoFn::Now => Obj::Value(Value::DateTime(chrono::Utc::now())),
-            // TIME_ZONE is UTC: local time is the aware datetime itself.
-            DjangoFn::LocalTime => match first {
-                None => Obj::Value(Value::DateTime(chrono::Utc::now())),
-                Some(_) => match value(first)? {
-                    v @ (Value::DateTime(_) | Value::OffsetDateTime(_)) => {
-                        Obj::Value(Value::DateTime(v.instant().expect("aware")))
-                    }
-                    _ => {
-                        return Err(Diagnostic::new(
-                            ErrorKind::Value,
-                            "localtime() cannot be applied to a naive datetime",
-                        )
-                        .at(args.span));
-                    }
-                },
-            },
-            DjangoFn::MakeAware => match value(first)? {
-                Value::NaiveDateTime(dt) => Obj::Value(Value::DateTime(dt.and_utc())),
-                _ => {
-                    return Err(Diagnostic::new(
-                        ErrorKind::Value,
-                        "Not naive datetime (tzinfo is already set)",
-                    )
-                    .at(args.span));
-                }
-            },
-            DjangoFn::MakeNaive => match value(first)? {
-                v @ (Value::DateTime(_) | Value::OffsetDateTime(_)) => Obj::Value(
-                    Value::NaiveDateTime(v.instant().expect("aware").naive_utc()),
-                ),
-                _ => {
-                    return Err(Diagnostic::new(
-                        ErrorKind::Value,
-                        "make_naive() cannot be applied to a naive datetime",
-                    )
-                    .at(args.span));
-                }
-            },
-            DjangoFn::IsAware => Obj::bool(value(first)?.instant().is_some()),
-            DjangoFn::IsNaive => Obj::bool(value(first)?.instant().is_none()),
+            DjangoFn::Now
+            | DjangoFn::LocalTime
+            | DjangoFn::MakeAware
+            | DjangoFn::MakeNaive
+            | DjangoFn::IsAware
+            | DjangoFn::IsNaive => return self.timezone_fn(f, args),
             DjangoFn::Slugify => {
                 // `slugify(value, allow_unicode=False)`
                 let unicode = args

@@ -6,7 +6,9 @@
 use chrono::NaiveDateTime;
 
 use super::Session;
-use crate::diag::Result;
+use super::obj::DjangoFn;
+use crate::diag::{Diagnostic, ErrorKind, Result};
+use crate::py::{Args, Obj};
 use crate::query::Expr;
 use crate::query::func::FuncKind;
 use crate::query::setup::Plan;
@@ -23,6 +25,89 @@ impl Session {
             Some(backend) => backend.set_time_zone(tz),
             None => Ok(()),
         }
+    }
+
+    /// `django.utils.timezone`'s `now()`, `localtime()`, `make_aware()`, `make_naive()`,
+    /// `is_aware()`, `is_naive()` in the current zone (`TIME_ZONE`; with `USE_TZ = False`
+    /// `now()` is naive). A `timezone=` argument is a fixed offset
+    /// (`datetime.timezone(...)`).
+    pub(super) fn timezone_fn(&mut self, f: DjangoFn, args: &Args) -> Result<Obj> {
+        let tz = self.host.schema.tz;
+        let name = match f {
+            DjangoFn::Now => "now",
+            DjangoFn::LocalTime => "localtime",
+            DjangoFn::MakeAware => "make_aware",
+            DjangoFn::MakeNaive => "make_naive",
+            DjangoFn::IsAware => "is_aware",
+            _ => "is_naive",
+        };
+        args.no_kwargs_except(&["value", "timezone"], name)?;
+        let error = |kind: ErrorKind, message: &str| {
+            Err(Diagnostic::new(kind, message.to_string()).at(args.span))
+        };
+        let value = match args.pos.first().map(|(o, _)| o).or(args.kwarg("value")) {
+            None | Some(Obj::Value(Value::Null)) if f == DjangoFn::LocalTime => tz.now(),
+            Some(Obj::Value(v)) => v.clone(),
+            None if f == DjangoFn::Now => tz.now(),
+            _ => return error(ErrorKind::Type, &format!("{name}() takes a datetime")),
+        };
+        // The zone to convert to: the one given (a fixed offset), else the current one.
+        let offset_at = |instant: chrono::DateTime<chrono::Utc>| -> Result<i32> {
+            match args.pos.get(1).map(|(o, _)| o).or(args.kwarg("timezone")) {
+                None | Some(Obj::Value(Value::Null)) => {
+                    Ok(tz.localtime(instant).offset().local_minus_utc())
+                }
+                Some(o) => crate::py::stdlib::datetime::zone(o).ok_or_else(|| {
+                    Diagnostic::new(
+                        ErrorKind::NotSupported,
+                        "djq supports a fixed offset (datetime.timezone(...)) as timezone= only",
+                    )
+                    .at(args.span)
+                }),
+            }
+        };
+        let aware = value.instant();
+        Ok(Obj::Value(match f {
+            DjangoFn::Now => value,
+            DjangoFn::IsAware => Value::Bool(aware.is_some()),
+            DjangoFn::IsNaive => Value::Bool(aware.is_none()),
+            DjangoFn::LocalTime | DjangoFn::MakeNaive => {
+                let Some(instant) = aware else {
+                    return error(
+                        ErrorKind::Value,
+                        &format!("{name}() cannot be applied to a naive datetime"),
+                    );
+                };
+                let local = Value::aware(instant, offset_at(instant)?).expect("an offset");
+                match f {
+                    DjangoFn::LocalTime => local,
+                    _ => Value::NaiveDateTime(match local {
+                        Value::OffsetDateTime(dt) => dt.naive_local(),
+                        _ => instant.naive_utc(),
+                    }),
+                }
+            }
+            _ => {
+                let Value::NaiveDateTime(naive) = value else {
+                    return error(
+                        ErrorKind::Value,
+                        "Not naive datetime (tzinfo is already set)",
+                    );
+                };
+                match args.pos.get(1).map(|(o, _)| o).or(args.kwarg("timezone")) {
+                    None | Some(Obj::Value(Value::Null)) => {
+                        let aware = tz.make_aware(naive);
+                        Value::aware(aware.to_utc(), aware.offset().local_minus_utc())
+                            .expect("an offset")
+                    }
+                    Some(_) => {
+                        let offset = offset_at(naive.and_utc())?;
+                        let utc = naive - chrono::TimeDelta::seconds(offset.into());
+                        Value::aware(utc.and_utc(), offset).expect("an offset")
+                    }
+                }
+            }
+        }))
     }
 
     /// The selected columns whose values Django's `Trunc.convert_value` makes aware in the

@@ -249,7 +249,7 @@ impl Session {
                 let mut set = Vec::with_capacity(fields.len());
                 for i in fields {
                     let f = &m.fields[i];
-                    let v = super::write::pre_save(inst, f, false);
+                    let v = super::write::pre_save(inst, f, false, self.host.schema.tz);
                     set.push((
                         f.column.clone(),
                         Expr::Value(prep(f, v, self.host.schema.tz)?),

@@ -13,6 +13,7 @@ use crate::py::Obj;
 use crate::schema::{Field, FieldKind, ModelId};
 use crate::sql::Statement;
 use crate::sql::insert::{self, Insert};
+use crate::tz::TzConfig;
 use crate::value::{Value, ValueType};
 use std::rc::Rc;
 
@@ -300,7 +301,7 @@ impl Session {
             let mut row = Vec::with_capacity(cols.len());
             for &i in &cols {
                 let f = &fields[i];
-                let v = pre_save(inst, f, true);
+                let v = pre_save(inst, f, true, tz);
                 row.push(crate::query::lookups::prep_value(
                     f.storage_kind(),
                     Some(&f.name),
@@ -524,14 +525,15 @@ fn type_error(msg: &str, span: Span) -> Diagnostic {
 }
 
 /// Django's `Field.pre_save(instance, add)`: `auto_now` stamps the time on every save,
-/// `auto_now_add` on the insert (`add`); the value is set on the instance too.
-pub(super) fn pre_save(inst: &Instance, f: &Field, add: bool) -> Value {
+/// `auto_now_add` on the insert (`add`); the value is set on the instance too. A date or a
+/// time is today's, now, in `TIME_ZONE`; a datetime is `timezone.now()`.
+pub(super) fn pre_save(inst: &Instance, f: &Field, add: bool, tz: TzConfig) -> Value {
     if f.auto_now || (add && f.auto_now_add) {
-        let now = chrono::Utc::now();
+        let local = tz.wall_clock(chrono::Utc::now());
         let v = match f.kind {
-            FieldKind::DateField => Value::Date(now.date_naive()),
-            FieldKind::TimeField => Value::Time(now.time()),
-            _ => Value::DateTime(now),
+            FieldKind::DateField => Value::Date(local.date()),
+            FieldKind::TimeField => Value::Time(local.time()),
+            _ => tz.now(),
         };
         inst.set(&f.attname(), v.clone());
         return v;
