@@ -101,6 +101,29 @@ pub fn zone(name: &str) -> Option<Tz> {
     name.parse().ok()
 }
 
+/// `naive` made aware in the zone Django's date functions name (`get_tzname()`): an IANA
+/// zone, or a fixed offset `UTC+05:30` (a `datetime.timezone`'s name). `None` for a name
+/// neither reads.
+pub fn make_aware_in(tzname: &str, naive: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
+    if let Some(zone) = zone(tzname) {
+        return Some(make_aware(zone, naive));
+    }
+    let offset = tzname.strip_prefix("UTC")?;
+    let (sign, hm) = match offset.split_at_checked(1)? {
+        ("+", hm) => (1, hm),
+        ("-", hm) => (-1, hm),
+        _ => return None,
+    };
+    let (h, m) = hm.split_once(':').unwrap_or((hm, "0"));
+    let seconds = sign * (h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60);
+    let offset = FixedOffset::east_opt(seconds)?;
+    Some(
+        (naive - TimeDelta::seconds(seconds.into()))
+            .and_utc()
+            .with_timezone(&offset),
+    )
+}
+
 /// `naive` as a wall-clock time in `zone`, made aware as `zoneinfo` does with `fold=0`: of an
 /// ambiguous time the earlier instant, a time inside a gap at the offset before the gap.
 pub fn make_aware(zone: Tz, naive: NaiveDateTime) -> DateTime<FixedOffset> {

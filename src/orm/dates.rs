@@ -67,12 +67,22 @@ impl Session {
             ("datefield", "DateField")
         };
         let desc = if order == "DESC" { "-" } else { "" };
+        // datetimes(tzinfo=...) truncates in that zone.
+        let tzinfo = args.kwarg("tzinfo").filter(|_| datetimes).cloned();
+        let zone = if tzinfo.is_some() {
+            ", tzinfo=__djq_tz"
+        } else {
+            ""
+        };
         let chain = format!(
-            "__djq_qs.annotate({name}=Trunc({field:?}, {kind:?}, output_field={output}()), plain_field=F({field:?}))\
+            "__djq_qs.annotate({name}=Trunc({field:?}, {kind:?}, output_field={output}(){zone}), plain_field=F({field:?}))\
              .values_list({name:?}, flat=True).distinct().filter(plain_field__isnull=False).order_by(\"{desc}{name}\")"
         );
         let expr = crate::syntax::parse_expression(&chain)?;
-        let locals = crate::py::Names::from_iter([("__djq_qs".into(), make::queryset(qs))]);
+        let mut locals = crate::py::Names::from_iter([("__djq_qs".into(), make::queryset(qs))]);
+        if let Some(tzinfo) = tzinfo {
+            locals.insert("__djq_tz".into(), tzinfo);
+        }
         let result = self.in_scope(locals, |s| s.eval(&expr));
         // Errors belong to the user's call, not to the chain spelled here.
         result.map_err(|mut d| {

@@ -136,7 +136,7 @@ impl Session {
         } else {
             let shown = compiled.plan.shown;
             let types: Vec<_> = compiled.plan.columns.iter().map(|c| c.ty).collect();
-            let (local, tz) = (self.local_columns(&compiled.plan), self.host.schema.tz);
+            let local = self.local_columns(&compiled.plan);
             if let Some(st) = &compiled.statement {
                 self.announce(st)?;
             }
@@ -149,7 +149,7 @@ impl Session {
             if let Some(st) = &compiled.statement {
                 tx.statement(backend.as_deref_mut(), |b| {
                     b.query(&st.sql, &st.params, &types, &mut |mut row| {
-                        super::tz::localize(&mut row, &local, tz);
+                        super::tz::localize(&mut row, &local);
                         let mut rotated;
                         let mut row = &row[..shown.min(row.len())];
                         if let Some((n, end)) = extras.filter(|&(_, end)| end <= row.len()) {

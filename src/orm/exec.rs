@@ -39,9 +39,9 @@ impl Session {
             return Ok(plan);
         };
         let types: Vec<_> = plan.columns.iter().map(|c| c.ty).collect();
-        let (local, tz) = (self.local_columns(&plan), self.host.schema.tz);
+        let local = self.local_columns(&plan);
         self.run_rows(&st, &types, &mut |mut row| {
-            super::tz::localize(&mut row, &local, tz);
+            super::tz::localize(&mut row, &local);
             on_row(&plan, row)
         })
         .map_err(|d| qs.blamed(d))?;
@@ -114,7 +114,7 @@ impl Session {
         let layouts =
             Layouts::of(&plan, self.composite_attnames(qs.query.model)).with_extras(&qs.query);
         let converters = self.converters(qs, &plan);
-        let (local, tz) = (self.local_columns(&plan), self.host.schema.tz);
+        let local = self.local_columns(&plan);
         let mut chunks = |s: &mut Session| loop {
             let rows = s
                 .on_backend(|b| b.fetch(cursor, chunk_size))
@@ -123,7 +123,7 @@ impl Session {
             let mut objs: Vec<Obj> = rows
                 .into_iter()
                 .map(|mut row| {
-                    super::tz::localize(&mut row, &local, tz);
+                    super::tz::localize(&mut row, &local);
                     row_to_obj(&qs.kind, qs.query.model, &plan, &layouts, row)
                 })
                 .collect();

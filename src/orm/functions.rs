@@ -25,7 +25,15 @@ impl Session {
         if func == FuncKind::JsonObject {
             return json_object(args);
         }
-        args.no_kwargs_except(&["output_field"], name)?;
+        let in_zone = matches!(
+            func,
+            FuncKind::Extract(_) | FuncKind::Trunc(_) | FuncKind::TruncDate | FuncKind::TruncTime
+        );
+        let kwargs: &[&str] = match in_zone {
+            true => &["output_field", "tzinfo"],
+            false => &["output_field"],
+        };
+        args.no_kwargs_except(kwargs, name)?;
         let mut output = output_field(args, name)?;
         let mut pos: Vec<&(Obj, Span)> = args.pos.iter().collect();
         let func = match func {
@@ -106,6 +114,17 @@ impl Session {
             && let Some(v) = func.default_arg()
         {
             exprs.push(FExpr::Value(v));
+        }
+        // `tzinfo=`: its name (Django's `_get_timezone_name`) goes as one more argument.
+        if in_zone && let Some(tzinfo) = args.kwarg("tzinfo").filter(|o| !o.is_none()) {
+            if crate::py::stdlib::datetime::zone(tzinfo).is_none() {
+                return Err(Diagnostic::new(
+                    ErrorKind::NotSupported,
+                    "djq supports a fixed offset (datetime.timezone(...)) as tzinfo= only",
+                )
+                .at(span));
+            }
+            exprs.push(FExpr::Value(Value::Text(self.py_str(tzinfo)?)));
         }
         Ok(FExpr::Func {
             func,

@@ -110,39 +110,47 @@ impl Session {
         }))
     }
 
-    /// The selected columns whose values Django's `Trunc.convert_value` makes aware in the
-    /// current zone (a truncation to a datetime, with `USE_TZ`): the database gives their
-    /// wall-clock time in that zone.
-    pub(super) fn local_columns(&self, plan: &Plan) -> Vec<usize> {
-        if !self.host.schema.tz.use_tz {
+    /// The selected columns whose values Django's `Trunc.convert_value` makes aware (a
+    /// truncation to a datetime, with `USE_TZ`), with the zone the database gave their
+    /// wall-clock time in: the truncation's own `tzinfo=`, else the current zone.
+    pub(super) fn local_columns(&self, plan: &Plan) -> Vec<(usize, String)> {
+        let Some(current) = self.host.schema.tz.sql_tzname() else {
             return Vec::new();
-        }
+        };
+        let trunc = |e: &Expr| {
+            matches!(
+                e,
+                Expr::Func {
+                    func: FuncKind::Trunc(_),
+                    output: ValueType::DateTime,
+                    ..
+                }
+            )
+        };
         (plan.columns.iter().enumerate())
-            .filter(|(_, c)| {
-                matches!(
-                    c.expr,
-                    Expr::Func {
-                        func: FuncKind::Trunc(_),
-                        output: ValueType::DateTime,
-                        ..
-                    }
-                )
+            .filter_map(|(i, c)| match &c.expr {
+                e if trunc(e) => Some((i, current.to_string())),
+                Expr::InZone { tzname, expr } if trunc(expr) => Some((i, tzname.clone())),
+                _ => None,
             })
-            .map(|(i, _)| i)
             .collect()
     }
 }
 
-/// The values at `columns` of a row made aware in the zone (see [`Session::local_columns`]).
-pub(super) fn localize(row: &mut [Value], columns: &[usize], tz: TzConfig) {
-    for &i in columns {
-        let wall: Option<NaiveDateTime> = match &row[i] {
+/// The values at `columns` of a row made aware in their zones (see
+/// [`Session::local_columns`]).
+pub(super) fn localize(row: &mut [Value], columns: &[(usize, String)]) {
+    for (i, tzname) in columns {
+        let wall: Option<NaiveDateTime> = match &row[*i] {
             Value::DateTime(dt) => Some(dt.naive_utc()),
             Value::NaiveDateTime(dt) => Some(*dt),
             _ => None,
         };
-        if let Some(aware) = wall.and_then(|wall| tz.field_value(wall)) {
-            row[i] = aware;
+        let aware = wall.and_then(|wall| crate::tz::make_aware_in(tzname, wall));
+        if let Some(aware) =
+            aware.and_then(|a| Value::aware(a.to_utc(), a.offset().local_minus_utc()))
+        {
+            row[*i] = aware;
         }
     }
 }

@@ -246,6 +246,14 @@ pub enum Expr {
     /// A lookup or transform written in Python ([`super::py_call`]): its SQL is the
     /// class's, asked for when the SQL is written.
     Py(Box<super::py_call::PyCall<Expr>>),
+    /// A date function given `tzinfo=` (an [`Expr::Extract`], a `Trunc` [`Expr::Func`], an
+    /// [`Expr::CastDate`] or [`Expr::CastTime`]): it converts its datetime to the zone
+    /// `tzname` (Django's `get_tzname()`: `UTC+05:30` for a fixed offset) instead of the
+    /// current one.
+    InZone {
+        tzname: String,
+        expr: Box<Expr>,
+    },
 }
 
 /// Django's aggregate functions.
@@ -363,7 +371,8 @@ impl Expr {
             | Expr::ArraySlice { source: e, .. }
             | Expr::ArrayLen(e)
             | Expr::Unaccent(e)
-            | Expr::Parens(e) => Some(e),
+            | Expr::Parens(e)
+            | Expr::InZone { expr: e, .. } => Some(e),
             _ => None,
         }
     }
@@ -379,7 +388,8 @@ impl Expr {
             | Expr::ArraySlice { source: e, .. }
             | Expr::ArrayLen(e)
             | Expr::Unaccent(e)
-            | Expr::Parens(e) => Some(e),
+            | Expr::Parens(e)
+            | Expr::InZone { expr: e, .. } => Some(e),
             _ => None,
         }
     }
@@ -524,7 +534,7 @@ impl Expr {
             Expr::OuterRef { .. } | Expr::Raw { .. } => ValueType::Any,
             Expr::One => ValueType::Int,
             Expr::Tuple(_) => ValueType::Any,
-            Expr::Parens(e) => e.value_type(),
+            Expr::Parens(e) | Expr::InZone { expr: e, .. } => e.value_type(),
             Expr::Ref { source, .. } => source.value_type(),
             Expr::Aggregate { options, .. } if let Some(ty) = options.output => {
                 match super::func::db_value_type(ty) {

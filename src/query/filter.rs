@@ -983,7 +983,9 @@ impl Query {
 
     pub(super) fn expr_class(&self, schema: &Schema, e: &Expr) -> Option<crate::schema::FieldKind> {
         match e {
-            Expr::Ref { source, .. } | Expr::Parens(source) => self.expr_class(schema, source),
+            Expr::Ref { source, .. } | Expr::Parens(source) | Expr::InZone { expr: source, .. } => {
+                self.expr_class(schema, source)
+            }
             Expr::Value(v) => super::func::value_class(v),
             Expr::Combined { .. } => super::func::type_class(e.value_type()),
             Expr::Col(c) => Some(self.col_field(schema, c)?.kind),

@@ -5,7 +5,7 @@
 use super::expr::{DatePart, DbType, Expr};
 use crate::diag::{Diagnostic, ErrorKind, Result};
 use crate::schema::{Field, FieldKind};
-use crate::value::ValueType;
+use crate::value::{Value, ValueType};
 
 /// A database function; `Left`/`Right` and `Concat` are kept as written, the dialect
 /// decides how they are spelled (`SUBSTR` on SQLite, nested `ConcatPair`s).
@@ -402,6 +402,28 @@ pub fn build(
     source: Option<&str>,
     typed: bool,
 ) -> Result<Expr> {
+    // A date function's `tzinfo=` comes as one more argument: the zone's name.
+    if matches!(
+        func,
+        FuncKind::Extract(_) | FuncKind::Trunc(_) | FuncKind::TruncDate | FuncKind::TruncTime
+    ) && args.len() == 2
+    {
+        let Some(Expr::Value(Value::Text(tzname))) = args.pop() else {
+            unreachable!("a date function's second argument is its zone's name")
+        };
+        classes.truncate(1);
+        if args[0].value_type() != ValueType::DateTime {
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                "tzinfo can only be used with DateTimeField.",
+            ));
+        }
+        let expr = build(func, args, classes, output, source, typed)?;
+        return Ok(Expr::InZone {
+            tzname,
+            expr: Box::new(expr),
+        });
+    }
     if func == FuncKind::ConcatPair && args.len() > 2 {
         let first = args.remove(0);
         let first_class = classes.remove(0);

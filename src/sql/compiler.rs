@@ -103,6 +103,8 @@ pub(super) struct Writer<'a> {
     pub(super) dialect: Dialect,
     /// [`Statement::content_types`], as the joins are written.
     pub(super) content_types: RefCell<Vec<ModelId>>,
+    /// The `tzinfo=` zone of the date function about to be written ([`Expr::InZone`]).
+    zone: RefCell<Option<String>>,
     /// What writes the lookups and transforms written in Python ([`crate::query::py_call`]).
     py: RefCell<&'a mut dyn PySql<Expr>>,
 }
@@ -122,6 +124,7 @@ impl<'a> Writer<'a> {
             schema,
             dialect,
             content_types: RefCell::default(),
+            zone: RefCell::default(),
             py: RefCell::new(py),
         }
     }
@@ -147,7 +150,8 @@ fn select_in(w: &Writer, query: &Query) -> Result<Compiled> {
     let mut f = Frag::with_capacity(STATEMENT_CAPACITY);
     let statement = w
         .push_select(&mut f, &q, &plan, false)?
-        .then(|| w.finish(f));
+        .then(|| w.finish(f))
+        .transpose()?;
     Ok(Compiled { statement, plan })
 }
 
@@ -225,15 +229,17 @@ fn aggregate_in(
     f.push_str(" FROM (");
     f.push(sub);
     f.push_str(") subquery");
-    Ok(Some(w.finish(f)))
+    w.finish(f).map(Some)
 }
 
 impl Writer<'_> {
-    pub(super) fn finish(&self, frag: Frag) -> Statement {
-        Statement {
+    /// The statement, its parameters adapted for the driver.
+    pub(super) fn finish(&self, frag: Frag) -> Result<Statement> {
+        self.dialect.check_datetimes(&frag.params, self.schema.tz)?;
+        Ok(Statement {
             content_types: self.content_types.take(),
             ..frag.finish(self.dialect)
-        }
+        })
     }
 
     /// Append a SELECT; `false` (nothing appended) when it can match nothing (Django runs no
@@ -1056,11 +1062,23 @@ impl Writer<'_> {
                 f.params.extend(r.params);
             }
             Expr::Extract { part, source } => {
+                let tzname = self.tzname();
                 let inner = self.expr(source)?;
-                f.push(d.extract(*part, source.value_type(), inner, self.tzname()));
+                f.push(d.extract(*part, source.value_type(), inner, tzname.as_deref()));
             }
-            Expr::CastDate(source) => f.push(d.cast_date(self.expr(source)?, self.tzname())),
-            Expr::CastTime(source) => f.push(d.cast_time(self.expr(source)?, self.tzname())),
+            Expr::CastDate(source) => {
+                let tzname = self.tzname();
+                f.push(d.cast_date(self.expr(source)?, tzname.as_deref()));
+            }
+            Expr::CastTime(source) => {
+                let tzname = self.tzname();
+                f.push(d.cast_time(self.expr(source)?, tzname.as_deref()));
+            }
+            // The date function inside takes the zone (see `Writer::tzname`).
+            Expr::InZone { tzname, expr } => {
+                *self.zone.borrow_mut() = Some(tzname.clone());
+                self.push_expr(f, expr)?;
+            }
             Expr::KeyTransform { source, keys, text } => {
                 f.push(d.key_transform(self.expr(source)?, keys, *text)?);
             }
@@ -1087,6 +1105,7 @@ impl Writer<'_> {
                 }
             }
             Expr::Func { func, args, output } => {
+                let tzname = self.tzname();
                 let mut compiled = Vec::with_capacity(args.len());
                 for a in args {
                     let sql = match (func, a) {
@@ -1101,7 +1120,7 @@ impl Writer<'_> {
                     };
                     compiled.push((sql, a.value_type()));
                 }
-                f.push(d.func(*func, compiled, *output, self.tzname())?);
+                f.push(d.func(*func, compiled, *output, tzname.as_deref())?);
             }
             Expr::Aggregate {
                 func,
@@ -1474,9 +1493,13 @@ fn year_bounds(year: i64, iso: bool, datetime: Option<TzConfig>) -> Option<(Valu
 }
 
 impl Writer<'_> {
-    /// The zone the date functions convert a datetime to (none with `USE_TZ = False`).
-    fn tzname(&self) -> Option<&'static str> {
-        self.schema.tz.sql_tzname()
+    /// The zone a date function converts its datetime to: its own `tzinfo=` ([`Expr::InZone`],
+    /// taken by the function it wraps, before its arguments are written), else the current
+    /// zone; none with `USE_TZ = False`.
+    fn tzname(&self) -> Option<String> {
+        let own = self.zone.borrow_mut().take();
+        let current = self.schema.tz.sql_tzname()?;
+        Some(own.unwrap_or_else(|| current.to_string()))
     }
 
     /// A Python class's SQL ([`crate::query::py_call::Template`]): each `%s` the next

@@ -374,6 +374,18 @@ impl Dialect {
         *v = Value::Text(text);
     }
 
+    /// Django's SQLite `adapt_datetimefield_value`: without `USE_TZ` an aware datetime has no
+    /// zone to be stored in, and is refused.
+    pub fn check_datetimes(self, params: &[Value], tz: crate::tz::TzConfig) -> Result<()> {
+        if self == Dialect::Sqlite && !tz.use_tz && params.iter().any(|v| v.instant().is_some()) {
+            return Err(Diagnostic::new(
+                ErrorKind::Value,
+                "SQLite backend does not support timezone-aware datetimes when USE_TZ is False.",
+            ));
+        }
+        Ok(())
+    }
+
     /// `__year`, `__month`, ... (Django's `date_extract_sql` and siblings); a datetime source
     /// is converted to `tzname` first (none: `USE_TZ = False`).
     pub fn extract(

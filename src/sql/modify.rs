@@ -56,5 +56,5 @@ fn where_clause(w: &Writer, query: &Query, mut f: Frag) -> Result<Option<Stateme
     if !w.push_clause(&mut f, " WHERE ", &query.where_)? {
         return Ok(None);
     }
-    Ok(Some(w.finish(f)))
+    w.finish(f).map(Some)
 }
