@@ -116,4 +116,12 @@ fn use_tz_false_keeps_datetimes_naive() {
         printed(&mut s, &out, "print(repr(Event.objects.get(name='x').at))"),
         "datetime.datetime(2024, 3, 10, 3, 0)"
     );
+    // SQLite has no zone to keep an aware datetime in without USE_TZ: Django refuses it.
+    let err = s
+        .run("Event.objects.create(name='y', at=datetime.datetime(2024, 3, 10, 3, 0, tzinfo=datetime.timezone.utc), day=datetime.date(2024, 3, 10), time=datetime.time(3, 0))")
+        .unwrap_err();
+    assert_eq!(
+        err.message,
+        "SQLite backend does not support timezone-aware datetimes when USE_TZ is False."
+    );
 }

@@ -309,6 +309,7 @@ impl Session {
                     tz,
                 )?);
             }
+            self.host.dialect.check_datetimes(&row, tz)?;
             rows.push(row);
         }
         let pk_field = &fields[pk];
