@@ -36,6 +36,9 @@ impl Session {
         args.no_kwargs_except(kwargs, name)?;
         let mut output = output_field(args, name)?;
         let mut pos: Vec<&(Obj, Span)> = args.pos.iter().collect();
+        // The generic `Extract(x, 'year')`/`Trunc(x, 'month')`: the kind stays their second
+        // argument (its class is `Extract`, not `ExtractYear`).
+        let mut generic_kind = None;
         let func = match func {
             FuncKind::Cast(_) | FuncKind::Wrapper => {
                 if pos.len() == 2 {
@@ -67,6 +70,7 @@ impl Session {
                     )
                     .at(*s)
                 })?;
+                generic_kind = Some(FExpr::Value(Value::Text(part.name().to_string())));
                 match func {
                     FuncKind::Extract(_) => FuncKind::Extract(part),
                     _ => FuncKind::Trunc(part),
@@ -115,6 +119,7 @@ impl Session {
         {
             exprs.push(FExpr::Value(v));
         }
+        exprs.extend(generic_kind);
         // `tzinfo=`: its name (Django's `_get_timezone_name`) goes as one more argument.
         if in_zone && let Some(tzinfo) = args.kwarg("tzinfo").filter(|o| !o.is_none()) {
             if crate::py::stdlib::datetime::zone(tzinfo).is_none() {

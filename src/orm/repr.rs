@@ -125,6 +125,13 @@ pub fn expr_str(schema: &Schema, e: &FExpr) -> String {
         FExpr::Func { func, args, .. } if *func == FuncKind::ConcatPair => {
             format!("Concat({})", concat_pairs(schema, args))
         }
+        // A date function's source expression only: its kind and zone are attributes.
+        FExpr::Func {
+            func:
+                FuncKind::Extract(_) | FuncKind::Trunc(_) | FuncKind::TruncDate | FuncKind::TruncTime,
+            args,
+            ..
+        } => format!("{}({})", e.class_name(), all(&args[..1])),
         FExpr::Func { func, args, .. } => format!("{}({})", func.name(), all(args)),
         FExpr::WindowFunc { func, args, .. } => format!("{}({})", func.name(), all(args)),
         FExpr::Window { expr, .. } => format!("{} OVER (...)", expr_str(schema, expr)),

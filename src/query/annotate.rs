@@ -561,7 +561,11 @@ impl FExpr {
                 args,
                 ..
             } if matches!(args.as_slice(), [FExpr::Value(_)]) => "Value".into(),
-            FExpr::Func { func, .. } => func.name().to_string(),
+            FExpr::Func { func, args, .. } => {
+                let generic =
+                    matches!(args.get(1), Some(FExpr::Value(v)) if super::func::is_kind_arg(v));
+                func.class_name(generic)
+            }
             FExpr::Ref { .. } => "F".into(),
             FExpr::Value(_) => "Value".into(),
             FExpr::Combined { .. } => "CombinedExpression".into(),

@@ -188,14 +188,18 @@ impl FuncKind {
         trunc_part(part).then_some(FuncKind::Trunc(part))
     }
 
+    /// The Django class of a call: `ExtractYear`, `TruncMonth`, or (`generic`, the kind given
+    /// as an argument) `Extract`, `Trunc`; [`FuncKind::name`] for the others.
+    pub fn class_name(self, generic: bool) -> String {
+        match self {
+            FuncKind::Extract(part) if !generic => format!("Extract{}", camel(part)),
+            FuncKind::Trunc(part) if !generic => format!("Trunc{}", camel(part)),
+            f => f.name().to_string(),
+        }
+    }
+
     /// Every class name [`FuncKind::from_name`] knows (for completion).
     pub fn class_names() -> Vec<String> {
-        let camel = |part: DatePart| -> String {
-            part.name()
-                .split('_')
-                .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
-                .collect()
-        };
         let mut names: Vec<String> = CLASSES.iter().map(|f| f.name().to_string()).collect();
         for part in DatePart::ALL {
             names.push(format!("Extract{}", camel(part)));
@@ -390,6 +394,20 @@ pub fn db_type(kind: FieldKind, max_length: Option<u32>, decimal: Option<(u32, u
     }
 }
 
+/// `year` → `Year`, `iso_week_day` → `IsoWeekDay` (the suffix of `ExtractIsoWeekDay`).
+fn camel(part: DatePart) -> String {
+    part.name()
+        .split('_')
+        .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+        .collect()
+}
+
+/// Whether a value is a generic `Extract`/`Trunc`'s kind argument (a date part's name; a
+/// `tzinfo=` zone name never is one).
+pub fn is_kind_arg(v: &Value) -> bool {
+    matches!(v, Value::Text(k) if DatePart::from_name(k).is_some())
+}
+
 /// The resolved call: `Concat(a, b, c)` as Django's nested `ConcatPair(a, ConcatPair(b, c))`,
 /// extracts and date casts as their transforms, the result type from `output_field` when
 /// given, else inferred. `source` names the first argument when it is a field (for messages);
@@ -402,6 +420,15 @@ pub fn build(
     source: Option<&str>,
     typed: bool,
 ) -> Result<Expr> {
+    // A generic `Extract`/`Trunc` has its kind as second argument, already in `func`.
+    if matches!(func, FuncKind::Extract(_) | FuncKind::Trunc(_))
+        && matches!(args.get(1), Some(Expr::Value(v)) if is_kind_arg(v))
+    {
+        args.remove(1);
+        if classes.len() > 1 {
+            classes.remove(1);
+        }
+    }
     // A date function's `tzinfo=` comes as one more argument: the zone's name.
     if matches!(
         func,
