@@ -125,3 +125,41 @@ fn use_tz_false_keeps_datetimes_naive() {
         "SQLite backend does not support timezone-aware datetimes when USE_TZ is False."
     );
 }
+
+/// On PostgreSQL without USE_TZ the session runs in TIME_ZONE (as Django sets it on
+/// connect): timestamptz values read back as naive wall-clock times there, and naive values
+/// written are taken in it.
+#[test]
+fn postgres_sessions_run_in_time_zone_without_use_tz() {
+    let Some(pg) = support::pg::server() else {
+        support::skip("no PostgreSQL server available");
+        return;
+    };
+    let url = pg.database_from_file("fixtures/clock/clock.postgres.sql");
+    let backend = djq::backend::connect(&url, false).unwrap();
+    let (mut s, out) = support::session(backend, &["fixtures/clock/clock/models.py"]);
+    s.set_time_zone(TzConfig::new("Asia/Kolkata", false).unwrap())
+        .unwrap();
+    s.run("import datetime").unwrap();
+    // 2024-06-30 19:00 UTC is 00:30 the next day in Kolkata.
+    assert_eq!(
+        printed(
+            &mut s,
+            &out,
+            "print(repr(Event.objects.get(name='kolkata july').at))"
+        ),
+        "datetime.datetime(2024, 7, 1, 0, 30)"
+    );
+    s.run("Event.objects.create(name='x', at=datetime.datetime(2024, 3, 10, 3, 0), day=datetime.date(2024, 3, 10), time=datetime.time(3, 0))")
+        .unwrap();
+    assert_eq!(
+        printed(
+            &mut s,
+            &out,
+            "print(repr(Event.objects.get(name='x').at), Event.objects.filter(at__hour=3, name='x').count())"
+        ),
+        "datetime.datetime(2024, 3, 10, 3, 0) 1"
+    );
+    drop(s);
+    pg.drop_database(&url);
+}

@@ -637,7 +637,11 @@ impl Backend for PostgresBackend {
     /// Django's connection time zone: UTC with `USE_TZ`, else `TIME_ZONE` (`SET TIME ZONE`,
     /// for this session and any it reconnects).
     fn set_time_zone(&mut self, tz: TzConfig) -> Result<()> {
+        let before = self.session_zone();
         self.tz = tz;
+        if self.session_zone() == before {
+            return Ok(());
+        }
         let set = format!("SET TIME ZONE '{}'", self.session_zone().name());
         self.run_script(&set)?;
         self.setup.push_str("; ");
