@@ -299,8 +299,7 @@ impl JoinPromoter {
         JoinPromoter {
             effective,
             num_children,
-            // A filter votes for its path's aliases (the base table's at least).
-            votes: Vec::with_capacity(num_children),
+            votes: Vec::new(),
         }
     }
 
@@ -391,6 +390,9 @@ impl Query {
             children: Vec::with_capacity(q.children.len()),
         };
         let mut promoter = JoinPromoter::new(q.connector, q.children.len(), current_negated);
+        // A lone child's aliases have every vote there is: Django's JoinPromoter demotes
+        // them all and promotes none, which needs no count.
+        let mut lone = None;
         for child in &q.children {
             let (clause, needed_inner) = match child {
                 QChild::Node(n) => {
@@ -413,15 +415,22 @@ impl Query {
                     Vec::new(),
                 ),
             };
-            promoter.add_votes(needed_inner);
+            if q.children.len() == 1 {
+                lone = Some(needed_inner);
+            } else {
+                promoter.add_votes(needed_inner);
+            }
             if !clause.is_empty() {
                 target.add(clause, q.connector);
             }
         }
-        let needed_inner = if mode == AddQ::OnJoin {
-            Vec::new()
-        } else {
-            promoter.update_join_types(self)
+        let needed_inner = match lone {
+            _ if mode == AddQ::OnJoin => Vec::new(),
+            Some(aliases) => {
+                self.demote_joins(&aliases);
+                aliases
+            }
+            None => promoter.update_join_types(self),
         };
         Ok((target, needed_inner))
     }
@@ -1136,8 +1145,13 @@ impl Query {
         let first_target = info.target;
         let (target, kept) = self.trim_joins(schema, first_target, &info.joins, &info.path);
         let col = Expr::Col(path::col(schema, target, &info.joins[kept - 1]));
-        let out = output_field(schema, info.final_field, first_target);
-        let expr = info.transform(&schema.py_lookups, col, out)?;
+        // Only a transform asks for the path's output field.
+        let expr = if info.transforms.is_empty() {
+            col
+        } else {
+            let out = output_field(schema, info.final_field, first_target);
+            info.transform(&schema.py_lookups, col, out)?
+        };
         if let Some(reuse) = can_reuse {
             for j in &info.joins[..kept] {
                 if !reuse.contains(j) {

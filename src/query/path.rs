@@ -652,7 +652,8 @@ pub struct JoinInfo {
     pub transforms: Vec<String>,
     /// Why the longer path did not resolve: Django reports this instead of the transform
     /// error when the transforms turn out invalid (`order_by('author__nope')`).
-    pub field_error: Option<Diagnostic>,
+    /// (Boxed: a `JoinInfo` is moved through every path's resolution, seldom with one.)
+    pub field_error: Option<Box<Diagnostic>>,
 }
 
 impl JoinInfo {
@@ -665,7 +666,7 @@ impl JoinInfo {
     ) -> Result<super::Expr> {
         super::lookups::apply_transforms(reg, col, out, &self.transforms).map_err(|e| {
             match (&self.field_error, self.final_field) {
-                (Some(f), FinalField::Local(..) | FinalField::Forward(..)) => f.clone(),
+                (Some(f), FinalField::Local(..) | FinalField::Forward(..)) => (**f).clone(),
                 _ => e,
             }
         })
@@ -711,7 +712,7 @@ pub fn resolve_joins<S: AsRef<str>>(
         path: names.path,
         transforms: transforms.iter().map(|t| t.as_ref().to_string()).collect(),
         field_error: match first_err {
-            Some(PathError::Field(d)) => Some(d),
+            Some(PathError::Field(d)) => Some(Box::new(d)),
             _ => None,
         },
     })
