@@ -471,7 +471,7 @@ impl Query {
         if key.is_empty() {
             return Err(Diagnostic::field("Cannot parse keyword query ''"));
         }
-        let parts: Vec<&str> = path::split_names(key).collect();
+        let parts = path::NameList::new(key);
         // Django's `refs_expression`: the shortest prefix naming an annotation
         // (`book__pages__sum__gt` after `alias(Sum('book__pages'))`).
         let annotated = !(self.annotations.is_empty() && self.hidden_annotations.is_empty());
@@ -517,7 +517,7 @@ impl Query {
             return Ok(done);
         }
         let filtered = &self.filtered_relations;
-        let names = match names_to_path(schema, filtered, &parts, self.model, true, false) {
+        let names = match names_to_path(schema, filtered, &parts[..], self.model, true, false) {
             Ok(n) => n,
             Err(PathError::Field(d)) => return Err(self.with_annotation_choices(schema, key, d)),
             Err(PathError::MultiJoin(_)) => unreachable!("allow_many is true"),
@@ -593,8 +593,8 @@ impl Query {
         let (kind, rhs_true, rhs_false) = match &condition {
             WhereNode::Lookup(l) => (
                 Some(l.kind),
-                l.rhs == Rhs::Bool(true),
-                l.rhs == Rhs::Bool(false),
+                matches!(l.rhs, Rhs::Bool(true)),
+                matches!(l.rhs, Rhs::Bool(false)),
             ),
             _ => (None, false, false),
         };
@@ -1115,9 +1115,9 @@ impl Query {
         if let Some(cols) = self.composite_pk_cols(schema, name)? {
             return Ok(Expr::Tuple(cols));
         }
-        let parts: Vec<&str> = path::split_names(name).collect();
+        let parts = path::NameList::new(name);
         // Transforms on an annotation (`order_by('data__key')`).
-        if let [first, transforms @ ..] = parts.as_slice()
+        if let [first, transforms @ ..] = &parts[..]
             && !transforms.is_empty()
             && !self.summarize
             && let Some(expr) = self.annotation(first)
@@ -1132,7 +1132,7 @@ impl Query {
         let info = self
             .setup_joins(
                 schema,
-                &parts,
+                &parts[..],
                 self.model,
                 &base,
                 can_reuse.as_deref().map(Vec::as_slice),

@@ -904,6 +904,50 @@ pub fn split_names(path: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// A lookup path's names, as [`split_names`] gives them, held in place when there are few (a
+/// path of more than [`NameList::INLINE`] names is rare): a filter, a values() name or an
+/// ordering splits its path without allocating. Reads as a `[&str]`.
+pub struct NameList<'a> {
+    inline: [&'a str; NameList::INLINE],
+    len: usize,
+    more: Vec<&'a str>,
+}
+
+impl<'a> NameList<'a> {
+    const INLINE: usize = 6;
+
+    pub fn new(path: &'a str) -> NameList<'a> {
+        let mut list = NameList {
+            inline: [""; NameList::INLINE],
+            len: 0,
+            more: Vec::new(),
+        };
+        for name in split_names(path) {
+            if list.len < NameList::INLINE {
+                list.inline[list.len] = name;
+            } else {
+                if list.more.is_empty() {
+                    list.more.extend_from_slice(&list.inline);
+                }
+                list.more.push(name);
+            }
+            list.len += 1;
+        }
+        list
+    }
+}
+
+impl<'a> std::ops::Deref for NameList<'a> {
+    type Target = [&'a str];
+    fn deref(&self) -> &[&'a str] {
+        if self.len <= NameList::INLINE {
+            &self.inline[..self.len]
+        } else {
+            &self.more
+        }
+    }
+}
+
 /// The column expression of a concrete field on an alias.
 pub fn col(schema: &Schema, target: Target, alias: &Sym) -> Col {
     let f = &schema.model(target.0).fields[target.1];
@@ -918,6 +962,20 @@ pub fn col(schema: &Schema, target: Target, alias: &Sym) -> Col {
 #[cfg(test)]
 mod tests {
     use super::split_names;
+
+    #[test]
+    fn name_list_holds_split_names() {
+        for path in [
+            "title",
+            "author__name__iexact",
+            "a__b__c__d__e__f",
+            "a__b__c__d__e__f__g__h",
+            "",
+        ] {
+            let split: Vec<&str> = split_names(path).collect();
+            assert_eq!(&*super::NameList::new(path), split.as_slice(), "{path:?}");
+        }
+    }
 
     #[test]
     fn split_names_is_split_on_double_underscores() {
