@@ -891,7 +891,7 @@ pub fn split_names(path: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(path);
     std::iter::from_fn(move || {
         let r = rest?;
-        match r.as_bytes().windows(2).position(|w| w == b"__") {
+        match double_underscore(r.as_bytes()) {
             Some(at) => {
                 rest = Some(&r[at + 2..]);
                 Some(&r[..at])
@@ -902,6 +902,22 @@ pub fn split_names(path: &str) -> impl Iterator<Item = &str> {
             }
         }
     })
+}
+
+/// Where the first `__` starts. A byte after a position that is no `_` rules out the pairs
+/// starting at both, so most names are read two bytes at a time.
+fn double_underscore(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i + 1] != b'_' {
+            i += 2;
+        } else if b[i] == b'_' {
+            return Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// A lookup path's names, as [`split_names`] gives them, held in place when there are few (a
@@ -987,10 +1003,29 @@ mod tests {
             "x__",
             "",
             "a____b",
+            "_",
+            "__",
+            "___",
+            "a_b__c_d",
+            "_a__b_",
+            "ab_",
+            "a_b_c",
+            "x___",
         ] {
             let ours: Vec<&str> = split_names(path).collect();
             let std: Vec<&str> = path.split("__").collect();
             assert_eq!(ours, std, "{path:?}");
+        }
+        // Every word of up to eight `a`s and `_`s.
+        for len in 0..=8 {
+            for bits in 0..1u32 << len {
+                let path: String = (0..len)
+                    .map(|i| if bits >> i & 1 == 1 { '_' } else { 'a' })
+                    .collect();
+                let ours: Vec<&str> = split_names(&path).collect();
+                let std: Vec<&str> = path.split("__").collect();
+                assert_eq!(ours, std, "{path:?}");
+            }
         }
     }
 }
