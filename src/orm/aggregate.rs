@@ -13,6 +13,7 @@ use crate::query::agg_options::AggOptions;
 use crate::query::annotate::Aggregation;
 use crate::query::expr::AggFunc;
 use crate::value::Value;
+use std::borrow::Cow;
 
 impl Session {
     /// `Count(expr, distinct=, filter=, default=)` and siblings (`sample=` for StdDev and
@@ -127,7 +128,16 @@ impl Session {
     /// `annotate(*exprs, **named)` (`select`) or `alias(**named)`.
     pub(super) fn annotate(&mut self, qs: &mut QuerySet, args: &Args, select: bool) -> Result<()> {
         let method = if select { "annotate" } else { "alias" };
-        let args = &self.add_filtered_relations(qs, args)?;
+        let rest;
+        let args = if (args.kw.iter()).any(|(_, o, _)| {
+            o.native::<super::filtered_relation::FilteredRelation>()
+                .is_some()
+        }) {
+            rest = self.add_filtered_relations(qs, args)?;
+            &rest
+        } else {
+            args
+        };
         for (name, expr, span) in self.named_expressions(args, method, "annotations")? {
             qs.query
                 .add_annotation(&self.host.schema, &name, &expr, select)
@@ -169,7 +179,7 @@ impl Session {
         named.rotate_left(positional);
         let aggs: Vec<(String, FExpr)> = named
             .iter()
-            .map(|(n, e, _)| (n.clone(), e.clone()))
+            .map(|(n, e, _)| (n.to_string(), FExpr::clone(e)))
             .collect();
         let aggregation = qs
             .query
@@ -191,19 +201,21 @@ impl Session {
             None => Obj::dict(
                 named
                     .iter()
-                    .map(|(n, e, _)| (Obj::str(n.clone()), Obj::Value(empty_value(e))))
+                    .map(|(n, e, _)| (Obj::str(n.to_string()), Obj::Value(empty_value(e))))
                     .collect(),
             ),
         })
     }
 
-    /// Positional expressions named by their default alias, then keyword ones.
-    fn named_expressions(
+    /// Positional expressions named by their default alias, then keyword ones (borrowed from
+    /// `args` where they are written there).
+    #[allow(clippy::type_complexity)]
+    fn named_expressions<'a>(
         &mut self,
-        args: &Args,
+        args: &'a Args,
         method: &str,
         what: &str,
-    ) -> Result<Vec<(String, FExpr, Span)>> {
+    ) -> Result<Vec<(Cow<'a, str>, Cow<'a, FExpr>, Span)>> {
         // Django's `_validate_values_are_expressions`: every argument that is no expression,
         // as `str()` writes it, sorted.
         let given =
@@ -240,7 +252,7 @@ impl Session {
                 )
                 .at(*span));
             };
-            out.push((alias, f.clone(), *span));
+            out.push((Cow::Owned(alias), Cow::Borrowed(f), *span));
         }
         if what == "annotations"
             && let Some((name, ..)) = out
@@ -257,11 +269,11 @@ impl Session {
         }
         for (name, o, span) in &args.kw {
             let expr = match o {
-                o if let Some(q) = o.q() => FExpr::Condition(q.clone()),
-                o if let Some(s) = super::functions::queryset_subquery(o, *span) => s,
-                o => o.f().expect("validated above").clone(),
+                o if let Some(q) = o.q() => Cow::Owned(FExpr::Condition(q.clone())),
+                o if let Some(s) = super::functions::queryset_subquery(o, *span) => Cow::Owned(s),
+                o => Cow::Borrowed(o.f().expect("validated above")),
             };
-            out.push((name.clone(), expr, *span));
+            out.push((Cow::Borrowed(name.as_str()), expr, *span));
         }
         Ok(out)
     }

@@ -512,12 +512,15 @@ pub(super) fn q_children(
     pos: Vec<(Obj, Span)>,
     message: impl Fn(&str) -> String,
 ) -> Result<Vec<QChild>> {
-    pos.into_iter()
-        .map(|(o, s)| {
-            q_child(o, s)
-                .map_err(|o| Diagnostic::new(ErrorKind::Type, message(&o.type_name())).at(s))
-        })
-        .collect()
+    // A loop: `collect::<Result<_>>()` moved each (large) child several times, and cost
+    // as much for `filter(**kwargs)`, which has none.
+    let mut children = Vec::with_capacity(pos.len());
+    for (o, s) in pos {
+        let child = q_child(o, s)
+            .map_err(|o| Diagnostic::new(ErrorKind::Type, message(&o.type_name())).at(s))?;
+        children.push(child);
+    }
+    Ok(children)
 }
 
 /// A Q object or an expression as a child of a Q tree (the object back when it is neither).

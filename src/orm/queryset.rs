@@ -603,7 +603,7 @@ impl Session {
                     // A composite key's `pk` orders by its columns (the query expands it).
                     let composite = qs.query.names_composite_pk(&self.host.schema, bare);
                     let named = qs.query.annotation(bare).or_else(|| qs.query.extra(bare));
-                    let parts: Vec<&str> = crate::query::path::split_names(bare).collect();
+                    let parts = crate::query::path::NameList::new(bare);
                     // Django's names_to_path starts from an annotation's output field too
                     // (`order_by('data__key')`); the transforms resolve at compile time.
                     let on_annotation = qs.query.annotation(parts[0]).is_some();
@@ -611,7 +611,7 @@ impl Session {
                         crate::query::filtered_relation::names_to_path(
                             &self.host.schema,
                             &qs.query.filtered_relations,
-                            &parts,
+                            &parts[..],
                             qs.query.model,
                             true,
                             false,

@@ -15,6 +15,10 @@ impl super::Query {
         mut agg: super::Expr,
         options: &AggOptions<super::FExpr>,
     ) -> crate::diag::Result<super::Expr> {
+        // Most aggregates take none: the aggregate already holds the default ones.
+        if *options == AggOptions::default() {
+            return Ok(agg);
+        }
         let resolved = options.try_map(|f| self.resolve_f(schema, f, None))?;
         if let super::Expr::Aggregate { options, .. } = &mut agg {
             **options = resolved;

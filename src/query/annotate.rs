@@ -63,9 +63,10 @@ impl Query {
         select: bool,
     ) -> Result<()> {
         let m = schema.model(self.model);
-        // Django checks against the values() names when there are some, else the fields.
+        // Django checks against the values() names when there are some, else the fields
+        // (`get_field` knows the attnames too).
         let conflict = if self.select.is_empty() {
-            m.get_field(name).is_some() || m.fields.iter().any(|f| f.has_attname(name))
+            m.get_field(name).is_some()
         } else {
             self.select.iter().any(|s| s.name == name)
         };

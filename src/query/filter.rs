@@ -299,8 +299,7 @@ impl JoinPromoter {
         JoinPromoter {
             effective,
             num_children,
-            // A filter votes for its path's aliases (the base table's at least).
-            votes: Vec::with_capacity(num_children),
+            votes: Vec::new(),
         }
     }
 
@@ -391,6 +390,9 @@ impl Query {
             children: Vec::with_capacity(q.children.len()),
         };
         let mut promoter = JoinPromoter::new(q.connector, q.children.len(), current_negated);
+        // A lone child's aliases have every vote there is: Django's JoinPromoter demotes
+        // them all and promotes none, which needs no count.
+        let mut lone = None;
         for child in &q.children {
             let (clause, needed_inner) = match child {
                 QChild::Node(n) => {
@@ -413,15 +415,22 @@ impl Query {
                     Vec::new(),
                 ),
             };
-            promoter.add_votes(needed_inner);
+            if q.children.len() == 1 {
+                lone = Some(needed_inner);
+            } else {
+                promoter.add_votes(needed_inner);
+            }
             if !clause.is_empty() {
                 target.add(clause, q.connector);
             }
         }
-        let needed_inner = if mode == AddQ::OnJoin {
-            Vec::new()
-        } else {
-            promoter.update_join_types(self)
+        let needed_inner = match lone {
+            _ if mode == AddQ::OnJoin => Vec::new(),
+            Some(aliases) => {
+                self.demote_joins(&aliases);
+                aliases
+            }
+            None => promoter.update_join_types(self),
         };
         Ok((target, needed_inner))
     }
@@ -462,7 +471,7 @@ impl Query {
         if key.is_empty() {
             return Err(Diagnostic::field("Cannot parse keyword query ''"));
         }
-        let parts: Vec<&str> = path::split_names(key).collect();
+        let parts = path::NameList::new(key);
         // Django's `refs_expression`: the shortest prefix naming an annotation
         // (`book__pages__sum__gt` after `alias(Sum('book__pages'))`).
         let annotated = !(self.annotations.is_empty() && self.hidden_annotations.is_empty());
@@ -508,7 +517,7 @@ impl Query {
             return Ok(done);
         }
         let filtered = &self.filtered_relations;
-        let names = match names_to_path(schema, filtered, &parts, self.model, true, false) {
+        let names = match names_to_path(schema, filtered, &parts[..], self.model, true, false) {
             Ok(n) => n,
             Err(PathError::Field(d)) => return Err(self.with_annotation_choices(schema, key, d)),
             Err(PathError::MultiJoin(_)) => unreachable!("allow_many is true"),
@@ -584,8 +593,8 @@ impl Query {
         let (kind, rhs_true, rhs_false) = match &condition {
             WhereNode::Lookup(l) => (
                 Some(l.kind),
-                l.rhs == Rhs::Bool(true),
-                l.rhs == Rhs::Bool(false),
+                matches!(l.rhs, Rhs::Bool(true)),
+                matches!(l.rhs, Rhs::Bool(false)),
             ),
             _ => (None, false, false),
         };
@@ -1108,9 +1117,9 @@ impl Query {
         if let Some(cols) = self.composite_pk_cols(schema, name)? {
             return Ok(Expr::Tuple(cols));
         }
-        let parts: Vec<&str> = path::split_names(name).collect();
+        let parts = path::NameList::new(name);
         // Transforms on an annotation (`order_by('data__key')`).
-        if let [first, transforms @ ..] = parts.as_slice()
+        if let [first, transforms @ ..] = &parts[..]
             && !transforms.is_empty()
             && !self.summarize
             && let Some(expr) = self.annotation(first)
@@ -1125,7 +1134,7 @@ impl Query {
         let info = self
             .setup_joins(
                 schema,
-                &parts,
+                &parts[..],
                 self.model,
                 &base,
                 can_reuse.as_deref().map(Vec::as_slice),
@@ -1138,8 +1147,13 @@ impl Query {
         let first_target = info.target;
         let (target, kept) = self.trim_joins(schema, first_target, &info.joins, &info.path);
         let col = Expr::Col(path::col(schema, target, &info.joins[kept - 1]));
-        let out = output_field(schema, info.final_field, first_target);
-        let expr = info.transform(&schema.py_lookups, col, out)?;
+        // Only a transform asks for the path's output field.
+        let expr = if info.transforms.is_empty() {
+            col
+        } else {
+            let out = output_field(schema, info.final_field, first_target);
+            info.transform(&schema.py_lookups, col, out)?
+        };
         if let Some(reuse) = can_reuse {
             for j in &info.joins[..kept] {
                 if !reuse.contains(j) {

@@ -933,10 +933,12 @@ fn prepare_rhs(
                     }
                     other => prep_related(schema, out, other)?,
                 };
-                Ok(Rhs::Value(match kind {
-                    LookupKind::Regex | LookupKind::IRegex => Value::Text(v.to_python_str()),
-                    _ if kind.is_pattern() => Value::Text(v.to_python_str()),
-                    _ => v,
+                Ok(Rhs::Value(match (kind, v) {
+                    // The text itself (as `str()` gives it) moves.
+                    (_, v @ Value::Text(_)) => v,
+                    (LookupKind::Regex | LookupKind::IRegex, v) => Value::Text(v.to_python_str()),
+                    (kind, v) if kind.is_pattern() => Value::Text(v.to_python_str()),
+                    (_, v) => v,
                 }))
             }
         },

@@ -297,14 +297,14 @@ impl Query {
     /// with a new alias; new joins are LEFT OUTER when nullable or when the parent is.
     pub fn join(
         &mut self,
-        table: &str,
+        table: &crate::schema::Name,
         parent: &Sym,
         on: (&Sym, &Sym),
         nullable: bool,
         reuse: Option<&[Sym]>,
     ) -> Sym {
         let reusable = self.tables.iter_mut().rev().find(|t| {
-            *t.table == *table
+            *t.table == **table
                 && reuse.is_none_or(|r| r.contains(&t.alias))
                 && t.join.as_ref().is_some_and(|j| {
                     j.parent == *parent
@@ -317,6 +317,7 @@ impl Query {
             t.refcount += 1;
             return t.alias.clone();
         }
+        // The schema's name, shared: a new join copies no text.
         let table = Sym::from(table);
         let alias = if self.tables.iter().any(|t| t.table == table) {
             Sym::from(format!("{}{}", self.alias_prefix, self.tables.len() + 1))

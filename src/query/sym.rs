@@ -66,15 +66,21 @@ impl fmt::Debug for Sym {
     }
 }
 
+/// A name compared with text read out of it (an alias the alias map is searched for, given
+/// as a `&str`) is equal without reading the text.
+fn same_text(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 impl PartialEq<str> for Sym {
     fn eq(&self, other: &str) -> bool {
-        **self == *other
+        same_text(self, other)
     }
 }
 
 impl PartialEq<&str> for Sym {
     fn eq(&self, other: &&str) -> bool {
-        **self == **other
+        same_text(self, other)
     }
 }
 

@@ -35,15 +35,9 @@ struct TupleTarget<'n> {
     related: Option<(ModelId, Vec<usize>)>,
 }
 
-/// Whether any model has a composite primary key or a ForeignObject (no name can end on a
-/// multi-column value otherwise, and most schemas have none).
-fn has_multi_column(schema: &Schema) -> bool {
-    (schema.models.iter()).any(|m| !m.composite_pk.is_empty() || !m.foreign_objects.is_empty())
-}
-
 /// The multi-column value `names` end on (before the lookup), if any.
 fn tuple_target<'n>(schema: &Schema, model: ModelId, names: &[&'n str]) -> Option<TupleTarget<'n>> {
-    if !has_multi_column(schema) {
+    if !schema.multi_column {
         return None;
     }
     for (at, &name) in names.iter().enumerate() {
@@ -309,7 +303,7 @@ impl Query {
     /// `ForeignObject`, a reverse relation from a model keyed by several fields), their
     /// joins made; `None` for any other name.
     pub fn multi_column_cols(&mut self, schema: &Schema, name: &str) -> Result<Option<Vec<Expr>>> {
-        if !has_multi_column(schema) {
+        if !schema.multi_column {
             return Ok(None);
         }
         let parts: Vec<&str> = path::split_names(name).collect();
@@ -348,7 +342,7 @@ impl Query {
     /// naming a composite primary key, with that key replaced by its first field
     /// (`rel__store`, `comments__tenant`); `None` when it names none.
     pub(super) fn composite_pk_first(&self, schema: &Schema, name: &str) -> Option<String> {
-        if !has_multi_column(schema) {
+        if !schema.multi_column {
             return None;
         }
         let parts: Vec<&str> = path::split_names(name).collect();

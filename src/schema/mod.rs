@@ -50,6 +50,9 @@ pub struct Schema {
     pub restricted_joins: bool,
     /// The project's `TIME_ZONE` and `USE_TZ` (set when the session is made).
     pub tz: crate::tz::TzConfig,
+    /// Some model has a composite primary key or a ForeignObject: a name may end on a
+    /// multi-column value (set by [`Schema::link`]; most schemas have neither).
+    pub multi_column: bool,
 }
 
 #[derive(Debug)]
@@ -564,6 +567,8 @@ impl Schema {
         self.link_foreign_objects();
         self.restricted_joins =
             (self.models.iter()).any(|m| m.foreign_objects.iter().any(|f| f.restriction.is_some()));
+        self.multi_column = (self.models.iter())
+            .any(|m| !m.composite_pk.is_empty() || !m.foreign_objects.is_empty());
         let mut found = Vec::new();
         for (from, model) in self.models.iter().enumerate() {
             let lower = model.name.to_lowercase();
