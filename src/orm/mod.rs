@@ -168,6 +168,8 @@ pub struct Orm {
     manager_attrs: managers::Attributes,
     /// The lookups and transforms written in Python ([`py_lookups`]).
     py_lookups: py_lookups::State,
+    /// The model classes and managers made so far ([`managers`]).
+    made: managers::Made,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -228,6 +230,7 @@ impl Session {
             shadow_noticed: Vec::new(),
             manager_attrs: managers::Attributes::default(),
             py_lookups: py_lookups::State::default(),
+            made: managers::Made::default(),
         };
         let mut session = crate::py::Interp::with_host(orm, out);
         session.register_models_lookups();
