@@ -22,7 +22,7 @@ fn method(obj: &Obj, name: &str) -> Obj {
 
 /// A receiver whose methods are a chain's: a manager, or a queryset.
 enum Chain<'a> {
-    Manager,
+    Manager(super::obj::Manager),
     QuerySet(&'a QuerySet),
 }
 
@@ -33,7 +33,9 @@ fn chain_receiver(o: &Obj) -> Option<Chain<'_>> {
     let any = n.as_any();
     match any.downcast_ref::<QuerySet>() {
         Some(qs) => Some(Chain::QuerySet(qs)),
-        None => any.is::<super::obj::Manager>().then_some(Chain::Manager),
+        None => any
+            .downcast_ref::<super::obj::Manager>()
+            .map(|m| Chain::Manager(*m)),
     }
 }
 
@@ -257,7 +259,7 @@ impl Host for Orm {
     fn is_method(cx: &Session, obj: &Obj, name: &str) -> bool {
         let (qs, manager) = match chain_receiver(obj) {
             Some(Chain::QuerySet(qs)) => (Some(qs), false),
-            Some(Chain::Manager) => (None, true),
+            Some(Chain::Manager(_)) => (None, true),
             None => return false,
         };
         if (qs.is_some() && name == "query") || (manager && matches!(name, "model" | "_db")) {
@@ -276,7 +278,15 @@ impl Host for Orm {
     fn call_method(cx: &mut Session, recv: Obj, name: &str, args: Args) -> Result<Obj> {
         // Managers and querysets first: every method of a chain comes here.
         let (manager, custom) = match chain_receiver(&recv) {
-            Some(Chain::Manager) => (true, true),
+            // A plain manager (the `objects` of a model that declares none) has no models.py
+            // methods: only its `get_queryset`, `__init__` and ContentType's manager's own
+            // methods are more than its queryset's.
+            Some(Chain::Manager(super::obj::Manager(m, index))) => (
+                true,
+                index.is_some()
+                    || matches!(name, "get_queryset" | "__init__")
+                    || cx.is_content_type(m),
+            ),
             // A queryset of Django's own QuerySet class (most are) has no models.py methods,
             // and its `__init__` is Django's.
             Some(Chain::QuerySet(qs)) => (false, qs.manager.is_some() || name == "__init__"),
