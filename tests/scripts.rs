@@ -141,6 +141,7 @@ scripts!(
     exceptions,
     expression_reprs,
     helpers,
+    identities,
     imports,
     list_books,
     lookups,

@@ -18,11 +18,12 @@ use std::ops::ControlFlow;
 impl Session {
     pub(super) fn display(&mut self, v: &Obj, at: &Expr) -> Result<()> {
         match v {
+            // Borrowed: the statement's value is dropped after it is shown.
+            v if let Some(qs) = v.native::<QuerySet>() => {
+                self.display_queryset(qs).map_err(|d| d.at(at.span))
+            }
             v if v.manager().is_some() => {
                 let qs = self.get_queryset(v)?;
-                self.display_queryset(&qs).map_err(|d| d.at(at.span))
-            }
-            v if let Some(qs) = v.queryset() => {
                 self.display_queryset(&qs).map_err(|d| d.at(at.span))
             }
             _ if self.host.opts.sql_only => Ok(()),

@@ -20,6 +20,25 @@ fn method(obj: &Obj, name: &str) -> Obj {
     Obj::Method(Rc::new(obj.clone()), name.into())
 }
 
+/// A receiver whose methods are a chain's: a manager, or a queryset.
+enum Chain<'a> {
+    Manager(super::obj::Manager),
+    QuerySet(&'a QuerySet),
+}
+
+/// Which of a chain's receivers `o` is, if it is one: asked of every method call, with one
+/// look at the object's type.
+fn chain_receiver(o: &Obj) -> Option<Chain<'_>> {
+    let Obj::Native(n) = o else { return None };
+    let any = n.as_any();
+    match any.downcast_ref::<QuerySet>() {
+        Some(qs) => Some(Chain::QuerySet(qs)),
+        None => any
+            .downcast_ref::<super::obj::Manager>()
+            .map(|m| Chain::Manager(*m)),
+    }
+}
+
 impl Host for Orm {
     fn name(cx: &mut Session, n: &str, span: Span) -> Result<Option<Obj>> {
         if let Some((m, shadowed)) = super::modules::model_named(&cx.host.schema, n) {
@@ -31,7 +50,7 @@ impl Host for Orm {
                     super::modules::shadow_notice(&cx.host.schema, m, &shadowed)
                 );
             }
-            return Ok(Some(make::model(m)));
+            return Ok(Some(cx.host.made.model(m)));
         }
         if let Some(v) = django_name(n) {
             return Ok(Some(v));
@@ -211,6 +230,11 @@ impl Host for Orm {
     }
 
     fn call(cx: &mut Session, f: &Obj, args: Args) -> Result<Obj> {
+        // Django's callables first (`Q`, `F`, `Count`): most calls are theirs.
+        if let Some(func) = f.django_fn() {
+            let span = args.span;
+            return cx.call_django(func, args).map_err(|d| d.at(span));
+        }
         if let Some(made) = super::choices::call(f, &args) {
             return made;
         }
@@ -219,10 +243,6 @@ impl Host for Orm {
         }
         if let Some(m) = f.model_class() {
             return cx.new_instance(m, &args).map(make::instance);
-        }
-        if let Some(func) = f.django_fn() {
-            let span = args.span;
-            return cx.call_django(func, args).map_err(|d| d.at(span));
         }
         if let Some(class) = f.native::<super::contenttypes::FieldClass>() {
             return class.call(cx, &args);
@@ -237,16 +257,16 @@ impl Host for Orm {
     /// A manager's or queryset's method (but `qs.query`, `manager.model` and `manager._db`,
     /// its attributes).
     fn is_method(cx: &Session, obj: &Obj, name: &str) -> bool {
-        let qs = obj.native::<QuerySet>();
-        let manager = obj.manager().is_some();
-        if !(manager || qs.is_some())
-            || (qs.is_some() && name == "query")
-            || (manager && matches!(name, "model" | "_db"))
-        {
+        let (qs, manager) = match chain_receiver(obj) {
+            Some(Chain::QuerySet(qs)) => (Some(qs), false),
+            Some(Chain::Manager(_)) => (None, true),
+            None => return false,
+        };
+        if (qs.is_some() && name == "query") || (manager && matches!(name, "model" | "_db")) {
             return false;
         }
         // Django's own methods first: looking for models.py's is the longer search.
-        let queryset_only = qs.is_none() && super::queryset::QUERYSET_ONLY.contains(&name);
+        let queryset_only = manager && super::queryset::QUERYSET_ONLY.contains(&name);
         (super::queryset::is_method(name) && !queryset_only)
             || (qs.is_some_and(|qs| qs.related.is_some())
                 && super::related::RELATED_METHODS.contains(&name))
@@ -257,45 +277,41 @@ impl Host for Orm {
 
     fn call_method(cx: &mut Session, recv: Obj, name: &str, args: Args) -> Result<Obj> {
         // Managers and querysets first: every method of a chain comes here.
-        let manager = recv.manager().is_some();
-        if manager || recv.native::<QuerySet>().is_some() {
-            if let Some(result) = cx.call_custom_method(&recv, name, &args) {
-                return result;
-            }
-            if manager {
-                let qs = cx.get_queryset(&recv)?;
-                return cx.queryset_method(qs, name, args);
-            }
-            // `super().get_queryset()` in a models.py manager method.
-            if name == "get_queryset" {
-                return Ok(recv);
-            }
-            // Taken from the receiver, a queryset held by nothing else is changed, not copied.
-            let Ok(qs) = recv.into_native::<QuerySet>() else {
-                unreachable!("a queryset")
-            };
+        let (manager, custom) = match chain_receiver(&recv) {
+            // A plain manager (the `objects` of a model that declares none) has no models.py
+            // methods: only its `get_queryset`, `__init__` and ContentType's manager's own
+            // methods are more than its queryset's.
+            Some(Chain::Manager(super::obj::Manager(m, index))) => (
+                true,
+                index.is_some()
+                    || matches!(name, "get_queryset" | "__init__")
+                    || cx.is_content_type(m),
+            ),
+            // A queryset of Django's own QuerySet class (most are) has no models.py methods,
+            // and its `__init__` is Django's.
+            Some(Chain::QuerySet(qs)) => (false, qs.manager.is_some() || name == "__init__"),
+            None => return cx.call_other_method(recv, name, args),
+        };
+        if custom && let Some(result) = cx.call_custom_method(&recv, name, &args) {
+            return result;
+        }
+        if manager {
+            let qs = cx.get_queryset(&recv)?;
             return cx.queryset_method(qs, name, args);
         }
-        if let Some(result) = cx.meta_method(&recv, name, &args) {
-            return result;
+        // `super().get_queryset()` in a models.py manager method.
+        if name == "get_queryset" {
+            return Ok(recv);
         }
-        if let Some(&tags) = recv.native::<super::taggit::TagsOfModel>() {
-            return cx.tags_of_model_method(tags, name, args);
-        }
-        if let Some(fx) = recv.f() {
-            let fx = fx.clone();
-            if let Some(op) = Arith::bitwise(name) {
-                return cx.bitwise_expr(fx, op, &args).map(make::f);
-            }
-            return cx.order_by_expr(&fx, name, &args).map(make::f);
-        }
-        if let Some(inst) = recv.instance() {
-            return cx.instance_method(&inst, name, &args);
-        }
-        if let Some(result) = cx.py_lookup_method(&recv, name, &args) {
-            return result;
-        }
-        Err(cx.no_attribute(&recv, name, args.span))
+        // Taken from the receiver, a queryset held by nothing else is changed, not copied
+        // (its type known above, it is not checked again).
+        let Obj::Native(n) = recv else {
+            unreachable!("a queryset")
+        };
+        let Ok(qs) = n.into_any().downcast::<QuerySet>() else {
+            unreachable!("a queryset")
+        };
+        cx.queryset_method(qs, name, args)
     }
 
     fn unary(cx: &mut Session, op: UnaryOp, v: &Obj, _span: Span) -> Option<Result<Obj>> {
@@ -457,6 +473,12 @@ impl Host for Orm {
     }
 
     fn subscript(cx: &mut Session, obj: Obj, index: &Expr, span: Span) -> Result<Obj> {
+        // A queryset first (`qs[:10]` ends many statements): taken, so one held by nothing
+        // else is changed, not copied.
+        let obj = match obj.into_native::<QuerySet>() {
+            Ok(qs) => return cx.queryset_subscript(qs, index, span),
+            Err(obj) => obj,
+        };
         // Django's `RawQuerySet.__getitem__`: `list(self)[k]`, the whole query run.
         if let Some(raw) = obj.native::<super::raw::RawQuerySet>() {
             let items = cx.raw_items(raw, span)?;
@@ -473,11 +495,6 @@ impl Host for Orm {
         }
         if obj.manager().is_some() {
             let qs = cx.get_queryset(&obj)?;
-            return cx.queryset_subscript(qs, index, span);
-        }
-        if let Some(qs) = obj.queryset() {
-            // The object let go, so a queryset held by nothing else is taken, not copied.
-            drop(obj);
             return cx.queryset_subscript(qs, index, span);
         }
         Err(Diagnostic::new(
@@ -695,6 +712,10 @@ impl Host for Orm {
     }
 
     fn class_of(cx: &mut Session, o: &Obj) -> Option<(Rc<crate::py::classes::Class>, bool)> {
+        // A model class first: `Book.objects` starts most statements.
+        if let Some(m) = o.model_class() {
+            return cx.model_python_class(m).map(|c| (c, false));
+        }
         if let Some(c) = cx.lookup_class_of(o) {
             return Some((c, false));
         }
@@ -716,6 +737,30 @@ fn arith(op: BinOp) -> Option<Arith> {
 }
 
 impl Session {
+    /// A method of an object that is neither a manager nor a queryset.
+    fn call_other_method(&mut self, recv: Obj, name: &str, args: Args) -> Result<Obj> {
+        if let Some(result) = self.meta_method(&recv, name, &args) {
+            return result;
+        }
+        if let Some(&tags) = recv.native::<super::taggit::TagsOfModel>() {
+            return self.tags_of_model_method(tags, name, args);
+        }
+        if let Some(fx) = recv.f() {
+            let fx = fx.clone();
+            if let Some(op) = Arith::bitwise(name) {
+                return self.bitwise_expr(fx, op, &args).map(make::f);
+            }
+            return self.order_by_expr(&fx, name, &args).map(make::f);
+        }
+        if let Some(inst) = recv.instance() {
+            return self.instance_method(&inst, name, &args);
+        }
+        if let Some(result) = self.py_lookup_method(&recv, name, &args) {
+            return result;
+        }
+        Err(self.no_attribute(&recv, name, args.span))
+    }
+
     /// Call one of Django's callables.
     fn call_django(&mut self, f: DjangoFn, args: Args) -> Result<Obj> {
         let span = args.span;
@@ -813,6 +858,7 @@ impl Session {
         Ok(leaves)
     }
 
+    #[inline]
     pub(super) fn manager_queryset(&self, model: crate::schema::ModelId) -> QuerySet {
         QuerySet::new(
             crate::query::Query::new(&self.host.schema, model),

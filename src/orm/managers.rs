@@ -8,6 +8,7 @@
 //! querysets of the managers made from it (`from_queryset`, `as_manager`) — and only there.
 //! A manager's own `__init__` runs with the arguments models.py makes it with; the attributes
 //! it (or any code) sets on a manager or a queryset object are kept, as Python keeps them.
+//! Each model class and manager is one object a session ([`Made`]), as in Python.
 
 use super::Session;
 use super::obj::QuerySet;
@@ -62,21 +63,58 @@ enum Found {
 pub type Attributes =
     std::collections::HashMap<(ModelId, usize), std::collections::HashMap<String, Obj>>;
 
+/// The model classes and managers made so far. In Python each is one object
+/// (`Book.objects is Book.objects`), and most statements start with both (`Book.objects`):
+/// made once, each is shared rather than allocated and freed at every use.
+#[derive(Default)]
+pub struct Made {
+    classes: Vec<Option<Obj>>,
+    /// By model: its managers made, by index (`None`: the implicit one).
+    managers: Vec<Vec<(Option<usize>, Obj)>>,
+}
+
+impl Made {
+    /// Model `m`'s class.
+    pub fn model(&mut self, m: ModelId) -> Obj {
+        if self.classes.len() <= m {
+            self.classes.resize(m + 1, None);
+        }
+        self.classes[m]
+            .get_or_insert_with(|| make::model(m))
+            .clone()
+    }
+
+    /// Model `m`'s manager `index`.
+    fn manager(&mut self, m: ModelId, index: Option<usize>) -> Obj {
+        if self.managers.len() <= m {
+            self.managers.resize_with(m + 1, Vec::new);
+        }
+        let made = &mut self.managers[m];
+        if let Some((_, o)) = made.iter().find(|(i, _)| *i == index) {
+            return o.clone();
+        }
+        let o = make::manager(m, index);
+        made.push((index, o.clone()));
+        o
+    }
+}
+
 impl Session {
     /// `Model.<name>` when it is a manager: one models.py declares or the model inherits,
     /// `_default_manager`, `_base_manager`, or the implicit `objects` of a model that
     /// declares none.
-    pub(super) fn model_manager(&self, model: ModelId, name: &str) -> Option<Obj> {
+    pub(super) fn model_manager(&mut self, model: ModelId, name: &str) -> Option<Obj> {
         let m = self.host.schema.model(model);
-        if let Some(i) = m.managers.iter().position(|g| g.name == name) {
-            return Some(make::manager(model, Some(i)));
-        }
-        match name {
-            "objects" if m.managers.is_empty() => Some(make::manager(model, None)),
-            "_default_manager" => Some(make::manager(model, m.default_manager_index())),
-            "_base_manager" => Some(make::manager(model, m.base_manager_index())),
-            _ => None,
-        }
+        let index = match m.managers.iter().position(|g| g.name == name) {
+            Some(i) => Some(i),
+            None => match name {
+                "objects" if m.managers.is_empty() => None,
+                "_default_manager" => m.default_manager_index(),
+                "_base_manager" => m.base_manager_index(),
+                _ => return None,
+            },
+        };
+        Some(self.host.made.manager(model, index))
     }
 
     /// The models.py method `name` of a manager or queryset, if it has one.
@@ -112,7 +150,11 @@ impl Session {
     /// `Person.objects.init_arg`.
     pub(super) fn manager_attribute(&mut self, obj: &Obj, name: &str) -> Result<Option<Obj>> {
         if let Some(qs) = obj.native::<QuerySet>() {
-            return Ok(qs.attrs.0.borrow().get(name).cloned());
+            let attrs = qs.attrs.0.borrow();
+            return Ok(attrs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone()));
         }
         let Some(obj::Manager(model, Some(index))) = obj.manager_ref() else {
             return Ok(None);
@@ -152,7 +194,10 @@ impl Session {
     ) -> Result<bool> {
         if let Some(qs) = obj.native::<QuerySet>() {
             let mut attrs = qs.attrs.0.borrow_mut();
-            attrs.insert(name.to_string(), value.clone());
+            match attrs.iter_mut().find(|(k, _)| k == name) {
+                Some((_, v)) => *v = value.clone(),
+                None => attrs.push((name.to_string(), value.clone())),
+            }
             return Ok(true);
         }
         let Some(obj::Manager(model, Some(index))) = obj.manager_ref() else {
@@ -220,7 +265,7 @@ impl Session {
 
     /// What a manager's `get_queryset()` returns: all rows as an instance of its QuerySet
     /// class, or what models.py's override returns. Made shared (every statement starts with
-    /// one): the queryset is made in place, not moved into its `Rc` afterwards.
+    /// one).
     pub(super) fn get_queryset(&mut self, manager: &Obj) -> Result<Rc<QuerySet>> {
         let Some(super::obj::Manager(model, index)) = manager.manager_ref() else {
             unreachable!("a manager")
@@ -230,10 +275,10 @@ impl Session {
                 .get_queryset
                 .clone()
         }) else {
-            return Ok(Rc::new(QuerySet {
-                manager: index,
-                ..self.manager_queryset(model)
-            }));
+            // Set in place: a struct update (`..`) copied the whole queryset once more.
+            let mut qs = self.manager_queryset(model);
+            qs.manager = index;
+            return Ok(Rc::new(qs));
         };
         let args = Args {
             pos: Vec::new(),

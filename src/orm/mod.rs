@@ -169,6 +169,8 @@ pub struct Orm {
     manager_attrs: managers::Attributes,
     /// The lookups and transforms written in Python ([`py_lookups`]).
     py_lookups: py_lookups::State,
+    /// The model classes and managers made so far ([`managers`]).
+    made: managers::Made,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -229,6 +231,7 @@ impl Session {
             shadow_noticed: Vec::new(),
             manager_attrs: managers::Attributes::default(),
             py_lookups: py_lookups::State::default(),
+            made: managers::Made::default(),
         };
         let mut session = crate::py::Interp::with_host(orm, out);
         session.register_models_lookups();

@@ -313,6 +313,8 @@ pub struct QuerySet {
 }
 
 impl QuerySet {
+    // Inlined so that a new queryset is built where it goes, not moved there (it is large).
+    #[inline]
     pub fn new(query: Query, kind: QsKind) -> QuerySet {
         QuerySet {
             query,
@@ -379,9 +381,10 @@ impl ResultCache {
 }
 
 /// The attributes code sets on a queryset object (Django's instance `__dict__`): cloning
-/// gives none, as Django's `_chain()` makes a new object without them.
+/// gives none, as Django's `_chain()` makes a new object without them. A list: a queryset
+/// seldom has any, and every statement makes (and drops) a queryset.
 #[derive(Debug, Default)]
-pub struct QuerySetAttributes(pub RefCell<std::collections::HashMap<String, Obj>>);
+pub struct QuerySetAttributes(pub RefCell<Vec<(String, Obj)>>);
 
 impl Clone for QuerySetAttributes {
     fn clone(&self) -> QuerySetAttributes {

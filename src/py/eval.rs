@@ -149,11 +149,12 @@ impl<H: Host> Interp<H> {
         let f = match &func.kind {
             ExprKind::Attribute { value, attr } => {
                 let recv = self.eval(value)?;
-                if attr.name != "__class__" && H::is_method(self, &recv, &attr.name) {
+                let name = attr.name.as_str();
+                if name != "__class__" && H::is_method(self, &recv, name) {
                     let args = self.eval_args(args, span)?;
-                    return Ok((H::call_method(self, recv, &attr.name, args)?, false));
+                    return Ok((H::call_method(self, recv, name, args)?, false));
                 }
-                self.attribute(recv, &attr.name, attr.span)?
+                self.attribute(recv, name, attr.span)?
             }
             _ => self.eval(func)?,
         };
@@ -220,9 +221,9 @@ impl<H: Host> Interp<H> {
         };
         for a in args {
             match a {
-                Arg::Positional(e) => out.pos.push((self.eval(e)?, e.span)),
+                Arg::Positional(e) => out.pos.push((self.eval_arg(e)?, e.span)),
                 Arg::Keyword { name, value } => {
-                    let v = self.eval(value)?;
+                    let v = self.eval_arg(value)?;
                     out.kw
                         .push((name.name.as_str().to_owned(), v, name.span.to(value.span)));
                 }
@@ -259,6 +260,17 @@ impl<H: Host> Interp<H> {
             }
         }
         Ok(out)
+    }
+
+    /// An argument's value: a literal (`'title'`, `400`, most arguments) made here, without
+    /// a call of [`Self::eval`] (whose entry and exit cost more than the literal).
+    #[inline]
+    fn eval_arg(&mut self, e: &Expr) -> Result<Obj> {
+        match &e.kind {
+            ExprKind::Str(s) => Ok(Obj::str(s.clone())),
+            ExprKind::Int(i) => Ok(Obj::int(*i)),
+            _ => self.eval(e),
+        }
     }
 
     fn lookup_name(&mut self, n: &str, span: Span) -> Result<Obj> {
