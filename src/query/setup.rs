@@ -9,6 +9,7 @@ use super::{GroupBy, Nulls, OrderSpec, Query, SelectRelated, Sym};
 use crate::diag::{Diagnostic, Result, Span};
 use crate::schema::{ModelId, Schema};
 use crate::value::ValueType;
+use std::borrow::Cow;
 
 /// One column of the SELECT list.
 #[derive(Debug, Clone, PartialEq)]
@@ -256,7 +257,7 @@ impl Query {
     ) -> Vec<Expr> {
         let mut exprs: Vec<Expr> = match &self.group_by {
             GroupBy::None => return Vec::new(),
-            GroupBy::All => Vec::new(),
+            GroupBy::All => Vec::with_capacity(columns.len() + order_by.len()),
             GroupBy::Exprs(v) => v.clone(),
         };
         // A selected column of a composite primary key grouped by as one is grouped by.
@@ -268,7 +269,11 @@ impl Query {
             .flatten()
             .collect();
         for c in columns.iter().filter(|c| !keys.contains(&c.expr)) {
-            exprs.extend(c.expr.group_by_cols());
+            match &c.expr {
+                // What `group_by_cols` gives a column, without a Vec of its own.
+                Expr::Col(_) => exprs.push(c.expr.clone()),
+                e => exprs.extend(e.group_by_cols()),
+            }
         }
         if !meta_ordering {
             for o in order_by {
@@ -324,7 +329,7 @@ impl std::ops::Deref for Planned<'_> {
     }
 }
 
-impl Planner<'_, '_> {
+impl<'q> Planner<'q, '_> {
     fn plan(&mut self) -> Result<Plan> {
         let schema = self.schema;
         if self.q.tables.iter().all(|t| t.refcount == 0) {
@@ -761,8 +766,13 @@ impl Planner<'_, '_> {
         let schema = self.schema;
         let q = &*self.q;
         let default_desc = !q.standard_ordering;
-        let mut out: Vec<PlanOrder> = Vec::new();
+        let meta_ordering = &schema.model(q.model).ordering;
+        let mut out: Vec<PlanOrder> = Vec::with_capacity(q.order_by.len().max(meta_ordering.len()));
         if !q.default_ordering || !q.order_by.is_empty() {
+            let original: Option<&'q Query> = match self.q {
+                Planned::Borrowed(q) => Some(q),
+                _ => None,
+            };
             for i in 0..self.q.order_by.len() {
                 match &self.q.order_by[i] {
                     OrderSpec::Expr {
@@ -788,14 +798,19 @@ impl Planner<'_, '_> {
                         );
                     }
                     OrderSpec::Name { name, span } => {
-                        let (name, span) = (name.clone(), *span);
+                        // Read from the query as it came when that is borrowed (joins made
+                        // resolving names go on a copy, ordering and all), else copied.
+                        let span = *span;
+                        let name = match original.map(|q| &q.order_by[i]) {
+                            Some(OrderSpec::Name { name, .. }) => Cow::Borrowed(name.as_str()),
+                            _ => Cow::Owned(name.clone()),
+                        };
                         self.order_by_name(&name, span, columns, default_desc, &mut out)?;
                     }
                 }
             }
             return Ok((out, false));
         }
-        let meta_ordering = &schema.model(q.model).ordering;
         for name in meta_ordering {
             if super::meta_ordering::is_expression(name) {
                 let e = super::meta_ordering::expression(name, "")?;
