@@ -226,12 +226,14 @@ impl Query {
     /// Django's `pre_sql_setup`: decide columns and ordering, making the joins they need.
     /// Those are made on a copy of the query, taken only when there are any: the query to
     /// write comes back with the plan.
-    pub fn plan(&self, schema: &Schema) -> Result<(Planned<'_>, Plan)> {
+    pub fn plan(&self, schema: &Schema) -> Result<(Planned<'_>, Box<Plan>)> {
         let mut p = Planner {
             q: Planned::Borrowed(self),
             schema,
         };
-        let plan = p.plan()?;
+        // Boxed once here: the plan is handed on, up to the session's display (a pointer
+        // moves, not the whole plan).
+        let plan = Box::new(p.plan()?);
         Ok((p.q, plan))
     }
 
