@@ -977,9 +977,10 @@ impl Writer<'_> {
         }
     }
 
-    /// An expression's SQL as its own fragment.
+    /// An expression's SQL as its own fragment (with room for a common one: grown from
+    /// nothing, its text was copied at each of its first few pieces).
     pub(super) fn expr(&self, e: &Expr) -> Out<Frag> {
-        let mut f = Frag::default();
+        let mut f = Frag::with_capacity(64);
         self.push_expr(&mut f, e)?;
         Ok(f)
     }
