@@ -34,7 +34,7 @@ impl Session {
     ) -> Result<Plan> {
         self.check_for_update(qs)?;
         let compiled = self.compile_select(&qs.query)?;
-        let plan = compiled.plan;
+        let plan = *compiled.plan;
         let Some(st) = compiled.statement else {
             return Ok(plan);
         };

@@ -142,11 +142,12 @@ impl Replacements {
                 continue;
             }
             let alias = format!("qual{}", self.added.len());
+            let name = Sym::from(alias.as_str());
             self.added.push(PlanCol {
                 ty: e.value_type(),
                 expr: e.clone(),
-                alias: Some(alias.clone()),
-                name: Sym::from(alias.as_str()),
+                alias: Some(name.clone()),
+                name,
             });
             self.found.push((e, alias));
         }

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 pub struct PlanCol {
     pub expr: Expr,
     /// `AS "alias"`
-    pub alias: Option<String>,
+    pub alias: Option<Sym>,
     /// The key this column is shown under (attname, values() key, annotation name).
     pub name: Sym,
     pub ty: ValueType,
@@ -106,7 +106,7 @@ impl Plan {
         let mut col_idx = 0;
         self.columns.iter().enumerate().map(move |(i, c)| {
             match (&c.alias, col_aliases && i < kept) {
-                (Some(a), _) => Some(std::borrow::Cow::Borrowed(a.as_str())),
+                (Some(a), _) => Some(std::borrow::Cow::Borrowed(&**a)),
                 (None, true) => {
                     col_idx += 1;
                     Some(std::borrow::Cow::Owned(format!("col{col_idx}")))
@@ -118,20 +118,20 @@ impl Plan {
 }
 
 impl Query {
-    /// The fields of `model` that `defer()`/`only()` leave selected, in model order.
-    /// `prefix` is the `select_related` path to the model (`""` for the queried model);
-    /// `keep_pk`: `only()` keeps the primary key (not a multi-table parent's, whose row the
-    /// child's link names).
+    /// The fields of `model` that `defer()`/`only()` leave selected, in model order (`None`:
+    /// all of them, nothing being deferred). `prefix` is the `select_related` path to the
+    /// model (`""` for the queried model); `keep_pk`: `only()` keeps the primary key (not a
+    /// multi-table parent's, whose row the child's link names).
     fn loaded_fields(
         &self,
         schema: &Schema,
         model: ModelId,
         prefix: &str,
         keep_pk: bool,
-    ) -> Vec<usize> {
+    ) -> Option<Vec<usize>> {
         let m = schema.model(model);
         if self.deferred.is_empty() {
-            return (0..m.fields.len()).collect();
+            return None;
         }
         let mut relevant: Vec<&str> = Vec::new();
         for d in &self.deferred {
@@ -155,39 +155,16 @@ impl Query {
                 head == f.name || head == f.attname()
             })
         };
-        (0..m.fields.len())
-            .filter(|&i| {
-                if self.defer_mode {
-                    !named(i, true)
-                } else if relevant.is_empty() {
-                    true
-                } else {
-                    (keep_pk && (i == m.pk || m.composite_pk.contains(&i))) || named(i, false)
-                }
-            })
-            .collect()
-    }
-
-    fn default_columns(
-        &self,
-        schema: &Schema,
-        model: ModelId,
-        alias: &Sym,
-        fields: &[usize],
-    ) -> Vec<PlanCol> {
-        let m = schema.model(model);
-        fields
-            .iter()
-            .map(|&i| {
-                let c = path::col(schema, (model, i), alias);
-                PlanCol {
-                    ty: c.ty,
-                    expr: Expr::Col(c),
-                    alias: None,
-                    name: attname(&m.fields[i]),
-                }
-            })
-            .collect()
+        let loaded = (0..m.fields.len()).filter(|&i| {
+            if self.defer_mode {
+                !named(i, true)
+            } else if relevant.is_empty() {
+                true
+            } else {
+                (keep_pk && (i == m.pk || m.composite_pk.contains(&i))) || named(i, false)
+            }
+        });
+        Some(loaded.collect())
     }
 
     /// The model's columns as Django's `get_default_columns` selects them: the inherited
@@ -197,11 +174,11 @@ impl Query {
     fn model_columns(
         &mut self,
         schema: &Schema,
-        model: ModelId,
-        alias: &Sym,
+        (model, alias): (ModelId, &Sym),
         prefix: &str,
         from_parent: Option<ModelId>,
-    ) -> Result<Vec<PlanCol>> {
+        out: &mut Vec<PlanCol>,
+    ) -> Result<()> {
         let mut owners: Vec<ModelId> = Vec::new();
         for (owner, _) in schema.concrete_fields(model) {
             let selected =
@@ -210,11 +187,10 @@ impl Query {
                 owners.push(owner);
             }
         }
-        let mut out = Vec::new();
         for owner in owners {
             let fields = self.loaded_fields(schema, owner, prefix, owner == model);
             // Django joins an ancestor's table only for the columns it selects there.
-            if fields.is_empty() {
+            if fields.as_ref().is_some_and(Vec::is_empty) {
                 continue;
             }
             let owner_alias = if owner == model {
@@ -222,9 +198,9 @@ impl Query {
             } else {
                 self.parent_alias(schema, model, owner, alias)?
             };
-            out.extend(self.default_columns(schema, owner, &owner_alias, &fields));
+            push_default_columns(schema, (owner, &owner_alias), fields.as_deref(), out);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Django's `join_parent_model`: the alias of `ancestor`'s table, joined from `model`'s
@@ -250,12 +226,14 @@ impl Query {
     /// Django's `pre_sql_setup`: decide columns and ordering, making the joins they need.
     /// Those are made on a copy of the query, taken only when there are any: the query to
     /// write comes back with the plan.
-    pub fn plan(&self, schema: &Schema) -> Result<(Cow<'_, Query>, Plan)> {
+    pub fn plan(&self, schema: &Schema) -> Result<(Planned<'_>, Box<Plan>)> {
         let mut p = Planner {
-            q: Cow::Borrowed(self),
+            q: Planned::Borrowed(self),
             schema,
         };
-        let plan = p.plan()?;
+        // Boxed once here: the plan is handed on, up to the session's display (a pointer
+        // moves, not the whole plan).
+        let plan = Box::new(p.plan()?);
         Ok((p.q, plan))
     }
 
@@ -263,15 +241,12 @@ impl Query {
     /// path from the base table (a multi-table child's inherited fields on the parent's
     /// table, the parent's key as the child's link column), its joins made on this query.
     pub fn concrete_field_exprs(&mut self, schema: &Schema) -> Result<Vec<Expr>> {
-        // The planner works on this query itself, moved in and back (no copy).
-        let placeholder = Query::new(schema, self.model);
+        // The planner works on this query itself (no copy).
         let mut p = Planner {
-            q: Cow::Owned(std::mem::replace(self, placeholder)),
+            q: Planned::Mut(self),
             schema,
         };
-        let exprs = p.concrete_field_exprs();
-        *self = p.q.into_owned();
-        exprs
+        p.concrete_field_exprs()
     }
 
     /// Django's `get_group_by` up to the backend-specific part.
@@ -284,7 +259,7 @@ impl Query {
     ) -> Vec<Expr> {
         let mut exprs: Vec<Expr> = match &self.group_by {
             GroupBy::None => return Vec::new(),
-            GroupBy::All => Vec::new(),
+            GroupBy::All => Vec::with_capacity(columns.len() + order_by.len()),
             GroupBy::Exprs(v) => v.clone(),
         };
         // A selected column of a composite primary key grouped by as one is grouped by.
@@ -296,7 +271,11 @@ impl Query {
             .flatten()
             .collect();
         for c in columns.iter().filter(|c| !keys.contains(&c.expr)) {
-            exprs.extend(c.expr.group_by_cols());
+            match &c.expr {
+                // What `group_by_cols` gives a column, without a Vec of its own.
+                Expr::Col(_) => exprs.push(c.expr.clone()),
+                e => exprs.extend(e.group_by_cols()),
+            }
         }
         if !meta_ordering {
             for o in order_by {
@@ -314,11 +293,45 @@ impl Query {
 
 /// The query being planned: borrowed until a join has to be made, then a copy of its own.
 struct Planner<'q, 's> {
-    q: Cow<'q, Query>,
+    q: Planned<'q>,
     schema: &'s Schema,
 }
 
-impl Planner<'_, '_> {
+/// The query a plan is for: the one planned, or the copy of it that joins were made on
+/// (boxed: the plan's caller gets it back, and a pointer moves rather than a whole query).
+pub enum Planned<'q> {
+    Borrowed(&'q Query),
+    Owned(Box<Query>),
+    /// A query the planner changes in place ([`Query::concrete_field_exprs`]).
+    Mut(&'q mut Query),
+}
+
+impl Planned<'_> {
+    /// The query to change, copied first when it is borrowed.
+    fn to_mut(&mut self) -> &mut Query {
+        if let Planned::Borrowed(q) = *self {
+            *self = Planned::Owned(Box::new(q.clone()));
+        }
+        match self {
+            Planned::Owned(q) => q,
+            Planned::Mut(q) => q,
+            Planned::Borrowed(_) => unreachable!("copied above"),
+        }
+    }
+}
+
+impl std::ops::Deref for Planned<'_> {
+    type Target = Query;
+    fn deref(&self) -> &Query {
+        match self {
+            Planned::Borrowed(q) => q,
+            Planned::Owned(q) => q,
+            Planned::Mut(q) => q,
+        }
+    }
+}
+
+impl<'q> Planner<'q, '_> {
     fn plan(&mut self) -> Result<Plan> {
         let schema = self.schema;
         if self.q.tables.iter().all(|t| t.refcount == 0) {
@@ -327,31 +340,34 @@ impl Planner<'_, '_> {
             q.ref_alias(&base);
         }
         let q = &*self.q;
-        let mut columns: Vec<PlanCol> = q
-            .extra_select
-            .iter()
-            .map(|s| PlanCol {
+        let selected = match q.default_cols {
+            true => schema.model(q.model).fields.len(),
+            false => q.select.len(),
+        };
+        let mut columns: Vec<PlanCol> =
+            Vec::with_capacity(q.extra_select.len() + selected + q.annotations.len());
+        columns.extend(q.extra_select.iter().map(|s| {
+            let name = Sym::from(s.name.as_str());
+            PlanCol {
                 ty: s.expr.value_type(),
                 expr: s.expr.clone(),
-                alias: Some(s.name.clone()),
-                name: Sym::from(s.name.as_str()),
-            })
-            .collect();
+                alias: Some(name.clone()),
+                name,
+            }
+        }));
         if q.default_cols {
             let (model, base) = (q.model, q.base_alias().clone());
-            columns.extend(self.model_columns(model, &base, "", None)?);
+            self.model_columns((model, &base), "", None, &mut columns)?;
         } else {
             let q = &*self.q;
             for s in &q.select {
-                let alias = s.aliased.then(|| s.name.clone());
-                push_select(&mut columns, q, schema, (&s.expr, &s.name), alias, true);
+                push_select(&mut columns, q, schema, (&s.expr, &s.name), s.aliased, true);
             }
         }
         let q = &*self.q;
         for a in &q.annotations {
-            let alias = Some(a.name.clone());
             let values = !q.default_cols;
-            push_select(&mut columns, q, schema, (&a.expr, &a.name), alias, values);
+            push_select(&mut columns, q, schema, (&a.expr, &a.name), true, values);
         }
         let shown = columns.len();
         let mut related = Vec::new();
@@ -453,19 +469,18 @@ impl Planner<'_, '_> {
     /// inherited columns join its parents' tables).
     fn model_columns(
         &mut self,
-        model: ModelId,
-        alias: &Sym,
+        at: (ModelId, &Sym),
         prefix: &str,
         from_parent: Option<ModelId>,
-    ) -> Result<Vec<PlanCol>> {
+        out: &mut Vec<PlanCol>,
+    ) -> Result<()> {
         let schema = self.schema;
-        if schema.model(model).parents.is_empty() {
-            let fields = self.q.loaded_fields(schema, model, prefix, true);
-            return Ok(self.q.default_columns(schema, model, alias, &fields));
+        if schema.model(at.0).parents.is_empty() {
+            let fields = self.q.loaded_fields(schema, at.0, prefix, true);
+            push_default_columns(schema, at, fields.as_deref(), out);
+            return Ok(());
         }
-        self.q
-            .to_mut()
-            .model_columns(schema, model, alias, prefix, from_parent)
+        (self.q.to_mut()).model_columns(schema, at, prefix, from_parent, out)
     }
 
     /// [`Query::setup_joins`], on a copy of the query only when the path has joins to make.
@@ -641,7 +656,7 @@ impl Planner<'_, '_> {
                 && !self
                     .q
                     .loaded_fields(schema, owner, prefix, false)
-                    .contains(&i)
+                    .is_none_or(|loaded| loaded.contains(&i))
             {
                 return Err(Diagnostic::field(format!(
                     "Field {}.{} cannot be both deferred and traversed using select_related at \
@@ -703,7 +718,7 @@ impl Planner<'_, '_> {
             };
             let start = columns.len();
             let parent = from_parent.then_some(model);
-            columns.extend(self.model_columns(target, &join_alias, &path, parent)?);
+            self.model_columns((target, &join_alias), &path, parent, columns)?;
             let mut cols: Vec<usize> = if from_parent {
                 own.to_vec()
             } else {
@@ -753,8 +768,13 @@ impl Planner<'_, '_> {
         let schema = self.schema;
         let q = &*self.q;
         let default_desc = !q.standard_ordering;
-        let mut out: Vec<PlanOrder> = Vec::new();
+        let meta_ordering = &schema.model(q.model).ordering;
+        let mut out: Vec<PlanOrder> = Vec::with_capacity(q.order_by.len().max(meta_ordering.len()));
         if !q.default_ordering || !q.order_by.is_empty() {
+            let original: Option<&'q Query> = match self.q {
+                Planned::Borrowed(q) => Some(q),
+                _ => None,
+            };
             for i in 0..self.q.order_by.len() {
                 match &self.q.order_by[i] {
                     OrderSpec::Expr {
@@ -780,14 +800,19 @@ impl Planner<'_, '_> {
                         );
                     }
                     OrderSpec::Name { name, span } => {
-                        let (name, span) = (name.clone(), *span);
+                        // Read from the query as it came when that is borrowed (joins made
+                        // resolving names go on a copy, ordering and all), else copied.
+                        let span = *span;
+                        let name = match original.map(|q| &q.order_by[i]) {
+                            Some(OrderSpec::Name { name, .. }) => Cow::Borrowed(name.as_str()),
+                            _ => Cow::Owned(name.clone()),
+                        };
                         self.order_by_name(&name, span, columns, default_desc, &mut out)?;
                     }
                 }
             }
             return Ok((out, false));
         }
-        let meta_ordering = &schema.model(q.model).ordering;
         for name in meta_ordering {
             if super::meta_ordering::is_expression(name) {
                 let e = super::meta_ordering::expression(name, "")?;
@@ -1032,28 +1057,22 @@ fn push_select(
     q: &Query,
     schema: &Schema,
     (expr, name): (&Expr, &str),
-    alias: Option<String>,
+    aliased: bool,
     values_only: bool,
 ) {
     let Expr::Tuple(cols) = expr else {
+        let name = Sym::from(name);
         columns.push(PlanCol {
             ty: q.result_type(schema, expr),
             expr: expr.clone(),
-            alias,
-            name: Sym::from(name),
+            alias: aliased.then(|| name.clone()),
+            name,
         });
         return;
     };
     for (i, col) in cols.iter().enumerate() {
         let last = i + 1 == cols.len() && !values_only;
-        push_select(
-            columns,
-            q,
-            schema,
-            (col, name),
-            alias.clone().filter(|_| last),
-            true,
-        );
+        push_select(columns, q, schema, (col, name), aliased && last, true);
     }
 }
 
@@ -1076,6 +1095,30 @@ fn push_order(out: &mut Vec<PlanOrder>, item: PlanOrder) {
         .any(|o| o.target == item.target && !matches!(o.target, OrderTarget::Random));
     if !dup {
         out.push(item);
+    }
+}
+
+/// The columns of `model`'s `fields` (`None`: all of them) on its table at `alias`, each
+/// shown under its attname, appended to `out`.
+fn push_default_columns(
+    schema: &Schema,
+    (model, alias): (ModelId, &Sym),
+    fields: Option<&[usize]>,
+    out: &mut Vec<PlanCol>,
+) {
+    let m = schema.model(model);
+    let mut push = |i: usize| {
+        let c = path::col(schema, (model, i), alias);
+        out.push(PlanCol {
+            ty: c.ty,
+            expr: Expr::Col(c),
+            alias: None,
+            name: attname(&m.fields[i]),
+        });
+    };
+    match fields {
+        None => (0..m.fields.len()).for_each(push),
+        Some(fields) => fields.iter().for_each(|&i| push(i)),
     }
 }
 

@@ -69,14 +69,13 @@ fn push_json(buf: &mut Vec<u8>, v: &(impl serde::Serialize + ?Sized)) {
 
 /// `s` as a JSON string literal, byte-identical to `serde_json`'s: `"` and `\\` backslashed,
 /// everything else at or above 0x20 (DEL, non-ASCII) as is. The buffer is first grown to the
-/// most that can take (every byte doubled), then `s` is copied eight bytes at a time with a
-/// backslash put before each `"` and `\\` ([`escape_word`]), and cut back to what was written.
-/// A string with a control byte (below 0x20: `\n`, `\u0000`...) is left to `serde_json`.
+/// most that can take (every byte doubled), `s` is escaped into it ([`escape_into`]), and
+/// it is cut back to what was written. A string with a control byte (below 0x20: `\n`,
+/// `\u0000`...) is left to `serde_json`.
 fn push_json_str(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let start = buf.len();
-    // Eight bytes of slack: each word is stored whole before its end is known.
-    buf.resize(start + 2 * bytes.len() + 10, 0);
+    buf.resize(start + 2 * bytes.len() + 2 + ROOM, 0);
     match escape_into(&mut buf[start..], bytes) {
         Some(end) => buf.truncate(start + end),
         None => {
@@ -86,61 +85,71 @@ fn push_json_str(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Bytes looked at together: whether each needs an escape is found by a loop over them
+/// that the compiler runs sixteen bytes at a time.
+const BLOCK: usize = 64;
+/// Room past what is written: an eight-byte word is stored whole, after up to eight
+/// backslashes.
+const ROOM: usize = 24;
+
 /// `bytes` quoted and escaped into `out`: the length written, or `None` at a control byte.
+/// Each block of [`BLOCK`] bytes gets one flag byte a byte (1 for a `"` or `\\`); then each
+/// eight-byte word is stored whole and, where its flags are not all zero, again after each
+/// backslash put in ([`escape_word`]). The SQL's quoted names put a `"` every few bytes.
 fn escape_into(out: &mut [u8], bytes: &[u8]) -> Option<usize> {
     out[0] = b'"';
     let mut j = 1;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        j = escape_word(
-            out,
-            j,
-            u64::from_le_bytes(c.try_into().expect("eight bytes")),
-            8,
-        )?;
+    let mut src = [b' '; BLOCK];
+    for block in bytes.chunks(BLOCK) {
+        if block.len() == BLOCK {
+            src.copy_from_slice(block);
+        } else {
+            // The last block, padded with spaces (which need no escape).
+            src = [b' '; BLOCK];
+            src[..block.len()].copy_from_slice(block);
+        }
+        let mut flags = [0u8; BLOCK];
+        let mut control = 0u8;
+        for (f, &b) in flags.iter_mut().zip(&src) {
+            *f = u8::from((b == b'"') | (b == b'\\'));
+            control |= u8::from(b < 0x20);
+        }
+        if control != 0 {
+            return None;
+        }
+        let words = src.chunks_exact(8).zip(flags.chunks_exact(8));
+        for (w, f) in words.take(block.len().div_ceil(8)) {
+            let window = (&mut out[j..j + ROOM]).try_into().expect("room made");
+            j += escape_word(
+                window,
+                u64::from_le_bytes(w.try_into().expect("eight bytes")),
+                u64::from_le_bytes(f.try_into().expect("eight flags")),
+            );
+        }
+        // The padding's spaces were written last, one byte each.
+        j -= (BLOCK - block.len()) % 8;
     }
-    // The last bytes padded with spaces, which need no escape.
-    let rest = chunks.remainder();
-    let mut tail = [b' '; 8];
-    tail[..rest.len()].copy_from_slice(rest);
-    j = escape_word(out, j, u64::from_le_bytes(tail), rest.len())?;
     out[j] = b'"';
     Some(j + 1)
 }
 
-/// The first `n` bytes of word `w` (little-endian) written at `out[j..]`, a backslash before
-/// each `"` and `\\`; the end of what was written, or `None` when one is a control byte.
-/// Per byte, with `low` its seven low bits: `low + 0x60` carries into the high bit when the
-/// byte is at least 0x20, and `(low ^ c) + 0x7f` when it differs from `c`; no sum crosses
-/// into the next byte, so every flag is exact (a byte with its own high bit set is none of
-/// them). `out` has eight bytes of room past what is written.
+/// Word `w` (eight bytes, little-endian) written at the start of `window`, a backslash
+/// before each byte whose flag (the lowest bit of its byte in `flags`) is set; how many
+/// bytes that is. Past them, `window` holds bytes of no meaning.
 #[inline(always)]
-fn escape_word(out: &mut [u8], mut j: usize, mut w: u64, n: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const LOW7: u64 = ONES * 0x7f;
-    const HIGH: u64 = ONES * 0x80;
-    let low = w & LOW7;
-    let printable = (low + ONES * 0x60) | w;
-    let quote = (low ^ (ONES * u64::from(b'"'))) + LOW7;
-    let backslash = (low ^ (ONES * u64::from(b'\\'))) + LOW7;
-    if !printable & HIGH != 0 {
-        return None;
+fn escape_word(window: &mut [u8; ROOM], w: u64, mut flags: u64) -> usize {
+    window[..8].copy_from_slice(&w.to_le_bytes());
+    let mut k = 0;
+    while flags != 0 {
+        // A flag's bit is its byte's lowest: `shift` is the byte's position times eight.
+        let shift = flags.trailing_zeros();
+        let at = (k + (shift / 8) as usize) & 15;
+        window[at] = b'\\';
+        window[at + 1..at + 9].copy_from_slice(&(w >> shift).to_le_bytes());
+        k += 1;
+        flags &= flags - 1;
     }
-    let mut escapes = !((quote & backslash) | w) & HIGH;
-    // Bytes of `w` written so far (it is shifted past them).
-    let mut done = 0;
-    while escapes != 0 {
-        let at = (escapes.trailing_zeros() / 8) as usize;
-        out[j..j + 8].copy_from_slice(&w.to_le_bytes());
-        j += at - done;
-        out[j] = b'\\';
-        j += 1;
-        w >>= 8 * (at - done);
-        done = at;
-        escapes &= escapes - 1;
-    }
-    out[j..j + 8].copy_from_slice(&w.to_le_bytes());
-    Some(j + n - done)
+    8 + k
 }
 
 /// Streams a result set as one JSON array, or as NDJSON lines.
@@ -244,6 +253,26 @@ mod tests {
                 tricky.push(format!("{plain}{c}é{c}{c}zz"));
                 tricky.push(format!("é{plain}{c}🦀\u{7f}\u{20}{plain}{c}"));
                 tricky.push(format!("{c}{plain}\u{80}\u{ff}\\{plain}"));
+            }
+        }
+        // Escapes at every place of a block and of its last, partial word, in strings of
+        // many blocks.
+        for n in 0..200usize {
+            for m in [3usize, 5, 7, 11] {
+                tricky.push(
+                    (0..n)
+                        .map(|i| match i {
+                            i if i % m == 0 => '"',
+                            i if i % 13 == 0 => '\\',
+                            _ => 'x',
+                        })
+                        .collect(),
+                );
+                let some: String = (0..n)
+                    .map(|i| if (i * 7 + m) % 10 < 3 { '"' } else { 'y' })
+                    .collect();
+                tricky.push(some.clone() + "é");
+                tricky.push(some + "\n");
             }
         }
         for s in &tricky {

@@ -32,7 +32,7 @@ pub struct Statement {
 pub struct Compiled {
     /// `None` when Django would run no query at all (the result is known to be empty).
     pub statement: Option<Statement>,
-    pub plan: Plan,
+    pub plan: Box<Plan>,
 }
 
 /// What a where tree wrote (Django's EmptyResultSet / FullResultSet): its SQL, or nothing at
@@ -984,9 +984,10 @@ impl Writer<'_> {
         }
     }
 
-    /// An expression's SQL as its own fragment.
+    /// An expression's SQL as its own fragment (with room for a common one: grown from
+    /// nothing, its text was copied at each of its first few pieces).
     pub(super) fn expr(&self, e: &Expr) -> Out<Frag> {
-        let mut f = Frag::default();
+        let mut f = Frag::with_capacity(64);
         self.push_expr(&mut f, e)?;
         Ok(f)
     }
@@ -1361,7 +1362,7 @@ impl Writer<'_> {
         let start = f.mark();
         f.push_str(" GROUP BY ");
         // Where each piece written so far starts and ends.
-        let mut pieces: Vec<(Mark, Mark)> = Vec::new();
+        let mut pieces: Vec<(Mark, Mark)> = Vec::with_capacity(plan.group_by.len());
         for e in plan.group_by.iter().filter(kept) {
             // Django's get_group_by skips an expression that compiles to EmptyResultSet
             // (`Exists(qs.none())`, which the SELECT shows as False).
