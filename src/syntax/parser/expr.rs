@@ -4,8 +4,8 @@
 
 use super::{PResult, Parser};
 use crate::syntax::ast::{
-    Arg, BinOp, BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPart, Param, ParamKind, Span,
-    UnaryOp,
+    Arg, BinOp, BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPart, Name, Param, ParamKind,
+    Span, UnaryOp,
 };
 use crate::syntax::lexer::{self, FPiece, MAX_DEPTH, Op, StrLit, SyntaxError, Tok, too_deep};
 
@@ -978,6 +978,15 @@ impl Parser<'_> {
 
     /// Adjacent string literals, concatenated; an f-string among them makes it an f-string.
     fn strings(&mut self) -> PResult<Expr> {
+        // A lone literal whose value is its source text (most): that range of the source.
+        if let Tok::Text(text) = *self.tok()
+            && !matches!(self.peek_tok(1), Tok::Text(_) | Tok::Str(_))
+        {
+            let span = self.bump();
+            let end = span.end - 1; // the closing quote
+            let text = self.name_at(Span::new(end - text.len(), end));
+            return Ok(expr(ExprKind::Str(text), span));
+        }
         let start = self.start();
         // The text so far, until an f-string turns it into the first of its parts.
         let mut text = String::new();
@@ -1009,7 +1018,7 @@ impl Parser<'_> {
         }
         let kind = match parts {
             Some(parts) => ExprKind::FString(parts),
-            None => ExprKind::Str(text),
+            None => ExprKind::Str(Name::new(&text)),
         };
         Ok(expr(kind, self.since(start)))
     }
