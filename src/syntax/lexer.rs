@@ -359,7 +359,13 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b'\\' => self.continuation()?,
-                b'\'' | b'"' => self.string(start, "")?,
+                b'\'' | b'"' => match strings::plain_text(self.src, self.end, start, false) {
+                    Some((text, end)) => {
+                        self.pos = end;
+                        self.push(Tok::Text(text), start, end);
+                    }
+                    None => self.string(start, "")?,
+                },
                 b'0'..=b'9' => self.number()?,
                 b'.' if bytes.get(start + 1).is_some_and(u8::is_ascii_digit) => self.number()?,
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.name()?,
@@ -570,8 +576,23 @@ impl<'a> Lexer<'a> {
     fn operator(&mut self, byte: u8) -> LexResult<()> {
         let start = self.pos;
         let c = char::from(byte);
-        let Some(op) = operator(&self.src.as_bytes()[start..self.end]) else {
-            return Err(invalid_character(c, Span::new(start, start + 1)));
+        let bytes = &self.src.as_bytes()[start..self.end];
+        let next = bytes.get(1).copied();
+        // The delimiters queryset code is mostly made of are one byte, whatever follows
+        // (or unless a `.`, `=` or `:` follows): no longest operator to look for.
+        let op = match byte {
+            b'(' => Op::LParen,
+            b')' => Op::RParen,
+            b'[' => Op::LBracket,
+            b']' => Op::RBracket,
+            b',' => Op::Comma,
+            b'.' if next != Some(b'.') => Op::Dot,
+            b'=' if next != Some(b'=') => Op::Assign,
+            b':' if next != Some(b'=') => Op::Colon,
+            _ => match operator(bytes) {
+                Some(op) => op,
+                None => return Err(invalid_character(c, Span::new(start, start + 1))),
+            },
         };
         let span = Span::new(start, start + op.text().len());
         match byte {
@@ -969,6 +990,35 @@ mod tests {
             ]
         );
         assert!(matches!(&tokens.strings[0], StrLit::Plain(Cow::Owned(s)) if s == "a\tb"));
+    }
+
+    #[test]
+    fn one_byte_delimiters_and_plain_literals_yield_to_longer_tokens() {
+        use Tok::*;
+        assert_eq!(
+            kinds("a.b == c[1:] ... (x := '') '''t''' ''"),
+            vec![
+                Name("a"),
+                Op(op::Op::Dot),
+                Name("b"),
+                Op(op::Op::EqEq),
+                Name("c"),
+                Op(op::Op::LBracket),
+                Int(1),
+                Op(op::Op::Colon),
+                Op(op::Op::RBracket),
+                Op(op::Op::Ellipsis),
+                Op(op::Op::LParen),
+                Name("x"),
+                Op(op::Op::Walrus),
+                Text(""),
+                Op(op::Op::RParen),
+                Str(0),
+                Text(""),
+                Newline,
+                Eof
+            ]
+        );
     }
 
     #[test]
