@@ -19,7 +19,7 @@ impl<H: Host> Interp<H> {
             ExprKind::Name(n) => self.lookup_name(n, e.span),
             ExprKind::Int(i) => Ok(Obj::int(*i)),
             ExprKind::Float(f) => Ok(Obj::Value(Value::Float(*f))),
-            ExprKind::Str(s) => Ok(Obj::str(s.clone())),
+            ExprKind::Str(s) => Ok(Obj::str(s.as_str())),
             ExprKind::Bool(b) => Ok(Obj::bool(*b)),
             ExprKind::None => Ok(Obj::NONE),
             ExprKind::FString(parts) => Ok(Obj::str(self.fstring(parts)?)),

@@ -652,7 +652,7 @@ fn app_info(app_dir: &Path) -> Result<AppInfo> {
                 continue;
             };
             match name.as_str() {
-                "label" => app.label = text.clone(),
+                "label" => app.label = text.to_string(),
                 "default_auto_field" => {
                     let class = text.rsplit('.').next().unwrap_or(text);
                     if let Some(kind) = FieldKind::from_django_name(class) {

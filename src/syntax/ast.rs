@@ -19,11 +19,12 @@ pub struct Ident {
     pub span: Span,
 }
 
-/// The text of a name (a variable, attribute, keyword argument or definition), read as a
-/// `str`. A program's names are ranges of its source text, which its tree shares: reading one
-/// allocates nothing, and neither does copying it (the tree keeps the text alive; a module read
-/// with [`parse_module`](crate::syntax::parse_module), whose trees outlive it, gives each name
-/// a text of its own).
+/// The text of a name (a variable, attribute, keyword argument or definition) or of a string
+/// literal, read as a `str`. A program's names, and its literals written without escapes, are
+/// ranges of its source text, which its tree shares: reading one allocates nothing, and neither
+/// does copying it (the tree keeps the text alive; a module read with
+/// [`parse_module`](crate::syntax::parse_module), whose trees outlive it, gives each a text of
+/// its own, and so does a literal whose value is not its source text).
 #[derive(Clone)]
 pub struct Name {
     text: Arc<str>,
@@ -154,7 +155,7 @@ pub enum ExprKind {
     Int(i64),
     Float(f64),
     /// A string literal (adjacent literals already concatenated, escapes resolved).
-    Str(String),
+    Str(Name),
     FString(Vec<FStringPart>),
     Bool(bool),
     None,

@@ -29,28 +29,39 @@ pub(super) const MAX_DEPTH: usize = 200;
 /// How many indentation levels a block may nest (Python's own limit).
 const MAX_INDENT: usize = 100;
 
-/// Python's keywords, written once: [`KEYWORDS`] lists them, and [`keyword`] recognises them
-/// with a `match` (which compiles to a few comparisons rather than a search of the list).
-macro_rules! keywords {
-    ($($keyword:literal)*) => {
-        pub const KEYWORDS: &[&str] = &[$($keyword),*];
+/// Python's keywords.
+pub const KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
 
-        /// `word` as a keyword, if it is one.
-        fn keyword(word: &str) -> Option<&'static str> {
-            match word {
-                $($keyword => Some($keyword),)*
-                _ => None,
-            }
-        }
-    };
+/// A slot for a word (of at least one byte) from its first and last bytes and its length:
+/// no two keywords share one (the table below is checked as it is built), so a name is
+/// compared with one keyword at most rather than with each of those of its length.
+const fn keyword_slot(word: &[u8]) -> usize {
+    (word[0] as usize + word[word.len() - 1] as usize * 11 + word.len()) % 128
 }
 
-keywords!(
-    "False" "None" "True" "and" "as" "assert" "async" "await" "break" "class" "continue"
-    "def" "del" "elif" "else" "except" "finally" "for" "from" "global" "if" "import"
-    "in" "is" "lambda" "nonlocal" "not" "or" "pass" "raise" "return" "try" "while"
-    "with" "yield"
-);
+/// The index in [`KEYWORDS`] of the keyword in each [`keyword_slot`] (`u8::MAX`: none).
+static KEYWORD_SLOTS: [u8; 128] = {
+    let mut slots = [u8::MAX; 128];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let slot = keyword_slot(KEYWORDS[i].as_bytes());
+        assert!(slots[slot] == u8::MAX, "two keywords share a slot");
+        slots[slot] = i as u8;
+        i += 1;
+    }
+    slots
+};
+
+/// `word` (a name, so not empty) as a keyword, if it is one.
+fn keyword(word: &str) -> Option<&'static str> {
+    let keyword = KEYWORDS.get(usize::from(KEYWORD_SLOTS[keyword_slot(word.as_bytes())]))?;
+    (*keyword == word).then_some(*keyword)
+}
 
 /// The tokens of a source, and the string literals they refer to: kept apart so that a token
 /// owns nothing (copying one is free, and so is dropping the list).
@@ -348,7 +359,13 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b'\\' => self.continuation()?,
-                b'\'' | b'"' => self.string(start, "")?,
+                b'\'' | b'"' => match strings::plain_text(self.src, self.end, start, false) {
+                    Some((text, end)) => {
+                        self.pos = end;
+                        self.push(Tok::Text(text), start, end);
+                    }
+                    None => self.string(start, "")?,
+                },
                 b'0'..=b'9' => self.number()?,
                 b'.' if bytes.get(start + 1).is_some_and(u8::is_ascii_digit) => self.number()?,
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.name()?,
@@ -474,10 +491,13 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
+    /// (Inlined into [`Lexer::scan`]: a name every few bytes of queryset code, and its call
+    /// cost a tenth of reading one.)
+    #[inline(always)]
     fn name(&mut self) -> LexResult<()> {
         let start = self.pos;
-        let word = take_name_chars(self.rest());
-        let end = start + word.len();
+        let end = name_end(self.src, start, self.end);
+        let word = &self.src[start..end];
         let quote = end < self.end && matches!(self.src.as_bytes()[end], b'\'' | b'"');
         if quote && strings::is_prefix(word) {
             return self.string(start, word);
@@ -559,8 +579,23 @@ impl<'a> Lexer<'a> {
     fn operator(&mut self, byte: u8) -> LexResult<()> {
         let start = self.pos;
         let c = char::from(byte);
-        let Some(op) = operator(&self.src.as_bytes()[start..self.end]) else {
-            return Err(invalid_character(c, Span::new(start, start + 1)));
+        let bytes = &self.src.as_bytes()[start..self.end];
+        let next = bytes.get(1).copied();
+        // The delimiters queryset code is mostly made of are one byte, whatever follows
+        // (or unless a `.`, `=` or `:` follows): no longest operator to look for.
+        let op = match byte {
+            b'(' => Op::LParen,
+            b')' => Op::RParen,
+            b'[' => Op::LBracket,
+            b']' => Op::RBracket,
+            b',' => Op::Comma,
+            b'.' if next != Some(b'.') => Op::Dot,
+            b'=' if next != Some(b'=') => Op::Assign,
+            b':' if next != Some(b'=') => Op::Colon,
+            _ => match operator(bytes) {
+                Some(op) => op,
+                None => return Err(invalid_character(c, Span::new(start, start + 1))),
+            },
         };
         let span = Span::new(start, start + op.text().len());
         match byte {
@@ -725,23 +760,27 @@ static ASCII_NAME: [bool; 256] = {
     table
 };
 
-/// The name characters at the start of `s`: ASCII ones byte by byte, Unicode's rules from the
-/// first non-ASCII byte on.
+/// The name characters at the start of `s`.
+fn take_name_chars(s: &str) -> &str {
+    &s[..name_end(s, 0, s.len())]
+}
+
+/// Where the name characters from `at` in `src[..end]` end: ASCII ones byte by byte, Unicode's
+/// rules from the first non-ASCII byte on.
 /// (Inlined into [`Lexer::name`], which reads a name every few bytes of queryset code.)
 #[inline(always)]
-fn take_name_chars(s: &str) -> &str {
-    let b = s.as_bytes();
-    let mut len = 0;
-    while len < b.len() && ASCII_NAME[usize::from(b[len])] {
-        len += 1;
+fn name_end(src: &str, mut at: usize, end: usize) -> usize {
+    let b = &src.as_bytes()[..end];
+    while at < b.len() && ASCII_NAME[usize::from(b[at])] {
+        at += 1;
     }
-    if b.get(len).is_some_and(|b| !b.is_ascii()) {
-        let unicode = &s[len..];
-        len += unicode
+    if at < b.len() && !b[at].is_ascii() {
+        let unicode = &src[at..end];
+        at += unicode
             .find(|c| !is_name_continue(c))
             .unwrap_or(unicode.len());
     }
-    &s[..len]
+    at
 }
 
 /// What [`number`] recognised; the caller checks what follows and converts the value.
@@ -954,6 +993,35 @@ mod tests {
             ]
         );
         assert!(matches!(&tokens.strings[0], StrLit::Plain(Cow::Owned(s)) if s == "a\tb"));
+    }
+
+    #[test]
+    fn one_byte_delimiters_and_plain_literals_yield_to_longer_tokens() {
+        use Tok::*;
+        assert_eq!(
+            kinds("a.b == c[1:] ... (x := '') '''t''' ''"),
+            vec![
+                Name("a"),
+                Op(op::Op::Dot),
+                Name("b"),
+                Op(op::Op::EqEq),
+                Name("c"),
+                Op(op::Op::LBracket),
+                Int(1),
+                Op(op::Op::Colon),
+                Op(op::Op::RBracket),
+                Op(op::Op::Ellipsis),
+                Op(op::Op::LParen),
+                Name("x"),
+                Op(op::Op::Walrus),
+                Text(""),
+                Op(op::Op::RParen),
+                Str(0),
+                Text(""),
+                Newline,
+                Eof
+            ]
+        );
     }
 
     #[test]

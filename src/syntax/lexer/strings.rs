@@ -56,6 +56,28 @@ static ENDS_PLAIN: [bool; 256] = {
     table
 };
 
+/// The literal whose quote is at `open` in `src[..end]` if its value is its source text, as
+/// most literals' is: one quote on each side and plain text between (no backslash or line
+/// break; with `ascii_only`, as in a `b` literal, no non-ASCII byte). Returns the text and the
+/// offset just after the closing quote.
+#[inline]
+pub(super) fn plain_text(
+    src: &str,
+    end: usize,
+    open: usize,
+    ascii_only: bool,
+) -> Option<(&str, usize)> {
+    let b = &src.as_bytes()[..end];
+    let quote = b[open];
+    let body = open + 1;
+    let len = b[body..]
+        .iter()
+        .position(|&c| c == quote || ENDS_PLAIN[usize::from(c)] || (ascii_only && !c.is_ascii()))?;
+    // An empty literal followed by a third quote is the opening of a triple-quoted one.
+    let triple = len == 0 && b.get(body + 1) == Some(&quote);
+    (b[body + len] == quote && !triple).then(|| (&src[body..body + len], body + len + 1))
+}
+
 /// The quotes starting `s`: a triple quote if there is one.
 fn delimiter_at(s: &str) -> Option<&'static str> {
     let (one, three) = match s.as_bytes().first()? {
@@ -79,18 +101,11 @@ pub(super) fn scan<'a>(
     let delimiter = delimiter_at(&src[open..end]).expect("called at a quote");
     let body = open + delimiter.len();
     let (raw, bytes, fstring) = (has(b'r'), has(b'b'), has(b'f'));
-    // Most literals are a line of plain text between single quotes: their text is the source's.
-    if delimiter.len() == 1 && !fstring {
-        let quote = delimiter.as_bytes()[0];
-        let special = src.as_bytes()[body..end]
-            .iter()
-            .position(|&b| b == quote || ENDS_PLAIN[usize::from(b)] || (bytes && !b.is_ascii()));
-        if let Some(len) = special
-            && src.as_bytes()[body + len] == quote
-        {
-            let text = Cow::Borrowed(&src[body..body + len]);
-            return Ok((StrLit::Plain(text), body + len + 1));
-        }
+    if delimiter.len() == 1
+        && !fstring
+        && let Some((text, after)) = plain_text(src, end, open, bytes)
+    {
+        return Ok((StrLit::Plain(Cow::Borrowed(text)), after));
     }
     let mut scanner = Scanner {
         src,

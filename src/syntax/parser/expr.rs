@@ -4,8 +4,8 @@
 
 use super::{PResult, Parser};
 use crate::syntax::ast::{
-    Arg, BinOp, BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPart, Param, ParamKind, Span,
-    UnaryOp,
+    Arg, BinOp, BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPart, Name, Param, ParamKind,
+    Span, UnaryOp,
 };
 use crate::syntax::lexer::{self, FPiece, MAX_DEPTH, Op, StrLit, SyntaxError, Tok, too_deep};
 
@@ -184,9 +184,21 @@ impl Parser<'_> {
                 | Tok::Str(_)
                 | Tok::Keyword("None" | "True" | "False")
         );
-        atom && matches!(
-            self.peek_tok(1),
-            Tok::Op(Op::Comma | Op::RParen | Op::RBracket | Op::RBrace | Op::Colon) | Tok::Newline
+        atom && ends_expression(self.peek_tok(1))
+    }
+
+    /// Does the current token begin a primary (an atom and its trailers) that no prefix
+    /// operator or `await` comes before?
+    fn at_primary_start(&self) -> bool {
+        matches!(
+            self.tok(),
+            Tok::Name(_)
+                | Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::Text(_)
+                | Tok::Str(_)
+                | Tok::Keyword("None" | "True" | "False")
+                | Tok::Op(Op::LParen | Op::LBracket | Op::LBrace)
         )
     }
 
@@ -195,7 +207,18 @@ impl Parser<'_> {
 
     fn conditional(&mut self) -> PResult<Expr> {
         let start = self.start();
-        let body = self.operators(Level::Or)?;
+        let body = if self.at_primary_start() {
+            // A primary that nothing continues (`Book.objects.filter(...)`, `F("price")`) is
+            // the whole expression: it skips the descent through every precedence level.
+            let value = self.primary()?;
+            if ends_expression(self.tok()) {
+                return Ok(value);
+            }
+            let operand = self.power_tail(value, start)?;
+            self.infix_operators(operand, Level::Or, start)?
+        } else {
+            self.operators(Level::Or)?
+        };
         if self.at_kw("if") {
             self.if_else(body, start)
         } else {
@@ -322,10 +345,16 @@ impl Parser<'_> {
     /// the infix operators binding at least as tightly as `min`.
     fn operators(&mut self, min: Level) -> PResult<Expr> {
         let start = self.start();
-        let mut left = match self.prefix_operator() {
+        let left = match self.prefix_operator() {
             Some((op, level)) if level >= min => self.unary(op, level)?,
             _ => self.power()?,
         };
+        self.infix_operators(left, min, start)
+    }
+
+    /// The infix operators binding at least as tightly as `min` after their first operand
+    /// `left`, which began at token `start`.
+    fn infix_operators(&mut self, mut left: Expr, min: Level, start: usize) -> PResult<Expr> {
         // Like trailers, each operator nests the tree one level deeper (`1 + 1 + ... + 1`).
         let outer = self.depth;
         let mut first = true;
@@ -470,6 +499,11 @@ impl Parser<'_> {
         } else {
             self.primary()?
         };
+        self.power_tail(base, start)
+    }
+
+    /// `** exponent` after `base` (which began at token `start`), if there is one.
+    fn power_tail(&mut self, base: Expr, start: usize) -> PResult<Expr> {
         if !self.eat_op(Op::DoubleStar) {
             return Ok(base);
         }
@@ -978,6 +1012,15 @@ impl Parser<'_> {
 
     /// Adjacent string literals, concatenated; an f-string among them makes it an f-string.
     fn strings(&mut self) -> PResult<Expr> {
+        // A lone literal whose value is its source text (most): that range of the source.
+        if let Tok::Text(text) = *self.tok()
+            && !matches!(self.peek_tok(1), Tok::Text(_) | Tok::Str(_))
+        {
+            let span = self.bump();
+            let end = span.end - 1; // the closing quote
+            let text = self.name_at(Span::new(end - text.len(), end));
+            return Ok(expr(ExprKind::Str(text), span));
+        }
         let start = self.start();
         // The text so far, until an f-string turns it into the first of its parts.
         let mut text = String::new();
@@ -1009,7 +1052,7 @@ impl Parser<'_> {
         }
         let kind = match parts {
             Some(parts) => ExprKind::FString(parts),
-            None => ExprKind::Str(text),
+            None => ExprKind::Str(Name::new(&text)),
         };
         Ok(expr(kind, self.since(start)))
     }
@@ -1183,5 +1226,16 @@ pub(super) fn starts_operand(op: Op) -> bool {
             | Op::Tilde
             | Op::Star
             | Op::Ellipsis
+    )
+}
+
+/// Can no operator, trailer or `if` follow the token `tok` into a longer expression (a `,`, a
+/// closing bracket, `:`, `=`, the end of the line)?
+fn ends_expression(tok: &Tok) -> bool {
+    matches!(
+        tok,
+        Tok::Op(Op::Comma | Op::RParen | Op::RBracket | Op::RBrace | Op::Colon | Op::Assign)
+            | Tok::Newline
+            | Tok::Eof
     )
 }

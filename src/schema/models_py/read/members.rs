@@ -1011,7 +1011,7 @@ fn target(expr: &Expr) -> Option<Target> {
         ExprKind::Str(s) if s == "auth.User" => Target::AuthUser,
         ExprKind::Str(s) => match s.split_once('.') {
             Some((app, name)) => Target::Lazy(Some(app.to_string()), name.to_string()),
-            None => Target::Lazy(None, s.clone()),
+            None => Target::Lazy(None, s.to_string()),
         },
         ExprKind::Attribute { attr, .. } if attr.name == "AUTH_USER_MODEL" => Target::AuthUser,
         ExprKind::Call { func, .. }
@@ -1152,7 +1152,7 @@ fn positional(args: &[Arg], index: usize) -> Option<&Expr> {
 
 fn string(expr: &Expr) -> Option<String> {
     match &expr.kind {
-        ExprKind::Str(s) => Some(s.clone()),
+        ExprKind::Str(s) => Some(s.to_string()),
         _ => None,
     }
 }
@@ -1203,7 +1203,7 @@ fn sequence(expr: &Expr) -> &[Expr] {
 /// The strings of a list or tuple literal (a lone string counts as one).
 fn strings(expr: &Expr) -> Vec<String> {
     match &expr.kind {
-        ExprKind::Str(s) => vec![s.clone()],
+        ExprKind::Str(s) => vec![s.to_string()],
         _ => sequence(expr).iter().filter_map(string).collect(),
     }
 }
@@ -1211,7 +1211,7 @@ fn strings(expr: &Expr) -> Vec<String> {
 /// A literal scalar: string, number, boolean, `None`, or a negated number.
 fn literal(expr: &Expr) -> Option<Value> {
     Some(match &expr.kind {
-        ExprKind::Str(s) => Value::Text(s.clone()),
+        ExprKind::Str(s) => Value::Text(s.to_string()),
         ExprKind::Int(i) => Value::Int(*i),
         ExprKind::Float(f) => Value::Float(*f),
         ExprKind::Bool(b) => Value::Bool(*b),
