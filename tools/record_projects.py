@@ -51,7 +51,7 @@ PROJECTS = ROOT / "fixtures" / "projects"
 sys.path.insert(0, str(TOOLS))
 
 # What the corpus lines need besides the shell's auto-imports, typed first.
-PREAMBLE = "import datetime\nimport zoneinfo"
+PREAMBLE = "import datetime"
 
 # project -> the backend its settings name
 ACCEPTANCE = {"mysite": "sqlite", "splitpg": "postgres", "naivetz": "sqlite"}
