@@ -776,3 +776,37 @@ fn project_gaps_name_recorded_entries() {
         problems.join("\n")
     );
 }
+
+/// `DJQ_STATEMENT_LOG` (what the replay above reads): one JSON line per statement the binary
+/// ran, in order, with its parameters as the driver is given them.
+#[test]
+fn the_statement_log_holds_each_statement_run_with_its_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("statements.jsonl");
+    let code = "Book.objects.filter(pages__gt=400).count()\nAuthor.objects.get(pk=1)";
+    let run: support::Run = support::djq()
+        .env(statement_log::VARIABLE, &log)
+        .args(["--format", "json", "-c", code])
+        .output()
+        .expect("run djq")
+        .into();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let lines: Vec<Json> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            serde_json::json!({
+                "sql": r#"SELECT COUNT(*) AS "__count" FROM "books_book" WHERE "books_book"."pages" > ?"#,
+                "params": [400]
+            }),
+            serde_json::json!({
+                "sql": r#"SELECT "books_author"."id", "books_author"."name", "books_author"."birth_date", "books_author"."biography" FROM "books_author" WHERE "books_author"."id" = ? LIMIT 21"#,
+                "params": [1]
+            }),
+        ]
+    );
+}
