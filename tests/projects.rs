@@ -810,3 +810,55 @@ fn the_statement_log_holds_each_statement_run_with_its_parameters() {
         ]
     );
 }
+
+/// The SQLite projects' own `db.sqlite3` (what `cd fixtures/projects/mysite && djq` opens)
+/// holds what the dump the recordings were made on holds, table for table and row for row.
+#[test]
+fn the_committed_databases_hold_the_recorded_dumps() {
+    fn tables(db: &rusqlite::Connection) -> Vec<(String, Vec<String>)> {
+        let names: Vec<String> = db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        names
+            .into_iter()
+            .map(|name| {
+                let mut select = db
+                    .prepare(&format!("SELECT * FROM \"{name}\" ORDER BY rowid"))
+                    .unwrap();
+                let columns = select.column_count();
+                let rows = select
+                    .query_map([], |r| {
+                        let cells: Vec<String> = (0..columns)
+                            .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                            .collect();
+                        Ok(cells.join("|"))
+                    })
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                (name, rows)
+            })
+            .collect()
+    }
+    for p in PROJECTS.iter().filter(|p| p.backend == Backend::Sqlite) {
+        let deployed = deploy(p).unwrap();
+        let built = rusqlite::Connection::open(deployed.project.join("db.sqlite3")).unwrap();
+        let committed = rusqlite::Connection::open_with_flags(
+            root().join(p.name).join("db.sqlite3"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let (built, committed) = (tables(&built), tables(&committed));
+        assert!(built.len() > 10, "{}: {} tables", p.name, built.len());
+        assert!(
+            built == committed,
+            "{}/db.sqlite3 is not {}.sql: run tools/record_projects.py",
+            p.name,
+            p.name
+        );
+    }
+}

@@ -152,7 +152,7 @@ pub struct Tally {
     failures: Vec<String>,
     now_passing: Vec<String>,
     untrue: Vec<String>,
-    /// `label \t kind \t expr \t why` of every failing entry, listed or not.
+    /// `label \t kind \t expr \t claim: why` of every failing entry, listed or not.
     report: String,
     details: String,
 }
@@ -198,7 +198,7 @@ impl Tally {
                     .unwrap_or("");
                 let why: String = why.chars().take(160).collect();
                 self.report
-                    .push_str(&format!("{label}\t{kind}\t{expr}\t{why}\n"));
+                    .push_str(&format!("{label}\t{kind}\t{expr}\t{claim}: {why}\n"));
                 if kind == "rows" || o.rows_ok {
                     self.details
                         .push_str(&format!("[{label}] {expr}\n{}\n", o.detail));
@@ -215,8 +215,9 @@ impl Tally {
     }
 
     /// With `DJQ_GAPS_OUT` set, every failing entry (listed or not) is written to
-    /// `$DJQ_GAPS_OUT.<suffix>` in the gaps list's form, the reason being the first line of
-    /// what differs, and the details to `$DJQ_GAPS_OUT.<suffix>.details`.
+    /// `$DJQ_GAPS_OUT.<suffix>` in the gaps list's form, the reason being what it must state
+    /// ([`Outcome::claim`]) and the first line of what differs, and the details to
+    /// `$DJQ_GAPS_OUT.<suffix>.details`.
     pub fn write_report(&self, suffix: &str) {
         if let Ok(path) = std::env::var("DJQ_GAPS_OUT") {
             std::fs::write(format!("{path}.{suffix}"), &self.report).unwrap();
