@@ -214,6 +214,12 @@ def child_record(project, project_dir, database_url, out):
     entries = [{"expr": expr, "line": line, **record.evaluate(expr, namespace, backend)}
                for line, expr in record.read_corpus(corpus)]
     connection.close()
+    # A statement that writes would be rolled back, but what it wrote may be random (a
+    # password rehashed with a new salt): the corpus only reads.
+    writes = [e["expr"] for e in entries for q in e["queries"]
+              if not q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
+    if writes:
+        sys.exit(f"record_projects.py: {project}: these corpus lines write: {writes}")
     if backend.fingerprint() != before:
         sys.exit(f"record_projects.py: {project}'s database changed while recording")
     doc = {

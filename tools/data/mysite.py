@@ -2,8 +2,10 @@
 tools/record_projects.py after `manage.py migrate`, in one transaction.
 
 Hand-written and deterministic; primary keys follow list order (1-based). Passwords are
-hashed with Django's default hasher and a fixed salt (create_user would draw a random one):
-every account's password is its username followed by "-pw". Datetimes are UTC (the project's
+hashed with Django's default hasher and a fixed salt (create_user would draw a random one) of
+24 characters, enough entropy for the hasher's must_update() (a shorter one makes
+check_password() rehash and save the password with a random salt): every account's password
+is its username followed by "-pw". Datetimes are UTC (the project's
 TIME_ZONE), several of them close to midnight and to the ends of months and years, so that
 date lookups and truncations are tested where zones and calendars matter.
 """
@@ -117,7 +119,7 @@ def load():
         users[username] = User.objects.create(
             username=username, first_name=first, last_name=last, email=email, is_staff=staff,
             is_superuser=superuser, is_active=active, date_joined=joined, last_login=last_login,
-            password=make_password(f"{username}-pw", salt=f"{username}salt0123456789"))
+            password=make_password(f"{username}-pw", salt=f"{username}salt0123456789abcdefghijklmn"[:24]))
     for name, perms, members in GROUPS:
         group = Group.objects.create(name=name)
         group.permissions.set([perm(*p) for p in perms])

@@ -3,7 +3,8 @@ contrib apps), loaded by tools/record_projects.py after `manage.py migrate` on P
 one transaction.
 
 Hand-written and deterministic; primary keys follow list order (1-based). Passwords are hashed
-with a fixed salt: each account's is its username followed by "-pw". The project's TIME_ZONE
+with a fixed salt of 24 characters (see tools/data/mysite.py): each account's is its username
+followed by "-pw". The project's TIME_ZONE
 is America/New_York: the events start around New York's midnight (a different day, month or
 year in UTC), and at the daylight-saving changes of 2024 (10 March, 3 November), so that date
 lookups and truncations in the current zone differ from UTC ones.
@@ -79,7 +80,7 @@ def load():
         users[username] = User.objects.create(
             username=username, display_name=display, birth_date=born, email=email, is_staff=staff,
             is_superuser=superuser, is_active=active, date_joined=joined, last_login=last_login,
-            password=make_password(f"{username}-pw", salt=f"{username}salt0123456789"))
+            password=make_password(f"{username}-pw", salt=f"{username}salt0123456789abcdefghijklmn"[:24]))
     for name, perms, members in GROUPS:
         group = Group.objects.create(name=name)
         group.permissions.set([perm(*p) for p in perms])
