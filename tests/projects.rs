@@ -862,3 +862,19 @@ fn the_committed_databases_hold_the_recorded_dumps() {
         );
     }
 }
+
+/// What Django 6's `manage.py shell` auto-imports besides the models is in scope by name:
+/// `settings`, `connection`, `models`, `functions`, `reset_queries`, `timezone`.
+#[test]
+fn the_shell_has_djangos_auto_imports_by_name() {
+    let code = "[type(x).__name__ for x in (models, functions, timezone)]\n\
+                connection.vendor\n\
+                reset_queries()\n\
+                functions.Lower('name') is not None and settings.USE_TZ";
+    let (status, out, err) = djq(&["--format", "json", "-c", code]);
+    assert_eq!(status, Some(0), "{err}");
+    assert_eq!(
+        out,
+        "[\"module\",\"module\",\"module\"]\n\"sqlite\"\nnull\ntrue\n"
+    );
+}
