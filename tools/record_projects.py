@@ -170,7 +170,8 @@ def setup_django(project_dir, database_url=None):
 
 
 def child_build(project, project_dir, database_url):
-    """migrate + the data script, in the project's settings."""
+    """migrate + the data script, in the project's settings (which must have every migration
+    its models need)."""
     setup_django(Path(project_dir), database_url)
     import importlib
 
@@ -179,6 +180,8 @@ def child_build(project, project_dir, database_url):
 
     from build_fixtures import APPLIED_AT
 
+    # models changed without their migration: stop (makemigrations in the project first)
+    call_command("makemigrations", check=True, dry_run=True, verbosity=0)
     call_command("migrate", verbosity=0, interactive=False)
     with transaction.atomic():
         importlib.import_module(f"data.{project}").load()
