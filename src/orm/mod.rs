@@ -58,6 +58,7 @@ mod queryset;
 mod raw;
 mod related;
 mod repr;
+pub mod statement_log;
 mod taggit;
 mod transaction;
 mod tz;
@@ -322,6 +323,7 @@ impl Session {
     /// Record a statement about to run (or, with `--sql-only`, that would run: held in the
     /// log as the output of the top-level statement running).
     fn note_statement(&mut self, st: Statement) {
+        statement_log::append(&st, self.host.dialect);
         if self.host.opts.sql_only {
             self.host.log.push_held(st);
         } else {
