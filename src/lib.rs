@@ -34,6 +34,7 @@ pub mod backend;
 pub mod cli;
 pub mod diag;
 pub mod orm;
+pub mod project;
 pub mod py;
 pub mod query;
 pub mod render;
