@@ -35,11 +35,11 @@ struct Config {
 const KNOWN_THIRD_PARTY: &[&str] = &["taggit"];
 
 /// Each entry of `installed` resolved, in order; `default_auto_field` is the settings'
-/// `DEFAULT_AUTO_FIELD` (Django's default, `AutoField`, when `None`).
+/// `DEFAULT_AUTO_FIELD` (Django 6's default, `BigAutoField`, when `None`).
 pub fn resolve(installed: &[String], root: &Path, default_auto_field: Option<&str>) -> Vec<App> {
     let settings_auto = default_auto_field
         .and_then(|d| FieldKind::from_django_name(d.rsplit('.').next().unwrap_or(d)))
-        .unwrap_or(FieldKind::AutoField);
+        .unwrap_or(FieldKind::BigAutoField);
     installed
         .iter()
         .map(|entry| resolve_one(entry, root, settings_auto))

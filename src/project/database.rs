@@ -150,7 +150,8 @@ pub fn connect(db: &Database, read_only: bool) -> Result<(Box<dyn Backend>, Vec<
                         ))
                     })?;
                     let ms = (seconds * 1000.0) as i64;
-                    backend.execute(&format!("PRAGMA busy_timeout = {ms}"), &[])?;
+                    // The pragma answers with the new value: a query, not a statement.
+                    backend.query_all(&format!("PRAGMA busy_timeout = {ms}"), &[], &[])?;
                 }
                 "init_command" => {
                     for statement in value.split(';').map(str::trim).filter(|s| !s.is_empty()) {

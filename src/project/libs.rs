@@ -99,7 +99,12 @@ fn unquote(s: &str) -> String {
 /// A database URL as Django's `DATABASES` entry: `ENGINE`, `NAME`, `USER`, `PASSWORD`,
 /// `HOST`, `PORT` (an int when given) and `OPTIONS` (the query's parameters, numbers as
 /// ints); a SQLite URL's path loses its first `/` (`sqlite:////abs/db`, `sqlite:///rel.db`).
-pub fn parse_url(url: &str) -> std::result::Result<Vec<(&'static str, Obj)>, String> {
+/// `decode_host`: dj-database-url decodes a `%2F...` host (a socket folder), django-environ
+/// keeps it as written.
+pub fn parse_url(
+    url: &str,
+    decode_host: bool,
+) -> std::result::Result<Vec<(&'static str, Obj)>, String> {
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| format!("invalid database URL '{}'", mask(url)))?;
@@ -142,7 +147,14 @@ pub fn parse_url(url: &str) -> std::result::Result<Vec<(&'static str, Obj)>, Str
         ("NAME", Obj::str(unquote(path.get(1..).unwrap_or("")))),
         ("USER", Obj::str(unquote(user))),
         ("PASSWORD", Obj::str(unquote(password))),
-        ("HOST", Obj::str(unquote(host))),
+        (
+            "HOST",
+            Obj::str(if decode_host {
+                unquote(host)
+            } else {
+                host.into()
+            }),
+        ),
         ("PORT", port),
     ];
     if !options.is_empty() {
@@ -217,7 +229,7 @@ pub fn call_db_url(cx: &mut Interp<SettingsHost>, name: &str, args: &Args) -> Re
     let Some(url) = url else {
         return Ok(Obj::dict(Vec::new()));
     };
-    let mut entry = parse_url(&url)
+    let mut entry = parse_url(&url, true)
         .map_err(|m| Diagnostic::new(ErrorKind::Python("ValueError".into()), m).at(args.span))?;
     if entry.len() > 2 {
         let conn_max_age = args.kwarg("conn_max_age").cloned().unwrap_or(Obj::int(0));
@@ -352,7 +364,7 @@ fn db(cx: &mut Interp<SettingsHost>, args: &Args) -> Result<Obj> {
 
 /// `Env.db_url_config(url)`.
 fn db_url_config(url: &str, args: &Args) -> Result<Obj> {
-    parse_url(url)
+    parse_url(url, false)
         .map(dict)
         .map_err(|m| improperly_configured(m, args))
 }

@@ -36,7 +36,7 @@ pub struct Settings {
     /// setting itself could not be evaluated.
     pub databases: std::result::Result<Vec<(String, Result<Database>)>, Diagnostic>,
     pub installed_apps: Vec<String>,
-    /// `DEFAULT_AUTO_FIELD` (dotted class path); `None`: Django's default, `AutoField`.
+    /// `DEFAULT_AUTO_FIELD` (dotted class path); `None`: Django's default, `BigAutoField`.
     pub default_auto_field: Option<String>,
     /// `AUTH_USER_MODEL` (`auth.User` by default).
     pub auth_user_model: String,
