@@ -26,7 +26,7 @@ const DEMO_MODELS: &str = include_str!("../fixtures/demo/books/models.py");
     about = "A native shell for Django's ORM: type querysets, see rows and the SQL Django would run"
 )]
 pub struct Args {
-    /// SQLite file, sqlite:///abs/path, sqlite::memory:, or postgres://... (default: in a Django project, its DATABASES; else $DATABASE_URL, else the demo library)
+    /// SQLite file, sqlite:///abs/path, sqlite::memory:, or postgres://... (default: in a Django project its DATABASES, else $DATABASE_URL, else the demo)
     // The variable's value may hold a password: `--help` names it, never shows it.
     #[arg(env = "DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
