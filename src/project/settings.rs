@@ -123,15 +123,14 @@ fn read(rt: &mut SettingsRuntime, module: &str) -> Result<Settings> {
         _ => None,
     };
     let databases = match setting("DATABASES") {
-        Err(d) => Err(Diagnostic::new(
-            d.kind.clone(),
-            format!(
-                "{module}.DATABASES cannot be evaluated: {}: {}",
-                d.kind.python_name(),
-                d.message
-            ),
-        )
-        .with_help(d.help.unwrap_or_default())),
+        Err(d) => {
+            let place = d.help.as_deref().and_then(|h| h.strip_prefix("raised at "));
+            let help = format!(
+                "{module}.DATABASES cannot be evaluated{}: djq cannot open the project without it",
+                place.map_or(String::new(), |p| format!(" (raised at {p})"))
+            );
+            Err(Diagnostic::new(d.kind.clone(), d.message.clone()).with_help(help))
+        }
         Ok(None) => Ok(Vec::new()),
         Ok(Some(Obj::Dict(d))) => Ok(d
             .borrow()

@@ -110,7 +110,13 @@ impl<H: Host> Interp<H> {
         } else {
             return None;
         };
-        let shown = path.display().to_string();
+        // Errors name the file as the user sees it from the working folder.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let shown = path
+            .strip_prefix(&cwd)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         let place = {
             let shown = shown.clone();
             move |source: &str, offset: usize| {
@@ -141,7 +147,7 @@ impl<H: Host> Interp<H> {
         };
         let source: Rc<str> = source.into();
         let names: super::Names = [
-            ("__file__", Obj::str(&shown)),
+            ("__file__", Obj::str(path.display().to_string())),
             ("__name__", Obj::str(name)),
             ("__package__", Obj::str(package)),
         ]
