@@ -83,6 +83,8 @@ pub fn evaluate(root: &Path, module: &str) -> Result<Settings> {
         d.span = None;
         if d.kind == ErrorKind::Python("ModuleNotFoundError".into()) {
             let file = root.join(module.replace('.', "/"));
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let file = file.strip_prefix(&cwd).unwrap_or(&file);
             d = d.with_help(format!(
                 "settings module '{module}' not found: no {}.py or {}/__init__.py",
                 file.display(),
