@@ -442,3 +442,60 @@ fn the_repl_in_a_startproject_project_shows_the_project_banner_and_runs_a_query(
     assert!(out.contains("call Ada"), "{out}");
     assert!(!out.contains("buy milk"), "{out}");
 }
+
+#[test]
+fn a_postgresql_database_opens_from_its_settings() {
+    let Some(server) = support::pg::server() else {
+        return;
+    };
+    let url = server.fixture(support::DEMO_POSTGRES);
+    let count = |text: &str| {
+        let (_dir, root) = with_settings(text);
+        run(djq_in(&root).args(["--format", "json", "-c", "Author.objects.count()"]))
+    };
+    // From a URL, then with the entry changed as settings change it (the old engine name,
+    // OPTIONS, a TEST entry djq ignores).
+    for text in [
+        format!(
+            "{HEAD}import dj_database_url\nDATABASES = {{'default': dj_database_url.parse('{url}')}}\n"
+        ),
+        format!(
+            "{HEAD}import dj_database_url\nDATABASES = {{'default': dj_database_url.parse('{url}')}}\n\
+             DATABASES['default']['ENGINE'] = 'django.db.backends.postgresql_psycopg2'\n\
+             DATABASES['default']['OPTIONS'] = {{'connect_timeout': 5, 'application_name': 'djq'}}\n\
+             DATABASES['default']['TEST'] = {{'NAME': 'ignored'}}\n"
+        ),
+    ] {
+        let r = count(&text);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (Some(0), "70\n"),
+            "{text}\n{}",
+            r.stderr
+        );
+    }
+    // USER, PASSWORD, HOST and PORT given apart log in as that role (which may not read the
+    // library's tables: the server says so, after the login).
+    if let Some((hostport, user, password)) = server.password_login() {
+        let (host, port) = hostport.split_once(':').unwrap();
+        let dbname = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+        let text = format!(
+            "{HEAD}DATABASES = {{'default': {{'ENGINE': 'django.db.backends.postgresql', \
+             'NAME': '{dbname}', 'USER': '{user}', 'PASSWORD': '{password}', 'HOST': '{host}', \
+             'PORT': {port}, 'OPTIONS': {{'sslmode': 'disable'}}}}}}\n"
+        );
+        let r = count(&text);
+        assert_eq!(r.code, Some(1), "{}", r.stdout);
+        assert!(
+            r.stderr.contains("permission denied for table"),
+            "{}",
+            r.stderr
+        );
+        let r = count(&text.replace(password, "wrong"));
+        assert!(
+            r.stderr.contains("password authentication failed"),
+            "{}",
+            r.stderr
+        );
+    }
+}
