@@ -145,6 +145,18 @@ fn each_settings_module_decides_what_django_reads_from_it() {
             .collect();
         assert_eq!(labels, want["apps"].as_array().unwrap().clone(), "{module}");
         assert!(s.notes.is_empty(), "{module}: {:?}", s.notes);
+        // The shell's settings: every upper-case name of plain data, nothing else.
+        let names: Vec<&str> = s.values.iter().map(|(n, _)| n.as_str()).collect();
+        for name in [
+            "BASE_DIR",
+            "INSTALLED_APPS",
+            "DATABASES",
+            "TIME_ZONE",
+            "USE_TZ",
+        ] {
+            assert!(names.contains(&name), "{module}: {name} in {names:?}");
+        }
+        assert!(!names.contains(&"env"), "{module}: {names:?}");
     }
 }
 
@@ -265,7 +277,8 @@ const HEAD: &str = "from pathlib import Path\nBASE_DIR = Path(__file__).resolve(
 #[test]
 fn a_setting_djq_cannot_evaluate_is_noted_with_its_line_and_left_out() {
     let text = format!(
-        "{HEAD}import debug_toolbar\nLOGGING = make_logging()\nTIME_ZONE = 'Asia/Tokyo'{DATABASES}"
+        "{HEAD}import debug_toolbar\nLOGGING = make_logging()\nTIME_ZONE = 'Asia/Tokyo'\n\
+         INSTALLED_APPS = ['notes', 'rest_framework']{DATABASES}"
     );
     let (_dir, root) = with_settings(&text);
     let r = notes_in(&root, &["--verbose"], &[]);
@@ -275,6 +288,8 @@ fn a_setting_djq_cannot_evaluate_is_noted_with_its_line_and_left_out() {
     for line in [
         "warning: basic/settings.py:4:8: ModuleNotFoundError: No module named 'debug_toolbar'",
         "warning: basic/settings.py:5:11: NameError: name 'make_logging' is not defined",
+        "warning: INSTALLED_APPS: 'rest_framework' is an app djq does not know: its models are \
+         not loaded",
     ] {
         assert!(r.stderr.contains(line), "{line}\n{}", r.stderr);
     }

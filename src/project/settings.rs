@@ -47,6 +47,10 @@ pub struct Settings {
     /// Each statement of the settings (and the modules they import) that failed, and each
     /// setting of the wrong type: `path:line:col: error`.
     pub notes: Vec<String>,
+    /// Every setting the module defines (Django's rule: an upper-case name) whose value is
+    /// plain data (str, numbers, `Path`s, and lists, tuples, sets and dicts of them), by name:
+    /// what the shell's `django.conf.settings` shows.
+    pub values: Vec<(String, Obj)>,
 }
 
 impl Settings {
@@ -179,7 +183,14 @@ fn read(rt: &mut SettingsRuntime, module: &str) -> Result<Settings> {
         Ok(Some(Obj::Value(Value::Bool(b)))) => b,
         _ => true,
     };
+    let mut values: Vec<(String, Obj)> = attrs
+        .iter()
+        .filter(|(name, value)| is_setting(name) && is_plain(value))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    values.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Settings {
+        values,
         module: module.to_string(),
         databases,
         installed_apps,
@@ -189,6 +200,23 @@ fn read(rt: &mut SettingsRuntime, module: &str) -> Result<Settings> {
         use_tz,
         notes,
     })
+}
+
+/// Whether `name` is a setting's (`isupper()`: a cased letter, none lower-case).
+fn is_setting(name: &str) -> bool {
+    name.chars().any(char::is_uppercase) && !name.chars().any(char::is_lowercase)
+}
+
+/// Whether `o` is plain data another session can hold (no library object).
+fn is_plain(o: &Obj) -> bool {
+    match o {
+        Obj::Value(_) => true,
+        Obj::List(l) => l.borrow().iter().all(is_plain),
+        Obj::Tuple(t) => t.iter().all(is_plain),
+        Obj::Dict(d) => d.borrow().iter().all(|(k, v)| is_plain(k) && is_plain(v)),
+        Obj::Native(_) => path_arg(o).is_some(),
+        _ => false,
+    }
 }
 
 /// `path:line:col: Error: message` of a failed statement.
