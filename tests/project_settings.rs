@@ -514,3 +514,26 @@ fn a_postgresql_database_opens_from_its_settings() {
         );
     }
 }
+
+#[test]
+fn the_banner_names_the_database_and_never_its_password() {
+    use djq::project::{database::describe, settings::Database};
+    let db = Database {
+        engine: "django.db.backends.postgresql".into(),
+        name: "shop".into(),
+        user: "app".into(),
+        password: "S3CR3T".into(),
+        host: "db.example.com".into(),
+        port: "5433".into(),
+        options: vec![("sslmode".into(), "require".into())],
+    };
+    assert_eq!(
+        describe(&db),
+        "postgresql app:********@db.example.com:5433/shop"
+    );
+    let url = djq::project::database::url(&db).unwrap().0;
+    assert_eq!(
+        url,
+        "postgres://app:S3CR3T@db.example.com:5433/shop?sslmode=require"
+    );
+}

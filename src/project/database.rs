@@ -8,7 +8,14 @@
 use super::settings::Database;
 use crate::backend::Backend;
 use crate::diag::{Diagnostic, ErrorKind, Result};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// What a URL's parts escape: all but letters, digits and `-._~` (RFC 3986's unreserved).
+const PART: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The engines djq opens, by `ENGINE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +98,7 @@ pub fn url(db: &Database) -> Result<(String, Vec<String>)> {
                     "Please supply the NAME or OPTIONS['service'] value.",
                 ));
             }
-            let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+            let enc = |s: &str| utf8_percent_encode(s, PART).to_string();
             let mut url = String::from("postgres://");
             if !db.user.is_empty() {
                 url += &enc(&db.user);
