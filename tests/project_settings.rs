@@ -537,3 +537,51 @@ fn the_banner_names_the_database_and_never_its_password() {
         "postgres://app:S3CR3T@db.example.com:5433/shop?sslmode=require"
     );
 }
+
+#[test]
+fn a_settings_package_in_cookiecutter_style_opens_and_says_once_what_it_left_out() {
+    let (_dir, root) = project();
+    let package = root.join("config/settings");
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::write(root.join("config/__init__.py"), "").unwrap();
+    std::fs::write(package.join("__init__.py"), "").unwrap();
+    std::fs::write(
+        package.join("base.py"),
+        "from pathlib import Path\nimport environ\n\
+         from django.utils.translation import gettext_lazy as _\n\
+         BASE_DIR = Path(__file__).resolve(strict=True).parent.parent.parent\n\
+         env = environ.Env()\n\
+         DEBUG = env.bool('DJANGO_DEBUG', False)\n\
+         LANGUAGES = [('en', _('English'))]\n\
+         DATABASES = {'default': env.db('DJQ_TEST_NO_SUCH_URL', default=f'sqlite:///{BASE_DIR}/db.sqlite3')}\n\
+         DATABASES['default']['ATOMIC_REQUESTS'] = True\n\
+         INSTALLED_APPS = ['django.contrib.contenttypes']\n",
+    )
+    .unwrap();
+    std::fs::write(
+        package.join("local.py"),
+        "from .base import *  # noqa\nfrom .base import env\n\
+         SECRET_KEY = env('DJANGO_SECRET_KEY', default='x')\n\
+         INSTALLED_APPS += ['notes', 'django_extensions']\n",
+    )
+    .unwrap();
+    let r = notes_in(
+        &root,
+        &["--settings", "config.settings.local", "--verbose"],
+        &[],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        json(&r.stdout),
+        recorded("expected.json")["basic.settings"]["notes"]
+    );
+    let said =
+        "warning: config/settings/base.py:3:1: ModuleNotFoundError: No module named 'django'";
+    assert_eq!(r.stderr.matches(said).count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("'django_extensions' is an app djq does not know"),
+        "{}",
+        r.stderr
+    );
+}

@@ -105,7 +105,11 @@ fn read(rt: &mut SettingsRuntime, module: &str) -> Result<Settings> {
     let mut notes = Vec::new();
     for (_, m) in rt.file_modules() {
         for d in &m.errors {
-            notes.push(located(d));
+            // A name bound to a failed import fails again where it is used: said once.
+            let note = located(d);
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
         }
     }
     let attrs = rt
