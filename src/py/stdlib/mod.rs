@@ -9,11 +9,14 @@
 pub mod collections;
 pub mod datetime;
 pub mod decimal;
+pub mod fspath;
 pub mod functional;
 pub mod iter;
 pub mod json;
 pub mod math;
 pub mod objects;
+pub mod os;
+pub mod pathlib;
 pub mod pprint;
 pub mod text;
 pub mod uuid;
@@ -27,9 +30,8 @@ use crate::value::Value;
 /// The module `name` if it is one of the standard library's djq has.
 pub fn load(name: &str) -> Option<Module> {
     Some(match name {
-        "os" => Module::new([("environ", Obj::Module("os.environ".into()))]),
-        // `os.environ.setdefault('DJANGO_SETTINGS_MODULE', ...)`: accepted boilerplate.
-        "os.environ" => Module::new([("setdefault", Obj::Builtin(Builtin::NoOp))]),
+        "os" | "os.path" => return os::module(name),
+        "pathlib" => pathlib::module(),
         "sys" => Module::new([
             ("version_info", Obj::tuple(vec![Obj::int(3), Obj::int(12)])),
             ("stdout", Obj::new_native(objects::StdObj::Stream(false))),
@@ -161,6 +163,8 @@ impl<H: Host> Interp<H> {
             "uuid" => uuid::call(name, &args),
             "collections" => self.call_collections(name, &args),
             "pprint" => self.call_pprint(name, &args),
+            "os" => self.call_os(name, &args),
+            "pathlib" => pathlib::call(&args),
             _ => unreachable!("not a standard-library function: {name}"),
         }
     }
