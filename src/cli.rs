@@ -428,6 +428,12 @@ fn open_project(
         out,
     );
     session.host.read_only = args.read_only;
+    let settings = &opened.project.settings;
+    let tz = crate::tz::TzConfig::new(&settings.time_zone, settings.use_tz)
+        .map_err(|e| Diagnostic::new(ErrorKind::Value, e))?;
+    session.set_time_zone(tz)?;
+    session.host.alias = opened.project.alias;
+    session.host.settings = opened.project.settings.values;
     Ok((session, notes, Some(heading)))
 }
 

@@ -515,6 +515,9 @@ impl Host for Orm {
         if let Some(text) = Session::query_str(o) {
             return text;
         }
+        if let Some(zone) = o.native::<super::tz::ZoneInfo>() {
+            return Ok(zone.0.to_string());
+        }
         let Some(inst) = o.instance() else {
             return cx.repr(o);
         };
@@ -542,6 +545,9 @@ impl Host for Orm {
         }
         if let Some(raw) = o.native::<super::raw::RawQuerySet>() {
             return Ok(format!("<RawQuerySet: {}>", raw.text()));
+        }
+        if let Some(zone) = o.native::<super::tz::ZoneInfo>() {
+            return Ok(format!("zoneinfo.ZoneInfo(key='{}')", zone.0));
         }
         let schema = &cx.host.schema;
         if let Some(inst) = o.instance() {
@@ -788,6 +794,8 @@ impl Session {
             | DjangoFn::MakeNaive
             | DjangoFn::IsAware
             | DjangoFn::IsNaive
+            | DjangoFn::CurrentTimezone
+            | DjangoFn::CurrentTimezoneName
             | DjangoFn::Slugify
             | DjangoFn::GetLanguage
             | DjangoFn::Lookup(_) => self.call_module_fn(f, &args),

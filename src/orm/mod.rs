@@ -170,6 +170,11 @@ pub struct Orm {
     manager_attrs: managers::Attributes,
     /// The lookups and transforms written in Python ([`py_lookups`]).
     py_lookups: py_lookups::State,
+    /// The project's settings of plain data by name, as `django.conf.settings` shows them
+    /// (empty outside a project).
+    pub settings: Vec<(String, crate::py::Obj)>,
+    /// The `DATABASES` alias opened (`connection.alias`).
+    pub alias: String,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -230,6 +235,8 @@ impl Session {
             shadow_noticed: Vec::new(),
             manager_attrs: managers::Attributes::default(),
             py_lookups: py_lookups::State::default(),
+            settings: Vec::new(),
+            alias: "default".into(),
         };
         let mut session = crate::py::Interp::with_host(orm, out);
         session.register_models_lookups();

@@ -20,6 +20,7 @@ use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::native_any;
 use crate::py::{Args, Module, Native, Obj};
 use crate::schema::{ModelId, Schema};
+use crate::value::Value;
 use std::borrow::Cow;
 
 /// The app labels of Django's own apps (`django.contrib.<label>`).
@@ -292,6 +293,8 @@ impl Orm {
                 ("make_naive", DjangoFn::MakeNaive),
                 ("is_aware", DjangoFn::IsAware),
                 ("is_naive", DjangoFn::IsNaive),
+                ("get_current_timezone", DjangoFn::CurrentTimezone),
+                ("get_current_timezone_name", DjangoFn::CurrentTimezoneName),
             ]),
             "django.utils.text" => functions(&[("slugify", DjangoFn::Slugify)]),
             "django.utils.translation" => functions(&[("get_language", DjangoFn::GetLanguage)]),
@@ -352,6 +355,8 @@ impl super::Session {
                     crate::sql::Dialect::Postgres => "postgresql",
                 }),
                 "ops" | "operators" => return Some(self.connection_lookups_attribute(name)),
+                "alias" => Obj::str(self.host.alias.as_str()),
+                "settings_dict" => return self.settings_dict().map(Ok),
                 _ => return None,
             }));
         }
@@ -360,10 +365,76 @@ impl super::Session {
                 "DEBUG" => Obj::bool(self.host.log.debug),
                 "USE_TZ" => Obj::bool(self.host.schema.tz.use_tz),
                 "TIME_ZONE" => Obj::str(self.host.schema.tz.name()),
-                _ => return None,
+                _ => return self.setting(name).map(Ok),
             }));
         }
         None
+    }
+
+    /// The project's setting `name`, as its settings module left it.
+    fn setting(&self, name: &str) -> Option<Obj> {
+        let (_, value) = self.host.settings.iter().find(|(n, _)| n == name)?;
+        Some(value.clone())
+    }
+
+    /// `connection.settings_dict`: the project's `DATABASES` entry opened, with the keys
+    /// Django's `ConnectionHandler.configure_settings()` fills in when absent.
+    fn settings_dict(&self) -> Option<Obj> {
+        let key = |k: &Obj, name: &str| matches!(k, Obj::Value(Value::Text(t)) if t == name);
+        let Obj::Dict(databases) = self.setting("DATABASES")? else {
+            return None;
+        };
+        let entry = databases
+            .borrow()
+            .iter()
+            .find(|(k, _)| key(k, &self.host.alias))?
+            .1
+            .clone();
+        let Obj::Dict(entry) = entry else {
+            return None;
+        };
+        let mut pairs = entry.borrow().clone();
+        let blank = || Obj::str("");
+        let defaults = [
+            ("ATOMIC_REQUESTS", Obj::bool(false)),
+            ("AUTOCOMMIT", Obj::bool(true)),
+            ("ENGINE", Obj::str("django.db.backends.dummy")),
+            ("CONN_MAX_AGE", Obj::int(0)),
+            ("CONN_HEALTH_CHECKS", Obj::bool(false)),
+            ("OPTIONS", Obj::dict(Vec::new())),
+            ("TIME_ZONE", Obj::NONE),
+            ("NAME", blank()),
+            ("USER", blank()),
+            ("PASSWORD", blank()),
+            ("HOST", blank()),
+            ("PORT", blank()),
+        ];
+        for (name, value) in defaults {
+            if !pairs.iter().any(|(k, _)| key(k, name)) {
+                pairs.push((Obj::str(name), value));
+            }
+        }
+        let test = [
+            ("CHARSET", Obj::NONE),
+            ("COLLATION", Obj::NONE),
+            ("MIGRATE", Obj::bool(true)),
+            ("MIRROR", Obj::NONE),
+            ("NAME", Obj::NONE),
+        ];
+        let mut test_pairs = match pairs.iter().find(|(k, _)| key(k, "TEST")) {
+            Some((_, Obj::Dict(t))) => t.borrow().clone(),
+            _ => Vec::new(),
+        };
+        for (name, value) in test {
+            if !test_pairs.iter().any(|(k, _)| key(k, name)) {
+                test_pairs.push((Obj::str(name), value));
+            }
+        }
+        match pairs.iter_mut().find(|(k, _)| key(k, "TEST")) {
+            Some((_, slot)) => *slot = Obj::dict(test_pairs),
+            None => pairs.push((Obj::str("TEST"), Obj::dict(test_pairs))),
+        }
+        Some(Obj::dict(pairs))
     }
 
     /// `settings.DEBUG = value`; `None` for other objects.
@@ -470,6 +541,9 @@ impl super::Session {
             | DjangoFn::MakeNaive
             | DjangoFn::IsAware
             | DjangoFn::IsNaive => return self.timezone_fn(f, args),
+            DjangoFn::CurrentTimezone | DjangoFn::CurrentTimezoneName => {
+                return self.current_timezone(f == DjangoFn::CurrentTimezoneName, args);
+            }
             DjangoFn::Slugify => {
                 // `slugify(value, allow_unicode=False)`
                 let unicode = args

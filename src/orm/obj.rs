@@ -64,6 +64,9 @@ pub enum DjangoFn {
     MakeNaive,
     IsAware,
     IsNaive,
+    /// `timezone.get_current_timezone()` / `get_current_timezone_name()`.
+    CurrentTimezone,
+    CurrentTimezoneName,
     /// `django.utils.text.slugify(s)`
     Slugify,
     /// A lookup used as an expression (`GreaterThan(F("rating"), 4)`), by its lookup name
