@@ -675,7 +675,7 @@ impl Host for Orm {
     }
 
     fn module_defined(cx: &mut Session, module: &str, name: &str) -> Option<Obj> {
-        let label = module.strip_suffix(".models")?;
+        let label = super::modules::defining_app(module)?;
         let m = cx
             .host
             .schema
@@ -791,6 +791,9 @@ impl Session {
             | DjangoFn::Slugify
             | DjangoFn::GetLanguage
             | DjangoFn::Lookup(_) => self.call_module_fn(f, &args),
+            DjangoFn::MakePassword | DjangoFn::CheckPassword | DjangoFn::IsPasswordUsable => {
+                self.call_hasher(f, args)
+            }
             DjangoFn::Atomic => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "arguments of transaction.atomic() are not supported by djq yet",

@@ -41,6 +41,7 @@ mod from_db;
 mod functions;
 mod generic;
 mod generic_prefetch;
+mod hashers;
 mod help;
 mod host;
 mod in_bulk;

@@ -297,6 +297,18 @@ impl Orm {
             "django.utils.text" => functions(&[("slugify", DjangoFn::Slugify)]),
             "django.utils.translation" => functions(&[("get_language", DjangoFn::GetLanguage)]),
             "django.contrib" => Module::default(),
+            "django.contrib.auth.hashers" => functions(&[
+                ("make_password", DjangoFn::MakePassword),
+                ("check_password", DjangoFn::CheckPassword),
+                ("is_password_usable", DjangoFn::IsPasswordUsable),
+            ]),
+            // Their classes are the app's models.py's (`Host::module_defined`).
+            "django.contrib.auth.base_user" | "django.contrib.sessions.base_session" => {
+                let label = defining_app(name)?;
+                (self.schema.user_models())
+                    .any(|(_, m)| m.app_label == label)
+                    .then(Module::default)?
+            }
             "django.contrib.contenttypes.fields" => super::contenttypes::FieldClass::module(),
             "django.contrib.contenttypes.prefetch" => {
                 super::contenttypes::FieldClass::prefetch_module()
@@ -557,6 +569,19 @@ impl super::Session {
             }
             _ => unreachable!("not a module function: {f:?}"),
         })
+    }
+}
+
+/// The app whose models.py defines a module's classes: `<app>.models`'s, and of Django's
+/// own apps `django.contrib.<app>.models` and the modules of their abstract bases.
+pub(super) fn defining_app(module: &str) -> Option<&str> {
+    match module {
+        "django.contrib.auth.base_user" => Some("auth"),
+        "django.contrib.sessions.base_session" => Some("sessions"),
+        _ => {
+            let package = module.strip_suffix(".models")?;
+            Some(package.strip_prefix("django.contrib.").unwrap_or(package))
+        }
     }
 }
 

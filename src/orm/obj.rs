@@ -81,6 +81,10 @@ pub enum DjangoFn {
     FilteredRelation,
     /// `django.utils.translation.get_language()`
     GetLanguage,
+    /// `django.contrib.auth.hashers`' `make_password`, `check_password`, `is_password_usable`.
+    MakePassword,
+    CheckPassword,
+    IsPasswordUsable,
 }
 
 /// A field instance given as `output_field` (`CharField()`).

@@ -1,20 +1,45 @@
 //! The models of Django's own apps (`django.contrib.*`), declared once here as models.py
-//! text and read like a project's (see [`models_py`](super::models_py)): a database that has
-//! their tables gets them under their real names (`contenttypes.ContentType`, never the
-//! `DjangoContentType` its table would be named by introspection), and a project's models
-//! that point at them find them. Each app is one entry of [`APPS`]; auth, sessions, admin, ...
-//! are added the same way. Third-party apps whose models projects point at are declared the
-//! same way: django-taggit's `taggit` (Tag, TaggedItem).
+//! text and read like a project's (see [`models_py`](super::models_py)), with Django 6.1's
+//! fields, relations, reverse names, Meta and managers: auth (Permission, Group, User),
+//! contenttypes, sessions, admin (LogEntry), sites, flatpages, redirects. They get their real
+//! names (`contenttypes.ContentType`, never the `DjangoContentType` its table would be named
+//! by introspection) and a project's models that point at them find them. Each app is one
+//! entry of [`APPS`]. Third-party apps whose models projects point at are declared the same
+//! way: django-taggit's `taggit` (Tag, TaggedItem).
+//!
+//! Three ways in: a project's settings name the apps it installs and its `AUTH_USER_MODEL`
+//! ([`installed`]); a database alone is read for the apps whose tables it has ([`overlay`]);
+//! models.py files alone get the apps they point at ([`referenced`]). The abstract bases a
+//! project builds on (`django.contrib.auth.models.AbstractUser`, `...base_user`,
+//! `django.contrib.sessions.base_session`) are the part of an app's file before its
+//! `# The app's models` line ([`stubs`]).
 
 use super::models_py::{self, ModelDecl};
 use super::{FieldKind, Schema};
 use crate::diag::Result;
+
+/// A `django.contrib` app's entry of [`APPS`]: its file is `contrib/<label>.py`.
+macro_rules! app {
+    ($label:literal, $marker:literal) => {
+        (
+            $label,
+            FieldKind::AutoField,
+            concat!("django/contrib/", $label, "/models.py"),
+            include_str!(concat!("contrib/", $label, ".py")),
+            $marker,
+        )
+    };
+}
 
 /// `(app label, its default_auto_field, path shown in errors, models.py text, a table it
 /// always has)` of each built-in app. An app whose models point at another's comes before it
 /// (see [`referenced`]); a database without the app's table is not read for it (see
 /// [`overlay`]).
 const APPS: &[(&str, FieldKind, &str, &str, &str)] = &[
+    app!("admin", "django_admin_log"),
+    app!("flatpages", "django_flatpage"),
+    app!("redirects", "django_redirect"),
+    app!("sites", "django_site"),
     (
         "taggit",
         FieldKind::AutoField,
@@ -22,14 +47,30 @@ const APPS: &[(&str, FieldKind, &str, &str, &str)] = &[
         include_str!("contrib/taggit.py"),
         "taggit_tag",
     ),
-    (
-        "contenttypes",
-        FieldKind::AutoField,
-        "django/contrib/contenttypes/models.py",
-        include_str!("contrib/contenttypes.py"),
-        "django_content_type",
-    ),
+    app!("auth", "auth_permission"),
+    app!("contenttypes", "django_content_type"),
+    app!("sessions", "django_session"),
 ];
+
+/// The line of an app's file after which its models are; before it, the abstract bases and
+/// managers projects build on.
+const MODELS_LINE: &str = "\n# The app's models\n";
+
+/// The modules whose abstract bases projects import, each with the app's file up to its
+/// [`MODELS_LINE`]: `(module, text)`.
+pub fn stubs() -> impl Iterator<Item = (&'static str, &'static str)> {
+    const MODULES: &[(&str, &str)] = &[
+        ("auth", "django.contrib.auth.models"),
+        ("auth", "django.contrib.auth.base_user"),
+        ("sessions", "django.contrib.sessions.models"),
+        ("sessions", "django.contrib.sessions.base_session"),
+    ];
+    MODULES.iter().filter_map(|&(label, module)| {
+        let &(.., source, _) = APPS.iter().find(|(l, ..)| *l == label)?;
+        let (bases, _) = source.split_once(MODELS_LINE)?;
+        Some((module, bases))
+    })
+}
 
 /// The declarations of a built-in app (`contenttypes`); empty for an app djq does not declare.
 pub fn declarations(app_label: &str) -> Vec<ModelDecl> {
@@ -40,6 +81,47 @@ pub fn declarations(app_label: &str) -> Vec<ModelDecl> {
                 .expect("built-in models.py parses")
         })
         .collect()
+}
+
+/// The declarations of the built-in apps a project installs, in the order given (its
+/// INSTALLED_APPS' labels: `auth`, `contenttypes`, ...; a label djq does not declare gives
+/// nothing), with its `AUTH_USER_MODEL` (`app_label.ModelName`; Django's default is
+/// `auth.User`). When that names another model, auth's `User` (and its many-to-many tables)
+/// is left out, and every relation to it, the built-in apps' (`LogEntry.user`) and
+/// `project`'s (`settings.AUTH_USER_MODEL`, `get_user_model()`), points at that model.
+pub fn installed(
+    labels: &[&str],
+    auth_user_model: &str,
+    project: &mut [ModelDecl],
+) -> Vec<ModelDecl> {
+    let mut decls: Vec<ModelDecl> = labels.iter().flat_map(|l| declarations(l)).collect();
+    if let Some((app_label, name)) = auth_user_model.split_once('.')
+        && !(app_label == "auth" && name.eq_ignore_ascii_case("user"))
+    {
+        let user = models_py::ModelRef {
+            app_label: app_label.into(),
+            name: name.to_string(),
+        };
+        let is_auth_user = |to: &models_py::ModelRef| to.matches("auth", "User");
+        decls.retain(|d| {
+            let own = &*d.app_label == "auth" && d.name == "User";
+            let user_through = d.auto_created
+                && d.fields
+                    .iter()
+                    .any(|f| f.relation.as_ref().is_some_and(|r| is_auth_user(&r.to)));
+            !(own || user_through)
+        });
+        for d in decls.iter_mut().chain(project.iter_mut()) {
+            let keys = d.fields.iter_mut().filter_map(|f| f.relation.as_mut());
+            let many = d.m2m.iter_mut().map(|m| &mut m.to);
+            for to in keys.map(|r| &mut r.to).chain(many) {
+                if is_auth_user(to) {
+                    *to = user.clone();
+                }
+            }
+        }
+    }
+    decls
 }
 
 /// Name the built-in apps' tables that `schema` (introspected) has by their models. An app

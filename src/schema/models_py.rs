@@ -502,14 +502,17 @@ pub fn load_app_source(
     Ok(decls)
 }
 
-/// The stand-ins of third-party packages' model base classes (`third_party.py`), one file
+/// The stand-ins of third-party packages' model base classes (`third_party.py`) and the
+/// abstract bases of Django's own apps ([`contrib::stubs`](super::contrib::stubs)), one file
 /// per module they stand in for.
 fn third_party() -> Vec<SourceFile> {
     const STUBS: &str = include_str!("models_py/third_party.py");
     let mut files = Vec::new();
-    for part in STUBS.split("# module: ").skip(1) {
+    let stubs = STUBS.split("# module: ").skip(1).map(|part| {
         let (module, text) = part.split_once('\n').unwrap_or((part, ""));
-        let module: &'static str = module.trim();
+        (module.trim(), text)
+    });
+    for (module, text) in stubs.chain(super::contrib::stubs()) {
         let program = crate::syntax::parse_module(text).expect("the stand-ins parse");
         files.push(SourceFile {
             path: PathBuf::from(format!("<{module}>")).into(),
