@@ -264,6 +264,16 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/fields/fields",
         bar: CHOSEN,
     },
+    // django.contrib's models built into djq (issue 17): auth (users, groups, permissions
+    // and the user methods, Django's and djq's password hashes), contenttypes, sessions,
+    // admin's LogEntry, sites, flatpages, redirects, next to the `portal` app's models.
+    Corpus {
+        name: "contrib",
+        sqlite: Some("fixtures/portal/portal.sqlite3"),
+        postgres: "fixtures/portal/portal.postgres.sql",
+        models: "fixtures/portal/portal/models.py",
+        bar: CHOSEN,
+    },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {
         name: "pgapp",

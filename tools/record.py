@@ -198,6 +198,12 @@ CORPORA = {
     "fields": {"app": "fields", "dataset": "fields",
                "sqlite": ROOT / "fixtures" / "fields" / "fields.sqlite3",
                "postgres": ROOT / "fixtures" / "fields" / "fields.postgres.sql"},
+    # django.contrib's models built into djq (issue 17): auth, contenttypes, sessions, admin,
+    # sites, flatpages, redirects next to the `portal` app's models; the namespace has them all
+    "contrib": {"app": "portal", "dataset": "portal",
+                "also": ["auth", "contenttypes", "sessions", "admin", "sites", "flatpages", "redirects"],
+                "sqlite": ROOT / "fixtures" / "portal" / "portal.sqlite3",
+                "postgres": ROOT / "fixtures" / "portal" / "portal.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},

@@ -297,6 +297,8 @@ impl Orm {
             "django.utils.text" => functions(&[("slugify", DjangoFn::Slugify)]),
             "django.utils.translation" => functions(&[("get_language", DjangoFn::GetLanguage)]),
             "django.contrib" => Module::default(),
+            // Its hashers are there without the app's models.
+            "django.contrib.auth" => self.app_module(name).unwrap_or_default(),
             "django.contrib.auth.hashers" => functions(&[
                 ("make_password", DjangoFn::MakePassword),
                 ("check_password", DjangoFn::CheckPassword),

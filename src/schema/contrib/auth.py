@@ -176,10 +176,11 @@ class AbstractUser(AbstractBaseUser, PermissionsMixin):
 
 class PermissionManager(models.Manager):
     def get_by_natural_key(self, codename, app_label, model):
+        from django.contrib.contenttypes.models import ContentType
+
         return self.get(
             codename=codename,
-            content_type__app_label=app_label,
-            content_type__model=model,
+            content_type=ContentType.objects.get_by_natural_key(app_label, model),
         )
 
 
