@@ -274,6 +274,15 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/portal/portal/models.py",
         bar: CHOSEN,
     },
+    // A custom user model (issue 17): AUTH_USER_MODEL = "accounts.User" on AbstractUser, no
+    // auth.User; auth's groups and permissions and admin's LogEntry point at it.
+    Corpus {
+        name: "contrib_swapped",
+        sqlite: Some("fixtures/accounts/accounts.sqlite3"),
+        postgres: "fixtures/accounts/accounts.postgres.sql",
+        models: "fixtures/accounts/accounts/models.py",
+        bar: CHOSEN,
+    },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {
         name: "pgapp",

@@ -75,6 +75,8 @@ DATASETS = {
     # issue 17: django.contrib's apps (auth, sessions, admin, sites, flatpages, redirects)
     # next to a project app's models
     "portal": {"app": "portal", "dir": ROOT / "fixtures" / "portal", "name": "portal"},
+    # issue 17: a custom user model (AUTH_USER_MODEL = "accounts.User") with auth and admin
+    "accounts": {"app": "accounts", "dir": ROOT / "fixtures" / "accounts", "name": "accounts"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -110,7 +112,7 @@ def child_build(dataset, target, backend="sqlite"):
          "shop": load_shop, "journal": load_journal, "managers": load_managers,
          "compositepk": load_compositepk, "tagging": load_tagging, "fields": load_fields,
          "inherit": load_inherit, "recipes": load_recipes, "multicol": load_multicol,
-         "portal": load_portal}[dataset]()
+         "portal": load_portal, "accounts": load_accounts}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -428,6 +430,33 @@ def load_portal():
         ct = ContentType.objects.get(model=model) if model else None
         LogEntry.objects.create(action_time=at, user=users[username], content_type=ct, object_id=object_id,
                                 object_repr=text, action_flag=flag, change_message=message)
+
+
+def load_accounts():
+    from accounts.models import Team, User
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from data.accounts import GROUPS, JOINED, LOG_ENTRIES, SALTS, TEAMS, USERS
+
+    users = {}
+    for username, raw, first, last, email, phone, staff in USERS:
+        users[username] = User.objects.create(
+            username=username, password=make_password(raw, SALTS[username]), first_name=first,
+            last_name=last, email=email, phone=phone, is_staff=staff, date_joined=JOINED)
+    perm = {p.codename: p for p in Permission.objects.all()}
+    for name, codenames, members in GROUPS:
+        group = Group.objects.create(name=name)
+        group.permissions.add(*[perm[c] for c in codenames])
+        for member in members:
+            users[member].groups.add(group)
+    for name, members in TEAMS:
+        Team.objects.create(name=name).members.add(*[users[m] for m in members])
+    team_type = ContentType.objects.get(model="team")
+    for at, username, object_id, text, flag in LOG_ENTRIES:
+        LogEntry.objects.create(action_time=at, user=users[username], content_type=team_type,
+                                object_id=object_id, object_repr=text, action_flag=flag)
 
 
 def load_recipes():

@@ -204,6 +204,12 @@ CORPORA = {
                 "also": ["auth", "contenttypes", "sessions", "admin", "sites", "flatpages", "redirects"],
                 "sqlite": ROOT / "fixtures" / "portal" / "portal.sqlite3",
                 "postgres": ROOT / "fixtures" / "portal" / "portal.postgres.sql"},
+    # a custom user model (AUTH_USER_MODEL = "accounts.User" on AbstractUser) with auth,
+    # sessions and admin pointing at it (issue 17)
+    "contrib_swapped": {"app": "accounts", "dataset": "accounts",
+                        "also": ["auth", "contenttypes", "sessions", "admin"],
+                        "sqlite": ROOT / "fixtures" / "accounts" / "accounts.sqlite3",
+                        "postgres": ROOT / "fixtures" / "accounts" / "accounts.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},

@@ -102,26 +102,61 @@ pub fn installed(
             app_label: app_label.into(),
             name: name.to_string(),
         };
-        let is_auth_user = |to: &models_py::ModelRef| to.matches("auth", "User");
-        decls.retain(|d| {
-            let own = &*d.app_label == "auth" && d.name == "User";
-            let user_through = d.auto_created
-                && d.fields
-                    .iter()
-                    .any(|f| f.relation.as_ref().is_some_and(|r| is_auth_user(&r.to)));
-            !(own || user_through)
+        decls.retain(|d| !is_auth_user_or_its_table(d));
+        swap_user(decls.iter_mut().chain(project.iter_mut()), &user);
+    }
+    decls
+}
+
+/// auth's `User`, or one of its many-to-many tables.
+fn is_auth_user_or_its_table(d: &ModelDecl) -> bool {
+    let own = &*d.app_label == "auth" && d.name == "User";
+    let through = d.auto_created
+        && (d.fields.iter()).any(|f| {
+            f.relation
+                .as_ref()
+                .is_some_and(|r| r.to.matches("auth", "User"))
         });
-        for d in decls.iter_mut().chain(project.iter_mut()) {
-            let keys = d.fields.iter_mut().filter_map(|f| f.relation.as_mut());
-            let many = d.m2m.iter_mut().map(|m| &mut m.to);
-            for to in keys.map(|r| &mut r.to).chain(many) {
-                if is_auth_user(to) {
-                    *to = user.clone();
-                }
+    own || through
+}
+
+/// Point the relations to auth's `User` at `user` (AUTH_USER_MODEL).
+fn swap_user<'d>(decls: impl Iterator<Item = &'d mut ModelDecl>, user: &models_py::ModelRef) {
+    for d in decls {
+        let keys = d.fields.iter_mut().filter_map(|f| f.relation.as_mut());
+        let many = d.m2m.iter_mut().map(|m| &mut m.to);
+        for to in keys.map(|r| &mut r.to).chain(many) {
+            if to.matches("auth", "User") {
+                *to = user.clone();
             }
         }
     }
-    decls
+}
+
+/// Point `decls`' relations to auth's `User` (`settings.AUTH_USER_MODEL` read without the
+/// settings) at the database's own user model when its project swapped auth's.
+pub fn repoint_user(schema: &Schema, decls: &mut [ModelDecl]) {
+    if let Some(user) = swapped_user(schema) {
+        swap_user(decls.iter_mut(), &user);
+    }
+}
+
+/// The user model of a database whose project swapped auth's (AUTH_USER_MODEL): the model
+/// whose `<its table>_groups` table links it to auth's groups; `None` when auth's own
+/// `auth_user` is there.
+fn swapped_user(schema: &Schema) -> Option<models_py::ModelRef> {
+    if schema.find_table("auth_user").is_some() {
+        return None;
+    }
+    let groups = schema.find_table("auth_group")?;
+    let user = schema.models.iter().find(|m| {
+        let table = format!("{}_groups", m.table);
+        (m.m2m.iter()).any(|r| r.to == groups && *schema.model(r.through).table == *table)
+    })?;
+    Some(models_py::ModelRef {
+        app_label: user.app_label.as_str().into(),
+        name: user.name.clone(),
+    })
 }
 
 /// Name the built-in apps' tables that `schema` (introspected) has by their models. An app
@@ -134,6 +169,7 @@ pub fn overlay(schema: &mut Schema) -> Result<()> {
         .flat_map(|(label, ..)| declarations(label))
         .filter(|d| schema.find_table(&d.table).is_some())
         .collect();
+
     if decls.is_empty() {
         return Ok(());
     }

@@ -9,7 +9,7 @@ Environment variables:
                   time zone is UTC: Django sets it from USE_TZ/TIME_ZONE below)
   DJQ_APPS        comma-separated subset of the project apps to install
                   (default "books,blog,pgapp,shop,journal,managers,compositepk,tagging,fields,
-                  inherit,recipes,multicol,portal"); the fixture builder installs one app per database so that each
+                  inherit,recipes,multicol,portal,accounts"); the fixture builder installs one app per database so that each
                   database only holds
                   its own tables and content types. `pgapp` (PostgreSQL-only
                   fields) brings django.contrib.postgres with it, `journal` (a
@@ -17,7 +17,8 @@ Environment variables:
                   `core` app of abstract bases it imports, `recipes`
                   (TaggableManager) django-taggit's `taggit` app, `portal` the contrib apps
                   of startproject's settings that have models (auth, sessions, admin) and
-                  sites, flatpages, redirects.
+                  sites, flatpages, redirects, `accounts` (a custom user model) sets
+                  AUTH_USER_MODEL = "accounts.User" and installs auth, sessions and admin.
 """
 import os
 from pathlib import Path
@@ -29,7 +30,7 @@ DEBUG = False
 ALLOWED_HOSTS = []
 
 PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal", "managers", "compositepk", "tagging",
-                "fields", "inherit", "recipes", "multicol", "portal"]
+                "fields", "inherit", "recipes", "multicol", "portal", "accounts"]
 _selected = [a for a in os.environ.get("DJQ_APPS", ",".join(PROJECT_APPS)).split(",") if a]
 for _app in _selected:
     if _app not in PROJECT_APPS:
@@ -45,20 +46,19 @@ if "journal" in _selected:
 if "recipes" in _selected:
     # django-taggit: its Tag and TaggedItem models and migrations
     INSTALLED_APPS.insert(1, "taggit")
-if "portal" in _selected:
-    # django.contrib's apps with models, in startproject's order, then sites and the two
-    # apps built on it
+if "portal" in _selected or "accounts" in _selected:
+    # django.contrib's apps with models, in startproject's order, then (portal) sites and
+    # the two apps built on it
     INSTALLED_APPS[:1] = [
         "django.contrib.admin",
         "django.contrib.auth",
         "django.contrib.contenttypes",
         "django.contrib.sessions",
         "django.contrib.messages",
-        "django.contrib.sites",
-        "django.contrib.flatpages",
-        "django.contrib.redirects",
     ]
-    SITE_ID = 1
+    if "portal" in _selected:
+        INSTALLED_APPS[5:5] = ["django.contrib.sites", "django.contrib.flatpages", "django.contrib.redirects"]
+        SITE_ID = 1
     # what the admin's system checks ask for, as startproject writes it
     MIDDLEWARE = [
         "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +75,8 @@ if "portal" in _selected:
         ]},
     }]
     INSTALLED_APPS = list(dict.fromkeys(INSTALLED_APPS))  # `journal` installs auth too
+if "accounts" in _selected:
+    AUTH_USER_MODEL = "accounts.User"
 if "inherit" in _selected:
     # the abstract bases inherit's models import (`from core.models import Stamped, Owned`)
     INSTALLED_APPS.insert(INSTALLED_APPS.index("inherit"), "core")
