@@ -522,12 +522,6 @@ impl Host for Orm {
             return cx.content_type_str(&inst);
         }
         let model = cx.host.schema.model(inst.model);
-        // django.contrib.auth's `AbstractBaseUser.__str__`: the username.
-        if (model.app_label.as_str(), model.name.as_str()) == ("auth", "User")
-            && let Some(Value::Text(username)) = inst.get("username")
-        {
-            return Ok(username);
-        }
         let name = model.name.clone();
         let pk = match cx.composite_pk_value(&inst) {
             Some(pk) => cx.repr(&pk)?,
