@@ -202,6 +202,7 @@ CORPORA = {
     # sites, flatpages, redirects next to the `portal` app's models; the namespace has them all
     "contrib": {"app": "portal", "dataset": "portal",
                 "also": ["auth", "contenttypes", "sessions", "admin", "sites", "flatpages", "redirects"],
+                "preamble": "from django.contrib.auth.hashers import check_password, is_password_usable, make_password",
                 "sqlite": ROOT / "fixtures" / "portal" / "portal.sqlite3",
                 "postgres": ROOT / "fixtures" / "portal" / "portal.postgres.sql"},
     # a custom user model (AUTH_USER_MODEL = "accounts.User" on AbstractUser) with auth,
