@@ -224,6 +224,26 @@ fn create_user_set_password_and_check_password_write_djangos_hashes() {
     );
 }
 
+/// A hash Django made with 1,000 iterations (the `contrib` corpus records Django accepting it).
+const OLD_HASH: &str =
+    "pbkdf2_sha256$1000$AAAAAAAAAAAAAAAAAAAAAA$K4W9TCpSSujGSIDtl0D51YlE2o2cJci6Wmub69ZqqLo=";
+
+#[test]
+fn a_right_password_hashed_with_other_iterations_is_hashed_again_and_saved() {
+    let out = djq_on_portal(&[
+        &format!("n = User.objects.filter(username='bob').update(password='{OLD_HASH}')"),
+        "u = User.objects.get(username='bob')",
+        "print(u.check_password('wrong'), u.password.split('$')[1])",
+        "print(u.check_password('pw'), u.password.split('$')[1])",
+        "print(User.objects.get(username='bob').password.split('$')[1])",
+        "print(u.check_password('pw'))",
+    ]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["False 1000", "True 1500000", "1500000", "True"]
+    );
+}
+
 #[test]
 fn djangos_manager_errors_are_raised() {
     let dir = tempfile::TempDir::new().unwrap();

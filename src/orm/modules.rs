@@ -2,9 +2,11 @@
 //! `django.db.models` (and `.functions`, `.aggregates`, `.expressions`, `.lookups`),
 //! `django.db` (`connection`, `transaction`, `reset_queries`), `django.conf.settings`,
 //! `django.utils.timezone`, `django.utils.text`, `django.utils.translation`
-//! (`get_language()`), `django.core.exceptions`, and each app's
-//! `<app>.models` with its model classes (`django.contrib.auth.models` for auth's): a model
-//! is always reached by its app, never by its name alone.
+//! (`get_language()`), `django.core.exceptions`, `django.contrib.auth.hashers`
+//! ([`hashers`](super::hashers)), and each app's `<app>.models` with its model classes
+//! (`django.contrib.auth.models` for auth's, with the abstract bases its models.py defines,
+//! and `django.contrib.auth.base_user`, `django.contrib.sessions.base_session`): a model is
+//! always reached by its app, never by its name alone.
 //!
 //! A bare model name (the shell's auto-imports) is Django's shell's choice: the model of the
 //! app listed first in INSTALLED_APPS ("models from earlier apps taking precedence in case of
