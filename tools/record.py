@@ -202,13 +202,15 @@ CORPORA = {
     # sites, flatpages, redirects next to the `portal` app's models; the namespace has them all
     "contrib": {"app": "portal", "dataset": "portal",
                 "also": ["auth", "contenttypes", "sessions", "admin", "sites", "flatpages", "redirects"],
-                "preamble": "from django.contrib.auth.hashers import check_password, is_password_usable, make_password",
+                "preamble": "from django.contrib.auth import get_user_model\n"
+                            "from django.contrib.auth.hashers import check_password, is_password_usable, make_password",
                 "sqlite": ROOT / "fixtures" / "portal" / "portal.sqlite3",
                 "postgres": ROOT / "fixtures" / "portal" / "portal.postgres.sql"},
     # a custom user model (AUTH_USER_MODEL = "accounts.User" on AbstractUser) with auth,
     # sessions and admin pointing at it (issue 17)
     "contrib_swapped": {"app": "accounts", "dataset": "accounts",
                         "also": ["auth", "contenttypes", "sessions", "admin"],
+                        "preamble": "from django.contrib.auth import get_user_model",
                         "sqlite": ROOT / "fixtures" / "accounts" / "accounts.sqlite3",
                         "postgres": ROOT / "fixtures" / "accounts" / "accounts.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only

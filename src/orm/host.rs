@@ -784,6 +784,7 @@ impl Session {
             | DjangoFn::IsNaive
             | DjangoFn::Slugify
             | DjangoFn::GetLanguage
+            | DjangoFn::GetUserModel
             | DjangoFn::Lookup(_) => self.call_module_fn(f, &args),
             DjangoFn::MakePassword | DjangoFn::CheckPassword | DjangoFn::IsPasswordUsable => {
                 self.call_hasher(f, args)

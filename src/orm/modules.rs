@@ -300,7 +300,12 @@ impl Orm {
             "django.utils.translation" => functions(&[("get_language", DjangoFn::GetLanguage)]),
             "django.contrib" => Module::default(),
             // Its hashers are there without the app's models.
-            "django.contrib.auth" => self.app_module(name).unwrap_or_default(),
+            "django.contrib.auth" => {
+                let mut m = self.app_module(name).unwrap_or_default();
+                let get = make::function(DjangoFn::GetUserModel);
+                m.attrs.insert("get_user_model".into(), get);
+                m
+            }
             "django.contrib.auth.hashers" => functions(&[
                 ("make_password", DjangoFn::MakePassword),
                 ("check_password", DjangoFn::CheckPassword),
@@ -542,6 +547,15 @@ impl super::Session {
             // djq reads no settings: Django's default LANGUAGE_CODE, which get_language()
             // returns without USE_I18N or an activated language
             DjangoFn::GetLanguage => Obj::str("en-us"),
+            DjangoFn::GetUserModel => {
+                make::model(user_model(&self.host.schema).ok_or_else(|| {
+                    Diagnostic::new(
+                        ErrorKind::Python("ImproperlyConfigured".into()),
+                        "AUTH_USER_MODEL refers to model 'auth.User' that has not been installed",
+                    )
+                    .at(args.span)
+                })?)
+            }
             DjangoFn::Lookup(lookup) => {
                 let span = args.span;
                 let (Some((lhs, _)), Some((rhs, rhs_span)), 2) =
@@ -587,6 +601,23 @@ pub(super) fn defining_app(module: &str) -> Option<&str> {
             Some(package.strip_prefix("django.contrib.").unwrap_or(package))
         }
     }
+}
+
+/// `get_user_model()`: auth's User, else the model auth's groups know as their users
+/// (`related_name="user_set"` of PermissionsMixin), a custom AUTH_USER_MODEL.
+fn user_model(schema: &Schema) -> Option<ModelId> {
+    let models = || schema.user_models();
+    (models().find(|(_, m)| m.app_label == "auth" && m.name == "User"))
+        .or_else(|| {
+            models().find(|(_, m)| {
+                (m.m2m.iter()).any(|r| {
+                    let to = schema.model(r.to);
+                    r.related_name.as_deref() == Some("user_set")
+                        && (to.app_label.as_str(), to.name.as_str()) == ("auth", "Group")
+                })
+            })
+        })
+        .map(|(id, _)| id)
 }
 
 /// The model a bare name stands for (see the module docs), and the models of other apps of

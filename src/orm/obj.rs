@@ -85,6 +85,8 @@ pub enum DjangoFn {
     MakePassword,
     CheckPassword,
     IsPasswordUsable,
+    /// `django.contrib.auth.get_user_model()`
+    GetUserModel,
 }
 
 /// A field instance given as `output_field` (`CharField()`).
