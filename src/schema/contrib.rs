@@ -74,13 +74,16 @@ pub fn stubs() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 /// The declarations of a built-in app (`contenttypes`); empty for an app djq does not declare.
 pub fn declarations(app_label: &str) -> Vec<ModelDecl> {
-    APPS.iter()
-        .filter(|(label, ..)| *label == app_label)
-        .flat_map(|&(label, auto_field, path, source, _)| {
-            models_py::load_app_source(label, auto_field, path, source)
-                .expect("built-in models.py parses")
-        })
-        .collect()
+    declarations_of(&[app_label])
+}
+
+/// The declarations of the built-in apps of these labels, read together, in this order.
+fn declarations_of(labels: &[&str]) -> Vec<ModelDecl> {
+    let apps: Vec<_> = (labels.iter())
+        .filter_map(|l| APPS.iter().find(|(label, ..)| label == l))
+        .map(|&(label, auto_field, path, source, _)| (label, auto_field, path, source))
+        .collect();
+    models_py::load_apps_source(&apps).expect("built-in models.py parses")
 }
 
 /// The declarations of the built-in apps a project installs, in the order given (its
@@ -94,7 +97,7 @@ pub fn installed(
     auth_user_model: &str,
     project: &mut [ModelDecl],
 ) -> Vec<ModelDecl> {
-    let mut decls: Vec<ModelDecl> = labels.iter().flat_map(|l| declarations(l)).collect();
+    let mut decls = declarations_of(labels);
     if let Some((app_label, name)) = auth_user_model.split_once('.')
         && !(app_label == "auth" && name.eq_ignore_ascii_case("user"))
     {
@@ -163,10 +166,11 @@ fn swapped_user(schema: &Schema) -> Option<models_py::ModelRef> {
 /// is read only when the database has its marker table, so a start pays nothing for apps
 /// the database does not have.
 pub fn overlay(schema: &mut Schema) -> Result<()> {
-    let decls: Vec<ModelDecl> = APPS
-        .iter()
+    let labels: Vec<&str> = (APPS.iter())
         .filter(|&&(.., marker)| schema.find_table(marker).is_some())
-        .flat_map(|(label, ..)| declarations(label))
+        .map(|&(label, ..)| label)
+        .collect();
+    let decls: Vec<ModelDecl> = (declarations_of(&labels).into_iter())
         .filter(|d| schema.find_table(&d.table).is_some())
         .collect();
 
