@@ -282,6 +282,25 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/clock/clock/models.py",
         bar: CHOSEN,
     },
+    // django.contrib's models built into djq (issue 17): auth (users, groups, permissions
+    // and the user methods, Django's and djq's password hashes), contenttypes, sessions,
+    // admin's LogEntry, sites, flatpages, redirects, next to the `portal` app's models.
+    Corpus {
+        name: "contrib",
+        sqlite: Some("fixtures/portal/portal.sqlite3"),
+        postgres: "fixtures/portal/portal.postgres.sql",
+        models: "fixtures/portal/portal/models.py",
+        bar: CHOSEN,
+    },
+    // A custom user model (issue 17): AUTH_USER_MODEL = "accounts.User" on AbstractUser, no
+    // auth.User; auth's groups and permissions and admin's LogEntry point at it.
+    Corpus {
+        name: "contrib_swapped",
+        sqlite: Some("fixtures/accounts/accounts.sqlite3"),
+        postgres: "fixtures/accounts/accounts.postgres.sql",
+        models: "fixtures/accounts/accounts/models.py",
+        bar: CHOSEN,
+    },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {
         name: "pgapp",

@@ -525,12 +525,6 @@ impl Host for Orm {
             return cx.content_type_str(&inst);
         }
         let model = cx.host.schema.model(inst.model);
-        // django.contrib.auth's `AbstractBaseUser.__str__`: the username.
-        if (model.app_label.as_str(), model.name.as_str()) == ("auth", "User")
-            && let Some(Value::Text(username)) = inst.get("username")
-        {
-            return Ok(username);
-        }
         let name = model.name.clone();
         let pk = match cx.composite_pk_value(&inst) {
             Some(pk) => cx.repr(&pk)?,
@@ -681,7 +675,7 @@ impl Host for Orm {
     }
 
     fn module_defined(cx: &mut Session, module: &str, name: &str) -> Option<Obj> {
-        let label = module.strip_suffix(".models")?;
+        let label = super::modules::defining_app(module)?;
         let m = cx
             .host
             .schema
@@ -798,7 +792,11 @@ impl Session {
             | DjangoFn::CurrentTimezoneName
             | DjangoFn::Slugify
             | DjangoFn::GetLanguage
+            | DjangoFn::GetUserModel
             | DjangoFn::Lookup(_) => self.call_module_fn(f, &args),
+            DjangoFn::MakePassword | DjangoFn::CheckPassword | DjangoFn::IsPasswordUsable => {
+                self.call_hasher(f, args)
+            }
             DjangoFn::Atomic => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "arguments of transaction.atomic() are not supported by djq yet",

@@ -16,7 +16,8 @@
 //! models.py and gives its model classes their Python side (methods, properties, `save()`
 //! and `delete()` overrides, which reach Django's own through `super()`); [`meta`] is
 //! `_meta`, `__dict__` and `_state`; [`clean`] is `full_clean()` and `ValidationError`;
-//! [`contenttypes`] is ContentType's manager and methods, [`generic`] generic relations.
+//! [`contenttypes`] is ContentType's manager and methods, [`generic`] generic relations,
+//! [`hashers`] Django's password hasher (auth's user methods are its models.py's).
 
 mod aggregate;
 mod aggregate_class;
@@ -41,6 +42,7 @@ mod from_db;
 mod functions;
 mod generic;
 mod generic_prefetch;
+mod hashers;
 mod help;
 mod host;
 mod in_bulk;

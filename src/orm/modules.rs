@@ -2,9 +2,11 @@
 //! `django.db.models` (and `.functions`, `.aggregates`, `.expressions`, `.lookups`),
 //! `django.db` (`connection`, `transaction`, `reset_queries`), `django.conf.settings`,
 //! `django.utils.timezone`, `django.utils.text`, `django.utils.translation`
-//! (`get_language()`), `django.core.exceptions`, and each app's
-//! `<app>.models` with its model classes (`django.contrib.auth.models` for auth's): a model
-//! is always reached by its app, never by its name alone.
+//! (`get_language()`), `django.core.exceptions`, `django.contrib.auth.hashers`
+//! ([`hashers`](super::hashers)), and each app's `<app>.models` with its model classes
+//! (`django.contrib.auth.models` for auth's, with the abstract bases its models.py defines,
+//! and `django.contrib.auth.base_user`, `django.contrib.sessions.base_session`): a model is
+//! always reached by its app, never by its name alone.
 //!
 //! A bare model name (the shell's auto-imports) is Django's shell's choice: the model of the
 //! app listed first in INSTALLED_APPS ("models from earlier apps taking precedence in case of
@@ -299,6 +301,25 @@ impl Orm {
             "django.utils.text" => functions(&[("slugify", DjangoFn::Slugify)]),
             "django.utils.translation" => functions(&[("get_language", DjangoFn::GetLanguage)]),
             "django.contrib" => Module::default(),
+            // Its hashers are there without the app's models.
+            "django.contrib.auth" => {
+                let mut m = self.app_module(name).unwrap_or_default();
+                let get = make::function(DjangoFn::GetUserModel);
+                m.attrs.insert("get_user_model".into(), get);
+                m
+            }
+            "django.contrib.auth.hashers" => functions(&[
+                ("make_password", DjangoFn::MakePassword),
+                ("check_password", DjangoFn::CheckPassword),
+                ("is_password_usable", DjangoFn::IsPasswordUsable),
+            ]),
+            // Their classes are the app's models.py's (`Host::module_defined`).
+            "django.contrib.auth.base_user" | "django.contrib.sessions.base_session" => {
+                let label = defining_app(name)?;
+                (self.schema.user_models())
+                    .any(|(_, m)| m.app_label == label)
+                    .then(Module::default)?
+            }
             "django.contrib.contenttypes.fields" => super::contenttypes::FieldClass::module(),
             "django.contrib.contenttypes.prefetch" => {
                 super::contenttypes::FieldClass::prefetch_module()
@@ -558,6 +579,15 @@ impl super::Session {
             // djq reads no settings: Django's default LANGUAGE_CODE, which get_language()
             // returns without USE_I18N or an activated language
             DjangoFn::GetLanguage => Obj::str("en-us"),
+            DjangoFn::GetUserModel => {
+                make::model(user_model(&self.host.schema).ok_or_else(|| {
+                    Diagnostic::new(
+                        ErrorKind::Python("ImproperlyConfigured".into()),
+                        "AUTH_USER_MODEL refers to model 'auth.User' that has not been installed",
+                    )
+                    .at(args.span)
+                })?)
+            }
             DjangoFn::Lookup(lookup) => {
                 let span = args.span;
                 let (Some((lhs, _)), Some((rhs, rhs_span)), 2) =
@@ -590,6 +620,36 @@ impl super::Session {
             _ => unreachable!("not a module function: {f:?}"),
         })
     }
+}
+
+/// The app whose models.py defines a module's classes: `<app>.models`'s, and of Django's
+/// own apps `django.contrib.<app>.models` and the modules of their abstract bases.
+pub(super) fn defining_app(module: &str) -> Option<&str> {
+    match module {
+        "django.contrib.auth.base_user" => Some("auth"),
+        "django.contrib.sessions.base_session" => Some("sessions"),
+        _ => {
+            let package = module.strip_suffix(".models")?;
+            Some(package.strip_prefix("django.contrib.").unwrap_or(package))
+        }
+    }
+}
+
+/// `get_user_model()`: auth's User, else the model auth's groups know as their users
+/// (`related_name="user_set"` of PermissionsMixin), a custom AUTH_USER_MODEL.
+fn user_model(schema: &Schema) -> Option<ModelId> {
+    let models = || schema.user_models();
+    (models().find(|(_, m)| m.app_label == "auth" && m.name == "User"))
+        .or_else(|| {
+            models().find(|(_, m)| {
+                (m.m2m.iter()).any(|r| {
+                    let to = schema.model(r.to);
+                    r.related_name.as_deref() == Some("user_set")
+                        && (to.app_label.as_str(), to.name.as_str()) == ("auth", "Group")
+                })
+            })
+        })
+        .map(|(id, _)| id)
 }
 
 /// The model a bare name stands for (see the module docs), and the models of other apps of

@@ -84,6 +84,12 @@ pub enum DjangoFn {
     FilteredRelation,
     /// `django.utils.translation.get_language()`
     GetLanguage,
+    /// `django.contrib.auth.hashers`' `make_password`, `check_password`, `is_password_usable`.
+    MakePassword,
+    CheckPassword,
+    IsPasswordUsable,
+    /// `django.contrib.auth.get_user_model()`
+    GetUserModel,
 }
 
 /// A field instance given as `output_field` (`CharField()`).

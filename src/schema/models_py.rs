@@ -514,34 +514,45 @@ pub fn load_app_source(
     path: &str,
     source: &str,
 ) -> Result<Vec<ModelDecl>> {
-    let path = PathBuf::from(path);
-    let program = parse_source(&path, source)?;
-    let file = SourceFile {
-        module: Some(py_module(&path, source, &program.body)),
-        program,
-        path: path.into(),
-        app: AppInfo {
-            label: app_label.to_string(),
-            auto_field,
-        },
-        stub: None,
-    };
-    let module = file.module.clone();
-    let mut files = vec![file];
+    load_apps_source(&[(app_label, auto_field, path, source)])
+}
+
+/// [`load_app_source`] for several apps at once, read together (one file each, `(app label,
+/// default_auto_field, path, text)`); their declarations come in the order of the files.
+pub fn load_apps_source(apps: &[(&str, FieldKind, &str, &str)]) -> Result<Vec<ModelDecl>> {
+    let mut files = Vec::with_capacity(apps.len());
+    for &(app_label, auto_field, path, source) in apps {
+        let path = PathBuf::from(path);
+        let program = parse_source(&path, source)?;
+        files.push(SourceFile {
+            module: Some(py_module(&path, source, &program.body)),
+            program,
+            path: path.into(),
+            app: AppInfo {
+                label: app_label.to_string(),
+                auto_field,
+            },
+            stub: None,
+        });
+    }
+    let modules: Vec<Arc<PyModule>> = files.iter().filter_map(|f| f.module.clone()).collect();
     files.extend(third_party());
     let mut decls = read::declarations(&files, &mut Interner::default()).0;
-    attach_modules(&mut decls, module.as_slice());
+    attach_modules(&mut decls, &modules);
     Ok(decls)
 }
 
-/// The stand-ins of third-party packages' model base classes (`third_party.py`), one file
+/// The stand-ins of third-party packages' model base classes (`third_party.py`) and the
+/// abstract bases of Django's own apps ([`contrib::stubs`](super::contrib::stubs)), one file
 /// per module they stand in for.
 fn third_party() -> Vec<SourceFile> {
     const STUBS: &str = include_str!("models_py/third_party.py");
     let mut files = Vec::new();
-    for part in STUBS.split("# module: ").skip(1) {
+    let stubs = STUBS.split("# module: ").skip(1).map(|part| {
         let (module, text) = part.split_once('\n').unwrap_or((part, ""));
-        let module: &'static str = module.trim();
+        (module.trim(), text)
+    });
+    for (module, text) in stubs.chain(super::contrib::stubs()) {
         let program = crate::syntax::parse_module(text).expect("the stand-ins parse");
         files.push(SourceFile {
             path: PathBuf::from(format!("<{module}>")).into(),

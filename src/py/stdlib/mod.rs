@@ -1,5 +1,5 @@
 //! The standard-library modules djq has, one file each: [`datetime`], [`decimal`],
-//! [`json`], [`math`], [`text`] (`string`, `re`), [`functional`] (`functools`, `operator`),
+//! [`json`], [`math`], [`text`] (`string`, `re`, `unicodedata`), [`functional`] (`functools`, `operator`),
 //! [`iter`] (`itertools`, `random`), [`uuid`], [`collections`], [`pprint`]; and `os`/`sys` with the boilerplate scripts
 //! start with. A module is made when it is first imported ([`load`]); its functions and
 //! classes are `Builtin::Std(qualified name)` values, called through [`Interp::call_std`];
@@ -50,6 +50,7 @@ pub fn load(name: &str) -> Option<Module> {
         "uuid" => functions(uuid::FUNCTIONS),
         "collections" => functions(collections::FUNCTIONS),
         "pprint" => functions(pprint::FUNCTIONS),
+        "unicodedata" => functions(&["unicodedata.normalize"]),
         _ => return None,
     })
 }
@@ -157,7 +158,7 @@ impl<H: Host> Interp<H> {
             "decimal" => decimal::call(&args),
             "json" => self.call_json(name, &args),
             "math" => math::call(name, &args),
-            "string" | "re" => self.call_text(name, &args),
+            "string" | "re" | "unicodedata" => self.call_text(name, &args),
             "functools" | "operator" => self.call_functional(name, args),
             "itertools" | "random" => self.call_iter(name, &args),
             "uuid" => uuid::call(name, &args),
