@@ -126,24 +126,27 @@ pub fn open(root: &Path, request: &Request, read_only: bool) -> Result<Opened> {
         mut decls,
         warnings,
     } = schema::models_py::read_installed(&installed, root)?;
+    // The built-in apps, read together with AUTH_USER_MODEL (which may point auth's
+    // relations at a project model); introspection declares those whose tables it found.
+    let mut built_in = Vec::new();
     for app in &project.apps {
         match app {
             App::BuiltIn(label) => {
-                // Introspection declares the built-in apps whose tables it finds already.
                 if schema
                     .user_models()
                     .any(|(_, m)| m.app_label == *label && m.declared.is_some())
                 {
                     continue;
                 }
-                let built_in = schema::contrib::declarations(label);
-                if built_in.is_empty() && CONTRIB_WITH_MODELS.contains(&label.as_str()) {
+                if !schema::contrib::declares(label)
+                    && CONTRIB_WITH_MODELS.contains(&label.as_str())
+                {
                     notes.push(format!(
                         "INSTALLED_APPS: the models of django.contrib.{label} are not built \
                          into djq yet"
                     ));
                 }
-                decls.extend(built_in);
+                built_in.push(label.as_str());
             }
             App::Unknown(entry) => notes.push(format!(
                 "INSTALLED_APPS: '{entry}' is an app djq does not know: its models are not loaded"
@@ -151,6 +154,9 @@ pub fn open(root: &Path, request: &Request, read_only: bool) -> Result<Opened> {
             App::Project(_) => {}
         }
     }
+    let built_in =
+        schema::contrib::installed(&built_in, &project.settings.auth_user_model, &mut decls);
+    decls.extend(built_in);
     let mut seen = std::collections::HashSet::new();
     for note in decls.iter().flat_map(|d| &d.notes) {
         if seen.insert(note.clone()) {

@@ -77,6 +77,11 @@ pub fn declarations(app_label: &str) -> Vec<ModelDecl> {
     declarations_of(&[app_label])
 }
 
+/// Whether djq declares the built-in app `app_label`'s models.
+pub fn declares(app_label: &str) -> bool {
+    APPS.iter().any(|(label, ..)| *label == app_label)
+}
+
 /// The declarations of the built-in apps of these labels, read together, in this order.
 fn declarations_of(labels: &[&str]) -> Vec<ModelDecl> {
     let apps: Vec<_> = (labels.iter())
