@@ -392,10 +392,14 @@ impl super::Session {
         None
     }
 
-    /// The project's setting `name`, as its settings module left it.
+    /// The project's setting `name`, as its settings module left it, else Django's default
+    /// of the settings djq knows one for.
     fn setting(&self, name: &str) -> Option<Obj> {
-        let (_, value) = self.host.settings.iter().find(|(n, _)| n == name)?;
-        Some(value.clone())
+        match self.host.settings.iter().find(|(n, _)| n == name) {
+            Some((_, value)) => Some(value.clone()),
+            None if name == "AUTH_USER_MODEL" => Some(Obj::str("auth.User")),
+            None => None,
+        }
     }
 
     /// `connection.settings_dict`: the project's `DATABASES` entry opened, with the keys

@@ -108,6 +108,49 @@ class PermissionsMixin(models.Model):
     class Meta:
         abstract = True
 
+    # The permission checks as Django's default AUTHENTICATION_BACKENDS (ModelBackend) answer
+    # them. Django caches them on the instance (`_perm_cache`); djq's instances hold model
+    # fields only, so each check queries again.
+    def _get_permissions(self, obj, from_name):
+        if not self.is_active or self.is_anonymous or obj is not None:
+            return set()
+        if self.is_superuser:
+            perms = Permission.objects.all()
+        elif from_name == "user":
+            perms = self.user_permissions.all()
+        else:
+            perms = Permission.objects.filter(group__in=self.groups.all())
+        perms = perms.values_list("content_type__app_label", "codename").order_by()
+        return {"%s.%s" % (ct, name) for ct, name in perms}
+
+    def get_user_permissions(self, obj=None):
+        return self._get_permissions(obj, "user")
+
+    def get_group_permissions(self, obj=None):
+        return self._get_permissions(obj, "group")
+
+    def get_all_permissions(self, obj=None):
+        if not self.is_active or self.is_anonymous or obj is not None:
+            return set()
+        return self.get_user_permissions() | self.get_group_permissions()
+
+    def has_perm(self, perm, obj=None):
+        if self.is_active and self.is_superuser:
+            return True
+        return self.is_active and perm in self.get_all_permissions(obj)
+
+    def has_perms(self, perm_list, obj=None):
+        if isinstance(perm_list, str):
+            raise ValueError("perm_list must be an iterable of permissions.")
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label):
+        if self.is_active and self.is_superuser:
+            return True
+        return self.is_active and any(
+            perm[: perm.index(".")] == app_label for perm in self.get_all_permissions()
+        )
+
 
 class UserManager(BaseUserManager):
     def _create_user_object(self, username, email, password, **extra_fields):
