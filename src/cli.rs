@@ -7,7 +7,8 @@ use crate::render::{self, Format, Style};
 use crate::schema;
 use crate::sql::Dialect;
 use crate::syntax::source::read_script;
-use clap::{Parser, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,13 +26,25 @@ const DEMO_MODELS: &str = include_str!("../fixtures/demo/books/models.py");
     about = "A native shell for Django's ORM: type querysets, see rows and the SQL Django would run"
 )]
 pub struct Args {
-    /// SQLite file, sqlite:///abs/path, sqlite::memory:, or postgres://... (default: $DATABASE_URL, else the demo library)
+    /// SQLite file, sqlite:///abs/path, sqlite::memory:, or postgres://... (default: in a Django project its DATABASES, else $DATABASE_URL, else the demo)
     // The variable's value may hold a password: `--help` names it, never shows it.
     #[arg(env = "DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
     /// A models.py file, an app folder or a Django project root (repeatable)
     #[arg(long = "models", value_name = "PATH")]
     pub models: Vec<PathBuf>,
+    /// The project's settings module (default: $DJANGO_SETTINGS_MODULE, else the one manage.py names)
+    #[arg(long, value_name = "MODULE")]
+    pub settings: Option<String>,
+    /// The Django project folder, with manage.py (default: the working folder or one above it)
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Ignore any Django project: open DATABASE, $DATABASE_URL or the demo library
+    #[arg(long, conflicts_with_all = ["settings", "project", "database_alias"])]
+    pub no_project: bool,
+    /// The DATABASES alias to open in a project
+    #[arg(long = "database", value_name = "ALIAS")]
+    pub database_alias: Option<String>,
     /// Run CODE and exit (repeatable; run in order in one session)
     #[arg(short = 'c', value_name = "CODE")]
     pub code: Vec<String>,
@@ -166,9 +179,21 @@ impl Input {
 
 pub fn main() -> ExitCode {
     crate::alloc::configure();
-    let mut args = Args::parse();
+    let matches = Args::command().get_matches();
+    let mut args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // An empty DATABASE_URL (or argument) names no database, as unset.
     args.database = args.database.filter(|d| !d.is_empty());
+    let from_env = matches.value_source("database") == Some(ValueSource::EnvVariable);
+    let project = match project_root(&args, from_env) {
+        Ok(p) => p,
+        Err(message) => Args::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit(),
+    };
+    // In a project its settings decide the database (they may read DATABASE_URL themselves).
+    if project.is_some() && from_env {
+        args.database = None;
+    }
     // Colors only on a terminal, unless --no-color or NO_COLOR (set and not empty).
     let colors_wanted = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let color = colors_wanted && std::io::stdout().is_terminal();
@@ -180,7 +205,7 @@ pub fn main() -> ExitCode {
         let src = input.map(|i| (i.name.as_str(), i.text.as_str()));
         eprintln!("{}", render::diagnostic::diagnostic(d, src, err_style));
     };
-    let (mut session, notes) = match open(&args, color) {
+    let (mut session, notes, heading) = match open(&args, project.as_deref(), color) {
         Ok(s) => s,
         Err(d) => {
             report(&d, None);
@@ -210,7 +235,7 @@ pub fn main() -> ExitCode {
         other => other,
     };
     let Some(inputs) = inputs else {
-        let repl = |s: &mut Session| crate::shell::run(s, color, notes);
+        let repl = |s: &mut Session| crate::shell::run(s, color, notes, heading);
         let result = if args.rollback {
             session.rolled_back(repl)
         } else {
@@ -321,9 +346,108 @@ fn inputs(args: &Args) -> Result<Option<Vec<Input>>> {
     Ok((!out.is_empty()).then_some(out))
 }
 
+/// The Django project djq opens (`--project`, else the working folder or one above it with
+/// `manage.py`; with `--settings` alone, the working folder); `None`: not in a project, or
+/// `--no-project`, or a DATABASE argument or `--models` given (they open what they name, as
+/// outside a project). `Err`: the project flags and a DATABASE argument or `--models` together.
+fn project_root(
+    args: &Args,
+    database_from_env: bool,
+) -> std::result::Result<Option<PathBuf>, String> {
+    let explicit =
+        args.project.is_some() || args.settings.is_some() || args.database_alias.is_some();
+    let database_given = args.database.is_some() && !database_from_env;
+    if args.no_project {
+        return Ok(None);
+    }
+    if database_given || !args.models.is_empty() {
+        return match explicit {
+            true => Err("--settings, --project and --database read a project's settings: they                          cannot be combined with a DATABASE argument or --models"
+                .into()),
+            false => Ok(None),
+        };
+    }
+    let request = request(args);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    Ok(crate::project::find(&request, &cwd).or_else(|| args.settings.as_ref().map(|_| cwd)))
+}
+
+/// What the project flags ask for.
+fn request(args: &Args) -> crate::project::Request {
+    crate::project::Request {
+        project: args.project.clone(),
+        settings: args.settings.clone(),
+        alias: args.database_alias.clone(),
+    }
+}
+
+/// The session's output options.
+fn options(args: &Args, color: bool) -> Options {
+    Options {
+        style: Style::stdout(color),
+        show_sql: if std::io::stdout().is_terminal() {
+            SqlEcho::Inline
+        } else {
+            SqlEcho::Off
+        },
+        sql_only: args.sql_only,
+        ..Options::plain(args.format.map_or(Format::Table, Format::from))
+    }
+}
+
+/// Open the project at `root` ([`crate::project::open`]): the session, the start-up notes
+/// and the banner's project line.
+fn open_project(
+    args: &Args,
+    root: &std::path::Path,
+    color: bool,
+) -> Result<(Session, Vec<String>, Option<String>)> {
+    let opened = crate::project::open(root, &request(args), args.read_only)?;
+    for warning in &opened.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if args.verbose {
+        for note in &opened.notes {
+            eprintln!("warning: {note}");
+        }
+    }
+    let mut notes = opened.warnings;
+    notes.extend(opened.notes);
+    let mut backend = opened.backend;
+    if let Some(timeout) = args.statement_timeout {
+        backend.set_statement_timeout(timeout)?;
+    }
+    let heading = opened.project.banner(opened.models);
+    let dialect = backend.dialect();
+    let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    let mut session = Session::new(
+        opened.schema,
+        Some(backend),
+        dialect,
+        options(args, color),
+        out,
+    );
+    session.host.read_only = args.read_only;
+    let settings = &opened.project.settings;
+    let tz = crate::tz::TzConfig::new(&settings.time_zone, settings.use_tz)
+        .map_err(|e| Diagnostic::new(ErrorKind::Value, e))?;
+    session.set_time_zone(tz)?;
+    session.host.alias = opened.project.alias;
+    session.host.settings = opened.project.settings.values;
+    Ok((session, notes, Some(heading)))
+}
+
 /// Open the database (or none, for `--sql-only --models`), build the schema, make a session;
-/// and what djq could not read in the models files (warnings, then each model's notes).
-fn open(args: &Args, color: bool) -> Result<(Session, Vec<String>)> {
+/// and what djq could not read in the models files (warnings, then each model's notes); in a
+/// project, see [`open_project`].
+fn open(
+    args: &Args,
+    project: Option<&std::path::Path>,
+    color: bool,
+) -> Result<(Session, Vec<String>, Option<String>)> {
+    if let Some(root) = project {
+        return open_project(args, root, color);
+    }
     let schema::models_py::Models { decls, warnings } = schema::models_py::read(&args.models)?;
     // A model djq cannot read is left out, and said so once, at start-up; what it could not
     // read of a model it keeps, with --verbose (the REPL counts them in its banner).
@@ -348,16 +472,7 @@ fn open(args: &Args, color: bool) -> Result<(Session, Vec<String>)> {
         }
         notes
     };
-    let opts = Options {
-        style: Style::stdout(color),
-        show_sql: if std::io::stdout().is_terminal() {
-            SqlEcho::Inline
-        } else {
-            SqlEcho::Off
-        },
-        sql_only: args.sql_only,
-        ..Options::plain(args.format.map_or(Format::Table, Format::from))
-    };
+    let opts = options(args, color);
     let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
     if args.database.is_none() && args.sql_only && !args.models.is_empty() {
         let mut schema = schema::Schema::default();
@@ -367,7 +482,7 @@ fn open(args: &Args, color: bool) -> Result<(Session, Vec<String>)> {
             Some(DialectArg::Postgres) => Dialect::Postgres,
             _ => Dialect::Sqlite,
         };
-        return Ok((Session::new(schema, None, dialect, opts, out), notes));
+        return Ok((Session::new(schema, None, dialect, opts, out), notes, None));
     }
     let (mut backend, demo) = match &args.database {
         Some(url) => (crate::backend::connect(url, args.read_only)?, false),
@@ -396,5 +511,5 @@ fn open(args: &Args, color: bool) -> Result<(Session, Vec<String>)> {
     let dialect = backend.dialect();
     let mut session = Session::new(schema, Some(backend), dialect, opts, out);
     session.host.read_only = args.read_only;
-    Ok((session, notes))
+    Ok((session, notes, None))
 }

@@ -25,6 +25,9 @@
 //!   knows nothing of Django and reaches Django's objects through its [`py::Host`] trait.
 //! - [`orm`]: Django's object layer as that host: model classes, managers, querysets,
 //!   instances, writes, fixtures, transactions; [`orm::Session`] is one session.
+//! - [`project`]: a Django project opened as `manage.py shell` opens it: `manage.py` and the
+//!   settings module found, settings run by [`py`] (with `dj_database_url` and `environ` as
+//!   native modules), `DATABASES` opened, `INSTALLED_APPS`' models read.
 //! - [`shell`]: the interactive REPL.
 //! - [`cli`]: command-line arguments; `main.rs` only calls [`cli::main`].
 //! - [`tz`]: the project's `TIME_ZONE`/`USE_TZ` ([`tz::TzConfig`], carried by the schema)
@@ -36,6 +39,7 @@ pub mod backend;
 pub mod cli;
 pub mod diag;
 pub mod orm;
+pub mod project;
 pub mod py;
 pub mod query;
 pub mod render;

@@ -13,16 +13,16 @@
 
 mod support;
 
+use djq::orm::statement_log::driver_param;
 use djq::orm::{Options, Session};
 use djq::render::Format;
 use djq::schema;
-use djq::value::Value;
 use serde_json::Value as Json;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use support::Backend;
 use support::output::Output;
-use support::recording::{django_json, same_json, unmatched_lines};
+use support::recording::unmatched_lines;
+use support::replay::{Outcome, Ran, Tally, compare};
 
 const GAPS: &str = "fixtures/conformance/known-gaps.tsv";
 
@@ -282,6 +282,25 @@ const CORPORA: &[Corpus] = &[
         models: "fixtures/clock/clock/models.py",
         bar: CHOSEN,
     },
+    // django.contrib's models built into djq (issue 17): auth (users, groups, permissions
+    // and the user methods, Django's and djq's password hashes), contenttypes, sessions,
+    // admin's LogEntry, sites, flatpages, redirects, next to the `portal` app's models.
+    Corpus {
+        name: "contrib",
+        sqlite: Some("fixtures/portal/portal.sqlite3"),
+        postgres: "fixtures/portal/portal.postgres.sql",
+        models: "fixtures/portal/portal/models.py",
+        bar: CHOSEN,
+    },
+    // A custom user model (issue 17): AUTH_USER_MODEL = "accounts.User" on AbstractUser, no
+    // auth.User; auth's groups and permissions and admin's LogEntry point at it.
+    Corpus {
+        name: "contrib_swapped",
+        sqlite: Some("fixtures/accounts/accounts.sqlite3"),
+        postgres: "fixtures/accounts/accounts.postgres.sql",
+        models: "fixtures/accounts/accounts/models.py",
+        bar: CHOSEN,
+    },
     // JSONField, ArrayField, unaccent and trigram lookups, DISTINCT ON: PostgreSQL only.
     Corpus {
         name: "pgapp",
@@ -391,67 +410,6 @@ fn session_at(url: &str, models: &std::path::Path, out: Output) -> Session {
     Session::new(schema, Some(backend), dialect, opts, Box::new(out))
 }
 
-/// A parameter as the recording shows it: JSON scalars as they are, everything else in the
-/// driver's text form (psycopg's on PostgreSQL; SQLite's parameters are already text).
-fn recorded_param(v: &Value, backend: Backend) -> Json {
-    match (backend, v) {
-        (Backend::Postgres, Value::DateTime(dt)) => Json::String(format!(
-            "{}+00:00",
-            Value::NaiveDateTime(dt.naive_utc()).to_python_str()
-        )),
-        // psycopg writes an aware datetime at its own offset.
-        (Backend::Postgres, Value::OffsetDateTime(dt)) => Json::String(format!(
-            "{}{}",
-            Value::NaiveDateTime(dt.naive_local()).to_python_str(),
-            dt.offset()
-        )),
-        (
-            Backend::Postgres,
-            Value::Date(_) | Value::Time(_) | Value::Decimal(_) | Value::NaiveDateTime(_),
-        ) => Json::String(v.to_python_str()),
-        // psycopg's text dumper of a timedelta: `str()` without its comma (`1 day 0:00:00`).
-        (Backend::Postgres, Value::Duration(_)) => Json::String(v.to_python_str().replace(',', "")),
-        // SQLite's column and psycopg's text dumper both hold a UUID as its 32 hex digits.
-        (_, Value::Uuid(s)) => Json::String(s.replace('-', "")),
-        _ => v.to_json(),
-    }
-}
-
-#[derive(Debug, Default)]
-struct Outcome {
-    rows_ok: bool,
-    sql_ok: bool,
-    detail: String,
-    /// What a known-gaps reason for a failing `rows` (`sql`) entry must say, so that it states
-    /// the outcome truly: `djq raises <Type>` (Django did not raise), `djq raises nothing`
-    /// (Django raised), `message` (both raised, messages differ), `rows` (other rows); `binds`
-    /// (same SQL text, other parameters) or `SQL`.
-    rows_claim: String,
-    sql_claim: &'static str,
-}
-
-impl Outcome {
-    /// What the reason of a gaps line of `kind` (`rows`, `sql`) for this entry must say.
-    fn claim(&self, kind: &str) -> &str {
-        if kind == "rows" {
-            &self.rows_claim
-        } else {
-            self.sql_claim
-        }
-    }
-}
-
-fn normalize_rows(result: &Json, ordered: bool) -> Json {
-    match result {
-        Json::Array(items) if !ordered => {
-            let mut v: Vec<String> = items.iter().map(|i| i.to_string()).collect();
-            v.sort();
-            Json::Array(v.into_iter().map(Json::String).collect())
-        }
-        other => other.clone(),
-    }
-}
-
 /// One entry's outcome; what the entry needs run first and after (`setup`/`teardown`:
 /// tools/django_suite.py's lookup registrations, as Django's test made them around the
 /// expression) is run around it, the setup's error being the entry's.
@@ -488,102 +446,16 @@ fn run_entry_after(
             let params: Vec<Json> = st
                 .params
                 .iter()
-                .map(|p| recorded_param(p, backend))
+                .map(|p| driver_param(p, backend.dialect()))
                 .collect();
             serde_json::json!({"sql": st.sql, "params": params})
         })
         .collect();
-    let expected_queries = entry["queries"].as_array().cloned().unwrap_or_default();
-    let sql_ok = same_json(
-        &Json::Array(queries.clone()),
-        &Json::Array(expected_queries.clone()),
-    );
-    let mut detail = String::new();
-    let same_text = queries.len() == expected_queries.len()
-        && queries
-            .iter()
-            .zip(&expected_queries)
-            .all(|(a, b)| a["sql"] == b["sql"]);
-    let sql_claim = if same_text { "binds" } else { "SQL" };
-    if !sql_ok {
-        detail.push_str(&format!(
-            "SQL differs:\n  django: {}\n  djq:    {}\n",
-            Json::Array(expected_queries),
-            Json::Array(queries)
-        ));
-    }
-    let mut rows_claim = String::from("rows");
-    let rows_ok = match (&entry.get("error"), res) {
-        (Some(err), Err(d)) => {
-            let kind = d.kind.python_name();
-            let ok = err["type"] == kind && err["message"] == d.message;
-            rows_claim = if err["type"] == kind {
-                "message".into()
-            } else {
-                format!("djq raises {kind}")
-            };
-            if !ok {
-                detail.push_str(&format!(
-                    "error differs: django {err} / djq {kind}: {}\n",
-                    d.message
-                ));
-            }
-            ok
-        }
-        (Some(err), Ok(())) => {
-            detail.push_str(&format!("django raised {err}, djq did not\n"));
-            rows_claim = "djq raises nothing".into();
-            false
-        }
-        (None, Err(d)) => {
-            detail.push_str(&format!(
-                "djq raised {}: {}\n",
-                d.kind.python_name(),
-                d.message
-            ));
-            rows_claim = format!("djq raises {}", d.kind.python_name());
-            false
-        }
-        (None, Ok(())) => {
-            let text = out.text();
-            match serde_json::from_str::<Json>(text.trim()) {
-                Ok(got) => {
-                    let ordered = entry["ordered"].as_bool().unwrap_or(true);
-                    let django = django_json(&entry["result"]);
-                    let ok = same_json(
-                        &normalize_rows(&got, ordered),
-                        &normalize_rows(&django, ordered),
-                    );
-                    if !ok {
-                        let show = |j: &Json| {
-                            let s = j.to_string();
-                            s.chars().take(400).collect::<String>()
-                        };
-                        detail.push_str(&format!(
-                            "rows differ:\n  django: {}\n  djq:    {}\n",
-                            show(&django),
-                            show(&got)
-                        ));
-                    }
-                    ok
-                }
-                Err(e) => {
-                    detail.push_str(&format!(
-                        "djq output is not one JSON document ({e}): {text}\n"
-                    ));
-                    rows_claim = "JSON".into();
-                    false
-                }
-            }
-        }
+    let outcome = match res {
+        Ok(()) => Ok(out.text()),
+        Err(d) => Err((d.kind.python_name(), d.message)),
     };
-    Outcome {
-        rows_ok,
-        sql_ok,
-        detail,
-        rows_claim,
-        sql_claim,
-    }
+    compare(entry, Ran { queries, outcome })
 }
 
 /// `corpus \t kind \t expr \t reason` lines; kind is `rows` (rows or error differ) or `sql`.
@@ -611,17 +483,7 @@ fn recordings() -> impl Iterator<Item = (&'static Corpus, Backend)> {
 }
 
 fn conformance(backend: Backend) {
-    let gaps: BTreeMap<Vec<String>, String> = known_gaps()
-        .gaps
-        .into_iter()
-        .map(|g| (g.key, g.reason))
-        .collect();
-    let mut untrue = Vec::new();
-    let (mut total, mut rows_ok, mut sql_ok) = (0usize, 0usize, 0usize);
-    let mut failures = Vec::new();
-    let mut now_passing = Vec::new();
-    let mut report = String::new();
-    let mut details = String::new();
+    let mut tally = Tally::new(GAPS, known_gaps());
     // (label, entries, rows ok, SQL ok) of each corpus
     let mut per_corpus = Vec::new();
     for corpus in CORPORA {
@@ -656,51 +518,18 @@ fn conformance(backend: Backend) {
             s.run(preamble)
                 .unwrap_or_else(|d| panic!("{label}: preamble: {}", d.message));
         }
-        let before = (total, rows_ok, sql_ok);
+        let before = (tally.total, tally.rows_ok, tally.sql_ok);
         for entry in recording["entries"].as_array().unwrap() {
-            let expr = entry["expr"].as_str().unwrap().to_string();
             let o = run_entry(&mut s, &out, entry, backend);
-            total += 1;
-            rows_ok += o.rows_ok as usize;
-            sql_ok += o.sql_ok as usize;
-            for (kind, ok) in [("rows", o.rows_ok), ("sql", o.sql_ok)] {
-                let reason = gaps.get(&vec![label.clone(), kind.to_string(), expr.clone()]);
-                let listed = reason.is_some();
-                let claim = o.claim(kind);
-                if let Some(reason) = reason.filter(|r| !ok && !r.contains(claim)) {
-                    untrue.push(format!(
-                        "{label}\t{kind}\t{expr}: the reason does not say `{claim}`: {reason}"
-                    ));
-                }
-                if !ok {
-                    let why = o
-                        .detail
-                        .lines()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("");
-                    let why: String = why.chars().take(160).collect();
-                    report.push_str(&format!("{label}\t{kind}\t{expr}\t{why}\n"));
-                    if kind == "rows" || o.rows_ok {
-                        details.push_str(&format!("[{label}] {expr}\n{}\n", o.detail));
-                    }
-                }
-                if !ok && !listed {
-                    failures.push(format!(
-                        "[{label}, {}.corpus line {}] {expr}\n{}",
-                        corpus.name, entry["line"], o.detail
-                    ));
-                }
-                if ok && listed {
-                    now_passing.push(format!("{label}\t{kind}\t{expr}"));
-                }
-            }
+            let place = format!("{}.corpus line {}", corpus.name, entry["line"]);
+            tally.add(&label, &place, entry, &o);
         }
         per_corpus.push((
             corpus,
             label,
-            total - before.0,
-            rows_ok - before.1,
-            sql_ok - before.2,
+            tally.total - before.0,
+            tally.rows_ok - before.1,
+            tally.sql_ok - before.2,
         ));
     }
     let pct = |n: usize, of: usize| 100.0 * n as f64 / of as f64;
@@ -711,32 +540,15 @@ fn conformance(backend: Backend) {
             pct(*sql, *n)
         );
     }
+    let (total, rows_ok, sql_ok) = (tally.total, tally.rows_ok, tally.sql_ok);
     eprintln!(
         "conformance ({}): {total} entries, rows {rows_ok} ({:.1}%), SQL {sql_ok} ({:.1}%)",
         backend.name(),
         pct(rows_ok, total),
         pct(sql_ok, total)
     );
-    if let Ok(path) = std::env::var("DJQ_GAPS_OUT") {
-        std::fs::write(format!("{path}.{}", backend.name()), &report).unwrap();
-        std::fs::write(format!("{path}.{}.details", backend.name()), &details).unwrap();
-    }
-    assert!(
-        failures.is_empty(),
-        "{} entries differ from Django and are not in known-gaps.tsv:\n\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(
-        untrue.is_empty(),
-        "these reasons in {GAPS} do not state the outcome:\n{}",
-        untrue.join("\n")
-    );
-    assert!(
-        now_passing.is_empty(),
-        "these entries match Django now; remove them from fixtures/conformance/known-gaps.tsv:\n{}",
-        now_passing.join("\n")
-    );
+    tally.write_report(backend.name());
+    tally.assert_as_listed();
     assert!(total >= 200, "the corpus must hold at least 200 entries");
     // the bar holds for each corpus, not just for all of them together
     for (corpus, label, n, rows, sql) in per_corpus {

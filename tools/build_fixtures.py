@@ -74,6 +74,11 @@ DATASETS = {
     "multicol": {"app": "multicol", "dir": ROOT / "fixtures" / "multicol", "name": "multicol"},
     # issue 17: TIME_ZONE / USE_TZ (datetimes around DST changes and local midnights)
     "clock": {"app": "clock", "dir": ROOT / "fixtures" / "clock", "name": "clock"},
+    # issue 17: django.contrib's apps (auth, sessions, admin, sites, flatpages, redirects)
+    # next to a project app's models
+    "portal": {"app": "portal", "dir": ROOT / "fixtures" / "portal", "name": "portal"},
+    # issue 17: a custom user model (AUTH_USER_MODEL = "accounts.User") with auth and admin
+    "accounts": {"app": "accounts", "dir": ROOT / "fixtures" / "accounts", "name": "accounts"},
 }
 
 APPLIED_AT = "2025-01-01 00:00:00.000000"
@@ -109,7 +114,7 @@ def child_build(dataset, target, backend="sqlite"):
          "shop": load_shop, "journal": load_journal, "managers": load_managers,
          "compositepk": load_compositepk, "tagging": load_tagging, "fields": load_fields,
          "inherit": load_inherit, "recipes": load_recipes, "multicol": load_multicol,
-         "clock": load_clock}[dataset]()
+         "clock": load_clock, "portal": load_portal, "accounts": load_accounts}[dataset]()
     with connection.cursor() as cur:
         cur.execute("UPDATE django_migrations SET applied = %s", [APPLIED_AT])
     connection.close()
@@ -380,6 +385,88 @@ def load_tagging():
             Writeup.objects.create(critic=critic, about=works[index - 1])
         else:
             WriteupScore.objects.create(critic=critic, stars=stars, about=works[index - 1])
+
+
+def load_portal():
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group, Permission, User
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.flatpages.models import FlatPage
+    from django.contrib.redirects.models import Redirect
+    from django.contrib.sessions.models import Session
+    from django.contrib.sites.models import Site
+    from data.portal import (DJQ_HASH, FLATPAGES, GROUPS, JOINED, LOG_ENTRIES, NOTICES, PROFILES, REDIRECTS,
+                             SALTS, SESSIONS, SITES, USER_PERMISSIONS, USERS)
+    from portal.models import Notice, Profile
+
+    users = {}
+    for username, raw, first, last, email, staff, superuser, last_login in USERS:
+        if raw is None:
+            password = "!"  # unusable, without make_password(None)'s random suffix
+        elif raw == DJQ_HASH:
+            password = raw
+        else:
+            password = make_password(raw, SALTS[username])
+        users[username] = User.objects.create(
+            username=username, password=password, first_name=first, last_name=last, email=email,
+            is_staff=staff, is_superuser=superuser, last_login=last_login, date_joined=JOINED)
+    perm = {p.codename: p for p in Permission.objects.all()}
+    for name, codenames, members in GROUPS:
+        group = Group.objects.create(name=name)
+        group.permissions.add(*[perm[c] for c in codenames])
+        for member in members:
+            users[member].groups.add(group)
+    for username, codename in USER_PERMISSIONS:
+        users[username].user_permissions.add(perm[codename])
+    sites = {s.domain: s for s in Site.objects.all()}
+    for domain, name in SITES:
+        sites[domain] = Site.objects.create(domain=domain, name=name)
+    pages = {}
+    for url, title, content, registration, domains in FLATPAGES:
+        pages[url] = FlatPage.objects.create(url=url, title=title, content=content,
+                                             registration_required=registration)
+        pages[url].sites.add(*[sites[d] for d in domains])
+    for domain, old, new in REDIRECTS:
+        Redirect.objects.create(site=sites[domain], old_path=old, new_path=new)
+    for key, data, expire in SESSIONS:
+        Session.objects.create(session_key=key, session_data=data, expire_date=expire)
+    for username, domain, bio in PROFILES:
+        Profile.objects.create(user=users[username], site=sites[domain], bio=bio)
+    for title, author, urls in NOTICES:
+        notice = Notice.objects.create(title=title, author=users.get(author))
+        notice.pages.add(*[pages[u] for u in urls])
+    for at, username, model, object_id, text, flag, message in LOG_ENTRIES:
+        ct = ContentType.objects.get(model=model) if model else None
+        LogEntry.objects.create(action_time=at, user=users[username], content_type=ct, object_id=object_id,
+                                object_repr=text, action_flag=flag, change_message=message)
+
+
+def load_accounts():
+    from accounts.models import Team, User
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from data.accounts import GROUPS, JOINED, LOG_ENTRIES, SALTS, TEAMS, USERS
+
+    users = {}
+    for username, raw, first, last, email, phone, staff in USERS:
+        users[username] = User.objects.create(
+            username=username, password=make_password(raw, SALTS[username]), first_name=first,
+            last_name=last, email=email, phone=phone, is_staff=staff, date_joined=JOINED)
+    perm = {p.codename: p for p in Permission.objects.all()}
+    for name, codenames, members in GROUPS:
+        group = Group.objects.create(name=name)
+        group.permissions.add(*[perm[c] for c in codenames])
+        for member in members:
+            users[member].groups.add(group)
+    for name, members in TEAMS:
+        Team.objects.create(name=name).members.add(*[users[m] for m in members])
+    team_type = ContentType.objects.get(model="team")
+    for at, username, object_id, text, flag in LOG_ENTRIES:
+        LogEntry.objects.create(action_time=at, user=users[username], content_type=team_type,
+                                object_id=object_id, object_repr=text, action_flag=flag)
 
 
 def load_recipes():

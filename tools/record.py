@@ -213,6 +213,21 @@ CORPORA = {
                  "settings": {"DJQ_TIME_ZONE": "Asia/Kolkata", "DJQ_USE_TZ": "0"},
                  "sqlite": ROOT / "fixtures" / "clock" / "clock.sqlite3",
                  "postgres": ROOT / "fixtures" / "clock" / "clock.postgres.sql"},
+    # django.contrib's models built into djq (issue 17): auth, contenttypes, sessions, admin,
+    # sites, flatpages, redirects next to the `portal` app's models; the namespace has them all
+    "contrib": {"app": "portal", "dataset": "portal",
+                "also": ["auth", "contenttypes", "sessions", "admin", "sites", "flatpages", "redirects"],
+                "preamble": "from django.contrib.auth import get_user_model\n"
+                            "from django.contrib.auth.hashers import check_password, is_password_usable, make_password",
+                "sqlite": ROOT / "fixtures" / "portal" / "portal.sqlite3",
+                "postgres": ROOT / "fixtures" / "portal" / "portal.postgres.sql"},
+    # a custom user model (AUTH_USER_MODEL = "accounts.User" on AbstractUser) with auth,
+    # sessions and admin pointing at it (issue 17)
+    "contrib_swapped": {"app": "accounts", "dataset": "accounts",
+                        "also": ["auth", "contenttypes", "sessions", "admin"],
+                        "preamble": "from django.contrib.auth import get_user_model",
+                        "sqlite": ROOT / "fixtures" / "accounts" / "accounts.sqlite3",
+                        "postgres": ROOT / "fixtures" / "accounts" / "accounts.postgres.sql"},
     # JSONField, ArrayField, unaccent/trigram lookups, DISTINCT ON: PostgreSQL only
     "pgapp": {"app": "pgapp", "dataset": "pgapp", "sqlite": None,
               "postgres": ROOT / "fixtures" / "pg" / "pgapp.postgres.sql"},

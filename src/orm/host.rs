@@ -532,6 +532,9 @@ impl Host for Orm {
         if let Some(text) = Session::query_str(o) {
             return text;
         }
+        if let Some(zone) = o.native::<super::tz::ZoneInfo>() {
+            return Ok(zone.0.to_string());
+        }
         let Some(inst) = o.instance() else {
             return cx.repr(o);
         };
@@ -539,12 +542,6 @@ impl Host for Orm {
             return cx.content_type_str(&inst);
         }
         let model = cx.host.schema.model(inst.model);
-        // django.contrib.auth's `AbstractBaseUser.__str__`: the username.
-        if (model.app_label.as_str(), model.name.as_str()) == ("auth", "User")
-            && let Some(Value::Text(username)) = inst.get("username")
-        {
-            return Ok(username);
-        }
         let name = model.name.clone();
         let pk = match cx.composite_pk_value(&inst) {
             Some(pk) => cx.repr(&pk)?,
@@ -559,6 +556,9 @@ impl Host for Orm {
         }
         if let Some(raw) = o.native::<super::raw::RawQuerySet>() {
             return Ok(format!("<RawQuerySet: {}>", raw.text()));
+        }
+        if let Some(zone) = o.native::<super::tz::ZoneInfo>() {
+            return Ok(format!("zoneinfo.ZoneInfo(key='{}')", zone.0));
         }
         let schema = &cx.host.schema;
         if let Some(inst) = o.instance() {
@@ -692,7 +692,7 @@ impl Host for Orm {
     }
 
     fn module_defined(cx: &mut Session, module: &str, name: &str) -> Option<Obj> {
-        let label = module.strip_suffix(".models")?;
+        let label = super::modules::defining_app(module)?;
         let m = cx
             .host
             .schema
@@ -833,9 +833,15 @@ impl Session {
             | DjangoFn::MakeNaive
             | DjangoFn::IsAware
             | DjangoFn::IsNaive
+            | DjangoFn::CurrentTimezone
+            | DjangoFn::CurrentTimezoneName
             | DjangoFn::Slugify
             | DjangoFn::GetLanguage
+            | DjangoFn::GetUserModel
             | DjangoFn::Lookup(_) => self.call_module_fn(f, &args),
+            DjangoFn::MakePassword | DjangoFn::CheckPassword | DjangoFn::IsPasswordUsable => {
+                self.call_hasher(f, args)
+            }
             DjangoFn::Atomic => Err(Diagnostic::new(
                 ErrorKind::NotSupported,
                 "arguments of transaction.atomic() are not supported by djq yet",

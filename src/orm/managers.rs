@@ -322,8 +322,15 @@ impl Session {
         };
         let mut args = args.clone();
         args.pos.insert(0, (this.clone(), args.span));
+        // In its models.py's names (`make_password` in auth's UserManager).
+        let model =
+            (this.manager_ref().map(|m| m.0)).or_else(|| this.queryset().map(|qs| qs.query.model));
+        let scope = model.and_then(|m| self.model_module(m));
         self.host.manager_models.push(this);
-        let result = self.call_function(&f, args);
+        let result = match scope {
+            Some(scope) => self.in_module(&scope, |s| s.call_function(&f, args)),
+            None => self.call_function(&f, args),
+        };
         self.host.manager_models.pop();
         result
     }

@@ -16,7 +16,8 @@
 //! models.py and gives its model classes their Python side (methods, properties, `save()`
 //! and `delete()` overrides, which reach Django's own through `super()`); [`meta`] is
 //! `_meta`, `__dict__` and `_state`; [`clean`] is `full_clean()` and `ValidationError`;
-//! [`contenttypes`] is ContentType's manager and methods, [`generic`] generic relations.
+//! [`contenttypes`] is ContentType's manager and methods, [`generic`] generic relations,
+//! [`hashers`] Django's password hasher (auth's user methods are its models.py's).
 
 mod aggregate;
 mod aggregate_class;
@@ -41,6 +42,7 @@ mod from_db;
 mod functions;
 mod generic;
 mod generic_prefetch;
+mod hashers;
 mod help;
 mod host;
 mod in_bulk;
@@ -58,6 +60,7 @@ mod queryset;
 mod raw;
 mod related;
 mod repr;
+pub mod statement_log;
 mod taggit;
 mod transaction;
 mod tz;
@@ -171,6 +174,11 @@ pub struct Orm {
     py_lookups: py_lookups::State,
     /// The model classes and managers made so far ([`managers`]).
     made: managers::Made,
+    /// The project's settings of plain data by name, as `django.conf.settings` shows them
+    /// (empty outside a project).
+    pub settings: Vec<(String, crate::py::Obj)>,
+    /// The `DATABASES` alias opened (`connection.alias`).
+    pub alias: String,
 }
 
 /// What a session variable holds, as far as completing `name.` cares.
@@ -232,6 +240,8 @@ impl Session {
             manager_attrs: managers::Attributes::default(),
             py_lookups: py_lookups::State::default(),
             made: managers::Made::default(),
+            settings: Vec::new(),
+            alias: "default".into(),
         };
         let mut session = crate::py::Interp::with_host(orm, out);
         session.register_models_lookups();
@@ -325,6 +335,7 @@ impl Session {
     /// Record a statement about to run (or, with `--sql-only`, that would run: held in the
     /// log as the output of the top-level statement running).
     fn note_statement(&mut self, st: Statement) {
+        statement_log::append(&st, self.host.dialect);
         if self.host.opts.sql_only {
             self.host.log.push_held(st);
         } else {

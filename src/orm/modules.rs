@@ -2,9 +2,11 @@
 //! `django.db.models` (and `.functions`, `.aggregates`, `.expressions`, `.lookups`),
 //! `django.db` (`connection`, `transaction`, `reset_queries`), `django.conf.settings`,
 //! `django.utils.timezone`, `django.utils.text`, `django.utils.translation`
-//! (`get_language()`), `django.core.exceptions`, and each app's
-//! `<app>.models` with its model classes (`django.contrib.auth.models` for auth's): a model
-//! is always reached by its app, never by its name alone.
+//! (`get_language()`), `django.core.exceptions`, `django.contrib.auth.hashers`
+//! ([`hashers`](super::hashers)), and each app's `<app>.models` with its model classes
+//! (`django.contrib.auth.models` for auth's, with the abstract bases its models.py defines,
+//! and `django.contrib.auth.base_user`, `django.contrib.sessions.base_session`): a model is
+//! always reached by its app, never by its name alone.
 //!
 //! A bare model name (the shell's auto-imports) is Django's shell's choice: the model of the
 //! app listed first in INSTALLED_APPS ("models from earlier apps taking precedence in case of
@@ -20,6 +22,7 @@ use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::native_any;
 use crate::py::{Args, Module, Native, Obj};
 use crate::schema::{ModelId, Schema};
+use crate::value::Value;
 use std::borrow::Cow;
 
 /// The app labels of Django's own apps (`django.contrib.<label>`).
@@ -292,10 +295,31 @@ impl Orm {
                 ("make_naive", DjangoFn::MakeNaive),
                 ("is_aware", DjangoFn::IsAware),
                 ("is_naive", DjangoFn::IsNaive),
+                ("get_current_timezone", DjangoFn::CurrentTimezone),
+                ("get_current_timezone_name", DjangoFn::CurrentTimezoneName),
             ]),
             "django.utils.text" => functions(&[("slugify", DjangoFn::Slugify)]),
             "django.utils.translation" => functions(&[("get_language", DjangoFn::GetLanguage)]),
             "django.contrib" => Module::default(),
+            // Its hashers are there without the app's models.
+            "django.contrib.auth" => {
+                let mut m = self.app_module(name).unwrap_or_default();
+                let get = make::function(DjangoFn::GetUserModel);
+                m.attrs.insert("get_user_model".into(), get);
+                m
+            }
+            "django.contrib.auth.hashers" => functions(&[
+                ("make_password", DjangoFn::MakePassword),
+                ("check_password", DjangoFn::CheckPassword),
+                ("is_password_usable", DjangoFn::IsPasswordUsable),
+            ]),
+            // Their classes are the app's models.py's (`Host::module_defined`).
+            "django.contrib.auth.base_user" | "django.contrib.sessions.base_session" => {
+                let label = defining_app(name)?;
+                (self.schema.user_models())
+                    .any(|(_, m)| m.app_label == label)
+                    .then(Module::default)?
+            }
             "django.contrib.contenttypes.fields" => super::contenttypes::FieldClass::module(),
             "django.contrib.contenttypes.prefetch" => {
                 super::contenttypes::FieldClass::prefetch_module()
@@ -352,6 +376,8 @@ impl super::Session {
                     crate::sql::Dialect::Postgres => "postgresql",
                 }),
                 "ops" | "operators" => return Some(self.connection_lookups_attribute(name)),
+                "alias" => Obj::str(self.host.alias.as_str()),
+                "settings_dict" => return self.settings_dict().map(Ok),
                 _ => return None,
             }));
         }
@@ -360,10 +386,80 @@ impl super::Session {
                 "DEBUG" => Obj::bool(self.host.log.debug),
                 "USE_TZ" => Obj::bool(self.host.schema.tz.use_tz),
                 "TIME_ZONE" => Obj::str(self.host.schema.tz.name()),
-                _ => return None,
+                _ => return self.setting(name).map(Ok),
             }));
         }
         None
+    }
+
+    /// The project's setting `name`, as its settings module left it, else Django's default
+    /// of the settings djq knows one for.
+    fn setting(&self, name: &str) -> Option<Obj> {
+        match self.host.settings.iter().find(|(n, _)| n == name) {
+            Some((_, value)) => Some(value.clone()),
+            None if name == "AUTH_USER_MODEL" => Some(Obj::str("auth.User")),
+            None => None,
+        }
+    }
+
+    /// `connection.settings_dict`: the project's `DATABASES` entry opened, with the keys
+    /// Django's `ConnectionHandler.configure_settings()` fills in when absent.
+    fn settings_dict(&self) -> Option<Obj> {
+        let key = |k: &Obj, name: &str| matches!(k, Obj::Value(Value::Text(t)) if t == name);
+        let Obj::Dict(databases) = self.setting("DATABASES")? else {
+            return None;
+        };
+        let entry = databases
+            .borrow()
+            .iter()
+            .find(|(k, _)| key(k, &self.host.alias))?
+            .1
+            .clone();
+        let Obj::Dict(entry) = entry else {
+            return None;
+        };
+        let mut pairs = entry.borrow().clone();
+        let blank = || Obj::str("");
+        let defaults = [
+            ("ATOMIC_REQUESTS", Obj::bool(false)),
+            ("AUTOCOMMIT", Obj::bool(true)),
+            ("ENGINE", Obj::str("django.db.backends.dummy")),
+            ("CONN_MAX_AGE", Obj::int(0)),
+            ("CONN_HEALTH_CHECKS", Obj::bool(false)),
+            ("OPTIONS", Obj::dict(Vec::new())),
+            ("TIME_ZONE", Obj::NONE),
+            ("NAME", blank()),
+            ("USER", blank()),
+            ("PASSWORD", blank()),
+            ("HOST", blank()),
+            ("PORT", blank()),
+        ];
+        for (name, value) in defaults {
+            if !pairs.iter().any(|(k, _)| key(k, name)) {
+                pairs.push((Obj::str(name), value));
+            }
+        }
+        let test = [
+            ("CHARSET", Obj::NONE),
+            ("COLLATION", Obj::NONE),
+            ("MIGRATE", Obj::bool(true)),
+            ("MIRROR", Obj::NONE),
+            ("NAME", Obj::NONE),
+        ];
+        let mut test_pairs = match pairs.iter().find(|(k, _)| key(k, "TEST")) {
+            Some((_, Obj::Dict(t))) => t.borrow().clone(),
+            _ => Vec::new(),
+        };
+        for (name, value) in test {
+            if !test_pairs.iter().any(|(k, _)| key(k, name)) {
+                test_pairs.push((Obj::str(name), value));
+            }
+        }
+        match pairs.iter_mut().find(|(k, _)| key(k, "TEST")) {
+            Some((_, slot)) => *slot = Obj::dict(test_pairs),
+            None => pairs.push((Obj::str("TEST"), Obj::dict(test_pairs))),
+        }
+        Some(Obj::dict(pairs))
     }
 
     /// `settings.DEBUG = value`; `None` for other objects.
@@ -470,6 +566,9 @@ impl super::Session {
             | DjangoFn::MakeNaive
             | DjangoFn::IsAware
             | DjangoFn::IsNaive => return self.timezone_fn(f, args),
+            DjangoFn::CurrentTimezone | DjangoFn::CurrentTimezoneName => {
+                return self.current_timezone(f == DjangoFn::CurrentTimezoneName, args);
+            }
             DjangoFn::Slugify => {
                 // `slugify(value, allow_unicode=False)`
                 let unicode = args
@@ -484,6 +583,15 @@ impl super::Session {
             // djq reads no settings: Django's default LANGUAGE_CODE, which get_language()
             // returns without USE_I18N or an activated language
             DjangoFn::GetLanguage => Obj::str("en-us"),
+            DjangoFn::GetUserModel => {
+                make::model(user_model(&self.host.schema).ok_or_else(|| {
+                    Diagnostic::new(
+                        ErrorKind::Python("ImproperlyConfigured".into()),
+                        "AUTH_USER_MODEL refers to model 'auth.User' that has not been installed",
+                    )
+                    .at(args.span)
+                })?)
+            }
             DjangoFn::Lookup(lookup) => {
                 let span = args.span;
                 let (Some((lhs, _)), Some((rhs, rhs_span)), 2) =
@@ -516,6 +624,36 @@ impl super::Session {
             _ => unreachable!("not a module function: {f:?}"),
         })
     }
+}
+
+/// The app whose models.py defines a module's classes: `<app>.models`'s, and of Django's
+/// own apps `django.contrib.<app>.models` and the modules of their abstract bases.
+pub(super) fn defining_app(module: &str) -> Option<&str> {
+    match module {
+        "django.contrib.auth.base_user" => Some("auth"),
+        "django.contrib.sessions.base_session" => Some("sessions"),
+        _ => {
+            let package = module.strip_suffix(".models")?;
+            Some(package.strip_prefix("django.contrib.").unwrap_or(package))
+        }
+    }
+}
+
+/// `get_user_model()`: auth's User, else the model auth's groups know as their users
+/// (`related_name="user_set"` of PermissionsMixin), a custom AUTH_USER_MODEL.
+fn user_model(schema: &Schema) -> Option<ModelId> {
+    let models = || schema.user_models();
+    (models().find(|(_, m)| m.app_label == "auth" && m.name == "User"))
+        .or_else(|| {
+            models().find(|(_, m)| {
+                (m.m2m.iter()).any(|r| {
+                    let to = schema.model(r.to);
+                    r.related_name.as_deref() == Some("user_set")
+                        && (to.app_label.as_str(), to.name.as_str()) == ("auth", "Group")
+                })
+            })
+        })
+        .map(|(id, _)| id)
 }
 
 /// The model a bare name stands for (see the module docs), and the models of other apps of

@@ -1,5 +1,7 @@
 //! The names Django binds in a shell besides the models: `Q`, `F`, `Count`, `Lower`, field
-//! classes, `transaction`, `timezone`, `settings`, and what every model class answers to.
+//! classes, `transaction`, what every model class answers to, and what Django 6's shell
+//! auto-imports (`settings`, `connection`, `models`, `functions`, `reset_queries`,
+//! `timezone`).
 
 use super::obj::{DjangoFn, make};
 use crate::py::Obj;
@@ -29,6 +31,7 @@ const FUNCTIONS: &[(&str, DjangoFn)] = {
         ("ValueRange", Frame(false)),
         ("Prefetch", Prefetch),
         ("FilteredRelation", FilteredRelation),
+        ("reset_queries", ResetQueries),
     ]
 };
 
@@ -36,6 +39,7 @@ const FUNCTIONS: &[(&str, DjangoFn)] = {
 const MODULES: &[(&str, &str)] = &[
     ("django", "django"),
     ("models", "django.db.models"),
+    ("functions", "django.db.models.functions"),
     ("transaction", "django.db.transaction"),
     ("timezone", "django.utils.timezone"),
 ];
@@ -65,6 +69,9 @@ pub(super) fn django_name(n: &str) -> Option<Obj> {
     if n == "settings" {
         return Some(Obj::new_native(super::modules::Settings));
     }
+    if n == "connection" {
+        return Some(Obj::new_native(super::modules::Connection));
+    }
     if let Some((_, mode)) = super::fetch_mode::NAMES.iter().find(|(name, _)| *name == n) {
         return Some(Obj::new_native(*mode));
     }
@@ -89,7 +96,7 @@ pub(super) fn builtin_names() -> Vec<String> {
             .map(|f| f.name().to_string()),
     );
     names.extend(MODULES.iter().map(|(m, _)| m.to_string()));
-    names.push("settings".into());
+    names.extend(["settings".into(), "connection".into()]);
     names.extend(super::fetch_mode::NAMES.iter().map(|(n, _)| n.to_string()));
     names
 }

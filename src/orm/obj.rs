@@ -64,6 +64,9 @@ pub enum DjangoFn {
     MakeNaive,
     IsAware,
     IsNaive,
+    /// `timezone.get_current_timezone()` / `get_current_timezone_name()`.
+    CurrentTimezone,
+    CurrentTimezoneName,
     /// `django.utils.text.slugify(s)`
     Slugify,
     /// A lookup used as an expression (`GreaterThan(F("rating"), 4)`), by its lookup name
@@ -81,6 +84,12 @@ pub enum DjangoFn {
     FilteredRelation,
     /// `django.utils.translation.get_language()`
     GetLanguage,
+    /// `django.contrib.auth.hashers`' `make_password`, `check_password`, `is_password_usable`.
+    MakePassword,
+    CheckPassword,
+    IsPasswordUsable,
+    /// `django.contrib.auth.get_user_model()`
+    GetUserModel,
 }
 
 /// A field instance given as `output_field` (`CharField()`).

@@ -15,6 +15,24 @@ use crate::query::setup::Plan;
 use crate::tz::TzConfig;
 use crate::value::{Value, ValueType};
 
+/// The current time zone as `timezone.get_current_timezone()` returns it: Python's
+/// `zoneinfo.ZoneInfo`, whose `str()` is its key.
+#[derive(Debug)]
+pub struct ZoneInfo(pub &'static str);
+
+impl crate::py::Native for ZoneInfo {
+    fn type_name(&self) -> std::borrow::Cow<'_, str> {
+        "ZoneInfo".into()
+    }
+    fn equals(&self, other: &dyn crate::py::Native) -> bool {
+        other
+            .as_any()
+            .downcast_ref::<ZoneInfo>()
+            .is_some_and(|o| o.0 == self.0)
+    }
+    crate::native_any!();
+}
+
 impl Session {
     /// Gives the session the project's `TIME_ZONE`/`USE_TZ`: call it once, right after
     /// [`Session::new`]. The compiler, the backend (PostgreSQL's connection time zone) and
@@ -25,6 +43,32 @@ impl Session {
             Some(backend) => backend.set_time_zone(tz),
             None => Ok(()),
         }
+    }
+
+    /// `timezone.get_current_timezone()` (a `ZoneInfo` of `TIME_ZONE`) and
+    /// `get_current_timezone_name()` (its key): djq has no `timezone.activate()`, so the
+    /// current zone is always the default one.
+    pub(super) fn current_timezone(&mut self, name_only: bool, args: &Args) -> Result<Obj> {
+        let func = match name_only {
+            true => "get_current_timezone_name",
+            false => "get_current_timezone",
+        };
+        if let Some((_, span)) = args.pos.first() {
+            return Err(Diagnostic::new(
+                ErrorKind::Type,
+                format!(
+                    "{func}() takes 0 positional arguments but {} were given",
+                    args.pos.len()
+                ),
+            )
+            .at(*span));
+        }
+        args.no_kwargs_except(&[], func)?;
+        let key = self.host.schema.tz.name();
+        Ok(match name_only {
+            true => Obj::str(key),
+            false => Obj::new_native(ZoneInfo(key)),
+        })
     }
 
     /// `django.utils.timezone`'s `now()`, `localtime()`, `make_aware()`, `make_naive()`,

@@ -213,13 +213,15 @@ impl<H: Host> Interp<H> {
     /// Run a module's statements (a models.py's) into `module`'s names, adding to those it
     /// has (a host may run a module's classes after the rest). A class it defines is bound to
     /// what `bind_class` makes of it (a host gives its model classes their native side); a
-    /// statement that fails binds each name it defines to its error.
+    /// statement that fails binds each name it defines to its error; the errors, located, are
+    /// returned in order.
     pub fn run_module(
         &mut self,
         body: &[Stmt],
         module: &Rc<ModuleScope>,
         bind_class: &mut dyn FnMut(&mut Interp<H>, Rc<Class>) -> Obj,
-    ) {
+    ) -> Vec<Diagnostic> {
+        let mut errors = Vec::new();
         self.frames.push(module.names.take());
         for stmt in body {
             let ran = match &stmt.kind {
@@ -247,13 +249,16 @@ impl<H: Host> Interp<H> {
                 _ => self.exec(stmt).map(|_| ()),
             };
             if let Err(d) = ran {
-                let failed = wrap(Wrapper::Failed(Box::new(module.locate(d))));
+                let located = module.locate(d);
+                let failed = wrap(Wrapper::Failed(Box::new(located.clone())));
                 for name in defined_names(stmt) {
                     self.bind(&name, failed.clone());
                 }
+                errors.push(located);
             }
         }
         *module.names.borrow_mut() = self.frames.pop().unwrap_or_default();
+        errors
     }
 
     /// Run `f` with `module`'s names in scope (below its locals); errors raised there name

@@ -161,7 +161,8 @@ impl<H: Host> Interp<H> {
         let silent = matches!(
             f,
             Obj::Builtin(super::Builtin::Print | super::Builtin::NoOp)
-        ) || self.host.is_silent(&f);
+        ) || super::stdlib::objects::is_boilerplate(&f)
+            || self.host.is_silent(&f);
         let args = self.eval_args(args, span)?;
         Ok((self.call(f, args)?, silent))
     }

@@ -170,7 +170,7 @@ fn frexp(v: f64) -> (f64, i32) {
 
 /// A string's hash: fixed (CPython randomizes it per process, so no order of a set of
 /// strings is CPython's own).
-fn text_hash(s: &str) -> i64 {
+pub(crate) fn text_hash(s: &str) -> i64 {
     let mut h = std::hash::DefaultHasher::new();
     s.hash(&mut h);
     let h = h.finish() as i64;

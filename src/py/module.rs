@@ -3,6 +3,11 @@
 //! [`super::stdlib`], any other from the [`Host`] (Django's, the project's apps) — and the
 //! `import` statements, which bind exactly what they name.
 //!
+//! With a search root set ([`Interp::set_module_root`], Python's `sys.path[0]`), a module
+//! neither has is a file under it (`a/b.py`, or the package `a/b/__init__.py`), run the
+//! first time it is imported, with `__file__`, `__name__` and `__package__` (for relative
+//! imports: `from .base import *`); its statements that fail are kept ([`Module::errors`]).
+//!
 //! A module object is `Obj::Module(name)`: its dotted name, a handle into the registry. A
 //! module djq does not have is Python's `ModuleNotFoundError: No module named 'x'` at the
 //! import, and a name a module lacks is `ImportError: cannot import name 'X' from 'a.b'`
@@ -21,6 +26,8 @@ use std::rc::Rc;
 pub struct Module {
     pub attrs: super::Names,
     pub later: &'static [&'static str],
+    /// For a module run from a file, each of its statements that failed, located.
+    pub errors: Vec<Diagnostic>,
 }
 
 impl Module {
@@ -29,6 +36,7 @@ impl Module {
         Module {
             attrs: attrs.into_iter().map(|(n, o)| (n.into(), o)).collect(),
             later: &[],
+            errors: Vec::new(),
         }
     }
 
@@ -43,6 +51,12 @@ impl Module {
 #[derive(Debug, Default)]
 pub struct Registry {
     loaded: super::Names<Option<Rc<Module>>>,
+    /// Where modules from files are found (none: only djq's and the host's modules).
+    root: Option<std::path::PathBuf>,
+    /// Modules whose file could not be read or parsed: the error their import raises.
+    failed: super::Names<Diagnostic>,
+    /// The modules run from files, in the order they were first imported.
+    files: Vec<String>,
 }
 
 impl<H: Host> Interp<H> {
@@ -59,12 +73,99 @@ impl<H: Host> Interp<H> {
         let m = if parent_ok {
             super::stdlib::load(name)
                 .or_else(|| self.host.module(name))
+                .or_else(|| self.file_module(name))
                 .map(Rc::new)
         } else {
             None
         };
         self.modules.loaded.insert(name.to_string(), m.clone());
         m
+    }
+
+    /// Find modules in files under `root` from now on (see the module doc).
+    pub fn set_module_root(&mut self, root: std::path::PathBuf) {
+        self.modules.root = Some(root);
+    }
+
+    /// The modules run from files so far, in the order they were imported, with each one's
+    /// failed statements.
+    pub fn file_modules(&mut self) -> Vec<(String, Rc<Module>)> {
+        let names = self.modules.files.clone();
+        names
+            .into_iter()
+            .filter_map(|n| self.module(&n).map(|m| (n, m)))
+            .collect()
+    }
+
+    /// The module `name` from a file under the search root, run; `None` when there is no
+    /// such file, or it cannot be read or parsed (its import's error is then kept).
+    fn file_module(&mut self, name: &str) -> Option<Module> {
+        let root = self.modules.root.clone()?;
+        let dir: std::path::PathBuf = root.join(name.replace('.', "/"));
+        let (path, package) = if dir.join("__init__.py").is_file() {
+            (dir.join("__init__.py"), name.to_string())
+        } else if dir.with_extension("py").is_file() {
+            let parent = name.rsplit_once('.').map_or("", |(p, _)| p);
+            (dir.with_extension("py"), parent.to_string())
+        } else {
+            return None;
+        };
+        // Errors name the file as the user sees it from the working folder.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let shown = path
+            .strip_prefix(&cwd)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let place = {
+            let shown = shown.clone();
+            move |source: &str, offset: usize| {
+                let before = source.get(..offset).unwrap_or(source);
+                let line = before.matches('\n').count() + 1;
+                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!("{shown}:{line}:{col}")
+            }
+        };
+        let read = std::fs::read_to_string(&path)
+            .map_err(|e| Diagnostic::new(ErrorKind::Io, format!("cannot read {shown}: {e}")));
+        let parsed = read.and_then(|source| {
+            crate::syntax::parse_module(&source)
+                .map(|p| (p, source.clone()))
+                .map_err(|mut d| {
+                    if let Some(span) = d.span.take() {
+                        d.message = format!("{}: {}", place(&source, span.start), d.message);
+                    }
+                    d
+                })
+        });
+        let (program, source) = match parsed {
+            Ok(p) => p,
+            Err(d) => {
+                self.modules.failed.insert(name.to_string(), d);
+                return None;
+            }
+        };
+        let source: Rc<str> = source.into();
+        let names: super::Names = [
+            ("__file__", Obj::str(path.display().to_string())),
+            ("__name__", Obj::str(name)),
+            ("__package__", Obj::str(package)),
+        ]
+        .into_iter()
+        .map(|(n, o)| (n.to_string(), o))
+        .collect();
+        let scope = Rc::new(super::obj::ModuleScope {
+            names: std::cell::RefCell::new(names),
+            place: Box::new(move |offset| place(&source, offset)),
+        });
+        self.modules.files.push(name.to_string());
+        let errors = self.run_module(&program.body, &scope, &mut |_, c| Obj::Class(c));
+        let attrs = scope.names.borrow().clone();
+        Some(Module {
+            attrs,
+            later: &[],
+            errors,
+        })
     }
 
     /// `module.name`: an attribute of the module, or a submodule djq has.
@@ -117,9 +218,10 @@ impl<H: Host> Interp<H> {
     }
 
     /// The module object `name`, or Python's ModuleNotFoundError at `span`.
-    fn import_module(&mut self, name: &str, span: Span) -> Result<Obj> {
+    pub fn import_module(&mut self, name: &str, span: Span) -> Result<Obj> {
         match self.module(name) {
             Some(_) => Ok(Obj::Module(name.to_string())),
+            None if let Some(d) = self.modules.failed.get(name) => Err(d.clone().at(span)),
             None => Err(Diagnostic::new(
                 ErrorKind::Python("ModuleNotFoundError".into()),
                 format!("No module named '{}'", self.missing_package(name)),
@@ -160,6 +262,37 @@ impl<H: Host> Interp<H> {
         Ok(())
     }
 
+    /// The absolute name of `.module` (`level` dots) imported from the running module, as
+    /// its `__package__` places it.
+    fn relative_module(&self, module: &str, level: usize, span: Span) -> Result<String> {
+        let no_parent = || {
+            Diagnostic::new(
+                ErrorKind::Python("ImportError".into()),
+                "attempted relative import with no known parent package",
+            )
+            .at(span)
+        };
+        let package = match self.variable("__package__") {
+            Some(Obj::Value(crate::value::Value::Text(p))) if !p.is_empty() => p.clone(),
+            _ => return Err(no_parent()),
+        };
+        let mut base = package.as_str();
+        for _ in 1..level {
+            base = base.rsplit_once('.').map(|(p, _)| p).ok_or_else(|| {
+                Diagnostic::new(
+                    ErrorKind::Python("ImportError".into()),
+                    "attempted relative import beyond top-level package",
+                )
+                .at(span)
+            })?;
+        }
+        Ok(if module.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}.{module}")
+        })
+    }
+
     /// `from a.b import x as y, z`: each name an attribute of `a.b` or its submodule;
     /// `from a import *` binds every public attribute.
     pub(super) fn exec_import_from(
@@ -169,13 +302,13 @@ impl<H: Host> Interp<H> {
         names: &[Alias],
         span: Span,
     ) -> Result<()> {
-        if level > 0 {
-            return Err(Diagnostic::new(
-                ErrorKind::Python("ImportError".into()),
-                "attempted relative import with no known parent package",
-            )
-            .at(span));
-        }
+        let absolute;
+        let module = if level > 0 {
+            absolute = self.relative_module(module, level, span)?;
+            absolute.as_str()
+        } else {
+            module
+        };
         self.import_module(module, span)?;
         for a in names {
             if a.name == "*" {

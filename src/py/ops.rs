@@ -48,6 +48,9 @@ impl<H: Host> Interp<H> {
             return self.binary(op, l, r, span);
         }
         if matches!(l, Obj::Native(_)) || matches!(r, Obj::Native(_)) {
+            if let Some(path) = super::stdlib::objects::path_binary(op, &l, &r) {
+                return Ok(path);
+            }
             return H::binary(self, op, &l, &r, span)
                 .unwrap_or_else(|| Err(unsupported(op, &l, &r, span)));
         }

@@ -219,6 +219,38 @@ pub fn read(paths: &[PathBuf]) -> Result<Models> {
     read_files(files, BATCHED_FILE, BATCH)
 }
 
+/// An app as a project's `INSTALLED_APPS` names it: its folder, and what its `AppConfig`
+/// and the settings say of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstalledApp {
+    pub dir: PathBuf,
+    pub label: String,
+    /// The app's `default_auto_field`, else the settings' `DEFAULT_AUTO_FIELD`.
+    pub auto_field: FieldKind,
+}
+
+/// Read the models of `apps`, in their order (`models.py` or the `models/` package of each
+/// folder, and the project modules they import, found under `root`).
+pub fn read_installed(apps: &[InstalledApp], root: &Path) -> Result<Models> {
+    let mut found = Vec::new();
+    for app in apps {
+        app_files(&app.dir, &mut found)?;
+    }
+    imports::follow(&mut found, &[root.to_path_buf()], BATCHED_FILE);
+    let mut files = Vec::with_capacity(found.len());
+    for (path, app_dir) in found {
+        let info = match apps.iter().find(|a| a.dir == app_dir) {
+            Some(a) => AppInfo {
+                label: a.label.clone(),
+                auto_field: a.auto_field,
+            },
+            None => app_info(&app_dir)?,
+        };
+        files.push((path, info));
+    }
+    read_files(files, BATCHED_FILE, BATCH)
+}
+
 /// A models file larger than this many bytes is read a batch of classes at a time.
 const BATCHED_FILE: u64 = 1_000_000;
 /// How many of a large file's classes are read at a time: small batches keep the window of
@@ -482,34 +514,45 @@ pub fn load_app_source(
     path: &str,
     source: &str,
 ) -> Result<Vec<ModelDecl>> {
-    let path = PathBuf::from(path);
-    let program = parse_source(&path, source)?;
-    let file = SourceFile {
-        module: Some(py_module(&path, source, &program.body)),
-        program,
-        path: path.into(),
-        app: AppInfo {
-            label: app_label.to_string(),
-            auto_field,
-        },
-        stub: None,
-    };
-    let module = file.module.clone();
-    let mut files = vec![file];
+    load_apps_source(&[(app_label, auto_field, path, source)])
+}
+
+/// [`load_app_source`] for several apps at once, read together (one file each, `(app label,
+/// default_auto_field, path, text)`); their declarations come in the order of the files.
+pub fn load_apps_source(apps: &[(&str, FieldKind, &str, &str)]) -> Result<Vec<ModelDecl>> {
+    let mut files = Vec::with_capacity(apps.len());
+    for &(app_label, auto_field, path, source) in apps {
+        let path = PathBuf::from(path);
+        let program = parse_source(&path, source)?;
+        files.push(SourceFile {
+            module: Some(py_module(&path, source, &program.body)),
+            program,
+            path: path.into(),
+            app: AppInfo {
+                label: app_label.to_string(),
+                auto_field,
+            },
+            stub: None,
+        });
+    }
+    let modules: Vec<Arc<PyModule>> = files.iter().filter_map(|f| f.module.clone()).collect();
     files.extend(third_party());
     let mut decls = read::declarations(&files, &mut Interner::default()).0;
-    attach_modules(&mut decls, module.as_slice());
+    attach_modules(&mut decls, &modules);
     Ok(decls)
 }
 
-/// The stand-ins of third-party packages' model base classes (`third_party.py`), one file
+/// The stand-ins of third-party packages' model base classes (`third_party.py`) and the
+/// abstract bases of Django's own apps ([`contrib::stubs`](super::contrib::stubs)), one file
 /// per module they stand in for.
 fn third_party() -> Vec<SourceFile> {
     const STUBS: &str = include_str!("models_py/third_party.py");
     let mut files = Vec::new();
-    for part in STUBS.split("# module: ").skip(1) {
+    let stubs = STUBS.split("# module: ").skip(1).map(|part| {
         let (module, text) = part.split_once('\n').unwrap_or((part, ""));
-        let module: &'static str = module.trim();
+        (module.trim(), text)
+    });
+    for (module, text) in stubs.chain(super::contrib::stubs()) {
         let program = crate::syntax::parse_module(text).expect("the stand-ins parse");
         files.push(SourceFile {
             path: PathBuf::from(format!("<{module}>")).into(),
@@ -582,17 +625,8 @@ fn discover(path: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
 /// Collect `dir`'s models files if it is an app folder, and look in its subfolders (an app
 /// may hold apps).
 fn scan(dir: &Path, depth: usize, found: &mut Vec<(PathBuf, PathBuf)>) -> Result<()> {
-    let models_py = dir.join("models.py");
+    app_files(dir, found)?;
     let package = dir.join("models");
-    if models_py.is_file() {
-        found.push((models_py, dir.to_path_buf()));
-    } else if package.join("__init__.py").is_file() {
-        for file in sorted_entries(&package)? {
-            if file.extension().is_some_and(|e| e == "py") && file.is_file() {
-                found.push((file, dir.to_path_buf()));
-            }
-        }
-    }
     if depth >= MAX_SCAN_DEPTH {
         return Ok(());
     }
@@ -612,6 +646,22 @@ fn scan(dir: &Path, depth: usize, found: &mut Vec<(PathBuf, PathBuf)>) -> Result
             || sub.join("pyvenv.cfg").exists();
         if sub.is_dir() && !skipped {
             scan(&sub, depth + 1, found)?;
+        }
+    }
+    Ok(())
+}
+
+/// Collect app folder `dir`'s models files: its `models.py`, or its `models/` package's.
+fn app_files(dir: &Path, found: &mut Vec<(PathBuf, PathBuf)>) -> Result<()> {
+    let models_py = dir.join("models.py");
+    let package = dir.join("models");
+    if models_py.is_file() {
+        found.push((models_py, dir.to_path_buf()));
+    } else if package.join("__init__.py").is_file() {
+        for file in sorted_entries(&package)? {
+            if file.extension().is_some_and(|e| e == "py") && file.is_file() {
+                found.push((file, dir.to_path_buf()));
+            }
         }
     }
     Ok(())

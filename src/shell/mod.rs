@@ -151,8 +151,14 @@ impl HistoryFile {
 const REPR_OUTPUT_SIZE: usize = 20;
 
 /// `notes`: what djq could not read in the models files (counted in the banner, listed by
-/// `\warnings`).
-pub fn run(session: &mut Session, color: bool, notes: Vec<String>) -> Result<()> {
+/// `\warnings`); `heading`: the project's line, shown above the banner (see
+/// [`crate::project::Project::banner`]).
+pub fn run(
+    session: &mut Session,
+    color: bool,
+    notes: Vec<String>,
+    heading: Option<String>,
+) -> Result<()> {
     let rl_err = |e: ReadlineError| Diagnostic::new(ErrorKind::Io, format!("terminal: {e}"));
     // A line typed with a leading space is not kept (bash's HISTCONTROL=ignorespace).
     let config = Config::builder()
@@ -206,6 +212,9 @@ pub fn run(session: &mut Session, color: bool, notes: Vec<String>) -> Result<()>
     shell.notes = notes;
     let _ = session.set_out(Box::new(pager));
     let models = session.host.schema.user_models().count();
+    if let Some(heading) = heading {
+        println!("{heading}");
+    }
     println!(
         "djq {} — {} ({models} models{noted}). \\help for help, \\q to quit.",
         env!("CARGO_PKG_VERSION"),

@@ -11,6 +11,7 @@ pub mod peak;
 pub mod pg;
 pub mod recording;
 pub mod repl;
+pub mod replay;
 pub mod slow;
 pub mod text;
 
@@ -158,6 +159,14 @@ impl Backend {
         match self {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
+        }
+    }
+
+    /// The SQL dialect djq speaks to it.
+    pub fn dialect(self) -> djq::sql::Dialect {
+        match self {
+            Backend::Sqlite => djq::sql::Dialect::Sqlite,
+            Backend::Postgres => djq::sql::Dialect::Postgres,
         }
     }
 }

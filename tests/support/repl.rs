@@ -34,9 +34,21 @@ impl Repl {
 
     /// Start djq with `args` and the environment variables `env` (`EDITOR`, ...) set.
     pub fn start_env(colors: bool, args: &[&str], env: &[(&str, &str)]) -> Repl {
+        Repl::start_in(&super::root(), colors, args, env)
+    }
+
+    /// Start djq in the folder `dir` (a Django project's), as [`Repl::start_env`].
+    pub fn start_in(
+        dir: &std::path::Path,
+        colors: bool,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Repl {
         let home = tempfile::tempdir().expect("temporary home");
         let mut cmd = super::djq();
-        cmd.args(args)
+        cmd.current_dir(dir)
+            .env_remove("DJANGO_SETTINGS_MODULE")
+            .args(args)
             .envs(env.iter().copied())
             .env("HOME", home.path())
             .env("XDG_DATA_HOME", home.path().join("data"))

@@ -190,6 +190,9 @@ impl<H: Host> Interp<H> {
                 StdObj::Tuple { values, .. } => {
                     self.item(&Obj::tuple(values.clone()), &key, index.span)
                 }
+                StdObj::Environ(set) => {
+                    super::objects::environ_item(set, &key).map_err(|d| d.at(index.span))
+                }
                 _ => Err(Diagnostic::new(
                     ErrorKind::Type,
                     format!("'{}' object is not subscriptable", obj.type_name()),

@@ -1,5 +1,5 @@
 //! The standard-library modules djq has, one file each: [`datetime`], [`decimal`],
-//! [`json`], [`math`], [`text`] (`string`, `re`), [`functional`] (`functools`, `operator`),
+//! [`json`], [`math`], [`text`] (`string`, `re`, `unicodedata`), [`functional`] (`functools`, `operator`),
 //! [`iter`] (`itertools`, `random`), [`uuid`], [`collections`], [`pprint`]; and `os`/`sys` with the boilerplate scripts
 //! start with. A module is made when it is first imported ([`load`]); its functions and
 //! classes are `Builtin::Std(qualified name)` values, called through [`Interp::call_std`];
@@ -9,11 +9,14 @@
 pub mod collections;
 pub mod datetime;
 pub mod decimal;
+pub mod fspath;
 pub mod functional;
 pub mod iter;
 pub mod json;
 pub mod math;
 pub mod objects;
+pub mod os;
+pub mod pathlib;
 pub mod pprint;
 pub mod text;
 pub mod uuid;
@@ -27,9 +30,8 @@ use crate::value::Value;
 /// The module `name` if it is one of the standard library's djq has.
 pub fn load(name: &str) -> Option<Module> {
     Some(match name {
-        "os" => Module::new([("environ", Obj::Module("os.environ".into()))]),
-        // `os.environ.setdefault('DJANGO_SETTINGS_MODULE', ...)`: accepted boilerplate.
-        "os.environ" => Module::new([("setdefault", Obj::Builtin(Builtin::NoOp))]),
+        "os" | "os.path" => return os::module(name),
+        "pathlib" => pathlib::module(),
         "sys" => Module::new([
             ("version_info", Obj::tuple(vec![Obj::int(3), Obj::int(12)])),
             ("stdout", Obj::new_native(objects::StdObj::Stream(false))),
@@ -48,6 +50,7 @@ pub fn load(name: &str) -> Option<Module> {
         "uuid" => functions(uuid::FUNCTIONS),
         "collections" => functions(collections::FUNCTIONS),
         "pprint" => functions(pprint::FUNCTIONS),
+        "unicodedata" => functions(&["unicodedata.normalize"]),
         _ => return None,
     })
 }
@@ -155,12 +158,14 @@ impl<H: Host> Interp<H> {
             "decimal" => decimal::call(&args),
             "json" => self.call_json(name, &args),
             "math" => math::call(name, &args),
-            "string" | "re" => self.call_text(name, &args),
+            "string" | "re" | "unicodedata" => self.call_text(name, &args),
             "functools" | "operator" => self.call_functional(name, args),
             "itertools" | "random" => self.call_iter(name, &args),
             "uuid" => uuid::call(name, &args),
             "collections" => self.call_collections(name, &args),
             "pprint" => self.call_pprint(name, &args),
+            "os" => self.call_os(name, &args),
+            "pathlib" => pathlib::call(&args),
             _ => unreachable!("not a standard-library function: {name}"),
         }
     }

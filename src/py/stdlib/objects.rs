@@ -1,13 +1,19 @@
 //! The objects standard-library functions make that are not plain values: a regex match or
-//! pattern, `operator.itemgetter`/`attrgetter`, an endless `itertools.count()`. Each is a
+//! pattern, `operator.itemgetter`/`attrgetter`, an endless `itertools.count()`, a
+//! `pathlib.Path`, `os.environ`. Each is a
 //! [`Native`] the interpreter handles itself (the host is never asked about them).
 
+use super::fspath::{expanduser, realpath, text};
+use super::{arg, bad_args};
 use crate::diag::{Diagnostic, ErrorKind, Result, Span};
 use crate::native_any;
 use crate::py::obj::DictRef;
 use crate::py::{Args, Host, Interp, Native, Obj};
+use crate::syntax::ast::BinOp;
 use crate::value::Value;
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 #[derive(Debug)]
@@ -41,6 +47,10 @@ pub enum StdObj {
         class: Rc<TupleClass>,
         values: Vec<Obj>,
     },
+    /// A `pathlib.Path`.
+    Path(std::path::PathBuf),
+    /// `os.environ`: the process's environment under what the program set.
+    Environ(std::cell::RefCell<indexmap::IndexMap<String, String>>),
 }
 
 impl Native for StdObj {
@@ -49,11 +59,15 @@ impl Native for StdObj {
         matches!(
             (self, other.as_any().downcast_ref::<StdObj>()),
             (StdObj::Zone(a), Some(StdObj::Zone(b))) if a == b
+        ) || matches!(
+            (self, other.as_any().downcast_ref::<StdObj>()),
+            (StdObj::Path(a), Some(StdObj::Path(b))) if a == b
         )
     }
     fn hash(&self) -> std::result::Result<Option<i64>, String> {
         Ok(match self {
             StdObj::Zone(offset) => Some(i64::from(*offset)),
+            StdObj::Path(p) => Some(crate::py::hash::text_hash(&p.to_string_lossy())),
             _ => None,
         })
     }
@@ -79,6 +93,8 @@ impl Native for StdObj {
             StdObj::TupleClass(_) => "type",
             StdObj::Zone(_) => "timezone",
             StdObj::Stream(_) => "TextIOWrapper",
+            StdObj::Path(_) => "PosixPath",
+            StdObj::Environ(_) => "_Environ",
             StdObj::Tuple { class, .. } => return class.name.clone().into(),
         }
         .into()
@@ -112,6 +128,14 @@ impl StdObj {
                 &["_asdict"]
             }
             StdObj::Stream(_) => &["write", "flush"],
+            StdObj::Path(p) => {
+                return path_attribute(p, name).or_else(|| {
+                    PATH_METHODS
+                        .contains(&name)
+                        .then(|| Obj::Method(Rc::new(o.clone()), name.into()))
+                });
+            }
+            StdObj::Environ(_) => ENVIRON_METHODS,
             StdObj::TupleClass(class) if name == "_fields" => {
                 return Some(Obj::tuple(class.fields.iter().map(Obj::str).collect()));
             }
@@ -129,6 +153,12 @@ impl StdObj {
                 Some(dict.borrow().iter().map(|(k, _)| k.clone()).collect())
             }
             StdObj::Tuple { values, .. } => Some(values.clone()),
+            StdObj::Environ(set) => Some(
+                environ_all(set)
+                    .into_iter()
+                    .map(|(k, _)| Obj::str(k))
+                    .collect(),
+            ),
             _ => None,
         }
     }
@@ -163,6 +193,8 @@ impl StdObj {
                 "<_io.TextIOWrapper name='<{}>' mode='w' encoding='utf-8'>",
                 if *err { "stderr" } else { "stdout" }
             ),
+            StdObj::Path(p) => path_repr(p),
+            StdObj::Environ(_) => "environ({...})".into(),
             _ => unreachable!("shown by collections_repr"),
         }
     }
@@ -184,6 +216,7 @@ impl<H: Host> Interp<H> {
         match o {
             StdObj::Zone(0) => Ok("UTC".into()),
             StdObj::Zone(offset) => Ok(format!("UTC{}", offset_text(*offset))),
+            StdObj::Path(p) => Ok(text(p)),
             _ => self.std_repr(o),
         }
     }
@@ -192,6 +225,8 @@ impl<H: Host> Interp<H> {
     pub fn std_method(&mut self, o: &StdObj, name: &str, args: &Args) -> Result<Obj> {
         match o {
             StdObj::Pattern(re) => self.pattern_method(re, name, args),
+            StdObj::Path(p) => path_method(p, name, args),
+            StdObj::Environ(set) => self.environ_method(set, name, args),
             StdObj::Match { text, spans } => {
                 let group = |i: &Obj| -> Result<Option<(usize, usize)>> {
                     match i {
@@ -371,5 +406,240 @@ pub fn zone_repr(offset: i32) -> String {
             "datetime.timezone({})",
             crate::value::python_timedelta_repr(i64::from(offset) * 1_000_000)
         ),
+    }
+}
+
+// Paths (`pathlib.Path`) and the environment (`os.environ`).
+
+/// `os.environ`'s methods.
+pub const ENVIRON_METHODS: &[&str] = &["get", "setdefault", "keys", "items", "values", "copy"];
+
+/// Whether `f` is `os.environ.setdefault`: boilerplate (`os.environ.setdefault(
+/// "DJANGO_SETTINGS_MODULE", ...)`) the shell does not echo.
+pub fn is_boilerplate(f: &Obj) -> bool {
+    matches!(f, Obj::Method(recv, name) if name == "setdefault"
+        && matches!(recv.native::<StdObj>(), Some(StdObj::Environ(_))))
+}
+
+/// The environment: the process's, under what the program set (`os.environ.setdefault`).
+pub fn environ_get(set: &RefCell<indexmap::IndexMap<String, String>>, key: &str) -> Option<String> {
+    set.borrow()
+        .get(key)
+        .cloned()
+        .or_else(|| std::env::var(key).ok())
+}
+
+/// Every variable of the environment, by name.
+pub fn environ_all(set: &RefCell<indexmap::IndexMap<String, String>>) -> Vec<(String, String)> {
+    let mut all: indexmap::IndexMap<String, String> = std::env::vars().collect();
+    all.extend(set.borrow().iter().map(|(k, v)| (k.clone(), v.clone())));
+    all.into_iter().collect()
+}
+
+/// A path argument: a str or a `pathlib.Path` (as `os.fspath` takes them).
+pub fn path_arg(o: &Obj) -> Option<PathBuf> {
+    match o {
+        Obj::Value(Value::Text(s)) => Some(PathBuf::from(s)),
+        _ => match o.native::<StdObj>()? {
+            StdObj::Path(p) => Some(p.clone()),
+            _ => None,
+        },
+    }
+}
+
+/// `os.environ[key]`: the value, or Python's KeyError.
+pub fn environ_item(set: &RefCell<indexmap::IndexMap<String, String>>, key: &Obj) -> Result<Obj> {
+    let found = match key {
+        Obj::Value(Value::Text(k)) => environ_get(set, k),
+        _ => None,
+    };
+    found.map(Obj::str).ok_or_else(|| {
+        let shown = match key {
+            Obj::Value(v) => crate::value::python_repr(v),
+            _ => "?".into(),
+        };
+        Diagnostic::new(ErrorKind::Key, shown)
+    })
+}
+/// A path object, its text kept as `PurePath` normalizes it.
+pub fn path(p: &Path) -> Obj {
+    let p = if p.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        p.components().collect()
+    };
+    Obj::new_native(StdObj::Path(p))
+}
+
+/// `Path`'s methods.
+pub const PATH_METHODS: &[&str] = &[
+    "resolve",
+    "absolute",
+    "joinpath",
+    "exists",
+    "is_file",
+    "is_dir",
+    "is_absolute",
+    "with_name",
+    "with_suffix",
+    "expanduser",
+    "as_posix",
+    "read_text",
+];
+
+/// `p.name` of a path's properties (`parent`, `parents`, `name`, `stem`, `suffix`, `parts`).
+fn path_attribute(p: &Path, name: &str) -> Option<Obj> {
+    let file_name = || p.file_name().map(|n| n.to_string_lossy().into_owned());
+    Some(match name {
+        "parent" => path(parent(p)),
+        "parents" => {
+            let mut all = Vec::new();
+            let mut at = p;
+            while parent(at) != at {
+                at = parent(at);
+                all.push(path(at));
+                if at == Path::new(".") {
+                    all.pop();
+                    break;
+                }
+            }
+            Obj::tuple(all)
+        }
+        "name" => Obj::str(file_name().unwrap_or_default()),
+        "stem" => Obj::str(
+            p.file_stem()
+                .map_or(String::new(), |s| s.to_string_lossy().into_owned()),
+        ),
+        "suffix" => Obj::str(
+            p.extension()
+                .map_or(String::new(), |e| format!(".{}", e.to_string_lossy())),
+        ),
+        "parts" => Obj::tuple(
+            p.components()
+                .map(|c| Obj::str(c.as_os_str().to_string_lossy()))
+                .collect(),
+        ),
+        _ => return None,
+    })
+}
+
+/// The logical parent (`Path("/")`'s and `Path(".")`'s are themselves).
+fn parent(p: &Path) -> &Path {
+    match p.parent() {
+        Some(q) if q.as_os_str().is_empty() => Path::new("."),
+        Some(q) => q,
+        None => p,
+    }
+}
+
+/// Call method `name` of path `p`.
+fn path_method(p: &Path, name: &str, args: &Args) -> Result<Obj> {
+    let bad = || bad_args(name, args);
+    Ok(match name {
+        "resolve" => path(&realpath(p)),
+        "absolute" => path(&std::env::current_dir().unwrap_or_default().join(p)),
+        "joinpath" => {
+            let mut out = p.to_path_buf();
+            for (o, _) in &args.pos {
+                out.push(path_arg(o).ok_or_else(bad)?);
+            }
+            path(&out)
+        }
+        "exists" => Obj::bool(p.exists()),
+        "is_file" => Obj::bool(p.is_file()),
+        "is_dir" => Obj::bool(p.is_dir()),
+        "is_absolute" => Obj::bool(p.is_absolute()),
+        "with_name" | "with_suffix" => {
+            let Some((Obj::Value(Value::Text(s)), _)) = args.pos.first() else {
+                return Err(bad());
+            };
+            if name == "with_name" {
+                path(&p.with_file_name(s))
+            } else {
+                path(&p.with_extension(s.trim_start_matches('.')))
+            }
+        }
+        "expanduser" => path(Path::new(&expanduser(&text(p)))),
+        "as_posix" => Obj::str(text(p)),
+        "read_text" => Obj::str(std::fs::read_to_string(p).map_err(|e| {
+            crate::diag::Diagnostic::new(
+                crate::diag::ErrorKind::Python("FileNotFoundError".into()),
+                format!("{e}: '{}'", text(p)),
+            )
+            .at(args.span)
+        })?),
+        _ => return Err(bad()),
+    })
+}
+
+/// `path / part` and `part / path`; `None` when neither side is a path or the operator is
+/// not `/`.
+pub fn path_binary(op: BinOp, l: &Obj, r: &Obj) -> Option<Obj> {
+    if op != BinOp::Div {
+        return None;
+    }
+    let is_path = |o: &Obj| matches!(o.native::<StdObj>(), Some(StdObj::Path(_)));
+    if !is_path(l) && !is_path(r) {
+        return None;
+    }
+    let (a, b) = (path_arg(l)?, path_arg(r)?);
+    Some(path(&a.join(b)))
+}
+
+/// `repr()` of a path.
+fn path_repr(p: &Path) -> String {
+    format!(
+        "PosixPath({})",
+        crate::value::python_repr(&Value::Text(text(p)))
+    )
+}
+
+impl<H: Host> Interp<H> {
+    /// A method of `os.environ`.
+    fn environ_method(
+        &mut self,
+        set: &RefCell<indexmap::IndexMap<String, String>>,
+        name: &str,
+        args: &Args,
+    ) -> Result<Obj> {
+        match name {
+            "get" => {
+                let key = super::str_arg(args, 0, "get")?;
+                let default = arg(args, 1, "default").cloned().unwrap_or(Obj::NONE);
+                Ok(environ_get(set, key).map_or(default, Obj::str))
+            }
+            "setdefault" => {
+                let key = super::str_arg(args, 0, "setdefault")?;
+                if let Some(v) = environ_get(set, key) {
+                    return Ok(Obj::str(v));
+                }
+                let value = super::str_arg(args, 1, "setdefault")?.to_string();
+                set.borrow_mut().insert(key.to_string(), value.clone());
+                Ok(Obj::str(value))
+            }
+            "keys" => Ok(Obj::list(
+                environ_all(set)
+                    .into_iter()
+                    .map(|(k, _)| Obj::str(k))
+                    .collect(),
+            )),
+            "values" => Ok(Obj::list(
+                environ_all(set)
+                    .into_iter()
+                    .map(|(_, v)| Obj::str(v))
+                    .collect(),
+            )),
+            "items" | "copy" => {
+                let pairs = environ_all(set)
+                    .into_iter()
+                    .map(|(k, v)| (Obj::str(k), Obj::str(v)));
+                Ok(if name == "copy" {
+                    Obj::dict(pairs.collect())
+                } else {
+                    Obj::list(pairs.map(|(k, v)| Obj::tuple(vec![k, v])).collect())
+                })
+            }
+            _ => Err(bad_args(name, args)),
+        }
     }
 }

@@ -63,6 +63,20 @@ pub fn string_module() -> Module {
     ])
 }
 
+/// `unicodedata.normalize(form, s)`.
+fn normalize(form: &str, s: &str, span: crate::diag::Span) -> Result<Obj> {
+    use unicode_normalization::UnicodeNormalization;
+    Ok(Obj::str(match form {
+        "NFC" => s.nfc().collect::<String>(),
+        "NFD" => s.nfd().collect(),
+        "NFKC" => s.nfkc().collect(),
+        "NFKD" => s.nfkd().collect(),
+        _ => {
+            return Err(Diagnostic::new(ErrorKind::Value, "invalid normalization form").at(span));
+        }
+    }))
+}
+
 /// A pattern compiled with Python's flags.
 pub fn compile(pattern: &str, flags: i64, span: crate::diag::Span) -> Result<Regex> {
     let mut inline = String::new();
@@ -86,6 +100,9 @@ impl<H: Host> Interp<H> {
             let s = str_arg(args, 0, name)?;
             let words: Vec<String> = s.split_whitespace().map(capitalize).collect();
             return Ok(Obj::str(words.join(" ")));
+        }
+        if name == "unicodedata.normalize" {
+            return normalize(str_arg(args, 0, name)?, str_arg(args, 1, name)?, args.span);
         }
         if name == "re.escape" {
             return Ok(Obj::str(regex::escape(str_arg(args, 0, name)?)));

@@ -39,7 +39,8 @@ struct Pending {
 /// declaration is moved into its model, so that a large models.py is not held twice.
 /// Returns what was left out: a many-to-many field whose through model has no foreign key to
 /// one of its ends (one djq could not read).
-pub fn overlay(schema: &mut Schema, decls: Vec<ModelDecl>) -> Result<Vec<String>> {
+pub fn overlay(schema: &mut Schema, mut decls: Vec<ModelDecl>) -> Result<Vec<String>> {
+    crate::schema::contrib::repoint_user(schema, &mut decls);
     let mut notes = Vec::new();
     let mut replaced: HashMap<ModelId, Arc<Model>> = HashMap::new();
     let mut claimed: HashSet<ModelId> = HashSet::new();

@@ -151,53 +151,6 @@ class PolymorphicModel(models.Model):
     class Meta:
         abstract = True
 
-# module: django.contrib.auth.base_user
-from django.db import models
-
-
-class AbstractBaseUser(models.Model):
-    password = models.CharField(max_length=128)
-    last_login = models.DateTimeField(blank=True, null=True)
-
-    class Meta:
-        abstract = True
-
-# module: django.contrib.auth.models
-from django.db import models
-from django.contrib.auth.base_user import AbstractBaseUser
-
-
-class UserManager(models.Manager):
-    pass
-
-
-class PermissionsMixin(models.Model):
-    is_superuser = models.BooleanField(default=False)
-    groups = models.ManyToManyField(
-        "auth.Group", blank=True, related_name="user_set", related_query_name="user"
-    )
-    user_permissions = models.ManyToManyField(
-        "auth.Permission", blank=True, related_name="user_set", related_query_name="user"
-    )
-
-    class Meta:
-        abstract = True
-
-
-class AbstractUser(AbstractBaseUser, PermissionsMixin):
-    username = models.CharField(max_length=150, unique=True)
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
-    email = models.EmailField(blank=True)
-    is_staff = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField()
-
-    objects = UserManager()
-
-    class Meta:
-        abstract = True
-
 # module: taggit.models
 # django-taggit's abstract bases, which projects' through models build on; its two models,
 # Tag and TaggedItem, are declared in src/schema/contrib/taggit.py.

@@ -13,13 +13,16 @@ Environment variables:
                   with the defaults
   DJQ_APPS        comma-separated subset of the project apps to install
                   (default "books,blog,pgapp,shop,journal,managers,compositepk,tagging,fields,
-                  inherit,recipes,multicol,clock"); the fixture builder installs one app per database so that each
+                  inherit,recipes,multicol,clock,portal,accounts"); the fixture builder installs one app per database so that each
                   database only holds
                   its own tables and content types. `pgapp` (PostgreSQL-only
                   fields) brings django.contrib.postgres with it, `journal` (a
                   foreign key to AUTH_USER_MODEL) django.contrib.auth, `inherit` the
                   `core` app of abstract bases it imports, `recipes`
-                  (TaggableManager) django-taggit's `taggit` app.
+                  (TaggableManager) django-taggit's `taggit` app, `portal` the contrib apps
+                  of startproject's settings that have models (auth, sessions, admin) and
+                  sites, flatpages, redirects, `accounts` (a custom user model) sets
+                  AUTH_USER_MODEL = "accounts.User" and installs auth, sessions and admin.
 """
 import os
 from pathlib import Path
@@ -31,7 +34,7 @@ DEBUG = False
 ALLOWED_HOSTS = []
 
 PROJECT_APPS = ["books", "blog", "pgapp", "shop", "journal", "managers", "compositepk", "tagging",
-                "fields", "inherit", "recipes", "multicol", "clock"]
+                "fields", "inherit", "recipes", "multicol", "clock", "portal", "accounts"]
 _selected = [a for a in os.environ.get("DJQ_APPS", ",".join(PROJECT_APPS)).split(",") if a]
 for _app in _selected:
     if _app not in PROJECT_APPS:
@@ -47,6 +50,37 @@ if "journal" in _selected:
 if "recipes" in _selected:
     # django-taggit: its Tag and TaggedItem models and migrations
     INSTALLED_APPS.insert(1, "taggit")
+if "portal" in _selected or "accounts" in _selected:
+    # django.contrib's apps with models, in startproject's order, then (portal) sites and
+    # the two apps built on it
+    INSTALLED_APPS[:1] = [
+        "django.contrib.admin",
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "django.contrib.sessions",
+        "django.contrib.messages",
+    ]
+    if "portal" in _selected:
+        INSTALLED_APPS[5:5] = ["django.contrib.sites", "django.contrib.flatpages", "django.contrib.redirects"]
+        SITE_ID = 1
+    # what the admin's system checks ask for, as startproject writes it
+    MIDDLEWARE = [
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    ]
+    TEMPLATES = [{
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": [
+            "django.template.context_processors.request",
+            "django.contrib.auth.context_processors.auth",
+            "django.contrib.messages.context_processors.messages",
+        ]},
+    }]
+    INSTALLED_APPS = list(dict.fromkeys(INSTALLED_APPS))  # `journal` installs auth too
+if "accounts" in _selected:
+    AUTH_USER_MODEL = "accounts.User"
 if "inherit" in _selected:
     # the abstract bases inherit's models import (`from core.models import Stamped, Owned`)
     INSTALLED_APPS.insert(INSTALLED_APPS.index("inherit"), "core")

@@ -1,0 +1,1 @@
+../../../fixtures/accounts/accounts/models.py

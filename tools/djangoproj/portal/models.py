@@ -1,0 +1,1 @@
+../../../fixtures/portal/portal/models.py
