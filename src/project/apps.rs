@@ -126,10 +126,10 @@ fn configs(apps_py: &Path) -> Vec<Config> {
                 continue;
             };
             match (target.as_str(), &value.kind) {
-                ("name", ExprKind::Str(s)) => config.name = Some(s.clone()),
-                ("label", ExprKind::Str(s)) => config.label = Some(s.clone()),
+                ("name", ExprKind::Str(s)) => config.name = Some(s.to_string()),
+                ("label", ExprKind::Str(s)) => config.label = Some(s.to_string()),
                 ("default_auto_field", ExprKind::Str(s)) => {
-                    config.default_auto_field = Some(s.clone())
+                    config.default_auto_field = Some(s.to_string())
                 }
                 ("default", ExprKind::Bool(b)) => config.default = *b,
                 _ => {}

@@ -86,7 +86,7 @@ fn setdefault(e: &crate::syntax::ast::Expr) -> Option<String> {
     }
     let text = |a: Option<&Arg>| match a {
         Some(Arg::Positional(e)) => match &e.kind {
-            ExprKind::Str(s) => Some(s.clone()),
+            ExprKind::Str(s) => Some(s.to_string()),
             _ => None,
         },
         _ => None,

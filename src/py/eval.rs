@@ -268,7 +268,7 @@ impl<H: Host> Interp<H> {
     #[inline]
     fn eval_arg(&mut self, e: &Expr) -> Result<Obj> {
         match &e.kind {
-            ExprKind::Str(s) => Ok(Obj::str(s.clone())),
+            ExprKind::Str(s) => Ok(Obj::str(s.as_str())),
             ExprKind::Int(i) => Ok(Obj::int(*i)),
             _ => self.eval(e),
         }
