@@ -906,3 +906,30 @@ fn the_shell_has_djangos_auto_imports_by_name() {
         "[\"module\",\"module\",\"module\"]\n\"sqlite\"\nnull\ntrue\n"
     );
 }
+
+/// The acceptance's pty test: `djq` with no arguments in (a copy of) mysite, the default
+/// startproject layout, shows the project's banner and runs a query over a contrib model and
+/// one of the project's own.
+#[test]
+fn the_repl_in_mysite_shows_the_project_banner_and_runs_queries() {
+    let deployed = deploy(&PROJECTS[0]).expect("a SQLite project deploys");
+    let mut repl = support::repl::Repl::start_in(&deployed.project, false, &[], &[]);
+    let banner = repl.banner.clone();
+    for part in [
+        "project mysite (settings mysite.settings)",
+        "database 'default': sqlite3 ",
+        "db.sqlite3",
+    ] {
+        assert!(banner.contains(part), "{part}: {banner}");
+    }
+    let out = repl.run(
+        "User.objects.filter(groups__name='Librarians').values_list('username', flat=True)",
+        "row",
+    );
+    assert!(out.contains("INNER JOIN \"auth_user_groups\""), "{out}");
+    let out = repl.run("Question.objects.count()", "1 query");
+    assert!(
+        out.lines().any(|l| l.trim().parse::<u32>().is_ok()),
+        "{out}"
+    );
+}
