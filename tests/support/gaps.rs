@@ -28,6 +28,30 @@ impl Gaps {
     pub fn keys(&self) -> BTreeSet<Vec<String>> {
         self.gaps.iter().map(|g| g.key.clone()).collect()
     }
+
+    /// What is wrong with a list of `(label, rows|sql, expression)` lines: the file's own
+    /// problems, and each line naming no recorded entry (`recorded(label, expression)`) or
+    /// a kind other than `rows`/`sql`.
+    pub fn unrecorded(&self, recorded: impl Fn(&str, &str) -> bool) -> Vec<String> {
+        let mut problems = self.problems.clone();
+        for gap in &self.gaps {
+            let [label, kind, expr] = &gap.key[..] else {
+                unreachable!("three key fields")
+            };
+            if !recorded(label, expr) || !["rows", "sql"].contains(&kind.as_str()) {
+                problems.push(format!(
+                    "line {}: no such entry: {label} {kind} {expr}",
+                    gap.line
+                ));
+            }
+        }
+        problems
+    }
+}
+
+/// Whether a recording (`{"entries": [{"expr": ...}, ...]}`) holds an entry of `expr`.
+pub fn has_entry(recording: &serde_json::Value, expr: &str) -> bool {
+    (recording["entries"].as_array().unwrap().iter()).any(|e| e["expr"] == expr)
 }
 
 /// Reads a gaps list whose lines hold `key_fields` fields and then the reason.

@@ -175,21 +175,11 @@ impl Parser<'_> {
     /// or a closing bracket)? Most call arguments are: they skip the descent through every
     /// precedence level, which could only hand the atom back.
     fn at_lone_atom(&self) -> bool {
-        let atom = matches!(
-            self.tok(),
-            Tok::Name(_)
-                | Tok::Int(_)
-                | Tok::Float(_)
-                | Tok::Text(_)
-                | Tok::Str(_)
-                | Tok::Keyword("None" | "True" | "False")
-        );
-        atom && ends_expression(self.peek_tok(1))
+        self.at_atom() && ends_expression(self.peek_tok(1))
     }
 
-    /// Does the current token begin a primary (an atom and its trailers) that no prefix
-    /// operator or `await` comes before?
-    fn at_primary_start(&self) -> bool {
+    /// Is the current token a name or a literal?
+    fn at_atom(&self) -> bool {
         matches!(
             self.tok(),
             Tok::Name(_)
@@ -198,8 +188,13 @@ impl Parser<'_> {
                 | Tok::Text(_)
                 | Tok::Str(_)
                 | Tok::Keyword("None" | "True" | "False")
-                | Tok::Op(Op::LParen | Op::LBracket | Op::LBrace)
         )
+    }
+
+    /// Does the current token begin a primary (an atom and its trailers) that no prefix
+    /// operator or `await` comes before?
+    fn at_primary_start(&self) -> bool {
+        self.at_atom() || matches!(self.tok(), Tok::Op(Op::LParen | Op::LBracket | Op::LBrace))
     }
 
     // The functions on the recursion paths keep their own frames small (their heavier cases
