@@ -902,6 +902,8 @@ fn the_repl_in_mysite_shows_the_project_banner_and_runs_queries() {
         "project mysite (settings mysite.settings)",
         "database 'default': sqlite3 ",
         "db.sqlite3",
+        // Django's `len(apps.get_app_configs())` and `len(apps.get_models())` for mysite.
+        "9 apps, 13 models",
     ] {
         assert!(banner.contains(part), "{part}: {banner}");
     }

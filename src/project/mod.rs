@@ -163,8 +163,12 @@ pub fn open(root: &Path, request: &Request, read_only: bool) -> Result<Opened> {
             notes.push(note.clone());
         }
     }
-    let models = decls.iter().filter(|d| !d.auto_created).count();
     notes.extend(schema::models_py::overlay(&mut schema, decls)?);
+    // The models the installed apps declare (introspection declares the built-in apps'
+    // whose tables it found), without the many-to-many tables Django creates.
+    let models = (schema.user_models())
+        .filter(|(_, m)| m.declared.is_some() && !m.auto_created)
+        .count();
     Ok(Opened {
         project,
         backend,
