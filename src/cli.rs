@@ -362,8 +362,11 @@ fn project_root(
     }
     if database_given || !args.models.is_empty() {
         return match explicit {
-            true => Err("--settings, --project and --database read a project's settings: they                          cannot be combined with a DATABASE argument or --models"
-                .into()),
+            true => Err(
+                "--settings, --project and --database read a project's settings: they \
+                     cannot be combined with a DATABASE argument or --models"
+                    .into(),
+            ),
             false => Ok(None),
         };
     }
@@ -418,16 +421,7 @@ fn open_project(
         backend.set_statement_timeout(timeout)?;
     }
     let heading = opened.project.banner(opened.models);
-    let dialect = backend.dialect();
-    let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
-    let mut session = Session::new(
-        opened.schema,
-        Some(backend),
-        dialect,
-        options(args, color),
-        out,
-    );
-    session.host.read_only = args.read_only;
+    let mut session = session_on(args, opened.schema, backend, color);
     let settings = &opened.project.settings;
     let tz = crate::tz::TzConfig::new(&settings.time_zone, settings.use_tz)
         .map_err(|e| Diagnostic::new(ErrorKind::Value, e))?;
@@ -472,8 +466,6 @@ fn open(
         }
         notes
     };
-    let opts = options(args, color);
-    let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
     if args.database.is_none() && args.sql_only && !args.models.is_empty() {
         let mut schema = schema::Schema::default();
         let merged = schema::models_py::overlay(&mut schema, decls)?;
@@ -482,7 +474,9 @@ fn open(
             Some(DialectArg::Postgres) => Dialect::Postgres,
             _ => Dialect::Sqlite,
         };
-        return Ok((Session::new(schema, None, dialect, opts, out), notes, None));
+        let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+        let session = Session::new(schema, None, dialect, options(args, color), out);
+        return Ok((session, notes, None));
     }
     let (mut backend, demo) = match &args.database {
         Some(url) => (crate::backend::connect(url, args.read_only)?, false),
@@ -508,8 +502,19 @@ fn open(
         schema::models_py::overlay(&mut schema, decls)?
     };
     let notes = report(notes, merged);
+    Ok((session_on(args, schema, backend, color), notes, None))
+}
+
+/// A session on `backend` with the command line's output options and `--read-only`.
+fn session_on(
+    args: &Args,
+    schema: schema::Schema,
+    backend: Box<dyn crate::backend::Backend>,
+    color: bool,
+) -> Session {
     let dialect = backend.dialect();
-    let mut session = Session::new(schema, Some(backend), dialect, opts, out);
+    let out: Box<dyn std::io::Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    let mut session = Session::new(schema, Some(backend), dialect, options(args, color), out);
     session.host.read_only = args.read_only;
-    Ok((session, notes, None))
+    session
 }
