@@ -272,3 +272,24 @@ fn djangos_manager_errors_are_raised() {
         assert!(stderr.contains(message), "{code}: {stderr}");
     }
 }
+
+/// Outside a project, `settings.AUTH_USER_MODEL` names the user model `get_user_model()`
+/// returns: Django's default `auth.User`, or the custom one a database shows.
+#[test]
+fn settings_auth_user_model_is_the_user_model_of_the_database() {
+    let code = "from django.conf import settings; print(settings.AUTH_USER_MODEL)";
+    assert_eq!(djq_on_portal(&[code]), "auth.User\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_djq"))
+        .arg(support::root().join("fixtures/accounts/accounts.sqlite3"))
+        .arg("--models")
+        .arg(support::root().join("fixtures/accounts/accounts/models.py"))
+        .args(["--read-only", "--no-color", "-c", code])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "accounts.User\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

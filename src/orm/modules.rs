@@ -397,7 +397,16 @@ impl super::Session {
     fn setting(&self, name: &str) -> Option<Obj> {
         match self.host.settings.iter().find(|(n, _)| n == name) {
             Some((_, value)) => Some(value.clone()),
-            None if name == "AUTH_USER_MODEL" => Some(Obj::str("auth.User")),
+            // Django's default `auth.User`, or the custom user model the database shows.
+            None if name == "AUTH_USER_MODEL" => {
+                Some(Obj::str(user_model(&self.host.schema).map_or_else(
+                    || "auth.User".to_string(),
+                    |id| {
+                        let m = self.host.schema.model(id);
+                        format!("{}.{}", m.app_label, m.name)
+                    },
+                )))
+            }
             None => None,
         }
     }
