@@ -174,12 +174,10 @@ pub fn connect(db: &Database, read_only: bool) -> Result<(Box<dyn Backend>, Vec<
 
 /// `engine name` as the banner shows it (`postgresql user@host:5432/db`: never the password).
 pub fn describe(db: &Database) -> String {
-    let engine = match Engine::of(&db.engine) {
-        Ok(e) => e.name(),
-        Err(_) => db.engine.as_str(),
-    };
-    match Engine::of(&db.engine) {
-        Ok(Engine::Postgres) => {
+    let known = Engine::of(&db.engine).ok();
+    let engine = known.map_or(db.engine.as_str(), |e| e.name());
+    match known {
+        Some(Engine::Postgres) => {
             let user = if db.user.is_empty() {
                 String::new()
             } else if db.password.is_empty() {
